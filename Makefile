@@ -1,0 +1,23 @@
+# One entry point per job; each installs what it needs first.
+.PHONY: demo test lint bench clean
+
+demo:
+	@scripts/bootstrap.sh base
+	.venv/bin/kcrashd analyze examples/127.0.0.1-2020-04-28-01:31:54
+
+test:
+	@scripts/bootstrap.sh test
+	.venv/bin/ruff check kcrashd tests bench
+	.venv/bin/mypy kcrashd
+	.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+lint:
+	.venv/bin/ruff check kcrashd tests bench
+	.venv/bin/mypy kcrashd
+
+bench:
+	@scripts/bootstrap.sh base
+	.venv/bin/python bench/triage.py
+
+clean:
+	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache build *.egg-info

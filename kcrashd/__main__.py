@@ -1,0 +1,5 @@
+import sys
+
+from kcrashd.cli import main
+
+sys.exit(main())

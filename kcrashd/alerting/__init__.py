@@ -1,0 +1,1 @@
+"""Alerting: targets, policy and the delivery outbox."""

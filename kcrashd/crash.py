@@ -1,0 +1,50 @@
+"""A processed crash: the triage report plus what the shell learnt about its dump.
+
+This is what the state database records, the journal entry describes and alerts carry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kcrashd.core.model import Report
+
+
+class VmcoreFacts(BaseModel):
+    """What the vmcore header says, read without reading the dump itself."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    format: str
+    size: int
+    kernel_release: str | None = None
+    hostname: str | None = None
+    crash_time: datetime | None = None
+    complete: bool = True
+    truncated: bool = False
+    flags: list[str] = Field(default_factory=list)
+
+
+class CrashRecord(BaseModel):
+    """One crash as kcrashd knows it after triage."""
+
+    model_config = ConfigDict(frozen=True)
+
+    crash_id: str
+    report: Report
+    host: str
+    dump_dir: str
+    log_path: str | None = None
+    layout: str
+    crash_time: datetime
+    detected_at: datetime
+    incomplete: bool = False
+    test: bool = False
+    vmcore: VmcoreFacts | None = None
+    first_seen: datetime
+    count: int = 1
+    hosts: int = 1
+    new_fingerprint: bool = True
