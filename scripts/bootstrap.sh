@@ -8,7 +8,9 @@ level=${1:-base}
 lists=(scripts/apt-base.txt)
 if [ "$level" = test ]; then
     lists+=(scripts/apt-test.txt)
-    [ -f lab/apt-packages.txt ] && lists+=(lab/apt-packages.txt)
+    for extra in lab/apt-packages.txt tests/*/apt-packages.txt; do
+        [ -f "$extra" ] && lists+=("$extra")
+    done
 fi
 
 if command -v dpkg-query >/dev/null 2>&1; then
