@@ -1,0 +1,158 @@
+"""Facts about the crashed kernel: release, arch, hardware, task, taint, modules, faulting IP, frames."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kcrashd.core import frames
+from kcrashd.core.model import Frame, Module, Taint
+
+_LINUX_VERSION = re.compile(r"^Linux version (\S+)")
+_CPU_LINE = re.compile(
+    r"^CPU: (?P<cpu>\d+) (?:UID: \d+ )?PID: (?P<pid>\d+) Comm: (?P<comm>.{1,32}?) (?:Kdump: \S+ )?"
+    r"(?:Not tainted|Tainted: (?P<taint>[A-Z ]+?))\s+(?P<rel>\d\S*)"
+)
+_OLD_PID_LINE = re.compile(r"^Pid: (?P<pid>\d+), comm: (?P<comm>.{1,32}?) (?:Not tainted|Tainted: (?P<taint>[A-Z ]+?))\s+(?P<rel>\d\S*)")
+_HARDWARE = re.compile(r"^Hardware name: (.{1,200})")
+_MODULES = re.compile(r"^Modules linked in:(.*)")
+_MODULE = re.compile(r"([A-Za-z0-9_\-]+)(?:\(([A-Z+\-]+)\))?")
+_IP_LINES = (
+    re.compile(r"\bRIP: (?:[0-9a-fA-F]{4}:)?(?:\[<[0-9a-fA-F]+>\]\s+)*(\S+\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+(?: \[\S+\])?)"),
+    re.compile(r"^\s*(?:pc|epc) : (?:\[<[0-9a-fA-F]+>\] )?(\S+\+0x\S+)"),
+    re.compile(r"^\s*NIP\s*\[[0-9a-fA-F]+\] (\S+\+0x\S+)"),
+    re.compile(r"Krnl PSW : \S+ \S+ \((\S+\+0x\S+)\)"),
+    re.compile(r"\bEIP: (?:[0-9a-fA-F]{4}:)?(?:\[<[0-9a-fA-F]+>\] )?(\S+\+0x\S+)"),
+    re.compile(r"^PC is at (\S+\+0x\S+)"),
+)
+_ARCH_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bRIP: |\bx86_64\b|entry_SYSCALL_64|do_syscall_64"), "x86_64"),
+    (re.compile(r"\bEIP: |entry_SYSENTER_32|\.i686\b"), "i386"),
+    (re.compile(r"^\s*pc : |\bel0_svc|\baarch64\b|Internal error: .* \[#\d+\] .*SMP|Mem abort info"), "arm64"),
+    (re.compile(r"^\s*NIP \s*\[|\bppc64le\b|\bppc64\b"), "ppc64le"),
+    (re.compile(r"Krnl PSW|\bs390x\b"), "s390x"),
+    (re.compile(r"^\s*epc : |\briscv64\b"), "riscv64"),
+    (re.compile(r"^PC is at |\[<[0-9a-f]{8}>\] \(.*\) from \[<"), "arm"),
+)
+_RELEASE_ARCH = re.compile(r"\.(x86_64|aarch64|ppc64le|s390x|i686)$|-(amd64|arm64|ppc64el|s390x|riscv64|686(?:-pae)?)$")
+
+# Taint letters, as the kernel documents them (Documentation/admin-guide/tainted-kernels.rst).
+TAINT_FLAGS: dict[str, str] = {
+    "P": "proprietary module loaded",
+    "F": "module force loaded",
+    "S": "kernel running on an out of specification system",
+    "R": "module force unloaded",
+    "M": "processor reported a machine check exception",
+    "B": "bad page referenced or unexpected page flags",
+    "U": "taint requested by user space",
+    "D": "kernel died recently (OOPS or BUG)",
+    "A": "ACPI table overridden by user",
+    "W": "kernel issued warning",
+    "C": "staging driver loaded",
+    "I": "workaround for bug in platform firmware applied",
+    "O": "externally-built (out-of-tree) module loaded",
+    "E": "unsigned module loaded",
+    "L": "soft lockup occurred",
+    "K": "kernel has been live patched",
+    "X": "auxiliary taint, defined for and used by distros",
+    "T": "kernel was built with the struct randomization plugin",
+    "N": "an in-kernel test has been run",
+    "J": "userspace used a mutating debug operation in fwctl",
+}
+
+
+@dataclass(slots=True)
+class Facts:
+    """Everything extracted; defaults mean "not in the log"."""
+
+    release: str | None = None
+    arch: str | None = None
+    hardware: str | None = None
+    comm: str | None = None
+    pid: int | None = None
+    cpu: int | None = None
+    taint: Taint = field(default_factory=Taint)
+    modules: list[Module] = field(default_factory=list)
+    ip: str | None = None
+    frames: list[Frame] = field(default_factory=list)
+
+
+def decode_taint(letters: str) -> Taint:
+    """`G        W  OE` -> letters `WOE` and their meanings (G/space mean untainted)."""
+    letters = "".join(ch for ch in letters if ch.isalpha() and ch != "G")
+    return Taint(letters=letters, flags=[TAINT_FLAGS[ch] for ch in letters if ch in TAINT_FLAGS])
+
+
+def _modules(text: str) -> list[Module]:
+    out: list[Module] = []
+    for tok in text.split():
+        m = _MODULE.fullmatch(tok.strip("[]"))
+        if m is not None:
+            out.append(Module(name=m.group(1), flags=m.group(2) or ""))
+        if len(out) >= 500:
+            break
+    return out
+
+
+def extract_release(texts: list[str]) -> str | None:
+    for text in texts:
+        if text.startswith("Linux version "):
+            m = _LINUX_VERSION.match(text)
+            if m:
+                return m.group(1)
+    return None
+
+
+def extract_facts(all_texts: list[str], report: list[str]) -> Facts:
+    """Facts from the fatal report (task, IP, frames) and the whole log (release, hardware)."""
+    facts = Facts()
+    for text in report:
+        if facts.pid is None:
+            m = _CPU_LINE.match(text) or _OLD_PID_LINE.match(text)
+            if m is not None:
+                gd = m.groupdict()
+                facts.pid = int(gd["pid"])
+                facts.comm = gd["comm"].strip()
+                facts.cpu = int(gd["cpu"]) if gd.get("cpu") else None
+                facts.taint = decode_taint(gd.get("taint") or "")
+                facts.release = gd["rel"]
+        if facts.hardware is None and text.startswith("Hardware name: "):
+            hm = _HARDWARE.match(text)
+            facts.hardware = hm.group(1).strip() if hm else None
+        if not facts.modules and text.startswith("Modules linked in:"):
+            mm = _MODULES.match(text)
+            facts.modules = _modules(mm.group(1)) if mm else []
+        if facts.ip is None and "+0x" in text:
+            for pat in _IP_LINES:
+                im = pat.search(text)
+                if im:
+                    facts.ip = im.group(1)
+                    break
+        if len(facts.frames) < 64:
+            for fr in frames.parse_frames(text):
+                facts.frames.append(
+                    Frame(function=fr.function, offset=fr.offset, module=fr.module, reliable=fr.reliable)
+                )
+    if facts.release is None:
+        facts.release = extract_release(all_texts[:2000])
+    if facts.hardware is None:
+        for text in all_texts:
+            if text.startswith("Hardware name: "):
+                hm = _HARDWARE.match(text)
+                facts.hardware = hm.group(1).strip() if hm else None
+                break
+    facts.arch = _arch(report, facts.release)
+    return facts
+
+
+def _arch(report: list[str], release: str | None) -> str | None:
+    if release:
+        m = _RELEASE_ARCH.search(release)
+        if m:
+            raw = m.group(1) or m.group(2)
+            return {"amd64": "x86_64", "aarch64": "arm64", "ppc64el": "ppc64le", "i686": "i386",
+                    "686": "i386", "686-pae": "i386"}.get(raw, raw)
+    for pat, arch in _ARCH_HINTS:
+        if any(pat.search(t) for t in report[:200]):
+            return arch
+    return None
