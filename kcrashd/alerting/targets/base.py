@@ -1,0 +1,75 @@
+"""The sender protocol: one class per destination type, registered by its `type` name."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, Protocol
+
+from kcrashd.alerting.config import TargetBase
+from kcrashd.alerting.http import Http, Outcome
+from kcrashd.alerting.payload import AlertPayload, EventKind
+from kcrashd.alerting.secrets import resolve
+
+
+class RemoteMap(Protocol):
+    """fingerprint -> remote object (ticket, mail thread) of one target, kept in the state DB."""
+
+    def get(self, fingerprint: str) -> tuple[str, str | None] | None: ...
+
+    def put(self, fingerprint: str, ref: str, url: str | None) -> None: ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One outbox row as a sender sees it."""
+
+    row_id: int
+    event: EventKind
+    payload: AlertPayload
+    idem_key: str
+    fingerprint: str
+    attempt: int
+    remote: RemoteMap
+    created_at: float
+
+
+class Sender(ABC):
+    """Sends deliveries to one configured target."""
+
+    type_name: ClassVar[str]
+    registry: ClassVar[dict[str, type[Sender]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "type_name" in cls.__dict__:
+            Sender.registry[cls.type_name] = cls
+
+    def __init__(self, config: Any, http: Http, clock: Callable[[], datetime]) -> None:
+        self.config = config
+        self.http = http
+        self.clock = clock
+
+    @property
+    def base(self) -> TargetBase:
+        return self.config  # type: ignore[no-any-return]
+
+    def secret(self, ref: str) -> str:
+        return resolve(ref)
+
+    @abstractmethod
+    def send(self, delivery: Delivery) -> Outcome:
+        """Perform one attempt; raise SendFailure or return an Outcome."""
+
+
+def sender_for(config: TargetBase, http: Http, clock: Callable[[], datetime]) -> Sender:
+    """The sender of a target config (imports every target module once)."""
+    from kcrashd.alerting import targets  # noqa: F401  (registers the senders)
+
+    kind = getattr(config, "type", "")
+    cls = Sender.registry.get(kind)
+    if cls is None:
+        raise KeyError(f"no sender for target type {kind!r}")
+    return cls(config, http, clock)

@@ -1,0 +1,1 @@
+"""Sender: not yet implemented."""
