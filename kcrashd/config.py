@@ -34,6 +34,8 @@ class SourcesConfig(BaseModel):
     settle_seconds: float = Field(default=2.0, ge=0)
     incomplete_timeout: float = Field(default=600.0, gt=0)
     makedumpfile: str = "makedumpfile"
+    makedumpfile_timeout: float = Field(default=120.0, gt=0)
+    max_log_bytes: int = Field(default=64 * 1024 * 1024, ge=4096)
 
 
 class StateConfig(BaseModel):
@@ -45,6 +47,25 @@ class StateConfig(BaseModel):
     retention_days: int = Field(default=365, ge=1)
 
 
+class JournalConfig(BaseModel):
+    """The journal entries: a token bucket keeps a large backlog well under journald's rate limit
+    (RateLimitBurst=10000 per RateLimitIntervalSec=30s per service by default)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rate_burst: int = Field(default=2000, ge=1)
+    rate_interval: float = Field(default=30.0, gt=0)
+
+
+class DaemonConfig(BaseModel):
+    """`kcrashd run`: systemd watchdog and retry pacing."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    watchdog: bool = True
+    retry_seconds: float = Field(default=60.0, gt=0)
+
+
 class Config(BaseModel):
     """Everything kcrashd can be told."""
 
@@ -52,6 +73,8 @@ class Config(BaseModel):
 
     sources: SourcesConfig = Field(default_factory=SourcesConfig)
     state: StateConfig = Field(default_factory=StateConfig)
+    journal: JournalConfig = Field(default_factory=JournalConfig)
+    daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
 
 
@@ -99,13 +122,23 @@ def find_line(path: Path, loc: tuple[int | str, ...]) -> int | None:
     return None
 
 
+def record_origin(
+    table: dict[str, Any], file: Path, prefix: tuple[str, ...], origin: dict[tuple[str, ...], Path]
+) -> None:
+    """Remember which file set each key path, so an error names the file that holds the key."""
+    for key, value in table.items():
+        origin[(*prefix, key)] = file
+        if isinstance(value, dict):
+            record_origin(value, file, (*prefix, key), origin)
+
+
 def load_config(path: Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
     """Read the main file and its drop-ins, apply command-line overrides, validate."""
     main = path or DEFAULT_CONFIG
     if path is not None and not path.exists():
         raise ConfigError(f"{path}: no such file")
     data: dict[str, Any] = {}
-    origin: dict[str, Path] = {}
+    origin: dict[tuple[str, ...], Path] = {}  # each key path -> the last file that set it
     for file in config_files(main):
         try:
             with file.open("rb") as stream:
@@ -114,8 +147,7 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
             raise ConfigError(f"{file}: {exc}") from None
         except OSError as exc:
             raise ConfigError(f"{file}: {exc.strerror}") from None
-        for key in table:
-            origin[key] = file
+        record_origin(table, file, (), origin)
         data = merge_tables(data, table)
     if overrides:
         data = merge_tables(data, overrides)
@@ -124,7 +156,8 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = tuple(first["loc"])
-        source = origin.get(str(loc[0])) if loc else None
+        keys = tuple(str(k) for k in loc if isinstance(k, str))
+        source = next((origin[keys[:n]] for n in range(len(keys), 0, -1) if keys[:n] in origin), None)
         where = ".".join(str(k) for k in loc)
         if source is None:
             raise ConfigError(f"{where}: {first['msg']}") from None

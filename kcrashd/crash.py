@@ -26,6 +26,9 @@ class VmcoreFacts(BaseModel):
     complete: bool = True
     truncated: bool = False
     flags: list[str] = Field(default_factory=list)
+    expected_size: int | None = None
+    machine: str | None = None
+    error: str | None = None
 
 
 class CrashRecord(BaseModel):
@@ -48,3 +51,8 @@ class CrashRecord(BaseModel):
     count: int = 1
     hosts: int = 1
     new_fingerprint: bool = True
+    source: str = ""
+    too_old_to_page: bool = False
+    log_origin: str = "file"
+    vmcore_state: str = "absent"
+    problems: list[str] = Field(default_factory=list)

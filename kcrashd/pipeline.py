@@ -1,0 +1,455 @@
+"""Process one crash unit: the one place where sources, the core, the store and the sinks meet.
+
+The order is what makes a kill -9 at any point harmless (docs/state.md):
+  1 inspect the unit       2 read the log and triage it   3 record crash + alert intents (one
+  transaction, status `pending`)   4 send the journal entry with its stable KCRASHD_CRASH_ID
+  5 mark it `journaled`.
+After a restart, `pending` rows are looked up in the journal by KCRASHD_CRASH_ID before anything
+is sent again. Every step holds the flock of the state directory, so `scan` and `run` can run
+at the same time.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from kcrashd.config import Config
+from kcrashd.core.model import Report
+from kcrashd.crash import CrashRecord, VmcoreFacts
+from kcrashd.sinks import CrashJournal
+from kcrashd.sources import CrashUnit, DumpState, inspect_unit, judge, safe, vmcore_state
+from kcrashd.store import JOURNALED, PENDING, FingerprintStats, Store, StoreError, is_transient
+from kcrashd.vmcore import open_nofollow, read_vmcore_facts
+
+log = logging.getLogger(__name__)
+
+Analyzer = Callable[..., Report]
+CRASH_AT_ENV = "KCRASHD_TEST_CRASH_AT"
+STEPS = ("inspected", "analyzed", "in-transaction", "recorded", "journaled", "marked")
+
+
+class KillHook:
+    """`KCRASHD_TEST_CRASH_AT=step-N[:K]` kills this process with SIGKILL at step N (1-6, see
+    STEPS) of the K-th crash it processes (default the first): the test hook for kill -9."""
+
+    def __init__(self, spec: str | None) -> None:
+        self.step = 0
+        self.nth = 1
+        self.seen = 0
+        if spec:
+            head, _, nth = spec.partition(":")
+            self.step = int(head.removeprefix("step-"))
+            self.nth = int(nth or 1)
+
+    def new_crash(self) -> None:
+        self.seen += 1
+
+    def at(self, step: int) -> None:
+        if step == self.step and self.seen == self.nth:
+            os.kill(os.getpid(), signal.SIGKILL)
+            time.sleep(10)  # never reached
+
+
+class TokenBucket:
+    """At most `burst` entries per `interval` seconds, refilled continuously."""
+
+    def __init__(self, burst: int, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.burst = burst
+        self.rate = burst / interval
+        self.tokens = float(burst)
+        self.clock = clock
+        self.stamp = clock()
+
+    def take(self) -> float:
+        """0 if a token was taken, else the seconds until one is available."""
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
+class StateLock:
+    """flock on `<state_dir>/lock`: one process at a time records and journals a crash."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.path = state_dir / "lock"
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        self.local = threading.Lock()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self.local:
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What handling a unit did; `retry_at` (epoch seconds) asks to be called again."""
+
+    action: str  # journaled, recovered, updated, known, waiting, deferred, skipped, failed
+    crash_id: str | None = None
+    retry_at: float | None = None
+    detail: str = ""
+
+
+def crash_id_for(dump_dir: str, ino: int) -> str:
+    """Stable across restarts and rebuilds: the folder's path and inode."""
+    return hashlib.sha256(f"{dump_dir}\0{ino}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
+def default_analyze() -> Analyzer:
+    from kcrashd.core import analyze
+
+    return analyze
+
+
+def load_alerting() -> Any:
+    """The alerting module when it provides the daemon interface, else None."""
+    try:
+        import kcrashd.alerting as alerting
+    except ImportError:
+        return None
+    if all(hasattr(alerting, name) for name in ("ensure_schema", "enqueue", "Deliverer")):
+        return alerting
+    return None
+
+
+class Pipeline:
+    """Turns crash units into recorded, journaled crashes."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        journal: CrashJournal,
+        lock: StateLock,
+        *,
+        analyze: Analyzer | None = None,
+        clock: Callable[[], float] = time.time,
+        alerting: Any = None,
+        on_enqueued: Callable[[], None] | None = None,
+        kill_hook: KillHook | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.journal = journal
+        self.lock = lock
+        self.analyze = analyze or default_analyze()
+        self.clock = clock
+        self.alerting = alerting
+        self.on_enqueued = on_enqueued
+        self.kill = kill_hook or KillHook(os.environ.get(CRASH_AT_ENV))
+        self.bucket = TokenBucket(config.journal.rate_burst, config.journal.rate_interval)
+        self.local_host = socket.gethostname()
+        self.synced = False
+
+    # --- recovery ------------------------------------------------------------------------
+
+    def recover(self) -> int:
+        """Finish crashes recorded but not confirmed in the journal (a kill or crash mid-way)."""
+        with self.lock.held():
+            pending = self.store.pending()
+            if not pending:
+                return 0
+            self.journal.sync()
+            sent = self.journal.sent([row.crash_id for row in pending])
+            for row in pending:
+                if row.crash_id in sent:
+                    log.info("crash %s was already in the journal; marked journaled", row.crash_id)
+                else:
+                    log.info("crash %s was recorded but not journaled; sending it now", row.crash_id)
+                    self.journal.send(row.record)
+                self.store.mark_journaled(row.crash_id)
+            return len(pending)
+
+    # --- one unit -------------------------------------------------------------------------
+
+    def handle(self, unit: CrashUnit) -> Outcome:
+        """Inspect a unit and process it if it is ready; never raises for bad input."""
+        try:
+            with self.lock.held():
+                return self._handle(unit)
+        except (StoreError, sqlite3.OperationalError) as exc:
+            retry = self.clock() + self.config.daemon.retry_seconds
+            log.error("cannot record %s in the state database (%s); will retry", safe(str(unit.path)), exc)
+            return Outcome("deferred", retry_at=retry, detail=str(exc))
+        except OSError as exc:
+            retry = self.clock() + self.config.daemon.retry_seconds
+            log.error("cannot process %s: %s; will retry", safe(str(unit.path)), exc.strerror or exc)
+            return Outcome("deferred", retry_at=retry, detail=str(exc))
+
+    def _handle(self, unit: CrashUnit) -> Outcome:
+        try:
+            state = inspect_unit(unit)
+        except FileNotFoundError:
+            return Outcome("skipped", detail="vanished")
+        except NotADirectoryError:
+            return Outcome("skipped", detail="not a directory")
+        except OSError as exc:
+            if exc.errno in (40,):  # ELOOP: a symlink where a folder was
+                log.warning("skipping %s: symbolic link (never followed)", safe(str(unit.path)))
+                return Outcome("skipped", detail="symlink")
+            raise
+        now = self.clock()
+        timeout = self.config.sources.incomplete_timeout
+        existing = self.store.find(str(unit.path), state.ino)
+        if existing is not None:
+            if existing.status == PENDING:
+                self._finish_pending(existing.crash_id, existing.record)
+            return self._refresh(existing.crash_id, existing.record, state, now)
+        verdict = judge(state, now, self.config.sources.settle_seconds, timeout)
+        if not verdict.ready:
+            return Outcome("waiting", retry_at=verdict.retry_at, detail=verdict.reason)
+        wait = self.bucket.take()
+        if wait > 0:
+            return Outcome("deferred", retry_at=now + wait, detail="journal rate limit")
+        self.kill.new_crash()
+        self.kill.at(1)
+        record, log_meta = self._triage(state, verdict.incomplete, now)
+        self.kill.at(2)
+        status = PENDING
+        if self.store.rebuilt_at is not None and state.newest_mtime <= self.store.rebuilt_at:
+            if not self.synced:
+                self.journal.sync()
+                self.synced = True
+            if self.journal.sent([record.crash_id]):
+                status = JOURNALED  # rebuilt database: the journal already has it, nothing is re-sent
+        stored = self.store.record(
+            lambda stats: self._with_history(record, stats),
+            dev=state.dev,
+            ino=state.ino,
+            log_mtime_ns=log_meta[0],
+            log_size=log_meta[1],
+            vmcore_state=record.vmcore_state,
+            status=status,
+            also=self._enqueue if status == PENDING else None,
+            hook=lambda: self.kill.at(3),
+        )
+        self.kill.at(4)
+        if status == JOURNALED:
+            return Outcome("known", stored.crash_id, detail="already in the journal")
+        self.journal.send(stored)
+        self.kill.at(5)
+        self.store.mark_journaled(stored.crash_id)
+        self.kill.at(6)
+        if self.on_enqueued is not None:
+            self.on_enqueued()
+        retry = self._vmcore_retry(state, now)
+        return Outcome("journaled", stored.crash_id, retry_at=retry)
+
+    def _finish_pending(self, crash_id: str, record: CrashRecord) -> None:
+        if not self.synced:
+            self.journal.sync()
+            self.synced = True
+        if crash_id not in self.journal.sent([crash_id]):
+            self.journal.send(record)
+        self.store.mark_journaled(crash_id)
+
+    def _refresh(self, crash_id: str, record: CrashRecord, state: DumpState, now: float) -> Outcome:
+        """A known crash: a vmcore that landed (or failed) later updates the state, not the journal."""
+        timeout = self.config.sources.incomplete_timeout
+        new_state = vmcore_state(state, now, timeout)
+        facts = self._vmcore_facts(state)
+        if facts is not None and new_state == "complete" and not facts.complete:
+            new_state = "incomplete-flag" if "incomplete-flag" in facts.flags else "truncated"
+        if new_state != record.vmcore_state or (facts and record.vmcore and facts.size != record.vmcore.size):
+            problems = [p for p in record.problems if not p.startswith("vmcore")]
+            problems += self._vmcore_problems(new_state, facts)
+            self.store.update_vmcore(crash_id, new_state, facts, problems)
+            log.info("crash %s: vmcore is now %s", crash_id, new_state)
+            return Outcome("updated", crash_id, retry_at=self._vmcore_retry(state, now), detail=new_state)
+        return Outcome("known", crash_id, retry_at=self._vmcore_retry(state, now))
+
+    def _vmcore_retry(self, state: DumpState, now: float) -> float | None:
+        if vmcore_state(state, now, self.config.sources.incomplete_timeout) == "in-progress":
+            assert state.vmcore_partial is not None
+            return state.vmcore_partial.mtime + self.config.sources.incomplete_timeout + 1
+        return None
+
+    # --- triage ---------------------------------------------------------------------------
+
+    def _vmcore_facts(self, state: DumpState) -> VmcoreFacts | None:
+        path = state.vmcore_path
+        return None if path is None else read_vmcore_facts(path)
+
+    def _vmcore_problems(self, vstate: str, facts: VmcoreFacts | None) -> list[str]:
+        problems = []
+        if vstate == "failed":
+            problems.append("vmcore failed: the collector never finished (incomplete file left)")
+        elif vstate == "in-progress":
+            problems.append("vmcore still being written")
+        if facts is not None and facts.error:
+            problems.append(f"vmcore header: {facts.error}")
+        if facts is not None and "incomplete-flag" in facts.flags:
+            problems.append("vmcore marked incomplete by makedumpfile (out of space or size limit)")
+        if facts is not None and facts.truncated:
+            problems.append("vmcore truncated")
+        return problems
+
+    def _triage(self, state: DumpState, incomplete: bool, now: float) -> tuple[CrashRecord, tuple[int | None, int | None]]:
+        unit = state.unit
+        problems = list(state.notes) + list(state.failed)
+        facts = self._vmcore_facts(state)
+        vstate = vmcore_state(state, now, self.config.sources.incomplete_timeout)
+        if facts is not None and vstate == "complete" and not facts.complete:
+            vstate = "incomplete-flag" if "incomplete-flag" in facts.flags else "truncated"
+        problems += self._vmcore_problems(vstate, facts)
+        log_path = state.log_path
+        log_meta: tuple[int | None, int | None] = (None, None)
+        origin = "file"
+        data: bytes | None = None
+        if log_path is not None:
+            if state.log_degraded:
+                origin = "incomplete-file"
+                problems.append(f"log extraction did not finish: using {log_path.name}")
+            try:
+                st = os.lstat(log_path)
+                log_meta = (st.st_mtime_ns, st.st_size)
+                data = read_log_bytes(log_path)
+            except (OSError, LogError) as exc:
+                problems.append(f"cannot read {log_path.name}: {exc}")
+                log.warning("cannot read %s: %s", safe(str(log_path)), exc)
+        elif state.vmcore_path is not None and facts is not None:
+            data, note = self._dmesg_from_vmcore(state.vmcore_path, facts)
+            problems.append(note)
+            origin = "makedumpfile" if data is not None else "none"
+        else:
+            origin = "none"
+            problems.append("no kernel log and no vmcore in the dump folder")
+        if data is None:
+            report = Report(source=str(log_path or unit.path), error="no kernel log available")
+        else:
+            report = self.analyze(data, source=str(log_path or unit.path))
+        if incomplete or state.log_degraded or data is None:
+            incomplete = True
+        if vstate in ("failed", "incomplete-flag", "truncated"):
+            incomplete = True
+        host = (facts.hostname if facts else None) or unit.host_hint or self.local_host
+        crash_time = (facts.crash_time if facts else None) or unit.name_time
+        if crash_time is None:
+            mtime = state.log.mtime if state.log else state.newest_mtime
+            crash_time = datetime.fromtimestamp(mtime or now, UTC)
+        detected = datetime.fromtimestamp(now, UTC)
+        max_age = float(getattr(getattr(self.config.alerts, "policy", None), "max_page_age_hours", 24.0))
+        too_old = crash_time < detected - timedelta(hours=max_age)
+        record = CrashRecord(
+            crash_id=crash_id_for(str(unit.path), state.ino),
+            report=report,
+            host=host,
+            dump_dir=str(unit.path),
+            log_path=str(log_path) if log_path is not None and origin != "makedumpfile" else None,
+            layout=str(state.layout or unit.layout),
+            source=unit.source,
+            crash_time=crash_time,
+            detected_at=detected,
+            incomplete=incomplete,
+            test=unit.test,
+            vmcore=facts,
+            vmcore_state=vstate,
+            first_seen=crash_time,
+            log_origin=origin,
+            too_old_to_page=too_old,
+            problems=problems,
+        )
+        return record, log_meta
+
+    def _with_history(self, record: CrashRecord, stats: FingerprintStats) -> CrashRecord:
+        first = record.crash_time if stats.first_seen is None else min(stats.first_seen, record.crash_time)
+        return record.model_copy(
+            update={
+                "first_seen": first,
+                "count": stats.count + 1,
+                "hosts": stats.hosts + (0 if stats.host_known else 1),
+                "new_fingerprint": stats.count == 0,
+            }
+        )
+
+    def _enqueue(self, conn: sqlite3.Connection, record: CrashRecord) -> None:
+        """Alert intents in the crash's transaction; a failing policy never costs the crash itself."""
+        if self.alerting is None:
+            return
+        conn.execute("SAVEPOINT alerts")
+        try:
+            self.alerting.enqueue(
+                conn, record, self.config.alerts, now=datetime.fromtimestamp(self.clock(), UTC),
+                page=not record.too_old_to_page and not record.test,
+            )  # fmt: skip
+        except Exception:
+            conn.execute("ROLLBACK TO alerts")
+            log.exception("alerting could not queue alerts for crash %s; the crash is still recorded", record.crash_id)
+        conn.execute("RELEASE alerts")
+
+    def _dmesg_from_vmcore(self, vmcore: Path, facts: VmcoreFacts) -> tuple[bytes | None, str]:
+        """`makedumpfile --dump-dmesg` into a private temp dir (never into the dump folder)."""
+        tool = shutil.which(self.config.sources.makedumpfile)
+        if tool is None:
+            return None, "no kernel log: makedumpfile is not installed to recover it from the vmcore"
+        if facts.format not in ("elf", "kdump-compressed"):
+            return None, f"no kernel log: makedumpfile cannot read a {facts.format} vmcore directly"
+        try:
+            fd = open_nofollow(vmcore)
+        except OSError as exc:
+            return None, f"no kernel log: cannot open the vmcore: {exc.strerror or exc}"
+        try:
+            with tempfile.TemporaryDirectory(prefix="kcrashd-dmesg-") as tmp:
+                out = Path(tmp) / "dmesg.txt"
+                try:
+                    proc = subprocess.run(
+                        [tool, "--dump-dmesg", f"/proc/self/fd/{fd}", str(out)],
+                        pass_fds=(fd,), stdin=subprocess.DEVNULL, capture_output=True,
+                        timeout=self.config.sources.makedumpfile_timeout, check=False,
+                    )  # fmt: skip
+                except subprocess.TimeoutExpired:
+                    return None, "no kernel log: makedumpfile --dump-dmesg timed out"
+                if proc.returncode != 0 or not out.exists():
+                    tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+                    return None, f"no kernel log: makedumpfile --dump-dmesg failed ({proc.returncode}): {tail[0][:200]}"
+                return read_log_bytes(out), "kernel log recovered from the vmcore with makedumpfile --dump-dmesg"
+        except (OSError, LogError) as exc:
+            return None, f"no kernel log: {exc}"
+        finally:
+            os.close(fd)
+
+
+class LogError(Exception):
+    """The log could not be read."""
+
+
+def read_log_bytes(path: Path) -> bytes:
+    """The log through kcrashd.logfile (bounded memory, symlinks refused)."""
+    from kcrashd.logfile import LogFileError, read_log
+
+    try:
+        return read_log(path, follow_symlinks=False)
+    except LogFileError as exc:
+        raise LogError(str(exc)) from None
+
+
+__all__ = ["STEPS", "KillHook", "Outcome", "Pipeline", "StateLock", "TokenBucket", "crash_id_for", "is_transient"]

@@ -1,0 +1,219 @@
+"""One journal entry per crash, shaped like systemd-coredump's (docs/journal-fields.md).
+
+Fields are only ever appended, never renamed. `MESSAGE_ID` is fixed and has a catalog entry
+(systemd/kcrashd.catalog), so `journalctl -x` explains the entry and what to do next.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from kcrashd.core.model import Severity
+from kcrashd.crash import CrashRecord
+from kcrashd.terminal import escape_text
+
+log = logging.getLogger(__name__)
+
+MESSAGE_ID = "8ba1b929042d454e9288788366b0e336"
+SYSLOG_IDENTIFIER = "kcrashd"
+REPORT_JSON_LIMIT = 4000  # `journalctl -o json` shows values under 4096 bytes without --all
+FIELD_LIMIT = 2048
+
+PRIORITY = {Severity.CRITICAL: 2, Severity.ERROR: 3, Severity.WARNING: 4, Severity.INFO: 5}
+PRIORITY_UNKNOWN = 3  # a dump exists, so the machine went down, even if the log says nothing
+PRIORITY_TEST = 5
+
+Sender = Callable[..., Any]
+
+
+def clip(text: str, limit: int = FIELD_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def stamp(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat(timespec="seconds")
+
+
+def yes_no(flag: bool) -> str:
+    return "1" if flag else "0"
+
+
+def report_json(record: CrashRecord) -> str:
+    """The report as compact JSON, shortened (excerpt, modules, frames) until it fits 4 KiB."""
+    data = record.report.model_dump(mode="json")
+    for key in ("excerpt", "modules", "preceding", "alt_titles", "fingerprint_aliases"):
+        text = json.dumps(data, separators=(",", ":"))
+        if len(text.encode()) <= REPORT_JSON_LIMIT:
+            return text
+        data[key] = []
+    while data.get("frames") and len(json.dumps(data, separators=(",", ":")).encode()) > REPORT_JSON_LIMIT:
+        data["frames"] = data["frames"][: len(data["frames"]) // 2]
+    text = json.dumps(data, separators=(",", ":"))
+    if len(text.encode()) > REPORT_JSON_LIMIT:
+        keep = {k: data.get(k) for k in ("title", "kind", "severity", "fingerprint", "function", "kernel_release")}
+        text = json.dumps(keep, separators=(",", ":"))
+    return text
+
+
+def priority_of(record: CrashRecord) -> int:
+    if record.test:
+        return PRIORITY_TEST
+    if not record.report.has_crash:
+        return PRIORITY_UNKNOWN
+    return PRIORITY.get(record.report.severity, PRIORITY_UNKNOWN)
+
+
+def message_of(record: CrashRecord) -> str:
+    """The one human line: what, where, new or recurring, and the dump."""
+    report = record.report
+    title = report.title or ("no crash found in the log" if report.error is None else f"triage failed: {report.error}")
+    what = "kdump test crash" if record.test else "Kernel crash"
+    if not report.fingerprint:
+        seen = "unclassified"
+    elif record.new_fingerprint:
+        seen = "new"
+    else:
+        seen = f"seen {record.count} times since {stamp(record.first_seen)}"
+    extra = ", incomplete dump" if record.incomplete else ""
+    return clip(escape_text(f"{what} on {record.host}: {title} ({seen}{extra}) in {record.dump_dir}"), 1024)
+
+
+def journal_fields(record: CrashRecord) -> dict[str, str]:
+    """Every field of the entry, as text; fields without a value are left out."""
+    report = record.report
+    vm = record.vmcore
+    fields: dict[str, str | None] = {
+        "MESSAGE": message_of(record),
+        "MESSAGE_ID": MESSAGE_ID,
+        "PRIORITY": str(priority_of(record)),
+        "SYSLOG_IDENTIFIER": SYSLOG_IDENTIFIER,
+        "KCRASHD_CRASH_ID": record.crash_id,
+        "KCRASHD_FINGERPRINT": report.fingerprint or None,
+        "KCRASHD_FINGERPRINT_VERSION": str(report.fingerprint_version),
+        "KCRASHD_TITLE": clip(escape_text(report.title)) if report.title else None,
+        "KCRASHD_KIND": report.kind,
+        "KCRASHD_SEVERITY": str(report.severity),
+        "KCRASHD_FUNCTION": clip(escape_text(report.function)) if report.function else None,
+        "KCRASHD_KERNEL": escape_text(report.kernel_release or (vm.kernel_release if vm else None) or "") or None,
+        "KCRASHD_ARCH": report.arch or (vm.machine if vm else None),
+        "KCRASHD_HOST": escape_text(record.host),
+        "KCRASHD_TAINT": report.taint.letters or None,
+        "KCRASHD_CRASH_TIME": stamp(record.crash_time),
+        "KCRASHD_DETECTED_AT": stamp(record.detected_at),
+        "KCRASHD_DUMP_DIR": record.dump_dir,
+        "KCRASHD_LOG_PATH": record.log_path,
+        "KCRASHD_LOG_ORIGIN": record.log_origin,
+        "KCRASHD_SOURCE": record.source,
+        "KCRASHD_LAYOUT": record.layout,
+        "KCRASHD_VMCORE_STATE": record.vmcore_state,
+        "KCRASHD_VMCORE_PATH": vm.path if vm else None,
+        "KCRASHD_VMCORE_FORMAT": vm.format if vm else None,
+        "KCRASHD_VMCORE_SIZE": str(vm.size) if vm else None,
+        "KCRASHD_VMCORE_COMPLETE": yes_no(vm.complete) if vm else None,
+        "KCRASHD_VMCORE_FLAGS": ",".join(vm.flags) if vm and vm.flags else None,
+        "KCRASHD_VMCORE_KERNEL": escape_text(vm.kernel_release) if vm and vm.kernel_release else None,
+        "KCRASHD_VMCORE_HOST": escape_text(vm.hostname) if vm and vm.hostname else None,
+        "KCRASHD_INCOMPLETE": yes_no(record.incomplete),
+        "KCRASHD_TEST": yes_no(record.test),
+        "KCRASHD_FIRST_SEEN": stamp(record.first_seen),
+        "KCRASHD_COUNT": str(record.count),
+        "KCRASHD_HOSTS": str(record.hosts),
+        "KCRASHD_NEW": yes_no(record.new_fingerprint),
+        "KCRASHD_TOO_OLD_TO_PAGE": yes_no(record.too_old_to_page),
+        "KCRASHD_PROBLEMS": clip(escape_text("; ".join(record.problems))) if record.problems else None,
+        "KCRASHD_ERROR": clip(escape_text(report.error)) if report.error else None,
+        "KCRASHD_REPORT_JSON": report_json(record),
+    }
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+class SystemdJournal:
+    """The real journal through systemd-python; `sender` is the seam for tests."""
+
+    def __init__(self, sender: Sender | None = None) -> None:
+        if sender is None:
+            sender = importlib.import_module("systemd.journal").send
+        self.sender = sender
+
+    def send(self, record: CrashRecord) -> None:
+        fields = journal_fields(record)
+        message = fields.pop("MESSAGE")
+        self.sender(message, **fields)
+
+    def sync(self, timeout: float = 5.0) -> bool:
+        """Send a marker and wait until it can be read back: journald handles its socket in order,
+        so every entry sent before it has then been written too."""
+        marker = uuid.uuid4().hex
+        self.sender(
+            "kcrashd: checking which crash entries reached the journal",
+            PRIORITY="7",
+            SYSLOG_IDENTIFIER=SYSLOG_IDENTIFIER,
+            KCRASHD_SYNC=marker,
+        )
+        try:
+            reader = open_reader()
+        except OSError as exc:
+            log.warning("cannot read the journal (%s): crashes recorded as pending will be sent again", exc)
+            return False
+        try:
+            reader.add_match(KCRASHD_SYNC=marker)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                reader.seek_head()
+                if reader.get_next():
+                    return True
+                reader.wait(0.05)
+            log.warning("the journal did not show a test entry within %.0f s", timeout)
+            return False
+        finally:
+            reader.close()
+
+    def sent(self, crash_ids: list[str]) -> set[str]:
+        if not crash_ids:
+            return set()
+        try:
+            reader = open_reader()
+        except OSError as exc:
+            log.warning("cannot read the journal (%s): assuming no entry was sent", exc)
+            return set()
+        found: set[str] = set()
+        try:
+            for crash_id in crash_ids:
+                reader.flush_matches()
+                reader.add_match(MESSAGE_ID=MESSAGE_ID, KCRASHD_CRASH_ID=crash_id)
+                reader.seek_head()
+                if reader.get_next():
+                    found.add(crash_id)
+        finally:
+            reader.close()
+        return found
+
+
+def open_reader() -> Any:
+    reader = importlib.import_module("systemd.journal").Reader()
+    reader.data_threshold = 0
+    return reader
+
+
+class RecordingJournal:
+    """A journal kept in memory, for tests and for `scan --dry-run` style use without journald."""
+
+    def __init__(self) -> None:
+        self.entries: list[dict[str, str]] = []
+
+    def send(self, record: CrashRecord) -> None:
+        self.entries.append(journal_fields(record))
+
+    def sync(self) -> bool:
+        return True
+
+    def sent(self, crash_ids: list[str]) -> set[str]:
+        have = {entry["KCRASHD_CRASH_ID"] for entry in self.entries}
+        return {crash_id for crash_id in crash_ids if crash_id in have}
