@@ -75,6 +75,9 @@ def _stall(cands: list[Candidate], extra: re.Pattern[str] | None) -> str | None:
     last_good: str | None = None
     for c in cands:
         name = c.function
+        if frames.FAULT_ENTRY.match(name):
+            last_good = None
+            continue
         if frames.STALL_ANCHORS.match(frames.strip_syscall(name)) or frames.STALL_ANCHORS.match(name):
             if name.startswith("smp_call_function"):
                 return name
@@ -90,12 +93,12 @@ def _stall(cands: list[Candidate], extra: re.Pattern[str] | None) -> str | None:
 def _hang(cands: list[Candidate]) -> Culprit:
     names = [c.function for c in cands]
     for n in names:
-        if frames.HANG_RTNL.match(n):
-            return Culprit("rtnl_lock")
-    for n in names:
         if frames.HANG_SYNC.match(n):
             alts = [n] if n != "synchronize_rcu" else []
             return Culprit("synchronize_rcu", alts)
+    for n in names:
+        if frames.HANG_RTNL.match(n):
+            return Culprit("rtnl_lock")
     for n in names:
         if not frames.HANG_SKIP.match(n) and not frames.is_skipped(n):
             return Culprit(n)

@@ -27,6 +27,8 @@ _PANIC = "Kernel panic - not syncing"
 _NMI_BACKTRACE = "Sending NMI from CPU"
 _USEFUL_END = re.compile(r"Kernel panic - not syncing|possible circular locking dependency")
 _NOISE = re.compile(r"Disabling lock debugging due to kernel taint")
+# Headers too common in ordinary text to count without a matching signature.
+_NEEDS_SIGNATURE = frozenset({"Kernel panic", "fatal error:", "Booting the kernel."})
 _REPLAY = "** replaying previous printk message **"
 
 
@@ -61,10 +63,8 @@ def _header_in(text: str) -> tuple[str, int] | None:
         return None
     for header in HEADERS:
         pos = text.find(header)
-        while pos >= 0:
-            if pos == 0 or not (text[pos - 1].isalnum() or text[pos - 1] == "_"):
-                return header, pos
-            pos = text.find(header, pos + 1)
+        if pos >= 0:
+            return header, pos
     return None
 
 
@@ -94,6 +94,8 @@ def find_hits(lines: list[Line]) -> list[Hit]:
         if header == "Booting the kernel." and not any(ln.stamped for ln in lines[:i]):
             continue
         sig, m = match_signature(text, header, pos)
+        if sig is None and header in _NEEDS_SIGNATURE:
+            continue
         hits.append(Hit(i, header, pos, sig, m))
     return hits
 

@@ -11,9 +11,9 @@ from kcrashd.core.model import Frame, Module, Taint
 _LINUX_VERSION = re.compile(r"^Linux version (\S+)")
 _CPU_LINE = re.compile(
     r"^CPU: (?P<cpu>\d+) (?:UID: \d+ )?PID: (?P<pid>\d+) Comm: (?P<comm>.{1,32}?) (?:Kdump: \S+ )?"
-    r"(?:Not tainted|Tainted: (?P<taint>[A-Z ]+?))\s+(?P<rel>\d\S*)"
+    r"(?:Not tainted|Tainted: (?P<taint>[A-Z ]+))\s.*?(?P<rel>\d+\.\d+\S*)"
 )
-_OLD_PID_LINE = re.compile(r"^Pid: (?P<pid>\d+), comm: (?P<comm>.{1,32}?) (?:Not tainted|Tainted: (?P<taint>[A-Z ]+?))\s+(?P<rel>\d\S*)")
+_OLD_PID_LINE = re.compile(r"^Pid: (?P<pid>\d+), comm: (?P<comm>.{1,32}?) (?:Not tainted|Tainted: (?P<taint>[A-Z ]+))\s.*?(?P<rel>\d+\.\d+\S*)")
 _HARDWARE = re.compile(r"^Hardware name: (.{1,200})")
 _MODULES = re.compile(r"^Modules linked in:(.*)")
 _MODULE = re.compile(r"([A-Za-z0-9_\-]+)(?:\(([A-Z+\-]+)\))?")

@@ -239,9 +239,17 @@ STALL_ANCHORS = re.compile(
     r"sock_sendmsg|sock_recvmsg|____sys_sendmsg|___sys_sendmsg|__sys_sendmsg|__sys_sendto|"
     r"____sys_recvmsg|___sys_recvmsg|__sys_recvmsg|do_recvmmsg|__sys_recvmmsg|"
     r"netlink_rcv_skb|genl_rcv_msg|genl_family_rcv_msg|rtnetrcv_msg|netlink_unicast|"
-    r"handle_mm_fault|__handle_mm_fault|do_user_addr_fault|exc_page_fault|task_work_run|__fput$|"
+    r"task_work_run|__fput$|new_sync_read|new_sync_write|vfs_readv|vfs_writev|do_iter_read|do_iter_write|"
+    r"(?:__x64_|__ia32_|__arm64_|__se_|__do_|compat_|ksys_|SyS_|compat_SyS_)?sys_ioctl$|ksys_ioctl|SyS_ioctl|"
+    r"compat_SyS_ioctl|__do_compat_sys_ioctl|compat_sys_ioctl|nfnetlink_rcv_msg|nfnetlink_rcv$|rtnetlink_rcv_msg|"
     r"__netif_receive_skb|netif_receive_skb|process_backlog|__netif_receive_skb_core|"
-    r"ip_local_deliver|ip_rcv|ip6_input|ipv6_rcv|br_handle_frame_finish|smp_call_function)"
+    r"smp_call_function|__vfs_write$|__vfs_read$|do_mmap$|mmap_region$|vm_mmap_pgoff$|do_sys_open$|do_sys_openat2$|do_filp_open$|path_openat$|do_dentry_open$|vfs_open$|__netlink_dump_start$|netlink_dump$|genl_rcv$|__sock_sendmsg$|__sys_setsockopt$|sock_common_setsockopt$)"
+)
+
+# Page-fault entry inside a stall: the frames above it handled the fault, not the looping code.
+FAULT_ENTRY = re.compile(
+    r"^(?:handle_mm_fault|__handle_mm_fault|do_user_addr_fault|exc_page_fault|asm_exc_page_fault|page_fault$|"
+    r"do_page_fault|__do_page_fault|do_mem_abort|el1_abort|el0_da|do_translation_fault|do_DataAbort)"
 )
 
 STALL_EXTRA_SKIP = re.compile(
@@ -264,7 +272,10 @@ HANG_SKIP = re.compile(
     r"__lock_sock|lock_sock|futex_wait|freezable_schedule|__refrigerator|"
     r"wait_woken|woken_wake_function|__cond_resched|preempt_schedule|rcu_gp_kthread|"
     r"wb_wait_for_completion|io_wait_event|__io_wait_event|folio_wait|__folio_lock|"
-    r"__lock_page|wait_on_page_bit|wait_on_page|__wait_on_buffer|__filemap_fdatawait)"
+    r"__lock_page|wait_on_page_bit|wait_on_page|__wait_on_buffer|__filemap_fdatawait|filemap_fdatawait|"
+    r"console_lock|console_trylock|ldsem_down|tty_ldisc_lock|tty_lock|__tty_lock|sb_wait_write|"
+    r"percpu_rwsem_wait|__percpu_rwsem|wait_for_stable_page|io_wq_|blk_mq_freeze_queue_wait|"
+    r"__lock_timer|schedule_timeout|msleep|usleep_range|fsleep)"
 )
 HANG_RTNL = re.compile(r"^rtnl_lock$|^rtnl_lock_killable$|^__rtnl_lock$")
 HANG_SYNC = re.compile(r"^(?:synchronize_(?:rcu|srcu|net|sched)|__synchronize_srcu|synchronize_rcu_expedited|synchronize_sched_expedited|_synchronize_rcu)")

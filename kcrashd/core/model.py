@@ -92,6 +92,8 @@ class Report(BaseModel):
     preceding: list[Event] = Field(default_factory=list)
     excerpt: list[str] = Field(default_factory=list)
     error: str | None = None
+    signature: str | None = None
+    crash_type: str = ""
 
     @property
     def has_crash(self) -> bool:

@@ -57,6 +57,12 @@ W = Severity.WARNING
 E = Severity.ERROR
 _F = r"([A-Za-z0-9_.$<>:]+?)(?:\.(?:isra|constprop|part|cold|llvm)[.\d]*)*(?:\+0x[0-9a-f]+(?:/0x[0-9a-f]+)?|\s|$)"
 BAD = ("bad-access in {F}",)
+_NMI_SKIP = (
+    r"^(?:watchdog_overflow_callback|__perf_event_overflow|perf_event_overflow|handle_pmi_common|"
+    r"intel_pmu_handle_irq|amd_pmu_handle_irq|x86_pmu_handle_irq|perf_event_nmi_handler|nmi_handle|"
+    r"default_do_nmi|do_nmi|exc_nmi|end_repeat_nmi|nmi$|watchdog_hardlockup_check|watchdog_check_hardlockup)"
+)
+_WARN_AT = r"WARNING: (?:CPU: \d+ PID: \d+ at |at )?"
 
 SIGNATURES: tuple[Signature, ...] = (
     # --- BUG: ---------------------------------------------------------------------------------
@@ -67,8 +73,6 @@ SIGNATURES: tuple[Signature, ...] = (
               skip=r"^(?:slab_|kfree|vfree|kvfree|free_|__free|kmem_cache_free)"),
     Signature("kasan-old", "kasan", "BUG:", r"BUG: KASAN: ([a-z\-]+) on address", "KASAN: {1} {RW}",
               strategy=S.NONE, syz_type="KASAN", corrupted=True),
-    Signature("kasan-other", "kasan", "BUG:", r"BUG: KASAN: (.*)", "KASAN: {1}", strategy=S.NONE,
-              syz_type="KASAN", corrupted=True),
     Signature("kmsan", "kmsan", "BUG:", r"BUG: KMSAN: ([a-z\-]+)", "KMSAN: {1} in {F}", alts=BAD,
               syz_type="KMSAN", skip=r"^(?:copy_|_copy|usb_submit_urb|sg_|crypto_|netlink_|nla_)"),
     Signature("kcsan", "kcsan", "BUG:", r"BUG: KCSAN: (.*)", "KCSAN: {1}", strategy=S.NONE,
@@ -86,8 +90,6 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("paging-fault", "paging-fault", "BUG:",
               r"BUG: (?:unable to handle kernel paging request|unable to handle page fault|unable to handle kernel data access)",
               "BUG: unable to handle kernel paging request in {F}", alts=BAD, syz_type="MEMORY_SAFETY_BUG"),
-    Signature("user-access", "paging-fault", "BUG:", r"BUG: unable to handle kernel access to user memory",
-              "BUG: unable to handle kernel access to user memory in {F}", alts=BAD),
     Signature("fault-cut", "paging-fault", "BUG:", r"BUG: unable to handle kernel\s*$",
               "BUG: unable to handle kernel", strategy=S.NONE, corrupted=True),
     Signature("soft-lockup", "soft-lockup", "BUG:", r"BUG: soft lockup", "BUG: soft lockup in {F}",
@@ -117,9 +119,6 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("bug-fixed", "bug", "BUG:",
               r"BUG: (Bad rss-counter state|Bad page map|non-zero nr_ptes on freeing mm|non-zero pgtables_bytes on freeing mm|workqueue lockup|Object already free)",
               "BUG: {1}", strategy=S.NONE),
-    Signature("bug-corrupted-list", "list-corruption", "BUG:", r"BUG: corrupted list", "BUG: corrupted list in {F}",
-              alts=BAD, syz_type="MEMORY_SAFETY_BUG"),
-    Signature("bug-bare", "bug", "BUG:", r"BUG:\s*$", "BUG: corrupted", strategy=S.NONE, corrupted=True),
     Signature("bug-generic", "bug", "BUG:", r"BUG: ([^\[\]]*?[A-Za-z][^\[\]]*?)\s*(?:\(|$|!|:)", "BUG: {1} in {F}",
               strategy=S.TRACE),
     # --- WARNING: ------------------------------------------------------------------------------
@@ -137,11 +136,32 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("warn-stack", "warning", "WARNING:",
               r"WARNING: (kernel stack regs|kernel stack frame pointer) (?:at [0-9a-f]+ )?in [^ ]+ has bad '?(bp|[a-z]+)'? value",
               "WARNING: {1} has bad {2} value", strategy=S.NONE, severity=W),
+    Signature("warn-odebug", "warning", "WARNING:", _WARN_AT + r"lib/debugobjects\.c:", "WARNING: ODEBUG bug in {F}",
+              strategy=S.TRACE, severity=W, syz_type="WARNING",
+              skip=r"^(?:debug_|__debug|timer_|__timer|del_timer|work_|__flush|flush_|rcu|call_rcu|vfree|__vfree|kfree|kvfree|free_|__free|hrtimer_|init_timer|destroy_)"),
+    Signature("warn-usercopy", "warning", "WARNING:", _WARN_AT + r"mm/usercopy\.c:", "WARNING: bad usercopy in {F}",
+              strategy=S.TRACE, severity=W, syz_type="WARNING",
+              skip=r"(?:usercopy|__check_object_size|check_object_size|check_heap_object|copy_to_user|copy_from_user|_copy_)"),
+    Signature("warn-kobject", "warning", "WARNING:", _WARN_AT + r"lib/kobject\.c:", "WARNING: kobject bug in {F}",
+              strategy=S.TRACE, severity=W, syz_type="WARNING", skip=r"^kobject_"),
+    Signature("warn-proc", "warning", "WARNING:", _WARN_AT + r"fs/proc/generic\.c:",
+              "WARNING: proc registration bug in {F}", strategy=S.TRACE, severity=W, syz_type="WARNING",
+              skip=r"^(?:proc_|__proc|remove_proc)"),
+    Signature("warn-refcount", "refcount", "WARNING:", _WARN_AT + r"lib/refcount\.c:", "WARNING: refcount bug in {F}",
+              strategy=S.TRACE, severity=W, syz_type="REFCOUNT_WARNING", skip=r"^(?:refcount|__refcount|kref_)"),
+    Signature("warn-lockdep", "lockdep", "WARNING:", _WARN_AT + r"kernel/locking/lockdep\.c:",
+              "WARNING: locking bug in {F}", strategy=S.TRACE, severity=W, syz_type="LOCKDEP",
+              skip=r"^(?:lock_|__lock|lockdep|register_lock_class|look_up_lock_class|__bfs|check_|validate_|mark_|_raw_|debug_)"),
+    Signature("warn-kmalloc", "warning", "WARNING:", _WARN_AT + r"mm/(?:slab_common|util|slab|slub)\.c:",
+              "WARNING: kmalloc bug in {F}", strategy=S.TRACE, severity=W, syz_type="WARNING"),
+    Signature("warn-vmalloc", "warning", "WARNING:", _WARN_AT + r"mm/vmalloc\.c:", "WARNING: zero-size vmalloc in {F}",
+              strategy=S.TRACE, severity=W, syz_type="WARNING"),
+    Signature("warn-urb", "warning", "WARNING:", _WARN_AT + r"\S+ usb_submit_urb", "WARNING in {F}/usb_submit_urb",
+              strategy=S.TRACE, severity=W, syz_type="WARNING",
+              skip=r"^(?:usb_submit_urb|usb_start_wait_urb|usb_bulk_msg|usb_interrupt_msg|usb_control_msg)"),
     Signature("warning", "warning", "WARNING:",
               r"WARNING: (?:CPU: \d+ PID: \d+ at |at |[^ ]+:\d+ at )(\S+)?",
               "WARNING in {F}", strategy=S.TRACE, severity=W, syz_type="WARNING"),
-    Signature("warning-bare", "warning", "WARNING:", r"WARNING:\s*$", "WARNING: corrupted", strategy=S.NONE,
-              severity=W, corrupted=True),
     Signature("warning-text", "warning", "WARNING:", r"WARNING: (.*\S)", "WARNING: {1}", strategy=S.NONE,
               severity=W, syz_type="WARNING"),
     # --- INFO: ---------------------------------------------------------------------------------
@@ -182,19 +202,14 @@ SIGNATURES: tuple[Signature, ...] = (
               "BUG: corrupted list in {F}", alts=BAD, syz_type="MEMORY_SAFETY_BUG"),
     Signature("kernel-bug", "bug", "kernel BUG", r"kernel BUG at ", "kernel BUG in {F}", syz_type="BUG",
               skip=r"^skb_"),
-    Signature("kernel-bug-arm", "bug", "Kernel BUG", r"Kernel BUG at ", "kernel BUG in {F}", syz_type="BUG",
-              skip=r"^skb_"),
     Signature("divide-error", "divide-error", "divide error:", r"divide error:", "divide error in {F}",
-              syz_type="DoS"),
-    Signature("divide-error-old", "divide-error", "divide_error:", r"divide_error:", "divide error in {F}",
               syz_type="DoS"),
     Signature("invalid-opcode", "invalid-opcode", "invalid opcode:", r"invalid opcode:",
               "invalid opcode in {F}", syz_type="DoS"),
-    Signature("int3", "invalid-opcode", "int3:", r"int3:", "int3 in {F}", syz_type="DoS"),
-    Signature("ubsan", "ubsan", "UBSAN:", r"UBSAN: ([a-z\- ]+?) in ", "UBSAN: {1} in {F}", strategy=S.TRACE,
+    Signature("ubsan-undefined", "ubsan", "UBSAN:", r"UBSAN: Undefined behaviour in ", "UBSAN: undefined-behaviour in {F}",
+              strategy=S.TRACE, severity=W, syz_type="UBSAN", skip=r"(?:ubsan|overflow)"),
+    Signature("ubsan", "ubsan", "UBSAN:", r"UBSAN: ([a-z\-]+) in ", "UBSAN: {1} in {F}", strategy=S.TRACE,
               severity=W, syz_type="UBSAN", skip=r"(?:ubsan|overflow)"),
-    Signature("ubsan-old", "ubsan", "UBSAN:", r"UBSAN: (.*)", "UBSAN: {1}", strategy=S.NONE, severity=W,
-              syz_type="UBSAN"),
     Signature("arm-internal", "paging-fault", "Internal error:", r"Internal error: ", "Internal error in {F}",
               alts=BAD, syz_type="DoS"),
     Signature("arm-unhandled", "paging-fault", "Unhandled fault:", r"Unhandled fault:", "Unhandled fault in {F}",
@@ -203,8 +218,8 @@ SIGNATURES: tuple[Signature, ...] = (
               syz_type="DoS"),
     # --- hardware and watchdogs (production) ---------------------------------------------------
     Signature("hard-lockup", "hard-lockup", "Watchdog detected hard LOCKUP",
-              r"Watchdog detected hard LOCKUP on cpu", "BUG: hard lockup in {F}", strategy=S.STALL,
-              alts=("stall in {F}",), syz_type="HANG"),
+              r"Watchdog detected hard LOCKUP on cpu", "BUG: hard lockup in {F}", alts=("stall in {F}",),
+              syz_type="HANG", skip=_NMI_SKIP),
     Signature("mce", "machine-check", "Machine Check Exception", r"Machine Check Exception",
               "machine check exception", strategy=S.NONE),
     Signature("unregister-netdevice", "hung-task", "unregister_netdevice: waiting for",
@@ -235,7 +250,7 @@ SIGNATURES: tuple[Signature, ...] = (
               "kernel stack overflow in {F}", strategy=S.STALL, alts=("stack-overflow in {F}",)),
     Signature("sysrq-panic", "sysrq", "Kernel panic", r"Kernel panic - not syncing: sysrq triggered crash",
               "kernel panic: sysrq triggered crash", strategy=S.PANIC),
-    Signature("init-signal", "init-exit", "Kernel panic",
+    Signature("init-signal", "init-signal", "Kernel panic",
               r"Kernel panic - not syncing: Attempted to kill init!(?: exitcode=0x0*(?:[1-7][0-9a-f]|[1-9a-f]))?\s*$",
               "kernel panic: Attempted to kill init!", strategy=S.PANIC),
     Signature("init-exit", "init-exit", "Kernel panic",
@@ -247,15 +262,12 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("oom-panic", "oom", "Kernel panic", r"Kernel panic - not syncing: (?:Out of memory|System is deadlocked on memory)",
               "kernel panic: Out of memory", strategy=S.NONE),
     Signature("hard-lockup-panic", "hard-lockup", "Kernel panic", r"Kernel panic - not syncing: Hard LOCKUP",
-              "kernel panic: Hard LOCKUP", strategy=S.STALL),
+              "kernel panic: Hard LOCKUP", strategy=S.PANIC, skip=_NMI_SKIP),
     Signature("mce-panic", "machine-check", "Kernel panic",
               r"Kernel panic - not syncing: (?:Fatal machine check|Machine check|Fatal hardware error|Fatal local machine check|Timeout: Not all CPUs entered)",
               "kernel panic: fatal machine check", strategy=S.NONE),
-    Signature("nmi-panic", "hard-lockup", "Kernel panic",
-              r"Kernel panic - not syncing: (?:NMI|\d\d: An NMI occurred|Non maskable interrupt)",
-              "kernel panic: NMI", strategy=S.NONE),
     Signature("panic-consequence", "panic", "Kernel panic",
-              r"Kernel panic - not syncing: (Fatal exception(?: in interrupt)?|panic_on_warn set|hung_task: blocked tasks|softlockup: hung tasks|rcu_stall|Oops - BUG|BUG!|Oops)",
+              r"Kernel panic - not syncing: (Fatal exception|panic_on_warn set|hung_task: blocked tasks|softlockup: hung tasks|rcu_stall|Oops - BUG|BUG!|Oops)",
               "kernel panic: {1}", strategy=S.PANIC, corrupted=True, syz_type="DoS"),
     Signature("panic", "panic", "Kernel panic", r"Kernel panic - not syncing: (.*?)\s*$", "kernel panic: {1}",
               strategy=S.PANIC, syz_type="DoS"),
@@ -298,4 +310,10 @@ HEADERS: tuple[str, ...] = tuple(dict.fromkeys(sig.header for sig in SIGNATURES)
 HEADER_RE = re.compile("|".join(re.escape(h) for h in HEADERS))
 BY_HEADER: dict[str, tuple[Signature, ...]] = {
     h: tuple(sig for sig in SIGNATURES if sig.header == h) for h in HEADERS
+}
+
+# Culprits that say more about the crash than its shape: a NULL write in sysrq_handle_crash (RHEL 8)
+# and a panic() called from it (Linux 6.1) are both the deliberate sysrq-c test crash.
+KIND_BY_FUNCTION: dict[str, str] = {
+    "sysrq_handle_crash": "sysrq",
 }

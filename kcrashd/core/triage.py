@@ -13,10 +13,11 @@ from kcrashd.core.fingerprint import (
     fingerprint_title,
     strict_fingerprint,
 )
+from kcrashd.core.frames import fault_pc
 from kcrashd.core.model import Event, Report, Severity
 from kcrashd.core.normalize import Line, normalize_lines
-from kcrashd.core.signatures import Signature, Strategy
-from kcrashd.core.title import culprit_forms, fill, normalize_title
+from kcrashd.core.signatures import KIND_BY_FUNCTION, Signature, Strategy
+from kcrashd.core.title import culprit_forms, fill, normalize_title, title_type
 
 MAX_EXCERPT = 40
 MAX_PRECEDING = 20
@@ -29,7 +30,7 @@ _STACK_START = re.compile(r"^\s*(?:Call Trace|Call trace|Backtrace|backtrace|All
 class _Titled:
     """Title, culprit and corruption verdict of one event."""
 
-    __slots__ = ("alts", "corrupted_reason", "function", "kind", "severity", "title")
+    __slots__ = ("alts", "corrupted_reason", "function", "kind", "severity", "signature", "title")
 
     def __init__(self) -> None:
         self.title = ""
@@ -38,6 +39,7 @@ class _Titled:
         self.kind = "unknown"
         self.severity = Severity.CRITICAL
         self.corrupted_reason: str | None = None
+        self.signature: str | None = None
 
 
 def _title_event(lines: list[Line], event: ev_mod.Event) -> _Titled:
@@ -51,6 +53,7 @@ def _title_event(lines: list[Line], event: ev_mod.Event) -> _Titled:
         return out
     out.kind = sig.kind
     out.severity = sig.severity
+    out.signature = sig.name
     culprit = find_culprit(sig, texts)
     rw = ""
     if "{RW}" in sig.title:
@@ -85,10 +88,13 @@ def _title_event(lines: list[Line], event: ev_mod.Event) -> _Titled:
         out.corrupted_reason = "extracted no frames"
     elif _TIMESTAMP_IN_TITLE.search(raw_title):
         out.corrupted_reason = "title contains a timestamp: lines were merged"
-    elif sig.strategy is not Strategy.NONE and not any(_STACK_START.match(t) for t in texts):
+    elif sig.strategy is not Strategy.NONE and not any(_STACK_START.match(t) or fault_pc(t) for t in texts):
         out.corrupted_reason = out.corrupted_reason or "no stack trace in report"
     if sig.strategy is Strategy.PANIC and out.function is None:
         out.function = culprit.function
+    override = KIND_BY_FUNCTION.get(out.function or "")
+    if override is not None:
+        out.kind = override
     return out
 
 
@@ -163,4 +169,6 @@ def _analyze(data: bytes | str, source: str) -> Report:
         frames=facts.frames,
         preceding=preceding,
         excerpt=[t[:300] for t in report_texts[:MAX_EXCERPT]],
+        signature=titled.signature,
+        crash_type=title_type(titled.title),
     )
