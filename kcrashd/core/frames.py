@@ -168,22 +168,22 @@ SKIP_ALLOCATOR = (
     r"^do_slab_free", r"^__do_kmalloc", r"^percpu_", r"^pcpu_",
 )
 SKIP_LOCKING = (
-    r"^_raw_spin", r"^_raw_read", r"^_raw_write", r"^raw_spin", r"^spin_", r"^do_raw_spin",
+    r"^_raw_spin", r"^_raw_read", r"^_raw_write", r"^raw_spin", r"^spin_(?:lock|unlock|trylock|is_locked)", r"^do_raw_spin",
     r"^__raw_spin", r"^queued_spin", r"^native_queued_spin", r"^__pv_queued", r"^pv_queued",
     r"^queued_read", r"^queued_write", r"^do_raw_read", r"^do_raw_write", r"^read_lock", r"^write_lock",
     r"^read_unlock", r"^write_unlock", r"^mutex_", r"^__mutex", r"^ww_mutex", r"^__ww_mutex",
-    r"^down_read", r"^down_write", r"^down$", r"^down_", r"^__down", r"^up_read", r"^up_write",
+    r"^down_read", r"^down_write", r"^down$", r"^down_(?:interruptible|killable|timeout|trylock)", r"^__down", r"^up_read", r"^up_write",
     r"^up$", r"^rwsem_", r"^__rwsem", r"^rt_mutex", r"^__rt_mutex", r"^rtlock", r"^osq_",
     r"^atomic_", r"^arch_atomic", r"^raw_atomic", r"^__atomic", r"^test_and_", r"^set_bit",
     r"^clear_bit", r"^__set_bit", r"^__clear_bit", r"^refcount_", r"^__refcount", r"^kref_",
-    r"^complete", r"^wait_for_completion", r"^__wait_for_common", r"^wait_for_common",
+    r"^complete(?:_all|_on_|_and_exit)?$", r"^wait_for_completion", r"^__wait_for_common", r"^wait_for_common",
     r"^do_wait_for_common", r"^__wake_up", r"^wake_up", r"^lock_is_held", r"^lock_sock",
     r"^release_sock", r"^trace_hardirqs", r"^__local_bh", r"^local_bh", r"^seqcount",
     r"^write_seqcount", r"^read_seqcount", r"^__seqprop", r"^percpu_down", r"^percpu_up",
     r"^__percpu_down", r"^rcu_lock_", r"^rcu_read_lock", r"^rcu_read_unlock", r"^__rcu_read",
     r"^lock_timer_base", r"^_atomic_dec_and_lock", r"^debug_lockdep", r"^lockdep",
     r"^check_noncircular", r"^check_prev_add", r"^check_prevs_add", r"^validate_chain",
-    r"^__lock_release", r"^lock_", r"^__lock_", r"^mark_held_locks", r"^bit_wait", r"^out_of_line_wait",
+    r"^__lock_release", r"^lock_(?:acquire|release|acquired|contended|sock|timer_base|page|buffer|is_held)", r"^__lock_(?:acquire|release|sock|page|timer)", r"^mark_held_locks", r"^bit_wait", r"^out_of_line_wait",
     r"^__wait_on_bit", r"^wait_on_bit", r"^finish_wait", r"^prepare_to_wait",
 )
 SKIP_HELPERS = (
@@ -243,7 +243,7 @@ STALL_ANCHORS = re.compile(
     r"(?:__x64_|__ia32_|__arm64_|__se_|__do_|compat_|ksys_|SyS_|compat_SyS_)?sys_ioctl$|ksys_ioctl|SyS_ioctl|"
     r"compat_SyS_ioctl|__do_compat_sys_ioctl|compat_sys_ioctl|nfnetlink_rcv_msg|nfnetlink_rcv$|rtnetlink_rcv_msg|"
     r"__netif_receive_skb|netif_receive_skb|process_backlog|__netif_receive_skb_core|"
-    r"smp_call_function|__vfs_write$|__vfs_read$|do_mmap$|mmap_region$|vm_mmap_pgoff$|do_sys_open$|do_sys_openat2$|do_filp_open$|path_openat$|do_dentry_open$|vfs_open$|__netlink_dump_start$|netlink_dump$|genl_rcv$|__sock_sendmsg$|__sys_setsockopt$|sock_common_setsockopt$)"
+    r"smp_call_function|do_one_initcall$|do_init_module$|load_module$|__vfs_write$|__vfs_read$|do_mmap$|mmap_region$|vm_mmap_pgoff$|do_sys_open$|do_sys_openat2$|do_filp_open$|path_openat$|do_dentry_open$|vfs_open$|__netlink_dump_start$|netlink_dump$|genl_rcv$|__sock_sendmsg$|__sys_setsockopt$|sock_common_setsockopt$)"
 )
 
 # Page-fault entry inside a stall: the frames above it handled the fault, not the looping code.

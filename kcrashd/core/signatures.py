@@ -60,7 +60,7 @@ BAD = ("bad-access in {F}",)
 _NMI_SKIP = (
     r"^(?:watchdog_overflow_callback|__perf_event_overflow|perf_event_overflow|handle_pmi_common|"
     r"intel_pmu_handle_irq|amd_pmu_handle_irq|x86_pmu_handle_irq|perf_event_nmi_handler|nmi_handle|"
-    r"default_do_nmi|do_nmi|exc_nmi|end_repeat_nmi|nmi$|watchdog_hardlockup_check|watchdog_check_hardlockup)"
+    r"nmi_panic|default_do_nmi|do_nmi|exc_nmi|end_repeat_nmi|nmi$|watchdog_hardlockup_check|watchdog_check_hardlockup)"
 )
 _WARN_AT = r"WARNING: (?:CPU: \d+ PID: \d+ at |at )?"
 

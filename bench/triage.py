@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Triage speed and memory: corpus throughput, typical log, 32 MiB and 1 GiB logs, CLI start-up.
+
+Prints numbers only (no assertions).  Targets: >= 1,500 files/s over the dev corpus in one process,
+typical 100 KiB-1 MiB log < 20 ms, 32 MiB < 1 s, start-up to first report < 0.3 s, peak RSS < 100 MiB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+CORPUS = ROOT / "tests" / "corpus" / "syzkaller"
+SEED = (ROOT / "tests" / "corpus" / "seed" / "rhel8-sysrq.log").read_bytes()
+NOISE = b"[ 1234.567890] e1000e 0000:00:19.0 eth0: NIC Link is Up 1000 Mbps Full Duplex, Flow Control: None\n"
+
+
+def corpus_logs() -> list[bytes]:
+    out = []
+    for line in (CORPUS / "index.jsonl").read_text().splitlines():
+        c = json.loads(line)
+        raw = (CORPUS / c["file"]).read_bytes()
+        out.append(raw[c["log_offset"] : c["log_end_offset"]].replace(b"\r", b""))
+    return out
+
+
+def child(code: str) -> tuple[float, int]:
+    """Run code in a fresh interpreter; (wall seconds, its peak RSS in KiB)."""
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - t0
+    return wall, int(r.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    from kcrashd.core import analyze
+
+    logs = corpus_logs()
+    analyze(logs[0])
+    total = sum(len(x) for x in logs)
+    t0 = time.perf_counter()
+    for data in logs:
+        analyze(data)
+    dt = time.perf_counter() - t0
+    print(f"corpus: {len(logs)} logs, {total / 1e6:.1f} MB in {dt:.3f} s: {len(logs) / dt:.0f} files/s, {total / 1e6 / dt:.1f} MB/s")
+
+    for size in (100 * 1024, 1024 * 1024):
+        data = NOISE * (size // len(NOISE)) + SEED
+        t0 = time.perf_counter()
+        n = 5
+        for _ in range(n):
+            analyze(data)
+        print(f"typical log {size // 1024} KiB: {(time.perf_counter() - t0) / n * 1000:.1f} ms")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        big32 = Path(tmp) / "32m.log"
+        with open(big32, "wb") as f:
+            f.write(NOISE * (32 * 1024 * 1024 // len(NOISE)))
+            f.write(SEED)
+        code32 = (
+            "import resource,time,sys; sys.path.insert(0, %r)\n"
+            "from kcrashd.core import analyze\n"
+            "d=open(%r,'rb').read(); t=time.perf_counter(); r=analyze(d)\n"
+            "print(f'{time.perf_counter()-t:.3f}', r.function)\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        ) % (str(ROOT), str(big32))
+        out = subprocess.run([sys.executable, "-c", code32], capture_output=True, text=True, check=True).stdout.split()
+        print(f"32 MiB log, whole in memory (core only): {out[0]} s, function {out[1]}, peak RSS {int(out[2]) / 1024:.0f} MiB")
+        code32r = (
+            "import resource,time,sys; sys.path.insert(0, %r)\n"
+            "from kcrashd.core import analyze; from kcrashd.logfile import read_log\n"
+            "t=time.perf_counter(); r=analyze(read_log(%r))\n"
+            "print(f'{time.perf_counter()-t:.3f}', r.function)\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        ) % (str(ROOT), str(big32))
+        out = subprocess.run([sys.executable, "-c", code32r], capture_output=True, text=True, check=True).stdout.split()
+        print(f"32 MiB log via read_log (head+tail): {out[0]} s, function {out[1]}, peak RSS {int(out[2]) / 1024:.0f} MiB")
+
+        big1g = Path(tmp) / "1g.log"
+        with open(big1g, "wb") as f:
+            f.write(b"[    0.000000] Linux version 6.1.0-27-amd64\n")
+            f.truncate(1024**3)
+            f.seek(1024**3)
+            f.write(b"\n" + SEED)
+        code1g = code32r.replace(str(big32), str(big1g))
+        out = subprocess.run([sys.executable, "-c", code1g], capture_output=True, text=True, check=True).stdout.split()
+        print(f"1 GiB log via read_log: {out[0]} s, function {out[1]}, peak RSS {int(out[2]) / 1024:.0f} MiB")
+
+    exe = ROOT / ".venv" / "bin" / "kcrashd"
+    example = ROOT / "examples" / "127.0.0.1-2020-04-28-01:31:54"
+    cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "kcrashd"]), "analyze", str(example)]
+    walls = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, check=True)
+        walls.append(time.perf_counter() - t0)
+    print(f"start-up to first report (kcrashd analyze, best of 5): {min(walls):.3f} s, median {sorted(walls)[2]:.3f} s")
+    print(f"this process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    _ = os
+
+
+if __name__ == "__main__":
+    main()
