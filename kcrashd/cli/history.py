@@ -1,10 +1,402 @@
-"""Verbs of this module are registered here."""
+"""Verbs around the crash history: `run` (the daemon), `scan` (once), `list` and `info` (like
+coredumpctl). `list` and `info` open the state database read-only; log text is escaped before
+it reaches a terminal."""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import json
+import logging
+import os
+import re
+import sqlite3
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+from kcrashd.cli import EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
+from kcrashd.config import DEFAULT_CONFIG, Config, ConfigError, load_config
+from kcrashd.crash import CrashRecord
+from kcrashd.store import DB_NAME, connect_readonly
+from kcrashd.terminal import escape_text
+
+MATCH_FIELDS = {
+    "KIND": "kind",
+    "HOST": "host",
+    "KERNEL": "kernel",
+    "FINGERPRINT": "fingerprint",
+    "TITLE": "title",
+    "FUNCTION": "function",
+    "LAYOUT": "layout",
+    "SOURCE": "source",
+    "SEVERITY": "severity",
+    "STATUS": "status",
+    "TEST": "test",
+    "INCOMPLETE": "incomplete",
+    "CRASH_ID": "crash_id",
+    "DUMP_DIR": "dump_dir",
+}
+MATCH = re.compile(r"^([A-Z_]+)=(.*)$", re.S)
 
 
 def register(verbs: argparse._SubParsersAction[Any]) -> None:
     """Add this module's verbs to the command line."""
+    run = verbs.add_parser("run", help="run the daemon: watch dump paths, journal each new crash once")
+    common_daemon(run)
+    run.set_defaults(func=cmd_run)
+    scan = verbs.add_parser("scan", help="process every finished dump once and exit (safe beside `run`)")
+    common_daemon(scan)
+    scan.set_defaults(func=cmd_scan)
+
+    lister = verbs.add_parser("list", help="list recorded crashes", description="List recorded crashes, oldest first.")
+    common_read(lister)
+    lister.add_argument("-r", "--reverse", action="store_true", help="newest first")
+    lister.add_argument("-1", dest="one", action="store_true", help="only the most recent crash")
+    lister.add_argument("--json", action="store_true", help="print JSON (a list of objects)")
+    lister.add_argument("matches", nargs="*", metavar="FIELD=VALUE", help="e.g. KIND=oops HOST=web1")
+    lister.set_defaults(func=cmd_list)
+
+    info = verbs.add_parser("info", help="show everything known about a crash")
+    common_read(info)
+    info.add_argument("--json", action="store_true", help="print the full record as JSON")
+    info.add_argument("what", nargs="*", metavar="ID|FINGERPRINT|PATH|FIELD=VALUE")
+    info.set_defaults(func=cmd_info)
+
+
+def common_daemon(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, default=None, metavar="FILE", help=f"configuration (default {DEFAULT_CONFIG})")
+    parser.add_argument("--dump-path", type=Path, action="append", default=None, metavar="DIR", help="dump path (repeatable; replaces the configured ones)")
+    parser.add_argument("--pstore-path", type=Path, default=None, metavar="DIR", help="systemd-pstore archive")
+    parser.add_argument("--state-dir", type=Path, default=None, metavar="DIR", help="state directory")
+    parser.add_argument("--poll", action="store_true", help="poll instead of inotify (network file systems)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+
+
+def common_read(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, default=None, metavar="FILE")
+    parser.add_argument("--state-dir", type=Path, default=None, metavar="DIR")
+    parser.add_argument("--since", default=None, metavar="TIME", help="ISO date/time, 'today', 'yesterday' or -2h/-3d")
+    parser.add_argument("--until", default=None, metavar="TIME")
+
+
+def overrides_of(args: argparse.Namespace) -> dict[str, Any]:
+    sources: dict[str, Any] = {}
+    if getattr(args, "dump_path", None):
+        sources["dump_paths"] = [str(p) for p in args.dump_path]
+    if getattr(args, "pstore_path", None):
+        sources["pstore_path"] = str(args.pstore_path)
+    if getattr(args, "poll", False):
+        sources["poll"] = True
+    result: dict[str, Any] = {"sources": sources} if sources else {}
+    if args.state_dir is not None:
+        result["state"] = {"state_dir": str(args.state_dir)}
+    return result
+
+
+class JournalLevelFormatter(logging.Formatter):
+    """`<N>` syslog prefixes when stderr goes to the journal (systemd sets $JOURNAL_STREAM)."""
+
+    LEVELS: ClassVar[dict[int, int]] = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"<{self.LEVELS.get(record.levelno, 6)}>{super().format(record)}"
+
+
+def setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if os.environ.get("JOURNAL_STREAM"):
+        handler.setFormatter(JournalLevelFormatter("%(message)s"))
+    else:
+        handler.setFormatter(logging.Formatter("kcrashd: %(levelname)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    logging.getLogger("watchdog").setLevel(logging.WARNING)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from kcrashd.daemon import Daemon
+
+    setup_logging(args.verbose)
+    try:
+        daemon = Daemon(args.config, overrides_of(args))
+    except ConfigError as exc:
+        print(f"kcrashd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return daemon.run()
+    except Exception as exc:  # the last line of defence: say why, then systemd restarts us
+        logging.getLogger("kcrashd").critical("kcrashd run failed: %s", exc, exc_info=True)
+        return EXIT_FAILURE
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from kcrashd.daemon import scan_once
+
+    setup_logging(args.verbose)
+    try:
+        config = load_config(args.config, overrides_of(args))
+    except ConfigError as exc:
+        print(f"kcrashd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    totals = scan_once(config)
+    summary = ", ".join(f"{count} {action}" for action, count in sorted(totals.items())) or "no dumps found"
+    print(f"kcrashd scan: {summary}")
+    return EXIT_OK
+
+
+# --- reading the history ---------------------------------------------------------------------
+
+
+def read_config(args: argparse.Namespace) -> Config | None:
+    try:
+        return load_config(args.config, overrides_of(args))
+    except ConfigError as exc:
+        print(f"kcrashd: {exc}", file=sys.stderr)
+        return None
+
+
+def open_history(config: Config) -> sqlite3.Connection | None:
+    path = config.state.state_dir / DB_NAME
+    if not path.exists():
+        return None
+    try:
+        conn = connect_readonly(path)
+        conn.execute("SELECT 1 FROM crashes LIMIT 1")
+    except sqlite3.Error as exc:
+        print(f"kcrashd: cannot read {path}: {exc}", file=sys.stderr)
+        return None
+    return conn
+
+
+def parse_time(text: str, now: datetime | None = None) -> datetime:
+    """ISO 8601 (naive = local time), 'now', 'today', 'yesterday', or -N[smhd]."""
+    now = now or datetime.now(UTC)
+    text = text.strip()
+    if text == "now":
+        return now
+    if text in ("today", "yesterday"):
+        day = now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+        return day - timedelta(days=1) if text == "yesterday" else day
+    rel = re.fullmatch(r"-(\d+)([smhd])", text)
+    if rel:
+        unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[rel.group(2)]
+        return now - timedelta(**{unit: int(rel.group(1))})
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def build_where(args: argparse.Namespace, matches: list[str]) -> tuple[str, list[Any]] | str:
+    """SQL for the filters, or an error message."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for text in matches:
+        found = MATCH.match(text)
+        if found is None or found.group(1) not in MATCH_FIELDS:
+            return f"bad match {text!r}: use FIELD=VALUE with FIELD one of {', '.join(MATCH_FIELDS)}"
+        column = MATCH_FIELDS[found.group(1)]
+        value: Any = found.group(2)
+        if column in ("test", "incomplete"):
+            value = 1 if value.lower() in ("1", "yes", "true") else 0
+        clauses.append(f"c.{column} = ?")
+        params.append(value)
+    for flag, op in (("since", ">="), ("until", "<=")):
+        raw = getattr(args, flag)
+        if raw:
+            try:
+                moment = parse_time(raw)
+            except ValueError:
+                return f"--{flag}: cannot parse {raw!r}"
+            clauses.append(f"c.crash_time {op} ?")
+            params.append(moment.timestamp())
+    return " AND ".join(clauses), params
+
+
+def select_crashes(conn: sqlite3.Connection, where: str, params: list[Any]) -> list[sqlite3.Row]:
+    sql = (
+        "SELECT c.*, COALESCE(f.count, 1) AS total FROM crashes c LEFT JOIN fingerprints f ON f.fingerprint = c.fingerprint"
+        + (f" WHERE {where}" if where else "")
+        + " ORDER BY c.crash_time, c.detected_at"
+    )
+    return list(conn.execute(sql, params))
+
+
+def row_summary(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "crash_id": row["crash_id"],
+        "time": datetime.fromtimestamp(row["crash_time"], UTC).isoformat(timespec="seconds"),
+        "host": row["host"],
+        "kernel": row["kernel"],
+        "kind": row["kind"],
+        "severity": row["severity"],
+        "title": row["title"],
+        "function": row["function"],
+        "fingerprint": row["fingerprint"],
+        "count": row["total"],
+        "dump_dir": row["dump_dir"],
+        "layout": row["layout"],
+        "status": row["status"],
+        "vmcore": row["vmcore_state"],
+        "incomplete": bool(row["incomplete"]),
+        "test": bool(row["test"]),
+    }
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    config = read_config(args)
+    if config is None:
+        return EXIT_USAGE
+    where = build_where(args, args.matches)
+    if isinstance(where, str):
+        print(f"kcrashd: {where}", file=sys.stderr)
+        return EXIT_USAGE
+    conn = open_history(config)
+    rows = select_crashes(conn, *where) if conn is not None else []
+    if args.reverse:
+        rows.reverse()
+    if args.one:
+        rows = rows[-1:] if not args.reverse else rows[:1]
+    if not rows:
+        print("No crashes found.", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    if args.json:
+        print(json.dumps([row_summary(row) for row in rows], indent=1))
+        return EXIT_OK
+    table = [("TIME", "HOST", "KERNEL", "KIND", "TITLE", "FINGERPRINT", "COUNT")]
+    for row in rows:
+        local = datetime.fromtimestamp(row["crash_time"]).astimezone().strftime("%a %Y-%m-%d %H:%M:%S %Z")
+        title = row["title"] or "-"
+        if row["test"]:
+            title = f"[test] {title}"
+        table.append(
+            (local, row["host"], row["kernel"] or "-", row["kind"], title[:70], row["fingerprint"] or "-", str(row["total"]))
+        )
+    widths = [max(len(escape_text(line[i])) for line in table) for i in range(len(table[0]) - 1)]
+    for line in table:
+        cells = [escape_text(cell).ljust(widths[i]) if i < len(widths) else escape_text(cell) for i, cell in enumerate(line)]
+        print(" ".join(cells).rstrip())
+    return EXIT_OK
+
+
+def find_for_info(conn: sqlite3.Connection, args: argparse.Namespace) -> list[sqlite3.Row] | str:
+    matches = [w for w in args.what if MATCH.match(w)]
+    others = [w for w in args.what if not MATCH.match(w)]
+    where = build_where(args, matches)
+    if isinstance(where, str):
+        return where
+    clause, params = where
+    for word in others:
+        part = (
+            "(c.crash_id LIKE ? OR c.fingerprint = ? OR c.fingerprint LIKE ? OR c.dump_dir = ? OR c.log_path = ?"
+            " OR c.dump_dir = ?)"
+        )
+        path = os.path.abspath(word) if ("/" in word or os.path.exists(word)) else word
+        parent = os.path.dirname(path)
+        params.extend([word.lower() + "%", word, word + "%", path, path, parent])
+        clause = f"{clause} AND {part}" if clause else part
+    return select_crashes(conn, clause, params)
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    config = read_config(args)
+    if config is None:
+        return EXIT_USAGE
+    conn = open_history(config)
+    if conn is None:
+        print("No crashes found.", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    rows = find_for_info(conn, args)
+    if isinstance(rows, str):
+        print(f"kcrashd: {rows}", file=sys.stderr)
+        return EXIT_USAGE
+    if not rows:
+        print("No crash matches " + " ".join(map(repr, args.what)) + ".", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    row = rows[-1]
+    record = CrashRecord.model_validate_json(row["record_json"])
+    deliveries = delivery_state(conn, record.crash_id)
+    if args.json:
+        data = {"record": record.model_dump(mode="json"), "status": row["status"], "vmcore_state": row["vmcore_state"],
+                "fingerprint_count": row["total"], "deliveries": deliveries, "matches": len(rows)}  # fmt: skip
+        print(json.dumps(data, indent=1, default=str))
+        return EXIT_OK
+    if len(rows) > 1:
+        print(f"({len(rows)} crashes match; showing the most recent. Narrow it down with an id.)")
+    print(render_info(record, row, deliveries))
+    return EXIT_OK
+
+
+def delivery_state(conn: sqlite3.Connection, crash_id: str) -> list[dict[str, Any]]:
+    try:
+        import kcrashd.alerting as alerting
+
+        reader = getattr(alerting, "delivery_state", None)
+        return list(reader(conn, crash_id)) if reader is not None else []
+    except (ImportError, sqlite3.Error):
+        return []
+
+
+def render_info(record: CrashRecord, row: sqlite3.Row, deliveries: list[dict[str, Any]]) -> str:
+    """The full summary for people; every value from a log is escaped."""
+    report = record.report
+    e = escape_text
+    lines = [
+        f"        Crash ID: {record.crash_id}",
+        f"           Title: {e(report.title or '(no crash found in the log)')}",
+        f"            Kind: {report.kind} ({report.severity})" + ("  [deliberate test crash]" if record.test else ""),
+        f"        Function: {e(report.function or '-')}",
+        f"     Fingerprint: {report.fingerprint or '-'} (v{report.fingerprint_version})",
+        f"      Recurrence: {'new' if record.new_fingerprint else 'recurring'}; {row['total']} crash(es) with this fingerprint, first seen {record.first_seen.isoformat(timespec='seconds')}",
+        f"            Host: {e(record.host)}",
+        f"          Kernel: {e(report.kernel_release or (record.vmcore.kernel_release if record.vmcore else None) or '-')} {report.arch or ''}".rstrip(),
+        f"           Taint: {report.taint.letters or '-'}",
+        f"      Crash time: {record.crash_time.astimezone().isoformat(timespec='seconds')}",
+        f"        Detected: {record.detected_at.astimezone().isoformat(timespec='seconds')}",
+        f"        Dump dir: {e(record.dump_dir)}  ({record.layout})",
+        f"             Log: {e(record.log_path or '-')}  (from {record.log_origin})",
+        f"          Status: {row['status']}" + ("; INCOMPLETE dump" if record.incomplete else ""),
+    ]
+    if report.panic_message:
+        lines.append(f"           Panic: {e(report.panic_message)}")
+    if report.comm or report.pid is not None:
+        lines.append(f"         Process: {e(report.comm or '?')} (pid {report.pid}, cpu {report.cpu})")
+    if report.error:
+        lines.append(f"           Error: {e(report.error)}")
+    for problem in record.problems:
+        lines.append(f"         Problem: {e(problem)}")
+    if report.frames:
+        lines.append("")
+        lines.append("Stack:")
+        for frame in report.frames[:16]:
+            mark = "" if frame.reliable else "? "
+            module = f" [{frame.module}]" if frame.module else ""
+            lines.append(f"    {mark}{e(frame.function)}{e(frame.offset or '')}{e(module)}")
+    if report.preceding:
+        lines.append("")
+        lines.append("Preceding events:")
+        for event in report.preceding:
+            lines.append(f"    {event.kind}: {e(event.title)}")
+    vm = record.vmcore
+    lines.append("")
+    lines.append(f"Vmcore: {row['vmcore_state']}")
+    if vm is not None:
+        lines.append(f"    Path: {e(vm.path)}")
+        lines.append(f"    Format: {vm.format}, {vm.size} bytes" + (f" (expected {vm.expected_size})" if vm.expected_size else ""))
+        if vm.kernel_release or vm.hostname or vm.crash_time:
+            lines.append(f"    Header: release {e(vm.kernel_release or '-')}, node {e(vm.hostname or '-')}, crash time {vm.crash_time.isoformat() if vm.crash_time else '-'}")
+        if vm.flags:
+            lines.append(f"    Flags: {', '.join(vm.flags)}")
+        if vm.error:
+            lines.append(f"    Error: {e(vm.error)}")
+        release = vm.kernel_release or report.kernel_release
+        if release:
+            lines.append("    Go deeper:")
+            lines.append(f"      crash /usr/lib/debug/lib/modules/{e(release)}/vmlinux {e(vm.path)}")
+    if deliveries:
+        lines.append("")
+        lines.append("Alerts:")
+        for item in deliveries:
+            parts = [f"{k}={e(str(v))}" for k, v in item.items() if v not in (None, "")]
+            lines.append("    " + " ".join(parts))
+    return "\n".join(lines)

@@ -29,6 +29,8 @@ FIELD_LIMIT = 2048
 PRIORITY = {Severity.CRITICAL: 2, Severity.ERROR: 3, Severity.WARNING: 4, Severity.INFO: 5}
 PRIORITY_UNKNOWN = 3  # a dump exists, so the machine went down, even if the log says nothing
 PRIORITY_TEST = 5
+NO_FINGERPRINT = "none"  # the log showed no crash: nothing to fingerprint
+NO_TITLE = "unknown: no crash found in the kernel log"
 
 Sender = Callable[..., Any]
 
@@ -95,13 +97,13 @@ def journal_fields(record: CrashRecord) -> dict[str, str]:
         "PRIORITY": str(priority_of(record)),
         "SYSLOG_IDENTIFIER": SYSLOG_IDENTIFIER,
         "KCRASHD_CRASH_ID": record.crash_id,
-        "KCRASHD_FINGERPRINT": report.fingerprint or None,
+        "KCRASHD_FINGERPRINT": report.fingerprint or NO_FINGERPRINT,
         "KCRASHD_FINGERPRINT_VERSION": str(report.fingerprint_version),
-        "KCRASHD_TITLE": clip(escape_text(report.title)) if report.title else None,
+        "KCRASHD_TITLE": clip(escape_text(report.title)) if report.title else NO_TITLE,
         "KCRASHD_KIND": report.kind,
         "KCRASHD_SEVERITY": str(report.severity),
         "KCRASHD_FUNCTION": clip(escape_text(report.function)) if report.function else None,
-        "KCRASHD_KERNEL": escape_text(report.kernel_release or (vm.kernel_release if vm else None) or "") or None,
+        "KCRASHD_KERNEL": escape_text(report.kernel_release or (vm.kernel_release if vm else None) or "unknown"),
         "KCRASHD_ARCH": report.arch or (vm.machine if vm else None),
         "KCRASHD_HOST": escape_text(record.host),
         "KCRASHD_TAINT": report.taint.letters or None,

@@ -1,0 +1,446 @@
+"""`kcrashd run` and `kcrashd scan`: arm the watch, scan the backlog, feed the pipeline, talk to systemd.
+
+The loop blocks in select() on one descriptor (signals and watcher threads write to it) with a
+timeout that is the next due time: a dump waiting to settle, the watchdog ping, the daily
+retention pass. With nothing pending and no watchdog it sleeps indefinitely.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import itertools
+import logging
+import os
+import select
+import signal
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from kcrashd.config import Config, ConfigError, load_config
+from kcrashd.notify import Notifier
+from kcrashd.pipeline import Outcome, Pipeline, StateLock, load_alerting
+from kcrashd.sinks import CrashJournal
+from kcrashd.sinks.journal import SystemdJournal
+from kcrashd.sources import CrashUnit, scan_all, unit_for_path
+from kcrashd.store import Store, StoreError
+
+log = logging.getLogger(__name__)
+
+RETENTION_EVERY = 86400.0
+# Our own reads raise IN_OPEN/IN_CLOSE_NOWRITE: listen only to what a dump producer does.
+WATCHED_EVENTS = (
+    "FileCreatedEvent",
+    "DirCreatedEvent",
+    "FileMovedEvent",
+    "DirMovedEvent",
+    "FileModifiedEvent",
+    "FileClosedEvent",
+    "FileDeletedEvent",
+    "DirDeletedEvent",
+)
+BULK_NAMES = ("vmcore", "dump", "opalcore")
+
+
+class Schedule:
+    """Units due at a wall-clock time; a unit is queued once, at its earliest due time."""
+
+    def __init__(self) -> None:
+        self.heap: list[tuple[float, int, Path]] = []
+        self.due: dict[Path, tuple[float, CrashUnit]] = {}
+        self.counter = itertools.count()
+
+    def add(self, unit: CrashUnit, at: float) -> None:
+        current = self.due.get(unit.path)
+        if current is not None and current[0] <= at:
+            return
+        self.due[unit.path] = (at, unit)
+        heapq.heappush(self.heap, (at, next(self.counter), unit.path))
+
+    def pop_due(self, now: float) -> CrashUnit | None:
+        while self.heap:
+            at, _, path = self.heap[0]
+            current = self.due.get(path)
+            if current is None or current[0] != at:
+                heapq.heappop(self.heap)  # superseded entry
+                continue
+            if at > now:
+                return None
+            heapq.heappop(self.heap)
+            del self.due[path]
+            return current[1]
+        return None
+
+    def next_at(self) -> float | None:
+        while self.heap:
+            at, _, path = self.heap[0]
+            current = self.due.get(path)
+            if current is None or current[0] != at:
+                heapq.heappop(self.heap)
+                continue
+            return at
+        return None
+
+    def __len__(self) -> int:
+        return len(self.due)
+
+
+def make_store(config: Config, alerting: Any) -> Store:
+    hooks = [alerting.ensure_schema] if alerting is not None else []
+    return Store(config.state.state_dir, schema_hooks=hooks)
+
+
+class Watcher:
+    """watchdog's inotify Observer (or its PollingObserver for NFS) over every configured root."""
+
+    def __init__(self, config: Config, push: Callable[[Path], None]) -> None:
+        from watchdog import events
+        from watchdog.observers import Observer
+        from watchdog.observers.polling import PollingObserver
+
+        self.push = push
+        self.observer: Any
+        if config.sources.poll:
+            self.observer = PollingObserver(timeout=config.sources.poll_interval)
+        else:
+            self.observer = Observer(timeout=3600.0)
+        wanted = [getattr(events, name) for name in WATCHED_EVENTS if hasattr(events, name)]
+        handler = Handler(self.on_path)
+        roots = list(config.sources.dump_paths)
+        if config.sources.pstore:
+            roots.append(config.sources.pstore_path)
+        self.roots: list[Path] = []
+        for root in roots:
+            if not os.path.isdir(root):
+                log.warning("not watching %s: no such directory (it is scanned when it appears after a reload)", root)
+                continue
+            try:
+                self.observer.schedule(handler, str(root), recursive=True, event_filter=wanted)
+                self.roots.append(root)
+            except OSError as exc:
+                log.error("cannot watch %s: %s (inotify limits? set sources.poll = true)", root, exc)
+        self.observer.start()
+
+    def on_path(self, path: str, modified_only: bool) -> None:
+        name = os.path.basename(path)
+        if modified_only and name.startswith(BULK_NAMES) and not name.endswith(".txt"):
+            return  # a vmcore being written: its rename or close tells us when it is done
+        self.push(Path(path))
+
+    def stop(self) -> None:
+        self.observer.stop()
+        self.observer.join(timeout=10)
+
+
+class Handler:
+    """Adapter from watchdog's handler protocol to one callback per path."""
+
+    def __init__(self, callback: Callable[[str, bool], None]) -> None:
+        self.callback = callback
+
+    def dispatch(self, event: Any) -> None:
+        modified = type(event).__name__ in ("FileModifiedEvent", "DirModifiedEvent")
+        for attr in ("src_path", "dest_path"):
+            value = getattr(event, attr, "")
+            if value:
+                self.callback(os.fsdecode(value), modified)
+
+
+class Daemon:
+    """The long-running service."""
+
+    def __init__(
+        self,
+        config_path: Path | None,
+        overrides: dict[str, Any],
+        *,
+        journal: CrashJournal | None = None,
+        notifier: Notifier | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config_path = config_path
+        self.overrides = overrides
+        self.config = load_config(config_path, overrides)
+        self.journal = journal or SystemdJournal()
+        self.notifier = notifier or Notifier()
+        self.clock = clock
+        self.schedule = Schedule()
+        self.inbox: list[Path] = []
+        self.inbox_lock = threading.Lock()
+        self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self.stop_requested = False
+        self.reload_requested = False
+        self.processed = 0
+        self.journaled = 0
+        self.watcher: Watcher | None = None
+        self.alert_thread: AlertThread | None = None
+
+    # --- wiring ---------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        with contextlib.suppress(BlockingIOError):  # a full pipe: the loop is awake anyway
+            os.write(self.wake_w, b"x")
+
+    def push_path(self, path: Path) -> None:
+        with self.inbox_lock:
+            self.inbox.append(path)
+        self.wake()
+
+    def on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        if signum == signal.SIGHUP:
+            self.reload_requested = True
+        else:
+            self.stop_requested = True
+
+    def open(self) -> None:
+        self.alerting = load_alerting()
+        self.store = make_store(self.config, self.alerting)
+        self.lock = StateLock(self.config.state.state_dir)
+        self.pipeline = Pipeline(
+            self.config, self.store, self.journal, self.lock, alerting=self.alerting, on_enqueued=self.alerts_wake
+        )
+        self.start_alerts()
+
+    def alerts_wake(self) -> None:
+        if self.alert_thread is not None:
+            self.alert_thread.wake.set()
+
+    def start_alerts(self) -> None:
+        alerts = self.config.alerts
+        if self.alerting is None or not getattr(alerts, "enabled", True) or not getattr(alerts, "targets", []):
+            return
+        deliverer = self.alerting.Deliverer(self.store.path, alerts)
+        self.alert_thread = AlertThread(deliverer)
+        self.alert_thread.start()
+
+    def stop_alerts(self) -> None:
+        if self.alert_thread is not None:
+            self.alert_thread.stop()
+            self.alert_thread = None
+
+    def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher = None
+        self.stop_alerts()
+        self.store.close()
+        self.lock.close()
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self.on_signal)
+        signal.signal(signal.SIGINT, self.on_signal)
+        signal.signal(signal.SIGHUP, self.on_signal)
+        signal.set_wakeup_fd(self.wake_w, warn_on_full_buffer=False)
+        self.open()
+        try:
+            recovered = self.pipeline.recover()
+            if recovered:
+                log.info("finished %d crash(es) interrupted by the previous stop", recovered)
+            self.watcher = Watcher(self.config, self.push_path)  # armed before the scan: nothing slips between
+            queued = self.scan_backlog()
+            self.prune()
+            self.notifier.ready(self.status_line(f"backlog of {queued} dump(s) queued"))
+            log.info("ready: watching %s; %d dump(s) in the backlog", ", ".join(map(str, self.watcher.roots)) or "nothing", queued)
+            self.loop()
+        finally:
+            self.notifier.stopping()
+            self.close()
+        log.info("stopped")
+        return 0
+
+    def scan_backlog(self) -> int:
+        now = self.clock()
+        count = 0
+        for unit in scan_all(self.config.sources):
+            self.schedule.add(unit, now)
+            count += 1
+        return count
+
+    def loop(self) -> None:
+        ping = self.notifier.watchdog_interval if self.config.daemon.watchdog else None
+        next_ping = time.monotonic() if ping else None
+        next_prune = self.clock() + RETENTION_EVERY
+        last_status = 0.0
+        while not self.stop_requested:
+            if self.reload_requested:
+                self.reload_requested = False
+                self.reload()
+            self.drain_inbox()
+            now = self.clock()
+            if now >= next_prune:
+                self.prune()
+                next_prune = now + RETENTION_EVERY
+            unit = self.schedule.pop_due(now)
+            if unit is not None:
+                self.process(unit)
+                if next_ping is not None and time.monotonic() >= next_ping:
+                    self.notifier.watchdog()
+                    next_ping = time.monotonic() + (ping or 0)
+                if time.monotonic() - last_status > 1.0:
+                    self.notifier.status(self.status_line())
+                    last_status = time.monotonic()
+                continue
+            if last_status:
+                self.notifier.status(self.status_line())
+                last_status = 0.0
+            timeout = self.timeout(now, next_prune, next_ping)
+            ready, _, _ = select.select([self.wake_r], [], [], timeout)
+            if ready:
+                with contextlib.suppress(BlockingIOError):
+                    while os.read(self.wake_r, 4096):
+                        pass
+            if next_ping is not None and time.monotonic() >= next_ping:
+                self.notifier.watchdog()
+                next_ping = time.monotonic() + (ping or 0)
+
+    def timeout(self, now: float, next_prune: float, next_ping: float | None) -> float | None:
+        candidates = [next_prune - now]
+        due = self.schedule.next_at()
+        if due is not None:
+            candidates.append(due - now)
+        if next_ping is not None:
+            candidates.append(next_ping - time.monotonic())
+        return max(0.0, min(candidates))
+
+    def drain_inbox(self) -> None:
+        with self.inbox_lock:
+            paths, self.inbox = self.inbox, []
+        if not paths:
+            return
+        now = self.clock()
+        for path in dict.fromkeys(paths):
+            unit = unit_for_path(path, self.config.sources)
+            if unit is not None:
+                self.schedule.add(unit, now)
+
+    def process(self, unit: CrashUnit) -> Outcome:
+        try:
+            outcome = self.pipeline.handle(unit)
+        except Exception:  # a bug must not stop the daemon: log it and retry later
+            log.exception("unexpected error while processing %s; will retry", unit.path)
+            outcome = Outcome("failed", retry_at=self.clock() + self.config.daemon.retry_seconds)
+        self.processed += 1
+        if outcome.action == "journaled":
+            self.journaled += 1
+        if outcome.retry_at is not None:
+            self.schedule.add(unit, outcome.retry_at)
+        return outcome
+
+    def status_line(self, prefix: str = "") -> str:
+        try:
+            counts = self.store.counts()
+        except Exception:
+            counts = {"crashes": -1, "fingerprints": -1, "pending": -1}
+        parts = [prefix] if prefix else []
+        parts.append(
+            f"{counts['crashes']} crash(es) recorded, {counts['fingerprints']} fingerprint(s); "
+            f"{self.journaled} journaled by this run; {len(self.schedule)} dump(s) waiting"
+        )
+        return "; ".join(parts)
+
+    def prune(self) -> None:
+        older = datetime.now(UTC) - timedelta(days=self.config.state.retention_days)
+        try:
+            removed = self.store.prune(older, folder_gone)
+        except Exception as exc:
+            log.error("retention pass failed: %s", exc)
+            return
+        if removed:
+            log.info("forgot %d crash(es) older than %d days whose dumps are gone", removed, self.config.state.retention_days)
+
+    def reload(self) -> None:
+        self.notifier.reloading()
+        try:
+            config = load_config(self.config_path, self.overrides)
+        except ConfigError as exc:
+            log.error("configuration NOT reloaded, keeping the previous one: %s", exc)
+            self.notifier.ready(self.status_line("reload refused: invalid configuration"))
+            return
+        if config.state.state_dir != self.config.state.state_dir:
+            log.error("state.state_dir cannot change on reload (restart kcrashd); keeping %s", self.config.state.state_dir)
+            config = config.model_copy(update={"state": self.config.state})
+        if self.watcher is not None:
+            self.watcher.stop()
+        self.stop_alerts()
+        self.config = config
+        self.pipeline = Pipeline(
+            config, self.store, self.journal, self.lock, alerting=self.alerting, on_enqueued=self.alerts_wake
+        )
+        self.start_alerts()
+        self.watcher = Watcher(config, self.push_path)
+        queued = self.scan_backlog()
+        log.info("configuration reloaded; %d dump(s) rescanned", queued)
+        self.notifier.ready(self.status_line("configuration reloaded"))
+
+
+def folder_gone(path: str, ino: int) -> bool:
+    try:
+        return os.lstat(path).st_ino != ino
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+
+
+class AlertThread:
+    """Runs the alerting Deliverer: sleeps until the next due delivery or until woken after an enqueue."""
+
+    def __init__(self, deliverer: Any) -> None:
+        self.deliverer = deliverer
+        self.wake = threading.Event()
+        self.stopping = False
+        self.thread = threading.Thread(target=self.run, name="kcrashd-alerts", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def run(self) -> None:
+        while not self.stopping:
+            try:
+                delay = self.deliverer.deliver_due(datetime.now(UTC))
+            except Exception:
+                log.exception("alert delivery failed; retrying in 60 s")
+                delay = 60.0
+            self.wake.wait(delay)
+            self.wake.clear()
+
+    def stop(self) -> None:
+        self.stopping = True
+        self.wake.set()
+        self.thread.join(timeout=30)
+        try:
+            self.deliverer.close()
+        except Exception:
+            log.exception("closing the alert deliverer failed")
+
+
+def scan_once(config: Config, journal: CrashJournal | None = None) -> dict[str, int]:
+    """`kcrashd scan`: process every dump that is ready now, once; report what waits."""
+    alerting = load_alerting()
+    try:
+        store = make_store(config, alerting)
+    except StoreError as exc:
+        raise SystemExit(f"kcrashd: {exc}") from None
+    lock = StateLock(config.state.state_dir)
+    pipeline = Pipeline(config, store, journal or SystemdJournal(), lock, alerting=alerting)
+    totals: dict[str, int] = {}
+    try:
+        pipeline.recover()
+        for unit in scan_all(config.sources):
+            outcome = pipeline.handle(unit)
+            totals[outcome.action] = totals.get(outcome.action, 0) + 1
+            while outcome.action == "deferred" and outcome.detail == "journal rate limit":
+                time.sleep(max(0.0, (outcome.retry_at or 0) - time.time()))
+                outcome = pipeline.handle(unit)
+                totals[outcome.action] = totals.get(outcome.action, 0) + 1
+    finally:
+        store.close()
+        lock.close()
+    return totals

@@ -1,0 +1,117 @@
+"""Fixtures of the daemon tests: real dump folders written the way kdump writes them, real
+kernel logs (tests/daemon/logs.py), the private journald, a NOTIFY_SOCKET reader."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.journald import journald  # noqa: F401  (the session fixture)
+
+REPO = Path(__file__).resolve().parents[2]
+KCRASHD = REPO / ".venv" / "bin" / "kcrashd"
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    """Leave nothing behind: a test that starts a thread stops it."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+        if not leaked:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"threads left running: {[t.name for t in leaked]}")
+
+
+class NotifySocket:
+    """An AF_UNIX datagram socket standing in for systemd's $NOTIFY_SOCKET."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.sock.settimeout(0.1)
+        self.messages: list[str] = []
+
+    def drain(self) -> list[str]:
+        while True:
+            try:
+                self.messages.append(self.sock.recv(65536).decode())
+            except (TimeoutError, BlockingIOError):
+                return self.messages
+
+    def wait_for(self, line: str, timeout: float = 20.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(line in message.splitlines() for message in self.drain()):
+                return True
+        return False
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def notify_socket(tmp_path: Path) -> Iterator[NotifySocket]:
+    sock = NotifySocket(tmp_path / "notify.sock")
+    yield sock
+    sock.close()
+
+
+class DaemonProcess:
+    """`kcrashd run` as a subprocess, as systemd would start it."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self.stream = log.open("ab")
+        self.proc = subprocess.Popen([str(KCRASHD), "run", *args], env=env, stdout=self.stream, stderr=subprocess.STDOUT)
+
+    def stop(self, timeout: float = 20.0) -> int:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        self.stream.close()
+        return code
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@pytest.fixture
+def start_daemon(tmp_path: Path) -> Iterator[object]:
+    started: list[DaemonProcess] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> DaemonProcess:
+        environ = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "KCRASHD_TEST_CRASH_AT")}
+        environ.update(env or {})
+        environ.setdefault("PYTHONUNBUFFERED", "1")
+        proc = DaemonProcess(list(args), environ, tmp_path / f"daemon-{len(started)}.log")
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+def run_cli(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(KCRASHD), *args], capture_output=True, text=True, check=check, timeout=120)
+
+
+def python() -> str:
+    return sys.executable
