@@ -66,21 +66,21 @@ def main() -> None:
             f.write(NOISE * (32 * 1024 * 1024 // len(NOISE)))
             f.write(SEED)
         code32 = (
-            "import resource,time,sys; sys.path.insert(0, %r)\n"
+            f"import resource,time,sys; sys.path.insert(0, {str(ROOT)!r})\n"
             "from kcrashd.core import analyze\n"
-            "d=open(%r,'rb').read(); t=time.perf_counter(); r=analyze(d)\n"
+            f"d=open({str(big32)!r},'rb').read(); t=time.perf_counter(); r=analyze(d)\n"
             "print(f'{time.perf_counter()-t:.3f}', r.function)\n"
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
-        ) % (str(ROOT), str(big32))
+        )
         out = subprocess.run([sys.executable, "-c", code32], capture_output=True, text=True, check=True).stdout.split()
         print(f"32 MiB log, whole in memory (core only): {out[0]} s, function {out[1]}, peak RSS {int(out[2]) / 1024:.0f} MiB")
         code32r = (
-            "import resource,time,sys; sys.path.insert(0, %r)\n"
+            f"import resource,time,sys; sys.path.insert(0, {str(ROOT)!r})\n"
             "from kcrashd.core import analyze; from kcrashd.logfile import read_log\n"
-            "t=time.perf_counter(); r=analyze(read_log(%r))\n"
+            f"t=time.perf_counter(); r=analyze(read_log({str(big32)!r}))\n"
             "print(f'{time.perf_counter()-t:.3f}', r.function)\n"
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
-        ) % (str(ROOT), str(big32))
+        )
         out = subprocess.run([sys.executable, "-c", code32r], capture_output=True, text=True, check=True).stdout.split()
         print(f"32 MiB log via read_log (head+tail): {out[0]} s, function {out[1]}, peak RSS {int(out[2]) / 1024:.0f} MiB")
 

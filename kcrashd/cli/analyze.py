@@ -98,7 +98,7 @@ def render_text(report: Report) -> str:
         if report.kernel_release:
             rows.append(("kernel", report.kernel_release))
     else:
-        rows.append(("title", report.title + ("  [corrupted: %s]" % report.corrupted_reason if report.corrupted else "")))
+        rows.append(("title", report.title + (f"  [corrupted: {report.corrupted_reason}]" if report.corrupted else "")))
         rows.append(("kind", f"{report.kind} ({report.severity})"))
         rows.append(("function", report.function or "-"))
         rows.append(("fingerprint", report.fingerprint))

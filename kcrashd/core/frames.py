@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _SYM = r"[A-Za-z_$][A-Za-z0-9_$.]*"
 _OFF = r"\+0x[0-9a-fA-F]+(?:/0x[0-9a-fA-F]+)?"
@@ -73,12 +74,13 @@ def clean_function(name: str) -> str:
     return _SUFFIX.sub("", name)
 
 
-def parse_frames(text: str) -> list[FrameLine]:
+@lru_cache(maxsize=8192)
+def parse_frames(text: str) -> tuple[FrameLine, ...]:
     """The frames on one call-trace line (two for arm32 `x from y`), empty if it is no frame line."""
     if "+0x" not in text:
         if "(stack is not available)" in text:
-            return [FrameLine("(stack is not available)", None, None, True)]
-        return []
+            return (FrameLine("(stack is not available)", None, None, True),)
+        return ()
     for pat in _FRAME_PATTERNS:
         m = pat.match(text)
         if m is None:
@@ -91,10 +93,11 @@ def parse_frames(text: str) -> list[FrameLine]:
         out = [FrameLine(clean_function(m.group("fn")), off, groups.get("mod"), not questionable)]
         if groups.get("fn2"):
             out.append(FrameLine(clean_function(groups["fn2"]), None, None, not questionable))
-        return out
-    return []
+        return tuple(out)
+    return ()
 
 
+@lru_cache(maxsize=8192)
 def fault_pc(text: str) -> str | None:
     """The function of a faulting-PC line (x86 RIP, arm64 pc, ppc NIP, s390 PSW), else None."""
     if "+0x" not in text:

@@ -46,7 +46,7 @@ def fill(template: str, groups: tuple[str | None, ...], function: str | None, rw
     """Fill `{1}`.., `{RW}` and `{F}` in a template."""
     out = template
     for n, g in enumerate(groups, start=1):
-        out = out.replace("{%d}" % n, (g or "").strip())
+        out = out.replace("{" + str(n) + "}", (g or "").strip())
     out = out.replace("{RW}", rw).replace("  ", " ")
     out = out.replace("{F}", function or "corrupted")
     return out.replace(" in corrupted", " in corrupted")

@@ -20,7 +20,8 @@ from kcrashd.core.signatures import KIND_BY_FUNCTION, Signature, Strategy
 from kcrashd.core.title import culprit_forms, fill, normalize_title, title_type
 
 MAX_EXCERPT = 40
-MAX_PRECEDING = 20
+MAX_PRECEDING = 10
+PRECEDING_LINES = 80
 _RW = re.compile(r"^(Read|Write) (?:of size|at addr)")
 _TIMESTAMP_IN_TITLE = re.compile(r"\[\s*\d+\.\d+\]")
 _PANIC_MSG = re.compile(r"Kernel panic - not syncing: ?(.*)")
@@ -139,6 +140,7 @@ def _analyze(data: bytes | str, source: str) -> Report:
     for n, other in enumerate(events):
         if n == fatal or len(preceding) >= MAX_PRECEDING:
             continue
+        other.lines = other.lines[:PRECEDING_LINES]
         t = _title_event(lines, other)
         preceding.append(Event(title=t.title, kind=t.kind, function=t.function, line=other.start + 1))
     fn_names = [f.function for f in facts.frames if f.reliable]
