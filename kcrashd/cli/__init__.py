@@ -9,12 +9,17 @@ from collections.abc import Sequence
 
 from kcrashd import __version__
 
-VERB_MODULES = (
-    "kcrashd.cli.analyze",
-    "kcrashd.cli.history",
-    "kcrashd.cli.alerts",
-    "kcrashd.cli.admin",
-)
+VERB_MODULES = {
+    "analyze": "kcrashd.cli.analyze",
+    "run": "kcrashd.cli.history",
+    "scan": "kcrashd.cli.history",
+    "list": "kcrashd.cli.history",
+    "info": "kcrashd.cli.history",
+    "notify-test": "kcrashd.cli.alerts",
+    "resend": "kcrashd.cli.alerts",
+    "check-config": "kcrashd.cli.admin",
+    "doctor": "kcrashd.cli.admin",
+}
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -22,20 +27,31 @@ EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
 
 
-def build_parser() -> argparse.ArgumentParser:
+def chosen_verb(argv: Sequence[str]) -> str | None:
+    """The verb named on the command line, so only its module is imported (start-up time)."""
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg if arg in VERB_MODULES else None
+    return None
+
+
+def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
+    """All verbs, or only the module of `verb`: `kcrashd analyze` need not import the daemon."""
     parser = argparse.ArgumentParser(
         prog="kcrashd", description="Triage Linux kernel crash dumps: classify, fingerprint, journal, alert."
     )
     parser.add_argument("--version", action="version", version=f"kcrashd {__version__}")
     verbs = parser.add_subparsers(dest="verb", metavar="VERB")
-    for name in VERB_MODULES:
+    modules = [VERB_MODULES[verb]] if verb else list(dict.fromkeys(VERB_MODULES.values()))
+    for name in modules:
         importlib.import_module(name).register(verbs)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(chosen_verb(arguments))
+    args = parser.parse_args(arguments)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
