@@ -307,7 +307,7 @@ class Store:
             if row is None:
                 return
             record = CrashRecord.model_validate_json(row[0])
-            record = record.model_copy(update={"vmcore": facts, "problems": problems})
+            record = record.model_copy(update={"vmcore": facts, "problems": problems, "vmcore_state": vmcore_state})
             conn.execute(
                 "UPDATE crashes SET vmcore_state = ?, record_json = ?, updated_at = ? WHERE crash_id = ?",
                 (vmcore_state, record.model_dump_json(), time.time(), crash_id),

@@ -68,8 +68,9 @@ def write_rhel(
 
 def write_debian(root: Path, stamp: str, log: bytes, *, dump: bytes | None = None, finish: bool = True) -> Path:
     """kdump-config savecore (>= 1.8): dmesg.<STAMP> in place, then dump-incomplete -> dump.<STAMP>."""
-    folder = root / stamp
+    folder = root / stamp  # <STAMP> or <HOSTTAG>-<STAMP>
     folder.mkdir()
+    stamp = stamp[-12:]
     write_file(folder / f"dmesg.{stamp}", log)
     if dump is not None:
         write_file(folder / "dump-incomplete", dump, 0o644)
