@@ -1,0 +1,205 @@
+"""The RPM: builds with rpmbuild, rpmlint reports 0 errors, installs into a scratch root with the
+expected files, and what it installs works there (unit verifies, catalog compiles, man pages render)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.packaging.conftest import HOST_UNITS, REPO, need_tool
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("rpmbuild") is None, reason="rpmbuild not installed (apt-get install rpm)"
+)
+
+# Everything but the Python modules, which are checked by sample below.
+EXPECTED = {
+    "/etc/kcrashd": "d 755",
+    "/etc/kcrashd/credentials": "d 700",
+    "/etc/kcrashd/kcrashd.d": "d 755",
+    "/etc/kcrashd/kcrashd.toml": "- 644",
+    "/usr/bin/kcrashd": "- 755",
+    "/usr/lib/systemd/catalog/kcrashd.catalog": "- 644",
+    "/usr/lib/systemd/system/kcrashd.service": "- 644",
+    "/usr/lib/tmpfiles.d/kcrashd.conf": "- 644",
+    "/usr/share/man/man5/kcrashd.toml.5.gz": "- 644",
+    "/usr/share/man/man8/kcrashd.8.gz": "- 644",
+}
+DOCS = {"README.md", "CHANGELOG.md", "install.md", "LICENSE", "NOTICE"}
+
+
+def rpm_tool(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["rpm", *args], capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
+    """scripts/build-rpm.sh into a scratch top directory (%check is left to `make rpm`)."""
+    top = tmp_path_factory.mktemp("rpmtop")
+    env = dict(os.environ, RPM_TOPDIR=str(top))
+    result = subprocess.run(
+        [str(REPO / "scripts/build-rpm.sh"), "--nocheck", "--no-lint"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    (binary,) = (top / "RPMS/noarch").glob("kcrashd-*.noarch.rpm")
+    (source,) = (top / "SRPMS").glob("kcrashd-*.src.rpm")
+    yield {"binary": binary, "source": source, "top": top}
+
+
+def test_rpmlint_reports_no_errors(built: dict[str, Path]) -> None:
+    need_tool("rpmlint")
+    result = subprocess.run(
+        [
+            "rpmlint",
+            "-r",
+            str(REPO / "rpm/kcrashd.rpmlintrc"),
+            str(built["binary"]),
+            str(built["source"]),
+            str(REPO / "rpm/kcrashd.spec"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    print(result.stdout)
+    assert " 0 errors" in result.stdout, result.stdout
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_metadata(built: dict[str, Path]) -> None:
+    info = rpm_tool("-qp", "--qf", "%{NAME} %{ARCH} %{LICENSE}\n", str(built["binary"])).stdout
+    assert info.strip() == "kcrashd noarch Apache-2.0"
+    config = rpm_tool("-qp", "--qf", "[%{FILEFLAGS:fflags} %{FILENAMES}\n]", str(built["binary"])).stdout
+    assert "cn /etc/kcrashd/kcrashd.toml" in config.splitlines()  # %config(noreplace)
+    scripts = rpm_tool("-qp", "--scripts", str(built["binary"])).stdout
+    assert "preset kcrashd.service" in scripts
+    assert "disable --now kcrashd.service" in scripts
+    assert "try-restart kcrashd.service" in scripts
+    assert "journalctl --update-catalog" in scripts
+    requires = rpm_tool("-qp", "--requires", str(built["binary"])).stdout
+    if "python3" in requires and "dist(" in requires:  # the generator needs python3-packaging
+        assert "dist(pydantic)" in requires
+        assert "dist(systemd-python)" in requires
+
+
+@pytest.fixture(scope="module")
+def scratch(built: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The RPM installed into an empty root (no scriptlets: there is no /bin/sh in it)."""
+    root = tmp_path_factory.mktemp("scratch")
+    assert rpm_tool("--root", str(root), "--dbpath", "/var/lib/rpm", "--initdb").returncode == 0
+    result = rpm_tool(
+        "--root",
+        str(root),
+        "--dbpath",
+        "/var/lib/rpm",
+        "-ivh",
+        "--nodeps",
+        "--noscripts",
+        str(built["binary"]),
+    )
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def test_installed_file_list(scratch: Path) -> None:
+    listed = rpm_tool("--root", str(scratch), "--dbpath", "/var/lib/rpm", "-ql", "kcrashd").stdout.split()
+    for path, kind_mode in EXPECTED.items():
+        assert path in listed, path
+        st = (scratch / path.lstrip("/")).lstat()
+        kind = "d" if (scratch / path.lstrip("/")).is_dir() else "-"
+        assert f"{kind} {st.st_mode & 0o777:o}" == kind_mode, path
+    python = [p for p in listed if "/site-packages/" in p]
+    for module in ("kcrashd/__init__.py", "kcrashd/cli/admin.py", "kcrashd/doctor.py", "kcrashd/config.py"):
+        assert any(p.endswith("/site-packages/" + module) for p in python), module
+    assert any(p.endswith(".dist-info/METADATA") for p in python)
+    assert {Path(p).name for p in listed if p.startswith("/usr/share/")} >= DOCS
+    unexpected = [
+        p
+        for p in listed
+        if p not in EXPECTED
+        and "/site-packages/" not in p
+        and not p.startswith(("/usr/share/doc/kcrashd", "/usr/share/licenses/kcrashd"))
+    ]
+    assert unexpected == []
+    # the state directory belongs to StateDirectory= (DynamicUser symlinks it), never the package
+    assert not any(p.startswith("/var/lib/kcrashd") for p in listed)
+    verify = rpm_tool("--root", str(scratch), "--dbpath", "/var/lib/rpm", "-V", "--nodeps", "kcrashd")
+    assert verify.stdout.strip() == "", verify.stdout
+
+
+def test_installed_config_equals_shipped(scratch: Path) -> None:
+    assert (scratch / "etc/kcrashd/kcrashd.toml").read_bytes() == (
+        REPO / "etc/kcrashd/kcrashd.toml"
+    ).read_bytes()
+
+
+def test_installed_unit_verifies(scratch: Path, tmp_path: Path) -> None:
+    need_tool("systemd-analyze")
+    root = tmp_path / "root"
+    shutil.copytree(scratch, root, symlinks=True)
+    shutil.copytree(HOST_UNITS, root / "usr/lib/systemd/system", symlinks=True, dirs_exist_ok=True)
+    kill = root / "usr/bin/kill"
+    kill.write_text("#!/bin/sh\n")
+    kill.chmod(0o755)
+    (root / "bin").mkdir(exist_ok=True)
+    shutil.copy(kill, root / "bin/kill")
+    result = subprocess.run(
+        [
+            "systemd-analyze",
+            "verify",
+            "--recursive-errors=no",
+            "--man=no",
+            f"--root={root}",
+            "kcrashd.service",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_installed_catalog_compiles(scratch: Path, tmp_path: Path) -> None:
+    need_tool("journalctl")
+    root = tmp_path / "root"
+    shutil.copytree(scratch, root, symlinks=True)
+    assert (
+        subprocess.run(["journalctl", f"--root={root}", "--update-catalog"], capture_output=True).returncode
+        == 0
+    )
+    listing = subprocess.run(
+        ["journalctl", f"--root={root}", "--list-catalog"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "kcrashd" in listing
+
+
+def test_installed_man_pages_render(scratch: Path) -> None:
+    need_tool("groff")
+    for page in ("man8/kcrashd.8.gz", "man5/kcrashd.toml.5.gz"):
+        roff = subprocess.run(
+            ["gzip", "-dc", str(scratch / "usr/share/man" / page)], capture_output=True, check=True
+        ).stdout
+        result = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z"], input=roff, capture_output=True)
+        assert result.returncode == 0
+        assert result.stderr == b"", result.stderr.decode()
+        assert b'.SH "NAME"' in roff or b".SH NAME" in roff
+
+
+def test_bundled_variant_parses(tmp_path: Path) -> None:
+    """`--with bundled` (EL8/EL9) expands to the private venv layout; it is built by `--bundled`."""
+    need_tool("rpmspec")
+    args = ["rpmspec", "-P", "--with", "bundled", str(REPO / "rpm/kcrashd.spec")]
+    if not rpm_tool("--eval", "%{?fedora}%{?rhel}").stdout.strip():
+        args[1:1] = [f"--load={REPO / 'rpm/macros.debian-ci'}"]
+    result = subprocess.run(args, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "BuildArch:      noarch" not in result.stdout
+    assert "/usr/lib/kcrashd/bin/python -m pip install --no-index" in result.stdout
+    assert "%pyproject" not in result.stdout
