@@ -267,7 +267,8 @@ class Daemon:
         ping = self.notifier.watchdog_interval if self.config.daemon.watchdog else None
         next_ping = time.monotonic() if ping else None
         next_prune = self.clock() + RETENTION_EVERY
-        last_status = 0.0
+        last_status = time.monotonic()
+        dirty = False
         while not self.stop_requested:
             if self.reload_requested:
                 self.reload_requested = False
@@ -280,16 +281,19 @@ class Daemon:
             unit = self.schedule.pop_due(now)
             if unit is not None:
                 self.process(unit)
+                dirty = True
                 if next_ping is not None and time.monotonic() >= next_ping:
                     self.notifier.watchdog()
                     next_ping = time.monotonic() + (ping or 0)
-                if time.monotonic() - last_status > 1.0:
+                if time.monotonic() - last_status > 5.0:  # a long backlog: progress now and then
                     self.notifier.status(self.status_line())
                     last_status = time.monotonic()
+                    dirty = False
                 continue
-            if last_status:
+            if dirty:  # idle again: one STATUS= for the burst
                 self.notifier.status(self.status_line())
-                last_status = 0.0
+                last_status = time.monotonic()
+                dirty = False
             timeout = self.timeout(now, next_prune, next_ping)
             ready, _, _ = select.select([self.wake_r], [], [], timeout)
             if ready:

@@ -4,6 +4,7 @@ kernel logs (tests/daemon/logs.py), the private journald, a NOTIFY_SOCKET reader
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -17,7 +18,10 @@ import pytest
 from tests.fixtures.journald import journald  # noqa: F401  (the session fixture)
 
 REPO = Path(__file__).resolve().parents[2]
+# the checkout's venv, else the running interpreter's (a copy of the tree run with PYTHONPATH)
 KCRASHD = REPO / ".venv" / "bin" / "kcrashd"
+if not KCRASHD.exists():
+    KCRASHD = Path(sys.executable).parent / "kcrashd"
 
 
 @pytest.fixture(autouse=True)
@@ -35,30 +39,46 @@ def no_leaked_threads() -> Iterator[None]:
 
 
 class NotifySocket:
-    """An AF_UNIX datagram socket standing in for systemd's $NOTIFY_SOCKET."""
+    """An AF_UNIX datagram socket standing in for systemd's $NOTIFY_SOCKET, read continuously by a
+    thread like systemd does (sd_notify blocks once net.unix.max_dgram_qlen datagrams are unread)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(str(path))
-        self.sock.settimeout(0.1)
+        self.sock.settimeout(0.05)
         self.messages: list[str] = []
+        self.lock = threading.Lock()
+        self.closed = False
+        self.reader = threading.Thread(target=self.read, name="notify-socket", daemon=True)
+        self.reader.start()
+
+    def read(self) -> None:
+        while not self.closed:
+            try:
+                data = self.sock.recv(65536).decode()
+            except (TimeoutError, BlockingIOError):
+                continue
+            except OSError:
+                return
+            with self.lock:
+                self.messages.append(data)
 
     def drain(self) -> list[str]:
-        while True:
-            try:
-                self.messages.append(self.sock.recv(65536).decode())
-            except (TimeoutError, BlockingIOError):
-                return self.messages
+        with self.lock:
+            return list(self.messages)
 
     def wait_for(self, line: str, timeout: float = 20.0) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if any(line in message.splitlines() for message in self.drain()):
                 return True
+            time.sleep(0.02)
         return False
 
     def close(self) -> None:
+        self.closed = True
+        self.reader.join()
         self.sock.close()
 
 
@@ -77,14 +97,19 @@ class DaemonProcess:
         self.stream = log.open("ab")
         self.proc = subprocess.Popen([str(KCRASHD), "run", *args], env=env, stdout=self.stream, stderr=subprocess.STDOUT)
 
-    def stop(self, timeout: float = 20.0) -> int:
+    def stop(self, timeout: float = 10.0) -> int:
         if self.proc.poll() is None:
             self.proc.terminate()
         try:
             code = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = self.proc.wait()
+            self.proc.send_signal(signal.SIGABRT)  # PYTHONFAULTHANDLER: the log gets every thread's stack
+            try:
+                self.proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+            self.proc.wait()
+            code = -9
         self.stream.close()
         return code
 
@@ -100,6 +125,7 @@ def start_daemon(tmp_path: Path) -> Iterator[object]:
         environ = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "KCRASHD_TEST_CRASH_AT")}
         environ.update(env or {})
         environ.setdefault("PYTHONUNBUFFERED", "1")
+        environ.setdefault("PYTHONFAULTHANDLER", "1")
         proc = DaemonProcess(list(args), environ, tmp_path / f"daemon-{len(started)}.log")
         started.append(proc)
         return proc

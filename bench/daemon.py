@@ -1,0 +1,235 @@
+"""Numbers for the daemon (prints them; nothing here asserts a time).
+
+  latency   final rename of vmcore-dmesg.txt -> journal entry (p50/p99), `kcrashd run` + real journald
+  ready     time to READY=1 with a backlog of 1,000 and 10,000 dump folders (+ time to journal 1,000)
+  idle      RSS and wake-ups (context switches of all threads) over a minute of idling
+  vmcore    triage time with a 64 GiB sparse vmcore beside the log vs without
+
+Run as root (private mount namespace + private journald, like the tests):
+    .venv/bin/python bench/daemon.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from kcrashd.config import Config, SourcesConfig, StateConfig  # noqa: E402
+from kcrashd.pipeline import Pipeline, StateLock  # noqa: E402
+from kcrashd.sinks.journal import MESSAGE_ID, RecordingJournal  # noqa: E402
+from kcrashd.sources import classify_name  # noqa: E402
+from kcrashd.store import Store  # noqa: E402
+from tests.daemon.dumps import kdump_header, log_bytes, write_rhel  # noqa: E402
+from tests.fixtures import journald as jd  # noqa: E402
+
+KCRASHD = Path(sys.executable).parent / "kcrashd"
+
+
+def start_journald(work: Path) -> subprocess.Popen[bytes]:
+    reason = jd.enter_namespace()
+    if reason:
+        raise SystemExit(f"bench needs a private journald: {reason}")
+    for directory in jd.TMPFS_DIRS:
+        directory.mkdir(parents=True, exist_ok=True)
+        jd.mount("-t", "tmpfs", "tmpfs", str(directory))
+    proc = subprocess.Popen([str(jd.JOURNALD)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while not jd.SOCKET.exists():
+        time.sleep(0.02)
+    return proc
+
+
+class Notify:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+
+    def wait(self, line: str, timeout: float = 600.0) -> float:
+        self.sock.settimeout(timeout)
+        while True:
+            if line in self.sock.recv(65536).decode().splitlines():
+                return time.monotonic()
+
+
+def start(args: list[str], notify: Notify, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    environ = dict(os.environ, NOTIFY_SOCKET=str(notify.path), **(env or {}))
+    return subprocess.Popen([str(KCRASHD), "run", *args], env=environ, stderr=subprocess.DEVNULL)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def bench_latency(work: Path, count: int) -> None:
+    from systemd import journal
+
+    root = work / "lat"
+    root.mkdir()
+    notify = Notify(work / "lat.sock")
+    proc = start(["--dump-path", str(root), "--state-dir", str(work / "lat-state"), "--pstore-path", str(work / "none")], notify)
+    notify.wait("READY=1")
+    reader = journal.Reader()
+    reader.add_match(MESSAGE_ID=MESSAGE_ID)
+    reader.seek_tail()
+    reader.get_previous()
+    latencies = []
+    log = log_bytes()
+    for i in range(count):
+        folder = write_rhel(root, f"10.0.{i // 250}.{i % 250}-2024-05-01-10:00:00", log, finish_log=False, kexec_log=False)
+        time.sleep(0.02)
+        t0 = time.time()
+        os.rename(folder / "vmcore-dmesg-incomplete.txt", folder / "vmcore-dmesg.txt")
+        got = None
+        while got is None:
+            reader.wait(1.0)
+            for entry in reader:
+                if entry.get("KCRASHD_DUMP_DIR") == str(folder):
+                    got = entry["__REALTIME_TIMESTAMP"].timestamp()
+        latencies.append((got - t0) * 1000)
+    stop(proc)
+    print(f"latency rename->journal entry over {count} crashes: p50 {pct(latencies, 0.5):.1f} ms, "
+          f"p99 {pct(latencies, 0.99):.1f} ms, max {max(latencies):.1f} ms")  # fmt: skip
+
+
+def make_backlog(root: Path, count: int) -> None:
+    root.mkdir()
+    log = log_bytes()
+    for i in range(count):
+        folder = root / f"10.{i // 62500}.{i // 250 % 250}.{i % 250}-2024-05-01-10:00:00"
+        folder.mkdir()
+        (folder / "vmcore-dmesg.txt").write_bytes(log)
+
+
+def rss_and_switches(pid: int) -> tuple[int, int]:
+    rss = 0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            rss = int(line.split()[1])
+    switches = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for line in (task / "status").read_text().splitlines():
+            if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                switches += int(line.split()[1])
+    return rss, switches
+
+
+def count_entries(root: Path) -> int:
+    out = subprocess.run(
+        ["journalctl", "-o", "cat", "--output-fields=KCRASHD_DUMP_DIR", f"MESSAGE_ID={MESSAGE_ID}"],
+        capture_output=True, text=True, check=False,
+    ).stdout  # fmt: skip
+    return sum(1 for line in out.splitlines() if line.startswith(str(root)))
+
+
+def bench_ready(work: Path, count: int, idle_seconds: float) -> None:
+    root = work / f"backlog{count}"
+    t = time.monotonic()
+    make_backlog(root, count)
+    made = time.monotonic() - t
+    notify = Notify(work / f"ready{count}.sock")
+    t0 = time.monotonic()
+    args = ["--dump-path", str(root), "--state-dir", str(work / f"state{count}"), "--pstore-path", str(work / "none")]
+    proc = start(args, notify)
+    ready = notify.wait("READY=1") - t0
+    line = f"backlog {count}: READY after {ready:.2f} s (folders made in {made:.1f} s)"
+    if count <= 2000:
+        while count_entries(root) < count:
+            time.sleep(0.2)
+        line += f"; all {count} journaled after {time.monotonic() - t0:.1f} s"
+    print(line)
+    if idle_seconds:
+        time.sleep(2)
+        rss0, sw0 = rss_and_switches(proc.pid)
+        time.sleep(idle_seconds)
+        rss1, sw1 = rss_and_switches(proc.pid)
+        print(f"idle (no watchdog) after a backlog of {count}: RSS {rss1 / 1024:.1f} MiB; "
+              f"{(sw1 - sw0) * 60 / idle_seconds:.1f} wake-ups/min (context switches, all threads)")  # fmt: skip
+    stop(proc)
+
+
+def bench_watchdog_idle(work: Path, idle_seconds: float) -> None:
+    root = work / "wd"
+    root.mkdir()
+    notify = Notify(work / "wd.sock")
+    proc = start(["--dump-path", str(root), "--state-dir", str(work / "wd-state"), "--pstore-path", str(work / "none")],
+                 notify, env={"WATCHDOG_USEC": "30000000"})  # fmt: skip
+    notify.wait("READY=1")
+    time.sleep(2)
+    rss0, sw0 = rss_and_switches(proc.pid)
+    time.sleep(idle_seconds)
+    rss1, sw1 = rss_and_switches(proc.pid)
+    print(f"idle with WatchdogSec=30s (ping every 15 s): RSS {rss1 / 1024:.1f} MiB; "
+          f"{(sw1 - sw0) * 60 / idle_seconds:.1f} wake-ups/min")  # fmt: skip
+    stop(proc)
+
+
+def bench_vmcore(work: Path, rounds: int) -> None:
+    def once(with_vmcore: bool, i: int) -> float:
+        base = work / f"vm-{with_vmcore}-{i}"
+        dumps = base / "crash"
+        dumps.mkdir(parents=True)
+        folder = write_rhel(dumps, "127.0.0.1-2024-05-01-10:00:00", log_bytes())
+        if with_vmcore:
+            with (folder / "vmcore").open("wb") as stream:
+                stream.write(kdump_header())
+                stream.truncate(64 * 2**30)
+        config = Config(sources=SourcesConfig(dump_paths=[dumps], pstore=False), state=StateConfig(state_dir=base / "state"))
+        store = Store(config.state.state_dir)
+        lock = StateLock(config.state.state_dir)
+        pipeline = Pipeline(config, store, RecordingJournal(), lock)
+        unit = classify_name(folder.name, dumps)
+        assert unit is not None
+        t0 = time.perf_counter()
+        outcome = pipeline.handle(unit)
+        elapsed = time.perf_counter() - t0
+        assert outcome.action == "journaled", outcome
+        store.close()
+        lock.close()
+        return elapsed * 1000
+
+    once(False, -1)  # warm up imports and caches
+    without = [once(False, i) for i in range(rounds)]
+    with_core = [once(True, i) for i in range(rounds)]
+    print(f"triage of one crash, median of {rounds}: {statistics.median(without):.1f} ms without a vmcore, "
+          f"{statistics.median(with_core):.1f} ms with a 64 GiB sparse vmcore beside the log")  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer samples, 20 s idle windows")
+    args = parser.parse_args()
+    idle = 20.0 if args.quick else 60.0
+    work = Path(tempfile.mkdtemp(prefix="kcrashd-bench-"))
+    journald = start_journald(work)
+    try:
+        bench_vmcore(work, 10 if args.quick else 30)
+        bench_latency(work, 50 if args.quick else 200)
+        bench_ready(work, 1000, idle)
+        bench_ready(work, 10000, 0)
+        bench_watchdog_idle(work, idle)
+    finally:
+        journald.terminate()
+        journald.wait()
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

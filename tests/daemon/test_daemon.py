@@ -1,0 +1,177 @@
+"""`kcrashd run` as systemd runs it: a subprocess with $NOTIFY_SOCKET (and $WATCHDOG_USEC), real
+inotify (or forced polling) on dump folders written the way kdump writes them, a real journald."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from kcrashd.sinks.journal import MESSAGE_ID
+from tests.daemon.conftest import KCRASHD, DaemonProcess, NotifySocket, run_cli
+from tests.daemon.dumps import LOG_NAMES, kdump_file, log_bytes, write_debian, write_file, write_rhel, write_suse
+from tests.fixtures.journald import Journald
+
+pytestmark = pytest.mark.journal
+
+
+def entries_under(journald: Journald, root: Path) -> list[dict[str, str]]:
+    return [
+        e for e in journald.entries(MESSAGE_ID=MESSAGE_ID) if e.get("KCRASHD_DUMP_DIR", "").startswith(str(root) + "/")
+    ]
+
+
+def wait_entries(journald: Journald, root: Path, count: int, timeout: float = 15.0) -> list[dict[str, str]]:
+    deadline = time.monotonic() + timeout
+    found = entries_under(journald, root)
+    while len(found) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+        found = entries_under(journald, root)
+    return found
+
+
+def daemon_args(tmp_path: Path, *extra: str) -> list[str]:
+    return ["--dump-path", str(tmp_path / "crash"), "--state-dir", str(tmp_path / "state"),
+            "--pstore-path", str(tmp_path / "pstore"), *extra]  # fmt: skip
+
+
+def test_notify_protocol_and_live_crash(
+    journald: Journald, tmp_path: Path, start_daemon, notify_socket: NotifySocket  # type: ignore[no-untyped-def]
+) -> None:
+    root = tmp_path / "crash"
+    root.mkdir()
+    write_rhel(root, "127.0.0.1-2024-05-01-10:00:00", log_bytes())  # backlog
+    env = {"NOTIFY_SOCKET": str(notify_socket.path), "WATCHDOG_USEC": "400000"}
+    proc: DaemonProcess = start_daemon(*daemon_args(tmp_path), env=env)
+    assert notify_socket.wait_for("READY=1"), proc.output()
+    assert any(line.startswith("STATUS=") for m in notify_socket.messages for line in m.splitlines())
+    assert notify_socket.wait_for("WATCHDOG=1"), "no watchdog ping with WATCHDOG_USEC set"
+    assert len(wait_entries(journald, root, 1)) == 1
+    # a live crash, written the way kdump.sh writes it
+    folder = write_rhel(root, "127.0.0.1-2024-05-02-10:00:00", log_bytes("edge/oom-panic"), finish_log=False, kexec_log=False)
+    time.sleep(0.3)
+    assert len(entries_under(journald, root)) == 1  # the incomplete name is not final
+    os.rename(folder / "vmcore-dmesg-incomplete.txt", folder / "vmcore-dmesg.txt")
+    found = wait_entries(journald, root, 2)
+    assert len(found) == 2
+    live = next(e for e in found if e["KCRASHD_DUMP_DIR"] == str(folder))
+    assert live["KCRASHD_VMCORE_STATE"] == "absent"
+    # the vmcore lands later: state is updated, no second entry
+    write_file(folder / "vmcore-incomplete", kdump_file(nodename="late"))
+    os.rename(folder / "vmcore-incomplete", folder / "vmcore")
+    deadline = time.monotonic() + 10
+    info = run_cli("info", "--state-dir", str(tmp_path / "state"), live["KCRASHD_CRASH_ID"])
+    while "Vmcore: complete" not in info.stdout and time.monotonic() < deadline:
+        notify_socket.drain()
+        time.sleep(0.1)
+        info = run_cli("info", "--state-dir", str(tmp_path / "state"), live["KCRASHD_CRASH_ID"])
+    assert "Vmcore: complete" in info.stdout, info.stdout + proc.output()
+    assert "node late" in info.stdout
+    assert len(entries_under(journald, root)) == 2
+    assert proc.stop() == 0, proc.output()
+    assert notify_socket.wait_for("STOPPING=1")
+
+
+def test_sighup_reload_keeps_old_config_when_invalid(
+    journald: Journald, tmp_path: Path, start_daemon, notify_socket: NotifySocket  # type: ignore[no-untyped-def]
+) -> None:
+    root = tmp_path / "crash"
+    root.mkdir()
+    second = tmp_path / "crash2"
+    second.mkdir()
+    config = tmp_path / "kcrashd.toml"
+    config.write_text(f'[sources]\ndump_paths = ["{root}"]\npstore = false\n[state]\nstate_dir = "{tmp_path / "state"}"\n')
+    proc: DaemonProcess = start_daemon("--config", str(config), env={"NOTIFY_SOCKET": str(notify_socket.path)})
+    assert notify_socket.wait_for("READY=1")
+    config.write_text("[sources]\ndump_paths = 42\n")
+    proc.proc.send_signal(signal.SIGHUP)
+    assert notify_socket.wait_for("RELOADING=1")
+    time.sleep(0.3)
+    assert proc.proc.poll() is None
+    assert "configuration NOT reloaded" in proc.output()
+    write_rhel(root, "127.0.0.1-2024-05-01-10:00:00", log_bytes())
+    assert len(wait_entries(journald, root, 1)) == 1  # still watching with the old settings
+    config.write_text(
+        f'[sources]\ndump_paths = ["{root}", "{second}"]\npstore = false\n[state]\nstate_dir = "{tmp_path / "state"}"\n'
+    )
+    proc.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while "configuration reloaded" not in proc.output() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    write_rhel(second, "127.0.0.1-2024-05-02-10:00:00", log_bytes("edge/oom-panic"))
+    assert len(wait_entries(journald, second, 1)) == 1, proc.output()
+    assert proc.stop() == 0
+
+
+def test_polling_mode_for_nfs(journald: Journald, tmp_path: Path, start_daemon, notify_socket: NotifySocket) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "crash"
+    root.mkdir()
+    config = tmp_path / "poll.toml"
+    config.write_text(f'[sources]\npoll = true\npoll_interval = 0.3\ndump_paths = ["{root}"]\npstore = false\n')
+    args = ["--config", str(config), "--state-dir", str(tmp_path / "state")]
+    proc: DaemonProcess = start_daemon(*args, env={"NOTIFY_SOCKET": str(notify_socket.path)})
+    assert notify_socket.wait_for("READY=1")
+    write_debian(root, "10.0.0.5-202601210724", log_bytes(), dump=b"x")
+    found = wait_entries(journald, root, 1)
+    assert len(found) == 1 and found[0]["KCRASHD_LAYOUT"] == "debian-kdump-tools"
+    assert proc.stop() == 0
+
+
+def test_dump_server_many_hosts_at_once(journald: Journald, tmp_path: Path, start_daemon, notify_socket: NotifySocket) -> None:  # type: ignore[no-untyped-def]
+    """20 hosts' dumps arrive over ssh/NFS at the same time while the daemon runs."""
+    root = tmp_path / "crash"
+    root.mkdir()
+    proc: DaemonProcess = start_daemon(*daemon_args(tmp_path), env={"NOTIFY_SOCKET": str(notify_socket.path)})
+    assert notify_socket.wait_for("READY=1")
+
+    def host(i: int) -> None:
+        log = log_bytes(LOG_NAMES[i % 4])
+        if i % 3 == 0:
+            write_suse(root, f"node{i}-2024-05-01-10-{i:02d}", log, vmcore=b"v")
+        elif i % 3 == 1:
+            write_debian(root, f"10.2.0.{i}-2026012107{i:02d}", log, dump=b"d")
+        else:
+            write_rhel(root, f"10.3.0.{i}-2024-05-01-10:00:{i:02d}", log, vmcore=kdump_file(nodename=f"rhel{i}"), flat=True)
+
+    threads = [threading.Thread(target=host, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    found = wait_entries(journald, root, 20, timeout=30)
+    counts = Counter(e["KCRASHD_CRASH_ID"] for e in found)
+    assert len(counts) == 20 and set(counts.values()) == {1}, proc.output()
+    assert len({e["KCRASHD_HOST"] for e in found}) == 20
+    assert proc.stop() == 0
+
+
+def test_scan_and_run_together(journald: Journald, tmp_path: Path, start_daemon, notify_socket: NotifySocket) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "crash"
+    root.mkdir()
+    for i in range(15):
+        write_rhel(root, f"10.4.0.{i}-2024-05-01-10:00:{i:02d}", log_bytes(LOG_NAMES[i % 6]))
+    args = daemon_args(tmp_path)
+    scans = [subprocess.Popen([str(KCRASHD), "scan", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
+    proc: DaemonProcess = start_daemon(*args, env={"NOTIFY_SOCKET": str(notify_socket.path)})
+    for scan in scans:
+        assert scan.wait(timeout=60) == 0
+    assert notify_socket.wait_for("READY=1")
+    found = wait_entries(journald, root, 15)
+    time.sleep(0.5)
+    counts = Counter(e["KCRASHD_CRASH_ID"] for e in entries_under(journald, root))
+    assert len(found) >= 15 and set(counts.values()) == {1} and len(counts) == 15
+    assert proc.stop() == 0
+
+
+def test_bad_config_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("[sources]\nsettle_seconds = -1\n")
+    result = run_cli("run", "--config", str(config))
+    assert result.returncode == 2
+    assert "bad.toml:2" in result.stderr and "settle_seconds" in result.stderr
