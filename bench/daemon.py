@@ -74,7 +74,7 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def bench_latency(work: Path, count: int) -> None:
@@ -156,7 +156,7 @@ def bench_ready(work: Path, count: int, idle_seconds: float) -> None:
     print(line)
     if idle_seconds:
         time.sleep(2)
-        rss0, sw0 = rss_and_switches(proc.pid)
+        _rss0, sw0 = rss_and_switches(proc.pid)
         time.sleep(idle_seconds)
         rss1, sw1 = rss_and_switches(proc.pid)
         print(f"idle (no watchdog) after a backlog of {count}: RSS {rss1 / 1024:.1f} MiB; "
@@ -172,7 +172,7 @@ def bench_watchdog_idle(work: Path, idle_seconds: float) -> None:
                  notify, env={"WATCHDOG_USEC": "30000000"})  # fmt: skip
     notify.wait("READY=1")
     time.sleep(2)
-    rss0, sw0 = rss_and_switches(proc.pid)
+    _rss0, sw0 = rss_and_switches(proc.pid)
     time.sleep(idle_seconds)
     rss1, sw1 = rss_and_switches(proc.pid)
     print(f"idle with WatchdogSec=30s (ping every 15 s): RSS {rss1 / 1024:.1f} MiB; "

@@ -15,7 +15,15 @@ import pytest
 
 from kcrashd.sinks.journal import MESSAGE_ID
 from tests.daemon.conftest import KCRASHD, DaemonProcess, NotifySocket, run_cli
-from tests.daemon.dumps import LOG_NAMES, kdump_file, log_bytes, write_debian, write_file, write_rhel, write_suse
+from tests.daemon.dumps import (
+    LOG_NAMES,
+    kdump_file,
+    log_bytes,
+    write_debian,
+    write_file,
+    write_rhel,
+    write_suse,
+)
 from tests.fixtures.journald import Journald
 
 pytestmark = pytest.mark.journal
