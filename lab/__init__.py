@@ -1,0 +1,1 @@
+"""kcrashd crash lab: real kernel panics and real kdump dumps on demand."""

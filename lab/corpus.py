@@ -1,0 +1,138 @@
+"""Regenerating tests/corpus/lab: every kernel x kind x run variant.
+
+Each case keeps the crashed kernel's serial console log and the dump's
+vmcore-dmesg.txt (never the vmcore, which is tens of MB); manifest.json
+records what was expected, what came out and how long it took.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from .build import Ingredients, Log, cache_root, prepare
+from .crash import VARIANTS, CrashResult, RunSettings, run_crash
+from .kernels import KernelSpec
+from .kinds import Kind
+from .vm import MAX_GUESTS, select_accel
+
+MANIFEST = "manifest.json"
+ATTEMPTS = 2
+
+
+def case_name(spec: KernelSpec, kind: Kind, run: int) -> str:
+    """One flat folder per case, e.g. deb12-6.1_null-deref_run1."""
+    return f"{spec.id}_{kind.name}_run{run}"
+
+
+def _entry(case: str, result: CrashResult, attempts: int) -> dict[str, Any]:
+    files = {"console_log": f"{case}/console.log"}
+    if result.dmesg is not None:
+        files["vmcore_dmesg"] = f"{case}/vmcore-dmesg.txt"
+    return {
+        "case": case,
+        "kind": result.kind,
+        "expected_class": result.expected_class,
+        "expected_function": result.expected_function,
+        "kernel": result.kernel,
+        "release": result.release,
+        "package_version": result.package_version,
+        "arch": result.arch,
+        "accel": result.accel,
+        "settings": {
+            "mem": result.settings.mem,
+            "cpus": result.settings.cpus,
+            "delay_s": result.settings.delay,
+        },
+        "layout": result.layout,
+        "kdump": result.kdump,
+        "files": files,
+        "timings": result.timings,
+        "sizes": result.sizes,
+        "reproduced": result.reproduced,
+        "dump_complete": result.dump_complete,
+        "attempts": attempts,
+        "notes": result.notes,
+    }
+
+
+def _run_case(
+    ing: Ingredients, kind: Kind, run: int, settings: RunSettings, dest: Path, log: Log
+) -> dict[str, Any]:
+    case = case_name(ing.spec, kind, run)
+    result: CrashResult | None = None
+    attempts = 0
+    scratch_root = cache_root() / "runs"
+    scratch_root.mkdir(parents=True, exist_ok=True)
+    while attempts < ATTEMPTS:
+        attempts += 1
+        with tempfile.TemporaryDirectory(prefix="case-", dir=scratch_root) as scratch:
+            tmp = Path(scratch)
+            result = run_crash(
+                ing, kind, out_dir=tmp / "dump", logs_dir=tmp / "logs", settings=settings, log=log
+            )
+            target = dest / case
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir(parents=True)
+            shutil.copy2(result.console_log, target / "console.log")
+            if result.dmesg is not None:
+                shutil.copy2(result.dmesg, target / "vmcore-dmesg.txt")
+                (target / "vmcore-dmesg.txt").chmod(0o644)
+        if result.reproduced:
+            break
+        log(f"{case}: not reproduced ({'; '.join(result.notes)}), attempt {attempts}")
+    assert result is not None
+    t = result.timings
+    log(f"{case}: {'ok' if result.reproduced else 'FAILED'} panic {t['boot_to_panic_s']}s "
+        f"capture {t['capture_s']}s vmcore {result.sizes['vmcore']} B")  # fmt: skip
+    return _entry(case, result, attempts)
+
+
+def regenerate(
+    dest: Path, kernels: list[KernelSpec], kinds: list[Kind], jobs: int = 2, log: Log = print
+) -> list[str]:
+    """Rebuild the given cases in dest and merge them into the manifest; return failures."""
+    start = time.monotonic()
+    dest.mkdir(parents=True, exist_ok=True)
+    ingredients = [prepare(spec, log=log) for spec in kernels]
+    select_accel(ingredients[0].vmlinuz, cache_root(), log)
+    plan = [
+        (ing, kind, index + 1, settings)
+        for ing in ingredients
+        for kind in kinds
+        for index, settings in enumerate(VARIANTS)
+    ]
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, MAX_GUESTS))) as pool:
+        entries = list(pool.map(lambda job: _run_case(job[0], job[1], job[2], job[3], dest, log), plan))
+    elapsed = round(time.monotonic() - start, 1)
+
+    manifest_path = dest / MANIFEST
+    old: dict[str, Any] = {}
+    if manifest_path.exists():
+        old = json.loads(manifest_path.read_text())
+    fresh = {e["case"] for e in entries}
+    cases = [c for c in old.get("cases", []) if c["case"] not in fresh] + entries
+    cases.sort(key=lambda c: c["case"])
+    runs = [r for r in old.get("regenerations", []) if r.get("kernels") != [k.id for k in kernels]]
+    runs.append({
+        "kernels": [k.id for k in kernels],
+        "kinds": len(kinds),
+        "cases": len(entries),
+        "seconds": elapsed,
+        "accel": entries[0]["accel"] if entries else None,
+    })  # fmt: skip
+    manifest = {
+        "generator": "python3 -m lab corpus",
+        "layout": "rhel",
+        "regenerations": runs,
+        "cases": cases,
+    }
+    manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
+    failed = [e["case"] for e in entries if not e["reproduced"]]
+    log(f"corpus: {len(entries)} cases in {elapsed}s, {len(failed)} not reproduced")
+    return failed

@@ -1,0 +1,295 @@
+"""One crash: boot the kernel, arm kdump, trigger the kind, collect what it left.
+
+The first boot's serial output becomes ``console.log``; the capture kernel
+writes the dump directory straight into the caller's folder over 9p, with
+kdump's incomplete names first and the final names after each step.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .build import Ingredients, Log, cache_root
+from .kinds import Kind, trigger_codes
+from .vm import Accel, Share, VmConfig, VmRun, run_vm, select_accel
+
+LAYOUTS = ("rhel", "debian")
+BASE_CMDLINE = "console=ttyS0,115200 loglevel=8 printk.time=1 panic=-1 oops=panic"
+CAPTURE_CMDLINE = (
+    "console=ttyS0,115200 loglevel=7 printk.time=1 panic=-1 oops=panic "
+    "irqpoll nr_cpus=1 reset_devices lab_capture"
+)
+KDUMP_MAGIC = b"KDUMP   "
+FLAT_MAGIC = b"makedumpfile"
+INIT_CHATTER = b"lab-init: "
+LINUX_VERSION = re.compile(rb"\] Linux version \d")
+GENERIC_CRASH = re.compile(
+    rb"Kernel panic - not syncing|\] BUG: |\] Oops|\] general protection fault|"
+    rb"\] divide error|\] WARNING: CPU|soft lockup - CPU|\] INFO: task .* blocked|"
+    rb"stack guard page was hit|list_(?:add|del) corruption|refcount_t: |kernel BUG at"
+)
+PRINTK_TIME = re.compile(rb"^\[\s*(\d+\.\d+)\]")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Guest size and timing; two runs differing here must share a fingerprint."""
+
+    mem: str = "1G"
+    cpus: int = 1
+    delay: float = 1.0
+
+
+VARIANTS: tuple[RunSettings, ...] = (
+    RunSettings(mem="768M", cpus=1, delay=1.0),
+    RunSettings(mem="1G", cpus=2, delay=3.0),
+)
+
+
+@dataclass
+class CrashResult:
+    """What one crash run produced, and whether it was the crash asked for."""
+
+    kind: str
+    expected_class: str
+    expected_function: str
+    kernel: str
+    release: str
+    package_version: str
+    arch: str
+    accel: str
+    settings: RunSettings
+    layout: str
+    kdump: bool
+    dump_dir: Path | None
+    console_log: Path
+    capture_log: Path | None
+    serial_log: Path
+    dmesg: Path | None
+    vmcore: Path | None
+    timings: dict[str, float | None] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
+    reproduced: bool = False
+    dump_complete: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def manifest_entry(self, base: Path | None = None) -> dict[str, Any]:
+        """A JSON-ready record; paths relative to base when given."""
+
+        def rel(path: Path | None) -> str | None:
+            if path is None:
+                return None
+            if base is not None:
+                try:
+                    return str(path.relative_to(base))
+                except ValueError:
+                    pass
+            return str(path)
+
+        entry = asdict(self)
+        for key in ("dump_dir", "console_log", "capture_log", "serial_log", "dmesg", "vmcore"):
+            entry[key] = rel(getattr(self, key))
+        return entry
+
+
+def _conf(values: Mapping[str, object]) -> str:
+    return "".join(f"{key}={shlex.quote(str(value))}\n" for key, value in values.items())
+
+
+def _link_or_copy(src: Path, dest: Path) -> None:
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copy2(src, dest)
+
+
+def _split_boots(lines: list[tuple[float, bytes]]) -> tuple[int, int | None]:
+    """(index where the crashed kernel starts, index where the capture kernel starts)."""
+    starts = [i for i, (_, line) in enumerate(lines) if LINUX_VERSION.search(line)]
+    first = starts[0] if starts else 0
+    return first, (starts[1] if len(starts) > 1 else None)
+
+
+def _crash_line(lines: list[tuple[float, bytes]], kind: Kind) -> tuple[float, bytes] | None:
+    headline = re.compile(kind.headline.encode())
+    for pattern in (headline, GENERIC_CRASH):
+        for stamp, line in lines:
+            if pattern.search(line):
+                return stamp, line
+    return None
+
+
+def _find_dump(root: Path, before: set[str], layout: str) -> Path | None:
+    if not root.is_dir():
+        return None
+    pattern = re.compile(r"^127\.0\.0\.1-\d{4}-\d\d-\d\d-\d\d:\d\d:\d\d$" if layout == "rhel"
+                         else r"^\d{12}$")  # fmt: skip
+    new = [p for p in root.iterdir() if p.name not in before and pattern.match(p.name)]
+    return max(new, key=lambda p: p.name) if new else None
+
+
+def _mentions(text: str, kind: Kind) -> tuple[bool, bool]:
+    head = re.search(kind.headline, text) is not None
+    func = any(re.search(rf"\b{re.escape(f)}(?:\.\w+)*\+0x", text) for f in kind.culprits())
+    return head, func
+
+
+def run_crash(
+    ing: Ingredients,
+    kind: Kind,
+    out_dir: Path,
+    logs_dir: Path,
+    settings: RunSettings = RunSettings(),
+    layout: str = "rhel",
+    vmcore: bool = True,
+    dmesg: bool = True,
+    kdump: bool = True,
+    dump_path: str = "",
+    accel: Accel | None = None,
+    log: Log = print,
+) -> CrashResult:
+    """Crash one guest; out_dir/dump_path is the guest's kdump path (/var/crash)."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}")
+    cache = cache_root()
+    accel = accel or select_accel(ing.vmlinuz, cache, log)
+    kdump = kdump and kind.dump_possible and (vmcore or dmesg)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    logs_dir.mkdir(parents=True, exist_ok=True)
+    dump_root = out_dir / dump_path
+    dump_root.mkdir(parents=True, exist_ok=True)
+    before = {p.name for p in dump_root.iterdir()}
+
+    (cache / "runs").mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="share-", dir=cache / "runs") as share_tmp:
+        share_in = Path(share_tmp)
+        _link_or_copy(ing.vmlinuz, share_in / "vmlinuz")
+        _link_or_copy(ing.initrd, share_in / "initrd.img")
+        settings_conf = {
+            "LAB_ACTION": "module" if kind.module else kind.action,
+            "LAB_TRIGGER": trigger_codes()[kind.trigger] if kind.module else "",
+            "LAB_SYSCTLS": " ".join(kind.sysctls),
+            "LAB_MODULE": int(kind.module),
+            "LAB_BACKGROUND": int(kind.background),
+            "LAB_EXIT_CODE": kind.exit_code,
+            "LAB_DELAY": f"{settings.delay:g}",
+            "LAB_KDUMP": int(kdump),
+            "LAB_LAYOUT": layout,
+            "LAB_VMCORE": int(vmcore),
+            "LAB_DMESG": int(dmesg),
+            "LAB_DUMP_PATH": dump_path,
+            "LAB_CAPTURE_CMDLINE": CAPTURE_CMDLINE,
+        }
+        (share_in / "lab.conf").write_text(_conf(settings_conf))
+        cmdline = BASE_CMDLINE
+        if kdump:
+            cmdline += f" crashkernel={ing.spec.crashkernel}"
+        if kind.extra_cmdline:
+            cmdline += f" {kind.extra_cmdline}"
+        cfg = VmConfig(
+            kernel=ing.vmlinuz,
+            initrd=ing.initrd if kind.initramfs else None,
+            cmdline=cmdline,
+            mem=settings.mem,
+            cpus=settings.cpus,
+            shares=(Share("labin", share_in, readonly=True), Share("labout", out_dir)),
+            timeout=kind.timeout,
+        )
+        run = run_vm(cfg, accel, cache)
+    return _collect(ing, kind, run, settings, layout, kdump, dump_root, before, logs_dir, accel)
+
+
+def _collect(
+    ing: Ingredients,
+    kind: Kind,
+    run: VmRun,
+    settings: RunSettings,
+    layout: str,
+    kdump: bool,
+    dump_root: Path,
+    before: set[str],
+    logs_dir: Path,
+    accel: Accel,
+) -> CrashResult:
+    first, capture = _split_boots(run.lines)
+    crashed = run.lines[first:capture]
+    serial_log = logs_dir / "serial.log"
+    serial_log.write_bytes(b"".join(line for _, line in run.lines))
+    console_log = logs_dir / "console.log"
+    console_log.write_bytes(b"".join(line for _, line in crashed if not line.startswith(INIT_CHATTER)))
+    capture_log = None
+    if capture is not None:
+        capture_log = logs_dir / "capture-console.log"
+        capture_log.write_bytes(b"".join(line for _, line in run.lines[capture:]))
+
+    dump_dir = _find_dump(dump_root, before, layout) if kdump else None
+    dmesg_file = vmcore_file = None
+    if dump_dir is not None:
+        names = ("vmcore-dmesg.txt", "vmcore") if layout == "rhel" else (
+            f"dmesg.{dump_dir.name}", f"dump.{dump_dir.name}")  # fmt: skip
+        dmesg_file = dump_dir / names[0] if (dump_dir / names[0]).exists() else None
+        vmcore_file = dump_dir / names[1] if (dump_dir / names[1]).exists() else None
+
+    result = CrashResult(
+        kind=kind.name,
+        expected_class=kind.cls,
+        expected_function=kind.culprit,
+        kernel=ing.spec.id,
+        release=ing.release,
+        package_version=ing.version,
+        arch=ing.spec.arch,
+        accel=accel.name,
+        settings=settings,
+        layout=layout,
+        kdump=kdump,
+        dump_dir=dump_dir,
+        console_log=console_log,
+        capture_log=capture_log,
+        serial_log=serial_log,
+        dmesg=dmesg_file,
+        vmcore=vmcore_file,
+    )
+    crash = _crash_line(crashed, kind)
+    if crash is None and capture is not None:
+        crash = run.lines[capture]
+        result.notes.append("no crash line on the console; timed at the capture kernel's start")
+    panic_at = crash[0] if crash else None
+    uptime = PRINTK_TIME.match(crash[1]) if crash else None
+    result.timings = {
+        "boot_to_panic_s": round(panic_at, 2) if panic_at is not None else None,
+        "panic_uptime_s": float(uptime.group(1)) if uptime else None,
+        "capture_boot_s": round(run.lines[capture][0], 2) if capture is not None else None,
+        "capture_s": round(run.duration - panic_at, 2)
+        if kdump and panic_at is not None and dump_dir is not None
+        else None,
+        "total_s": round(run.duration, 2),
+    }
+    result.sizes = {
+        "console_log": console_log.stat().st_size,
+        "vmcore_dmesg": dmesg_file.stat().st_size if dmesg_file else 0,
+        "vmcore": vmcore_file.stat().st_size if vmcore_file else 0,
+    }
+    if run.timed_out:
+        result.notes.append(f"guest killed after the {kind.timeout:.0f}s timeout")
+    if vmcore_file is not None:
+        with vmcore_file.open("rb") as handle:
+            magic = handle.read(16)
+        result.dump_complete = magic.startswith(KDUMP_MAGIC if layout == "rhel" else FLAT_MAGIC)
+    text = (dmesg_file or console_log).read_text(encoding="utf-8", errors="replace")
+    head, func = _mentions(text, kind)
+    result.reproduced = head and func
+    if not head:
+        result.notes.append(f"expected headline /{kind.headline}/ not found")
+    if head and not func:
+        result.notes.append(f"{kind.culprit} not in the stack trace")
+    if kind.notes:
+        result.notes.append(kind.notes)
+    return result

@@ -1,0 +1,211 @@
+"""The crash kinds the lab can produce, as one table.
+
+Each kind says how /init starts it, which sysctls it needs, what the kernel
+prints when it happens (to decide whether it reproduced) and which function
+the triage core is expected to blame.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TRIGGERS_DEF = Path(__file__).resolve().parent / "module" / "triggers.def"
+
+
+def trigger_codes() -> dict[str, int]:
+    """Trigger name -> code, read from the module's triggers.def."""
+    text = TRIGGERS_DEF.read_text(encoding="utf-8")
+    return {name: int(code) for code, name in re.findall(r"LAB_TRIGGER\((\d+),\s*(\w+)\)", text)}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One crash kind: trigger, settings and expected outcome."""
+
+    name: str
+    cls: str
+    culprit: str
+    action: str
+    headline: str
+    sysctls: tuple[str, ...] = ()
+    module: bool = False
+    background: bool = False
+    exit_code: int = 0
+    initramfs: bool = True
+    extra_cmdline: str = ""
+    timeout: float = 180.0
+    notes: str = ""
+    culprit_alternatives: tuple[str, ...] = field(default=())
+
+    @property
+    def trigger(self) -> str:
+        """The module trigger name, or "" for kinds that need no module."""
+        return self.action.removeprefix("module:") if self.module else ""
+
+    @property
+    def dump_possible(self) -> bool:
+        """kexec -p needs userspace, so a crash before /init cannot be dumped."""
+        return self.initramfs
+
+    def headline_re(self) -> re.Pattern[str]:
+        return re.compile(self.headline)
+
+    def culprits(self) -> tuple[str, ...]:
+        return (self.culprit, *self.culprit_alternatives)
+
+
+def _module(name: str, cls: str, trigger: str, headline: str, **kw: object) -> Kind:
+    return Kind(
+        name=name,
+        cls=cls,
+        culprit=f"lab_trigger_{trigger}",
+        action=f"module:{trigger}",
+        headline=headline,
+        module=True,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind(
+        name="sysrq",
+        cls="sysrq",
+        culprit="sysrq_handle_crash",
+        action="sysrq",
+        headline=r"sysrq triggered crash|sysrq: Trigger a crash",
+    ),
+    _module("null-deref", "null-deref", "null_deref", r"BUG: kernel NULL pointer dereference"),
+    _module(
+        "paging-fault",
+        "paging-fault",
+        "vmalloc_fault",
+        r"BUG: unable to handle page fault for address",
+    ),
+    _module("bug", "bug", "bug", r"kernel BUG at kcrashd_lab_main\.c"),
+    _module(
+        "gpf",
+        "gpf",
+        "gpf",
+        r"general protection fault, probably for non-canonical address 0x11223344556677[0-9a-f]{2}",
+    ),
+    _module("divide-error", "divide-error", "divide_error", r"divide error: 0000"),
+    _module(
+        "warning",
+        "warning",
+        "warning",
+        r"WARNING: CPU: \d+ PID: \d+ at kcrashd_lab_main\.c",
+        sysctls=("kernel.panic_on_warn=1",),
+    ),
+    _module(
+        "soft-lockup",
+        "soft-lockup",
+        "soft_lockup",
+        r"soft lockup - CPU#\d+ stuck for",
+        sysctls=("kernel.softlockup_panic=1", "kernel.watchdog_thresh=1"),
+        timeout=240.0,
+    ),
+    _module(
+        "hung-task",
+        "hung-task",
+        "hung_task",
+        r"INFO: task \S+ blocked for more than \d+ seconds",
+        sysctls=("kernel.hung_task_panic=1", "kernel.hung_task_timeout_secs=4"),
+        background=True,
+        timeout=240.0,
+    ),
+    _module(
+        "stack-protector",
+        "stack-protector",
+        "stack_protector",
+        r"stack-protector: Kernel stack is corrupted in",
+    ),
+    _module(
+        "stack-overflow",
+        "stack-overflow",
+        "stack_overflow",
+        r"stack guard page was hit|kernel stack overflow",
+        notes="the serial console stays silent; only the dump's log shows the overflow",
+    ),
+    _module(
+        "list-corruption",
+        "list-corruption",
+        "list_corruption",
+        r"list_del corruption|list_add corruption",
+    ),
+    _module(
+        "use-after-free",
+        "use-after-free",
+        "use_after_free",
+        r"general protection fault, probably for non-canonical address 0x6b6b6b6b6b6b6b[0-9a-f]{2}",
+        notes="a SLAB_POISON cache makes the freed object read back as 0x6b poison",
+    ),
+    _module(
+        "double-free",
+        "double-free",
+        "double_free",
+        r"kernel BUG at mm/slub\.c",
+        notes="SLAB_FREELIST_HARDENED's naive double-free check in set_freepointer()",
+    ),
+    _module(
+        "refcount",
+        "refcount",
+        "refcount_underflow",
+        r"refcount_t: underflow; use-after-free",
+        sysctls=("kernel.panic_on_warn=1",),
+    ),
+    _module(
+        "panic",
+        "panic",
+        "panic",
+        r"Kernel panic - not syncing: kcrashd_lab: adapter firmware stopped responding",
+    ),
+    Kind(
+        name="oom",
+        cls="oom",
+        culprit="out_of_memory",
+        action="memory-hog",
+        headline=r"Out of memory: system-wide panic_on_oom is enabled|"
+        r"Kernel panic - not syncing: Out of memory",
+        sysctls=("vm.panic_on_oom=1",),
+    ),
+    Kind(
+        name="init-exit",
+        cls="init-exit",
+        culprit="do_exit",
+        action="exit",
+        exit_code=1,
+        headline=r"Attempted to kill init! exitcode=0x00000100",
+    ),
+    Kind(
+        name="init-signal",
+        cls="init-signal",
+        culprit="do_exit",
+        action="exec-fault",
+        headline=r"Attempted to kill init! exitcode=0x0000000b",
+    ),
+    Kind(
+        name="no-root-fs",
+        cls="no-root-fs",
+        culprit="mount_block_root",
+        culprit_alternatives=("mount_root_generic", "mount_root", "prepare_namespace"),
+        action="none",
+        headline=r"VFS: Unable to mount root fs",
+        initramfs=False,
+        extra_cmdline="root=/dev/vda",
+        notes="panics before any userspace runs, so kexec -p cannot be armed: console only",
+    ),
+)
+
+KINDS_BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
+
+CLASS_NAMES: tuple[str, ...] = tuple(k.cls for k in KINDS)
+
+
+def kind_named(name: str) -> Kind:
+    """Look a kind up by name, with the list of valid names in the error."""
+    try:
+        return KINDS_BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown crash kind {name!r}; known: {', '.join(KINDS_BY_NAME)}") from None

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kcrashd crash lab: one distinctly named function per kind of kernel
+ * crash, so that the expected culprit in a stack trace is known.
+ *
+ * A crash is started by writing its trigger code (triggers.def) to
+ * /proc/kcrashd_lab. Nothing here prints or handles the name of the crash
+ * kind: the kernel log must contain only what the kernel itself reports.
+ */
+#include <linux/completion.h>
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/proc_fs.h>
+#include <linux/refcount.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "kcrashd_lab.h"
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("kcrashd crash lab triggers");
+
+struct lab_obj {
+	unsigned long cookie;
+	struct lab_obj *peer;
+	unsigned long value;
+};
+
+static struct kmem_cache *lab_obj_cache;
+static DECLARE_COMPLETION(lab_never_done);
+
+/* Volatile so that the compiler keeps every faulting access at run time. */
+static volatile unsigned long lab_zero;
+static volatile unsigned long lab_one = 1;
+static volatile unsigned long lab_depth_limit = ~0UL;
+static volatile unsigned long lab_wild_address = 0x1122334455667788UL;
+
+static noinline void lab_trigger_null_deref(void)
+{
+	struct lab_obj *obj = (struct lab_obj *)lab_zero;
+
+	obj->value = lab_one;
+}
+
+static noinline void lab_trigger_vmalloc_fault(void)
+{
+	unsigned long *buf = vmalloc(4 * PAGE_SIZE);
+
+	if (!buf)
+		return;
+	vfree(buf);
+	WRITE_ONCE(buf[PAGE_SIZE / sizeof(*buf)], lab_one);
+}
+
+static noinline void lab_trigger_bug(void)
+{
+	BUG_ON(lab_one);
+}
+
+static noinline void lab_trigger_gpf(void)
+{
+	struct lab_obj *obj = (struct lab_obj *)lab_wild_address;
+
+	obj->value = lab_one;
+}
+
+static noinline void lab_trigger_divide_error(void)
+{
+	volatile int dividend = 4096;
+	volatile int divisor = (int)lab_zero;
+
+	lab_one = dividend / divisor;
+}
+
+static noinline void lab_trigger_warning(void)
+{
+	WARN_ON(lab_one);
+}
+
+static noinline void lab_trigger_soft_lockup(void)
+{
+	preempt_disable();
+	while (READ_ONCE(lab_one))
+		cpu_relax();
+	preempt_enable();
+}
+
+static noinline void lab_trigger_hung_task(void)
+{
+	wait_for_completion(&lab_never_done);
+	barrier();
+}
+
+static noinline void lab_trigger_stack_overflow(void)
+{
+	volatile char frame[256];
+	static unsigned long depth;
+
+	frame[0] = (char)depth;
+	if (++depth < lab_depth_limit)
+		lab_trigger_stack_overflow();
+	frame[1] = frame[0];
+}
+
+static noinline void lab_trigger_list_corruption(void)
+{
+	LIST_HEAD(head);
+	struct list_head entry;
+
+	list_add(&entry, &head);
+	list_del(&entry);
+	list_del(&entry);
+}
+
+static noinline void lab_trigger_use_after_free(void)
+{
+	struct lab_obj *obj = kmem_cache_alloc(lab_obj_cache, GFP_KERNEL);
+
+	if (!obj)
+		return;
+	obj->peer = obj;
+	kmem_cache_free(lab_obj_cache, obj);
+	READ_ONCE(obj->peer)->value = lab_one;
+}
+
+static noinline void lab_trigger_double_free(void)
+{
+	void *buf = kmalloc(96, GFP_KERNEL);
+
+	kfree(buf);
+	kfree(buf);
+	barrier();
+}
+
+static noinline void lab_trigger_refcount_underflow(void)
+{
+	refcount_t users = REFCOUNT_INIT(1);
+
+	if (refcount_dec_and_test(&users))
+		lab_zero = refcount_dec_and_test(&users);
+}
+
+static noinline void lab_trigger_panic(void)
+{
+	panic("kcrashd_lab: adapter firmware stopped responding (status 0x%08lx)\n",
+	      0xc0de0000UL | lab_one);
+}
+
+#define LAB_TRIGGER(code, name) [code] = lab_trigger_##name,
+static void (*const lab_triggers[])(void) = {
+#include "triggers.def"
+};
+#undef LAB_TRIGGER
+
+static ssize_t lab_write(struct file *file, const char __user *ubuf,
+			 size_t len, loff_t *pos)
+{
+	unsigned int code;
+	int err;
+
+	err = kstrtouint_from_user(ubuf, len, 10, &code);
+	if (err)
+		return err;
+	if (code >= ARRAY_SIZE(lab_triggers) || !lab_triggers[code])
+		return -ENOENT;
+	lab_triggers[code]();
+	return len;
+}
+
+static const struct proc_ops lab_proc_ops = {
+	.proc_write = lab_write,
+	.proc_lseek = noop_llseek,
+};
+
+static int __init lab_init(void)
+{
+	/* Poisoned frees make a dangling pointer read back 0x6b6b6b6b6b6b6b6b. */
+	lab_obj_cache = kmem_cache_create("kcrashd_lab_obj", sizeof(struct lab_obj),
+					  0, SLAB_POISON, NULL);
+	if (!lab_obj_cache)
+		return -ENOMEM;
+	if (!proc_create("kcrashd_lab", 0200, NULL, &lab_proc_ops)) {
+		kmem_cache_destroy(lab_obj_cache);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void __exit lab_exit(void)
+{
+	remove_proc_entry("kcrashd_lab", NULL);
+	kmem_cache_destroy(lab_obj_cache);
+}
+
+module_init(lab_init);
+module_exit(lab_exit);

@@ -1,0 +1,82 @@
+"""Fast checks of the lab's tables and glue; no guest is booted."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from lab.build import read_apt_packages
+from lab.crash import _conf, _mentions, _split_boots
+from lab.kinds import CLASS_NAMES, KINDS, kind_named, trigger_codes
+
+LAB = Path(__file__).resolve().parents[2] / "lab"
+REQUIRED_CLASSES = {
+    "sysrq", "null-deref", "paging-fault", "bug", "gpf", "divide-error", "warning",
+    "soft-lockup", "hung-task", "stack-protector", "stack-overflow", "list-corruption",
+    "use-after-free", "double-free", "refcount", "panic", "oom", "init-exit",
+    "init-signal", "no-root-fs",
+}  # fmt: skip
+
+
+def test_every_class_has_exactly_one_kind() -> None:
+    assert sorted(CLASS_NAMES) == sorted(REQUIRED_CLASSES)
+    assert len({k.name for k in KINDS}) == len(KINDS)
+
+
+def test_module_kinds_match_trigger_table_and_sources() -> None:
+    codes = trigger_codes()
+    sources = "".join(p.read_text() for p in (LAB / "module").glob("*.c"))
+    assert len(set(codes.values())) == len(codes)
+    for kind in KINDS:
+        if kind.module:
+            assert kind.trigger in codes, kind.name
+            assert kind.culprit == f"lab_trigger_{kind.trigger}"
+    for name in codes:
+        assert re.search(rf"\bvoid lab_trigger_{name}\(void\)", sources), name
+
+
+def test_module_never_prints_a_kind_name() -> None:
+    sources = "".join(p.read_text() for p in (LAB / "module").glob("*.c"))
+    printed = " ".join(re.findall(r'(?:pr_\w+|printk|panic|WARN\w*)\(\s*"([^"]*)"', sources))
+    for kind in KINDS:
+        for word in re.split(r"[-_]", kind.name):
+            if len(word) > 3:
+                assert word not in printed.lower(), (kind.name, printed)
+
+
+def test_guest_init_is_valid_shell() -> None:
+    subprocess.run(["sh", "-n", str(LAB / "guest" / "init")], check=True)
+
+
+def test_conf_values_survive_the_shell() -> None:
+    text = _conf({"A": "x y'z", "B": 3, "C": ""})
+    out = subprocess.run(
+        ["sh", "-c", text + 'printf "%s|%s|%s" "$A" "$B" "$C"'],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert out == "x y'z|3|"
+
+
+def test_boot_split_finds_the_capture_kernel() -> None:
+    lines = [
+        (0.1, b"[    0.000000] Linux version 6.1.0\n"),
+        (5.0, b"[    5.0] Kernel panic - not syncing: sysrq triggered crash\n"),
+        (9.0, b"[    0.000000] Linux version 6.1.0\n"),
+    ]
+    assert _split_boots(lines) == (0, 2)
+
+
+def test_culprit_match_accepts_compiler_suffixes() -> None:
+    kind = kind_named("init-exit")
+    text = (
+        "Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\n do_exit.cold+0x15/0x15\n"
+    )
+    assert _mentions(text, kind) == (True, True)
+    assert _mentions("do_exit_thing+0x1", kind) == (False, False)
+
+
+def test_apt_package_list_names_the_tools() -> None:
+    packages = read_apt_packages()
+    for needed in ("qemu-system-x86", "busybox-static", "kexec-tools", "makedumpfile"):
+        assert needed in packages
