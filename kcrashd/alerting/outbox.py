@@ -92,6 +92,10 @@ CREATE TABLE IF NOT EXISTS outbox_targets (
 );
 """
 
+# Claims look this far ahead: datetime arithmetic rounds to microseconds, so "now + wait"
+# may land a hair before the due time.
+EPSILON = 0.001
+
 Clock = Callable[[], datetime]
 Journal = Callable[..., None]
 
@@ -348,7 +352,7 @@ class Deliverer:
                 f" AND (o.state IN ('pending', 'active') OR (o.state = 'sending' AND o.lease_until < ?))"
                 f" AND (t.open_until IS NULL OR t.open_until <= ?)"
                 f" ORDER BY o.next_attempt_at, o.id LIMIT 1",
-                (*names, ts, ts, ts),
+                (*names, ts + EPSILON, ts + EPSILON, ts + EPSILON),
             ).fetchone()
             if row is not None:
                 self.conn.execute(

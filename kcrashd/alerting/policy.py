@@ -103,31 +103,6 @@ def plan_crash(
         if paged and plan.decision == "page":
             plan.decision = "cooldown"
 
-        # Crash loop: N crashes of this host within M hours (this one included).
-        loop_start = ct - policy.loop_hours * 3600
-        (host_crashes,) = conn.execute(
-            "SELECT COUNT(*) FROM outbox_crashes WHERE host = ? AND crash_time BETWEEN ? AND ?",
-            (record.host, loop_start, ct),
-        ).fetchone()
-        if host_crashes + 1 >= policy.loop_crashes:
-            open_loop = conn.execute(
-                "SELECT id FROM outbox_digests WHERE kind = 'loop' AND key = ? AND last >= ?",
-                (record.host, loop_start),
-            ).fetchone()
-            if open_loop:
-                conn.execute("UPDATE outbox_digests SET last = MAX(last, ?) WHERE id = ?", (ct, open_loop[0]))
-            else:
-                cur = conn.execute(
-                    "INSERT INTO outbox_digests (kind, key, started, last, created_at) VALUES ('loop', ?, ?, ?, ?)",
-                    (record.host, loop_start, ct, ts),
-                )
-                if plan.decision != "quiet":
-                    plan.digests.append((int(cur.lastrowid or 0), EventKind.LOOP))
-            if plan.decision in ("page", "cooldown"):
-                plan.decision = "loop"
-            if plan.ticket_event is EventKind.RECURRENCE:
-                plan.ticket_event = None  # the loop digest says it; no comment per reboot
-
         # Storm: many distinct hosts within the window around this crash.
         window = policy.storm_minutes * 60
         (hosts,) = conn.execute(
@@ -151,7 +126,8 @@ def plan_crash(
                     "UPDATE outbox_crashes SET storm_id = ? WHERE storm_id IS NULL AND crash_time BETWEEN ? AND ?",
                     (storm[0], ct - window, ct + window),
                 )
-                plan.digests.append((storm[0], EventKind.STORM))
+                if plan.decision != "quiet":
+                    plan.digests.append((storm[0], EventKind.STORM))
             else:
                 conn.execute(
                     "UPDATE outbox_digests SET last = MAX(last, ?), started = MIN(started, ?) WHERE id = ?",
@@ -166,6 +142,33 @@ def plan_crash(
                     plan.decision = "storm"
             if plan.ticket_event is EventKind.RECURRENCE:
                 plan.ticket_event = None  # folded into the storm digest
+        if plan.storm_id is None:
+            # Crash loop: N crashes of this host within M hours (this one included); a storm
+            # digest already covers looping hosts, so loops are only looked for outside storms.
+            loop_start = ct - policy.loop_hours * 3600
+            (host_crashes,) = conn.execute(
+                "SELECT COUNT(*) FROM outbox_crashes WHERE host = ? AND crash_time BETWEEN ? AND ?",
+                (record.host, loop_start, ct),
+            ).fetchone()
+            if host_crashes + 1 >= policy.loop_crashes:
+                open_loop = conn.execute(
+                    "SELECT id FROM outbox_digests WHERE kind = 'loop' AND key = ? AND last >= ?",
+                    (record.host, loop_start),
+                ).fetchone()
+                if open_loop:
+                    conn.execute("UPDATE outbox_digests SET last = MAX(last, ?) WHERE id = ?", (ct, open_loop[0]))
+                else:
+                    cur = conn.execute(
+                        "INSERT INTO outbox_digests (kind, key, started, last, created_at) VALUES ('loop', ?, ?, ?, ?)",
+                        (record.host, loop_start, ct, ts),
+                    )
+                    if plan.decision != "quiet":
+                        plan.digests.append((int(cur.lastrowid or 0), EventKind.LOOP))
+                if plan.decision in ("page", "cooldown"):
+                    plan.decision = "loop"
+                if plan.ticket_event is EventKind.RECURRENCE:
+                    plan.ticket_event = None  # the loop digest says it; no comment per reboot
+
         plan.notify = plan.decision in ("page", "storm-page")
 
     conn.execute(
