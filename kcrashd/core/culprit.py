@@ -1,4 +1,10 @@
-"""Pick the culprit function of a report from its lines, per the signature's strategy."""
+"""Pick the culprit function of a report from its lines, per the signature's stack spec.
+
+A stack spec is a list of parts matched against the report in order (signatures.Part): a line part
+(PC line, `Call Trace`, `at:` line) advances to the first line that matches it and may yield a
+candidate; a STACK part collects the frames that follow.  The culprit is the first candidate that
+is not generic (frames.is_skipped); if a spec yields none, the next spec is tried.
+"""
 
 from __future__ import annotations
 
@@ -6,30 +12,24 @@ import re
 from dataclasses import dataclass, field
 
 from kcrashd.core import frames
-from kcrashd.core.signatures import Signature, Strategy
+from kcrashd.core.signatures import Part, Signature, Spec, Strategy
 
-_HEADER_FN = re.compile(r"([A-Za-z_$][A-Za-z0-9_$.]*)\+0x[0-9a-fA-F]+")
-_HEADER_IN = re.compile(r"\bin:? ([A-Za-z_$][A-Za-z0-9_$.]*)\s*(?:\[\S+\])?\s*$")
+_HEADER_FN = re.compile(r"\b(?:in|at):? ([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x[0-9a-fA-F]+(?:/0x[0-9a-fA-F]+)?)?(?:\s|$|\[)")
+_TRACE = re.compile(r"^\s*(?:Call Trace|Call trace|Backtrace)\b")
 _AT_LINE = re.compile(r"(?:, at:|\bat:) (?:\[<[0-9a-fA-F]+>\]\s+)?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
+_INTERRUPT = re.compile(r"^--- interrupt: [0-9a-f]+ at \.?([A-Za-z_$][A-Za-z0-9_$]*)")
+_LEAK_START = re.compile(r"^\s*backtrace(?: \(crc [0-9a-f]+\))?:")
+_LAST_FUNCTION = re.compile(r"^\s*last function: ([A-Za-z_$][A-Za-z0-9_$]*)")
+_PAGE_OWNER = re.compile(r"^page last allocated via")
 _IRQ_ENTRY = re.compile(
-    r"(?:^\s*(?:apic_timer_interrupt|smp_apic_timer_interrupt|sysvec_apic_timer_interrupt|"
-    r"asm_sysvec_apic_timer_interrupt|el1h_64_irq|el1_irq|__irq_svc|gic_handle_irq)\+0x|"
-    r"\](?:\s+\?)?\s+(?:apic_timer_interrupt|smp_apic_timer_interrupt)\+0x|Exception stack\(|"
+    r"(?:^\s*(?:\w*apic_timer_interrupt\w*|el1h_64_irq|el1_irq|__irq_svc|gic_handle_irq)\+0x|"
+    r"\](?:\s+\?)?\s+\w*apic_timer_interrupt\w*\+0x|Exception stack\(|"
     r"^\s*</IRQ>|^\s*<EOI>)"
 )
-_NEW_STACK = re.compile(
-    r"^(?:Allocated by task|Freed by task|\s*backtrace(?: \(crc [0-9a-f]+\))?:|Uninit was (?:stored|created)|"
-    r"Last potentially related work|Second to last potentially|The buggy address belongs|Memory state around)"
-)
-_LEAK_START = re.compile(r"^\s*backtrace(?: \(crc [0-9a-f]+\))?:")
-
-
-@dataclass(slots=True)
-class Candidate:
-    """A frame that could be the culprit, with the line it came from."""
-
-    function: str
-    line: int
+# Fault injection prints its own stack; one of its frames inside ours means two dumps interleaved.
+_FAULT_INJECTION = re.compile(r"^(?:__)?should_fail")
+# Module-annotated frame: `func+0x12/0x34 [mod]`.
+_IN_MODULE = re.compile(r"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+ \[[A-Za-z0-9_\-]+")
 
 
 @dataclass(slots=True)
@@ -38,43 +38,107 @@ class Culprit:
 
     function: str | None
     alternatives: list[str] = field(default_factory=list)
+    fault_injection: bool = False
 
 
-def _candidates(texts: list[str], start: int = 0, header: str | None = None) -> list[Candidate]:
-    """Frames in line order: header function, fault PCs and call-trace lines, until a new stack."""
-    out: list[Candidate] = []
-    if header is not None:
-        m = _HEADER_FN.search(header)
-        if m is None:
-            m = _HEADER_IN.search(header)
-        if m is not None:
-            out.append(Candidate(frames.clean_function(m.group(1)), 0))
-    for i in range(start, len(texts)):
-        text = texts[i]
-        if i > 0 and _NEW_STACK.match(text):
-            break
-        pc = frames.fault_pc(text)
-        if pc is not None:
-            out.append(Candidate(pc, i))
+def _line_part(part: Part, text: str) -> tuple[bool, str | None]:
+    """Whether `text` matches a line part, and the candidate it yields."""
+    if part is Part.PC or part is Part.WARN_PC:
+        fn = frames.fault_pc(text)
+        if fn is not None:
+            return True, fn
+        if part is Part.WARN_PC and text.startswith("--- interrupt:"):
+            m = _INTERRUPT.match(text)
+            return m is not None, m.group(1) if m else None
+        return False, None
+    if part is Part.TRACE:
+        return _TRACE.match(text) is not None, None
+    if part is Part.AT:
+        m = _AT_LINE.search(text) if "at:" in text else None
+        return m is not None, frames.clean_function(m.group(1)) if m else None
+    if part is Part.LEAK:
+        return _LEAK_START.match(text) is not None, None
+    if part is Part.IRQ:
+        return _IRQ_ENTRY.search(text) is not None, None
+    if part is Part.LAST_FUNCTION:
+        m = _LAST_FUNCTION.match(text)
+        return m is not None, m.group(1) if m else None
+    if part is Part.PAGE_OWNER:
+        return _PAGE_OWNER.match(text) is not None, None
+    return False, None
+
+
+def run_spec(parts: tuple[Part, ...], texts: list[str]) -> list[list[str]]:
+    """Candidate lists (one per STACK part after the first) from walking `parts` over `texts`."""
+    groups: list[list[str]] = [[]]
+    stacks = 0
+    i = 1
+    n = len(texts)
+    for k, part in enumerate(parts):
+        if part is Part.HEADER:
+            m = _HEADER_FN.search(texts[0]) if texts else None
+            if m is not None:
+                groups[-1].append(frames.clean_function(m.group(1)))
             continue
-        for fr in frames.parse_frames(text):
-            if fr.reliable:
-                out.append(Candidate(fr.function, i))
-    return out
+        if part is Part.STACK:
+            stacks += 1
+            if stacks > 1:
+                groups.append([])
+            nxt = parts[k + 1] if k + 1 < len(parts) else None
+            seen_frame = False
+            while i < n:
+                text = texts[i]
+                if nxt is not None and _line_part(nxt, text)[0]:
+                    break
+                if seen_frame and frames.STACK_START.match(text):
+                    break
+                found = frames.parse_frames(text)
+                if found:
+                    seen_frame = True
+                    groups[-1].extend(fr.function for fr in found if fr.reliable)
+                i += 1
+            continue
+        while i < n:
+            ok, fn = _line_part(part, texts[i])
+            i += 1
+            if ok:
+                if fn is not None:
+                    groups[-1].append(fn)
+                break
+        else:
+            break
+    return groups
 
 
-def _first(cands: list[Candidate], extra: re.Pattern[str] | None) -> str | None:
+def _first(cands: list[str], extra: re.Pattern[str] | None) -> str | None:
     for c in cands:
-        if not frames.is_skipped(c.function, extra):
-            return c.function
+        if not frames.is_skipped(c, extra):
+            return c
     return None
 
 
-def _stall(cands: list[Candidate], extra: re.Pattern[str] | None) -> str | None:
+def _candidates(spec: Spec, texts: list[str]) -> list[str]:
+    """The first candidate list of the first spec that yields any."""
+    for parts in spec:
+        groups = run_spec(parts, texts)
+        if groups[0]:
+            return groups[0]
+    return []
+
+
+def _module_pc(texts: list[str]) -> str | None:
+    """The faulting function when it lives in a loadable module (`RIP: f+0x1/0x2 [mod]`)."""
+    for text in texts:
+        fn = frames.fault_pc(text)
+        if fn is not None:
+            return fn if _IN_MODULE.search(text) else None
+    return None
+
+
+def _stall(cands: list[str], extra: re.Pattern[str] | None) -> str | None:
     """Walk down to the first dispatcher anchor and take the nearest useful frame above it."""
     last_good: str | None = None
-    for c in cands:
-        name = c.function
+    for name in cands:
         if frames.FAULT_ENTRY.match(name):
             last_good = None
             continue
@@ -90,16 +154,15 @@ def _stall(cands: list[Candidate], extra: re.Pattern[str] | None) -> str | None:
     return last_good if last_good is not None else _first(cands, extra)
 
 
-def _hang(cands: list[Candidate]) -> Culprit:
-    names = [c.function for c in cands]
-    for n in names:
+def _hang(cands: list[str]) -> Culprit:
+    for n in cands:
         if frames.HANG_SYNC.match(n):
             alts = [n] if n != "synchronize_rcu" else []
             return Culprit("synchronize_rcu", alts)
-    for n in names:
+    for n in cands:
         if frames.HANG_RTNL.match(n):
             return Culprit("rtnl_lock")
-    for n in names:
+    for n in cands:
         if not frames.HANG_SKIP.match(n) and not frames.is_skipped(n):
             return Culprit(n)
     return Culprit(None)
@@ -107,35 +170,26 @@ def _hang(cands: list[Candidate]) -> Culprit:
 
 def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
     """The culprit of a report; `texts` are the report's message lines, the header first."""
-    header = texts[0] if texts else ""
     extra = sig.skip_regex
     strategy = sig.strategy
     if strategy is Strategy.NONE:
         return Culprit(None)
     if strategy is Strategy.HANG:
-        return _hang(_candidates(texts, 1))
-    if strategy is Strategy.LEAK:
-        for i, text in enumerate(texts):
-            if _LEAK_START.match(text):
-                return Culprit(_first(_candidates(texts, i + 1), extra))
-        return Culprit(None)
-    if strategy is Strategy.LOCKDEP:
-        ats = [Candidate(frames.clean_function(m.group(1)), i) for i, t in enumerate(texts) if (m := _AT_LINE.search(t))]
-        fn = _first(ats[:2], extra)
-        if fn is None:
-            fn = _first(_candidates(texts, 1), extra)
-        return Culprit(fn)
+        return _hang(_candidates(sig.stack, texts))
     if strategy is Strategy.RCU_STALL:
-        start = 1
-        for i, text in enumerate(texts):
-            if _IRQ_ENTRY.search(text):
-                start = i + 1
-                break
-        return Culprit(_stall(_candidates(texts, start), extra))
+        start = next((i for i, t in enumerate(texts) if _IRQ_ENTRY.search(t)), 0)
+        cands = _candidates(((Part.PC, Part.STACK), (Part.STACK,)), texts[start:] if start else texts)
+        return Culprit(_stall(cands, extra))
     if strategy is Strategy.STALL:
-        return Culprit(_stall(_candidates(texts, 1, header), extra))
-    if strategy is Strategy.TRACE:
-        return Culprit(_first(_candidates(texts, 1, header), extra))
-    if strategy is Strategy.PANIC:
-        return Culprit(_first(_candidates(texts, 1, header), extra))
-    return Culprit(_first(_candidates(texts, 1, header), extra))
+        in_module = _module_pc(texts)
+        if in_module is not None and not frames.is_skipped(in_module, extra):
+            # A driver looping in its own code: the loop is the bug, whatever called it.
+            return Culprit(in_module)
+        return Culprit(_stall(_candidates(sig.stack, texts), extra))
+    for parts in sig.stack:
+        for cand in run_spec(parts, texts)[0]:
+            if _FAULT_INJECTION.match(cand):
+                return Culprit(None, fault_injection=True)
+            if not frames.is_skipped(cand, extra):
+                return Culprit(cand)
+    return Culprit(None)

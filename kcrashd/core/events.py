@@ -1,8 +1,8 @@
 """Find every crash report in a log, cut out its text, and choose the fatal one.
 
 A report starts at a header line (signatures.HEADERS) and keeps the lines of the same printk
-context.  The fatal event is the cause of the final `Kernel panic - not syncing`, or, when the log
-has no panic line (kdump fired at the oops), the last oops; earlier events become `preceding`.
+context.  Header lines are found with plain substring search over the whole text first, so a log of
+millions of ordinary lines costs a few `str.find` passes and no per-line regex work.
 """
 
 from __future__ import annotations
@@ -10,23 +10,33 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kcrashd.core.model import Severity
-from kcrashd.core.normalize import Line
+from kcrashd.core.normalize import LogLines
 from kcrashd.core.signatures import (
     BY_HEADER,
     CONSEQUENCE_PANIC,
     CONTINUES_REPORT,
-    HEADER_RE,
+    ENDS_REPORT,
     HEADERS,
     SUPPRESSIONS,
     Signature,
 )
 
 MAX_REPORT_LINES = 400
-_PANIC = "Kernel panic - not syncing"
+# How far (in raw lines) a report may reach while skipping other contexts' lines.
+MAX_SCAN_LINES = 4000
+# Reports titled at most: the first ones (the cause in a fuzzing log) and the last ones (kdump).
+MAX_EVENTS_HEAD = 64
+MAX_EVENTS_TAIL = 16
+# A log with more header lines than this is a flood; the rest are not looked at.
+MAX_HITS = 20000
+PANIC = "Kernel panic - not syncing"
 _NMI_BACKTRACE = "Sending NMI from CPU"
 _USEFUL_END = re.compile(r"Kernel panic - not syncing|possible circular locking dependency")
-_NOISE = re.compile(r"Disabling lock debugging due to kernel taint")
+_NOISE = "Disabling lock debugging due to kernel taint"
+_END_TRACE = "---[ end trace"
+# Sanitizer reports (and only they) close with a row of `=`; lockdep opens with one.
+_END_RULE = re.compile(r"^={20,}\s*$")
+_RULED_KINDS = frozenset({"kasan", "kmsan", "kcsan", "kfence", "ubsan"})
 # Headers too common in ordinary text to count without a matching signature.
 _NEEDS_SIGNATURE = frozenset({"Kernel panic", "fatal error:", "Booting the kernel."})
 _REPLAY = "** replaying previous printk message **"
@@ -42,25 +52,46 @@ class Hit:
     signature: Signature | None
     match: re.Match[str] | None
 
+    @property
+    def is_panic(self) -> bool:
+        return self.header == "Kernel panic"
+
 
 @dataclass(slots=True)
 class Event:
-    """One crash report: its header hit and the indices of the lines that belong to it."""
+    """One crash report: its header hit and the indices of the lines that belong to it.
+
+    `title_end` is how many of `lines` the title and culprit may use: without printk caller ids,
+    the next report's header cuts the text (its stack is not ours).
+    """
 
     hit: Hit
     context: str
     lines: list[int] = field(default_factory=list)
+    title_end: int = 0
     followers: list[Hit] = field(default_factory=list)
+    # An end marker (`---[ end trace`, a sanitizer's closing `=====`) came before the next report.
+    closed: bool = False
 
     @property
     def start(self) -> int:
         return self.hit.index
 
 
+def header_positions(text: str) -> list[int]:
+    """Offsets of every header literal in `text`, in order (one `str.find` pass per literal)."""
+    out: list[int] = []
+    for needle in HEADERS:
+        i = text.find(needle)
+        while i >= 0 and len(out) < MAX_HITS:
+            out.append(i)
+            i = text.find(needle, i + len(needle))
+    out.sort()
+    return out
+
+
 def _header_in(text: str) -> tuple[str, int] | None:
-    """The first header (in table order) that occurs in `text` at a word start, or None."""
-    if HEADER_RE.search(text) is None:
-        return None
+    """The first header (in table order) that occurs in `text`, or None."""
     for header in HEADERS:
         pos = text.find(header)
         if pos >= 0:
@@ -77,11 +108,25 @@ def match_signature(text: str, header: str, pos: int) -> tuple[Signature | None,
     return None, None
 
 
-def find_hits(lines: list[Line]) -> list[Hit]:
-    """Every line that starts or continues a crash report."""
+def hit_lines(lines: LogLines, positions: list[int]) -> list[int]:
+    """Indices of the lines holding the offsets `positions` of the joined text."""
+    text = lines.text
+    out: list[int] = []
+    idx = 0
+    last = 0
+    for pos in positions:
+        idx += text.count("\n", last, pos)
+        last = pos
+        if not out or out[-1] != idx:
+            out.append(idx)
+    return [i for i in out if i < len(lines)]
+
+
+def find_hits(lines: LogLines, candidates: list[int]) -> list[Hit]:
+    """The candidate lines that really start or continue a crash report."""
     hits: list[Hit] = []
-    for i, line in enumerate(lines):
-        text = line.text
+    for i in candidates:
+        text = lines[i].text
         found = _header_in(text)
         if found is None:
             continue
@@ -89,9 +134,9 @@ def find_hits(lines: list[Line]) -> list[Hit]:
         sup = SUPPRESSIONS.get(header)
         if sup is not None and sup.search(text):
             continue
-        if i + 1 < len(lines) and _REPLAY in lines[i + 1].text:
+        if i + 1 < len(lines) and _REPLAY in lines.raw[i + 1]:
             continue
-        if header == "Booting the kernel." and not any(ln.stamped for ln in lines[:i]):
+        if header == "Booting the kernel." and not (i > 0 and lines.stamped_log):
             continue
         sig, m = match_signature(text, header, pos)
         if sig is None and header in _NEEDS_SIGNATURE:
@@ -100,87 +145,87 @@ def find_hits(lines: list[Line]) -> list[Hit]:
     return hits
 
 
-def build_events(lines: list[Line], hits: list[Hit]) -> list[Event]:
+def build_events(lines: LogLines, hits: list[Hit]) -> list[Event]:
     """Group hits into events: a panic / `invalid opcode` line continues the report before it."""
     events: list[Event] = []
     for hit in hits:
         if events and CONTINUES_REPORT.search(lines[hit.index].text):
-            events[-1].followers.append(hit)
+            ctx = lines[hit.index].context
+            owner = next((ev for ev in reversed(events[-8:]) if ev.context == ctx), events[-1])
+            owner.followers.append(hit)
             continue
         events.append(Event(hit, lines[hit.index].context))
-    real_contexts = any(ln.context[:1] in ("T", "C") for ln in lines[:: max(1, len(lines) // 200)])
+    if len(events) > MAX_EVENTS_HEAD + MAX_EVENTS_TAIL:
+        events = events[:MAX_EVENTS_HEAD] + events[-MAX_EVENTS_TAIL:]
+    starts = {h.index for h in hits if not CONTINUES_REPORT.search(lines[h.index].text)}
     for n, ev in enumerate(events):
-        stop = len(lines)
-        if not real_contexts and n + 1 < len(events):
-            stop = events[n + 1].start
-        ev.lines = _collect(lines, ev.start, ev.context, stop)
+        _collect(lines, ev, starts)
+        nxt = events[n + 1].start if n + 1 < len(events) else len(lines)
+        ruled = ev.hit.signature is not None and ev.hit.signature.kind in _RULED_KINDS
+        ev.closed = any(
+            i < nxt and (_END_TRACE in lines[i].text or (ruled and _END_RULE.match(lines[i].text) is not None))
+            for i in ev.lines[1:]
+        )
     return events
 
 
-def _collect(lines: list[Line], start: int, context: str, stop: int) -> list[int]:
-    """Indices of the report's lines: same context, bounded, cut at the panic epilogue."""
+def _collect(lines: LogLines, ev: Event, starts: set[int]) -> None:
+    """The report's lines: same context, bounded, cut at the panic epilogue."""
+    start, context = ev.start, ev.context
+    real_context = context[:1] in ("T", "C")
     out = [start]
+    title_end = 0
     nmi = False
-    for i in range(start + 1, stop):
+    end = min(len(lines), start + MAX_SCAN_LINES)
+    for i in range(start + 1, end):
         line = lines[i]
         if line.context != context and not (nmi and line.context.startswith("C")):
             continue
-        if _NOISE.search(line.text):
+        text = line.text
+        if _NOISE in text:
             continue
-        if _NMI_BACKTRACE in line.text:
+        if _NMI_BACKTRACE in text:
             nmi = True
-        if len(out) > 22 and _USEFUL_END.search(line.text):
+        if len(out) > 22 and _USEFUL_END.search(text):
             break
+        if not title_end and not real_context and (i in starts or ENDS_REPORT.search(text)):
+            title_end = len(out)
         out.append(i)
         if len(out) >= MAX_REPORT_LINES:
             break
-    return out
+    ev.lines = out
+    ev.title_end = title_end or len(out)
 
 
-def is_panic(lines: list[Line], hit: Hit) -> bool:
-    return _PANIC in lines[hit.index].text
-
-
-def choose_fatal(lines: list[Line], events: list[Event]) -> int | None:
+def choose_fatal(lines: LogLines, events: list[Event]) -> int | None:
     """Index (into `events`) of the fatal event; None if there is none.
 
-    With a panic line: a panic that only says an earlier report was fatal (Fatal exception,
-    panic_on_warn, hung_task, ...) belongs to the report it follows; a panic with its own reason
-    (sysrq, stack-protector, init killed) is the fatal event unless an oops of the same task just
-    caused it.  Without a panic line: the first oops (what the machine died of when kdump fired
-    at it) - survived WARNINGs and stalls before it are `preceding`.
+    The trigger is the report the first `Kernel panic` line continues (or, for a panic that only
+    says an earlier report was fatal, the report before it; a panic with its own reason is the
+    trigger itself).  Without a panic line, an oops left unfinished (no `---[ end trace`) is where
+    kdump fired or the machine died: the last report, if it is such an oops, is the trigger.
+    Otherwise the first report is.  From the trigger, walk back over reports it interrupted: a
+    report that was not finished before the next began is the start of the cascade (fuzzing
+    logs), while a finished one (a WARNING that printed its end marker) was survived.
     """
     if not events:
         return None
-    panic_event: int | None = None
-    panic_hit: Hit | None = None
+    trigger: int | None = None
     for n, ev in enumerate(events):
-        for hit in (ev.hit, *ev.followers):
-            if is_panic(lines, hit):
-                panic_event, panic_hit = n, hit
-                break
-        if panic_event is not None:
+        if ev.hit.is_panic:
+            consequence = CONSEQUENCE_PANIC.search(lines[ev.start].text) is not None
+            trigger = n - 1 if consequence and n > 0 else n
             break
-    if panic_event is not None and panic_hit is not None:
-        if panic_hit is events[panic_event].hit:
-            # The panic opened its own event: its reason is the crash, unless it is a consequence
-            # of an earlier report of the same log.
-            if CONSEQUENCE_PANIC.search(lines[panic_hit.index].text) and panic_event > 0:
-                return _first_serious(events[:panic_event])
-            return panic_event
-        return _first_serious(events[: panic_event + 1])
-    return _first_serious(events)
-
-
-_RANK = {Severity.CRITICAL: 3, Severity.ERROR: 2, Severity.WARNING: 1, Severity.INFO: 0}
-
-
-def _first_serious(events: list[Event]) -> int:
-    """The first event of the highest severity among `events`."""
-    best, best_rank = 0, -1
-    for n, ev in enumerate(events):
-        sig = ev.hit.signature
-        rank = _RANK[sig.severity] if sig is not None else 0
-        if rank > best_rank:
-            best, best_rank = n, rank
-    return best
+        if any(h.is_panic for h in ev.followers):
+            trigger = n
+            break
+    if trigger is None:
+        last = events[-1]
+        sig = last.hit.signature
+        if sig is not None and sig.die and not last.closed:
+            trigger = len(events) - 1
+        else:
+            return 0
+    while trigger > 0 and not events[trigger - 1].closed:
+        trigger -= 1
+    return trigger

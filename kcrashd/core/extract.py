@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from kcrashd.core import frames
 from kcrashd.core.model import Frame, Module, Taint
 
-_LINUX_VERSION = re.compile(r"^Linux version (\S+)")
+_LINUX_VERSION = re.compile(r"Linux version (\S+)")
 _CPU_LINE = re.compile(
     r"^CPU: (?P<cpu>\d+) (?:UID: \d+ )?PID: (?P<pid>\d+) Comm: (?P<comm>.{1,32}?) (?:Kdump: \S+ )?"
     r"(?:Not tainted|Tainted: (?P<taint>[A-Z ]+))\s.*?(?P<rel>\d+\.\d+\S*)"
@@ -94,16 +94,24 @@ def _modules(text: str) -> list[Module]:
     return out
 
 
-def extract_release(texts: list[str]) -> str | None:
-    for text in texts:
-        if text.startswith("Linux version "):
-            m = _LINUX_VERSION.match(text)
-            if m:
-                return m.group(1)
-    return None
+def extract_release(log: str) -> str | None:
+    """The `Linux version` of the log (searched in its first MiB: it is printed at boot)."""
+    pos = log.find("Linux version ", 0, 1 << 20)
+    if pos < 0:
+        return None
+    m = _LINUX_VERSION.match(log, pos)
+    return m.group(1) if m else None
 
 
-def extract_facts(all_texts: list[str], report: list[str]) -> Facts:
+def _first_line_after(log: str, marker: str) -> str | None:
+    pos = log.find(marker)
+    if pos < 0:
+        return None
+    end = log.find("\n", pos)
+    return log[pos + len(marker) : end if end >= 0 else len(log)][:200].strip() or None
+
+
+def extract_facts(log: str, report: list[str]) -> Facts:
     """Facts from the fatal report (task, IP, frames) and the whole log (release, hardware)."""
     facts = Facts()
     for text in report:
@@ -134,13 +142,9 @@ def extract_facts(all_texts: list[str], report: list[str]) -> Facts:
                     Frame(function=fr.function, offset=fr.offset, module=fr.module, reliable=fr.reliable)
                 )
     if facts.release is None:
-        facts.release = extract_release(all_texts[:2000])
+        facts.release = extract_release(log)
     if facts.hardware is None:
-        for text in all_texts:
-            if text.startswith("Hardware name: "):
-                hm = _HARDWARE.match(text)
-                facts.hardware = hm.group(1).strip() if hm else None
-                break
+        facts.hardware = _first_line_after(log, "Hardware name: ")
     facts.arch = _arch(report, facts.release)
     return facts
 

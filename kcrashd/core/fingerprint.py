@@ -1,27 +1,39 @@
-"""Fingerprints: a short, versioned hash of the normalised title, the key alerts are deduplicated on.
+"""Fingerprints: a short, versioned hash of the crash's bucket key, the key alerts are deduplicated on.
 
-The title already has addresses, numbers, PIDs and CPU numbers normalised away, so the same bug on
-another host, boot or build gets the same key.  When the algorithm changes, FINGERPRINT_VERSION goes
-up and the keys the old algorithm would have produced are listed in `fingerprint_aliases`, so a
-store can match history across the upgrade.
+The key is the normalised title, or, when the title has a cross-architecture bucket alternative
+(`bad-access in F`, `stall in F`, `hang in F`, `stack-overflow in F`, `invalid-free in F`), that
+bucket: a use-after-free seen as a KASAN report on one kernel and as a general protection fault
+on another is one bug.  The title already has addresses, numbers, PIDs and CPU numbers normalised
+away, so the same bug on another host, boot or build gets the same key.  When the algorithm
+changes, FINGERPRINT_VERSION goes up and the keys earlier versions would have produced are listed
+in `fingerprint_aliases`, so a store can match history across the upgrade.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-FINGERPRINT_VERSION = 1
+FINGERPRINT_VERSION = 2
 PREFIX = f"kc{FINGERPRINT_VERSION}-"
 STRICT_FRAMES = 3
+BUCKETS = ("bad-access in ", "stall in ", "hang in ", "stack-overflow in ", "invalid-free in ")
 
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def fingerprint_title(title: str) -> str:
-    """`kc1-` + 16 hex digits of sha256(normalised title); empty for no title."""
-    return PREFIX + _digest(title) if title else ""
+def fingerprint_key(title: str, alt_titles: list[str]) -> str:
+    """The text that is hashed: the first bucket alternative of the title, else the title."""
+    for alt in alt_titles:
+        if alt.startswith(BUCKETS):
+            return alt
+    return title
+
+
+def fingerprint_title(title: str, alt_titles: list[str] | None = None) -> str:
+    """`kc2-` + 16 hex digits of sha256(bucket key); empty for no title."""
+    return PREFIX + _digest(fingerprint_key(title, alt_titles or [])) if title else ""
 
 
 def strict_fingerprint(title: str, functions: list[str]) -> str:
@@ -32,5 +44,5 @@ def strict_fingerprint(title: str, functions: list[str]) -> str:
 
 
 def fingerprint_aliases(title: str) -> list[str]:
-    """Keys earlier algorithm versions gave the same crash (none yet: version 1 is the first)."""
-    return []
+    """Keys earlier algorithm versions gave the same crash: version 1 hashed the title alone."""
+    return ["kc1-" + _digest(title)] if title else []

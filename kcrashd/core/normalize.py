@@ -2,8 +2,12 @@
 
 Accepted line grammar (docs: crash-layouts.md §7.2):
     [** N printk messages dropped **] [... login: ] [<N>] [[ sec.usec]] [[ T123]|[ C0]]... text
-Continuation lines (vmcore-dmesg: no prefix; makedumpfile: indented) inherit the previous
-record's context.  pstore dumps (`Panic#1 Part2` headers) are put back into chronological order.
+Continuation lines (makedumpfile: indented) inherit the previous record's context.  pstore dumps
+(`Panic#1 Part2` headers) are put back into chronological order.
+
+Lines are parsed lazily: a log of millions of lines only pays for the lines near crash reports.
+Logs larger than `COMPACT_OVER` are cut down to windows around the header lines found by a cheap
+literal search (see `LogLines.build`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,10 @@ from dataclasses import dataclass
 
 # A kernel line longer than this is garbage or a binary blob; the tail carries no crash syntax.
 MAX_LINE = 2048
+# Bigger texts are compacted to windows around the header lines.
+COMPACT_OVER = 2 * 1024 * 1024
+WINDOW_BEFORE = 16 * 1024
+WINDOW_AFTER = 384 * 1024
 
 _PREFIX = re.compile(
     r"(?:\*\* \d{1,9} printk messages dropped \*\* )?"
@@ -21,7 +29,7 @@ _PREFIX = re.compile(
 )
 # printk caller ids: `[T123]`, `[ C0]`, makedumpfile's ` [    T123] `, and both `[  T1][ C1]`.
 _CALLER = re.compile(r" ?\[ {0,10}([TC])(\d{1,7})\] ?")
-_PSTORE_HEADER = re.compile(r"^(Panic|Oops|Emergency|Shutdown|Restart|Halt|Poweroff)#(\d+) Part(\d+)$")
+_PSTORE_HEADER = re.compile(r"^(Panic|Oops|Emergency|Shutdown|Restart|Halt|Poweroff)#(\d+) Part(\d+)$", re.M)
 _LOGIN = " login: "
 
 
@@ -46,12 +54,14 @@ def decode_log(data: bytes | str) -> str:
         text = text.replace("\x00", "")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "#" in text and _PSTORE_HEADER.search(text):
+        text = "\n".join(reorder_pstore(text.split("\n")))
     return text
 
 
 def reorder_pstore(raw_lines: list[str]) -> list[str]:
     """Put pstore parts in chronological order: Part1 is the newest chunk, higher parts older."""
-    headers = [i for i, ln in enumerate(raw_lines[:: 1]) if ln.startswith(_PSTORE_PREFIXES) and _PSTORE_HEADER.match(ln)]
+    headers = [i for i, ln in enumerate(raw_lines) if ln.startswith(_PSTORE_PREFIXES) and _PSTORE_HEADER.match(ln)]
     if not headers:
         return raw_lines
     head = raw_lines[: headers[0]]
@@ -75,49 +85,119 @@ def parse_line(raw: str) -> tuple[str, str, bool]:
     """Split one raw line into (text, context, stamped)."""
     if len(raw) > MAX_LINE:
         raw = raw[:MAX_LINE]
-    pos = raw.find(_LOGIN, 0, 200)
-    if pos >= 0 and "[" in raw[pos:]:
-        raw = raw[pos + len(_LOGIN) :]
+    if _LOGIN in raw:
+        pos = raw.find(_LOGIN, 0, 200)
+        if pos >= 0 and "[" in raw[pos:]:
+            raw = raw[pos + len(_LOGIN) :]
+    if not raw or raw[0] not in "[<*":
+        return raw, "", False
     m = _PREFIX.match(raw)
     end = m.end() if m else 0
     stamped = bool(m and m.group(2))
     context = ""
-    while True:
-        c = _CALLER.match(raw, end)
-        if c is None:
-            break
-        if not context or context.startswith("C"):
-            # Prefer the task id when both `[T1][C0]` are printed: it is the stabler key.
-            context = c.group(1) + c.group(2) if not context or c.group(1) == "T" else context
-        end = c.end()
+    if "[" in raw[end : end + 2]:
+        while True:
+            c = _CALLER.match(raw, end)
+            if c is None:
+                break
+            if not context or context.startswith("C"):
+                # Prefer the task id when both `[T1][C0]` are printed: it is the stabler key.
+                context = c.group(1) + c.group(2) if not context or c.group(1) == "T" else context
+            end = c.end()
     if stamped and not context:
         context = "console"
     return raw[end:], context, stamped
 
 
-def normalize_lines(data: bytes | str) -> list[Line]:
-    """Decode and parse every line of a kernel log."""
-    raw_lines = decode_log(data).split("\n")
-    if raw_lines and raw_lines[-1] == "":
-        raw_lines.pop()
-    raw_lines = reorder_pstore(raw_lines)
-    lines: list[Line] = []
-    stamped_seen = 0
-    prev: Line | None = None
-    for raw in raw_lines:
-        text, context, stamped = parse_line(raw)
+class LogLines:
+    """The lines of one log, parsed on first access; `number(i)` is the 1-based line in the file."""
+
+    __slots__ = ("_numbers", "_parsed", "raw", "stamped_log", "text")
+
+    def __init__(self, text: str, raw: list[str], numbers: list[tuple[int, int]] | None = None) -> None:
+        self.text = text
+        self.raw = raw
+        self._parsed: list[Line | None] = [None] * len(raw)
+        # (index in raw, line number in the file) at the start of each window of a compacted log
+        self._numbers = numbers or [(0, 1)]
+        self.stamped_log = _mostly_stamped(raw)
+        if len(raw) > 2 and self.stamped_log and not self[0].stamped and self[1].stamped:
+            # A wrapped ring buffer starts mid-record: drop an unstamped first fragment.
+            self._parsed[0] = Line("", "", False)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __getitem__(self, i: int) -> Line:
+        line = self._parsed[i]
+        if line is None:
+            line = self._parse(i)
+        return line
+
+    def _parse(self, i: int) -> Line:
+        text, context, stamped = parse_line(self.raw[i])
         line = Line(text, context, stamped)
-        if stamped:
-            stamped_seen += 1
-        elif prev is not None and prev.stamped and text[:1] in (" ", "\t") and text.strip():
-            # makedumpfile indents the continuation lines of a multi-line record.
-            line.context = prev.context
-            line.continuation = True
-            line.stamped = True
-        lines.append(line)
-        if line.stamped:
-            prev = line
-    # A wrapped ring buffer starts mid-record: drop an unstamped first fragment of a stamped log.
-    if len(lines) > 2 and not lines[0].stamped and lines[1].stamped and stamped_seen * 2 > len(lines):
-        lines[0] = Line("", "", False)
-    return lines
+        if not stamped and i > 0 and text[:1] in (" ", "\t") and text.strip():
+            prev = self[i - 1]
+            if prev.stamped:
+                # makedumpfile indents the continuation lines of a multi-line record.
+                line.context = prev.context
+                line.continuation = True
+                line.stamped = True
+        self._parsed[i] = line
+        return line
+
+    def number(self, i: int) -> int:
+        """The 1-based line number in the original log of line `i`."""
+        base_i, base_n = self._numbers[0]
+        for idx, num in self._numbers:
+            if idx > i:
+                break
+            base_i, base_n = idx, num
+        return base_n + (i - base_i)
+
+
+def _mostly_stamped(raw: list[str]) -> bool:
+    sample = raw[:: max(1, len(raw) // 64)][:64]
+    stamped = sum(1 for r in sample if r[:1] in "[<" and "]" in r[:40])
+    return stamped * 2 > len(sample)
+
+
+def split_lines(text: str, positions: list[int]) -> LogLines:
+    """All lines of `text`; for big texts only windows around `positions` (header hits)."""
+    if len(text) <= COMPACT_OVER or not positions:
+        raw = text.split("\n")
+        if raw and raw[-1] == "":
+            raw.pop()
+        if len(text) > COMPACT_OVER:
+            # No header anywhere: keep the head (release, hardware) only.
+            raw = raw[:2000]
+        return LogLines(text, raw)
+    windows: list[list[int]] = []
+    for pos in positions:
+        start = max(0, pos - WINDOW_BEFORE)
+        end = min(len(text), pos + WINDOW_AFTER)
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], end)
+        else:
+            windows.append([start, end])
+    head_end = text.find("\n", 0, 64 * 1024)
+    head = text[: text.rfind("\n", 0, 64 * 1024) + 1] if head_end >= 0 else ""
+    kept: list[str] = head.split("\n")[:-1] if head else []
+    numbers = [(0, 1)]
+    line_no = 1
+    last = 0
+    for start, end in windows:
+        start = len(head) if start < len(head) else text.rfind("\n", 0, start) + 1
+        if end < len(text):
+            end = text.rfind("\n", start, end)
+            if end < 0:
+                continue
+        if start >= end:
+            continue
+        line_no += text.count("\n", last, start)
+        last = start
+        kept.append("")  # a gap: no context, no header
+        numbers.append((len(kept), line_no))
+        kept.extend(text[start:end].split("\n"))
+    return LogLines("\n".join(kept), kept, numbers)

@@ -1,9 +1,10 @@
 """The table of crash kinds: which kernel message starts a report, its title and how to find the culprit.
 
 Each `Signature` names a header (a literal the line must contain), a pattern that must match the
-header line, a title template (`{1}`.. = captured groups, `{F}` = culprit function), the culprit
-strategy and the stable `kind`.  Order matters: the first matching signature of a header wins.
-Every signature has a sample log under tests/corpus (tests/core/test_signatures.py enforces it).
+header line, a title template (`{1}`.. = captured groups, `{F}` = culprit function, `{RW}` = the
+sanitizer's Read/Write), the stack spec that yields the culprit, and the stable `kind`.  Order
+matters: the first matching signature of a header wins.  Every signature has a sample log under
+tests/corpus (tests/core/test_signatures.py enforces it).
 """
 
 from __future__ import annotations
@@ -16,17 +17,48 @@ from kcrashd.core.model import Severity
 
 
 class Strategy(StrEnum):
-    """How the culprit frame is chosen (see frames.py and events.py)."""
+    """How the culprit frame is chosen (see culprit.py)."""
 
-    SEQUENTIAL = "sequential"  # header function, fault PC, then the call trace: first survivor
-    TRACE = "trace"  # the call trace only (WARNING-like reports)
+    PARTS = "parts"  # walk the stack spec: first candidate that is not generic
     STALL = "stall"  # walk to the first dispatcher anchor, take the frame above it
     RCU_STALL = "rcu-stall"  # as STALL, after the timer-interrupt entry
     HANG = "hang"  # hung task: first frame that is not a wait primitive
-    LOCKDEP = "lockdep"  # the first `at:` line, then the trace
-    LEAK = "leak"  # kmemleak `backtrace:`
-    PANIC = "panic"  # the function that called panic()
     NONE = "none"  # fixed title, no function
+
+
+class Part(StrEnum):
+    """One step of a stack spec, matched against the report's lines in order."""
+
+    HEADER = "header"  # the header line's own function (`in f+0x..`)
+    PC = "pc"  # the faulting-PC line: RIP:, pc :, NIP, Krnl PSW, PC is at
+    WARN_PC = "warn-pc"  # the PC line, or powerpc `--- interrupt: N at f`
+    TRACE = "trace"  # `Call Trace:` / `Call trace:` / `Backtrace:`
+    STACK = "stack"  # parse call-trace lines until another stack starts
+    AT = "at"  # a lockdep `, at: f+0x..` line
+    LEAK = "leak"  # kmemleak `backtrace:`
+    IRQ = "irq"  # the timer-interrupt entry of an RCU stall
+    LAST_FUNCTION = "last-function"  # a workqueue's `last function: f`
+    PAGE_OWNER = "page-owner"  # page_owner's `page last allocated via ...` stack
+
+
+Spec = tuple[tuple[Part, ...], ...]
+P = Part
+# A fault: the faulting function, then its callers; without a PC line, the call trace alone.
+FAULT: Spec = ((P.PC, P.TRACE, P.STACK), (P.TRACE, P.STACK))
+# WARN()/BUG() trap to the handler: the PC line names the function, else the old-style trace.
+WARN: Spec = ((P.WARN_PC, P.STACK), (P.TRACE, P.STACK))
+# Sanitizers name the bad access in the header; its callers follow (after `Call Trace:` or not).
+SANITIZER: Spec = ((P.HEADER, P.STACK),)
+TRACE: Spec = ((P.TRACE, P.STACK),)
+# lockdep: the lock being taken (first `at:`), the lock held (second), then the stack.
+LOCKDEP: Spec = ((P.AT, P.AT, P.TRACE, P.STACK),)
+HELD_LOCK: Spec = ((P.AT, P.TRACE, P.STACK),)
+LEAK: Spec = ((P.LEAK, P.STACK),)
+# A bad page: who allocated it (page_owner), else who freed it.
+# An NMI watchdog interrupts the spinning code: the interrupted PC is the culprit.
+NMI_PC: Spec = ((P.PC,), (P.TRACE, P.STACK))
+BAD_PAGE: Spec = ((P.PAGE_OWNER, P.STACK), (P.TRACE, P.STACK))
+NO_STACK: Spec = ()
 
 
 @dataclass(frozen=True)
@@ -38,18 +70,28 @@ class Signature:
     header: str
     pattern: str
     title: str
-    strategy: Strategy = Strategy.SEQUENTIAL
+    stack: Spec = FAULT
+    strategy: Strategy = Strategy.PARTS
     alts: tuple[str, ...] = ()
     severity: Severity = Severity.CRITICAL
-    syz_type: str = "UNKNOWN"
     corrupted: bool = False
     skip: str = ""
+    # A pattern the report's text (after the header line) must contain; without it the report
+    # is cut short, and the title is the header line itself (or, for headers common in other
+    # text, no crash at all).
+    requires: str = ""
+    # The title when the report text is incomplete (see `requires`, `{RW}`): groups allowed.
+    fallback: str = ""
+    # The kernel called die() (an oops): with kdump armed, the capture kernel starts right here.
+    die: bool = False
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
     skip_regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    requires_regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "regex", re.compile(self.pattern))
         object.__setattr__(self, "skip_regex", re.compile(self.skip) if self.skip else None)
+        object.__setattr__(self, "requires_regex", re.compile(self.requires, re.M) if self.requires else None)
 
 
 S = Strategy
@@ -62,221 +104,217 @@ _NMI_SKIP = (
     r"intel_pmu_handle_irq|amd_pmu_handle_irq|x86_pmu_handle_irq|perf_event_nmi_handler|nmi_handle|"
     r"nmi_panic|default_do_nmi|do_nmi|exc_nmi|end_repeat_nmi|nmi$|watchdog_hardlockup_check|watchdog_check_hardlockup)"
 )
-_WARN_AT = r"WARNING: (?:CPU: \d+ PID: \d+ at |at )?"
+_WARN_AT = r"WARNING: (?:CPU: \d+ PID: \d+ at |at )?\S*?"
+_LOCKDEP_REQ = r"(?:\bat: |Call Trace|Call trace|stack backtrace)"
+_ALLOC_SKIP = r"^(?:slab_|kfree|vfree|kvfree|free_|__free|kmem_cache_free|__kmem_cache_free|do_slab_free|___cache_free)"
 
 SIGNATURES: tuple[Signature, ...] = (
     # --- BUG: ---------------------------------------------------------------------------------
-    Signature("kasan-access", "kasan", "BUG:", r"BUG: KASAN: ([a-z\-]+) in ", "KASAN: {1} {RW} in {F}",
-              alts=BAD, syz_type="KASAN"),
     Signature("kasan-invalid-free", "kasan", "BUG:", r"BUG: KASAN: (?:double-free or invalid-free|double-free|invalid-free)",
-              "KASAN: invalid-free in {F}", alts=("invalid-free in {F}",), syz_type="KASAN-INVALID-FREE",
-              skip=r"^(?:slab_|kfree|vfree|kvfree|free_|__free|kmem_cache_free)"),
-    Signature("kasan-old", "kasan", "BUG:", r"BUG: KASAN: ([a-z\-]+) on address", "KASAN: {1} {RW}",
-              strategy=S.NONE, syz_type="KASAN", corrupted=True),
-    Signature("kmsan", "kmsan", "BUG:", r"BUG: KMSAN: ([a-z\-]+)", "KMSAN: {1} in {F}", alts=BAD,
-              syz_type="KMSAN", skip=r"^(?:copy_|_copy|usb_submit_urb|sg_|crypto_|netlink_|nla_)"),
-    Signature("kcsan", "kcsan", "BUG:", r"BUG: KCSAN: (.*)", "KCSAN: {1}", strategy=S.NONE,
-              severity=W, syz_type="KCSAN"),
+              "KASAN: invalid-free in {F}", SANITIZER, alts=("invalid-free in {F}",), skip=_ALLOC_SKIP),
+    # `in f+0x1/0x2` and the old `in f+0x1/0x2 at addr A` need the `Read/Write of size` line.
+    Signature("kasan-access", "kasan", "BUG:", r"BUG: (KASAN: ([a-z\-]+) in \S+.*)", "KASAN: {2} {RW} in {F}",
+              SANITIZER, alts=BAD, fallback="{1}"),
+    Signature("kasan-address", "kasan", "BUG:", r"BUG: (KASAN: ([a-z\-]+) on address.*)", "KASAN: {2} {RW}",
+              NO_STACK, S.NONE, fallback="{1}"),
+    Signature("kmsan", "kmsan", "BUG:", r"BUG: KMSAN: ([a-z\-]+)", "KMSAN: {1} in {F}", SANITIZER, alts=BAD,
+              skip=r"(?:^|_)copy_|^(?:usb_submit_urb|sg_|crypto_|netlink_|nla_)"),
+    Signature("kcsan", "kcsan", "BUG:", r"BUG: KCSAN: (.*)", "KCSAN: {1}", NO_STACK, S.NONE, severity=W),
     Signature("kfence", "kfence", "BUG:", r"BUG: KFENCE: (use-after-free|out-of-bounds|invalid) (read|write)",
-              "KFENCE: {1} {2} in {F}", alts=BAD, syz_type="KFENCE"),
+              "KFENCE: {1} {2} in {F}", SANITIZER, alts=BAD),
     Signature("kfence-free", "kfence", "BUG:", r"BUG: KFENCE: invalid free", "KFENCE: invalid free in {F}",
-              alts=("invalid-free in {F}",), syz_type="KFENCE-INVALID-FREE"),
+              SANITIZER, alts=("invalid-free in {F}",)),
     Signature("kfence-corruption", "kfence", "BUG:", r"BUG: KFENCE: memory corruption",
-              "KFENCE: memory corruption in {F}", syz_type="KFENCE-MEMORY-CORRUPTION"),
+              "KFENCE: memory corruption in {F}", SANITIZER),
     Signature("null-deref", "null-deref", "BUG:",
               r"BUG: (?:unable to handle kernel NULL pointer dereference|kernel NULL pointer dereference)",
-              "BUG: unable to handle kernel NULL pointer dereference in {F}", alts=BAD,
-              syz_type="NULL-POINTER-DEREFERENCE"),
+              "BUG: unable to handle kernel NULL pointer dereference in {F}", alts=BAD, die=True),
     Signature("paging-fault", "paging-fault", "BUG:",
               r"BUG: (?:unable to handle kernel paging request|unable to handle page fault|unable to handle kernel data access)",
-              "BUG: unable to handle kernel paging request in {F}", alts=BAD, syz_type="MEMORY_SAFETY_BUG"),
+              "BUG: unable to handle kernel paging request in {F}", alts=BAD, die=True),
     Signature("fault-cut", "paging-fault", "BUG:", r"BUG: unable to handle kernel\s*$",
-              "BUG: unable to handle kernel", strategy=S.NONE, corrupted=True),
+              "BUG: unable to handle kernel", NO_STACK, S.NONE, corrupted=True, die=True),
     Signature("soft-lockup", "soft-lockup", "BUG:", r"BUG: soft lockup", "BUG: soft lockup in {F}",
-              strategy=S.STALL, alts=("stall in {F}",), syz_type="HANG"),
+              FAULT, S.STALL, alts=("stall in {F}",)),
     Signature("stack-guard", "stack-overflow", "BUG:", r"BUG: (?:TASK |IRQ )?stack guard page was hit",
-              "BUG: stack guard page was hit in {F}", strategy=S.STALL, alts=("stack-overflow in {F}",)),
+              "BUG: stack guard page was hit in {F}", TRACE, S.STALL, alts=("stack-overflow in {F}",), die=True),
     Signature("sleep-atomic", "atomic-sleep", "BUG:", r"BUG: sleeping function called from invalid context",
-              "BUG: sleeping function called from invalid context in {F}", strategy=S.TRACE,
-              severity=W, syz_type="ATOMIC_SLEEP"),
+              "BUG: sleeping function called from invalid context in {F}", TRACE, severity=W),
     Signature("sched-atomic", "atomic-sleep", "BUG:", r"BUG: scheduling while atomic",
-              "BUG: scheduling while atomic in {F}", strategy=S.TRACE, severity=W,
-              syz_type="ATOMIC_SLEEP", skip=r"^(?:schedule|__schedule|preempt_schedule|do_task_dead|__cond_resched)"),
+              "BUG: scheduling while atomic in {F}", TRACE, severity=W,
+              skip=r"^(?:schedule|__schedule|preempt_schedule|do_task_dead|__cond_resched)"),
     Signature("smp-processor-id", "warning", "BUG:", r"BUG: using ([a-z_]+\(\)) in preemptible",
-              "BUG: using {1} in preemptible code in {F}", strategy=S.TRACE, severity=W, syz_type="LOCKDEP",
+              "BUG: using {1} in preemptible code in {F}", TRACE, severity=W,
               skip=r"(?:preempt|this_cpu|processor_id)"),
     Signature("spinlock", "lockdep", "BUG:", r"BUG: (spinlock|rwlock) ([a-z ]+?) on CPU",
-              "BUG: {1} {2} in {F}", strategy=S.TRACE, severity=W, syz_type="LOCKDEP",
-              skip=r"(?:spin_|_lock|_unlock)"),
-    Signature("lockdep-bug", "lockdep", "BUG:",
-              r"BUG: (bad unlock balance|held lock freed|workqueue leaked lock or atomic|still has locks held)",
-              "BUG: {1} in {F}", strategy=S.TRACE, severity=W, syz_type="LOCKDEP"),
-    Signature("memory-leak", "memory-leak", "BUG:", r"BUG: memory leak", "memory leak in {F}",
-              strategy=S.LEAK, severity=W, syz_type="LEAK",
-              skip=r"^(?:kmemleak|__alloc|alloc_|__kmalloc|kmalloc|kzalloc|kmem_cache|slab_|new_inode|mempool|__vmalloc|vmalloc|kvmalloc|krealloc|kstrdup|kmemdup|__d_alloc|d_alloc|alloc_inode|__kmem|pcpu_|__percpu)"),
-    Signature("bad-page-state", "bug", "BUG:", r"BUG: Bad page state", "BUG: Bad page state in {F}",
-              strategy=S.TRACE, skip=r"^(?:bad_page|free_|__free|page_|put_page|__put_page|release_pages|folio_|__folio|check_new_page|rmqueue|get_page_from|__page_pool|page_pool)"),
+              "BUG: {1} {2} in {F}", TRACE, severity=W, skip=r"(?:spin_|_lock|_unlock)"),
+    Signature("held-lock-freed", "lockdep", "BUG:", r"BUG: held lock freed", "BUG: held lock freed in {F}",
+              HELD_LOCK, severity=W),
+    Signature("workqueue-leak", "lockdep", "BUG:", r"BUG: workqueue leaked lock or atomic",
+              "BUG: workqueue leaked lock or atomic in {F}", ((P.LAST_FUNCTION,), (P.TRACE, P.STACK)), severity=W),
+    Signature("lockdep-bug", "lockdep", "BUG:", r"BUG: (bad unlock balance|still has locks held)",
+              "BUG: {1} in {F}", TRACE, severity=W),
+    # kmemleak: every allocation wrapper on the way up is the messenger; its user leaked.
+    Signature("memory-leak", "memory-leak", "BUG:", r"BUG: memory leak", "memory leak in {F}", LEAK, severity=W,
+              skip=r"alloc|^kmemleak|^kstrdup|^kmemdup|^new_inode|^mempool|^pcpu_|^__percpu"),
+    Signature("bad-page-state", "bug", "BUG:", r"BUG: Bad page state", "BUG: Bad page state in {F}", BAD_PAGE,
+              skip=r"^(?:bad_page|free_|__free|page_|put_page|__put_page|release_pages|folio_|__folio|check_new_page|rmqueue|get_page_from|__page_pool|page_pool|post_alloc_hook|prep_new_page)"),
     Signature("bug-fixed", "bug", "BUG:",
               r"BUG: (Bad rss-counter state|Bad page map|non-zero nr_ptes on freeing mm|non-zero pgtables_bytes on freeing mm|workqueue lockup|Object already free)",
-              "BUG: {1}", strategy=S.NONE),
+              "BUG: {1}", NO_STACK, S.NONE),
     Signature("bug-generic", "bug", "BUG:", r"BUG: ([^\[\]]*?[A-Za-z][^\[\]]*?)\s*(?:\(|$|!|:)", "BUG: {1} in {F}",
-              strategy=S.TRACE),
+              TRACE),
     # --- WARNING: ------------------------------------------------------------------------------
+    # lockdep models a workqueue flush as taking the workqueue: the flusher's caller holds the lock.
     Signature("lockdep-circular", "lockdep", "WARNING:",
-              r"WARNING: (?:possible circular locking dependency detected|possible recursive locking detected|possible irq lock inversion dependency detected|[A-Z\-]+-safe -> [A-Z\-]+-unsafe lock order detected|SOFTIRQ-safe -> SOFTIRQ-unsafe)",
-              "possible deadlock in {F}", strategy=S.LOCKDEP, severity=W, syz_type="LOCKDEP"),
-    Signature("lockdep-inconsistent", "lockdep", "WARNING:", r"WARNING: inconsistent lock state",
-              "inconsistent lock state in {F}", strategy=S.LOCKDEP, severity=W, syz_type="LOCKDEP"),
+              r"WARNING: (possible circular locking dependency detected|possible recursive locking detected|possible irq lock inversion dependency detected|[A-Z\-]+-safe -> [A-Z\-]+-unsafe lock order detected|SOFTIRQ-safe -> SOFTIRQ-unsafe)",
+              "possible deadlock in {F}", LOCKDEP, severity=W, skip=r"^(?:__)?flush_(?:work|workqueue)$",
+              requires=_LOCKDEP_REQ, fallback="WARNING: {1}"),
+    Signature("lockdep-inconsistent", "lockdep", "WARNING:", r"WARNING: (inconsistent lock state)",
+              "inconsistent lock state in {F}", LOCKDEP, severity=W, requires=_LOCKDEP_REQ, fallback="WARNING: {1}"),
     Signature("rcu-usage", "lockdep", "WARNING:", r"WARNING: suspicious RCU usage",
-              "WARNING: suspicious RCU usage in {F}", strategy=S.TRACE, severity=W, syz_type="LOCKDEP",
-              skip=r"^(?:rcu_|lockdep_rcu)"),
+              "WARNING: suspicious RCU usage in {F}", TRACE, severity=W, skip=r"^(?:rcu_|lockdep_rcu)",
+              requires=_LOCKDEP_REQ, fallback="WARNING: suspicious RCU usage"),
+    Signature("lockdep-held-freed", "lockdep", "WARNING:", r"WARNING: held lock freed",
+              "WARNING: held lock freed in {F}", HELD_LOCK, severity=W),
     Signature("lockdep-warning", "lockdep", "WARNING:",
-              r"WARNING: (bad unlock balance|held lock freed|nested lock was not taken|still has locks held|lock held when returning to user space)",
-              "WARNING: {1} in {F}", strategy=S.TRACE, severity=W, syz_type="LOCKDEP"),
+              r"WARNING: (?:\S+/\d+ )?(bad unlock balance|nested lock was not taken|still has locks held|lock held when returning to user space)",
+              "WARNING: {1} in {F}", TRACE, severity=W),
     Signature("warn-stack", "warning", "WARNING:",
-              r"WARNING: (kernel stack regs|kernel stack frame pointer) (?:at [0-9a-f]+ )?in [^ ]+ has bad '?(bp|[a-z]+)'? value",
-              "WARNING: {1} has bad {2} value", strategy=S.NONE, severity=W),
+              r"WARNING: (kernel stack regs|kernel stack frame pointer) (?:at [0-9a-f]+ )?in \S+ has bad ('[a-z]+' )?value",
+              "WARNING: {1} has bad {2} value", NO_STACK, S.NONE, severity=W),
     Signature("warn-odebug", "warning", "WARNING:", _WARN_AT + r"lib/debugobjects\.c:", "WARNING: ODEBUG bug in {F}",
-              strategy=S.TRACE, severity=W, syz_type="WARNING",
+              WARN, severity=W,
               skip=r"^(?:debug_|__debug|timer_|__timer|del_timer|work_|__flush|flush_|rcu|call_rcu|vfree|__vfree|kfree|kvfree|free_|__free|hrtimer_|init_timer|destroy_)"),
     Signature("warn-usercopy", "warning", "WARNING:", _WARN_AT + r"mm/usercopy\.c:", "WARNING: bad usercopy in {F}",
-              strategy=S.TRACE, severity=W, syz_type="WARNING",
+              WARN, severity=W,
               skip=r"(?:usercopy|__check_object_size|check_object_size|check_heap_object|copy_to_user|copy_from_user|_copy_)"),
     Signature("warn-kobject", "warning", "WARNING:", _WARN_AT + r"lib/kobject\.c:", "WARNING: kobject bug in {F}",
-              strategy=S.TRACE, severity=W, syz_type="WARNING", skip=r"^kobject_"),
+              WARN, severity=W, skip=r"^kobject_"),
     Signature("warn-proc", "warning", "WARNING:", _WARN_AT + r"fs/proc/generic\.c:",
-              "WARNING: proc registration bug in {F}", strategy=S.TRACE, severity=W, syz_type="WARNING",
-              skip=r"^(?:proc_|__proc|remove_proc)"),
+              "WARNING: proc registration bug in {F}", WARN, severity=W, skip=r"^(?:proc_|__proc|remove_proc)"),
     Signature("warn-refcount", "refcount", "WARNING:", _WARN_AT + r"lib/refcount\.c:", "WARNING: refcount bug in {F}",
-              strategy=S.TRACE, severity=W, syz_type="REFCOUNT_WARNING", skip=r"^(?:refcount|__refcount|kref_)"),
+              WARN, severity=W, skip=r"^(?:refcount|__refcount|kref_)"),
     Signature("warn-lockdep", "lockdep", "WARNING:", _WARN_AT + r"kernel/locking/lockdep\.c:",
-              "WARNING: locking bug in {F}", strategy=S.TRACE, severity=W, syz_type="LOCKDEP",
+              "WARNING: locking bug in {F}", WARN, severity=W,
               skip=r"^(?:lock_|__lock|lockdep|register_lock_class|look_up_lock_class|__bfs|check_|validate_|mark_|_raw_|debug_)"),
     Signature("warn-kmalloc", "warning", "WARNING:", _WARN_AT + r"mm/(?:slab_common|util|slab|slub)\.c:",
-              "WARNING: kmalloc bug in {F}", strategy=S.TRACE, severity=W, syz_type="WARNING"),
+              "WARNING: kmalloc bug in {F}", WARN, severity=W),
     Signature("warn-vmalloc", "warning", "WARNING:", _WARN_AT + r"mm/vmalloc\.c:", "WARNING: zero-size vmalloc in {F}",
-              strategy=S.TRACE, severity=W, syz_type="WARNING"),
-    Signature("warn-urb", "warning", "WARNING:", _WARN_AT + r"\S+ usb_submit_urb", "WARNING in {F}/usb_submit_urb",
-              strategy=S.TRACE, severity=W, syz_type="WARNING",
+              WARN, severity=W),
+    Signature("warn-urb", "warning", "WARNING:", _WARN_AT + r" usb_submit_urb", "WARNING in {F}/usb_submit_urb",
+              WARN, severity=W,
               skip=r"^(?:usb_submit_urb|usb_start_wait_urb|usb_bulk_msg|usb_interrupt_msg|usb_control_msg)"),
     Signature("warning", "warning", "WARNING:",
               r"WARNING: (?:CPU: \d+ PID: \d+ at |at |[^ ]+:\d+ at )(\S+)?",
-              "WARNING in {F}", strategy=S.TRACE, severity=W, syz_type="WARNING"),
-    Signature("warning-text", "warning", "WARNING:", r"WARNING: (.*\S)", "WARNING: {1}", strategy=S.NONE,
-              severity=W, syz_type="WARNING"),
+              "WARNING in {F}", WARN, severity=W),
+    Signature("warning-text", "warning", "WARNING:", r"WARNING: (.*\S)", "WARNING: {1}", NO_STACK, S.NONE, severity=W),
     # --- INFO: ---------------------------------------------------------------------------------
     Signature("rcu-stall", "rcu-stall", "INFO:",
               r"INFO: (?:rcu_(?:preempt|sched|bh)|rcu_tasks(?:_trace)?|rcu) (?:self-)?detected (?:expedited )?stalls?",
-              "INFO: rcu detected stall in {F}", strategy=S.RCU_STALL, alts=("stall in {F}",),
-              severity=E, syz_type="HANG"),
+              "INFO: rcu detected stall in {F}", FAULT, S.RCU_STALL, alts=("stall in {F}",), severity=E),
     Signature("hung-task", "hung-task", "INFO:", r"INFO: task .{1,64}?:\d+ blocked for more than \d+ seconds",
-              "INFO: task hung in {F}", strategy=S.HANG, alts=("hang in {F}",), severity=E, syz_type="HANG"),
+              "INFO: task hung in {F}", TRACE, S.HANG, alts=("hang in {F}",), severity=E),
     Signature("task-cant-die", "hung-task", "INFO:", r"INFO: task .{1,64}?:\d+ can't die for more than",
-              "INFO: task can't die in {F}", strategy=S.HANG, alts=("hang in {F}",), severity=E, syz_type="HANG"),
+              "INFO: task can't die in {F}", TRACE, S.HANG, alts=("hang in {F}",), severity=E),
     Signature("rcu-usage-info", "lockdep", "INFO:", r"INFO: suspicious RCU usage",
-              "INFO: suspicious RCU usage in {F}", strategy=S.TRACE, severity=W, skip=r"^(?:rcu_|lockdep_rcu)"),
+              "INFO: suspicious RCU usage in {F}", TRACE, severity=W, skip=r"^(?:rcu_|lockdep_rcu)"),
     Signature("info-lockdep", "lockdep", "INFO:",
               r"INFO: (possible circular locking dependency detected|possible recursive locking detected|inconsistent lock state)",
-              "possible deadlock in {F}", strategy=S.LOCKDEP, severity=W, syz_type="LOCKDEP"),
+              "possible deadlock in {F}", LOCKDEP, severity=W, requires=_LOCKDEP_REQ, fallback="INFO: {1}"),
     Signature("info-static-key", "lockdep", "INFO:", r"INFO: trying to register non-static key",
-              "INFO: trying to register non-static key in {F}", strategy=S.TRACE, severity=W,
+              "INFO: trying to register non-static key in {F}", TRACE, severity=W,
               skip=r"^(?:register_lock_class|__lock_acquire|lock_acquire|_raw_|lockdep)"),
     Signature("info-allocated", "kasan", "INFO:", r"INFO: Allocated in (\S+?)(?:\+0x\S+)? (age=\d+ cpu=\d+ pid=\d+)",
-              "INFO: Allocated in {1} {2}", strategy=S.NONE, corrupted=True),
-    Signature("info-generic", "warning", "INFO:", r"INFO: ([A-Za-z][^\[]*?)\s*$", "INFO: {1}", strategy=S.NONE,
+              "INFO: Allocated in {1} {2}", NO_STACK, S.NONE, corrupted=True),
+    Signature("info-generic", "warning", "INFO:", r"INFO: ([A-Za-z][^\[]*?)\s*$", "INFO: {1}", NO_STACK, S.NONE,
               severity=W),
     # --- faults and traps ----------------------------------------------------------------------
     Signature("arm-fault", "paging-fault", "Unable to handle kernel",
               r"Unable to handle kernel (paging request|NULL pointer dereference|access to user memory|execute from non-executable memory|write to read-only memory)",
-              "BUG: unable to handle kernel {1} in {F}", alts=BAD, syz_type="MEMORY_SAFETY_BUG"),
+              "BUG: unable to handle kernel {1} in {F}", alts=BAD, die=True),
     Signature("gpf", "gpf", "general protection fault", r"general protection fault",
-              "general protection fault in {F}", alts=BAD, syz_type="DoS"),
-    Signature("stack-segment", "gpf", "stack segment: ", r"stack segment: ", "stack segment fault in {F}",
-              syz_type="DoS"),
+              "general protection fault in {F}", alts=BAD, die=True),
+    Signature("stack-segment", "gpf", "stack segment: ", r"stack segment: ", "stack segment fault in {F}", die=True),
     Signature("double-fault", "double-fault", "PANIC: double fault", r"PANIC: double fault",
-              "PANIC: double fault in {F}", syz_type="DoS"),
-    Signature("kernel-bug-usercopy", "bug", "kernel BUG", r"kernel BUG at mm/usercopy\.c",
-              "BUG: bad usercopy in {F}", strategy=S.TRACE, syz_type="BUG",
-              skip=r"(?:usercopy|__check_object_size|check_heap_object|check_object_size)"),
+              "PANIC: double fault in {F}", die=True),
+    Signature("kernel-bug-usercopy", "bug", "kernel BUG", r"kernel BUG at mm/usercopy\.c", "BUG: bad usercopy in {F}",
+              TRACE, skip=r"(?:usercopy|__check_object_size|check_heap_object|check_object_size)", die=True),
     Signature("kernel-bug-list", "list-corruption", "kernel BUG", r"kernel BUG at lib/list_debug\.c",
-              "BUG: corrupted list in {F}", alts=BAD, syz_type="MEMORY_SAFETY_BUG"),
-    Signature("kernel-bug", "bug", "kernel BUG", r"kernel BUG at ", "kernel BUG in {F}", syz_type="BUG",
-              skip=r"^skb_"),
-    Signature("divide-error", "divide-error", "divide error:", r"divide error:", "divide error in {F}",
-              syz_type="DoS"),
-    Signature("invalid-opcode", "invalid-opcode", "invalid opcode:", r"invalid opcode:",
-              "invalid opcode in {F}", syz_type="DoS"),
+              "BUG: corrupted list in {F}", alts=BAD, die=True),
+    Signature("kernel-bug", "bug", "kernel BUG", r"kernel BUG at ", "kernel BUG in {F}", skip=r"^skb_", die=True),
+    Signature("divide-error", "divide-error", "divide error:", r"divide error:", "divide error in {F}", die=True),
+    Signature("invalid-opcode", "invalid-opcode", "invalid opcode:", r"invalid opcode:", "invalid opcode in {F}", die=True),
     Signature("ubsan-undefined", "ubsan", "UBSAN:", r"UBSAN: Undefined behaviour in ", "UBSAN: undefined-behaviour in {F}",
-              strategy=S.TRACE, severity=W, syz_type="UBSAN", skip=r"(?:ubsan|overflow)"),
-    Signature("ubsan", "ubsan", "UBSAN:", r"UBSAN: ([a-z\-]+) in ", "UBSAN: {1} in {F}", strategy=S.TRACE,
-              severity=W, syz_type="UBSAN", skip=r"(?:ubsan|overflow)"),
-    Signature("arm-internal", "paging-fault", "Internal error:", r"Internal error: ", "Internal error in {F}",
-              alts=BAD, syz_type="DoS"),
+              TRACE, severity=W, skip=r"(?:ubsan|overflow)"),
+    Signature("ubsan", "ubsan", "UBSAN:", r"UBSAN: ([a-z\-]+) in ", "UBSAN: {1} in {F}", TRACE, severity=W,
+              skip=r"(?:ubsan|overflow)"),
+    Signature("arm-internal", "paging-fault", "Internal error:", r"Internal error: ", "Internal error in {F}", alts=BAD, die=True),
     Signature("arm-unhandled", "paging-fault", "Unhandled fault:", r"Unhandled fault:", "Unhandled fault in {F}",
-              alts=BAD, syz_type="DoS"),
-    Signature("arm-alignment", "paging-fault", "Alignment trap:", r"Alignment trap:", "Alignment trap in {F}",
-              syz_type="DoS"),
+              alts=BAD, die=True),
+    Signature("arm-alignment", "paging-fault", "Alignment trap:", r"Alignment trap:", "Alignment trap in {F}", die=True),
     # --- hardware and watchdogs (production) ---------------------------------------------------
     Signature("hard-lockup", "hard-lockup", "Watchdog detected hard LOCKUP",
-              r"Watchdog detected hard LOCKUP on cpu", "BUG: hard lockup in {F}", alts=("stall in {F}",),
-              syz_type="HANG", skip=_NMI_SKIP),
+              r"Watchdog detected hard LOCKUP on cpu", "BUG: hard lockup in {F}", NMI_PC, alts=("stall in {F}",),
+              skip=_NMI_SKIP),
     Signature("mce", "machine-check", "Machine Check Exception", r"Machine Check Exception",
-              "machine check exception", strategy=S.NONE),
+              "machine check exception", NO_STACK, S.NONE),
     Signature("unregister-netdevice", "hung-task", "unregister_netdevice: waiting for",
               r"unregister_netdevice: waiting for (\S+) to become free",
-              "unregister_netdevice: waiting for DEV to become free", strategy=S.NONE, severity=E),
+              "unregister_netdevice: waiting for DEV to become free", NO_STACK, S.NONE, severity=E),
     Signature("vfs-close", "bug", "VFS: Close: file count is 0", r"VFS: Close: file count is 0",
-              "VFS: Close: file count is zero (use-after-free)", strategy=S.NONE, syz_type="DoS"),
+              "VFS: Close: file count is zero (use-after-free)", NO_STACK, S.NONE),
     Signature("vfs-busy", "bug", "VFS: Busy inodes after unmount", r"VFS: Busy inodes after unmount",
-              "VFS: Busy inodes after unmount (use-after-free)", strategy=S.NONE, syz_type="DoS"),
+              "VFS: Busy inodes after unmount (use-after-free)", NO_STACK, S.NONE),
     Signature("rust-panic", "panic", "rust_kernel: panicked", r"rust_kernel: panicked at [^:]+:\d+:\d+:\s*(.*)",
-              "{1} in {F}", strategy=S.TRACE, skip=r"^(?:rust_|core::|<core::|rust_begin)"),
+              "{1} in {F}", TRACE, skip=r"^(?:rust_|core::|<core::|rust_begin)|rust_begin_unwind"),
     Signature("trusty-assert", "panic", "trusty: panic", r"trusty: panic .*?ASSERT FAILED at \([^)]*\): (.*)",
-              "trusty: ASSERT FAILED: {1}", strategy=S.NONE),
+              "trusty: ASSERT FAILED: {1}", NO_STACK, S.NONE),
     Signature("trusty-panic", "panic", "trusty: panic", r"trusty: panic [^:]*: (.*)", "trusty: panic: {1}",
-              strategy=S.NONE),
+              NO_STACK, S.NONE),
     Signature("reboot", "panic", "Booting the kernel.", r"^Booting the kernel\.", "unexpected kernel reboot",
-              strategy=S.NONE, syz_type="REBOOT"),
-    Signature("go-fatal", "panic", "fatal error:", r"^fatal error: (.*)", "go runtime error", strategy=S.NONE),
-    Signature("syzfail", "panic", "SYZFAIL:", r"SYZFAIL: (.*)", "SYZFAIL: {1}", strategy=S.NONE,
-              syz_type="SYZ_FAILURE"),
+              NO_STACK, S.NONE),
+    # The Go runtime's own crash (a fuzzer or agent in the guest): a goroutine dump follows.
+    Signature("go-fatal", "panic", "fatal error:", r"^fatal error: (.*)", "go runtime error", NO_STACK, S.NONE,
+              requires=r"^goroutine \d+ \["),
+    Signature("syzfail", "panic", "SYZFAIL:", r"SYZFAIL: (.*)", "SYZFAIL: {1}", NO_STACK, S.NONE),
     # --- panic() ----------------------------------------------------------------------------------
     Signature("stack-protector", "stack-protector", "Kernel panic",
               r"Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: " + _F,
-              "kernel panic: stack is corrupted in {F}", strategy=S.PANIC),
+              "kernel panic: stack is corrupted in {F}", ((P.HEADER,),)),
     Signature("stack-end", "stack-overflow", "Kernel panic", r"Kernel panic - not syncing: corrupted stack end detected",
-              "kernel panic: corrupted stack end in {F}", strategy=S.STALL, alts=("stack-overflow in {F}",)),
+              "kernel panic: corrupted stack end in {F}", TRACE, S.STALL, alts=("stack-overflow in {F}",)),
     Signature("stack-overflow", "stack-overflow", "Kernel panic", r"Kernel panic - not syncing: kernel stack overflow",
-              "kernel stack overflow in {F}", strategy=S.STALL, alts=("stack-overflow in {F}",)),
+              "kernel stack overflow in {F}", TRACE, S.STALL, alts=("stack-overflow in {F}",)),
     Signature("sysrq-panic", "sysrq", "Kernel panic", r"Kernel panic - not syncing: sysrq triggered crash",
-              "kernel panic: sysrq triggered crash", strategy=S.PANIC),
+              "kernel panic: sysrq triggered crash", TRACE),
     Signature("init-signal", "init-signal", "Kernel panic",
               r"Kernel panic - not syncing: Attempted to kill init!(?: exitcode=0x0*(?:[1-7][0-9a-f]|[1-9a-f]))?\s*$",
-              "kernel panic: Attempted to kill init!", strategy=S.PANIC),
+              "kernel panic: Attempted to kill init!", TRACE),
     Signature("init-exit", "init-exit", "Kernel panic",
               r"Kernel panic - not syncing: Attempted to kill init! exitcode=0x0*[0-9a-f]*00\s*$",
-              "kernel panic: Attempted to kill init! (init exited)", strategy=S.PANIC),
+              "kernel panic: Attempted to kill init! (init exited)", TRACE),
     Signature("no-root-fs", "no-root-fs", "Kernel panic",
               r"Kernel panic - not syncing: (?:VFS: )?Unable to mount root fs", "kernel panic: VFS: Unable to mount root fs",
-              strategy=S.NONE),
+              TRACE),
     Signature("oom-panic", "oom", "Kernel panic", r"Kernel panic - not syncing: (?:Out of memory|System is deadlocked on memory)",
-              "kernel panic: Out of memory", strategy=S.NONE),
+              "kernel panic: Out of memory", TRACE),
     Signature("hard-lockup-panic", "hard-lockup", "Kernel panic", r"Kernel panic - not syncing: Hard LOCKUP",
-              "kernel panic: Hard LOCKUP", strategy=S.PANIC, skip=_NMI_SKIP),
+              "kernel panic: Hard LOCKUP", NMI_PC, skip=_NMI_SKIP),
     Signature("mce-panic", "machine-check", "Kernel panic",
               r"Kernel panic - not syncing: (?:Fatal machine check|Machine check|Fatal hardware error|Fatal local machine check|Timeout: Not all CPUs entered)",
-              "kernel panic: fatal machine check", strategy=S.NONE),
+              "kernel panic: fatal machine check", NO_STACK, S.NONE),
     Signature("panic-consequence", "panic", "Kernel panic",
               r"Kernel panic - not syncing: (Fatal exception|panic_on_warn set|hung_task: blocked tasks|softlockup: hung tasks|rcu_stall|Oops - BUG|BUG!|Oops)",
-              "kernel panic: {1}", strategy=S.PANIC, corrupted=True, syz_type="DoS"),
-    Signature("panic", "panic", "Kernel panic", r"Kernel panic - not syncing: (.*?)\s*$", "kernel panic: {1}",
-              strategy=S.PANIC, syz_type="DoS"),
+              "kernel panic: {1}", TRACE, corrupted=True),
+    Signature("panic", "panic", "Kernel panic", r"Kernel panic - not syncing: (.*?)\s*$", "kernel panic: {1}", TRACE),
 )
 
 # A panic whose reason only says "an earlier report was fatal": the cause is that report.
 CONSEQUENCE_PANIC = re.compile(
-    r"Kernel panic - not syncing: (?:Fatal exception|panic_on_warn set|hung_task: blocked tasks|softlockup: hung tasks|"
-    r"rcu_stall|Oops - BUG|Oops|BUG!|Hard LOCKUP|Fatal hardware error|Fatal machine check|kernel stack overflow)"
+    r"Kernel panic - not syncing: (?:[a-z]+: )?(?:Fatal exception|panic_on_warn set|hung_task: blocked tasks|"
+    r"softlockup: hung tasks|rcu_stall|Oops - BUG|Oops|BUG!|Hard LOCKUP|Fatal hardware error|Fatal machine check|"
+    r"kernel stack overflow|corrupted stack end)"
 )
 
 # Header lines that continue the report before them instead of starting a new one.
@@ -284,6 +322,8 @@ CONTINUES_REPORT = re.compile(
     r"(?:invalid opcode: 0000|Kernel panic - not syncing|unregister_netdevice: waiting for|"
     r"PANIC: double fault|Internal error:)"
 )
+# Messages with a stack of their own that end the text a report's title and culprit come from.
+ENDS_REPORT = re.compile(r"(?:vmalloc: allocation failure:|FAULT_INJECTION: forcing a failure|FAULT_FLAG_ALLOW_RETRY missing)")
 
 # Lines that contain a header literal but are not kernel crash reports.
 SUPPRESSIONS: dict[str, re.Pattern[str]] = {
@@ -295,19 +335,15 @@ SUPPRESSIONS: dict[str, re.Pattern[str]] = {
     ),
     "INFO:": re.compile(
         r"(?:[A-Za-z]INFO:|INFO: lockdep is turned off|INFO: NMI handler .* took too long|INFO: recovery required|"
-        r"INFO: Stall ended|INFO: task .* blocked for more than \d+ seconds\.\s*$(?!x)(?=x)|INFO: RCU|"
-        r"INFO: Freed in|INFO: Slab 0x|INFO: Object 0x|INFO: Allocated in .* age=.*$(?=x)|EXT4-fs)"
+        r"INFO: Stall ended|INFO: RCU|INFO: Freed in|INFO: Slab 0x|INFO: Object 0x|EXT4-fs)"
     ),
     "general protection fault": re.compile(r"(?:general protection fault:? ?.* ip:[0-9a-f]+ sp:|error:\d+ in )"),
-    "Kernel panic": re.compile(r"Kernel panic - not syncing: (?:Attempted to kill the idle task!$)(?=x)"),
     "Booting the kernel.": re.compile(r".(?=Booting)"),
     "fatal error:": re.compile(r".(?=fatal error:)"),
     "Internal error:": re.compile(r"Internal error: (?:Oops - BUG|Oops - undefined instruction: 0+ \[#)"),
 }
 
 HEADERS: tuple[str, ...] = tuple(dict.fromkeys(sig.header for sig in SIGNATURES))
-# One regex to find any header literal cheaply.
-HEADER_RE = re.compile("|".join(re.escape(h) for h in HEADERS))
 BY_HEADER: dict[str, tuple[Signature, ...]] = {
     h: tuple(sig for sig in SIGNATURES if sig.header == h) for h in HEADERS
 }

@@ -7,8 +7,12 @@ numbers NUM, line numbers :LINE, and the title is cut at 120 printable ASCII cha
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
-from kcrashd.core.frames import strip_syscall
+from kcrashd.core.culprit import find_culprit
+from kcrashd.core.frames import fault_pc, strip_syscall
+from kcrashd.core.model import Severity
+from kcrashd.core.signatures import KIND_BY_FUNCTION, Signature, Strategy
 
 MAX_TITLE = 120
 
@@ -25,6 +29,10 @@ _NUM = re.compile(r"(?<![A-Za-z0-9_])(?:0x)?\d+(?![A-Za-z_])")
 _LONG_NUM = re.compile(r"\d{7,}")
 _NON_PRINT = re.compile(r"[^\x20-\x7e]")
 _SPACES = re.compile(r" {2,}")
+_RW = re.compile(r"^\s*(Read|Write) (?:of size|at addr)")
+_TIMESTAMP_IN_TITLE = re.compile(r"\[\s*\d+\.\d+\]")
+_STACK_START = re.compile(r"^\s*(?:Call Trace|Call trace|Backtrace|backtrace|Allocated by task|Freed by task)")
+_FAULT_INJECTION = re.compile(r"^(?:__)?should_fail")
 
 
 def normalize_title(title: str) -> str:
@@ -48,8 +56,7 @@ def fill(template: str, groups: tuple[str | None, ...], function: str | None, rw
     for n, g in enumerate(groups, start=1):
         out = out.replace("{" + str(n) + "}", (g or "").strip())
     out = out.replace("{RW}", rw).replace("  ", " ")
-    out = out.replace("{F}", function or "corrupted")
-    return out.replace(" in corrupted", " in corrupted")
+    return out.replace("{F}", function or "corrupted")
 
 
 def culprit_forms(function: str) -> tuple[str, list[str]]:
@@ -58,6 +65,74 @@ def culprit_forms(function: str) -> tuple[str, list[str]]:
     if short == function:
         return function, []
     return short, [function]
+
+
+@dataclass(slots=True)
+class Titled:
+    """Title, culprit and corruption verdict of one report."""
+
+    title: str = ""
+    alts: list[str] = field(default_factory=list)
+    function: str | None = None
+    kind: str = "unknown"
+    severity: Severity = Severity.CRITICAL
+    corrupted_reason: str | None = None
+    signature: str | None = None
+
+
+def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list[str], pos: int) -> Titled:
+    """Title a report: `texts` are its message lines (header first), `pos` where the header starts."""
+    out = Titled()
+    if sig is None or match is None:
+        out.title = normalize_title(texts[0][pos:])
+        out.corrupted_reason = "no known format for this header"
+        return out
+    out.kind = sig.kind
+    out.severity = sig.severity
+    out.signature = sig.name
+    groups = match.groups()
+    rw = ""
+    incomplete = sig.requires_regex is not None and not sig.requires_regex.search("\n".join(texts[1:]))
+    if "{RW}" in sig.title:
+        rw = next((m.group(1) for t in texts[1:6] if (m := _RW.match(t))), "")
+        incomplete = incomplete or not rw
+    if incomplete and sig.fallback:
+        out.title = normalize_title(fill(sig.fallback, groups, None))
+        out.corrupted_reason = "the report is cut short"
+        return out
+    culprit = find_culprit(sig, texts)
+    short: str | None = None
+    others: list[str] = []
+    if culprit.function is not None:
+        short, others = culprit_forms(culprit.function)
+        others.extend(culprit.alternatives)
+    raw_title = fill(sig.title, groups, short, rw)
+    out.title = normalize_title(raw_title)
+    alts = [normalize_title(fill(sig.title, groups, other, rw)) for other in others]
+    for template in sig.alts:
+        for name in (short, *others):
+            alts.append(normalize_title(fill(template, groups, name, rw)))
+    out.alts = [a for a in dict.fromkeys(alts) if a != out.title]
+    if "{F}" in sig.title:
+        out.function = short
+    if culprit.fault_injection:
+        out.corrupted_reason = "another task's fault-injection stack is mixed in"
+    elif sig.corrupted:
+        out.corrupted_reason = "the report's real header was lost"
+    elif incomplete:
+        out.corrupted_reason = "the report is cut short"
+    elif "{F}" in sig.title and short is None:
+        out.corrupted_reason = "extracted no frames"
+    elif _TIMESTAMP_IN_TITLE.search(raw_title):
+        out.corrupted_reason = "title contains a timestamp: lines were merged"
+    elif sig.strategy is not Strategy.NONE and not any(_STACK_START.match(t) or fault_pc(t) for t in texts):
+        out.corrupted_reason = "no stack trace in report"
+    if sig.header == "Kernel panic" and out.function is None:
+        out.function = culprit.function
+    override = KIND_BY_FUNCTION.get(out.function or "")
+    if override is not None:
+        out.kind = override
+    return out
 
 
 # Crash type from the title prefix (first match wins), as syzkaller's crash types.
