@@ -9,6 +9,8 @@ from, so a new kernel upload or an edited lab source rebuilds them.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import gzip
 import hashlib
 import json
@@ -17,7 +19,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,7 +77,8 @@ def apt_source(spec: KernelSpec) -> AptSource:
 def sources_digest() -> str:
     """Hash of everything under lab/ that ends up in the module or initramfs."""
     digest = hashlib.sha256()
-    for path in sorted([*MODULE_SRC.rglob("*"), *GUEST_SRC.rglob("*"), Path(__file__)]):
+    own = [Path(__file__), LAB_DIR / "toolchain.py"]
+    for path in sorted([*MODULE_SRC.rglob("*"), *GUEST_SRC.rglob("*"), *own]):
         if path.is_file():
             digest.update(str(path.relative_to(LAB_DIR)).encode())
             digest.update(path.read_bytes())
@@ -149,6 +152,36 @@ def prepare(spec: KernelSpec, log: Log = print, offline_ok: bool = True) -> Ingr
         release, version, packages = stamp["release"], stamp["version"], stamp["packages"]
     root = cache_root() / f"{release}_{version}"
     root.mkdir(parents=True, exist_ok=True)
+    with _exclusive(root / ".lock"):
+        return _prepare_locked(spec, source, release, version, packages, root, log)
+
+
+@contextlib.contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    """One builder per kernel folder at a time, across processes."""
+    with lock_path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_stamp(path: Path, stamp: dict[str, object]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(stamp, indent=1))
+    tmp.replace(path)
+
+
+def _prepare_locked(
+    spec: KernelSpec,
+    source: AptSource,
+    release: str,
+    version: str,
+    packages: list[str],
+    root: Path,
+    log: Log,
+) -> Ingredients:
     stamp_path = root / "build.json"
     stamp = json.loads(stamp_path.read_text()) if stamp_path.exists() else {}
     digest = sources_digest()
@@ -163,7 +196,7 @@ def prepare(spec: KernelSpec, log: Log = print, offline_ok: bool = True) -> Ingr
             extract_deb(deb, root / ("image" if deb.name.startswith("linux-image-") else "headers"))
         _fix_headers(root / "headers", release)
         stamp = {"release": release, "version": version, "packages": packages, "spec": spec.id}
-        stamp_path.write_text(json.dumps(stamp, indent=1))
+        _write_stamp(stamp_path, stamp)
 
     module = root / "module" / "kcrashd_lab.ko"
     initrd = root / "initrd.img"
@@ -172,7 +205,7 @@ def prepare(spec: KernelSpec, log: Log = print, offline_ok: bool = True) -> Ingr
         _build_module(spec, source, root, release)
         _build_initramfs(spec, root, release, module)
         stamp["lab"] = digest
-        stamp_path.write_text(json.dumps(stamp, indent=1))
+        _write_stamp(stamp_path, stamp)
     return Ingredients(spec, release, version, root, vmlinuz, initrd, module)
 
 
@@ -202,7 +235,7 @@ def _build_module(spec: KernelSpec, source: AptSource, root: Path, release: str)
     env = dict(os.environ)
     make = ["make", "-C", str(kdir), f"M={build}", "modules"]
     kcflags = f"-ffile-prefix-map={root / 'headers'}/=/"
-    if spec.foreign_toolchain:
+    if spec.suite != host_suite():
         extra_env, extra_args = foreign_make_env(source, root, kdir)
         env.update(extra_env)
         make += extra_args

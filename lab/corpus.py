@@ -17,6 +17,7 @@ from typing import Any
 
 from .build import Ingredients, Log, cache_root, prepare
 from .crash import VARIANTS, CrashResult, RunSettings, run_crash
+from .errors import LabUnavailable
 from .kernels import KernelSpec
 from .kinds import Kind
 from .vm import MAX_GUESTS, select_accel
@@ -73,9 +74,13 @@ def _run_case(
         attempts += 1
         with tempfile.TemporaryDirectory(prefix="case-", dir=scratch_root) as scratch:
             tmp = Path(scratch)
-            result = run_crash(
-                ing, kind, out_dir=tmp / "dump", logs_dir=tmp / "logs", settings=settings, log=log
-            )
+            try:
+                result = run_crash(
+                    ing, kind, out_dir=tmp / "dump", logs_dir=tmp / "logs", settings=settings, log=log
+                )
+            except (LabUnavailable, OSError) as err:
+                log(f"{case}: attempt {attempts} could not run: {err}")
+                continue
             target = dest / case
             shutil.rmtree(target, ignore_errors=True)
             target.mkdir(parents=True)
@@ -86,7 +91,10 @@ def _run_case(
         if result.reproduced:
             break
         log(f"{case}: not reproduced ({'; '.join(result.notes)}), attempt {attempts}")
-    assert result is not None
+    if result is None:
+        return {"case": case, "kind": kind.name, "expected_class": kind.cls,
+                "expected_function": kind.culprit, "kernel": ing.spec.id, "reproduced": False,
+                "attempts": attempts, "notes": ["the guest could not be run"]}  # fmt: skip
     t = result.timings
     log(f"{case}: {'ok' if result.reproduced else 'FAILED'} panic {t['boot_to_panic_s']}s "
         f"capture {t['capture_s']}s vmcore {result.sizes['vmcore']} B")  # fmt: skip
@@ -124,7 +132,7 @@ def regenerate(
         "kinds": len(kinds),
         "cases": len(entries),
         "seconds": elapsed,
-        "accel": entries[0]["accel"] if entries else None,
+        "accel": next((e["accel"] for e in entries if "accel" in e), None),
     })  # fmt: skip
     manifest = {
         "generator": "python3 -m lab corpus",

@@ -7,26 +7,21 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class KernelSpec:
-    """A Debian kernel flavour from one suite.
-
-    ``foreign_toolchain`` marks a suite newer than the host: its kbuild
-    binaries need that suite's glibc and its compiler flags need translating
-    for the host's gcc.
-    """
+    """A Debian kernel flavour from one suite (other suites build via toolchain.py)."""
 
     id: str
     suite: str
     image_meta: str = "linux-image-amd64"
     headers_meta: str = "linux-headers-amd64"
     arch: str = "amd64"
-    foreign_toolchain: bool = False
     crashkernel: str = "256M"
     modules: tuple[str, ...] = ("virtio_pci", "9pnet_virtio", "9p")
 
 
 KERNELS: tuple[KernelSpec, ...] = (
     KernelSpec(id="deb12-6.1", suite="bookworm"),
-    KernelSpec(id="deb13-6.12", suite="trixie", foreign_toolchain=True),
+    KernelSpec(id="deb13-6.12", suite="trixie"),
+    KernelSpec(id="deb11-5.10", suite="bullseye"),
 )
 
 KERNELS_BY_ID: dict[str, KernelSpec] = {k.id: k for k in KERNELS}

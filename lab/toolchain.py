@@ -1,16 +1,18 @@
-"""Building the crash module for a kernel newer than the host's toolchain.
+"""Building the crash module for another suite's kernel with the host's toolchain.
 
-A newer suite's kbuild binaries (fixdep, modpost, objtool, ...) are linked
-against a newer glibc: each is replaced by a shell stub that runs the
-original with that suite's own dynamic loader and libraries, unpacked from
-its packages. Its compiler is named after a newer gcc; a stub of that name
-runs the host's gcc and translates the flags the older gcc lacks. Module
-BTF is skipped (it needs the suite's pahole).
+The headers name their suite's compiler (gcc-10 on bullseye, gcc-14 on
+trixie); when the host lacks it, a stub of that name runs the host's gcc
+and translates the flags it does not know. A newer suite's kbuild binaries
+(fixdep, modpost, objtool, ...) need a newer glibc: each is then replaced
+by a shell stub that runs the original with that suite's own dynamic loader
+and libraries, unpacked from its packages. Module BTF is skipped (it would
+need the suite's pahole).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -43,22 +45,16 @@ def _is_elf(path: Path) -> bool:
         return False
 
 
-def _kernel_variables(kdir: Path) -> dict[str, str]:
-    """CC and CROSS_COMPILE as the headers' .kernelvariables spell them."""
-    values: dict[str, str] = {}
-    for line in (kdir / ".kernelvariables").read_text().splitlines():
-        for key in ("CC", "CROSS_COMPILE"):
-            for prefix in (f"{key} = ", f"override {key} = "):
-                if line.startswith(prefix):
-                    values[key] = line[len(prefix) :].strip()
-    return values
+def _compiler_names(kdir: Path) -> list[str]:
+    """Names kbuild may run the compiler by, e.g. gcc-14 and x86_64-linux-gnu-gcc-14.
 
-
-def _compiler_name(kdir: Path) -> str:
-    """The compiler command kbuild will run, e.g. x86_64-linux-gnu-gcc-14."""
-    values = _kernel_variables(kdir)
-    cc = values.get("CC", "gcc").split()[-1]
-    return cc.replace("$(CROSS_COMPILE)", values.get("CROSS_COMPILE", ""))
+    CROSS_COMPILE is set conditionally in some suites' .kernelvariables, so
+    both the plain and the triplet-prefixed name get a stub.
+    """
+    text = (kdir / ".kernelvariables").read_text()
+    match = re.search(r"^CC\s*=.*?(gcc[-\w.]*)\s*$", text, re.M)
+    base = match.group(1) if match else "gcc"
+    return [base, f"x86_64-linux-gnu-{base}"]
 
 
 def _write_cc_stub(bindir: Path, name: str) -> None:
@@ -95,27 +91,33 @@ def _wrap_kbuild_binaries(kbuild: Path, runtime: Path, loader: Path) -> None:
         path.chmod(0o755)
 
 
+def _runs_natively(binary: Path) -> bool:
+    probe = subprocess.run([str(binary)], capture_output=True, text=True, check=False)
+    return "GLIBC_" not in probe.stderr and probe.returncode != 127
+
+
 def foreign_make_env(source: AptSource, root: Path, kdir: Path) -> tuple[dict[str, str], list[str]]:
-    """Environment and make arguments that let the host build for a newer suite."""
+    """Environment and make arguments that let the host build for another suite."""
     if not shutil.which(HOST_CC):
         raise LabUnavailable("gcc not found (apt-get install gcc)")
-    runtime = root / "foreign" / "runtime"
     bindir = root / "foreign" / "bin"
+    bindir.mkdir(parents=True, exist_ok=True)
+    for compiler in _compiler_names(kdir):
+        if compiler != HOST_CC:
+            _write_cc_stub(bindir, compiler)
+    env = {"PATH": f"{bindir}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
+    kbuild = (kdir / "scripts").resolve().parent
+    fixdep = kbuild / "scripts" / "basic" / "fixdep"
+    if any(kbuild.rglob(f"*{ORIGINAL_SUFFIX}")) or _runs_natively(fixdep):
+        return env, ["CONFIG_DEBUG_INFO_BTF_MODULES="]
+    runtime = root / "foreign" / "runtime"
     if _loader(runtime) is None:
         for deb in source.download(list(RUNTIME_PACKAGES), root / "debs"):
             extract_deb(deb, runtime)
     loader = _loader(runtime)
     if loader is None:
         raise LabUnavailable(f"no dynamic loader in {source.suite}'s libc6")
-    kbuild = (kdir / "scripts").resolve().parent
-    if not any(kbuild.rglob(f"*{ORIGINAL_SUFFIX}")):
-        _wrap_kbuild_binaries(kbuild, runtime, loader)
-    bindir.mkdir(parents=True, exist_ok=True)
-    _write_cc_stub(bindir, _compiler_name(kdir))
-    probe = subprocess.run(
-        [str(kbuild / "scripts" / "basic" / "fixdep")], capture_output=True, text=True, check=False
-    )
-    if "GLIBC" in probe.stderr or "not found" in probe.stderr:
-        raise LabUnavailable(f"{source.suite} kbuild tools do not run here: {probe.stderr.strip()[:200]}")
-    env = {"PATH": f"{bindir}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
+    _wrap_kbuild_binaries(kbuild, runtime, loader)
+    if not _runs_natively(fixdep):
+        raise LabUnavailable(f"{source.suite} kbuild tools do not run here, even with its own loader")
     return env, ["CONFIG_DEBUG_INFO_BTF_MODULES="]

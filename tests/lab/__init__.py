@@ -1,0 +1,1 @@
+"""Tests of the crash lab and its pytest fixture (tests.lab.fixture)."""
