@@ -38,7 +38,8 @@ def slack_code(text: str) -> str:
     return slack_mrkdwn(text).replace("```", "`" + ZWSP + "``")
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
+# Inline text only (never at a line start), so list/heading markers (- + . #) need no escape.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|>~<])")
 
 
 def markdown(text: str) -> str:
@@ -72,7 +73,7 @@ def header(text: str, limit: int = 200) -> str:
 
 def jira_wiki(text: str) -> str:
     """Jira DC wiki markup outside {code}: escape the characters that start macros and effects."""
-    return re.sub(r"([{}\[\]*_+\-^~|!#?])", r"\\\1", plain(text))
+    return re.sub(r"([{}\[\]*_^~|!])", r"\\\1", plain(text))
 
 
 def jira_wiki_code(text: str) -> str:

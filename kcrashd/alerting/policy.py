@@ -156,7 +156,9 @@ def plan_crash(
                     (record.host, loop_start),
                 ).fetchone()
                 if open_loop:
-                    conn.execute("UPDATE outbox_digests SET last = MAX(last, ?) WHERE id = ?", (ct, open_loop[0]))
+                    conn.execute(
+                        "UPDATE outbox_digests SET last = MAX(last, ?) WHERE id = ?", (ct, open_loop[0])
+                    )
                 else:
                     cur = conn.execute(
                         "INSERT INTO outbox_digests (kind, key, started, last, created_at) VALUES ('loop', ?, ?, ?, ?)",

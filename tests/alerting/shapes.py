@@ -215,7 +215,7 @@ def teams_message(doc: dict[str, Any]) -> Problems:
 
 def opsgenie_alert(headers: dict[str, str], doc: dict[str, Any]) -> Problems:
     p: Problems = []
-    if not headers.get("Authorization", "").startswith("GenieKey "):
+    if not {k.lower(): v for k, v in headers.items()}.get("authorization", "").startswith("GenieKey "):
         p.append("Authorization: GenieKey <key> required")
     if not isinstance(doc.get("message"), str) or not 0 < len(doc["message"]) <= 130:
         p.append("message required, <= 130 characters")
@@ -296,11 +296,12 @@ def jira_comment(doc: dict[str, Any], *, cloud: bool) -> Problems:
 
 def github_headers(headers: dict[str, str]) -> Problems:
     p: Problems = []
-    if not headers.get("Authorization", "").startswith(("Bearer ", "token ")):
+    h = {k.lower(): v for k, v in headers.items()}
+    if not h.get("authorization", "").startswith(("Bearer ", "token ")):
         p.append("Authorization: Bearer <token>")
-    if headers.get("Accept") != "application/vnd.github+json":
+    if h.get("accept") != "application/vnd.github+json":
         p.append("Accept: application/vnd.github+json")
-    if headers.get("X-GitHub-Api-Version") != "2022-11-28":
+    if h.get("x-github-api-version") != "2022-11-28":
         p.append("X-GitHub-Api-Version: 2022-11-28")
     return p
 
@@ -317,7 +318,8 @@ def github_issue(doc: dict[str, Any]) -> Problems:
 
 def gitlab_issue(headers: dict[str, str], doc: dict[str, Any]) -> Problems:
     p: Problems = []
-    if not headers.get("PRIVATE-TOKEN") and not headers.get("Authorization", "").startswith("Bearer "):
+    h = {k.lower(): v for k, v in headers.items()}
+    if not h.get("private-token") and not h.get("authorization", "").startswith("Bearer "):
         p.append("PRIVATE-TOKEN or Bearer required")
     if not doc.get("title"):
         p.append("title required")
