@@ -118,7 +118,7 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
     if culprit.fault_injection:
         out.corrupted_reason = "another task's fault-injection stack is mixed in"
     elif sig.corrupted:
-        out.corrupted_reason = "the report's real header was lost"
+        out.corrupted_reason = "incomplete report: its header is cut or was lost"
     elif incomplete:
         out.corrupted_reason = "the report is cut short"
     elif "{F}" in sig.title and short is None:
