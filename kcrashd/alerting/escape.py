@@ -33,6 +33,12 @@ def slack_mrkdwn(text: str) -> str:
     return re.sub(r"@(?=(here|channel|everyone)\b)", "@" + ZWSP, text)
 
 
+def slack_plain(text: str, limit: int) -> str:
+    """Slack plain_text (header block): shown literally, but keep mention syntax out entirely."""
+    text = one_line(text).replace("<", "\u2039").replace(">", "\u203a")
+    return plain(re.sub(r"@(?=(here|channel|everyone)\b)", "@" + ZWSP, text), limit)
+
+
 def slack_code(text: str) -> str:
     """Text for a Slack ``` block: escaped, and no run of three backticks can close the block."""
     return slack_mrkdwn(text).replace("```", "`" + ZWSP + "``")

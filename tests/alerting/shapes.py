@@ -337,7 +337,8 @@ def smtp_message(msg: Any) -> Problems:
     # RFC 5322: one Message-ID, no bare CR/LF inside header values; threading via References
     p: Problems = []
     for name, value in msg.items():
-        if "\n" in str(value) or "\r" in str(value):
+        unfolded = re.sub(r"\r?\n[ \t]", " ", str(value))  # RFC 5322 2.2.3 folding is fine
+        if "\n" in unfolded or "\r" in unfolded:
             p.append(f"header {name} contains CR/LF")
     if not re.fullmatch(r"<[^<>@\s]+@[^<>@\s]+>", str(msg.get("Message-ID", ""))):
         p.append("Message-ID must be <local@domain>")

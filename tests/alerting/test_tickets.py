@@ -160,7 +160,7 @@ def jira_server(httpserver: HTTPServer, fake: FakeTracker, *, cloud: bool) -> No
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Basic " if cloud else "Bearer "):
             fake.problems.append("wrong auth scheme")
-        label = [x for x in doc["fields"]["labels"] if x != "kcrashd"][0]
+        label = next(x for x in doc["fields"]["labels"] if x != "kcrashd")
         issue = fake.add(label, doc["fields"]["summary"])
         return Response(json.dumps({"id": str(issue["id"]), "key": f"OPS-{issue['id']}", "self": "x"}), 201)
 
@@ -266,7 +266,7 @@ def test_github_labels_headers_and_rate_limit(
             )
         doc = request.get_json()
         fake.problems.extend(shapes.github_issue(doc))
-        issue = fake.add([x for x in doc["labels"] if x.startswith("kcrash-")][0], doc["title"])
+        issue = fake.add(next(x for x in doc["labels"] if x.startswith("kcrash-")), doc["title"])
         return Response(json.dumps({"number": issue["id"], "html_url": f"https://gh/{issue['id']}"}), 201)
 
     def comments(request: Request) -> Response:

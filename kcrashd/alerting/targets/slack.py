@@ -33,7 +33,7 @@ def slack_message(payload: AlertPayload, *, blocks: bool = True) -> dict[str, An
     out: list[dict[str, Any]] = [
         {
             "type": "header",
-            "text": {"type": "plain_text", "text": escape.one_line(payload.headline, 150), "emoji": False},
+            "text": {"type": "plain_text", "text": escape.slack_plain(payload.headline, 150), "emoji": False},
         }
     ]
     for i in range(0, len(fields), 10):
