@@ -178,6 +178,7 @@ class Daemon:
         self.processed = 0
         self.journaled = 0
         self.watcher: Watcher | None = None
+        self.next_ping: float | None = None
         self.alert_thread: AlertThread | None = None
 
     # --- wiring ---------------------------------------------------------------------------
@@ -201,10 +202,20 @@ class Daemon:
         self.alerting = load_alerting()
         self.store = make_store(self.config, self.alerting)
         self.lock = StateLock(self.config.state.state_dir)
-        self.pipeline = Pipeline(
-            self.config, self.store, self.journal, self.lock, alerting=self.alerting, on_enqueued=self.alerts_wake
-        )
+        self.pipeline = self.make_pipeline(self.config)
         self.start_alerts()
+
+    def make_pipeline(self, config: Config) -> Pipeline:
+        return Pipeline(
+            config, self.store, self.journal, self.lock, alerting=self.alerting, on_enqueued=self.alerts_wake,
+            tick=self.tick,
+        )  # fmt: skip
+
+    def tick(self) -> None:
+        """Called during long work (makedumpfile): a watchdog ping if one is due."""
+        if self.next_ping is not None and time.monotonic() >= self.next_ping:
+            self.notifier.watchdog()
+            self.next_ping = time.monotonic() + (self.notifier.watchdog_interval or 0)
 
     def alerts_wake(self) -> None:
         if self.alert_thread is not None:
@@ -265,7 +276,7 @@ class Daemon:
 
     def loop(self) -> None:
         ping = self.notifier.watchdog_interval if self.config.daemon.watchdog else None
-        next_ping = time.monotonic() if ping else None
+        self.next_ping = time.monotonic() if ping else None
         next_prune = self.clock() + RETENTION_EVERY
         last_status = time.monotonic()
         dirty = False
@@ -282,9 +293,7 @@ class Daemon:
             if unit is not None:
                 self.process(unit)
                 dirty = True
-                if next_ping is not None and time.monotonic() >= next_ping:
-                    self.notifier.watchdog()
-                    next_ping = time.monotonic() + (ping or 0)
+                self.tick()
                 if time.monotonic() - last_status > 5.0:  # a long backlog: progress now and then
                     self.notifier.status(self.status_line())
                     last_status = time.monotonic()
@@ -294,15 +303,13 @@ class Daemon:
                 self.notifier.status(self.status_line())
                 last_status = time.monotonic()
                 dirty = False
-            timeout = self.timeout(now, next_prune, next_ping)
+            timeout = self.timeout(now, next_prune, self.next_ping)
             ready, _, _ = select.select([self.wake_r], [], [], timeout)
             if ready:
                 with contextlib.suppress(BlockingIOError):
                     while os.read(self.wake_r, 4096):
                         pass
-            if next_ping is not None and time.monotonic() >= next_ping:
-                self.notifier.watchdog()
-                next_ping = time.monotonic() + (ping or 0)
+            self.tick()
 
     def timeout(self, now: float, next_prune: float, next_ping: float | None) -> float | None:
         candidates = [next_prune - now]
@@ -374,9 +381,7 @@ class Daemon:
             self.watcher.stop()
         self.stop_alerts()
         self.config = config
-        self.pipeline = Pipeline(
-            config, self.store, self.journal, self.lock, alerting=self.alerting, on_enqueued=self.alerts_wake
-        )
+        self.pipeline = self.make_pipeline(config)
         self.start_alerts()
         self.watcher = Watcher(config, self.push_path)
         queued = self.scan_backlog()

@@ -156,6 +156,7 @@ class Pipeline:
         alerting: Any = None,
         on_enqueued: Callable[[], None] | None = None,
         kill_hook: KillHook | None = None,
+        tick: Callable[[], None] | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -169,6 +170,7 @@ class Pipeline:
         self.bucket = TokenBucket(config.journal.rate_burst, config.journal.rate_interval)
         self.local_host = socket.gethostname()
         self.synced = False
+        self.tick = tick or (lambda: None)
 
     # --- recovery ------------------------------------------------------------------------
 
@@ -420,16 +422,23 @@ class Pipeline:
         try:
             with tempfile.TemporaryDirectory(prefix="kcrashd-dmesg-") as tmp:
                 out = Path(tmp) / "dmesg.txt"
-                try:
-                    proc = subprocess.run(
-                        [tool, "--dump-dmesg", f"/proc/self/fd/{fd}", str(out)],
-                        pass_fds=(fd,), stdin=subprocess.DEVNULL, capture_output=True,
-                        timeout=self.config.sources.makedumpfile_timeout, check=False,
-                    )  # fmt: skip
-                except subprocess.TimeoutExpired:
-                    return None, "no kernel log: makedumpfile --dump-dmesg timed out"
+                proc = subprocess.Popen(
+                    [tool, "--dump-dmesg", f"/proc/self/fd/{fd}", str(out)],
+                    pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                )  # fmt: skip
+                deadline = time.monotonic() + self.config.sources.makedumpfile_timeout
+                while True:
+                    try:
+                        _, stderr = proc.communicate(timeout=1.0)
+                        break
+                    except subprocess.TimeoutExpired:
+                        self.tick()  # keep the systemd watchdog fed while a big vmcore is read
+                        if time.monotonic() > deadline:
+                            proc.kill()
+                            proc.communicate()
+                            return None, "no kernel log: makedumpfile --dump-dmesg timed out"
                 if proc.returncode != 0 or not out.exists():
-                    tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+                    tail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
                     return None, f"no kernel log: makedumpfile --dump-dmesg failed ({proc.returncode}): {tail[0][:200]}"
                 return read_log_bytes(out), "kernel log recovered from the vmcore with makedumpfile --dump-dmesg"
         except (OSError, LogError) as exc:
