@@ -1,10 +1,164 @@
-"""Verbs of this module are registered here."""
+"""Alerting verbs: `notify-test TARGET` sends a clearly marked test alert now; `resend ID`
+re-queues the deliveries of a crash for the daemon to send.
+
+Exit codes: 0 done, 1 delivery or configuration failure, 3 unknown target or crash id.
+Nothing printed contains a secret or a webhook URL (they are redacted).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sqlite3
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+from kcrashd.alerting.http import Http, SendFailure, make_session
+from kcrashd.alerting.outbox import delivery_state, ensure_schema, requeue
+from kcrashd.alerting.payload import EventKind, build_test_payload
+from kcrashd.alerting.secrets import SecretError, install_log_redaction, redact
+from kcrashd.alerting.targets.base import Delivery, sender_for
+from kcrashd.cli import EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK
+from kcrashd.config import DEFAULT_CONFIG, ConfigError, load_config
+from kcrashd.store import DB_NAME
+
+
+class _MemoryRemote:
+    """notify-test keeps no ticket/thread mapping."""
+
+    def __init__(self) -> None:
+        self.map: dict[str, tuple[str, str | None]] = {}
+
+    def get(self, fingerprint: str) -> tuple[str, str | None] | None:
+        return self.map.get(fingerprint)
+
+    def put(self, fingerprint: str, ref: str, url: str | None) -> None:
+        self.map[fingerprint] = (ref, url)
 
 
 def register(verbs: argparse._SubParsersAction[Any]) -> None:
     """Add this module's verbs to the command line."""
+    test = verbs.add_parser(
+        "notify-test",
+        help="send a clearly marked test alert to one target now",
+        description="Send a test alert (titled 'kcrashd test alert: not a real crash') to TARGET "
+        "with one attempt, bypassing the outbox and the policy. Ticket targets file or update a "
+        "ticket with the test fingerprint kcrash-test-0000000000.",
+    )
+    test.add_argument("target", metavar="TARGET", help="name of an [[alerts.targets]] entry")
+    _common(test)
+    test.set_defaults(func=notify_test)
+    resend = verbs.add_parser(
+        "resend",
+        help="re-queue the alert deliveries of a crash",
+        description="Mark the outbox rows of crash ID pending again (attempts and age reset); "
+        "the running daemon sends them on its next pass.",
+    )
+    resend.add_argument("crash_id", metavar="ID", help="crash id as shown by `kcrashd list`")
+    resend.add_argument("--target", metavar="NAME", help="only this target")
+    resend.add_argument(
+        "--state-db", type=Path, metavar="FILE", help=f"state database (default STATE_DIR/{DB_NAME})"
+    )
+    _common(resend)
+    resend.set_defaults(func=resend_crash)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", type=Path, default=None, metavar="FILE", help=f"configuration (default {DEFAULT_CONFIG})"
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _emit(args: argparse.Namespace, result: dict[str, Any], text: str) -> None:
+    if args.json:
+        print(redact(json.dumps(result, sort_keys=True)))
+    else:
+        print(redact(text))
+
+
+def notify_test(args: argparse.Namespace) -> int:
+    install_log_redaction()
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"kcrashd: {redact(str(exc))}", file=sys.stderr)
+        return EXIT_FAILURE
+    target = config.alerts.target(args.target)
+    if target is None:
+        names = ", ".join(t.name for t in config.alerts.targets) or "none configured"
+        print(f"kcrashd: no alert target named {args.target!r} (targets: {names})", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    now = datetime.now(UTC)
+    payload = build_test_payload(now).restricted(
+        include_trace=target.include_trace, include_host=target.include_host
+    )
+    session = make_session()
+
+    def clock() -> datetime:
+        return datetime.now(UTC)
+
+    try:
+        sender = sender_for(target, Http(target, session, clock), clock)
+        delivery = Delivery(
+            row_id=0, event=EventKind.TEST, payload=payload, idem_key=f"test{int(now.timestamp())}",
+            fingerprint=payload.fingerprint, attempt=1, remote=_MemoryRemote(), created_at=now.timestamp(),
+        )  # fmt: skip
+        outcome = sender.send(delivery)
+    except SendFailure as failure:
+        outcome = failure.outcome
+    except SecretError as exc:
+        print(f"kcrashd: {args.target}: {redact(str(exc))}", file=sys.stderr)
+        return EXIT_FAILURE
+    finally:
+        session.close()
+    result = {
+        "target": target.name,
+        "type": target.type,
+        "delivered": outcome.delivered,
+        "retryable": outcome.retry,
+        "status": outcome.status,
+        "error": outcome.error,
+        "remote_id": outcome.remote_ref,
+        "remote_url": outcome.remote_url,
+    }
+    if outcome.delivered:
+        ref = (
+            f" ({outcome.remote_url or outcome.remote_ref})"
+            if (outcome.remote_url or outcome.remote_ref)
+            else ""
+        )
+        _emit(args, result, f"{target.name}: test alert delivered{ref}")
+        return EXIT_OK
+    kind = "temporary" if outcome.retry else "permanent"
+    _emit(args, result, f"{target.name}: test alert NOT delivered ({kind}): {outcome.error}")
+    return EXIT_FAILURE
+
+
+def resend_crash(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"kcrashd: {redact(str(exc))}", file=sys.stderr)
+        return EXIT_FAILURE
+    path = args.state_db or config.state.state_dir / DB_NAME
+    if not path.exists():
+        print(f"kcrashd: {path}: no state database", file=sys.stderr)
+        return EXIT_FAILURE
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        conn.execute("PRAGMA busy_timeout=30000")
+        ensure_schema(conn)
+        count = requeue(conn, args.crash_id, now=datetime.now(UTC), target=args.target)
+        conn.commit()
+        state = delivery_state(conn, args.crash_id)
+    finally:
+        conn.close()
+    if count == 0:
+        print(f"kcrashd: no alert deliveries for crash {args.crash_id!r}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    _emit(args, {"crash_id": args.crash_id, "requeued": count, "deliveries": state},
+          f"{count} deliver{'y' if count == 1 else 'ies'} of {args.crash_id} re-queued")  # fmt: skip
+    return EXIT_OK
