@@ -316,7 +316,10 @@ class Deliverer:
         self.lock = threading.Lock()
         self.conn = sqlite3.connect(str(db_path), timeout=30, isolation_level=None, check_same_thread=False)
         self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=FULL")
+        # NORMAL (in WAL: durable across a process crash, not a power cut) is enough here: a
+        # claim or "done" lost to a power cut only means one more send, which is at-least-once
+        # anyway. The enqueue side (the daemon's connection) is what must not lose rows.
+        self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA busy_timeout=30000")
         ensure_schema(self.conn)
         self.session_factory = session_factory
