@@ -180,15 +180,18 @@ class Pipeline:
             pending = self.store.pending()
             if not pending:
                 return 0
-            self.journal.sync()
-            sent = self.journal.sent([row.crash_id for row in pending])
-            for row in pending:
-                if row.crash_id in sent:
-                    log.info("crash %s was already in the journal; marked journaled", row.crash_id)
-                else:
-                    log.info("crash %s was recorded but not journaled; sending it now", row.crash_id)
-                    self.journal.send(row.record)
-                self.store.mark_journaled(row.crash_id)
+            try:
+                self.journal.sync()
+                sent = self.journal.sent([row.crash_id for row in pending])
+                for row in pending:
+                    if row.crash_id in sent:
+                        log.info("crash %s was already in the journal; marked journaled", row.crash_id)
+                    else:
+                        log.info("crash %s was recorded but not journaled; sending it now", row.crash_id)
+                        self.journal.send(row.record)
+                    self.store.mark_journaled(row.crash_id)
+            except OSError as exc:
+                log.error("cannot finish crashes waiting for the journal (%s); they stay pending", exc)
             return len(pending)
 
     # --- one unit -------------------------------------------------------------------------

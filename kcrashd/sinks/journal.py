@@ -6,9 +6,11 @@ Fields are only ever appended, never renamed. `MESSAGE_ID` is fixed and has a ca
 
 from __future__ import annotations
 
+import errno
 import importlib
 import json
 import logging
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -23,6 +25,7 @@ log = logging.getLogger(__name__)
 
 MESSAGE_ID = "8ba1b929042d454e9288788366b0e336"
 SYSLOG_IDENTIFIER = "kcrashd"
+JOURNAL_SOCKET = "/run/systemd/journal/socket"
 REPORT_JSON_LIMIT = 4000  # `journalctl -o json` shows values under 4096 bytes without --all
 FIELD_LIMIT = 2048
 
@@ -140,11 +143,16 @@ class SystemdJournal:
     """The real journal through systemd-python; `sender` is the seam for tests."""
 
     def __init__(self, sender: Sender | None = None) -> None:
+        # systemd-python drops entries silently when journald is not there: check for its socket,
+        # so the crash stays `pending` and is sent when journald is back instead of being lost
+        self.check_socket = sender is None
         if sender is None:
             sender = importlib.import_module("systemd.journal").send
         self.sender = sender
 
     def send(self, record: CrashRecord) -> None:
+        if self.check_socket and not os.path.exists(JOURNAL_SOCKET):
+            raise OSError(errno.ENOENT, f"journald is not running (no {JOURNAL_SOCKET})")
         fields = journal_fields(record)
         message = fields.pop("MESSAGE")
         self.sender(message, **fields)
@@ -152,6 +160,8 @@ class SystemdJournal:
     def sync(self, timeout: float = 5.0) -> bool:
         """Send a marker and wait until it can be read back: journald handles its socket in order,
         so every entry sent before it has then been written too."""
+        if self.check_socket and not os.path.exists(JOURNAL_SOCKET):
+            return False
         marker = uuid.uuid4().hex
         self.sender(
             "kcrashd: checking which crash entries reached the journal",

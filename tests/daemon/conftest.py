@@ -15,13 +15,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.journald import journald  # noqa: F401  (the session fixture)
+from tests.fixtures.journald import enter_namespace, journald  # noqa: F401  (the session fixture)
 
 REPO = Path(__file__).resolve().parents[2]
 # the checkout's venv, else the running interpreter's (a copy of the tree run with PYTHONPATH)
 KCRASHD = REPO / ".venv" / "bin" / "kcrashd"
 if not KCRASHD.exists():
     KCRASHD = Path(sys.executable).parent / "kcrashd"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Enter the private mount namespace at collection time, before any test of another folder
+    can start a thread (unshare(CLONE_NEWNS) fails in a threaded process). Not root: the
+    journald fixture skips with the reason."""
+    enter_namespace()
 
 
 @pytest.fixture(autouse=True)
