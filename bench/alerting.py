@@ -22,7 +22,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -40,7 +40,7 @@ BUGS = [
 
 
 class Receiver(BaseHTTPRequestHandler):
-    posts: list[dict[str, Any]] = []
+    posts: ClassVar[list[dict[str, Any]]] = []
     lock = threading.Lock()
 
     def do_POST(self) -> None:
@@ -81,7 +81,7 @@ def storm(rng: random.Random) -> list[CrashRecord]:
                 crash_time=at,
                 detected_at=at,
                 first_seen=at,
-            )  # fmt: skip
+            )
         )
     return sorted(records, key=lambda r: r.crash_time)
 

@@ -31,7 +31,6 @@ MAX_EVENTS_TAIL = 16
 MAX_HITS = 20000
 PANIC = "Kernel panic - not syncing"
 _NMI_BACKTRACE = "Sending NMI from CPU"
-_USEFUL_END = re.compile(r"Kernel panic - not syncing|possible circular locking dependency")
 _NOISE = "Disabling lock debugging due to kernel taint"
 _END_TRACE = "---[ end trace"
 # Sanitizer reports (and only they) close with a row of `=`; lockdep opens with one.
@@ -78,14 +77,24 @@ class Event:
         return self.hit.index
 
 
-def header_positions(text: str) -> list[int]:
-    """Offsets of every header literal in `text`, in order (one `str.find` pass per literal)."""
+_HEADER_BYTES = tuple(h.encode() for h in HEADERS)
+
+
+def header_positions(text: bytes | str) -> list[int]:
+    """Offsets of every header literal in `text`, in order (one `find` pass per literal)."""
     out: list[int] = []
-    for needle in HEADERS:
-        i = text.find(needle)
-        while i >= 0 and len(out) < MAX_HITS:
-            out.append(i)
-            i = text.find(needle, i + len(needle))
+    if isinstance(text, bytes):
+        for bneedle in _HEADER_BYTES:
+            i = text.find(bneedle)
+            while i >= 0 and len(out) < MAX_HITS:
+                out.append(i)
+                i = text.find(bneedle, i + len(bneedle))
+    else:
+        for needle in HEADERS:
+            i = text.find(needle)
+            while i >= 0 and len(out) < MAX_HITS:
+                out.append(i)
+                i = text.find(needle, i + len(needle))
     out.sort()
     return out
 
@@ -186,9 +195,13 @@ def _collect(lines: LogLines, ev: Event, starts: set[int]) -> None:
             continue
         if _NMI_BACKTRACE in text:
             nmi = True
-        if len(out) > 22 and _USEFUL_END.search(text):
+        if len(out) > 22 and (PANIC in text or "possible circular locking dependency" in text):
             break
-        if not title_end and not real_context and (i in starts or ENDS_REPORT.search(text)):
+        if (
+            not title_end
+            and not real_context
+            and (i in starts or (("FAULT_" in text or "vmalloc:" in text) and ENDS_REPORT.search(text)))
+        ):
             title_end = len(out)
         out.append(i)
         if len(out) >= MAX_REPORT_LINES:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from kcrashd.core import frames
-from kcrashd.core.model import Frame, Module, Taint
+from kcrashd.core.model import Module, Taint
 
 _LINUX_VERSION = re.compile(r"Linux version (\S+)")
 _CPU_LINE = re.compile(
@@ -14,6 +14,7 @@ _CPU_LINE = re.compile(
     r"(?:Not tainted|Tainted: (?P<taint>[A-Z ]+))\s.*?(?P<rel>\d+\.\d+\S*)"
 )
 _OLD_PID_LINE = re.compile(r"^Pid: (?P<pid>\d+), comm: (?P<comm>.{1,32}?) (?:Not tainted|Tainted: (?P<taint>[A-Z ]+))\s.*?(?P<rel>\d+\.\d+\S*)")
+MAX_FRAMES = 64
 _HARDWARE = re.compile(r"^Hardware name: (.{1,200})")
 _MODULES = re.compile(r"^Modules linked in:(.*)")
 _MODULE = re.compile(r"([A-Za-z0-9_\-]+)(?:\(([A-Z+\-]+)\))?")
@@ -25,14 +26,15 @@ _IP_LINES = (
     re.compile(r"\bEIP: (?:[0-9a-fA-F]{4}:)?(?:\[<[0-9a-fA-F]+>\] )?(\S+\+0x\S+)"),
     re.compile(r"^PC is at (\S+\+0x\S+)"),
 )
-_ARCH_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bRIP: |\bx86_64\b|entry_SYSCALL_64|do_syscall_64"), "x86_64"),
-    (re.compile(r"\bEIP: |entry_SYSENTER_32|\.i686\b"), "i386"),
-    (re.compile(r"^\s*pc : |\bel0_svc|\baarch64\b|Internal error: .* \[#\d+\] .*SMP|Mem abort info"), "arm64"),
-    (re.compile(r"^\s*NIP \s*\[|\bppc64le\b|\bppc64\b"), "ppc64le"),
-    (re.compile(r"Krnl PSW|\bs390x\b"), "s390x"),
-    (re.compile(r"^\s*epc : |\briscv64\b"), "riscv64"),
-    (re.compile(r"^PC is at |\[<[0-9a-f]{8}>\] \(.*\) from \[<"), "arm"),
+# Register-dump and entry-code shapes that give the architecture away (literal substrings).
+_ARCH_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("RIP: ", "x86_64", "entry_SYSCALL_64", "do_syscall_64"), "x86_64"),
+    (("EIP: ", "entry_SYSENTER_32", ".i686"), "i386"),
+    (("pc : ", "el0_svc", "aarch64", "Mem abort info"), "arm64"),
+    (("NIP [", "NIP  [", "ppc64"), "ppc64le"),
+    (("Krnl PSW", "s390x"), "s390x"),
+    (("epc : ", "riscv64"), "riscv64"),
+    (("PC is at ", ") from [<"), "arm"),
 )
 _RELEASE_ARCH = re.compile(r"\.(x86_64|aarch64|ppc64le|s390x|i686)$|-(amd64|arm64|ppc64el|s390x|riscv64|686(?:-pae)?)$")
 
@@ -74,7 +76,8 @@ class Facts:
     taint: Taint = field(default_factory=Taint)
     modules: list[Module] = field(default_factory=list)
     ip: str | None = None
-    frames: list[Frame] = field(default_factory=list)
+    # Frame fields as dicts: the Report validates them in one pass (much cheaper than models).
+    frames: list[dict[str, object]] = field(default_factory=list)
 
 
 def decode_taint(letters: str) -> Taint:
@@ -115,7 +118,7 @@ def extract_facts(log: str, report: list[str]) -> Facts:
     """Facts from the fatal report (task, IP, frames) and the whole log (release, hardware)."""
     facts = Facts()
     for text in report:
-        if facts.pid is None:
+        if facts.pid is None and text.startswith(("CPU:", "Pid:")):
             m = _CPU_LINE.match(text) or _OLD_PID_LINE.match(text)
             if m is not None:
                 gd = m.groupdict()
@@ -130,16 +133,16 @@ def extract_facts(log: str, report: list[str]) -> Facts:
         if not facts.modules and text.startswith("Modules linked in:"):
             mm = _MODULES.match(text)
             facts.modules = _modules(mm.group(1)) if mm else []
-        if facts.ip is None and "+0x" in text:
+        if facts.ip is None and "+0x" in text and frames.fault_pc(text) is not None:
             for pat in _IP_LINES:
                 im = pat.search(text)
                 if im:
                     facts.ip = im.group(1)
                     break
-        if len(facts.frames) < 64:
+        if len(facts.frames) < MAX_FRAMES and "+0x" in text:
             for fr in frames.parse_frames(text):
                 facts.frames.append(
-                    Frame(function=fr.function, offset=fr.offset, module=fr.module, reliable=fr.reliable)
+                    {"function": fr.function, "offset": fr.offset, "module": fr.module, "reliable": fr.reliable}
                 )
     if facts.release is None:
         facts.release = extract_release(log)
@@ -156,7 +159,8 @@ def _arch(report: list[str], release: str | None) -> str | None:
             raw = m.group(1) or m.group(2)
             return {"amd64": "x86_64", "aarch64": "arm64", "ppc64el": "ppc64le", "i686": "i386",
                     "686": "i386", "686-pae": "i386"}.get(raw, raw)
-    for pat, arch in _ARCH_HINTS:
-        if any(pat.search(t) for t in report[:200]):
+    joined = "\n".join(report[:200])
+    for keys, arch in _ARCH_HINTS:
+        if any(k in joined for k in keys):
             return arch
     return None

@@ -13,6 +13,7 @@ literal search (see `LogLines.build`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # A kernel line longer than this is garbage or a binary blob; the tail carries no crash syntax.
@@ -21,6 +22,7 @@ MAX_LINE = 2048
 COMPACT_OVER = 2 * 1024 * 1024
 WINDOW_BEFORE = 16 * 1024
 WINDOW_AFTER = 384 * 1024
+HEAD_CHARS = 64 * 1024
 
 _PREFIX = re.compile(
     r"(?:\*\* \d{1,9} printk messages dropped \*\* )?"
@@ -54,7 +56,7 @@ def decode_log(data: bytes | str) -> str:
         text = text.replace("\x00", "")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "#" in text and _PSTORE_HEADER.search(text):
+    if " Part" in text and any(p in text for p in _PSTORE_PREFIXES) and _PSTORE_HEADER.search(text):
         text = "\n".join(reorder_pstore(text.split("\n")))
     return text
 
@@ -85,6 +87,11 @@ def parse_line(raw: str) -> tuple[str, str, bool]:
     """Split one raw line into (text, context, stamped)."""
     if len(raw) > MAX_LINE:
         raw = raw[:MAX_LINE]
+    if raw[:1] == "[":
+        # Fast path for the common `[  123.456789] text` (no level, no caller id).
+        end = raw.find("] ", 1, 24)
+        if end > 0 and raw[end + 2 : end + 3] != "[" and _is_time(raw[1:end]):
+            return raw[end + 2 :], "console", True
     if _LOGIN in raw:
         pos = raw.find(_LOGIN, 0, 200)
         if pos >= 0 and "[" in raw[pos:]:
@@ -107,6 +114,13 @@ def parse_line(raw: str) -> tuple[str, str, bool]:
     if stamped and not context:
         context = "console"
     return raw[end:], context, stamped
+
+
+def _is_time(s: str) -> bool:
+    """`  123.456789`: spaces, digits, one dot."""
+    s = s.lstrip(" ")
+    dot = s.find(".")
+    return dot > 0 and s[:dot].isdigit() and s[dot + 1 :].isdigit()
 
 
 class LogLines:
@@ -163,41 +177,47 @@ def _mostly_stamped(raw: list[str]) -> bool:
     return stamped * 2 > len(sample)
 
 
-def split_lines(text: str, positions: list[int]) -> LogLines:
-    """All lines of `text`; for big texts only windows around `positions` (header hits)."""
-    if len(text) <= COMPACT_OVER or not positions:
+def load_lines(data: bytes | str, find: Callable[[bytes | str], list[int]]) -> tuple[LogLines, list[int]]:
+    """Decode and split a log, and find its header offsets with `find` (in `LogLines.text`).
+
+    A log over `COMPACT_OVER` is first cut to its head plus windows around the header hits, on
+    the raw bytes: a 32 MiB log of ordinary lines is neither decoded nor split as a whole.
+    """
+    if len(data) <= COMPACT_OVER:
+        text = decode_log(data)
         raw = text.split("\n")
         if raw and raw[-1] == "":
             raw.pop()
-        if len(text) > COMPACT_OVER:
-            # No header anywhere: keep the head (release, hardware) only.
-            raw = raw[:2000]
-        return LogLines(text, raw)
-    windows: list[list[int]] = []
+        return LogLines(text, raw), find(text)
+    lines = _windows(data, find(data))
+    return lines, find(lines.text)
+
+
+def _windows(data: bytes | str, positions: list[int]) -> LogLines:
+    """The head of `data` and the windows around `positions`, decoded, with a gap line between."""
+    nl: bytes | str = b"\n" if isinstance(data, bytes) else "\n"
+    spans: list[list[int]] = []
     for pos in positions:
         start = max(0, pos - WINDOW_BEFORE)
-        end = min(len(text), pos + WINDOW_AFTER)
-        if windows and start <= windows[-1][1]:
-            windows[-1][1] = max(windows[-1][1], end)
+        end = min(len(data), pos + WINDOW_AFTER)
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
         else:
-            windows.append([start, end])
-    head_end = text.find("\n", 0, 64 * 1024)
-    head = text[: text.rfind("\n", 0, 64 * 1024) + 1] if head_end >= 0 else ""
-    kept: list[str] = head.split("\n")[:-1] if head else []
+            spans.append([start, end])
+    head_len = data.rfind(nl, 0, HEAD_CHARS) + 1  # type: ignore[arg-type]
+    kept: list[str] = decode_log(data[:head_len]).split("\n")[:-1] if head_len else []
     numbers = [(0, 1)]
     line_no = 1
     last = 0
-    for start, end in windows:
-        start = len(head) if start < len(head) else text.rfind("\n", 0, start) + 1
-        if end < len(text):
-            end = text.rfind("\n", start, end)
-            if end < 0:
-                continue
-        if start >= end:
+    for start, end in spans:
+        start = head_len if start < head_len else data.rfind(nl, 0, start) + 1  # type: ignore[arg-type]
+        if end < len(data):
+            end = data.rfind(nl, start, end)  # type: ignore[arg-type]
+        if end <= start:
             continue
-        line_no += text.count("\n", last, start)
+        line_no += data.count(nl, last, start)  # type: ignore[arg-type]
         last = start
         kept.append("")  # a gap: no context, no header
         numbers.append((len(kept), line_no))
-        kept.extend(text[start:end].split("\n"))
+        kept.extend(decode_log(data[start:end]).split("\n"))
     return LogLines("\n".join(kept), kept, numbers)

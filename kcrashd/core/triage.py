@@ -12,8 +12,8 @@ from kcrashd.core.fingerprint import (
     fingerprint_title,
     strict_fingerprint,
 )
-from kcrashd.core.model import Event, Report, Severity
-from kcrashd.core.normalize import LogLines, decode_log, split_lines
+from kcrashd.core.model import Report, Severity
+from kcrashd.core.normalize import LogLines, load_lines
 from kcrashd.core.title import Titled, title_report, title_type
 
 MAX_EXCERPT = 40
@@ -47,11 +47,8 @@ def has_crash(data: bytes | str) -> bool:
 
 
 def _analyze(data: bytes | str, source: str) -> Report:
-    text = decode_log(data)
-    positions = ev_mod.header_positions(text)
-    lines = split_lines(text, positions)
-    if lines.text is not text:
-        positions = ev_mod.header_positions(lines.text)
+    lines, positions = load_lines(data, ev_mod.header_positions)
+    text = lines.text
     hits = ev_mod.find_hits(lines, ev_mod.hit_lines(lines, positions))
     events = ev_mod.build_events(lines, hits)
     fatal = ev_mod.choose_fatal(lines, events)
@@ -69,41 +66,45 @@ def _analyze(data: bytes | str, source: str) -> Report:
             if m:
                 panicked = True
                 panic_message = m.group(1).strip()[:200]
-    preceding: list[Event] = []
+    preceding: list[dict[str, object]] = []
     for n, other in enumerate(events):
         if n == fatal or len(preceding) >= MAX_PRECEDING:
             continue
         other.lines = other.lines[:PRECEDING_LINES]
         t = _title_event(lines, other)
-        preceding.append(Event(title=t.title, kind=t.kind, function=t.function, line=lines.number(other.start)))
-    fn_names = [f.function for f in facts.frames if f.reliable]
-    return Report(
-        source=source,
-        title=titled.title,
-        alt_titles=titled.alts,
-        kind=titled.kind,
-        severity=titled.severity,
-        function=titled.function,
-        fingerprint=fingerprint_title(titled.title, titled.alts),
-        fingerprint_version=FINGERPRINT_VERSION,
-        fingerprint_aliases=fingerprint_aliases(titled.title),
-        strict_fingerprint=strict_fingerprint(titled.title, fn_names),
-        corrupted=titled.corrupted_reason is not None,
-        corrupted_reason=titled.corrupted_reason,
-        panicked=panicked,
-        panic_message=panic_message,
-        kernel_release=facts.release,
-        arch=facts.arch,
-        hardware=facts.hardware,
-        comm=facts.comm,
-        pid=facts.pid,
-        cpu=facts.cpu,
-        taint=facts.taint,
-        modules=facts.modules,
-        ip=facts.ip,
-        frames=facts.frames,
-        preceding=preceding,
-        excerpt=[t[:300] for t in report_texts[:MAX_EXCERPT]],
-        signature=titled.signature,
-        crash_type=title_type(titled.title),
+        preceding.append(
+            {"title": t.title, "kind": t.kind, "function": t.function, "line": lines.number(other.start)}
+        )
+    fn_names = [str(f["function"]) for f in facts.frames if f["reliable"]]
+    return Report.model_validate(
+        dict(
+            source=source,
+            title=titled.title,
+            alt_titles=titled.alts,
+            kind=titled.kind,
+            severity=titled.severity,
+            function=titled.function,
+            fingerprint=fingerprint_title(titled.title, titled.alts),
+            fingerprint_version=FINGERPRINT_VERSION,
+            fingerprint_aliases=fingerprint_aliases(titled.title),
+            strict_fingerprint=strict_fingerprint(titled.title, fn_names),
+            corrupted=titled.corrupted_reason is not None,
+            corrupted_reason=titled.corrupted_reason,
+            panicked=panicked,
+            panic_message=panic_message,
+            kernel_release=facts.release,
+            arch=facts.arch,
+            hardware=facts.hardware,
+            comm=facts.comm,
+            pid=facts.pid,
+            cpu=facts.cpu,
+            taint=facts.taint,
+            modules=facts.modules,
+            ip=facts.ip,
+            frames=facts.frames,
+            preceding=preceding,
+            excerpt=[t[:300] for t in report_texts[:MAX_EXCERPT]],
+            signature=titled.signature,
+            crash_type=title_type(titled.title),
+        )
     )
