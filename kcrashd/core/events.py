@@ -36,6 +36,8 @@ _END_TRACE = "---[ end trace"
 # Sanitizer reports (and only they) close with a row of `=`; lockdep opens with one.
 _END_RULE = re.compile(r"^={20,}\s*$")
 _RULED_KINDS = frozenset({"kasan", "kmsan", "kcsan", "kfence", "ubsan"})
+# Headers printed by user space or the boot loader, not printk: they carry no timestamp.
+_NOT_PRINTK = frozenset({"SYZFAIL:", "fatal error:", "Booting the kernel."})
 # Headers too common in ordinary text to count without a matching signature.
 _NEEDS_SIGNATURE = frozenset({"Kernel panic", "fatal error:", "Booting the kernel."})
 _REPLAY = "** replaying previous printk message **"
@@ -140,6 +142,9 @@ def find_hits(lines: LogLines, candidates: list[int]) -> list[Hit]:
         if found is None:
             continue
         header, pos = found
+        if lines.stamped_log and not lines[i].stamped and header not in _NOT_PRINTK:
+            # A log whose kernel lines carry timestamps: an unstamped line is user space's.
+            continue
         sup = SUPPRESSIONS.get(header)
         if sup is not None and sup.search(text):
             continue

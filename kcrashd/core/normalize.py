@@ -171,9 +171,13 @@ class LogLines:
         return base_n + (i - base_i)
 
 
+_STAMP = re.compile(r"(?:\*\* \d+ printk messages dropped \*\* )?(?:<\d{1,3}>)?\[ {0,12}\d{1,10}\.\d{1,9}\]")
+
+
 def _mostly_stamped(raw: list[str]) -> bool:
+    """Whether most lines carry a printk timestamp (sampled)."""
     sample = raw[:: max(1, len(raw) // 64)][:64]
-    stamped = sum(1 for r in sample if r[:1] in "[<" and "]" in r[:40])
+    stamped = sum(1 for r in sample if _STAMP.match(r))
     return stamped * 2 > len(sample)
 
 

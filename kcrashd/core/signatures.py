@@ -335,7 +335,9 @@ SUPPRESSIONS: dict[str, re.Pattern[str]] = {
     "WARNING:": re.compile(
         r"(?:[A-Za-z]WARNING:|sshd|EXT4-fs|XFS|WARNING: (?:ignoring|Spectre|/etc|can't|the mand mount|"
         r"CPU: \d+ PID: \d+ at (?:\S+) (?:sched_setaffinity)|[a-z]+:\d+ mount)|Mitigation|mitigation|"
-        r"WARNING: You are running|WARNING: unsupported|WARNING: workqueue cpumask|WARNING: Flush )"
+        r"WARNING: You are running|WARNING: unsupported|WARNING: workqueue cpumask|WARNING: Flush |"
+        # a subsystem's message that contains the word, not a WARN() report: `Foo Bar: WARNING: ...`
+        r"^[A-Z][A-Za-z0-9 ]{2,60}: WARNING:)"
     ),
     "INFO:": re.compile(
         r"(?:[A-Za-z]INFO:|INFO: lockdep is turned off|INFO: NMI handler .* took too long|INFO: recovery required|"
