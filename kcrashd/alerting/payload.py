@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kcrashd.crash import CrashRecord
 
-# The journal MESSAGE_ID of kcrashd's crash summaries. It belongs to the journal sink; until
-# that module exists this is the one definition (the sink should import it from here or
-# define the same value).
-FALLBACK_MESSAGE_ID = "a566d3446ccb4674803886e27831c0c3"
+# The journal MESSAGE_ID of kcrashd's crash summaries. It belongs to the journal sink and is read
+# from there at run time; this copy is used only if that module cannot be imported
+# (alerting must not fail because of the journal sink).
+FALLBACK_MESSAGE_ID = "8ba1b929042d454e9288788366b0e336"  # = kcrashd.sinks.journal.MESSAGE_ID
 
 
 def journal_message_id() -> str:
