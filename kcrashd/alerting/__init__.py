@@ -7,8 +7,23 @@ The daemon codes against these names only:
   delivery_state(conn, crash_id)             per-target delivery state for `kcrashd info`/`list`
 """
 
-from kcrashd.alerting.outbox import Deliverer, delivery_state, enqueue, ensure_schema, requeue
+from typing import TYPE_CHECKING, Any
+
+from kcrashd.alerting.outbox import delivery_state, enqueue, ensure_schema, requeue
 from kcrashd.alerting.payload import FALLBACK_MESSAGE_ID, journal_message_id
+
+if TYPE_CHECKING:
+    from kcrashd.alerting.delivery import Deliverer
+
+
+def __getattr__(name: str) -> Any:
+    """`Deliverer` is imported on first use: a daemon with no targets never loads the HTTP stack."""
+    if name == "Deliverer":
+        from kcrashd.alerting.delivery import Deliverer
+
+        return Deliverer
+    raise AttributeError(name)
+
 
 __all__ = [
     "FALLBACK_MESSAGE_ID",

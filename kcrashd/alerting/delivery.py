@@ -1,0 +1,304 @@
+"""Delivery of outbox rows: claim due rows with a lease, make one attempt, record the outcome.
+
+Kept apart from the outbox tables so that recording a crash never imports the HTTP stack.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import sqlite3
+import threading
+from datetime import datetime
+from pathlib import Path
+
+import requests
+
+from kcrashd.alerting.config import AlertsConfig, TargetConfig
+from kcrashd.alerting.http import Http, Outcome, SendFailure, SessionFactory, make_session
+from kcrashd.alerting.outbox import EPSILON, Clock, Journal, build_digest, ensure_schema, journal_send, utcnow
+from kcrashd.alerting.payload import AlertPayload, EventKind
+from kcrashd.alerting.secrets import SecretError, install_log_redaction, redact
+from kcrashd.alerting.targets.base import Delivery, Sender, sender_for
+
+log = logging.getLogger("kcrashd.alerting")
+
+
+class _Remote:
+    def __init__(self, deliverer: Deliverer, target: str) -> None:
+        self.deliverer = deliverer
+        self.target = target
+
+    def get(self, fingerprint: str) -> tuple[str, str | None] | None:
+        row = self.deliverer.conn.execute(
+            "SELECT remote_ref, remote_url FROM outbox_remote WHERE target = ? AND fingerprint = ?",
+            (self.target, fingerprint),
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def put(self, fingerprint: str, ref: str, url: str | None) -> None:
+        self.deliverer.conn.execute(
+            "INSERT INTO outbox_remote (target, fingerprint, remote_ref, remote_url) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (target, fingerprint) DO UPDATE SET remote_ref = excluded.remote_ref,"
+            " remote_url = excluded.remote_url",
+            (self.target, fingerprint, ref, url),
+        )
+
+
+class Deliverer:
+    """Performs due deliveries with its own SQLite connection; one per process."""
+
+    def __init__(
+        self,
+        db_path: Path,
+        alerts: AlertsConfig,
+        *,
+        clock: Clock = utcnow,
+        session_factory: SessionFactory | None = None,
+        journal: Journal = journal_send,
+        rng: random.Random | None = None,
+    ) -> None:
+        install_log_redaction()
+        self.alerts = alerts
+        self.clock = clock
+        self.journal = journal
+        self.rng = rng or random.Random()
+        self.lock = threading.Lock()
+        self.conn = sqlite3.connect(str(db_path), timeout=30, isolation_level=None, check_same_thread=False)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        # NORMAL (in WAL: durable across a process crash, not a power cut) is enough here: a
+        # claim or "done" lost to a power cut only means one more send, which is at-least-once
+        # anyway. The enqueue side (the daemon's connection) is what must not lose rows.
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA busy_timeout=30000")
+        ensure_schema(self.conn)
+        self.session_factory = session_factory
+        self.sessions: dict[str, requests.Session] = {}
+        self.senders: dict[str, Sender] = {}
+
+    def close(self) -> None:
+        with self.lock:
+            for session in self.sessions.values():
+                session.close()
+            self.sessions.clear()
+            self.conn.close()
+
+    def sender(self, target: TargetConfig) -> Sender:
+        if target.name not in self.senders:
+            session = make_session(self.session_factory)
+            self.sessions[target.name] = session
+            self.senders[target.name] = sender_for(target, Http(target, session, self.clock), self.clock)
+        return self.senders[target.name]
+
+    # -- claiming ---------------------------------------------------------------------------
+
+    def _claim(self, ts: float) -> sqlite3.Row | None:
+        names = [t.name for t in self.alerts.targets if t.enabled]
+        if not names:
+            return None
+        marks = ",".join("?" * len(names))
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = self.conn.execute(
+                f"SELECT o.* FROM outbox o LEFT JOIN outbox_targets t ON t.target = o.target"
+                f" WHERE o.target IN ({marks}) AND o.next_attempt_at <= ?"
+                f" AND (o.state IN ('pending', 'active') OR (o.state = 'sending' AND o.lease_until < ?))"
+                f" AND (t.open_until IS NULL OR t.open_until <= ?)"
+                f" ORDER BY o.next_attempt_at, o.id LIMIT 1",
+                (*names, ts + EPSILON, ts + EPSILON, ts + EPSILON),
+            ).fetchone()
+            if row is not None:
+                self.conn.execute(
+                    "UPDATE outbox SET state = 'sending', lease_until = ?, attempts = attempts + 1, updated_at = ?"
+                    " WHERE id = ?",
+                    (ts + self.alerts.retry.lease_seconds, ts, row["id"]),
+                )
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return row  # type: ignore[no-any-return]
+
+    def _expire_unconfigured(self, ts: float) -> None:
+        names = [t.name for t in self.alerts.targets if t.enabled]
+        marks = ",".join("?" * len(names)) or "''"
+        rows = self.conn.execute(
+            f"SELECT id, target FROM outbox WHERE state IN ('pending', 'sending') AND expires_at < ?"
+            f" AND target NOT IN ({marks})",
+            (ts, *names),
+        ).fetchall()
+        for row in rows:
+            self._finish(row["id"], "dead", ts, error="target no longer configured or disabled")
+
+    # -- one attempt ------------------------------------------------------------------------
+
+    def deliver_due(self, now: datetime | None = None) -> float | None:
+        """Perform due deliveries (up to retry.batch); seconds until the next due row, or None."""
+        with self.lock:
+            self.conn.row_factory = sqlite3.Row
+            now = now or self.clock()
+            ts = now.timestamp()
+            self._expire_unconfigured(ts)
+            for _ in range(self.alerts.retry.batch):
+                row = self._claim(ts)
+                if row is None:
+                    break
+                self._attempt(row, ts)
+            return self._next_due(ts)
+
+    def _attempt(self, row: sqlite3.Row, ts: float) -> None:
+        target = self.alerts.target(row["target"])
+        assert target is not None
+        attempt = int(row["attempts"]) + 1
+        if ts > row["expires_at"]:
+            self._give_up(row, ts, attempt, row["last_error"] or "not delivered before the maximum age")
+            return
+        try:
+            payload = self._payload(row, target)
+            sender = self.sender(target)
+            delivery = Delivery(
+                row_id=row["id"], event=EventKind(row["event"]), payload=payload, idem_key=row["idem_key"],
+                fingerprint=row["fingerprint"], attempt=attempt, remote=_Remote(self, target.name),
+                created_at=row["created_at"],
+            )  # fmt: skip
+            outcome = sender.send(delivery)
+        except SendFailure as failure:
+            outcome = failure.outcome
+        except SecretError as exc:
+            outcome = Outcome(False, retry=True, error=redact(str(exc)))
+        except Exception as exc:  # a sender bug must not kill the delivery thread or lose the row
+            outcome = Outcome(False, retry=True, error=redact(f"internal error: {type(exc).__name__}: {exc}"))
+            log.exception("alert target %s: internal error", target.name)
+        self._record(row, target, outcome, ts, attempt)
+
+    def _payload(self, row: sqlite3.Row, target: TargetConfig) -> AlertPayload:
+        if row["digest_id"] is not None and row["payload"] == "{}":
+            digest = build_digest(self.conn, row["digest_id"], EventKind(row["event"]), row["fingerprint"])
+            digest = digest.restricted(include_trace=target.include_trace, include_host=target.include_host)
+            if not target.include_host:
+                digest = digest.model_copy(update={"digest": {k: v for k, v in digest.digest.items()}})
+            self.conn.execute(
+                "UPDATE outbox SET payload = ? WHERE id = ?", (digest.model_dump_json(), row["id"])
+            )
+            return digest
+        return AlertPayload.model_validate_json(row["payload"])
+
+    def _record(
+        self, row: sqlite3.Row, target: TargetConfig, outcome: Outcome, ts: float, attempt: int
+    ) -> None:
+        if outcome.delivered:
+            self.conn.execute(
+                "INSERT INTO outbox_targets (target, open_until, failures) VALUES (?, NULL, 0)"
+                " ON CONFLICT (target) DO UPDATE SET open_until = NULL, failures = 0",
+                (target.name,),
+            )
+            if outcome.repeat_at is not None and outcome.repeat_at < row["expires_at"]:
+                self.conn.execute(
+                    "UPDATE outbox SET state = 'active', attempts = 0, next_attempt_at = ?, lease_until = NULL,"
+                    " last_status = ?, last_error = NULL, remote_ref = ?, remote_url = ?, updated_at = ?,"
+                    " delivered_at = COALESCE(delivered_at, ?) WHERE id = ?",
+                    (
+                        outcome.repeat_at,
+                        outcome.status,
+                        outcome.remote_ref,
+                        outcome.remote_url,
+                        ts,
+                        ts,
+                        row["id"],
+                    ),
+                )
+            else:
+                self._finish(
+                    row["id"],
+                    "done",
+                    ts,
+                    status=outcome.status,
+                    ref=outcome.remote_ref,
+                    url=outcome.remote_url,
+                )
+            return
+        error = outcome.error or "failed"
+        if row["state"] == "active" or (row["state"] == "sending" and row["delivered_at"] is not None):
+            # a re-post of an already delivered alert failed: try again at the next re-post time
+            self.conn.execute(
+                "UPDATE outbox SET state = 'active', next_attempt_at = ?, lease_until = NULL, last_error = ?,"
+                " last_status = ?, updated_at = ? WHERE id = ?",
+                (ts + self.backoff(attempt, outcome), error, outcome.status, ts, row["id"]),
+            )
+            return
+        if not outcome.retry:
+            self._give_up(row, ts, attempt, error, status=outcome.status, permanent=True)
+            return
+        delay = self.backoff(attempt, outcome)
+        if ts + delay > row["expires_at"]:
+            self._give_up(row, ts, attempt, error, status=outcome.status)
+            return
+        self.conn.execute(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ?, lease_until = NULL, last_status = ?,"
+            " last_error = ?, updated_at = ? WHERE id = ?",
+            (ts + delay, outcome.status, error, ts, row["id"]),
+        )
+        # pause the whole target until then, so a down target costs one attempt per round
+        self.conn.execute(
+            "INSERT INTO outbox_targets (target, open_until, failures, last_error) VALUES (?, ?, 1, ?)"
+            " ON CONFLICT (target) DO UPDATE SET open_until = excluded.open_until, failures = failures + 1,"
+            " last_error = excluded.last_error",
+            (target.name, ts + delay, error),
+        )
+        log.warning("alert to %s: attempt %d failed, next in %.0fs: %s", target.name, attempt, delay, error)
+
+    def backoff(self, attempt: int, outcome: Outcome) -> float:
+        """Full-jitter exponential backoff, never sooner than the target's Retry-After."""
+        retry = self.alerts.retry
+        ceiling = min(retry.cap_seconds, retry.base_seconds * 2 ** min(attempt - 1, 30))
+        delay = retry.base_seconds + self.rng.uniform(0, ceiling)
+        if outcome.retry_after is not None:
+            delay = max(delay, min(max(outcome.retry_after, 1.0), retry.retry_after_cap_seconds))
+        return delay
+
+    def _give_up(
+        self,
+        row: sqlite3.Row,
+        ts: float,
+        attempt: int,
+        error: str,
+        *,
+        status: int | None = None,
+        permanent: bool = False,
+    ) -> None:
+        self._finish(row["id"], "dead", ts, status=status, error=error)
+        why = "permanent error" if permanent else "gave up after the maximum age"
+        self.journal(
+            f"kcrashd: alert to {row['target']} NOT delivered ({why}, {attempt} attempt(s)): {error}",
+            2,
+            KCRASHD_TARGET=row["target"],
+            KCRASHD_FINGERPRINT=row["fingerprint"],
+            KCRASHD_CRASH_ID=row["crash_id"] or "",
+            KCRASHD_DELIVERY_STATE="dead",
+        )
+
+    def _finish(
+        self, row_id: int, state: str, ts: float, *, status: int | None = None, error: str | None = None,
+        ref: str | None = None, url: str | None = None,
+    ) -> None:  # fmt: skip
+        self.conn.execute(
+            "UPDATE outbox SET state = ?, lease_until = NULL, last_status = COALESCE(?, last_status),"
+            " last_error = ?, remote_ref = COALESCE(?, remote_ref), remote_url = COALESCE(?, remote_url),"
+            " updated_at = ?, delivered_at = CASE WHEN ? = 'done' THEN COALESCE(delivered_at, ?) ELSE delivered_at END"
+            " WHERE id = ?",
+            (state, status, error, ref, url, ts, state, ts, row_id),
+        )
+
+    def _next_due(self, ts: float) -> float | None:
+        names = [t.name for t in self.alerts.targets if t.enabled]
+        if not names:
+            return None
+        marks = ",".join("?" * len(names))
+        (due,) = self.conn.execute(
+            f"SELECT MIN(CASE WHEN o.state = 'sending' THEN o.lease_until"
+            f" ELSE MAX(o.next_attempt_at, COALESCE(t.open_until, 0)) END)"
+            f" FROM outbox o LEFT JOIN outbox_targets t ON t.target = o.target"
+            f" WHERE o.state IN ('pending', 'active', 'sending') AND o.target IN ({marks})",
+            names,
+        ).fetchone()
+        return None if due is None else max(0.0, due - ts)
