@@ -16,8 +16,10 @@ lint:
 	.venv/bin/mypy kcrashd
 
 bench:
-	@scripts/bootstrap.sh base
+	@scripts/bootstrap.sh test
 	.venv/bin/python bench/triage.py
+	.venv/bin/python bench/daemon.py
+	.venv/bin/python bench/alerting.py
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache build *.egg-info
