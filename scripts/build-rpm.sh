@@ -55,11 +55,18 @@ if [ "$bundled" = 1 ]; then
     py=${BUNDLED_PYTHON:-python3.11}
     vendor=$top/vendor-work/vendor
     mkdir -p "$vendor"
-    .venv/bin/python -m pip wheel -q --no-deps --wheel-dir "$vendor" .
+    # from Source0, so no build/ directory lands in the checkout
+    .venv/bin/python -m pip wheel -q --no-deps --wheel-dir "$vendor" "$top/SOURCES/kcrashd-$version.tar.gz"
+    # the runtime dependencies of pyproject.toml; systemd-python separately, as source
+    mapfile -t deps < <(.venv/bin/python -c 'import tomllib
+for d in tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]:
+    print(d)')
+    binary=() source=()
+    for d in "${deps[@]}"; do case "$d" in systemd-python*) source+=("$d") ;; *) binary+=("$d") ;; esac; done
     .venv/bin/python -m pip download -q --dest "$vendor" --only-binary=:all: \
         --python-version "${py#python}" --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 \
-        "pydantic>=2.5,<3" "watchdog>=3.0" "requests>=2.28" setuptools wheel
-    .venv/bin/python -m pip download -q --dest "$vendor" --no-deps --no-binary=:all: "systemd-python>=234"
+        "${binary[@]}" setuptools wheel
+    .venv/bin/python -m pip download -q --dest "$vendor" --no-deps --no-binary=:all: "${source[@]}"
     tar -C "$top/vendor-work" --owner=0 --group=0 --sort=name -czf "$top/SOURCES/kcrashd-vendor-$version.tar.gz" vendor
     args+=(--with bundled --define "bundled_python $py")
 fi

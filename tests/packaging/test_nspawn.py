@@ -250,6 +250,31 @@ def test_watchdog(container: Container) -> None:
     assert len(journal_entries(container)) == 2
 
 
+def test_bad_config_is_refused(container: Container) -> None:
+    """A bad drop-in: reload keeps the running daemon, a restart refuses to start, with file:line."""
+    bad = container.root.path / "etc/kcrashd/kcrashd.d/99-bad.toml"
+    bad.write_text("[sources]\npoll_interval = -1\n")
+    try:
+        pid = main_pid(container)
+        check = container.run("kcrashd", "check-config", check=False)
+        assert check.returncode == 1
+        assert "/etc/kcrashd/kcrashd.d/99-bad.toml:2" in check.stderr
+        container.run("systemctl", "reload", UNIT, check=False)
+        time.sleep(2)
+        state = container.show(UNIT, "ActiveState", "MainPID")
+        assert (state["ActiveState"], state["MainPID"]) == ("active", str(pid))
+        container.run("journalctl", "--rotate", check=False)
+        started = container.run("systemctl", "restart", UNIT, check=False)
+        assert started.returncode != 0
+        log = container.run("journalctl", "-u", UNIT, "--no-pager", "-q", "-n", "50").stdout
+        assert "99-bad.toml:2" in log
+    finally:
+        bad.unlink()
+        container.run("systemctl", "reset-failed", UNIT, check=False)
+        container.run("systemctl", "restart", UNIT)
+    assert container.wait_for(UNIT, "SubState", "running")["ActiveState"] == "active"
+
+
 def test_admin_verbs_inside(container: Container) -> None:
     assert container.run("kcrashd", "check-config", "-q").returncode == 0
     doctor = container.run("kcrashd", "doctor", "--json", check=False)
