@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Build the kcrashd RPM (and SRPM) from this checkout, then run rpmlint on them.
 #
-# Usage: scripts/build-rpm.sh [--bundled] [--nocheck] [--no-lint]
+# Usage: scripts/build-rpm.sh [--bundled] [--nocheck] [--no-lint] [--worktree]
 #   --bundled   the EL8/EL9 variant: a private venv under /usr/lib/kcrashd (rpm --with bundled);
 #               first downloads the dependencies into a vendor tarball (Source1) from PyPI
 #   --nocheck   skip %check (the unit tests)
 #   --no-lint   skip rpmlint
+#   --worktree  package the working tree as it is (default: the last commit, HEAD)
 # Output: rpmtop/RPMS/*/kcrashd-*.rpm, rpmtop/SRPMS/; RPM_TOPDIR overrides the directory.
 #
 # On Fedora/RHEL the spec builds with the distribution's macros. Elsewhere (Debian CI)
@@ -14,31 +15,37 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bundled=0 check=1 lint=1
+bundled=0 check=1 lint=1 worktree=0
 for arg in "$@"; do
     case "$arg" in
         --bundled) bundled=1 ;;
         --nocheck) check=0 ;;
         --no-lint) lint=0 ;;
-        *) echo "usage: $0 [--bundled] [--nocheck] [--no-lint]" >&2; exit 2 ;;
+        --worktree) worktree=1 ;;
+        *) echo "usage: $0 [--bundled] [--nocheck] [--no-lint] [--worktree]" >&2; exit 2 ;;
     esac
 done
 
 for tool in rpmbuild git tar; do
     command -v "$tool" >/dev/null || { echo "build-rpm: $tool not found (Debian: apt-get install rpm)" >&2; exit 1; }
 done
-[ -f systemd/kcrashd.catalog ] || { echo "build-rpm: systemd/kcrashd.catalog missing" >&2; exit 1; }
+git cat-file -e HEAD:systemd/kcrashd.catalog || { echo "build-rpm: systemd/kcrashd.catalog not committed" >&2; exit 1; }
 
 version=$(sed -n 's/^__version__ = "\(.*\)"/\1/p' kcrashd/__init__.py)
 top=${RPM_TOPDIR:-$PWD/rpmtop}
 rm -rf "$top"
 mkdir -p "$top"/{SOURCES,SPECS,BUILD,BUILDROOT,RPMS,SRPMS}
 
-# Source0: the files git knows about (tracked, plus new ones not ignored), as they are now
-git ls-files -z --cached --others --exclude-standard \
-    | while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\0' "$f"; done \
-    | tar --null -T - --transform "s|^|kcrashd-$version/|" --owner=0 --group=0 --sort=name \
-          -czf "$top/SOURCES/kcrashd-$version.tar.gz"
+# Source0: the last commit; with --worktree the files git knows about (tracked, plus new ones
+# not ignored) as they are now. The checkout may be shared with work in progress.
+if [ "$worktree" = 1 ]; then
+    git ls-files -z --cached --others --exclude-standard \
+        | while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\0' "$f"; done \
+        | tar --null -T - --transform "s|^|kcrashd-$version/|" --owner=0 --group=0 --sort=name \
+              -czf "$top/SOURCES/kcrashd-$version.tar.gz"
+else
+    git archive --format=tar.gz --prefix="kcrashd-$version/" -o "$top/SOURCES/kcrashd-$version.tar.gz" HEAD
+fi
 
 args=(--define "_topdir $top")
 # Debian's rpm: fallback macros, no build-dependency check against an empty rpm database
