@@ -21,7 +21,7 @@ from kcrashd.core.signatures import (
     Signature,
 )
 
-MAX_REPORT_LINES = 400
+MAX_REPORT_LINES = 1000
 # How far (in raw lines) a report may reach while skipping other contexts' lines.
 MAX_SCAN_LINES = 4000
 # Reports titled at most: the first ones (the cause in a fuzzing log) and the last ones (kdump).
@@ -39,7 +39,7 @@ _RULED_KINDS = frozenset({"kasan", "kmsan", "kcsan", "kfence", "ubsan"})
 # Headers printed by user space or the boot loader, not printk: they carry no timestamp.
 _NOT_PRINTK = frozenset({"SYZFAIL:", "fatal error:", "Booting the kernel."})
 # Headers too common in ordinary text to count without a matching signature.
-_NEEDS_SIGNATURE = frozenset({"Kernel panic", "fatal error:", "Booting the kernel."})
+_NEEDS_SIGNATURE = frozenset({"Kernel panic", "fatal error:", "Booting the kernel.", "VFS: "})
 _REPLAY = "** replaying previous printk message **"
 
 

@@ -102,164 +102,217 @@ def fault_pc(text: str) -> str | None:
 
 
 # --- skip lists (data) ----------------------------------------------------------------------
-# Regexps searched in the cleaned function name.  Grouped by why the frame is not the culprit.
+# Regexps searched in the cleaned function name; one rule per family of functions, grouped by why
+# such a frame is not the culprit.  bench/rule_support.py counts the corpus files each rule fits.
 SKIP_REPORTING = (
-    r"^(?:__)?kasan", r"^__asan", r"^asan_", r"kmsan", r"^__msan", r"hwasan", r"^kcsan_setup_watchpoint",
-    r"^check_memory_region", r"^print_address_description", r"^print_report", r"^dump_stack",
-    r"^show_stack", r"^dump_backtrace", r"^walk_stack", r"^arch_stack_walk", r"^stack_trace_",
-    r"^save_stack", r"^kfence_", r"^__kfence", r"^panic$", r"^vpanic$", r"^__warn", r"^warn_slowpath",
-    r"^warn_bogus", r"^report_bug", r"^fixup_bug", r"^handle_bug", r"^do_trap", r"^do_error",
-    r"^do_invalid_op", r"^invalid_op", r"^exc_invalid_op", r"^asm_exc_", r"^exc_", r"^program_check",
-    r"^__might_sleep", r"^__might_fault", r"^__might_resched", r"^___might_sleep", r"^might_fault",
-    r"^__fortify_report", r"^fortify_panic", r"^__fortify_panic", r"^print_tainted", r"^print_hex_dump",
-    r"^hex_dump", r"^__dump_stack", r"^show_regs", r"^__show_regs", r"^printk", r"^vprintk",
-    r"^_printk", r"^ubsan_", r"^__ubsan", r"^kmemleak", r"^should_fail",
-    r"^debug_print_object", r"^lockdep_", r"^__lock_acquire", r"^lock_acquire",
-    r"^lock_release", r"^print_usage_bug", r"^mark_lock", r"^__bad_area", r"^bad_area",
-    r"^nmi_cpu_backtrace", r"^nmi_trigger_cpumask_backtrace", r"^arch_trigger_cpumask_backtrace",
-    r"^check_preemption_disabled", r"^debug_smp_processor_id",
-    r"^die$", r"^__die", r"^oops_", r"^crash_kexec", r"^__crash_kexec", r"^machine_kexec",
-    r"^no_context", r"^page_fault_oops", r"^kernelmode_fixup_or_oops", r"^__do_kernel_fault",
-    r"^do_kernel_fault", r"^die_kernel_fault", r"^do_page_fault", r"^__do_page_fault",
-    r"^handle_page_fault", r"^page_fault$", r"^do_user_addr_fault",
-    r"^do_general_protection", r"^general_protection", r"^do_divide_error", r"^divide_error",
-    r"^do_bad_area", r"^do_translation_fault", r"^do_mem_abort", r"^el1_abort", r"^el1_da",
-    r"^el1h_64_sync", r"^el1_sync", r"^el1h_64_error", r"^do_sea", r"^arm64_notify_die",
-    r"^__arm64_notify", r"^bug_handler", r"^call_break_hook", r"^brk_handler", r"^do_debug_exception",
-    r"^el1_dbg", r"^do_alignment", r"^do_DataAbort", r"^do_PrefetchAbort",
-    r"^__dabt_svc", r"^__und_svc", r"^do_undefinstr", r"^__do_user_fault",
-    r"^__bug_on", r"^bad_page$", r"^__stack_chk_fail", r"^stack_protector",
-    r"^refcount_warn_saturate", r"^refcount_error_report", r"^rust_begin_unwind", r"rust_begin_unwind$",
-    r"panic$", r"^panic_", r"panic_on_warn", r"^print_", r"^debug_check_no_", r"^_*debug_object",
-    r"_is_static_object$",
-    r"^trace_hardirqs", r"^perf_trace", r"^__traceiter", r"^__bpf_trace", r"^__sanitizer_",
-    r"^write_comp_data", r"^__tsan",
+    # sanitizer and coverage runtimes
+    r"(?:^(?:__)?(?:kasan|kfence|ubsan)|^_*asan_|^__msan|kmsan|hwasan|^kcsan_setup_watchpoint|^check_memory_region|"
+    r"^__sanitizer_|^write_comp_data|^__tsan)",
+    # stack and register dumpers
+    r"^_*(?:dump_stack|show_stack|dump_backtrace|walk_stack|arch_stack_walk|stack_trace_|save_stack|show_regs|hex_dump)",
+    # report printers (print_address_description, print_usage_bug, print_tainted, ...)
+    r"^print_",
+    # WARN()/BUG() machinery
+    r"^(?:__warn|warn_slowpath|warn_bogus|report_bug|fixup_bug|handle_bug|__bug_on|bug_handler|call_break_hook|brk_handler)",
+    # trap and exception entry (x86, powerpc), and the oops path itself
+    r"^(?:do_trap|do_error|do_invalid_op|invalid_op|exc_|asm_exc_|program_check|do_general_protection|"
+    r"general_protection|do_divide_error|divide_error|do_undefinstr|__und_svc|die$|__die|oops_|die_kernel_fault|"
+    r"_*crash_kexec|machine_kexec)",
+    # page-fault handling that ends in an oops
+    r"^(?:no_context|page_fault_oops|kernelmode_fixup_or_oops|_*do_kernel_fault|_*do_page_fault|handle_page_fault|"
+    r"page_fault$|do_user_addr_fault|_*bad_area|do_bad_area|__do_user_fault)",
+    # arm/arm64 exception entry
+    r"^(?:do_translation_fault|do_mem_abort|el1_abort|el1_da|el1h_64_sync|el1_sync|el1h_64_error|do_sea|"
+    r"arm64_notify_die|__arm64_notify|do_debug_exception|el1_dbg|do_alignment|do_DataAbort|do_PrefetchAbort|__dabt_svc)",
+    # sleep-in-atomic checks
+    r"^_*might_(?:sleep|fault|resched)",
+    # hardening checks that report someone else's overflow
+    r"^_*(?:fortify_|stack_chk_fail|stack_protector|refcount_warn_saturate|refcount_error_report)",
+    # printk
+    r"^_*v?printk",
+    # panic() and its helpers (nmi_panic, __reiserfs_panic, check_panic_on_warn, ...)
+    r"(?:panic$|^panic_|panic_on_warn)",
+    # lockdep internals
+    r"^(?:lockdep_|debug_lockdep|_*lock_acquire|_*lock_release|lock_(?:acquired|contended)$|mark_lock|"
+    r"mark_held_locks|debug_check_no_|check_noncircular|check_prevs?_add|validate_chain)",
+    # debugobjects
+    r"(?:^_*debug_(?:object|print_object)|_is_static_object$)",
+    # NMI backtrace of all CPUs
+    r"^(?:nmi_cpu_backtrace|nmi_trigger_cpumask_backtrace|arch_trigger_cpumask_backtrace)",
+    # preemption debugging
+    r"^(?:check_preemption_disabled|debug_smp_processor_id)",
+    # fault injection and kmemleak
+    r"^(?:should_fail|kmemleak)",
+    # tracepoints and irq-flag tracing
+    r"^(?:trace_hardirqs|perf_trace|__traceiter|__bpf_trace)",
 )
 SKIP_ALLOCATOR = (
-    r"kmalloc", r"kzalloc", r"kvmalloc", r"kcalloc", r"krealloc", r"kmem_cache", r"^kfree", r"^kvfree",
-    r"^__kfree_skb", r"^slab_", r"^___slab", r"^__slab", r"^slub_", r"^alloc_pages",
-    r"^__alloc_pages", r"^alloc_page", r"^__get_free_pages", r"^get_zeroed_page", r"^page_alloc",
-    r"^free_pages", r"^__free_pages", r"^free_page", r"^folio_alloc", r"^__folio_alloc", r"^vmalloc",
-    r"^__vmalloc", r"^vfree", r"^vzalloc", r"^kmemdup", r"^kstrdup", r"^pagecache_get_page",
-    r"^__filemap_get_folio", r"^filemap_get_folio", r"^filemap_alloc_folio", r"^read_cache_page",
-    r"^do_read_cache", r"^xas_", r"^xa_", r"^dput$", r"^iput$", r"^mempool_",
-    r"^__kmalloc", r"^alloc_slab", r"^new_slab", r"^allocate_slab", r"^setup_object",
-    r"^__kmem", r"^memdup_user", r"^__free_one_page", r"^free_unref_page", r"^free_pcp",
-    r"^free_pages_prepare", r"^free_pcppages_bulk", r"^__free_pages_ok", r"^page_frag_alloc",
-    r"^__kvmalloc", r"^kvrealloc", r"^do_slab_free", r"^__do_kmalloc", r"^pcpu_",
-    r"^set_freepointer", r"^__set_freepointer", r"^___cache_free", r"^__cache_free", r"^cache_free_debugcheck",
-    r"^free_debug_processing", r"^__free_slab", r"^discard_slab", r"^free_to_partial_list", r"^__alloc_frozen_pages",
+    # kmalloc and slab caches
+    r"(?:kmalloc|kzalloc|kvmalloc|kcalloc|krealloc|kmem_cache|^__kmem)",
+    # frees
+    r"^(?:kv?free|__kfree_skb)",
+    # slab internals
+    r"^(?:_{0,3}slab_|slub_|alloc_slab|new_slab|allocate_slab|setup_object|do_slab_free|_*set_freepointer|"
+    r"_{2,3}cache_free|cache_free_debugcheck|free_debug_processing|__free_slab|discard_slab|free_to_partial_list)",
+    # page allocator
+    r"^(?:_*alloc_pages|alloc_page|__get_free_pages|get_zeroed_page|page_alloc|_*free_pages|free_page|_*folio_alloc|"
+    r"__free_one_page|free_unref_page|free_pcp|free_pages_prepare|__free_pages_ok|page_frag_alloc|__alloc_frozen_pages)",
+    # vmalloc
+    r"^(?:_*vmalloc|vfree|vzalloc|__kvmalloc|kvrealloc)",
+    # duplicating helpers
+    r"^(?:kmemdup|kstrdup|memdup_user)",
+    # page-cache lookups
+    r"^(?:pagecache_get_page|_*filemap_get_folio|filemap_alloc_folio|read_cache_page|do_read_cache)",
+    # xarray, IDR and IDA walkers
+    r"^(?:xas_|xa_|ida_|idr_)",
+    # dentry and inode puts
+    r"^(?:dput|iput)$",
+    # mempools and per-cpu chunks
+    r"^(?:mempool_|pcpu_)",
 )
 SKIP_LOCKING = (
-    r"^_raw_spin", r"^_raw_read", r"^_raw_write", r"^raw_spin", r"^spin_(?:lock|unlock|trylock|is_locked)",
-    r"^do_raw_spin", r"^__raw_spin", r"^queued_spin", r"^__pv_queued", r"^pv_queued",
-    r"^queued_read", r"^queued_write", r"^do_raw_read", r"^do_raw_write", r"^read_lock", r"^write_lock",
-    r"^read_unlock", r"^write_unlock", r"^mutex_", r"^__mutex", r"^ww_mutex", r"^__ww_mutex",
-    r"^down_read", r"^down_write", r"^down$", r"^down_(?:interruptible|killable|timeout|trylock)", r"^__down",
-    r"^up_read", r"^up_write", r"^up$", r"^rwsem_", r"^__rwsem", r"^rt_mutex", r"^__rt_mutex", r"^rtlock",
-    r"^osq_", r"^atomic_", r"^arch_atomic", r"^raw_atomic", r"^__atomic", r"^test_and_", r"^set_bit",
-    r"^clear_bit", r"^__set_bit", r"^__clear_bit", r"^refcount_", r"^__refcount", r"^kref_",
-    r"^complete(?:_all|_on_|_and_exit)?$", r"^wait_for_completion", r"^__wait_for_common", r"^wait_for_common",
-    r"^do_wait_for_common", r"^__wake_up", r"^trace_hardirqs", r"^__local_bh", r"^local_bh",
-    r"^seqcount", r"^write_seqcount", r"^read_seqcount", r"^__seqprop", r"^percpu_down", r"^percpu_up",
-    r"^__percpu_down", r"^rcu_lock_", r"^rcu_read_lock", r"^rcu_read_unlock", r"^__rcu_read",
-    r"^lock_timer_base", r"^_atomic_dec_and_lock", r"^debug_lockdep", r"^check_noncircular",
-    r"^check_prev_add", r"^check_prevs_add", r"^validate_chain", r"^__lock_release",
-    r"^lock_(?:acquired|contended|timer_base)$", r"_(?:read|write)_lock$", r"^mark_held_locks", r"^bit_wait", r"^out_of_line_wait",
-    r"^__wait_on_bit", r"^wait_on_bit", r"^finish_wait", r"^prepare_to_wait",
+    # spinlocks
+    r"^(?:_raw_spin|raw_spin|spin_(?:lock|unlock|trylock|is_locked)|do_raw_spin|__raw_spin|queued_spin|_*pv_queued)",
+    # rwlocks, and subsystems' own `*_read_lock`/`*_write_lock` wrappers
+    r"(?:^(?:_raw_read|_raw_write|queued_read|queued_write|do_raw_read|do_raw_write|read_lock|write_lock|"
+    r"read_unlock|write_unlock)|_(?:read|write)_lock$)",
+    # mutexes
+    r"^(?:_*mutex_|_*ww_mutex|_*rt_mutex|rtlock|osq_)",
+    # semaphores and rwsems
+    r"^(?:down_read|down_write|down$|down_(?:interruptible|killable|timeout|trylock)|__down|up_read|up_write|up$|"
+    r"_*rwsem_|_*percpu_down|percpu_up)",
+    # atomics and bit operations
+    r"^(?:atomic_|arch_atomic|raw_atomic|__atomic|test_and_|_*set_bit|_*clear_bit|_atomic_dec_and_lock)",
+    # reference counts
+    r"^(?:_*refcount_|kref_)",
+    # completions and wake-ups
+    r"^(?:complete(?:_all|_on_|_and_exit)?$|wait_for_completion|_*wait_for_common|do_wait_for_common|__wake_up)",
+    # wait-queue and wait-on-bit primitives
+    r"^(?:bit_wait|out_of_line_wait|_*wait_on_bit|finish_wait|prepare_to_wait)",
+    # bottom-half disabling
+    r"^_*local_bh",
+    # seqlocks
+    r"^(?:seqcount|write_seqcount|read_seqcount|__seqprop)",
+    # RCU read-side locks
+    r"^(?:rcu_lock_|rcu_read_(?:un)?lock|__rcu_read)",
 )
 SKIP_HELPERS = (
-    r"^mem(?:cpy|move|set|cmp|chr|scan|dup)", r"^__mem(?:cpy|move|set)",
-    r"^str(?:cpy|ncpy|lcpy|scpy|cmp|ncmp|len|nlen|cat|ncat|chr|rchr|str|dup|sep|lcat|casecmp|ncasecmp|spn|cspn|pbrk)\b",
-    r"^__str", r"^snprintf", r"^vsnprintf", r"^sprintf", r"^vsprintf", r"^scnprintf", r"^vscnprintf",
-    r"^string$", r"^pointer$", r"^format_decode", r"^copy_to_user", r"^copy_from_user",
-    r"^_copy_to_user", r"^_copy_from_user", r"^__copy_", r"^copy_user", r"^raw_copy", r"^copy_to_iter",
-    r"^copy_from_iter", r"^_copy_to_iter", r"^_copy_from_iter", r"^copy_page_to_iter",
-    r"^copy_page_from_iter", r"^get_user", r"^put_user", r"^__get_user",
-    r"^__put_user", r"^strncpy_from_user", r"copy_(?:to|from)_user$", r"^rb_(?:insert|erase|next|prev|first|last|replace)", r"^__rb_",
-    r"^crc", r"^__crc", r"^read[bwlq]$", r"^write[bwlq]$", r"^__raw_read", r"^__raw_write", r"^io(?:read|write)\d",
-    r"^(?:logic_)?(?:in|out)[bwl]$",
-    r"^rhashtable_lookup",
-    r"^dev_(?:err|warn|info|notice|printk|emerg|crit|alert|dbg)$", r"^_dev_(?:err|warn|info|notice|printk|emerg|crit|alert)$",
-    r"^__dev_printk", r"^dev_printk_emit", r"^dev_vprintk_emit", r"^netdev_(?:err|warn|info|printk)$",
-    r"^sort$", r"^bsearch$", r"^fortify_", r"^check_copy_size", r"^check_object_size", r"^__check_object_size",
-    r"^usercopy_", r"^__usercopy", r"^skb_put$", r"^skb_push$", r"^skb_pull$", r"^skb_over_panic",
-    r"^skb_under_panic", r"^skb_panic",
-    r"^__list_add_valid", r"^__list_del_entry_valid", r"^__list_", r"^list_", r"^__hlist_", r"^hlist_",
+    # memory and string functions, MMIO and port I/O accessors: primitive data access
+    r"(?:^_*mem(?:cpy|move|set|cmp|chr|scan|dup)|^__str|"
+    r"^str(?:cpy|ncpy|lcpy|scpy|cmp|ncmp|len|nlen|cat|ncat|chr|rchr|str|dup|sep|lcat|casecmp|ncasecmp|spn|cspn|pbrk)\b|"
+    r"^(?:read[bwlq]$|write[bwlq]$|__raw_read|__raw_write|io(?:read|write)\d|(?:logic_)?(?:in|out)[bwl]$))",
+    # formatting
+    r"^(?:v?sc?n?printf|string$|pointer$|format_decode)",
+    # user-memory and iterator copies
+    r"(?:^(?:_*copy_(?:to|from)_(?:user|iter)|__copy_|copy_user|raw_copy|copy_page_(?:to|from)_iter|_*(?:get|put)_user|"
+    r"strncpy_from_user|check_copy_size|_*check_object_size|_*usercopy_)|copy_(?:to|from)_user$)",
+    # trees, lists and lookups
+    r"^(?:rb_(?:insert|erase|next|prev|first|last|replace)|__rb_|__list_|list_|__hlist_|hlist_|rhashtable_lookup|"
+    r"sort$|bsearch$)",
+    # checksums
+    r"^_*crc",
+    # device printk
+    r"^(?:_?dev_(?:err|warn|info|notice|printk|emerg|crit|alert|dbg)$|__dev_printk|dev_v?printk_emit|"
+    r"netdev_(?:err|warn|info|printk)$)",
+    # skb helpers that BUG on their caller's bad length
+    r"^skb_(?:put|push|pull|over_panic|under_panic|panic)$",
 )
 SKIP_INFRA = (
-    r"^__flush_workqueue", r"^drain_workqueue", r"^destroy_workqueue",
-    r"^flush_work$", r"^__flush_work", r"^cancel_work", r"^__cancel_work", r"^cancel_delayed_work",
-    r"^queue_work", r"^__queue_work", r"^queue_delayed_work", r"^__queue_delayed_work",
-    r"^mod_delayed_work", r"^del_timer", r"^__del_timer", r"^try_to_del_timer", r"^timer_delete",
-    r"^__timer_delete", r"^__mod_timer", r"^mod_timer", r"^add_timer", r"^hrtimer_cancel",
-    r"^hrtimer_try_to_cancel", r"^kthread_stop", r"^kobject_", r"^kobj_", r"uevent",
-    r"^device_(?:add|del|destroy|release|unregister|register)", r"^get_device_parent$", r"^put_device$",
-    r"^devres_", r"^klist_", r"^sysfs_", r"^unregister_netdev", r"^rollback_registered",
-    r"^usb_submit_urb", r"^usb_kill_urb", r"^(?:ida|idr)_",
+    # workqueue flush, cancel, queue
+    r"^(?:__flush_workqueue|drain_workqueue|destroy_workqueue|flush_work$|__flush_work|_*cancel_work|"
+    r"cancel_delayed_work|_*queue_work|_*queue_delayed_work|mod_delayed_work|kthread_stop|try_to_grab_pending)",
+    # timers
+    r"^(?:_*del_timer|try_to_del_timer|_*timer_delete|_*mod_timer|add_timer|hrtimer_cancel|hrtimer_try_to_cancel|"
+    r"lock_timer_base)",
+    # kobject, device core, sysfs and uevents
+    r"(?:^(?:kobject_|kobj_|device_(?:add|del|destroy|release|unregister|register)|get_device_parent$|put_device$|"
+    r"devres_|klist_|sysfs_)|uevent)",
+    # network device unregistration
+    r"^(?:unregister_netdev|rollback_registered)",
+    # USB URB submission and kill helpers
+    r"^usb_(?:submit_urb|kill_urb|start_wait_urb|bulk_msg|control_msg|interrupt_msg)",
+    # SRCU teardown
+    r"^_?cleanup_srcu_struct",
     # inode and buffer-head state helpers WARN when a filesystem hands them an inconsistent
     # object: the filesystem is the culprit.
-    r"_nlink$|^mark_buffer_dirty|^__mark_inode_dirty|^mark_inode_dirty",
-    r"^usb_start_wait_urb", r"^usb_bulk_msg", r"^usb_control_msg", r"^usb_interrupt_msg",
-    r"^cleanup_srcu_struct", r"^_cleanup_srcu_struct",
+    r"(?:_nlink$|^mark_buffer_dirty|^_*mark_inode_dirty)",
 )
 SKIP_ENTRY = (
-    r"^__x86_indirect_thunk", r"^__x86_return_thunk", r"^__indirect_thunk", r"^entry_SYSCALL", r"^do_syscall_",
+    # retpoline thunks and syscall entry
+    r"^(?:__x86_indirect_thunk|__x86_return_thunk|__indirect_thunk|entry_SYSCALL|do_syscall_)",
 )
 GLOBAL_SKIP = re.compile(
     "|".join(SKIP_REPORTING + SKIP_ALLOCATOR + SKIP_LOCKING + SKIP_HELPERS + SKIP_INFRA + SKIP_ENTRY)
 )
 
 # Frames where a stall's walk down the stack stops; the culprit is the frame just above: generic
-# dispatchers (syscall entry, workqueues, softirq and timer runners, kthreads) and highly
-# multiplexed entry points (VFS read/write/ioctl, socket send/receive, netlink, task work).
-STALL_ANCHORS = re.compile(
-    r"^(?:do_syscall_|__do_fast_syscall|do_fast_syscall|do_int80|invoke_syscall|el0_svc|__invoke_syscall|"
-    r"entry_SYSCALL|ret_fast_syscall|vector_swi|system_call|sysenter_dispatch|"
-    r"process_one_work|worker_thread|__do_softirq|handle_softirqs|do_softirq|__irq_exit_rcu|irq_exit|"
-    r"run_ksoftirqd|call_timer_fn|__run_timers|run_timer_softirq|expire_timers|__hrtimer_run_queues|"
-    r"hrtimer_interrupt|__run_hrtimer|tasklet_action|tasklet_action_common|net_rx_action|__napi_poll|napi_poll|"
-    r"__netif_receive_skb|netif_receive_skb|process_backlog|"
-    r"ret_from_fork|kthread$|vfs_read$|vfs_write$|vfs_ioctl$|do_vfs_ioctl$|__vfs_write$|__vfs_read$|"
-    r"new_sync_read|new_sync_write|vfs_readv|vfs_writev|do_iter_read|do_iter_write|"
-    r"(?:__x64_|__ia32_|__arm64_|__se_|__do_|compat_|ksys_|SyS_|compat_SyS_)?sys_ioctl$|ksys_ioctl|SyS_ioctl|"
-    r"compat_SyS_ioctl|__do_compat_sys_ioctl|compat_sys_ioctl|"
-    r"sock_sendmsg|sock_recvmsg|__sock_sendmsg$|__sys_sendmsg|__sys_sendto|"
-    r"netlink_rcv_skb|genl_rcv_msg|genl_family_rcv_msg|netlink_unicast|nfnetlink_rcv_msg|nfnetlink_rcv$|"
-    r"rtnetlink_rcv_msg|__netlink_dump_start$|netlink_dump$|genl_rcv$|"
-    r"task_work_run|__fput$|smp_call_function|do_one_initcall$|do_init_module$|load_module$)"
+# dispatchers and highly multiplexed entry points.  One rule per family.
+STALL_ANCHOR_RULES = (
+    # syscall entry
+    r"^(?:do_syscall_|__do_fast_syscall|do_fast_syscall|do_int80|_*invoke_syscall|el0_svc|entry_SYSCALL|"
+    r"ret_fast_syscall|vector_swi|system_call|sysenter_dispatch)",
+    # workqueues, kthreads
+    r"^(?:process_one_work|worker_thread|ret_from_fork|kthread$)",
+    # softirq, timer and hrtimer runners
+    r"^(?:__do_softirq|handle_softirqs|do_softirq|__irq_exit_rcu|irq_exit|run_ksoftirqd|call_timer_fn|__run_timers|"
+    r"run_timer_softirq|expire_timers|__hrtimer_run_queues|hrtimer_interrupt|__run_hrtimer|tasklet_action)",
+    # network receive softirq
+    r"^(?:net_rx_action|_*napi_poll|_*netif_receive_skb|process_backlog)",
+    # VFS read/write/ioctl multiplexers
+    r"^(?:vfs_read$|vfs_write$|vfs_ioctl$|do_vfs_ioctl$|__vfs_write$|__vfs_read$|new_sync_read|new_sync_write|"
+    r"vfs_readv|vfs_writev|do_iter_read|do_iter_write|ksys_ioctl|(?:__x64_|__ia32_|__arm64_|__se_|__do_|compat_|"
+    r"SyS_|compat_SyS_)?sys_ioctl$|SyS_ioctl|compat_SyS_ioctl|__do_compat_sys_ioctl|compat_sys_ioctl)",
+    # socket send and receive
+    r"^(?:_*sock_sendmsg|sock_recvmsg|__sys_sendmsg|__sys_sendto)",
+    # netlink dispatch
+    r"^(?:netlink_rcv_skb|genl_rcv_msg|genl_family_rcv_msg|netlink_unicast|nfnetlink_rcv_msg|nfnetlink_rcv$|"
+    r"rtnetlink_rcv_msg|__netlink_dump_start$|netlink_dump$|genl_rcv$)",
+    # deferred work on return to user space, file release
+    r"^(?:task_work_run|__fput$)",
+    # cross-CPU calls (kept themselves), module init
+    r"^(?:smp_call_function|do_one_initcall$|do_init_module$|load_module$)",
 )
+STALL_ANCHORS = re.compile("|".join(STALL_ANCHOR_RULES))
 
 # Page-fault entry inside a stall: the frames above it handled the fault, not the looping code.
-FAULT_ENTRY = re.compile(
-    r"^(?:handle_mm_fault|__handle_mm_fault|do_user_addr_fault|exc_page_fault|asm_exc_page_fault|page_fault$|"
-    r"do_page_fault|__do_page_fault|do_mem_abort|el1_abort|el0_da|do_translation_fault|do_DataAbort)"
+FAULT_ENTRY_RULES = (
+    r"^(?:_*handle_mm_fault|do_user_addr_fault|exc_page_fault|asm_exc_page_fault|page_fault$|_*do_page_fault|"
+    r"do_mem_abort|el1_abort|el0_da|do_translation_fault|do_DataAbort)",
 )
+FAULT_ENTRY = re.compile("|".join(FAULT_ENTRY_RULES))
 
-STALL_EXTRA_SKIP = re.compile(
-    r"^(?:apic_timer_interrupt|smp_apic_timer_interrupt|sysvec_apic_timer_interrupt|"
-    r"asm_sysvec_apic_timer_interrupt|__sysvec_apic_timer_interrupt|irq_exit|__irq_exit_rcu|"
-    r"rcu_|print_cpu_stall|print_other_cpu_stall|check_cpu_stall|update_process_times|"
-    r"tick_|watchdog_timer_fn|__hrtimer_run_queues|hrtimer_interrupt|el1h_64_irq|el1_interrupt|"
-    r"gic_handle_irq|handle_domain_irq|generic_handle_|__irq_svc|preempt_schedule|"
-    r"finish_task_switch|__schedule|schedule)"
+# Frames of the stall detector and the timer interrupt that runs it.
+STALL_EXTRA_SKIP_RULES = (
+    # timer interrupt entry
+    r"^(?:\w*apic_timer_interrupt|irq_exit|__irq_exit_rcu|hrtimer_interrupt|__hrtimer_run_queues|el1h_64_irq|"
+    r"el1_interrupt|gic_handle_irq|handle_domain_irq|generic_handle_|__irq_svc)",
+    # the RCU and watchdog detectors
+    r"^(?:rcu_|print_cpu_stall|print_other_cpu_stall|check_cpu_stall|update_process_times|tick_|watchdog_timer_fn)",
+    # the scheduler, when the stall preempted a task
+    r"^(?:preempt_schedule|finish_task_switch|__schedule|schedule)",
 )
+STALL_EXTRA_SKIP = re.compile("|".join(STALL_EXTRA_SKIP_RULES))
 
-HANG_SKIP = re.compile(
-    r"^(?:__schedule|schedule|schedule_timeout|schedule_preempt_disabled|io_schedule|"
-    r"context_switch|__switch_to|__switch_to_asm|switch_to|finish_task_switch|wait_for_completion|"
-    r"__wait_for_common|wait_for_common|do_wait_for_common|wait_on_bit|__wait_on_bit|out_of_line_wait|"
-    r"bit_wait|prepare_to_wait|finish_wait|"
-    r"mutex_lock|__mutex_lock|mutex_lock_nested|mutex_lock_interruptible|mutex_lock_killable|"
-    r"down_read|down_write|down$|down_interruptible|down_killable|down_timeout|__down|"
-    r"rwsem_down|__rwsem_down|rwsem_|__rwsem|rt_mutex|__rt_mutex|percpu_down|__percpu_down|percpu_rwsem_wait|"
-    r"__percpu_rwsem|kthread$|ret_from_fork|_raw_spin|lock_acquire|__lock_acquire|"
-    r"schedule_hrtimeout|do_nanosleep|hrtimer_nanosleep|futex_wait|freezable_schedule|__refrigerator|"
-    r"wait_woken|woken_wake_function|__cond_resched|preempt_schedule|"
-    r"folio_wait_bit|folio_wait_bit_common|__folio_lock|__lock_page|wait_on_page_bit|wait_on_page_bit_common|"
-    r"__wait_on_buffer|wait_on_buffer|\w*fdatawait\w*$|io_wait_event|__io_wait_event|"
-    r"ldsem_down|sb_wait_write|wait_for_stable_page|msleep|usleep_range|fsleep|console_lock|rcu_barrier)"
+# A hung task sleeps in the kernel's own wait and lock primitives: the culprit is the first frame
+# outside them (a driver function whose name merely contains `wait` is not skipped).
+HANG_SKIP_RULES = (
+    # the scheduler and sleeping
+    r"^(?:_*schedule|schedule_timeout|schedule_preempt_disabled|io_schedule|context_switch|_*switch_to|"
+    r"finish_task_switch|schedule_hrtimeout|do_nanosleep|hrtimer_nanosleep|freezable_schedule|__refrigerator|"
+    r"__cond_resched|preempt_schedule|msleep|usleep_range|fsleep)",
+    # completions, wait queues, and page, buffer and writeback waits
+    r"^(?:wait_for_completion|_*wait_for_common|do_wait_for_common|_*wait_on_bit|out_of_line_wait|bit_wait|"
+    r"prepare_to_wait|finish_wait|wait_woken|woken_wake_function|futex_wait|folio_wait_bit|folio_wait_bit_common|"
+    r"__folio_lock|__lock_page|wait_on_page_bit|wait_on_page_bit_common|_*wait_on_buffer|\w*fdatawait\w*$|"
+    r"_*io_wait_event|sb_wait_write|wait_for_stable_page)",
+    # mutexes, semaphores, rwsems, spinning
+    r"^(?:_*mutex_lock|mutex_lock_nested|mutex_lock_interruptible|mutex_lock_killable|down_read|down_write|down$|"
+    r"down_interruptible|down_killable|down_timeout|__down|_*rwsem_|_*rt_mutex|_*percpu_down|percpu_rwsem_wait|"
+    r"__percpu_rwsem|_raw_spin|_*lock_acquire|ldsem_down|console_lock)",
+    # RCU waits and kthread plumbing
+    r"^(?:rcu_barrier|kthread$|ret_from_fork)",
 )
+HANG_SKIP = re.compile("|".join(HANG_SKIP_RULES))
 HANG_RTNL = re.compile(r"^rtnl_lock$|^rtnl_lock_killable$|^__rtnl_lock$")
 HANG_SYNC = re.compile(
     r"^(?:synchronize_(?:rcu|srcu|net|sched)|__synchronize_srcu|synchronize_rcu_expedited|"

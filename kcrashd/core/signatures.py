@@ -67,7 +67,7 @@ class Signature:
 
     name: str
     kind: str
-    header: str
+    header: str | tuple[str, ...]  # the literal(s) a line must contain
     pattern: str
     title: str
     stack: Spec = FAULT
@@ -84,6 +84,11 @@ class Signature:
     fallback: str = ""
     # The kernel called die() (an oops): with kdump armed, the capture kernel starts right here.
     die: bool = False
+    # `{C}` in the title: group 1 of the pattern looked up here (the group itself if absent), so one
+    # row serves a family of messages (e.g. the file a WARNING names gives its class).
+    classes: tuple[tuple[str, str], ...] = ()
+    # The title when the report holds no stack at all (a state check, not a code path).
+    stackless_title: str = ""
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
     skip_regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     requires_regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
@@ -110,9 +115,8 @@ _ALLOC_SKIP = r"^(?:slab_|kfree|vfree|kvfree|free_|__free|kmem_cache_free|__kmem
 
 SIGNATURES: tuple[Signature, ...] = (
     # --- BUG: ---------------------------------------------------------------------------------
-    Signature("kasan-invalid-free", "kasan", "BUG:", r"BUG: KASAN: (?:double-free or invalid-free|double-free|invalid-free)",
-              "KASAN: invalid-free in {F}", SANITIZER, alts=("invalid-free in {F}",), skip=_ALLOC_SKIP),
-    # `in f+0x1/0x2` and the old `in f+0x1/0x2 at addr A` need the `Read/Write of size` line.
+    Signature("invalid-free", "kasan", "BUG:", r"BUG: (KASAN|KFENCE): (?:double-free or )?(invalid[- ]free|double-free)",
+              "{1}: {2} in {F}", SANITIZER, alts=("invalid-free in {F}",), skip=_ALLOC_SKIP),
     Signature("kasan-access", "kasan", "BUG:", r"BUG: (KASAN: ([a-z\-]+) in \S+.*)", "KASAN: {2} {RW} in {F}",
               SANITIZER, alts=BAD, fallback="{1}"),
     Signature("kasan-address", "kasan", "BUG:", r"BUG: (KASAN: ([a-z\-]+) on address.*)", "KASAN: {2} {RW}",
@@ -123,8 +127,6 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("kcsan", "kcsan", "BUG:", r"BUG: KCSAN: (.*)", "KCSAN: {1}", NO_STACK, S.NONE, severity=W),
     Signature("kfence", "kfence", "BUG:", r"BUG: KFENCE: (use-after-free|out-of-bounds|invalid) (read|write)",
               "KFENCE: {1} {2} in {F}", SANITIZER, alts=BAD),
-    Signature("kfence-free", "kfence", "BUG:", r"BUG: KFENCE: invalid free", "KFENCE: invalid free in {F}",
-              SANITIZER, alts=("invalid-free in {F}",)),
     Signature("kfence-corruption", "kfence", "BUG:", r"BUG: KFENCE: memory corruption",
               "KFENCE: memory corruption in {F}", SANITIZER),
     Signature("null-deref", "null-deref", "BUG:",
@@ -133,12 +135,14 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("paging-fault", "paging-fault", "BUG:",
               r"BUG: (?:unable to handle kernel paging request|unable to handle page fault|unable to handle kernel data access)",
               "BUG: unable to handle kernel paging request in {F}", alts=BAD, die=True),
-    Signature("fault-cut", "paging-fault", "BUG:", r"BUG: unable to handle kernel\s*$",
-              "BUG: unable to handle kernel", NO_STACK, S.NONE, corrupted=True, die=True),
     Signature("soft-lockup", "soft-lockup", "BUG:", r"BUG: soft lockup", "BUG: soft lockup in {F}",
               FAULT, S.STALL, alts=("stall in {F}",)),
-    Signature("stack-guard", "stack-overflow", "BUG:", r"BUG: (?:TASK |IRQ )?stack guard page was hit",
-              "BUG: stack guard page was hit in {F}", TRACE, S.STALL, alts=("stack-overflow in {F}",), die=True),
+    # Stack overflows: the guard page, the corrupted end marker, the double-fault overflow panic.
+    Signature("stack-overflow", "stack-overflow", ("BUG:", "Kernel panic"),
+              r"(?:BUG: (?:TASK |IRQ )?|Kernel panic - not syncing: )(stack guard page was hit|corrupted stack end detected|kernel stack overflow)",
+              "{C} in {F}", TRACE, S.STALL, alts=("stack-overflow in {F}",), die=True,
+              classes=(("stack guard page was hit", "BUG: stack guard page was hit"),
+                       ("corrupted stack end detected", "kernel panic: corrupted stack end"))),
     Signature("sleep-atomic", "atomic-sleep", "BUG:", r"BUG: sleeping function called from invalid context",
               "BUG: sleeping function called from invalid context in {F}", TRACE, severity=W),
     Signature("sched-atomic", "atomic-sleep", "BUG:", r"BUG: scheduling while atomic",
@@ -160,11 +164,8 @@ SIGNATURES: tuple[Signature, ...] = (
               skip=r"alloc|^kmemleak|^kstrdup|^kmemdup|^new_inode|^mempool|^pcpu_|^__percpu"),
     Signature("bad-page-state", "bug", "BUG:", r"BUG: Bad page state", "BUG: Bad page state in {F}", BAD_PAGE,
               skip=r"^(?:bad_page|free_|__free|page_|put_page|__put_page|release_pages|folio_|__folio|check_new_page|rmqueue|get_page_from|__page_pool|page_pool|post_alloc_hook|prep_new_page)"),
-    Signature("bug-fixed", "bug", "BUG:",
-              r"BUG: (Bad rss-counter state|Bad page map|non-zero nr_ptes on freeing mm|non-zero pgtables_bytes on freeing mm|workqueue lockup|Object already free)",
-              "BUG: {1}", NO_STACK, S.NONE),
-    Signature("bug-generic", "bug", "BUG:", r"BUG: ([^\[\]]*?[A-Za-z][^\[\]]*?)\s*(?:\(|$|!|:)", "BUG: {1} in {F}",
-              TRACE),
+    Signature("bug-generic", "bug", "BUG:", r"BUG: ([^\[\]]*?[A-Za-z][^\[\]]*?)\s*(?:\(|$|!|:|\s-\s|\s[\w.]+[:=])", "BUG: {1} in {F}",
+              TRACE, stackless_title="BUG: {1}"),
     # --- WARNING: ------------------------------------------------------------------------------
     # lockdep models a workqueue flush as taking the workqueue: the flusher's caller holds the lock.
     Signature("lockdep-circular", "lockdep", "WARNING:",
@@ -176,20 +177,18 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("rcu-usage", "lockdep", "WARNING:", r"WARNING: suspicious RCU usage",
               "WARNING: suspicious RCU usage in {F}", TRACE, severity=W, skip=r"^(?:rcu_|lockdep_rcu)",
               requires=_LOCKDEP_REQ, fallback="WARNING: suspicious RCU usage"),
-    Signature("lockdep-held-freed", "lockdep", "WARNING:", r"WARNING: held lock freed",
-              "WARNING: held lock freed in {F}", HELD_LOCK, severity=W),
     Signature("lockdep-warning", "lockdep", "WARNING:",
-              r"WARNING: (?:\S+/\d+ )?(bad unlock balance|nested lock was not taken|still has locks held|lock held when returning to user space)",
-              "WARNING: {1} in {F}", TRACE, severity=W),
+              r"WARNING: (bad unlock balance|nested lock was not taken)", "WARNING: {1} in {F}", TRACE, severity=W),
+    # a lock still held where none may be: the culprit took the lock (its `at:` line)
+    Signature("lockdep-held", "lockdep", "WARNING:",
+              r"WARNING: (?:\S+/\d+ )?(held lock freed|still has locks held|lock held when returning to user space)",
+              "WARNING: {1} in {F}", HELD_LOCK, severity=W),
     Signature("warn-stack", "warning", "WARNING:",
               r"WARNING: (kernel stack regs|kernel stack frame pointer) (?:at [0-9a-f]+ )?in \S+ has bad ('[a-z]+' )?value",
               "WARNING: {1} has bad {2} value", NO_STACK, S.NONE, severity=W),
     Signature("warn-odebug", "warning", "WARNING:", _WARN_AT + r"lib/debugobjects\.c:", "WARNING: ODEBUG bug in {F}",
               WARN, severity=W,
               skip=r"^(?:debug_|__debug|timer_|__timer|del_timer|work_|__flush|flush_|rcu|call_rcu|vfree|__vfree|kfree|kvfree|free_|__free|hrtimer_|init_timer|destroy_)"),
-    Signature("warn-usercopy", "warning", "WARNING:", _WARN_AT + r"mm/usercopy\.c:", "WARNING: bad usercopy in {F}",
-              WARN, severity=W,
-              skip=r"(?:usercopy|__check_object_size|check_object_size|check_heap_object|copy_to_user|copy_from_user|_copy_)"),
     Signature("warn-kobject", "warning", "WARNING:", _WARN_AT + r"lib/kobject\.c:", "WARNING: kobject bug in {F}",
               WARN, severity=W, skip=r"^kobject_"),
     Signature("warn-proc", "warning", "WARNING:", _WARN_AT + r"fs/proc/generic\.c:",
@@ -199,10 +198,12 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("warn-lockdep", "lockdep", "WARNING:", _WARN_AT + r"kernel/locking/lockdep\.c:",
               "WARNING: locking bug in {F}", WARN, severity=W,
               skip=r"^(?:lock_|__lock|lockdep|register_lock_class|look_up_lock_class|__bfs|check_|validate_|mark_|_raw_|debug_)"),
-    Signature("warn-kmalloc", "warning", "WARNING:", _WARN_AT + r"mm/(?:slab_common|util|slab|slub)\.c:",
-              "WARNING: kmalloc bug in {F}", WARN, severity=W),
-    Signature("warn-vmalloc", "warning", "WARNING:", _WARN_AT + r"mm/vmalloc\.c:", "WARNING: zero-size vmalloc in {F}",
-              WARN, severity=W),
+    # WARNINGs in allocator and usercopy code name a class of caller bug by the file they are in.
+    Signature("warn-class", "warning", "WARNING:", _WARN_AT + r"(mm/usercopy|mm/vmalloc|mm/slab_common|mm/util|mm/slab|mm/slub)\.c:",
+              "WARNING: {C} in {F}", WARN, severity=W,
+              skip=r"(?:usercopy|__check_object_size|check_object_size|check_heap_object|copy_to_user|copy_from_user|_copy_)",
+              classes=(("mm/usercopy", "bad usercopy"), ("mm/vmalloc", "zero-size vmalloc"), ("mm/slab_common", "kmalloc bug"),
+                       ("mm/util", "kmalloc bug"), ("mm/slab", "kmalloc bug"), ("mm/slub", "kmalloc bug"))),
     Signature("warn-urb", "warning", "WARNING:", _WARN_AT + r" usb_submit_urb", "WARNING in {F}/usb_submit_urb",
               WARN, severity=W,
               skip=r"^(?:usb_submit_urb|usb_start_wait_urb|usb_bulk_msg|usb_interrupt_msg|usb_control_msg)"),
@@ -214,10 +215,9 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("rcu-stall", "rcu-stall", "INFO:",
               r"INFO: (?:rcu_(?:preempt|sched|bh)|rcu_tasks(?:_trace)?|rcu) (?:self-)?detected (?:expedited )?stalls?",
               "INFO: rcu detected stall in {F}", FAULT, S.RCU_STALL, alts=("stall in {F}",), severity=E),
-    Signature("hung-task", "hung-task", "INFO:", r"INFO: task .{1,64}?:\d+ blocked for more than \d+ seconds",
-              "INFO: task hung in {F}", TRACE, S.HANG, alts=("hang in {F}",), severity=E),
-    Signature("task-cant-die", "hung-task", "INFO:", r"INFO: task .{1,64}?:\d+ can't die for more than",
-              "INFO: task can't die in {F}", TRACE, S.HANG, alts=("hang in {F}",), severity=E),
+    Signature("hung-task", "hung-task", "INFO:", r"INFO: task .{1,64}?:\d+ (blocked for more than|can't die for more than)",
+              "INFO: task {C} in {F}", TRACE, S.HANG, alts=("hang in {F}",), severity=E,
+              classes=(("blocked for more than", "hung"), ("can't die for more than", "can't die"))),
     Signature("rcu-usage-info", "lockdep", "INFO:", r"INFO: suspicious RCU usage",
               "INFO: suspicious RCU usage in {F}", TRACE, severity=W, skip=r"^(?:rcu_|lockdep_rcu)"),
     Signature("info-lockdep", "lockdep", "INFO:",
@@ -236,42 +236,29 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("arm-fault", "paging-fault", "Unable to handle kernel",
               r"Unable to handle kernel (paging request|NULL pointer dereference|access to user memory|execute from non-executable memory|write to read-only memory)",
               "BUG: unable to handle kernel {1} in {F}", alts=BAD, die=True),
-    Signature("gpf", "gpf", "general protection fault", r"general protection fault",
-              "general protection fault in {F}", alts=BAD, die=True),
-    Signature("stack-segment", "gpf", "stack segment: ", r"stack segment: ", "stack segment fault in {F}", die=True),
+    Signature("gpf", "gpf", ("general protection fault", "stack segment: "), r"(general protection fault|stack segment)(?::|,|\s|$)",
+              "{C} in {F}", alts=BAD, die=True, classes=(("stack segment", "stack segment fault"),)),
     Signature("double-fault", "double-fault", "PANIC: double fault", r"PANIC: double fault",
               "PANIC: double fault in {F}", die=True),
-    Signature("kernel-bug-usercopy", "bug", "kernel BUG", r"kernel BUG at mm/usercopy\.c", "BUG: bad usercopy in {F}",
-              TRACE, skip=r"(?:usercopy|__check_object_size|check_heap_object|check_object_size)", die=True),
     Signature("kernel-bug-list", "list-corruption", "kernel BUG", r"kernel BUG at lib/list_debug\.c",
               "BUG: corrupted list in {F}", alts=BAD, die=True),
     Signature("kernel-bug", "bug", "kernel BUG", r"kernel BUG at ", "kernel BUG in {F}", skip=r"^skb_", die=True),
     Signature("divide-error", "divide-error", "divide error:", r"divide error:", "divide error in {F}", die=True),
     Signature("int3", "invalid-opcode", "int3: ", r"int3: ", "int3 in {F}", die=True),
     Signature("invalid-opcode", "invalid-opcode", "invalid opcode:", r"invalid opcode:", "invalid opcode in {F}", die=True),
-    Signature("ubsan-undefined", "ubsan", "UBSAN:", r"UBSAN: Undefined behaviour in ", "UBSAN: undefined-behaviour in {F}",
-              TRACE, severity=W, skip=r"(?:ubsan|overflow)"),
-    Signature("ubsan", "ubsan", "UBSAN:", r"UBSAN: ([a-z\-]+) in ", "UBSAN: {1} in {F}", TRACE, severity=W,
-              skip=r"(?:ubsan|overflow)"),
+    Signature("ubsan", "ubsan", "UBSAN:", r"UBSAN: (Undefined behaviour|[a-z\-]+) in ", "UBSAN: {C} in {F}", TRACE,
+              severity=W, skip=r"(?:ubsan|overflow)", classes=(("Undefined behaviour", "undefined-behaviour"),)),
     Signature("arm-internal", "paging-fault", "Internal error:", r"Internal error: ", "Internal error in {F}", alts=BAD, die=True),
     Signature("arm-unhandled", "paging-fault", "Unhandled fault:", r"Unhandled fault:", "Unhandled fault in {F}",
               alts=BAD, die=True),
-    Signature("arm-alignment", "paging-fault", "Alignment trap:", r"Alignment trap:", "Alignment trap in {F}", die=True),
-    # --- hardware and watchdogs (production) ---------------------------------------------------
     Signature("hard-lockup", "hard-lockup", "Watchdog detected hard LOCKUP",
               r"Watchdog detected hard LOCKUP on cpu", "BUG: hard lockup in {F}", NMI_PC, alts=("stall in {F}",),
               skip=_NMI_SKIP),
     Signature("mce", "machine-check", "Machine Check Exception", r"Machine Check Exception",
               "machine check exception", NO_STACK, S.NONE),
-    Signature("unregister-netdevice", "hung-task", "unregister_netdevice: waiting for",
-              r"unregister_netdevice: waiting for (\S+) to become free",
-              "unregister_netdevice: waiting for DEV to become free", NO_STACK, S.NONE, severity=E),
-    Signature("vfs-close", "bug", "VFS: Close: file count is 0", r"VFS: Close: file count is 0",
-              "VFS: Close: file count is zero (use-after-free)", NO_STACK, S.NONE),
-    Signature("vfs-busy", "bug", "VFS: Busy inodes after unmount", r"VFS: Busy inodes after unmount",
-              "VFS: Busy inodes after unmount (use-after-free)", NO_STACK, S.NONE),
-    Signature("rust-panic", "panic", "rust_kernel: panicked", r"rust_kernel: panicked at [^:]+:\d+:\d+:\s*(.*)",
-              "{1} in {F}", TRACE, skip=r"^(?:rust_|core::|<core::|rust_begin)|rust_begin_unwind"),
+    Signature("vfs", "bug", "VFS: ", r"VFS: (Close: file count is 0|Busy inodes after unmount)", "{C}", NO_STACK, S.NONE,
+              classes=(("Close: file count is 0", "VFS: Close: file count is zero (use-after-free)"),
+                       ("Busy inodes after unmount", "VFS: Busy inodes after unmount (use-after-free)"))),
     Signature("trusty-assert", "panic", "trusty: panic", r"trusty: panic .*?ASSERT FAILED at \([^)]*\): (.*)",
               "trusty: ASSERT FAILED: {1}", NO_STACK, S.NONE),
     Signature("trusty-panic", "panic", "trusty: panic", r"trusty: panic [^:]*: (.*)", "trusty: panic: {1}",
@@ -279,17 +266,12 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("reboot", "panic", "Booting the kernel.", r"^Booting the kernel\.", "unexpected kernel reboot",
               NO_STACK, S.NONE),
     # The Go runtime's own crash (a fuzzer or agent in the guest): a goroutine dump follows.
-    Signature("go-fatal", "panic", "fatal error:", r"^fatal error: (.*)", "go runtime error", NO_STACK, S.NONE,
-              requires=r"^goroutine \d+ \["),
+    Signature("go-fatal", "panic", "fatal error:", r"^fatal error: (.*)", "go runtime error", NO_STACK, S.NONE),
     Signature("syzfail", "panic", "SYZFAIL:", r"SYZFAIL: (.*)", "SYZFAIL: {1}", NO_STACK, S.NONE),
     # --- panic() ----------------------------------------------------------------------------------
     Signature("stack-protector", "stack-protector", "Kernel panic",
               r"Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: " + _F,
               "kernel panic: stack is corrupted in {F}", ((P.HEADER,),)),
-    Signature("stack-end", "stack-overflow", "Kernel panic", r"Kernel panic - not syncing: corrupted stack end detected",
-              "kernel panic: corrupted stack end in {F}", TRACE, S.STALL, alts=("stack-overflow in {F}",)),
-    Signature("stack-overflow", "stack-overflow", "Kernel panic", r"Kernel panic - not syncing: kernel stack overflow",
-              "kernel stack overflow in {F}", TRACE, S.STALL, alts=("stack-overflow in {F}",)),
     Signature("sysrq-panic", "sysrq", "Kernel panic", r"Kernel panic - not syncing: sysrq triggered crash",
               "kernel panic: sysrq triggered crash", TRACE),
     Signature("init-signal", "init-signal", "Kernel panic",
@@ -345,13 +327,15 @@ SUPPRESSIONS: dict[str, re.Pattern[str]] = {
     ),
     "general protection fault": re.compile(r"(?:general protection fault:? ?.* ip:[0-9a-f]+ sp:|error:\d+ in )"),
     "Booting the kernel.": re.compile(r".(?=Booting)"),
-    "fatal error:": re.compile(r".(?=fatal error:)"),
-    "Internal error:": re.compile(r"Internal error: (?:Oops - BUG|Oops - undefined instruction: 0+ \[#)"),
 }
 
-HEADERS: tuple[str, ...] = tuple(dict.fromkeys(sig.header for sig in SIGNATURES))
+def headers_of(sig: Signature) -> tuple[str, ...]:
+    return sig.header if isinstance(sig.header, tuple) else (sig.header,)
+
+
+HEADERS: tuple[str, ...] = tuple(dict.fromkeys(h for sig in SIGNATURES for h in headers_of(sig)))
 BY_HEADER: dict[str, tuple[Signature, ...]] = {
-    h: tuple(sig for sig in SIGNATURES if sig.header == h) for h in HEADERS
+    h: tuple(sig for sig in SIGNATURES if h in headers_of(sig)) for h in HEADERS
 }
 
 # Culprits that say more about the crash than its shape: a NULL write in sysrq_handle_crash (RHEL 8)

@@ -50,9 +50,9 @@ def normalize_title(title: str) -> str:
     return title[:MAX_TITLE].rstrip()
 
 
-def fill(template: str, groups: tuple[str | None, ...], function: str | None, rw: str = "") -> str:
-    """Fill `{1}`.., `{RW}` and `{F}` in a template."""
-    out = template
+def fill(template: str, groups: tuple[str | None, ...], function: str | None, rw: str = "", cls: str = "") -> str:
+    """Fill `{C}`, `{1}`.., `{RW}` and `{F}` in a template."""
+    out = template.replace("{C}", cls)
     for n, g in enumerate(groups, start=1):
         out = out.replace("{" + str(n) + "}", (g or "").strip())
     out = out.replace("{RW}", rw).replace("  ", " ")
@@ -91,13 +91,19 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
     out.severity = sig.severity
     out.signature = sig.name
     groups = match.groups()
+    key = (groups[0] or "").strip() if groups else ""
+    cls = dict(sig.classes).get(key, key)
+    has_stack = any(_STACK_START.match(t) or fault_pc(t) for t in texts[1:])
+    if sig.stackless_title and not has_stack:
+        out.title = normalize_title(fill(sig.stackless_title, groups, None, cls=cls))
+        return out
     rw = ""
     incomplete = sig.requires_regex is not None and not sig.requires_regex.search("\n".join(texts[1:]))
     if "{RW}" in sig.title:
         rw = next((m.group(1) for t in texts[1:6] if (m := _RW.match(t))), "")
         incomplete = incomplete or not rw
     if incomplete and sig.fallback:
-        out.title = normalize_title(fill(sig.fallback, groups, None))
+        out.title = normalize_title(fill(sig.fallback, groups, None, cls=cls))
         out.corrupted_reason = "the report is cut short"
         return out
     culprit = find_culprit(sig, texts)
@@ -106,12 +112,12 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
     if culprit.function is not None:
         short, others = culprit_forms(culprit.function)
         others.extend(culprit.alternatives)
-    raw_title = fill(sig.title, groups, short, rw)
+    raw_title = fill(sig.title, groups, short, rw, cls)
     out.title = normalize_title(raw_title)
-    alts = [normalize_title(fill(sig.title, groups, other, rw)) for other in others]
+    alts = [normalize_title(fill(sig.title, groups, other, rw, cls)) for other in others]
     for template in sig.alts:
         for name in (short, *others):
-            alts.append(normalize_title(fill(template, groups, name, rw)))
+            alts.append(normalize_title(fill(template, groups, name, rw, cls)))
     out.alts = [a for a in dict.fromkeys(alts) if a != out.title]
     if "{F}" in sig.title:
         out.function = short
@@ -125,7 +131,7 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
         out.corrupted_reason = "extracted no frames"
     elif _TIMESTAMP_IN_TITLE.search(raw_title):
         out.corrupted_reason = "title contains a timestamp: lines were merged"
-    elif sig.strategy is not Strategy.NONE and not any(_STACK_START.match(t) or fault_pc(t) for t in texts):
+    elif sig.strategy is not Strategy.NONE and not has_stack:
         out.corrupted_reason = "no stack trace in report"
     if sig.header == "Kernel panic" and out.function is None:
         out.function = culprit.function
