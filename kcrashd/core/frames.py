@@ -130,8 +130,9 @@ SKIP_REPORTING = (
     r"^_*(?:fortify_|stack_chk_fail|stack_protector|refcount_warn_saturate|refcount_error_report)",
     # printk
     r"^_*v?printk",
-    # panic() and its helpers (nmi_panic, __reiserfs_panic, check_panic_on_warn, ...)
-    r"(?:panic$|^panic_|panic_on_warn)",
+    # panic() and the kernel's own panic helpers (nmi_panic, __reiserfs_panic, check_panic_on_warn, ...), not
+    # a driver function that merely ends in `_panic`
+    r"(?:^_*v?panic$|^__\w+_panic$|^nmi_panic|^panic_|panic_on_warn)",
     # lockdep internals
     r"^(?:lockdep_|debug_lockdep|_*lock_acquire|_*lock_release|lock_(?:acquired|contended)$|mark_lock|"
     r"mark_held_locks|debug_check_no_|check_noncircular|check_prevs?_add|validate_chain)",
