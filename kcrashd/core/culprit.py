@@ -28,6 +28,9 @@ _IRQ_ENTRY = re.compile(
 )
 # Fault injection prints its own stack; one of its frames inside ours means two dumps interleaved.
 _FAULT_INJECTION = re.compile(r"^(?:__)?should_fail")
+# Syscalls that only dispatch to a driver or protocol handler: in any arch's wrapper spelling
+# (`__ia32_compat_sys_ioctl` -> `ioctl`) they end a stall's walk like the VFS multiplexers.
+_MULTIPLEXED_SYSCALLS = frozenset({"ioctl", "sys_ioctl"})
 # Module-annotated frame: `func+0x12/0x34 [mod]`.
 _IN_MODULE = re.compile(r"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+ \[[A-Za-z0-9_\-]+")
 
@@ -142,7 +145,8 @@ def _stall(cands: list[str], extra: re.Pattern[str] | None) -> str | None:
         if frames.FAULT_ENTRY.match(name):
             last_good = None
             continue
-        if frames.STALL_ANCHORS.match(frames.strip_syscall(name)) or frames.STALL_ANCHORS.match(name):
+        short = frames.strip_syscall(name)
+        if frames.STALL_ANCHORS.match(short) or frames.STALL_ANCHORS.match(name) or short in _MULTIPLEXED_SYSCALLS:
             if name.startswith("smp_call_function"):
                 return name
             if last_good is not None:

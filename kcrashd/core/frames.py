@@ -57,10 +57,21 @@ class FrameLine:
     reliable: bool
 
 
+_CXX_MANGLED = re.compile(r"_Z(\d+)")
+
+
 def clean_function(name: str) -> str:
-    """Drop compiler clone suffixes (`.isra.0`, `.cold`, `.constprop.3`, `.part.1`) and ppc dots."""
+    """Drop compiler clone suffixes (`.isra.0`, `.cold`, `.constprop.3`, `.part.1`), ppc dots, and the
+    C++ mangling of a plain function (`_Z8fakeNameiii` -> `fakeName`)."""
     if name.startswith(".") and len(name) > 1:
         name = name[1:]
+    if name.startswith("_Z"):
+        m = _CXX_MANGLED.match(name)
+        if m is not None:
+            n = int(m.group(1))
+            inner = name[m.end() : m.end() + n]
+            if len(inner) == n and inner.isidentifier():
+                name = inner
     if "." not in name:
         return name
     if name.startswith("<"):
@@ -109,9 +120,10 @@ SKIP_REPORTING = (
     r"(?:^(?:__)?(?:kasan|kfence|ubsan)|^_*asan_|^__msan|kmsan|hwasan|^kcsan_setup_watchpoint|^check_memory_region|"
     r"^__sanitizer_|^write_comp_data|^__tsan)",
     # stack and register dumpers
-    r"^_*(?:dump_stack|show_stack|dump_backtrace|walk_stack|arch_stack_walk|stack_trace_|save_stack|show_regs|hex_dump)",
-    # report printers (print_address_description, print_usage_bug, print_tainted, ...)
-    r"^print_",
+    r"^_*(?:dump_stack|show_stack|dump_backtrace|walk_stack|arch_stack_walk|stack_trace_|save_stack|show_regs|hex_dump|"
+    r"unwind_next_frame|read_once_word)",
+    # report printers (print_address_description, print_usage_bug, print_tainted, get_taint, ...)
+    r"^(?:print_|get_taint$)",
     # WARN()/BUG() machinery
     r"^(?:__warn|warn_slowpath|warn_bogus|report_bug|fixup_bug|handle_bug|__bug_on|bug_handler|call_break_hook|brk_handler)",
     # trap and exception entry (x86, powerpc), and the oops path itself
@@ -123,7 +135,8 @@ SKIP_REPORTING = (
     r"page_fault$|do_user_addr_fault|_*bad_area|do_bad_area|__do_user_fault)",
     # arm/arm64 exception entry
     r"^(?:do_translation_fault|do_mem_abort|el1_abort|el1_da|el1h_64_sync|el1_sync|el1h_64_error|do_sea|"
-    r"arm64_notify_die|__arm64_notify|do_debug_exception|el1_dbg|do_alignment|do_DataAbort|do_PrefetchAbort|__dabt_svc)",
+    r"arm64_notify_die|__arm64_notify|do_debug_exception|el1_dbg|do_alignment|do_DataAbort|do_PrefetchAbort|__dabt_svc|"
+    r"do_tag_check_fault|do_el1_)",
     # sleep-in-atomic checks
     r"^_*might_(?:sleep|fault|resched)",
     # hardening checks that report someone else's overflow
@@ -135,7 +148,8 @@ SKIP_REPORTING = (
     r"(?:^_*v?panic$|^__\w+_panic$|^nmi_panic|^panic_|panic_on_warn)",
     # lockdep internals
     r"^(?:lockdep_|debug_lockdep|_*lock_acquire|_*lock_release|lock_(?:acquired|contended)$|mark_lock|"
-    r"mark_held_locks|debug_check_no_|check_noncircular|check_prevs?_add|validate_chain)",
+    r"mark_held_locks|debug_check_no_|check_noncircular|check_prevs?_add|validate_chain|register_lock_class|"
+    r"look_up_lock_class|hlock_class|_*lock_is_held|lockdep_)",
     # debugobjects
     r"(?:^_*debug_(?:object|print_object)|_is_static_object$)",
     # NMI backtrace of all CPUs
@@ -163,7 +177,8 @@ SKIP_ALLOCATOR = (
     # duplicating helpers
     r"^(?:kmemdup|kstrdup|memdup_user)",
     # page-cache lookups
-    r"^(?:pagecache_get_page|_*filemap_get_folio|filemap_alloc_folio|read_cache_page|do_read_cache)",
+    r"^(?:pagecache_get_page|_*filemap_get_folio|filemap_alloc_folio|read_cache_page|do_read_cache|folio_unlock|"
+    r"unlock_page|_*set_page_owner|_*reset_page_owner)",
     # xarray, IDR and IDA walkers
     r"^(?:xas_|xa_|ida_|idr_)",
     # dentry and inode puts
@@ -203,10 +218,10 @@ SKIP_HELPERS = (
     r"^str(?:cpy|ncpy|lcpy|scpy|cmp|ncmp|len|nlen|cat|ncat|chr|rchr|str|dup|sep|lcat|casecmp|ncasecmp|spn|cspn|pbrk)\b|"
     r"^(?:read[bwlq]$|write[bwlq]$|__raw_read|__raw_write|io(?:read|write)\d|(?:logic_)?(?:in|out)[bwl]$))",
     # formatting
-    r"^(?:v?sc?n?printf|string$|pointer$|format_decode)",
+    r"^(?:v?sc?n?printf|string$|pointer$|format_decode|hex_string|number$|widen_string|special_hex_number)",
     # user-memory and iterator copies
     r"(?:^(?:_*copy_(?:to|from)_(?:user|iter)|__copy_|copy_user|raw_copy|copy_page_(?:to|from)_iter|_*(?:get|put)_user|"
-    r"strncpy_from_user|check_copy_size|_*check_object_size|_*usercopy_)|copy_(?:to|from)_user$)",
+    r"strncpy_from_user|check_copy_size|_*check_object_size|_*check_heap_object|_*usercopy_)|copy_(?:to|from)_user$)",
     # trees, lists and lookups
     r"^(?:rb_(?:insert|erase|next|prev|first|last|replace)|__rb_|__list_|list_|__hlist_|hlist_|rhashtable_lookup|"
     r"sort$|bsearch$)",
@@ -223,10 +238,11 @@ SKIP_INFRA = (
     r"^(?:__flush_workqueue|drain_workqueue|destroy_workqueue|flush_work$|__flush_work|_*cancel_work|"
     r"cancel_delayed_work|_*queue_work|_*queue_delayed_work|mod_delayed_work|kthread_stop|try_to_grab_pending)",
     # timers
-    r"^(?:_*del_timer|try_to_del_timer|_*timer_delete|_*mod_timer|add_timer|hrtimer_cancel|hrtimer_try_to_cancel|"
+    r"^(?:_*del_timer|_*try_to_del_timer|_*timer_delete|_*mod_timer|add_timer|hrtimer_cancel|hrtimer_try_to_cancel|"
     r"lock_timer_base)",
     # kobject, device core, sysfs and uevents
-    r"(?:^(?:kobject_|kobj_|device_(?:add|del|destroy|release|unregister|register)|get_device_parent$|put_device$|"
+    r"(?:^(?:_*kobject_|kobj_|device_(?:add|del|destroy|release|unregister|register|create_file|remove_file)|"
+    r"get_device_parent$|put_device$|"
     r"devres_|klist_|sysfs_)|uevent)",
     # network device unregistration
     r"^(?:unregister_netdev|rollback_registered)",
@@ -263,8 +279,11 @@ STALL_ANCHOR_RULES = (
     r"^(?:vfs_read$|vfs_write$|vfs_ioctl$|do_vfs_ioctl$|__vfs_write$|__vfs_read$|new_sync_read|new_sync_write|"
     r"vfs_readv|vfs_writev|do_iter_read|do_iter_write|ksys_ioctl|(?:__x64_|__ia32_|__arm64_|__se_|__do_|compat_|"
     r"SyS_|compat_SyS_)?sys_ioctl$|SyS_ioctl|compat_SyS_ioctl|__do_compat_sys_ioctl|compat_sys_ioctl)",
-    # socket send and receive
-    r"^(?:_*sock_sendmsg|sock_recvmsg|__sys_sendmsg|__sys_sendto)",
+    # socket send, receive and options
+    r"^(?:_*sock_sendmsg|sock_recvmsg|__sys_sendmsg|__sys_sendto|__sys_setsockopt$|sock_common_setsockopt$)",
+    # open and mmap: the file system's own handler is above these
+    r"^(?:do_sys_open|do_sys_openat2$|do_filp_open$|path_openat$|do_dentry_open$|vfs_open$|do_mmap$|mmap_region$|"
+    r"vm_mmap_pgoff$)",
     # netlink dispatch
     r"^(?:netlink_rcv_skb|genl_rcv_msg|genl_family_rcv_msg|netlink_unicast|nfnetlink_rcv_msg|nfnetlink_rcv$|"
     r"rtnetlink_rcv_msg|__netlink_dump_start$|netlink_dump$|genl_rcv$)",

@@ -178,7 +178,8 @@ SIGNATURES: tuple[Signature, ...] = (
               "WARNING: suspicious RCU usage in {F}", TRACE, severity=W, skip=r"^(?:rcu_|lockdep_rcu)",
               requires=_LOCKDEP_REQ, fallback="WARNING: suspicious RCU usage"),
     Signature("lockdep-warning", "lockdep", "WARNING:",
-              r"WARNING: (bad unlock balance|nested lock was not taken)", "WARNING: {1} in {F}", TRACE, severity=W),
+              r"WARNING: (bad unlock balance|[Nn]ested lock was not taken)", "WARNING: {C} in {F}", TRACE, severity=W,
+              classes=(("Nested lock was not taken", "nested lock was not taken"),)),
     # a lock still held where none may be: the culprit took the lock (its `at:` line)
     Signature("lockdep-held", "lockdep", "WARNING:",
               r"WARNING: (?:\S+/\d+ )?(held lock freed|still has locks held|lock held when returning to user space)",
@@ -188,7 +189,7 @@ SIGNATURES: tuple[Signature, ...] = (
               "WARNING: {1} has bad {2} value", NO_STACK, S.NONE, severity=W),
     Signature("warn-odebug", "warning", "WARNING:", _WARN_AT + r"lib/debugobjects\.c:", "WARNING: ODEBUG bug in {F}",
               WARN, severity=W,
-              skip=r"^(?:debug_|__debug|timer_|__timer|del_timer|work_|__flush|flush_|rcu|call_rcu|vfree|__vfree|kfree|kvfree|free_|__free|hrtimer_|init_timer|destroy_)"),
+              skip=r"(?:debug_|timer|work_|^__flush|^flush_|rcu|vfree|^kv?free|^_*free_|^destroy_)"),
     Signature("warn-kobject", "warning", "WARNING:", _WARN_AT + r"lib/kobject\.c:", "WARNING: kobject bug in {F}",
               WARN, severity=W, skip=r"^kobject_"),
     Signature("warn-proc", "warning", "WARNING:", _WARN_AT + r"fs/proc/generic\.c:",
