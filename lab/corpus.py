@@ -62,6 +62,17 @@ def _entry(case: str, result: CrashResult, attempts: int) -> dict[str, Any]:
     }
 
 
+def _store_logs(result: CrashResult, target: Path) -> None:
+    """Replace the case's two logs; other files there (golden expectations) stay."""
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(result.console_log, target / "console.log")
+    dmesg = target / "vmcore-dmesg.txt"
+    if result.dmesg is not None:
+        shutil.copyfile(result.dmesg, dmesg)
+    else:
+        dmesg.unlink(missing_ok=True)
+
+
 def _run_case(
     ing: Ingredients, kind: Kind, run: int, settings: RunSettings, dest: Path, log: Log
 ) -> dict[str, Any]:
@@ -81,20 +92,24 @@ def _run_case(
             except (LabUnavailable, OSError) as err:
                 log(f"{case}: attempt {attempts} could not run: {err}")
                 continue
-            target = dest / case
-            shutil.rmtree(target, ignore_errors=True)
-            target.mkdir(parents=True)
-            shutil.copy2(result.console_log, target / "console.log")
-            if result.dmesg is not None:
-                shutil.copy2(result.dmesg, target / "vmcore-dmesg.txt")
-                (target / "vmcore-dmesg.txt").chmod(0o644)
+            _store_logs(result, dest / case)
         if result.reproduced:
             break
         log(f"{case}: not reproduced ({'; '.join(result.notes)}), attempt {attempts}")
     if result is None:
-        return {"case": case, "kind": kind.name, "expected_class": kind.cls,
-                "expected_function": kind.culprit, "kernel": ing.spec.id, "reproduced": False,
-                "attempts": attempts, "notes": ["the guest could not be run"]}  # fmt: skip
+        return {
+            "case": case,
+            "kind": kind.name,
+            "expected_class": kind.cls,
+            "expected_function": kind.culprit_for(ing.release),
+            "kernel": ing.spec.id,
+            "release": ing.release,
+            "settings": {"mem": settings.mem, "cpus": settings.cpus, "delay_s": settings.delay},
+            "files": {},
+            "reproduced": False,
+            "attempts": attempts,
+            "notes": ["the guest could not be run"],
+        }
     t = result.timings
     log(f"{case}: {'ok' if result.reproduced else 'FAILED'} panic {t['boot_to_panic_s']}s "
         f"capture {t['capture_s']}s vmcore {result.sizes['vmcore']} B")  # fmt: skip

@@ -136,9 +136,11 @@ def _find_dump(root: Path, before: set[str], layout: str) -> Path | None:
     return max(new, key=lambda p: p.name) if new else None
 
 
-def _mentions(text: str, kind: Kind) -> tuple[bool, bool]:
+def _mentions(text: str, kind: Kind, release: str) -> tuple[bool, bool]:
+    """Whether the log has the kind's headline, and its culprit in a trace or RIP line."""
     head = re.search(kind.headline, text) is not None
-    func = any(re.search(rf"\b{re.escape(f)}(?:\.\w+)*\+0x", text) for f in kind.culprits())
+    culprit = re.escape(kind.culprit_for(release))
+    func = re.search(rf"\b{culprit}(?:\.\w+)*\+0x", text) is not None
     return head, func
 
 
@@ -241,7 +243,7 @@ def _collect(
     result = CrashResult(
         kind=kind.name,
         expected_class=kind.cls,
-        expected_function=kind.culprit,
+        expected_function=kind.culprit_for(ing.release),
         kernel=ing.spec.id,
         release=ing.release,
         package_version=ing.version,
@@ -284,12 +286,12 @@ def _collect(
             magic = handle.read(16)
         result.dump_complete = magic.startswith(KDUMP_MAGIC if layout == "rhel" else FLAT_MAGIC)
     text = (dmesg_file or console_log).read_text(encoding="utf-8", errors="replace")
-    head, func = _mentions(text, kind)
+    head, func = _mentions(text, kind, ing.release)
     result.reproduced = head and func
     if not head:
         result.notes.append(f"expected headline /{kind.headline}/ not found")
     if head and not func:
-        result.notes.append(f"{kind.culprit} not in the stack trace")
+        result.notes.append(f"{result.expected_function} not in the stack trace")
     if kind.notes:
         result.notes.append(kind.notes)
     return result

@@ -37,7 +37,7 @@ class Kind:
     extra_cmdline: str = ""
     timeout: float = 180.0
     notes: str = ""
-    culprit_alternatives: tuple[str, ...] = field(default=())
+    culprit_since: tuple[tuple[tuple[int, int], str], ...] = field(default=())
 
     @property
     def trigger(self) -> str:
@@ -52,8 +52,15 @@ class Kind:
     def headline_re(self) -> re.Pattern[str]:
         return re.compile(self.headline)
 
-    def culprits(self) -> tuple[str, ...]:
-        return (self.culprit, *self.culprit_alternatives)
+    def culprit_for(self, release: str) -> str:
+        """The expected culprit on a kernel release; kernel functions get renamed."""
+        match = re.match(r"(\d+)\.(\d+)", release)
+        version = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+        chosen = self.culprit
+        for since, name in sorted(self.culprit_since):
+            if version >= since:
+                chosen = name
+        return chosen
 
 
 def _module(name: str, cls: str, trigger: str, headline: str, **kw: object) -> Kind:
@@ -189,7 +196,7 @@ KINDS: tuple[Kind, ...] = (
         name="no-root-fs",
         cls="no-root-fs",
         culprit="mount_block_root",
-        culprit_alternatives=("mount_root_generic", "mount_root", "prepare_namespace"),
+        culprit_since=(((6, 4), "mount_root_generic"),),
         action="none",
         headline=r"VFS: Unable to mount root fs",
         initramfs=False,

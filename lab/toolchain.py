@@ -91,6 +91,22 @@ def _wrap_kbuild_binaries(kbuild: Path, runtime: Path, loader: Path) -> None:
         path.chmod(0o755)
 
 
+def _glibc_version(text: str) -> tuple[int, int]:
+    match = re.search(r"(\d+)\.(\d+)", text)
+    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+
+
+def _needs_newer_glibc(kbuild: Path) -> bool:
+    """Whether any kbuild binary asks for a glibc symbol version the host lacks."""
+    host = _glibc_version(os.confstr("CS_GNU_LIBC_VERSION") or "")
+    for path in kbuild.rglob("*"):
+        if path.is_file() and not path.is_symlink() and _is_elf(path):
+            wanted = [_glibc_version(v.decode()) for v in re.findall(rb"GLIBC_(\d+\.\d+)", path.read_bytes())]
+            if wanted and max(wanted) > host:
+                return True
+    return False
+
+
 def _runs_natively(binary: Path) -> bool:
     probe = subprocess.run([str(binary)], capture_output=True, text=True, check=False)
     return "GLIBC_" not in probe.stderr and probe.returncode != 127
@@ -108,7 +124,7 @@ def foreign_make_env(source: AptSource, root: Path, kdir: Path) -> tuple[dict[st
     env = {"PATH": f"{bindir}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
     kbuild = (kdir / "scripts").resolve().parent
     fixdep = kbuild / "scripts" / "basic" / "fixdep"
-    if any(kbuild.rglob(f"*{ORIGINAL_SUFFIX}")) or _runs_natively(fixdep):
+    if any(kbuild.rglob(f"*{ORIGINAL_SUFFIX}")) or not _needs_newer_glibc(kbuild):
         return env, ["CONFIG_DEBUG_INFO_BTF_MODULES="]
     runtime = root / "foreign" / "runtime"
     if _loader(runtime) is None:

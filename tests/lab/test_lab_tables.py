@@ -72,8 +72,15 @@ def test_culprit_match_accepts_compiler_suffixes() -> None:
     text = (
         "Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\n do_exit.cold+0x15/0x15\n"
     )
-    assert _mentions(text, kind) == (True, True)
-    assert _mentions("do_exit_thing+0x1", kind) == (False, False)
+    assert _mentions(text, kind, "6.1.0-56-amd64") == (True, True)
+    assert _mentions("do_exit_thing+0x1", kind, "6.1.0-56-amd64") == (False, False)
+
+
+def test_renamed_kernel_functions_follow_the_release() -> None:
+    kind = kind_named("no-root-fs")
+    assert kind.culprit_for("5.10.0-46-amd64") == "mount_block_root"
+    assert kind.culprit_for("6.1.0-56-amd64") == "mount_block_root"
+    assert kind.culprit_for("6.12.118+deb13-amd64") == "mount_root_generic"
 
 
 def test_apt_package_list_names_the_tools() -> None:

@@ -1,0 +1,50 @@
+"""The committed lab corpus agrees with its manifest and with the kinds table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lab.crash import VARIANTS
+from lab.kinds import KINDS_BY_NAME
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "lab"
+MANIFEST = CORPUS / "manifest.json"
+
+pytestmark = pytest.mark.skipif(not MANIFEST.exists(), reason="tests/corpus/lab not generated yet")
+
+
+def _cases() -> list[dict]:
+    return list(json.loads(MANIFEST.read_text())["cases"]) if MANIFEST.exists() else []
+
+
+def test_every_case_folder_is_in_the_manifest() -> None:
+    listed = {c["case"] for c in _cases()}
+    on_disk = {p.name for p in CORPUS.iterdir() if p.is_dir()}
+    assert on_disk <= listed
+
+
+@pytest.mark.parametrize("case", _cases(), ids=lambda c: c["case"])
+def test_case_matches_its_kind_and_files(case: dict) -> None:
+    kind = KINDS_BY_NAME[case["kind"]]
+    assert case["expected_class"] == kind.cls
+    assert case["expected_function"] == kind.culprit_for(case.get("release", ""))
+    for name in case["files"].values():
+        path = CORPUS / name
+        assert path.is_file() and path.stat().st_size > 0, name
+    if case["reproduced"] and kind.dump_possible:
+        assert "vmcore_dmesg" in case["files"]
+        text = (CORPUS / case["files"]["vmcore_dmesg"]).read_text(errors="replace")
+        assert case["expected_function"] in text
+        assert "Kdump: loaded" in text
+
+
+def test_each_kind_has_both_run_variants_per_kernel() -> None:
+    runs: dict[tuple[str, str], set[str]] = {}
+    for case in _cases():
+        settings = case["settings"]
+        runs.setdefault((case["kernel"], case["kind"]), set()).add(f"{settings['mem']}/{settings['cpus']}")
+    wanted = {f"{v.mem}/{v.cpus}" for v in VARIANTS}
+    assert all(seen == wanted for seen in runs.values()), runs
