@@ -113,8 +113,10 @@ class Root:
         target.chmod(mode)
 
     def close(self) -> None:
+        """Unmount and remove the throw-away layer; never delete through a live mount."""
         if self.mounted:
-            subprocess.run(["umount", str(self.path)], check=False)
+            if subprocess.run(["umount", str(self.path)], check=False).returncode != 0:
+                subprocess.run(["umount", "--lazy", str(self.path)], check=True)
             self.mounted = False
         shutil.rmtree(self.workdir, ignore_errors=True)
 

@@ -100,11 +100,14 @@ def container() -> Iterator[Container]:
         )
         yield box
     finally:
-        if box is not None:
-            code = box.poweroff()
-            assert code == 0, f"container exited {code}"
-        root.close()
-        shutil.rmtree(work, ignore_errors=True)
+        code = 0
+        try:
+            if box is not None:
+                code = box.poweroff()
+        finally:
+            root.close()
+            shutil.rmtree(work, ignore_errors=True)
+        assert code == 0, f"container exited {code}"
 
 
 def journal_entries(box: Container, *matches: str) -> list[dict[str, object]]:
