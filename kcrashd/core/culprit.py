@@ -31,6 +31,9 @@ _FAULT_INJECTION = re.compile(r"^(?:__)?should_fail")
 # Syscalls that only dispatch to a driver or protocol handler: in any arch's wrapper spelling
 # (`__ia32_compat_sys_ioctl` -> `ioctl`) they end a stall's walk like the VFS multiplexers.
 _MULTIPLEXED_SYSCALLS = frozenset({"ioctl", "sys_ioctl"})
+# A driver's compat_ioctl only converts arguments for its native ioctl handler: the handler above
+# it is the culprit, or the compat handler itself when it loops on its own.
+_COMPAT_IOCTL = re.compile(r"_compat_ioctl$")
 # Module-annotated frame: `func+0x12/0x34 [mod]`.
 _IN_MODULE = re.compile(r"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+ \[[A-Za-z0-9_\-]+")
 
@@ -146,6 +149,8 @@ def _stall(cands: list[str], extra: re.Pattern[str] | None) -> str | None:
             last_good = None
             continue
         short = frames.strip_syscall(name)
+        if _COMPAT_IOCTL.search(name) and last_good is not None:
+            return last_good
         if frames.STALL_ANCHORS.match(short) or frames.STALL_ANCHORS.match(name) or short in _MULTIPLEXED_SYSCALLS:
             if name.startswith("smp_call_function"):
                 return name

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 
+from kcrashd.core.frames import strip_syscall
+
 FINGERPRINT_VERSION = 2
 PREFIX = f"kc{FINGERPRINT_VERSION}-"
 STRICT_FRAMES = 3
@@ -24,11 +26,14 @@ def _digest(text: str) -> str:
 
 
 def fingerprint_key(title: str, alt_titles: list[str]) -> str:
-    """The text that is hashed: the first bucket alternative of the title, else the title."""
-    for alt in alt_titles:
-        if alt.startswith(BUCKETS):
-            return alt
-    return title
+    """The text that is hashed: the first bucket alternative of the title, else the title, with a
+    syscall culprit in one spelling (`__x64_sys_foo`, `sys_foo`, `__se_sys_foo` -> `foo`)."""
+    key = next((alt for alt in alt_titles if alt.startswith(BUCKETS)), title)
+    head, sep, fn = key.rpartition(" in ")
+    if sep and fn.isidentifier():
+        fn = strip_syscall(fn)
+        key = head + sep + (fn[4:] if fn.startswith("sys_") and len(fn) > 4 else fn)
+    return key
 
 
 def fingerprint_title(title: str, alt_titles: list[str] | None = None) -> str:
