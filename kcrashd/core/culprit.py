@@ -186,8 +186,12 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
     if strategy is Strategy.HANG:
         return _hang(_candidates(sig.stack, texts))
     if strategy is Strategy.RCU_STALL:
-        start = next((i for i, t in enumerate(texts) if _IRQ_ENTRY.search(t)), 0)
-        cands = _candidates(((Part.PC, Part.STACK), (Part.STACK,)), texts[start:] if start else texts)
+        # The stalled code is what the timer interrupt interrupted: without the interrupt entry
+        # the report shows only the detector's own stack.
+        start = next((i for i, t in enumerate(texts) if _IRQ_ENTRY.search(t)), None)
+        if start is None:
+            return Culprit(None)
+        cands = _candidates(((Part.PC, Part.STACK), (Part.STACK,)), texts[start:])
         return Culprit(_stall(cands, extra))
     if strategy is Strategy.STALL:
         in_module = _module_pc(texts)
