@@ -49,7 +49,7 @@ fi
 
 args=(--define "_topdir $top")
 # Debian's rpm: fallback macros, no build-dependency check against an empty rpm database
-distro=$(rpm --eval '%{?fedora}%{?rhel}' 2>/dev/null || true)
+distro=$(rpm --define "_dbpath $top/rpmdb" --eval '%{?fedora}%{?rhel}' 2>/dev/null || true)
 if [ -z "$distro" ]; then
     args+=(--load=rpm/macros.debian-ci --nodeps --define "_dbpath $top/rpmdb")
     [ -x .venv/bin/python ] && args+=(--define "kcrashd_ci_python $PWD/.venv/bin/python")
@@ -91,5 +91,6 @@ find "$top/RPMS" "$top/SRPMS" -name '*.rpm' -printf '  %p (%s bytes)\n'
 if [ "$lint" = 1 ]; then
     command -v rpmlint >/dev/null || { echo "build-rpm: rpmlint not found (apt-get install rpmlint)" >&2; exit 1; }
     # the rpmlintrc filters are explained one by one in the file itself
-    rpmlint -r rpm/kcrashd.rpmlintrc $(find "$top/RPMS" "$top/SRPMS" -name '*.rpm') rpm/kcrashd.spec
+    # HOME: rpmlint opens an rpm database, by default ~/.rpmdb
+    HOME=$top rpmlint -r rpm/kcrashd.rpmlintrc $(find "$top/RPMS" "$top/SRPMS" -name '*.rpm') rpm/kcrashd.spec
 fi

@@ -30,11 +30,13 @@ EXPECTED = {
     "/usr/share/man/man5/kcrashd.toml.5.gz": "- 644",
     "/usr/share/man/man8/kcrashd.8.gz": "- 644",
 }
+IN_ROOT = Path("/var/lib/rpm")  # with --root, the database inside the scratch root
 DOCS = {"README.md", "CHANGELOG.md", "install.md", "LICENSE", "NOTICE"}
 
 
-def rpm_tool(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["rpm", *args], capture_output=True, text=True)
+def rpm_tool(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+    """rpm with a database of its own: Debian's rpm would otherwise create ~/.rpmdb."""
+    return subprocess.run(["rpm", "--dbpath", str(db), *args], capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +54,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]
     assert result.returncode == 0, result.stdout + result.stderr
     (binary,) = (top / "RPMS/noarch").glob("kcrashd-*.noarch.rpm")
     (source,) = (top / "SRPMS").glob("kcrashd-*.src.rpm")
-    yield {"binary": binary, "source": source, "top": top}
+    yield {"binary": binary, "source": source, "top": top, "db": top / "rpmdb"}
 
 
 def test_rpmlint_reports_no_errors(built: dict[str, Path]) -> None:
@@ -68,6 +70,7 @@ def test_rpmlint_reports_no_errors(built: dict[str, Path]) -> None:
         ],
         capture_output=True,
         text=True,
+        env=dict(os.environ, HOME=str(built["top"])),  # its rpm database goes to $HOME/.rpmdb
     )
     print(result.stdout)
     assert " 0 errors" in result.stdout, result.stdout
@@ -75,16 +78,20 @@ def test_rpmlint_reports_no_errors(built: dict[str, Path]) -> None:
 
 
 def test_metadata(built: dict[str, Path]) -> None:
-    info = rpm_tool("-qp", "--qf", "%{NAME} %{ARCH} %{LICENSE}\n", str(built["binary"])).stdout
+    info = rpm_tool(
+        "-qp", "--qf", "%{NAME} %{ARCH} %{LICENSE}\n", str(built["binary"]), db=built["db"]
+    ).stdout
     assert info.strip() == "kcrashd noarch Apache-2.0"
-    config = rpm_tool("-qp", "--qf", "[%{FILEFLAGS:fflags} %{FILENAMES}\n]", str(built["binary"])).stdout
+    config = rpm_tool(
+        "-qp", "--qf", "[%{FILEFLAGS:fflags} %{FILENAMES}\n]", str(built["binary"]), db=built["db"]
+    ).stdout
     assert "cn /etc/kcrashd/kcrashd.toml" in config.splitlines()  # %config(noreplace)
-    scripts = rpm_tool("-qp", "--scripts", str(built["binary"])).stdout
+    scripts = rpm_tool("-qp", "--scripts", str(built["binary"]), db=built["db"]).stdout
     assert "preset kcrashd.service" in scripts
     assert "disable --now kcrashd.service" in scripts
     assert "try-restart kcrashd.service" in scripts
     assert "journalctl --update-catalog" in scripts
-    requires = rpm_tool("-qp", "--requires", str(built["binary"])).stdout
+    requires = rpm_tool("-qp", "--requires", str(built["binary"]), db=built["db"]).stdout
     if "python3" in requires and "dist(" in requires:  # the generator needs python3-packaging
         assert "dist(pydantic)" in requires
         assert "dist(systemd-python)" in requires
@@ -94,23 +101,16 @@ def test_metadata(built: dict[str, Path]) -> None:
 def scratch(built: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The RPM installed into an empty root (no scriptlets: there is no /bin/sh in it)."""
     root = tmp_path_factory.mktemp("scratch")
-    assert rpm_tool("--root", str(root), "--dbpath", "/var/lib/rpm", "--initdb").returncode == 0
+    assert rpm_tool("--root", str(root), "--initdb", db=IN_ROOT).returncode == 0
     result = rpm_tool(
-        "--root",
-        str(root),
-        "--dbpath",
-        "/var/lib/rpm",
-        "-ivh",
-        "--nodeps",
-        "--noscripts",
-        str(built["binary"]),
+        "--root", str(root), "-ivh", "--nodeps", "--noscripts", str(built["binary"]), db=IN_ROOT
     )
     assert result.returncode == 0, result.stderr
     return root
 
 
 def test_installed_file_list(scratch: Path) -> None:
-    listed = rpm_tool("--root", str(scratch), "--dbpath", "/var/lib/rpm", "-ql", "kcrashd").stdout.split()
+    listed = rpm_tool("--root", str(scratch), "-ql", "kcrashd", db=IN_ROOT).stdout.split()
     for path, kind_mode in EXPECTED.items():
         assert path in listed, path
         st = (scratch / path.lstrip("/")).lstat()
@@ -131,7 +131,7 @@ def test_installed_file_list(scratch: Path) -> None:
     assert unexpected == []
     # the state directory belongs to StateDirectory= (DynamicUser symlinks it), never the package
     assert not any(p.startswith("/var/lib/kcrashd") for p in listed)
-    verify = rpm_tool("--root", str(scratch), "--dbpath", "/var/lib/rpm", "-V", "--nodeps", "kcrashd")
+    verify = rpm_tool("--root", str(scratch), "-V", "--nodeps", "kcrashd", db=IN_ROOT)
     assert verify.stdout.strip() == "", verify.stdout
 
 
@@ -196,7 +196,7 @@ def test_bundled_variant_parses(tmp_path: Path) -> None:
     """`--with bundled` (EL8/EL9) expands to the private venv layout; it is built by `--bundled`."""
     need_tool("rpmspec")
     args = ["rpmspec", "-P", "--with", "bundled", str(REPO / "rpm/kcrashd.spec")]
-    if not rpm_tool("--eval", "%{?fedora}%{?rhel}").stdout.strip():
+    if not rpm_tool("--eval", "%{?fedora}%{?rhel}", db=tmp_path / "rpmdb").stdout.strip():
         args[1:1] = [f"--load={REPO / 'rpm/macros.debian-ci'}"]
     result = subprocess.run(args, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
