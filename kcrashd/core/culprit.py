@@ -142,10 +142,16 @@ def _module_pc(texts: list[str]) -> str | None:
 
 
 def _stall(cands: list[str], extra: re.Pattern[str] | None) -> str | None:
-    """Walk down to the first dispatcher anchor and take the nearest useful frame above it."""
+    """Walk down to the first dispatcher anchor and take the nearest useful frame above it.
+
+    A page fault inside the stall hides the frames above it (they handled the fault); if the
+    walk then finds no dispatcher (a user-space fault), the frame above the fault is the answer.
+    """
     last_good: str | None = None
+    above_fault: str | None = None
     for name in cands:
         if frames.FAULT_ENTRY.match(name):
+            above_fault = above_fault or last_good
             last_good = None
             continue
         short = frames.strip_syscall(name)
@@ -160,7 +166,11 @@ def _stall(cands: list[str], extra: re.Pattern[str] | None) -> str | None:
         if not frames.is_skipped(name, extra) and not frames.STALL_EXTRA_SKIP.match(name):
             last_good = name
     # No anchor: the deepest useful frame is the most stable guess.
-    return last_good if last_good is not None else _first(cands, extra)
+    if last_good is not None:
+        return last_good
+    if above_fault is not None:
+        return above_fault
+    return next((c for c in cands if not frames.is_skipped(c, extra) and not frames.STALL_EXTRA_SKIP.match(c)), None)
 
 
 def _hang(cands: list[str]) -> Culprit:

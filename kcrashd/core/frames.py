@@ -149,7 +149,7 @@ SKIP_REPORTING = (
     # lockdep internals
     r"^(?:lockdep_|debug_lockdep|_*lock_acquire|_*lock_release|lock_(?:acquired|contended)$|mark_lock|"
     r"mark_held_locks|debug_check_no_|check_noncircular|check_prevs?_add|validate_chain|register_lock_class|"
-    r"look_up_lock_class|hlock_class|_*lock_is_held|lockdep_)",
+    r"look_up_lock_class|hlock_class|lockdep_)",
     # debugobjects
     r"(?:^_*debug_(?:object|print_object)|_is_static_object$)",
     # NMI backtrace of all CPUs
@@ -193,7 +193,7 @@ SKIP_LOCKING = (
     r"(?:^(?:_raw_read|_raw_write|queued_read|queued_write|do_raw_read|do_raw_write|read_lock|write_lock|"
     r"read_unlock|write_unlock)|_(?:read|write)_lock$)",
     # mutexes
-    r"^(?:_*mutex_|_*ww_mutex|_*rt_mutex|rtlock|osq_)",
+    r"(?:^(?:_*mutex_|_*ww_mutex|rtlock|osq_)|rt_mutex)",
     # semaphores and rwsems
     r"^(?:down_read|down_write|down$|down_(?:interruptible|killable|timeout|trylock)|__down|up_read|up_write|up$|"
     r"_*rwsem_|_*percpu_down|percpu_up)",
@@ -216,9 +216,10 @@ SKIP_HELPERS = (
     # memory and string functions, MMIO and port I/O accessors: primitive data access
     r"(?:^_*mem(?:cpy|move|set|cmp|chr|scan|dup)|^__str|"
     r"^str(?:cpy|ncpy|lcpy|scpy|cmp|ncmp|len|nlen|cat|ncat|chr|rchr|str|dup|sep|lcat|casecmp|ncasecmp|spn|cspn|pbrk)\b|"
+    r"^read_word_at_a_time|"
     r"^(?:read[bwlq]$|write[bwlq]$|__raw_read|__raw_write|io(?:read|write)\d|(?:logic_)?(?:in|out)[bwl]$))",
     # formatting
-    r"^(?:v?sc?n?printf|string$|pointer$|format_decode|hex_string|number$|widen_string|special_hex_number)",
+    r"^(?:v?sc?n?printf|string$|pointer$|format_decode|hex_string|number$|widen_string|special_hex_number|va_format)",
     # user-memory and iterator copies
     r"(?:^(?:_*copy_(?:to|from)_(?:user|iter)|__copy_|copy_user|raw_copy|copy_page_(?:to|from)_iter|_*(?:get|put)_user|"
     r"strncpy_from_user|check_copy_size|_*check_object_size|_*check_heap_object|_*usercopy_)|copy_(?:to|from)_user$)",
@@ -239,7 +240,7 @@ SKIP_INFRA = (
     r"cancel_delayed_work|_*queue_work|_*queue_delayed_work|mod_delayed_work|kthread_stop|try_to_grab_pending)",
     # timers
     r"^(?:_*del_timer|_*try_to_del_timer|_*timer_delete|_*mod_timer|add_timer|hrtimer_cancel|hrtimer_try_to_cancel|"
-    r"lock_timer_base)",
+    r"lock_timer_base|sk_stop_timer|sk_reset_timer)",
     # kobject, device core, sysfs and uevents
     r"(?:^(?:_*kobject_|kobj_|device_(?:add|del|destroy|release|unregister|register|create_file|remove_file)|"
     r"get_device_parent$|put_device$|"
@@ -328,7 +329,7 @@ HANG_SKIP_RULES = (
     # mutexes, semaphores, rwsems, spinning
     r"^(?:_*mutex_lock|mutex_lock_nested|mutex_lock_interruptible|mutex_lock_killable|down_read|down_write|down$|"
     r"down_interruptible|down_killable|down_timeout|__down|_*rwsem_|_*rt_mutex|_*percpu_down|percpu_rwsem_wait|"
-    r"__percpu_rwsem|_raw_spin|_*lock_acquire|ldsem_down|console_lock)",
+    r"__percpu_rwsem|_raw_spin|_*lock_acquire|ldsem_down|console_lock|_*tty_(?:ldisc_)?lock)",
     # RCU waits and kthread plumbing
     r"^(?:rcu_barrier|kthread$|ret_from_fork)",
 )

@@ -54,6 +54,8 @@ TRACE: Spec = ((P.TRACE, P.STACK),)
 LOCKDEP: Spec = ((P.AT, P.AT, P.TRACE, P.STACK),)
 HELD_LOCK: Spec = ((P.AT, P.TRACE, P.STACK),)
 LEAK: Spec = ((P.LEAK, P.STACK),)
+# An unbalanced unlock: the stack of the unlocker, else the `at:` line naming the release site.
+UNLOCK: Spec = ((P.TRACE, P.STACK), (P.AT,))
 # A bad page: who allocated it (page_owner), else who freed it.
 # An NMI watchdog interrupts the spinning code: the interrupted PC is the culprit.
 NMI_PC: Spec = ((P.PC,), (P.TRACE, P.STACK))
@@ -123,7 +125,7 @@ SIGNATURES: tuple[Signature, ...] = (
               NO_STACK, S.NONE, fallback="{1}"),
     Signature("kasan-other", "kasan", "BUG:", r"BUG: (KASAN: .*)", "{1}", NO_STACK, S.NONE, corrupted=True),
     Signature("kmsan", "kmsan", "BUG:", r"BUG: KMSAN: ([a-z\-]+)", "KMSAN: {1} in {F}", SANITIZER, alts=BAD,
-              skip=r"(?:^|_)copy_|^(?:usb_submit_urb|sg_|crypto_|netlink_|nla_)"),
+              skip=r"(?:^|_)copy_|^(?:usb_submit_urb|sg_|crypto_|aes_|netlink_|nla_)"),
     Signature("kcsan", "kcsan", "BUG:", r"BUG: KCSAN: (.*)", "KCSAN: {1}", NO_STACK, S.NONE, severity=W),
     Signature("kfence", "kfence", "BUG:", r"BUG: KFENCE: (use-after-free|out-of-bounds|invalid) (read|write)",
               "KFENCE: {1} {2} in {F}", SANITIZER, alts=BAD),
@@ -158,10 +160,13 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("workqueue-leak", "lockdep", "BUG:", r"BUG: workqueue leaked lock or atomic",
               "BUG: workqueue leaked lock or atomic in {F}", ((P.LAST_FUNCTION,), (P.TRACE, P.STACK)), severity=W),
     Signature("lockdep-bug", "lockdep", "BUG:", r"BUG: (bad unlock balance|still has locks held)",
-              "BUG: {1} in {F}", TRACE, severity=W),
+              "BUG: {1} in {F}", UNLOCK, severity=W),
+    # lockdep's wait-context check (a sleeping lock taken where only spinning is allowed)
+    Signature("invalid-wait-context", "lockdep", "BUG:", r"BUG: Invalid wait context", "WARNING: locking bug in {F}",
+              TRACE, severity=W),
     # kmemleak: every allocation wrapper on the way up is the messenger; its user leaked.
     Signature("memory-leak", "memory-leak", "BUG:", r"BUG: memory leak", "memory leak in {F}", LEAK, severity=W,
-              skip=r"alloc|^kmemleak|^kstrdup|^kmemdup|^new_inode|^mempool|^pcpu_|^__percpu"),
+              skip=r"alloc|^kmemleak|^_*create_object$|^kstrdup|^kmemdup|^mempool|^pcpu_|^__percpu"),
     Signature("bad-page-state", "bug", "BUG:", r"BUG: Bad page state", "BUG: Bad page state in {F}", BAD_PAGE,
               skip=r"^(?:bad_page|free_|__free|page_|put_page|__put_page|release_pages|folio_|__folio|check_new_page|rmqueue|get_page_from|__page_pool|page_pool|post_alloc_hook|prep_new_page)"),
     Signature("bug-generic", "bug", "BUG:", r"BUG: ([^\[\]]*?[A-Za-z][^\[\]]*?)\s*(?:\(|$|!|:|\s-\s|\s[\w.]+[:=])", "BUG: {1} in {F}",
@@ -178,7 +183,7 @@ SIGNATURES: tuple[Signature, ...] = (
               "WARNING: suspicious RCU usage in {F}", TRACE, severity=W, skip=r"^(?:rcu_|lockdep_rcu)",
               requires=_LOCKDEP_REQ, fallback="WARNING: suspicious RCU usage"),
     Signature("lockdep-warning", "lockdep", "WARNING:",
-              r"WARNING: (bad unlock balance|[Nn]ested lock was not taken)", "WARNING: {C} in {F}", TRACE, severity=W,
+              r"WARNING: (bad unlock balance|[Nn]ested lock was not taken)", "WARNING: {C} in {F}", UNLOCK, severity=W,
               classes=(("Nested lock was not taken", "nested lock was not taken"),)),
     # a lock still held where none may be: the culprit took the lock (its `at:` line)
     Signature("lockdep-held", "lockdep", "WARNING:",

@@ -33,6 +33,16 @@ _RW = re.compile(r"^\s*(Read|Write) (?:of size|at addr)")
 _TIMESTAMP_IN_TITLE = re.compile(r"\[\s*\d+\.\d+\]")
 _STACK_START = re.compile(r"^\s*(?:Call Trace|Call trace|Backtrace|backtrace|Allocated by task|Freed by task)")
 _FAULT_INJECTION = re.compile(r"^(?:__)?should_fail")
+_IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+
+
+def named_function(title: str) -> str | None:
+    """The function a fixed-format title names after its last ` in ` (KCSAN races, old KASAN
+    lines): syzkaller's FRAME, an identifier (`in f at addr ADDR` -> `f`)."""
+    if " in " not in title:
+        return None
+    m = _IDENT.match(title.rsplit(" in ", 1)[1])
+    return m.group(0) if m and m.group(0) != "corrupted" else None
 
 
 def normalize_title(title: str) -> str:
@@ -104,6 +114,7 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
         incomplete = incomplete or not rw
     if incomplete and sig.fallback:
         out.title = normalize_title(fill(sig.fallback, groups, None, cls=cls))
+        out.function = named_function(out.title)
         out.corrupted_reason = "the report is cut short"
         return out
     culprit = find_culprit(sig, texts)
@@ -135,6 +146,8 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
         out.corrupted_reason = "no stack trace in report"
     if sig.header == "Kernel panic" and out.function is None:
         out.function = culprit.function
+    if out.function is None and "{F}" not in sig.title:
+        out.function = named_function(out.title)
     override = KIND_BY_FUNCTION.get(out.function or "")
     if override is not None:
         out.kind = override
