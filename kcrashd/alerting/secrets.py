@@ -94,7 +94,7 @@ def resolve(ref: str, environ: Mapping[str, str] | None = None) -> str:
         directory = env.get("CREDENTIALS_DIRECTORY")
         if not directory:
             raise SecretError(f"{ref}: $CREDENTIALS_DIRECTORY is not set (LoadCredential= in the unit?)")
-        value = _read(Path(directory) / name, ref, check_mode=False)
+        value = _read(credential_path(Path(directory), name), ref, check_mode=False)
     elif kind == "file":
         value = _read(Path(name), ref, check_mode=True)
     elif kind == "env":
@@ -105,6 +105,18 @@ def resolve(ref: str, environ: Mapping[str, str] | None = None) -> str:
         raise SecretError(f"{ref}: not a secret reference")
     remember(value)
     return value
+
+
+CREDENTIAL_DIR_PREFIX = "kcrashd_"
+
+
+def credential_path(directory: Path, name: str) -> Path:
+    """`NAME` as loaded one by one (`LoadCredential=NAME:...`), else as a file of the directory the
+    shipped unit loads (`LoadCredential=kcrashd:/etc/kcrashd/credentials`, named `kcrashd_NAME`)."""
+    single = directory / name
+    if single.exists() or name.startswith(CREDENTIAL_DIR_PREFIX):
+        return single
+    return directory / (CREDENTIAL_DIR_PREFIX + name)
 
 
 def _read(path: Path, ref: str, *, check_mode: bool) -> str:
