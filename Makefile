@@ -1,5 +1,5 @@
 # One entry point per job; each installs what it needs first.
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench rpm nspawn-image test-nspawn test-system clean
 
 demo:
 	@scripts/bootstrap.sh base
@@ -20,6 +20,21 @@ bench:
 	.venv/bin/python bench/triage.py
 	.venv/bin/python bench/daemon.py
 	.venv/bin/python bench/alerting.py
+
+rpm:
+	@scripts/bootstrap.sh test
+	scripts/build-rpm.sh
+
+nspawn-image:
+	@scripts/bootstrap.sh test
+	.venv/bin/python tests/packaging/nspawn_image.py
+
+test-nspawn: nspawn-image
+	.venv/bin/python -m pytest -m nspawn tests/packaging
+
+test-system:
+	@scripts/bootstrap.sh test
+	.venv/bin/python -m pytest -m system tests/system
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache build *.egg-info

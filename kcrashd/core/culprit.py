@@ -17,6 +17,7 @@ from kcrashd.core.signatures import Part, Signature, Spec, Strategy
 _HEADER_FN = re.compile(r"\b(?:in|at):? ([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x[0-9a-fA-F]+(?:/0x[0-9a-fA-F]+)?)?(?:\s|$|\[)")
 _TRACE = re.compile(r"^\s*(?:Call Trace|Call trace|Backtrace)\b")
 _AT_LINE = re.compile(r"(?:, at:|\bat:) (?:\[<[0-9a-fA-F]+>\]\s+)?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
+_AT_EOL = re.compile(r"\bat:\s*$")
 _INTERRUPT = re.compile(r"^--- interrupt: [0-9a-f]+ at \.?([A-Za-z_$][A-Za-z0-9_$]*)")
 _LEAK_START = re.compile(r"^\s*backtrace(?: \(crc [0-9a-f]+\))?:")
 _LAST_FUNCTION = re.compile(r"^\s*last function: ([A-Za-z_$][A-Za-z0-9_$]*)")
@@ -106,6 +107,10 @@ def run_spec(parts: tuple[Part, ...], texts: list[str]) -> list[list[str]]:
             continue
         while i < n:
             ok, fn = _line_part(part, texts[i])
+            if not ok and part is Part.AT and _AT_EOL.search(texts[i]) and i + 1 < n:
+                # `... is trying to release lock (x) at:` with the frame on the next line
+                found = frames.parse_frames(texts[i + 1])
+                ok, fn = bool(found), found[0].function if found else None
             i += 1
             if ok:
                 if fn is not None:

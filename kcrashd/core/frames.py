@@ -245,6 +245,8 @@ SKIP_INFRA = (
     r"(?:^(?:_*kobject_|kobj_|device_(?:add|del|destroy|release|unregister|register|create_file|remove_file)|"
     r"get_device_parent$|put_device$|"
     r"devres_|klist_|sysfs_)|uevent)",
+    # notifier chains call whatever registered
+    r"notifier_call_chain",
     # network device unregistration
     r"^(?:unregister_netdev|rollback_registered)",
     # USB URB submission and kill helpers
@@ -297,8 +299,9 @@ STALL_ANCHORS = re.compile("|".join(STALL_ANCHOR_RULES))
 
 # Page-fault entry inside a stall: the frames above it handled the fault, not the looping code.
 FAULT_ENTRY_RULES = (
-    r"^(?:_*handle_mm_fault|do_user_addr_fault|exc_page_fault|asm_exc_page_fault|page_fault$|_*do_page_fault|"
-    r"do_mem_abort|el1_abort|el0_da|do_translation_fault|do_DataAbort)",
+    r"^(?:_*handle_mm_fault|handle_pte_fault|_*do_fault$|do_read_fault|do_cow_fault|do_shared_fault|"
+    r"do_user_addr_fault|exc_page_fault|asm_exc_page_fault|page_fault$|_*do_page_fault|do_mem_abort|el1_abort|el0_da|"
+    r"do_translation_fault|do_DataAbort)",
 )
 FAULT_ENTRY = re.compile("|".join(FAULT_ENTRY_RULES))
 

@@ -125,7 +125,7 @@ SIGNATURES: tuple[Signature, ...] = (
               NO_STACK, S.NONE, fallback="{1}"),
     Signature("kasan-other", "kasan", "BUG:", r"BUG: (KASAN: .*)", "{1}", NO_STACK, S.NONE, corrupted=True),
     Signature("kmsan", "kmsan", "BUG:", r"BUG: KMSAN: ([a-z\-]+)", "KMSAN: {1} in {F}", SANITIZER, alts=BAD,
-              skip=r"(?:^|_)copy_|^(?:usb_submit_urb|sg_|crypto_|aes_|netlink_|nla_)"),
+              skip=r"(?:^|_)copy_|^(?:usb_submit_urb|sg_|crypto_|aes|netlink_|nla_)"),
     Signature("kcsan", "kcsan", "BUG:", r"BUG: KCSAN: (.*)", "KCSAN: {1}", NO_STACK, S.NONE, severity=W),
     Signature("kfence", "kfence", "BUG:", r"BUG: KFENCE: (use-after-free|out-of-bounds|invalid) (read|write)",
               "KFENCE: {1} {2} in {F}", SANITIZER, alts=BAD),
