@@ -150,13 +150,19 @@ def find_hits(lines: LogLines, candidates: list[int]) -> list[Hit]:
             continue
         if i + 1 < len(lines) and _REPLAY in lines.raw[i + 1]:
             continue
-        if header == "Booting the kernel." and not (i > 0 and lines.stamped_log):
+        if header == "Booting the kernel." and not _kernel_ran_before(lines, i):
+            # The boot loader's line at the start of a console log is the first boot, not a reboot.
             continue
         sig, m = match_signature(text, header, pos)
         if sig is None and header in _NEEDS_SIGNATURE:
             continue
         hits.append(Hit(i, header, pos, sig, m))
     return hits
+
+
+def _kernel_ran_before(lines: LogLines, i: int) -> bool:
+    """Whether a kernel line (timestamped) comes before line `i`."""
+    return any(lines[j].stamped for j in range(max(0, i - 2000), i))
 
 
 def build_events(lines: LogLines, hits: list[Hit]) -> list[Event]:

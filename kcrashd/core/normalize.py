@@ -134,7 +134,7 @@ class LogLines:
         self._parsed: list[Line | None] = [None] * len(raw)
         # (index in raw, line number in the file) at the start of each window of a compacted log
         self._numbers = numbers or [(0, 1)]
-        self.stamped_log = _mostly_stamped(raw)
+        self.stamped_log = _stamped_kernel_lines(raw)
         if len(raw) > 2 and self.stamped_log and not self[0].stamped and self[1].stamped:
             # A wrapped ring buffer starts mid-record: drop an unstamped first fragment.
             self._parsed[0] = Line("", "", False)
@@ -174,11 +174,12 @@ class LogLines:
 _STAMP = re.compile(r"(?:\*\* \d+ printk messages dropped \*\* )?(?:<\d{1,3}>)?\[ {0,12}\d{1,10}\.\d{1,9}\]")
 
 
-def _mostly_stamped(raw: list[str]) -> bool:
-    """Whether most lines carry a printk timestamp (sampled)."""
+def _stamped_kernel_lines(raw: list[str]) -> bool:
+    """Whether the kernel's lines carry printk timestamps: over a tenth of the (sampled) lines do; the
+    rest of such a log is user space, a boot loader or a fuzzer writing to the same console."""
     sample = raw[:: max(1, len(raw) // 64)][:64]
     stamped = sum(1 for r in sample if _STAMP.match(r))
-    return stamped * 2 > len(sample)
+    return stamped * 10 > len(sample)
 
 
 def load_lines(data: bytes | str, find: Callable[[bytes | str], list[int]]) -> tuple[LogLines, list[int]]:

@@ -321,7 +321,7 @@ ENDS_REPORT = re.compile(r"(?:vmalloc: allocation failure:|FAULT_INJECTION: forc
 SUPPRESSIONS: dict[str, re.Pattern[str]] = {
     "BUG:": re.compile(r"(?:[A-Za-z]BUG:|BUG: (?:KASAN|KMSAN): .*?\bstack-trace is missing)"),
     "WARNING:": re.compile(
-        r"(?:[A-Za-z]WARNING:|sshd|EXT4-fs|XFS|WARNING: (?:ignoring|Spectre|/etc|can't|the mand mount|"
+        r"(?:[A-Za-z]WARNING:|sshd|EXT4-fs|XFS|WARNING: (?:ignoring|Spectre|/etc|can't|[Tt]he mand mount|"
         r"CPU: \d+ PID: \d+ at (?:\S+) (?:sched_setaffinity)|[a-z]+:\d+ mount)|Mitigation|mitigation|"
         r"WARNING: You are running|WARNING: unsupported|WARNING: workqueue cpumask|WARNING: Flush |"
         # a subsystem's message that contains the word, not a WARN() report: `Foo Bar: WARNING: ...`
