@@ -121,13 +121,6 @@ def run_spec(parts: tuple[Part, ...], texts: list[str]) -> list[list[str]]:
     return groups
 
 
-def _first(cands: list[str], extra: re.Pattern[str] | None) -> str | None:
-    for c in cands:
-        if not frames.is_skipped(c, extra):
-            return c
-    return None
-
-
 def _candidates(spec: Spec, texts: list[str]) -> list[str]:
     """The first candidate list of the first spec that yields any."""
     for parts in spec:

@@ -217,7 +217,8 @@ def _windows(data: bytes | str, positions: list[int]) -> LogLines:
     for start, end in spans:
         start = head_len if start < head_len else data.rfind(nl, 0, start) + 1  # type: ignore[arg-type]
         if end < len(data):
-            end = data.rfind(nl, start, end)  # type: ignore[arg-type]
+            cut = data.rfind(nl, start, end)  # type: ignore[arg-type]
+            end = cut if cut > start else end  # one huge line: keep its start (lines are cut anyway)
         if end <= start:
             continue
         line_no += data.count(nl, last, start)  # type: ignore[arg-type]

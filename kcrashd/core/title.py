@@ -239,11 +239,3 @@ def title_type(title: str) -> str:
         if title.startswith(prefix):
             return typ
     return "UNKNOWN"
-
-
-def title_function(title: str) -> str | None:
-    """The culprit named at the end of a title (after the last ` in `)."""
-    if " in " not in title:
-        return None
-    fn = title.rsplit(" in ", 1)[1].strip()
-    return fn or None
