@@ -90,7 +90,7 @@ class Timings:
             for s in stages:
                 lines.append(f"{f'{s.group}: {s.name}'.ljust(width)}  {num(s.seconds):>7}  {s.note}")
             total = sum(s.seconds or 0 for s in stages if s.group != "vm")
-            lines.append(f"{'(sum of non-VM stages)'.ljust(width)}  {total:>7.1f}")
+            lines.append(f"{'(sum of the stages above but the chain VMs)'.ljust(width)}  {total:>7.1f}")
         if crashes:
             lines.append("")
             head = (
