@@ -327,7 +327,7 @@ HANG_SKIP_RULES = (
     # completions, wait queues, and page, buffer and writeback waits
     r"^(?:wait_for_completion|_*wait_for_common|do_wait_for_common|_*wait_on_bit|out_of_line_wait|bit_wait|"
     r"prepare_to_wait|finish_wait|wait_woken|woken_wake_function|futex_wait|folio_wait_bit|folio_wait_bit_common|"
-    r"__folio_lock|__lock_page|wait_on_page_bit|wait_on_page_bit_common|_*wait_on_buffer|\w*fdatawait\w*$|"
+    r"__folio_lock|__lock_page|wait_on_page_bit|wait_on_page_bit_common|_*wait_on_buffer|_*filemap_fdatawait\w*|fdatawait_one_bdev|"
     r"_*io_wait_event|sb_wait_write|wait_for_stable_page)",
     # mutexes, semaphores, rwsems, spinning
     r"^(?:_*mutex_lock|mutex_lock_nested|mutex_lock_interruptible|mutex_lock_killable|down_read|down_write|down$|"

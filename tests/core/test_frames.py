@@ -1,0 +1,51 @@
+"""Skip lists skip the kernel's own primitives, never a driver function that merely looks like one."""
+
+from __future__ import annotations
+
+import pytest
+
+from kcrashd.core import frames
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["panic", "nmi_panic", "__reiserfs_panic", "check_panic_on_warn", "dump_stack_lvl", "__warn", "kfree",
+     "kmem_cache_free", "set_freepointer", "__list_del_entry_valid_or_report", "_raw_spin_lock_irqsave",
+     "mutex_lock_nested", "memcpy", "copy_to_user", "klist_next", "device_del", "refcount_warn_saturate"],
+)
+def test_generic_frames_are_skipped(name: str) -> None:
+    assert frames.is_skipped(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["lab_trigger_panic", "mydrv_wait_for_fw", "mydrv_lock_stats", "input_register_device", "flush_workqueue",
+     "device_find_child", "skb_release_data", "__alloc_skb", "kernfs_add_one", "wake_up_new_task", "__call_rcu"],
+)
+def test_culprits_are_not_skipped(name: str) -> None:
+    assert not frames.is_skipped(name)
+
+
+@pytest.mark.parametrize("name", ["schedule", "io_schedule", "wait_for_completion", "mutex_lock_nested",
+                                  "rwsem_down_read_slowpath", "filemap_fdatawait_keep_errors", "rcu_barrier"])
+def test_hang_skips_wait_and_lock_primitives(name: str) -> None:
+    assert frames.HANG_SKIP.match(name)
+
+
+@pytest.mark.parametrize("name", ["mydrv_wait_for_fw", "wait_event_mydrv", "lab_trigger_hung_task", "iterate_bdevs"])
+def test_hang_keeps_driver_functions_with_wait_in_the_name(name: str) -> None:
+    assert not frames.HANG_SKIP.match(name)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [("foo.isra.0", "foo"), ("foo.constprop.3", "foo"), ("foo.cold", "foo"), (".iounmap", "iounmap"),
+     ("_Z8fakeNameiii", "fakeName")],
+)
+def test_clean_function(raw: str, clean: str) -> None:
+    assert frames.clean_function(raw) == clean
+
+
+def test_syscall_wrappers_agree_across_arches() -> None:
+    assert frames.strip_syscall("__x64_sys_recvmmsg") == frames.strip_syscall("__arm64_sys_recvmmsg") == "sys_recvmmsg"
+    assert frames.strip_syscall("__se_sys_memfd_secret") == "memfd_secret"
