@@ -41,6 +41,9 @@ _NOT_PRINTK = frozenset({"SYZFAIL:", "fatal error:", "Booting the kernel."})
 # Headers too common in ordinary text to count without a matching signature.
 _NEEDS_SIGNATURE = frozenset({"Kernel panic", "fatal error:", "Booting the kernel.", "VFS: "})
 _REPLAY = "** replaying previous printk message **"
+# Another line's timestamp inside a header line: two lines were merged; the header ends there.
+_MERGED_STAMP = re.compile(r"\[ {0,12}\d{1,10}\.\d{3,9}\]")
+_PRINTK_REPORT_HEADERS = frozenset({"BUG:", "WARNING:", "INFO:"})
 
 
 @dataclass(slots=True)
@@ -112,8 +115,10 @@ def _header_in(text: str) -> tuple[str, int] | None:
 
 def match_signature(text: str, header: str, pos: int) -> tuple[Signature | None, re.Match[str] | None]:
     """The first signature of `header` whose pattern matches the line from the header on."""
+    merged = _MERGED_STAMP.search(text, pos + len(header)) if header in _PRINTK_REPORT_HEADERS else None
+    end = merged.start() if merged else len(text)
     for sig in BY_HEADER[header]:
-        m = sig.regex.search(text, pos)
+        m = sig.regex.search(text, pos, end)
         if m is not None:
             return sig, m
     return None, None

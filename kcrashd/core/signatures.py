@@ -137,6 +137,9 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("paging-fault", "paging-fault", "BUG:",
               r"BUG: (?:unable to handle kernel paging request|unable to handle page fault|unable to handle kernel data access)",
               "BUG: unable to handle kernel paging request in {F}", alts=BAD, die=True),
+    # The header cut short (merged with another line or truncated): no culprit can be trusted.
+    Signature("fault-cut", "paging-fault", "BUG:", r"BUG: unable to handle kernel\s*(?:$|\[ *\d+\.\d+\])", "BUG: unable to handle kernel",
+              NO_STACK, S.NONE, corrupted=True, die=True),
     Signature("soft-lockup", "soft-lockup", "BUG:", r"BUG: soft lockup", "BUG: soft lockup in {F}",
               FAULT, S.STALL, alts=("stall in {F}",)),
     # Stack overflows: the guard page, the corrupted end marker, the double-fault overflow panic.
