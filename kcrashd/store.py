@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from kcrashd.core.model import Report
 from kcrashd.crash import CrashRecord, VmcoreFacts
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,12 @@ class CrashRow:
     log_mtime_ns: int | None
     log_size: int | None
     record: CrashRecord
+
+
+def keep_known_key(report: Report, key: str) -> Report:
+    """The report under the key its bug is known by; the newer fingerprint becomes an alias."""
+    aliases = [report.fingerprint, *(a for a in report.fingerprint_aliases if a != key)]
+    return report.model_copy(update={"fingerprint": key, "fingerprint_aliases": aliases})
 
 
 def epoch(moment: datetime) -> float:
@@ -240,6 +247,18 @@ class Store:
             return FingerprintStats(None, 0, 0, False)
         return FingerprintStats(datetime.fromtimestamp(row[0], UTC), row[1], hosts[0] or 0, bool(hosts[1]))
 
+    def known_key(self, report: Report) -> str:
+        """The key this bug already has here: its fingerprint, or the oldest-known alias an earlier
+        fingerprint version gave it, so a new algorithm never re-opens existing alerts and tickets."""
+        keys = [report.fingerprint, *report.fingerprint_aliases] if report.fingerprint else []
+        if len(keys) < 2:
+            return report.fingerprint
+        marks = ",".join("?" * len(keys))
+        row = self.conn.execute(
+            f"SELECT fingerprint FROM fingerprints WHERE fingerprint IN ({marks}) ORDER BY first_seen LIMIT 1", keys
+        ).fetchone()
+        return str(row[0]) if row else report.fingerprint
+
     # --- writes --------------------------------------------------------------------------
 
     def record(
@@ -259,7 +278,10 @@ class Store:
         the same transaction (the alert outbox), so the crash and its alert intents commit together."""
         with transaction(self.conn) as conn:
             probe = build(FingerprintStats(None, 0, 0, False))
-            record = build(self.stats(probe.report.fingerprint, probe.host)) if probe.report.fingerprint else probe
+            key = self.known_key(probe.report)
+            record = build(self.stats(key, probe.host)) if key else probe
+            if key != record.report.fingerprint:
+                record = record.model_copy(update={"report": keep_known_key(record.report, key)})
             now = time.time()
             report = record.report
             conn.execute(

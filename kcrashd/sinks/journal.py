@@ -102,6 +102,7 @@ def journal_fields(record: CrashRecord) -> dict[str, str]:
         "KCRASHD_CRASH_ID": record.crash_id,
         "KCRASHD_FINGERPRINT": report.fingerprint or NO_FINGERPRINT,
         "KCRASHD_FINGERPRINT_VERSION": str(report.fingerprint_version),
+        "KCRASHD_FINGERPRINT_ALIASES": " ".join(report.fingerprint_aliases) or None,
         "KCRASHD_TITLE": clip(escape_text(report.title)) if report.title else NO_TITLE,
         "KCRASHD_KIND": report.kind,
         "KCRASHD_SEVERITY": str(report.severity),

@@ -205,3 +205,25 @@ def test_schema_versions_table(rig: Rig) -> None:
     versions = dict(conn.execute("SELECT component, version FROM schema_versions"))
     conn.close()
     assert versions["history"] == 1
+
+
+def test_history_under_an_earlier_fingerprint_version_is_kept(rig: Rig) -> None:
+    """A database written when the bug's key was an older version's: the crash joins that history
+    under the old key (alerts and tickets keyed by it are not re-opened); the new key is an alias."""
+    write_rhel(rig.dumps, "10.0.0.1-2024-05-01-10:00:00", log_bytes())
+    assert rig.scan() == ["journaled"]
+    first = rig.journal.entries[0]
+    aliases = first["KCRASHD_FINGERPRINT_ALIASES"].split() if "KCRASHD_FINGERPRINT_ALIASES" in first else []
+    old = next(iter(aliases), None) or "kc1-0123456789abcdef"
+    new = first["KCRASHD_FINGERPRINT"]
+    rig.store.conn.execute("UPDATE fingerprints SET fingerprint = ? WHERE fingerprint = ?", (old, new))
+    rig.store.conn.execute("UPDATE fingerprint_hosts SET fingerprint = ? WHERE fingerprint = ?", (old, new))
+    rig.store.conn.execute("UPDATE crashes SET fingerprint = ? WHERE fingerprint = ?", (old, new))
+    write_rhel(rig.dumps, "10.0.0.2-2024-05-02-10:00:00", log_bytes())
+    if not aliases:
+        pytest.skip("the core's report for this log lists no earlier fingerprint version")
+    assert rig.scan() == ["known", "journaled"]
+    second = rig.journal.entries[1]
+    assert second["KCRASHD_FINGERPRINT"] == old
+    assert new in second["KCRASHD_FINGERPRINT_ALIASES"].split()
+    assert second["KCRASHD_NEW"] == "0" and second["KCRASHD_COUNT"] == "2"
