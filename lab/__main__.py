@@ -1,4 +1,4 @@
-"""Command line of the crash lab: ``python3 -m lab {build,crash,corpus,kinds}``."""
+"""Command line of the crash lab: ``python3 -m lab {build,kinds,crash,corpus,summary}``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from .build import prepare
 from .crash import LAYOUTS, RunSettings, run_crash
@@ -71,6 +72,34 @@ def cmd_corpus(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _column(cases: list[dict[str, Any]], key: str, sub: str, scale: float = 1.0) -> str:
+    values = [(c.get(key) or {}).get(sub) for c in cases]
+    return "/".join("-" if v is None else f"{float(v) / scale:.1f}" for v in values)
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """One line per kernel and kind of a corpus manifest: what reproduced, how fast, how big."""
+    manifest = json.loads((Path(args.dest) / "manifest.json").read_text())
+    rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for case in manifest["cases"]:
+        rows.setdefault((case["kernel"], case["kind"]), []).append(case)
+    columns = [
+        ("panic s", "timings", "boot_to_panic_s", 1.0),
+        ("capture s", "timings", "capture_s", 1.0),
+        ("console kB", "sizes", "console_log", 1e3),
+        ("dmesg kB", "sizes", "vmcore_dmesg", 1e3),
+        ("vmcore MB", "sizes", "vmcore", 1e6),
+    ]
+    print(f"{'kernel':12} {'kind':16} ok   " + " ".join(f"{c[0]:12}" for c in columns))
+    for (kernel, kind), cases in sorted(rows.items()):
+        ok = sum(1 for c in cases if c.get("reproduced"))
+        cells = " ".join(f"{_column(cases, key, sub, scale):12}" for _, key, sub, scale in columns)
+        print(f"{kernel:12} {kind:16} {ok}/{len(cases)}  {cells}")
+    for run in manifest.get("regenerations", []):
+        print(f"regenerated {', '.join(run['kernels'])}: {run['cases']} cases in {run['seconds']} s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lab", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -103,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     corpus.add_argument("--dest", default=str(REPO / "tests" / "corpus" / "lab"))
     corpus.add_argument("--jobs", type=int, default=2, help="guests at a time (max 2)")
     corpus.set_defaults(func=cmd_corpus)
+
+    summary = sub.add_parser("summary", help="table of a corpus manifest")
+    summary.add_argument("--dest", default=str(REPO / "tests" / "corpus" / "lab"))
+    summary.set_defaults(func=cmd_summary)
 
     args = parser.parse_args(argv)
     install_signal_handlers()

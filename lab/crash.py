@@ -260,11 +260,15 @@ def _collect(
         vmcore=vmcore_file,
     )
     crash = _crash_line(crashed, kind)
+    uptime = PRINTK_TIME.match(crash[1]) if crash else None
     if crash is None and capture is not None:
         crash = run.lines[capture]
         result.notes.append("no crash line on the console; timed at the capture kernel's start")
+        if dmesg_file is not None:
+            saved = [(0.0, line) for line in dmesg_file.read_bytes().splitlines()]
+            found = _crash_line(saved, kind)
+            uptime = PRINTK_TIME.match(found[1]) if found else None
     panic_at = crash[0] if crash else None
-    uptime = PRINTK_TIME.match(crash[1]) if crash else None
     result.timings = {
         "boot_to_panic_s": round(panic_at, 2) if panic_at is not None else None,
         "panic_uptime_s": float(uptime.group(1)) if uptime else None,
