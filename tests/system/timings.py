@@ -112,7 +112,7 @@ class Timings:
                     r.settings,
                     num(r.panic_s),
                     num(r.capture_s),
-                    num(r.latency_s, 2) + ("" if r.latency_from in ("inotify", "") else "*"),
+                    num(r.latency_s, 2) + ("*" if r.latency_from == "ctime" else ""),
                     r.got_kind,
                     r.got_function,
                     r.fingerprint,
@@ -126,7 +126,7 @@ class Timings:
                 lines.append("  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)))
             lines.append(
                 "panic = QEMU start to the crash line; capture = crash to dump written; journal = final "
-                "rename seen by inotify (* = file ctime) to the entry's __REALTIME_TIMESTAMP"
+                "rename (host inotify, or * the file's ctime when earlier) to the entry's __REALTIME_TIMESTAMP"
             )
         lines.append(f"system-test session wall time: {time.monotonic() - self.started:.0f} s")
         return "\n".join(lines)
