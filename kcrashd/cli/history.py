@@ -371,7 +371,8 @@ def render_info(record: CrashRecord, row: sqlite3.Row, deliveries: list[dict[str
         for frame in report.frames[:16]:
             mark = "" if frame.reliable else "? "
             module = f" [{frame.module}]" if frame.module else ""
-            lines.append(f"    {mark}{e(frame.function)}{e(frame.offset or '')}{e(module)}")
+            offset = f"+{frame.offset}" if frame.offset else ""
+            lines.append(f"    {mark}{e(frame.function)}{e(offset)}{e(module)}")
     if report.preceding:
         lines.append("")
         lines.append("Preceding events:")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,8 @@ def test_info_by_id_fingerprint_path_and_field(history: Path) -> None:
     assert "Host: db3" in by_id.stdout
     assert "crash /usr/lib/debug/lib/modules/5.14.0-427.el9.x86_64/vmlinux " in by_id.stdout
     assert "Vmcore: complete" in by_id.stdout
+    stack = by_id.stdout.split("Stack:", 1)[1].splitlines()[1]
+    assert re.search(r"^\s+\S+\+0x[0-9a-f]+/0x[0-9a-f]+", stack), stack
     by_fp = run_cli("info", "--state-dir", str(history), db3["fingerprint"])
     assert db3["crash_id"] in by_fp.stdout
     by_path = run_cli("info", "--state-dir", str(history), db3["dump_dir"] + "/vmcore-dmesg.txt")
