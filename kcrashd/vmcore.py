@@ -225,6 +225,34 @@ def vmcoreinfo_from_notes(notes: bytes, end: str) -> dict[str, str]:
 # --- kdump-compressed ------------------------------------------------------------------------
 
 
+PAGE_DESC = struct.Struct("qIIQ")  # struct page_desc: offset, size, flags, page_flags
+
+
+def kdump_data_end(read_at: Reader, table: int, page_size: int, end: str) -> int | None:
+    """Where the last page's data ends, from two page descriptors: O(1) whatever the dump's size.
+
+    Descriptors are written in a block before the page data, so the first descriptor's data offset
+    says how many there are (the data may start with the one shared zero page, hence two guesses);
+    the last descriptor then gives the end of the data. None when neither guess is consistent.
+    """
+    desc = struct.Struct(end + PAGE_DESC.format)
+    first = read_at(table, desc.size)
+    if len(first) < desc.size:
+        return None
+    offset = desc.unpack(first)[0]
+    for data_start in (offset, offset - page_size):
+        count, rest = divmod(data_start - table, desc.size)
+        if rest or count <= 0:
+            continue
+        raw = read_at(table + desc.size * (count - 1), desc.size)
+        if len(raw) < desc.size:
+            return None
+        last_offset, last_size = desc.unpack(raw)[:2]
+        if last_offset >= data_start and 0 < last_size <= page_size:
+            return int(last_offset + last_size)
+    return None
+
+
 def kdump_facts(path: Path, size: int, read_at: Reader, fmt: str, *, check_size: bool) -> VmcoreFacts:
     """`struct disk_dump_header` (§8.2) in the crashed machine's byte order, 64-bit layout first."""
     header = read_at(0, 512)
@@ -261,7 +289,8 @@ def kdump_facts(path: Path, size: int, read_at: Reader, fmt: str, *, check_size:
             off_info, size_info = struct.unpack_from(end + "qQ", sub, 32)
             if off_info > 0 and 0 < size_info <= NOTE_LIMIT:
                 info = parse_vmcoreinfo(read_at(off_info, size_info))
-    expected = (1 + max(sub_hdr_size, 0) + max(bitmap_blocks, 0)) * block_size
+    descriptors = (1 + max(sub_hdr_size, 0) + max(bitmap_blocks, 0)) * block_size
+    expected = kdump_data_end(read_at, descriptors, block_size, end) or descriptors
     truncated = check_size and size < expected
     if truncated:
         flags.append("truncated")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.journald import enter_namespace, journald  # noqa: F401  (the session fixture)
+from tests.lab.fixture import crash_lab  # noqa: F401  (the session fixture)
 
 REPO = Path(__file__).resolve().parents[2]
 # the checkout's venv, else the running interpreter's (a copy of the tree run with PYTHONPATH)

@@ -12,8 +12,7 @@ import pytest
 
 from kcrashd.vmcore import read_vmcore_facts
 from tests.daemon.dumps import elf_core, flattened, kdump_file, kdump_header, vmcoreinfo
-
-LAB = Path.home() / ".cache" / "kcrashd-tests" / "lab"
+from tests.lab.fixture import CrashLab
 
 
 def write(tmp_path: Path, data: bytes, name: str = "vmcore") -> Path:
@@ -125,27 +124,22 @@ def test_cost_does_not_depend_on_size(tmp_path: Path) -> None:
     assert elapsed < 1.0  # generous: it reads a few KiB
 
 
-DUMP_MAGICS = (b"KDUMP   ", b"makedumpfile", b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x04\x00")
-
-
-def lab_vmcores() -> list[Path]:
-    """Dump files the crash lab saved: named like dumps and starting with a dump's magic."""
-    if not LAB.is_dir():
-        return []
-    found = []
-    for path in sorted(LAB.rglob("*")):
-        if path.is_file() and not path.is_symlink() and path.name.startswith(("vmcore", "dump.")):
-            with path.open("rb") as stream:
-                if stream.read(18).startswith(DUMP_MAGICS):
-                    found.append(path)
-    return found[:8]
-
-
-@pytest.mark.parametrize("path", lab_vmcores() or [None], ids=lambda p: p.name if p else "none")
-def test_real_lab_vmcores(path: Path | None) -> None:
-    if path is None:
-        pytest.skip(f"no real vmcore cached under {LAB} (the crash lab makes them)")
-    facts = read_vmcore_facts(path)
-    assert facts.format in ("kdump-compressed", "elf", "flattened", "flattened-elf")
-    assert facts.kernel_release, facts
-    assert facts.error is None
+@pytest.mark.lab
+def test_real_kdump_vmcore_from_the_crash_lab(crash_lab: CrashLab, tmp_path: Path) -> None:
+    """A vmcore written by a real capture kernel (makedumpfile -l -d 31): the header's facts, its
+    data end found from the page descriptors, and a truncated copy flagged as such."""
+    started = datetime.now(UTC)
+    result = crash_lab.crash("sysrq", tmp_path / "crash")
+    assert result.vmcore is not None and result.vmcore.name == "vmcore", result
+    facts = read_vmcore_facts(result.vmcore)
+    assert facts.error is None, facts
+    assert facts.format == "kdump-compressed"
+    assert facts.kernel_release == result.release
+    assert facts.crash_time is not None and abs((facts.crash_time - started).total_seconds()) < 600
+    assert facts.complete and not facts.truncated
+    assert facts.expected_size == facts.size
+    cut = tmp_path / "cut-vmcore"
+    with result.vmcore.open("rb") as src, cut.open("wb") as dst:
+        dst.write(src.read(facts.size // 2))
+    short = read_vmcore_facts(cut)
+    assert short.truncated and not short.complete and "truncated" in short.flags
