@@ -41,7 +41,12 @@ def cmd_kinds(args: argparse.Namespace) -> int:
 
 def cmd_crash(args: argparse.Namespace) -> int:
     kind = kind_named(args.kind)
-    ing = prepare(kernel_named(args.kernel), log=_log)
+    spec = kernel_named(args.kernel)
+    reason = kind.unsupported_on(spec.arch)
+    if reason:
+        _log(f"error: {kind.name} cannot happen on {spec.arch}: {reason}")
+        return 2
+    ing = prepare(spec, log=_log)
     out = Path(args.out or f"lab-out/{kind.name}-{time.strftime('%Y%m%d-%H%M%S')}").resolve()
     settings = RunSettings(mem=args.mem, cpus=args.cpus, delay=args.delay)
     result = run_crash(

@@ -25,7 +25,8 @@ from pathlib import Path
 
 from .apt import AptError, AptSource, extract_deb, host_suite
 from .errors import LabUnavailable
-from .kernels import KernelSpec
+from .guest_tools import stage_guest_tools
+from .kernels import HOST_ARCH, KernelSpec
 from .toolchain import foreign_make_env
 
 LAB_DIR = Path(__file__).resolve().parent
@@ -67,17 +68,18 @@ def cache_root() -> Path:
     return Path.home() / ".cache" / "kcrashd-tests" / "lab"
 
 
-def apt_source(spec: KernelSpec) -> AptSource:
-    """The host's apt for the host's suite, a private one for any other."""
-    if spec.suite == host_suite():
-        return AptSource(spec.suite, arch=spec.arch)
-    return AptSource(spec.suite, private_root=cache_root() / "apt" / spec.suite, arch=spec.arch)
+def apt_source(suite: str, arch: str = HOST_ARCH) -> AptSource:
+    """The host's apt for the host's suite and arch, a private one for anything else."""
+    if suite == host_suite() and arch == HOST_ARCH:
+        return AptSource(suite, arch=arch)
+    name = suite if arch == HOST_ARCH else f"{suite}-{arch}"
+    return AptSource(suite, private_root=cache_root() / "apt" / name, arch=arch)
 
 
 def sources_digest() -> str:
     """Hash of everything under lab/ that ends up in the module or initramfs."""
     digest = hashlib.sha256()
-    own = [Path(__file__), LAB_DIR / "toolchain.py"]
+    own = [Path(__file__), LAB_DIR / "toolchain.py", LAB_DIR / "guest_tools.py"]
     for path in sorted([*MODULE_SRC.rglob("*"), *GUEST_SRC.rglob("*"), *own]):
         if path.is_file():
             digest.update(str(path.relative_to(LAB_DIR)).encode())
@@ -85,13 +87,12 @@ def sources_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def check_host_tools() -> None:
+def check_host_tools(spec: KernelSpec) -> None:
     """Fail with one line naming what is missing (so a fixture can skip)."""
-    missing = [
-        tool
-        for tool in ("qemu-system-x86_64", "busybox", "cpio", "gcc", "make", "dpkg-deb", "modinfo")
-        if not shutil.which(tool, path=SBIN_PATH)
-    ]
+    tools = [spec.profile.qemu, "busybox", "cpio", "gcc", "make", "dpkg-deb", "modinfo", "readelf"]
+    if spec.foreign_arch:
+        tools.append(f"{spec.profile.triplet}-gcc")
+    missing = [tool for tool in tools if not shutil.which(tool, path=SBIN_PATH)]
     missing += [name for name, path in GUEST_TOOLS.items() if not Path(path).exists()]
     if missing:
         pkgs = " ".join(read_apt_packages())
@@ -124,7 +125,11 @@ def _run(argv: list[str], cwd: Path | None = None, check: bool = True, **kw: obj
 
 
 def resolve_packages(spec: KernelSpec, source: AptSource) -> tuple[str, str, list[str]]:
-    """(release, version, packages) for the newest kernel of the suite."""
+    """(release, version, packages) for the newest kernel of the suite.
+
+    For a foreign architecture the linux-kbuild package (host tools) is
+    still the host's architecture: it is fetched separately.
+    """
     image_deps = [d for d in source.depends(spec.image_meta) if d.startswith("linux-image-")]
     if not image_deps:
         raise AptError(f"{spec.image_meta} has no linux-image dependency in {spec.suite}")
@@ -138,8 +143,8 @@ def resolve_packages(spec: KernelSpec, source: AptSource) -> tuple[str, str, lis
 
 def prepare(spec: KernelSpec, log: Log = print, offline_ok: bool = True) -> Ingredients:
     """Return cached ingredients for a kernel, building what is absent or stale."""
-    check_host_tools()
-    source = apt_source(spec)
+    check_host_tools(spec)
+    source = apt_source(spec.suite, spec.arch)
     try:
         source.prepare()
         release, version, packages = resolve_packages(spec, source)
@@ -189,12 +194,16 @@ def _prepare_locked(
     vmlinuz = root / "image" / "boot" / f"vmlinuz-{release}"
     if stamp.get("version") != version or not vmlinuz.exists():
         log(f"fetching {spec.suite} kernel {release} ({version})")
-        debs = source.download(packages, root / "debs")
+        kbuild = [p for p in packages if p.startswith("linux-kbuild-")] if spec.foreign_arch else []
+        debs = source.download([p for p in packages if p not in kbuild], root / "debs")
+        if kbuild:
+            debs += apt_source(spec.suite).download(kbuild, root / "debs-host")
         for sub in ("image", "headers", "foreign"):
             shutil.rmtree(root / sub, ignore_errors=True)
         for deb in debs:
             extract_deb(deb, root / ("image" if deb.name.startswith("linux-image-") else "headers"))
         _fix_headers(root / "headers", release)
+        _unpack_kernel_image(vmlinuz)
         stamp = {"release": release, "version": version, "packages": packages, "spec": spec.id}
         _write_stamp(stamp_path, stamp)
 
@@ -203,7 +212,7 @@ def _prepare_locked(
     if stamp.get("lab") != digest or not module.exists() or not initrd.exists():
         log(f"building module and initramfs for {release}")
         _build_module(spec, source, root, release)
-        _build_initramfs(spec, root, release, module)
+        _build_initramfs(spec, source, root, release, module)
         stamp["lab"] = digest
         _write_stamp(stamp_path, stamp)
     return Ingredients(spec, release, version, root, vmlinuz, initrd, module)
@@ -239,10 +248,19 @@ def _build_module(spec: KernelSpec, source: AptSource, root: Path, release: str)
         extra_env, extra_args = foreign_make_env(source, root, kdir)
         env.update(extra_env)
         make += extra_args
+    if spec.foreign_arch:
+        make += [f"ARCH={spec.profile.kernel_arch}", f"CROSS_COMPILE={spec.profile.triplet}-"]
     make.append(f"KCFLAGS={kcflags}")
     _run(make, env=env)
     if not (build / "kcrashd_lab.ko").exists():
         raise LabUnavailable("module build produced no kcrashd_lab.ko")
+
+
+def _unpack_kernel_image(vmlinuz: Path) -> None:
+    """arm64 vmlinuz is a gzipped Image; kexec and QEMU both take it unpacked."""
+    data = vmlinuz.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        vmlinuz.write_bytes(gzip.decompress(data))
 
 
 def _ldd(binary: Path) -> list[Path]:
@@ -315,18 +333,23 @@ def _stage_modules(spec: KernelSpec, root: Path, release: str, staging: Path) ->
     return order
 
 
-def _build_initramfs(spec: KernelSpec, root: Path, release: str, module: Path) -> None:
+def _build_initramfs(spec: KernelSpec, source: AptSource, root: Path, release: str, module: Path) -> None:
     staging = root / "initramfs"
     shutil.rmtree(staging, ignore_errors=True)
     for sub in ("bin", "sbin", "usr/bin", "usr/sbin", "proc", "sys", "dev", "tmp", "mnt", "etc"):
         (staging / sub).mkdir(parents=True, exist_ok=True)
-    busybox = shutil.which("busybox", path=SBIN_PATH)
-    assert busybox
-    shutil.copy2(busybox, staging / "bin" / "busybox")
-    for path in GUEST_TOOLS.values():
-        _copy_binary(Path(path), staging, path)
+    if spec.foreign_arch:
+        stage_guest_tools(source, root, staging)
+        cc = f"{spec.profile.triplet}-gcc"
+    else:
+        busybox = shutil.which("busybox", path=SBIN_PATH)
+        assert busybox
+        shutil.copy2(busybox, staging / "bin" / "busybox")
+        for path in GUEST_TOOLS.values():
+            _copy_binary(Path(path), staging, path)
+        cc = "gcc"
     stage2 = staging / "sbin" / "stage2"
-    _run(["gcc", "-static", "-Os", "-s", "-o", str(stage2), str(GUEST_SRC / "stage2.c")])
+    _run([cc, "-static", "-Os", "-s", "-o", str(stage2), str(GUEST_SRC / "stage2.c")])
     shutil.copy2(GUEST_SRC / "init", staging / "init")
     (staging / "init").chmod(0o755)
     order = _stage_modules(spec, root, release, staging)

@@ -56,6 +56,7 @@ def _entry(case: str, result: CrashResult, attempts: int) -> dict[str, Any]:
         "timings": result.timings,
         "sizes": result.sizes,
         "reproduced": result.reproduced,
+        "culprit_in_trace": result.culprit_in_trace,
         "dump_complete": result.dump_complete,
         "attempts": attempts,
         "notes": result.notes,
@@ -110,6 +111,13 @@ def _run_case(
             "attempts": attempts,
             "notes": ["the guest could not be run"],
         }
+    if not result.reproduced:
+        for name in ("console.log", "vmcore-dmesg.txt"):
+            (dest / case / name).unlink(missing_ok=True)
+        result.notes.append("logs not kept: they do not show the crash")
+        entry = _entry(case, result, attempts)
+        entry["files"] = {}
+        return entry
     t = result.timings
     log(f"{case}: {'ok' if result.reproduced else 'FAILED'} panic {t['boot_to_panic_s']}s "
         f"capture {t['capture_s']}s vmcore {result.sizes['vmcore']} B")  # fmt: skip
@@ -123,12 +131,19 @@ def regenerate(
     start = time.monotonic()
     dest.mkdir(parents=True, exist_ok=True)
     ingredients = [prepare(spec, log=log) for spec in kernels]
-    select_accel(ingredients[0].vmlinuz, cache_root(), log)
+    select_accel(ingredients[0].vmlinuz, cache_root(), log, ingredients[0].spec.profile)
     plan = [
         (ing, kind, index + 1, settings)
         for ing in ingredients
         for kind in kinds
         for index, settings in enumerate(VARIANTS)
+        if not kind.unsupported_on(ing.spec.arch)
+    ]
+    skipped = [
+        {"kernel": ing.spec.id, "kind": kind.name, "arch": ing.spec.arch, "reason": reason}
+        for ing in ingredients
+        for kind in kinds
+        if (reason := kind.unsupported_on(ing.spec.arch))
     ]
     with ThreadPoolExecutor(max_workers=max(1, min(jobs, MAX_GUESTS))) as pool:
         entries = list(pool.map(lambda job: _run_case(job[0], job[1], job[2], job[3], dest, log), plan))
@@ -141,18 +156,26 @@ def regenerate(
     fresh = {e["case"] for e in entries}
     cases = [c for c in old.get("cases", []) if c["case"] not in fresh] + entries
     cases.sort(key=lambda c: c["case"])
-    runs = [r for r in old.get("regenerations", []) if r.get("kernels") != [k.id for k in kernels]]
+    runs = [
+        r
+        for r in old.get("regenerations", [])
+        if (r.get("kernels"), r.get("kinds")) != ([k.id for k in kernels], len(kinds))
+    ]
     runs.append({
         "kernels": [k.id for k in kernels],
         "kinds": len(kinds),
         "cases": len(entries),
+        "not_reproduced": sum(1 for e in entries if not e["reproduced"]),
         "seconds": elapsed,
         "accel": next((e["accel"] for e in entries if "accel" in e), None),
     })  # fmt: skip
+    redone = {(k.id, kind.name) for k in kernels for kind in kinds}
+    not_applicable = [n for n in old.get("not_applicable", []) if (n["kernel"], n["kind"]) not in redone]
     manifest = {
         "generator": "python3 -m lab corpus",
         "layout": "rhel",
         "regenerations": runs,
+        "not_applicable": sorted(not_applicable + skipped, key=lambda n: (n["kernel"], n["kind"])),
         "cases": cases,
     }
     manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")

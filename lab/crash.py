@@ -22,9 +22,9 @@ from .kinds import Kind, trigger_codes
 from .vm import Accel, Share, VmConfig, VmRun, run_vm, select_accel
 
 LAYOUTS = ("rhel", "debian")
-BASE_CMDLINE = "console=ttyS0,115200 loglevel=8 printk.time=1 panic=-1 oops=panic"
+BASE_CMDLINE = "console={console},115200 loglevel=8 printk.time=1 panic=-1 oops=panic"
 CAPTURE_CMDLINE = (
-    "console=ttyS0,115200 loglevel=7 printk.time=1 panic=-1 oops=panic "
+    "console={console},115200 loglevel=7 printk.time=1 panic=-1 oops=panic "
     "irqpoll nr_cpus=1 reset_devices lab_capture"
 )
 KDUMP_MAGIC = b"KDUMP   "
@@ -78,6 +78,7 @@ class CrashResult:
     timings: dict[str, float | None] = field(default_factory=dict)
     sizes: dict[str, int] = field(default_factory=dict)
     reproduced: bool = False
+    culprit_in_trace: bool = False
     dump_complete: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -118,8 +119,8 @@ def _split_boots(lines: list[tuple[float, bytes]]) -> tuple[int, int | None]:
     return first, (starts[1] if len(starts) > 1 else None)
 
 
-def _crash_line(lines: list[tuple[float, bytes]], kind: Kind) -> tuple[float, bytes] | None:
-    headline = re.compile(kind.headline.encode())
+def _crash_line(lines: list[tuple[float, bytes]], headline_text: str) -> tuple[float, bytes] | None:
+    headline = re.compile(headline_text.encode())
     for pattern in (headline, GENERIC_CRASH):
         for stamp, line in lines:
             if pattern.search(line):
@@ -136,9 +137,9 @@ def _find_dump(root: Path, before: set[str], layout: str) -> Path | None:
     return max(new, key=lambda p: p.name) if new else None
 
 
-def _mentions(text: str, kind: Kind, release: str) -> tuple[bool, bool]:
+def _mentions(text: str, kind: Kind, release: str, arch: str = "amd64") -> tuple[bool, bool]:
     """Whether the log has the kind's headline, and its culprit in a trace or RIP line."""
-    head = re.search(kind.headline, text) is not None
+    head = re.search(kind.headline_for(arch), text) is not None
     culprit = re.escape(kind.culprit_for(release))
     func = re.search(rf"\b{culprit}(?:\.\w+)*\+0x", text) is not None
     return head, func
@@ -162,8 +163,9 @@ def run_crash(
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}")
     cache = cache_root()
-    accel = accel or select_accel(ing.vmlinuz, cache, log)
-    kdump = kdump and kind.dump_possible and (vmcore or dmesg)
+    profile = ing.spec.profile
+    accel = accel or select_accel(ing.vmlinuz, cache, log, profile)
+    kdump = kdump and kind.dump_possible and (vmcore or dmesg) and not profile.kdump_broken
     out_dir.mkdir(parents=True, exist_ok=True)
     logs_dir.mkdir(parents=True, exist_ok=True)
     dump_root = out_dir / dump_path
@@ -188,14 +190,14 @@ def run_crash(
             "LAB_VMCORE": int(vmcore),
             "LAB_DMESG": int(dmesg),
             "LAB_DUMP_PATH": dump_path,
-            "LAB_CAPTURE_CMDLINE": CAPTURE_CMDLINE,
+            "LAB_CAPTURE_CMDLINE": CAPTURE_CMDLINE.format(console=profile.console),
         }
         (share_in / "lab.conf").write_text(_conf(settings_conf))
-        cmdline = BASE_CMDLINE
+        cmdline = BASE_CMDLINE.format(console=profile.console)
         if kdump:
             cmdline += f" crashkernel={ing.spec.crashkernel}"
-        if kind.extra_cmdline:
-            cmdline += f" {kind.extra_cmdline}"
+        if extra := kind.cmdline_for(ing.release):
+            cmdline += f" {extra}"
         cfg = VmConfig(
             kernel=ing.vmlinuz,
             initrd=ing.initrd if kind.initramfs else None,
@@ -204,6 +206,7 @@ def run_crash(
             cpus=settings.cpus,
             shares=(Share("labin", share_in, readonly=True), Share("labout", out_dir)),
             timeout=kind.timeout,
+            profile=profile,
         )
         run = run_vm(cfg, accel, cache)
     return _collect(ing, kind, run, settings, layout, kdump, dump_root, before, logs_dir, accel)
@@ -259,14 +262,15 @@ def _collect(
         dmesg=dmesg_file,
         vmcore=vmcore_file,
     )
-    crash = _crash_line(crashed, kind)
+    headline = kind.headline_for(ing.spec.arch)
+    crash = _crash_line(crashed, headline)
     uptime = PRINTK_TIME.match(crash[1]) if crash else None
     if crash is None and capture is not None:
         crash = run.lines[capture]
         result.notes.append("no crash line on the console; timed at the capture kernel's start")
         if dmesg_file is not None:
             saved = [(0.0, line) for line in dmesg_file.read_bytes().splitlines()]
-            found = _crash_line(saved, kind)
+            found = _crash_line(saved, headline)
             uptime = PRINTK_TIME.match(found[1]) if found else None
     panic_at = crash[0] if crash else None
     result.timings = {
@@ -290,12 +294,15 @@ def _collect(
             magic = handle.read(16)
         result.dump_complete = magic.startswith(KDUMP_MAGIC if layout == "rhel" else FLAT_MAGIC)
     text = (dmesg_file or console_log).read_text(encoding="utf-8", errors="replace")
-    head, func = _mentions(text, kind, ing.release)
-    result.reproduced = head and func
+    head, func = _mentions(text, kind, ing.release, ing.spec.arch)
+    result.reproduced = head
+    result.culprit_in_trace = func
+    if ing.spec.profile.kdump_broken and kind.dump_possible:
+        result.notes.append(f"console only on {ing.spec.arch}: {ing.spec.profile.kdump_broken}")
     if not head:
-        result.notes.append(f"expected headline /{kind.headline}/ not found")
+        result.notes.append(f"expected headline /{headline}/ not found")
     if head and not func:
-        result.notes.append(f"{result.expected_function} not in the stack trace")
+        result.notes.append(f"{result.expected_function} not named in the stack trace")
     if kind.notes:
         result.notes.append(kind.notes)
     return result

@@ -38,6 +38,9 @@ class Kind:
     timeout: float = 180.0
     notes: str = ""
     culprit_since: tuple[tuple[tuple[int, int], str], ...] = field(default=())
+    headline_on: tuple[tuple[str, str], ...] = field(default=())
+    cmdline_before: tuple[tuple[tuple[int, int], str], ...] = field(default=())
+    not_on: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def trigger(self) -> str:
@@ -49,18 +52,34 @@ class Kind:
         """kexec -p needs userspace, so a crash before /init cannot be dumped."""
         return self.initramfs
 
-    def headline_re(self) -> re.Pattern[str]:
-        return re.compile(self.headline)
+    def headline_for(self, arch: str) -> str:
+        """What the kernel prints for this crash on an architecture."""
+        return dict(self.headline_on).get(arch, self.headline)
+
+    def unsupported_on(self, arch: str) -> str | None:
+        """Why this kind cannot happen on an architecture, or None."""
+        return dict(self.not_on).get(arch)
+
+    def cmdline_for(self, release: str) -> str:
+        """Kernel parameters the kind needs on this release (older kernels need more)."""
+        version = release_version(release)
+        extra = [arg for until, arg in self.cmdline_before if version < until]
+        return " ".join(filter(None, [self.extra_cmdline, *extra]))
 
     def culprit_for(self, release: str) -> str:
         """The expected culprit on a kernel release; kernel functions get renamed."""
-        match = re.match(r"(\d+)\.(\d+)", release)
-        version = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+        version = release_version(release)
         chosen = self.culprit
         for since, name in sorted(self.culprit_since):
             if version >= since:
                 chosen = name
         return chosen
+
+
+def release_version(release: str) -> tuple[int, int]:
+    """(major, minor) of a kernel release string such as 6.12.118+deb13-amd64."""
+    match = re.match(r"(\d+)\.(\d+)", release)
+    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
 
 
 def _module(name: str, cls: str, trigger: str, headline: str, **kw: object) -> Kind:
@@ -83,12 +102,19 @@ KINDS: tuple[Kind, ...] = (
         action="sysrq",
         headline=r"sysrq triggered crash|sysrq: Trigger a crash",
     ),
-    _module("null-deref", "null-deref", "null_deref", r"BUG: kernel NULL pointer dereference"),
+    _module(
+        "null-deref",
+        "null-deref",
+        "null_deref",
+        r"BUG: kernel NULL pointer dereference",
+        headline_on=(("arm64", r"Unable to handle kernel NULL pointer dereference at virtual address"),),
+    ),
     _module(
         "paging-fault",
         "paging-fault",
         "vmalloc_fault",
         r"BUG: unable to handle page fault for address",
+        headline_on=(("arm64", r"Unable to handle kernel paging request at virtual address"),),
     ),
     _module("bug", "bug", "bug", r"kernel BUG at kcrashd_lab_main\.c"),
     _module(
@@ -96,8 +122,15 @@ KINDS: tuple[Kind, ...] = (
         "gpf",
         "gpf",
         r"general protection fault, probably for non-canonical address 0x11223344556677[0-9a-f]{2}",
+        not_on=(("arm64", "arm64 has no general protection fault: a wild pointer is a paging request"),),
     ),
-    _module("divide-error", "divide-error", "divide_error", r"divide error: 0000"),
+    _module(
+        "divide-error",
+        "divide-error",
+        "divide_error",
+        r"divide error: 0000",
+        not_on=(("arm64", "arm64 integer division by zero does not trap (it yields 0)"),),
+    ),
     _module(
         "warning",
         "warning",
@@ -133,6 +166,7 @@ KINDS: tuple[Kind, ...] = (
         "stack-overflow",
         "stack_overflow",
         r"stack guard page was hit|kernel stack overflow",
+        headline_on=(("arm64", r"Insufficient stack space to handle exception|kernel stack overflow"),),
         notes="the serial console stays silent; only the dump's log shows the overflow",
     ),
     _module(
@@ -146,7 +180,10 @@ KINDS: tuple[Kind, ...] = (
         "use-after-free",
         "use_after_free",
         r"general protection fault, probably for non-canonical address 0x6b6b6b6b6b6b6b[0-9a-f]{2}",
+        headline_on=(("arm64", r"paging request at virtual address 6b6b6b6b6b6b6b[0-9a-f]{2}"),),
         notes="a SLAB_POISON cache makes the freed object read back as 0x6b poison",
+        # Before 5.13 a cache's own SLAB_POISON stays off unless slub_debug is on.
+        cmdline_before=(((5, 13), "slub_debug=P,kcrashd_lab_obj"),),
     ),
     _module(
         "double-free",

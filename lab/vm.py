@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import LabUnavailable
+from .kernels import ARCHES, HOST_ARCH, ArchProfile
 
 MAX_GUESTS = 2
-QEMU = "qemu-system-x86_64"
+QEMU = ARCHES[HOST_ARCH].qemu
 KVM_PROBE_TIMEOUT = 12.0
 
 _live: set[subprocess.Popen[bytes]] = set()
@@ -62,6 +63,7 @@ class VmConfig:
     cpus: int = 1
     shares: tuple[Share, ...] = ()
     timeout: float = 180.0
+    profile: ArchProfile = ARCHES[HOST_ARCH]
 
 
 @dataclass
@@ -135,7 +137,7 @@ def guest_slot(cache: Path) -> Iterator[int]:
 
 def qemu_argv(cfg: VmConfig, accel: Accel) -> list[str]:
     argv = [
-        QEMU, "-accel", accel.name, "-cpu", accel.cpu,
+        cfg.profile.qemu, *cfg.profile.machine, "-accel", accel.name, "-cpu", accel.cpu,
         "-m", cfg.mem, "-smp", str(cfg.cpus),
         "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot", "-nic", "none",
         "-kernel", str(cfg.kernel), "-append", cfg.cmdline,
@@ -155,8 +157,8 @@ def run_vm(
     on_line: Callable[[float, bytes], bool] | None = None,
 ) -> VmRun:
     """Boot a guest until it powers off, on_line returns True, or the timeout hits."""
-    if not shutil.which(QEMU):
-        raise LabUnavailable(f"{QEMU} not found (apt-get install qemu-system-x86)")
+    if not shutil.which(cfg.profile.qemu):
+        raise LabUnavailable(f"{cfg.profile.qemu} not found (apt-get install {cfg.profile.qemu_package})")
     result = VmRun(accel=accel.name)
     with guest_slot(cache):
         if _stopping.is_set():
@@ -219,11 +221,16 @@ def _boot_id() -> str:
         return "unknown"
 
 
-def select_accel(vmlinuz: Path, cache: Path, log: Callable[[str], None] = print) -> Accel:
+def select_accel(
+    vmlinuz: Path, cache: Path, log: Callable[[str], None] = print, profile: ArchProfile = ARCHES[HOST_ARCH]
+) -> Accel:
     """KVM when a short probe boot works, else TCG; remembered per host boot.
 
-    KCRASHD_LAB_ACCEL=tcg|kvm forces the choice.
+    KCRASHD_LAB_ACCEL=tcg|kvm forces the choice. Guests of another
+    architecture always run under TCG.
     """
+    if profile.name != HOST_ARCH:
+        return Accel("tcg", profile.tcg_cpu)
     forced = os.environ.get("KCRASHD_LAB_ACCEL", "").lower()
     if forced in ("tcg", "kvm"):
         return TCG if forced == "tcg" else KVM
