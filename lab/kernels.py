@@ -44,7 +44,8 @@ ARCHES: dict[str, ArchProfile] = {
             "kexec -p cannot find _text in the arm64 guest ('Can't get the symbol of _text to "
             "calculate page_offset'), so its ELF core header lacks the kernel text and both "
             "vmcore-dmesg and makedumpfile fail ('No program header covering vaddr'); seen with "
-            "kexec-tools 2.0.25 (bookworm) and trixie's, with and without KASLR"
+            "bookworm's and trixie's kexec-tools; with nokaslr kexec -p fails earlier "
+            "('setup_2nd_dtb failed')"
         ),
     ),
 }

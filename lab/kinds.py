@@ -180,7 +180,8 @@ KINDS: tuple[Kind, ...] = (
         "use-after-free",
         "use_after_free",
         r"general protection fault, probably for non-canonical address 0x6b6b6b6b6b6b6b[0-9a-f]{2}",
-        headline_on=(("arm64", r"paging request at virtual address 6b6b6b6b6b6b6b[0-9a-f]{2}"),),
+        # arm64 ignores the top address byte: the poison shows as 006b6b6b6b6b6b..
+        headline_on=(("arm64", r"paging request at virtual address (?:00|6b)6b6b6b6b6b6b[0-9a-f]{2}"),),
         notes="a SLAB_POISON cache makes the freed object read back as 0x6b poison",
         # Before 5.13 a cache's own SLAB_POISON stays off unless slub_debug is on.
         cmdline_before=(((5, 13), "slub_debug=P,kcrashd_lab_obj"),),
