@@ -143,9 +143,13 @@ def make_backlog(root: Path, count: int) -> None:
 
 def rss_and_switches(pid: int) -> tuple[int, int]:
     rss = 0
+    parts = []
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             rss = int(line.split()[1])
+        if line.startswith(("RssAnon:", "RssFile:", "RssShmem:")):
+            parts.append(f"{line.split(':')[0]} {int(line.split()[1]) / 1024:.1f} MiB")
+    print(f"  pid {pid}: " + ", ".join(parts))
     switches = 0
     for task in Path(f"/proc/{pid}/task").iterdir():
         for line in (task / "status").read_text().splitlines():
