@@ -8,6 +8,7 @@ is not generic (frames.is_skipped); if a spec yields none, the next spec is trie
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -75,6 +76,18 @@ def _line_part(part: Part, text: str) -> tuple[bool, str | None]:
     return False, None
 
 
+# Functions that never return: the return address a frame below one of them shows may lie past
+# the end of its caller.
+_NORETURN = frozenset({"panic", "nmi_panic", "do_exit", "make_task_dead", "__stack_chk_fail"})
+
+
+def _past_noreturn(frame: frames.FrameLine, before: list[str]) -> bool:
+    """A return address at offset 0 right below a noreturn call lies past the end of its caller (the
+    call was the caller's last instruction, as arm64 builds lay out panic() calls), so the name
+    printed is the next function's, never the culprit."""
+    return bool(before) and before[-1] in _NORETURN and frame.offset is not None and frame.offset.startswith("0x0/")
+
+
 def run_spec(parts: tuple[Part, ...], texts: list[str]) -> list[list[str]]:
     """Candidate lists (one per STACK part after the first) from walking `parts` over `texts`."""
     groups: list[list[str]] = [[]]
@@ -102,7 +115,7 @@ def run_spec(parts: tuple[Part, ...], texts: list[str]) -> list[list[str]]:
                 found = frames.parse_frames(text)
                 if found:
                     seen_frame = True
-                    groups[-1].extend(fr.function for fr in found if fr.reliable)
+                    groups[-1].extend(fr.function for fr in found if fr.reliable and not _past_noreturn(fr, groups[-1]))
                 i += 1
             continue
         while i < n:
@@ -171,6 +184,21 @@ def _stall(cands: list[str], extra: re.Pattern[str] | None) -> str | None:
     return next((c for c in cands if not frames.is_skipped(c, extra) and not frames.STALL_EXTRA_SKIP.match(c)), None)
 
 
+# Consecutive frames of one function that make it a recursion rather than a loop's callee.
+_RECURSION_RUN = 4
+
+
+def _recursing(cands: list[str], extra: re.Pattern[str] | None) -> str | None:
+    """A function that calls itself again and again: when the stack runs out, the recursion is the
+    bug, whichever handler started it (arm64 prints the whole recursion, x86 only its top)."""
+    run = 1
+    for prev, name in itertools.pairwise(cands):
+        run = run + 1 if name == prev else 1
+        if run >= _RECURSION_RUN and not frames.is_skipped(name, extra):
+            return name
+    return None
+
+
 def _hang(cands: list[str]) -> Culprit:
     for n in cands:
         if frames.HANG_SYNC.match(n):
@@ -206,7 +234,8 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
         if in_module is not None and not frames.is_skipped(in_module, extra):
             # A driver looping in its own code: the loop is the bug, whatever called it.
             return Culprit(in_module)
-        return Culprit(_stall(_candidates(sig.stack, texts), extra))
+        cands = _candidates(sig.stack, texts)
+        return Culprit(_recursing(cands, extra) or _stall(cands, extra))
     for parts in sig.stack:
         for cand in run_spec(parts, texts)[0]:
             if _FAULT_INJECTION.match(cand):
