@@ -1,5 +1,5 @@
 # One entry point per job; each installs what it needs first.
-.PHONY: demo test lint bench rpm nspawn-image test-nspawn test-system clean
+.PHONY: demo test lint bench rpm nspawn-image test-nspawn test-system lab-build lab-corpus test-lab clean
 
 demo:
 	@scripts/bootstrap.sh base
@@ -35,6 +35,16 @@ test-nspawn: nspawn-image
 test-system:
 	@scripts/bootstrap.sh test
 	.venv/bin/python -m pytest -m system tests/system
+
+lab-build:
+	python3 -m lab build
+
+lab-corpus:
+	python3 -m lab corpus --kernel deb12-6.1 --kernel deb13-6.12 --kernel deb11-5.10 --kernel deb12-6.1-arm64
+
+test-lab:
+	@scripts/bootstrap.sh test
+	.venv/bin/python -m pytest -m lab tests/lab
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache build *.egg-info
