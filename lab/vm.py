@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from .errors import LabUnavailable
 from .kernels import ARCHES, HOST_ARCH, ArchProfile
@@ -115,9 +116,27 @@ def install_signal_handlers() -> None:
 
 @contextlib.contextmanager
 def guest_slot(cache: Path) -> Iterator[int]:
-    """Hold one of MAX_GUESTS machine-wide slots while a guest runs."""
+    """Hold one of MAX_GUESTS machine-wide slots while a guest runs.
+
+    Waiters queue on a gate lock (blocking flock), and only the gate's holder looks for a free
+    slot: a process that just freed a slot cannot take it again ahead of those already waiting.
+    """
     slots = cache / "vm-slots"
     slots.mkdir(parents=True, exist_ok=True)
+    with open(slots / "gate.lock", "w") as gate:
+        fcntl.flock(gate, fcntl.LOCK_EX)
+        try:
+            handle, index = _take_free_slot(slots)
+        finally:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+    try:
+        yield index
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def _take_free_slot(slots: Path) -> tuple[IO[str], int]:
     while True:
         for index in range(MAX_GUESTS):
             handle = open(slots / f"{index}.lock", "w")  # noqa: SIM115
@@ -126,13 +145,8 @@ def guest_slot(cache: Path) -> Iterator[int]:
             except BlockingIOError:
                 handle.close()
                 continue
-            try:
-                yield index
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-                handle.close()
-            return
-        time.sleep(0.5)
+            return handle, index
+        time.sleep(0.2)
 
 
 def qemu_argv(cfg: VmConfig, accel: Accel) -> list[str]:
