@@ -141,6 +141,15 @@ def load_alerting() -> Any:
     return None
 
 
+# Node names a kernel reports before anything set one: they name no machine.
+UNNAMED_HOSTS = frozenset({"(none)", "localhost", "localhost.localdomain", "localhost6", ""})
+
+
+def named_host(nodename: str | None) -> str | None:
+    """The vmcore's node name when it identifies a machine."""
+    return nodename if nodename and nodename.strip() not in UNNAMED_HOSTS else None
+
+
 class Pipeline:
     """Turns crash units into recorded, journaled crashes."""
 
@@ -356,7 +365,7 @@ class Pipeline:
             incomplete = True
         if vstate in ("failed", "incomplete-flag", "truncated"):
             incomplete = True
-        host = (facts.hostname if facts else None) or unit.host_hint or self.local_host
+        host = named_host(facts.hostname if facts else None) or unit.host_hint or self.local_host
         crash_time = (facts.crash_time if facts else None) or unit.name_time
         if crash_time is None:
             mtime = state.log.mtime if state.log else state.newest_mtime

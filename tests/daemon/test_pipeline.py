@@ -87,6 +87,16 @@ def test_vmcore_header_gives_host_and_time(rig: Rig) -> None:
     assert entry["KCRASHD_VMCORE_FORMAT"] == "kdump-compressed" and entry["KCRASHD_VMCORE_STATE"] == "complete"
 
 
+def test_unset_node_name_names_no_host(rig: Rig) -> None:
+    """A kernel that crashed before its host name was set reports `(none)`: the dump's IP, or for a
+    local dump this machine, names the host instead, so crash-loop rules see real machines."""
+    write_rhel(rig.dumps, "192.168.1.5-2024-05-01-10:00:00", log_bytes(), vmcore=kdump_file(nodename="(none)"))
+    write_rhel(rig.dumps, "127.0.0.1-2024-05-02-10:00:00", log_bytes(), vmcore=kdump_file(nodename="(none)"))
+    rig.scan()
+    hosts = sorted(entry["KCRASHD_HOST"] for entry in rig.journal.entries)
+    assert hosts == sorted(["192.168.1.5", os.uname().nodename])
+
+
 def test_test_crash_flagged(rig: Rig) -> None:
     folder = write_rhel(rig.dumps, "kdump-test-1733984219-123456789", log_bytes(), vmcore=kdump_file())
     (folder / "vmcore-creation.status").write_text("success kdump_test_id=1733984219-123456789\n")
