@@ -170,8 +170,8 @@ class Receiver:
 def daemon_config(path: Path, lanes: Iterable[Path], state: Path, webhook: str, am: str | None) -> Path:
     """The daemon's configuration: the lanes as dump paths, both alert targets.
 
-    Every guest here is the same machine to kcrashd (the vmcore's nodename is "(none)"), so the
-    crash-loop digest (3 crashes of one host in an hour) would fold the whole campaign into one
+    Every guest here is the same machine to kcrashd (no host name set, local `127.0.0.1-` dumps:
+    this host), so the crash-loop digest (3 crashes of one host in an hour) would fold the whole campaign into one
     loop alert; the test raises loop_crashes to keep one page per fingerprint observable.
     """
     machine_id = path.with_name("machine-id")
