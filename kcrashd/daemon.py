@@ -98,12 +98,18 @@ def make_store(config: Config, alerting: Any) -> Store:
 class Watcher:
     """watchdog's inotify Observer (or its PollingObserver for NFS) over every configured root."""
 
-    def __init__(self, config: Config, push: Callable[[Path], None]) -> None:
+    def __init__(
+        self, config: Config, push: Callable[[Path], None], on_overflow: Callable[[], None] | None = None
+    ) -> None:
         from watchdog import events
         from watchdog.observers import Observer
         from watchdog.observers.polling import PollingObserver
 
         self.push = push
+        self.overflow_alarm: OverflowAlarm | None = None
+        if on_overflow is not None:
+            self.overflow_alarm = OverflowAlarm(on_overflow)
+            self.overflow_alarm.attach()
         self.observer: Any
         if config.sources.poll:
             self.observer = PollingObserver(timeout=config.sources.poll_interval)
@@ -135,6 +141,32 @@ class Watcher:
     def stop(self) -> None:
         self.observer.stop()
         self.observer.join(timeout=10)
+        if self.overflow_alarm is not None:
+            self.overflow_alarm.detach()
+
+
+class OverflowAlarm(logging.Handler):
+    """When the kernel's inotify queue overflows, events are lost; watchdog only logs it and
+    rebuilds its watches. This catches that record so the daemon rescans every dump path."""
+
+    LOGGER = "watchdog.observers.inotify_c"
+
+    def __init__(self, on_overflow: Callable[[], None]) -> None:
+        super().__init__(level=logging.WARNING)
+        self.on_overflow = on_overflow
+
+    def attach(self) -> None:
+        source = logging.getLogger(self.LOGGER)
+        if source.getEffectiveLevel() > logging.WARNING:
+            source.setLevel(logging.WARNING)
+        source.addHandler(self)
+
+    def detach(self) -> None:
+        logging.getLogger(self.LOGGER).removeHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "overflow" in record.getMessage().lower():
+            self.on_overflow()
 
 
 class Handler:
@@ -175,6 +207,7 @@ class Daemon:
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self.stop_requested = False
         self.reload_requested = False
+        self.rescan_requested = False
         self.processed = 0
         self.journaled = 0
         self.watcher: Watcher | None = None
@@ -190,6 +223,10 @@ class Daemon:
     def push_path(self, path: Path) -> None:
         with self.inbox_lock:
             self.inbox.append(path)
+        self.wake()
+
+    def on_overflow(self) -> None:
+        self.rescan_requested = True
         self.wake()
 
     def on_signal(self, signum: int, _frame: FrameType | None) -> None:
@@ -254,7 +291,8 @@ class Daemon:
             recovered = self.pipeline.recover()
             if recovered:
                 log.info("finished %d crash(es) interrupted by the previous stop", recovered)
-            self.watcher = Watcher(self.config, self.push_path)  # armed before the scan: nothing slips between
+            # armed before the scan: nothing slips between
+            self.watcher = Watcher(self.config, self.push_path, self.on_overflow)
             queued = self.scan_backlog()
             self.prune()
             self.notifier.ready(self.status_line(f"backlog of {queued} dump(s) queued"))
@@ -284,6 +322,10 @@ class Daemon:
             if self.reload_requested:
                 self.reload_requested = False
                 self.reload()
+            if self.rescan_requested:
+                self.rescan_requested = False
+                log.warning("inotify dropped events (queue overflow): rescanning the dump paths")
+                self.scan_backlog()
             self.drain_inbox()
             now = self.clock()
             if now >= next_prune:
@@ -383,7 +425,7 @@ class Daemon:
         self.config = config
         self.pipeline = self.make_pipeline(config)
         self.start_alerts()
-        self.watcher = Watcher(config, self.push_path)
+        self.watcher = Watcher(config, self.push_path, self.on_overflow)
         queued = self.scan_backlog()
         log.info("configuration reloaded; %d dump(s) rescanned", queued)
         self.notifier.ready(self.status_line("configuration reloaded"))

@@ -183,3 +183,33 @@ def test_bad_config_is_refused(tmp_path: Path) -> None:
     result = run_cli("run", "--config", str(config))
     assert result.returncode == 2
     assert "bad.toml:2" in result.stderr and "settle_seconds" in result.stderr
+
+
+MAX_QUEUED = Path("/proc/sys/fs/inotify/max_queued_events")
+
+
+def test_inotify_queue_overflow_triggers_a_rescan(
+    journald: Journald, tmp_path: Path, start_daemon, notify_socket: NotifySocket  # type: ignore[no-untyped-def]
+) -> None:
+    """The kernel drops inotify events when its queue is full: a daemon stopped (or starved) while
+    many dumps arrive. Every dump must still be journaled, through a rescan after the overflow."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to lower fs.inotify.max_queued_events")
+    root = tmp_path / "crash"
+    root.mkdir()
+    saved = MAX_QUEUED.read_text()
+    MAX_QUEUED.write_text("16\n")  # read at inotify_init: only the daemon started now gets it
+    try:
+        proc: DaemonProcess = start_daemon(*daemon_args(tmp_path), env={"NOTIFY_SOCKET": str(notify_socket.path)})
+        assert notify_socket.wait_for("READY=1"), proc.output()
+    finally:
+        MAX_QUEUED.write_text(saved)
+    os.kill(proc.proc.pid, signal.SIGSTOP)
+    try:
+        for i in range(40):
+            write_rhel(root, f"10.0.{i // 200}.{i % 200 + 1}-2024-05-01-10:00:00", log_bytes())
+    finally:
+        os.kill(proc.proc.pid, signal.SIGCONT)
+    found = wait_entries(journald, root, 40, timeout=30)
+    assert len(found) == 40, proc.output()
+    assert "queue overflow" in proc.output()
