@@ -237,3 +237,17 @@ def test_history_under_an_earlier_fingerprint_version_is_kept(rig: Rig) -> None:
     assert second["KCRASHD_FINGERPRINT"] == old
     assert new in second["KCRASHD_FINGERPRINT_ALIASES"].split()
     assert second["KCRASHD_NEW"] == "0" and second["KCRASHD_COUNT"] == "2"
+
+
+def test_log_replaced_after_triage_is_not_journaled_again(rig: Rig) -> None:
+    """A dump server's uploader that rewrites a finished log (rename over it, or truncate and
+    write): the crash was journaled once and stays journaled once."""
+    folder = write_rhel(rig.dumps, "10.0.0.1-2024-05-01-10:00:00", log_bytes())
+    assert rig.scan() == ["journaled"]
+    fresh = folder / "upload.tmp"
+    fresh.write_bytes(log_bytes("edge/oom-panic"))
+    os.rename(fresh, folder / "vmcore-dmesg.txt")
+    assert rig.scan() == ["known"]
+    (folder / "vmcore-dmesg.txt").write_bytes(b"\x00junk" * 100)
+    assert rig.scan() == ["known"]
+    assert len(rig.journal.entries) == 1
