@@ -295,7 +295,8 @@ def delivery_state(conn: sqlite3.Connection, crash_id: str) -> list[dict[str, An
         )
     decision = conn.execute("SELECT decision FROM outbox_crashes WHERE crash_id = ?", (crash_id,)).fetchone()
     if decision and not result:
-        result.append({"target": None, "event": None, "state": f"not sent ({decision[0]})"})
+        # The policy decided, but no configured target took the crash (none set up, or all filtered).
+        result.append({"target": None, "event": None, "state": f"not sent: no target took it (policy: {decision[0]})"})
     return result
 
 

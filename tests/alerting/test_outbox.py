@@ -86,7 +86,7 @@ def test_test_records_and_old_backlog_never_page(db: DB, record: Callable[..., C
     assert enqueue(conn, record("old", fingerprint="kcrash-1"), cfg, now=T0, page=False) == 0
     assert enqueue(conn, record("old2", fingerprint="kcrash-2", at=T0.replace(day=20)), cfg, now=T0) == 0
     assert enqueue(conn, record("old3", fingerprint="kcrash-3", too_old_to_page=True), cfg, now=T0) == 0
-    assert delivery_state(conn, "old2") == [{"target": None, "event": None, "state": "not sent (quiet)"}]
+    assert delivery_state(conn, "old2") == [{"target": None, "event": None, "state": "not sent: no target took it (policy: quiet)"}]
 
 
 def test_crash_loop_sends_one_digest(db: DB, record: Callable[..., CrashRecord]) -> None:
