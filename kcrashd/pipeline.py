@@ -136,7 +136,8 @@ def load_alerting() -> Any:
         import kcrashd.alerting as alerting
     except ImportError:
         return None
-    if all(hasattr(alerting, name) for name in ("ensure_schema", "enqueue", "Deliverer")):
+    # `Deliverer` is not probed: it is imported on first use, with the HTTP stack.
+    if all(hasattr(alerting, name) for name in ("ensure_schema", "enqueue")):
         return alerting
     return None
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -251,3 +253,15 @@ def test_log_replaced_after_triage_is_not_journaled_again(rig: Rig) -> None:
     (folder / "vmcore-dmesg.txt").write_bytes(b"\x00junk" * 100)
     assert rig.scan() == ["known"]
     assert len(rig.journal.entries) == 1
+
+
+def test_daemon_without_alert_targets_never_loads_the_http_stack(tmp_path: Path) -> None:
+    """Idle memory: the delivery code (and requests) is imported only when a target exists."""
+    code = (
+        "import sys; from kcrashd.daemon import Daemon; "
+        f"d = Daemon(None, {{'sources': {{'dump_paths': ['{tmp_path}'], 'pstore': False}}, "
+        f"'state': {{'state_dir': '{tmp_path / 'state'}'}}}}); d.open(); d.pipeline.recover(); "
+        "print('requests' in sys.modules, 'kcrashd.alerting.delivery' in sys.modules); d.close()"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["False", "False"], out.stderr
