@@ -35,7 +35,6 @@ class SourcesConfig(BaseModel):
     incomplete_timeout: float = Field(default=600.0, gt=0)
     makedumpfile: str = "makedumpfile"
     makedumpfile_timeout: float = Field(default=120.0, gt=0)
-    max_log_bytes: int = Field(default=64 * 1024 * 1024, ge=4096)
 
 
 class StateConfig(BaseModel):
