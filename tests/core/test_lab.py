@@ -1,4 +1,4 @@
-"""Real QEMU crashes from the crash lab (tests/corpus/lab, filled by the lab engineer).
+"""Real QEMU crashes from the crash lab (tests/corpus/lab, made by `python3 -m lab corpus`).
 
 Every pair of runs of one crash kind shares a fingerprint (console.log and vmcore-dmesg.txt too),
 no two kinds are merged, and the culprit is the manifest's function.

@@ -37,8 +37,8 @@ def missing_tools() -> str | None:
 def export_source(dest: Path) -> Path:
     """The source to install: the last commit, or the working tree with KCRASHD_NSPAWN_SOURCE=worktree.
 
-    The checkout is shared with other engineers whose uncommitted work may be half done; a
-    CI checkout is clean, so both give the same there. A copy also keeps setuptools' build/
+    A working tree may hold uncommitted, half-done changes; a CI checkout is clean, so both
+    give the same there. A copy also keeps setuptools' build/
     directory out of the checkout.
     """
     dest.mkdir(parents=True)
