@@ -1,6 +1,6 @@
 """Agreement with syzkaller's expected titles on the dev corpus (tuned on even ids, odd ids held out).
 
-Targets from the brief, asserted on the whole corpus: title >= 0.90, function >= 0.95, pair
+The accuracy targets, asserted on the whole corpus: title >= 0.90, function >= 0.95, pair
 F1 >= 0.95.  The floors are the measured levels per half (regression guard): the odd half is
 the check against overfitting the even one.
 """
