@@ -106,3 +106,18 @@ def alerts_config(*targets: dict[str, Any], **policy: Any) -> AlertsConfig:
     return AlertsConfig.model_validate(
         {"targets": list(targets), "policy": policy, "machine_id_path": "/nonexistent/machine-id"}
     )
+
+
+def drain(path: Path, cfg: Any, clock: Clock, rounds: int = 5) -> None:
+    """Deliver what is due, moving the pinned clock to each next attempt, a few rounds at most."""
+    from kcrashd.alerting.delivery import Deliverer
+
+    deliverer = Deliverer(path, cfg, clock=clock)
+    try:
+        for _ in range(rounds):
+            wait = deliverer.deliver_due()
+            if wait is None:
+                return
+            clock.advance(wait)
+    finally:
+        deliverer.close()

@@ -16,26 +16,14 @@ from aiosmtpd.controller import Controller
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from kcrashd.alerting import Deliverer, delivery_state, enqueue
+from kcrashd.alerting import delivery_state, enqueue
 from kcrashd.crash import CrashRecord
 from tests.alerting import shapes
-from tests.alerting.conftest import T0, Clock, alerts_config
+from tests.alerting.conftest import T0, Clock, alerts_config, drain
 from tests.alerting.servers import free_port
 
 DB = tuple[Path, sqlite3.Connection]
 EVIL = "BUG: <!channel> @here <script>x</script> {{DATE(2026)}} ``` in evil_fn\r\nBcc: victim@example.com"
-
-
-def drain(path: Path, cfg: Any, clock: Clock, rounds: int = 5) -> None:
-    deliverer = Deliverer(path, cfg, clock=clock)
-    try:
-        for _ in range(rounds):
-            wait = deliverer.deliver_due()
-            if wait is None:
-                return
-            clock.advance(wait)
-    finally:
-        deliverer.close()
 
 
 def url_file(tmp_path: Path, name: str, url: str) -> str:

@@ -17,23 +17,11 @@ from werkzeug import Request, Response
 from kcrashd.alerting import Deliverer, delivery_state, enqueue
 from kcrashd.crash import CrashRecord
 from tests.alerting import shapes
-from tests.alerting.conftest import PLANTED, T0, Clock, alerts_config
+from tests.alerting.conftest import PLANTED, T0, Clock, alerts_config, drain
 from tests.alerting.servers import redmine
 
 DB = tuple[Path, sqlite3.Connection]
 EVIL = "BUG: <script>alert(1)</script> *bold* @here {noformat} `x` in evil_fn"
-
-
-def drain(path: Path, cfg: Any, clock: Clock, rounds: int = 5) -> None:
-    deliverer = Deliverer(path, cfg, clock=clock)
-    try:
-        for _ in range(rounds):
-            wait = deliverer.deliver_due()
-            if wait is None:
-                return
-            clock.advance(wait)
-    finally:
-        deliverer.close()
 
 
 # --- Redmine, real -------------------------------------------------------------------------
