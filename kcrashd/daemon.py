@@ -8,6 +8,8 @@ retention pass. With nothing pending and no watchdog it sleeps indefinitely.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import gc
 import heapq
 import itertools
 import logging
@@ -23,6 +25,7 @@ from types import FrameType
 from typing import Any
 
 from kcrashd.config import Config, ConfigError, load_config
+from kcrashd.core import clear_caches
 from kcrashd.notify import Notifier
 from kcrashd.pipeline import Outcome, Pipeline, StateLock, load_alerting
 from kcrashd.sinks import CrashJournal
@@ -317,7 +320,7 @@ class Daemon:
         self.next_ping = time.monotonic() if ping else None
         next_prune = self.clock() + RETENTION_EVERY
         last_status = time.monotonic()
-        dirty = False
+        dirty = worked = False
         while not self.stop_requested:
             if self.reload_requested:
                 self.reload_requested = False
@@ -334,7 +337,7 @@ class Daemon:
             unit = self.schedule.pop_due(now)
             if unit is not None:
                 self.process(unit)
-                dirty = True
+                dirty = worked = True
                 self.tick()
                 if time.monotonic() - last_status > 5.0:  # a long backlog: progress now and then
                     self.notifier.status(self.status_line())
@@ -345,6 +348,9 @@ class Daemon:
                 self.notifier.status(self.status_line())
                 last_status = time.monotonic()
                 dirty = False
+            if worked and not len(self.schedule):
+                release_memory()
+                worked = False
             timeout = self.timeout(now, next_prune, self.next_ping)
             ready, _, _ = select.select([self.wake_r], [], [], timeout)
             if ready:
@@ -429,6 +435,14 @@ class Daemon:
         queued = self.scan_backlog()
         log.info("configuration reloaded; %d dump(s) rescanned", queued)
         self.notifier.ready(self.status_line("configuration reloaded"))
+
+
+def release_memory() -> None:
+    """Hand back to the system the heap a burst of triage grew, so an idle daemon stays small."""
+    clear_caches()
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def folder_gone(path: str, ino: int) -> bool:

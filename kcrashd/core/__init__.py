@@ -3,7 +3,8 @@
 No file, network or journal I/O happens here; only the standard library and pydantic are imported.
 """
 
+from kcrashd.core.frames import clear_caches
 from kcrashd.core.model import Report
 from kcrashd.core.triage import analyze, has_crash
 
-__all__ = ["Report", "analyze", "has_crash"]
+__all__ = ["Report", "analyze", "clear_caches", "has_crash"]

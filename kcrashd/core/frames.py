@@ -367,3 +367,10 @@ def is_skipped(name: str, extra: re.Pattern[str] | None = None) -> bool:
     if _globally_skipped(name):
         return True
     return bool(extra is not None and extra.search(name))
+
+
+def clear_caches() -> None:
+    """Drop the per-line memo tables: they speed up a batch of logs, but an idle daemon need not
+    keep thousands of old lines alive."""
+    for memo in (parse_frames, fault_pc, _globally_skipped):
+        memo.cache_clear()

@@ -49,3 +49,13 @@ def test_clean_function(raw: str, clean: str) -> None:
 def test_syscall_wrappers_agree_across_arches() -> None:
     assert frames.strip_syscall("__x64_sys_recvmmsg") == frames.strip_syscall("__arm64_sys_recvmmsg") == "sys_recvmmsg"
     assert frames.strip_syscall("__se_sys_memfd_secret") == "memfd_secret"
+
+
+def test_clear_caches_forgets_every_memo_table() -> None:
+    from kcrashd.core import analyze, clear_caches
+    from kcrashd.core import frames as frame_module
+
+    analyze(b"[    1.0] Call Trace:\n[    1.0]  <TASK>\n[    1.0]  foo_bar+0x1/0x2 [mod]\n")
+    clear_caches()
+    memos = (frame_module.parse_frames, frame_module.fault_pc, frame_module._globally_skipped)
+    assert all(memo.cache_info().currsize == 0 for memo in memos)
