@@ -32,7 +32,6 @@ _SPACES = re.compile(r" {2,}")
 _RW = re.compile(r"^\s*(Read|Write) (?:of size|at addr)")
 _TIMESTAMP_IN_TITLE = re.compile(r"\[\s*\d+\.\d+\]")
 _STACK_START = re.compile(r"^\s*(?:Call Trace|Call trace|Backtrace|backtrace|Allocated by task|Freed by task)")
-_FAULT_INJECTION = re.compile(r"^(?:__)?should_fail")
 _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 
 
