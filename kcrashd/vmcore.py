@@ -2,7 +2,8 @@
 
 Formats (docs crash-layouts.md §8): ELF core (`\\x7fELF`), kdump-compressed (`KDUMP   `),
 makedumpfile flattened streams (`makedumpfile` + records) and compression wrappers. At most
-`READ_LIMIT` bytes are read, plus the last 16 bytes of a flattened stream.
+`READ_LIMIT` bytes are read, plus the last 16 bytes of a flattened stream; reading a whole
+stream (a compressed one's end, rearranging for makedumpfile) is kcrashd.flatten's.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ NOTE_LIMIT = 64 * 1024
 KDUMP_SIGNATURE = b"KDUMP   "
 FLAT_SIGNATURE = b"makedumpfile\0\0\0\0"
 FLAT_HEADER_SIZE = 4096
+END_RECORD = b"\xff" * 16  # offset = size = -1, big-endian
 DUMP_INCOMPLETE = 0x8
 DUMP_COMPRESSION = {0x1: "zlib", 0x2: "lzo", 0x4: "snappy", 0x20: "zstd"}
 WRAPPERS = {
@@ -30,6 +32,9 @@ WRAPPERS = {
     b"\xfd7zXZ\x00": "xz",
     b"\x04\x22\x4d\x18": "lz4",
 }
+# Flags of a stream that kcrashd.flatten read through, or could not (size cap, time, a tool).
+STREAM_CHECKED = "stream-checked"
+STREAM_UNCHECKED = "stream-unchecked"
 PT_LOAD = 1
 PT_NOTE = 4
 
@@ -76,6 +81,11 @@ def read_vmcore_facts(path: Path) -> VmcoreFacts:
         os.close(fd)
 
 
+def is_read_through(facts: VmcoreFacts) -> bool:
+    """Whether the whole stream was read to check its end (or it was said why it could not be)."""
+    return STREAM_CHECKED in facts.flags or STREAM_UNCHECKED in facts.flags
+
+
 def guess_format(head: bytes) -> str:
     """The format name of a dump from its first bytes."""
     if head.startswith(b"\x7fELF"):
@@ -105,7 +115,8 @@ def facts_from(path: Path, size: int, read_at: Reader) -> VmcoreFacts:
     if kind == "empty":
         return VmcoreFacts(path=str(path), format=kind, size=0, complete=False, truncated=True, error="empty file")
     if kind.endswith("-wrapped"):
-        # The stream inside is compressed: its end marker needs a full decompression (§3.5).
+        # The stream inside is compressed: its end record needs a full decompression (§3.5),
+        # which kcrashd.flatten does once the crash is journaled.
         return VmcoreFacts(path=str(path), format=kind, size=size, flags=["wrapped"])
     return VmcoreFacts(path=str(path), format=kind, size=size, complete=False, error="unknown dump format")
 
@@ -313,17 +324,23 @@ def kdump_facts(path: Path, size: int, read_at: Reader, fmt: str, *, check_size:
 
 
 def flattened_facts(path: Path, size: int, read_at: Reader) -> VmcoreFacts:
-    """A makedumpfile flattened stream: records (BE offset, BE size, payload) after a 4 KiB header.
+    """A makedumpfile flattened stream: finished when its last 16 bytes are the end record."""
+    tail = read_at(size - 16, 16) if size >= FLAT_HEADER_SIZE + 16 else b""
+    return stream_facts(path, size, read_at, finished=tail == END_RECORD)
 
-    The stream is finished when its last 16 bytes are the end record (all 0xff). The dump's own
-    header is rebuilt from the records found in the first `READ_LIMIT` bytes.
+
+def stream_facts(
+    path: Path, size: int, read_at: Reader, *, finished: bool, wrapper: str | None = None
+) -> VmcoreFacts:
+    """Facts of a flattened stream from its records (BE offset, BE size, payload) after the 4 KiB
+    header. `read_at` reads the stream itself: the file, or the first bytes of a `wrapper`
+    (gzip, ...) decompressed by kcrashd.flatten, which alone can tell whether such a stream is
+    `finished`. The dump's own header is rebuilt from the records in the first `READ_LIMIT` bytes.
     """
     head = read_at(0, 32)
     if len(head) < 32:
         raise VmcoreError("flattened header truncated")
     ftype, fversion = struct.unpack_from(">qq", head, 16)
-    tail = read_at(size - 16, 16) if size >= FLAT_HEADER_SIZE + 16 else b""
-    finished = tail == b"\xff" * 16
     records = read_at(FLAT_HEADER_SIZE, READ_LIMIT)
     pieces: list[tuple[int, bytes]] = []
     pos = 0
@@ -343,15 +360,16 @@ def flattened_facts(path: Path, size: int, read_at: Reader) -> VmcoreFacts:
         return b""
 
     inner = logical_read(0, 16)
-    flags = ["flattened"]
+    fmt = f"{wrapper}-wrapped" if wrapper else "flattened"
+    flags = ["wrapped", "flattened"] if wrapper else ["flattened"]
     if ftype != 1 or fversion != 1:
         flags.append(f"flat-type-{ftype}-version-{fversion}")
     if inner.startswith(KDUMP_SIGNATURE):
-        facts = kdump_facts(path, size, logical_read, "flattened", check_size=False)
+        facts = kdump_facts(path, size, logical_read, fmt, check_size=False)
     elif inner.startswith(b"\x7fELF"):
-        facts = elf_facts(path, size, logical_read, "flattened-elf", check_size=False)
+        facts = elf_facts(path, size, logical_read, fmt if wrapper else "flattened-elf", check_size=False)
     else:
-        facts = VmcoreFacts(path=str(path), format="flattened", size=size)
+        facts = VmcoreFacts(path=str(path), format=fmt, size=size)
     flags = [*flags, *facts.flags]
     if not finished:
         flags.append("no-end-marker")
