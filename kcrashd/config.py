@@ -35,6 +35,7 @@ class SourcesConfig(BaseModel):
     incomplete_timeout: float = Field(default=600.0, gt=0)
     makedumpfile: str = "makedumpfile"
     makedumpfile_timeout: float = Field(default=120.0, gt=0)
+    max_rearrange_bytes: int = Field(default=8 * 2**30, gt=0)
 
 
 class StateConfig(BaseModel):

@@ -36,12 +36,13 @@ from kcrashd.crash import CrashRecord, VmcoreFacts
 from kcrashd.sinks import CrashJournal
 from kcrashd.sources import CrashUnit, DumpState, inspect_unit, judge, safe, vmcore_state
 from kcrashd.store import JOURNALED, PENDING, FingerprintStats, Store, StoreError, is_transient
-from kcrashd.vmcore import open_nofollow, read_vmcore_facts
+from kcrashd.vmcore import is_read_through, open_nofollow, read_vmcore_facts
 
 log = logging.getLogger(__name__)
 
 Analyzer = Callable[..., Report]
 CRASH_AT_ENV = "KCRASHD_TEST_CRASH_AT"
+PRIVATE_PREFIX = "vmcore-"
 STEPS = ("inspected", "analyzed", "in-transaction", "recorded", "journaled", "marked")
 
 
@@ -277,6 +278,8 @@ class Pipeline:
         if self.on_enqueued is not None:
             self.on_enqueued()
         retry = self._vmcore_retry(state, now)
+        if retry is None and self._end_unchecked(stored.vmcore, stored.vmcore_state):
+            retry = self.clock()  # read the whole stream later, after the backlog's entries
         return Outcome("journaled", stored.crash_id, retry_at=retry)
 
     def _finish_pending(self, crash_id: str, record: CrashRecord) -> None:
@@ -292,15 +295,38 @@ class Pipeline:
         timeout = self.config.sources.incomplete_timeout
         new_state = vmcore_state(state, now, timeout)
         facts = self._vmcore_facts(state)
+        checked = False
+        if facts is not None and self._end_unchecked(facts, new_state):
+            known = record.vmcore
+            if known is not None and (known.path, known.size) == (facts.path, facts.size) and is_read_through(known):
+                facts = known  # read through before at this size
+            else:
+                facts, checked = self._check_end(facts), True
         if facts is not None and new_state == "complete" and not facts.complete:
             new_state = "incomplete-flag" if "incomplete-flag" in facts.flags else "truncated"
-        if new_state != record.vmcore_state or (facts and record.vmcore and facts.size != record.vmcore.size):
+        if checked or new_state != record.vmcore_state or (facts and record.vmcore and facts.size != record.vmcore.size):
             problems = [p for p in record.problems if not p.startswith("vmcore")]
             problems += self._vmcore_problems(new_state, facts)
             self.store.update_vmcore(crash_id, new_state, facts, problems)
             log.info("crash %s: vmcore is now %s", crash_id, new_state)
             return Outcome("updated", crash_id, retry_at=self._vmcore_retry(state, now), detail=new_state)
         return Outcome("known", crash_id, retry_at=self._vmcore_retry(state, now))
+
+    def _end_unchecked(self, facts: VmcoreFacts | None, vstate: str) -> bool:
+        """A finished compressed dump whose end record nobody has looked for yet (§3.5)."""
+        return vstate == "complete" and facts is not None and "wrapped" in facts.flags and not is_read_through(facts)
+
+    def _check_end(self, facts: VmcoreFacts) -> VmcoreFacts:
+        """Decompress the whole dump once: O(size), so only after its crash was journaled."""
+        from kcrashd.flatten import check_stream
+
+        sources = self.config.sources
+        checked = check_stream(
+            Path(facts.path), facts, limit=sources.max_rearrange_bytes, timeout=sources.makedumpfile_timeout,
+            tick=self.tick,
+        )  # fmt: skip
+        log.info("vmcore %s: %s", safe(facts.path), checked.error or "ends with the end record")
+        return checked
 
     def _vmcore_retry(self, state: DumpState, now: float) -> float | None:
         if vmcore_state(state, now, self.config.sources.incomplete_timeout) == "in-progress":
@@ -320,22 +346,22 @@ class Pipeline:
             problems.append("vmcore failed: the collector never finished (incomplete file left)")
         elif vstate == "in-progress":
             problems.append("vmcore still being written")
-        if facts is not None and facts.error:
-            problems.append(f"vmcore header: {facts.error}")
-        if facts is not None and "incomplete-flag" in facts.flags:
+        if facts is None:
+            return problems
+        read_through = is_read_through(facts)
+        if facts.error and not (read_through and facts.truncated):
+            problems.append(f"vmcore{'' if read_through else ' header'}: {facts.error}")
+        if "incomplete-flag" in facts.flags:
             problems.append("vmcore marked incomplete by makedumpfile (out of space or size limit)")
-        if facts is not None and facts.truncated:
-            problems.append("vmcore truncated")
+        if facts.truncated:
+            problems.append(f"vmcore truncated: {facts.error}" if read_through and facts.error else "vmcore truncated")
         return problems
 
     def _triage(self, state: DumpState, incomplete: bool, now: float) -> tuple[CrashRecord, tuple[int | None, int | None]]:
         unit = state.unit
         problems = list(state.notes) + list(state.failed)
         facts = self._vmcore_facts(state)
-        vstate = vmcore_state(state, now, self.config.sources.incomplete_timeout)
-        if facts is not None and vstate == "complete" and not facts.complete:
-            vstate = "incomplete-flag" if "incomplete-flag" in facts.flags else "truncated"
-        problems += self._vmcore_problems(vstate, facts)
+        log_problems: list[str] = []
         log_path = state.log_path
         log_meta: tuple[int | None, int | None] = (None, None)
         origin = "file"
@@ -343,21 +369,25 @@ class Pipeline:
         if log_path is not None:
             if state.log_degraded:
                 origin = "incomplete-file"
-                problems.append(f"log extraction did not finish: using {log_path.name}")
+                log_problems.append(f"log extraction did not finish: using {log_path.name}")
             try:
                 st = os.lstat(log_path)
                 log_meta = (st.st_mtime_ns, st.st_size)
                 data = read_log_bytes(log_path)
             except (OSError, LogError) as exc:
-                problems.append(f"cannot read {log_path.name}: {exc}")
+                log_problems.append(f"cannot read {log_path.name}: {exc}")
                 log.warning("cannot read %s: %s", safe(str(log_path)), exc)
         elif state.vmcore_path is not None and facts is not None:
-            data, note = self._dmesg_from_vmcore(state.vmcore_path, facts)
-            problems.append(note)
+            data, note, facts = self._dmesg_from_vmcore(state.vmcore_path, facts)
+            log_problems.append(note)
             origin = "makedumpfile" if data is not None else "none"
         else:
             origin = "none"
-            problems.append("no kernel log and no vmcore in the dump folder")
+            log_problems.append("no kernel log and no vmcore in the dump folder")
+        vstate = vmcore_state(state, now, self.config.sources.incomplete_timeout)
+        if facts is not None and vstate == "complete" and not facts.complete:
+            vstate = "incomplete-flag" if "incomplete-flag" in facts.flags else "truncated"
+        problems += self._vmcore_problems(vstate, facts) + log_problems
         if data is None:
             report = Report(source=str(log_path or unit.path), error="no kernel log available")
         else:
@@ -421,39 +451,79 @@ class Pipeline:
             log.exception("alerting could not queue alerts for crash %s; the crash is still recorded", record.crash_id)
         conn.execute("RELEASE alerts")
 
-    def _dmesg_from_vmcore(self, vmcore: Path, facts: VmcoreFacts) -> tuple[bytes | None, str]:
-        """`makedumpfile --dump-dmesg` into a private temp dir (never into the dump folder)."""
+    def _dmesg_from_vmcore(self, vmcore: Path, facts: VmcoreFacts) -> tuple[bytes | None, str, VmcoreFacts]:
+        """`makedumpfile --dump-dmesg` into a private folder (never into the dump folder). A
+        flattened stream, compressed or not, is first rearranged there into a regular dump, which
+        also tells whether it ends with its end record: the facts come back updated."""
         tool = shutil.which(self.config.sources.makedumpfile)
         if tool is None:
-            return None, "no kernel log: makedumpfile is not installed to recover it from the vmcore"
-        if facts.format not in ("elf", "kdump-compressed"):
-            return None, f"no kernel log: makedumpfile cannot read a {facts.format} vmcore directly"
+            return None, "no kernel log: makedumpfile is not installed to recover it from the vmcore", facts
+        flat = facts.format.startswith("flattened") or "wrapped" in facts.flags
+        if facts.format not in ("elf", "kdump-compressed") and not flat:
+            return None, f"no kernel log: makedumpfile cannot read a {facts.format} vmcore", facts
+        try:
+            with self._private_dir() as tmp:
+                if not flat:
+                    return *self._dump_dmesg(tool, vmcore, tmp), facts
+                from kcrashd.flatten import StreamError, walk_stream
+
+                sources = self.config.sources
+                dump = tmp / "vmcore"
+                try:
+                    walk = walk_stream(
+                        vmcore, facts, limit=sources.max_rearrange_bytes, timeout=sources.makedumpfile_timeout,
+                        tick=self.tick, out=dump,
+                    )  # fmt: skip
+                except StreamError as exc:
+                    return None, f"no kernel log: the flattened vmcore was not rearranged: {exc}", facts
+                data, note = self._dump_dmesg(tool, dump, tmp)
+                if data is not None:
+                    note = "kernel log recovered from the flattened vmcore (rearranged) with makedumpfile --dump-dmesg"
+                return data, note, walk.facts
+        except OSError as exc:
+            return None, f"no kernel log: {exc.strerror or exc}", facts
+
+    @contextmanager
+    def _private_dir(self) -> Iterator[Path]:
+        """A fresh 0700 folder under `<state_dir>/tmp`, on disk where /tmp may be RAM, removed
+        after use; what a killed run left there goes first (the state lock is held)."""
+        root = self.config.state.state_dir / "tmp"
+        root.mkdir(mode=0o700, exist_ok=True)
+        for stale in root.glob(f"{PRIVATE_PREFIX}*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        path = Path(tempfile.mkdtemp(prefix=PRIVATE_PREFIX, dir=root))
+        try:
+            yield path
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
+
+    def _dump_dmesg(self, tool: str, vmcore: Path, tmp: Path) -> tuple[bytes | None, str]:
+        """Run `makedumpfile --dump-dmesg` on a vmcore opened without following a symlink."""
         try:
             fd = open_nofollow(vmcore)
         except OSError as exc:
             return None, f"no kernel log: cannot open the vmcore: {exc.strerror or exc}"
         try:
-            with tempfile.TemporaryDirectory(prefix="kcrashd-dmesg-") as tmp:
-                out = Path(tmp) / "dmesg.txt"
-                proc = subprocess.Popen(
-                    [tool, "--dump-dmesg", f"/proc/self/fd/{fd}", str(out)],
-                    pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                )  # fmt: skip
-                deadline = time.monotonic() + self.config.sources.makedumpfile_timeout
-                while True:
-                    try:
-                        _, stderr = proc.communicate(timeout=1.0)
-                        break
-                    except subprocess.TimeoutExpired:
-                        self.tick()  # keep the systemd watchdog fed while a big vmcore is read
-                        if time.monotonic() > deadline:
-                            proc.kill()
-                            proc.communicate()
-                            return None, "no kernel log: makedumpfile --dump-dmesg timed out"
-                if proc.returncode != 0 or not out.exists():
-                    tail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-                    return None, f"no kernel log: makedumpfile --dump-dmesg failed ({proc.returncode}): {tail[0][:200]}"
-                return read_log_bytes(out), "kernel log recovered from the vmcore with makedumpfile --dump-dmesg"
+            out = tmp / "dmesg.txt"
+            proc = subprocess.Popen(
+                [tool, "--dump-dmesg", f"/proc/self/fd/{fd}", str(out)],
+                pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            )  # fmt: skip
+            deadline = time.monotonic() + self.config.sources.makedumpfile_timeout
+            while True:
+                try:
+                    _, stderr = proc.communicate(timeout=1.0)
+                    break
+                except subprocess.TimeoutExpired:
+                    self.tick()  # keep the systemd watchdog fed while a big vmcore is read
+                    if time.monotonic() > deadline:
+                        proc.kill()
+                        proc.communicate()
+                        return None, "no kernel log: makedumpfile --dump-dmesg timed out"
+            if proc.returncode != 0 or not out.exists():
+                tail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+                return None, f"no kernel log: makedumpfile --dump-dmesg failed ({proc.returncode}): {tail[0][:200]}"
+            return read_log_bytes(out), "kernel log recovered from the vmcore with makedumpfile --dump-dmesg"
         except (OSError, LogError) as exc:
             return None, f"no kernel log: {exc}"
         finally:
