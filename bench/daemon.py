@@ -35,6 +35,8 @@ from tests.daemon.dumps import kdump_header, log_bytes, write_rhel  # noqa: E402
 from tests.fixtures import journald as jd  # noqa: E402
 
 KCRASHD = Path(sys.executable).parent / "kcrashd"
+PARTS = ("vmcore", "latency", "ready", "idle")
+BREAKDOWN = False
 
 
 def start_journald(work: Path) -> subprocess.Popen[bytes]:
@@ -133,12 +135,18 @@ def bench_latency(work: Path, count: int) -> None:
 
 
 def make_backlog(root: Path, count: int) -> None:
+    """Dumps written before the daemon starts (log, vmcore header, the capture kernel's log), an hour
+    old: a recent folder without a vmcore would rightly be looked at again until it is quiet."""
     root.mkdir()
     log = log_bytes()
+    core = kdump_header()
+    old = time.time() - 3600
     for i in range(count):
         folder = root / f"10.{i // 62500}.{i // 250 % 250}.{i % 250}-2024-05-01-10:00:00"
         folder.mkdir()
-        (folder / "vmcore-dmesg.txt").write_bytes(log)
+        for name, data in (("vmcore-dmesg.txt", log), ("vmcore", core), ("kexec-dmesg.log", b"kdump: saving vmcore complete\n")):
+            (folder / name).write_bytes(data)
+            os.utime(folder / name, (old, old))
 
 
 def rss_and_switches(pid: int) -> tuple[int, int]:
@@ -150,12 +158,28 @@ def rss_and_switches(pid: int) -> tuple[int, int]:
         if line.startswith(("RssAnon:", "RssFile:", "RssShmem:")):
             parts.append(f"{line.split(':')[0]} {int(line.split()[1]) / 1024:.1f} MiB")
     print(f"  pid {pid}: " + ", ".join(parts))
+    if BREAKDOWN:
+        print_mappings(pid)
     switches = 0
     for task in Path(f"/proc/{pid}/task").iterdir():
         for line in (task / "status").read_text().splitlines():
             if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
                 switches += int(line.split()[1])
     return rss, switches
+
+
+def print_mappings(pid: int, top: int = 10) -> None:
+    """The mappings holding the most resident memory (anonymous heap vs each shared library)."""
+    sizes: dict[str, int] = {}
+    name = ""
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        fields = line.split()
+        if "-" in fields[0] and len(fields) >= 5 and not fields[0].endswith(":"):
+            name = fields[5] if len(fields) > 5 else "[anon]"
+        elif fields[0] == "Rss:":
+            sizes[name] = sizes.get(name, 0) + int(fields[1])
+    for mapping, kib in sorted(sizes.items(), key=lambda item: -item[1])[:top]:
+        print(f"    {kib / 1024:5.1f} MiB  {mapping}")
 
 
 def count_entries(root: Path) -> int:
@@ -245,16 +269,23 @@ def bench_vmcore(work: Path, rounds: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer samples, 20 s idle windows")
+    parser.add_argument("--only", choices=sorted(PARTS), action="append", help="run only these parts")
+    parser.add_argument("--mappings", action="store_true", help="also list the mappings holding the most RSS")
     args = parser.parse_args()
+    global BREAKDOWN
+    BREAKDOWN = args.mappings
     idle = 20.0 if args.quick else 60.0
     work = Path(tempfile.mkdtemp(prefix="kcrashd-bench-"))
     journald = start_journald(work)
     try:
-        bench_vmcore(work, 10 if args.quick else 30)
-        bench_latency(work, 50 if args.quick else 200)
-        bench_ready(work, 1000, idle)
-        bench_ready(work, 10000, 0)
-        bench_watchdog_idle(work, idle)
+        parts = {
+            "vmcore": lambda: bench_vmcore(work, 10 if args.quick else 30),
+            "latency": lambda: bench_latency(work, 50 if args.quick else 200),
+            "ready": lambda: (bench_ready(work, 1000, idle), bench_ready(work, 10000, 0)),
+            "idle": lambda: bench_watchdog_idle(work, idle),
+        }
+        for part in args.only or PARTS:
+            parts[part]()
     finally:
         journald.terminate()
         journald.wait()

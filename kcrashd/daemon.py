@@ -48,6 +48,7 @@ WATCHED_EVENTS = (
     "DirDeletedEvent",
 )
 BULK_NAMES = ("vmcore", "dump", "opalcore")
+FOLLOW_LIMIT = 64
 
 
 class Schedule:
@@ -99,7 +100,13 @@ def make_store(config: Config, alerting: Any) -> Store:
 
 
 class Watcher:
-    """watchdog's inotify Observer (or its PollingObserver for NFS) over every configured root."""
+    """watchdog's inotify Observer (or its PollingObserver for NFS) over every configured root.
+
+    A dump path is watched without recursion, plus one watch per dump folder that is still being
+    written (`follow`/`release`): a dump server with years of finished dumps holds a handful of
+    watches, not one per folder (kernel watch limits, and about 1.7 KiB of watchdog state each).
+    The pstore archive, written once at boot and a few levels deep, is watched recursively.
+    """
 
     def __init__(
         self, config: Config, push: Callable[[Path], None], on_overflow: Callable[[], None] | None = None
@@ -114,26 +121,53 @@ class Watcher:
             self.overflow_alarm = OverflowAlarm(on_overflow)
             self.overflow_alarm.attach()
         self.observer: Any
-        if config.sources.poll:
+        self.polling = config.sources.poll
+        if self.polling:
             self.observer = PollingObserver(timeout=config.sources.poll_interval)
         else:
             self.observer = Observer(timeout=3600.0)
-        wanted = [getattr(events, name) for name in WATCHED_EVENTS if hasattr(events, name)]
-        handler = Handler(self.on_path)
-        roots = list(config.sources.dump_paths)
+        self.wanted = [getattr(events, name) for name in WATCHED_EVENTS if hasattr(events, name)]
+        self.handler = Handler(self.on_path)
+        self.dump_roots = set(config.sources.dump_paths)
+        self.followed: dict[Path, Any] = {}
+        roots = [(root, self.polling) for root in config.sources.dump_paths]
         if config.sources.pstore:
-            roots.append(config.sources.pstore_path)
+            roots.append((config.sources.pstore_path, True))
         self.roots: list[Path] = []
-        for root in roots:
+        for root, recursive in roots:
             if not os.path.isdir(root):
                 log.warning("not watching %s: no such directory (it is scanned when it appears after a reload)", root)
                 continue
             try:
-                self.observer.schedule(handler, str(root), recursive=True, event_filter=wanted)
+                self.observer.schedule(self.handler, str(root), recursive=recursive, event_filter=self.wanted)
                 self.roots.append(root)
             except OSError as exc:
                 log.error("cannot watch %s: %s (inotify limits? set sources.poll = true)", root, exc)
         self.observer.start()
+
+    def follow(self, folder: Path) -> bool:
+        """Watch a dump folder that is not finished; True when the watch is new (events from
+        before it may be lost, so the caller looks at the folder once more)."""
+        if self.polling or folder in self.followed or folder.parent not in self.dump_roots:
+            return False
+        if len(self.followed) >= FOLLOW_LIMIT:
+            log.debug("not watching %s: %d unfinished dumps already watched; its timers still apply", folder, FOLLOW_LIMIT)
+            return False
+        try:
+            self.followed[folder] = self.observer.schedule(
+                self.handler, str(folder), recursive=False, event_filter=self.wanted
+            )
+        except OSError as exc:
+            log.warning("cannot watch %s: %s; it is looked at again when its timers expire", folder, exc.strerror or exc)
+            return False
+        return True
+
+    def release(self, folder: Path) -> None:
+        """Stop watching a folder whose dump is finished (or gone)."""
+        watch = self.followed.pop(folder, None)
+        if watch is not None:
+            with contextlib.suppress(KeyError, OSError):
+                self.observer.unschedule(watch)
 
     def on_path(self, path: str, modified_only: bool) -> None:
         name = os.path.basename(path)
@@ -390,7 +424,18 @@ class Daemon:
             self.journaled += 1
         if outcome.retry_at is not None:
             self.schedule.add(unit, outcome.retry_at)
+        self.watch_if_unfinished(unit, outcome)
         return outcome
+
+    def watch_if_unfinished(self, unit: CrashUnit, outcome: Outcome) -> None:
+        """A folder still being written is watched so its final renames are seen at once; a finished
+        one is not (the pipeline's timers cover a vmcore that may still come)."""
+        if self.watcher is None:
+            return
+        if not outcome.watch:
+            self.watcher.release(unit.path)
+        elif self.watcher.follow(unit.path):
+            self.schedule.add(unit, self.clock())
 
     def status_line(self, prefix: str = "") -> str:
         try:

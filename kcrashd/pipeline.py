@@ -34,11 +34,14 @@ from kcrashd.config import Config
 from kcrashd.core.model import Report
 from kcrashd.crash import CrashRecord, VmcoreFacts
 from kcrashd.sinks import CrashJournal
-from kcrashd.sources import CrashUnit, DumpState, inspect_unit, judge, safe, vmcore_state
+from kcrashd.sources import CrashUnit, DumpState, Layout, inspect_unit, judge, safe, vmcore_state
 from kcrashd.store import JOURNALED, PENDING, FingerprintStats, Store, StoreError, is_transient
 from kcrashd.vmcore import is_read_through, open_nofollow, read_vmcore_facts
 
 log = logging.getLogger(__name__)
+
+LOOK_AGAIN_AFTER = 5.0
+NO_VMCORE = (Layout.PSTORE, Layout.PSTORE_FLAT)
 
 Analyzer = Callable[..., Report]
 CRASH_AT_ENV = "KCRASHD_TEST_CRASH_AT"
@@ -118,6 +121,7 @@ class Outcome:
     crash_id: str | None = None
     retry_at: float | None = None
     detail: str = ""
+    watch: bool = False  # the folder is still being written: its events are wanted
 
 
 def crash_id_for(dump_dir: str, ino: int) -> str:
@@ -242,7 +246,7 @@ class Pipeline:
             return self._refresh(existing.crash_id, existing.record, state, now)
         verdict = judge(state, now, self.config.sources.settle_seconds, timeout)
         if not verdict.ready:
-            return Outcome("waiting", retry_at=verdict.retry_at, detail=verdict.reason)
+            return Outcome("waiting", retry_at=verdict.retry_at, detail=verdict.reason, watch=True)
         wait = self.bucket.take()
         if wait > 0:
             return Outcome("deferred", retry_at=now + wait, detail="journal rate limit")
@@ -280,7 +284,7 @@ class Pipeline:
         retry = self._vmcore_retry(state, now)
         if retry is None and self._end_unchecked(stored.vmcore, stored.vmcore_state):
             retry = self.clock()  # read the whole stream later, after the backlog's entries
-        return Outcome("journaled", stored.crash_id, retry_at=retry)
+        return Outcome("journaled", stored.crash_id, retry_at=retry, watch=self._vmcore_written(state, now))
 
     def _finish_pending(self, crash_id: str, record: CrashRecord) -> None:
         if not self.synced:
@@ -309,8 +313,11 @@ class Pipeline:
             problems += self._vmcore_problems(new_state, facts)
             self.store.update_vmcore(crash_id, new_state, facts, problems)
             log.info("crash %s: vmcore is now %s", crash_id, new_state)
-            return Outcome("updated", crash_id, retry_at=self._vmcore_retry(state, now), detail=new_state)
-        return Outcome("known", crash_id, retry_at=self._vmcore_retry(state, now))
+            return Outcome(
+                "updated", crash_id, retry_at=self._vmcore_retry(state, now), detail=new_state,
+                watch=self._vmcore_written(state, now),
+            )  # fmt: skip
+        return Outcome("known", crash_id, retry_at=self._vmcore_retry(state, now), watch=self._vmcore_written(state, now))
 
     def _end_unchecked(self, facts: VmcoreFacts | None, vstate: str) -> bool:
         """A finished compressed dump whose end record nobody has looked for yet (§3.5)."""
@@ -328,10 +335,21 @@ class Pipeline:
         log.info("vmcore %s: %s", safe(facts.path), checked.error or "ends with the end record")
         return checked
 
+    def _vmcore_written(self, state: DumpState, now: float) -> bool:
+        return vmcore_state(state, now, self.config.sources.incomplete_timeout) == "in-progress"
+
     def _vmcore_retry(self, state: DumpState, now: float) -> float | None:
-        if vmcore_state(state, now, self.config.sources.incomplete_timeout) == "in-progress":
+        """When to look at a journaled dump again: when a vmcore being written must have finished;
+        and, while a recent folder has no vmcore yet (a dump server may receive it minutes after the
+        log), each time its quiet time doubles, so nothing has to watch it."""
+        timeout = self.config.sources.incomplete_timeout
+        vstate = vmcore_state(state, now, timeout)
+        if vstate == "in-progress":
             assert state.vmcore_partial is not None
-            return state.vmcore_partial.mtime + self.config.sources.incomplete_timeout + 1
+            return state.vmcore_partial.mtime + timeout + 1
+        changed = state.newest_mtime
+        if vstate == "absent" and not state.done and state.unit.layout not in NO_VMCORE and changed + timeout > now:
+            return min(changed + timeout + 1, max(now + LOOK_AGAIN_AFTER, 2 * now - changed))
         return None
 
     # --- triage ---------------------------------------------------------------------------

@@ -213,3 +213,63 @@ def test_inotify_queue_overflow_triggers_a_rescan(
     found = wait_entries(journald, root, 40, timeout=30)
     assert len(found) == 40, proc.output()
     assert "queue overflow" in proc.output()
+
+
+def inotify_watches(pid: int) -> int:
+    """Watches the process holds, from the kernel's view of its inotify descriptors."""
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            if os.readlink(fd) != "anon_inode:inotify":
+                continue
+            info = Path(f"/proc/{pid}/fdinfo/{fd.name}").read_text()
+        except OSError:
+            continue
+        count += sum(1 for line in info.splitlines() if line.startswith("inotify wd:"))
+    return count
+
+
+def wait_watches(pid: int, expected: int, timeout: float = 10.0) -> int:
+    deadline = time.monotonic() + timeout
+    count = inotify_watches(pid)
+    while count != expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+        count = inotify_watches(pid)
+    return count
+
+
+def test_finished_dumps_hold_no_inotify_watch(journald: Journald, tmp_path: Path, start_daemon, notify_socket: NotifySocket) -> None:  # type: ignore[no-untyped-def]
+    """A dump server with many finished dumps: one watch for the dump path, one per dump still being
+    written, none for the rest (recursive watches would need one per folder)."""
+    root = tmp_path / "crash"
+    root.mkdir()
+    old = time.time() - 3600
+    for i in range(60):
+        folder = write_rhel(root, f"10.0.1.{i}-2024-05-01-10:00:00", log_bytes(), vmcore=kdump_file(nodename=f"h{i}"))
+        os.utime(folder, (old, old))
+    config = tmp_path / "kcrashd.toml"
+    config.write_text(f'[sources]\ndump_paths = ["{root}"]\npstore = false\nincomplete_timeout = 8.0\n')
+    proc: DaemonProcess = start_daemon("--config", str(config), "--state-dir", str(tmp_path / "state"),
+                                       env={"NOTIFY_SOCKET": str(notify_socket.path)})  # fmt: skip
+    assert notify_socket.wait_for("READY=1")
+    assert len(wait_entries(journald, root, 60)) == 60
+    assert wait_watches(proc.proc.pid, 1) == 1, "finished dumps must not be watched"
+    # a live dump is watched while it is written, so its final rename is seen at once
+    folder = write_rhel(root, "10.0.2.1-2024-05-02-10:00:00", log_bytes("edge/oom-panic"), finish_log=False, kexec_log=False)
+    assert wait_watches(proc.proc.pid, 2) == 2, proc.output()
+    os.rename(folder / "vmcore-dmesg-incomplete.txt", folder / "vmcore-dmesg.txt")
+    assert len(wait_entries(journald, root, 61, timeout=1.5)) == 61, "the rename was not seen at once"
+    # journaled with no vmcore yet: not watched, but looked at again while the folder is recent;
+    # a vmcore being written is then watched until its final rename
+    write_file(folder / "vmcore-incomplete", kdump_file(nodename="late"))
+    assert wait_watches(proc.proc.pid, 2, timeout=15.0) == 2, proc.output()
+    os.rename(folder / "vmcore-incomplete", folder / "vmcore")
+    deadline = time.monotonic() + 2.0
+    info = run_cli("info", "--state-dir", str(tmp_path / "state"), str(folder))
+    while "node late" not in info.stdout and time.monotonic() < deadline:
+        time.sleep(0.1)
+        info = run_cli("info", "--state-dir", str(tmp_path / "state"), str(folder))
+    assert "node late" in info.stdout, info.stdout
+    assert wait_watches(proc.proc.pid, 1) == 1, proc.output()
+    assert len(entries_under(journald, root)) == 61
+    assert proc.stop() == 0, proc.output()
