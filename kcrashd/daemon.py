@@ -541,6 +541,7 @@ def scan_once(config: Config, journal: CrashJournal | None = None) -> dict[str, 
     lock = StateLock(config.state.state_dir)
     pipeline = Pipeline(config, store, journal or SystemdJournal(), lock, alerting=alerting)
     totals: dict[str, int] = {}
+    later: list[CrashUnit] = []  # work the pipeline queues behind the entries (reading a whole vmcore)
     try:
         pipeline.recover()
         for unit in scan_all(config.sources):
@@ -550,6 +551,10 @@ def scan_once(config: Config, journal: CrashJournal | None = None) -> dict[str, 
                 time.sleep(max(0.0, (outcome.retry_at or 0) - time.time()))
                 outcome = pipeline.handle(unit)
                 totals[outcome.action] = totals.get(outcome.action, 0) + 1
+            if outcome.action == "journaled" and outcome.retry_at is not None and outcome.retry_at <= time.time():
+                later.append(unit)
+        for unit in later:
+            pipeline.handle(unit)
     finally:
         store.close()
         lock.close()

@@ -22,6 +22,7 @@ import pytest
 
 from kcrashd.core import analyze
 from kcrashd.crash import VmcoreFacts
+from kcrashd.daemon import scan_once
 from kcrashd.flatten import SPACE_RESERVE, StreamError, check_stream, walk_stream
 from kcrashd.sources import scan_all
 from kcrashd.vmcore import read_vmcore_facts
@@ -287,6 +288,19 @@ def test_wrapped_dump_checked_after_its_entry(rig: Rig) -> None:
     assert fine.vmcore_state == "complete" and "stream-checked" in fine.record.vmcore.flags
     assert {f: listing(f) for f in (cut, whole)} == before
     assert not (rig.state / "tmp").exists()  # a check writes nothing
+
+
+def test_scan_checks_a_wrapped_dump_in_the_same_pass(rig: Rig) -> None:
+    """`kcrashd scan` runs once (a timer or by hand): the read-through comes after every entry of
+    its pass, not on some later run."""
+    cut = debian_folder(rig, "202401051032", "dump.202401051032.gz",
+                        gzip.compress(flattened(inner_dump(), end_marker=False)), log_bytes())  # fmt: skip
+    rig.close()
+    totals = scan_once(rig.config, rig.journal)
+    rig.open()
+    assert totals == {"journaled": 1} and len(rig.journal.entries) == 1
+    row = row_of(rig, cut)
+    assert row.vmcore_state == "truncated" and "stream-checked" in row.record.vmcore.flags
 
 
 def test_no_log_flattened_dump_is_rearranged_privately(rig: Rig) -> None:
