@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import re
+import shlex
 import sqlite3
 import sys
 from datetime import UTC, datetime, timedelta
@@ -37,6 +38,8 @@ MATCH_FIELDS = {
     "CRASH_ID": "crash_id",
     "DUMP_DIR": "dump_dir",
 }
+# Decompressors of the wrappers kdump-tools may put around a flattened dump.
+UNWRAP = {"gzip": "zcat", "bzip2": "bzcat", "xz": "xzcat", "lz4": "lz4cat"}
 MATCH = re.compile(r"^([A-Z_]+)=(.*)$", re.S)
 
 
@@ -393,7 +396,12 @@ def render_info(record: CrashRecord, row: sqlite3.Row, deliveries: list[dict[str
         release = vm.kernel_release or report.kernel_release
         if release:
             lines.append("    Go deeper:")
-            lines.append(f"      crash /usr/lib/debug/lib/modules/{e(release)}/vmlinux {e(vm.path)}")
+            target = shlex.quote(e(vm.path))
+            unwrap = UNWRAP.get(vm.format.removesuffix("-wrapped"))
+            if unwrap is not None:  # crash reads a flattened stream, not its compressed copy
+                lines.append(f"      {unwrap} {target} > /var/tmp/vmcore.flat")
+                target = "/var/tmp/vmcore.flat"
+            lines.append(f"      crash /usr/lib/debug/lib/modules/{e(release)}/vmlinux {target}")
     if deliveries:
         lines.append("")
         lines.append("Alerts:")

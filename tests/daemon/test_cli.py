@@ -3,6 +3,7 @@ codes, escaped log text, and a read-only database that root leaves untouched."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -17,7 +18,7 @@ from kcrashd.sinks.journal import RecordingJournal
 from kcrashd.sources import scan_all
 from kcrashd.store import Store
 from tests.daemon.conftest import run_cli
-from tests.daemon.dumps import kdump_file, log_bytes, write_rhel
+from tests.daemon.dumps import flattened, kdump_file, log_bytes, write_debian, write_rhel
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +120,22 @@ def test_readonly_open_leaves_no_root_owned_files(history: Path, tmp_path: Path)
     assert run_cli("list", "--state-dir", str(state)).returncode == 0
     owners = {p.name: p.stat().st_uid for p in state.iterdir()}
     assert all(uid == 4242 for uid in owners.values()), owners
+
+
+def test_info_says_how_to_open_a_compressed_dump(tmp_path: Path) -> None:
+    """The crash utility reads a flattened dump but not its gzip copy: `info` says to unpack it first."""
+    dumps = tmp_path / "crash"
+    dumps.mkdir()
+    folder = write_debian(dumps, "202401051032", log_bytes(), dump=gzip.compress(flattened(kdump_file(nodename="web3"))))
+    os.rename(folder / "dump.202401051032", folder / "dump.202401051032.gz")
+    config = Config(sources=SourcesConfig(dump_paths=[dumps], pstore=False), state=StateConfig(state_dir=tmp_path / "state"))
+    store = Store(config.state.state_dir)
+    lock = StateLock(config.state.state_dir)
+    pipeline = Pipeline(config, store, RecordingJournal(), lock)
+    for unit in scan_all(config.sources):
+        pipeline.handle(unit)
+    store.close()
+    lock.close()
+    out = run_cli("info", "--state-dir", str(tmp_path / "state"), str(folder)).stdout
+    assert f"zcat {folder}/dump.202401051032.gz > /var/tmp/vmcore.flat\n" in out, out
+    assert re.search(r"\n      crash /usr/lib/debug/lib/modules/\S+/vmlinux /var/tmp/vmcore.flat\n", out), out
