@@ -21,6 +21,18 @@ from tests.daemon.conftest import run_cli
 from tests.daemon.dumps import flattened, kdump_file, log_bytes, write_debian, write_rhel
 
 
+def record_all(dumps: Path, state: Path) -> None:
+    """Every dump under `dumps` through the pipeline into the state database, as `scan` would."""
+    config = Config(sources=SourcesConfig(dump_paths=[dumps], pstore=False), state=StateConfig(state_dir=state))
+    store = Store(config.state.state_dir)
+    lock = StateLock(config.state.state_dir)
+    pipeline = Pipeline(config, store, RecordingJournal(), lock)
+    for unit in scan_all(config.sources):
+        pipeline.handle(unit)
+    store.close()
+    lock.close()
+
+
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("history")
@@ -31,14 +43,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_rhel(dumps, "10.0.0.3-2024-05-03-10:00:00", log_bytes("edge/oom-panic"), vmcore=kdump_file(nodename="db3"))
     evil = b"[  1.0] BUG: kernel NULL pointer dereference, address: 0\x1b]0;owned\x07\x1b[2J\n" + log_bytes("edge/bug-generic")
     write_rhel(dumps, "10.0.0.4-2024-05-04-10:00:00", evil)
-    config = Config(sources=SourcesConfig(dump_paths=[dumps], pstore=False), state=StateConfig(state_dir=base / "state"))
-    store = Store(config.state.state_dir)
-    lock = StateLock(config.state.state_dir)
-    pipeline = Pipeline(config, store, RecordingJournal(), lock)
-    for unit in scan_all(config.sources):
-        pipeline.handle(unit)
-    store.close()
-    lock.close()
+    record_all(dumps, base / "state")
     return base / "state"
 
 
@@ -128,14 +133,7 @@ def test_info_says_how_to_open_a_compressed_dump(tmp_path: Path) -> None:
     dumps.mkdir()
     folder = write_debian(dumps, "202401051032", log_bytes(), dump=gzip.compress(flattened(kdump_file(nodename="web3"))))
     os.rename(folder / "dump.202401051032", folder / "dump.202401051032.gz")
-    config = Config(sources=SourcesConfig(dump_paths=[dumps], pstore=False), state=StateConfig(state_dir=tmp_path / "state"))
-    store = Store(config.state.state_dir)
-    lock = StateLock(config.state.state_dir)
-    pipeline = Pipeline(config, store, RecordingJournal(), lock)
-    for unit in scan_all(config.sources):
-        pipeline.handle(unit)
-    store.close()
-    lock.close()
+    record_all(dumps, tmp_path / "state")
     out = run_cli("info", "--state-dir", str(tmp_path / "state"), str(folder)).stdout
     assert f"zcat {folder}/dump.202401051032.gz > /var/tmp/vmcore.flat\n" in out, out
     assert re.search(r"\n      crash /usr/lib/debug/lib/modules/\S+/vmlinux /var/tmp/vmcore.flat\n", out), out
