@@ -112,8 +112,6 @@ class Watcher:
         self, config: Config, push: Callable[[Path], None], on_overflow: Callable[[], None] | None = None
     ) -> None:
         from watchdog import events
-        from watchdog.observers import Observer
-        from watchdog.observers.polling import PollingObserver
 
         self.push = push
         self.overflow_alarm: OverflowAlarm | None = None
@@ -123,8 +121,12 @@ class Watcher:
         self.observer: Any
         self.polling = config.sources.poll
         if self.polling:
+            from watchdog.observers.polling import PollingObserver
+
             self.observer = PollingObserver(timeout=config.sources.poll_interval)
         else:
+            from watchdog.observers import Observer
+
             self.observer = Observer(timeout=3600.0)
         self.wanted = [getattr(events, name) for name in WATCHED_EVENTS if hasattr(events, name)]
         self.handler = Handler(self.on_path)
