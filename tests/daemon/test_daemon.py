@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from kcrashd.config import Config, SourcesConfig, StateConfig
+from kcrashd.daemon import FOLLOW_LIMIT, Watcher
 from kcrashd.sinks.journal import MESSAGE_ID
 from tests.daemon.conftest import KCRASHD, DaemonProcess, NotifySocket, run_cli
 from tests.daemon.dumps import (
@@ -273,3 +275,34 @@ def test_finished_dumps_hold_no_inotify_watch(journald: Journald, tmp_path: Path
     assert wait_watches(proc.proc.pid, 1) == 1, proc.output()
     assert len(entries_under(journald, root)) == 61
     assert proc.stop() == 0, proc.output()
+
+
+def test_watcher_follows_at_most_its_limit_and_survives_deleted_folders(tmp_path: Path) -> None:
+    """Unfinished folders beyond the limit rely on their timers; a followed folder that is deleted
+    is released without an error."""
+    root = tmp_path / "crash"
+    root.mkdir()
+    config = Config(sources=SourcesConfig(dump_paths=[root], pstore=False), state=StateConfig(state_dir=tmp_path / "state"))
+    seen: list[Path] = []
+    watcher = Watcher(config, seen.append)
+    try:
+        folders = [root / f"10.0.0.{i}-2024-05-01-10:00:00" for i in range(FOLLOW_LIMIT + 5)]
+        for folder in folders:
+            folder.mkdir()
+        assert [watcher.follow(folder) for folder in folders].count(True) == FOLLOW_LIMIT
+        assert not watcher.follow(folders[0])  # already followed
+        assert not watcher.follow(tmp_path)  # not a dump folder
+        assert inotify_watches(os.getpid()) == 1 + FOLLOW_LIMIT
+        write_file(folders[0] / "vmcore-dmesg.txt", b"x")
+        deadline = time.monotonic() + 5
+        while folders[0] / "vmcore-dmesg.txt" not in seen and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert folders[0] / "vmcore-dmesg.txt" in seen
+        folders[1].rmdir()
+        time.sleep(0.2)
+        for folder in folders:
+            watcher.release(folder)
+        assert inotify_watches(os.getpid()) == 1
+        assert watcher.follow(folders[-1])  # room again
+    finally:
+        watcher.stop()
