@@ -10,9 +10,19 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    SkipValidation,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 
 from kcrashd.core.model import Severity
 
@@ -37,9 +47,12 @@ class Category(StrEnum):
 
 
 class TargetBase(BaseModel):
-    """Fields every target has: its name, what it wants to hear about, what may leave the host."""
+    """Fields every target has: its name, what it wants to hear about, what may leave the host.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Target schemas are built on first use (`defer_build`): a daemon with no target never pays
+    for them (about 0.8 MiB)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     enabled: bool = True
@@ -234,6 +247,19 @@ TargetConfig = Annotated[
 ]
 
 
+@cache
+def targets_adapter() -> TypeAdapter[list[TargetConfig]]:
+    return TypeAdapter(list[TargetConfig])
+
+
+if TYPE_CHECKING:
+    TargetList = list[TargetConfig]
+else:
+    # Checked by AlertsConfig._targets through the adapter above, built only when there are
+    # targets; each target is written out by its own type.
+    TargetList = Annotated[list[SerializeAsAny[TargetBase]], SkipValidation]
+
+
 class PolicyConfig(BaseModel):
     """When to page, when to stay quiet and when to summarise (docs/alerting.md, "Policy")."""
 
@@ -273,7 +299,14 @@ class AlertsConfig(BaseModel):
     machine_id_path: str = "/etc/machine-id"
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     retry: RetryConfig = Field(default_factory=RetryConfig)
-    targets: list[TargetConfig] = Field(default_factory=list)
+    targets: TargetList = Field(default_factory=list)
+
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _targets(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple) and all(isinstance(t, TargetBase) for t in value):
+            return list(value)
+        return targets_adapter().validate_python(value)
 
     @model_validator(mode="after")
     def _unique_names(self) -> AlertsConfig:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd.config import Config, SourcesConfig, StateConfig
+from kcrashd.config import Config, ConfigError, SourcesConfig, StateConfig, load_config
 from kcrashd.pipeline import Pipeline, StateLock
 from kcrashd.sinks.journal import RecordingJournal
 from kcrashd.sources import classify_name, scan_all
@@ -261,7 +261,22 @@ def test_daemon_without_alert_targets_never_loads_the_http_stack(tmp_path: Path)
         "import sys; from kcrashd.daemon import Daemon; "
         f"d = Daemon(None, {{'sources': {{'dump_paths': ['{tmp_path}'], 'pstore': False}}, "
         f"'state': {{'state_dir': '{tmp_path / 'state'}'}}}}); d.open(); d.pipeline.recover(); "
-        "print('requests' in sys.modules, 'kcrashd.alerting.delivery' in sys.modules); d.close()"
+        "print('requests' in sys.modules, 'kcrashd.alerting.delivery' in sys.modules); d.close(); "
+        "from kcrashd.alerting.config import WebhookTarget, targets_adapter; "
+        "print(WebhookTarget.__pydantic_complete__, targets_adapter.cache_info().currsize)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.stdout.split() == ["False", "False"], out.stderr
+    assert out.stdout.split() == ["False", "False", "False", "0"], out.stderr  # nor the target schemas
+
+
+def test_target_schemas_are_built_when_a_target_is_configured(tmp_path: Path) -> None:
+    config = tmp_path / "kcrashd.toml"
+    config.write_text('[[alerts.targets]]\ntype = "webhook"\nname = "ops"\nurl = "http://127.0.0.1:9/hook"\n'
+                      '[[alerts.targets]]\ntype = "redmine"\nname = "tickets"\nurl = "http://127.0.0.1:9"\n'
+                      'project = "ops"\nfingerprint_field_id = 3\napi_key_ref = "env:KEY"\n')  # fmt: skip
+    loaded = load_config(config)
+    assert [type(t).__name__ for t in loaded.alerts.targets] == ["WebhookTarget", "RedmineTarget"]
+    assert Config.model_validate_json(loaded.model_dump_json()) == loaded  # each target written as its own type
+    config.write_text('[[alerts.targets]]\ntype = "webhook"\nname = "ops"\n')
+    with pytest.raises(ConfigError, match=r"kcrashd.toml(:\d+)?: alerts\.targets\.0\.webhook: Value error, set exactly one of url and url_ref"):
+        load_config(config)
