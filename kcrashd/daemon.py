@@ -49,6 +49,8 @@ WATCHED_EVENTS = (
 )
 BULK_NAMES = ("vmcore", "dump", "opalcore")
 FOLLOW_LIMIT = 64
+UNWATCHED_EVERY = 5.0  # seconds between looks at an unfinished folder no watch could be added for
+NEW_WATCH, COVERED, UNWATCHED = "new watch", "covered", "unwatched"
 
 
 class Schedule:
@@ -147,22 +149,23 @@ class Watcher:
                 log.error("cannot watch %s: %s (inotify limits? set sources.poll = true)", root, exc)
         self.observer.start()
 
-    def follow(self, folder: Path) -> bool:
-        """Watch a dump folder that is not finished; True when the watch is new (events from
-        before it may be lost, so the caller looks at the folder once more)."""
+    def follow(self, folder: Path) -> str:
+        """Watch a dump folder that is not finished. NEW_WATCH: events from before the watch may
+        be lost, so the caller looks at the folder once more; COVERED: already watched (or polled,
+        or under the recursive pstore watch); UNWATCHED: over the limit or refused by the kernel."""
         if self.polling or folder in self.followed or folder.parent not in self.dump_roots:
-            return False
+            return COVERED
         if len(self.followed) >= FOLLOW_LIMIT:
-            log.debug("not watching %s: %d unfinished dumps already watched; its timers still apply", folder, FOLLOW_LIMIT)
-            return False
+            log.debug("not watching %s: %d unfinished dumps already watched", folder, FOLLOW_LIMIT)
+            return UNWATCHED
         try:
             self.followed[folder] = self.observer.schedule(
                 self.handler, str(folder), recursive=False, event_filter=self.wanted
             )
         except OSError as exc:
-            log.warning("cannot watch %s: %s; it is looked at again when its timers expire", folder, exc.strerror or exc)
-            return False
-        return True
+            log.warning("cannot watch %s: %s; looking at it every %.0f s instead", folder, exc.strerror or exc, UNWATCHED_EVERY)
+            return UNWATCHED
+        return NEW_WATCH
 
     def release(self, folder: Path) -> None:
         """Stop watching a folder whose dump is finished (or gone)."""
@@ -436,8 +439,12 @@ class Daemon:
             return
         if not outcome.watch:
             self.watcher.release(unit.path)
-        elif self.watcher.follow(unit.path):
+            return
+        watched = self.watcher.follow(unit.path)
+        if watched == NEW_WATCH:
             self.schedule.add(unit, self.clock())
+        elif watched == UNWATCHED:
+            self.schedule.add(unit, self.clock() + UNWATCHED_EVERY)
 
     def status_line(self, prefix: str = "") -> str:
         try:

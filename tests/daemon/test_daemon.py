@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from kcrashd.config import Config, SourcesConfig, StateConfig
-from kcrashd.daemon import FOLLOW_LIMIT, Watcher
-from kcrashd.sinks.journal import MESSAGE_ID
+from kcrashd.daemon import COVERED, FOLLOW_LIMIT, NEW_WATCH, UNWATCHED, UNWATCHED_EVERY, Daemon, Watcher
+from kcrashd.sinks.journal import MESSAGE_ID, RecordingJournal
+from kcrashd.sources import unit_for_path
 from tests.daemon.conftest import KCRASHD, DaemonProcess, NotifySocket, run_cli
 from tests.daemon.dumps import (
     LOG_NAMES,
@@ -289,9 +290,10 @@ def test_watcher_follows_at_most_its_limit_and_survives_deleted_folders(tmp_path
         folders = [root / f"10.0.0.{i}-2024-05-01-10:00:00" for i in range(FOLLOW_LIMIT + 5)]
         for folder in folders:
             folder.mkdir()
-        assert [watcher.follow(folder) for folder in folders].count(True) == FOLLOW_LIMIT
-        assert not watcher.follow(folders[0])  # already followed
-        assert not watcher.follow(tmp_path)  # not a dump folder
+        results = [watcher.follow(folder) for folder in folders]
+        assert results == [NEW_WATCH] * FOLLOW_LIMIT + [UNWATCHED] * 5
+        assert watcher.follow(folders[0]) == COVERED  # already followed
+        assert watcher.follow(tmp_path) == COVERED  # not a dump folder: the pstore watch is recursive
         assert inotify_watches(os.getpid()) == 1 + FOLLOW_LIMIT
         write_file(folders[0] / "vmcore-dmesg.txt", b"x")
         deadline = time.monotonic() + 5
@@ -303,6 +305,27 @@ def test_watcher_follows_at_most_its_limit_and_survives_deleted_folders(tmp_path
         for folder in folders:
             watcher.release(folder)
         assert inotify_watches(os.getpid()) == 1
-        assert watcher.follow(folders[-1])  # room again
+        assert watcher.follow(folders[-1]) == NEW_WATCH  # room again
     finally:
         watcher.stop()
+
+
+def test_an_unfinished_folder_no_watch_could_take_is_looked_at_often(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over the watch limit, a dump being written is looked at every few seconds rather than
+    waiting for its incomplete_timeout."""
+    root = tmp_path / "crash"
+    root.mkdir()
+    folder = write_rhel(root, "127.0.0.1-2024-05-02-10:00:00", log_bytes(), finish_log=False)
+    monkeypatch.setattr("kcrashd.daemon.FOLLOW_LIMIT", 0)
+    daemon = Daemon(None, {"sources": {"dump_paths": [str(root)], "pstore": False}, "state": {"state_dir": str(tmp_path / "state")}},
+                    journal=RecordingJournal(), clock=lambda: 1000.0)  # fmt: skip
+    daemon.open()
+    daemon.watcher = Watcher(daemon.config, daemon.push_path)
+    try:
+        unit = unit_for_path(folder, daemon.config.sources)
+        assert unit is not None
+        outcome = daemon.process(unit)
+        assert outcome.action == "waiting" and outcome.watch
+        assert daemon.schedule.next_at() == 1000.0 + UNWATCHED_EVERY
+    finally:
+        daemon.close()
