@@ -3,6 +3,7 @@
   latency   final rename of vmcore-dmesg.txt -> journal entry (p50/p99), `kcrashd run` + real journald
   ready     time to READY=1 with a backlog of 1,000 and 10,000 dump folders (+ time to journal 1,000)
   idle      RSS and wake-ups (context switches of all threads) over a minute of idling
+  alerting  the same with one alert target configured and nothing to send
   vmcore    triage time with a 64 GiB sparse vmcore beside the log vs without
 
 Run as root (private mount namespace + private journald, like the tests):
@@ -35,7 +36,7 @@ from tests.daemon.dumps import kdump_header, log_bytes, write_rhel  # noqa: E402
 from tests.fixtures import journald as jd  # noqa: E402
 
 KCRASHD = Path(sys.executable).parent / "kcrashd"
-PARTS = ("vmcore", "latency", "ready", "idle")
+PARTS = ("vmcore", "latency", "ready", "idle", "alerting")
 BREAKDOWN = False
 
 
@@ -216,20 +217,31 @@ def bench_ready(work: Path, count: int, idle_seconds: float) -> None:
     stop(proc)
 
 
-def bench_watchdog_idle(work: Path, idle_seconds: float) -> None:
-    root = work / "wd"
+def idle_daemon(work: Path, name: str, label: str, idle_seconds: float, extra: list[str], env: dict[str, str] | None = None) -> None:
+    """Start a daemon on an empty dump path, let it settle, then count RSS and wake-ups."""
+    root = work / name
     root.mkdir()
-    notify = Notify(work / "wd.sock")
-    proc = start(["--dump-path", str(root), "--state-dir", str(work / "wd-state"), "--pstore-path", str(work / "none")],
-                 notify, env={"WATCHDOG_USEC": "30000000"})  # fmt: skip
+    notify = Notify(work / f"{name}.sock")
+    proc = start([*extra, "--dump-path", str(root), "--state-dir", str(work / f"{name}-state"),
+                  "--pstore-path", str(work / "none")], notify, env=env)  # fmt: skip
     notify.wait("READY=1")
     time.sleep(2)
     _rss0, sw0 = rss_and_switches(proc.pid)
     time.sleep(idle_seconds)
     rss1, sw1 = rss_and_switches(proc.pid)
-    print(f"idle with WatchdogSec=30s (ping every 15 s): RSS {rss1 / 1024:.1f} MiB; "
-          f"{(sw1 - sw0) * 60 / idle_seconds:.1f} wake-ups/min")  # fmt: skip
+    print(f"{label}: RSS {rss1 / 1024:.1f} MiB; {(sw1 - sw0) * 60 / idle_seconds:.1f} wake-ups/min")
     stop(proc)
+
+
+def bench_watchdog_idle(work: Path, idle_seconds: float) -> None:
+    idle_daemon(work, "wd", "idle with WatchdogSec=30s (ping every 15 s)", idle_seconds, [], {"WATCHDOG_USEC": "30000000"})
+
+
+def bench_idle_with_target(work: Path, idle_seconds: float) -> None:
+    """Alerting configured (one webhook) but nothing to send: the HTTP stack stays unloaded."""
+    config = work / "alerting.toml"
+    config.write_text('[[alerts.targets]]\ntype = "webhook"\nname = "ops"\nurl = "http://127.0.0.1:9/hook"\n')
+    idle_daemon(work, "alerting", "idle with one webhook target, nothing due", idle_seconds, ["--config", str(config)])
 
 
 def bench_vmcore(work: Path, rounds: int) -> None:
@@ -283,6 +295,7 @@ def main() -> int:
             "latency": lambda: bench_latency(work, 50 if args.quick else 200),
             "ready": lambda: (bench_ready(work, 1000, idle), bench_ready(work, 10000, 0)),
             "idle": lambda: bench_watchdog_idle(work, idle),
+            "alerting": lambda: bench_idle_with_target(work, idle),
         }
         for part in args.only or PARTS:
             parts[part]()

@@ -11,8 +11,7 @@ import sqlite3
 import threading
 from datetime import datetime
 from pathlib import Path
-
-import requests
+from typing import TYPE_CHECKING
 
 from kcrashd.alerting.config import AlertsConfig, TargetConfig
 from kcrashd.alerting.http import Http, Outcome, SendFailure, SessionFactory, make_session
@@ -20,6 +19,9 @@ from kcrashd.alerting.outbox import EPSILON, Clock, Journal, build_digest, ensur
 from kcrashd.alerting.payload import AlertPayload, EventKind
 from kcrashd.alerting.secrets import SecretError, install_log_redaction, redact
 from kcrashd.alerting.targets.base import Delivery, Sender, sender_for
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger("kcrashd.alerting")
 

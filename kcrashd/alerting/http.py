@@ -11,15 +11,17 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
-
-import requests
-from requests.adapters import HTTPAdapter
+from typing import TYPE_CHECKING, Any
 
 from kcrashd.alerting.config import TargetBase
 from kcrashd.alerting.secrets import redact, redact_url
 
-SessionFactory = Callable[[], requests.Session]
+if TYPE_CHECKING:
+    import requests
+
+# requests (with urllib3, ssl and http.client, about 7 MiB) is imported by the first session:
+# a daemon whose outbox never has anything due does not carry it.
+SessionFactory = Callable[[], "requests.Session"]
 USER_AGENT = "kcrashd-alerting/1"
 RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -78,6 +80,9 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
 
 def make_session(factory: SessionFactory | None = None) -> requests.Session:
     """A session with urllib3 retries off and a kcrashd User-Agent."""
+    import requests
+    from requests.adapters import HTTPAdapter
+
     session = (factory or requests.Session)()
     adapter = HTTPAdapter(max_retries=0)
     session.mount("http://", adapter)
@@ -88,6 +93,8 @@ def make_session(factory: SessionFactory | None = None) -> requests.Session:
 
 def describe_exception(exc: BaseException, url: str) -> str:
     """Exception class and redacted host only: requests' messages contain the full URL."""
+    import requests
+
     kind = type(exc).__name__
     where = redact_url(url)
     if isinstance(exc, requests.exceptions.SSLError):
@@ -124,6 +131,8 @@ class Http:
         **kwargs: Any,
     ) -> requests.Response:
         """One request; returns a 2xx response (or one in ok_status), else raises SendFailure."""
+        import requests
+
         proxies = {"http": self.target.proxy, "https": self.target.proxy} if self.target.proxy else None
         try:
             response = self.session.request(

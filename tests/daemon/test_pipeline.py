@@ -269,6 +269,22 @@ def test_daemon_without_alert_targets_never_loads_the_http_stack(tmp_path: Path)
     assert out.stdout.split() == ["False", "False", "False", "0"], out.stderr  # nor the target schemas
 
 
+def test_daemon_with_a_target_loads_the_http_stack_only_when_something_is_due(tmp_path: Path) -> None:
+    """Idle memory with alerting configured: the alert thread runs, finds nothing due, and
+    requests stays unloaded until a delivery is due."""
+    code = (
+        "import sys, time; from kcrashd.daemon import Daemon; "
+        f"d = Daemon(None, {{'sources': {{'dump_paths': ['{tmp_path}'], 'pstore': False}}, "
+        f"'state': {{'state_dir': '{tmp_path / 'state'}'}}, "
+        "'alerts': {'targets': [{'type': 'webhook', 'name': 'ops', 'url': 'http://127.0.0.1:9/hook'}]}}); "
+        "d.open(); time.sleep(0.5); "
+        "print(d.alert_thread is not None, 'kcrashd.alerting.delivery' in sys.modules, 'requests' in sys.modules); "
+        "d.close()"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["True", "True", "False"], out.stderr
+
+
 def test_target_schemas_are_built_when_a_target_is_configured(tmp_path: Path) -> None:
     config = tmp_path / "kcrashd.toml"
     config.write_text('[[alerts.targets]]\ntype = "webhook"\nname = "ops"\nurl = "http://127.0.0.1:9/hook"\n'

@@ -1,21 +1,7 @@
-"""One module per destination; importing this package registers every sender by `type`."""
+"""One module per destination, named like the target's `type`; a sender registers itself when
+its module is imported, which `sender_for` does for the types that are configured only."""
 
-from kcrashd.alerting.targets import (
-    alertmanager,
-    bugzilla,
-    github,
-    gitlab,
-    jira,
-    opsgenie,
-    pagerduty,
-    redmine,
-    slack,
-    smtp,
-    teams,
-    webhook,
-)
-
-__all__ = [
+MODULES = (
     "alertmanager",
     "bugzilla",
     "github",
@@ -28,4 +14,6 @@ __all__ = [
     "smtp",
     "teams",
     "webhook",
-]
+)
+
+__all__ = ["MODULES"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -65,10 +66,12 @@ class Sender(ABC):
 
 
 def sender_for(config: TargetBase, http: Http, clock: Callable[[], datetime]) -> Sender:
-    """The sender of a target config (imports every target module once)."""
-    from kcrashd.alerting import targets  # noqa: F401  (registers the senders)
+    """The sender of a target config (imports that target's module on first use)."""
+    from kcrashd.alerting.targets import MODULES
 
     kind = getattr(config, "type", "")
+    if kind in MODULES:
+        importlib.import_module(f"kcrashd.alerting.targets.{kind}")
     cls = Sender.registry.get(kind)
     if cls is None:
         raise KeyError(f"no sender for target type {kind!r}")
