@@ -108,6 +108,11 @@ def alerts_config(*targets: dict[str, Any], **policy: Any) -> AlertsConfig:
     )
 
 
+def pagerduty_target(url: str) -> dict[str, Any]:
+    """A PagerDuty target whose routing key comes from $PD_KEY."""
+    return {"name": "pd", "type": "pagerduty", "routing_key_ref": "env:PD_KEY", "url": url}
+
+
 def drain(path: Path, cfg: Any, clock: Clock, rounds: int = 5) -> None:
     """Deliver what is due, moving the pinned clock to each next attempt, a few rounds at most."""
     from kcrashd.alerting.delivery import Deliverer

@@ -17,7 +17,7 @@ from werkzeug import Request, Response
 from kcrashd.alerting import Deliverer, delivery_state, enqueue
 from kcrashd.crash import CrashRecord
 from tests.alerting import shapes
-from tests.alerting.conftest import PLANTED, T0, Clock, alerts_config
+from tests.alerting.conftest import PLANTED, T0, Clock, alerts_config, pagerduty_target
 from tests.alerting.servers import alertmanager
 
 DB = tuple[Path, sqlite3.Connection]
@@ -98,12 +98,7 @@ def test_pagerduty_event_matches_the_openapi_spec_and_dedups_by_fingerprint(
     path, conn = db
     monkeypatch.setenv("PD_KEY", "R0123456789abcdef0123456789abcde")
     cfg = alerts_config(
-        {
-            "name": "pd",
-            "type": "pagerduty",
-            "routing_key_ref": "env:PD_KEY",
-            "url": httpserver.url_for("/v2/enqueue"),
-        },
+        pagerduty_target(httpserver.url_for("/v2/enqueue")),
         cooldown_hours=1,
     )
     for i, host in enumerate(["web-01", "web-02"]):  # a day apart, same bug: PagerDuty folds them
@@ -140,12 +135,7 @@ def test_pagerduty_400_is_permanent_429_retries(
     path, conn = db
     monkeypatch.setenv("PD_KEY", "short")
     cfg = alerts_config(
-        {
-            "name": "pd",
-            "type": "pagerduty",
-            "routing_key_ref": "env:PD_KEY",
-            "url": httpserver.url_for("/v2/enqueue"),
-        }
+        pagerduty_target(httpserver.url_for("/v2/enqueue"))
     )
     enqueue(conn, record("a", fingerprint="kcrash-a"), cfg, now=T0)
     enqueue(conn, record("b", fingerprint="kcrash-b", host="h2"), cfg, now=T0)

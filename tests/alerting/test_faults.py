@@ -23,7 +23,7 @@ from werkzeug import Request, Response
 from kcrashd.alerting import Deliverer, delivery_state, enqueue
 from kcrashd.alerting.secrets import SecretError, resolve
 from kcrashd.crash import CrashRecord
-from tests.alerting.conftest import PLANTED, T0, Clock, alerts_config
+from tests.alerting.conftest import PLANTED, T0, Clock, alerts_config, pagerduty_target
 from tests.alerting.servers import closed_port
 
 DB = tuple[Path, sqlite3.Connection]
@@ -40,12 +40,7 @@ def test_target_down_for_many_rounds_then_back_delivers_exactly_once(
     monkeypatch.setenv("PD_KEY", "R" * 32)
     cfg = alerts_config(
         {"name": "wh", "type": "webhook", "url": httpserver.url_for("/h")},
-        {
-            "name": "pd",
-            "type": "pagerduty",
-            "routing_key_ref": "env:PD_KEY",
-            "url": httpserver.url_for("/pd"),
-        },
+        pagerduty_target(httpserver.url_for("/pd")),
     )
     for i in range(3):
         enqueue(conn, record(f"c{i}", fingerprint=f"kcrash-{i}", host=f"h{i}"), cfg, now=T0)
@@ -98,12 +93,7 @@ def test_killed_mid_delivery_is_resent_after_the_lease_with_the_same_keys(
     monkeypatch.setenv("PD_KEY", "R" * 32)
     cfg = alerts_config(
         {"name": "wh", "type": "webhook", "url": httpserver.url_for("/h")},
-        {
-            "name": "pd",
-            "type": "pagerduty",
-            "routing_key_ref": "env:PD_KEY",
-            "url": httpserver.url_for("/pd"),
-        },
+        pagerduty_target(httpserver.url_for("/pd")),
     )
     now = datetime.now(UTC)
     enqueue(conn, record("c1", at=now), cfg, now=now)
