@@ -7,33 +7,20 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from kcrashd.alerting import Deliverer, delivery_state, enqueue
+from kcrashd.alerting import delivery_state, enqueue
 from kcrashd.crash import CrashRecord
 from tests.alerting import shapes
-from tests.alerting.conftest import PLANTED, T0, Clock, alerts_config, pagerduty_target
+from tests.alerting.conftest import PLANTED, T0, Clock, alerts_config, drain, pagerduty_target
 from tests.alerting.servers import alertmanager
 
 DB = tuple[Path, sqlite3.Connection]
 WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # the example secret of the Standard Webhooks spec
-
-
-def run(path: Path, cfg: Any, clock: Clock, rounds: int = 1) -> None:
-    deliverer = Deliverer(path, cfg, clock=clock)
-    try:
-        for _ in range(rounds):
-            wait = deliverer.deliver_due()
-            if wait is None:
-                break
-            clock.advance(wait)
-    finally:
-        deliverer.close()
 
 
 def test_webhook_is_signed_per_standard_webhooks_and_id_is_stable(
@@ -56,7 +43,7 @@ def test_webhook_is_signed_per_standard_webhooks_and_id_is_stable(
         return Response("", 503 if len(seen) == 1 else 204)
 
     httpserver.expect_request("/hook", method="POST").respond_with_handler(receive)
-    run(path, cfg, clock, rounds=3)
+    drain(path, cfg, clock, rounds=3)
     assert len(seen) == 2
     for (headers, body), at in zip(seen, [T0.timestamp(), clock.now.timestamp()], strict=True):
         assert shapes.standard_webhook(headers, body, WHSEC, at) == []
@@ -83,7 +70,7 @@ def test_webhook_leaves_out_trace_and_host_when_told(
     enqueue(conn, record(), cfg, now=T0)
     conn.commit()
     httpserver.expect_request("/h").respond_with_data("", 200)
-    run(path, cfg, clock)
+    drain(path, cfg, clock, rounds=1)
     body = httpserver.log[0][0].get_data(as_text=True)
     assert "web-01" not in body and "sysrq_handle_crash+0x16" not in body and "/var/crash" not in body
 
@@ -118,7 +105,7 @@ def test_pagerduty_event_matches_the_openapi_spec_and_dedups_by_fingerprint(
 
     httpserver.expect_request("/v2/enqueue", method="POST").respond_with_handler(receive)
     clock.now = T0.replace(day=28)
-    run(path, cfg, clock)
+    drain(path, cfg, clock, rounds=1)
     assert problems == []
     keys = {r.get_json()["dedup_key"] for r, _ in httpserver.log}
     assert keys == {"kcrash-0123456789abcdef"} and len(httpserver.log) == 2
@@ -152,7 +139,7 @@ def test_pagerduty_400_is_permanent_429_retries(
     httpserver.expect_ordered_request("/v2/enqueue").respond_with_json(
         {"status": "success", "dedup_key": "kcrash-b"}, 202
     )
-    run(path, cfg, clock, rounds=3)
+    drain(path, cfg, clock, rounds=3)
     assert delivery_state(conn, "a")[0]["state"] == "dead"
     assert delivery_state(conn, "b")[0]["state"] == "done"
 
@@ -190,7 +177,7 @@ def test_real_alertmanager_receives_one_alert_group_per_fingerprint_and_reposts(
     enqueue(conn, record("c1", host="web-01", at=now), cfg, now=now)
     enqueue(conn, record("c2", host="web-02", at=now, fingerprint="kcrash-fedcba9876543210"), cfg, now=now)
     conn.commit()
-    run(path, cfg, clock)
+    drain(path, cfg, clock, rounds=1)
     alerts = requests.get(
         f"{am_url}/api/v2/alerts", params={"filter": 'alertname="KernelCrash"'}, timeout=5
     ).json()
@@ -202,7 +189,7 @@ def test_real_alertmanager_receives_one_alert_group_per_fingerprint_and_reposts(
     assert problems == []
     assert delivery_state(conn, "c1")[0]["state"] == "active"  # re-posted while active
     clock.advance(30 * 60 + 1)
-    run(path, cfg, clock)
+    drain(path, cfg, clock, rounds=1)
     assert len(httpserver.log) == 4  # two alerts, posted twice
     again = requests.get(
         f"{am_url}/api/v2/alerts", params={"filter": 'alertname="KernelCrash"'}, timeout=5
