@@ -27,43 +27,58 @@ class LogFileError(Exception):
     """A log path that cannot be read as a kernel log (missing, not regular, a symlink, no log)."""
 
 
-def read_log(path: str | os.PathLike[str], *, follow_symlinks: bool = True) -> bytes:
+def read_log(
+    path: str | os.PathLike[str], *, follow_symlinks: bool = True, dir_fd: int | None = None
+) -> bytes:
     """The log's bytes; for files over ~4 MiB the first 256 KiB and the last 4 MiB only.
 
     With `follow_symlinks=False` (the daemon's mode) a symlink is refused, so a crash directory
-    writable by others cannot point kcrashd at another file.  Non-regular files (FIFOs, devices,
-    directories) are always refused: reading them could block or never end.
+    writable by others cannot point kcrashd at another file.  With `dir_fd`, `path` is a name
+    opened relative to that (already checked) folder descriptor.  Non-regular files (FIFOs,
+    devices, directories) are always refused: reading them could block or never end.
     """
     flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
     if not follow_symlinks:
         flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, flags, dir_fd=dir_fd)
     except OSError as exc:
-        if not follow_symlinks and os.path.islink(path):
+        if not follow_symlinks and _is_symlink(path, dir_fd):
             raise LogFileError(f"{path}: is a symbolic link (refused)") from exc
         raise LogFileError(f"{path}: {exc.strerror or exc}") from exc
     try:
-        st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise LogFileError(f"{path}: is a directory")
-        if not stat.S_ISREG(st.st_mode):
-            raise LogFileError(f"{path}: not a regular file")
-        size = st.st_size
-        try:
-            if size <= WHOLE_LIMIT:
-                return _read_exact(fd, 0, WHOLE_LIMIT + 1)[: WHOLE_LIMIT + 1]
-            head = _read_exact(fd, 0, HEAD_BYTES)
-            tail = _read_exact(fd, size - TAIL_BYTES, TAIL_BYTES)
-        except OSError as exc:
-            raise LogFileError(f"{path}: {exc.strerror or exc}") from exc
-        # Cut at line boundaries so no half line is glued to the marker.
-        head = head[: head.rfind(b"\n") + 1] if b"\n" in head else head
-        nl = tail.find(b"\n")
-        tail = tail[nl + 1 :] if nl >= 0 else tail
-        return head + GAP_MARKER + tail
+        return read_log_fd(fd, os.fspath(path))
     finally:
         os.close(fd)
+
+
+def _is_symlink(path: str | os.PathLike[str], dir_fd: int | None) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(path, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
+
+
+def read_log_fd(fd: int, label: str) -> bytes:
+    """The bytes of the open log `fd` (not closed here); `label` names it in errors."""
+    st = os.fstat(fd)
+    if stat.S_ISDIR(st.st_mode):
+        raise LogFileError(f"{label}: is a directory")
+    if not stat.S_ISREG(st.st_mode):
+        raise LogFileError(f"{label}: not a regular file")
+    size = st.st_size
+    try:
+        if size <= WHOLE_LIMIT:
+            return _read_exact(fd, 0, WHOLE_LIMIT + 1)[: WHOLE_LIMIT + 1]
+        head = _read_exact(fd, 0, HEAD_BYTES)
+        tail = _read_exact(fd, size - TAIL_BYTES, TAIL_BYTES)
+    except OSError as exc:
+        raise LogFileError(f"{label}: {exc.strerror or exc}") from exc
+    # Cut at line boundaries so no half line is glued to the marker.
+    head = head[: head.rfind(b"\n") + 1] if b"\n" in head else head
+    nl = tail.find(b"\n")
+    tail = tail[nl + 1 :] if nl >= 0 else tail
+    return head + GAP_MARKER + tail
 
 
 def _read_exact(fd: int, offset: int, count: int) -> bytes:
