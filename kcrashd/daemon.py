@@ -548,7 +548,7 @@ def scan_once(config: Config, journal: CrashJournal | None = None) -> dict[str, 
     except StoreError as exc:
         raise SystemExit(f"kcrashd: {exc}") from None
     lock = StateLock(config.state.state_dir)
-    pipeline = Pipeline(config, store, journal or SystemdJournal(), lock, alerting=alerting)
+    pipeline = Pipeline(config, store, journal or SystemdJournal(), lock, alerting=alerting, one_shot=True)
     totals: dict[str, int] = {}
     later: list[CrashUnit] = []  # work the pipeline queues behind the entries (reading a whole vmcore)
     try:

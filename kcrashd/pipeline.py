@@ -172,6 +172,7 @@ class Pipeline:
         on_enqueued: Callable[[], None] | None = None,
         kill_hook: KillHook | None = None,
         tick: Callable[[], None] | None = None,
+        one_shot: bool = False,
     ) -> None:
         self.config = config
         self.store = store
@@ -186,6 +187,8 @@ class Pipeline:
         self.local_host = socket.gethostname()
         self.synced = False
         self.tick = tick or (lambda: None)
+        # what happens to a deferred unit: the daemon comes back to it, `kcrashd scan` exits 4
+        self.later = "left for the next `kcrashd scan` or the daemon" if one_shot else "will retry"
 
     # --- recovery ------------------------------------------------------------------------
 
@@ -218,11 +221,11 @@ class Pipeline:
                 return self._handle(unit)
         except (StoreError, sqlite3.OperationalError) as exc:
             retry = self.clock() + self.config.daemon.retry_seconds
-            log.error("cannot record %s in the state database (%s); will retry", safe(str(unit.path)), exc)
+            log.error("cannot record %s in the state database (%s); %s", safe(str(unit.path)), exc, self.later)
             return Outcome("deferred", retry_at=retry, detail=str(exc))
         except OSError as exc:
             retry = self.clock() + self.config.daemon.retry_seconds
-            log.error("cannot process %s: %s; will retry", safe(str(unit.path)), exc.strerror or exc)
+            log.error("cannot process %s: %s; %s", safe(str(unit.path)), exc.strerror or exc, self.later)
             return Outcome("deferred", retry_at=retry, detail=str(exc))
 
     def _handle(self, unit: CrashUnit) -> Outcome:

@@ -25,6 +25,10 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
+EXIT_DEFERRED = 4  # `scan`: something could not be processed now; a later run will retry it
+
+# Options whose value may start with a dash: relative times such as `--since -1h`.
+DASH_VALUE_OPTIONS = ("--since", "--until")
 
 
 def chosen_verb(argv: Sequence[str]) -> str | None:
@@ -33,6 +37,26 @@ def chosen_verb(argv: Sequence[str]) -> str | None:
         if not arg.startswith("-"):
             return arg if arg in VERB_MODULES else None
     return None
+
+
+def attach_dash_values(argv: Sequence[str]) -> list[str]:
+    """`--since -1h` as `--since=-1h`: argparse takes a separate `-1h` for an unknown option."""
+    out: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            out.append(arg)
+            out.extend(args)
+            break
+        if arg in DASH_VALUE_OPTIONS:
+            value = next(args, None)
+            if value is not None and value[:1] == "-" and value[1:2].isdigit():
+                out.append(f"{arg}={value}")
+                continue
+            out.extend([arg] if value is None else [arg, value])
+            continue
+        out.append(arg)
+    return out
 
 
 def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
@@ -49,7 +73,7 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = list(sys.argv[1:] if argv is None else argv)
+    arguments = attach_dash_values(sys.argv[1:] if argv is None else argv)
     parser = build_parser(chosen_verb(arguments))
     args = parser.parse_args(arguments)
     if not getattr(args, "func", None):

@@ -56,11 +56,10 @@ def register(verbs: argparse._SubParsersAction[Any]) -> None:
         description="Mark the outbox rows of crash ID pending again (attempts and age reset); "
         "the running daemon sends them on its next pass.",
     )
-    resend.add_argument("crash_id", metavar="ID", help="crash id as shown by `kcrashd list`")
+    resend.add_argument("crash_id", metavar="ID", help="crash id (or a unique prefix) as shown by `kcrashd list`")
     resend.add_argument("--target", metavar="NAME", help="only this target")
-    resend.add_argument(
-        "--state-db", type=Path, metavar="FILE", help=f"state database (default STATE_DIR/{DB_NAME})"
-    )
+    resend.add_argument("--state-dir", type=Path, default=None, metavar="DIR", help="state directory")
+    resend.add_argument("--state-db", type=Path, metavar="FILE", help=argparse.SUPPRESS)  # deprecated: --state-dir
     _common(resend)
     resend.set_defaults(func=resend_crash)
 
@@ -143,7 +142,7 @@ def resend_crash(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"kcrashd: {redact(str(exc))}", file=sys.stderr)
         return EXIT_FAILURE
-    path = args.state_db or config.state.state_dir / DB_NAME
+    path = state_database(args, config.state.state_dir)
     if not path.exists():
         print(f"kcrashd: {path}: no state database", file=sys.stderr)
         return EXIT_FAILURE
@@ -151,6 +150,7 @@ def resend_crash(args: argparse.Namespace) -> int:
     try:
         conn.execute("PRAGMA busy_timeout=30000")
         ensure_schema(conn)
+        args.crash_id = full_crash_id(conn, args.crash_id)
         count = requeue(conn, args.crash_id, now=datetime.now(UTC), target=args.target)
         conn.commit()
         state = delivery_state(conn, args.crash_id)
@@ -162,3 +162,23 @@ def resend_crash(args: argparse.Namespace) -> int:
     _emit(args, {"crash_id": args.crash_id, "requeued": count, "deliveries": state},
           f"{count} deliver{'y' if count == 1 else 'ies'} of {args.crash_id} re-queued")  # fmt: skip
     return EXIT_OK
+
+
+def state_database(args: argparse.Namespace, configured: Path) -> Path:
+    """--state-dir like every other verb; the older --state-db FILE still works, with a warning."""
+    if args.state_db is not None:
+        print("kcrashd: --state-db is deprecated: use --state-dir DIR", file=sys.stderr)
+        return Path(args.state_db)
+    return (args.state_dir or configured) / DB_NAME
+
+
+def full_crash_id(conn: sqlite3.Connection, text: str) -> str:
+    """The crash id a unique prefix stands for (`kcrashd list` shows 12 characters); else `text`."""
+    try:
+        found = conn.execute(
+            "SELECT crash_id FROM crashes WHERE crash_id LIKE ? ESCAPE '\\' LIMIT 2",
+            (text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",),
+        ).fetchall()
+    except sqlite3.Error:
+        return text
+    return str(found[0][0]) if len(found) == 1 else text

@@ -12,15 +12,17 @@ import re
 import shlex
 import sqlite3
 import sys
+import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
-from kcrashd.cli import EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
+from kcrashd.cli import EXIT_DEFERRED, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
 from kcrashd.config import DEFAULT_CONFIG, Config, ConfigError, load_config
+from kcrashd.core.model import Frame, Report
 from kcrashd.crash import CrashRecord
 from kcrashd.store import DB_NAME, connect_readonly
-from kcrashd.terminal import escape_text
+from kcrashd.terminal import escape_text, format_table, show, terminal_width
 
 MATCH_FIELDS = {
     "KIND": "kind",
@@ -57,12 +59,15 @@ def register(verbs: argparse._SubParsersAction[Any]) -> None:
     lister.add_argument("-r", "--reverse", action="store_true", help="newest first")
     lister.add_argument("-1", dest="one", action="store_true", help="only the most recent crash")
     lister.add_argument("--json", action="store_true", help="print JSON (a list of objects)")
+    lister.add_argument("--no-legend", action="store_true", help="no column headings")
+    lister.add_argument("--no-pager", action="store_true", help="do not pipe the output into a pager")
     lister.add_argument("matches", nargs="*", metavar="FIELD=VALUE", help="e.g. KIND=oops HOST=web1")
     lister.set_defaults(func=cmd_list)
 
     info = verbs.add_parser("info", help="show everything known about a crash")
     common_read(info)
     info.add_argument("--json", action="store_true", help="print the full record as JSON")
+    info.add_argument("--no-pager", action="store_true", help="do not pipe the output into a pager")
     info.add_argument("what", nargs="*", metavar="ID|FINGERPRINT|PATH|FIELD=VALUE")
     info.set_defaults(func=cmd_info)
 
@@ -80,7 +85,7 @@ def common_read(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=None, metavar="FILE")
     parser.add_argument("--state-dir", type=Path, default=None, metavar="DIR")
     parser.add_argument("--since", default=None, metavar="TIME", help="ISO date/time, 'today', 'yesterday' or -2h/-3d")
-    parser.add_argument("--until", default=None, metavar="TIME")
+    parser.add_argument("--until", default=None, metavar="TIME", help="like --since")
 
 
 def overrides_of(args: argparse.Namespace) -> dict[str, Any]:
@@ -146,6 +151,13 @@ def cmd_scan(args: argparse.Namespace) -> int:
     totals = scan_once(config)
     summary = ", ".join(f"{count} {action}" for action, count in sorted(totals.items())) or "no dumps found"
     print(f"kcrashd scan: {summary}")
+    if totals.get("deferred"):
+        print(
+            f"kcrashd scan: {totals['deferred']} dump(s) could not be processed now (see the errors above); "
+            "run `kcrashd scan` again once the cause is fixed, or let `kcrashd run` retry them",
+            file=sys.stderr,
+        )
+        return EXIT_DEFERRED
     return EXIT_OK
 
 
@@ -161,8 +173,14 @@ def read_config(args: argparse.Namespace) -> Config | None:
 
 
 def open_history(config: Config) -> sqlite3.Connection | None:
+    """The state database read-only; None (with the reason on stderr) when it cannot be read."""
     path = config.state.state_dir / DB_NAME
     if not path.exists():
+        print(
+            f"kcrashd: no state database at {path}: nothing was recorded there yet "
+            "(is kcrashd.service running? another state directory: --state-dir DIR or --config FILE)",
+            file=sys.stderr,
+        )
         return None
     try:
         conn = connect_readonly(path)
@@ -255,7 +273,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"kcrashd: {where}", file=sys.stderr)
         return EXIT_USAGE
     conn = open_history(config)
-    rows = select_crashes(conn, *where) if conn is not None else []
+    if conn is None:
+        return EXIT_NOT_FOUND
+    rows = select_crashes(conn, *where)
     if args.reverse:
         rows.reverse()
     if args.one:
@@ -266,20 +286,36 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([row_summary(row) for row in rows], indent=1))
         return EXIT_OK
-    table = [("TIME", "HOST", "KERNEL", "KIND", "TITLE", "FINGERPRINT", "COUNT")]
-    for row in rows:
-        local = datetime.fromtimestamp(row["crash_time"]).astimezone().strftime("%a %Y-%m-%d %H:%M:%S %Z")
-        title = row["title"] or "-"
-        if row["test"]:
-            title = f"[test] {title}"
-        table.append(
-            (local, row["host"], row["kernel"] or "-", row["kind"], title[:70], row["fingerprint"] or "-", str(row["total"]))
-        )
-    widths = [max(len(escape_text(line[i])) for line in table) for i in range(len(table[0]) - 1)]
-    for line in table:
-        cells = [escape_text(cell).ljust(widths[i]) if i < len(widths) else escape_text(cell) for i, cell in enumerate(line)]
-        print(" ".join(cells).rstrip())
+    table: list[tuple[str, ...]] = [] if args.no_legend else [LIST_HEADINGS]
+    table += [list_cells(row) for row in rows]
+    show("".join(line + "\n" for line in format_table(table, terminal_width())), pager=not args.no_pager)
     return EXIT_OK
+
+
+LIST_HEADINGS = ("TIME", "ID", "HOST", "KERNEL", "KIND", "FINGERPRINT", "COUNT", "TITLE")
+SHORT_ID = 12  # enough to be unique; `info` and `resend` take any unique prefix
+
+
+def list_cells(row: sqlite3.Row) -> tuple[str, ...]:
+    """One crash as a row of `kcrashd list`; the title last, so only it is cut to the terminal."""
+    local = datetime.fromtimestamp(row["crash_time"]).astimezone().strftime("%a %Y-%m-%d %H:%M:%S %Z")
+    unclassified = row["kind"] == "none"
+    title = row["title"] or unclassified_title(row)
+    if row["test"]:
+        title = f"[test] {title}"
+    kind = "unclassified" if unclassified else row["kind"]
+    fingerprint = row["fingerprint"] or "-"
+    count = str(row["total"]) if row["fingerprint"] else "-"
+    return (local, row["crash_id"][:SHORT_ID], row["host"], row["kernel"] or "-", kind, fingerprint, count, title)
+
+
+def unclassified_title(row: sqlite3.Row) -> str:
+    """What to show for a crash whose log named no crash: why, when the record says."""
+    try:
+        error = json.loads(row["record_json"])["report"].get("error")
+    except (ValueError, KeyError, TypeError):
+        error = None
+    return f"({error})" if error else "(no crash found in the kernel log)"
 
 
 def find_for_info(conn: sqlite3.Connection, args: argparse.Namespace) -> list[sqlite3.Row] | str:
@@ -307,7 +343,6 @@ def cmd_info(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     conn = open_history(config)
     if conn is None:
-        print("No crashes found.", file=sys.stderr)
         return EXIT_NOT_FOUND
     rows = find_for_info(conn, args)
     if isinstance(rows, str):
@@ -324,9 +359,10 @@ def cmd_info(args: argparse.Namespace) -> int:
                 "fingerprint_count": row["total"], "deliveries": deliveries, "matches": len(rows)}  # fmt: skip
         print(json.dumps(data, indent=1, default=str))
         return EXIT_OK
+    text = render_info(record, row, deliveries) + "\n"
     if len(rows) > 1:
-        print(f"({len(rows)} crashes match; showing the most recent. Narrow it down with an id.)")
-    print(render_info(record, row, deliveries))
+        text = f"({len(rows)} crashes match; showing the most recent. Narrow it down with an id.)\n" + text
+    show(text, pager=not args.no_pager)
     return EXIT_OK
 
 
@@ -342,6 +378,19 @@ def delivery_state(conn: sqlite3.Connection, crash_id: str) -> list[dict[str, An
 
 def render_info(record: CrashRecord, row: sqlite3.Row, deliveries: list[dict[str, Any]]) -> str:
     """The full summary for people; every value from a log is escaped."""
+    lines = render_summary(record, row) + render_stack(record.report)
+    lines += render_vmcore(record, row)
+    if deliveries:
+        lines.append("")
+        lines.append("Alerts:")
+        for item in deliveries:
+            parts = [f"{k}={escape_text(str(v))}" for k, v in item.items() if v not in (None, "")]
+            lines.append("    " + " ".join(parts))
+    return "\n".join(lines)
+
+
+def render_summary(record: CrashRecord, row: sqlite3.Row) -> list[str]:
+    """The `Field: value` block at the top of `kcrashd info`."""
     report = record.report
     e = escape_text
     lines = [
@@ -349,11 +398,21 @@ def render_info(record: CrashRecord, row: sqlite3.Row, deliveries: list[dict[str
         f"           Title: {e(report.title or '(no crash found in the log)')}",
         f"            Kind: {report.kind} ({report.severity})" + ("  [deliberate test crash]" if record.test else ""),
         f"        Function: {e(report.function or '-')}",
+    ]
+    if report.ip:
+        lines.append(f"              IP: {e(report.ip)}")
+    lines += [
         f"     Fingerprint: {report.fingerprint or '-'} (v{report.fingerprint_version})",
         f"      Recurrence: {'new' if record.new_fingerprint else 'recurring'}; {row['total']} crash(es) with this fingerprint, first seen {record.first_seen.isoformat(timespec='seconds')}",
         f"            Host: {e(record.host)}",
         f"          Kernel: {e(report.kernel_release or (record.vmcore.kernel_release if record.vmcore else None) or '-')} {report.arch or ''}".rstrip(),
-        f"           Taint: {report.taint.letters or '-'}",
+        f"           Taint: {report.taint.letters or '-'}" + (f" ({'; '.join(report.taint.flags)})" if report.taint.flags else ""),
+    ]
+    if report.modules:
+        names = " ".join(m.name + (f"({m.flags})" if m.flags else "") for m in report.modules)
+        wrapped = textwrap.wrap(e(names), width=100, break_long_words=False, break_on_hyphens=False)
+        lines += [f"{'Modules:' if n == 0 else '':>17} {part}" for n, part in enumerate(wrapped)]
+    lines += [
         f"      Crash time: {record.crash_time.astimezone().isoformat(timespec='seconds')}",
         f"        Detected: {record.detected_at.astimezone().isoformat(timespec='seconds')}",
         f"        Dump dir: {e(record.dump_dir)}  ({record.layout})",
@@ -366,21 +425,45 @@ def render_info(record: CrashRecord, row: sqlite3.Row, deliveries: list[dict[str
         lines.append(f"         Process: {e(report.comm or '?')} (pid {report.pid}, cpu {report.cpu})")
     if report.error:
         lines.append(f"           Error: {e(report.error)}")
-    for problem in record.problems:
-        lines.append(f"         Problem: {e(problem)}")
+    lines += [f"         Problem: {e(problem)}" for problem in record.problems]
+    return lines
+
+
+def distinct_frames(frames: list[Frame]) -> list[Frame]:
+    """Frames with a function repeated on consecutive lines shown once (the 32-bit ARM unwinder
+    prints `(callee) from (caller+off)`, which names each function twice), keeping its offset."""
+    kept: list[Frame] = []
+    for frame in frames:
+        if kept and kept[-1].function == frame.function:
+            if kept[-1].offset is None:
+                kept[-1] = frame
+            continue
+        kept.append(frame)
+    return kept
+
+
+def render_stack(report: Report) -> list[str]:
+    """The stack and the events before the crash."""
+    e = escape_text
+    lines: list[str] = []
     if report.frames:
-        lines.append("")
-        lines.append("Stack:")
-        for frame in report.frames[:16]:
+        lines += ["", "Stack:"]
+        for frame in distinct_frames(report.frames)[:16]:
             mark = "" if frame.reliable else "? "
             module = f" [{frame.module}]" if frame.module else ""
             offset = f"+{frame.offset}" if frame.offset else ""
             lines.append(f"    {mark}{e(frame.function)}{e(offset)}{e(module)}")
     if report.preceding:
-        lines.append("")
-        lines.append("Preceding events:")
-        for event in report.preceding:
-            lines.append(f"    {event.kind}: {e(event.title)}")
+        lines += ["", "Preceding events:"]
+        lines += [f"    {event.kind}: {e(event.title)}" for event in report.preceding]
+    return lines
+
+
+def render_vmcore(record: CrashRecord, row: sqlite3.Row) -> list[str]:
+    """The vmcore's state and how to open it with crash(8)."""
+    report = record.report
+    e = escape_text
+    lines: list[str] = []
     vm = record.vmcore
     lines.append("")
     lines.append(f"Vmcore: {row['vmcore_state']}")
@@ -402,10 +485,4 @@ def render_info(record: CrashRecord, row: sqlite3.Row, deliveries: list[dict[str
                 lines.append(f"      {unwrap} {target} > /var/tmp/vmcore.flat")
                 target = "/var/tmp/vmcore.flat"
             lines.append(f"      crash /usr/lib/debug/lib/modules/{e(release)}/vmlinux {target}")
-    if deliveries:
-        lines.append("")
-        lines.append("Alerts:")
-        for item in deliveries:
-            parts = [f"{k}={e(str(v))}" for k, v in item.items() if v not in (None, "")]
-            lines.append("    " + " ".join(parts))
-    return "\n".join(lines)
+    return lines

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 from kcrashd.cli import VERB_MODULES, build_parser, main
 
@@ -41,3 +43,34 @@ def test_analyze_does_not_import_the_daemon_or_http() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+MAN_PAGE = Path(__file__).resolve().parents[2] / "docs" / "man" / "kcrashd.8.md"
+
+
+def test_every_verb_is_in_the_man_page() -> None:
+    """kcrashd(8) names each verb in its synopsis and describes it under COMMANDS."""
+    text = MAN_PAGE.read_text()
+    synopsis = text.split("# SYNOPSIS", 1)[1].split("\n# ", 1)[0]
+    commands = text.split("# COMMANDS", 1)[1].split("\n# ", 1)[0]
+    described = set(re.findall(r"^`([a-z-]+)`", commands, re.M))
+    for verb in VERB_MODULES:
+        assert f"`kcrashd {verb}`" in synopsis, f"{verb} missing from the SYNOPSIS of kcrashd(8)"
+        assert verb in described, f"{verb} not described under COMMANDS of kcrashd(8)"
+
+
+def test_exit_codes_are_in_the_man_page() -> None:
+    from kcrashd import cli
+
+    status = MAN_PAGE.read_text().split("# EXIT STATUS", 1)[1].split("\n# ", 1)[0]
+    for name in ("EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_NOT_FOUND", "EXIT_DEFERRED"):
+        assert re.search(rf"^{getattr(cli, name)}\n: ", status, re.M), name
+
+
+def test_relative_time_after_since_is_its_value() -> None:
+    from kcrashd.cli import attach_dash_values
+
+    assert attach_dash_values(["list", "--since", "-1h", "-r"]) == ["list", "--since=-1h", "-r"]
+    assert attach_dash_values(["list", "--until", "-2d"]) == ["list", "--until=-2d"]
+    assert attach_dash_values(["list", "--since", "--json"]) == ["list", "--since", "--json"]
+    assert attach_dash_values(["list", "--", "--since", "-1h"]) == ["list", "--", "--since", "-1h"]
