@@ -351,7 +351,18 @@ def check_free_space(host: Host, config: Config, targets: Iterable[DumpTarget]) 
         while not probe.exists() and probe != host.root:  # kdump creates the directory itself
             probe = probe.parent
         free = host.free_bytes(probe)
-        if free is None:
+        missing = probe != host.path(path)
+        if free is not None and missing and free >= MIN_FREE:
+            holder = PurePosixPath("/") / probe.relative_to(host.root)
+            findings.append(
+                Finding(
+                    name,
+                    Status.WARN,
+                    f"{path} does not exist; {holder}, where it would be made, has {human(free)} free",
+                    f"create {path}, or correct [sources] dump_paths or the kdump path",
+                )
+            )
+        elif free is None:
             findings.append(Finding(name, Status.WARN, f"cannot tell the free space of {path}"))
         elif free < MIN_FREE:
             findings.append(
@@ -413,6 +424,31 @@ def parse_systemd_conf(text: str) -> dict[str, str]:
     return values
 
 
+def check_watched(host: Host, config: Config) -> list[Finding]:
+    """Does kcrashd watch any dump path at all, and do the ones it watches exist?"""
+    if not config.sources.dump_paths:
+        return [
+            Finding(
+                "kcrashd dump paths",
+                Status.FAIL,
+                "[sources] dump_paths is empty: kcrashd watches no dump path, so no kdump dump is ever seen",
+                'set dump_paths = ["/var/crash"] (or where kdump saves) in [sources]',
+            )
+        ]
+    findings = []
+    for path in config.sources.dump_paths:
+        if not host.path(PurePosixPath(str(path))).is_dir():
+            findings.append(
+                Finding(
+                    f"kcrashd dump path {path}",
+                    Status.WARN,
+                    f"{path} does not exist or is not a directory: kcrashd finds nothing there until it is",
+                    f"create {path} or correct [sources] dump_paths",
+                )
+            )
+    return findings
+
+
 def check_dump_paths(config: Config, targets: Sequence[DumpTarget]) -> list[Finding]:
     """Does kcrashd watch the directory kdump really writes to?"""
     watched = [PurePosixPath(str(p)) for p in config.sources.dump_paths]
@@ -448,7 +484,8 @@ def check_dump_paths(config: Config, targets: Sequence[DumpTarget]) -> list[Find
                 Finding(
                     name,
                     Status.FAIL,
-                    f"{target.config} saves to {target.path} but kcrashd watches {', '.join(map(str, watched))}",
+                    f"{target.config} saves to {target.path} but kcrashd watches "
+                    + (", ".join(map(str, watched)) or "no dump path"),
                     f"add {target.path} to [sources] dump_paths (and ReadOnlyPaths= of kcrashd.service)",
                 )
             )
@@ -578,6 +615,7 @@ def diagnose(host: Host, config: Config) -> list[Finding]:
         check_kdump_service(host),
         check_capture_kernel(host),
         check_crashkernel(host),
+        *check_watched(host, config),
         *check_dump_paths(config, targets),
         *check_free_space(host, config, targets),
         check_pstore(host, config),

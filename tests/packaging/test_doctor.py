@@ -235,3 +235,23 @@ def test_cli_refuses_bad_config(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     conf.write_text("[sources]\npoll = 3\n")
     assert main(["doctor", "--config", str(conf)]) == 1
     assert f"{conf}:2" in capsys.readouterr().err
+
+
+def test_no_dump_path_configured(rhel: Path) -> None:
+    """`dump_paths = []`: kcrashd would never see a kdump dump, and doctor says so (issue 14)."""
+    findings = doctor.diagnose(host(rhel), Config(sources=SourcesConfig(dump_paths=[])))
+    finding = by_check(findings)["kcrashd dump paths"]
+    assert finding.status is Status.FAIL and "dump_paths is empty" in finding.summary
+    assert "watches no dump path" in by_check(findings)["kdump dump path"].summary
+    assert doctor.exit_code(findings) == 1
+
+
+def test_dump_path_that_does_not_exist(rhel: Path) -> None:
+    """A watched path that is not there is no "OK free space" (issue 14)."""
+    config = Config(sources=SourcesConfig(dump_paths=[Path("/var/crash"), Path("/srv/dumps")]))
+    findings = by_check(doctor.diagnose(host(rhel), config))
+    missing = findings["free space /srv/dumps"]
+    assert missing.status is Status.WARN and "/srv/dumps does not exist" in missing.summary, missing
+    assert findings["kcrashd dump path /srv/dumps"].status is Status.WARN
+    assert findings["free space /var/crash"].status is Status.OK
+    assert "kcrashd dump path /var/crash" not in findings
