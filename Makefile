@@ -12,6 +12,7 @@ test:
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
 
 lint:
+	@scripts/bootstrap.sh test
 	.venv/bin/ruff check kcrashd tests bench
 	.venv/bin/mypy kcrashd
 

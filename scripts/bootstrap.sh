@@ -36,7 +36,7 @@ if [ ! -f "$stamp" ]; then
     [ -x .venv/bin/python ] || "$py" -m venv .venv
     .venv/bin/python -m pip install -q --upgrade pip
     if [ "$level" = test ]; then
-        .venv/bin/python -m pip install -q -e '.[test]'
+        .venv/bin/python -m pip install -q -e '.[test,lint]'   # lint: ruff and mypy
     else
         .venv/bin/python -m pip install -q -e .
     fi

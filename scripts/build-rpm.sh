@@ -3,7 +3,8 @@
 #
 # Usage: scripts/build-rpm.sh [--bundled] [--nocheck] [--no-lint] [--worktree]
 #   --bundled   the EL8/EL9 variant: a private venv under /usr/lib/kcrashd (rpm --with bundled);
-#               first downloads the dependencies into a vendor tarball (Source1) from PyPI
+#               first downloads the dependencies into a vendor tarball (Source1) from PyPI and
+#               lists them for the spec's bundled() provides (Source2)
 #   --nocheck   skip %check (the unit tests)
 #   --no-lint   skip rpmlint
 #   --worktree  package the working tree as it is (default: the last commit, HEAD)
@@ -75,6 +76,8 @@ for d in tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]:
         "${binary[@]}" setuptools wheel
     .venv/bin/python -m pip download -q --dest "$vendor" --no-deps --no-binary=:all: "${source[@]}"
     tar -C "$top/vendor-work" --owner=0 --group=0 --sort=name -czf "$top/SOURCES/kcrashd-vendor-$version.tar.gz" vendor
+    # Source2: the spec's Provides: bundled(python3dist(NAME)) = VERSION, one per bundled wheel
+    .venv/bin/python scripts/bundled-provides.py vendor "$vendor" > "$top/SOURCES/kcrashd-vendor-$version.provides"
     args+=(--with bundled --define "bundled_python $py")
 fi
 

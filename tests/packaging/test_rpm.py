@@ -4,8 +4,11 @@ expected files, and what it installs works there (unit verifies, catalog compile
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
+import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +35,9 @@ EXPECTED = {
 }
 IN_ROOT = Path("/var/lib/rpm")  # with --root, the database inside the scratch root
 DOCS = {"README.md", "CHANGELOG.md", "install.md", "LICENSE", "NOTICE"}
+# files that point a reader at a document: each one they name is installed
+POINTERS = ("docs/man/kcrashd.8.md", "docs/man/kcrashd.toml.5.md", "etc/kcrashd/kcrashd.toml", "systemd/kcrashd.catalog")
+DOC_REFERENCE = re.compile(r"(?:\bdocs/|/usr/share/doc/kcrashd/)([a-z][a-z-]*\.md)")
 
 
 def rpm_tool(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
@@ -90,7 +96,8 @@ def test_metadata(built: dict[str, Path]) -> None:
     assert "preset kcrashd.service" in scripts
     assert "disable --now kcrashd.service" in scripts
     assert "try-restart kcrashd.service" in scripts
-    assert "journalctl --update-catalog" in scripts
+    # systemd's own file trigger compiles the catalog (built here without %rhel: not EL8)
+    assert "journalctl --update-catalog" not in scripts
     requires = rpm_tool("-qp", "--requires", str(built["binary"]), db=built["db"]).stdout
     if "python3" in requires and "dist(" in requires:  # the generator needs python3-packaging
         assert "dist(pydantic)" in requires
@@ -121,6 +128,11 @@ def test_installed_file_list(scratch: Path) -> None:
         assert any(p.endswith("/site-packages/" + module) for p in python), module
     assert any(p.endswith(".dist-info/METADATA") for p in python)
     assert {Path(p).name for p in listed if p.startswith("/usr/share/")} >= DOCS
+    docs = {Path(p).name for p in listed if p.startswith("/usr/share/doc/kcrashd/")}
+    named = {name for pointer in POINTERS for name in DOC_REFERENCE.findall((REPO / pointer).read_text())}
+    assert named and named <= docs, f"named but not installed: {sorted(named - docs)}"
+    for name in ("alerting.md", "journal-fields.md", "webhook-schema.md", "report-schema.md"):
+        assert name in docs, name
     unexpected = [
         p
         for p in listed
@@ -203,3 +215,70 @@ def test_bundled_variant_parses(tmp_path: Path) -> None:
     assert "BuildArch:      noarch" not in result.stdout
     assert "/usr/lib/kcrashd/bin/python -m pip install --no-index" in result.stdout
     assert "%pyproject" not in result.stdout
+
+
+def expand_spec(tmp_path: Path, *args: str) -> str:
+    """`rpmspec -P` of the spec with `args`, with Debian's fallback macros where rpm has no %fedora/%rhel."""
+    need_tool("rpmspec")
+    command = ["rpmspec", "-P", *args, str(REPO / "rpm/kcrashd.spec")]
+    if not rpm_tool("--eval", "%{?fedora}%{?rhel}", db=tmp_path / "rpmdb").stdout.strip():
+        command[1:1] = [f"--load={REPO / 'rpm/macros.debian-ci'}"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_catalog_updated_by_the_package_only_on_el8(tmp_path: Path) -> None:
+    """systemd's file trigger on the catalog directory does it elsewhere (Fedora, EL9, EL10)."""
+    el8 = expand_spec(tmp_path, "--define", "rhel 8", "--with", "bundled")
+    post = el8.split("\n%post\n", 1)[1].split("\n%preun", 1)[0]
+    assert "journalctl --update-catalog" in post
+    assert "journalctl --update-catalog" in el8.split("\n%postun\n", 1)[1].split("\n%files", 1)[0]
+    for other in (("--define", "rhel 9", "--with", "bundled"), ("--define", "rhel 10"), ("--define", "fedora 42")):
+        assert "update-catalog" not in expand_spec(tmp_path, *other).split("\n%post\n", 1)[1], other
+
+
+def test_bundled_variant_provides_each_bundled_wheel(tmp_path: Path) -> None:
+    """Fedora's bundling guidelines: `Provides: bundled(python3dist(NAME)) = VERSION` from Source2."""
+    vendor = tmp_path / "vendor"
+    vendor.mkdir()
+    for name in ("pydantic_core-2.27.1-cp311-cp311-manylinux_2_17_x86_64.whl", "systemd-python-235.tar.gz",
+                 "typing_extensions-4.12.2-py3-none-any.whl", "setuptools-75.1.0-py3-none-any.whl",
+                 "kcrashd-0.1.0-py3-none-any.whl", "wheel-0.44.0-py3-none-any.whl"):  # fmt: skip
+        (vendor / name).touch()
+    listing = subprocess.run(
+        [sys.executable, str(REPO / "scripts/bundled-provides.py"), "vendor", str(vendor)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert listing.splitlines() == [
+        "bundled(python3dist(pydantic-core)) = 2.27.1",
+        "bundled(python3dist(systemd-python)) = 235",
+        "bundled(python3dist(typing-extensions)) = 4.12.2",
+    ]
+    sources = tmp_path / "SOURCES"
+    sources.mkdir()
+    (sources / "kcrashd-vendor-0.1.0.provides").write_text(listing)
+    spec = expand_spec(tmp_path, "--with", "bundled", "--define", f"_sourcedir {sources}")
+    provides = [line.split(None, 1)[1] for line in spec.splitlines() if line.startswith("Provides:")]
+    assert provides == listing.splitlines()
+    assert "bundled-provides.py installed > bundled.installed" in spec and "diff -u " in spec
+
+
+def test_installed_listing_names_this_interpreters_distributions() -> None:
+    """The %install check's side: what a venv holds, without the build tools."""
+    listing = subprocess.run(
+        [sys.executable, str(REPO / "scripts/bundled-provides.py"), "installed"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert any(line.startswith("bundled(python3dist(pydantic)) = 2.") for line in listing), listing
+    assert not any("(pip)" in line or "(setuptools)" in line or "(kcrashd)" in line for line in listing)
+
+
+def test_linters_are_no_build_dependencies() -> None:
+    """%pyproject_buildrequires -x test turns the test extra into BuildRequires: no linters there,
+    and `make test` still installs them from the lint extra."""
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    names = {extra: {re.split(r"[<>=!~ \[]", dep, maxsplit=1)[0] for dep in deps} for extra, deps in extras.items()}
+    assert not names["test"] & {"ruff", "mypy", "types-requests"}
+    assert names["lint"] >= {"ruff", "mypy"}
+    assert "-x test\n" in (REPO / "rpm/kcrashd.spec").read_text()
+    assert ".[test,lint]" in (REPO / "scripts/bootstrap.sh").read_text()
