@@ -314,8 +314,11 @@ class Pipeline:
         if checked or new_state != record.vmcore_state or (facts and record.vmcore and facts.size != record.vmcore.size):
             problems = [p for p in record.problems if not p.startswith("vmcore")]
             problems += self._vmcore_problems(new_state, facts)
+            if new_state != record.vmcore_state:  # journaled first: a kill in between sends it again
+                now_known = {"vmcore": facts, "problems": problems, "vmcore_state": new_state}
+                self.journal.send_update(record.model_copy(update=now_known))
             self.store.update_vmcore(crash_id, new_state, facts, problems)
-            log.info("crash %s: vmcore is now %s", crash_id, new_state)
+            log.debug("crash %s: vmcore is now %s", crash_id, new_state)
             return Outcome(
                 "updated", crash_id, retry_at=self._vmcore_retry(state, now), detail=new_state,
                 watch=self._vmcore_written(state, now),

@@ -14,6 +14,9 @@ class CrashJournal(Protocol):
     def send(self, record: CrashRecord) -> None:
         """Write the crash's entry."""
 
+    def send_update(self, record: CrashRecord) -> None:
+        """Write the entry saying the crash's vmcore state changed after its entry."""
+
     def sync(self) -> bool:
         """Wait until everything sent so far can be read back; False if that cannot be known."""
 

@@ -24,6 +24,11 @@ from kcrashd.terminal import escape_text
 log = logging.getLogger(__name__)
 
 MESSAGE_ID = "8ba1b929042d454e9288788366b0e336"
+# a later vmcore state of a crash already journaled (docs/journal-fields.md, "Vmcore updates")
+VMCORE_UPDATE_MESSAGE_ID = "892422569f334578be17e96caa00c93b"
+UPDATE_FIELDS = ("SYSLOG_IDENTIFIER", "KCRASHD_CRASH_ID", "KCRASHD_FINGERPRINT", "KCRASHD_TITLE", "KCRASHD_HOST",
+                 "KCRASHD_DUMP_DIR", "KCRASHD_PROBLEMS")  # fmt: skip
+BAD_VMCORE = ("failed", "incomplete-flag", "truncated")
 SYSLOG_IDENTIFIER = "kcrashd"
 JOURNAL_SOCKET = "/run/systemd/journal/socket"
 REPORT_JSON_LIMIT = 4000  # `journalctl -o json` shows values under 4096 bytes without --all
@@ -140,6 +145,20 @@ def journal_fields(record: CrashRecord) -> dict[str, str]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
+def vmcore_update_fields(record: CrashRecord) -> dict[str, str]:
+    """The entry saying a journaled crash's vmcore finished, failed or was found cut short: the
+    crash's id and names, and its `KCRASHD_VMCORE_*` fields as they are now."""
+    fields = journal_fields(record)
+    kept = {k: v for k, v in fields.items() if k in UPDATE_FIELDS or k.startswith("KCRASHD_VMCORE_")}
+    line = f"Kernel crash on {record.host}: vmcore now {record.vmcore_state} in {record.dump_dir}"
+    return {
+        "MESSAGE": clip(escape_text(f"{line} (crash {record.crash_id})"), 1024),
+        "MESSAGE_ID": VMCORE_UPDATE_MESSAGE_ID,
+        "PRIORITY": "4" if record.vmcore_state in BAD_VMCORE else "6",
+        **kept,
+    }
+
+
 class SystemdJournal:
     """The real journal through systemd-python; `sender` is the seam for tests."""
 
@@ -152,9 +171,14 @@ class SystemdJournal:
         self.sender = sender
 
     def send(self, record: CrashRecord) -> None:
+        self._send(journal_fields(record))
+
+    def send_update(self, record: CrashRecord) -> None:
+        self._send(vmcore_update_fields(record))
+
+    def _send(self, fields: dict[str, str]) -> None:
         if self.check_socket and not os.path.exists(JOURNAL_SOCKET):
             raise OSError(errno.ENOENT, f"journald is not running (no {JOURNAL_SOCKET})")
-        fields = journal_fields(record)
         message = fields.pop("MESSAGE")
         self.sender(message, **fields)
 
@@ -220,9 +244,13 @@ class RecordingJournal:
 
     def __init__(self) -> None:
         self.entries: list[dict[str, str]] = []
+        self.updates: list[dict[str, str]] = []
 
     def send(self, record: CrashRecord) -> None:
         self.entries.append(journal_fields(record))
+
+    def send_update(self, record: CrashRecord) -> None:
+        self.updates.append(vmcore_update_fields(record))
 
     def sync(self) -> bool:
         return True
