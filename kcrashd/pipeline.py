@@ -19,7 +19,6 @@ import shutil
 import signal
 import socket
 import sqlite3
-import subprocess
 import tempfile
 import threading
 import time
@@ -476,36 +475,17 @@ class Pipeline:
         conn.execute("RELEASE alerts")
 
     def _dmesg_from_vmcore(self, vmcore: Path, facts: VmcoreFacts) -> tuple[bytes | None, str, VmcoreFacts]:
-        """`makedumpfile --dump-dmesg` into a private folder (never into the dump folder). A
-        flattened stream, compressed or not, is first rearranged there into a regular dump, which
-        also tells whether it ends with its end record: the facts come back updated."""
-        tool = shutil.which(self.config.sources.makedumpfile)
-        if tool is None:
-            return None, "no kernel log: makedumpfile is not installed to recover it from the vmcore", facts
-        flat = facts.format.startswith("flattened") or "wrapped" in facts.flags
-        if facts.format not in ("elf", "kdump-compressed") and not flat:
-            return None, f"no kernel log: makedumpfile cannot read a {facts.format} vmcore", facts
-        try:
-            with self._private_dir() as tmp:
-                if not flat:
-                    return *self._dump_dmesg(tool, vmcore, tmp), facts
-                from kcrashd.flatten import StreamError, walk_stream
+        """The log from the vmcore (kcrashd.vmcore_dmesg), in a private folder under the state dir."""
+        from kcrashd.vmcore_dmesg import recover_dmesg
 
-                sources = self.config.sources
-                dump = tmp / "vmcore"
-                try:
-                    walk = walk_stream(
-                        vmcore, facts, limit=sources.max_rearrange_bytes, timeout=sources.makedumpfile_timeout,
-                        tick=self.tick, out=dump,
-                    )  # fmt: skip
-                except StreamError as exc:
-                    return None, f"no kernel log: the flattened vmcore was not rearranged: {exc}", facts
-                data, note = self._dump_dmesg(tool, dump, tmp)
-                if data is not None:
-                    note = "kernel log recovered from the flattened vmcore (rearranged) with makedumpfile --dump-dmesg"
-                return data, note, walk.facts
+        try:
+            fd = open_nofollow(vmcore)
         except OSError as exc:
-            return None, f"no kernel log: {exc.strerror or exc}", facts
+            return None, f"no kernel log: cannot open the vmcore: {exc.strerror or exc}", facts
+        try:
+            return recover_dmesg(fd, facts, self.config.sources, self.tick, self._private_dir)
+        finally:
+            os.close(fd)
 
     @contextmanager
     def _private_dir(self) -> Iterator[Path]:
@@ -520,38 +500,6 @@ class Pipeline:
             yield path
         finally:
             shutil.rmtree(path, ignore_errors=True)
-
-    def _dump_dmesg(self, tool: str, vmcore: Path, tmp: Path) -> tuple[bytes | None, str]:
-        """Run `makedumpfile --dump-dmesg` on a vmcore opened without following a symlink."""
-        try:
-            fd = open_nofollow(vmcore)
-        except OSError as exc:
-            return None, f"no kernel log: cannot open the vmcore: {exc.strerror or exc}"
-        try:
-            out = tmp / "dmesg.txt"
-            proc = subprocess.Popen(
-                [tool, "--dump-dmesg", f"/proc/self/fd/{fd}", str(out)],
-                pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            )  # fmt: skip
-            deadline = time.monotonic() + self.config.sources.makedumpfile_timeout
-            while True:
-                try:
-                    _, stderr = proc.communicate(timeout=1.0)
-                    break
-                except subprocess.TimeoutExpired:
-                    self.tick()  # keep the systemd watchdog fed while a big vmcore is read
-                    if time.monotonic() > deadline:
-                        proc.kill()
-                        proc.communicate()
-                        return None, "no kernel log: makedumpfile --dump-dmesg timed out"
-            if proc.returncode != 0 or not out.exists():
-                tail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-                return None, f"no kernel log: makedumpfile --dump-dmesg failed ({proc.returncode}): {tail[0][:200]}"
-            return read_log_bytes(out), "kernel log recovered from the vmcore with makedumpfile --dump-dmesg"
-        except (OSError, LogError) as exc:
-            return None, f"no kernel log: {exc}"
-        finally:
-            os.close(fd)
 
 
 class LogError(Exception):

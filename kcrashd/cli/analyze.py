@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +16,9 @@ if TYPE_CHECKING:
 EPILOG = """\
 PATH is a kernel log (vmcore-dmesg.txt, dmesg.<STAMP>, a serial console log, a pstore dmesg.txt)
 or a crash directory, in which the log is chosen as vmcore-dmesg.txt > dmesg.<STAMP> / dmesg /
-dmesg.txt > vmcore-dmesg-incomplete.txt.
+dmesg.txt > vmcore-dmesg-incomplete.txt. A crash directory with no log but a vmcore (vmcore,
+vmcore.flat, dump.<STAMP>[.gz|.bz2|.xz|.lz4]) gets its log from the vmcore as the daemon does:
+makedumpfile --dump-dmesg, after rearranging a flattened dump under $TMPDIR (default /var/tmp).
 
 exit status:
   0  every PATH was analysed (whether or not it held a crash)
@@ -49,13 +53,62 @@ def _read(path: str) -> tuple[bytes | None, str | None]:
         if target.is_dir():
             log = find_log_file(target)
             if log is None:
-                return None, f"{path}: no kernel log in crash directory"
+                return _read_vmcore(target)
             target = log
         return read_log(target), None
     except LogFileError as exc:
         return None, str(exc)
     except OSError as exc:
         return None, f"{path}: {exc.strerror or exc}"
+
+
+def _vmcore_in(folder: Path) -> Path | None:
+    """The vmcore of a crash directory, looked for as the daemon does (kcrashd.sources): by the
+    layout its name says, else by the RHEL and Debian kdump file names."""
+    from kcrashd.sources import CrashUnit, Layout, classify_name, inspect_unit
+
+    named = classify_name(folder.name, folder.parent)
+    units = [named] if named is not None else []
+    units += [CrashUnit(path=folder, layout=layout, root=folder.parent) for layout in (Layout.RHEL, Layout.DEBIAN)]
+    for unit in units:
+        found = inspect_unit(unit).vmcore_path
+        if found is not None:
+            return found
+    return None
+
+
+@contextmanager
+def _scratch() -> Iterator[Path]:
+    """A private folder for `analyze`, under $TMPDIR or /var/tmp: a rearranged dump may not fit in RAM."""
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="kcrashd-analyze-", dir=os.environ.get("TMPDIR") or "/var/tmp") as name:
+        yield Path(name)
+
+
+def _read_vmcore(folder: Path) -> tuple[bytes | None, str | None]:
+    """A crash directory with no log: its log recovered from the vmcore as the daemon does
+    (kcrashd.vmcore_dmesg), in a private folder under $TMPDIR or /var/tmp; the note on stderr."""
+    import os
+
+    from kcrashd.config import SourcesConfig
+    from kcrashd.vmcore import open_nofollow, read_vmcore_facts
+    from kcrashd.vmcore_dmesg import recover_dmesg
+
+    vmcore = _vmcore_in(folder)
+    if vmcore is None:
+        return None, f"{folder}: no kernel log and no vmcore in crash directory"
+    facts = read_vmcore_facts(vmcore)
+    fd = open_nofollow(vmcore)
+    try:
+        data, note, _ = recover_dmesg(fd, facts, SourcesConfig(), lambda: None, _scratch)
+    finally:
+        os.close(fd)
+    if data is None:
+        return None, f"{folder}: {note}"
+    print(f"kcrashd: {escape(str(vmcore))}: {note}", file=sys.stderr)
+    return data, None
 
 
 def run(args: argparse.Namespace) -> int:
