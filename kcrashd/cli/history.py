@@ -430,10 +430,15 @@ def render_summary(record: CrashRecord, row: sqlite3.Row) -> list[str]:
 
 
 def distinct_frames(frames: list[Frame]) -> list[Frame]:
-    """Frames with a function repeated on consecutive lines shown once (the 32-bit ARM unwinder
-    prints `(callee) from (caller+off)`, which names each function twice), keeping its offset."""
+    """The frames worth reading. Left out: `? __pfx_F` guesses, stale return addresses in the
+    padding before F that x86 kernels since 6.2 print beside the real frames (`kthread`,
+    `? __pfx_kthread`, `ret_from_fork`, `? __pfx_kthread`, `ret_from_fork_asm`: the thread's
+    start seemed to show twice); and a function named on consecutive lines shown once (the
+    32-bit ARM unwinder prints `(callee) from (caller+off)`), keeping its offset."""
     kept: list[Frame] = []
     for frame in frames:
+        if not frame.reliable and frame.function.startswith("__pfx_"):
+            continue
         if kept and kept[-1].function == frame.function:
             if kept[-1].offset is None:
                 kept[-1] = frame

@@ -234,6 +234,8 @@ def test_info_shows_ip_modules_and_each_frame_once(tmp_path: Path) -> None:
     write_rhel(dumps, "10.0.0.5-2024-05-05-10:00:00", lab)
     arm = (CORPUS / "syzkaller/files/237").read_bytes()  # `(callee) from (caller+off)` lines
     write_rhel(dumps, "10.0.0.6-2024-05-06-10:00:00", arm)
+    x86 = (CORPUS / "syzkaller/files/711").read_bytes()  # 6.x: `? __pfx_F+0x10/0x10` beside F
+    write_rhel(dumps, "10.0.0.7-2024-05-07-10:00:00", x86)
     record_all(dumps, tmp_path / "state")
     state = str(tmp_path / "state")
     out = run_cli("info", "--state-dir", state, "HOST=10.0.0.5").stdout
@@ -242,6 +244,8 @@ def test_info_shows_ip_modules_and_each_frame_once(tmp_path: Path) -> None:
     stack = run_cli("info", "--state-dir", state, "HOST=10.0.0.6").stdout.split("Stack:\n", 1)[1].split("\n\n")[0]
     names = [line.strip().removeprefix("? ").split()[0].split("+")[0] for line in stack.splitlines()]
     assert len(names) == 16 and all(a != b for a, b in itertools.pairwise(names)), names
+    stack = run_cli("info", "--state-dir", state, "HOST=10.0.0.7").stdout.split("Stack:\n", 1)[1].split("\n\n")[0]
+    assert "__pfx_" not in stack and "hci_conn_del+" in stack, stack
 
 
 def without_journald(*args: str) -> subprocess.CompletedProcess[str]:
