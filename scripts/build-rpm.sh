@@ -54,6 +54,11 @@ distro=$(rpm --define "_dbpath $top/rpmdb" --eval '%{?fedora}%{?rhel}' 2>/dev/nu
 if [ -z "$distro" ]; then
     args+=(--load=rpm/macros.debian-ci --nodeps --define "_dbpath $top/rpmdb")
     [ -x .venv/bin/python ] && args+=(--define "kcrashd_ci_python $PWD/.venv/bin/python")
+    # %check runs the unit tests with .venv: `make demo` makes one without pytest
+    if [ "$check" = 1 ] && ! { [ -x .venv/bin/python ] && .venv/bin/python -c 'import pytest' 2>/dev/null; }; then
+        echo "build-rpm: %check needs .venv with the test extra: run scripts/bootstrap.sh test (make rpm does), or pass --nocheck" >&2
+        exit 1
+    fi
 fi
 [ "$check" = 1 ] || args+=(--nocheck)
 

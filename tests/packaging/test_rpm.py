@@ -282,3 +282,22 @@ def test_linters_are_no_build_dependencies() -> None:
     assert names["lint"] >= {"ruff", "mypy"}
     assert "-x test\n" in (REPO / "rpm/kcrashd.spec").read_text()
     assert ".[test,lint]" in (REPO / "scripts/bootstrap.sh").read_text()
+
+
+def test_build_refuses_a_venv_without_pytest_up_front(tmp_path: Path) -> None:
+    """`make demo` makes a .venv without pytest; `scripts/build-rpm.sh` used to fail deep in %check."""
+    python = next((p for p in ("/usr/bin/python3", "/bin/python3") if Path(p).exists()), None)
+    if python is None or subprocess.run([python, "-c", "import pytest"], capture_output=True).returncode == 0:
+        pytest.skip("needs a python3 without pytest to stand for `make demo`'s venv")
+    if rpm_tool("--eval", "%{?fedora}%{?rhel}", db=tmp_path / "rpmdb").stdout.strip():
+        pytest.skip("on Fedora/RHEL %check uses the distribution's python3")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{REPO}", str(clone)], check=True)
+    (clone / ".venv/bin").mkdir(parents=True)
+    (clone / ".venv/bin/python").symlink_to(python)
+    result = subprocess.run(
+        [str(clone / "scripts/build-rpm.sh"), "--no-lint"], cwd=clone, capture_output=True, text=True,
+        env=dict(os.environ, RPM_TOPDIR=str(tmp_path / "top")),
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "run scripts/bootstrap.sh test (make rpm does), or pass --nocheck" in result.stderr, result.stderr
