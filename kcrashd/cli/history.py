@@ -89,16 +89,18 @@ def common_read(parser: argparse.ArgumentParser) -> None:
 
 
 def overrides_of(args: argparse.Namespace) -> dict[str, Any]:
+    """Command-line settings over the configuration's. Paths are made absolute: a crash's id
+    comes from its folder's path, so `--dump-path crash` and `--dump-path $PWD/crash` must agree."""
     sources: dict[str, Any] = {}
     if getattr(args, "dump_path", None):
-        sources["dump_paths"] = [str(p) for p in args.dump_path]
+        sources["dump_paths"] = [os.path.abspath(p) for p in args.dump_path]
     if getattr(args, "pstore_path", None):
         sources["pstore_path"] = str(args.pstore_path)
     if getattr(args, "poll", False):
         sources["poll"] = True
     result: dict[str, Any] = {"sources": sources} if sources else {}
     if args.state_dir is not None:
-        result["state"] = {"state_dir": str(args.state_dir)}
+        result["state"] = {"state_dir": os.path.abspath(args.state_dir)}
     return result
 
 
@@ -328,11 +330,12 @@ def find_for_info(conn: sqlite3.Connection, args: argparse.Namespace) -> list[sq
     for word in others:
         part = (
             "(c.crash_id LIKE ? OR c.fingerprint = ? OR c.fingerprint LIKE ? OR c.dump_dir = ? OR c.log_path = ?"
-            " OR c.dump_dir = ?)"
+            " OR c.dump_dir = ? OR substr(c.dump_dir, -length(?) - 1) = '/' || ?)"
         )
         path = os.path.abspath(word) if ("/" in word or os.path.exists(word)) else word
         parent = os.path.dirname(path)
-        params.extend([word.lower() + "%", word, word + "%", path, path, parent])
+        # a bare folder name, as `ls /var/crash` shows it
+        params.extend([word.lower() + "%", word, word + "%", path, path, parent, word, word])
         clause = f"{clause} AND {part}" if clause else part
     return select_crashes(conn, clause, params)
 

@@ -248,14 +248,14 @@ def test_info_shows_ip_modules_and_each_frame_once(tmp_path: Path) -> None:
     assert "__pfx_" not in stack and "hci_conn_del+" in stack, stack
 
 
-def without_journald(*args: str) -> subprocess.CompletedProcess[str]:
+def without_journald(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """kcrashd in a mount namespace of its own with an empty /run/systemd: no journald socket."""
     if os.geteuid() != 0 or shutil.which("unshare") is None:
         pytest.skip("hiding the journald socket needs root and unshare(1)")
     script = 'if [ -d /run/systemd ]; then mount -t tmpfs none /run/systemd; fi; exec "$@"'
     return subprocess.run(
         ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(KCRASHD), *args],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=120, cwd=cwd,
     )  # fmt: skip
 
 
@@ -281,3 +281,18 @@ def test_resend_takes_state_dir_and_a_short_id(history: Path) -> None:
     assert f"no alert deliveries for crash {crash_id!r}" in result.stderr, result.stderr
     old = run_cli("resend", "--state-db", str(copy / "state.db"), crash_id)
     assert old.returncode == EXIT_NOT_FOUND and "--state-db is deprecated" in old.stderr
+
+
+def test_relative_dump_path_and_folder_name(tmp_path: Path) -> None:
+    """`scan --dump-path crash` records the folder by its absolute path (the crash id comes from it:
+    a later run with the absolute path must find the same crash), and `info NAME` takes the folder
+    name as `ls /var/crash` shows it."""
+    (tmp_path / "crash").mkdir()
+    folder = write_rhel(tmp_path / "crash", "10.0.0.1-2024-05-01-10:00:00", log_bytes())
+    # without journald: the crash stays out of this host's journal, recorded, its entry left for later
+    scan = without_journald("scan", "--dump-path", "crash", "--state-dir", "state", cwd=tmp_path)
+    assert scan.returncode == EXIT_DEFERRED, scan
+    rows = json.loads(run_cli("list", "--state-dir", str(tmp_path / "state"), "--json").stdout)
+    assert [row["dump_dir"] for row in rows] == [str(folder)]
+    info = run_cli("info", "--state-dir", str(tmp_path / "state"), folder.name)
+    assert info.returncode == 0 and f"Crash ID: {rows[0]['crash_id']}" in info.stdout, info
