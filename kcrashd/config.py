@@ -58,12 +58,15 @@ class JournalConfig(BaseModel):
 
 
 class DaemonConfig(BaseModel):
-    """`kcrashd run`: systemd watchdog and retry pacing."""
+    """`kcrashd run`: systemd watchdog, retry pacing and the deadline of one log's triage."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     watchdog: bool = True
     retry_seconds: float = Field(default=60.0, gt=0)
+    # Wall-clock seconds a worker may spend on one log; keep it below half of the unit's
+    # WatchdogSec (60 s shipped): the daemon lowers a larger value when systemd tells it WatchdogSec.
+    triage_timeout: float = Field(default=10.0, gt=0, le=3600)
 
 
 class Config(BaseModel):

@@ -27,11 +27,12 @@ from typing import Any
 from kcrashd.config import Config, ConfigError, load_config
 from kcrashd.core import clear_caches
 from kcrashd.notify import Notifier
-from kcrashd.pipeline import Outcome, Pipeline, StateLock, load_alerting
+from kcrashd.pipeline import TRIAGE_RUNNING, Outcome, Pipeline, StateLock, load_alerting
 from kcrashd.sinks import CrashJournal
 from kcrashd.sinks.journal import SystemdJournal
 from kcrashd.sources import CrashUnit, scan_all, unit_for_path
 from kcrashd.store import Store, StoreError
+from kcrashd.triage_pool import DeadlineAnalyzer, TriagePool
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ BULK_NAMES = ("vmcore", "dump", "opalcore")
 FOLLOW_LIMIT = 64
 UNWATCHED_EVERY = 5.0  # seconds between looks at an unfinished folder no watch could be added for
 NEW_WATCH, COVERED, UNWATCHED = "new watch", "covered", "unwatched"
+PATIENCE = 2.0  # seconds the loop waits for a log's report before it turns to other work
 
 
 class Schedule:
@@ -236,6 +238,7 @@ class Daemon:
         journal: CrashJournal | None = None,
         notifier: Notifier | None = None,
         clock: Callable[[], float] = time.time,
+        worker_command: list[str] | None = None,
     ) -> None:
         self.config_path = config_path
         self.overrides = overrides
@@ -255,6 +258,9 @@ class Daemon:
         self.watcher: Watcher | None = None
         self.next_ping: float | None = None
         self.alert_thread: AlertThread | None = None
+        self.worker_command = worker_command  # None: python -m kcrashd.triage_worker
+        self.triaging: dict[Path, CrashUnit] = {}  # units whose log a worker is analysing
+        self.triaged = 0  # the pool's `completed` when those units were last requeued
 
     # --- wiring ---------------------------------------------------------------------------
 
@@ -281,14 +287,24 @@ class Daemon:
         self.alerting = load_alerting()
         self.store = make_store(self.config, self.alerting)
         self.lock = StateLock(self.config.state.state_dir)
+        self.triage = TriagePool(self.triage_timeout(self.config), triage_workers(), command=self.worker_command)
         self.pipeline = self.make_pipeline(self.config)
         self.start_alerts()
 
     def make_pipeline(self, config: Config) -> Pipeline:
         return Pipeline(
             config, self.store, self.journal, self.lock, alerting=self.alerting, on_enqueued=self.alerts_wake,
-            tick=self.tick,
+            tick=self.tick, analyze=DeadlineAnalyzer(self.triage, patience=PATIENCE, tick=self.tick),
         )  # fmt: skip
+
+    def triage_timeout(self, config: Config) -> float:
+        """`daemon.triage_timeout`, kept below half the watchdog timeout systemd gave us."""
+        timeout = config.daemon.triage_timeout
+        ping = self.notifier.watchdog_interval  # half of WatchdogSec
+        if ping is not None and config.daemon.watchdog and timeout >= ping:
+            log.error("daemon.triage_timeout = %g s is not below half of WatchdogSec (%g s): using %g s", timeout, ping, ping / 2)
+            return ping / 2
+        return timeout
 
     def tick(self) -> None:
         """Called during long work (makedumpfile): a watchdog ping if one is due."""
@@ -318,6 +334,7 @@ class Daemon:
             self.watcher.stop()
             self.watcher = None
         self.stop_alerts()
+        self.triage.close()
         self.store.close()
         self.lock.close()
 
@@ -376,6 +393,7 @@ class Daemon:
             unit = self.schedule.pop_due(now)
             if unit is not None:
                 self.process(unit)
+                self.service_triage()
                 dirty = worked = True
                 self.tick()
                 if time.monotonic() - last_status > 5.0:  # a long backlog: progress now and then
@@ -391,11 +409,12 @@ class Daemon:
                 release_memory()
                 worked = False
             timeout = self.timeout(now, next_prune, self.next_ping)
-            ready, _, _ = select.select([self.wake_r], [], [], timeout)
-            if ready:
+            ready, _, _ = select.select([self.wake_r, *self.triage.fds()], [], [], timeout)
+            if self.wake_r in ready:
                 with contextlib.suppress(BlockingIOError):
                     while os.read(self.wake_r, 4096):
                         pass
+            self.service_triage()
             self.tick()
 
     def timeout(self, now: float, next_prune: float, next_ping: float | None) -> float | None:
@@ -405,7 +424,21 @@ class Daemon:
             candidates.append(due - now)
         if next_ping is not None:
             candidates.append(next_ping - time.monotonic())
+        triage_due = self.triage.next_due()
+        if triage_due is not None:
+            candidates.append(triage_due - self.triage.clock())
         return max(0.0, min(candidates))
+
+    def service_triage(self) -> None:
+        """Collect the workers' reports, enforce their deadlines; when a log finished, the units
+        waiting for a report are handled again (each takes its own report, the others wait on)."""
+        self.triage.service()
+        if self.triage.completed != self.triaged:
+            self.triaged = self.triage.completed
+            now = self.clock()
+            for unit in self.triaging.values():
+                self.schedule.add(unit, now)
+            self.triaging.clear()
 
     def drain_inbox(self) -> None:
         with self.inbox_lock:
@@ -425,6 +458,8 @@ class Daemon:
             log.exception("unexpected error while processing %s; will retry", unit.path)
             outcome = Outcome("failed", retry_at=self.clock() + self.config.daemon.retry_seconds)
         self.processed += 1
+        if outcome.detail == TRIAGE_RUNNING:
+            self.triaging[unit.path] = unit
         if outcome.action == "journaled":
             self.journaled += 1
         if outcome.retry_at is not None:
@@ -483,12 +518,23 @@ class Daemon:
             self.watcher.stop()
         self.stop_alerts()
         self.config = config
+        self.triage.timeout = self.triage_timeout(config)
         self.pipeline = self.make_pipeline(config)
         self.start_alerts()
         self.watcher = Watcher(config, self.push_path, self.on_overflow)
         queued = self.scan_backlog()
         log.info("configuration reloaded; %d dump(s) rescanned", queued)
         self.notifier.ready(self.status_line("configuration reloaded"))
+
+
+def triage_workers() -> int:
+    """How many logs may be analysed at once: one per usable core, at least two (one log
+    that runs into its deadline never holds up the others)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except OSError:
+        cores = os.cpu_count() or 1
+    return max(2, cores)
 
 
 def release_memory() -> None:
@@ -548,7 +594,11 @@ def scan_once(config: Config, journal: CrashJournal | None = None) -> dict[str, 
     except StoreError as exc:
         raise SystemExit(f"kcrashd: {exc}") from None
     lock = StateLock(config.state.state_dir)
-    pipeline = Pipeline(config, store, journal or SystemdJournal(), lock, alerting=alerting, one_shot=True)
+    triage = TriagePool(config.daemon.triage_timeout, 1)
+    analyze = DeadlineAnalyzer(triage, patience=None)
+    pipeline = Pipeline(
+        config, store, journal or SystemdJournal(), lock, alerting=alerting, one_shot=True, analyze=analyze
+    )
     totals: dict[str, int] = {}
     later: list[CrashUnit] = []  # work the pipeline queues behind the entries (reading a whole vmcore)
     try:
@@ -565,6 +615,7 @@ def scan_once(config: Config, journal: CrashJournal | None = None) -> dict[str, 
         for unit in later:
             pipeline.handle(unit)
     finally:
+        triage.close()
         store.close()
         lock.close()
     return totals

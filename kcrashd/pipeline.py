@@ -35,6 +35,7 @@ from kcrashd.crash import CrashRecord, VmcoreFacts
 from kcrashd.sinks import CrashJournal
 from kcrashd.sources import CrashUnit, DumpState, Layout, inspect_unit, judge, safe, vmcore_state
 from kcrashd.store import JOURNALED, PENDING, FingerprintStats, Store, StoreError, is_transient
+from kcrashd.triage_pool import TriagePending
 from kcrashd.vmcore import is_read_through, open_nofollow, read_vmcore_facts
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ Analyzer = Callable[..., Report]
 CRASH_AT_ENV = "KCRASHD_TEST_CRASH_AT"
 PRIVATE_PREFIX = "vmcore-"
 STEPS = ("inspected", "analyzed", "in-transaction", "recorded", "journaled", "marked")
+TRIAGE_RUNNING = "triage running"  # Outcome.detail: a worker is still analysing the log
 
 
 class KillHook:
@@ -218,6 +220,8 @@ class Pipeline:
         try:
             with self.lock.held():
                 return self._handle(unit)
+        except TriagePending as pending:  # the analyzer's worker is on it: nothing recorded yet
+            return Outcome("deferred", retry_at=self.clock() + pending.wait, detail=TRIAGE_RUNNING)
         except (StoreError, sqlite3.OperationalError) as exc:
             retry = self.clock() + self.config.daemon.retry_seconds
             log.error("cannot record %s in the state database (%s); %s", safe(str(unit.path)), exc, self.later)

@@ -56,6 +56,7 @@ class NotifySocket:
         self.sock.bind(str(path))
         self.sock.settimeout(0.05)
         self.messages: list[str] = []
+        self.arrivals: list[float] = []  # time.monotonic() of each message
         self.lock = threading.Lock()
         self.closed = False
         self.reader = threading.Thread(target=self.read, name="notify-socket", daemon=True)
@@ -71,10 +72,16 @@ class NotifySocket:
                 return
             with self.lock:
                 self.messages.append(data)
+                self.arrivals.append(time.monotonic())
 
     def drain(self) -> list[str]:
         with self.lock:
             return list(self.messages)
+
+    def times(self, line: str) -> list[float]:
+        """When each message holding `line` arrived (time.monotonic())."""
+        with self.lock:
+            return [at for at, message in zip(self.arrivals, self.messages, strict=True) if line in message.splitlines()]
 
     def wait_for(self, line: str, timeout: float = 20.0) -> bool:
         deadline = time.monotonic() + timeout

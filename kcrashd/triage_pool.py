@@ -1,0 +1,356 @@
+"""Triage in worker processes with a deadline: the daemon's loop and `kcrashd analyze -j` use it.
+
+A pool of at most `size` workers (kcrashd/triage_worker.py), started when a log needs one and
+stopped after `IDLE_EXIT` seconds without work, so an idle daemon holds no worker. A log still
+being analysed after `timeout` seconds of wall time has its worker killed: its report says
+"triage timed out after N s" and carries the report's headline (the first line holding a report
+header, found by a linear literal scan), and the worker is replaced when the next log comes.
+Nothing here blocks longer than the caller asks: the daemon selects on `fds()` and calls
+`service()`, so watchdog pings and other dumps go on while one log is analysed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from kcrashd.core.model import Report, Severity
+from kcrashd.triage_worker import RESPONSE, encode_request
+
+log = logging.getLogger(__name__)
+
+IDLE_EXIT = 10.0  # seconds a worker waits for the next log before it is stopped
+START_GRACE = 2.0  # added to the deadline of a worker's first log: its start-up is not the log's cost
+KEEP_RESULTS = 256  # finished reports waiting for their caller to ask again (bounded)
+HEADLINE_CHARS = 200
+WORKER = ("-m", "kcrashd.triage_worker")
+
+Key = tuple[str, bytes]
+
+
+class TriagePending(Exception):
+    """The log is being analysed by a worker; the caller asks again later (`service()` counts
+    finished logs in `completed`) or after `wait` seconds at the latest."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"triage running; ask again within {wait:.1f} s")
+        self.wait = wait
+
+
+def key_of(data: bytes, source: str) -> Key:
+    """The identity of one analysis: the log's name and content."""
+    return source, hashlib.sha256(data).digest()
+
+
+def headline(data: bytes) -> str:
+    """The first line holding a report header (a linear `find` per header literal), else ''."""
+    from kcrashd.core.events import header_positions
+
+    positions = header_positions(data)
+    if not positions:
+        return ""
+    start = data.rfind(b"\n", 0, positions[0]) + 1
+    end = data.find(b"\n", positions[0])
+    line = data[start : end if end >= 0 else len(data)][: HEADLINE_CHARS * 4]
+    return line.decode("utf-8", "replace").strip()[:HEADLINE_CHARS]
+
+
+def timed_out_report(data: bytes, source: str, seconds: float) -> Report:
+    """What is journaled for a log whose triage hit the deadline: unclassified, with its headline."""
+    reason = f"triage timed out after {seconds:g} s"
+    return Report(
+        source=source, kind="unknown", severity=Severity.ERROR, title=headline(data), corrupted=True,
+        corrupted_reason=reason, error=reason,
+    )  # fmt: skip
+
+
+@dataclass
+class Job:
+    key: Key
+    data: bytes
+    source: str
+    due: float = 0.0  # when the worker analysing it is killed (with a deadline)
+
+
+@dataclass
+class Worker:
+    """One worker process and the log it is analysing."""
+
+    proc: subprocess.Popen[bytes]
+    job: Job | None = None
+    idle_since: float = 0.0
+    buffer: bytearray = field(default_factory=bytearray)
+    fresh: bool = True  # no log given yet: still importing the core
+
+    @classmethod
+    def start(cls, command: Sequence[str], now: float) -> Worker:
+        proc = subprocess.Popen(list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
+        assert proc.stdout is not None
+        flags = fcntl.fcntl(proc.stdout.fileno(), fcntl.F_GETFL)
+        fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETFL, flags | os.O_NONBLOCK)
+        return cls(proc, idle_since=now)
+
+    def fileno(self) -> int:
+        assert self.proc.stdout is not None
+        return self.proc.stdout.fileno()
+
+    def give(self, job: Job, timeout: float | None, now: float) -> bool:
+        """Send a log; False when the worker is gone (the caller starts another)."""
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(encode_request(job.data, job.source, timeout))
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            return False
+        self.job, job.due = job, now + (timeout or 0.0) + (START_GRACE if self.fresh else 0.0)
+        self.fresh = False
+        return True
+
+    def answer(self) -> bytes | None:
+        """The report's JSON once it has arrived whole; raises EOFError when the worker died."""
+        while True:
+            try:
+                chunk = os.read(self.fileno(), 1 << 16)
+            except BlockingIOError:
+                break
+            if not chunk:
+                raise EOFError
+            self.buffer += chunk
+        if len(self.buffer) < RESPONSE.size:
+            return None
+        (length,) = RESPONSE.unpack_from(self.buffer)
+        if len(self.buffer) < RESPONSE.size + length:
+            return None
+        payload = bytes(self.buffer[RESPONSE.size : RESPONSE.size + length])
+        del self.buffer[: RESPONSE.size + length]
+        return payload
+
+    def stop(self, kill: bool = False) -> int:
+        """End the worker (closing its input, or SIGKILL) and reap it; its exit status."""
+        if kill:
+            self.proc.kill()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        try:
+            return self.proc.wait(timeout=None if kill else 2.0)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+
+def worker_command() -> list[str]:
+    return [sys.executable, *WORKER]
+
+
+class TriagePool:
+    """At most `size` workers analysing logs, each within `timeout` seconds (None: no deadline)."""
+
+    def __init__(
+        self,
+        timeout: float | None,
+        size: int,
+        *,
+        command: Sequence[str] | None = None,
+        idle_exit: float = IDLE_EXIT,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.timeout = timeout
+        self.size = max(1, size)
+        self.command = list(command) if command is not None else worker_command()
+        self.idle_exit = idle_exit
+        self.clock = clock
+        self.queue: deque[Job] = deque()
+        self.workers: list[Worker] = []
+        self.done: OrderedDict[Key, Report] = OrderedDict()
+        self.completed = 0  # logs finished so far: a caller waiting on one knows when to ask again
+
+    def submit(self, key: Key, data: bytes, source: str) -> bool:
+        """Queue a log unless it is already queued, running or finished (then False)."""
+        if key in self.done or any(job.key == key for job in self.queue):
+            return False
+        if any(w.job is not None and w.job.key == key for w in self.workers):
+            return False
+        self.queue.append(Job(key, data, source))
+        self.dispatch()
+        return True
+
+    def take(self, key: Key) -> Report | None:
+        """The finished report of `key` (handed out once), or None."""
+        return self.done.pop(key, None)
+
+    def fds(self) -> list[int]:
+        """Descriptors that become readable when a busy worker answers (or dies)."""
+        return [w.fileno() for w in self.workers if w.job is not None]
+
+    def next_due(self) -> float | None:
+        """The clock time of the next deadline or idle stop, if any."""
+        times = [w.idle_since + self.idle_exit for w in self.workers if w.job is None]
+        if self.timeout is not None:
+            times += [w.job.due for w in self.workers if w.job is not None]
+        return min(times, default=None)
+
+    def retry_after(self) -> float:
+        """Seconds after which a log queued now has surely finished or timed out."""
+        waves = 1 + len(self.queue) // self.size
+        return waves * (self.timeout if self.timeout is not None else 60.0) + 1.0
+
+    def service(self, wait: float = 0.0) -> int:
+        """Collect answers (waiting up to `wait` seconds for one), enforce deadlines, start queued
+        logs, stop idle workers. Returns how many logs finished."""
+        before = self.completed
+        busy = [w for w in self.workers if w.job is not None]
+        if busy and wait > 0:
+            due = self.next_due()
+            if due is not None:
+                wait = max(0.0, min(wait, due - self.clock()))
+            select.select([w.fileno() for w in busy], [], [], wait)
+        now = self.clock()
+        for worker in busy:
+            self.collect(worker, now)
+        self.dispatch()
+        self.retire_idle(now)
+        return self.completed - before
+
+    def collect(self, worker: Worker, now: float) -> None:
+        job = worker.job
+        assert job is not None
+        try:
+            payload = worker.answer()
+        except EOFError:
+            self.finish(job, self.died(worker, job))
+            return
+        if payload is not None:
+            worker.job, worker.idle_since = None, now
+            try:
+                report = Report.model_validate_json(payload)
+            except ValueError:
+                report = self.died(worker, job)  # not a report: this worker is not to be trusted
+            self.finish(job, report)
+        elif self.timeout is not None and now >= job.due:
+            self.workers.remove(worker)
+            worker.stop(kill=True)
+            log.warning(
+                "triage of %s timed out after %g s (report headline: %r); recorded unclassified, never retried",
+                job.source, self.timeout, headline(job.data),
+            )  # fmt: skip
+            self.finish(job, timed_out_report(job.data, job.source, self.timeout))
+
+    def died(self, worker: Worker, job: Job) -> Report:
+        """The report of a log whose worker ended without answering (SIGXCPU: its CPU limit)."""
+        self.workers.remove(worker)
+        status = worker.stop()
+        if status == -signal.SIGXCPU and self.timeout is not None:
+            log.warning("triage of %s used its CPU time limit (report headline: %r)", job.source, headline(job.data))
+            return timed_out_report(job.data, job.source, self.timeout)
+        reason = f"triage worker died ({f'signal {-status}' if status < 0 else f'exit status {status}'})"
+        log.error("triage of %s failed: %s", job.source, reason)
+        return Report(source=job.source, kind="unknown", severity=Severity.ERROR, error=reason)
+
+    def finish(self, job: Job, report: Report) -> None:
+        self.done[job.key] = report
+        while len(self.done) > KEEP_RESULTS:
+            self.done.popitem(last=False)
+        self.completed += 1
+
+    def dispatch(self) -> None:
+        """Give queued logs to idle workers, starting workers up to `size`."""
+        now = self.clock()
+        while self.queue:
+            worker = next((w for w in self.workers if w.job is None), None)
+            if worker is None:
+                if len(self.workers) >= self.size:
+                    return
+                worker = Worker.start(self.command, now)
+                self.workers.append(worker)
+            job = self.queue.popleft()
+            if not worker.give(job, self.timeout, now):
+                self.finish(job, self.died(worker, job))  # never a loop of workers that die at once
+
+    def retire_idle(self, now: float) -> None:
+        for worker in [w for w in self.workers if w.job is None and now >= w.idle_since + self.idle_exit]:
+            self.workers.remove(worker)
+            worker.stop()
+
+    def close(self) -> None:
+        """Stop every worker (a busy one is killed); queued logs are dropped."""
+        self.queue.clear()
+        for worker in self.workers:
+            worker.stop(kill=worker.job is not None)
+        self.workers.clear()
+
+
+class DeadlineAnalyzer:
+    """The pipeline's analyzer: the log goes to the pool and the call waits up to `patience`
+    seconds for its report (None: until the pool's deadline), calling `tick` meanwhile; past
+    that it raises TriagePending, and the same call later returns the finished report."""
+
+    def __init__(self, pool: TriagePool, *, patience: float | None, tick: Callable[[], None] = lambda: None) -> None:
+        self.pool = pool
+        self.patience = patience
+        self.tick = tick
+
+    def __call__(self, data: bytes | str, *, source: str = "") -> Report:
+        raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogateescape")
+        key = key_of(raw, source)
+        report = self.pool.take(key)
+        if report is not None:
+            return report
+        if not self.pool.submit(key, raw, source):
+            raise TriagePending(self.pool.retry_after())  # asked again while it still runs
+        give_up = None if self.patience is None else self.pool.clock() + self.patience
+        while True:
+            left = 1.0 if give_up is None else give_up - self.pool.clock()
+            self.pool.service(wait=max(0.0, min(1.0, left)))
+            report = self.pool.take(key)
+            if report is not None:
+                return report
+            self.tick()
+            if give_up is not None and self.pool.clock() >= give_up:
+                raise TriagePending(self.pool.retry_after())
+
+
+def analyze_in_order(
+    logs: Iterable[tuple[str, bytes | None]], jobs: int, *, command: Sequence[str] | None = None
+) -> Iterator[tuple[str, Report | None]]:
+    """(source, report) for each (source, data) in input order, `jobs` logs analysed at a time;
+    an entry without data passes through as (source, None). At most 4 x `jobs` logs are held."""
+    pool = TriagePool(None, jobs, command=command)
+    ahead: deque[tuple[str, Key | None]] = deque()
+    window = min(4 * max(1, jobs), KEEP_RESULTS // 2)
+    try:
+        for n, (source, data) in enumerate(logs):
+            key = None
+            if data is not None:
+                key = (f"{n}\0{source}", b"")
+                pool.submit(key, data, source)
+            ahead.append((source, key))
+            while len(ahead) >= window or (ahead and ahead[0][1] is None):
+                yield _next_in_order(pool, ahead)
+        while ahead:
+            yield _next_in_order(pool, ahead)
+    finally:
+        pool.close()
+
+
+def _next_in_order(pool: TriagePool, ahead: deque[tuple[str, Key | None]]) -> tuple[str, Report | None]:
+    source, key = ahead.popleft()
+    if key is None:
+        return source, None
+    report = pool.take(key)
+    while report is None:
+        pool.service(wait=1.0)
+        report = pool.take(key)
+    return source, report

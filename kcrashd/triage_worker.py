@@ -1,0 +1,117 @@
+"""The triage worker: a child process that analyses the logs its parent sends, one at a time.
+
+Analysing a log is the one step whose cost the log's author controls, so it runs here, away from
+the daemon's loop: the parent (kcrashd/triage_pool.py) gives each log a wall-clock deadline and
+kills the worker when it overruns; the worker caps its own CPU time per log (RLIMIT_CPU) in case
+the parent is gone. Started as `python -m kcrashd.triage_worker`; it exits when its input closes.
+
+Frames on the pipes (big-endian):
+  request   timeout (f64, seconds; 0 = none), source length (u32), data length (u32), source, data
+  response  length (u32), the report as JSON (docs/report-schema.md)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import math
+import os
+import resource
+import signal
+import struct
+import sys
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from kcrashd.core.model import Report
+
+REQUEST = struct.Struct(">dII")
+RESPONSE = struct.Struct(">I")
+CPU_SLACK = 2  # seconds of CPU beyond the wall deadline: the parent's kill normally comes first
+PR_SET_PDEATHSIG = 1
+
+
+class Analyze(Protocol):
+    """The analysis a worker runs (kcrashd.core.analyze; tests pass slower ones from tests/)."""
+
+    def __call__(self, data: bytes, *, source: str = "") -> Report: ...
+
+
+def encode_request(data: bytes, source: str, timeout: float | None) -> bytes:
+    name = source.encode("utf-8", "surrogateescape")
+    return REQUEST.pack(timeout or 0.0, len(name), len(data)) + name + data
+
+
+def read_exact(fd: int, count: int) -> bytes | None:
+    """`count` bytes from `fd`, or None at end of input."""
+    chunks: list[bytes] = []
+    while count:
+        chunk = os.read(fd, min(count, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        count -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_request(fd: int) -> tuple[bytes, str, float] | None:
+    """(data, source, timeout) of the next request, or None when the parent closed the pipe."""
+    head = read_exact(fd, REQUEST.size)
+    if head is None:
+        return None
+    timeout, name_len, data_len = REQUEST.unpack(head)
+    body = read_exact(fd, name_len + data_len)
+    if body is None:
+        return None
+    return body[name_len:], body[:name_len].decode("utf-8", "surrogateescape"), timeout
+
+
+def write_all(fd: int, payload: bytes) -> None:
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def limit_cpu(timeout: float) -> None:
+    """Let this log use at most `timeout` (+ slack) more seconds of CPU; SIGXCPU ends the worker.
+    Refused under a seccomp filter that denies @resources: the parent's deadline still holds."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    spent = used.ru_utime + used.ru_stime
+    soft = int(spent) + math.ceil(timeout) + CPU_SLACK
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    with contextlib.suppress(OSError, ValueError):
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def die_with_parent() -> None:
+    """SIGKILL this worker when the process that started it dies (it may be busy in a regex)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def serve(analyze: Analyze | None = None) -> int:
+    """Answer requests from stdin on stdout until stdin closes. Anything else written to stdout
+    (a stray print) goes to stderr instead, so it can never corrupt a frame."""
+    if analyze is None:
+        from kcrashd.core import analyze as core_analyze
+
+        analyze = core_analyze
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C reaches the parent, which stops us
+    out = os.dup(1)
+    os.dup2(2, 1)
+    while True:
+        request = read_request(0)
+        if request is None:
+            return 0
+        data, source, timeout = request
+        if timeout > 0:
+            limit_cpu(timeout)
+        payload = analyze(data, source=source).model_dump_json().encode()
+        write_all(out, RESPONSE.pack(len(payload)) + payload)
+
+
+if __name__ == "__main__":
+    sys.exit(serve())
