@@ -32,7 +32,7 @@ from kcrashd.sinks import CrashJournal
 from kcrashd.sinks.journal import SystemdJournal
 from kcrashd.sources import CrashUnit, scan_all, unit_for_path
 from kcrashd.store import Store, StoreError
-from kcrashd.triage_pool import DeadlineAnalyzer, TriagePool
+from kcrashd.triage_pool import DeadlineAnalyzer, TriagePool, usable_cores
 
 log = logging.getLogger(__name__)
 
@@ -530,11 +530,7 @@ class Daemon:
 def triage_workers() -> int:
     """How many logs may be analysed at once: one per usable core, at least two (one log
     that runs into its deadline never holds up the others)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except OSError:
-        cores = os.cpu_count() or 1
-    return max(2, cores)
+    return max(2, usable_cores())
 
 
 def release_memory() -> None:

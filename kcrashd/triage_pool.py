@@ -151,6 +151,14 @@ class Worker:
             return self.proc.wait()
 
 
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except OSError:
+        return os.cpu_count() or 1
+
+
 def worker_command() -> list[str]:
     return [sys.executable, *WORKER]
 

@@ -41,7 +41,41 @@ def register(verbs: argparse._SubParsersAction[Any]) -> None:
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="log file or crash directory")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    p.add_argument(
+        "-j", "--jobs", type=_jobs, default=None, metavar="N",
+        help="analyse N logs at once in worker processes (default: one per core; 1: in this process)",
+    )  # fmt: skip
     p.set_defaults(func=run)
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive number: {text!r}")
+    return int(text)
+
+
+def _analysed(paths: list[str], jobs: int | None) -> Iterator[tuple[str, Report | None, str | None]]:
+    """(path, report, None) or (path, None, error) for each PATH, in the order given; with more
+    than one job the logs are analysed in worker processes (kcrashd/triage_pool.py)."""
+    from kcrashd.triage_pool import analyze_in_order, usable_cores
+
+    jobs = min(jobs or usable_cores(), len(paths))
+    if jobs <= 1:
+        from kcrashd.core import analyze
+
+        for path in paths:
+            data, error = _read(path)
+            yield path, None if data is None else analyze(data, source=path), error
+        return
+    errors: dict[int, str | None] = {}
+
+    def logs() -> Iterator[tuple[str, bytes | None]]:
+        for n, path in enumerate(paths):
+            data, errors[n] = _read(path)
+            yield path, data
+
+    for n, (path, report) in enumerate(analyze_in_order(logs(), jobs)):
+        yield path, report, errors.pop(n)
 
 
 def _read(path: str) -> tuple[bytes | None, str | None]:
@@ -114,20 +148,17 @@ def _read_vmcore(folder: Path) -> tuple[bytes | None, str | None]:
 def run(args: argparse.Namespace) -> int:
     """Analyse each PATH in order; one JSON object per line or a text block per PATH."""
     from kcrashd.cli import EXIT_FAILURE, EXIT_OK
-    from kcrashd.core import analyze
 
     failed = False
     out = sys.stdout
-    for n, path in enumerate(args.paths):
-        data, error = _read(path)
-        if data is None:
+    for n, (path, report, error) in enumerate(_analysed(args.paths, args.jobs)):
+        if report is None:
             failed = True
             if args.format == "json":
                 out.write(json.dumps({"source": path, "error": error}) + "\n")
             else:
                 print(f"kcrashd: {escape(error or path)}", file=sys.stderr)
             continue
-        report = analyze(data, source=path)
         if args.format == "json":
             out.write(report.model_dump_json() + "\n")
         else:
