@@ -24,14 +24,21 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from kcrashd.core.model import Report, Severity
-from kcrashd.triage_worker import RESPONSE, encode_request
+from kcrashd.triage_worker import RESPONSE, Analyze, ChildProcess, ForkedChild, encode_request
+
+if TYPE_CHECKING:
+    from kcrashd.core.model import Report
 
 log = logging.getLogger(__name__)
 
 IDLE_EXIT = 10.0  # seconds a worker waits for the next log before it is stopped
 START_GRACE = 2.0  # added to the deadline of a worker's first log: its start-up is not the log's cost
+# Without a deadline (kcrashd analyze) a worker is sent up to DEPTH logs ahead, so it never waits
+# for the parent; only as many bytes as the pipe holds, so that the parent never blocks writing.
+DEPTH = 4
+PIPE_ROOM = 60 * 1024
 KEEP_RESULTS = 256  # finished reports waiting for their caller to ask again (bounded)
 HEADLINE_CHARS = 200
 WORKER = ("-m", "kcrashd.triage_worker")
@@ -68,11 +75,42 @@ def headline(data: bytes) -> str:
 
 def timed_out_report(data: bytes, source: str, seconds: float) -> Report:
     """What is journaled for a log whose triage hit the deadline: unclassified, with its headline."""
+    from kcrashd.core.model import Report, Severity
+
     reason = f"triage timed out after {seconds:g} s"
     return Report(
         source=source, kind="unknown", severity=Severity.ERROR, title=headline(data), corrupted=True,
         corrupted_reason=reason, error=reason,
     )  # fmt: skip
+
+
+def failed_report(source: str, reason: str) -> Report:
+    from kcrashd.core.model import Report, Severity
+
+    return Report(source=source, kind="unknown", severity=Severity.ERROR, error=reason)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A log's report: the JSON a worker sent (parsed only when asked: `kcrashd analyze
+    --format json` prints it as it is), or a report made here (timed out, worker died)."""
+
+    payload: bytes | None = None
+    made: Report | None = None
+
+    def report(self) -> Report:
+        if self.made is not None:
+            return self.made
+        from kcrashd.core.model import Report
+
+        assert self.payload is not None
+        return Report.model_validate_json(self.payload)
+
+    def json(self) -> str:
+        if self.payload is not None:
+            return self.payload.decode()
+        assert self.made is not None
+        return self.made.model_dump_json()
 
 
 @dataclass
@@ -81,21 +119,23 @@ class Job:
     data: bytes
     source: str
     due: float = 0.0  # when the worker analysing it is killed (with a deadline)
+    size: int = 0  # bytes of its request
 
 
 @dataclass
 class Worker:
-    """One worker process and the log it is analysing."""
+    """One worker process and the logs sent to it, the one it is analysing first."""
 
-    proc: subprocess.Popen[bytes]
-    job: Job | None = None
+    proc: ChildProcess
+    jobs: deque[Job] = field(default_factory=deque)
+    unread: int = 0  # request bytes sent beyond the log being analysed (at most PIPE_ROOM)
     idle_since: float = 0.0
     buffer: bytearray = field(default_factory=bytearray)
     fresh: bool = True  # no log given yet: still importing the core
 
     @classmethod
-    def start(cls, command: Sequence[str], now: float) -> Worker:
-        proc = subprocess.Popen(list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
+    def start(cls, launch: Callable[[], ChildProcess], now: float) -> Worker:
+        proc = launch()
         assert proc.stdout is not None
         flags = fcntl.fcntl(proc.stdout.fileno(), fcntl.F_GETFL)
         fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETFL, flags | os.O_NONBLOCK)
@@ -105,17 +145,43 @@ class Worker:
         assert self.proc.stdout is not None
         return self.proc.stdout.fileno()
 
+    @property
+    def job(self) -> Job | None:
+        """The log being analysed."""
+        return self.jobs[0] if self.jobs else None
+
+    def takes(self, request: int) -> bool:
+        """Whether a request of this size can be sent ahead without blocking."""
+        return not self.jobs or (len(self.jobs) < DEPTH and self.unread + request <= PIPE_ROOM)
+
     def give(self, job: Job, timeout: float | None, now: float) -> bool:
-        """Send a log; False when the worker is gone (the caller starts another)."""
+        """Send a log; False when the worker is gone."""
         assert self.proc.stdin is not None
+        request = encode_request(job.data, job.source, timeout)
+        job.size = len(request)
         try:
-            self.proc.stdin.write(encode_request(job.data, job.source, timeout))
+            self.proc.stdin.write(request)
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
             return False
-        self.job, job.due = job, now + (timeout or 0.0) + (START_GRACE if self.fresh else 0.0)
+        if self.jobs:
+            self.unread += job.size
+        else:
+            job.due = now + (timeout or 0.0) + (START_GRACE if self.fresh else 0.0)
+        self.jobs.append(job)
         self.fresh = False
         return True
+
+    def next_job(self, timeout: float | None, now: float) -> Job:
+        """The log answered: drop it, start the next one's clock."""
+        job = self.jobs.popleft()
+        if self.jobs:
+            head = self.jobs[0]
+            self.unread -= head.size  # the worker has read it: it is analysing it
+            head.due = now + (timeout or 0.0)
+        else:
+            self.idle_since = now
+        return job
 
     def answer(self) -> bytes | None:
         """The report's JSON once it has arrived whole; raises EOFError when the worker died."""
@@ -146,7 +212,7 @@ class Worker:
                     stream.close()
         try:
             return self.proc.wait(timeout=None if kill else 2.0)
-        except subprocess.TimeoutExpired:
+        except (subprocess.TimeoutExpired, TimeoutError):
             self.proc.kill()
             return self.proc.wait()
 
@@ -163,6 +229,11 @@ def worker_command() -> list[str]:
     return [sys.executable, *WORKER]
 
 
+def spawn(command: Sequence[str]) -> ChildProcess:
+    """A worker started as a new program (safe from a threaded parent such as the daemon)."""
+    return subprocess.Popen(list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
+
+
 class TriagePool:
     """At most `size` workers analysing logs, each within `timeout` seconds (None: no deadline)."""
 
@@ -172,24 +243,27 @@ class TriagePool:
         size: int,
         *,
         command: Sequence[str] | None = None,
+        fork: Analyze | None = None,
         idle_exit: float = IDLE_EXIT,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.timeout = timeout
         self.size = max(1, size)
-        self.command = list(command) if command is not None else worker_command()
+        argv = list(command) if command is not None else worker_command()
+        # `fork`: workers forked from this (single-threaded) process, running that analysis
+        self.launch: Callable[[], ChildProcess] = (lambda: ForkedChild(fork)) if fork else (lambda: spawn(argv))
         self.idle_exit = idle_exit
         self.clock = clock
         self.queue: deque[Job] = deque()
         self.workers: list[Worker] = []
-        self.done: OrderedDict[Key, Report] = OrderedDict()
+        self.done: OrderedDict[Key, Answer] = OrderedDict()
         self.completed = 0  # logs finished so far: a caller waiting on one knows when to ask again
 
     def submit(self, key: Key, data: bytes, source: str) -> bool:
         """Queue a log unless it is already queued, running or finished (then False)."""
         if key in self.done or any(job.key == key for job in self.queue):
             return False
-        if any(w.job is not None and w.job.key == key for w in self.workers):
+        if any(job.key == key for w in self.workers for job in w.jobs):
             return False
         self.queue.append(Job(key, data, source))
         self.dispatch()
@@ -197,6 +271,11 @@ class TriagePool:
 
     def take(self, key: Key) -> Report | None:
         """The finished report of `key` (handed out once), or None."""
+        answer = self.done.pop(key, None)
+        return None if answer is None else answer.report()
+
+    def take_answer(self, key: Key) -> Answer | None:
+        """The finished answer of `key`, unparsed (handed out once), or None."""
         return self.done.pop(key, None)
 
     def fds(self) -> list[int]:
@@ -233,42 +312,43 @@ class TriagePool:
         return self.completed - before
 
     def collect(self, worker: Worker, now: float) -> None:
-        job = worker.job
-        assert job is not None
-        try:
-            payload = worker.answer()
-        except EOFError:
-            self.finish(job, self.died(worker, job))
-            return
-        if payload is not None:
-            worker.job, worker.idle_since = None, now
+        while (job := worker.job) is not None:
             try:
-                report = Report.model_validate_json(payload)
-            except ValueError:
-                report = self.died(worker, job)  # not a report: this worker is not to be trusted
-            self.finish(job, report)
-        elif self.timeout is not None and now >= job.due:
-            self.workers.remove(worker)
-            worker.stop(kill=True)
+                payload = worker.answer()
+            except EOFError:
+                self.finish(job, Answer(made=self.died(worker, job)))
+                return
+            if payload is None:
+                break
+            worker.next_job(self.timeout, now)
+            self.finish(job, Answer(payload))
+        if job is not None and self.timeout is not None and now >= job.due:
+            self.drop(worker, job, kill=True)
             log.warning(
                 "triage of %s timed out after %g s (report headline: %r); recorded unclassified, never retried",
                 job.source, self.timeout, headline(job.data),
             )  # fmt: skip
-            self.finish(job, timed_out_report(job.data, job.source, self.timeout))
+            self.finish(job, Answer(made=timed_out_report(job.data, job.source, self.timeout)))
 
     def died(self, worker: Worker, job: Job) -> Report:
         """The report of a log whose worker ended without answering (SIGXCPU: its CPU limit)."""
-        self.workers.remove(worker)
-        status = worker.stop()
+        status = self.drop(worker, job, kill=False)
         if status == -signal.SIGXCPU and self.timeout is not None:
             log.warning("triage of %s used its CPU time limit (report headline: %r)", job.source, headline(job.data))
             return timed_out_report(job.data, job.source, self.timeout)
         reason = f"triage worker died ({f'signal {-status}' if status < 0 else f'exit status {status}'})"
         log.error("triage of %s failed: %s", job.source, reason)
-        return Report(source=job.source, kind="unknown", severity=Severity.ERROR, error=reason)
+        return failed_report(job.source, reason)
 
-    def finish(self, job: Job, report: Report) -> None:
-        self.done[job.key] = report
+    def drop(self, worker: Worker, job: Job, *, kill: bool) -> int:
+        """Stop a worker for good; the logs sent to it after `job` go back to the front of the queue."""
+        self.workers.remove(worker)
+        self.queue.extendleft(reversed([other for other in worker.jobs if other is not job]))
+        worker.jobs.clear()
+        return worker.stop(kill=kill)
+
+    def finish(self, job: Job, answer: Answer) -> None:
+        self.done[job.key] = answer
         while len(self.done) > KEEP_RESULTS:
             self.done.popitem(last=False)
         self.completed += 1
@@ -278,14 +358,17 @@ class TriagePool:
         now = self.clock()
         while self.queue:
             worker = next((w for w in self.workers if w.job is None), None)
-            if worker is None:
-                if len(self.workers) >= self.size:
-                    return
-                worker = Worker.start(self.command, now)
+            if worker is None and len(self.workers) < self.size:
+                worker = Worker.start(self.launch, now)
                 self.workers.append(worker)
+            if worker is None and self.timeout is None:  # no deadline: send ahead
+                size = len(self.queue[0].data) + len(self.queue[0].source) + 64
+                worker = min((w for w in self.workers if w.takes(size)), key=lambda w: len(w.jobs), default=None)
+            if worker is None:
+                return
             job = self.queue.popleft()
             if not worker.give(job, self.timeout, now):
-                self.finish(job, self.died(worker, job))  # never a loop of workers that die at once
+                self.finish(job, Answer(made=self.died(worker, job)))  # never a loop of workers that die at once
 
     def retire_idle(self, now: float) -> None:
         for worker in [w for w in self.workers if w.job is None and now >= w.idle_since + self.idle_exit]:
@@ -295,6 +378,10 @@ class TriagePool:
     def close(self) -> None:
         """Stop every worker (a busy one is killed); queued logs are dropped."""
         self.queue.clear()
+        for worker in self.workers:  # every idle worker sees the end of its input at once
+            if worker.job is None and worker.proc.stdin is not None:
+                with contextlib.suppress(OSError):
+                    worker.proc.stdin.close()
         for worker in self.workers:
             worker.stop(kill=worker.job is not None)
         self.workers.clear()
@@ -331,11 +418,12 @@ class DeadlineAnalyzer:
 
 
 def analyze_in_order(
-    logs: Iterable[tuple[str, bytes | None]], jobs: int, *, command: Sequence[str] | None = None
-) -> Iterator[tuple[str, Report | None]]:
-    """(source, report) for each (source, data) in input order, `jobs` logs analysed at a time;
-    an entry without data passes through as (source, None). At most 4 x `jobs` logs are held."""
-    pool = TriagePool(None, jobs, command=command)
+    logs: Iterable[tuple[str, bytes | None]], jobs: int, *, fork: Analyze | None = None
+) -> Iterator[tuple[str, Answer | None]]:
+    """(source, answer) for each (source, data) in input order, `jobs` logs analysed at a time
+    (by workers forked from this process with `fork`, else spawned); an entry without data passes
+    through as (source, None). At most 4 x `jobs` logs are held."""
+    pool = TriagePool(None, jobs, fork=fork)
     ahead: deque[tuple[str, Key | None]] = deque()
     window = min(4 * max(1, jobs), KEEP_RESULTS // 2)
     try:
@@ -353,12 +441,12 @@ def analyze_in_order(
         pool.close()
 
 
-def _next_in_order(pool: TriagePool, ahead: deque[tuple[str, Key | None]]) -> tuple[str, Report | None]:
+def _next_in_order(pool: TriagePool, ahead: deque[tuple[str, Key | None]]) -> tuple[str, Answer | None]:
     source, key = ahead.popleft()
     if key is None:
         return source, None
-    report = pool.take(key)
-    while report is None:
+    answer = pool.take_answer(key)
+    while answer is None:
         pool.service(wait=1.0)
-        report = pool.take(key)
-    return source, report
+        answer = pool.take_answer(key)
+    return source, answer

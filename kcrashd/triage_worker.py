@@ -3,7 +3,9 @@
 Analysing a log is the one step whose cost the log's author controls, so it runs here, away from
 the daemon's loop: the parent (kcrashd/triage_pool.py) gives each log a wall-clock deadline and
 kills the worker when it overruns; the worker caps its own CPU time per log (RLIMIT_CPU) in case
-the parent is gone. Started as `python -m kcrashd.triage_worker`; it exits when its input closes.
+the parent is gone. Started as `python -m kcrashd.triage_worker` (the daemon: its own threads make
+forking unsafe) or forked from a single-threaded parent that already imported the core (`kcrashd
+analyze -j`: no second start-up); it exits when its input closes.
 
 Frames on the pipes (big-endian):
   request   timeout (f64, seconds; 0 = none), source length (u32), data length (u32), source, data
@@ -20,7 +22,8 @@ import resource
 import signal
 import struct
 import sys
-from typing import TYPE_CHECKING, Protocol
+import time
+from typing import IO, TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from kcrashd.core.model import Report
@@ -35,6 +38,67 @@ class Analyze(Protocol):
     """The analysis a worker runs (kcrashd.core.analyze; tests pass slower ones from tests/)."""
 
     def __call__(self, data: bytes, *, source: str = "") -> Report: ...
+
+
+class ChildProcess(Protocol):
+    """What the parent needs of a worker process (subprocess.Popen has it; so has ForkedChild)."""
+
+    stdin: IO[bytes] | None
+    stdout: IO[bytes] | None
+    returncode: int | None
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+    def kill(self) -> None: ...
+
+
+class ForkedChild:
+    """A worker forked from this process, wired like `subprocess.Popen(stdin=PIPE, stdout=PIPE)`.
+    Only for single-threaded parents: a fork copies no other thread, nor the locks they hold."""
+
+    def __init__(self, analyze: Analyze) -> None:
+        to_child, from_parent = os.pipe()
+        from_child, to_parent = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the worker: stdin, stdout and stderr only, then serve until EOF
+            code = 1
+            try:
+                os.dup2(to_child, 0)
+                os.dup2(to_parent, 1)
+                os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # other workers' pipes: their EOF is theirs
+                code = serve(analyze)
+            finally:
+                os._exit(code)
+        os.close(to_child)
+        os.close(to_parent)
+        self.stdin: IO[bytes] | None = open(from_parent, "wb")  # noqa: SIM115  (closed by the pool)
+        self.stdout: IO[bytes] | None = open(from_child, "rb", buffering=0)  # noqa: SIM115
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if timeout is None and self.returncode is None:
+            self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        deadline = time.monotonic() + (timeout or 0.0)
+        while self.poll() is None:
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"worker {self.pid} still running")
+            time.sleep(0.005)
+        assert self.returncode is not None
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
 
 
 def encode_request(data: bytes, source: str, timeout: float | None) -> bytes:

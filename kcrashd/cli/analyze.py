@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kcrashd.core.model import Report
+    from kcrashd.triage_pool import Answer
 
 EPILOG = """\
 PATH is a kernel log (vmcore-dmesg.txt, dmesg.<STAMP>, a serial console log, a pstore dmesg.txt)
@@ -54,18 +55,17 @@ def _jobs(text: str) -> int:
     return int(text)
 
 
-def _analysed(paths: list[str], jobs: int | None) -> Iterator[tuple[str, Report | None, str | None]]:
-    """(path, report, None) or (path, None, error) for each PATH, in the order given; with more
+def _analysed(paths: list[str], jobs: int | None) -> Iterator[tuple[str, Answer | None, str | None]]:
+    """(path, answer, None) or (path, None, error) for each PATH, in the order given; with more
     than one job the logs are analysed in worker processes (kcrashd/triage_pool.py)."""
-    from kcrashd.triage_pool import analyze_in_order, usable_cores
+    from kcrashd.core import analyze
+    from kcrashd.triage_pool import Answer, analyze_in_order, usable_cores
 
     jobs = min(jobs or usable_cores(), len(paths))
     if jobs <= 1:
-        from kcrashd.core import analyze
-
         for path in paths:
             data, error = _read(path)
-            yield path, None if data is None else analyze(data, source=path), error
+            yield path, None if data is None else Answer(made=analyze(data, source=path)), error
         return
     errors: dict[int, str | None] = {}
 
@@ -74,7 +74,7 @@ def _analysed(paths: list[str], jobs: int | None) -> Iterator[tuple[str, Report 
             data, errors[n] = _read(path)
             yield path, data
 
-    for n, (path, report) in enumerate(analyze_in_order(logs(), jobs)):
+    for n, (path, report) in enumerate(analyze_in_order(logs(), jobs, fork=analyze)):  # this process has one thread
         yield path, report, errors.pop(n)
 
 
@@ -151,8 +151,8 @@ def run(args: argparse.Namespace) -> int:
 
     failed = False
     out = sys.stdout
-    for n, (path, report, error) in enumerate(_analysed(args.paths, args.jobs)):
-        if report is None:
+    for n, (path, answer, error) in enumerate(_analysed(args.paths, args.jobs)):
+        if answer is None:
             failed = True
             if args.format == "json":
                 out.write(json.dumps({"source": path, "error": error}) + "\n")
@@ -160,11 +160,11 @@ def run(args: argparse.Namespace) -> int:
                 print(f"kcrashd: {escape(error or path)}", file=sys.stderr)
             continue
         if args.format == "json":
-            out.write(report.model_dump_json() + "\n")
+            out.write(answer.json() + "\n")
         else:
             if n:
                 out.write("\n")
-            out.write(render_text(report))
+            out.write(render_text(answer.report()))
     out.flush()
     return EXIT_FAILURE if failed else EXIT_OK
 

@@ -19,10 +19,10 @@ from kcrashd.core import analyze
 from kcrashd.daemon import Daemon
 from kcrashd.notify import Notifier
 from kcrashd.sinks.journal import MESSAGE_ID
-from kcrashd.triage_pool import TriagePool, Worker, headline, key_of
+from kcrashd.triage_pool import TriagePool, Worker, headline, key_of, spawn
 from tests.daemon.conftest import NotifySocket
 from tests.daemon.dumps import log_bytes, write_rhel
-from tests.daemon.slow_worker import SLOW_MARK, command
+from tests.daemon.slow_worker import SLOW_MARK, command, slow_analyze
 from tests.fixtures.journald import Journald
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,8 +60,9 @@ def finish(pool: TriagePool, key: tuple[str, bytes], timeout: float) -> object:
     return report
 
 
-def test_a_log_past_its_deadline_costs_its_worker_and_others_go_on() -> None:
-    pool = TriagePool(1.5, 2, command=command())
+@pytest.mark.parametrize("started", ["spawned", "forked"])
+def test_a_log_past_its_deadline_costs_its_worker_and_others_go_on(started: str) -> None:
+    pool = TriagePool(1.5, 2, command=command()) if started == "spawned" else TriagePool(1.5, 2, fork=slow_analyze)
     try:
         slow, normal = key_of(SLOW_LOG, "slow"), key_of(log_bytes(), "normal")
         pool.submit(slow, SLOW_LOG, "slow")
@@ -85,7 +86,7 @@ def test_a_log_past_its_deadline_costs_its_worker_and_others_go_on() -> None:
 
 def test_a_worker_limits_its_own_cpu_time_when_nobody_kills_it() -> None:
     """The parent may be gone (or stuck): RLIMIT_CPU ends the worker anyway."""
-    worker = Worker.start(command(), time.monotonic())
+    worker = Worker.start(lambda: spawn(command()), time.monotonic())
     from kcrashd.triage_pool import Job
 
     assert worker.give(Job(key_of(SLOW_LOG, "x"), SLOW_LOG, "x"), 1.0, time.monotonic())
