@@ -3,6 +3,7 @@
   latency   final rename of vmcore-dmesg.txt -> journal entry (p50/p99), `kcrashd run` + real journald
   ready     time to READY=1 with a backlog of 1,000 and 10,000 dump folders (+ time to journal 1,000)
   idle      RSS and wake-ups (context switches of all threads) over a minute of idling
+            (RSS and PSS summed over every process of the unit: the daemon and its triage workers)
   alerting  the same with one alert target configured and nothing to send
   vmcore    triage time with a 64 GiB sparse vmcore beside the log vs without
 
@@ -150,23 +151,57 @@ def make_backlog(root: Path, count: int) -> None:
             os.utime(folder / name, (old, old))
 
 
-def rss_and_switches(pid: int) -> tuple[int, int]:
-    rss = 0
-    parts = []
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            rss = int(line.split()[1])
-        if line.startswith(("RssAnon:", "RssFile:", "RssShmem:")):
-            parts.append(f"{line.split(':')[0]} {int(line.split()[1]) / 1024:.1f} MiB")
-    print(f"  pid {pid}: " + ", ".join(parts))
-    if BREAKDOWN:
-        print_mappings(pid)
-    switches = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for line in (task / "status").read_text().splitlines():
-            if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
-                switches += int(line.split()[1])
+def process_tree(pid: int) -> list[int]:
+    """`pid` and all its descendants (what systemd's cgroup of the unit would hold)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree, frontier = [pid], [pid]
+    while frontier:
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+        tree += frontier
+    return tree
+
+
+def rss_and_switches(pid: int) -> tuple[int, dict[int, int]]:
+    """RSS (KiB) summed over every process of the tree, and the context switches of all the
+    threads of each; prints one line per process and the PSS total (shared pages counted once)."""
+    rss = pss = 0
+    switches: dict[int, int] = {}
+    for member in process_tree(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text().splitlines()
+            rollup = Path(f"/proc/{member}/smaps_rollup").read_text().splitlines()
+            tasks = [(task / "status").read_text() for task in Path(f"/proc/{member}/task").iterdir()]
+        except OSError:
+            continue  # exited meanwhile (an idle triage worker stopping)
+        parts = []
+        for line in status:
+            if line.startswith("VmRSS:"):
+                rss += int(line.split()[1])
+            if line.startswith(("RssAnon:", "RssFile:", "RssShmem:")):
+                parts.append(f"{line.split(':')[0]} {int(line.split()[1]) / 1024:.1f} MiB")
+        pss += sum(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
+        name = next((line.split(None, 1)[1] for line in status if line.startswith("Name:")), "?")
+        print(f"  pid {member} ({name}): " + ", ".join(parts))
+        if BREAKDOWN:
+            print_mappings(member)
+        for text in tasks:
+            for line in text.splitlines():
+                if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                    switches[member] = switches.get(member, 0) + int(line.split()[1])
+    print(f"  all processes: RSS {rss / 1024:.1f} MiB, PSS {pss / 1024:.1f} MiB")
     return rss, switches
+
+
+def wakeups_per_minute(before: dict[int, int], after: dict[int, int], seconds: float) -> float:
+    """Context switches per minute of the processes alive at both samples."""
+    return sum(after[pid] - before[pid] for pid in after if pid in before) * 60 / seconds
 
 
 def print_mappings(pid: int, top: int = 10) -> None:
@@ -209,11 +244,12 @@ def bench_ready(work: Path, count: int, idle_seconds: float) -> None:
     print(line)
     if idle_seconds:
         time.sleep(2)
-        _rss0, sw0 = rss_and_switches(proc.pid)
+        rss0, sw0 = rss_and_switches(proc.pid)
         time.sleep(idle_seconds)
         rss1, sw1 = rss_and_switches(proc.pid)
-        print(f"idle (no watchdog) after a backlog of {count}: RSS {rss1 / 1024:.1f} MiB; "
-              f"{(sw1 - sw0) * 60 / idle_seconds:.1f} wake-ups/min (context switches, all threads)")  # fmt: skip
+        print(f"right after a backlog of {count}: RSS {rss0 / 1024:.1f} MiB (all processes, triage workers not yet stopped)")
+        print(f"idle (no watchdog) after a backlog of {count}: RSS {rss1 / 1024:.1f} MiB (all processes of the unit); "
+              f"{wakeups_per_minute(sw0, sw1, idle_seconds):.1f} wake-ups/min (context switches, all threads)")  # fmt: skip
     stop(proc)
 
 
@@ -229,7 +265,7 @@ def idle_daemon(work: Path, name: str, label: str, idle_seconds: float, extra: l
     _rss0, sw0 = rss_and_switches(proc.pid)
     time.sleep(idle_seconds)
     rss1, sw1 = rss_and_switches(proc.pid)
-    print(f"{label}: RSS {rss1 / 1024:.1f} MiB; {(sw1 - sw0) * 60 / idle_seconds:.1f} wake-ups/min")
+    print(f"{label}: RSS {rss1 / 1024:.1f} MiB (all processes); {wakeups_per_minute(sw0, sw1, idle_seconds):.1f} wake-ups/min")
     stop(proc)
 
 

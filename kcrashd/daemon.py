@@ -16,6 +16,7 @@ import logging
 import os
 import select
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -25,7 +26,6 @@ from types import FrameType
 from typing import Any
 
 from kcrashd.config import Config, ConfigError, load_config
-from kcrashd.core import clear_caches
 from kcrashd.notify import Notifier
 from kcrashd.pipeline import TRIAGE_RUNNING, Outcome, Pipeline, StateLock, load_alerting
 from kcrashd.sinks import CrashJournal
@@ -535,7 +535,9 @@ def triage_workers() -> int:
 
 def release_memory() -> None:
     """Hand back to the system the heap a burst of triage grew, so an idle daemon stays small."""
-    clear_caches()
+    frames = sys.modules.get("kcrashd.core.frames")  # loaded only if this process analysed a log
+    if frames is not None:
+        frames.clear_caches()
     gc.collect()
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).malloc_trim(0)
