@@ -608,6 +608,42 @@ def check_kcrashd(host: Host) -> list[Finding]:
     return findings
 
 
+_SPAN_PART = re.compile(r"(\d{1,12}(?:\.\d{1,9})?)(us|ms|s|min|h)")
+_SPAN_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0}
+
+
+def parse_timespan(text: str) -> float | None:
+    """Seconds of a systemd time span as `systemctl show` prints it (`1min 30s`, `500ms`); None
+    for `infinity`, `0` (off) or anything else."""
+    total = 0.0
+    for part in text.split():
+        m = _SPAN_PART.fullmatch(part)
+        if m is None:
+            return None
+        total += float(m.group(1)) * _SPAN_UNITS[m.group(2)]
+    return total or None
+
+
+def check_triage_timeout(host: Host, config: Config) -> list[Finding]:
+    """`daemon.triage_timeout` below half of the unit's WatchdogSec= (else the daemon lowers it)."""
+    shown = systemctl(host, "show", "kcrashd.service", "-p", "WatchdogUSec", "--value")
+    watchdog = parse_timespan(shown.stdout) if shown is not None and shown.returncode == 0 else None
+    timeout = config.daemon.triage_timeout
+    if watchdog is None or not config.daemon.watchdog:
+        return []
+    if timeout < watchdog / 2:
+        return [Finding("triage timeout", Status.OK, f"triage_timeout {timeout:g} s, WatchdogSec {watchdog:g} s")]
+    return [
+        Finding(
+            "triage timeout",
+            Status.WARN,
+            f"daemon.triage_timeout = {timeout:g} s is not below half of WatchdogSec={watchdog:g}s: "
+            f"the daemon uses {watchdog / 4:g} s instead",
+            f"set [daemon] triage_timeout below {watchdog / 2:g}, or raise WatchdogSec in a drop-in",
+        )
+    ]
+
+
 def diagnose(host: Host, config: Config) -> list[Finding]:
     """Every check, in the order a crash meets them."""
     targets = kdump_targets(host)
@@ -621,6 +657,7 @@ def diagnose(host: Host, config: Config) -> list[Finding]:
         check_pstore(host, config),
         *check_other_tools(host, config),
         *check_kcrashd(host),
+        *check_triage_timeout(host, config),
     ]
 
 
