@@ -6,6 +6,9 @@
             (RSS and PSS summed over every process of the unit: the daemon and its triage workers)
   alerting  the same with one alert target configured and nothing to send
   vmcore    triage time with a 64 GiB sparse vmcore beside the log vs without
+  deadline  a pathological log (one header pattern took ~95 s on it) in the backlog, default
+            triage_timeout (10 s), WatchdogSec=21s: watchdog ping gaps, when another dump written
+            meanwhile is journaled, when the pathological one is
 
 Run as root (private mount namespace + private journald, like the tests):
     .venv/bin/python bench/daemon.py [--quick]
@@ -14,6 +17,7 @@ Run as root (private mount namespace + private journald, like the tests):
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import shutil
 import socket
@@ -37,7 +41,9 @@ from tests.daemon.dumps import kdump_header, log_bytes, write_rhel  # noqa: E402
 from tests.fixtures import journald as jd  # noqa: E402
 
 KCRASHD = Path(sys.executable).parent / "kcrashd"
-PARTS = ("vmcore", "latency", "ready", "idle", "alerting")
+PARTS = ("vmcore", "latency", "ready", "idle", "alerting", "deadline")
+PATHOLOGICAL_LOG = b"BUG: " + b"a" * 680 + b" " * 1355 + b"[\n"
+
 BREAKDOWN = False
 
 
@@ -219,6 +225,7 @@ def print_mappings(pid: int, top: int = 10) -> None:
 
 
 def count_entries(root: Path) -> int:
+    """Entries whose dump folder is `root` or under it."""
     out = subprocess.run(
         ["journalctl", "-o", "cat", "--output-fields=KCRASHD_DUMP_DIR", f"MESSAGE_ID={MESSAGE_ID}"],
         capture_output=True, text=True, check=False,
@@ -314,6 +321,34 @@ def bench_vmcore(work: Path, rounds: int) -> None:
           f"{statistics.median(huge):.1f} ms with a 64 GiB sparse vmcore beside the log")  # fmt: skip
 
 
+def bench_deadline(work: Path) -> None:
+    root = work / "deadline"
+    root.mkdir()
+    bad = write_rhel(root, "10.9.0.1-2024-05-01-10:00:00", PATHOLOGICAL_LOG)
+    notify = Notify(work / "deadline.sock")
+    args = ["--dump-path", str(root), "--state-dir", str(work / "deadline-state"), "--pstore-path", str(work / "none")]
+    proc = start(args, notify, {"WATCHDOG_USEC": "21000000"})
+    ready = notify.wait("READY=1")
+    other = write_rhel(root, "10.9.0.2-2024-05-01-10:00:00", log_bytes())
+    written = time.monotonic()
+    times: dict[Path, float] = {}
+    while len(times) < 2 and time.monotonic() - written < 120:
+        for folder in (bad, other):
+            if folder not in times and count_entries(folder) == 1:
+                times[folder] = time.monotonic()
+        time.sleep(0.05)
+    time.sleep(1)
+    stop(proc)
+    with notify.cond:
+        pings = [at for at, text in notify.lines if text == "WATCHDOG=1" and at >= ready]
+    end = times.get(bad, time.monotonic())
+    points = [ready, *[at for at in pings if at <= end], end]
+    gaps = [b - a for a, b in itertools.pairwise(points)]
+    print(f"pathological log: other dump journaled {times.get(other, float('nan')) - written:.2f} s after it was "
+          f"written; the pathological one {times.get(bad, float('nan')) - ready:.1f} s after READY; "
+          f"watchdog pings (every 10.5 s) meanwhile: {len(pings)}, longest gap {max(gaps):.2f} s")  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer samples, 20 s idle windows")
@@ -332,6 +367,7 @@ def main() -> int:
             "ready": lambda: (bench_ready(work, 1000, idle), bench_ready(work, 10000, 0)),
             "idle": lambda: bench_watchdog_idle(work, idle),
             "alerting": lambda: bench_idle_with_target(work, idle),
+            "deadline": lambda: bench_deadline(work),
         }
         for part in args.only or PARTS:
             parts[part]()
