@@ -32,7 +32,7 @@ from kcrashd.sinks import CrashJournal
 from kcrashd.sinks.journal import SystemdJournal
 from kcrashd.sources import CrashUnit, scan_all, unit_for_path
 from kcrashd.store import Store, StoreError
-from kcrashd.triage_pool import DeadlineAnalyzer, TriagePool, usable_cores
+from kcrashd.triage_pool import DeadlineAnalyzer, Key, TriagePool, usable_cores
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +259,7 @@ class Daemon:
         self.next_ping: float | None = None
         self.alert_thread: AlertThread | None = None
         self.worker_command = worker_command  # None: python -m kcrashd.triage_worker
-        self.triaging: dict[Path, CrashUnit] = {}  # units whose log a worker is analysing
+        self.triaging: dict[Key, CrashUnit] = {}  # units whose log a worker is analysing, by log
         self.triaged = 0  # the pool's `completed` when those units were last requeued
 
     # --- wiring ---------------------------------------------------------------------------
@@ -288,13 +288,14 @@ class Daemon:
         self.store = make_store(self.config, self.alerting)
         self.lock = StateLock(self.config.state.state_dir)
         self.triage = TriagePool(self.triage_timeout(self.config), triage_workers(), command=self.worker_command)
+        self.analyzer = DeadlineAnalyzer(self.triage, patience=PATIENCE, tick=self.tick)
         self.pipeline = self.make_pipeline(self.config)
         self.start_alerts()
 
     def make_pipeline(self, config: Config) -> Pipeline:
         return Pipeline(
             config, self.store, self.journal, self.lock, alerting=self.alerting, on_enqueued=self.alerts_wake,
-            tick=self.tick, analyze=DeadlineAnalyzer(self.triage, patience=PATIENCE, tick=self.tick),
+            tick=self.tick, analyze=self.analyzer,
         )  # fmt: skip
 
     def triage_timeout(self, config: Config) -> float:
@@ -430,15 +431,14 @@ class Daemon:
         return max(0.0, min(candidates))
 
     def service_triage(self) -> None:
-        """Collect the workers' reports, enforce their deadlines; when a log finished, the units
-        waiting for a report are handled again (each takes its own report, the others wait on)."""
+        """Collect the workers' reports, enforce their deadlines; a unit whose log is done (or
+        no longer known to the pool) is handled again at once, and takes its report."""
         self.triage.service()
         if self.triage.completed != self.triaged:
             self.triaged = self.triage.completed
             now = self.clock()
-            for unit in self.triaging.values():
-                self.schedule.add(unit, now)
-            self.triaging.clear()
+            for key in [key for key in self.triaging if not self.triage.busy(key)]:
+                self.schedule.add(self.triaging.pop(key), now)
 
     def drain_inbox(self) -> None:
         with self.inbox_lock:
@@ -458,8 +458,8 @@ class Daemon:
             log.exception("unexpected error while processing %s; will retry", unit.path)
             outcome = Outcome("failed", retry_at=self.clock() + self.config.daemon.retry_seconds)
         self.processed += 1
-        if outcome.detail == TRIAGE_RUNNING:
-            self.triaging[unit.path] = unit
+        if outcome.detail == TRIAGE_RUNNING and self.analyzer.pending is not None:
+            self.triaging[self.analyzer.pending] = unit
         if outcome.action == "journaled":
             self.journaled += 1
         if outcome.retry_at is not None:

@@ -261,13 +261,15 @@ class TriagePool:
 
     def submit(self, key: Key, data: bytes, source: str) -> bool:
         """Queue a log unless it is already queued, running or finished (then False)."""
-        if key in self.done or any(job.key == key for job in self.queue):
-            return False
-        if any(job.key == key for w in self.workers for job in w.jobs):
+        if key in self.done or self.busy(key):
             return False
         self.queue.append(Job(key, data, source))
         self.dispatch()
         return True
+
+    def busy(self, key: Key) -> bool:
+        """Whether `key` is queued or with a worker."""
+        return any(job.key == key for job in self.queue) or any(job.key == key for w in self.workers for job in w.jobs)
 
     def take(self, key: Key) -> Report | None:
         """The finished report of `key` (handed out once), or None."""
@@ -396,6 +398,7 @@ class DeadlineAnalyzer:
         self.pool = pool
         self.patience = patience
         self.tick = tick
+        self.pending: Key | None = None  # the log of the last TriagePending raised
 
     def __call__(self, data: bytes | str, *, source: str = "") -> Report:
         raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogateescape")
@@ -403,6 +406,7 @@ class DeadlineAnalyzer:
         report = self.pool.take(key)
         if report is not None:
             return report
+        self.pending = key
         if not self.pool.submit(key, raw, source):
             raise TriagePending(self.pool.retry_after())  # asked again while it still runs
         give_up = None if self.patience is None else self.pool.clock() + self.patience

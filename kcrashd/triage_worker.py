@@ -43,6 +43,7 @@ class Analyze(Protocol):
 class ChildProcess(Protocol):
     """What the parent needs of a worker process (subprocess.Popen has it; so has ForkedChild)."""
 
+    pid: int
     stdin: IO[bytes] | None
     stdout: IO[bytes] | None
     returncode: int | None
@@ -158,12 +159,15 @@ def die_with_parent() -> None:
 def serve(analyze: Analyze | None = None) -> int:
     """Answer requests from stdin on stdout until stdin closes. Anything else written to stdout
     (a stray print) goes to stderr instead, so it can never corrupt a frame."""
+    die_with_parent()
+    # systemd's stop (SIGTERM to the whole unit) and a Ctrl-C reach the parent, which stops us: a
+    # worker ending on its own would make its log look like one that kills workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if analyze is None:
         from kcrashd.core import analyze as core_analyze
 
         analyze = core_analyze
-    die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C reaches the parent, which stops us
     out = os.dup(1)
     os.dup2(2, 1)
     while True:

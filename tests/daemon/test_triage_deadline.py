@@ -97,6 +97,28 @@ def test_a_worker_limits_its_own_cpu_time_when_nobody_kills_it() -> None:
     assert status == -signal.SIGXCPU
 
 
+def ignores(pid: int, signum: int) -> bool:
+    status = Path(f"/proc/{pid}/status").read_text()
+    mask = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigIgn:")), 16)
+    return bool(mask & (1 << (signum - 1)))
+
+
+def test_a_worker_leaves_the_units_sigterm_to_the_daemon() -> None:
+    """`systemctl stop` signals every process of the unit: a worker that died of it would have
+    its log journaled as one that kills workers."""
+    pool = TriagePool(30.0, 1, command=command())
+    try:
+        pool.submit(key_of(SLOW_LOG, "slow"), SLOW_LOG, "slow")
+        (worker,) = pool.workers
+        assert wait_until(lambda: ignores(worker.proc.pid, signal.SIGTERM), 20)
+        os.kill(worker.proc.pid, signal.SIGTERM)
+        time.sleep(0.3)
+        assert worker.proc.poll() is None and pool.service() == 0
+    finally:
+        pool.close()
+    assert worker.proc.returncode == -signal.SIGKILL, "the pool kills a busy worker when it closes"
+
+
 def test_idle_workers_exit_and_come_back_on_demand() -> None:
     pool = TriagePool(10.0, 2, idle_exit=0.3)
     try:
