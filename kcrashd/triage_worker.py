@@ -141,13 +141,10 @@ def limit_cpu(timeout: float) -> None:
     """Let this log use at most `timeout` (+ slack) more seconds of CPU; SIGXCPU ends the worker.
     Refused under a seccomp filter that denies @resources: the parent's deadline still holds."""
     used = resource.getrusage(resource.RUSAGE_SELF)
-    spent = used.ru_utime + used.ru_stime
-    soft = int(spent) + math.ceil(timeout) + CPU_SLACK
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    if hard != resource.RLIM_INFINITY:
-        soft = min(soft, hard)
-    with contextlib.suppress(OSError, ValueError):
-        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+    soft = int(used.ru_utime + used.ru_stime) + math.ceil(timeout) + CPU_SLACK
+    with contextlib.suppress(OSError, ValueError):  # getrlimit too is prlimit64 in glibc
+        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
 
 
 def die_with_parent() -> None:

@@ -22,6 +22,7 @@ from kcrashd.sinks.journal import MESSAGE_ID
 from kcrashd.triage_pool import TriagePool, Worker, headline, key_of, spawn
 from tests.daemon.conftest import NotifySocket
 from tests.daemon.dumps import log_bytes, write_rhel
+from tests.daemon.seccomp_worker import libseccomp
 from tests.daemon.slow_worker import SLOW_MARK, command, slow_analyze
 from tests.fixtures.journald import Journald
 
@@ -117,6 +118,18 @@ def test_a_worker_leaves_the_units_sigterm_to_the_daemon() -> None:
     finally:
         pool.close()
     assert worker.proc.returncode == -signal.SIGKILL, "the pool kills a busy worker when it closes"
+
+
+@pytest.mark.skipif(libseccomp() is None, reason="libseccomp is not installed")
+def test_a_worker_whose_sandbox_refuses_resource_limits_still_answers() -> None:
+    """No CPU limit then, but the parent's deadline: the worker must not die of the refusal."""
+    pool = TriagePool(30.0, 1, command=[sys.executable, "-m", "tests.daemon.seccomp_worker"])
+    try:
+        key = key_of(log_bytes(), "sandboxed")
+        pool.submit(key, log_bytes(), "sandboxed")
+        assert finish(pool, key, 20) == analyze(log_bytes(), source="sandboxed")
+    finally:
+        pool.close()
 
 
 def test_idle_workers_exit_and_come_back_on_demand() -> None:
