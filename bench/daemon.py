@@ -7,8 +7,8 @@
   alerting  the same with one alert target configured and nothing to send
   vmcore    triage time with a 64 GiB sparse vmcore beside the log vs without
   deadline  a pathological log (one header pattern took ~95 s on it) in the backlog, default
-            triage_timeout (10 s), WatchdogSec=21s: watchdog ping gaps, when another dump written
-            meanwhile is journaled, when the pathological one is
+            triage_timeout (10 s), WatchdogSec=21s (--watchdog-sec): watchdog ping gaps, when another
+            dump written meanwhile is journaled, when the pathological one is
 
 Run as root (private mount namespace + private journald, like the tests):
     .venv/bin/python bench/daemon.py [--quick]
@@ -321,13 +321,13 @@ def bench_vmcore(work: Path, rounds: int) -> None:
           f"{statistics.median(huge):.1f} ms with a 64 GiB sparse vmcore beside the log")  # fmt: skip
 
 
-def bench_deadline(work: Path) -> None:
+def bench_deadline(work: Path, watchdog_sec: float) -> None:
     root = work / "deadline"
     root.mkdir()
     bad = write_rhel(root, "10.9.0.1-2024-05-01-10:00:00", PATHOLOGICAL_LOG)
     notify = Notify(work / "deadline.sock")
     args = ["--dump-path", str(root), "--state-dir", str(work / "deadline-state"), "--pstore-path", str(work / "none")]
-    proc = start(args, notify, {"WATCHDOG_USEC": "21000000"})
+    proc = start(args, notify, {"WATCHDOG_USEC": str(int(watchdog_sec * 1e6))})
     ready = notify.wait("READY=1")
     other = write_rhel(root, "10.9.0.2-2024-05-01-10:00:00", log_bytes())
     written = time.monotonic()
@@ -346,7 +346,7 @@ def bench_deadline(work: Path) -> None:
     gaps = [b - a for a, b in itertools.pairwise(points)]
     print(f"pathological log: other dump journaled {times.get(other, float('nan')) - written:.2f} s after it was "
           f"written; the pathological one {times.get(bad, float('nan')) - ready:.1f} s after READY; "
-          f"watchdog pings (every 10.5 s) meanwhile: {len(pings)}, longest gap {max(gaps):.2f} s")  # fmt: skip
+          f"watchdog pings (every {watchdog_sec / 2:g} s) meanwhile: {len(pings)}, longest gap {max(gaps):.2f} s")  # fmt: skip
 
 
 def main() -> int:
@@ -354,6 +354,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer samples, 20 s idle windows")
     parser.add_argument("--only", choices=sorted(PARTS), action="append", help="run only these parts")
     parser.add_argument("--mappings", action="store_true", help="also list the mappings holding the most RSS")
+    parser.add_argument("--watchdog-sec", type=float, default=21.0, help="WatchdogSec of the 'deadline' part")
     args = parser.parse_args()
     global BREAKDOWN
     BREAKDOWN = args.mappings
@@ -367,7 +368,7 @@ def main() -> int:
             "ready": lambda: (bench_ready(work, 1000, idle), bench_ready(work, 10000, 0)),
             "idle": lambda: bench_watchdog_idle(work, idle),
             "alerting": lambda: bench_idle_with_target(work, idle),
-            "deadline": lambda: bench_deadline(work),
+            "deadline": lambda: bench_deadline(work, args.watchdog_sec),
         }
         for part in args.only or PARTS:
             parts[part]()
