@@ -7,6 +7,7 @@ kdump's incomplete names first and the final names after each step.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shlex
@@ -162,6 +163,8 @@ def run_crash(
     """Crash one guest; out_dir/dump_path is the guest's kdump path (/var/crash)."""
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}")
+    if settings.cpus < kind.min_cpus:
+        settings = dataclasses.replace(settings, cpus=kind.min_cpus)
     cache = cache_root()
     profile = ing.spec.profile
     accel = accel or select_accel(ing.vmlinuz, cache, log, profile)

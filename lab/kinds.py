@@ -36,6 +36,7 @@ class Kind:
     initramfs: bool = True
     extra_cmdline: str = ""
     timeout: float = 180.0
+    min_cpus: int = 1
     notes: str = ""
     culprit_since: tuple[tuple[tuple[int, int], str], ...] = field(default=())
     headline_on: tuple[tuple[str, str], ...] = field(default=())
@@ -205,6 +206,60 @@ KINDS: tuple[Kind, ...] = (
         "panic",
         "panic",
         r"Kernel panic - not syncing: kcrashd_lab: adapter firmware stopped responding",
+    ),
+    _module(
+        "corrupted-stack-end",
+        "stack-overflow",
+        "corrupted_stack_end",
+        r"corrupted stack end detected inside scheduler",
+        notes="the STACK_END_MAGIC canary is overwritten, then schedule_debug() panics",
+    ),
+    _module(
+        "exec-nx",
+        "paging-fault",
+        "exec_nx",
+        r"kernel tried to execute NX-protected page",
+        headline_on=(("arm64", r"Unable to handle kernel execute from non-executable memory"),),
+        notes="a call into kmalloc'ed data: the RIP is the heap address, the culprit only a caller",
+    ),
+    _module(
+        "null-fn-call",
+        "null-deref",
+        "null_fn_call",
+        r"BUG: kernel NULL pointer dereference, address: 0+\b",
+        headline_on=(("arm64", r"Unable to handle kernel NULL pointer dereference at virtual address 0+\b"),),
+        notes="a call through a NULL function pointer: RIP 0, the culprit only a return address",
+    ),
+    _module(
+        "write-rodata",
+        "paging-fault",
+        "write_rodata",
+        r"BUG: unable to handle page fault for address",
+        headline_on=(("arm64", r"Unable to handle kernel write to read-only memory"),),
+        notes="a write to the module's read-only data (STRICT_MODULE_RWX)",
+    ),
+    Kind(
+        name="timer-bug",
+        cls="bug",
+        culprit="lab_timer_bug_fire",
+        action="module:timer_bug",
+        headline=r"kernel BUG at kcrashd_lab_main\.c",
+        module=True,
+        notes="BUG() in a timer callback: softirq context, 'Fatal exception in interrupt'",
+    ),
+    _module(
+        "rcu-stall-lockup",
+        "soft-lockup",
+        "rcu_stall_lockup",
+        r"rcu: INFO: rcu_\w+ (?:self-)?detected stalls? on CPU",
+        # An RCU stall report touches the soft-lockup watchdog, and repeats every ~3x its
+        # timeout: the lockup threshold (2 x 4 s after the first report) falls between them.
+        sysctls=("kernel.softlockup_panic=1", "kernel.watchdog_thresh=4"),
+        extra_cmdline="rcupdate.rcu_cpu_stall_timeout=5",
+        timeout=300.0,
+        min_cpus=2,
+        notes="RCU's stall detector (5 s) reports before the soft-lockup panic (13 s); a second CPU "
+        "runs the grace-period kthread that waits for the spinning one",
     ),
     Kind(
         name="oom",

@@ -12,7 +12,11 @@
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/proc_fs.h>
+#include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/sched/task_stack.h>
+#include <linux/delay.h>
+#include <linux/timer.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -145,6 +149,74 @@ static noinline void lab_trigger_panic(void)
 {
 	panic("kcrashd_lab: adapter firmware stopped responding (status 0x%08lx)\n",
 	      0xc0de0000UL | lab_one);
+}
+
+static noinline void lab_trigger_corrupted_stack_end(void)
+{
+	/* Overwrite the canary at the end of this task's stack, then sleep:
+	 * schedule_debug() panics with "corrupted stack end detected". */
+	*end_of_stack(current) = lab_one;
+	msleep(10);
+	lab_zero = 0;	/* no tail call: keep this frame in the trace */
+}
+
+static noinline void lab_trigger_exec_nx(void)
+{
+	unsigned char *buf = kmalloc(64, GFP_KERNEL);
+	void (*fn)(void);
+
+	if (!buf)
+		return;
+	buf[0] = 0xc3;	/* ret: harmless if it ever ran */
+	fn = (void (*)(void))buf;
+	fn();
+	kfree(buf);
+}
+
+static noinline void lab_trigger_null_fn_call(void)
+{
+	void (*fn)(void) = (void (*)(void))lab_zero;
+
+	fn();
+	barrier();
+}
+
+static const unsigned long lab_ro_value = 1;
+
+static noinline void lab_trigger_write_rodata(void)
+{
+	*(volatile unsigned long *)&lab_ro_value = lab_one + 1;
+}
+
+static struct timer_list lab_timer;
+
+static noinline void lab_timer_bug_fire(struct timer_list *timer)
+{
+	BUG_ON(lab_one);
+}
+
+static noinline void lab_trigger_timer_bug(void)
+{
+	timer_setup(&lab_timer, lab_timer_bug_fire, 0);
+	mod_timer(&lab_timer, jiffies + 1);
+	msleep(1000);
+}
+
+static struct rcu_head lab_rcu_head;
+
+static void lab_rcu_done(struct rcu_head *head)
+{
+}
+
+static noinline void lab_trigger_rcu_stall_lockup(void)
+{
+	/* Ask for a grace period, then never pass a quiescent state: another
+	 * CPU's grace-period kthread waits for this one and reports a stall. */
+	call_rcu(&lab_rcu_head, lab_rcu_done);
+	preempt_disable();
+	while (READ_ONCE(lab_depth_limit))
+		cpu_relax();
+	preempt_enable();
 }
 
 #define LAB_TRIGGER(code, name) [code] = lab_trigger_##name,

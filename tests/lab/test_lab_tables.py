@@ -19,8 +19,8 @@ REQUIRED_CLASSES = {
 }  # fmt: skip
 
 
-def test_every_class_has_exactly_one_kind() -> None:
-    assert sorted(CLASS_NAMES) == sorted(REQUIRED_CLASSES)
+def test_every_class_has_a_kind_and_no_kind_an_unknown_class() -> None:
+    assert set(CLASS_NAMES) == REQUIRED_CLASSES
     assert len({k.name for k in KINDS}) == len(KINDS)
 
 
@@ -31,7 +31,9 @@ def test_module_kinds_match_trigger_table_and_sources() -> None:
     for kind in KINDS:
         if kind.module:
             assert kind.trigger in codes, kind.name
-            assert kind.culprit == f"lab_trigger_{kind.trigger}"
+            # The culprit is the trigger itself, or a function it hands the crash to (a timer
+            # callback); either way one the module defines.
+            assert re.search(rf"\bvoid {kind.culprit}\(", sources), kind.name
     for name in codes:
         assert re.search(rf"\bvoid lab_trigger_{name}\(void\)", sources), name
 
