@@ -1,15 +1,37 @@
-"""Agreement with syzkaller's expected titles on the dev corpus (tuned on even ids, odd ids held out).
+"""Agreement with the expected titles, functions and kinds on the three corpora.
 
-The accuracy targets, asserted on the whole corpus: title >= 0.90, function >= 0.95, pair
-F1 >= 0.95.  The floors are the measured levels per half (regression guard): the odd half is
-the check against overfitting the even one.
+Syzkaller corpus (tests/corpus/syzkaller): the accuracy targets, asserted on the whole corpus:
+title >= 0.90, function >= 0.95, pair F1 >= 0.95.  The floors are the measured levels per half
+(regression guard): the odd half is the check against overfitting the even one.
+
+Every corpus also has a sealed validation part (see corpus_score.sealed and docs/corpus.md),
+scored in aggregate only.  The production corpus (tests/corpus/production) is a measurement, not
+a target: its floors are the levels the current code reaches, rounded down, so that a regression
+fails while the rules are being fixed family by family.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 import pytest
 
-from tests.core.corpus_score import Score, case_number, load_cases, score
+from tests.core import corpus_score
+from tests.core.corpus_score import (
+    PRODUCTION,
+    SEAL_BELOW,
+    Score,
+    case_number,
+    load_cases,
+    production_cases,
+    production_index,
+    report,
+    score,
+    score_cases,
+    sealed,
+    split,
+)
 
 TARGET = {"title": 0.90, "function": 0.95, "f1": 0.95}
 FLOOR = {
@@ -17,6 +39,11 @@ FLOOR = {
     "even": {"title": 0.96, "function": 0.95, "f1": 0.99},
     "odd": {"title": 0.96, "function": 0.95, "f1": 0.95},
 }
+# Measured on the production corpus's development part when it was added (title 0.714, function
+# 0.695, kind 0.869, no-crash 5/5, pair F1 0.743), rounded down by two to three cases' worth (one
+# case is about 0.01), so that one rule fix that costs a case elsewhere still passes.
+PRODUCTION_FLOOR = {"title": 0.69, "function": 0.67, "kind": 0.84, "f1": 0.70}
+LICENSES = {"GPL-2.0-only", "GPL-2.0-or-later", "LGPL-2.1-or-later", "BSD-3-Clause"}
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +72,90 @@ def test_targets(scores: dict[str, Score]) -> None:
 def test_no_crash_logs_give_no_title(scores: dict[str, Score]) -> None:
     ok, n = scores["all"].nocrash.split("/")
     assert int(ok) >= int(n) - 2
+
+
+# --- the sealed validation part ---------------------------------------------------------------
+
+
+def test_sealing_rule_is_the_fixed_content_hash() -> None:
+    assert SEAL_BELOW == 77
+    for content in (b"", b"BUG: x\n", bytes(range(256))):
+        assert sealed(content) == (hashlib.sha256(content).digest()[0] < 77)
+    # Known values, so that a change of hash or threshold cannot pass unnoticed.
+    assert hashlib.sha256(b"").digest()[0] == 0xE3 and not sealed(b"")
+    assert hashlib.sha256(b"abc").digest()[0] == 0xBA and not sealed(b"abc")
+    assert hashlib.sha256(b"1").digest()[0] == 0x6B and not sealed(b"1")
+    assert hashlib.sha256(b"2").digest()[0] == 0xD4 and not sealed(b"2")
+    assert hashlib.sha256(b"4").digest()[0] == 0x4B and sealed(b"4")
+
+
+@pytest.mark.parametrize("name", corpus_score.CORPORA)
+def test_every_corpus_has_a_sealed_part_of_about_30_percent(name: str) -> None:
+    cases = corpus_score.LOADERS[name]()
+    if not cases:
+        pytest.skip(f"no {name} corpus in this checkout")
+    dev, held = split(cases)
+    assert len(dev) + len(held) == len(cases)
+    assert 0.2 <= len(held) / len(cases) <= 0.4, (len(held), len(cases))
+    # The split follows the stored content only, not names or order.
+    assert all(c.sealed == sealed(c.content) for c in cases)
+
+
+@pytest.mark.parametrize("name", corpus_score.CORPORA)
+def test_sealed_part_is_reported_in_aggregate_only(name: str) -> None:
+    cases = corpus_score.LOADERS[name]()
+    if not cases:
+        pytest.skip(f"no {name} corpus in this checkout")
+    lines = report(name, cases, fails=True)
+    sealed_lines = [line for line in lines if line.startswith(f"{name} sealed ")]
+    assert len(sealed_lines) == 1
+    assert re.fullmatch(rf"{name} sealed n=\d+ title \S+ function \S+ type \S+ kind \S+ no-crash \d+/\d+ "
+                        r"pairs P \S+ R \S+ F1 \S+", sealed_lines[0])
+    text = "\n".join(lines)
+    for c in split(cases)[1]:
+        assert f"{c.id}:" not in text, f"sealed case {c.id} is named in the output"
+    # Only the development part's misses are listed (indented under its line).
+    assert lines[-1] == sealed_lines[0]
+
+
+def test_main_prints_no_sealed_case(capsys: pytest.CaptureFixture[str]) -> None:
+    corpus_score.main(["--fails", "--corpus", "production"])
+    out = capsys.readouterr().out
+    for c in split(production_cases())[1]:
+        assert f"{c.id}:" not in out
+
+
+# --- the production corpus --------------------------------------------------------------------
+
+
+def test_production_index_is_complete_and_valid() -> None:
+    from kcrashd.core.signatures import SIGNATURES
+
+    kinds = {s.kind for s in SIGNATURES} | {"none"}
+    rows = production_index()
+    assert len(rows) >= 150
+    files = sorted(str(p.relative_to(PRODUCTION)) for p in PRODUCTION.rglob("*.txt"))
+    assert sorted(r["file"] for r in rows) == files, "every log has exactly one index row"
+    for r in rows:
+        where = r["file"]
+        assert r["license"] in LICENSES, where
+        assert re.fullmatch(r"[0-9a-f]{40}", r["commit"]), where
+        assert r["repo"].count("/") == 1 and r["path"], where
+        assert r["kind"] in kinds, where
+        assert r["justification"], where
+        assert not r["function"] or re.fullmatch(r"[A-Za-z0-9_.$]+", r["function"]), where
+        if r["kind"] == "none":
+            assert not r["title"] and not r["function"], where
+        # Forbidden sources: syzkaller's own test data, mailing-list archives.
+        assert "syzkaller" not in r["repo"] and "mailing" not in r["repo"], where
+
+
+def test_production_corpus_floor() -> None:
+    """A measurement, not a target: the development part must not fall below today's level."""
+    dev, _ = split(production_cases())
+    s = score_cases(dev)
+    for key, floor in PRODUCTION_FLOOR.items():
+        value = getattr(s, key)
+        assert value is not None and value >= floor, f"production {key}: {value} < {floor} ({s.line()})"
+    ok, n = s.nocrash.split("/")
+    assert int(ok) >= int(n) - 1, s.line()
