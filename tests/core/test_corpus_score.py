@@ -39,8 +39,8 @@ FLOOR = {
     "even": {"title": 0.96, "function": 0.95, "f1": 0.99},
     "odd": {"title": 0.96, "function": 0.95, "f1": 0.95},
 }
-# Measured on the production corpus's development part when it was added (title 0.714, function
-# 0.695, kind 0.869, no-crash 5/5, pair F1 0.743), rounded down by two to three cases' worth (one
+# Measured on the production corpus's development part when it was added (title 0.707, function
+# 0.688, kind 0.870, no-crash 6/6, pair F1 0.722), rounded down by two to three cases' worth (one
 # case is about 0.01), so that one rule fix that costs a case elsewhere still passes.
 PRODUCTION_FLOOR = {"title": 0.69, "function": 0.67, "kind": 0.84, "f1": 0.70}
 LICENSES = {"GPL-2.0-only", "GPL-2.0-or-later", "LGPL-2.1-or-later", "BSD-3-Clause"}
