@@ -78,18 +78,23 @@ CASES = _cases()
 pytestmark = pytest.mark.skipif(not CASES, reason="no crash-lab manifest in tests/corpus/lab yet")
 
 
+def _bug(case: dict[str, Any]) -> str:
+    """One bug per lab kind (several kinds share a class: paging-fault, bug, ...)."""
+    return str(case.get("kind") or _class(case))
+
+
 def test_lab_grouping() -> None:
-    by_class: dict[str, set[str]] = {}
-    fp_class: dict[str, set[str]] = {}
+    by_bug: dict[str, set[str]] = {}
+    fp_bug: dict[str, set[str]] = {}
     for case in CASES:
         for log in _logs(case):
             fp = analyze(log.read_bytes()).fingerprint
-            by_class.setdefault(_class(case), set()).add(fp)
-            fp_class.setdefault(fp, set()).add(_class(case))
-    split = {k: v for k, v in by_class.items() if len(v) > 1}
-    merged = {k: v for k, v in fp_class.items() if len(v) > 1}
-    assert not split, f"one crash kind, several fingerprints: {split}"
-    assert not merged, f"different kinds, one fingerprint: {merged}"
+            by_bug.setdefault(_bug(case), set()).add(fp)
+            fp_bug.setdefault(fp, set()).add(_bug(case))
+    split = {k: v for k, v in by_bug.items() if len(v) > 1}
+    merged = {k: v for k, v in fp_bug.items() if len(v) > 1}
+    assert not split, f"one bug, several fingerprints: {split}"
+    assert not merged, f"different bugs, one fingerprint: {merged}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[_name(c) for c in CASES])
