@@ -1,6 +1,9 @@
 """Delivery of outbox rows: claim due rows with a lease, make one attempt, record the outcome.
 
 Kept apart from the outbox tables so that recording a crash never imports the HTTP stack.
+Targets are independent: `deliver_due(target=NAME)` may run for several targets at once, each in
+its own thread (kcrashd.alerting.lanes); the database connection is shared under a lock that is
+never held during a request, so one slow target never delays another.
 """
 
 from __future__ import annotations
@@ -32,19 +35,21 @@ class _Remote:
         self.target = target
 
     def get(self, fingerprint: str) -> tuple[str, str | None] | None:
-        row = self.deliverer.conn.execute(
-            "SELECT remote_ref, remote_url FROM outbox_remote WHERE target = ? AND fingerprint = ?",
-            (self.target, fingerprint),
-        ).fetchone()
+        with self.deliverer.lock:
+            row = self.deliverer.conn.execute(
+                "SELECT remote_ref, remote_url FROM outbox_remote WHERE target = ? AND fingerprint = ?",
+                (self.target, fingerprint),
+            ).fetchone()
         return (row[0], row[1]) if row else None
 
     def put(self, fingerprint: str, ref: str, url: str | None) -> None:
-        self.deliverer.conn.execute(
-            "INSERT INTO outbox_remote (target, fingerprint, remote_ref, remote_url) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (target, fingerprint) DO UPDATE SET remote_ref = excluded.remote_ref,"
-            " remote_url = excluded.remote_url",
-            (self.target, fingerprint, ref, url),
-        )
+        with self.deliverer.lock:
+            self.deliverer.conn.execute(
+                "INSERT INTO outbox_remote (target, fingerprint, remote_ref, remote_url) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (target, fingerprint) DO UPDATE SET remote_ref = excluded.remote_ref,"
+                " remote_url = excluded.remote_url",
+                (self.target, fingerprint, ref, url),
+            )
 
 
 class Deliverer:
@@ -65,7 +70,8 @@ class Deliverer:
         self.clock = clock
         self.journal = journal
         self.rng = rng or random.Random()
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # the connection's; never held during a request
+        self.stopping = False
         self.conn = sqlite3.connect(str(db_path), timeout=30, isolation_level=None, check_same_thread=False)
         self.conn.execute("PRAGMA journal_mode=WAL")
         # NORMAL (in WAL: durable across a process crash, not a power cut) is enough here: a
@@ -76,6 +82,7 @@ class Deliverer:
         ensure_schema(self.conn)
         self.session_factory = session_factory
         self.sessions: dict[str, requests.Session] = {}
+        self.https: dict[str, Http] = {}
         self.senders: dict[str, Sender] = {}
 
     def close(self) -> None:
@@ -85,17 +92,35 @@ class Deliverer:
             self.sessions.clear()
             self.conn.close()
 
+    def abort(self) -> None:
+        """The daemon is stopping: interrupt every request in flight and make no new one.
+        An attempt cut short this way is handed back to the outbox as it was, not counted."""
+        with self.lock:
+            self.stopping = True
+            https = list(self.https.values())
+        for http in https:
+            http.abort()
+
     def sender(self, target: TargetConfig) -> Sender:
-        if target.name not in self.senders:
-            session = make_session(self.session_factory)
-            self.sessions[target.name] = session
-            self.senders[target.name] = sender_for(target, Http(target, session, self.clock), self.clock)
-        return self.senders[target.name]
+        with self.lock:
+            if target.name not in self.senders:
+                session = make_session(self.session_factory)
+                http = Http(target, session, self.clock)
+                if self.stopping:
+                    http.abort()
+                self.sessions[target.name] = session
+                self.https[target.name] = http
+                self.senders[target.name] = sender_for(target, http, self.clock)
+            return self.senders[target.name]
 
     # -- claiming ---------------------------------------------------------------------------
 
-    def _claim(self, ts: float) -> sqlite3.Row | None:
-        names = [t.name for t in self.alerts.targets if t.enabled]
+    def enabled(self, target: str | None = None) -> list[str]:
+        """Names of the enabled targets (only `target`, when given and enabled)."""
+        return [t.name for t in self.alerts.targets if t.enabled and target in (None, t.name)]
+
+    def _claim(self, ts: float, target: str | None = None) -> sqlite3.Row | None:
+        names = self.enabled(target)
         if not names:
             return None
         marks = ",".join("?" * len(names))
@@ -134,29 +159,46 @@ class Deliverer:
 
     # -- one attempt ------------------------------------------------------------------------
 
-    def deliver_due(self, now: datetime | None = None) -> float | None:
-        """Perform due deliveries (up to retry.batch); seconds until the next due row, or None."""
+    def deliver_due(self, now: datetime | None = None, *, target: str | None = None) -> float | None:
+        """Perform due deliveries (up to retry.batch) of every target, or of `target` only;
+        seconds until the next due row (of that target), or None."""
+        now = now or self.clock()
+        ts = now.timestamp()
         with self.lock:
             self.conn.row_factory = sqlite3.Row
-            now = now or self.clock()
-            ts = now.timestamp()
+            if target is None:
+                self._expire_unconfigured(ts)
+        for _ in range(self.alerts.retry.batch):
+            if self.stopping:
+                break
+            with self.lock:
+                row = self._claim(ts, target)
+            if row is None:
+                break
+            self._attempt(row, ts)
+        with self.lock:
+            return self._next_due(ts, target)
+
+    def due_by_target(self, now: datetime | None = None) -> dict[str, float]:
+        """Seconds until each enabled target has a row due (0: now); targets with none are left out."""
+        ts = (now or self.clock()).timestamp()
+        with self.lock:
+            self.conn.row_factory = sqlite3.Row
             self._expire_unconfigured(ts)
-            for _ in range(self.alerts.retry.batch):
-                row = self._claim(ts)
-                if row is None:
-                    break
-                self._attempt(row, ts)
-            return self._next_due(ts)
+            names = self.enabled()
+            return {name: due for name in names if (due := self._next_due(ts, name)) is not None}
 
     def _attempt(self, row: sqlite3.Row, ts: float) -> None:
         target = self.alerts.target(row["target"])
         assert target is not None
         attempt = int(row["attempts"]) + 1
         if ts > row["expires_at"]:
-            self._give_up(row, ts, attempt, row["last_error"] or "not delivered before the maximum age")
+            with self.lock:
+                self._give_up(row, ts, attempt, row["last_error"] or "not delivered before the maximum age")
             return
         try:
-            payload = self._payload(row, target)
+            with self.lock:
+                payload = self._payload(row, target)
             sender = self.sender(target)
             delivery = Delivery(
                 row_id=row["id"], event=EventKind(row["event"]), payload=payload, idem_key=row["idem_key"],
@@ -171,7 +213,18 @@ class Deliverer:
         except Exception as exc:  # a sender bug must not kill the delivery thread or lose the row
             outcome = Outcome(False, retry=True, error=redact(f"internal error: {type(exc).__name__}: {exc}"))
             log.exception("alert target %s: internal error", target.name)
-        self._record(row, target, outcome, ts, attempt)
+        with self.lock:
+            if self.stopping and not outcome.delivered:
+                self._release(row)
+            else:
+                self._record(row, target, outcome, ts, attempt)
+
+    def _release(self, row: sqlite3.Row) -> None:
+        """Hand a claimed row back as it was: the attempt was cut short by the daemon stopping."""
+        self.conn.execute(
+            "UPDATE outbox SET state = ?, attempts = ?, lease_until = NULL WHERE id = ? AND state = 'sending'",
+            (row["state"] if row["state"] != "sending" else "pending", row["attempts"], row["id"]),
+        )
 
     def _payload(self, row: sqlite3.Row, target: TargetConfig) -> AlertPayload:
         if row["digest_id"] is not None and row["payload"] == "{}":
@@ -291,8 +344,8 @@ class Deliverer:
             (state, status, error, ref, url, ts, state, ts, row_id),
         )
 
-    def _next_due(self, ts: float) -> float | None:
-        names = [t.name for t in self.alerts.targets if t.enabled]
+    def _next_due(self, ts: float, target: str | None = None) -> float | None:
+        names = self.enabled(target)
         if not names:
             return None
         marks = ",".join("?" * len(names))
