@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -177,6 +178,21 @@ class Http:
         for cutoff in running:
             cutoff.fire("stopping")
 
+    @contextmanager
+    def guarded(self, what: str) -> Iterator[Cutoff]:
+        """The total deadline of one exchange with the target, interrupted by `abort`."""
+        cutoff = Cutoff(self.target.timeout)
+        with self.lock:
+            if self.stopping:
+                raise SendFailure(retry(f"{what} not made: kcrashd is stopping"))
+            self.running.add(cutoff)
+        try:
+            with cutoff:
+                yield cutoff
+        finally:
+            with self.lock:
+                self.running.discard(cutoff)
+
     def call(
         self,
         method: str,
@@ -187,17 +203,8 @@ class Http:
     ) -> Reply:
         """One request within `target.timeout` seconds in all; returns a 2xx reply (or one in
         ok_status) with a bounded body, else raises SendFailure."""
-        cutoff = Cutoff(self.target.timeout)
-        with self.lock:
-            if self.stopping:
-                raise SendFailure(retry(f"request to {redact_url(url)} not made: kcrashd is stopping"))
-            self.running.add(cutoff)
-        try:
-            with cutoff:
-                reply = self._exchange(method, url, ok_status, cutoff, kwargs)
-        finally:
-            with self.lock:
-                self.running.discard(cutoff)
+        with self.guarded(f"request to {redact_url(url)}") as cutoff:
+            reply = self._exchange(method, url, ok_status, cutoff, kwargs)
         if accepted(reply.status_code, ok_status):
             return reply
         raise SendFailure(self.classify(reply, url))
