@@ -6,7 +6,6 @@ half-configured.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -105,34 +104,108 @@ def config_files(main: Path) -> list[Path]:
     return files
 
 
-def find_line(path: Path, loc: tuple[int | str, ...]) -> int | None:
-    """Best-effort line of the key named by a validation error's location."""
-    keys = [str(k) for k in loc if isinstance(k, str)]
-    if not keys:
+KeyPath = tuple[str | int, ...]
+MAX_ERRORS = 10  # validation errors whose place is named
+
+
+def split_key(raw: str) -> tuple[str, ...]:
+    """`a.b."c"` -> ("a", "b", "c"); best effort (a quoted key holding a dot is split too)."""
+    return tuple(part.strip().strip("\"'") for part in raw.split("."))
+
+
+def key_lines(text: str) -> dict[KeyPath, int]:
+    """The line of every table header and key of a TOML text, by path; `[[array]]` entries are
+    numbered from 0 as validation errors number them. Best effort: lines inside multi-line
+    strings may add paths that do not exist, never hide one that does (the first line wins)."""
+    lines: dict[KeyPath, int] = {}
+    arrays: dict[tuple[str, ...], int] = {}
+    table: KeyPath = ()
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if line.startswith("[["):
+            name = split_key(line[2 : line.find("]]")])
+            arrays[name] = arrays.get(name, -1) + 1
+            table = (*within_arrays(name[:-1], arrays), name[-1], arrays[name])
+        elif line.startswith("["):
+            table = within_arrays(split_key(line[1 : line.find("]")]), arrays)
+        elif "=" in line and not line.startswith("#"):
+            lines.setdefault((*table, *split_key(line.split("=", 1)[0])), number)
+            continue
+        else:
+            continue
+        lines.setdefault(table, number)
+    return lines
+
+
+def within_arrays(name: tuple[str, ...], arrays: dict[tuple[str, ...], int]) -> KeyPath:
+    """A table name with the current entry of each array of tables it lies in."""
+    path: list[str | int] = []
+    for depth, part in enumerate(name, 1):
+        path.append(part)
+        if name[:depth] in arrays:
+            path.append(arrays[name[:depth]])
+    return tuple(path)
+
+
+def line_of(lines: dict[KeyPath, int], loc: KeyPath) -> tuple[int, int | None]:
+    """How many parts of an error location the file holds, and the line of the deepest one.
+    Parts the file cannot hold (a union member's tag, an index into a plain array) are skipped."""
+    prefixes = {key[:n] for key in lines for n in range(1, len(key) + 1)}
+    path: KeyPath = ()
+    depth, line = 0, None
+    for part in loc:
+        if (*path, part) in prefixes:
+            path = (*path, part)
+            depth += 1
+            line = lines.get(path, line)
+    return depth, line
+
+
+def locate(sources: list[tuple[Path, str]], loc: KeyPath) -> str | None:
+    """`file:line` of the setting an error location names: the last file that sets most of it."""
+    best: tuple[int, Path, int | None] | None = None
+    for file, text in sources:
+        depth, line = line_of(key_lines(text), loc)
+        if depth and (best is None or depth >= best[0]):
+            best = (depth, file, line)
+    if best is None:
         return None
+    return f"{best[1]}:{best[2]}" if best[2] else str(best[1])
+
+
+def locate_setting(main: Path, loc: KeyPath) -> str | None:
+    """`file:line` of a setting of the loaded configuration (for checks made after loading)."""
+    sources = [(file, file.read_text(encoding="utf-8", errors="replace")) for file in config_files(main)]
+    return locate(sources, loc)
+
+
+def read_toml(file: Path) -> tuple[str, dict[str, Any]]:
+    """A configuration file's text and table; ConfigError with file:line for bytes that are not
+    UTF-8 and for TOML syntax errors."""
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
-    pattern = re.compile(rf"^\s*{re.escape(keys[-1])}\s*=")
-    header = re.compile(rf"^\s*\[+\s*{re.escape('.'.join(keys[:-1]))}\s*\]+") if len(keys) > 1 else None
-    in_section = header is None
-    for number, line in enumerate(lines, 1):
-        if header is not None and line.lstrip().startswith("["):
-            in_section = bool(header.match(line))
-        if in_section and pattern.match(line):
-            return number
-    return None
+        data = file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{file}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(
+            f"{file}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at column {column}); "
+            "configuration files must be UTF-8"
+        ) from None
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: {exc}") from None
 
 
-def record_origin(
-    table: dict[str, Any], file: Path, prefix: tuple[str, ...], origin: dict[tuple[str, ...], Path]
-) -> None:
-    """Remember which file set each key path, so an error names the file that holds the key."""
-    for key, value in table.items():
-        origin[(*prefix, key)] = file
-        if isinstance(value, dict):
-            record_origin(value, file, (*prefix, key), origin)
+def describe(error: Any) -> str:
+    """A validation error's reason in plain words."""
+    if error["type"] == "extra_forbidden":
+        return "unknown setting (a typo, or a key in the wrong table?)"
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def load_config(path: Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
@@ -141,29 +214,31 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
     if path is not None and not path.exists():
         raise ConfigError(f"{path}: no such file")
     data: dict[str, Any] = {}
-    origin: dict[tuple[str, ...], Path] = {}  # each key path -> the last file that set it
+    sources: list[tuple[Path, str]] = []
     for file in config_files(main):
-        try:
-            with file.open("rb") as stream:
-                table = tomllib.load(stream)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{file}: {exc}") from None
-        except OSError as exc:
-            raise ConfigError(f"{file}: {exc.strerror}") from None
-        record_origin(table, file, (), origin)
+        text, table = read_toml(file)
+        sources.append((file, text))
         data = merge_tables(data, table)
     if overrides:
         data = merge_tables(data, overrides)
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(first["loc"])
-        keys = tuple(str(k) for k in loc if isinstance(k, str))
-        source = next((origin[keys[:n]] for n in range(len(keys), 0, -1) if keys[:n] in origin), None)
-        where = ".".join(str(k) for k in loc)
-        if source is None:
-            raise ConfigError(f"{where}: {first['msg']}") from None
-        line = find_line(source, loc)
-        at = f"{source}:{line}" if line else str(source)
-        raise ConfigError(f"{at}: {where}: {first['msg']}") from None
+        raise ConfigError(validation_message(exc, sources)) from None
+
+
+def validation_message(exc: ValidationError, sources: list[tuple[Path, str]]) -> str:
+    """One line: `file:line: setting: reason` of the first error, and where the others are."""
+    errors = exc.errors()
+    first = errors[0]
+    loc = tuple(first["loc"])
+    where = ".".join(str(k) for k in loc)
+    at = locate(sources, loc)
+    message = f"{at}: {where}: {describe(first)}" if at else f"{where}: {describe(first)}"
+    others = [
+        " ".join(filter(None, (locate(sources, tuple(e["loc"])), ".".join(map(str, e["loc"])))))
+        for e in errors[1:MAX_ERRORS]
+    ]
+    if others:
+        message += f" (and {len(errors) - 1} more: {', '.join(others)})"
+    return message

@@ -522,6 +522,10 @@ class Daemon:
             log.error("configuration NOT reloaded, keeping the previous one: %s", exc)
             self.notifier.ready(self.status_line("reload refused: invalid configuration"))
             return
+        except Exception:  # a reload never stops the daemon, whatever the file holds
+            log.exception("configuration NOT reloaded (unexpected error), keeping the previous one")
+            self.notifier.ready(self.status_line("reload refused: invalid configuration"))
+            return
         if config.state.state_dir != self.config.state.state_dir:
             log.error("state.state_dir cannot change on reload (restart kcrashd); keeping %s", self.config.state.state_dir)
             config = config.model_copy(update={"state": self.config.state})

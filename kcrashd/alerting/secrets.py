@@ -110,6 +110,28 @@ def resolve(ref: str, environ: Mapping[str, str] | None = None) -> str:
 CREDENTIAL_DIR_PREFIX = "kcrashd_"
 
 
+def check_reference(ref: str, credentials: Path, environ: Mapping[str, str] | None = None) -> tuple[bool, str] | None:
+    """What `kcrashd check-config`, run outside the service, finds wrong with a reference:
+    (fatal, why), or None when it resolves. A `credential:` is read from $CREDENTIALS_DIRECTORY
+    when set, else from `credentials`, the directory the shipped unit loads them from; an `env:`
+    variable unset here only warns, since the service's own Environment= is not visible here."""
+    env = os.environ if environ is None else environ
+    kind, _, name = ref.partition(":")
+    try:
+        if kind == "env" and not env.get(name, "").strip():
+            return False, f"{ref}: not set here; cannot check a variable the service's Environment= sets"
+        if kind == "credential" and not env.get("CREDENTIALS_DIRECTORY"):
+            source = credentials / name.removeprefix(CREDENTIAL_DIR_PREFIX)
+            if not (credentials / name).exists() and not source.exists():
+                return True, f"{ref}: no file {source} (the unit loads credentials from {credentials})"
+            _read(credentials / name if (credentials / name).exists() else source, ref, check_mode=False)
+            return None
+        resolve(ref, env)
+    except SecretError as exc:
+        return True, str(exc)
+    return None
+
+
 def credential_path(directory: Path, name: str) -> Path:
     """`NAME` as loaded one by one (`LoadCredential=NAME:...`), else as a file of the directory the
     shipped unit loads (`LoadCredential=kcrashd:/etc/kcrashd/credentials`, named `kcrashd_NAME`)."""

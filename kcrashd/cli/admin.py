@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from kcrashd import doctor
-from kcrashd.config import DEFAULT_CONFIG, ConfigError, config_files, load_config
+from kcrashd.config import DEFAULT_CONFIG, Config, ConfigError, config_files, load_config, locate_setting
 
 EXIT_OK = 0
 EXIT_BAD = 1
@@ -55,12 +55,18 @@ def register(verbs: argparse._SubParsersAction[Any]) -> None:
 
 
 def check_config(args: argparse.Namespace) -> int:
-    """`kcrashd check-config`: validate and print the effective configuration."""
+    """`kcrashd check-config`: validate, check that secret references resolve, print the effective
+    configuration."""
     main = args.config or DEFAULT_CONFIG
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         print(f"kcrashd: {exc}", file=sys.stderr)
+        return EXIT_BAD
+    findings = reference_findings(config, main)
+    for fatal, text in findings:
+        print(f"kcrashd: {'' if fatal else 'warning: '}{text}", file=sys.stderr)
+    if any(fatal for fatal, _ in findings):
         return EXIT_BAD
     if args.quiet:
         return EXIT_OK
@@ -74,6 +80,31 @@ def check_config(args: argparse.Namespace) -> int:
         print(f"# Secrets are shown as {REDACTED!r}.")
         print(to_toml(data), end="")
     return EXIT_OK
+
+
+def reference_findings(config: Config, main: Path) -> list[tuple[bool, str]]:
+    """Every secret reference of the alert targets that does not resolve, as (fatal, `file:line:
+    setting: why`); a URL held by a reference must be an http(s) URL."""
+    from kcrashd.alerting.config import check_url
+    from kcrashd.alerting.secrets import check_reference, resolve
+
+    findings: list[tuple[bool, str]] = []
+    for index, target in enumerate(config.alerts.targets):
+        for field in type(target).model_fields:
+            ref = getattr(target, field)
+            if not field.endswith("_ref") or not ref:
+                continue
+            loc = ("alerts", "targets", index, field)
+            at = locate_setting(main, loc) or ".".join(map(str, loc))
+            found = check_reference(ref, main.parent / "credentials")
+            if found is None and field == "url_ref" and not ref.startswith("credential:"):
+                try:
+                    check_url(resolve(ref))
+                except ValueError:
+                    found = (True, f"{ref}: holds something that is not an http:// or https:// URL")
+            if found is not None:
+                findings.append((found[0], f"{at}: {'.'.join(map(str, loc))}: {found[1]}"))
+    return findings
 
 
 def run_doctor(args: argparse.Namespace) -> int:
