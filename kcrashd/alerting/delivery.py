@@ -102,16 +102,24 @@ class Deliverer:
             http.abort()
 
     def sender(self, target: TargetConfig) -> Sender:
+        """The target's sender, made on first use (importing the HTTP stack outside the lock)."""
         with self.lock:
-            if target.name not in self.senders:
-                session = make_session(self.session_factory)
-                http = Http(target, session, self.clock)
-                if self.stopping:
-                    http.abort()
-                self.sessions[target.name] = session
-                self.https[target.name] = http
-                self.senders[target.name] = sender_for(target, http, self.clock)
-            return self.senders[target.name]
+            known = self.senders.get(target.name)
+        if known is not None:
+            return known
+        session = make_session(self.session_factory)
+        http = Http(target, session, self.clock)
+        sender = sender_for(target, http, self.clock)
+        with self.lock:
+            if target.name in self.senders:  # only one lane per target: cannot happen, but be exact
+                session.close()
+                return self.senders[target.name]
+            if self.stopping:
+                http.abort()
+            self.sessions[target.name] = session
+            self.https[target.name] = http
+            self.senders[target.name] = sender
+        return sender
 
     # -- claiming ---------------------------------------------------------------------------
 
@@ -242,35 +250,7 @@ class Deliverer:
         self, row: sqlite3.Row, target: TargetConfig, outcome: Outcome, ts: float, attempt: int
     ) -> None:
         if outcome.delivered:
-            self.conn.execute(
-                "INSERT INTO outbox_targets (target, open_until, failures) VALUES (?, NULL, 0)"
-                " ON CONFLICT (target) DO UPDATE SET open_until = NULL, failures = 0",
-                (target.name,),
-            )
-            if outcome.repeat_at is not None and outcome.repeat_at < row["expires_at"]:
-                self.conn.execute(
-                    "UPDATE outbox SET state = 'active', attempts = 0, next_attempt_at = ?, lease_until = NULL,"
-                    " last_status = ?, last_error = NULL, remote_ref = ?, remote_url = ?, updated_at = ?,"
-                    " delivered_at = COALESCE(delivered_at, ?) WHERE id = ?",
-                    (
-                        outcome.repeat_at,
-                        outcome.status,
-                        outcome.remote_ref,
-                        outcome.remote_url,
-                        ts,
-                        ts,
-                        row["id"],
-                    ),
-                )
-            else:
-                self._finish(
-                    row["id"],
-                    "done",
-                    ts,
-                    status=outcome.status,
-                    ref=outcome.remote_ref,
-                    url=outcome.remote_url,
-                )
+            self._delivered(row, target, outcome, ts)
             return
         error = outcome.error or "failed"
         if row["state"] == "active" or (row["state"] == "sending" and row["delivered_at"] is not None):
@@ -301,6 +281,25 @@ class Deliverer:
             (target.name, ts + delay, error),
         )
         log.warning("alert to %s: attempt %d failed, next in %.0fs: %s", target.name, attempt, delay, error)
+
+    def _delivered(self, row: sqlite3.Row, target: TargetConfig, outcome: Outcome, ts: float) -> None:
+        """Close the target's pause; finish the row, or schedule its re-post (Alertmanager)."""
+        self.conn.execute(
+            "INSERT INTO outbox_targets (target, open_until, failures) VALUES (?, NULL, 0)"
+            " ON CONFLICT (target) DO UPDATE SET open_until = NULL, failures = 0",
+            (target.name,),
+        )
+        if outcome.repeat_at is None or outcome.repeat_at >= row["expires_at"]:
+            self._finish(
+                row["id"], "done", ts, status=outcome.status, ref=outcome.remote_ref, url=outcome.remote_url
+            )
+            return
+        self.conn.execute(
+            "UPDATE outbox SET state = 'active', attempts = 0, next_attempt_at = ?, lease_until = NULL,"
+            " last_status = ?, last_error = NULL, remote_ref = ?, remote_url = ?, updated_at = ?,"
+            " delivered_at = COALESCE(delivered_at, ?) WHERE id = ?",
+            (outcome.repeat_at, outcome.status, outcome.remote_ref, outcome.remote_url, ts, ts, row["id"]),
+        )
 
     def backoff(self, attempt: int, outcome: Outcome) -> float:
         """Full-jitter exponential backoff, never sooner than the target's Retry-After."""

@@ -91,7 +91,9 @@ class Reply:
     def json(self) -> Any:
         """The body as JSON; ValueError when it is not JSON or was longer than its limit."""
         if self.truncated:
-            raise ValueError(f"answer longer than {len(self.content)} bytes: not read (HTTP {self.status_code})")
+            raise ValueError(
+                f"answer longer than {len(self.content)} bytes: not read (HTTP {self.status_code})"
+            )
         return json.loads(self.content)
 
 

@@ -68,7 +68,9 @@ class AlertLanes:
                 if self.stopping or name in self.busy:
                     continue  # a busy lane pokes when it ends
                 if wait <= 0:
-                    lane = threading.Thread(target=self.lane, args=(name,), name=f"kcrashd-alert-{name}", daemon=True)
+                    lane = threading.Thread(
+                        target=self.lane, args=(name,), name=f"kcrashd-alert-{name}", daemon=True
+                    )
                     self.busy[name] = lane
                     lane.start()
                     continue
@@ -112,7 +114,9 @@ class AlertLanes:
             thread.join(max(0.0, deadline - time.monotonic()))
         stuck = [t.name for t in [self.thread, *lanes] if t.is_alive()]
         if stuck:  # daemon threads: the process exit ends them; their rows' leases expire
-            log.warning("alert delivery still busy after %.0f s (%s); not waiting for it", grace, ", ".join(stuck))
+            log.warning(
+                "alert delivery still busy after %.0f s (%s); not waiting for it", grace, ", ".join(stuck)
+            )
         if not self.thread.is_alive():
             self._close_wakers()
         if not stuck:

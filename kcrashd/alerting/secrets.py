@@ -110,7 +110,9 @@ def resolve(ref: str, environ: Mapping[str, str] | None = None) -> str:
 CREDENTIAL_DIR_PREFIX = "kcrashd_"
 
 
-def check_reference(ref: str, credentials: Path, environ: Mapping[str, str] | None = None) -> tuple[bool, str] | None:
+def check_reference(
+    ref: str, credentials: Path, environ: Mapping[str, str] | None = None
+) -> tuple[bool, str] | None:
     """What `kcrashd check-config`, run outside the service, finds wrong with a reference:
     (fatal, why), or None when it resolves. A `credential:` is read from $CREDENTIALS_DIRECTORY
     when set, else from `credentials`, the directory the shipped unit loads them from; an `env:`

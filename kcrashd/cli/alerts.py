@@ -164,9 +164,14 @@ def resend_crash(args: argparse.Namespace) -> int:
     try:
         woken = ring(path.parent)
     except OSError as exc:
-        print(f"kcrashd: cannot wake the daemon ({exc.strerror}): it sends them at its next pass", file=sys.stderr)
+        print(
+            f"kcrashd: cannot wake the daemon ({exc.strerror}): it sends them at its next pass",
+            file=sys.stderr,
+        )
         woken = False
-    when = "the running daemon sends them now" if woken else "no daemon is running: they are sent when it starts"
+    when = (
+        "the running daemon sends them now" if woken else "no daemon is running: they are sent when it starts"
+    )
     plural = "y" if count == 1 else "ies"
     _emit(args, {"crash_id": args.crash_id, "requeued": count, "daemon_woken": woken, "deliveries": state},
           f"{count} deliver{plural} of {args.crash_id} re-queued; {when}")  # fmt: skip
