@@ -26,7 +26,6 @@ from pydantic import (
     model_validator,
 )
 
-from kcrashd.alerting.secrets import redact
 from kcrashd.core.model import Severity
 
 URL_SCHEMES = frozenset({"http", "https"})
@@ -47,16 +46,22 @@ def check_ref(value: str | None) -> str | None:
 def check_url(value: str, schemes: frozenset[str] = URL_SCHEMES) -> str:
     """An absolute URL with one of `schemes` and a host: `not a url`, `ftp://` or `htp:/` would
     otherwise only fail at send time, retried for days."""
-    shown = redact(value)[:80]
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 (raises ValueError on a port that is not a number in range)
     except ValueError as exc:
-        raise ValueError(f"not a valid URL: {shown!r} ({exc})") from None
-    wanted = " or ".join(f"{scheme}://" for scheme in sorted(schemes))
+        raise ValueError(f"not a valid URL: {shown(value)!r} ({exc})") from None
     if parts.scheme.lower() not in schemes or not parts.hostname or any(c.isspace() for c in value):
-        raise ValueError(f"not an {wanted} URL with a host: {shown!r}")
+        wanted = " or ".join(f"{scheme}://" for scheme in sorted(schemes))
+        raise ValueError(f"not an {wanted} URL with a host: {shown(value)!r}")
     return value
+
+
+def shown(value: str) -> str:
+    """A refused value as an error may show it: redacted, and short."""
+    from kcrashd.alerting.secrets import redact  # only on an error: loading need not import it
+
+    return redact(value)[:80]
 
 
 def check_proxy(value: str | None) -> str | None:
