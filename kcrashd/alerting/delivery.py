@@ -348,9 +348,10 @@ class Deliverer:
         if not names:
             return None
         marks = ",".join("?" * len(names))
+        # the same conditions as _claim: due, not paused, and a claimed row's lease run out
         (due,) = self.conn.execute(
-            f"SELECT MIN(CASE WHEN o.state = 'sending' THEN o.lease_until"
-            f" ELSE MAX(o.next_attempt_at, COALESCE(t.open_until, 0)) END)"
+            f"SELECT MIN(MAX(o.next_attempt_at, COALESCE(t.open_until, 0),"
+            f" CASE WHEN o.state = 'sending' THEN COALESCE(o.lease_until, 0) ELSE 0 END))"
             f" FROM outbox o LEFT JOIN outbox_targets t ON t.target = o.target"
             f" WHERE o.state IN ('pending', 'active', 'sending') AND o.target IN ({marks})",
             names,
