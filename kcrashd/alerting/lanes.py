@@ -40,6 +40,7 @@ class AlertLanes:
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self.lock = threading.Lock()
         self.busy: dict[str, threading.Thread] = {}
+        self.resting: dict[str, float] = {}  # target -> time.monotonic() its lane may start again
         self.stopping = False
         self.thread = threading.Thread(target=self.run, name="kcrashd-alerts", daemon=True)
 
@@ -63,10 +64,12 @@ class AlertLanes:
             log.exception("alert delivery failed; looking again in %.0f s", ERROR_PAUSE)
             return ERROR_PAUSE
         waits: list[float] = []
-        for name, wait in dues.items():
+        now = time.monotonic()
+        for name, due in dues.items():
             with self.lock:
                 if self.stopping or name in self.busy:
                     continue  # a busy lane pokes when it ends
+                wait = max(due, self.resting.get(name, now) - now)
                 if wait <= 0:
                     lane = threading.Thread(
                         target=self.lane, args=(name,), name=f"kcrashd-alert-{name}", daemon=True
@@ -85,7 +88,9 @@ class AlertLanes:
                 if delay is None or delay > 0:
                     break
         except Exception:
-            log.exception("alert delivery to %s failed", name)
+            log.exception("alert delivery to %s failed; trying it again in %.0f s", name, ERROR_PAUSE)
+            with self.lock:
+                self.resting[name] = time.monotonic() + ERROR_PAUSE
         finally:
             with self.lock:
                 self.busy.pop(name, None)
@@ -117,16 +122,13 @@ class AlertLanes:
             log.warning(
                 "alert delivery still busy after %.0f s (%s); not waiting for it", grace, ", ".join(stuck)
             )
-        if not self.thread.is_alive():
-            self._close_wakers()
-        if not stuck:
-            try:
-                self.deliverer.close()
-            except Exception:
-                log.exception("closing the alert deliverer failed")
-
-    def _close_wakers(self) -> None:
-        if self.doorbell is not None:
-            self.doorbell.close()
+        if self.doorbell is not None and not self.thread.is_alive():
+            self.doorbell.close()  # only the dispatcher reads it: a new daemon's bell is the only one
+        if stuck:
+            return  # the pipe and the database stay open for the threads still running
         os.close(self.wake_r)
         os.close(self.wake_w)
+        try:
+            self.deliverer.close()
+        except Exception:
+            log.exception("closing the alert deliverer failed")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -170,3 +171,75 @@ def test_resend_wakes_the_running_daemon(tmp_path: Path, daemon: Callable[[Path]
         assert healthy.wait_arrivals(1, 10), proc.output()
         assert healthy.arrivals[0] - asked < 5.0
         assert "the running daemon sends them now" in result.stdout
+
+
+# --- the lanes in-process: threads started and ended, and no busy loop ------------------------
+
+
+def test_lanes_deliver_beside_a_dripping_target_and_stop_promptly(tmp_path: Path) -> None:
+    from kcrashd.alerting.delivery import Deliverer
+    from kcrashd.alerting.lanes import AlertLanes
+    from tests.alerting.conftest import alerts_config
+
+    before = set(threading.enumerate())
+    with receiver("drip", interval=1.0, give_up=30) as slow, receiver() as healthy:
+        targets = [
+            {"name": "slow", "type": "webhook", "url": slow.url, "timeout": 60.0},
+            {"name": "healthy", "type": "webhook", "url": healthy.url},
+        ]
+        queue_crash(tmp_path, targets)
+        lanes = AlertLanes(Deliverer(tmp_path / "state/state.db", alerts_config(*targets)))
+        started = time.monotonic()
+        lanes.start()
+        try:
+            assert healthy.wait_arrivals(1, 10)
+            assert healthy.arrivals[0] - started < 3.0
+            assert slow.wait_arrivals(1, 10) and not slow.closed.is_set()
+        finally:
+            stopping = time.monotonic()
+            lanes.stop()
+            took = time.monotonic() - stopping
+        assert slow.closed.wait(5)
+    assert took < 2.0, f"stop() took {took:.1f} s"
+    deadline = time.monotonic() + 5
+    while [t for t in threading.enumerate() if t not in before and t.is_alive()] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [t.name for t in threading.enumerate() if t not in before and t.is_alive()] == []
+    conn = sqlite3.connect(tmp_path / "state/state.db")
+    rows = dict(conn.execute("SELECT target, state || ':' || attempts FROM outbox").fetchall())
+    conn.close()
+    assert rows == {"healthy": "done:1", "slow": "pending:0"}  # the cut attempt is handed back, uncounted
+
+
+class FailingDeliverer:
+    """A deliverer whose every pass fails (a test double: a bug or a broken database)."""
+
+    def __init__(self) -> None:
+        self.passes = 0
+
+    def due_by_target(self, now: datetime | None = None) -> dict[str, float]:
+        return {"wh": 0.0}
+
+    def deliver_due(self, now: datetime | None = None, *, target: str | None = None) -> float | None:
+        self.passes += 1
+        raise RuntimeError("broken")
+
+    def abort(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_failing_lane_rests_instead_of_spinning(caplog: pytest.LogCaptureFixture) -> None:
+    from kcrashd.alerting.lanes import AlertLanes
+
+    failing = FailingDeliverer()
+    lanes = AlertLanes(failing)  # type: ignore[arg-type]
+    lanes.start()
+    try:
+        time.sleep(1.0)
+    finally:
+        lanes.stop()
+    assert failing.passes == 1
+    assert "trying it again in 60 s" in caplog.text
