@@ -6,6 +6,7 @@ half-configured.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,7 @@ def config_files(main: Path) -> list[Path]:
 
 
 KeyPath = tuple[str | int, ...]
+TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)$")  # how tomllib ends its messages
 MAX_ERRORS = 10  # validation errors whose place is named
 
 
@@ -198,7 +200,8 @@ def read_toml(file: Path) -> tuple[str, dict[str, Any]]:
     try:
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{file}: {exc}") from None
+        where = TOML_POSITION.search(str(exc))
+        raise ConfigError(f"{file}:{where.group(1)}: {exc}" if where else f"{file}: {exc}") from None
 
 
 def describe(error: Any) -> str:

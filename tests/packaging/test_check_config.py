@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kcrashd.cli import main
-from kcrashd.config import Config
+from kcrashd.config import TOML_POSITION, Config
 from tests.daemon.conftest import KCRASHD
 from tests.packaging.conftest import REPO
 
@@ -76,7 +76,7 @@ def test_dropins_override_in_name_order(etc: Path, capsys: pytest.CaptureFixture
         ("[alerts]\nenabled = true\n[alerts.policy]\ncooldown_hour = 1\n", 4, ":4: alerts.policy.cooldown_hour: unknown"),
         ('[[alerts.targets]]\nname = "a"\ntype = "alertmanager"\nurls = ["http://a/"]\n'
          '[alerts.targets.extra_labels]\nteam = "x"\n[alerts.retry]\nbatchs = 3\n', 8, ":8: alerts.retry.batchs: unknown"),
-        ("[sources\npoll = true\n", 1, ""),  # TOML syntax: tomllib names the line
+        ("[sources\npoll = true\n", 1, ":1: Expected ']'"),  # TOML syntax: tomllib names the line
     ],
 )  # fmt: skip
 def test_bad_dropin_names_file_line_and_reason(
@@ -226,3 +226,10 @@ def test_check_config_checks_that_a_url_reference_holds_a_url(
     assert code == 1 and "not an http:// or https:// URL" in err and "xoxb" not in err
     held.write_text("https://hooks.slack.com/services/T0/B0/XXXX")
     assert check(capsys, "--config", str(etc / "kcrashd.toml"), "-q") == (0, "", "")
+
+
+def test_a_syntax_error_without_a_line_names_the_file() -> None:
+    """The negative sample of TOML_POSITION: tomllib names no line at the end of the document."""
+    assert TOML_POSITION.search("Invalid value (at end of document)") is None
+    found = TOML_POSITION.search("Expected ']' at the end of a table declaration (at line 12, column 9)")
+    assert found is not None and found.group(1) == "12"
