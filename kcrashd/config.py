@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from kcrashd.alerting.config import AlertsConfig
+from kcrashd.tomllines import KeyPath, locate
 
 DEFAULT_CONFIG = Path("/etc/kcrashd/kcrashd.toml")
 
@@ -105,74 +107,8 @@ def config_files(main: Path) -> list[Path]:
     return files
 
 
-KeyPath = tuple[str | int, ...]
 TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)$")  # how tomllib ends its messages
 MAX_ERRORS = 10  # validation errors whose place is named
-
-
-def split_key(raw: str) -> tuple[str, ...]:
-    """`a.b."c"` -> ("a", "b", "c"); best effort (a quoted key holding a dot is split too)."""
-    return tuple(part.strip().strip("\"'") for part in raw.split("."))
-
-
-def key_lines(text: str) -> dict[KeyPath, int]:
-    """The line of every table header and key of a TOML text, by path; `[[array]]` entries are
-    numbered from 0 as validation errors number them. Best effort: lines inside multi-line
-    strings may add paths that do not exist, never hide one that does (the first line wins)."""
-    lines: dict[KeyPath, int] = {}
-    arrays: dict[tuple[str, ...], int] = {}
-    table: KeyPath = ()
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if line.startswith("[["):
-            name = split_key(line[2 : line.find("]]")])
-            arrays[name] = arrays.get(name, -1) + 1
-            table = (*within_arrays(name[:-1], arrays), name[-1], arrays[name])
-        elif line.startswith("["):
-            table = within_arrays(split_key(line[1 : line.find("]")]), arrays)
-        elif "=" in line and not line.startswith("#"):
-            lines.setdefault((*table, *split_key(line.split("=", 1)[0])), number)
-            continue
-        else:
-            continue
-        lines.setdefault(table, number)
-    return lines
-
-
-def within_arrays(name: tuple[str, ...], arrays: dict[tuple[str, ...], int]) -> KeyPath:
-    """A table name with the current entry of each array of tables it lies in."""
-    path: list[str | int] = []
-    for depth, part in enumerate(name, 1):
-        path.append(part)
-        if name[:depth] in arrays:
-            path.append(arrays[name[:depth]])
-    return tuple(path)
-
-
-def line_of(lines: dict[KeyPath, int], loc: KeyPath) -> tuple[int, int | None]:
-    """How many parts of an error location the file holds, and the line of the deepest one.
-    Parts the file cannot hold (a union member's tag, an index into a plain array) are skipped."""
-    prefixes = {key[:n] for key in lines for n in range(1, len(key) + 1)}
-    path: KeyPath = ()
-    depth, line = 0, None
-    for part in loc:
-        if (*path, part) in prefixes:
-            path = (*path, part)
-            depth += 1
-            line = lines.get(path, line)
-    return depth, line
-
-
-def locate(sources: list[tuple[Path, str]], loc: KeyPath) -> str | None:
-    """`file:line` of the setting an error location names: the last file that sets most of it."""
-    best: tuple[int, Path, int | None] | None = None
-    for file, text in sources:
-        depth, line = line_of(key_lines(text), loc)
-        if depth and (best is None or depth >= best[0]):
-            best = (depth, file, line)
-    if best is None:
-        return None
-    return f"{best[1]}:{best[2]}" if best[2] else str(best[1])
 
 
 def locate_setting(main: Path, loc: KeyPath) -> str | None:
@@ -204,7 +140,7 @@ def read_toml(file: Path) -> tuple[str, dict[str, Any]]:
         raise ConfigError(f"{file}:{where.group(1)}: {exc}" if where else f"{file}: {exc}") from None
 
 
-def describe(error: Any) -> str:
+def describe(error: ErrorDetails) -> str:
     """A validation error's reason in plain words."""
     if error["type"] == "extra_forbidden":
         return "unknown setting (a typo, or a key in the wrong table?)"
