@@ -110,28 +110,24 @@ def resolve(ref: str, environ: Mapping[str, str] | None = None) -> str:
 CREDENTIAL_DIR_PREFIX = "kcrashd_"
 
 
-def check_reference(
-    ref: str, credentials: Path, environ: Mapping[str, str] | None = None
-) -> tuple[bool, str] | None:
-    """What `kcrashd check-config`, run outside the service, finds wrong with a reference:
-    (fatal, why), or None when it resolves. A `credential:` is read from $CREDENTIALS_DIRECTORY
-    when set, else from `credentials`, the directory the shipped unit loads them from; an `env:`
-    variable unset here only warns, since the service's own Environment= is not visible here."""
+def read_reference(ref: str, credentials: Path, environ: Mapping[str, str] | None = None) -> str | None:
+    """The secret a reference names, as `kcrashd check-config` sees it from outside the service:
+    a `credential:` is read from $CREDENTIALS_DIRECTORY when set, else from `credentials`, the
+    directory the shipped unit loads them from; None for an `env:` variable not set here (the
+    service's own Environment= is not visible). Raises SecretError like `resolve`."""
     env = os.environ if environ is None else environ
     kind, _, name = ref.partition(":")
-    try:
-        if kind == "env" and not env.get(name, "").strip():
-            return False, f"{ref}: not set here; cannot check a variable the service's Environment= sets"
-        if kind == "credential" and not env.get("CREDENTIALS_DIRECTORY"):
-            source = credentials / name.removeprefix(CREDENTIAL_DIR_PREFIX)
-            if not (credentials / name).exists() and not source.exists():
-                return True, f"{ref}: no file {source} (the unit loads credentials from {credentials})"
-            _read(credentials / name if (credentials / name).exists() else source, ref, check_mode=False)
-            return None
-        resolve(ref, env)
-    except SecretError as exc:
-        return True, str(exc)
-    return None
+    if kind == "env" and not env.get(name, "").strip():
+        return None
+    if kind != "credential" or env.get("CREDENTIALS_DIRECTORY"):
+        return resolve(ref, env)
+    for path in (credentials / name, credentials / name.removeprefix(CREDENTIAL_DIR_PREFIX)):
+        if path.exists():
+            value = _read(path, ref, check_mode=False)
+            remember(value)
+            return value
+    source = credentials / name.removeprefix(CREDENTIAL_DIR_PREFIX)
+    raise SecretError(f"{ref}: no file {source} (the unit loads credentials from {credentials})")
 
 
 def credential_path(directory: Path, name: str) -> Path:

@@ -85,26 +85,36 @@ def check_config(args: argparse.Namespace) -> int:
 def reference_findings(config: Config, main: Path) -> list[tuple[bool, str]]:
     """Every secret reference of the alert targets that does not resolve, as (fatal, `file:line:
     setting: why`); a URL held by a reference must be an http(s) URL."""
-    from kcrashd.alerting.config import check_url
-    from kcrashd.alerting.secrets import check_reference, resolve
-
     findings: list[tuple[bool, str]] = []
     for index, target in enumerate(config.alerts.targets):
         for field in type(target).model_fields:
             ref = getattr(target, field)
-            if not field.endswith("_ref") or not ref:
-                continue
-            loc = ("alerts", "targets", index, field)
-            at = locate_setting(main, loc) or ".".join(map(str, loc))
-            found = check_reference(ref, main.parent / "credentials")
-            if found is None and field == "url_ref" and not ref.startswith("credential:"):
-                try:
-                    check_url(resolve(ref))
-                except ValueError:
-                    found = (True, f"{ref}: holds something that is not an http:// or https:// URL")
-            if found is not None:
-                findings.append((found[0], f"{at}: {'.'.join(map(str, loc))}: {found[1]}"))
+            if field.endswith("_ref") and ref:
+                loc = ("alerts", "targets", index, field)
+                found = reference_finding(ref, field == "url_ref", main.parent / "credentials")
+                if found is not None:
+                    at = locate_setting(main, loc) or ".".join(map(str, loc))
+                    findings.append((found[0], f"{at}: {'.'.join(map(str, loc))}: {found[1]}"))
     return findings
+
+
+def reference_finding(ref: str, is_url: bool, credentials: Path) -> tuple[bool, str] | None:
+    """What is wrong with one reference (fatal, why), or None."""
+    from kcrashd.alerting.config import check_url
+    from kcrashd.alerting.secrets import SecretError, read_reference
+
+    try:
+        value = read_reference(ref, credentials)
+    except SecretError as exc:
+        return True, str(exc)
+    if value is None:
+        return False, f"{ref}: not set here; cannot check a variable the service's Environment= sets"
+    if is_url:
+        try:
+            check_url(value)
+        except ValueError:
+            return True, f"{ref}: holds something that is not an http:// or https:// URL"
+    return None
 
 
 def run_doctor(args: argparse.Namespace) -> int:

@@ -226,6 +226,12 @@ def test_check_config_checks_that_a_url_reference_holds_a_url(
     assert code == 1 and "not an http:// or https:// URL" in err and "xoxb" not in err
     held.write_text("https://hooks.slack.com/services/T0/B0/XXXX")
     assert check(capsys, "--config", str(etc / "kcrashd.toml"), "-q") == (0, "", "")
+    # the same for a credential, read where the unit loads it from
+    (etc / "credentials").mkdir()
+    (etc / "credentials/slack").write_text("xoxb-not-a-url")
+    (etc / "kcrashd.d/50-slack.toml").write_text('[[alerts.targets]]\nname = "s"\ntype = "slack"\nurl_ref = "credential:slack"\n')
+    code, _, err = check(capsys, "--config", str(etc / "kcrashd.toml"), "-q")
+    assert code == 1 and "credential:slack: holds something that is not an http" in err and "xoxb" not in err
 
 
 def test_a_syntax_error_without_a_line_names_the_file() -> None:
