@@ -6,6 +6,7 @@ bench/alerting_hostile.py."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socketserver
 import sqlite3
@@ -201,3 +202,13 @@ def start_daemon(config: Path, log: Path) -> DaemonProcess:
             raise RuntimeError(f"kcrashd run did not get ready: {proc.output()}")
         time.sleep(0.02)
     return proc
+
+
+def context_switches(pid: int) -> dict[str, int]:
+    """Voluntary and involuntary context switches of each thread of a process, by thread id."""
+    counts: dict[str, int] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError):
+            lines = (task / "status").read_text().splitlines()
+            counts[task.name] = sum(int(line.split()[1]) for line in lines if "ctxt_switches" in line)
+    return counts

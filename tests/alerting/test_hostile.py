@@ -25,6 +25,7 @@ from kcrashd.alerting.config import SmtpTarget, WebhookTarget
 from kcrashd.alerting.http import BODY_LIMIT, Http, SendFailure, make_session
 from tests.alerting.hostile import (
     GIB,
+    context_switches,
     peak_rss_mib,
     queue_crash,
     receiver,
@@ -159,6 +160,9 @@ def test_resend_wakes_the_running_daemon(tmp_path: Path, daemon: Callable[[Path]
         config = write_config(tmp_path, targets)
         proc: DaemonProcess = daemon(config)
         time.sleep(0.5)
+        before = context_switches(proc.proc.pid)
+        time.sleep(2.0)
+        assert context_switches(proc.proc.pid) == before  # idle: no thread woke up, the doorbell included
         assert healthy.arrivals == []  # a dead delivery is not sent by itself
         asked = time.monotonic()
         result = subprocess.run(
@@ -171,6 +175,10 @@ def test_resend_wakes_the_running_daemon(tmp_path: Path, daemon: Callable[[Path]
         assert healthy.wait_arrivals(1, 10), proc.output()
         assert healthy.arrivals[0] - asked < 5.0
         assert "the running daemon sends them now" in result.stdout
+        time.sleep(0.5)
+        before = context_switches(proc.proc.pid)
+        time.sleep(2.0)
+        assert context_switches(proc.proc.pid) == before  # idle again once the ringer has gone
 
 
 # --- the lanes in-process: threads started and ended, and no busy loop ------------------------
