@@ -45,7 +45,7 @@ class Cutoff:
         self.holders: list[SocketHolder] = []
         self.reason: str | None = None  # "deadline" or "stopping" once fired
         self.finished = False
-        self.timer: threading.Timer | None = None
+        self.timers: list[threading.Timer] = []  # the deadline's, then any look-again ones
 
     @property
     def fired(self) -> bool:
@@ -61,8 +61,8 @@ class Cutoff:
     ) -> None:
         with self.lock:
             self.finished = True
-            timer, self.timer = self.timer, None
-        if timer is not None:
+            timers, self.timers = self.timers, []
+        for timer in timers:  # each, not only the last: none may sleep on after the request
             timer.cancel()
         _local.cutoff = None
 
@@ -73,8 +73,8 @@ class Cutoff:
         with self.lock:
             if self.finished:
                 return
-            self.timer = timer
-        timer.start()
+            self.timers = [t for t in self.timers if t.is_alive()] + [timer]
+            timer.start()
 
     def attach(self, holder: SocketHolder) -> None:
         """Register a connection of this request; one attached after the deadline is cut at once."""

@@ -11,8 +11,10 @@ from __future__ import annotations
 import signal
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -135,7 +137,7 @@ def test_slow_and_huge_targets_do_not_delay_a_healthy_one_and_sigterm_is_prompt(
         ready = time.monotonic()
         assert healthy.wait_arrivals(1, 20), proc.output()
         assert healthy.arrivals[0] - ready < 5.0, "the healthy target waited for the others"
-        assert slow.arrivals and not slow.closed.is_set()  # the slow one is still hanging
+        assert slow.wait_arrivals(1, 10) and not slow.closed.is_set()  # the slow one is still hanging
         assert huge.closed.wait(30), "the daemon is still reading the 1 GiB body"
         assert huge.sent[0] < 64 * MIB
         assert peak_rss_mib(proc.proc.pid) < 150, "the daemon's RSS grew with the body"
@@ -212,7 +214,9 @@ def test_lanes_deliver_beside_a_dripping_target_and_stop_promptly(tmp_path: Path
     deadline = time.monotonic() + 5
     while [t for t in threading.enumerate() if t not in before and t.is_alive()] and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert [t.name for t in threading.enumerate() if t not in before and t.is_alive()] == []
+    left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    frames = sys._current_frames()
+    assert left == [], "".join(f"{t.name}:\n{''.join(traceback.format_stack(frames[t.ident]))}" for t in left if t.ident in frames)
     conn = sqlite3.connect(tmp_path / "state/state.db")
     rows = dict(conn.execute("SELECT target, state || ':' || attempts FROM outbox").fetchall())
     conn.close()
@@ -251,3 +255,22 @@ def test_a_failing_lane_rests_instead_of_spinning(caplog: pytest.LogCaptureFixtu
         lanes.stop()
     assert failing.passes == 1
     assert "trying it again in 60 s" in caplog.text
+
+
+def cutoff_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "kcrashd-cutoff" and t.is_alive()]
+
+
+def test_a_cutoff_leaves_no_timer_behind() -> None:
+    """Stopped while still connecting (no socket yet), a request re-arms a look-again timer; when
+    it ends, the deadline's own timer must go too, not sleep out its 60 s."""
+    from kcrashd.alerting.cutoff import Cutoff
+
+    assert cutoff_threads() == []
+    with Cutoff(60.0) as cutoff:
+        cutoff.fire("stopping")
+        assert cutoff.fired and len(cutoff_threads()) == 2
+    deadline = time.monotonic() + 5
+    while cutoff_threads() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert cutoff_threads() == []
