@@ -21,6 +21,7 @@ bench:
 	.venv/bin/python bench/triage.py
 	.venv/bin/python bench/daemon.py
 	.venv/bin/python bench/alerting.py
+	.venv/bin/python bench/alerting_hostile.py
 
 rpm:
 	@scripts/bootstrap.sh test

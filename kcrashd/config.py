@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from kcrashd.alerting.config import AlertsConfig
+from kcrashd.tomllines import KeyPath, locate
 
 DEFAULT_CONFIG = Path("/etc/kcrashd/kcrashd.toml")
 
@@ -105,34 +107,44 @@ def config_files(main: Path) -> list[Path]:
     return files
 
 
-def find_line(path: Path, loc: tuple[int | str, ...]) -> int | None:
-    """Best-effort line of the key named by a validation error's location."""
-    keys = [str(k) for k in loc if isinstance(k, str)]
-    if not keys:
-        return None
+TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)$")  # how tomllib ends its messages
+MAX_ERRORS = 10  # validation errors whose place is named
+
+
+def locate_setting(main: Path, loc: KeyPath) -> str | None:
+    """`file:line` of a setting of the loaded configuration (for checks made after loading)."""
+    sources = [(file, file.read_text(encoding="utf-8", errors="replace")) for file in config_files(main)]
+    return locate(sources, loc)
+
+
+def read_toml(file: Path) -> tuple[str, dict[str, Any]]:
+    """A configuration file's text and table; ConfigError with file:line for bytes that are not
+    UTF-8 and for TOML syntax errors."""
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return None
-    pattern = re.compile(rf"^\s*{re.escape(keys[-1])}\s*=")
-    header = re.compile(rf"^\s*\[+\s*{re.escape('.'.join(keys[:-1]))}\s*\]+") if len(keys) > 1 else None
-    in_section = header is None
-    for number, line in enumerate(lines, 1):
-        if header is not None and line.lstrip().startswith("["):
-            in_section = bool(header.match(line))
-        if in_section and pattern.match(line):
-            return number
-    return None
+        data = file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{file}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(
+            f"{file}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at column {column}); "
+            "configuration files must be UTF-8"
+        ) from None
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        where = TOML_POSITION.search(str(exc))
+        raise ConfigError(f"{file}:{where.group(1)}: {exc}" if where else f"{file}: {exc}") from None
 
 
-def record_origin(
-    table: dict[str, Any], file: Path, prefix: tuple[str, ...], origin: dict[tuple[str, ...], Path]
-) -> None:
-    """Remember which file set each key path, so an error names the file that holds the key."""
-    for key, value in table.items():
-        origin[(*prefix, key)] = file
-        if isinstance(value, dict):
-            record_origin(value, file, (*prefix, key), origin)
+def describe(error: ErrorDetails) -> str:
+    """A validation error's reason in plain words."""
+    if error["type"] == "extra_forbidden":
+        return "unknown setting (a typo, or a key in the wrong table?)"
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def load_config(path: Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
@@ -141,29 +153,31 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
     if path is not None and not path.exists():
         raise ConfigError(f"{path}: no such file")
     data: dict[str, Any] = {}
-    origin: dict[tuple[str, ...], Path] = {}  # each key path -> the last file that set it
+    sources: list[tuple[Path, str]] = []
     for file in config_files(main):
-        try:
-            with file.open("rb") as stream:
-                table = tomllib.load(stream)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{file}: {exc}") from None
-        except OSError as exc:
-            raise ConfigError(f"{file}: {exc.strerror}") from None
-        record_origin(table, file, (), origin)
+        text, table = read_toml(file)
+        sources.append((file, text))
         data = merge_tables(data, table)
     if overrides:
         data = merge_tables(data, overrides)
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(first["loc"])
-        keys = tuple(str(k) for k in loc if isinstance(k, str))
-        source = next((origin[keys[:n]] for n in range(len(keys), 0, -1) if keys[:n] in origin), None)
-        where = ".".join(str(k) for k in loc)
-        if source is None:
-            raise ConfigError(f"{where}: {first['msg']}") from None
-        line = find_line(source, loc)
-        at = f"{source}:{line}" if line else str(source)
-        raise ConfigError(f"{at}: {where}: {first['msg']}") from None
+        raise ConfigError(validation_message(exc, sources)) from None
+
+
+def validation_message(exc: ValidationError, sources: list[tuple[Path, str]]) -> str:
+    """One line: `file:line: setting: reason` of the first error, and where the others are."""
+    errors = exc.errors()
+    first = errors[0]
+    loc = tuple(first["loc"])
+    where = ".".join(str(k) for k in loc)
+    at = locate(sources, loc)
+    message = f"{at}: {where}: {describe(first)}" if at else f"{where}: {describe(first)}"
+    others = [
+        " ".join(filter(None, (locate(sources, tuple(e["loc"])), ".".join(map(str, e["loc"])))))
+        for e in errors[1:MAX_ERRORS]
+    ]
+    if others:
+        message += f" (and {len(errors) - 1} more: {', '.join(others)})"
+    return message

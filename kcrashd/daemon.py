@@ -23,7 +23,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcrashd.config import Config, ConfigError, load_config
 from kcrashd.notify import Notifier
@@ -33,6 +33,9 @@ from kcrashd.sinks.journal import SystemdJournal
 from kcrashd.sources import CrashUnit, scan_all, unit_for_path
 from kcrashd.store import Store, StoreError
 from kcrashd.triage_pool import DeadlineAnalyzer, Key, TriagePool, usable_cores
+
+if TYPE_CHECKING:
+    from kcrashd.alerting.lanes import AlertLanes
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +260,7 @@ class Daemon:
         self.journaled = 0
         self.watcher: Watcher | None = None
         self.next_ping: float | None = None
-        self.alert_thread: AlertThread | None = None
+        self.alert_thread: AlertLanes | None = None
         self.worker_command = worker_command  # None: python -m kcrashd.triage_worker
         self.triaging: dict[Key, CrashUnit] = {}  # units whose log a worker is analysing, by log
         self.triaged = 0  # the pool's `completed` when those units were last requeued
@@ -315,14 +318,22 @@ class Daemon:
 
     def alerts_wake(self) -> None:
         if self.alert_thread is not None:
-            self.alert_thread.wake.set()
+            self.alert_thread.poke()
 
     def start_alerts(self) -> None:
         alerts = self.config.alerts
         if self.alerting is None or not getattr(alerts, "enabled", True) or not getattr(alerts, "targets", []):
             return
+        from kcrashd.alerting.doorbell import Doorbell
+        from kcrashd.alerting.lanes import AlertLanes
+
         deliverer = self.alerting.Deliverer(self.store.path, alerts)
-        self.alert_thread = AlertThread(deliverer)
+        try:
+            doorbell: Doorbell | None = Doorbell(self.config.state.state_dir)
+        except OSError as exc:
+            log.warning("no doorbell for `kcrashd resend` (%s): re-queued alerts wait for the next delivery", exc)
+            doorbell = None
+        self.alert_thread = AlertLanes(deliverer, doorbell)
         self.alert_thread.start()
 
     def stop_alerts(self) -> None:
@@ -511,6 +522,10 @@ class Daemon:
             log.error("configuration NOT reloaded, keeping the previous one: %s", exc)
             self.notifier.ready(self.status_line("reload refused: invalid configuration"))
             return
+        except Exception:  # a reload never stops the daemon, whatever the file holds
+            log.exception("configuration NOT reloaded (unexpected error), keeping the previous one")
+            self.notifier.ready(self.status_line("reload refused: invalid configuration"))
+            return
         if config.state.state_dir != self.config.state.state_dir:
             log.error("state.state_dir cannot change on reload (restart kcrashd); keeping %s", self.config.state.state_dir)
             config = config.model_copy(update={"state": self.config.state})
@@ -552,36 +567,12 @@ def folder_gone(path: str, ino: int) -> bool:
         return False
 
 
-class AlertThread:
-    """Runs the alerting Deliverer: sleeps until the next due delivery or until woken after an enqueue."""
+def wake_daemon(config: Config) -> None:
+    """Alerts were queued by this process: a running daemon delivers them now, not at its next wake."""
+    from kcrashd.alerting.doorbell import ring
 
-    def __init__(self, deliverer: Any) -> None:
-        self.deliverer = deliverer
-        self.wake = threading.Event()
-        self.stopping = False
-        self.thread = threading.Thread(target=self.run, name="kcrashd-alerts", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def run(self) -> None:
-        while not self.stopping:
-            try:
-                delay = self.deliverer.deliver_due(datetime.now(UTC))
-            except Exception:
-                log.exception("alert delivery failed; retrying in 60 s")
-                delay = 60.0
-            self.wake.wait(delay)
-            self.wake.clear()
-
-    def stop(self) -> None:
-        self.stopping = True
-        self.wake.set()
-        self.thread.join(timeout=30)
-        try:
-            self.deliverer.close()
-        except Exception:
-            log.exception("closing the alert deliverer failed")
+    with contextlib.suppress(OSError):
+        ring(config.state.state_dir)
 
 
 def scan_once(config: Config, journal: CrashJournal | None = None) -> dict[str, int]:
@@ -595,8 +586,9 @@ def scan_once(config: Config, journal: CrashJournal | None = None) -> dict[str, 
     triage = TriagePool(config.daemon.triage_timeout, 1)
     analyze = DeadlineAnalyzer(triage, patience=None)
     pipeline = Pipeline(
-        config, store, journal or SystemdJournal(), lock, alerting=alerting, one_shot=True, analyze=analyze
-    )
+        config, store, journal or SystemdJournal(), lock, alerting=alerting, one_shot=True, analyze=analyze,
+        on_enqueued=lambda: wake_daemon(config),
+    )  # fmt: skip
     totals: dict[str, int] = {}
     later: list[CrashUnit] = []  # work the pipeline queues behind the entries (reading a whole vmcore)
     try:

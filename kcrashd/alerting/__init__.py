@@ -3,7 +3,9 @@
 The daemon codes against these names only:
   ensure_schema(conn)                        create/upgrade the outbox tables (component "outbox")
   enqueue(conn, record, alerts, now=, page=) add a crash's alert intents inside the caller's transaction
-  Deliverer(db_path, alerts, clock=, session_factory=).deliver_due(now) / .close()
+  Deliverer(db_path, alerts, clock=, session_factory=).deliver_due(now, target=) / .due_by_target(now)
+            / .abort() / .close()                   run by lanes.AlertLanes, one thread per target with work
+  doorbell.Doorbell(state_dir) / doorbell.ring(state_dir)   wake the running daemon from another process
   delivery_state(conn, crash_id)             per-target delivery state for `kcrashd info`/`list`
 """
 

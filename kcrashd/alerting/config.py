@@ -12,8 +12,10 @@ import re
 from enum import StrEnum
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -26,6 +28,8 @@ from pydantic import (
 
 from kcrashd.core.model import Severity
 
+URL_SCHEMES = frozenset({"http", "https"})
+PROXY_SCHEMES = URL_SCHEMES | {"socks4", "socks4a", "socks5", "socks5h"}
 SECRET_REF = re.compile(r"^(credential:[A-Za-z0-9_.@-]+|file:/.+|env:[A-Za-z_][A-Za-z0-9_]*)$")
 SEVERITY_ORDER = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2, Severity.CRITICAL: 3}
 
@@ -37,6 +41,34 @@ def check_ref(value: str | None) -> str | None:
             "must be a secret reference: credential:NAME, file:/PATH or env:VAR (never the secret)"
         )
     return value
+
+
+def check_url(value: str, schemes: frozenset[str] = URL_SCHEMES) -> str:
+    """An absolute URL with one of `schemes` and a host: `not a url`, `ftp://` or `htp:/` would
+    otherwise only fail at send time, retried for days."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises ValueError on a port that is not a number in range)
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL: {shown(value)!r} ({exc})") from None
+    if parts.scheme.lower() not in schemes or not parts.hostname or any(c.isspace() for c in value):
+        wanted = " or ".join(f"{scheme}://" for scheme in sorted(schemes))
+        raise ValueError(f"not an {wanted} URL with a host: {shown(value)!r}")
+    return value
+
+
+def shown(value: str) -> str:
+    """A refused value as an error may show it: redacted, and short."""
+    from kcrashd.alerting.secrets import redact  # only on an error: loading need not import it
+
+    return redact(value)[:80]
+
+
+def check_proxy(value: str | None) -> str | None:
+    return None if value is None else check_url(value, PROXY_SCHEMES)
+
+
+HttpUrl = Annotated[str, AfterValidator(check_url)]
 
 
 class Category(StrEnum):
@@ -68,6 +100,8 @@ class TargetBase(BaseModel):
     proxy: str | None = None  # e.g. http://proxy:3128; None = requests' *_PROXY environment handling
     timeout: float = Field(default=15.0, gt=0)
     connect_timeout: float = Field(default=5.0, gt=0)
+
+    _proxy = field_validator("proxy")(check_proxy)
 
     @field_validator("include_titles", "exclude_titles")
     @classmethod
@@ -101,7 +135,7 @@ class WebhookTarget(TargetBase):
     """Generic JSON webhook signed per Standard Webhooks (docs/webhook-schema.md)."""
 
     type: Literal["webhook"]
-    url: str | None = None  # not secret
+    url: HttpUrl | None = None  # not secret
     url_ref: str | None = None  # when the URL itself is a credential
     secret_ref: str | None = None  # whsec_<base64>; None = unsigned
     headers: dict[str, str] = Field(default_factory=dict)
@@ -132,14 +166,14 @@ class TeamsTarget(TargetBase):
 class PagerDutyTarget(TargetBase):
     type: Literal["pagerduty"]
     routing_key_ref: str
-    url: str = "https://events.pagerduty.com/v2/enqueue"
+    url: HttpUrl = "https://events.pagerduty.com/v2/enqueue"
 
     _ref = field_validator("routing_key_ref")(check_ref)
 
 
 class AlertmanagerTarget(TargetBase):
     type: Literal["alertmanager"]
-    urls: list[str] = Field(min_length=1)  # every replica of an HA pair
+    urls: list[HttpUrl] = Field(min_length=1)  # every replica of an HA pair
     active_hours: float = Field(default=24.0, gt=0)  # endsAt = crash detection + this
     repost_minutes: float = Field(default=30.0, gt=0)  # re-post while active (AM keeps alerts in memory)
     extra_labels: dict[str, str] = Field(default_factory=dict)
@@ -151,7 +185,7 @@ class AlertmanagerTarget(TargetBase):
 class OpsgenieTarget(TargetBase):
     type: Literal["opsgenie"]
     api_key_ref: str
-    base_url: str = "https://api.opsgenie.com"  # or api.eu.opsgenie.com, or JSM ops
+    base_url: HttpUrl = "https://api.opsgenie.com"  # or api.eu.opsgenie.com, or JSM ops
     path: str = "/v2/alerts"  # JSM ops: /jsm/ops/integration/v2/alerts
     priority: str = Field(default="P2", pattern=r"^P[1-5]$")
     tags: list[str] = Field(default_factory=lambda: ["kcrashd", "kernel-crash"])
@@ -175,7 +209,7 @@ class SmtpTarget(TargetBase):
 
 class JiraTarget(TicketBase):
     type: Literal["jira"]
-    url: str
+    url: HttpUrl
     flavor: Literal["cloud", "datacenter"] = "cloud"
     project: str
     issue_type: str = "Bug"
@@ -188,7 +222,7 @@ class JiraTarget(TicketBase):
 
 class GitHubTarget(TicketBase):
     type: Literal["github"]
-    api_url: str = "https://api.github.com"
+    api_url: HttpUrl = "https://api.github.com"
     repository: str = Field(pattern=r"^[^/\s]+/[^/\s]+$")
     token_ref: str
     labels: list[str] = Field(default_factory=lambda: ["kcrashd"])
@@ -199,7 +233,7 @@ class GitHubTarget(TicketBase):
 
 class GitLabTarget(TicketBase):
     type: Literal["gitlab"]
-    url: str = "https://gitlab.com"
+    url: HttpUrl = "https://gitlab.com"
     project: str  # numeric id or url-encoded path
     token_ref: str
     labels: list[str] = Field(default_factory=lambda: ["kcrashd"])
@@ -209,7 +243,7 @@ class GitLabTarget(TicketBase):
 
 class BugzillaTarget(TicketBase):
     type: Literal["bugzilla"]
-    url: str
+    url: HttpUrl
     product: str
     component: str
     version: str = "unspecified"
@@ -221,7 +255,7 @@ class BugzillaTarget(TicketBase):
 
 class RedmineTarget(TicketBase):
     type: Literal["redmine"]
-    url: str
+    url: HttpUrl
     project: str  # identifier
     tracker_id: int = 1
     fingerprint_field_id: int  # id of a filterable string custom field

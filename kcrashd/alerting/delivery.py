@@ -1,6 +1,9 @@
 """Delivery of outbox rows: claim due rows with a lease, make one attempt, record the outcome.
 
 Kept apart from the outbox tables so that recording a crash never imports the HTTP stack.
+Targets are independent: `deliver_due(target=NAME)` may run for several targets at once, each in
+its own thread (kcrashd.alerting.lanes); the database connection is shared under a lock that is
+never held during a request, so one slow target never delays another.
 """
 
 from __future__ import annotations
@@ -32,19 +35,21 @@ class _Remote:
         self.target = target
 
     def get(self, fingerprint: str) -> tuple[str, str | None] | None:
-        row = self.deliverer.conn.execute(
-            "SELECT remote_ref, remote_url FROM outbox_remote WHERE target = ? AND fingerprint = ?",
-            (self.target, fingerprint),
-        ).fetchone()
+        with self.deliverer.lock:
+            row = self.deliverer.conn.execute(
+                "SELECT remote_ref, remote_url FROM outbox_remote WHERE target = ? AND fingerprint = ?",
+                (self.target, fingerprint),
+            ).fetchone()
         return (row[0], row[1]) if row else None
 
     def put(self, fingerprint: str, ref: str, url: str | None) -> None:
-        self.deliverer.conn.execute(
-            "INSERT INTO outbox_remote (target, fingerprint, remote_ref, remote_url) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (target, fingerprint) DO UPDATE SET remote_ref = excluded.remote_ref,"
-            " remote_url = excluded.remote_url",
-            (self.target, fingerprint, ref, url),
-        )
+        with self.deliverer.lock:
+            self.deliverer.conn.execute(
+                "INSERT INTO outbox_remote (target, fingerprint, remote_ref, remote_url) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (target, fingerprint) DO UPDATE SET remote_ref = excluded.remote_ref,"
+                " remote_url = excluded.remote_url",
+                (self.target, fingerprint, ref, url),
+            )
 
 
 class Deliverer:
@@ -65,7 +70,8 @@ class Deliverer:
         self.clock = clock
         self.journal = journal
         self.rng = rng or random.Random()
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # the connection's; never held during a request
+        self.stopping = False
         self.conn = sqlite3.connect(str(db_path), timeout=30, isolation_level=None, check_same_thread=False)
         self.conn.execute("PRAGMA journal_mode=WAL")
         # NORMAL (in WAL: durable across a process crash, not a power cut) is enough here: a
@@ -76,6 +82,7 @@ class Deliverer:
         ensure_schema(self.conn)
         self.session_factory = session_factory
         self.sessions: dict[str, requests.Session] = {}
+        self.https: dict[str, Http] = {}
         self.senders: dict[str, Sender] = {}
 
     def close(self) -> None:
@@ -85,17 +92,43 @@ class Deliverer:
             self.sessions.clear()
             self.conn.close()
 
+    def abort(self) -> None:
+        """The daemon is stopping: interrupt every request in flight and make no new one.
+        An attempt cut short this way is handed back to the outbox as it was, not counted."""
+        with self.lock:
+            self.stopping = True
+            https = list(self.https.values())
+        for http in https:
+            http.abort()
+
     def sender(self, target: TargetConfig) -> Sender:
-        if target.name not in self.senders:
-            session = make_session(self.session_factory)
+        """The target's sender, made on first use (importing the HTTP stack outside the lock)."""
+        with self.lock:
+            known = self.senders.get(target.name)
+        if known is not None:
+            return known
+        session = make_session(self.session_factory)
+        http = Http(target, session, self.clock)
+        sender = sender_for(target, http, self.clock)
+        with self.lock:
+            if target.name in self.senders:  # only one lane per target: cannot happen, but be exact
+                session.close()
+                return self.senders[target.name]
+            if self.stopping:
+                http.abort()
             self.sessions[target.name] = session
-            self.senders[target.name] = sender_for(target, Http(target, session, self.clock), self.clock)
-        return self.senders[target.name]
+            self.https[target.name] = http
+            self.senders[target.name] = sender
+        return sender
 
     # -- claiming ---------------------------------------------------------------------------
 
-    def _claim(self, ts: float) -> sqlite3.Row | None:
-        names = [t.name for t in self.alerts.targets if t.enabled]
+    def enabled(self, target: str | None = None) -> list[str]:
+        """Names of the enabled targets (only `target`, when given and enabled)."""
+        return [t.name for t in self.alerts.targets if t.enabled and target in (None, t.name)]
+
+    def _claim(self, ts: float, target: str | None = None) -> sqlite3.Row | None:
+        names = self.enabled(target)
         if not names:
             return None
         marks = ",".join("?" * len(names))
@@ -134,29 +167,46 @@ class Deliverer:
 
     # -- one attempt ------------------------------------------------------------------------
 
-    def deliver_due(self, now: datetime | None = None) -> float | None:
-        """Perform due deliveries (up to retry.batch); seconds until the next due row, or None."""
+    def deliver_due(self, now: datetime | None = None, *, target: str | None = None) -> float | None:
+        """Perform due deliveries (up to retry.batch) of every target, or of `target` only;
+        seconds until the next due row (of that target), or None."""
+        now = now or self.clock()
+        ts = now.timestamp()
         with self.lock:
             self.conn.row_factory = sqlite3.Row
-            now = now or self.clock()
-            ts = now.timestamp()
+            if target is None:
+                self._expire_unconfigured(ts)
+        for _ in range(self.alerts.retry.batch):
+            if self.stopping:
+                break
+            with self.lock:
+                row = self._claim(ts, target)
+            if row is None:
+                break
+            self._attempt(row, ts)
+        with self.lock:
+            return self._next_due(ts, target)
+
+    def due_by_target(self, now: datetime | None = None) -> dict[str, float]:
+        """Seconds until each enabled target has a row due (0: now); targets with none are left out."""
+        ts = (now or self.clock()).timestamp()
+        with self.lock:
+            self.conn.row_factory = sqlite3.Row
             self._expire_unconfigured(ts)
-            for _ in range(self.alerts.retry.batch):
-                row = self._claim(ts)
-                if row is None:
-                    break
-                self._attempt(row, ts)
-            return self._next_due(ts)
+            names = self.enabled()
+            return {name: due for name in names if (due := self._next_due(ts, name)) is not None}
 
     def _attempt(self, row: sqlite3.Row, ts: float) -> None:
         target = self.alerts.target(row["target"])
         assert target is not None
         attempt = int(row["attempts"]) + 1
         if ts > row["expires_at"]:
-            self._give_up(row, ts, attempt, row["last_error"] or "not delivered before the maximum age")
+            with self.lock:
+                self._give_up(row, ts, attempt, row["last_error"] or "not delivered before the maximum age")
             return
         try:
-            payload = self._payload(row, target)
+            with self.lock:
+                payload = self._payload(row, target)
             sender = self.sender(target)
             delivery = Delivery(
                 row_id=row["id"], event=EventKind(row["event"]), payload=payload, idem_key=row["idem_key"],
@@ -171,7 +221,18 @@ class Deliverer:
         except Exception as exc:  # a sender bug must not kill the delivery thread or lose the row
             outcome = Outcome(False, retry=True, error=redact(f"internal error: {type(exc).__name__}: {exc}"))
             log.exception("alert target %s: internal error", target.name)
-        self._record(row, target, outcome, ts, attempt)
+        with self.lock:
+            if self.stopping and not outcome.delivered:
+                self._release(row)
+            else:
+                self._record(row, target, outcome, ts, attempt)
+
+    def _release(self, row: sqlite3.Row) -> None:
+        """Hand a claimed row back as it was: the attempt was cut short by the daemon stopping."""
+        self.conn.execute(
+            "UPDATE outbox SET state = ?, attempts = ?, lease_until = NULL WHERE id = ? AND state = 'sending'",
+            (row["state"] if row["state"] != "sending" else "pending", row["attempts"], row["id"]),
+        )
 
     def _payload(self, row: sqlite3.Row, target: TargetConfig) -> AlertPayload:
         if row["digest_id"] is not None and row["payload"] == "{}":
@@ -189,35 +250,7 @@ class Deliverer:
         self, row: sqlite3.Row, target: TargetConfig, outcome: Outcome, ts: float, attempt: int
     ) -> None:
         if outcome.delivered:
-            self.conn.execute(
-                "INSERT INTO outbox_targets (target, open_until, failures) VALUES (?, NULL, 0)"
-                " ON CONFLICT (target) DO UPDATE SET open_until = NULL, failures = 0",
-                (target.name,),
-            )
-            if outcome.repeat_at is not None and outcome.repeat_at < row["expires_at"]:
-                self.conn.execute(
-                    "UPDATE outbox SET state = 'active', attempts = 0, next_attempt_at = ?, lease_until = NULL,"
-                    " last_status = ?, last_error = NULL, remote_ref = ?, remote_url = ?, updated_at = ?,"
-                    " delivered_at = COALESCE(delivered_at, ?) WHERE id = ?",
-                    (
-                        outcome.repeat_at,
-                        outcome.status,
-                        outcome.remote_ref,
-                        outcome.remote_url,
-                        ts,
-                        ts,
-                        row["id"],
-                    ),
-                )
-            else:
-                self._finish(
-                    row["id"],
-                    "done",
-                    ts,
-                    status=outcome.status,
-                    ref=outcome.remote_ref,
-                    url=outcome.remote_url,
-                )
+            self._delivered(row, target, outcome, ts)
             return
         error = outcome.error or "failed"
         if row["state"] == "active" or (row["state"] == "sending" and row["delivered_at"] is not None):
@@ -248,6 +281,25 @@ class Deliverer:
             (target.name, ts + delay, error),
         )
         log.warning("alert to %s: attempt %d failed, next in %.0fs: %s", target.name, attempt, delay, error)
+
+    def _delivered(self, row: sqlite3.Row, target: TargetConfig, outcome: Outcome, ts: float) -> None:
+        """Close the target's pause; finish the row, or schedule its re-post (Alertmanager)."""
+        self.conn.execute(
+            "INSERT INTO outbox_targets (target, open_until, failures) VALUES (?, NULL, 0)"
+            " ON CONFLICT (target) DO UPDATE SET open_until = NULL, failures = 0",
+            (target.name,),
+        )
+        if outcome.repeat_at is None or outcome.repeat_at >= row["expires_at"]:
+            self._finish(
+                row["id"], "done", ts, status=outcome.status, ref=outcome.remote_ref, url=outcome.remote_url
+            )
+            return
+        self.conn.execute(
+            "UPDATE outbox SET state = 'active', attempts = 0, next_attempt_at = ?, lease_until = NULL,"
+            " last_status = ?, last_error = NULL, remote_ref = ?, remote_url = ?, updated_at = ?,"
+            " delivered_at = COALESCE(delivered_at, ?) WHERE id = ?",
+            (outcome.repeat_at, outcome.status, outcome.remote_ref, outcome.remote_url, ts, ts, row["id"]),
+        )
 
     def backoff(self, attempt: int, outcome: Outcome) -> float:
         """Full-jitter exponential backoff, never sooner than the target's Retry-After."""
@@ -291,14 +343,15 @@ class Deliverer:
             (state, status, error, ref, url, ts, state, ts, row_id),
         )
 
-    def _next_due(self, ts: float) -> float | None:
-        names = [t.name for t in self.alerts.targets if t.enabled]
+    def _next_due(self, ts: float, target: str | None = None) -> float | None:
+        names = self.enabled(target)
         if not names:
             return None
         marks = ",".join("?" * len(names))
+        # the same conditions as _claim: due, not paused, and a claimed row's lease run out
         (due,) = self.conn.execute(
-            f"SELECT MIN(CASE WHEN o.state = 'sending' THEN o.lease_until"
-            f" ELSE MAX(o.next_attempt_at, COALESCE(t.open_until, 0)) END)"
+            f"SELECT MIN(MAX(o.next_attempt_at, COALESCE(t.open_until, 0),"
+            f" CASE WHEN o.state = 'sending' THEN COALESCE(o.lease_until, 0) ELSE 0 END))"
             f" FROM outbox o LEFT JOIN outbox_targets t ON t.target = o.target"
             f" WHERE o.state IN ('pending', 'active', 'sending') AND o.target IN ({marks})",
             names,

@@ -110,6 +110,26 @@ def resolve(ref: str, environ: Mapping[str, str] | None = None) -> str:
 CREDENTIAL_DIR_PREFIX = "kcrashd_"
 
 
+def read_reference(ref: str, credentials: Path, environ: Mapping[str, str] | None = None) -> str | None:
+    """The secret a reference names, as `kcrashd check-config` sees it from outside the service:
+    a `credential:` is read from $CREDENTIALS_DIRECTORY when set, else from `credentials`, the
+    directory the shipped unit loads them from; None for an `env:` variable not set here (the
+    service's own Environment= is not visible). Raises SecretError like `resolve`."""
+    env = os.environ if environ is None else environ
+    kind, _, name = ref.partition(":")
+    if kind == "env" and not env.get(name, "").strip():
+        return None
+    if kind != "credential" or env.get("CREDENTIALS_DIRECTORY"):
+        return resolve(ref, env)
+    for path in (credentials / name, credentials / name.removeprefix(CREDENTIAL_DIR_PREFIX)):
+        if path.exists():
+            value = _read(path, ref, check_mode=False)
+            remember(value)
+            return value
+    source = credentials / name.removeprefix(CREDENTIAL_DIR_PREFIX)
+    raise SecretError(f"{ref}: no file {source} (the unit loads credentials from {credentials})")
+
+
 def credential_path(directory: Path, name: str) -> Path:
     """`NAME` as loaded one by one (`LoadCredential=NAME:...`), else as a file of the directory the
     shipped unit loads (`LoadCredential=kcrashd:/etc/kcrashd/credentials`, named `kcrashd_NAME`)."""

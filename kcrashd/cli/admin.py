@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from kcrashd import doctor
-from kcrashd.config import DEFAULT_CONFIG, ConfigError, config_files, load_config
+from kcrashd.config import DEFAULT_CONFIG, Config, ConfigError, config_files, load_config, locate_setting
 
 EXIT_OK = 0
 EXIT_BAD = 1
@@ -55,12 +55,18 @@ def register(verbs: argparse._SubParsersAction[Any]) -> None:
 
 
 def check_config(args: argparse.Namespace) -> int:
-    """`kcrashd check-config`: validate and print the effective configuration."""
+    """`kcrashd check-config`: validate, check that secret references resolve, print the effective
+    configuration."""
     main = args.config or DEFAULT_CONFIG
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         print(f"kcrashd: {exc}", file=sys.stderr)
+        return EXIT_BAD
+    findings = reference_findings(config, main)
+    for fatal, text in findings:
+        print(f"kcrashd: {'' if fatal else 'warning: '}{text}", file=sys.stderr)
+    if any(fatal for fatal, _ in findings):
         return EXIT_BAD
     if args.quiet:
         return EXIT_OK
@@ -74,6 +80,41 @@ def check_config(args: argparse.Namespace) -> int:
         print(f"# Secrets are shown as {REDACTED!r}.")
         print(to_toml(data), end="")
     return EXIT_OK
+
+
+def reference_findings(config: Config, main: Path) -> list[tuple[bool, str]]:
+    """Every secret reference of the alert targets that does not resolve, as (fatal, `file:line:
+    setting: why`); a URL held by a reference must be an http(s) URL."""
+    findings: list[tuple[bool, str]] = []
+    for index, target in enumerate(config.alerts.targets):
+        for field in type(target).model_fields:
+            ref = getattr(target, field)
+            if field.endswith("_ref") and ref:
+                loc = ("alerts", "targets", index, field)
+                found = reference_finding(ref, field == "url_ref", main.parent / "credentials")
+                if found is not None:
+                    at = locate_setting(main, loc) or ".".join(map(str, loc))
+                    findings.append((found[0], f"{at}: {'.'.join(map(str, loc))}: {found[1]}"))
+    return findings
+
+
+def reference_finding(ref: str, is_url: bool, credentials: Path) -> tuple[bool, str] | None:
+    """What is wrong with one reference (fatal, why), or None."""
+    from kcrashd.alerting.config import check_url
+    from kcrashd.alerting.secrets import SecretError, read_reference
+
+    try:
+        value = read_reference(ref, credentials)
+    except SecretError as exc:
+        return True, str(exc)
+    if value is None:
+        return False, f"{ref}: not set here; cannot check a variable the service's Environment= sets"
+    if is_url:
+        try:
+            check_url(value)
+        except ValueError:
+            return True, f"{ref}: holds something that is not an http:// or https:// URL"
+    return None
 
 
 def run_doctor(args: argparse.Namespace) -> int:

@@ -1,5 +1,5 @@
 """Alerting verbs: `notify-test TARGET` sends a clearly marked test alert now; `resend ID`
-re-queues the deliveries of a crash for the daemon to send.
+re-queues the deliveries of a crash and rings the running daemon's doorbell so it sends them now.
 
 Exit codes: 0 done, 1 delivery or configuration failure, 3 unknown target or crash id.
 Nothing printed contains a secret or a webhook URL (they are redacted).
@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kcrashd.alerting.doorbell import ring
 from kcrashd.alerting.http import Http, SendFailure, make_session
 from kcrashd.alerting.outbox import delivery_state, ensure_schema, requeue
 from kcrashd.alerting.payload import EventKind, build_test_payload
@@ -53,8 +54,9 @@ def register(verbs: argparse._SubParsersAction[Any]) -> None:
     resend = verbs.add_parser(
         "resend",
         help="re-queue the alert deliveries of a crash",
-        description="Mark the outbox rows of crash ID pending again (attempts and age reset); "
-        "the running daemon sends them on its next pass.",
+        description="Mark the outbox rows of crash ID pending again (attempts and age reset) and "
+        "wake the running daemon, which sends them at once; with no daemon running they are sent "
+        "when it starts.",
     )
     resend.add_argument("crash_id", metavar="ID", help="crash id (or a unique prefix) as shown by `kcrashd list`")
     resend.add_argument("--target", metavar="NAME", help="only this target")
@@ -159,8 +161,20 @@ def resend_crash(args: argparse.Namespace) -> int:
     if count == 0:
         print(f"kcrashd: no alert deliveries for crash {args.crash_id!r}", file=sys.stderr)
         return EXIT_NOT_FOUND
-    _emit(args, {"crash_id": args.crash_id, "requeued": count, "deliveries": state},
-          f"{count} deliver{'y' if count == 1 else 'ies'} of {args.crash_id} re-queued")  # fmt: skip
+    try:
+        woken = ring(path.parent)
+    except OSError as exc:
+        print(
+            f"kcrashd: cannot wake the daemon ({exc.strerror}): it sends them at its next pass",
+            file=sys.stderr,
+        )
+        woken = False
+    when = (
+        "the running daemon sends them now" if woken else "no daemon is running: they are sent when it starts"
+    )
+    plural = "y" if count == 1 else "ies"
+    _emit(args, {"crash_id": args.crash_id, "requeued": count, "daemon_woken": woken, "deliveries": state},
+          f"{count} deliver{plural} of {args.crash_id} re-queued; {when}")  # fmt: skip
     return EXIT_OK
 
 

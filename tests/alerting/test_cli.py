@@ -77,5 +77,8 @@ def test_resend_requeues_and_unknown_id_exit_3(
     assert main(["resend", "c1", "--config", str(cfg_path), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["requeued"] == 1 and out["deliveries"][0]["state"] == "pending"
+    assert out["daemon_woken"] is False
+    assert main(["resend", "c1", "--config", str(cfg_path)]) == 0
+    assert "no daemon is running: they are sent when it starts" in capsys.readouterr().out
     assert main(["resend", "zzz", "--config", str(cfg_path)]) == 3
     conn.close()

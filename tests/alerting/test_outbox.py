@@ -253,3 +253,24 @@ def test_resend_requeues(
     assert len(httpserver.log) == 2
     ids = {req.headers["webhook-id"] for req, _ in httpserver.log}
     assert len(ids) == 1  # the receiver sees the same event id and can drop the repeat
+
+
+def test_due_times_match_what_can_be_claimed(db: DB, record: Callable[..., CrashRecord], clock: Clock) -> None:
+    """A row whose lease ran out while its target is paused is due when the pause ends, not now:
+    a lane started for it would find nothing to claim and be started again, without end."""
+    path, conn = db
+    cfg = alerts_config(hook(f"http://127.0.0.1:{closed_port()}/h"), hook("http://127.0.0.1:9/x", name="other"))
+    enqueue(conn, record(), cfg, now=T0)
+    ts = T0.timestamp()
+    conn.execute("UPDATE outbox SET state = 'sending', lease_until = ? WHERE target = 'wh'", (ts - 10,))
+    conn.execute("UPDATE outbox SET next_attempt_at = ? WHERE target = 'other'", (ts + 30,))
+    conn.execute("INSERT INTO outbox_targets (target, open_until, failures) VALUES ('wh', ?, 1)", (ts + 300,))
+    conn.commit()
+    deliverer = Deliverer(path, cfg, clock=clock)
+    try:
+        assert deliverer.deliver_due() == pytest.approx(30)  # the old due time said 0: a busy loop
+        assert deliverer.due_by_target() == {"wh": pytest.approx(300), "other": pytest.approx(30)}
+        assert deliverer.deliver_due(target="wh") == pytest.approx(300)  # nothing claimed, nothing sent
+        assert states(conn)[0] == ("wh", "new", "sending")
+    finally:
+        deliverer.close()

@@ -294,5 +294,5 @@ def test_target_schemas_are_built_when_a_target_is_configured(tmp_path: Path) ->
     assert [type(t).__name__ for t in loaded.alerts.targets] == ["WebhookTarget", "RedmineTarget"]
     assert Config.model_validate_json(loaded.model_dump_json()) == loaded  # each target written as its own type
     config.write_text('[[alerts.targets]]\ntype = "webhook"\nname = "ops"\n')
-    with pytest.raises(ConfigError, match=r"kcrashd.toml(:\d+)?: alerts\.targets\.0\.webhook: Value error, set exactly one of url and url_ref"):
+    with pytest.raises(ConfigError, match=r"kcrashd.toml(:\d+)?: alerts\.targets\.0\.webhook: set exactly one of url and url_ref"):
         load_config(config)

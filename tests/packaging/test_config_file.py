@@ -1,16 +1,22 @@
-"""etc/kcrashd/kcrashd.toml: equal to the built-in defaults and naming every setting."""
+"""etc/kcrashd/kcrashd.toml: equal to the built-in defaults and naming every setting; a bad file
+sent to the running daemon (SIGHUP) is refused and the old settings kept."""
 
 from __future__ import annotations
 
 import re
+import signal
+import time
 import tomllib
 import types
 import typing
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from kcrashd.config import Config, load_config
+from tests.alerting.hostile import start_daemon, write_config
+from tests.daemon.conftest import DaemonProcess
 from tests.packaging.conftest import REPO
 
 SHIPPED = REPO / "etc/kcrashd/kcrashd.toml"
@@ -93,3 +99,38 @@ def test_the_walk_finds_a_missing_setting() -> None:
     data = tomllib.loads(text)
     del data["sources"]["settle_seconds"]
     assert missing_settings(Config, data, text, "") == ["sources.settle_seconds"]
+
+
+def wait_for(proc: DaemonProcess, text: str, count: int = 1, timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while proc.output().count(text) < count and time.monotonic() < deadline:
+        if proc.proc.poll() is not None:
+            return False
+        time.sleep(0.05)
+    return proc.output().count(text) >= count
+
+
+def test_a_bad_reload_keeps_the_running_daemon_and_its_configuration(tmp_path: Path) -> None:
+    """SIGHUP with a non-UTF-8 byte, then a bad URL: each refused with file:line, the daemon runs on."""
+    targets = [{"name": "ops", "type": "webhook", "url": "http://127.0.0.1:9/hook"}]
+    config = write_config(tmp_path, targets)
+    good = config.read_bytes()
+    proc = start_daemon(config, tmp_path / "daemon.log")
+    try:
+        config.write_bytes(good.replace(b"[daemon]", b"# \xff\n[daemon]"))
+        line = good[: good.index(b"[daemon]")].count(b"\n") + 1
+        proc.proc.send_signal(signal.SIGHUP)
+        assert wait_for(proc, "configuration NOT reloaded"), proc.output()
+        assert f"{config}:{line}: not UTF-8 text (byte 0xff" in proc.output()
+        config.write_bytes(good.replace(b"http://127.0.0.1:9/hook", b"htp:/"))
+        proc.proc.send_signal(signal.SIGHUP)
+        assert wait_for(proc, "configuration NOT reloaded", 2), proc.output()
+        assert "alerts.targets.0.webhook.url: not an http:// or https:// URL" in proc.output()
+        assert proc.proc.poll() is None
+        config.write_bytes(good)
+        proc.proc.send_signal(signal.SIGHUP)
+        assert wait_for(proc, "configuration reloaded"), proc.output()
+        assert "Traceback" not in proc.output()
+    finally:
+        code = proc.stop()
+    assert code == 0, proc.output()

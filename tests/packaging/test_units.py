@@ -180,3 +180,74 @@ def test_tmpfiles_creates_credentials_dir(tmp_path: Path) -> None:
     made = root / credential_dir.lstrip("/")
     assert made.is_dir()
     assert made.stat().st_mode & 0o777 == 0o700
+
+
+# secret stores the daemon never needs (issue 12): hidden, each named by what it protects
+SECRET_STORES = {
+    "credential stores": ["/etc/credstore", "/etc/credstore.encrypted", "/run/credstore",
+                          "/run/credstore.encrypted", "/var/lib/systemd/credential.secret"],
+    "keytabs": ["/etc/krb5.keytab", "/etc/krb5kdc", "/var/kerberos/krb5kdc"],
+    "NetworkManager": ["/etc/NetworkManager/system-connections"],
+    "WireGuard": ["/etc/wireguard"],
+    "TLS private keys": ["/etc/pki/tls/private", "/etc/ssl/private"],
+    "SSH host keys": ["/etc/ssh"],
+    "password hashes": ["/etc/shadow", "/etc/gshadow"],
+}  # fmt: skip
+# what the daemon reads under the sandbox: none of it may be hidden
+NEEDED = [
+    "/etc/kcrashd/kcrashd.toml", "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/usr/share/ca-certificates", "/etc/machine-id",
+    "/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group",
+    "/run/credentials/kcrashd.service/kcrashd_token", "/var/lib/kcrashd/state.db", "/var/lib/sss/pipes/nss",
+    "/var/lib/sss/mc/passwd", "/run/systemd/journal/socket", "/var/log/journal",
+]  # fmt: skip
+
+
+def hidden_paths() -> list[str]:
+    return [word.lstrip("-") for word in words(unit_settings(UNIT), "Service.InaccessiblePaths")]
+
+
+def is_under(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip("/") + "/")
+
+
+@pytest.mark.parametrize("store", sorted(SECRET_STORES))
+def test_secret_stores_are_hidden(store: str) -> None:
+    hidden = hidden_paths()
+    for path in SECRET_STORES[store]:
+        assert any(is_under(path, top) for top in hidden), f"{store}: {path} is readable by the daemon"
+
+
+def test_what_the_daemon_reads_stays_visible() -> None:
+    """The unit's own credentials, the configuration, TLS trust, name service, state, journal."""
+    hidden = hidden_paths()
+    assert all(word.startswith("-") for word in words(unit_settings(UNIT), "Service.InaccessiblePaths"))
+    for path in NEEDED:
+        assert not any(is_under(path, top) for top in hidden), f"{path} is hidden from the daemon"
+    assert "/run/credentials" not in hidden and "/run" not in hidden
+
+
+def documented_dropin() -> str:
+    """The IPAddressAllow= drop-in of docs/install.md, as an administrator would copy it."""
+    text = (REPO / "docs/install.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```\n(.*?)^```", text, re.M | re.S)
+    (block,) = [b for b in blocks if "IPAddressAllow=" in b]
+    return block
+
+
+def test_the_documented_ip_allow_list_dropin_verifies_and_lowers_the_exposure(unit_root: Path) -> None:
+    text = documented_dropin()
+    first = text.splitlines()[0]
+    assert first == "# /etc/systemd/system/kcrashd.service.d/network.conf"
+    dropin = unit_root / first.removeprefix("# /")
+    dropin.parent.mkdir(parents=True)
+    dropin.write_text(text)
+    result = verify(unit_root)
+    assert result.returncode == 0 and result.stderr.strip() == "", result.stderr
+    command = ["systemd-analyze", "security", "--offline=true", "--no-pager", f"--root={unit_root}"]
+    result = subprocess.run([*command, "--json=short", "kcrashd.service"], capture_output=True, text=True, check=True)
+    items = {item["name"]: item for item in json.loads(result.stdout)}
+    assert items["IPAddressDeny="]["description"] == "Service defines IP address allow list with non-localhost entries"
+    result = subprocess.run([*command, "kcrashd.service"], capture_output=True, text=True, check=True)
+    found = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", result.stdout)
+    assert found and float(found.group(1)) < exposure(UNIT)

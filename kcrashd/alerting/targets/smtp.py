@@ -15,6 +15,7 @@ from email.utils import format_datetime
 
 from kcrashd.alerting import escape
 from kcrashd.alerting.config import SmtpTarget
+from kcrashd.alerting.cutoff import Cutoff
 from kcrashd.alerting.http import Outcome, SendFailure, ok, permanent, retry
 from kcrashd.alerting.payload import AlertPayload, summary_lines
 from kcrashd.alerting.render import subject, text_body
@@ -74,18 +75,10 @@ class SmtpSender(Sender):
         cfg = self.config
         where = f"smtp://{cfg.host}:{cfg.port}"
         try:
-            if cfg.security == "tls":
-                client: smtplib.SMTP = smtplib.SMTP_SSL(
-                    cfg.host, cfg.port, timeout=cfg.timeout, context=self._context()
-                )
-            else:
-                client = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
-            with client:
-                if cfg.security == "starttls":
-                    client.starttls(context=self._context())
-                if cfg.username and cfg.password_ref:
-                    client.login(cfg.username, self.secret(cfg.password_ref))
-                refused = client.send_message(msg)
+            with self.http.guarded(where) as cutoff:
+                self._exchange(msg, cutoff)
+        except SendFailure:
+            raise
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             outcome = (retry if any(400 <= c < 500 for c in codes) else permanent)(
@@ -98,6 +91,25 @@ class SmtpSender(Sender):
                 retry(text, exc.smtp_code) if exc.smtp_code < 500 else permanent(text, exc.smtp_code)
             ) from None
         except (TimeoutError, smtplib.SMTPException, OSError, ssl.SSLError) as exc:
+            if cutoff.fired:
+                raise SendFailure(retry(f"{where}: no complete exchange within {cfg.timeout:g} s")) from None
             raise SendFailure(retry(f"{where}: {type(exc).__name__} (connection, TLS or timeout)")) from None
+
+    def _exchange(self, msg: EmailMessage, cutoff: Cutoff) -> None:
+        """Connect, secure, log in and submit; the Cutoff can shut the socket at any step."""
+        cfg = self.config
+        if cfg.security == "tls":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(timeout=cfg.timeout, context=self._context())
+        else:
+            client = smtplib.SMTP(timeout=cfg.timeout)
+        cutoff.attach(client)
+        client.connect(cfg.host, cfg.port)
+        with client:
+            if cfg.security == "starttls":
+                client.starttls(context=self._context())
+            if cfg.username and cfg.password_ref:
+                client.login(cfg.username, self.secret(cfg.password_ref))
+            refused = client.send_message(msg)
         if refused:
+            where = f"smtp://{cfg.host}:{cfg.port}"
             raise SendFailure(permanent(f"{where}: some recipients refused: {', '.join(sorted(refused))}"))
