@@ -23,16 +23,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcrashd.config import Config, ConfigError, load_config
 from kcrashd.notify import Notifier
-from kcrashd.pipeline import TRIAGE_RUNNING, Outcome, Pipeline, StateLock, load_alerting
+from kcrashd.pipeline import TRIAGE_RUNNING, Enqueue, Outcome, Pipeline, StateLock, StepHook, load_enqueue
 from kcrashd.sinks import CrashJournal
 from kcrashd.sinks.journal import SystemdJournal
 from kcrashd.sources import CrashUnit, scan_all, unit_for_path
 from kcrashd.store import Store, StoreError
 from kcrashd.triage_pool import DeadlineAnalyzer, Key, TriagePool, usable_cores
+
+if TYPE_CHECKING:
+    from kcrashd.alerting.delivery import Deliverer
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +101,9 @@ class Schedule:
         return len(self.due)
 
 
-def make_store(config: Config, alerting: Any) -> Store:
-    hooks = [alerting.ensure_schema] if alerting is not None else []
-    return Store(config.state.state_dir, schema_hooks=hooks)
+def make_store(config: Config) -> Store:
+    """The state database (every component's schema, the outbox included) in the state directory."""
+    return Store(config.state.state_dir)
 
 
 class Watcher:
@@ -239,8 +242,10 @@ class Daemon:
         notifier: Notifier | None = None,
         clock: Callable[[], float] = time.time,
         worker_command: list[str] | None = None,
+        on_step: StepHook | None = None,
     ) -> None:
         self.config_path = config_path
+        self.on_step = on_step
         self.overrides = overrides
         self.config = load_config(config_path, overrides)
         self.journal = journal or SystemdJournal()
@@ -253,7 +258,6 @@ class Daemon:
         self.stop_requested = False
         self.reload_requested = False
         self.rescan_requested = False
-        self.processed = 0
         self.journaled = 0
         self.watcher: Watcher | None = None
         self.next_ping: float | None = None
@@ -284,8 +288,8 @@ class Daemon:
             self.stop_requested = True
 
     def open(self) -> None:
-        self.alerting = load_alerting()
-        self.store = make_store(self.config, self.alerting)
+        self.enqueue: Enqueue = load_enqueue()
+        self.store = make_store(self.config)
         self.lock = StateLock(self.config.state.state_dir)
         self.triage = TriagePool(self.triage_timeout(self.config), triage_workers(), command=self.worker_command)
         self.analyzer = DeadlineAnalyzer(self.triage, patience=PATIENCE, tick=self.tick)
@@ -294,8 +298,8 @@ class Daemon:
 
     def make_pipeline(self, config: Config) -> Pipeline:
         return Pipeline(
-            config, self.store, self.journal, self.lock, alerting=self.alerting, on_enqueued=self.alerts_wake,
-            tick=self.tick, analyze=self.analyzer,
+            config, self.store, self.journal, self.lock, enqueue=self.enqueue, on_enqueued=self.alerts_wake,
+            on_step=self.on_step, tick=self.tick, analyze=self.analyzer,
         )  # fmt: skip
 
     def triage_timeout(self, config: Config) -> float:
@@ -319,9 +323,11 @@ class Daemon:
 
     def start_alerts(self) -> None:
         alerts = self.config.alerts
-        if self.alerting is None or not getattr(alerts, "enabled", True) or not getattr(alerts, "targets", []):
+        if not alerts.enabled or not alerts.targets:
             return
-        deliverer = self.alerting.Deliverer(self.store.path, alerts)
+        from kcrashd.alerting.delivery import Deliverer  # the HTTP stack: only with targets
+
+        deliverer = Deliverer(self.store.path, alerts)
         self.alert_thread = AlertThread(deliverer)
         self.alert_thread.start()
 
@@ -457,7 +463,6 @@ class Daemon:
         except Exception:  # a bug must not stop the daemon: log it and retry later
             log.exception("unexpected error while processing %s; will retry", unit.path)
             outcome = Outcome("failed", retry_at=self.clock() + self.config.daemon.retry_seconds)
-        self.processed += 1
         if outcome.detail == TRIAGE_RUNNING and self.analyzer.pending is not None:
             self.triaging[self.analyzer.pending] = unit
         if outcome.action == "journaled":
@@ -555,7 +560,7 @@ def folder_gone(path: str, ino: int) -> bool:
 class AlertThread:
     """Runs the alerting Deliverer: sleeps until the next due delivery or until woken after an enqueue."""
 
-    def __init__(self, deliverer: Any) -> None:
+    def __init__(self, deliverer: Deliverer) -> None:
         self.deliverer = deliverer
         self.wake = threading.Event()
         self.stopping = False
@@ -586,16 +591,15 @@ class AlertThread:
 
 def scan_once(config: Config, journal: CrashJournal | None = None) -> dict[str, int]:
     """`kcrashd scan`: process every dump that is ready now, once; report what waits."""
-    alerting = load_alerting()
     try:
-        store = make_store(config, alerting)
+        store = make_store(config)
     except StoreError as exc:
         raise SystemExit(f"kcrashd: {exc}") from None
     lock = StateLock(config.state.state_dir)
     triage = TriagePool(config.daemon.triage_timeout, 1)
     analyze = DeadlineAnalyzer(triage, patience=None)
     pipeline = Pipeline(
-        config, store, journal or SystemdJournal(), lock, alerting=alerting, one_shot=True, analyze=analyze
+        config, store, journal or SystemdJournal(), lock, enqueue=load_enqueue(), one_shot=True, analyze=analyze
     )
     totals: dict[str, int] = {}
     later: list[CrashUnit] = []  # work the pipeline queues behind the entries (reading a whole vmcore)

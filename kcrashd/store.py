@@ -1,10 +1,14 @@
-"""The state database: which crashes were processed, whether their journal entry went out, and
-the history of each fingerprint. SQLite in WAL mode, one transaction per crash (docs/state.md).
+"""The state database, the one module that opens it: which crashes were processed, whether
+their journal entry went out, the history of each fingerprint, and the alert outbox with the
+paging policy's history (docs/state.md).
 
-The file is shared with the alerting outbox; each component keeps its schema version in
-`schema_versions` (ours is `history`). A database that SQLite calls corrupt is moved aside as
+SQLite in WAL mode; one transaction per crash (the crash, its history and its alert intents
+commit together). Every connection comes from `connect` (one set of PRAGMAs; the delivery side
+may ask for NORMAL durability). Each component's schema lives here, with its version in
+`schema_versions` (`history`, `outbox`). A database that SQLite calls corrupt is moved aside as
 `state.db.corrupt-<time>` and rebuilt by rescanning; `rebuilt_at` then tells the pipeline to ask
-the journal before sending anything again.
+the journal before sending anything again (also set when the journal is ahead of the database:
+a lost WAL or a database restored from an older copy).
 """
 
 from __future__ import annotations
@@ -17,24 +21,26 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from kcrashd.core.model import Report
+from kcrashd.bugkey import candidate_keys, keep_known_key
 from kcrashd.crash import CrashRecord, VmcoreFacts
+
+if TYPE_CHECKING:
+    from kcrashd.core.model import Report
 
 log = logging.getLogger(__name__)
 
 DB_NAME = "state.db"
+LOCK_NAME = "lock"  # the flock every writer holds (kcrashd.pipeline.StateLock)
 # The daemon mostly appends and looks rows up by key: a small page cache keeps it small when idle.
 CACHE_KIB = -512
-LOCK_NAME = "lock"
-COMPONENT = "history"
-VERSION = 1
+BUSY_MS = 30000
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS schema_versions(component TEXT PRIMARY KEY, version INTEGER NOT NULL);
+HISTORY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS crashes(
     crash_id TEXT PRIMARY KEY,
     dump_dir TEXT NOT NULL,
@@ -86,8 +92,87 @@ CREATE TABLE IF NOT EXISTS fingerprint_hosts(
 CREATE TABLE IF NOT EXISTS history_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
-PENDING = "pending"
-JOURNALED = "journaled"
+# One row per (crash or digest, target); claimed with a lease by kcrashd.alerting.delivery.
+OUTBOX_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+  id              INTEGER PRIMARY KEY,
+  target          TEXT NOT NULL,
+  crash_id        TEXT,
+  digest_id       INTEGER,
+  event           TEXT NOT NULL,
+  fingerprint     TEXT NOT NULL,
+  idem_key        TEXT NOT NULL,
+  payload         TEXT NOT NULL,
+  state           TEXT NOT NULL DEFAULT 'pending',
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at REAL NOT NULL,
+  lease_until     REAL,
+  last_status     INTEGER,
+  last_error      TEXT,
+  remote_ref      TEXT,
+  remote_url      TEXT,
+  created_at      REAL NOT NULL,
+  updated_at      REAL NOT NULL,
+  expires_at      REAL NOT NULL,
+  delivered_at    REAL,
+  UNIQUE (target, idem_key)
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_attempt_at);
+CREATE INDEX IF NOT EXISTS outbox_crash ON outbox(crash_id);
+CREATE TABLE IF NOT EXISTS outbox_crashes (
+  crash_id    TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  host        TEXT NOT NULL,
+  title       TEXT NOT NULL,
+  crash_time  REAL NOT NULL,
+  seen_at     REAL NOT NULL,
+  decision    TEXT NOT NULL,
+  storm_id    INTEGER,
+  ticket      TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_crashes_fp ON outbox_crashes(fingerprint, seen_at);
+CREATE INDEX IF NOT EXISTS outbox_crashes_host ON outbox_crashes(host, crash_time);
+CREATE INDEX IF NOT EXISTS outbox_crashes_time ON outbox_crashes(crash_time);
+CREATE TABLE IF NOT EXISTS outbox_digests (
+  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL,
+  started REAL NOT NULL, last REAL NOT NULL, pages INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox_remote (
+  target TEXT NOT NULL, fingerprint TEXT NOT NULL, remote_ref TEXT NOT NULL, remote_url TEXT,
+  PRIMARY KEY (target, fingerprint)
+);
+CREATE TABLE IF NOT EXISTS outbox_targets (
+  target TEXT PRIMARY KEY, open_until REAL, failures INTEGER NOT NULL DEFAULT 0, last_error TEXT
+);
+"""
+
+
+@dataclass(frozen=True)
+class Component:
+    """A part of the schema with its own version in `schema_versions`."""
+
+    name: str
+    version: int
+    ddl: str
+
+
+COMPONENTS = (Component("history", 1, HISTORY_SCHEMA), Component("outbox", 1, OUTBOX_SCHEMA))
+
+
+class CrashStatus(StrEnum):
+    """Where a recorded crash is on its way to the journal."""
+
+    PENDING = "pending"  # recorded; its journal entry may or may not have gone out
+    JOURNALED = "journaled"  # its journal entry is confirmed
+
+
+class Durability(StrEnum):
+    """PRAGMA synchronous of a connection."""
+
+    FULL = "FULL"  # crashes and alert intents: a commit survives a power cut
+    # In WAL, NORMAL is durable across a process crash, not a power cut: enough for delivery
+    # bookkeeping, where a claim or "done" lost to a power cut only means one more send.
+    NORMAL = "NORMAL"
 
 
 class StoreError(Exception):
@@ -111,29 +196,24 @@ class CrashRow:
     crash_id: str
     dump_dir: str
     ino: int
-    status: str
+    status: CrashStatus
     vmcore_state: str
     log_mtime_ns: int | None
     log_size: int | None
     record: CrashRecord
 
 
-def keep_known_key(report: Report, key: str) -> Report:
-    """The report under the key its bug is known by; the newer fingerprint becomes an alias."""
-    aliases = [report.fingerprint, *(a for a in report.fingerprint_aliases if a != key)]
-    return report.model_copy(update={"fingerprint": key, "fingerprint_aliases": aliases})
-
-
 def epoch(moment: datetime) -> float:
     return moment.timestamp()
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
+def connect(path: Path, durability: Durability = Durability.FULL) -> sqlite3.Connection:
+    """A read-write connection to the state database: the only place its PRAGMAs are set."""
+    conn = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute(f"PRAGMA synchronous={durability}")
+    conn.execute(f"PRAGMA busy_timeout={BUSY_MS}")
     conn.execute(f"PRAGMA cache_size={CACHE_KIB}")
     return conn
 
@@ -143,8 +223,34 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     the sandboxed daemon cannot open (SQLite gives any -shm it creates the database's owner)."""
     conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=30.0, isolation_level=None)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute(f"PRAGMA busy_timeout={BUSY_MS}")
     return conn
+
+
+def ensure_schema(conn: sqlite3.Connection, components: tuple[Component, ...] = COMPONENTS) -> None:
+    """Create every component's tables (idempotent) and record their versions, in one
+    transaction (or in the caller's); a newer schema than this kcrashd knows is refused."""
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_versions(component TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+        for component in components:
+            for statement in component.ddl.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            row = conn.execute("SELECT version FROM schema_versions WHERE component = ?", (component.name,)).fetchone()
+            if row is not None and row[0] > component.version:
+                raise StoreError(
+                    f"state database has {component.name} schema {row[0]}, newer than this kcrashd ({component.version})"
+                )
+            conn.execute("INSERT OR REPLACE INTO schema_versions VALUES (?, ?)", (component.name, component.version))
+    except BaseException:
+        if own:
+            conn.execute("ROLLBACK")
+        raise
+    if own:
+        conn.execute("COMMIT")
 
 
 @contextmanager
@@ -162,13 +268,13 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 class Store:
     """The history component of the state database."""
 
-    def __init__(self, state_dir: Path, *, schema_hooks: list[Callable[[sqlite3.Connection], None]] | None = None):
+    def __init__(self, state_dir: Path) -> None:
         self.state_dir = state_dir
         self.path = state_dir / DB_NAME
         self.rebuilt_at: float | None = None
-        self.conn = self._open(schema_hooks or [])
+        self.conn = self._open()
 
-    def _open(self, hooks: list[Callable[[sqlite3.Connection], None]]) -> sqlite3.Connection:
+    def _open(self) -> sqlite3.Connection:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         existed = self.path.exists()
         try:
@@ -177,14 +283,14 @@ class Store:
             if check != "ok":
                 conn.close()
                 raise sqlite3.DatabaseError(f"quick_check: {check}")
-            self._ensure_schema(conn, hooks)
+            self._ensure_schema(conn)
         except sqlite3.DatabaseError as exc:
             if isinstance(exc, sqlite3.OperationalError) and is_transient(exc):
                 raise StoreError(f"{self.path}: {exc}") from None
             aside = self.set_aside(exc)
             log.error("state database %s is corrupt (%s): kept as %s; rebuilding by rescanning", self.path, exc, aside)
             conn = connect(self.path)
-            self._ensure_schema(conn, hooks)
+            self._ensure_schema(conn)
             existed = False
         value = conn.execute("SELECT value FROM history_meta WHERE key = 'rebuilt_at'").fetchone()
         if not existed and value is None:
@@ -204,20 +310,24 @@ class Store:
                 os.replace(src, Path(str(aside) + suffix))
         return aside
 
-    def _ensure_schema(self, conn: sqlite3.Connection, hooks: list[Callable[[sqlite3.Connection], None]]) -> None:
-        with transaction(conn):
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            row = conn.execute("SELECT version FROM schema_versions WHERE component = ?", (COMPONENT,)).fetchone()
-            if row is not None and row[0] > VERSION:
-                raise StoreError(f"{self.path}: history schema {row[0]} is newer than this kcrashd ({VERSION})")
-            conn.execute("INSERT OR REPLACE INTO schema_versions VALUES (?, ?)", (COMPONENT, VERSION))
-        for hook in hooks:
-            hook(conn)
+    def _ensure_schema(self, conn: sqlite3.Connection) -> None:
+        try:
+            ensure_schema(conn)
+        except StoreError as exc:
+            conn.close()
+            raise StoreError(f"{self.path}: {exc}") from None
 
     def close(self) -> None:
         self.conn.close()
+
+    def ask_journal_until(self, moment: float) -> None:
+        """Dumps written up to `moment` are looked up in the journal before anything is sent for
+        them: the database is older than the journal (a lost WAL, a restored copy)."""
+        if self.rebuilt_at is not None and self.rebuilt_at >= moment:
+            return
+        with transaction(self.conn) as conn:
+            conn.execute("INSERT OR REPLACE INTO history_meta VALUES ('rebuilt_at', ?)", (repr(moment),))
+        self.rebuilt_at = moment
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -232,12 +342,12 @@ class Store:
         return None if row is None else to_row(row)
 
     def pending(self) -> list[CrashRow]:
-        rows = self.conn.execute(f"SELECT * FROM crashes WHERE status != '{JOURNALED}' ORDER BY detected_at")
+        rows = self.conn.execute(f"SELECT * FROM crashes WHERE status != '{CrashStatus.JOURNALED}' ORDER BY detected_at")
         return [to_row(row) for row in rows]
 
     def counts(self) -> dict[str, int]:
         row = self.conn.execute(
-            "SELECT COUNT(*), COUNT(DISTINCT fingerprint), SUM(status != ?) FROM crashes", (JOURNALED,)
+            "SELECT COUNT(*), COUNT(DISTINCT fingerprint), SUM(status != ?) FROM crashes", (CrashStatus.JOURNALED,)
         ).fetchone()
         return {"crashes": row[0] or 0, "fingerprints": row[1] or 0, "pending": row[2] or 0}
 
@@ -253,7 +363,7 @@ class Store:
     def known_key(self, report: Report) -> str:
         """The key this bug already has here: its fingerprint, or the oldest-known alias an earlier
         fingerprint version gave it, so a new algorithm never re-opens existing alerts and tickets."""
-        keys = [report.fingerprint, *report.fingerprint_aliases] if report.fingerprint else []
+        keys = candidate_keys(report)
         if len(keys) < 2:
             return report.fingerprint
         marks = ",".join("?" * len(keys))
@@ -273,7 +383,7 @@ class Store:
         log_mtime_ns: int | None,
         log_size: int | None,
         vmcore_state: str,
-        status: str = PENDING,
+        status: CrashStatus = CrashStatus.PENDING,
         also: Callable[[sqlite3.Connection, CrashRecord], None] | None = None,
         hook: Callable[[], None] | None = None,
     ) -> CrashRecord:
@@ -283,7 +393,7 @@ class Store:
             probe = build(FingerprintStats(None, 0, 0, False))
             key = self.known_key(probe.report)
             record = build(self.stats(key, probe.host)) if key else probe
-            if key != record.report.fingerprint:
+            if key:
                 record = record.model_copy(update={"report": keep_known_key(record.report, key)})
             now = time.time()
             report = record.report
@@ -294,7 +404,7 @@ class Store:
                     record.layout, record.source, record.host, report.kernel_release, report.kind,
                     str(report.severity), report.title, report.function, report.fingerprint,
                     epoch(record.crash_time), epoch(record.detected_at), int(record.incomplete), int(record.test),
-                    int(record.too_old_to_page), status, now if status == JOURNALED else None, vmcore_state,
+                    int(record.too_old_to_page), str(status), now if status is CrashStatus.JOURNALED else None, vmcore_state,
                     record.model_dump_json(), now,
                 ),
             )  # fmt: skip
@@ -322,7 +432,7 @@ class Store:
         with transaction(self.conn) as conn:
             conn.execute(
                 "UPDATE crashes SET status = ?, journaled_at = ?, updated_at = ? WHERE crash_id = ?",
-                (JOURNALED, time.time(), time.time(), crash_id),
+                (CrashStatus.JOURNALED, time.time(), time.time(), crash_id),
             )
 
     def update_vmcore(self, crash_id: str, vmcore_state: str, facts: VmcoreFacts | None, problems: list[str]) -> None:
@@ -343,18 +453,13 @@ class Store:
         still on disk keeps its row: forgetting it would journal it again)."""
         rows = self.conn.execute(
             "SELECT crash_id, dump_dir, ino FROM crashes WHERE crash_time < ? AND status = ?",
-            (epoch(older_than), JOURNALED),
+            (epoch(older_than), CrashStatus.JOURNALED),
         ).fetchall()
         doomed = [row[0] for row in rows if gone(row[1], row[2])]
         if doomed:
             with transaction(self.conn) as conn:
                 conn.executemany("DELETE FROM crashes WHERE crash_id = ?", [(cid,) for cid in doomed])
         return len(doomed)
-
-    def clear_rebuilt(self) -> None:
-        with transaction(self.conn) as conn:
-            conn.execute("DELETE FROM history_meta WHERE key = 'rebuilt_at'")
-        self.rebuilt_at = None
 
 
 def is_transient(exc: sqlite3.OperationalError) -> bool:
@@ -367,7 +472,7 @@ def to_row(row: sqlite3.Row) -> CrashRow:
         crash_id=row["crash_id"],
         dump_dir=row["dump_dir"],
         ino=row["ino"],
-        status=row["status"],
+        status=CrashStatus(row["status"]),
         vmcore_state=row["vmcore_state"],
         log_mtime_ns=row["log_mtime_ns"],
         log_size=row["log_size"],
@@ -375,6 +480,144 @@ def to_row(row: sqlite3.Row) -> CrashRow:
     )
 
 
-def query_rows(conn: sqlite3.Connection, where: str = "", params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-    sql = "SELECT * FROM crashes" + (f" WHERE {where}" if where else "") + " ORDER BY crash_time, detected_at"
-    return list(conn.execute(sql, params))
+@dataclass(frozen=True)
+class Windows:
+    """The time windows (epoch seconds) the paging policy reads a crash's history over."""
+
+    cooldown_start: float
+    storm_from: float
+    storm_to: float
+    loop_start: float
+    crash_time: float
+
+
+@dataclass(frozen=True)
+class AlertFacts:
+    """What the state database knows about a crash's alert key, host and time window."""
+
+    decided: bool = False  # this crash already went through the policy
+    paged: bool = False  # its key paged within the cooldown
+    ticketed: bool = False  # a ticket was filed for its key within the cooldown
+    host_commented: bool = False  # a ticket event for (key, host) within the cooldown
+    other_hosts: int = 0  # distinct other hosts crashing within the storm window
+    storm: tuple[int, int] | None = None  # the open storm digest around the crash: (id, pages)
+    host_crashes: int = 0  # earlier crashes of this host within the loop window
+    loop: int | None = None  # the open loop digest of this host
+
+
+@dataclass(frozen=True)
+class DigestFacts:
+    """A digest and the crashes it covers: (key, host, title, crash time) each."""
+
+    kind: str
+    key: str
+    started: float
+    last: float
+    crashes: list[tuple[str, str, str, float]]
+
+
+class AlertHistory:
+    """The paging policy's history (per-crash decisions, storm and loop digests), read and written
+    on the caller's connection, inside the caller's transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def one(self, sql: str, *args: object) -> tuple[object, ...] | None:
+        row = self.conn.execute(sql, args).fetchone()
+        return None if row is None else tuple(row)
+
+    def facts(self, crash_id: str, key: str, host: str, w: Windows) -> AlertFacts:
+        """Everything the policy needs to decide about one crash."""
+        one = self.one
+        storm = one(
+            "SELECT id, pages FROM outbox_digests WHERE kind = 'storm' AND last >= ? AND started <= ?"
+            " ORDER BY id DESC LIMIT 1", w.storm_from, w.storm_to,
+        )  # fmt: skip
+        loop = one("SELECT id FROM outbox_digests WHERE kind = 'loop' AND key = ? AND last >= ?", host, w.loop_start)
+        return AlertFacts(
+            decided=one("SELECT 1 FROM outbox_crashes WHERE crash_id = ?", crash_id) is not None,
+            paged=one(
+                "SELECT 1 FROM outbox_crashes WHERE fingerprint = ? AND decision IN ('page', 'storm-page') AND seen_at >= ?",
+                key, w.cooldown_start,
+            ) is not None,
+            ticketed=one(
+                "SELECT 1 FROM outbox_crashes WHERE fingerprint = ? AND ticket = 'new' AND seen_at >= ?", key, w.cooldown_start
+            ) is not None,
+            host_commented=one(
+                "SELECT 1 FROM outbox_crashes WHERE fingerprint = ? AND host = ? AND seen_at >= ? AND ticket IS NOT NULL",
+                key, host, w.cooldown_start,
+            ) is not None,
+            other_hosts=self.count(
+                "SELECT COUNT(DISTINCT host) FROM outbox_crashes WHERE crash_time BETWEEN ? AND ? AND host != ?",
+                w.storm_from, w.storm_to, host,
+            ),
+            storm=None if storm is None else (int(str(storm[0])), int(str(storm[1]))),
+            host_crashes=self.count(
+                "SELECT COUNT(*) FROM outbox_crashes WHERE host = ? AND crash_time BETWEEN ? AND ?", host, w.loop_start, w.crash_time
+            ),
+            loop=None if loop is None else int(str(loop[0])),
+        )  # fmt: skip
+
+    def count(self, sql: str, *args: object) -> int:
+        return int(self.conn.execute(sql, args).fetchone()[0] or 0)
+
+    def open_storm(self, w: Windows, now: float) -> int:
+        """A new storm digest; the crashes of its window already recorded belong to it."""
+        cur = self.conn.execute(
+            "INSERT INTO outbox_digests (kind, key, started, last, created_at) VALUES ('storm', '', ?, ?, ?)",
+            (w.crash_time, w.crash_time, now),
+        )
+        storm = int(cur.lastrowid or 0)
+        self.conn.execute(
+            "UPDATE outbox_crashes SET storm_id = ? WHERE storm_id IS NULL AND crash_time BETWEEN ? AND ?",
+            (storm, w.storm_from, w.storm_to),
+        )
+        return storm
+
+    def extend_storm(self, storm: int, w: Windows, *, page: bool) -> None:
+        self.conn.execute(
+            "UPDATE outbox_digests SET last = MAX(last, ?), started = MIN(started, ?), pages = pages + ? WHERE id = ?",
+            (w.crash_time, w.crash_time, int(page), storm),
+        )
+
+    def open_loop(self, host: str, w: Windows, now: float) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO outbox_digests (kind, key, started, last, created_at) VALUES ('loop', ?, ?, ?, ?)",
+            (host, w.loop_start, w.crash_time, now),
+        )
+        return int(cur.lastrowid or 0)
+
+    def extend_loop(self, loop: int, w: Windows) -> None:
+        self.conn.execute("UPDATE outbox_digests SET last = MAX(last, ?) WHERE id = ?", (w.crash_time, loop))
+
+    def decide(
+        self, crash_id: str, key: str, host: str, title: str, w: Windows, now: float, decision: str,
+        storm: int | None, ticket: str | None,
+    ) -> None:  # fmt: skip
+        """Keep the policy's decision about one crash (its history for the next crashes)."""
+        self.conn.execute(
+            "INSERT INTO outbox_crashes (crash_id, fingerprint, host, title, crash_time, seen_at, decision, storm_id,"
+            " ticket) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (crash_id, key, host, title, w.crash_time, now, decision, storm, ticket),
+        )
+
+    def decision(self, crash_id: str) -> str | None:
+        row = self.one("SELECT decision FROM outbox_crashes WHERE crash_id = ?", crash_id)
+        return None if row is None else str(row[0])
+
+    def digest(self, digest_id: int) -> DigestFacts:
+        """A digest and the crashes recorded for it so far."""
+        kind, key, started, last = self.conn.execute(
+            "SELECT kind, key, started, last FROM outbox_digests WHERE id = ?", (digest_id,)
+        ).fetchone()
+        if kind == "storm":
+            rows = self.conn.execute(
+                "SELECT fingerprint, host, title, crash_time FROM outbox_crashes WHERE storm_id = ?", (digest_id,)
+            ).fetchall()
+        else:
+            rows = self.conn.execute(
+                "SELECT fingerprint, host, title, crash_time FROM outbox_crashes WHERE host = ? AND crash_time BETWEEN ? AND ?",
+                (key, started, last),
+            ).fetchall()
+        return DigestFacts(kind, key, started, last, [tuple(row) for row in rows])

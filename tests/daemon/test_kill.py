@@ -12,16 +12,18 @@ from pathlib import Path
 import pytest
 
 from kcrashd.config import Config, SourcesConfig, StateConfig
-from kcrashd.pipeline import STEPS, KillHook, Pipeline, StateLock
+from kcrashd.pipeline import Pipeline, StateLock
 from kcrashd.sinks.journal import MESSAGE_ID, SystemdJournal
 from kcrashd.sources import scan_all
 from kcrashd.store import Store
-from tests.daemon.conftest import DaemonProcess, NotifySocket
+from tests.daemon.conftest import DaemonProcess, NotifySocket, python
 from tests.daemon.dumps import LOG_NAMES, log_bytes, write_rhel
+from tests.daemon.kill_hook import STEPS, KillHook
 from tests.fixtures.journald import Journald
 
 pytestmark = pytest.mark.journal
 CRASHES = 9
+LAUNCHER = Path(__file__).with_name("kill_launcher.py")
 
 
 def make_backlog(root: Path, count: int = CRASHES) -> None:
@@ -37,7 +39,7 @@ def child_scan(config: Config, spec: str | None) -> None:
     try:
         store = Store(config.state.state_dir)
         lock = StateLock(config.state.state_dir)
-        pipeline = Pipeline(config, store, SystemdJournal(), lock, kill_hook=KillHook(spec))
+        pipeline = Pipeline(config, store, SystemdJournal(), lock, on_step=KillHook(spec))
         pipeline.recover()
         for unit in scan_all(config.sources):
             pipeline.handle(unit)
@@ -90,7 +92,7 @@ def test_kill_the_real_daemon(journald: Journald, tmp_path: Path, start_daemon, 
     state = tmp_path / "state"
     args = ["--dump-path", str(root), "--state-dir", str(state), "--pstore-path", str(tmp_path / "none")]
     for step in range(1, len(STEPS) + 1):
-        proc: DaemonProcess = start_daemon(*args, env={"KCRASHD_TEST_CRASH_AT": f"step-{step}"})
+        proc: DaemonProcess = start_daemon(*args, command=[python(), str(LAUNCHER), f"step-{step}"])
         assert proc.proc.wait(timeout=30) == -signal.SIGKILL, proc.output()
         proc.stop()
     final: DaemonProcess = start_daemon(*args, env={"NOTIFY_SOCKET": str(notify_socket.path)})

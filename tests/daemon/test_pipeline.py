@@ -13,10 +13,10 @@ import pytest
 
 from kcrashd.config import Config, ConfigError, SourcesConfig, StateConfig, load_config
 from kcrashd.pipeline import Pipeline, StateLock
-from kcrashd.sinks.journal import RecordingJournal
 from kcrashd.sources import classify_name, scan_all
 from kcrashd.store import Store
 from tests.daemon.dumps import LOG_NAMES, kdump_file, log_bytes, write_debian, write_file, write_rhel
+from tests.fixtures.journal_double import RecordingJournal
 
 
 class Rig:
