@@ -27,7 +27,16 @@ from typing import TYPE_CHECKING, Any
 
 from kcrashd.config import Config, ConfigError, load_config
 from kcrashd.notify import Notifier
-from kcrashd.pipeline import TRIAGE_RUNNING, Enqueue, Outcome, Pipeline, StateLock, StepHook, load_enqueue
+from kcrashd.pipeline import (
+    TRIAGE_RUNNING,
+    Action,
+    Enqueue,
+    Handled,
+    Pipeline,
+    StateLock,
+    StepHook,
+    load_enqueue,
+)
 from kcrashd.sinks import CrashJournal
 from kcrashd.sinks.journal import SystemdJournal
 from kcrashd.sources import CrashUnit, scan_all, unit_for_path
@@ -457,22 +466,22 @@ class Daemon:
             if unit is not None:
                 self.schedule.add(unit, now)
 
-    def process(self, unit: CrashUnit) -> Outcome:
+    def process(self, unit: CrashUnit) -> Handled:
         try:
             outcome = self.pipeline.handle(unit)
         except Exception:  # a bug must not stop the daemon: log it and retry later
             log.exception("unexpected error while processing %s; will retry", unit.path)
-            outcome = Outcome("failed", retry_at=self.clock() + self.config.daemon.retry_seconds)
+            outcome = Handled(Action.FAILED, retry_at=self.clock() + self.config.daemon.retry_seconds)
         if outcome.detail == TRIAGE_RUNNING and self.analyzer.pending is not None:
             self.triaging[self.analyzer.pending] = unit
-        if outcome.action == "journaled":
+        if outcome.action is Action.JOURNALED:
             self.journaled += 1
         if outcome.retry_at is not None:
             self.schedule.add(unit, outcome.retry_at)
         self.watch_if_unfinished(unit, outcome)
         return outcome
 
-    def watch_if_unfinished(self, unit: CrashUnit, outcome: Outcome) -> None:
+    def watch_if_unfinished(self, unit: CrashUnit, outcome: Handled) -> None:
         """A folder still being written is watched so its final renames are seen at once; a finished
         one is not (the pipeline's timers cover a vmcore that may still come)."""
         if self.watcher is None:
@@ -608,11 +617,11 @@ def scan_once(config: Config, journal: CrashJournal | None = None) -> dict[str, 
         for unit in scan_all(config.sources):
             outcome = pipeline.handle(unit)
             totals[outcome.action] = totals.get(outcome.action, 0) + 1
-            while outcome.action == "deferred" and outcome.detail == "journal rate limit":
+            while outcome.action is Action.DEFERRED and outcome.detail == "journal rate limit":
                 time.sleep(max(0.0, (outcome.retry_at or 0) - time.time()))
                 outcome = pipeline.handle(unit)
                 totals[outcome.action] = totals.get(outcome.action, 0) + 1
-            if outcome.action == "journaled" and outcome.retry_at is not None and outcome.retry_at <= time.time():
+            if outcome.action is Action.JOURNALED and outcome.retry_at is not None and outcome.retry_at <= time.time():
                 later.append(unit)
         for unit in later:
             pipeline.handle(unit)

@@ -47,7 +47,7 @@ LOOK_AGAIN_AFTER = 5.0
 NO_VMCORE = (Layout.PSTORE, Layout.PSTORE_FLAT)
 
 PRIVATE_PREFIX = "vmcore-"
-TRIAGE_RUNNING = "triage running"  # Outcome.detail: a worker is still analysing the log
+TRIAGE_RUNNING = "triage running"  # Handled.detail: a worker is still analysing the log
 
 
 class Analyzer(Protocol):
@@ -121,11 +121,23 @@ class StateLock:
         os.close(self.fd)
 
 
+class Action(StrEnum):
+    """What handling a unit did."""
+
+    JOURNALED = "journaled"  # a new crash: recorded and journaled
+    UPDATED = "updated"  # a known crash whose vmcore state changed (no new entry)
+    KNOWN = "known"  # a known crash, or one found already in the journal
+    WAITING = "waiting"  # the folder is not finished yet
+    DEFERRED = "deferred"  # try again later (rate limit, database or file error)
+    SKIPPED = "skipped"  # not a crash folder (vanished, symlink, not a directory)
+    FAILED = "failed"  # an unexpected error (logged); retried later
+
+
 @dataclass(frozen=True)
-class Outcome:
+class Handled:
     """What handling a unit did; `retry_at` (epoch seconds) asks to be called again."""
 
-    action: str  # journaled, recovered, updated, known, waiting, deferred, skipped, failed
+    action: Action
     crash_id: str | None = None
     retry_at: float | None = None
     detail: str = ""
@@ -234,33 +246,33 @@ class Pipeline:
 
     # --- one unit -------------------------------------------------------------------------
 
-    def handle(self, unit: CrashUnit) -> Outcome:
+    def handle(self, unit: CrashUnit) -> Handled:
         """Inspect a unit and process it if it is ready; never raises for bad input."""
         try:
             with self.lock.held():
                 return self._handle(unit)
         except TriagePending as pending:  # the analyzer's worker is on it: nothing recorded yet
-            return Outcome("deferred", retry_at=self.clock() + pending.wait, detail=TRIAGE_RUNNING)
+            return Handled(Action.DEFERRED, retry_at=self.clock() + pending.wait, detail=TRIAGE_RUNNING)
         except (StoreError, sqlite3.OperationalError) as exc:
             retry = self.clock() + self.config.daemon.retry_seconds
             log.error("cannot record %s in the state database (%s); %s", safe(str(unit.path)), exc, self.later)
-            return Outcome("deferred", retry_at=retry, detail=str(exc))
+            return Handled(Action.DEFERRED, retry_at=retry, detail=str(exc))
         except OSError as exc:
             retry = self.clock() + self.config.daemon.retry_seconds
             log.error("cannot process %s: %s; %s", safe(str(unit.path)), exc.strerror or exc, self.later)
-            return Outcome("deferred", retry_at=retry, detail=str(exc))
+            return Handled(Action.DEFERRED, retry_at=retry, detail=str(exc))
 
-    def _handle(self, unit: CrashUnit) -> Outcome:
+    def _handle(self, unit: CrashUnit) -> Handled:
         try:
             state = inspect_unit(unit)
         except FileNotFoundError:
-            return Outcome("skipped", detail="vanished")
+            return Handled(Action.SKIPPED, detail="vanished")
         except NotADirectoryError:
-            return Outcome("skipped", detail="not a directory")
+            return Handled(Action.SKIPPED, detail="not a directory")
         except OSError as exc:
             if exc.errno in (40,):  # ELOOP: a symlink where a folder was
                 log.warning("skipping %s: symbolic link (never followed)", safe(str(unit.path)))
-                return Outcome("skipped", detail="symlink")
+                return Handled(Action.SKIPPED, detail="symlink")
             raise
         now = self.clock()
         timeout = self.config.sources.incomplete_timeout
@@ -271,10 +283,10 @@ class Pipeline:
             return self._refresh(existing.crash_id, existing.record, state, now)
         verdict = judge(state, now, self.config.sources.settle_seconds, timeout)
         if not verdict.ready:
-            return Outcome("waiting", retry_at=verdict.retry_at, detail=verdict.reason, watch=True)
+            return Handled(Action.WAITING, retry_at=verdict.retry_at, detail=verdict.reason, watch=True)
         wait = self.bucket.take()
         if wait > 0:
-            return Outcome("deferred", retry_at=now + wait, detail="journal rate limit")
+            return Handled(Action.DEFERRED, retry_at=now + wait, detail="journal rate limit")
         self.step(Step.INSPECTED)
         record, log_meta = self._triage(state, verdict.incomplete, now)
         self.step(Step.ANALYZED)
@@ -298,7 +310,7 @@ class Pipeline:
         )
         self.step(Step.RECORDED)
         if status is CrashStatus.JOURNALED:
-            return Outcome("known", stored.crash_id, detail="already in the journal")
+            return Handled(Action.KNOWN, stored.crash_id, detail="already in the journal")
         self.journal.send(stored)
         self.step(Step.JOURNALED)
         self.store.mark_journaled(stored.crash_id)
@@ -308,7 +320,7 @@ class Pipeline:
         retry = self._vmcore_retry(state, now)
         if retry is None and self._end_unchecked(stored.vmcore, stored.vmcore_state):
             retry = self.clock()  # read the whole stream later, after the backlog's entries
-        return Outcome("journaled", stored.crash_id, retry_at=retry, watch=self._vmcore_written(state, now))
+        return Handled(Action.JOURNALED, stored.crash_id, retry_at=retry, watch=self._vmcore_written(state, now))
 
     def _finish_pending(self, crash_id: str, record: CrashRecord) -> None:
         if not self.synced:
@@ -318,7 +330,7 @@ class Pipeline:
             self.journal.send(record)
         self.store.mark_journaled(crash_id)
 
-    def _refresh(self, crash_id: str, record: CrashRecord, state: DumpState, now: float) -> Outcome:
+    def _refresh(self, crash_id: str, record: CrashRecord, state: DumpState, now: float) -> Handled:
         """A known crash: a vmcore that landed (or failed) later updates the state, not the journal."""
         timeout = self.config.sources.incomplete_timeout
         new_state = vmcore_state(state, now, timeout)
@@ -340,11 +352,11 @@ class Pipeline:
                 self.journal.send_update(record.model_copy(update=now_known))
             self.store.update_vmcore(crash_id, new_state, facts, problems)
             log.debug("crash %s: vmcore is now %s", crash_id, new_state)
-            return Outcome(
-                "updated", crash_id, retry_at=self._vmcore_retry(state, now), detail=new_state,
+            return Handled(
+                Action.UPDATED, crash_id, retry_at=self._vmcore_retry(state, now), detail=new_state,
                 watch=self._vmcore_written(state, now),
             )  # fmt: skip
-        return Outcome("known", crash_id, retry_at=self._vmcore_retry(state, now), watch=self._vmcore_written(state, now))
+        return Handled(Action.KNOWN, crash_id, retry_at=self._vmcore_retry(state, now), watch=self._vmcore_written(state, now))
 
     def _end_unchecked(self, facts: VmcoreFacts | None, vstate: str) -> bool:
         """A finished compressed dump whose end record nobody has looked for yet (§3.5)."""
@@ -538,4 +550,4 @@ def read_log_bytes(path: Path) -> bytes:
         raise LogError(str(exc)) from None
 
 
-__all__ = ["Outcome", "Pipeline", "StateLock", "Step", "TokenBucket", "crash_id_for", "is_transient"]
+__all__ = ["Action", "Handled", "Pipeline", "StateLock", "Step", "TokenBucket", "crash_id_for", "is_transient"]

@@ -4,8 +4,8 @@ paging policy's history (docs/state.md).
 
 SQLite in WAL mode; one transaction per crash (the crash, its history and its alert intents
 commit together). Every connection comes from `connect` (one set of PRAGMAs; the delivery side
-may ask for NORMAL durability). Each component's schema lives here, with its version in
-`schema_versions` (`history`, `outbox`). A database that SQLite calls corrupt is moved aside as
+may ask for NORMAL durability). Each component's tables (kcrashd/schema.py) are created here,
+with their versions in `schema_versions` (`history`, `outbox`). A database that SQLite calls corrupt is moved aside as
 `state.db.corrupt-<time>` and rebuilt by rescanning; `rebuilt_at` then tells the pipeline to ask
 the journal before sending anything again (also set when the journal is ahead of the database:
 a lost WAL or a database restored from an older copy).
@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from kcrashd.bugkey import candidate_keys, keep_known_key
 from kcrashd.crash import CrashRecord, VmcoreFacts
+from kcrashd.schema import COMPONENTS, Component
 
 if TYPE_CHECKING:
     from kcrashd.core.model import Report
@@ -39,125 +40,6 @@ LOCK_NAME = "lock"  # the flock every writer holds (kcrashd.pipeline.StateLock)
 # The daemon mostly appends and looks rows up by key: a small page cache keeps it small when idle.
 CACHE_KIB = -512
 BUSY_MS = 30000
-
-HISTORY_SCHEMA = """
-CREATE TABLE IF NOT EXISTS crashes(
-    crash_id TEXT PRIMARY KEY,
-    dump_dir TEXT NOT NULL,
-    dev INTEGER NOT NULL,
-    ino INTEGER NOT NULL,
-    log_path TEXT,
-    log_mtime_ns INTEGER,
-    log_size INTEGER,
-    layout TEXT NOT NULL,
-    source TEXT NOT NULL,
-    host TEXT NOT NULL,
-    kernel TEXT,
-    kind TEXT NOT NULL,
-    severity TEXT NOT NULL,
-    title TEXT NOT NULL,
-    function TEXT,
-    fingerprint TEXT NOT NULL,
-    crash_time REAL NOT NULL,
-    detected_at REAL NOT NULL,
-    incomplete INTEGER NOT NULL,
-    test INTEGER NOT NULL,
-    too_old_to_page INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    journaled_at REAL,
-    vmcore_state TEXT NOT NULL,
-    record_json TEXT NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS crashes_dir ON crashes(dump_dir, ino);
-CREATE INDEX IF NOT EXISTS crashes_fingerprint ON crashes(fingerprint);
-CREATE INDEX IF NOT EXISTS crashes_time ON crashes(crash_time);
-CREATE INDEX IF NOT EXISTS crashes_pending ON crashes(status) WHERE status != 'journaled';
-CREATE TABLE IF NOT EXISTS fingerprints(
-    fingerprint TEXT PRIMARY KEY,
-    first_seen REAL NOT NULL,
-    last_seen REAL NOT NULL,
-    count INTEGER NOT NULL,
-    title TEXT NOT NULL,
-    kind TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS fingerprint_hosts(
-    fingerprint TEXT NOT NULL,
-    host TEXT NOT NULL,
-    first_seen REAL NOT NULL,
-    last_seen REAL NOT NULL,
-    count INTEGER NOT NULL,
-    PRIMARY KEY(fingerprint, host)
-);
-CREATE TABLE IF NOT EXISTS history_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
-
-# One row per (crash or digest, target); claimed with a lease by kcrashd.alerting.delivery.
-OUTBOX_SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
-  id              INTEGER PRIMARY KEY,
-  target          TEXT NOT NULL,
-  crash_id        TEXT,
-  digest_id       INTEGER,
-  event           TEXT NOT NULL,
-  fingerprint     TEXT NOT NULL,
-  idem_key        TEXT NOT NULL,
-  payload         TEXT NOT NULL,
-  state           TEXT NOT NULL DEFAULT 'pending',
-  attempts        INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at REAL NOT NULL,
-  lease_until     REAL,
-  last_status     INTEGER,
-  last_error      TEXT,
-  remote_ref      TEXT,
-  remote_url      TEXT,
-  created_at      REAL NOT NULL,
-  updated_at      REAL NOT NULL,
-  expires_at      REAL NOT NULL,
-  delivered_at    REAL,
-  UNIQUE (target, idem_key)
-);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_attempt_at);
-CREATE INDEX IF NOT EXISTS outbox_crash ON outbox(crash_id);
-CREATE TABLE IF NOT EXISTS outbox_crashes (
-  crash_id    TEXT PRIMARY KEY,
-  fingerprint TEXT NOT NULL,
-  host        TEXT NOT NULL,
-  title       TEXT NOT NULL,
-  crash_time  REAL NOT NULL,
-  seen_at     REAL NOT NULL,
-  decision    TEXT NOT NULL,
-  storm_id    INTEGER,
-  ticket      TEXT
-);
-CREATE INDEX IF NOT EXISTS outbox_crashes_fp ON outbox_crashes(fingerprint, seen_at);
-CREATE INDEX IF NOT EXISTS outbox_crashes_host ON outbox_crashes(host, crash_time);
-CREATE INDEX IF NOT EXISTS outbox_crashes_time ON outbox_crashes(crash_time);
-CREATE TABLE IF NOT EXISTS outbox_digests (
-  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL,
-  started REAL NOT NULL, last REAL NOT NULL, pages INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS outbox_remote (
-  target TEXT NOT NULL, fingerprint TEXT NOT NULL, remote_ref TEXT NOT NULL, remote_url TEXT,
-  PRIMARY KEY (target, fingerprint)
-);
-CREATE TABLE IF NOT EXISTS outbox_targets (
-  target TEXT PRIMARY KEY, open_until REAL, failures INTEGER NOT NULL DEFAULT 0, last_error TEXT
-);
-"""
-
-
-@dataclass(frozen=True)
-class Component:
-    """A part of the schema with its own version in `schema_versions`."""
-
-    name: str
-    version: int
-    ddl: str
-
-
-COMPONENTS = (Component("history", 1, HISTORY_SCHEMA), Component("outbox", 1, OUTBOX_SCHEMA))
-
 
 class CrashStatus(StrEnum):
     """Where a recorded crash is on its way to the journal."""

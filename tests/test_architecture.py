@@ -25,6 +25,7 @@ PARTS = {
     "kcrashd.vmcore": "sources",
     "kcrashd.flatten": "sources",
     "kcrashd.store": "store",
+    "kcrashd.schema": "store",
     "kcrashd.sinks": "sinks",
     "kcrashd.alerting": "sinks",
     "kcrashd.pipeline": "pipeline",

@@ -14,8 +14,9 @@ from kcrashd.alerting.config import AlertsConfig
 from kcrashd.config import Config, SourcesConfig, StateConfig
 from kcrashd.core import analyze
 from kcrashd.pipeline import Pipeline, StateLock, load_enqueue
+from kcrashd.schema import COMPONENTS
 from kcrashd.sources import scan_all
-from kcrashd.store import COMPONENTS, Store, StoreError
+from kcrashd.store import Store, StoreError
 from tests.daemon.dumps import log_bytes, write_rhel
 from tests.fixtures.journal_double import RecordingJournal
 
