@@ -6,7 +6,7 @@ Only kcrashd/store.py uses them: it creates them (`ensure_schema`) and records t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 HISTORY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS crashes(
@@ -35,12 +35,19 @@ CREATE TABLE IF NOT EXISTS crashes(
     journaled_at REAL,
     vmcore_state TEXT NOT NULL,
     record_json TEXT NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    alert_key TEXT,
+    decision TEXT,
+    storm_id INTEGER,
+    ticket TEXT,
+    decided_at REAL
 );
 CREATE INDEX IF NOT EXISTS crashes_dir ON crashes(dump_dir, ino);
 CREATE INDEX IF NOT EXISTS crashes_fingerprint ON crashes(fingerprint);
 CREATE INDEX IF NOT EXISTS crashes_time ON crashes(crash_time);
 CREATE INDEX IF NOT EXISTS crashes_pending ON crashes(status) WHERE status != 'journaled';
+CREATE INDEX IF NOT EXISTS crashes_alert_key ON crashes(alert_key, decided_at) WHERE decision IS NOT NULL;
+CREATE INDEX IF NOT EXISTS crashes_host_time ON crashes(host, crash_time) WHERE decision IS NOT NULL;
 CREATE TABLE IF NOT EXISTS fingerprints(
     fingerprint TEXT PRIMARY KEY,
     first_seen REAL NOT NULL,
@@ -87,20 +94,6 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_attempt_at);
 CREATE INDEX IF NOT EXISTS outbox_crash ON outbox(crash_id);
-CREATE TABLE IF NOT EXISTS outbox_crashes (
-  crash_id    TEXT PRIMARY KEY,
-  fingerprint TEXT NOT NULL,
-  host        TEXT NOT NULL,
-  title       TEXT NOT NULL,
-  crash_time  REAL NOT NULL,
-  seen_at     REAL NOT NULL,
-  decision    TEXT NOT NULL,
-  storm_id    INTEGER,
-  ticket      TEXT
-);
-CREATE INDEX IF NOT EXISTS outbox_crashes_fp ON outbox_crashes(fingerprint, seen_at);
-CREATE INDEX IF NOT EXISTS outbox_crashes_host ON outbox_crashes(host, crash_time);
-CREATE INDEX IF NOT EXISTS outbox_crashes_time ON outbox_crashes(crash_time);
 CREATE TABLE IF NOT EXISTS outbox_digests (
   id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL,
   started REAL NOT NULL, last REAL NOT NULL, pages INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL
@@ -115,13 +108,35 @@ CREATE TABLE IF NOT EXISTS outbox_targets (
 """
 
 
+# history 1 -> 2: the paging policy's per-crash history moves from the outbox's own table
+# (`outbox_crashes`, which repeated each crash's key, host, title and time) into `crashes`:
+# one history of each crash and fingerprint for the CLI, the policy and the tickets.
+HISTORY_2 = """
+ALTER TABLE crashes ADD COLUMN alert_key TEXT;
+ALTER TABLE crashes ADD COLUMN decision TEXT;
+ALTER TABLE crashes ADD COLUMN storm_id INTEGER;
+ALTER TABLE crashes ADD COLUMN ticket TEXT;
+ALTER TABLE crashes ADD COLUMN decided_at REAL
+"""
+FOLD_OUTBOX_CRASHES = """
+UPDATE crashes SET alert_key = o.fingerprint, decision = o.decision, storm_id = o.storm_id, ticket = o.ticket,
+    decided_at = o.seen_at FROM outbox_crashes AS o WHERE o.crash_id = crashes.crash_id;
+DROP TABLE outbox_crashes
+"""
+
+
 @dataclass(frozen=True)
 class Component:
-    """A part of the schema with its own version in `schema_versions`."""
+    """A part of the schema with its own version in `schema_versions`; `upgrades[n]` takes a
+    database of version n to n + 1 (run before `ddl`, which creates what is missing)."""
 
     name: str
     version: int
     ddl: str
+    upgrades: dict[int, str] = field(default_factory=dict)
 
 
-COMPONENTS = (Component("history", 1, HISTORY_SCHEMA), Component("outbox", 1, OUTBOX_SCHEMA))
+COMPONENTS = (
+    Component("history", 2, HISTORY_SCHEMA, {1: HISTORY_2}),
+    Component("outbox", 2, OUTBOX_SCHEMA, {1: FOLD_OUTBOX_CRASHES}),
+)

@@ -110,22 +110,19 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
 
 
 def ensure_schema(conn: sqlite3.Connection, components: tuple[Component, ...] = COMPONENTS) -> None:
-    """Create every component's tables (idempotent) and record their versions, in one
-    transaction (or in the caller's); a newer schema than this kcrashd knows is refused."""
+    """Create every component's tables (idempotent), upgrading a database an earlier kcrashd
+    wrote, and record the versions, in one transaction (or in the caller's); a newer schema than
+    this kcrashd knows is refused."""
     own = not conn.in_transaction
     if own:
         conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute("CREATE TABLE IF NOT EXISTS schema_versions(component TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+        versions = dict(conn.execute("SELECT component, version FROM schema_versions").fetchall())
         for component in components:
-            for statement in component.ddl.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            row = conn.execute("SELECT version FROM schema_versions WHERE component = ?", (component.name,)).fetchone()
-            if row is not None and row[0] > component.version:
-                raise StoreError(
-                    f"state database has {component.name} schema {row[0]}, newer than this kcrashd ({component.version})"
-                )
+            upgrade(conn, component, versions.get(component.name, component.version))
+        for component in components:
+            execute_script(conn, component.ddl)
             conn.execute("INSERT OR REPLACE INTO schema_versions VALUES (?, ?)", (component.name, component.version))
     except BaseException:
         if own:
@@ -133,6 +130,22 @@ def ensure_schema(conn: sqlite3.Connection, components: tuple[Component, ...] = 
         raise
     if own:
         conn.execute("COMMIT")
+
+
+def upgrade(conn: sqlite3.Connection, component: Component, have: int) -> None:
+    """Take one component from the version the database records to this kcrashd's."""
+    if have > component.version:
+        raise StoreError(f"state database has {component.name} schema {have}, newer than this kcrashd ({component.version})")
+    for version in range(have, component.version):
+        log.info("upgrading the state database: %s schema %d -> %d", component.name, version, version + 1)
+        execute_script(conn, component.upgrades[version])
+
+
+def execute_script(conn: sqlite3.Connection, script: str) -> None:
+    """Each statement in the current transaction (`executescript` would commit it)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
 
 
 @contextmanager
@@ -277,19 +290,8 @@ class Store:
             record = build(self.stats(key, probe.host)) if key else probe
             if key:
                 record = record.model_copy(update={"report": keep_known_key(record.report, key)})
-            now = time.time()
             report = record.report
-            conn.execute(
-                "INSERT INTO crashes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    record.crash_id, record.dump_dir, dev, ino, record.log_path, log_mtime_ns, log_size,
-                    record.layout, record.source, record.host, report.kernel_release, report.kind,
-                    str(report.severity), report.title, report.function, report.fingerprint,
-                    epoch(record.crash_time), epoch(record.detected_at), int(record.incomplete), int(record.test),
-                    int(record.too_old_to_page), str(status), now if status is CrashStatus.JOURNALED else None, vmcore_state,
-                    record.model_dump_json(), now,
-                ),
-            )  # fmt: skip
+            insert_crash(conn, record, CrashFile(dev, ino, log_mtime_ns, log_size), vmcore_state, status)
             if report.fingerprint:
                 when = epoch(record.crash_time)
                 conn.execute(
@@ -342,6 +344,42 @@ class Store:
             with transaction(self.conn) as conn:
                 conn.executemany("DELETE FROM crashes WHERE crash_id = ?", [(cid,) for cid in doomed])
         return len(doomed)
+
+
+@dataclass(frozen=True)
+class CrashFile:
+    """Where a crash was found: the folder's device and inode, the log's mtime and size."""
+
+    dev: int
+    ino: int
+    log_mtime_ns: int | None = None
+    log_size: int | None = None
+
+
+CRASH_COLUMNS = (
+    "crash_id, dump_dir, dev, ino, log_path, log_mtime_ns, log_size, layout, source, host, kernel, kind, severity,"
+    " title, function, fingerprint, crash_time, detected_at, incomplete, test, too_old_to_page, status,"
+    " journaled_at, vmcore_state, record_json, updated_at"
+)
+
+
+def insert_crash(
+    conn: sqlite3.Connection, record: CrashRecord, where: CrashFile, vmcore_state: str, status: CrashStatus
+) -> None:
+    """The crash's row, in the caller's transaction (its fingerprint's history is the caller's)."""
+    now = time.time()
+    report = record.report
+    conn.execute(
+        f"INSERT INTO crashes ({CRASH_COLUMNS}) VALUES ({','.join('?' * 26)})",
+        (
+            record.crash_id, record.dump_dir, where.dev, where.ino, record.log_path, where.log_mtime_ns,
+            where.log_size, record.layout, record.source, record.host, report.kernel_release, report.kind,
+            str(report.severity), report.title, report.function, report.fingerprint,
+            epoch(record.crash_time), epoch(record.detected_at), int(record.incomplete), int(record.test),
+            int(record.too_old_to_page), str(status), now if status is CrashStatus.JOURNALED else None, vmcore_state,
+            record.model_dump_json(), now,
+        ),
+    )  # fmt: skip
 
 
 def is_transient(exc: sqlite3.OperationalError) -> bool:
@@ -398,9 +436,12 @@ class DigestFacts:
     crashes: list[tuple[str, str, str, float]]
 
 
+DECIDED = "decision IS NOT NULL"  # crashes that went through the paging policy
+
+
 class AlertHistory:
-    """The paging policy's history (per-crash decisions, storm and loop digests), read and written
-    on the caller's connection, inside the caller's transaction."""
+    """The paging policy's history (its decision on each crash's row, storm and loop digests),
+    read and written on the caller's connection, inside the caller's transaction."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -418,25 +459,27 @@ class AlertHistory:
         )  # fmt: skip
         loop = one("SELECT id FROM outbox_digests WHERE kind = 'loop' AND key = ? AND last >= ?", host, w.loop_start)
         return AlertFacts(
-            decided=one("SELECT 1 FROM outbox_crashes WHERE crash_id = ?", crash_id) is not None,
+            decided=one("SELECT 1 FROM crashes WHERE crash_id = ? AND decision IS NOT NULL", crash_id) is not None,
             paged=one(
-                "SELECT 1 FROM outbox_crashes WHERE fingerprint = ? AND decision IN ('page', 'storm-page') AND seen_at >= ?",
-                key, w.cooldown_start,
+                f"SELECT 1 FROM crashes WHERE {DECIDED} AND alert_key = ? AND decision IN ('page', 'storm-page')"
+                " AND decided_at >= ?", key, w.cooldown_start,
             ) is not None,
             ticketed=one(
-                "SELECT 1 FROM outbox_crashes WHERE fingerprint = ? AND ticket = 'new' AND seen_at >= ?", key, w.cooldown_start
+                f"SELECT 1 FROM crashes WHERE {DECIDED} AND alert_key = ? AND ticket = 'new' AND decided_at >= ?",
+                key, w.cooldown_start,
             ) is not None,
             host_commented=one(
-                "SELECT 1 FROM outbox_crashes WHERE fingerprint = ? AND host = ? AND seen_at >= ? AND ticket IS NOT NULL",
-                key, host, w.cooldown_start,
+                f"SELECT 1 FROM crashes WHERE {DECIDED} AND alert_key = ? AND host = ? AND decided_at >= ?"
+                " AND ticket IS NOT NULL", key, host, w.cooldown_start,
             ) is not None,
             other_hosts=self.count(
-                "SELECT COUNT(DISTINCT host) FROM outbox_crashes WHERE crash_time BETWEEN ? AND ? AND host != ?",
+                f"SELECT COUNT(DISTINCT host) FROM crashes WHERE {DECIDED} AND crash_time BETWEEN ? AND ? AND host != ?",
                 w.storm_from, w.storm_to, host,
             ),
             storm=None if storm is None else (int(str(storm[0])), int(str(storm[1]))),
             host_crashes=self.count(
-                "SELECT COUNT(*) FROM outbox_crashes WHERE host = ? AND crash_time BETWEEN ? AND ?", host, w.loop_start, w.crash_time
+                f"SELECT COUNT(*) FROM crashes WHERE {DECIDED} AND host = ? AND crash_time BETWEEN ? AND ?",
+                host, w.loop_start, w.crash_time,
             ),
             loop=None if loop is None else int(str(loop[0])),
         )  # fmt: skip
@@ -452,7 +495,7 @@ class AlertHistory:
         )
         storm = int(cur.lastrowid or 0)
         self.conn.execute(
-            "UPDATE outbox_crashes SET storm_id = ? WHERE storm_id IS NULL AND crash_time BETWEEN ? AND ?",
+            f"UPDATE crashes SET storm_id = ? WHERE {DECIDED} AND storm_id IS NULL AND crash_time BETWEEN ? AND ?",
             (storm, w.storm_from, w.storm_to),
         )
         return storm
@@ -473,20 +516,19 @@ class AlertHistory:
     def extend_loop(self, loop: int, w: Windows) -> None:
         self.conn.execute("UPDATE outbox_digests SET last = MAX(last, ?) WHERE id = ?", (w.crash_time, loop))
 
-    def decide(
-        self, crash_id: str, key: str, host: str, title: str, w: Windows, now: float, decision: str,
-        storm: int | None, ticket: str | None,
-    ) -> None:  # fmt: skip
-        """Keep the policy's decision about one crash (its history for the next crashes)."""
-        self.conn.execute(
-            "INSERT INTO outbox_crashes (crash_id, fingerprint, host, title, crash_time, seen_at, decision, storm_id,"
-            " ticket) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (crash_id, key, host, title, w.crash_time, now, decision, storm, ticket),
+    def decide(self, crash_id: str, key: str, now: float, decision: str, storm: int | None, ticket: str | None) -> None:
+        """Keep the policy's decision on the crash's row (the history for the next crashes); the
+        crash must be recorded first, in the same transaction."""
+        cur = self.conn.execute(
+            "UPDATE crashes SET alert_key = ?, decision = ?, storm_id = ?, ticket = ?, decided_at = ? WHERE crash_id = ?",
+            (key, decision, storm, ticket, now, crash_id),
         )
+        if cur.rowcount != 1:
+            raise StoreError(f"crash {crash_id} is not recorded: the policy's decision has nowhere to go")
 
     def decision(self, crash_id: str) -> str | None:
-        row = self.one("SELECT decision FROM outbox_crashes WHERE crash_id = ?", crash_id)
-        return None if row is None else str(row[0])
+        row = self.one("SELECT decision FROM crashes WHERE crash_id = ?", crash_id)
+        return None if row is None or row[0] is None else str(row[0])
 
     def digest(self, digest_id: int) -> DigestFacts:
         """A digest and the crashes recorded for it so far."""
@@ -495,11 +537,11 @@ class AlertHistory:
         ).fetchone()
         if kind == "storm":
             rows = self.conn.execute(
-                "SELECT fingerprint, host, title, crash_time FROM outbox_crashes WHERE storm_id = ?", (digest_id,)
+                "SELECT alert_key, host, title, crash_time FROM crashes WHERE storm_id = ?", (digest_id,)
             ).fetchall()
         else:
             rows = self.conn.execute(
-                "SELECT fingerprint, host, title, crash_time FROM outbox_crashes WHERE host = ? AND crash_time BETWEEN ? AND ?",
-                (key, started, last),
-            ).fetchall()
+                f"SELECT alert_key, host, title, crash_time FROM crashes WHERE {DECIDED} AND host = ?"
+                " AND crash_time BETWEEN ? AND ?", (key, started, last),
+            ).fetchall()  # fmt: skip
         return DigestFacts(kind, key, started, last, [tuple(row) for row in rows])

@@ -159,7 +159,7 @@ def write_plan(
     elif loop is not None:
         history.extend_loop(loop, w)
     ticket = str(plan.ticket_event) if plan.ticket_event else None
-    history.decide(record.crash_id, key, record.host, record.report.title, w, now, plan.decision, storm, ticket)
+    history.decide(record.crash_id, key, now, plan.decision, storm, ticket)
     opened = {EventKind.STORM: storm, EventKind.LOOP: loop}
     return [(int(opened[kind] or 0), kind) for kind in plan.events]
 

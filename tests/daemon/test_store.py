@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,8 @@ import pytest
 from kcrashd.alerting.config import AlertsConfig
 from kcrashd.config import Config, SourcesConfig, StateConfig
 from kcrashd.core import analyze
+from kcrashd.core.model import Report
+from kcrashd.crash import CrashRecord
 from kcrashd.pipeline import Pipeline, StateLock, load_enqueue
 from kcrashd.schema import COMPONENTS
 from kcrashd.sources import scan_all
@@ -50,11 +52,20 @@ INSERT INTO schema_versions VALUES ('history', 1), ('outbox', 1);
 """
 
 
-def old_database(state: Path, fingerprint: str, title: str, at: float) -> None:
+def old_database(state: Path, report: Report, at: float) -> None:
     """A state database as the earlier kcrashd left it: one crash of this bug, paged an hour ago."""
+    fingerprint, title = report.fingerprint, report.title
+    when = datetime.fromtimestamp(at, UTC)
+    old = CrashRecord(crash_id="old", report=report, host="old-host", dump_dir="/var/crash/old", layout="rhel",
+                      crash_time=when, detected_at=when, first_seen=when)  # fmt: skip
     state.mkdir()
     conn = sqlite3.connect(state / "state.db")
     conn.executescript(OLD_SCHEMA)
+    conn.execute(
+        "INSERT INTO crashes VALUES ('old', '/var/crash/old', 1, 2, NULL, NULL, NULL, 'rhel', 'kdump', 'old-host', NULL,"
+        " 'bug', 'critical', ?, NULL, ?, ?, ?, 0, 0, 0, 'journaled', ?, 'absent', ?, ?)",
+        (title, fingerprint, at, at, at, old.model_dump_json(), at),
+    )
     conn.execute("INSERT INTO fingerprints VALUES (?, ?, ?, 3, ?, 'bug')", (fingerprint, at - 86400 * 30, at, title))
     conn.execute("INSERT INTO fingerprint_hosts VALUES (?, 'old-host', ?, ?, 3)", (fingerprint, at - 86400 * 30, at))
     conn.execute(
@@ -68,7 +79,7 @@ def test_an_old_database_keeps_its_history(tmp_path: Path) -> None:
     log = log_bytes("seed/rhel8-sysrq")
     report = analyze(log, source="test")
     state, root = tmp_path / "state", tmp_path / "crash"
-    old_database(state, report.fingerprint, report.title, time.time() - 3600)
+    old_database(state, report, time.time() - 3600)
     root.mkdir()
     write_rhel(root, f"10.9.2.1-{datetime.now():%Y-%m-%d-%H:%M:%S}", log)
     alerts = AlertsConfig.model_validate({"targets": [{"name": "wh", "type": "webhook", "url": "http://127.0.0.1:9/h"}]})
@@ -78,15 +89,18 @@ def test_an_old_database_keeps_its_history(tmp_path: Path) -> None:
         pipeline = Pipeline(config, store, journal, lock, enqueue=load_enqueue())
         assert [pipeline.handle(unit).action for unit in scan_all(config.sources)] == ["journaled"]
         versions = dict(store.conn.execute("SELECT component, version FROM schema_versions").fetchall())
-        decision = store.conn.execute("SELECT decision FROM outbox_crashes WHERE crash_id != 'old'").fetchone()[0]
+        decisions = dict(store.conn.execute("SELECT crash_id, decision FROM crashes").fetchall())
         queued = store.conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+        tables = {row[0] for row in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     finally:
         store.close()
         lock.close()
     (entry,) = journal.entries
     assert (entry["KCRASHD_COUNT"], entry["KCRASHD_HOSTS"], entry["KCRASHD_NEW"]) == ("4", "2", "0")
-    assert decision == "cooldown" and queued == 0  # paged an hour ago by the earlier kcrashd: not again
-    assert versions == {c.name: c.version for c in COMPONENTS}
+    assert decisions.pop("old") == "page"  # the earlier decision, moved onto the crash's row
+    assert list(decisions.values()) == ["cooldown"] and queued == 0  # paged an hour ago: not again
+    assert versions == {c.name: c.version for c in COMPONENTS} == {"history": 2, "outbox": 2}
+    assert "outbox_crashes" not in tables  # one history: the crashes table
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
