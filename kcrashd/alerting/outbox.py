@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kcrashd.alerting.config import AlertsConfig, Category, TargetConfig
+from kcrashd.alerting.config import AlertsConfig, Category, TargetConfig, TicketBase
 from kcrashd.alerting.payload import AlertPayload, EventKind, build_payload, journal_command
 from kcrashd.alerting.policy import Decision, Plan, matches, plan_crash, targets_of, windows_of
 from kcrashd.alerting.secrets import redact
@@ -127,7 +127,8 @@ def enqueue(
         event = plan.ticket_event
         ticket_payload = payload.model_copy(update={"event": event})
         for target in targets_of(alerts, Category.TICKET):
-            if matches(target, record) and (event is EventKind.NEW or getattr(target, "comment_recurrences", True)):
+            comments = isinstance(target, TicketBase) and target.comment_recurrences
+            if matches(target, record) and (event is EventKind.NEW or comments):
                 added += _insert(
                     conn, target, crash_id=record.crash_id, digest_id=None, event=event,
                     fingerprint=payload.fingerprint, payload=ticket_payload,
