@@ -24,6 +24,7 @@ PARTS = {
     "kcrashd.logfile": "sources",
     "kcrashd.vmcore": "sources",
     "kcrashd.flatten": "sources",
+    "kcrashd.vmcore_dmesg": "sources",
     "kcrashd.store": "store",
     "kcrashd.schema": "store",
     "kcrashd.sinks": "sinks",
@@ -54,7 +55,6 @@ ALLOWED = {
 # that fits is an error until it is taken off the list).
 TOO_LONG = {
     "alerting/delivery.py:Deliverer._record",
-    "cli/history.py:render_info",
     "core/title.py:title_report",
     "core/triage.py:_analyze",
     "doctor.py:kdump_targets",
@@ -117,7 +117,12 @@ def sources() -> list[Path]:
 
 
 def test_every_module_has_a_part() -> None:
-    assert all(part_of(module_name(path)) in ALLOWED for path in sources())
+    """A new module is placed in the table (and in the doc), not left to the package's part."""
+    unplaced = [
+        module for module in map(module_name, sources())
+        if module != "kcrashd" and not any(module == p or module.startswith(p + ".") for p in PARTS if p != "kcrashd")
+    ]  # fmt: skip
+    assert not unplaced, f"modules missing from PARTS (and docs/architecture.md): {unplaced}"
 
 
 def test_imports_point_the_way_the_map_allows() -> None:
