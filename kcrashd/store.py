@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote
 
 from kcrashd.bugkey import candidate_keys, keep_known_key
@@ -545,3 +545,85 @@ class AlertHistory:
                 " AND crash_time BETWEEN ? AND ?", (key, started, last),
             ).fetchall()  # fmt: skip
         return DigestFacts(kind, key, started, last, [tuple(row) for row in rows])
+
+
+class DeliveryState(StrEnum):
+    """Where an outbox row is (kcrashd.alerting.delivery moves it)."""
+
+    PENDING = "pending"  # due at next_attempt_at
+    SENDING = "sending"  # claimed with a lease; a lease that expires is sent again
+    ACTIVE = "active"  # delivered, to be posted again (a target that re-posts open alerts)
+    DONE = "done"
+    DEAD = "dead"  # given up: permanent error, or older than the maximum age
+
+
+WAITING = (DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.ACTIVE)
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One alert intent: a crash's or digest's event for one target."""
+
+    target: str
+    crash_id: str | None
+    digest_id: int | None
+    event: str
+    fingerprint: str
+    idem_key: str
+    payload: str  # JSON; "{}" for a digest, built when it is first sent
+    at: float
+    expires: float
+
+
+class DeliveryRow(NamedTuple):
+    """What became of one alert intent so far."""
+
+    target: str
+    event: str
+    state: str
+    attempts: int
+    last_status: int | None
+    last_error: str | None
+    next_attempt_at: float
+    remote_ref: str | None
+    remote_url: str | None
+    created_at: float
+    delivered_at: float | None
+
+
+class OutboxTable:
+    """The alert outbox's rows, on the caller's connection, inside the caller's transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def add(self, row: OutboxRow) -> int:
+        """1 if added, 0 if this (target, idempotency key) is queued already."""
+        cur = self.conn.execute(
+            "INSERT INTO outbox (target, crash_id, digest_id, event, fingerprint, idem_key, payload, next_attempt_at,"
+            " created_at, updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (target, idem_key) DO NOTHING",
+            (row.target, row.crash_id, row.digest_id, row.event, row.fingerprint, row.idem_key, row.payload,
+             row.at, row.at, row.at, row.expires),
+        )  # fmt: skip
+        return cur.rowcount
+
+    def deliveries(self, crash_id: str) -> list[DeliveryRow]:
+        """The rows of a crash, in the order queued."""
+        return [DeliveryRow(*row) for row in self.conn.execute(
+            "SELECT target, event, state, attempts, last_status, last_error, next_attempt_at, remote_ref, remote_url,"
+            " created_at, delivered_at FROM outbox WHERE crash_id = ? ORDER BY id",
+            (crash_id,),
+        )]  # fmt: skip
+
+    def requeue(self, crash_id: str, now: float, target: str | None = None) -> int:
+        """A crash's rows due now again, attempts and age reset (kcrashd resend); rows changed."""
+        sql = (
+            "UPDATE outbox SET state = ?, attempts = 0, next_attempt_at = ?, lease_until = NULL,"
+            " created_at = ?, expires_at = ? + (expires_at - created_at), updated_at = ? WHERE crash_id = ?"
+        )
+        args: list[object] = [DeliveryState.PENDING, now, now, now, now, crash_id]
+        if target:
+            sql += " AND target = ?"
+            args.append(target)
+        return self.conn.execute(sql, args).rowcount

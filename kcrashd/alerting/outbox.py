@@ -25,7 +25,7 @@ from kcrashd.alerting.secrets import redact
 from kcrashd.bugkey import alert_key
 from kcrashd.crash import CrashRecord
 from kcrashd.sinks.journal import Alarm, send_alarm
-from kcrashd.store import AlertHistory, Windows, ensure_schema
+from kcrashd.store import WAITING, AlertHistory, OutboxRow, OutboxTable, Windows, ensure_schema
 
 __all__ = ["EPSILON", "Alarm", "Clock", "Journal", "build_digest", "enqueue", "ensure_schema", "journal_send", "utcnow"]
 
@@ -78,25 +78,11 @@ def _insert(
         if payload
         else None
     )
-    cur = conn.execute(
-        "INSERT INTO outbox (target, crash_id, digest_id, event, fingerprint, idem_key, payload, next_attempt_at,"
-        " created_at, updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (target, idem_key) DO NOTHING",
-        (
-            target.name,
-            crash_id,
-            digest_id,
-            str(event),
-            fingerprint,
-            idem,
-            body.model_dump_json() if body else "{}",
-            at,
-            at,
-            at,
-            expires,
-        ),
-    )
-    return cur.rowcount
+    row = OutboxRow(
+        target=target.name, crash_id=crash_id, digest_id=digest_id, event=str(event), fingerprint=fingerprint,
+        idem_key=idem, payload=body.model_dump_json() if body else "{}", at=at, expires=expires,
+    )  # fmt: skip
+    return OutboxTable(conn).add(row)
 
 
 def enqueue(
@@ -201,27 +187,23 @@ def build_digest(
 
 def delivery_state(conn: sqlite3.Connection, crash_id: str) -> list[dict[str, Any]]:
     """Per target: state, attempts, last error, next try, remote id/URL (for info/list)."""
-    rows = conn.execute(
-        "SELECT target, event, state, attempts, last_status, last_error, next_attempt_at, remote_ref, remote_url,"
-        " created_at, delivered_at FROM outbox WHERE crash_id = ? ORDER BY id",
-        (crash_id,),
-    ).fetchall()
+    rows = OutboxTable(conn).deliveries(crash_id)
     result: list[dict[str, Any]] = []
     for r in rows:
-        pending = r[2] in ("pending", "sending", "active")
+        pending = r.state in WAITING
         result.append(
             {
-                "target": r[0],
-                "event": r[1],
-                "state": r[2],
-                "attempts": r[3],
-                "last_status": r[4],
-                "last_error": redact(r[5]) if r[5] else None,
-                "next_attempt": datetime.fromtimestamp(r[6], UTC).isoformat() if pending else None,
-                "remote_id": r[7],
-                "remote_url": r[8],
-                "queued": datetime.fromtimestamp(r[9], UTC).isoformat(),
-                "delivered": datetime.fromtimestamp(r[10], UTC).isoformat() if r[10] else None,
+                "target": r.target,
+                "event": r.event,
+                "state": r.state,
+                "attempts": r.attempts,
+                "last_status": r.last_status,
+                "last_error": redact(r.last_error) if r.last_error else None,
+                "next_attempt": datetime.fromtimestamp(r.next_attempt_at, UTC).isoformat() if pending else None,
+                "remote_id": r.remote_ref,
+                "remote_url": r.remote_url,
+                "queued": datetime.fromtimestamp(r.created_at, UTC).isoformat(),
+                "delivered": datetime.fromtimestamp(r.delivered_at, UTC).isoformat() if r.delivered_at else None,
             }
         )
     decision = AlertHistory(conn).decision(crash_id)
@@ -233,13 +215,4 @@ def delivery_state(conn: sqlite3.Connection, crash_id: str) -> list[dict[str, An
 
 def requeue(conn: sqlite3.Connection, crash_id: str, *, now: datetime, target: str | None = None) -> int:
     """Re-queue the deliveries of a crash (kcrashd resend): pending now, attempts and age reset."""
-    ts = now.timestamp()
-    sql = (
-        "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, lease_until = NULL,"
-        " created_at = ?, expires_at = ? + (expires_at - created_at), updated_at = ? WHERE crash_id = ?"
-    )
-    args: list[Any] = [ts, ts, ts, ts, crash_id]
-    if target:
-        sql += " AND target = ?"
-        args.append(target)
-    return conn.execute(sql, args).rowcount
+    return OutboxTable(conn).requeue(crash_id, now.timestamp(), target)
