@@ -27,6 +27,7 @@ PARTS = {
     "kcrashd.vmcore_dmesg": "sources",
     "kcrashd.store": "store",
     "kcrashd.schema": "store",
+    "kcrashd.alert_tables": "store",
     "kcrashd.sinks": "sinks",
     "kcrashd.alerting": "sinks",
     "kcrashd.pipeline": "pipeline",

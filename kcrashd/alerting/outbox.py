@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kcrashd.alert_tables import WAITING, AlertHistory, OutboxRow, OutboxTable, Windows
 from kcrashd.alerting.config import AlertsConfig, Category, TargetConfig, TicketBase
 from kcrashd.alerting.payload import AlertPayload, EventKind, build_payload, journal_command
 from kcrashd.alerting.policy import Decision, Plan, matches, plan_crash, targets_of, windows_of
@@ -25,7 +26,7 @@ from kcrashd.alerting.secrets import redact
 from kcrashd.bugkey import alert_key
 from kcrashd.crash import CrashRecord
 from kcrashd.sinks.journal import Alarm, send_alarm
-from kcrashd.store import WAITING, AlertHistory, OutboxRow, OutboxTable, Windows, ensure_schema
+from kcrashd.store import ensure_schema
 
 __all__ = ["EPSILON", "Alarm", "Clock", "Journal", "build_digest", "enqueue", "ensure_schema", "journal_send", "utcnow"]
 

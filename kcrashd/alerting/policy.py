@@ -12,7 +12,8 @@ Rules, in order (docs/alerting.md of this repository, "Policy"):
    fingerprints still page during the storm, the rest only appear in the digest; per-host
    ticket comments are folded into the digest.
 Pure: `plan_crash` takes the crash and the facts the store read about its history
-(`kcrashd.store.AlertFacts`, read by `kcrashd.store.AlertHistory`) and returns a Plan; the outbox writes it in the crash's transaction.
+(`AlertFacts`, read by `kcrashd.alert_tables.AlertHistory`) and returns a Plan; the outbox
+writes it in the crash's transaction.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from kcrashd.alert_tables import AlertFacts, Windows
 from kcrashd.alerting.config import SEVERITY_ORDER, AlertsConfig, Category, TargetBase, TargetConfig
 from kcrashd.alerting.payload import EventKind
 from kcrashd.core.model import Severity
 from kcrashd.crash import CrashRecord
-from kcrashd.store import AlertFacts, Windows
 
 
 class Decision(StrEnum):

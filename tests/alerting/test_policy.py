@@ -10,10 +10,10 @@ from datetime import timedelta
 from typing import Any
 
 import kcrashd.alerting.policy as policy_module
+from kcrashd.alert_tables import AlertFacts
 from kcrashd.alerting.payload import EventKind
 from kcrashd.alerting.policy import Decision, plan_crash
 from kcrashd.crash import CrashRecord
-from kcrashd.store import AlertFacts
 from tests.alerting.conftest import T0, alerts_config, make_record
 
 CFG = alerts_config({"name": "wh", "type": "webhook", "url": "http://127.0.0.1:9/h"},
