@@ -23,6 +23,7 @@ from kcrashd.store import Store
 from tests.daemon.conftest import DaemonProcess, NotifySocket, python
 from tests.daemon.dumps import LOG_NAMES, log_bytes, write_rhel
 from tests.daemon.kill_hook import STEPS, KillHook
+from tests.fixtures.journal_double import RecordingJournal
 from tests.fixtures.journald import Journald
 
 pytestmark = pytest.mark.journal
@@ -182,3 +183,27 @@ def test_lost_wal_is_recovered_through_the_journal(
     store = Store(state)
     assert store.counts()["crashes"] == 2 and store.pending() == []
     store.close()
+
+
+def test_the_database_is_checked_against_the_newest_journal_entry(tmp_path: Path) -> None:
+    """Trusted when it knows the journal's newest crash, or when that dump is gone (the retention
+    pass may have forgotten it); else dumps are looked up in the journal before anything is sent."""
+    root = tmp_path / "crash"
+    make_backlog(root, 2)
+    config = Config(sources=SourcesConfig(dump_paths=[root], pstore=False), state=StateConfig(state_dir=tmp_path / "state"))
+    journal = RecordingJournal()
+    store, lock = Store(config.state.state_dir), StateLock(config.state.state_dir)
+    try:
+        pipeline = Pipeline(config, store, journal, lock, clock=lambda: 2e9)
+        store.conn.execute("DELETE FROM history_meta")  # not a fresh database
+        store.rebuilt_at = None
+        units = list(scan_all(config.sources))
+        assert pipeline.handle(units[0]).action == "journaled"
+        assert not pipeline.check_state() and store.rebuilt_at is None  # it knows the newest entry
+        journal.entries.append({**journal.entries[0], "KCRASHD_CRASH_ID": "0" * 32, "KCRASHD_DUMP_DIR": str(tmp_path / "gone")})
+        assert not pipeline.check_state() and store.rebuilt_at is None  # that dump is gone
+        journal.entries.append({**journal.entries[0], "KCRASHD_CRASH_ID": "1" * 32, "KCRASHD_DUMP_DIR": str(units[1].path)})
+        assert pipeline.check_state() and store.rebuilt_at == 2e9  # the database lost it
+    finally:
+        store.close()
+        lock.close()
