@@ -160,3 +160,19 @@ def test_the_length_check_counts_the_docstring() -> None:
     fits = f'def f():\n    """Doc."""\n{body}\n'
     assert long_functions(fits, "m.py") == {}
     assert long_functions(fits.replace('"""Doc."""', '"""Doc.\n\n    More."""'), "m.py") == {"m.py:f": MAX_LINES + 2}
+
+
+# Class names defined twice in kcrashd/, to be renamed by their owners: this list only shrinks.
+SHARED_NAMES = {"Event": 2}  # core/model.py (a survived event) and core/events.py (a report's lines)
+
+
+def test_class_names_are_unique() -> None:
+    """Two unrelated classes with one name (there were two `Sender`s and two `Outcome`s) make
+    readers and grep guess which is meant."""
+    seen: dict[str, list[str]] = {}
+    for path in sources():
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.ClassDef):
+                seen.setdefault(node.name, []).append(str(path.relative_to(PACKAGE)))
+    twice = {name: len(paths) for name, paths in seen.items() if len(paths) > 1}
+    assert twice == SHARED_NAMES, {name: seen[name] for name in twice.keys() ^ SHARED_NAMES.keys()}
