@@ -26,10 +26,11 @@ from typing import Any, ClassVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kcrashd.alerting import Deliverer, enqueue, ensure_schema
+from kcrashd.alerting import Deliverer, ensure_schema
 from kcrashd.alerting.config import AlertsConfig
 from kcrashd.core.model import Report, Severity
 from kcrashd.crash import CrashRecord
+from tests.alerting.conftest import enqueue  # the crash recorded, then its alerts, as the pipeline does
 
 T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 BUGS = [
@@ -144,7 +145,7 @@ def main() -> None:
         drain(path, cfg, clock)
         pages, digests, keys = summarize(Receiver.posts)
         print(f"A one state DB:      pages posted {pages:4d}, digests {digests}, distinct dedup keys {keys}"
-              f"  (enqueue 500 crashes: {enqueue_s * 1000:.0f} ms)")  # fmt: skip
+              f"  (record and enqueue 500 crashes: {enqueue_s * 1000:.0f} ms)")  # fmt: skip
 
         # B. 200 daemons, each with its own state
         Receiver.posts = []

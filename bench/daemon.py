@@ -34,11 +34,12 @@ sys.path.insert(0, str(REPO))
 
 from kcrashd.config import Config, SourcesConfig, StateConfig  # noqa: E402
 from kcrashd.pipeline import Pipeline, StateLock  # noqa: E402
-from kcrashd.sinks.journal import MESSAGE_ID, RecordingJournal  # noqa: E402
+from kcrashd.sinks.journal import MESSAGE_ID  # noqa: E402
 from kcrashd.sources import classify_name  # noqa: E402
 from kcrashd.store import Store  # noqa: E402
 from tests.daemon.dumps import kdump_header, log_bytes, write_rhel  # noqa: E402
 from tests.fixtures import journald as jd  # noqa: E402
+from tests.fixtures.journal_double import RecordingJournal  # noqa: E402
 
 KCRASHD = Path(sys.executable).parent / "kcrashd"
 PARTS = ("vmcore", "latency", "ready", "idle", "alerting", "deadline")

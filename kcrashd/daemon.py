@@ -27,7 +27,16 @@ from typing import TYPE_CHECKING, Any
 
 from kcrashd.config import Config, ConfigError, load_config
 from kcrashd.notify import Notifier
-from kcrashd.pipeline import TRIAGE_RUNNING, Outcome, Pipeline, StateLock, load_alerting
+from kcrashd.pipeline import (
+    TRIAGE_RUNNING,
+    Action,
+    Enqueue,
+    Handled,
+    Pipeline,
+    StateLock,
+    StepHook,
+    load_enqueue,
+)
 from kcrashd.sinks import CrashJournal
 from kcrashd.sinks.journal import SystemdJournal
 from kcrashd.sources import CrashUnit, scan_all, unit_for_path
@@ -101,9 +110,9 @@ class Schedule:
         return len(self.due)
 
 
-def make_store(config: Config, alerting: Any) -> Store:
-    hooks = [alerting.ensure_schema] if alerting is not None else []
-    return Store(config.state.state_dir, schema_hooks=hooks)
+def make_store(config: Config) -> Store:
+    """The state database (every component's schema, the outbox included) in the state directory."""
+    return Store(config.state.state_dir)
 
 
 class Watcher:
@@ -242,8 +251,10 @@ class Daemon:
         notifier: Notifier | None = None,
         clock: Callable[[], float] = time.time,
         worker_command: list[str] | None = None,
+        on_step: StepHook | None = None,
     ) -> None:
         self.config_path = config_path
+        self.on_step = on_step
         self.overrides = overrides
         self.config = load_config(config_path, overrides)
         self.journal = journal or SystemdJournal()
@@ -256,7 +267,6 @@ class Daemon:
         self.stop_requested = False
         self.reload_requested = False
         self.rescan_requested = False
-        self.processed = 0
         self.journaled = 0
         self.watcher: Watcher | None = None
         self.next_ping: float | None = None
@@ -287,8 +297,8 @@ class Daemon:
             self.stop_requested = True
 
     def open(self) -> None:
-        self.alerting = load_alerting()
-        self.store = make_store(self.config, self.alerting)
+        self.enqueue: Enqueue = load_enqueue()
+        self.store = make_store(self.config)
         self.lock = StateLock(self.config.state.state_dir)
         self.triage = TriagePool(self.triage_timeout(self.config), triage_workers(), command=self.worker_command)
         self.analyzer = DeadlineAnalyzer(self.triage, patience=PATIENCE, tick=self.tick)
@@ -297,8 +307,8 @@ class Daemon:
 
     def make_pipeline(self, config: Config) -> Pipeline:
         return Pipeline(
-            config, self.store, self.journal, self.lock, alerting=self.alerting, on_enqueued=self.alerts_wake,
-            tick=self.tick, analyze=self.analyzer,
+            config, self.store, self.journal, self.lock, enqueue=self.enqueue, on_enqueued=self.alerts_wake,
+            on_step=self.on_step, tick=self.tick, analyze=self.analyzer,
         )  # fmt: skip
 
     def triage_timeout(self, config: Config) -> float:
@@ -322,12 +332,13 @@ class Daemon:
 
     def start_alerts(self) -> None:
         alerts = self.config.alerts
-        if self.alerting is None or not getattr(alerts, "enabled", True) or not getattr(alerts, "targets", []):
+        if not alerts.enabled or not alerts.targets:
             return
+        from kcrashd.alerting.delivery import Deliverer  # the HTTP stack: only with targets
         from kcrashd.alerting.doorbell import Doorbell
         from kcrashd.alerting.lanes import AlertLanes
 
-        deliverer = self.alerting.Deliverer(self.store.path, alerts)
+        deliverer = Deliverer(self.store.path, alerts)
         try:
             doorbell: Doorbell | None = Doorbell(self.config.state.state_dir)
         except OSError as exc:
@@ -462,23 +473,22 @@ class Daemon:
             if unit is not None:
                 self.schedule.add(unit, now)
 
-    def process(self, unit: CrashUnit) -> Outcome:
+    def process(self, unit: CrashUnit) -> Handled:
         try:
             outcome = self.pipeline.handle(unit)
         except Exception:  # a bug must not stop the daemon: log it and retry later
             log.exception("unexpected error while processing %s; will retry", unit.path)
-            outcome = Outcome("failed", retry_at=self.clock() + self.config.daemon.retry_seconds)
-        self.processed += 1
+            outcome = Handled(Action.FAILED, retry_at=self.clock() + self.config.daemon.retry_seconds)
         if outcome.detail == TRIAGE_RUNNING and self.analyzer.pending is not None:
             self.triaging[self.analyzer.pending] = unit
-        if outcome.action == "journaled":
+        if outcome.action is Action.JOURNALED:
             self.journaled += 1
         if outcome.retry_at is not None:
             self.schedule.add(unit, outcome.retry_at)
         self.watch_if_unfinished(unit, outcome)
         return outcome
 
-    def watch_if_unfinished(self, unit: CrashUnit, outcome: Outcome) -> None:
+    def watch_if_unfinished(self, unit: CrashUnit, outcome: Handled) -> None:
         """A folder still being written is watched so its final renames are seen at once; a finished
         one is not (the pipeline's timers cover a vmcore that may still come)."""
         if self.watcher is None:
@@ -577,16 +587,15 @@ def wake_daemon(config: Config) -> None:
 
 def scan_once(config: Config, journal: CrashJournal | None = None) -> dict[str, int]:
     """`kcrashd scan`: process every dump that is ready now, once; report what waits."""
-    alerting = load_alerting()
     try:
-        store = make_store(config, alerting)
+        store = make_store(config)
     except StoreError as exc:
         raise SystemExit(f"kcrashd: {exc}") from None
     lock = StateLock(config.state.state_dir)
     triage = TriagePool(config.daemon.triage_timeout, 1)
     analyze = DeadlineAnalyzer(triage, patience=None)
     pipeline = Pipeline(
-        config, store, journal or SystemdJournal(), lock, alerting=alerting, one_shot=True, analyze=analyze,
+        config, store, journal or SystemdJournal(), lock, enqueue=load_enqueue(), one_shot=True, analyze=analyze,
         on_enqueued=lambda: wake_daemon(config),
     )  # fmt: skip
     totals: dict[str, int] = {}
@@ -596,11 +605,11 @@ def scan_once(config: Config, journal: CrashJournal | None = None) -> dict[str, 
         for unit in scan_all(config.sources):
             outcome = pipeline.handle(unit)
             totals[outcome.action] = totals.get(outcome.action, 0) + 1
-            while outcome.action == "deferred" and outcome.detail == "journal rate limit":
+            while outcome.action is Action.DEFERRED and outcome.detail == "journal rate limit":
                 time.sleep(max(0.0, (outcome.retry_at or 0) - time.time()))
                 outcome = pipeline.handle(unit)
                 totals[outcome.action] = totals.get(outcome.action, 0) + 1
-            if outcome.action == "journaled" and outcome.retry_at is not None and outcome.retry_at <= time.time():
+            if outcome.action is Action.JOURNALED and outcome.retry_at is not None and outcome.retry_at <= time.time():
                 later.append(unit)
         for unit in later:
             pipeline.handle(unit)

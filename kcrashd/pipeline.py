@@ -16,7 +16,6 @@ import hashlib
 import logging
 import os
 import shutil
-import signal
 import socket
 import sqlite3
 import tempfile
@@ -26,50 +25,58 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 from kcrashd.config import Config
 from kcrashd.core.model import Report
 from kcrashd.crash import CrashRecord, VmcoreFacts
 from kcrashd.sinks import CrashJournal
 from kcrashd.sources import CrashUnit, DumpState, Layout, inspect_unit, judge, safe, vmcore_state
-from kcrashd.store import JOURNALED, PENDING, FingerprintStats, Store, StoreError, is_transient
+from kcrashd.store import LOCK_NAME, CrashStatus, FingerprintStats, Store, StoreError, is_transient
 from kcrashd.triage_pool import TriagePending
 from kcrashd.vmcore import is_read_through, open_nofollow, read_vmcore_facts
+
+if TYPE_CHECKING:
+    from kcrashd.alerting.config import AlertsConfig
 
 log = logging.getLogger(__name__)
 
 LOOK_AGAIN_AFTER = 5.0
 NO_VMCORE = (Layout.PSTORE, Layout.PSTORE_FLAT)
 
-Analyzer = Callable[..., Report]
-CRASH_AT_ENV = "KCRASHD_TEST_CRASH_AT"
 PRIVATE_PREFIX = "vmcore-"
-STEPS = ("inspected", "analyzed", "in-transaction", "recorded", "journaled", "marked")
-TRIAGE_RUNNING = "triage running"  # Outcome.detail: a worker is still analysing the log
+TRIAGE_RUNNING = "triage running"  # Handled.detail: a worker is still analysing the log
 
 
-class KillHook:
-    """`KCRASHD_TEST_CRASH_AT=step-N[:K]` kills this process with SIGKILL at step N (1-6, see
-    STEPS) of the K-th crash it processes (default the first): the test hook for kill -9."""
+class Analyzer(Protocol):
+    """Triage of one log (kcrashd.core.analyze)."""
 
-    def __init__(self, spec: str | None) -> None:
-        self.step = 0
-        self.nth = 1
-        self.seen = 0
-        if spec:
-            head, _, nth = spec.partition(":")
-            self.step = int(head.removeprefix("step-"))
-            self.nth = int(nth or 1)
+    def __call__(self, data: bytes, *, source: str) -> Report: ...
 
-    def new_crash(self) -> None:
-        self.seen += 1
 
-    def at(self, step: int) -> None:
-        if step == self.step and self.seen == self.nth:
-            os.kill(os.getpid(), signal.SIGKILL)
-            time.sleep(10)  # never reached
+class Enqueue(Protocol):
+    """Queues a crash's alert intents inside the caller's transaction (kcrashd.alerting.enqueue)."""
+
+    def __call__(
+        self, conn: sqlite3.Connection, record: CrashRecord, alerts: AlertsConfig, *, now: datetime, page: bool = True
+    ) -> int: ...
+
+
+class Step(StrEnum):
+    """The steps of processing a new crash, in order: a kill -9 after any of them is harmless
+    (docs/state.md). `Pipeline(on_step=)` is called after each (tests kill the process there)."""
+
+    INSPECTED = "inspected"
+    ANALYZED = "analyzed"
+    IN_TRANSACTION = "in-transaction"
+    RECORDED = "recorded"
+    JOURNALED = "journaled"
+    MARKED = "marked"
+
+
+StepHook = Callable[[Step], None]
 
 
 class TokenBucket:
@@ -97,7 +104,7 @@ class StateLock:
     """flock on `<state_dir>/lock`: one process at a time records and journals a crash."""
 
     def __init__(self, state_dir: Path) -> None:
-        self.path = state_dir / "lock"
+        self.path = state_dir / LOCK_NAME
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
         self.local = threading.Lock()
 
@@ -114,11 +121,23 @@ class StateLock:
         os.close(self.fd)
 
 
+class Action(StrEnum):
+    """What handling a unit did."""
+
+    JOURNALED = "journaled"  # a new crash: recorded and journaled
+    UPDATED = "updated"  # a known crash whose vmcore state changed (no new entry)
+    KNOWN = "known"  # a known crash, or one found already in the journal
+    WAITING = "waiting"  # the folder is not finished yet
+    DEFERRED = "deferred"  # try again later (rate limit, database or file error)
+    SKIPPED = "skipped"  # not a crash folder (vanished, symlink, not a directory)
+    FAILED = "failed"  # an unexpected error (logged); retried later
+
+
 @dataclass(frozen=True)
-class Outcome:
+class Handled:
     """What handling a unit did; `retry_at` (epoch seconds) asks to be called again."""
 
-    action: str  # journaled, recovered, updated, known, waiting, deferred, skipped, failed
+    action: Action
     crash_id: str | None = None
     retry_at: float | None = None
     detail: str = ""
@@ -136,16 +155,11 @@ def default_analyze() -> Analyzer:
     return analyze
 
 
-def load_alerting() -> Any:
-    """The alerting module when it provides the daemon interface, else None."""
-    try:
-        import kcrashd.alerting as alerting
-    except ImportError:
-        return None
-    # `Deliverer` is not probed: it is imported on first use, with the HTTP stack.
-    if all(hasattr(alerting, name) for name in ("ensure_schema", "enqueue")):
-        return alerting
-    return None
+def load_enqueue() -> Enqueue:
+    """The alert outbox's enqueue (the HTTP stack is only loaded by the deliverer, on first use)."""
+    from kcrashd.alerting.outbox import enqueue
+
+    return enqueue
 
 
 # Node names a kernel reports before anything set one: they name no machine.
@@ -169,9 +183,9 @@ class Pipeline:
         *,
         analyze: Analyzer | None = None,
         clock: Callable[[], float] = time.time,
-        alerting: Any = None,
+        enqueue: Enqueue | None = None,
         on_enqueued: Callable[[], None] | None = None,
-        kill_hook: KillHook | None = None,
+        on_step: StepHook | None = None,
         tick: Callable[[], None] | None = None,
         one_shot: bool = False,
     ) -> None:
@@ -181,9 +195,9 @@ class Pipeline:
         self.lock = lock
         self.analyze = analyze or default_analyze()
         self.clock = clock
-        self.alerting = alerting
+        self.enqueue = enqueue
         self.on_enqueued = on_enqueued
-        self.kill = kill_hook or KillHook(os.environ.get(CRASH_AT_ENV))
+        self.step = on_step or (lambda _step: None)
         self.bucket = TokenBucket(config.journal.rate_burst, config.journal.rate_interval)
         self.local_host = socket.gethostname()
         self.synced = False
@@ -193,9 +207,26 @@ class Pipeline:
 
     # --- recovery ------------------------------------------------------------------------
 
+    def check_state(self) -> bool:
+        """The database must know the journal's newest crash entry. When it does not (its WAL was
+        lost, or it is an older copy) while that dump is still on disk, every dump written until
+        now is looked up in the journal before anything is sent for it: what is found there is
+        recorded as journaled, neither journaled nor paged again (docs/state.md). True if so."""
+        mark = self.journal.latest()
+        if mark is None or self.store.get(mark.crash_id) is not None or not os.path.lexists(mark.dump_dir):
+            return False
+        log.warning(
+            "the state database does not know the newest crash in the journal (%s): it lost recent"
+            " changes; dumps are looked up in the journal before anything is sent", safe(mark.dump_dir),
+        )  # fmt: skip
+        self.store.ask_journal_until(self.clock())
+        return True
+
     def recover(self) -> int:
-        """Finish crashes recorded but not confirmed in the journal (a kill or crash mid-way)."""
+        """Finish crashes recorded but not confirmed in the journal (a kill or crash mid-way),
+        after checking that the database is not older than the journal."""
         with self.lock.held():
+            self.check_state()
             pending = self.store.pending()
             if not pending:
                 return 0
@@ -215,58 +246,57 @@ class Pipeline:
 
     # --- one unit -------------------------------------------------------------------------
 
-    def handle(self, unit: CrashUnit) -> Outcome:
+    def handle(self, unit: CrashUnit) -> Handled:
         """Inspect a unit and process it if it is ready; never raises for bad input."""
         try:
             with self.lock.held():
                 return self._handle(unit)
         except TriagePending as pending:  # the analyzer's worker is on it: nothing recorded yet
-            return Outcome("deferred", retry_at=self.clock() + pending.wait, detail=TRIAGE_RUNNING)
+            return Handled(Action.DEFERRED, retry_at=self.clock() + pending.wait, detail=TRIAGE_RUNNING)
         except (StoreError, sqlite3.OperationalError) as exc:
             retry = self.clock() + self.config.daemon.retry_seconds
             log.error("cannot record %s in the state database (%s); %s", safe(str(unit.path)), exc, self.later)
-            return Outcome("deferred", retry_at=retry, detail=str(exc))
+            return Handled(Action.DEFERRED, retry_at=retry, detail=str(exc))
         except OSError as exc:
             retry = self.clock() + self.config.daemon.retry_seconds
             log.error("cannot process %s: %s; %s", safe(str(unit.path)), exc.strerror or exc, self.later)
-            return Outcome("deferred", retry_at=retry, detail=str(exc))
+            return Handled(Action.DEFERRED, retry_at=retry, detail=str(exc))
 
-    def _handle(self, unit: CrashUnit) -> Outcome:
+    def _handle(self, unit: CrashUnit) -> Handled:
         try:
             state = inspect_unit(unit)
         except FileNotFoundError:
-            return Outcome("skipped", detail="vanished")
+            return Handled(Action.SKIPPED, detail="vanished")
         except NotADirectoryError:
-            return Outcome("skipped", detail="not a directory")
+            return Handled(Action.SKIPPED, detail="not a directory")
         except OSError as exc:
             if exc.errno in (40,):  # ELOOP: a symlink where a folder was
                 log.warning("skipping %s: symbolic link (never followed)", safe(str(unit.path)))
-                return Outcome("skipped", detail="symlink")
+                return Handled(Action.SKIPPED, detail="symlink")
             raise
         now = self.clock()
         timeout = self.config.sources.incomplete_timeout
         existing = self.store.find(str(unit.path), state.ino)
         if existing is not None:
-            if existing.status == PENDING:
+            if existing.status is CrashStatus.PENDING:
                 self._finish_pending(existing.crash_id, existing.record)
             return self._refresh(existing.crash_id, existing.record, state, now)
         verdict = judge(state, now, self.config.sources.settle_seconds, timeout)
         if not verdict.ready:
-            return Outcome("waiting", retry_at=verdict.retry_at, detail=verdict.reason, watch=True)
+            return Handled(Action.WAITING, retry_at=verdict.retry_at, detail=verdict.reason, watch=True)
         wait = self.bucket.take()
         if wait > 0:
-            return Outcome("deferred", retry_at=now + wait, detail="journal rate limit")
-        self.kill.new_crash()
-        self.kill.at(1)
+            return Handled(Action.DEFERRED, retry_at=now + wait, detail="journal rate limit")
+        self.step(Step.INSPECTED)
         record, log_meta = self._triage(state, verdict.incomplete, now)
-        self.kill.at(2)
-        status = PENDING
+        self.step(Step.ANALYZED)
+        status = CrashStatus.PENDING
         if self.store.rebuilt_at is not None and state.newest_mtime <= self.store.rebuilt_at:
             if not self.synced:
                 self.journal.sync()
                 self.synced = True
             if self.journal.sent([record.crash_id]):
-                status = JOURNALED  # rebuilt database: the journal already has it, nothing is re-sent
+                status = CrashStatus.JOURNALED  # rebuilt database: the journal already has it, nothing is re-sent
         stored = self.store.record(
             lambda stats: self._with_history(record, stats),
             dev=state.dev,
@@ -275,22 +305,22 @@ class Pipeline:
             log_size=log_meta[1],
             vmcore_state=record.vmcore_state,
             status=status,
-            also=self._enqueue if status == PENDING else None,
-            hook=lambda: self.kill.at(3),
+            also=self._enqueue if status is CrashStatus.PENDING else None,
+            hook=lambda: self.step(Step.IN_TRANSACTION),
         )
-        self.kill.at(4)
-        if status == JOURNALED:
-            return Outcome("known", stored.crash_id, detail="already in the journal")
+        self.step(Step.RECORDED)
+        if status is CrashStatus.JOURNALED:
+            return Handled(Action.KNOWN, stored.crash_id, detail="already in the journal")
         self.journal.send(stored)
-        self.kill.at(5)
+        self.step(Step.JOURNALED)
         self.store.mark_journaled(stored.crash_id)
-        self.kill.at(6)
+        self.step(Step.MARKED)
         if self.on_enqueued is not None:
             self.on_enqueued()
         retry = self._vmcore_retry(state, now)
         if retry is None and self._end_unchecked(stored.vmcore, stored.vmcore_state):
             retry = self.clock()  # read the whole stream later, after the backlog's entries
-        return Outcome("journaled", stored.crash_id, retry_at=retry, watch=self._vmcore_written(state, now))
+        return Handled(Action.JOURNALED, stored.crash_id, retry_at=retry, watch=self._vmcore_written(state, now))
 
     def _finish_pending(self, crash_id: str, record: CrashRecord) -> None:
         if not self.synced:
@@ -300,7 +330,7 @@ class Pipeline:
             self.journal.send(record)
         self.store.mark_journaled(crash_id)
 
-    def _refresh(self, crash_id: str, record: CrashRecord, state: DumpState, now: float) -> Outcome:
+    def _refresh(self, crash_id: str, record: CrashRecord, state: DumpState, now: float) -> Handled:
         """A known crash: a vmcore that landed (or failed) later updates the state, not the journal."""
         timeout = self.config.sources.incomplete_timeout
         new_state = vmcore_state(state, now, timeout)
@@ -322,11 +352,11 @@ class Pipeline:
                 self.journal.send_update(record.model_copy(update=now_known))
             self.store.update_vmcore(crash_id, new_state, facts, problems)
             log.debug("crash %s: vmcore is now %s", crash_id, new_state)
-            return Outcome(
-                "updated", crash_id, retry_at=self._vmcore_retry(state, now), detail=new_state,
+            return Handled(
+                Action.UPDATED, crash_id, retry_at=self._vmcore_retry(state, now), detail=new_state,
                 watch=self._vmcore_written(state, now),
             )  # fmt: skip
-        return Outcome("known", crash_id, retry_at=self._vmcore_retry(state, now), watch=self._vmcore_written(state, now))
+        return Handled(Action.KNOWN, crash_id, retry_at=self._vmcore_retry(state, now), watch=self._vmcore_written(state, now))
 
     def _end_unchecked(self, facts: VmcoreFacts | None, vstate: str) -> bool:
         """A finished compressed dump whose end record nobody has looked for yet (§3.5)."""
@@ -429,7 +459,7 @@ class Pipeline:
             mtime = state.log.mtime if state.log else state.newest_mtime
             crash_time = datetime.fromtimestamp(mtime or now, UTC)
         detected = datetime.fromtimestamp(now, UTC)
-        max_age = float(getattr(getattr(self.config.alerts, "policy", None), "max_page_age_hours", 24.0))
+        max_age = self.config.alerts.policy.max_page_age_hours
         too_old = crash_time < detected - timedelta(hours=max_age)
         record = CrashRecord(
             crash_id=crash_id_for(str(unit.path), state.ino),
@@ -465,11 +495,11 @@ class Pipeline:
 
     def _enqueue(self, conn: sqlite3.Connection, record: CrashRecord) -> None:
         """Alert intents in the crash's transaction; a failing policy never costs the crash itself."""
-        if self.alerting is None:
+        if self.enqueue is None:
             return
         conn.execute("SAVEPOINT alerts")
         try:
-            self.alerting.enqueue(
+            self.enqueue(
                 conn, record, self.config.alerts, now=datetime.fromtimestamp(self.clock(), UTC),
                 page=not record.too_old_to_page and not record.test,
             )  # fmt: skip
@@ -520,4 +550,4 @@ def read_log_bytes(path: Path) -> bytes:
         raise LogError(str(exc)) from None
 
 
-__all__ = ["STEPS", "KillHook", "Outcome", "Pipeline", "StateLock", "TokenBucket", "crash_id_for", "is_transient"]
+__all__ = ["Action", "Handled", "Pipeline", "StateLock", "Step", "TokenBucket", "crash_id_for", "is_transient"]

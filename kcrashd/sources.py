@@ -69,7 +69,6 @@ NAME_PATTERNS: tuple[tuple[re.Pattern[str], Layout, str], ...] = (
 IGNORED_NAMES = {"kdump_lock", "kexec_cmd", ".notified", "lost+found"}
 LOCAL_HOST_HINTS = {"127.0.0.1", "::1", "localhost", "unknown", ""}
 PSTORE_FLAT = re.compile(r"^dmesg-[a-z_]+-\d+$")
-PSTORE_EFI_ID = re.compile(r"^\d{6,}$")
 
 
 @dataclass(frozen=True)

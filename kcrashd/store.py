@@ -1,10 +1,14 @@
-"""The state database: which crashes were processed, whether their journal entry went out, and
-the history of each fingerprint. SQLite in WAL mode, one transaction per crash (docs/state.md).
+"""The state database, the one module that opens it: which crashes were processed, whether
+their journal entry went out, the history of each fingerprint, and the alert outbox with the
+paging policy's history (docs/state.md).
 
-The file is shared with the alerting outbox; each component keeps its schema version in
-`schema_versions` (ours is `history`). A database that SQLite calls corrupt is moved aside as
+SQLite in WAL mode; one transaction per crash (the crash, its history and its alert intents
+commit together). Every connection comes from `connect` (one set of PRAGMAs; the delivery side
+may ask for NORMAL durability). Each component's tables (kcrashd/schema.py) are created here,
+with their versions in `schema_versions` (`history`, `outbox`). A database that SQLite calls corrupt is moved aside as
 `state.db.corrupt-<time>` and rebuilt by rescanning; `rebuilt_at` then tells the pipeline to ask
-the journal before sending anything again.
+the journal before sending anything again (also set when the journal is ahead of the database:
+a lost WAL or a database restored from an older copy).
 """
 
 from __future__ import annotations
@@ -17,77 +21,40 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from kcrashd.core.model import Report
+from kcrashd.bugkey import candidate_keys, keep_known_key
 from kcrashd.crash import CrashRecord, VmcoreFacts
+from kcrashd.schema import COMPONENTS, Component
+
+if TYPE_CHECKING:
+    from kcrashd.core.model import Report
 
 log = logging.getLogger(__name__)
 
 DB_NAME = "state.db"
+LOCK_NAME = "lock"  # the flock every writer holds (kcrashd.pipeline.StateLock)
 # The daemon mostly appends and looks rows up by key: a small page cache keeps it small when idle.
 CACHE_KIB = -512
-LOCK_NAME = "lock"
-COMPONENT = "history"
-VERSION = 1
+BUSY_MS = 30000
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS schema_versions(component TEXT PRIMARY KEY, version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS crashes(
-    crash_id TEXT PRIMARY KEY,
-    dump_dir TEXT NOT NULL,
-    dev INTEGER NOT NULL,
-    ino INTEGER NOT NULL,
-    log_path TEXT,
-    log_mtime_ns INTEGER,
-    log_size INTEGER,
-    layout TEXT NOT NULL,
-    source TEXT NOT NULL,
-    host TEXT NOT NULL,
-    kernel TEXT,
-    kind TEXT NOT NULL,
-    severity TEXT NOT NULL,
-    title TEXT NOT NULL,
-    function TEXT,
-    fingerprint TEXT NOT NULL,
-    crash_time REAL NOT NULL,
-    detected_at REAL NOT NULL,
-    incomplete INTEGER NOT NULL,
-    test INTEGER NOT NULL,
-    too_old_to_page INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    journaled_at REAL,
-    vmcore_state TEXT NOT NULL,
-    record_json TEXT NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS crashes_dir ON crashes(dump_dir, ino);
-CREATE INDEX IF NOT EXISTS crashes_fingerprint ON crashes(fingerprint);
-CREATE INDEX IF NOT EXISTS crashes_time ON crashes(crash_time);
-CREATE INDEX IF NOT EXISTS crashes_pending ON crashes(status) WHERE status != 'journaled';
-CREATE TABLE IF NOT EXISTS fingerprints(
-    fingerprint TEXT PRIMARY KEY,
-    first_seen REAL NOT NULL,
-    last_seen REAL NOT NULL,
-    count INTEGER NOT NULL,
-    title TEXT NOT NULL,
-    kind TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS fingerprint_hosts(
-    fingerprint TEXT NOT NULL,
-    host TEXT NOT NULL,
-    first_seen REAL NOT NULL,
-    last_seen REAL NOT NULL,
-    count INTEGER NOT NULL,
-    PRIMARY KEY(fingerprint, host)
-);
-CREATE TABLE IF NOT EXISTS history_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
+class CrashStatus(StrEnum):
+    """Where a recorded crash is on its way to the journal."""
 
-PENDING = "pending"
-JOURNALED = "journaled"
+    PENDING = "pending"  # recorded; its journal entry may or may not have gone out
+    JOURNALED = "journaled"  # its journal entry is confirmed
+
+
+class Durability(StrEnum):
+    """PRAGMA synchronous of a connection."""
+
+    FULL = "FULL"  # crashes and alert intents: a commit survives a power cut
+    # In WAL, NORMAL is durable across a process crash, not a power cut: enough for delivery
+    # bookkeeping, where a claim or "done" lost to a power cut only means one more send.
+    NORMAL = "NORMAL"
 
 
 class StoreError(Exception):
@@ -111,29 +78,24 @@ class CrashRow:
     crash_id: str
     dump_dir: str
     ino: int
-    status: str
+    status: CrashStatus
     vmcore_state: str
     log_mtime_ns: int | None
     log_size: int | None
     record: CrashRecord
 
 
-def keep_known_key(report: Report, key: str) -> Report:
-    """The report under the key its bug is known by; the newer fingerprint becomes an alias."""
-    aliases = [report.fingerprint, *(a for a in report.fingerprint_aliases if a != key)]
-    return report.model_copy(update={"fingerprint": key, "fingerprint_aliases": aliases})
-
-
 def epoch(moment: datetime) -> float:
     return moment.timestamp()
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
+def connect(path: Path, durability: Durability = Durability.FULL) -> sqlite3.Connection:
+    """A read-write connection to the state database: the only place its PRAGMAs are set."""
+    conn = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute(f"PRAGMA synchronous={durability}")
+    conn.execute(f"PRAGMA busy_timeout={BUSY_MS}")
     conn.execute(f"PRAGMA cache_size={CACHE_KIB}")
     return conn
 
@@ -143,8 +105,47 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     the sandboxed daemon cannot open (SQLite gives any -shm it creates the database's owner)."""
     conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=30.0, isolation_level=None)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute(f"PRAGMA busy_timeout={BUSY_MS}")
     return conn
+
+
+def ensure_schema(conn: sqlite3.Connection, components: tuple[Component, ...] = COMPONENTS) -> None:
+    """Create every component's tables (idempotent), upgrading a database an earlier kcrashd
+    wrote, and record the versions, in one transaction (or in the caller's); a newer schema than
+    this kcrashd knows is refused."""
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_versions(component TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+        versions = dict(conn.execute("SELECT component, version FROM schema_versions").fetchall())
+        for component in components:
+            upgrade(conn, component, versions.get(component.name, component.version))
+        for component in components:
+            execute_script(conn, component.ddl)
+            conn.execute("INSERT OR REPLACE INTO schema_versions VALUES (?, ?)", (component.name, component.version))
+    except BaseException:
+        if own:
+            conn.execute("ROLLBACK")
+        raise
+    if own:
+        conn.execute("COMMIT")
+
+
+def upgrade(conn: sqlite3.Connection, component: Component, have: int) -> None:
+    """Take one component from the version the database records to this kcrashd's."""
+    if have > component.version:
+        raise StoreError(f"state database has {component.name} schema {have}, newer than this kcrashd ({component.version})")
+    for version in range(have, component.version):
+        log.info("upgrading the state database: %s schema %d -> %d", component.name, version, version + 1)
+        execute_script(conn, component.upgrades[version])
+
+
+def execute_script(conn: sqlite3.Connection, script: str) -> None:
+    """Each statement in the current transaction (`executescript` would commit it)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
 
 
 @contextmanager
@@ -162,13 +163,13 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 class Store:
     """The history component of the state database."""
 
-    def __init__(self, state_dir: Path, *, schema_hooks: list[Callable[[sqlite3.Connection], None]] | None = None):
+    def __init__(self, state_dir: Path) -> None:
         self.state_dir = state_dir
         self.path = state_dir / DB_NAME
         self.rebuilt_at: float | None = None
-        self.conn = self._open(schema_hooks or [])
+        self.conn = self._open()
 
-    def _open(self, hooks: list[Callable[[sqlite3.Connection], None]]) -> sqlite3.Connection:
+    def _open(self) -> sqlite3.Connection:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         existed = self.path.exists()
         try:
@@ -177,14 +178,14 @@ class Store:
             if check != "ok":
                 conn.close()
                 raise sqlite3.DatabaseError(f"quick_check: {check}")
-            self._ensure_schema(conn, hooks)
+            self._ensure_schema(conn)
         except sqlite3.DatabaseError as exc:
             if isinstance(exc, sqlite3.OperationalError) and is_transient(exc):
                 raise StoreError(f"{self.path}: {exc}") from None
             aside = self.set_aside(exc)
             log.error("state database %s is corrupt (%s): kept as %s; rebuilding by rescanning", self.path, exc, aside)
             conn = connect(self.path)
-            self._ensure_schema(conn, hooks)
+            self._ensure_schema(conn)
             existed = False
         value = conn.execute("SELECT value FROM history_meta WHERE key = 'rebuilt_at'").fetchone()
         if not existed and value is None:
@@ -204,20 +205,24 @@ class Store:
                 os.replace(src, Path(str(aside) + suffix))
         return aside
 
-    def _ensure_schema(self, conn: sqlite3.Connection, hooks: list[Callable[[sqlite3.Connection], None]]) -> None:
-        with transaction(conn):
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            row = conn.execute("SELECT version FROM schema_versions WHERE component = ?", (COMPONENT,)).fetchone()
-            if row is not None and row[0] > VERSION:
-                raise StoreError(f"{self.path}: history schema {row[0]} is newer than this kcrashd ({VERSION})")
-            conn.execute("INSERT OR REPLACE INTO schema_versions VALUES (?, ?)", (COMPONENT, VERSION))
-        for hook in hooks:
-            hook(conn)
+    def _ensure_schema(self, conn: sqlite3.Connection) -> None:
+        try:
+            ensure_schema(conn)
+        except StoreError as exc:
+            conn.close()
+            raise StoreError(f"{self.path}: {exc}") from None
 
     def close(self) -> None:
         self.conn.close()
+
+    def ask_journal_until(self, moment: float) -> None:
+        """Dumps written up to `moment` are looked up in the journal before anything is sent for
+        them: the database is older than the journal (a lost WAL, a restored copy)."""
+        if self.rebuilt_at is not None and self.rebuilt_at >= moment:
+            return
+        with transaction(self.conn) as conn:
+            conn.execute("INSERT OR REPLACE INTO history_meta VALUES ('rebuilt_at', ?)", (repr(moment),))
+        self.rebuilt_at = moment
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -232,12 +237,12 @@ class Store:
         return None if row is None else to_row(row)
 
     def pending(self) -> list[CrashRow]:
-        rows = self.conn.execute(f"SELECT * FROM crashes WHERE status != '{JOURNALED}' ORDER BY detected_at")
+        rows = self.conn.execute(f"SELECT * FROM crashes WHERE status != '{CrashStatus.JOURNALED}' ORDER BY detected_at")
         return [to_row(row) for row in rows]
 
     def counts(self) -> dict[str, int]:
         row = self.conn.execute(
-            "SELECT COUNT(*), COUNT(DISTINCT fingerprint), SUM(status != ?) FROM crashes", (JOURNALED,)
+            "SELECT COUNT(*), COUNT(DISTINCT fingerprint), SUM(status != ?) FROM crashes", (CrashStatus.JOURNALED,)
         ).fetchone()
         return {"crashes": row[0] or 0, "fingerprints": row[1] or 0, "pending": row[2] or 0}
 
@@ -253,7 +258,7 @@ class Store:
     def known_key(self, report: Report) -> str:
         """The key this bug already has here: its fingerprint, or the oldest-known alias an earlier
         fingerprint version gave it, so a new algorithm never re-opens existing alerts and tickets."""
-        keys = [report.fingerprint, *report.fingerprint_aliases] if report.fingerprint else []
+        keys = candidate_keys(report)
         if len(keys) < 2:
             return report.fingerprint
         marks = ",".join("?" * len(keys))
@@ -273,7 +278,7 @@ class Store:
         log_mtime_ns: int | None,
         log_size: int | None,
         vmcore_state: str,
-        status: str = PENDING,
+        status: CrashStatus = CrashStatus.PENDING,
         also: Callable[[sqlite3.Connection, CrashRecord], None] | None = None,
         hook: Callable[[], None] | None = None,
     ) -> CrashRecord:
@@ -283,21 +288,10 @@ class Store:
             probe = build(FingerprintStats(None, 0, 0, False))
             key = self.known_key(probe.report)
             record = build(self.stats(key, probe.host)) if key else probe
-            if key != record.report.fingerprint:
+            if key:
                 record = record.model_copy(update={"report": keep_known_key(record.report, key)})
-            now = time.time()
             report = record.report
-            conn.execute(
-                "INSERT INTO crashes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    record.crash_id, record.dump_dir, dev, ino, record.log_path, log_mtime_ns, log_size,
-                    record.layout, record.source, record.host, report.kernel_release, report.kind,
-                    str(report.severity), report.title, report.function, report.fingerprint,
-                    epoch(record.crash_time), epoch(record.detected_at), int(record.incomplete), int(record.test),
-                    int(record.too_old_to_page), status, now if status == JOURNALED else None, vmcore_state,
-                    record.model_dump_json(), now,
-                ),
-            )  # fmt: skip
+            insert_crash(conn, record, CrashFile(dev, ino, log_mtime_ns, log_size), vmcore_state, status)
             if report.fingerprint:
                 when = epoch(record.crash_time)
                 conn.execute(
@@ -322,7 +316,7 @@ class Store:
         with transaction(self.conn) as conn:
             conn.execute(
                 "UPDATE crashes SET status = ?, journaled_at = ?, updated_at = ? WHERE crash_id = ?",
-                (JOURNALED, time.time(), time.time(), crash_id),
+                (CrashStatus.JOURNALED, time.time(), time.time(), crash_id),
             )
 
     def update_vmcore(self, crash_id: str, vmcore_state: str, facts: VmcoreFacts | None, problems: list[str]) -> None:
@@ -343,7 +337,7 @@ class Store:
         still on disk keeps its row: forgetting it would journal it again)."""
         rows = self.conn.execute(
             "SELECT crash_id, dump_dir, ino FROM crashes WHERE crash_time < ? AND status = ?",
-            (epoch(older_than), JOURNALED),
+            (epoch(older_than), CrashStatus.JOURNALED),
         ).fetchall()
         doomed = [row[0] for row in rows if gone(row[1], row[2])]
         if doomed:
@@ -351,10 +345,41 @@ class Store:
                 conn.executemany("DELETE FROM crashes WHERE crash_id = ?", [(cid,) for cid in doomed])
         return len(doomed)
 
-    def clear_rebuilt(self) -> None:
-        with transaction(self.conn) as conn:
-            conn.execute("DELETE FROM history_meta WHERE key = 'rebuilt_at'")
-        self.rebuilt_at = None
+
+@dataclass(frozen=True)
+class CrashFile:
+    """Where a crash was found: the folder's device and inode, the log's mtime and size."""
+
+    dev: int
+    ino: int
+    log_mtime_ns: int | None = None
+    log_size: int | None = None
+
+
+CRASH_COLUMNS = (
+    "crash_id, dump_dir, dev, ino, log_path, log_mtime_ns, log_size, layout, source, host, kernel, kind, severity,"
+    " title, function, fingerprint, crash_time, detected_at, incomplete, test, too_old_to_page, status,"
+    " journaled_at, vmcore_state, record_json, updated_at"
+)
+
+
+def insert_crash(
+    conn: sqlite3.Connection, record: CrashRecord, where: CrashFile, vmcore_state: str, status: CrashStatus
+) -> None:
+    """The crash's row, in the caller's transaction (its fingerprint's history is the caller's)."""
+    now = time.time()
+    report = record.report
+    conn.execute(
+        f"INSERT INTO crashes ({CRASH_COLUMNS}) VALUES ({','.join('?' * 26)})",
+        (
+            record.crash_id, record.dump_dir, where.dev, where.ino, record.log_path, where.log_mtime_ns,
+            where.log_size, record.layout, record.source, record.host, report.kernel_release, report.kind,
+            str(report.severity), report.title, report.function, report.fingerprint,
+            epoch(record.crash_time), epoch(record.detected_at), int(record.incomplete), int(record.test),
+            int(record.too_old_to_page), str(status), now if status is CrashStatus.JOURNALED else None, vmcore_state,
+            record.model_dump_json(), now,
+        ),
+    )  # fmt: skip
 
 
 def is_transient(exc: sqlite3.OperationalError) -> bool:
@@ -367,14 +392,9 @@ def to_row(row: sqlite3.Row) -> CrashRow:
         crash_id=row["crash_id"],
         dump_dir=row["dump_dir"],
         ino=row["ino"],
-        status=row["status"],
+        status=CrashStatus(row["status"]),
         vmcore_state=row["vmcore_state"],
         log_mtime_ns=row["log_mtime_ns"],
         log_size=row["log_size"],
         record=CrashRecord.model_validate_json(row["record_json"]),
     )
-
-
-def query_rows(conn: sqlite3.Connection, where: str = "", params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-    sql = "SELECT * FROM crashes" + (f" WHERE {where}" if where else "") + " ORDER BY crash_time, detected_at"
-    return list(conn.execute(sql, params))

@@ -27,11 +27,6 @@ def escape_text(text: str) -> str:
     return UNSAFE.sub(escape_char, text)
 
 
-def escape_line(text: str) -> str:
-    """Like escape_text, for a value shown on one line (newlines escaped too)."""
-    return escape_text(text)
-
-
 # --- tables and paging, like systemd's tools (coredumpctl list) -------------------------------
 
 ELLIPSIS = "…"

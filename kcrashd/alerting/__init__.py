@@ -1,7 +1,7 @@
 """Alerting: targets, policy and the delivery outbox.
 
 The daemon codes against these names only:
-  ensure_schema(conn)                        create/upgrade the outbox tables (component "outbox")
+  ensure_schema(conn)                        create/upgrade the state database's tables (kcrashd.store)
   enqueue(conn, record, alerts, now=, page=) add a crash's alert intents inside the caller's transaction
   Deliverer(db_path, alerts, clock=, session_factory=).deliver_due(now, target=) / .due_by_target(now)
             / .abort() / .close()                   run by lanes.AlertLanes, one thread per target with work
@@ -11,8 +11,8 @@ The daemon codes against these names only:
 
 from typing import TYPE_CHECKING, Any
 
-from kcrashd.alerting.outbox import delivery_state, enqueue, ensure_schema, requeue
-from kcrashd.alerting.payload import FALLBACK_MESSAGE_ID, journal_message_id
+from kcrashd.alerting.outbox import delivery_state, enqueue, requeue
+from kcrashd.store import ensure_schema
 
 if TYPE_CHECKING:
     from kcrashd.alerting.delivery import Deliverer
@@ -28,11 +28,9 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "FALLBACK_MESSAGE_ID",
     "Deliverer",
     "delivery_state",
     "enqueue",
     "ensure_schema",
-    "journal_message_id",
     "requeue",
 ]

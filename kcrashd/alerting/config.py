@@ -58,10 +58,16 @@ def check_url(value: str, schemes: frozenset[str] = URL_SCHEMES) -> str:
 
 
 def shown(value: str) -> str:
-    """A refused value as an error may show it: redacted, and short."""
-    from kcrashd.alerting.secrets import redact  # only on an error: loading need not import it
-
-    return redact(value)[:80]
+    """A refused value as an error may show it: a webhook URL is a credential, so only its scheme
+    and host, and of anything else only a short start."""
+    try:
+        parts = urlsplit(value)
+        scheme, host = parts.scheme, parts.hostname
+    except ValueError:
+        scheme, host = "", None
+    if scheme and host:
+        return f"{scheme}://{host}/…"
+    return value if len(value) <= 12 else value[:12] + "…"
 
 
 def check_proxy(value: str | None) -> str | None:

@@ -22,6 +22,7 @@ from kcrashd.alerting.outbox import EPSILON, Clock, Journal, build_digest, ensur
 from kcrashd.alerting.payload import AlertPayload, EventKind
 from kcrashd.alerting.secrets import SecretError, install_log_redaction, redact
 from kcrashd.alerting.targets.base import Delivery, Sender, sender_for
+from kcrashd.store import Durability, connect
 
 if TYPE_CHECKING:
     import requests
@@ -72,13 +73,8 @@ class Deliverer:
         self.rng = rng or random.Random()
         self.lock = threading.RLock()  # the connection's; never held during a request
         self.stopping = False
-        self.conn = sqlite3.connect(str(db_path), timeout=30, isolation_level=None, check_same_thread=False)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        # NORMAL (in WAL: durable across a process crash, not a power cut) is enough here: a
-        # claim or "done" lost to a power cut only means one more send, which is at-least-once
-        # anyway. The enqueue side (the daemon's connection) is what must not lose rows.
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("PRAGMA busy_timeout=30000")
+        # NORMAL durability: a claim or "done" lost to a power cut only means one more send
+        self.conn = connect(db_path, Durability.NORMAL)
         ensure_schema(self.conn)
         self.session_factory = session_factory
         self.sessions: dict[str, requests.Session] = {}

@@ -11,87 +11,32 @@ makes the repeat harmless where the target supports it.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import importlib
-import json
-import logging
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kcrashd.alerting.config import AlertsConfig, Category, TargetConfig
+from kcrashd.alert_tables import WAITING, AlertHistory, OutboxRow, OutboxTable, Windows
+from kcrashd.alerting.config import AlertsConfig, Category, TargetConfig, TicketBase
 from kcrashd.alerting.payload import AlertPayload, EventKind, build_payload, journal_command
-from kcrashd.alerting.policy import matches, plan_crash, targets_of
+from kcrashd.alerting.policy import Decision, Plan, matches, plan_crash, targets_of, windows_of
 from kcrashd.alerting.secrets import redact
+from kcrashd.bugkey import alert_key
 from kcrashd.crash import CrashRecord
+from kcrashd.sinks.journal import Alarm, send_alarm
+from kcrashd.store import ensure_schema
 
-log = logging.getLogger("kcrashd.alerting")
-
-COMPONENT = "outbox"
-SCHEMA_VERSION = 1
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS outbox (
-  id              INTEGER PRIMARY KEY,
-  target          TEXT NOT NULL,
-  crash_id        TEXT,
-  digest_id       INTEGER,
-  event           TEXT NOT NULL,
-  fingerprint     TEXT NOT NULL,
-  idem_key        TEXT NOT NULL,
-  payload         TEXT NOT NULL,
-  state           TEXT NOT NULL DEFAULT 'pending',
-  attempts        INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at REAL NOT NULL,
-  lease_until     REAL,
-  last_status     INTEGER,
-  last_error      TEXT,
-  remote_ref      TEXT,
-  remote_url      TEXT,
-  created_at      REAL NOT NULL,
-  updated_at      REAL NOT NULL,
-  expires_at      REAL NOT NULL,
-  delivered_at    REAL,
-  UNIQUE (target, idem_key)
-);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_attempt_at);
-CREATE INDEX IF NOT EXISTS outbox_crash ON outbox(crash_id);
-CREATE TABLE IF NOT EXISTS outbox_crashes (
-  crash_id    TEXT PRIMARY KEY,
-  fingerprint TEXT NOT NULL,
-  host        TEXT NOT NULL,
-  title       TEXT NOT NULL,
-  crash_time  REAL NOT NULL,
-  seen_at     REAL NOT NULL,
-  decision    TEXT NOT NULL,
-  storm_id    INTEGER,
-  ticket      TEXT
-);
-CREATE INDEX IF NOT EXISTS outbox_crashes_fp ON outbox_crashes(fingerprint, seen_at);
-CREATE INDEX IF NOT EXISTS outbox_crashes_host ON outbox_crashes(host, crash_time);
-CREATE INDEX IF NOT EXISTS outbox_crashes_time ON outbox_crashes(crash_time);
-CREATE TABLE IF NOT EXISTS outbox_digests (
-  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL,
-  started REAL NOT NULL, last REAL NOT NULL, pages INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS outbox_remote (
-  target TEXT NOT NULL, fingerprint TEXT NOT NULL, remote_ref TEXT NOT NULL, remote_url TEXT,
-  PRIMARY KEY (target, fingerprint)
-);
-CREATE TABLE IF NOT EXISTS outbox_targets (
-  target TEXT PRIMARY KEY, open_until REAL, failures INTEGER NOT NULL DEFAULT 0, last_error TEXT
-);
-"""
+__all__ = ["EPSILON", "Alarm", "Clock", "Journal", "build_digest", "enqueue", "ensure_schema", "journal_send", "utcnow"]
 
 # Claims look this far ahead: datetime arithmetic rounds to microseconds, so "now + wait"
 # may land a hair before the due time.
 EPSILON = 0.001
 
+
 Clock = Callable[[], datetime]
-Journal = Callable[..., None]
+Journal = Alarm
 
 
 def utcnow() -> datetime:
@@ -99,35 +44,8 @@ def utcnow() -> datetime:
 
 
 def journal_send(message: str, priority: int = 2, **fields: str) -> None:
-    """Loud journal entry (PRIORITY=2, critical) when systemd's binding exists; always logged."""
-    message = redact(message)
-    log.critical("%s", message)
-    try:
-        journal = importlib.import_module("systemd.journal")
-    except ImportError:
-        return
-    clean = {k.upper(): redact(v) for k, v in fields.items()}
-    with contextlib.suppress(OSError):
-        journal.send(message, PRIORITY=str(priority), SYSLOG_IDENTIFIER="kcrashd", **clean)
-
-
-def ensure_schema(conn: sqlite3.Connection) -> None:
-    """Create the outbox tables (idempotent) and record this component's schema version."""
-    was_in_transaction = conn.in_transaction
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            conn.execute(statement)
-    row = conn.execute("SELECT version FROM schema_versions WHERE component = ?", (COMPONENT,)).fetchone()
-    if row is None:
-        conn.execute(
-            "INSERT INTO schema_versions (component, version) VALUES (?, ?)", (COMPONENT, SCHEMA_VERSION)
-        )
-    elif row[0] > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"state database has outbox schema {row[0]}, newer than this kcrashd ({SCHEMA_VERSION})"
-        )
-    if not was_in_transaction and conn.in_transaction:
-        conn.commit()
+    """A delivery failure, secrets redacted, through the journal sink's one writer."""
+    send_alarm(redact(message), priority, **{key: redact(value) for key, value in fields.items()})
 
 
 def machine_id(alerts: AlertsConfig) -> str:
@@ -161,32 +79,24 @@ def _insert(
         if payload
         else None
     )
-    cur = conn.execute(
-        "INSERT INTO outbox (target, crash_id, digest_id, event, fingerprint, idem_key, payload, next_attempt_at,"
-        " created_at, updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (target, idem_key) DO NOTHING",
-        (
-            target.name,
-            crash_id,
-            digest_id,
-            str(event),
-            fingerprint,
-            idem,
-            body.model_dump_json() if body else "{}",
-            at,
-            at,
-            at,
-            expires,
-        ),
-    )
-    return cur.rowcount
+    row = OutboxRow(
+        target=target.name, crash_id=crash_id, digest_id=digest_id, event=str(event), fingerprint=fingerprint,
+        idem_key=idem, payload=body.model_dump_json() if body else "{}", at=at, expires=expires,
+    )  # fmt: skip
+    return OutboxTable(conn).add(row)
 
 
 def enqueue(
     conn: sqlite3.Connection, record: CrashRecord, alerts: AlertsConfig, *, now: datetime, page: bool = True
 ) -> int:
     """Add this crash's alert intents to the outbox inside the caller's transaction; rows added."""
-    plan = plan_crash(conn, record, alerts, now=now, page=page)
+    history = AlertHistory(conn)
+    key = alert_key(record)
+    w = windows_of(record, alerts, now)
+    plan = plan_crash(record, history.facts(record.crash_id, key, record.host, w), alerts, now=now, page=page)
+    if plan.decision is Decision.DUPLICATE:
+        return 0
+    digests = write_plan(history, record, key, w, plan, now.timestamp())
     ts = now.timestamp()
     expires = ts + alerts.retry.max_age_hours * 3600
     machine = machine_id(alerts)
@@ -204,42 +114,50 @@ def enqueue(
         event = plan.ticket_event
         ticket_payload = payload.model_copy(update={"event": event})
         for target in targets_of(alerts, Category.TICKET):
-            if matches(target, record) and (
-                event is EventKind.NEW or getattr(target, "comment_recurrences", True)
-            ):
+            comments = isinstance(target, TicketBase) and target.comment_recurrences
+            if matches(target, record) and (event is EventKind.NEW or comments):
                 added += _insert(
                     conn, target, crash_id=record.crash_id, digest_id=None, event=event,
                     fingerprint=payload.fingerprint, payload=ticket_payload,
                     idem=delivery_key(machine, record.crash_id, target.name, str(event)), at=ts, expires=expires,
                 )  # fmt: skip
     delay = alerts.policy.digest_delay_minutes * 60
-    for digest_id, kind in plan.digests:
-        key = f"{kind}-{machine[:12]}-{digest_id}"
+    for digest_id, kind in digests:
+        digest_key = f"{kind}-{machine[:12]}-{digest_id}"
         for target in targets_of(alerts, Category.NOTIFY):
             added += _insert(
-                conn, target, crash_id=None, digest_id=digest_id, event=kind, fingerprint=key, payload=None,
+                conn, target, crash_id=None, digest_id=digest_id, event=kind, fingerprint=digest_key, payload=None,
                 idem=delivery_key(machine, f"digest:{digest_id}", target.name, str(kind)),
                 at=ts + delay, expires=expires + delay,
             )  # fmt: skip
     return added
 
 
+def write_plan(
+    history: AlertHistory, record: CrashRecord, key: str, w: Windows, plan: Plan, now: float
+) -> list[tuple[int, EventKind]]:
+    """Keep the decision and open or extend its digests; the digests to send, with their ids."""
+    storm, loop = plan.storm, plan.loop
+    if plan.open_storm:
+        storm = history.open_storm(w, now)
+    if storm is not None:
+        history.extend_storm(storm, w, page=plan.storm_page)
+    if plan.open_loop:
+        loop = history.open_loop(record.host, w, now)
+    elif loop is not None:
+        history.extend_loop(loop, w)
+    ticket = str(plan.ticket_event) if plan.ticket_event else None
+    history.decide(record.crash_id, key, now, plan.decision, storm, ticket)
+    opened = {EventKind.STORM: storm, EventKind.LOOP: loop}
+    return [(int(opened[kind] or 0), kind) for kind in plan.events]
+
+
 def build_digest(
     conn: sqlite3.Connection, digest_id: int, event: EventKind, fingerprint: str
 ) -> AlertPayload:
     """A digest's content from the crashes recorded for it, at the time it is first sent."""
-    kind, key, started, last = conn.execute(
-        "SELECT kind, key, started, last FROM outbox_digests WHERE id = ?", (digest_id,)
-    ).fetchone()
-    if kind == "storm":
-        rows = conn.execute(
-            "SELECT fingerprint, host, title, crash_time FROM outbox_crashes WHERE storm_id = ?", (digest_id,)
-        ).fetchall()
-    else:
-        rows = conn.execute(
-            "SELECT fingerprint, host, title, crash_time FROM outbox_crashes WHERE host = ? AND crash_time BETWEEN ? AND ?",
-            (key, started, last),
-        ).fetchall()
+    digest = AlertHistory(conn).digest(digest_id)
+    kind, key, started, last, rows = digest.kind, digest.key, digest.started, digest.last, digest.crashes
     counts: dict[str, int] = {}
     titles: dict[str, str] = {}
     for fp, _host, title, _t in rows:
@@ -270,49 +188,32 @@ def build_digest(
 
 def delivery_state(conn: sqlite3.Connection, crash_id: str) -> list[dict[str, Any]]:
     """Per target: state, attempts, last error, next try, remote id/URL (for info/list)."""
-    rows = conn.execute(
-        "SELECT target, event, state, attempts, last_status, last_error, next_attempt_at, remote_ref, remote_url,"
-        " created_at, delivered_at FROM outbox WHERE crash_id = ? ORDER BY id",
-        (crash_id,),
-    ).fetchall()
+    rows = OutboxTable(conn).deliveries(crash_id)
     result: list[dict[str, Any]] = []
     for r in rows:
-        pending = r[2] in ("pending", "sending", "active")
+        pending = r.state in WAITING
         result.append(
             {
-                "target": r[0],
-                "event": r[1],
-                "state": r[2],
-                "attempts": r[3],
-                "last_status": r[4],
-                "last_error": redact(r[5]) if r[5] else None,
-                "next_attempt": datetime.fromtimestamp(r[6], UTC).isoformat() if pending else None,
-                "remote_id": r[7],
-                "remote_url": r[8],
-                "queued": datetime.fromtimestamp(r[9], UTC).isoformat(),
-                "delivered": datetime.fromtimestamp(r[10], UTC).isoformat() if r[10] else None,
+                "target": r.target,
+                "event": r.event,
+                "state": r.state,
+                "attempts": r.attempts,
+                "last_status": r.last_status,
+                "last_error": redact(r.last_error) if r.last_error else None,
+                "next_attempt": datetime.fromtimestamp(r.next_attempt_at, UTC).isoformat() if pending else None,
+                "remote_id": r.remote_ref,
+                "remote_url": r.remote_url,
+                "queued": datetime.fromtimestamp(r.created_at, UTC).isoformat(),
+                "delivered": datetime.fromtimestamp(r.delivered_at, UTC).isoformat() if r.delivered_at else None,
             }
         )
-    decision = conn.execute("SELECT decision FROM outbox_crashes WHERE crash_id = ?", (crash_id,)).fetchone()
+    decision = AlertHistory(conn).decision(crash_id)
     if decision and not result:
         # The policy decided, but no configured target took the crash (none set up, or all filtered).
-        result.append({"target": None, "event": None, "state": f"not sent: no target took it (policy: {decision[0]})"})
+        result.append({"target": None, "event": None, "state": f"not sent: no target took it (policy: {decision})"})
     return result
 
 
 def requeue(conn: sqlite3.Connection, crash_id: str, *, now: datetime, target: str | None = None) -> int:
     """Re-queue the deliveries of a crash (kcrashd resend): pending now, attempts and age reset."""
-    ts = now.timestamp()
-    sql = (
-        "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, lease_until = NULL,"
-        " created_at = ?, expires_at = ? + (expires_at - created_at), updated_at = ? WHERE crash_id = ?"
-    )
-    args: list[Any] = [ts, ts, ts, ts, crash_id]
-    if target:
-        sql += " AND target = ?"
-        args.append(target)
-    return conn.execute(sql, args).rowcount
-
-
-def dump_row(payload: AlertPayload) -> str:
-    return json.dumps(payload.model_dump(mode="json"), sort_keys=True)
+    return OutboxTable(conn).requeue(crash_id, now.timestamp(), target)

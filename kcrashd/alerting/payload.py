@@ -6,29 +6,14 @@ The stored payload holds no secrets and only what the target may receive (`inclu
 
 from __future__ import annotations
 
-import hashlib
-import importlib
 from datetime import UTC, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kcrashd.bugkey import alert_key, has_fingerprint
 from kcrashd.crash import CrashRecord
-
-# The journal MESSAGE_ID of kcrashd's crash summaries. It belongs to the journal sink and is read
-# from there at run time; this copy is used only if that module cannot be imported
-# (alerting must not fail because of the journal sink).
-FALLBACK_MESSAGE_ID = "8ba1b929042d454e9288788366b0e336"  # = kcrashd.sinks.journal.MESSAGE_ID
-
-
-def journal_message_id() -> str:
-    """kcrashd.sinks.journal.MESSAGE_ID when that module defines it, else the fallback."""
-    try:
-        module = importlib.import_module("kcrashd.sinks.journal")
-    except ImportError:
-        return FALLBACK_MESSAGE_ID
-    value = getattr(module, "MESSAGE_ID", FALLBACK_MESSAGE_ID)
-    return str(value).replace("-", "")
+from kcrashd.sinks.journal import MESSAGE_ID
 
 
 class EventKind(StrEnum):
@@ -88,21 +73,20 @@ class AlertPayload(BaseModel):
 
 
 def journal_command(fingerprint: str) -> str:
-    return f"journalctl MESSAGE_ID={journal_message_id()} KCRASHD_FINGERPRINT={fingerprint}"
+    return f"journalctl MESSAGE_ID={MESSAGE_ID} KCRASHD_FINGERPRINT={fingerprint}"
 
 
-def fingerprint_of(record: CrashRecord) -> str:
-    """The global key: the report's fingerprint, or a hash of the title when triage had none."""
-    fp = record.report.fingerprint
-    if fp:
-        return fp
-    return "kcrash-" + hashlib.sha256(record.report.title.encode()).hexdigest()[:16]
+def crash_journal_command(record: CrashRecord) -> str:
+    """The journal entries of this bug, or of this one dump when its log showed no crash."""
+    if has_fingerprint(record.report):
+        return journal_command(record.report.fingerprint)
+    return f"journalctl MESSAGE_ID={MESSAGE_ID} KCRASHD_CRASH_ID={record.crash_id}"
 
 
 def build_payload(record: CrashRecord, event: EventKind = EventKind.NEW) -> AlertPayload:
     """The alert content of one crash."""
     report = record.report
-    fp = fingerprint_of(record)
+    fp = alert_key(record)
     return AlertPayload(
         event=event,
         crash_id=record.crash_id,
@@ -119,7 +103,7 @@ def build_payload(record: CrashRecord, event: EventKind = EventKind.NEW) -> Aler
         hosts=record.hosts,
         dump_dir=record.dump_dir,
         excerpt=list(report.excerpt[:60]),
-        journal_command=journal_command(fp),
+        journal_command=crash_journal_command(record),
         test=record.test,
         incomplete=record.incomplete,
     )

@@ -11,32 +11,61 @@ Rules, in order (docs/alerting.md of this repository, "Policy"):
    (sent after `digest_delay_minutes` so it is complete); at most `storm_max_pages` new
    fingerprints still page during the storm, the rest only appear in the digest; per-host
    ticket comments are folded into the digest.
-The state it needs lives in `outbox_crashes` and `outbox_digests` (same DB, same transaction).
+Pure: `plan_crash` takes the crash and the facts the store read about its history
+(`AlertFacts`, read by `kcrashd.alert_tables.AlertHistory`) and returns a Plan; the outbox
+writes it in the crash's transaction.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
+from kcrashd.alert_tables import AlertFacts, Windows
 from kcrashd.alerting.config import SEVERITY_ORDER, AlertsConfig, Category, TargetBase, TargetConfig
-from kcrashd.alerting.payload import EventKind, fingerprint_of
+from kcrashd.alerting.payload import EventKind
 from kcrashd.core.model import Severity
 from kcrashd.crash import CrashRecord
 
 
+class Decision(StrEnum):
+    """What the policy decided for one crash (kept per crash; shown by `kcrashd info`)."""
+
+    PAGE = "page"
+    STORM_PAGE = "storm-page"  # paged although a storm is on (one of `storm_max_pages`)
+    QUIET = "quiet"  # never paged (too old, page=False); tickets still filed
+    COOLDOWN = "cooldown"
+    LOOP = "loop"
+    STORM = "storm"
+    TEST = "test"
+    DISABLED = "disabled"
+    DUPLICATE = "duplicate"
+
+
+PAGED = (Decision.PAGE, Decision.STORM_PAGE)
+
+
 @dataclass
 class Plan:
-    """What enqueue will write for one crash."""
+    """What the outbox writes for one crash."""
 
-    decision: str  # page | quiet | cooldown | loop | storm | test | disabled | duplicate
+    decision: Decision
     notify: bool = False  # page notify targets with a NEW event
     ticket_event: EventKind | None = None  # NEW (find-or-create) or RECURRENCE (comment) for tickets
-    digests: list[tuple[int, EventKind]] = field(default_factory=list)  # new digests to enqueue
-    storm_id: int | None = None
+    storm: int | None = None  # the storm digest the crash joins (None: none, or one to open)
+    open_storm: bool = False  # open a storm digest with this crash
+    storm_page: bool = False  # this crash uses one of the storm's pages
+    loop: int | None = None  # the loop digest the crash extends
+    open_loop: bool = False  # open a loop digest with this crash
+    send_digests: bool = True  # digests opened by this crash are sent (not for a quiet crash)
+    events: list[EventKind] = field(default_factory=list)  # digests to send, in the order opened
+
+    @property
+    def in_storm(self) -> bool:
+        return self.storm is not None or self.open_storm
 
 
 def matches(target: TargetBase, record: CrashRecord) -> bool:
@@ -64,128 +93,73 @@ def targets_of(alerts: AlertsConfig, category: Category) -> list[TargetConfig]:
     return [t for t in alerts.targets if t.enabled and t.category is category]
 
 
-def plan_crash(
-    conn: sqlite3.Connection, record: CrashRecord, alerts: AlertsConfig, *, now: datetime, page: bool
-) -> Plan:
-    """Decide and record (in outbox_crashes/outbox_digests) what this crash triggers."""
+def windows_of(record: CrashRecord, alerts: AlertsConfig, now: datetime) -> Windows:
+    """The windows the store reads the history over for this crash."""
     policy = alerts.policy
-    fp = fingerprint_of(record)
-    ts = now.timestamp()
     ct = record.crash_time.timestamp()
-    if conn.execute("SELECT 1 FROM outbox_crashes WHERE crash_id = ?", (record.crash_id,)).fetchone():
-        return Plan("duplicate")
-
-    plan = Plan("page")
-    if record.test:
-        plan = Plan("test")
-    elif not alerts.enabled:
-        plan = Plan("disabled")
-    else:
-        if not page or record.too_old_to_page or ts - ct > policy.max_page_age_hours * 3600:
-            plan.decision = "quiet"
-        cooldown_start = ts - policy.cooldown_hours * 3600
-        paged = conn.execute(
-            "SELECT 1 FROM outbox_crashes WHERE fingerprint = ? AND decision IN ('page', 'storm-page') AND seen_at >= ?",
-            (fp, cooldown_start),
-        ).fetchone()
-        host_commented = conn.execute(
-            "SELECT 1 FROM outbox_crashes WHERE fingerprint = ? AND host = ? AND seen_at >= ? AND ticket IS NOT NULL",
-            (fp, record.host, cooldown_start),
-        ).fetchone()
-        ticketed = conn.execute(
-            "SELECT 1 FROM outbox_crashes WHERE fingerprint = ? AND ticket = 'new' AND seen_at >= ?",
-            (fp, cooldown_start),
-        ).fetchone()
-        if not ticketed:
-            plan.ticket_event = EventKind.NEW
-        elif not host_commented:
-            plan.ticket_event = EventKind.RECURRENCE
-        if paged and plan.decision == "page":
-            plan.decision = "cooldown"
-
-        # Storm: many distinct hosts within the window around this crash.
-        window = policy.storm_minutes * 60
-        (hosts,) = conn.execute(
-            "SELECT COUNT(DISTINCT host) FROM outbox_crashes WHERE crash_time BETWEEN ? AND ? AND host != ?",
-            (ct - window, ct + window, record.host),
-        ).fetchone()
-        if hosts + 1 >= policy.storm_hosts:
-            storm = conn.execute(
-                "SELECT id, pages FROM outbox_digests WHERE kind = 'storm' AND last >= ? AND started <= ?"
-                " ORDER BY id DESC LIMIT 1",
-                (ct - window, ct + window),
-            ).fetchone()
-            if storm is None:
-                cur = conn.execute(
-                    "INSERT INTO outbox_digests (kind, key, started, last, created_at) VALUES ('storm', '', ?, ?, ?)",
-                    (ct, ct, ts),
-                )
-                storm = (int(cur.lastrowid or 0), 0)
-                # crashes of the window already recorded belong to this storm
-                conn.execute(
-                    "UPDATE outbox_crashes SET storm_id = ? WHERE storm_id IS NULL AND crash_time BETWEEN ? AND ?",
-                    (storm[0], ct - window, ct + window),
-                )
-                if plan.decision != "quiet":
-                    plan.digests.append((storm[0], EventKind.STORM))
-            else:
-                conn.execute(
-                    "UPDATE outbox_digests SET last = MAX(last, ?), started = MIN(started, ?) WHERE id = ?",
-                    (ct, ct, storm[0]),
-                )
-            plan.storm_id = storm[0]
-            if plan.decision == "page":
-                if storm[1] < policy.storm_max_pages:
-                    plan.decision = "storm-page"
-                    conn.execute("UPDATE outbox_digests SET pages = pages + 1 WHERE id = ?", (storm[0],))
-                else:
-                    plan.decision = "storm"
-            if plan.ticket_event is EventKind.RECURRENCE:
-                plan.ticket_event = None  # folded into the storm digest
-        if plan.storm_id is None:
-            # Crash loop: N crashes of this host within M hours (this one included); a storm
-            # digest already covers looping hosts, so loops are only looked for outside storms.
-            loop_start = ct - policy.loop_hours * 3600
-            (host_crashes,) = conn.execute(
-                "SELECT COUNT(*) FROM outbox_crashes WHERE host = ? AND crash_time BETWEEN ? AND ?",
-                (record.host, loop_start, ct),
-            ).fetchone()
-            if host_crashes + 1 >= policy.loop_crashes:
-                open_loop = conn.execute(
-                    "SELECT id FROM outbox_digests WHERE kind = 'loop' AND key = ? AND last >= ?",
-                    (record.host, loop_start),
-                ).fetchone()
-                if open_loop:
-                    conn.execute(
-                        "UPDATE outbox_digests SET last = MAX(last, ?) WHERE id = ?", (ct, open_loop[0])
-                    )
-                else:
-                    cur = conn.execute(
-                        "INSERT INTO outbox_digests (kind, key, started, last, created_at) VALUES ('loop', ?, ?, ?, ?)",
-                        (record.host, loop_start, ct, ts),
-                    )
-                    if plan.decision != "quiet":
-                        plan.digests.append((int(cur.lastrowid or 0), EventKind.LOOP))
-                if plan.decision in ("page", "cooldown"):
-                    plan.decision = "loop"
-                if plan.ticket_event is EventKind.RECURRENCE:
-                    plan.ticket_event = None  # the loop digest says it; no comment per reboot
-
-        plan.notify = plan.decision in ("page", "storm-page")
-
-    conn.execute(
-        "INSERT INTO outbox_crashes (crash_id, fingerprint, host, title, crash_time, seen_at, decision, storm_id,"
-        " ticket) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            record.crash_id,
-            fp,
-            record.host,
-            record.report.title,
-            ct,
-            ts,
-            plan.decision,
-            plan.storm_id,
-            str(plan.ticket_event) if plan.ticket_event else None,
-        ),
+    storm = policy.storm_minutes * 60
+    return Windows(
+        cooldown_start=now.timestamp() - policy.cooldown_hours * 3600,
+        storm_from=ct - storm,
+        storm_to=ct + storm,
+        loop_start=ct - policy.loop_hours * 3600,
+        crash_time=ct,
     )
+
+
+def plan_crash(record: CrashRecord, history: AlertFacts, alerts: AlertsConfig, *, now: datetime, page: bool) -> Plan:
+    """Decide what this crash triggers, from the crash and its history alone (no I/O)."""
+    if history.decided:
+        return Plan(Decision.DUPLICATE)
+    if record.test:
+        return Plan(Decision.TEST)
+    if not alerts.enabled:
+        return Plan(Decision.DISABLED)
+    policy = alerts.policy
+    too_old = now.timestamp() - record.crash_time.timestamp() > policy.max_page_age_hours * 3600
+    quiet = not page or record.too_old_to_page or too_old
+    plan = Plan(Decision.QUIET if quiet else Decision.PAGE, send_digests=not quiet)
+    if not history.ticketed:
+        plan.ticket_event = EventKind.NEW
+    elif not history.host_commented:
+        plan.ticket_event = EventKind.RECURRENCE
+    if history.paged and plan.decision is Decision.PAGE:
+        plan.decision = Decision.COOLDOWN
+    if history.other_hosts + 1 >= policy.storm_hosts:
+        plan_storm(plan, history, policy.storm_max_pages)
+    elif history.host_crashes + 1 >= policy.loop_crashes:
+        plan_loop(plan, history)
+    plan.notify = plan.decision in PAGED
     return plan
+
+
+def plan_storm(plan: Plan, history: AlertFacts, max_pages: int) -> None:
+    """Storm: many distinct hosts within the window around this crash: one digest, at most
+    `max_pages` bugs still paged, per-host ticket comments folded into the digest."""
+    if history.storm is None:
+        plan.open_storm = True
+        pages = 0
+        if plan.send_digests:
+            plan.events.append(EventKind.STORM)
+    else:
+        plan.storm, pages = history.storm
+    if plan.decision is Decision.PAGE:
+        plan.storm_page = pages < max_pages
+        plan.decision = Decision.STORM_PAGE if plan.storm_page else Decision.STORM
+    if plan.ticket_event is EventKind.RECURRENCE:
+        plan.ticket_event = None  # folded into the storm digest
+
+
+def plan_loop(plan: Plan, history: AlertFacts) -> None:
+    """Crash loop: N crashes of this host within M hours (this one included); looked for only
+    outside storms (a storm digest already covers looping hosts)."""
+    if history.loop is None:
+        plan.open_loop = True
+        if plan.send_digests:
+            plan.events.append(EventKind.LOOP)
+    else:
+        plan.loop = history.loop
+    if plan.decision in (Decision.PAGE, Decision.COOLDOWN):
+        plan.decision = Decision.LOOP
+    if plan.ticket_event is EventKind.RECURRENCE:
+        plan.ticket_event = None  # the loop digest says it; no comment per reboot

@@ -23,7 +23,7 @@ from kcrashd.alerting.secrets import SecretError, install_log_redaction, redact
 from kcrashd.alerting.targets.base import Delivery, sender_for
 from kcrashd.cli import EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK
 from kcrashd.config import DEFAULT_CONFIG, ConfigError, load_config
-from kcrashd.store import DB_NAME
+from kcrashd.store import DB_NAME, connect
 
 
 class _MemoryRemote:
@@ -148,9 +148,8 @@ def resend_crash(args: argparse.Namespace) -> int:
     if not path.exists():
         print(f"kcrashd: {path}: no state database", file=sys.stderr)
         return EXIT_FAILURE
-    conn = sqlite3.connect(path, timeout=30)
+    conn = connect(path)
     try:
-        conn.execute("PRAGMA busy_timeout=30000")
         ensure_schema(conn)
         args.crash_id = full_crash_id(conn, args.crash_id)
         count = requeue(conn, args.crash_id, now=datetime.now(UTC), target=args.target)

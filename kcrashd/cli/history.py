@@ -370,12 +370,13 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def delivery_state(conn: sqlite3.Connection, crash_id: str) -> list[dict[str, Any]]:
-    try:
-        import kcrashd.alerting as alerting
+    """Per target, what became of the crash's alerts; none from a database the daemon has not
+    upgraded yet (read-only here, so never upgraded by `list` or `info`)."""
+    from kcrashd.alerting.outbox import delivery_state as outbox_state
 
-        reader = getattr(alerting, "delivery_state", None)
-        return list(reader(conn, crash_id)) if reader is not None else []
-    except (ImportError, sqlite3.Error):
+    try:
+        return outbox_state(conn, crash_id)
+    except sqlite3.Error:
         return []
 
 

@@ -3,9 +3,16 @@ targets live in kcrashd.alerting and are fed through its outbox."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from kcrashd.crash import CrashRecord
+
+
+class JournalMark(NamedTuple):
+    """The newest crash entry in the journal: its crash id and dump folder."""
+
+    crash_id: str
+    dump_dir: str
 
 
 class CrashJournal(Protocol):
@@ -22,3 +29,6 @@ class CrashJournal(Protocol):
 
     def sent(self, crash_ids: list[str]) -> set[str]:
         """Which of these crash ids already have an entry."""
+
+    def latest(self) -> JournalMark | None:
+        """The newest crash entry, if any: the state database must know it (docs/state.md)."""

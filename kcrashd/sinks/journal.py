@@ -6,6 +6,7 @@ Fields are only ever appended, never renamed. `MESSAGE_ID` is fixed and has a ca
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib
 import json
@@ -13,12 +14,15 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
+from kcrashd.bugkey import journal_key
 from kcrashd.core.model import Severity
 from kcrashd.crash import CrashRecord
+from kcrashd.sinks import JournalMark
 from kcrashd.terminal import escape_text
 
 log = logging.getLogger(__name__)
@@ -37,10 +41,15 @@ FIELD_LIMIT = 2048
 PRIORITY = {Severity.CRITICAL: 2, Severity.ERROR: 3, Severity.WARNING: 4, Severity.INFO: 5}
 PRIORITY_UNKNOWN = 3  # a dump exists, so the machine went down, even if the log says nothing
 PRIORITY_TEST = 5
-NO_FINGERPRINT = "none"  # the log showed no crash: nothing to fingerprint
 NO_TITLE = "unknown: no crash found in the kernel log"
 
-Sender = Callable[..., Any]
+JournalSend = Callable[..., Any]  # systemd.journal.send, or a test's stand-in
+
+
+class Alarm(Protocol):
+    """Writes an entry that is not a crash (an alert not delivered)."""
+
+    def __call__(self, message: str, priority: int = 2, **fields: str) -> None: ...
 
 
 def clip(text: str, limit: int = FIELD_LIMIT) -> str:
@@ -105,7 +114,7 @@ def journal_fields(record: CrashRecord) -> dict[str, str]:
         "PRIORITY": str(priority_of(record)),
         "SYSLOG_IDENTIFIER": SYSLOG_IDENTIFIER,
         "KCRASHD_CRASH_ID": record.crash_id,
-        "KCRASHD_FINGERPRINT": report.fingerprint or NO_FINGERPRINT,
+        "KCRASHD_FINGERPRINT": journal_key(report),
         "KCRASHD_FINGERPRINT_VERSION": str(report.fingerprint_version),
         "KCRASHD_FINGERPRINT_ALIASES": " ".join(report.fingerprint_aliases) or None,
         "KCRASHD_TITLE": clip(escape_text(report.title)) if report.title else NO_TITLE,
@@ -162,7 +171,7 @@ def vmcore_update_fields(record: CrashRecord) -> dict[str, str]:
 class SystemdJournal:
     """The real journal through systemd-python; `sender` is the seam for tests."""
 
-    def __init__(self, sender: Sender | None = None) -> None:
+    def __init__(self, sender: JournalSend | None = None) -> None:
         # systemd-python drops entries silently when journald is not there: check for its socket,
         # so the crash stays `pending` and is sent when journald is back instead of being lost
         self.check_socket = sender is None
@@ -194,12 +203,9 @@ class SystemdJournal:
             SYSLOG_IDENTIFIER=SYSLOG_IDENTIFIER,
             KCRASHD_SYNC=marker,
         )
-        try:
-            reader = open_reader()
-        except OSError as exc:
-            log.warning("cannot read the journal (%s): crashes recorded as pending will be sent again", exc)
-            return False
-        try:
+        with journal_reader("crashes recorded as pending will be sent again") as reader:
+            if reader is None:
+                return False
             reader.add_match(KCRASHD_SYNC=marker)
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
@@ -209,28 +215,34 @@ class SystemdJournal:
                 reader.wait(0.05)
             log.warning("the journal did not show a test entry within %.0f s", timeout)
             return False
-        finally:
-            reader.close()
 
     def sent(self, crash_ids: list[str]) -> set[str]:
         if not crash_ids:
             return set()
-        try:
-            reader = open_reader()
-        except OSError as exc:
-            log.warning("cannot read the journal (%s): assuming no entry was sent", exc)
-            return set()
         found: set[str] = set()
-        try:
+        with journal_reader("assuming no entry was sent") as reader:
+            if reader is None:
+                return found
             for crash_id in crash_ids:
                 reader.flush_matches()
                 reader.add_match(MESSAGE_ID=MESSAGE_ID, KCRASHD_CRASH_ID=crash_id)
                 reader.seek_head()
                 if reader.get_next():
                     found.add(crash_id)
-        finally:
-            reader.close()
         return found
+
+    def latest(self) -> JournalMark | None:
+        """The newest crash entry (its id and folder), read from the end of the journal."""
+        with journal_reader("not checking the state database against it") as reader:
+            if reader is None:
+                return None
+            reader.add_match(MESSAGE_ID=MESSAGE_ID)
+            reader.seek_tail()
+            entry = reader.get_previous()
+        crash_id, dump_dir = entry.get("KCRASHD_CRASH_ID"), entry.get("KCRASHD_DUMP_DIR")
+        if not isinstance(crash_id, str) or not isinstance(dump_dir, str):
+            return None
+        return JournalMark(crash_id, dump_dir)
 
 
 def open_reader() -> Any:
@@ -239,22 +251,30 @@ def open_reader() -> Any:
     return reader
 
 
-class RecordingJournal:
-    """A journal kept in memory, for tests and for `scan --dry-run` style use without journald."""
+@contextmanager
+def journal_reader(consequence: str) -> Iterator[Any]:
+    """A journal reader, closed after use; None, with a warning that says the consequence, when
+    the journal cannot be read."""
+    try:
+        reader = open_reader()
+    except OSError as exc:
+        log.warning("cannot read the journal (%s): %s", exc, consequence)
+        yield None
+        return
+    try:
+        yield reader
+    finally:
+        reader.close()
 
-    def __init__(self) -> None:
-        self.entries: list[dict[str, str]] = []
-        self.updates: list[dict[str, str]] = []
 
-    def send(self, record: CrashRecord) -> None:
-        self.entries.append(journal_fields(record))
-
-    def send_update(self, record: CrashRecord) -> None:
-        self.updates.append(vmcore_update_fields(record))
-
-    def sync(self) -> bool:
-        return True
-
-    def sent(self, crash_ids: list[str]) -> set[str]:
-        have = {entry["KCRASHD_CRASH_ID"] for entry in self.entries}
-        return {crash_id for crash_id in crash_ids if crash_id in have}
+def send_alarm(message: str, priority: int = 2, **fields: str) -> None:
+    """A loud entry that is not a crash (PRIORITY=2, critical, by default) when systemd's binding
+    exists; always logged. Field names are upper-cased (`KCRASHD_TARGET`, ...)."""
+    log.critical("%s", message)
+    try:
+        journal = importlib.import_module("systemd.journal")
+    except ImportError:
+        return
+    upper = {key.upper(): value for key, value in fields.items()}
+    with contextlib.suppress(OSError):
+        journal.send(message, PRIORITY=str(priority), SYSLOG_IDENTIFIER=SYSLOG_IDENTIFIER, **upper)

@@ -12,8 +12,10 @@ import pytest
 
 from kcrashd.alerting import ensure_schema
 from kcrashd.alerting.config import AlertsConfig
+from kcrashd.alerting.outbox import enqueue as outbox_enqueue
 from kcrashd.core.model import Report, Severity
 from kcrashd.crash import CrashRecord
+from kcrashd.store import CrashFile, CrashStatus, insert_crash
 
 T0 = datetime(2026, 11, 26, 3, 0, 0, tzinfo=UTC)
 PLANTED = "PLANTEDs3cr3tT0KEN4f9e2c7a1b"  # grep every output for this
@@ -126,3 +128,11 @@ def drain(path: Path, cfg: Any, clock: Clock, rounds: int = 5) -> None:
             clock.advance(wait)
     finally:
         deliverer.close()
+
+
+def enqueue(conn: sqlite3.Connection, record: CrashRecord, alerts: AlertsConfig, *, now: datetime, page: bool = True) -> int:
+    """The outbox's enqueue for a crash recorded first in the same transaction, as the pipeline
+    does it (the policy keeps its decision on the crash's row)."""
+    if conn.execute("SELECT 1 FROM crashes WHERE crash_id = ?", (record.crash_id,)).fetchone() is None:
+        insert_crash(conn, record, CrashFile(dev=0, ino=0), "absent", CrashStatus.JOURNALED)
+    return outbox_enqueue(conn, record, alerts, now=now, page=page)

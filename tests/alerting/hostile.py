@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import socketserver
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -20,9 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from kcrashd.alerting import enqueue, ensure_schema
-from kcrashd.store import Store
-from tests.alerting.conftest import alerts_config, make_record
+from kcrashd.store import Store, connect
+from tests.alerting.conftest import alerts_config, enqueue, make_record
 from tests.daemon.conftest import DaemonProcess
 
 GIB = 1 << 30
@@ -173,8 +171,8 @@ def queue_crash(tmp_path: Path, targets: list[dict[str, Any]], crash_id: str = "
     """A crash's alerts in the outbox, as the daemon would have queued them before a restart."""
     state = tmp_path / "state"
     state.mkdir(exist_ok=True)
-    Store(state, schema_hooks=[ensure_schema]).close()
-    conn = sqlite3.connect(state / "state.db")
+    Store(state).close()
+    conn = connect(state / "state.db")
     try:
         now = datetime.now(UTC)
         enqueue(conn, make_record(crash_id, at=now), alerts_config(*targets), now=now)

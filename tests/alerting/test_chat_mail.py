@@ -16,10 +16,10 @@ from aiosmtpd.controller import Controller
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from kcrashd.alerting import delivery_state, enqueue
+from kcrashd.alerting import delivery_state
 from kcrashd.crash import CrashRecord
 from tests.alerting import shapes
-from tests.alerting.conftest import T0, Clock, alerts_config, drain
+from tests.alerting.conftest import T0, Clock, alerts_config, drain, enqueue
 from tests.alerting.servers import free_port
 
 DB = tuple[Path, sqlite3.Connection]

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from kcrashd.alerting import enqueue, ensure_schema
+from kcrashd.alerting import ensure_schema
 from kcrashd.cli import main
 from kcrashd.crash import CrashRecord
-from tests.alerting.conftest import PLANTED, T0, alerts_config
+from tests.alerting.conftest import PLANTED, T0, alerts_config, enqueue
 
 
 def write_config(tmp_path: Path, targets: str) -> Path:

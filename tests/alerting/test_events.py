@@ -13,10 +13,10 @@ import requests
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from kcrashd.alerting import delivery_state, enqueue
+from kcrashd.alerting import delivery_state
 from kcrashd.crash import CrashRecord
 from tests.alerting import shapes
-from tests.alerting.conftest import PLANTED, T0, Clock, alerts_config, drain, pagerduty_target
+from tests.alerting.conftest import PLANTED, T0, Clock, alerts_config, drain, enqueue, pagerduty_target
 from tests.alerting.servers import alertmanager
 
 DB = tuple[Path, sqlite3.Connection]

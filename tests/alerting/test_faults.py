@@ -20,10 +20,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from kcrashd.alerting import Deliverer, delivery_state, enqueue
+from kcrashd.alerting import Deliverer, delivery_state
 from kcrashd.alerting.secrets import SecretError, resolve
 from kcrashd.crash import CrashRecord
-from tests.alerting.conftest import PLANTED, T0, Clock, alerts_config, pagerduty_target
+from tests.alerting.conftest import PLANTED, T0, Clock, alerts_config, enqueue, pagerduty_target
 from tests.alerting.servers import closed_port
 
 DB = tuple[Path, sqlite3.Connection]

@@ -11,10 +11,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from kcrashd.alerting import Deliverer, delivery_state, enqueue, ensure_schema, requeue
+from kcrashd.alerting import Deliverer, delivery_state, ensure_schema, requeue
 from kcrashd.alerting.http import parse_retry_after
 from kcrashd.crash import CrashRecord
-from tests.alerting.conftest import T0, Clock, alerts_config
+from tests.alerting.conftest import T0, Clock, alerts_config, enqueue
 from tests.alerting.servers import closed_port
 
 DB = tuple[Path, sqlite3.Connection]
@@ -40,7 +40,7 @@ def test_schema_is_idempotent_and_versioned(db: DB) -> None:
     _, conn = db
     ensure_schema(conn)
     ensure_schema(conn)
-    assert conn.execute("SELECT version FROM schema_versions WHERE component = 'outbox'").fetchone() == (1,)
+    assert conn.execute("SELECT version FROM schema_versions WHERE component = 'outbox'").fetchone() == (2,)
     assert not conn.in_transaction
 
 

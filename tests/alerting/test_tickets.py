@@ -14,10 +14,10 @@ import requests
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from kcrashd.alerting import Deliverer, delivery_state, enqueue
+from kcrashd.alerting import Deliverer, delivery_state
 from kcrashd.crash import CrashRecord
 from tests.alerting import shapes
-from tests.alerting.conftest import PLANTED, T0, Clock, alerts_config, drain
+from tests.alerting.conftest import PLANTED, T0, Clock, alerts_config, drain, enqueue
 from tests.alerting.servers import redmine
 
 DB = tuple[Path, sqlite3.Connection]

@@ -17,10 +17,10 @@ import pytest
 from kcrashd.config import Config, SourcesConfig, StateConfig
 from kcrashd.core import analyze
 from kcrashd.pipeline import Pipeline, StateLock
-from kcrashd.sinks.journal import RecordingJournal
 from kcrashd.sources import scan_all
 from kcrashd.store import Store
 from tests.daemon.dumps import flattened, kdump_file, write_file, write_rhel
+from tests.fixtures.journal_double import RecordingJournal
 from tests.lab.fixture import CrashLab, crash_lab  # noqa: F401  (the session fixture)
 
 needs_makedumpfile = pytest.mark.skipif(shutil.which("makedumpfile") is None, reason="makedumpfile not installed")

@@ -107,10 +107,11 @@ def notify_socket(tmp_path: Path) -> Iterator[NotifySocket]:
 class DaemonProcess:
     """`kcrashd run` as a subprocess, as systemd would start it."""
 
-    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+    def __init__(self, args: list[str], env: dict[str, str], log: Path, command: list[str] | None = None) -> None:
         self.log = log
         self.stream = log.open("ab")
-        self.proc = subprocess.Popen([str(KCRASHD), "run", *args], env=env, stdout=self.stream, stderr=subprocess.STDOUT)
+        command = command or [str(KCRASHD), "run"]
+        self.proc = subprocess.Popen([*command, *args], env=env, stdout=self.stream, stderr=subprocess.STDOUT)
 
     def stop(self, timeout: float = 10.0) -> int:
         if self.proc.poll() is None:
@@ -136,12 +137,13 @@ class DaemonProcess:
 def start_daemon(tmp_path: Path) -> Iterator[object]:
     started: list[DaemonProcess] = []
 
-    def start(*args: str, env: dict[str, str] | None = None) -> DaemonProcess:
-        environ = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "KCRASHD_TEST_CRASH_AT")}
+    def start(*args: str, env: dict[str, str] | None = None, command: list[str] | None = None) -> DaemonProcess:
+        """`kcrashd run ARGS`, or `COMMAND ARGS` (a launcher under tests/ that runs the daemon)."""
+        environ = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC")}
         environ.update(env or {})
         environ.setdefault("PYTHONUNBUFFERED", "1")
         environ.setdefault("PYTHONFAULTHANDLER", "1")
-        proc = DaemonProcess(list(args), environ, tmp_path / f"daemon-{len(started)}.log")
+        proc = DaemonProcess(list(args), environ, tmp_path / f"daemon-{len(started)}.log", command)
         started.append(proc)
         return proc
 

@@ -15,7 +15,7 @@ import pytest
 
 from kcrashd.config import Config, SourcesConfig, StateConfig
 from kcrashd.daemon import COVERED, FOLLOW_LIMIT, NEW_WATCH, UNWATCHED, UNWATCHED_EVERY, Daemon, Watcher
-from kcrashd.sinks.journal import MESSAGE_ID, RecordingJournal
+from kcrashd.sinks.journal import MESSAGE_ID
 from kcrashd.sources import unit_for_path
 from tests.daemon.conftest import KCRASHD, DaemonProcess, NotifySocket, run_cli
 from tests.daemon.dumps import (
@@ -27,6 +27,7 @@ from tests.daemon.dumps import (
     write_rhel,
     write_suse,
 )
+from tests.fixtures.journal_double import RecordingJournal
 from tests.fixtures.journald import Journald
 
 pytestmark = pytest.mark.journal

@@ -400,7 +400,7 @@ class Campaign:
         """crash_id -> the paging decision recorded in the outbox (page, cooldown, ...)."""
         uri = f"file:{self.state / 'state.db'}?mode=ro"
         with sqlite3.connect(uri, uri=True) as conn:
-            return dict(conn.execute("SELECT crash_id, decision FROM outbox_crashes").fetchall())
+            return dict(conn.execute("SELECT crash_id, decision FROM crashes WHERE decision IS NOT NULL").fetchall())
 
     def close(self) -> int | None:
         for future in self.futures.values():

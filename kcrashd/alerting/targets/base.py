@@ -48,14 +48,12 @@ class Sender(ABC):
         if "type_name" in cls.__dict__:
             Sender.registry[cls.type_name] = cls
 
-    def __init__(self, config: Any, http: Http, clock: Callable[[], datetime]) -> None:
+    config: TargetBase  # each sender narrows it to its target's model (`config: WebhookTarget`)
+
+    def __init__(self, config: TargetBase, http: Http, clock: Callable[[], datetime]) -> None:
         self.config = config
         self.http = http
         self.clock = clock
-
-    @property
-    def base(self) -> TargetBase:
-        return self.config  # type: ignore[no-any-return]
 
     def secret(self, ref: str) -> str:
         return resolve(ref)
