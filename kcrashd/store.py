@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS crashes(
     updated_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS crashes_dir ON crashes(dump_dir, ino);
+CREATE INDEX IF NOT EXISTS crashes_inode ON crashes(ino, dev);
 CREATE INDEX IF NOT EXISTS crashes_fingerprint ON crashes(fingerprint);
 CREATE INDEX IF NOT EXISTS crashes_time ON crashes(crash_time);
 CREATE INDEX IF NOT EXISTS crashes_pending ON crashes(status) WHERE status != 'journaled';
@@ -226,6 +227,27 @@ class Store:
             "SELECT * FROM crashes WHERE dump_dir = ? AND ino = ? ORDER BY detected_at DESC LIMIT 1", (dump_dir, ino)
         ).fetchone()
         return None if row is None else to_row(row)
+
+    def find_moved(
+        self, dev: int, ino: int, log_mtime_ns: int | None, log_size: int | None, *, dump_dir: str
+    ) -> CrashRow | None:
+        """The crash of a folder renamed to `dump_dir` within a dump path: same device, inode and
+        log (mtime and size). Its row's `dump_dir` then follows the folder (crash id, record and
+        journal entry keep the first name), so retention looks where the folder is now."""
+        row = self.conn.execute(
+            "SELECT * FROM crashes WHERE ino = ? AND dev = ? AND log_mtime_ns IS ? AND log_size IS ? "
+            "ORDER BY detected_at DESC LIMIT 1",
+            (ino, dev, log_mtime_ns, log_size),
+        ).fetchone()
+        if row is None:
+            return None
+        if row["dump_dir"] != dump_dir:
+            with transaction(self.conn) as conn:
+                conn.execute(
+                    "UPDATE crashes SET dump_dir = ?, updated_at = ? WHERE crash_id = ?",
+                    (dump_dir, time.time(), row["crash_id"]),
+                )
+        return to_row(row)
 
     def get(self, crash_id: str) -> CrashRow | None:
         row = self.conn.execute("SELECT * FROM crashes WHERE crash_id = ?", (crash_id,)).fetchone()

@@ -1,6 +1,6 @@
 """Facts about a vmcore read from its headers only: the cost never depends on the dump's size.
 
-Formats (docs crash-layouts.md §8): ELF core (`\\x7fELF`), kdump-compressed (`KDUMP   `),
+Formats (docs/dump-layouts.md §7): ELF core (`\\x7fELF`), kdump-compressed (`KDUMP   `),
 makedumpfile flattened streams (`makedumpfile` + records) and compression wrappers. At most
 `READ_LIMIT` bytes are read, plus the last 16 bytes of a flattened stream; reading a whole
 stream (a compressed one's end, rearranging for makedumpfile) is kcrashd.flatten's.
@@ -46,7 +46,8 @@ class VmcoreError(Exception):
 
 
 def open_nofollow(path: Path) -> int:
-    """Open a regular file for reading without following a symlink at its last component."""
+    """Open a regular file for reading without following a symlink at its last component (tools
+    and tests; the daemon opens a dump's files relative to its folder, kcrashd.sources)."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
@@ -54,31 +55,42 @@ def open_nofollow(path: Path) -> int:
     return fd
 
 
-def read_vmcore_facts(path: Path) -> VmcoreFacts:
-    """Read what the header of `path` says; problems become `error`, never an exception."""
+def read_vmcore_facts(path: Path, *, opener: Callable[[], int] | None = None) -> VmcoreFacts:
+    """Read what the header of `path` says; problems become `error`, never an exception. With
+    `opener`, the file is opened by it (the daemon: relative to its folder), never by `path`."""
     try:
-        fd = open_nofollow(path)
+        fd = opener() if opener is not None else open_nofollow(path)
     except OSError as exc:
-        return VmcoreFacts(path=str(path), format="unreadable", size=0, error=exc.strerror or str(exc))
+        return unreadable(str(path), exc)
     try:
-        size = os.fstat(fd).st_size
-
-        def read_at(offset: int, length: int) -> bytes:
-            if offset < 0 or length <= 0 or offset >= size:
-                return b""
-            return os.pread(fd, min(length, READ_LIMIT), offset)
-
-        try:
-            return facts_from(path, size, read_at)
-        except (VmcoreError, struct.error, ValueError) as exc:
-            head = read_at(0, 16)
-            return VmcoreFacts(
-                path=str(path), format=guess_format(head), size=size, complete=False, error=str(exc)
-            )
-        except OSError as exc:
-            return VmcoreFacts(path=str(path), format="unreadable", size=size, error=exc.strerror or str(exc))
+        return vmcore_facts_of(fd, str(path))
     finally:
         os.close(fd)
+
+
+def unreadable(label: str, exc: OSError) -> VmcoreFacts:
+    """The facts of a vmcore that could not be opened."""
+    return VmcoreFacts(path=label, format="unreadable", size=0, error=exc.strerror or str(exc))
+
+
+def vmcore_facts_of(fd: int, label: str) -> VmcoreFacts:
+    """What the header of the open vmcore `fd` says (`label` is its path for people); problems
+    become `error`, never an exception. The descriptor is read with pread only, not closed."""
+    path = Path(label)
+    size = os.fstat(fd).st_size
+
+    def read_at(offset: int, length: int) -> bytes:
+        if offset < 0 or length <= 0 or offset >= size:
+            return b""
+        return os.pread(fd, min(length, READ_LIMIT), offset)
+
+    try:
+        return facts_from(path, size, read_at)
+    except (VmcoreError, struct.error, ValueError) as exc:
+        head = read_at(0, 16)
+        return VmcoreFacts(path=label, format=guess_format(head), size=size, complete=False, error=str(exc))
+    except OSError as exc:
+        return VmcoreFacts(path=label, format="unreadable", size=size, error=exc.strerror or str(exc))
 
 
 def is_read_through(facts: VmcoreFacts) -> bool:
@@ -115,7 +127,8 @@ def facts_from(path: Path, size: int, read_at: Reader) -> VmcoreFacts:
     if kind == "empty":
         return VmcoreFacts(path=str(path), format=kind, size=0, complete=False, truncated=True, error="empty file")
     if kind.endswith("-wrapped"):
-        # The stream inside is compressed: its end record needs a full decompression (§3.5),
+        # The stream inside is compressed: its end record needs a full decompression
+        # (docs/dump-layouts.md §8),
         # which kcrashd.flatten does once the crash is journaled.
         return VmcoreFacts(path=str(path), format=kind, size=size, flags=["wrapped"])
     return VmcoreFacts(path=str(path), format=kind, size=size, complete=False, error="unknown dump format")
@@ -265,7 +278,7 @@ def kdump_data_end(read_at: Reader, table: int, page_size: int, end: str) -> int
 
 
 def kdump_facts(path: Path, size: int, read_at: Reader, fmt: str, *, check_size: bool) -> VmcoreFacts:
-    """`struct disk_dump_header` (§8.2) in the crashed machine's byte order, 64-bit layout first."""
+    """`struct disk_dump_header` (docs/dump-layouts.md §7) in the crashed machine's byte order, 64-bit layout first."""
     header = read_at(0, 512)
     if len(header) < 448:
         raise VmcoreError("kdump header truncated")

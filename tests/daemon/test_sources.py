@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 
 from kcrashd.config import SourcesConfig
-from kcrashd.sources import Layout, classify_name, inspect_unit, judge, scan_all, unit_for_path, vmcore_state
+from kcrashd.sources import (
+    Layout,
+    classify_name,
+    inspect_unit,
+    judge,
+    open_folder,
+    scan_all,
+    unit_for_path,
+    vmcore_state,
+)
 from tests.daemon.dumps import kdump_file, log_bytes, write_debian, write_file, write_rhel, write_suse
 
 ROOT = Path("/var/crash")
@@ -63,7 +72,8 @@ def test_bad_date_still_a_folder_without_time() -> None:
 def check(folder: Path, layout: Layout, now: float | None = None) -> tuple[bool, bool, str]:
     unit = classify_name(folder.name, folder.parent)
     assert unit is not None
-    state = inspect_unit(unit)
+    with open_folder(unit) as folder:
+        state = inspect_unit(folder)
     verdict = judge(state, now or time.time(), settle=2.0, timeout=600.0)
     assert state.layout is layout
     return verdict.ready, verdict.incomplete, vmcore_state(state, now or time.time(), 600.0)
@@ -175,6 +185,7 @@ def test_symlinked_files_inside_are_ignored(tmp_path: Path) -> None:
     (folder / "vmcore-dmesg.txt").symlink_to("/etc/passwd")
     unit = classify_name(folder.name, tmp_path)
     assert unit is not None
-    state = inspect_unit(unit)
+    with open_folder(unit) as opened:
+        state = inspect_unit(opened)
     assert state.log is None
     assert any("symbolic link" in note for note in state.notes)
