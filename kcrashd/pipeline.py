@@ -275,10 +275,13 @@ class Pipeline:
                 return Outcome("skipped", detail=what.partition(" (")[0])
             return self._unreadable(unit, exc)
         try:
-            return inspect_unit(folder)
+            state = inspect_unit(folder)
         except OSError as exc:
             folder.close()
             return self._unreadable(unit, exc)
+        if state.log is None and state.log_refused is not None:
+            REPEATS.warn(log, path, "log refused", "cannot read %s: %s (refused)", safe(path), state.log_refused)
+        return state
 
     def _unreadable(self, unit: CrashUnit, exc: OSError) -> DumpState | Outcome:
         """A folder that cannot be opened or listed: judged as such (journaled once as "cannot
