@@ -400,7 +400,7 @@ class Pipeline:
         return Outcome("known", crash_id, retry_at=self._vmcore_retry(state, now), watch=self._vmcore_written(state, now))
 
     def _end_unchecked(self, facts: VmcoreFacts | None, vstate: str) -> bool:
-        """A finished compressed dump whose end record nobody has looked for yet (§3.5)."""
+        """A finished compressed dump whose end record nobody has looked for yet (docs/dump-layouts.md §8)."""
         return vstate == "complete" and facts is not None and "wrapped" in facts.flags and not is_read_through(facts)
 
     def _check_end(self, state: DumpState, facts: VmcoreFacts) -> VmcoreFacts:

@@ -159,7 +159,7 @@ def stat_kind(mode: int) -> str:
 
 
 def parse_name_time(text: str, fmt: str) -> datetime | None:
-    """The folder's time stamp as an aware local time (capture clocks are local, §1 fact 2)."""
+    """The folder's time stamp as an aware local time (capture clocks are local, docs/dump-layouts.md §1)."""
     try:
         if fmt == "epoch":
             return datetime.fromtimestamp(int(text), UTC)
@@ -520,7 +520,7 @@ def pick_vmcore(state: DumpState, *, final: list[str], partial: list[str]) -> No
 
 
 def inspect_rhel(state: DumpState) -> None:
-    """§2.3/§2.4: vmcore-dmesg(-incomplete).txt, then vmcore(-incomplete) or vmcore.flat."""
+    """vmcore-dmesg(-incomplete).txt, then vmcore(-incomplete) or vmcore.flat (docs/dump-layouts.md §2)."""
     pick(state, final_logs=["vmcore-dmesg.txt"], partial_logs=["vmcore-dmesg-incomplete.txt"])
     pick_vmcore(state, final=["vmcore", "vmcore.flat"], partial=["vmcore-incomplete"])
     state.log_final = state.log is not None and not state.log_degraded
@@ -537,7 +537,8 @@ DEBIAN_DUMP = re.compile(r"^dump\.\d{12}(\.(gz|bz2|xz|lz4))?$")
 
 
 def inspect_debian(state: DumpState) -> None:
-    """§3.2/§3.4: dmesg.<STAMP> is written in place; dump-incomplete[.ext] becomes dump.<STAMP>."""
+    """dmesg.<STAMP> is written in place; dump-incomplete[.ext] becomes dump.<STAMP>
+    (docs/dump-layouts.md §3)."""
     names = sorted(state.files)
     logs = [n for n in sorted({*names, *state.refused}) if re.fullmatch(r"dmesg\.\d{12}", n)]
     pick(state, final_logs=logs, partial_logs=[])
@@ -552,7 +553,8 @@ def inspect_debian(state: DumpState) -> None:
 
 
 def inspect_suse(state: DumpState) -> None:
-    """§4.1: README.txt provisional, then dmesg, vmcore, README.txt rewritten with statuses."""
+    """README.txt provisional, then dmesg, vmcore, README.txt rewritten with statuses
+    (docs/dump-layouts.md §4)."""
     pick(state, final_logs=["dmesg"], partial_logs=[])
     pick_vmcore(state, final=["vmcore"], partial=[])
     readme = state.folder.read_small("README.txt") if state.folder and "README.txt" in state.files else b""

@@ -278,7 +278,8 @@ def kdump_data_end(read_at: Reader, table: int, page_size: int, end: str) -> int
 
 
 def kdump_facts(path: Path, size: int, read_at: Reader, fmt: str, *, check_size: bool) -> VmcoreFacts:
-    """`struct disk_dump_header` (docs/dump-layouts.md §7) in the crashed machine's byte order, 64-bit layout first."""
+    """`struct disk_dump_header` (docs/dump-layouts.md §7) in the crashed machine's byte order, 64-bit
+    layout first."""
     header = read_at(0, 512)
     if len(header) < 448:
         raise VmcoreError("kdump header truncated")
