@@ -408,6 +408,8 @@ def open_once(unit: CrashUnit) -> DumpFolder:
             os.close(fd)
             fd = inner
         st = os.stat(parts[-1], dir_fd=fd, follow_symlinks=False) if flat else os.fstat(fd)
+        if stat.S_ISLNK(st.st_mode):  # a flat pstore record that is a symlink: never followed
+            raise OSError(errno.ELOOP, "symbolic link", str(unit.path))
     except BaseException:
         os.close(fd)
         raise
