@@ -321,7 +321,7 @@ class Pipeline:
             return self._refresh(existing.crash_id, existing.record, state, now)
         verdict = judge(state, now, self.config.sources.settle_seconds, timeout)
         if not verdict.ready:
-            return Outcome("waiting", retry_at=verdict.retry_at, detail=verdict.reason, watch=True)
+            return Outcome("waiting", retry_at=verdict.retry_at, detail=verdict.reason, watch=state.folder is not None)
         wait = self.bucket.take()
         if wait > 0:
             return Outcome("deferred", retry_at=now + wait, detail="journal rate limit")

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import stat
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +20,7 @@ from kcrashd.pipeline import Pipeline, StateLock
 from kcrashd.sinks.journal import SystemdJournal
 from kcrashd.sources import DumpState, classify_name, judge, scan_all
 from kcrashd.store import Store
+from tests.daemon.conftest import KCRASHD
 from tests.daemon.dumps import log_bytes, write_file, write_rhel
 from tests.fixtures.journald import Journald
 
@@ -105,6 +108,34 @@ def test_unreadable_folder_waits_then_is_cannot_read() -> None:
     assert not waiting.ready and waiting.retry_at == 1600.0
     ready = judge(state, 1000.0 + 601, settle=2.0, timeout=600.0)
     assert ready.ready and ready.incomplete and ready.reason == "cannot read: Permission denied"
+
+
+@pytest.mark.journal
+def test_folder_that_cannot_be_opened_is_journaled_once(journald: Journald, tmp_path: Path) -> None:
+    """`kcrashd scan` as root without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH (like a ssh account's
+    0700 folder for the packaged daemon): a folder it cannot open, quiet for longer than
+    `incomplete_timeout`, is journaled once as "cannot read: Permission denied"."""
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        pytest.skip("needs root and setpriv (util-linux) to drop the capabilities that read anything")
+    dumps = tmp_path / "crash"
+    dumps.mkdir()
+    folder = write_rhel(dumps, "10.0.0.1-2024-05-01-10:00:00", log_bytes())
+    os.chown(folder, 12345, 12345)
+    os.chmod(folder, 0o700)
+    old = time.time() - 3600
+    os.utime(folder, (old, old))
+    command = [setpriv, "--bounding-set", "-dac_override,-dac_read_search", str(KCRASHD), "scan",
+               "--dump-path", str(dumps), "--pstore-path", str(tmp_path / "no-pstore"), "--state-dir", str(tmp_path / "state")]  # fmt: skip
+    first = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    second = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert first.stdout.strip() == "kcrashd scan: 1 journaled", first.stderr
+    assert second.stdout.strip() == "kcrashd scan: 1 known", second.stderr
+    assert "cannot read" in first.stderr and "Permission denied" in first.stderr
+    entries = journald.wait_for(1, KCRASHD_DUMP_DIR=str(folder))
+    assert len(entries) == 1
+    assert entries[0]["KCRASHD_ERROR"] == "cannot read: Permission denied"
+    assert "cannot read the dump folder: Permission denied" in entries[0]["KCRASHD_PROBLEMS"]
 
 
 @pytest.mark.journal
