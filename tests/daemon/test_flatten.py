@@ -415,3 +415,21 @@ def test_real_wrapped_dump_checked_after_its_entry(debian_dump: CrashResult, rig
     truncated = row_of(rig, cut)
     assert truncated.vmcore_state == "truncated" and truncated.record.vmcore.kernel_release == debian_dump.release
     assert any(p.startswith("vmcore truncated: no end record") for p in truncated.record.problems)
+
+
+def test_stream_is_read_from_the_open_file_whatever_its_name_holds_now(tmp_path: Path) -> None:
+    """The vmcore is handed over open (relative to its folder): replacing its name by a symlink to
+    another stream while it is read changes nothing."""
+    inner = inner_dump(nodename="real1")
+    path = write(tmp_path, "vmcore.flat", flattened(inner))
+    facts = read_vmcore_facts(path)
+    fd = open_nofollow(path)
+    try:
+        decoy = write(tmp_path, "decoy", flattened(inner_dump(nodename="decoy")))
+        path.unlink()
+        path.symlink_to(decoy)
+        result = walk_stream(fd, facts, limit=GIB, timeout=60.0, tick=lambda: None, out=tmp_path / "out")
+    finally:
+        os.close(fd)
+    assert result.finished and (tmp_path / "out").read_bytes() == inner
+    assert result.facts.hostname == "real1"
