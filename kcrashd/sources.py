@@ -459,7 +459,7 @@ def inspect_unit(folder: DumpFolder) -> DumpState:
     state = DumpState(unit=unit, dev=folder.dev, ino=folder.ino, files=files, notes=notes, folder=folder)
     state.refused = {name: kind for name, (kind, _) in others.items()}
     mtimes = [f.mtime for f in files.values()] + [mtime for _, mtime in others.values()]
-    state.newest_mtime = max(mtimes, default=0.0)
+    state.newest_mtime = max(mtimes, default=folder.mtime)  # an empty folder: since it was made
     layout = unit.layout
     if layout is Layout.SUSE_LEGACY and "dmesg.txt" not in files and "README.txt" not in files:
         layout = Layout.RHEL_RAW
@@ -592,8 +592,10 @@ def judge(state: DumpState, now: float, settle: float, timeout: float) -> Readin
         return Readiness(False, retry_at=state.newest_mtime + timeout, reason="waiting for the final log name")
     if state.vmcore_final and state.done:
         return Readiness(True, incomplete=False, reason="no log file: the log comes from the vmcore")
-    if not state.files and not state.refused:
-        return Readiness(False, reason="empty folder")
+    if not state.files and not state.refused:  # a capture that never wrote anything, or not yet
+        if quiet >= timeout:
+            return Readiness(True, incomplete=True, reason="dump never finished: empty folder")
+        return Readiness(False, retry_at=state.newest_mtime + timeout, reason="empty folder")
     if quiet >= timeout:
         return Readiness(True, incomplete=True, reason="dump never finished")
     return Readiness(False, retry_at=state.newest_mtime + timeout, reason="dump in progress")

@@ -237,3 +237,18 @@ def test_log_name_held_by_a_non_regular_file_is_refused_at_once(tmp_path: Path, 
     assert state.log is None and state.log_refused == f"vmcore-dmesg.txt is a {kind}"
     verdict = judge(state, time.time(), settle=2.0, timeout=600.0)
     assert verdict.ready and verdict.incomplete and verdict.reason == f"cannot read: vmcore-dmesg.txt is a {kind}"
+
+
+def test_empty_folder_waits_then_counts_as_failed(tmp_path: Path) -> None:
+    """A capture that made its folder and never wrote into it (target lost mid-way) is not waited
+    for for ever: after `incomplete_timeout` quiet seconds since the folder was made."""
+    folder = tmp_path / "10.0.0.1-2024-05-01-10:00:00"
+    folder.mkdir()
+    made = os.lstat(folder).st_mtime
+    assert check(folder, Layout.RHEL)[:2] == (False, False)
+    unit = classify_name(folder.name, tmp_path)
+    assert unit is not None
+    with open_folder(unit) as opened:
+        waiting = judge(inspect_unit(opened), made + 10, settle=2.0, timeout=600.0)
+    assert waiting.retry_at == made + 600.0
+    assert check(folder, Layout.RHEL, now=made + 601) == (True, True, "absent")
