@@ -467,25 +467,9 @@ class Pipeline:
     def _triage(self, state: DumpState, incomplete: bool, now: float) -> tuple[CrashRecord, tuple[int | None, int | None]]:
         unit = state.unit
         problems = list(state.notes) + list(state.failed)
-        facts = self._vmcore_facts(state)
-        log_problems: list[str] = []
+        found = self._kernel_log(state, self._vmcore_facts(state))
+        data, origin, log_meta, log_problems, facts = found.data, found.origin, found.meta, found.problems, found.facts
         log_path = state.log_path
-        log_meta: tuple[int | None, int | None] = (None, None)
-        origin = "file"
-        data: bytes | None = None
-        if log_path is not None:
-            if state.log_degraded:
-                origin = "incomplete-file"
-                log_problems.append(f"log extraction did not finish: using {log_path.name}")
-            data, log_meta = read_folder_log(state, log_problems)
-        elif state.vmcore_path is not None and facts is not None:
-            log_problems += refusals(state)
-            data, note, facts = self._dmesg_from_vmcore(state, facts)
-            log_problems.append(note)
-            origin = "makedumpfile" if data is not None else "none"
-        else:
-            origin = "none"
-            log_problems += refusals(state) or ["no kernel log and no vmcore in the dump folder"]
         vstate = vmcore_state(state, now, self.config.sources.incomplete_timeout)
         if facts is not None and vstate == "complete" and not facts.complete:
             vstate = "incomplete-flag" if "incomplete-flag" in facts.flags else "truncated"
@@ -526,6 +510,25 @@ class Pipeline:
             problems=problems,
         )
         return record, log_meta
+
+    def _kernel_log(self, state: DumpState, facts: VmcoreFacts | None) -> KernelLog:
+        """The crashed kernel's log, read relative to its folder: the log file (docs/dump-layouts.md
+        §9), else recovered from the vmcore, else none, with what went wrong as problems."""
+        problems: list[str] = []
+        if state.log is not None:
+            origin = "file"
+            if state.log_degraded:
+                origin = "incomplete-file"
+                problems.append(f"log extraction did not finish: using {state.log.name}")
+            data, meta = read_folder_log(state, problems)
+            return KernelLog(data, origin, meta, problems, facts)
+        if state.vmcore_path is not None and facts is not None:
+            problems += refusals(state)
+            data, note, facts = self._dmesg_from_vmcore(state, facts)
+            origin = "makedumpfile" if data is not None else "none"
+            return KernelLog(data, origin, (None, None), [*problems, note], facts)
+        problems += refusals(state) or ["no kernel log and no vmcore in the dump folder"]
+        return KernelLog(None, "none", (None, None), problems, facts)
 
     def _with_history(self, record: CrashRecord, stats: FingerprintStats) -> CrashRecord:
         first = record.crash_time if stats.first_seen is None else min(stats.first_seen, record.crash_time)
@@ -584,6 +587,19 @@ class Pipeline:
 
 class LogError(Exception):
     """The log could not be read."""
+
+
+@dataclass(frozen=True)
+class KernelLog:
+    """The log triage reads: its bytes (None when there is none), where they came from
+    (`KCRASHD_LOG_ORIGIN`), the file's (mtime_ns, size), problems met, and the vmcore's facts
+    (updated when the log came from a rearranged stream)."""
+
+    data: bytes | None
+    origin: str
+    meta: tuple[int | None, int | None]
+    problems: list[str]
+    facts: VmcoreFacts | None
 
 
 def open_vmcore(state: DumpState) -> int:

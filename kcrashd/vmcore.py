@@ -189,25 +189,7 @@ def elf_facts(path: Path, size: int, read_at: Reader, fmt: str, *, check_size: b
         flags.append("not-a-core")
     if e_flags & 0x1:
         flags.append("incomplete-flag")
-    entry = struct.calcsize(phfmt)
-    if e_phentsize and e_phentsize < entry:
-        raise VmcoreError("ELF program header size too small")
-    stride = e_phentsize or entry
-    table = read_at(e_phoff, stride * e_phnum) if e_phnum else b""
-    count = len(table) // stride
-    info: dict[str, str] = {}
-    load_end = 0
-    loads_complete = count == e_phnum and e_phnum > 0
-    for index in range(count):
-        fields = struct.unpack_from(phfmt, table, index * stride)
-        if klass == 2:
-            p_type, p_offset, p_filesz = fields[0], fields[2], fields[5]
-        else:
-            p_type, p_offset, p_filesz = fields[0], fields[1], fields[4]
-        if p_type == PT_LOAD:
-            load_end = max(load_end, p_offset + p_filesz)
-        elif p_type == PT_NOTE and not info:
-            info = vmcoreinfo_from_notes(read_at(p_offset, min(p_filesz, NOTE_LIMIT)), end)
+    info, load_end, loads_complete = elf_segments(read_at, phfmt, e_phoff, e_phentsize, e_phnum)
     truncated = check_size and loads_complete and load_end > size
     expected = load_end if check_size and loads_complete else None
     if truncated:
@@ -224,6 +206,28 @@ def elf_facts(path: Path, size: int, read_at: Reader, fmt: str, *, check_size: b
         flags=flags,
         machine=ELF_MACHINES.get(e_machine),
     )
+
+
+def elf_segments(read_at: Reader, phfmt: str, e_phoff: int, e_phentsize: int, e_phnum: int) -> tuple[dict[str, str], int, bool]:
+    """(VMCOREINFO, end of the PT_LOAD data, whether every program header could be read) from the
+    program header table; `phfmt` is the 32-bit or 64-bit entry layout, byte order first."""
+    entry = struct.calcsize(phfmt)
+    if e_phentsize and e_phentsize < entry:
+        raise VmcoreError("ELF program header size too small")
+    stride = e_phentsize or entry
+    table = read_at(e_phoff, stride * e_phnum) if e_phnum else b""
+    count = len(table) // stride
+    wide = phfmt[1:] == "IIQQQQQQ"
+    info: dict[str, str] = {}
+    load_end = 0
+    for index in range(count):
+        fields = struct.unpack_from(phfmt, table, index * stride)
+        p_type, p_offset, p_filesz = (fields[0], fields[2], fields[5]) if wide else (fields[0], fields[1], fields[4])
+        if p_type == PT_LOAD:
+            load_end = max(load_end, p_offset + p_filesz)
+        elif p_type == PT_NOTE and not info:
+            info = vmcoreinfo_from_notes(read_at(p_offset, min(p_filesz, NOTE_LIMIT)), phfmt[0])
+    return info, load_end, count == e_phnum and e_phnum > 0
 
 
 ELF_MACHINES = {3: "i386", 62: "x86_64", 183: "aarch64", 21: "ppc64", 22: "s390x", 40: "arm", 243: "riscv64"}
