@@ -202,13 +202,18 @@ def is_plain_dir(path: Path) -> bool:
         return False
 
 
-def seen_by_scan(entry: os.DirEntry[str]) -> tuple[int, int] | None:
-    """(st_dev, st_ino) of a directory entry as listed, without following a symlink."""
+def seen_by_scan(entry: os.DirEntry[str], dev: int) -> tuple[int, int]:
+    """(st_dev, st_ino) of a listed directory entry: its inode as listed (no stat call, no object
+    kept per folder) on the dump path's device. A mount point lists the inode under it: the check
+    then falls back to a fresh look (open_folder)."""
+    return dev, entry.inode()
+
+
+def device_of(root: Path) -> int:
     try:
-        st = entry.stat(follow_symlinks=False)
+        return os.stat(root).st_dev
     except OSError:
-        return None
-    return st.st_dev, st.st_ino
+        return -1
 
 
 def skip_symlink(path: str) -> None:
@@ -223,6 +228,7 @@ def scan_dump_root(root: Path, config: SourcesConfig) -> Iterator[CrashUnit]:
     except OSError as exc:
         REPEATS.warn(log, str(root), "list", "cannot list dump path %s: %s", root, exc.strerror or exc)
         return
+    dev = device_of(root)
     for entry in entries:
         if entry.is_symlink():
             skip_symlink(entry.path)
@@ -238,7 +244,7 @@ def scan_dump_root(root: Path, config: SourcesConfig) -> Iterator[CrashUnit]:
         if not entry.is_dir(follow_symlinks=False):
             continue
         if enabled(unit, config):
-            yield replace(unit, seen=seen_by_scan(entry))
+            yield replace(unit, seen=seen_by_scan(entry, dev))
 
 
 def scan_pstore(root: Path) -> Iterator[CrashUnit]:
@@ -249,23 +255,24 @@ def scan_pstore(root: Path) -> Iterator[CrashUnit]:
         if exc.errno != errno.ENOENT:
             REPEATS.warn(log, str(root), "list", "cannot list pstore archive %s: %s", root, exc.strerror or exc)
         return
+    dev = device_of(root)
     for entry in entries:
         if entry.is_symlink():
             skip_symlink(entry.path)
             continue
         if entry.is_file(follow_symlinks=False) and PSTORE_FLAT.match(entry.name):
-            yield CrashUnit(path=Path(entry.path), layout=Layout.PSTORE_FLAT, root=root, seen=seen_by_scan(entry))
+            yield CrashUnit(path=Path(entry.path), layout=Layout.PSTORE_FLAT, root=root, seen=seen_by_scan(entry, dev))
         elif entry.is_dir(follow_symlinks=False):
             top = Path(entry.path)
             if os.path.lexists(top / "dmesg.txt"):
-                yield replace(pstore_unit(top, root), seen=seen_by_scan(entry))
+                yield replace(pstore_unit(top, root), seen=seen_by_scan(entry, dev))
             try:
                 subs = sorted(os.scandir(top), key=lambda sub: sub.name)
             except OSError:
                 continue
             for sub in subs:
                 if sub.is_dir(follow_symlinks=False) and os.path.lexists(Path(sub.path) / "dmesg.txt"):
-                    yield replace(pstore_unit(Path(sub.path), root), seen=seen_by_scan(sub))
+                    yield replace(pstore_unit(Path(sub.path), root), seen=seen_by_scan(sub, dev))
 
 
 def pstore_unit(path: Path, root: Path) -> CrashUnit:
