@@ -33,12 +33,12 @@ from typing import Any
 from kcrashd.config import Config
 from kcrashd.core.model import Report
 from kcrashd.crash import CrashRecord, VmcoreFacts
+from kcrashd.folder import FolderChanged
 from kcrashd.repeats import REPEATS
 from kcrashd.sinks import CrashJournal
 from kcrashd.sources import (
     CrashUnit,
     DumpState,
-    FolderChanged,
     Layout,
     inspect_unit,
     judge,
@@ -275,7 +275,7 @@ class Pipeline:
                 return Outcome("skipped", detail=what.partition(" (")[0])
             return self._unreadable(unit, exc)
         try:
-            state = inspect_unit(folder)
+            state = inspect_unit(unit, folder)
         except OSError as exc:
             folder.close()
             return self._unreadable(unit, exc)

@@ -2,10 +2,9 @@
 
 A *crash unit* is one dump folder (kdump, kdump-tools, SUSE) or one pstore record (a folder with
 `dmesg.txt`, or a flat `dmesg-ramoops-N` file). Nothing here moves, modifies or follows a
-symlink: a folder is opened once (each component below its dump path with O_NOFOLLOW|O_DIRECTORY),
-its identity checked against what the scan saw, and every file of it, the vmcore included, is
-listed and opened relative to that descriptor (`DumpFolder`), so a folder swapped for a symlink
-while it is read is still the folder that was opened.
+symlink: a unit is opened once and every file of it, the vmcore included, is listed and opened
+relative to that descriptor (kcrashd.folder), so a folder swapped for a symlink while it is read
+is still the folder that was opened.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from kcrashd.config import SourcesConfig
+from kcrashd.folder import DumpFolder, open_below, stat_kind
 from kcrashd.repeats import REPEATS
 
 log = logging.getLogger(__name__)
@@ -149,13 +149,6 @@ class Readiness:
     incomplete: bool = False
     retry_at: float | None = None
     reason: str = ""
-
-
-def stat_kind(mode: int) -> str:
-    """What a non-regular directory entry is, for a refusal's reason."""
-    kinds = ((stat.S_ISLNK, "symbolic link"), (stat.S_ISDIR, "directory"), (stat.S_ISFIFO, "FIFO"),
-             (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket"))  # fmt: skip
-    return next((name for test, name in kinds if test(mode)), "special file")
 
 
 def parse_name_time(text: str, fmt: str) -> datetime | None:
@@ -330,97 +323,9 @@ def safe(text: str) -> str:
 # --- looking inside -------------------------------------------------------------------------
 
 
-DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
-
-
-class FolderChanged(OSError):
-    """The name held another folder when it was opened than when it was scanned (twice)."""
-
-
-class DumpFolder:
-    """A crash unit opened once: its files are listed and opened relative to this descriptor only.
-
-    For a flat pstore file the descriptor is its folder's and the identity the file's own.
-    """
-
-    def __init__(self, unit: CrashUnit, fd: int, st: os.stat_result) -> None:
-        self.unit = unit
-        self.fd = fd
-        self.dev = st.st_dev
-        self.ino = st.st_ino
-        self.mtime = st.st_mtime
-
-    def open_file(self, name: str) -> int:
-        """A regular file of the folder, opened for reading (never through a symlink, never
-        blocking on a FIFO). Raises OSError, EINVAL for anything not a regular file."""
-        fd = os.open(name, FILE_FLAGS, dir_fd=self.fd)
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            os.close(fd)
-            raise OSError(errno.EINVAL, f"{stat_kind(mode)}, not a regular file", name)
-        return fd
-
-    def read_small(self, name: str, limit: int = 8192) -> bytes:
-        """The first `limit` bytes of a small regular file of the folder; b"" when unreadable."""
-        try:
-            fd = self.open_file(name)
-        except OSError:
-            return b""
-        try:
-            return os.pread(fd, limit, 0)
-        except OSError:
-            return b""
-        finally:
-            os.close(fd)
-
-    def close(self) -> None:
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
-
-    def __enter__(self) -> DumpFolder:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
-
 def open_folder(unit: CrashUnit) -> DumpFolder:
-    """Open a unit's folder and check that it is the one the scan saw (or, found by an event, the
-    one its name held just before): a second look settles a folder replaced since the scan.
-
-    Raises FileNotFoundError (gone), NotADirectoryError (a symlink or a file where a folder was),
-    FolderChanged (replaced while being opened, twice), or another OSError (unreadable)."""
-    for attempt in range(2):
-        expected = unit.seen if attempt == 0 and unit.seen is not None else None
-        if expected is None:
-            st = os.lstat(unit.path)
-            expected = (st.st_dev, st.st_ino)
-        folder = open_once(unit)
-        if (folder.dev, folder.ino) == expected:
-            return folder
-        folder.close()
-    raise FolderChanged(errno.EAGAIN, "replaced by another folder while being opened", str(unit.path))
-
-
-def open_once(unit: CrashUnit) -> DumpFolder:
-    """Walk from the (configured, trusted) root to the unit, one O_NOFOLLOW component at a time."""
-    flat = unit.layout is Layout.PSTORE_FLAT
-    parts = unit.path.relative_to(unit.root).parts
-    fd = os.open(unit.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        for part in parts[:-1] if flat else parts:
-            inner = os.open(part, DIR_FLAGS, dir_fd=fd)
-            os.close(fd)
-            fd = inner
-        st = os.stat(parts[-1], dir_fd=fd, follow_symlinks=False) if flat else os.fstat(fd)
-        if stat.S_ISLNK(st.st_mode):  # a flat pstore record that is a symlink: never followed
-            raise OSError(errno.ELOOP, "symbolic link", str(unit.path))
-    except BaseException:
-        os.close(fd)
-        raise
-    return DumpFolder(unit, fd, st)
+    """The unit's folder, opened and checked against what the scan listed (kcrashd.folder)."""
+    return open_below(unit.root, unit.path, single_file=unit.layout is Layout.PSTORE_FLAT, seen=unit.seen)
 
 
 def unreadable_state(unit: CrashUnit, exc: OSError) -> DumpState:
@@ -435,18 +340,7 @@ def list_folder(folder: DumpFolder) -> tuple[dict[str, FileInfo], dict[str, tupl
     files: dict[str, FileInfo] = {}
     others: dict[str, tuple[str, float]] = {}
     notes: list[str] = []
-    unit = folder.unit
-    if unit.layout is Layout.PSTORE_FLAT:
-        listed = [(unit.path.name, os.stat(unit.path.name, dir_fd=folder.fd, follow_symlinks=False))]
-    else:
-        listed = []
-        with os.scandir(folder.fd) as entries:
-            for entry in entries:
-                try:
-                    listed.append((entry.name, entry.stat(follow_symlinks=False)))
-                except OSError:
-                    continue  # vanished while listing
-    for name, est in listed:
+    for name, est in folder.entries():
         if stat.S_ISREG(est.st_mode):
             files[name] = FileInfo(name, est.st_size, est.st_mtime, est.st_ino, est.st_mtime_ns)
             continue
@@ -459,9 +353,8 @@ def list_folder(folder: DumpFolder) -> tuple[dict[str, FileInfo], dict[str, tupl
 SUSE_FINAL = b"Kernel crashdump"
 
 
-def inspect_unit(folder: DumpFolder) -> DumpState:
+def inspect_unit(unit: CrashUnit, folder: DumpFolder) -> DumpState:
     """List an open unit and decide which file is its log, which its vmcore, and whether it is done."""
-    unit = folder.unit
     files, others, notes = list_folder(folder)
     state = DumpState(unit=unit, dev=folder.dev, ino=folder.ino, files=files, notes=notes, folder=folder)
     state.refused = {name: kind for name, (kind, _) in others.items()}

@@ -74,7 +74,7 @@ def check(folder: Path, layout: Layout, now: float | None = None) -> tuple[bool,
     unit = classify_name(folder.name, folder.parent)
     assert unit is not None
     with open_folder(unit) as folder:
-        state = inspect_unit(folder)
+        state = inspect_unit(unit, folder)
     verdict = judge(state, now or time.time(), settle=2.0, timeout=600.0)
     assert state.layout is layout
     return verdict.ready, verdict.incomplete, vmcore_state(state, now or time.time(), 600.0)
@@ -187,7 +187,7 @@ def test_symlinked_files_inside_are_ignored(tmp_path: Path) -> None:
     unit = classify_name(folder.name, tmp_path)
     assert unit is not None
     with open_folder(unit) as opened:
-        state = inspect_unit(opened)
+        state = inspect_unit(unit, opened)
     assert state.log is None
     assert any("symbolic link" in note for note in state.notes)
 
@@ -233,7 +233,7 @@ def test_log_name_held_by_a_non_regular_file_is_refused_at_once(tmp_path: Path, 
     unit = classify_name(folder.name, tmp_path)
     assert unit is not None
     with open_folder(unit) as opened:
-        state = inspect_unit(opened)
+        state = inspect_unit(unit, opened)
     assert state.log is None and state.log_refused == f"vmcore-dmesg.txt is a {kind}"
     verdict = judge(state, time.time(), settle=2.0, timeout=600.0)
     assert verdict.ready and verdict.incomplete and verdict.reason == f"cannot read: vmcore-dmesg.txt is a {kind}"
@@ -249,6 +249,6 @@ def test_empty_folder_waits_then_counts_as_failed(tmp_path: Path) -> None:
     unit = classify_name(folder.name, tmp_path)
     assert unit is not None
     with open_folder(unit) as opened:
-        waiting = judge(inspect_unit(opened), made + 10, settle=2.0, timeout=600.0)
+        waiting = judge(inspect_unit(unit, opened), made + 10, settle=2.0, timeout=600.0)
     assert waiting.retry_at == made + 600.0
     assert check(folder, Layout.RHEL, now=made + 601) == (True, True, "absent")
