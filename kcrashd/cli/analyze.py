@@ -107,7 +107,7 @@ def _vmcore_in(folder: Path) -> Path | None:
     for unit in units:
         try:
             with open_folder(unit) as opened:
-                found = inspect_unit(opened).vmcore_path
+                found = inspect_unit(unit, opened).vmcore_path
         except OSError:
             return None
         if found is not None:
