@@ -1,4 +1,4 @@
-"""Streams of makedumpfile's flattened format (`makedumpfile -F`; crash-layouts.md §3.5, §8).
+"""Streams of makedumpfile's flattened format (`makedumpfile -F`; docs/dump-layouts.md §7, §8).
 
 A flattened stream is a 4 KiB header that starts `makedumpfile\\0\\0\\0\\0`, then records of a
 big-endian int64 offset, an int64 size and that many bytes of payload, closed by an end record
@@ -38,7 +38,6 @@ from kcrashd.vmcore import (
     STREAM_CHECKED,
     STREAM_UNCHECKED,
     VmcoreError,
-    open_nofollow,
     stream_facts,
 )
 
@@ -96,7 +95,7 @@ class Readable(Protocol):
     def read(self, size: int = -1, /) -> bytes: ...
 
 
-# The standard library's decompressing readers, by wrapper name (crash-layouts.md §8.1).
+# The standard library's decompressing readers, by wrapper name (docs/dump-layouts.md §7).
 DECOMPRESSORS: dict[str, Callable[[IO[bytes]], gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile]] = {
     "gzip": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),
     "bzip2": lambda raw: bz2.BZ2File(raw, "rb"),
@@ -257,23 +256,23 @@ def records(source: Source, sink: SparseFile | None, limit: int, tally: Tally) -
 
 
 def walk_stream(
-    path: Path, facts: VmcoreFacts, *, limit: int, timeout: float, tick: Callable[[], None],
+    fd: int, facts: VmcoreFacts, *, limit: int, timeout: float, tick: Callable[[], None],
     out: Path | None = None,
 ) -> Walk:  # fmt: skip
-    """Read the vmcore's whole stream once; with `out`, rearrange it into that new file.
+    """Read the open vmcore `fd` (named `facts.path`) whole once; with `out`, rearrange it into
+    that new file. The descriptor is read from its start and not closed here.
 
     A stream that ends early or is corrupt gives `finished=False` and a one-line `problem`
     (with `out`, what came before is written). StreamError when it could not be read through.
     """
     wrapper = wrapper_of(facts)
     deadline = time.monotonic() + timeout
+    path = Path(facts.path)
     with ExitStack() as stack:
         try:
-            fd = open_nofollow(path)
+            size = os.fstat(fd).st_size
         except OSError as exc:
-            raise StreamError(f"cannot open the vmcore: {exc.strerror or exc}") from None
-        stack.callback(os.close, fd)
-        size = os.fstat(fd).st_size
+            raise StreamError(f"cannot read the vmcore: {exc.strerror or exc}") from None
         if wrapper is None and size > limit:
             raise StreamError(over_cap(limit))
         sink = None if out is None else open_sparse(out, None if wrapper else size, stack)
@@ -326,10 +325,11 @@ def open_sparse(out: Path, expected: int | None, stack: ExitStack) -> SparseFile
     return SparseFile(fd, room, out)
 
 
-def check_stream(path: Path, facts: VmcoreFacts, *, limit: int, timeout: float, tick: Callable[[], None]) -> VmcoreFacts:
-    """Facts of a wrapped vmcore read to its end: complete only when the wrapper ends cleanly and
-    the stream inside ends with the end record (§3.5: kdump-tools can rename a truncated dump)."""
+def check_stream(fd: int, facts: VmcoreFacts, *, limit: int, timeout: float, tick: Callable[[], None]) -> VmcoreFacts:
+    """Facts of the open wrapped vmcore `fd` read to its end: complete only when the wrapper ends
+    cleanly and the stream inside ends with the end record (docs/dump-layouts.md §8: kdump-tools
+    can rename a truncated dump)."""
     try:
-        return walk_stream(path, facts, limit=limit, timeout=timeout, tick=tick).facts
+        return walk_stream(fd, facts, limit=limit, timeout=timeout, tick=tick).facts
     except StreamError as exc:
         return facts.model_copy(update={"flags": [*facts.flags, STREAM_UNCHECKED], "error": f"end not checked: {exc}"})

@@ -15,7 +15,7 @@ TAIL_BYTES = 4 * 1024 * 1024
 WHOLE_LIMIT = HEAD_BYTES + TAIL_BYTES
 GAP_MARKER = b"\n[kcrashd: log truncated, middle skipped]\n"
 
-# crash-layouts.md §11 step 3: the crashed kernel's own log, best first.  Never kexec-dmesg.log
+# docs/dump-layouts.md §9: the crashed kernel's own log, best first.  Never kexec-dmesg.log
 # (that is the capture kernel's log).
 _EXACT_NAMES = ("vmcore-dmesg.txt",)
 _DMESG_NAMES = ("dmesg", "dmesg.txt")

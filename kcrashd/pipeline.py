@@ -11,6 +11,7 @@ at the same time.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import logging
@@ -32,11 +33,23 @@ from typing import TYPE_CHECKING, Protocol
 from kcrashd.config import Config
 from kcrashd.core.model import Report
 from kcrashd.crash import CrashRecord, VmcoreFacts
+from kcrashd.folder import FolderChanged
+from kcrashd.repeats import REPEATS
 from kcrashd.sinks import CrashJournal
-from kcrashd.sources import CrashUnit, DumpState, Layout, inspect_unit, judge, safe, vmcore_state
-from kcrashd.store import LOCK_NAME, CrashStatus, FingerprintStats, Store, StoreError, is_transient
+from kcrashd.sources import (
+    CrashUnit,
+    DumpState,
+    Layout,
+    inspect_unit,
+    judge,
+    open_folder,
+    safe,
+    unreadable_state,
+    vmcore_state,
+)
+from kcrashd.store import LOCK_NAME, CrashRow, CrashStatus, FingerprintStats, Store, StoreError, is_transient
 from kcrashd.triage_pool import TriagePending
-from kcrashd.vmcore import is_read_through, open_nofollow, read_vmcore_facts
+from kcrashd.vmcore import STREAM_UNCHECKED, is_read_through, read_vmcore_facts
 
 if TYPE_CHECKING:
     from kcrashd.alerting.config import AlertsConfig
@@ -259,31 +272,87 @@ class Pipeline:
             return Handled(Action.DEFERRED, retry_at=retry, detail=str(exc))
         except OSError as exc:
             retry = self.clock() + self.config.daemon.retry_seconds
-            log.error("cannot process %s: %s; %s", safe(str(unit.path)), exc.strerror or exc, self.later)
+            reason = exc.strerror or str(exc)
+            REPEATS.warn(
+                log, str(unit.path), reason, "cannot process %s: %s; %s", safe(str(unit.path)), reason, self.later
+            )
             return Handled(Action.DEFERRED, retry_at=retry, detail=str(exc))
 
     def _handle(self, unit: CrashUnit) -> Handled:
+        state = self._look(unit)
+        if isinstance(state, Handled):
+            return state
         try:
-            state = inspect_unit(unit)
+            return self._process(state)
+        finally:
+            if state.folder is not None:
+                state.folder.close()
+
+    def _look(self, unit: CrashUnit) -> DumpState | Handled:
+        """Open the unit's folder (identity checked) and list it through its descriptor; what
+        cannot be looked at gives its outcome, each warning once per folder."""
+        path = str(unit.path)
+        try:
+            folder = open_folder(unit)
         except FileNotFoundError:
             return Handled(Action.SKIPPED, detail="vanished")
-        except NotADirectoryError:
-            return Handled(Action.SKIPPED, detail="not a directory")
+        except FolderChanged as exc:
+            REPEATS.warn(log, path, "changed", "looking at %s again: %s", safe(path), exc.strerror)
+            return Handled(Action.DEFERRED, retry_at=self.clock() + LOOK_AGAIN_AFTER, detail="folder replaced")
         except OSError as exc:
-            if exc.errno in (40,):  # ELOOP: a symlink where a folder was
-                log.warning("skipping %s: symbolic link (never followed)", safe(str(unit.path)))
-                return Handled(Action.SKIPPED, detail="symlink")
-            raise
+            if exc.errno in (errno.ENOTDIR, errno.ELOOP):
+                what = "symbolic link (never followed)" if os.path.islink(unit.path) else "not a directory"
+                REPEATS.warn(log, path, what, "skipping %s: %s", safe(path), what)
+                return Handled(Action.SKIPPED, detail=what.partition(" (")[0])
+            return self._unreadable(unit, exc)
+        try:
+            state = inspect_unit(unit, folder)
+        except OSError as exc:
+            folder.close()
+            return self._unreadable(unit, exc)
+        if state.log is None and state.log_refused is not None:
+            REPEATS.warn(log, path, "log refused", "cannot read %s: %s (refused)", safe(path), state.log_refused)
+        return state
+
+    def _unreadable(self, unit: CrashUnit, exc: OSError) -> DumpState | Handled:
+        """A folder that cannot be opened or listed: judged as such (journaled once as "cannot
+        read" when it stays so), unless it is gone."""
+        path = str(unit.path)
+        try:
+            state = unreadable_state(unit, exc)
+        except FileNotFoundError:
+            return Handled(Action.SKIPPED, detail="vanished")
+        REPEATS.warn(log, path, "unreadable", "cannot read %s: %s", safe(path), state.unreadable)
+        return state
+
+    def _renamed(self, state: DumpState) -> CrashRow | None:
+        """The crash already recorded for this folder under another name (same device, inode and
+        log: renamed within a dump path, or swapped back and forth), which is not a new crash."""
+        log_file = state.log
+        row = self.store.find_moved(
+            state.dev, state.ino, log_file.mtime_ns if log_file else None, log_file.size if log_file else None,
+            dump_dir=str(state.unit.path),
+        )  # fmt: skip
+        if row is not None:
+            path = str(state.unit.path)
+            REPEATS.warn(
+                log, path, "renamed", "%s is crash %s, already recorded as %s: not journaled again",
+                safe(path), row.crash_id, safe(row.record.dump_dir), level=logging.INFO,
+            )  # fmt: skip
+        return row
+
+    def _process(self, state: DumpState) -> Handled:
+        unit = state.unit
         now = self.clock()
         timeout = self.config.sources.incomplete_timeout
-        existing = self.store.find(str(unit.path), state.ino)
+        existing = self.store.find(str(unit.path), state.ino) or self._renamed(state)
         if existing is not None:
             if existing.status is CrashStatus.PENDING:
                 self._finish_pending(existing.crash_id, existing.record)
             return self._refresh(existing.crash_id, existing.record, state, now)
         verdict = judge(state, now, self.config.sources.settle_seconds, timeout)
         if not verdict.ready:
-            return Handled(Action.WAITING, retry_at=verdict.retry_at, detail=verdict.reason, watch=True)
+            return Handled(Action.WAITING, retry_at=verdict.retry_at, detail=verdict.reason, watch=state.folder is not None)
         wait = self.bucket.take()
         if wait > 0:
             return Handled(Action.DEFERRED, retry_at=now + wait, detail="journal rate limit")
@@ -332,6 +401,8 @@ class Pipeline:
 
     def _refresh(self, crash_id: str, record: CrashRecord, state: DumpState, now: float) -> Handled:
         """A known crash: a vmcore that landed (or failed) later updates the state, not the journal."""
+        if state.folder is None:  # cannot be read now: keep what is known
+            return Handled(Action.KNOWN, crash_id)
         timeout = self.config.sources.incomplete_timeout
         new_state = vmcore_state(state, now, timeout)
         facts = self._vmcore_facts(state)
@@ -341,7 +412,7 @@ class Pipeline:
             if known is not None and (known.path, known.size) == (facts.path, facts.size) and is_read_through(known):
                 facts = known  # read through before at this size
             else:
-                facts, checked = self._check_end(facts), True
+                facts, checked = self._check_end(state, facts), True
         if facts is not None and new_state == "complete" and not facts.complete:
             new_state = "incomplete-flag" if "incomplete-flag" in facts.flags else "truncated"
         if checked or new_state != record.vmcore_state or (facts and record.vmcore and facts.size != record.vmcore.size):
@@ -359,18 +430,26 @@ class Pipeline:
         return Handled(Action.KNOWN, crash_id, retry_at=self._vmcore_retry(state, now), watch=self._vmcore_written(state, now))
 
     def _end_unchecked(self, facts: VmcoreFacts | None, vstate: str) -> bool:
-        """A finished compressed dump whose end record nobody has looked for yet (§3.5)."""
+        """A finished compressed dump whose end record nobody has looked for yet (docs/dump-layouts.md §8)."""
         return vstate == "complete" and facts is not None and "wrapped" in facts.flags and not is_read_through(facts)
 
-    def _check_end(self, facts: VmcoreFacts) -> VmcoreFacts:
+    def _check_end(self, state: DumpState, facts: VmcoreFacts) -> VmcoreFacts:
         """Decompress the whole dump once: O(size), so only after its crash was journaled."""
         from kcrashd.flatten import check_stream
 
         sources = self.config.sources
-        checked = check_stream(
-            Path(facts.path), facts, limit=sources.max_rearrange_bytes, timeout=sources.makedumpfile_timeout,
-            tick=self.tick,
-        )  # fmt: skip
+        try:
+            fd = open_vmcore(state)
+        except OSError as exc:
+            return facts.model_copy(
+                update={"flags": [*facts.flags, STREAM_UNCHECKED], "error": f"end not checked: {exc.strerror or exc}"}
+            )
+        try:
+            checked = check_stream(
+                fd, facts, limit=sources.max_rearrange_bytes, timeout=sources.makedumpfile_timeout, tick=self.tick,
+            )  # fmt: skip
+        finally:
+            os.close(fd)
         log.info("vmcore %s: %s", safe(facts.path), checked.error or "ends with the end record")
         return checked
 
@@ -394,8 +473,9 @@ class Pipeline:
     # --- triage ---------------------------------------------------------------------------
 
     def _vmcore_facts(self, state: DumpState) -> VmcoreFacts | None:
+        """The vmcore's header facts, the file opened relative to its folder."""
         path = state.vmcore_path
-        return None if path is None else read_vmcore_facts(path)
+        return None if path is None else read_vmcore_facts(path, opener=lambda: open_vmcore(state))
 
     def _vmcore_problems(self, vstate: str, facts: VmcoreFacts | None) -> list[str]:
         problems = []
@@ -417,36 +497,15 @@ class Pipeline:
     def _triage(self, state: DumpState, incomplete: bool, now: float) -> tuple[CrashRecord, tuple[int | None, int | None]]:
         unit = state.unit
         problems = list(state.notes) + list(state.failed)
-        facts = self._vmcore_facts(state)
-        log_problems: list[str] = []
+        found = self._kernel_log(state, self._vmcore_facts(state))
+        data, origin, log_meta, log_problems, facts = found.data, found.origin, found.meta, found.problems, found.facts
         log_path = state.log_path
-        log_meta: tuple[int | None, int | None] = (None, None)
-        origin = "file"
-        data: bytes | None = None
-        if log_path is not None:
-            if state.log_degraded:
-                origin = "incomplete-file"
-                log_problems.append(f"log extraction did not finish: using {log_path.name}")
-            try:
-                st = os.lstat(log_path)
-                log_meta = (st.st_mtime_ns, st.st_size)
-                data = read_log_bytes(log_path)
-            except (OSError, LogError) as exc:
-                log_problems.append(f"cannot read {log_path.name}: {exc}")
-                log.warning("cannot read %s: %s", safe(str(log_path)), exc)
-        elif state.vmcore_path is not None and facts is not None:
-            data, note, facts = self._dmesg_from_vmcore(state.vmcore_path, facts)
-            log_problems.append(note)
-            origin = "makedumpfile" if data is not None else "none"
-        else:
-            origin = "none"
-            log_problems.append("no kernel log and no vmcore in the dump folder")
         vstate = vmcore_state(state, now, self.config.sources.incomplete_timeout)
         if facts is not None and vstate == "complete" and not facts.complete:
             vstate = "incomplete-flag" if "incomplete-flag" in facts.flags else "truncated"
         problems += self._vmcore_problems(vstate, facts) + log_problems
         if data is None:
-            report = Report(source=str(log_path or unit.path), error="no kernel log available")
+            report = Report(source=str(log_path or unit.path), error=cannot_read(state, log_problems))
         else:
             report = self.analyze(data, source=str(log_path or unit.path))
         if incomplete or state.log_degraded or data is None:
@@ -482,6 +541,25 @@ class Pipeline:
         )
         return record, log_meta
 
+    def _kernel_log(self, state: DumpState, facts: VmcoreFacts | None) -> KernelLog:
+        """The crashed kernel's log, read relative to its folder: the log file (docs/dump-layouts.md
+        §9), else recovered from the vmcore, else none, with what went wrong as problems."""
+        problems: list[str] = []
+        if state.log is not None:
+            origin = "file"
+            if state.log_degraded:
+                origin = "incomplete-file"
+                problems.append(f"log extraction did not finish: using {state.log.name}")
+            data, meta = read_folder_log(state, problems)
+            return KernelLog(data, origin, meta, problems, facts)
+        if state.vmcore_path is not None and facts is not None:
+            problems += refusals(state)
+            data, note, facts = self._dmesg_from_vmcore(state, facts)
+            origin = "makedumpfile" if data is not None else "none"
+            return KernelLog(data, origin, (None, None), [*problems, note], facts)
+        problems += refusals(state) or ["no kernel log and no vmcore in the dump folder"]
+        return KernelLog(None, "none", (None, None), problems, facts)
+
     def _with_history(self, record: CrashRecord, stats: FingerprintStats) -> CrashRecord:
         first = record.crash_time if stats.first_seen is None else min(stats.first_seen, record.crash_time)
         return record.model_copy(
@@ -508,12 +586,13 @@ class Pipeline:
             log.exception("alerting could not queue alerts for crash %s; the crash is still recorded", record.crash_id)
         conn.execute("RELEASE alerts")
 
-    def _dmesg_from_vmcore(self, vmcore: Path, facts: VmcoreFacts) -> tuple[bytes | None, str, VmcoreFacts]:
-        """The log from the vmcore (kcrashd.vmcore_dmesg), in a private folder under the state dir."""
+    def _dmesg_from_vmcore(self, state: DumpState, facts: VmcoreFacts) -> tuple[bytes | None, str, VmcoreFacts]:
+        """The log from the vmcore (kcrashd.vmcore_dmesg), in a private folder under the state dir;
+        the vmcore is handed over open, opened relative to its folder."""
         from kcrashd.vmcore_dmesg import recover_dmesg
 
         try:
-            fd = open_nofollow(vmcore)
+            fd = open_vmcore(state)
         except OSError as exc:
             return None, f"no kernel log: cannot open the vmcore: {exc.strerror or exc}", facts
         try:
@@ -538,6 +617,71 @@ class Pipeline:
 
 class LogError(Exception):
     """The log could not be read."""
+
+
+@dataclass(frozen=True)
+class KernelLog:
+    """The log triage reads: its bytes (None when there is none), where they came from
+    (`KCRASHD_LOG_ORIGIN`), the file's (mtime_ns, size), problems met, and the vmcore's facts
+    (updated when the log came from a rearranged stream)."""
+
+    data: bytes | None
+    origin: str
+    meta: tuple[int | None, int | None]
+    problems: list[str]
+    facts: VmcoreFacts | None
+
+
+def open_vmcore(state: DumpState) -> int:
+    """The unit's vmcore (final or incomplete name), opened relative to its folder."""
+    chosen = state.vmcore or state.vmcore_partial
+    if state.folder is None or chosen is None:
+        raise OSError(errno.ENOENT, "no vmcore")
+    return state.folder.open_file(chosen.name)
+
+
+def read_folder_log(state: DumpState, problems: list[str]) -> tuple[bytes | None, tuple[int | None, int | None]]:
+    """The log's bytes and (mtime_ns, size), read relative to its folder (never through a
+    symlink, never blocking on a FIFO); a failure is one "cannot read" problem and one log line."""
+    from kcrashd.logfile import LogFileError, read_log_fd
+
+    assert state.log is not None
+    name = state.log.name
+    try:
+        if state.folder is None:
+            raise OSError(errno.EBADF, "the folder is not open")
+        fd = state.folder.open_file(name)
+        try:
+            st = os.fstat(fd)
+            return read_log_fd(fd, name), (st.st_mtime_ns, st.st_size)
+        finally:
+            os.close(fd)
+    except (OSError, LogFileError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        problems.append(f"cannot read {safe(name)}: {reason}")
+        path = str(state.unit.path)
+        REPEATS.warn(log, path, "log", "cannot read %s/%s: %s", safe(path), safe(name), reason)
+        return None, (None, None)
+
+
+def refusals(state: DumpState) -> list[str]:
+    """Why the folder or its log could not be read at all, as problems."""
+    if state.unreadable is not None:
+        return [f"cannot read the dump folder: {state.unreadable}"]
+    if state.log_refused is not None:
+        return [f"cannot read the log: {state.log_refused} (refused)"]
+    return []
+
+
+def cannot_read(state: DumpState, problems: list[str]) -> str:
+    """The report's error when there is no log: `cannot read: <reason>` when one was refused or
+    failed, else that there was none."""
+    if state.unreadable is not None:
+        return f"cannot read: {state.unreadable}"
+    if state.log_refused is not None:
+        return f"cannot read: {state.log_refused}"
+    failed = next((p for p in problems if p.startswith("cannot read ")), None)
+    return f"cannot read: {failed.removeprefix('cannot read ')}" if failed else "no kernel log available"
 
 
 def read_log_bytes(path: Path) -> bytes:

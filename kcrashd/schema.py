@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS crashes(
     decided_at REAL
 );
 CREATE INDEX IF NOT EXISTS crashes_dir ON crashes(dump_dir, ino);
+CREATE INDEX IF NOT EXISTS crashes_inode ON crashes(ino, dev);
 CREATE INDEX IF NOT EXISTS crashes_fingerprint ON crashes(fingerprint);
 CREATE INDEX IF NOT EXISTS crashes_time ON crashes(crash_time);
 CREATE INDEX IF NOT EXISTS crashes_pending ON crashes(status) WHERE status != 'journaled';

@@ -1,8 +1,10 @@
-"""Where crash logs come from and when a dump is finished (docs: crash-layouts.md §2–§6, §10, §11).
+"""Where crash logs come from and when a dump is finished (docs/dump-layouts.md).
 
 A *crash unit* is one dump folder (kdump, kdump-tools, SUSE) or one pstore record (a folder with
 `dmesg.txt`, or a flat `dmesg-ramoops-N` file). Nothing here moves, modifies or follows a
-symlink: folders are opened with O_NOFOLLOW|O_DIRECTORY and listed through that descriptor.
+symlink: a unit is opened once and every file of it, the vmcore included, is listed and opened
+relative to that descriptor (kcrashd.folder), so a folder swapped for a symlink while it is read
+is still the folder that was opened.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import os
 import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
 from kcrashd.config import SourcesConfig
+from kcrashd.folder import DumpFolder, open_below, stat_kind
+from kcrashd.repeats import REPEATS
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +57,7 @@ LAYOUT_SOURCE = {
 }
 
 # Folder names, always anchored at the right: IPv6 addresses, dates and host names all hold
-# dashes or colons (§10 item 15). Order matters: the first match wins.
+# dashes or colons (docs/dump-layouts.md §1). Order matters: the first match wins.
 NAME_PATTERNS: tuple[tuple[re.Pattern[str], Layout, str], ...] = (
     (re.compile(r"^kdump-test-(?P<date>\d+)-\d+$"), Layout.RHEL_TEST, "epoch"),
     (re.compile(r"^(?P<host>.+)-(?P<date>\d{4}-\d\d-\d\d-\d\d:\d\d:\d\d)$"), Layout.RHEL, "%Y-%m-%d-%H:%M:%S"),
@@ -81,6 +85,8 @@ class CrashUnit:
     host_hint: str | None = None
     name_time: datetime | None = None
     test: bool = False
+    # (st_dev, st_ino) the scan saw, checked once the folder is open; None: found by an event
+    seen: tuple[int, int] | None = field(default=None, compare=False)
 
     @property
     def source(self) -> str:
@@ -93,6 +99,7 @@ class FileInfo:
     size: int
     mtime: float
     ino: int
+    mtime_ns: int = 0
 
 
 @dataclass
@@ -114,6 +121,10 @@ class DumpState:
     notes: list[str] = field(default_factory=list)
     newest_mtime: float = 0.0
     layout: Layout | None = None
+    folder: DumpFolder | None = None  # open while the pipeline handles the unit
+    refused: dict[str, str] = field(default_factory=dict)  # name -> kind, for entries not regular files
+    log_refused: str | None = None  # "<name> is a <kind>" when the log is not a regular file
+    unreadable: str | None = None  # why the folder itself cannot be opened or listed
 
     @property
     def log_path(self) -> Path | None:
@@ -140,7 +151,7 @@ class Readiness:
 
 
 def parse_name_time(text: str, fmt: str) -> datetime | None:
-    """The folder's time stamp as an aware local time (capture clocks are local, §1 fact 2)."""
+    """The folder's time stamp as an aware local time (capture clocks are local, docs/dump-layouts.md §1)."""
     try:
         if fmt == "epoch":
             return datetime.fromtimestamp(int(text), UTC)
@@ -183,26 +194,49 @@ def is_plain_dir(path: Path) -> bool:
         return False
 
 
+def seen_by_scan(entry: os.DirEntry[str], dev: int) -> tuple[int, int]:
+    """(st_dev, st_ino) of a listed directory entry: its inode as listed (no stat call, no object
+    kept per folder) on the dump path's device. A mount point lists the inode under it: the check
+    then falls back to a fresh look (open_folder)."""
+    return dev, entry.inode()
+
+
+def device_of(root: Path) -> int:
+    try:
+        return os.stat(root).st_dev
+    except OSError:
+        return -1
+
+
+def skip_symlink(path: str) -> None:
+    REPEATS.warn(log, path, "symlink", "skipping %s: symbolic link (never followed)", safe(path))
+
+
 def scan_dump_root(root: Path, config: SourcesConfig) -> Iterator[CrashUnit]:
-    """Dump folders directly under a dump path; symlinks and strangers are skipped with a log line."""
+    """Dump folders directly under a dump path; symlinks and strangers are skipped with one log
+    line each (not one per rescan)."""
     try:
         entries = sorted(os.scandir(root), key=lambda entry: entry.name)
     except OSError as exc:
-        log.warning("cannot list dump path %s: %s", root, exc.strerror or exc)
+        REPEATS.warn(log, str(root), "list", "cannot list dump path %s: %s", root, exc.strerror or exc)
         return
+    dev = device_of(root)
     for entry in entries:
         if entry.is_symlink():
-            log.warning("skipping %s: symbolic link (never followed)", entry.path)
+            skip_symlink(entry.path)
             continue
         unit = classify_name(entry.name, root)
         if unit is None:
             if entry.is_dir(follow_symlinks=False) and entry.name not in IGNORED_NAMES:
-                log.info("skipping %s: not a crash dump folder name", safe(entry.path))
+                REPEATS.warn(
+                    log, entry.path, "name", "skipping %s: not a crash dump folder name", safe(entry.path),
+                    level=logging.INFO,
+                )  # fmt: skip
             continue
         if not entry.is_dir(follow_symlinks=False):
             continue
         if enabled(unit, config):
-            yield unit
+            yield replace(unit, seen=seen_by_scan(entry, dev))
 
 
 def scan_pstore(root: Path) -> Iterator[CrashUnit]:
@@ -211,25 +245,26 @@ def scan_pstore(root: Path) -> Iterator[CrashUnit]:
         entries = sorted(os.scandir(root), key=lambda entry: entry.name)
     except OSError as exc:
         if exc.errno != errno.ENOENT:
-            log.warning("cannot list pstore archive %s: %s", root, exc.strerror or exc)
+            REPEATS.warn(log, str(root), "list", "cannot list pstore archive %s: %s", root, exc.strerror or exc)
         return
+    dev = device_of(root)
     for entry in entries:
         if entry.is_symlink():
-            log.warning("skipping %s: symbolic link (never followed)", safe(entry.path))
+            skip_symlink(entry.path)
             continue
         if entry.is_file(follow_symlinks=False) and PSTORE_FLAT.match(entry.name):
-            yield CrashUnit(path=Path(entry.path), layout=Layout.PSTORE_FLAT, root=root)
+            yield CrashUnit(path=Path(entry.path), layout=Layout.PSTORE_FLAT, root=root, seen=seen_by_scan(entry, dev))
         elif entry.is_dir(follow_symlinks=False):
             top = Path(entry.path)
             if os.path.lexists(top / "dmesg.txt"):
-                yield pstore_unit(top, root)
+                yield replace(pstore_unit(top, root), seen=seen_by_scan(entry, dev))
             try:
                 subs = sorted(os.scandir(top), key=lambda sub: sub.name)
             except OSError:
                 continue
             for sub in subs:
                 if sub.is_dir(follow_symlinks=False) and os.path.lexists(Path(sub.path) / "dmesg.txt"):
-                    yield pstore_unit(Path(sub.path), root)
+                    yield replace(pstore_unit(Path(sub.path), root), seen=seen_by_scan(sub, dev))
 
 
 def pstore_unit(path: Path, root: Path) -> CrashUnit:
@@ -287,60 +322,43 @@ def safe(text: str) -> str:
 # --- looking inside -------------------------------------------------------------------------
 
 
-def list_unit(unit: CrashUnit) -> tuple[int, int, dict[str, FileInfo], list[str]]:
-    """(dev, ino, regular files, notes) of a unit, never following a symlink."""
+def open_folder(unit: CrashUnit) -> DumpFolder:
+    """The unit's folder, opened and checked against what the scan listed (kcrashd.folder)."""
+    return open_below(unit.root, unit.path, single_file=unit.layout is Layout.PSTORE_FLAT, seen=unit.seen)
+
+
+def unreadable_state(unit: CrashUnit, exc: OSError) -> DumpState:
+    """A folder that exists but cannot be opened or listed: its identity from its name."""
+    st = os.lstat(unit.path)
+    reason = exc.strerror or str(exc)
+    return DumpState(unit=unit, dev=st.st_dev, ino=st.st_ino, unreadable=reason, newest_mtime=st.st_mtime)
+
+
+def list_folder(folder: DumpFolder) -> tuple[dict[str, FileInfo], dict[str, tuple[str, float]], list[str]]:
+    """(regular files, other entries as name -> (kind, mtime), notes) of an open unit."""
+    files: dict[str, FileInfo] = {}
+    others: dict[str, tuple[str, float]] = {}
     notes: list[str] = []
-    if unit.layout is Layout.PSTORE_FLAT:
-        st = os.lstat(unit.path)
-        if not stat.S_ISREG(st.st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", str(unit.path))
-        info = FileInfo(unit.path.name, st.st_size, st.st_mtime, st.st_ino)
-        return st.st_dev, st.st_ino, {unit.path.name: info}, notes
-    fd = os.open(unit.path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    try:
-        st = os.fstat(fd)
-        files: dict[str, FileInfo] = {}
-        with os.scandir(fd) as entries:
-            for entry in entries:
-                try:
-                    est = entry.stat(follow_symlinks=False)
-                except OSError:
-                    continue  # vanished while listing
-                if stat.S_ISLNK(est.st_mode):
-                    notes.append(f"symbolic link {entry.name} ignored")
-                elif stat.S_ISREG(est.st_mode):
-                    files[entry.name] = FileInfo(entry.name, est.st_size, est.st_mtime, est.st_ino)
-        return st.st_dev, st.st_ino, files, notes
-    finally:
-        os.close(fd)
+    for name, est in folder.entries():
+        if stat.S_ISREG(est.st_mode):
+            files[name] = FileInfo(name, est.st_size, est.st_mtime, est.st_ino, est.st_mtime_ns)
+            continue
+        others[name] = (stat_kind(est.st_mode), est.st_mtime)
+        if stat.S_ISLNK(est.st_mode):
+            notes.append(f"symbolic link {safe(name)} ignored")
+    return files, others, notes
 
 
 SUSE_FINAL = b"Kernel crashdump"
 
 
-def read_small(path: Path, limit: int = 8192) -> bytes:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return b""
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return b""
-        return os.read(fd, limit)
-    except OSError:
-        return b""
-    finally:
-        os.close(fd)
-
-
-def inspect_unit(unit: CrashUnit) -> DumpState:
-    """List a unit and decide which file is its log, which its vmcore, and whether it is done.
-
-    Raises OSError when the unit vanished or cannot be opened.
-    """
-    dev, ino, files, notes = list_unit(unit)
-    state = DumpState(unit=unit, dev=dev, ino=ino, files=files, notes=notes)
-    state.newest_mtime = max((f.mtime for f in files.values()), default=0.0)
+def inspect_unit(unit: CrashUnit, folder: DumpFolder) -> DumpState:
+    """List an open unit and decide which file is its log, which its vmcore, and whether it is done."""
+    files, others, notes = list_folder(folder)
+    state = DumpState(unit=unit, dev=folder.dev, ino=folder.ino, files=files, notes=notes, folder=folder)
+    state.refused = {name: kind for name, (kind, _) in others.items()}
+    mtimes = [f.mtime for f in files.values()] + [mtime for _, mtime in others.values()]
+    state.newest_mtime = max(mtimes, default=folder.mtime)  # an empty folder: since it was made
     layout = unit.layout
     if layout is Layout.SUSE_LEGACY and "dmesg.txt" not in files and "README.txt" not in files:
         layout = Layout.RHEL_RAW
@@ -365,11 +383,13 @@ def inspect_unit(unit: CrashUnit) -> DumpState:
     elif layout is Layout.PSTORE:
         pick(state, final_logs=["dmesg.txt"], partial_logs=[])
     else:  # PSTORE_FLAT: the file is the log
-        state.log = files.get(unit.path.name)
+        pick(state, final_logs=[unit.path.name], partial_logs=[])
     return state
 
 
 def pick(state: DumpState, *, final_logs: list[str], partial_logs: list[str]) -> None:
+    """The log, best name first; a log name held by a symlink, FIFO, device or folder is refused
+    (`log_refused`), so the unit ends in a "cannot read" entry instead of waiting for ever."""
     for name in final_logs:
         if name in state.files:
             state.log = state.files[name]
@@ -379,6 +399,9 @@ def pick(state: DumpState, *, final_logs: list[str], partial_logs: list[str]) ->
             state.log = state.files[name]
             state.log_degraded = True
             return
+    refused = next((name for name in (*final_logs, *partial_logs) if name in state.refused), None)
+    if refused is not None:
+        state.log_refused = f"{safe(refused)} is a {state.refused[refused]}"
 
 
 def pick_vmcore(state: DumpState, *, final: list[str], partial: list[str]) -> None:
@@ -391,16 +414,20 @@ def pick_vmcore(state: DumpState, *, final: list[str], partial: list[str]) -> No
         if name in state.files:
             state.vmcore_partial = state.files[name]
             break
+    for name in (*final, *partial):
+        kind = state.refused.get(name)
+        if kind is not None and kind != "symbolic link":  # a symlink has its note already
+            state.notes.append(f"{safe(name)} is a {kind}: not read")
 
 
 def inspect_rhel(state: DumpState) -> None:
-    """§2.3/§2.4: vmcore-dmesg(-incomplete).txt, then vmcore(-incomplete) or vmcore.flat."""
+    """vmcore-dmesg(-incomplete).txt, then vmcore(-incomplete) or vmcore.flat (docs/dump-layouts.md §2)."""
     pick(state, final_logs=["vmcore-dmesg.txt"], partial_logs=["vmcore-dmesg-incomplete.txt"])
     pick_vmcore(state, final=["vmcore", "vmcore.flat"], partial=["vmcore-incomplete"])
     state.log_final = state.log is not None and not state.log_degraded
     state.done = state.vmcore_final
     if state.unit.layout is Layout.RHEL_TEST:
-        status = read_small(state.unit.path / "vmcore-creation.status", 512)
+        status = state.folder.read_small("vmcore-creation.status", 512) if state.folder else b""
         if status.startswith(b"success"):
             state.done = True
         elif status.startswith(b"fail") and state.vmcore_final:
@@ -411,9 +438,10 @@ DEBIAN_DUMP = re.compile(r"^dump\.\d{12}(\.(gz|bz2|xz|lz4))?$")
 
 
 def inspect_debian(state: DumpState) -> None:
-    """§3.2/§3.4: dmesg.<STAMP> is written in place; dump-incomplete[.ext] becomes dump.<STAMP>."""
+    """dmesg.<STAMP> is written in place; dump-incomplete[.ext] becomes dump.<STAMP>
+    (docs/dump-layouts.md §3)."""
     names = sorted(state.files)
-    logs = [n for n in names if re.fullmatch(r"dmesg\.\d{12}", n)]
+    logs = [n for n in sorted({*names, *state.refused}) if re.fullmatch(r"dmesg\.\d{12}", n)]
     pick(state, final_logs=logs, partial_logs=[])
     finals = [n for n in names if DEBIAN_DUMP.match(n) or re.fullmatch(r"vmcore\.\d{12}", n)]
     partials = [n for n in names if n.startswith("dump-incomplete") or n == "vmcore-incomplete"]
@@ -426,10 +454,11 @@ def inspect_debian(state: DumpState) -> None:
 
 
 def inspect_suse(state: DumpState) -> None:
-    """§4.1: README.txt provisional, then dmesg, vmcore, README.txt rewritten with statuses."""
+    """README.txt provisional, then dmesg, vmcore, README.txt rewritten with statuses
+    (docs/dump-layouts.md §4)."""
     pick(state, final_logs=["dmesg"], partial_logs=[])
     pick_vmcore(state, final=["vmcore"], partial=[])
-    readme = read_small(state.unit.path / "README.txt") if "README.txt" in state.files else b""
+    readme = state.folder.read_small("README.txt") if state.folder and "README.txt" in state.files else b""
     if readme.startswith(SUSE_FINAL):
         state.done = True
         for line in readme.decode("utf-8", "replace").splitlines():
@@ -448,6 +477,8 @@ def judge(state: DumpState, now: float, settle: float, timeout: float) -> Readin
     """When to process: as soon as the log is final; after `settle` quiet seconds for logs written
     in place; after `timeout` quiet seconds with whatever exists (then marked incomplete)."""
     quiet = now - state.newest_mtime
+    if state.unreadable is not None or (state.log is None and state.log_refused is not None):
+        return judge_unreadable(state, quiet, timeout)
     if state.log is not None and state.log_final:
         return Readiness(True)
     if state.log is not None and not state.log_degraded:
@@ -460,11 +491,24 @@ def judge(state: DumpState, now: float, settle: float, timeout: float) -> Readin
         return Readiness(False, retry_at=state.newest_mtime + timeout, reason="waiting for the final log name")
     if state.vmcore_final and state.done:
         return Readiness(True, incomplete=False, reason="no log file: the log comes from the vmcore")
-    if not state.files:
-        return Readiness(False, reason="empty folder")
+    if not state.files and not state.refused:  # a capture that never wrote anything, or not yet
+        if quiet >= timeout:
+            return Readiness(True, incomplete=True, reason="dump never finished: empty folder")
+        return Readiness(False, retry_at=state.newest_mtime + timeout, reason="empty folder")
     if quiet >= timeout:
         return Readiness(True, incomplete=True, reason="dump never finished")
     return Readiness(False, retry_at=state.newest_mtime + timeout, reason="dump in progress")
+
+
+def judge_unreadable(state: DumpState, quiet: float, timeout: float) -> Readiness:
+    """A log that is not a regular file never becomes one: process at once, as "cannot read". A
+    folder that cannot be opened may be relabelled (SELinux) or fixed: wait `timeout` quiet seconds."""
+    if state.unreadable is None:
+        return Readiness(True, incomplete=True, reason=f"cannot read: {state.log_refused}")
+    reason = f"cannot read: {state.unreadable}"
+    if quiet >= timeout:
+        return Readiness(True, incomplete=True, reason=reason)
+    return Readiness(False, retry_at=state.newest_mtime + timeout, reason=reason)
 
 
 def vmcore_state(state: DumpState, now: float, timeout: float) -> str:

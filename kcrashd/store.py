@@ -232,6 +232,27 @@ class Store:
         ).fetchone()
         return None if row is None else to_row(row)
 
+    def find_moved(
+        self, dev: int, ino: int, log_mtime_ns: int | None, log_size: int | None, *, dump_dir: str
+    ) -> CrashRow | None:
+        """The crash of a folder renamed to `dump_dir` within a dump path: same device, inode and
+        log (mtime and size). Its row's `dump_dir` then follows the folder (crash id, record and
+        journal entry keep the first name), so retention looks where the folder is now."""
+        row = self.conn.execute(
+            "SELECT * FROM crashes WHERE ino = ? AND dev = ? AND log_mtime_ns IS ? AND log_size IS ? "
+            "ORDER BY detected_at DESC LIMIT 1",
+            (ino, dev, log_mtime_ns, log_size),
+        ).fetchone()
+        if row is None:
+            return None
+        if row["dump_dir"] != dump_dir:
+            with transaction(self.conn) as conn:
+                conn.execute(
+                    "UPDATE crashes SET dump_dir = ?, updated_at = ? WHERE crash_id = ?",
+                    (dump_dir, time.time(), row["crash_id"]),
+                )
+        return to_row(row)
+
     def get(self, crash_id: str) -> CrashRow | None:
         row = self.conn.execute("SELECT * FROM crashes WHERE crash_id = ?", (crash_id,)).fetchone()
         return None if row is None else to_row(row)

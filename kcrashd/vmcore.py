@@ -1,6 +1,6 @@
 """Facts about a vmcore read from its headers only: the cost never depends on the dump's size.
 
-Formats (docs crash-layouts.md §8): ELF core (`\\x7fELF`), kdump-compressed (`KDUMP   `),
+Formats (docs/dump-layouts.md §7): ELF core (`\\x7fELF`), kdump-compressed (`KDUMP   `),
 makedumpfile flattened streams (`makedumpfile` + records) and compression wrappers. At most
 `READ_LIMIT` bytes are read, plus the last 16 bytes of a flattened stream; reading a whole
 stream (a compressed one's end, rearranging for makedumpfile) is kcrashd.flatten's.
@@ -46,7 +46,8 @@ class VmcoreError(Exception):
 
 
 def open_nofollow(path: Path) -> int:
-    """Open a regular file for reading without following a symlink at its last component."""
+    """Open a regular file for reading without following a symlink at its last component (tools
+    and tests; the daemon opens a dump's files relative to its folder, kcrashd.sources)."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
@@ -54,31 +55,42 @@ def open_nofollow(path: Path) -> int:
     return fd
 
 
-def read_vmcore_facts(path: Path) -> VmcoreFacts:
-    """Read what the header of `path` says; problems become `error`, never an exception."""
+def read_vmcore_facts(path: Path, *, opener: Callable[[], int] | None = None) -> VmcoreFacts:
+    """Read what the header of `path` says; problems become `error`, never an exception. With
+    `opener`, the file is opened by it (the daemon: relative to its folder), never by `path`."""
     try:
-        fd = open_nofollow(path)
+        fd = opener() if opener is not None else open_nofollow(path)
     except OSError as exc:
-        return VmcoreFacts(path=str(path), format="unreadable", size=0, error=exc.strerror or str(exc))
+        return unreadable(str(path), exc)
     try:
-        size = os.fstat(fd).st_size
-
-        def read_at(offset: int, length: int) -> bytes:
-            if offset < 0 or length <= 0 or offset >= size:
-                return b""
-            return os.pread(fd, min(length, READ_LIMIT), offset)
-
-        try:
-            return facts_from(path, size, read_at)
-        except (VmcoreError, struct.error, ValueError) as exc:
-            head = read_at(0, 16)
-            return VmcoreFacts(
-                path=str(path), format=guess_format(head), size=size, complete=False, error=str(exc)
-            )
-        except OSError as exc:
-            return VmcoreFacts(path=str(path), format="unreadable", size=size, error=exc.strerror or str(exc))
+        return vmcore_facts_of(fd, str(path))
     finally:
         os.close(fd)
+
+
+def unreadable(label: str, exc: OSError) -> VmcoreFacts:
+    """The facts of a vmcore that could not be opened."""
+    return VmcoreFacts(path=label, format="unreadable", size=0, error=exc.strerror or str(exc))
+
+
+def vmcore_facts_of(fd: int, label: str) -> VmcoreFacts:
+    """What the header of the open vmcore `fd` says (`label` is its path for people); problems
+    become `error`, never an exception. The descriptor is read with pread only, not closed."""
+    path = Path(label)
+    size = os.fstat(fd).st_size
+
+    def read_at(offset: int, length: int) -> bytes:
+        if offset < 0 or length <= 0 or offset >= size:
+            return b""
+        return os.pread(fd, min(length, READ_LIMIT), offset)
+
+    try:
+        return facts_from(path, size, read_at)
+    except (VmcoreError, struct.error, ValueError) as exc:
+        head = read_at(0, 16)
+        return VmcoreFacts(path=label, format=guess_format(head), size=size, complete=False, error=str(exc))
+    except OSError as exc:
+        return VmcoreFacts(path=label, format="unreadable", size=size, error=exc.strerror or str(exc))
 
 
 def is_read_through(facts: VmcoreFacts) -> bool:
@@ -115,7 +127,8 @@ def facts_from(path: Path, size: int, read_at: Reader) -> VmcoreFacts:
     if kind == "empty":
         return VmcoreFacts(path=str(path), format=kind, size=0, complete=False, truncated=True, error="empty file")
     if kind.endswith("-wrapped"):
-        # The stream inside is compressed: its end record needs a full decompression (§3.5),
+        # The stream inside is compressed: its end record needs a full decompression
+        # (docs/dump-layouts.md §8),
         # which kcrashd.flatten does once the crash is journaled.
         return VmcoreFacts(path=str(path), format=kind, size=size, flags=["wrapped"])
     return VmcoreFacts(path=str(path), format=kind, size=size, complete=False, error="unknown dump format")
@@ -176,25 +189,7 @@ def elf_facts(path: Path, size: int, read_at: Reader, fmt: str, *, check_size: b
         flags.append("not-a-core")
     if e_flags & 0x1:
         flags.append("incomplete-flag")
-    entry = struct.calcsize(phfmt)
-    if e_phentsize and e_phentsize < entry:
-        raise VmcoreError("ELF program header size too small")
-    stride = e_phentsize or entry
-    table = read_at(e_phoff, stride * e_phnum) if e_phnum else b""
-    count = len(table) // stride
-    info: dict[str, str] = {}
-    load_end = 0
-    loads_complete = count == e_phnum and e_phnum > 0
-    for index in range(count):
-        fields = struct.unpack_from(phfmt, table, index * stride)
-        if klass == 2:
-            p_type, p_offset, p_filesz = fields[0], fields[2], fields[5]
-        else:
-            p_type, p_offset, p_filesz = fields[0], fields[1], fields[4]
-        if p_type == PT_LOAD:
-            load_end = max(load_end, p_offset + p_filesz)
-        elif p_type == PT_NOTE and not info:
-            info = vmcoreinfo_from_notes(read_at(p_offset, min(p_filesz, NOTE_LIMIT)), end)
+    info, load_end, loads_complete = elf_segments(read_at, phfmt, e_phoff, e_phentsize, e_phnum)
     truncated = check_size and loads_complete and load_end > size
     expected = load_end if check_size and loads_complete else None
     if truncated:
@@ -211,6 +206,28 @@ def elf_facts(path: Path, size: int, read_at: Reader, fmt: str, *, check_size: b
         flags=flags,
         machine=ELF_MACHINES.get(e_machine),
     )
+
+
+def elf_segments(read_at: Reader, phfmt: str, e_phoff: int, e_phentsize: int, e_phnum: int) -> tuple[dict[str, str], int, bool]:
+    """(VMCOREINFO, end of the PT_LOAD data, whether every program header could be read) from the
+    program header table; `phfmt` is the 32-bit or 64-bit entry layout, byte order first."""
+    entry = struct.calcsize(phfmt)
+    if e_phentsize and e_phentsize < entry:
+        raise VmcoreError("ELF program header size too small")
+    stride = e_phentsize or entry
+    table = read_at(e_phoff, stride * e_phnum) if e_phnum else b""
+    count = len(table) // stride
+    wide = phfmt[1:] == "IIQQQQQQ"
+    info: dict[str, str] = {}
+    load_end = 0
+    for index in range(count):
+        fields = struct.unpack_from(phfmt, table, index * stride)
+        p_type, p_offset, p_filesz = (fields[0], fields[2], fields[5]) if wide else (fields[0], fields[1], fields[4])
+        if p_type == PT_LOAD:
+            load_end = max(load_end, p_offset + p_filesz)
+        elif p_type == PT_NOTE and not info:
+            info = vmcoreinfo_from_notes(read_at(p_offset, min(p_filesz, NOTE_LIMIT)), phfmt[0])
+    return info, load_end, count == e_phnum and e_phnum > 0
 
 
 ELF_MACHINES = {3: "i386", 62: "x86_64", 183: "aarch64", 21: "ppc64", 22: "s390x", 40: "arm", 243: "riscv64"}
@@ -265,7 +282,8 @@ def kdump_data_end(read_at: Reader, table: int, page_size: int, end: str) -> int
 
 
 def kdump_facts(path: Path, size: int, read_at: Reader, fmt: str, *, check_size: bool) -> VmcoreFacts:
-    """`struct disk_dump_header` (§8.2) in the crashed machine's byte order, 64-bit layout first."""
+    """`struct disk_dump_header` (docs/dump-layouts.md §7) in the crashed machine's byte order, 64-bit
+    layout first."""
     header = read_at(0, 512)
     if len(header) < 448:
         raise VmcoreError("kdump header truncated")

@@ -37,19 +37,21 @@ def recover_dmesg(fd: int, facts: VmcoreFacts, sources: SourcesConfig, tick: Cal
         with scratch() as tmp:
             if not flat:
                 return *dump_dmesg(tool, fd, tmp, sources.makedumpfile_timeout, tick), facts
-            return dmesg_from_stream(tool, facts, tmp, sources, tick)
+            return dmesg_from_stream(tool, fd, facts, tmp, sources, tick)
     except OSError as exc:
         return None, f"no kernel log: {exc.strerror or exc}", facts
 
 
-def dmesg_from_stream(tool: str, facts: VmcoreFacts, tmp: Path, sources: SourcesConfig, tick: Callable[[], None]) -> Recovered:
-    """Rearrange the flattened vmcore into `tmp`/vmcore, then dump its log."""
+def dmesg_from_stream(
+    tool: str, fd: int, facts: VmcoreFacts, tmp: Path, sources: SourcesConfig, tick: Callable[[], None]
+) -> Recovered:
+    """Rearrange the open flattened vmcore `fd` into `tmp`/vmcore, then dump its log."""
     from kcrashd.flatten import StreamError, walk_stream
 
     dump = tmp / "vmcore"
     try:
         walk = walk_stream(
-            Path(facts.path), facts, limit=sources.max_rearrange_bytes, timeout=sources.makedumpfile_timeout,
+            fd, facts, limit=sources.max_rearrange_bytes, timeout=sources.makedumpfile_timeout,
             tick=tick, out=dump,
         )  # fmt: skip
     except StreamError as exc:

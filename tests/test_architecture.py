@@ -22,6 +22,8 @@ PARTS = {
     "kcrashd.tomllines": "settings",
     "kcrashd.alerting.config": "settings",
     "kcrashd.sources": "sources",
+    "kcrashd.folder": "sources",
+    "kcrashd.repeats": "sources",
     "kcrashd.logfile": "sources",
     "kcrashd.vmcore": "sources",
     "kcrashd.flatten": "sources",
@@ -62,8 +64,6 @@ TOO_LONG = {
     "core/title.py:title_report",
     "core/triage.py:_analyze",
     "doctor.py:kdump_targets",
-    "pipeline.py:Pipeline._triage",
-    "vmcore.py:elf_facts",
 }
 
 

@@ -99,13 +99,17 @@ def _read(path: str) -> tuple[bytes | None, str | None]:
 def _vmcore_in(folder: Path) -> Path | None:
     """The vmcore of a crash directory, looked for as the daemon does (kcrashd.sources): by the
     layout its name says, else by the RHEL and Debian kdump file names."""
-    from kcrashd.sources import CrashUnit, Layout, classify_name, inspect_unit
+    from kcrashd.sources import CrashUnit, Layout, classify_name, inspect_unit, open_folder
 
     named = classify_name(folder.name, folder.parent)
     units = [named] if named is not None else []
     units += [CrashUnit(path=folder, layout=layout, root=folder.parent) for layout in (Layout.RHEL, Layout.DEBIAN)]
     for unit in units:
-        found = inspect_unit(unit).vmcore_path
+        try:
+            with open_folder(unit) as opened:
+                found = inspect_unit(unit, opened).vmcore_path
+        except OSError:
+            return None
         if found is not None:
             return found
     return None

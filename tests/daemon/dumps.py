@@ -1,5 +1,5 @@
-"""Dump folders written the way the producers write them (docs crash-layouts.md §2–§5), real
-kernel logs from tests/corpus, and minimal vmcore headers built field by field (§8)."""
+"""Dump folders written the way the producers write them (docs/dump-layouts.md §2-§5), real
+kernel logs from tests/corpus, and minimal vmcore headers built field by field (§7)."""
 
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ def write_suse(root: Path, name: str, log: bytes, *, vmcore: bytes | None, finis
     return folder
 
 
-# --- vmcore headers (§8.2) --------------------------------------------------------------------
+# --- vmcore headers (docs/dump-layouts.md §7) --------------------------------------------------------------------
 
 
 def vmcoreinfo(release: str = "5.14.0-427.el9.x86_64", crashtime: int = 1750663386) -> bytes:

@@ -25,7 +25,7 @@ from kcrashd.crash import VmcoreFacts
 from kcrashd.daemon import scan_once
 from kcrashd.flatten import SPACE_RESERVE, StreamError, check_stream, walk_stream
 from kcrashd.sources import scan_all
-from kcrashd.vmcore import read_vmcore_facts
+from kcrashd.vmcore import open_nofollow, read_vmcore_facts
 from tests.daemon.dumps import elf_core, flattened, kdump_file, log_bytes, write_file
 from tests.daemon.test_pipeline import Rig
 from tests.fixtures.journald import enter_namespace
@@ -51,11 +51,19 @@ def write(folder: Path, name: str, data: bytes) -> Path:
 
 
 def walk(path: Path, *, out: Path | None = None, limit: int = GIB, timeout: float = 60.0):  # type: ignore[no-untyped-def]
-    return walk_stream(path, read_vmcore_facts(path), limit=limit, timeout=timeout, tick=lambda: None, out=out)
+    fd = open_nofollow(path)
+    try:
+        return walk_stream(fd, read_vmcore_facts(path), limit=limit, timeout=timeout, tick=lambda: None, out=out)
+    finally:
+        os.close(fd)
 
 
 def check(path: Path, *, limit: int = GIB) -> VmcoreFacts:
-    return check_stream(path, read_vmcore_facts(path), limit=limit, timeout=60.0, tick=lambda: None)
+    fd = open_nofollow(path)
+    try:
+        return check_stream(fd, read_vmcore_facts(path), limit=limit, timeout=60.0, tick=lambda: None)
+    finally:
+        os.close(fd)
 
 
 # --- one pass over a stream --------------------------------------------------------------------
@@ -66,9 +74,9 @@ def test_complete_stream_rearranged_byte_for_byte(tmp_path: Path) -> None:
     ticks: list[None] = []
     path = write(tmp_path, "dump.202401051032", flattened(inner, chunk=3000))
     out = tmp_path / "rearranged"
-    result = walk_stream(
-        path, read_vmcore_facts(path), limit=GIB, timeout=60.0, tick=lambda: ticks.append(None), out=out
-    )
+    fd = open_nofollow(path)
+    result = walk_stream(fd, read_vmcore_facts(path), limit=GIB, timeout=60.0, tick=lambda: ticks.append(None), out=out)
+    os.close(fd)
     assert result.finished and result.problem is None
     assert out.read_bytes() == inner
     assert result.data_end == result.data_bytes == len(inner)
@@ -180,9 +188,10 @@ def test_memory_does_not_grow_with_the_stream(tmp_path: Path) -> None:
         packed.write(b"\xff" * 16)
     code = (
         "import resource, sys; from pathlib import Path; from kcrashd.flatten import check_stream; "
-        "from kcrashd.vmcore import read_vmcore_facts; path = Path(sys.argv[1]); facts = read_vmcore_facts(path); "
+        "from kcrashd.vmcore import open_nofollow, read_vmcore_facts; path = Path(sys.argv[1]); "
+        "facts = read_vmcore_facts(path); fd = open_nofollow(path); "
         "peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; before = peak(); "
-        "done = check_stream(path, facts, limit=2**31, timeout=120, tick=lambda: None); "
+        "done = check_stream(fd, facts, limit=2**31, timeout=120, tick=lambda: None); "
         "print(done.complete, (peak() - before) // 1024)"
     )
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
@@ -406,3 +415,21 @@ def test_real_wrapped_dump_checked_after_its_entry(debian_dump: CrashResult, rig
     truncated = row_of(rig, cut)
     assert truncated.vmcore_state == "truncated" and truncated.record.vmcore.kernel_release == debian_dump.release
     assert any(p.startswith("vmcore truncated: no end record") for p in truncated.record.problems)
+
+
+def test_stream_is_read_from_the_open_file_whatever_its_name_holds_now(tmp_path: Path) -> None:
+    """The vmcore is handed over open (relative to its folder): replacing its name by a symlink to
+    another stream while it is read changes nothing."""
+    inner = inner_dump(nodename="real1")
+    path = write(tmp_path, "vmcore.flat", flattened(inner))
+    facts = read_vmcore_facts(path)
+    fd = open_nofollow(path)
+    try:
+        decoy = write(tmp_path, "decoy", flattened(inner_dump(nodename="decoy")))
+        path.unlink()
+        path.symlink_to(decoy)
+        result = walk_stream(fd, facts, limit=GIB, timeout=60.0, tick=lambda: None, out=tmp_path / "out")
+    finally:
+        os.close(fd)
+    assert result.finished and (tmp_path / "out").read_bytes() == inner
+    assert result.facts.hostname == "real1"

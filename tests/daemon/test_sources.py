@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from datetime import datetime
@@ -10,7 +11,16 @@ from pathlib import Path
 import pytest
 
 from kcrashd.config import SourcesConfig
-from kcrashd.sources import Layout, classify_name, inspect_unit, judge, scan_all, unit_for_path, vmcore_state
+from kcrashd.sources import (
+    Layout,
+    classify_name,
+    inspect_unit,
+    judge,
+    open_folder,
+    scan_all,
+    unit_for_path,
+    vmcore_state,
+)
 from tests.daemon.dumps import kdump_file, log_bytes, write_debian, write_file, write_rhel, write_suse
 
 ROOT = Path("/var/crash")
@@ -63,7 +73,8 @@ def test_bad_date_still_a_folder_without_time() -> None:
 def check(folder: Path, layout: Layout, now: float | None = None) -> tuple[bool, bool, str]:
     unit = classify_name(folder.name, folder.parent)
     assert unit is not None
-    state = inspect_unit(unit)
+    with open_folder(unit) as folder:
+        state = inspect_unit(unit, folder)
     verdict = judge(state, now or time.time(), settle=2.0, timeout=600.0)
     assert state.layout is layout
     return verdict.ready, verdict.incomplete, vmcore_state(state, now or time.time(), 600.0)
@@ -175,6 +186,69 @@ def test_symlinked_files_inside_are_ignored(tmp_path: Path) -> None:
     (folder / "vmcore-dmesg.txt").symlink_to("/etc/passwd")
     unit = classify_name(folder.name, tmp_path)
     assert unit is not None
-    state = inspect_unit(unit)
+    with open_folder(unit) as opened:
+        state = inspect_unit(unit, opened)
     assert state.log is None
     assert any("symbolic link" in note for note in state.notes)
+
+
+def test_open_folder_checks_identity_and_never_follows(tmp_path: Path) -> None:
+    """The folder the scan listed is the one opened; a folder replaced since is looked up again
+    (its own identity then), a symlink or a file where a folder was is refused, and so is a
+    symlink anywhere below the dump path (a pstore epoch folder, a flat pstore record)."""
+    folder = write_rhel(tmp_path, "127.0.0.1-2024-05-01-10:00:00", log_bytes())
+    (unit,) = scan_all(SourcesConfig(dump_paths=[tmp_path], pstore=False))
+    assert unit.seen == (os.lstat(folder).st_dev, os.lstat(folder).st_ino)
+    with open_folder(unit) as opened:
+        assert (opened.dev, opened.ino) == unit.seen
+    os.rename(folder, tmp_path / "old")
+    folder.mkdir()  # replaced by another folder since the scan
+    with open_folder(unit) as opened:
+        assert opened.ino == os.lstat(folder).st_ino != unit.seen[1]
+    folder.rmdir()
+    folder.symlink_to(tmp_path / "old")
+    with pytest.raises(NotADirectoryError):
+        open_folder(unit)
+    pstore = tmp_path / "pstore"
+    (tmp_path / "elsewhere" / "001").mkdir(parents=True)
+    write_file(tmp_path / "elsewhere" / "001" / "dmesg.txt", log_bytes())
+    pstore.mkdir()
+    (pstore / "1733984219").symlink_to(tmp_path / "elsewhere")
+    (pstore / "dmesg-ramoops-0").symlink_to(tmp_path / "elsewhere" / "001" / "dmesg.txt")
+    config = SourcesConfig(dump_paths=[], pstore_path=pstore)
+    for event in (pstore / "1733984219" / "001" / "dmesg.txt", pstore / "dmesg-ramoops-0"):
+        found = unit_for_path(event, config)
+        assert found is not None
+        with pytest.raises(OSError) as refused:
+            open_folder(found)
+        assert refused.value.errno in (errno.ENOTDIR, errno.ELOOP)
+
+
+@pytest.mark.parametrize("kind", ["FIFO", "directory", "symbolic link"])
+def test_log_name_held_by_a_non_regular_file_is_refused_at_once(tmp_path: Path, kind: str) -> None:
+    folder = tmp_path / "127.0.0.1-2024-05-01-10:00:00"
+    folder.mkdir()
+    log = folder / "vmcore-dmesg.txt"
+    {"FIFO": os.mkfifo, "directory": os.mkdir, "symbolic link": lambda p: p.symlink_to("/etc/passwd")}[kind](log)
+    unit = classify_name(folder.name, tmp_path)
+    assert unit is not None
+    with open_folder(unit) as opened:
+        state = inspect_unit(unit, opened)
+    assert state.log is None and state.log_refused == f"vmcore-dmesg.txt is a {kind}"
+    verdict = judge(state, time.time(), settle=2.0, timeout=600.0)
+    assert verdict.ready and verdict.incomplete and verdict.reason == f"cannot read: vmcore-dmesg.txt is a {kind}"
+
+
+def test_empty_folder_waits_then_counts_as_failed(tmp_path: Path) -> None:
+    """A capture that made its folder and never wrote into it (target lost mid-way) is not waited
+    for for ever: after `incomplete_timeout` quiet seconds since the folder was made."""
+    folder = tmp_path / "10.0.0.1-2024-05-01-10:00:00"
+    folder.mkdir()
+    made = os.lstat(folder).st_mtime
+    assert check(folder, Layout.RHEL)[:2] == (False, False)
+    unit = classify_name(folder.name, tmp_path)
+    assert unit is not None
+    with open_folder(unit) as opened:
+        waiting = judge(inspect_unit(unit, opened), made + 10, settle=2.0, timeout=600.0)
+    assert waiting.retry_at == made + 600.0
+    assert check(folder, Layout.RHEL, now=made + 601) == (True, True, "absent")

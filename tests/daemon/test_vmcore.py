@@ -143,3 +143,23 @@ def test_real_kdump_vmcore_from_the_crash_lab(crash_lab: CrashLab, tmp_path: Pat
         dst.write(src.read(facts.size // 2))
     short = read_vmcore_facts(cut)
     assert short.truncated and not short.complete and "truncated" in short.flags
+
+
+def test_opener_reads_the_open_file_not_the_path(tmp_path: Path) -> None:
+    """The daemon hands an opener (relative to the folder's descriptor): the name given is only
+    the label, and a path swapped for a symlink to another dump is never opened."""
+    real = write(tmp_path, kdump_file(nodename="real"), "real")
+    other = write(tmp_path, kdump_file(nodename="other"), "other")
+    label = tmp_path / "vmcore"
+    label.symlink_to(other)
+    fd = os.open(real, os.O_RDONLY)
+    try:
+        facts = read_vmcore_facts(label, opener=lambda: os.dup(fd))
+    finally:
+        os.close(fd)
+    assert facts.hostname == "real" and facts.path == str(label)
+
+    def refuse() -> int:
+        raise OSError(22, "symbolic link, not a regular file")
+
+    assert read_vmcore_facts(label, opener=refuse).format == "unreadable"
