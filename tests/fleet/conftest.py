@@ -16,11 +16,9 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.alerting.servers import free_port
-from tests.daemon.conftest import DaemonProcess, KCRASHD
+from tests.daemon.conftest import DaemonProcess
 from tests.daemon.dumps import log_bytes, write_rhel
 from tests.fixtures.journald import enter_namespace, journald  # noqa: F401  (the session fixture)
-
-__all__ = ["KCRASHD", "Host", "journald"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -96,7 +94,9 @@ class Host:
         response.raise_for_status()
         return response.text
 
-    def wait_crashes(self, count: int, timeout: float = 30.0) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    def wait_crashes(
+        self, count: int, timeout: float = 30.0
+    ) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
         """Scrape until the daemon reports `count` crashes in all."""
         deadline = time.monotonic() + timeout
         while True:

@@ -17,8 +17,8 @@ import requests
 from kcrashd import __version__
 from kcrashd.config import Config, ConfigError, load_config
 from tests.alerting.servers import closed_port, free_port
-from tests.fleet.conftest import Host, samples
 from tests.fixtures.journald import Journald
+from tests.fleet.conftest import Host, samples
 
 PROMTOOL = shutil.which("promtool")
 
@@ -42,7 +42,11 @@ def test_scrape_counts_crashes_by_kind_fingerprint_and_target(
     found = host.wait_crashes(3)
     crashes = {dict(key[1])["kind"]: v for key, v in found.items() if key[0] == "kcrashd_crashes_total"}
     assert sum(crashes.values()) == 3 and len(crashes) == 2
-    per_fp = {dict(k[1])["fingerprint"]: (dict(k[1]), v) for k, v in found.items() if k[0] == "kcrashd_fingerprint_crashes_total"}
+    per_fp = {
+        dict(k[1])["fingerprint"]: (dict(k[1]), v)
+        for k, v in found.items()
+        if k[0] == "kcrashd_fingerprint_crashes_total"
+    }
     assert sorted(v for _, v in per_fp.values()) == [1, 2]
     twice = next(fp for fp, (_, v) in per_fp.items() if v == 2)
     assert per_fp[twice][0]["function"] == "sysrq_handle_crash"
@@ -66,7 +70,9 @@ def test_exposition_passes_promtool_check_metrics(journald: Journald, fleet: Cal
     host.wait_crashes(1)
     text = host.scrape()
     assert "kcrashd_fingerprint_crashes_total{" in text
-    result = subprocess.run([str(PROMTOOL), "check", "metrics"], input=text, capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [str(PROMTOOL), "check", "metrics"], input=text, capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 0 and result.stdout + result.stderr == "", result.stdout + result.stderr
 
 
@@ -91,7 +97,11 @@ def test_prometheus_client_is_loaded_only_when_metrics_are_on(tmp_path: Path, li
         f'[sources]\ndump_paths = ["{tmp_path}"]\npstore = false\n'
     )
     result = subprocess.run(
-        [sys.executable, "-c", DAEMON_PROBE, str(config)], capture_output=True, text=True, timeout=60, check=True
+        [sys.executable, "-c", DAEMON_PROBE, str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     expected = "True True" if listen else "False False"
     assert result.stdout.strip() == expected, result.stderr
@@ -106,7 +116,9 @@ def serve(tmp_path: Path, listen: str) -> object:
 
 def voluntary_switches(native_id: int) -> int:
     status = Path(f"/proc/self/task/{native_id}/status").read_text()
-    return int(next(line for line in status.splitlines() if line.startswith("voluntary_ctxt_switches")).split()[1])
+    return int(
+        next(line for line in status.splitlines() if line.startswith("voluntary_ctxt_switches")).split()[1]
+    )
 
 
 def test_metrics_thread_sleeps_until_a_scrape_and_stops(tmp_path: Path) -> None:
