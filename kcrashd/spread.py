@@ -10,6 +10,7 @@ malformed entries instead of failing.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -74,7 +75,9 @@ def entry_from_fields(fields: Mapping[str, object]) -> CrashEntry | None:
     values = [text_of(fields.get(name)) for name in FIELDS]
     if any(value is None or value == "" for value in values):
         return None
-    crash_id, fingerprint, title, kind, host, kernel, stamp = (str(value) for value in values)
+    # the same few hosts, bugs and kernels recur over thousands of entries: one copy of each
+    crash_id, stamp = str(values[0]), str(values[6])
+    fingerprint, title, kind, host, kernel = (sys.intern(str(value)) for value in values[1:6])
     try:
         moment = datetime.fromisoformat(stamp)
     except ValueError:

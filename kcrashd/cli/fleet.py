@@ -12,7 +12,7 @@ import argparse
 import json
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ JOURNAL_MATCHES = (
     "ARCH",
 )
 Verb = Callable[[argparse.Namespace], int]
+Fold = Callable[[Iterable[CrashEntry]], list[Any]]
 
 
 class JournalReadError(Exception):
@@ -93,8 +94,9 @@ def read_journal(directory: Path, matches: list[str]) -> Iterator[CrashEntry]:
         raise JournalReadError(f"{directory}: journalctl failed: {problem or proc.returncode}")
 
 
-def read_entries(args: argparse.Namespace, words: list[str]) -> list[CrashEntry] | str:
-    """Every crash under the --journal-dir directories within --since/--until, once each."""
+def read_entries(args: argparse.Namespace, words: list[str]) -> Iterator[CrashEntry] | str:
+    """Every crash under the --journal-dir directories within --since/--until, once each,
+    streamed (a summary never holds all entries); or an error message."""
     from kcrashd.cli.history import parse_time
 
     matches = journal_matches(words)
@@ -109,25 +111,27 @@ def read_entries(args: argparse.Namespace, words: list[str]) -> list[CrashEntry]
             return f"--{flag}: cannot parse {raw!r}"
     since, until = bounds
     found = (entry for directory in args.journal_dir for entry in read_journal(directory, matches))
-    return [
+    return (
         entry for entry in unique(found)
         if (since is None or entry.crash_time >= since) and (until is None or entry.crash_time <= until)
-    ]  # fmt: skip
+    )  # fmt: skip
 
 
-def entries_or_exit(args: argparse.Namespace, words: list[str]) -> list[CrashEntry] | int:
+def rows_or_exit(args: argparse.Namespace, words: list[str], fold: Fold) -> list[Any] | int:
+    """The entries folded into rows (summaries, or the crashes themselves), or an exit code."""
     try:
         entries = read_entries(args, words)
+        if isinstance(entries, str):
+            print(f"kcrashd: {entries}", file=sys.stderr)
+            return EXIT_USAGE
+        rows = fold(entries)
     except JournalReadError as exc:
         print(f"kcrashd: {exc}", file=sys.stderr)
         return EXIT_FAILURE
-    if isinstance(entries, str):
-        print(f"kcrashd: {entries}", file=sys.stderr)
-        return EXIT_USAGE
-    if not entries:
+    if not rows:
         print("No crashes found.", file=sys.stderr)
         return EXIT_NOT_FOUND
-    return entries
+    return rows
 
 
 def local_time(moment: datetime) -> str:
@@ -162,11 +166,11 @@ def print_table(table: list[tuple[str, ...]]) -> None:
 
 
 def cmd_list_journal(args: argparse.Namespace) -> int:
-    entries = entries_or_exit(args, args.matches)
-    if isinstance(entries, int):
-        return entries
+    fold: Fold = (lambda entries: sorted(entries, key=lambda e: e.crash_time)) if args.all else summarize
+    rows = rows_or_exit(args, args.matches, fold)
+    if isinstance(rows, int):
+        return rows
     table: list[tuple[str, ...]]
-    rows: list[Any] = sorted(entries, key=lambda e: e.crash_time) if args.all else summarize(entries)
     if args.reverse:
         rows.reverse()
     if args.one:
@@ -193,7 +197,7 @@ def cmd_list_journal(args: argparse.Namespace) -> int:
 def cmd_info_journal(args: argparse.Namespace) -> int:
     """One fingerprint (or a crash's fingerprint, by id or prefix) over the fleet, host by host."""
     words = [w for w in args.what if "=" in w]
-    entries = entries_or_exit(args, words)
+    entries = rows_or_exit(args, words, list)
     if isinstance(entries, int):
         return entries
     wanted = [w for w in args.what if "=" not in w]
