@@ -217,7 +217,7 @@ def bench_remote(work: Path, count: int) -> None:
     remote = subprocess.Popen([str(REMOTE), f"--listen-http=127.0.0.1:{port}", f"--output={out / 'all.journal'}",
                                "--split-mode=none"], stderr=subprocess.DEVNULL)  # fmt: skip
     wait_port(port)
-    upload = subprocess.Popen([str(UPLOAD), "-u", f"http://127.0.0.1:{port}", "-D", "/var/log/journal",
+    upload = subprocess.Popen([str(UPLOAD), "-u", f"http://127.0.0.1:{port}", "-D", "/run/log/journal",
                                f"--save-state={work / 'upload.state'}"], stderr=subprocess.DEVNULL)  # fmt: skip
     root = work / "remote-dumps"
     root.mkdir()

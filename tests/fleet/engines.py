@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import time
@@ -13,6 +14,8 @@ from typing import Any
 
 import pytest
 import requests
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from tests.alerting.servers import free_port, stop, wait_ready
 
@@ -68,6 +71,7 @@ def alertmanager(
             "--cluster.pushpull-interval=2s",
             "--cluster.gossip-interval=50ms",
             "--cluster.settle-timeout=2s",
+            "--cluster.peer-timeout=2s",  # how long the second replica waits for the first one's notification
         ]
     with process(argv, work / "am.log", f"http://127.0.0.1:{port}/-/ready"):
         yield f"http://127.0.0.1:{port}"
@@ -130,3 +134,31 @@ def prometheus(work: Path, targets: list[str], alertmanager_url: str) -> Iterato
     ]
     with process(argv, work / "prometheus.log", f"http://127.0.0.1:{port}/-/ready"):
         yield Prometheus(f"http://127.0.0.1:{port}")
+
+
+class Receiver:
+    """What the Alertmanager webhook posted: one entry per notification."""
+
+    def __init__(self, server: HTTPServer) -> None:
+        self.notifications: list[dict[str, Any]] = []
+        server.expect_request("/hook", method="POST").respond_with_handler(self.record)
+        self.url = server.url_for("/hook")
+
+    def record(self, request: Request) -> Response:
+        self.notifications.append(json.loads(request.get_data()))
+        return Response("", 200)
+
+    def alerts(self) -> set[tuple[str, str]]:
+        """(alertname, fingerprint or instance) of every firing alert notified."""
+        return {
+            (a["labels"]["alertname"], a["labels"].get("fingerprint") or a["labels"].get("instance", ""))
+            for note in self.notifications
+            for a in note["alerts"]
+            if a["status"] == "firing"
+        }
+
+    def wait_for(self, alert: tuple[str, str], timeout: float = 40.0) -> set[tuple[str, str]]:
+        deadline = time.monotonic() + timeout
+        while alert not in self.alerts() and time.monotonic() < deadline:
+            time.sleep(0.25)
+        return self.alerts()

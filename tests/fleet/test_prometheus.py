@@ -4,49 +4,18 @@ receiver (pytest-httpserver). Scrape and evaluation every second keep it to abou
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
 from tests.fixtures.journald import Journald
 from tests.fleet.conftest import Host
-from tests.fleet.engines import alertmanager, prometheus
+from tests.fleet.engines import Receiver, alertmanager, prometheus
 
 pytestmark = [pytest.mark.journal, pytest.mark.alertmanager]
-
-
-class Receiver:
-    """What the Alertmanager webhook posted: one entry per notification."""
-
-    def __init__(self, server: HTTPServer) -> None:
-        self.notifications: list[dict[str, Any]] = []
-        server.expect_request("/hook", method="POST").respond_with_handler(self.record)
-        self.url = server.url_for("/hook")
-
-    def record(self, request: Request) -> Response:
-        self.notifications.append(json.loads(request.get_data()))
-        return Response("", 200)
-
-    def alerts(self) -> set[tuple[str, str]]:
-        """(alertname, fingerprint or instance) of every firing alert notified."""
-        return {
-            (a["labels"]["alertname"], a["labels"].get("fingerprint") or a["labels"].get("instance", ""))
-            for note in self.notifications
-            for a in note["alerts"]
-            if a["status"] == "firing"
-        }
-
-    def wait_for(self, alert: tuple[str, str], timeout: float = 40.0) -> set[tuple[str, str]]:
-        deadline = time.monotonic() + timeout
-        while alert not in self.alerts() and time.monotonic() < deadline:
-            time.sleep(0.25)
-        return self.alerts()
 
 
 def values(result: list[dict[str, Any]], label: str) -> dict[str, float]:
