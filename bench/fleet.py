@@ -127,7 +127,10 @@ def bench_scrape(work: Path, rounds: int) -> None:
     config.write_text(f'[metrics]\nlisten = "127.0.0.1:{port}"\n[sources]\npstore = false\n')
     (work / "scrape-dumps").mkdir()
     notify = Notify(work / "scrape.sock")
-    proc = start(["--config", str(config), "--dump-path", str(work / "scrape-dumps"), "--state-dir", str(state)], notify)
+    proc = start(
+        ["--config", str(config), "--dump-path", str(work / "scrape-dumps"), "--state-dir", str(state)],
+        notify,
+    )
     notify.wait("READY=1")
     wait_port(port)
     size = len(scrape(port))
@@ -182,7 +185,9 @@ def write_collector(work: Path, entries: int, hosts: int, bugs: int) -> Path:
             stream.write(b"".join(export_line(k, v) for k, v in fields.items() if "\n" not in v) + b"\n")
     out = work / "collector"
     out.mkdir()
-    subprocess.run([str(REMOTE), f"--output={out / 'remote.journal'}", str(export)], check=True, capture_output=True)
+    subprocess.run(
+        [str(REMOTE), f"--output={out / 'remote.journal'}", str(export)], check=True, capture_output=True
+    )
     return out
 
 
@@ -194,7 +199,9 @@ def bench_list(work: Path, entries: int) -> None:
           f"{time.monotonic() - t:.1f} s ({size / 2**20:.0f} MiB of journal files)")  # fmt: skip
     for extra in ([], ["--all"], ["--json"]):
         t0 = time.monotonic()
-        proc = subprocess.Popen([str(KCRASHD), "list", "--journal-dir", str(out), *extra], stdout=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [str(KCRASHD), "list", "--journal-dir", str(out), *extra], stdout=subprocess.PIPE
+        )
         assert proc.stdout is not None
         rows = sum(1 for _ in proc.stdout)
         _pid, status, usage = os.wait4(proc.pid, 0)  # this command's own usage (and its journalctl's)
@@ -224,7 +231,9 @@ def bench_remote(work: Path, count: int) -> None:
     notify = Notify(work / "remote.sock")
     config = work / "remote.toml"
     config.write_text("[sources]\npstore = false\nsettle_seconds = 0.2\n")
-    proc = start(["--config", str(config), "--dump-path", str(root), "--state-dir", str(work / "remote-state")], notify)
+    proc = start(
+        ["--config", str(config), "--dump-path", str(root), "--state-dir", str(work / "remote-state")], notify
+    )
     notify.wait("READY=1")
     latencies = []
     for i in range(count):
@@ -243,8 +252,12 @@ def bench_remote(work: Path, count: int) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer samples, 20 s idle windows, 10,000 entries")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer samples, 20 s idle windows, 10,000 entries"
+    )
     parser.add_argument("--only", choices=PARTS, action="append", help="run only these parts")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kcrashd-bench-fleet-"))

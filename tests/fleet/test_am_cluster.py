@@ -44,7 +44,12 @@ def post_from_hosts(tmp_path: Path, urls: list[str]) -> None:
         path = tmp_path / f"node-{number:02d}.db"
         conn = sqlite3.connect(path)
         ensure_schema(conn)
-        enqueue(conn, make_record(f"c{number}", host=f"node-{number:02d}", fingerprint=BUG, at=now), config, now=now)
+        enqueue(
+            conn,
+            make_record(f"c{number}", host=f"node-{number:02d}", fingerprint=BUG, at=now),
+            config,
+            now=now,
+        )
         conn.commit()
         conn.close()
         drain(path, config, Clock(now), rounds=1)
@@ -66,7 +71,9 @@ def test_fifty_hosts_one_bug_two_replicas_one_notification(tmp_path: Path, https
         assert time.monotonic() - started < 15, "posting took longer than group_wait"
         for url in (first, second):
             alerts = requests.get(f"{url}/api/v2/alerts", timeout=5).json()
-            assert len({a["labels"]["host"] for a in alerts if a["labels"].get("fingerprint") == BUG}) == HOSTS
+            assert (
+                len({a["labels"]["host"] for a in alerts if a["labels"].get("fingerprint") == BUG}) == HOSTS
+            )
         deadline = time.monotonic() + 30
         while not receiver.notifications and time.monotonic() < deadline:
             time.sleep(0.2)
