@@ -5,6 +5,10 @@
   list      `kcrashd list --journal-dir` over 100,000 real-shaped entries from 1,000 hosts
   remote    crash (final rename of the log) -> entry on a systemd-journal-remote collector,
             through the private journald and a following systemd-journal-upload (p50/p99)
+  storm     500 crashes of 3 bugs on 200 hosts (bench/alerting.py's storm, moved to now), each
+            host's own state database and policy, posting to two clustered Alertmanagers routed
+            as contrib/prometheus/alertmanager-route.yml (group_wait 30 s, group_interval 5 min):
+            notifications at a webhook receiver within 330 s (--quick: 90 s)
 
 Run as root (private mount namespace + private journald, like the tests):
     .venv/bin/python bench/fleet.py [--quick] [--only PART]
@@ -21,7 +25,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,7 +41,7 @@ from kcrashd.sinks.journal import MESSAGE_ID  # noqa: E402
 from kcrashd.store import Store  # noqa: E402
 from tests.daemon.dumps import log_bytes, write_rhel  # noqa: E402
 
-PARTS = ("idle", "scrape", "list", "remote")
+PARTS = ("idle", "scrape", "list", "remote", "storm")
 REMOTE = Path("/lib/systemd/systemd-journal-remote")
 UPLOAD = Path("/lib/systemd/systemd-journal-upload")
 
@@ -251,6 +257,71 @@ def bench_remote(work: Path, count: int) -> None:
     notify.close()
 
 
+def bench_storm(work: Path, window: float) -> None:
+    import random as rnd
+    import sqlite3
+    from http.server import ThreadingHTTPServer
+
+    from bench.alerting import Receiver, storm
+    from kcrashd.alerting import Deliverer, enqueue, ensure_schema
+    from kcrashd.alerting.config import AlertsConfig
+    from tests.fleet.engines import alertmanager
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    hook = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+    gossip = [free_port(), free_port()]
+    now = datetime.now(UTC)
+    records = storm(rnd.Random(7))
+    shift = now - records[0].crash_time
+    with (
+        alertmanager(
+            work / "am1",
+            hook,
+            peers=(f"127.0.0.1:{gossip[1]}",),
+            gossip=f"127.0.0.1:{gossip[0]}",
+            group_wait="30s",
+            group_interval="5m",
+        ) as first,
+        alertmanager(
+            work / "am2",
+            hook,
+            peers=(f"127.0.0.1:{gossip[0]}",),
+            gossip=f"127.0.0.1:{gossip[1]}",
+            group_wait="30s",
+            group_interval="5m",
+        ) as second,
+    ):
+        time.sleep(3)  # gossip settles
+        config = AlertsConfig.model_validate({"targets": [{"name": "am", "type": "alertmanager", "urls": [first, second]}],
+                                              "machine_id_path": "/nonexistent"})  # fmt: skip
+        t0 = time.monotonic()
+        pages = 0
+        for record in records:  # in crash order, compressed into as fast as the hosts can post
+            moved = record.model_copy(update={"crash_time": record.crash_time + shift, "detected_at": now,
+                                              "first_seen": record.crash_time + shift})  # fmt: skip
+            path = work / "storm" / f"{record.host}.db"
+            path.parent.mkdir(exist_ok=True)
+            conn = sqlite3.connect(path)
+            ensure_schema(conn)
+            enqueue(conn, moved, config, now=now)
+            conn.commit()
+            conn.close()
+            deliverer = Deliverer(path, config)
+            deliverer.deliver_due(datetime.now(UTC))
+            deliverer.close()
+        pages = sum(1 for path in (work / "storm").iterdir() for _ in sqlite3.connect(path).execute(
+            "SELECT 1 FROM outbox WHERE state IN ('done', 'active')"))  # fmt: skip
+        posted = time.monotonic() - t0
+        time.sleep(max(0.0, window - posted))
+        notes = [post["body"] for post in Receiver.posts]
+        groups = Counter(n["groupLabels"].get("fingerprint", "?") for n in notes)
+        per_bug = ", ".join(f"{fingerprint}: {count}" for fingerprint, count in sorted(groups.items()))
+        print(f"storm: 500 crashes, 3 bugs, 200 hosts posted in {posted:.0f} s; {pages} alert deliveries "
+              f"(each to both replicas); notifications at the receiver within {window:.0f} s: {len(notes)} ({per_bug})")  # fmt: skip
+    receiver.shutdown()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -268,6 +339,7 @@ def main() -> int:
             "scrape": lambda: bench_scrape(work, 50 if args.quick else 200),
             "list": lambda: bench_list(work, 10_000 if args.quick else 100_000),
             "remote": lambda: bench_remote(work, 10 if args.quick else 50),
+            "storm": lambda: bench_storm(work, 90.0 if args.quick else 330.0),
         }
         for part in args.only or PARTS:
             parts[part]()

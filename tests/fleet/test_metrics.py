@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import requests
@@ -19,6 +20,9 @@ from kcrashd.config import Config, ConfigError, load_config
 from tests.alerting.servers import closed_port, free_port
 from tests.fixtures.journald import Journald
 from tests.fleet.conftest import Host, samples
+
+if TYPE_CHECKING:
+    from kcrashd.metrics import MetricsServer
 
 PROMTOOL = shutil.which("promtool")
 
@@ -107,7 +111,7 @@ def test_prometheus_client_is_loaded_only_when_metrics_are_on(tmp_path: Path, li
     assert result.stdout.strip() == expected, result.stderr
 
 
-def serve(tmp_path: Path, listen: str) -> object:
+def serve(tmp_path: Path, listen: str) -> MetricsServer:
     from kcrashd.metrics import start_metrics
 
     config = Config.model_validate({"metrics": {"listen": listen}, "state": {"state_dir": str(tmp_path)}})
@@ -134,7 +138,7 @@ def test_metrics_thread_sleeps_until_a_scrape_and_stops(tmp_path: Path) -> None:
     assert voluntary_switches(thread.native_id) == idle
     assert requests.get(f"http://127.0.0.1:{port}/other", timeout=5).status_code == 404
     assert voluntary_switches(thread.native_id) > idle
-    server.stop()  # type: ignore[attr-defined]
+    server.stop()
     assert not thread.is_alive()
     with pytest.raises(requests.ConnectionError):
         requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
@@ -158,7 +162,7 @@ def test_bracketed_ipv6_wildcard_serves_both_families(tmp_path: Path) -> None:
             text = requests.get(f"http://{host}:{port}/metrics", timeout=5).text
             assert "kcrashd_build_info{" in text
     finally:
-        server.stop()  # type: ignore[attr-defined]
+        server.stop()
 
 
 @pytest.mark.parametrize("listen", ["9866", "::1:9866", "127.0.0.1:", "127.0.0.1:99999", ":9866", "[::1]"])
