@@ -20,7 +20,7 @@ from typing import Any
 from kcrashd.cli import EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
 from kcrashd.sinks.journal import MESSAGE_ID
 from kcrashd.spread import FIELDS, BugSummary, CrashEntry, entry_from_fields, summarize, unique
-from kcrashd.terminal import escape_text
+from kcrashd.terminal import escape_text, format_table, show, terminal_width
 
 # FIELD=VALUE matches a fleet read passes to journalctl as KCRASHD_FIELD=VALUE
 JOURNAL_MATCHES = (
@@ -157,14 +157,6 @@ def crash_json(entry: CrashEntry) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def print_table(table: list[tuple[str, ...]]) -> None:
-    """Columns padded to their widest cell; every value escaped before it reaches a terminal."""
-    cells = [[escape_text(cell) for cell in line] for line in table]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(cells[0]) - 1)]
-    for line in cells:
-        print(" ".join([cell.ljust(widths[i]) for i, cell in enumerate(line[:-1])] + [line[-1]]).rstrip())
-
-
 def cmd_list_journal(args: argparse.Namespace) -> int:
     fold: Fold = (lambda entries: sorted(entries, key=lambda e: e.crash_time)) if args.all else summarize
     rows = rows_or_exit(args, args.matches, fold)
@@ -190,7 +182,10 @@ def cmd_list_journal(args: argparse.Namespace) -> int:
              ",".join(sorted(b.kernels)), b.fingerprint)
             for b in rows
         ]  # fmt: skip
-    print_table(table)
+    if getattr(args, "no_legend", False):
+        table = table[1:]
+    lines = format_table(table, terminal_width())
+    show("".join(line + "\n" for line in lines), pager=not getattr(args, "no_pager", False))
     return EXIT_OK
 
 
