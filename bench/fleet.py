@@ -1,6 +1,7 @@
 """Numbers for the fleet view (prints them; nothing here asserts a time).
 
-  idle      RSS and wake-ups of `kcrashd run` with [metrics] off and on (after one scrape)
+  idle      RSS (every process of the unit) and wake-ups of `kcrashd run` with [metrics] off and
+            on (after one scrape)
   scrape    time and daemon CPU per scrape of a state database with 10,000 crashes of 300 bugs
   list      `kcrashd list --journal-dir` over 100,000 real-shaped entries from 1,000 hosts
   remote    crash (final rename of the log) -> entry on a systemd-journal-remote collector,
@@ -34,7 +35,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.daemon import KCRASHD, Notify, pct, rss_and_switches, start, start_journald, stop  # noqa: E402
+from bench.daemon import (  # noqa: E402
+    KCRASHD,
+    Notify,
+    pct,
+    rss_and_switches,
+    start,
+    start_journald,
+    stop,
+    wakeups_per_minute,
+)
 from kcrashd.core.model import Report, Severity  # noqa: E402
 from kcrashd.crash import CrashRecord  # noqa: E402
 from kcrashd.sinks.journal import MESSAGE_ID  # noqa: E402
@@ -90,16 +100,17 @@ def daemon(work: Path, name: str, listen: str, dumps: int = 0) -> tuple[object, 
 
 def bench_idle(work: Path, idle_seconds: float) -> None:
     for label, listen in (("metrics off", ""), ("metrics on", f"127.0.0.1:{free_port()}")):
-        proc, notify = daemon(work, f"idle-{listen or 'off'}".replace(":", "-"), listen, dumps=3)
+        proc, notify = daemon(work, f"idle-{listen or 'off'}".replace(":", "-"), listen)
         notify.wait("READY=1")
-        time.sleep(5)  # the 3 dumps settle and are journaled
+        time.sleep(5)
         if listen:
             scrape(int(listen.rsplit(":", 1)[1]))
         time.sleep(2)
         _rss, sw0 = rss_and_switches(proc.pid)  # type: ignore[attr-defined]
         time.sleep(idle_seconds)
         rss, sw1 = rss_and_switches(proc.pid)  # type: ignore[attr-defined]
-        print(f"idle, {label}: RSS {rss / 1024:.1f} MiB; {(sw1 - sw0) * 60 / idle_seconds:.1f} wake-ups/min")
+        print(f"idle, {label}: RSS {rss / 1024:.1f} MiB (every process of the unit); "
+              f"{wakeups_per_minute(sw0, sw1, idle_seconds):.1f} wake-ups/min")  # fmt: skip
         stop(proc)  # type: ignore[arg-type]
         notify.close()
 
