@@ -150,7 +150,8 @@ def bench_scrape(work: Path, rounds: int) -> None:
     )
     notify.wait("READY=1")
     wait_port(port)
-    size = len(scrape(port))
+    body = scrape(port)
+    size, fingerprints = len(body), body.count(b"\nkcrashd_fingerprint_crashes_total{")
     times = []
     cpu0 = cpu_seconds(proc.pid)
     for _ in range(rounds):
@@ -159,7 +160,7 @@ def bench_scrape(work: Path, rounds: int) -> None:
         times.append(time.perf_counter() - t0)
     cpu = (cpu_seconds(proc.pid) - cpu0) / rounds
     rss, _ = rss_and_switches(proc.pid)
-    print(f"scrape of 10,000 crashes / 300 fingerprints ({size / 1024:.0f} KiB): p50 {pct(times, 0.5) * 1000:.1f} ms, "
+    print(f"scrape of 10,000 crashes / {fingerprints} fingerprints ({size / 1024:.0f} KiB): p50 {pct(times, 0.5) * 1000:.1f} ms, "
           f"p99 {pct(times, 0.99) * 1000:.1f} ms; daemon CPU {cpu * 1000:.1f} ms per scrape; RSS after "
           f"{rounds} scrapes {rss / 1024:.1f} MiB")  # fmt: skip
     stop(proc)
