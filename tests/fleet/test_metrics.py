@@ -171,3 +171,60 @@ def test_bad_listen_addresses_are_refused_with_the_file_and_line(tmp_path: Path,
     path.write_text(f'[metrics]\nlisten = "{listen}"\n')
     with pytest.raises(ConfigError, match=r"kcrashd.toml:2: metrics.listen: .*HOST:PORT|in brackets"):
         load_config(path)
+
+
+def test_label_values_from_a_log_are_escaped(tmp_path: Path) -> None:
+    """A function name from a crash log may hold quotes, backslashes and newlines: the exposition
+    escapes them (promtool accepts it) and a parser reads back the same value."""
+    from datetime import UTC, datetime
+
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from kcrashd.core.model import Report, Severity
+    from kcrashd.crash import CrashRecord
+    from kcrashd.metrics import StateCollector
+    from kcrashd.store import Store
+
+    odd = 'f"un\\c\nx'
+    at = datetime.now(UTC)
+    report = Report(
+        title="t", kind="oops", severity=Severity.CRITICAL, fingerprint="kc2-odd", function=odd, excerpt=["t"]
+    )
+    record = CrashRecord(crash_id="0" * 32, report=report, host="h", dump_dir="/d", layout="rhel-kdump",
+                         crash_time=at, detected_at=at, first_seen=at)  # fmt: skip
+    store = Store(tmp_path)
+    store.record(lambda _stats: record, dev=1, ino=1, log_mtime_ns=None, log_size=None, vmcore_state="absent")
+    store.close()
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(StateCollector(tmp_path, 365, []))
+    text = generate_latest(registry).decode()
+    found = samples(text)
+    key = ("kcrashd_fingerprint_crashes_total", labels(fingerprint="kc2-odd", kind="oops", function=odd))
+    assert found[key] == 1
+    if PROMTOOL is not None:
+        result = subprocess.run(
+            [PROMTOOL, "check", "metrics"], input=text, capture_output=True, text=True, timeout=30
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.journal
+def test_reload_moves_the_port(journald: Journald, fleet: Callable[..., Host]) -> None:
+    import signal
+
+    host = fleet("web3")
+    old = host.url
+    host.port = free_port()
+    host.write_config()
+    assert host.proc is not None
+    host.proc.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            requests.get(host.url, timeout=2).raise_for_status()
+            break
+        except requests.RequestException:
+            time.sleep(0.1)
+    assert "kcrashd_build_info" in host.scrape()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(old, timeout=2)
