@@ -4,6 +4,7 @@ names them), logging into the private journald (tests/fixtures/journald.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -56,10 +57,13 @@ class Host:
 
     def write_config(self) -> Path:
         path = self.home / "kcrashd.toml"
+        machine_id = self.home / "machine-id"
+        machine_id.write_text(hashlib.md5(self.name.encode()).hexdigest() + "\n")  # its own, like a host
         path.write_text(
             f'[metrics]\nlisten = "127.0.0.1:{self.port}"\n'
             f'[state]\nstate_dir = "{self.home / "state"}"\n'
-            f'[sources]\ndump_paths = ["{self.dumps}"]\npstore = false\n' + self.extra_config
+            f'[sources]\ndump_paths = ["{self.dumps}"]\npstore = false\n'
+            f'[alerts]\nmachine_id_path = "{machine_id}"\n' + self.extra_config
         )
         return path
 
