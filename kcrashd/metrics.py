@@ -33,17 +33,18 @@ from kcrashd.store import DB_NAME, connect_readonly
 log = logging.getLogger(__name__)
 
 SCRAPE_TIMEOUT = 10.0  # seconds a scraper may take to send its request: a stuck client cannot hold the port
-PENDING_STATES = ("pending", "sending")
+PENDING_STATES = ("pending", "sending")  # outbox rows not yet delivered nor given up on
+
+KindCount = tuple[str, str, int]  # kind, severity, crashes
+FingerprintRow = tuple[str, str, str, int, float]  # fingerprint, kind, function, crashes, last seen
 
 
 @dataclass
 class StateCounts:
     """What a scrape reports, read from the state database in one read transaction."""
 
-    crashes: list[tuple[str, str, int]] = field(default_factory=list)  # kind, severity, count
-    fingerprints: list[tuple[str, str, str, int, float]] = field(
-        default_factory=list
-    )  # fp, kind, function, count, last seen
+    crashes: list[KindCount] = field(default_factory=list)
+    fingerprints: list[FingerprintRow] = field(default_factory=list)
     last_crash: float = 0.0
     pending: dict[str, int] = field(default_factory=dict)
     dead: dict[str, int] = field(default_factory=dict)
