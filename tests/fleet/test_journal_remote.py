@@ -138,6 +138,12 @@ def test_five_senders_one_collector(journald: Journald, tmp_path: Path, collecto
     info = run_cli("info", "--journal-dir", str(out), spread["fingerprint"][:12])
     assert info.returncode == 0 and "Crashes: 5 on 5 host(s)" in info.stdout
     assert all(f"{host}: 1" in info.stdout for host in SENDERS)
+    as_json = json.loads(run_cli("info", "--journal-dir", str(out), "--json", spread["fingerprint"]).stdout)
+    assert as_json["per_host"] == dict.fromkeys(SENDERS, 1) and as_json["count"] == 5
+    quiet = run_cli(
+        "list", "--journal-dir", str(out), "--no-legend", "KIND=" + other["kind"]
+    ).stdout.splitlines()
+    assert len(quiet) == 1 and other["fingerprint"] in quiet[0]
 
 
 def test_journal_dir_refusals(tmp_path: Path) -> None:
