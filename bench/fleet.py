@@ -2,7 +2,7 @@
 
   idle      RSS (every process of the unit) and wake-ups of `kcrashd run` with [metrics] off and
             on (after one scrape)
-  scrape    time and daemon CPU per scrape of a state database with 10,000 crashes of 300 bugs
+  scrape    time and daemon CPU per scrape of a state database with 10 crashes, and 10,000
   list      `kcrashd list --journal-dir` over 100,000 real-shaped entries from 1,000 hosts
   remote    crash (final rename of the log) -> entry on a systemd-journal-remote collector,
             through the private journald and a following systemd-journal-upload (p50/p99)
@@ -134,18 +134,25 @@ def fill_state(state: Path, crashes: int, bugs: int, hosts: int) -> None:
     store.close()
 
 
-def bench_scrape(work: Path, rounds: int) -> None:
-    state = work / "scrape-state"
+def bench_scrape(work: Path, rounds: int, crashes: int) -> None:
+    state = work / f"scrape-state-{crashes}"
     t = time.monotonic()
-    fill_state(state, 10_000, 300, 1)
-    print(f"scrape: state database of 10,000 crashes written in {time.monotonic() - t:.1f} s")
+    fill_state(state, crashes, 300, 1)
+    print(f"scrape: state database of {crashes:,} crashes written in {time.monotonic() - t:.1f} s")
     port = free_port()
-    config = work / "scrape.toml"
+    config = work / f"scrape-{crashes}.toml"
     config.write_text(f'[metrics]\nlisten = "127.0.0.1:{port}"\n[sources]\npstore = false\n')
-    (work / "scrape-dumps").mkdir()
-    notify = Notify(work / "scrape.sock")
+    (work / f"scrape-dumps-{crashes}").mkdir()
+    notify = Notify(work / f"scrape-{crashes}.sock")
     proc = start(
-        ["--config", str(config), "--dump-path", str(work / "scrape-dumps"), "--state-dir", str(state)],
+        [
+            "--config",
+            str(config),
+            "--dump-path",
+            str(work / f"scrape-dumps-{crashes}"),
+            "--state-dir",
+            str(state),
+        ],
         notify,
     )
     notify.wait("READY=1")
@@ -160,7 +167,7 @@ def bench_scrape(work: Path, rounds: int) -> None:
         times.append(time.perf_counter() - t0)
     cpu = (cpu_seconds(proc.pid) - cpu0) / rounds
     rss, _ = rss_and_switches(proc.pid)
-    print(f"scrape of 10,000 crashes / {fingerprints} fingerprints ({size / 1024:.0f} KiB): p50 {pct(times, 0.5) * 1000:.1f} ms, "
+    print(f"scrape of {crashes:,} crashes / {fingerprints} fingerprints ({size / 1024:.0f} KiB): p50 {pct(times, 0.5) * 1000:.1f} ms, "
           f"p99 {pct(times, 0.99) * 1000:.1f} ms; daemon CPU {cpu * 1000:.1f} ms per scrape; RSS after "
           f"{rounds} scrapes {rss / 1024:.1f} MiB")  # fmt: skip
     stop(proc)
@@ -348,7 +355,7 @@ def main() -> int:
     try:
         parts = {
             "idle": lambda: bench_idle(work, 20.0 if args.quick else 60.0),
-            "scrape": lambda: bench_scrape(work, 50 if args.quick else 200),
+            "scrape": lambda: [bench_scrape(work, 50 if args.quick else 200, n) for n in (10, 10_000)],
             "list": lambda: bench_list(work, 10_000 if args.quick else 100_000),
             "remote": lambda: bench_remote(work, 10 if args.quick else 50),
             "storm": lambda: bench_storm(work, 90.0 if args.quick else 330.0),
