@@ -63,7 +63,7 @@ def read_counts(conn: sqlite3.Connection, seen_since: float) -> StateCounts:
             (row[0], row[1], row[2] or "", row[3], row[4])
             for row in conn.execute(
                 "SELECT f.fingerprint, f.kind, (SELECT c.function FROM crashes c WHERE c.fingerprint = f.fingerprint"
-                " LIMIT 1), f.count, f.last_seen FROM fingerprints f WHERE f.last_seen >= ?",
+                " ORDER BY c.rowid LIMIT 1), f.count, f.last_seen FROM fingerprints f WHERE f.last_seen >= ?",
                 (seen_since,),
             )
         ]
