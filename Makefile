@@ -22,6 +22,7 @@ bench:
 	.venv/bin/python bench/daemon.py
 	.venv/bin/python bench/alerting.py
 	.venv/bin/python bench/alerting_hostile.py
+	.venv/bin/python bench/fleet.py
 
 rpm:
 	@scripts/bootstrap.sh test

@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
 from kcrashd.alerting.config import AlertsConfig
@@ -71,6 +71,33 @@ class DaemonConfig(BaseModel):
     triage_timeout: float = Field(default=10.0, gt=0, le=3600)
 
 
+class MetricsConfig(BaseModel):
+    """Prometheus metrics served by the daemon (docs/fleet.md): off unless `listen` is set."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    listen: str = ""
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        if value:
+            listen_address(value)
+        return value
+
+
+def listen_address(text: str) -> tuple[str, int]:
+    """`HOST:PORT` or `[V6]:PORT` as (host, port); ValueError names what is wrong."""
+    host, sep, port = text.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    elif ":" in host:
+        raise ValueError(f"{text!r}: write an IPv6 address in brackets, e.g. [::]:9866")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{text!r}: expected HOST:PORT, e.g. 127.0.0.1:9866 or [::]:9866")
+    return host, int(port)
+
+
 class Config(BaseModel):
     """Everything kcrashd can be told."""
 
@@ -81,6 +108,7 @@ class Config(BaseModel):
     journal: JournalConfig = Field(default_factory=JournalConfig)
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
 
 
 class ConfigError(Exception):

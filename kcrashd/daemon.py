@@ -45,6 +45,7 @@ from kcrashd.triage_pool import DeadlineAnalyzer, Key, TriagePool, usable_cores
 
 if TYPE_CHECKING:
     from kcrashd.alerting.lanes import AlertLanes
+    from kcrashd.metrics import MetricsServer
 
 log = logging.getLogger(__name__)
 
@@ -274,6 +275,7 @@ class Daemon:
         self.worker_command = worker_command  # None: python -m kcrashd.triage_worker
         self.triaging: dict[Key, CrashUnit] = {}  # units whose log a worker is analysing, by log
         self.triaged = 0  # the pool's `completed` when those units were last requeued
+        self.metrics: MetricsServer | None = None
 
     # --- wiring ---------------------------------------------------------------------------
 
@@ -304,6 +306,7 @@ class Daemon:
         self.analyzer = DeadlineAnalyzer(self.triage, patience=PATIENCE, tick=self.tick)
         self.pipeline = self.make_pipeline(self.config)
         self.start_alerts()
+        self.start_metrics()
 
     def make_pipeline(self, config: Config) -> Pipeline:
         return Pipeline(
@@ -352,7 +355,25 @@ class Daemon:
             self.alert_thread.stop()
             self.alert_thread = None
 
+    def start_metrics(self) -> None:
+        """Serve /metrics when `[metrics] listen` is set; only then is prometheus-client imported.
+        A port that cannot be bound is logged, not fatal: the scrape then fails (`up == 0`)."""
+        if not self.config.metrics.listen:
+            return
+        from kcrashd.metrics import start_metrics
+
+        try:
+            self.metrics = start_metrics(self.config)
+        except OSError as exc:
+            log.error("cannot serve metrics on %s: %s", self.config.metrics.listen, exc)
+
+    def stop_metrics(self) -> None:
+        if self.metrics is not None:
+            self.metrics.stop()
+            self.metrics = None
+
     def close(self) -> None:
+        self.stop_metrics()
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher = None
@@ -542,10 +563,12 @@ class Daemon:
         if self.watcher is not None:
             self.watcher.stop()
         self.stop_alerts()
+        self.stop_metrics()
         self.config = config
         self.triage.timeout = self.triage_timeout(config)
         self.pipeline = self.make_pipeline(config)
         self.start_alerts()
+        self.start_metrics()
         self.watcher = Watcher(config, self.push_path, self.on_overflow)
         queued = self.scan_backlog()
         log.info("configuration reloaded; %d dump(s) rescanned", queued)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
-from kcrashd.cli import EXIT_DEFERRED, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
+from kcrashd.cli import EXIT_DEFERRED, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, fleet
 from kcrashd.config import DEFAULT_CONFIG, Config, ConfigError, load_config
 from kcrashd.core.model import Frame, Report
 from kcrashd.crash import CrashRecord
@@ -63,6 +63,7 @@ def register(verbs: argparse._SubParsersAction[Any]) -> None:
     lister.add_argument("--no-pager", action="store_true", help="do not pipe the output into a pager")
     lister.add_argument("matches", nargs="*", metavar="FIELD=VALUE", help="e.g. KIND=oops HOST=web1")
     lister.set_defaults(func=cmd_list)
+    fleet.hook(lister, fleet.cmd_list_journal)
 
     info = verbs.add_parser("info", help="show everything known about a crash")
     common_read(info)
@@ -70,6 +71,7 @@ def register(verbs: argparse._SubParsersAction[Any]) -> None:
     info.add_argument("--no-pager", action="store_true", help="do not pipe the output into a pager")
     info.add_argument("what", nargs="*", metavar="ID|FINGERPRINT|PATH|FIELD=VALUE")
     info.set_defaults(func=cmd_info)
+    fleet.hook(info, fleet.cmd_info_journal)
 
 
 def common_daemon(parser: argparse.ArgumentParser) -> None:
