@@ -9,17 +9,19 @@ from kcrashd.core import frames
 from kcrashd.core.model import Module, Taint
 
 _LINUX_VERSION = re.compile(r"Linux version (\S+)")
+# `Not tainted` / `Tainted: G   W  OE`, then the first `N.N...` that starts a run of digits (the
+# release); every repeat is possessive or starts after a non-digit, so a line costs linear time.
+_TAINT_AND_RELEASE = r"(?:Not tainted|Tainted: (?P<taint>[A-Z ]++))(?:(?<=\s)|\s).*?(?<!\d)(?P<rel>\d++\.\d++\S*+)"
 _CPU_LINE = re.compile(
-    r"^CPU: (?P<cpu>\d+) (?:UID: \d+ )?PID: (?P<pid>\d+) Comm: (?P<comm>.{1,32}?) (?:Kdump: \S+ )?"
-    r"(?:Not tainted|Tainted: (?P<taint>[A-Z ]+))\s.*?(?P<rel>\d+\.\d+\S*)"
+    r"^CPU: (?P<cpu>\d+) (?:UID: \d+ )?PID: (?P<pid>\d+) Comm: (?P<comm>.{1,32}?) (?:Kdump: \S+ )?" + _TAINT_AND_RELEASE
 )
-_OLD_PID_LINE = re.compile(r"^Pid: (?P<pid>\d+), comm: (?P<comm>.{1,32}?) (?:Not tainted|Tainted: (?P<taint>[A-Z ]+))\s.*?(?P<rel>\d+\.\d+\S*)")
+_OLD_PID_LINE = re.compile(r"^Pid: (?P<pid>\d+), comm: (?P<comm>.{1,32}?) " + _TAINT_AND_RELEASE)
 MAX_FRAMES = 64
 _HARDWARE = re.compile(r"^Hardware name: (.{1,200})")
 _MODULES = re.compile(r"^Modules linked in:(.*)")
 _MODULE = re.compile(r"([A-Za-z0-9_\-]+)(?:\(([A-Z+\-]+)\))?")
 _IP_LINES = (
-    re.compile(r"\bRIP: (?:[0-9a-fA-F]{4}:)?(?:\[<[0-9a-fA-F]+>\]\s+)*(\S+\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+(?: \[\S+\])?)"),
+    re.compile(r"\bRIP: (?:[0-9a-fA-F]{4}:)?(?:\[<[0-9a-fA-F]++>\]\s++)*+(\S+\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+(?: \[\S+\])?)"),
     re.compile(r"^\s*(?:pc|epc) : (?:\[<[0-9a-fA-F]+>\] )?(\S+\+0x\S+)"),
     re.compile(r"^\s*NIP\s*\[[0-9a-fA-F]+\] (\S+\+0x\S+)"),
     re.compile(r"Krnl PSW : \S+ \S+ \((\S+\+0x\S+)\)"),

@@ -34,7 +34,7 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
 # s390 PSW.
 FAULT_PC = re.compile(
     rf"(?:\b(?:RIP|EIP|IP): (?:[0-9a-fA-F]{{4}}:)?(?:\[<[0-9a-fA-F]+>\]\s+){{0,2}}|^\s*RIP\s+\[<[0-9a-fA-F]+>\]\s+|"
-    rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+)?|^PC is at |^\s*NIP\s*:?\s*\[[0-9a-fA-F]+\]\s+\.?|"
+    rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+)?|^PC is at |^\s*NIP(?:\s*+:)?\s*+\[[0-9a-fA-F]+\]\s+\.?|"
     rf"Krnl PSW\s*:\s*[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\()(?P<fn>{_SYM}){_OFF}"
 )
 # Lines after which a new stack starts (one culprit list per stack).
@@ -44,7 +44,7 @@ STACK_START = re.compile(
     r"\s*status: [0-9a-f]+ badaddr: [0-9a-f]+ cause: )"
 )
 
-_SUFFIX = re.compile(r"(?:\.(?:isra|constprop|cold|part|llvm|lto_priv|localalias|ipa|specialized)(?:\.\d+)*)+$|\.\d+$")
+_SUFFIX = re.compile(r"(?:\.(?:isra|constprop|cold|part|llvm|lto_priv|localalias|ipa|specialized)(?:\.\d++)*+)++$|\.\d++$")
 
 
 @dataclass(slots=True, frozen=True)

@@ -104,7 +104,8 @@ class Signature:
 S = Strategy
 W = Severity.WARNING
 E = Severity.ERROR
-_F = r"([A-Za-z0-9_.$<>:]+?)(?:\.(?:isra|constprop|part|cold|llvm)[.\d]*)*(?:\+0x[0-9a-f]+(?:/0x[0-9a-f]+)?|\s|$)"
+# A function name (clone suffixes such as `.isra.0` included) that ends at `+0x`, a space or the line's end.
+_F = r"([A-Za-z0-9_.$<>:]++)(?:\+0x[0-9a-f]|\s|$)"
 BAD = ("bad-access in {F}",)
 _NMI_SKIP = (
     r"^(?:watchdog_overflow_callback|__perf_event_overflow|perf_event_overflow|handle_pmi_common|"
@@ -113,13 +114,19 @@ _NMI_SKIP = (
 )
 _WARN_AT = r"WARNING: (?:CPU: \d+ PID: \d+ at |at )?\S*?"
 _LOCKDEP_REQ = r"(?:\bat: |Call Trace|Call trace|stack backtrace)"
+# `BUG: <text>`: the shortest text holding a letter and no bracket that ends before `(`, `!`, `:`,
+# ` - `, ` key:`/` key=` or the line's end.  Only a text that follows a non-space can end (a space
+# run is one unit), so every space run is looked at once: linear whatever the line.
+_BUG_TEXT = r"BUG: ([^\[\]A-Za-z]*+[A-Za-z][^\[\]]*?)(?<!\s)(?:\s*+(?:[(!:]|$)|\s++(?:-\s|[\w.]++[:=]))"
+# The rest of the line without its trailing spaces (possessive pieces: linear on a run of spaces).
+_TEXT_TO_EOL = r"((?:\s*+\S)*+)\s*+$"
 _ALLOC_SKIP = r"^(?:slab_|kfree|vfree|kvfree|free_|__free|kmem_cache_free|__kmem_cache_free|do_slab_free|___cache_free)"
 
 SIGNATURES: tuple[Signature, ...] = (
     # --- BUG: ---------------------------------------------------------------------------------
     Signature("invalid-free", "kasan", "BUG:", r"BUG: (KASAN|KFENCE): (?:double-free or )?(invalid[- ]free|double-free)",
               "{1}: {2} in {F}", SANITIZER, alts=("invalid-free in {F}",), skip=_ALLOC_SKIP),
-    Signature("kasan-access", "kasan", "BUG:", r"BUG: (KASAN: ([a-z\-]+) in \S+.*)", "KASAN: {2} {RW} in {F}",
+    Signature("kasan-access", "kasan", "BUG:", r"BUG: (KASAN: ([a-z\-]++) in \S.*)", "KASAN: {2} {RW} in {F}",
               SANITIZER, alts=BAD, fallback="{1}"),
     Signature("kasan-address", "kasan", "BUG:", r"BUG: (KASAN: ([a-z\-]+) on address.*)", "KASAN: {2} {RW}",
               NO_STACK, S.NONE, fallback="{1}"),
@@ -172,7 +179,7 @@ SIGNATURES: tuple[Signature, ...] = (
               skip=r"alloc|^kmemleak|^_*create_object$|^kstrdup|^kmemdup|^mempool|^pcpu_|^__percpu"),
     Signature("bad-page-state", "bug", "BUG:", r"BUG: Bad page state", "BUG: Bad page state in {F}", BAD_PAGE,
               skip=r"^(?:bad_page|free_|__free|page_|put_page|__put_page|release_pages|folio_|__folio|check_new_page|rmqueue|get_page_from|__page_pool|page_pool|post_alloc_hook|prep_new_page)"),
-    Signature("bug-generic", "bug", "BUG:", r"BUG: ([^\[\]]*?[A-Za-z][^\[\]]*?)\s*(?:\(|$|!|:|\s-\s|\s[\w.]+[:=])", "BUG: {1} in {F}",
+    Signature("bug-generic", "bug", "BUG:", _BUG_TEXT, "BUG: {1} in {F}",
               TRACE, stackless_title="BUG: {1}"),
     # --- WARNING: ------------------------------------------------------------------------------
     # lockdep models a workqueue flush as taking the workqueue: the flusher's caller holds the lock.
@@ -239,7 +246,7 @@ SIGNATURES: tuple[Signature, ...] = (
               skip=r"^(?:register_lock_class|__lock_acquire|lock_acquire|_raw_|lockdep)"),
     Signature("info-allocated", "kasan", "INFO:", r"INFO: Allocated in (\S+?)(?:\+0x\S+)? (age=\d+ cpu=\d+ pid=\d+)",
               "INFO: Allocated in {1} {2}", NO_STACK, S.NONE, corrupted=True),
-    Signature("info-generic", "warning", "INFO:", r"INFO: ([A-Za-z][^\[]*?)\s*$", "INFO: {1}", NO_STACK, S.NONE,
+    Signature("info-generic", "warning", "INFO:", r"INFO: ([A-Za-z](?:\s*+[^\[\s])*+)\s*+$", "INFO: {1}", NO_STACK, S.NONE,
               severity=W),
     # --- faults and traps ----------------------------------------------------------------------
     Signature("arm-fault", "paging-fault", "Unable to handle kernel",
@@ -287,7 +294,7 @@ SIGNATURES: tuple[Signature, ...] = (
               r"Kernel panic - not syncing: Attempted to kill init!(?: exitcode=0x0*(?:[1-7][0-9a-f]|[1-9a-f]))?\s*$",
               "kernel panic: Attempted to kill init!", TRACE),
     Signature("init-exit", "init-exit", "Kernel panic",
-              r"Kernel panic - not syncing: Attempted to kill init! exitcode=0x0*[0-9a-f]*00\s*$",
+              r"Kernel panic - not syncing: Attempted to kill init! exitcode=0x[0-9a-f]*+(?<=00)\s*+$",
               "kernel panic: Attempted to kill init! (init exited)", TRACE),
     Signature("no-root-fs", "no-root-fs", "Kernel panic",
               r"Kernel panic - not syncing: (?:VFS: )?Unable to mount root fs", "kernel panic: VFS: Unable to mount root fs",
@@ -302,7 +309,7 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("panic-consequence", "panic", "Kernel panic",
               r"Kernel panic - not syncing: (Fatal exception|panic_on_warn set|hung_task: blocked tasks|softlockup: hung tasks|rcu_stall|Oops - BUG|BUG!|Oops)",
               "kernel panic: {1}", TRACE, corrupted=True),
-    Signature("panic", "panic", "Kernel panic", r"Kernel panic - not syncing: (.*?)\s*$", "kernel panic: {1}", TRACE),
+    Signature("panic", "panic", "Kernel panic", r"Kernel panic - not syncing: " + _TEXT_TO_EOL, "kernel panic: {1}", TRACE),
 )
 
 # A panic whose reason only says "an earlier report was fatal": the cause is that report.

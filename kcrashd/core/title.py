@@ -22,7 +22,7 @@ _SUBS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![A-Za-z0-9])(?:0x)?[0-9a-fA-F]{6,}(?![A-Za-z0-9])"), "ADDR"),
     (re.compile(r"(?<![0-9.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![0-9.])"), "IP"),
     (re.compile(r"(\.[a-z]{1,4}):\d+"), r"\1:LINE"),
-    (re.compile(r"([A-Za-z0-9_]+)\+0x[0-9a-fA-F]+(?:/0x[0-9a-fA-F]+)?"), r"\1"),
+    (re.compile(r"(?<![A-Za-z0-9_])([A-Za-z0-9_]++)\+0x[0-9a-fA-F]+(?:/0x[0-9a-fA-F]+)?"), r"\1"),
     (re.compile(r"CPU#\d+"), "CPU"),
 )
 _NUM = re.compile(r"(?<![A-Za-z0-9_])(?:0x)?\d+(?![A-Za-z_])")
