@@ -149,17 +149,27 @@ class LogLines:
         return line
 
     def _parse(self, i: int) -> Line:
-        text, context, stamped = parse_line(self.raw[i])
-        line = Line(text, context, stamped)
-        if not stamped and i > 0 and text[:1] in (" ", "\t") and text.strip():
-            prev = self[i - 1]
-            if prev.stamped:
+        """Parse line `i` and the unparsed continuation lines it inherits its context from.
+
+        A continuation line takes the context of the line before it, which may be one too: the
+        run is walked back first and parsed forwards (no recursion, whatever the run's length)."""
+        pending: list[tuple[int, Line]] = []
+        j = i
+        while True:
+            line = Line(*parse_line(self.raw[j]))
+            pending.append((j, line))
+            if not _continues(line) or j == 0 or self._parsed[j - 1] is not None:
+                break
+            j -= 1
+        for j, line in reversed(pending):
+            prev = self._parsed[j - 1] if j > 0 else None
+            if prev is not None and prev.stamped and _continues(line):
                 # makedumpfile indents the continuation lines of a multi-line record.
                 line.context = prev.context
                 line.continuation = True
                 line.stamped = True
-        self._parsed[i] = line
-        return line
+            self._parsed[j] = line
+        return pending[0][1]
 
     def number(self, i: int) -> int:
         """The 1-based line number in the original log of line `i`."""
@@ -169,6 +179,11 @@ class LogLines:
                 break
             base_i, base_n = idx, num
         return base_n + (i - base_i)
+
+
+def _continues(line: Line) -> bool:
+    """An unstamped, indented, non-blank line: it may continue the record before it."""
+    return not line.stamped and line.text[:1] in (" ", "\t") and bool(line.text.strip())
 
 
 _STAMP = re.compile(r"(?:\*\* \d+ printk messages dropped \*\* )?(?:<\d{1,3}>)?\[ {0,12}\d{1,10}\.\d{1,9}\]")
