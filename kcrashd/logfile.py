@@ -1,19 +1,31 @@
 """The shell around the pure core: read a kernel log with bounded memory, find the log in a crash dir.
 
-A kdump log can be huge (a serial console captured for weeks).  The crash is at the end and the
-kernel release at the start, so big files are read as head + tail only.
+A kdump log can be huge (a serial console captured for weeks), and its crash anywhere in it.  A
+big file is searched whole, in chunks, for report headers (kcrashd.core.headers: a literal
+pre-filter, floods kept apart from panics and oopses), and only its head and the windows around
+the kept headers are returned, joined with marks that say where each window starts and what was
+not analysed (kcrashd.core.windows); triage puts the latter in the report's `unread`.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import stat
 from pathlib import Path
 
-HEAD_BYTES = 256 * 1024
-TAIL_BYTES = 4 * 1024 * 1024
-WHOLE_LIMIT = HEAD_BYTES + TAIL_BYTES
-GAP_MARKER = b"\n[kcrashd: log truncated, middle skipped]\n"
+from kcrashd.core.headers import HeaderScan
+from kcrashd.core.model import Unread
+from kcrashd.core.windows import at_mark, spans, unread_mark, whole_lines
+
+# Files up to this size are returned whole; bigger ones as windows.
+WHOLE_LIMIT = 4 * 1024 * 1024 + 256 * 1024
+CHUNK = 1024 * 1024
+# A newline count is kept every STEP bytes, so a window's first line number costs one short read.
+STEP = 64 * 1024
+# A "line" longer than this is cut for the search (the core cuts lines at 2 KiB anyway).
+MAX_CARRY = 4 * CHUNK
+_ZEROS = bytes(CHUNK)
 
 # docs/dump-layouts.md §9: the crashed kernel's own log, best first.  Never kexec-dmesg.log
 # (that is the capture kernel's log).
@@ -60,25 +72,91 @@ def _is_symlink(path: str | os.PathLike[str], dir_fd: int | None) -> bool:
 
 
 def read_log_fd(fd: int, label: str) -> bytes:
-    """The bytes of the open log `fd` (not closed here); `label` names it in errors."""
+    """The log of the open `fd` (not closed here); `label` names it in errors.
+
+    Up to WHOLE_LIMIT bytes, the file itself; a bigger one as its head and the windows around its
+    report headers, with marks (kcrashd.core.windows).  NUL bytes are dropped (triage ignores them,
+    and only the marks may hold one).
+    """
     st = os.fstat(fd)
     if stat.S_ISDIR(st.st_mode):
         raise LogFileError(f"{label}: is a directory")
     if not stat.S_ISREG(st.st_mode):
         raise LogFileError(f"{label}: not a regular file")
-    size = st.st_size
     try:
-        if size <= WHOLE_LIMIT:
-            return _read_exact(fd, 0, WHOLE_LIMIT + 1)[: WHOLE_LIMIT + 1]
-        head = _read_exact(fd, 0, HEAD_BYTES)
-        tail = _read_exact(fd, size - TAIL_BYTES, TAIL_BYTES)
+        if st.st_size <= WHOLE_LIMIT:
+            data = _read_exact(fd, 0, WHOLE_LIMIT + 1)
+            if len(data) <= WHOLE_LIMIT:
+                return data.replace(b"\0", b"") if b"\0" in data else data
+        return _read_windows(fd)
     except OSError as exc:
         raise LogFileError(f"{label}: {exc.strerror or exc}") from exc
-    # Cut at line boundaries so no half line is glued to the marker.
-    head = head[: head.rfind(b"\n") + 1] if b"\n" in head else head
-    nl = tail.find(b"\n")
-    tail = tail[nl + 1 :] if nl >= 0 else tail
-    return head + GAP_MARKER + tail
+
+
+def _read_windows(fd: int) -> bytes:
+    """Search the whole file for headers in chunks, then read the windows around the kept ones."""
+    scan = HeaderScan()
+    counts: list[int] = []  # newlines in each STEP-byte block
+    offset, carry = 0, b""
+    while True:
+        data_at = _next_data(fd, offset)
+        if data_at > offset:  # a hole of a sparse file: no line, nothing to search
+            _count_newlines(b"", offset, data_at - offset, counts)
+            scan.feed(carry, offset - len(carry))
+            offset, carry = data_at, b""
+        chunk = os.pread(fd, CHUNK, offset)
+        if not chunk:
+            break
+        hole = chunk == _ZEROS if len(chunk) == CHUNK else not chunk.strip(b"\0")
+        _count_newlines(b"" if hole else chunk, offset, len(chunk), counts)
+        if not hole:
+            buf = carry + chunk
+            cut = buf.rfind(b"\n") + 1 or (len(buf) if len(buf) > MAX_CARRY else 0)
+            scan.feed(buf[:cut], offset - len(carry))
+            carry = buf[cut:]
+        else:  # a hole of a sparse file: nothing to search
+            scan.feed(carry, offset - len(carry))
+            carry = b""
+        offset += len(chunk)
+    scan.feed(carry, offset - len(carry))
+    before = list(itertools.accumulate(counts, initial=0))
+    parts = [unread_mark(Unread(start=f.first, end=f.last, reason=f.reason)) for f in scan.floods()]
+    for start, end in spans(scan.candidates(), offset):
+        base = start - start % STEP
+        buf = _read_exact(fd, base, end - base)
+        lo, hi = whole_lines(buf, start - base, len(buf), base + len(buf) >= offset)
+        body = buf[lo:hi].replace(b"\0", b"")
+        parts += [at_mark(base + lo, 1 + before[base // STEP] + buf.count(b"\n", 0, lo)),
+                  body if body.endswith(b"\n") else body + b"\n"]
+    return b"".join(parts)
+
+
+def _next_data(fd: int, offset: int) -> int:
+    """The next offset at or after `offset` that holds data (skips a sparse file's holes); the
+    descriptor's own position is left as it was."""
+    seek_data = getattr(os, "SEEK_DATA", None)
+    if seek_data is None:
+        return offset
+    here = os.lseek(fd, 0, os.SEEK_CUR)
+    try:
+        return os.lseek(fd, offset, seek_data)
+    except OSError:  # ENXIO: only a hole is left; EINVAL: the file system cannot tell
+        return offset
+    finally:
+        os.lseek(fd, here, os.SEEK_SET)
+
+
+def _count_newlines(chunk: bytes, offset: int, size: int, counts: list[int]) -> None:
+    """Add the newlines of `chunk` (`size` bytes at `offset` of the file; empty for a hole) to the
+    per-block counts."""
+    pos, stop_all = offset, offset + size
+    while pos < stop_all:
+        blk = pos // STEP
+        stop = min((blk + 1) * STEP, stop_all)
+        if blk == len(counts):
+            counts.append(0)
+        counts[blk] += chunk.count(b"\n", pos - offset, stop - offset)
+        pos = stop
 
 
 def _read_exact(fd: int, offset: int, count: int) -> bytes:

@@ -1,8 +1,8 @@
 """Find every crash report in a log, cut out its text, and choose the fatal one.
 
 A report starts at a header line (signatures.HEADERS) and keeps the lines of the same printk
-context.  Header lines are found with plain substring search over the whole text first, so a log of
-millions of ordinary lines costs a few `str.find` passes and no per-line regex work.
+context.  Header lines are found with plain substring search over the whole text first (kcrashd.core.headers),
+so a log of millions of ordinary lines costs a few `str.find` passes and no per-line regex work.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ MAX_SCAN_LINES = 4000
 # Reports titled at most: the first ones (the cause in a fuzzing log) and the last ones (kdump).
 MAX_EVENTS_HEAD = 64
 MAX_EVENTS_TAIL = 16
-# A log with more header lines than this is a flood; the rest are not looked at.
-MAX_HITS = 20000
+# More reports than this of one signature in a row are a flood (see `choose_fatal`).
+FLOOD_RUN = 16
 PANIC = "Kernel panic - not syncing"
 _NMI_BACKTRACE = "Sending NMI from CPU"
 _NOISE = "Disabling lock debugging due to kernel taint"
@@ -82,28 +82,6 @@ class Event:
         return self.hit.index
 
 
-_HEADER_BYTES = tuple(h.encode() for h in HEADERS)
-
-
-def header_positions(text: bytes | str) -> list[int]:
-    """Offsets of every header literal in `text`, in order (one `find` pass per literal)."""
-    out: list[int] = []
-    if isinstance(text, bytes):
-        for bneedle in _HEADER_BYTES:
-            i = text.find(bneedle)
-            while i >= 0 and len(out) < MAX_HITS:
-                out.append(i)
-                i = text.find(bneedle, i + len(bneedle))
-    else:
-        for needle in HEADERS:
-            i = text.find(needle)
-            while i >= 0 and len(out) < MAX_HITS:
-                out.append(i)
-                i = text.find(needle, i + len(needle))
-    out.sort()
-    return out
-
-
 def _header_in(text: str) -> tuple[str, int] | None:
     """The first header (in table order) that occurs in `text`, or None."""
     for header in HEADERS:
@@ -141,6 +119,7 @@ def hit_lines(lines: LogLines, positions: list[int]) -> list[int]:
 def find_hits(lines: LogLines, candidates: list[int]) -> list[Hit]:
     """The candidate lines that really start or continue a crash report."""
     hits: list[Hit] = []
+    kernel_ran_before = _KernelRanBefore(lines)
     for i in candidates:
         text = lines[i].text
         found = _header_in(text)
@@ -155,7 +134,7 @@ def find_hits(lines: LogLines, candidates: list[int]) -> list[Hit]:
             continue
         if i + 1 < len(lines) and _REPLAY in lines.raw[i + 1]:
             continue
-        if header == "Booting the kernel." and not _kernel_ran_before(lines, i):
+        if header == "Booting the kernel." and not kernel_ran_before(i):
             # The boot loader's line at the start of a console log is the first boot, not a reboot.
             continue
         sig, m = match_signature(text, header, pos)
@@ -165,9 +144,21 @@ def find_hits(lines: LogLines, candidates: list[int]) -> list[Hit]:
     return hits
 
 
-def _kernel_ran_before(lines: LogLines, i: int) -> bool:
-    """Whether a kernel line (timestamped) comes before line `i`."""
-    return any(lines[j].stamped for j in range(max(0, i - 2000), i))
+class _KernelRanBefore:
+    """Whether a kernel line (timestamped) comes within 2000 lines before line `i`.  Asked with
+    growing `i` (the candidates in order), so each line is looked at once, whatever the flood."""
+
+    def __init__(self, lines: LogLines) -> None:
+        self.lines = lines
+        self.scanned = 0
+        self.last = -1
+
+    def __call__(self, i: int) -> bool:
+        for j in range(max(self.scanned, i - 2000), i):
+            if self.lines[j].stamped:
+                self.last = j
+        self.scanned = max(self.scanned, i)
+        return 0 <= self.last < i and self.last >= i - 2000
 
 
 def build_events(lines: LogLines, hits: list[Hit]) -> list[Event]:
@@ -181,7 +172,9 @@ def build_events(lines: LogLines, hits: list[Hit]) -> list[Event]:
             continue
         events.append(Event(hit, lines[hit.index].context))
     if len(events) > MAX_EVENTS_HEAD + MAX_EVENTS_TAIL:
-        events = events[:MAX_EVENTS_HEAD] + events[-MAX_EVENTS_TAIL:]
+        # The first and last reports, and every panic or oops whatever flood surrounds it.
+        tail = len(events) - MAX_EVENTS_TAIL
+        events = [ev for n, ev in enumerate(events) if n < MAX_EVENTS_HEAD or n >= tail or _fatal(ev)]
     starts = {h.index for h in hits if not CONTINUES_REPORT.search(lines[h.index].text)}
     for n, ev in enumerate(events):
         _collect(lines, ev, starts)
@@ -192,6 +185,12 @@ def build_events(lines: LogLines, hits: list[Hit]) -> list[Event]:
             for i in ev.lines[1:]
         )
     return events
+
+
+def _fatal(ev: Event) -> bool:
+    """A panic, an oops (the kernel called die()), or a report a panic line continues."""
+    sig = ev.hit.signature
+    return ev.hit.is_panic or (sig is not None and sig.die) or any(h.is_panic for h in ev.followers)
 
 
 def _collect(lines: LogLines, ev: Event, starts: set[int]) -> None:
@@ -235,12 +234,17 @@ def choose_fatal(lines: LogLines, events: list[Event]) -> int | None:
     kdump fired or the machine died: the last report, if it is such an oops, is the trigger.
     Otherwise the first report is.  From the trigger, walk back over reports it interrupted: a
     report that was not finished before the next began is the start of the cascade (fuzzing
-    logs), while a finished one (a WARNING that printed its end marker) was survived.
+    logs), while a finished one (a WARNING that printed its end marker) was survived.  A flood
+    (a long run of one kind of report, such as thousands of `INFO: task ... blocked`) is neither
+    a trigger nor a cascade: the panic or oops after it wins.
     """
     if not events:
         return None
+    flooded = _flooded(events)
     trigger: int | None = None
     for n, ev in enumerate(events):
+        if n in flooded:
+            continue
         if ev.hit.is_panic:
             consequence = CONSEQUENCE_PANIC.search(lines[ev.start].text) is not None
             trigger = n - 1 if consequence and n > 0 else n
@@ -249,12 +253,31 @@ def choose_fatal(lines: LogLines, events: list[Event]) -> int | None:
             trigger = n
             break
     if trigger is None:
-        last = events[-1]
+        kept = [n for n in range(len(events)) if n not in flooded]
+        last = events[kept[-1]]
         sig = last.hit.signature
         if sig is not None and sig.die and not last.closed:
-            trigger = len(events) - 1
+            trigger = kept[-1]
         else:
-            return 0
-    while trigger > 0 and not events[trigger - 1].closed:
+            return kept[0]
+    while trigger > 0 and trigger - 1 not in flooded and not events[trigger - 1].closed:
         trigger -= 1
     return trigger
+
+
+def _flooded(events: list[Event]) -> set[int]:
+    """Events in a run of more than FLOOD_RUN reports of one signature: a flood, never the trigger
+    nor the start of a cascade (unless the log holds nothing else)."""
+    out: set[int] = set()
+    start = 0
+    for n in range(1, len(events) + 1):
+        if n < len(events) and _shape(events[n]) == _shape(events[start]):
+            continue
+        if n - start > FLOOD_RUN:
+            out.update(range(start, n))
+        start = n
+    return out if len(out) < len(events) else set()
+
+
+def _shape(ev: Event) -> str:
+    return ev.hit.signature.name if ev.hit.signature is not None else ev.hit.header

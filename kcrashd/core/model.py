@@ -60,6 +60,19 @@ class Event(BaseModel):
     line: int | None = None
 
 
+class Unread(BaseModel):
+    """A part of the log that triage did not analyse, and why.  Byte offsets (`start`, `end`, end
+    exclusive) when the reader of the file skipped it, line numbers (1-based) when triage did."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: int | None = None
+    end: int | None = None
+    first_line: int | None = None
+    last_line: int | None = None
+    reason: str
+
+
 class Report(BaseModel):
     """Everything triage learns from one kernel log."""
 
@@ -94,6 +107,7 @@ class Report(BaseModel):
     error: str | None = None
     signature: str | None = None
     crash_type: str = ""
+    unread: list[Unread] = Field(default_factory=list)
 
     @property
     def has_crash(self) -> bool:

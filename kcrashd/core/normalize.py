@@ -7,22 +7,23 @@ Continuation lines (makedumpfile: indented) inherit the previous record's contex
 
 Lines are parsed lazily: a log of millions of lines only pays for the lines near crash reports.
 Logs larger than `COMPACT_OVER` are cut down to windows around the header lines found by a cheap
-literal search (see `LogLines.build`).
+literal search (kcrashd.core.headers, kcrashd.core.windows; see `load_lines`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from kcrashd.core.headers import HeaderScan
+from kcrashd.core.model import Unread
+from kcrashd.core.windows import MARK, spans, split_marked
 
 # A kernel line longer than this is garbage or a binary blob; the tail carries no crash syntax.
 MAX_LINE = 2048
 # Bigger texts are compacted to windows around the header lines.
 COMPACT_OVER = 2 * 1024 * 1024
-WINDOW_BEFORE = 16 * 1024
-WINDOW_AFTER = 384 * 1024
-HEAD_CHARS = 64 * 1024
 
 _PREFIX = re.compile(
     r"(?:\*\* \d{1,9} printk messages dropped \*\* )?"
@@ -197,48 +198,55 @@ def _stamped_kernel_lines(raw: list[str]) -> bool:
     return stamped * 10 > len(sample)
 
 
-def load_lines(data: bytes | str, find: Callable[[bytes | str], list[int]]) -> tuple[LogLines, list[int]]:
-    """Decode and split a log, and find its header offsets with `find` (in `LogLines.text`).
+def load_lines(data: bytes | str) -> tuple[LogLines, list[Unread]]:
+    """Decode and split a log; also the ranges of it that are not analysed.
 
-    A log over `COMPACT_OVER` is first cut to its head plus windows around the header hits, on
-    the raw bytes: a 32 MiB log of ordinary lines is neither decoded nor split as a whole.
+    A log marked by the file reader (kcrashd.core.windows) is already cut to windows.  A log over
+    `COMPACT_OVER` is cut here, on the raw data, to its head and the windows around its header
+    candidates: a 32 MiB log of ordinary lines is neither decoded nor split as a whole.
     """
+    if isinstance(data, bytes) and MARK in data:
+        windows, gaps = split_marked(data)
+        return _join(windows), gaps
     if len(data) <= COMPACT_OVER:
         text = decode_log(data)
         raw = text.split("\n")
         if raw and raw[-1] == "":
             raw.pop()
-        return LogLines(text, raw), find(text)
-    lines = _windows(data, find(data))
-    return lines, find(lines.text)
+        return LogLines(text, raw), []
+    scan = HeaderScan()
+    scan.feed(data)
+    cut = _cut(data, spans(scan.candidates(), len(data)))
+    return _join(cut), [Unread(start=f.first, end=f.last, reason=f.reason) for f in scan.floods()]
 
 
-def _windows(data: bytes | str, positions: list[int]) -> LogLines:
-    """The head of `data` and the windows around `positions`, decoded, with a gap line between."""
+def _cut(data: bytes | str, wanted: list[tuple[int, int]]) -> list[tuple[int, bytes | str]]:
+    """The spans of `data` widened to whole lines, each with its first line's number."""
     nl: bytes | str = b"\n" if isinstance(data, bytes) else "\n"
-    spans: list[list[int]] = []
-    for pos in positions:
-        start = max(0, pos - WINDOW_BEFORE)
-        end = min(len(data), pos + WINDOW_AFTER)
-        if spans and start <= spans[-1][1]:
-            spans[-1][1] = max(spans[-1][1], end)
-        else:
-            spans.append([start, end])
-    head_len = data.rfind(nl, 0, HEAD_CHARS) + 1  # type: ignore[arg-type]
-    kept: list[str] = decode_log(data[:head_len]).split("\n")[:-1] if head_len else []
-    numbers = [(0, 1)]
-    line_no = 1
-    last = 0
-    for start, end in spans:
-        start = head_len if start < head_len else data.rfind(nl, 0, start) + 1  # type: ignore[arg-type]
+    out: list[tuple[int, bytes | str]] = []
+    line_no, last, prev_end = 1, 0, 0
+    for start, end in wanted:
+        start = max(prev_end, data.rfind(nl, 0, start) + 1 if start else 0)  # type: ignore[arg-type]
         if end < len(data):
             cut = data.rfind(nl, start, end)  # type: ignore[arg-type]
-            end = cut if cut > start else end  # one huge line: keep its start (lines are cut anyway)
+            end = cut + 1 if cut >= start else end  # one huge line: keep its start (lines are cut anyway)
         if end <= start:
             continue
+        prev_end = end
         line_no += data.count(nl, last, start)  # type: ignore[arg-type]
         last = start
-        kept.append("")  # a gap: no context, no header
+        out.append((line_no, data[start:end]))
+    return out
+
+
+def _join(windows: Sequence[tuple[int, bytes | str]]) -> LogLines:
+    """Windows decoded and split, with an empty gap line between two of them."""
+    kept: list[str] = []
+    numbers: list[tuple[int, int]] = []
+    for n, (line_no, chunk) in enumerate(windows):
+        if n:
+            kept.append("")  # a gap: no context, no header
         numbers.append((len(kept), line_no))
-        kept.extend(decode_log(data[start:end]).split("\n"))
-    return LogLines("\n".join(kept), kept, numbers)
+        text = decode_log(chunk)
+        kept.extend(text[:-1].split("\n") if text.endswith("\n") else text.split("\n"))
+    return LogLines("\n".join(kept), kept, numbers or [(0, 1)])

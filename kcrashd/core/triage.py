@@ -12,7 +12,8 @@ from kcrashd.core.fingerprint import (
     fingerprint_title,
     strict_fingerprint,
 )
-from kcrashd.core.model import Report, Severity
+from kcrashd.core.headers import Flood, HeaderScan
+from kcrashd.core.model import Report, Severity, Unread
 from kcrashd.core.normalize import LogLines, load_lines
 from kcrashd.core.title import Titled, title_report, title_type
 
@@ -25,6 +26,13 @@ _PANIC_MSG = re.compile(r"Kernel panic - not syncing: ?(.*)")
 def _title_event(lines: LogLines, event: ev_mod.Event) -> Titled:
     texts = [lines[i].text for i in event.lines[: event.title_end]]
     return title_report(event.hit.signature, event.hit.match, texts, event.hit.pos)
+
+
+def _flood_lines(lines: LogLines, flood: Flood) -> Unread:
+    """The lines (numbered as in the file) of the header lines a flood pushed out."""
+    first = lines.text.count("\n", 0, flood.first)
+    last = first + lines.text.count("\n", flood.first, flood.last)
+    return Unread(first_line=lines.number(first), last_line=lines.number(last), reason=flood.reason)
 
 
 def analyze(data: bytes | str, *, source: str = "") -> Report:
@@ -47,13 +55,16 @@ def has_crash(data: bytes | str) -> bool:
 
 
 def _analyze(data: bytes | str, source: str) -> Report:
-    lines, positions = load_lines(data, ev_mod.header_positions)
+    lines, unread = load_lines(data)
     text = lines.text
-    hits = ev_mod.find_hits(lines, ev_mod.hit_lines(lines, positions))
+    scan = HeaderScan()
+    scan.feed(text)
+    unread += [_flood_lines(lines, flood) for flood in scan.floods()]
+    hits = ev_mod.find_hits(lines, ev_mod.hit_lines(lines, [c.start for c in scan.candidates()]))
     events = ev_mod.build_events(lines, hits)
     fatal = ev_mod.choose_fatal(lines, events)
     if fatal is None:
-        return Report(source=source, kind="none", kernel_release=extract_release(text))
+        return Report(source=source, kind="none", kernel_release=extract_release(text), unread=unread)
     event = events[fatal]
     titled = _title_event(lines, event)
     report_texts = [lines[i].text for i in event.lines]
@@ -106,5 +117,6 @@ def _analyze(data: bytes | str, source: str) -> Report:
             excerpt=[t[:300] for t in report_texts[:MAX_EXCERPT]],
             signature=titled.signature,
             crash_type=title_type(titled.title),
+            unread=unread,
         )
     )

@@ -1,0 +1,138 @@
+"""The header search: which lines of a log may start a crash report, found in one streaming pass.
+
+A cheap pre-filter first: only lines that contain a literal anchor of the signature table (`BUG:`,
+`Kernel panic`, ...) are candidates, found with `find` (no regex touches the other lines).  The
+log is fed in pieces of any size, in order, so a file of any size is searched in bounded memory.
+
+Floods (thousands of `INFO: task ... blocked` lines) cannot hide the crash: a candidate is fatal
+when a panic or oops signature (`die`, or a `Kernel panic` row) matches its line, and fatal and
+other candidates are kept apart, each as its first and last ones.  What a flood pushes out is
+counted, and its range becomes an `unread` entry of the report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from typing import AnyStr
+
+from kcrashd.core.signatures import BY_HEADER, HEADERS
+
+# Kept candidates: the first and the last ones of each class (log order is kept in the result).
+KEEP_FATAL = (64, 64)
+KEEP_OTHER = (256, 256)
+# A line longer than this is cut (as normalize.MAX_LINE): its tail is never a header.
+MAX_LINE = 2048
+
+_ANCHORS_STR = HEADERS
+_ANCHORS_BYTES = tuple(h.encode() for h in HEADERS)
+_FATAL: dict[str, tuple[re.Pattern[str], ...]] = {
+    h: tuple(sig.regex for sig in BY_HEADER[h] if sig.die or h == "Kernel panic") for h in HEADERS
+}
+
+
+@dataclass(slots=True, frozen=True)
+class Candidate:
+    """A line holding a header anchor: where the line starts (an offset in the whole log)."""
+
+    start: int
+    fatal: bool
+
+
+@dataclass(slots=True)
+class _Kept:
+    """The first `head` and the last `tail` candidates of one class; the others are counted."""
+
+    head: int
+    tail: int
+    first: list[Candidate] = field(default_factory=list)
+    last: deque[Candidate] = field(default_factory=deque)
+    dropped: int = 0
+    dropped_from: int = -1
+    dropped_to: int = -1
+
+    def add(self, cand: Candidate) -> None:
+        if len(self.first) < self.head:
+            self.first.append(cand)
+            return
+        self.last.append(cand)
+        if len(self.last) > self.tail:
+            out = self.last.popleft()
+            self.dropped += 1
+            self.dropped_from = out.start if self.dropped_from < 0 else self.dropped_from
+            self.dropped_to = out.start
+
+    def all(self) -> list[Candidate]:
+        return self.first + list(self.last)
+
+
+class HeaderScan:
+    """Feed a log's pieces in order (`feed`), then take the kept candidates (`candidates`)."""
+
+    def __init__(self) -> None:
+        self._fatal = _Kept(*KEEP_FATAL)
+        self._other = _Kept(*KEEP_OTHER)
+        self._last_start = -1
+
+    def feed(self, piece: bytes | str, base: int = 0) -> None:
+        """Search `piece`, which starts at offset `base` of the log and holds whole lines only."""
+        if isinstance(piece, bytes):
+            found = _anchored_lines(piece, _ANCHORS_BYTES, b"\n")
+        else:
+            found = _anchored_lines(piece, _ANCHORS_STR, "\n")
+        for start in sorted(found):
+            if base + start > self._last_start:
+                self._last_start = base + start
+                cand = Candidate(base + start, found[start])
+                (self._fatal if cand.fatal else self._other).add(cand)
+
+    def candidates(self) -> list[Candidate]:
+        """The kept candidates in log order."""
+        return sorted(self._fatal.all() + self._other.all(), key=lambda c: c.start)
+
+    def floods(self) -> list[Flood]:
+        """The header lines floods pushed out: where (offsets of their first and last) and how many."""
+        return [
+            Flood(kept.dropped_from, kept.dropped_to, kept.dropped, what)
+            for kept, what in ((self._fatal, "panic or oops"), (self._other, "report"))
+            if kept.dropped
+        ]
+
+
+@dataclass(slots=True, frozen=True)
+class Flood:
+    """Candidates that were not kept: the line starts of the first and last, their count, their class."""
+
+    first: int
+    last: int
+    count: int
+    what: str
+
+    @property
+    def reason(self) -> str:
+        return f"flood: {self.count} {self.what} header lines in this range were not analysed"
+
+
+def _anchored_lines(piece: AnyStr, anchors: tuple[AnyStr, ...], nl: AnyStr) -> dict[int, bool]:
+    """Start offset of every line of `piece` that holds an anchor, and whether it is fatal."""
+    found: dict[int, bool] = {}
+    for n, anchor in enumerate(anchors):
+        i = piece.find(anchor)
+        while i >= 0:
+            start = piece.rfind(nl, 0, i) + 1
+            if i - start < MAX_LINE:
+                found[start] = found.get(start, False) or _is_fatal(piece, start, i, nl, HEADERS[n])
+            i = piece.find(anchor, i + len(anchor))
+    return found
+
+
+def _is_fatal(piece: AnyStr, start: int, pos: int, nl: AnyStr, header: str) -> bool:
+    """Whether a panic or oops row of `header` matches the line at `pos` (the anchor's offset)."""
+    patterns = _FATAL[header]
+    if not patterns:
+        return False
+    end = piece.find(nl, pos, start + MAX_LINE)
+    chunk = piece[pos : end if end >= 0 else start + MAX_LINE]
+    text = chunk.decode("utf-8", "replace") if isinstance(chunk, bytes) else chunk
+    return any(rx.match(text) is not None for rx in patterns)
