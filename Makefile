@@ -1,5 +1,5 @@
 # One entry point per job; each installs what it needs first.
-.PHONY: demo test lint bench rpm nspawn-image test-nspawn test-system lab-build lab-corpus test-lab clean
+.PHONY: demo test lint bench fuzz rpm nspawn-image test-nspawn test-system lab-build lab-corpus test-lab clean
 
 demo:
 	@scripts/bootstrap.sh base
@@ -23,6 +23,13 @@ bench:
 	.venv/bin/python bench/alerting.py
 	.venv/bin/python bench/alerting_hostile.py
 	.venv/bin/python bench/fleet.py
+
+# Longer fuzzing of triage than CI's minute: FUZZ_SECONDS of corpus mutations (default 600), then
+# every input family; bench/fuzz.py gives the absolute speed of the same inputs.
+fuzz:
+	@scripts/bootstrap.sh test
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-600} .venv/bin/python -m pytest -q tests/core/test_fuzz.py
+	.venv/bin/python bench/fuzz.py
 
 rpm:
 	@scripts/bootstrap.sh test

@@ -27,8 +27,13 @@ MAX_LINE = 2048
 
 _ANCHORS_STR = HEADERS
 _ANCHORS_BYTES = tuple(h.encode() for h in HEADERS)
-_FATAL: dict[str, tuple[re.Pattern[str], ...]] = {
+FATAL: dict[str, tuple[re.Pattern[str], ...]] = {
     h: tuple(sig.regex for sig in BY_HEADER[h] if sig.die or h == "Kernel panic") for h in HEADERS
+}
+
+# One pattern per anchor: any of its panic or oops rows.
+_FATAL_ANY: dict[str, re.Pattern[str] | None] = {
+    h: re.compile("|".join(f"(?:{rx.pattern})" for rx in pats)) if pats else None for h, pats in FATAL.items()
 }
 
 
@@ -115,24 +120,29 @@ class Flood:
 
 
 def _anchored_lines(piece: AnyStr, anchors: tuple[AnyStr, ...], nl: AnyStr) -> dict[int, bool]:
-    """Start offset of every line of `piece` that holds an anchor, and whether it is fatal."""
+    """Start offset of every line of `piece` that holds an anchor, and whether it is fatal.
+
+    Each line is looked at once per anchor (its first occurrence), so a line made of one anchor
+    repeated costs no more than any other line of its length."""
     found: dict[int, bool] = {}
+    size = len(piece)
     for n, anchor in enumerate(anchors):
         i = piece.find(anchor)
         while i >= 0:
             start = piece.rfind(nl, 0, i) + 1
+            end = piece.find(nl, i)
+            end = size if end < 0 else end
             if i - start < MAX_LINE:
-                found[start] = found.get(start, False) or _is_fatal(piece, start, i, nl, HEADERS[n])
-            i = piece.find(anchor, i + len(anchor))
+                found[start] = found.get(start, False) or _is_fatal(piece, start, i, end, HEADERS[n])
+            i = piece.find(anchor, end)
     return found
 
 
-def _is_fatal(piece: AnyStr, start: int, pos: int, nl: AnyStr, header: str) -> bool:
-    """Whether a panic or oops row of `header` matches the line at `pos` (the anchor's offset)."""
-    patterns = _FATAL[header]
-    if not patterns:
+def _is_fatal(piece: AnyStr, start: int, pos: int, end: int, header: str) -> bool:
+    """Whether a panic or oops row of `header` matches the line from `pos` (the anchor) on."""
+    rx = _FATAL_ANY[header]
+    if rx is None:
         return False
-    end = piece.find(nl, pos, start + MAX_LINE)
-    chunk = piece[pos : end if end >= 0 else start + MAX_LINE]
+    chunk = piece[pos : min(end, start + MAX_LINE)]
     text = chunk.decode("utf-8", "replace") if isinstance(chunk, bytes) else chunk
-    return any(rx.match(text) is not None for rx in patterns)
+    return rx.search(text) is not None
