@@ -48,14 +48,9 @@ def inputs(n_mutations: int) -> list[tuple[str, bytes]]:
 
 
 def in_process(data: bytes) -> float:
-    from kcrashd.core import analyze
+    from tests.core.fuzz_inputs import best_time
 
-    best = float("inf")
-    for _ in range(2):
-        t0 = time.perf_counter()
-        analyze(data)
-        best = min(best, time.perf_counter() - t0)
-    return best
+    return best_time(data, time.perf_counter)
 
 
 def cli_wall(path: Path) -> float:
@@ -86,7 +81,7 @@ def main() -> int:
     big = [r for r in rows if r[3] >= MIB // 2]
     print(f"inputs: {len(rows)} ({len(big)} of >= 512 KiB), {sum(r[3] for r in rows) / MIB:.0f} MiB in all")
     print("slowest per MiB (in one process; inputs >= 512 KiB, where start-up costs do not dominate):")
-    for per, dt, wall, size, name in big[:5]:
+    for per, dt, _wall, size, name in big[:5]:
         print(f"  {per:.3f} s/MiB  {dt * 1000:.0f} ms  {size >> 10} KiB  {name}")
     print("slowest per MiB, any size:")
     for per, dt, _wall, size, name in rows[:3]:
