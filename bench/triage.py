@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Triage speed and memory: corpus throughput, typical log, 32 MiB and 1 GiB logs, CLI start-up.
+"""Triage speed and memory: corpus throughput, typical and real logs, 32 MiB and 1 GiB logs, start-up.
 
 Prints numbers only (no assertions).  Targets: >= 1,500 files/s over the dev corpus in one process,
-typical 100 KiB-1 MiB log < 20 ms, 32 MiB < 1 s, start-up to first report < 0.3 s, peak RSS < 100 MiB.
+a 512 KiB real log and a typical 100 KiB-1 MiB log < 20 ms, a 32 MiB log made of real corpus logs
+(every header of it searched) < 1 s and < 100 MiB peak RSS, start-up to first report < 0.3 s.
 """
 
 from __future__ import annotations
@@ -32,6 +33,31 @@ def corpus_logs() -> list[bytes]:
     return out
 
 
+def real_logs() -> list[bytes]:
+    """Every real log of the corpus: the syzkaller slices, the crash lab's logs, seed and edge cases."""
+    out = corpus_logs()
+    out += [p.read_bytes() for p in sorted((ROOT / "tests" / "corpus" / "lab").glob("*/*")) if not p.name.endswith(".json")]
+    for folder in ("seed", "edge"):
+        out += [p.read_bytes() for p in sorted((ROOT / "tests" / "corpus" / folder).glob("*.log"))]
+    return out
+
+
+def real_log_of(size: int, logs: list[bytes]) -> bytes:
+    """About `size` bytes of real logs back to back (each ends in its own crash), in corpus order."""
+    parts, total = [], 0
+    while total < size:
+        for log in logs:
+            parts.append(log if log.endswith(b"\n") else log + b"\n")
+            total += len(parts[-1])
+            if total >= size:
+                break
+    return b"".join(parts)
+
+
+# The child's own peak: VmHWM (ru_maxrss carries the parent's peak over fork and exec on Linux).
+_PEAK = "print(next(int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM')))"
+
+
 def child(code: str) -> tuple[float, int]:
     """Run code in a fresh interpreter; (wall seconds, its peak RSS in KiB)."""
     t0 = time.perf_counter()
@@ -42,6 +68,7 @@ def child(code: str) -> tuple[float, int]:
 
 def main() -> None:
     from kcrashd.core import analyze
+    from kcrashd.core.signatures import HEADERS
 
     logs = corpus_logs()
     analyze(logs[0])
@@ -70,32 +97,55 @@ def main() -> None:
             cpus.append(time.process_time() - c0)
         print(f"typical log {size // 1024} KiB: best {min(walls) * 1000:.1f} ms wall, {min(cpus) * 1000:.1f} ms CPU")
 
+    lab = sorted((ROOT / "tests" / "corpus" / "lab").glob("*/console.log"))
+    crash = lab[0].read_bytes()
+    # The lab's boot logs up to their first report header, back to back, then one lab crash.
+    boots = [log[: min((i for h in HEADERS if (i := log.find(h.encode())) >= 0), default=len(log))] for log in
+             (p.read_bytes() for p in lab)]
+    boot = real_log_of(512 * 1024 - len(crash), [b[: b.rfind(b"\n") + 1] for b in boots if b.count(b"\n") > 1])
+    real512 = boot[: boot.rfind(b"\n", 0, 512 * 1024 - len(crash)) + 1] + crash
+    walls, cpus = [], []
+    for _ in range(7):
+        t0, c0 = time.perf_counter(), time.process_time()
+        report = analyze(real512)
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    print(f"real log {len(real512) // 1024} KiB (lab boot logs, then a lab crash): best {min(walls) * 1000:.1f} ms wall, "
+          f"{min(cpus) * 1000:.1f} ms CPU, {report.title!r}")
+
     with tempfile.TemporaryDirectory() as tmp:
         big32 = Path(tmp) / "32m.log"
-        with open(big32, "wb") as f:
-            f.write(NOISE * (32 * 1024 * 1024 // len(NOISE)))
-            f.write(SEED)
+        big32.write_bytes(real_log_of(32 * 1024 * 1024, real_logs()))
         code32 = (
             f"import resource,time,sys; sys.path.insert(0, {str(ROOT)!r})\n"
             "from kcrashd.core import analyze\n"
             f"d=open({str(big32)!r},'rb').read(); t=time.perf_counter(); c=time.process_time(); r=analyze(d)\n"
             "print(f'{time.perf_counter()-t:.3f}', r.function, f'{time.process_time()-c:.3f}')\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+            + _PEAK
         )
         out = subprocess.run([sys.executable, "-c", code32], capture_output=True, text=True, check=True).stdout.split()
         print(
-            f"32 MiB log, whole in memory (core only): {out[0]} s wall, {out[2]} s CPU, function {out[1]}, "
-            f"peak RSS {int(out[3]) / 1024:.0f} MiB"
+            f"32 MiB of real corpus logs, whole in memory (core only): {out[0]} s wall, {out[2]} s CPU, "
+            f"function {out[1]}, peak RSS {int(out[3]) / 1024:.0f} MiB"
         )
         code32r = (
             f"import resource,time,sys; sys.path.insert(0, {str(ROOT)!r})\n"
             "from kcrashd.core import analyze; from kcrashd.logfile import read_log\n"
-            f"t=time.perf_counter(); r=analyze(read_log({str(big32)!r}))\n"
-            "print(f'{time.perf_counter()-t:.3f}', r.function)\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+            f"t=time.perf_counter(); c=time.process_time(); r=analyze(read_log({str(big32)!r}))\n"
+            "print(f'{time.perf_counter()-t:.3f}', r.function, f'{time.process_time()-c:.3f}', len(r.unread))\n"
+            + _PEAK
         )
         out = subprocess.run([sys.executable, "-c", code32r], capture_output=True, text=True, check=True).stdout.split()
-        print(f"32 MiB log via read_log (head+tail): {out[0]} s, function {out[1]}, peak RSS {int(out[2]) / 1024:.0f} MiB")
+        print(f"32 MiB of real corpus logs via read_log (whole file searched, windows analysed): {out[0]} s wall, "
+              f"{out[2]} s CPU, function {out[1]}, {out[3]} unread entries, peak RSS {int(out[4]) / 1024:.0f} MiB")
+        big32n = Path(tmp) / "32m-noise.log"
+        with open(big32n, "wb") as f:
+            f.write(NOISE * (32 * 1024 * 1024 // len(NOISE)))
+            f.write(SEED)
+        out = subprocess.run([sys.executable, "-c", code32r.replace(str(big32), str(big32n))], capture_output=True,
+                             text=True, check=True).stdout.split()
+        print(f"32 MiB of one noise line then a crash, via read_log: {out[0]} s wall, function {out[1]}, "
+              f"peak RSS {int(out[4]) / 1024:.0f} MiB")
 
         big1g = Path(tmp) / "1g.log"
         with open(big1g, "wb") as f:
@@ -105,17 +155,22 @@ def main() -> None:
             f.write(b"\n" + SEED)
         code1g = code32r.replace(str(big32), str(big1g))
         out = subprocess.run([sys.executable, "-c", code1g], capture_output=True, text=True, check=True).stdout.split()
-        print(f"1 GiB log via read_log: {out[0]} s, function {out[1]}, peak RSS {int(out[2]) / 1024:.0f} MiB")
+        print(f"1 GiB sparse log via read_log (holes skipped): {out[0]} s, function {out[1]}, "
+              f"peak RSS {int(out[4]) / 1024:.0f} MiB")
 
     exe = ROOT / ".venv" / "bin" / "kcrashd"
     example = ROOT / "examples" / "127.0.0.1-2020-04-28-01:31:54"
     cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "kcrashd"]), "analyze", str(example)]
-    walls = []
+    walls, cpus = [], []
     for _ in range(5):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         subprocess.run(cmd, capture_output=True, check=True)
         walls.append(time.perf_counter() - t0)
-    print(f"start-up to first report (kcrashd analyze, best of 5): {min(walls):.3f} s, median {sorted(walls)[2]:.3f} s")
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    print(f"start-up to first report (kcrashd analyze, best of 5): {min(walls):.3f} s wall "
+          f"(median {sorted(walls)[2]:.3f} s), {min(cpus):.3f} s CPU")
     print(f"this process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     _ = os
 
