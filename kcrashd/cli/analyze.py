@@ -213,5 +213,8 @@ def render_text(report: Report) -> str:
             rows.append(("frames", " < ".join(top)))
         for ev in report.preceding[:5]:
             rows.append(("preceding", f"line {ev.line}: {ev.title}"))
+    for gap in report.unread[:5]:
+        where = f"bytes {gap.start}-{gap.end}" if gap.start is not None else f"lines {gap.first_line}-{gap.last_line}"
+        rows.append(("not analysed", f"{where}: {gap.reason}"))
     width = max(len(k) for k, _ in rows)
     return "".join(f"{k:<{width}}  {escape(v)}\n" for k, v in rows)

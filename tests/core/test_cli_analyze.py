@@ -110,3 +110,13 @@ def test_two_gib_sparse_file_bounded_memory(tmp_path: Path) -> None:
     obj = json.loads(measured.stdout)
     assert obj["function"] == "sysrq_handle_crash"
     assert peak_kib < 100 * 1024, f"max RSS {peak_kib} KiB"
+
+
+def test_text_output_says_what_was_not_analysed(tmp_path: Path) -> None:
+    log = tmp_path / "console.log"
+    hung = b"[  100.000000] INFO: task kworker/0:1:12 blocked for more than 120 seconds.\n"
+    log.write_bytes(hung * 80_000 + SEED.read_bytes())  # ~6 MiB: searched whole, a flood left out
+    r = run(str(log))
+    assert r.returncode == 0, r.stderr
+    assert "sysrq_handle_crash" in r.stdout
+    assert "not analysed  bytes " in r.stdout and "flood: " in r.stdout
