@@ -58,44 +58,10 @@ def real_log_of(size: int, logs: list[bytes]) -> bytes:
 _PEAK = "print(next(int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM')))"
 
 
-def child(code: str) -> tuple[float, int]:
-    """Run code in a fresh interpreter; (wall seconds, its peak RSS in KiB)."""
-    t0 = time.perf_counter()
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    wall = time.perf_counter() - t0
-    return wall, int(r.stdout.strip().splitlines()[-1])
-
-
-def main() -> None:
+def real_512k() -> None:
+    """A 512 KiB real log: the lab's boot logs up to their first report header, then a lab crash."""
     from kcrashd.core import analyze
     from kcrashd.core.signatures import HEADERS
-
-    logs = corpus_logs()
-    analyze(logs[0])
-    total = sum(len(x) for x in logs)
-    # Best of 3 passes; wall and CPU time (a loaded machine inflates wall time, not CPU time).
-    walls, cpus = [], []
-    for _ in range(3):
-        t0, c0 = time.perf_counter(), time.process_time()
-        for data in logs:
-            analyze(data)
-        walls.append(time.perf_counter() - t0)
-        cpus.append(time.process_time() - c0)
-    dt, ct = min(walls), min(cpus)
-    print(
-        f"corpus: {len(logs)} logs, {total / 1e6:.1f} MB, best of 3: {dt:.3f} s wall = {len(logs) / dt:.0f} files/s, "
-        f"{ct:.3f} s CPU = {len(logs) / ct:.0f} files/s"
-    )
-
-    for size in (100 * 1024, 1024 * 1024):
-        data = NOISE * (size // len(NOISE)) + SEED
-        walls, cpus = [], []
-        for _ in range(7):
-            t0, c0 = time.perf_counter(), time.process_time()
-            analyze(data)
-            walls.append(time.perf_counter() - t0)
-            cpus.append(time.process_time() - c0)
-        print(f"typical log {size // 1024} KiB: best {min(walls) * 1000:.1f} ms wall, {min(cpus) * 1000:.1f} ms CPU")
 
     lab = sorted((ROOT / "tests" / "corpus" / "lab").glob("*/console.log"))
     crash = lab[0].read_bytes()
@@ -113,6 +79,10 @@ def main() -> None:
     print(f"real log {len(real512) // 1024} KiB (lab boot logs, then a lab crash): best {min(walls) * 1000:.1f} ms wall, "
           f"{min(cpus) * 1000:.1f} ms CPU, {report.title!r}")
 
+
+
+def big_logs() -> None:
+    """32 MiB of real logs (in memory, through read_log), 32 MiB of noise, a 1 GiB sparse log."""
     with tempfile.TemporaryDirectory() as tmp:
         big32 = Path(tmp) / "32m.log"
         big32.write_bytes(real_log_of(32 * 1024 * 1024, real_logs()))
@@ -157,6 +127,49 @@ def main() -> None:
         out = subprocess.run([sys.executable, "-c", code1g], capture_output=True, text=True, check=True).stdout.split()
         print(f"1 GiB sparse log via read_log (holes skipped): {out[0]} s, function {out[1]}, "
               f"peak RSS {int(out[4]) / 1024:.0f} MiB")
+
+
+def child(code: str) -> tuple[float, int]:
+    """Run code in a fresh interpreter; (wall seconds, its peak RSS in KiB)."""
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - t0
+    return wall, int(r.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    from kcrashd.core import analyze
+
+    logs = corpus_logs()
+    analyze(logs[0])
+    total = sum(len(x) for x in logs)
+    # Best of 3 passes; wall and CPU time (a loaded machine inflates wall time, not CPU time).
+    walls, cpus = [], []
+    for _ in range(3):
+        t0, c0 = time.perf_counter(), time.process_time()
+        for data in logs:
+            analyze(data)
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    dt, ct = min(walls), min(cpus)
+    print(
+        f"corpus: {len(logs)} logs, {total / 1e6:.1f} MB, best of 3: {dt:.3f} s wall = {len(logs) / dt:.0f} files/s, "
+        f"{ct:.3f} s CPU = {len(logs) / ct:.0f} files/s"
+    )
+
+    for size in (100 * 1024, 1024 * 1024):
+        data = NOISE * (size // len(NOISE)) + SEED
+        walls, cpus = [], []
+        for _ in range(7):
+            t0, c0 = time.perf_counter(), time.process_time()
+            analyze(data)
+            walls.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
+        print(f"typical log {size // 1024} KiB: best {min(walls) * 1000:.1f} ms wall, {min(cpus) * 1000:.1f} ms CPU")
+
+    real_512k()
+
+    big_logs()
 
     exe = ROOT / ".venv" / "bin" / "kcrashd"
     example = ROOT / "examples" / "127.0.0.1-2020-04-28-01:31:54"

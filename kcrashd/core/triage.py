@@ -28,6 +28,27 @@ def _title_event(lines: LogLines, event: ev_mod.Event) -> Titled:
     return title_report(event.hit.signature, event.hit.match, texts, event.hit.pos)
 
 
+def _panic(lines: LogLines, hits: list[ev_mod.Hit]) -> tuple[bool, str | None]:
+    """Whether the log has a `Kernel panic - not syncing` line, and the last one's message."""
+    panicked, message = False, None
+    for hit in hits:
+        if hit.is_panic:
+            m = _PANIC_MSG.search(lines[hit.index].text)
+            if m:
+                panicked, message = True, m.group(1).strip()[:200]
+    return panicked, message
+
+
+def _headers(data: bytes | str) -> tuple[LogLines, list[ev_mod.Hit], list[Unread]]:
+    """The log's lines, its header hits (pre-filtered, floods set apart), what was left out."""
+    lines, unread = load_lines(data)
+    scan = HeaderScan()
+    scan.feed(lines.text)
+    unread += [_flood_lines(lines, flood) for flood in scan.floods()]
+    hits = ev_mod.find_hits(lines, ev_mod.hit_lines(lines, [c.start for c in scan.candidates()]))
+    return lines, hits, unread
+
+
 def _flood_lines(lines: LogLines, flood: Flood) -> Unread:
     """The lines (numbered as in the file) of the header lines a flood pushed out."""
     first = lines.text.count("\n", 0, flood.first)
@@ -55,12 +76,8 @@ def has_crash(data: bytes | str) -> bool:
 
 
 def _analyze(data: bytes | str, source: str) -> Report:
-    lines, unread = load_lines(data)
+    lines, hits, unread = _headers(data)
     text = lines.text
-    scan = HeaderScan()
-    scan.feed(text)
-    unread += [_flood_lines(lines, flood) for flood in scan.floods()]
-    hits = ev_mod.find_hits(lines, ev_mod.hit_lines(lines, [c.start for c in scan.candidates()]))
     events = ev_mod.build_events(lines, hits)
     fatal = ev_mod.choose_fatal(lines, events)
     if fatal is None:
@@ -69,14 +86,7 @@ def _analyze(data: bytes | str, source: str) -> Report:
     titled = _title_event(lines, event)
     report_texts = [lines[i].text for i in event.lines]
     facts = extract_facts(text, report_texts)
-    panic_message = None
-    panicked = False
-    for hit in hits:
-        if hit.is_panic:
-            m = _PANIC_MSG.search(lines[hit.index].text)
-            if m:
-                panicked = True
-                panic_message = m.group(1).strip()[:200]
+    panicked, panic_message = _panic(lines, hits)
     preceding: list[dict[str, object]] = []
     for n, other in enumerate(events):
         if n == fatal or len(preceding) >= MAX_PRECEDING:
