@@ -76,7 +76,7 @@ def main() -> int:
                 path = Path(tmp) / f"{k}.log"
                 path.write_bytes(data)
                 wall = cli_wall(path)
-            rows.append((dt / (len(data) / MIB), dt, wall, len(data), name))
+            rows.append((dt / (max(1, len(data)) / MIB), dt, wall, len(data), name))
     rows.sort(key=lambda r: r[0], reverse=True)
     big = [r for r in rows if r[3] >= MIB // 2]
     print(f"inputs: {len(rows)} ({len(big)} of >= 512 KiB), {sum(r[3] for r in rows) / MIB:.0f} MiB in all")
