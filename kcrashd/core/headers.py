@@ -22,7 +22,8 @@ from kcrashd.core.signatures import BY_HEADER, HEADERS
 # Kept candidates: the first and the last ones of each class (log order is kept in the result).
 KEEP_FATAL = (64, 64)
 KEEP_OTHER = (256, 256)
-# A line longer than this is cut (as normalize.MAX_LINE): its tail is never a header.
+# A kernel line longer than this is garbage or a binary blob, cut here and by normalize: the tail
+# carries no crash syntax and is never a header.
 MAX_LINE = 2048
 
 _ANCHORS_STR = HEADERS

@@ -16,12 +16,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kcrashd.core.headers import HeaderScan
+from kcrashd.core.headers import MAX_LINE, HeaderScan
 from kcrashd.core.model import Unread
 from kcrashd.core.windows import MARK, spans, split_marked
 
-# A kernel line longer than this is garbage or a binary blob; the tail carries no crash syntax.
-MAX_LINE = 2048
 # Bigger texts are compacted to windows around the header lines.
 COMPACT_OVER = 2 * 1024 * 1024
 
