@@ -12,6 +12,7 @@ test's size.  Prints numbers and the slowest inputs; exits 1 when a target is mi
 from __future__ import annotations
 
 import argparse
+import resource
 import subprocess
 import sys
 import tempfile
@@ -53,12 +54,19 @@ def in_process(data: bytes) -> tuple[float, float]:
     return best_time(data)
 
 
-def cli_wall(path: Path) -> float:
+def cli_wall(path: Path) -> tuple[float, float]:
+    """Best of two `kcrashd analyze` runs: (wall seconds, the child's CPU seconds)."""
     exe = ROOT / ".venv" / "bin" / "kcrashd"
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "kcrashd"]
-    t0 = time.perf_counter()
-    subprocess.run([*cmd, "analyze", "--format", "json", str(path)], capture_output=True, check=False, timeout=600)
-    return time.perf_counter() - t0
+    wall = cpu = float("inf")
+    for _ in range(2):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        subprocess.run([*cmd, "analyze", "--format", "json", str(path)], capture_output=True, check=False, timeout=600)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall = min(wall, time.perf_counter() - t0)
+        cpu = min(cpu, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return wall, cpu
 
 
 def main() -> int:
@@ -71,7 +79,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for k, (name, data) in enumerate(cases):
             dt, cpu = in_process(data)
-            wall = None
+            wall: tuple[float, float] | None = None
             if not args.no_cli and not name.startswith("mutation"):
                 path = Path(tmp) / f"{k}.log"
                 path.write_bytes(data)
@@ -86,13 +94,14 @@ def main() -> int:
     print("slowest per MiB, inputs of 1 KiB or more:")
     for per, dt, _wall, size, name, cpu in [r for r in rows if r[3] >= 1024][:3]:
         print(f"  {per:.3f} s/MiB wall ({cpu / (size / MIB):.3f} CPU)  {dt * 1000:.1f} ms  {size >> 10} KiB  {name}")
-    walls = sorted((r for r in rows if r[2] is not None), key=lambda r: r[2] or 0.0, reverse=True)
+    walls = sorted((r for r in rows if r[2] is not None), key=lambda r: r[2][0] if r[2] else 0.0, reverse=True)
     if walls:
-        print("slowest `kcrashd analyze` wall, start-up included:")
-        for _per, _dt, wall, size, name, _cpu in walls[:3]:
-            print(f"  {wall:.3f} s  {size >> 10} KiB  {name}")
+        print("slowest `kcrashd analyze` (best of 2), start-up included:")
+        for _per, _dt, cli, size, name, _cpu in walls[:3]:
+            assert cli is not None
+            print(f"  {cli[0]:.3f} s wall, {cli[1]:.3f} s CPU  {size >> 10} KiB  {name}")
     worst_per = big[0][0] if big else 0.0
-    worst_wall = (walls[0][2] or 0.0) if walls else 0.0
+    worst_wall = walls[0][2][0] if walls and walls[0][2] else 0.0
     ok = worst_per < PER_MIB_TARGET and worst_wall < WALL_TARGET
     print(f"targets: < {PER_MIB_TARGET} s/MiB: {worst_per:.3f}; < {WALL_TARGET} s wall: {worst_wall:.3f} -> "
           f"{'met' if ok else 'MISSED'}")
