@@ -61,14 +61,16 @@ def key_of(data: bytes, source: str) -> Key:
 
 
 def headline(data: bytes) -> str:
-    """The first line holding a report header (a linear `find` per header literal), else ''."""
-    from kcrashd.core.events import header_positions
+    """The first line holding a report header (the core's literal pre-filter), else ''."""
+    from kcrashd.core.headers import HeaderScan
 
-    positions = header_positions(data)
-    if not positions:
+    scan = HeaderScan()
+    scan.feed(data)
+    candidates = scan.candidates()
+    if not candidates:
         return ""
-    start = data.rfind(b"\n", 0, positions[0]) + 1
-    end = data.find(b"\n", positions[0])
+    start = candidates[0].start
+    end = data.find(b"\n", start)
     line = data[start : end if end >= 0 else len(data)][: HEADLINE_CHARS * 4]
     return line.decode("utf-8", "replace").strip()[:HEADLINE_CHARS]
 
