@@ -9,9 +9,10 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import NamedTuple
 
-from kcrashd.store import StoreError
+from kcrashd.store import Durability, StoreError, connect, ensure_schema
 
 
 @dataclass(frozen=True)
@@ -241,3 +242,179 @@ class OutboxTable:
             sql += " AND target = ?"
             args.append(target)
         return self.conn.execute(sql, args).rowcount
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An outbox row as claimed for one attempt: its intent, and its state, attempts and last
+    error as they were before the claim."""
+
+    id: int
+    intent: OutboxRow  # its `at` is the row's created_at, `expires` its expires_at
+    state: str
+    attempts: int
+    last_error: str | None
+    delivered_at: float | None
+
+
+CLAIM_COLUMNS = (
+    "o.id, o.target, o.crash_id, o.digest_id, o.event, o.fingerprint, o.idem_key, o.payload, o.created_at,"
+    " o.expires_at, o.state, o.attempts, o.last_error, o.delivered_at"
+)
+
+
+def _marks(names: list[str]) -> str:
+    return ",".join("?" * len(names))
+
+
+class OutboxLeases:
+    """The delivery side of the outbox: claim a due row with a lease, then finish it, schedule its
+    next attempt or pause its target; and each target's remote reference per bug. One connection
+    of its own (NORMAL durability: a claim or "done" lost to a power cut only means one more
+    send); the caller serialises its use. Every write but the claim is one autocommit statement."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    @classmethod
+    def open(cls, db_path: Path) -> OutboxLeases:
+        conn = connect(db_path, Durability.NORMAL)
+        ensure_schema(conn)
+        return cls(conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def history(self) -> AlertHistory:
+        return AlertHistory(self.conn)
+
+    def claim(self, names: list[str], due_by: float, lease_until: float, now: float) -> Claim | None:
+        """The next row of `names` due by `due_by` whose target is not paused (a claimed row
+        whose lease ran out included), leased until `lease_until` and counted as an attempt."""
+        if not names:
+            return None
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = self.conn.execute(
+                f"SELECT {CLAIM_COLUMNS} FROM outbox o LEFT JOIN outbox_targets t ON t.target = o.target"
+                f" WHERE o.target IN ({_marks(names)}) AND o.next_attempt_at <= ?"
+                f" AND (o.state IN ('pending', 'active') OR (o.state = 'sending' AND o.lease_until < ?))"
+                f" AND (t.open_until IS NULL OR t.open_until <= ?)"
+                f" ORDER BY o.next_attempt_at, o.id LIMIT 1",
+                (*names, due_by, due_by, due_by),
+            ).fetchone()
+            if row is not None:
+                self.conn.execute(
+                    "UPDATE outbox SET state = 'sending', lease_until = ?, attempts = attempts + 1, updated_at = ?"
+                    " WHERE id = ?",
+                    (lease_until, now, row[0]),
+                )
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return None if row is None else Claim(row[0], OutboxRow(*row[1:10]), *row[10:])
+
+    def orphans(self, names: list[str], now: float) -> list[tuple[int, str]]:
+        """(id, target) of the waiting rows past their age whose target is not among `names`."""
+        known = _marks(names) or "''"
+        rows = self.conn.execute(
+            f"SELECT id, target FROM outbox WHERE state IN ('pending', 'sending') AND expires_at < ?"
+            f" AND target NOT IN ({known})",
+            (now, *names),
+        ).fetchall()
+        return [(int(row[0]), str(row[1])) for row in rows]
+
+    def release(self, claim: Claim) -> None:
+        """Hand a claimed row back as it was (an attempt cut short by the daemon stopping)."""
+        self.conn.execute(
+            "UPDATE outbox SET state = ?, attempts = ?, lease_until = NULL WHERE id = ? AND state = 'sending'",
+            (claim.state if claim.state != "sending" else "pending", claim.attempts, claim.id),
+        )
+
+    def keep_payload(self, row_id: int, payload: str) -> None:
+        """A digest's payload, built when it is first sent, kept for its next attempts."""
+        self.conn.execute("UPDATE outbox SET payload = ? WHERE id = ?", (payload, row_id))
+
+    def repost_later(self, row_id: int, at: float, error: str, status: int | None, now: float) -> None:
+        """A re-post of a delivered alert failed: try again at `at`, still delivered."""
+        self.conn.execute(
+            "UPDATE outbox SET state = 'active', next_attempt_at = ?, lease_until = NULL, last_error = ?,"
+            " last_status = ?, updated_at = ? WHERE id = ?",
+            (at, error, status, now, row_id),
+        )
+
+    def retry_later(self, row_id: int, at: float, error: str, status: int | None, now: float) -> None:
+        self.conn.execute(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ?, lease_until = NULL, last_status = ?,"
+            " last_error = ?, updated_at = ? WHERE id = ?",
+            (at, status, error, now, row_id),
+        )
+
+    def pause(self, target: str, until: float, error: str) -> None:
+        """Pause a whole target until `until`, so a down target costs one attempt per round."""
+        self.conn.execute(
+            "INSERT INTO outbox_targets (target, open_until, failures, last_error) VALUES (?, ?, 1, ?)"
+            " ON CONFLICT (target) DO UPDATE SET open_until = excluded.open_until, failures = failures + 1,"
+            " last_error = excluded.last_error",
+            (target, until, error),
+        )
+
+    def unpause(self, target: str) -> None:
+        self.conn.execute(
+            "INSERT INTO outbox_targets (target, open_until, failures) VALUES (?, NULL, 0)"
+            " ON CONFLICT (target) DO UPDATE SET open_until = NULL, failures = 0",
+            (target,),
+        )
+
+    def repost_at(self, row_id: int, at: float, status: int | None, ref: str | None, url: str | None, now: float) -> None:
+        """Delivered, to be posted again at `at` (a target that re-posts open alerts)."""
+        self.conn.execute(
+            "UPDATE outbox SET state = 'active', attempts = 0, next_attempt_at = ?, lease_until = NULL,"
+            " last_status = ?, last_error = NULL, remote_ref = ?, remote_url = ?, updated_at = ?,"
+            " delivered_at = COALESCE(delivered_at, ?) WHERE id = ?",
+            (at, status, ref, url, now, now, row_id),
+        )
+
+    def finish(
+        self, row_id: int, state: DeliveryState, now: float, *, status: int | None = None, error: str | None = None,
+        ref: str | None = None, url: str | None = None,
+    ) -> None:  # fmt: skip
+        """The row is done or dead: no more attempts."""
+        self.conn.execute(
+            "UPDATE outbox SET state = ?, lease_until = NULL, last_status = COALESCE(?, last_status),"
+            " last_error = ?, remote_ref = COALESCE(?, remote_ref), remote_url = COALESCE(?, remote_url),"
+            " updated_at = ?, delivered_at = CASE WHEN ? = 'done' THEN COALESCE(delivered_at, ?) ELSE delivered_at END"
+            " WHERE id = ?",
+            (str(state), status, error, ref, url, now, str(state), now, row_id),
+        )
+
+    def next_due(self, names: list[str]) -> float | None:
+        """When the next row of `names` may be claimed (epoch seconds): the same conditions as
+        `claim`, due, its target not paused, and a claimed row's lease run out."""
+        if not names:
+            return None
+        (due,) = self.conn.execute(
+            f"SELECT MIN(MAX(o.next_attempt_at, COALESCE(t.open_until, 0),"
+            f" CASE WHEN o.state = 'sending' THEN COALESCE(o.lease_until, 0) ELSE 0 END))"
+            f" FROM outbox o LEFT JOIN outbox_targets t ON t.target = o.target"
+            f" WHERE o.state IN ('pending', 'active', 'sending') AND o.target IN ({_marks(names)})",
+            names,
+        ).fetchone()
+        return None if due is None else float(due)
+
+    def remote(self, target: str, fingerprint: str) -> tuple[str, str | None] | None:
+        """The target's reference (ticket, alert) for a bug, if it has one."""
+        row = self.conn.execute(
+            "SELECT remote_ref, remote_url FROM outbox_remote WHERE target = ? AND fingerprint = ?",
+            (target, fingerprint),
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def put_remote(self, target: str, fingerprint: str, ref: str, url: str | None) -> None:
+        self.conn.execute(
+            "INSERT INTO outbox_remote (target, fingerprint, remote_ref, remote_url) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (target, fingerprint) DO UPDATE SET remote_ref = excluded.remote_ref,"
+            " remote_url = excluded.remote_url",
+            (target, fingerprint, ref, url),
+        )

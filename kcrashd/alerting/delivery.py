@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import logging
 import random
-import sqlite3
 import threading
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kcrashd.alert_tables import Claim, DeliveryState, OutboxLeases
 from kcrashd.alerting.config import AlertsConfig, TargetConfig
 from kcrashd.alerting.http import Http, Outcome, SendFailure, SessionFactory, make_session
-from kcrashd.alerting.outbox import EPSILON, Clock, Journal, build_digest, ensure_schema, journal_send, utcnow
+from kcrashd.alerting.outbox import EPSILON, Clock, Journal, build_digest, journal_send, utcnow
 from kcrashd.alerting.payload import AlertPayload, EventKind
 from kcrashd.alerting.secrets import SecretError, install_log_redaction, redact
 from kcrashd.alerting.targets.base import Delivery, Sender, sender_for
-from kcrashd.store import Durability, connect
 
 if TYPE_CHECKING:
     import requests
@@ -37,24 +36,16 @@ class _Remote:
 
     def get(self, fingerprint: str) -> tuple[str, str | None] | None:
         with self.deliverer.lock:
-            row = self.deliverer.conn.execute(
-                "SELECT remote_ref, remote_url FROM outbox_remote WHERE target = ? AND fingerprint = ?",
-                (self.target, fingerprint),
-            ).fetchone()
-        return (row[0], row[1]) if row else None
+            return self.deliverer.leases.remote(self.target, fingerprint)
 
     def put(self, fingerprint: str, ref: str, url: str | None) -> None:
         with self.deliverer.lock:
-            self.deliverer.conn.execute(
-                "INSERT INTO outbox_remote (target, fingerprint, remote_ref, remote_url) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (target, fingerprint) DO UPDATE SET remote_ref = excluded.remote_ref,"
-                " remote_url = excluded.remote_url",
-                (self.target, fingerprint, ref, url),
-            )
+            self.deliverer.leases.put_remote(self.target, fingerprint, ref, url)
 
 
 class Deliverer:
-    """Performs due deliveries with its own SQLite connection; one per process."""
+    """Performs due deliveries with its own outbox connection (kcrashd.alert_tables.OutboxLeases);
+    one per process."""
 
     def __init__(
         self,
@@ -73,9 +64,7 @@ class Deliverer:
         self.rng = rng or random.Random()
         self.lock = threading.RLock()  # the connection's; never held during a request
         self.stopping = False
-        # NORMAL durability: a claim or "done" lost to a power cut only means one more send
-        self.conn = connect(db_path, Durability.NORMAL)
-        ensure_schema(self.conn)
+        self.leases = OutboxLeases.open(db_path)
         self.session_factory = session_factory
         self.sessions: dict[str, requests.Session] = {}
         self.https: dict[str, Http] = {}
@@ -86,7 +75,7 @@ class Deliverer:
             for session in self.sessions.values():
                 session.close()
             self.sessions.clear()
-            self.conn.close()
+            self.leases.close()
 
     def abort(self) -> None:
         """The daemon is stopping: interrupt every request in flight and make no new one.
@@ -123,43 +112,13 @@ class Deliverer:
         """Names of the enabled targets (only `target`, when given and enabled)."""
         return [t.name for t in self.alerts.targets if t.enabled and target in (None, t.name)]
 
-    def _claim(self, ts: float, target: str | None = None) -> sqlite3.Row | None:
-        names = self.enabled(target)
-        if not names:
-            return None
-        marks = ",".join("?" * len(names))
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = self.conn.execute(
-                f"SELECT o.* FROM outbox o LEFT JOIN outbox_targets t ON t.target = o.target"
-                f" WHERE o.target IN ({marks}) AND o.next_attempt_at <= ?"
-                f" AND (o.state IN ('pending', 'active') OR (o.state = 'sending' AND o.lease_until < ?))"
-                f" AND (t.open_until IS NULL OR t.open_until <= ?)"
-                f" ORDER BY o.next_attempt_at, o.id LIMIT 1",
-                (*names, ts + EPSILON, ts + EPSILON, ts + EPSILON),
-            ).fetchone()
-            if row is not None:
-                self.conn.execute(
-                    "UPDATE outbox SET state = 'sending', lease_until = ?, attempts = attempts + 1, updated_at = ?"
-                    " WHERE id = ?",
-                    (ts + self.alerts.retry.lease_seconds, ts, row["id"]),
-                )
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        return row  # type: ignore[no-any-return]
+    def _claim(self, ts: float, target: str | None = None) -> Claim | None:
+        lease_until = ts + self.alerts.retry.lease_seconds
+        return self.leases.claim(self.enabled(target), ts + EPSILON, lease_until, ts)
 
     def _expire_unconfigured(self, ts: float) -> None:
-        names = [t.name for t in self.alerts.targets if t.enabled]
-        marks = ",".join("?" * len(names)) or "''"
-        rows = self.conn.execute(
-            f"SELECT id, target FROM outbox WHERE state IN ('pending', 'sending') AND expires_at < ?"
-            f" AND target NOT IN ({marks})",
-            (ts, *names),
-        ).fetchall()
-        for row in rows:
-            self._finish(row["id"], "dead", ts, error="target no longer configured or disabled")
+        for row_id, _target in self.leases.orphans([t.name for t in self.alerts.targets if t.enabled], ts):
+            self.leases.finish(row_id, DeliveryState.DEAD, ts, error="target no longer configured or disabled")
 
     # -- one attempt ------------------------------------------------------------------------
 
@@ -169,7 +128,6 @@ class Deliverer:
         now = now or self.clock()
         ts = now.timestamp()
         with self.lock:
-            self.conn.row_factory = sqlite3.Row
             if target is None:
                 self._expire_unconfigured(ts)
         for _ in range(self.alerts.retry.batch):
@@ -187,27 +145,26 @@ class Deliverer:
         """Seconds until each enabled target has a row due (0: now); targets with none are left out."""
         ts = (now or self.clock()).timestamp()
         with self.lock:
-            self.conn.row_factory = sqlite3.Row
             self._expire_unconfigured(ts)
             names = self.enabled()
             return {name: due for name in names if (due := self._next_due(ts, name)) is not None}
 
-    def _attempt(self, row: sqlite3.Row, ts: float) -> None:
-        target = self.alerts.target(row["target"])
+    def _attempt(self, row: Claim, ts: float) -> None:
+        target = self.alerts.target(row.intent.target)
         assert target is not None
-        attempt = int(row["attempts"]) + 1
-        if ts > row["expires_at"]:
+        attempt = int(row.attempts) + 1
+        if ts > row.intent.expires:
             with self.lock:
-                self._give_up(row, ts, attempt, row["last_error"] or "not delivered before the maximum age")
+                self._give_up(row, ts, attempt, row.last_error or "not delivered before the maximum age")
             return
         try:
             with self.lock:
                 payload = self._payload(row, target)
             sender = self.sender(target)
             delivery = Delivery(
-                row_id=row["id"], event=EventKind(row["event"]), payload=payload, idem_key=row["idem_key"],
-                fingerprint=row["fingerprint"], attempt=attempt, remote=_Remote(self, target.name),
-                created_at=row["created_at"],
+                row_id=row.id, event=EventKind(row.intent.event), payload=payload, idem_key=row.intent.idem_key,
+                fingerprint=row.intent.fingerprint, attempt=attempt, remote=_Remote(self, target.name),
+                created_at=row.intent.at,
             )  # fmt: skip
             outcome = sender.send(delivery)
         except SendFailure as failure:
@@ -223,79 +180,50 @@ class Deliverer:
             else:
                 self._record(row, target, outcome, ts, attempt)
 
-    def _release(self, row: sqlite3.Row) -> None:
+    def _release(self, row: Claim) -> None:
         """Hand a claimed row back as it was: the attempt was cut short by the daemon stopping."""
-        self.conn.execute(
-            "UPDATE outbox SET state = ?, attempts = ?, lease_until = NULL WHERE id = ? AND state = 'sending'",
-            (row["state"] if row["state"] != "sending" else "pending", row["attempts"], row["id"]),
-        )
+        self.leases.release(row)
 
-    def _payload(self, row: sqlite3.Row, target: TargetConfig) -> AlertPayload:
-        if row["digest_id"] is not None and row["payload"] == "{}":
-            digest = build_digest(self.conn, row["digest_id"], EventKind(row["event"]), row["fingerprint"])
+    def _payload(self, row: Claim, target: TargetConfig) -> AlertPayload:
+        if row.intent.digest_id is not None and row.intent.payload == "{}":
+            digest = build_digest(self.leases.history(), row.intent.digest_id, EventKind(row.intent.event), row.intent.fingerprint)
             digest = digest.restricted(include_trace=target.include_trace, include_host=target.include_host)
             if not target.include_host:
                 digest = digest.model_copy(update={"digest": {k: v for k, v in digest.digest.items()}})
-            self.conn.execute(
-                "UPDATE outbox SET payload = ? WHERE id = ?", (digest.model_dump_json(), row["id"])
-            )
+            self.leases.keep_payload(row.id, digest.model_dump_json())
             return digest
-        return AlertPayload.model_validate_json(row["payload"])
+        return AlertPayload.model_validate_json(row.intent.payload)
 
-    def _record(
-        self, row: sqlite3.Row, target: TargetConfig, outcome: Outcome, ts: float, attempt: int
-    ) -> None:
+    def _record(self, row: Claim, target: TargetConfig, outcome: Outcome, ts: float, attempt: int) -> None:
         if outcome.delivered:
             self._delivered(row, target, outcome, ts)
             return
         error = outcome.error or "failed"
-        if row["state"] == "active" or (row["state"] == "sending" and row["delivered_at"] is not None):
+        if row.state == "active" or (row.state == "sending" and row.delivered_at is not None):
             # a re-post of an already delivered alert failed: try again at the next re-post time
-            self.conn.execute(
-                "UPDATE outbox SET state = 'active', next_attempt_at = ?, lease_until = NULL, last_error = ?,"
-                " last_status = ?, updated_at = ? WHERE id = ?",
-                (ts + self.backoff(attempt, outcome), error, outcome.status, ts, row["id"]),
-            )
+            self.leases.repost_later(row.id, ts + self.backoff(attempt, outcome), error, outcome.status, ts)
             return
         if not outcome.retry:
             self._give_up(row, ts, attempt, error, status=outcome.status, permanent=True)
             return
         delay = self.backoff(attempt, outcome)
-        if ts + delay > row["expires_at"]:
+        if ts + delay > row.intent.expires:
             self._give_up(row, ts, attempt, error, status=outcome.status)
             return
-        self.conn.execute(
-            "UPDATE outbox SET state = 'pending', next_attempt_at = ?, lease_until = NULL, last_status = ?,"
-            " last_error = ?, updated_at = ? WHERE id = ?",
-            (ts + delay, outcome.status, error, ts, row["id"]),
-        )
+        self.leases.retry_later(row.id, ts + delay, error, outcome.status, ts)
         # pause the whole target until then, so a down target costs one attempt per round
-        self.conn.execute(
-            "INSERT INTO outbox_targets (target, open_until, failures, last_error) VALUES (?, ?, 1, ?)"
-            " ON CONFLICT (target) DO UPDATE SET open_until = excluded.open_until, failures = failures + 1,"
-            " last_error = excluded.last_error",
-            (target.name, ts + delay, error),
-        )
+        self.leases.pause(target.name, ts + delay, error)
         log.warning("alert to %s: attempt %d failed, next in %.0fs: %s", target.name, attempt, delay, error)
 
-    def _delivered(self, row: sqlite3.Row, target: TargetConfig, outcome: Outcome, ts: float) -> None:
+    def _delivered(self, row: Claim, target: TargetConfig, outcome: Outcome, ts: float) -> None:
         """Close the target's pause; finish the row, or schedule its re-post (Alertmanager)."""
-        self.conn.execute(
-            "INSERT INTO outbox_targets (target, open_until, failures) VALUES (?, NULL, 0)"
-            " ON CONFLICT (target) DO UPDATE SET open_until = NULL, failures = 0",
-            (target.name,),
-        )
-        if outcome.repeat_at is None or outcome.repeat_at >= row["expires_at"]:
-            self._finish(
-                row["id"], "done", ts, status=outcome.status, ref=outcome.remote_ref, url=outcome.remote_url
+        self.leases.unpause(target.name)
+        if outcome.repeat_at is None or outcome.repeat_at >= row.intent.expires:
+            self.leases.finish(
+                row.id, DeliveryState.DONE, ts, status=outcome.status, ref=outcome.remote_ref, url=outcome.remote_url
             )
             return
-        self.conn.execute(
-            "UPDATE outbox SET state = 'active', attempts = 0, next_attempt_at = ?, lease_until = NULL,"
-            " last_status = ?, last_error = NULL, remote_ref = ?, remote_url = ?, updated_at = ?,"
-            " delivered_at = COALESCE(delivered_at, ?) WHERE id = ?",
-            (outcome.repeat_at, outcome.status, outcome.remote_ref, outcome.remote_url, ts, ts, row["id"]),
-        )
+        self.leases.repost_at(row.id, outcome.repeat_at, outcome.status, outcome.remote_ref, outcome.remote_url, ts)
 
     def backoff(self, attempt: int, outcome: Outcome) -> float:
         """Full-jitter exponential backoff, never sooner than the target's Retry-After."""
@@ -308,7 +236,7 @@ class Deliverer:
 
     def _give_up(
         self,
-        row: sqlite3.Row,
+        row: Claim,
         ts: float,
         attempt: int,
         error: str,
@@ -316,40 +244,17 @@ class Deliverer:
         status: int | None = None,
         permanent: bool = False,
     ) -> None:
-        self._finish(row["id"], "dead", ts, status=status, error=error)
+        self.leases.finish(row.id, DeliveryState.DEAD, ts, status=status, error=error)
         why = "permanent error" if permanent else "gave up after the maximum age"
         self.journal(
-            f"kcrashd: alert to {row['target']} NOT delivered ({why}, {attempt} attempt(s)): {error}",
+            f"kcrashd: alert to {row.intent.target} NOT delivered ({why}, {attempt} attempt(s)): {error}",
             2,
-            KCRASHD_TARGET=row["target"],
-            KCRASHD_FINGERPRINT=row["fingerprint"],
-            KCRASHD_CRASH_ID=row["crash_id"] or "",
+            KCRASHD_TARGET=row.intent.target,
+            KCRASHD_FINGERPRINT=row.intent.fingerprint,
+            KCRASHD_CRASH_ID=row.intent.crash_id or "",
             KCRASHD_DELIVERY_STATE="dead",
         )
 
-    def _finish(
-        self, row_id: int, state: str, ts: float, *, status: int | None = None, error: str | None = None,
-        ref: str | None = None, url: str | None = None,
-    ) -> None:  # fmt: skip
-        self.conn.execute(
-            "UPDATE outbox SET state = ?, lease_until = NULL, last_status = COALESCE(?, last_status),"
-            " last_error = ?, remote_ref = COALESCE(?, remote_ref), remote_url = COALESCE(?, remote_url),"
-            " updated_at = ?, delivered_at = CASE WHEN ? = 'done' THEN COALESCE(delivered_at, ?) ELSE delivered_at END"
-            " WHERE id = ?",
-            (state, status, error, ref, url, ts, state, ts, row_id),
-        )
-
     def _next_due(self, ts: float, target: str | None = None) -> float | None:
-        names = self.enabled(target)
-        if not names:
-            return None
-        marks = ",".join("?" * len(names))
-        # the same conditions as _claim: due, not paused, and a claimed row's lease run out
-        (due,) = self.conn.execute(
-            f"SELECT MIN(MAX(o.next_attempt_at, COALESCE(t.open_until, 0),"
-            f" CASE WHEN o.state = 'sending' THEN COALESCE(o.lease_until, 0) ELSE 0 END))"
-            f" FROM outbox o LEFT JOIN outbox_targets t ON t.target = o.target"
-            f" WHERE o.state IN ('pending', 'active', 'sending') AND o.target IN ({marks})",
-            names,
-        ).fetchone()
+        due = self.leases.next_due(self.enabled(target))
         return None if due is None else max(0.0, due - ts)

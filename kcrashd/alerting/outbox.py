@@ -12,11 +12,10 @@ makes the repeat harmless where the target supports it.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcrashd.alert_tables import WAITING, AlertHistory, OutboxRow, OutboxTable, Windows
 from kcrashd.alerting.config import AlertsConfig, Category, TargetConfig, TicketBase
@@ -27,6 +26,9 @@ from kcrashd.bugkey import alert_key
 from kcrashd.crash import CrashRecord
 from kcrashd.sinks.journal import Alarm, send_alarm
 from kcrashd.store import ensure_schema
+
+if TYPE_CHECKING:
+    import sqlite3
 
 __all__ = ["EPSILON", "Alarm", "Clock", "Journal", "build_digest", "enqueue", "ensure_schema", "journal_send", "utcnow"]
 
@@ -152,11 +154,9 @@ def write_plan(
     return [(int(opened[kind] or 0), kind) for kind in plan.events]
 
 
-def build_digest(
-    conn: sqlite3.Connection, digest_id: int, event: EventKind, fingerprint: str
-) -> AlertPayload:
+def build_digest(history: AlertHistory, digest_id: int, event: EventKind, fingerprint: str) -> AlertPayload:
     """A digest's content from the crashes recorded for it, at the time it is first sent."""
-    digest = AlertHistory(conn).digest(digest_id)
+    digest = history.digest(digest_id)
     kind, key, started, last, rows = digest.kind, digest.key, digest.started, digest.last, digest.crashes
     counts: dict[str, int] = {}
     titles: dict[str, str] = {}
