@@ -175,81 +175,67 @@ def mount_point(host: Host, device: str) -> PurePosixPath | None:
     return None
 
 
+KDUMP_CONF = "/etc/kdump.conf"
+KDUMP_TOOLS = "/etc/default/kdump-tools"
+SUSE_KDUMP = "/etc/sysconfig/kdump"
+LOCAL_FILESYSTEMS = {"xfs", "btrfs", "minix", "virtiofs"}  # and ext*
+
+
 def kdump_targets(host: Host) -> list[DumpTarget]:
     """Every kdump configuration found on the host, with where it sends dumps."""
+    conf = host.read(KDUMP_CONF)
+    tools = host.read(KDUMP_TOOLS)
+    sysconfig = host.read(SUSE_KDUMP)
     targets: list[DumpTarget] = []
-    conf = host.read("/etc/kdump.conf")
     if conf is not None:
-        pairs = parse_kdump_conf(conf)
-        path = PurePosixPath(next((a for d, a in pairs if d == "path" and a), "/var/crash"))
-        target = next(
-            (
-                (d, a)
-                for d, a in pairs
-                if d in {"ssh", "nfs", "raw"}
-                or d.startswith("ext")
-                or d in {"xfs", "btrfs", "minix", "virtiofs"}
-            ),
-            None,
-        )
-        if target is None:
-            targets.append(DumpTarget("kdump", "/etc/kdump.conf", path))
-        elif target[0] in ("ssh", "nfs"):
-            targets.append(
-                DumpTarget("kdump", "/etc/kdump.conf", None, remote=f"{target[0]} {target[1]}{path}")
-            )
-        elif target[0] == "raw":
-            targets.append(
-                DumpTarget(
-                    "kdump",
-                    "/etc/kdump.conf",
-                    path,
-                    note=f"raw {target[1]}: kdump.service copies it to {path} at the next boot",
-                )
-            )
-        else:
-            mounted = mount_point(host, target[1])
-            if mounted is None:
-                targets.append(
-                    DumpTarget(
-                        "kdump",
-                        "/etc/kdump.conf",
-                        None,
-                        remote=f"{target[0]} {target[1]} (not mounted here){path}",
-                    )
-                )
-            else:
-                targets.append(
-                    DumpTarget(
-                        "kdump",
-                        "/etc/kdump.conf",
-                        mounted / path.relative_to("/"),
-                        note=f"{target[0]} {target[1]}",
-                    )
-                )
-    tools = host.read("/etc/default/kdump-tools")
+        targets.append(kdump_conf_target(host, conf))
     if tools is not None:
-        values = parse_shell_vars(tools)
-        coredir = PurePosixPath(values.get("KDUMP_COREDIR") or "/var/crash")
-        remote = values.get("SSH") or values.get("NFS") or ""
-        if remote:
-            kind = "ssh" if values.get("SSH") else "nfs"
-            targets.append(
-                DumpTarget("kdump-tools", "/etc/default/kdump-tools", None, remote=f"{kind} {remote}")
-            )
-        else:
-            targets.append(DumpTarget("kdump-tools", "/etc/default/kdump-tools", coredir))
-    sysconfig = host.read("/etc/sysconfig/kdump")
+        targets.append(kdump_tools_target(tools))
     if sysconfig is not None and conf is None:  # SUSE keeps everything here; RHEL only options
-        values = parse_shell_vars(sysconfig)
-        savedir = values.get("KDUMP_SAVEDIR") or "/var/crash"
-        if savedir.startswith("file://"):
-            savedir = savedir.removeprefix("file://")
-        if savedir.startswith("/"):
-            targets.append(DumpTarget("kdump (SUSE)", "/etc/sysconfig/kdump", PurePosixPath(savedir)))
-        else:
-            targets.append(DumpTarget("kdump (SUSE)", "/etc/sysconfig/kdump", None, remote=savedir))
+        targets.append(suse_kdump_target(sysconfig))
     return targets
+
+
+def kdump_conf_target(host: Host, conf: str) -> DumpTarget:
+    """Where /etc/kdump.conf (kexec-tools) sends dumps: its `path` on the root filesystem, a
+    remote (ssh, nfs), a raw device copied at the next boot, or a local filesystem's mount."""
+    pairs = parse_kdump_conf(conf)
+    path = PurePosixPath(next((a for d, a in pairs if d == "path" and a), "/var/crash"))
+    target = next(
+        ((d, a) for d, a in pairs if d in {"ssh", "nfs", "raw"} or d.startswith("ext") or d in LOCAL_FILESYSTEMS),
+        None,
+    )
+    if target is None:
+        return DumpTarget("kdump", KDUMP_CONF, path)
+    kind, where = target
+    if kind in ("ssh", "nfs"):
+        return DumpTarget("kdump", KDUMP_CONF, None, remote=f"{kind} {where}{path}")
+    if kind == "raw":
+        return DumpTarget("kdump", KDUMP_CONF, path, note=f"raw {where}: kdump.service copies it to {path} at the next boot")
+    mounted = mount_point(host, where)
+    if mounted is None:
+        return DumpTarget("kdump", KDUMP_CONF, None, remote=f"{kind} {where} (not mounted here){path}")
+    return DumpTarget("kdump", KDUMP_CONF, mounted / path.relative_to("/"), note=f"{kind} {where}")
+
+
+def kdump_tools_target(tools: str) -> DumpTarget:
+    """Where /etc/default/kdump-tools (Debian, Ubuntu) sends dumps: KDUMP_COREDIR, or SSH or NFS."""
+    values = parse_shell_vars(tools)
+    remote = values.get("SSH") or values.get("NFS") or ""
+    if remote:
+        kind = "ssh" if values.get("SSH") else "nfs"
+        return DumpTarget("kdump-tools", KDUMP_TOOLS, None, remote=f"{kind} {remote}")
+    return DumpTarget("kdump-tools", KDUMP_TOOLS, PurePosixPath(values.get("KDUMP_COREDIR") or "/var/crash"))
+
+
+def suse_kdump_target(sysconfig: str) -> DumpTarget:
+    """Where /etc/sysconfig/kdump (SUSE) sends dumps: KDUMP_SAVEDIR, a local path or file:// URL,
+    or a remote URL."""
+    savedir = parse_shell_vars(sysconfig).get("KDUMP_SAVEDIR") or "/var/crash"
+    savedir = savedir.removeprefix("file://")
+    if savedir.startswith("/"):
+        return DumpTarget("kdump (SUSE)", SUSE_KDUMP, PurePosixPath(savedir))
+    return DumpTarget("kdump (SUSE)", SUSE_KDUMP, None, remote=savedir)
 
 
 # ---------------------------------------------------------------- the checks
