@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING
 
 from kcrashd.alert_tables import Claim, DeliveryState, OutboxLeases
 from kcrashd.alerting.config import AlertsConfig, TargetConfig
-from kcrashd.alerting.http import Http, Outcome, SendFailure, SessionFactory, make_session
+from kcrashd.alerting.http import Http, SendFailure, SessionFactory, make_session
 from kcrashd.alerting.outbox import EPSILON, Clock, Journal, build_digest, journal_send, utcnow
 from kcrashd.alerting.payload import AlertPayload, EventKind
 from kcrashd.alerting.secrets import SecretError, install_log_redaction, redact
-from kcrashd.alerting.targets.base import Delivery, Sender, sender_for
+from kcrashd.alerting.targets.base import Delivery, sender_for
+from kcrashd.sinks import Destination, Outcome
 
 if TYPE_CHECKING:
     import requests
@@ -68,7 +69,7 @@ class Deliverer:
         self.session_factory = session_factory
         self.sessions: dict[str, requests.Session] = {}
         self.https: dict[str, Http] = {}
-        self.senders: dict[str, Sender] = {}
+        self.senders: dict[str, Destination[Delivery]] = {}  # by target name
 
     def close(self) -> None:
         with self.lock:
@@ -86,7 +87,7 @@ class Deliverer:
         for http in https:
             http.abort()
 
-    def sender(self, target: TargetConfig) -> Sender:
+    def sender(self, target: TargetConfig) -> Destination[Delivery]:
         """The target's sender, made on first use (importing the HTTP stack outside the lock)."""
         with self.lock:
             known = self.senders.get(target.name)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from kcrashd.alerting.config import Category, TargetBase
 from kcrashd.alerting.cutoff import Cutoff
 from kcrashd.alerting.secrets import redact, redact_url
+from kcrashd.sinks import Outcome
 
 if TYPE_CHECKING:
     import requests
@@ -37,20 +38,6 @@ USER_AGENT = "kcrashd-alerting/1"
 RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 BODY_LIMIT = 64 * 1024  # bytes read of an error answer, and of any answer of a notify target
 DOCUMENT_LIMIT = 2 * 1024 * 1024  # bytes read of a ticket tracker's success answer (searches, issues)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The result of one delivery attempt."""
-
-    delivered: bool
-    retry: bool = False
-    status: int | None = None
-    error: str | None = None
-    retry_after: float | None = None  # seconds, from the target
-    remote_ref: str | None = None
-    remote_url: str | None = None
-    repeat_at: float | None = None  # epoch seconds: send again then (Alertmanager re-post)
 
 
 def ok(

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from kcrashd.bugkey import journal_key
 from kcrashd.core.model import Severity
 from kcrashd.crash import CrashRecord
-from kcrashd.sinks import JournalMark
+from kcrashd.sinks import SENT, JournalMark, Outcome
 from kcrashd.terminal import escape_text
 
 log = logging.getLogger(__name__)
@@ -171,6 +171,8 @@ def vmcore_update_fields(record: CrashRecord) -> dict[str, str]:
 class SystemdJournal:
     """The real journal through systemd-python; `sender` is the seam for tests."""
 
+    name = "journal"
+
     def __init__(self, sender: JournalSend | None = None) -> None:
         # systemd-python drops entries silently when journald is not there: check for its socket,
         # so the crash stays `pending` and is sent when journald is back instead of being lost
@@ -179,8 +181,10 @@ class SystemdJournal:
             sender = importlib.import_module("systemd.journal").send
         self.sender = sender
 
-    def send(self, record: CrashRecord) -> None:
+    def send(self, record: CrashRecord, /) -> Outcome:
+        """The crash's one entry; raises OSError when journald is not there to take it."""
         self._send(journal_fields(record))
+        return SENT
 
     def send_update(self, record: CrashRecord) -> None:
         self._send(vmcore_update_fields(record))

@@ -13,9 +13,10 @@ from typing import Any
 
 from kcrashd.alerting import escape
 from kcrashd.alerting.config import AlertmanagerTarget
-from kcrashd.alerting.http import Outcome, SendFailure, ok
+from kcrashd.alerting.http import SendFailure, ok
 from kcrashd.alerting.payload import AlertPayload, EventKind
 from kcrashd.alerting.targets.base import Delivery, Sender
+from kcrashd.sinks import Outcome
 
 ALERTNAME = "KernelCrash"
 

@@ -1,4 +1,6 @@
-"""The sender protocol: one class per destination type, registered by its `type` name."""
+"""The alert targets' senders: one class per target type, registered by its `type` name. A
+sender is a `kcrashd.sinks.Destination` of `Delivery`s (the outbox's rows), as the journal is one
+of crash records."""
 
 from __future__ import annotations
 
@@ -10,9 +12,10 @@ from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
 from kcrashd.alerting.config import TargetBase
-from kcrashd.alerting.http import Http, Outcome
+from kcrashd.alerting.http import Http
 from kcrashd.alerting.payload import AlertPayload, EventKind
 from kcrashd.alerting.secrets import resolve
+from kcrashd.sinks import Outcome
 
 
 class RemoteMap(Protocol):
@@ -38,7 +41,7 @@ class Delivery:
 
 
 class Sender(ABC):
-    """Sends deliveries to one configured target."""
+    """Sends deliveries to one configured target: a `Destination[Delivery]`."""
 
     type_name: ClassVar[str]
     registry: ClassVar[dict[str, type[Sender]]] = {}
@@ -55,11 +58,15 @@ class Sender(ABC):
         self.http = http
         self.clock = clock
 
+    @property
+    def name(self) -> str:
+        return self.config.name
+
     def secret(self, ref: str) -> str:
         return resolve(ref)
 
     @abstractmethod
-    def send(self, delivery: Delivery) -> Outcome:
+    def send(self, delivery: Delivery, /) -> Outcome:
         """Perform one attempt; raise SendFailure or return an Outcome."""
 
 

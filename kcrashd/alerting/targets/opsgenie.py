@@ -10,10 +10,11 @@ from typing import Any
 
 from kcrashd.alerting import escape
 from kcrashd.alerting.config import OpsgenieTarget
-from kcrashd.alerting.http import Outcome, ok
+from kcrashd.alerting.http import ok
 from kcrashd.alerting.payload import AlertPayload, summary_lines
 from kcrashd.alerting.render import text_body
 from kcrashd.alerting.targets.base import Delivery, Sender
+from kcrashd.sinks import Outcome
 
 
 def opsgenie_alert(payload: AlertPayload, cfg: OpsgenieTarget) -> dict[str, Any]:

@@ -10,9 +10,10 @@ from typing import Any
 
 from kcrashd.alerting import escape
 from kcrashd.alerting.config import PagerDutyTarget
-from kcrashd.alerting.http import Outcome, ok
+from kcrashd.alerting.http import ok
 from kcrashd.alerting.payload import AlertPayload, EventKind
 from kcrashd.alerting.targets.base import Delivery, Sender
+from kcrashd.sinks import Outcome
 
 SEVERITY = {"critical": "critical", "error": "error", "warning": "warning", "info": "info"}
 

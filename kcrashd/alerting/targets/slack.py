@@ -12,10 +12,11 @@ from typing import Any
 
 from kcrashd.alerting import escape
 from kcrashd.alerting.config import SlackTarget
-from kcrashd.alerting.http import Outcome, SendFailure, ok
+from kcrashd.alerting.http import SendFailure, ok
 from kcrashd.alerting.payload import AlertPayload, summary_lines
 from kcrashd.alerting.render import subject
 from kcrashd.alerting.targets.base import Delivery, Sender
+from kcrashd.sinks import Outcome
 
 
 def slack_message(payload: AlertPayload, *, blocks: bool = True) -> dict[str, Any]:

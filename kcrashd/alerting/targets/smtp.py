@@ -16,10 +16,11 @@ from email.utils import format_datetime
 from kcrashd.alerting import escape
 from kcrashd.alerting.config import SmtpTarget
 from kcrashd.alerting.cutoff import Cutoff
-from kcrashd.alerting.http import Outcome, SendFailure, ok, permanent, retry
+from kcrashd.alerting.http import SendFailure, ok, permanent, retry
 from kcrashd.alerting.payload import AlertPayload, summary_lines
 from kcrashd.alerting.render import subject, text_body
 from kcrashd.alerting.targets.base import Delivery, Sender
+from kcrashd.sinks import Outcome
 
 
 def html_body(payload: AlertPayload) -> str:

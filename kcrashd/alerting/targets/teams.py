@@ -10,9 +10,10 @@ from typing import Any
 
 from kcrashd.alerting import escape
 from kcrashd.alerting.config import TeamsTarget
-from kcrashd.alerting.http import Outcome, ok
+from kcrashd.alerting.http import ok
 from kcrashd.alerting.payload import AlertPayload, summary_lines
 from kcrashd.alerting.targets.base import Delivery, Sender
+from kcrashd.sinks import Outcome
 
 
 def teams_message(payload: AlertPayload) -> dict[str, Any]:

@@ -12,10 +12,11 @@ from abc import abstractmethod
 from dataclasses import dataclass
 
 from kcrashd.alerting import escape
-from kcrashd.alerting.http import Outcome, ok
+from kcrashd.alerting.http import ok
 from kcrashd.alerting.payload import AlertPayload, EventKind
 from kcrashd.alerting.render import recurrence_line
 from kcrashd.alerting.targets.base import Delivery, Sender
+from kcrashd.sinks import Outcome
 
 
 @dataclass(frozen=True, order=True)

@@ -14,9 +14,10 @@ import json
 from typing import Any
 
 from kcrashd.alerting.config import WebhookTarget
-from kcrashd.alerting.http import Outcome, ok
+from kcrashd.alerting.http import ok
 from kcrashd.alerting.payload import AlertPayload
 from kcrashd.alerting.targets.base import Delivery, Sender
+from kcrashd.sinks import Outcome
 
 SCHEMA_VERSION = 1
 
