@@ -13,11 +13,9 @@ import contextlib
 import logging
 import socket
 import socketserver
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
@@ -28,60 +26,12 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 from kcrashd import __version__
 from kcrashd.config import Config, listen_address
+from kcrashd.state_counts import StateCounts, read_counts
 from kcrashd.store import DB_NAME, connect_readonly
 
 log = logging.getLogger(__name__)
 
 SCRAPE_TIMEOUT = 10.0  # seconds a scraper may take to send its request: a stuck client cannot hold the port
-PENDING_STATES = ("pending", "sending")  # outbox rows not yet delivered nor given up on
-
-KindCount = tuple[str, str, int]  # kind, severity, crashes
-FingerprintRow = tuple[str, str, str, int, float]  # fingerprint, kind, function, crashes, last seen
-
-
-@dataclass
-class StateCounts:
-    """What a scrape reports, read from the state database in one read transaction."""
-
-    crashes: list[KindCount] = field(default_factory=list)
-    fingerprints: list[FingerprintRow] = field(default_factory=list)
-    last_crash: float = 0.0
-    pending: dict[str, int] = field(default_factory=dict)
-    dead: dict[str, int] = field(default_factory=dict)
-
-
-def read_counts(conn: sqlite3.Connection, seen_since: float) -> StateCounts:
-    """Crash counts by kind, fingerprints seen since `seen_since`, and the outbox by target."""
-    counts = StateCounts()
-    conn.execute("BEGIN")
-    try:
-        counts.crashes = [
-            (row[0], row[1], row[2])
-            for row in conn.execute("SELECT kind, severity, COUNT(*) FROM crashes GROUP BY kind, severity")
-        ]
-        counts.fingerprints = [
-            (row[0], row[1], row[2] or "", row[3], row[4])
-            for row in conn.execute(
-                "SELECT f.fingerprint, f.kind, (SELECT c.function FROM crashes c WHERE c.fingerprint = f.fingerprint"
-                " ORDER BY c.rowid LIMIT 1), f.count, f.last_seen FROM fingerprints f WHERE f.last_seen >= ?",
-                (seen_since,),
-            )
-        ]
-        counts.last_crash = conn.execute("SELECT COALESCE(MAX(crash_time), 0) FROM crashes").fetchone()[0]
-        try:
-            rows = conn.execute(
-                "SELECT target, state, COUNT(*) FROM outbox GROUP BY target, state"
-            ).fetchall()
-        except sqlite3.OperationalError:  # no alerting component in this database
-            rows = []
-    finally:
-        conn.execute("COMMIT")
-    for target, state, number in rows:
-        if state in PENDING_STATES:
-            counts.pending[target] = counts.pending.get(target, 0) + number
-        elif state == "dead":
-            counts.dead[target] = counts.dead.get(target, 0) + number
-    return counts
 
 
 class StateCollector(Collector):

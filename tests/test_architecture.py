@@ -35,6 +35,7 @@ PARTS = {
     "kcrashd.store": "store",
     "kcrashd.schema": "store",
     "kcrashd.alert_tables": "store",
+    "kcrashd.state_counts": "store",
     "kcrashd.sinks": "sinks",
     "kcrashd.alerting": "sinks",
     "kcrashd.pipeline": "pipeline",
@@ -187,7 +188,6 @@ def test_class_names_are_unique() -> None:
 SPEAKS_SQL = {
     "kcrashd.cli.alerts",
     "kcrashd.cli.history",
-    "kcrashd.metrics",
     "kcrashd.pipeline",
 }
 SQL_CALLS = {"execute", "executemany", "executescript"}
