@@ -36,6 +36,13 @@ _MULTIPLEXED_SYSCALLS = frozenset({"ioctl", "sys_ioctl"})
 # A driver's compat_ioctl only converts arguments for its native ioctl handler: the handler above
 # it is the culprit, or the compat handler itself when it loops on its own.
 _COMPAT_IOCTL = re.compile(r"_compat_ioctl$")
+# The WARN site of kernel/panic.c __warn: `WARNING: CPU: 1 PID: 2 at kernel/module.c:1108 module_put+0x57/0x70`.
+_WARN_SITE = re.compile(r"\bat [^\s:]{1,200}:\d+ ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
+# Old x86 show_regs (`EIP is at f+0x1/0x2`) and the closing `EIP: [<addr>] ? f+0x1/0x2 SS:ESP` line.
+_PC_IS_AT = re.compile(r"^\s*[ER]?IP is at ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
+_QUESTIONED_PC = re.compile(r"\b[ER]?IP: \[<[0-9a-fA-F]+>\] \? ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
+# A kernel-mode PC that is no symbol: `RIP: 0010:0xffff8bbfafef2e80` (user mode is 0033).
+_RAW_PC = re.compile(r"\b[ER]?IP: 0010:(?:0x)?[0-9a-fA-F]{6,16}\s*$")
 # Module-annotated frame: `func+0x12/0x34 [mod]`.
 _IN_MODULE = re.compile(r"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+ \[[A-Za-z0-9_\-]+")
 
@@ -226,7 +233,12 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
         # the report shows only the detector's own stack.
         start = next((i for i, t in enumerate(texts) if _IRQ_ENTRY.search(t)), None)
         if start is None:
-            return Culprit(None)
+            # A self-detected stall dumps the registers the timer interrupt saved (print_cpu_stall
+            # -> dump_cpu_task -> nmi_cpu_backtrace -> show_regs): its PC is the stalled code.
+            in_module = _module_pc(texts)
+            if in_module is not None and not frames.is_skipped(in_module, extra):
+                return Culprit(in_module)
+            return Culprit(_stall(_candidates(((Part.PC, Part.STACK),), texts), extra))
         cands = _candidates(((Part.PC, Part.STACK), (Part.STACK,)), texts[start:])
         return Culprit(_stall(cands, extra))
     if strategy is Strategy.STALL:
@@ -242,4 +254,49 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
                 return Culprit(None, fault_injection=True)
             if not frames.is_skipped(cand, extra):
                 return Culprit(cand)
-    return Culprit(None)
+    return Culprit(_without_reliable_frame(texts, extra))
+
+
+def _without_reliable_frame(texts: list[str], extra: re.Pattern[str] | None) -> str | None:
+    """The culprit when no reliable frame names one, from what the kernel printed anyway.
+
+    The PC line (arch/x86/kernel/dumpstack.c show_ip; the old `EIP is at %pS`, even marked `?`)
+    names the faulting function, in a pasted fragment too; the WARN site (kernel/panic.c __warn
+    `at %s:%d %pS`) does when the trace reaches past the reporting machinery (else the report
+    was cut or the unwinder failed, and it stays corrupted).  A PC that is
+    no symbol at all (a jump into data or through a NULL pointer) leaves the caller's return
+    address as the first `?` frame (the unwinder only could not vouch for it:
+    arch/x86/kernel/dumpstack.c printk_stack_address): a module's frame first, else the first.
+    """
+    past_reporting = any(
+        not frames.is_skipped(fr.function, extra) for t in texts[1:] for fr in frames.parse_frames(t)
+    )
+    pcs, raw_pc = _named_pcs(texts, past_reporting)
+    usable = [fn for fn in pcs if not frames.is_skipped(fn, extra)]
+    if usable or not raw_pc:
+        return usable[0] if usable else None
+    unreliable: list[frames.FrameLine] = []
+    for text in texts[1:]:
+        unreliable.extend(fr for fr in frames.parse_frames(text) if not frames.is_skipped(fr.function, extra))
+    in_module = next((fr.function for fr in unreliable if fr.module), None)
+    return in_module or (unreliable[0].function if unreliable else None)
+
+
+def _named_pcs(texts: list[str], with_site: bool) -> tuple[list[str], bool]:
+    """Functions the report's PC lines (and WARN site, `with_site`) name, in order; and whether a
+    kernel-mode PC line printed a bare address (`RIP: 0010:0xffff...`)."""
+    out: list[str] = []
+    head = _WARN_SITE.search(texts[0]) if texts and with_site else None
+    if head is not None:
+        out.append(frames.clean_function(head.group(1)))
+    raw = False
+    for text in texts:
+        if "IP" in text and _RAW_PC.search(text):
+            raw = True
+        if "+0x" not in text:
+            continue
+        m = _PC_IS_AT.match(text) or _QUESTIONED_PC.search(text)
+        fn = frames.clean_function(m.group(1)) if m else frames.fault_pc(text)
+        if fn is not None:
+            out.append(fn)
+    return out, raw

@@ -17,6 +17,7 @@ from kcrashd.core.signatures import (
     CONTINUES_REPORT,
     ENDS_REPORT,
     HEADERS,
+    PANIC_NAMES_REPORT,
     SUPPRESSIONS,
     Signature,
 )
@@ -225,6 +226,25 @@ def _collect(lines: LogLines, ev: Event, starts: set[int]) -> None:
     ev.title_end = title_end or len(out)
 
 
+def _named_report(panic_text: str, before: list[Event]) -> int | None:
+    """The report a detector's panic names (`softlockup: hung tasks` -> a soft lockup).
+
+    The detector panics right after its own reports, so whatever came before them (an RCU stall on
+    the same spinning CPU) was survived, finished or not; of a run of such reports (every blocked
+    task, every stuck CPU) the first is where the detector started."""
+    kinds = next((k for reason, k in PANIC_NAMES_REPORT if reason in panic_text), None)
+    if kinds is None:
+        return None
+
+    def named(ev: Event) -> bool:
+        return ev.hit.signature is not None and ev.hit.signature.kind in kinds
+
+    last = next((n for n in range(len(before) - 1, -1, -1) if named(before[n])), None)
+    while last is not None and last > 0 and named(before[last - 1]):
+        last -= 1
+    return last
+
+
 def choose_fatal(lines: LogLines, events: list[Event]) -> int | None:
     """Index (into `events`) of the fatal event; None if there is none.
 
@@ -246,10 +266,17 @@ def choose_fatal(lines: LogLines, events: list[Event]) -> int | None:
         if n in flooded:
             continue
         if ev.hit.is_panic:
+            named = _named_report(lines[ev.start].text, events[:n])
+            if named is not None:
+                return named
             consequence = CONSEQUENCE_PANIC.search(lines[ev.start].text) is not None
             trigger = n - 1 if consequence and n > 0 else n
             break
-        if any(h.is_panic for h in ev.followers):
+        panic = next((h for h in ev.followers if h.is_panic), None)
+        if panic is not None:
+            named = _named_report(lines[panic.index].text, events[: n + 1])
+            if named is not None:
+                return named
             trigger = n
             break
     if trigger is None:

@@ -121,7 +121,7 @@ SKIP_REPORTING = (
     r"^__sanitizer_|^write_comp_data|^__tsan)",
     # stack and register dumpers
     r"^_*(?:dump_stack|show_stack|dump_backtrace|walk_stack|arch_stack_walk|stack_trace_|save_stack|show_regs|hex_dump|"
-    r"unwind_next_frame|read_once_word)",
+    r"unwind_(?:next_frame|backtrace)|read_once_word)",
     # report printers (print_address_description, print_usage_bug, print_tainted, get_taint, ...)
     r"^(?:print_|get_taint$)",
     # WARN()/BUG() machinery

@@ -319,6 +319,19 @@ CONSEQUENCE_PANIC = re.compile(
     r"kernel stack overflow|corrupted stack end)"
 )
 
+# Detectors that panic right after their own report, with the reason they print (kernel/watchdog.c
+# watchdog_timer_fn `panic("softlockup: hung tasks")`, kernel/hung_task.c check_hung_uninterruptible_tasks
+# `panic("hung_task: blocked tasks")`, kernel/rcu/tree_stall.h panic_on_rcu_stall `panic("RCU Stall")`,
+# kernel/watchdog_hld.c watchdog_overflow_callback `nmi_panic(regs, "Hard LOCKUP")`): the fatal
+# report is the last one of that kind before the panic line.
+PANIC_NAMES_REPORT: tuple[tuple[str, frozenset[str]], ...] = (
+    ("softlockup: hung tasks", frozenset({"soft-lockup"})),
+    ("hung_task: blocked tasks", frozenset({"hung-task"})),
+    ("RCU Stall", frozenset({"rcu-stall"})),
+    ("rcu_stall", frozenset({"rcu-stall"})),
+    ("Hard LOCKUP", frozenset({"hard-lockup"})),
+)
+
 # Header lines that continue the report before them instead of starting a new one.
 CONTINUES_REPORT = re.compile(
     r"(?:invalid opcode: 0000|Kernel panic - not syncing|unregister_netdevice: waiting for|"
