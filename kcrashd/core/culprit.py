@@ -159,6 +159,25 @@ def _module_pc(texts: list[str]) -> str | None:
     return None
 
 
+def _stalled_at_pc(texts: list[str], cands: list[str], extra: re.Pattern[str] | None) -> str | None:
+    """A stall whose report shows the interrupted registers (kernel/watchdog.c watchdog_timer_fn
+    -> show_regs; a self-detected RCU stall likewise): a driver looping in its own code is the bug,
+    whatever called it; a CPU spinning inside a lock primitive (cands[0], the PC) is stuck on the
+    lock its caller takes.  None: walk the stack (_recursing, _stall)."""
+    in_module = _module_pc(texts)
+    if in_module is not None and not frames.is_skipped(in_module, extra):
+        return in_module
+    if cands and frames.LOCK_PRIMITIVE.search(cands[0]) and cands[0] == _first_pc(texts):
+        caller = next((c for c in cands[1:] if not frames.is_skipped(c, extra)), None)
+        if caller is not None and not frames.STALL_ANCHORS.match(caller):
+            return caller
+    return None
+
+
+def _first_pc(texts: list[str]) -> str | None:
+    return next((fn for fn in map(frames.fault_pc, texts) if fn is not None), None)
+
+
 def _stall(cands: list[str], extra: re.Pattern[str] | None) -> str | None:
     """Walk down to the first dispatcher anchor and take the nearest useful frame above it.
 
@@ -235,19 +254,13 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
         if start is None:
             # A self-detected stall dumps the registers the timer interrupt saved (print_cpu_stall
             # -> dump_cpu_task -> nmi_cpu_backtrace -> show_regs): its PC is the stalled code.
-            in_module = _module_pc(texts)
-            if in_module is not None and not frames.is_skipped(in_module, extra):
-                return Culprit(in_module)
-            return Culprit(_stall(_candidates(((Part.PC, Part.STACK),), texts), extra))
+            pc_cands = _candidates(((Part.PC, Part.STACK),), texts)
+            return Culprit(_stalled_at_pc(texts, pc_cands, extra) or _stall(pc_cands, extra))
         cands = _candidates(((Part.PC, Part.STACK), (Part.STACK,)), texts[start:])
         return Culprit(_stall(cands, extra))
     if strategy is Strategy.STALL:
-        in_module = _module_pc(texts)
-        if in_module is not None and not frames.is_skipped(in_module, extra):
-            # A driver looping in its own code: the loop is the bug, whatever called it.
-            return Culprit(in_module)
         cands = _candidates(sig.stack, texts)
-        return Culprit(_recursing(cands, extra) or _stall(cands, extra))
+        return Culprit(_stalled_at_pc(texts, cands, extra) or _recursing(cands, extra) or _stall(cands, extra))
     for parts in sig.stack:
         for cand in run_spec(parts, texts)[0]:
             if _FAULT_INJECTION.match(cand):

@@ -188,9 +188,9 @@ SKIP_ALLOCATOR = (
 )
 SKIP_LOCKING = (
     # spinlocks
-    r"^(?:_raw_spin|raw_spin|spin_(?:lock|unlock|trylock|is_locked)|do_raw_spin|__raw_spin|queued_spin|_*pv_queued)",
+    r"^(?:_raw_spin|raw_spin|spin_(?:lock|unlock|trylock|is_locked)|do_raw_spin|__raw_spin|queued?_spin|_*pv_queued)",
     # rwlocks, and subsystems' own `*_read_lock`/`*_write_lock` wrappers
-    r"(?:^(?:_raw_read|_raw_write|queued_read|queued_write|do_raw_read|do_raw_write|read_lock|write_lock|"
+    r"(?:^(?:_raw_read|_raw_write|queued?_read|queued?_write|do_raw_read|do_raw_write|read_lock|write_lock|"
     r"read_unlock|write_unlock)|_(?:read|write)_lock$)",
     # mutexes
     r"(?:^(?:_*mutex_|_*ww_mutex|rtlock|osq_)|rt_mutex)",
@@ -234,6 +234,8 @@ SKIP_HELPERS = (
     # skb helpers that BUG on their caller's bad length
     r"^skb_(?:put|push|pull|over_panic|under_panic|panic)$",
 )
+# The lock primitives alone: a CPU stuck in one of them waits for the lock its caller takes.
+LOCK_PRIMITIVE = re.compile("|".join(SKIP_LOCKING))
 SKIP_INFRA = (
     # workqueue flush, cancel, queue
     r"^(?:__flush_workqueue|drain_workqueue|destroy_workqueue|flush_work$|__flush_work|_*cancel_work|"

@@ -150,11 +150,17 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("soft-lockup", "soft-lockup", "BUG:", r"BUG: soft lockup", "BUG: soft lockup in {F}",
               FAULT, S.STALL, alts=("stall in {F}",)),
     # Stack overflows: the guard page, the corrupted end marker, the double-fault overflow panic.
+    # schedule_debug (kernel/sched/core.c) panics when the task that calls schedule() has overwritten
+    # its stack-end marker: the culprit is that task's code, the first frame below the panic, the
+    # scheduler and the sleep or wait it called.
+    Signature("stack-end-corrupted", "stack-overflow", "Kernel panic",
+              r"Kernel panic - not syncing: (corrupted stack end detected)",
+              "{C} in {F}", TRACE, S.HANG, alts=("stack-overflow in {F}",), die=True,
+              classes=(("corrupted stack end detected", "kernel panic: corrupted stack end"),)),
     Signature("stack-overflow", "stack-overflow", ("BUG:", "Kernel panic"),
-              r"(?:BUG: (?:TASK |IRQ )?|Kernel panic - not syncing: )(stack guard page was hit|corrupted stack end detected|kernel stack overflow)",
+              r"(?:BUG: (?:TASK |IRQ )?|Kernel panic - not syncing: )(stack guard page was hit|kernel stack overflow)",
               "{C} in {F}", TRACE, S.STALL, alts=("stack-overflow in {F}",), die=True,
-              classes=(("stack guard page was hit", "BUG: stack guard page was hit"),
-                       ("corrupted stack end detected", "kernel panic: corrupted stack end"))),
+              classes=(("stack guard page was hit", "BUG: stack guard page was hit"),)),
     Signature("sleep-atomic", "atomic-sleep", "BUG:", r"BUG: sleeping function called from invalid context",
               "BUG: sleeping function called from invalid context in {F}", TRACE, severity=W),
     Signature("sched-atomic", "atomic-sleep", "BUG:", r"BUG: scheduling while atomic",

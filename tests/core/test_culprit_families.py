@@ -1,0 +1,80 @@
+"""Culprit and fatal-event families that follow what the kernel prints (issue 13 item 3).
+
+Each test names the kernel code that prints the lines the rule reads.
+"""
+
+from __future__ import annotations
+
+from kcrashd.core import analyze
+from tests.core.golden import CORPUS
+
+EDGE = CORPUS / "edge"
+PRODUCTION = CORPUS / "production"
+
+
+def test_the_report_the_panic_line_names_wins_over_an_earlier_stall() -> None:
+    # kernel/watchdog.c watchdog_timer_fn: panic("softlockup: hung tasks") right after its report;
+    # the RCU stall printed before it on the same spinning CPU was survived.
+    report = analyze((EDGE / "rcu-stall-then-softlockup-panic.log").read_bytes())
+    assert report.kind == "soft-lockup"
+    assert report.function == "lab_trigger_rcu_stall_lockup"
+
+
+def test_self_detected_rcu_stall_names_the_interrupted_pc() -> None:
+    # kernel/rcu/tree_stall.h print_cpu_stall dumps the registers the timer interrupt saved.
+    text = (EDGE / "rcu-stall-then-softlockup-panic.log").read_text()
+    stall_only = text.split("watchdog: BUG: soft lockup")[0]
+    report = analyze(stall_only)
+    assert report.kind == "rcu-stall"
+    assert report.function == "lab_trigger_rcu_stall_lockup"
+
+
+def test_bare_pc_falls_back_to_the_module_question_frame() -> None:
+    # RIP: 0010:0xffff... (a jump into data): the caller's return address is the first `?` frame.
+    report = analyze((EDGE / "exec-nx.log").read_bytes())
+    assert report.function == "lab_trigger_exec_nx"
+    assert "corrupted" not in report.title
+
+
+def test_corrupted_stack_end_names_the_task_code_below_the_scheduler() -> None:
+    # kernel/sched/core.c schedule_debug panics inside schedule() called from msleep.
+    report = analyze((EDGE / "stack-end-msleep.log").read_bytes())
+    assert report.kind == "stack-overflow"
+    assert report.function == "lab_trigger_corrupted_stack_end"
+
+
+def test_guard_page_overflow_keeps_its_own_signature() -> None:
+    # Negative sample of the stack-end row: a guard-page overflow is not a corrupted stack end.
+    log = (CORPUS / "lab" / "deb13-6.12_stack-overflow_run2" / "vmcore-dmesg.txt").read_bytes()
+    report = analyze(log)
+    assert report.signature == "stack-overflow"
+
+
+def test_pasted_fragment_names_the_pc_function() -> None:
+    fragment = (
+        "BUG: unable to handle kernel NULL pointer dereference at 0000000000000008\n"
+        "IP: [<ffffffffa0123456>] mydrv_poll+0x16/0x40 [mydrv]\n"
+    )
+    report = analyze(fragment)
+    assert report.function == "mydrv_poll"
+
+
+def test_old_eip_is_at_line_names_the_function_when_every_frame_is_questioned() -> None:
+    # 2.6-era x86_32 show_regs: `EIP is at %s`; the trace is all `?` frames.
+    report = analyze((PRODUCTION / "abrt" / "oops_no_reliable_frame.txt").read_bytes())
+    assert report.function == "radeon_cp_init_ring_buffer"
+
+
+def test_warn_site_names_the_function_when_every_frame_is_questioned() -> None:
+    # kernel/panic.c __warn prints `at %s:%d %pS`: the WARN site.
+    report = analyze((PRODUCTION / "kernel-docs" / "bug-hunting-warning.txt").read_bytes())
+    assert report.title == "WARNING in module_put"
+
+
+def test_soft_lockup_spinning_in_a_lock_names_the_lock_taker() -> None:
+    # The RIP (watchdog_timer_fn -> show_regs) is the rwlock slowpath: the first frame outside the
+    # lock primitives and subsystem lock wrappers (btrfs_tree_read_lock) took the lock.
+    text = (PRODUCTION / "telemetrics-client" / "soft_lockup.txt").read_text()
+    second = text[text.rindex("\n", 0, text.index("BUG: soft lockup - CPU#9")) + 1 :]
+    report = analyze(second)
+    assert report.function == "btrfs_read_lock_root_node"
