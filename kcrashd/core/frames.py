@@ -147,11 +147,13 @@ SKIP_REPORTING = (
     # a driver function that merely ends in `_panic`
     r"(?:^_*v?panic$|^__\w+_panic$|^nmi_panic|^panic_|panic_on_warn)",
     # lockdep internals
-    r"^(?:lockdep_|debug_lockdep|_*lock_acquire|_*lock_release|lock_(?:acquired|contended)$|mark_lock|"
+    r"^(?:lockdep_|debug_lockdep|_*lock_acquire|_*lock_release|lock_(?:acquired|contended)$|mark_lock|mark_irqflags|mark_usage|"
     r"mark_held_locks|debug_check_no_|check_noncircular|check_prevs?_add|validate_chain|register_lock_class|"
     r"look_up_lock_class|hlock_class|lockdep_)",
     # debugobjects
     r"(?:^_*debug_(?:object|print_object)|_is_static_object$)",
+    # DMA-API debugging (kernel/dma/debug.c): the checkers WARN about the driver's call
+    r"^(?:check_(?:unmap|sync|for_stack|for_illegal_area)$|debug_dma_)",
     # NMI backtrace of all CPUs
     r"^(?:nmi_cpu_backtrace|nmi_trigger_cpumask_backtrace|arch_trigger_cpumask_backtrace)",
     # preemption debugging
@@ -174,8 +176,8 @@ SKIP_ALLOCATOR = (
     r"__free_one_page|free_unref_page|free_pcp|free_pages_prepare|__free_pages_ok|page_frag_alloc|__alloc_frozen_pages)",
     # vmalloc
     r"^(?:_*vmalloc|vfree|vzalloc|__kvmalloc|kvrealloc)",
-    # duplicating helpers
-    r"^(?:kmemdup|kstrdup|memdup_user)",
+    # duplicating helpers (mm/util.c: allocate and copy on the caller's behalf)
+    r"^(?:kmemdup|kstrn?dup|memdup_user|vmemdup_user|strndup_user)",
     # page-cache lookups
     r"^(?:pagecache_get_page|_*filemap_get_folio|filemap_alloc_folio|read_cache_page|do_read_cache|folio_unlock|"
     r"unlock_page|_*set_page_owner|_*reset_page_owner)",
@@ -183,8 +185,11 @@ SKIP_ALLOCATOR = (
     r"^(?:xas_|xa_|ida_|idr_)",
     # dentry and inode puts
     r"^(?:dput|iput)$",
-    # mempools and per-cpu chunks
-    r"^(?:mempool_|pcpu_)",
+    # mempools, per-cpu chunks and the per-cpu allocator (mm/percpu.c)
+    r"^(?:mempool_|pcpu_|_*alloc_percpu|free_percpu$)",
+    # the DMA API's allocation and mapping entry points (include/linux/dma-mapping.h), which call the
+    # DMA-API debug checkers on the driver's behalf
+    r"^(?:dma_(?:alloc|free)_(?:coherent|attrs|noncoherent)$|dma_(?:map|unmap)_(?:single|sg|page)|dma_pool_(?:alloc|free)$)",
 )
 SKIP_LOCKING = (
     # spinlocks

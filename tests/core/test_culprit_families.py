@@ -78,3 +78,21 @@ def test_soft_lockup_spinning_in_a_lock_names_the_lock_taker() -> None:
     second = text[text.rindex("\n", 0, text.index("BUG: soft lockup - CPU#9")) + 1 :]
     report = analyze(second)
     assert report.function == "btrfs_read_lock_root_node"
+
+
+def test_dma_debug_checker_names_the_driver_call() -> None:
+    # kernel/dma/debug.c check_unmap WARNs about the driver's dma_free_coherent (dma-mapping.h).
+    report = analyze((PRODUCTION / "abrt" / "oops-kernel-3.x.x.txt").read_bytes())
+    assert report.title == "WARNING in ohci_enable"
+
+
+def test_string_duplicating_helper_names_its_user() -> None:
+    # mm/util.c strndup_user -> memdup_user copies on behalf of copy_mount_string.
+    report = analyze((PRODUCTION / "lkp-tests" / "dmesg-030.txt").read_bytes())
+    assert report.function == "copy_mount_string"
+
+
+def test_lockdep_and_percpu_allocator_internals_are_skipped() -> None:
+    # kernel/locking/lockdep.c mark_irqflags and mm/percpu.c __alloc_percpu are not the culprit.
+    report = analyze((PRODUCTION / "satyr" / "gitlog-27.txt").read_bytes())
+    assert report.function == "schedule_on_each_cpu"
