@@ -37,10 +37,17 @@ _MULTIPLEXED_SYSCALLS = frozenset({"ioctl", "sys_ioctl"})
 # it is the culprit, or the compat handler itself when it loops on its own.
 _COMPAT_IOCTL = re.compile(r"_compat_ioctl$")
 # The WARN site of kernel/panic.c __warn: `WARNING: CPU: 1 PID: 2 at kernel/module.c:1108 module_put+0x57/0x70`.
-_WARN_SITE = re.compile(r"\bat [^\s:]{1,200}:\d+ ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
-# Old x86 show_regs (`EIP is at f+0x1/0x2`) and the closing `EIP: [<addr>] ? f+0x1/0x2 SS:ESP` line.
+# scripts/decode_stacktrace.sh replaces `f+0x1/0x2` with `f (file.c:123)`.
+_WARN_SITE = re.compile(r"\bat [^\s:]{1,200}:\d+ ([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x| \()")
+# PC lines no frame parser reads: old x86 show_regs (`EIP is at f+0x1/0x2`), the closing
+# `EIP: [<addr>] ? f+0x1/0x2 SS:ESP` line, a decoded `RIP: 0010:f (file.c:123)`, and klogd's
+# translation `EIP: 0010:[mod:f+16/3868]` (Documentation/admin-guide/bug-hunting.rst).
 _PC_IS_AT = re.compile(r"^\s*[ER]?IP is at ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
-_QUESTIONED_PC = re.compile(r"\b[ER]?IP: \[<[0-9a-fA-F]+>\] \? ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
+_QUESTIONED_PC = re.compile(
+    r"\b[ER]?IP: (?:\[<[0-9a-fA-F]+>\] \? |(?:[0-9a-fA-F]{4}:)?(?=[A-Za-z_$][A-Za-z0-9_$.]* \()|"
+    r"\s*[0-9a-fA-F]{4}:\[(?:[A-Za-z0-9_\-]{1,64}:)?(?=[A-Za-z_$][A-Za-z0-9_$.]*\+\d+/\d+\]))"
+    r"([A-Za-z_$][A-Za-z0-9_$.]*)"
+)
 # A kernel-mode PC that is no symbol: `RIP: 0010:0xffff8bbfafef2e80` (user mode is 0033).
 _RAW_PC = re.compile(r"\b[ER]?IP: 0010:(?:0x)?[0-9a-fA-F]{6,16}\s*$")
 # Module-annotated frame: `func+0x12/0x34 [mod]`.
@@ -306,7 +313,7 @@ def _named_pcs(texts: list[str], with_site: bool) -> tuple[list[str], bool]:
     for text in texts:
         if "IP" in text and _RAW_PC.search(text):
             raw = True
-        if "+0x" not in text:
+        if "IP" not in text:
             continue
         m = _PC_IS_AT.match(text) or _QUESTIONED_PC.search(text)
         fn = frames.clean_function(m.group(1)) if m else frames.fault_pc(text)

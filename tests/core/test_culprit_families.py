@@ -5,6 +5,8 @@ Each test names the kernel code that prints the lines the rule reads.
 
 from __future__ import annotations
 
+import pytest
+
 from kcrashd.core import analyze
 from tests.core.golden import CORPUS
 
@@ -96,3 +98,16 @@ def test_lockdep_and_percpu_allocator_internals_are_skipped() -> None:
     # kernel/locking/lockdep.c mark_irqflags and mm/percpu.c __alloc_percpu are not the culprit.
     report = analyze((PRODUCTION / "satyr" / "gitlog-27.txt").read_bytes())
     assert report.function == "schedule_on_each_cpu"
+
+
+@pytest.mark.parametrize(
+    ("path", "function"),
+    [
+        # scripts/decode_stacktrace.sh output: `EIP: balance_push (kernel/sched/core.c:7244)`.
+        ("lkp-tests/calltrace-dmesg-009.txt", "balance_push"),
+        # klogd's translation `EIP: 0010:[oops:_oops+16/3868]` (Documentation/admin-guide/bug-hunting.rst).
+        ("kernel-docs/bug-hunting-klogd-paging.txt", "_oops"),
+    ],
+)
+def test_pc_lines_in_other_notations_name_the_function(path: str, function: str) -> None:
+    assert analyze((PRODUCTION / path).read_bytes()).function == function
