@@ -19,6 +19,7 @@ from kcrashd.core.signatures import (
     HEADERS,
     PANIC_NAMES_REPORT,
     SUPPRESSIONS,
+    WARN_CARRIED_KINDS,
     Signature,
 )
 
@@ -44,6 +45,8 @@ _NEEDS_SIGNATURE = frozenset({"Kernel panic", "fatal error:", "Booting the kerne
 _REPLAY = "** replaying previous printk message **"
 # Another line's timestamp inside a header line: two lines were merged; the header ends there.
 _MERGED_STAMP = re.compile(r"\[ {0,12}\d{1,10}\.\d{3,9}\]")
+# How far below its `WARNING:` line a WARN()'s message may be (3.x printed `Hardware name:` between).
+_WARN_MESSAGE_LINES = 3
 _PRINTK_REPORT_HEADERS = frozenset({"BUG:", "WARNING:", "INFO:"})
 
 
@@ -171,6 +174,8 @@ def build_events(lines: LogLines, hits: list[Hit]) -> list[Event]:
             owner = next((ev for ev in reversed(events[-8:]) if ev.context == ctx), events[-1])
             owner.followers.append(hit)
             continue
+        if events and _carried_by_warn(events[-1], hit, lines):
+            events.pop()
         events.append(Event(hit, lines[hit.index].context))
     if len(events) > MAX_EVENTS_HEAD + MAX_EVENTS_TAIL:
         # The first and last reports, and every panic or oops whatever flood surrounds it.
@@ -192,6 +197,19 @@ def _fatal(ev: Event) -> bool:
     """A panic, an oops (the kernel called die()), or a report a panic line continues."""
     sig = ev.hit.signature
     return ev.hit.is_panic or (sig is not None and sig.die) or any(h.is_panic for h in ev.followers)
+
+
+def _carried_by_warn(prev: Event, hit: Hit, lines: LogLines) -> bool:
+    """Whether `hit` is the message of the WARN() that `prev` opened (signatures.WARN_CARRIED_KINDS):
+    the report is the message's, not a generic WARNING."""
+    sig = hit.signature
+    return (
+        prev.hit.header == "WARNING:"
+        and sig is not None
+        and sig.kind in WARN_CARRIED_KINDS
+        and 0 < hit.index - prev.start <= _WARN_MESSAGE_LINES
+        and lines[hit.index].context == prev.context
+    )
 
 
 def _collect(lines: LogLines, ev: Event, starts: set[int]) -> None:

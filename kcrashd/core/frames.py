@@ -79,6 +79,12 @@ def clean_function(name: str) -> str:
     return name.split(".", 1)[0] if not name.startswith("$") else _SUFFIX.sub("", name)
 
 
+# x86 stack-switch markers that old kernels printed on the frame's own line
+# (arch/x86/kernel/dumpstack_64.c: ` <IRQ> `, ` <<EOE>> `, ` <NMI> `; ` <EOI> ` frames are the
+# interrupted code, which a report from the interrupt handler did not name, so they stay unread).
+_STACK_MARKER = re.compile(r"^\s*<{1,2}(?:IRQ|EOE|NMI)>{1,2}[ \t]+(?=[\[?A-Za-z_$(<])")
+
+
 @lru_cache(maxsize=16384)
 def parse_frames(text: str) -> tuple[FrameLine, ...]:
     """The frames on one call-trace line (two for arm32 `x from y`), empty if it is no frame line."""
@@ -86,14 +92,16 @@ def parse_frames(text: str) -> tuple[FrameLine, ...]:
         if "(stack is not available)" in text:
             return (FrameLine("(stack is not available)", None, None, True),)
         return ()
+    eoi = "<EOI>" in text
+    marker = _STACK_MARKER.match(text) if "<" in text else None
+    if marker is not None:
+        text = text[marker.end() :]
     for pat in _FRAME_PATTERNS:
         m = pat.match(text)
         if m is None:
             continue
         groups = m.groupdict()
-        questionable = bool(groups.get("q")) or bool(groups.get("unrel"))
-        if "<EOI>" in text:
-            questionable = False
+        questionable = (bool(groups.get("q")) or bool(groups.get("unrel"))) and not eoi
         rest = text[m.start("fn") :]
         off = rest.split("+", 1)[1].split()[0].rstrip(")") if "+" in rest else None
         out = [FrameLine(clean_function(m.group("fn")), off, groups.get("mod"), not questionable)]

@@ -338,6 +338,11 @@ PANIC_NAMES_REPORT: tuple[tuple[str, frozenset[str]], ...] = (
     ("Hard LOCKUP", frozenset({"hard-lockup"})),
 )
 
+# Reports that older kernels printed as a WARN() message: the `WARNING: at` line opens them and the
+# report's own header follows as the message (3.x kernel/watchdog.c watchdog_overflow_callback:
+# `WARN(1, "Watchdog detected hard LOCKUP on cpu %d", this_cpu)`).
+WARN_CARRIED_KINDS = frozenset({"hard-lockup"})
+
 # Header lines that continue the report before them instead of starting a new one.
 CONTINUES_REPORT = re.compile(
     r"(?:invalid opcode: 0000|Kernel panic - not syncing|unregister_netdevice: waiting for|"

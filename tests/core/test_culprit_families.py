@@ -111,3 +111,10 @@ def test_lockdep_and_percpu_allocator_internals_are_skipped() -> None:
 )
 def test_pc_lines_in_other_notations_name_the_function(path: str, function: str) -> None:
     assert analyze((PRODUCTION / path).read_bytes()).function == function
+
+
+def test_hard_lockup_carried_by_an_old_warn_is_the_hard_lockup() -> None:
+    # 3.x kernel/watchdog.c: WARN(1, "Watchdog detected hard LOCKUP on cpu %d"); the interrupted
+    # code follows the NMI stack's ` <<EOE>> ` marker (arch/x86/kernel/dumpstack_64.c).
+    report = analyze((PRODUCTION / "abrt" / "nmi_oops_hash.txt").read_bytes())
+    assert (report.kind, report.function) == ("hard-lockup", "account_idle_ticks")
