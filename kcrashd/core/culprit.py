@@ -23,6 +23,7 @@ _INTERRUPT = re.compile(r"^--- interrupt: [0-9a-f]+ at \.?([A-Za-z_$][A-Za-z0-9_
 _LEAK_START = re.compile(r"^\s*backtrace(?: \(crc [0-9a-f]+\))?:")
 _LAST_FUNCTION = re.compile(r"^\s*last function: ([A-Za-z_$][A-Za-z0-9_$]*)")
 _PAGE_OWNER = re.compile(r"^page last allocated via")
+_FREED_IN = re.compile(r"^INFO: Freed in ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
 _IRQ_ENTRY = re.compile(
     r"(?:^\s*(?:\w*apic_timer_interrupt\w*|el1h_64_irq|el1_irq|__irq_svc|gic_handle_irq)\+0x|"
     r"\](?:\s+\?)?\s+\w*apic_timer_interrupt\w*\+0x|Exception stack\(|"
@@ -87,6 +88,9 @@ def _line_part(part: Part, text: str) -> tuple[bool, str | None]:
         return m is not None, m.group(1) if m else None
     if part is Part.PAGE_OWNER:
         return _PAGE_OWNER.match(text) is not None, None
+    if part is Part.FREED_IN:
+        m = _FREED_IN.match(text)
+        return m is not None, frames.clean_function(m.group(1)) if m else None
     return False, None
 
 

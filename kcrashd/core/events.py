@@ -18,6 +18,8 @@ from kcrashd.core.signatures import (
     ENDS_REPORT,
     HEADERS,
     PANIC_NAMES_REPORT,
+    SLUB_DETAIL,
+    SLUB_HEADERS,
     SUPPRESSIONS,
     WARN_CARRIED_KINDS,
     Signature,
@@ -41,7 +43,7 @@ _RULED_KINDS = frozenset({"kasan", "kmsan", "kcsan", "kfence", "ubsan"})
 # Headers printed by user space or the boot loader, not printk: they carry no timestamp.
 _NOT_PRINTK = frozenset({"SYZFAIL:", "fatal error:", "Booting the kernel."})
 # Headers too common in ordinary text to count without a matching signature.
-_NEEDS_SIGNATURE = frozenset({"Kernel panic", "fatal error:", "Booting the kernel.", "VFS: "})
+_NEEDS_SIGNATURE = frozenset({"Kernel panic", "fatal error:", "Booting the kernel.", "VFS: ", *SLUB_HEADERS})
 _REPLAY = "** replaying previous printk message **"
 # Another line's timestamp inside a header line: two lines were merged; the header ends there.
 _MERGED_STAMP = re.compile(r"\[ {0,12}\d{1,10}\.\d{3,9}\]")
@@ -168,7 +170,12 @@ class _KernelRanBefore:
 def build_events(lines: LogLines, hits: list[Hit]) -> list[Event]:
     """Group hits into events: a panic / `invalid opcode` line continues the report before it."""
     events: list[Event] = []
+    details: set[int] = set()
     for hit in hits:
+        if events and _slub_detail(events[-1], hit, lines):
+            events[-1].followers.append(hit)
+            details.add(hit.index)
+            continue
         if events and CONTINUES_REPORT.search(lines[hit.index].text):
             ctx = lines[hit.index].context
             owner = next((ev for ev in reversed(events[-8:]) if ev.context == ctx), events[-1])
@@ -181,7 +188,7 @@ def build_events(lines: LogLines, hits: list[Hit]) -> list[Event]:
         # The first and last reports, and every panic or oops whatever flood surrounds it.
         tail = len(events) - MAX_EVENTS_TAIL
         events = [ev for n, ev in enumerate(events) if n < MAX_EVENTS_HEAD or n >= tail or _fatal(ev)]
-    starts = {h.index for h in hits if not CONTINUES_REPORT.search(lines[h.index].text)}
+    starts = {h.index for h in hits if h.index not in details and not CONTINUES_REPORT.search(lines[h.index].text)}
     for n, ev in enumerate(events):
         _collect(lines, ev, starts)
         nxt = events[n + 1].start if n + 1 < len(events) else len(lines)
@@ -197,6 +204,17 @@ def _fatal(ev: Event) -> bool:
     """A panic, an oops (the kernel called die()), or a report a panic line continues."""
     sig = ev.hit.signature
     return ev.hit.is_panic or (sig is not None and sig.die) or any(h.is_panic for h in ev.followers)
+
+
+def _slub_detail(prev: Event, hit: Hit, lines: LogLines) -> bool:
+    """Whether `hit` is a detail line (signatures.SLUB_DETAIL) of the SLUB report `prev`."""
+    sig = prev.hit.signature
+    return (
+        sig is not None
+        and sig.name == "slub-debug"
+        and lines[hit.index].context == prev.context
+        and SLUB_DETAIL.search(lines[hit.index].text) is not None
+    )
 
 
 def _carried_by_warn(prev: Event, hit: Hit, lines: LogLines) -> bool:

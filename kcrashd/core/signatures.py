@@ -39,6 +39,7 @@ class Part(StrEnum):
     IRQ = "irq"  # the timer-interrupt entry of an RCU stall
     LAST_FUNCTION = "last-function"  # a workqueue's `last function: f`
     PAGE_OWNER = "page-owner"  # page_owner's `page last allocated via ...` stack
+    FREED_IN = "freed-in"  # SLUB debug's `INFO: Freed in f+0x..` and the free stack below it
 
 
 Spec = tuple[tuple[Part, ...], ...]
@@ -60,6 +61,16 @@ UNLOCK: Spec = ((P.TRACE, P.STACK), (P.AT,))
 # An NMI watchdog interrupts the spinning code: the interrupted PC is the culprit.
 NMI_PC: Spec = ((P.PC,), (P.TRACE, P.STACK))
 BAD_PAGE: Spec = ((P.PAGE_OWNER, P.STACK), (P.TRACE, P.STACK))
+# A SLUB object overwritten after its free: who freed it; objects left at cache destruction: the
+# caller of kmem_cache_destroy (the trace).
+SLAB_DEBUG: Spec = ((P.FREED_IN, P.STACK), (P.TRACE, P.STACK))
+# SLUB debugging's messages (mm/slub.c slab_bug: `BUG <cache> (<taint>): <message>`, 3.x without the
+# taint; check_bytes_and_report `%s overwritten`, kmem_cache_close / __kmem_cache_shutdown `Objects
+# remaining`): plain phrases, so they count only where the signature's pattern matches.
+# Its detail lines (print_track `INFO: %s in %pS`, check_bytes_and_report `INFO: 0x%p-0x%p`) continue
+# the report (alone, after dropped messages, `INFO: Allocated in` is a report of its own).
+SLUB_DETAIL = re.compile(r"INFO: (?:Allocated in|0x[0-9a-fA-F]{1,16}-0x)")
+SLUB_HEADERS = ("Poison overwritten", "Redzone overwritten", "Object padding overwritten", "Objects remaining")
 NO_STACK: Spec = ()
 
 
@@ -183,6 +194,11 @@ SIGNATURES: tuple[Signature, ...] = (
     # kmemleak: every allocation wrapper on the way up is the messenger; its user leaked.
     Signature("memory-leak", "memory-leak", "BUG:", r"BUG: memory leak", "memory leak in {F}", LEAK, severity=W,
               skip=r"alloc|^kmemleak|^_*create_object$|^kstrdup|^kmemdup|^mempool|^pcpu_|^__percpu"),
+    # SLUB debugging (SLUB_HEADERS): the message follows `BUG <cache>: ` or `BUG <cache> (<taint>): `.
+    Signature("slub-debug", "bug", SLUB_HEADERS,
+              r"(?:(?<=\): )|(?<=[\w.]: ))(Redzone overwritten|Poison overwritten|Object padding overwritten|"
+              r"Objects remaining (?:in [\w.:\-]{1,64} )?on [\w.]{1,64}\(\))",
+              "BUG: {1} in {F}", SLAB_DEBUG),
     Signature("bad-page-state", "bug", "BUG:", r"BUG: Bad page state", "BUG: Bad page state in {F}", BAD_PAGE,
               skip=r"^(?:bad_page|free_|__free|page_|put_page|__put_page|release_pages|folio_|__folio|check_new_page|rmqueue|get_page_from|__page_pool|page_pool|post_alloc_hook|prep_new_page)"),
     Signature("bug-generic", "bug", "BUG:", _BUG_TEXT, "BUG: {1} in {F}",

@@ -118,3 +118,29 @@ def test_hard_lockup_carried_by_an_old_warn_is_the_hard_lockup() -> None:
     # code follows the NMI stack's ` <<EOE>> ` marker (arch/x86/kernel/dumpstack_64.c).
     report = analyze((PRODUCTION / "abrt" / "nmi_oops_hash.txt").read_bytes())
     assert (report.kind, report.function) == ("hard-lockup", "account_idle_ticks")
+
+
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [
+        # mm/slub.c check_bytes_and_report: the object was written after `INFO: Freed in` freed it.
+        ("satyr/19.txt", "BUG: Poison overwritten in __mpol_put"),
+        ("satyr/gitlog-30.txt", "BUG: Poison overwritten in scsi_host_dev_release"),
+        # kmem_cache_close: the caller of kmem_cache_destroy left objects behind.
+        ("satyr/gitlog-29.txt", "BUG: Objects remaining on kmem_cache_close() in sas_class_exit"),
+    ],
+)
+def test_slub_debug_reports(path: str, title: str) -> None:
+    report = analyze((PRODUCTION / path).read_bytes())
+    assert (report.title, report.kind) == (title, "bug")
+
+
+def test_slub_phrase_in_ordinary_text_is_no_crash() -> None:
+    report = analyze("[   13.120000] kmemleak: 12 Objects remaining to scan after the first pass\n")
+    assert report.kind == "none"
+
+
+def test_lone_slub_allocated_line_keeps_its_own_report() -> None:
+    # After dropped messages only `INFO: Allocated in` is left: it is still reported (info-allocated).
+    line = "** 4491 printk messages dropped ** [   50.750742] INFO: Allocated in fasync_helper+0x29/0x90 age=1 cpu=1 pid=6024\n"
+    assert analyze(line).signature == "info-allocated"
