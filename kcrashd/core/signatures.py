@@ -135,7 +135,10 @@ _ALLOC_SKIP = r"^(?:slab_|kfree|vfree|kvfree|free_|__free|kmem_cache_free|__kmem
 
 SIGNATURES: tuple[Signature, ...] = (
     # --- BUG: ---------------------------------------------------------------------------------
-    Signature("invalid-free", "kasan", "BUG:", r"BUG: (KASAN|KFENCE): (?:double-free or )?(invalid[- ]free|double-free)",
+    # The detector is the kind: mm/kfence/report.c prints `BUG: KFENCE: invalid free in %pS`.
+    Signature("kfence-invalid-free", "kfence", "BUG:", r"BUG: (KFENCE): (invalid free)",
+              "{1}: {2} in {F}", SANITIZER, alts=("invalid-free in {F}",), skip=_ALLOC_SKIP),
+    Signature("invalid-free", "kasan", "BUG:", r"BUG: (KASAN): (?:double-free or )?(invalid[- ]free|double-free)",
               "{1}: {2} in {F}", SANITIZER, alts=("invalid-free in {F}",), skip=_ALLOC_SKIP),
     Signature("kasan-access", "kasan", "BUG:", r"BUG: (KASAN: ([a-z\-]++) in \S.*)", "KASAN: {2} {RW} in {F}",
               SANITIZER, alts=BAD, fallback="{1}"),

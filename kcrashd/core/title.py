@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from kcrashd.core.culprit import find_culprit
-from kcrashd.core.frames import fault_pc, strip_syscall
+from kcrashd.core.frames import fault_pc, parse_frames, strip_syscall
 from kcrashd.core.model import Severity
 from kcrashd.core.signatures import KIND_BY_FUNCTION, Signature, Strategy
 
@@ -102,7 +102,7 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
     groups = match.groups()
     key = (groups[0] or "").strip() if groups else ""
     cls = dict(sig.classes).get(key, key)
-    has_stack = any(_STACK_START.match(t) or fault_pc(t) for t in texts[1:])
+    has_stack = any(_STACK_START.match(t) or fault_pc(t) or parse_frames(t) for t in texts[1:])
     if sig.stackless_title and not has_stack:
         out.title = normalize_title(fill(sig.stackless_title, groups, None, cls=cls))
         return out
