@@ -17,6 +17,7 @@ from kcrashd.core.signatures import (
     CONTINUES_REPORT,
     ENDS_REPORT,
     HEADERS,
+    MESSAGE_ONLY,
     PANIC_NAMES_REPORT,
     SLUB_DETAIL,
     SLUB_HEADERS,
@@ -322,8 +323,13 @@ def choose_fatal(lines: LogLines, events: list[Event]) -> int | None:
         if sig is not None and sig.die and not last.closed:
             trigger = kept[-1]
         else:
-            return kept[0]
-    while trigger > 0 and trigger - 1 not in flooded and not events[trigger - 1].closed:
+            return next((n for n in kept if not _message_only(events[n])), kept[0])
+    while (
+        trigger > 0
+        and trigger - 1 not in flooded
+        and not events[trigger - 1].closed
+        and not _message_only(events[trigger - 1])
+    ):
         trigger -= 1
     return trigger
 
@@ -344,3 +350,9 @@ def _flooded(events: list[Event]) -> set[int]:
 
 def _shape(ev: Event) -> str:
     return ev.hit.signature.name if ev.hit.signature is not None else ev.hit.header
+
+
+def _message_only(ev: Event) -> bool:
+    """A header line that is only a message (signatures.MESSAGE_ONLY): never the crash while a
+    real report is in the log, and never the start of another report's cascade."""
+    return ev.hit.signature is not None and ev.hit.signature.name in MESSAGE_ONLY

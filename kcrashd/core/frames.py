@@ -84,6 +84,10 @@ def clean_function(name: str) -> str:
 # interrupted code, which a report from the interrupt handler did not name, so they stay unread).
 _STACK_MARKER = re.compile(r"^\s*<{1,2}(?:IRQ|EOE|NMI)>{1,2}[ \t]+(?=[\[?A-Za-z_$(<])")
 
+# klogd translated a frame's `[<c0123456>]` into `[f+71/115]` (decimal offsets; documented in the
+# kernel's Documentation/admin-guide/bug-hunting.rst): ` [f+71/115] f+0x47/0x73`.
+_DECIMAL_PREFIX = re.compile(r"^\s*\[[A-Za-z_$][A-Za-z0-9_$.]{0,127}\+\d{1,9}/\d{1,9}\][ \t]+(?=[?A-Za-z_$])")
+
 
 @lru_cache(maxsize=16384)
 def parse_frames(text: str) -> tuple[FrameLine, ...]:
@@ -93,7 +97,7 @@ def parse_frames(text: str) -> tuple[FrameLine, ...]:
             return (FrameLine("(stack is not available)", None, None, True),)
         return ()
     eoi = "<EOI>" in text
-    marker = _STACK_MARKER.match(text) if "<" in text else None
+    marker = _STACK_MARKER.match(text) if "<" in text else _DECIMAL_PREFIX.match(text)
     if marker is not None:
         text = text[marker.end() :]
     for pat in _FRAME_PATTERNS:

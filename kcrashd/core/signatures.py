@@ -362,6 +362,11 @@ PANIC_NAMES_REPORT: tuple[tuple[str, frozenset[str]], ...] = (
 # `WARN(1, "Watchdog detected hard LOCKUP on cpu %d", this_cpu)`).
 WARN_CARRIED_KINDS = frozenset({"hard-lockup"})
 
+# Rows that match a message rather than a report: a WARN() always prints its site (kernel/panic.c
+# __warn `WARNING: CPU: %d PID: %d at %pS`, 3.x warn_slowpath_common `WARNING: at %s:%d %pS()`), so a
+# bare `WARNING: text` line is a driver's pr_warn (`WARNING: strange, CPU MTRRs all blank?`).
+MESSAGE_ONLY = frozenset({"warning-text"})
+
 # Header lines that continue the report before them instead of starting a new one.
 CONTINUES_REPORT = re.compile(
     r"(?:invalid opcode: 0000|Kernel panic - not syncing|unregister_netdevice: waiting for|"

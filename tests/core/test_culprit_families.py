@@ -158,3 +158,14 @@ def test_kfence_invalid_free_is_a_kfence_report() -> None:
     report = analyze((EDGE / "kfence-invalid-free.log").read_bytes())
     assert (report.kind, report.function) == ("kfence", "ringbuf_destroy")
     assert not report.corrupted
+
+
+def test_pr_warn_line_is_not_the_report_before_a_real_warn() -> None:
+    # `WARNING: strange, CPU MTRRs all blank?` is a pr_warn; the WARN() after it prints its site.
+    report = analyze((PRODUCTION / "telemetrics-client" / "two_warnings.txt").read_bytes())
+    assert report.title == "WARNING in mtrr_trim_uncached_memory"
+
+
+def test_pr_warn_line_alone_is_still_reported() -> None:
+    report = analyze("[    1.000000] WARNING: strange, CPU MTRRs all blank?\n")
+    assert report.signature == "warning-text"
