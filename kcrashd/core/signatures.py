@@ -204,6 +204,10 @@ SIGNATURES: tuple[Signature, ...] = (
               "BUG: {1} in {F}", SLAB_DEBUG),
     Signature("bad-page-state", "bug", "BUG:", r"BUG: Bad page state", "BUG: Bad page state in {F}", BAD_PAGE,
               skip=r"^(?:bad_page|free_|__free|page_|put_page|__put_page|release_pages|folio_|__folio|check_new_page|rmqueue|get_page_from|__page_pool|page_pool|post_alloc_hook|prep_new_page)"),
+    # kernel/workqueue.c wq_watchdog_timer_fn: a worker pool made no progress; like a hung task, work
+    # is stuck, and the report shows pools, not a stack.
+    Signature("workqueue-lockup", "hung-task", "BUG:", r"BUG: workqueue lockup", "BUG: workqueue lockup",
+              NO_STACK, S.NONE, severity=E),
     Signature("bug-generic", "bug", "BUG:", _BUG_TEXT, "BUG: {1} in {F}",
               TRACE, stackless_title="BUG: {1}"),
     # --- WARNING: ------------------------------------------------------------------------------

@@ -169,3 +169,8 @@ def test_pr_warn_line_is_not_the_report_before_a_real_warn() -> None:
 def test_pr_warn_line_alone_is_still_reported() -> None:
     report = analyze("[    1.000000] WARNING: strange, CPU MTRRs all blank?\n")
     assert report.signature == "warning-text"
+
+
+def test_workqueue_lockup_is_a_stuck_work_report() -> None:
+    report = analyze((EDGE / "workqueue-lockup.log").read_bytes())
+    assert (report.title, report.kind) == ("BUG: workqueue lockup", "hung-task")
