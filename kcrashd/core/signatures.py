@@ -278,8 +278,13 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("info-generic", "warning", "INFO:", r"INFO: ([A-Za-z](?:\s*+[^\[\s])*+)\s*+$", "INFO: {1}", NO_STACK, S.NONE,
               severity=W),
     # --- faults and traps ----------------------------------------------------------------------
+    # arch/arm64/mm/fault.c die_kernel_fault and arch/arm/mm/fault.c __do_kernel_fault say "NULL pointer
+    # dereference" for an address below PAGE_SIZE, as x86 does: the same kind.
+    Signature("arm-null-deref", "null-deref", "Unable to handle kernel",
+              r"Unable to handle kernel NULL pointer dereference",
+              "BUG: unable to handle kernel NULL pointer dereference in {F}", alts=BAD, die=True),
     Signature("arm-fault", "paging-fault", "Unable to handle kernel",
-              r"Unable to handle kernel (paging request|NULL pointer dereference|access to user memory|execute from non-executable memory|write to read-only memory)",
+              r"Unable to handle kernel (paging request|access to user memory|execute from non-executable memory|write to read-only memory)",
               "BUG: unable to handle kernel {1} in {F}", alts=BAD, die=True),
     Signature("gpf", "gpf", ("general protection fault", "stack segment: "), r"(general protection fault|stack segment)(?::|,|\s|$)",
               "{C} in {F}", alts=BAD, die=True, classes=(("stack segment", "stack segment fault"),)),

@@ -174,3 +174,8 @@ def test_pr_warn_line_alone_is_still_reported() -> None:
 def test_workqueue_lockup_is_a_stuck_work_report() -> None:
     report = analyze((EDGE / "workqueue-lockup.log").read_bytes())
     assert (report.title, report.kind) == ("BUG: workqueue lockup", "hung-task")
+
+
+def test_arm_null_pointer_dereference_is_a_null_deref() -> None:
+    report = analyze((PRODUCTION / "satyr" / "arm-hung-task-oops-2.txt").read_bytes())
+    assert (report.kind, report.function) == ("null-deref", "shmem_getpage_gfp")
