@@ -249,6 +249,9 @@ SIGNATURES: tuple[Signature, ...] = (
               skip=r"(?:usercopy|__check_object_size|check_object_size|check_heap_object|copy_to_user|copy_from_user|_copy_)",
               classes=(("mm/usercopy", "bad usercopy"), ("mm/vmalloc", "zero-size vmalloc"), ("mm/slab_common", "kmalloc bug"),
                        ("mm/util", "kmalloc bug"), ("mm/slab", "kmalloc bug"), ("mm/slub", "kmalloc bug"))),
+    # lib/list_debug.c's checks WARN (CONFIG_DEBUG_LIST before 4.10 BUGs were optional): list corruption.
+    Signature("warn-list", "list-corruption", "WARNING:", _WARN_AT + r"lib/list_debug\.c:", "WARNING in {F}", WARN,
+              alts=("bad-access in {F}",), severity=W),
     Signature("warn-urb", "warning", "WARNING:", _WARN_AT + r" usb_submit_urb", "WARNING in {F}/usb_submit_urb",
               WARN, severity=W,
               skip=r"^(?:usb_submit_urb|usb_start_wait_urb|usb_bulk_msg|usb_interrupt_msg|usb_control_msg)"),

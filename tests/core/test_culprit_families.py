@@ -179,3 +179,8 @@ def test_workqueue_lockup_is_a_stuck_work_report() -> None:
 def test_arm_null_pointer_dereference_is_a_null_deref() -> None:
     report = analyze((PRODUCTION / "satyr" / "arm-hung-task-oops-2.txt").read_bytes())
     assert (report.kind, report.function) == ("null-deref", "shmem_getpage_gfp")
+
+
+def test_list_debug_warning_is_list_corruption() -> None:
+    report = analyze((PRODUCTION / "lkp-tests" / "dmesg-101.txt").read_bytes())
+    assert (report.title, report.kind) == ("WARNING in device_shutdown", "list-corruption")
