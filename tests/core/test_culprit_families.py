@@ -184,3 +184,17 @@ def test_arm_null_pointer_dereference_is_a_null_deref() -> None:
 def test_list_debug_warning_is_list_corruption() -> None:
     report = analyze((PRODUCTION / "lkp-tests" / "dmesg-101.txt").read_bytes())
     assert (report.title, report.kind) == ("WARNING in device_shutdown", "list-corruption")
+
+
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [
+        # 2.6.38-3.2 kernel/lockdep.c: `[ INFO: suspicious rcu_dereference_check() usage. ]`
+        ("satyr/gitlog-18.txt", "INFO: suspicious RCU usage in sta_rx_agg_session_timer_expired"),
+        # 3.x kernel/lockdep.c lockdep_sys_exit: `[ BUG: lock held when returning to user space! ]`
+        ("satyr/gitlog-23.txt", "BUG: lock held when returning to user space in l2tp_ip_sendmsg"),
+    ],
+)
+def test_old_bracketed_lockdep_headers(path: str, title: str) -> None:
+    report = analyze((PRODUCTION / path).read_bytes())
+    assert (report.title, report.kind) == (title, "lockdep")
