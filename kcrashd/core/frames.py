@@ -159,7 +159,7 @@ SKIP_REPORTING = (
     # a driver function that merely ends in `_panic`
     r"(?:^_*v?panic$|^__\w+_panic$|^nmi_panic|^panic_|panic_on_warn)",
     # lockdep internals
-    r"^(?:lockdep_|debug_lockdep|_*lock_acquire|_*lock_release|lock_(?:acquired|contended)$|mark_lock|mark_irqflags|mark_usage|"
+    r"^(?:lockdep_|debug_lockdep|_*lock_acquire|_*lock_release|lock_(?:acquired|contended)$|mark_lock|mark_irqflags|mark_usage|valid_state$|"
     r"mark_held_locks|debug_check_no_|check_noncircular|check_prevs?_add|validate_chain|register_lock_class|"
     r"look_up_lock_class|hlock_class|lockdep_)",
     # debugobjects
@@ -218,8 +218,8 @@ SKIP_LOCKING = (
     r"_*rwsem_|_*percpu_down|percpu_up)",
     # atomics and bit operations
     r"^(?:atomic_|arch_atomic|raw_atomic|__atomic|test_and_|_*set_bit|_*clear_bit|_atomic_dec_and_lock)",
-    # reference counts
-    r"^(?:_*refcount_|kref_)",
+    # reference counts, and per-cpu counters (lib/percpu_counter.c takes its own lock for the caller)
+    r"^(?:_*refcount_|kref_|_*percpu_counter_)",
     # completions and wake-ups
     r"^(?:complete(?:_all|_on_|_and_exit)?$|wait_for_completion|_*wait_for_common|do_wait_for_common|__wake_up)",
     # wait-queue and wait-on-bit primitives

@@ -198,3 +198,9 @@ def test_list_debug_warning_is_list_corruption() -> None:
 def test_old_bracketed_lockdep_headers(path: str, title: str) -> None:
     report = analyze((PRODUCTION / path).read_bytes())
     assert (report.title, report.kind) == (title, "lockdep")
+
+
+def test_percpu_counter_and_lockdep_state_checks_name_the_lock_user() -> None:
+    # lib/percpu_counter.c takes the lock for __sk_mem_schedule; lockdep.c valid_state only reports.
+    report = analyze((PRODUCTION / "satyr" / "gitlog-24.txt").read_bytes())
+    assert report.function == "__sk_mem_schedule"
