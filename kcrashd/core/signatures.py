@@ -100,6 +100,8 @@ class Signature:
     # `{C}` in the title: group 1 of the pattern looked up here (the group itself if absent), so one
     # row serves a family of messages (e.g. the file a WARNING names gives its class).
     classes: tuple[tuple[str, str], ...] = ()
+    # The kind by the first captured group, where one format serves several detectors.
+    kinds: tuple[tuple[str, str], ...] = ()
     # The title when the report holds no stack at all (a state check, not a code path).
     stackless_title: str = ""
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
@@ -136,10 +138,9 @@ _ALLOC_SKIP = r"^(?:slab_|kfree|vfree|kvfree|free_|__free|kmem_cache_free|__kmem
 SIGNATURES: tuple[Signature, ...] = (
     # --- BUG: ---------------------------------------------------------------------------------
     # The detector is the kind: mm/kfence/report.c prints `BUG: KFENCE: invalid free in %pS`.
-    Signature("kfence-invalid-free", "kfence", "BUG:", r"BUG: (KFENCE): (invalid free)",
-              "{1}: {2} in {F}", SANITIZER, alts=("invalid-free in {F}",), skip=_ALLOC_SKIP),
-    Signature("invalid-free", "kasan", "BUG:", r"BUG: (KASAN): (?:double-free or )?(invalid[- ]free|double-free)",
-              "{1}: {2} in {F}", SANITIZER, alts=("invalid-free in {F}",), skip=_ALLOC_SKIP),
+    Signature("invalid-free", "kasan", "BUG:", r"BUG: (KASAN|KFENCE): (?:double-free or )?(invalid[- ]free|double-free)",
+              "{1}: {2} in {F}", SANITIZER, alts=("invalid-free in {F}",), skip=_ALLOC_SKIP,
+              kinds=(("KFENCE", "kfence"),)),
     Signature("kasan-access", "kasan", "BUG:", r"BUG: (KASAN: ([a-z\-]++) in \S.*)", "KASAN: {2} {RW} in {F}",
               SANITIZER, alts=BAD, fallback="{1}"),
     Signature("kasan-address", "kasan", "BUG:", r"BUG: (KASAN: ([a-z\-]+) on address.*)", "KASAN: {2} {RW}",

@@ -102,6 +102,7 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
     groups = match.groups()
     key = (groups[0] or "").strip() if groups else ""
     cls = dict(sig.classes).get(key, key)
+    out.kind = dict(sig.kinds).get(key, sig.kind)
     has_stack = any(_STACK_START.match(t) or fault_pc(t) or parse_frames(t) for t in texts[1:])
     if sig.stackless_title and not has_stack:
         out.title = normalize_title(fill(sig.stackless_title, groups, None, cls=cls))
