@@ -96,7 +96,7 @@ def _line_part(part: Part, text: str) -> tuple[bool, str | None]:
 
 # Functions that never return: the return address a frame below one of them shows may lie past
 # the end of its caller.
-_NORETURN = frozenset({"panic", "nmi_panic", "do_exit", "make_task_dead", "__stack_chk_fail"})
+_NORETURN = frozenset({"panic", "nmi_panic", "do_exit", "make_task_dead", "__stack_chk_fail", "arm64_serror_panic"})
 
 
 def _past_noreturn(frame: frames.FrameLine, before: list[str]) -> bool:

@@ -146,7 +146,8 @@ SKIP_REPORTING = (
     r"^(?:no_context|page_fault_oops|kernelmode_fixup_or_oops|_*do_kernel_fault|_*do_page_fault|handle_page_fault|"
     r"page_fault$|do_user_addr_fault|_*bad_area|do_bad_area|__do_user_fault)",
     # arm/arm64 exception entry
-    r"^(?:do_translation_fault|do_mem_abort|el1_abort|el1_da|el1h_64_sync|el1_sync|el1h_64_error|do_sea|"
+    r"^(?:do_translation_fault|do_mem_abort|el1_abort|el1_da|el1h_64_sync|el1_sync|el1h_64_error|el1_error|do_sea|"
+    r"arm64_serror_panic|do_serror|"
     r"arm64_notify_die|__arm64_notify|do_debug_exception|el1_dbg|do_alignment|do_DataAbort|do_PrefetchAbort|__dabt_svc|"
     r"do_tag_check_fault|do_el1_)",
     # sleep-in-atomic checks

@@ -204,3 +204,10 @@ def test_percpu_counter_and_lockdep_state_checks_name_the_lock_user() -> None:
     # lib/percpu_counter.c takes the lock for __sk_mem_schedule; lockdep.c valid_state only reports.
     report = analyze((PRODUCTION / "satyr" / "gitlog-24.txt").read_bytes())
     assert report.function == "__sk_mem_schedule"
+
+
+def test_arm64_serror_panic_names_the_interrupted_code() -> None:
+    # arch/arm64/kernel/traps.c arm64_serror_panic (noreturn) -> nmi_panic; below el1h_64_error is
+    # the code the SError interrupted.
+    report = analyze((PRODUCTION / "chromiumos" / "TEST_ARM64_SERROR.txt").read_bytes())
+    assert report.function == "__gsi_channel_start"
