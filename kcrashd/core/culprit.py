@@ -51,6 +51,8 @@ _QUESTIONED_PC = re.compile(
 )
 # A kernel-mode PC that is no symbol: `RIP: 0010:0xffff8bbfafef2e80` (user mode is 0033).
 _RAW_PC = re.compile(r"\b[ER]?IP: 0010:(?:0x)?[0-9a-fA-F]{6,16}\s*$")
+_RAW_ARM_PC = re.compile(r"^\s*pc : (?:0x)?[0-9a-fA-F]{1,16}\s*$")
+_LINK_REGISTER = re.compile(r"^\s*lr : ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
 # Module-annotated frame: `func+0x12/0x34 [mod]`.
 _IN_MODULE = re.compile(r"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+ \[[A-Za-z0-9_\-]+")
 
@@ -272,6 +274,9 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
     if strategy is Strategy.STALL:
         cands = _candidates(sig.stack, texts)
         return Culprit(_stalled_at_pc(texts, cands, extra) or _recursing(cands, extra) or _stall(cands, extra))
+    caller = _link_register_caller(texts, extra)
+    if caller is not None:
+        return Culprit(caller)
     for parts in sig.stack:
         for cand in run_spec(parts, texts)[0]:
             if _FAULT_INJECTION.match(cand):
@@ -279,6 +284,20 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
             if not frames.is_skipped(cand, extra):
                 return Culprit(cand)
     return Culprit(_without_reliable_frame(texts, extra))
+
+
+def _link_register_caller(texts: list[str], extra: re.Pattern[str] | None) -> str | None:
+    """A PC that is no symbol (arm64 `pc : 0x0`, a call through a NULL or data pointer): the link
+    register holds the return address into the function that made the call
+    (arch/arm64/kernel/process.c __show_regs prints `pc : %pS` and `lr : %pS`)."""
+    if not any(_RAW_ARM_PC.match(t) for t in texts[1:]):
+        return None
+    for text in texts[1:]:
+        m = _LINK_REGISTER.match(text)
+        if m is not None:
+            fn = frames.clean_function(m.group(1))
+            return None if frames.is_skipped(fn, extra) else fn
+    return None
 
 
 def _without_reliable_frame(texts: list[str], extra: re.Pattern[str] | None) -> str | None:

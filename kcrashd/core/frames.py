@@ -177,10 +177,8 @@ SKIP_REPORTING = (
     r"^(?:trace_hardirqs|perf_trace|__traceiter|__bpf_trace)",
 )
 SKIP_ALLOCATOR = (
-    # kmalloc and slab caches, with their owners' wrappers (sock_kmalloc, devm_kzalloc, bpf_map_kmalloc_node,
-    # kmalloc_reserve), not a function that only mentions them (a KUnit test_kmalloc_* case)
-    r"(?:^_*(?:do_)?(?:kv?[mzc]alloc|kv?realloc|kvzalloc|kmem_cache)|^__kmem|^(?:sock|devm|bpf_map)_kv?[mzc]alloc|"
-    r"_kv?[mzc]alloc(?:_node)?$)",
+    # kmalloc and slab caches
+    r"(?:kmalloc|kzalloc|kvmalloc|kcalloc|krealloc|kmem_cache|^__kmem)",
     # frees
     r"^(?:kv?free|__kfree_skb)",
     # slab internals

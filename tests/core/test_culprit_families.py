@@ -146,14 +146,6 @@ def test_lone_slub_allocated_line_keeps_its_own_report() -> None:
     assert analyze(line).signature == "info-allocated"
 
 
-def test_kfence_names_the_header_function_even_when_it_mentions_an_allocator() -> None:
-    # mm/kfence/report.c prints the faulting function in its header; a KUnit case named
-    # test_kmalloc_* is not the allocator.
-    report = analyze((PRODUCTION / "kernel-docs" / "kfence-memory-corruption.txt").read_bytes())
-    assert report.function == "test_kmalloc_aligned_oob_write"
-    assert not report.corrupted
-
-
 def test_kfence_invalid_free_is_a_kfence_report() -> None:
     report = analyze((EDGE / "kfence-invalid-free.log").read_bytes())
     assert (report.kind, report.function) == ("kfence", "ringbuf_destroy")
