@@ -412,15 +412,6 @@ def headers_of(sig: Signature) -> tuple[str, ...]:
 
 
 HEADERS: tuple[str, ...] = tuple(dict.fromkeys(h for sig in SIGNATURES for h in headers_of(sig)))
-BY_NAME: dict[str, Signature] = {sig.name: sig for sig in SIGNATURES}
-# Headers the kernel printed in pieces (KERN_CONT), whose continuation another CPU's or task's line
-# may push down: 2.6.x arch/x86/mm/fault.c show_fault_oops printed `BUG: unable to handle kernel `,
-# then `NULL pointer dereference` or `paging request`, then ` at %p`.
-HEADER_CONTINUATIONS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
-    "fault-cut": ((re.compile(r"NULL pointer dereference at "), "null-deref"),
-                  (re.compile(r"paging request at "), "paging-fault")),
-}
-
 BY_HEADER: dict[str, tuple[Signature, ...]] = {
     h: tuple(sig for sig in SIGNATURES if h in headers_of(sig)) for h in HEADERS
 }

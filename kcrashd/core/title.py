@@ -12,11 +12,9 @@ from dataclasses import dataclass, field
 from kcrashd.core.culprit import find_culprit
 from kcrashd.core.frames import fault_pc, parse_frames, strip_syscall
 from kcrashd.core.model import Severity
-from kcrashd.core.signatures import BY_NAME, HEADER_CONTINUATIONS, KIND_BY_FUNCTION, Signature, Strategy
+from kcrashd.core.signatures import KIND_BY_FUNCTION, Signature, Strategy
 
 MAX_TITLE = 120
-# How far below a header printed in pieces its continuation may be.
-_CONTINUATION_LINES = 3
 
 _SUBS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"syz-executor\.?\d+/\d+|syz-executor\.?\d+"), "syz-executor"),
@@ -91,20 +89,6 @@ class Titled:
     signature: str | None = None
 
 
-def _rejoined(sig: Signature, texts: list[str], pos: int) -> tuple[Signature, re.Match[str], list[str]] | None:
-    """A header printed in pieces (signatures.HEADER_CONTINUATIONS) whose continuation another
-    context's line pushed down: the header line and its continuation joined, and their signature."""
-    for n in range(1, min(len(texts), 1 + _CONTINUATION_LINES)):
-        for cont, name in HEADER_CONTINUATIONS.get(sig.name, ()):
-            if cont.match(texts[n]):
-                joined = texts[0].rstrip() + " " + texts[n]
-                real = BY_NAME[name]
-                m = real.regex.search(joined, pos)
-                if m is not None:
-                    return real, m, [joined, *texts[1:n], *texts[n + 1 :]]
-    return None
-
-
 def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list[str], pos: int) -> Titled:
     """Title a report: `texts` are its message lines (header first), `pos` where the header starts."""
     out = Titled()
@@ -112,8 +96,7 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
         out.title = normalize_title(texts[0][pos:])
         out.corrupted_reason = "no known format for this header"
         return out
-    if sig.name in HEADER_CONTINUATIONS:
-        sig, match, texts = _rejoined(sig, texts, pos) or (sig, match, texts)
+    out.kind = sig.kind
     out.severity = sig.severity
     out.signature = sig.name
     groups = match.groups()

@@ -203,10 +203,3 @@ def test_arm64_serror_panic_names_the_interrupted_code() -> None:
     # the code the SError interrupted.
     report = analyze((PRODUCTION / "chromiumos" / "TEST_ARM64_SERROR.txt").read_bytes())
     assert report.function == "__gsi_channel_start"
-
-
-def test_fault_header_printed_in_pieces_is_rejoined() -> None:
-    # 2.6.x show_fault_oops: `BUG: unable to handle kernel ` + KERN_CONT `NULL pointer dereference`,
-    # here pushed two lines down by another driver's line.
-    report = analyze((PRODUCTION / "telemetrics-client" / "nologlevel_notimestamp.txt").read_bytes())
-    assert (report.kind, report.function) == ("null-deref", "vbglDriverIOCtl")
