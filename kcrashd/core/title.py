@@ -96,7 +96,6 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
         out.title = normalize_title(texts[0][pos:])
         out.corrupted_reason = "no known format for this header"
         return out
-    out.kind = sig.kind
     out.severity = sig.severity
     out.signature = sig.name
     groups = match.groups()

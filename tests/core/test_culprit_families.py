@@ -203,3 +203,9 @@ def test_arm64_serror_panic_names_the_interrupted_code() -> None:
     # the code the SError interrupted.
     report = analyze((PRODUCTION / "chromiumos" / "TEST_ARM64_SERROR.txt").read_bytes())
     assert report.function == "__gsi_channel_start"
+
+
+def test_arm64_bare_pc_names_the_link_register_function() -> None:
+    # `pc : 0x0` (a call through a NULL pointer): `lr :` is the return address into the caller.
+    log = CORPUS / "lab" / "deb12-6.1-arm64_null-fn-call_run1" / "console.log"
+    assert analyze(log.read_bytes()).function == "lab_trigger_null_fn_call"
