@@ -64,6 +64,9 @@ class Culprit:
     function: str | None
     alternatives: list[str] = field(default_factory=list)
     fault_injection: bool = False
+    # Found where fingerprint version 2 named none (`in corrupted`): the PC, WARN site, `?` frame or
+    # link register of a report without a usable reliable frame.
+    recovered: bool = False
 
 
 def _line_part(part: Part, text: str) -> tuple[bool, str | None]:
@@ -276,14 +279,15 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
         return Culprit(_stalled_at_pc(texts, cands, extra) or _recursing(cands, extra) or _stall(cands, extra))
     caller = _link_register_caller(texts, extra)
     if caller is not None:
-        return Culprit(caller)
+        return Culprit(caller, recovered=True)
     for parts in sig.stack:
         for cand in run_spec(parts, texts)[0]:
             if _FAULT_INJECTION.match(cand):
                 return Culprit(None, fault_injection=True)
             if not frames.is_skipped(cand, extra):
                 return Culprit(cand)
-    return Culprit(_without_reliable_frame(texts, extra))
+    recovered = _without_reliable_frame(texts, extra)
+    return Culprit(recovered, recovered=recovered is not None)
 
 
 def _link_register_caller(texts: list[str], extra: re.Pattern[str] | None) -> str | None:

@@ -87,6 +87,8 @@ class Titled:
     severity: Severity = Severity.CRITICAL
     corrupted_reason: str | None = None
     signature: str | None = None
+    # The title and alternatives fingerprint version 2 gave (see fingerprint.fingerprint_aliases).
+    previous: tuple[tuple[str, list[str]], ...] = ()
 
 
 def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list[str], pos: int) -> Titled:
@@ -131,6 +133,9 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
     out.alts = [a for a in dict.fromkeys(alts) if a != out.title]
     if "{F}" in sig.title:
         out.function = short
+    if culprit.recovered:
+        out.previous = ((normalize_title(fill(sig.title, groups, None, rw, cls)),
+                         [normalize_title(fill(t, groups, None, rw, cls)) for t in sig.alts]),)
     if culprit.fault_injection:
         out.corrupted_reason = "another task's fault-injection stack is mixed in"
     elif sig.corrupted:
