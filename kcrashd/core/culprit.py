@@ -23,6 +23,7 @@ _INTERRUPT = re.compile(r"^--- interrupt: [0-9a-f]+ at \.?([A-Za-z_$][A-Za-z0-9_
 _LEAK_START = re.compile(r"^\s*backtrace(?: \(crc [0-9a-f]+\))?:")
 _LAST_FUNCTION = re.compile(r"^\s*last function: ([A-Za-z_$][A-Za-z0-9_$]*)")
 _PAGE_OWNER = re.compile(r"^page last allocated via")
+_FREED_IN = re.compile(r"^INFO: Freed in ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
 _IRQ_ENTRY = re.compile(
     r"(?:^\s*(?:\w*apic_timer_interrupt\w*|el1h_64_irq|el1_irq|__irq_svc|gic_handle_irq)\+0x|"
     r"\](?:\s+\?)?\s+\w*apic_timer_interrupt\w*\+0x|Exception stack\(|"
@@ -36,6 +37,22 @@ _MULTIPLEXED_SYSCALLS = frozenset({"ioctl", "sys_ioctl"})
 # A driver's compat_ioctl only converts arguments for its native ioctl handler: the handler above
 # it is the culprit, or the compat handler itself when it loops on its own.
 _COMPAT_IOCTL = re.compile(r"_compat_ioctl$")
+# The WARN site of kernel/panic.c __warn: `WARNING: CPU: 1 PID: 2 at kernel/module.c:1108 module_put+0x57/0x70`.
+# scripts/decode_stacktrace.sh replaces `f+0x1/0x2` with `f (file.c:123)`.
+_WARN_SITE = re.compile(r"\bat [^\s:]{1,200}:\d+ ([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x| \()")
+# PC lines no frame parser reads: old x86 show_regs (`EIP is at f+0x1/0x2`), the closing
+# `EIP: [<addr>] ? f+0x1/0x2 SS:ESP` line, a decoded `RIP: 0010:f (file.c:123)`, and klogd's
+# translation `EIP: 0010:[mod:f+16/3868]` (Documentation/admin-guide/bug-hunting.rst).
+_PC_IS_AT = re.compile(r"^\s*[ER]?IP is at ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
+_QUESTIONED_PC = re.compile(
+    r"\b[ER]?IP: (?:\[<[0-9a-fA-F]+>\] \? |(?:[0-9a-fA-F]{4}:)?(?=[A-Za-z_$][A-Za-z0-9_$.]* \()|"
+    r"\s*[0-9a-fA-F]{4}:\[(?:[A-Za-z0-9_\-]{1,64}:)?(?=[A-Za-z_$][A-Za-z0-9_$.]*\+\d+/\d+\]))"
+    r"([A-Za-z_$][A-Za-z0-9_$.]*)"
+)
+# A kernel-mode PC that is no symbol: `RIP: 0010:0xffff8bbfafef2e80` (user mode is 0033).
+_RAW_PC = re.compile(r"\b[ER]?IP: 0010:(?:0x)?[0-9a-fA-F]{6,16}\s*$")
+_RAW_ARM_PC = re.compile(r"^\s*pc : (?:0x)?[0-9a-fA-F]{1,16}\s*$")
+_LINK_REGISTER = re.compile(r"^\s*lr : ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
 # Module-annotated frame: `func+0x12/0x34 [mod]`.
 _IN_MODULE = re.compile(r"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+ \[[A-Za-z0-9_\-]+")
 
@@ -47,6 +64,9 @@ class Culprit:
     function: str | None
     alternatives: list[str] = field(default_factory=list)
     fault_injection: bool = False
+    # Found where fingerprint version 2 named none (`in corrupted`): the PC, WARN site, `?` frame or
+    # link register of a report without a usable reliable frame.
+    recovered: bool = False
 
 
 def _line_part(part: Part, text: str) -> tuple[bool, str | None]:
@@ -73,12 +93,15 @@ def _line_part(part: Part, text: str) -> tuple[bool, str | None]:
         return m is not None, m.group(1) if m else None
     if part is Part.PAGE_OWNER:
         return _PAGE_OWNER.match(text) is not None, None
+    if part is Part.FREED_IN:
+        m = _FREED_IN.match(text)
+        return m is not None, frames.clean_function(m.group(1)) if m else None
     return False, None
 
 
 # Functions that never return: the return address a frame below one of them shows may lie past
 # the end of its caller.
-_NORETURN = frozenset({"panic", "nmi_panic", "do_exit", "make_task_dead", "__stack_chk_fail"})
+_NORETURN = frozenset({"panic", "nmi_panic", "do_exit", "make_task_dead", "__stack_chk_fail", "arm64_serror_panic"})
 
 
 def _past_noreturn(frame: frames.FrameLine, before: list[str]) -> bool:
@@ -150,6 +173,25 @@ def _module_pc(texts: list[str]) -> str | None:
         if fn is not None:
             return fn if _IN_MODULE.search(text) else None
     return None
+
+
+def _stalled_at_pc(texts: list[str], cands: list[str], extra: re.Pattern[str] | None) -> str | None:
+    """A stall whose report shows the interrupted registers (kernel/watchdog.c watchdog_timer_fn
+    -> show_regs; a self-detected RCU stall likewise): a driver looping in its own code is the bug,
+    whatever called it; a CPU spinning inside a lock primitive (cands[0], the PC) is stuck on the
+    lock its caller takes.  None: walk the stack (_recursing, _stall)."""
+    in_module = _module_pc(texts)
+    if in_module is not None and not frames.is_skipped(in_module, extra):
+        return in_module
+    if cands and frames.LOCK_PRIMITIVE.search(cands[0]) and cands[0] == _first_pc(texts):
+        caller = next((c for c in cands[1:] if not frames.is_skipped(c, extra)), None)
+        if caller is not None and not frames.STALL_ANCHORS.match(caller):
+            return caller
+    return None
+
+
+def _first_pc(texts: list[str]) -> str | None:
+    return next((fn for fn in map(frames.fault_pc, texts) if fn is not None), None)
 
 
 def _stall(cands: list[str], extra: re.Pattern[str] | None) -> str | None:
@@ -226,20 +268,82 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
         # the report shows only the detector's own stack.
         start = next((i for i, t in enumerate(texts) if _IRQ_ENTRY.search(t)), None)
         if start is None:
-            return Culprit(None)
+            # A self-detected stall dumps the registers the timer interrupt saved (print_cpu_stall
+            # -> dump_cpu_task -> nmi_cpu_backtrace -> show_regs): its PC is the stalled code.
+            pc_cands = _candidates(((Part.PC, Part.STACK),), texts)
+            return Culprit(_stalled_at_pc(texts, pc_cands, extra) or _stall(pc_cands, extra))
         cands = _candidates(((Part.PC, Part.STACK), (Part.STACK,)), texts[start:])
         return Culprit(_stall(cands, extra))
     if strategy is Strategy.STALL:
-        in_module = _module_pc(texts)
-        if in_module is not None and not frames.is_skipped(in_module, extra):
-            # A driver looping in its own code: the loop is the bug, whatever called it.
-            return Culprit(in_module)
         cands = _candidates(sig.stack, texts)
-        return Culprit(_recursing(cands, extra) or _stall(cands, extra))
+        return Culprit(_stalled_at_pc(texts, cands, extra) or _recursing(cands, extra) or _stall(cands, extra))
+    caller = _link_register_caller(texts, extra)
+    if caller is not None:
+        return Culprit(caller, recovered=True)
     for parts in sig.stack:
         for cand in run_spec(parts, texts)[0]:
             if _FAULT_INJECTION.match(cand):
                 return Culprit(None, fault_injection=True)
             if not frames.is_skipped(cand, extra):
                 return Culprit(cand)
-    return Culprit(None)
+    recovered = _without_reliable_frame(texts, extra)
+    return Culprit(recovered, recovered=recovered is not None)
+
+
+def _link_register_caller(texts: list[str], extra: re.Pattern[str] | None) -> str | None:
+    """A PC that is no symbol (arm64 `pc : 0x0`, a call through a NULL or data pointer): the link
+    register holds the return address into the function that made the call
+    (arch/arm64/kernel/process.c __show_regs prints `pc : %pS` and `lr : %pS`)."""
+    if not any(_RAW_ARM_PC.match(t) for t in texts[1:]):
+        return None
+    for text in texts[1:]:
+        m = _LINK_REGISTER.match(text)
+        if m is not None:
+            fn = frames.clean_function(m.group(1))
+            return None if frames.is_skipped(fn, extra) else fn
+    return None
+
+
+def _without_reliable_frame(texts: list[str], extra: re.Pattern[str] | None) -> str | None:
+    """The culprit when no reliable frame names one, from what the kernel printed anyway.
+
+    The PC line (arch/x86/kernel/dumpstack.c show_ip; the old `EIP is at %pS`, even marked `?`)
+    names the faulting function, in a pasted fragment too; the WARN site (kernel/panic.c __warn
+    `at %s:%d %pS`) does when the trace reaches past the reporting machinery (else the report
+    was cut or the unwinder failed, and it stays corrupted).  A PC that is
+    no symbol at all (a jump into data or through a NULL pointer) leaves the caller's return
+    address as the first `?` frame (the unwinder only could not vouch for it:
+    arch/x86/kernel/dumpstack.c printk_stack_address): a module's frame first, else the first.
+    """
+    past_reporting = any(
+        not frames.is_skipped(fr.function, extra) for t in texts[1:] for fr in frames.parse_frames(t)
+    )
+    pcs, raw_pc = _named_pcs(texts, past_reporting)
+    usable = [fn for fn in pcs if not frames.is_skipped(fn, extra)]
+    if usable or not raw_pc:
+        return usable[0] if usable else None
+    unreliable: list[frames.FrameLine] = []
+    for text in texts[1:]:
+        unreliable.extend(fr for fr in frames.parse_frames(text) if not frames.is_skipped(fr.function, extra))
+    in_module = next((fr.function for fr in unreliable if fr.module), None)
+    return in_module or (unreliable[0].function if unreliable else None)
+
+
+def _named_pcs(texts: list[str], with_site: bool) -> tuple[list[str], bool]:
+    """Functions the report's PC lines (and WARN site, `with_site`) name, in order; and whether a
+    kernel-mode PC line printed a bare address (`RIP: 0010:0xffff...`)."""
+    out: list[str] = []
+    head = _WARN_SITE.search(texts[0]) if texts and with_site else None
+    if head is not None:
+        out.append(frames.clean_function(head.group(1)))
+    raw = False
+    for text in texts:
+        if "IP" in text and _RAW_PC.search(text):
+            raw = True
+        if "IP" not in text:
+            continue
+        m = _PC_IS_AT.match(text) or _QUESTIONED_PC.search(text)
+        fn = frames.clean_function(m.group(1)) if m else frames.fault_pc(text)
+        if fn is not None:
+            out.append(fn)
+    return out, raw

@@ -17,7 +17,12 @@ from kcrashd.core.signatures import (
     CONTINUES_REPORT,
     ENDS_REPORT,
     HEADERS,
+    MESSAGE_ONLY,
+    PANIC_NAMES_REPORT,
+    SLUB_DETAIL,
+    SLUB_HEADERS,
     SUPPRESSIONS,
+    WARN_CARRIED_KINDS,
     Signature,
 )
 
@@ -39,10 +44,12 @@ _RULED_KINDS = frozenset({"kasan", "kmsan", "kcsan", "kfence", "ubsan"})
 # Headers printed by user space or the boot loader, not printk: they carry no timestamp.
 _NOT_PRINTK = frozenset({"SYZFAIL:", "fatal error:", "Booting the kernel."})
 # Headers too common in ordinary text to count without a matching signature.
-_NEEDS_SIGNATURE = frozenset({"Kernel panic", "fatal error:", "Booting the kernel.", "VFS: "})
+_NEEDS_SIGNATURE = frozenset({"Kernel panic", "fatal error:", "Booting the kernel.", "VFS: ", *SLUB_HEADERS})
 _REPLAY = "** replaying previous printk message **"
 # Another line's timestamp inside a header line: two lines were merged; the header ends there.
 _MERGED_STAMP = re.compile(r"\[ {0,12}\d{1,10}\.\d{3,9}\]")
+# How far below its `WARNING:` line a WARN()'s message may be (3.x printed `Hardware name:` between).
+_WARN_MESSAGE_LINES = 3
 _PRINTK_REPORT_HEADERS = frozenset({"BUG:", "WARNING:", "INFO:"})
 
 
@@ -164,18 +171,25 @@ class _KernelRanBefore:
 def build_events(lines: LogLines, hits: list[Hit]) -> list[Event]:
     """Group hits into events: a panic / `invalid opcode` line continues the report before it."""
     events: list[Event] = []
+    details: set[int] = set()
     for hit in hits:
+        if events and _slub_detail(events[-1], hit, lines):
+            events[-1].followers.append(hit)
+            details.add(hit.index)
+            continue
         if events and CONTINUES_REPORT.search(lines[hit.index].text):
             ctx = lines[hit.index].context
             owner = next((ev for ev in reversed(events[-8:]) if ev.context == ctx), events[-1])
             owner.followers.append(hit)
             continue
+        if events and _carried_by_warn(events[-1], hit, lines):
+            events.pop()
         events.append(Event(hit, lines[hit.index].context))
     if len(events) > MAX_EVENTS_HEAD + MAX_EVENTS_TAIL:
         # The first and last reports, and every panic or oops whatever flood surrounds it.
         tail = len(events) - MAX_EVENTS_TAIL
         events = [ev for n, ev in enumerate(events) if n < MAX_EVENTS_HEAD or n >= tail or _fatal(ev)]
-    starts = {h.index for h in hits if not CONTINUES_REPORT.search(lines[h.index].text)}
+    starts = {h.index for h in hits if h.index not in details and not CONTINUES_REPORT.search(lines[h.index].text)}
     for n, ev in enumerate(events):
         _collect(lines, ev, starts)
         nxt = events[n + 1].start if n + 1 < len(events) else len(lines)
@@ -191,6 +205,30 @@ def _fatal(ev: Event) -> bool:
     """A panic, an oops (the kernel called die()), or a report a panic line continues."""
     sig = ev.hit.signature
     return ev.hit.is_panic or (sig is not None and sig.die) or any(h.is_panic for h in ev.followers)
+
+
+def _slub_detail(prev: Event, hit: Hit, lines: LogLines) -> bool:
+    """Whether `hit` is a detail line (signatures.SLUB_DETAIL) of the SLUB report `prev`."""
+    sig = prev.hit.signature
+    return (
+        sig is not None
+        and sig.name == "slub-debug"
+        and lines[hit.index].context == prev.context
+        and SLUB_DETAIL.search(lines[hit.index].text) is not None
+    )
+
+
+def _carried_by_warn(prev: Event, hit: Hit, lines: LogLines) -> bool:
+    """Whether `hit` is the message of the WARN() that `prev` opened (signatures.WARN_CARRIED_KINDS):
+    the report is the message's, not a generic WARNING."""
+    sig = hit.signature
+    return (
+        prev.hit.header == "WARNING:"
+        and sig is not None
+        and sig.kind in WARN_CARRIED_KINDS
+        and 0 < hit.index - prev.start <= _WARN_MESSAGE_LINES
+        and lines[hit.index].context == prev.context
+    )
 
 
 def _collect(lines: LogLines, ev: Event, starts: set[int]) -> None:
@@ -225,6 +263,25 @@ def _collect(lines: LogLines, ev: Event, starts: set[int]) -> None:
     ev.title_end = title_end or len(out)
 
 
+def _named_report(panic_text: str, before: list[Event]) -> int | None:
+    """The report a detector's panic names (`softlockup: hung tasks` -> a soft lockup).
+
+    The detector panics right after its own reports, so whatever came before them (an RCU stall on
+    the same spinning CPU) was survived, finished or not; of a run of such reports (every blocked
+    task, every stuck CPU) the first is where the detector started."""
+    kinds = next((k for reason, k in PANIC_NAMES_REPORT if reason in panic_text), None)
+    if kinds is None:
+        return None
+
+    def named(ev: Event) -> bool:
+        return ev.hit.signature is not None and ev.hit.signature.kind in kinds
+
+    last = next((n for n in range(len(before) - 1, -1, -1) if named(before[n])), None)
+    while last is not None and last > 0 and named(before[last - 1]):
+        last -= 1
+    return last
+
+
 def choose_fatal(lines: LogLines, events: list[Event]) -> int | None:
     """Index (into `events`) of the fatal event; None if there is none.
 
@@ -246,10 +303,17 @@ def choose_fatal(lines: LogLines, events: list[Event]) -> int | None:
         if n in flooded:
             continue
         if ev.hit.is_panic:
+            named = _named_report(lines[ev.start].text, events[:n])
+            if named is not None:
+                return named
             consequence = CONSEQUENCE_PANIC.search(lines[ev.start].text) is not None
             trigger = n - 1 if consequence and n > 0 else n
             break
-        if any(h.is_panic for h in ev.followers):
+        panic = next((h for h in ev.followers if h.is_panic), None)
+        if panic is not None:
+            named = _named_report(lines[panic.index].text, events[: n + 1])
+            if named is not None:
+                return named
             trigger = n
             break
     if trigger is None:
@@ -259,8 +323,13 @@ def choose_fatal(lines: LogLines, events: list[Event]) -> int | None:
         if sig is not None and sig.die and not last.closed:
             trigger = kept[-1]
         else:
-            return kept[0]
-    while trigger > 0 and trigger - 1 not in flooded and not events[trigger - 1].closed:
+            return next((n for n in kept if not _message_only(events[n])), kept[0])
+    while (
+        trigger > 0
+        and trigger - 1 not in flooded
+        and not events[trigger - 1].closed
+        and not _message_only(events[trigger - 1])
+    ):
         trigger -= 1
     return trigger
 
@@ -281,3 +350,9 @@ def _flooded(events: list[Event]) -> set[int]:
 
 def _shape(ev: Event) -> str:
     return ev.hit.signature.name if ev.hit.signature is not None else ev.hit.header
+
+
+def _message_only(ev: Event) -> bool:
+    """A header line that is only a message (signatures.MESSAGE_ONLY): never the crash while a
+    real report is in the log, and never the start of another report's cascade."""
+    return ev.hit.signature is not None and ev.hit.signature.name in MESSAGE_ONLY

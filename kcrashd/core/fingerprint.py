@@ -6,7 +6,9 @@ bucket: a use-after-free seen as a KASAN report on one kernel and as a general p
 on another is one bug.  The title already has addresses, numbers, PIDs and CPU numbers normalised
 away, so the same bug on another host, boot or build gets the same key.  When the algorithm
 changes, FINGERPRINT_VERSION goes up and the keys earlier versions would have produced are listed
-in `fingerprint_aliases`, so a store can match history across the upgrade.
+in `fingerprint_aliases`, so a store can match history across the upgrade.  Version 3 (culprits that
+follow what the kernel prints) keys a crash as version 2 did when its title is unchanged, and lists
+the version-2 key of `X in corrupted` for a crash whose culprit only version 3 finds.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import hashlib
 
 from kcrashd.core.frames import strip_syscall
 
-FINGERPRINT_VERSION = 2
+FINGERPRINT_VERSION = 3
 PREFIX = f"kc{FINGERPRINT_VERSION}-"
 STRICT_FRAMES = 3
 BUCKETS = ("bad-access in ", "stall in ", "hang in ", "stack-overflow in ", "invalid-free in ")
@@ -37,7 +39,7 @@ def fingerprint_key(title: str, alt_titles: list[str]) -> str:
 
 
 def fingerprint_title(title: str, alt_titles: list[str] | None = None) -> str:
-    """`kc2-` + 16 hex digits of sha256(bucket key); empty for no title."""
+    """`kc3-` + 16 hex digits of sha256(bucket key); empty for no title."""
     return PREFIX + _digest(fingerprint_key(title, alt_titles or [])) if title else ""
 
 
@@ -48,6 +50,18 @@ def strict_fingerprint(title: str, functions: list[str]) -> str:
     return PREFIX + "s-" + _digest(title + "\n" + "\n".join(functions[:STRICT_FRAMES]))
 
 
-def fingerprint_aliases(title: str) -> list[str]:
-    """Keys earlier algorithm versions gave the same crash: version 1 hashed the title alone."""
-    return ["kc1-" + _digest(title)] if title else []
+def fingerprint_aliases(
+    title: str, alt_titles: list[str] | None = None, previous: tuple[tuple[str, list[str]], ...] = ()
+) -> list[str]:
+    """Keys earlier algorithm versions gave the same crash.
+
+    Version 2 hashed the same bucket key; version 3 names culprits version 2 could not (`X in
+    corrupted` then): `previous` holds the title and alternatives version 2 gave such a crash.
+    Version 1 hashed the title alone.
+    """
+    if not title:
+        return []
+    keys = [(title, alt_titles or []), *previous]
+    out = [f"kc2-{_digest(fingerprint_key(t, alts))}" for t, alts in keys]
+    out += [f"kc1-{_digest(t)}" for t, _ in keys]
+    return list(dict.fromkeys(out))

@@ -79,6 +79,16 @@ def clean_function(name: str) -> str:
     return name.split(".", 1)[0] if not name.startswith("$") else _SUFFIX.sub("", name)
 
 
+# x86 stack-switch markers that old kernels printed on the frame's own line
+# (arch/x86/kernel/dumpstack_64.c: ` <IRQ> `, ` <<EOE>> `, ` <NMI> `; ` <EOI> ` frames are the
+# interrupted code, which a report from the interrupt handler did not name, so they stay unread).
+_STACK_MARKER = re.compile(r"^\s*<{1,2}(?:IRQ|EOE|NMI)>{1,2}[ \t]+(?=[\[?A-Za-z_$(<])")
+
+# klogd translated a frame's `[<c0123456>]` into `[f+71/115]` (decimal offsets; documented in the
+# kernel's Documentation/admin-guide/bug-hunting.rst): ` [f+71/115] f+0x47/0x73`.
+_DECIMAL_PREFIX = re.compile(r"^\s*\[[A-Za-z_$][A-Za-z0-9_$.]{0,127}\+\d{1,9}/\d{1,9}\][ \t]+(?=[?A-Za-z_$])")
+
+
 @lru_cache(maxsize=16384)
 def parse_frames(text: str) -> tuple[FrameLine, ...]:
     """The frames on one call-trace line (two for arm32 `x from y`), empty if it is no frame line."""
@@ -86,14 +96,16 @@ def parse_frames(text: str) -> tuple[FrameLine, ...]:
         if "(stack is not available)" in text:
             return (FrameLine("(stack is not available)", None, None, True),)
         return ()
+    eoi = "<EOI>" in text
+    marker = _STACK_MARKER.match(text) if "<" in text else _DECIMAL_PREFIX.match(text)
+    if marker is not None:
+        text = text[marker.end() :]
     for pat in _FRAME_PATTERNS:
         m = pat.match(text)
         if m is None:
             continue
         groups = m.groupdict()
-        questionable = bool(groups.get("q")) or bool(groups.get("unrel"))
-        if "<EOI>" in text:
-            questionable = False
+        questionable = (bool(groups.get("q")) or bool(groups.get("unrel"))) and not eoi
         rest = text[m.start("fn") :]
         off = rest.split("+", 1)[1].split()[0].rstrip(")") if "+" in rest else None
         out = [FrameLine(clean_function(m.group("fn")), off, groups.get("mod"), not questionable)]
@@ -121,7 +133,7 @@ SKIP_REPORTING = (
     r"^__sanitizer_|^write_comp_data|^__tsan)",
     # stack and register dumpers
     r"^_*(?:dump_stack|show_stack|dump_backtrace|walk_stack|arch_stack_walk|stack_trace_|save_stack|show_regs|hex_dump|"
-    r"unwind_next_frame|read_once_word)",
+    r"unwind_(?:next_frame|backtrace)|read_once_word)",
     # report printers (print_address_description, print_usage_bug, print_tainted, get_taint, ...)
     r"^(?:print_|get_taint$)",
     # WARN()/BUG() machinery
@@ -134,7 +146,8 @@ SKIP_REPORTING = (
     r"^(?:no_context|page_fault_oops|kernelmode_fixup_or_oops|_*do_kernel_fault|_*do_page_fault|handle_page_fault|"
     r"page_fault$|do_user_addr_fault|_*bad_area|do_bad_area|__do_user_fault)",
     # arm/arm64 exception entry
-    r"^(?:do_translation_fault|do_mem_abort|el1_abort|el1_da|el1h_64_sync|el1_sync|el1h_64_error|do_sea|"
+    r"^(?:do_translation_fault|do_mem_abort|el1_abort|el1_da|el1h_64_sync|el1_sync|el1h_64_error|el1_error|do_sea|"
+    r"arm64_serror_panic|do_serror|"
     r"arm64_notify_die|__arm64_notify|do_debug_exception|el1_dbg|do_alignment|do_DataAbort|do_PrefetchAbort|__dabt_svc|"
     r"do_tag_check_fault|do_el1_)",
     # sleep-in-atomic checks
@@ -147,11 +160,13 @@ SKIP_REPORTING = (
     # a driver function that merely ends in `_panic`
     r"(?:^_*v?panic$|^__\w+_panic$|^nmi_panic|^panic_|panic_on_warn)",
     # lockdep internals
-    r"^(?:lockdep_|debug_lockdep|_*lock_acquire|_*lock_release|lock_(?:acquired|contended)$|mark_lock|"
+    r"^(?:lockdep_|debug_lockdep|_*lock_acquire|_*lock_release|lock_(?:acquired|contended)$|mark_lock|mark_irqflags|mark_usage|valid_state$|"
     r"mark_held_locks|debug_check_no_|check_noncircular|check_prevs?_add|validate_chain|register_lock_class|"
     r"look_up_lock_class|hlock_class|lockdep_)",
     # debugobjects
     r"(?:^_*debug_(?:object|print_object)|_is_static_object$)",
+    # DMA-API debugging (kernel/dma/debug.c): the checkers WARN about the driver's call
+    r"^(?:check_(?:unmap|sync|for_stack|for_illegal_area)$|debug_dma_)",
     # NMI backtrace of all CPUs
     r"^(?:nmi_cpu_backtrace|nmi_trigger_cpumask_backtrace|arch_trigger_cpumask_backtrace)",
     # preemption debugging
@@ -174,8 +189,8 @@ SKIP_ALLOCATOR = (
     r"__free_one_page|free_unref_page|free_pcp|free_pages_prepare|__free_pages_ok|page_frag_alloc|__alloc_frozen_pages)",
     # vmalloc
     r"^(?:_*vmalloc|vfree|vzalloc|__kvmalloc|kvrealloc)",
-    # duplicating helpers
-    r"^(?:kmemdup|kstrdup|memdup_user)",
+    # duplicating helpers (mm/util.c: allocate and copy on the caller's behalf)
+    r"^(?:kmemdup|kstrn?dup|memdup_user|vmemdup_user|strndup_user)",
     # page-cache lookups
     r"^(?:pagecache_get_page|_*filemap_get_folio|filemap_alloc_folio|read_cache_page|do_read_cache|folio_unlock|"
     r"unlock_page|_*set_page_owner|_*reset_page_owner)",
@@ -183,14 +198,17 @@ SKIP_ALLOCATOR = (
     r"^(?:xas_|xa_|ida_|idr_)",
     # dentry and inode puts
     r"^(?:dput|iput)$",
-    # mempools and per-cpu chunks
-    r"^(?:mempool_|pcpu_)",
+    # mempools, per-cpu chunks and the per-cpu allocator (mm/percpu.c)
+    r"^(?:mempool_|pcpu_|_*alloc_percpu|free_percpu$)",
+    # the DMA API's allocation and mapping entry points (include/linux/dma-mapping.h), which call the
+    # DMA-API debug checkers on the driver's behalf
+    r"^(?:dma_(?:alloc|free)_(?:coherent|attrs|noncoherent)$|dma_(?:map|unmap)_(?:single|sg|page)|dma_pool_(?:alloc|free)$)",
 )
 SKIP_LOCKING = (
     # spinlocks
-    r"^(?:_raw_spin|raw_spin|spin_(?:lock|unlock|trylock|is_locked)|do_raw_spin|__raw_spin|queued_spin|_*pv_queued)",
+    r"^(?:_raw_spin|raw_spin|spin_(?:lock|unlock|trylock|is_locked)|do_raw_spin|__raw_spin|queued?_spin|_*pv_queued)",
     # rwlocks, and subsystems' own `*_read_lock`/`*_write_lock` wrappers
-    r"(?:^(?:_raw_read|_raw_write|queued_read|queued_write|do_raw_read|do_raw_write|read_lock|write_lock|"
+    r"(?:^(?:_raw_read|_raw_write|queued?_read|queued?_write|do_raw_read|do_raw_write|read_lock|write_lock|"
     r"read_unlock|write_unlock)|_(?:read|write)_lock$)",
     # mutexes
     r"(?:^(?:_*mutex_|_*ww_mutex|rtlock|osq_)|rt_mutex)",
@@ -199,8 +217,8 @@ SKIP_LOCKING = (
     r"_*rwsem_|_*percpu_down|percpu_up)",
     # atomics and bit operations
     r"^(?:atomic_|arch_atomic|raw_atomic|__atomic|test_and_|_*set_bit|_*clear_bit|_atomic_dec_and_lock)",
-    # reference counts
-    r"^(?:_*refcount_|kref_)",
+    # reference counts, and per-cpu counters (lib/percpu_counter.c takes its own lock for the caller)
+    r"^(?:_*refcount_|kref_|_*percpu_counter_)",
     # completions and wake-ups
     r"^(?:complete(?:_all|_on_|_and_exit)?$|wait_for_completion|_*wait_for_common|do_wait_for_common|__wake_up)",
     # wait-queue and wait-on-bit primitives
@@ -234,6 +252,8 @@ SKIP_HELPERS = (
     # skb helpers that BUG on their caller's bad length
     r"^skb_(?:put|push|pull|over_panic|under_panic|panic)$",
 )
+# The lock primitives alone: a CPU stuck in one of them waits for the lock its caller takes.
+LOCK_PRIMITIVE = re.compile("|".join(SKIP_LOCKING))
 SKIP_INFRA = (
     # workqueue flush, cancel, queue
     r"^(?:__flush_workqueue|drain_workqueue|destroy_workqueue|flush_work$|__flush_work|_*cancel_work|"

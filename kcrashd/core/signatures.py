@@ -39,6 +39,7 @@ class Part(StrEnum):
     IRQ = "irq"  # the timer-interrupt entry of an RCU stall
     LAST_FUNCTION = "last-function"  # a workqueue's `last function: f`
     PAGE_OWNER = "page-owner"  # page_owner's `page last allocated via ...` stack
+    FREED_IN = "freed-in"  # SLUB debug's `INFO: Freed in f+0x..` and the free stack below it
 
 
 Spec = tuple[tuple[Part, ...], ...]
@@ -60,6 +61,16 @@ UNLOCK: Spec = ((P.TRACE, P.STACK), (P.AT,))
 # An NMI watchdog interrupts the spinning code: the interrupted PC is the culprit.
 NMI_PC: Spec = ((P.PC,), (P.TRACE, P.STACK))
 BAD_PAGE: Spec = ((P.PAGE_OWNER, P.STACK), (P.TRACE, P.STACK))
+# A SLUB object overwritten after its free: who freed it; objects left at cache destruction: the
+# caller of kmem_cache_destroy (the trace).
+SLAB_DEBUG: Spec = ((P.FREED_IN, P.STACK), (P.TRACE, P.STACK))
+# SLUB debugging's messages (mm/slub.c slab_bug: `BUG <cache> (<taint>): <message>`, 3.x without the
+# taint; check_bytes_and_report `%s overwritten`, kmem_cache_close / __kmem_cache_shutdown `Objects
+# remaining`): plain phrases, so they count only where the signature's pattern matches.
+# Its detail lines (print_track `INFO: %s in %pS`, check_bytes_and_report `INFO: 0x%p-0x%p`) continue
+# the report (alone, after dropped messages, `INFO: Allocated in` is a report of its own).
+SLUB_DETAIL = re.compile(r"INFO: (?:Allocated in|0x[0-9a-fA-F]{1,16}-0x)")
+SLUB_HEADERS = ("Poison overwritten", "Redzone overwritten", "Object padding overwritten", "Objects remaining")
 NO_STACK: Spec = ()
 
 
@@ -89,6 +100,8 @@ class Signature:
     # `{C}` in the title: group 1 of the pattern looked up here (the group itself if absent), so one
     # row serves a family of messages (e.g. the file a WARNING names gives its class).
     classes: tuple[tuple[str, str], ...] = ()
+    # The kind by the first captured group, where one format serves several detectors.
+    kinds: tuple[tuple[str, str], ...] = ()
     # The title when the report holds no stack at all (a state check, not a code path).
     stackless_title: str = ""
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
@@ -124,8 +137,10 @@ _ALLOC_SKIP = r"^(?:slab_|kfree|vfree|kvfree|free_|__free|kmem_cache_free|__kmem
 
 SIGNATURES: tuple[Signature, ...] = (
     # --- BUG: ---------------------------------------------------------------------------------
+    # The detector is the kind: mm/kfence/report.c prints `BUG: KFENCE: invalid free in %pS`.
     Signature("invalid-free", "kasan", "BUG:", r"BUG: (KASAN|KFENCE): (?:double-free or )?(invalid[- ]free|double-free)",
-              "{1}: {2} in {F}", SANITIZER, alts=("invalid-free in {F}",), skip=_ALLOC_SKIP),
+              "{1}: {2} in {F}", SANITIZER, alts=("invalid-free in {F}",), skip=_ALLOC_SKIP,
+              kinds=(("KFENCE", "kfence"),)),
     Signature("kasan-access", "kasan", "BUG:", r"BUG: (KASAN: ([a-z\-]++) in \S.*)", "KASAN: {2} {RW} in {F}",
               SANITIZER, alts=BAD, fallback="{1}"),
     Signature("kasan-address", "kasan", "BUG:", r"BUG: (KASAN: ([a-z\-]+) on address.*)", "KASAN: {2} {RW}",
@@ -150,11 +165,17 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("soft-lockup", "soft-lockup", "BUG:", r"BUG: soft lockup", "BUG: soft lockup in {F}",
               FAULT, S.STALL, alts=("stall in {F}",)),
     # Stack overflows: the guard page, the corrupted end marker, the double-fault overflow panic.
+    # schedule_debug (kernel/sched/core.c) panics when the task that calls schedule() has overwritten
+    # its stack-end marker: the culprit is that task's code, the first frame below the panic, the
+    # scheduler and the sleep or wait it called.
+    Signature("stack-end-corrupted", "stack-overflow", "Kernel panic",
+              r"Kernel panic - not syncing: (corrupted stack end detected)",
+              "{C} in {F}", TRACE, S.HANG, alts=("stack-overflow in {F}",), die=True,
+              classes=(("corrupted stack end detected", "kernel panic: corrupted stack end"),)),
     Signature("stack-overflow", "stack-overflow", ("BUG:", "Kernel panic"),
-              r"(?:BUG: (?:TASK |IRQ )?|Kernel panic - not syncing: )(stack guard page was hit|corrupted stack end detected|kernel stack overflow)",
+              r"(?:BUG: (?:TASK |IRQ )?|Kernel panic - not syncing: )(stack guard page was hit|kernel stack overflow)",
               "{C} in {F}", TRACE, S.STALL, alts=("stack-overflow in {F}",), die=True,
-              classes=(("stack guard page was hit", "BUG: stack guard page was hit"),
-                       ("corrupted stack end detected", "kernel panic: corrupted stack end"))),
+              classes=(("stack guard page was hit", "BUG: stack guard page was hit"),)),
     Signature("sleep-atomic", "atomic-sleep", "BUG:", r"BUG: sleeping function called from invalid context",
               "BUG: sleeping function called from invalid context in {F}", TRACE, severity=W),
     Signature("sched-atomic", "atomic-sleep", "BUG:", r"BUG: scheduling while atomic",
@@ -165,8 +186,9 @@ SIGNATURES: tuple[Signature, ...] = (
               skip=r"(?:preempt|this_cpu|processor_id)"),
     Signature("spinlock", "lockdep", "BUG:", r"BUG: (spinlock|rwlock) ([a-z ]+?) on CPU",
               "BUG: {1} {2} in {F}", TRACE, severity=W, skip=r"(?:spin_|_lock|_unlock)"),
-    Signature("held-lock-freed", "lockdep", "BUG:", r"BUG: held lock freed", "BUG: held lock freed in {F}",
-              HELD_LOCK, severity=W),
+    # 3.x lockdep printed these as `[ BUG: ... ]` (kernel/lockdep.c lockdep_sys_exit, print_freed_lock_bug).
+    Signature("held-lock-freed", "lockdep", "BUG:", r"BUG: (held lock freed|lock held when returning to user space)",
+              "BUG: {1} in {F}", HELD_LOCK, severity=W),
     Signature("workqueue-leak", "lockdep", "BUG:", r"BUG: workqueue leaked lock or atomic",
               "BUG: workqueue leaked lock or atomic in {F}", ((P.LAST_FUNCTION,), (P.TRACE, P.STACK)), severity=W),
     Signature("lockdep-bug", "lockdep", "BUG:", r"BUG: (bad unlock balance|still has locks held)",
@@ -177,8 +199,17 @@ SIGNATURES: tuple[Signature, ...] = (
     # kmemleak: every allocation wrapper on the way up is the messenger; its user leaked.
     Signature("memory-leak", "memory-leak", "BUG:", r"BUG: memory leak", "memory leak in {F}", LEAK, severity=W,
               skip=r"alloc|^kmemleak|^_*create_object$|^kstrdup|^kmemdup|^mempool|^pcpu_|^__percpu"),
+    # SLUB debugging (SLUB_HEADERS): the message follows `BUG <cache>: ` or `BUG <cache> (<taint>): `.
+    Signature("slub-debug", "bug", SLUB_HEADERS,
+              r"(?:(?<=\): )|(?<=[\w.]: ))(Redzone overwritten|Poison overwritten|Object padding overwritten|"
+              r"Objects remaining (?:in [\w.:\-]{1,64} )?on [\w.]{1,64}\(\))",
+              "BUG: {1} in {F}", SLAB_DEBUG),
     Signature("bad-page-state", "bug", "BUG:", r"BUG: Bad page state", "BUG: Bad page state in {F}", BAD_PAGE,
               skip=r"^(?:bad_page|free_|__free|page_|put_page|__put_page|release_pages|folio_|__folio|check_new_page|rmqueue|get_page_from|__page_pool|page_pool|post_alloc_hook|prep_new_page)"),
+    # kernel/workqueue.c wq_watchdog_timer_fn: a worker pool made no progress; like a hung task, work
+    # is stuck, and the report shows pools, not a stack.
+    Signature("workqueue-lockup", "hung-task", "BUG:", r"BUG: workqueue lockup", "BUG: workqueue lockup",
+              NO_STACK, S.NONE, severity=E),
     Signature("bug-generic", "bug", "BUG:", _BUG_TEXT, "BUG: {1} in {F}",
               TRACE, stackless_title="BUG: {1}"),
     # --- WARNING: ------------------------------------------------------------------------------
@@ -220,6 +251,9 @@ SIGNATURES: tuple[Signature, ...] = (
               skip=r"(?:usercopy|__check_object_size|check_object_size|check_heap_object|copy_to_user|copy_from_user|_copy_)",
               classes=(("mm/usercopy", "bad usercopy"), ("mm/vmalloc", "zero-size vmalloc"), ("mm/slab_common", "kmalloc bug"),
                        ("mm/util", "kmalloc bug"), ("mm/slab", "kmalloc bug"), ("mm/slub", "kmalloc bug"))),
+    # lib/list_debug.c's checks WARN (CONFIG_DEBUG_LIST before 4.10 BUGs were optional): list corruption.
+    Signature("warn-list", "list-corruption", "WARNING:", _WARN_AT + r"lib/list_debug\.c:", "WARNING in {F}", WARN,
+              alts=("bad-access in {F}",), severity=W),
     Signature("warn-urb", "warning", "WARNING:", _WARN_AT + r" usb_submit_urb", "WARNING in {F}/usb_submit_urb",
               WARN, severity=W,
               skip=r"^(?:usb_submit_urb|usb_start_wait_urb|usb_bulk_msg|usb_interrupt_msg|usb_control_msg)"),
@@ -234,7 +268,7 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("hung-task", "hung-task", "INFO:", r"INFO: task .{1,64}?:\d+ (blocked for more than|can't die for more than)",
               "INFO: task {C} in {F}", TRACE, S.HANG, alts=("hang in {F}",), severity=E,
               classes=(("blocked for more than", "hung"), ("can't die for more than", "can't die"))),
-    Signature("rcu-usage-info", "lockdep", "INFO:", r"INFO: suspicious RCU usage",
+    Signature("rcu-usage-info", "lockdep", "INFO:", r"INFO: suspicious (?:RCU|rcu_dereference_check\(\)) usage",
               "INFO: suspicious RCU usage in {F}", TRACE, severity=W, skip=r"^(?:rcu_|lockdep_rcu)"),
     Signature("info-lockdep", "lockdep", "INFO:",
               r"INFO: (possible circular locking dependency detected|possible recursive locking detected)",
@@ -249,8 +283,13 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("info-generic", "warning", "INFO:", r"INFO: ([A-Za-z](?:\s*+[^\[\s])*+)\s*+$", "INFO: {1}", NO_STACK, S.NONE,
               severity=W),
     # --- faults and traps ----------------------------------------------------------------------
+    # arch/arm64/mm/fault.c die_kernel_fault and arch/arm/mm/fault.c __do_kernel_fault say "NULL pointer
+    # dereference" for an address below PAGE_SIZE, as x86 does: the same kind.
+    Signature("arm-null-deref", "null-deref", "Unable to handle kernel",
+              r"Unable to handle kernel NULL pointer dereference",
+              "BUG: unable to handle kernel NULL pointer dereference in {F}", alts=BAD, die=True),
     Signature("arm-fault", "paging-fault", "Unable to handle kernel",
-              r"Unable to handle kernel (paging request|NULL pointer dereference|access to user memory|execute from non-executable memory|write to read-only memory)",
+              r"Unable to handle kernel (paging request|access to user memory|execute from non-executable memory|write to read-only memory)",
               "BUG: unable to handle kernel {1} in {F}", alts=BAD, die=True),
     Signature("gpf", "gpf", ("general protection fault", "stack segment: "), r"(general protection fault|stack segment)(?::|,|\s|$)",
               "{C} in {F}", alts=BAD, die=True, classes=(("stack segment", "stack segment fault"),)),
@@ -318,6 +357,29 @@ CONSEQUENCE_PANIC = re.compile(
     r"softlockup: hung tasks|rcu_stall|Oops - BUG|Oops|BUG!|Hard LOCKUP|Fatal hardware error|Fatal machine check|"
     r"kernel stack overflow|corrupted stack end)"
 )
+
+# Detectors that panic right after their own report, with the reason they print (kernel/watchdog.c
+# watchdog_timer_fn `panic("softlockup: hung tasks")`, kernel/hung_task.c check_hung_uninterruptible_tasks
+# `panic("hung_task: blocked tasks")`, kernel/rcu/tree_stall.h panic_on_rcu_stall `panic("RCU Stall")`,
+# kernel/watchdog_hld.c watchdog_overflow_callback `nmi_panic(regs, "Hard LOCKUP")`): the fatal
+# report is the last one of that kind before the panic line.
+PANIC_NAMES_REPORT: tuple[tuple[str, frozenset[str]], ...] = (
+    ("softlockup: hung tasks", frozenset({"soft-lockup"})),
+    ("hung_task: blocked tasks", frozenset({"hung-task"})),
+    ("RCU Stall", frozenset({"rcu-stall"})),
+    ("rcu_stall", frozenset({"rcu-stall"})),
+    ("Hard LOCKUP", frozenset({"hard-lockup"})),
+)
+
+# Reports that older kernels printed as a WARN() message: the `WARNING: at` line opens them and the
+# report's own header follows as the message (3.x kernel/watchdog.c watchdog_overflow_callback:
+# `WARN(1, "Watchdog detected hard LOCKUP on cpu %d", this_cpu)`).
+WARN_CARRIED_KINDS = frozenset({"hard-lockup"})
+
+# Rows that match a message rather than a report: a WARN() always prints its site (kernel/panic.c
+# __warn `WARNING: CPU: %d PID: %d at %pS`, 3.x warn_slowpath_common `WARNING: at %s:%d %pS()`), so a
+# bare `WARNING: text` line is a driver's pr_warn (`WARNING: strange, CPU MTRRs all blank?`).
+MESSAGE_ONLY = frozenset({"warning-text"})
 
 # Header lines that continue the report before them instead of starting a new one.
 CONTINUES_REPORT = re.compile(

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from kcrashd.core.culprit import find_culprit
-from kcrashd.core.frames import fault_pc, strip_syscall
+from kcrashd.core.frames import fault_pc, parse_frames, strip_syscall
 from kcrashd.core.model import Severity
 from kcrashd.core.signatures import KIND_BY_FUNCTION, Signature, Strategy
 
@@ -87,6 +87,8 @@ class Titled:
     severity: Severity = Severity.CRITICAL
     corrupted_reason: str | None = None
     signature: str | None = None
+    # The title and alternatives fingerprint version 2 gave (see fingerprint.fingerprint_aliases).
+    previous: tuple[tuple[str, list[str]], ...] = ()
 
 
 def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list[str], pos: int) -> Titled:
@@ -96,13 +98,13 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
         out.title = normalize_title(texts[0][pos:])
         out.corrupted_reason = "no known format for this header"
         return out
-    out.kind = sig.kind
     out.severity = sig.severity
     out.signature = sig.name
     groups = match.groups()
     key = (groups[0] or "").strip() if groups else ""
     cls = dict(sig.classes).get(key, key)
-    has_stack = any(_STACK_START.match(t) or fault_pc(t) for t in texts[1:])
+    out.kind = dict(sig.kinds).get(key, sig.kind)
+    has_stack = any(_STACK_START.match(t) or fault_pc(t) or parse_frames(t) for t in texts[1:])
     if sig.stackless_title and not has_stack:
         out.title = normalize_title(fill(sig.stackless_title, groups, None, cls=cls))
         return out
@@ -131,6 +133,9 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
     out.alts = [a for a in dict.fromkeys(alts) if a != out.title]
     if "{F}" in sig.title:
         out.function = short
+    if culprit.recovered:
+        out.previous = ((normalize_title(fill(sig.title, groups, None, rw, cls)),
+                         [normalize_title(fill(t, groups, None, rw, cls)) for t in sig.alts]),)
     if culprit.fault_injection:
         out.corrupted_reason = "another task's fault-injection stack is mixed in"
     elif sig.corrupted:

@@ -107,7 +107,7 @@ def _analyze(data: bytes | str, source: str) -> Report:
             function=titled.function,
             fingerprint=fingerprint_title(titled.title, titled.alts),
             fingerprint_version=FINGERPRINT_VERSION,
-            fingerprint_aliases=fingerprint_aliases(titled.title),
+            fingerprint_aliases=fingerprint_aliases(titled.title, titled.alts, titled.previous),
             strict_fingerprint=strict_fingerprint(titled.title, fn_names),
             corrupted=titled.corrupted_reason is not None,
             corrupted_reason=titled.corrupted_reason,

@@ -1,0 +1,211 @@
+"""Culprit and fatal-event families that follow what the kernel prints (issue 13 item 3).
+
+Each test names the kernel code that prints the lines the rule reads.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kcrashd.core import analyze
+from tests.core.golden import CORPUS
+
+EDGE = CORPUS / "edge"
+PRODUCTION = CORPUS / "production"
+
+
+def test_the_report_the_panic_line_names_wins_over_an_earlier_stall() -> None:
+    # kernel/watchdog.c watchdog_timer_fn: panic("softlockup: hung tasks") right after its report;
+    # the RCU stall printed before it on the same spinning CPU was survived.
+    report = analyze((EDGE / "rcu-stall-then-softlockup-panic.log").read_bytes())
+    assert report.kind == "soft-lockup"
+    assert report.function == "lab_trigger_rcu_stall_lockup"
+
+
+def test_self_detected_rcu_stall_names_the_interrupted_pc() -> None:
+    # kernel/rcu/tree_stall.h print_cpu_stall dumps the registers the timer interrupt saved.
+    text = (EDGE / "rcu-stall-then-softlockup-panic.log").read_text()
+    stall_only = text.split("watchdog: BUG: soft lockup")[0]
+    report = analyze(stall_only)
+    assert report.kind == "rcu-stall"
+    assert report.function == "lab_trigger_rcu_stall_lockup"
+
+
+def test_bare_pc_falls_back_to_the_module_question_frame() -> None:
+    # RIP: 0010:0xffff... (a jump into data): the caller's return address is the first `?` frame.
+    report = analyze((EDGE / "exec-nx.log").read_bytes())
+    assert report.function == "lab_trigger_exec_nx"
+    assert "corrupted" not in report.title
+
+
+def test_corrupted_stack_end_names_the_task_code_below_the_scheduler() -> None:
+    # kernel/sched/core.c schedule_debug panics inside schedule() called from msleep.
+    report = analyze((EDGE / "stack-end-msleep.log").read_bytes())
+    assert report.kind == "stack-overflow"
+    assert report.function == "lab_trigger_corrupted_stack_end"
+
+
+def test_guard_page_overflow_keeps_its_own_signature() -> None:
+    # Negative sample of the stack-end row: a guard-page overflow is not a corrupted stack end.
+    log = (CORPUS / "lab" / "deb13-6.12_stack-overflow_run2" / "vmcore-dmesg.txt").read_bytes()
+    report = analyze(log)
+    assert report.signature == "stack-overflow"
+
+
+def test_pasted_fragment_names_the_pc_function() -> None:
+    fragment = (
+        "BUG: unable to handle kernel NULL pointer dereference at 0000000000000008\n"
+        "IP: [<ffffffffa0123456>] mydrv_poll+0x16/0x40 [mydrv]\n"
+    )
+    report = analyze(fragment)
+    assert report.function == "mydrv_poll"
+
+
+def test_old_eip_is_at_line_names_the_function_when_every_frame_is_questioned() -> None:
+    # 2.6-era x86_32 show_regs: `EIP is at %s`; the trace is all `?` frames.
+    report = analyze((PRODUCTION / "abrt" / "oops_no_reliable_frame.txt").read_bytes())
+    assert report.function == "radeon_cp_init_ring_buffer"
+
+
+def test_warn_site_names_the_function_when_every_frame_is_questioned() -> None:
+    # kernel/panic.c __warn prints `at %s:%d %pS`: the WARN site.
+    report = analyze((PRODUCTION / "kernel-docs" / "bug-hunting-warning.txt").read_bytes())
+    assert report.title == "WARNING in module_put"
+
+
+def test_soft_lockup_spinning_in_a_lock_names_the_lock_taker() -> None:
+    # The RIP (watchdog_timer_fn -> show_regs) is the rwlock slowpath: the first frame outside the
+    # lock primitives and subsystem lock wrappers (btrfs_tree_read_lock) took the lock.
+    text = (PRODUCTION / "telemetrics-client" / "soft_lockup.txt").read_text()
+    second = text[text.rindex("\n", 0, text.index("BUG: soft lockup - CPU#9")) + 1 :]
+    report = analyze(second)
+    assert report.function == "btrfs_read_lock_root_node"
+
+
+def test_dma_debug_checker_names_the_driver_call() -> None:
+    # kernel/dma/debug.c check_unmap WARNs about the driver's dma_free_coherent (dma-mapping.h).
+    report = analyze((PRODUCTION / "abrt" / "oops-kernel-3.x.x.txt").read_bytes())
+    assert report.title == "WARNING in ohci_enable"
+
+
+def test_string_duplicating_helper_names_its_user() -> None:
+    # mm/util.c strndup_user -> memdup_user copies on behalf of copy_mount_string.
+    report = analyze((PRODUCTION / "lkp-tests" / "dmesg-030.txt").read_bytes())
+    assert report.function == "copy_mount_string"
+
+
+def test_lockdep_and_percpu_allocator_internals_are_skipped() -> None:
+    # kernel/locking/lockdep.c mark_irqflags and mm/percpu.c __alloc_percpu are not the culprit.
+    report = analyze((PRODUCTION / "satyr" / "gitlog-27.txt").read_bytes())
+    assert report.function == "schedule_on_each_cpu"
+
+
+@pytest.mark.parametrize(
+    ("path", "function"),
+    [
+        # scripts/decode_stacktrace.sh output: `EIP: balance_push (kernel/sched/core.c:7244)`.
+        ("lkp-tests/calltrace-dmesg-009.txt", "balance_push"),
+        # klogd's translation `EIP: 0010:[oops:_oops+16/3868]` (Documentation/admin-guide/bug-hunting.rst).
+        ("kernel-docs/bug-hunting-klogd-paging.txt", "_oops"),
+    ],
+)
+def test_pc_lines_in_other_notations_name_the_function(path: str, function: str) -> None:
+    assert analyze((PRODUCTION / path).read_bytes()).function == function
+
+
+def test_hard_lockup_carried_by_an_old_warn_is_the_hard_lockup() -> None:
+    # 3.x kernel/watchdog.c: WARN(1, "Watchdog detected hard LOCKUP on cpu %d"); the interrupted
+    # code follows the NMI stack's ` <<EOE>> ` marker (arch/x86/kernel/dumpstack_64.c).
+    report = analyze((PRODUCTION / "abrt" / "nmi_oops_hash.txt").read_bytes())
+    assert (report.kind, report.function) == ("hard-lockup", "account_idle_ticks")
+
+
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [
+        # mm/slub.c check_bytes_and_report: the object was written after `INFO: Freed in` freed it.
+        ("satyr/19.txt", "BUG: Poison overwritten in __mpol_put"),
+        ("satyr/gitlog-30.txt", "BUG: Poison overwritten in scsi_host_dev_release"),
+        # kmem_cache_close: the caller of kmem_cache_destroy left objects behind.
+        ("satyr/gitlog-29.txt", "BUG: Objects remaining on kmem_cache_close() in sas_class_exit"),
+    ],
+)
+def test_slub_debug_reports(path: str, title: str) -> None:
+    report = analyze((PRODUCTION / path).read_bytes())
+    assert (report.title, report.kind) == (title, "bug")
+
+
+def test_slub_phrase_in_ordinary_text_is_no_crash() -> None:
+    report = analyze("[   13.120000] kmemleak: 12 Objects remaining to scan after the first pass\n")
+    assert report.kind == "none"
+
+
+def test_lone_slub_allocated_line_keeps_its_own_report() -> None:
+    # After dropped messages only `INFO: Allocated in` is left: it is still reported (info-allocated).
+    line = "** 4491 printk messages dropped ** [   50.750742] INFO: Allocated in fasync_helper+0x29/0x90 age=1 cpu=1 pid=6024\n"
+    assert analyze(line).signature == "info-allocated"
+
+
+def test_kfence_invalid_free_is_a_kfence_report() -> None:
+    report = analyze((EDGE / "kfence-invalid-free.log").read_bytes())
+    assert (report.kind, report.function) == ("kfence", "ringbuf_destroy")
+    assert not report.corrupted
+
+
+def test_pr_warn_line_is_not_the_report_before_a_real_warn() -> None:
+    # `WARNING: strange, CPU MTRRs all blank?` is a pr_warn; the WARN() after it prints its site.
+    report = analyze((PRODUCTION / "telemetrics-client" / "two_warnings.txt").read_bytes())
+    assert report.title == "WARNING in mtrr_trim_uncached_memory"
+
+
+def test_pr_warn_line_alone_is_still_reported() -> None:
+    report = analyze("[    1.000000] WARNING: strange, CPU MTRRs all blank?\n")
+    assert report.signature == "warning-text"
+
+
+def test_workqueue_lockup_is_a_stuck_work_report() -> None:
+    report = analyze((EDGE / "workqueue-lockup.log").read_bytes())
+    assert (report.title, report.kind) == ("BUG: workqueue lockup", "hung-task")
+
+
+def test_arm_null_pointer_dereference_is_a_null_deref() -> None:
+    report = analyze((PRODUCTION / "satyr" / "arm-hung-task-oops-2.txt").read_bytes())
+    assert (report.kind, report.function) == ("null-deref", "shmem_getpage_gfp")
+
+
+def test_list_debug_warning_is_list_corruption() -> None:
+    report = analyze((PRODUCTION / "lkp-tests" / "dmesg-101.txt").read_bytes())
+    assert (report.title, report.kind) == ("WARNING in device_shutdown", "list-corruption")
+
+
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [
+        # 2.6.38-3.2 kernel/lockdep.c: `[ INFO: suspicious rcu_dereference_check() usage. ]`
+        ("satyr/gitlog-18.txt", "INFO: suspicious RCU usage in sta_rx_agg_session_timer_expired"),
+        # 3.x kernel/lockdep.c lockdep_sys_exit: `[ BUG: lock held when returning to user space! ]`
+        ("satyr/gitlog-23.txt", "BUG: lock held when returning to user space in l2tp_ip_sendmsg"),
+    ],
+)
+def test_old_bracketed_lockdep_headers(path: str, title: str) -> None:
+    report = analyze((PRODUCTION / path).read_bytes())
+    assert (report.title, report.kind) == (title, "lockdep")
+
+
+def test_percpu_counter_and_lockdep_state_checks_name_the_lock_user() -> None:
+    # lib/percpu_counter.c takes the lock for __sk_mem_schedule; lockdep.c valid_state only reports.
+    report = analyze((PRODUCTION / "satyr" / "gitlog-24.txt").read_bytes())
+    assert report.function == "__sk_mem_schedule"
+
+
+def test_arm64_serror_panic_names_the_interrupted_code() -> None:
+    # arch/arm64/kernel/traps.c arm64_serror_panic (noreturn) -> nmi_panic; below el1h_64_error is
+    # the code the SError interrupted.
+    report = analyze((PRODUCTION / "chromiumos" / "TEST_ARM64_SERROR.txt").read_bytes())
+    assert report.function == "__gsi_channel_start"
+
+
+def test_arm64_bare_pc_names_the_link_register_function() -> None:
+    # `pc : 0x0` (a call through a NULL pointer): `lr :` is the return address into the caller.
+    log = CORPUS / "lab" / "deb12-6.1-arm64_null-fn-call_run1" / "console.log"
+    assert analyze(log.read_bytes()).function == "lab_trigger_null_fn_call"
