@@ -342,13 +342,19 @@ def find_for_info(conn: sqlite3.Connection, args: argparse.Namespace) -> list[sq
     return select_crashes(conn, clause, params)
 
 
-def cmd_info(args: argparse.Namespace) -> int:
+def history_of(args: argparse.Namespace) -> sqlite3.Connection | int:
+    """The state database of `--config`/`--state-dir`, read-only; else the exit code (reason said)."""
     config = read_config(args)
     if config is None:
         return EXIT_USAGE
     conn = open_history(config)
-    if conn is None:
-        return EXIT_NOT_FOUND
+    return EXIT_NOT_FOUND if conn is None else conn
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    conn = history_of(args)
+    if isinstance(conn, int):
+        return conn
     rows = find_for_info(conn, args)
     if isinstance(rows, str):
         print(f"kcrashd: {rows}", file=sys.stderr)

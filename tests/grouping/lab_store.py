@@ -1,0 +1,64 @@
+"""Real lab crash logs (tests/corpus/lab) written as kdump folders and recorded through the real
+pipeline into a real state database: the store the grouping tests read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from kcrashd.config import Config, GroupingConfig, SourcesConfig, StateConfig
+from kcrashd.pipeline import Pipeline, StateLock
+from kcrashd.sinks import CrashJournal
+from kcrashd.sinks.journal import RecordingJournal
+from kcrashd.sources import scan_all
+from kcrashd.store import Store
+from tests.daemon.dumps import write_rhel
+
+LAB = Path(__file__).resolve().parents[1] / "corpus" / "lab"
+
+
+@dataclass
+class LabStore:
+    """A state directory with recorded lab crashes; `ids` maps each lab case to its crash id."""
+
+    config: Config
+    dumps: Path
+    ids: dict[str, str]
+    folders: dict[str, str]
+
+
+def folder_name(n: int) -> str:
+    return f"10.0.0.{n + 1}-2024-05-{n % 28 + 1:02d}-10:{n % 60:02d}:00"
+
+
+def lab_config(tmp_path: Path, threshold: float = 0.7) -> Config:
+    dumps = tmp_path / "crash"
+    dumps.mkdir(exist_ok=True)
+    return Config(
+        sources=SourcesConfig(dump_paths=[dumps], pstore=False),
+        state=StateConfig(state_dir=tmp_path / "state"),
+        grouping=GroupingConfig(similar_threshold=threshold),
+    )
+
+
+def record_lab(config: Config, cases: list[str], journal: CrashJournal | None = None, start: int = 0) -> LabStore:
+    """Write each lab case's vmcore-dmesg.txt as a RHEL kdump folder, one at a time in order, and
+    process it with the real pipeline (so each crash sees the ones before it in the store)."""
+    dumps = config.sources.dump_paths[0]
+    store = Store(config.state.state_dir)
+    lock = StateLock(config.state.state_dir)
+    pipeline = Pipeline(config, store, journal or RecordingJournal(), lock)
+    ids: dict[str, str] = {}
+    folders: dict[str, str] = {}
+    try:
+        for n, case in enumerate(cases, start):
+            folder = write_rhel(dumps, folder_name(n), (LAB / case / "vmcore-dmesg.txt").read_bytes())
+            unit = next(u for u in scan_all(config.sources) if u.path == folder)
+            outcome = pipeline.handle(unit)
+            assert outcome.crash_id, outcome
+            ids[case] = outcome.crash_id
+            folders[case] = folder.name
+    finally:
+        store.close()
+        lock.close()
+    return LabStore(config, dumps, ids, folders)
