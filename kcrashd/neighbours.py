@@ -13,7 +13,8 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from kcrashd.core.similarity import FrameRarity, Stack, frame_rarity, rank, stack_from
+from kcrashd.core.model import Report
+from kcrashd.core.similarity import FrameRarity, Stack, frame_rarity, rank, stack_from, stack_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,14 @@ def nearest_other_bug(stored: list[StoredStack], query: Stack, fingerprint: str,
     if not best or best[0][1] < threshold:
         return None
     return Neighbour(best[0][0], best[0][1])
+
+
+def similar_hint(conn: sqlite3.Connection, report: Report, threshold: float) -> Neighbour | None:
+    """The stored crash of another fingerprint most like `report`, scoring at least `threshold`."""
+    if threshold > 1:
+        return None
+    query = stack_of(report)
+    return nearest_other_bug(stored_stacks(conn), query, report.fingerprint, threshold) if query else None
 
 
 def rarity_of(stored: list[StoredStack]) -> FrameRarity:

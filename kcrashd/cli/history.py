@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from kcrashd.cli import EXIT_DEFERRED, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, fleet
+from kcrashd.cli.crash_names import CrashNameError, resolve_crash
 from kcrashd.config import DEFAULT_CONFIG, Config, ConfigError, load_config
 from kcrashd.core.model import Frame, Report
 from kcrashd.crash import CrashRecord
@@ -330,6 +331,12 @@ def find_for_info(conn: sqlite3.Connection, args: argparse.Namespace) -> list[sq
         return where
     clause, params = where
     for word in others:
+        try:  # one crash by id, unique prefix, dump folder or folder name (kcrashd.cli.crash_names)
+            params.append(resolve_crash(conn, word))
+            clause = f"{clause} AND c.crash_id = ?" if clause else "c.crash_id = ?"
+            continue
+        except CrashNameError:
+            pass  # a fingerprint, an ambiguous prefix: the wider match below
         part = (
             "(c.crash_id LIKE ? OR c.fingerprint = ? OR c.fingerprint LIKE ? OR c.dump_dir = ? OR c.log_path = ?"
             " OR c.dump_dir = ? OR substr(c.dump_dir, -length(?) - 1) = '/' || ?)"

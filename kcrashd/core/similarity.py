@@ -17,6 +17,7 @@ comparison does not grow with the input.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -77,10 +78,8 @@ def stack_from(ip: str | None, frames: Iterable[tuple[str, bool]], max_frames: i
     above the trace, not in it), reliable frames only, `__pfx_` guesses and the reporting
     machinery at the top left out, syscall wrappers in one spelling, a function repeated on
     consecutive lines once."""
-    names: list[str] = []
-    if ip and "+" in ip:
-        names.append(clean_function(ip.split("+", 1)[0].split()[-1]))
-    names += [name for name, reliable in frames if reliable and not name.startswith("__pfx_")]
+    top = [clean_function(ip.split("+", 1)[0].split()[-1])] if ip and "+" in ip else []
+    names = itertools.chain(top, (name for name, reliable in frames if reliable and not name.startswith("__pfx_")))
     out: list[str] = []
     for name in names:
         name = strip_syscall(name)
@@ -93,13 +92,24 @@ def stack_from(ip: str | None, frames: Iterable[tuple[str, bool]], max_frames: i
     return tuple(out)
 
 
-def frame_weights(stack: Stack, rarity: FrameRarity, weights: Weights = DEFAULT_WEIGHTS) -> list[float]:
-    """Each frame's weight: position (top heavier) times rarity (a sigmoid of its idf)."""
+def rarity_weight(name: str, rarity: FrameRarity, weights: Weights = DEFAULT_WEIGHTS) -> float:
+    """A sigmoid of the frame's idf: near 0 for a frame most stacks hold, near 1 for a rare one."""
+    idf = rarity.idf(name, weights.background)
+    return 1.0 / (1.0 + math.exp(-weights.rarity_slope * (idf - weights.rarity_shift)))
+
+
+def frame_weights(
+    stack: Stack, rarity: FrameRarity, weights: Weights = DEFAULT_WEIGHTS, memo: dict[str, float] | None = None
+) -> list[float]:
+    """Each frame's weight: position (top heavier) times rarity; `memo` keeps rarity weights
+    across the stacks of one ranking."""
+    memo = {} if memo is None else memo
     out = []
     for i, name in enumerate(stack[: weights.max_frames]):
-        position = 1.0 / (1 + i) ** weights.position_decay
-        idf = rarity.idf(name, weights.background)
-        out.append(position / (1.0 + math.exp(-weights.rarity_slope * (idf - weights.rarity_shift))))
+        rare = memo.get(name)
+        if rare is None:
+            rare = memo[name] = rarity_weight(name, rarity, weights)
+        out.append(rare / (1 + i) ** weights.position_decay)
     return out
 
 
@@ -152,14 +162,15 @@ def rank(
     with its score; candidates scoring 0 are left out.  Candidates whose bound cannot beat the
     current `limit`-th score are not aligned, and identical stacks are scored once."""
     query = query[: weights.max_frames]
-    wq = frame_weights(query, rarity, weights)
+    rare: dict[str, float] = {}
+    wq = frame_weights(query, rarity, weights, rare)
     memo: dict[Stack, float] = {}
     best: list[tuple[float, int, Key]] = []  # a min-heap of (score, -order, key)
     for order, (key, stack) in enumerate(candidates):
         stack = stack[: weights.max_frames]
         score = memo.get(stack)
         if score is None:
-            ws = frame_weights(stack, rarity, weights)
+            ws = frame_weights(stack, rarity, weights, rare)
             floor = best[0][0] if len(best) >= limit else 0.0
             if score_bound(query, wq, stack, ws) <= floor:
                 continue

@@ -81,6 +81,11 @@ def report_json(record: CrashRecord) -> str:
     return text
 
 
+def score_text(score: float | None) -> str | None:
+    """A similarity score as journaled: three decimals."""
+    return None if score is None else f"{score:.3f}"
+
+
 def priority_of(record: CrashRecord) -> int:
     if record.test:
         return PRIORITY_TEST
@@ -98,6 +103,8 @@ def message_of(record: CrashRecord) -> str:
         seen = "unclassified"
     elif record.new_fingerprint:
         seen = "new"
+        if record.similar_fingerprint:
+            seen += f", possibly the same bug as {record.similar_fingerprint} ({score_text(record.similar_score)})"
     else:
         seen = f"seen {record.count} times since {stamp(record.first_seen)}"
     extra = ", incomplete dump" if record.incomplete else ""
@@ -150,6 +157,9 @@ def journal_fields(record: CrashRecord) -> dict[str, str]:
         "KCRASHD_PROBLEMS": clip(escape_text("; ".join(record.problems))) if record.problems else None,
         "KCRASHD_ERROR": clip(escape_text(report.error)) if report.error else None,
         "KCRASHD_REPORT_JSON": report_json(record),
+        "KCRASHD_STRICT_FINGERPRINT": report.strict_fingerprint or None,
+        "KCRASHD_SIMILAR_FINGERPRINT": record.similar_fingerprint,
+        "KCRASHD_SIMILAR_SCORE": score_text(record.similar_score),
     }
     return {key: value for key, value in fields.items() if value is not None}
 
