@@ -70,6 +70,7 @@ def register(verbs: argparse._SubParsersAction[Any]) -> None:
     common_read(info)
     info.add_argument("--json", action="store_true", help="print the full record as JSON")
     info.add_argument("--no-pager", action="store_true", help="do not pipe the output into a pager")
+    info.add_argument("--explain", action="store_true", help="why the crash has its fingerprint (docs/grouping.md)")
     info.add_argument("what", nargs="*", metavar="ID|FINGERPRINT|PATH|FIELD=VALUE")
     info.set_defaults(func=cmd_info)
     fleet.hook(info, fleet.cmd_info_journal)
@@ -375,13 +376,30 @@ def cmd_info(args: argparse.Namespace) -> int:
     if args.json:
         data = {"record": record.model_dump(mode="json"), "status": row["status"], "vmcore_state": row["vmcore_state"],
                 "fingerprint_count": row["total"], "deliveries": deliveries, "matches": len(rows)}  # fmt: skip
+        if args.explain:
+            data["explanation"] = explanation_data(record)
         print(json.dumps(data, indent=1, default=str))
         return EXIT_OK
     text = render_info(record, row, deliveries) + "\n"
+    if args.explain:
+        text += explanation_text(record)
     if len(rows) > 1:
         text = f"({len(rows)} crashes match; showing the most recent. Narrow it down with an id.)\n" + text
     show(text, pager=not args.no_pager)
     return EXIT_OK
+
+
+def explanation_data(record: CrashRecord) -> dict[str, Any]:
+    """`info --json --explain`: imported on use (it loads the analyser, which `list` need not)."""
+    from kcrashd.cli.explanation import explain_crash, explanation_json
+
+    return explanation_json(explain_crash(record), record)
+
+
+def explanation_text(record: CrashRecord) -> str:
+    from kcrashd.cli.explanation import explain_crash, render_explanation
+
+    return "\n".join(render_explanation(explain_crash(record), record)) + "\n"
 
 
 def delivery_state(conn: sqlite3.Connection, crash_id: str) -> list[dict[str, Any]]:
