@@ -62,3 +62,15 @@ def record_lab(config: Config, cases: list[str], journal: CrashJournal | None = 
         store.close()
         lock.close()
     return LabStore(config, dumps, ids, folders)
+
+
+def process_all(config: Config) -> list[str]:
+    """Run the real pipeline once over every dump folder (those recorded already are known)."""
+    store = Store(config.state.state_dir)
+    lock = StateLock(config.state.state_dir)
+    try:
+        pipeline = Pipeline(config, store, RecordingJournal(), lock)
+        return [pipeline.handle(unit).crash_id or "" for unit in scan_all(config.sources)]
+    finally:
+        store.close()
+        lock.close()

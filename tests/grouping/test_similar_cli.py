@@ -100,3 +100,17 @@ def test_as_a_process_with_config(lab: LabStore, tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["similar"][0]["crash_id"] in (lab.ids["deb11-5.10_gpf_run1"], lab.ids["deb11-5.10_gpf_run2"])
+
+
+def test_a_crash_without_a_stack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A dump whose log shows no crash is recorded without a stack: nothing to rank, exit 0."""
+    from tests.daemon.dumps import write_rhel
+    from tests.grouping.lab_store import folder_name, process_all
+
+    lab = record_lab(lab_config(tmp_path), ["deb11-5.10_gpf_run1"])
+    write_rhel(lab.dumps, folder_name(7), b"[    0.000000] Linux version 5.10.0-46-amd64\n[    1.000000] nothing happened\n")
+    process_all(lab.config)
+    lab_names = ["similar", "--state-dir", str(lab.config.state.state_dir), "--json", folder_name(7)]
+    assert main(lab_names) == EXIT_OK
+    out, err = capsys.readouterr()
+    assert json.loads(out)["similar"] == [] and "has no stack to compare" in err
