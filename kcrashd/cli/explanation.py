@@ -102,6 +102,8 @@ def render_explanation(item: CrashExplanation, record: CrashRecord) -> list[str]
         lines.append(f"    Aliases:       {' '.join(core.aliases)} (keys earlier fingerprint versions gave it)")
     if report.fingerprint != item.computed:
         lines.append(f"    Stored under:  {report.fingerprint}, the key this bug was first known by here ({item.computed} is its alias)")
+    if record.similar_fingerprint:
+        lines.append(f"    Similar:       when new, possibly the same bug as {record.similar_fingerprint} ({record.similar_score or 0:.3f})")
     if item.today is not None and item.today != item.computed:
         lines.append(f"    Today:         triage gives this log {item.today}: the rules changed since it was recorded")
     return lines

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kcrashd.alerting.payload import build_payload, summary_lines
+from kcrashd.cli import main
 from kcrashd.core import analyze
 from kcrashd.core.similarity import frame_rarity, similarity, stack_of
 from kcrashd.sinks.journal import SystemdJournal
@@ -37,7 +38,7 @@ def documented() -> set[str]:
 
 
 @pytest.mark.journal
-def test_new_fingerprint_names_the_nearest_bug(journald: Journald, tmp_path: Path) -> None:
+def test_new_fingerprint_names_the_nearest_bug(journald: Journald, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     lab = record_lab(lab_config(tmp_path, threshold=0.5), [FIRST, SECOND], SystemdJournal())
     first = journald.wait_for(1, KCRASHD_CRASH_ID=lab.ids[FIRST])[0]
     second = journald.wait_for(1, KCRASHD_CRASH_ID=lab.ids[SECOND])[0]
@@ -63,6 +64,9 @@ def test_new_fingerprint_names_the_nearest_bug(journald: Journald, tmp_path: Pat
     assert record is not None
     rows = dict(summary_lines(build_payload(record.record)))
     assert rows["Similar"] == f"possibly the same bug as {first['KCRASHD_FINGERPRINT']} ({score})"
+    # and `info --explain` shows it
+    assert main(["info", "--state-dir", str(lab.config.state.state_dir), "--no-pager", "--explain", lab.folders[SECOND]]) == 0
+    assert f"Similar:       when new, possibly the same bug as {first['KCRASHD_FINGERPRINT']} ({score})" in capsys.readouterr().out
 
 
 def test_threshold_keeps_the_hint_out(tmp_path: Path) -> None:
