@@ -34,6 +34,7 @@ PARTS = {
     "kcrashd.store": "store",
     "kcrashd.schema": "store",
     "kcrashd.alert_tables": "store",
+    "kcrashd.neighbours": "store",
     "kcrashd.sinks": "sinks",
     "kcrashd.alerting": "sinks",
     "kcrashd.pipeline": "pipeline",
