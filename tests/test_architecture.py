@@ -35,6 +35,7 @@ PARTS = {
     "kcrashd.schema": "store",
     "kcrashd.alert_tables": "store",
     "kcrashd.neighbours": "store",
+    "kcrashd.merges": "store",
     "kcrashd.sinks": "sinks",
     "kcrashd.alerting": "sinks",
     "kcrashd.pipeline": "pipeline",

@@ -20,6 +20,7 @@ VERB_MODULES = {
     "check-config": "kcrashd.cli.admin",
     "doctor": "kcrashd.cli.admin",
     "similar": "kcrashd.cli.grouping",
+    "group": "kcrashd.cli.grouping",
 }
 
 EXIT_OK = 0

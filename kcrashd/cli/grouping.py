@@ -1,7 +1,8 @@
-"""Verbs about how crashes are grouped: `similar` (stored crashes ranked by stack similarity).
+"""Verbs about how crashes are grouped: `similar` (stored crashes ranked by stack similarity) and
+`group merge|split|list` (the operator's merges of fingerprints, kcrashd.merges).
 
-Like `list` and `info`, they open the state database read-only and take `--config`,
-`--state-dir` and `--json`; a crash is named by id, unique id prefix, dump folder or folder name
+They take `--config`, `--state-dir` and `--json` like `list`; `similar` and `group list` open the
+state database read-only; a crash is named by id, unique id prefix, dump folder or folder name
 (kcrashd.cli.crash_names)."""
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ import argparse
 import json
 import os
 import sys
+import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kcrashd.cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
+from kcrashd.cli import EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
 from kcrashd.cli.crash_names import CrashNameError, resolve_crash
-from kcrashd.cli.history import history_of
+from kcrashd.cli.history import history_of, read_config
+from kcrashd.merges import has_merges, list_merges, merged_into
 from kcrashd.neighbours import Neighbour, similar_crashes, stored_stacks
 from kcrashd.terminal import format_table, terminal_width
 
@@ -36,6 +40,92 @@ def register(verbs: argparse._SubParsersAction[Any]) -> None:
     similar.add_argument("-n", "--limit", type=int, default=10, metavar="N", help="at most N crashes (default 10)")
     similar.add_argument("what", metavar="ID", help="crash id, unique prefix, dump folder or its name")
     similar.set_defaults(func=cmd_similar)
+    register_group(verbs)
+
+
+def register_group(verbs: argparse._SubParsersAction[Any]) -> None:
+    group = verbs.add_parser("group", help="merge fingerprints that are one bug, split them again")
+    actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
+    merge = actions.add_parser("merge", help="FP_B (and what was merged into it) becomes part of FP_A's group")
+    merge.add_argument("into", metavar="FP_A")
+    merge.add_argument("alias", metavar="FP_B")
+    split = actions.add_parser("split", help="undo merges: FP leaves its group, or a group's key lets all go")
+    split.add_argument("fingerprint", metavar="FP")
+    shown = actions.add_parser("list", help="the merges of this state")
+    for parser in (merge, split, shown):
+        parser.add_argument("--config", type=Path, default=None, metavar="FILE")
+        parser.add_argument("--state-dir", type=Path, default=None, metavar="DIR")
+        parser.add_argument("--json", action="store_true", help="print JSON")
+    merge.set_defaults(func=cmd_group_change)
+    split.set_defaults(func=cmd_group_change)
+    shown.set_defaults(func=cmd_group_list)
+
+
+def cmd_group_change(args: argparse.Namespace) -> int:
+    """`group merge` and `group split`: one transaction, then one journal entry."""
+    from kcrashd.merges import MergeError, merge, split
+    from kcrashd.store import Store, StoreError, transaction
+
+    config = read_config(args)
+    if config is None:
+        return EXIT_USAGE
+    try:
+        store = Store(config.state.state_dir)
+    except StoreError as exc:
+        print(f"kcrashd: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    try:
+        with transaction(store.conn) as conn:
+            if args.action == "merge":
+                target, changed = args.into, merge(conn, args.into, args.alias, time.time())
+                target = merged_into(conn, args.alias) or target
+            else:
+                target, changed = args.fingerprint, split(conn, args.fingerprint)
+    except MergeError as exc:
+        print(f"kcrashd: {exc}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    finally:
+        store.close()
+    journaled = journal_change(args.action, target, changed)
+    undo = f"kcrashd group split {changed[0]}" if args.action == "merge" else f"kcrashd group merge {target} {changed[0]}"
+    if args.json:
+        print(json.dumps({"action": args.action, "fingerprint": target, "aliases": changed, "journaled": journaled}))
+    else:
+        what = "merged into" if args.action == "merge" else "split from"
+        print(f"{' '.join(changed)} {what} {target} (undo: {undo})")
+    return EXIT_OK
+
+
+def journal_change(action: str, fingerprint: str, aliases: list[str]) -> bool:
+    """The change's journal entry; a warning (the change stands) when journald cannot take it."""
+    from kcrashd.sinks.journal import SystemdJournal
+
+    try:
+        SystemdJournal().send_grouping(action, fingerprint, aliases)
+    except (OSError, ImportError) as exc:
+        print(f"kcrashd: warning: the change was made but not journaled: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def cmd_group_list(args: argparse.Namespace) -> int:
+    conn = history_of(args)
+    if isinstance(conn, int):
+        return conn
+    try:
+        merges = list_merges(conn) if has_merges(conn) else []
+    finally:
+        conn.close()
+    if args.json:
+        print(json.dumps([{"alias": m.alias, "fingerprint": m.fingerprint, "merged_at": m.merged_at} for m in merges]))
+        return EXIT_OK
+    if not merges:
+        print("No merged fingerprints.", file=sys.stderr)
+        return EXIT_OK
+    table = [("FINGERPRINT", "ALIAS", "MERGED")]
+    table += [(m.fingerprint, m.alias, datetime.fromtimestamp(m.merged_at).astimezone().isoformat(timespec="seconds")) for m in merges]
+    print("".join(line + "\n" for line in format_table(table, terminal_width())), end="")
+    return EXIT_OK
 
 
 def neighbour_json(item: Neighbour) -> dict[str, Any]:

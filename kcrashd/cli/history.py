@@ -240,13 +240,45 @@ def build_where(args: argparse.Namespace, matches: list[str]) -> tuple[str, list
     return " AND ".join(clauses), params
 
 
+# The crashes with the key of their group (`grouped`: the fingerprint an operator merged theirs
+# into, else their own, kcrashd.merges) and the group's count; `alt_json` to compute the key
+# triage gave (`computed_fingerprint`).
+GROUPED_SELECT = (
+    "WITH groups AS (SELECT COALESCE(m.fingerprint, f.fingerprint) AS key, SUM(f.count) AS total FROM fingerprints f"
+    " LEFT JOIN merges m ON m.alias = f.fingerprint GROUP BY key)"
+    " SELECT c.*, COALESCE(m.fingerprint, c.fingerprint) AS grouped, COALESCE(g.total, 1) AS total,"
+    " json_extract(c.record_json, '$.report.alt_titles') AS alt_json FROM crashes c"
+    " LEFT JOIN merges m ON m.alias = c.fingerprint LEFT JOIN groups g ON g.key = COALESCE(m.fingerprint, c.fingerprint)"
+)
+UNGROUPED_SELECT = (
+    "SELECT c.*, c.fingerprint AS grouped, COALESCE(f.count, 1) AS total,"
+    " json_extract(c.record_json, '$.report.alt_titles') AS alt_json FROM crashes c"
+    " LEFT JOIN fingerprints f ON f.fingerprint = c.fingerprint"
+)
+
+
 def select_crashes(conn: sqlite3.Connection, where: str, params: list[Any]) -> list[sqlite3.Row]:
+    """The crashes matching `where`, oldest first; a database without merges (only an earlier
+    kcrashd opened it) is read without them."""
+    from kcrashd.merges import has_merges
+
     sql = (
-        "SELECT c.*, COALESCE(f.count, 1) AS total FROM crashes c LEFT JOIN fingerprints f ON f.fingerprint = c.fingerprint"
+        (GROUPED_SELECT if has_merges(conn) else UNGROUPED_SELECT)
         + (f" WHERE {where}" if where else "")
         + " ORDER BY c.crash_time, c.detected_at"
     )
     return list(conn.execute(sql, params))
+
+
+def computed_fingerprint(row: sqlite3.Row) -> str:
+    """The key triage computed for the crash (before an earlier version's key or a merge)."""
+    from kcrashd.core.fingerprint import fingerprint_title
+
+    try:
+        alts = json.loads(row["alt_json"] or "[]")
+    except ValueError:
+        alts = []
+    return fingerprint_title(row["title"], [str(a) for a in alts]) if row["fingerprint"] else ""
 
 
 def row_summary(row: sqlite3.Row) -> dict[str, Any]:
@@ -259,7 +291,8 @@ def row_summary(row: sqlite3.Row) -> dict[str, Any]:
         "severity": row["severity"],
         "title": row["title"],
         "function": row["function"],
-        "fingerprint": row["fingerprint"],
+        "fingerprint": row["grouped"],
+        "computed_fingerprint": computed_fingerprint(row),
         "count": row["total"],
         "dump_dir": row["dump_dir"],
         "layout": row["layout"],
@@ -310,7 +343,7 @@ def list_cells(row: sqlite3.Row) -> tuple[str, ...]:
     if row["test"]:
         title = f"[test] {title}"
     kind = "unclassified" if unclassified else row["kind"]
-    fingerprint = row["fingerprint"] or "-"
+    fingerprint = row["grouped"] or "-"
     count = str(row["total"]) if row["fingerprint"] else "-"
     return (local, row["crash_id"][:SHORT_ID], row["host"], row["kernel"] or "-", kind, fingerprint, count, title)
 
@@ -375,12 +408,15 @@ def cmd_info(args: argparse.Namespace) -> int:
     deliveries = delivery_state(conn, record.crash_id)
     if args.json:
         data = {"record": record.model_dump(mode="json"), "status": row["status"], "vmcore_state": row["vmcore_state"],
-                "fingerprint_count": row["total"], "deliveries": deliveries, "matches": len(rows)}  # fmt: skip
+                "fingerprint_count": row["total"], "deliveries": deliveries, "matches": len(rows),
+                "fingerprint": row["grouped"], "computed_fingerprint": computed_fingerprint(row)}  # fmt: skip
         if args.explain:
             data["explanation"] = explanation_data(record)
         print(json.dumps(data, indent=1, default=str))
         return EXIT_OK
     text = render_info(record, row, deliveries) + "\n"
+    if row["grouped"] != computed_fingerprint(row) and row["fingerprint"]:
+        text += f"\nGrouped as {row['grouped']}; triage computed {computed_fingerprint(row)} (kcrashd group list, docs/grouping.md)\n"
     if args.explain:
         text += explanation_text(record)
     if len(rows) > 1:

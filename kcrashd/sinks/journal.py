@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 MESSAGE_ID = "8ba1b929042d454e9288788366b0e336"
 # a later vmcore state of a crash already journaled (docs/journal-fields.md, "Vmcore updates")
 VMCORE_UPDATE_MESSAGE_ID = "892422569f334578be17e96caa00c93b"
+# the operator merged or split fingerprints (docs/journal-fields.md, "Grouping changes")
+GROUPING_MESSAGE_ID = "90d22c7925864371af225f7f7da7b93c"
 UPDATE_FIELDS = ("SYSLOG_IDENTIFIER", "KCRASHD_CRASH_ID", "KCRASHD_FINGERPRINT", "KCRASHD_TITLE", "KCRASHD_HOST",
                  "KCRASHD_DUMP_DIR", "KCRASHD_PROBLEMS")  # fmt: skip
 BAD_VMCORE = ("failed", "incomplete-flag", "truncated")
@@ -178,6 +180,21 @@ def vmcore_update_fields(record: CrashRecord) -> dict[str, str]:
     }
 
 
+def grouping_fields(action: str, fingerprint: str, aliases: list[str]) -> dict[str, str]:
+    """The entry of `kcrashd group merge` (`aliases` grouped as `fingerprint`) or `group split`
+    (`aliases` their own again)."""
+    what = "merged into" if action == "merge" else "split from"
+    return {
+        "MESSAGE": f"kcrashd: fingerprint{'s' if len(aliases) > 1 else ''} {' '.join(aliases)} {what} {fingerprint} by the operator",
+        "MESSAGE_ID": GROUPING_MESSAGE_ID,
+        "PRIORITY": "5",
+        "SYSLOG_IDENTIFIER": SYSLOG_IDENTIFIER,
+        "KCRASHD_GROUP_ACTION": action,
+        "KCRASHD_FINGERPRINT": fingerprint,
+        "KCRASHD_FINGERPRINT_ALIASES": " ".join(aliases),
+    }
+
+
 class SystemdJournal:
     """The real journal through systemd-python; `sender` is the seam for tests."""
 
@@ -194,6 +211,9 @@ class SystemdJournal:
 
     def send_update(self, record: CrashRecord) -> None:
         self._send(vmcore_update_fields(record))
+
+    def send_grouping(self, action: str, fingerprint: str, aliases: list[str]) -> None:
+        self._send(grouping_fields(action, fingerprint, aliases))
 
     def _send(self, fields: dict[str, str]) -> None:
         if self.check_socket and not os.path.exists(JOURNAL_SOCKET):

@@ -97,3 +97,14 @@ def process_all(config: Config) -> list[str]:
     finally:
         store.close()
         lock.close()
+
+
+def stored(config: Config, crash_id: str) -> CrashRecord:
+    """A crash's record as the state database holds it."""
+    store = Store(config.state.state_dir)
+    try:
+        row = store.get(crash_id)
+    finally:
+        store.close()
+    assert row is not None, crash_id
+    return row.record

@@ -14,9 +14,8 @@ from kcrashd.core import analyze
 from kcrashd.core.similarity import frame_rarity, similarity, stack_of
 from kcrashd.sinks.journal import SystemdJournal
 from kcrashd.sinks.journal import journal_fields as fields_of
-from kcrashd.store import Store
 from tests.fixtures.journald import Journald
-from tests.grouping.lab_store import lab_config, record_lab
+from tests.grouping.lab_store import lab_config, record_lab, stored
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "journal-fields.md"
 # Two real lab bugs with two fingerprints ("kill init": init exited / init killed by a signal)
@@ -56,13 +55,7 @@ def test_new_fingerprint_names_the_nearest_bug(journald: Journald, tmp_path: Pat
         assert sent <= documented(), sorted(sent - documented())
     assert set(NEW_FIELDS) <= documented()
     # the page of the new fingerprint says it too
-    store = Store(lab.config.state.state_dir)
-    try:
-        record = store.get(lab.ids[SECOND])
-    finally:
-        store.close()
-    assert record is not None
-    rows = dict(summary_lines(build_payload(record.record)))
+    rows = dict(summary_lines(build_payload(stored(lab.config, lab.ids[SECOND]))))
     assert rows["Similar"] == f"possibly the same bug as {first['KCRASHD_FINGERPRINT']} ({score})"
     # and `info --explain` shows it
     assert main(["info", "--state-dir", str(lab.config.state.state_dir), "--no-pager", "--explain", lab.folders[SECOND]]) == 0
@@ -72,25 +65,15 @@ def test_new_fingerprint_names_the_nearest_bug(journald: Journald, tmp_path: Pat
 def test_threshold_keeps_the_hint_out(tmp_path: Path) -> None:
     """At the default threshold (0.7) the same pair gives no hint; a recurring fingerprint never has one."""
     lab = record_lab(lab_config(tmp_path), [FIRST, SECOND, "deb12-6.1_init-exit_run2"])
-    store = Store(lab.config.state.state_dir)
-    try:
-        rows = [store.get(lab.ids[case]) for case in (FIRST, SECOND, "deb12-6.1_init-exit_run2")]
-    finally:
-        store.close()
-    for row in rows:
-        assert row is not None
-        assert row.record.similar_fingerprint is None
-        assert not {"KCRASHD_SIMILAR_FINGERPRINT", "KCRASHD_SIMILAR_SCORE"} & set(fields_of(row.record))
+    for case in (FIRST, SECOND, "deb12-6.1_init-exit_run2"):
+        record = stored(lab.config, lab.ids[case])
+        assert record.similar_fingerprint is None
+        assert not {"KCRASHD_SIMILAR_FINGERPRINT", "KCRASHD_SIMILAR_SCORE"} & set(fields_of(record))
 
 
 def test_recurring_fingerprint_has_no_hint(tmp_path: Path) -> None:
     lab = record_lab(lab_config(tmp_path, threshold=0.5), [FIRST, SECOND, "deb13-6.12_init-signal_run2"])
-    store = Store(lab.config.state.state_dir)
-    try:
-        second, again = store.get(lab.ids[SECOND]), store.get(lab.ids["deb13-6.12_init-signal_run2"])
-    finally:
-        store.close()
-    assert second is not None and again is not None
-    assert second.record.similar_fingerprint is not None
-    assert again.record.report.fingerprint == second.record.report.fingerprint and not again.record.new_fingerprint
-    assert again.record.similar_fingerprint is None
+    second, again = stored(lab.config, lab.ids[SECOND]), stored(lab.config, lab.ids["deb13-6.12_init-signal_run2"])
+    assert second.similar_fingerprint is not None
+    assert again.report.fingerprint == second.report.fingerprint and not again.new_fingerprint
+    assert again.similar_fingerprint is None
