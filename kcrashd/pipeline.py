@@ -34,8 +34,8 @@ from kcrashd.config import Config
 from kcrashd.core.model import Report
 from kcrashd.crash import CrashRecord, VmcoreFacts
 from kcrashd.folder import FolderChanged
-from kcrashd.repeats import REPEATS
 from kcrashd.neighbours import Neighbour, similar_hint
+from kcrashd.repeats import REPEATS
 from kcrashd.sinks import CrashJournal
 from kcrashd.sources import (
     CrashUnit,
