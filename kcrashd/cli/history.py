@@ -226,7 +226,8 @@ def build_where(args: argparse.Namespace, matches: list[str]) -> tuple[str, list
         value: Any = found.group(2)
         if column in ("test", "incomplete"):
             value = 1 if value.lower() in ("1", "yes", "true") else 0
-        clauses.append(f"c.{column} = ?")
+        # FINGERPRINT= names a group: the crashes of every fingerprint merged into it (`grouped`)
+        clauses.append("grouped = ?" if column == "fingerprint" else f"c.{column} = ?")
         params.append(value)
     for flag, op in (("since", ">="), ("until", "<=")):
         raw = getattr(args, flag)

@@ -45,6 +45,8 @@ def test_merge_then_split(journald: Journald, tmp_path: Path, capsys: pytest.Cap
     assert entry["MESSAGE"] == f"kcrashd: fingerprint {b} merged into {a} by the operator"
     merged = fingerprints(lab, capsys)
     assert merged[WARN] == (a, b, 2) and merged[GPF] == (a, a, 2)
+    _, group = run(lab, capsys, "list", f"FINGERPRINT={a}")
+    assert sorted(row["crash_id"] for row in group) == sorted(lab.ids.values())
     code, info = run(lab, capsys, "info", lab.folders[WARN])
     assert (info["fingerprint"], info["computed_fingerprint"], info["fingerprint_count"]) == (a, b, 2)
     assert run(lab, capsys, "group", "list")[1] == [{"alias": b, "fingerprint": a, "merged_at": pytest.approx(0, abs=1e10)}]
