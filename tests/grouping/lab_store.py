@@ -4,11 +4,12 @@ pipeline into a real state database: the store the grouping tests read."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from kcrashd.config import Config, GroupingConfig, SourcesConfig, StateConfig
 from kcrashd.crash import CrashRecord
-from kcrashd.pipeline import Pipeline, StateLock
+from kcrashd.pipeline import Pipeline, StateLock, load_enqueue
 from kcrashd.sinks import CrashJournal
 from kcrashd.sources import scan_all
 from kcrashd.store import Store
@@ -50,7 +51,10 @@ class LabStore:
     folders: dict[str, str]
 
 
-def folder_name(n: int) -> str:
+def folder_name(n: int, recent: bool = False) -> str:
+    """A kdump folder's name; `recent`: stamped a few minutes ago (young enough to page)."""
+    if recent:
+        return f"10.0.0.{n + 1}-{datetime.now() - timedelta(minutes=30 - n):%Y-%m-%d-%H:%M:%S}"
     return f"10.0.0.{n + 1}-2024-05-{n % 28 + 1:02d}-10:{n % 60:02d}:00"
 
 
@@ -64,18 +68,22 @@ def lab_config(tmp_path: Path, threshold: float = 0.7) -> Config:
     )
 
 
-def record_lab(config: Config, cases: list[str], journal: CrashJournal | None = None, start: int = 0) -> LabStore:
+def record_lab(
+    config: Config, cases: list[str], journal: CrashJournal | None = None, start: int = 0, recent: bool = False
+) -> LabStore:
     """Write each lab case's vmcore-dmesg.txt as a RHEL kdump folder, one at a time in order, and
-    process it with the real pipeline (so each crash sees the ones before it in the store)."""
+    process it with the real pipeline (so each crash sees the ones before it in the store); with
+    alert targets configured, through the real paging policy and outbox too."""
     dumps = config.sources.dump_paths[0]
     store = Store(config.state.state_dir)
     lock = StateLock(config.state.state_dir)
-    pipeline = Pipeline(config, store, journal or QuietJournal(), lock)
+    enqueue = load_enqueue() if config.alerts.targets else None
+    pipeline = Pipeline(config, store, journal or QuietJournal(), lock, enqueue=enqueue)
     ids: dict[str, str] = {}
     folders: dict[str, str] = {}
     try:
         for n, case in enumerate(cases, start):
-            folder = write_rhel(dumps, folder_name(n), (LAB / case / "vmcore-dmesg.txt").read_bytes())
+            folder = write_rhel(dumps, folder_name(n, recent), (LAB / case / "vmcore-dmesg.txt").read_bytes())
             unit = next(u for u in scan_all(config.sources) if u.path == folder)
             outcome = pipeline.handle(unit)
             assert outcome.crash_id, outcome

@@ -13,6 +13,7 @@ import pytest
 
 from kcrashd.cli import EXIT_NOT_FOUND, main
 from kcrashd.sinks.journal import GROUPING_MESSAGE_ID
+from kcrashd.store import Store
 from tests.fixtures.journald import Journald
 from tests.grouping.lab_store import LabStore, lab_config, record_lab, stored
 
@@ -81,3 +82,29 @@ def test_refusals(journald: Journald, tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["group", "merge", b, a, *state]) == EXIT_NOT_FOUND  # a is b's group already
     assert main(["group", "split", a, *state]) == 0  # the group's key lets its aliases go
     assert f"{b} split from {a}" in capsys.readouterr().out
+
+
+def test_a_merged_bug_pages_as_its_group(journald: Journald, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The real paging policy: B was never paged (its crash was too old to page), A was paged
+    minutes ago. After `merge A B`, a new crash of B is A's recurrence: cooldown, nothing queued.
+    (Without the merge it would be B's first page: checked by the split at the end.)"""
+    from kcrashd.alerting.config import AlertsConfig
+
+    alerts = AlertsConfig.model_validate({"targets": [{"name": "wh", "type": "webhook", "url": "http://127.0.0.1:9/h"}]})
+    config = lab_config(tmp_path).model_copy(update={"alerts": alerts})
+    lab = record_lab(config, [WARN])  # 2024: too old to page
+    lab.ids.update(record_lab(config, [GPF], start=1, recent=True).ids)
+    fps = fingerprints(lab, capsys)
+    a, b = fps[GPF][0], fps[WARN][0]
+    assert main(["group", "merge", a, b, "--state-dir", str(config.state.state_dir)]) == 0
+    again = record_lab(config, [WARN_AGAIN], start=2, recent=True).ids[WARN_AGAIN]
+    assert main(["group", "split", b, "--state-dir", str(config.state.state_dir)]) == 0
+    fresh = record_lab(config, ["deb11-5.10_warning_run1"], start=3, recent=True).ids["deb11-5.10_warning_run1"]
+    store = Store(config.state.state_dir)
+    try:
+        decided = {cid: (key, decision) for cid, key, decision in store.conn.execute("SELECT crash_id, alert_key, decision FROM crashes")}
+    finally:
+        store.close()
+    assert decided[lab.ids[GPF]] == (a, "page")
+    assert decided[again] == (a, "cooldown")  # merged: a recurrence of A, paged minutes ago
+    assert decided[fresh] == (b, "page")  # split again: B's own first page
