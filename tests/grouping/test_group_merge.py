@@ -6,6 +6,7 @@ change is journaled (the real, private journald)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from tests.fixtures.journald import Journald
 from tests.grouping.lab_store import LabStore, lab_config, record_lab, stored
 
 pytestmark = pytest.mark.journal
+DOC = Path(__file__).resolve().parents[2] / "docs" / "journal-fields.md"
 GPF, WARN, WARN_AGAIN = "deb11-5.10_gpf_run1", "deb12-6.1_warning_run1", "deb12-6.1_warning_run2"
 
 
@@ -44,6 +46,9 @@ def test_merge_then_split(journald: Journald, tmp_path: Path, capsys: pytest.Cap
     entry = journald.wait_for(1, MESSAGE_ID=GROUPING_MESSAGE_ID, KCRASHD_GROUP_ACTION="merge")[0]
     assert entry["KCRASHD_FINGERPRINT"] == a and entry["KCRASHD_FINGERPRINT_ALIASES"] == b
     assert entry["MESSAGE"] == f"kcrashd: fingerprint {b} merged into {a} by the operator"
+    section = DOC.read_text().split("## Grouping changes", 1)[1].split("\n## ", 1)[0]
+    assert GROUPING_MESSAGE_ID in section
+    assert {k for k in entry if k.startswith("KCRASHD_")} == set(re.findall(r"^\| `(KCRASHD_[A-Z_]+)` \|", section, re.M))
     merged = fingerprints(lab, capsys)
     assert merged[WARN] == (a, b, 2) and merged[GPF] == (a, a, 2)
     _, group = run(lab, capsys, "list", f"FINGERPRINT={a}")
