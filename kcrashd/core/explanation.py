@@ -21,9 +21,9 @@ from kcrashd.core import frames
 from kcrashd.core.culprit import run_spec
 from kcrashd.core.fingerprint import BUCKETS, STRICT_FRAMES, fingerprint_key
 from kcrashd.core.model import Report
-from kcrashd.core.normalize import load_lines
 from kcrashd.core.signatures import Signature, Strategy
 from kcrashd.core.title import title_report
+from kcrashd.core.triage import _headers as triage_headers
 from kcrashd.core.triage import analyze
 
 # The skip-list families of kcrashd.core.frames, named for why a frame there is not the culprit.
@@ -148,8 +148,7 @@ def explain(data: bytes | str, *, source: str = "") -> Explanation:
     base = explain_report(analyze(data, source=source))
     if not base.report.has_crash:
         return base
-    lines, positions = load_lines(data, ev_mod.header_positions)
-    hits = ev_mod.find_hits(lines, ev_mod.hit_lines(lines, positions))
+    lines, hits, _ = triage_headers(data)  # the same header search as analyze's
     events = ev_mod.build_events(lines, hits)
     fatal = ev_mod.choose_fatal(lines, events)
     sig = events[fatal].hit.signature if fatal is not None else None
