@@ -1,6 +1,6 @@
 """Measure `kcrashd similar`: its quality on the development corpora, its latency over a big store.
 
-    python bench/similar.py recall [--threshold 0.7] [--corpus syzkaller|lab|both]
+    python bench/similar.py recall [--threshold 0.75] [--corpus syzkaller|lab|both]
     python bench/similar.py latency [--crashes 10000]
 
 `recall`: every crash log of the development part (the sealed part is never read, docs/corpus.md)
@@ -107,7 +107,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     verbs = parser.add_subparsers(dest="part", required=True)
     rec = verbs.add_parser("recall")
-    rec.add_argument("--threshold", type=float, default=0.7)
+    rec.add_argument("--threshold", type=float, default=0.75)
     rec.add_argument("--corpus", choices=("syzkaller", "lab", "both"), default="both")
     rec.set_defaults(func=cmd_recall)
     lat = verbs.add_parser("latency")

@@ -58,13 +58,14 @@ def folder_name(n: int, recent: bool = False) -> str:
     return f"10.0.0.{n + 1}-2024-05-{n % 28 + 1:02d}-10:{n % 60:02d}:00"
 
 
-def lab_config(tmp_path: Path, threshold: float = 0.7) -> Config:
+def lab_config(tmp_path: Path, threshold: float | None = None) -> Config:
+    """Sources and state under `tmp_path`; `threshold` None: the default `similar_threshold`."""
     dumps = tmp_path / "crash"
     dumps.mkdir(exist_ok=True)
     return Config(
         sources=SourcesConfig(dump_paths=[dumps], pstore=False),
         state=StateConfig(state_dir=tmp_path / "state"),
-        grouping=GroupingConfig(similar_threshold=threshold),
+        grouping=GroupingConfig() if threshold is None else GroupingConfig(similar_threshold=threshold),
     )
 
 

@@ -63,7 +63,7 @@ def test_new_fingerprint_names_the_nearest_bug(journald: Journald, tmp_path: Pat
 
 
 def test_threshold_keeps_the_hint_out(tmp_path: Path) -> None:
-    """At the default threshold (0.7) the same pair gives no hint; a recurring fingerprint never has one."""
+    """At the default threshold (0.75) the same pair gives no hint; a recurring fingerprint never has one."""
     lab = record_lab(lab_config(tmp_path), [FIRST, SECOND, "deb12-6.1_init-exit_run2"])
     for case in (FIRST, SECOND, "deb12-6.1_init-exit_run2"):
         record = stored(lab.config, lab.ids[case])
