@@ -79,8 +79,9 @@ def cmd_group_change(args: argparse.Namespace) -> int:
             if args.action == "merge":
                 target, changed = args.into, merge(conn, args.into, args.alias, time.time())
                 target = merged_into(conn, args.alias) or target
-            else:
-                target, changed = args.fingerprint, split(conn, args.fingerprint)
+            else:  # an alias is split from its group; a group's key from its members
+                target = merged_into(conn, args.fingerprint) or args.fingerprint
+                changed = split(conn, args.fingerprint)
     except MergeError as exc:
         print(f"kcrashd: {exc}", file=sys.stderr)
         return EXIT_NOT_FOUND

@@ -64,8 +64,9 @@ def test_merge_then_split(journald: Journald, tmp_path: Path, capsys: pytest.Cap
     assert not record.new_fingerprint and record.count == 3
 
     code, out = run(lab, capsys, "group", "split", b)
-    assert code == 0 and out["aliases"] == [b] and out["fingerprint"] == b
-    journald.wait_for(1, MESSAGE_ID=GROUPING_MESSAGE_ID, KCRASHD_GROUP_ACTION="split")
+    assert code == 0 and out["aliases"] == [b] and out["fingerprint"] == a
+    entry = journald.wait_for(1, MESSAGE_ID=GROUPING_MESSAGE_ID, KCRASHD_GROUP_ACTION="split")[0]
+    assert entry["MESSAGE"] == f"kcrashd: fingerprint {b} split from {a} by the operator"
     after = fingerprints(lab, capsys)
     assert after[WARN] == (b, b, 1) and after[GPF][0] == a
     assert run(lab, capsys, "group", "list")[1] == []
@@ -90,12 +91,17 @@ def test_refusals(journald: Journald, tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 def test_a_merged_bug_pages_as_its_group(journald: Journald, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The real paging policy: B was never paged (its crash was too old to page), A was paged
-    minutes ago. After `merge A B`, a new crash of B is A's recurrence: cooldown, nothing queued.
-    (Without the merge it would be B's first page: checked by the split at the end.)"""
+    """The real paging policy and ticket events (a webhook and a Redmine target, never reached:
+    the decisions are made when the crash is recorded): B was never paged (its crash was too old
+    to page, its ticket filed), A was paged minutes ago. After `merge A B`, a new crash of B is A's
+    recurrence: cooldown, a comment on A's ticket. After the split, B pages, on its own ticket."""
     from kcrashd.alerting.config import AlertsConfig
 
-    alerts = AlertsConfig.model_validate({"targets": [{"name": "wh", "type": "webhook", "url": "http://127.0.0.1:9/h"}]})
+    tracker = {"name": "rm", "type": "redmine", "url": "http://127.0.0.1:9", "project": "kcrash",
+               "fingerprint_field_id": 1, "api_key_ref": "env:RM_KEY"}  # fmt: skip
+    alerts = AlertsConfig.model_validate(
+        {"targets": [{"name": "wh", "type": "webhook", "url": "http://127.0.0.1:9/h"}, tracker]}
+    )
     config = lab_config(tmp_path).model_copy(update={"alerts": alerts})
     lab = record_lab(config, [WARN])  # 2024: too old to page
     lab.ids.update(record_lab(config, [GPF], start=1, recent=True).ids)
@@ -107,9 +113,12 @@ def test_a_merged_bug_pages_as_its_group(journald: Journald, tmp_path: Path, cap
     fresh = record_lab(config, ["deb11-5.10_warning_run1"], start=3, recent=True).ids["deb11-5.10_warning_run1"]
     store = Store(config.state.state_dir)
     try:
-        decided = {cid: (key, decision) for cid, key, decision in store.conn.execute("SELECT crash_id, alert_key, decision FROM crashes")}
+        rows = store.conn.execute("SELECT crash_id, alert_key, decision, ticket FROM crashes").fetchall()
     finally:
         store.close()
-    assert decided[lab.ids[GPF]] == (a, "page")
-    assert decided[again] == (a, "cooldown")  # merged: a recurrence of A, paged minutes ago
-    assert decided[fresh] == (b, "page")  # split again: B's own first page
+    decided = {cid: (key, decision, ticket) for cid, key, decision, ticket in rows}
+    assert decided[lab.ids[GPF]] == (a, "page", "new")
+    # merged: a recurrence of A, paged minutes ago; a comment on A's ticket, not a ticket of its own
+    assert decided[again] == (a, "cooldown", "recurrence")
+    assert decided[lab.ids[WARN]] == (b, "quiet", "new")  # too old to page, but B's ticket was filed
+    assert decided[fresh] == (b, "page", "recurrence")  # split again: B's own first page, on B's ticket
