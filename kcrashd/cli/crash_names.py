@@ -60,3 +60,18 @@ def by_folder(conn: sqlite3.Connection, text: str) -> str | None:
         return None
     row = conn.execute("SELECT crash_id FROM crashes WHERE dump_dir = ?" + LATEST + " LIMIT 1", (folders[0][0],)).fetchone()
     return None if row is None else str(row[0])
+
+
+def resolve_fingerprint(conn: sqlite3.Connection, name: str) -> str:
+    """A fingerprint recorded here as given, else the fingerprint of the crash `name` names
+    (`kcrashd group merge` takes either)."""
+    if conn.execute("SELECT 1 FROM fingerprints WHERE fingerprint = ?", (name,)).fetchone() is not None:
+        return name
+    try:
+        crash_id = resolve_crash(conn, name)
+    except CrashNameError as exc:
+        raise CrashNameError(f"{name!r} is no fingerprint recorded here, and {exc}") from None
+    row = conn.execute("SELECT fingerprint FROM crashes WHERE crash_id = ?", (crash_id,)).fetchone()
+    if row is None or not row[0]:
+        raise CrashNameError(f"crash {crash_id} has no fingerprint (its log showed no crash)")
+    return str(row[0])

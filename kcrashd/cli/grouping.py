@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kcrashd.cli import EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
-from kcrashd.cli.crash_names import CrashNameError, resolve_crash
+from kcrashd.cli.crash_names import CrashNameError, resolve_crash, resolve_fingerprint
 from kcrashd.cli.history import history_of, read_config
 from kcrashd.merges import has_merges, list_merges, merged_into
 from kcrashd.neighbours import Neighbour, similar_crashes, stored_stacks
@@ -46,11 +46,13 @@ def register(verbs: argparse._SubParsersAction[Any]) -> None:
 def register_group(verbs: argparse._SubParsersAction[Any]) -> None:
     group = verbs.add_parser("group", help="merge fingerprints that are one bug, split them again")
     actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
-    merge = actions.add_parser("merge", help="FP_B (and what was merged into it) becomes part of FP_A's group")
-    merge.add_argument("into", metavar="FP_A")
-    merge.add_argument("alias", metavar="FP_B")
+    merge = actions.add_parser(
+        "merge", help="FP_B (and what was merged into it) becomes part of FP_A's group; a crash's name stands for its fingerprint"
+    )
+    merge.add_argument("into", metavar="FP_A|ID")
+    merge.add_argument("alias", metavar="FP_B|ID")
     split = actions.add_parser("split", help="undo merges: FP leaves its group, or a group's key lets all go")
-    split.add_argument("fingerprint", metavar="FP")
+    split.add_argument("fingerprint", metavar="FP|ID")
     shown = actions.add_parser("list", help="the merges of this state")
     for parser in (merge, split, shown):
         parser.add_argument("--config", type=Path, default=None, metavar="FILE")
@@ -77,12 +79,14 @@ def cmd_group_change(args: argparse.Namespace) -> int:
     try:
         with transaction(store.conn) as conn:
             if args.action == "merge":
-                target, changed = args.into, merge(conn, args.into, args.alias, time.time())
-                target = merged_into(conn, args.alias) or target
+                into, alias = resolve_fingerprint(conn, args.into), resolve_fingerprint(conn, args.alias)
+                changed = merge(conn, into, alias, time.time())
+                target = merged_into(conn, alias) or into
             else:  # an alias is split from its group; a group's key from its members
-                target = merged_into(conn, args.fingerprint) or args.fingerprint
-                changed = split(conn, args.fingerprint)
-    except MergeError as exc:
+                fingerprint = resolve_fingerprint(conn, args.fingerprint)
+                target = merged_into(conn, fingerprint) or fingerprint
+                changed = split(conn, fingerprint)
+    except (MergeError, CrashNameError) as exc:
         print(f"kcrashd: {exc}", file=sys.stderr)
         return EXIT_NOT_FOUND
     finally:

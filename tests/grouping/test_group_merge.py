@@ -78,7 +78,7 @@ def test_refusals(journald: Journald, tmp_path: Path, capsys: pytest.CaptureFixt
     a, b = fps[GPF][0], fps[WARN][0]
     state = ["--state-dir", str(lab.config.state.state_dir)]
     assert main(["group", "merge", a, "kc2-0000000000000000", *state]) == EXIT_NOT_FOUND
-    assert "kc2-0000000000000000: no crash of this fingerprint is recorded here" in capsys.readouterr().err
+    assert "'kc2-0000000000000000' is no fingerprint recorded here" in capsys.readouterr().err
     assert main(["group", "merge", a, a, *state]) == EXIT_NOT_FOUND
     assert main(["group", "split", b, *state]) == EXIT_NOT_FOUND
     assert f"{b} is not merged with any other fingerprint" in capsys.readouterr().err
@@ -88,6 +88,11 @@ def test_refusals(journald: Journald, tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["group", "merge", b, a, *state]) == EXIT_NOT_FOUND  # a is b's group already
     assert main(["group", "split", a, *state]) == 0  # the group's key lets its aliases go
     assert f"{b} split from {a}" in capsys.readouterr().out
+    # a crash's name (folder name, id prefix) stands for its fingerprint
+    assert main(["group", "merge", lab.folders[GPF], lab.ids[WARN][:10], *state]) == 0
+    assert f"{b} merged into {a}" in capsys.readouterr().out
+    assert main(["group", "merge", a, "no-such-crash", *state]) == EXIT_NOT_FOUND
+    assert "no recorded crash is named 'no-such-crash'" in capsys.readouterr().err
 
 
 def test_a_merged_bug_pages_as_its_group(journald: Journald, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
