@@ -98,6 +98,17 @@ def listen_address(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
+class GroupingConfig(BaseModel):
+    """How crashes are grouped beyond their fingerprint (docs/grouping.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # A new fingerprint whose nearest stored crash of another fingerprint scores at least this
+    # (0..1) is journaled as "possibly the same bug as FP"; from 0.75 no crash of another bug whose
+    # stack differs was the nearest on the development corpora (docs/grouping.md).  1.01: off.
+    similar_threshold: float = Field(default=0.75, ge=0, le=1.01)
+
+
 class Config(BaseModel):
     """Everything kcrashd can be told."""
 
@@ -109,6 +120,7 @@ class Config(BaseModel):
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+    grouping: GroupingConfig = Field(default_factory=GroupingConfig)
 
 
 class ConfigError(Exception):

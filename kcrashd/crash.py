@@ -56,3 +56,7 @@ class CrashRecord(BaseModel):
     log_origin: str = "file"
     vmcore_state: str = "absent"
     problems: list[str] = Field(default_factory=list)
+    # a new fingerprint whose nearest stored crash of another fingerprint scored at least
+    # [grouping] similar_threshold: "possibly the same bug as" (docs/grouping.md)
+    similar_fingerprint: str | None = None
+    similar_score: float | None = None

@@ -34,6 +34,7 @@ from kcrashd.config import Config
 from kcrashd.core.model import Report
 from kcrashd.crash import CrashRecord, VmcoreFacts
 from kcrashd.folder import FolderChanged
+from kcrashd.neighbours import Neighbour, similar_hint
 from kcrashd.repeats import REPEATS
 from kcrashd.sinks import CrashJournal
 from kcrashd.sources import (
@@ -366,8 +367,9 @@ class Pipeline:
                 self.synced = True
             if self.journal.sent([record.crash_id]):
                 status = CrashStatus.JOURNALED  # rebuilt database: the journal already has it, nothing is re-sent
+        hint = self._similar_hint(record)
         stored = self.store.record(
-            lambda stats: self._with_history(record, stats),
+            lambda stats: self._with_history(record, stats, hint),
             dev=state.dev,
             ino=state.ino,
             log_mtime_ns=log_meta[0],
@@ -560,16 +562,27 @@ class Pipeline:
         problems += refusals(state) or ["no kernel log and no vmcore in the dump folder"]
         return KernelLog(None, "none", (None, None), problems, facts)
 
-    def _with_history(self, record: CrashRecord, stats: FingerprintStats) -> CrashRecord:
+    def _with_history(self, record: CrashRecord, stats: FingerprintStats, hint: Neighbour | None = None) -> CrashRecord:
         first = record.crash_time if stats.first_seen is None else min(stats.first_seen, record.crash_time)
+        similar = hint if hint is not None and stats.count == 0 else None
         return record.model_copy(
             update={
                 "first_seen": first,
                 "count": stats.count + 1,
                 "hosts": stats.hosts + (0 if stats.host_known else 1),
                 "new_fingerprint": stats.count == 0,
+                "similar_fingerprint": similar.crash.fingerprint if similar else None,
+                "similar_score": similar.score if similar else None,
             }
         )
+
+    def _similar_hint(self, record: CrashRecord) -> Neighbour | None:
+        """For a fingerprint this store has not seen: the stored crash of another fingerprint
+        whose stack is most like this one's, if it scores at least [grouping] similar_threshold."""
+        report = record.report
+        if not report.fingerprint or self.store.stats(report.fingerprint, record.host).count:
+            return None
+        return similar_hint(self.store.conn, report, self.config.grouping.similar_threshold)
 
     def _enqueue(self, conn: sqlite3.Connection, record: CrashRecord) -> None:
         """Alert intents in the crash's transaction; a failing policy never costs the crash itself."""

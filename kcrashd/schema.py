@@ -137,7 +137,19 @@ class Component:
     upgrades: dict[int, str] = field(default_factory=dict)
 
 
+# The operator's merges (`kcrashd group merge A B`): crashes of fingerprint `alias` are grouped,
+# counted and paged as `fingerprint` (docs/grouping.md). Local to this state.
+GROUPING_SCHEMA = """
+CREATE TABLE IF NOT EXISTS merges(
+    alias TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    merged_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS merges_fingerprint ON merges(fingerprint)
+"""
+
 COMPONENTS = (
     Component("history", 2, HISTORY_SCHEMA, {1: HISTORY_2}),
     Component("outbox", 2, OUTBOX_SCHEMA, {1: FOLD_OUTBOX_CRASHES}),
+    Component("grouping", 1, GROUPING_SCHEMA),
 )

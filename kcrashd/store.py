@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from kcrashd.bugkey import candidate_keys, keep_known_key
 from kcrashd.crash import CrashRecord, VmcoreFacts
+from kcrashd.merges import merged_into
 from kcrashd.schema import COMPONENTS, Component
 
 if TYPE_CHECKING:
@@ -268,17 +269,26 @@ class Store:
         return {"crashes": row[0] or 0, "fingerprints": row[1] or 0, "pending": row[2] or 0}
 
     def stats(self, fingerprint: str, host: str) -> FingerprintStats:
-        row = self.conn.execute("SELECT first_seen, count FROM fingerprints WHERE fingerprint = ?", (fingerprint,)).fetchone()
-        hosts = self.conn.execute(
-            "SELECT COUNT(*), SUM(host = ?) FROM fingerprint_hosts WHERE fingerprint = ?", (host, fingerprint)
+        """The history of a fingerprint and the fingerprints an operator merged into it."""
+        group = "fingerprint = ? OR fingerprint IN (SELECT alias FROM merges WHERE fingerprint = ?)"
+        row = self.conn.execute(
+            f"SELECT MIN(first_seen), SUM(count) FROM fingerprints WHERE {group}", (fingerprint, fingerprint)
         ).fetchone()
-        if row is None:
+        hosts = self.conn.execute(
+            f"SELECT COUNT(DISTINCT host), MAX(host = ?) FROM fingerprint_hosts WHERE {group}", (host, fingerprint, fingerprint)
+        ).fetchone()
+        if row is None or row[0] is None:
             return FingerprintStats(None, 0, 0, False)
         return FingerprintStats(datetime.fromtimestamp(row[0], UTC), row[1], hosts[0] or 0, bool(hosts[1]))
 
     def known_key(self, report: Report) -> str:
         """The key this bug already has here: its fingerprint, or the oldest-known alias an earlier
-        fingerprint version gave it, so a new algorithm never re-opens existing alerts and tickets."""
+        fingerprint version gave it, so a new algorithm never re-opens existing alerts and tickets;
+        then the group the operator merged that key into (kcrashd.merges)."""
+        key = self.version_key(report)
+        return (merged_into(self.conn, key) or key) if key else key
+
+    def version_key(self, report: Report) -> str:
         keys = candidate_keys(report)
         if len(keys) < 2:
             return report.fingerprint

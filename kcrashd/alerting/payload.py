@@ -49,6 +49,8 @@ class AlertPayload(BaseModel):
     incomplete: bool = False
     digest: dict[str, int] = Field(default_factory=dict)  # fingerprint/host -> crashes, for digests
     digest_titles: dict[str, str] = Field(default_factory=dict)
+    similar_fingerprint: str | None = None  # a new fingerprint possibly the same bug as this one
+    similar_score: float | None = None
 
     @property
     def headline(self) -> str:
@@ -106,6 +108,8 @@ def build_payload(record: CrashRecord, event: EventKind = EventKind.NEW) -> Aler
         journal_command=crash_journal_command(record),
         test=record.test,
         incomplete=record.incomplete,
+        similar_fingerprint=record.similar_fingerprint,
+        similar_score=record.similar_score,
     )
 
 
@@ -155,5 +159,7 @@ def summary_lines(payload: AlertPayload) -> list[tuple[str, str]]:
         rows.append(("Dump", payload.dump_dir))
     if payload.incomplete:
         rows.append(("Note", "dump incomplete"))
+    if payload.similar_fingerprint:
+        rows.append(("Similar", f"possibly the same bug as {payload.similar_fingerprint} ({payload.similar_score or 0:.3f})"))
     rows.append(("Journal", payload.journal_command))
     return rows

@@ -19,6 +19,8 @@ VERB_MODULES = {
     "resend": "kcrashd.cli.alerts",
     "check-config": "kcrashd.cli.admin",
     "doctor": "kcrashd.cli.admin",
+    "similar": "kcrashd.cli.grouping",
+    "group": "kcrashd.cli.grouping",
 }
 
 EXIT_OK = 0

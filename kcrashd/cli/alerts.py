@@ -22,6 +22,7 @@ from kcrashd.alerting.payload import EventKind, build_test_payload
 from kcrashd.alerting.secrets import SecretError, install_log_redaction, redact
 from kcrashd.alerting.targets.base import Delivery, sender_for
 from kcrashd.cli import EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK
+from kcrashd.cli.crash_names import CrashNameError, resolve_crash
 from kcrashd.config import DEFAULT_CONFIG, ConfigError, load_config
 from kcrashd.store import DB_NAME, connect
 
@@ -186,12 +187,9 @@ def state_database(args: argparse.Namespace, configured: Path) -> Path:
 
 
 def full_crash_id(conn: sqlite3.Connection, text: str) -> str:
-    """The crash id a unique prefix stands for (`kcrashd list` shows 12 characters); else `text`."""
+    """The crash id `text` names (kcrashd.cli.crash_names: id, unique prefix, dump folder or its
+    name); else `text`, so the outbox lookup reports it as unknown."""
     try:
-        found = conn.execute(
-            "SELECT crash_id FROM crashes WHERE crash_id LIKE ? ESCAPE '\\' LIMIT 2",
-            (text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",),
-        ).fetchall()
-    except sqlite3.Error:
+        return resolve_crash(conn, text)
+    except (CrashNameError, sqlite3.Error):
         return text
-    return str(found[0][0]) if len(found) == 1 else text

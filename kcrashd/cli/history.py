@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from kcrashd.cli import EXIT_DEFERRED, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, fleet
+from kcrashd.cli.crash_names import CrashNameError, resolve_crash
 from kcrashd.config import DEFAULT_CONFIG, Config, ConfigError, load_config
 from kcrashd.core.model import Frame, Report
 from kcrashd.crash import CrashRecord
@@ -69,6 +70,7 @@ def register(verbs: argparse._SubParsersAction[Any]) -> None:
     common_read(info)
     info.add_argument("--json", action="store_true", help="print the full record as JSON")
     info.add_argument("--no-pager", action="store_true", help="do not pipe the output into a pager")
+    info.add_argument("--explain", action="store_true", help="why the crash has its fingerprint (docs/grouping.md)")
     info.add_argument("what", nargs="*", metavar="ID|FINGERPRINT|PATH|FIELD=VALUE")
     info.set_defaults(func=cmd_info)
     fleet.hook(info, fleet.cmd_info_journal)
@@ -224,7 +226,8 @@ def build_where(args: argparse.Namespace, matches: list[str]) -> tuple[str, list
         value: Any = found.group(2)
         if column in ("test", "incomplete"):
             value = 1 if value.lower() in ("1", "yes", "true") else 0
-        clauses.append(f"c.{column} = ?")
+        # FINGERPRINT= names a group: the crashes of every fingerprint merged into it (`grouped`)
+        clauses.append("grouped = ?" if column == "fingerprint" else f"c.{column} = ?")
         params.append(value)
     for flag, op in (("since", ">="), ("until", "<=")):
         raw = getattr(args, flag)
@@ -238,13 +241,45 @@ def build_where(args: argparse.Namespace, matches: list[str]) -> tuple[str, list
     return " AND ".join(clauses), params
 
 
+# The crashes with the key of their group (`grouped`: the fingerprint an operator merged theirs
+# into, else their own, kcrashd.merges) and the group's count; `alt_json` to compute the key
+# triage gave (`computed_fingerprint`).
+GROUPED_SELECT = (
+    "WITH groups AS (SELECT COALESCE(m.fingerprint, f.fingerprint) AS key, SUM(f.count) AS total FROM fingerprints f"
+    " LEFT JOIN merges m ON m.alias = f.fingerprint GROUP BY key)"
+    " SELECT c.*, COALESCE(m.fingerprint, c.fingerprint) AS grouped, COALESCE(g.total, 1) AS total,"
+    " json_extract(c.record_json, '$.report.alt_titles') AS alt_json FROM crashes c"
+    " LEFT JOIN merges m ON m.alias = c.fingerprint LEFT JOIN groups g ON g.key = COALESCE(m.fingerprint, c.fingerprint)"
+)
+UNGROUPED_SELECT = (
+    "SELECT c.*, c.fingerprint AS grouped, COALESCE(f.count, 1) AS total,"
+    " json_extract(c.record_json, '$.report.alt_titles') AS alt_json FROM crashes c"
+    " LEFT JOIN fingerprints f ON f.fingerprint = c.fingerprint"
+)
+
+
 def select_crashes(conn: sqlite3.Connection, where: str, params: list[Any]) -> list[sqlite3.Row]:
+    """The crashes matching `where`, oldest first; a database without merges (only an earlier
+    kcrashd opened it) is read without them."""
+    from kcrashd.merges import has_merges
+
     sql = (
-        "SELECT c.*, COALESCE(f.count, 1) AS total FROM crashes c LEFT JOIN fingerprints f ON f.fingerprint = c.fingerprint"
+        (GROUPED_SELECT if has_merges(conn) else UNGROUPED_SELECT)
         + (f" WHERE {where}" if where else "")
         + " ORDER BY c.crash_time, c.detected_at"
     )
     return list(conn.execute(sql, params))
+
+
+def computed_fingerprint(row: sqlite3.Row) -> str:
+    """The key triage computed for the crash (before an earlier version's key or a merge)."""
+    from kcrashd.core.fingerprint import fingerprint_title
+
+    try:
+        alts = json.loads(row["alt_json"] or "[]")
+    except ValueError:
+        alts = []
+    return fingerprint_title(row["title"], [str(a) for a in alts]) if row["fingerprint"] else ""
 
 
 def row_summary(row: sqlite3.Row) -> dict[str, Any]:
@@ -257,7 +292,8 @@ def row_summary(row: sqlite3.Row) -> dict[str, Any]:
         "severity": row["severity"],
         "title": row["title"],
         "function": row["function"],
-        "fingerprint": row["fingerprint"],
+        "fingerprint": row["grouped"],
+        "computed_fingerprint": computed_fingerprint(row),
         "count": row["total"],
         "dump_dir": row["dump_dir"],
         "layout": row["layout"],
@@ -308,7 +344,7 @@ def list_cells(row: sqlite3.Row) -> tuple[str, ...]:
     if row["test"]:
         title = f"[test] {title}"
     kind = "unclassified" if unclassified else row["kind"]
-    fingerprint = row["fingerprint"] or "-"
+    fingerprint = row["grouped"] or "-"
     count = str(row["total"]) if row["fingerprint"] else "-"
     return (local, row["crash_id"][:SHORT_ID], row["host"], row["kernel"] or "-", kind, fingerprint, count, title)
 
@@ -330,6 +366,12 @@ def find_for_info(conn: sqlite3.Connection, args: argparse.Namespace) -> list[sq
         return where
     clause, params = where
     for word in others:
+        try:  # one crash by id, unique prefix, dump folder or folder name (kcrashd.cli.crash_names)
+            params.append(resolve_crash(conn, word))
+            clause = f"{clause} AND c.crash_id = ?" if clause else "c.crash_id = ?"
+            continue
+        except CrashNameError:
+            pass  # a fingerprint, an ambiguous prefix: the wider match below
         part = (
             "(c.crash_id LIKE ? OR c.fingerprint = ? OR c.fingerprint LIKE ? OR c.dump_dir = ? OR c.log_path = ?"
             " OR c.dump_dir = ? OR substr(c.dump_dir, -length(?) - 1) = '/' || ?)"
@@ -342,13 +384,19 @@ def find_for_info(conn: sqlite3.Connection, args: argparse.Namespace) -> list[sq
     return select_crashes(conn, clause, params)
 
 
-def cmd_info(args: argparse.Namespace) -> int:
+def history_of(args: argparse.Namespace) -> sqlite3.Connection | int:
+    """The state database of `--config`/`--state-dir`, read-only; else the exit code (reason said)."""
     config = read_config(args)
     if config is None:
         return EXIT_USAGE
     conn = open_history(config)
-    if conn is None:
-        return EXIT_NOT_FOUND
+    return EXIT_NOT_FOUND if conn is None else conn
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    conn = history_of(args)
+    if isinstance(conn, int):
+        return conn
     rows = find_for_info(conn, args)
     if isinstance(rows, str):
         print(f"kcrashd: {rows}", file=sys.stderr)
@@ -361,14 +409,34 @@ def cmd_info(args: argparse.Namespace) -> int:
     deliveries = delivery_state(conn, record.crash_id)
     if args.json:
         data = {"record": record.model_dump(mode="json"), "status": row["status"], "vmcore_state": row["vmcore_state"],
-                "fingerprint_count": row["total"], "deliveries": deliveries, "matches": len(rows)}  # fmt: skip
+                "fingerprint_count": row["total"], "deliveries": deliveries, "matches": len(rows),
+                "fingerprint": row["grouped"], "computed_fingerprint": computed_fingerprint(row)}  # fmt: skip
+        if args.explain:
+            data["explanation"] = explanation_data(record)
         print(json.dumps(data, indent=1, default=str))
         return EXIT_OK
     text = render_info(record, row, deliveries) + "\n"
+    if row["grouped"] != computed_fingerprint(row) and row["fingerprint"]:
+        text += f"\nGrouped as {row['grouped']}; triage computed {computed_fingerprint(row)} (kcrashd group list, docs/grouping.md)\n"
+    if args.explain:
+        text += explanation_text(record)
     if len(rows) > 1:
         text = f"({len(rows)} crashes match; showing the most recent. Narrow it down with an id.)\n" + text
     show(text, pager=not args.no_pager)
     return EXIT_OK
+
+
+def explanation_data(record: CrashRecord) -> dict[str, Any]:
+    """`info --json --explain`: imported on use (it loads the analyser, which `list` need not)."""
+    from kcrashd.cli.explanation import explain_crash, explanation_json
+
+    return explanation_json(explain_crash(record), record)
+
+
+def explanation_text(record: CrashRecord) -> str:
+    from kcrashd.cli.explanation import explain_crash, render_explanation
+
+    return "\n".join(render_explanation(explain_crash(record), record)) + "\n"
 
 
 def delivery_state(conn: sqlite3.Connection, crash_id: str) -> list[dict[str, Any]]:

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 MESSAGE_ID = "8ba1b929042d454e9288788366b0e336"
 # a later vmcore state of a crash already journaled (docs/journal-fields.md, "Vmcore updates")
 VMCORE_UPDATE_MESSAGE_ID = "892422569f334578be17e96caa00c93b"
+# the operator merged or split fingerprints (docs/journal-fields.md, "Grouping changes")
+GROUPING_MESSAGE_ID = "90d22c7925864371af225f7f7da7b93c"
 UPDATE_FIELDS = ("SYSLOG_IDENTIFIER", "KCRASHD_CRASH_ID", "KCRASHD_FINGERPRINT", "KCRASHD_TITLE", "KCRASHD_HOST",
                  "KCRASHD_DUMP_DIR", "KCRASHD_PROBLEMS")  # fmt: skip
 BAD_VMCORE = ("failed", "incomplete-flag", "truncated")
@@ -81,6 +83,11 @@ def report_json(record: CrashRecord) -> str:
     return text
 
 
+def score_text(score: float | None) -> str | None:
+    """A similarity score as journaled: three decimals."""
+    return None if score is None else f"{score:.3f}"
+
+
 def priority_of(record: CrashRecord) -> int:
     if record.test:
         return PRIORITY_TEST
@@ -98,6 +105,8 @@ def message_of(record: CrashRecord) -> str:
         seen = "unclassified"
     elif record.new_fingerprint:
         seen = "new"
+        if record.similar_fingerprint:
+            seen += f", possibly the same bug as {record.similar_fingerprint} ({score_text(record.similar_score)})"
     else:
         seen = f"seen {record.count} times since {stamp(record.first_seen)}"
     extra = ", incomplete dump" if record.incomplete else ""
@@ -150,6 +159,9 @@ def journal_fields(record: CrashRecord) -> dict[str, str]:
         "KCRASHD_PROBLEMS": clip(escape_text("; ".join(record.problems))) if record.problems else None,
         "KCRASHD_ERROR": clip(escape_text(report.error)) if report.error else None,
         "KCRASHD_REPORT_JSON": report_json(record),
+        "KCRASHD_STRICT_FINGERPRINT": report.strict_fingerprint or None,
+        "KCRASHD_SIMILAR_FINGERPRINT": record.similar_fingerprint,
+        "KCRASHD_SIMILAR_SCORE": score_text(record.similar_score),
     }
     return {key: value for key, value in fields.items() if value is not None}
 
@@ -165,6 +177,21 @@ def vmcore_update_fields(record: CrashRecord) -> dict[str, str]:
         "MESSAGE_ID": VMCORE_UPDATE_MESSAGE_ID,
         "PRIORITY": "4" if record.vmcore_state in BAD_VMCORE else "6",
         **kept,
+    }
+
+
+def grouping_fields(action: str, fingerprint: str, aliases: list[str]) -> dict[str, str]:
+    """The entry of `kcrashd group merge` (`aliases` grouped as `fingerprint`) or `group split`
+    (`aliases` their own again)."""
+    what = "merged into" if action == "merge" else "split from"
+    return {
+        "MESSAGE": f"kcrashd: fingerprint{'s' if len(aliases) > 1 else ''} {' '.join(aliases)} {what} {fingerprint} by the operator",
+        "MESSAGE_ID": GROUPING_MESSAGE_ID,
+        "PRIORITY": "5",
+        "SYSLOG_IDENTIFIER": SYSLOG_IDENTIFIER,
+        "KCRASHD_GROUP_ACTION": action,
+        "KCRASHD_FINGERPRINT": fingerprint,
+        "KCRASHD_FINGERPRINT_ALIASES": " ".join(aliases),
     }
 
 
@@ -188,6 +215,9 @@ class SystemdJournal:
 
     def send_update(self, record: CrashRecord) -> None:
         self._send(vmcore_update_fields(record))
+
+    def send_grouping(self, action: str, fingerprint: str, aliases: list[str]) -> None:
+        self._send(grouping_fields(action, fingerprint, aliases))
 
     def _send(self, fields: dict[str, str]) -> None:
         if self.check_socket and not os.path.exists(JOURNAL_SOCKET):

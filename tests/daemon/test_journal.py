@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd.config import Config, SourcesConfig, StateConfig
+from kcrashd.config import Config, GroupingConfig, SourcesConfig, StateConfig
 from kcrashd.pipeline import Pipeline, StateLock
 from kcrashd.sinks.journal import MESSAGE_ID, SystemdJournal, journal_fields
 from kcrashd.sources import scan_all
@@ -19,6 +19,7 @@ from tests.fixtures.journald import Journald
 
 pytestmark = pytest.mark.journal
 DOC = Path(__file__).resolve().parents[2] / "docs" / "journal-fields.md"
+LAB = Path(__file__).resolve().parents[1] / "corpus" / "lab"
 
 
 def documented() -> dict[str, bool]:
@@ -32,10 +33,13 @@ def documented() -> dict[str, bool]:
 
 
 def process(tmp_path: Path) -> tuple[Config, list[str]]:
-    """Two crashes: [0] a raw-target folder with a corrupt vmcore and no log, [1] a RHEL dump."""
+    """Two crashes: [0] a raw-target folder with a corrupt vmcore and no log, [1] a RHEL dump; then
+    two real lab crashes of two fingerprints whose stacks score about 0.5 (`similar_threshold` 0.3,
+    so the second is journaled as possibly the first's bug, with the KCRASHD_SIMILAR_* fields)."""
     dumps = tmp_path / "crash"
     dumps.mkdir()
-    config = Config(sources=SourcesConfig(dump_paths=[dumps], pstore=False), state=StateConfig(state_dir=tmp_path / "state"))
+    config = Config(sources=SourcesConfig(dump_paths=[dumps], pstore=False), state=StateConfig(state_dir=tmp_path / "state"),
+                    grouping=GroupingConfig(similar_threshold=0.3))  # fmt: skip
     write_rhel(dumps, "192.168.7.7-2024-05-01-10:00:00", log_bytes(), vmcore=kdump_file(nodename="web7", status=0x2 | 0x8))
     raw = dumps / "2024-01-05-10:32"
     raw.mkdir()
@@ -44,9 +48,13 @@ def process(tmp_path: Path) -> tuple[Config, list[str]]:
     lock = StateLock(config.state.state_dir)
     pipeline = Pipeline(config, store, SystemdJournal(), lock)
     ids = {unit.path.name: pipeline.handle(unit).crash_id or "" for unit in scan_all(config.sources)}
+    for name, case in (("10.0.0.1-2024-05-02-10:00:00", "deb12-6.1_init-exit_run1"), ("10.0.0.2-2024-05-03-10:00:00", "deb13-6.12_init-signal_run1")):
+        folder = write_rhel(dumps, name, (LAB / case / "vmcore-dmesg.txt").read_bytes())
+        ids[name] = pipeline.handle(next(u for u in scan_all(config.sources) if u.path == folder)).crash_id or ""
     store.close()
     lock.close()
-    return config, [ids["2024-01-05-10:32"], ids["192.168.7.7-2024-05-01-10:00:00"]]
+    return config, [ids["2024-01-05-10:32"], ids["192.168.7.7-2024-05-01-10:00:00"], ids["10.0.0.1-2024-05-02-10:00:00"],
+                    ids["10.0.0.2-2024-05-03-10:00:00"]]  # fmt: skip
 
 
 def test_entries_field_by_field(journald: Journald, tmp_path: Path) -> None:
