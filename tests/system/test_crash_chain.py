@@ -185,7 +185,7 @@ def test_history_alerts_and_list(chain: Campaign) -> None:
         most[row["fingerprint"]] = max(most[row["fingerprint"]], int(row["count"]))
     assert most == {fp: len(group) for fp, group in by_fp.items()}
     table = run_cli("list", "--state-dir", str(chain.state)).stdout.splitlines()
-    assert len(table) == len(done) + 1 and table[0].split()[:4] == ["TIME", "HOST", "KERNEL", "KIND"]
+    assert len(table) == len(done) + 1 and table[0].split()[:5] == ["TIME", "ID", "HOST", "KERNEL", "KIND"]
     assert chain.daemon.proc.poll() is None, chain.daemon.output()[-3000:]
     assert "Traceback" not in chain.daemon.output()
 
