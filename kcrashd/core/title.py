@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kcrashd.core.culprit import find_culprit
+from kcrashd.core.culprit import Culprit, find_culprit
 from kcrashd.core.frames import fault_pc, parse_frames, strip_syscall
 from kcrashd.core.model import Severity
 from kcrashd.core.signatures import KIND_BY_FUNCTION, Signature, Strategy
@@ -118,36 +118,43 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
         out.function = named_function(out.title)
         out.corrupted_reason = "the report is cut short"
         return out
+    _title_with_culprit(out, sig, _Fill(groups, rw, cls), texts, incomplete=incomplete, has_stack=has_stack)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Fill:
+    """What a signature's templates are filled with, but the culprit."""
+
+    groups: tuple[str | None, ...]
+    rw: str
+    cls: str
+
+    def title(self, template: str, function: str | None) -> str:
+        return normalize_title(fill(template, self.groups, function, self.rw, self.cls))
+
+
+def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[str], *, incomplete: bool,
+                        has_stack: bool) -> None:  # fmt: skip
+    """Title, alternatives, culprit and corruption verdict of a report whose signature wants a stack."""
     culprit = find_culprit(sig, texts)
     short: str | None = None
     others: list[str] = []
     if culprit.function is not None:
         short, others = culprit_forms(culprit.function)
         others.extend(culprit.alternatives)
-    raw_title = fill(sig.title, groups, short, rw, cls)
+    raw_title = fill(sig.title, filler.groups, short, filler.rw, filler.cls)
     out.title = normalize_title(raw_title)
-    alts = [normalize_title(fill(sig.title, groups, other, rw, cls)) for other in others]
+    alts = [filler.title(sig.title, other) for other in others]
     for template in sig.alts:
-        for name in (short, *others):
-            alts.append(normalize_title(fill(template, groups, name, rw, cls)))
+        alts.extend(filler.title(template, name) for name in (short, *others))
     out.alts = [a for a in dict.fromkeys(alts) if a != out.title]
     if "{F}" in sig.title:
         out.function = short
     if culprit.recovered:
-        out.previous = ((normalize_title(fill(sig.title, groups, None, rw, cls)),
-                         [normalize_title(fill(t, groups, None, rw, cls)) for t in sig.alts]),)
-    if culprit.fault_injection:
-        out.corrupted_reason = "another task's fault-injection stack is mixed in"
-    elif sig.corrupted:
-        out.corrupted_reason = "incomplete report: its header is cut or was lost"
-    elif incomplete:
-        out.corrupted_reason = "the report is cut short"
-    elif "{F}" in sig.title and short is None:
-        out.corrupted_reason = "extracted no frames"
-    elif _TIMESTAMP_IN_TITLE.search(raw_title):
-        out.corrupted_reason = "title contains a timestamp: lines were merged"
-    elif sig.strategy is not Strategy.NONE and not has_stack:
-        out.corrupted_reason = "no stack trace in report"
+        out.previous = ((filler.title(sig.title, None), [filler.title(t, None) for t in sig.alts]),)
+    out.corrupted_reason = _corruption(sig, culprit, raw_title, incomplete=incomplete,
+                                       no_culprit=short is None, has_stack=has_stack)  # fmt: skip
     if sig.header == "Kernel panic" and out.function is None:
         out.function = culprit.function
     if out.function is None and "{F}" not in sig.title:
@@ -155,7 +162,24 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
     override = KIND_BY_FUNCTION.get(out.function or "")
     if override is not None:
         out.kind = override
-    return out
+
+
+def _corruption(sig: Signature, culprit: Culprit, raw_title: str, *, incomplete: bool, no_culprit: bool,
+                has_stack: bool) -> str | None:  # fmt: skip
+    """Why a titled report cannot be trusted whole, or None."""
+    if culprit.fault_injection:
+        return "another task's fault-injection stack is mixed in"
+    if sig.corrupted:
+        return "incomplete report: its header is cut or was lost"
+    if incomplete:
+        return "the report is cut short"
+    if "{F}" in sig.title and no_culprit:
+        return "extracted no frames"
+    if _TIMESTAMP_IN_TITLE.search(raw_title):
+        return "title contains a timestamp: lines were merged"
+    if sig.strategy is not Strategy.NONE and not has_stack:
+        return "no stack trace in report"
+    return None
 
 
 # Crash type from the title prefix (first match wins), as syzkaller's crash types.
