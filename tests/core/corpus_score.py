@@ -133,13 +133,14 @@ def lab_cases() -> list[Case]:
         if not c.get("reproduced", True):
             continue
         kind = str(c.get("expected_class") or c.get("kind"))
+        bug = str(c.get("kind") or kind)  # one bug per lab kind; several kinds share a class
         want = str(c.get("expected_function") or c.get("function") or "")
         # Where the kernel never printed the culprit's name (arm64 panic()), no parser can name it.
         printed = c.get("culprit_in_trace", True) is not False or c.get("arch") in ("x86_64", "amd64")
         for p in _lab_logs(c):
             out.append(Case(
                 id=str(p.relative_to(LAB)), log=p.read_bytes, content=p.read_bytes(), has_crash=True,
-                kind=kind if kind in kinds else None, function=want if printed else "", bug=frozenset({kind}), source=str(c.get("case")),
+                kind=kind if kind in kinds else None, function=want if printed else "", bug=frozenset({bug}), source=str(c.get("case")),
             ))
     return out
 
