@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails
 
 from kcrashd.alerting.config import AlertsConfig
+from kcrashd.core.model import Severity
 from kcrashd.tomllines import KeyPath, locate
 
 DEFAULT_CONFIG = Path("/etc/kcrashd/kcrashd.toml")
@@ -109,6 +110,24 @@ class GroupingConfig(BaseModel):
     similar_threshold: float = Field(default=0.75, ge=0, le=1.01)
 
 
+class KernelJournalConfig(BaseModel):
+    """`[kernel_journal]`: kernel reports read from the journal and unexplained reboots (docs/reboots.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = True
+    # a journal directory to read instead of the system journal (tests, a remote host's journal)
+    path: Path | None = None
+    history_boots: int = Field(default=1, ge=0)
+    max_reports_per_boot: int = Field(default=100, ge=0)
+    capture_window_minutes: float = Field(default=15.0, ge=0)
+    # quiet time after the last kernel line before a burst is cut into reports
+    settle_seconds: float = Field(default=2.0, ge=0)
+    # a report the machine survived pages only from this severity up (critical, error, warning, info)
+    page_min_severity: Severity = Severity.ERROR
+    page_unexplained_reboot: bool = True
+
+
 class Config(BaseModel):
     """Everything kcrashd can be told."""
 
@@ -121,6 +140,7 @@ class Config(BaseModel):
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     grouping: GroupingConfig = Field(default_factory=GroupingConfig)
+    kernel_journal: KernelJournalConfig = Field(default_factory=KernelJournalConfig)
 
 
 class ConfigError(Exception):

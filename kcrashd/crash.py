@@ -31,6 +31,19 @@ class VmcoreFacts(BaseModel):
     error: str | None = None
 
 
+class BootFacts(BaseModel):
+    """How a boot that ended without a clean shutdown ended, as its journal tells (docs/reboots.md)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    boot_id: str
+    started: datetime | None = None
+    ended: datetime | None = None
+    uptime_seconds: float | None = None
+    last_lines: list[str] = Field(default_factory=list)
+    hints: list[str] = Field(default_factory=list)
+
+
 class CrashRecord(BaseModel):
     """One crash as kcrashd knows it after triage."""
 
@@ -60,3 +73,9 @@ class CrashRecord(BaseModel):
     # [grouping] similar_threshold: "possibly the same bug as" (docs/grouping.md)
     similar_fingerprint: str | None = None
     similar_score: float | None = None
+    # read from the journal (kcrashd.kernel_journal): the boot it happened in, whether the machine
+    # went on running after it, the dump crash of the same boot holding the same report
+    boot_id: str | None = None
+    survived: bool | None = None
+    linked_crash_id: str | None = None
+    boot: BootFacts | None = None

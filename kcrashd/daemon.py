@@ -47,6 +47,9 @@ if TYPE_CHECKING:
     from kcrashd.alerting.lanes import AlertLanes
     from kcrashd.metrics import MetricsServer
 
+if TYPE_CHECKING:
+    from kcrashd.kernel_source import KernelJournalSource
+
 log = logging.getLogger(__name__)
 
 RETENTION_EVERY = 86400.0
@@ -276,6 +279,7 @@ class Daemon:
         self.triaging: dict[Key, CrashUnit] = {}  # units whose log a worker is analysing, by log
         self.triaged = 0  # the pool's `completed` when those units were last requeued
         self.metrics: MetricsServer | None = None
+        self.kernel_journal: KernelJournalSource | None = None
 
     # --- wiring ---------------------------------------------------------------------------
 
@@ -307,6 +311,7 @@ class Daemon:
         self.pipeline = self.make_pipeline(self.config)
         self.start_alerts()
         self.start_metrics()
+        self.start_kernel_journal()
 
     def make_pipeline(self, config: Config) -> Pipeline:
         return Pipeline(
@@ -355,6 +360,35 @@ class Daemon:
             self.alert_thread.stop()
             self.alert_thread = None
 
+    def start_kernel_journal(self) -> None:
+        """The kernel journal source (kcrashd.kernel_source), when `[kernel_journal] enabled`."""
+        if not self.config.kernel_journal.enabled:
+            return
+        from kcrashd.kernel_source import KernelJournalSource
+
+        try:
+            self.kernel_journal = KernelJournalSource(self.config, self.pipeline, clock=self.clock)
+            self.kernel_journal.start()
+        except OSError as exc:
+            log.error("not reading kernel reports from the journal: %s", exc)
+            self.kernel_journal = None
+
+    def serve_kernel_journal(self, ready: list[int], now: float) -> None:
+        """The journal's descriptor was readable, or the source has something due."""
+        source = self.kernel_journal
+        if source is None:
+            return
+        try:
+            if source.fileno() in ready:
+                source.on_ready()
+            due = source.next_at()
+            if due is not None and due <= now:
+                source.service(now)
+                if source.next_at() is None:  # a backlog read and cut: give the heap back
+                    release_memory()
+        except Exception:  # the journal source must not stop the daemon
+            log.exception("reading kernel reports from the journal failed; trying again later")
+
     def start_metrics(self) -> None:
         """Serve /metrics when `[metrics] listen` is set; only then is prometheus-client imported.
         A port that cannot be bound is logged, not fatal: the scrape then fails (`up == 0`)."""
@@ -374,6 +408,9 @@ class Daemon:
 
     def close(self) -> None:
         self.stop_metrics()
+        if self.kernel_journal is not None:
+            self.kernel_journal.close()
+            self.kernel_journal = None
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher = None
@@ -452,8 +489,11 @@ class Daemon:
             if worked and not len(self.schedule):
                 release_memory()
                 worked = False
+            self.serve_kernel_journal([], now)
             timeout = self.timeout(now, next_prune, self.next_ping)
-            ready, _, _ = select.select([self.wake_r, *self.triage.fds()], [], [], timeout)
+            journal_fds = [self.kernel_journal.fileno()] if self.kernel_journal else []
+            ready, _, _ = select.select([self.wake_r, *self.triage.fds(), *journal_fds], [], [], timeout)
+            self.serve_kernel_journal(ready, self.clock())
             if self.wake_r in ready:
                 with contextlib.suppress(BlockingIOError):
                     while os.read(self.wake_r, 4096):
@@ -471,6 +511,8 @@ class Daemon:
         triage_due = self.triage.next_due()
         if triage_due is not None:
             candidates.append(triage_due - self.triage.clock())
+        if self.kernel_journal is not None and (journal_due := self.kernel_journal.next_at()) is not None:
+            candidates.append(journal_due - now)
         return max(0.0, min(candidates))
 
     def service_triage(self) -> None:
@@ -569,6 +611,10 @@ class Daemon:
         self.pipeline = self.make_pipeline(config)
         self.start_alerts()
         self.start_metrics()
+        if self.kernel_journal is not None:
+            self.kernel_journal.close()
+            self.kernel_journal = None
+        self.start_kernel_journal()
         self.watcher = Watcher(config, self.push_path, self.on_overflow)
         queued = self.scan_backlog()
         log.info("configuration reloaded; %d dump(s) rescanned", queued)

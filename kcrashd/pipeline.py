@@ -584,7 +584,7 @@ class Pipeline:
             return None
         return similar_hint(self.store.conn, report, self.config.grouping.similar_threshold)
 
-    def _enqueue(self, conn: sqlite3.Connection, record: CrashRecord) -> None:
+    def _enqueue(self, conn: sqlite3.Connection, record: CrashRecord, page: bool = True) -> None:
         """Alert intents in the crash's transaction; a failing policy never costs the crash itself."""
         if self.enqueue is None:
             return
@@ -592,12 +592,32 @@ class Pipeline:
         try:
             self.enqueue(
                 conn, record, self.config.alerts, now=datetime.fromtimestamp(self.clock(), UTC),
-                page=not record.too_old_to_page and not record.test,
+                page=page and not record.too_old_to_page and not record.test,
             )  # fmt: skip
         except Exception:
             conn.execute("ROLLBACK TO alerts")
             log.exception("alerting could not queue alerts for crash %s; the crash is still recorded", record.crash_id)
         conn.execute("RELEASE alerts")
+
+    def record_found(self, record: CrashRecord, *, ino: int, page: bool) -> CrashRecord | None:
+        """Record, queue alerts for and journal a crash that has no dump folder (a kernel report or
+        an unexplained reboot read from the journal, kcrashd.kernel_journal); None if already known.
+        The same order as a dump's (pending, sent, journaled), so a kill at any point is harmless."""
+        with self.lock.held():
+            existing = self.store.find(record.dump_dir, ino)
+            if existing is not None:
+                if existing.status is CrashStatus.PENDING:
+                    self._finish_pending(existing.crash_id, existing.record)
+                return None
+            stored = self.store.record(
+                lambda stats: self._with_history(record, stats), dev=0, ino=ino, log_mtime_ns=None, log_size=None,
+                vmcore_state=record.vmcore_state, also=lambda conn, rec: self._enqueue(conn, rec, page),
+            )  # fmt: skip
+            self.journal.send(stored)
+            self.store.mark_journaled(stored.crash_id)
+        if self.on_enqueued is not None:
+            self.on_enqueued()
+        return stored
 
     def _dmesg_from_vmcore(self, state: DumpState, facts: VmcoreFacts) -> tuple[bytes | None, str, VmcoreFacts]:
         """The log from the vmcore (kcrashd.vmcore_dmesg), in a private folder under the state dir;

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
+from kcrashd.boot_ledger import JOURNAL_LAYOUT, links_of
 from kcrashd.cli import EXIT_DEFERRED, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, fleet
 from kcrashd.cli.crash_names import CrashNameError, resolve_crash
 from kcrashd.config import DEFAULT_CONFIG, Config, ConfigError, load_config
@@ -343,6 +344,8 @@ def list_cells(row: sqlite3.Row) -> tuple[str, ...]:
     title = row["title"] or unclassified_title(row)
     if row["test"]:
         title = f"[test] {title}"
+    if row["layout"] == JOURNAL_LAYOUT and row["kind"] != "unexplained-reboot":
+        title = f"[journal] {title}"  # a kernel report read from the journal, no dump (docs/reboots.md)
     kind = "unclassified" if unclassified else row["kind"]
     fingerprint = row["grouped"] or "-"
     count = str(row["total"]) if row["fingerprint"] else "-"
@@ -407,15 +410,16 @@ def cmd_info(args: argparse.Namespace) -> int:
     row = rows[-1]
     record = CrashRecord.model_validate_json(row["record_json"])
     deliveries = delivery_state(conn, record.crash_id)
+    links = links_of(conn, record.crash_id)
     if args.json:
         data = {"record": record.model_dump(mode="json"), "status": row["status"], "vmcore_state": row["vmcore_state"],
-                "fingerprint_count": row["total"], "deliveries": deliveries, "matches": len(rows),
+                "fingerprint_count": row["total"], "deliveries": deliveries, "matches": len(rows), "links": links,
                 "fingerprint": row["grouped"], "computed_fingerprint": computed_fingerprint(row)}  # fmt: skip
         if args.explain:
             data["explanation"] = explanation_data(record)
         print(json.dumps(data, indent=1, default=str))
         return EXIT_OK
-    text = render_info(record, row, deliveries) + "\n"
+    text = render_info(record, row, deliveries, links) + "\n"
     if row["grouped"] != computed_fingerprint(row) and row["fingerprint"]:
         text += f"\nGrouped as {row['grouped']}; triage computed {computed_fingerprint(row)} (kcrashd group list, docs/grouping.md)\n"
     if args.explain:
@@ -450,10 +454,15 @@ def delivery_state(conn: sqlite3.Connection, crash_id: str) -> list[dict[str, An
         return []
 
 
-def render_info(record: CrashRecord, row: sqlite3.Row, deliveries: list[dict[str, Any]]) -> str:
+def render_info(
+    record: CrashRecord, row: sqlite3.Row, deliveries: list[dict[str, Any]], links: list[str] | None = None
+) -> str:
     """The full summary for people; every value from a log is escaped."""
     lines = render_summary(record, row) + render_stack(record.report)
-    lines += render_vmcore(record, row)
+    if record.boot_id is None:
+        lines += render_vmcore(record, row)
+    else:
+        lines += render_boot(record, links or [])
     if deliveries:
         lines.append("")
         lines.append("Alerts:")
@@ -535,6 +544,24 @@ def render_stack(report: Report) -> list[str]:
     if report.preceding:
         lines += ["", "Preceding events:"]
         lines += [f"    {event.kind}: {e(event.title)}" for event in report.preceding]
+    return lines
+
+
+def render_boot(record: CrashRecord, links: list[str]) -> list[str]:
+    """A crash read from the journal (docs/reboots.md): its boot, whether the kernel went on, the
+    dump crash it is linked to; for an unexplained reboot, its uptime, facts and last lines."""
+    e = escape_text
+    lines = ["", f"Boot: {record.boot_id}"]
+    if record.survived is not None:
+        lines.append(f"    Survived: {'yes, the kernel went on running' if record.survived else 'no'}")
+    lines += [f"    Linked crash: {crash_id}" for crash_id in links]
+    boot = record.boot
+    if boot is not None:
+        if boot.uptime_seconds is not None:
+            lines.append(f"    Uptime at the end: {boot.uptime_seconds:.0f} s")
+        lines += [f"    Fact: {e(hint)}" for hint in boot.hints]
+        if boot.last_lines:
+            lines += ["", "Last kernel lines:"] + [f"    {e(line)}" for line in boot.last_lines]
     return lines
 
 

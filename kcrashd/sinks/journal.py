@@ -32,6 +32,11 @@ MESSAGE_ID = "8ba1b929042d454e9288788366b0e336"
 VMCORE_UPDATE_MESSAGE_ID = "892422569f334578be17e96caa00c93b"
 # the operator merged or split fingerprints (docs/journal-fields.md, "Grouping changes")
 GROUPING_MESSAGE_ID = "90d22c7925864371af225f7f7da7b93c"
+# a kernel report read from the journal (a dump is not needed), and a boot that ended with neither a
+# clean shutdown nor a dump (docs/reboots.md)
+KERNEL_REPORT_MESSAGE_ID = "0a09995eece647e48d703b45066638ac"
+UNEXPLAINED_REBOOT_MESSAGE_ID = "a79b2c12fa904b73a2ce83e1f2e3ed69"
+UNEXPLAINED_REBOOT = "unexplained-reboot"
 UPDATE_FIELDS = ("SYSLOG_IDENTIFIER", "KCRASHD_CRASH_ID", "KCRASHD_FINGERPRINT", "KCRASHD_TITLE", "KCRASHD_HOST",
                  "KCRASHD_DUMP_DIR", "KCRASHD_PROBLEMS")  # fmt: skip
 BAD_VMCORE = ("failed", "incomplete-flag", "truncated")
@@ -96,9 +101,18 @@ def priority_of(record: CrashRecord) -> int:
     return PRIORITY.get(record.report.severity, PRIORITY_UNKNOWN)
 
 
+def message_id_of(record: CrashRecord) -> str:
+    """The entry's MESSAGE_ID: a dump's crash, a kernel report from the journal, an unexplained reboot."""
+    if record.report.kind == UNEXPLAINED_REBOOT:
+        return UNEXPLAINED_REBOOT_MESSAGE_ID
+    return KERNEL_REPORT_MESSAGE_ID if record.boot_id is not None else MESSAGE_ID
+
+
 def message_of(record: CrashRecord) -> str:
     """The one human line: what, where, new or recurring, and the dump."""
     report = record.report
+    if record.boot_id is not None:
+        return journal_message_of(record)
     title = report.title or ("no crash found in the log" if report.error is None else f"triage failed: {report.error}")
     what = "kdump test crash" if record.test else "Kernel crash"
     if not report.fingerprint:
@@ -113,13 +127,37 @@ def message_of(record: CrashRecord) -> str:
     return clip(escape_text(f"{what} on {record.host}: {title} ({seen}{extra}) in {record.dump_dir}"), 1024)
 
 
+def journal_message_of(record: CrashRecord) -> str:
+    """The human line of an entry read from the journal: a kernel report, or an unexplained reboot."""
+    report = record.report
+    if report.kind == UNEXPLAINED_REBOOT:
+        text = f"Unexplained reboot of {record.host}: boot {record.boot_id} ended {stamp(record.crash_time)} without a clean shutdown and left no dump"
+    else:
+        fate = "the kernel went on running" if record.survived else "the machine went down"
+        text = f"Kernel report on {record.host}: {report.title} ({fate}; boot {record.boot_id})"
+    return clip(escape_text(text), 1024)
+
+
+def boot_fields(record: CrashRecord) -> dict[str, str | None]:
+    """The fields of an entry read from the journal (docs/journal-fields.md, "Kernel journal")."""
+    boot = record.boot
+    return {
+        "KCRASHD_BOOT_ID": record.boot_id,
+        "KCRASHD_SURVIVED": None if record.survived is None else yes_no(record.survived),
+        "KCRASHD_LINKED_CRASH_ID": record.linked_crash_id,
+        "KCRASHD_UPTIME": f"{boot.uptime_seconds:.0f}" if boot and boot.uptime_seconds is not None else None,
+        "KCRASHD_HINTS": clip(escape_text("; ".join(boot.hints))) if boot and boot.hints else None,
+        "KCRASHD_LAST_LINES": clip(escape_text("\n".join(boot.last_lines)), 4000) if boot and boot.last_lines else None,
+    }
+
+
 def journal_fields(record: CrashRecord) -> dict[str, str]:
     """Every field of the entry, as text; fields without a value are left out."""
     report = record.report
     vm = record.vmcore
     fields: dict[str, str | None] = {
         "MESSAGE": message_of(record),
-        "MESSAGE_ID": MESSAGE_ID,
+        "MESSAGE_ID": message_id_of(record),
         "PRIORITY": str(priority_of(record)),
         "SYSLOG_IDENTIFIER": SYSLOG_IDENTIFIER,
         "KCRASHD_CRASH_ID": record.crash_id,
@@ -162,6 +200,7 @@ def journal_fields(record: CrashRecord) -> dict[str, str]:
         "KCRASHD_STRICT_FINGERPRINT": report.strict_fingerprint or None,
         "KCRASHD_SIMILAR_FINGERPRINT": record.similar_fingerprint,
         "KCRASHD_SIMILAR_SCORE": score_text(record.similar_score),
+        **boot_fields(record),
     }
     return {key: value for key, value in fields.items() if value is not None}
 
@@ -259,7 +298,9 @@ class SystemdJournal:
                 return found
             for crash_id in crash_ids:
                 reader.flush_matches()
-                reader.add_match(MESSAGE_ID=MESSAGE_ID, KCRASHD_CRASH_ID=crash_id)
+                for message_id in (MESSAGE_ID, KERNEL_REPORT_MESSAGE_ID, UNEXPLAINED_REBOOT_MESSAGE_ID):
+                    reader.add_match(MESSAGE_ID=message_id)
+                reader.add_match(KCRASHD_CRASH_ID=crash_id)
                 reader.seek_head()
                 if reader.get_next():
                     found.add(crash_id)

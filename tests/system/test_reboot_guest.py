@@ -1,0 +1,153 @@
+"""Every reboot explained, in a real systemd guest (docs/reboots.md): three boots of one Debian 12 disk
+with a persistent journal and kcrashd installed as packaged (the capstone's guest, tests/system/guest.py).
+
+Boot 1 (`kcrashd_reboot=reports`, no crashkernel=: kdump not armed): the lab module makes the kernel
+print a WARNING and a NULL-pointer oops it survives (panic_on_oops=0); kcrashd journals both from
+the running boot's kernel messages; then sysrq-b resets the guest with no shutdown and no dump.
+Boot 2 (`collect`, capture window 30 s): kcrashd journals boot 1's end as an unexplained reboot
+with its facts, and the two reports of boot 1 are not journaled again.
+Boot 3 (`collect`, 20 s settle): boot 2 powered off cleanly: nothing new.
+The host receiver gets the pages: the oops and the unexplained reboot (a survived WARNING does not
+page by default). Selected by `pytest tests/system -k reboot`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lab.build import cache_root as lab_cache
+from lab.build import prepare
+from lab.errors import LabUnavailable
+from lab.kernels import DEFAULT_KERNEL, kernel_named
+from lab.vm import QEMU, select_accel
+from tests.alerting.servers import free_port
+from tests.packaging.nspawn import Root, build_wheelhouse, missing_tools
+from tests.system import guest
+from tests.system.chain import Receiver
+from tests.system.timings import TIMINGS
+
+pytestmark = [pytest.mark.system, pytest.mark.timeout(1500)]
+
+HOST = "kcrashd-reboot-guest"
+APPEND = "root=/dev/vda rw console=ttyS0,115200 panic=-1 systemd.show_status=auto"
+GUEST_FILES = Path(__file__).with_name("guest")
+KERNEL_REPORT = "0a09995eece647e48d703b45066638ac"
+
+
+def read_json(path: Path) -> Any:
+    assert path.exists(), f"the guest did not write {path.name}"
+    return json.loads(path.read_text())
+
+
+def lab_module(release: str, dest: Path) -> Path:
+    """The lab module for the guest's kernel, copied under the lab's build lock (another checkout
+    with other lab sources may rebuild the cached module at any time)."""
+    try:
+        ingredients = prepare(kernel_named(DEFAULT_KERNEL), log=lambda _m: None)
+    except (LabUnavailable, OSError) as err:
+        pytest.skip(f"reboot guest: the lab module cannot be built ({err})")
+    if ingredients.release != release:
+        pytest.skip(f"reboot guest: lab kernel {ingredients.release} is not the guest's {release}")
+    with (ingredients.root / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not ingredients.module.exists():
+            pytest.skip("reboot guest: the lab module is being rebuilt by another run")
+        shutil.copy2(ingredients.module, dest)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def reboot_disk(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    reason = missing_tools()
+    for tool in (QEMU, "mkfs.ext4"):
+        if reason is None and shutil.which(tool) is None:
+            reason = f"{tool} not installed (tests/system/apt-packages.txt)"
+    if reason:
+        pytest.skip(f"reboot guest: {reason}")
+    work = tmp_path_factory.mktemp("reboot-guest")
+    with TIMINGS.stage("reboot", "guest root (cached), wheelhouse, install, mkfs"):
+        image = guest.build_image(work / "mmdebstrap.log")
+        build_wheelhouse(work / "wheelhouse")
+        root = Root(image, work / "overlay")
+        try:
+            vmlinuz, initrd = guest.kernel_of(root.path)
+            release = vmlinuz.name.removeprefix("vmlinuz-")
+            module = lab_module(release, work / "kcrashd_lab.ko")
+            guest.install_kcrashd(root, work / "wheelhouse", HOST)
+            root.install(GUEST_FILES / "60-reboot-test.toml", "/etc/kcrashd/kcrashd.d/60-reboot-test.toml")
+            root.install(GUEST_FILES / "kcrashd-reboot-test", "/usr/local/sbin/kcrashd-reboot-test", mode=0o755)
+            root.install(module, "/usr/local/lib/kcrashd_lab.ko")
+            root.install(GUEST_FILES / "kcrashd-reboot-test.service", "/etc/systemd/system/kcrashd-reboot-test.service")
+            root.run("systemctl", "enable", "kcrashd-reboot-test.service")
+            guest.make_disk(root.path, work / "disk.raw")
+            shutil.copy2(vmlinuz, work / "vmlinuz")
+            shutil.copy2(initrd, work / "initrd.img")
+        finally:
+            root.close()
+    yield work
+    (work / "disk.raw").unlink(missing_ok=True)
+
+
+def test_reboot_reports_and_unexplained_reset_in_a_real_guest(reboot_disk: Path) -> None:
+    work = reboot_disk
+    accel = select_accel(work / "vmlinuz", lab_cache(), log=lambda _m: None)
+    receiver = Receiver(free_port())
+
+    def run(n: int, extra: str, timeout: float) -> tuple[guest.Boot, Path]:
+        results = work / f"results{n}"
+        booted = guest.boot(f"reboot{n}", work / "disk.raw", work / "vmlinuz", work / "initrd.img",
+                            f"{APPEND} {extra}", results, receiver.server.port, accel, work / f"console{n}.log", timeout)  # fmt: skip
+        TIMINGS.add("reboot", f"boot {n}: {extra}", booted.duration, f"slot wait {booted.waited:.1f} s")
+        assert not booted.timed_out, f"boot {n} timed out; console {work / f'console{n}.log'}"
+        return booted, results
+
+    try:
+        # --- boot 1: a WARNING and an oops survived, journaled live; then a reset -----------------
+        _, r1 = run(1, "kcrashd_reboot=reports", 420)
+        boot1 = read_json(r1 / "boot1.json")
+        assert boot1["panic_on_oops"] == "0" and boot1["kexec_crash_loaded"] == "0", boot1
+        live = {e["KCRASHD_KIND"]: e for e in boot1["entries"]}
+        assert sorted(live) == ["null-deref", "warning"], boot1["entries"]
+        for entry in live.values():
+            assert entry["KCRASHD_BOOT_ID"] == boot1["boot_id"] and entry["KCRASHD_SURVIVED"] == "1"
+            assert entry["_SYSTEMD_UNIT"] == guest.UNIT
+        assert live["warning"]["KCRASHD_FUNCTION"] == "lab_trigger_warning"
+        assert live["null-deref"]["KCRASHD_FUNCTION"] == "lab_trigger_null_deref"
+
+        # --- boot 2: the reset boot is an unexplained reboot; nothing journaled twice -------------
+        _, r2 = run(2, "kcrashd_reboot=collect kcrashd_reboot_expect=1", 600)
+        assert (r2 / "done").exists(), f"boot 2 collected nothing; console {work / 'console2.log'}"
+        [reboot] = read_json(r2 / "reboots-boot.json")
+        assert reboot["KCRASHD_BOOT_ID"] == boot1["boot_id"] and reboot["KCRASHD_KIND"] == "unexplained-reboot"
+        hints = reboot["KCRASHD_HINTS"]
+        assert "kdump not armed" in hints and "pstore: empty" in hints, hints
+        assert float(reboot["KCRASHD_UPTIME"]) >= boot1["uptime_after"] - 1
+        assert "lab_trigger" in reboot["KCRASHD_LAST_LINES"] or "kcrashd" in reboot["KCRASHD_LAST_LINES"]
+        from_boot = int(reboot["__MONOTONIC_TIMESTAMP"]) / 1e6
+        TIMINGS.add("reboot", "boot 2: boot to unexplained-reboot entry (capture window 30 s)", from_boot)
+        print(f"\nreboot guest: boot -> unexplained-reboot entry {from_boot:.1f} s (capture window 30 s)")
+        assert read_json(r2 / "reports-boot.json") == []  # boot 1's reports were not journaled again
+        assert len(read_json(r2 / "reports-all.json")) == 2
+        info = next(r2.glob("info-*.txt")).read_text()
+        assert f"Boot: {boot1['boot_id']}" in info and "Last kernel lines:" in info, info
+        assert f"Subject: Unexplained reboot of {HOST}" in (r2 / "explain.txt").read_text()
+        kinds = sorted(body["data"]["kind"] for body in receiver.bodies())
+        assert kinds == ["null-deref", "unexplained-reboot"], receiver.bodies()
+        assert (r2 / "prev-boot.export").stat().st_size > 0  # boot 1 as export data (docs/reboots.md)
+
+        # --- boot 3: boot 2 powered off cleanly: nothing new -------------------------------------
+        _, r3 = run(3, "kcrashd_reboot=collect kcrashd_reboot_expect=0 kcrashd_reboot_settle=20", 600)
+        assert (r3 / "done").exists(), f"boot 3 collected nothing; console {work / 'console3.log'}"
+        assert read_json(r3 / "reboots-boot.json") == []
+        assert read_json(r3 / "reports-boot.json") == []
+        assert len(read_json(r3 / "reboots-all.json")) == 1 and len(read_json(r3 / "reports-all.json")) == 2
+        assert len(receiver.bodies()) == 2, receiver.bodies()
+        print(f"reboot guest: consoles and results in {work}")
+    finally:
+        receiver.stop()
