@@ -83,7 +83,7 @@ def builtin_hashes() -> None:
     """Make hashlib (and hmac) use the built-in hash modules: must run before hashlib is imported
     (pydantic imports it through `secrets`); a no-op if something already imported it."""
     if "hashlib" not in sys.modules:
-        sys.modules.setdefault("_hashlib", None)  # type: ignore[assignment]
+        sys.modules.setdefault("_hashlib", None)  # type: ignore[arg-type]  # None: "no such module"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
