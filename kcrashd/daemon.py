@@ -450,6 +450,7 @@ class Daemon:
                 last_status = time.monotonic()
                 dirty = False
             if worked and not len(self.schedule):
+                self.store.shrink_cache()
                 release_memory()
                 worked = False
             timeout = self.timeout(now, next_prune, self.next_ping)
