@@ -1,7 +1,8 @@
 """Numbers for the daemon (prints them; nothing here asserts a time).
 
   latency   final rename of vmcore-dmesg.txt -> journal entry (p50/p99), `kcrashd run` + real journald
-  ready     time to READY=1 with a backlog of 1,000 and 10,000 dump folders (+ time to journal 1,000)
+  ready     time to READY=1 with a backlog of 1,000 and 10,000 dump folders (+ time to journal 1,000);
+            RSS right after the 1,000, then RSS and wake-ups idling once the triage workers have stopped
   idle      RSS and wake-ups (context switches of all threads) over a minute of idling
             (RSS and PSS summed over every process of the unit: the daemon and its triage workers)
   alerting  the same with one alert target configured and nothing to send
