@@ -32,7 +32,7 @@ NOT_WHILE_IDLE = {
     "kcrashd.metrics": "`[metrics] listen` only",
     "kcrashd.alerting.delivery": "an alert target only",
     "kcrashd.alerting.lanes": "an alert target only",
-    "kcrashd.core.frames": "log analysis runs in the triage workers",
+    "kcrashd.core.frames": "analysis runs in the triage workers; the daemon needs it for a new bug's similarity hint",
     "kcrashd.core.triage": "log analysis runs in the triage workers",
     "kcrashd.flatten": "makedumpfile's flattened format: only when such a vmcore is read",
 }
