@@ -1,7 +1,8 @@
 """Numbers for the daemon (prints them; nothing here asserts a time).
 
   latency   final rename of vmcore-dmesg.txt -> journal entry (p50/p99), `kcrashd run` + real journald
-  ready     time to READY=1 with a backlog of 1,000 and 10,000 dump folders (+ time to journal 1,000)
+  ready     time to READY=1 with a backlog of 1,000 and 10,000 dump folders (+ time to journal 1,000);
+            RSS right after the 1,000, then RSS and wake-ups idling once the triage workers have stopped
   idle      RSS and wake-ups (context switches of all threads) over a minute of idling
             (RSS and PSS summed over every process of the unit: the daemon and its triage workers)
   alerting  the same with one alert target configured and nothing to send
@@ -37,6 +38,7 @@ from kcrashd.pipeline import Pipeline, StateLock  # noqa: E402
 from kcrashd.sinks.journal import MESSAGE_ID  # noqa: E402
 from kcrashd.sources import classify_name  # noqa: E402
 from kcrashd.store import Store  # noqa: E402
+from kcrashd.triage_pool import IDLE_EXIT  # noqa: E402
 from tests.daemon.dumps import kdump_header, log_bytes, write_rhel  # noqa: E402
 from tests.fixtures import journald as jd  # noqa: E402
 from tests.fixtures.journal_double import RecordingJournal  # noqa: E402
@@ -206,6 +208,15 @@ def rss_and_switches(pid: int) -> tuple[int, dict[int, int]]:
     return rss, switches
 
 
+def workers_stopped(pid: int, timeout: float) -> float:
+    """Wait until the daemon is alone in its tree (idle triage workers stop after IDLE_EXIT s);
+    returns the seconds waited."""
+    t0 = time.monotonic()
+    while len(process_tree(pid)) > 1 and time.monotonic() - t0 < timeout:
+        time.sleep(0.2)
+    return time.monotonic() - t0
+
+
 def wakeups_per_minute(before: dict[int, int], after: dict[int, int], seconds: float) -> float:
     """Context switches per minute of the processes alive at both samples."""
     return sum(after[pid] - before[pid] for pid in after if pid in before) * 60 / seconds
@@ -252,12 +263,15 @@ def bench_ready(work: Path, count: int, idle_seconds: float) -> None:
     print(line)
     if idle_seconds:
         time.sleep(2)
-        rss0, sw0 = rss_and_switches(proc.pid)
+        rss0, _ = rss_and_switches(proc.pid)
+        print(f"right after a backlog of {count}: RSS {rss0 / 1024:.1f} MiB (all processes, triage workers not yet stopped)")
+        stopped = workers_stopped(proc.pid, IDLE_EXIT + 10)
+        _, sw0 = rss_and_switches(proc.pid)
         time.sleep(idle_seconds)
         rss1, sw1 = rss_and_switches(proc.pid)
-        print(f"right after a backlog of {count}: RSS {rss0 / 1024:.1f} MiB (all processes, triage workers not yet stopped)")
         print(f"idle (no watchdog) after a backlog of {count}: RSS {rss1 / 1024:.1f} MiB (all processes of the unit); "
-              f"{wakeups_per_minute(sw0, sw1, idle_seconds):.1f} wake-ups/min (context switches, all threads)")  # fmt: skip
+              f"{wakeups_per_minute(sw0, sw1, idle_seconds):.1f} wake-ups/min (context switches, all threads), "
+              f"counted once the triage workers had stopped, {stopped + 2:.1f} s after the last crash was journaled")  # fmt: skip
     stop(proc)
 
 

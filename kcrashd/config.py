@@ -24,7 +24,7 @@ DEFAULT_CONFIG = Path("/etc/kcrashd/kcrashd.toml")
 class SourcesConfig(BaseModel):
     """Where crash dumps appear and which producers' layouts are looked for."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     dump_paths: list[Path] = Field(default_factory=lambda: [Path("/var/crash")])
     kdump: bool = True
@@ -44,7 +44,7 @@ class SourcesConfig(BaseModel):
 class StateConfig(BaseModel):
     """The state database and how long history is kept."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     state_dir: Path = Path("/var/lib/kcrashd")
     retention_days: int = Field(default=365, ge=1)
@@ -54,7 +54,7 @@ class JournalConfig(BaseModel):
     """The journal entries: a token bucket keeps a large backlog well under journald's rate limit
     (RateLimitBurst=10000 per RateLimitIntervalSec=30s per service by default)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     rate_burst: int = Field(default=2000, ge=1)
     rate_interval: float = Field(default=30.0, gt=0)
@@ -63,7 +63,7 @@ class JournalConfig(BaseModel):
 class DaemonConfig(BaseModel):
     """`kcrashd run`: systemd watchdog, retry pacing and the deadline of one log's triage."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     watchdog: bool = True
     retry_seconds: float = Field(default=60.0, gt=0)
@@ -75,7 +75,7 @@ class DaemonConfig(BaseModel):
 class MetricsConfig(BaseModel):
     """Prometheus metrics served by the daemon (docs/fleet.md): off unless `listen` is set."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     listen: str = ""
 
@@ -131,7 +131,7 @@ class KernelJournalConfig(BaseModel):
 class Config(BaseModel):
     """Everything kcrashd can be told."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     sources: SourcesConfig = Field(default_factory=SourcesConfig)
     state: StateConfig = Field(default_factory=StateConfig)

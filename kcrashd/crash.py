@@ -15,7 +15,7 @@ from kcrashd.core.model import Report
 class VmcoreFacts(BaseModel):
     """What the vmcore header says, read without reading the dump itself."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     path: str
     format: str
@@ -47,7 +47,7 @@ class BootFacts(BaseModel):
 class CrashRecord(BaseModel):
     """One crash as kcrashd knows it after triage."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     crash_id: str
     report: Report

@@ -487,6 +487,7 @@ class Daemon:
                 last_status = time.monotonic()
                 dirty = False
             if worked and not len(self.schedule):
+                self.store.shrink_cache()
                 release_memory()
                 worked = False
             self.serve_kernel_journal([], now)

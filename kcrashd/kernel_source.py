@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 
 from kcrashd.alerting.config import SEVERITY_ORDER
 from kcrashd.boot_ledger import JOURNAL_LAYOUT, BootLedger, journal_dir
-from kcrashd.core.fingerprint import fingerprint_title
 from kcrashd.core.model import Report, Severity
 from kcrashd.crash import BootFacts, CrashRecord
 from kcrashd.kernel_journal import (
@@ -37,7 +36,6 @@ from kcrashd.kernel_journal import (
     matching_entries,
     open_reader,
 )  # fmt: skip
-from kcrashd.kernel_reports import ReportText, split_reports
 from kcrashd.pipeline import crash_id_for
 from kcrashd.reboot import (
     KDUMP_UNITS,
@@ -55,6 +53,7 @@ from kcrashd.triage_pool import TriagePending
 
 if TYPE_CHECKING:
     from kcrashd.config import Config
+    from kcrashd.kernel_reports import ReportText
     from kcrashd.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
@@ -216,6 +215,9 @@ class KernelJournalSource:
         lines not used yet are returned. `went_on`: for a boot that ended uncleanly, when user
         space last wrote to its journal; a report that began after that took the machine down
         with it (KCRASHD_SURVIVED=0). Raises NotYet (nothing moved) while a worker triages."""
+        # the core's header search, loaded once there are kernel lines to cut (idle memory)
+        from kcrashd.kernel_reports import split_reports
+
         split = split_reports(lines, finished=finished)
         mark = self.ledger.get(boot_id)
         room = self.settings.max_reports_per_boot - (mark.reports if mark else 0)
@@ -321,6 +323,8 @@ class KernelJournalSource:
             log.info("previous boot %s ended without a shutdown; its dump is crash %s", span.boot_id, dump)
             self.ledger.decide(span.boot_id, Verdict.DUMP, dump)
             return
+        from kcrashd.core.fingerprint import fingerprint_title  # loads the frame tables: only here
+
         facts = self.boot_facts(span, end)
         host = self.pipeline.local_host
         title = f"unexplained reboot of {host}"

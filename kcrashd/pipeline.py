@@ -34,7 +34,6 @@ from kcrashd.config import Config
 from kcrashd.core.model import Report
 from kcrashd.crash import CrashRecord, VmcoreFacts
 from kcrashd.folder import FolderChanged
-from kcrashd.neighbours import Neighbour, similar_hint
 from kcrashd.repeats import REPEATS
 from kcrashd.sinks import CrashJournal
 from kcrashd.sources import (
@@ -54,6 +53,7 @@ from kcrashd.vmcore import STREAM_UNCHECKED, is_read_through, read_vmcore_facts
 
 if TYPE_CHECKING:
     from kcrashd.alerting.config import AlertsConfig
+    from kcrashd.neighbours import Neighbour
 
 log = logging.getLogger(__name__)
 
@@ -582,6 +582,8 @@ class Pipeline:
         report = record.report
         if not report.fingerprint or self.store.stats(report.fingerprint, record.host).count:
             return None
+        from kcrashd.neighbours import similar_hint  # the frame cleaning core: not loaded before a new bug
+
         return similar_hint(self.store.conn, report, self.config.grouping.similar_threshold)
 
     def _enqueue(self, conn: sqlite3.Connection, record: CrashRecord, page: bool = True) -> None:

@@ -303,7 +303,7 @@ else:
 class PolicyConfig(BaseModel):
     """When to page, when to stay quiet and when to summarise (docs/alerting.md, "Policy")."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     cooldown_hours: float = Field(default=24.0, ge=0)  # a fingerprint pages at most once per window
     loop_crashes: int = Field(default=3, ge=2)  # N crashes of one host ...
@@ -320,7 +320,7 @@ class PolicyConfig(BaseModel):
 class RetryConfig(BaseModel):
     """How deliveries are retried (durable: the schedule is in the outbox, not in memory)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     base_seconds: float = Field(default=5.0, gt=0)
     cap_seconds: float = Field(default=3600.0, gt=0)
@@ -333,7 +333,7 @@ class RetryConfig(BaseModel):
 class AlertsConfig(BaseModel):
     """The `[alerts]` table."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     enabled: bool = True
     machine_id_path: str = "/etc/machine-id"

@@ -27,7 +27,7 @@ class EventKind(StrEnum):
 class AlertPayload(BaseModel):
     """The content of one alert; documented field by field in docs/webhook-schema.md."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     event: EventKind
     crash_id: str

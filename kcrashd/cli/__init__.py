@@ -29,6 +29,11 @@ EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
 EXIT_DEFERRED = 4  # `scan`: something could not be processed now; a later run will retry it
 
+# Verbs that stay resident: they hash with the interpreter's built-in SHA-2 (same digests) rather
+# than OpenSSL's, whose libcrypto would be mapped only for that (about 3.5 MiB of idle RSS).
+# An alert target over HTTPS still loads OpenSSL, for TLS, when its first delivery is due.
+RESIDENT_VERBS = ("run",)
+
 # Options whose value may start with a dash: relative times such as `--since -1h`.
 DASH_VALUE_OPTIONS = ("--since", "--until")
 
@@ -74,9 +79,19 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def builtin_hashes() -> None:
+    """Make hashlib (and hmac) use the built-in hash modules: must run before hashlib is imported
+    (pydantic imports it through `secrets`); a no-op if something already imported it."""
+    if "hashlib" not in sys.modules:
+        sys.modules.setdefault("_hashlib", None)  # type: ignore[arg-type]  # None: "no such module"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = attach_dash_values(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(chosen_verb(arguments))
+    verb = chosen_verb(arguments)
+    if verb in RESIDENT_VERBS:
+        builtin_hashes()
+    parser = build_parser(verb)
     args = parser.parse_args(arguments)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)

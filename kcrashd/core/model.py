@@ -22,7 +22,7 @@ class Severity(StrEnum):
 class Frame(BaseModel):
     """One call-trace line, as the kernel printed it, with the function name cleaned."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     function: str
     offset: str | None = None
@@ -34,7 +34,7 @@ class Frame(BaseModel):
 class Module(BaseModel):
     """An entry of `Modules linked in:` with its taint flags, e.g. `(OE)`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     name: str
     flags: str = ""
@@ -43,7 +43,7 @@ class Module(BaseModel):
 class Taint(BaseModel):
     """The `Tainted:` letters and what each means."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     letters: str = ""
     flags: list[str] = Field(default_factory=list)
@@ -52,7 +52,7 @@ class Taint(BaseModel):
 class Event(BaseModel):
     """A crash event found in the log other than the fatal one (a survived WARNING, a stall)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     title: str
     kind: str
@@ -76,7 +76,7 @@ class Unread(BaseModel):
 class Report(BaseModel):
     """Everything triage learns from one kernel log."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     source: str = ""
     title: str = ""

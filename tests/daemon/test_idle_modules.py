@@ -1,0 +1,58 @@
+"""Idle memory: what an idle `kcrashd run` (no alert target, metrics off) must not have loaded.
+
+Every module is resident for the daemon's lifetime (code objects, shared libraries), so one that an
+idle daemon never needs costs RSS in every unit (budget: 40 MiB for the whole unit). The numbers are
+measured by bench/daemon.py; this test only names what must stay out, so a regression shows in CI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from tests.daemon.conftest import NotifySocket
+
+LAUNCHER = Path(__file__).with_name("modules_launcher.py")
+
+# Module -> why an idle daemon does without it.
+NOT_WHILE_IDLE = {
+    "_hashlib": "OpenSSL's libcrypto (~3.5 MiB RSS): the resident daemon hashes with the built-in SHA-2",
+    "ssl": "TLS: only an alert target over HTTPS needs it, when a delivery is due",
+    "_ssl": "TLS, as above",
+    "http.client": "the HTTP stack: only alert deliveries and metrics",
+    "urllib.request": "no HTTP client while idle",
+    "requests": "alert deliveries only",
+    "urllib3": "alert deliveries only",
+    "smtplib": "the smtp target only",
+    "prometheus_client": "`[metrics] listen` only",
+    "wsgiref": "never (prometheus-client's own server is not used)",
+    "kcrashd.metrics": "`[metrics] listen` only",
+    "kcrashd.alerting.delivery": "an alert target only",
+    "kcrashd.alerting.lanes": "an alert target only",
+    "kcrashd.core.frames": "analysis runs in the triage workers; the daemon needs it for a new bug's similarity hint",
+    "kcrashd.core.triage": "log analysis runs in the triage workers",
+    "kcrashd.flatten": "makedumpfile's flattened format: only when such a vmcore is read",
+}
+
+
+def test_idle_daemon_without_target_or_metrics_leaves_heavy_modules_unloaded(
+    tmp_path: Path, start_daemon, notify_socket: NotifySocket  # type: ignore[no-untyped-def]
+) -> None:
+    (tmp_path / "crash").mkdir()
+    out = tmp_path / "modules.json"
+    args = ["--dump-path", str(tmp_path / "crash"), "--state-dir", str(tmp_path / "state"),
+            "--pstore-path", str(tmp_path / "pstore")]  # fmt: skip
+    daemon = start_daemon(*args, command=[sys.executable, str(LAUNCHER), str(out)],
+                          env={"NOTIFY_SOCKET": str(notify_socket.path)})  # fmt: skip
+    assert notify_socket.wait_for("READY=1"), daemon.output()
+    os.kill(daemon.proc.pid, signal.SIGUSR1)
+    deadline = time.monotonic() + 20
+    while not out.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    loaded = set(json.loads(out.read_text()))
+    assert "kcrashd.daemon" in loaded  # the probe saw the running daemon
+    unwanted = {name: why for name, why in NOT_WHILE_IDLE.items() if name in loaded}
+    assert not unwanted, unwanted
