@@ -93,6 +93,7 @@ class KernelJournalSource:
         self.read_cursor: str | None = None
         self.settle_at: float | None = None
         self.history_due = True
+        self.history_at = clock()
         self.verdict: tuple[BootSpan, BootEnd, float] | None = None  # previous boot, its end, when to judge
         self.boot_start = clock()
         self.previous: list[BootSpan] = []
@@ -132,7 +133,7 @@ class KernelJournalSource:
     def next_at(self) -> float | None:
         times = [t for t in (self.settle_at, self.verdict[2] if self.verdict else None) if t is not None]
         if self.history_due:
-            times.append(self.clock())
+            times.append(self.history_at)  # a fixed past time: "now" would always lie after the caller's now
         due = min(times) if times else None
         if due is not None and self.retry_at is not None:
             due = max(due, self.retry_at)  # a triage worker is on a report: not before it can answer

@@ -242,3 +242,23 @@ def test_reports_wait_for_a_triage_worker_without_blocking(rig_factory: Callable
         assert kinds == ["null-deref", "warning"]
     finally:
         pool.close()
+
+
+def test_first_pass_is_due_before_any_later_now(rig_factory: Callable[..., Rig]) -> None:
+    """The daemon takes `now`, then asks when the source is due and serves it if that is not later:
+    with a clock that moves (as time.time does), the first pass must be due at a time already
+    past, or it is never served and the loop spins with a zero timeout."""
+    rig = rig_factory()
+    ticks = iter(range(10**9))
+
+    def moving() -> float:
+        return C_START + 60 + next(ticks) * 1e-6
+
+    src = KernelJournalSource(rig.config, rig.pipeline, boot_id=BOOT_C, clock=moving)
+    rig.sources.append(src)
+    src.start()
+    now = moving()
+    due = src.next_at()
+    assert due is not None and due <= now
+    src.service(now)
+    assert not src.history_due
