@@ -55,7 +55,8 @@ def missing_settings(model: type[BaseModel], table: dict[str, Any], text: str, p
             # none by default: a commented example table shows the shape
             if name not in table and not re.search(rf"^#\s*\[\[{re.escape(dotted)}\]\]", text, re.M):
                 missing.append(f"[[{dotted}]]")
-        elif name not in table:
+        elif name not in table and not (field.default is None and re.search(rf"^#\s*{re.escape(name)}\s*=", text, re.M)):
+            # a setting that is unset by default (TOML has no null) is shown as a commented example
             missing.append(dotted)
     return missing
 
