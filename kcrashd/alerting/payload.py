@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from kcrashd.bugkey import alert_key, has_fingerprint
 from kcrashd.crash import CrashRecord
@@ -55,6 +55,12 @@ class AlertPayload(BaseModel):
     regressed: bool = False  # the bug's ticket was closed and it crashed again
     regression_of: str | None = None  # the closed ticket (URL, or its id)
     quiet_since: datetime | None = None  # the bug's previous crash, when older than quiet_days
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def notes(self) -> list[str]:
+        """The history lines as text ("regressed: ...", "first crash of FP since ..."), for webhooks."""
+        return [text for _, text in history_lines(self)]
 
     @property
     def headline(self) -> str:
