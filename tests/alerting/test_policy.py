@@ -79,13 +79,16 @@ def test_the_policy_does_no_io() -> None:
 
 # --- quiet periods, ticket thresholds, regressions (issue 15) ---------------------------------
 
-TICKETS = alerts_config(
-    {"name": "wh", "type": "webhook", "url": "http://127.0.0.1:9/h"},
-    {"name": "plain", "type": "gitlab", "project": "p", "token_ref": "env:T"},
-    {"name": "twice", "type": "gitlab", "project": "p", "token_ref": "env:T", "min_crashes": 2},
-    {"name": "fleet", "type": "gitlab", "project": "p", "token_ref": "env:T", "min_hosts": 2},
-    quiet_days=30,
-)  # fmt: skip
+
+def tickets() -> Any:
+    """A webhook and three ticket targets: no threshold, min_crashes=2, min_hosts=2."""
+    return alerts_config(
+        {"name": "wh", "type": "webhook", "url": "http://127.0.0.1:9/h"},
+        {"name": "plain", "type": "gitlab", "project": "p", "token_ref": "env:T"},
+        {"name": "twice", "type": "gitlab", "project": "p", "token_ref": "env:T", "min_crashes": 2},
+        {"name": "fleet", "type": "gitlab", "project": "p", "token_ref": "env:T", "min_hosts": 2},
+        quiet_days=30,
+    )
 
 
 def test_a_crash_after_a_quiet_period_says_since_when() -> None:
@@ -99,16 +102,16 @@ def test_a_crash_after_a_quiet_period_says_since_when() -> None:
 
 
 def test_ticket_targets_wait_for_their_thresholds() -> None:
-    first = plan(AlertFacts(), alerts=TICKETS)
+    first = plan(AlertFacts(), alerts=tickets())
     assert (first.held, first.reached, first.ticket_event) == (["twice", "fleet"], [], EventKind.NEW)
     # the second crash, same host, within the cooldown: "twice" files now, "fleet" still waits
-    second = plan(AlertFacts(paged=True, ticketed=True, host_commented=True, crashes=2, host_known=True), alerts=TICKETS)
+    second = plan(AlertFacts(paged=True, ticketed=True, host_commented=True, crashes=2, host_known=True), alerts=tickets())
     assert (second.held, second.reached, second.ticket_event) == (["fleet"], ["twice"], None)
     # a second host: "fleet" files; "twice" reached its threshold earlier and comments as usual
-    third = plan(AlertFacts(paged=True, ticketed=True, crashes=3, hosts=2), alerts=TICKETS)
+    third = plan(AlertFacts(paged=True, ticketed=True, crashes=3, hosts=2), alerts=tickets())
     assert (third.held, third.reached, third.ticket_event) == ([], ["fleet"], EventKind.RECURRENCE)
     # a later crash on a host the bug already had: nothing is reached again
-    later = plan(AlertFacts(paged=True, ticketed=True, crashes=4, hosts=2, host_known=True), alerts=TICKETS)
+    later = plan(AlertFacts(paged=True, ticketed=True, crashes=4, hosts=2, host_known=True), alerts=tickets())
     assert (later.held, later.reached) == ([], [])
 
 
@@ -116,9 +119,9 @@ def test_thresholds_reach_the_outbox_per_target(record: Callable[..., CrashRecor
     from kcrashd.alerting.outbox import ticket_events
 
     crash = record()
-    names = lambda p: [(t.name, str(e)) for t, e in ticket_events(TICKETS, crash, p)]  # noqa: E731
-    assert names(plan(AlertFacts(), alerts=TICKETS)) == [("plain", "new")]
-    second = plan(AlertFacts(paged=True, ticketed=True, host_commented=True, crashes=2, host_known=True), alerts=TICKETS)
+    names = lambda p: [(t.name, str(e)) for t, e in ticket_events(tickets(), crash, p)]  # noqa: E731
+    assert names(plan(AlertFacts(), alerts=tickets())) == [("plain", "new")]
+    second = plan(AlertFacts(paged=True, ticketed=True, host_commented=True, crashes=2, host_known=True), alerts=tickets())
     assert names(second) == [("twice", "new")]
 
 
