@@ -57,9 +57,6 @@ class DigestFacts:
 
 
 DECIDED = "decision IS NOT NULL"  # crashes that went through the paging policy
-# The crashes of a bug: its key, the fingerprints an operator merged into it (kcrashd.merges), and
-# the crash itself (a dump without a fingerprint is its own bug). Arguments: key, key, crash id.
-OF_BUG = "(fingerprint = ? OR fingerprint IN (SELECT alias FROM merges WHERE fingerprint = ?) OR crash_id = ?)"
 
 
 class AlertHistory:
@@ -110,18 +107,25 @@ class AlertHistory:
         )  # fmt: skip
 
     def bug_facts(self, crash_id: str, key: str, host: str, crash_time: float) -> tuple[int, int, bool, float | None]:
-        """The bug's crashes and hosts so far and its latest crash before this one, from the
-        crashes recorded here (the history `list` shows, merges honoured)."""
-        crashes, hosts, host_known = self.conn.execute(
-            f"SELECT COUNT(*), COUNT(DISTINCT host), COALESCE(MAX(host = ? AND crash_id != ?), 0) FROM crashes"
-            f" WHERE {OF_BUG}", (host, crash_id, key, key, crash_id),
+        """The bug's crashes and hosts (this crash counted), whether this host had it before, and
+        its latest crash before this one: from the fingerprint history the crash's transaction has
+        just updated, with the fingerprints an operator merged into the bug (kcrashd.merges)."""
+        group = [key, *(str(r[0]) for r in self.conn.execute("SELECT alias FROM merges WHERE fingerprint = ?", (key,)))]
+        marks = _marks(group)
+        crashes = self.count(f"SELECT SUM(count) FROM fingerprints WHERE fingerprint IN ({marks})", *group)
+        hosts, here = self.conn.execute(
+            f"SELECT COUNT(DISTINCT host), SUM(CASE WHEN host = ? THEN count ELSE 0 END) FROM fingerprint_hosts"
+            f" WHERE fingerprint IN ({marks})", (host, *group),
         ).fetchone()  # fmt: skip
-        previous = self.one(
-            f"SELECT MAX(crash_time) FROM crashes WHERE {OF_BUG} AND crash_id != ? AND crash_time <= ?",
-            key, key, crash_id, crash_id, crash_time,
-        )  # fmt: skip
-        last = None if previous is None or previous[0] is None else float(str(previous[0]))
-        return max(int(crashes or 0), 1), max(int(hosts or 0), 1), bool(host_known), last
+        times = [
+            float(str(row[0]))
+            for fingerprint in group
+            if (row := self.one(
+                "SELECT crash_time FROM crashes WHERE fingerprint = ? AND crash_time <= ? AND crash_id != ?"
+                " ORDER BY crash_time DESC LIMIT 1", fingerprint, crash_time, crash_id,
+            )) is not None
+        ]  # fmt: skip
+        return max(crashes, 1), max(int(hosts or 0), 1), int(here or 0) > 1, max(times, default=None)
 
     def regression_paged(self, key: str, since: float) -> bool:
         """Whether notify targets were given a regression page of this bug since `since`."""

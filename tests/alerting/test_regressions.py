@@ -20,7 +20,9 @@ from werkzeug import Request, Response
 from kcrashd.alert_tables import AlertHistory
 from kcrashd.alerting.policy import windows_of
 from kcrashd.crash import CrashRecord
-from tests.alerting.conftest import T0, Clock, alerts_config, drain, enqueue
+from kcrashd.merges import merge
+from kcrashd.store import Store
+from tests.alerting.conftest import T0, Clock, alerts_config, drain, enqueue, file_crash
 
 DB = tuple[Path, sqlite3.Connection]
 FP = "kcrash-0123456789abcdef"
@@ -150,19 +152,48 @@ def test_an_open_ticket_is_no_regression(
     assert [p["type"] for p in pages] == ["kcrashd.crash.new"] and pages[0]["data"]["notes"] == []
 
 
-def test_the_store_counts_a_bug_with_its_merged_fingerprints(db: DB, record: Callable[..., CrashRecord]) -> None:
-    """crashes, hosts, host_known and the previous crash come from the crashes table, merges honoured."""
-    _, conn = db
+def test_the_store_counts_a_bug_with_its_merged_fingerprints(tmp_path: Path, record: Callable[..., CrashRecord]) -> None:
+    """crashes, hosts, host_known and the previous crash come from the store's history, merges honoured."""
+    store = Store(tmp_path / "state")
     cfg = alerts_config()
-    enqueue(conn, record("a1", fingerprint="kcrash-a", at=T0), cfg, now=T0)
-    enqueue(conn, record("b1", fingerprint="kcrash-b", host="web-02", at=T0 + timedelta(hours=1)), cfg, now=T0)
-    enqueue(conn, record("x1", fingerprint="kcrash-x", host="web-03", at=T0 + timedelta(hours=2)), cfg, now=T0)
-    crash = record("a2", fingerprint="kcrash-a", host="web-02", at=T0 + timedelta(days=3))
-    enqueue(conn, crash, cfg, now=crash.crash_time)
+    for ino, crash in enumerate([
+        record("a1", fingerprint="kcrash-a", at=T0), record("b1", fingerprint="kcrash-b", host="web-02", at=T0 + timedelta(hours=1)),
+        record("x1", fingerprint="kcrash-x", host="web-03", at=T0 + timedelta(hours=2)),
+    ]):  # fmt: skip
+        file_crash(store, crash, cfg, ino)
+    crash = file_crash(store, record("a2", fingerprint="kcrash-a", host="web-02", at=T0 + timedelta(days=3)), cfg, 9)
     w = windows_of(crash, cfg, crash.crash_time)
-    alone = AlertHistory(conn).facts("a2", "kcrash-a", "web-02", w)
+    alone = AlertHistory(store.conn).facts("a2", "kcrash-a", "web-02", w)
     assert (alone.crashes, alone.hosts, alone.host_known, alone.previous) == (2, 2, False, T0.timestamp())
-    conn.execute("INSERT INTO merges VALUES ('kcrash-b', 'kcrash-a', 0)")
-    merged = AlertHistory(conn).facts("a2", "kcrash-a", "web-02", w)
+    with store.conn:
+        merge(store.conn, "kcrash-a", "kcrash-b", T0.timestamp())
+    merged = AlertHistory(store.conn).facts("a2", "kcrash-a", "web-02", w)
     assert (merged.crashes, merged.hosts, merged.host_known) == (3, 2, True)
     assert merged.previous == (T0 + timedelta(hours=1)).timestamp()
+    store.close()
+
+
+def test_mail_chat_and_ticket_texts_say_regressed_and_since_when(record: Callable[..., CrashRecord]) -> None:
+    """Every human-readable rendering shows the history lines; a plain page shows neither."""
+    from kcrashd.alerting import escape
+    from kcrashd.alerting.payload import EventKind, build_payload
+    from kcrashd.alerting.render import markup_body, subject, text_body
+    from kcrashd.alerting.targets.slack import slack_message
+    from kcrashd.alerting.targets.smtp import html_body
+    from kcrashd.alerting.targets.teams import teams_message
+
+    plain = build_payload(record())
+    back = build_payload(record(), EventKind.REGRESSION).model_copy(
+        update={"regressed": True, "regression_of": "https://rm.example/issues/7", "quiet_since": T0 - timedelta(days=90)}
+    )
+    since = f"first crash of {FP} since 2026-08-28 03:00 UTC"
+    regressed = f"regressed: ticket https://rm.example/issues/7 was closed and {FP} crashed again"
+    assert subject(back).startswith("Regressed: BUG: unable to handle") and not subject(plain).startswith("Regressed")
+    renderings = {
+        "mail": text_body(back), "mail html": html_body(back), "slack": json.dumps(slack_message(back)),
+        "teams": json.dumps(teams_message(back)), "ticket": markup_body(back, inline=escape.markdown, block=escape.markdown_code),
+    }  # fmt: skip
+    for name, text in renderings.items():
+        assert "regressed: ticket https:" in text and since in text.replace("&nbsp;", " "), name
+    assert regressed in text_body(back) and since in text_body(back)
+    assert "regressed" not in text_body(plain).lower() and "since" not in text_body(plain)

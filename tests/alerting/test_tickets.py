@@ -17,7 +17,7 @@ from werkzeug import Request, Response
 from kcrashd.alerting import Deliverer, delivery_state
 from kcrashd.crash import CrashRecord
 from tests.alerting import shapes
-from tests.alerting.conftest import PLANTED, T0, Clock, alerts_config, drain, enqueue
+from tests.alerting.conftest import PLANTED, T0, Clock, alerts_config, drain, enqueue, file_crash
 from tests.alerting.servers import redmine
 
 DB = tuple[Path, sqlite3.Connection]
@@ -387,21 +387,6 @@ def rm_close(rm: dict[str, str], issue: dict[str, Any]) -> None:
     requests.put(
         f"{rm['url']}/issues/{issue['id']}.json", json={"issue": {"status_id": closed}}, headers=headers, timeout=10
     ).raise_for_status()
-
-
-def file_crash(store: Any, crash: CrashRecord, cfg: Any, ino: int, *, alerts: bool = True) -> CrashRecord:
-    """Record a crash as the pipeline does: the store's transaction re-keys it (merges) and, with
-    `alerts`, runs the outbox's enqueue in it."""
-    from kcrashd.alerting.outbox import enqueue as outbox_enqueue
-    from kcrashd.store import CrashStatus
-
-    def also(conn: sqlite3.Connection, record: CrashRecord) -> None:
-        outbox_enqueue(conn, record, cfg, now=record.crash_time)
-
-    return store.record(  # type: ignore[no-any-return]
-        lambda stats: crash.model_copy(update={"count": stats.count + 1}), dev=1, ino=ino, log_mtime_ns=None,
-        log_size=None, vmcore_state="absent", status=CrashStatus.JOURNALED, also=also if alerts else None,
-    )  # fmt: skip
 
 
 @pytest.mark.redmine
