@@ -108,8 +108,10 @@ class TicketSender(Sender):
         where = closed.url or closed.ref
         payload = delivery.payload.model_copy(update={"regressed": True, "regression_of": where})
         if self.config.on_regression is Regression.REOPEN:
-            self.reopen(closed)
+            # the comment first: an attempt cut short after it is retried, finds the ticket still
+            # closed and only reopens it (trackers with `has_comment` skip the second comment)
             if not self.has_comment(closed, tag):
                 self.comment(closed, regression_line(payload), tag)
+            self.reopen(closed)
             return Ticket(closed.order, closed.ref, closed.url)
         return self.create_kept(payload.model_copy(update={"title": f"{payload.title} ({tickets + 1})"}), mark, tag)
