@@ -7,12 +7,13 @@ from kcrashd.store, the one module that opens the database.
 from __future__ import annotations
 
 import sqlite3
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import NamedTuple
 
-from kcrashd.store import Durability, StoreError, connect, ensure_schema
+from kcrashd.store import Durability, StoreError, connect, ensure_schema, transaction
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,10 @@ class AlertFacts:
     storm: tuple[int, int] | None = None  # the open storm digest around the crash: (id, pages)
     host_crashes: int = 0  # earlier crashes of this host within the loop window
     loop: int | None = None  # the open loop digest of this host
+    crashes: int = 1  # crashes of its bug recorded here (merged fingerprints included), this one too
+    hosts: int = 1  # distinct hosts of those crashes, this one's included
+    host_known: bool = False  # this host crashed with this bug before
+    previous: float | None = None  # the time of the bug's latest earlier crash (epoch seconds)
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,9 @@ class AlertHistory:
             " ORDER BY id DESC LIMIT 1", w.storm_from, w.storm_to,
         )  # fmt: skip
         loop = one("SELECT id FROM outbox_digests WHERE kind = 'loop' AND key = ? AND last >= ?", host, w.loop_start)
+        crashes, hosts, host_known, previous = self.bug_facts(crash_id, key, host, w.crash_time)
         return AlertFacts(
+            crashes=crashes, hosts=hosts, host_known=host_known, previous=previous,
             decided=one("SELECT 1 FROM crashes WHERE crash_id = ? AND decision IS NOT NULL", crash_id) is not None,
             paged=one(
                 f"SELECT 1 FROM crashes WHERE {DECIDED} AND alert_key = ? AND decision IN ('page', 'storm-page')"
@@ -98,6 +105,38 @@ class AlertHistory:
             ),
             loop=None if loop is None else int(str(loop[0])),
         )  # fmt: skip
+
+    def bug_facts(self, crash_id: str, key: str, host: str, crash_time: float) -> tuple[int, int, bool, float | None]:
+        """The bug's crashes and hosts (this crash counted), whether this host had it before, and
+        its latest crash before this one: from the fingerprint history the crash's transaction has
+        just updated, with the fingerprints an operator merged into the bug (kcrashd.merges)."""
+        group = [key, *(str(r[0]) for r in self.conn.execute("SELECT alias FROM merges WHERE fingerprint = ?", (key,)))]
+        marks = _marks(group)
+        crashes = self.count(f"SELECT SUM(count) FROM fingerprints WHERE fingerprint IN ({marks})", *group)
+        hosts, here = self.conn.execute(
+            f"SELECT COUNT(DISTINCT host), SUM(CASE WHEN host = ? THEN count ELSE 0 END) FROM fingerprint_hosts"
+            f" WHERE fingerprint IN ({marks})", (host, *group),
+        ).fetchone()  # fmt: skip
+        times = [
+            float(str(row[0]))
+            for fingerprint in group
+            if (row := self.one(
+                "SELECT crash_time FROM crashes WHERE fingerprint = ? AND crash_time <= ? AND crash_id != ?"
+                " ORDER BY crash_time DESC LIMIT 1", fingerprint, crash_time, crash_id,
+            )) is not None
+        ]  # fmt: skip
+        return max(crashes, 1), max(int(hosts or 0), 1), int(here or 0) > 1, max(times, default=None)
+
+    def regression_paged(self, key: str, since: float) -> bool:
+        """Whether notify targets were given a regression page of this bug since `since`."""
+        return self.one(
+            "SELECT 1 FROM outbox WHERE fingerprint = ? AND event = 'regression' AND created_at >= ? LIMIT 1", key, since
+        ) is not None
+
+    def record_json(self, crash_id: str) -> str | None:
+        """The stored record of a crash (its JSON), if the crash is still recorded."""
+        row = self.one("SELECT record_json FROM crashes WHERE crash_id = ?", crash_id)
+        return None if row is None else str(row[0])
 
     def count(self, sql: str, *args: object) -> int:
         return int(self.conn.execute(sql, args).fetchone()[0] or 0)
@@ -287,6 +326,10 @@ class OutboxLeases:
 
     def history(self) -> AlertHistory:
         return AlertHistory(self.conn)
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT on this connection (rows added for a delivery's outcome)."""
+        return transaction(self.conn)
 
     def claim(self, names: list[str], due_by: float, lease_until: float, now: float) -> Claim | None:
         """The next row of `names` due by `due_by` whose target is not paused (a claimed row

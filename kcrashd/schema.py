@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS crashes(
 CREATE INDEX IF NOT EXISTS crashes_dir ON crashes(dump_dir, ino);
 CREATE INDEX IF NOT EXISTS crashes_inode ON crashes(ino, dev);
 CREATE INDEX IF NOT EXISTS crashes_fingerprint ON crashes(fingerprint);
+CREATE INDEX IF NOT EXISTS crashes_fingerprint_time ON crashes(fingerprint, crash_time);
 CREATE INDEX IF NOT EXISTS crashes_time ON crashes(crash_time);
 CREATE INDEX IF NOT EXISTS crashes_pending ON crashes(status) WHERE status != 'journaled';
 CREATE INDEX IF NOT EXISTS crashes_alert_key ON crashes(alert_key, decided_at) WHERE decision IS NOT NULL;

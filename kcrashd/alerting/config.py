@@ -127,10 +127,22 @@ class TargetBase(BaseModel):
         return Category.NOTIFY
 
 
+class Regression(StrEnum):
+    """What a ticket target does when the bug's ticket is closed and the bug crashes again."""
+
+    REOPEN = "reopen"  # reopen the closed ticket, with a comment saying it regressed
+    NEW = "new"  # file a new ticket "TITLE (2)" that points at the closed one
+
+
 class TicketBase(TargetBase):
-    """Ticket trackers: one ticket per fingerprint, comments for recurrences."""
+    """Ticket trackers: one ticket per fingerprint, comments for recurrences; a crash of a bug
+    whose ticket is closed is a regression (`on_regression`); `min_crashes` and `min_hosts` hold
+    the ticket back until the bug crashed that often or on that many hosts."""
 
     comment_recurrences: bool = True
+    on_regression: Regression = Regression.REOPEN
+    min_crashes: int = Field(default=1, ge=1)
+    min_hosts: int = Field(default=1, ge=1)
 
     @property
     def category(self) -> Category:
@@ -255,6 +267,7 @@ class BugzillaTarget(TicketBase):
     version: str = "unspecified"
     api_key_ref: str
     marker_field: Literal["whiteboard", "keywords"] = "whiteboard"
+    reopen_status: str = "CONFIRMED"  # the open status a regression moves a closed bug to
 
     _ref = field_validator("api_key_ref")(check_ref)
 
@@ -266,6 +279,7 @@ class RedmineTarget(TicketBase):
     tracker_id: int = 1
     fingerprint_field_id: int  # id of a filterable string custom field
     api_key_ref: str
+    reopen_status_id: int | None = None  # the status a regression reopens to; None = the first open status
 
     _ref = field_validator("api_key_ref")(check_ref)
 
@@ -315,6 +329,7 @@ class PolicyConfig(BaseModel):
     )  # new fingerprints paged per storm; the rest go in the digest
     digest_delay_minutes: float = Field(default=10.0, ge=0)  # wait before sending a digest so it is complete
     max_page_age_hours: float = Field(default=24.0, gt=0)  # older backlog crashes are recorded, not paged
+    quiet_days: float = Field(default=30.0, ge=0)  # a crash after this long without one says "since"; 0 = never
 
 
 class RetryConfig(BaseModel):

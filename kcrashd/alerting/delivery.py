@@ -11,14 +11,22 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kcrashd.alert_tables import Claim, DeliveryState, OutboxLeases
 from kcrashd.alerting.config import AlertsConfig, TargetConfig
 from kcrashd.alerting.http import Http, SendFailure, SessionFactory, make_session
-from kcrashd.alerting.outbox import EPSILON, Clock, Journal, build_digest, journal_send, utcnow
+from kcrashd.alerting.outbox import (
+    EPSILON,
+    Clock,
+    Journal,
+    build_digest,
+    enqueue_regression,
+    journal_send,
+    utcnow,
+)
 from kcrashd.alerting.payload import AlertPayload, EventKind
 from kcrashd.alerting.secrets import SecretError, install_log_redaction, redact
 from kcrashd.alerting.targets.base import Delivery, sender_for
@@ -217,8 +225,13 @@ class Deliverer:
         log.warning("alert to %s: attempt %d failed, next in %.0fs: %s", target.name, attempt, delay, error)
 
     def _delivered(self, row: Claim, target: TargetConfig, outcome: Outcome, ts: float) -> None:
-        """Close the target's pause; finish the row, or schedule its re-post (Alertmanager)."""
+        """Close the target's pause; page a regression the ticket target found; finish the row, or
+        schedule its re-post (Alertmanager)."""
         self.leases.unpause(target.name)
+        if outcome.regression_of and row.intent.crash_id:
+            with self.leases.transaction() as conn:
+                when = datetime.fromtimestamp(ts, UTC)
+                enqueue_regression(conn, row.intent.crash_id, self.alerts, ticket=outcome.regression_of, now=when)
         if outcome.repeat_at is None or outcome.repeat_at >= row.intent.expires:
             self.leases.finish(
                 row.id, DeliveryState.DONE, ts, status=outcome.status, ref=outcome.remote_ref, url=outcome.remote_url

@@ -41,9 +41,12 @@ DOCUMENT_LIMIT = 2 * 1024 * 1024  # bytes read of a ticket tracker's success ans
 
 
 def ok(
-    remote_ref: str | None = None, remote_url: str | None = None, repeat_at: float | None = None
+    remote_ref: str | None = None,
+    remote_url: str | None = None,
+    repeat_at: float | None = None,
+    regression_of: str | None = None,
 ) -> Outcome:
-    return Outcome(True, remote_ref=remote_ref, remote_url=remote_url, repeat_at=repeat_at)
+    return Outcome(True, remote_ref=remote_ref, remote_url=remote_url, repeat_at=repeat_at, regression_of=regression_of)
 
 
 def retry(error: str, status: int | None = None, retry_after: float | None = None) -> Outcome:

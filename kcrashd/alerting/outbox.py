@@ -20,7 +20,15 @@ from typing import TYPE_CHECKING, Any
 from kcrashd.alert_tables import WAITING, AlertHistory, OutboxRow, OutboxTable, Windows
 from kcrashd.alerting.config import AlertsConfig, Category, TargetConfig, TicketBase
 from kcrashd.alerting.payload import AlertPayload, EventKind, build_payload, journal_command
-from kcrashd.alerting.policy import Decision, Plan, matches, plan_crash, targets_of, windows_of
+from kcrashd.alerting.policy import (
+    Decision,
+    Plan,
+    matches,
+    plan_crash,
+    plan_regression,
+    targets_of,
+    windows_of,
+)
 from kcrashd.alerting.secrets import redact
 from kcrashd.bugkey import alert_key
 from kcrashd.crash import CrashRecord
@@ -95,14 +103,18 @@ def enqueue(
     history = AlertHistory(conn)
     key = alert_key(record)
     w = windows_of(record, alerts, now)
-    plan = plan_crash(record, history.facts(record.crash_id, key, record.host, w), alerts, now=now, page=page)
+    facts = history.facts(record.crash_id, key, record.host, w)
+    plan = plan_crash(record, facts, alerts, now=now, page=page)
     if plan.decision is Decision.DUPLICATE:
         return 0
     digests = write_plan(history, record, key, w, plan, now.timestamp())
     ts = now.timestamp()
     expires = ts + alerts.retry.max_age_hours * 3600
     machine = machine_id(alerts)
-    payload = build_payload(record)
+    payload = build_payload(record).model_copy(update={
+        "count": max(record.count, facts.crashes), "hosts": max(record.hosts, facts.hosts),
+        "quiet_since": plan.quiet_since,
+    })  # fmt: skip
     added = 0
     if plan.notify:
         for target in targets_of(alerts, Category.NOTIFY):
@@ -112,17 +124,12 @@ def enqueue(
                     fingerprint=payload.fingerprint, payload=payload,
                     idem=delivery_key(machine, record.crash_id, target.name, "new"), at=ts, expires=expires,
                 )  # fmt: skip
-    if plan.ticket_event is not None:
-        event = plan.ticket_event
-        ticket_payload = payload.model_copy(update={"event": event})
-        for target in targets_of(alerts, Category.TICKET):
-            comments = isinstance(target, TicketBase) and target.comment_recurrences
-            if matches(target, record) and (event is EventKind.NEW or comments):
-                added += _insert(
-                    conn, target, crash_id=record.crash_id, digest_id=None, event=event,
-                    fingerprint=payload.fingerprint, payload=ticket_payload,
-                    idem=delivery_key(machine, record.crash_id, target.name, str(event)), at=ts, expires=expires,
-                )  # fmt: skip
+    for target, event in ticket_events(alerts, record, plan):
+        added += _insert(
+            conn, target, crash_id=record.crash_id, digest_id=None, event=event,
+            fingerprint=payload.fingerprint, payload=payload.model_copy(update={"event": event}),
+            idem=delivery_key(machine, record.crash_id, target.name, str(event)), at=ts, expires=expires,
+        )  # fmt: skip
     delay = alerts.policy.digest_delay_minutes * 60
     for digest_id, kind in digests:
         digest_key = f"{kind}-{machine[:12]}-{digest_id}"
@@ -131,6 +138,48 @@ def enqueue(
                 conn, target, crash_id=None, digest_id=digest_id, event=kind, fingerprint=digest_key, payload=None,
                 idem=delivery_key(machine, f"digest:{digest_id}", target.name, str(kind)),
                 at=ts + delay, expires=expires + delay,
+            )  # fmt: skip
+    return added
+
+
+def ticket_events(alerts: AlertsConfig, record: CrashRecord, plan: Plan) -> list[tuple[TargetConfig, EventKind]]:
+    """The ticket targets this crash goes to, each with its event: the plan's, but nothing for a
+    target still below its thresholds and a NEW ticket for one whose thresholds this crash reaches."""
+    rows: list[tuple[TargetConfig, EventKind]] = []
+    for target in targets_of(alerts, Category.TICKET):
+        if not matches(target, record) or target.name in plan.held:
+            continue
+        event = EventKind.NEW if target.name in plan.reached else plan.ticket_event
+        comments = isinstance(target, TicketBase) and target.comment_recurrences
+        if event is EventKind.NEW or (event is EventKind.RECURRENCE and comments):
+            rows.append((target, event))
+    return rows
+
+
+def enqueue_regression(
+    conn: sqlite3.Connection, crash_id: str, alerts: AlertsConfig, *, ticket: str, now: datetime
+) -> int:
+    """A ticket target found the ticket of this crash's bug closed: page the notify targets that
+    the bug regressed (once per cooldown, kcrashd.alerting.policy.plan_regression); rows added."""
+    history = AlertHistory(conn)
+    stored = history.record_json(crash_id)
+    if stored is None:
+        return 0
+    record = CrashRecord.model_validate_json(stored)
+    key = alert_key(record)
+    since = now.timestamp() - alerts.policy.cooldown_hours * 3600
+    if not plan_regression(record, alerts, paged=history.regression_paged(key, since), now=now):
+        return 0
+    payload = build_payload(record, EventKind.REGRESSION).model_copy(update={"regressed": True, "regression_of": ticket})
+    ts = now.timestamp()
+    machine = machine_id(alerts)
+    added = 0
+    for target in targets_of(alerts, Category.NOTIFY):
+        if matches(target, record):
+            added += _insert(
+                conn, target, crash_id=crash_id, digest_id=None, event=EventKind.REGRESSION, fingerprint=key,
+                payload=payload, idem=delivery_key(machine, crash_id, target.name, "regression"), at=ts,
+                expires=ts + alerts.retry.max_age_hours * 3600,
             )  # fmt: skip
     return added
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from kcrashd.bugkey import alert_key, has_fingerprint
 from kcrashd.crash import CrashRecord
@@ -22,6 +22,7 @@ class EventKind(StrEnum):
     LOOP = "loop"  # digest: one host crash-looping
     STORM = "storm"  # digest: many hosts within a window
     TEST = "test"  # notify-test
+    REGRESSION = "regression"  # a ticket target found the bug's ticket closed: the bug is back
 
 
 class AlertPayload(BaseModel):
@@ -51,6 +52,15 @@ class AlertPayload(BaseModel):
     digest_titles: dict[str, str] = Field(default_factory=dict)
     similar_fingerprint: str | None = None  # a new fingerprint possibly the same bug as this one
     similar_score: float | None = None
+    regressed: bool = False  # the bug's ticket was closed and it crashed again
+    regression_of: str | None = None  # the closed ticket (URL, or its id)
+    quiet_since: datetime | None = None  # the bug's previous crash, when older than quiet_days
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def notes(self) -> list[str]:
+        """The history lines as text ("regressed: ...", "first crash of FP since ..."), for webhooks."""
+        return [text for _, text in history_lines(self)]
 
     @property
     def headline(self) -> str:
@@ -59,6 +69,8 @@ class AlertPayload(BaseModel):
             return f"{prefix}Kernel crash storm: {self.hosts} hosts, {self.count} crashes, {len(self.digest)} bugs"
         if self.event is EventKind.LOOP:
             return f"{prefix}Kernel crash loop on {self.host or 'a host'}: {self.count} crashes"
+        if self.event is EventKind.REGRESSION:
+            prefix += "Regressed: "
         return prefix + self.title
 
     def restricted(self, *, include_trace: bool, include_host: bool) -> AlertPayload:
@@ -132,6 +144,17 @@ def build_test_payload(now: datetime) -> AlertPayload:
     )
 
 
+def history_lines(payload: AlertPayload) -> list[tuple[str, str]]:
+    """What the bug's history says about this crash: it regressed, it came back after a quiet period."""
+    rows: list[tuple[str, str]] = []
+    if payload.regressed:
+        closed = f"ticket {payload.regression_of} was closed" if payload.regression_of else "its ticket was closed"
+        rows.append(("Regressed", f"regressed: {closed} and {payload.fingerprint} crashed again"))
+    if payload.quiet_since:
+        rows.append(("Quiet", f"first crash of {payload.fingerprint} since {payload.quiet_since.astimezone(UTC):%Y-%m-%d %H:%M} UTC"))
+    return rows
+
+
 def summary_lines(payload: AlertPayload) -> list[tuple[str, str]]:
     """(label, value) pairs every human-readable target shows, in order; raw, unescaped."""
     rows: list[tuple[str, str]] = []
@@ -159,6 +182,7 @@ def summary_lines(payload: AlertPayload) -> list[tuple[str, str]]:
         rows.append(("Dump", payload.dump_dir))
     if payload.incomplete:
         rows.append(("Note", "dump incomplete"))
+    rows += history_lines(payload)
     if payload.similar_fingerprint:
         rows.append(("Similar", f"possibly the same bug as {payload.similar_fingerprint} ({payload.similar_score or 0:.3f})"))
     rows.append(("Journal", payload.journal_command))

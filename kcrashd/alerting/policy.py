@@ -11,6 +11,11 @@ Rules, in order (docs/alerting.md of this repository, "Policy"):
    (sent after `digest_delay_minutes` so it is complete); at most `storm_max_pages` new
    fingerprints still page during the storm, the rest only appear in the digest; per-host
    ticket comments are folded into the digest.
+5. A ticket target with `min_crashes`/`min_hosts` files nothing until the bug crashed that often
+   or on that many hosts; the crash that reaches both files its ticket (`held`, `reached`).
+6. A crash after `quiet_days` without one of its bug says since when (`quiet_since`).
+7. A regression (a ticket target found the bug's ticket closed) pages once per cooldown
+   (`plan_regression`).
 Pure: `plan_crash` takes the crash and the facts the store read about its history
 (`AlertFacts`, read by `kcrashd.alert_tables.AlertHistory`) and returns a Plan; the outbox
 writes it in the crash's transaction.
@@ -21,11 +26,18 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from kcrashd.alert_tables import AlertFacts, Windows
-from kcrashd.alerting.config import SEVERITY_ORDER, AlertsConfig, Category, TargetBase, TargetConfig
+from kcrashd.alerting.config import (
+    SEVERITY_ORDER,
+    AlertsConfig,
+    Category,
+    TargetBase,
+    TargetConfig,
+    TicketBase,
+)
 from kcrashd.alerting.payload import EventKind
 from kcrashd.core.model import Severity
 from kcrashd.crash import CrashRecord
@@ -62,6 +74,9 @@ class Plan:
     open_loop: bool = False  # open a loop digest with this crash
     send_digests: bool = True  # digests opened by this crash are sent (not for a quiet crash)
     events: list[EventKind] = field(default_factory=list)  # digests to send, in the order opened
+    held: list[str] = field(default_factory=list)  # ticket targets below their min_crashes/min_hosts
+    reached: list[str] = field(default_factory=list)  # ticket targets whose thresholds this crash reaches
+    quiet_since: datetime | None = None  # the bug's previous crash, when it is older than quiet_days
 
     @property
     def in_storm(self) -> bool:
@@ -116,9 +131,10 @@ def plan_crash(record: CrashRecord, history: AlertFacts, alerts: AlertsConfig, *
     if not alerts.enabled:
         return Plan(Decision.DISABLED)
     policy = alerts.policy
-    too_old = now.timestamp() - record.crash_time.timestamp() > policy.max_page_age_hours * 3600
-    quiet = not page or record.too_old_to_page or too_old
+    quiet = not page or too_old(record, alerts, now)
     plan = Plan(Decision.QUIET if quiet else Decision.PAGE, send_digests=not quiet)
+    plan.quiet_since = quiet_since(record, history, alerts)
+    plan_thresholds(plan, history, alerts)
     if not history.ticketed:
         plan.ticket_event = EventKind.NEW
     elif not history.host_commented:
@@ -131,6 +147,42 @@ def plan_crash(record: CrashRecord, history: AlertFacts, alerts: AlertsConfig, *
         plan_loop(plan, history)
     plan.notify = plan.decision in PAGED
     return plan
+
+
+def too_old(record: CrashRecord, alerts: AlertsConfig, now: datetime) -> bool:
+    """A backlog crash: found too long after it happened to page anyone."""
+    age = now.timestamp() - record.crash_time.timestamp()
+    return record.too_old_to_page or age > alerts.policy.max_page_age_hours * 3600
+
+
+def quiet_since(record: CrashRecord, history: AlertFacts, alerts: AlertsConfig) -> datetime | None:
+    """The bug's previous crash, when it is more than `quiet_days` before this one."""
+    days = alerts.policy.quiet_days
+    if not days or history.previous is None:
+        return None
+    if record.crash_time.timestamp() - history.previous <= days * 86400:
+        return None
+    return datetime.fromtimestamp(history.previous, UTC)
+
+
+def plan_thresholds(plan: Plan, history: AlertFacts, alerts: AlertsConfig) -> None:
+    """Ticket targets that wait for `min_crashes` crashes or `min_hosts` hosts: held while below,
+    and given a NEW ticket event by the crash that reaches both (this crash counted)."""
+    earlier_hosts = history.hosts if history.host_known else history.hosts - 1
+    for target in targets_of(alerts, Category.TICKET):
+        if not isinstance(target, TicketBase) or (target.min_crashes, target.min_hosts) == (1, 1):
+            continue
+        if history.crashes < target.min_crashes or history.hosts < target.min_hosts:
+            plan.held.append(target.name)
+        elif history.crashes - 1 < target.min_crashes or earlier_hosts < target.min_hosts:
+            plan.reached.append(target.name)
+
+
+def plan_regression(record: CrashRecord, alerts: AlertsConfig, *, paged: bool, now: datetime) -> bool:
+    """Whether notify targets hear that a ticket target found this crash's bug closed (a
+    regression): once per cooldown (`paged`: a regression page of the bug within it), never for
+    a test crash, with alerts disabled, or for a backlog crash too old to page."""
+    return alerts.enabled and not record.test and not paged and not too_old(record, alerts, now)
 
 
 def plan_storm(plan: Plan, history: AlertFacts, max_pages: int) -> None:

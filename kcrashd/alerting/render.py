@@ -27,6 +27,15 @@ def recurrence_line(payload: AlertPayload) -> str:
     return f"Seen again {where} at {payload.crash_time.isoformat()} (crash {payload.crash_id}, count {payload.count})."
 
 
+def regression_line(payload: AlertPayload) -> str:
+    """The comment a reopened ticket gets: the bug regressed, where and when."""
+    where = f"on {payload.host}" if payload.host else "on another host"
+    return (
+        f"Regressed: crashed again {where} at {payload.crash_time.isoformat()} (crash {payload.crash_id},"
+        f" count {payload.count}) after this ticket was closed; reopened by kcrashd."
+    )
+
+
 def text_body(payload: AlertPayload, *, marker: str | None = None) -> str:
     """Plain text (mail, Bugzilla): label/value lines, then the trace excerpt."""
     lines = [escape.plain(payload.headline), ""]

@@ -29,6 +29,7 @@ class Outcome:
     remote_ref: str | None = None
     remote_url: str | None = None
     repeat_at: float | None = None  # epoch seconds: send again then (Alertmanager re-post)
+    regression_of: str | None = None  # a ticket target found the bug's ticket closed: that ticket
 
 
 SENT = Outcome(True)

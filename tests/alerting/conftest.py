@@ -15,7 +15,7 @@ from kcrashd.alerting.config import AlertsConfig
 from kcrashd.alerting.outbox import enqueue as outbox_enqueue
 from kcrashd.core.model import Report, Severity
 from kcrashd.crash import CrashRecord
-from kcrashd.store import CrashFile, CrashStatus, insert_crash
+from kcrashd.store import CrashFile, CrashStatus, FingerprintStats, Store, insert_crash
 
 T0 = datetime(2026, 11, 26, 3, 0, 0, tzinfo=UTC)
 PLANTED = "PLANTEDs3cr3tT0KEN4f9e2c7a1b"  # grep every output for this
@@ -136,3 +136,19 @@ def enqueue(conn: sqlite3.Connection, record: CrashRecord, alerts: AlertsConfig,
     if conn.execute("SELECT 1 FROM crashes WHERE crash_id = ?", (record.crash_id,)).fetchone() is None:
         insert_crash(conn, record, CrashFile(dev=0, ino=0), "absent", CrashStatus.JOURNALED)
     return outbox_enqueue(conn, record, alerts, now=now, page=page)
+
+
+def file_crash(store: Store, crash: CrashRecord, cfg: AlertsConfig, ino: int, *, alerts: bool = True) -> CrashRecord:
+    """Record a crash as the pipeline does: in the store's transaction, with its fingerprint's
+    history (the count and hosts before it, merges honoured) and, with `alerts`, the outbox's enqueue."""
+
+    def also(conn: sqlite3.Connection, record: CrashRecord) -> None:
+        outbox_enqueue(conn, record, cfg, now=record.crash_time)
+
+    def build(stats: FingerprintStats) -> CrashRecord:
+        return crash.model_copy(update={"count": stats.count + 1, "hosts": stats.hosts + (0 if stats.host_known else 1)})
+
+    return store.record(
+        build, dev=1, ino=ino, log_mtime_ns=None, log_size=None, vmcore_state="absent", status=CrashStatus.JOURNALED,
+        also=also if alerts else None,
+    )  # fmt: skip

@@ -75,3 +75,61 @@ def test_the_policy_does_no_io() -> None:
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not imported & {"sqlite3", "kcrashd.alerting.outbox", "kcrashd.alerting.delivery"}
     assert "execute(" not in inspect.getsource(policy_module)
+
+
+# --- quiet periods, ticket thresholds, regressions (issue 15) ---------------------------------
+
+
+def tickets() -> Any:
+    """A webhook and three ticket targets: no threshold, min_crashes=2, min_hosts=2."""
+    return alerts_config(
+        {"name": "wh", "type": "webhook", "url": "http://127.0.0.1:9/h"},
+        {"name": "plain", "type": "gitlab", "project": "p", "token_ref": "env:T"},
+        {"name": "twice", "type": "gitlab", "project": "p", "token_ref": "env:T", "min_crashes": 2},
+        {"name": "fleet", "type": "gitlab", "project": "p", "token_ref": "env:T", "min_hosts": 2},
+        quiet_days=30,
+    )
+
+
+def test_a_crash_after_a_quiet_period_says_since_when() -> None:
+    long_ago = (T0 - timedelta(days=31)).timestamp()
+    p = plan(AlertFacts(previous=long_ago, crashes=2))
+    assert p.quiet_since is not None and p.quiet_since.timestamp() == long_ago and p.decision is Decision.PAGE
+    assert plan(AlertFacts(previous=(T0 - timedelta(days=29)).timestamp(), crashes=2)).quiet_since is None
+    assert plan(AlertFacts()).quiet_since is None  # the first crash of a bug has no "since"
+    off = CFG.model_copy(update={"policy": CFG.policy.model_copy(update={"quiet_days": 0})})
+    assert plan(AlertFacts(previous=long_ago, crashes=2), alerts=off).quiet_since is None
+
+
+def test_ticket_targets_wait_for_their_thresholds() -> None:
+    first = plan(AlertFacts(), alerts=tickets())
+    assert (first.held, first.reached, first.ticket_event) == (["twice", "fleet"], [], EventKind.NEW)
+    # the second crash, same host, within the cooldown: "twice" files now, "fleet" still waits
+    second = plan(AlertFacts(paged=True, ticketed=True, host_commented=True, crashes=2, host_known=True), alerts=tickets())
+    assert (second.held, second.reached, second.ticket_event) == (["fleet"], ["twice"], None)
+    # a second host: "fleet" files; "twice" reached its threshold earlier and comments as usual
+    third = plan(AlertFacts(paged=True, ticketed=True, crashes=3, hosts=2), alerts=tickets())
+    assert (third.held, third.reached, third.ticket_event) == ([], ["fleet"], EventKind.RECURRENCE)
+    # a later crash on a host the bug already had: nothing is reached again
+    later = plan(AlertFacts(paged=True, ticketed=True, crashes=4, hosts=2, host_known=True), alerts=tickets())
+    assert (later.held, later.reached) == ([], [])
+
+
+def test_thresholds_reach_the_outbox_per_target(record: Callable[..., CrashRecord]) -> None:
+    from kcrashd.alerting.outbox import ticket_events
+
+    crash = record()
+    names = lambda p: [(t.name, str(e)) for t, e in ticket_events(tickets(), crash, p)]  # noqa: E731
+    assert names(plan(AlertFacts(), alerts=tickets())) == [("plain", "new")]
+    second = plan(AlertFacts(paged=True, ticketed=True, host_commented=True, crashes=2, host_known=True), alerts=tickets())
+    assert names(second) == [("twice", "new")]
+
+
+def test_a_regression_pages_once_per_cooldown(record: Callable[..., CrashRecord]) -> None:
+    from kcrashd.alerting.policy import plan_regression
+
+    assert plan_regression(record(), CFG, paged=False, now=T0)
+    assert not plan_regression(record(), CFG, paged=True, now=T0)  # already paged within the cooldown
+    assert not plan_regression(record(test=True), CFG, paged=False, now=T0)
+    assert not plan_regression(record(), CFG.model_copy(update={"enabled": False}), paged=False, now=T0)
+    assert not plan_regression(record(), CFG, paged=False, now=T0 + timedelta(days=2))  # backlog: too old

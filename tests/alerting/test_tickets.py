@@ -17,7 +17,7 @@ from werkzeug import Request, Response
 from kcrashd.alerting import Deliverer, delivery_state
 from kcrashd.crash import CrashRecord
 from tests.alerting import shapes
-from tests.alerting.conftest import PLANTED, T0, Clock, alerts_config, drain, enqueue
+from tests.alerting.conftest import PLANTED, T0, Clock, alerts_config, drain, enqueue, file_crash
 from tests.alerting.servers import redmine
 
 DB = tuple[Path, sqlite3.Connection]
@@ -356,3 +356,110 @@ def test_gitlab_and_bugzilla_shapes(
     assert gl.problems == [] and bz.problems == []
     assert len(gl.issues) == 1 and len(gl.comments[101]) == 1
     assert len(bz.issues) == 1 and len(bz.comments[101]) == 1
+
+
+# --- regressions, thresholds and merges against the real Redmine (issue 15) ------------------
+
+
+def rm_target(rm: dict[str, str], name: str, title: str, **extra: Any) -> dict[str, Any]:
+    """A Redmine target that takes only the crashes whose title has `title` (one bug per target)."""
+    return {"name": name, "type": "redmine", "url": rm["url"], "project": "kcrash", "fingerprint_field_id": int(rm["cf"]),
+            "api_key_ref": "env:RM_KEY", "include_titles": [title], **extra}  # fmt: skip
+
+
+def rm_issues(rm: dict[str, str], fingerprint: str) -> list[dict[str, Any]]:
+    """The Redmine issues of a fingerprint, open and closed, oldest first, with their notes."""
+    headers = {"X-Redmine-API-Key": rm["api_key"]}
+    found = requests.get(
+        f"{rm['url']}/issues.json", headers=headers, timeout=10,
+        params={"project_id": "kcrash", f"cf_{rm['cf']}": fingerprint, "status_id": "*", "sort": "id"},
+    ).json()["issues"]  # fmt: skip
+    return [
+        requests.get(f"{rm['url']}/issues/{i['id']}.json?include=journals", headers=headers, timeout=10).json()["issue"]
+        for i in found
+    ]
+
+
+def rm_close(rm: dict[str, str], issue: dict[str, Any]) -> None:
+    headers = {"X-Redmine-API-Key": rm["api_key"]}
+    statuses = requests.get(f"{rm['url']}/issue_statuses.json", headers=headers, timeout=10).json()["issue_statuses"]
+    closed = next(s["id"] for s in statuses if s.get("is_closed"))
+    requests.put(
+        f"{rm['url']}/issues/{issue['id']}.json", json={"issue": {"status_id": closed}}, headers=headers, timeout=10
+    ).raise_for_status()
+
+
+@pytest.mark.redmine
+def test_real_redmine_thresholds_merges_and_regressions(
+    record: Callable[..., CrashRecord], clock: Clock, rm: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, httpserver: HTTPServer,
+) -> None:  # fmt: skip
+    """One state, five bugs, one Redmine: min_crashes honouring a group merge (one ticket), min_crashes=2,
+    min_hosts=2, a closed ticket reopened, and a closed ticket followed by a new "(2)" ticket; the
+    webhook receiver gets the regression pages and the quiet-period text."""
+    from datetime import timedelta
+
+    from kcrashd.merges import merge
+    from kcrashd.store import Store
+
+    monkeypatch.setenv("RM_KEY", rm["api_key"])
+    httpserver.expect_request("/hook", method="POST").respond_with_data("", 204)
+    cfg = alerts_config(
+        rm_target(rm, "rm-merge", "merge-bug", min_crashes=3), rm_target(rm, "rm-twice", "twice-bug", min_crashes=2),
+        rm_target(rm, "rm-hosts", "fleet-bug", min_hosts=2), rm_target(rm, "rm-reopen", "reopen-bug"),
+        rm_target(rm, "rm-new", "new-bug", on_regression="new"),
+        {"name": "wh", "type": "webhook", "url": httpserver.url_for("/hook")},
+    )  # fmt: skip
+    fp = {bug: f"kcrash-{bug}-{tmp_path.name[-8:]}".replace("_", "-") for bug in ("a", "b", "twice", "fleet", "re", "new")}
+    store = Store(tmp_path / "state")
+    bug = lambda n, key, title, **kw: record(n, fingerprint=fp[key], title=f"BUG: {title} in f_{key}", **kw)  # noqa: E731
+    t1 = T0 + timedelta(hours=1)
+    for ino, crash in enumerate([
+        bug("a1", "a", "merge-bug"), bug("b1", "b", "merge-bug", host="web-02"), bug("w1", "twice", "twice-bug"),
+        bug("f1", "fleet", "fleet-bug"), bug("f2", "fleet", "fleet-bug", at=T0 + timedelta(minutes=1)),
+        bug("r1", "re", "reopen-bug"), bug("n1", "new", "new-bug"),
+    ], 1):  # fmt: skip
+        file_crash(store, crash, cfg, ino)
+    clock.now = T0
+    drain(store.path, cfg, clock, rounds=20)
+    assert [len(rm_issues(rm, fp[k])) for k in ("a", "b", "twice", "fleet", "re", "new")] == [0, 0, 0, 0, 1, 1]
+
+    with store.conn:  # the operator merges bug b into bug a: b's next crash is a's third
+        merge(store.conn, fp["a"], fp["b"], T0.timestamp())
+    for ino, crash in enumerate([
+        bug("b2", "b", "merge-bug", host="web-03", at=t1), bug("w2", "twice", "twice-bug", at=t1),
+        bug("f3", "fleet", "fleet-bug", host="web-02", at=t1), bug("a3", "a", "merge-bug", host="web-04", at=t1),
+    ], 10):  # fmt: skip
+        file_crash(store, crash, cfg, ino)
+    clock.now = t1
+    drain(store.path, cfg, clock, rounds=20)
+    merged = rm_issues(rm, fp["a"])
+    assert len(merged) == 1 and rm_issues(rm, fp["b"]) == []
+    assert "3 (on 3 hosts)" in merged[0]["description"]  # filed at the third crash of the group, with its counts
+    assert [n["notes"] for n in merged[0]["journals"] if "web-04" in (n.get("notes") or "")]  # then a comment
+    assert len(rm_issues(rm, fp["twice"])) == 1 and "2 (on 1 host)" in rm_issues(rm, fp["twice"])[0]["description"]
+    assert len(rm_issues(rm, fp["fleet"])) == 1 and "3 (on 2 hosts)" in rm_issues(rm, fp["fleet"])[0]["description"]
+
+    # both tickets closed; the bugs crash again 40 days later (quiet_days defaults to 30)
+    for key in ("re", "new"):
+        rm_close(rm, rm_issues(rm, fp[key])[0])
+    t40 = T0 + timedelta(days=40)
+    file_crash(store, bug("r2", "re", "reopen-bug", host="web-09", at=t40), cfg, 20)
+    file_crash(store, bug("n2", "new", "new-bug", at=t40), cfg, 21)
+    clock.now = t40
+    drain(store.path, cfg, clock, rounds=20)
+    (reopened,) = rm_issues(rm, fp["re"])
+    assert reopened["status"]["id"] != rm_issues(rm, fp["new"])[0]["status"]["id"]  # open again; n1's stays closed
+    assert any("Regressed" in (j.get("notes") or "") and "web-09" in j["notes"] for j in reopened["journals"])
+    old, new = rm_issues(rm, fp["new"])
+    assert new["subject"].startswith("BUG: new-bug in f_new (2)") and f"{rm['url']}/issues/{old['id']}" in new["description"]
+    (kept,) = [d for d in delivery_state(store.conn, "n2") if d["target"] == "rm-new"]
+    assert kept["remote_id"] == str(new["id"])  # the store keeps the new ticket
+    pages = [json.loads(req.get_data()) for req, _ in httpserver.log]
+    regressions = {p["data"]["crash_id"]: p["data"] for p in pages if p["type"] == "kcrashd.crash.regression"}
+    assert set(regressions) == {"r2", "n2"} and all(d["regressed"] for d in regressions.values())
+    assert regressions["r2"]["regression_of"] == f"{rm['url']}/issues/{reopened['id']}"
+    assert any(n.startswith("regressed: ticket ") for n in regressions["r2"]["notes"])
+    quiet = {p["data"]["crash_id"]: p["data"]["notes"] for p in pages if p["type"] == "kcrashd.crash.new"}
+    assert quiet["r2"][-1] == f"first crash of {fp['re']} since 2026-11-26 03:00 UTC" and quiet["a1"] == []
+    store.close()

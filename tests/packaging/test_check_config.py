@@ -77,6 +77,15 @@ def test_dropins_override_in_name_order(etc: Path, capsys: pytest.CaptureFixture
         ('[[alerts.targets]]\nname = "a"\ntype = "alertmanager"\nurls = ["http://a/"]\n'
          '[alerts.targets.extra_labels]\nteam = "x"\n[alerts.retry]\nbatchs = 3\n', 8, ":8: alerts.retry.batchs: unknown"),
         ("[sources\npoll = true\n", 1, ":1: Expected ']'"),  # TOML syntax: tomllib names the line
+        # regressions, quiet periods, ticket thresholds (issue 15)
+        ('[[alerts.targets]]\nname = "rm"\ntype = "redmine"\nurl = "http://rm.example/"\nproject = "k"\n'
+         'fingerprint_field_id = 7\napi_key_ref = "env:K"\non_regression = "later"\n', 8,
+         ":8: alerts.targets.0.redmine.on_regression: Input should be 'reopen' or 'new'"),
+        ('[[alerts.targets]]\nname = "gh"\ntype = "github"\nrepository = "o/r"\ntoken_ref = "env:T"\nmin_hosts = 0\n',
+         6, ":6: alerts.targets.0.github.min_hosts: Input should be greater than or equal to 1"),
+        ('[[alerts.targets]]\nname = "gh"\ntype = "github"\nrepository = "o/r"\ntoken_ref = "env:T"\n'
+         'min_crashes = "two"\n', 6, ":6: alerts.targets.0.github.min_crashes: Input should be a valid integer"),
+        ("[alerts.policy]\nquiet_days = -1\n", 2, ":2: alerts.policy.quiet_days: Input should be greater than or equal to 0"),
     ],
 )  # fmt: skip
 def test_bad_dropin_names_file_line_and_reason(

@@ -1,6 +1,8 @@
 """Bugzilla REST as ABRT uses it: the fingerprint in the Status Whiteboard (or a keyword),
 found with quicksearch `ALL whiteboard:<marker> product:<p> component:<c>` (ALL includes
-closed bugs); a comment is skipped when one with the same delivery tag exists.
+closed bugs); a comment is skipped when one with the same delivery tag exists. A bug is closed
+when its `is_open` is false; a reopen is PUT /rest/bug/ID {"status": reopen_status} (Bugzilla
+clears the resolution of a bug moved to an open status).
 
 Sources: abrt/libreport src/plugins/python/reporter_bugzilla.py, bz_connection.py; Bugzilla 5
 REST "Bug" (POST /rest/bug -> {"id"}, POST /rest/bug/ID/comment -> 201). Auth header
@@ -42,10 +44,11 @@ class BugzillaSender(TicketSender):
         response = self.http.call(
             "GET",
             f"{self.rest}/bug",
-            params={"quicksearch": query, "include_fields": "id"},
+            params={"quicksearch": query, "include_fields": "id,is_open"},
             headers=self.headers(),
         )
-        return [Ticket(int(b["id"]), str(b["id"]), f"{cfg.url.rstrip('/')}/show_bug.cgi?id={b['id']}")
+        return [Ticket(int(b["id"]), str(b["id"]), f"{cfg.url.rstrip('/')}/show_bug.cgi?id={b['id']}",
+                       b.get("is_open", True) is False)
                 for b in response.json().get("bugs", [])]  # fmt: skip
 
     def create(self, payload: AlertPayload, mark: str, tag: str) -> Ticket:
@@ -70,6 +73,11 @@ class BugzillaSender(TicketSender):
             f"{self.rest}/bug/{ticket.ref}/comment",
             json={"comment": f"{text}\n\n{tag}"},
             headers=self.headers(),
+        )
+
+    def reopen(self, ticket: Ticket) -> None:
+        self.http.call(
+            "PUT", f"{self.rest}/bug/{ticket.ref}", json={"status": self.config.reopen_status}, headers=self.headers()
         )
 
     def has_comment(self, ticket: Ticket, tag: str) -> bool:

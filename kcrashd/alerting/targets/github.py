@@ -3,7 +3,8 @@
 Shapes: GitHub Docs "REST API endpoints for issues" (create, list with labels=&state=all,
 comments), "Rate limits for the REST API" (<= 80 content-creating requests/min: one write per
 `min_write_interval`; 403/429 with retry-after or x-ratelimit-remaining: 0 are retried after
-the reset, see kcrashd.alerting.http). List-by-label is strongly consistent, search is not.
+the reset, see kcrashd.alerting.http). List-by-label is strongly consistent, search is not. An
+issue is closed when its `state` is "closed"; a reopen is PATCH /repos/O/R/issues/N {"state": "open"}.
 """
 
 from __future__ import annotations
@@ -34,12 +35,12 @@ class GitHubSender(TicketSender):
             "X-GitHub-Api-Version": "2022-11-28",
         }
 
-    def _write(self, url: str, body: dict[str, Any]) -> Any:
+    def _write(self, url: str, body: dict[str, Any], method: str = "POST") -> Any:
         wait = self._last_write + self.config.min_write_interval - time.monotonic()
         if wait > 0:
             time.sleep(wait)  # at most min_write_interval (1 s): pacing, not backoff
         self._last_write = time.monotonic()
-        return self.http.call("POST", url, json=body, headers=self.headers()).json()
+        return self.http.call(method, url, json=body, headers=self.headers()).json()
 
     def find(self, mark: str) -> list[Ticket]:
         response = self.http.call(
@@ -48,7 +49,7 @@ class GitHubSender(TicketSender):
             headers=self.headers(),
         )  # fmt: skip
         return [
-            Ticket(int(i["number"]), str(i["number"]), i.get("html_url"))
+            Ticket(int(i["number"]), str(i["number"]), i.get("html_url"), i.get("state") == "closed")
             for i in response.json()
             if "pull_request" not in i
         ]
@@ -67,3 +68,6 @@ class GitHubSender(TicketSender):
         self._write(
             f"{self.repo_url}/issues/{ticket.ref}/comments", {"body": f"{escape.markdown(text)}\n\n{tag}"}
         )
+
+    def reopen(self, ticket: Ticket) -> None:
+        self._write(f"{self.repo_url}/issues/{ticket.ref}", {"state": "open"}, "PATCH")

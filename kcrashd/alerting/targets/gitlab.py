@@ -1,7 +1,8 @@
 """GitLab Issues REST: the fingerprint is a label; find with ?labels=&state=all.
 
 Shapes: GitLab Docs "Issues API" (POST /projects/:id/issues, labels comma-separated),
-"Notes API" (POST /projects/:id/issues/:iid/notes). Auth: PRIVATE-TOKEN header.
+"Notes API" (POST /projects/:id/issues/:iid/notes). Auth: PRIVATE-TOKEN header. An issue is
+closed when its `state` is "closed"; a reopen is PUT /projects/:id/issues/:iid {"state_event": "reopen"}.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class GitLabSender(TicketSender):
             params={"labels": mark, "state": "all", "order_by": "created_at", "sort": "asc", "per_page": 10},
             headers=self.headers(),
         )  # fmt: skip
-        return [Ticket(int(i["iid"]), str(i["iid"]), i.get("web_url")) for i in response.json()]
+        return [Ticket(int(i["iid"]), str(i["iid"]), i.get("web_url"), i.get("state") == "closed") for i in response.json()]
 
     def create(self, payload: AlertPayload, mark: str, tag: str) -> Ticket:
         body = markup_body(
@@ -50,3 +51,8 @@ class GitLabSender(TicketSender):
             "POST", f"{self.project_url}/issues/{ticket.ref}/notes",
             json={"body": f"{escape.markdown(text)}\n\n{tag}"}, headers=self.headers(),
         )  # fmt: skip
+
+    def reopen(self, ticket: Ticket) -> None:
+        self.http.call(
+            "PUT", f"{self.project_url}/issues/{ticket.ref}", json={"state_event": "reopen"}, headers=self.headers()
+        )

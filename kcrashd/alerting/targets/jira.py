@@ -3,7 +3,9 @@
 
 Shapes: developer.atlassian.com Jira Cloud REST v3 "Issues", "Issue search" (search/jql with
 `fields`, `reconcileIssues` for read-after-write), "Issue comments"; Atlassian Document Format;
-Jira DC REST v2. Auth: Cloud basic email:api_token, DC personal access token (Bearer).
+Jira DC REST v2. An issue is closed when its status is in the "done" category
+(fields.status.statusCategory.key); a reopen is the first transition (GET /issue/KEY/transitions)
+to a status of another category, POSTed to /issue/KEY/transitions. Auth: Cloud basic email:api_token, DC personal access token (Bearer).
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from typing import Any
 
 from kcrashd.alerting import escape
 from kcrashd.alerting.config import JiraTarget
+from kcrashd.alerting.http import SendFailure
 from kcrashd.alerting.payload import AlertPayload, summary_lines
 from kcrashd.alerting.render import markup_body, subject
 from kcrashd.alerting.targets.ticket import Ticket, TicketSender
+from kcrashd.sinks import Outcome
 
 
 def adf_text(text: str) -> dict[str, Any]:
@@ -69,7 +73,7 @@ class JiraSender(TicketSender):
         return f"project = {escape.jql_string(cfg.project)} AND {where} ORDER BY created ASC"
 
     def find(self, mark: str, reconcile: list[int] | None = None) -> list[Ticket]:
-        fields = ["key", "created"] + (
+        fields = ["key", "created", "status"] + (
             [self.config.fingerprint_field] if self.config.fingerprint_field else []
         )
         if self.cloud:
@@ -87,8 +91,10 @@ class JiraSender(TicketSender):
             exact = (issue.get("fields") or {}).get(self.config.fingerprint_field or "", mark)
             if exact != mark:  # a custom field is searched with `~` (contains): keep exact matches
                 continue
+            status = (issue.get("fields") or {}).get("status") or {}
+            done = (status.get("statusCategory") or {}).get("key") == "done"
             tickets.append(
-                Ticket(int(issue["id"]), issue["key"], f"{self.config.url.rstrip('/')}/browse/{issue['key']}")
+                Ticket(int(issue["id"]), issue["key"], f"{self.config.url.rstrip('/')}/browse/{issue['key']}", done)
             )
         return tickets
 
@@ -124,3 +130,14 @@ class JiraSender(TicketSender):
         self.http.call(
             "POST", f"{self.api}/issue/{ticket.ref}/comment", json={"body": body}, headers=self.headers()
         )
+
+    def reopen(self, ticket: Ticket) -> None:
+        url = f"{self.api}/issue/{ticket.ref}/transitions"
+        moves = self.http.call("GET", url, headers=self.headers()).json().get("transitions", [])
+        back = next(
+            (t for t in moves if ((t.get("to") or {}).get("statusCategory") or {}).get("key") not in ("done", None)), None
+        )
+        if back is None:
+            error = f"{ticket.ref} is closed and no transition of its workflow reopens it"
+            raise SendFailure(Outcome(False, retry=False, error=error))
+        self.http.call("POST", url, json={"transition": {"id": back["id"]}}, headers=self.headers())

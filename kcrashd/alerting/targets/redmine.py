@@ -2,7 +2,9 @@
 
 Calls (Redmine REST API "Issues", verified against Redmine 5.0.4 in docs alerting.md 3.7):
 GET /issues.json?project_id=P&cf_N=<fp>&status_id=* ; POST /issues.json -> 201 ;
-PUT /issues/ID.json {"issue": {"notes": ...}} -> 204. Text uses Redmine's default Textile;
+PUT /issues/ID.json {"issue": {"notes": ...}} -> 204. Whether a ticket is closed: its status's
+`is_closed` (in the issue since Redmine 5.1; before, from GET /issue_statuses.json); a reopen is
+PUT /issues/ID.json {"issue": {"status_id": reopen_status_id or the first open status}}. Text uses Redmine's default Textile;
 crash text goes inside <pre> (escaped), inline text is escaped for HTML.
 """
 
@@ -27,6 +29,30 @@ def textile_block(text: str) -> str:
 class RedmineSender(TicketSender):
     type_name = "redmine"
     config: RedmineTarget
+    _statuses: dict[int, bool] | None = None  # status id -> is_closed, read once
+
+    def statuses(self) -> dict[int, bool]:
+        """Every issue status with whether it closes an issue (Redmine "Issue Statuses" API)."""
+        if self._statuses is None:
+            response = self.http.call("GET", f"{self.base_url}/issue_statuses.json", headers=self.headers())
+            self._statuses = {
+                int(s["id"]): bool(s.get("is_closed")) for s in response.json().get("issue_statuses", [])
+            }
+        return self._statuses
+
+    def is_closed(self, status: dict[str, object]) -> bool:
+        if "is_closed" in status:
+            return bool(status["is_closed"])
+        return self.statuses().get(int(str(status.get("id", 0))), False)
+
+    def reopen(self, ticket: Ticket) -> None:
+        status = self.config.reopen_status_id
+        if status is None:
+            status = next((sid for sid, closed in self.statuses().items() if not closed), 1)
+        self.http.call(
+            "PUT", f"{self.base_url}/issues/{ticket.ref}.json", json={"issue": {"status_id": status}},
+            headers=self.headers(),
+        )  # fmt: skip
 
     @property
     def base_url(self) -> str:
@@ -45,7 +71,7 @@ class RedmineSender(TicketSender):
             headers=self.headers(),
         )  # fmt: skip
         return [
-            Ticket(int(i["id"]), str(i["id"]), f"{self.base_url}/issues/{i['id']}")
+            Ticket(int(i["id"]), str(i["id"]), f"{self.base_url}/issues/{i['id']}", self.is_closed(i.get("status") or {}))
             for i in response.json().get("issues", [])
         ]
 
