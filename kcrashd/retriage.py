@@ -1,0 +1,115 @@
+"""`kcrashd retriage`: the current rules re-run on the logs the state keeps (kcrashd.crash_logs),
+and which crashes move between fingerprints (docs/grouping.md).
+
+A crash moves when the key a crash with its new report would be filed under today (the store's
+`known_key`: its fingerprint, an earlier version's key this state knows, then the merges) is not
+the key of the group it is filed under. A new FINGERPRINT_VERSION alone moves nothing: its reports
+list the earlier versions' keys as aliases. Applying a retriage links keys (kcrashd.merges.link),
+never moves counts: each moved crash keeps the key it was counted under, its record gets the new
+report, and the new key joins its group (or its group joins the new key's, when that is known
+here), so history, counts, the paging policy and tickets follow; `kcrashd group split` undoes a
+link. A crash whose log showed no crash then or shows none now is left as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from kcrashd.bugkey import keep_known_key
+from kcrashd.crash_logs import StoredCrash, stored_crashes
+from kcrashd.merges import Merge, link
+from kcrashd.pipeline import Analyzer, default_analyze
+from kcrashd.store import known_key, replace_report, transaction
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from kcrashd.config import Config
+    from kcrashd.core.model import Report
+
+
+def retriage_analyzer(config: Config) -> Analyzer:
+    """The analysis retriage runs on each kept log: the pipeline's (kcrashd.core.analyze) with
+    the rules of `config` (the one place retriage learns the current rules)."""
+    del config  # the built-in rules only, until the operator's rules (grouping.d) are passed here
+    return default_analyze()
+
+
+@dataclass(frozen=True)
+class Move:
+    """A crash whose new report is filed under another key: `old` (its group's key now), `new`
+    (the key it would be filed under), `computed` (the new report's own fingerprint)."""
+
+    crash: StoredCrash
+    new: str
+    computed: str
+    report: Report = field(repr=False)
+
+    @property
+    def old(self) -> str:
+        return self.crash.grouped
+
+
+@dataclass
+class Retriage:
+    """What a retriage found: the moves, how many crashes stay, the crashes without a kept log."""
+
+    moves: list[Move] = field(default_factory=list)
+    unchanged: int = 0
+    no_log: list[StoredCrash] = field(default_factory=list)
+
+
+def retriage(conn: sqlite3.Connection, analyze: Analyzer, *, jobs: int = 1, since: float | None = None) -> Retriage:
+    """Re-run `analyze` on every kept log (of crashes since `since`), `jobs` logs at a time."""
+    found = Retriage()
+    for crash, report in reports(conn, analyze, jobs, since):
+        if report is None:
+            found.no_log.append(crash)
+            continue
+        new = known_key(conn, report) if report.fingerprint else ""
+        if crash.fingerprint and new and new != crash.grouped:
+            found.moves.append(Move(crash, new, report.fingerprint, report))
+        else:
+            found.unchanged += 1
+    return found
+
+
+def reports(
+    conn: sqlite3.Connection, analyze: Analyzer, jobs: int, since: float | None
+) -> Iterator[tuple[StoredCrash, Report | None]]:
+    """Each stored crash with its new report (None: no log kept), in order; with `jobs` > 1 the
+    logs go to worker processes forked from this one (kcrashd.triage_pool)."""
+    crashes = stored_crashes(conn, since)
+    if jobs <= 1:
+        for crash in crashes:
+            yield crash, None if crash.log is None else analyze(crash.log, source=crash.crash_id)
+        return
+    from kcrashd.triage_pool import analyze_in_order
+
+    def run(data: bytes, *, source: str = "") -> Report:
+        return analyze(data, source=source)
+
+    held: dict[str, StoredCrash] = {}
+
+    def logs() -> Iterator[tuple[str, bytes | None]]:
+        for crash in crashes:
+            held[crash.crash_id] = crash
+            yield crash.crash_id, crash.log
+
+    for crash_id, answer in analyze_in_order(logs(), jobs, fork=run):
+        yield held.pop(crash_id), None if answer is None else answer.report()
+
+
+def apply(conn: sqlite3.Connection, moves: list[Move], now: float) -> list[Merge]:
+    """Apply the moves in one transaction: each moved crash's record gets its new report (under
+    the key it is counted under), and each new key is linked with its old group. The links made."""
+    links: list[Merge] = []
+    with transaction(conn):
+        for move in moves:
+            made = link(conn, move.old, move.new, now)
+            if made is not None:
+                links.append(made)
+            replace_report(conn, move.crash.crash_id, keep_known_key(move.report, move.crash.fingerprint))
+    return links
