@@ -8,7 +8,7 @@ list the earlier versions' keys as aliases. Applying a retriage links keys (kcra
 never moves counts: each moved crash keeps the key it was counted under, its record gets the new
 report, and the new key joins its group (or its group joins the new key's, when that is known
 here), so history, counts, the paging policy and tickets follow; `kcrashd group split` undoes a
-link. A crash whose log showed no crash then or shows none now is left as it is.
+link. A crash whose log showed no crash then or shows none now is left as it is (the latter listed).
 """
 
 from __future__ import annotations
@@ -54,11 +54,13 @@ class Move:
 
 @dataclass
 class Retriage:
-    """What a retriage found: the moves, how many crashes stay, the crashes without a kept log."""
+    """What a retriage found: the moves, how many crashes stay, the crashes without a kept log, and
+    those whose kept log shows no crash now while they had a key (left as they are)."""
 
     moves: list[Move] = field(default_factory=list)
     unchanged: int = 0
     no_log: list[StoredCrash] = field(default_factory=list)
+    no_crash: list[StoredCrash] = field(default_factory=list)
 
 
 def retriage(conn: sqlite3.Connection, analyze: Analyzer, *, jobs: int = 1, since: float | None = None) -> Retriage:
@@ -69,7 +71,9 @@ def retriage(conn: sqlite3.Connection, analyze: Analyzer, *, jobs: int = 1, sinc
             found.no_log.append(crash)
             continue
         new = known_key(conn, report) if report.fingerprint else ""
-        if crash.fingerprint and new and new != crash.grouped:
+        if crash.fingerprint and not new:
+            found.no_crash.append(crash)
+        elif crash.fingerprint and new != crash.grouped:
             found.moves.append(Move(crash, new, report.fingerprint, report))
         else:
             found.unchanged += 1

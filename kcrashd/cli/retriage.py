@@ -21,6 +21,7 @@ from kcrashd.terminal import escape_text, format_table, terminal_width
 
 if TYPE_CHECKING:
     from kcrashd.config import Config
+    from kcrashd.crash_logs import StoredCrash
     from kcrashd.merges import Merge
     from kcrashd.retriage import Move, Retriage
 
@@ -127,11 +128,15 @@ def move_json(move: Move) -> dict[str, Any]:
             "folder": os.path.basename(crash.dump_dir), "old": move.old, "new": move.new, "computed": move.computed}  # fmt: skip
 
 
+def crash_json(crash: StoredCrash) -> dict[str, Any]:
+    return {"crash_id": crash.crash_id, "host": crash.host, "dump_dir": crash.dump_dir}
+
+
 def show(found: Retriage, links: list[Merge], args: argparse.Namespace, journaled: bool) -> None:
     if args.json:
         print(json.dumps({
             "applied": not args.dry_run, "moves": [move_json(m) for m in found.moves], "unchanged": found.unchanged,
-            "no_log": [{"crash_id": c.crash_id, "host": c.host, "dump_dir": c.dump_dir} for c in found.no_log],
+            "no_log": [crash_json(c) for c in found.no_log], "no_crash": [crash_json(c) for c in found.no_crash],
             "links": [{"alias": m.alias, "fingerprint": m.fingerprint} for m in links], "journaled": journaled,
         }, indent=1))  # fmt: skip
         return
@@ -139,9 +144,10 @@ def show(found: Retriage, links: list[Merge], args: argparse.Namespace, journale
     table += [(m.old, m.new, m.crash.crash_id[:SHORT_ID], m.crash.host, os.path.basename(m.crash.dump_dir)) for m in found.moves]
     if found.moves:
         print("".join(line + "\n" for line in format_table(table, terminal_width())), end="")
-    for crash in found.no_log:
-        where = escape_text(f"{crash.host}, {os.path.basename(crash.dump_dir)}")
-        print(f"no log kept: crash {crash.crash_id[:SHORT_ID]} ({where})")
+    for what, crashes in (("no log kept", found.no_log), ("no crash found now (left as it is)", found.no_crash)):
+        for crash in crashes:
+            where = escape_text(f"{crash.host}, {os.path.basename(crash.dump_dir)}")
+            print(f"{what}: crash {crash.crash_id[:SHORT_ID]} ({where})")
     verb = "would move" if args.dry_run else "moved"
     print(
         f"kcrashd retriage: {len(found.moves)} crash(es) {verb}, {found.unchanged} unchanged, {len(found.no_log)} with no log kept"
