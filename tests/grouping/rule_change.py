@@ -21,3 +21,14 @@ class Rekey:
         if report.function != self.function:
             return report
         return report.model_copy(update={"fingerprint": self.key, "fingerprint_aliases": []})
+
+
+def earlier_version(data: bytes, *, source: str = "") -> Report:
+    """The report as fingerprint version 2 keyed it: its `kc2-` key (which version 3 lists as an
+    alias) as the fingerprint."""
+    report = analyze(data, source=source)
+    old = [key for key in report.fingerprint_aliases if key.startswith("kc2-")]
+    if not old:
+        return report
+    rest = [key for key in report.fingerprint_aliases if key.startswith("kc1-")]
+    return report.model_copy(update={"fingerprint": old[0], "fingerprint_version": 2, "fingerprint_aliases": rest})

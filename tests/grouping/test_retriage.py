@@ -25,7 +25,7 @@ from kcrashd.store import Store, connect_readonly
 from tests.daemon.dumps import write_rhel
 from tests.fixtures.journald import Journald
 from tests.grouping.lab_store import LAB, LabStore, lab_config, process_all, record_lab
-from tests.grouping.rule_change import Rekey
+from tests.grouping.rule_change import Rekey, earlier_version
 
 pytestmark = pytest.mark.journal
 GPF, WARN, WARN_AGAIN = "deb11-5.10_gpf_run1", "deb12-6.1_warning_run1", "deb12-6.1_warning_run2"
@@ -168,3 +168,16 @@ def test_a_huge_log_keeps_64_kib(tmp_path: Path) -> None:
     out = kcrashd(config, "retriage", "--dry-run")
     assert out["moves"] == [] and out["unchanged"] == 1
     assert kcrashd(config, "info", crash_id)["record"]["report"]["fingerprint"] == whole.fingerprint
+
+
+def test_a_new_fingerprint_version_moves_nothing(tmp_path: Path) -> None:
+    """Crashes recorded under version 2's keys: the current version lists them as aliases, so
+    retriage moves none, and a new crash of the bug is filed and counted under the version-2 key."""
+    config = lab_config(tmp_path)
+    lab = record_lab(config, [GPF, WARN], analyze=earlier_version)
+    old = grouping(config, lab)[WARN][0]
+    assert old.startswith("kc2-")
+    out = kcrashd(config, "retriage", "--dry-run")
+    assert (out["moves"], out["unchanged"]) == ([], 2)
+    lab.ids.update(record_lab(config, [WARN_AGAIN], start=2).ids)  # the current version
+    assert grouping(config, lab)[WARN_AGAIN] == (old, 2)
