@@ -7,6 +7,7 @@ journal entry from the real, private journald."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from tests.grouping.rule_change import Rekey, earlier_version
 
 pytestmark = pytest.mark.journal
 GPF, WARN, WARN_AGAIN = "deb11-5.10_gpf_run1", "deb12-6.1_warning_run1", "deb12-6.1_warning_run2"
+REPO = Path(__file__).resolve().parents[2]
 OLD_KEY = "kc3-00000000000001d0"  # the key an earlier rule gave the lab WARNING
 
 
@@ -78,6 +80,10 @@ def test_dry_run_then_apply_under_the_current_rules(journald: Journald, tmp_path
     entry = journald.wait_for(1, MESSAGE_ID=RETRIAGE_MESSAGE_ID)[0]
     assert entry["KCRASHD_RETRIAGE_MOVED"] == "2" and entry["KCRASHD_RETRIAGE_LINKS"] == f"{current}>{OLD_KEY}"
     assert set(entry["KCRASHD_CRASH_IDS"].split()) == {lab.ids[WARN], lab.ids[WARN_AGAIN]}
+    section = (REPO / "docs" / "journal-fields.md").read_text().split("## Retriage", 1)[1].split("\n## ", 1)[0]
+    assert RETRIAGE_MESSAGE_ID in section
+    assert {k for k in entry if k.startswith("KCRASHD_")} == set(re.findall(r"^\| `(KCRASHD_[A-Z_]+)` \|", section, re.M))
+    assert f"\n\n-- {RETRIAGE_MESSAGE_ID}\nSubject: " in (REPO / "systemd" / "kcrashd.catalog").read_text()
     assert grouping(config, lab)[WARN] == (OLD_KEY, 2)  # history stays where it was counted
     info = kcrashd(config, "info", lab.ids[WARN])
     assert info["record"]["report"]["fingerprint"] == OLD_KEY and current in info["record"]["report"]["fingerprint_aliases"]
