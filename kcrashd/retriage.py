@@ -13,6 +13,7 @@ link. A crash whose log showed no crash then or shows none now is left as it is 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -66,29 +67,55 @@ class Retriage:
 def retriage(conn: sqlite3.Connection, analyze: Analyzer, *, jobs: int = 1, since: float | None = None) -> Retriage:
     """Re-run `analyze` on every kept log (of crashes since `since`), `jobs` logs at a time."""
     found = Retriage()
-    for crash, report in reports(conn, analyze, jobs, since):
-        if report is None:
+    for crash, answer in reports(conn, analyze, jobs, since):
+        if answer is None:
             found.no_log.append(crash)
             continue
-        new = known_key(conn, report) if report.fingerprint else ""
+        keys = answer.keys()
+        new = known_key(conn, keys) if keys.fingerprint else ""
         if crash.fingerprint and not new:
             found.no_crash.append(crash)
         elif crash.fingerprint and new != crash.grouped:
-            found.moves.append(Move(crash, new, report.fingerprint, report))
+            found.moves.append(Move(crash, new, keys.fingerprint, answer.report()))
         else:
             found.unchanged += 1
     return found
 
 
+@dataclass(frozen=True)
+class NewReport:
+    """A log's new report: made in this process, or the JSON a worker sent, of which only the keys
+    are read unless the crash moves (parsing whole reports would cost this process more than the
+    workers' analysis)."""
+
+    made: Report | None = None
+    payload: bytes = b""
+
+    def keys(self) -> Report:
+        if self.made is not None:
+            return self.made
+        from kcrashd.core.model import Report
+
+        data = json.loads(self.payload)
+        return Report(fingerprint=data.get("fingerprint", ""), fingerprint_aliases=data.get("fingerprint_aliases", []))
+
+    def report(self) -> Report:
+        if self.made is not None:
+            return self.made
+        from kcrashd.core.model import Report
+
+        return Report.model_validate_json(self.payload)
+
+
 def reports(
     conn: sqlite3.Connection, analyze: Analyzer, jobs: int, since: float | None
-) -> Iterator[tuple[StoredCrash, Report | None]]:
+) -> Iterator[tuple[StoredCrash, NewReport | None]]:
     """Each stored crash with its new report (None: no log kept), in order; with `jobs` > 1 the
     logs go to worker processes forked from this one (kcrashd.triage_pool)."""
     crashes = stored_crashes(conn, since)
     if jobs <= 1:
         for crash in crashes:
-            yield crash, None if crash.log is None else analyze(crash.log, source=crash.crash_id)
+            yield crash, None if crash.log is None else NewReport(made=analyze(crash.log, source=crash.crash_id))
         return
     from kcrashd.triage_pool import analyze_in_order
 
@@ -103,7 +130,11 @@ def reports(
             yield crash.crash_id, crash.log
 
     for crash_id, answer in analyze_in_order(logs(), jobs, fork=run):
-        yield held.pop(crash_id), None if answer is None else answer.report()
+        crash = held.pop(crash_id)
+        if answer is None:
+            yield crash, None
+        else:
+            yield crash, NewReport(made=answer.made, payload=answer.payload or b"")
 
 
 def apply(conn: sqlite3.Connection, moves: list[Move], now: float) -> list[Merge]:
