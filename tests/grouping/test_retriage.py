@@ -62,8 +62,15 @@ def dump(config: Config) -> list[tuple[Any, ...]]:
 
 def test_dry_run_then_apply_under_the_current_rules(journald: Journald, tmp_path: Path) -> None:
     """Crashes recorded under an earlier rule (the WARNING keyed OLD_KEY) move to the key the
-    current rules give; applied, that key joins the old group: counts, and the next crash, follow."""
-    config = lab_config(tmp_path)
+    current rules give; applied, that key joins the old group: counts, and the next crash, follow,
+    and the paging policy (a webhook and a Redmine target, never reached: the decisions are made
+    when a crash is recorded) takes that crash as a recurrence on the old key's ticket."""
+    from kcrashd.alerting.config import AlertsConfig
+
+    tracker = {"name": "rm", "type": "redmine", "url": "http://127.0.0.1:9", "project": "kcrash",
+               "fingerprint_field_id": 1, "api_key_ref": "env:RM_KEY"}  # fmt: skip
+    alerts = AlertsConfig.model_validate({"targets": [{"name": "wh", "type": "webhook", "url": "http://127.0.0.1:9/h"}, tracker]})
+    config = lab_config(tmp_path).model_copy(update={"alerts": alerts})
     lab = record_lab(config, [GPF, WARN, WARN_AGAIN], analyze=Rekey("lab_trigger_warning", OLD_KEY))
     current = analyze((LAB / WARN / "vmcore-dmesg.txt").read_bytes()).fingerprint
     before = dump(config)
@@ -90,9 +97,15 @@ def test_dry_run_then_apply_under_the_current_rules(journald: Journald, tmp_path
 
     again = kcrashd(config, "retriage")  # idempotent: nothing moves, nothing is journaled
     assert (again["moves"], again["links"], again["unchanged"], again["journaled"]) == ([], [], 3, False)
-    more = record_lab(config, ["deb11-5.10_warning_run1"], start=3)  # the current rules: filed under the old key
+    more = record_lab(config, ["deb11-5.10_warning_run1"], start=3, recent=True)  # the current rules
     lab.ids.update(more.ids)
-    assert grouping(config, lab)["deb11-5.10_warning_run1"] == (OLD_KEY, 3)
+    assert grouping(config, lab)["deb11-5.10_warning_run1"] == (OLD_KEY, 3)  # filed under the old key
+    conn = sqlite3.connect(config.state.state_dir / "state.db")
+    try:
+        decided = dict(conn.execute("SELECT crash_id, alert_key || ' ' || ticket FROM crashes"))
+    finally:
+        conn.close()
+    assert decided[lab.ids[WARN]] == f"{OLD_KEY} new" and decided[more.ids["deb11-5.10_warning_run1"]] == f"{OLD_KEY} recurrence"
 
 
 def test_a_rule_that_joins_two_bugs(tmp_path: Path) -> None:
