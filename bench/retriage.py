@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -43,6 +44,7 @@ from tests.core.corpus_score import PRODUCTION, production_index  # noqa: E402
 from tests.core.golden import golden_cases  # noqa: E402
 
 ENV = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+CPU = [0.0]
 
 
 def corpus_crashes(only_lab: bool = False) -> list[tuple[bytes, Report]]:
@@ -84,8 +86,11 @@ def fill(state: Path, crashes: int, pool: list[tuple[bytes, Report]], keep: bool
 
 
 def timed(command: list[str]) -> tuple[float, str]:
-    begin = time.monotonic()
+    """Wall seconds and output of a command; its CPU seconds (its workers' included) in CPU[0]."""
+    begin, cpu = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(command, check=True, capture_output=True, text=True, env=ENV).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU[0] = after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime
     return time.monotonic() - begin, out
 
 
@@ -103,7 +108,7 @@ def cmd_throughput(args: argparse.Namespace) -> None:
             result = json.loads(out)
             files = len(result["moves"]) + result["unchanged"] + len(result["no_crash"])
             print(f"kcrashd retriage --dry-run -j {jobs}: {files} logs in {seconds:.1f} s = {files / seconds:.0f} files/s"
-                  f" ({len(result['moves'])} moves)")  # fmt: skip
+                  f" ({len(result['moves'])} moves; {CPU[0]:.1f} CPU s, load average {os.getloadavg()[0]:.1f})")  # fmt: skip
         seconds, _ = timed([*kcrashd, "retriage", "-j", str(max(args.jobs)), *where])
         print(f"kcrashd retriage -j {max(args.jobs)} (apply, nothing to move): {seconds:.1f} s")
         times = [timed([*kcrashd, "similar", *where, ids[len(ids) // 2]])[0] for _ in range(5)]
