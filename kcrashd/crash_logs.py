@@ -35,6 +35,7 @@ class StoredCrash:
     crash_id: str
     host: str
     dump_dir: str
+    kind: str
     crash_time: float
     fingerprint: str
     grouped: str
@@ -64,13 +65,13 @@ def stored_crashes(conn: sqlite3.Connection, since: float | None = None) -> Iter
         group = "c.fingerprint"
     where = " WHERE c.crash_time >= ?" if since is not None else ""
     rows = conn.execute(
-        f"SELECT c.crash_id, c.host, c.dump_dir, c.crash_time, c.fingerprint, {group}, {logs} FROM crashes c{join}"
+        f"SELECT c.crash_id, c.host, c.dump_dir, c.kind, c.crash_time, c.fingerprint, {group}, {logs} FROM crashes c{join}"
         f"{where} ORDER BY c.crash_time, c.detected_at",
         () if since is None else (since,),
     )
-    for crash_id, host, dump_dir, crash_time, fingerprint, grouped, blob in rows:
+    for crash_id, host, dump_dir, kind, crash_time, fingerprint, grouped, blob in rows:
         log = None if blob is None else zlib.decompress(blob)
-        yield StoredCrash(crash_id, host, dump_dir, crash_time, fingerprint, grouped, log)
+        yield StoredCrash(crash_id, host, dump_dir, kind, crash_time, fingerprint, grouped, log)
 
 
 def log_sizes(conn: sqlite3.Connection) -> tuple[int, int, int, int]:

@@ -22,6 +22,7 @@ from kcrashd.bugkey import keep_known_key
 from kcrashd.crash_logs import StoredCrash, stored_crashes
 from kcrashd.merges import Merge, link
 from kcrashd.pipeline import Analyzer, default_analyze
+from kcrashd.sinks.journal import UNEXPLAINED_REBOOT
 from kcrashd.store import known_key, replace_report, transaction
 
 if TYPE_CHECKING:
@@ -68,8 +69,11 @@ def retriage(conn: sqlite3.Connection, analyze: Analyzer, *, jobs: int = 1, sinc
     """Re-run `analyze` on every kept log (of crashes since `since`), `jobs` logs at a time."""
     found = Retriage()
     for crash, answer in reports(conn, analyze, jobs, since):
-        if answer is None:
-            found.no_log.append(crash)
+        if answer is None:  # an unexplained reboot never had a log: nothing to re-triage
+            if crash.kind == UNEXPLAINED_REBOOT:
+                found.unchanged += 1
+            else:
+                found.no_log.append(crash)
             continue
         keys = answer.keys()
         new = known_key(conn, keys) if keys.fingerprint else ""

@@ -277,3 +277,16 @@ def test_a_reports_text_is_kept_for_retriage(rig_factory: Callable[..., Rig]) ->
     for entry in reports:
         crash = kept[entry["KCRASHD_CRASH_ID"]]
         assert crash.log is not None and analyze(crash.log).fingerprint == entry["KCRASHD_FINGERPRINT"]
+
+
+def test_an_unexplained_reboot_has_nothing_to_retriage(rig: Rig) -> None:
+    """It never had a log: retriage counts it as unchanged, not as a crash whose log was not kept."""
+    from kcrashd.retriage import retriage
+
+    src = rig.source()
+    settle(rig, src)
+    rig.clock.now = C_START + WINDOW
+    run_due(rig, src)
+    assert len(rig.entries(MESSAGE_ID=UNEXPLAINED_REBOOT_MESSAGE_ID)) == 1
+    found = retriage(rig.store.conn, analyze)
+    assert (found.moves, found.no_log, found.unchanged) == ([], [], 1)
