@@ -7,6 +7,7 @@ journal entry from the real, private journald."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -141,6 +142,14 @@ def test_since(tmp_path: Path) -> None:
     record_lab(config, [WARN, WARN_AGAIN], analyze=Rekey("lab_trigger_warning", OLD_KEY))  # 2024-05-01, 05-02
     out = kcrashd(config, "retriage", "--dry-run", "--since", "2024-05-02T00:00:00+00:00")
     assert [m["folder"] for m in out["moves"]] == ["10.0.0.2-2024-05-02-10:01:00"] and out["unchanged"] == 0
+    text = subprocess.run(
+        [sys.executable, "-m", "kcrashd", "retriage", "--dry-run", "--since", "2024-05-02", "--state-dir",
+         str(config.state.state_dir)], capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
+    (line,) = text.stdout.splitlines()[1:]  # under the headings: one move
+    move = out["moves"][0]
+    assert line.split() == [OLD_KEY, move["new"], move["crash_id"][:12], "10.0.0.2", "10.0.0.2-2024-05-02-10:01:00"]
+    assert text.returncode == 0 and "1 crash(es) would move, 0 unchanged, 0 with no log kept" in text.stderr
 
 
 def test_a_database_of_the_previous_schema(tmp_path: Path) -> None:
