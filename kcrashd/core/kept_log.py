@@ -9,7 +9,8 @@ order until the budget is spent:
    in`, a KASAN report's allocation and free stacks);
 2. the other panic or oops headers (the `Kernel panic` line the report continues), then the other
    report headers (survived WARNINGs, stalls), nearest to the chosen report first, each with
-   WINDOW_BEFORE before and OTHER_AFTER after;
+   WINDOW_BEFORE before and OTHER_AFTER after: those within SCAN_BYTES around it (a log with no
+   report: of its end), so the cost of the choice is bounded whatever the log's size;
 3. the log's head (`Linux version`, the command line), HEAD_BYTES.
 
 Windows are cut to whole lines and joined with the marks of kcrashd.core.windows: line numbers in a
@@ -32,6 +33,7 @@ WINDOW_BEFORE = 2 * 1024
 FATAL_AFTER = 24 * 1024
 OTHER_AFTER = 4 * 1024
 HEAD_BYTES = 4 * 1024
+SCAN_BYTES = 256 * 1024  # other headers are looked for this near the chosen report (a bounded scan)
 NOT_KEPT = "not kept in the state (kcrashd keeps at most 64 KiB of a log for retriage)"
 
 
@@ -51,18 +53,22 @@ def keep_log(data: bytes, report: Report, limit: int = KEEP_BYTES) -> bytes:
     if len(data) <= limit:
         return data
     segments, gaps = _segments(data)
-    spans = _chosen(data, report, limit)
     parts = [unread_mark(gap) for gap in gaps]
     kept_to = 0  # the file offset after the last kept piece
-    for start, end in spans:
+    cursor, line = 0, 1  # lines are counted once, forwards: spans and segments are in order
+    for start, end in _chosen(data, report, limit):
         for seg in segments:
             a, b = max(start, seg.start), min(end, seg.end)
             if a >= b:
                 continue
+            if cursor < seg.start:
+                cursor, line = seg.start, seg.line
+            line += data.count(b"\n", cursor, a)
+            cursor = a
             offset = seg.offset + (a - seg.start)
             if offset > kept_to:
                 parts.append(unread_mark(Unread(start=kept_to, end=offset, reason=NOT_KEPT)))
-            parts += [at_mark(offset, seg.line + data.count(b"\n", seg.start, a)), data[a:b]]
+            parts += [at_mark(offset, line), data[a:b]]
             kept_to = offset + (b - a)
     last = segments[-1]
     size = last.offset + (last.end - last.start)
@@ -81,16 +87,16 @@ def _segments(data: bytes) -> tuple[list[Segment], list[Unread]]:
 
 def _chosen(data: bytes, report: Report, limit: int) -> list[tuple[int, int]]:
     """Whole-line spans of `data`, in order, merged, whose bytes add up to at most `limit`."""
-    scan = HeaderScan()
-    scan.feed(data)
-    cands = scan.candidates()
     first = report.excerpt[0].strip().encode("utf-8", "replace") if report.excerpt else b""
-    chosen = next((c for c in cands if first and _line_has(data, c.start, first)), None)
-    wanted: list[tuple[int, int]] = []
-    if chosen is not None:
-        wanted.append((chosen.start - WINDOW_BEFORE, chosen.start + FATAL_AFTER))
-    pivot = chosen.start if chosen is not None else len(data)
-    rest = sorted((c for c in cands if c is not chosen), key=lambda c: (not c.fatal, abs(c.start - pivot)))
+    at = data.find(first) if first else -1
+    at = data.rfind(b"\n", 0, at) + 1 if at >= 0 else -1  # the chosen report's header line
+    pivot = at if at >= 0 else len(data)
+    hi = min(len(data), max(pivot + SCAN_BYTES // 2, SCAN_BYTES))
+    lo, hi = _whole_lines(data, max(0, hi - SCAN_BYTES), hi)
+    scan = HeaderScan()
+    scan.feed(data[lo:hi], lo)
+    rest = sorted((c for c in scan.candidates() if c.start != at), key=lambda c: (not c.fatal, abs(c.start - pivot)))
+    wanted = [(at - WINDOW_BEFORE, at + FATAL_AFTER)] if at >= 0 else []
     wanted += [(c.start - WINDOW_BEFORE, c.start + OTHER_AFTER) for c in rest]
     wanted.append((0, HEAD_BYTES))
     spans: list[tuple[int, int]] = []
@@ -101,14 +107,10 @@ def _chosen(data: bytes, report: Report, limit: int) -> list[tuple[int, int]]:
             if b > a:
                 spans.append((a, b))
                 left -= b - a
+        spans = _merged(spans)  # touching windows become one: the next window has fewer to skip
         if left <= 0:
             break
-    return _merged(spans)
-
-
-def _line_has(data: bytes, start: int, text: bytes) -> bool:
-    end = data.find(b"\n", start)
-    return text in data[start : end if end >= 0 else len(data)]
+    return spans
 
 
 def _uncovered(spans: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
