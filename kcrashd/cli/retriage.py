@@ -20,6 +20,8 @@ from kcrashd.cli.history import history_of, parse_time, read_config
 from kcrashd.terminal import escape_text, format_table, terminal_width
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from kcrashd.config import Config
     from kcrashd.crash_logs import StoredCrash
     from kcrashd.merges import Merge
@@ -57,16 +59,18 @@ def cmd_retriage(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"kcrashd: --since: cannot parse {args.since!r}", file=sys.stderr)
         return EXIT_USAGE
-    jobs = args.jobs or usable_cores()
+    jobs = usable_cores() if args.jobs is None else args.jobs
     if jobs < 1:
         print("kcrashd: --jobs must be at least 1", file=sys.stderr)
         return EXIT_USAGE
+    conn = history_of(args)  # no state database (or none readable): said, exit 3; never created here
+    if isinstance(conn, int):
+        return conn
     if args.dry_run:
-        found = dry_run(args, config, jobs, since)
-        if isinstance(found, int):
-            return found
+        found = dry_run(conn, config, jobs, since)
         links: list[Merge] = []
     else:
+        conn.close()
         done = apply_retriage(config, jobs, since)
         if isinstance(done, int):
             return done
@@ -76,12 +80,10 @@ def cmd_retriage(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def dry_run(args: argparse.Namespace, config: Config, jobs: int, since: float | None) -> Retriage | int:
+def dry_run(conn: sqlite3.Connection, config: Config, jobs: int, since: float | None) -> Retriage:
+    """The moves, from the state read-only."""
     from kcrashd.retriage import retriage, retriage_analyzer
 
-    conn = history_of(args)
-    if isinstance(conn, int):
-        return conn
     try:
         return retriage(conn, retriage_analyzer(config), jobs=jobs, since=since)
     finally:

@@ -209,3 +209,13 @@ def test_a_new_fingerprint_version_moves_nothing(tmp_path: Path) -> None:
     assert (out["moves"], out["unchanged"]) == ([], 2)
     lab.ids.update(record_lab(config, [WARN_AGAIN], start=2).ids)  # the current version
     assert grouping(config, lab)[WARN_AGAIN] == (old, 2)
+
+
+def test_refusals(tmp_path: Path) -> None:
+    """No state database: exit 3 and none is created; a bad --since or -j: exit 2."""
+    state = tmp_path / "none"
+    for args, code in ((["retriage"], 3), (["retriage", "--dry-run"], 3), (["retriage", "--since", "soon"], 2),
+                       (["retriage", "-j", "0"], 2)):  # fmt: skip
+        proc = subprocess.run([sys.executable, "-m", "kcrashd", *args, "--state-dir", str(state)], capture_output=True, text=True)
+        assert proc.returncode == code, (args, proc.stderr)
+    assert not state.exists()
