@@ -142,9 +142,11 @@ def test_since(tmp_path: Path) -> None:
     record_lab(config, [WARN, WARN_AGAIN], analyze=Rekey("lab_trigger_warning", OLD_KEY))  # 2024-05-01, 05-02
     out = kcrashd(config, "retriage", "--dry-run", "--since", "2024-05-02T00:00:00+00:00")
     assert [m["folder"] for m in out["moves"]] == ["10.0.0.2-2024-05-02-10:01:00"] and out["unchanged"] == 0
+    conf = tmp_path / "kcrashd.toml"  # the state named by a configuration file this time
+    conf.write_text(f'[state]\nstate_dir = "{config.state.state_dir}"\n')
     text = subprocess.run(
-        [sys.executable, "-m", "kcrashd", "retriage", "--dry-run", "--since", "2024-05-02", "--state-dir",
-         str(config.state.state_dir)], capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "200"},
+        [sys.executable, "-m", "kcrashd", "retriage", "--dry-run", "--since", "2024-05-02", "--config", str(conf)],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "200"},
     )  # fmt: skip
     (line,) = text.stdout.splitlines()[1:]  # under the headings: one move
     move = out["moves"][0]
