@@ -250,7 +250,8 @@ class KernelJournalSource:
         ino = line_ino(chunk.header.cursor)
         if self.pipeline.store.find(journal_dir(boot_id), ino) is not None:
             return False  # read again after a stop or while a worker had another report: known
-        report = self.triage(chunk.text.encode(), journal_dir(boot_id))
+        text = chunk.text.encode()
+        report = self.triage(text, journal_dir(boot_id))
         if not report.has_crash:
             return False
         survived = survived_hint and not report.panicked
@@ -265,7 +266,7 @@ class KernelJournalSource:
         page = (
             not survived or SEVERITY_ORDER[report.severity] >= SEVERITY_ORDER[self.settings.page_min_severity]
         )
-        stored = self.pipeline.record_found(record, ino=ino, page=page)
+        stored = self.pipeline.record_found(record, ino=ino, page=page, text=text)
         if stored is not None and link is not None:
             self.ledger.link(stored.crash_id, link)
         return stored is not None

@@ -74,3 +74,21 @@ def split(conn: sqlite3.Connection, fingerprint: str) -> list[str]:
         raise MergeError(f"{fingerprint} is not merged with any other fingerprint")
     conn.execute("DELETE FROM merges WHERE fingerprint = ?", (fingerprint,))
     return freed
+
+
+def link(conn: sqlite3.Connection, old: str, new: str, now: float) -> Merge | None:
+    """After a retriage: crashes filed under `old` now get `new`. History, counts and tickets
+    follow, in the caller's transaction: when `new` is known here (a recorded fingerprint, or a
+    group's member), `old`'s group joins `new`'s; else `new` becomes an alias of `old`'s group, so
+    its next crash is filed, counted and paged there. None when both are one group already."""
+    old_group = merged_into(conn, old) or old
+    new_group = merged_into(conn, new) or new
+    if old_group == new_group:
+        return None
+    if new_group != new or known(conn, new):
+        conn.execute("UPDATE merges SET fingerprint = ? WHERE fingerprint = ?", (new_group, old_group))
+        conn.execute("INSERT OR REPLACE INTO merges VALUES (?, ?, ?)", (old_group, new_group, now))
+        return Merge(old_group, new_group, now)
+    conn.execute("UPDATE merges SET fingerprint = ? WHERE fingerprint = ?", (old_group, new))
+    conn.execute("INSERT OR REPLACE INTO merges VALUES (?, ?, ?)", (new, old_group, now))
+    return Merge(new, old_group, now)

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Protocol
 from kcrashd.config import Config
 from kcrashd.core.model import Report
 from kcrashd.crash import CrashRecord, VmcoreFacts
+from kcrashd.crash_logs import KeptLog
 from kcrashd.folder import FolderChanged
 from kcrashd.repeats import REPEATS
 from kcrashd.sinks import CrashJournal
@@ -358,7 +359,7 @@ class Pipeline:
         if wait > 0:
             return Handled(Action.DEFERRED, retry_at=now + wait, detail="journal rate limit")
         self.step(Step.INSPECTED)
-        record, log_meta = self._triage(state, verdict.incomplete, now)
+        record, log_meta, kept = self._triage(state, verdict.incomplete, now)
         self.step(Step.ANALYZED)
         status = CrashStatus.PENDING
         if self.store.rebuilt_at is not None and state.newest_mtime <= self.store.rebuilt_at:
@@ -378,6 +379,7 @@ class Pipeline:
             status=status,
             also=self._enqueue if status is CrashStatus.PENDING else None,
             hook=lambda: self.step(Step.IN_TRANSACTION),
+            log=kept,
         )
         self.step(Step.RECORDED)
         if status is CrashStatus.JOURNALED:
@@ -496,7 +498,10 @@ class Pipeline:
             problems.append(f"vmcore truncated: {facts.error}" if read_through and facts.error else "vmcore truncated")
         return problems
 
-    def _triage(self, state: DumpState, incomplete: bool, now: float) -> tuple[CrashRecord, tuple[int | None, int | None]]:
+    def _triage(
+        self, state: DumpState, incomplete: bool, now: float
+    ) -> tuple[CrashRecord, tuple[int | None, int | None], KeptLog | None]:
+        """The crash's record, its log file's (mtime_ns, size) and the part of its log kept for retriage."""
         unit = state.unit
         problems = list(state.notes) + list(state.failed)
         found = self._kernel_log(state, self._vmcore_facts(state))
@@ -541,7 +546,7 @@ class Pipeline:
             too_old_to_page=too_old,
             problems=problems,
         )
-        return record, log_meta
+        return record, log_meta, None if data is None else kept_log(data, report)
 
     def _kernel_log(self, state: DumpState, facts: VmcoreFacts | None) -> KernelLog:
         """The crashed kernel's log, read relative to its folder: the log file (docs/dump-layouts.md
@@ -601,10 +606,13 @@ class Pipeline:
             log.exception("alerting could not queue alerts for crash %s; the crash is still recorded", record.crash_id)
         conn.execute("RELEASE alerts")
 
-    def record_found(self, record: CrashRecord, *, ino: int, page: bool) -> CrashRecord | None:
+    def record_found(
+        self, record: CrashRecord, *, ino: int, page: bool, text: bytes | None = None
+    ) -> CrashRecord | None:
         """Record, queue alerts for and journal a crash that has no dump folder (a kernel report or
         an unexplained reboot read from the journal, kcrashd.kernel_journal); None if already known.
-        The same order as a dump's (pending, sent, journaled), so a kill at any point is harmless."""
+        The same order as a dump's (pending, sent, journaled), so a kill at any point is harmless.
+        `text`: the report's text, kept for retriage as a dump's log is."""
         with self.lock.held():
             existing = self.store.find(record.dump_dir, ino)
             if existing is not None:
@@ -614,6 +622,7 @@ class Pipeline:
             stored = self.store.record(
                 lambda stats: self._with_history(record, stats), dev=0, ino=ino, log_mtime_ns=None, log_size=None,
                 vmcore_state=record.vmcore_state, also=lambda conn, rec: self._enqueue(conn, rec, page),
+                log=None if text is None else kept_log(text, record.report),
             )  # fmt: skip
             self.journal.send(stored)
             self.store.mark_journaled(stored.crash_id)
@@ -665,6 +674,13 @@ class KernelLog:
     meta: tuple[int | None, int | None]
     problems: list[str]
     facts: VmcoreFacts | None
+
+
+def kept_log(data: bytes, report: Report) -> KeptLog:
+    """What of a log the state keeps for retriage (kcrashd.core.kept_log: at most 64 KiB)."""
+    from kcrashd.core.kept_log import keep_log  # the header tables: loaded when a crash comes
+
+    return KeptLog(keep_log(data, report), len(data))
 
 
 def open_vmcore(state: DumpState) -> int:

@@ -127,6 +127,19 @@ DROP TABLE outbox_crashes
 """
 
 
+# history 2 -> 3: the part of each crash's log kept for `kcrashd retriage` (kcrashd.core.kept_log:
+# at most 64 KiB of the log's own bytes, zlib-compressed), in a table of its own so that `list`
+# never reads it. Crashes recorded before have none ("no log kept").
+CRASH_LOGS = """
+CREATE TABLE IF NOT EXISTS crash_logs(
+    crash_id TEXT PRIMARY KEY,
+    log BLOB NOT NULL,
+    kept INTEGER NOT NULL,
+    read INTEGER NOT NULL
+)
+"""
+
+
 @dataclass(frozen=True)
 class Component:
     """A part of the schema with its own version in `schema_versions`; `upgrades[n]` takes a
@@ -150,7 +163,7 @@ CREATE INDEX IF NOT EXISTS merges_fingerprint ON merges(fingerprint)
 """
 
 COMPONENTS = (
-    Component("history", 2, HISTORY_SCHEMA, {1: HISTORY_2}),
+    Component("history", 3, HISTORY_SCHEMA + ";" + CRASH_LOGS, {1: HISTORY_2, 2: CRASH_LOGS}),
     Component("outbox", 2, OUTBOX_SCHEMA, {1: FOLD_OUTBOX_CRASHES}),
     Component("grouping", 1, GROUPING_SCHEMA),
 )

@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from kcrashd.bugkey import candidate_keys, keep_known_key
 from kcrashd.crash import CrashRecord, VmcoreFacts
+from kcrashd.crash_logs import KeptLog, put_log
 from kcrashd.merges import merged_into
 from kcrashd.schema import COMPONENTS, Component
 
@@ -287,21 +288,8 @@ class Store:
         return FingerprintStats(datetime.fromtimestamp(row[0], UTC), row[1], hosts[0] or 0, bool(hosts[1]))
 
     def known_key(self, report: Report) -> str:
-        """The key this bug already has here: its fingerprint, or the oldest-known alias an earlier
-        fingerprint version gave it, so a new algorithm never re-opens existing alerts and tickets;
-        then the group the operator merged that key into (kcrashd.merges)."""
-        key = self.version_key(report)
-        return (merged_into(self.conn, key) or key) if key else key
-
-    def version_key(self, report: Report) -> str:
-        keys = candidate_keys(report)
-        if len(keys) < 2:
-            return report.fingerprint
-        marks = ",".join("?" * len(keys))
-        row = self.conn.execute(
-            f"SELECT fingerprint FROM fingerprints WHERE fingerprint IN ({marks}) ORDER BY first_seen LIMIT 1", keys
-        ).fetchone()
-        return str(row[0]) if row else report.fingerprint
+        """The key this bug already has here (`known_key`)."""
+        return known_key(self.conn, report)
 
     # --- writes --------------------------------------------------------------------------
 
@@ -317,9 +305,11 @@ class Store:
         status: CrashStatus = CrashStatus.PENDING,
         also: Callable[[sqlite3.Connection, CrashRecord], None] | None = None,
         hook: Callable[[], None] | None = None,
+        log: KeptLog | None = None,
     ) -> CrashRecord:
         """Record a crash and update its fingerprint's history in one transaction; `also` runs in
-        the same transaction (the alert outbox), so the crash and its alert intents commit together."""
+        the same transaction (the alert outbox), so the crash and its alert intents commit together;
+        `log`: the part of its log kept for retriage (kcrashd.crash_logs)."""
         with transaction(self.conn) as conn:
             probe = build(FingerprintStats(None, 0, 0, False))
             key = self.known_key(probe.report)
@@ -328,6 +318,8 @@ class Store:
                 record = record.model_copy(update={"report": keep_known_key(record.report, key)})
             report = record.report
             insert_crash(conn, record, CrashFile(dev, ino, log_mtime_ns, log_size), vmcore_state, status)
+            if log is not None:
+                put_log(conn, record.crash_id, log)
             if report.fingerprint:
                 when = epoch(record.crash_time)
                 conn.execute(
@@ -379,7 +371,42 @@ class Store:
         if doomed:
             with transaction(self.conn) as conn:
                 conn.executemany("DELETE FROM crashes WHERE crash_id = ?", [(cid,) for cid in doomed])
+                conn.executemany("DELETE FROM crash_logs WHERE crash_id = ?", [(cid,) for cid in doomed])
         return len(doomed)
+
+
+def known_key(conn: sqlite3.Connection, report: Report) -> str:
+    """The key this bug already has here: its fingerprint, or the oldest-known alias an earlier
+    fingerprint version gave it, so a new algorithm never re-opens existing alerts and tickets;
+    then the group the operator (or a retriage) merged that key into (kcrashd.merges)."""
+    key = version_key(conn, report)
+    return (merged_into(conn, key) or key) if key else key
+
+
+def version_key(conn: sqlite3.Connection, report: Report) -> str:
+    keys = candidate_keys(report)
+    if len(keys) < 2:
+        return report.fingerprint
+    marks = ",".join("?" * len(keys))
+    row = conn.execute(
+        f"SELECT fingerprint FROM fingerprints WHERE fingerprint IN ({marks}) ORDER BY first_seen LIMIT 1", keys
+    ).fetchone()
+    return str(row[0]) if row else report.fingerprint
+
+
+def replace_report(conn: sqlite3.Connection, crash_id: str, report: Report) -> None:
+    """A crash's report after a retriage, in the caller's transaction: its record and the columns
+    `list` shows; its fingerprint (the key it is counted under) stays."""
+    row = conn.execute("SELECT record_json FROM crashes WHERE crash_id = ?", (crash_id,)).fetchone()
+    if row is None:
+        return
+    record = CrashRecord.model_validate_json(row[0]).model_copy(update={"report": report})
+    conn.execute(
+        "UPDATE crashes SET kernel = ?, kind = ?, severity = ?, title = ?, function = ?, record_json = ?, updated_at = ?"
+        " WHERE crash_id = ?",
+        (report.kernel_release, report.kind, str(report.severity), report.title, report.function,
+         record.model_dump_json(), time.time(), crash_id),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

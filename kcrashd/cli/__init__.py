@@ -21,6 +21,7 @@ VERB_MODULES = {
     "doctor": "kcrashd.cli.admin",
     "similar": "kcrashd.cli.grouping",
     "group": "kcrashd.cli.grouping",
+    "retriage": "kcrashd.cli.retriage",
 }
 
 EXIT_OK = 0

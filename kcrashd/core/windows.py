@@ -72,18 +72,25 @@ def unread_mark(gap: Unread) -> bytes:
 
 def split_marked(data: bytes) -> tuple[list[tuple[int, bytes]], list[Unread]]:
     """A marked log as (first line number, bytes) windows, and the unread ranges its marks name."""
-    windows: list[tuple[int, bytes]] = []
+    runs, gaps = split_marked_at(data)
+    return [(line, data[start:end]) for start, end, _offset, line in runs], gaps
+
+
+def split_marked_at(data: bytes) -> tuple[list[tuple[int, int, int, int]], list[Unread]]:
+    """A marked log as runs of the log's own bytes, each (start, end) in `data` with the byte
+    offset and line number in the file its mark gives, and the unread ranges its marks name."""
+    runs: list[tuple[int, int, int, int]] = []
     gaps: list[Unread] = []
-    line, pos = 1, 0
+    offset, line, pos = 0, 1, 0
     for m in _MARK_LINE.finditer(data):
         if m.start() > pos:
-            windows.append((line, data[pos : m.start()]))
+            runs.append((pos, m.start(), offset, line))
         pos = m.end()
         kind, a, b = m.group(1), int(m.group(2)), int(m.group(3))
         if kind == b"at":
-            line = b
+            offset, line = a, b
         else:
             gaps.append(Unread(start=a, end=b, reason=(m.group(4) or b"").decode("ascii")))
     if pos < len(data):
-        windows.append((line, data[pos:]))
-    return windows, gaps
+        runs.append((pos, len(data), offset, line))
+    return runs, gaps

@@ -32,6 +32,8 @@ MESSAGE_ID = "8ba1b929042d454e9288788366b0e336"
 VMCORE_UPDATE_MESSAGE_ID = "892422569f334578be17e96caa00c93b"
 # the operator merged or split fingerprints (docs/journal-fields.md, "Grouping changes")
 GROUPING_MESSAGE_ID = "90d22c7925864371af225f7f7da7b93c"
+# `kcrashd retriage` applied: crashes moved between fingerprints, keys linked (docs/grouping.md)
+RETRIAGE_MESSAGE_ID = "af2a0f814bd5478f82bfa430dbc7dd12"
 # a kernel report read from the journal (a dump is not needed), and a boot that ended with neither a
 # clean shutdown nor a dump (docs/reboots.md)
 KERNEL_REPORT_MESSAGE_ID = "0a09995eece647e48d703b45066638ac"
@@ -234,6 +236,22 @@ def grouping_fields(action: str, fingerprint: str, aliases: list[str]) -> dict[s
     }
 
 
+def retriage_fields(moved: int, links: list[tuple[str, str]], crash_ids: list[str]) -> dict[str, str]:
+    """The entry of an applied `kcrashd retriage`: `moved` crashes re-triaged under new keys,
+    `links` the (alias, group) pairs made so their history follows."""
+    linked = " ".join(f"{alias}>{group}" for alias, group in links)
+    return {
+        "MESSAGE": clip(f"kcrashd: retriage moved {moved} crash{'es' if moved != 1 else ''} between fingerprints"
+                        + (f"; linked {linked}" if linked else ""), 1024),
+        "MESSAGE_ID": RETRIAGE_MESSAGE_ID,
+        "PRIORITY": "5",
+        "SYSLOG_IDENTIFIER": SYSLOG_IDENTIFIER,
+        "KCRASHD_RETRIAGE_MOVED": str(moved),
+        "KCRASHD_RETRIAGE_LINKS": clip(linked),
+        "KCRASHD_CRASH_IDS": clip(" ".join(crash_ids)),
+    }  # fmt: skip
+
+
 class SystemdJournal:
     """The real journal through systemd-python; `sender` is the seam for tests."""
 
@@ -257,6 +275,9 @@ class SystemdJournal:
 
     def send_grouping(self, action: str, fingerprint: str, aliases: list[str]) -> None:
         self._send(grouping_fields(action, fingerprint, aliases))
+
+    def send_retriage(self, moved: int, links: list[tuple[str, str]], crash_ids: list[str]) -> None:
+        self._send(retriage_fields(moved, links, crash_ids))
 
     def _send(self, fields: dict[str, str]) -> None:
         if self.check_socket and not os.path.exists(JOURNAL_SOCKET):

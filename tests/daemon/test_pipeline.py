@@ -216,7 +216,7 @@ def test_schema_versions_table(rig: Rig) -> None:
     conn = sqlite3.connect(rig.state / "state.db")
     versions = dict(conn.execute("SELECT component, version FROM schema_versions"))
     conn.close()
-    assert versions == {"history": 2, "outbox": 2, "grouping": 1}  # one history of each crash; the merges (docs/state.md)
+    assert versions == {"history": 3, "outbox": 2, "grouping": 1}  # one history of each crash, the kept logs; the merges (docs/state.md)
 
 
 def test_history_under_an_earlier_fingerprint_version_is_kept(rig: Rig) -> None:

@@ -99,7 +99,7 @@ def test_an_old_database_keeps_its_history(tmp_path: Path) -> None:
     assert (entry["KCRASHD_COUNT"], entry["KCRASHD_HOSTS"], entry["KCRASHD_NEW"]) == ("4", "2", "0")
     assert decisions.pop("old") == "page"  # the earlier decision, moved onto the crash's row
     assert list(decisions.values()) == ["cooldown"] and queued == 0  # paged an hour ago: not again
-    assert versions == {c.name: c.version for c in COMPONENTS} == {"history": 2, "outbox": 2, "grouping": 1}
+    assert versions == {c.name: c.version for c in COMPONENTS} == {"history": 3, "outbox": 2, "grouping": 1}
     assert "outbox_crashes" not in tables  # one history: the crashes table
 
 

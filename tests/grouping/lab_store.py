@@ -9,7 +9,7 @@ from pathlib import Path
 
 from kcrashd.config import Config, GroupingConfig, SourcesConfig, StateConfig
 from kcrashd.crash import CrashRecord
-from kcrashd.pipeline import Pipeline, StateLock, load_enqueue
+from kcrashd.pipeline import Analyzer, Pipeline, StateLock, load_enqueue
 from kcrashd.sinks import CrashJournal
 from kcrashd.sources import scan_all
 from kcrashd.store import Store
@@ -70,16 +70,18 @@ def lab_config(tmp_path: Path, threshold: float | None = None) -> Config:
 
 
 def record_lab(
-    config: Config, cases: list[str], journal: CrashJournal | None = None, start: int = 0, recent: bool = False
+    config: Config, cases: list[str], journal: CrashJournal | None = None, start: int = 0, recent: bool = False,
+    analyze: Analyzer | None = None,
 ) -> LabStore:
     """Write each lab case's vmcore-dmesg.txt as a RHEL kdump folder, one at a time in order, and
     process it with the real pipeline (so each crash sees the ones before it in the store); with
-    alert targets configured, through the real paging policy and outbox too."""
+    alert targets configured, through the real paging policy and outbox too; `analyze`: another
+    analysis than the core's (the rules of another kcrashd, tests/grouping/rule_change.py)."""
     dumps = config.sources.dump_paths[0]
     store = Store(config.state.state_dir)
     lock = StateLock(config.state.state_dir)
     enqueue = load_enqueue() if config.alerts.targets else None
-    pipeline = Pipeline(config, store, journal or QuietJournal(), lock, enqueue=enqueue)
+    pipeline = Pipeline(config, store, journal or QuietJournal(), lock, enqueue=enqueue, analyze=analyze)
     ids: dict[str, str] = {}
     folders: dict[str, str] = {}
     try:

@@ -262,3 +262,31 @@ def test_first_pass_is_due_before_any_later_now(rig_factory: Callable[..., Rig])
     assert due is not None and due <= now
     src.service(now)
     assert not src.history_due
+
+
+def test_a_reports_text_is_kept_for_retriage(rig_factory: Callable[..., Rig]) -> None:
+    """A report read from the journal keeps its text in the state as a dump keeps its log
+    (kcrashd.crash_logs), so `kcrashd retriage` re-triages it too."""
+    from kcrashd.crash_logs import stored_crashes
+
+    rig = rig_factory(history_boots=2)
+    run_due(rig, rig.source())
+    kept = {c.crash_id: c for c in stored_crashes(rig.store.conn)}
+    reports = rig.entries(MESSAGE_ID=KERNEL_REPORT_MESSAGE_ID)
+    assert len(reports) == 2
+    for entry in reports:
+        crash = kept[entry["KCRASHD_CRASH_ID"]]
+        assert crash.log is not None and analyze(crash.log).fingerprint == entry["KCRASHD_FINGERPRINT"]
+
+
+def test_an_unexplained_reboot_has_nothing_to_retriage(rig: Rig) -> None:
+    """It never had a log: retriage counts it as unchanged, not as a crash whose log was not kept."""
+    from kcrashd.retriage import retriage
+
+    src = rig.source()
+    settle(rig, src)
+    rig.clock.now = C_START + WINDOW
+    run_due(rig, src)
+    assert len(rig.entries(MESSAGE_ID=UNEXPLAINED_REBOOT_MESSAGE_ID)) == 1
+    found = retriage(rig.store.conn, analyze)
+    assert (found.moves, found.no_log, found.unchanged) == ([], [], 1)

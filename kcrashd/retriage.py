@@ -1,0 +1,154 @@
+"""`kcrashd retriage`: the current rules re-run on the logs the state keeps (kcrashd.crash_logs),
+and which crashes move between fingerprints (docs/grouping.md).
+
+A crash moves when the key a crash with its new report would be filed under today (the store's
+`known_key`: its fingerprint, an earlier version's key this state knows, then the merges) is not
+the key of the group it is filed under. A new FINGERPRINT_VERSION alone moves nothing: its reports
+list the earlier versions' keys as aliases. Applying a retriage links keys (kcrashd.merges.link),
+never moves counts: each moved crash keeps the key it was counted under, its record gets the new
+report, and the new key joins its group (or its group joins the new key's, when that is known
+here), so history, counts, the paging policy and tickets follow; `kcrashd group split` undoes a
+link. A crash whose log showed no crash then or shows none now is left as it is (the latter listed).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from kcrashd.bugkey import keep_known_key
+from kcrashd.crash_logs import StoredCrash, stored_crashes
+from kcrashd.merges import Merge, link
+from kcrashd.pipeline import Analyzer, default_analyze
+from kcrashd.sinks.journal import UNEXPLAINED_REBOOT
+from kcrashd.store import known_key, replace_report, transaction
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from kcrashd.config import Config
+    from kcrashd.core.model import Report
+
+
+def retriage_analyzer(config: Config) -> Analyzer:
+    """The analysis retriage runs on each kept log: the pipeline's (kcrashd.core.analyze) with
+    the rules of `config` (the one place retriage learns the current rules)."""
+    del config  # the built-in rules only, until the operator's rules (grouping.d) are passed here
+    return default_analyze()
+
+
+@dataclass(frozen=True)
+class Move:
+    """A crash whose new report is filed under another key: `old` (its group's key now), `new`
+    (the key it would be filed under), `computed` (the new report's own fingerprint)."""
+
+    crash: StoredCrash
+    new: str
+    computed: str
+    report: Report = field(repr=False)
+
+    @property
+    def old(self) -> str:
+        return self.crash.grouped
+
+
+@dataclass
+class Retriage:
+    """What a retriage found: the moves, how many crashes stay, the crashes without a kept log, and
+    those whose kept log shows no crash now while they had a key (left as they are)."""
+
+    moves: list[Move] = field(default_factory=list)
+    unchanged: int = 0
+    no_log: list[StoredCrash] = field(default_factory=list)
+    no_crash: list[StoredCrash] = field(default_factory=list)
+
+
+def retriage(conn: sqlite3.Connection, analyze: Analyzer, *, jobs: int = 1, since: float | None = None) -> Retriage:
+    """Re-run `analyze` on every kept log (of crashes since `since`), `jobs` logs at a time."""
+    found = Retriage()
+    for crash, answer in reports(conn, analyze, jobs, since):
+        if answer is None:  # an unexplained reboot never had a log: nothing to re-triage
+            if crash.kind == UNEXPLAINED_REBOOT:
+                found.unchanged += 1
+            else:
+                found.no_log.append(crash)
+            continue
+        keys = answer.keys()
+        new = known_key(conn, keys) if keys.fingerprint else ""
+        if crash.fingerprint and not new:
+            found.no_crash.append(crash)
+        elif crash.fingerprint and new != crash.grouped:
+            found.moves.append(Move(crash, new, keys.fingerprint, answer.report()))
+        else:
+            found.unchanged += 1
+    return found
+
+
+@dataclass(frozen=True)
+class NewReport:
+    """A log's new report: made in this process, or the JSON a worker sent, of which only the keys
+    are read unless the crash moves (parsing whole reports would cost this process more than the
+    workers' analysis)."""
+
+    made: Report | None = None
+    payload: bytes = b""
+
+    def keys(self) -> Report:
+        if self.made is not None:
+            return self.made
+        from kcrashd.core.model import Report
+
+        data = json.loads(self.payload)
+        return Report(fingerprint=data.get("fingerprint", ""), fingerprint_aliases=data.get("fingerprint_aliases", []))
+
+    def report(self) -> Report:
+        if self.made is not None:
+            return self.made
+        from kcrashd.core.model import Report
+
+        return Report.model_validate_json(self.payload)
+
+
+def reports(
+    conn: sqlite3.Connection, analyze: Analyzer, jobs: int, since: float | None
+) -> Iterator[tuple[StoredCrash, NewReport | None]]:
+    """Each stored crash with its new report (None: no log kept), in order; with `jobs` > 1 the
+    logs go to worker processes forked from this one (kcrashd.triage_pool)."""
+    crashes = stored_crashes(conn, since)
+    if jobs <= 1:
+        for crash in crashes:
+            yield crash, None if crash.log is None else NewReport(made=analyze(crash.log, source=crash.crash_id))
+        return
+    from kcrashd.triage_pool import analyze_in_order
+
+    def run(data: bytes, *, source: str = "") -> Report:
+        return analyze(data, source=source)
+
+    held: dict[str, StoredCrash] = {}
+
+    def logs() -> Iterator[tuple[str, bytes | None]]:
+        for crash in crashes:
+            held[crash.crash_id] = crash
+            yield crash.crash_id, crash.log
+
+    for crash_id, answer in analyze_in_order(logs(), jobs, fork=run):
+        crash = held.pop(crash_id)
+        if answer is None:
+            yield crash, None
+        else:
+            yield crash, NewReport(made=answer.made, payload=answer.payload or b"")
+
+
+def apply(conn: sqlite3.Connection, moves: list[Move], now: float) -> list[Merge]:
+    """Apply the moves in one transaction: each moved crash's record gets its new report (under
+    the key it is counted under), and each new key is linked with its old group. The links made."""
+    links: list[Merge] = []
+    with transaction(conn):
+        for move in moves:
+            made = link(conn, move.old, move.new, now)
+            if made is not None:
+                links.append(made)
+            replace_report(conn, move.crash.crash_id, keep_known_key(move.report, move.crash.fingerprint))
+    return links

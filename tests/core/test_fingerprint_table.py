@@ -1,0 +1,102 @@
+"""Fingerprints change only with FINGERPRINT_VERSION: tests/core/fingerprints-vN.tsv holds the key
+of every corpus log (golden cases and the production corpus) under version N.
+
+- A key that differs from the table of the current version fails: a change of the built-in rules
+  that moves a crash to another key must raise FINGERPRINT_VERSION (kcrashd/core/fingerprint.py),
+  so that stores link old and new keys (docs/grouping.md, "Version migration").
+- When the version goes up, the new version's table must be written (`--update-golden` writes the
+  table of the current version; it adds new corpus logs and drops removed ones, and never changes
+  a key already in a table), and every key of the previous version's table must be the new
+  report's fingerprint or one of its `fingerprint_aliases`: history under the old key continues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kcrashd.core import analyze
+from kcrashd.core.fingerprint import FINGERPRINT_VERSION
+from kcrashd.core.model import Report
+from tests.core.corpus_score import PRODUCTION, production_index
+from tests.core.golden import golden_cases
+
+HERE = Path(__file__).resolve().parent
+
+
+def table_path(version: int) -> Path:
+    return HERE / f"fingerprints-v{version}.tsv"
+
+
+def corpus() -> Iterator[tuple[str, bytes]]:
+    """(name, log) of every corpus log."""
+    for case in golden_cases():
+        yield case.name, case.data()
+    for row in production_index():
+        yield f"production/{row['file']}", (PRODUCTION / row["file"]).read_bytes()
+
+
+def read_table(path: Path) -> dict[str, str]:
+    rows = [line.split("\t") for line in path.read_text().splitlines() if line and not line.startswith("#")]
+    return {name: key for name, key in rows}
+
+
+def write_table(path: Path, keys: dict[str, str]) -> None:
+    head = f"# kcrashd fingerprint version {FINGERPRINT_VERSION}: the key of every corpus log (tests/core/test_fingerprint_table.py)\n"
+    path.write_text(head + "".join(f"{name}\t{key}\n" for name, key in sorted(keys.items())))
+
+
+def lost_keys(old: dict[str, str], reports: dict[str, Report]) -> dict[str, str]:
+    """The keys of an earlier table that the report of the same log neither has nor lists as an alias."""
+    return {
+        name: key for name, key in old.items()
+        if key and name in reports and key not in (reports[name].fingerprint, *reports[name].fingerprint_aliases)
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def reports() -> dict[str, Report]:
+    return {name: analyze(data, source=name) for name, data in corpus()}
+
+
+def test_keys_change_only_with_the_version(reports: dict[str, Report], update_golden: bool) -> None:
+    path = table_path(FINGERPRINT_VERSION)
+    keys = {name: report.fingerprint for name, report in reports.items()}
+    table = read_table(path) if path.exists() else None
+    if table is not None:
+        changed = {name: (table[name], key) for name, key in keys.items() if name in table and table[name] != key}
+        assert not changed, (
+            f"fingerprints changed without a FINGERPRINT_VERSION change ({len(changed)}; raise it in "
+            f"kcrashd/core/fingerprint.py and list the old keys as aliases): {dict(list(changed.items())[:10])}"
+        )
+    if update_golden:
+        write_table(path, keys)
+        return
+    assert table is not None, f"{path.name} missing: FINGERPRINT_VERSION went up? run pytest {__file__} --update-golden"
+    assert table.keys() == keys.keys(), f"corpus logs added or removed: run pytest {__file__} --update-golden"
+
+
+def test_the_previous_versions_keys_are_aliases(reports: dict[str, Report]) -> None:
+    earlier = sorted(int(p.stem.removeprefix("fingerprints-v")) for p in HERE.glob("fingerprints-v*.tsv"))
+    earlier = [v for v in earlier if v < FINGERPRINT_VERSION]
+    if not earlier:
+        pytest.skip(f"no table of a version before {FINGERPRINT_VERSION}: nothing to migrate from")
+    lost = lost_keys(read_table(table_path(earlier[-1])), reports)
+    assert not lost, f"keys of version {earlier[-1]} that no report lists as an alias ({len(lost)}): {dict(list(lost.items())[:10])}"
+
+
+def test_the_table_format(tmp_path: Path) -> None:
+    """The table is read back as written (the check above cannot pass by reading nothing)."""
+    path = tmp_path / "t.tsv"
+    write_table(path, {"seed/a": "kc3-0123456789abcdef", "lab/b/console.log": ""})
+    assert read_table(path) == {"seed/a": "kc3-0123456789abcdef", "lab/b/console.log": ""}
+
+
+def test_a_key_no_alias_covers_is_lost(reports: dict[str, Report]) -> None:
+    """The migration check on a made-up version-2 table: the version-2 key of `X in corrupted` that
+    version 3 lists is covered; a key no version gave is not."""
+    old = {"edge/exec-nx": "kc2-" + reports["edge/exec-nx"].fingerprint_aliases[0].split("-", 1)[1],
+           "seed/rhel8-sysrq": "kc2-00000000deadbeef"}  # fmt: skip
+    assert lost_keys(old, reports) == {"seed/rhel8-sysrq": "kc2-00000000deadbeef"}
