@@ -152,6 +152,11 @@ def report_for_dump(conn: sqlite3.Connection, fingerprint: str, when: float, win
     return None if row is None else str(row[0])
 
 
+def journal_crashes(conn: sqlite3.Connection) -> int:
+    """How many crashes were read from the journal (reports and unexplained reboots)."""
+    return int(conn.execute("SELECT COUNT(*) FROM crashes WHERE layout = ?", (JOURNAL_LAYOUT,)).fetchone()[0])
+
+
 def add_link(conn: sqlite3.Connection, crash_id: str, dump_crash_id: str) -> None:
     """Link a report read from the journal and the dump crash that holds it (tables made: see above)."""
     with transaction(conn):

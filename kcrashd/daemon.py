@@ -697,13 +697,10 @@ def scan_journal(config: Config, pipeline: Pipeline, totals: dict[str, int]) -> 
     journaled are counted as `from the journal`."""
     if not config.kernel_journal.enabled:
         return
-    from kcrashd.boot_ledger import JOURNAL_LAYOUT
+    from kcrashd.boot_ledger import journal_crashes
     from kcrashd.kernel_source import KernelJournalSource
 
-    def journaled() -> int:
-        return int(pipeline.store.conn.execute("SELECT COUNT(*) FROM crashes WHERE layout = ?", (JOURNAL_LAYOUT,)).fetchone()[0])
-
-    before = journaled()
+    before = journal_crashes(pipeline.store.conn)
     try:
         source = KernelJournalSource(config, pipeline)
     except OSError as exc:
@@ -714,5 +711,5 @@ def scan_journal(config: Config, pipeline: Pipeline, totals: dict[str, int]) -> 
         source.run_once(time.time())
     finally:
         source.close()
-    if found := journaled() - before:
+    if found := journal_crashes(pipeline.store.conn) - before:
         totals["from the journal"] = found
