@@ -65,3 +65,25 @@ def test_dump_of_another_boot_is_not_linked(
     [entry] = journald.wait_for(1, KCRASHD_CRASH_ID=handled.crash_id)
     assert "KCRASHD_LINKED_CRASH_ID" not in entry
     assert links_of(rig.store.conn, handled.crash_id) == []
+
+
+def test_version_1_boots_table_gets_the_span_columns(tmp_path: Path) -> None:
+    """A state database an earlier kcrashd wrote (kernel_journal version 1): the columns are added."""
+    from kcrashd.boot_ledger import BootLedger
+    from kcrashd.store import Store
+
+    store = Store(tmp_path)
+    try:
+        store.conn.execute(
+            "CREATE TABLE kernel_journal_boots(boot_id TEXT PRIMARY KEY, cursor TEXT, reports INTEGER NOT NULL "
+            "DEFAULT 0, verdict TEXT, crash_id TEXT, updated_at REAL NOT NULL)"
+        )
+        store.conn.execute("INSERT INTO kernel_journal_boots(boot_id, updated_at) VALUES ('b1', 0)")
+        ledger = BootLedger(store.conn)
+        ledger.span("b1", 10.0, None)
+        row = store.conn.execute("SELECT started, ended FROM kernel_journal_boots WHERE boot_id = 'b1'").fetchone()
+        assert tuple(row) == (10.0, None)
+        version = store.conn.execute("SELECT version FROM schema_versions WHERE component = 'kernel_journal'").fetchone()
+        assert version[0] == 2
+    finally:
+        store.close()
