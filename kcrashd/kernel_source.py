@@ -371,7 +371,7 @@ class KernelJournalSource:
         started: list[dict[str, str]] = []
         for unit in KDUMP_UNITS:
             started += matching_entries(
-                self.reader, span.boot_id, ("UNIT",), MESSAGE_ID=UNIT_STARTED, UNIT=unit
+                self.reader, span.boot_id, ("UNIT", "INVOCATION_ID", "JOB_RESULT"), MESSAGE_ID=UNIT_STARTED, UNIT=unit
             )
         facts = [*hints, kdump_fact(started), self.pstore_hint()]
         return BootFacts(

@@ -135,11 +135,18 @@ def went_on_until(tail: Iterable[Mapping[str, str]]) -> int:
 
 
 def kdump_fact(started_units: Iterable[Mapping[str, str]]) -> str:
-    """Whether a kdump service started in that boot (its start job finished), as a fact."""
-    units = sorted({entry.get("UNIT", "") for entry in started_units} & set(KDUMP_UNITS))
+    """Whether a kdump service started in that boot (its start job finished), as a fact. A start
+    job skipped for an unmet condition (`ConditionKernelCommandLine=crashkernel` without
+    crashkernel=) also finishes as `done`, but the unit never ran: its INVOCATION_ID is empty."""
+    units = sorted({entry.get("UNIT", "") for entry in started_units if ran(entry)} & set(KDUMP_UNITS))
     return (
         f"kdump armed: {', '.join(units)} started" if units else "kdump not armed: no kdump service started"
     )
+
+
+def ran(start_record: Mapping[str, str]) -> bool:
+    """A unit's finished start job that ran the unit (an older systemd writes no INVOCATION_ID)."""
+    return start_record.get("INVOCATION_ID") != "" and start_record.get("JOB_RESULT", "done") == "done"
 
 
 def pstore_fact(names: list[str], where: str) -> str:

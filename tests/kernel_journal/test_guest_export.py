@@ -1,8 +1,9 @@
 """Journals of real guest boots (tests/system/test_reboot_guest.py), kept as export files and
 imported with systemd-journal-remote, read as a previous boot:
 - guest-reset.export (boot 1): the lab module's WARNING and NULL-pointer oops, survived with
-  panic_on_oops=0, then a reset with kdump not armed: the two reports with the dump corpus's
-  fingerprints and one unexplained reboot;
+  panic_on_oops=0, then QEMU's system_reset with kdump not armed (kdump-tools.service skipped for
+  its unmet ConditionKernelCommandLine=crashkernel: its start job is `done` all the same): the two
+  reports with the dump corpus's fingerprints and one unexplained reboot saying kdump not armed;
 - guest-watchdog.export (boot 2): kdump armed (crashkernel=256M, kdump-tools.service), a corrected
   machine check injected by QEMU's `mce` and logged by the kernel, then a reset by the i6300esb
   hardware watchdog: no report, one unexplained reboot whose facts are the hardware watchdog, the

@@ -62,6 +62,11 @@ def test_tail_verdict_and_uptime() -> None:
 def test_kdump_fact() -> None:
     assert kdump_fact([{"UNIT": "kdump-tools.service"}]) == "kdump armed: kdump-tools.service started"
     assert kdump_fact([{"UNIT": "ssh.service"}]).startswith("kdump not armed")
+    ran = {"UNIT": "kdump-tools.service", "JOB_RESULT": "done", "INVOCATION_ID": "2f0c9a3e5b7d4f1e8a6c0b9d7e5f3a1c"}
+    assert kdump_fact([ran]) == "kdump armed: kdump-tools.service started"
+    # systemd 252 in the reboot guest, no crashkernel=: the start job is done, the unit never ran
+    skipped = {"UNIT": "kdump-tools.service", "JOB_RESULT": "done", "INVOCATION_ID": ""}
+    assert kdump_fact([skipped]).startswith("kdump not armed")
 
 
 def lines_of(texts: list[tuple[int, str]]) -> list[KernelLine]:

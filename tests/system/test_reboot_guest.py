@@ -101,8 +101,9 @@ def reboot_disk(tmp_path_factory: pytest.TempPathFactory) -> Any:
             root.install(module, "/usr/local/lib/kcrashd_lab.ko")
             root.install(GUEST_FILES / "kcrashd-reboot-test.service", "/etc/systemd/system/kcrashd-reboot-test.service")
             root.run("systemctl", "enable", "kcrashd-reboot-test.service")
-            # the capstone's kdump loader under Debian's unit name (what the kdump fact looks for)
-            root.run("systemctl", "disable", "kdump-load.service")
+            # the capstone's kdump loader under Debian's unit name (what the kdump fact looks for),
+            # alone: its crash unit would pull in the original too (two kexec -p at once: EBUSY)
+            root.run("systemctl", "disable", "kdump-load.service", "kcrashd-test-crash.service")
             root.install(GUEST_FILES / "kdump-load.service", "/etc/systemd/system/kdump-tools.service")
             root.run("systemctl", "enable", "kdump-tools.service")
             guest.make_disk(root.path, work / "disk.raw")
