@@ -28,6 +28,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from lab.build import cache_root as lab_cache
 from lab.vm import QEMU, Accel, guest_slot
@@ -222,6 +223,34 @@ def relay_command(port: int) -> str:
     return f"cmd:{shutil.which('python3') or 'python3'} {HERE / 'relay.py'} {port}"
 
 
+def read_console(
+    proc: subprocess.Popen[bytes], run: Boot, log: TextIO, start: float, monitor: Path, pending: dict[str, str]
+) -> None:
+    """The guest's serial console, line by line, into `run` and the log; a line holding a needle of
+    `pending` sends its monitor command (once)."""
+    assert proc.stdout is not None
+    for raw in iter(proc.stdout.readline, b""):
+        line = raw.replace(b"\r", b"").decode("utf-8", "replace")
+        run.lines.append((time.monotonic() - start, line))
+        log.write(f"[{time.monotonic() - start:7.2f}] {line}")
+        log.flush()
+        for needle in [n for n in pending if n in line]:
+            log.write(f"[{time.monotonic() - start:7.2f}] (host) monitor: {pending[needle]}\n")
+            log.flush()
+            send_monitor(monitor, pending.pop(needle))
+
+
+def qemu_argv(disk: Path, results: Path, receiver_port: int, accel: Accel, mem: str) -> list[str]:
+    """The machine: one CPU, the disk, user networking with the receiver's relay, the results share."""
+    return [
+        QEMU, "-accel", accel.name, "-cpu", accel.cpu, "-m", mem, "-smp", "1",
+        "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
+        "-drive", f"file={disk},format=raw,if=virtio,cache=unsafe",
+        "-nic", f"user,model=virtio-net-pci,restrict=on,guestfwd=tcp:10.0.2.100:{GUEST_PORT}-{relay_command(receiver_port)}",
+        "-virtfs", f"local,path={results},mount_tag=results,security_model=none",
+    ]  # fmt: skip
+
+
 def boot(
     name: str,
     disk: Path,
@@ -243,14 +272,8 @@ def boot(
     from outside the guest, as a power button or a BMC would do)."""
     results.mkdir(parents=True, exist_ok=True)
     monitor = console.with_suffix(".monitor")
-    argv = [
-        QEMU, "-accel", accel.name, "-cpu", accel.cpu, "-m", mem, "-smp", "1",
-        "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
-        "-drive", f"file={disk},format=raw,if=virtio,cache=unsafe",
-        "-nic", f"user,model=virtio-net-pci,restrict=on,guestfwd=tcp:10.0.2.100:{GUEST_PORT}-{relay_command(receiver_port)}",
-        "-virtfs", f"local,path={results},mount_tag=results,security_model=none",
-        "-kernel", str(kernel), "-initrd", str(initrd), "-append", append, *devices,
-    ]  # fmt: skip
+    argv = [*qemu_argv(disk, results, receiver_port, accel, mem), "-kernel", str(kernel), "-initrd", str(initrd),
+            "-append", append, *devices]  # fmt: skip
     if monitor_on:
         monitor.unlink(missing_ok=True)
         argv += ["-monitor", f"unix:{monitor},server=on,wait=off"]
@@ -268,19 +291,9 @@ def boot(
             start_new_session=True,
         )
 
-        def read() -> None:
-            assert proc.stdout is not None
-            for raw in iter(proc.stdout.readline, b""):
-                line = raw.replace(b"\r", b"").decode("utf-8", "replace")
-                run.lines.append((time.monotonic() - start, line))
-                log.write(f"[{time.monotonic() - start:7.2f}] {line}")
-                log.flush()
-                for needle in [n for n in pending if n in line]:
-                    log.write(f"[{time.monotonic() - start:7.2f}] (host) monitor: {pending[needle]}\n")
-                    log.flush()
-                    send_monitor(monitor, pending.pop(needle))
-
-        reader = threading.Thread(target=read, name=f"console-{name}", daemon=True)
+        reader = threading.Thread(
+            target=read_console, args=(proc, run, log, start, monitor, pending), name=f"console-{name}", daemon=True
+        )
         reader.start()
         try:
             proc.wait(timeout)
