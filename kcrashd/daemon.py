@@ -709,6 +709,8 @@ def scan_journal(config: Config, pipeline: Pipeline, totals: dict[str, int]) -> 
     try:
         source.start()
         source.run_once(time.time())
+    except OSError as exc:
+        log.error("reading kernel reports from the journal failed: %s", exc)
     finally:
         source.close()
     if found := journal_crashes(pipeline.store.conn) - before:
