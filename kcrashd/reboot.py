@@ -66,8 +66,9 @@ class Hint:
 
 
 HINTS = (
-    Hint("hardware watchdog messages", ("i6300esb", "iTCO_wdt", "watchdog: watchdog", "Watchdog timer", "wdat_wdt"),
-         "i6300esb 0000:00:04.0: initialized. heartbeat=30 sec (nowayout=0)",
+    Hint("hardware watchdog messages",
+         ("i6300ESB timer", "i6300esb", "iTCO_wdt", "watchdog: watchdog", "Watchdog timer", "wdat_wdt"),
+         "i6300ESB timer 0000:00:04.0: initialized. heartbeat=10 sec (nowayout=0)",  # Debian 12's 6.1, QEMU
          "watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [lab:123]"),
     Hint("machine check (MCE) records", ("mce: [Hardware Error]", "Machine check events logged", "Machine Check"),
          "mce: [Hardware Error]: Machine check events logged",
@@ -76,6 +77,10 @@ HINTS = (
          "Reserving 256MB of memory at 3072MB for crashkernel (System RAM: 4095MB)",
          "crashkernel reservation failed - No suitable area found."),
 )  # fmt: skip
+
+
+# the kernel's echo of its command line (x86 prints the first two, every arch the second)
+COMMAND_LINE = ("Command line:", "Kernel command line:", "Unknown kernel command line parameters")
 
 
 def shutdown_record(entry: Mapping[str, str]) -> str | None:
@@ -93,7 +98,10 @@ def shutdown_record(entry: Mapping[str, str]) -> str | None:
 
 def hint_of(text: str) -> str | None:
     """The fact a kernel line tells, or None. A watchdog line counts only when it names a hardware
-    watchdog driver or device, not the kernel's own soft/hard lockup detector (`watchdog: BUG:`)."""
+    watchdog driver or device, not the kernel's own soft/hard lockup detector (`watchdog: BUG:`);
+    the kernel's echo of its command line (`i6300esb.heartbeat=10`) is a setting, not a message."""
+    if text.startswith(COMMAND_LINE):
+        return None
     for hint in HINTS:
         if any(needle in text for needle in hint.needles):
             return hint.fact
