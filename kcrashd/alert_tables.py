@@ -57,6 +57,9 @@ class DigestFacts:
 
 
 DECIDED = "decision IS NOT NULL"  # crashes that went through the paging policy
+# crashes that are reboots (a dump, a pstore record, an unexplained reboot), not kernel reports read
+# from the journal (`survived` set): only reboots count toward a crash loop (docs/alerting.md)
+REBOOTS = "json_extract(record_json, '$.survived') IS NULL"
 
 
 class AlertHistory:
@@ -100,8 +103,8 @@ class AlertHistory:
             ),
             storm=None if storm is None else (int(str(storm[0])), int(str(storm[1]))),
             host_crashes=self.count(
-                f"SELECT COUNT(*) FROM crashes WHERE {DECIDED} AND host = ? AND crash_time BETWEEN ? AND ?",
-                host, w.loop_start, w.crash_time,
+                f"SELECT COUNT(*) FROM crashes WHERE {DECIDED} AND host = ? AND crash_time BETWEEN ? AND ?"
+                f" AND {REBOOTS}", host, w.loop_start, w.crash_time,
             ),
             loop=None if loop is None else int(str(loop[0])),
         )  # fmt: skip

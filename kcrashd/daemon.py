@@ -683,8 +683,35 @@ def scan_once(config: Config, journal: CrashJournal | None = None) -> dict[str, 
                 later.append(unit)
         for unit in later:
             pipeline.handle(unit)
+        scan_journal(config, pipeline, totals)
     finally:
         triage.close()
         store.close()
         lock.close()
     return totals
+
+
+def scan_journal(config: Config, pipeline: Pipeline, totals: dict[str, int]) -> None:
+    """`kcrashd scan` with `[kernel_journal] enabled`: one pass of the kernel journal source after
+    the dumps (so a dump of the previous boot is known before its end is judged); the crashes it
+    journaled are counted as `from the journal`."""
+    if not config.kernel_journal.enabled:
+        return
+    from kcrashd.boot_ledger import journal_crashes
+    from kcrashd.kernel_source import KernelJournalSource
+
+    before = journal_crashes(pipeline.store.conn)
+    try:
+        source = KernelJournalSource(config, pipeline)
+    except OSError as exc:
+        log.error("not reading kernel reports from the journal: %s", exc)
+        return
+    try:
+        source.start()
+        source.run_once(time.time())
+    except OSError as exc:
+        log.error("reading kernel reports from the journal failed: %s", exc)
+    finally:
+        source.close()
+    if found := journal_crashes(pipeline.store.conn) - before:
+        totals["from the journal"] = found

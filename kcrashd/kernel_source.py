@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from kcrashd.alerting.config import SEVERITY_ORDER
-from kcrashd.boot_ledger import JOURNAL_LAYOUT, BootLedger, journal_dir
+from kcrashd.boot_ledger import JOURNAL_LAYOUT, UNEXPLAINED_KIND, BootLedger, journal_dir
 from kcrashd.core.model import Report, Severity
 from kcrashd.crash import BootFacts, CrashRecord
 from kcrashd.kernel_journal import (
@@ -60,7 +60,6 @@ log = logging.getLogger(__name__)
 
 STRETCH = 20000  # kernel lines cut into reports at a time while reading a backlog
 TAIL_FIELDS = ("MESSAGE_ID", "SYSLOG_IDENTIFIER", "UNIT", "MESSAGE", "_TRANSPORT")
-UNEXPLAINED_KIND = "unexplained-reboot"
 
 
 def line_ino(cursor: str) -> int:
@@ -173,6 +172,16 @@ class KernelJournalSource:
         if old_boots:
             self.reopen()
 
+    def run_once(self, now: float) -> None:
+        """`kcrashd scan`: the previous boots once, this boot so far, and the previous boot's end
+        when its capture window is over. A report at the end of this boot's lines that may still
+        be growing (the kernel spoke less than `settle_seconds` ago) is left, unread, for later."""
+        self.serve_due(now)
+        if self.buffer:
+            quiet = now - self.buffer[-1].realtime_usec / 1e6 >= self.settings.settle_seconds
+            self.buffer = self.flush(self.boot_id, self.buffer, finished=quiet)
+        self.settle_at = None
+
     def close(self) -> None:
         self.reader.close()
 
@@ -236,6 +245,8 @@ class KernelJournalSource:
                 journaled += 1
         used = split.keep_from
         self.ledger.advance(boot_id, lines[used - 1].cursor if used else None, journaled)
+        if (span := self.spans.get(boot_id)) is not None:  # for a dump that arrives later (report_for_dump)
+            self.ledger.span(boot_id, span.first_usec / 1e6, None if boot_id == self.boot_id else span.last_usec / 1e6)
         return lines[used:]
 
     def went_on(self, span: BootSpan) -> int | None:
@@ -361,7 +372,7 @@ class KernelJournalSource:
         started: list[dict[str, str]] = []
         for unit in KDUMP_UNITS:
             started += matching_entries(
-                self.reader, span.boot_id, ("UNIT",), MESSAGE_ID=UNIT_STARTED, UNIT=unit
+                self.reader, span.boot_id, ("UNIT", "INVOCATION_ID", "JOB_RESULT"), MESSAGE_ID=UNIT_STARTED, UNIT=unit
             )
         facts = [*hints, kdump_fact(started), self.pstore_hint()]
         return BootFacts(

@@ -78,8 +78,25 @@ class StateCollector(Collector):
             "kcrashd_last_crash_timestamp_seconds", "Crash time of the latest crash recorded (Unix time; 0: none).",
             value=counts.last_crash,
         )  # fmt: skip
+        yield from self.journal(counts)
         yield from self.outbox(counts)
         yield InfoMetricFamily("kcrashd_build", "The running kcrashd.", value={"version": __version__})
+
+    def journal(self, counts: StateCounts) -> Iterator[Metric]:
+        """Kernel reports read from the journal and unexplained reboots, apart (docs/reboots.md)."""
+        reports = CounterMetricFamily(
+            "kcrashd_kernel_reports",
+            "Kernel reports read from the journal, by kind and whether the kernel survived them (1) or not (0).",
+            labels=["kind", "survived"],
+        )
+        for kind, survived, number in counts.kernel_reports:
+            reports.add_metric([kind, survived], number)
+        yield reports
+        yield CounterMetricFamily(
+            "kcrashd_unexplained_reboots",
+            "Boots that ended without a clean shutdown and left no dump (unexplained reboots).",
+            value=counts.unexplained_reboots,
+        )
 
     def outbox(self, counts: StateCounts) -> Iterator[Metric]:
         """Every configured target has a series (0 until something is pending or dead)."""

@@ -30,6 +30,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from kcrashd.boot_ledger import add_link, report_for_dump
 from kcrashd.config import Config
 from kcrashd.core.model import Report
 from kcrashd.crash import CrashRecord, VmcoreFacts
@@ -360,6 +361,7 @@ class Pipeline:
             return Handled(Action.DEFERRED, retry_at=now + wait, detail="journal rate limit")
         self.step(Step.INSPECTED)
         record, log_meta, kept = self._triage(state, verdict.incomplete, now)
+        record = self._with_report_link(record)
         self.step(Step.ANALYZED)
         status = CrashStatus.PENDING
         if self.store.rebuilt_at is not None and state.newest_mtime <= self.store.rebuilt_at:
@@ -382,6 +384,8 @@ class Pipeline:
             log=kept,
         )
         self.step(Step.RECORDED)
+        if stored.linked_crash_id is not None:
+            add_link(self.store.conn, stored.linked_crash_id, stored.crash_id)
         if status is CrashStatus.JOURNALED:
             return Handled(Action.KNOWN, stored.crash_id, detail="already in the journal")
         self.journal.send(stored)
@@ -580,6 +584,17 @@ class Pipeline:
                 "similar_score": similar.score if similar else None,
             }
         )
+
+    def _with_report_link(self, record: CrashRecord) -> CrashRecord:
+        """A dump whose report was read from the journal first (docs/reboots.md): its entry names
+        that report in KCRASHD_LINKED_CRASH_ID, as the report's entry names a dump known first."""
+        settings = self.config.kernel_journal
+        if not settings.enabled or not record.report.has_crash or not record.report.fingerprint:
+            return record
+        link = report_for_dump(
+            self.store.conn, record.report.fingerprint, record.crash_time.timestamp(), settings.capture_window_minutes * 60
+        )
+        return record if link is None else record.model_copy(update={"linked_crash_id": link})
 
     def _similar_hint(self, record: CrashRecord) -> Neighbour | None:
         """For a fingerprint this store has not seen: the stored crash of another fingerprint

@@ -66,8 +66,9 @@ class Hint:
 
 
 HINTS = (
-    Hint("hardware watchdog messages", ("i6300esb", "iTCO_wdt", "watchdog: watchdog", "Watchdog timer", "wdat_wdt"),
-         "i6300esb 0000:00:04.0: initialized. heartbeat=30 sec (nowayout=0)",
+    Hint("hardware watchdog messages",
+         ("i6300ESB timer", "i6300esb", "iTCO_wdt", "watchdog: watchdog", "Watchdog timer", "wdat_wdt"),
+         "i6300ESB timer 0000:00:04.0: initialized. heartbeat=10 sec (nowayout=0)",  # Debian 12's 6.1, QEMU
          "watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [lab:123]"),
     Hint("machine check (MCE) records", ("mce: [Hardware Error]", "Machine check events logged", "Machine Check"),
          "mce: [Hardware Error]: Machine check events logged",
@@ -76,6 +77,10 @@ HINTS = (
          "Reserving 256MB of memory at 3072MB for crashkernel (System RAM: 4095MB)",
          "crashkernel reservation failed - No suitable area found."),
 )  # fmt: skip
+
+
+# the kernel's echo of its command line (x86 prints the first two, every arch the second)
+COMMAND_LINE = ("Command line:", "Kernel command line:", "Unknown kernel command line parameters")
 
 
 def shutdown_record(entry: Mapping[str, str]) -> str | None:
@@ -93,7 +98,10 @@ def shutdown_record(entry: Mapping[str, str]) -> str | None:
 
 def hint_of(text: str) -> str | None:
     """The fact a kernel line tells, or None. A watchdog line counts only when it names a hardware
-    watchdog driver or device, not the kernel's own soft/hard lockup detector (`watchdog: BUG:`)."""
+    watchdog driver or device, not the kernel's own soft/hard lockup detector (`watchdog: BUG:`);
+    the kernel's echo of its command line (`i6300esb.heartbeat=10`) is a setting, not a message."""
+    if text.startswith(COMMAND_LINE):
+        return None
     for hint in HINTS:
         if any(needle in text for needle in hint.needles):
             return hint.fact
@@ -135,11 +143,18 @@ def went_on_until(tail: Iterable[Mapping[str, str]]) -> int:
 
 
 def kdump_fact(started_units: Iterable[Mapping[str, str]]) -> str:
-    """Whether a kdump service started in that boot (its start job finished), as a fact."""
-    units = sorted({entry.get("UNIT", "") for entry in started_units} & set(KDUMP_UNITS))
+    """Whether a kdump service started in that boot (its start job finished), as a fact. A start
+    job skipped for an unmet condition (`ConditionKernelCommandLine=crashkernel` without
+    crashkernel=) also finishes as `done`, but the unit never ran: its INVOCATION_ID is empty."""
+    units = sorted({entry.get("UNIT", "") for entry in started_units if ran(entry)} & set(KDUMP_UNITS))
     return (
         f"kdump armed: {', '.join(units)} started" if units else "kdump not armed: no kdump service started"
     )
+
+
+def ran(start_record: Mapping[str, str]) -> bool:
+    """A unit's finished start job that ran the unit (an older systemd writes no INVOCATION_ID)."""
+    return start_record.get("INVOCATION_ID") != "" and start_record.get("JOB_RESULT", "done") == "done"
 
 
 def pstore_fact(names: list[str], where: str) -> str:

@@ -5,8 +5,9 @@ Rules, in order (docs/alerting.md of this repository, "Policy"):
    (backlog found at boot) is never paged, but tickets are still filed/commented.
 2. A fingerprint pages once per `cooldown_hours`; recurrences inside the window are counted
    and ticket targets get one comment per (fingerprint, host).
-3. A host with `loop_crashes` crashes within `loop_hours` is crash-looping: one loop digest,
-   no further pages from that host while the loop lasts.
+3. A host with `loop_crashes` reboots (crashes from dumps, unexplained reboots; not kernel reports
+   read from the journal) within `loop_hours` is crash-looping: one loop digest, no further pages
+   from that host while the loop lasts.
 4. `storm_hosts` distinct hosts crashing within `storm_minutes` is a storm: one storm digest
    (sent after `digest_delay_minutes` so it is complete); at most `storm_max_pages` new
    fingerprints still page during the storm, the rest only appear in the digest; per-host
@@ -143,8 +144,10 @@ def plan_crash(record: CrashRecord, history: AlertFacts, alerts: AlertsConfig, *
         plan.decision = Decision.COOLDOWN
     if history.other_hosts + 1 >= policy.storm_hosts:
         plan_storm(plan, history, policy.storm_max_pages)
-    elif history.host_crashes + 1 >= policy.loop_crashes:
+    elif is_reboot(record) and history.host_crashes + 1 >= policy.loop_crashes:
         plan_loop(plan, history)
+    elif record.survived is False and history.loop is not None:
+        plan_loop(plan, history)  # the report that took a looping host down: its reboot is in the loop
     plan.notify = plan.decision in PAGED
     return plan
 
@@ -183,6 +186,13 @@ def plan_regression(record: CrashRecord, alerts: AlertsConfig, *, paged: bool, n
     regression): once per cooldown (`paged`: a regression page of the bug within it), never for
     a test crash, with alerts disabled, or for a backlog crash too old to page."""
     return alerts.enabled and not record.test and not paged and not too_old(record, alerts, now)
+
+
+def is_reboot(record: CrashRecord) -> bool:
+    """A crash that is a reboot of its host: from a dump or pstore, or an unexplained reboot. A
+    kernel report read from the journal (`survived` set) is not: one that survived left the host
+    running, and one that took it down is counted by that boot's dump or unexplained reboot."""
+    return record.survived is None
 
 
 def plan_storm(plan: Plan, history: AlertFacts, max_pages: int) -> None:

@@ -107,14 +107,17 @@ class Rig:
 def rig_factory(tmp_path: Path, journal_dir: Path) -> Iterator[Callable[..., Rig]]:
     made: list[Rig] = []
 
-    def make(state: Path | None = None, journal: CrashJournal | None = None, **kernel_journal: Any) -> Rig:
+    def make(
+        state: Path | None = None, journal: CrashJournal | None = None, policy: dict[str, Any] | None = None,
+        dumps: Path | None = None, **kernel_journal: Any,
+    ) -> Rig:  # fmt: skip
         settings = {"path": str(journal_dir), "settle_seconds": 2.0, **kernel_journal}
         target = {"name": "hook", "type": "webhook", "url": "http://127.0.0.1:9/hook"}
         overrides = {
             "state": {"state_dir": str(state or tmp_path / "state")},
-            "sources": {"pstore_path": str(tmp_path / "pstore")},
+            "sources": {"pstore_path": str(tmp_path / "pstore"), **({"dump_paths": [str(dumps)]} if dumps else {})},
             "kernel_journal": settings,
-            "alerts": {"targets": [target], "machine_id_path": "/nonexistent/machine-id"},
+            "alerts": {"targets": [target], "machine_id_path": "/nonexistent/machine-id", "policy": policy or {}},
         }
         empty = tmp_path / "kcrashd.toml"
         empty.touch()

@@ -125,15 +125,15 @@ def test_cap_per_boot(rig_factory: Callable[..., Rig]) -> None:
     assert [e["KCRASHD_KIND"] for e in rig.entries(MESSAGE_ID=KERNEL_REPORT_MESSAGE_ID)] == ["warning"]
 
 
-def dump_crash(rig: Rig, when: float, log: Path) -> CrashRecord:
+def dump_crash(rig: Rig, when: float, log: Path, crash_id: str = "d" * 32, ino: int = 7) -> CrashRecord:
     """A crash from a kdump folder, recorded as the pipeline records one."""
     report = analyze(log.read_bytes(), source=str(log))
     moment = datetime.fromtimestamp(when, UTC)
     record = CrashRecord(
-        crash_id="d" * 32, report=report, host="guest", dump_dir="/var/crash/127.0.0.1-x", layout="kdump-tools",
+        crash_id=crash_id, report=report, host=rig.pipeline.local_host, dump_dir=f"/var/crash/127.0.0.1-{ino}", layout="kdump-tools",
         crash_time=moment, detected_at=moment, first_seen=moment,
     )  # fmt: skip
-    return rig.pipeline.record_found(record, ino=7, page=True) or record
+    return rig.pipeline.record_found(record, ino=ino, page=True) or record
 
 
 def test_unclean_end_with_a_dump_links_to_it(rig: Rig) -> None:
@@ -184,16 +184,21 @@ def test_survived_warning_pages_only_when_asked(rig_factory: Callable[..., Rig],
     assert loud.decisions()[kinds["warning"]] == "page"
 
 
-def test_current_boot_is_read_as_it_grows(rig: Rig, journal_dir: Path) -> None:
-    src = rig.source()
-    settle(rig, src)
-    assert src.next_at() == C_START + WINDOW  # only the verdict of boot B is armed
+def append_warning(journal_dir: Path) -> None:
+    """The lab's WARNING printed in boot C 600 s after it began (a line a millisecond)."""
     boot, start = BOOTS["boot-c"]
     lines = until(dmesg(LAB / "deb12-6.1_warning_run1" / "vmcore-dmesg.txt"), "Kernel panic - not syncing")
     first = next(n for n, (_, text) in enumerate(lines) if text.startswith("WARNING:"))
     texts = [text for _, text in lines[first:]] + [END_TRACE]
     stream = "".join(kernel(boot, start, 600_000_000 + n * 1000, text) for n, text in enumerate(texts))
     import_export(stream, journal_dir, "boot-c-later")
+
+
+def test_current_boot_is_read_as_it_grows(rig: Rig, journal_dir: Path) -> None:
+    src = rig.source()
+    settle(rig, src)
+    assert src.next_at() == C_START + WINDOW  # only the verdict of boot B is armed
+    append_warning(journal_dir)
     ready, _, _ = select.select([src.fileno()], [], [], 5)
     assert ready  # the reader's descriptor wakes the loop: nothing polls
     src.on_ready()

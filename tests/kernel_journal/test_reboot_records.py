@@ -48,6 +48,15 @@ def test_every_hint_matches_its_sample_and_not_its_negative(hint: object) -> Non
     assert hint_of(hint.negative) != hint.fact  # type: ignore[attr-defined]
 
 
+def test_command_line_is_not_a_fact() -> None:
+    """In the reboot guest (Debian 12, 6.1) the watchdog's parameter is on the command line the
+    kernel echoes; only the driver's own line is a hardware watchdog message."""
+    line = "root=/dev/vda rw console=ttyS0,115200 panic=-1 i6300esb.heartbeat=10 crashkernel=256M"
+    assert hint_of(f"Command line: {line}") is None
+    assert hint_of(f"Kernel command line: {line}") is None
+    assert hint_of("i6300ESB timer 0000:00:04.0: initialized. heartbeat=10 sec (nowayout=0)") == "hardware watchdog messages"
+
+
 def test_tail_verdict_and_uptime() -> None:
     tail = [
         {"__MONOTONIC_TIMESTAMP": "7200500000", "MESSAGE": "Journal stopped", "MESSAGE_ID": JOURNAL_STOPPED},
@@ -62,6 +71,11 @@ def test_tail_verdict_and_uptime() -> None:
 def test_kdump_fact() -> None:
     assert kdump_fact([{"UNIT": "kdump-tools.service"}]) == "kdump armed: kdump-tools.service started"
     assert kdump_fact([{"UNIT": "ssh.service"}]).startswith("kdump not armed")
+    ran = {"UNIT": "kdump-tools.service", "JOB_RESULT": "done", "INVOCATION_ID": "2f0c9a3e5b7d4f1e8a6c0b9d7e5f3a1c"}
+    assert kdump_fact([ran]) == "kdump armed: kdump-tools.service started"
+    # systemd 252 in the reboot guest, no crashkernel=: the start job is done, the unit never ran
+    skipped = {"UNIT": "kdump-tools.service", "JOB_RESULT": "done", "INVOCATION_ID": ""}
+    assert kdump_fact([skipped]).startswith("kdump not armed")
 
 
 def lines_of(texts: list[tuple[int, str]]) -> list[KernelLine]:

@@ -21,11 +21,14 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from lab.build import cache_root as lab_cache
 from lab.vm import QEMU, Accel, guest_slot
@@ -173,6 +176,28 @@ def make_disk(root: Path, disk: Path, size: str = "3G") -> None:
     )  # fmt: skip
 
 
+def send_monitor(path: Path, command: str) -> None:
+    """One command to QEMU's human monitor on its unix socket: after its prompt, and held open until
+    the next prompt or QEMU's exit (a command whose connection closes at once may be dropped unread)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(10)
+        sock.connect(str(path))
+        prompt(sock)  # the banner and the first prompt
+        sock.sendall(command.encode() + b"\n")
+        with contextlib.suppress(OSError):
+            prompt(sock)  # or the end: a reset with -no-reboot ends the run
+
+
+def prompt(sock: socket.socket) -> None:
+    """Read up to the monitor's next `(qemu) ` prompt, or its end."""
+    seen = b""
+    while not seen.endswith(b"(qemu) "):
+        chunk = sock.recv(4096)
+        if not chunk:
+            return
+        seen += chunk
+
+
 @dataclass
 class Boot:
     """One QEMU run: the serial console (host seconds since start, line) and how it ended."""
@@ -198,6 +223,34 @@ def relay_command(port: int) -> str:
     return f"cmd:{shutil.which('python3') or 'python3'} {HERE / 'relay.py'} {port}"
 
 
+def read_console(
+    proc: subprocess.Popen[bytes], run: Boot, log: TextIO, start: float, monitor: Path, pending: dict[str, str]
+) -> None:
+    """The guest's serial console, line by line, into `run` and the log; a line holding a needle of
+    `pending` sends its monitor command (once)."""
+    assert proc.stdout is not None
+    for raw in iter(proc.stdout.readline, b""):
+        line = raw.replace(b"\r", b"").decode("utf-8", "replace")
+        run.lines.append((time.monotonic() - start, line))
+        log.write(f"[{time.monotonic() - start:7.2f}] {line}")
+        log.flush()
+        for needle in [n for n in pending if n in line]:
+            log.write(f"[{time.monotonic() - start:7.2f}] (host) monitor: {pending[needle]}\n")
+            log.flush()
+            send_monitor(monitor, pending.pop(needle))
+
+
+def qemu_argv(disk: Path, results: Path, receiver_port: int, accel: Accel, mem: str) -> list[str]:
+    """The machine: one CPU, the disk, user networking with the receiver's relay, the results share."""
+    return [
+        QEMU, "-accel", accel.name, "-cpu", accel.cpu, "-m", mem, "-smp", "1",
+        "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
+        "-drive", f"file={disk},format=raw,if=virtio,cache=unsafe",
+        "-nic", f"user,model=virtio-net-pci,restrict=on,guestfwd=tcp:10.0.2.100:{GUEST_PORT}-{relay_command(receiver_port)}",
+        "-virtfs", f"local,path={results},mount_tag=results,security_model=none",
+    ]  # fmt: skip
+
+
 def boot(
     name: str,
     disk: Path,
@@ -210,17 +263,21 @@ def boot(
     console: Path,
     timeout: float,
     mem: str = "1G",
+    devices: Sequence[str] = (),
+    monitor_on: Mapping[str, str] | None = None,
 ) -> Boot:
-    """Boot the disk once; returns when the guest powers off or reboots (or at the timeout)."""
+    """Boot the disk once; returns when the guest powers off or reboots (or at the timeout).
+    `devices`: more QEMU arguments (a watchdog device and its action). `monitor_on`: console text ->
+    a QEMU monitor command sent the first time the guest prints that text (`system_reset`: a reset
+    from outside the guest, as a power button or a BMC would do)."""
     results.mkdir(parents=True, exist_ok=True)
-    argv = [
-        QEMU, "-accel", accel.name, "-cpu", accel.cpu, "-m", mem, "-smp", "1",
-        "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
-        "-drive", f"file={disk},format=raw,if=virtio,cache=unsafe",
-        "-nic", f"user,model=virtio-net-pci,restrict=on,guestfwd=tcp:10.0.2.100:{GUEST_PORT}-{relay_command(receiver_port)}",
-        "-virtfs", f"local,path={results},mount_tag=results,security_model=none",
-        "-kernel", str(kernel), "-initrd", str(initrd), "-append", append,
-    ]  # fmt: skip
+    monitor = console.with_suffix(".monitor")
+    argv = [*qemu_argv(disk, results, receiver_port, accel, mem), "-kernel", str(kernel), "-initrd", str(initrd),
+            "-append", append, *devices]  # fmt: skip
+    if monitor_on:
+        monitor.unlink(missing_ok=True)
+        argv += ["-monitor", f"unix:{monitor},server=on,wait=off"]
+    pending = dict(monitor_on or {})
     run = Boot(name)
     asked = time.monotonic()
     with guest_slot(lab_cache()), console.open("w") as log:
@@ -234,15 +291,9 @@ def boot(
             start_new_session=True,
         )
 
-        def read() -> None:
-            assert proc.stdout is not None
-            for raw in iter(proc.stdout.readline, b""):
-                line = raw.replace(b"\r", b"").decode("utf-8", "replace")
-                run.lines.append((time.monotonic() - start, line))
-                log.write(f"[{time.monotonic() - start:7.2f}] {line}")
-                log.flush()
-
-        reader = threading.Thread(target=read, name=f"console-{name}", daemon=True)
+        reader = threading.Thread(
+            target=read_console, args=(proc, run, log, start, monitor, pending), name=f"console-{name}", daemon=True
+        )
         reader.start()
         try:
             proc.wait(timeout)
