@@ -25,6 +25,7 @@ sys.path.insert(0, str(REPO))
 from kcrashd.config import Config, SourcesConfig, StateConfig  # noqa: E402
 from kcrashd.crash import CrashRecord  # noqa: E402
 from kcrashd.pipeline import Pipeline, StateLock  # noqa: E402
+from kcrashd.sinks import SENT, Outcome  # noqa: E402
 from kcrashd.sinks.journal import journal_fields  # noqa: E402
 from kcrashd.store import Store  # noqa: E402
 from tests.daemon.swap import SECRET, RaceStats, can_exchange, race  # noqa: E402
@@ -36,8 +37,9 @@ class Entries:
     def __init__(self) -> None:
         self.entries: list[dict[str, str]] = []
 
-    def send(self, record: CrashRecord) -> None:
+    def send(self, record: CrashRecord) -> Outcome:
         self.entries.append({key: str(value) for key, value in journal_fields(record).items() if value is not None})
+        return SENT
 
     def sync(self) -> bool:
         return True

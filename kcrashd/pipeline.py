@@ -18,7 +18,6 @@ import logging
 import os
 import shutil
 import socket
-import sqlite3
 import tempfile
 import threading
 import time
@@ -37,7 +36,7 @@ from kcrashd.crash import CrashRecord, VmcoreFacts
 from kcrashd.crash_logs import KeptLog
 from kcrashd.folder import FolderChanged
 from kcrashd.repeats import REPEATS
-from kcrashd.sinks import CrashJournal
+from kcrashd.sinks import CrashJournal, Outcome
 from kcrashd.sources import (
     CrashUnit,
     DumpState,
@@ -49,11 +48,22 @@ from kcrashd.sources import (
     unreadable_state,
     vmcore_state,
 )
-from kcrashd.store import LOCK_NAME, CrashRow, CrashStatus, FingerprintStats, Store, StoreError, is_transient
+from kcrashd.store import (
+    LOCK_NAME,
+    STORE_FAILURES,
+    CrashRow,
+    CrashStatus,
+    FingerprintStats,
+    Store,
+    in_savepoint,
+    is_transient,
+)
 from kcrashd.triage_pool import TriagePending
 from kcrashd.vmcore import STREAM_UNCHECKED, is_read_through, read_vmcore_facts
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from kcrashd.alerting.config import AlertsConfig
     from kcrashd.neighbours import Neighbour
 
@@ -254,7 +264,7 @@ class Pipeline:
                         log.info("crash %s was already in the journal; marked journaled", row.crash_id)
                     else:
                         log.info("crash %s was recorded but not journaled; sending it now", row.crash_id)
-                        self.journal.send(row.record)
+                        self._send(row.record)
                     self.store.mark_journaled(row.crash_id)
             except OSError as exc:
                 log.error("cannot finish crashes waiting for the journal (%s); they stay pending", exc)
@@ -269,7 +279,7 @@ class Pipeline:
                 return self._handle(unit)
         except TriagePending as pending:  # the analyzer's worker is on it: nothing recorded yet
             return Handled(Action.DEFERRED, retry_at=self.clock() + pending.wait, detail=TRIAGE_RUNNING)
-        except (StoreError, sqlite3.OperationalError) as exc:
+        except STORE_FAILURES as exc:
             retry = self.clock() + self.config.daemon.retry_seconds
             log.error("cannot record %s in the state database (%s); %s", safe(str(unit.path)), exc, self.later)
             return Handled(Action.DEFERRED, retry_at=retry, detail=str(exc))
@@ -388,7 +398,7 @@ class Pipeline:
             add_link(self.store.conn, stored.linked_crash_id, stored.crash_id)
         if status is CrashStatus.JOURNALED:
             return Handled(Action.KNOWN, stored.crash_id, detail="already in the journal")
-        self.journal.send(stored)
+        self._send(stored)
         self.step(Step.JOURNALED)
         self.store.mark_journaled(stored.crash_id)
         self.step(Step.MARKED)
@@ -399,12 +409,19 @@ class Pipeline:
             retry = self.clock()  # read the whole stream later, after the backlog's entries
         return Handled(Action.JOURNALED, stored.crash_id, retry_at=retry, watch=self._vmcore_written(state, now))
 
+    def _send(self, record: CrashRecord) -> None:
+        """The crash's journal entry. An `Outcome` that says it was not delivered is a failure like
+        the OSError `send` raises: the crash stays `pending` and its entry is sent again later."""
+        outcome = self.journal.send(record)
+        if not outcome.delivered:
+            raise JournalRefused(outcome)
+
     def _finish_pending(self, crash_id: str, record: CrashRecord) -> None:
         if not self.synced:
             self.journal.sync()
             self.synced = True
         if crash_id not in self.journal.sent([crash_id]):
-            self.journal.send(record)
+            self._send(record)
         self.store.mark_journaled(crash_id)
 
     def _refresh(self, crash_id: str, record: CrashRecord, state: DumpState, now: float) -> Handled:
@@ -610,16 +627,16 @@ class Pipeline:
         """Alert intents in the crash's transaction; a failing policy never costs the crash itself."""
         if self.enqueue is None:
             return
-        conn.execute("SAVEPOINT alerts")
-        try:
-            self.enqueue(
-                conn, record, self.config.alerts, now=datetime.fromtimestamp(self.clock(), UTC),
-                page=page and not record.too_old_to_page and not record.test,
+        enqueue = self.enqueue
+        failed = in_savepoint(conn, "alerts", lambda: enqueue(
+            conn, record, self.config.alerts, now=datetime.fromtimestamp(self.clock(), UTC),
+            page=page and not record.too_old_to_page and not record.test,
+        ))  # fmt: skip
+        if failed is not None:
+            log.error(
+                "alerting could not queue alerts for crash %s; the crash is still recorded", record.crash_id,
+                exc_info=failed,
             )  # fmt: skip
-        except Exception:
-            conn.execute("ROLLBACK TO alerts")
-            log.exception("alerting could not queue alerts for crash %s; the crash is still recorded", record.crash_id)
-        conn.execute("RELEASE alerts")
 
     def record_found(
         self, record: CrashRecord, *, ino: int, page: bool, text: bytes | None = None
@@ -639,7 +656,7 @@ class Pipeline:
                 vmcore_state=record.vmcore_state, also=lambda conn, rec: self._enqueue(conn, rec, page),
                 log=None if text is None else kept_log(text, record.report),
             )  # fmt: skip
-            self.journal.send(stored)
+            self._send(stored)
             self.store.mark_journaled(stored.crash_id)
         if self.on_enqueued is not None:
             self.on_enqueued()
@@ -672,6 +689,14 @@ class Pipeline:
             yield path
         finally:
             shutil.rmtree(path, ignore_errors=True)
+
+
+class JournalRefused(OSError):
+    """The journal answered a crash's entry with an `Outcome` that is not delivered."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(errno.EIO, f"the journal did not take the entry: {outcome.error or 'no reason given'}")
+        self.outcome = outcome
 
 
 class LogError(Exception):

@@ -162,6 +162,32 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
+@contextmanager
+def opened(path: Path) -> Iterator[sqlite3.Connection]:
+    """A read-write connection with every component's tables (a verb's one change, autocommitted),
+    closed after use."""
+    conn = connect(path)
+    try:
+        ensure_schema(conn)
+        yield conn
+    finally:
+        conn.close()
+
+
+def in_savepoint(conn: sqlite3.Connection, name: str, work: Callable[[], object]) -> Exception | None:
+    """Run `work` as a part of the caller's transaction that is undone alone when it fails: the
+    exception it raised, its changes rolled back, or None."""
+    conn.execute(f"SAVEPOINT {name}")
+    failed: Exception | None = None
+    try:
+        work()
+    except Exception as exc:
+        conn.execute(f"ROLLBACK TO {name}")
+        failed = exc
+    conn.execute(f"RELEASE {name}")
+    return failed
+
+
 class Store:
     """The history component of the state database."""
 
@@ -443,6 +469,10 @@ def insert_crash(
             record.model_dump_json(), now,
         ),
     )  # fmt: skip
+
+
+# What a call of the store raises when the database cannot be used now (locked, full, unreadable).
+STORE_FAILURES = (StoreError, sqlite3.OperationalError)
 
 
 def is_transient(exc: sqlite3.OperationalError) -> bool:

@@ -9,22 +9,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcrashd.alerting.doorbell import ring
 from kcrashd.alerting.http import Http, SendFailure, make_session
-from kcrashd.alerting.outbox import delivery_state, ensure_schema, requeue
+from kcrashd.alerting.outbox import delivery_state, requeue
 from kcrashd.alerting.payload import EventKind, build_test_payload
 from kcrashd.alerting.secrets import SecretError, install_log_redaction, redact
 from kcrashd.alerting.targets.base import Delivery, sender_for
 from kcrashd.cli import EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK
 from kcrashd.cli.crash_names import CrashNameError, resolve_crash
 from kcrashd.config import DEFAULT_CONFIG, ConfigError, load_config
-from kcrashd.store import DB_NAME, connect
+from kcrashd.history_reads import or_default
+from kcrashd.store import DB_NAME, opened
+
+if TYPE_CHECKING:
+    import sqlite3
 
 
 class _MemoryRemote:
@@ -149,15 +152,10 @@ def resend_crash(args: argparse.Namespace) -> int:
     if not path.exists():
         print(f"kcrashd: {path}: no state database", file=sys.stderr)
         return EXIT_FAILURE
-    conn = connect(path)
-    try:
-        ensure_schema(conn)
+    with opened(path) as conn:
         args.crash_id = full_crash_id(conn, args.crash_id)
         count = requeue(conn, args.crash_id, now=datetime.now(UTC), target=args.target)
-        conn.commit()
         state = delivery_state(conn, args.crash_id)
-    finally:
-        conn.close()
     if count == 0:
         print(f"kcrashd: no alert deliveries for crash {args.crash_id!r}", file=sys.stderr)
         return EXIT_NOT_FOUND
@@ -190,6 +188,6 @@ def full_crash_id(conn: sqlite3.Connection, text: str) -> str:
     """The crash id `text` names (kcrashd.cli.crash_names: id, unique prefix, dump folder or its
     name); else `text`, so the outbox lookup reports it as unknown."""
     try:
-        return resolve_crash(conn, text)
-    except (CrashNameError, sqlite3.Error):
+        return or_default(lambda: resolve_crash(conn, text), text)
+    except CrashNameError:
         return text

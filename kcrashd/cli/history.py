@@ -10,12 +10,11 @@ import logging
 import os
 import re
 import shlex
-import sqlite3
 import sys
 import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from kcrashd.boot_ledger import JOURNAL_LAYOUT, links_of
 from kcrashd.cli import EXIT_DEFERRED, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, fleet
@@ -23,25 +22,22 @@ from kcrashd.cli.crash_names import CrashNameError, resolve_crash
 from kcrashd.config import DEFAULT_CONFIG, Config, ConfigError, load_config
 from kcrashd.core.model import Frame, Report
 from kcrashd.crash import CrashRecord
-from kcrashd.store import DB_NAME, connect_readonly
+from kcrashd.history_reads import (
+    MATCH_FIELDS,
+    CrashQuery,
+    LooseName,
+    open_readonly,
+    or_default,
+    select_crashes,
+)
+from kcrashd.store import DB_NAME, StoreError
 from kcrashd.terminal import escape_text, format_table, show, terminal_width
 
-MATCH_FIELDS = {
-    "KIND": "kind",
-    "HOST": "host",
-    "KERNEL": "kernel",
-    "FINGERPRINT": "fingerprint",
-    "TITLE": "title",
-    "FUNCTION": "function",
-    "LAYOUT": "layout",
-    "SOURCE": "source",
-    "SEVERITY": "severity",
-    "STATUS": "status",
-    "TEST": "test",
-    "INCOMPLETE": "incomplete",
-    "CRASH_ID": "crash_id",
-    "DUMP_DIR": "dump_dir",
-}
+if TYPE_CHECKING:
+    import sqlite3
+
+    from kcrashd.history_reads import StoredCrash
+
 # Decompressors of the wrappers kdump-tools may put around a flattened dump.
 UNWRAP = {"gzip": "zcat", "bzip2": "bzcat", "xz": "xzcat", "lz4": "lz4cat"}
 MATCH = re.compile(r"^([A-Z_]+)=(.*)$", re.S)
@@ -190,12 +186,10 @@ def open_history(config: Config) -> sqlite3.Connection | None:
         )
         return None
     try:
-        conn = connect_readonly(path)
-        conn.execute("SELECT 1 FROM crashes LIMIT 1")
-    except sqlite3.Error as exc:
+        return open_readonly(path)
+    except StoreError as exc:
         print(f"kcrashd: cannot read {path}: {exc}", file=sys.stderr)
         return None
-    return conn
 
 
 def parse_time(text: str, now: datetime | None = None) -> datetime:
@@ -215,10 +209,9 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
     return moment if moment.tzinfo else moment.astimezone()
 
 
-def build_where(args: argparse.Namespace, matches: list[str]) -> tuple[str, list[Any]] | str:
-    """SQL for the filters, or an error message."""
-    clauses: list[str] = []
-    params: list[Any] = []
+def build_query(args: argparse.Namespace, matches: list[str]) -> CrashQuery | str:
+    """The crashes the FIELD=VALUE matches, --since and --until ask for, or an error message."""
+    query = CrashQuery()
     for text in matches:
         found = MATCH.match(text)
         if found is None or found.group(1) not in MATCH_FIELDS:
@@ -227,52 +220,19 @@ def build_where(args: argparse.Namespace, matches: list[str]) -> tuple[str, list
         value: Any = found.group(2)
         if column in ("test", "incomplete"):
             value = 1 if value.lower() in ("1", "yes", "true") else 0
-        # FINGERPRINT= names a group: the crashes of every fingerprint merged into it (`grouped`)
-        clauses.append("grouped = ?" if column == "fingerprint" else f"c.{column} = ?")
-        params.append(value)
-    for flag, op in (("since", ">="), ("until", "<=")):
+        query.equals.append((column, value))  # FINGERPRINT= names a group (kcrashd.merges)
+    for flag in ("since", "until"):
         raw = getattr(args, flag)
         if raw:
             try:
                 moment = parse_time(raw)
             except ValueError:
                 return f"--{flag}: cannot parse {raw!r}"
-            clauses.append(f"c.crash_time {op} ?")
-            params.append(moment.timestamp())
-    return " AND ".join(clauses), params
+            setattr(query, flag, moment.timestamp())
+    return query
 
 
-# The crashes with the key of their group (`grouped`: the fingerprint an operator merged theirs
-# into, else their own, kcrashd.merges) and the group's count; `alt_json` to compute the key
-# triage gave (`computed_fingerprint`).
-GROUPED_SELECT = (
-    "WITH groups AS (SELECT COALESCE(m.fingerprint, f.fingerprint) AS key, SUM(f.count) AS total FROM fingerprints f"
-    " LEFT JOIN merges m ON m.alias = f.fingerprint GROUP BY key)"
-    " SELECT c.*, COALESCE(m.fingerprint, c.fingerprint) AS grouped, COALESCE(g.total, 1) AS total,"
-    " json_extract(c.record_json, '$.report.alt_titles') AS alt_json FROM crashes c"
-    " LEFT JOIN merges m ON m.alias = c.fingerprint LEFT JOIN groups g ON g.key = COALESCE(m.fingerprint, c.fingerprint)"
-)
-UNGROUPED_SELECT = (
-    "SELECT c.*, c.fingerprint AS grouped, COALESCE(f.count, 1) AS total,"
-    " json_extract(c.record_json, '$.report.alt_titles') AS alt_json FROM crashes c"
-    " LEFT JOIN fingerprints f ON f.fingerprint = c.fingerprint"
-)
-
-
-def select_crashes(conn: sqlite3.Connection, where: str, params: list[Any]) -> list[sqlite3.Row]:
-    """The crashes matching `where`, oldest first; a database without merges (only an earlier
-    kcrashd opened it) is read without them."""
-    from kcrashd.merges import has_merges
-
-    sql = (
-        (GROUPED_SELECT if has_merges(conn) else UNGROUPED_SELECT)
-        + (f" WHERE {where}" if where else "")
-        + " ORDER BY c.crash_time, c.detected_at"
-    )
-    return list(conn.execute(sql, params))
-
-
-def computed_fingerprint(row: sqlite3.Row) -> str:
+def computed_fingerprint(row: StoredCrash) -> str:
     """The key triage computed for the crash (before an earlier version's key or a merge)."""
     from kcrashd.core.fingerprint import fingerprint_title
 
@@ -283,7 +243,7 @@ def computed_fingerprint(row: sqlite3.Row) -> str:
     return fingerprint_title(row["title"], [str(a) for a in alts]) if row["fingerprint"] else ""
 
 
-def row_summary(row: sqlite3.Row) -> dict[str, Any]:
+def row_summary(row: StoredCrash) -> dict[str, Any]:
     return {
         "crash_id": row["crash_id"],
         "time": datetime.fromtimestamp(row["crash_time"], UTC).isoformat(timespec="seconds"),
@@ -309,14 +269,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     config = read_config(args)
     if config is None:
         return EXIT_USAGE
-    where = build_where(args, args.matches)
-    if isinstance(where, str):
-        print(f"kcrashd: {where}", file=sys.stderr)
+    query = build_query(args, args.matches)
+    if isinstance(query, str):
+        print(f"kcrashd: {query}", file=sys.stderr)
         return EXIT_USAGE
     conn = open_history(config)
     if conn is None:
         return EXIT_NOT_FOUND
-    rows = select_crashes(conn, *where)
+    rows = select_crashes(conn, query)
     if args.reverse:
         rows.reverse()
     if args.one:
@@ -337,7 +297,7 @@ LIST_HEADINGS = ("TIME", "ID", "HOST", "KERNEL", "KIND", "FINGERPRINT", "COUNT",
 SHORT_ID = 12  # enough to be unique; `info` and `resend` take any unique prefix
 
 
-def list_cells(row: sqlite3.Row) -> tuple[str, ...]:
+def list_cells(row: StoredCrash) -> tuple[str, ...]:
     """One crash as a row of `kcrashd list`; the title last, so only it is cut to the terminal."""
     local = datetime.fromtimestamp(row["crash_time"]).astimezone().strftime("%a %Y-%m-%d %H:%M:%S %Z")
     unclassified = row["kind"] == "none"
@@ -352,7 +312,7 @@ def list_cells(row: sqlite3.Row) -> tuple[str, ...]:
     return (local, row["crash_id"][:SHORT_ID], row["host"], row["kernel"] or "-", kind, fingerprint, count, title)
 
 
-def unclassified_title(row: sqlite3.Row) -> str:
+def unclassified_title(row: StoredCrash) -> str:
     """What to show for a crash whose log named no crash: why, when the record says."""
     try:
         error = json.loads(row["record_json"])["report"].get("error")
@@ -361,30 +321,21 @@ def unclassified_title(row: sqlite3.Row) -> str:
     return f"({error})" if error else "(no crash found in the kernel log)"
 
 
-def find_for_info(conn: sqlite3.Connection, args: argparse.Namespace) -> list[sqlite3.Row] | str:
+def find_for_info(conn: sqlite3.Connection, args: argparse.Namespace) -> list[StoredCrash] | str:
     matches = [w for w in args.what if MATCH.match(w)]
     others = [w for w in args.what if not MATCH.match(w)]
-    where = build_where(args, matches)
-    if isinstance(where, str):
-        return where
-    clause, params = where
+    query = build_query(args, matches)
+    if isinstance(query, str):
+        return query
     for word in others:
         try:  # one crash by id, unique prefix, dump folder or folder name (kcrashd.cli.crash_names)
-            params.append(resolve_crash(conn, word))
-            clause = f"{clause} AND c.crash_id = ?" if clause else "c.crash_id = ?"
+            query.crash_ids.append(resolve_crash(conn, word))
             continue
         except CrashNameError:
             pass  # a fingerprint, an ambiguous prefix: the wider match below
-        part = (
-            "(c.crash_id LIKE ? OR c.fingerprint = ? OR c.fingerprint LIKE ? OR c.dump_dir = ? OR c.log_path = ?"
-            " OR c.dump_dir = ? OR substr(c.dump_dir, -length(?) - 1) = '/' || ?)"
-        )
         path = os.path.abspath(word) if ("/" in word or os.path.exists(word)) else word
-        parent = os.path.dirname(path)
-        # a bare folder name, as `ls /var/crash` shows it
-        params.extend([word.lower() + "%", word, word + "%", path, path, parent, word, word])
-        clause = f"{clause} AND {part}" if clause else part
-    return select_crashes(conn, clause, params)
+        query.loose.append(LooseName(word, path, os.path.dirname(path)))
+    return select_crashes(conn, query)
 
 
 def history_of(args: argparse.Namespace) -> sqlite3.Connection | int:
@@ -448,14 +399,11 @@ def delivery_state(conn: sqlite3.Connection, crash_id: str) -> list[dict[str, An
     upgraded yet (read-only here, so never upgraded by `list` or `info`)."""
     from kcrashd.alerting.outbox import delivery_state as outbox_state
 
-    try:
-        return outbox_state(conn, crash_id)
-    except sqlite3.Error:
-        return []
+    return or_default(lambda: outbox_state(conn, crash_id), [])
 
 
 def render_info(
-    record: CrashRecord, row: sqlite3.Row, deliveries: list[dict[str, Any]], links: list[str] | None = None
+    record: CrashRecord, row: StoredCrash, deliveries: list[dict[str, Any]], links: list[str] | None = None
 ) -> str:
     """The full summary for people; every value from a log is escaped."""
     lines = render_summary(record, row) + render_stack(record.report)
@@ -472,7 +420,7 @@ def render_info(
     return "\n".join(lines)
 
 
-def render_summary(record: CrashRecord, row: sqlite3.Row) -> list[str]:
+def render_summary(record: CrashRecord, row: StoredCrash) -> list[str]:
     """The `Field: value` block at the top of `kcrashd info`."""
     report = record.report
     e = escape_text
@@ -565,7 +513,7 @@ def render_boot(record: CrashRecord, links: list[str]) -> list[str]:
     return lines
 
 
-def render_vmcore(record: CrashRecord, row: sqlite3.Row) -> list[str]:
+def render_vmcore(record: CrashRecord, row: StoredCrash) -> list[str]:
     """The vmcore's state and how to open it with crash(8)."""
     report = record.report
     e = escape_text

@@ -37,8 +37,9 @@ SENT = Outcome(True)
 
 class Destination(Protocol[Item]):
     """Somewhere a crash goes. `send` makes one attempt and either returns its `Outcome` or
-    raises; the caller decides what a failure means (the pipeline keeps the crash `pending` and
-    sends it again, the deliverer schedules the row's next attempt)."""
+    raises; the caller decides what a failure (a raise, or an `Outcome` not delivered) means (the
+    pipeline keeps the crash `pending` and sends it again, the deliverer schedules the row's next
+    attempt)."""
 
     @property
     def name(self) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from kcrashd.config import Config, GroupingConfig, SourcesConfig, StateConfig
 from kcrashd.crash import CrashRecord
 from kcrashd.pipeline import Analyzer, Pipeline, StateLock, load_enqueue
-from kcrashd.sinks import CrashJournal
+from kcrashd.sinks import SENT, CrashJournal, Outcome
 from kcrashd.sources import scan_all
 from kcrashd.store import Store
 from tests.daemon.dumps import write_rhel
@@ -25,8 +25,9 @@ class QuietJournal:
     def __init__(self) -> None:
         self.ids: list[str] = []
 
-    def send(self, record: CrashRecord) -> None:
+    def send(self, record: CrashRecord, /) -> Outcome:
         self.ids.append(record.crash_id)
+        return SENT
 
     def send_update(self, record: CrashRecord) -> None:
         """Vmcore updates are not what these tests look at."""
