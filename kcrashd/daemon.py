@@ -394,6 +394,9 @@ class Daemon:
         A port that cannot be bound is logged, not fatal: the scrape then fails (`up == 0`)."""
         if not self.config.metrics.listen:
             return
+        from kcrashd.deferred_module import defer
+
+        defer("prometheus_client")  # its submodules, without the __init__ that brings ssl (kcrashd.metrics)
         from kcrashd.metrics import start_metrics
 
         try:
