@@ -29,7 +29,6 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -278,23 +277,31 @@ def bench_ready(work: Path, count: int, idle_seconds: float) -> None:
     stop(proc)
 
 
-def journal_mark() -> Any:
-    """A reader of the private journal at its last entry (journal_traffic counts what comes after)."""
+def journal_mark() -> str:
+    """The cursor of the private journal's last entry (journal_traffic counts what comes after)."""
     from systemd import journal
 
     reader = journal.Reader()
     reader.seek_tail()
-    reader.get_previous()
-    return reader
+    cursor: str = reader.get_previous()["__CURSOR"]
+    reader.close()
+    return cursor
 
 
-def journal_traffic(reader: Any) -> str:
+def journal_traffic(mark: str) -> str:
     """What the private journald wrote since `journal_mark`: every entry, and the kernel's lines. The
     private journald reads this machine's /dev/kmsg, which every process here shares (other tests'
     mounts, other journalds' own messages): the kernel journal source reads those lines as it would
-    on a real host, and each write wakes it (docs/reboots.md)."""
+    on a real host, and each write wakes it (docs/reboots.md). A fresh reader, so that files
+    journald rotated to meanwhile are read too."""
+    from systemd import journal
+
+    reader = journal.Reader()
+    reader.seek_cursor(mark)
     entries = kernel = 0
     for entry in reader:
+        if entry["__CURSOR"] == mark:
+            continue
         entries += 1
         kernel += entry.get("_TRANSPORT") == "kernel"
     reader.close()
