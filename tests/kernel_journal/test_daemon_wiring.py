@@ -19,13 +19,18 @@ from tests.kernel_journal.conftest import BOOT_C
 pytestmark = pytest.mark.journal
 
 
-def test_daemon_journals_the_previous_boots_end(journald: Journald, journal_dir: Path, tmp_path: Path) -> None:
+def run_daemon(journal_dir: Path, tmp_path: Path) -> subprocess.Popen[bytes]:
+    """`kcrashd run` reading the imported journal, the previous boot judged at once (no capture window)."""
     config = tmp_path / "kcrashd.toml"
     config.write_text(f'[kernel_journal]\npath = "{journal_dir}"\ncapture_window_minutes = 0\n')
     (tmp_path / "dumps").mkdir()
     argv = [sys.executable, "-m", "kcrashd", "run", "--config", str(config), "--dump-path", str(tmp_path / "dumps"),
             "--state-dir", str(tmp_path / "state"), "--pstore-path", str(tmp_path / "none")]  # fmt: skip
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def test_daemon_journals_the_previous_boots_end(journald: Journald, journal_dir: Path, tmp_path: Path) -> None:
+    proc = run_daemon(journal_dir, tmp_path)
     try:
         # this host's boot is not in the imported journal: its newest boot (C, no shutdown record)
         # is the previous one, and with no capture window it is judged at once
@@ -59,12 +64,7 @@ def test_daemon_waits_on_the_journal_with_no_wake_up_while_nothing_is_written(
     """A journal reader waits on its file descriptor (docs/reboots.md): once the previous boot is
     judged and the triage workers have stopped, no thread of the daemon wakes while the journal it
     reads is not written (no watchdog configured: nothing else is due)."""
-    config = tmp_path / "kcrashd.toml"
-    config.write_text(f'[kernel_journal]\npath = "{journal_dir}"\ncapture_window_minutes = 0\n')
-    (tmp_path / "dumps").mkdir()
-    argv = [sys.executable, "-m", "kcrashd", "run", "--config", str(config), "--dump-path", str(tmp_path / "dumps"),
-            "--state-dir", str(tmp_path / "state"), "--pstore-path", str(tmp_path / "none")]  # fmt: skip
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = run_daemon(journal_dir, tmp_path)
     try:
         journald.wait_for(1, 30.0, MESSAGE_ID=UNEXPLAINED_REBOOT_MESSAGE_ID, _PID=str(proc.pid))
         deadline = time.monotonic() + IDLE_EXIT + 10
