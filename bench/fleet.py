@@ -38,6 +38,8 @@ sys.path.insert(0, str(REPO))
 from bench.daemon import (  # noqa: E402
     KCRASHD,
     Notify,
+    journal_mark,
+    journal_traffic,
     pct,
     rss_and_switches,
     start,
@@ -119,10 +121,12 @@ def bench_idle(work: Path, idle_seconds: float) -> None:
             scrape(int(listen.rsplit(":", 1)[1]), accept)
         time.sleep(2)
         _rss, sw0 = rss_and_switches(proc.pid)  # type: ignore[attr-defined]
+        mark = journal_mark()
         time.sleep(idle_seconds)
         rss, sw1 = rss_and_switches(proc.pid)  # type: ignore[attr-defined]
         print(f"idle, {label}: RSS {rss / 1024:.1f} MiB (every process of the unit); "
-              f"{wakeups_per_minute(sw0, sw1, idle_seconds):.1f} wake-ups/min")  # fmt: skip
+              f"{wakeups_per_minute(sw0, sw1, idle_seconds):.1f} wake-ups/min; {journal_traffic(mark)} "
+              "(the kernel journal source reads them, docs/reboots.md)")  # fmt: skip
         stop(proc)  # type: ignore[arg-type]
         notify.close()
 
