@@ -267,12 +267,53 @@ def bench_ready(work: Path, count: int, idle_seconds: float) -> None:
         print(f"right after a backlog of {count}: RSS {rss0 / 1024:.1f} MiB (all processes, triage workers not yet stopped)")
         stopped = workers_stopped(proc.pid, IDLE_EXIT + 10)
         _, sw0 = rss_and_switches(proc.pid)
+        mark = journal_mark()
         time.sleep(idle_seconds)
         rss1, sw1 = rss_and_switches(proc.pid)
         print(f"idle (no watchdog) after a backlog of {count}: RSS {rss1 / 1024:.1f} MiB (all processes of the unit); "
               f"{wakeups_per_minute(sw0, sw1, idle_seconds):.1f} wake-ups/min (context switches, all threads), "
-              f"counted once the triage workers had stopped, {stopped + 2:.1f} s after the last crash was journaled")  # fmt: skip
+              f"counted once the triage workers had stopped, {stopped + 2:.1f} s after the last crash was journaled; "
+              f"{journal_traffic(mark)}")  # fmt: skip
     stop(proc)
+
+
+def journal_mark() -> str:
+    """The cursor of the private journal's last entry (journal_traffic counts what comes after)."""
+    from systemd import journal
+
+    reader = journal.Reader()
+    reader.seek_tail()
+    cursor: str = reader.get_previous()["__CURSOR"]
+    reader.close()
+    return cursor
+
+
+def journal_traffic(mark: str) -> str:
+    """What the private journald wrote since `journal_mark`: every entry, and the kernel's lines. The
+    private journald reads this machine's /dev/kmsg, which every process here shares (other tests'
+    mounts, other journalds' own messages): the kernel journal source reads those lines as it would
+    on a real host, and each write wakes it (docs/reboots.md). A fresh reader, so that files
+    journald rotated to meanwhile are read too."""
+    from systemd import journal
+
+    reader = journal.Reader()
+    reader.seek_cursor(mark)
+    entries = kernel = 0
+    for entry in reader:
+        if entry["__CURSOR"] == mark:
+            continue
+        entries += 1
+        kernel += entry.get("_TRANSPORT") == "kernel"
+    reader.close()
+    return f"{entries} journal entries written meanwhile, {kernel} of them kernel lines"
+
+
+def quiet_journal(work: Path, name: str) -> list[str]:
+    """`--config` pointing the kernel journal source at a journal directory nobody writes to."""
+    (work / f"{name}-journal").mkdir()
+    config = work / f"{name}.toml"
+    config.write_text(f'[kernel_journal]\npath = "{work / f"{name}-journal"}"\n')
+    return ["--config", str(config)]
 
 
 def idle_daemon(work: Path, name: str, label: str, idle_seconds: float, extra: list[str], env: dict[str, str] | None = None) -> None:
@@ -285,14 +326,22 @@ def idle_daemon(work: Path, name: str, label: str, idle_seconds: float, extra: l
     notify.wait("READY=1")
     time.sleep(2)
     _rss0, sw0 = rss_and_switches(proc.pid)
+    mark = journal_mark()
     time.sleep(idle_seconds)
     rss1, sw1 = rss_and_switches(proc.pid)
-    print(f"{label}: RSS {rss1 / 1024:.1f} MiB (all processes); {wakeups_per_minute(sw0, sw1, idle_seconds):.1f} wake-ups/min")
+    print(f"{label}: RSS {rss1 / 1024:.1f} MiB (all processes); {wakeups_per_minute(sw0, sw1, idle_seconds):.1f} wake-ups/min; "
+          f"{journal_traffic(mark)}")  # fmt: skip
     stop(proc)
 
 
 def bench_watchdog_idle(work: Path, idle_seconds: float) -> None:
-    idle_daemon(work, "wd", "idle with WatchdogSec=30s (ping every 15 s)", idle_seconds, [], {"WATCHDOG_USEC": "30000000"})
+    """The default configuration (the kernel journal source reads the system journal, here the
+    private journald's, and wakes for the kernel lines it gets), then the same with the source on a
+    journal nobody writes to: the daemon's own wake-ups, the watchdog's pings alone."""
+    watchdog = {"WATCHDOG_USEC": "30000000"}
+    idle_daemon(work, "wd", "idle with WatchdogSec=30s (ping every 15 s)", idle_seconds, [], watchdog)
+    idle_daemon(work, "wdq", "idle with WatchdogSec=30s, the kernel journal source on a journal nobody writes",
+                idle_seconds, quiet_journal(work, "wdq"), watchdog)  # fmt: skip
 
 
 def bench_idle_with_target(work: Path, idle_seconds: float) -> None:
@@ -300,6 +349,10 @@ def bench_idle_with_target(work: Path, idle_seconds: float) -> None:
     config = work / "alerting.toml"
     config.write_text('[[alerts.targets]]\ntype = "webhook"\nname = "ops"\nurl = "http://127.0.0.1:9/hook"\n')
     idle_daemon(work, "alerting", "idle with one webhook target, nothing due", idle_seconds, ["--config", str(config)])
+    quiet = quiet_journal(work, "alertingq")
+    Path(quiet[1]).write_text(Path(quiet[1]).read_text() + config.read_text())
+    idle_daemon(work, "alertingq", "idle with one webhook target, nothing due, the kernel journal source on a journal "
+                "nobody writes", idle_seconds, quiet)  # fmt: skip
 
 
 def bench_vmcore(work: Path, rounds: int) -> None:

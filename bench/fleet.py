@@ -1,7 +1,7 @@
 """Numbers for the fleet view (prints them; nothing here asserts a time).
 
   idle      RSS (every process of the unit) and wake-ups of `kcrashd run` with [metrics] off and
-            on (after one scrape)
+            on (after one scrape as Prometheus makes it, and after one without an Accept header)
   scrape    time and daemon CPU per scrape of a state database with 10 crashes, and 10,000
   list      `kcrashd list --journal-dir` over 100,000 real-shaped entries from 1,000 hosts
   remote    crash (final rename of the log) -> entry on a systemd-journal-remote collector,
@@ -38,6 +38,8 @@ sys.path.insert(0, str(REPO))
 from bench.daemon import (  # noqa: E402
     KCRASHD,
     Notify,
+    journal_mark,
+    journal_traffic,
     pct,
     rss_and_switches,
     start,
@@ -62,9 +64,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def scrape(port: int) -> bytes:
+# What Prometheus 2.42 (Debian 12) sends: the daemon answers it in OpenMetrics.
+PROMETHEUS_ACCEPT = (
+    "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+    "text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+)
+
+
+def scrape(port: int, accept: str = PROMETHEUS_ACCEPT) -> bytes:
+    """One scrape as Prometheus makes it (`accept=""`: as curl makes it, the classic text format)."""
     with socket.create_connection(("127.0.0.1", port)) as conn:
-        conn.sendall(b"GET /metrics HTTP/1.0\r\nHost: bench\r\n\r\n")
+        conn.sendall(f"GET /metrics HTTP/1.0\r\nHost: bench\r\nAccept: {accept}\r\n\r\n".encode())
         chunks = []
         while chunk := conn.recv(65536):
             chunks.append(chunk)
@@ -99,18 +109,24 @@ def daemon(work: Path, name: str, listen: str, dumps: int = 0) -> tuple[object, 
 
 
 def bench_idle(work: Path, idle_seconds: float) -> None:
-    for label, listen in (("metrics off", ""), ("metrics on", f"127.0.0.1:{free_port()}")):
+    for label, listen, accept in (
+        ("metrics off", "", ""),
+        ("metrics on, after a scrape by Prometheus (OpenMetrics)", f"127.0.0.1:{free_port()}", PROMETHEUS_ACCEPT),
+        ("metrics on, after a scrape without Accept (classic text format)", f"127.0.0.1:{free_port()}", ""),
+    ):
         proc, notify = daemon(work, f"idle-{listen or 'off'}".replace(":", "-"), listen)
         notify.wait("READY=1")
         time.sleep(5)
         if listen:
-            scrape(int(listen.rsplit(":", 1)[1]))
+            scrape(int(listen.rsplit(":", 1)[1]), accept)
         time.sleep(2)
         _rss, sw0 = rss_and_switches(proc.pid)  # type: ignore[attr-defined]
+        mark = journal_mark()
         time.sleep(idle_seconds)
         rss, sw1 = rss_and_switches(proc.pid)  # type: ignore[attr-defined]
         print(f"idle, {label}: RSS {rss / 1024:.1f} MiB (every process of the unit); "
-              f"{wakeups_per_minute(sw0, sw1, idle_seconds):.1f} wake-ups/min")  # fmt: skip
+              f"{wakeups_per_minute(sw0, sw1, idle_seconds):.1f} wake-ups/min; {journal_traffic(mark)} "
+              "(the kernel journal source reads them, docs/reboots.md)")  # fmt: skip
         stop(proc)  # type: ignore[arg-type]
         notify.close()
 

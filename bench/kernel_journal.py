@@ -69,7 +69,7 @@ def bench_read(work: Path, lines: int) -> None:
     import_stream(boot_stream(lines, 5), folder, "previous")
     for part in ("history", "facts"):
         code = f"""
-import resource, sys, time
+import sys, time
 sys.path.insert(0, {str(REPO)!r})
 from pathlib import Path
 from kcrashd.config import load_config
@@ -94,7 +94,8 @@ else:
     from kcrashd.kernel_source import TAIL_FIELDS
     facts = src.boot_facts(span, judge_tail(span.boot_id, last_entries(src.reader, span.boot_id, TAIL_FIELDS)))
 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# this process's own peak: ru_maxrss would carry the bench's (which built the export stream) over fork and exec
+rss = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 print(f"{{wall:.2f}} {{cpu:.2f}} {{rss}} {{len(journal.entries)}}")
 """
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()

@@ -383,9 +383,10 @@ class Daemon:
                 source.on_ready()
             due = source.next_at()
             if due is not None and due <= now:
+                backlog = source.history_due
                 source.service(now)
-                if source.next_at() is None:  # a backlog read and cut: give the heap back
-                    release_memory()
+                if (backlog and not source.history_due) or source.next_at() is None:
+                    release_memory()  # previous boots read, or a burst cut: give the heap back
         except Exception:  # the journal source must not stop the daemon
             log.exception("reading kernel reports from the journal failed; trying again later")
 
@@ -394,6 +395,9 @@ class Daemon:
         A port that cannot be bound is logged, not fatal: the scrape then fails (`up == 0`)."""
         if not self.config.metrics.listen:
             return
+        from kcrashd.deferred_module import defer
+
+        defer("prometheus_client")  # its submodules, without the __init__ that brings ssl (kcrashd.metrics)
         from kcrashd.metrics import start_metrics
 
         try:

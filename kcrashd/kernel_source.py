@@ -53,18 +53,30 @@ from kcrashd.triage_pool import TriagePending
 
 if TYPE_CHECKING:
     from kcrashd.config import Config
-    from kcrashd.kernel_reports import ReportText
+    from kcrashd.kernel_reports import ReportText, Split
     from kcrashd.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
-STRETCH = 20000  # kernel lines cut into reports at a time while reading a backlog
+# Kernel lines cut into reports at a time while reading a backlog: a few times the longest report
+# (kernel_reports.OPEN_TAIL, 1,000 lines), so little is cut twice, and few enough that the lines held
+# at once stay small (their memory is reused, not kept: idle RSS after a backlog, bench/kernel_journal.py).
+STRETCH = 4000
 TAIL_FIELDS = ("MESSAGE_ID", "SYSLOG_IDENTIFIER", "UNIT", "MESSAGE", "_TRANSPORT")
 
 
 def line_ino(cursor: str) -> int:
     """A stable number for a report, from its header line's journal cursor (never 0)."""
     return int(hashlib.sha256(cursor.encode()).hexdigest()[:15], 16) | 1
+
+
+def load_cutter() -> Callable[..., Split]:
+    """The core's header search (kcrashd.kernel_reports), loaded once there are kernel lines to cut
+    (idle memory). Loaded before a backlog's lines are read, its tables are not allocated among
+    them, where they would keep the memory the lines leave from going back to the system."""
+    from kcrashd.kernel_reports import split_reports
+
+    return split_reports
 
 
 class NotYet(Exception):
@@ -211,6 +223,8 @@ class KernelJournalSource:
         mark = self.ledger.get(span.boot_id)
         lines: list[KernelLine] = []
         for line in kernel_lines(self.reader, span.boot_id, mark.cursor if mark else None):
+            if not lines:
+                load_cutter()
             lines.append(line)
             if len(lines) > STRETCH:
                 lines = self.flush(span.boot_id, lines, finished=False, went_on=went_on)
@@ -225,10 +239,7 @@ class KernelJournalSource:
         lines not used yet are returned. `went_on`: for a boot that ended uncleanly, when user
         space last wrote to its journal; a report that began after that took the machine down
         with it (KCRASHD_SURVIVED=0). Raises NotYet (nothing moved) while a worker triages."""
-        # the core's header search, loaded once there are kernel lines to cut (idle memory)
-        from kcrashd.kernel_reports import split_reports
-
-        split = split_reports(lines, finished=finished)
+        split = load_cutter()(lines, finished=finished)
         mark = self.ledger.get(boot_id)
         room = self.settings.max_reports_per_boot - (mark.reports if mark else 0)
         journaled = 0

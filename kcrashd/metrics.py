@@ -5,23 +5,31 @@ values are read from the state database at each scrape (a read-only connection, 
 closed per scrape), so they survive restarts and an idle daemon keeps nothing in memory for
 them. One thread serves the port; it blocks in accept() with no timeout, so an idle daemon is
 woken only by a scrape. A dead daemon shows as a failed scrape (`up == 0`).
+
+Only the parts of prometheus-client a scrape by Prometheus needs are loaded: the registry, the
+metric families and the OpenMetrics exposition, without the package's `__init__` (the daemon
+defers it, kcrashd.deferred_module), which would bring `ssl` and OpenSSL, `urllib.request`,
+`wsgiref`, `http.server` and `gzip`. The HTTP side is a few lines over `socketserver` for the same
+reason (`http.server` imports `http.client`, which imports `ssl`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
+import io
 import logging
 import socket
 import socketserver
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
-from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily, Metric
+from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST as OPENMETRICS_CONTENT_TYPE
+from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from kcrashd import __version__
@@ -32,6 +40,10 @@ from kcrashd.store import DB_NAME, connect_readonly
 log = logging.getLogger(__name__)
 
 SCRAPE_TIMEOUT = 10.0  # seconds a scraper may take to send its request: a stuck client cannot hold the port
+OPENMETRICS = "application/openmetrics-text"
+REQUEST_LIMIT = 8192  # bytes of the request line and of each header line
+MAX_HEADERS = 100
+REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 500: "Internal Server Error"}
 
 
 class StateCollector(Collector):
@@ -114,30 +126,68 @@ class StateCollector(Collector):
         yield dead
 
 
-class MetricsHandler(BaseHTTPRequestHandler):
-    """GET /metrics (or /): the text exposition format."""
+class MetricsHandler(socketserver.StreamRequestHandler):
+    """GET /metrics (or /), one request per connection: OpenMetrics when the scraper accepts it
+    (Prometheus does), else the classic text format."""
 
     timeout = SCRAPE_TIMEOUT
     registry: ClassVar[CollectorRegistry]
 
-    def do_GET(self) -> None:
-        if self.path.split("?", 1)[0] not in ("/metrics", "/"):
-            self.send_error(404, "only /metrics is served")
+    def handle(self) -> None:
+        request = read_request(self.rfile)
+        if request is None:
+            return
+        method, path, accept = request
+        if method not in ("GET", "HEAD"):
+            self.reply(405, "text/plain; charset=utf-8", b"only GET\n")
+            return
+        if path.split("?", 1)[0] not in ("/metrics", "/"):
+            self.reply(404, "text/plain; charset=utf-8", b"only /metrics is served\n")
             return
         try:
-            body = generate_latest(self.registry)
+            content_type, body = exposition(self.registry, accept)
         except Exception:
             log.exception("metrics: reading the state database failed")
-            self.send_error(500, "cannot read the state database")
+            self.reply(500, "text/plain; charset=utf-8", b"cannot read the state database\n")
             return
-        self.send_response(200)
-        self.send_header("Content-Type", CONTENT_TYPE_LATEST)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.reply(200, content_type, b"" if method == "HEAD" else body, len(body))
 
-    def log_message(self, format: str, *args: object) -> None:
-        log.debug("metrics: %s %s", self.address_string(), format % args)
+    def reply(self, status: int, content_type: str, body: bytes, length: int | None = None) -> None:
+        head = (
+            f"HTTP/1.1 {status} {REASONS[status]}\r\nContent-Type: {content_type}\r\n"
+            f"Content-Length: {len(body) if length is None else length}\r\nConnection: close\r\n\r\n"
+        )
+        self.wfile.write(head.encode("ascii") + body)
+
+
+def read_request(stream: io.BufferedIOBase) -> tuple[str, str, str] | None:
+    """The method, path and Accept header of one HTTP request (None: not HTTP, or too long)."""
+    line = stream.readline(REQUEST_LIMIT).decode("latin-1")
+    parts = line.split()
+    if len(parts) != 3 or not parts[2].startswith("HTTP/"):
+        return None
+    accept = ""
+    for _ in range(MAX_HEADERS):
+        header = stream.readline(REQUEST_LIMIT).decode("latin-1")
+        if header in ("\r\n", "\n", ""):
+            return parts[0], parts[1], accept
+        name, _, value = header.partition(":")
+        if name.strip().lower() == "accept":
+            accept = value.strip()
+    return None
+
+
+def exposition(registry: CollectorRegistry, accept: str) -> tuple[str, bytes]:
+    """The content type and the text of a scrape. The classic format's encoder lives in
+    prometheus-client's exposition module, which brings `ssl` and the HTTP stack: it is loaded
+    only by the first scrape that does not accept OpenMetrics (a person with curl, promtool)."""
+    if any(part.split(";", 1)[0].strip() == OPENMETRICS for part in accept.split(",")):
+        text: bytes = generate_openmetrics(registry)  # type: ignore[no-untyped-call]  # untyped upstream
+        return OPENMETRICS_CONTENT_TYPE, text
+    classic = importlib.import_module("prometheus_client.exposition")
+    content_type: str = classic.CONTENT_TYPE_LATEST
+    body: bytes = classic.generate_latest(registry)
+    return content_type, body
 
 
 class MetricsHTTPServer(socketserver.TCPServer):
@@ -145,7 +195,7 @@ class MetricsHTTPServer(socketserver.TCPServer):
 
     allow_reuse_address = True
 
-    def __init__(self, host: str, port: int, handler: type[BaseHTTPRequestHandler]) -> None:
+    def __init__(self, host: str, port: int, handler: type[MetricsHandler]) -> None:
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         super().__init__((host, port), handler)
 

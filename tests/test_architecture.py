@@ -52,6 +52,7 @@ PARTS = {
     "kcrashd.daemon": "daemon",
     "kcrashd.notify": "daemon",
     "kcrashd.metrics": "daemon",
+    "kcrashd.deferred_module": "daemon",
     "kcrashd.cli": "cli",
     "kcrashd.doctor": "cli",
     "kcrashd.__main__": "cli",

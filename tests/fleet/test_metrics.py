@@ -228,3 +228,32 @@ def test_reload_moves_the_port(journald: Journald, fleet: Callable[..., Host]) -
     assert "kcrashd_build_info" in host.scrape()
     with pytest.raises(requests.ConnectionError):
         requests.get(old, timeout=2)
+
+
+PROMETHEUS_ACCEPT = (
+    "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+    "text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+)
+
+
+@pytest.mark.journal
+def test_prometheus_gets_openmetrics_with_the_same_samples_as_the_classic_format(
+    journald: Journald, fleet: Callable[..., Host]
+) -> None:
+    """Prometheus asks for OpenMetrics (the encoder the daemon loads); a scraper that does not
+    gets the classic text format; both carry the same samples."""
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families as read_openmetrics
+
+    host = fleet("web4")
+    host.crash("seed/rhel8-sysrq")
+    classic = host.wait_crashes(1)
+    answer = requests.get(host.url, headers={"Accept": PROMETHEUS_ACCEPT}, timeout=10)
+    assert answer.headers["Content-Type"] == "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    openmetrics = {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in read_openmetrics(answer.text)
+        for sample in family.samples
+    }
+    assert openmetrics == classic
+    assert requests.get(host.url, timeout=10).headers["Content-Type"].startswith("text/plain")
+    assert requests.post(host.url, timeout=10).status_code == 405
