@@ -3,7 +3,8 @@
 Frame rules change the culprit the walk chose (`CulpritWalk`, the `adjust` of title_report); an
 override changes the key of a report it matches (`apply_overrides`). A report no rule changes is
 returned as it is; a changed one lists the rules in `operator_rules` and keeps the key it would
-have had without them first among its `fingerprint_aliases`, so history can follow it.
+have had without any rule first among its `fingerprint_aliases` (then, when frame rules and an
+override both applied, the frame rules' key), so history can follow it.
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ def apply_overrides(rules: OperatorRules, report: Report) -> Report:
     note = AppliedRule(
         origin=rule.origin, rule=f"override {rule.name}", effect=f"fingerprint {report.fingerprint} -> {key} ({how})", fingerprint=key
     )
+    if report.operator_rules:  # the key without any rule stays first, the frame rules' key next
+        keys = [keys[1], keys[0], *keys[2:]]
     return report.model_copy(update={
         "fingerprint": key,
         "fingerprint_aliases": list(dict.fromkeys(k for k in keys if k != key)),
