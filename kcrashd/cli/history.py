@@ -378,7 +378,8 @@ def cmd_info(args: argparse.Namespace) -> int:
         return EXIT_OK
     text = render_info(record, row, deliveries, links) + "\n"
     if row["grouped"] != computed_fingerprint(row) and row["fingerprint"]:
-        text += f"\nGrouped as {row['grouped']}; triage computed {computed_fingerprint(row)} (kcrashd group list, docs/grouping.md)\n"
+        why = "a grouping rule: --explain" if record.report.operator_rules else "kcrashd group list, docs/grouping.md"
+        text += f"\nGrouped as {row['grouped']}; triage computed {computed_fingerprint(row)} ({why})\n"
     if args.explain:
         text += explanation_text(record, rules)
     if len(rows) > 1:

@@ -105,6 +105,7 @@ def test_explain_text_names_the_rule_and_what_changed(tmp_path: Path) -> None:
     init = rule_key("init died")
     assert f"Rule:          {rule_file}:{MERGE_INIT_LINE} override init died: fingerprint {plain(INIT_EXIT)} -> {init} (fixed key 'init died')" in result.stdout
     assert "Stored under" not in result.stdout and "Rule today" not in result.stdout
+    assert f"Grouped as {init}; triage computed {plain(INIT_EXIT)} (a grouping rule: --explain)" in result.stdout
     # the rule file taken away: the log replayed today gets its own key back, and --explain says so
     rule_file.unlink()
     again = subprocess.run(
