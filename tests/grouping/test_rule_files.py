@@ -14,7 +14,14 @@ from kcrashd.cli import main
 from kcrashd.config import ConfigError, load_config
 from kcrashd.core.operator_rules import FrameAction
 from kcrashd.grouping_rules import load_rules
-from tests.grouping.rule_samples import MERGE_INIT, MERGE_INIT_LINE, SKIP_HUNG, SPLIT_TIMER, SPLIT_TIMER_LINE, write_etc
+from tests.grouping.rule_samples import (
+    MERGE_INIT,
+    MERGE_INIT_LINE,
+    SKIP_HUNG,
+    SPLIT_TIMER,
+    SPLIT_TIMER_LINE,
+    write_etc,
+)
 
 GOOD = {"60-timer.toml": SPLIT_TIMER, "50-init.toml": MERGE_INIT, "40-frames.toml": SKIP_HUNG, "README": "not a rule file ["}
 
