@@ -15,7 +15,7 @@ from kcrashd.core import frames
 from kcrashd.core.culprit import Culprit, walked_candidates
 from kcrashd.core.fingerprint import fingerprint_key
 from kcrashd.core.model import AppliedRule, Report
-from kcrashd.core.operator_rules import RULE_PREFIX, FrameAction, OperatorRules, Override
+from kcrashd.core.operator_rules import RULE_PREFIX, FrameAction, FrameRule, OperatorRules, Override
 from kcrashd.core.signatures import Signature, Strategy
 
 MAX_JOINED = 3  # functions in a joined culprit `A | B | C`
@@ -38,9 +38,10 @@ class CulpritWalk:
         if chosen is None:
             return culprit
         name = self._joined(cands, chosen, sig, notes)
-        if name == culprit.function:
+        if name == culprit.function or not notes:
             return culprit
-        self.applied = [*notes, self._note(None, "", f"culprit {culprit.function or '(none)'} -> {name}")]
+        last = notes[-1]  # the rule that settled it says what came of it
+        self.applied = [*notes, last.model_copy(update={"effect": f"culprit {culprit.function or '(none)'} -> {name}"})]
         return Culprit(name)
 
     def keyed(self, key: str) -> list[AppliedRule]:
@@ -54,13 +55,13 @@ class CulpritWalk:
         for i, name in enumerate(cands):
             stop = self.rules.frame_rule(FrameAction.STOP, name)
             if stop is not None:
-                notes.append(self._note(stop, "stop", f"stopped the walk at {name}"))
+                notes.append(self._note(stop, FrameAction.STOP, f"stopped the walk at {name}"))
                 return i
             if i < start:
                 continue
             skip = self.rules.frame_rule(FrameAction.SKIP, name)
             if skip is not None:
-                notes.append(self._note(skip, "skip", f"skipped {name}"))
+                notes.append(self._note(skip, FrameAction.SKIP, f"skipped {name}"))
             elif i == start or not frames.is_skipped(name, sig.skip_regex):
                 return i
         return None
@@ -77,15 +78,13 @@ class CulpritWalk:
             following = next(useful, None)
             if following is None:
                 break
-            notes.append(self._note(join, "join", f"joined {names[-1]} with {following}"))
+            notes.append(self._note(join, FrameAction.JOIN, f"joined {names[-1]} with {following}"))
             names.append(following)
         return JOINER.join(names)
 
     @staticmethod
-    def _note(rule: object, action: str, effect: str) -> AppliedRule:
-        origin = getattr(rule, "origin", "")
-        name = getattr(rule, "name", "")
-        return AppliedRule(origin=origin, rule=f"frames {name} ({action})" if rule is not None else "frames", effect=effect)
+    def _note(rule: FrameRule, action: FrameAction, effect: str) -> AppliedRule:
+        return AppliedRule(origin=rule.origin, rule=f"frames {rule.name} ({action})", effect=effect)
 
 
 def override_key(rule: Override, report: Report) -> str:

@@ -119,3 +119,19 @@ def test_a_safe_pattern_on_its_worst_title_is_quick(pattern: str) -> None:
         start = time.process_time()
         regex.search((filler * 10_000)[:MAX_TEXT])
         assert time.process_time() - start < 0.5
+
+
+def test_explain_replays_the_frame_rules() -> None:
+    """`explain` walks the stack as triage did with the rules: the culprit the rules chose, the
+    frames passed over on the way, the rules with their origin."""
+    from kcrashd.core.explanation import explain
+
+    data = (LAB / HUNG / "vmcore-dmesg.txt").read_bytes()
+    rules = OperatorRules(frames=(FrameRule(name="lab", skip=("lab_trigger_hung_task",), origin="50-lab.toml:1"),))
+    exp = explain(data, rules=rules)
+    assert exp.culprit == "lab_write" and exp.report.function == "lab_write"
+    assert "lab_trigger_hung_task" in [s.function for s in exp.skipped]
+    assert [(n.origin, n.rule) for n in exp.operator_rules] == [("50-lab.toml:1", "frames lab (skip)")] * 2
+    joined = explain(data, rules=OperatorRules(frames=(FrameRule(name="j", join=("lab_trigger_*",)),)))
+    assert joined.culprit == "lab_trigger_hung_task | lab_write"
+    assert "lab_trigger_hung_task" not in [s.function for s in joined.skipped]
