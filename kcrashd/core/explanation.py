@@ -21,7 +21,7 @@ from kcrashd.core import frames
 from kcrashd.core.culprit import walked_candidates
 from kcrashd.core.fingerprint import BUCKETS, STRICT_FRAMES, fingerprint_key
 from kcrashd.core.model import AppliedRule, Report
-from kcrashd.core.operator_rules import OperatorRules
+from kcrashd.core.operator_rules import FrameAction, OperatorRules
 from kcrashd.core.rule_application import JOINER, CulpritWalk
 from kcrashd.core.signatures import Signature, Strategy
 from kcrashd.core.title import title_report
@@ -106,12 +106,17 @@ STRATEGY_SKIPS: dict[Strategy, tuple[tuple[re.Pattern[str], str], ...]] = {
 STRATEGY_SKIPS[Strategy.RCU_STALL] = STRATEGY_SKIPS[Strategy.STALL]
 
 
-def skipped_before(candidates: list[str], culprit: str | None, sig: Signature) -> list[SkippedFrame]:
-    """The candidates passed over before the culprit (all of them when none was chosen)."""
+def skipped_before(candidates: list[str], culprit: str | None, sig: Signature, walk: CulpritWalk | None = None) -> list[SkippedFrame]:
+    """The candidates passed over before the culprit (all of them when none was chosen); `walk`:
+    the operator's frame rules triage applied."""
     out = []
     for name in candidates:
         if name == culprit:
             break
+        rule = walk.rules.frame_rule(FrameAction.SKIP, name) if walk is not None else None
+        if rule is not None:
+            out.append(SkippedFrame(function=name, reason=f"the operator's frame rule {rule.name} ({rule.origin})"))
+            continue
         reason = next((why for rule, why in STRATEGY_SKIPS.get(sig.strategy, ()) if rule.match(name)), None)
         reason = reason or skip_reason(name, sig) or f"passed over by the {sig.strategy} rule"
         out.append(SkippedFrame(function=name, reason=reason))
@@ -166,6 +171,6 @@ def explain(data: bytes | str, *, source: str = "", rules: OperatorRules | None 
         strategy=str(sig.strategy),
         culprit_rule=STRATEGY_RULES[sig.strategy],
         candidates=candidates,
-        skipped=skipped_before(candidates, (titled.function or "").split(JOINER)[0] or None, sig),
+        skipped=skipped_before(candidates, (titled.function or "").split(JOINER)[0] or None, sig, walk),
         culprit=titled.function,
     ))  # fmt: skip

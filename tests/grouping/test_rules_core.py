@@ -130,8 +130,31 @@ def test_explain_replays_the_frame_rules() -> None:
     rules = OperatorRules(frames=(FrameRule(name="lab", skip=("lab_trigger_hung_task",), origin="50-lab.toml:1"),))
     exp = explain(data, rules=rules)
     assert exp.culprit == "lab_write" and exp.report.function == "lab_write"
-    assert "lab_trigger_hung_task" in [s.function for s in exp.skipped]
+    assert ("lab_trigger_hung_task", "the operator's frame rule lab (50-lab.toml:1)") in [(s.function, s.reason) for s in exp.skipped]
     assert [(n.origin, n.rule) for n in exp.operator_rules] == [("50-lab.toml:1", "frames lab (skip)")] * 2
     joined = explain(data, rules=OperatorRules(frames=(FrameRule(name="j", join=("lab_trigger_*",)),)))
     assert joined.culprit == "lab_trigger_hung_task | lab_write"
     assert "lab_trigger_hung_task" not in [s.function for s in joined.skipped]
+
+
+def test_a_title_pattern_sees_only_the_first_characters() -> None:
+    """The title is searched in its first MAX_TEXT characters, whatever a log made it."""
+    from kcrashd.core.model import Report
+
+    long_title = "WARNING in " + "a" * MAX_TEXT + "x"
+    report = Report(title=long_title, kind="warning", fingerprint="kc3-0000000000000001")
+    assert not Match(title="x$").matches(report, [report.fingerprint])
+    assert Match(title="^WARNING in a").matches(report, [report.fingerprint])
+    short = report.model_copy(update={"title": "WARNING in ax"})
+    assert Match(title="x$").matches(short, [short.fingerprint])
+
+
+@pytest.mark.parametrize("name", ["foo bar", "", "*", "a" * 200, "fn()", "ünï"])
+def test_bad_names_are_refused(name: str) -> None:
+    with pytest.raises(ValueError, match="is no"):
+        FrameRule(name="r", skip=(name,))
+
+
+@pytest.mark.parametrize("name", ["lab_trigger_*", "__x64_sys_ioctl", "drv.cold", "$x", "kcrashd-lab"])
+def test_good_names_pass(name: str) -> None:
+    assert FrameRule(name="r", skip=(name,)).skip == (name,)
