@@ -218,6 +218,7 @@ def render_text(report: Report) -> str:
         rows.append(("kind", f"{report.kind} ({report.severity})"))
         rows.append(("function", report.function or "-"))
         rows.append(("fingerprint", report.fingerprint))
+        rows += [("rule", f"{note.origin} {note.rule}: {note.effect}") for note in report.operator_rules]
         if report.panicked:
             rows.append(("panic", report.panic_message or ""))
         rows.append(("kernel", " ".join(x for x in (report.kernel_release, report.arch) if x) or "-"))

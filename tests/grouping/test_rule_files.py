@@ -119,6 +119,9 @@ def test_analyze_with_config(tmp_path: Path) -> None:
                                 capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
         assert result.returncode == 0, result.stderr
         assert [json.loads(line)["fingerprint"] for line in result.stdout.splitlines()] == [rule_key("init died")] * 2
+    text = subprocess.run([sys.executable, "-m", "kcrashd", "analyze", "--config", str(path), logs[0]],
+                          capture_output=True, text=True, timeout=120, check=False).stdout  # fmt: skip
+    assert f"rule         {path.parent}/grouping.d/50-init.toml:2 override init died: fingerprint " in text
     plain = subprocess.run([sys.executable, "-m", "kcrashd", "analyze", "--format", "json", *logs],
                            capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert rule_key("init died") not in plain.stdout
