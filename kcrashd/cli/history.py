@@ -363,7 +363,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         return EXIT_NOT_FOUND
     row = rows[-1]
     record = CrashRecord.model_validate_json(row["record_json"])
-    rules = explain_rules(args) if args.explain else None
+    rules = grouping_rules_of(args) if args.explain else None
     if isinstance(rules, int):
         return rules
     deliveries = delivery_state(conn, record.crash_id)
@@ -388,9 +388,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def explain_rules(args: argparse.Namespace) -> OperatorRules | int:
-    """The grouping rules `info --explain` replays a log with (those of `--config`), or the exit
-    status of a bad rule file."""
+def grouping_rules_of(args: argparse.Namespace) -> OperatorRules | int:
+    """The grouping rules of `--config` (`info --explain` replays a log with them, `retriage`
+    re-triages with them), or the exit status of a bad configuration or rule file."""
     from kcrashd.grouping_rules import load_rules
 
     config = read_config(args)

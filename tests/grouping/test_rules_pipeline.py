@@ -190,3 +190,27 @@ def test_reloaded_rules_reach_new_workers(tmp_path: Path) -> None:
         assert analyzer(data, source="c").fingerprint == plain(INIT_EXIT)
     finally:
         pool.close()
+
+
+def test_retriage_with_a_new_rule_file(tmp_path: Path) -> None:
+    """Crashes recorded before a rule file existed: `kcrashd retriage --dry-run` shows the two
+    that the rule merges moving to its key; applied, the two are one group (the retriage links),
+    and the next crash of either kind is filed there."""
+    main = write_etc(tmp_path, {})
+    config = load_config(main)
+    lab = record_lab(config, [INIT_EXIT, INIT_SIGNAL, "deb11-5.10_gpf_run1"])
+    (main.parent / "grouping.d" / "50-init.toml").write_text(MERGE_INIT)
+    init = rule_key("init died")
+    dry = kcrashd("retriage", "--dry-run", "--config", str(main))
+    assert sorted((m["crash_id"], m["old"], m["new"]) for m in dry["moves"]) == sorted(
+        [(lab.ids[INIT_EXIT], plain(INIT_EXIT), init), (lab.ids[INIT_SIGNAL], plain(INIT_SIGNAL), init)])
+    assert dry["unchanged"] == 1 and not dry["applied"]
+    assert kcrashd("retriage", "--dry-run", "-j", "1", "--config", str(main))["moves"] == dry["moves"]  # in process
+    assert kcrashd("retriage", "--dry-run", "-j", "2", "--config", str(main))["moves"] == dry["moves"]  # workers
+    applied = kcrashd("retriage", "--config", str(main))
+    assert len(applied["moves"]) == 2 and applied["applied"]
+    keys = listed(main, lab.ids)
+    assert keys[INIT_EXIT][0] == keys[INIT_SIGNAL][0]
+    again = record_lab(config, [INIT_SIGNAL], start=3, rules=load_rules(config, main))
+    assert listed(main, again.ids)[INIT_SIGNAL][0] == keys[INIT_EXIT][0]
+    assert kcrashd("retriage", "--dry-run", "--config", str(main))["moves"] == []
