@@ -2,7 +2,8 @@
 
 The core computes a report's fingerprint (`kcrashd.core.fingerprint`: versioned, with the keys
 earlier versions gave the same crash as aliases). Everything after triage asks this module:
-- `candidate_keys`: the keys the history may know this bug by (fingerprint first, then aliases);
+- `candidate_keys`: the keys the history may know this bug by (fingerprint first, then aliases;
+  a key an operator's grouping rule gave is the only one: the rule, not history, decides it);
 - `keep_known_key`: the report re-keyed to the key its bug already has here, so a new algorithm
   never re-opens existing alerts and tickets (the newer fingerprint becomes an alias);
 - `journal_key`: KCRASHD_FINGERPRINT, `none` when the log showed no crash;
@@ -29,8 +30,12 @@ def has_fingerprint(report: Report) -> bool:
 
 
 def candidate_keys(report: Report) -> list[str]:
-    """The keys the history may know this bug by: the fingerprint, then older versions' keys."""
-    return [report.fingerprint, *report.fingerprint_aliases] if has_fingerprint(report) else []
+    """The keys the history may know this bug by: the fingerprint, then older versions' keys. A
+    key an operator's rule gave (docs/grouping-rules.md) is never traded for the key the crash
+    would have had without the rule: that key stays an alias, and `group merge` links histories."""
+    if not has_fingerprint(report):
+        return []
+    return [report.fingerprint] if report.operator_rules else [report.fingerprint, *report.fingerprint_aliases]
 
 
 def keep_known_key(report: Report, key: str) -> Report:

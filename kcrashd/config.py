@@ -108,6 +108,9 @@ class GroupingConfig(BaseModel):
     # (0..1) is journaled as "possibly the same bug as FP"; from 0.75 no crash of another bug whose
     # stack differs was the nearest on the development corpora (docs/grouping.md).  1.01: off.
     similar_threshold: float = Field(default=0.75, ge=0, le=1.01)
+    # The operator's rule files, `*.toml` read in name order (docs/grouping-rules.md); a relative
+    # path is taken from the main configuration file's folder (/etc/kcrashd/grouping.d).
+    rules_dir: Path = Path("grouping.d")
 
 
 class KernelJournalConfig(BaseModel):

@@ -26,6 +26,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from kcrashd.config import Config, ConfigError, load_config
+from kcrashd.grouping_rules import load_rules
 from kcrashd.notify import Notifier
 from kcrashd.pipeline import (
     TRIAGE_RUNNING,
@@ -45,6 +46,7 @@ from kcrashd.triage_pool import DeadlineAnalyzer, Key, TriagePool, usable_cores
 
 if TYPE_CHECKING:
     from kcrashd.alerting.lanes import AlertLanes
+    from kcrashd.core.operator_rules import OperatorRules
     from kcrashd.metrics import MetricsServer
 
 if TYPE_CHECKING:
@@ -261,6 +263,7 @@ class Daemon:
         self.on_step = on_step
         self.overrides = overrides
         self.config = load_config(config_path, overrides)
+        self.rules = load_rules(self.config, config_path)
         self.journal = journal or SystemdJournal()
         self.notifier = notifier or Notifier()
         self.clock = clock
@@ -306,7 +309,9 @@ class Daemon:
         self.enqueue: Enqueue = load_enqueue()
         self.store = make_store(self.config)
         self.lock = StateLock(self.config.state.state_dir)
-        self.triage = TriagePool(self.triage_timeout(self.config), triage_workers(), command=self.worker_command)
+        self.triage = TriagePool(
+            self.triage_timeout(self.config), triage_workers(), command=self.worker_command, rules=self.rules
+        )
         self.analyzer = DeadlineAnalyzer(self.triage, patience=PATIENCE, tick=self.tick)
         self.pipeline = self.make_pipeline(self.config)
         self.start_alerts()
@@ -596,6 +601,7 @@ class Daemon:
         self.notifier.reloading()
         try:
             config = load_config(self.config_path, self.overrides)
+            rules = load_rules(config, self.config_path)
         except ConfigError as exc:
             log.error("configuration NOT reloaded, keeping the previous one: %s", exc)
             self.notifier.ready(self.status_line("reload refused: invalid configuration"))
@@ -613,6 +619,9 @@ class Daemon:
         self.stop_metrics()
         self.config = config
         self.triage.timeout = self.triage_timeout(config)
+        if rules != self.rules:
+            self.rules = rules
+            self.triage.use_rules(rules)
         self.pipeline = self.make_pipeline(config)
         self.start_alerts()
         self.start_metrics()
@@ -659,14 +668,15 @@ def wake_daemon(config: Config) -> None:
         ring(config.state.state_dir)
 
 
-def scan_once(config: Config, journal: CrashJournal | None = None) -> dict[str, int]:
-    """`kcrashd scan`: process every dump that is ready now, once; report what waits."""
+def scan_once(config: Config, journal: CrashJournal | None = None, rules: OperatorRules | None = None) -> dict[str, int]:
+    """`kcrashd scan`: process every dump that is ready now, once, triaged with the operator's
+    grouping `rules`; report what waits."""
     try:
         store = make_store(config)
     except StoreError as exc:
         raise SystemExit(f"kcrashd: {exc}") from None
     lock = StateLock(config.state.state_dir)
-    triage = TriagePool(config.daemon.triage_timeout, 1)
+    triage = TriagePool(config.daemon.triage_timeout, 1, rules=rules)
     analyze = DeadlineAnalyzer(triage, patience=None)
     pipeline = Pipeline(
         config, store, journal or SystemdJournal(), lock, enqueue=load_enqueue(), one_shot=True, analyze=analyze,

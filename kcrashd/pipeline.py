@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     import sqlite3
 
     from kcrashd.alerting.config import AlertsConfig
+    from kcrashd.core.operator_rules import OperatorRules
     from kcrashd.neighbours import Neighbour
 
 log = logging.getLogger(__name__)
@@ -175,10 +176,14 @@ def crash_id_for(dump_dir: str, ino: int) -> str:
     return hashlib.sha256(f"{dump_dir}\0{ino}".encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
-def default_analyze() -> Analyzer:
+def default_analyze(rules: OperatorRules | None = None) -> Analyzer:
+    """The core's analysis in this process, with the operator's grouping rules."""
     from kcrashd.core import analyze
 
-    return analyze
+    def run(data: bytes, *, source: str) -> Report:
+        return analyze(data, source=source, rules=rules)
+
+    return run
 
 
 def load_enqueue() -> Enqueue:
@@ -208,6 +213,7 @@ class Pipeline:
         lock: StateLock,
         *,
         analyze: Analyzer | None = None,
+        rules: OperatorRules | None = None,
         clock: Callable[[], float] = time.time,
         enqueue: Enqueue | None = None,
         on_enqueued: Callable[[], None] | None = None,
@@ -219,7 +225,7 @@ class Pipeline:
         self.store = store
         self.journal = journal
         self.lock = lock
-        self.analyze = analyze or default_analyze()
+        self.analyze = analyze or default_analyze(rules)  # `rules`: for the default analysis only
         self.clock = clock
         self.enqueue = enqueue
         self.on_enqueued = on_enqueued

@@ -28,15 +28,14 @@ from kcrashd.store import known_key, replace_report, transaction
 if TYPE_CHECKING:
     import sqlite3
 
-    from kcrashd.config import Config
     from kcrashd.core.model import Report
+    from kcrashd.core.operator_rules import OperatorRules
 
 
-def retriage_analyzer(config: Config) -> Analyzer:
-    """The analysis retriage runs on each kept log: the pipeline's (kcrashd.core.analyze) with
-    the rules of `config` (the one place retriage learns the current rules)."""
-    del config  # the built-in rules only, until the operator's rules (grouping.d) are passed here
-    return default_analyze()
+def retriage_analyzer(rules: OperatorRules | None = None) -> Analyzer:
+    """The analysis retriage runs on each kept log: the pipeline's (kcrashd.core.analyze) with the
+    operator's grouping rules (`kcrashd.grouping_rules.load_rules` of the configuration)."""
+    return default_analyze(rules)
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,8 @@ class NewReport:
         from kcrashd.core.model import Report
 
         data = json.loads(self.payload)
-        return Report(fingerprint=data.get("fingerprint", ""), fingerprint_aliases=data.get("fingerprint_aliases", []))
+        keys = {name: data[name] for name in ("fingerprint", "fingerprint_aliases", "operator_rules") if name in data}
+        return Report.model_validate(keys)  # the operator's rules decide which keys count (bugkey)
 
     def report(self) -> Report:
         if self.made is not None:

@@ -26,10 +26,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from kcrashd.triage_worker import RESPONSE, Analyze, ChildProcess, ForkedChild, encode_request
+from kcrashd.triage_worker import (
+    RESPONSE,
+    RULES_FLAG,
+    Analyze,
+    ChildProcess,
+    ForkedChild,
+    encode_request,
+    encode_rules,
+)
 
 if TYPE_CHECKING:
     from kcrashd.core.model import Report
+    from kcrashd.core.operator_rules import OperatorRules
 
 log = logging.getLogger(__name__)
 
@@ -134,14 +143,15 @@ class Worker:
     idle_since: float = 0.0
     buffer: bytearray = field(default_factory=bytearray)
     fresh: bool = True  # no log given yet: still importing the core
+    rules_epoch: int = 0  # the pool's rules it was started with (TriagePool.use_rules)
 
     @classmethod
-    def start(cls, launch: Callable[[], ChildProcess], now: float) -> Worker:
+    def start(cls, launch: Callable[[], ChildProcess], now: float, rules_epoch: int = 0) -> Worker:
         proc = launch()
         assert proc.stdout is not None
         flags = fcntl.fcntl(proc.stdout.fileno(), fcntl.F_GETFL)
         fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETFL, flags | os.O_NONBLOCK)
-        return cls(proc, idle_since=now)
+        return cls(proc, idle_since=now, rules_epoch=rules_epoch)
 
     def fileno(self) -> int:
         assert self.proc.stdout is not None
@@ -231,13 +241,20 @@ def worker_command() -> list[str]:
     return [sys.executable, *WORKER]
 
 
-def spawn(command: Sequence[str]) -> ChildProcess:
-    """A worker started as a new program (safe from a threaded parent such as the daemon)."""
-    return subprocess.Popen(list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
+def spawn(command: Sequence[str], first: bytes = b"") -> ChildProcess:
+    """A worker started as a new program (safe from a threaded parent such as the daemon);
+    `first`: bytes written to its input before anything else (its rules frame)."""
+    proc = subprocess.Popen(list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
+    if first and proc.stdin is not None:
+        with contextlib.suppress(OSError):  # a worker that died at once: its first log finds out
+            proc.stdin.write(first)
+            proc.stdin.flush()
+    return proc
 
 
 class TriagePool:
-    """At most `size` workers analysing logs, each within `timeout` seconds (None: no deadline)."""
+    """At most `size` workers analysing logs, each within `timeout` seconds (None: no deadline).
+    The shipped worker triages with the operator's `rules` (sent as its first frame)."""
 
     def __init__(
         self,
@@ -246,20 +263,38 @@ class TriagePool:
         *,
         command: Sequence[str] | None = None,
         fork: Analyze | None = None,
+        rules: OperatorRules | None = None,
         idle_exit: float = IDLE_EXIT,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.timeout = timeout
         self.size = max(1, size)
-        argv = list(command) if command is not None else worker_command()
-        # `fork`: workers forked from this (single-threaded) process, running that analysis
-        self.launch: Callable[[], ChildProcess] = (lambda: ForkedChild(fork)) if fork else (lambda: spawn(argv))
+        self.command = list(command) if command is not None else None
+        self.fork = fork  # workers forked from this (single-threaded) process, running that analysis
         self.idle_exit = idle_exit
         self.clock = clock
         self.queue: deque[Job] = deque()
         self.workers: list[Worker] = []
         self.done: OrderedDict[Key, Answer] = OrderedDict()
         self.completed = 0  # logs finished so far: a caller waiting on one knows when to ask again
+        self.rules_epoch = 0
+        self.use_rules(rules)
+
+    def use_rules(self, rules: OperatorRules | None) -> None:
+        """Triage with these rules from now on: idle workers started with others are stopped, busy
+        ones when their logs are done (a log already sent to a worker keeps the rules it had). A
+        worker of the caller's own (`command`, `fork`) is given no rules: it runs what it runs."""
+        self.rules_epoch += 1
+        if self.fork is not None:
+            fork = self.fork
+            self.launch: Callable[[], ChildProcess] = lambda: ForkedChild(fork)
+        elif self.command is not None or rules is None or rules.empty:
+            argv = self.command or worker_command()
+            self.launch = lambda: spawn(argv)
+        else:
+            frame = encode_rules(rules)
+            self.launch = lambda: spawn([*worker_command(), RULES_FLAG], frame)
+        self.retire_idle(self.clock())
 
     def submit(self, key: Key, data: bytes, source: str) -> bool:
         """Queue a log unless it is already queued, running or finished (then False)."""
@@ -311,6 +346,7 @@ class TriagePool:
         now = self.clock()
         for worker in busy:
             self.collect(worker, now)
+        self.retire_idle(now)
         self.dispatch()
         self.retire_idle(now)
         return self.completed - before
@@ -361,13 +397,14 @@ class TriagePool:
         """Give queued logs to idle workers, starting workers up to `size`."""
         now = self.clock()
         while self.queue:
-            worker = next((w for w in self.workers if w.job is None), None)
+            current = [w for w in self.workers if w.rules_epoch == self.rules_epoch]
+            worker = next((w for w in current if w.job is None), None)
             if worker is None and len(self.workers) < self.size:
-                worker = Worker.start(self.launch, now)
+                worker = Worker.start(self.launch, now, self.rules_epoch)
                 self.workers.append(worker)
             if worker is None and self.timeout is None:  # no deadline: send ahead
                 size = len(self.queue[0].data) + len(self.queue[0].source) + 64
-                worker = min((w for w in self.workers if w.takes(size)), key=lambda w: len(w.jobs), default=None)
+                worker = min((w for w in current if w.takes(size)), key=lambda w: len(w.jobs), default=None)
             if worker is None:
                 return
             job = self.queue.popleft()
@@ -375,7 +412,9 @@ class TriagePool:
                 self.finish(job, Answer(made=self.died(worker, job)))  # never a loop of workers that die at once
 
     def retire_idle(self, now: float) -> None:
-        for worker in [w for w in self.workers if w.job is None and now >= w.idle_since + self.idle_exit]:
+        """Stop the workers idle for `idle_exit` seconds, and idle ones started with earlier rules."""
+        stale = [w for w in self.workers if w.job is None and (now >= w.idle_since + self.idle_exit or w.rules_epoch != self.rules_epoch)]
+        for worker in stale:
             self.workers.remove(worker)
             worker.stop()
 

@@ -8,6 +8,8 @@ forking unsafe) or forked from a single-threaded parent that already imported th
 analyze -j`: no second start-up); it exits when its input closes.
 
 Frames on the pipes (big-endian):
+  rules     (started with `--rules`, once, first) length (u32), the operator's grouping rules as
+            JSON (kcrashd.core.operator_rules.OperatorRules): every log is triaged with them
   request   timeout (f64, seconds; 0 = none), source length (u32), data length (u32), source, data
   response  length (u32), the report as JSON (docs/report-schema.md)
 """
@@ -27,9 +29,12 @@ from typing import IO, TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from kcrashd.core.model import Report
+    from kcrashd.core.operator_rules import OperatorRules
 
 REQUEST = struct.Struct(">dII")
 RESPONSE = struct.Struct(">I")
+RULES = struct.Struct(">I")
+RULES_FLAG = "--rules"  # the worker reads a rules frame before its first request
 CPU_SLACK = 2  # seconds of CPU beyond the wall deadline: the parent's kill normally comes first
 PR_SET_PDEATHSIG = 1
 
@@ -131,6 +136,30 @@ def read_request(fd: int) -> tuple[bytes, str, float] | None:
     return body[name_len:], body[:name_len].decode("utf-8", "surrogateescape"), timeout
 
 
+def encode_rules(rules: OperatorRules) -> bytes:
+    payload = rules.model_dump_json().encode()
+    return RULES.pack(len(payload)) + payload
+
+
+def read_rules(fd: int) -> OperatorRules | None:
+    """The rules frame the parent sends first, or None when the parent closed the pipe."""
+    from kcrashd.core.operator_rules import OperatorRules
+
+    head = read_exact(fd, RULES.size)
+    body = None if head is None else read_exact(fd, RULES.unpack(head)[0])
+    return None if body is None else OperatorRules.model_validate_json(body)
+
+
+def ruled_analyze(rules: OperatorRules | None) -> Analyze:
+    """The core's analysis with the operator's rules."""
+    from kcrashd.core import analyze
+
+    def run(data: bytes, *, source: str = "") -> Report:
+        return analyze(data, source=source, rules=rules)
+
+    return run
+
+
 def write_all(fd: int, payload: bytes) -> None:
     view = memoryview(payload)
     while view:
@@ -153,18 +182,20 @@ def die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def serve(analyze: Analyze | None = None) -> int:
+def serve(analyze: Analyze | None = None, *, with_rules: bool = False) -> int:
     """Answer requests from stdin on stdout until stdin closes. Anything else written to stdout
-    (a stray print) goes to stderr instead, so it can never corrupt a frame."""
+    (a stray print) goes to stderr instead, so it can never corrupt a frame. `with_rules`: the
+    first frame holds the operator's rules, used with the core's analysis."""
     die_with_parent()
     # systemd's stop (SIGTERM to the whole unit) and a Ctrl-C reach the parent, which stops us: a
     # worker ending on its own would make its log look like one that kills workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if analyze is None:
-        from kcrashd.core import analyze as core_analyze
-
-        analyze = core_analyze
+        rules = read_rules(0) if with_rules else None
+        if with_rules and rules is None:
+            return 0
+        analyze = ruled_analyze(rules)
     out = os.dup(1)
     os.dup2(2, 1)
     while True:
@@ -179,4 +210,4 @@ def serve(analyze: Analyze | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(serve())
+    sys.exit(serve(with_rules=RULES_FLAG in sys.argv[1:]))

@@ -22,6 +22,7 @@ PARTS = {
     "kcrashd.spread": "model",
     "kcrashd.config": "settings",
     "kcrashd.tomllines": "settings",
+    "kcrashd.grouping_rules": "settings",
     "kcrashd.alerting.config": "settings",
     "kcrashd.sources": "sources",
     "kcrashd.folder": "sources",

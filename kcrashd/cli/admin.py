@@ -57,9 +57,12 @@ def register(verbs: argparse._SubParsersAction[Any]) -> None:
 def check_config(args: argparse.Namespace) -> int:
     """`kcrashd check-config`: validate, check that secret references resolve, print the effective
     configuration."""
+    from kcrashd.grouping_rules import load_rules, rule_files, rules_folder
+
     main = args.config or DEFAULT_CONFIG
     try:
         config = load_config(args.config)
+        rules = load_rules(config, args.config)
     except ConfigError as exc:
         print(f"kcrashd: {exc}", file=sys.stderr)
         return EXIT_BAD
@@ -72,12 +75,17 @@ def check_config(args: argparse.Namespace) -> int:
         return EXIT_OK
     data = redact_settings(config.model_dump(mode="json"))
     files = config_files(main)
+    folder = rules_folder(config, args.config)
+    ruled = [str(f) for f in rule_files(folder)]
     if args.json:
-        print(json.dumps({"files": [str(f) for f in files], "config": data}, indent=2, sort_keys=False))
+        shown = {"files": [str(f) for f in files], "config": data, "rule_files": ruled}
+        print(json.dumps({**shown, "rules": rules.model_dump(mode="json")}, indent=2, sort_keys=False))
     else:
         read = ", ".join(str(f) for f in files) or f"none ({main} not found): built-in defaults"
         print(f"# Effective kcrashd configuration; files read: {read}")
         print(f"# Secrets are shown as {REDACTED!r}.")
+        print(f"# Grouping rules ({folder}): {len(rules.frames)} frame rule(s), {len(rules.overrides)} override(s)"
+              + (f" from {', '.join(ruled)}" if ruled else ""))  # fmt: skip
         print(to_toml(data), end="")
     return EXIT_OK
 

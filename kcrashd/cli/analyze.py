@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kcrashd.core.model import Report
+    from kcrashd.core.operator_rules import OperatorRules
     from kcrashd.triage_pool import Answer
 
 EPILOG = """\
@@ -20,6 +21,8 @@ or a crash directory, in which the log is chosen as vmcore-dmesg.txt > dmesg.<ST
 dmesg.txt > vmcore-dmesg-incomplete.txt. A crash directory with no log but a vmcore (vmcore,
 vmcore.flat, dump.<STAMP>[.gz|.bz2|.xz|.lz4]) gets its log from the vmcore as the daemon does:
 makedumpfile --dump-dmesg, after rearranging a flattened dump under $TMPDIR (default /var/tmp).
+With --config, the operator's grouping rules of that configuration ([grouping] rules_dir,
+docs/grouping-rules.md) are applied as the daemon applies them; without it, none.
 
 exit status:
   0  every PATH was analysed (whether or not it held a crash)
@@ -46,6 +49,10 @@ def register(verbs: argparse._SubParsersAction[Any]) -> None:
         "-j", "--jobs", type=_jobs, default=None, metavar="N",
         help="analyse N logs at once in worker processes (default: one per core; 1: in this process)",
     )  # fmt: skip
+    p.add_argument(
+        "--config", type=Path, default=None, metavar="FILE",
+        help="apply the grouping rules of this configuration (default: none)",
+    )  # fmt: skip
     p.set_defaults(func=run)
 
 
@@ -55,12 +62,15 @@ def _jobs(text: str) -> int:
     return int(text)
 
 
-def _analysed(paths: list[str], jobs: int | None) -> Iterator[tuple[str, Answer | None, str | None]]:
+def _analysed(
+    paths: list[str], jobs: int | None, rules: OperatorRules | None = None
+) -> Iterator[tuple[str, Answer | None, str | None]]:
     """(path, answer, None) or (path, None, error) for each PATH, in the order given; with more
     than one job the logs are analysed in worker processes (kcrashd/triage_pool.py)."""
-    from kcrashd.core import analyze
     from kcrashd.triage_pool import Answer, analyze_in_order, usable_cores
+    from kcrashd.triage_worker import ruled_analyze
 
+    analyze = ruled_analyze(rules)
     jobs = min(jobs or usable_cores(), len(paths))
     if jobs <= 1:
         for path in paths:
@@ -153,9 +163,12 @@ def run(args: argparse.Namespace) -> int:
     """Analyse each PATH in order; one JSON object per line or a text block per PATH."""
     from kcrashd.cli import EXIT_FAILURE, EXIT_OK
 
+    rules = _rules(args.config)
+    if isinstance(rules, int):
+        return rules
     failed = False
     out = sys.stdout
-    for n, (path, answer, error) in enumerate(_analysed(args.paths, args.jobs)):
+    for n, (path, answer, error) in enumerate(_analysed(args.paths, args.jobs, rules)):
         if answer is None:
             failed = True
             if args.format == "json":
@@ -171,6 +184,21 @@ def run(args: argparse.Namespace) -> int:
             out.write(render_text(answer.report()))
     out.flush()
     return EXIT_FAILURE if failed else EXIT_OK
+
+
+def _rules(config_path: Path | None) -> OperatorRules | int | None:
+    """The grouping rules of `--config` (None without it), or the exit status of a bad file."""
+    if config_path is None:
+        return None
+    from kcrashd.cli import EXIT_USAGE
+    from kcrashd.config import ConfigError, load_config
+    from kcrashd.grouping_rules import load_rules
+
+    try:
+        return load_rules(load_config(config_path), config_path)
+    except ConfigError as exc:
+        print(f"kcrashd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def escape(text: str) -> str:
@@ -190,6 +218,7 @@ def render_text(report: Report) -> str:
         rows.append(("kind", f"{report.kind} ({report.severity})"))
         rows.append(("function", report.function or "-"))
         rows.append(("fingerprint", report.fingerprint))
+        rows += [("rule", f"{note.origin} {note.rule}: {note.effect}") for note in report.operator_rules]
         if report.panicked:
             rows.append(("panic", report.panic_message or ""))
         rows.append(("kernel", " ".join(x for x in (report.kernel_release, report.arch) if x) or "-"))

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kcrashd.core.explanation import Explanation, explain, explain_report
 from kcrashd.core.fingerprint import fingerprint_title
 from kcrashd.crash import CrashRecord
 from kcrashd.logfile import LogFileError, read_log
 from kcrashd.terminal import escape_text
+
+if TYPE_CHECKING:
+    from kcrashd.core.operator_rules import OperatorRules
 
 
 @dataclass(frozen=True)
@@ -26,8 +29,9 @@ class CrashExplanation:
 
     core: Explanation
     log_note: str | None  # why the log was not replayed; None when it was
-    computed: str  # the key triage computed when the crash was recorded
-    today: str | None  # the key triage gives the log now (None: not replayed)
+    computed: str  # the key triage computed when the crash was recorded (before operator overrides)
+    today: str | None  # the key triage gives the log now, with today's rules (None: not replayed)
+    ruled: str | None  # the key the operator's rules gave it when it was recorded (None: no rule applied)
 
 
 def read_crash_log(record: CrashRecord) -> bytes | str:
@@ -47,14 +51,17 @@ def read_crash_log(record: CrashRecord) -> bytes | str:
         os.close(fd)
 
 
-def explain_crash(record: CrashRecord) -> CrashExplanation:
+def explain_crash(record: CrashRecord, rules: OperatorRules | None = None) -> CrashExplanation:
+    """The crash's explanation; its log replayed with the operator's `rules` of today."""
     report = record.report
     computed = fingerprint_title(report.title, report.alt_titles)
+    ruled = report.operator_rules[-1].fingerprint if report.operator_rules else None
     log = read_crash_log(record)
     if isinstance(log, str):
-        return CrashExplanation(explain_report(report), log, computed, None)
-    replayed = explain(log, source=report.source)
-    return CrashExplanation(replayed, None, computed, replayed.report.fingerprint)
+        stored = explain_report(report)
+        return CrashExplanation(stored, log, computed, None, ruled)
+    replayed = explain(log, source=report.source, rules=rules)
+    return CrashExplanation(replayed, None, computed, replayed.report.fingerprint, ruled)
 
 
 def explanation_json(item: CrashExplanation, record: CrashRecord) -> dict[str, Any]:
@@ -63,6 +70,9 @@ def explanation_json(item: CrashExplanation, record: CrashRecord) -> dict[str, A
         "fingerprint": record.report.fingerprint,
         "computed_fingerprint": item.computed,
         "fingerprint_today": item.today,
+        "rule_fingerprint": item.ruled,
+        "operator_rules": [note.model_dump(mode="json") for note in record.report.operator_rules],
+        "operator_rules_today": data["operator_rules"] if item.log_note is None else None,
         "strict_fingerprint": record.report.strict_fingerprint,
         "log_replayed": item.log_note is None,
         "log_note": item.log_note,
@@ -100,7 +110,11 @@ def render_explanation(item: CrashExplanation, record: CrashRecord) -> list[str]
     ]
     if core.aliases:
         lines.append(f"    Aliases:       {' '.join(core.aliases)} (keys earlier fingerprint versions gave it)")
-    if report.fingerprint != item.computed:
+    lines += [f"    Rule:          {e(note.origin)} {e(note.rule)}: {e(note.effect)}" for note in report.operator_rules]
+    if item.log_note is None and core.operator_rules != report.operator_rules:
+        today = [f"{note.origin} {note.rule}: {note.effect}" for note in core.operator_rules] or ["none applies"]
+        lines += [f"    Rule today:    {e(text)}" for text in today]
+    if report.fingerprint != (item.ruled or item.computed):
         lines.append(f"    Stored under:  {report.fingerprint}, the key this bug was first known by here ({item.computed} is its alias)")
     if record.similar_fingerprint:
         lines.append(f"    Similar:       when new, possibly the same bug as {record.similar_fingerprint} ({record.similar_score or 0:.3f})")

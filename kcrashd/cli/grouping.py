@@ -1,5 +1,6 @@
 """Verbs about how crashes are grouped: `similar` (stored crashes ranked by stack similarity) and
-`group merge|split|list` (the operator's merges of fingerprints, kcrashd.merges).
+`group merge|split|list|export` (the operator's merges of fingerprints, kcrashd.merges; `export`
+writes them as a grouping.d rule file, docs/grouping-rules.md).
 
 They take `--config`, `--state-dir` and `--json` like `list`; `similar` and `group list` open the
 state database read-only; a crash is named by id, unique id prefix, dump folder or folder name
@@ -18,8 +19,8 @@ from typing import Any
 
 from kcrashd.cli import EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
 from kcrashd.cli.crash_names import CrashNameError, resolve_crash, resolve_fingerprint
-from kcrashd.cli.history import history_of, read_config
-from kcrashd.merges import has_merges, list_merges, merged_into
+from kcrashd.cli.history import history_of, open_history, read_config
+from kcrashd.merges import Merge, has_merges, list_merges, merged_into
 from kcrashd.neighbours import Neighbour, similar_crashes, stored_stacks
 from kcrashd.terminal import format_table, terminal_width
 
@@ -54,13 +55,16 @@ def register_group(verbs: argparse._SubParsersAction[Any]) -> None:
     split = actions.add_parser("split", help="undo merges: FP leaves its group, or a group's key lets all go")
     split.add_argument("fingerprint", metavar="FP|ID")
     shown = actions.add_parser("list", help="the merges of this state")
-    for parser in (merge, split, shown):
+    export = actions.add_parser("export", help="the merges of this state as a grouping.d rule file (for other hosts)")
+    export.add_argument("--output", type=Path, default=None, metavar="FILE", help="write it there (default: print it)")
+    for parser in (merge, split, shown, export):
         parser.add_argument("--config", type=Path, default=None, metavar="FILE")
         parser.add_argument("--state-dir", type=Path, default=None, metavar="DIR")
         parser.add_argument("--json", action="store_true", help="print JSON")
     merge.set_defaults(func=cmd_group_change)
     split.set_defaults(func=cmd_group_change)
     shown.set_defaults(func=cmd_group_list)
+    export.set_defaults(func=cmd_group_export)
 
 
 def cmd_group_change(args: argparse.Namespace) -> int:
@@ -131,6 +135,64 @@ def cmd_group_list(args: argparse.Namespace) -> int:
     table += [(m.fingerprint, m.alias, datetime.fromtimestamp(m.merged_at).astimezone().isoformat(timespec="seconds")) for m in merges]
     print("".join(line + "\n" for line in format_table(table, terminal_width())), end="")
     return EXIT_OK
+
+
+def merge_rules(merges: list[Merge]) -> list[dict[str, Any]]:
+    """Each merge as a fingerprint override: a crash keyed as (or aliased to) the alias gets the
+    group's key, as `Store.known_key` files it here."""
+    return [
+        {"name": f"merge {m.alias} into {m.fingerprint}", "match": {"fingerprint": [m.alias]}, "fingerprint": m.fingerprint}
+        for m in merges
+    ]
+
+
+def rule_file_text(rules: list[dict[str, Any]], state_dir: Path) -> str:
+    """The overrides as a grouping.d file (JSON strings are TOML basic strings)."""
+    out = [
+        f"# Written by `kcrashd group export` from the merges of {state_dir}.",
+        "# Put it in the grouping.d folder of another host (docs/grouping-rules.md) to group as this one does.",
+    ]
+    for rule in rules:
+        alias = json.dumps(rule["match"]["fingerprint"][0])
+        out += ["", "[[override]]", f"name = {json.dumps(rule['name'])}", f"match = {{ fingerprint = [{alias}] }}",
+                f"fingerprint = {json.dumps(rule['fingerprint'])}"]  # fmt: skip
+    return "\n".join(out) + "\n"
+
+
+def cmd_group_export(args: argparse.Namespace) -> int:
+    """`group export`: the merges as a rule file, printed or written to --output (atomically)."""
+    config = read_config(args)
+    conn = None if config is None else open_history(config)
+    if config is None or conn is None:
+        return EXIT_USAGE if config is None else EXIT_NOT_FOUND
+    try:
+        rules = merge_rules(list_merges(conn) if has_merges(conn) else [])
+    finally:
+        conn.close()
+    text = rule_file_text(rules, config.state.state_dir)
+    if args.output is not None:
+        try:
+            write_atomically(args.output, text)
+        except OSError as exc:
+            print(f"kcrashd: {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_FAILURE
+    if args.json:
+        print(json.dumps({"file": None if args.output is None else str(args.output), "override": rules}, indent=1))
+    elif args.output is None:
+        print(text, end="")
+    else:
+        print(f"{len(rules)} merge(s) written to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def neighbour_json(item: Neighbour) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from kcrashd.terminal import escape_text, format_table, show, terminal_width
 if TYPE_CHECKING:
     import sqlite3
 
+    from kcrashd.core.operator_rules import OperatorRules
     from kcrashd.history_reads import StoredCrash
 
 # Decompressors of the wrappers kdump-tools may put around a flattened dump.
@@ -144,14 +145,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from kcrashd.daemon import scan_once
+    from kcrashd.grouping_rules import load_rules
 
     setup_logging(args.verbose)
     try:
         config = load_config(args.config, overrides_of(args))
+        rules = load_rules(config, args.config)
     except ConfigError as exc:
         print(f"kcrashd: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    totals = scan_once(config)
+    totals = scan_once(config, rules=rules)
     summary = ", ".join(f"{count} {action}" for action, count in sorted(totals.items())) or "no dumps found"
     print(f"kcrashd scan: {summary}")
     if totals.get("deferred"):
@@ -360,6 +363,9 @@ def cmd_info(args: argparse.Namespace) -> int:
         return EXIT_NOT_FOUND
     row = rows[-1]
     record = CrashRecord.model_validate_json(row["record_json"])
+    rules = grouping_rules_of(args) if args.explain else None
+    if isinstance(rules, int):
+        return rules
     deliveries = delivery_state(conn, record.crash_id)
     links = links_of(conn, record.crash_id)
     if args.json:
@@ -367,31 +373,47 @@ def cmd_info(args: argparse.Namespace) -> int:
                 "fingerprint_count": row["total"], "deliveries": deliveries, "matches": len(rows), "links": links,
                 "fingerprint": row["grouped"], "computed_fingerprint": computed_fingerprint(row)}  # fmt: skip
         if args.explain:
-            data["explanation"] = explanation_data(record)
+            data["explanation"] = explanation_data(record, rules)
         print(json.dumps(data, indent=1, default=str))
         return EXIT_OK
     text = render_info(record, row, deliveries, links) + "\n"
     if row["grouped"] != computed_fingerprint(row) and row["fingerprint"]:
-        text += f"\nGrouped as {row['grouped']}; triage computed {computed_fingerprint(row)} (kcrashd group list, docs/grouping.md)\n"
+        why = "a grouping rule: --explain" if record.report.operator_rules else "kcrashd group list, docs/grouping.md"
+        text += f"\nGrouped as {row['grouped']}; triage computed {computed_fingerprint(row)} ({why})\n"
     if args.explain:
-        text += explanation_text(record)
+        text += explanation_text(record, rules)
     if len(rows) > 1:
         text = f"({len(rows)} crashes match; showing the most recent. Narrow it down with an id.)\n" + text
     show(text, pager=not args.no_pager)
     return EXIT_OK
 
 
-def explanation_data(record: CrashRecord) -> dict[str, Any]:
+def grouping_rules_of(args: argparse.Namespace) -> OperatorRules | int:
+    """The grouping rules of `--config` (`info --explain` replays a log with them, `retriage`
+    re-triages with them), or the exit status of a bad configuration or rule file."""
+    from kcrashd.grouping_rules import load_rules
+
+    config = read_config(args)
+    if config is None:
+        return EXIT_USAGE
+    try:
+        return load_rules(config, args.config)
+    except ConfigError as exc:
+        print(f"kcrashd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def explanation_data(record: CrashRecord, rules: OperatorRules | None) -> dict[str, Any]:
     """`info --json --explain`: imported on use (it loads the analyser, which `list` need not)."""
     from kcrashd.cli.explanation import explain_crash, explanation_json
 
-    return explanation_json(explain_crash(record), record)
+    return explanation_json(explain_crash(record, rules), record)
 
 
-def explanation_text(record: CrashRecord) -> str:
+def explanation_text(record: CrashRecord, rules: OperatorRules | None) -> str:
     from kcrashd.cli.explanation import explain_crash, render_explanation
 
-    return "\n".join(render_explanation(explain_crash(record), record)) + "\n"
+    return "\n".join(render_explanation(explain_crash(record, rules), record)) + "\n"
 
 
 def delivery_state(conn: sqlite3.Connection, crash_id: str) -> list[dict[str, Any]]:

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kcrashd.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
-from kcrashd.cli.history import history_of, parse_time, read_config
+from kcrashd.cli.history import grouping_rules_of, history_of, parse_time, read_config
 from kcrashd.terminal import escape_text, format_table, terminal_width
 
 if TYPE_CHECKING:
     import sqlite3
 
     from kcrashd.config import Config
+    from kcrashd.core.operator_rules import OperatorRules
     from kcrashd.crash_logs import StoredCrash
     from kcrashd.merges import Merge
     from kcrashd.retriage import Move, Retriage
@@ -54,6 +55,9 @@ def cmd_retriage(args: argparse.Namespace) -> int:
     config = read_config(args)
     if config is None:
         return EXIT_USAGE
+    rules = grouping_rules_of(args)  # the operator's grouping rules: part of the current rules
+    if isinstance(rules, int):
+        return rules
     try:
         since = None if args.since is None else parse_time(args.since).timestamp()
     except ValueError:
@@ -67,11 +71,11 @@ def cmd_retriage(args: argparse.Namespace) -> int:
     if isinstance(conn, int):
         return conn
     if args.dry_run:
-        found = dry_run(conn, config, jobs, since)
+        found = dry_run(conn, rules, jobs, since)
         links: list[Merge] = []
     else:
         conn.close()
-        done = apply_retriage(config, jobs, since)
+        done = apply_retriage(config, rules, jobs, since)
         if isinstance(done, int):
             return done
         found, links = done
@@ -80,17 +84,17 @@ def cmd_retriage(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def dry_run(conn: sqlite3.Connection, config: Config, jobs: int, since: float | None) -> Retriage:
+def dry_run(conn: sqlite3.Connection, rules: OperatorRules, jobs: int, since: float | None) -> Retriage:
     """The moves, from the state read-only."""
     from kcrashd.retriage import retriage, retriage_analyzer
 
     try:
-        return retriage(conn, retriage_analyzer(config), jobs=jobs, since=since)
+        return retriage(conn, retriage_analyzer(rules), jobs=jobs, since=since)
     finally:
         conn.close()
 
 
-def apply_retriage(config: Config, jobs: int, since: float | None) -> tuple[Retriage, list[Merge]] | int:
+def apply_retriage(config: Config, rules: OperatorRules, jobs: int, since: float | None) -> tuple[Retriage, list[Merge]] | int:
     """Find and apply the moves under the state's lock (the daemon records nothing meanwhile)."""
     from kcrashd.pipeline import StateLock
     from kcrashd.retriage import apply, retriage, retriage_analyzer
@@ -104,7 +108,7 @@ def apply_retriage(config: Config, jobs: int, since: float | None) -> tuple[Retr
     lock = StateLock(config.state.state_dir)
     try:
         with lock.held():
-            found = retriage(store.conn, retriage_analyzer(config), jobs=jobs, since=since)
+            found = retriage(store.conn, retriage_analyzer(rules), jobs=jobs, since=since)
             return found, apply(store.conn, found.moves, time.time())
     finally:
         lock.close()

@@ -157,6 +157,14 @@ def run_spec(parts: tuple[Part, ...], texts: list[str]) -> list[list[str]]:
     return groups
 
 
+def walked_candidates(sig: Signature, texts: list[str]) -> list[str]:
+    """The stack candidates of every stack spec of `sig`, in the order the culprit rule sees them."""
+    out: list[str] = []
+    for parts in sig.stack:
+        out.extend(name for name in run_spec(parts, texts)[0] if name not in out)
+    return out
+
+
 def _candidates(spec: Spec, texts: list[str]) -> list[str]:
     """The first candidate list of the first spec that yields any."""
     for parts in spec:

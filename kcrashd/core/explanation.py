@@ -18,9 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kcrashd.core import events as ev_mod
 from kcrashd.core import frames
-from kcrashd.core.culprit import run_spec
+from kcrashd.core.culprit import walked_candidates
 from kcrashd.core.fingerprint import BUCKETS, STRICT_FRAMES, fingerprint_key
-from kcrashd.core.model import Report
+from kcrashd.core.model import AppliedRule, Report
+from kcrashd.core.operator_rules import FrameAction, OperatorRules
+from kcrashd.core.rule_application import JOINER, CulpritWalk
 from kcrashd.core.signatures import Signature, Strategy
 from kcrashd.core.title import title_report
 from kcrashd.core.triage import _headers as triage_headers
@@ -73,6 +75,7 @@ class Explanation(BaseModel):
     hashed_from: str = ""  # "title" or "bucket alternative"
     strict_hashed: str = ""  # exactly the text the strict key hashes
     aliases: list[str] = Field(default_factory=list)  # keys of earlier fingerprint versions
+    operator_rules: list[AppliedRule] = Field(default_factory=list)  # the operator's rules that applied
 
 
 @lru_cache(maxsize=256)
@@ -91,14 +94,6 @@ def skip_reason(name: str, sig: Signature | None) -> str | None:
     return None
 
 
-def walked_candidates(sig: Signature, texts: list[str]) -> list[str]:
-    """The stack candidates of every stack spec of `sig`, in the order the culprit rule sees them."""
-    out: list[str] = []
-    for parts in sig.stack:
-        out.extend(name for name in run_spec(parts, texts)[0] if name not in out)
-    return out
-
-
 # Frames the stall and hang rules pass over besides the skip lists: (pattern, why), first match wins.
 STRATEGY_SKIPS: dict[Strategy, tuple[tuple[re.Pattern[str], str], ...]] = {
     Strategy.HANG: ((frames.HANG_SKIP, "a wait or lock primitive the hung task sleeps in"),),
@@ -111,12 +106,17 @@ STRATEGY_SKIPS: dict[Strategy, tuple[tuple[re.Pattern[str], str], ...]] = {
 STRATEGY_SKIPS[Strategy.RCU_STALL] = STRATEGY_SKIPS[Strategy.STALL]
 
 
-def skipped_before(candidates: list[str], culprit: str | None, sig: Signature) -> list[SkippedFrame]:
-    """The candidates passed over before the culprit (all of them when none was chosen)."""
+def skipped_before(candidates: list[str], culprit: str | None, sig: Signature, walk: CulpritWalk | None = None) -> list[SkippedFrame]:
+    """The candidates passed over before the culprit (all of them when none was chosen); `walk`:
+    the operator's frame rules triage applied."""
     out = []
     for name in candidates:
         if name == culprit:
             break
+        rule = walk.rules.frame_rule(FrameAction.SKIP, name) if walk is not None else None
+        if rule is not None:
+            out.append(SkippedFrame(function=name, reason=f"the operator's frame rule {rule.name} ({rule.origin})"))
+            continue
         reason = next((why for rule, why in STRATEGY_SKIPS.get(sig.strategy, ()) if rule.match(name)), None)
         reason = reason or skip_reason(name, sig) or f"passed over by the {sig.strategy} rule"
         out.append(SkippedFrame(function=name, reason=reason))
@@ -140,12 +140,14 @@ def explain_report(report: Report) -> Explanation:
         hashed_from=origin,
         strict_hashed=report.title + "\n" + "\n".join(functions[:STRICT_FRAMES]),
         aliases=list(report.fingerprint_aliases),
+        operator_rules=list(report.operator_rules),
     )
 
 
-def explain(data: bytes | str, *, source: str = "") -> Explanation:
-    """The report of `data` with the decisions that made its title and fingerprint."""
-    base = explain_report(analyze(data, source=source))
+def explain(data: bytes | str, *, source: str = "", rules: OperatorRules | None = None) -> Explanation:
+    """The report of `data` (triaged with the operator's `rules`) with the decisions that made its
+    title and fingerprint."""
+    base = explain_report(analyze(data, source=source, rules=rules))
     if not base.report.has_crash:
         return base
     lines, hits, _ = triage_headers(data)  # the same header search as analyze's
@@ -156,7 +158,9 @@ def explain(data: bytes | str, *, source: str = "") -> Explanation:
         return base
     event = events[fatal]
     texts = [lines[i].text for i in event.lines[: event.title_end]]
-    titled = title_report(sig, event.hit.match, texts, event.hit.pos)
+    framed = any(note.rule.startswith("frames") for note in base.report.operator_rules)
+    walk = CulpritWalk(rules) if rules is not None and framed else None
+    titled = title_report(sig, event.hit.match, texts, event.hit.pos, walk)
     candidates = walked_candidates(sig, texts) if sig.strategy is not Strategy.NONE else []
     return base.model_copy(update=dict(
         signature=sig.name,
@@ -167,6 +171,6 @@ def explain(data: bytes | str, *, source: str = "") -> Explanation:
         strategy=str(sig.strategy),
         culprit_rule=STRATEGY_RULES[sig.strategy],
         candidates=candidates,
-        skipped=skipped_before(candidates, titled.function, sig),
+        skipped=skipped_before(candidates, (titled.function or "").split(JOINER)[0] or None, sig, walk),
         culprit=titled.function,
     ))  # fmt: skip

@@ -73,6 +73,17 @@ class Unread(BaseModel):
     reason: str
 
 
+class AppliedRule(BaseModel):
+    """An operator grouping rule that changed a report (docs/grouping-rules.md)."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    origin: str  # file:line of the rule
+    rule: str  # `frames NAME` or `override NAME`
+    effect: str  # what it did, in words
+    fingerprint: str = ""  # the report's key after it
+
+
 class Report(BaseModel):
     """Everything triage learns from one kernel log."""
 
@@ -108,6 +119,7 @@ class Report(BaseModel):
     signature: str | None = None
     crash_type: str = ""
     unread: list[Unread] = Field(default_factory=list)
+    operator_rules: list[AppliedRule] = Field(default_factory=list)
 
     @property
     def has_crash(self) -> bool:

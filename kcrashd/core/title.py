@@ -7,6 +7,7 @@ numbers NUM, line numbers :LINE, and the title is cut at 120 printable ASCII cha
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kcrashd.core.culprit import Culprit, find_culprit
@@ -91,7 +92,12 @@ class Titled:
     previous: tuple[tuple[str, list[str]], ...] = ()
 
 
-def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list[str], pos: int) -> Titled:
+# Changes the culprit triage chose (the operator's frame rules: kcrashd.core.rule_application).
+CulpritAdjust = Callable[[Signature, list[str], Culprit], Culprit]
+
+
+def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list[str], pos: int,
+                 adjust: CulpritAdjust | None = None) -> Titled:  # fmt: skip
     """Title a report: `texts` are its message lines (header first), `pos` where the header starts."""
     out = Titled()
     if sig is None or match is None:
@@ -118,7 +124,8 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
         out.function = named_function(out.title)
         out.corrupted_reason = "the report is cut short"
         return out
-    _title_with_culprit(out, sig, _Fill(groups, rw, cls), texts, incomplete=incomplete, has_stack=has_stack)
+    _title_with_culprit(out, sig, _Fill(groups, rw, cls), texts, incomplete=incomplete, has_stack=has_stack,
+                        adjust=adjust)  # fmt: skip
     return out
 
 
@@ -135,9 +142,11 @@ class _Fill:
 
 
 def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[str], *, incomplete: bool,
-                        has_stack: bool) -> None:  # fmt: skip
+                        has_stack: bool, adjust: CulpritAdjust | None) -> None:  # fmt: skip
     """Title, alternatives, culprit and corruption verdict of a report whose signature wants a stack."""
     culprit = find_culprit(sig, texts)
+    if adjust is not None:
+        culprit = adjust(sig, texts, culprit)
     short: str | None = None
     others: list[str] = []
     if culprit.function is not None:

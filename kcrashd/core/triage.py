@@ -15,7 +15,9 @@ from kcrashd.core.fingerprint import (
 from kcrashd.core.headers import Flood, HeaderScan
 from kcrashd.core.model import Report, Severity, Unread
 from kcrashd.core.normalize import LogLines, load_lines
-from kcrashd.core.title import Titled, title_report, title_type
+from kcrashd.core.operator_rules import OperatorRules
+from kcrashd.core.rule_application import CulpritWalk, apply_overrides, with_frame_rules
+from kcrashd.core.title import CulpritAdjust, Titled, title_report, title_type
 
 MAX_EXCERPT = 40
 MAX_PRECEDING = 10
@@ -23,9 +25,9 @@ PRECEDING_LINES = 80
 _PANIC_MSG = re.compile(r"Kernel panic - not syncing: ?(.*)")
 
 
-def _title_event(lines: LogLines, event: ev_mod.Event) -> Titled:
+def _title_event(lines: LogLines, event: ev_mod.Event, adjust: CulpritAdjust | None = None) -> Titled:
     texts = [lines[i].text for i in event.lines[: event.title_end]]
-    return title_report(event.hit.signature, event.hit.match, texts, event.hit.pos)
+    return title_report(event.hit.signature, event.hit.match, texts, event.hit.pos, adjust)
 
 
 def _panic(lines: LogLines, hits: list[ev_mod.Hit]) -> tuple[bool, str | None]:
@@ -56,10 +58,14 @@ def _flood_lines(lines: LogLines, flood: Flood) -> Unread:
     return Unread(first_line=lines.number(first), last_line=lines.number(last), reason=flood.reason)
 
 
-def analyze(data: bytes | str, *, source: str = "") -> Report:
-    """Triage one kernel log.  Never raises: internal failures give a corrupted `unknown` report."""
+def analyze(data: bytes | str, *, source: str = "", rules: OperatorRules | None = None) -> Report:
+    """Triage one kernel log.  Never raises: internal failures give a corrupted `unknown` report.
+
+    `rules`: the operator's grouping rules (docs/grouping-rules.md); without them, or when none
+    applies, the report is exactly the one triage gives alone."""
     try:
-        return _analyze(data, source)
+        report = _analyze(data, source)
+        return report if rules is None or rules.empty or not report.fingerprint else _ruled(data, source, report, rules)
     except Exception as exc:  # the daemon must keep going whatever the input
         return Report(
             source=source,
@@ -75,7 +81,16 @@ def has_crash(data: bytes | str) -> bool:
     return analyze(data).has_crash
 
 
-def _analyze(data: bytes | str, source: str) -> Report:
+def _ruled(data: bytes | str, source: str, report: Report, rules: OperatorRules) -> Report:
+    """The report with the operator's frame rules (the log titled again, its culprit walk
+    adjusted) and then their fingerprint overrides applied."""
+    if rules.frames:
+        walk = CulpritWalk(rules)
+        report = with_frame_rules(report, _analyze(data, source, walk), walk)
+    return apply_overrides(rules, report)
+
+
+def _analyze(data: bytes | str, source: str, adjust: CulpritAdjust | None = None) -> Report:
     lines, hits, unread = _headers(data)
     text = lines.text
     events = ev_mod.build_events(lines, hits)
@@ -83,7 +98,7 @@ def _analyze(data: bytes | str, source: str) -> Report:
     if fatal is None:
         return Report(source=source, kind="none", kernel_release=extract_release(text), unread=unread)
     event = events[fatal]
-    titled = _title_event(lines, event)
+    titled = _title_event(lines, event, adjust)
     report_texts = [lines[i].text for i in event.lines]
     facts = extract_facts(text, report_texts)
     panicked, panic_message = _panic(lines, hits)

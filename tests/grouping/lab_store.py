@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kcrashd.config import Config, GroupingConfig, SourcesConfig, StateConfig
 from kcrashd.crash import CrashRecord
@@ -14,6 +15,9 @@ from kcrashd.sinks import SENT, CrashJournal, Outcome
 from kcrashd.sources import scan_all
 from kcrashd.store import Store
 from tests.daemon.dumps import write_rhel
+
+if TYPE_CHECKING:
+    from kcrashd.core.operator_rules import OperatorRules
 
 LAB = Path(__file__).resolve().parents[1] / "corpus" / "lab"
 
@@ -72,17 +76,18 @@ def lab_config(tmp_path: Path, threshold: float | None = None) -> Config:
 
 def record_lab(
     config: Config, cases: list[str], journal: CrashJournal | None = None, start: int = 0, recent: bool = False,
-    analyze: Analyzer | None = None,
-) -> LabStore:
+    *, rules: OperatorRules | None = None, analyze: Analyzer | None = None,
+) -> LabStore:  # fmt: skip
     """Write each lab case's vmcore-dmesg.txt as a RHEL kdump folder, one at a time in order, and
     process it with the real pipeline (so each crash sees the ones before it in the store); with
-    alert targets configured, through the real paging policy and outbox too; `analyze`: another
-    analysis than the core's (the rules of another kcrashd, tests/grouping/rule_change.py)."""
+    alert targets configured, through the real paging policy and outbox too. `rules`: the
+    operator's grouping rules of the pipeline's own analysis; `analyze`: another analysis than the
+    core's (worker processes; the rules of another kcrashd, tests/grouping/rule_change.py)."""
     dumps = config.sources.dump_paths[0]
     store = Store(config.state.state_dir)
     lock = StateLock(config.state.state_dir)
     enqueue = load_enqueue() if config.alerts.targets else None
-    pipeline = Pipeline(config, store, journal or QuietJournal(), lock, enqueue=enqueue, analyze=analyze)
+    pipeline = Pipeline(config, store, journal or QuietJournal(), lock, enqueue=enqueue, rules=rules, analyze=analyze)
     ids: dict[str, str] = {}
     folders: dict[str, str] = {}
     try:

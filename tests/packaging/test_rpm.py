@@ -25,6 +25,7 @@ EXPECTED = {
     "/etc/kcrashd": "d 755",
     "/etc/kcrashd/credentials": "d 700",
     "/etc/kcrashd/kcrashd.d": "d 755",
+    "/etc/kcrashd/grouping.d": "d 755",
     "/etc/kcrashd/kcrashd.toml": "- 644",
     "/usr/bin/kcrashd": "- 755",
     "/usr/lib/systemd/catalog/kcrashd.catalog": "- 644",
