@@ -39,7 +39,7 @@ _MULTIPLEXED_SYSCALLS = frozenset({"ioctl", "sys_ioctl"})
 _COMPAT_IOCTL = re.compile(r"_compat_ioctl$")
 # The WARN site of kernel/panic.c __warn: `WARNING: CPU: 1 PID: 2 at kernel/module.c:1108 module_put+0x57/0x70`.
 # scripts/decode_stacktrace.sh replaces `f+0x1/0x2` with `f (file.c:123)`.
-_WARN_SITE = re.compile(r"\bat [^\s:]{1,200}:\d+ ([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x| \()")
+_WARN_SITE = re.compile(r"\bat ?[^\s:]{1,200}:\d+ ([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x| \()")
 # PC lines no frame parser reads: old x86 show_regs (`EIP is at f+0x1/0x2`), the closing
 # `EIP: [<addr>] ? f+0x1/0x2 SS:ESP` line, a decoded `RIP: 0010:f (file.c:123)`, and klogd's
 # translation `EIP: 0010:[mod:f+16/3868]` (Documentation/admin-guide/bug-hunting.rst).
@@ -53,6 +53,9 @@ _QUESTIONED_PC = re.compile(
 _RAW_PC = re.compile(r"\b[ER]?IP: 0010:(?:0x)?[0-9a-fA-F]{6,16}\s*$")
 _RAW_ARM_PC = re.compile(r"^\s*pc : (?:0x)?[0-9a-fA-F]{1,16}\s*$")
 _LINK_REGISTER = re.compile(r"^\s*lr : ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
+# A BUG/WARN site in a header file (`at include/linux/skbuff.h:2301`), and a PC that names a compiler clone.
+_HEADER_FILE_SITE = re.compile(r"\bat \S{1,200}\.h:\d+")
+_CLONE_PC = re.compile(r"(?:IP|pc|is at|NIP)\b[^+]{0,80}?\b([A-Za-z_$][A-Za-z0-9_$]*\.(?:part|isra|constprop)\.\d+)\+0x")
 # Module-annotated frame: `func+0x12/0x34 [mod]`.
 _IN_MODULE = re.compile(r"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+ \[[A-Za-z0-9_\-]+")
 
@@ -191,10 +194,28 @@ def _stalled_at_pc(texts: list[str], cands: list[str], extra: re.Pattern[str] | 
     in_module = _module_pc(texts)
     if in_module is not None and not frames.is_skipped(in_module, extra):
         return in_module
+    pc = _first_pc(texts)
+    if pc is not None and frames.DEVICE_ACCESSOR.match(pc):
+        return _accessor_caller(texts, extra)
     if cands and frames.LOCK_PRIMITIVE.search(cands[0]) and cands[0] == _first_pc(texts):
         caller = next((c for c in cands[1:] if not frames.is_skipped(c, extra)), None)
         if caller is not None and not frames.STALL_ANCHORS.match(caller):
             return caller
+    return None
+
+
+def _accessor_caller(texts: list[str], extra: re.Pattern[str] | None) -> str | None:
+    """The caller of a device accessor the CPU was stuck in (a driver polling a register): the first
+    frame of the trace.  An accessor is a leaf that sets up no frame, so its return address is the
+    first word of the stack, which x86 prints as a `?` frame (arch/x86/kernel/dumpstack.c
+    printk_stack_address: no frame pointer vouches for it) though it is the real caller."""
+    start = next((n for n, t in enumerate(texts) if frames.STACK_START.match(t)), None)
+    if start is None:
+        return None
+    for text in texts[start + 1 :]:
+        found = frames.parse_frames(text)
+        if found and not frames.is_skipped(found[0].function, extra):
+            return found[0].function
     return None
 
 
@@ -288,14 +309,31 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
     caller = _link_register_caller(texts, extra)
     if caller is not None:
         return Culprit(caller, recovered=True)
+    helper = _out_of_line_helper(texts)
     for parts in sig.stack:
         for cand in run_spec(parts, texts)[0]:
             if _FAULT_INJECTION.match(cand):
                 return Culprit(None, fault_injection=True)
-            if not frames.is_skipped(cand, extra):
+            if not frames.is_skipped(cand, extra) and cand != helper:
                 return Culprit(cand)
     recovered = _without_reliable_frame(texts, extra)
     return Culprit(recovered, recovered=recovered is not None)
+
+
+def _out_of_line_helper(texts: list[str]) -> str | None:
+    """An inline helper of a header whose own check fired (`kernel BUG at include/net/cfg80211.h:2473!`,
+    lib/bug.c report_bug prints the file of the BUG_ON) and that the compiler emitted out of line (the
+    PC names a clone, `wdev_priv.part.8`): the helper only checked its caller's argument, and the
+    caller is the culprit.  An inline helper inlined into its caller has no symbol of its own: then
+    the PC names the caller itself and nothing is skipped."""
+    if not texts or _HEADER_FILE_SITE.search(texts[0]) is None:
+        return None
+    for text in texts[1:]:
+        fn = frames.fault_pc(text)
+        if fn is not None:
+            m = _CLONE_PC.search(text)
+            return fn if m is not None and frames.clean_function(m.group(1)) == fn else None
+    return None
 
 
 def _link_register_caller(texts: list[str], extra: re.Pattern[str] | None) -> str | None:

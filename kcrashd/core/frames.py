@@ -22,8 +22,9 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
         rf"^\s*\[<[0-9a-fA-F]+>\]\s+\((?P<fn>{_SYM}|{_RUST})(?:{_OFF})?\) from \[<[0-9a-fA-F]+>\]\s+"
         rf"\((?P<fn2>{_SYM}){_OFF}\)"
     ),
-    # x86 <= 4.8, s390x, riscv, arm64 with addresses: `[<ffffffff81167230>] ? func+0x60/0x70 [mod]`
-    re.compile(rf"^\s*\(?\[<[0-9a-fA-F]+>\]\s+(?P<q>\?\s+)?(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}"),
+    # x86 <= 4.8, s390x, riscv, arm64 with addresses: `[<ffffffff81167230>] ? func+0x60/0x70 [mod]`; a log
+    # that lost its first column still shows `<ffffffff81167230>] func+0x60/0x70`
+    re.compile(rf"^\s*\(?\[?<[0-9a-fA-F]{{6,16}}>\]\s+(?P<q>\?\s+)?(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}"),
     # ppc64: `[c000...] [c000...] func+0x1/0x2 (unreliable)`
     re.compile(rf"^\s*\[[0-9a-fA-F]+\]\s+\[[0-9a-fA-F]+\]\s+\.?(?P<fn>{_SYM}){_OFF}{_MOD}(?P<unrel>\s+\(unreliable\))?"),
     # new x86 / arm64 / riscv: ` func+0x1/0x2 [mod]`, `? func+...`, Rust `<T as Tr>::f+0x`
@@ -230,12 +231,14 @@ SKIP_LOCKING = (
     # RCU read-side locks
     r"^(?:rcu_lock_|rcu_read_(?:un)?lock|__rcu_read)",
 )
+# MMIO and port I/O accessors: a CPU stuck in one is polling a device for its caller.
+DEVICE_ACCESSOR_RULE = r"^(?:read[bwlq]$|write[bwlq]$|__raw_read|__raw_write|io(?:read|write)\d|(?:logic_)?(?:in|out)[bwl]$)"
+DEVICE_ACCESSOR = re.compile(DEVICE_ACCESSOR_RULE)
 SKIP_HELPERS = (
     # memory and string functions, MMIO and port I/O accessors: primitive data access
     r"(?:^_*mem(?:cpy|move|set|cmp|chr|scan|dup)|^__str|"
     r"^str(?:cpy|ncpy|lcpy|scpy|cmp|ncmp|len|nlen|cat|ncat|chr|rchr|str|dup|sep|lcat|casecmp|ncasecmp|spn|cspn|pbrk)\b|"
-    r"^read_word_at_a_time|"
-    r"^(?:read[bwlq]$|write[bwlq]$|__raw_read|__raw_write|io(?:read|write)\d|(?:logic_)?(?:in|out)[bwl]$))",
+    r"^read_word_at_a_time|" + DEVICE_ACCESSOR_RULE + ")",
     # formatting
     r"^(?:v?sc?n?printf|string$|pointer$|format_decode|hex_string|number$|widen_string|special_hex_number|va_format)",
     # user-memory and iterator copies

@@ -26,7 +26,8 @@ COMPACT_OVER = 2 * 1024 * 1024
 _PREFIX = re.compile(
     r"(?:\*\* \d{1,9} printk messages dropped \*\* )?"
     r"(?:<(\d{1,3})>)?"
-    r"(?:\[ {0,12}(\d{1,10}\.\d{1,9})\] ?)?"
+    # the timestamp's padding: spaces, or a tab where a log was re-indented
+    r"(?:\[[ \t]{0,12}(\d{1,10}\.\d{1,9})\] ?)?"
 )
 # printk caller ids: `[T123]`, `[ C0]`, makedumpfile's ` [    T123] `, and both `[  T1][ C1]`.
 _CALLER = re.compile(r" ?\[ {0,10}([TC])(\d{1,7})\] ?")
@@ -117,7 +118,7 @@ def parse_line(raw: str) -> tuple[str, str, bool]:
 
 def _is_time(s: str) -> bool:
     """`  123.456789`: spaces, digits, one dot."""
-    s = s.lstrip(" ")
+    s = s.lstrip(" \t")
     dot = s.find(".")
     return dot > 0 and s[:dot].isdigit() and s[dot + 1 :].isdigit()
 
@@ -185,7 +186,7 @@ def _continues(line: Line) -> bool:
     return not line.stamped and line.text[:1] in (" ", "\t") and bool(line.text.strip())
 
 
-_STAMP = re.compile(r"(?:\*\* \d+ printk messages dropped \*\* )?(?:<\d{1,3}>)?\[ {0,12}\d{1,10}\.\d{1,9}\]")
+_STAMP = re.compile(r"(?:\*\* \d+ printk messages dropped \*\* )?(?:<\d{1,3}>)?\[[ \t]{0,12}\d{1,10}\.\d{1,9}\]")
 
 
 def _stamped_kernel_lines(raw: list[str]) -> bool:

@@ -257,8 +257,10 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("warn-urb", "warning", "WARNING:", _WARN_AT + r" usb_submit_urb", "WARNING in {F}/usb_submit_urb",
               WARN, severity=W,
               skip=r"^(?:usb_submit_urb|usb_start_wait_urb|usb_bulk_msg|usb_interrupt_msg|usb_control_msg)"),
+    # 3.x warn_slowpath_common printed `WARNING: at %s:%d %pS()`; a syslog relay may squeeze the
+    # space out (`WARNING: atarch/x86/xen/mmu.c:475 f+0x32/0x8e()`): the site still follows `at`.
     Signature("warning", "warning", "WARNING:",
-              r"WARNING: (?:CPU: \d+ PID: \d+ at |at |[^ ]+:\d+ at )(\S+)?",
+              r"WARNING: (?:CPU: \d+ PID: \d+ at |at |at(?=[\w/.\-]{1,200}\.[ch]:\d+ )|[^ ]+:\d+ at )(\S+)?",
               "WARNING in {F}", WARN, severity=W),
     Signature("warning-text", "warning", "WARNING:", r"WARNING: (.*\S)", "WARNING: {1}", NO_STACK, S.NONE, severity=W),
     # --- INFO: ---------------------------------------------------------------------------------
