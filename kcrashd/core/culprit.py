@@ -51,11 +51,14 @@ _QUESTIONED_PC = re.compile(
 )
 # A kernel-mode PC that is no symbol: `RIP: 0010:0xffff8bbfafef2e80` (user mode is 0033).
 _RAW_PC = re.compile(r"\b[ER]?IP: 0010:(?:0x)?[0-9a-fA-F]{6,16}\s*$")
-_RAW_ARM_PC = re.compile(r"^\s*pc : (?:0x)?[0-9a-fA-F]{1,16}\s*$")
-_LINK_REGISTER = re.compile(r"^\s*lr : ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
+# arm64 `pc : 0x0` / `lr : f+0x..` (arch/arm64/kernel/process.c __show_regs), powerpc `NIP [0000000000000000] 0x0`
+# / `LR [c000000000123456] f+0x..` (arch/powerpc/kernel/process.c show_regs prints both with %pS).
+_RAW_ARM_PC = re.compile(r"^\s*(?:pc : |NIP \[[0-9a-fA-F]{1,16}\] )(?:0x)?[0-9a-fA-F]{1,16}\s*$")
+_LINK_REGISTER = re.compile(r"^\s*(?:lr : |LR \[[0-9a-fA-F]{1,16}\] )\.?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
 # A BUG/WARN site in a header file (`at include/linux/skbuff.h:2301`), and a PC that names a compiler clone.
 _HEADER_FILE_SITE = re.compile(r"\bat \S{1,200}\.h:\d+")
 _CLONE_PC = re.compile(r"(?:IP|pc|is at|NIP)\b[^+]{0,80}?\b([A-Za-z_$][A-Za-z0-9_$]*\.(?:part|isra|constprop)\.\d+)\+0x")
+_PPC_LR = re.compile(r"^\s*LR \[[0-9a-fA-F]{1,16}\] \.?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
 # Module-annotated frame: `func+0x12/0x34 [mod]`.
 _IN_MODULE = re.compile(r"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+ \[[A-Za-z0-9_\-]+")
 
@@ -114,6 +117,17 @@ def _past_noreturn(frame: frames.FrameLine, before: list[str]) -> bool:
     return bool(before) and before[-1] in _NORETURN and frame.offset is not None and frame.offset.startswith("0x0/")
 
 
+def _ppc_link_register(texts: list[str], start: int) -> list[str]:
+    """powerpc's link register after its NIP line (arch/powerpc/kernel/process.c show_regs: `NIP [..] %pS`,
+    `LR [..] %pS`): the return address of the interrupted function's last call, its caller when the NIP
+    is a leaf helper (memcpy); the trace's first frame is only `(unreliable)` for the same reason."""
+    for text in texts[start : start + 4]:
+        m = _PPC_LR.match(text)
+        if m is not None:
+            return [frames.clean_function(m.group(1))]
+    return []
+
+
 def run_spec(parts: tuple[Part, ...], texts: list[str]) -> list[list[str]]:
     """Candidate lists (one per STACK part after the first) from walking `parts` over `texts`."""
     groups: list[list[str]] = [[]]
@@ -154,6 +168,8 @@ def run_spec(parts: tuple[Part, ...], texts: list[str]) -> list[list[str]]:
             if ok:
                 if fn is not None:
                     groups[-1].append(fn)
+                    if part is Part.PC:
+                        groups[-1].extend(_ppc_link_register(texts, i))
                 break
         else:
             break

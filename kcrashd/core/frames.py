@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from kcrashd.core import rust_symbols
+
 _SYM = r"[A-Za-z_$][A-Za-z0-9_$.]*"
 _OFF = r"\+0x[0-9a-fA-F]+(?:/0x[0-9a-fA-F]+)?"
 _MOD = r"(?:\s+\[(?P<mod>[A-Za-z0-9_\-]+)(?:\s+[0-9a-f]+)?\])?"
@@ -23,8 +25,9 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
         rf"\((?P<fn2>{_SYM}){_OFF}\)"
     ),
     # x86 <= 4.8, s390x, riscv, arm64 with addresses: `[<ffffffff81167230>] ? func+0x60/0x70 [mod]`; a log
-    # that lost its first column still shows `<ffffffff81167230>] func+0x60/0x70`
-    re.compile(rf"^\s*\(?\[?<[0-9a-fA-F]{{6,16}}>\]\s+(?P<q>\?\s+)?(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}"),
+    # that lost its first column still shows `<ffffffff81167230>] func+0x60/0x70`.  s390 puts an entry the
+    # unwinder cannot vouch for in parentheses (arch/s390/kernel/dumpstack.c show_trace: `([<%016lx>] %pSR)`).
+    re.compile(rf"^\s*(?P<q>\()?\[?<[0-9a-fA-F]{{6,16}}>\]\s+(?P<q2>\?\s+)?(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}"),
     # ppc64: `[c000...] [c000...] func+0x1/0x2 (unreliable)`
     re.compile(rf"^\s*\[[0-9a-fA-F]+\]\s+\[[0-9a-fA-F]+\]\s+\.?(?P<fn>{_SYM}){_OFF}{_MOD}(?P<unrel>\s+\(unreliable\))?"),
     # new x86 / arm64 / riscv: ` func+0x1/0x2 [mod]`, `? func+...`, Rust `<T as Tr>::f+0x`
@@ -42,7 +45,7 @@ FAULT_PC = re.compile(
 STACK_START = re.compile(
     r"^(?:\s*Call Trace:?|\s*Call trace:|\s*Backtrace:|Allocated by task \d+|Freed by task \d+|"
     r"\s*backtrace(?: \(crc [0-9a-f]+\))?:|Uninit was (?:stored to memory|created) at:|"
-    r"\s*status: [0-9a-f]+ badaddr: [0-9a-f]+ cause: )"
+    r"\s*status: [0-9a-f]+ badaddr: [0-9a-f]+ cause: |Last Breaking-Event-Address:)"
 )
 
 _SUFFIX = re.compile(r"(?:\.(?:isra|constprop|cold|part|llvm|lto_priv|localalias|ipa|specialized)(?:\.\d++)*+)++$|\.\d++$")
@@ -62,8 +65,12 @@ _CXX_MANGLED = re.compile(r"_Z(\d+)")
 
 
 def clean_function(name: str) -> str:
-    """Drop compiler clone suffixes (`.isra.0`, `.cold`, `.constprop.3`, `.part.1`), ppc dots, and the
-    C++ mangling of a plain function (`_Z8fakeNameiii` -> `fakeName`)."""
+    """Drop compiler clone suffixes (`.isra.0`, `.cold`, `.constprop.3`, `.part.1`), ppc dots, the
+    C++ mangling of a plain function (`_Z8fakeNameiii` -> `fakeName`) and Rust's (rust_symbols)."""
+    if name.startswith(("_R", "__cfi__R")):
+        rust = rust_symbols.readable(name)
+        if rust is not None:
+            return rust
     if name.startswith(".") and len(name) > 1:
         name = name[1:]
     if name.startswith("_Z"):
@@ -106,7 +113,7 @@ def parse_frames(text: str) -> tuple[FrameLine, ...]:
         if m is None:
             continue
         groups = m.groupdict()
-        questionable = (bool(groups.get("q")) or bool(groups.get("unrel"))) and not eoi
+        questionable = any(groups.get(k) for k in ("q", "q2", "unrel")) and not eoi
         rest = text[m.start("fn") :]
         off = rest.split("+", 1)[1].split()[0].rstrip(")") if "+" in rest else None
         out = [FrameLine(clean_function(m.group("fn")), off, groups.get("mod"), not questionable)]
@@ -157,6 +164,9 @@ SKIP_REPORTING = (
     r"^_*(?:fortify_|stack_chk_fail|stack_protector|refcount_warn_saturate|refcount_error_report)",
     # printk
     r"^_*v?printk",
+    # Rust's panic path (rust/kernel/lib.rs panic handler -> BUG()) and the `core` library's panicking,
+    # unwrap-failure and formatting code, which only report their caller's failed check
+    r"^(?:rust_helper_BUG|rust_begin_unwind|__rustc::|core::|<&?core::|<[^<>]{1,200} as core::fmt::)",
     # panic() and the kernel's own panic helpers (nmi_panic, __reiserfs_panic, check_panic_on_warn, ...), not
     # a driver function that merely ends in `_panic`
     r"(?:^_*v?panic$|^__\w+_panic$|^nmi_panic|^panic_|panic_on_warn)",

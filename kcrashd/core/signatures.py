@@ -104,6 +104,9 @@ class Signature:
     kinds: tuple[tuple[str, str], ...] = ()
     # The title when the report holds no stack at all (a state check, not a code path).
     stackless_title: str = ""
+    # Group 1, when the header line leaves it empty, is the next line of the report (rust/kernel/lib.rs's
+    # panic handler prints `panicked at file:line:col:` and, since Rust 1.73, the message below it).
+    message_below: bool = False
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
     skip_regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     requires_regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
@@ -153,11 +156,16 @@ SIGNATURES: tuple[Signature, ...] = (
               "KFENCE: {1} {2} in {F}", SANITIZER, alts=BAD),
     Signature("kfence-corruption", "kfence", "BUG:", r"BUG: KFENCE: memory corruption",
               "KFENCE: memory corruption in {F}", SANITIZER),
+    # powerpc (arch/powerpc/mm/fault.c __bad_page_fault, 5.2+): `BUG: Kernel NULL pointer dereference on read
+    # at 0x..` below PAGE_SIZE, `BUG: Unable to handle kernel data access on write at 0x..` above it, an
+    # instruction fetch from a NULL pointer `BUG: Unable to handle kernel instruction fetch (NULL pointer?)`.
     Signature("null-deref", "null-deref", "BUG:",
-              r"BUG: (?:unable to handle kernel NULL pointer dereference|kernel NULL pointer dereference)",
+              r"BUG: (?:unable to handle kernel NULL pointer dereference|[Kk]ernel NULL pointer dereference|"
+              r"Unable to handle kernel instruction fetch \(NULL pointer\?\))",
               "BUG: unable to handle kernel NULL pointer dereference in {F}", alts=BAD, die=True),
     Signature("paging-fault", "paging-fault", "BUG:",
-              r"BUG: (?:unable to handle kernel paging request|unable to handle page fault|unable to handle kernel data access)",
+              r"BUG: (?:unable to handle kernel paging request|unable to handle page fault|[Uu]nable to handle kernel data access|"
+              r"Unable to handle kernel (?:instruction fetch|unaligned access)|Unable to handle unknown paging fault)",
               "BUG: unable to handle kernel paging request in {F}", alts=BAD, die=True),
     # The header cut short (merged with another line or truncated): no culprit can be trusted.
     Signature("fault-cut", "paging-fault", "BUG:", r"BUG: unable to handle kernel\s*(?:$|\[ *\d+\.\d+\])", "BUG: unable to handle kernel",
@@ -287,6 +295,11 @@ SIGNATURES: tuple[Signature, ...] = (
     # --- faults and traps ----------------------------------------------------------------------
     # arch/arm64/mm/fault.c die_kernel_fault and arch/arm/mm/fault.c __do_kernel_fault say "NULL pointer
     # dereference" for an address below PAGE_SIZE, as x86 does: the same kind.
+    # s390 (arch/s390/mm/fault.c do_no_context / do_fault_error): `Unable to handle kernel pointer dereference in
+    # virtual kernel address space`, `... paging request in virtual user address space`; die(regs, "Oops").
+    Signature("s390-fault", "paging-fault", "Unable to handle kernel",
+              r"Unable to handle kernel (?:pointer dereference|paging request) in virtual (?:kernel|user) address space",
+              "BUG: unable to handle kernel paging request in {F}", alts=BAD, die=True),
     Signature("arm-null-deref", "null-deref", "Unable to handle kernel",
               r"Unable to handle kernel NULL pointer dereference",
               "BUG: unable to handle kernel NULL pointer dereference in {F}", alts=BAD, die=True),
@@ -311,6 +324,21 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("hard-lockup", "hard-lockup", "Watchdog detected hard LOCKUP",
               r"Watchdog detected hard LOCKUP on cpu", "BUG: hard lockup in {F}", NMI_PC, alts=("stall in {F}",),
               skip=_NMI_SKIP),
+    # powerpc die() (arch/powerpc/kernel/traps.c __die: `Oops: %s, sig: %ld [#%d]`) without a fault or BUG
+    # line before it (those it continues, CONTINUES_REPORT): the reason die() was given is the report.
+    Signature("ppc-oops", "bug", "Oops: ", r"^Oops: ([A-Z][A-Za-z ]{2,60}), sig: \d+", "Oops: {1} in {F}", die=True,
+              kinds=(("Kernel access of bad area", "paging-fault"), ("Machine check", "machine-check"))),
+    # rust/kernel/lib.rs's #[panic_handler] prints `pr_emerg!("{}\n", info)` (`rust_kernel: panicked at
+    # 'msg', file:l:c`, or `panicked at file:l:c:` and the message below since Rust 1.73), then BUG()
+    # (rust/helpers/bug.c, older rust/helpers.c): that BUG continues this report (CONTINUES_REPORT).
+    Signature("rust-panic", "bug", "rust_kernel: panicked",
+              r"rust_kernel: panicked at (?:'(.{1,300}?)', \S+|\S+:\d+:\d+:?\s*$)", "{1} in {F}", TRACE,
+              message_below=True, die=True),
+    # net/core/dev.c netdev_wait_allrefs(_any): `unregister_netdevice: waiting for %s to become free. Usage
+    # count = %d` every 10 s while a reference to the device is leaked; no stack (the device name varies).
+    Signature("netdev-refcount", "refcount", "unregister_netdevice: waiting for",
+              r"unregister_netdevice: waiting for \S+ to become free", "unregister_netdevice: waiting for DEV to become free",
+              NO_STACK, S.NONE, severity=E),
     Signature("mce", "machine-check", "Machine Check Exception", r"Machine Check Exception",
               "machine check exception", NO_STACK, S.NONE),
     Signature("vfs", "bug", "VFS: ", r"VFS: (Close: file count is 0|Busy inodes after unmount)", "{C}", NO_STACK, S.NONE,
@@ -386,7 +414,7 @@ MESSAGE_ONLY = frozenset({"warning-text"})
 # Header lines that continue the report before them instead of starting a new one.
 CONTINUES_REPORT = re.compile(
     r"(?:invalid opcode: 0000|Kernel panic - not syncing|unregister_netdevice: waiting for|"
-    r"PANIC: double fault|Internal error:)"
+    r"PANIC: double fault|Internal error:|kernel BUG at rust/helpers|^Oops: [A-Z][A-Za-z ]{2,60}, sig: \d+)"
 )
 # Messages with a stack of their own that end the text a report's title and culprit come from.
 ENDS_REPORT = re.compile(r"(?:vmalloc: allocation failure:|FAULT_INJECTION: forcing a failure|FAULT_FLAG_ALLOW_RETRY missing)")

@@ -107,6 +107,8 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
     out.severity = sig.severity
     out.signature = sig.name
     groups = match.groups()
+    if sig.message_below and groups and not groups[0]:
+        groups = (texts[1].strip() if len(texts) > 1 else "", *groups[1:])
     key = (groups[0] or "").strip() if groups else ""
     cls = dict(sig.classes).get(key, key)
     out.kind = dict(sig.kinds).get(key, sig.kind)
