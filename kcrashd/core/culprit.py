@@ -210,7 +210,7 @@ def _stalled_at_pc(texts: list[str], cands: list[str], extra: re.Pattern[str] | 
     in_module = _module_pc(texts)
     if in_module is not None and not frames.is_skipped(in_module, extra):
         return in_module
-    pc = _first_pc(texts)
+    pc = next((fn for fn in map(_any_pc, texts) if fn is not None), None)
     if pc is not None and frames.DEVICE_ACCESSOR.match(pc):
         return _accessor_caller(texts, extra)
     if cands and frames.LOCK_PRIMITIVE.search(cands[0]) and cands[0] == _first_pc(texts):
@@ -233,6 +233,12 @@ def _accessor_caller(texts: list[str], extra: re.Pattern[str] | None) -> str | N
         if found and not frames.is_skipped(found[0].function, extra):
             return found[0].function
     return None
+
+
+def _any_pc(text: str) -> str | None:
+    """The function a PC line names, in any notation (the old x86 `EIP is at f+0x1/0x2` too)."""
+    m = _PC_IS_AT.match(text) if "is at" in text else None
+    return frames.clean_function(m.group(1)) if m is not None else frames.fault_pc(text)
 
 
 def _first_pc(texts: list[str]) -> str | None:

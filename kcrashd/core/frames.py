@@ -34,11 +34,11 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(rf"^\s*(?P<q>\?\s+)?(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}(?:\s|$)"),
 )
 
-# The faulting-PC line of each architecture: x86 RIP/EIP, arm64/riscv pc/epc, arm PC is at, ppc NIP,
-# s390 PSW.
+# The faulting-PC line of each architecture: x86 RIP/EIP (2.6-3.x show_regs: `EIP is at %pS`), arm64/riscv
+# pc/epc, arm PC is at, ppc NIP, s390 PSW.
 FAULT_PC = re.compile(
     rf"(?:\b(?:RIP|EIP|IP): (?:[0-9a-fA-F]{{4}}:)?(?:\[<[0-9a-fA-F]+>\]\s+){{0,2}}|^\s*RIP\s+\[<[0-9a-fA-F]+>\]\s+|"
-    rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+)?|^PC is at |^\s*NIP(?:\s*+:)?\s*+\[[0-9a-fA-F]+\]\s+\.?|"
+    rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+)?|^PC is at |^\s*[ER]IP is at |^\s*NIP(?:\s*+:)?\s*+\[[0-9a-fA-F]+\]\s+\.?|"
     rf"Krnl PSW\s*:\s*[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\()(?P<fn>{_SYM}){_OFF}"
 )
 # Lines after which a new stack starts (one culprit list per stack).

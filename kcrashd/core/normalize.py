@@ -33,6 +33,13 @@ _PREFIX = re.compile(
 _CALLER = re.compile(r" ?\[ {0,10}([TC])(\d{1,7})\] ?")
 _PSTORE_HEADER = re.compile(r"^(Panic|Oops|Emergency|Shutdown|Restart|Halt|Poweroff)#(\d+) Part(\d+)$", re.M)
 _LOGIN = " login: "
+# A syslog file's kernel lines (rsyslog's traditional format `Oct 11 10:57:36 host kernel: `, journalctl's
+# `-o short-iso` `2024-05-01T10:00:00+0200 host kernel: `): the prefix goes, the kernel's own line stays.
+_SYSLOG_KERNEL = " kernel: "
+_SYSLOG = re.compile(
+    r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?)"
+    r" [^\s]{1,255} kernel: "
+)
 
 
 @dataclass(slots=True)
@@ -92,6 +99,10 @@ def parse_line(raw: str) -> tuple[str, str, bool]:
         end = raw.find("] ", 1, 24)
         if end > 0 and raw[end + 2 : end + 3] != "[" and _is_time(raw[1:end]):
             return raw[end + 2 :], "console", True
+    if _SYSLOG_KERNEL in raw:
+        m = _SYSLOG.match(raw)
+        if m is not None:
+            raw = raw[m.end() :]
     if _LOGIN in raw:
         pos = raw.find(_LOGIN, 0, 200)
         if pos >= 0 and "[" in raw[pos:]:

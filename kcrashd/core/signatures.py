@@ -218,6 +218,13 @@ SIGNATURES: tuple[Signature, ...] = (
     # is stuck, and the report shows pools, not a stack.
     Signature("workqueue-lockup", "hung-task", "BUG:", r"BUG: workqueue lockup", "BUG: workqueue lockup",
               NO_STACK, S.NONE, severity=E),
+    # A page-table or mm counter found inconsistent (mm/memory.c print_bad_pte `BUG: Bad page map in process
+    # %s  pte:%08llx pmd:%08llx`, kernel/fork.c check_mm `BUG: Bad rss-counter state mm:%p type:%s val:%ld`,
+    # `BUG: non-zero pgtables_bytes on freeing mm: %ld`): a state, found long after whoever broke it, so a
+    # fixed title (the dump_stack below shows the checker, not the culprit).
+    Signature("bad-mm-state", "bug", "BUG:",
+              r"BUG: (Bad page map|Bad rss-counter state|non-zero (?:nr_ptes|nr_pmds|pgtables_bytes) on freeing mm)",
+              "BUG: {1}", NO_STACK, S.NONE),
     Signature("bug-generic", "bug", "BUG:", _BUG_TEXT, "BUG: {1} in {F}",
               TRACE, stackless_title="BUG: {1}"),
     # --- WARNING: ------------------------------------------------------------------------------
