@@ -73,6 +73,9 @@ class Culprit:
     # Found where fingerprint version 2 named none (`in corrupted`): the PC, WARN site, `?` frame or
     # link register of a report without a usable reliable frame.
     recovered: bool = False
+    # The function fingerprint version 3 chose where a version-4 rule chose another (an out-of-line
+    # header helper, a polled device accessor's caller): its key continues in `fingerprint_aliases`.
+    earlier: str | None = None
 
 
 def _line_part(part: Part, text: str) -> tuple[bool, str | None]:
@@ -210,9 +213,6 @@ def _stalled_at_pc(texts: list[str], cands: list[str], extra: re.Pattern[str] | 
     in_module = _module_pc(texts)
     if in_module is not None and not frames.is_skipped(in_module, extra):
         return in_module
-    pc = next((fn for fn in map(_any_pc, texts) if fn is not None), None)
-    if pc is not None and frames.DEVICE_ACCESSOR.match(pc):
-        return _accessor_caller(texts, extra)
     if cands and frames.LOCK_PRIMITIVE.search(cands[0]) and cands[0] == _first_pc(texts):
         caller = next((c for c in cands[1:] if not frames.is_skipped(c, extra)), None)
         if caller is not None and not frames.STALL_ANCHORS.match(caller):
@@ -220,11 +220,19 @@ def _stalled_at_pc(texts: list[str], cands: list[str], extra: re.Pattern[str] | 
     return None
 
 
+def _polled_device(texts: list[str], extra: re.Pattern[str] | None) -> str | None:
+    """A stall whose PC is a device accessor (a driver polling a register): the accessor's caller."""
+    pc = _first_pc(texts)
+    if pc is None or not frames.DEVICE_ACCESSOR.match(pc):
+        return None
+    return _accessor_caller(texts, extra)
+
+
 def _accessor_caller(texts: list[str], extra: re.Pattern[str] | None) -> str | None:
-    """The caller of a device accessor the CPU was stuck in (a driver polling a register): the first
-    frame of the trace.  An accessor is a leaf that sets up no frame, so its return address is the
-    first word of the stack, which x86 prints as a `?` frame (arch/x86/kernel/dumpstack.c
-    printk_stack_address: no frame pointer vouches for it) though it is the real caller."""
+    """The caller of a device accessor the CPU was stuck in: the first frame of the trace.  An
+    accessor is a leaf that sets up no frame, so its return address is the first word of the stack,
+    which x86 prints as a `?` frame (arch/x86/kernel/dumpstack.c printk_stack_address: no frame
+    pointer vouches for it) though it is the real caller."""
     start = next((n for n, t in enumerate(texts) if frames.STACK_START.match(t)), None)
     if start is None:
         return None
@@ -233,12 +241,6 @@ def _accessor_caller(texts: list[str], extra: re.Pattern[str] | None) -> str | N
         if found and not frames.is_skipped(found[0].function, extra):
             return found[0].function
     return None
-
-
-def _any_pc(text: str) -> str | None:
-    """The function a PC line names, in any notation (the old x86 `EIP is at f+0x1/0x2` too)."""
-    m = _PC_IS_AT.match(text) if "is at" in text else None
-    return frames.clean_function(m.group(1)) if m is not None else frames.fault_pc(text)
 
 
 def _first_pc(texts: list[str]) -> str | None:
@@ -327,17 +329,25 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
         return Culprit(_stall(cands, extra))
     if strategy is Strategy.STALL:
         cands = _candidates(sig.stack, texts)
-        return Culprit(_stalled_at_pc(texts, cands, extra) or _recursing(cands, extra) or _stall(cands, extra))
+        walked = _recursing(cands, extra) or _stall(cands, extra)
+        polled = _polled_device(texts, extra)
+        if polled is not None:
+            return Culprit(polled, earlier=walked if walked != polled else None)
+        return Culprit(_stalled_at_pc(texts, cands, extra) or walked)
     caller = _link_register_caller(texts, extra)
     if caller is not None:
         return Culprit(caller, recovered=True)
     helper = _out_of_line_helper(texts)
+    passed: str | None = None
     for parts in sig.stack:
         for cand in run_spec(parts, texts)[0]:
             if _FAULT_INJECTION.match(cand):
                 return Culprit(None, fault_injection=True)
-            if not frames.is_skipped(cand, extra) and cand != helper:
-                return Culprit(cand)
+            if frames.is_skipped(cand, extra):
+                continue
+            if cand != helper:
+                return Culprit(cand, earlier=passed)
+            passed = helper
     recovered = _without_reliable_frame(texts, extra)
     return Culprit(recovered, recovered=recovered is not None)
 

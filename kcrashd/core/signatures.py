@@ -107,6 +107,9 @@ class Signature:
     # Group 1, when the header line leaves it empty, is the next line of the report (rust/kernel/lib.rs's
     # panic handler prints `panicked at file:line:col:` and, since Rust 1.73, the message below it).
     message_below: bool = False
+    # The kernel code that prints the header (`file.c function`): a row the corpus holds one sample of
+    # is still the kernel's format, not that file's (bench/rule_support.py).
+    why: str = ""
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
     skip_regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     requires_regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
@@ -218,13 +221,13 @@ SIGNATURES: tuple[Signature, ...] = (
     # is stuck, and the report shows pools, not a stack.
     Signature("workqueue-lockup", "hung-task", "BUG:", r"BUG: workqueue lockup", "BUG: workqueue lockup",
               NO_STACK, S.NONE, severity=E),
-    # A page-table or mm counter found inconsistent (mm/memory.c print_bad_pte `BUG: Bad page map in process
-    # %s  pte:%08llx pmd:%08llx`, kernel/fork.c check_mm `BUG: Bad rss-counter state mm:%p type:%s val:%ld`,
-    # `BUG: non-zero pgtables_bytes on freeing mm: %ld`): a state, found long after whoever broke it, so a
-    # fixed title (the dump_stack below shows the checker, not the culprit).
+    # A page-table or mm counter found inconsistent: a state, found long after whoever broke it, so a fixed
+    # title (the dump_stack below shows the checker, not the culprit).
     Signature("bad-mm-state", "bug", "BUG:",
               r"BUG: (Bad page map|Bad rss-counter state|non-zero (?:nr_ptes|nr_pmds|pgtables_bytes) on freeing mm)",
-              "BUG: {1}", NO_STACK, S.NONE),
+              "BUG: {1}", NO_STACK, S.NONE,
+              why="mm/memory.c print_bad_pte `BUG: Bad page map in process %s  pte:%08llx pmd:%08llx`; kernel/fork.c "
+                  "check_mm `BUG: Bad rss-counter state mm:%p type:%s val:%ld`, `BUG: non-zero pgtables_bytes on freeing mm`"),
     Signature("bug-generic", "bug", "BUG:", _BUG_TEXT, "BUG: {1} in {F}",
               TRACE, stackless_title="BUG: {1}"),
     # --- WARNING: ------------------------------------------------------------------------------
@@ -335,17 +338,19 @@ SIGNATURES: tuple[Signature, ...] = (
     # line before it (those it continues, CONTINUES_REPORT): the reason die() was given is the report.
     Signature("ppc-oops", "bug", "Oops: ", r"^Oops: ([A-Z][A-Za-z ]{2,60}), sig: \d+", "Oops: {1} in {F}", die=True,
               kinds=(("Kernel access of bad area", "paging-fault"), ("Machine check", "machine-check"))),
-    # rust/kernel/lib.rs's #[panic_handler] prints `pr_emerg!("{}\n", info)` (`rust_kernel: panicked at
-    # 'msg', file:l:c`, or `panicked at file:l:c:` and the message below since Rust 1.73), then BUG()
-    # (rust/helpers/bug.c, older rust/helpers.c): that BUG continues this report (CONTINUES_REPORT).
+    # A Rust panic: the message (Rust 1.73+ prints it below `panicked at file:l:c:`), then BUG(), whose
+    # report continues this one (CONTINUES_REPORT).
     Signature("rust-panic", "bug", "rust_kernel: panicked",
               r"rust_kernel: panicked at (?:'(.{1,300}?)', \S+|\S+:\d+:\d+:?\s*$)", "{1} in {F}", TRACE,
-              message_below=True, die=True),
-    # net/core/dev.c netdev_wait_allrefs(_any): `unregister_netdevice: waiting for %s to become free. Usage
-    # count = %d` every 10 s while a reference to the device is leaked; no stack (the device name varies).
+              message_below=True, die=True,
+              why="rust/kernel/lib.rs #[panic_handler] `pr_emerg!(\"{}\\n\", info)` (module prefix `rust_kernel: `), "
+                  "then BUG() in rust/helpers/bug.c rust_helper_BUG (rust/helpers.c before 6.11)"),
+    # A leaked reference holds a device being unregistered; printed every 10 s; no stack, the name varies.
     Signature("netdev-refcount", "refcount", "unregister_netdevice: waiting for",
               r"unregister_netdevice: waiting for \S+ to become free", "unregister_netdevice: waiting for DEV to become free",
-              NO_STACK, S.NONE, severity=E),
+              NO_STACK, S.NONE, severity=E,
+              why="net/core/dev.c netdev_wait_allrefs_any `unregister_netdevice: waiting for %s to become free. "
+                  "Usage count = %d`"),
     Signature("mce", "machine-check", "Machine Check Exception", r"Machine Check Exception",
               "machine check exception", NO_STACK, S.NONE),
     Signature("vfs", "bug", "VFS: ", r"VFS: (Close: file count is 0|Busy inodes after unmount)", "{C}", NO_STACK, S.NONE,

@@ -90,6 +90,8 @@ class Titled:
     signature: str | None = None
     # The title and alternatives fingerprint version 2 gave (see fingerprint.fingerprint_aliases).
     previous: tuple[tuple[str, list[str]], ...] = ()
+    # The title and alternatives version 3 gave, where its culprit differs.
+    before_v4: tuple[tuple[str, list[str]], ...] = ()
 
 
 # Changes the culprit triage chose (the operator's frame rules: kcrashd.core.rule_application).
@@ -164,6 +166,9 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
         out.function = short
     if culprit.recovered:
         out.previous = ((filler.title(sig.title, None), [filler.title(t, None) for t in sig.alts]),)
+    if culprit.earlier is not None:
+        old_short = culprit_forms(culprit.earlier)[0]
+        out.before_v4 = ((filler.title(sig.title, old_short), [filler.title(t, old_short) for t in sig.alts]),)
     out.corrupted_reason = _corruption(sig, culprit, raw_title, incomplete=incomplete,
                                        no_culprit=short is None, has_stack=has_stack)  # fmt: skip
     if sig.header == "Kernel panic" and out.function is None:
