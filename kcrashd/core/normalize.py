@@ -1,7 +1,8 @@
 """Turn raw log bytes into clean `Line`s: prefixes parsed off, printk context attached.
 
 Accepted line grammar (docs/dump-layouts.md §10):
-    [** N printk messages dropped **] [... login: ] [<N>] [[ sec.usec]] [[ T123]|[ C0]]... text
+    [syslog `Mon DD hh:mm:ss host kernel: `] [** N printk messages dropped **] [... login: ] [<N>]
+    [[ sec.usec]] [[ T123]|[ C0]]... text
 Continuation lines (makedumpfile: indented) inherit the previous record's context.  pstore dumps
 (`Panic#1 Part2` headers) are put back into chronological order.
 

@@ -1,0 +1,201 @@
+"""Formats of issue 13: Rust panics, powerpc and s390 reports, unregister_netdevice waits, syslog files,
+and the families of culprits that follow what the kernel prints.  Each test names the kernel code
+that prints the lines the rule reads; negatives sit beside the positives.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kcrashd.core import analyze
+from kcrashd.core.frames import parse_frames
+from kcrashd.core.rust_symbols import readable
+from tests.core.golden import CORPUS
+
+EDGE = CORPUS / "edge"
+PRODUCTION = CORPUS / "production"
+
+# --- Rust panics (rust/kernel/lib.rs #[panic_handler]: pr_emerg!("{}\n", info); BUG()) ---------------
+
+
+def test_rust_panic_with_the_message_below_names_the_rust_caller() -> None:
+    # Rust >= 1.73 prints `panicked at file:line:col:` and the message on the next line.
+    log = (
+        "[   52.100001] rust_kernel: panicked at drivers/block/rnull.rs:77:13:\n"
+        "[   52.100002] index out of bounds: the len is 8 but the index is 10\n"
+        "[   52.100010] ------------[ cut here ]------------\n"
+        "[   52.100011] kernel BUG at rust/helpers/bug.c:7!\n"
+        "[   52.100020] Oops: invalid opcode: 0000 [#1] PREEMPT SMP NOPTI\n"
+        "[   52.100030] CPU: 1 PID: 412 Comm: fio Not tainted 6.12.0 #1\n"
+        "[   52.100040] RIP: 0010:rust_helper_BUG+0x8/0x10\n"
+        "[   52.100050] Call Trace:\n"
+        "[   52.100051]  <TASK>\n"
+        "[   52.100052]  _RNvCsdC4yMMrTbUi_7___rustc17rust_begin_unwind+0x4c/0x50\n"
+        "[   52.100053]  _RNvNtCs9jEwPDbx20M_4core9panicking9panic_fmt+0x2f/0x30\n"
+        "[   52.100054]  _RNvNtCs9jEwPDbx20M_4core9panicking18panic_bounds_check+0x73/0x80\n"
+        "[   52.100055]  _RNvMs_NtCs1kMEmqzcCJ8_5rnull5queueNtB4_5Queue8queue_rq+0x1b2/0x1c0 [rnull_mod]\n"
+        "[   52.100056]  blk_mq_dispatch_rq_list+0x1c1/0x8a0\n"
+        "[   52.100057]  </TASK>\n"
+        "[   52.100060] ---[ end trace 0000000000000000 ]---\n"
+    )
+    report = analyze(log)
+    assert report.signature == "rust-panic"
+    assert report.function == "<rnull::queue::Queue>::queue_rq"
+    assert report.title == "index out of bounds: the len is NUM but the index is NUM in <rnull::queue::Queue>::queue_rq"
+
+
+def test_rust_panic_with_the_quoted_message_and_an_arm64_trace() -> None:
+    report = analyze((EDGE / "rust-panic-old.log").read_bytes())
+    assert report.title.startswith("called `Option::unwrap()` on a `None` value in ")
+    assert report.function == "<e1000_for_linux::Poller as kernel::net::NapiPoller>::poll"
+
+
+def test_the_rust_helper_bug_alone_stays_a_kernel_bug() -> None:
+    # Negative: without the panic handler's line, `kernel BUG at rust/helpers` is an ordinary BUG().
+    log = (EDGE / "rust-panic-old.log").read_text().replace("rust_kernel: panicked at", "rust_e1000dev: paniced at")
+    assert analyze(log).signature == "kernel-bug"
+
+
+@pytest.mark.parametrize(
+    ("mangled", "name"),
+    [
+        ("_RNvMs0_NtCshgDM7dBCdno_11rust_binder4nodeNtB5_4Node22update_refcount_locked",
+         "<rust_binder::node::Node>::update_refcount_locked"),
+        ("_RNvXs2_CsejK4Ne9WL8c_15e1000_for_linuxNtB5_6PollerNtNtCsfATHBUcknU9_6kernel3net10NapiPoller4poll",
+         "<e1000_for_linux::Poller as kernel::net::NapiPoller>::poll"),
+        ("_RNvNtCs3yuwAp0waWO_4core9panicking9panic_fmt", "core::panicking::panic_fmt"),
+        ("__cfi__RNvCscSpY9Juk0HT_7___rustc17rust_begin_unwind", "__rustc::rust_begin_unwind"),
+        ("_RNvMs7_NtCsfATHBUcknU9_6kernel3netINtB5_11NapiAdapterNtCsejK4Ne9WL8c_15e1000_for_linux6PollerE13poll_callbackBR_",
+         "<kernel::net::NapiAdapter<e1000_for_linux::Poller>>::poll_callback"),
+    ],
+)
+def test_rust_v0_names_are_read(mangled: str, name: str) -> None:
+    assert readable(mangled) == name
+
+
+@pytest.mark.parametrize("name", ["rust_helper_BUG", "_RB0_", "_RNvB_3foo", "_R" + "N" * 3000, "_RIC3fooRE", "_R"])
+def test_names_that_are_no_v0_symbol_are_left_alone(name: str) -> None:
+    assert readable(name) is None
+
+
+# --- powerpc (arch/powerpc/mm/fault.c __bad_page_fault, arch/powerpc/kernel/traps.c __die) ----------
+
+
+def test_powerpc_null_dereference_names_the_nip_function() -> None:
+    report = analyze((EDGE / "ppc64-null-deref.log").read_bytes())
+    assert (report.kind, report.function) == ("null-deref", "ibmvnic_reset_rxq")
+    assert report.title == "BUG: unable to handle kernel NULL pointer dereference in ibmvnic_reset_rxq"
+
+
+def test_powerpc_call_through_null_names_the_link_register() -> None:
+    # `NIP [0000000000000000] 0x0`: the LR holds the return address into the caller.
+    report = analyze((EDGE / "ppc64-null-call.log").read_bytes())
+    assert (report.kind, report.function) == ("null-deref", "opal_prd_msg_notifier")
+
+
+def test_powerpc_oops_alone_and_a_leaf_helper_at_the_nip() -> None:
+    # die("Machine check") with no fault line before it; NIP in memcpy: the LR is its caller.
+    report = analyze((EDGE / "ppc64-oops-machine-check.log").read_bytes())
+    assert (report.signature, report.kind, report.function) == ("ppc-oops", "machine-check", "pmem_do_read")
+
+
+def test_powerpc_oops_line_continues_the_fault_report() -> None:
+    report = analyze((EDGE / "ppc64-null-deref.log").read_bytes())
+    assert report.signature == "null-deref" and not report.preceding
+
+
+# --- s390 (arch/s390/mm/fault.c, arch/s390/kernel/dumpstack.c show_trace) ---------------------------
+
+
+def test_s390_fault_names_the_psw_function() -> None:
+    report = analyze((EDGE / "s390-fault.log").read_bytes())
+    assert (report.signature, report.function) == ("s390-fault", "dasd_eckd_build_cp_tpm_track")
+
+
+def test_s390_parenthesised_frame_is_unreliable() -> None:
+    (frame,) = parse_frames("([<000003ff80193b76>] dasd_eckd_build_cp+0x3c6/0x4b0 [dasd_eckd_mod])")
+    assert (frame.function, frame.module, frame.reliable) == ("dasd_eckd_build_cp", "dasd_eckd_mod", False)
+    (plain,) = parse_frames(" [<000003ff8013a4f2>] dasd_queue_rq+0x1ca/0x3b8 [dasd_mod] ")
+    assert plain.reliable
+
+
+# --- unregister_netdevice (net/core/dev.c netdev_wait_allrefs_any) ------------------------------------
+
+
+def test_unregister_netdevice_wait_is_titled_without_the_device() -> None:
+    report = analyze((EDGE / "netdev-refcount.log").read_bytes())
+    assert report.title == "unregister_netdevice: waiting for DEV to become free"
+    assert report.kind == "refcount"
+
+
+def test_unregister_netdevice_after_a_report_continues_it() -> None:
+    log = (CORPUS / "edge" / "warn-kobject.log").read_text() + (
+        "[ 9999.000000] unregister_netdevice: waiting for lo to become free. Usage count = 1\n"
+    )
+    assert analyze(log).signature == "warn-kobject"
+
+
+# --- line formats ------------------------------------------------------------------------------------
+
+
+def test_tab_padded_timestamp_is_a_kernel_line() -> None:
+    report = analyze((PRODUCTION / "telemetrics-client" / "warning.txt").read_bytes())
+    assert report.title == "WARNING in preempt_notifier_register"
+
+
+def test_syslog_prefixed_kernel_lines_are_read() -> None:
+    # rsyslog's `Jan 12 19:08:41 host kernel: ` before each kernel line.
+    report = analyze((PRODUCTION / "abrt" / "nmi_oops.txt").read_bytes())
+    assert (report.kind, report.function) == ("hard-lockup", "account_idle_ticks")
+
+
+def test_warning_at_with_its_space_lost_is_a_warn_report() -> None:
+    # 3.x warn_slowpath_common `WARNING: at %s:%d %pS()`, the space squeezed out by a syslog relay.
+    report = analyze((PRODUCTION / "abrt" / "koops-tainted-insane.txt").read_bytes())
+    assert report.signature == "warning"
+
+
+def test_frame_that_lost_its_first_column_is_read() -> None:
+    report = analyze((PRODUCTION / "satyr" / "14.txt").read_bytes())
+    assert report.title == "BUG: bad unlock balance in blk_queue_bio"
+
+
+def test_old_eip_is_at_line_is_the_faulting_pc() -> None:
+    # 2.6 x86_32 show_regs: `EIP is at %s`; the reliable trace starts elsewhere.
+    report = analyze((PRODUCTION / "abrt" / "debug_messages.txt").read_bytes())
+    assert report.function == "acpi_ns_internalize_name"
+
+
+# --- culprit families --------------------------------------------------------------------------------
+
+
+def test_out_of_line_header_helper_names_its_caller() -> None:
+    # lib/bug.c report_bug: `kernel BUG at include/net/cfg80211.h:2473!`, PC in `wdev_priv.part.8`.
+    report = analyze((PRODUCTION / "satyr" / "rhbz-865695-0.txt").read_bytes())
+    assert report.function == "wl_cfg80211_scan"
+
+
+def test_inlined_header_helper_keeps_the_pc_function() -> None:
+    # Negative: the helper was inlined (no clone suffix): the PC names the caller itself.
+    log = (
+        "[   10.000000] kernel BUG at include/linux/skbuff.h:2301!\n"
+        "[   10.000001] invalid opcode: 0000 [#1] SMP\n"
+        "[   10.000002] RIP: 0010:mydrv_rx+0x99/0x1a0 [mydrv]\n"
+        "[   10.000003] Call Trace:\n"
+        "[   10.000004]  mydrv_poll+0x55/0x90 [mydrv]\n"
+        "[   10.000005]  net_rx_action+0x13b/0x3e0\n"
+    )
+    assert analyze(log).function == "mydrv_rx"
+
+
+def test_soft_lockup_polling_a_device_register_names_the_poller() -> None:
+    # kernel/watchdog.c watchdog_timer_fn -> show_regs: `EIP is at ioread32+0x32/0x40`; the leaf
+    # accessor's caller is the first stack word, printed as `? nouveau_timer_wait_eq+0x5d/0xc0`.
+    report = analyze((PRODUCTION / "abrt" / "oops1-module-nouveau.txt").read_bytes())
+    assert report.function == "nouveau_timer_wait_eq"
+
+
+def test_bad_page_map_has_a_fixed_title() -> None:
+    # mm/memory.c print_bad_pte: a page-table state, not a code path.
+    report = analyze((PRODUCTION / "telemetrics-client" / "bad_page_map.txt").read_bytes())
+    assert (report.title, report.function) == ("BUG: Bad page map", None)
