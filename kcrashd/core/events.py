@@ -88,6 +88,11 @@ class Event:
     def start(self) -> int:
         return self.hit.index
 
+    @property
+    def cut(self) -> bool:
+        """Another report's header came before this one ended (no caller ids to tell them apart)."""
+        return self.title_end < len(self.lines)
+
 
 def _header_in(text: str) -> tuple[str, int] | None:
     """The first header (in table order) that occurs in `text`, or None."""

@@ -99,8 +99,9 @@ CulpritAdjust = Callable[[Signature, list[str], Culprit], Culprit]
 
 
 def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list[str], pos: int,
-                 adjust: CulpritAdjust | None = None) -> Titled:  # fmt: skip
-    """Title a report: `texts` are its message lines (header first), `pos` where the header starts."""
+                 adjust: CulpritAdjust | None = None, *, cut: bool = False) -> Titled:  # fmt: skip
+    """Title a report: `texts` are its message lines (header first), `pos` where the header starts;
+    `cut`: another report's lines came before this one's end (events.Event.cut)."""
     out = Titled()
     if sig is None or match is None:
         out.title = normalize_title(texts[0][pos:])
@@ -130,7 +131,13 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
         return out
     _title_with_culprit(out, sig, _Fill(groups, rw, cls), texts, incomplete=incomplete, has_stack=has_stack,
                         adjust=adjust)  # fmt: skip
+    if cut and out.corrupted_reason in _NO_TRACE:
+        # Title and culprit stay the first report's; its own trace cannot be told from the other's.
+        out.corrupted_reason = "another report cuts into this one before a frame of its trace"
     return out
+
+
+_NO_TRACE = frozenset({"extracted no frames", "no stack trace in report"})
 
 
 @dataclass(frozen=True, slots=True)

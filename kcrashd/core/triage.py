@@ -27,7 +27,7 @@ _PANIC_MSG = re.compile(r"Kernel panic - not syncing: ?(.*)")
 
 def _title_event(lines: LogLines, event: ev_mod.Event, adjust: CulpritAdjust | None = None) -> Titled:
     texts = [lines[i].text for i in event.lines[: event.title_end]]
-    return title_report(event.hit.signature, event.hit.match, texts, event.hit.pos, adjust)
+    return title_report(event.hit.signature, event.hit.match, texts, event.hit.pos, adjust, cut=event.cut)
 
 
 def _panic(lines: LogLines, hits: list[ev_mod.Hit]) -> tuple[bool, str | None]:

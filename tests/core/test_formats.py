@@ -199,3 +199,13 @@ def test_bad_page_map_has_a_fixed_title() -> None:
     # mm/memory.c print_bad_pte: a page-table state, not a code path.
     report = analyze((PRODUCTION / "telemetrics-client" / "bad_page_map.txt").read_bytes())
     assert (report.title, report.function) == ("BUG: Bad page map", None)
+
+
+def test_report_cut_by_another_cpus_report_keeps_the_first_title_and_says_why() -> None:
+    # Two CPUs' soft lockups at once without caller ids: the first report's registers, then the
+    # second report's header before any frame of the first.  The title is the first report's; its
+    # trace cannot be followed, which the report says.
+    report = analyze((PRODUCTION / "telemetrics-client" / "soft_lockup.txt").read_bytes())
+    assert report.title == "BUG: soft lockup in corrupted"
+    assert report.corrupted_reason == "another report cuts into this one before a frame of its trace"
+    assert [p.title for p in report.preceding] == ["BUG: soft lockup in btrfs_read_lock_root_node"]
