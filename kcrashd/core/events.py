@@ -44,7 +44,10 @@ _RULED_KINDS = frozenset({"kasan", "kmsan", "kcsan", "kfence", "ubsan"})
 # Headers printed by user space or the boot loader, not printk: they carry no timestamp.
 _NOT_PRINTK = frozenset({"SYZFAIL:", "fatal error:", "Booting the kernel."})
 # Headers too common in ordinary text to count without a matching signature.
-_NEEDS_SIGNATURE = frozenset({"Kernel panic", "fatal error:", "Booting the kernel.", "VFS: ", "Oops: ", *SLUB_HEADERS})
+_NEEDS_SIGNATURE = frozenset({
+    "Kernel panic", "fatal error:", "Booting the kernel.", "VFS: ", "Oops: ", "unregister_netdevice: waiting for",
+    *SLUB_HEADERS,
+})
 _REPLAY = "** replaying previous printk message **"
 # Another line's timestamp inside a header line: two lines were merged; the header ends there.
 _MERGED_STAMP = re.compile(r"\[ {0,12}\d{1,10}\.\d{3,9}\]")

@@ -421,7 +421,9 @@ WARN_CARRIED_KINDS = frozenset({"hard-lockup"})
 # Rows that match a message rather than a report: a WARN() always prints its site (kernel/panic.c
 # __warn `WARNING: CPU: %d PID: %d at %pS`, 3.x warn_slowpath_common `WARNING: at %s:%d %pS()`), so a
 # bare `WARNING: text` line is a driver's pr_warn (`WARNING: strange, CPU MTRRs all blank?`).
-MESSAGE_ONLY = frozenset({"warning-text"})
+# `unregister_netdevice: waiting for` repeats every 10 s and never ends: a state, which a real report
+# after it outranks.
+MESSAGE_ONLY = frozenset({"warning-text", "netdev-refcount"})
 
 # Header lines that continue the report before them instead of starting a new one.
 CONTINUES_REPORT = re.compile(

@@ -209,3 +209,14 @@ def test_report_cut_by_another_cpus_report_keeps_the_first_title_and_says_why() 
     assert report.title == "BUG: soft lockup in corrupted"
     assert report.corrupted_reason == "another report cuts into this one before a frame of its trace"
     assert [p.title for p in report.preceding] == ["BUG: soft lockup in btrfs_read_lock_root_node"]
+
+
+def test_unregister_netdevice_waits_before_an_oops_leave_the_oops_the_crash() -> None:
+    # The wait repeats forever and never ends: a state, never the start of a later oops's cascade.
+    waits = "".join(
+        f"[  {100 + 10 * n}.000000] unregister_netdevice: waiting for lo to become free. Usage count = 1\n"
+        for n in range(3)
+    )
+    report = analyze(waits + (CORPUS / "seed" / "rhel8-sysrq.log").read_text())
+    assert report.function == "sysrq_handle_crash"
+    assert "unregister_netdevice: waiting for DEV to become free" in [p.title for p in report.preceding]
