@@ -215,8 +215,9 @@ SKIP_ALLOCATOR = (
     r"^(?:dma_(?:alloc|free)_(?:coherent|attrs|noncoherent)$|dma_(?:map|unmap)_(?:single|sg|page)|dma_pool_(?:alloc|free)$)",
 )
 SKIP_LOCKING = (
-    # spinlocks
-    r"^(?:_raw_spin|raw_spin|spin_(?:lock|unlock|trylock|is_locked)|do_raw_spin|__raw_spin|queued?_spin|_*pv_queued)",
+    # spinlocks, and PREEMPT_RT's sleeping spinlocks and rwlocks (kernel/locking/spinlock_rt.c rt_spin_lock ...)
+    r"^(?:_raw_spin|raw_spin|spin_(?:lock|unlock|trylock|is_locked)|do_raw_spin|__raw_spin|queued?_spin|_*pv_queued|"
+    r"rt_(?:spin|read|write)_(?:lock|unlock|trylock))",
     # rwlocks, and subsystems' own `*_read_lock`/`*_write_lock` wrappers
     r"(?:^(?:_raw_read|_raw_write|queued?_read|queued?_write|do_raw_read|do_raw_write|read_lock|write_lock|"
     r"read_unlock|write_unlock)|_(?:read|write)_lock$)",
@@ -303,8 +304,9 @@ STALL_ANCHOR_RULES = (
     # syscall entry
     r"^(?:do_syscall_|__do_fast_syscall|do_fast_syscall|do_int80|_*invoke_syscall|el0_svc|entry_SYSCALL|"
     r"ret_fast_syscall|vector_swi|system_call|sysenter_dispatch)",
-    # workqueues, kthreads
-    r"^(?:process_one_work|worker_thread|ret_from_fork|kthread$)",
+    # workqueues, kthreads, and threaded interrupt handlers (kernel/irq/manage.c irq_thread -> irq_thread_fn or,
+    # forced by threadirqs and PREEMPT_RT, irq_forced_thread_fn -> the driver's handler)
+    r"^(?:process_one_work|worker_thread|ret_from_fork|kthread$|irq_thread$|irq_thread_fn$|irq_forced_thread_fn$)",
     # softirq, timer and hrtimer runners
     r"^(?:__do_softirq|handle_softirqs|do_softirq|__irq_exit_rcu|irq_exit|run_ksoftirqd|call_timer_fn|__run_timers|"
     r"run_timer_softirq|expire_timers|__hrtimer_run_queues|hrtimer_interrupt|__run_hrtimer|tasklet_action)",
@@ -364,7 +366,8 @@ HANG_SKIP_RULES = (
     # mutexes, semaphores, rwsems, spinning
     r"^(?:_*mutex_lock|mutex_lock_nested|mutex_lock_interruptible|mutex_lock_killable|down_read|down_write|down$|"
     r"down_interruptible|down_killable|down_timeout|__down|_*rwsem_|_*rt_mutex|_*percpu_down|percpu_rwsem_wait|"
-    r"__percpu_rwsem|_raw_spin|_*lock_acquire|ldsem_down|console_lock|_*tty_(?:ldisc_)?lock)",
+    r"__percpu_rwsem|_raw_spin|_*lock_acquire|ldsem_down|console_lock|_*tty_(?:ldisc_)?lock|rtlock_|"
+    r"rt_(?:spin|read|write)_lock)",
     # RCU waits and kthread plumbing
     r"^(?:rcu_barrier|kthread$|ret_from_fork)",
 )

@@ -220,3 +220,52 @@ def test_unregister_netdevice_waits_before_an_oops_leave_the_oops_the_crash() ->
     report = analyze(waits + (CORPUS / "seed" / "rhel8-sysrq.log").read_text())
     assert report.function == "sysrq_handle_crash"
     assert "unregister_netdevice: waiting for DEV to become free" in [p.title for p in report.preceding]
+
+
+# --- PREEMPT_RT (kernel/locking/spinlock_rt.c, kernel/irq/manage.c) -------------------------------------
+
+
+def test_preempt_rt_sleeping_spinlock_is_a_lock_primitive_in_a_hung_task() -> None:
+    # On PREEMPT_RT spin_lock() is rt_spin_lock, which sleeps in rtlock_slowlock_locked.
+    log = (
+        "[  245.100000] INFO: task kworker/2:1:88 blocked for more than 122 seconds.\n"
+        "[  245.100001]       Not tainted 6.1.0-18-rt-amd64 #1 Debian 6.1.76-1\n"
+        "[  245.100010] Call Trace:\n"
+        "[  245.100011]  <TASK>\n"
+        "[  245.100012]  __schedule+0x3a1/0xb30\n"
+        "[  245.100013]  schedule_rtlock+0x1c/0x40\n"
+        "[  245.100014]  rtlock_slowlock_locked+0x2e2/0x1120\n"
+        "[  245.100015]  rt_spin_lock+0x41/0x60\n"
+        "[  245.100016]  mydrv_reset_work+0x3c/0x120 [mydrv]\n"
+        "[  245.100017]  process_one_work+0x1e5/0x3b0\n"
+        "[  245.100018]  worker_thread+0x50/0x3a0\n"
+        "[  245.100019]  kthread+0xe6/0x110\n"
+        "[  245.100020]  ret_from_fork+0x1f/0x30\n"
+        "[  245.100021]  </TASK>\n"
+    )
+    assert analyze(log).function == "mydrv_reset_work"
+
+
+def test_soft_lockup_in_a_threaded_irq_handler_names_the_handler() -> None:
+    # threadirqs / PREEMPT_RT: irq_thread -> irq_forced_thread_fn -> the driver's handler.
+    log = (
+        "[  312.500000] watchdog: BUG: soft lockup - CPU#3 stuck for 26s! [irq/45-mydrv:230]\n"
+        "[  312.500010] CPU: 3 PID: 230 Comm: irq/45-mydrv Not tainted 6.1.0-18-rt-amd64 #1 Debian 6.1.76-1\n"
+        "[  312.500020] RIP: 0010:mydrv_fifo_read+0x21/0x60 [mydrv]\n"
+        "[  312.500030] Call Trace:\n"
+        "[  312.500031]  <TASK>\n"
+        "[  312.500032]  mydrv_drain+0x4a/0x90 [mydrv]\n"
+        "[  312.500033]  mydrv_isr+0x33/0x80 [mydrv]\n"
+        "[  312.500034]  irq_forced_thread_fn+0x26/0x80\n"
+        "[  312.500035]  irq_thread+0xe9/0x1a0\n"
+        "[  312.500036]  kthread+0xe6/0x110\n"
+        "[  312.500037]  ret_from_fork+0x1f/0x30\n"
+        "[  312.500038]  </TASK>\n"
+    )
+    report = analyze(log)
+    # The PC is in a module (mydrv_fifo_read): a driver looping in its own code is the culprit.
+    assert report.function == "mydrv_fifo_read"
+    # Without a module PC, the stall walk stops at the threaded-irq dispatcher: the handler above it.
+    builtin = log.replace(" [mydrv]", "").replace("mydrv_fifo_read+0x21/0x60", "ioread32+0x21/0x60")
+    assert analyze(builtin.replace("mydrv_drain+0x4a/0x90", "? mydrv_drain+0x4a/0x90")).function == "mydrv_drain"
+    assert analyze(builtin.replace("RIP: 0010:ioread32", "RIP: 0010:mydrv_spin")).function == "mydrv_isr"
