@@ -142,8 +142,9 @@ SKIP_REPORTING = (
     # stack and register dumpers
     r"^_*(?:dump_stack|show_stack|dump_backtrace|walk_stack|arch_stack_walk|stack_trace_|save_stack|show_regs|hex_dump|"
     r"unwind_(?:next_frame|backtrace)|read_once_word)",
-    # report printers (print_address_description, print_usage_bug, print_tainted, get_taint, ...)
-    r"^(?:print_|get_taint$)",
+    # report printers (print_address_description, print_usage_bug, print_tainted, get_taint, ...), and
+    # mm/page_alloc.c warn_alloc, which reports an allocation failure for the caller that asked
+    r"^(?:print_|get_taint$|warn_alloc$)",
     # WARN()/BUG() machinery
     r"^(?:__warn|warn_slowpath|warn_bogus|report_bug|fixup_bug|handle_bug|__bug_on|bug_handler|call_break_hook|brk_handler)",
     # trap and exception entry (x86, powerpc), and the oops path itself
@@ -228,8 +229,9 @@ SKIP_LOCKING = (
     r"_*rwsem_|_*percpu_down|percpu_up)",
     # atomics and bit operations
     r"^(?:atomic_|arch_atomic|raw_atomic|__atomic|test_and_|_*set_bit|_*clear_bit|_atomic_dec_and_lock)",
-    # reference counts, and per-cpu counters (lib/percpu_counter.c takes its own lock for the caller)
-    r"^(?:_*refcount_|kref_|_*percpu_counter_)",
+    # reference counts, per-cpu counters (lib/percpu_counter.c takes its own lock for the caller) and the
+    # reference tracker (lib/ref_tracker.c checks and reports its user's get/put pairs)
+    r"^(?:_*refcount_|kref_|_*percpu_counter_|ref_tracker_)",
     # completions and wake-ups
     r"^(?:complete(?:_all|_on_|_and_exit)?$|wait_for_completion|_*wait_for_common|do_wait_for_common|__wake_up)",
     # wait-queue and wait-on-bit primitives
@@ -248,6 +250,7 @@ SKIP_HELPERS = (
     # memory and string functions, MMIO and port I/O accessors: primitive data access
     r"(?:^_*mem(?:cpy|move|set|cmp|chr|scan|dup)|^__str|"
     r"^str(?:cpy|ncpy|lcpy|scpy|cmp|ncmp|len|nlen|cat|ncat|chr|rchr|str|dup|sep|lcat|casecmp|ncasecmp|spn|cspn|pbrk)\b|"
+    r"^(?:sized_strscpy|strscpy_pad|strnchr|strchrnul|strim|strreplace|skip_spaces)$|"
     r"^read_word_at_a_time|" + DEVICE_ACCESSOR_RULE + ")",
     # formatting
     r"^(?:v?sc?n?printf|string$|pointer$|format_decode|hex_string|number$|widen_string|special_hex_number|va_format)",

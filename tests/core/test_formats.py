@@ -269,3 +269,24 @@ def test_soft_lockup_in_a_threaded_irq_handler_names_the_handler() -> None:
     builtin = log.replace(" [mydrv]", "").replace("mydrv_fifo_read+0x21/0x60", "ioread32+0x21/0x60")
     assert analyze(builtin.replace("mydrv_drain+0x4a/0x90", "? mydrv_drain+0x4a/0x90")).function == "mydrv_drain"
     assert analyze(builtin.replace("RIP: 0010:ioread32", "RIP: 0010:mydrv_spin")).function == "mydrv_isr"
+
+
+@pytest.mark.parametrize(
+    ("name", "skipped"),
+    [
+        # mm/page_alloc.c warn_alloc reports an allocation failure for its caller
+        ("warn_alloc", True), ("warn_alloc_show_mem_filter", False),
+        # lib/ref_tracker.c checks its user's get/put pairs
+        ("ref_tracker_free", True), ("ref_tracker_dir_exit", True), ("netdev_tracker_free", False),
+        # string helpers (lib/string.c sized_strscpy since 6.8, strim, skip_spaces)
+        ("sized_strscpy", True), ("strscpy_pad", True), ("strim", True), ("strimmer_probe", False),
+        ("skip_spaces", True), ("skip_spaces_and_tabs", False),
+        # PREEMPT_RT's sleeping spinlocks (kernel/locking/spinlock_rt.c)
+        ("rt_spin_lock", True), ("rt_read_unlock", True), ("rt_write_trylock", True),
+        ("art_spin_lockup", False),
+    ],
+)
+def test_reporting_and_helper_families(name: str, skipped: bool) -> None:
+    from kcrashd.core.frames import is_skipped
+
+    assert is_skipped(name) is skipped
