@@ -110,6 +110,9 @@ class Signature:
     # The kernel code that prints the header (`file.c function`): a row the corpus holds one sample of
     # is still the kernel's format, not that file's (bench/rule_support.py).
     why: str = ""
+    # The title template fingerprint version 3 gave this row's reports (a row version 4 carved out of a
+    # broader one): its key is listed in `fingerprint_aliases`.
+    v3_title: str = ""
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
     skip_regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     requires_regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
@@ -219,6 +222,12 @@ SIGNATURES: tuple[Signature, ...] = (
               skip=r"^(?:bad_page|free_|__free|page_|put_page|__put_page|release_pages|folio_|__folio|check_new_page|rmqueue|get_page_from|__page_pool|page_pool|post_alloc_hook|prep_new_page)"),
     # kernel/workqueue.c wq_watchdog_timer_fn: a worker pool made no progress; like a hung task, work
     # is stuck, and the report shows pools, not a stack.
+    # lockdep ran out of a fixed table and turns itself off: a limit of the debugging build, found wherever
+    # the next lock was taken, so the message alone is the title.
+    Signature("lockdep-limit", "lockdep", "BUG:", r"BUG: (MAX_[A-Z_]{3,40} too low!)", "BUG: {1}", NO_STACK, S.NONE,
+              severity=W,
+              why="kernel/locking/lockdep.c save_trace / add_lock_to_list / lookup_chain_cache_add: "
+                  "`print_lockdep_off(\"BUG: MAX_STACK_TRACE_ENTRIES too low!\")` and the other MAX_* limits"),
     Signature("workqueue-lockup", "hung-task", "BUG:", r"BUG: workqueue lockup", "BUG: workqueue lockup",
               NO_STACK, S.NONE, severity=E),
     # A page-table or mm counter found inconsistent: a state, found long after whoever broke it, so a fixed
@@ -322,6 +331,11 @@ SIGNATURES: tuple[Signature, ...] = (
               "PANIC: double fault in {F}", die=True),
     Signature("kernel-bug-list", "list-corruption", "kernel BUG", r"kernel BUG at lib/list_debug\.c",
               "BUG: corrupted list in {F}", alts=BAD, die=True),
+    # Hardened usercopy refused a copy to or from user memory: the caller copied out of bounds.
+    Signature("kernel-bug-usercopy", "bug", "kernel BUG", r"kernel BUG at mm/usercopy\.c", "BUG: bad usercopy in {F}",
+              die=True, v3_title="kernel BUG in {F}",
+              why="mm/usercopy.c usercopy_abort `Kernel memory %s attempt detected %s%s%s%s %s (offset %lu, size %lu)!` "
+                  "then BUG()"),
     Signature("kernel-bug", "bug", "kernel BUG", r"kernel BUG at ", "kernel BUG in {F}", skip=r"^skb_", die=True),
     Signature("divide-error", "divide-error", "divide error:", r"divide error:", "divide error in {F}", die=True),
     Signature("int3", "invalid-opcode", "int3: ", r"int3: ", "int3 in {F}", die=True),

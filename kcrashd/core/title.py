@@ -176,6 +176,8 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
     if culprit.earlier is not None:
         old_short = culprit_forms(culprit.earlier)[0]
         out.before_v4 = ((filler.title(sig.title, old_short), [filler.title(t, old_short) for t in sig.alts]),)
+    if sig.v3_title:
+        out.before_v4 += ((filler.title(sig.v3_title, short), []),)
     out.corrupted_reason = _corruption(sig, culprit, raw_title, incomplete=incomplete,
                                        no_culprit=short is None, has_stack=has_stack)  # fmt: skip
     if sig.header == "Kernel panic" and out.function is None:

@@ -40,3 +40,10 @@ def test_polled_device_stall_lists_the_version_3_key() -> None:
     assert report.function == "nouveau_timer_wait_eq"
     old = "BUG: soft lockup in nouveau_drm_ioctl"
     assert _key(3, old, ["stall in nouveau_drm_ioctl"]) in report.fingerprint_aliases
+
+
+def test_row_carved_out_of_kernel_bug_lists_the_version_3_key() -> None:
+    # Version 3 titled a hardened-usercopy BUG as any `kernel BUG`.
+    report = analyze((CORPUS / "edge" / "usercopy.log").read_bytes())
+    assert report.title == "BUG: bad usercopy in mydrv_ioctl"
+    assert _key(3, "kernel BUG in mydrv_ioctl", []) in report.fingerprint_aliases

@@ -290,3 +290,20 @@ def test_reporting_and_helper_families(name: str, skipped: bool) -> None:
     from kcrashd.core.frames import is_skipped
 
     assert is_skipped(name) is skipped
+
+
+def test_hardened_usercopy_bug_is_a_bad_usercopy_of_the_caller() -> None:
+    # mm/usercopy.c usercopy_abort -> BUG(): the caller of the checked copy is the culprit.
+    report = analyze((EDGE / "usercopy.log").read_bytes())
+    assert (report.title, report.kind) == ("BUG: bad usercopy in mydrv_ioctl", "bug")
+
+
+def test_lockdep_table_limit_is_titled_by_its_message() -> None:
+    report = analyze((EDGE / "lockdep-limit.log").read_bytes())
+    assert (report.title, report.kind, report.function) == ("BUG: MAX_STACK_TRACE_ENTRIES too low!", "lockdep", None)
+
+
+def test_other_bug_lines_are_not_lockdep_limits() -> None:
+    # Negative: a driver's `BUG: MAXIMUM retries too low` is a generic BUG, not lockdep's table limit.
+    log = "[    5.000000] BUG: MAXIMUM retries too low\n[    5.000001] Call Trace:\n[    5.000002]  mydrv_probe+0x10/0x20\n"
+    assert analyze(log).signature == "bug-generic"
