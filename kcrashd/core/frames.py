@@ -165,10 +165,10 @@ SKIP_REPORTING = (
     r"^_*(?:fortify_|stack_chk_fail|stack_protector|refcount_warn_saturate|refcount_error_report)",
     # printk
     r"^_*v?printk",
-    # panic() and the kernel's own panic helpers (nmi_panic, __reiserfs_panic, check_panic_on_warn, ...), not
-    # a driver function that merely ends in `_panic`; Rust's panic path (rust/kernel/lib.rs panic handler ->
+    # panic() and the kernel's own panic helpers (nmi_panic, __reiserfs_panic, check_panic_on_warn, mm/oom_kill.c
+    # check_panic_on_oom, ...), not a driver function that merely ends in `_panic`; Rust's panic path (rust/kernel/lib.rs panic handler ->
     # BUG()) and the `core` library's panicking, unwrap-failure and formatting code that reports for its caller
-    r"(?:^_*v?panic$|^__\w+_panic$|^nmi_panic|^panic_|panic_on_warn|^rust_helper_BUG$|^rust_begin_unwind$|"
+    r"(?:^_*v?panic$|^__\w+_panic$|^nmi_panic|^panic_|panic_on_warn|^check_panic_on_oom$|^rust_helper_BUG$|^rust_begin_unwind$|"
     r"^__rustc::|^core::|^<&?core::|^<[^<>]{1,200} as core::fmt::)",
     # lockdep internals
     r"^(?:lockdep_|debug_lockdep|_*lock_acquire|_*lock_release|lock_(?:acquired|contended)$|mark_lock|mark_irqflags|mark_usage|valid_state$|"

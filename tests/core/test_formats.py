@@ -307,3 +307,22 @@ def test_other_bug_lines_are_not_lockdep_limits() -> None:
     # Negative: a driver's `BUG: MAXIMUM retries too low` is a generic BUG, not lockdep's table limit.
     log = "[    5.000000] BUG: MAXIMUM retries too low\n[    5.000001] Call Trace:\n[    5.000002]  mydrv_probe+0x10/0x20\n"
     assert analyze(log).signature == "bug-generic"
+
+
+def test_panic_on_oom_names_out_of_memory() -> None:
+    # mm/oom_kill.c out_of_memory -> check_panic_on_oom -> panic("Out of memory: %s panic_on_oom is enabled").
+    log = (
+        "[  801.000000] Kernel panic - not syncing: Out of memory: compulsory panic_on_oom is enabled\n"
+        "[  801.000010] CPU: 1 PID: 2211 Comm: stress Not tainted 5.14.0-362.8.1.el9_3.x86_64 #1\n"
+        "[  801.000020] Call Trace:\n"
+        "[  801.000021]  <TASK>\n"
+        "[  801.000022]  dump_stack_lvl+0x34/0x48\n"
+        "[  801.000023]  panic+0x102/0x2d4\n"
+        "[  801.000024]  check_panic_on_oom+0x5e/0x60\n"
+        "[  801.000025]  out_of_memory+0xd8/0x540\n"
+        "[  801.000026]  __alloc_pages_slowpath.constprop.0+0xbcd/0xd10\n"
+        "[  801.000027]  __alloc_pages+0x21d/0x250\n"
+        "[  801.000028]  </TASK>\n"
+    )
+    report = analyze(log)
+    assert (report.kind, report.function) == ("oom", "out_of_memory")
