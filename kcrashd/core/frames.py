@@ -294,8 +294,11 @@ SKIP_INFRA = (
     r"(?:_nlink$|^mark_buffer_dirty|^_*mark_inode_dirty)",
 )
 SKIP_ENTRY = (
-    # retpoline thunks and syscall entry
-    r"^(?:__x86_indirect_thunk|__x86_return_thunk|__indirect_thunk|entry_SYSCALL|do_syscall_)",
+    # retpoline thunks and syscall entry, and the entry stubs of 2.6-4.x x86 (arch/x86/kernel/entry_64.S
+    # system_call_fastpath / tracesys / stub_*, entry_32.S sysenter_do_call / syscall_call, ia32entry.S)
+    r"^(?:__x86_indirect_thunk|__x86_return_thunk|__indirect_thunk|entry_SYSCALL|do_syscall_|system_call(?:_fastpath)?$|"
+    r"sysenter_(?:do_call|past_esp|after_call)$|syscall_call$|ia32_(?:sysenter_target|syscall|cstar_target)$|tracesys$|"
+    r"int_ret_from_sys_call$|stub_(?:execve|clone|fork|vfork|rt_sigreturn|sigreturn|iopl)$)",
 )
 GLOBAL_SKIP = re.compile(
     "|".join(SKIP_REPORTING + SKIP_ALLOCATOR + SKIP_LOCKING + SKIP_HELPERS + SKIP_INFRA + SKIP_ENTRY)
