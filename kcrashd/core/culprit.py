@@ -74,7 +74,8 @@ class Culprit:
     # link register of a report without a usable reliable frame.
     recovered: bool = False
     # The function fingerprint version 3 chose where a version-4 rule chose another (an out-of-line
-    # header helper, a polled device accessor's caller): its key continues in `fingerprint_aliases`.
+    # header helper, a polled device accessor's caller, a frame line that lost its first column), `""`
+    # when version 3 chose none: its key continues in `fingerprint_aliases`.
     earlier: str | None = None
 
 
@@ -334,6 +335,17 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
         if polled is not None:
             return Culprit(polled, earlier=walked if walked != polled else None)
         return Culprit(_stalled_at_pc(texts, cands, extra) or walked)
+    found = _first_culprit(sig, texts, extra)
+    if found.function is not None and any(frames.LOST_COLUMN.match(t) for t in texts[1:]):
+        # Version 3 could not read a frame line that lost its first column: what it chose continues.
+        blind = _first_culprit(sig, ["" if frames.LOST_COLUMN.match(t) else t for t in texts], extra)
+        if blind.function != found.function:
+            found.earlier = blind.function or ""
+    return found
+
+
+def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | None) -> Culprit:
+    """The first candidate of the stack spec that is not generic, else what the kernel printed anyway."""
     caller = _link_register_caller(texts, extra)
     if caller is not None:
         return Culprit(caller, recovered=True)

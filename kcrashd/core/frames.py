@@ -41,6 +41,8 @@ FAULT_PC = re.compile(
     rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+)?|^PC is at |^\s*[ER]IP is at |^\s*NIP(?:\s*+:)?\s*+\[[0-9a-fA-F]+\]\s+\.?|"
     rf"Krnl PSW\s*:\s*[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\()(?P<fn>{_SYM}){_OFF}"
 )
+# A frame line whose first column was lost (`<ffffffff81329372>] blk_queue_bio+0x2a2/0x380`).
+LOST_COLUMN = re.compile(r"^\s*<[0-9a-fA-F]{6,16}>\]")
 # Lines after which a new stack starts (one culprit list per stack).
 STACK_START = re.compile(
     r"^(?:\s*Call Trace:?|\s*Call trace:|\s*Backtrace:|Allocated by task \d+|Freed by task \d+|"

@@ -286,8 +286,12 @@ SIGNATURES: tuple[Signature, ...] = (
               skip=r"^(?:usb_submit_urb|usb_start_wait_urb|usb_bulk_msg|usb_interrupt_msg|usb_control_msg)"),
     # 3.x warn_slowpath_common printed `WARNING: at %s:%d %pS()`; a syslog relay may squeeze the
     # space out (`WARNING: atarch/x86/xen/mmu.c:475 f+0x32/0x8e()`): the site still follows `at`.
+    # (Version 3 took such a line for a message: its title continues as an alias.)
+    Signature("warning-squeezed", "warning", "WARNING:", r"WARNING: at([\w/.\-]{1,200}\.[ch]:\d+ [^\s].*\S)",
+              "WARNING in {F}", WARN, severity=W, v3_title="WARNING: at{1}",
+              why="kernel/panic.c warn_slowpath_common (3.x) `WARNING: at %s:%d %pS()`"),
     Signature("warning", "warning", "WARNING:",
-              r"WARNING: (?:CPU: \d+ PID: \d+ at |at |at(?=[\w/.\-]{1,200}\.[ch]:\d+ )|[^ ]+:\d+ at )(\S+)?",
+              r"WARNING: (?:CPU: \d+ PID: \d+ at |at |[^ ]+:\d+ at )(\S+)?",
               "WARNING in {F}", WARN, severity=W),
     Signature("warning-text", "warning", "WARNING:", r"WARNING: (.*\S)", "WARNING: {1}", NO_STACK, S.NONE, severity=W),
     # --- INFO: ---------------------------------------------------------------------------------
@@ -356,7 +360,7 @@ SIGNATURES: tuple[Signature, ...] = (
     # report continues this one (CONTINUES_REPORT).
     Signature("rust-panic", "bug", "rust_kernel: panicked",
               r"rust_kernel: panicked at (?:'(.{1,300}?)', \S+|\S+:\d+:\d+:?\s*$)", "{1} in {F}", TRACE,
-              message_below=True, die=True,
+              message_below=True, die=True, v3_title="kernel BUG in rust_helper_BUG",
               why="rust/kernel/lib.rs #[panic_handler] `pr_emerg!(\"{}\\n\", info)` (module prefix `rust_kernel: `), "
                   "then BUG() in rust/helpers/bug.c rust_helper_BUG (rust/helpers.c before 6.11)"),
     # A leaked reference holds a device being unregistered; printed every 10 s; no stack, the name varies.

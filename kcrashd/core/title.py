@@ -174,7 +174,7 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
     if culprit.recovered:
         out.previous = ((filler.title(sig.title, None), [filler.title(t, None) for t in sig.alts]),)
     if culprit.earlier is not None:
-        old_short = culprit_forms(culprit.earlier)[0]
+        old_short = culprit_forms(culprit.earlier)[0] if culprit.earlier else None
         out.before_v4 = ((filler.title(sig.title, old_short), [filler.title(t, old_short) for t in sig.alts]),)
     if sig.v3_title:
         out.before_v4 += ((filler.title(sig.v3_title, short), []),)

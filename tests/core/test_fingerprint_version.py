@@ -47,3 +47,13 @@ def test_row_carved_out_of_kernel_bug_lists_the_version_3_key() -> None:
     report = analyze((CORPUS / "edge" / "usercopy.log").read_bytes())
     assert report.title == "BUG: bad usercopy in mydrv_ioctl"
     assert _key(3, "kernel BUG in mydrv_ioctl", []) in report.fingerprint_aliases
+
+
+def test_formats_version_3_read_otherwise_list_their_version_3_keys() -> None:
+    squeezed = analyze((CORPUS / "production" / "abrt" / "koops-tainted-insane.txt").read_bytes())
+    assert _key(3, "WARNING: atarch/x86/xen/mmu.c:LINE xen_make_pte()", []) in squeezed.fingerprint_aliases
+    lost_column = analyze((CORPUS / "production" / "satyr" / "14.txt").read_bytes())
+    assert lost_column.title == "BUG: bad unlock balance in blk_queue_bio"
+    assert _key(3, "BUG: bad unlock balance in corrupted", []) in lost_column.fingerprint_aliases
+    rust = analyze((CORPUS / "edge" / "rust-panic-old.log").read_bytes())
+    assert _key(3, "kernel BUG in rust_helper_BUG", []) in rust.fingerprint_aliases
