@@ -400,13 +400,17 @@ SIGNATURES: tuple[Signature, ...] = (
               TRACE),
     Signature("oom-panic", "oom", "Kernel panic", r"Kernel panic - not syncing: (?:Out of memory|System is deadlocked on memory)",
               "kernel panic: Out of memory", TRACE),
-    Signature("hard-lockup-panic", "hard-lockup", "Kernel panic", r"Kernel panic - not syncing: Hard LOCKUP",
+    # 3.x kernel/watchdog.c watchdog_overflow_callback panicked with its report's own words
+    # (`panic("Watchdog detected hard LOCKUP on cpu %d", this_cpu)` when hardlockup_panic is set).
+    Signature("hard-lockup-panic", "hard-lockup", "Kernel panic",
+              r"Kernel panic - not syncing: (?:Hard LOCKUP|Watchdog detected hard LOCKUP on cpu)",
               "kernel panic: Hard LOCKUP", NMI_PC, skip=_NMI_SKIP),
     Signature("mce-panic", "machine-check", "Kernel panic",
               r"Kernel panic - not syncing: (?:Fatal machine check|Machine check|Fatal hardware error|Fatal local machine check|Timeout: Not all CPUs entered)",
               "kernel panic: fatal machine check", NO_STACK, S.NONE),
     Signature("panic-consequence", "panic", "Kernel panic",
-              r"Kernel panic - not syncing: (Fatal exception|panic_on_warn set|hung_task: blocked tasks|softlockup: hung tasks|rcu_stall|Oops - BUG|BUG!|Oops)",
+              r"Kernel panic - not syncing: (Fatal exception|panic_on_warn set|hung_task: blocked tasks|softlockup: hung tasks|rcu_stall|Oops - BUG|BUG!|Oops|"
+              r"Aiee, killing interrupt handler!|Attempted to kill the idle task!)",
               "kernel panic: {1}", TRACE, corrupted=True),
     Signature("panic", "panic", "Kernel panic", r"Kernel panic - not syncing: " + _TEXT_TO_EOL, "kernel panic: {1}", TRACE),
 )
@@ -415,7 +419,9 @@ SIGNATURES: tuple[Signature, ...] = (
 CONSEQUENCE_PANIC = re.compile(
     r"Kernel panic - not syncing: (?:[a-z]+: )?(?:Fatal exception|panic_on_warn set|hung_task: blocked tasks|"
     r"softlockup: hung tasks|rcu_stall|Oops - BUG|Oops|BUG!|Hard LOCKUP|Fatal hardware error|Fatal machine check|"
-    r"kernel stack overflow|corrupted stack end)"
+    r"kernel stack overflow|corrupted stack end|"
+    # kernel/exit.c do_exit: a task the earlier oops killed could not exit (in an interrupt, or the idle task)
+    r"Aiee, killing interrupt handler!|Attempted to kill the idle task!)"
 )
 
 # Detectors that panic right after their own report, with the reason they print (kernel/watchdog.c

@@ -326,3 +326,44 @@ def test_panic_on_oom_names_out_of_memory() -> None:
     )
     report = analyze(log)
     assert (report.kind, report.function) == ("oom", "out_of_memory")
+
+
+def test_old_hard_lockup_panic_with_the_report_words_is_a_hard_lockup() -> None:
+    # 3.x kernel/watchdog.c watchdog_overflow_callback: panic("Watchdog detected hard LOCKUP on cpu %d").
+    log = (
+        "[ 7251.200100] Kernel panic - not syncing: Watchdog detected hard LOCKUP on cpu 2\n"
+        "[ 7251.200110] Pid: 0, comm: swapper Not tainted 2.6.32-431.el6.x86_64 #1\n"
+        "[ 7251.200120] Call Trace:\n"
+        "[ 7251.200121]  <NMI>  [<ffffffff81527823>] ? panic+0xa7/0x16f\n"
+        "[ 7251.200122]  [<ffffffff810e6b60>] ? watchdog_overflow_callback+0xe0/0xe0\n"
+        "[ 7251.200123]  [<ffffffff8111c4ea>] ? __perf_event_overflow+0x9a/0x240\n"
+        "[ 7251.200124]  [<ffffffff8152c8d5>] ? do_nmi+0x1e5/0x3d0\n"
+        "[ 7251.200125]  [<ffffffff8152c0f0>] ? nmi+0x20/0x30\n"
+        "[ 7251.200126]  <<EOE>>  [<ffffffffa01c2c34>] mydrv_poll_status+0x24/0x60 [mydrv]\n"
+        "[ 7251.200127]  [<ffffffffa01c31f0>] mydrv_irq+0x90/0x120 [mydrv]\n"
+    )
+    report = analyze(log)
+    assert (report.kind, report.function) == ("hard-lockup", "mydrv_poll_status")
+
+
+def test_panic_of_a_task_an_oops_killed_in_an_interrupt_leaves_the_oops_the_crash() -> None:
+    # kernel/exit.c do_exit: panic("Aiee, killing interrupt handler!") after the oops killed the task.
+    log = (
+        "[  300.100000] BUG: unable to handle kernel NULL pointer dereference at 0000000000000010\n"
+        "[  300.100001] IP: [<ffffffffa0331a2b>] mydrv_rx+0x1b/0x90 [mydrv]\n"
+        "[  300.100002] Oops: 0000 [#1] SMP\n"
+        "[  300.100003] Call Trace:\n"
+        "[  300.100004]  <IRQ>\n"
+        "[  300.100005]  [<ffffffffa0331b40>] mydrv_interrupt+0x40/0x70 [mydrv]\n"
+        "[  300.100006]  [<ffffffff810e2a30>] handle_irq_event_percpu+0x40/0x180\n"
+        "[  300.100007] ---[ end trace 1e1ad3d7d8d1b6f0 ]---\n"
+        "[  300.100008] Kernel panic - not syncing: Aiee, killing interrupt handler!\n"
+    )
+    report = analyze(log)
+    assert (report.kind, report.function) == ("null-deref", "mydrv_rx")
+
+
+def test_lone_panic_of_a_killed_task_says_its_report_was_lost() -> None:
+    # Without the oops before it (a ring buffer that wrapped), the panic only says a report was fatal.
+    report = analyze("[  300.100008] Kernel panic - not syncing: Aiee, killing interrupt handler!\n")
+    assert report.corrupted and report.signature == "panic-consequence"
