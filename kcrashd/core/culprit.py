@@ -52,9 +52,16 @@ _QUESTIONED_PC = re.compile(
 # A kernel-mode PC that is no symbol: `RIP: 0010:0xffff8bbfafef2e80` (user mode is 0033).
 _RAW_PC = re.compile(r"\b[ER]?IP: 0010:(?:0x)?[0-9a-fA-F]{6,16}\s*$")
 # arm64 `pc : 0x0` / `lr : f+0x..` (arch/arm64/kernel/process.c __show_regs), powerpc `NIP [0000000000000000] 0x0`
-# / `LR [c000000000123456] f+0x..` (arch/powerpc/kernel/process.c show_regs prints both with %pS).
-_RAW_ARM_PC = re.compile(r"^\s*(?:pc : |NIP \[[0-9a-fA-F]{1,16}\] )(?:0x)?[0-9a-fA-F]{1,16}\s*$")
-_LINK_REGISTER = re.compile(r"^\s*(?:lr : |LR \[[0-9a-fA-F]{1,16}\] )\.?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
+# / `LR [c000000000123456] f+0x..` (arch/powerpc/kernel/process.c show_regs prints both with %pS), s390
+# `Krnl PSW : 0704c00180000000 0000000000000000 (0x0)` / the first trace entry, the return address in r14
+# that show_trace prints in parentheses (`([<000003ff80193b76>] f+0x3c6/0x4b0)`, arch/s390/kernel/dumpstack.c).
+_RAW_ARM_PC = re.compile(
+    r"^\s*(?:pc : |NIP \[[0-9a-fA-F]{1,16}\] )(?:0x)?[0-9a-fA-F]{1,16}\s*$|"
+    r"Krnl PSW\s*:\s*[0-9a-fA-F]{1,16}\s+[0-9a-fA-F]{1,16}\s+\((?:0x)?[0-9a-fA-F]{1,16}\)\s*$"
+)
+_LINK_REGISTER = re.compile(
+    r"^\s*(?:lr : |LR \[[0-9a-fA-F]{1,16}\] |\(\[<[0-9a-fA-F]{1,16}>\] )\.?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x"
+)
 # A BUG/WARN site in a header file (`at include/linux/skbuff.h:2301`), and a PC that names a compiler clone.
 _HEADER_FILE_SITE = re.compile(r"\bat \S{1,200}\.h:\d+")
 _CLONE_PC = re.compile(r"(?:IP|pc|is at|NIP)\b[^+]{0,80}?\b([A-Za-z_$][A-Za-z0-9_$]*\.(?:part|isra|constprop)\.\d+)\+0x")

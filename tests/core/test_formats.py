@@ -367,3 +367,11 @@ def test_lone_panic_of_a_killed_task_says_its_report_was_lost() -> None:
     # Without the oops before it (a ring buffer that wrapped), the panic only says a report was fatal.
     report = analyze("[  300.100008] Kernel panic - not syncing: Aiee, killing interrupt handler!\n")
     assert report.corrupted and report.signature == "panic-consequence"
+
+
+def test_s390_call_through_null_names_the_r14_return_address() -> None:
+    # `Krnl PSW ... (0x0)`: the PSW is no symbol; the parenthesised first entry is r14, the caller.
+    log = (EDGE / "s390-fault.log").read_text()
+    log = log.replace("000003ff80192c2e (dasd_eckd_build_cp_tpm_track+0x2e/0x5b8 [dasd_eckd_mod])", "0000000000000000 (0x0)")
+    log = "".join(ln for ln in log.splitlines(keepends=True) if "[<000003ff80192c2e>]" not in ln)
+    assert analyze(log).function == "dasd_eckd_build_cp"
