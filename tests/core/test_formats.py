@@ -375,3 +375,24 @@ def test_s390_call_through_null_names_the_r14_return_address() -> None:
     log = log.replace("000003ff80192c2e (dasd_eckd_build_cp_tpm_track+0x2e/0x5b8 [dasd_eckd_mod])", "0000000000000000 (0x0)")
     log = "".join(ln for ln in log.splitlines(keepends=True) if "[<000003ff80192c2e>]" not in ln)
     assert analyze(log).function == "dasd_eckd_build_cp"
+
+
+def test_survived_boot_warning_then_an_oops_without_panic_is_the_oops() -> None:
+    # No panic line (panic_on_oops off): the WARNING printed its end marker and the machine went on;
+    # the oops (die(): a task killed) later is the crash.
+    warning = (CORPUS / "edge" / "warn-kobject.log").read_text()
+    oops = (
+        "[ 5000.100000] BUG: unable to handle kernel NULL pointer dereference at 0000000000000010\n"
+        "[ 5000.100001] IP: [<ffffffffa0331a2b>] mydrv_rx+0x1b/0x90 [mydrv]\n"
+        "[ 5000.100002] Oops: 0000 [#1] SMP\n"
+        "[ 5000.100003] Call Trace:\n"
+        "[ 5000.100005]  [<ffffffffa0331b40>] mydrv_poll+0x40/0x70 [mydrv]\n"
+        "[ 5000.100006]  [<ffffffff8150fb10>] net_rx_action+0x140/0x2b0\n"
+        "[ 5000.100007] ---[ end trace 1e1ad3d7d8d1b6f0 ]---\n"
+    )
+    assert "---[ end trace" in warning
+    report = analyze(warning + oops)
+    assert (report.kind, report.function) == ("null-deref", "mydrv_rx")
+    # Negative: a WARNING that never ended (no marker) is where the trouble started: it stays first.
+    unfinished = warning.replace("---[ end trace", "---[ trace")
+    assert analyze(unfinished + oops).kind == analyze(warning).kind
