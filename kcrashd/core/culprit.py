@@ -39,7 +39,7 @@ _MULTIPLEXED_SYSCALLS = frozenset({"ioctl", "sys_ioctl"})
 _COMPAT_IOCTL = re.compile(r"_compat_ioctl$")
 # The WARN site of kernel/panic.c __warn: `WARNING: CPU: 1 PID: 2 at kernel/module.c:1108 module_put+0x57/0x70`.
 # scripts/decode_stacktrace.sh replaces `f+0x1/0x2` with `f (file.c:123)`.
-_WARN_SITE = re.compile(r"\bat [^\s:]{1,200}:\d+ ([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x| \()")
+_WARN_SITE = re.compile(r"\bat ?[^\s:]{1,200}:\d+ ([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x| \()")
 # PC lines no frame parser reads: old x86 show_regs (`EIP is at f+0x1/0x2`), the closing
 # `EIP: [<addr>] ? f+0x1/0x2 SS:ESP` line, a decoded `RIP: 0010:f (file.c:123)`, and klogd's
 # translation `EIP: 0010:[mod:f+16/3868]` (Documentation/admin-guide/bug-hunting.rst).
@@ -51,8 +51,21 @@ _QUESTIONED_PC = re.compile(
 )
 # A kernel-mode PC that is no symbol: `RIP: 0010:0xffff8bbfafef2e80` (user mode is 0033).
 _RAW_PC = re.compile(r"\b[ER]?IP: 0010:(?:0x)?[0-9a-fA-F]{6,16}\s*$")
-_RAW_ARM_PC = re.compile(r"^\s*pc : (?:0x)?[0-9a-fA-F]{1,16}\s*$")
-_LINK_REGISTER = re.compile(r"^\s*lr : ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
+# arm64 `pc : 0x0` / `lr : f+0x..` (arch/arm64/kernel/process.c __show_regs), powerpc `NIP [0000000000000000] 0x0`
+# / `LR [c000000000123456] f+0x..` (arch/powerpc/kernel/process.c show_regs prints both with %pS), s390
+# `Krnl PSW : 0704c00180000000 0000000000000000 (0x0)` / the first trace entry, the return address in r14
+# that show_trace prints in parentheses (`([<000003ff80193b76>] f+0x3c6/0x4b0)`, arch/s390/kernel/dumpstack.c).
+_RAW_ARM_PC = re.compile(
+    r"^\s*(?:pc : |NIP \[[0-9a-fA-F]{1,16}\] )(?:0x)?[0-9a-fA-F]{1,16}\s*$|"
+    r"Krnl PSW\s*:\s*[0-9a-fA-F]{1,16}\s+[0-9a-fA-F]{1,16}\s+\((?:0x)?[0-9a-fA-F]{1,16}\)\s*$"
+)
+_LINK_REGISTER = re.compile(
+    r"^\s*(?:lr : |LR \[[0-9a-fA-F]{1,16}\] |\(\[<[0-9a-fA-F]{1,16}>\] )\.?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x"
+)
+# A BUG/WARN site in a header file (`at include/linux/skbuff.h:2301`), and a PC that names a compiler clone.
+_HEADER_FILE_SITE = re.compile(r"\bat \S{1,200}\.h:\d+")
+_CLONE_PC = re.compile(r"(?:IP|pc|is at|NIP)\b[^+]{0,80}?\b([A-Za-z_$][A-Za-z0-9_$]*\.(?:part|isra|constprop)\.\d+)\+0x")
+_PPC_LR = re.compile(r"^\s*LR \[[0-9a-fA-F]{1,16}\] \.?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
 # Module-annotated frame: `func+0x12/0x34 [mod]`.
 _IN_MODULE = re.compile(r"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+ \[[A-Za-z0-9_\-]+")
 
@@ -67,6 +80,10 @@ class Culprit:
     # Found where fingerprint version 2 named none (`in corrupted`): the PC, WARN site, `?` frame or
     # link register of a report without a usable reliable frame.
     recovered: bool = False
+    # The function fingerprint version 3 chose where a version-4 rule chose another (an out-of-line
+    # header helper, a polled device accessor's caller, a frame line that lost its first column), `""`
+    # when version 3 chose none: its key continues in `fingerprint_aliases`.
+    earlier: str | None = None
 
 
 def _line_part(part: Part, text: str) -> tuple[bool, str | None]:
@@ -111,6 +128,17 @@ def _past_noreturn(frame: frames.FrameLine, before: list[str]) -> bool:
     return bool(before) and before[-1] in _NORETURN and frame.offset is not None and frame.offset.startswith("0x0/")
 
 
+def _ppc_link_register(texts: list[str], start: int) -> list[str]:
+    """powerpc's link register after its NIP line (arch/powerpc/kernel/process.c show_regs: `NIP [..] %pS`,
+    `LR [..] %pS`): the return address of the interrupted function's last call, its caller when the NIP
+    is a leaf helper (memcpy); the trace's first frame is only `(unreliable)` for the same reason."""
+    for text in texts[start : start + 4]:
+        m = _PPC_LR.match(text)
+        if m is not None:
+            return [frames.clean_function(m.group(1))]
+    return []
+
+
 def run_spec(parts: tuple[Part, ...], texts: list[str]) -> list[list[str]]:
     """Candidate lists (one per STACK part after the first) from walking `parts` over `texts`."""
     groups: list[list[str]] = [[]]
@@ -151,6 +179,8 @@ def run_spec(parts: tuple[Part, ...], texts: list[str]) -> list[list[str]]:
             if ok:
                 if fn is not None:
                     groups[-1].append(fn)
+                    if part is Part.PC:
+                        groups[-1].extend(_ppc_link_register(texts, i))
                 break
         else:
             break
@@ -195,6 +225,29 @@ def _stalled_at_pc(texts: list[str], cands: list[str], extra: re.Pattern[str] | 
         caller = next((c for c in cands[1:] if not frames.is_skipped(c, extra)), None)
         if caller is not None and not frames.STALL_ANCHORS.match(caller):
             return caller
+    return None
+
+
+def _polled_device(texts: list[str], extra: re.Pattern[str] | None) -> str | None:
+    """A stall whose PC is a device accessor (a driver polling a register): the accessor's caller."""
+    pc = _first_pc(texts)
+    if pc is None or not frames.DEVICE_ACCESSOR.match(pc):
+        return None
+    return _accessor_caller(texts, extra)
+
+
+def _accessor_caller(texts: list[str], extra: re.Pattern[str] | None) -> str | None:
+    """The caller of a device accessor the CPU was stuck in: the first frame of the trace.  An
+    accessor is a leaf that sets up no frame, so its return address is the first word of the stack,
+    which x86 prints as a `?` frame (arch/x86/kernel/dumpstack.c printk_stack_address: no frame
+    pointer vouches for it) though it is the real caller."""
+    start = next((n for n, t in enumerate(texts) if frames.STACK_START.match(t)), None)
+    if start is None:
+        return None
+    for text in texts[start + 1 :]:
+        found = frames.parse_frames(text)
+        if found and not frames.is_skipped(found[0].function, extra):
+            return found[0].function
     return None
 
 
@@ -284,18 +337,54 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
         return Culprit(_stall(cands, extra))
     if strategy is Strategy.STALL:
         cands = _candidates(sig.stack, texts)
-        return Culprit(_stalled_at_pc(texts, cands, extra) or _recursing(cands, extra) or _stall(cands, extra))
+        walked = _recursing(cands, extra) or _stall(cands, extra)
+        polled = _polled_device(texts, extra)
+        if polled is not None:
+            return Culprit(polled, earlier=walked if walked != polled else None)
+        return Culprit(_stalled_at_pc(texts, cands, extra) or walked)
+    found = _first_culprit(sig, texts, extra)
+    if found.function is not None and any(frames.LOST_COLUMN.match(t) for t in texts[1:]):
+        # Version 3 could not read a frame line that lost its first column: what it chose continues.
+        blind = _first_culprit(sig, ["" if frames.LOST_COLUMN.match(t) else t for t in texts], extra)
+        if blind.function != found.function:
+            found.earlier = blind.function or ""
+    return found
+
+
+def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | None) -> Culprit:
+    """The first candidate of the stack spec that is not generic, else what the kernel printed anyway."""
     caller = _link_register_caller(texts, extra)
     if caller is not None:
         return Culprit(caller, recovered=True)
+    helper = _out_of_line_helper(texts)
+    passed: str | None = None
     for parts in sig.stack:
         for cand in run_spec(parts, texts)[0]:
             if _FAULT_INJECTION.match(cand):
                 return Culprit(None, fault_injection=True)
-            if not frames.is_skipped(cand, extra):
-                return Culprit(cand)
+            if frames.is_skipped(cand, extra):
+                continue
+            if cand != helper:
+                return Culprit(cand, earlier=passed)
+            passed = helper
     recovered = _without_reliable_frame(texts, extra)
     return Culprit(recovered, recovered=recovered is not None)
+
+
+def _out_of_line_helper(texts: list[str]) -> str | None:
+    """An inline helper of a header whose own check fired (`kernel BUG at include/net/cfg80211.h:2473!`,
+    lib/bug.c report_bug prints the file of the BUG_ON) and that the compiler emitted out of line (the
+    PC names a clone, `wdev_priv.part.8`): the helper only checked its caller's argument, and the
+    caller is the culprit.  An inline helper inlined into its caller has no symbol of its own: then
+    the PC names the caller itself and nothing is skipped."""
+    if not texts or _HEADER_FILE_SITE.search(texts[0]) is None:
+        return None
+    for text in texts[1:]:
+        fn = frames.fault_pc(text)
+        if fn is not None:
+            m = _CLONE_PC.search(text)
+            return fn if m is not None and frames.clean_function(m.group(1)) == fn else None
+    return None
 
 
 def _link_register_caller(texts: list[str], extra: re.Pattern[str] | None) -> str | None:

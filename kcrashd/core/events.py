@@ -44,7 +44,10 @@ _RULED_KINDS = frozenset({"kasan", "kmsan", "kcsan", "kfence", "ubsan"})
 # Headers printed by user space or the boot loader, not printk: they carry no timestamp.
 _NOT_PRINTK = frozenset({"SYZFAIL:", "fatal error:", "Booting the kernel."})
 # Headers too common in ordinary text to count without a matching signature.
-_NEEDS_SIGNATURE = frozenset({"Kernel panic", "fatal error:", "Booting the kernel.", "VFS: ", *SLUB_HEADERS})
+_NEEDS_SIGNATURE = frozenset({
+    "Kernel panic", "fatal error:", "Booting the kernel.", "VFS: ", "Oops: ", "unregister_netdevice: waiting for",
+    *SLUB_HEADERS,
+})
 _REPLAY = "** replaying previous printk message **"
 # Another line's timestamp inside a header line: two lines were merged; the header ends there.
 _MERGED_STAMP = re.compile(r"\[ {0,12}\d{1,10}\.\d{3,9}\]")
@@ -87,6 +90,11 @@ class Event:
     @property
     def start(self) -> int:
         return self.hit.index
+
+    @property
+    def cut(self) -> bool:
+        """Another report's header came before this one ended (no caller ids to tell them apart)."""
+        return self.title_end < len(self.lines)
 
 
 def _header_in(text: str) -> tuple[str, int] | None:
@@ -289,7 +297,7 @@ def choose_fatal(lines: LogLines, events: list[Event]) -> int | None:
     says an earlier report was fatal, the report before it; a panic with its own reason is the
     trigger itself).  Without a panic line, an oops left unfinished (no `---[ end trace`) is where
     kdump fired or the machine died: the last report, if it is such an oops, is the trigger.
-    Otherwise the first report is.  From the trigger, walk back over reports it interrupted: a
+    Otherwise the first oops after only survived reports is (_first_unsurvived), else the first report.  From the trigger, walk back over reports it interrupted: a
     report that was not finished before the next began is the start of the cascade (fuzzing
     logs), while a finished one (a WARNING that printed its end marker) was survived.  A flood
     (a long run of one kind of report, such as thousands of `INFO: task ... blocked`) is neither
@@ -323,7 +331,7 @@ def choose_fatal(lines: LogLines, events: list[Event]) -> int | None:
         if sig is not None and sig.die and not last.closed:
             trigger = kept[-1]
         else:
-            return next((n for n in kept if not _message_only(events[n])), kept[0])
+            return _first_unsurvived(events, kept)
     while (
         trigger > 0
         and trigger - 1 not in flooded
@@ -332,6 +340,20 @@ def choose_fatal(lines: LogLines, events: list[Event]) -> int | None:
     ):
         trigger -= 1
     return trigger
+
+
+def _first_unsurvived(events: list[Event], kept: list[int]) -> int:
+    """Without a panic line: the first report, unless every report before the first oops (the kernel
+    called die(): a task was killed) was survived, a WARNING that printed its end marker, or only a
+    message; then that oops is the crash, the reports before it were noise the machine lived through."""
+    first = next((n for n in kept if not _message_only(events[n])), kept[0])
+    for n in kept:
+        sig = events[n].hit.signature
+        if sig is not None and sig.die:
+            return n
+        if not (events[n].closed or _message_only(events[n])):
+            return first
+    return first
 
 
 def _flooded(events: list[Event]) -> set[int]:

@@ -160,7 +160,7 @@ def explain(data: bytes | str, *, source: str = "", rules: OperatorRules | None 
     texts = [lines[i].text for i in event.lines[: event.title_end]]
     framed = any(note.rule.startswith("frames") for note in base.report.operator_rules)
     walk = CulpritWalk(rules) if rules is not None and framed else None
-    titled = title_report(sig, event.hit.match, texts, event.hit.pos, walk)
+    titled = title_report(sig, event.hit.match, texts, event.hit.pos, walk, cut=event.cut)
     candidates = walked_candidates(sig, texts) if sig.strategy is not Strategy.NONE else []
     return base.model_copy(update=dict(
         signature=sig.name,

@@ -8,7 +8,12 @@ away, so the same bug on another host, boot or build gets the same key.  When th
 changes, FINGERPRINT_VERSION goes up and the keys earlier versions would have produced are listed
 in `fingerprint_aliases`, so a store can match history across the upgrade.  Version 3 (culprits that
 follow what the kernel prints) keys a crash as version 2 did when its title is unchanged, and lists
-the version-2 key of `X in corrupted` for a crash whose culprit only version 3 finds.
+the version-2 key of `X in corrupted` for a crash whose culprit only version 3 finds.  Version 4
+(issue 13's families: Rust panics, powerpc and s390 formats, unregister_netdevice waits, syslog
+prefixes, culprits past out-of-line helpers and polled device registers) keys a crash as version 3
+did when its title is unchanged, and lists the version-3 key of the title version 3 gave where
+only the culprit changed; a log version 3 titled under another signature (a format it did not know)
+starts a new history.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import hashlib
 
 from kcrashd.core.frames import strip_syscall
 
-FINGERPRINT_VERSION = 3
+FINGERPRINT_VERSION = 4
 PREFIX = f"kc{FINGERPRINT_VERSION}-"
 STRICT_FRAMES = 3
 BUCKETS = ("bad-access in ", "stall in ", "hang in ", "stack-overflow in ", "invalid-free in ")
@@ -39,7 +44,7 @@ def fingerprint_key(title: str, alt_titles: list[str]) -> str:
 
 
 def fingerprint_title(title: str, alt_titles: list[str] | None = None) -> str:
-    """`kc3-` + 16 hex digits of sha256(bucket key); empty for no title."""
+    """`kc4-` + 16 hex digits of sha256(bucket key); empty for no title."""
     return PREFIX + _digest(fingerprint_key(title, alt_titles or [])) if title else ""
 
 
@@ -51,17 +56,23 @@ def strict_fingerprint(title: str, functions: list[str]) -> str:
 
 
 def fingerprint_aliases(
-    title: str, alt_titles: list[str] | None = None, previous: tuple[tuple[str, list[str]], ...] = ()
+    title: str,
+    alt_titles: list[str] | None = None,
+    previous: tuple[tuple[str, list[str]], ...] = (),
+    before_v4: tuple[tuple[str, list[str]], ...] = (),
 ) -> list[str]:
     """Keys earlier algorithm versions gave the same crash.
 
-    Version 2 hashed the same bucket key; version 3 names culprits version 2 could not (`X in
-    corrupted` then): `previous` holds the title and alternatives version 2 gave such a crash.
-    Version 1 hashed the title alone.
+    Versions 2 and 3 hashed the same bucket key; version 4 names culprits version 3 did not (an
+    out-of-line header helper's caller, a polled device accessor's caller): `before_v4` holds the
+    title and alternatives version 3 gave such a crash.  Version 3 names culprits version 2 could not
+    (`X in corrupted` then): `previous` holds what version 2 gave.  Version 1 hashed the title alone.
     """
     if not title:
         return []
-    keys = [(title, alt_titles or []), *previous]
-    out = [f"kc2-{_digest(fingerprint_key(t, alts))}" for t, alts in keys]
-    out += [f"kc1-{_digest(t)}" for t, _ in keys]
+    v3 = [(title, alt_titles or []), *before_v4]
+    v2 = [*v3, *previous]
+    out = [f"kc3-{_digest(fingerprint_key(t, alts))}" for t, alts in v3]
+    out += [f"kc2-{_digest(fingerprint_key(t, alts))}" for t, alts in v2]
+    out += [f"kc1-{_digest(t)}" for t, _ in v2]
     return list(dict.fromkeys(out))

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from kcrashd.core import rust_symbols
+
 _SYM = r"[A-Za-z_$][A-Za-z0-9_$.]*"
 _OFF = r"\+0x[0-9a-fA-F]+(?:/0x[0-9a-fA-F]+)?"
 _MOD = r"(?:\s+\[(?P<mod>[A-Za-z0-9_\-]+)(?:\s+[0-9a-f]+)?\])?"
@@ -22,26 +24,30 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
         rf"^\s*\[<[0-9a-fA-F]+>\]\s+\((?P<fn>{_SYM}|{_RUST})(?:{_OFF})?\) from \[<[0-9a-fA-F]+>\]\s+"
         rf"\((?P<fn2>{_SYM}){_OFF}\)"
     ),
-    # x86 <= 4.8, s390x, riscv, arm64 with addresses: `[<ffffffff81167230>] ? func+0x60/0x70 [mod]`
-    re.compile(rf"^\s*\(?\[<[0-9a-fA-F]+>\]\s+(?P<q>\?\s+)?(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}"),
+    # x86 <= 4.8, s390x, riscv, arm64 with addresses: `[<ffffffff81167230>] ? func+0x60/0x70 [mod]`; a log
+    # that lost its first column still shows `<ffffffff81167230>] func+0x60/0x70`.  s390 puts an entry the
+    # unwinder cannot vouch for in parentheses (arch/s390/kernel/dumpstack.c show_trace: `([<%016lx>] %pSR)`).
+    re.compile(rf"^\s*(?P<q>\()?\[?<[0-9a-fA-F]{{6,16}}>\]\s+(?P<q2>\?\s+)?(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}"),
     # ppc64: `[c000...] [c000...] func+0x1/0x2 (unreliable)`
     re.compile(rf"^\s*\[[0-9a-fA-F]+\]\s+\[[0-9a-fA-F]+\]\s+\.?(?P<fn>{_SYM}){_OFF}{_MOD}(?P<unrel>\s+\(unreliable\))?"),
     # new x86 / arm64 / riscv: ` func+0x1/0x2 [mod]`, `? func+...`, Rust `<T as Tr>::f+0x`
     re.compile(rf"^\s*(?P<q>\?\s+)?(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}(?:\s|$)"),
 )
 
-# The faulting-PC line of each architecture: x86 RIP/EIP, arm64/riscv pc/epc, arm PC is at, ppc NIP,
-# s390 PSW.
+# The faulting-PC line of each architecture: x86 RIP/EIP (2.6-3.x show_regs: `EIP is at %pS`), arm64/riscv
+# pc/epc, arm PC is at, ppc NIP, s390 PSW.
 FAULT_PC = re.compile(
     rf"(?:\b(?:RIP|EIP|IP): (?:[0-9a-fA-F]{{4}}:)?(?:\[<[0-9a-fA-F]+>\]\s+){{0,2}}|^\s*RIP\s+\[<[0-9a-fA-F]+>\]\s+|"
-    rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+)?|^PC is at |^\s*NIP(?:\s*+:)?\s*+\[[0-9a-fA-F]+\]\s+\.?|"
+    rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+)?|^PC is at |^\s*[ER]IP is at |^\s*NIP(?:\s*+:)?\s*+\[[0-9a-fA-F]+\]\s+\.?|"
     rf"Krnl PSW\s*:\s*[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\()(?P<fn>{_SYM}){_OFF}"
 )
+# A frame line whose first column was lost (`<ffffffff81329372>] blk_queue_bio+0x2a2/0x380`).
+LOST_COLUMN = re.compile(r"^\s*<[0-9a-fA-F]{6,16}>\]")
 # Lines after which a new stack starts (one culprit list per stack).
 STACK_START = re.compile(
     r"^(?:\s*Call Trace:?|\s*Call trace:|\s*Backtrace:|Allocated by task \d+|Freed by task \d+|"
     r"\s*backtrace(?: \(crc [0-9a-f]+\))?:|Uninit was (?:stored to memory|created) at:|"
-    r"\s*status: [0-9a-f]+ badaddr: [0-9a-f]+ cause: )"
+    r"\s*status: [0-9a-f]+ badaddr: [0-9a-f]+ cause: |Last Breaking-Event-Address:)"
 )
 
 _SUFFIX = re.compile(r"(?:\.(?:isra|constprop|cold|part|llvm|lto_priv|localalias|ipa|specialized)(?:\.\d++)*+)++$|\.\d++$")
@@ -61,8 +67,12 @@ _CXX_MANGLED = re.compile(r"_Z(\d+)")
 
 
 def clean_function(name: str) -> str:
-    """Drop compiler clone suffixes (`.isra.0`, `.cold`, `.constprop.3`, `.part.1`), ppc dots, and the
-    C++ mangling of a plain function (`_Z8fakeNameiii` -> `fakeName`)."""
+    """Drop compiler clone suffixes (`.isra.0`, `.cold`, `.constprop.3`, `.part.1`), ppc dots, the
+    C++ mangling of a plain function (`_Z8fakeNameiii` -> `fakeName`) and Rust's (rust_symbols)."""
+    if name.startswith(("_R", "__cfi__R")):
+        rust = rust_symbols.readable(name)
+        if rust is not None:
+            return rust
     if name.startswith(".") and len(name) > 1:
         name = name[1:]
     if name.startswith("_Z"):
@@ -105,7 +115,7 @@ def parse_frames(text: str) -> tuple[FrameLine, ...]:
         if m is None:
             continue
         groups = m.groupdict()
-        questionable = (bool(groups.get("q")) or bool(groups.get("unrel"))) and not eoi
+        questionable = any(groups.get(k) for k in ("q", "q2", "unrel")) and not eoi
         rest = text[m.start("fn") :]
         off = rest.split("+", 1)[1].split()[0].rstrip(")") if "+" in rest else None
         out = [FrameLine(clean_function(m.group("fn")), off, groups.get("mod"), not questionable)]
@@ -134,8 +144,9 @@ SKIP_REPORTING = (
     # stack and register dumpers
     r"^_*(?:dump_stack|show_stack|dump_backtrace|walk_stack|arch_stack_walk|stack_trace_|save_stack|show_regs|hex_dump|"
     r"unwind_(?:next_frame|backtrace)|read_once_word)",
-    # report printers (print_address_description, print_usage_bug, print_tainted, get_taint, ...)
-    r"^(?:print_|get_taint$)",
+    # report printers (print_address_description, print_usage_bug, print_tainted, get_taint, ...), and
+    # mm/page_alloc.c warn_alloc, which reports an allocation failure for the caller that asked
+    r"^(?:print_|get_taint$|warn_alloc$)",
     # WARN()/BUG() machinery
     r"^(?:__warn|warn_slowpath|warn_bogus|report_bug|fixup_bug|handle_bug|__bug_on|bug_handler|call_break_hook|brk_handler)",
     # trap and exception entry (x86, powerpc), and the oops path itself
@@ -156,9 +167,11 @@ SKIP_REPORTING = (
     r"^_*(?:fortify_|stack_chk_fail|stack_protector|refcount_warn_saturate|refcount_error_report)",
     # printk
     r"^_*v?printk",
-    # panic() and the kernel's own panic helpers (nmi_panic, __reiserfs_panic, check_panic_on_warn, ...), not
-    # a driver function that merely ends in `_panic`
-    r"(?:^_*v?panic$|^__\w+_panic$|^nmi_panic|^panic_|panic_on_warn)",
+    # panic() and the kernel's own panic helpers (nmi_panic, __reiserfs_panic, check_panic_on_warn, mm/oom_kill.c
+    # check_panic_on_oom, ...), not a driver function that merely ends in `_panic`; Rust's panic path (rust/kernel/lib.rs panic handler ->
+    # BUG()) and the `core` library's panicking, unwrap-failure and formatting code that reports for its caller
+    r"(?:^_*v?panic$|^__\w+_panic$|^nmi_panic|^panic_|panic_on_warn|^check_panic_on_oom$|^rust_helper_BUG$|^rust_begin_unwind$|"
+    r"^__rustc::|^core::|^<&?core::|^<[^<>]{1,200} as core::fmt::)",
     # lockdep internals
     r"^(?:lockdep_|debug_lockdep|_*lock_acquire|_*lock_release|lock_(?:acquired|contended)$|mark_lock|mark_irqflags|mark_usage|valid_state$|"
     r"mark_held_locks|debug_check_no_|check_noncircular|check_prevs?_add|validate_chain|register_lock_class|"
@@ -205,8 +218,9 @@ SKIP_ALLOCATOR = (
     r"^(?:dma_(?:alloc|free)_(?:coherent|attrs|noncoherent)$|dma_(?:map|unmap)_(?:single|sg|page)|dma_pool_(?:alloc|free)$)",
 )
 SKIP_LOCKING = (
-    # spinlocks
-    r"^(?:_raw_spin|raw_spin|spin_(?:lock|unlock|trylock|is_locked)|do_raw_spin|__raw_spin|queued?_spin|_*pv_queued)",
+    # spinlocks, and PREEMPT_RT's sleeping spinlocks and rwlocks (kernel/locking/spinlock_rt.c rt_spin_lock ...)
+    r"^(?:_raw_spin|raw_spin|spin_(?:lock|unlock|trylock|is_locked)|do_raw_spin|__raw_spin|queued?_spin|_*pv_queued|"
+    r"rt_(?:spin|read|write)_(?:lock|unlock|trylock))",
     # rwlocks, and subsystems' own `*_read_lock`/`*_write_lock` wrappers
     r"(?:^(?:_raw_read|_raw_write|queued?_read|queued?_write|do_raw_read|do_raw_write|read_lock|write_lock|"
     r"read_unlock|write_unlock)|_(?:read|write)_lock$)",
@@ -217,8 +231,9 @@ SKIP_LOCKING = (
     r"_*rwsem_|_*percpu_down|percpu_up)",
     # atomics and bit operations
     r"^(?:atomic_|arch_atomic|raw_atomic|__atomic|test_and_|_*set_bit|_*clear_bit|_atomic_dec_and_lock)",
-    # reference counts, and per-cpu counters (lib/percpu_counter.c takes its own lock for the caller)
-    r"^(?:_*refcount_|kref_|_*percpu_counter_)",
+    # reference counts, per-cpu counters (lib/percpu_counter.c takes its own lock for the caller) and the
+    # reference tracker (lib/ref_tracker.c checks and reports its user's get/put pairs)
+    r"^(?:_*refcount_|kref_|_*percpu_counter_|ref_tracker_)",
     # completions and wake-ups
     r"^(?:complete(?:_all|_on_|_and_exit)?$|wait_for_completion|_*wait_for_common|do_wait_for_common|__wake_up)",
     # wait-queue and wait-on-bit primitives
@@ -230,12 +245,15 @@ SKIP_LOCKING = (
     # RCU read-side locks
     r"^(?:rcu_lock_|rcu_read_(?:un)?lock|__rcu_read)",
 )
+# MMIO and port I/O accessors: a CPU stuck in one is polling a device for its caller.
+DEVICE_ACCESSOR_RULE = r"^(?:read[bwlq]$|write[bwlq]$|__raw_read|__raw_write|io(?:read|write)\d|(?:logic_)?(?:in|out)[bwl]$)"
+DEVICE_ACCESSOR = re.compile(DEVICE_ACCESSOR_RULE)
 SKIP_HELPERS = (
     # memory and string functions, MMIO and port I/O accessors: primitive data access
     r"(?:^_*mem(?:cpy|move|set|cmp|chr|scan|dup)|^__str|"
     r"^str(?:cpy|ncpy|lcpy|scpy|cmp|ncmp|len|nlen|cat|ncat|chr|rchr|str|dup|sep|lcat|casecmp|ncasecmp|spn|cspn|pbrk)\b|"
-    r"^read_word_at_a_time|"
-    r"^(?:read[bwlq]$|write[bwlq]$|__raw_read|__raw_write|io(?:read|write)\d|(?:logic_)?(?:in|out)[bwl]$))",
+    r"^(?:sized_strscpy|strscpy_pad|strnchr|strchrnul|strim|strreplace|skip_spaces)$|"
+    r"^read_word_at_a_time|" + DEVICE_ACCESSOR_RULE + ")",
     # formatting
     r"^(?:v?sc?n?printf|string$|pointer$|format_decode|hex_string|number$|widen_string|special_hex_number|va_format)",
     # user-memory and iterator copies
@@ -278,8 +296,11 @@ SKIP_INFRA = (
     r"(?:_nlink$|^mark_buffer_dirty|^_*mark_inode_dirty)",
 )
 SKIP_ENTRY = (
-    # retpoline thunks and syscall entry
-    r"^(?:__x86_indirect_thunk|__x86_return_thunk|__indirect_thunk|entry_SYSCALL|do_syscall_)",
+    # retpoline thunks and syscall entry, and the entry stubs of 2.6-4.x x86 (arch/x86/kernel/entry_64.S
+    # system_call_fastpath / tracesys / stub_*, entry_32.S sysenter_do_call / syscall_call, ia32entry.S)
+    r"^(?:__x86_indirect_thunk|__x86_return_thunk|__indirect_thunk|entry_SYSCALL|do_syscall_|system_call(?:_fastpath)?$|"
+    r"sysenter_(?:do_call|past_esp|after_call)$|syscall_call$|ia32_(?:sysenter_target|syscall|cstar_target)$|tracesys$|"
+    r"int_ret_from_sys_call$|stub_(?:execve|clone|fork|vfork|rt_sigreturn|sigreturn|iopl)$)",
 )
 GLOBAL_SKIP = re.compile(
     "|".join(SKIP_REPORTING + SKIP_ALLOCATOR + SKIP_LOCKING + SKIP_HELPERS + SKIP_INFRA + SKIP_ENTRY)
@@ -291,8 +312,9 @@ STALL_ANCHOR_RULES = (
     # syscall entry
     r"^(?:do_syscall_|__do_fast_syscall|do_fast_syscall|do_int80|_*invoke_syscall|el0_svc|entry_SYSCALL|"
     r"ret_fast_syscall|vector_swi|system_call|sysenter_dispatch)",
-    # workqueues, kthreads
-    r"^(?:process_one_work|worker_thread|ret_from_fork|kthread$)",
+    # workqueues, kthreads, and threaded interrupt handlers (kernel/irq/manage.c irq_thread -> irq_thread_fn or,
+    # forced by threadirqs and PREEMPT_RT, irq_forced_thread_fn -> the driver's handler)
+    r"^(?:process_one_work|worker_thread|ret_from_fork|kthread$|irq_thread$|irq_thread_fn$|irq_forced_thread_fn$)",
     # softirq, timer and hrtimer runners
     r"^(?:__do_softirq|handle_softirqs|do_softirq|__irq_exit_rcu|irq_exit|run_ksoftirqd|call_timer_fn|__run_timers|"
     r"run_timer_softirq|expire_timers|__hrtimer_run_queues|hrtimer_interrupt|__run_hrtimer|tasklet_action)",
@@ -352,7 +374,8 @@ HANG_SKIP_RULES = (
     # mutexes, semaphores, rwsems, spinning
     r"^(?:_*mutex_lock|mutex_lock_nested|mutex_lock_interruptible|mutex_lock_killable|down_read|down_write|down$|"
     r"down_interruptible|down_killable|down_timeout|__down|_*rwsem_|_*rt_mutex|_*percpu_down|percpu_rwsem_wait|"
-    r"__percpu_rwsem|_raw_spin|_*lock_acquire|ldsem_down|console_lock|_*tty_(?:ldisc_)?lock)",
+    r"__percpu_rwsem|_raw_spin|_*lock_acquire|ldsem_down|console_lock|_*tty_(?:ldisc_)?lock|rtlock_|"
+    r"rt_(?:spin|read|write)_lock)",
     # RCU waits and kthread plumbing
     r"^(?:rcu_barrier|kthread$|ret_from_fork)",
 )

@@ -1,7 +1,8 @@
 """Turn raw log bytes into clean `Line`s: prefixes parsed off, printk context attached.
 
 Accepted line grammar (docs/dump-layouts.md §10):
-    [** N printk messages dropped **] [... login: ] [<N>] [[ sec.usec]] [[ T123]|[ C0]]... text
+    [syslog `Mon DD hh:mm:ss host kernel: `] [** N printk messages dropped **] [... login: ] [<N>]
+    [[ sec.usec]] [[ T123]|[ C0]]... text
 Continuation lines (makedumpfile: indented) inherit the previous record's context.  pstore dumps
 (`Panic#1 Part2` headers) are put back into chronological order.
 
@@ -26,12 +27,20 @@ COMPACT_OVER = 2 * 1024 * 1024
 _PREFIX = re.compile(
     r"(?:\*\* \d{1,9} printk messages dropped \*\* )?"
     r"(?:<(\d{1,3})>)?"
-    r"(?:\[ {0,12}(\d{1,10}\.\d{1,9})\] ?)?"
+    # the timestamp's padding: spaces, or a tab where a log was re-indented
+    r"(?:\[[ \t]{0,12}(\d{1,10}\.\d{1,9})\] ?)?"
 )
 # printk caller ids: `[T123]`, `[ C0]`, makedumpfile's ` [    T123] `, and both `[  T1][ C1]`.
 _CALLER = re.compile(r" ?\[ {0,10}([TC])(\d{1,7})\] ?")
 _PSTORE_HEADER = re.compile(r"^(Panic|Oops|Emergency|Shutdown|Restart|Halt|Poweroff)#(\d+) Part(\d+)$", re.M)
 _LOGIN = " login: "
+# A syslog file's kernel lines (rsyslog's traditional format `Oct 11 10:57:36 host kernel: `, journalctl's
+# `-o short-iso` `2024-05-01T10:00:00+0200 host kernel: `): the prefix goes, the kernel's own line stays.
+_SYSLOG_KERNEL = " kernel: "
+_SYSLOG = re.compile(
+    r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?)"
+    r" [^\s]{1,255} kernel: "
+)
 
 
 @dataclass(slots=True)
@@ -91,6 +100,10 @@ def parse_line(raw: str) -> tuple[str, str, bool]:
         end = raw.find("] ", 1, 24)
         if end > 0 and raw[end + 2 : end + 3] != "[" and _is_time(raw[1:end]):
             return raw[end + 2 :], "console", True
+    if _SYSLOG_KERNEL in raw:
+        m = _SYSLOG.match(raw)
+        if m is not None:
+            raw = raw[m.end() :]
     if _LOGIN in raw:
         pos = raw.find(_LOGIN, 0, 200)
         if pos >= 0 and "[" in raw[pos:]:
@@ -117,7 +130,7 @@ def parse_line(raw: str) -> tuple[str, str, bool]:
 
 def _is_time(s: str) -> bool:
     """`  123.456789`: spaces, digits, one dot."""
-    s = s.lstrip(" ")
+    s = s.lstrip(" \t")
     dot = s.find(".")
     return dot > 0 and s[:dot].isdigit() and s[dot + 1 :].isdigit()
 
@@ -185,7 +198,7 @@ def _continues(line: Line) -> bool:
     return not line.stamped and line.text[:1] in (" ", "\t") and bool(line.text.strip())
 
 
-_STAMP = re.compile(r"(?:\*\* \d+ printk messages dropped \*\* )?(?:<\d{1,3}>)?\[ {0,12}\d{1,10}\.\d{1,9}\]")
+_STAMP = re.compile(r"(?:\*\* \d+ printk messages dropped \*\* )?(?:<\d{1,3}>)?\[[ \t]{0,12}\d{1,10}\.\d{1,9}\]")
 
 
 def _stamped_kernel_lines(raw: list[str]) -> bool:

@@ -104,6 +104,15 @@ class Signature:
     kinds: tuple[tuple[str, str], ...] = ()
     # The title when the report holds no stack at all (a state check, not a code path).
     stackless_title: str = ""
+    # Group 1, when the header line leaves it empty, is the next line of the report (rust/kernel/lib.rs's
+    # panic handler prints `panicked at file:line:col:` and, since Rust 1.73, the message below it).
+    message_below: bool = False
+    # The kernel code that prints the header (`file.c function`): a row the corpus holds one sample of
+    # is still the kernel's format, not that file's (bench/rule_support.py).
+    why: str = ""
+    # The title template fingerprint version 3 gave this row's reports (a row version 4 carved out of a
+    # broader one): its key is listed in `fingerprint_aliases`.
+    v3_title: str = ""
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
     skip_regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     requires_regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
@@ -153,11 +162,16 @@ SIGNATURES: tuple[Signature, ...] = (
               "KFENCE: {1} {2} in {F}", SANITIZER, alts=BAD),
     Signature("kfence-corruption", "kfence", "BUG:", r"BUG: KFENCE: memory corruption",
               "KFENCE: memory corruption in {F}", SANITIZER),
+    # powerpc (arch/powerpc/mm/fault.c __bad_page_fault, 5.2+): `BUG: Kernel NULL pointer dereference on read
+    # at 0x..` below PAGE_SIZE, `BUG: Unable to handle kernel data access on write at 0x..` above it, an
+    # instruction fetch from a NULL pointer `BUG: Unable to handle kernel instruction fetch (NULL pointer?)`.
     Signature("null-deref", "null-deref", "BUG:",
-              r"BUG: (?:unable to handle kernel NULL pointer dereference|kernel NULL pointer dereference)",
+              r"BUG: (?:unable to handle kernel NULL pointer dereference|[Kk]ernel NULL pointer dereference|"
+              r"Unable to handle kernel instruction fetch \(NULL pointer\?\))",
               "BUG: unable to handle kernel NULL pointer dereference in {F}", alts=BAD, die=True),
     Signature("paging-fault", "paging-fault", "BUG:",
-              r"BUG: (?:unable to handle kernel paging request|unable to handle page fault|unable to handle kernel data access)",
+              r"BUG: (?:unable to handle kernel paging request|unable to handle page fault|[Uu]nable to handle kernel data access|"
+              r"Unable to handle kernel (?:instruction fetch|unaligned access)|Unable to handle unknown paging fault)",
               "BUG: unable to handle kernel paging request in {F}", alts=BAD, die=True),
     # The header cut short (merged with another line or truncated): no culprit can be trusted.
     Signature("fault-cut", "paging-fault", "BUG:", r"BUG: unable to handle kernel\s*(?:$|\[ *\d+\.\d+\])", "BUG: unable to handle kernel",
@@ -208,8 +222,21 @@ SIGNATURES: tuple[Signature, ...] = (
               skip=r"^(?:bad_page|free_|__free|page_|put_page|__put_page|release_pages|folio_|__folio|check_new_page|rmqueue|get_page_from|__page_pool|page_pool|post_alloc_hook|prep_new_page)"),
     # kernel/workqueue.c wq_watchdog_timer_fn: a worker pool made no progress; like a hung task, work
     # is stuck, and the report shows pools, not a stack.
+    # lockdep ran out of a fixed table and turns itself off: a limit of the debugging build, found wherever
+    # the next lock was taken, so the message alone is the title.
+    Signature("lockdep-limit", "lockdep", "BUG:", r"BUG: (MAX_[A-Z_]{3,40} too low!)", "BUG: {1}", NO_STACK, S.NONE,
+              severity=W,
+              why="kernel/locking/lockdep.c save_trace / add_lock_to_list / lookup_chain_cache_add: "
+                  "`print_lockdep_off(\"BUG: MAX_STACK_TRACE_ENTRIES too low!\")` and the other MAX_* limits"),
     Signature("workqueue-lockup", "hung-task", "BUG:", r"BUG: workqueue lockup", "BUG: workqueue lockup",
               NO_STACK, S.NONE, severity=E),
+    # A page-table or mm counter found inconsistent: a state, found long after whoever broke it, so a fixed
+    # title (the dump_stack below shows the checker, not the culprit).
+    Signature("bad-mm-state", "bug", "BUG:",
+              r"BUG: (Bad page map|Bad rss-counter state|non-zero (?:nr_ptes|nr_pmds|pgtables_bytes) on freeing mm)",
+              "BUG: {1}", NO_STACK, S.NONE,
+              why="mm/memory.c print_bad_pte `BUG: Bad page map in process %s  pte:%08llx pmd:%08llx`; kernel/fork.c "
+                  "check_mm `BUG: Bad rss-counter state mm:%p type:%s val:%ld`, `BUG: non-zero pgtables_bytes on freeing mm`"),
     Signature("bug-generic", "bug", "BUG:", _BUG_TEXT, "BUG: {1} in {F}",
               TRACE, stackless_title="BUG: {1}"),
     # --- WARNING: ------------------------------------------------------------------------------
@@ -257,6 +284,12 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("warn-urb", "warning", "WARNING:", _WARN_AT + r" usb_submit_urb", "WARNING in {F}/usb_submit_urb",
               WARN, severity=W,
               skip=r"^(?:usb_submit_urb|usb_start_wait_urb|usb_bulk_msg|usb_interrupt_msg|usb_control_msg)"),
+    # 3.x warn_slowpath_common printed `WARNING: at %s:%d %pS()`; a syslog relay may squeeze the
+    # space out (`WARNING: atarch/x86/xen/mmu.c:475 f+0x32/0x8e()`): the site still follows `at`.
+    # (Version 3 took such a line for a message: its title continues as an alias.)
+    Signature("warning-squeezed", "warning", "WARNING:", r"WARNING: at([\w/.\-]{1,200}\.[ch]:\d+ [^\s].*\S)",
+              "WARNING in {F}", WARN, severity=W, v3_title="WARNING: at{1}",
+              why="kernel/panic.c warn_slowpath_common (3.x) `WARNING: at %s:%d %pS()`"),
     Signature("warning", "warning", "WARNING:",
               r"WARNING: (?:CPU: \d+ PID: \d+ at |at |[^ ]+:\d+ at )(\S+)?",
               "WARNING in {F}", WARN, severity=W),
@@ -285,6 +318,11 @@ SIGNATURES: tuple[Signature, ...] = (
     # --- faults and traps ----------------------------------------------------------------------
     # arch/arm64/mm/fault.c die_kernel_fault and arch/arm/mm/fault.c __do_kernel_fault say "NULL pointer
     # dereference" for an address below PAGE_SIZE, as x86 does: the same kind.
+    # s390 (arch/s390/mm/fault.c do_no_context / do_fault_error): `Unable to handle kernel pointer dereference in
+    # virtual kernel address space`, `... paging request in virtual user address space`; die(regs, "Oops").
+    Signature("s390-fault", "paging-fault", "Unable to handle kernel",
+              r"Unable to handle kernel (?:pointer dereference|paging request) in virtual (?:kernel|user) address space",
+              "BUG: unable to handle kernel paging request in {F}", alts=BAD, die=True),
     Signature("arm-null-deref", "null-deref", "Unable to handle kernel",
               r"Unable to handle kernel NULL pointer dereference",
               "BUG: unable to handle kernel NULL pointer dereference in {F}", alts=BAD, die=True),
@@ -297,6 +335,11 @@ SIGNATURES: tuple[Signature, ...] = (
               "PANIC: double fault in {F}", die=True),
     Signature("kernel-bug-list", "list-corruption", "kernel BUG", r"kernel BUG at lib/list_debug\.c",
               "BUG: corrupted list in {F}", alts=BAD, die=True),
+    # Hardened usercopy refused a copy to or from user memory: the caller copied out of bounds.
+    Signature("kernel-bug-usercopy", "bug", "kernel BUG", r"kernel BUG at mm/usercopy\.c", "BUG: bad usercopy in {F}",
+              die=True, v3_title="kernel BUG in {F}",
+              why="mm/usercopy.c usercopy_abort `Kernel memory %s attempt detected %s%s%s%s %s (offset %lu, size %lu)!` "
+                  "then BUG()"),
     Signature("kernel-bug", "bug", "kernel BUG", r"kernel BUG at ", "kernel BUG in {F}", skip=r"^skb_", die=True),
     Signature("divide-error", "divide-error", "divide error:", r"divide error:", "divide error in {F}", die=True),
     Signature("int3", "invalid-opcode", "int3: ", r"int3: ", "int3 in {F}", die=True),
@@ -309,6 +352,23 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("hard-lockup", "hard-lockup", "Watchdog detected hard LOCKUP",
               r"Watchdog detected hard LOCKUP on cpu", "BUG: hard lockup in {F}", NMI_PC, alts=("stall in {F}",),
               skip=_NMI_SKIP),
+    # powerpc die() (arch/powerpc/kernel/traps.c __die: `Oops: %s, sig: %ld [#%d]`) without a fault or BUG
+    # line before it (those it continues, CONTINUES_REPORT): the reason die() was given is the report.
+    Signature("ppc-oops", "bug", "Oops: ", r"^Oops: ([A-Z][A-Za-z ]{2,60}), sig: \d+", "Oops: {1} in {F}", die=True,
+              kinds=(("Kernel access of bad area", "paging-fault"), ("Machine check", "machine-check"))),
+    # A Rust panic: the message (Rust 1.73+ prints it below `panicked at file:l:c:`), then BUG(), whose
+    # report continues this one (CONTINUES_REPORT).
+    Signature("rust-panic", "bug", "rust_kernel: panicked",
+              r"rust_kernel: panicked at (?:'(.{1,300}?)', \S+|\S+:\d+:\d+:?\s*$)", "{1} in {F}", TRACE,
+              message_below=True, die=True, v3_title="kernel BUG in rust_helper_BUG",
+              why="rust/kernel/lib.rs #[panic_handler] `pr_emerg!(\"{}\\n\", info)` (module prefix `rust_kernel: `), "
+                  "then BUG() in rust/helpers/bug.c rust_helper_BUG (rust/helpers.c before 6.11)"),
+    # A leaked reference holds a device being unregistered; printed every 10 s; no stack, the name varies.
+    Signature("netdev-refcount", "refcount", "unregister_netdevice: waiting for",
+              r"unregister_netdevice: waiting for \S+ to become free", "unregister_netdevice: waiting for DEV to become free",
+              NO_STACK, S.NONE, severity=E,
+              why="net/core/dev.c netdev_wait_allrefs_any `unregister_netdevice: waiting for %s to become free. "
+                  "Usage count = %d`"),
     Signature("mce", "machine-check", "Machine Check Exception", r"Machine Check Exception",
               "machine check exception", NO_STACK, S.NONE),
     Signature("vfs", "bug", "VFS: ", r"VFS: (Close: file count is 0|Busy inodes after unmount)", "{C}", NO_STACK, S.NONE,
@@ -340,13 +400,17 @@ SIGNATURES: tuple[Signature, ...] = (
               TRACE),
     Signature("oom-panic", "oom", "Kernel panic", r"Kernel panic - not syncing: (?:Out of memory|System is deadlocked on memory)",
               "kernel panic: Out of memory", TRACE),
-    Signature("hard-lockup-panic", "hard-lockup", "Kernel panic", r"Kernel panic - not syncing: Hard LOCKUP",
+    # 3.x kernel/watchdog.c watchdog_overflow_callback panicked with its report's own words
+    # (`panic("Watchdog detected hard LOCKUP on cpu %d", this_cpu)` when hardlockup_panic is set).
+    Signature("hard-lockup-panic", "hard-lockup", "Kernel panic",
+              r"Kernel panic - not syncing: (?:Hard LOCKUP|Watchdog detected hard LOCKUP on cpu)",
               "kernel panic: Hard LOCKUP", NMI_PC, skip=_NMI_SKIP),
     Signature("mce-panic", "machine-check", "Kernel panic",
               r"Kernel panic - not syncing: (?:Fatal machine check|Machine check|Fatal hardware error|Fatal local machine check|Timeout: Not all CPUs entered)",
               "kernel panic: fatal machine check", NO_STACK, S.NONE),
     Signature("panic-consequence", "panic", "Kernel panic",
-              r"Kernel panic - not syncing: (Fatal exception|panic_on_warn set|hung_task: blocked tasks|softlockup: hung tasks|rcu_stall|Oops - BUG|BUG!|Oops)",
+              r"Kernel panic - not syncing: (Fatal exception|panic_on_warn set|hung_task: blocked tasks|softlockup: hung tasks|rcu_stall|Oops - BUG|BUG!|Oops|"
+              r"Aiee, killing interrupt handler!|Attempted to kill the idle task!)",
               "kernel panic: {1}", TRACE, corrupted=True),
     Signature("panic", "panic", "Kernel panic", r"Kernel panic - not syncing: " + _TEXT_TO_EOL, "kernel panic: {1}", TRACE),
 )
@@ -355,7 +419,9 @@ SIGNATURES: tuple[Signature, ...] = (
 CONSEQUENCE_PANIC = re.compile(
     r"Kernel panic - not syncing: (?:[a-z]+: )?(?:Fatal exception|panic_on_warn set|hung_task: blocked tasks|"
     r"softlockup: hung tasks|rcu_stall|Oops - BUG|Oops|BUG!|Hard LOCKUP|Fatal hardware error|Fatal machine check|"
-    r"kernel stack overflow|corrupted stack end)"
+    r"kernel stack overflow|corrupted stack end|"
+    # kernel/exit.c do_exit: a task the earlier oops killed could not exit (in an interrupt, or the idle task)
+    r"Aiee, killing interrupt handler!|Attempted to kill the idle task!)"
 )
 
 # Detectors that panic right after their own report, with the reason they print (kernel/watchdog.c
@@ -379,12 +445,14 @@ WARN_CARRIED_KINDS = frozenset({"hard-lockup"})
 # Rows that match a message rather than a report: a WARN() always prints its site (kernel/panic.c
 # __warn `WARNING: CPU: %d PID: %d at %pS`, 3.x warn_slowpath_common `WARNING: at %s:%d %pS()`), so a
 # bare `WARNING: text` line is a driver's pr_warn (`WARNING: strange, CPU MTRRs all blank?`).
-MESSAGE_ONLY = frozenset({"warning-text"})
+# `unregister_netdevice: waiting for` repeats every 10 s and never ends: a state, which a real report
+# after it outranks.
+MESSAGE_ONLY = frozenset({"warning-text", "netdev-refcount"})
 
 # Header lines that continue the report before them instead of starting a new one.
 CONTINUES_REPORT = re.compile(
     r"(?:invalid opcode: 0000|Kernel panic - not syncing|unregister_netdevice: waiting for|"
-    r"PANIC: double fault|Internal error:)"
+    r"PANIC: double fault|Internal error:|kernel BUG at rust/helpers|^Oops: [A-Z][A-Za-z ]{2,60}, sig: \d+)"
 )
 # Messages with a stack of their own that end the text a report's title and culprit come from.
 ENDS_REPORT = re.compile(r"(?:vmalloc: allocation failure:|FAULT_INJECTION: forcing a failure|FAULT_FLAG_ALLOW_RETRY missing)")

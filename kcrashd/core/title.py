@@ -90,6 +90,8 @@ class Titled:
     signature: str | None = None
     # The title and alternatives fingerprint version 2 gave (see fingerprint.fingerprint_aliases).
     previous: tuple[tuple[str, list[str]], ...] = ()
+    # The title and alternatives version 3 gave, where its culprit differs.
+    before_v4: tuple[tuple[str, list[str]], ...] = ()
 
 
 # Changes the culprit triage chose (the operator's frame rules: kcrashd.core.rule_application).
@@ -97,8 +99,9 @@ CulpritAdjust = Callable[[Signature, list[str], Culprit], Culprit]
 
 
 def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list[str], pos: int,
-                 adjust: CulpritAdjust | None = None) -> Titled:  # fmt: skip
-    """Title a report: `texts` are its message lines (header first), `pos` where the header starts."""
+                 adjust: CulpritAdjust | None = None, *, cut: bool = False) -> Titled:  # fmt: skip
+    """Title a report: `texts` are its message lines (header first), `pos` where the header starts;
+    `cut`: another report's lines came before this one's end (events.Event.cut)."""
     out = Titled()
     if sig is None or match is None:
         out.title = normalize_title(texts[0][pos:])
@@ -107,6 +110,8 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
     out.severity = sig.severity
     out.signature = sig.name
     groups = match.groups()
+    if sig.message_below and groups and not groups[0]:
+        groups = (texts[1].strip() if len(texts) > 1 else "", *groups[1:])
     key = (groups[0] or "").strip() if groups else ""
     cls = dict(sig.classes).get(key, key)
     out.kind = dict(sig.kinds).get(key, sig.kind)
@@ -126,7 +131,13 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
         return out
     _title_with_culprit(out, sig, _Fill(groups, rw, cls), texts, incomplete=incomplete, has_stack=has_stack,
                         adjust=adjust)  # fmt: skip
+    if cut and out.corrupted_reason in _NO_TRACE:
+        # Title and culprit stay the first report's; its own trace cannot be told from the other's.
+        out.corrupted_reason = "another report cuts into this one before a frame of its trace"
     return out
+
+
+_NO_TRACE = frozenset({"extracted no frames", "no stack trace in report"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +173,11 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
         out.function = short
     if culprit.recovered:
         out.previous = ((filler.title(sig.title, None), [filler.title(t, None) for t in sig.alts]),)
+    if culprit.earlier is not None:
+        old_short = culprit_forms(culprit.earlier)[0] if culprit.earlier else None
+        out.before_v4 = ((filler.title(sig.title, old_short), [filler.title(t, old_short) for t in sig.alts]),)
+    if sig.v3_title:
+        out.before_v4 += ((filler.title(sig.v3_title, short), []),)
     out.corrupted_reason = _corruption(sig, culprit, raw_title, incomplete=incomplete,
                                        no_culprit=short is None, has_stack=has_stack)  # fmt: skip
     if sig.header == "Kernel panic" and out.function is None:

@@ -27,7 +27,7 @@ _PANIC_MSG = re.compile(r"Kernel panic - not syncing: ?(.*)")
 
 def _title_event(lines: LogLines, event: ev_mod.Event, adjust: CulpritAdjust | None = None) -> Titled:
     texts = [lines[i].text for i in event.lines[: event.title_end]]
-    return title_report(event.hit.signature, event.hit.match, texts, event.hit.pos, adjust)
+    return title_report(event.hit.signature, event.hit.match, texts, event.hit.pos, adjust, cut=event.cut)
 
 
 def _panic(lines: LogLines, hits: list[ev_mod.Hit]) -> tuple[bool, str | None]:
@@ -122,7 +122,7 @@ def _analyze(data: bytes | str, source: str, adjust: CulpritAdjust | None = None
             function=titled.function,
             fingerprint=fingerprint_title(titled.title, titled.alts),
             fingerprint_version=FINGERPRINT_VERSION,
-            fingerprint_aliases=fingerprint_aliases(titled.title, titled.alts, titled.previous),
+            fingerprint_aliases=fingerprint_aliases(titled.title, titled.alts, titled.previous, titled.before_v4),
             strict_fingerprint=strict_fingerprint(titled.title, fn_names),
             corrupted=titled.corrupted_reason is not None,
             corrupted_reason=titled.corrupted_reason,

@@ -1,4 +1,4 @@
-"""Fingerprint version 3: history under version 2 continues through `fingerprint_aliases`."""
+"""Fingerprint version 4: history under versions 3 and 2 continues through `fingerprint_aliases`."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ from kcrashd.core.fingerprint import FINGERPRINT_VERSION, fingerprint_title
 from tests.core.golden import CORPUS
 
 
-def _v2(title: str, alts: list[str]) -> str:
-    return "kc2-" + fingerprint_title(title, alts).split("-", 1)[1]
+def _key(version: int, title: str, alts: list[str]) -> str:
+    return f"kc{version}-" + fingerprint_title(title, alts).split("-", 1)[1]
 
 
-def test_unchanged_title_keeps_its_version_2_key() -> None:
+def test_unchanged_title_keeps_its_version_3_and_2_keys() -> None:
     report = analyze((CORPUS / "seed" / "rhel8-sysrq.log").read_bytes())
-    assert FINGERPRINT_VERSION == 3 and report.fingerprint.startswith("kc3-")
-    assert _v2(report.title, report.alt_titles) in report.fingerprint_aliases
+    assert FINGERPRINT_VERSION == 4 and report.fingerprint.startswith("kc4-")
+    assert _key(3, report.title, report.alt_titles) in report.fingerprint_aliases
+    assert _key(2, report.title, report.alt_titles) in report.fingerprint_aliases
 
 
 def test_recovered_culprit_lists_the_version_2_key_of_its_corrupted_title() -> None:
@@ -22,4 +23,37 @@ def test_recovered_culprit_lists_the_version_2_key_of_its_corrupted_title() -> N
     report = analyze((CORPUS / "edge" / "exec-nx.log").read_bytes())
     old = "BUG: unable to handle kernel paging request in corrupted"
     assert report.function == "lab_trigger_exec_nx"
-    assert _v2(old, ["bad-access in corrupted"]) in report.fingerprint_aliases
+    assert _key(2, old, ["bad-access in corrupted"]) in report.fingerprint_aliases
+
+
+def test_culprit_past_an_out_of_line_helper_lists_the_version_3_key() -> None:
+    # Version 3 named the cfg80211 accessor whose BUG_ON fired (`kernel BUG at include/net/cfg80211.h`).
+    report = analyze((CORPUS / "production" / "satyr" / "rhbz-865695-2.txt").read_bytes())
+    assert report.title == "kernel BUG in wl_cfg80211_scan"
+    assert _key(3, "kernel BUG in wdev_priv", []) in report.fingerprint_aliases
+    assert _key(3, report.title, report.alt_titles) in report.fingerprint_aliases
+
+
+def test_polled_device_stall_lists_the_version_3_key() -> None:
+    # Version 3 walked the stall to the ioctl dispatcher; version 4 names the polling loop.
+    report = analyze((CORPUS / "production" / "abrt" / "oops1-module-nouveau.txt").read_bytes())
+    assert report.function == "nouveau_timer_wait_eq"
+    old = "BUG: soft lockup in nouveau_drm_ioctl"
+    assert _key(3, old, ["stall in nouveau_drm_ioctl"]) in report.fingerprint_aliases
+
+
+def test_row_carved_out_of_kernel_bug_lists_the_version_3_key() -> None:
+    # Version 3 titled a hardened-usercopy BUG as any `kernel BUG`.
+    report = analyze((CORPUS / "edge" / "usercopy.log").read_bytes())
+    assert report.title == "BUG: bad usercopy in mydrv_ioctl"
+    assert _key(3, "kernel BUG in mydrv_ioctl", []) in report.fingerprint_aliases
+
+
+def test_formats_version_3_read_otherwise_list_their_version_3_keys() -> None:
+    squeezed = analyze((CORPUS / "production" / "abrt" / "koops-tainted-insane.txt").read_bytes())
+    assert _key(3, "WARNING: atarch/x86/xen/mmu.c:LINE xen_make_pte()", []) in squeezed.fingerprint_aliases
+    lost_column = analyze((CORPUS / "production" / "satyr" / "14.txt").read_bytes())
+    assert lost_column.title == "BUG: bad unlock balance in blk_queue_bio"
+    assert _key(3, "BUG: bad unlock balance in corrupted", []) in lost_column.fingerprint_aliases
+    rust = analyze((CORPUS / "edge" / "rust-panic-old.log").read_bytes())
+    assert _key(3, "kernel BUG in rust_helper_BUG", []) in rust.fingerprint_aliases

@@ -1,0 +1,398 @@
+"""Formats of issue 13: Rust panics, powerpc and s390 reports, unregister_netdevice waits, syslog files,
+and the families of culprits that follow what the kernel prints.  Each test names the kernel code
+that prints the lines the rule reads; negatives sit beside the positives.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kcrashd.core import analyze
+from kcrashd.core.frames import parse_frames
+from kcrashd.core.rust_symbols import readable
+from tests.core.golden import CORPUS
+
+EDGE = CORPUS / "edge"
+PRODUCTION = CORPUS / "production"
+
+# --- Rust panics (rust/kernel/lib.rs #[panic_handler]: pr_emerg!("{}\n", info); BUG()) ---------------
+
+
+def test_rust_panic_with_the_message_below_names_the_rust_caller() -> None:
+    # Rust >= 1.73 prints `panicked at file:line:col:` and the message on the next line.
+    log = (
+        "[   52.100001] rust_kernel: panicked at drivers/block/rnull.rs:77:13:\n"
+        "[   52.100002] index out of bounds: the len is 8 but the index is 10\n"
+        "[   52.100010] ------------[ cut here ]------------\n"
+        "[   52.100011] kernel BUG at rust/helpers/bug.c:7!\n"
+        "[   52.100020] Oops: invalid opcode: 0000 [#1] PREEMPT SMP NOPTI\n"
+        "[   52.100030] CPU: 1 PID: 412 Comm: fio Not tainted 6.12.0 #1\n"
+        "[   52.100040] RIP: 0010:rust_helper_BUG+0x8/0x10\n"
+        "[   52.100050] Call Trace:\n"
+        "[   52.100051]  <TASK>\n"
+        "[   52.100052]  _RNvCsdC4yMMrTbUi_7___rustc17rust_begin_unwind+0x4c/0x50\n"
+        "[   52.100053]  _RNvNtCs9jEwPDbx20M_4core9panicking9panic_fmt+0x2f/0x30\n"
+        "[   52.100054]  _RNvNtCs9jEwPDbx20M_4core9panicking18panic_bounds_check+0x73/0x80\n"
+        "[   52.100055]  _RNvMs_NtCs1kMEmqzcCJ8_5rnull5queueNtB4_5Queue8queue_rq+0x1b2/0x1c0 [rnull_mod]\n"
+        "[   52.100056]  blk_mq_dispatch_rq_list+0x1c1/0x8a0\n"
+        "[   52.100057]  </TASK>\n"
+        "[   52.100060] ---[ end trace 0000000000000000 ]---\n"
+    )
+    report = analyze(log)
+    assert report.signature == "rust-panic"
+    assert report.function == "<rnull::queue::Queue>::queue_rq"
+    assert report.title == "index out of bounds: the len is NUM but the index is NUM in <rnull::queue::Queue>::queue_rq"
+
+
+def test_rust_panic_with_the_quoted_message_and_an_arm64_trace() -> None:
+    report = analyze((EDGE / "rust-panic-old.log").read_bytes())
+    assert report.title.startswith("called `Option::unwrap()` on a `None` value in ")
+    assert report.function == "<e1000_for_linux::Poller as kernel::net::NapiPoller>::poll"
+
+
+def test_the_rust_helper_bug_alone_stays_a_kernel_bug() -> None:
+    # Negative: without the panic handler's line, `kernel BUG at rust/helpers` is an ordinary BUG().
+    log = (EDGE / "rust-panic-old.log").read_text().replace("rust_kernel: panicked at", "rust_e1000dev: paniced at")
+    assert analyze(log).signature == "kernel-bug"
+
+
+@pytest.mark.parametrize(
+    ("mangled", "name"),
+    [
+        ("_RNvMs0_NtCshgDM7dBCdno_11rust_binder4nodeNtB5_4Node22update_refcount_locked",
+         "<rust_binder::node::Node>::update_refcount_locked"),
+        ("_RNvXs2_CsejK4Ne9WL8c_15e1000_for_linuxNtB5_6PollerNtNtCsfATHBUcknU9_6kernel3net10NapiPoller4poll",
+         "<e1000_for_linux::Poller as kernel::net::NapiPoller>::poll"),
+        ("_RNvNtCs3yuwAp0waWO_4core9panicking9panic_fmt", "core::panicking::panic_fmt"),
+        ("__cfi__RNvCscSpY9Juk0HT_7___rustc17rust_begin_unwind", "__rustc::rust_begin_unwind"),
+        ("_RNvMs7_NtCsfATHBUcknU9_6kernel3netINtB5_11NapiAdapterNtCsejK4Ne9WL8c_15e1000_for_linux6PollerE13poll_callbackBR_",
+         "<kernel::net::NapiAdapter<e1000_for_linux::Poller>>::poll_callback"),
+    ],
+)
+def test_rust_v0_names_are_read(mangled: str, name: str) -> None:
+    assert readable(mangled) == name
+
+
+@pytest.mark.parametrize("name", ["rust_helper_BUG", "_RB0_", "_RNvB_3foo", "_R" + "N" * 3000, "_RIC3fooRE", "_R"])
+def test_names_that_are_no_v0_symbol_are_left_alone(name: str) -> None:
+    assert readable(name) is None
+
+
+# --- powerpc (arch/powerpc/mm/fault.c __bad_page_fault, arch/powerpc/kernel/traps.c __die) ----------
+
+
+def test_powerpc_null_dereference_names_the_nip_function() -> None:
+    report = analyze((EDGE / "ppc64-null-deref.log").read_bytes())
+    assert (report.kind, report.function) == ("null-deref", "ibmvnic_reset_rxq")
+    assert report.title == "BUG: unable to handle kernel NULL pointer dereference in ibmvnic_reset_rxq"
+
+
+def test_powerpc_call_through_null_names_the_link_register() -> None:
+    # `NIP [0000000000000000] 0x0`: the LR holds the return address into the caller.
+    report = analyze((EDGE / "ppc64-null-call.log").read_bytes())
+    assert (report.kind, report.function) == ("null-deref", "opal_prd_msg_notifier")
+
+
+def test_powerpc_oops_alone_and_a_leaf_helper_at_the_nip() -> None:
+    # die("Machine check") with no fault line before it; NIP in memcpy: the LR is its caller.
+    report = analyze((EDGE / "ppc64-oops-machine-check.log").read_bytes())
+    assert (report.signature, report.kind, report.function) == ("ppc-oops", "machine-check", "pmem_do_read")
+
+
+def test_powerpc_oops_line_continues_the_fault_report() -> None:
+    report = analyze((EDGE / "ppc64-null-deref.log").read_bytes())
+    assert report.signature == "null-deref" and not report.preceding
+
+
+# --- s390 (arch/s390/mm/fault.c, arch/s390/kernel/dumpstack.c show_trace) ---------------------------
+
+
+def test_s390_fault_names_the_psw_function() -> None:
+    report = analyze((EDGE / "s390-fault.log").read_bytes())
+    assert (report.signature, report.function) == ("s390-fault", "dasd_eckd_build_cp_tpm_track")
+
+
+def test_s390_parenthesised_frame_is_unreliable() -> None:
+    (frame,) = parse_frames("([<000003ff80193b76>] dasd_eckd_build_cp+0x3c6/0x4b0 [dasd_eckd_mod])")
+    assert (frame.function, frame.module, frame.reliable) == ("dasd_eckd_build_cp", "dasd_eckd_mod", False)
+    (plain,) = parse_frames(" [<000003ff8013a4f2>] dasd_queue_rq+0x1ca/0x3b8 [dasd_mod] ")
+    assert plain.reliable
+
+
+# --- unregister_netdevice (net/core/dev.c netdev_wait_allrefs_any) ------------------------------------
+
+
+def test_unregister_netdevice_wait_is_titled_without_the_device() -> None:
+    report = analyze((EDGE / "netdev-refcount.log").read_bytes())
+    assert report.title == "unregister_netdevice: waiting for DEV to become free"
+    assert report.kind == "refcount"
+
+
+def test_unregister_netdevice_after_a_report_continues_it() -> None:
+    log = (CORPUS / "edge" / "warn-kobject.log").read_text() + (
+        "[ 9999.000000] unregister_netdevice: waiting for lo to become free. Usage count = 1\n"
+    )
+    assert analyze(log).signature == "warn-kobject"
+
+
+# --- line formats ------------------------------------------------------------------------------------
+
+
+def test_tab_padded_timestamp_is_a_kernel_line() -> None:
+    report = analyze((PRODUCTION / "telemetrics-client" / "warning.txt").read_bytes())
+    assert report.title == "WARNING in preempt_notifier_register"
+
+
+def test_syslog_prefixed_kernel_lines_are_read() -> None:
+    # rsyslog's `Jan 12 19:08:41 host kernel: ` before each kernel line.
+    report = analyze((PRODUCTION / "abrt" / "nmi_oops.txt").read_bytes())
+    assert (report.kind, report.function) == ("hard-lockup", "account_idle_ticks")
+
+
+def test_warning_at_with_its_space_lost_is_a_warn_report() -> None:
+    # 3.x warn_slowpath_common `WARNING: at %s:%d %pS()`, the space squeezed out by a syslog relay.
+    report = analyze((PRODUCTION / "abrt" / "koops-tainted-insane.txt").read_bytes())
+    assert report.signature == "warning-squeezed"
+
+
+def test_frame_that_lost_its_first_column_is_read() -> None:
+    report = analyze((PRODUCTION / "satyr" / "14.txt").read_bytes())
+    assert report.title == "BUG: bad unlock balance in blk_queue_bio"
+
+
+def test_old_eip_is_at_line_is_the_faulting_pc() -> None:
+    # 2.6 x86_32 show_regs: `EIP is at %s`; the reliable trace starts elsewhere.
+    report = analyze((PRODUCTION / "abrt" / "debug_messages.txt").read_bytes())
+    assert report.function == "acpi_ns_internalize_name"
+
+
+# --- culprit families --------------------------------------------------------------------------------
+
+
+def test_out_of_line_header_helper_names_its_caller() -> None:
+    # lib/bug.c report_bug: `kernel BUG at include/net/cfg80211.h:2473!`, PC in `wdev_priv.part.8`.
+    report = analyze((PRODUCTION / "satyr" / "rhbz-865695-0.txt").read_bytes())
+    assert report.function == "wl_cfg80211_scan"
+
+
+def test_inlined_header_helper_keeps_the_pc_function() -> None:
+    # Negative: the helper was inlined (no clone suffix): the PC names the caller itself.
+    log = (
+        "[   10.000000] kernel BUG at include/linux/skbuff.h:2301!\n"
+        "[   10.000001] invalid opcode: 0000 [#1] SMP\n"
+        "[   10.000002] RIP: 0010:mydrv_rx+0x99/0x1a0 [mydrv]\n"
+        "[   10.000003] Call Trace:\n"
+        "[   10.000004]  mydrv_poll+0x55/0x90 [mydrv]\n"
+        "[   10.000005]  net_rx_action+0x13b/0x3e0\n"
+    )
+    assert analyze(log).function == "mydrv_rx"
+
+
+def test_soft_lockup_polling_a_device_register_names_the_poller() -> None:
+    # kernel/watchdog.c watchdog_timer_fn -> show_regs: `EIP is at ioread32+0x32/0x40`; the leaf
+    # accessor's caller is the first stack word, printed as `? nouveau_timer_wait_eq+0x5d/0xc0`.
+    report = analyze((PRODUCTION / "abrt" / "oops1-module-nouveau.txt").read_bytes())
+    assert report.function == "nouveau_timer_wait_eq"
+
+
+def test_bad_page_map_has_a_fixed_title() -> None:
+    # mm/memory.c print_bad_pte: a page-table state, not a code path.
+    report = analyze((PRODUCTION / "telemetrics-client" / "bad_page_map.txt").read_bytes())
+    assert (report.title, report.function) == ("BUG: Bad page map", None)
+
+
+def test_report_cut_by_another_cpus_report_keeps_the_first_title_and_says_why() -> None:
+    # Two CPUs' soft lockups at once without caller ids: the first report's registers, then the
+    # second report's header before any frame of the first.  The title is the first report's; its
+    # trace cannot be followed, which the report says.
+    report = analyze((PRODUCTION / "telemetrics-client" / "soft_lockup.txt").read_bytes())
+    assert report.title == "BUG: soft lockup in corrupted"
+    assert report.corrupted_reason == "another report cuts into this one before a frame of its trace"
+    assert [p.title for p in report.preceding] == ["BUG: soft lockup in btrfs_read_lock_root_node"]
+
+
+def test_unregister_netdevice_waits_before_an_oops_leave_the_oops_the_crash() -> None:
+    # The wait repeats forever and never ends: a state, never the start of a later oops's cascade.
+    waits = "".join(
+        f"[  {100 + 10 * n}.000000] unregister_netdevice: waiting for lo to become free. Usage count = 1\n"
+        for n in range(3)
+    )
+    report = analyze(waits + (CORPUS / "seed" / "rhel8-sysrq.log").read_text())
+    assert report.function == "sysrq_handle_crash"
+    assert "unregister_netdevice: waiting for DEV to become free" in [p.title for p in report.preceding]
+
+
+# --- PREEMPT_RT (kernel/locking/spinlock_rt.c, kernel/irq/manage.c) -------------------------------------
+
+
+def test_preempt_rt_sleeping_spinlock_is_a_lock_primitive_in_a_hung_task() -> None:
+    # On PREEMPT_RT spin_lock() is rt_spin_lock, which sleeps in rtlock_slowlock_locked.
+    log = (
+        "[  245.100000] INFO: task kworker/2:1:88 blocked for more than 122 seconds.\n"
+        "[  245.100001]       Not tainted 6.1.0-18-rt-amd64 #1 Debian 6.1.76-1\n"
+        "[  245.100010] Call Trace:\n"
+        "[  245.100011]  <TASK>\n"
+        "[  245.100012]  __schedule+0x3a1/0xb30\n"
+        "[  245.100013]  schedule_rtlock+0x1c/0x40\n"
+        "[  245.100014]  rtlock_slowlock_locked+0x2e2/0x1120\n"
+        "[  245.100015]  rt_spin_lock+0x41/0x60\n"
+        "[  245.100016]  mydrv_reset_work+0x3c/0x120 [mydrv]\n"
+        "[  245.100017]  process_one_work+0x1e5/0x3b0\n"
+        "[  245.100018]  worker_thread+0x50/0x3a0\n"
+        "[  245.100019]  kthread+0xe6/0x110\n"
+        "[  245.100020]  ret_from_fork+0x1f/0x30\n"
+        "[  245.100021]  </TASK>\n"
+    )
+    assert analyze(log).function == "mydrv_reset_work"
+
+
+def test_soft_lockup_in_a_threaded_irq_handler_names_the_handler() -> None:
+    # threadirqs / PREEMPT_RT: irq_thread -> irq_forced_thread_fn -> the driver's handler.
+    log = (
+        "[  312.500000] watchdog: BUG: soft lockup - CPU#3 stuck for 26s! [irq/45-mydrv:230]\n"
+        "[  312.500010] CPU: 3 PID: 230 Comm: irq/45-mydrv Not tainted 6.1.0-18-rt-amd64 #1 Debian 6.1.76-1\n"
+        "[  312.500020] RIP: 0010:mydrv_fifo_read+0x21/0x60 [mydrv]\n"
+        "[  312.500030] Call Trace:\n"
+        "[  312.500031]  <TASK>\n"
+        "[  312.500032]  mydrv_drain+0x4a/0x90 [mydrv]\n"
+        "[  312.500033]  mydrv_isr+0x33/0x80 [mydrv]\n"
+        "[  312.500034]  irq_forced_thread_fn+0x26/0x80\n"
+        "[  312.500035]  irq_thread+0xe9/0x1a0\n"
+        "[  312.500036]  kthread+0xe6/0x110\n"
+        "[  312.500037]  ret_from_fork+0x1f/0x30\n"
+        "[  312.500038]  </TASK>\n"
+    )
+    report = analyze(log)
+    # The PC is in a module (mydrv_fifo_read): a driver looping in its own code is the culprit.
+    assert report.function == "mydrv_fifo_read"
+    # Without a module PC, the stall walk stops at the threaded-irq dispatcher: the handler above it.
+    builtin = log.replace(" [mydrv]", "").replace("mydrv_fifo_read+0x21/0x60", "ioread32+0x21/0x60")
+    assert analyze(builtin.replace("mydrv_drain+0x4a/0x90", "? mydrv_drain+0x4a/0x90")).function == "mydrv_drain"
+    assert analyze(builtin.replace("RIP: 0010:ioread32", "RIP: 0010:mydrv_spin")).function == "mydrv_isr"
+
+
+@pytest.mark.parametrize(
+    ("name", "skipped"),
+    [
+        # mm/page_alloc.c warn_alloc reports an allocation failure for its caller
+        ("warn_alloc", True), ("warn_alloc_show_mem_filter", False),
+        # lib/ref_tracker.c checks its user's get/put pairs
+        ("ref_tracker_free", True), ("ref_tracker_dir_exit", True), ("netdev_tracker_free", False),
+        # string helpers (lib/string.c sized_strscpy since 6.8, strim, skip_spaces)
+        ("sized_strscpy", True), ("strscpy_pad", True), ("strim", True), ("strimmer_probe", False),
+        ("skip_spaces", True), ("skip_spaces_and_tabs", False),
+        # PREEMPT_RT's sleeping spinlocks (kernel/locking/spinlock_rt.c)
+        ("rt_spin_lock", True), ("rt_read_unlock", True), ("rt_write_trylock", True),
+        ("art_spin_lockup", False),
+    ],
+)
+def test_reporting_and_helper_families(name: str, skipped: bool) -> None:
+    from kcrashd.core.frames import is_skipped
+
+    assert is_skipped(name) is skipped
+
+
+def test_hardened_usercopy_bug_is_a_bad_usercopy_of_the_caller() -> None:
+    # mm/usercopy.c usercopy_abort -> BUG(): the caller of the checked copy is the culprit.
+    report = analyze((EDGE / "usercopy.log").read_bytes())
+    assert (report.title, report.kind) == ("BUG: bad usercopy in mydrv_ioctl", "bug")
+
+
+def test_lockdep_table_limit_is_titled_by_its_message() -> None:
+    report = analyze((EDGE / "lockdep-limit.log").read_bytes())
+    assert (report.title, report.kind, report.function) == ("BUG: MAX_STACK_TRACE_ENTRIES too low!", "lockdep", None)
+
+
+def test_other_bug_lines_are_not_lockdep_limits() -> None:
+    # Negative: a driver's `BUG: MAXIMUM retries too low` is a generic BUG, not lockdep's table limit.
+    log = "[    5.000000] BUG: MAXIMUM retries too low\n[    5.000001] Call Trace:\n[    5.000002]  mydrv_probe+0x10/0x20\n"
+    assert analyze(log).signature == "bug-generic"
+
+
+def test_panic_on_oom_names_out_of_memory() -> None:
+    # mm/oom_kill.c out_of_memory -> check_panic_on_oom -> panic("Out of memory: %s panic_on_oom is enabled").
+    log = (
+        "[  801.000000] Kernel panic - not syncing: Out of memory: compulsory panic_on_oom is enabled\n"
+        "[  801.000010] CPU: 1 PID: 2211 Comm: stress Not tainted 5.14.0-362.8.1.el9_3.x86_64 #1\n"
+        "[  801.000020] Call Trace:\n"
+        "[  801.000021]  <TASK>\n"
+        "[  801.000022]  dump_stack_lvl+0x34/0x48\n"
+        "[  801.000023]  panic+0x102/0x2d4\n"
+        "[  801.000024]  check_panic_on_oom+0x5e/0x60\n"
+        "[  801.000025]  out_of_memory+0xd8/0x540\n"
+        "[  801.000026]  __alloc_pages_slowpath.constprop.0+0xbcd/0xd10\n"
+        "[  801.000027]  __alloc_pages+0x21d/0x250\n"
+        "[  801.000028]  </TASK>\n"
+    )
+    report = analyze(log)
+    assert (report.kind, report.function) == ("oom", "out_of_memory")
+
+
+def test_old_hard_lockup_panic_with_the_report_words_is_a_hard_lockup() -> None:
+    # 3.x kernel/watchdog.c watchdog_overflow_callback: panic("Watchdog detected hard LOCKUP on cpu %d").
+    log = (
+        "[ 7251.200100] Kernel panic - not syncing: Watchdog detected hard LOCKUP on cpu 2\n"
+        "[ 7251.200110] Pid: 0, comm: swapper Not tainted 2.6.32-431.el6.x86_64 #1\n"
+        "[ 7251.200120] Call Trace:\n"
+        "[ 7251.200121]  <NMI>  [<ffffffff81527823>] ? panic+0xa7/0x16f\n"
+        "[ 7251.200122]  [<ffffffff810e6b60>] ? watchdog_overflow_callback+0xe0/0xe0\n"
+        "[ 7251.200123]  [<ffffffff8111c4ea>] ? __perf_event_overflow+0x9a/0x240\n"
+        "[ 7251.200124]  [<ffffffff8152c8d5>] ? do_nmi+0x1e5/0x3d0\n"
+        "[ 7251.200125]  [<ffffffff8152c0f0>] ? nmi+0x20/0x30\n"
+        "[ 7251.200126]  <<EOE>>  [<ffffffffa01c2c34>] mydrv_poll_status+0x24/0x60 [mydrv]\n"
+        "[ 7251.200127]  [<ffffffffa01c31f0>] mydrv_irq+0x90/0x120 [mydrv]\n"
+    )
+    report = analyze(log)
+    assert (report.kind, report.function) == ("hard-lockup", "mydrv_poll_status")
+
+
+def test_panic_of_a_task_an_oops_killed_in_an_interrupt_leaves_the_oops_the_crash() -> None:
+    # kernel/exit.c do_exit: panic("Aiee, killing interrupt handler!") after the oops killed the task.
+    log = (
+        "[  300.100000] BUG: unable to handle kernel NULL pointer dereference at 0000000000000010\n"
+        "[  300.100001] IP: [<ffffffffa0331a2b>] mydrv_rx+0x1b/0x90 [mydrv]\n"
+        "[  300.100002] Oops: 0000 [#1] SMP\n"
+        "[  300.100003] Call Trace:\n"
+        "[  300.100004]  <IRQ>\n"
+        "[  300.100005]  [<ffffffffa0331b40>] mydrv_interrupt+0x40/0x70 [mydrv]\n"
+        "[  300.100006]  [<ffffffff810e2a30>] handle_irq_event_percpu+0x40/0x180\n"
+        "[  300.100007] ---[ end trace 1e1ad3d7d8d1b6f0 ]---\n"
+        "[  300.100008] Kernel panic - not syncing: Aiee, killing interrupt handler!\n"
+    )
+    report = analyze(log)
+    assert (report.kind, report.function) == ("null-deref", "mydrv_rx")
+
+
+def test_lone_panic_of_a_killed_task_says_its_report_was_lost() -> None:
+    # Without the oops before it (a ring buffer that wrapped), the panic only says a report was fatal.
+    report = analyze("[  300.100008] Kernel panic - not syncing: Aiee, killing interrupt handler!\n")
+    assert report.corrupted and report.signature == "panic-consequence"
+
+
+def test_s390_call_through_null_names_the_r14_return_address() -> None:
+    # `Krnl PSW ... (0x0)`: the PSW is no symbol; the parenthesised first entry is r14, the caller.
+    log = (EDGE / "s390-fault.log").read_text()
+    log = log.replace("000003ff80192c2e (dasd_eckd_build_cp_tpm_track+0x2e/0x5b8 [dasd_eckd_mod])", "0000000000000000 (0x0)")
+    log = "".join(ln for ln in log.splitlines(keepends=True) if "[<000003ff80192c2e>]" not in ln)
+    assert analyze(log).function == "dasd_eckd_build_cp"
+
+
+def test_survived_boot_warning_then_an_oops_without_panic_is_the_oops() -> None:
+    # No panic line (panic_on_oops off): the WARNING printed its end marker and the machine went on;
+    # the oops (die(): a task killed) later is the crash.
+    warning = (CORPUS / "edge" / "warn-kobject.log").read_text()
+    oops = (
+        "[ 5000.100000] BUG: unable to handle kernel NULL pointer dereference at 0000000000000010\n"
+        "[ 5000.100001] IP: [<ffffffffa0331a2b>] mydrv_rx+0x1b/0x90 [mydrv]\n"
+        "[ 5000.100002] Oops: 0000 [#1] SMP\n"
+        "[ 5000.100003] Call Trace:\n"
+        "[ 5000.100005]  [<ffffffffa0331b40>] mydrv_poll+0x40/0x70 [mydrv]\n"
+        "[ 5000.100006]  [<ffffffff8150fb10>] net_rx_action+0x140/0x2b0\n"
+        "[ 5000.100007] ---[ end trace 1e1ad3d7d8d1b6f0 ]---\n"
+    )
+    assert "---[ end trace" in warning
+    report = analyze(warning + oops)
+    assert (report.kind, report.function) == ("null-deref", "mydrv_rx")
+    # Negative: a WARNING that never ended (no marker) is where the trouble started: it stays first.
+    unfinished = warning.replace("---[ end trace", "---[ trace")
+    assert analyze(unfinished + oops).kind == analyze(warning).kind
