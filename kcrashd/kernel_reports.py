@@ -49,14 +49,17 @@ def split_reports(lines: list[KernelLine], *, finished: bool) -> Split:
     found = events.build_events(log, hits)
     keep_from = len(lines)
     reports: list[ReportText] = []
-    for event in found:
-        start = log.number(event.start) - 1
+    starts = [log.number(event.start) - 1 for event in found]
+    for n, event in enumerate(found):
+        start = starts[n]
         if not finished and start >= len(lines) - OPEN_TAIL:
             keep_from = start
             break
         last = max(log.number(i) - 1 for i in event.lines)
         for follower in event.followers:  # the panic line that continues the report
             last = max(last, log.number(follower.index) - 1)
+        if n + 1 < len(found):  # a report ends where the next one begins: its text is not this one's
+            last = min(last, max(start, starts[n + 1] - 1))
         body = "\n".join(line.dmesg() for line in lines[start : last + 1]) + "\n"
         reports.append(ReportText(lines[start], body, last))
     return Split(reports, keep_from)
