@@ -176,6 +176,7 @@ def regenerate(
         "not_reproduced": sum(1 for e in entries if not e["reproduced"]),
         "seconds": elapsed,
         "accel": next((e["accel"] for e in entries if "accel" in e), None),
+        "variants": min(variants, len(VARIANTS)),
     })  # fmt: skip
     redone = {(k.id, kind.name) for k in kernels for kind in kinds}
     not_applicable = [n for n in old.get("not_applicable", []) if (n["kernel"], n["kind"]) not in redone]
