@@ -88,6 +88,9 @@ def release_version(release: str) -> tuple[int, int]:
 PPC_DATA_ACCESS = r"Unable to handle kernel data access on (?:read|write) at"
 S390_KERNEL_DEREF = r"Unable to handle kernel pointer dereference in virtual kernel address space"
 
+# lib/Kconfig.debug: SOFTLOCKUP_DETECTOR depends on !S390 (no kernel.softlockup_panic in the guest).
+NO_S390_SOFTLOCKUP = "s390 kernels have no soft-lockup detector (SOFTLOCKUP_DETECTOR depends on !S390)"
+
 
 def _module(name: str, cls: str, trigger: str, headline: str, **kw: object) -> Kind:
     return Kind(
@@ -181,6 +184,7 @@ KINDS: tuple[Kind, ...] = (
         r"soft lockup - CPU#\d+ stuck for",
         sysctls=("kernel.softlockup_panic=1", "kernel.watchdog_thresh=1"),
         timeout=240.0,
+        not_on=(("s390x", NO_S390_SOFTLOCKUP),),
     ),
     _module(
         "hung-task",
@@ -331,6 +335,7 @@ KINDS: tuple[Kind, ...] = (
         extra_cmdline="rcupdate.rcu_cpu_stall_timeout=5",
         timeout=300.0,
         min_cpus=2,
+        not_on=(("s390x", NO_S390_SOFTLOCKUP),),
         notes="RCU's stall detector (5 s) reports before the soft-lockup panic (13 s); a second CPU "
         "runs the grace-period kthread that waits for the spinning one",
     ),
