@@ -50,7 +50,8 @@ lab-build:
 	python3 -m lab build
 
 lab-corpus:
-	python3 -m lab corpus --kernel deb12-6.1 --kernel deb13-6.12 --kernel deb11-5.10 --kernel deb12-6.1-arm64
+	python3 -m lab corpus --kernel deb12-6.1 --kernel deb13-6.12 --kernel deb11-5.10 --kernel deb12-6.1-arm64 \
+		--kernel deb12-6.1-rt --kernel deb12-6.1-ppc64el --kernel deb12-6.1-s390x
 
 test-lab:
 	@scripts/bootstrap.sh test

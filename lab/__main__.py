@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .build import prepare
-from .crash import LAYOUTS, RunSettings, run_crash
+from .crash import LAYOUTS, VARIANTS, RunSettings, run_crash
 from .errors import LabUnavailable
 from .kernels import DEFAULT_KERNEL, KERNELS, kernel_named
 from .kinds import KINDS, kind_named
@@ -73,7 +73,9 @@ def cmd_corpus(args: argparse.Namespace) -> int:
 
     kernels = [kernel_named(k) for k in (args.kernel or [k.id for k in KERNELS[:1]])]
     kinds = [kind_named(k) for k in args.kind] if args.kind else list(KINDS)
-    failed = regenerate(Path(args.dest).resolve(), kernels, kinds, jobs=args.jobs, log=_log)
+    failed = regenerate(
+        Path(args.dest).resolve(), kernels, kinds, jobs=args.jobs, log=_log, variants=args.runs
+    )
     return 1 if failed else 0
 
 
@@ -136,6 +138,13 @@ def main(argv: list[str] | None = None) -> int:
     corpus.add_argument("--kind", action="append", help="only these kinds (repeatable)")
     corpus.add_argument("--dest", default=str(REPO / "tests" / "corpus" / "lab"))
     corpus.add_argument("--jobs", type=int, default=2, help="guests at a time (max 2)")
+    corpus.add_argument(
+        "--runs",
+        type=int,
+        choices=range(1, len(VARIANTS) + 1),
+        default=len(VARIANTS),
+        help="only the first N run variants (default all)",
+    )
     corpus.set_defaults(func=cmd_corpus)
 
     summary = sub.add_parser("summary", help="table of a corpus manifest")

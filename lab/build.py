@@ -191,7 +191,7 @@ def _prepare_locked(
     stamp = json.loads(stamp_path.read_text()) if stamp_path.exists() else {}
     digest = sources_digest()
 
-    vmlinuz = root / "image" / "boot" / f"vmlinuz-{release}"
+    vmlinuz = root / "image" / "boot" / f"{spec.profile.image}-{release}"
     if stamp.get("version") != version or not vmlinuz.exists():
         log(f"fetching {spec.suite} kernel {release} ({version})")
         kbuild = [p for p in packages if p.startswith("linux-kbuild-")] if spec.foreign_arch else []

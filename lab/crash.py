@@ -168,7 +168,7 @@ def run_crash(
     cache = cache_root()
     profile = ing.spec.profile
     accel = accel or select_accel(ing.vmlinuz, cache, log, profile)
-    kdump = kdump and kind.dump_possible and (vmcore or dmesg) and not profile.kdump_broken
+    kdump = kdump and kind.dump_possible and (vmcore or dmesg) and not ing.spec.no_kdump
     out_dir.mkdir(parents=True, exist_ok=True)
     logs_dir.mkdir(parents=True, exist_ok=True)
     dump_root = out_dir / dump_path
@@ -300,8 +300,8 @@ def _collect(
     head, func = _mentions(text, kind, ing.release, ing.spec.arch)
     result.reproduced = head
     result.culprit_in_trace = func
-    if ing.spec.profile.kdump_broken and kind.dump_possible:
-        result.notes.append(f"console only on {ing.spec.arch}: {ing.spec.profile.kdump_broken}")
+    if ing.spec.no_kdump and kind.dump_possible:
+        result.notes.append(f"console only on {ing.spec.id}: {ing.spec.no_kdump}")
     if not head:
         result.notes.append(f"expected headline /{headline}/ not found")
     if head and not func:

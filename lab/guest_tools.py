@@ -59,6 +59,21 @@ def _find_library(tree: Path, soname: str) -> Path | None:
     return None
 
 
+def _in_tree(tree: Path, rel: str) -> Path | None:
+    """A path of the unpacked packages, following symlinks inside the tree (absolute ones too).
+
+    ppc64el's libc6 links /lib64/ld64.so.2 to /lib/powerpc64le-linux-gnu/ld64.so.2: resolved on
+    the host, that absolute target is not the package's file.
+    """
+    path = tree / rel.lstrip("/")
+    for _ in range(16):
+        if not path.is_symlink():
+            return path if path.exists() else None
+        target = path.readlink()
+        path = tree / str(target).lstrip("/") if target.is_absolute() else path.parent / target
+    return None
+
+
 def stage_guest_tools(source: AptSource, root: Path, staging: Path) -> None:
     """Copy the guest-architecture tools and their libraries into the initramfs."""
     tree = root / "guest-tools"
@@ -83,7 +98,7 @@ def stage_guest_tools(source: AptSource, root: Path, staging: Path) -> None:
         wanted: list[tuple[Path | None, str]] = [(_find_library(tree, name), name) for name in needs]
         if interp:
             rel_interp = interp.lstrip("/")
-            found = next((p for p in (tree / rel_interp, tree / "usr" / rel_interp) if p.exists()), None)
+            found = _in_tree(tree, rel_interp) or _in_tree(tree, f"usr/{rel_interp}")
             wanted.append((found, rel_interp))
         for lib, name in wanted:
             if lib is None or not lib.exists():

@@ -18,7 +18,10 @@ class ArchProfile:
     kernel_arch: str
     qemu_package: str
     kdump_broken: str = ""
+    image: str = "vmlinuz"
 
+
+CONSOLE_ONLY = "console logs only: kdump is not set up in the lab's guests of this architecture"
 
 ARCHES: dict[str, ArchProfile] = {
     "amd64": ArchProfile(
@@ -48,6 +51,29 @@ ARCHES: dict[str, ArchProfile] = {
             "('setup_2nd_dtb failed')"
         ),
     ),
+    "ppc64el": ArchProfile(
+        name="ppc64el",
+        qemu="qemu-system-ppc64",
+        machine=("-M", "pseries"),
+        tcg_cpu="power9",
+        console="hvc0",
+        triplet="powerpc64le-linux-gnu",
+        kernel_arch="powerpc",
+        qemu_package="qemu-system-ppc",
+        kdump_broken=CONSOLE_ONLY,
+        image="vmlinux",
+    ),
+    "s390x": ArchProfile(
+        name="s390x",
+        qemu="qemu-system-s390x",
+        machine=("-M", "s390-ccw-virtio"),
+        tcg_cpu="max",
+        console="ttysclp0",
+        triplet="s390x-linux-gnu",
+        kernel_arch="s390",
+        qemu_package="qemu-system-misc",
+        kdump_broken=CONSOLE_ONLY,
+    ),
 }
 HOST_ARCH = "amd64"
 
@@ -59,16 +85,23 @@ class KernelSpec:
     id: str
     suite: str
     arch: str = "amd64"
+    flavour: str = ""  # the linux-image-FLAVOUR metapackage; the arch's own by default
+    console_only: str = ""  # why this kernel gets no kdump in the lab (besides its arch's reason)
     crashkernel: str = "256M"
     modules: tuple[str, ...] = ("virtio_pci", "9pnet_virtio", "9p")
 
     @property
     def image_meta(self) -> str:
-        return f"linux-image-{self.arch}"
+        return f"linux-image-{self.flavour or self.arch}"
 
     @property
     def profile(self) -> ArchProfile:
         return ARCHES[self.arch]
+
+    @property
+    def no_kdump(self) -> str:
+        """Why the lab keeps console logs only for this kernel, or "" when it dumps."""
+        return self.console_only or self.profile.kdump_broken
 
     @property
     def foreign_arch(self) -> bool:
@@ -80,6 +113,17 @@ KERNELS: tuple[KernelSpec, ...] = (
     KernelSpec(id="deb13-6.12", suite="trixie"),
     KernelSpec(id="deb11-5.10", suite="bullseye"),
     KernelSpec(id="deb12-6.1-arm64", suite="bookworm", arch="arm64"),
+    KernelSpec(
+        id="deb12-6.1-rt",
+        suite="bookworm",
+        flavour="rt-amd64",
+        console_only=(
+            "PREEMPT_RT prints the console from a kthread: with kdump armed an oops kexecs into the "
+            "capture kernel before the console shows it (only vmcore-dmesg.txt has the crash)"
+        ),
+    ),
+    KernelSpec(id="deb12-6.1-ppc64el", suite="bookworm", arch="ppc64el", flavour="powerpc64le"),
+    KernelSpec(id="deb12-6.1-s390x", suite="bookworm", arch="s390x"),
 )
 
 KERNELS_BY_ID: dict[str, KernelSpec] = {k.id: k for k in KERNELS}

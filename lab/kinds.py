@@ -83,6 +83,15 @@ def release_version(release: str) -> tuple[int, int]:
     return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
 
 
+# What powerpc's and s390's fault handlers print for a bad kernel access (arch/powerpc/mm/fault.c
+# __bad_page_fault, arch/s390/mm/fault.c do_no_context).
+PPC_DATA_ACCESS = r"Unable to handle kernel data access on (?:read|write) at"
+S390_KERNEL_DEREF = r"Unable to handle kernel pointer dereference in virtual kernel address space"
+
+# lib/Kconfig.debug: SOFTLOCKUP_DETECTOR depends on !S390 (no kernel.softlockup_panic in the guest).
+NO_S390_SOFTLOCKUP = "s390 kernels have no soft-lockup detector (SOFTLOCKUP_DETECTOR depends on !S390)"
+
+
 def _module(name: str, cls: str, trigger: str, headline: str, **kw: object) -> Kind:
     return Kind(
         name=name,
@@ -108,14 +117,23 @@ KINDS: tuple[Kind, ...] = (
         "null-deref",
         "null_deref",
         r"BUG: kernel NULL pointer dereference",
-        headline_on=(("arm64", r"Unable to handle kernel NULL pointer dereference at virtual address"),),
+        headline_on=(
+            ("arm64", r"Unable to handle kernel NULL pointer dereference at virtual address"),
+            ("ppc64el", r"Kernel NULL pointer dereference on (?:read|write) at"),
+            # a store to the first 512 bytes trips s390's low-address protection
+            ("s390x", S390_KERNEL_DEREF),
+        ),
     ),
     _module(
         "paging-fault",
         "paging-fault",
         "vmalloc_fault",
         r"BUG: unable to handle page fault for address",
-        headline_on=(("arm64", r"Unable to handle kernel paging request at virtual address"),),
+        headline_on=(
+            ("arm64", r"Unable to handle kernel paging request at virtual address"),
+            ("ppc64el", PPC_DATA_ACCESS),
+            ("s390x", S390_KERNEL_DEREF),
+        ),
     ),
     _module("bug", "bug", "bug", r"kernel BUG at kcrashd_lab_main\.c"),
     _module(
@@ -123,14 +141,34 @@ KINDS: tuple[Kind, ...] = (
         "gpf",
         "gpf",
         r"general protection fault, probably for non-canonical address 0x11223344556677[0-9a-f]{2}",
-        not_on=(("arm64", "arm64 has no general protection fault: a wild pointer is a paging request"),),
+        not_on=(
+            ("arm64", "arm64 has no general protection fault: a wild pointer is a paging request"),
+            (
+                "ppc64el",
+                "powerpc has no general protection fault: a wild pointer is a data access fault "
+                "('BUG: Unable to handle kernel data access at'), the paging-fault kind",
+            ),
+            (
+                "s390x",
+                "s390 has no general protection fault: a wild pointer is a translation exception "
+                "('Unable to handle kernel pointer dereference'), the paging-fault kind",
+            ),
+        ),
     ),
     _module(
         "divide-error",
         "divide-error",
         "divide_error",
         r"divide error: 0000",
-        not_on=(("arm64", "arm64 integer division by zero does not trap (it yields 0)"),),
+        # s390's divide instructions raise a program check: arch/s390/kernel/traps.c divide_exception
+        headline_on=(("s390x", r"fixpoint divide exception"),),
+        not_on=(
+            ("arm64", "arm64 integer division by zero does not trap (it yields 0)"),
+            (
+                "ppc64el",
+                "powerpc integer division by zero does not trap (divw/divd leave the result undefined)",
+            ),
+        ),
     ),
     _module(
         "warning",
@@ -146,6 +184,7 @@ KINDS: tuple[Kind, ...] = (
         r"soft lockup - CPU#\d+ stuck for",
         sysctls=("kernel.softlockup_panic=1", "kernel.watchdog_thresh=1"),
         timeout=240.0,
+        not_on=(("s390x", NO_S390_SOFTLOCKUP),),
     ),
     _module(
         "hung-task",
@@ -161,13 +200,27 @@ KINDS: tuple[Kind, ...] = (
         "stack-protector",
         "stack_protector",
         r"stack-protector: Kernel stack is corrupted in",
+        not_on=(
+            ("s390x", "s390 has no kernel stack protector (arch/s390 does not select HAVE_STACKPROTECTOR)"),
+        ),
     ),
     _module(
         "stack-overflow",
         "stack-overflow",
         "stack_overflow",
         r"stack guard page was hit|kernel stack overflow",
-        headline_on=(("arm64", r"Insufficient stack space to handle exception|kernel stack overflow"),),
+        headline_on=(
+            ("arm64", r"Insufficient stack space to handle exception|kernel stack overflow"),
+            # arch/s390/kernel/traps.c kernel_stack_overflow()
+            ("s390x", r"Kernel stack overflow"),
+        ),
+        not_on=(
+            (
+                "ppc64el",
+                "64-bit powerpc kernel stacks have no guard page (no VMAP_STACK on book3s64): the "
+                "recursion writes over the memory below the stack and whatever crashes next is not the overflow",
+            ),
+        ),
         notes="the serial console stays silent; only the dump's log shows the overflow",
     ),
     _module(
@@ -182,7 +235,14 @@ KINDS: tuple[Kind, ...] = (
         "use_after_free",
         r"general protection fault, probably for non-canonical address 0x6b6b6b6b6b6b6b[0-9a-f]{2}",
         # arm64 ignores the top address byte: the poison shows as 006b6b6b6b6b6b..
-        headline_on=(("arm64", r"paging request at virtual address (?:00|6b)6b6b6b6b6b6b[0-9a-f]{2}"),),
+        headline_on=(
+            ("arm64", r"paging request at virtual address (?:00|6b)6b6b6b6b6b6b[0-9a-f]{2}"),
+            (
+                "ppc64el",
+                r"Unable to handle kernel data access (?:on (?:read|write) )?at 0x6b6b6b6b6b6b6b[0-9a-f]{2}",
+            ),
+            ("s390x", r"Failing address: 6b6b6b6b6b6b[0-9a-f]{4}"),
+        ),
         notes="a SLAB_POISON cache makes the freed object read back as 0x6b poison",
         # Before 5.13 a cache's own SLAB_POISON stays off unless slub_debug is on.
         cmdline_before=(((5, 13), "slub_debug=P,kcrashd_lab_obj"),),
@@ -219,7 +279,15 @@ KINDS: tuple[Kind, ...] = (
         "paging-fault",
         "exec_nx",
         r"kernel tried to execute NX-protected page",
-        headline_on=(("arm64", r"Unable to handle kernel execute from non-executable memory"),),
+        headline_on=(
+            ("arm64", r"Unable to handle kernel execute from non-executable memory"),
+            (
+                "ppc64el",
+                r"kernel tried to execute exec-protected page|Unable to handle kernel instruction fetch",
+            ),
+            # a protection exception on the fetch (instruction-execution protection), PSW at the heap
+            ("s390x", S390_KERNEL_DEREF),
+        ),
         notes="a call into kmalloc'ed data: the RIP is the heap address, the culprit only a caller",
     ),
     _module(
@@ -227,7 +295,12 @@ KINDS: tuple[Kind, ...] = (
         "null-deref",
         "null_fn_call",
         r"BUG: kernel NULL pointer dereference, address: 0+\b",
-        headline_on=(("arm64", r"Unable to handle kernel NULL pointer dereference at virtual address 0+\b"),),
+        headline_on=(
+            ("arm64", r"Unable to handle kernel NULL pointer dereference at virtual address 0+\b"),
+            ("ppc64el", r"Unable to handle kernel instruction fetch \(NULL pointer\?\)"),
+            # the branch to 0 executes the zeroed low core: arch/s390/kernel/traps.c illegal_op
+            ("s390x", r"illegal operation: 0001 ilc:\d \[#1\]"),
+        ),
         notes="a call through a NULL function pointer: RIP 0, the culprit only a return address",
     ),
     _module(
@@ -235,7 +308,11 @@ KINDS: tuple[Kind, ...] = (
         "paging-fault",
         "write_rodata",
         r"BUG: unable to handle page fault for address",
-        headline_on=(("arm64", r"Unable to handle kernel write to read-only memory"),),
+        headline_on=(
+            ("arm64", r"Unable to handle kernel write to read-only memory"),
+            ("ppc64el", PPC_DATA_ACCESS),
+            ("s390x", S390_KERNEL_DEREF),
+        ),
         notes="a write to the module's read-only data (STRICT_MODULE_RWX)",
     ),
     Kind(
@@ -258,6 +335,7 @@ KINDS: tuple[Kind, ...] = (
         extra_cmdline="rcupdate.rcu_cpu_stall_timeout=5",
         timeout=300.0,
         min_cpus=2,
+        not_on=(("s390x", NO_S390_SOFTLOCKUP),),
         notes="RCU's stall detector (5 s) reports before the soft-lockup panic (13 s); a second CPU "
         "runs the grace-period kthread that waits for the spinning one",
     ),

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from lab.build import read_apt_packages
 from lab.crash import _conf, _mentions, _split_boots
+from lab.guest_tools import _in_tree
+from lab.kernels import ARCHES, HOST_ARCH, kernel_named
 from lab.kinds import CLASS_NAMES, KINDS, kind_named, trigger_codes
 
 LAB = Path(__file__).resolve().parents[2] / "lab"
@@ -89,3 +91,69 @@ def test_apt_package_list_names_the_tools() -> None:
     packages = read_apt_packages()
     for needed in ("qemu-system-x86", "busybox-static", "kexec-tools", "makedumpfile"):
         assert needed in packages
+
+
+# Lines the kernels printed in the lab (tests/corpus/lab), with a line of another architecture
+# that must not pass for the same kind there.
+HEADLINE_SAMPLES: tuple[tuple[str, str, str, str], ...] = (
+    ("null-deref", "ppc64el",
+     "[    2.743185] BUG: Kernel NULL pointer dereference on write at 0x00000010",
+     "[    3.836501] BUG: kernel NULL pointer dereference, address: 0000000000000010"),
+    ("paging-fault", "ppc64el",
+     "[    3.150568] BUG: Unable to handle kernel data access on write at 0xc0080000005f0000",
+     "[    2.941874] BUG: Unable to handle kernel data access at 0x1122334455667798"),
+    ("null-deref", "s390x",
+     "[    9.411108] Unable to handle kernel pointer dereference in virtual kernel address space",
+     "[    4.117022] Unable to handle kernel paging request in virtual user address space"),
+    ("divide-error", "s390x",
+     "[    9.056182] fixpoint divide exception: 0009 ilc:2 [#1] SMP ",
+     "[    3.522611] divide error: 0000 [#1] PREEMPT SMP NOPTI"),
+)  # fmt: skip
+
+
+def test_arch_headlines_match_what_the_kernel_printed() -> None:
+    for name, arch, printed, other in HEADLINE_SAMPLES:
+        headline = kind_named(name).headline_for(arch)
+        assert re.search(headline, printed), (name, arch)
+        assert not re.search(headline, other), (name, arch, other)
+
+
+def test_not_applicable_kinds_name_known_arches_and_a_reason() -> None:
+    for kind in KINDS:
+        for arch, reason in kind.not_on:
+            assert arch in ARCHES and arch != HOST_ARCH, (kind.name, arch)
+            assert len(reason) > 20, (kind.name, arch)
+        for arch, _ in kind.headline_on:
+            assert arch in ARCHES, (kind.name, arch)
+
+
+def test_kernel_flavours_pick_their_image_and_dump_mode() -> None:
+    rt = kernel_named("deb12-6.1-rt")
+    assert (rt.image_meta, rt.arch, rt.foreign_arch) == ("linux-image-rt-amd64", "amd64", False)
+    assert "PREEMPT_RT" in rt.no_kdump
+    assert kernel_named("bookworm").id == "deb12-6.1"
+    ppc = kernel_named("deb12-6.1-ppc64el")
+    assert (ppc.image_meta, ppc.profile.image, ppc.profile.console) == (
+        "linux-image-powerpc64le",
+        "vmlinux",
+        "hvc0",
+    )
+    assert kernel_named("deb12-6.1-s390x").image_meta == "linux-image-s390x"
+    assert kernel_named("deb12-6.1").no_kdump == ""
+    assert all(kernel_named(k).no_kdump for k in ("deb12-6.1-arm64", "deb12-6.1-ppc64el", "deb12-6.1-s390x"))
+
+
+def test_guest_tools_follow_absolute_symlinks_inside_the_unpacked_tree(tmp_path: Path) -> None:
+    # ppc64el's libc6: /lib64/ld64.so.2 -> /lib/powerpc64le-linux-gnu/ld64.so.2 (absolute)
+    real = tmp_path / "lib" / "powerpc64le-linux-gnu" / "ld64.so.2"
+    real.parent.mkdir(parents=True)
+    real.write_bytes(b"\x7fELF")
+    (tmp_path / "lib64").mkdir()
+    (tmp_path / "lib64" / "ld64.so.2").symlink_to("/lib/powerpc64le-linux-gnu/ld64.so.2")
+    (tmp_path / "lib64" / "rel.so").symlink_to("../lib/powerpc64le-linux-gnu/ld64.so.2")
+    (tmp_path / "lib64" / "loop.so").symlink_to("loop.so")
+    assert _in_tree(tmp_path, "/lib64/ld64.so.2") == real
+    relative = _in_tree(tmp_path, "lib64/rel.so")
+    assert relative is not None and relative.resolve() == real.resolve()
+    assert _in_tree(tmp_path, "lib64/loop.so") is None
+    assert _in_tree(tmp_path, "lib64/absent.so") is None
