@@ -391,9 +391,10 @@ def _link_register_caller(texts: list[str], extra: re.Pattern[str] | None) -> st
     """A PC that is no symbol (arm64 `pc : 0x0`, a call through a NULL or data pointer): the link
     register holds the return address into the function that made the call
     (arch/arm64/kernel/process.c __show_regs prints `pc : %pS` and `lr : %pS`)."""
-    if not any(_RAW_ARM_PC.match(t) for t in texts[1:]):
-        return None
-    for text in texts[1:]:
+    raw = next((n for n, t in enumerate(texts[1:], 1) if _RAW_ARM_PC.match(t) or frames.fault_pc(t) is not None), None)
+    if raw is None or not _RAW_ARM_PC.match(texts[raw]):
+        return None  # only the first PC is the fault's: later register dumps (a syscall's user PC) are not
+    for text in texts[raw:]:
         m = _LINK_REGISTER.match(text)
         if m is not None:
             fn = frames.clean_function(m.group(1))

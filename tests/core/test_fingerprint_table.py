@@ -48,11 +48,41 @@ def write_table(path: Path, keys: dict[str, str]) -> None:
     path.write_text(head + "".join(f"{name}\t{key}\n" for name, key in sorted(keys.items())))
 
 
+# Earlier keys a version drops on purpose, each with why (CHANGELOG says so too): version 3 read
+# powerpc's fault headers (arch/powerpc/mm/fault.c __bad_page_fault: `BUG: Kernel NULL pointer
+# dereference on write at 0x..`, `BUG: Unable to handle kernel data access ...`) with the generic
+# `BUG:` row, so its keys hashed the faulting address's class and the syscall layer as culprit;
+# version 4 reads them as the null-deref/paging-fault rows with the NIP function. No version-4 report
+# can rebuild that title, so these ppc64 crashes start a new history.
+DROPPED: dict[int, dict[str, str]] = {
+    3: {
+        "kc3-473829a3f8b9caac": "BUG: Kernel NULL pointer dereference on write at ADDR in proc_reg_write",
+        "kc3-4ebdf139cbb64434": "BUG: Unable to handle kernel data access on write at ADDR in lab_write",
+        "kc3-18d3a7fd2acaa214": "BUG: Unable to handle kernel data access at ADDR in lab_write",
+        "kc3-3ff8992d47fc0651": "BUG: Unable to handle kernel data access on write at ADDR in proc_reg_write",
+    }
+}
+
+
+def split_keys(old: dict[str, str], reports: dict[str, Report]) -> set[str]:
+    """Earlier keys the new version splits: logs that shared one now have different keys. Such a key
+    was a false merge, and listing it as an alias would merge them again through the store's
+    re-keying, so it is the one kind of key a version may drop."""
+    now: dict[str, set[str]] = {}
+    for name, key in old.items():
+        if key and name in reports:
+            now.setdefault(key, set()).add(reports[name].fingerprint)
+    return {key for key, keys in now.items() if len(keys) > 1}
+
+
 def lost_keys(old: dict[str, str], reports: dict[str, Report]) -> dict[str, str]:
-    """The keys of an earlier table that the report of the same log neither has nor lists as an alias."""
+    """The keys of an earlier table that the report of the same log neither has nor lists as an
+    alias, but for the false merges the new version splits."""
+    split = split_keys(old, reports)
     return {
         name: key for name, key in old.items()
-        if key and name in reports and key not in (reports[name].fingerprint, *reports[name].fingerprint_aliases)
+        if key and name in reports and key not in split
+        and key not in (reports[name].fingerprint, *reports[name].fingerprint_aliases)
     }  # fmt: skip
 
 
@@ -84,6 +114,7 @@ def test_the_previous_versions_keys_are_aliases(reports: dict[str, Report]) -> N
     if not earlier:
         pytest.skip(f"no table of a version before {FINGERPRINT_VERSION}: nothing to migrate from")
     lost = lost_keys(read_table(table_path(earlier[-1])), reports)
+    lost = {name: key for name, key in lost.items() if key not in DROPPED.get(earlier[-1], {})}
     assert not lost, f"keys of version {earlier[-1]} that no report lists as an alias ({len(lost)}): {dict(list(lost.items())[:10])}"
 
 
@@ -100,3 +131,12 @@ def test_a_key_no_alias_covers_is_lost(reports: dict[str, Report]) -> None:
     old = {"edge/exec-nx": "kc2-" + reports["edge/exec-nx"].fingerprint_aliases[0].split("-", 1)[1],
            "seed/rhel8-sysrq": "kc2-00000000deadbeef"}  # fmt: skip
     assert lost_keys(old, reports) == {"seed/rhel8-sysrq": "kc2-00000000deadbeef"}
+
+
+def test_a_split_false_merge_may_drop_its_key(reports: dict[str, Report]) -> None:
+    """Two logs of different bugs that shared a made-up earlier key: the key is split, not lost; one
+    log alone under a key the new version does not list is lost."""
+    old = {"edge/exec-nx": "kc2-00000000000000aa", "seed/rhel8-sysrq": "kc2-00000000000000aa",
+           "edge/oom-panic": "kc2-00000000000000bb"}  # fmt: skip
+    assert split_keys(old, reports) == {"kc2-00000000000000aa"}
+    assert lost_keys(old, reports) == {"edge/oom-panic": "kc2-00000000000000bb"}
