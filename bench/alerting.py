@@ -26,10 +26,10 @@ from typing import Any, ClassVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kcrashd.alerting import Deliverer, ensure_schema
-from kcrashd.alerting.config import AlertsConfig
+from kcrashd.config.alerting import AlertsConfig
 from kcrashd.core.model import Report, Severity
-from kcrashd.crash import CrashRecord
+from kcrashd.model.crash import CrashRecord
+from kcrashd.sinks.alerting import Deliverer, ensure_schema
 from tests.alerting.conftest import enqueue  # the crash recorded, then its alerts, as the pipeline does
 
 T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)

@@ -33,12 +33,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from kcrashd.config import Config, SourcesConfig, StateConfig  # noqa: E402
+from kcrashd.config.settings import Config, SourcesConfig, StateConfig  # noqa: E402
 from kcrashd.pipeline import Pipeline, StateLock  # noqa: E402
 from kcrashd.sinks.journal import MESSAGE_ID  # noqa: E402
-from kcrashd.sources import classify_name  # noqa: E402
-from kcrashd.store import Store  # noqa: E402
-from kcrashd.triage_pool import IDLE_EXIT  # noqa: E402
+from kcrashd.sources.units import classify_name  # noqa: E402
+from kcrashd.store.database import Store  # noqa: E402
+from kcrashd.triage.pool import IDLE_EXIT  # noqa: E402
 from tests.daemon.dumps import kdump_header, log_bytes, write_rhel  # noqa: E402
 from tests.fixtures import journald as jd  # noqa: E402
 from tests.fixtures.journal_double import RecordingJournal  # noqa: E402

@@ -48,9 +48,9 @@ from bench.daemon import (  # noqa: E402
     wakeups_per_minute,
 )
 from kcrashd.core.model import Report, Severity  # noqa: E402
-from kcrashd.crash import CrashRecord  # noqa: E402
+from kcrashd.model.crash import CrashRecord  # noqa: E402
 from kcrashd.sinks.journal import MESSAGE_ID  # noqa: E402
-from kcrashd.store import Store  # noqa: E402
+from kcrashd.store.database import Store  # noqa: E402
 from tests.daemon.dumps import log_bytes, write_rhel  # noqa: E402
 
 PARTS = ("idle", "scrape", "list", "remote", "storm")
@@ -298,8 +298,8 @@ def bench_storm(work: Path, window: float) -> None:
     from http.server import ThreadingHTTPServer
 
     from bench.alerting import Receiver, storm
-    from kcrashd.alerting import Deliverer, enqueue, ensure_schema
-    from kcrashd.alerting.config import AlertsConfig
+    from kcrashd.config.alerting import AlertsConfig
+    from kcrashd.sinks.alerting import Deliverer, enqueue, ensure_schema
     from tests.fleet.engines import alertmanager
 
     receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)

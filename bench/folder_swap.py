@@ -22,12 +22,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from kcrashd.config import Config, SourcesConfig, StateConfig  # noqa: E402
-from kcrashd.crash import CrashRecord  # noqa: E402
+from kcrashd.config.settings import Config, SourcesConfig, StateConfig  # noqa: E402
+from kcrashd.model.crash import CrashRecord  # noqa: E402
 from kcrashd.pipeline import Pipeline, StateLock  # noqa: E402
 from kcrashd.sinks import SENT, Outcome  # noqa: E402
 from kcrashd.sinks.journal import journal_fields  # noqa: E402
-from kcrashd.store import Store  # noqa: E402
+from kcrashd.store.database import Store  # noqa: E402
 from tests.daemon.swap import SECRET, RaceStats, can_exchange, race  # noqa: E402
 
 

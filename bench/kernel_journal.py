@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import daemon as bench_daemon  # noqa: E402  (bench/daemon.py: private journald, notify socket, RSS)
 
-from kcrashd.triage_pool import IDLE_EXIT  # noqa: E402
+from kcrashd.triage.pool import IDLE_EXIT  # noqa: E402
 from tests.kernel_journal.make_exports import END_TRACE, LAB, dmesg, kernel, until  # noqa: E402
 
 REMOTE = Path("/lib/systemd/systemd-journal-remote")
@@ -72,11 +72,11 @@ def bench_read(work: Path, lines: int) -> None:
 import sys, time
 sys.path.insert(0, {str(REPO)!r})
 from pathlib import Path
-from kcrashd.config import load_config
-from kcrashd.kernel_source import KernelJournalSource
+from kcrashd.config.settings import load_config
+from kcrashd.daemon.kernel_source import KernelJournalSource
 from kcrashd.pipeline import Pipeline, StateLock
 from tests.fixtures.journal_double import RecordingJournal
-from kcrashd.store import Store
+from kcrashd.store.database import Store
 state = Path({str(work)!r}) / "state-{part}"
 config = load_config(Path("/dev/null"), {{"state": {{"state_dir": str(state)}},
     "kernel_journal": {{"path": {str(folder)!r}, "capture_window_minutes": 0}}}})
@@ -89,9 +89,9 @@ if "{part}" == "history":
     src.service(time.time())
 else:
     span = src.spans[{PREVIOUS!r}]
-    from kcrashd.reboot import judge_tail
-    from kcrashd.kernel_journal import last_entries
-    from kcrashd.kernel_source import TAIL_FIELDS
+    from kcrashd.model.reboot import judge_tail
+    from kcrashd.sources.kernel_journal import last_entries
+    from kcrashd.daemon.kernel_source import TAIL_FIELDS
     facts = src.boot_facts(span, judge_tail(span.boot_id, last_entries(src.reader, span.boot_id, TAIL_FIELDS)))
 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
 # this process's own peak: ru_maxrss would carry the bench's (which built the export stream) over fork and exec

@@ -37,9 +37,9 @@ sys.path.insert(0, str(ROOT))
 from kcrashd.core import analyze  # noqa: E402
 from kcrashd.core.kept_log import keep_log  # noqa: E402
 from kcrashd.core.model import Report  # noqa: E402
-from kcrashd.crash import CrashRecord  # noqa: E402
-from kcrashd.crash_logs import KeptLog, log_sizes  # noqa: E402
-from kcrashd.store import Store  # noqa: E402
+from kcrashd.model.crash import CrashRecord  # noqa: E402
+from kcrashd.store.crash_logs import KeptLog, log_sizes  # noqa: E402
+from kcrashd.store.database import Store  # noqa: E402
 from tests.core.corpus_score import PRODUCTION, production_index  # noqa: E402
 from tests.core.golden import golden_cases  # noqa: E402
 

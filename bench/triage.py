@@ -100,7 +100,7 @@ def big_logs() -> None:
         )
         code32r = (
             f"import resource,time,sys; sys.path.insert(0, {str(ROOT)!r})\n"
-            "from kcrashd.core import analyze; from kcrashd.logfile import read_log\n"
+            "from kcrashd.core import analyze; from kcrashd.sources.logfile import read_log\n"
             f"t=time.perf_counter(); c=time.process_time(); r=analyze(read_log({str(big32)!r}))\n"
             "print(f'{time.perf_counter()-t:.3f}', r.function, f'{time.process_time()-c:.3f}', len(r.unread))\n"
             + _PEAK

@@ -29,15 +29,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from kcrashd.boot_ledger import add_link, report_for_dump
-from kcrashd.config import Config
+from kcrashd.config.settings import Config
 from kcrashd.core.model import Report
-from kcrashd.crash import CrashRecord, VmcoreFacts
-from kcrashd.crash_logs import KeptLog
-from kcrashd.folder import FolderChanged
-from kcrashd.repeats import REPEATS
+from kcrashd.model.crash import CrashRecord, VmcoreFacts
 from kcrashd.sinks import CrashJournal, Outcome
-from kcrashd.sources import (
+from kcrashd.sources.folder import FolderChanged
+from kcrashd.sources.repeats import REPEATS
+from kcrashd.sources.units import (
     CrashUnit,
     DumpState,
     Layout,
@@ -48,7 +46,10 @@ from kcrashd.sources import (
     unreadable_state,
     vmcore_state,
 )
-from kcrashd.store import (
+from kcrashd.sources.vmcore import STREAM_UNCHECKED, is_read_through, read_vmcore_facts
+from kcrashd.store.boot_ledger import add_link, report_for_dump
+from kcrashd.store.crash_logs import KeptLog
+from kcrashd.store.database import (
     LOCK_NAME,
     STORE_FAILURES,
     CrashRow,
@@ -58,15 +59,14 @@ from kcrashd.store import (
     in_savepoint,
     is_transient,
 )
-from kcrashd.triage_pool import TriagePending
-from kcrashd.vmcore import STREAM_UNCHECKED, is_read_through, read_vmcore_facts
+from kcrashd.triage.pool import TriagePending
 
 if TYPE_CHECKING:
     import sqlite3
 
-    from kcrashd.alerting.config import AlertsConfig
+    from kcrashd.config.alerting import AlertsConfig
     from kcrashd.core.operator_rules import OperatorRules
-    from kcrashd.neighbours import Neighbour
+    from kcrashd.store.neighbours import Neighbour
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class Analyzer(Protocol):
 
 
 class Enqueue(Protocol):
-    """Queues a crash's alert intents inside the caller's transaction (kcrashd.alerting.enqueue)."""
+    """Queues a crash's alert intents inside the caller's transaction (kcrashd.sinks.alerting.enqueue)."""
 
     def __call__(
         self, conn: sqlite3.Connection, record: CrashRecord, alerts: AlertsConfig, *, now: datetime, page: bool = True
@@ -188,7 +188,7 @@ def default_analyze(rules: OperatorRules | None = None) -> Analyzer:
 
 def load_enqueue() -> Enqueue:
     """The alert outbox's enqueue (the HTTP stack is only loaded by the deliverer, on first use)."""
-    from kcrashd.alerting.outbox import enqueue
+    from kcrashd.sinks.alerting.outbox import enqueue
 
     return enqueue
 
@@ -466,7 +466,7 @@ class Pipeline:
 
     def _check_end(self, state: DumpState, facts: VmcoreFacts) -> VmcoreFacts:
         """Decompress the whole dump once: O(size), so only after its crash was journaled."""
-        from kcrashd.flatten import check_stream
+        from kcrashd.sources.flatten import check_stream
 
         sources = self.config.sources
         try:
@@ -625,7 +625,9 @@ class Pipeline:
         report = record.report
         if not report.fingerprint or self.store.stats(report.fingerprint, record.host).count:
             return None
-        from kcrashd.neighbours import similar_hint  # the frame cleaning core: not loaded before a new bug
+        from kcrashd.store.neighbours import (
+            similar_hint,  # the frame cleaning core: not loaded before a new bug
+        )
 
         return similar_hint(self.store.conn, report, self.config.grouping.similar_threshold)
 
@@ -648,7 +650,7 @@ class Pipeline:
         self, record: CrashRecord, *, ino: int, page: bool, text: bytes | None = None
     ) -> CrashRecord | None:
         """Record, queue alerts for and journal a crash that has no dump folder (a kernel report or
-        an unexplained reboot read from the journal, kcrashd.kernel_journal); None if already known.
+        an unexplained reboot read from the journal, kcrashd.sources.kernel_journal); None if already known.
         The same order as a dump's (pending, sent, journaled), so a kill at any point is harmless.
         `text`: the report's text, kept for retriage as a dump's log is."""
         with self.lock.held():
@@ -669,9 +671,9 @@ class Pipeline:
         return stored
 
     def _dmesg_from_vmcore(self, state: DumpState, facts: VmcoreFacts) -> tuple[bytes | None, str, VmcoreFacts]:
-        """The log from the vmcore (kcrashd.vmcore_dmesg), in a private folder under the state dir;
+        """The log from the vmcore (kcrashd.sources.vmcore_dmesg), in a private folder under the state dir;
         the vmcore is handed over open, opened relative to its folder."""
-        from kcrashd.vmcore_dmesg import recover_dmesg
+        from kcrashd.sources.vmcore_dmesg import recover_dmesg
 
         try:
             fd = open_vmcore(state)
@@ -740,7 +742,7 @@ def open_vmcore(state: DumpState) -> int:
 def read_folder_log(state: DumpState, problems: list[str]) -> tuple[bytes | None, tuple[int | None, int | None]]:
     """The log's bytes and (mtime_ns, size), read relative to its folder (never through a
     symlink, never blocking on a FIFO); a failure is one "cannot read" problem and one log line."""
-    from kcrashd.logfile import LogFileError, read_log_fd
+    from kcrashd.sources.logfile import LogFileError, read_log_fd
 
     assert state.log is not None
     name = state.log.name
@@ -782,8 +784,8 @@ def cannot_read(state: DumpState, problems: list[str]) -> str:
 
 
 def read_log_bytes(path: Path) -> bytes:
-    """The log through kcrashd.logfile (bounded memory, symlinks refused)."""
-    from kcrashd.logfile import LogFileError, read_log
+    """The log through kcrashd.sources.logfile (bounded memory, symlinks refused)."""
+    from kcrashd.sources.logfile import LogFileError, read_log
 
     try:
         return read_log(path, follow_symlinks=False)

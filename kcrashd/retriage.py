@@ -1,10 +1,10 @@
-"""`kcrashd retriage`: the current rules re-run on the logs the state keeps (kcrashd.crash_logs),
+"""`kcrashd retriage`: the current rules re-run on the logs the state keeps (kcrashd.store.crash_logs),
 and which crashes move between fingerprints (docs/grouping.md).
 
 A crash moves when the key a crash with its new report would be filed under today (the store's
 `known_key`: its fingerprint, an earlier version's key this state knows, then the merges) is not
 the key of the group it is filed under. A new FINGERPRINT_VERSION alone moves nothing: its reports
-list the earlier versions' keys as aliases. Applying a retriage links keys (kcrashd.merges.link),
+list the earlier versions' keys as aliases. Applying a retriage links keys (kcrashd.store.merges.link),
 never moves counts: each moved crash keeps the key it was counted under, its record gets the new
 report, and the new key joins its group (or its group joins the new key's, when that is known
 here), so history, counts, the paging policy and tickets follow; `kcrashd group split` undoes a
@@ -18,12 +18,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from kcrashd.bugkey import keep_known_key
-from kcrashd.crash_logs import StoredCrash, stored_crashes
-from kcrashd.merges import Merge, link
+from kcrashd.model.bugkey import keep_known_key
 from kcrashd.pipeline import Analyzer, default_analyze
 from kcrashd.sinks.journal import UNEXPLAINED_REBOOT
-from kcrashd.store import known_key, replace_report, transaction
+from kcrashd.store.crash_logs import StoredCrash, stored_crashes
+from kcrashd.store.database import known_key, replace_report, transaction
+from kcrashd.store.merges import Merge, link
 
 if TYPE_CHECKING:
     import sqlite3
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 def retriage_analyzer(rules: OperatorRules | None = None) -> Analyzer:
     """The analysis retriage runs on each kept log: the pipeline's (kcrashd.core.analyze) with the
-    operator's grouping rules (`kcrashd.grouping_rules.load_rules` of the configuration)."""
+    operator's grouping rules (`kcrashd.config.grouping_rules.load_rules` of the configuration)."""
     return default_analyze(rules)
 
 
@@ -115,13 +115,13 @@ def reports(
     conn: sqlite3.Connection, analyze: Analyzer, jobs: int, since: float | None
 ) -> Iterator[tuple[StoredCrash, NewReport | None]]:
     """Each stored crash with its new report (None: no log kept), in order; with `jobs` > 1 the
-    logs go to worker processes forked from this one (kcrashd.triage_pool)."""
+    logs go to worker processes forked from this one (kcrashd.triage.pool)."""
     crashes = stored_crashes(conn, since)
     if jobs <= 1:
         for crash in crashes:
             yield crash, None if crash.log is None else NewReport(made=analyze(crash.log, source=crash.crash_id))
         return
-    from kcrashd.triage_pool import analyze_in_order
+    from kcrashd.triage.pool import analyze_in_order
 
     def run(data: bytes, *, source: str = "") -> Report:
         return analyze(data, source=source)

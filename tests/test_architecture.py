@@ -13,50 +13,21 @@ PACKAGE = Path(__file__).resolve().parents[1] / "kcrashd"
 MAX_LINES = 60
 
 # Which part each module belongs to: the longest matching prefix wins (docs/architecture.md, "The parts").
+# Each part is a folder of kcrashd/ (FOLDERS); only the modules named here live at the package's root.
 PARTS = {
+    "kcrashd": "model",
     "kcrashd.core": "core",
-    "kcrashd": "model",  # the package itself: its version
-    "kcrashd.crash": "model",
-    "kcrashd.bugkey": "model",
-    "kcrashd.terminal": "model",
-    "kcrashd.spread": "model",
+    "kcrashd.model": "model",
     "kcrashd.config": "settings",
-    "kcrashd.tomllines": "settings",
-    "kcrashd.grouping_rules": "settings",
-    "kcrashd.alerting.config": "settings",
+    "kcrashd.triage": "triage",
     "kcrashd.sources": "sources",
-    "kcrashd.folder": "sources",
-    "kcrashd.repeats": "sources",
-    "kcrashd.logfile": "sources",
-    "kcrashd.vmcore": "sources",
-    "kcrashd.flatten": "sources",
-    "kcrashd.vmcore_dmesg": "sources",
-    "kcrashd.kernel_journal": "sources",
-    "kcrashd.kernel_reports": "sources",
-    "kcrashd.reboot": "model",
-    "kcrashd.boot_ledger": "store",
-    "kcrashd.kernel_source": "daemon",
-    "kcrashd.triage_pool": "triage",
-    "kcrashd.triage_worker": "triage",
     "kcrashd.store": "store",
-    "kcrashd.schema": "store",
-    "kcrashd.alert_tables": "store",
-    "kcrashd.state_counts": "store",
-    "kcrashd.neighbours": "store",
-    "kcrashd.merges": "store",
-    "kcrashd.crash_logs": "store",
-    "kcrashd.history_reads": "store",
     "kcrashd.sinks": "sinks",
-    "kcrashd.alerting": "sinks",
+    "kcrashd.daemon": "daemon",
+    "kcrashd.cli": "cli",
+    "kcrashd.__main__": "cli",
     "kcrashd.pipeline": "pipeline",
     "kcrashd.retriage": "pipeline",
-    "kcrashd.daemon": "daemon",
-    "kcrashd.notify": "daemon",
-    "kcrashd.metrics": "daemon",
-    "kcrashd.deferred_module": "daemon",
-    "kcrashd.cli": "cli",
-    "kcrashd.doctor": "cli",
-    "kcrashd.__main__": "cli",
 }
 
 # Which parts each part may import (docs/architecture.md, "Which way imports point"), itself included.
@@ -150,11 +121,11 @@ def test_imports_point_the_way_the_map_allows() -> None:
 @pytest.mark.parametrize(
     ("module", "source"),
     [
-        ("kcrashd.core.model", "from kcrashd.store import Store"),
-        ("kcrashd.store", "import kcrashd.pipeline"),
-        ("kcrashd.config", "from kcrashd.alerting.outbox import enqueue"),
-        ("kcrashd.alerting.policy", "if TYPE_CHECKING:\n    from kcrashd.daemon import Daemon"),
-        ("kcrashd.sources", "def f():\n    from kcrashd.sinks.journal import MESSAGE_ID"),
+        ("kcrashd.core.model", "from kcrashd.store.database import Store"),
+        ("kcrashd.store.database", "import kcrashd.pipeline"),
+        ("kcrashd.config.settings", "from kcrashd.sinks.alerting.outbox import enqueue"),
+        ("kcrashd.sinks.alerting.policy", "if TYPE_CHECKING:\n    from kcrashd.daemon.service import Daemon"),
+        ("kcrashd.sources.units", "def f():\n    from kcrashd.sinks.journal import MESSAGE_ID"),
     ],
 )
 def test_a_wrong_way_import_is_caught(module: str, source: str) -> None:
@@ -243,8 +214,58 @@ def test_only_the_store_speaks_sql() -> None:
         ("import sqlite3", True),
         ("from sqlite3 import Connection", True),
         ("if TYPE_CHECKING:\n    import sqlite3", False),
-        ("from kcrashd.alert_tables import OutboxLeases\nleases.claim([], 0.0, 0.0, 0.0)", False),
+        ("from kcrashd.store.alert_tables import OutboxLeases\nleases.claim([], 0.0, 0.0, 0.0)", False),
     ],
 )
 def test_sql_outside_the_store_is_caught(source: str, speaks: bool) -> None:
     assert bool(sql_uses(source)) is speaks
+
+
+# The folder of each part under kcrashd/ ("" = the package's root, where only the pipeline lives,
+# beside the package itself and `python -m kcrashd`'s __main__, AT_ROOT whatever their part).
+FOLDERS = {
+    "core": "core",
+    "model": "model",
+    "settings": "config",
+    "triage": "triage",
+    "sources": "sources",
+    "store": "store",
+    "sinks": "sinks",
+    "pipeline": "",
+    "daemon": "daemon",
+    "cli": "cli",
+}
+AT_ROOT = {"kcrashd", "kcrashd.__main__"}
+
+
+def misplaced(module: str, where: str) -> bool:
+    """Whether a module, in folder `where` of kcrashd/ ("" = the root), is outside its part's folder."""
+    folder = FOLDERS[part_of(module)]
+    if module in AT_ROOT:
+        return where != ""
+    return where != folder and not (folder and where.startswith(folder + "/"))
+
+
+def test_each_part_lives_in_its_folder() -> None:
+    """The folders show the parts: a module sits in the folder of the part PARTS gives it."""
+    found = [
+        f"{module} ({part_of(module)}) belongs in kcrashd/{FOLDERS[part_of(module)]}"
+        for path in sources()
+        if misplaced(module := module_name(path), "/".join(path.relative_to(PACKAGE).parts[:-1]))
+    ]
+    assert not found, found
+
+
+@pytest.mark.parametrize(
+    ("module", "where", "wrong"),
+    [
+        ("kcrashd.store.database", "store", False),
+        ("kcrashd.sinks.alerting.targets.webhook", "sinks/alerting/targets", False),
+        ("kcrashd.pipeline", "", False),
+        ("kcrashd.__main__", "", False),
+        ("kcrashd.daemon.service", "", True),  # a daemon module left at the root
+        ("kcrashd.cli.database", "store", True),  # PARTS says cli, the file is in store/
+    ],
+)
+def test_a_module_outside_its_folder_is_caught(module: str, where: str, wrong: bool) -> None:
+    assert misplaced(module, where) is wrong

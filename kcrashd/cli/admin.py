@@ -9,8 +9,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from kcrashd import doctor
-from kcrashd.config import DEFAULT_CONFIG, Config, ConfigError, config_files, load_config, locate_setting
+from kcrashd.cli import doctor
+from kcrashd.config.settings import (
+    DEFAULT_CONFIG,
+    Config,
+    ConfigError,
+    config_files,
+    load_config,
+    locate_setting,
+)
 
 EXIT_OK = 0
 EXIT_BAD = 1
@@ -57,7 +64,7 @@ def register(verbs: argparse._SubParsersAction[Any]) -> None:
 def check_config(args: argparse.Namespace) -> int:
     """`kcrashd check-config`: validate, check that secret references resolve, print the effective
     configuration."""
-    from kcrashd.grouping_rules import load_rules, rule_files, rules_folder
+    from kcrashd.config.grouping_rules import load_rules, rule_files, rules_folder
 
     main = args.config or DEFAULT_CONFIG
     try:
@@ -108,8 +115,8 @@ def reference_findings(config: Config, main: Path) -> list[tuple[bool, str]]:
 
 def reference_finding(ref: str, is_url: bool, credentials: Path) -> tuple[bool, str] | None:
     """What is wrong with one reference (fatal, why), or None."""
-    from kcrashd.alerting.config import check_url
-    from kcrashd.alerting.secrets import SecretError, read_reference
+    from kcrashd.config.alerting import check_url
+    from kcrashd.sinks.alerting.secrets import SecretError, read_reference
 
     try:
         value = read_reference(ref, credentials)

@@ -14,17 +14,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kcrashd.alerting.doorbell import ring
-from kcrashd.alerting.http import Http, SendFailure, make_session
-from kcrashd.alerting.outbox import delivery_state, requeue
-from kcrashd.alerting.payload import EventKind, build_test_payload
-from kcrashd.alerting.secrets import SecretError, install_log_redaction, redact
-from kcrashd.alerting.targets.base import Delivery, sender_for
 from kcrashd.cli import EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK
 from kcrashd.cli.crash_names import CrashNameError, resolve_crash
-from kcrashd.config import DEFAULT_CONFIG, ConfigError, load_config
-from kcrashd.history_reads import or_default
-from kcrashd.store import DB_NAME, opened
+from kcrashd.config.settings import DEFAULT_CONFIG, ConfigError, load_config
+from kcrashd.sinks.alerting.doorbell import ring
+from kcrashd.sinks.alerting.http import Http, SendFailure, make_session
+from kcrashd.sinks.alerting.outbox import delivery_state, requeue
+from kcrashd.sinks.alerting.payload import EventKind, build_test_payload
+from kcrashd.sinks.alerting.secrets import SecretError, install_log_redaction, redact
+from kcrashd.sinks.alerting.targets.base import Delivery, sender_for
+from kcrashd.store.database import DB_NAME, opened
+from kcrashd.store.history_reads import or_default
 
 if TYPE_CHECKING:
     import sqlite3

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from kcrashd.core.model import Report
     from kcrashd.core.operator_rules import OperatorRules
-    from kcrashd.triage_pool import Answer
+    from kcrashd.triage.pool import Answer
 
 EPILOG = """\
 PATH is a kernel log (vmcore-dmesg.txt, dmesg.<STAMP>, a serial console log, a pstore dmesg.txt)
@@ -66,9 +66,9 @@ def _analysed(
     paths: list[str], jobs: int | None, rules: OperatorRules | None = None
 ) -> Iterator[tuple[str, Answer | None, str | None]]:
     """(path, answer, None) or (path, None, error) for each PATH, in the order given; with more
-    than one job the logs are analysed in worker processes (kcrashd/triage_pool.py)."""
-    from kcrashd.triage_pool import Answer, analyze_in_order, usable_cores
-    from kcrashd.triage_worker import ruled_analyze
+    than one job the logs are analysed in worker processes (kcrashd/triage/pool.py)."""
+    from kcrashd.triage.pool import Answer, analyze_in_order, usable_cores
+    from kcrashd.triage.worker import ruled_analyze
 
     analyze = ruled_analyze(rules)
     jobs = min(jobs or usable_cores(), len(paths))
@@ -90,7 +90,7 @@ def _analysed(
 
 def _read(path: str) -> tuple[bytes | None, str | None]:
     """(log bytes, None) or (None, error message)."""
-    from kcrashd.logfile import LogFileError, find_log_file, read_log
+    from kcrashd.sources.logfile import LogFileError, find_log_file, read_log
 
     try:
         target = Path(path)
@@ -107,9 +107,9 @@ def _read(path: str) -> tuple[bytes | None, str | None]:
 
 
 def _vmcore_in(folder: Path) -> Path | None:
-    """The vmcore of a crash directory, looked for as the daemon does (kcrashd.sources): by the
+    """The vmcore of a crash directory, looked for as the daemon does (kcrashd.sources.units): by the
     layout its name says, else by the RHEL and Debian kdump file names."""
-    from kcrashd.sources import CrashUnit, Layout, classify_name, inspect_unit, open_folder
+    from kcrashd.sources.units import CrashUnit, Layout, classify_name, inspect_unit, open_folder
 
     named = classify_name(folder.name, folder.parent)
     units = [named] if named is not None else []
@@ -137,12 +137,12 @@ def _scratch() -> Iterator[Path]:
 
 def _read_vmcore(folder: Path) -> tuple[bytes | None, str | None]:
     """A crash directory with no log: its log recovered from the vmcore as the daemon does
-    (kcrashd.vmcore_dmesg), in a private folder under $TMPDIR or /var/tmp; the note on stderr."""
+    (kcrashd.sources.vmcore_dmesg), in a private folder under $TMPDIR or /var/tmp; the note on stderr."""
     import os
 
-    from kcrashd.config import SourcesConfig
-    from kcrashd.vmcore import open_nofollow, read_vmcore_facts
-    from kcrashd.vmcore_dmesg import recover_dmesg
+    from kcrashd.config.settings import SourcesConfig
+    from kcrashd.sources.vmcore import open_nofollow, read_vmcore_facts
+    from kcrashd.sources.vmcore_dmesg import recover_dmesg
 
     vmcore = _vmcore_in(folder)
     if vmcore is None:
@@ -191,8 +191,8 @@ def _rules(config_path: Path | None) -> OperatorRules | int | None:
     if config_path is None:
         return None
     from kcrashd.cli import EXIT_USAGE
-    from kcrashd.config import ConfigError, load_config
-    from kcrashd.grouping_rules import load_rules
+    from kcrashd.config.grouping_rules import load_rules
+    from kcrashd.config.settings import ConfigError, load_config
 
     try:
         return load_rules(load_config(config_path), config_path)

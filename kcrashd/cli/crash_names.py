@@ -2,14 +2,14 @@
 `similar`, `resend`): its crash id, a unique prefix of it (`kcrashd list` shows 12 characters),
 its dump folder's path, or the folder's name as `ls /var/crash` shows it.  A folder named by path
 or name that holds several recorded crashes (a folder written again) stands for the latest.
-The lookups are the store's (kcrashd.history_reads.CrashNames)."""
+The lookups are the store's (kcrashd.store.history_reads.CrashNames)."""
 
 from __future__ import annotations
 
 import os
 from typing import TYPE_CHECKING
 
-from kcrashd.history_reads import CrashNames
+from kcrashd.store.history_reads import CrashNames
 
 if TYPE_CHECKING:
     import sqlite3

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from kcrashd.core.explanation import Explanation, explain, explain_report
 from kcrashd.core.fingerprint import fingerprint_title
-from kcrashd.crash import CrashRecord
-from kcrashd.logfile import LogFileError, read_log
-from kcrashd.terminal import escape_text
+from kcrashd.model.crash import CrashRecord
+from kcrashd.model.terminal import escape_text
+from kcrashd.sources.logfile import LogFileError, read_log
 
 if TYPE_CHECKING:
     from kcrashd.core.operator_rules import OperatorRules

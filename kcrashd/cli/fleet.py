@@ -3,7 +3,7 @@ journal directory (a systemd-journal-remote collector's, or copies of several ho
 one row per fingerprint (docs/fleet.md).
 
 journalctl reads the files (it knows every journal file format and skips corrupt ones) and
-prints only the fields a fleet read needs, as JSON lines; kcrashd/spread.py folds them.
+prints only the fields a fleet read needs, as JSON lines; kcrashd/model/spread.py folds them.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from kcrashd.cli import EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
+from kcrashd.model.spread import FIELDS, BugSummary, CrashEntry, entry_from_fields, summarize, unique
+from kcrashd.model.terminal import escape_text, format_table, show, terminal_width
 from kcrashd.sinks.journal import MESSAGE_ID
-from kcrashd.spread import FIELDS, BugSummary, CrashEntry, entry_from_fields, summarize, unique
-from kcrashd.terminal import escape_text, format_table, show, terminal_width
 
 # FIELD=VALUE matches a fleet read passes to journalctl as KCRASHD_FIELD=VALUE
 JOURNAL_MATCHES = (

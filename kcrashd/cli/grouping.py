@@ -1,5 +1,5 @@
 """Verbs about how crashes are grouped: `similar` (stored crashes ranked by stack similarity) and
-`group merge|split|list|export` (the operator's merges of fingerprints, kcrashd.merges; `export`
+`group merge|split|list|export` (the operator's merges of fingerprints, kcrashd.store.merges; `export`
 writes them as a grouping.d rule file, docs/grouping-rules.md).
 
 They take `--config`, `--state-dir` and `--json` like `list`; `similar` and `group list` open the
@@ -20,9 +20,9 @@ from typing import Any
 from kcrashd.cli import EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
 from kcrashd.cli.crash_names import CrashNameError, resolve_crash, resolve_fingerprint
 from kcrashd.cli.history import history_of, open_history, read_config
-from kcrashd.merges import Merge, has_merges, list_merges, merged_into
-from kcrashd.neighbours import Neighbour, similar_crashes, stored_stacks
-from kcrashd.terminal import format_table, terminal_width
+from kcrashd.model.terminal import format_table, terminal_width
+from kcrashd.store.merges import Merge, has_merges, list_merges, merged_into
+from kcrashd.store.neighbours import Neighbour, similar_crashes, stored_stacks
 
 SIMILAR_HEADINGS = ("SCORE", "ID", "HOST", "DUMP FOLDER", "FINGERPRINT")
 SHORT_ID = 12
@@ -69,8 +69,8 @@ def register_group(verbs: argparse._SubParsersAction[Any]) -> None:
 
 def cmd_group_change(args: argparse.Namespace) -> int:
     """`group merge` and `group split`: one transaction, then one journal entry."""
-    from kcrashd.merges import MergeError, merge, split
-    from kcrashd.store import Store, StoreError, transaction
+    from kcrashd.store.database import Store, StoreError, transaction
+    from kcrashd.store.merges import MergeError, merge, split
 
     config = read_config(args)
     if config is None:

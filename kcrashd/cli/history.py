@@ -16,13 +16,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from kcrashd.boot_ledger import JOURNAL_LAYOUT, links_of
 from kcrashd.cli import EXIT_DEFERRED, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, fleet
 from kcrashd.cli.crash_names import CrashNameError, resolve_crash
-from kcrashd.config import DEFAULT_CONFIG, Config, ConfigError, load_config
+from kcrashd.config.settings import DEFAULT_CONFIG, Config, ConfigError, load_config
 from kcrashd.core.model import Frame, Report
-from kcrashd.crash import CrashRecord
-from kcrashd.history_reads import (
+from kcrashd.model.crash import CrashRecord
+from kcrashd.model.terminal import escape_text, format_table, show, terminal_width
+from kcrashd.store.boot_ledger import JOURNAL_LAYOUT, links_of
+from kcrashd.store.database import DB_NAME, StoreError
+from kcrashd.store.history_reads import (
     MATCH_FIELDS,
     CrashQuery,
     LooseName,
@@ -30,14 +32,12 @@ from kcrashd.history_reads import (
     or_default,
     select_crashes,
 )
-from kcrashd.store import DB_NAME, StoreError
-from kcrashd.terminal import escape_text, format_table, show, terminal_width
 
 if TYPE_CHECKING:
     import sqlite3
 
     from kcrashd.core.operator_rules import OperatorRules
-    from kcrashd.history_reads import StoredCrash
+    from kcrashd.store.history_reads import StoredCrash
 
 # Decompressors of the wrappers kdump-tools may put around a flattened dump.
 UNWRAP = {"gzip": "zcat", "bzip2": "bzcat", "xz": "xzcat", "lz4": "lz4cat"}
@@ -128,7 +128,7 @@ def setup_logging(verbose: bool) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from kcrashd.daemon import Daemon
+    from kcrashd.daemon.service import Daemon
 
     setup_logging(args.verbose)
     try:
@@ -144,8 +144,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from kcrashd.daemon import scan_once
-    from kcrashd.grouping_rules import load_rules
+    from kcrashd.config.grouping_rules import load_rules
+    from kcrashd.daemon.service import scan_once
 
     setup_logging(args.verbose)
     try:
@@ -223,7 +223,7 @@ def build_query(args: argparse.Namespace, matches: list[str]) -> CrashQuery | st
         value: Any = found.group(2)
         if column in ("test", "incomplete"):
             value = 1 if value.lower() in ("1", "yes", "true") else 0
-        query.equals.append((column, value))  # FINGERPRINT= names a group (kcrashd.merges)
+        query.equals.append((column, value))  # FINGERPRINT= names a group (kcrashd.store.merges)
     for flag in ("since", "until"):
         raw = getattr(args, flag)
         if raw:
@@ -391,7 +391,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 def grouping_rules_of(args: argparse.Namespace) -> OperatorRules | int:
     """The grouping rules of `--config` (`info --explain` replays a log with them, `retriage`
     re-triages with them), or the exit status of a bad configuration or rule file."""
-    from kcrashd.grouping_rules import load_rules
+    from kcrashd.config.grouping_rules import load_rules
 
     config = read_config(args)
     if config is None:
@@ -419,7 +419,7 @@ def explanation_text(record: CrashRecord, rules: OperatorRules | None) -> str:
 def delivery_state(conn: sqlite3.Connection, crash_id: str) -> list[dict[str, Any]]:
     """Per target, what became of the crash's alerts; none from a database the daemon has not
     upgraded yet (read-only here, so never upgraded by `list` or `info`)."""
-    from kcrashd.alerting.outbox import delivery_state as outbox_state
+    from kcrashd.sinks.alerting.outbox import delivery_state as outbox_state
 
     return or_default(lambda: outbox_state(conn, crash_id), [])
 

@@ -17,16 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 from kcrashd.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from kcrashd.cli.history import grouping_rules_of, history_of, parse_time, read_config
-from kcrashd.terminal import escape_text, format_table, terminal_width
+from kcrashd.model.terminal import escape_text, format_table, terminal_width
 
 if TYPE_CHECKING:
     import sqlite3
 
-    from kcrashd.config import Config
+    from kcrashd.config.settings import Config
     from kcrashd.core.operator_rules import OperatorRules
-    from kcrashd.crash_logs import StoredCrash
-    from kcrashd.merges import Merge
     from kcrashd.retriage import Move, Retriage
+    from kcrashd.store.crash_logs import StoredCrash
+    from kcrashd.store.merges import Merge
 
 HEADINGS = ("OLD", "NEW", "ID", "HOST", "DUMP FOLDER")
 SHORT_ID = 12
@@ -50,7 +50,7 @@ def register(verbs: argparse._SubParsersAction[Any]) -> None:
 
 
 def cmd_retriage(args: argparse.Namespace) -> int:
-    from kcrashd.triage_pool import usable_cores
+    from kcrashd.triage.pool import usable_cores
 
     config = read_config(args)
     if config is None:
@@ -98,7 +98,7 @@ def apply_retriage(config: Config, rules: OperatorRules, jobs: int, since: float
     """Find and apply the moves under the state's lock (the daemon records nothing meanwhile)."""
     from kcrashd.pipeline import StateLock
     from kcrashd.retriage import apply, retriage, retriage_analyzer
-    from kcrashd.store import Store, StoreError
+    from kcrashd.store.database import Store, StoreError
 
     try:
         store = Store(config.state.state_dir)

@@ -1,6 +1,6 @@
 """The operator's grouping rules as data (docs/grouping-rules.md): frozen, validated, pure.
 
-Two kinds of rule, read from `grouping.d/*.toml` by the shell (kcrashd/grouping_rules.py) and
+Two kinds of rule, read from `grouping.d/*.toml` by the shell (kcrashd/config/grouping_rules.py) and
 passed to `kcrashd.core.analyze(data, rules=...)`:
 
 - **frame rules** (`[[frames]]`): function names the culprit walk must `skip`, `stop` at (taken as

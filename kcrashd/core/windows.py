@@ -2,7 +2,7 @@
 
 A big log (a serial console captured for weeks) is searched whole for header candidates
 (kcrashd.core.headers), and only its head and a window around each kept candidate are decoded and
-parsed.  The reader of a file (kcrashd.logfile) cuts the same windows with `pread` and joins them
+parsed.  The reader of a file (kcrashd.sources.logfile) cuts the same windows with `pread` and joins them
 with in-band marks: a mark says at which byte and line of the file the next window starts, or which
 byte range was not analysed and why.  Marks start with a NUL byte, which the reader removes from
 the log's own bytes, so a log cannot forge one.  Between two windows, the bytes were searched for

@@ -1,5 +1,5 @@
 """Destinations of a processed crash. The journal is the index (one entry per crash); alert
-targets live in kcrashd.alerting and are fed through its outbox.
+targets live in kcrashd.sinks.alerting and are fed through its outbox.
 
 Every destination is a `Destination`: a name, and `send`, one attempt to deliver one thing, whose
 result is an `Outcome`. The journal is sent a `CrashRecord` by the pipeline, in the crash's
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol, TypeVar
 
-from kcrashd.crash import CrashRecord
+from kcrashd.model.crash import CrashRecord
 
 Item = TypeVar("Item", contravariant=True)
 

@@ -19,11 +19,11 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Protocol
 
-from kcrashd.bugkey import journal_key
 from kcrashd.core.model import Severity
-from kcrashd.crash import CrashRecord
+from kcrashd.model.bugkey import journal_key
+from kcrashd.model.crash import CrashRecord
+from kcrashd.model.terminal import escape_text
 from kcrashd.sinks import SENT, JournalMark, Outcome
-from kcrashd.terminal import escape_text
 
 log = logging.getLogger(__name__)
 

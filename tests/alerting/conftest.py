@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from kcrashd.alerting import ensure_schema
-from kcrashd.alerting.config import AlertsConfig
-from kcrashd.alerting.outbox import enqueue as outbox_enqueue
+from kcrashd.config.alerting import AlertsConfig
 from kcrashd.core.model import Report, Severity
-from kcrashd.crash import CrashRecord
-from kcrashd.store import CrashFile, CrashStatus, FingerprintStats, Store, insert_crash
+from kcrashd.model.crash import CrashRecord
+from kcrashd.sinks.alerting import ensure_schema
+from kcrashd.sinks.alerting.outbox import enqueue as outbox_enqueue
+from kcrashd.store.database import CrashFile, CrashStatus, FingerprintStats, Store, insert_crash
 
 T0 = datetime(2026, 11, 26, 3, 0, 0, tzinfo=UTC)
 PLANTED = "PLANTEDs3cr3tT0KEN4f9e2c7a1b"  # grep every output for this
@@ -117,7 +117,7 @@ def pagerduty_target(url: str) -> dict[str, Any]:
 
 def drain(path: Path, cfg: Any, clock: Clock, rounds: int = 5) -> None:
     """Deliver what is due, moving the pinned clock to each next attempt, a few rounds at most."""
-    from kcrashd.alerting.delivery import Deliverer
+    from kcrashd.sinks.alerting.delivery import Deliverer
 
     deliverer = Deliverer(path, cfg, clock=clock)
     try:

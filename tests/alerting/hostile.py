@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from kcrashd.store import Store, connect
+from kcrashd.store.database import Store, connect
 from tests.alerting.conftest import alerts_config, enqueue, make_record
 from tests.daemon.conftest import DaemonProcess
 

@@ -16,8 +16,8 @@ from aiosmtpd.controller import Controller
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from kcrashd.alerting import delivery_state
-from kcrashd.crash import CrashRecord
+from kcrashd.model.crash import CrashRecord
+from kcrashd.sinks.alerting import delivery_state
 from tests.alerting import shapes
 from tests.alerting.conftest import T0, Clock, alerts_config, drain, enqueue
 from tests.alerting.servers import free_port

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from kcrashd.alerting import ensure_schema
 from kcrashd.cli import main
-from kcrashd.crash import CrashRecord
+from kcrashd.model.crash import CrashRecord
+from kcrashd.sinks.alerting import ensure_schema
 from tests.alerting.conftest import PLANTED, T0, alerts_config, enqueue
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd.alerting.secrets import SecretError, resolve
+from kcrashd.sinks.alerting.secrets import SecretError, resolve
 
 
 def test_directory_loaded_credential_found_by_its_file_name(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import os
 import select
 from pathlib import Path
 
-from kcrashd.alerting.doorbell import WAKE_NAME, Doorbell, ring
+from kcrashd.sinks.alerting.doorbell import WAKE_NAME, Doorbell, ring
 
 
 def readable(fd: int) -> bool:

@@ -13,8 +13,8 @@ import requests
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from kcrashd.alerting import delivery_state
-from kcrashd.crash import CrashRecord
+from kcrashd.model.crash import CrashRecord
+from kcrashd.sinks.alerting import delivery_state
 from tests.alerting import shapes
 from tests.alerting.conftest import PLANTED, T0, Clock, alerts_config, drain, enqueue, pagerduty_target
 from tests.alerting.servers import alertmanager

@@ -20,9 +20,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from kcrashd.alerting import Deliverer, delivery_state
-from kcrashd.alerting.secrets import SecretError, resolve
-from kcrashd.crash import CrashRecord
+from kcrashd.model.crash import CrashRecord
+from kcrashd.sinks.alerting import Deliverer, delivery_state
+from kcrashd.sinks.alerting.secrets import SecretError, resolve
 from tests.alerting.conftest import PLANTED, T0, Clock, alerts_config, enqueue, pagerduty_target
 from tests.alerting.servers import closed_port
 
@@ -75,8 +75,8 @@ def test_target_down_for_many_rounds_then_back_delivers_exactly_once(
 CHILD = """
 import sys
 from pathlib import Path
-from kcrashd.alerting import Deliverer
-from kcrashd.alerting.config import AlertsConfig
+from kcrashd.sinks.alerting import Deliverer
+from kcrashd.config.alerting import AlertsConfig
 cfg = AlertsConfig.model_validate_json(Path(sys.argv[2]).read_text())
 Deliverer(Path(sys.argv[1]), cfg).deliver_due()
 """

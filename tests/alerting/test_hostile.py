@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from kcrashd.alerting.config import SmtpTarget, WebhookTarget
-from kcrashd.alerting.http import BODY_LIMIT, Http, SendFailure, make_session
+from kcrashd.config.alerting import SmtpTarget, WebhookTarget
+from kcrashd.sinks.alerting.http import BODY_LIMIT, Http, SendFailure, make_session
 from tests.alerting.hostile import (
     GIB,
     context_switches,
@@ -71,7 +71,7 @@ def test_a_dripping_receiver_is_cut_at_the_total_deadline() -> None:
 
 def test_a_dripping_mail_server_is_cut_at_the_total_deadline() -> None:
     """The SMTP sender has the same total deadline: a greeting a byte at a time ends at 2 s."""
-    from kcrashd.alerting.targets.smtp import SmtpSender
+    from kcrashd.sinks.alerting.targets.smtp import SmtpSender
 
     with smtp_drip(interval=0.5) as (port, seen):
         target = SmtpTarget.model_validate(
@@ -187,8 +187,8 @@ def test_resend_wakes_the_running_daemon(tmp_path: Path, daemon: Callable[[Path]
 
 
 def test_lanes_deliver_beside_a_dripping_target_and_stop_promptly(tmp_path: Path) -> None:
-    from kcrashd.alerting.delivery import Deliverer
-    from kcrashd.alerting.lanes import AlertLanes
+    from kcrashd.sinks.alerting.delivery import Deliverer
+    from kcrashd.sinks.alerting.lanes import AlertLanes
     from tests.alerting.conftest import alerts_config
 
     before = set(threading.enumerate())
@@ -244,7 +244,7 @@ class FailingDeliverer:
 
 
 def test_a_failing_lane_rests_instead_of_spinning(caplog: pytest.LogCaptureFixture) -> None:
-    from kcrashd.alerting.lanes import AlertLanes
+    from kcrashd.sinks.alerting.lanes import AlertLanes
 
     failing = FailingDeliverer()
     lanes = AlertLanes(failing)  # type: ignore[arg-type]
@@ -264,7 +264,7 @@ def cutoff_threads() -> list[threading.Thread]:
 def test_a_cutoff_leaves_no_timer_behind() -> None:
     """Stopped while still connecting (no socket yet), a request re-arms a look-again timer; when
     it ends, the deadline's own timer must go too, not sleep out its 60 s."""
-    from kcrashd.alerting.cutoff import Cutoff
+    from kcrashd.sinks.alerting.cutoff import Cutoff
 
     assert cutoff_threads() == []
     with Cutoff(60.0) as cutoff:

@@ -9,9 +9,9 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from kcrashd.alerting import delivery_state
-from kcrashd.bugkey import NO_FINGERPRINT, alert_key, journal_key
-from kcrashd.crash import CrashRecord
+from kcrashd.model.bugkey import NO_FINGERPRINT, alert_key, journal_key
+from kcrashd.model.crash import CrashRecord
+from kcrashd.sinks.alerting import delivery_state
 from kcrashd.sinks.journal import journal_fields
 from tests.alerting.conftest import T0, Clock, alerts_config, drain, enqueue
 from tests.alerting.test_outbox import DB, hook

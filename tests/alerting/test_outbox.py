@@ -11,9 +11,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from kcrashd.alerting import Deliverer, delivery_state, ensure_schema, requeue
-from kcrashd.alerting.http import parse_retry_after
-from kcrashd.crash import CrashRecord
+from kcrashd.model.crash import CrashRecord
+from kcrashd.sinks.alerting import Deliverer, delivery_state, ensure_schema, requeue
+from kcrashd.sinks.alerting.http import parse_retry_after
 from tests.alerting.conftest import T0, Clock, alerts_config, enqueue
 from tests.alerting.servers import closed_port
 

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import kcrashd.alerting.policy as policy_module
-from kcrashd.alert_tables import AlertFacts
-from kcrashd.alerting.payload import EventKind
-from kcrashd.alerting.policy import Decision, plan_crash
-from kcrashd.crash import CrashRecord
+import kcrashd.sinks.alerting.policy as policy_module
+from kcrashd.model.crash import CrashRecord
+from kcrashd.sinks.alerting.payload import EventKind
+from kcrashd.sinks.alerting.policy import Decision, plan_crash
+from kcrashd.store.alert_tables import AlertFacts
 from tests.alerting.conftest import T0, alerts_config, make_record
 
 CFG = alerts_config({"name": "wh", "type": "webhook", "url": "http://127.0.0.1:9/h"},
@@ -73,7 +73,7 @@ def test_the_policy_does_no_io() -> None:
     tree = ast.parse(inspect.getsource(policy_module))
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert not imported & {"sqlite3", "kcrashd.alerting.outbox", "kcrashd.alerting.delivery"}
+    assert not imported & {"sqlite3", "kcrashd.sinks.alerting.outbox", "kcrashd.sinks.alerting.delivery"}
     assert "execute(" not in inspect.getsource(policy_module)
 
 
@@ -116,7 +116,7 @@ def test_ticket_targets_wait_for_their_thresholds() -> None:
 
 
 def test_thresholds_reach_the_outbox_per_target(record: Callable[..., CrashRecord]) -> None:
-    from kcrashd.alerting.outbox import ticket_events
+    from kcrashd.sinks.alerting.outbox import ticket_events
 
     crash = record()
     names = lambda p: [(t.name, str(e)) for t, e in ticket_events(tickets(), crash, p)]  # noqa: E731
@@ -126,7 +126,7 @@ def test_thresholds_reach_the_outbox_per_target(record: Callable[..., CrashRecor
 
 
 def test_a_regression_pages_once_per_cooldown(record: Callable[..., CrashRecord]) -> None:
-    from kcrashd.alerting.policy import plan_regression
+    from kcrashd.sinks.alerting.policy import plan_regression
 
     assert plan_regression(record(), CFG, paged=False, now=T0)
     assert not plan_regression(record(), CFG, paged=True, now=T0)  # already paged within the cooldown

@@ -17,11 +17,11 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from kcrashd.alert_tables import AlertHistory
-from kcrashd.alerting.policy import windows_of
-from kcrashd.crash import CrashRecord
-from kcrashd.merges import merge
-from kcrashd.store import Store
+from kcrashd.model.crash import CrashRecord
+from kcrashd.sinks.alerting.policy import windows_of
+from kcrashd.store.alert_tables import AlertHistory
+from kcrashd.store.database import Store
+from kcrashd.store.merges import merge
 from tests.alerting.conftest import T0, Clock, alerts_config, drain, enqueue, file_crash
 
 DB = tuple[Path, sqlite3.Connection]
@@ -175,12 +175,12 @@ def test_the_store_counts_a_bug_with_its_merged_fingerprints(tmp_path: Path, rec
 
 def test_mail_chat_and_ticket_texts_say_regressed_and_since_when(record: Callable[..., CrashRecord]) -> None:
     """Every human-readable rendering shows the history lines; a plain page shows neither."""
-    from kcrashd.alerting import escape
-    from kcrashd.alerting.payload import EventKind, build_payload
-    from kcrashd.alerting.render import markup_body, subject, text_body
-    from kcrashd.alerting.targets.slack import slack_message
-    from kcrashd.alerting.targets.smtp import html_body
-    from kcrashd.alerting.targets.teams import teams_message
+    from kcrashd.sinks.alerting import escape
+    from kcrashd.sinks.alerting.payload import EventKind, build_payload
+    from kcrashd.sinks.alerting.render import markup_body, subject, text_body
+    from kcrashd.sinks.alerting.targets.slack import slack_message
+    from kcrashd.sinks.alerting.targets.smtp import html_body
+    from kcrashd.sinks.alerting.targets.teams import teams_message
 
     plain = build_payload(record())
     back = build_payload(record(), EventKind.REGRESSION).model_copy(

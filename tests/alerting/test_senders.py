@@ -6,8 +6,8 @@ import subprocess
 import sys
 import typing
 
-from kcrashd.alerting.config import TargetConfig
-from kcrashd.alerting.targets import MODULES
+from kcrashd.config.alerting import TargetConfig
+from kcrashd.sinks.alerting.targets import MODULES
 
 
 def configured_types() -> set[str]:
@@ -23,16 +23,16 @@ def test_a_sender_loads_its_own_module_only() -> None:
     code = (
         "import sys\n"
         "from datetime import UTC, datetime\n"
-        "from kcrashd.alerting.config import targets_adapter\n"
-        "from kcrashd.alerting.http import Http, make_session\n"
-        "from kcrashd.alerting.targets.base import sender_for\n"
+        "from kcrashd.config.alerting import targets_adapter\n"
+        "from kcrashd.sinks.alerting.http import Http, make_session\n"
+        "from kcrashd.sinks.alerting.targets.base import sender_for\n"
         "for kind, extra in (('webhook', {'url': 'http://127.0.0.1:9/'}),\n"
         "                    ('redmine', {'url': 'http://127.0.0.1:9', 'project': 'p', 'fingerprint_field_id': 1,\n"
         "                                 'api_key_ref': 'env:K'})):\n"
         "    (target,) = targets_adapter().validate_python([{'type': kind, 'name': kind, **extra}])\n"
         "    sender = sender_for(target, Http(target, make_session(), lambda: datetime.now(UTC)), lambda: datetime.now(UTC))\n"
         "    print(type(sender).__name__)\n"
-        "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('kcrashd.alerting.targets.')))\n"
+        "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('kcrashd.sinks.alerting.targets.')))\n"
         "print('smtplib' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

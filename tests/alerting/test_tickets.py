@@ -14,8 +14,8 @@ import requests
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from kcrashd.alerting import Deliverer, delivery_state
-from kcrashd.crash import CrashRecord
+from kcrashd.model.crash import CrashRecord
+from kcrashd.sinks.alerting import Deliverer, delivery_state
 from tests.alerting import shapes
 from tests.alerting.conftest import PLANTED, T0, Clock, alerts_config, drain, enqueue, file_crash
 from tests.alerting.servers import redmine
@@ -66,7 +66,7 @@ def test_real_redmine_find_or_create_then_comment(
     # a second daemon (its own state DB) with the same bug finds the ticket and comments
     other = tmp_path / "other.db"
     conn2 = sqlite3.connect(other)
-    from kcrashd.alerting import ensure_schema
+    from kcrashd.sinks.alerting import ensure_schema
 
     ensure_schema(conn2)
     enqueue(conn2, record("x9", host="db-07"), cfg, now=T0)
@@ -399,8 +399,8 @@ def test_real_redmine_thresholds_merges_and_regressions(
     webhook receiver gets the regression pages and the quiet-period text."""
     from datetime import timedelta
 
-    from kcrashd.merges import merge
-    from kcrashd.store import Store
+    from kcrashd.store.database import Store
+    from kcrashd.store.merges import merge
 
     monkeypatch.setenv("RM_KEY", rm["api_key"])
     httpserver.expect_request("/hook", method="POST").respond_with_data("", 204)

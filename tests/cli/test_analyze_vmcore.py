@@ -1,5 +1,5 @@
 """`kcrashd analyze DIR` on a crash directory with a vmcore and no log recovers the log the way
-the daemon does (kcrashd.vmcore_dmesg): the same makedumpfile run on the same file, for RHEL and
+the daemon does (kcrashd.sources.vmcore_dmesg): the same makedumpfile run on the same file, for RHEL and
 Debian dumps, flattened and compressed ones too, the dump folder untouched."""
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd.config import Config, SourcesConfig, StateConfig
+from kcrashd.config.settings import Config, SourcesConfig, StateConfig
 from kcrashd.core import analyze
 from kcrashd.pipeline import Pipeline, StateLock
-from kcrashd.sources import scan_all
-from kcrashd.store import Store
+from kcrashd.sources.units import scan_all
+from kcrashd.store.database import Store
 from tests.daemon.dumps import flattened, kdump_file, write_file, write_rhel
 from tests.fixtures.journal_double import RecordingJournal
 from tests.lab.fixture import CrashLab, crash_lab  # noqa: F401  (the session fixture)

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kcrashd.alerting.payload import build_payload
-from kcrashd.alerting.targets.webhook import webhook_body
 from kcrashd.core import analyze
-from kcrashd.crash import CrashRecord
+from kcrashd.model.crash import CrashRecord
+from kcrashd.sinks.alerting.payload import build_payload
+from kcrashd.sinks.alerting.targets.webhook import webhook_body
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "127.0.0.1-2020-04-28-01:31:54"

@@ -39,7 +39,7 @@ def test_analyze_does_not_import_the_daemon_or_http() -> None:
     code = (
         "import sys; from kcrashd.cli import build_parser, chosen_verb; "
         "build_parser(chosen_verb(['analyze', 'x'])); "
-        "print(sorted(m for m in ('requests', 'watchdog', 'systemd', 'kcrashd.daemon') if m in sys.modules))"
+        "print(sorted(m for m in ('requests', 'watchdog', 'systemd', 'kcrashd.daemon.service') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

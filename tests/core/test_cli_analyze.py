@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd.logfile import LogFileError, find_log_file, read_log
+from kcrashd.sources.logfile import LogFileError, find_log_file, read_log
 from tests.core.golden import CORPUS
 
 SEED = CORPUS / "seed" / "rhel8-sysrq.log"

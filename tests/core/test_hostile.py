@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kcrashd.core import analyze, has_crash
-from kcrashd.logfile import read_log
+from kcrashd.sources.logfile import read_log
 
 OOPS = (
     "  BUG: unable to handle kernel NULL pointer dereference at 0000000000000000\n"

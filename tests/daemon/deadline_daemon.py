@@ -8,7 +8,7 @@ import sys
 
 from kcrashd.cli import build_parser
 from kcrashd.cli.history import overrides_of, setup_logging
-from kcrashd.daemon import Daemon
+from kcrashd.daemon.service import Daemon
 from tests.daemon.slow_worker import command
 
 

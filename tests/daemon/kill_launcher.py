@@ -9,8 +9,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from kcrashd import daemon
 from kcrashd.cli import main
+from kcrashd.daemon import service as daemon
 from tests.daemon.kill_hook import KillHook
 
 

@@ -10,7 +10,7 @@ import ctypes.util
 import errno
 import sys
 
-from kcrashd.triage_worker import serve
+from kcrashd.triage.worker import serve
 
 SCMP_ACT_ALLOW = 0x7FFF0000
 SCMP_ACT_ERRNO = 0x00050000

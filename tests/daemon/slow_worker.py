@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 
 from kcrashd.core import Report, analyze
-from kcrashd.triage_worker import serve
+from kcrashd.triage.worker import serve
 
 SLOW_MARK = b"kcrashd-test: analyse me forever"
 

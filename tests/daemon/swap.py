@@ -22,9 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kcrashd.config import SourcesConfig
+from kcrashd.config.settings import SourcesConfig
 from kcrashd.pipeline import Handled, Pipeline
-from kcrashd.sources import classify_name, scan_dump_root
+from kcrashd.sources.units import classify_name, scan_dump_root
 from tests.daemon.dumps import kdump_file, log_bytes
 
 SECRET = "kcrashd-secret-0b5e7a"

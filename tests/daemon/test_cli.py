@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from kcrashd.cli import EXIT_DEFERRED, EXIT_NOT_FOUND, EXIT_USAGE
-from kcrashd.config import Config, SourcesConfig, StateConfig
+from kcrashd.config.settings import Config, SourcesConfig, StateConfig
 from kcrashd.pipeline import Pipeline, StateLock
-from kcrashd.sources import scan_all
-from kcrashd.store import Store
+from kcrashd.sources.units import scan_all
+from kcrashd.store.database import Store
 from tests.daemon.conftest import KCRASHD, run_cli
 from tests.daemon.dumps import CORPUS, flattened, kdump_file, log_bytes, write_debian, write_file, write_rhel
 from tests.fixtures.journal_double import RecordingJournal

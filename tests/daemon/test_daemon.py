@@ -13,10 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd.config import Config, SourcesConfig, StateConfig
-from kcrashd.daemon import COVERED, FOLLOW_LIMIT, NEW_WATCH, UNWATCHED, UNWATCHED_EVERY, Daemon, Watcher
+from kcrashd.config.settings import Config, SourcesConfig, StateConfig
+from kcrashd.daemon.service import (
+    COVERED,
+    FOLLOW_LIMIT,
+    NEW_WATCH,
+    UNWATCHED,
+    UNWATCHED_EVERY,
+    Daemon,
+    Watcher,
+)
 from kcrashd.sinks.journal import MESSAGE_ID
-from kcrashd.sources import unit_for_path
+from kcrashd.sources.units import unit_for_path
 from tests.daemon.conftest import KCRASHD, DaemonProcess, NotifySocket, run_cli
 from tests.daemon.dumps import (
     LOG_NAMES,
@@ -320,7 +328,7 @@ def test_an_unfinished_folder_no_watch_could_take_is_looked_at_often(tmp_path: P
     root = tmp_path / "crash"
     root.mkdir()
     folder = write_rhel(root, "127.0.0.1-2024-05-02-10:00:00", log_bytes(), finish_log=False)
-    monkeypatch.setattr("kcrashd.daemon.FOLLOW_LIMIT", 0)
+    monkeypatch.setattr("kcrashd.daemon.service.FOLLOW_LIMIT", 0)
     daemon = Daemon(None, {"sources": {"dump_paths": [str(root)], "pstore": False}, "state": {"state_dir": str(tmp_path / "state")}},
                     journal=RecordingJournal(), clock=lambda: 1000.0)  # fmt: skip
     daemon.open()

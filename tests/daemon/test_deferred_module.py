@@ -1,4 +1,4 @@
-"""kcrashd.deferred_module: a package imported without running its __init__ until a name of it is
+"""kcrashd.daemon.deferred_module: a package imported without running its __init__ until a name of it is
 asked for, then run once whichever threads ask (each case in a fresh interpreter)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parents[2]
 PROBE = """
 import sys, threading
 sys.path.insert(0, sys.argv[1])
-from kcrashd.deferred_module import defer, deferred
+from kcrashd.daemon.deferred_module import defer, deferred
 assert defer("prometheus_client") and not defer("prometheus_client")
 from prometheus_client.registry import CollectorRegistry
 from prometheus_client.openmetrics.exposition import generate_latest

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd.alerting.config import AlertsConfig, targets_adapter
-from kcrashd.alerting.delivery import Deliverer
-from kcrashd.alerting.targets.base import Delivery
-from kcrashd.crash import CrashRecord
+from kcrashd.config.alerting import AlertsConfig, targets_adapter
+from kcrashd.model.crash import CrashRecord
 from kcrashd.sinks import Destination, Outcome
+from kcrashd.sinks.alerting.delivery import Deliverer
+from kcrashd.sinks.alerting.targets.base import Delivery
 from kcrashd.sinks.journal import SystemdJournal, journal_fields
 from tests.daemon.test_journal_fields_record import sample_record
 from tests.fixtures.journald import Journald

@@ -1,4 +1,4 @@
-"""Flattened vmcores read through (kcrashd.flatten): the end record of bare and compressed
+"""Flattened vmcores read through (kcrashd.sources.flatten): the end record of bare and compressed
 streams, rearranging one into the regular dump makedumpfile reads, the refusals (size cap, time,
 free space, a missing lz4), the pipeline's use of both, and a real kdump-tools dump from the
 crash lab."""
@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 
 from kcrashd.core import analyze
-from kcrashd.crash import VmcoreFacts
-from kcrashd.daemon import scan_once
-from kcrashd.flatten import SPACE_RESERVE, StreamError, check_stream, walk_stream
-from kcrashd.sources import scan_all
-from kcrashd.vmcore import open_nofollow, read_vmcore_facts
+from kcrashd.daemon.service import scan_once
+from kcrashd.model.crash import VmcoreFacts
+from kcrashd.sources.flatten import SPACE_RESERVE, StreamError, check_stream, walk_stream
+from kcrashd.sources.units import scan_all
+from kcrashd.sources.vmcore import open_nofollow, read_vmcore_facts
 from tests.daemon.dumps import elf_core, flattened, kdump_file, log_bytes, write_file
 from tests.daemon.test_pipeline import Rig
 from tests.fixtures.journald import enter_namespace
@@ -187,8 +187,8 @@ def test_memory_does_not_grow_with_the_stream(tmp_path: Path) -> None:
             packed.write(struct.pack(">qq", offset, len(zeros)) + zeros)
         packed.write(b"\xff" * 16)
     code = (
-        "import resource, sys; from pathlib import Path; from kcrashd.flatten import check_stream; "
-        "from kcrashd.vmcore import open_nofollow, read_vmcore_facts; path = Path(sys.argv[1]); "
+        "import resource, sys; from pathlib import Path; from kcrashd.sources.flatten import check_stream; "
+        "from kcrashd.sources.vmcore import open_nofollow, read_vmcore_facts; path = Path(sys.argv[1]); "
         "facts = read_vmcore_facts(path); fd = open_nofollow(path); "
         "peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; before = peak(); "
         "done = check_stream(fd, facts, limit=2**31, timeout=120, tick=lambda: None); "
@@ -348,7 +348,7 @@ def test_no_space_to_rearrange_is_a_clear_note(rig: Rig, small_disk: Path) -> No
 
 
 def test_the_idle_daemon_does_not_import_the_stream_reader() -> None:
-    code = "import sys, kcrashd.daemon, kcrashd.pipeline; print('kcrashd.flatten' in sys.modules)"
+    code = "import sys, kcrashd.daemon.service, kcrashd.pipeline; print('kcrashd.sources.flatten' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stderr
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from kcrashd.config import Config, SourcesConfig, StateConfig
+from kcrashd.config.settings import Config, SourcesConfig, StateConfig
 from kcrashd.pipeline import Pipeline, StateLock
 from kcrashd.sinks.journal import MESSAGE_ID, SystemdJournal
-from kcrashd.sources import DumpState, classify_name
-from kcrashd.store import Store
+from kcrashd.sources.units import DumpState, classify_name
+from kcrashd.store.database import Store
 from tests.daemon.dumps import flattened, kdump_file, log_bytes
 from tests.daemon.swap import FOLDER, LINK, SECRET, OutsideReads, can_exchange, exchange, make_outside, race
 from tests.fixtures.journald import Journald

@@ -32,12 +32,12 @@ NOT_WHILE_IDLE = {
     "smtplib": "the smtp target only",
     "prometheus_client": "`[metrics] listen` only",
     "wsgiref": "never (prometheus-client's own server is not used)",
-    "kcrashd.metrics": "`[metrics] listen` only",
-    "kcrashd.alerting.delivery": "an alert target only",
-    "kcrashd.alerting.lanes": "an alert target only",
+    "kcrashd.daemon.metrics": "`[metrics] listen` only",
+    "kcrashd.sinks.alerting.delivery": "an alert target only",
+    "kcrashd.sinks.alerting.lanes": "an alert target only",
     "kcrashd.core.frames": "analysis runs in the triage workers; the daemon needs it for a new bug's similarity hint",
     "kcrashd.core.triage": "log analysis runs in the triage workers",
-    "kcrashd.flatten": "makedumpfile's flattened format: only when such a vmcore is read",
+    "kcrashd.sources.flatten": "makedumpfile's flattened format: only when such a vmcore is read",
 }
 
 
@@ -67,7 +67,7 @@ def loaded_modules(daemon, out: Path) -> set[str]:  # type: ignore[no-untyped-de
     while not out.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     loaded = set(json.loads(out.read_text()))
-    assert "kcrashd.daemon" in loaded  # the probe saw the running daemon
+    assert "kcrashd.daemon.service" in loaded  # the probe saw the running daemon
     return loaded
 
 
@@ -105,6 +105,6 @@ def test_daemon_scraped_by_prometheus_leaves_tls_and_the_http_stack_unloaded(
     assert answer.headers["Content-Type"].startswith("application/openmetrics-text")
     assert "kcrashd_build_info{" in answer.text and answer.text.endswith("# EOF\n")
     loaded = loaded_modules(daemon, out)
-    assert "prometheus_client.registry" in loaded and "kcrashd.metrics" in loaded
+    assert "prometheus_client.registry" in loaded and "kcrashd.daemon.metrics" in loaded
     unwanted = {name: why for name, why in NOT_FOR_METRICS.items() if name in loaded}
     assert not unwanted, unwanted

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd.config import Config, GroupingConfig, SourcesConfig, StateConfig
+from kcrashd.config.settings import Config, GroupingConfig, SourcesConfig, StateConfig
 from kcrashd.pipeline import Pipeline, StateLock
 from kcrashd.sinks.journal import MESSAGE_ID, SystemdJournal, journal_fields
-from kcrashd.sources import scan_all
-from kcrashd.store import Store
+from kcrashd.sources.units import scan_all
+from kcrashd.store.database import Store
 from tests.daemon.dumps import kdump_file, log_bytes, write_file, write_rhel
 from tests.fixtures.journald import Journald
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from kcrashd.core.model import Report, Severity
-from kcrashd.crash import CrashRecord
+from kcrashd.model.crash import CrashRecord
 from kcrashd.sinks.journal import journal_fields
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kcrashd.config import Config, SourcesConfig, StateConfig
-from kcrashd.crash import CrashRecord
+from kcrashd.config.settings import Config, SourcesConfig, StateConfig
+from kcrashd.model.crash import CrashRecord
 from kcrashd.pipeline import Action, Pipeline, StateLock
 from kcrashd.sinks import Outcome
-from kcrashd.sources import scan_all
-from kcrashd.store import CrashStatus, Store
+from kcrashd.sources.units import scan_all
+from kcrashd.store.database import CrashStatus, Store
 from tests.daemon.dumps import log_bytes, write_rhel
 from tests.fixtures.journal_double import RecordingJournal
 

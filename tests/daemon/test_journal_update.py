@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd.config import Config, SourcesConfig, StateConfig
+from kcrashd.config.settings import Config, SourcesConfig, StateConfig
 from kcrashd.pipeline import Pipeline, StateLock
 from kcrashd.sinks.journal import MESSAGE_ID, VMCORE_UPDATE_MESSAGE_ID, SystemdJournal
-from kcrashd.sources import scan_all
-from kcrashd.store import Store
+from kcrashd.sources.units import scan_all
+from kcrashd.store.database import Store
 from tests.daemon.dumps import kdump_file, log_bytes, write_file, write_rhel
 from tests.fixtures.journald import Journald
 

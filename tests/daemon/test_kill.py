@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd.config import Config, SourcesConfig, StateConfig
+from kcrashd.config.settings import Config, SourcesConfig, StateConfig
 from kcrashd.pipeline import Pipeline, StateLock
 from kcrashd.sinks.journal import MESSAGE_ID, SystemdJournal
-from kcrashd.sources import scan_all
-from kcrashd.store import Store
+from kcrashd.sources.units import scan_all
+from kcrashd.store.database import Store
 from tests.daemon.conftest import DaemonProcess, NotifySocket, python
 from tests.daemon.dumps import LOG_NAMES, log_bytes, write_rhel
 from tests.daemon.kill_hook import STEPS, KillHook

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd.config import Config, SourcesConfig, StateConfig
+from kcrashd.config.settings import Config, SourcesConfig, StateConfig
 from kcrashd.pipeline import Pipeline, StateLock
 from kcrashd.sinks.journal import SystemdJournal
-from kcrashd.sources import DumpState, classify_name, judge, scan_all
-from kcrashd.store import Store
+from kcrashd.sources.units import DumpState, classify_name, judge, scan_all
+from kcrashd.store.database import Store
 from tests.daemon.conftest import KCRASHD
 from tests.daemon.dumps import log_bytes, write_file, write_rhel
 from tests.fixtures.journald import Journald

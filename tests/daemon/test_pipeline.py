@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd.config import Config, ConfigError, SourcesConfig, StateConfig, load_config
+from kcrashd.config.settings import Config, ConfigError, SourcesConfig, StateConfig, load_config
 from kcrashd.pipeline import Pipeline, StateLock
-from kcrashd.sources import classify_name, scan_all
-from kcrashd.store import Store
+from kcrashd.sources.units import classify_name, scan_all
+from kcrashd.store.database import Store
 from tests.daemon.dumps import LOG_NAMES, kdump_file, log_bytes, write_debian, write_file, write_rhel
 from tests.fixtures.journal_double import RecordingJournal
 
@@ -258,11 +258,11 @@ def test_log_replaced_after_triage_is_not_journaled_again(rig: Rig) -> None:
 def test_daemon_without_alert_targets_never_loads_the_http_stack(tmp_path: Path) -> None:
     """Idle memory: the delivery code (and requests) is imported only when a target exists."""
     code = (
-        "import sys; from kcrashd.daemon import Daemon; "
+        "import sys; from kcrashd.daemon.service import Daemon; "
         f"d = Daemon(None, {{'sources': {{'dump_paths': ['{tmp_path}'], 'pstore': False}}, "
         f"'state': {{'state_dir': '{tmp_path / 'state'}'}}}}); d.open(); d.pipeline.recover(); "
-        "print('requests' in sys.modules, 'kcrashd.alerting.delivery' in sys.modules); d.close(); "
-        "from kcrashd.alerting.config import WebhookTarget, targets_adapter; "
+        "print('requests' in sys.modules, 'kcrashd.sinks.alerting.delivery' in sys.modules); d.close(); "
+        "from kcrashd.config.alerting import WebhookTarget, targets_adapter; "
         "print(WebhookTarget.__pydantic_complete__, targets_adapter.cache_info().currsize)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -273,12 +273,12 @@ def test_daemon_with_a_target_loads_the_http_stack_only_when_something_is_due(tm
     """Idle memory with alerting configured: the alert thread runs, finds nothing due, and
     requests stays unloaded until a delivery is due."""
     code = (
-        "import sys, time; from kcrashd.daemon import Daemon; "
+        "import sys, time; from kcrashd.daemon.service import Daemon; "
         f"d = Daemon(None, {{'sources': {{'dump_paths': ['{tmp_path}'], 'pstore': False}}, "
         f"'state': {{'state_dir': '{tmp_path / 'state'}'}}, "
         "'alerts': {'targets': [{'type': 'webhook', 'name': 'ops', 'url': 'http://127.0.0.1:9/hook'}]}}); "
         "d.open(); time.sleep(0.5); "
-        "print(d.alert_thread is not None, 'kcrashd.alerting.delivery' in sys.modules, 'requests' in sys.modules); "
+        "print(d.alert_thread is not None, 'kcrashd.sinks.alerting.delivery' in sys.modules, 'requests' in sys.modules); "
         "d.close()"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd.config import SourcesConfig
-from kcrashd.sources import (
+from kcrashd.config.settings import SourcesConfig
+from kcrashd.sources.units import (
     Layout,
     classify_name,
     inspect_unit,

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd.alerting.config import AlertsConfig
-from kcrashd.config import Config, SourcesConfig, StateConfig
+from kcrashd.config.alerting import AlertsConfig
+from kcrashd.config.settings import Config, SourcesConfig, StateConfig
 from kcrashd.core import analyze
 from kcrashd.core.model import Report
-from kcrashd.crash import CrashRecord
+from kcrashd.model.crash import CrashRecord
 from kcrashd.pipeline import Pipeline, StateLock, load_enqueue
-from kcrashd.schema import COMPONENTS
-from kcrashd.sources import scan_all
-from kcrashd.store import Store, StoreError
+from kcrashd.sources.units import scan_all
+from kcrashd.store.database import Store, StoreError
+from kcrashd.store.schema import COMPONENTS
 from tests.daemon.dumps import log_bytes, write_rhel
 from tests.fixtures.journal_double import RecordingJournal
 
@@ -115,10 +115,10 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
 
 
 def test_one_module_opens_the_state_database() -> None:
-    """Every read-write connection comes from kcrashd.store.connect (one set of PRAGMAs)."""
+    """Every read-write connection comes from kcrashd.store.database.connect (one set of PRAGMAs)."""
     package = Path(__file__).resolve().parents[2] / "kcrashd"
     openers = sorted(str(p.relative_to(package)) for p in package.rglob("*.py") if "sqlite3.connect(" in p.read_text())
-    assert openers == ["store.py"]
+    assert openers == ["store/database.py"]
 
 
 def test_shrinking_the_page_cache_keeps_the_store_usable_and_is_harmless_once_closed(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Triage with a deadline (kcrashd/triage_pool.py, kcrashd/triage_worker.py): a log whose analysis
+"""Triage with a deadline (kcrashd/triage/pool.py, kcrashd/triage/worker.py): a log whose analysis
 never ends costs its worker, never the daemon. Real worker processes, a real journald, a real
 $NOTIFY_SOCKET; the endless analysis is a worker program from tests/ (tests/daemon/slow_worker.py)."""
 
@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd.config import Config, load_config
+from kcrashd.config.settings import Config, load_config
 from kcrashd.core import analyze
-from kcrashd.daemon import Daemon
-from kcrashd.notify import Notifier
+from kcrashd.daemon.notify import Notifier
+from kcrashd.daemon.service import Daemon
 from kcrashd.sinks.journal import MESSAGE_ID
-from kcrashd.triage_pool import TriagePool, Worker, headline, key_of, spawn
+from kcrashd.triage.pool import TriagePool, Worker, headline, key_of, spawn
 from tests.daemon.conftest import NotifySocket
 from tests.daemon.dumps import log_bytes, write_rhel
 from tests.daemon.seccomp_worker import libseccomp
@@ -88,7 +88,7 @@ def test_a_log_past_its_deadline_costs_its_worker_and_others_go_on(started: str)
 def test_a_worker_limits_its_own_cpu_time_when_nobody_kills_it() -> None:
     """The parent may be gone (or stuck): RLIMIT_CPU ends the worker anyway."""
     worker = Worker.start(lambda: spawn(command()), time.monotonic())
-    from kcrashd.triage_pool import Job
+    from kcrashd.triage.pool import Job
 
     assert worker.give(Job(key_of(SLOW_LOG, "x"), SLOW_LOG, "x"), 1.0, time.monotonic())
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd.vmcore import read_vmcore_facts
+from kcrashd.sources.vmcore import read_vmcore_facts
 from tests.daemon.dumps import elf_core, flattened, kdump_file, kdump_header, vmcoreinfo
 from tests.lab.fixture import CrashLab
 

@@ -15,7 +15,7 @@ import pytest
 import requests
 from pytest_httpserver import HTTPServer
 
-from kcrashd.alerting import ensure_schema
+from kcrashd.sinks.alerting import ensure_schema
 from tests.alerting.conftest import Clock, alerts_config, drain, enqueue, make_record
 from tests.alerting.servers import free_port
 from tests.fleet.engines import Receiver, alertmanager

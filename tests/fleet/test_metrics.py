@@ -16,13 +16,13 @@ import pytest
 import requests
 
 from kcrashd import __version__
-from kcrashd.config import Config, ConfigError, load_config
+from kcrashd.config.settings import Config, ConfigError, load_config
 from tests.alerting.servers import closed_port, free_port
 from tests.fixtures.journald import Journald
 from tests.fleet.conftest import Host, samples
 
 if TYPE_CHECKING:
-    from kcrashd.metrics import MetricsServer
+    from kcrashd.daemon.metrics import MetricsServer
 
 PROMTOOL = shutil.which("promtool")
 
@@ -83,7 +83,7 @@ def test_exposition_passes_promtool_check_metrics(journald: Journald, fleet: Cal
 DAEMON_PROBE = """
 import sys
 from pathlib import Path
-from kcrashd.daemon import Daemon
+from kcrashd.daemon.service import Daemon
 daemon = Daemon(Path(sys.argv[1]), {})
 daemon.open()
 loaded = "prometheus_client" in sys.modules
@@ -112,7 +112,7 @@ def test_prometheus_client_is_loaded_only_when_metrics_are_on(tmp_path: Path, li
 
 
 def serve(tmp_path: Path, listen: str) -> MetricsServer:
-    from kcrashd.metrics import start_metrics
+    from kcrashd.daemon.metrics import start_metrics
 
     config = Config.model_validate({"metrics": {"listen": listen}, "state": {"state_dir": str(tmp_path)}})
     return start_metrics(config)
@@ -181,9 +181,9 @@ def test_label_values_from_a_log_are_escaped(tmp_path: Path) -> None:
     from prometheus_client import CollectorRegistry, generate_latest
 
     from kcrashd.core.model import Report, Severity
-    from kcrashd.crash import CrashRecord
-    from kcrashd.metrics import StateCollector
-    from kcrashd.store import Store
+    from kcrashd.daemon.metrics import StateCollector
+    from kcrashd.model.crash import CrashRecord
+    from kcrashd.store.database import Store
 
     odd = 'f"un\\c\nx'
     at = datetime.now(UTC)

@@ -1,10 +1,10 @@
-"""kcrashd/spread.py: crash entries of many hosts folded by fingerprint (pure: no journal)."""
+"""kcrashd/model/spread.py: crash entries of many hosts folded by fingerprint (pure: no journal)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from kcrashd.spread import entry_from_fields, summarize
+from kcrashd.model.spread import entry_from_fields, summarize
 
 
 def fields(

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from kcrashd.core import analyze
 from kcrashd.core.model import Frame, Report
-from kcrashd.crash import CrashRecord
-from kcrashd.store import Store
+from kcrashd.model.crash import CrashRecord
+from kcrashd.store.database import Store
 
 LAB = Path(__file__).resolve().parents[1] / "corpus" / "lab"
 

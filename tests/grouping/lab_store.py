@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kcrashd.config import Config, GroupingConfig, SourcesConfig, StateConfig
-from kcrashd.crash import CrashRecord
+from kcrashd.config.settings import Config, GroupingConfig, SourcesConfig, StateConfig
+from kcrashd.model.crash import CrashRecord
 from kcrashd.pipeline import Analyzer, Pipeline, StateLock, load_enqueue
 from kcrashd.sinks import SENT, CrashJournal, Outcome
-from kcrashd.sources import scan_all
-from kcrashd.store import Store
+from kcrashd.sources.units import scan_all
+from kcrashd.store.database import Store
 from tests.daemon.dumps import write_rhel
 
 if TYPE_CHECKING:

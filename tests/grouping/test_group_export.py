@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kcrashd.config import load_config
-from kcrashd.grouping_rules import load_rules
+from kcrashd.config.grouping_rules import load_rules
+from kcrashd.config.settings import load_config
 from tests.grouping.lab_store import record_lab
 from tests.grouping.rule_samples import write_etc
 

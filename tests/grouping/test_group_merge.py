@@ -14,7 +14,7 @@ import pytest
 
 from kcrashd.cli import EXIT_NOT_FOUND, main
 from kcrashd.sinks.journal import GROUPING_MESSAGE_ID
-from kcrashd.store import Store
+from kcrashd.store.database import Store
 from tests.fixtures.journald import Journald
 from tests.grouping.lab_store import LabStore, lab_config, record_lab, stored
 
@@ -100,7 +100,7 @@ def test_a_merged_bug_pages_as_its_group(journald: Journald, tmp_path: Path, cap
     the decisions are made when the crash is recorded): B was never paged (its crash was too old
     to page, its ticket filed), A was paged minutes ago. After `merge A B`, a new crash of B is A's
     recurrence: cooldown, a comment on A's ticket. After the split, B pages, on its own ticket."""
-    from kcrashd.alerting.config import AlertsConfig
+    from kcrashd.config.alerting import AlertsConfig
 
     tracker = {"name": "rm", "type": "redmine", "url": "http://127.0.0.1:9", "project": "kcrash",
                "fingerprint_field_id": 1, "api_key_ref": "env:RM_KEY"}  # fmt: skip

@@ -74,7 +74,7 @@ def test_key_kept_by_the_store(tmp_path: Path, capsys: pytest.CaptureFixture[str
     """A store that knew the bug under an earlier version's key (as an older kcrashd wrote it) keeps that
     key; --explain says so and names the computed key."""
     from kcrashd.core import analyze
-    from kcrashd.store import Store
+    from kcrashd.store.database import Store
 
     case = "deb12-6.1_warning_run1"
     report = analyze((Path(__file__).resolve().parents[1] / "corpus" / "lab" / case / "vmcore-dmesg.txt").read_bytes())

@@ -18,12 +18,12 @@ from typing import Any
 
 import pytest
 
-from kcrashd.config import Config
+from kcrashd.config.settings import Config
 from kcrashd.core import analyze
 from kcrashd.core.kept_log import KEEP_BYTES
 from kcrashd.retriage import apply, retriage
 from kcrashd.sinks.journal import RETRIAGE_MESSAGE_ID
-from kcrashd.store import Store, connect_readonly
+from kcrashd.store.database import Store, connect_readonly
 from tests.daemon.dumps import write_rhel
 from tests.fixtures.journald import Journald
 from tests.grouping.lab_store import LAB, LabStore, lab_config, process_all, record_lab
@@ -66,7 +66,7 @@ def test_dry_run_then_apply_under_the_current_rules(journald: Journald, tmp_path
     current rules give; applied, that key joins the old group: counts, and the next crash, follow,
     and the paging policy (a webhook and a Redmine target, never reached: the decisions are made
     when a crash is recorded) takes that crash as a recurrence on the old key's ticket."""
-    from kcrashd.alerting.config import AlertsConfig
+    from kcrashd.config.alerting import AlertsConfig
 
     tracker = {"name": "rm", "type": "redmine", "url": "http://127.0.0.1:9", "project": "kcrash",
                "fingerprint_field_id": 1, "api_key_ref": "env:RM_KEY"}  # fmt: skip
@@ -176,7 +176,7 @@ def test_a_database_of_the_previous_schema(tmp_path: Path) -> None:
 
 def test_a_huge_log_keeps_64_kib(tmp_path: Path) -> None:
     """A console log of 5 MiB (the lab GPF between weeks of another machine's boots, read as
-    windows by kcrashd.logfile): at most 64 KiB of it is kept (plus marks), and a retriage of what
+    windows by kcrashd.sources.logfile): at most 64 KiB of it is kept (plus marks), and a retriage of what
     was kept keys it as the whole log was."""
     config = lab_config(tmp_path)
     noise = b"".join((LAB / case / "console.log").read_bytes() for case in ("deb12-6.1_hung-task_run1",))

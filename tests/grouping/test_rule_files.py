@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from kcrashd.cli import main
-from kcrashd.config import ConfigError, load_config
+from kcrashd.config.grouping_rules import load_rules
+from kcrashd.config.settings import ConfigError, load_config
 from kcrashd.core.operator_rules import FrameAction
-from kcrashd.grouping_rules import load_rules
 from tests.grouping.rule_samples import (
     MERGE_INIT,
     MERGE_INIT_LINE,

@@ -1,5 +1,5 @@
 """Operator grouping rules (grouping.d) through the real parts: real lab logs written as kdump
-folders, triaged by the daemon's worker processes (`python -m kcrashd.triage_worker --rules`) or
+folders, triaged by the daemon's worker processes (`python -m kcrashd.triage.worker --rules`) or
 the pipeline's own analysis, recorded in a real state database, read back by `kcrashd list` and
 `kcrashd info --explain` as processes, and paged to a real webhook receiver on 127.0.0.1.
 
@@ -18,12 +18,12 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from kcrashd.config import load_config
+from kcrashd.config.grouping_rules import load_rules
+from kcrashd.config.settings import load_config
 from kcrashd.core import analyze
-from kcrashd.daemon import scan_once
-from kcrashd.grouping_rules import load_rules
-from kcrashd.store import DB_NAME
-from kcrashd.triage_pool import DeadlineAnalyzer, TriagePool
+from kcrashd.daemon.service import scan_once
+from kcrashd.store.database import DB_NAME
+from kcrashd.triage.pool import DeadlineAnalyzer, TriagePool
 from tests.grouping.lab_store import QuietJournal, record_lab
 from tests.grouping.rule_samples import (
     INIT_EXIT,
@@ -130,7 +130,7 @@ def test_pages_follow_the_rules(tmp_path: Path, httpserver: HTTPServer) -> None:
 def page_keys(tmp_path: Path, httpserver: HTTPServer, rules: dict[str, str]) -> dict[str, list[str]]:
     """Record the cases (recent enough to page) with these rule files, deliver every page to the
     webhook receiver; the fingerprints each case's pages carried."""
-    from kcrashd.alerting.delivery import Deliverer
+    from kcrashd.sinks.alerting.delivery import Deliverer
 
     bodies: list[dict[str, Any]] = []
 
@@ -157,7 +157,7 @@ def page_keys(tmp_path: Path, httpserver: HTTPServer, rules: dict[str, str]) -> 
 
 def test_scan_uses_the_rules(tmp_path: Path) -> None:
     """`kcrashd scan`'s path (scan_once: one worker process with the rules frame)."""
-    from kcrashd.store import Store
+    from kcrashd.store.database import Store
     from tests.daemon.dumps import write_rhel
     from tests.grouping.lab_store import folder_name
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd.alerting.payload import build_payload, summary_lines
 from kcrashd.cli import main
 from kcrashd.core import analyze
 from kcrashd.core.fingerprint import PREFIX
 from kcrashd.core.similarity import frame_rarity, similarity, stack_of
+from kcrashd.sinks.alerting.payload import build_payload, summary_lines
 from kcrashd.sinks.journal import SystemdJournal
 from kcrashd.sinks.journal import journal_fields as fields_of
 from tests.fixtures.journald import Journald

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from kcrashd.config import Config, load_config
-from kcrashd.kernel_source import KernelJournalSource
+from kcrashd.config.settings import Config, load_config
+from kcrashd.daemon.kernel_source import KernelJournalSource
 from kcrashd.pipeline import Pipeline, StateLock, load_enqueue
 from kcrashd.sinks import CrashJournal
-from kcrashd.store import Store
+from kcrashd.store.database import Store
 from tests.fixtures.journal_double import RecordingJournal
 from tests.fixtures.journald import enter_namespace, journald  # noqa: F401  (the session fixture)
 from tests.kernel_journal.make_exports import BOOTS, DATA

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kcrashd.sinks.journal import UNEXPLAINED_REBOOT_MESSAGE_ID
-from kcrashd.triage_pool import IDLE_EXIT
+from kcrashd.triage.pool import IDLE_EXIT
 from tests.fixtures.journald import Journald
 from tests.kernel_journal.conftest import BOOT_C
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd.boot_ledger import links_of
 from kcrashd.pipeline import Handled
 from kcrashd.sinks.journal import KERNEL_REPORT_MESSAGE_ID, SystemdJournal
-from kcrashd.sources import scan_all
+from kcrashd.sources.units import scan_all
+from kcrashd.store.boot_ledger import links_of
 from tests.daemon.dumps import write_rhel
 from tests.fixtures.journald import Journald
 from tests.kernel_journal.conftest import BOOT_A, Rig
@@ -69,8 +69,8 @@ def test_dump_of_another_boot_is_not_linked(
 
 def test_version_1_boots_table_gets_the_span_columns(tmp_path: Path) -> None:
     """A state database an earlier kcrashd wrote (kernel_journal version 1): the columns are added."""
-    from kcrashd.boot_ledger import BootLedger
-    from kcrashd.store import Store
+    from kcrashd.store.boot_ledger import BootLedger
+    from kcrashd.store.database import Store
 
     store = Store(tmp_path)
     try:

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kcrashd.core import analyze
-from kcrashd.crash import CrashRecord
-from kcrashd.kernel_source import KernelJournalSource
+from kcrashd.daemon.kernel_source import KernelJournalSource
+from kcrashd.model.crash import CrashRecord
 from kcrashd.sinks.journal import KERNEL_REPORT_MESSAGE_ID, UNEXPLAINED_REBOOT_MESSAGE_ID
-from kcrashd.triage_pool import DeadlineAnalyzer, TriagePool
+from kcrashd.triage.pool import DeadlineAnalyzer, TriagePool
 from tests.kernel_journal.conftest import BOOT_A, BOOT_B, BOOT_C, C_START, Rig, import_export
 from tests.kernel_journal.make_exports import BOOTS, END_TRACE, LAB, dmesg, kernel, until
 
@@ -226,11 +226,11 @@ def test_report_at_an_unclean_end_did_not_survive(rig: Rig, journal_dir: Path) -
 
 
 def test_reports_wait_for_a_triage_worker_without_blocking(rig_factory: Callable[..., Rig]) -> None:
-    """Under the daemon the analyzer is a worker process with a deadline (kcrashd.triage_pool); a
+    """Under the daemon the analyzer is a worker process with a deadline (kcrashd.triage.pool); a
     report it has not finished yet ends the pass (nothing skipped, nothing moved) and the pass
     resumes at `next_at`, taking the finished report."""
     rig = rig_factory(history_boots=2)
-    pool = TriagePool(10.0, 1)  # real worker processes: python -m kcrashd.triage_worker
+    pool = TriagePool(10.0, 1)  # real worker processes: python -m kcrashd.triage.worker
     try:
         rig.pipeline.analyze = DeadlineAnalyzer(pool, patience=0.0)
         src = rig.source()
@@ -271,8 +271,8 @@ def test_first_pass_is_due_before_any_later_now(rig_factory: Callable[..., Rig])
 
 def test_a_reports_text_is_kept_for_retriage(rig_factory: Callable[..., Rig]) -> None:
     """A report read from the journal keeps its text in the state as a dump keeps its log
-    (kcrashd.crash_logs), so `kcrashd retriage` re-triages it too."""
-    from kcrashd.crash_logs import stored_crashes
+    (kcrashd.store.crash_logs), so `kcrashd retriage` re-triages it too."""
+    from kcrashd.store.crash_logs import stored_crashes
 
     rig = rig_factory(history_boots=2)
     run_due(rig, rig.source())

@@ -14,7 +14,7 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from kcrashd.metrics import StateCollector
+from kcrashd.daemon.metrics import StateCollector
 from tests.kernel_journal.conftest import C_START, Rig, import_export
 from tests.kernel_journal.make_exports import BOOTS, LAB, dmesg, kernel, until
 from tests.kernel_journal.test_kernel_source import WINDOW, run_due

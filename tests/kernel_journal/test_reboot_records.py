@@ -1,5 +1,5 @@
-"""The tables of kcrashd.reboot (shutdown records, hints) against their samples, and the cutting of
-kernel lines into reports (kcrashd.kernel_reports) on real lab logs."""
+"""The tables of kcrashd.model.reboot (shutdown records, hints) against their samples, and the cutting of
+kernel lines into reports (kcrashd.sources.kernel_reports) on real lab logs."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd.config import ConfigError, load_config
-from kcrashd.kernel_journal import KernelLine
-from kcrashd.kernel_reports import split_reports
-from kcrashd.reboot import (
+from kcrashd.config.settings import ConfigError, load_config
+from kcrashd.model.reboot import (
     HINTS,
     JOURNAL_STOPPED,
     SHUTDOWN_RECORDS,
@@ -21,6 +19,8 @@ from kcrashd.reboot import (
     shutdown_record,
     went_on_until,
 )
+from kcrashd.sources.kernel_journal import KernelLine
+from kcrashd.sources.kernel_reports import split_reports
 from tests.kernel_journal.make_exports import END_TRACE, LAB, dmesg, until
 
 

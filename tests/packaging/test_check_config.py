@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kcrashd.cli import main
-from kcrashd.config import TOML_POSITION, Config
+from kcrashd.config.settings import TOML_POSITION, Config
 from tests.daemon.conftest import KCRASHD
 from tests.packaging.conftest import REPO
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from kcrashd.config import Config, load_config
+from kcrashd.config.settings import Config, load_config
 from tests.alerting.hostile import start_daemon, write_config
 from tests.daemon.conftest import DaemonProcess
 from tests.packaging.conftest import REPO

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd import doctor
-from kcrashd.cli import main
-from kcrashd.config import Config, SourcesConfig
-from kcrashd.doctor import CommandResult, Host, Status
+from kcrashd.cli import doctor, main
+from kcrashd.cli.doctor import CommandResult, Host, Status
+from kcrashd.config.settings import Config, SourcesConfig
 
 GIB = 1024**3
 

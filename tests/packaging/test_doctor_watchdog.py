@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd import doctor
-from kcrashd.config import Config, DaemonConfig
-from kcrashd.doctor import CommandResult, Host, Status
+from kcrashd.cli import doctor
+from kcrashd.cli.doctor import CommandResult, Host, Status
+from kcrashd.config.settings import Config, DaemonConfig
 
 
 def shown(watchdog: str) -> Host:

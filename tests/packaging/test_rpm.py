@@ -125,7 +125,7 @@ def test_installed_file_list(scratch: Path) -> None:
         kind = "d" if (scratch / path.lstrip("/")).is_dir() else "-"
         assert f"{kind} {st.st_mode & 0o777:o}" == kind_mode, path
     python = [p for p in listed if "/site-packages/" in p]
-    for module in ("kcrashd/__init__.py", "kcrashd/cli/admin.py", "kcrashd/doctor.py", "kcrashd/config.py"):
+    for module in ("kcrashd/__init__.py", "kcrashd/cli/admin.py", "kcrashd/cli/doctor.py", "kcrashd/config/settings.py"):
         assert any(p.endswith("/site-packages/" + module) for p in python), module
     assert any(p.endswith(".dist-info/METADATA") for p in python)
     assert {Path(p).name for p in listed if p.startswith("/usr/share/")} >= DOCS

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kcrashd.config import Config
+from kcrashd.config.settings import Config
 from tests.packaging.conftest import REPO, UNIT, need_tool
 
 MAX_EXPOSURE = 2.0  # "OK" in systemd-analyze's words; the unit scores 1.4 today

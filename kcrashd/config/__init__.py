@@ -1,0 +1,1 @@
+"""The settings part: the configuration models, importing nothing that runs (docs/architecture.md)."""

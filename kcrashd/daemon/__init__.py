@@ -1,0 +1,1 @@
+"""The daemon part: wiring and scheduling (docs/architecture.md)."""
