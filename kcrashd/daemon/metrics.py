@@ -16,7 +16,6 @@ reason (`http.server` imports `http.client`, which imports `ssl`).
 from __future__ import annotations
 
 import contextlib
-import importlib
 import io
 import logging
 import socket
@@ -34,6 +33,7 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 from kcrashd import __version__
 from kcrashd.config.settings import Config, listen_address
+from kcrashd.daemon.text_format import CONTENT_TYPE, classic_text
 from kcrashd.store.database import DB_NAME, connect_readonly
 from kcrashd.store.state_counts import StateCounts, read_counts
 
@@ -178,16 +178,13 @@ def read_request(stream: io.BufferedIOBase) -> tuple[str, str, str] | None:
 
 
 def exposition(registry: CollectorRegistry, accept: str) -> tuple[str, bytes]:
-    """The content type and the text of a scrape. The classic format's encoder lives in
-    prometheus-client's exposition module, which brings `ssl` and the HTTP stack: it is loaded
-    only by the first scrape that does not accept OpenMetrics (a person with curl, promtool)."""
+    """The content type and the text of a scrape: OpenMetrics by prometheus-client when the scraper
+    accepts it, else the classic text format (kcrashd.daemon.text_format: prometheus-client's own
+    encoder of that format would load `ssl` and the HTTP stack)."""
     if any(part.split(";", 1)[0].strip() == OPENMETRICS for part in accept.split(",")):
         text: bytes = generate_openmetrics(registry)  # type: ignore[no-untyped-call]  # untyped upstream
         return OPENMETRICS_CONTENT_TYPE, text
-    classic = importlib.import_module("prometheus_client.exposition")
-    content_type: str = classic.CONTENT_TYPE_LATEST
-    body: bytes = classic.generate_latest(registry)
-    return content_type, body
+    return CONTENT_TYPE, classic_text(registry.collect())
 
 
 class MetricsHTTPServer(socketserver.TCPServer):

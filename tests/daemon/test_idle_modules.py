@@ -86,11 +86,12 @@ def test_idle_daemon_without_target_or_metrics_leaves_heavy_modules_unloaded(
     assert not unwanted, unwanted
 
 
-def test_daemon_scraped_by_prometheus_leaves_tls_and_the_http_stack_unloaded(
+def test_daemon_scraped_by_prometheus_or_curl_leaves_tls_and_the_http_stack_unloaded(
     tmp_path: Path, start_daemon, notify_socket: NotifySocket  # type: ignore[no-untyped-def]
 ) -> None:
-    """Metrics on and scraped as Prometheus scrapes: served in OpenMetrics by prometheus-client's
-    registry and OpenMetrics exposition, without its package __init__ (OpenSSL, ~3.5 MiB)."""
+    """Metrics on and scraped as Prometheus scrapes (OpenMetrics by prometheus-client's registry and
+    OpenMetrics exposition, without its package __init__: OpenSSL, ~3.5 MiB) and as curl or
+    promtool scrape (the classic text format, kcrashd.daemon.text_format)."""
     (tmp_path / "crash").mkdir()
     port = free_port()
     config = tmp_path / "kcrashd.toml"
@@ -104,6 +105,9 @@ def test_daemon_scraped_by_prometheus_leaves_tls_and_the_http_stack_unloaded(
     answer = requests.get(f"http://127.0.0.1:{port}/metrics", headers={"Accept": PROMETHEUS_ACCEPT}, timeout=10)
     assert answer.headers["Content-Type"].startswith("application/openmetrics-text")
     assert "kcrashd_build_info{" in answer.text and answer.text.endswith("# EOF\n")
+    plain = requests.get(f"http://127.0.0.1:{port}/metrics", headers={"Accept": "*/*"}, timeout=10)  # curl, promtool
+    assert plain.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    assert "# TYPE kcrashd_build_info gauge" in plain.text
     loaded = loaded_modules(daemon, out)
     assert "prometheus_client.registry" in loaded and "kcrashd.daemon.metrics" in loaded
     unwanted = {name: why for name, why in NOT_FOR_METRICS.items() if name in loaded}
