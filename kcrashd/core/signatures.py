@@ -73,8 +73,9 @@ SLUB_DETAIL = re.compile(r"INFO: (?:Allocated in|0x[0-9a-fA-F]{1,16}-0x)")
 SLUB_HEADERS = ("Poison overwritten", "Redzone overwritten", "Object padding overwritten", "Objects remaining")
 NO_STACK: Spec = ()
 # s390 die() of a program check (arch/s390/kernel/dumpstack.c die `"%s: %04x ilc:%d [#%d] "`), but the fault
-# path's own `Oops` (arch/s390/mm/fault.c do_no_context): group 1 is the trap's name.
-S390_TRAP = r"(?<![\w\-])(?!Oops:)([A-Za-z][A-Za-z \-]{2,40}?): [0-9a-f]{4} ilc:[0-9] \[#\d{1,6}\]"
+# path's own `Oops` (arch/s390/mm/fault.c do_no_context): group 1 is the trap's name, which starts the
+# message (or follows the timestamp of a raw line).
+S390_TRAP = r"(?:^|(?<=\] ))(?!Oops:)([A-Za-z][A-Za-z \-]{2,40}?): [0-9a-f]{4} ilc:[0-9] \[#\d{1,6}\]"
 # Only the faulting PC: the report's own trace starts in the handler that found the fault.
 PC_ONLY: Spec = ((P.PC,),)
 
@@ -379,7 +380,7 @@ SIGNATURES: tuple[Signature, ...] = (
                   "`\"%s: %04x ilc:%d [#%d] \"`"),
     # arch/s390/kernel/traps.c kernel_stack_overflow: `Kernel stack overflow.`, show_regs, then
     # panic("Corrupt kernel stack, can't continue."), which continues it: the PSW is the overflowing code.
-    Signature("s390-stack-overflow", "stack-overflow", "Kernel stack overflow.", r"Kernel stack overflow\.\s*+$",
+    Signature("s390-stack-overflow", "stack-overflow", "Kernel stack overflow.", r"^Kernel stack overflow\.\s*+$",
               "kernel stack overflow in {F}", PC_ONLY, alts=("stack-overflow in {F}",), die=True,
               why="arch/s390/kernel/traps.c kernel_stack_overflow `Kernel stack overflow.` then "
                   "panic(\"Corrupt kernel stack, can't continue.\")"),
