@@ -423,6 +423,8 @@ def test_s390_die_lines_that_are_no_program_check_are_no_trap() -> None:
     assert not analyze("[    5.058151] fixpoint divide exception: 0009 ilc:2\n").has_crash
     assert not analyze("[    4.509103] Oops: 0004 ilc:3 [#1] SMP \n").has_crash
     assert not analyze("[    5.058151] mydrv: fixpoint divide exception: 0009 ilc:2 [#1] SMP \n").has_crash
+    # arch/s390/mm/fault.c report_user_fault: a user task's fault, printed with the same code and ilc.
+    assert not analyze("[    7.1] User process fault: interruption code 0011 ilc:3 in libc.so.6[3ff8e080000+1b0000]\n").has_crash
     lone = analyze("[    5.061180] Kernel panic - not syncing: Fatal exception: panic_on_oops\n")
     assert lone.signature == "panic-consequence" and lone.corrupted
 
