@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from kcrashd.core import frames
-from kcrashd.core.signatures import Part, Signature, Spec, Strategy
+from kcrashd.core.signatures import S390_TRAP, Part, Signature, Spec, Strategy
 
 _HEADER_FN = re.compile(r"\b(?:in|at):? ([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x[0-9a-fA-F]+(?:/0x[0-9a-fA-F]+)?)?(?:\s|$|\[)")
 _TRACE = re.compile(r"^\s*(?:Call Trace|Call trace|Backtrace)\b")
@@ -62,6 +62,12 @@ _RAW_ARM_PC = re.compile(
 _LINK_REGISTER = re.compile(
     r"^\s*(?:lr : |LR \[[0-9a-fA-F]{1,16}\] |\(\[<[0-9a-fA-F]{1,16}>\] )\.?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x"
 )
+# s390 show_regs (arch/s390/kernel/dumpstack.c): `Krnl PSW : <mask> <addr> (%pSR)`, at the start of a
+# function (`f+0x0/`), and show_last_breaking_event's `Last Breaking-Event-Address:` with the branch below it.
+_S390_PSW = re.compile(r"^\s*Krnl PSW\s*:")
+_S390_PSW_AT_START = re.compile(r"^\s*Krnl PSW\s*:\s*[0-9a-fA-F]{1,16}\s+[0-9a-fA-F]{1,16}\s+\([A-Za-z_$][\w$.]{0,200}\+0x0/")
+_S390_BREAKING_EVENT = re.compile(r"^\s*Last Breaking-Event-Address:\s*$")
+_S390_TRAP = re.compile(S390_TRAP)
 # A BUG/WARN site in a header file (`at include/linux/skbuff.h:2301`), and a PC that names a compiler clone.
 _HEADER_FILE_SITE = re.compile(r"\bat \S{1,200}\.h:\d+")
 _CLONE_PC = re.compile(r"(?:IP|pc|is at|NIP)\b[^+]{0,80}?\b([A-Za-z_$][A-Za-z0-9_$]*\.(?:part|isra|constprop)\.\d+)\+0x")
@@ -353,7 +359,7 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
 
 def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | None) -> Culprit:
     """The first candidate of the stack spec that is not generic, else what the kernel printed anyway."""
-    caller = _link_register_caller(texts, extra)
+    caller = _s390_breaking_event(texts, extra) or _link_register_caller(texts, extra)
     if caller is not None:
         return Culprit(caller, recovered=True)
     helper = _out_of_line_helper(texts)
@@ -385,6 +391,34 @@ def _out_of_line_helper(texts: list[str]) -> str | None:
             m = _CLONE_PC.search(text)
             return fn if m is not None and frames.clean_function(m.group(1)) == fn else None
     return None
+
+
+def _s390_breaking_event(texts: list[str], extra: re.Pattern[str] | None) -> str | None:
+    """s390: the function that ran when the PSW does not name it.
+
+    A PSW that is no symbol (a branch to a bad address) names nothing; after a program check that
+    die() reports by name (`monitor event: 0040 ilc:2`: the PSW is past the trapping instruction,
+    arch/s390/kernel/traps.c get_trap_ip subtracts the ilc), a PSW at the start of a function names
+    the next one (a BUG()'s monitor call was the last instruction of its function).  The Last
+    Breaking-Event-Address (dumpstack.c show_last_breaking_event: the last branch taken) is in the
+    function that ran; without a symbol there, after such a trap, r14's return address (show_trace's
+    parenthesised first entry) names its caller."""
+    psw = next((t for t in texts[1:] if _S390_PSW.match(t)), None)
+    if psw is None:
+        return None
+    raw = _RAW_ARM_PC.match(psw) is not None
+    past_end = not raw and _S390_PSW_AT_START.match(psw) is not None and any(_S390_TRAP.search(t) for t in texts[:3])
+    if not (raw or past_end):
+        return None
+    event = next((n for n, t in enumerate(texts) if _S390_BREAKING_EVENT.match(t)), len(texts))
+    found = frames.parse_frames(texts[event + 1]) if event + 1 < len(texts) else ()
+    if found and not frames.is_skipped(found[0].function, extra):
+        return found[0].function
+    if not past_end:
+        return None
+    m = next((m for t in texts if t.lstrip().startswith("([<") and (m := _LINK_REGISTER.match(t))), None)
+    fn = frames.clean_function(m.group(1)) if m is not None else None
+    return None if fn is None or frames.is_skipped(fn, extra) else fn
 
 
 def _link_register_caller(texts: list[str], extra: re.Pattern[str] | None) -> str | None:

@@ -46,7 +46,7 @@ _NOT_PRINTK = frozenset({"SYZFAIL:", "fatal error:", "Booting the kernel."})
 # Headers too common in ordinary text to count without a matching signature.
 _NEEDS_SIGNATURE = frozenset({
     "Kernel panic", "fatal error:", "Booting the kernel.", "VFS: ", "Oops: ", "unregister_netdevice: waiting for",
-    *SLUB_HEADERS,
+    " ilc:", "Kernel stack overflow.", *SLUB_HEADERS,
 })
 _REPLAY = "** replaying previous printk message **"
 # Another line's timestamp inside a header line: two lines were merged; the header ends there.
@@ -111,7 +111,7 @@ def match_signature(text: str, header: str, pos: int) -> tuple[Signature | None,
     merged = _MERGED_STAMP.search(text, pos + len(header)) if header in _PRINTK_REPORT_HEADERS else None
     end = merged.start() if merged else len(text)
     for sig in BY_HEADER[header]:
-        m = sig.regex.search(text, pos, end)
+        m = sig.regex.search(text, 0 if sig.line_start else pos, end)
         if m is not None:
             return sig, m
     return None, None

@@ -32,6 +32,9 @@ FATAL: dict[str, tuple[re.Pattern[str], ...]] = {
     h: tuple(sig.regex for sig in BY_HEADER[h] if sig.die or h == "Kernel panic") for h in HEADERS
 }
 
+# Anchors whose rows read the line from its start (Signature.line_start): the anchor ends the format.
+_FROM_LINE_START = frozenset(h for h in HEADERS if any(sig.line_start for sig in BY_HEADER[h]))
+
 # One pattern per anchor: any of its panic or oops rows.
 _FATAL_ANY: dict[str, re.Pattern[str] | None] = {
     h: re.compile("|".join(f"(?:{rx.pattern})" for rx in pats)) if pats else None for h, pats in FATAL.items()
@@ -144,6 +147,6 @@ def _is_fatal(piece: AnyStr, start: int, pos: int, end: int, header: str) -> boo
     rx = _FATAL_ANY[header]
     if rx is None:
         return False
-    chunk = piece[pos : min(end, start + MAX_LINE)]
+    chunk = piece[start if header in _FROM_LINE_START else pos : min(end, start + MAX_LINE)]
     text = chunk.decode("utf-8", "replace") if isinstance(chunk, bytes) else chunk
     return rx.search(text) is not None

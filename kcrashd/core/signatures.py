@@ -72,6 +72,33 @@ SLAB_DEBUG: Spec = ((P.FREED_IN, P.STACK), (P.TRACE, P.STACK))
 SLUB_DETAIL = re.compile(r"INFO: (?:Allocated in|0x[0-9a-fA-F]{1,16}-0x)")
 SLUB_HEADERS = ("Poison overwritten", "Redzone overwritten", "Object padding overwritten", "Objects remaining")
 NO_STACK: Spec = ()
+# s390 die() of a program check (arch/s390/kernel/dumpstack.c die `"%s: %04x ilc:%d [#%d] "`), but the fault
+# path's own `Oops` (arch/s390/mm/fault.c do_no_context): group 1 is the trap's name, which starts the
+# message (or follows the timestamp of a raw line).
+S390_TRAP = r"(?:^|(?<=\] ))(?!Oops:)([A-Za-z][A-Za-z \-]{2,40}?): [0-9a-f]{4} ilc:[0-9] \[#\d{1,6}\]"
+# Only the faulting PC: the report's own trace starts in the handler that found the fault.
+PC_ONLY: Spec = ((P.PC,),)
+
+
+@dataclass(frozen=True)
+class Below:
+    """A line just below a header that narrows its report to another kind and title (s390 prints the
+    failing address and the PSW on lines of their own)."""
+
+    pattern: str
+    kind: str
+    title: str
+    alts: tuple[str, ...] = ()
+    why: str = ""
+    lines: int = 8
+    regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "regex", re.compile(self.pattern))
+
+    def narrows(self, texts: list[str]) -> bool:
+        """Whether one of the lines below the header (`texts[1:]`, within `lines`) matches."""
+        return any(self.regex.search(t) for t in texts[1 : self.lines + 1])
 
 
 @dataclass(frozen=True)
@@ -113,6 +140,11 @@ class Signature:
     # The title template fingerprint version 3 gave this row's reports (a row version 4 carved out of a
     # broader one): its key is listed in `fingerprint_aliases`.
     v3_title: str = ""
+    # The pattern is matched from the line's start: the header literal ends the kernel's format (s390
+    # die() prints the trap's name before its ` ilc:`).
+    line_start: bool = False
+    # Lines below the header that narrow the report (the first that matches wins).
+    below: tuple[Below, ...] = ()
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
     skip_regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     requires_regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
@@ -316,13 +348,44 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("info-generic", "warning", "INFO:", r"INFO: ([A-Za-z](?:\s*+[^\[\s])*+)\s*+$", "INFO: {1}", NO_STACK, S.NONE,
               severity=W),
     # --- faults and traps ----------------------------------------------------------------------
-    # arch/arm64/mm/fault.c die_kernel_fault and arch/arm/mm/fault.c __do_kernel_fault say "NULL pointer
-    # dereference" for an address below PAGE_SIZE, as x86 does: the same kind.
     # s390 (arch/s390/mm/fault.c do_no_context / do_fault_error): `Unable to handle kernel pointer dereference in
     # virtual kernel address space`, `... paging request in virtual user address space`; die(regs, "Oops").
+    # dump_fault_info prints the page of the access (`Failing address: %016lx TEID: %016lx`, the TEID's
+    # address bits): page 0 is a NULL pointer, the x86 and arm64 kind of an address below PAGE_SIZE.
     Signature("s390-fault", "paging-fault", "Unable to handle kernel",
               r"Unable to handle kernel (?:pointer dereference|paging request) in virtual (?:kernel|user) address space",
-              "BUG: unable to handle kernel paging request in {F}", alts=BAD, die=True),
+              "BUG: unable to handle kernel paging request in {F}", alts=BAD, die=True,
+              below=(Below(r"^\s*Failing address: 0{16}\b", "null-deref",
+                           "BUG: unable to handle kernel NULL pointer dereference in {F}", BAD,
+                           why="arch/s390/mm/fault.c dump_fault_info `Failing address: %016lx TEID: %016lx`"),),
+              why="arch/s390/mm/fault.c do_no_context `Unable to handle kernel pointer dereference in virtual kernel "
+                  "address space`, then die(regs, \"Oops\")"),
+    # s390 program checks (arch/s390/kernel/traps.c do_trap, illegal_op, monitor_event_exception -> die(regs, str),
+    # arch/s390/kernel/dumpstack.c die `"%s: %04x ilc:%d [#%d] "`): the trap's name is the report.  The PSW
+    # points past the trapping instruction (get_trap_ip subtracts the ilc); its function is the culprit, the
+    # Last Breaking-Event-Address when the PSW is no symbol or the start of the next function (culprit.py).
+    # A PSW in the first page (the lowcore, which holds no code) is a call through a NULL function pointer.
+    # `Oops` is the fault report's own die() (s390-fault above).
+    Signature("s390-trap", "invalid-opcode", " ilc:", S390_TRAP,
+              "{C} in {F}", die=True, line_start=True,
+              classes=(("fixpoint divide exception", "divide error"), ("illegal operation", "invalid opcode"),
+                       ("monitor event", "kernel BUG")),
+              kinds=(("fixpoint divide exception", "divide-error"), ("HFP divide exception", "divide-error"),
+                     ("monitor event", "bug"), ("addressing exception", "paging-fault"),
+                     ("translation exception", "paging-fault")),
+              below=(Below(r"^\s*Krnl PSW\s*:\s*[0-9a-fA-F]{16}\s+0{13}[0-9a-fA-F]{3}\s", "null-deref",
+                           "BUG: unable to handle kernel NULL pointer dereference in {F}", BAD,
+                           why="arch/s390/kernel/dumpstack.c show_registers `Krnl PSW : %px %px (%pSR)`"),),
+              why="arch/s390/kernel/traps.c do_trap -> die(regs, str); arch/s390/kernel/dumpstack.c die "
+                  "`\"%s: %04x ilc:%d [#%d] \"`"),
+    # arch/s390/kernel/traps.c kernel_stack_overflow: `Kernel stack overflow.`, show_regs, then
+    # panic("Corrupt kernel stack, can't continue."), which continues it: the PSW is the overflowing code.
+    Signature("s390-stack-overflow", "stack-overflow", "Kernel stack overflow.", r"^Kernel stack overflow\.\s*+$",
+              "kernel stack overflow in {F}", PC_ONLY, alts=("stack-overflow in {F}",), die=True,
+              why="arch/s390/kernel/traps.c kernel_stack_overflow `Kernel stack overflow.` then "
+                  "panic(\"Corrupt kernel stack, can't continue.\")"),
+    # arch/arm64/mm/fault.c die_kernel_fault and arch/arm/mm/fault.c __do_kernel_fault say "NULL pointer
+    # dereference" for an address below PAGE_SIZE, as x86 does: the same kind.
     Signature("arm-null-deref", "null-deref", "Unable to handle kernel",
               r"Unable to handle kernel NULL pointer dereference",
               "BUG: unable to handle kernel NULL pointer dereference in {F}", alts=BAD, die=True),
@@ -452,7 +515,9 @@ MESSAGE_ONLY = frozenset({"warning-text", "netdev-refcount"})
 # Header lines that continue the report before them instead of starting a new one.
 CONTINUES_REPORT = re.compile(
     r"(?:invalid opcode: 0000|Kernel panic - not syncing|unregister_netdevice: waiting for|"
-    r"PANIC: double fault|Internal error:|kernel BUG at rust/helpers|^Oops: [A-Z][A-Za-z ]{2,60}, sig: \d+)"
+    r"PANIC: double fault|Internal error:|kernel BUG at rust/helpers|^Oops: [A-Z][A-Za-z ]{2,60}, sig: \d+|"
+    # s390 BUG(): lib/bug.c report_bug prints `kernel BUG at`, then monitor_event_exception calls die()
+    r"^monitor event: [0-9a-f]{4} ilc:)"
 )
 # Messages with a stack of their own that end the text a report's title and culprit come from.
 ENDS_REPORT = re.compile(r"(?:vmalloc: allocation failure:|FAULT_INJECTION: forcing a failure|FAULT_FLAG_ALLOW_RETRY missing)")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kcrashd.core.culprit import Culprit, find_culprit
 from kcrashd.core.frames import fault_pc, parse_frames, strip_syscall
@@ -109,6 +109,7 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
         return out
     out.severity = sig.severity
     out.signature = sig.name
+    sig = _narrowed(sig, texts)
     groups = match.groups()
     if sig.message_below and groups and not groups[0]:
         groups = (texts[1].strip() if len(texts) > 1 else "", *groups[1:])
@@ -138,6 +139,14 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
 
 
 _NO_TRACE = frozenset({"extracted no frames", "no stack trace in report"})
+
+
+def _narrowed(sig: Signature, texts: list[str]) -> Signature:
+    """The row with the kind, title and alternatives of the first `below` line the report shows."""
+    below = next((b for b in sig.below if b.narrows(texts)), None)
+    if below is None:
+        return sig
+    return replace(sig, kind=below.kind, kinds=(), title=below.title, alts=below.alts, below=())
 
 
 @dataclass(frozen=True, slots=True)

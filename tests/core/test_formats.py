@@ -9,6 +9,7 @@ import pytest
 
 from kcrashd.core import analyze
 from kcrashd.core.frames import parse_frames
+from kcrashd.core.headers import HeaderScan
 from kcrashd.core.rust_symbols import readable
 from tests.core.golden import CORPUS
 
@@ -396,3 +397,96 @@ def test_survived_boot_warning_then_an_oops_without_panic_is_the_oops() -> None:
     # Negative: a WARNING that never ended (no marker) is where the trouble started: it stays first.
     unfinished = warning.replace("---[ end trace", "---[ trace")
     assert analyze(unfinished + oops).kind == analyze(warning).kind
+
+
+# --- s390 program checks (arch/s390/kernel/traps.c do_trap, monitor_event_exception, kernel_stack_overflow;
+# arch/s390/kernel/dumpstack.c die `"%s: %04x ilc:%d [#%d] "`, show_last_breaking_event) ----------------
+
+S390 = CORPUS / "lab"
+
+
+def _s390(case: str) -> str:
+    return (S390 / f"deb12-6.1-s390x_{case}" / "console.log").read_text()
+
+
+def test_s390_divide_exception_is_a_divide_error_over_the_later_panic() -> None:
+    report = analyze(_s390("divide-error_run1"))
+    assert (report.signature, report.kind) == ("s390-trap", "divide-error")
+    assert report.title == "divide error in lab_trigger_divide_error"
+    assert not report.corrupted
+
+
+def test_s390_die_lines_that_are_no_program_check_are_no_trap() -> None:
+    # Negatives: the fault path's own die() (`Oops`) continues the fault report; a trap line without
+    # die()'s counter, and the panic alone, are no program-check report.
+    assert analyze((EDGE / "s390-fault.log").read_bytes()).signature == "s390-fault"
+    assert not analyze("[    5.058151] fixpoint divide exception: 0009 ilc:2\n").has_crash
+    assert not analyze("[    4.509103] Oops: 0004 ilc:3 [#1] SMP \n").has_crash
+    assert not analyze("[    5.058151] mydrv: fixpoint divide exception: 0009 ilc:2 [#1] SMP \n").has_crash
+    # arch/s390/mm/fault.c report_user_fault: a user task's fault, printed with the same code and ilc.
+    assert not analyze("[    7.1] User process fault: interruption code 0011 ilc:3 in libc.so.6[3ff8e080000+1b0000]\n").has_crash
+    lone = analyze("[    5.061180] Kernel panic - not syncing: Fatal exception: panic_on_oops\n")
+    assert lone.signature == "panic-consequence" and lone.corrupted
+
+
+def test_s390_illegal_operation_at_a_named_psw_is_an_invalid_opcode() -> None:
+    log = _s390("null-fn-call_run1").replace("0000000000000002 (0x2)", "000003ff7fd43368 (lab_trigger_null_fn_call+0x20/0x38)")
+    report = analyze(log)
+    assert (report.kind, report.title) == ("invalid-opcode", "invalid opcode in lab_trigger_null_fn_call")
+
+
+def test_s390_call_through_null_is_a_null_deref_of_the_breaking_event_function() -> None:
+    # The PSW is in the lowcore page (`0x2`, no code there): the Last Breaking-Event-Address is the branch.
+    report = analyze(_s390("null-fn-call_run2"))
+    assert (report.signature, report.kind, report.function) == ("s390-trap", "null-deref", "lab_trigger_null_fn_call")
+    assert "bad-access in lab_trigger_null_fn_call" in report.alt_titles
+
+
+def test_s390_bug_is_a_monitor_event_past_its_function() -> None:
+    # `kernel BUG at` then `monitor event: 0040 ilc:2`: the PSW is the next function's +0x0.
+    assert analyze(_s390("bug_run1")).title == "kernel BUG in lab_trigger_bug"
+    assert analyze(_s390("timer-bug_run2")).function == "lab_timer_bug_fire"
+    # Without the bug table's `kernel BUG at` line the monitor event is the BUG report itself.
+    alone = analyze("".join(ln for ln in _s390("bug_run1").splitlines(keepends=True) if "kernel BUG at" not in ln))
+    assert (alone.signature, alone.kind, alone.title) == ("s390-trap", "bug", "kernel BUG in lab_trigger_bug")
+
+
+def test_s390_bug_without_a_breaking_event_symbol_names_the_r14_caller() -> None:
+    assert analyze(_s390("bug_run2")).function == "lab_write"
+
+
+def test_s390_fault_psw_at_a_function_start_is_that_function() -> None:
+    # Negative: a translation exception is nullified (the PSW is the faulting instruction itself), so a
+    # PSW at +0x0 of a fault report names the function, whatever the last branch was.
+    log = (EDGE / "s390-fault.log").read_text().replace("dasd_eckd_build_cp_tpm_track+0x2e/", "dasd_eckd_build_cp_tpm_track+0x0/")
+    assert analyze(log).function == "dasd_eckd_build_cp_tpm_track"
+
+
+def test_s390_stack_overflow_names_the_psw_function_not_the_handler() -> None:
+    report = analyze(_s390("stack-overflow_run1"))
+    assert (report.signature, report.kind) == ("s390-stack-overflow", "stack-overflow")
+    assert report.title == "kernel stack overflow in lab_trigger_stack_overflow"
+    # Negatives: the words inside another message, and the panic without its report.
+    assert not analyze("[    5.1] mydrv: Kernel stack overflow.\n").has_crash
+    lone = analyze("[    5.104652] Kernel panic - not syncing: Corrupt kernel stack, can't continue.\n")
+    assert lone.kind == "panic"
+
+
+def test_s390_fault_in_page_zero_is_a_null_deref_elsewhere_a_paging_fault() -> None:
+    null = analyze(_s390("null-deref_run1"))
+    assert (null.kind, null.function) == ("null-deref", "lab_trigger_null_deref")
+    assert null.title == "BUG: unable to handle kernel NULL pointer dereference in lab_trigger_null_deref"
+    paging = analyze(_s390("paging-fault_run1"))
+    assert (paging.kind, paging.title) == ("paging-fault", "BUG: unable to handle kernel paging request in lab_trigger_vmalloc_fault")
+
+
+def test_s390_trap_and_stack_overflow_lines_are_fatal_candidates() -> None:
+    # The header search keeps them with the panics and oopses, whatever flood precedes (headers.py).
+    def fatal(line: bytes) -> bool:
+        scan = HeaderScan()
+        scan.feed(line)
+        return scan.candidates()[0].fatal
+
+    assert fatal(b"[    5.058151] fixpoint divide exception: 0009 ilc:2 [#1] SMP \n")
+    assert fatal(b"[    5.102326] Kernel stack overflow.\n")
+    assert not fatal(b"[    4.509103] Oops: 0004 ilc:3 [#1] SMP \n")
