@@ -588,3 +588,33 @@ def test_arm32_culprits_keep_the_version_3_key_as_an_alias(log: str) -> None:
     same = "kc3-" + read_alike.fingerprint.split("-", 1)[1]
     assert read_alike.function == "foo_sync"
     assert not [k for k in read_alike.fingerprint_aliases if k.startswith("kc3-") and k != same]
+
+
+# --- x86 double fault (arch/x86/kernel/traps.c): 2.6-3.x printed only die()'s header -------------------
+
+_DF_TAIL = (
+    "Modules linked in: foo\n"
+    "CPU: 0 PID: 1 Comm: x Not tainted 3.10.0 #1\n"
+    "RIP: 0010:[<ffffffff81000000>]  [<ffffffff81000000>] foo_fn+0x10/0x20\n"
+    "Call Trace:\n"
+    " [<ffffffff81000100>] bar_fn+0x10/0x20\n"
+    "Kernel panic - not syncing: Fatal exception\n"
+)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "double fault: 0000 [#1] SMP\n",  # do_double_fault -> die("double fault"): __die's header alone
+        "PANIC: double fault, error_code: 0x0\ndouble fault: 0000 [#1] SMP\n",  # later kernels: both lines
+    ],
+)
+def test_double_fault_in_either_kernel_format(head: str) -> None:
+    for prefix in ("", "[ 1156.703451] "):
+        report = analyze("".join(prefix + line + "\n" for line in (head + _DF_TAIL).splitlines()))
+        assert (report.kind, report.function, report.corrupted) == ("double-fault", "foo_fn", False)
+
+
+def test_double_fault_words_in_a_driver_line_are_no_header() -> None:
+    report = analyze("usb 1-1: double fault: retrying\n" + _DF_TAIL)
+    assert report.kind != "double-fault"
