@@ -145,8 +145,10 @@ def _ppc_link_register(texts: list[str], start: int) -> list[str]:
     return []
 
 
-def run_spec(parts: tuple[Part, ...], texts: list[str]) -> list[list[str]]:
-    """Candidate lists (one per STACK part after the first) from walking `parts` over `texts`."""
+def run_spec(parts: tuple[Part, ...], texts: list[str], headerless: bool = True) -> list[list[str]]:
+    """Candidate lists (one per STACK part after the first) from walking `parts` over `texts`.
+
+    `headerless`: an arm32 frame line starts a trace without a header (False: as version 3 read)."""
     groups: list[list[str]] = [[]]
     stacks = 0
     i = 1
@@ -176,6 +178,8 @@ def run_spec(parts: tuple[Part, ...], texts: list[str]) -> list[list[str]]:
                 i += 1
             continue
         while i < n:
+            if part is Part.TRACE and headerless and frames.arm_unwound(texts[i]):
+                break  # an arm32 unwinder's trace has no header: its first frame line starts it
             ok, fn = _line_part(part, texts[i])
             if not ok and part is Part.AT and _AT_EOL.search(texts[i]) and i + 1 < n:
                 # `... is trying to release lock (x) at:` with the frame on the next line
@@ -201,10 +205,10 @@ def walked_candidates(sig: Signature, texts: list[str]) -> list[str]:
     return out
 
 
-def _candidates(spec: Spec, texts: list[str]) -> list[str]:
+def _candidates(spec: Spec, texts: list[str], headerless: bool = True) -> list[str]:
     """The first candidate list of the first spec that yields any."""
     for parts in spec:
-        groups = run_spec(parts, texts)
+        groups = run_spec(parts, texts, headerless)
         if groups[0]:
             return groups[0]
     return []
@@ -329,7 +333,11 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
     if strategy is Strategy.NONE:
         return Culprit(None)
     if strategy is Strategy.HANG:
-        return _hang(_candidates(sig.stack, texts))
+        hung = _hang(_candidates(sig.stack, texts))
+        if hung.function is not None and any(frames.arm_unwound(t) for t in texts[1:]):
+            blind = _hang(_candidates(sig.stack, _arm_as_v3(texts), headerless=False))
+            hung.earlier = blind.function or "" if blind.function != hung.function else None
+        return hung
     if strategy is Strategy.RCU_STALL:
         # The stalled code is what the timer interrupt interrupted: without the interrupt entry
         # the report shows only the detector's own stack.
@@ -354,10 +362,19 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
         blind = _first_culprit(sig, ["" if frames.LOST_COLUMN.match(t) else t for t in texts], extra)
         if blind.function != found.function:
             found.earlier = blind.function or ""
+    elif found.function is not None and any(frames.arm_unwound(t) for t in texts[1:]):
+        # Version 3 read an arm32 trace only after a header, and no line with a module inside it.
+        blind = _first_culprit(sig, _arm_as_v3(texts), extra, headerless=False)
+        if blind.function != found.function:
+            found.earlier = blind.function or ""
     return found
 
 
-def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | None) -> Culprit:
+def _arm_as_v3(texts: list[str]) -> list[str]:
+    return ["" if frames.arm_unread_before_v4(t) else t for t in texts]
+
+
+def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | None, headerless: bool = True) -> Culprit:
     """The first candidate of the stack spec that is not generic, else what the kernel printed anyway."""
     caller = _s390_breaking_event(texts, extra) or _link_register_caller(texts, extra)
     if caller is not None:
@@ -365,7 +382,7 @@ def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | No
     helper = _out_of_line_helper(texts)
     passed: str | None = None
     for parts in sig.stack:
-        for cand in run_spec(parts, texts)[0]:
+        for cand in run_spec(parts, texts, headerless)[0]:
             if _FAULT_INJECTION.match(cand):
                 return Culprit(None, fault_injection=True)
             if frames.is_skipped(cand, extra):

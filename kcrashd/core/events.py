@@ -46,7 +46,7 @@ _NOT_PRINTK = frozenset({"SYZFAIL:", "fatal error:", "Booting the kernel."})
 # Headers too common in ordinary text to count without a matching signature.
 _NEEDS_SIGNATURE = frozenset({
     "Kernel panic", "fatal error:", "Booting the kernel.", "VFS: ", "Oops: ", "unregister_netdevice: waiting for",
-    " ilc:", "Kernel stack overflow.", *SLUB_HEADERS,
+    " ilc:", "Kernel stack overflow.", "double fault: ", *SLUB_HEADERS,
 })
 _REPLAY = "** replaying previous printk message **"
 # Another line's timestamp inside a header line: two lines were merged; the header ends there.
@@ -181,7 +181,7 @@ def build_events(lines: LogLines, hits: list[Hit]) -> list[Event]:
     events: list[Event] = []
     details: set[int] = set()
     for hit in hits:
-        if events and _slub_detail(events[-1], hit, lines):
+        if events and (_slub_detail(events[-1], hit, lines) or _die_line_of(events[-1], hit)):
             events[-1].followers.append(hit)
             details.add(hit.index)
             continue
@@ -224,6 +224,12 @@ def _slub_detail(prev: Event, hit: Hit, lines: LogLines) -> bool:
         and lines[hit.index].context == prev.context
         and SLUB_DETAIL.search(lines[hit.index].text) is not None
     )
+
+
+def _die_line_of(prev: Event, hit: Hit) -> bool:
+    """die()'s `double fault: 0000 [#1]` line after the `PANIC: double fault, error_code:` line that
+    exc_double_fault prints first (arch/x86/kernel/traps.c): one report, not two."""
+    return hit.header == "double fault: " and prev.hit.header == "PANIC: double fault" and hit.index - prev.start <= 2
 
 
 def _carried_by_warn(prev: Event, hit: Hit, lines: LogLines) -> bool:

@@ -16,14 +16,19 @@ _SYM = r"[A-Za-z_$][A-Za-z0-9_$.]*"
 _OFF = r"\+0x[0-9a-fA-F]+(?:/0x[0-9a-fA-F]+)?"
 _MOD = r"(?:\s+\[(?P<mod>[A-Za-z0-9_\-]+)(?:\s+[0-9a-f]+)?\])?"
 _RUST = r"<[^>]{1,200}>::[A-Za-z0-9_]+"
+_ARM_MOD = r"(?:\s\[[A-Za-z0-9_\-]{1,64}\])?"  # the caller's module on an arm32 line (not reported)
 
 # One entry per frame shape: arm32, x86 (old and new), arm64, riscv, s390x, ppc64.
 _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
-    # arm32 `[<c0>] (callee+0x1/0x2) from [<c0>] (caller+0x1/0x2)` yields two functions
+    # arm32 `[<c0>] (callee+0x1/0x2) from [<c0>] (caller+0x1/0x2)` yields two functions; a module's
+    # symbol carries its name inside the parentheses (`%pS`/`%ps`: `(f+0x40/0x80 [mod])`).
     re.compile(
-        rf"^\s*\[<[0-9a-fA-F]+>\]\s+\((?P<fn>{_SYM}|{_RUST})(?:{_OFF})?\) from \[<[0-9a-fA-F]+>\]\s+"
-        rf"\((?P<fn2>{_SYM}){_OFF}\)"
+        rf"^\s*\[<[0-9a-fA-F]+>\]\s+\((?P<fn>{_SYM}|{_RUST})(?:{_OFF})?{_MOD}\) from \[<[0-9a-fA-F]+>\]\s+"
+        rf"\((?P<fn2>{_SYM}){_OFF}{_ARM_MOD}\)"
     ),
+    # arm32 since 5.17 without CONFIG_BACKTRACE_VERBOSE (arch/arm/kernel/traps.c dump_backtrace_entry:
+    # `"%s %ps from %pS\n"`): ` callee [mod] from caller+0x1/0x2 [mod]`.
+    re.compile(rf"^\s*(?P<fn>{_SYM}){_MOD} from (?P<fn2>{_SYM}){_OFF}{_ARM_MOD}\s*$"),
     # x86 <= 4.8, s390x, riscv, arm64 with addresses: `[<ffffffff81167230>] ? func+0x60/0x70 [mod]`; a log
     # that lost its first column still shows `<ffffffff81167230>] func+0x60/0x70`.  s390 puts an entry the
     # unwinder cannot vouch for in parentheses (arch/s390/kernel/dumpstack.c show_trace: `([<%016lx>] %pSR)`).
@@ -123,6 +128,21 @@ def parse_frames(text: str) -> tuple[FrameLine, ...]:
             out.append(FrameLine(clean_function(groups["fn2"]), None, None, not questionable))
         return tuple(out)
     return ()
+
+
+def arm_unwound(text: str) -> bool:
+    """An arm32 `callee from caller` frame line.  With CONFIG_ARM_UNWIND the kernel prints the trace
+    with no header (arch/arm/kernel/traps.c dump_backtrace calls unwind_backtrace; only the
+    frame-pointer walker prints `Backtrace: `), so such a line starts a stack by itself."""
+    return " from " in text and len(parse_frames(text)) == 2
+
+
+def arm_unread_before_v4(text: str) -> bool:
+    """An arm32 frame line fingerprint version 3 could not read: a module's name inside the
+    parentheses (`(f+0x40/0x80 [mod])`) or the 5.17 shape without addresses (` f from g+0x1/0x2`)."""
+    if not arm_unwound(text):
+        return False
+    return not text.lstrip().startswith("[<") or "]) from" in text or text.rstrip().endswith("])")
 
 
 @lru_cache(maxsize=8192)

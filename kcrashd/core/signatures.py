@@ -394,8 +394,10 @@ SIGNATURES: tuple[Signature, ...] = (
               "BUG: unable to handle kernel {1} in {F}", alts=BAD, die=True),
     Signature("gpf", "gpf", ("general protection fault", "stack segment: "), r"(general protection fault|stack segment)(?::|,|\s|$)",
               "{C} in {F}", alts=BAD, die=True, classes=(("stack segment", "stack segment fault"),)),
-    Signature("double-fault", "double-fault", "PANIC: double fault", r"PANIC: double fault",
-              "PANIC: double fault in {F}", die=True),
+    # 2.6-3.x printed only die()'s header (arch/x86/kernel/traps.c do_double_fault: die("double fault", ..),
+    # __die: "%s: %04lx [#%d]"); later kernels print `PANIC: double fault, error_code:` before it.
+    Signature("double-fault", "double-fault", ("PANIC: double fault", "double fault: "),
+              r"PANIC: double fault|^double fault: [0-9a-f]{4} \[#\d+\]", "PANIC: double fault in {F}", die=True),
     Signature("kernel-bug-list", "list-corruption", "kernel BUG", r"kernel BUG at lib/list_debug\.c",
               "BUG: corrupted list in {F}", alts=BAD, die=True),
     # Hardened usercopy refused a copy to or from user memory: the caller copied out of bounds.

@@ -5,14 +5,16 @@ the development part, reported in detail; the rest is the sealed validation part
 aggregate only, never case by case, so that rules are not tuned on it.  See docs/corpus.md.
 
 Used by tests/core/test_corpus_score.py and runnable by hand:
-    .venv/bin/python tests/core/corpus_score.py [--fails] [--half even|odd] [--corpus NAME]
+    .venv/bin/python tests/core/corpus_score.py [--fails] [--by] [--half even|odd] [--corpus NAME]
 
-`--fails` lists the development part's misses; `--half` keeps the older even/odd split of the
+`--fails` lists the development part's misses; `--by` counts each part's misses by facet (kind,
+arch, source, kernel series, line style) and what went wrong, numbers only; `--half` keeps the older even/odd split of the
 syzkaller corpus (by case number) and scores that half alone.
 """
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import itertools
 import json
@@ -75,6 +77,8 @@ class Case:
     function: str = ""
     bug: frozenset[str] = frozenset()  # two cases are one bug when these overlap (pair scoring)
     source: str = ""
+    arch: str = ""  # the log's architecture, where the corpus records it
+    project: str = ""  # where the log comes from (production: the source repository)
 
     @property
     def sealed(self) -> bool:
@@ -91,6 +95,7 @@ def syzkaller_cases(cases: list[dict[str, Any]] | None = None) -> list[Case]:
             type=c["type"] if c["has_crash"] else None,
             function=want if want != "corrupted" else "",
             bug=frozenset({c["title"], *c["alt_titles"]}) if c["has_crash"] else frozenset(), source=c["id"],
+            project="syzkaller",
         ))
     return out
 
@@ -141,6 +146,7 @@ def lab_cases() -> list[Case]:
             out.append(Case(
                 id=str(p.relative_to(LAB)), log=p.read_bytes, content=p.read_bytes(), has_crash=True,
                 kind=kind if kind in kinds else None, function=want if printed else "", bug=frozenset({bug}), source=str(c.get("case")),
+                arch=str(c.get("arch") or ""), project="kdump" if p.name == "vmcore-dmesg.txt" else "console",
             ))
     return out
 
@@ -165,6 +171,7 @@ def production_cases() -> list[Case]:
             titles=frozenset({title}) if title else frozenset(), type=title_type(title) if title else None,
             kind=row["kind"] if crash else None, function=row["function"],
             bug=frozenset({title}) if title else frozenset(), source=row["repo"],
+            arch=row["arch"], project=row["repo"],
         ))
     return out
 
@@ -195,6 +202,10 @@ class Score:
     fails: list[str]
     kind: float | None = None
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # Per case, what went wrong ("ok" when nothing did; see `outcome`), and the pairs of different
+    # bugs that got one fingerprint: read only in aggregate for the sealed part (`breakdown`).
+    outcomes: list[tuple[Case, str]] = field(default_factory=list)
+    false_merges: list[tuple[Case, Case]] = field(default_factory=list)
 
     def line(self) -> str:
         return (
@@ -212,13 +223,15 @@ def score_cases(cases: list[Case]) -> Score:
     ok = dict.fromkeys(n, 0)
     nocrash_ok = nocrash_n = 0
     fails: list[str] = []
-    crashed: list[tuple[frozenset[str], str]] = []
+    crashed: list[tuple[Case, str]] = []
+    outcomes: list[tuple[Case, str]] = []
     for c in cases:
         rep = analyze(c.log(), source=c.source or c.id)
         if not c.has_crash:
             nocrash_n += 1
             good = not rep.title
             nocrash_ok += good
+            outcomes.append((c, "ok" if good else "false crash"))
             if not good:
                 fails.append(f"{c.id}: want no crash, got {rep.title!r} fn {rep.function!r}")
             continue
@@ -235,6 +248,7 @@ def score_cases(cases: list[Case]) -> Score:
                 ok[key] += good
                 if not good:
                     miss.append(key)
+        outcomes.append((c, outcome(rep, miss)))
         if miss:
             want = sorted(c.titles)[0] if c.titles else c.kind
             fails.append(
@@ -242,14 +256,17 @@ def score_cases(cases: list[Case]) -> Score:
                 f"got {rep.title!r} fn {rep.function!r} kind {rep.kind!r}"
             )
         if c.bug:
-            crashed.append((c.bug, rep.fingerprint))
+            crashed.append((c, rep.fingerprint))
     tp = fp = fn = 0
-    for (a_bug, a_fp), (b_bug, b_fp) in itertools.combinations(crashed, 2):
-        same = bool(a_bug & b_bug)
+    false_merges = []
+    for (a, a_fp), (b, b_fp) in itertools.combinations(crashed, 2):
+        same = bool(a.bug & b.bug)
         merged = a_fp == b_fp and a_fp != ""
         tp += same and merged
         fp += merged and not same
         fn += same and not merged
+        if merged and not same:
+            false_merges.append((a, b))
     p = tp / (tp + fp) if tp + fp else 1.0
     r = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * p * r / (p + r) if p + r else 0.0
@@ -257,7 +274,80 @@ def score_cases(cases: list[Case]) -> Score:
         len(cases), _ratio(ok["title"], n["title"]), _ratio(ok["function"], n["function"]),
         _ratio(ok["type"], n["type"]), f"{nocrash_ok}/{nocrash_n}", p, r, f1, fails,
         kind=_ratio(ok["kind"], n["kind"]), counts={k: (ok[k], n[k]) for k in n},
+        outcomes=outcomes, false_merges=false_merges,
     )
+
+
+def outcome(rep: Any, miss: list[str]) -> str:
+    """What went wrong with one crash log, as one word group (the first that applies)."""
+    if not miss:
+        return "ok"
+    if not rep.title:
+        return "no crash"
+    if rep.corrupted or "corrupted" in rep.title:
+        return "corrupted"
+    if "kind" in miss or "type" in miss:
+        return "wrong kind"
+    if "function" in miss:
+        return "no function" if not rep.function else "wrong function"
+    return "wrong title"
+
+
+_RELEASE = re.compile(rb"(?:[Nn]ot tainted|Tainted: [A-Z ]{1,40}) (\d+)\.\d+")
+
+
+def release_family(log: bytes) -> str:
+    """The kernel series the log names in its `Tainted:` line: 2.6, 3.x ... 6.x, or unknown."""
+    m = _RELEASE.search(log)
+    if not m:
+        return "unknown"
+    return "2.6" if m[1] == b"2" else f"{int(m[1])}.x"
+
+
+def log_style(log: bytes) -> str:
+    """How the log's lines are prefixed: dmesg timestamps, syslog, printk levels, or bare."""
+    lines = [ln for ln in log.splitlines()[:400] if ln.strip()]
+    if not lines:
+        return "empty"
+    styles = {
+        "syslog": sum(b" kernel: " in ln[:80] for ln in lines),
+        "dmesg": sum(ln.lstrip()[:1] == b"[" for ln in lines),
+        "level": sum(ln[:1] == b"<" and ln[2:3] == b">" for ln in lines),
+    }
+    best = max(styles, key=lambda k: styles[k])
+    return best if styles[best] * 2 >= len(lines) else "bare"
+
+
+FACETS: dict[str, Callable[[Case], str]] = {
+    "kind": lambda c: c.kind or c.type or ("none" if not c.has_crash else "other"),
+    "arch": lambda c: c.arch or "?",
+    "project": lambda c: c.project or "?",
+    "release": lambda c: release_family(c.log()),
+    "style": lambda c: log_style(c.log()),
+}
+
+
+def breakdown(part: str, s: Score) -> list[str]:
+    """Counts only: misses of one part by facet and by what went wrong, and false merges by kind.
+
+    Safe for the sealed part: no file name, title or function is printed, only facet values
+    (kind, arch, source repository, kernel series, line style) and numbers."""
+    lines = []
+    for facet, key in FACETS.items():
+        groups: dict[str, collections.Counter[str]] = {}
+        for c, what in s.outcomes:
+            groups.setdefault(key(c), collections.Counter())[what] += 1
+        cells = []
+        for value, counter in sorted(groups.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])):
+            bad = {w: k for w, k in counter.items() if w != "ok"}
+            why = ", ".join(f"{w} {k}" for w, k in sorted(bad.items()))
+            cells.append(f"{value} {counter['ok']}/{sum(counter.values())}" + (f" ({why})" if why else ""))
+        lines.append(f"  {part} by {facet}: " + "; ".join(cells))
+    whats = collections.Counter(w for _, w in s.outcomes if w != "ok")
+    lines.append(f"  {part} misses: " + (", ".join(f"{w} {k}" for w, k in sorted(whats.items())) or "none"))
+    merges = collections.Counter(" + ".join(sorted((a.kind or "?", b.kind or "?"))) for a, b in s.false_merges)
+    lines.append(f"  {part} false merges: " + (", ".join(f"{k} {n}" for k, n in sorted(merges.items())) or "none"))
+    return lines
 
 
 def score(cases: list[dict[str, Any]]) -> Score:
@@ -270,20 +360,27 @@ def split(cases: list[Case]) -> tuple[list[Case], list[Case]]:
     return [c for c in cases if not c.sealed], [c for c in cases if c.sealed]
 
 
-def report(name: str, cases: list[Case], fails: bool = False) -> list[str]:
-    """The lines printed for one corpus: development in detail, sealed in aggregate only."""
+def report(name: str, cases: list[Case], fails: bool = False, by: bool = False) -> list[str]:
+    """The lines printed for one corpus: development in detail, sealed in aggregate only.
+
+    `by` adds, under each part's line, its misses counted by facet (`breakdown`)."""
     dev, held = split(cases)
     d, s = score_cases(dev), score_cases(held)
     lines = [f"{name} development {d.line()}"]
     if fails:
         lines += [f"  {line}" for line in d.fails]
+    if by:
+        lines += breakdown("development", d)
     # The sealed part: one aggregate line, never a case (its fails are dropped unread).
     lines.append(f"{name} sealed {s.line()}")
+    if by:
+        lines += breakdown("sealed", s)
     return lines
 
 
 def main(argv: list[str]) -> int:
     fails = "--fails" in argv
+    by = "--by" in argv
     if "--half" in argv:
         half = argv[argv.index("--half") + 1]
         rows = [c for c in load_cases() if (case_number(c) % 2 == 0) == (half == "even")]
@@ -295,7 +392,7 @@ def main(argv: list[str]) -> int:
         return 0
     names = [argv[argv.index("--corpus") + 1]] if "--corpus" in argv else list(CORPORA)
     for name in names:
-        print("\n".join(report(name, LOADERS[name](), fails)))
+        print("\n".join(report(name, LOADERS[name](), fails, by)))
     return 0
 
 

@@ -160,3 +160,47 @@ def test_production_corpus_floor() -> None:
         assert value is not None and value >= floor, f"production {key}: {value} < {floor} ({s.line()})"
     ok, n = s.nocrash.split("/")
     assert int(ok) >= int(n) - 1, s.line()
+
+
+@pytest.mark.parametrize("name", corpus_score.CORPORA)
+def test_breakdown_names_no_sealed_case(name: str) -> None:
+    """`--by` counts the sealed part's misses by facet: numbers and facet values only, never a
+    sealed file, title or culprit."""
+    cases = corpus_score.LOADERS[name]()
+    if not cases:
+        pytest.skip(f"no {name} corpus in this checkout")
+    lines = report(name, cases, fails=True, by=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{name} sealed "))
+    sealed_text = "\n".join(lines[start:])
+    assert "  sealed misses: " in sealed_text and "  sealed by kind: " in sealed_text
+    dev_names = {c.id for c in split(cases)[0]} | {t for c in split(cases)[0] for t in c.titles}
+    for c in split(cases)[1]:
+        assert f"{c.id}:" not in "\n".join(lines) and c.id not in sealed_text, f"sealed case {c.id} is named"
+        for title in c.titles - dev_names:
+            assert title not in sealed_text, "a sealed title is printed"
+        if c.function and len(c.function) > 6:  # short names can be a facet value's substring
+            assert not re.search(rf"\b{re.escape(c.function)}\b", sealed_text), "a sealed culprit is printed"
+    # Every sealed line is a count: a facet, then `value ok/n (what k, ...)` cells.
+    for line in lines[start + 1:]:
+        assert re.fullmatch(r"  sealed (by \w+|misses|false merges): .*", line), line
+        assert not re.search(r"\.(txt|log)\b|\+0x", line), line
+
+
+def test_breakdown_counts_what_went_wrong() -> None:
+    from kcrashd.core import analyze
+
+    warn = (b"WARNING: CPU: 0 PID: 1 at drivers/x.c:10 foo_probe+0x10/0x20\n"
+            b"Call Trace:\n foo_probe+0x10/0x20\n bar+0x1/0x2\n")
+    cases = [
+        corpus_score.Case(id="a", log=lambda: warn, content=warn, has_crash=True, kind="warning",
+                          function="foo_probe", arch="x86_64", project="p"),
+        corpus_score.Case(id="b", log=lambda: b"nothing\n", content=b"nothing\n", has_crash=True,
+                          kind="bug", function="x", arch="arm", project="q"),
+        corpus_score.Case(id="c", log=lambda: warn, content=warn, has_crash=False, arch="arm", project="q"),
+    ]
+    s = score_cases(cases)
+    assert analyze(warn).function == "foo_probe"
+    assert [w for _, w in s.outcomes] == ["ok", "no crash", "false crash"]
+    lines = corpus_score.breakdown("sealed", s)
+    assert "  sealed by arch: arm 0/2 (false crash 1, no crash 1); x86_64 1/1" in lines
+    assert "  sealed misses: false crash 1, no crash 1" in lines

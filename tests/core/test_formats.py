@@ -490,3 +490,131 @@ def test_s390_trap_and_stack_overflow_lines_are_fatal_candidates() -> None:
     assert fatal(b"[    5.058151] fixpoint divide exception: 0009 ilc:2 [#1] SMP \n")
     assert fatal(b"[    5.102326] Kernel stack overflow.\n")
     assert not fatal(b"[    4.509103] Oops: 0004 ilc:3 [#1] SMP \n")
+
+
+# --- arm32 traces (arch/arm/kernel/traps.c dump_backtrace_entry, unwind.c unwind_backtrace) ------------
+# `%pS` and `%ps` append a module symbol's module (`f+0x40/0x80 [mod]`, kernel/kallsyms.c
+# __sprint_symbol); since 5.17, without CONFIG_BACKTRACE_VERBOSE, a frame is ` %ps from %pS`; with
+# CONFIG_ARM_UNWIND no `Backtrace:` header comes before the trace.
+
+
+@pytest.mark.parametrize(
+    ("line", "want"),
+    [
+        ("[<c04e4058>] (wait_for_common+0x104/0x180) from [<bf0001a0>] (foo_sync+0x40/0x80 [foo_drv])",
+         [("wait_for_common", None), ("foo_sync", None)]),
+        ("[<bf0001a0>] (foo_sync+0x40/0x80 [foo_drv]) from [<c0040abc>] (process_one_work+0x1b0/0x4c0)",
+         [("foo_sync", "foo_drv"), ("process_one_work", None)]),
+        ("[<bf0001a0>] (foo_sync [foo_drv]) from [<c0040abc>] (process_one_work+0x1b0/0x4c0)",
+         [("foo_sync", "foo_drv"), ("process_one_work", None)]),
+        (" unwind_backtrace from show_stack+0x10/0x14", [("unwind_backtrace", None), ("show_stack", None)]),
+        (" foo_sync [foo_drv] from process_one_work+0x1b0/0x4c0", [("foo_sync", "foo_drv"), ("process_one_work", None)]),
+        (" wait_for_common from foo_sync+0x40/0x80 [foo_drv]", [("wait_for_common", None), ("foo_sync", None)]),
+        # Negatives: prose with `from`, and a frame line of another architecture stays one frame.
+        ("usb 1-1: new device from hub+0x1/0x2 ports", []),
+        (" rescued from panic+0x10/0x20 after reset", []),
+        (" do_syscall_64+0x5c/0x90", [("do_syscall_64", None)]),
+    ],
+)
+def test_arm32_frame_lines(line: str, want: list[tuple[str, str | None]]) -> None:
+    assert [(f.function, f.module) for f in parse_frames(line)] == want
+
+
+_ARM_HUNG = """INFO: task kworker/0:1:25 blocked for more than 120 seconds.
+      Not tainted 3.10.0 #1
+"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.
+kworker/0:1     D c04e4b5c     0    25      2 0x00000000
+[<c04e4b5c>] (__schedule+0x39c/0x7f4) from [<c04e2e40>] (schedule_timeout+0x1d4/0x220)
+[<c04e2e40>] (schedule_timeout+0x1d4/0x220) from [<c04e4058>] (wait_for_common+0x104/0x180)
+[<c04e4058>] (wait_for_common+0x104/0x180) from [<bf0001a0>] (foo_sync+0x40/0x80 [foo_drv])
+[<bf0001a0>] (foo_sync+0x40/0x80 [foo_drv]) from [<c0040abc>] (process_one_work+0x1b0/0x4c0)
+"""
+
+_ARM_WARN_517 = """------------[ cut here ]------------
+WARNING: CPU: 0 PID: 1 at drivers/foo/foo.c:120 foo_probe+0x58/0x1c0
+Modules linked in:
+CPU: 0 PID: 1 Comm: swapper/0 Not tainted 6.1.0 #1
+Hardware name: BCM2835
+ unwind_backtrace from show_stack+0x10/0x14
+ show_stack from dump_stack_lvl+0x50/0x64
+ dump_stack_lvl from __warn+0x80/0x120
+ __warn from warn_slowpath_fmt+0x60/0xb0
+ warn_slowpath_fmt from foo_probe+0x58/0x1c0
+ foo_probe from platform_drv_probe+0x20/0x5c
+---[ end trace 0000000000000000 ]---
+"""
+
+_ARM_BUG_517 = """------------[ cut here ]------------
+kernel BUG at mm/slub.c:123!
+Internal error: Oops - BUG: 0 [#1] SMP ARM
+Modules linked in:
+CPU: 0 PID: 1 Comm: swapper/0 Not tainted 6.1.0 #1
+PC is at kfree+0x1a4/0x1b0
+LR is at foo_release+0x20/0x40
+pc : [<c02a1234>]    lr : [<c0300020>]    psr: 60000013
+ kfree from foo_release+0x20/0x40
+ foo_release from __fput+0x90/0x230
+ __fput from task_work_run+0x9c/0xc0
+"""
+
+
+@pytest.mark.parametrize(
+    ("log", "kind", "function"),
+    [
+        (_ARM_HUNG, "hung-task", "foo_sync"),  # a module frame of the %pS trace
+        (_ARM_WARN_517, "warning", "foo_probe"),  # the 5.17 trace, no header
+        (_ARM_BUG_517, "bug", "foo_release"),  # the allocator at the PC names its caller
+    ],
+)
+def test_arm32_unwinder_traces_name_the_culprit(log: str, kind: str, function: str) -> None:
+    for prefix in ("", "[   12.345678] "):
+        report = analyze("".join(prefix + line + "\n" for line in log.splitlines()))
+        assert (report.kind, report.function, report.corrupted) == (kind, function, False)
+
+
+def test_arm32_line_without_a_caller_offset_is_no_frame() -> None:
+    assert parse_frames(" foo_probe from platform_drv_probe") == ()
+    assert parse_frames("[<c0>] (foo_probe) from [<c1>] (platform_drv_probe)") == ()
+
+
+@pytest.mark.parametrize("log", [_ARM_HUNG, _ARM_WARN_517, _ARM_BUG_517])
+def test_arm32_culprits_keep_the_version_3_key_as_an_alias(log: str) -> None:
+    # Version 3 read no arm32 trace without a header nor a module inside the parentheses: the key it
+    # gave (`in corrupted`, or the allocator's) stays an alias; a log it read alike gets none extra.
+    report = analyze(log)
+    same = "kc3-" + report.fingerprint.split("-", 1)[1]
+    assert [k for k in report.fingerprint_aliases if k.startswith("kc3-") and k != same]
+    read_alike = analyze(_ARM_HUNG.replace(" [foo_drv])", ")").replace("kworker/0:1     D", "Call Trace:\nkworker/0:1     D"))
+    same = "kc3-" + read_alike.fingerprint.split("-", 1)[1]
+    assert read_alike.function == "foo_sync"
+    assert not [k for k in read_alike.fingerprint_aliases if k.startswith("kc3-") and k != same]
+
+
+# --- x86 double fault (arch/x86/kernel/traps.c): 2.6-3.x printed only die()'s header -------------------
+
+_DF_TAIL = (
+    "Modules linked in: foo\n"
+    "CPU: 0 PID: 1 Comm: x Not tainted 3.10.0 #1\n"
+    "RIP: 0010:[<ffffffff81000000>]  [<ffffffff81000000>] foo_fn+0x10/0x20\n"
+    "Call Trace:\n"
+    " [<ffffffff81000100>] bar_fn+0x10/0x20\n"
+    "Kernel panic - not syncing: Fatal exception\n"
+)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "double fault: 0000 [#1] SMP\n",  # do_double_fault -> die("double fault"): __die's header alone
+        "PANIC: double fault, error_code: 0x0\ndouble fault: 0000 [#1] SMP\n",  # later kernels: both lines
+    ],
+)
+def test_double_fault_in_either_kernel_format(head: str) -> None:
+    for prefix in ("", "[ 1156.703451] "):
+        report = analyze("".join(prefix + line + "\n" for line in (head + _DF_TAIL).splitlines()))
+        assert (report.kind, report.function, report.corrupted) == ("double-fault", "foo_fn", False)
+
+
+def test_double_fault_words_in_a_driver_line_are_no_header() -> None:
+    report = analyze("usb 1-1: double fault: retrying\n" + _DF_TAIL)
+    assert report.kind != "double-fault"
