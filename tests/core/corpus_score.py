@@ -206,6 +206,7 @@ class Score:
     # bugs that got one fingerprint: read only in aggregate for the sealed part (`breakdown`).
     outcomes: list[tuple[Case, str]] = field(default_factory=list)
     false_merges: list[tuple[Case, Case]] = field(default_factory=list)
+    bucketed: set[str] = field(default_factory=set)  # case ids keyed on a bucket alternative
 
     def line(self) -> str:
         return (
@@ -217,6 +218,7 @@ class Score:
 
 def score_cases(cases: list[Case]) -> Score:
     from kcrashd.core import analyze
+    from kcrashd.core.fingerprint import BUCKETS
     from kcrashd.core.title import title_type
 
     n = {"title": 0, "function": 0, "type": 0, "kind": 0}
@@ -225,6 +227,7 @@ def score_cases(cases: list[Case]) -> Score:
     fails: list[str] = []
     crashed: list[tuple[Case, str]] = []
     outcomes: list[tuple[Case, str]] = []
+    bucketed: set[str] = set()  # cases whose fingerprint key is a bucket alternative, not the title
     for c in cases:
         rep = analyze(c.log(), source=c.source or c.id)
         if not c.has_crash:
@@ -257,6 +260,8 @@ def score_cases(cases: list[Case]) -> Score:
             )
         if c.bug:
             crashed.append((c, rep.fingerprint))
+            if any(alt.startswith(BUCKETS) for alt in rep.alt_titles):
+                bucketed.add(c.id)
     tp = fp = fn = 0
     false_merges = []
     for (a, a_fp), (b, b_fp) in itertools.combinations(crashed, 2):
@@ -274,7 +279,7 @@ def score_cases(cases: list[Case]) -> Score:
         len(cases), _ratio(ok["title"], n["title"]), _ratio(ok["function"], n["function"]),
         _ratio(ok["type"], n["type"]), f"{nocrash_ok}/{nocrash_n}", p, r, f1, fails,
         kind=_ratio(ok["kind"], n["kind"]), counts={k: (ok[k], n[k]) for k in n},
-        outcomes=outcomes, false_merges=false_merges,
+        outcomes=outcomes, false_merges=false_merges, bucketed=bucketed,
     )
 
 
@@ -345,7 +350,13 @@ def breakdown(part: str, s: Score) -> list[str]:
         lines.append(f"  {part} by {facet}: " + "; ".join(cells))
     whats = collections.Counter(w for _, w in s.outcomes if w != "ok")
     lines.append(f"  {part} misses: " + (", ".join(f"{w} {k}" for w, k in sorted(whats.items())) or "none"))
-    merges = collections.Counter(" + ".join(sorted((a.kind or "?", b.kind or "?"))) for a, b in s.false_merges)
+    what = {id(c): w for c, w in s.outcomes}
+    merges = collections.Counter(
+        " + ".join(sorted((a.kind or "?", b.kind or "?")))
+        + (" by bucket" if a.id in s.bucketed and b.id in s.bucketed else " by title")
+        + (" culprits right" if what[id(a)] == what[id(b)] == "ok" else " a culprit wrong")
+        for a, b in s.false_merges
+    )
     lines.append(f"  {part} false merges: " + (", ".join(f"{k} {n}" for k, n in sorted(merges.items())) or "none"))
     return lines
 

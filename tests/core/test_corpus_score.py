@@ -204,3 +204,27 @@ def test_breakdown_counts_what_went_wrong() -> None:
     lines = corpus_score.breakdown("sealed", s)
     assert "  sealed by arch: arm 0/2 (false crash 1, no crash 1); x86_64 1/1" in lines
     assert "  sealed misses: false crash 1, no crash 1" in lines
+
+
+def test_breakdown_tells_a_bucket_merge_from_a_culprit_miss() -> None:
+    """A false merge is counted with its cause: both keys a bucket alternative (`bad-access in F`)
+    with both culprits right is the bucket's design; a merge where a culprit is wrong is a miss."""
+    kasan = (b"BUG: KASAN: use-after-free in foo_read+0x10/0x20\n"
+             b"Read of size 8 at addr ffff888012345678 by task x/1\n"
+             b"Call Trace:\n dump_stack+0x1/0x2\n kasan_report+0x1/0x2\n foo_read+0x10/0x20\n bar+0x1/0x2\n")
+    kfence = (b"BUG: KFENCE: use-after-free read in foo_read+0x10/0x20\n\n"
+              b"Use-after-free read at 0xffff888012345678 (in kfence-#1):\n foo_read+0x10/0x20\n bar+0x1/0x2\n")
+    warn = (b"WARNING: CPU: 0 PID: 1 at drivers/x.c:10 foo_probe+0x10/0x20\n"
+            b"Call Trace:\n foo_probe+0x10/0x20\n bar+0x1/0x2\n")
+
+    def case(name: str, log: bytes, kind: str, function: str) -> corpus_score.Case:
+        return corpus_score.Case(id=name, log=lambda: log, content=log, has_crash=True, kind=kind,
+                                 function=function, bug=frozenset({name}))
+
+    s = score_cases([
+        case("a", kasan, "kasan", "foo_read"), case("b", kfence, "kfence", "foo_read"),
+        case("c", warn, "warning", "foo_probe"), case("d", warn, "warning", "elsewhere"),
+    ])
+    line = corpus_score.breakdown("sealed", s)[-1]
+    assert line == ("  sealed false merges: kasan + kfence by bucket culprits right 1, "
+                    "warning + warning by title a culprit wrong 1"), line
