@@ -66,19 +66,15 @@ class Retriage:
     unchanged: int = 0
     no_log: list[StoredCrash] = field(default_factory=list)
     no_crash: list[StoredCrash] = field(default_factory=list)
-    staying: set[str] = field(default_factory=set)  # groups a re-triaged crash stays in
+    going: dict[str, set[str]] = field(default_factory=dict)  # each group: the keys its re-triaged crashes go to
 
     def split_off(self) -> dict[str, list[str]]:
         """The groups the rules split: each group whose re-triaged crashes now go to more than
-        one key (a new key, or the group's own for a crash that stays), with the new keys."""
-        going: dict[str, set[str]] = {}
-        for move in self.moves:
-            going.setdefault(move.old, set()).add(move.new)
-        return {old: sorted(new) for old, new in going.items() if len(new) + (old in self.staying) > 1}
-
-    def linked(self, move: Move) -> bool:
-        """Whether applying links the move's new key with its group (not a split)."""
-        return move.old not in self.split_off()
+        one key (new keys, or a new key and the group's own for a crash that stays), with the
+        new keys. A group all of whose crashes go to one key is linked with it instead; a group
+        none of whose crashes moves now is not listed."""
+        moved = {move.old for move in self.moves}
+        return {old: sorted(self.going[old] - {old}) for old in sorted(moved) if len(self.going[old]) > 1}
 
 
 def retriage(conn: sqlite3.Connection, analyze: Analyzer, *, jobs: int = 1, since: float | None = None) -> Retriage:
@@ -95,12 +91,12 @@ def retriage(conn: sqlite3.Connection, analyze: Analyzer, *, jobs: int = 1, sinc
         new = known_key(conn, keys) if keys.fingerprint else ""
         if crash.fingerprint and not new:
             found.no_crash.append(crash)
-        elif crash.fingerprint and new != crash.grouped and not applied(conn, crash, answer.keys()):
+        elif crash.fingerprint and new != crash.grouped and not applied(conn, crash, keys):
             found.moves.append(Move(crash, new, keys.fingerprint, answer.report()))
         else:
             found.unchanged += 1
-            if crash.fingerprint:
-                found.staying.add(crash.grouped)
+        if crash.fingerprint and new:  # where the crash's bug goes now, moved or not (a split applied before)
+            found.going.setdefault(crash.grouped, set()).add(new)
     return found
 
 

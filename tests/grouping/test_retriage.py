@@ -274,3 +274,11 @@ def test_a_rule_that_splits_one_bug(journald: Journald, tmp_path: Path) -> None:
     assert decided[later.ids[TIMER_BUILT_IN]] == f"{old} recurrence"  # the old group continues
     group = kcrashd(config, "list", f"FINGERPRINT={new}")
     assert [row["crash_id"] for row in group] == [later.ids[TIMER_IN_MODULE]]
+    # the rule widened to every timer BUG, so every crash of the old group goes to the rule's key:
+    # a merge now, not a split, and the old group joins the key's (history follows)
+    (main.parent / "grouping.d" / "60-timer.toml").write_text(SPLIT_TIMER.replace(', module = ["kcrashd_lab"]', ""))
+    joined = kcrashd(config, "retriage", "--config", str(main))
+    assert {(m["old"], m["new"], m["link"]) for m in joined["moves"]} == {(old, new, True)}
+    assert (joined["links"], joined["split"]) == ([{"alias": old, "fingerprint": new}], [])
+    assert {case: key for case, (key, _) in grouping(config, lab).items() if "gpf" not in case} == dict.fromkeys(
+        [TIMER_BUILT_IN, TIMER_IN_MODULE, f"later {TIMER_BUILT_IN}", f"later {TIMER_IN_MODULE}"], new)
