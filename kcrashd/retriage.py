@@ -5,10 +5,14 @@ A crash moves when the key a crash with its new report would be filed under toda
 `known_key`: its fingerprint, an earlier version's key this state knows, then the merges) is not
 the key of the group it is filed under. A new FINGERPRINT_VERSION alone moves nothing: its reports
 list the earlier versions' keys as aliases. Applying a retriage links keys (kcrashd.store.merges.link),
-never moves counts: each moved crash keeps the key it was counted under, its record gets the new
-report, and the new key joins its group (or its group joins the new key's, when that is known
-here), so history, counts, the paging policy and tickets follow; `kcrashd group split` undoes a
-link. A crash whose log showed no crash then or shows none now is left as it is (the latter listed).
+never moves counts: each moved crash keeps the key it was counted under and its record gets the
+new report. When every re-triaged crash of a group moves to one new key (a rename, or a merge),
+that key joins the group (or the group joins the new key's, when that is known here), so history,
+counts, the paging policy and tickets follow; `kcrashd group split` undoes a link. When the crashes
+of one group go to several keys (some moving, or some to one key and some staying), the rules split
+the bug: no new key is linked, the group keeps its history and each new key starts its own. A
+crash whose record holds its new report already (a move applied before) does not move again. A
+crash whose log showed no crash then or shows none now is left as it is (the latter listed).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from kcrashd.model.bugkey import keep_known_key
 from kcrashd.pipeline import Analyzer, default_analyze
 from kcrashd.sinks.journal import UNEXPLAINED_REBOOT
 from kcrashd.store.crash_logs import StoredCrash, stored_crashes
-from kcrashd.store.database import known_key, replace_report, transaction
+from kcrashd.store.database import known_key, replace_report, stored_report_keys, transaction
 from kcrashd.store.merges import Merge, link
 
 if TYPE_CHECKING:
@@ -62,6 +66,15 @@ class Retriage:
     unchanged: int = 0
     no_log: list[StoredCrash] = field(default_factory=list)
     no_crash: list[StoredCrash] = field(default_factory=list)
+    going: dict[str, set[str]] = field(default_factory=dict)  # each group: the keys its re-triaged crashes go to
+
+    def split_off(self) -> dict[str, list[str]]:
+        """The groups the rules split: each group whose re-triaged crashes now go to more than
+        one key (new keys, or a new key and the group's own for a crash that stays), with the
+        new keys. A group all of whose crashes go to one key is linked with it instead; a group
+        none of whose crashes moves now is not listed."""
+        moved = {move.old for move in self.moves}
+        return {old: sorted(self.going[old] - {old}) for old in sorted(moved) if len(self.going[old]) > 1}
 
 
 def retriage(conn: sqlite3.Connection, analyze: Analyzer, *, jobs: int = 1, since: float | None = None) -> Retriage:
@@ -78,11 +91,21 @@ def retriage(conn: sqlite3.Connection, analyze: Analyzer, *, jobs: int = 1, sinc
         new = known_key(conn, keys) if keys.fingerprint else ""
         if crash.fingerprint and not new:
             found.no_crash.append(crash)
-        elif crash.fingerprint and new != crash.grouped:
+        elif crash.fingerprint and new != crash.grouped and not applied(conn, crash, keys):
             found.moves.append(Move(crash, new, keys.fingerprint, answer.report()))
         else:
             found.unchanged += 1
+        if crash.fingerprint and new:  # where the crash's bug goes now, moved or not (a split applied before)
+            found.going.setdefault(crash.grouped, set()).add(new)
     return found
+
+
+def applied(conn: sqlite3.Connection, crash: StoredCrash, keys: Report) -> bool:
+    """Whether the crash's record holds this new report's keys already: a move applied before
+    whose new key was not linked (a split), or was split off by `kcrashd group split`."""
+    kept = keep_known_key(keys, crash.fingerprint)
+    stored = stored_report_keys(conn, crash.crash_id)
+    return stored == (kept.fingerprint, kept.fingerprint_aliases, [r.model_dump(mode="json") for r in kept.operator_rules])
 
 
 @dataclass(frozen=True)
@@ -141,13 +164,15 @@ def reports(
             yield crash, NewReport(made=answer.made, payload=answer.payload or b"")
 
 
-def apply(conn: sqlite3.Connection, moves: list[Move], now: float) -> list[Merge]:
+def apply(conn: sqlite3.Connection, found: Retriage, now: float) -> list[Merge]:
     """Apply the moves in one transaction: each moved crash's record gets its new report (under
-    the key it is counted under), and each new key is linked with its old group. The links made."""
+    the key it is counted under), and each new key is linked with its old group unless the rules
+    split that group (`Retriage.split_off`). The links made."""
     links: list[Merge] = []
+    split = found.split_off()
     with transaction(conn):
-        for move in moves:
-            made = link(conn, move.old, move.new, now)
+        for move in found.moves:
+            made = None if move.old in split else link(conn, move.old, move.new, now)
             if made is not None:
                 links.append(made)
             replace_report(conn, move.crash.crash_id, keep_known_key(move.report, move.crash.fingerprint))

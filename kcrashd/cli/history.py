@@ -368,10 +368,11 @@ def cmd_info(args: argparse.Namespace) -> int:
         return rules
     deliveries = delivery_state(conn, record.crash_id)
     links = links_of(conn, record.crash_id)
+    members = group_members(conn, row)
     if args.json:
         data = {"record": record.model_dump(mode="json"), "status": row["status"], "vmcore_state": row["vmcore_state"],
                 "fingerprint_count": row["total"], "deliveries": deliveries, "matches": len(rows), "links": links,
-                "fingerprint": row["grouped"], "computed_fingerprint": computed_fingerprint(row)}  # fmt: skip
+                "fingerprint": row["grouped"], "computed_fingerprint": computed_fingerprint(row), "members": members}  # fmt: skip
         if args.explain:
             data["explanation"] = explanation_data(record, rules)
         print(json.dumps(data, indent=1, default=str))
@@ -380,12 +381,21 @@ def cmd_info(args: argparse.Namespace) -> int:
     if row["grouped"] != computed_fingerprint(row) and row["fingerprint"]:
         why = "a grouping rule: --explain" if record.report.operator_rules else "kcrashd group list, docs/grouping.md"
         text += f"\nGrouped as {row['grouped']}; triage computed {computed_fingerprint(row)} ({why})\n"
+    if members:
+        text += f"Group {row['grouped']} also holds {', '.join(members)} (merged into it: kcrashd group list)\n"
     if args.explain:
         text += explanation_text(record, rules)
     if len(rows) > 1:
         text = f"({len(rows)} crashes match; showing the most recent. Narrow it down with an id.)\n" + text
     show(text, pager=not args.no_pager)
     return EXIT_OK
+
+
+def group_members(conn: sqlite3.Connection, row: StoredCrash) -> list[str]:
+    """The fingerprints merged into the crash's group (none from a database without merges)."""
+    from kcrashd.store.merges import members
+
+    return or_default(lambda: members(conn, row["grouped"]), []) if row["fingerprint"] else []
 
 
 def grouping_rules_of(args: argparse.Namespace) -> OperatorRules | int:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from kcrashd.store.crash_logs import StoredCrash
     from kcrashd.store.merges import Merge
 
-HEADINGS = ("OLD", "NEW", "ID", "HOST", "DUMP FOLDER")
+HEADINGS = ("OLD", "NEW", "ID", "HOST", "DUMP FOLDER", "THEN")
 SHORT_ID = 12
 
 
@@ -109,7 +109,7 @@ def apply_retriage(config: Config, rules: OperatorRules, jobs: int, since: float
     try:
         with lock.held():
             found = retriage(store.conn, retriage_analyzer(rules), jobs=jobs, since=since)
-            return found, apply(store.conn, found.moves, time.time())
+            return found, apply(store.conn, found, time.time())
     finally:
         lock.close()
         store.close()
@@ -121,17 +121,18 @@ def journal(found: Retriage, links: list[Merge]) -> bool:
 
     pairs = [(m.alias, m.fingerprint) for m in links]
     try:
-        SystemdJournal().send_retriage(len(found.moves), pairs, [m.crash.crash_id for m in found.moves])
+        SystemdJournal().send_retriage(len(found.moves), pairs, [m.crash.crash_id for m in found.moves], found.split_off())
     except (OSError, ImportError) as exc:
         print(f"kcrashd: warning: the retriage was applied but not journaled: {exc}", file=sys.stderr)
         return False
     return True
 
 
-def move_json(move: Move) -> dict[str, Any]:
+def move_json(move: Move, split: dict[str, list[str]]) -> dict[str, Any]:
     crash = move.crash
     return {"crash_id": crash.crash_id, "host": crash.host, "dump_dir": crash.dump_dir,
-            "folder": os.path.basename(crash.dump_dir), "old": move.old, "new": move.new, "computed": move.computed}  # fmt: skip
+            "folder": os.path.basename(crash.dump_dir), "old": move.old, "new": move.new, "computed": move.computed,
+            "link": move.old not in split}  # fmt: skip
 
 
 def crash_json(crash: StoredCrash) -> dict[str, Any]:
@@ -139,15 +140,18 @@ def crash_json(crash: StoredCrash) -> dict[str, Any]:
 
 
 def show(found: Retriage, links: list[Merge], args: argparse.Namespace, journaled: bool) -> None:
+    split = found.split_off()
     if args.json:
         print(json.dumps({
-            "applied": not args.dry_run, "moves": [move_json(m) for m in found.moves], "unchanged": found.unchanged,
+            "applied": not args.dry_run, "moves": [move_json(m, split) for m in found.moves], "unchanged": found.unchanged,
             "no_log": [crash_json(c) for c in found.no_log], "no_crash": [crash_json(c) for c in found.no_crash],
             "links": [{"alias": m.alias, "fingerprint": m.fingerprint} for m in links], "journaled": journaled,
+            "split": [{"fingerprint": old, "split_off": new} for old, new in split.items()],
         }, indent=1))  # fmt: skip
         return
     table = [HEADINGS]
-    table += [(m.old, m.new, m.crash.crash_id[:SHORT_ID], m.crash.host, os.path.basename(m.crash.dump_dir)) for m in found.moves]
+    table += [(m.old, m.new, m.crash.crash_id[:SHORT_ID], m.crash.host, os.path.basename(m.crash.dump_dir),
+               "split" if m.old in split else "link") for m in found.moves]  # fmt: skip
     if found.moves:
         print("".join(line + "\n" for line in format_table(table, terminal_width())), end="")
     for what, crashes in (("no log kept", found.no_log), ("no crash found now (left as it is)", found.no_crash)):
@@ -157,6 +161,7 @@ def show(found: Retriage, links: list[Merge], args: argparse.Namespace, journale
     verb = "would move" if args.dry_run else "moved"
     print(
         f"kcrashd retriage: {len(found.moves)} crash(es) {verb}, {found.unchanged} unchanged, {len(found.no_log)} with no log kept"
-        + "".join(f"; linked {m.alias} to {m.fingerprint}" for m in links),
+        + "".join(f"; linked {m.alias} to {m.fingerprint}" for m in links)
+        + "".join(f"; {'would split' if args.dry_run else 'split'} {', '.join(new)} off {old}" for old, new in split.items()),
         file=sys.stderr,
     )

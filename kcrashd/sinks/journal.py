@@ -236,18 +236,23 @@ def grouping_fields(action: str, fingerprint: str, aliases: list[str]) -> dict[s
     }
 
 
-def retriage_fields(moved: int, links: list[tuple[str, str]], crash_ids: list[str]) -> dict[str, str]:
+def retriage_fields(
+    moved: int, links: list[tuple[str, str]], crash_ids: list[str], split: dict[str, list[str]] | None = None
+) -> dict[str, str]:
     """The entry of an applied `kcrashd retriage`: `moved` crashes re-triaged under new keys,
-    `links` the (alias, group) pairs made so their history follows."""
+    `links` the (alias, group) pairs made so their history follows, `split` the groups the rules
+    split with the keys split off them (not linked: each starts its own history)."""
     linked = " ".join(f"{alias}>{group}" for alias, group in links)
+    parted = " ".join(f"{old}<{','.join(new)}" for old, new in (split or {}).items())
     return {
         "MESSAGE": clip(f"kcrashd: retriage moved {moved} crash{'es' if moved != 1 else ''} between fingerprints"
-                        + (f"; linked {linked}" if linked else ""), 1024),
+                        + (f"; linked {linked}" if linked else "") + (f"; split off {parted}" if parted else ""), 1024),
         "MESSAGE_ID": RETRIAGE_MESSAGE_ID,
         "PRIORITY": "5",
         "SYSLOG_IDENTIFIER": SYSLOG_IDENTIFIER,
         "KCRASHD_RETRIAGE_MOVED": str(moved),
         "KCRASHD_RETRIAGE_LINKS": clip(linked),
+        "KCRASHD_RETRIAGE_SPLIT": clip(parted),
         "KCRASHD_CRASH_IDS": clip(" ".join(crash_ids)),
     }  # fmt: skip
 
@@ -276,8 +281,10 @@ class SystemdJournal:
     def send_grouping(self, action: str, fingerprint: str, aliases: list[str]) -> None:
         self._send(grouping_fields(action, fingerprint, aliases))
 
-    def send_retriage(self, moved: int, links: list[tuple[str, str]], crash_ids: list[str]) -> None:
-        self._send(retriage_fields(moved, links, crash_ids))
+    def send_retriage(
+        self, moved: int, links: list[tuple[str, str]], crash_ids: list[str], split: dict[str, list[str]] | None = None
+    ) -> None:
+        self._send(retriage_fields(moved, links, crash_ids, split))
 
     def _send(self, fields: dict[str, str]) -> None:
         if self.check_socket and not os.path.exists(JOURNAL_SOCKET):

@@ -13,6 +13,7 @@ a lost WAL or a database restored from an older copy).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -433,6 +434,19 @@ def replace_report(conn: sqlite3.Connection, crash_id: str, report: Report) -> N
         (report.kernel_release, report.kind, str(report.severity), report.title, report.function,
          record.model_dump_json(), time.time(), crash_id),
     )  # fmt: skip
+
+
+def stored_report_keys(conn: sqlite3.Connection, crash_id: str) -> tuple[str, list[str], list[object]] | None:
+    """The keys a crash's record holds (fingerprint, fingerprint_aliases, operator_rules as
+    JSON): what a retriage compares with a new report to see whether it was applied already."""
+    row = conn.execute(
+        "SELECT json_extract(record_json, '$.report.fingerprint'), json_extract(record_json, '$.report.fingerprint_aliases'),"
+        " json_extract(record_json, '$.report.operator_rules') FROM crashes WHERE crash_id = ?",
+        (crash_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    return str(row[0] or ""), json.loads(row[1] or "[]"), json.loads(row[2] or "[]")
 
 
 @dataclass(frozen=True)

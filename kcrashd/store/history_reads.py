@@ -58,6 +58,10 @@ LOOSE_MATCH = (
     "(c.crash_id LIKE ? OR c.fingerprint = ? OR c.fingerprint LIKE ? OR c.dump_dir = ? OR c.log_path = ?"
     " OR c.dump_dir = ? OR substr(c.dump_dir, -length(?) - 1) = '/' || ?)"
 )
+# With merges, a fingerprint names its group: the group's key, or a key merged into it, stands for
+# every crash of the group (`grouped`, kcrashd.store.merges).
+GROUP_OF = "(SELECT g.fingerprint FROM merges g WHERE g.alias = ?)"
+LOOSE_GROUP_MATCH = LOOSE_MATCH[:-1] + f" OR grouped = ? OR grouped = {GROUP_OF})"
 LATEST = " ORDER BY crash_time DESC, detected_at DESC"
 
 
@@ -80,15 +84,20 @@ class CrashQuery:
     crash_ids: list[str] = field(default_factory=list)
     loose: list[LooseName] = field(default_factory=list)
 
-    def where(self) -> tuple[str, list[object]]:
-        """The SQL condition and its parameters."""
+    def where(self, merged: bool = True) -> tuple[str, list[object]]:
+        """The SQL condition and its parameters; `merged`: the database has the merges table."""
         clauses: list[str] = []
         params: list[object] = []
         for column, value in self.equals:
             if column not in MATCH_COLUMNS:
                 raise ValueError(f"no column {column!r} to match")
-            # FINGERPRINT= names a group: the crashes of every fingerprint merged into it (`grouped`)
-            clauses.append("grouped = ?" if column == "fingerprint" else f"c.{column} = ?")
+            if column != "fingerprint":
+                clauses.append(f"c.{column} = ?")
+            elif merged:  # FINGERPRINT= names a group: its key or a member's; every crash of the group
+                clauses.append(f"grouped = COALESCE({GROUP_OF}, ?)")
+                params.append(value)
+            else:
+                clauses.append("grouped = ?")
             params.append(value)
         for moment, op in ((self.since, ">="), (self.until, "<=")):
             if moment is not None:
@@ -98,9 +107,9 @@ class CrashQuery:
             clauses.append("c.crash_id = ?")
             params.append(crash_id)
         for name in self.loose:
-            clauses.append(LOOSE_MATCH)
+            clauses.append(LOOSE_GROUP_MATCH if merged else LOOSE_MATCH)
             params += [name.word.lower() + "%", name.word, name.word + "%", name.path, name.path, name.parent,
-                       name.word, name.word]  # fmt: skip
+                       name.word, name.word] + ([name.word, name.word] if merged else [])  # fmt: skip
         return " AND ".join(clauses), params
 
 
@@ -119,9 +128,10 @@ def select_crashes(conn: sqlite3.Connection, query: CrashQuery) -> list[StoredCr
     kcrashd opened it) is read without them."""
     from kcrashd.store.merges import has_merges
 
-    where, params = query.where()
+    merged = has_merges(conn)
+    where, params = query.where(merged)
     sql = (
-        (GROUPED_SELECT if has_merges(conn) else UNGROUPED_SELECT)
+        (GROUPED_SELECT if merged else UNGROUPED_SELECT)
         + (f" WHERE {where}" if where else "")
         + " ORDER BY c.crash_time, c.detected_at"
     )

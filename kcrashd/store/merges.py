@@ -37,6 +37,12 @@ def merged_into(conn: sqlite3.Connection, fingerprint: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+def members(conn: sqlite3.Connection, fingerprint: str) -> list[str]:
+    """The fingerprints merged into the group `fingerprint` is the key of, in the order merged."""
+    rows = conn.execute("SELECT alias FROM merges WHERE fingerprint = ? ORDER BY merged_at, alias", (fingerprint,))
+    return [str(row[0]) for row in rows]
+
+
 def list_merges(conn: sqlite3.Connection) -> list[Merge]:
     rows = conn.execute("SELECT alias, fingerprint, merged_at FROM merges ORDER BY fingerprint, merged_at")
     return [Merge(str(a), str(f), float(t)) for a, f, t in rows]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +129,35 @@ def test_a_merged_bug_pages_as_its_group(journald: Journald, tmp_path: Path, cap
     assert decided[again] == (a, "cooldown", "recurrence")
     assert decided[lab.ids[WARN]] == (b, "quiet", "new")  # too old to page, but B's ticket was filed
     assert decided[fresh] == (b, "page", "recurrence")  # split again: B's own first page, on B's ticket
+
+
+def kcrashd(lab: LabStore, *args: str) -> tuple[int, Any]:
+    """The kcrashd program on the lab's state: its exit status and JSON output."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "kcrashd", *args, "--state-dir", str(lab.config.state.state_dir), "--json"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    return proc.returncode, json.loads(proc.stdout) if proc.stdout else None
+
+
+def test_a_merged_key_names_its_group(journald: Journald, tmp_path: Path) -> None:
+    """`info FINGERPRINT` and `list FINGERPRINT=` with a key merged into another: the whole group
+    (crashes recorded under either key, before or after the merge), the group's key as
+    `fingerprint`, and the keys merged into it as `members`; the group's key names it too."""
+    lab = record_lab(lab_config(tmp_path), [GPF, WARN])
+    a, b = (stored(lab.config, lab.ids[case]).report.fingerprint for case in (GPF, WARN))
+    assert kcrashd(lab, "group", "merge", a, b)[0] == 0
+    lab.ids.update(record_lab(lab.config, [WARN_AGAIN], start=2).ids)  # filed under a, b its alias
+    for key in (a, b):
+        code, info = kcrashd(lab, "info", key)
+        assert code == 0 and info["record"]["crash_id"] == lab.ids[WARN_AGAIN]  # the group's latest
+        assert (info["fingerprint"], info["members"], info["matches"], info["fingerprint_count"]) == (a, [b], 3, 3)
+        code, rows = kcrashd(lab, "list", f"FINGERPRINT={key}")
+        assert code == 0 and sorted(row["crash_id"] for row in rows) == sorted(lab.ids.values())
+        assert {row["fingerprint"] for row in rows} == {a}
+    code, info = kcrashd(lab, "info", lab.ids[GPF])
+    assert (info["fingerprint"], info["members"]) == (a, [b])
+    assert kcrashd(lab, "group", "split", b)[0] == 0  # split again: b names its own crash only
+    code, info = kcrashd(lab, "info", b)
+    assert (info["fingerprint"], info["members"], info["matches"]) == (b, [], 1)
+    assert kcrashd(lab, "list", f"FINGERPRINT={b}")[0] == 0

@@ -126,7 +126,7 @@ def test_a_rule_that_joins_two_bugs(tmp_path: Path) -> None:
     )
     store = Store(config.state.state_dir)
     try:
-        links = apply(store.conn, found.moves, 1.0)
+        links = apply(store.conn, found, 1.0)
         assert [(m.alias, m.fingerprint) for m in links] == [(warn, gpf)]
         assert retriage(store.conn, rule).moves == []  # idempotent
     finally:
@@ -150,7 +150,7 @@ def test_since(tmp_path: Path) -> None:
     )  # fmt: skip
     (line,) = text.stdout.splitlines()[1:]  # under the headings: one move
     move = out["moves"][0]
-    assert line.split() == [OLD_KEY, move["new"], move["crash_id"][:12], "10.0.0.2", "10.0.0.2-2024-05-02-10:01:00"]
+    assert line.split() == [OLD_KEY, move["new"], move["crash_id"][:12], "10.0.0.2", "10.0.0.2-2024-05-02-10:01:00", "link"]
     assert text.returncode == 0 and "1 crash(es) would move, 0 unchanged, 0 with no log kept" in text.stderr
 
 
@@ -221,3 +221,64 @@ def test_refusals(tmp_path: Path) -> None:
         proc = subprocess.run([sys.executable, "-m", "kcrashd", *args, "--state-dir", str(state)], capture_output=True, text=True)
         assert proc.returncode == code, (args, proc.stderr)
     assert not state.exists()
+
+
+def test_a_rule_that_splits_one_bug(journald: Journald, tmp_path: Path) -> None:
+    """The lab timer BUG, one key without rules (in the kcrashd_lab module or built in), recorded
+    before the rule file that splits it by module (tests/grouping/rule_samples.py SPLIT_TIMER)
+    existed: `retriage --dry-run` shows the module's crash moving to the rule's key and that the
+    key will not be linked (its group's other crash stays); applied, the group keeps its history,
+    the rule's key starts its own: a later crash of the module pages as new under it, a later
+    built-in one continues the old group. A second run moves nothing."""
+    from kcrashd.config.grouping_rules import load_rules
+    from kcrashd.config.settings import load_config
+    from tests.grouping.rule_samples import SPLIT_TIMER, TIMER_BUILT_IN, TIMER_IN_MODULE, write_etc
+
+    main = write_etc(tmp_path, {}, webhook="http://127.0.0.1:9/h")  # never reached: decisions only
+    config = load_config(main)
+    lab = record_lab(config, [TIMER_BUILT_IN, TIMER_IN_MODULE, GPF])
+    old = grouping(config, lab)[TIMER_BUILT_IN][0]
+    assert grouping(config, lab)[TIMER_IN_MODULE] == (old, 2)  # one bug without the rule
+    (main.parent / "grouping.d" / "60-timer.toml").write_text(SPLIT_TIMER)
+    rules = load_rules(config, main)
+    new = analyze((LAB / TIMER_IN_MODULE / "vmcore-dmesg.txt").read_bytes(), rules=rules).fingerprint
+    assert new.startswith("kcr-") and new != old
+    before = dump(config)
+
+    dry = kcrashd(config, "retriage", "--dry-run", "--config", str(main))
+    assert [(m["crash_id"], m["old"], m["new"], m["link"]) for m in dry["moves"]] == [(lab.ids[TIMER_IN_MODULE], old, new, False)]
+    assert (dry["split"], dry["unchanged"], dry["applied"]) == ([{"fingerprint": old, "split_off": [new]}], 2, False)
+    assert dump(config) == before
+
+    out = kcrashd(config, "retriage", "--config", str(main))
+    assert [(m["crash_id"], m["link"]) for m in out["moves"]] == [(lab.ids[TIMER_IN_MODULE], False)]
+    assert (out["links"], out["split"], out["journaled"]) == ([], dry["split"], True)
+    (entry,) = journald.wait_for(1, MESSAGE_ID=RETRIAGE_MESSAGE_ID, KCRASHD_CRASH_IDS=lab.ids[TIMER_IN_MODULE])
+    assert (entry["KCRASHD_RETRIAGE_SPLIT"], entry["KCRASHD_RETRIAGE_LINKS"]) == (f"{old}<{new}", "")
+    assert grouping(config, lab)[TIMER_IN_MODULE] == (old, 2)  # the old group's history stays with it
+    info = kcrashd(config, "info", lab.ids[TIMER_IN_MODULE])
+    assert info["fingerprint"] == old and new in info["record"]["report"]["fingerprint_aliases"]
+    again = kcrashd(config, "retriage", "--config", str(main))  # applied already: nothing moves again
+    assert (again["moves"], again["split"], again["unchanged"]) == ([], [], 3)
+
+    later = record_lab(config, [TIMER_IN_MODULE, TIMER_BUILT_IN], start=3, recent=True, rules=rules)
+    lab.ids.update({f"later {case}": crash_id for case, crash_id in later.ids.items()})
+    rows = grouping(config, lab)
+    assert rows[f"later {TIMER_IN_MODULE}"] == (new, 1) and rows[f"later {TIMER_BUILT_IN}"] == (old, 3)
+    conn = sqlite3.connect(config.state.state_dir / "state.db")
+    try:
+        decided = dict(conn.execute("SELECT crash_id, alert_key || ' ' || ticket FROM crashes"))
+    finally:
+        conn.close()
+    assert decided[later.ids[TIMER_IN_MODULE]] == f"{new} new"  # a key split off pages as a new bug
+    assert decided[later.ids[TIMER_BUILT_IN]] == f"{old} recurrence"  # the old group continues
+    group = kcrashd(config, "list", f"FINGERPRINT={new}")
+    assert [row["crash_id"] for row in group] == [later.ids[TIMER_IN_MODULE]]
+    # the rule widened to every timer BUG, so every crash of the old group goes to the rule's key:
+    # a merge now, not a split, and the old group joins the key's (history follows)
+    (main.parent / "grouping.d" / "60-timer.toml").write_text(SPLIT_TIMER.replace(', module = ["kcrashd_lab"]', ""))
+    joined = kcrashd(config, "retriage", "--config", str(main))
+    assert {(m["old"], m["new"], m["link"]) for m in joined["moves"]} == {(old, new, True)}
+    assert (joined["links"], joined["split"]) == ([{"alias": old, "fingerprint": new}], [])
+    assert {case: key for case, (key, _) in grouping(config, lab).items() if "gpf" not in case} == dict.fromkeys(
+        [TIMER_BUILT_IN, TIMER_IN_MODULE, f"later {TIMER_BUILT_IN}", f"later {TIMER_IN_MODULE}"], new)

@@ -214,3 +214,22 @@ def test_retriage_with_a_new_rule_file(tmp_path: Path) -> None:
     again = record_lab(config, [INIT_SIGNAL], start=3, rules=load_rules(config, main))
     assert listed(main, again.ids)[INIT_SIGNAL][0] == keys[INIT_EXIT][0]
     assert kcrashd("retriage", "--dry-run", "--config", str(main))["moves"] == []
+
+
+def test_retriage_when_a_merging_rule_goes(tmp_path: Path) -> None:
+    """Crashes recorded under a rule that merges two bugs, then the rule file removed: every crash
+    of the rule's group moves, to two keys: a split, so neither key is linked to the group; the
+    next crash of each kind is a bug of its own."""
+    main = write_etc(tmp_path, {"50-init.toml": MERGE_INIT})
+    config = load_config(main)
+    lab = record_lab(config, [INIT_EXIT, INIT_SIGNAL], rules=load_rules(config, main))
+    init = rule_key("init died")
+    (main.parent / "grouping.d" / "50-init.toml").unlink()
+    applied = kcrashd("retriage", "--config", str(main))
+    assert sorted((m["old"], m["new"], m["link"]) for m in applied["moves"]) == sorted(
+        [(init, plain(INIT_EXIT), False), (init, plain(INIT_SIGNAL), False)])
+    assert applied["links"] == [] and applied["split"] == [{"fingerprint": init, "split_off": sorted([plain(INIT_EXIT), plain(INIT_SIGNAL)])}]
+    assert {key for key, _ in listed(main, lab.ids).values()} == {init}  # history stays with the rule's key
+    later = record_lab(config, [INIT_EXIT, INIT_SIGNAL], start=2)
+    assert listed(main, later.ids) == {INIT_EXIT: (plain(INIT_EXIT),) * 2, INIT_SIGNAL: (plain(INIT_SIGNAL),) * 2}
+    assert kcrashd("retriage", "--dry-run", "--config", str(main))["moves"] == []
