@@ -212,19 +212,32 @@ def skip_symlink(path: str) -> None:
     REPEATS.warn(log, path, "symlink", "skipping %s: symbolic link (never followed)", safe(path))
 
 
-def scan_dump_root(root: Path, config: SourcesConfig) -> Iterator[CrashUnit]:
-    """Dump folders directly under a dump path; symlinks and strangers are skipped with one log
-    line each (not one per rescan)."""
+def listed(root: Path, what: str, *, absent_ok: bool = False) -> list[os.DirEntry[str]]:
+    """The entries of `root` in name order, symlinks left out with one log line each; none, with one
+    warning (none at all for a missing root when `absent_ok`), when it cannot be listed."""
     try:
         entries = sorted(os.scandir(root), key=lambda entry: entry.name)
     except OSError as exc:
-        REPEATS.warn(log, str(root), "list", "cannot list dump path %s: %s", root, exc.strerror or exc)
-        return
-    dev = device_of(root)
+        if not (absent_ok and exc.errno == errno.ENOENT):
+            REPEATS.warn(log, str(root), "list", "cannot list %s %s: %s", what, root, exc.strerror or exc)
+        return []
+    kept = []
     for entry in entries:
         if entry.is_symlink():
             skip_symlink(entry.path)
-            continue
+        else:
+            kept.append(entry)
+    return kept
+
+
+def scan_dump_root(root: Path, config: SourcesConfig) -> Iterator[CrashUnit]:
+    """Dump folders directly under a dump path; symlinks and strangers are skipped with one log
+    line each (not one per rescan)."""
+    entries = listed(root, "dump path")
+    if not entries:
+        return
+    dev = device_of(root)
+    for entry in entries:
         unit = classify_name(entry.name, root)
         if unit is None:
             if entry.is_dir(follow_symlinks=False) and entry.name not in IGNORED_NAMES:
@@ -241,17 +254,11 @@ def scan_dump_root(root: Path, config: SourcesConfig) -> Iterator[CrashUnit]:
 
 def scan_pstore(root: Path) -> Iterator[CrashUnit]:
     """systemd-pstore's archive: `<epoch>/<count>/dmesg.txt`, `<id>/dmesg.txt`, flat ramoops files."""
-    try:
-        entries = sorted(os.scandir(root), key=lambda entry: entry.name)
-    except OSError as exc:
-        if exc.errno != errno.ENOENT:
-            REPEATS.warn(log, str(root), "list", "cannot list pstore archive %s: %s", root, exc.strerror or exc)
+    entries = listed(root, "pstore archive", absent_ok=True)
+    if not entries:
         return
     dev = device_of(root)
     for entry in entries:
-        if entry.is_symlink():
-            skip_symlink(entry.path)
-            continue
         if entry.is_file(follow_symlinks=False) and PSTORE_FLAT.match(entry.name):
             yield CrashUnit(path=Path(entry.path), layout=Layout.PSTORE_FLAT, root=root, seen=seen_by_scan(entry, dev))
         elif entry.is_dir(follow_symlinks=False):

@@ -76,23 +76,11 @@ def _logs(case: dict[str, Any]) -> list[Path]:
 
 CASES = _cases()
 
-# Families of s390x reports the core does not read yet (strict: a fix makes these tests fail until the
-# entry goes).  Read since: program checks (`fixpoint divide exception: 0009 ilc:2 [#1]`), BUG() as a
-# monitor event whose PSW names the next function, `Kernel stack overflow.` before its panic.
-S390_UNREAD: dict[str, str] = {}
-
 # Logs that cannot share their bug's fingerprint because the kernel printed no name of the culprit and
 # the other run of the kind did: bug_run2's PSW is the start of the next function (the BUG()'s monitor
 # call was its function's last instruction) and its Last Breaking-Event-Address a lowcore address
 # (0x400), so only the caller in r14 is named; test_lab_function still asks for a culprit.
 UNNAMED_APART = {"deb12-6.1-s390x_bug_run2"}
-
-
-def _unread(case: dict[str, Any]) -> str | None:
-    name = _name(case)
-    if not name.startswith("deb12-6.1-s390x_") or name in UNNAMED_APART:
-        return None
-    return S390_UNREAD.get(str(case.get("kind") or ""))
 
 
 pytestmark = pytest.mark.skipif(not CASES, reason="no crash-lab manifest in tests/corpus/lab yet")
@@ -107,8 +95,8 @@ def test_lab_grouping() -> None:
     by_bug: dict[str, set[str]] = {}
     fp_bug: dict[str, set[str]] = {}
     for case in CASES:
-        if _unread(case) or _name(case) in UNNAMED_APART:
-            continue  # their misses are stated by test_lab_function
+        if _name(case) in UNNAMED_APART:
+            continue  # test_lab_function still asks for its culprit
         for log in _logs(case):
             fp = analyze(log.read_bytes()).fingerprint
             by_bug.setdefault(_bug(case), set()).add(fp)
@@ -119,11 +107,7 @@ def test_lab_grouping() -> None:
     assert not merged, f"different bugs, one fingerprint: {merged}"
 
 
-@pytest.mark.parametrize(
-    "case",
-    [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=r)) if (r := _unread(c)) else c for c in CASES],
-    ids=[_name(c) for c in CASES],
-)
+@pytest.mark.parametrize("case", CASES, ids=[_name(c) for c in CASES])
 def test_lab_function(case: dict[str, Any]) -> None:
     want = _function(case)
     logs = _logs(case)
