@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from kcrashd.core.model import Report
     from kcrashd.core.operator_rules import OperatorRules
-    from kcrashd.triage.pool import Answer
+    from kcrashd.triage.worker import Analyze, Answer
 
 EPILOG = """\
 PATH is a kernel log (vmcore-dmesg.txt, dmesg.<STAMP>, a serial console log, a pstore dmesg.txt)
@@ -66,17 +66,27 @@ def _analysed(
     paths: list[str], jobs: int | None, rules: OperatorRules | None = None
 ) -> Iterator[tuple[str, Answer | None, str | None]]:
     """(path, answer, None) or (path, None, error) for each PATH, in the order given; with more
-    than one job the logs are analysed in worker processes (kcrashd/triage/pool.py)."""
-    from kcrashd.triage.pool import Answer, analyze_in_order, usable_cores
-    from kcrashd.triage.worker import ruled_analyze
+    than one job the logs are analysed in worker processes (kcrashd/triage/pool.py), which is
+    only imported then (one PATH, or -j 1: start-up)."""
+    from kcrashd.triage.worker import Answer, ruled_analyze
 
     analyze = ruled_analyze(rules)
-    jobs = min(jobs or usable_cores(), len(paths))
-    if jobs <= 1:
-        for path in paths:
-            data, error = _read(path)
-            yield path, None if data is None else Answer(made=analyze(data, source=path)), error
-        return
+    if len(paths) > 1 and jobs != 1:
+        from kcrashd.triage.pool import usable_cores
+
+        jobs = min(jobs or usable_cores(), len(paths))
+        if jobs > 1:
+            yield from _in_workers(paths, jobs, analyze)
+            return
+    for path in paths:
+        data, error = _read(path)
+        yield path, None if data is None else Answer(made=analyze(data, source=path)), error
+
+
+def _in_workers(paths: list[str], jobs: int, analyze: Analyze) -> Iterator[tuple[str, Answer | None, str | None]]:
+    """`_analysed` by `jobs` workers forked from this process (it has one thread)."""
+    from kcrashd.triage.pool import analyze_in_order
+
     errors: dict[int, str | None] = {}
 
     def logs() -> Iterator[tuple[str, bytes | None]]:
@@ -84,7 +94,7 @@ def _analysed(
             data, errors[n] = _read(path)
             yield path, data
 
-    for n, (path, report) in enumerate(analyze_in_order(logs(), jobs, fork=analyze)):  # this process has one thread
+    for n, (path, report) in enumerate(analyze_in_order(logs(), jobs, fork=analyze)):
         yield path, report, errors.pop(n)
 
 

@@ -28,8 +28,10 @@ MAX_LINE = 2048
 
 _ANCHORS_STR = HEADERS
 _ANCHORS_BYTES = tuple(h.encode() for h in HEADERS)
-FATAL: dict[str, tuple[re.Pattern[str], ...]] = {
-    h: tuple(sig.regex for sig in BY_HEADER[h] if sig.die or h == "Kernel panic") for h in HEADERS
+# The patterns of each anchor's panic and oops rows (text: the rows' own regexes are compiled
+# only when a log needs them).
+FATAL: dict[str, tuple[str, ...]] = {
+    h: tuple(sig.pattern for sig in BY_HEADER[h] if sig.die or h == "Kernel panic") for h in HEADERS
 }
 
 # Anchors whose rows read the line from its start (Signature.line_start): the anchor ends the format.
@@ -37,7 +39,7 @@ _FROM_LINE_START = frozenset(h for h in HEADERS if any(sig.line_start for sig in
 
 # One pattern per anchor: any of its panic or oops rows.
 _FATAL_ANY: dict[str, re.Pattern[str] | None] = {
-    h: re.compile("|".join(f"(?:{rx.pattern})" for rx in pats)) if pats else None for h, pats in FATAL.items()
+    h: re.compile("|".join(f"(?:{pattern})" for pattern in pats)) if pats else None for h, pats in FATAL.items()
 }
 
 

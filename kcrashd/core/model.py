@@ -64,7 +64,7 @@ class Unread(BaseModel):
     """A part of the log that triage did not analyse, and why.  Byte offsets (`start`, `end`, end
     exclusive) when the reader of the file skipped it, line numbers (1-based) when triage did."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     start: int | None = None
     end: int | None = None

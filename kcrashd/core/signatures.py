@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from kcrashd.core.model import Severity
 
@@ -145,14 +146,20 @@ class Signature:
     line_start: bool = False
     # Lines below the header that narrow the report (the first that matches wins).
     below: tuple[Below, ...] = ()
-    regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    skip_regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
-    requires_regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "regex", re.compile(self.pattern))
-        object.__setattr__(self, "skip_regex", re.compile(self.skip) if self.skip else None)
-        object.__setattr__(self, "requires_regex", re.compile(self.requires, re.M) if self.requires else None)
+    # The patterns are compiled when a log first needs them, not when the table is built: a run
+    # meets a few rows, and compiling all of them was a fifth of `kcrashd analyze`'s start-up.
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        return re.compile(self.pattern)
+
+    @cached_property
+    def skip_regex(self) -> re.Pattern[str] | None:
+        return re.compile(self.skip) if self.skip else None
+
+    @cached_property
+    def requires_regex(self) -> re.Pattern[str] | None:
+        return re.compile(self.requires, re.M) if self.requires else None
 
 
 S = Strategy

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from kcrashd.core import events as ev_mod
 from kcrashd.core.extract import extract_facts, extract_release
@@ -15,9 +16,10 @@ from kcrashd.core.fingerprint import (
 from kcrashd.core.headers import Flood, HeaderScan
 from kcrashd.core.model import Report, Severity, Unread
 from kcrashd.core.normalize import LogLines, load_lines
-from kcrashd.core.operator_rules import OperatorRules
-from kcrashd.core.rule_application import CulpritWalk, apply_overrides, with_frame_rules
 from kcrashd.core.title import CulpritAdjust, Titled, title_report, title_type
+
+if TYPE_CHECKING:
+    from kcrashd.core.operator_rules import OperatorRules
 
 MAX_EXCERPT = 40
 MAX_PRECEDING = 10
@@ -83,7 +85,10 @@ def has_crash(data: bytes | str) -> bool:
 
 def _ruled(data: bytes | str, source: str, report: Report, rules: OperatorRules) -> Report:
     """The report with the operator's frame rules (the log titled again, its culprit walk
-    adjusted) and then their fingerprint overrides applied."""
+    adjusted) and then their fingerprint overrides applied.  The rules' code is loaded only here:
+    a triage without rules (`kcrashd analyze` without --config) does not build their models."""
+    from kcrashd.core.rule_application import CulpritWalk, apply_overrides, with_frame_rules
+
     if rules.frames:
         walk = CulpritWalk(rules)
         report = with_frame_rules(report, _analyze(data, source, walk), walk)

@@ -30,6 +30,7 @@ from kcrashd.triage.worker import (
     RESPONSE,
     RULES_FLAG,
     Analyze,
+    Answer,
     ChildProcess,
     ForkedChild,
     encode_request,
@@ -99,29 +100,6 @@ def failed_report(source: str, reason: str) -> Report:
     from kcrashd.core.model import Report, Severity
 
     return Report(source=source, kind="unknown", severity=Severity.ERROR, error=reason)
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A log's report: the JSON a worker sent (parsed only when asked: `kcrashd analyze
-    --format json` prints it as it is), or a report made here (timed out, worker died)."""
-
-    payload: bytes | None = None
-    made: Report | None = None
-
-    def report(self) -> Report:
-        if self.made is not None:
-            return self.made
-        from kcrashd.core.model import Report
-
-        assert self.payload is not None
-        return Report.model_validate_json(self.payload)
-
-    def json(self) -> str:
-        if self.payload is not None:
-            return self.payload.decode()
-        assert self.made is not None
-        return self.made.model_dump_json()
 
 
 @dataclass

@@ -17,7 +17,6 @@ Frames on the pipes (big-endian):
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import math
 import os
 import resource
@@ -25,6 +24,7 @@ import signal
 import struct
 import sys
 import time
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -107,6 +107,30 @@ class ForkedChild:
                 os.kill(self.pid, signal.SIGKILL)
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A log's report: the JSON a worker sent (parsed only when asked: `kcrashd analyze
+    --format json` prints it as it is), or a report made here (timed out, worker died, or analysed
+    in the parent: `kcrashd analyze -j 1`)."""
+
+    payload: bytes | None = None
+    made: Report | None = None
+
+    def report(self) -> Report:
+        if self.made is not None:
+            return self.made
+        from kcrashd.core.model import Report
+
+        assert self.payload is not None
+        return Report.model_validate_json(self.payload)
+
+    def json(self) -> str:
+        if self.payload is not None:
+            return self.payload.decode()
+        assert self.made is not None
+        return self.made.model_dump_json()
+
+
 def encode_request(data: bytes, source: str, timeout: float | None) -> bytes:
     name = source.encode("utf-8", "surrogateescape")
     return REQUEST.pack(timeout or 0.0, len(name), len(data)) + name + data
@@ -178,6 +202,8 @@ def limit_cpu(timeout: float) -> None:
 
 def die_with_parent() -> None:
     """SIGKILL this worker when the process that started it dies (it may be busy in a regex)."""
+    import ctypes  # here: `kcrashd analyze -j 1` imports this module and never starts a worker
+
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 

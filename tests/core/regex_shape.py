@@ -10,6 +10,7 @@ so it needs no sample input; `pattern_sources` finds every pattern the package c
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import re._constants as c  # type: ignore[import-not-found]
 import re._parser as p  # type: ignore[import-not-found]
@@ -240,7 +241,9 @@ def _walk(name: str, value: Any, seen: set[int], depth: int) -> Iterator[tuple[s
         for key, item in value.items():
             yield from _walk(f"{name}[{key!r}]", item, seen, depth + 1)
     elif hasattr(value, "__dataclass_fields__") and not isinstance(value, type):
-        for field_name in value.__dataclass_fields__:
+        # Fields, and the patterns a row compiles on first use (Signature.regex: a cached_property).
+        lazy = [n for n, attr in vars(type(value)).items() if isinstance(attr, functools.cached_property)]
+        for field_name in [*value.__dataclass_fields__, *lazy]:
             yield from _walk(f"{name}.{field_name}", getattr(value, field_name, None), seen, depth + 1)
 
 
