@@ -4,6 +4,8 @@
 Prints numbers only (no assertions). `--startup`: only the start-up of `kcrashd analyze`.  Targets: >= 1,500 files/s over the dev corpus in one process,
 a 512 KiB real log and a typical 100 KiB-1 MiB log < 20 ms, a 32 MiB log made of real corpus logs
 (every header of it searched) < 1 s and < 100 MiB peak RSS, start-up to first report < 0.3 s.
+The whole `kcrashd analyze` command over 747 files, -j 1 and -j 2: bench/analyze_parallel.py.
+Results and how they were taken: docs/performance.md.
 """
 
 from __future__ import annotations
@@ -143,6 +145,7 @@ def main() -> None:
         return
     from kcrashd.core import analyze
 
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall times grow with it, CPU times do not)")
     logs = corpus_logs()
     analyze(logs[0])
     total = sum(len(x) for x in logs)
@@ -176,7 +179,6 @@ def main() -> None:
 
     startup()
     print(f"this process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
-    _ = os
 
 
 def startup() -> None:

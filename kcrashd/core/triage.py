@@ -16,6 +16,7 @@ from kcrashd.core.fingerprint import (
 from kcrashd.core.headers import Flood, HeaderScan
 from kcrashd.core.model import Report, Severity, Unread
 from kcrashd.core.normalize import LogLines, load_lines
+from kcrashd.core.signatures import SIGNATURES
 from kcrashd.core.title import CulpritAdjust, Titled, title_report, title_type
 
 if TYPE_CHECKING:
@@ -76,6 +77,14 @@ def analyze(data: bytes | str, *, source: str = "", rules: OperatorRules | None 
             corrupted=True,
             corrupted_reason=f"internal error while parsing: {type(exc).__name__}",
         )
+
+
+def prepare() -> None:
+    """Build now what `analyze` builds on first use: the report model's validator and the
+    signature rows' patterns (a process about to fork workers builds them once for all)."""
+    Report.model_rebuild()
+    for sig in SIGNATURES:
+        _ = (sig.regex, sig.skip_regex, sig.requires_regex)
 
 
 def has_crash(data: bytes | str) -> bool:

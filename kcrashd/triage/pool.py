@@ -446,10 +446,10 @@ def analyze_in_order(
     """(source, answer) for each (source, data) in input order, `jobs` logs analysed at a time
     (by workers forked from this process with `fork`, else spawned); an entry without data passes
     through as (source, None). At most 4 x `jobs` logs are held."""
-    if fork is not None:  # the report model's validator is built once here, not in each worker
-        from kcrashd.core.model import Report
+    if fork is not None:  # what the core builds on first use is built once here, not in each worker
+        from kcrashd.core.triage import prepare
 
-        Report.model_rebuild()
+        prepare()
     pool = TriagePool(None, jobs, fork=fork)
     ahead: deque[tuple[str, Key | None]] = deque()
     window = min(4 * max(1, jobs), KEEP_RESULTS // 2)
