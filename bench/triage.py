@@ -185,23 +185,30 @@ def startup() -> None:
     """`kcrashd analyze` of the example folder, best of 5 runs (wall and CPU), with its modules'
     bytecode cached as an installed package has it (kept out of the tree: PYTHONPYCACHEPREFIX;
     a source tree run with PYTHONDONTWRITEBYTECODE=1 compiles every kcrashd module at each start),
-    then without that cache."""
+    then without that cache; then the start-up of a triage worker as the daemon spawns it
+    (`python -m kcrashd.triage.worker`, importing the core, here with its input closed at once)."""
     exe = ROOT / ".venv" / "bin" / "kcrashd"
     example = ROOT / "examples" / "127.0.0.1-2020-04-28-01:31:54"
     cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "kcrashd"]), "analyze", str(example)]
+    worker = [sys.executable, "-m", "kcrashd.triage.worker"]
     with tempfile.TemporaryDirectory(prefix="kcrashd-pycache-") as cache:
         cached = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {"PYTHONPYCACHEPREFIX": cache}
         subprocess.run(cmd, capture_output=True, check=True, env=cached)  # writes the bytecode
-        for label, env in (("bytecode cached", cached), ("no bytecode cache", dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))):
+        runs = (
+            ("kcrashd analyze", "bytecode cached", cmd, cached),
+            ("kcrashd analyze", "no bytecode cache", cmd, dict(os.environ, PYTHONDONTWRITEBYTECODE="1")),
+            ("a spawned triage worker", "bytecode cached", worker, cached),
+        )
+        for what, label, command, env in runs:
             walls, cpus = [], []
             for _ in range(5):
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 t0 = time.perf_counter()
-                subprocess.run(cmd, capture_output=True, check=True, env=env)
+                subprocess.run(command, capture_output=True, check=True, env=env, stdin=subprocess.DEVNULL)
                 walls.append(time.perf_counter() - t0)
                 after = resource.getrusage(resource.RUSAGE_CHILDREN)
                 cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-            print(f"start-up to first report (kcrashd analyze, best of 5, {label}): {min(walls):.3f} s wall "
+            print(f"start-up ({what}, best of 5, {label}): {min(walls):.3f} s wall "
                   f"(median {sorted(walls)[2]:.3f} s), {min(cpus):.3f} s CPU; load average {os.getloadavg()[0]:.1f}")
 
 
