@@ -1,0 +1,65 @@
+"""Start-up of `kcrashd analyze`: what analysing one log (or -j 1) must not load.
+
+Every module imported is start-up time paid by each `kcrashd analyze` (the target is < 0.3 s to
+the first report). The times are measured by bench/triage.py --startup (docs/performance.md);
+this test only names what must stay out, so a regression shows in CI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "127.0.0.1-2020-04-28-01:31:54"
+
+# Module -> why `kcrashd analyze FILE` does without it.
+NOT_FOR_ONE_LOG = {
+    "kcrashd.triage.pool": "the worker pool: only with more than one PATH and more than one job",
+    "kcrashd.core.operator_rules": "the grouping rules' models: only with --config",
+    "kcrashd.core.rule_application": "applying grouping rules: only with --config",
+    "kcrashd.config.settings": "the configuration: only with --config or a vmcore to read",
+    "logging": "the pool's logger",
+    "subprocess": "workers and makedumpfile only",
+    "ctypes": "a worker's parent-death signal only",
+    "sqlite3": "the state database is not read",
+    "requests": "no alert is sent",
+}
+
+# Print the kcrashd analyze output to stderr, then the loaded modules as JSON on stdout.
+LAUNCHER = """
+import contextlib, json, sys
+from kcrashd.cli import main
+with contextlib.redirect_stdout(sys.stderr):
+    code = main(sys.argv[1:])
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def loaded_by(*args: str) -> tuple[int, set[str], str]:
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, "analyze", *args], capture_output=True, text=True, timeout=120, check=True, cwd=REPO
+    )
+    result = json.loads(done.stdout)
+    return result["code"], set(result["modules"]), done.stderr
+
+
+def test_one_log_loads_no_pool_no_rules_no_config() -> None:
+    code, modules, output = loaded_by(str(EXAMPLE))
+    assert code == 0 and "sysrq_handle_crash" in output, output
+    loaded = {name: why for name, why in NOT_FOR_ONE_LOG.items() if name in modules}
+    assert not loaded, loaded
+
+
+def test_one_job_over_many_logs_loads_no_pool(tmp_path: Path) -> None:
+    log = (EXAMPLE / "vmcore-dmesg.txt").read_bytes()
+    paths = []
+    for n in range(3):
+        path = tmp_path / f"{n}.log"
+        path.write_bytes(log)
+        paths.append(str(path))
+    code, modules, _ = loaded_by("--format", "json", "-j", "1", *paths)
+    assert code == 0
+    assert "kcrashd.triage.pool" not in modules
+    assert "kcrashd.core.triage" in modules  # the analysis ran here
