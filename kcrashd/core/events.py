@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kcrashd.core.frames import STACK_START, fault_pc, parse_frames
 from kcrashd.core.normalize import LogLines
 from kcrashd.core.signatures import (
     BY_HEADER,
@@ -53,6 +54,9 @@ _REPLAY = "** replaying previous printk message **"
 _MERGED_STAMP = re.compile(r"\[ {0,12}\d{1,10}\.\d{3,9}\]")
 # How far below its `WARNING:` line a WARN()'s message may be (3.x printed `Hardware name:` between).
 _WARN_MESSAGE_LINES = 3
+# How far apart two CPUs' interleaved reports of one stop may start, and how far below its header the
+# second report's PC line may be (a report's header, modules, task and registers).
+_SAME_STOP_LINES = 40
 _PRINTK_REPORT_HEADERS = frozenset({"BUG:", "WARNING:", "INFO:"})
 
 
@@ -181,7 +185,9 @@ def build_events(lines: LogLines, hits: list[Hit]) -> list[Event]:
     events: list[Event] = []
     details: set[int] = set()
     for hit in hits:
-        if events and (_slub_detail(events[-1], hit, lines) or _die_line_of(events[-1], hit)):
+        if events and (
+            _slub_detail(events[-1], hit, lines) or _die_line_of(events[-1], hit) or _same_stop(events[-1], hit, lines)
+        ):
             events[-1].followers.append(hit)
             details.add(hit.index)
             continue
@@ -230,6 +236,32 @@ def _die_line_of(prev: Event, hit: Hit) -> bool:
     """die()'s `double fault: 0000 [#1]` line after the `PANIC: double fault, error_code:` line that
     exc_double_fault prints first (arch/x86/kernel/traps.c): one report, not two."""
     return hit.header == "double fault: " and prev.hit.header == "PANIC: double fault" and hit.index - prev.start <= 2
+
+
+def _same_stop(prev: Event, hit: Hit, lines: LogLines) -> bool:
+    """Whether `hit` is another CPU's report of what `prev` reports, printed into it: the same row,
+    the same context, `prev` cut before a frame of its own, and both registers stopped in the same
+    function.  Each CPU prints its own report (kernel/watchdog.c watchdog_timer_fn, arch/x86/kernel/
+    dumpstack.c die) and, without caller ids, the lines interleave: `prev`'s trace cannot be told
+    from `hit`'s, which is the trace of the same stop."""
+    if hit.signature is None or hit.signature is not prev.hit.signature:
+        return False
+    context = prev.context
+    if lines[hit.index].context != context or hit.index - prev.start > _SAME_STOP_LINES:
+        return False
+    pc: str | None = None
+    for i in range(prev.start + 1, hit.index):
+        text = lines[i].text
+        if lines[i].context != context:
+            continue
+        if parse_frames(text) or STACK_START.match(text):
+            return False
+        pc = pc or fault_pc(text)
+    if pc is None:
+        return False
+    end = min(len(lines), hit.index + 1 + _SAME_STOP_LINES)
+    later = (fault_pc(lines[i].text) for i in range(hit.index + 1, end) if lines[i].context == context)
+    return next((fn for fn in later if fn is not None), None) == pc
 
 
 def _carried_by_warn(prev: Event, hit: Hit, lines: LogLines) -> bool:

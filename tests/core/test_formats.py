@@ -156,6 +156,25 @@ def test_warning_at_with_its_space_lost_is_a_warn_report() -> None:
     assert report.signature == "warning-squeezed"
 
 
+def test_warn_site_of_a_report_printed_to_its_end_names_the_function() -> None:
+    # The site is the WARN's own return address (3.x warn_slowpath_common `WARNING: at %s:%d %pS()`),
+    # not the unwinder's: a report that printed its end marker (kernel/panic.c print_oops_end_marker)
+    # with only entry or reporting frames in its trace still names it.
+    for name in ("koops-tainted-insane.txt", "koops-tainted-spaces.txt"):
+        report = analyze((PRODUCTION / "abrt" / name).read_bytes())
+        assert (report.title, report.corrupted) == ("WARNING in xen_make_pte", False)
+
+
+def test_warn_site_of_a_report_cut_before_its_trace_stays_corrupted() -> None:
+    # Negative: no end marker and no frame past the reporting machinery: the report was cut.
+    log = (
+        "[   95.000000] WARNING: CPU: 1 PID: 18 at drivers/foo/bar.c:340 foo_bar+0x10/0x20 [foo]\n"
+        "[   95.000001] Call Trace:\n"
+        "[   95.000002]  warn_slowpath_null+0x10/0x20\n"
+    )
+    assert analyze(log).title == "WARNING in corrupted"
+
+
 def test_frame_that_lost_its_first_column_is_read() -> None:
     report = analyze((PRODUCTION / "satyr" / "14.txt").read_bytes())
     assert report.title == "BUG: bad unlock balance in blk_queue_bio"
@@ -202,14 +221,44 @@ def test_bad_page_map_has_a_fixed_title() -> None:
     assert (report.title, report.function) == ("BUG: Bad page map", None)
 
 
-def test_report_cut_by_another_cpus_report_keeps_the_first_title_and_says_why() -> None:
-    # Two CPUs' soft lockups at once without caller ids: the first report's registers, then the
-    # second report's header before any frame of the first.  The title is the first report's; its
-    # trace cannot be followed, which the report says.
+def test_two_cpus_reports_of_one_stop_are_one_report() -> None:
+    # Two CPUs' soft lockups at once without caller ids (kernel/watchdog.c watchdog_timer_fn prints on
+    # each stuck CPU): the first report's registers stop in queued_read_lock_slowpath, then the second
+    # report, stopped in the same function, prints the only trace.  It is the trace of the same stop.
     report = analyze((PRODUCTION / "telemetrics-client" / "soft_lockup.txt").read_bytes())
+    assert (report.title, report.corrupted) == ("BUG: soft lockup in btrfs_tree_read_lock", False)
+    assert report.preceding == []
+    assert report.cpu == 8
+
+
+_CPU_REPORT = (
+    "[   68.000000] BUG: soft lockup - CPU#{cpu} stuck for 22s! [task:1{cpu}]\n"
+    "[   68.000000] CPU: {cpu} PID: 1{cpu} Comm: task Not tainted 4.4.0 #1\n"
+    "[   68.000000] RIP: 0010:[<ffffffff810dabf6>]  [<ffffffff810dabf6>] {pc}+0x86/0x90\n"
+)
+_TRACE = (
+    "[   68.000000] Call Trace:\n"
+    "[   68.000000]  [<ffffffff8170fcfc>] _raw_spin_lock+0x1c/0x30\n"
+    "[   68.000000]  [<ffffffffa04fdceb>] mydrv_poll+0x6b/0x140 [mydrv]\n"
+    "[   68.000000]  [<ffffffff81710329>] system_call_fastpath+0x16/0x1b\n"
+)
+
+
+def test_reports_of_two_stops_cut_into_each_other_stay_apart() -> None:
+    # Negatives: a second report stopped elsewhere, and one of another kind, do not lend their trace;
+    # the first report keeps its title and says why it has no culprit.
+    other_pc = _CPU_REPORT.format(cpu=8, pc="queued_spin_lock_slowpath") + _CPU_REPORT.format(cpu=9, pc="mydrv_loop") + _TRACE
+    report = analyze(other_pc)
     assert report.title == "BUG: soft lockup in corrupted"
     assert report.corrupted_reason == "another report cuts into this one before a frame of its trace"
-    assert [p.title for p in report.preceding] == ["BUG: soft lockup in btrfs_read_lock_root_node"]
+    assert [p.title for p in report.preceding] == ["BUG: soft lockup in mydrv_poll"]
+    other_kind = _CPU_REPORT.format(cpu=8, pc="queued_spin_lock_slowpath") + (
+        "[   68.000000] BUG: spinlock lockup suspected on CPU#9, task/19\n"
+        "[   68.000000] RIP: 0010:[<ffffffff810dabf6>]  [<ffffffff810dabf6>] queued_spin_lock_slowpath+0x86/0x90\n"
+    ) + _TRACE
+    assert analyze(other_kind).title == "BUG: soft lockup in corrupted"
+    same = _CPU_REPORT.format(cpu=8, pc="queued_spin_lock_slowpath") + _CPU_REPORT.format(cpu=9, pc="queued_spin_lock_slowpath")
+    assert analyze(same + _TRACE).title == "BUG: soft lockup in mydrv_poll"
 
 
 def test_unregister_netdevice_waits_before_an_oops_leave_the_oops_the_crash() -> None:
