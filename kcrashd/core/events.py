@@ -58,6 +58,18 @@ _WARN_MESSAGE_LINES = 3
 # second report's PC line may be (a report's header, modules, task and registers).
 _SAME_STOP_LINES = 40
 _PRINTK_REPORT_HEADERS = frozenset({"BUG:", "WARNING:", "INFO:"})
+# The lines a kernel report prints below its header: lib/dump_stack.c dump_stack_print_info (`CPU: %d
+# PID: %d Comm:`, 2.6-3.x `Pid: %d, comm:`, `Hardware name:`), kernel/module print_modules (`Modules
+# linked in:`), the register dumps of arch/*/kernel/process.c __show_regs / show_regs (x86 `RIP:`,
+# `EIP:`, `IP:`, arm64 `pc :`, arm `PC is at`, powerpc `NIP`, s390 `Krnl PSW`), the traces' own
+# headers (`Call Trace:`, arm64 `Call trace:`), x86 __die `Oops: %04lx [#%d]`.  Below an unstamped
+# header in a stamped log, within _BODY_LINES, they make it a kernel report.
+_REPORT_BODY = re.compile(
+    r"^\s*(?:CPU: \d+ (?:UID: \d+ )?PID: \d+|Pid: \d+, comm:|Hardware name:|Modules linked in:|"
+    r"[ER]?IP: (?:[0-9a-fA-F]{4}:|\[<)|[ER]?IP is at |pc : |PC is at |NIP[ :\[]|Krnl PSW|Call [Tt]race:|"
+    r"Oops: [0-9a-f]{4} \[#\d+\])"
+)
+_BODY_LINES = 8
 
 
 @dataclass(slots=True)
@@ -145,8 +157,9 @@ def find_hits(lines: LogLines, candidates: list[int]) -> list[Hit]:
         if found is None:
             continue
         header, pos = found
-        if lines.stamped_log and not lines[i].stamped and header not in _NOT_PRINTK:
-            # A log whose kernel lines carry timestamps: an unstamped line is user space's.
+        if lines.stamped_log and not lines[i].stamped and header not in _NOT_PRINTK and not _adopt_body(lines, i):
+            # A log whose kernel lines carry timestamps: an unstamped line is user space's, unless the
+            # kernel's report body follows it (then it is a kernel header that lost its stamp).
             continue
         sup = SUPPRESSIONS.get(header)
         if sup is not None and sup.search(text):
@@ -161,6 +174,21 @@ def find_hits(lines: LogLines, candidates: list[int]) -> list[Hit]:
             continue
         hits.append(Hit(i, header, pos, sig, m))
     return hits
+
+
+def _adopt_body(lines: LogLines, i: int) -> bool:
+    """Whether a kernel report's body (_REPORT_BODY) is just below the unstamped header line `i`;
+    if so, the header takes the context of the body line when that one is stamped (as a
+    continuation line takes its record's), so that the report collects the body."""
+    for j in range(i + 1, min(len(lines), i + 1 + _BODY_LINES)):
+        line = lines[j]
+        if _REPORT_BODY.match(line.text) is None:
+            continue
+        if line.stamped:
+            header = lines[i]
+            header.context, header.stamped = line.context, True
+        return True
+    return False
 
 
 class _KernelRanBefore:

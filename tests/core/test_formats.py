@@ -667,3 +667,46 @@ def test_double_fault_in_either_kernel_format(head: str) -> None:
 def test_double_fault_words_in_a_driver_line_are_no_header() -> None:
     report = analyze("usb 1-1: double fault: retrying\n" + _DF_TAIL)
     assert report.kind != "double-fault"
+
+
+# --- unstamped headers in stamped logs (events.find_hits) ----------------------------------------------
+
+
+def _unstamp(text: str, header: str) -> str:
+    """The log with the timestamp (and log level) of the first line holding `header` cut off."""
+    lines = text.split("\n")
+    n = next(i for i, line in enumerate(lines) if header in line)
+    lines[n] = lines[n][lines[n].index(header) :]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("path", "header", "title"),
+    [
+        # kernel/panic.c __warn: `WARNING: CPU: %d PID: %d at %pS`, then print_modules, dump_stack.
+        ("chromiumos/TEST_WARNING.txt", "WARNING: CPU:", "WARNING in ttm_bo_mmap"),
+        # arch/x86/mm/fault.c show_fault_oops: `BUG: unable to handle kernel ...`, then `IP:`, __die's `Oops:`.
+        ("telemetrics-client/bug_kernel_handle.txt", "BUG: unable", "BUG: unable to handle kernel paging request in _nv007245rm"),
+    ],
+)
+def test_unstamped_header_with_the_kernel_report_body_below_is_a_report(path: str, header: str, title: str) -> None:
+    # (a kernel line first: an unstamped first line is a wrapped ring buffer's fragment, normalize.LogLines)
+    text = "<6>[    1.000000] Switched to clocksource tsc\n" + (PRODUCTION / path).read_text()
+    assert analyze(text).title == title
+    report = analyze(_unstamp(text, header))
+    assert (report.title, report.corrupted) == (title, False)
+
+
+def test_unstamped_header_words_without_a_report_body_stay_user_space() -> None:
+    # Negatives: a program's own `WARNING:`/`BUG:` lines on a console whose kernel lines are stamped,
+    # followed by ordinary kernel lines or by more of the program's output, are no crash.
+    kernel = "".join(f"[   {10 + n}.000000] e1000e 0000:00:19.0 eth0: NIC Link is Up\n" for n in range(20))
+    for quoted in (
+        "WARNING: Unsupported flag value(s) of 0x%x in DT_FLAGS_1.\n",
+        "BUG: soft lockup reported by the watchdog test suite, see the docs\n",
+        "WARNING: CPU: 3 PID: 12 at drivers/foo.c:12 foo+0x1/0x2 (quoted by a bug tracker)\nIP: 10.0.0.1\n",
+    ):
+        assert analyze(kernel + quoted + kernel).kind == "none"
+    # A kernel report body further down than a report's own lines does not count.
+    far = kernel + "WARNING: Unsupported flag value\n" + kernel[:400] + "[   40.000000] Modules linked in: e1000e\n"
+    assert analyze(far).kind == "none"
