@@ -11,6 +11,7 @@ from kcrashd.core import analyze
 from kcrashd.core.frames import parse_frames
 from kcrashd.core.headers import HeaderScan
 from kcrashd.core.rust_symbols import readable
+from kcrashd.core.title import title_type
 from tests.core.golden import CORPUS
 
 EDGE = CORPUS / "edge"
@@ -710,3 +711,29 @@ def test_unstamped_header_words_without_a_report_body_stay_user_space() -> None:
     # A kernel report body further down than a report's own lines does not count.
     far = kernel + "WARNING: Unsupported flag value\n" + kernel[:400] + "[   40.000000] Modules linked in: e1000e\n"
     assert analyze(far).kind == "none"
+
+
+# --- crash types of titles (kcrashd.core.title.title_type, syzkaller's crash types) ----------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "crash_type"),
+    [
+        # mm/kasan/report.c: `Write of size %zu at addr`: a write of any bug type is a KASAN write ...
+        ("KASAN: slab-out-of-bounds Write in napi_hash_del", "KASAN-WRITE"),
+        ("KASAN: global-out-of-bounds Write in foo", "KASAN-WRITE"),
+        # ... but the bug types with rows of their own keep them, and reads stay reads.
+        ("KASAN: use-after-free Write in foo", "KASAN-USE-AFTER-FREE-WRITE"),
+        ("KASAN: null-ptr-deref Write in foo", "KASAN-NULL-POINTER-DEREFERENCE-WRITE"),
+        ("KASAN: slab-out-of-bounds Read in foo", "KASAN-READ"),
+        ("KASAN: slab-out-of-bounds in Writeback at addr ADDR", "KASAN-READ"),
+        # lockdep's RCU check with a culprit; the bare message (the report was cut) is a WARNING.
+        ("WARNING: suspicious RCU usage in foo", "LOCKDEP"),
+        ("WARNING: suspicious RCU usage", "WARNING"),
+        # the trusty TEE's panics take the machine down
+        ("trusty: panic: failed(-NUM) to start app NUM", "DoS"),
+        ("trusty: ASSERT FAILED: list_in_list(&ref->ref_node)", "DoS"),
+    ],
+)
+def test_crash_types_of_titles(title: str, crash_type: str) -> None:
+    assert title_type(title) == crash_type
