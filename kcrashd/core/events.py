@@ -45,8 +45,10 @@ _RULED_KINDS = frozenset({"kasan", "kmsan", "kcsan", "kfence", "ubsan"})
 # Headers printed by user space or the boot loader, not printk: they carry no timestamp.
 _NOT_PRINTK = frozenset({"SYZFAIL:", "fatal error:", "Booting the kernel."})
 # Headers too common in ordinary text to count without a matching signature.
+# `INFO:`: the kernel's INFO reports all have rows (kernel/hung_task.c, kernel/rcu/tree_stall.h, lockdep,
+# mm/slub.c); another `INFO: ...` line is a driver's or a program's notice.
 _NEEDS_SIGNATURE = frozenset({
-    "Kernel panic", "fatal error:", "Booting the kernel.", "VFS: ", "Oops: ", "unregister_netdevice: waiting for",
+    "INFO:", "Kernel panic", "fatal error:", "Booting the kernel.", "VFS: ", "Oops: ", "unregister_netdevice: waiting for",
     " ilc:", "Kernel stack overflow.", "double fault: ", *SLUB_HEADERS,
 })
 _REPLAY = "** replaying previous printk message **"
@@ -170,10 +172,18 @@ def find_hits(lines: LogLines, candidates: list[int]) -> list[Hit]:
             # The boot loader's line at the start of a console log is the first boot, not a reboot.
             continue
         sig, m = match_signature(text, header, pos)
-        if sig is None and header in _NEEDS_SIGNATURE:
+        if header in _NEEDS_SIGNATURE and (sig is None or not _required_below(lines, i, sig)):
             continue
         hits.append(Hit(i, header, pos, sig, m))
     return hits
+
+
+def _required_below(lines: LogLines, i: int, sig: Signature) -> bool:
+    """Whether the lines just below a header common in other text hold what its row requires."""
+    if sig.requires_regex is None:
+        return True
+    below = range(i + 1, min(len(lines), i + 1 + _BODY_LINES))
+    return any(sig.requires_regex.search(lines[j].text) for j in below)
 
 
 def _adopt_body(lines: LogLines, i: int) -> bool:

@@ -118,7 +118,7 @@ class Signature:
     skip: str = ""
     # A pattern the report's text (after the header line) must contain; without it the report
     # is cut short, and the title is the header line itself (or, for headers common in other
-    # text, no crash at all).
+    # text, no crash at all when it is not within the lines below the header: events.find_hits).
     requires: str = ""
     # The title when the report text is incomplete (see `requires`, `{RW}`): groups allowed.
     fallback: str = ""
@@ -345,8 +345,6 @@ SIGNATURES: tuple[Signature, ...] = (
               skip=r"^(?:register_lock_class|__lock_acquire|lock_acquire|_raw_|lockdep)"),
     Signature("info-allocated", "kasan", "INFO:", r"INFO: Allocated in (\S+?)(?:\+0x\S+)? (age=\d+ cpu=\d+ pid=\d+)",
               "INFO: Allocated in {1} {2}", NO_STACK, S.NONE, corrupted=True),
-    Signature("info-generic", "warning", "INFO:", r"INFO: ([A-Za-z](?:\s*+[^\[\s])*+)\s*+$", "INFO: {1}", NO_STACK, S.NONE,
-              severity=W),
     # --- faults and traps ----------------------------------------------------------------------
     # s390 (arch/s390/mm/fault.c do_no_context / do_fault_error): `Unable to handle kernel pointer dereference in
     # virtual kernel address space`, `... paging request in virtual user address space`; die(regs, "Oops").
@@ -445,8 +443,11 @@ SIGNATURES: tuple[Signature, ...] = (
               NO_STACK, S.NONE),
     Signature("reboot", "panic", "Booting the kernel.", r"^Booting the kernel\.", "unexpected kernel reboot",
               NO_STACK, S.NONE),
-    # The Go runtime's own crash (a fuzzer or agent in the guest): a goroutine dump follows.
-    Signature("go-fatal", "panic", "fatal error:", r"^fatal error: (.*)", "go runtime error", NO_STACK, S.NONE),
+    # The Go runtime's own crash (a fuzzer or agent in the guest): Go's runtime/panic.go throw -> fatalthrow
+    # prints `fatal error: %s`, then the traceback's `goroutine %d [%s]:` (runtime/traceback.go
+    # goroutineheader) or `runtime stack:`; without them the words are another message's.
+    Signature("go-fatal", "panic", "fatal error:", r"^fatal error: (.*)", "go runtime error", NO_STACK, S.NONE,
+              requires=r"^(?:goroutine \d+ \[|runtime stack:|\[signal )"),
     Signature("syzfail", "panic", "SYZFAIL:", r"SYZFAIL: (.*)", "SYZFAIL: {1}", NO_STACK, S.NONE),
     # --- panic() ----------------------------------------------------------------------------------
     Signature("stack-protector", "stack-protector", "Kernel panic",

@@ -737,3 +737,59 @@ def test_unstamped_header_words_without_a_report_body_stay_user_space() -> None:
 )
 def test_crash_types_of_titles(title: str, crash_type: str) -> None:
     assert title_type(title) == crash_type
+
+
+# --- `INFO:` lines (events._NEEDS_SIGNATURE): the kernel's INFO reports each have a row ---------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # a driver's own log-level tag and a daemon's `prog:INFO:func:` prefix
+        "CAM_INFO: CAM-ISP: cam_isp_dev_probe: 122 Camera ISP probe complete",
+        "rmt_storage:INFO:check_support_using_libmdm: Modem subsystem found on target!",
+        "INFO: Camera JPEG probe complete",
+    ],
+)
+def test_info_notices_of_no_kernel_report_are_no_report(line: str) -> None:
+    assert analyze(f"[    3.906407] {line}\n").kind == "none"
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        # the kernel's own `INFO: ` headers (kernel/hung_task.c `INFO: task %s:%d blocked for more than`,
+        # kernel/rcu/tree_stall.h `INFO: %s detected stalls on CPUs/tasks:`)
+        ("INFO: task kworker/0:1:12 blocked for more than 120 seconds.", "hung-task"),
+        ("INFO: rcu_sched detected stalls on CPUs/tasks:", "rcu-stall"),
+    ],
+)
+def test_kernel_info_headers_stay_reports(line: str, kind: str) -> None:
+    assert analyze(f"[  100.000000] {line}\n").kind == kind
+
+
+# --- the Go runtime's fatal error (a fuzzer or agent in the guest) --------------------------------------
+
+
+_GO_DUMP = "\ngoroutine 1 [running]:\nruntime.throw({0x4772bc?, 0x20000?})\n\truntime/panic.go:1047 +0x5d\n"
+
+
+def test_go_fatal_error_with_its_goroutine_dump_is_a_go_runtime_error() -> None:
+    # runtime/panic.go throw -> fatalthrow: `fatal error: %s`, then the goroutine traceback.
+    report = analyze("[   10.000000] syz-fuzzer started\nfatal error: out of memory\n" + _GO_DUMP)
+    assert report.title == "go runtime error"
+    report = analyze("fatal error: runtimer: bad p\n\nruntime stack:\nfatal: bad g in signal handler\n")
+    assert report.title == "go runtime error"
+
+
+def test_fatal_error_words_without_a_goroutine_dump_are_no_crash() -> None:
+    # Negative: a kernel message's tail split onto a line of its own by interleaved console output
+    # (`ALSA: seq fatal error: cannot create timer (-22)`), a goroutine dump too far below.
+    log = (
+        "[   69.295771][ T2742] ALSA: seq fatal error: cannot create timer (-22)\n"
+        "fatal error: cannot create timer (-22)\n"
+        "[   69.303665][ T2742] ALSA: seq fatal error: cannot create timer (-22)\n"
+    )
+    assert analyze(log).kind == "none"
+    far = "fatal error: cannot create timer (-22)\n" + "[   70.000000] ok\n" * 12 + _GO_DUMP
+    assert analyze(far).kind == "none"
