@@ -188,17 +188,19 @@ def _required_below(lines: LogLines, i: int, sig: Signature) -> bool:
 
 def _adopt_body(lines: LogLines, i: int) -> bool:
     """Whether a kernel report's body (_REPORT_BODY) is just below the unstamped header line `i`;
-    if so, the header takes the context of the body line when that one is stamped (as a
-    continuation line takes its record's), so that the report collects the body."""
+    if so, the header takes the context of the first stamped body line (as a continuation line
+    takes its record's), so that the report collects the body."""
+    found = False
     for j in range(i + 1, min(len(lines), i + 1 + _BODY_LINES)):
         line = lines[j]
         if _REPORT_BODY.match(line.text) is None:
             continue
+        found = True
         if line.stamped:
             header = lines[i]
             header.context, header.stamped = line.context, True
-        return True
-    return False
+            break
+    return found
 
 
 class _KernelRanBefore:

@@ -698,6 +698,13 @@ def test_unstamped_header_with_the_kernel_report_body_below_is_a_report(path: st
     assert (report.title, report.corrupted) == (title, False)
 
 
+def test_unstamped_header_takes_the_context_of_the_first_stamped_body_line() -> None:
+    # The header and `Modules linked in:` lost their stamps, the CPU line and the trace kept theirs.
+    text = "<6>[    1.000000] Switched to clocksource tsc\n" + (PRODUCTION / "chromiumos" / "TEST_WARNING.txt").read_text()
+    report = analyze(_unstamp(_unstamp(text, "WARNING: CPU:"), "Modules linked in:"))
+    assert (report.title, report.corrupted) == ("WARNING in ttm_bo_mmap", False)
+
+
 def test_unstamped_header_words_without_a_report_body_stay_user_space() -> None:
     # Negatives: a program's own `WARNING:`/`BUG:` lines on a console whose kernel lines are stamped,
     # followed by ordinary kernel lines or by more of the program's output, are no crash.
