@@ -206,8 +206,13 @@ SIGNATURES: tuple[Signature, ...] = (
               r"Unable to handle kernel (?:instruction fetch|unaligned access)|Unable to handle unknown paging fault)",
               "BUG: unable to handle kernel paging request in {F}", alts=BAD, die=True),
     # The header cut short (merged with another line or truncated): no culprit can be trusted.
+    # 2.6-3.x arch/x86/mm/fault.c show_fault_oops printed the header in pieces (`BUG: unable to handle kernel `,
+    # then KERN_CONT `NULL pointer dereference` or `paging request`, then ` at %p`): the continuation that
+    # another message pushed onto a line of its own still says which fault it was.
     Signature("fault-cut", "paging-fault", "BUG:", r"BUG: unable to handle kernel\s*(?:$|\[ *\d+\.\d+\])", "BUG: unable to handle kernel",
-              NO_STACK, S.NONE, corrupted=True, die=True),
+              NO_STACK, S.NONE, corrupted=True, die=True,
+              below=(Below(r"^NULL pointer dereference at ", "null-deref", "BUG: unable to handle kernel",
+                           why="arch/x86/mm/fault.c show_fault_oops `printk(KERN_CONT \"NULL pointer dereference\")`"),)),
     Signature("soft-lockup", "soft-lockup", "BUG:", r"BUG: soft lockup", "BUG: soft lockup in {F}",
               FAULT, S.STALL, alts=("stall in {F}",)),
     # Stack overflows: the guard page, the corrupted end marker, the double-fault overflow panic.

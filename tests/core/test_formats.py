@@ -800,3 +800,26 @@ def test_fatal_error_words_without_a_goroutine_dump_are_no_crash() -> None:
     assert analyze(log).kind == "none"
     far = "fatal error: cannot create timer (-22)\n" + "[   70.000000] ok\n" * 12 + _GO_DUMP
     assert analyze(far).kind == "none"
+
+
+# --- a fault header printed in pieces (2.6-3.x arch/x86/mm/fault.c show_fault_oops, KERN_CONT) ------------
+
+
+def test_cut_fault_header_takes_its_kind_from_the_continuation_line() -> None:
+    # `BUG: unable to handle kernel `, another message, then the KERN_CONT piece on a line of its own:
+    # the title stays the cut header's (syzkaller's), the kind is the fault the kernel named.
+    report = analyze((PRODUCTION / "telemetrics-client" / "nologlevel_notimestamp.txt").read_bytes())
+    assert (report.title, report.kind, report.corrupted) == ("BUG: unable to handle kernel", "null-deref", True)
+
+
+def test_cut_fault_header_continued_as_a_paging_request_stays_a_paging_fault() -> None:
+    # Negative: the continuation names a paging request; and a NULL dereference far below is another report's.
+    log = (
+        "BUG: unable to handle kernel \n"
+        "vboxsf: Successfully loaded version 4.0.4\n"
+        "paging request at f9987205\n"
+        "IP: [<f9987205>] vbglDriverIOCtl+0x8/0x13 [vboxsf]\n"
+    )
+    assert analyze(log).kind == "paging-fault"
+    far = "BUG: unable to handle kernel \n" + "noise\n" * 10 + "NULL pointer dereference at 00000004\n"
+    assert analyze(far).kind == "paging-fault"
