@@ -72,6 +72,8 @@ _S390_TRAP = re.compile(S390_TRAP)
 _HEADER_FILE_SITE = re.compile(r"\bat \S{1,200}\.h:\d+")
 _CLONE_PC = re.compile(r"(?:IP|pc|is at|NIP)\b[^+]{0,80}?\b([A-Za-z_$][A-Za-z0-9_$]*\.(?:part|isra|constprop)\.\d+)\+0x")
 _PPC_LR = re.compile(r"^\s*LR \[[0-9a-fA-F]{1,16}\] \.?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
+# kernel/panic.c print_oops_end_marker (`---[ end trace %016llx ]---`): the report was printed to its end.
+_END_MARKER = "---[ end trace"
 # Module-annotated frame: `func+0x12/0x34 [mod]`.
 _IN_MODULE = re.compile(r"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+ \[[A-Za-z0-9_\-]+")
 
@@ -227,15 +229,22 @@ def _stalled_at_pc(texts: list[str], cands: list[str], extra: re.Pattern[str] | 
     """A stall whose report shows the interrupted registers (kernel/watchdog.c watchdog_timer_fn
     -> show_regs; a self-detected RCU stall likewise): a driver looping in its own code is the bug,
     whatever called it; a CPU spinning inside a lock primitive (cands[0], the PC) is stuck on the
-    lock its caller takes.  None: walk the stack (_recursing, _stall)."""
+    lock its caller takes, the first frame outside the kernel's primitives, a subsystem's own lock
+    function included (the PC itself when it is one).  None: walk the stack (_recursing, _stall)."""
     in_module = _module_pc(texts)
     if in_module is not None and not frames.is_skipped(in_module, extra):
         return in_module
     if cands and frames.LOCK_PRIMITIVE.search(cands[0]) and cands[0] == _first_pc(texts):
-        caller = next((c for c in cands[1:] if not frames.is_skipped(c, extra)), None)
+        caller = next((c for c in cands if not _skipped_but_lock_wrapper(c, extra)), None)
         if caller is not None and not frames.STALL_ANCHORS.match(caller):
             return caller
     return None
+
+
+def _skipped_but_lock_wrapper(name: str, extra: re.Pattern[str] | None) -> bool:
+    """Skipped, but not for being a subsystem's lock wrapper: the first frame outside the kernel's lock
+    primitives (kernel/locking: the spinlock and rwlock slow paths a CPU spins in) takes the lock."""
+    return frames.SKIP_BUT_LOCK_WRAPPERS.search(name) is not None or bool(extra is not None and extra.search(name))
 
 
 def _polled_device(texts: list[str], extra: re.Pattern[str] | None) -> str | None:
@@ -359,12 +368,12 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
     found = _first_culprit(sig, texts, extra)
     if found.function is not None and any(frames.LOST_COLUMN.match(t) for t in texts[1:]):
         # Version 3 could not read a frame line that lost its first column: what it chose continues.
-        blind = _first_culprit(sig, ["" if frames.LOST_COLUMN.match(t) else t for t in texts], extra)
+        blind = _first_culprit(sig, ["" if frames.LOST_COLUMN.match(t) else t for t in texts], extra, ended=False)
         if blind.function != found.function:
             found.earlier = blind.function or ""
     elif found.function is not None and any(frames.arm_unwound(t) for t in texts[1:]):
         # Version 3 read an arm32 trace only after a header, and no line with a module inside it.
-        blind = _first_culprit(sig, _arm_as_v3(texts), extra, headerless=False)
+        blind = _first_culprit(sig, _arm_as_v3(texts), extra, headerless=False, ended=False)
         if blind.function != found.function:
             found.earlier = blind.function or ""
     return found
@@ -374,8 +383,11 @@ def _arm_as_v3(texts: list[str]) -> list[str]:
     return ["" if frames.arm_unread_before_v4(t) else t for t in texts]
 
 
-def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | None, headerless: bool = True) -> Culprit:
-    """The first candidate of the stack spec that is not generic, else what the kernel printed anyway."""
+def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | None, headerless: bool = True,
+                   ended: bool = True) -> Culprit:  # fmt: skip
+    """The first candidate of the stack spec that is not generic, else what the kernel printed anyway.
+
+    `ended`: a report printed to its end names its WARN site (False: as version 3 read)."""
     caller = _s390_breaking_event(texts, extra) or _link_register_caller(texts, extra)
     if caller is not None:
         return Culprit(caller, recovered=True)
@@ -390,7 +402,11 @@ def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | No
             if cand != helper:
                 return Culprit(cand, earlier=passed)
             passed = helper
-    recovered = _without_reliable_frame(texts, extra)
+    recovered = _without_reliable_frame(texts, extra, ended)
+    if recovered is not None and ended:
+        before = _without_reliable_frame(texts, extra, ended=False)
+        if before != recovered:
+            return Culprit(recovered, recovered=True, earlier=before or "")
     return Culprit(recovered, recovered=recovered is not None)
 
 
@@ -453,18 +469,19 @@ def _link_register_caller(texts: list[str], extra: re.Pattern[str] | None) -> st
     return None
 
 
-def _without_reliable_frame(texts: list[str], extra: re.Pattern[str] | None) -> str | None:
+def _without_reliable_frame(texts: list[str], extra: re.Pattern[str] | None, ended: bool) -> str | None:
     """The culprit when no reliable frame names one, from what the kernel printed anyway.
 
     The PC line (arch/x86/kernel/dumpstack.c show_ip; the old `EIP is at %pS`, even marked `?`)
     names the faulting function, in a pasted fragment too; the WARN site (kernel/panic.c __warn
-    `at %s:%d %pS`) does when the trace reaches past the reporting machinery (else the report
-    was cut or the unwinder failed, and it stays corrupted).  A PC that is
+    `at %s:%d %pS`, 3.x warn_slowpath_common `at %s:%d %pS()`) does when the trace reaches past the
+    reporting machinery or the report printed its end marker (else the report was cut, and it
+    stays corrupted): the site comes from the WARN's own return address, not from the unwinder.  A PC that is
     no symbol at all (a jump into data or through a NULL pointer) leaves the caller's return
     address as the first `?` frame (the unwinder only could not vouch for it:
     arch/x86/kernel/dumpstack.c printk_stack_address): a module's frame first, else the first.
     """
-    past_reporting = any(
+    past_reporting = (ended and any(_END_MARKER in t for t in texts[1:])) or any(
         not frames.is_skipped(fr.function, extra) for t in texts[1:] for fr in frames.parse_frames(t)
     )
     pcs, raw_pc = _named_pcs(texts, past_reporting)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kcrashd.core.frames import STACK_START, fault_pc, parse_frames
 from kcrashd.core.normalize import LogLines
 from kcrashd.core.signatures import (
     BY_HEADER,
@@ -44,8 +45,10 @@ _RULED_KINDS = frozenset({"kasan", "kmsan", "kcsan", "kfence", "ubsan"})
 # Headers printed by user space or the boot loader, not printk: they carry no timestamp.
 _NOT_PRINTK = frozenset({"SYZFAIL:", "fatal error:", "Booting the kernel."})
 # Headers too common in ordinary text to count without a matching signature.
+# `INFO:`: the kernel's INFO reports all have rows (kernel/hung_task.c, kernel/rcu/tree_stall.h, lockdep,
+# mm/slub.c); another `INFO: ...` line is a driver's or a program's notice.
 _NEEDS_SIGNATURE = frozenset({
-    "Kernel panic", "fatal error:", "Booting the kernel.", "VFS: ", "Oops: ", "unregister_netdevice: waiting for",
+    "INFO:", "Kernel panic", "fatal error:", "Booting the kernel.", "VFS: ", "Oops: ", "unregister_netdevice: waiting for",
     " ilc:", "Kernel stack overflow.", "double fault: ", *SLUB_HEADERS,
 })
 _REPLAY = "** replaying previous printk message **"
@@ -53,7 +56,22 @@ _REPLAY = "** replaying previous printk message **"
 _MERGED_STAMP = re.compile(r"\[ {0,12}\d{1,10}\.\d{3,9}\]")
 # How far below its `WARNING:` line a WARN()'s message may be (3.x printed `Hardware name:` between).
 _WARN_MESSAGE_LINES = 3
+# How far apart two CPUs' interleaved reports of one stop may start, and how far below its header the
+# second report's PC line may be (a report's header, modules, task and registers).
+_SAME_STOP_LINES = 40
 _PRINTK_REPORT_HEADERS = frozenset({"BUG:", "WARNING:", "INFO:"})
+# The lines a kernel report prints below its header: lib/dump_stack.c dump_stack_print_info (`CPU: %d
+# PID: %d Comm:`, 2.6-3.x `Pid: %d, comm:`, `Hardware name:`), kernel/module print_modules (`Modules
+# linked in:`), the register dumps of arch/*/kernel/process.c __show_regs / show_regs (x86 `RIP:`,
+# `EIP:`, `IP:`, arm64 `pc :`, arm `PC is at`, powerpc `NIP`, s390 `Krnl PSW`), the traces' own
+# headers (`Call Trace:`, arm64 `Call trace:`), x86 __die `Oops: %04lx [#%d]`.  Below an unstamped
+# header in a stamped log, within _BODY_LINES, they make it a kernel report.
+_REPORT_BODY = re.compile(
+    r"^\s*(?:CPU: \d+ (?:UID: \d+ )?PID: \d+|Pid: \d+, comm:|Hardware name:|Modules linked in:|"
+    r"[ER]?IP: (?:[0-9a-fA-F]{4}:|\[<)|[ER]?IP is at |pc : |PC is at |NIP[ :\[]|Krnl PSW|Call [Tt]race:|"
+    r"Oops: [0-9a-f]{4} \[#\d+\])"
+)
+_BODY_LINES = 8
 
 
 @dataclass(slots=True)
@@ -141,8 +159,9 @@ def find_hits(lines: LogLines, candidates: list[int]) -> list[Hit]:
         if found is None:
             continue
         header, pos = found
-        if lines.stamped_log and not lines[i].stamped and header not in _NOT_PRINTK:
-            # A log whose kernel lines carry timestamps: an unstamped line is user space's.
+        if lines.stamped_log and not lines[i].stamped and header not in _NOT_PRINTK and not _adopt_body(lines, i):
+            # A log whose kernel lines carry timestamps: an unstamped line is user space's, unless the
+            # kernel's report body follows it (then it is a kernel header that lost its stamp).
             continue
         sup = SUPPRESSIONS.get(header)
         if sup is not None and sup.search(text):
@@ -153,10 +172,35 @@ def find_hits(lines: LogLines, candidates: list[int]) -> list[Hit]:
             # The boot loader's line at the start of a console log is the first boot, not a reboot.
             continue
         sig, m = match_signature(text, header, pos)
-        if sig is None and header in _NEEDS_SIGNATURE:
+        if header in _NEEDS_SIGNATURE and (sig is None or not _required_below(lines, i, sig)):
             continue
         hits.append(Hit(i, header, pos, sig, m))
     return hits
+
+
+def _required_below(lines: LogLines, i: int, sig: Signature) -> bool:
+    """Whether the lines just below a header common in other text hold what its row requires."""
+    if sig.requires_regex is None:
+        return True
+    below = range(i + 1, min(len(lines), i + 1 + _BODY_LINES))
+    return any(sig.requires_regex.search(lines[j].text) for j in below)
+
+
+def _adopt_body(lines: LogLines, i: int) -> bool:
+    """Whether a kernel report's body (_REPORT_BODY) is just below the unstamped header line `i`;
+    if so, the header takes the context of the first stamped body line (as a continuation line
+    takes its record's), so that the report collects the body."""
+    found = False
+    for j in range(i + 1, min(len(lines), i + 1 + _BODY_LINES)):
+        line = lines[j]
+        if _REPORT_BODY.match(line.text) is None:
+            continue
+        found = True
+        if line.stamped:
+            header = lines[i]
+            header.context, header.stamped = line.context, True
+            break
+    return found
 
 
 class _KernelRanBefore:
@@ -181,7 +225,9 @@ def build_events(lines: LogLines, hits: list[Hit]) -> list[Event]:
     events: list[Event] = []
     details: set[int] = set()
     for hit in hits:
-        if events and (_slub_detail(events[-1], hit, lines) or _die_line_of(events[-1], hit)):
+        if events and (
+            _slub_detail(events[-1], hit, lines) or _die_line_of(events[-1], hit) or _same_stop(events[-1], hit, lines)
+        ):
             events[-1].followers.append(hit)
             details.add(hit.index)
             continue
@@ -230,6 +276,32 @@ def _die_line_of(prev: Event, hit: Hit) -> bool:
     """die()'s `double fault: 0000 [#1]` line after the `PANIC: double fault, error_code:` line that
     exc_double_fault prints first (arch/x86/kernel/traps.c): one report, not two."""
     return hit.header == "double fault: " and prev.hit.header == "PANIC: double fault" and hit.index - prev.start <= 2
+
+
+def _same_stop(prev: Event, hit: Hit, lines: LogLines) -> bool:
+    """Whether `hit` is another CPU's report of what `prev` reports, printed into it: the same row,
+    the same context, `prev` cut before a frame of its own, and both registers stopped in the same
+    function.  Each CPU prints its own report (kernel/watchdog.c watchdog_timer_fn, arch/x86/kernel/
+    dumpstack.c die) and, without caller ids, the lines interleave: `prev`'s trace cannot be told
+    from `hit`'s, which is the trace of the same stop."""
+    if hit.signature is None or hit.signature is not prev.hit.signature:
+        return False
+    context = prev.context
+    if lines[hit.index].context != context or hit.index - prev.start > _SAME_STOP_LINES:
+        return False
+    pc: str | None = None
+    for i in range(prev.start + 1, hit.index):
+        text = lines[i].text
+        if lines[i].context != context:
+            continue
+        if parse_frames(text) or STACK_START.match(text):
+            return False
+        pc = pc or fault_pc(text)
+    if pc is None:
+        return False
+    end = min(len(lines), hit.index + 1 + _SAME_STOP_LINES)
+    later = (fault_pc(lines[i].text) for i in range(hit.index + 1, end) if lines[i].context == context)
+    return next((fn for fn in later if fn is not None), None) == pc
 
 
 def _carried_by_warn(prev: Event, hit: Hit, lines: LogLines) -> bool:

@@ -237,13 +237,18 @@ SKIP_ALLOCATOR = (
     # DMA-API debug checkers on the driver's behalf
     r"^(?:dma_(?:alloc|free)_(?:coherent|attrs|noncoherent)$|dma_(?:map|unmap)_(?:single|sg|page)|dma_pool_(?:alloc|free)$)",
 )
+# A subsystem's own lock function (fs/btrfs/locking.c btrfs_tree_read_lock): it takes the kernel's lock
+# for its callers, so a frame to skip past, but the code that takes the lock when a CPU spins in it.
+LOCK_WRAPPER_RULE = r"_(?:read|write)_lock$"
 SKIP_LOCKING = (
     # spinlocks, and PREEMPT_RT's sleeping spinlocks and rwlocks (kernel/locking/spinlock_rt.c rt_spin_lock ...)
     r"^(?:_raw_spin|raw_spin|spin_(?:lock|unlock|trylock|is_locked)|do_raw_spin|__raw_spin|queued?_spin|_*pv_queued|"
     r"rt_(?:spin|read|write)_(?:lock|unlock|trylock))",
-    # rwlocks, and subsystems' own `*_read_lock`/`*_write_lock` wrappers
-    r"(?:^(?:_raw_read|_raw_write|queued?_read|queued?_write|do_raw_read|do_raw_write|read_lock|write_lock|"
-    r"read_unlock|write_unlock)|_(?:read|write)_lock$)",
+    # rwlocks
+    r"^(?:_raw_read|_raw_write|queued?_read|queued?_write|do_raw_read|do_raw_write|read_lock|write_lock|"
+    r"read_unlock|write_unlock)",
+    # subsystems' own `*_read_lock`/`*_write_lock` wrappers (kept apart: SKIP_BUT_LOCK_WRAPPERS)
+    LOCK_WRAPPER_RULE,
     # mutexes
     r"(?:^(?:_*mutex_|_*ww_mutex|rtlock|osq_)|rt_mutex)",
     # semaphores and rwsems
@@ -322,9 +327,10 @@ SKIP_ENTRY = (
     r"sysenter_(?:do_call|past_esp|after_call)$|syscall_call$|ia32_(?:sysenter_target|syscall|cstar_target)$|tracesys$|"
     r"int_ret_from_sys_call$|stub_(?:execve|clone|fork|vfork|rt_sigreturn|sigreturn|iopl)$)",
 )
-GLOBAL_SKIP = re.compile(
-    "|".join(SKIP_REPORTING + SKIP_ALLOCATOR + SKIP_LOCKING + SKIP_HELPERS + SKIP_INFRA + SKIP_ENTRY)
-)
+_SKIP_RULES = SKIP_REPORTING + SKIP_ALLOCATOR + SKIP_LOCKING + SKIP_HELPERS + SKIP_INFRA + SKIP_ENTRY
+GLOBAL_SKIP = re.compile("|".join(_SKIP_RULES))
+# The skip list but for subsystems' lock wrappers: who takes a lock a CPU spins on (culprit._stalled_at_pc).
+SKIP_BUT_LOCK_WRAPPERS = re.compile("|".join(rule for rule in _SKIP_RULES if rule != LOCK_WRAPPER_RULE))
 
 # Frames where a stall's walk down the stack stops; the culprit is the frame just above: generic
 # dispatchers and highly multiplexed entry points.  One rule per family.

@@ -119,7 +119,7 @@ class Signature:
     skip: str = ""
     # A pattern the report's text (after the header line) must contain; without it the report
     # is cut short, and the title is the header line itself (or, for headers common in other
-    # text, no crash at all).
+    # text, no crash at all when it is not within the lines below the header: events.find_hits).
     requires: str = ""
     # The title when the report text is incomplete (see `requires`, `{RW}`): groups allowed.
     fallback: str = ""
@@ -213,8 +213,13 @@ SIGNATURES: tuple[Signature, ...] = (
               r"Unable to handle kernel (?:instruction fetch|unaligned access)|Unable to handle unknown paging fault)",
               "BUG: unable to handle kernel paging request in {F}", alts=BAD, die=True),
     # The header cut short (merged with another line or truncated): no culprit can be trusted.
+    # 2.6-3.x arch/x86/mm/fault.c show_fault_oops printed the header in pieces (`BUG: unable to handle kernel `,
+    # then KERN_CONT `NULL pointer dereference` or `paging request`, then ` at %p`): the continuation that
+    # another message pushed onto a line of its own still says which fault it was.
     Signature("fault-cut", "paging-fault", "BUG:", r"BUG: unable to handle kernel\s*(?:$|\[ *\d+\.\d+\])", "BUG: unable to handle kernel",
-              NO_STACK, S.NONE, corrupted=True, die=True),
+              NO_STACK, S.NONE, corrupted=True, die=True,
+              below=(Below(r"^NULL pointer dereference at ", "null-deref", "BUG: unable to handle kernel",
+                           why="arch/x86/mm/fault.c show_fault_oops `printk(KERN_CONT \"NULL pointer dereference\")`"),)),
     Signature("soft-lockup", "soft-lockup", "BUG:", r"BUG: soft lockup", "BUG: soft lockup in {F}",
               FAULT, S.STALL, alts=("stall in {F}",)),
     # Stack overflows: the guard page, the corrupted end marker, the double-fault overflow panic.
@@ -352,8 +357,6 @@ SIGNATURES: tuple[Signature, ...] = (
               skip=r"^(?:register_lock_class|__lock_acquire|lock_acquire|_raw_|lockdep)"),
     Signature("info-allocated", "kasan", "INFO:", r"INFO: Allocated in (\S+?)(?:\+0x\S+)? (age=\d+ cpu=\d+ pid=\d+)",
               "INFO: Allocated in {1} {2}", NO_STACK, S.NONE, corrupted=True),
-    Signature("info-generic", "warning", "INFO:", r"INFO: ([A-Za-z](?:\s*+[^\[\s])*+)\s*+$", "INFO: {1}", NO_STACK, S.NONE,
-              severity=W),
     # --- faults and traps ----------------------------------------------------------------------
     # s390 (arch/s390/mm/fault.c do_no_context / do_fault_error): `Unable to handle kernel pointer dereference in
     # virtual kernel address space`, `... paging request in virtual user address space`; die(regs, "Oops").
@@ -452,8 +455,11 @@ SIGNATURES: tuple[Signature, ...] = (
               NO_STACK, S.NONE),
     Signature("reboot", "panic", "Booting the kernel.", r"^Booting the kernel\.", "unexpected kernel reboot",
               NO_STACK, S.NONE),
-    # The Go runtime's own crash (a fuzzer or agent in the guest): a goroutine dump follows.
-    Signature("go-fatal", "panic", "fatal error:", r"^fatal error: (.*)", "go runtime error", NO_STACK, S.NONE),
+    # The Go runtime's own crash (a fuzzer or agent in the guest): Go's runtime/panic.go throw -> fatalthrow
+    # prints `fatal error: %s`, then the traceback's `goroutine %d [%s]:` (runtime/traceback.go
+    # goroutineheader) or `runtime stack:`; without them the words are another message's.
+    Signature("go-fatal", "panic", "fatal error:", r"^fatal error: (.*)", "go runtime error", NO_STACK, S.NONE,
+              requires=r"^(?:goroutine \d+ \[|runtime stack:|\[signal )"),
     Signature("syzfail", "panic", "SYZFAIL:", r"SYZFAIL: (.*)", "SYZFAIL: {1}", NO_STACK, S.NONE),
     # --- panic() ----------------------------------------------------------------------------------
     Signature("stack-protector", "stack-protector", "Kernel panic",

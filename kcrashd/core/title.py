@@ -260,7 +260,7 @@ _TYPES: tuple[tuple[str, str], ...] = (
     ("WARNING: locking bug", "LOCKDEP"),
     ("WARNING: nested lock was not taken", "LOCKDEP"),
     ("WARNING: still has locks held", "LOCKDEP"),
-    ("WARNING: suspicious RCU usage", "LOCKDEP"),
+    ("WARNING: suspicious RCU usage in ", "LOCKDEP"),
     ("BUG: sleeping function called from invalid context", "ATOMIC_SLEEP"),
     ("BUG: scheduling while atomic", "ATOMIC_SLEEP"),
     ("memory leak in", "LEAK"),
@@ -290,7 +290,11 @@ _TYPES: tuple[tuple[str, str], ...] = (
     ("go runtime error", "DoS"),
     ("unexpected kernel reboot", "REBOOT"),
     ("SYZFAIL", "SYZ_FAILURE"),
+    ("trusty: ", "DoS"),
 )
+# A KASAN report of a write (mm/kasan/report.c print_error_description: `Write of size %zu at addr`)
+# whose bug type has no row of its own above (`KASAN: slab-out-of-bounds Write in F`).
+_KASAN_WRITE = re.compile(r"KASAN: [a-z\-]{1,40} Write\b")
 
 
 def title_type(title: str) -> str:
@@ -299,5 +303,5 @@ def title_type(title: str) -> str:
         return ""
     for prefix, typ in _TYPES:
         if title.startswith(prefix):
-            return typ
+            return "KASAN-WRITE" if prefix == "KASAN: " and _KASAN_WRITE.match(title) else typ
     return "UNKNOWN"

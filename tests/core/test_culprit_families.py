@@ -74,12 +74,42 @@ def test_warn_site_names_the_function_when_every_frame_is_questioned() -> None:
 
 
 def test_soft_lockup_spinning_in_a_lock_names_the_lock_taker() -> None:
-    # The RIP (watchdog_timer_fn -> show_regs) is the rwlock slowpath: the first frame outside the
-    # lock primitives and subsystem lock wrappers (btrfs_tree_read_lock) took the lock.
+    # The RIP (watchdog_timer_fn -> show_regs) is the rwlock slowpath (kernel/locking/qrwlock.c): the
+    # first frame outside the kernel's lock primitives took the lock, even a subsystem's own lock
+    # function (fs/btrfs/locking.c btrfs_tree_read_lock -> read_lock).
     text = (PRODUCTION / "telemetrics-client" / "soft_lockup.txt").read_text()
     second = text[text.rindex("\n", 0, text.index("BUG: soft lockup - CPU#9")) + 1 :]
     report = analyze(second)
-    assert report.function == "btrfs_read_lock_root_node"
+    assert report.function == "btrfs_tree_read_lock"
+
+
+_BTRFS_TRACE = (
+    "[   50.000010] Call Trace:\n"
+    "[   50.000011]  [<ffffffffa04fdceb>] btrfs_tree_read_lock+0x6b/0x140 [btrfs]\n"
+    "[   50.000012]  [<ffffffffa049b7ab>] btrfs_read_lock_root_node+0x3b/0x50 [btrfs]\n"
+    "[   50.000013]  [<ffffffffa04a087e>] btrfs_search_slot+0x52e/0xa50 [btrfs]\n"
+    "[   50.000014]  [<ffffffff8121989c>] SyS_fgetxattr+0x8c/0xd0\n"
+)
+
+
+def test_soft_lockup_in_a_subsystem_lock_function_names_it() -> None:
+    # The PC in the subsystem's lock function itself: the same lock taker as when the CPU is caught in
+    # the kernel primitive it calls.
+    stall = (
+        "[   50.000000] BUG: soft lockup - CPU#8 stuck for 22s! [ceph-osd:12347]\n"
+        "[   50.000001] RIP: 0010:[<ffffffffa04fdc00>]  [<ffffffffa04fdc00>] btrfs_tree_read_lock+0x20/0x140 [btrfs]\n"
+        + "".join(line + "\n" for line in _BTRFS_TRACE.splitlines() if "btrfs_tree_read_lock" not in line)
+    )
+    assert analyze(stall).function == "btrfs_tree_read_lock"
+
+
+def test_subsystem_lock_function_is_skipped_where_no_cpu_spins_in_a_lock() -> None:
+    # Negative: a WARN()'s trace passes over the lock function to its caller.
+    warn = (
+        "[   50.000000] WARNING: CPU: 1 PID: 7 at kernel/locking/qrwlock.c:50 queued_read_lock_slowpath+0x86/0x90\n"
+        + _BTRFS_TRACE
+    )
+    assert analyze(warn).function == "btrfs_read_lock_root_node"
 
 
 def test_dma_debug_checker_names_the_driver_call() -> None:

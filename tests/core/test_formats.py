@@ -11,6 +11,7 @@ from kcrashd.core import analyze
 from kcrashd.core.frames import parse_frames
 from kcrashd.core.headers import HeaderScan
 from kcrashd.core.rust_symbols import readable
+from kcrashd.core.title import title_type
 from tests.core.golden import CORPUS
 
 EDGE = CORPUS / "edge"
@@ -156,6 +157,25 @@ def test_warning_at_with_its_space_lost_is_a_warn_report() -> None:
     assert report.signature == "warning-squeezed"
 
 
+def test_warn_site_of_a_report_printed_to_its_end_names_the_function() -> None:
+    # The site is the WARN's own return address (3.x warn_slowpath_common `WARNING: at %s:%d %pS()`),
+    # not the unwinder's: a report that printed its end marker (kernel/panic.c print_oops_end_marker)
+    # with only entry or reporting frames in its trace still names it.
+    for name in ("koops-tainted-insane.txt", "koops-tainted-spaces.txt"):
+        report = analyze((PRODUCTION / "abrt" / name).read_bytes())
+        assert (report.title, report.corrupted) == ("WARNING in xen_make_pte", False)
+
+
+def test_warn_site_of_a_report_cut_before_its_trace_stays_corrupted() -> None:
+    # Negative: no end marker and no frame past the reporting machinery: the report was cut.
+    log = (
+        "[   95.000000] WARNING: CPU: 1 PID: 18 at drivers/foo/bar.c:340 foo_bar+0x10/0x20 [foo]\n"
+        "[   95.000001] Call Trace:\n"
+        "[   95.000002]  warn_slowpath_null+0x10/0x20\n"
+    )
+    assert analyze(log).title == "WARNING in corrupted"
+
+
 def test_frame_that_lost_its_first_column_is_read() -> None:
     report = analyze((PRODUCTION / "satyr" / "14.txt").read_bytes())
     assert report.title == "BUG: bad unlock balance in blk_queue_bio"
@@ -202,14 +222,44 @@ def test_bad_page_map_has_a_fixed_title() -> None:
     assert (report.title, report.function) == ("BUG: Bad page map", None)
 
 
-def test_report_cut_by_another_cpus_report_keeps_the_first_title_and_says_why() -> None:
-    # Two CPUs' soft lockups at once without caller ids: the first report's registers, then the
-    # second report's header before any frame of the first.  The title is the first report's; its
-    # trace cannot be followed, which the report says.
+def test_two_cpus_reports_of_one_stop_are_one_report() -> None:
+    # Two CPUs' soft lockups at once without caller ids (kernel/watchdog.c watchdog_timer_fn prints on
+    # each stuck CPU): the first report's registers stop in queued_read_lock_slowpath, then the second
+    # report, stopped in the same function, prints the only trace.  It is the trace of the same stop.
     report = analyze((PRODUCTION / "telemetrics-client" / "soft_lockup.txt").read_bytes())
+    assert (report.title, report.corrupted) == ("BUG: soft lockup in btrfs_tree_read_lock", False)
+    assert report.preceding == []
+    assert report.cpu == 8
+
+
+_CPU_REPORT = (
+    "[   68.000000] BUG: soft lockup - CPU#{cpu} stuck for 22s! [task:1{cpu}]\n"
+    "[   68.000000] CPU: {cpu} PID: 1{cpu} Comm: task Not tainted 4.4.0 #1\n"
+    "[   68.000000] RIP: 0010:[<ffffffff810dabf6>]  [<ffffffff810dabf6>] {pc}+0x86/0x90\n"
+)
+_TRACE = (
+    "[   68.000000] Call Trace:\n"
+    "[   68.000000]  [<ffffffff8170fcfc>] _raw_spin_lock+0x1c/0x30\n"
+    "[   68.000000]  [<ffffffffa04fdceb>] mydrv_poll+0x6b/0x140 [mydrv]\n"
+    "[   68.000000]  [<ffffffff81710329>] system_call_fastpath+0x16/0x1b\n"
+)
+
+
+def test_reports_of_two_stops_cut_into_each_other_stay_apart() -> None:
+    # Negatives: a second report stopped elsewhere, and one of another kind, do not lend their trace;
+    # the first report keeps its title and says why it has no culprit.
+    other_pc = _CPU_REPORT.format(cpu=8, pc="queued_spin_lock_slowpath") + _CPU_REPORT.format(cpu=9, pc="mydrv_loop") + _TRACE
+    report = analyze(other_pc)
     assert report.title == "BUG: soft lockup in corrupted"
     assert report.corrupted_reason == "another report cuts into this one before a frame of its trace"
-    assert [p.title for p in report.preceding] == ["BUG: soft lockup in btrfs_read_lock_root_node"]
+    assert [p.title for p in report.preceding] == ["BUG: soft lockup in mydrv_poll"]
+    other_kind = _CPU_REPORT.format(cpu=8, pc="queued_spin_lock_slowpath") + (
+        "[   68.000000] BUG: spinlock lockup suspected on CPU#9, task/19\n"
+        "[   68.000000] RIP: 0010:[<ffffffff810dabf6>]  [<ffffffff810dabf6>] queued_spin_lock_slowpath+0x86/0x90\n"
+    ) + _TRACE
+    assert analyze(other_kind).title == "BUG: soft lockup in corrupted"
+    same = _CPU_REPORT.format(cpu=8, pc="queued_spin_lock_slowpath") + _CPU_REPORT.format(cpu=9, pc="queued_spin_lock_slowpath")
+    assert analyze(same + _TRACE).title == "BUG: soft lockup in mydrv_poll"
 
 
 def test_unregister_netdevice_waits_before_an_oops_leave_the_oops_the_crash() -> None:
@@ -618,3 +668,158 @@ def test_double_fault_in_either_kernel_format(head: str) -> None:
 def test_double_fault_words_in_a_driver_line_are_no_header() -> None:
     report = analyze("usb 1-1: double fault: retrying\n" + _DF_TAIL)
     assert report.kind != "double-fault"
+
+
+# --- unstamped headers in stamped logs (events.find_hits) ----------------------------------------------
+
+
+def _unstamp(text: str, header: str) -> str:
+    """The log with the timestamp (and log level) of the first line holding `header` cut off."""
+    lines = text.split("\n")
+    n = next(i for i, line in enumerate(lines) if header in line)
+    lines[n] = lines[n][lines[n].index(header) :]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("path", "header", "title"),
+    [
+        # kernel/panic.c __warn: `WARNING: CPU: %d PID: %d at %pS`, then print_modules, dump_stack.
+        ("chromiumos/TEST_WARNING.txt", "WARNING: CPU:", "WARNING in ttm_bo_mmap"),
+        # arch/x86/mm/fault.c show_fault_oops: `BUG: unable to handle kernel ...`, then `IP:`, __die's `Oops:`.
+        ("telemetrics-client/bug_kernel_handle.txt", "BUG: unable", "BUG: unable to handle kernel paging request in _nv007245rm"),
+    ],
+)
+def test_unstamped_header_with_the_kernel_report_body_below_is_a_report(path: str, header: str, title: str) -> None:
+    # (a kernel line first: an unstamped first line is a wrapped ring buffer's fragment, normalize.LogLines)
+    text = "<6>[    1.000000] Switched to clocksource tsc\n" + (PRODUCTION / path).read_text()
+    assert analyze(text).title == title
+    report = analyze(_unstamp(text, header))
+    assert (report.title, report.corrupted) == (title, False)
+
+
+def test_unstamped_header_takes_the_context_of_the_first_stamped_body_line() -> None:
+    # The header and `Modules linked in:` lost their stamps, the CPU line and the trace kept theirs.
+    text = "<6>[    1.000000] Switched to clocksource tsc\n" + (PRODUCTION / "chromiumos" / "TEST_WARNING.txt").read_text()
+    report = analyze(_unstamp(_unstamp(text, "WARNING: CPU:"), "Modules linked in:"))
+    assert (report.title, report.corrupted) == ("WARNING in ttm_bo_mmap", False)
+
+
+def test_unstamped_header_words_without_a_report_body_stay_user_space() -> None:
+    # Negatives: a program's own `WARNING:`/`BUG:` lines on a console whose kernel lines are stamped,
+    # followed by ordinary kernel lines or by more of the program's output, are no crash.
+    kernel = "".join(f"[   {10 + n}.000000] e1000e 0000:00:19.0 eth0: NIC Link is Up\n" for n in range(20))
+    for quoted in (
+        "WARNING: Unsupported flag value(s) of 0x%x in DT_FLAGS_1.\n",
+        "BUG: soft lockup reported by the watchdog test suite, see the docs\n",
+        "WARNING: CPU: 3 PID: 12 at drivers/foo.c:12 foo+0x1/0x2 (quoted by a bug tracker)\nIP: 10.0.0.1\n",
+    ):
+        assert analyze(kernel + quoted + kernel).kind == "none"
+    # A kernel report body further down than a report's own lines does not count.
+    far = kernel + "WARNING: Unsupported flag value\n" + kernel[:400] + "[   40.000000] Modules linked in: e1000e\n"
+    assert analyze(far).kind == "none"
+
+
+# --- crash types of titles (kcrashd.core.title.title_type, syzkaller's crash types) ----------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "crash_type"),
+    [
+        # mm/kasan/report.c: `Write of size %zu at addr`: a write of any bug type is a KASAN write ...
+        ("KASAN: slab-out-of-bounds Write in napi_hash_del", "KASAN-WRITE"),
+        ("KASAN: global-out-of-bounds Write in foo", "KASAN-WRITE"),
+        # ... but the bug types with rows of their own keep them, and reads stay reads.
+        ("KASAN: use-after-free Write in foo", "KASAN-USE-AFTER-FREE-WRITE"),
+        ("KASAN: null-ptr-deref Write in foo", "KASAN-NULL-POINTER-DEREFERENCE-WRITE"),
+        ("KASAN: slab-out-of-bounds Read in foo", "KASAN-READ"),
+        ("KASAN: slab-out-of-bounds in Writeback at addr ADDR", "KASAN-READ"),
+        # lockdep's RCU check with a culprit; the bare message (the report was cut) is a WARNING.
+        ("WARNING: suspicious RCU usage in foo", "LOCKDEP"),
+        ("WARNING: suspicious RCU usage", "WARNING"),
+        # the trusty TEE's panics take the machine down
+        ("trusty: panic: failed(-NUM) to start app NUM", "DoS"),
+        ("trusty: ASSERT FAILED: list_in_list(&ref->ref_node)", "DoS"),
+    ],
+)
+def test_crash_types_of_titles(title: str, crash_type: str) -> None:
+    assert title_type(title) == crash_type
+
+
+# --- `INFO:` lines (events._NEEDS_SIGNATURE): the kernel's INFO reports each have a row ---------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # a driver's own log-level tag and a daemon's `prog:INFO:func:` prefix
+        "CAM_INFO: CAM-ISP: cam_isp_dev_probe: 122 Camera ISP probe complete",
+        "rmt_storage:INFO:check_support_using_libmdm: Modem subsystem found on target!",
+        "INFO: Camera JPEG probe complete",
+    ],
+)
+def test_info_notices_of_no_kernel_report_are_no_report(line: str) -> None:
+    assert analyze(f"[    3.906407] {line}\n").kind == "none"
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        # the kernel's own `INFO: ` headers (kernel/hung_task.c `INFO: task %s:%d blocked for more than`,
+        # kernel/rcu/tree_stall.h `INFO: %s detected stalls on CPUs/tasks:`)
+        ("INFO: task kworker/0:1:12 blocked for more than 120 seconds.", "hung-task"),
+        ("INFO: rcu_sched detected stalls on CPUs/tasks:", "rcu-stall"),
+    ],
+)
+def test_kernel_info_headers_stay_reports(line: str, kind: str) -> None:
+    assert analyze(f"[  100.000000] {line}\n").kind == kind
+
+
+# --- the Go runtime's fatal error (a fuzzer or agent in the guest) --------------------------------------
+
+
+_GO_DUMP = "\ngoroutine 1 [running]:\nruntime.throw({0x4772bc?, 0x20000?})\n\truntime/panic.go:1047 +0x5d\n"
+
+
+def test_go_fatal_error_with_its_goroutine_dump_is_a_go_runtime_error() -> None:
+    # runtime/panic.go throw -> fatalthrow: `fatal error: %s`, then the goroutine traceback.
+    report = analyze("[   10.000000] syz-fuzzer started\nfatal error: out of memory\n" + _GO_DUMP)
+    assert report.title == "go runtime error"
+    report = analyze("fatal error: runtimer: bad p\n\nruntime stack:\nfatal: bad g in signal handler\n")
+    assert report.title == "go runtime error"
+
+
+def test_fatal_error_words_without_a_goroutine_dump_are_no_crash() -> None:
+    # Negative: a kernel message's tail split onto a line of its own by interleaved console output
+    # (`ALSA: seq fatal error: cannot create timer (-22)`), a goroutine dump too far below.
+    log = (
+        "[   69.295771][ T2742] ALSA: seq fatal error: cannot create timer (-22)\n"
+        "fatal error: cannot create timer (-22)\n"
+        "[   69.303665][ T2742] ALSA: seq fatal error: cannot create timer (-22)\n"
+    )
+    assert analyze(log).kind == "none"
+    far = "fatal error: cannot create timer (-22)\n" + "[   70.000000] ok\n" * 12 + _GO_DUMP
+    assert analyze(far).kind == "none"
+
+
+# --- a fault header printed in pieces (2.6-3.x arch/x86/mm/fault.c show_fault_oops, KERN_CONT) ------------
+
+
+def test_cut_fault_header_takes_its_kind_from_the_continuation_line() -> None:
+    # `BUG: unable to handle kernel `, another message, then the KERN_CONT piece on a line of its own:
+    # the title stays the cut header's (syzkaller's), the kind is the fault the kernel named.
+    report = analyze((PRODUCTION / "telemetrics-client" / "nologlevel_notimestamp.txt").read_bytes())
+    assert (report.title, report.kind, report.corrupted) == ("BUG: unable to handle kernel", "null-deref", True)
+
+
+def test_cut_fault_header_continued_as_a_paging_request_stays_a_paging_fault() -> None:
+    # Negative: the continuation names a paging request; and a NULL dereference far below is another report's.
+    log = (
+        "BUG: unable to handle kernel \n"
+        "vboxsf: Successfully loaded version 4.0.4\n"
+        "paging request at f9987205\n"
+        "IP: [<f9987205>] vbglDriverIOCtl+0x8/0x13 [vboxsf]\n"
+    )
+    assert analyze(log).kind == "paging-fault"
+    far = "BUG: unable to handle kernel \n" + "noise\n" * 10 + "NULL pointer dereference at 00000004\n"
+    assert analyze(far).kind == "paging-fault"

@@ -147,7 +147,6 @@ def test_every_pattern_costs_linear_time() -> None:
 _OLD_AND_NEW = (
     ("bug-generic", r"BUG: ([^\[\]]*?[A-Za-z][^\[\]]*?)\s*(?:\(|$|!|:|\s-\s|\s[\w.]+[:=])"),
     ("panic", r"Kernel panic - not syncing: (.*?)\s*$"),
-    ("info-generic", r"INFO: ([A-Za-z][^\[]*?)\s*$"),
     ("init-exit", r"Kernel panic - not syncing: Attempted to kill init! exitcode=0x0*[0-9a-f]*00\s*$"),
     ("kasan-access", r"BUG: (KASAN: ([a-z\-]+) in \S+.*)"),
 )
