@@ -42,13 +42,14 @@ FLOOR = {
 # Measured on the production corpus's development part after the issue-13 families (113 logs: title
 # 0.932, function 0.929, kind 0.990, no-crash 9/9, pair F1 0.971; 0.707 / 0.688 / 0.870 / 0.722 when
 # it was added), rounded down by two to three cases' worth (one case is about 0.01), so that one
-# rule fix that costs a case elsewhere still passes.  Re-measured when 41 logs from new sources
-# (tuxparse, tuxrun, nipa, insights-core, more kernel documentation and KUnit data) joined, 28 of
-# them in the development part: 145 logs, title 0.881, function 0.873, kind 0.953, no-crash 16/18,
-# pair F1 0.936 (117 logs: 0.933 / 0.931 / 0.991 / 11/11 / 1.000 before); the new logs are data
-# kcrashd was not written against, so the floor follows the measurement, same rounding.
+# rule fix that costs a case elsewhere still passes.  Re-measured when 50 logs from new sources
+# (tuxparse, tuxrun, nipa, insights-core, node-problem-detector, ClusterFuzz, more kernel
+# documentation and KUnit data) joined, 34 of them in the development part: 151 logs, title 0.878,
+# function 0.870, kind 0.955, no-crash 17/19, pair F1 0.936 (117 logs: 0.933 / 0.931 / 0.991 /
+# 11/11 / 1.000 before); the new logs are data kcrashd was not written against, so the floor
+# follows the measurement, same rounding.
 PRODUCTION_FLOOR = {"title": 0.86, "function": 0.85, "kind": 0.93, "f1": 0.91}
-# Logs with no crash that may still get a title (16/18 measured with the new logs).
+# Logs with no crash that may still get a title (17/19 measured with the new logs).
 PRODUCTION_NOCRASH_SLACK = 2
 LICENSES = {"GPL-2.0-only", "GPL-2.0-or-later", "LGPL-2.1-or-later", "BSD-3-Clause", "MIT", "Apache-2.0"}
 
