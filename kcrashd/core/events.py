@@ -43,13 +43,13 @@ _END_TRACE = "---[ end trace"
 _END_RULE = re.compile(r"^={20,}\s*$")
 _RULED_KINDS = frozenset({"kasan", "kmsan", "kcsan", "kfence", "ubsan"})
 # Headers printed by user space or the boot loader, not printk: they carry no timestamp.
-_NOT_PRINTK = frozenset({"SYZFAIL:", "fatal error:", "Booting the kernel."})
+_NOT_PRINTK = frozenset({"SYZFAIL:", "fatal error:", "Booting the kernel.", "unreferenced object 0x"})
 # Headers too common in ordinary text to count without a matching signature.
 # `INFO:`: the kernel's INFO reports all have rows (kernel/hung_task.c, kernel/rcu/tree_stall.h, lockdep,
 # mm/slub.c); another `INFO: ...` line is a driver's or a program's notice.
 _NEEDS_SIGNATURE = frozenset({
     "INFO:", "Kernel panic", "fatal error:", "Booting the kernel.", "VFS: ", "Oops: ", "unregister_netdevice: waiting for",
-    " ilc:", "Kernel stack overflow.", "double fault: ", *SLUB_HEADERS,
+    " ilc:", "Kernel stack overflow.", "double fault: ", "unreferenced object 0x", *SLUB_HEADERS,
 })
 _REPLAY = "** replaying previous printk message **"
 # Another line's timestamp inside a header line: two lines were merged; the header ends there.

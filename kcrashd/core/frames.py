@@ -162,7 +162,7 @@ SKIP_REPORTING = (
     r"(?:^(?:__)?(?:kasan|kfence|ubsan)|^_*asan_|^__msan|kmsan|hwasan|^kcsan_setup_watchpoint|^check_memory_region|"
     r"^__sanitizer_|^write_comp_data|^__tsan)",
     # stack and register dumpers
-    r"^_*(?:dump_stack|show_stack|dump_backtrace|walk_stack|arch_stack_walk|stack_trace_|save_stack|show_regs|hex_dump|"
+    r"^_*(?:dump_stack|show_stack|dump_backtrace|dump_trace|show_trace|walk_stack|arch_stack_walk|stack_trace_|save_stack|show_regs|hex_dump|"
     r"unwind_(?:next_frame|backtrace)|read_once_word)",
     # report printers (print_address_description, print_usage_bug, print_tainted, get_taint, ...), and
     # mm/page_alloc.c warn_alloc, which reports an allocation failure for the caller that asked

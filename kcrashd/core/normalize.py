@@ -13,6 +13,7 @@ literal search (kcrashd.core.headers, kcrashd.core.windows; see `load_lines`).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -66,7 +67,35 @@ def decode_log(data: bytes | str) -> str:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if " Part" in text and any(p in text for p in _PSTORE_PREFIXES) and _PSTORE_HEADER.search(text):
         text = "\n".join(reorder_pstore(text.split("\n")))
+    if text.startswith(_LAVA_RECORD):
+        text = "\n".join(unwrap_lava(text.split("\n")))
     return text
+
+
+# A LAVA job log (KernelCI's and Linaro's CI) in YAML: one flow mapping a line, `- {"dt": ..., "lvl": ...,
+# "msg": ...}`; the console's lines are the `msg` strings of `target` records.  The dispatcher's own
+# records (`debug`, `info`, `results`, ...) quote its crash regexes and other consoles' output: they
+# become empty lines, so that line numbers stay those of the file.
+_LAVA_RECORD = '- {"dt": "'
+_LAVA_TARGET = '"lvl": "target"'
+
+
+def unwrap_lava(raw_lines: list[str]) -> list[str]:
+    """The console lines of a LAVA YAML log, one for each record (empty for a non-console record)."""
+    out: list[str] = []
+    for raw in raw_lines:
+        text = ""
+        if raw.startswith(_LAVA_RECORD) and _LAVA_TARGET in raw[:80]:
+            try:
+                msg = json.loads(raw[2:]).get("msg")
+            except (ValueError, AttributeError):
+                msg = None
+            if isinstance(msg, str):
+                text = msg.replace("\n", " ")
+        elif not raw.startswith(_LAVA_RECORD):
+            text = raw  # a line the YAML wrapped, or a log that is LAVA's only in part
+        out.append(text)
+    return out
 
 
 def reorder_pstore(raw_lines: list[str]) -> list[str]:

@@ -64,14 +64,16 @@ NMI_PC: Spec = ((P.PC,), (P.TRACE, P.STACK))
 BAD_PAGE: Spec = ((P.PAGE_OWNER, P.STACK), (P.TRACE, P.STACK))
 # A SLUB object overwritten after its free: who freed it; objects left at cache destruction: the
 # caller of kmem_cache_destroy (the trace).
-SLAB_DEBUG: Spec = ((P.FREED_IN, P.STACK), (P.TRACE, P.STACK))
+# 2.6 i386 dump_stack (arch/i386/kernel/traps.c show_trace_log_lvl) printed the frames with no `Call Trace:`.
+SLAB_DEBUG: Spec = ((P.FREED_IN, P.STACK), (P.TRACE, P.STACK), (P.STACK,))
 # SLUB debugging's messages (mm/slub.c slab_bug: `BUG <cache> (<taint>): <message>`, 3.x without the
-# taint; check_bytes_and_report `%s overwritten`, kmem_cache_close / __kmem_cache_shutdown `Objects
+# taint; check_bytes_and_report `%s overwritten`, with check_object's `Left Redzone` / `Right Redzone` since
+# 4.6 and `Redzone` before; kmem_cache_close / __kmem_cache_shutdown `Objects
 # remaining`): plain phrases, so they count only where the signature's pattern matches.
 # Its detail lines (print_track `INFO: %s in %pS`, check_bytes_and_report `INFO: 0x%p-0x%p`) continue
 # the report (alone, after dropped messages, `INFO: Allocated in` is a report of its own).
 SLUB_DETAIL = re.compile(r"INFO: (?:Allocated in|0x[0-9a-fA-F]{1,16}-0x)")
-SLUB_HEADERS = ("Poison overwritten", "Redzone overwritten", "Object padding overwritten", "Objects remaining")
+SLUB_HEADERS = ("Poison overwritten", "Left Redzone overwritten", "Right Redzone overwritten", "Redzone overwritten", "Object padding overwritten", "Objects remaining")
 NO_STACK: Spec = ()
 # s390 die() of a program check (arch/s390/kernel/dumpstack.c die `"%s: %04x ilc:%d [#%d] "`), but the fault
 # path's own `Oops` (arch/s390/mm/fault.c do_no_context): group 1 is the trap's name, which starts the
@@ -181,7 +183,18 @@ _LOCKDEP_REQ = r"(?:\bat: |Call Trace|Call trace|stack backtrace)"
 _BUG_TEXT = r"BUG: ([^\[\]A-Za-z]*+[A-Za-z][^\[\]]*?)(?<!\s)(?:\s*+(?:[(!:]|$)|\s++(?:-\s|[\w.]++[:=]))"
 # The rest of the line without its trailing spaces (possessive pieces: linear on a run of spaces).
 _TEXT_TO_EOL = r"((?:\s*+\S)*+)\s*+$"
+# kmemleak's stack starts in the allocator and its wrappers (`kmalloc`, `__kmalloc_node_track_caller`,
+# `kmem_cache_alloc_noprof`, `alloc_skb`, `sock_kzalloc`): the allocator is in the name's head or tail; a
+# function that only has `alloc` inside its name (`tcp_ao_alloc_info`) is the leaking code and stays.
+_LEAK_SKIP = (
+    r"^_*[a-z]{0,8}alloc|alloc(?:_node|_noprof|_trace|_track_caller|_array|_bulk|_lru)*$|^_*alloc_|^_*kmem_cache_|"
+    r"^kmemleak|^_*create_object$|^kstrdup|^kmemdup|^mempool|^pcpu_|^__percpu"
+)
 _ALLOC_SKIP = r"^(?:slab_|kfree|vfree|kvfree|free_|__free|kmem_cache_free|__kmem_cache_free|do_slab_free|___cache_free)"
+
+# SLUB debugging's checks on the free path (mm/slub.c free_debug_processing -> check_object -> object_err)
+# found the damage: the code that freed the object is below them.
+_SLUB_CHECK_SKIP = _ALLOC_SKIP + r"|^_*(?:object_err|check_object|check_bytes_and_report|print_trailer|free_debug_processing|on_freelist)"
 
 SIGNATURES: tuple[Signature, ...] = (
     # --- BUG: ---------------------------------------------------------------------------------
@@ -191,6 +204,12 @@ SIGNATURES: tuple[Signature, ...] = (
               kinds=(("KFENCE", "kfence"),)),
     Signature("kasan-access", "kasan", "BUG:", r"BUG: (KASAN: ([a-z\-]++) in \S.*)", "KASAN: {2} {RW} in {F}",
               SANITIZER, alts=BAD, fallback="{1}"),
+    # 4.0-4.3 spelled the detector `KASan` and its bug types in words (mm/kasan/report.c kasan_report_error
+    # `"BUG: KASan: %s in %pS at addr %p"`, bug_type "out of bounds access", "use after free", ...).
+    Signature("kasan-access-old", "kasan", "BUG:", r"BUG: (KASan: ([a-z][a-z \-]{1,40}?) in \S.*)",
+              "KASAN: {2} {RW} in {F}", SANITIZER, alts=BAD, fallback="{1}",
+              why="mm/kasan/report.c (4.0-4.3) kasan_report_error `BUG: KASan: %s in %pS at addr %p`, "
+                  "then print_address_description's `%s of size %zu by task %s/%d`"),
     Signature("kasan-address", "kasan", "BUG:", r"BUG: (KASAN: ([a-z\-]+) on address.*)", "KASAN: {2} {RW}",
               NO_STACK, S.NONE, fallback="{1}"),
     Signature("kasan-other", "kasan", "BUG:", r"BUG: (KASAN: .*)", "{1}", NO_STACK, S.NONE, corrupted=True),
@@ -256,12 +275,20 @@ SIGNATURES: tuple[Signature, ...] = (
               TRACE, severity=W),
     # kmemleak: every allocation wrapper on the way up is the messenger; its user leaked.
     Signature("memory-leak", "memory-leak", "BUG:", r"BUG: memory leak", "memory leak in {F}", LEAK, severity=W,
-              skip=r"alloc|^kmemleak|^_*create_object$|^kstrdup|^kmemdup|^mempool|^pcpu_|^__percpu"),
+              skip=_LEAK_SKIP),
+    # kmemleak's own report, without the `BUG: memory leak` line syzkaller's reproducer prints before it
+    # (which it then continues, CONTINUES_REPORT): the block read from /sys/kernel/debug/kmemleak, or
+    # logged with kmemleak.verbose.
+    Signature("kmemleak", "memory-leak", "unreferenced object 0x",
+              r"unreferenced object 0x[0-9a-f]{1,16} \(size \d{1,12}\):", "memory leak in {F}", LEAK, severity=W,
+              skip=_LEAK_SKIP,
+              why="mm/kmemleak.c print_unreferenced `unreferenced object 0x%08lx (size %zu):`, then "
+                  "`  comm \"%s\", pid %d, jiffies %lu`, the hex dump and `  backtrace (crc %x):` (`backtrace:` before 6.6)"),
     # SLUB debugging (SLUB_HEADERS): the message follows `BUG <cache>: ` or `BUG <cache> (<taint>): `.
     Signature("slub-debug", "bug", SLUB_HEADERS,
-              r"(?:(?<=\): )|(?<=[\w.]: ))(Redzone overwritten|Poison overwritten|Object padding overwritten|"
+              r"(?:(?<=\): )|(?<=[\w.]: ))((?:Left |Right )?Redzone overwritten|Poison overwritten|Object padding overwritten|"
               r"Objects remaining (?:in [\w.:\-]{1,64} )?on [\w.]{1,64}\(\))",
-              "BUG: {1} in {F}", SLAB_DEBUG),
+              "BUG: {1} in {F}", SLAB_DEBUG, skip=_SLUB_CHECK_SKIP),
     Signature("bad-page-state", "bug", "BUG:", r"BUG: Bad page state", "BUG: Bad page state in {F}", BAD_PAGE,
               skip=r"^(?:bad_page|free_|__free|page_|put_page|__put_page|release_pages|folio_|__folio|check_new_page|rmqueue|get_page_from|__page_pool|page_pool|post_alloc_hook|prep_new_page)"),
     # kernel/workqueue.c wq_watchdog_timer_fn: a worker pool made no progress; like a hung task, work
@@ -530,7 +557,7 @@ MESSAGE_ONLY = frozenset({"warning-text", "netdev-refcount"})
 # Header lines that continue the report before them instead of starting a new one.
 CONTINUES_REPORT = re.compile(
     r"(?:invalid opcode: 0000|Kernel panic - not syncing|unregister_netdevice: waiting for|"
-    r"PANIC: double fault|Internal error:|kernel BUG at rust/helpers|^Oops: [A-Z][A-Za-z ]{2,60}, sig: \d+|"
+    r"PANIC: double fault|Internal error:|kernel BUG at rust/helpers|unreferenced object 0x|^Oops: [A-Z][A-Za-z ]{2,60}, sig: \d+|"
     # s390 BUG(): lib/bug.c report_bug prints `kernel BUG at`, then monitor_event_exception calls die()
     r"^monitor event: [0-9a-f]{4} ilc:)"
 )

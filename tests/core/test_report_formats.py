@@ -1,0 +1,159 @@
+"""Report formats the production corpus showed kcrashd missing: LAVA job logs, kmemleak's own block,
+SLUB's left/right redzones, 4.0-4.3 KASan headers.  Each test names the code that prints the lines
+the rule reads; negatives sit beside the positives.
+"""
+
+from __future__ import annotations
+
+import json
+
+from kcrashd.core import analyze
+from kcrashd.core.normalize import decode_log
+
+# --- LAVA job logs (KernelCI, Linaro): `- {"dt": ..., "lvl": "target", "msg": "<console line>"}` ---------
+
+
+def _lava(records: list[tuple[str, object]]) -> str:
+    return "".join(
+        "- " + json.dumps({"dt": f"2022-06-09T11:13:04.{n:06d}", "lvl": lvl, "msg": msg}) + "\n"
+        for n, (lvl, msg) in enumerate(records)
+    )
+
+
+_WARN = [
+    "[  168.361180] ------------[ cut here ]------------",
+    "[  168.361191] WARNING: CPU: 4 PID: 237 at drivers/gpu/drm/panel/panel-simple.c:505 "
+    "panel_simple_parse_panel_timing_node+0x1e4/0x200 [panel_simple]",
+    "[  168.361200] Modules linked in: panel_simple",
+    "[  168.361210] pc : panel_simple_parse_panel_timing_node+0x1e4/0x200 [panel_simple]",
+    "[  168.361220] Call trace:",
+    "[  168.361221]  panel_simple_parse_panel_timing_node+0x1e4/0x200 [panel_simple]",
+    "[  168.361222]  panel_simple_probe+0x4c/0x5a0 [panel_simple]",
+    "[  168.361230] ---[ end trace 0000000000000000 ]---",
+]
+# The dispatcher's own records quote the crash regexes it watches the console with.
+_DISPATCHER = [
+    ("debug", "Setting prompt string to ['(Unhandled fault.*)\\r\\n', 'Kernel panic - (.*) end Kernel panic']"),
+    ("debug", ["^[^\\n]+WARNING:.*?$", "BUG:.*?$']"]),
+    ("results", {"case": "kernel-messages", "extra": {"message": "BUG: KASAN: slab-out-of-bounds"}}),
+]
+
+
+def test_a_lava_log_reads_the_console_lines_of_target_records() -> None:
+    report = analyze(_lava([*_DISPATCHER, *(("target", line) for line in _WARN)]))
+    assert report.title == "WARNING in panel_simple_parse_panel_timing_node"
+    assert report.function == "panel_simple_parse_panel_timing_node"
+
+
+def test_a_lava_logs_dispatcher_records_are_no_crash() -> None:
+    # Negative: the regexes LAVA quotes and another console's `feedback` output are not the kernel's.
+    records = [*_DISPATCHER, ("feedback", "WARNING: Unimplemented Standard Service Call: 0x84000050 ")]
+    records.append(("target", "[    1.000000] Run /sbin/init as init process"))
+    assert analyze(_lava(records)).kind == "none"
+
+
+def test_a_lava_log_keeps_one_line_per_record() -> None:
+    # Line numbers stay the file's: a non-console record becomes an empty line.
+    text = decode_log(_lava([("info", "start: 0 validate"), ("target", "[    1.0] a\nb")]))
+    assert text.split("\n") == ["", "[    1.0] a b", ""]
+
+
+def test_a_line_that_only_looks_like_lava_is_kept() -> None:
+    assert decode_log("- {not lava}\nBUG: x\n") == "- {not lava}\nBUG: x\n"
+
+
+# --- kmemleak (mm/kmemleak.c print_unreferenced) ----------------------------------------------------
+
+_LEAK = (
+    "unreferenced object 0xffff888003692380 (size 128):\n"
+    '  comm "unsigned-md5_ip", pid 762, jiffies 4294831244\n'
+    "  hex dump (first 32 bytes):\n"
+    "    00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00  ................\n"
+    "  backtrace (crc 2128895f):\n"
+    "    [<ffffffffb2131db6>] kmalloc_trace_noprof+0x236/0x290\n"
+    "    [<ffffffffb3dee5e4>] tcp_ao_alloc_info+0x44/0xf0\n"
+    "    [<ffffffffb3df0263>] tcp_ao_info_cmd.constprop.0+0x423/0x8e0\n"
+    "    [<ffffffffb3c2a534>] do_tcp_setsockopt+0xa64/0x2320\n"
+)
+
+
+def test_kmemleaks_own_block_is_a_memory_leak_of_the_allocators_user() -> None:
+    report = analyze("$ cat /sys/kernel/debug/kmemleak\n" + _LEAK)
+    assert report.kind == "memory-leak"
+    assert report.title == "memory leak in tcp_ao_alloc_info"
+
+
+def test_syzkallers_bug_line_and_the_block_are_one_report() -> None:
+    report = analyze("BUG: memory leak\n" + _LEAK)
+    assert report.signature == "memory-leak"
+    assert report.preceding == []
+
+
+def test_a_leak_through_a_wrapper_allocator_names_the_wrappers_user() -> None:
+    log = _LEAK.replace("tcp_ao_alloc_info+0x44", "sock_kmalloc+0x44").replace(
+        "tcp_ao_info_cmd.constprop.0", "tcp_md5_do_add"
+    )
+    assert analyze(log).function == "tcp_md5_do_add"
+
+
+def test_the_words_unreferenced_object_alone_are_no_leak() -> None:
+    assert analyze("unreferenced object count is 0 (size check)\n").kind == "none"
+
+
+# --- SLUB debugging (mm/slub.c check_object -> check_bytes_and_report "Left Redzone"/"Right Redzone") ---
+
+_SLUB = (
+    "=============================================================================\n"
+    "BUG kmalloc-8: Right Redzone overwritten\n"
+    "-----------------------------------------------------------------------------\n"
+    "\n"
+    "INFO: 0xc90f6d28-0xc90f6d2b. First byte 0x00 instead of 0xcc\n"
+    "INFO: Slab 0xc528c530 flags=0x400000c3 inuse=61 fp=0xc90f6d58\n"
+    "INFO: Allocated in get_modalias+0x61/0xf5 age=53 cpu=1 pid=554\n"
+    "\n"
+    "  [<c010523d>] dump_trace+0x63/0x1eb\n"
+    "  [<c01053df>] show_trace_log_lvl+0x1a/0x2f\n"
+    "  [<c0106035>] dump_stack+0x16/0x18\n"
+    "  [<c017e0fa>] object_err+0x143/0x14b\n"
+    "  [<c017e2cc>] check_object+0x66/0x234\n"
+    "  [<c017eb43>] __slab_free+0x239/0x384\n"
+    "  [<c017f446>] kfree+0xa6/0xc6\n"
+    "  [<c02e2335>] get_modalias+0xb9/0xf5\n"
+    "  [<c02e23b7>] dmi_dev_uevent+0x27/0x3c\n"
+)
+
+
+def test_a_right_redzone_is_a_slub_report_with_the_freeing_caller() -> None:
+    report = analyze(_SLUB)
+    assert report.signature == "slub-debug"
+    assert report.title == "BUG: Right Redzone overwritten in get_modalias"
+
+
+def test_a_left_redzone_too() -> None:
+    assert analyze(_SLUB.replace("Right", "Left")).title == "BUG: Left Redzone overwritten in get_modalias"
+
+
+# --- KASan 4.0-4.3 (mm/kasan/report.c kasan_report_error "BUG: KASan: %s in %pS at addr %p") ------------
+
+_KASAN_OLD = (
+    "BUG: KASan: use after free in ext4_foo+0xce/0x117 at addr ffff8800b91250fb\n"
+    "Read of size 1 by task insmod/2754\n"
+    "CPU: 0 PID: 2754 Comm: insmod Not tainted 4.0.0-rc4+ #1\n"
+    "Call Trace:\n"
+    " [<ffffffff82c97b9e>] dump_stack+0x45/0x57\n"
+    " [<ffffffff813fc8c9>] kasan_report_error+0x129/0x420\n"
+    " [<ffffffffa00087bf>] ext4_foo+0xce/0x117\n"
+    " [<ffffffffa000001e>] ext4_bar+0x1e/0x40\n"
+)
+
+
+def test_an_old_kasan_header_is_a_kasan_report() -> None:
+    report = analyze(_KASAN_OLD)
+    assert report.kind == "kasan"
+    assert report.title == "KASAN: use after free Read in ext4_foo"
+
+
+def test_an_old_kasan_header_without_its_access_line_keeps_the_header() -> None:
+    report = analyze(_KASAN_OLD.replace("Read of size 1 by task insmod/2754\n", ""))
+    assert report.kind == "kasan"
+    assert report.title.startswith("KASan: use after free in ext4_foo")
