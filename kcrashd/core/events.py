@@ -72,6 +72,8 @@ _REPORT_BODY = re.compile(
     r"Oops: [0-9a-f]{4} \[#\d+\])"
 )
 _BODY_LINES = 8
+_ARM_UNHANDLED = "Unhandled fault:"
+_ARM_DIE = "Internal error:"
 
 
 @dataclass(slots=True)
@@ -174,6 +176,8 @@ def find_hits(lines: LogLines, candidates: list[int]) -> list[Hit]:
         sig, m = match_signature(text, header, pos)
         if header in _NEEDS_SIGNATURE and (sig is None or not _required_below(lines, i, sig)):
             continue
+        if header == _ARM_UNHANDLED and _signal_only(lines, i):
+            continue
         hits.append(Hit(i, header, pos, sig, m))
     return hits
 
@@ -184,6 +188,20 @@ def _required_below(lines: LogLines, i: int, sig: Signature) -> bool:
         return True
     below = range(i + 1, min(len(lines), i + 1 + _BODY_LINES))
     return any(sig.requires_regex.search(lines[j].text) for j in below)
+
+
+def _signal_only(lines: LogLines, i: int) -> bool:
+    """Whether the arm32 `Unhandled fault:` at line `i` was taken in user mode: arch/arm/mm/fault.c
+    do_DataAbort prints it and the page table (show_pte), then arm_notify_die only signals a user-mode
+    task, where a kernel-mode fault goes on to die()'s `Internal error:`.  So another `Unhandled
+    fault:` before any `Internal error:` ends a fault the kernel survived."""
+    for j in range(i + 1, min(len(lines), i + 1 + _BODY_LINES)):
+        text = lines[j].text
+        if _ARM_DIE in text:
+            return False
+        if _ARM_UNHANDLED in text:
+            return True
+    return False
 
 
 def _adopt_body(lines: LogLines, i: int) -> bool:

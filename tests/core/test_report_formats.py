@@ -157,3 +157,34 @@ def test_an_old_kasan_header_without_its_access_line_keeps_the_header() -> None:
     report = analyze(_KASAN_OLD.replace("Read of size 1 by task insmod/2754\n", ""))
     assert report.kind == "kasan"
     assert report.title.startswith("KASan: use after free in ext4_foo")
+
+
+# --- arm32 user-mode faults (arch/arm/mm/fault.c do_DataAbort -> arm_notify_die: die() only in kernel mode) ---
+
+_ARM_KERNEL_FAULT = (
+    "[  541.934792] Unhandled fault: external abort on non-linefetch (0x008) at 0xfa21200c\n"
+    "[  541.942570] pgd = c0204000\n"
+    "[  541.945457] [fa21200c] *pgd=afffb841, *pte=48212653, *ppte=48212453\n"
+    "[  541.952218] Internal error: : 8 [#1] SMP ARM\n"
+    "[  541.974689] CPU: 0 PID: 0 Comm: swapper/0 Not tainted 4.14.0-rc3 #1\n"
+    "[  541.993427] PC is at gic_handle_irq+0x58/0x9c\n"
+    "[  541.997813] LR is at gic_handle_irq+0x24/0x9c\n"
+)
+_ARM_USER_FAULT = (
+    "[  541.908669] Alignment trap: not handling instruction f46107cf at [<004e5c4c>]\n"
+    "[  541.916015] Unhandled fault: alignment exception (0x011) at 0x00508ae4\n"
+    "[  541.922732] pgd = ec340000\n"
+    "[  541.925613] [00508ae4] *pgd=fb0c2835\n"
+)
+
+
+def test_a_user_mode_unhandled_fault_gives_way_to_the_kernel_fault_after_it() -> None:
+    report = analyze(_ARM_USER_FAULT + _ARM_KERNEL_FAULT)
+    assert report.title == "Unhandled fault in gic_handle_irq"
+    assert report.preceding == []
+
+
+def test_an_unhandled_fault_with_its_internal_error_is_the_crash() -> None:
+    # Negative: the kernel-mode fault alone, and one whose log ends before die()'s line, stay crashes.
+    assert analyze(_ARM_KERNEL_FAULT).title == "Unhandled fault in gic_handle_irq"
+    assert analyze(_ARM_USER_FAULT).kind == "paging-fault"
