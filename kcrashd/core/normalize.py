@@ -43,6 +43,13 @@ _SYSLOG = re.compile(
     r" [^\s]{1,255} kernel: "
 )
 
+# Any program's line in such a file: the timestamp, the host, then the tag (`gnome-session[1443]: `, RFC 3164).
+_SYSLOG_OTHER = re.compile(
+    r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?)"
+    r" [^\s]{1,255} [\w.\-/]{1,64}(?:\[\d{1,10}\])?: "
+)
+_SYSLOG_FIRST = frozenset("JFMASOND0123456789")
+
 
 @dataclass(slots=True)
 class Line:
@@ -133,6 +140,8 @@ def parse_line(raw: str) -> tuple[str, str, bool]:
         m = _SYSLOG.match(raw)
         if m is not None:
             raw = raw[m.end() :]
+    elif raw[:1] in _SYSLOG_FIRST and _SYSLOG_OTHER.match(raw) is not None:
+        return "", "", False  # another program's line in a syslog file (its tag is not `kernel`)
     if _LOGIN in raw:
         pos = raw.find(_LOGIN, 0, 200)
         if pos >= 0 and "[" in raw[pos:]:

@@ -58,7 +58,8 @@ def write_table(path: Path, keys: dict[str, str]) -> None:
 # panic("Corrupt kernel stack, can't continue.")) for a bare panic whose title names no function: every
 # s390 stack overflow shared that key, so listing it as an alias would merge them all again.  Version 3
 # took a driver's `CAM_INFO: ...` notice for an `INFO:` report (events._NEEDS_SIGNATURE): that log holds no
-# crash, and a log without a crash has no key to continue.
+# crash, and a log without a crash has no key to continue; likewise for a log whose only header was
+# in a syslog line of another program (normalize.parse_line: only the lines tagged `kernel` are the kernel's).
 DROPPED: dict[int, dict[str, str]] = {
     3: {
         "kc3-5183ee783d5fbc7c": "kernel panic: Corrupt kernel stack, can't continue.",
@@ -67,6 +68,8 @@ DROPPED: dict[int, dict[str, str]] = {
         "kc3-18d3a7fd2acaa214": "BUG: Unable to handle kernel data access at ADDR in lab_write",
         "kc3-3ff8992d47fc0651": "BUG: Unable to handle kernel data access on write at ADDR in proc_reg_write",
         "kc3-1d21ccffdd22a1ca": "INFO: CAM-ISP: cam_isp_dev_probe: NUM Camera ISP probe complete",
+        # another program's syslog line (its tag is not `kernel`) quoting a header: no crash, no key to continue
+        "kc3-95f9b2ee05d5c1b7": "a syslog line of a program other than the kernel",
     }
 }
 

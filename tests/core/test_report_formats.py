@@ -188,3 +188,30 @@ def test_an_unhandled_fault_with_its_internal_error_is_the_crash() -> None:
     # Negative: the kernel-mode fault alone, and one whose log ends before die()'s line, stay crashes.
     assert analyze(_ARM_KERNEL_FAULT).title == "Unhandled fault in gic_handle_irq"
     assert analyze(_ARM_USER_FAULT).kind == "paging-fault"
+
+
+# --- syslog files: only the lines tagged `kernel` are the kernel's (RFC 3164 `timestamp host tag[pid]: `) ---
+
+_SYSLOG_PROGRAMS = (
+    "Nov  9 10:19:35 ohm openvpn[1118]: WARNING: Make sure you understand the semantics of --tls-remote\n"
+    "Nov  9 10:19:36 ohm kernel: [  812.000001] e1000e: eth0 NIC Link is Up 1000 Mbps Full Duplex\n"
+    "Nov  9 10:19:37 ohm crashtest[2001]: BUG: soft lockup - CPU#0 stuck for 22s! [expected in this test]\n"
+    "2024-05-01T10:00:00+0200 ohm watchdogd[77]: Kernel panic - not syncing: simulated by the test suite\n"
+)
+_SYSLOG_KERNEL_OOPS = (
+    "Nov  9 10:20:00 ohm kernel: [  840.000001] BUG: unable to handle kernel NULL pointer dereference at 0000000000000008\n"
+    "Nov  9 10:20:00 ohm kernel: [  840.000002] IP: [<ffffffff811c1b2a>] ext4_foo+0x1a/0x40\n"
+    "Nov  9 10:20:00 ohm kernel: [  840.000003] Oops: 0000 [#1] SMP\n"
+    "Nov  9 10:20:00 ohm kernel: [  840.000004] Call Trace:\n"
+    "Nov  9 10:20:00 ohm kernel: [  840.000005]  [<ffffffff811c2000>] ext4_bar+0x20/0x40\n"
+)
+
+
+def test_another_programs_syslog_lines_are_not_the_kernels() -> None:
+    assert analyze(_SYSLOG_PROGRAMS).kind == "none"
+
+
+def test_the_kernels_syslog_lines_still_report() -> None:
+    report = analyze(_SYSLOG_PROGRAMS + _SYSLOG_KERNEL_OOPS)
+    assert report.title == "BUG: unable to handle kernel NULL pointer dereference in ext4_foo"
+    assert report.preceding == []
