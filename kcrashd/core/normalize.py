@@ -4,7 +4,8 @@ Accepted line grammar (docs/dump-layouts.md §10):
     [syslog `Mon DD hh:mm:ss host kernel: `] [** N printk messages dropped **] [... login: ] [<N>]
     [[ sec.usec]] [[ T123]|[ C0]]... text
 Continuation lines (makedumpfile: indented) inherit the previous record's context.  pstore dumps
-(`Panic#1 Part2` headers) are put back into chronological order.
+(`Panic#1 Part2` headers) are put back into chronological order; a LAVA job log (YAML records) is
+read as its console's lines (`unwrap_lava`).  In a syslog file only the lines tagged `kernel` count.
 
 Lines are parsed lazily: a log of millions of lines only pays for the lines near crash reports.
 Logs larger than `COMPACT_OVER` are cut down to windows around the header lines found by a cheap
