@@ -51,10 +51,13 @@ FLOOR = {
 # (LAVA, cAdvisor, Hack, the KMSAN tree's and the Linux Kernel Labs' documentation, two more kernel
 # pages) joined, 18 of them in the development part: 170 logs, title 0.877, function 0.881,
 # kind 0.966, no-crash 21/23, pair F1 0.893 (P 0.893: two modules' unrelated my_oops_init
-# functions merge by bucket; R 0.893): only the F1 floor moves, to the measurement.
-PRODUCTION_FLOOR = {"title": 0.86, "function": 0.85, "kind": 0.93, "f1": 0.89}
-# Logs with no crash that may still get a title (21/23 measured with the new logs).
-PRODUCTION_NOCRASH_SLACK = 2
+# functions merge by bucket; R 0.893): only the F1 floor moves, to the measurement.  Re-measured after
+# the families those logs showed (LAVA job logs, kmemleak's own block, SLUB left/right redzones, 4.0-4.3
+# KASan, arm32 user-mode faults, other programs' syslog lines): 170 logs, title 0.904, function 0.904,
+# kind 0.993, no-crash 23/23, pair F1 0.909; the floors follow, rounded down by two to three cases.
+PRODUCTION_FLOOR = {"title": 0.88, "function": 0.88, "kind": 0.97, "f1": 0.89}
+# Logs with no crash that may still get a title (23/23 measured).
+PRODUCTION_NOCRASH_SLACK = 1
 LICENSES = {"GPL-2.0-only", "GPL-2.0-or-later", "LGPL-2.1-or-later", "BSD-3-Clause", "MIT", "Apache-2.0"}
 
 
