@@ -364,6 +364,13 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("warning", "warning", "WARNING:",
               r"WARNING: (?:CPU: \d+ PID: \d+ at |at |[^ ]+:\d+ at )(\S+)?",
               "WARNING in {F}", WARN, severity=W),
+    # kmemcheck (2.6.31-4.14) trapped a read of memory not yet written: the registers of the read, then
+    # its stack, with no `Call Trace:` line.
+    Signature("kmemcheck", "warning", "WARNING:",
+              r"WARNING: kmemcheck: Caught (\d{1,3})-bit read from ([a-z]{1,20}|\(invalid shadow state\)) memory",
+              "WARNING: kmemcheck: Caught {1}-bit read from {2} memory in {F}", ((P.PC, P.STACK), (P.STACK,)), severity=W,
+              why="mm/kmemcheck/error.c kmemcheck_error_recall `WARNING: kmemcheck: Caught %d-bit read from %s "
+                  "memory (%p)`, then the shadow, show_regs and print_stack_trace"),
     Signature("warning-text", "warning", "WARNING:", r"WARNING: (.*\S)", "WARNING: {1}", NO_STACK, S.NONE, severity=W),
     # --- INFO: ---------------------------------------------------------------------------------
     Signature("rcu-stall", "rcu-stall", "INFO:",

@@ -9,6 +9,9 @@ import json
 
 from kcrashd.core import analyze
 from kcrashd.core.normalize import decode_log
+from tests.core.golden import CORPUS
+
+EDGE = CORPUS / "edge"
 
 # --- LAVA job logs (KernelCI, Linaro): `- {"dt": ..., "lvl": "target", "msg": "<console line>"}` ---------
 
@@ -215,3 +218,18 @@ def test_the_kernels_syslog_lines_still_report() -> None:
     report = analyze(_SYSLOG_PROGRAMS + _SYSLOG_KERNEL_OOPS)
     assert report.title == "BUG: unable to handle kernel NULL pointer dereference in ext4_foo"
     assert report.preceding == []
+
+
+# --- kmemcheck (mm/kmemcheck/error.c kmemcheck_error_recall: header, shadow, show_regs, the stack) ---------
+
+
+def test_a_kmemcheck_report_names_the_reading_function() -> None:
+    report = analyze((EDGE / "kmemcheck.log").read_bytes())
+    assert report.signature == "kmemcheck"
+    assert report.title == "WARNING: kmemcheck: Caught NUM-bit read from freed memory in foo_release"
+
+
+def test_another_kmemcheck_message_stays_a_message() -> None:
+    # Negative: kmemcheck's other notices are not its error report.
+    report = analyze("[    0.000000] WARNING: kmemcheck: page fault handler not installed\n")
+    assert report.signature != "kmemcheck"
