@@ -52,6 +52,8 @@ _NEEDS_SIGNATURE = frozenset({
     " ilc:", "Kernel stack overflow.", "double fault: ", "unreferenced object 0x", *SLUB_HEADERS,
 })
 _REPLAY = "** replaying previous printk message **"
+# The row of a panic that only says an earlier report was fatal (signatures.CONSEQUENCE_PANIC).
+HEADERLESS_PANIC = "panic-consequence"
 # Another line's timestamp inside a header line: two lines were merged; the header ends there.
 _MERGED_STAMP = re.compile(r"\[ {0,12}\d{1,10}\.\d{3,9}\]")
 # How far below its `WARNING:` line a WARN()'s message may be (3.x printed `Hardware name:` between).
@@ -365,6 +367,29 @@ def _collect(lines: LogLines, ev: Event, starts: set[int]) -> None:
             break
     ev.lines = out
     ev.title_end = title_end or len(out)
+
+
+# The register dump of arch/*/kernel/process.c __show_regs (x86 `RIP: 0010:%pS`, `RSP:`, `RAX:`, `FS:`,
+# `CR2:`, `PKRU:`, `Code:`; arm64 `pc : %pS`, `lr :`, `sp :`, `x29:`; powerpc `NIP`, `LR`, `GPR00:`).
+_REGISTER_LINE = re.compile(r"^\s*(?:[A-Z][A-Z0-9 ]{1,5}: ?|Code: |pc : |lr : |sp : |x\d{1,2} ?: |NIP |LR )")
+_REGISTER_LINES = 24
+
+
+def registers_above(lines: LogLines, start: int) -> list[str]:
+    """The register dump printed right above line `start` in its context, nearest last; empty when
+    the line above is no register line.  An oops prints its registers (__die -> show_regs) before
+    oops_end's `panic("Fatal exception")` (arch/x86/kernel/dumpstack.c, arch/arm64/kernel/traps.c
+    die): when the log lost the oops's header, that dump is what names the faulting function."""
+    context = lines[start].context
+    found: list[str] = []
+    for i in range(start - 1, max(-1, start - 1 - _REGISTER_LINES), -1):
+        line = lines[i]
+        if line.context != context:
+            continue
+        if _REGISTER_LINE.match(line.text) is None:
+            break
+        found.append(line.text)
+    return found[::-1]
 
 
 def _named_report(panic_text: str, before: list[Event]) -> int | None:

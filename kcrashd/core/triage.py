@@ -30,6 +30,9 @@ _PANIC_MSG = re.compile(r"Kernel panic - not syncing: ?(.*)")
 
 def _title_event(lines: LogLines, event: ev_mod.Event, adjust: CulpritAdjust | None = None) -> Titled:
     texts = [lines[i].text for i in event.lines[: event.title_end]]
+    if event.hit.signature is not None and event.hit.signature.name == ev_mod.HEADERLESS_PANIC:
+        # A panic that only says an oops was fatal, with no oops left above it: its registers name the culprit.
+        texts[1:1] = ev_mod.registers_above(lines, event.start)
     return title_report(event.hit.signature, event.hit.match, texts, event.hit.pos, adjust, cut=event.cut)
 
 

@@ -823,3 +823,32 @@ def test_cut_fault_header_continued_as_a_paging_request_stays_a_paging_fault() -
     assert analyze(log).kind == "paging-fault"
     far = "BUG: unable to handle kernel \n" + "noise\n" * 10 + "NULL pointer dereference at 00000004\n"
     assert analyze(far).kind == "paging-fault"
+
+
+# --- A panic that only says an oops was fatal, the oops's header lost (arch/x86/kernel/dumpstack.c
+# oops_end: panic("Fatal exception") right after __die's register dump) -------------------------------
+
+_FATAL_AFTER_REGISTERS = (
+    "[    5.765287] RIP: 0010:ec_probe_features+0xf/0xed\n"
+    "[    5.771229] Code: 00 00 00 89 d8 5b c3 48 8b 7f 08 <83> bf 6c 03 00 00 ff 75 6e\n"
+    "[    5.792516] RSP: 0018:ffff9e7f809b7a30 EFLAGS: 00210202\n"
+    "[    5.798645] RAX: ffff910046f8f000 RBX: 0000000000000029 RCX: 000000000005db60\n"
+    "[    5.849292] CS:  0010 DS: 002b ES: 002b CR0: 0000000080050033\n"
+    "[    5.864254] PKRU: 55555554\n"
+    "[    5.867574] Kernel panic - not syncing: Fatal exception\n"
+    "[    5.873722] Kernel Offset: 0x3bc00000 from 0xffffffff81000000\n"
+)
+
+
+def test_fatal_exception_panic_below_a_headerless_register_dump_names_its_pc() -> None:
+    report = analyze(_FATAL_AFTER_REGISTERS)
+    assert report.title == "kernel panic: Fatal exception"
+    assert report.function == "ec_probe_features"
+    assert report.corrupted  # the oops's header is still lost
+
+
+def test_fatal_exception_panic_with_other_lines_above_names_no_function() -> None:
+    log = _FATAL_AFTER_REGISTERS.replace("[    5.864254] PKRU: 55555554\n", "[    5.864254] usb 1-1: new device found\n")
+    report = analyze(log)
+    assert report.title == "kernel panic: Fatal exception"
+    assert report.function is None
