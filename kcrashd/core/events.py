@@ -377,14 +377,16 @@ _REGISTER_LINES = 24
 
 def registers_above(lines: LogLines, start: int) -> list[str]:
     """The register dump printed right above line `start` in its context, nearest last; empty when
-    the line above is no register line.  An oops prints its registers (__die -> show_regs) before
-    oops_end's `panic("Fatal exception")` (arch/x86/kernel/dumpstack.c, arch/arm64/kernel/traps.c
-    die): when the log lost the oops's header, that dump is what names the faulting function."""
+    the line above is no register line.  An oops prints its registers (__die -> show_regs; the 2.6-4.x
+    i386 die() summary `EIP: [<%08lx>] %pS SS:ESP`), then oops_end -> oops_exit its end marker
+    (kernel/panic.c print_oops_end_marker), then `panic("Fatal exception")` (arch/x86/kernel/
+    dumpstack.c, arch/arm64/kernel/traps.c die): when the log lost the oops's header, that dump is
+    what names the faulting function."""
     context = lines[start].context
     found: list[str] = []
     for i in range(start - 1, max(-1, start - 1 - _REGISTER_LINES), -1):
         line = lines[i]
-        if line.context != context:
+        if line.context != context or (not found and _END_TRACE in line.text):
             continue
         if _REGISTER_LINE.match(line.text) is None:
             break

@@ -852,3 +852,16 @@ def test_fatal_exception_panic_with_other_lines_above_names_no_function() -> Non
     report = analyze(log)
     assert report.title == "kernel panic: Fatal exception"
     assert report.function is None
+
+
+def test_fatal_exception_panic_past_the_end_marker_reads_the_i386_summary_line() -> None:
+    log = (
+        "<4>[  180.492137]  [<790ac0aa>] vfs_write+0x85/0xe4\n"
+        "<0>[  180.492137] Code: c6 44 05 b2 00 89 d8 e8 0c ef 09 00 85 c0 75 04 <0f> 0b eb fe ba 58 47\n"
+        "<0>[  180.492137] EIP: [<790e22a4>] breakme_write+0x80/0x108 SS:ESP 0068:aa3e9efc\n"
+        "<4>[  180.501800] ---[ end trace 2a6b72965e1b1523 ]---\n"
+        "<0>[  180.502026] Kernel panic - not syncing: Fatal exception\n"
+    )
+    report = analyze(log)
+    assert report.title == "kernel panic: Fatal exception"
+    assert report.function == "breakme_write"
