@@ -34,6 +34,9 @@ _PREFIX = re.compile(
 )
 # printk caller ids: `[T123]`, `[ C0]`, makedumpfile's ` [    T123] `, and both `[  T1][ C1]`.
 _CALLER = re.compile(r" ?\[ {0,10}([TC])(\d{1,7})\] ?")
+# The commonest stamped line with a caller id, `[  123.456789][ T123] text` (syzkaller, CONFIG_PRINTK_CALLER),
+# read in one match: the timestamp of _PREFIX then one _CALLER, as the general path reads it.
+_STAMP_CALLER = re.compile(r"\[[ \t]{0,12}\d{1,10}\.\d{1,9}\] ?\[ {0,10}([TC]\d{1,7})\] ?")
 _PSTORE_HEADER = re.compile(r"^(Panic|Oops|Emergency|Shutdown|Restart|Halt|Poweroff)#(\d+) Part(\d+)$", re.M)
 _LOGIN = " login: "
 # A syslog file's kernel lines (rsyslog's traditional format `Oct 11 10:57:36 host kernel: `, journalctl's
@@ -137,6 +140,11 @@ def parse_line(raw: str) -> tuple[str, str, bool]:
         end = raw.find("] ", 1, 24)
         if end > 0 and raw[end + 2 : end + 3] != "[" and _is_time(raw[1:end]):
             return raw[end + 2 :], "console", True
+        # The general path gives the same for this shape when no ` login: ` is there to cut at and
+        # no second caller id follows (_CALLER needs a `[` in the next two characters).
+        m = _STAMP_CALLER.match(raw)
+        if m is not None and "[" not in raw[m.end() : m.end() + 2] and _LOGIN not in raw:
+            return raw[m.end() :], m.group(1), True
     if _SYSLOG_KERNEL in raw:
         m = _SYSLOG.match(raw)
         if m is not None:
@@ -169,9 +177,8 @@ def parse_line(raw: str) -> tuple[str, str, bool]:
 
 def _is_time(s: str) -> bool:
     """`  123.456789`: spaces, digits, one dot."""
-    s = s.lstrip(" \t")
-    dot = s.find(".")
-    return dot > 0 and s[:dot].isdigit() and s[dot + 1 :].isdigit()
+    whole, _, fraction = s.lstrip(" \t").partition(".")
+    return whole.isdigit() and fraction.isdigit()
 
 
 class LogLines:
@@ -204,14 +211,17 @@ class LogLines:
 
         A continuation line takes the context of the line before it, which may be one too: the
         run is walked back first and parsed forwards (no recursion, whatever the run's length)."""
-        pending: list[tuple[int, Line]] = []
+        line = Line(*parse_line(self.raw[i]))
+        if not _continues(line):
+            self._parsed[i] = line  # the common case: the line inherits nothing
+            return line
+        pending = [(i, line)]
         j = i
-        while True:
-            line = Line(*parse_line(self.raw[j]))
-            pending.append((j, line))
-            if not _continues(line) or j == 0 or self._parsed[j - 1] is not None:
-                break
+        while j > 0 and self._parsed[j - 1] is None:
             j -= 1
+            pending.append((j, Line(*parse_line(self.raw[j]))))
+            if not _continues(pending[-1][1]):
+                break
         for j, line in reversed(pending):
             prev = self._parsed[j - 1] if j > 0 else None
             if prev is not None and prev.stamped and _continues(line):
