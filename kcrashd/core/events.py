@@ -265,13 +265,9 @@ def build_events(lines: LogLines, hits: list[Hit]) -> list[Event]:
         events = [ev for n, ev in enumerate(events) if n < MAX_EVENTS_HEAD or n >= tail or _fatal(ev)]
     starts = {h.index for h in hits if h.index not in details and not CONTINUES_REPORT.search(lines[h.index].text)}
     for n, ev in enumerate(events):
-        _collect(lines, ev, starts)
+        end_marker = _collect(lines, ev, starts)
         nxt = events[n + 1].start if n + 1 < len(events) else len(lines)
-        ruled = ev.hit.signature is not None and ev.hit.signature.kind in _RULED_KINDS
-        ev.closed = any(
-            i < nxt and (_END_TRACE in lines[i].text or (ruled and _END_RULE.match(lines[i].text) is not None))
-            for i in ev.lines[1:]
-        )
+        ev.closed = end_marker < nxt
     return events
 
 
@@ -337,16 +333,19 @@ def _carried_by_warn(prev: Event, hit: Hit, lines: LogLines) -> bool:
     )
 
 
-def _collect(lines: LogLines, ev: Event, starts: set[int]) -> None:
-    """The report's lines: same context, bounded, cut at the panic epilogue."""
+def _collect(lines: LogLines, ev: Event, starts: set[int]) -> int:
+    """The report's lines: same context, bounded, cut at the panic epilogue.  Returns the first
+    of them after the header that is an end marker (`---[ end trace`, a sanitizer's closing
+    `=====`), or the log's length when none is."""
     start, context = ev.start, ev.context
     real_context = context[:1] in ("T", "C")
+    ruled = ev.hit.signature is not None and ev.hit.signature.kind in _RULED_KINDS
+    end_marker = size = len(lines)
     out = [start]
     title_end = 0
     nmi = False
-    end = min(len(lines), start + MAX_SCAN_LINES)
-    for i in range(start + 1, end):
-        line = lines[i]
+    end = min(size, start + MAX_SCAN_LINES)
+    for i, line in enumerate(lines.span(start + 1, end), start + 1):
         if line.context != context and not (nmi and line.context.startswith("C")):
             continue
         text = line.text
@@ -363,10 +362,14 @@ def _collect(lines: LogLines, ev: Event, starts: set[int]) -> None:
         ):
             title_end = len(out)
         out.append(i)
+        # Every _END_RULE match starts with `=`: the cheap test first.
+        if end_marker == size and (_END_TRACE in text or (ruled and text[:1] == "=" and _END_RULE.match(text))):
+            end_marker = i
         if len(out) >= MAX_REPORT_LINES:
             break
     ev.lines = out
     ev.title_end = title_end or len(out)
+    return end_marker
 
 
 # The register dump of arch/*/kernel/process.c __show_regs (x86 `RIP: 0010:%pS`, `RSP:`, `RAX:`, `FS:`,

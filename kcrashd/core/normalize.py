@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from kcrashd.core.headers import MAX_LINE, HeaderScan
@@ -205,6 +205,13 @@ class LogLines:
         if line is None:
             line = self._parse(i)
         return line
+
+    def span(self, start: int, end: int) -> Iterator[Line]:
+        """Lines `start` to `end` (excluded) in order, each parsed when the walk reaches it."""
+        parsed = self._parsed
+        for i in range(start, end):
+            line = parsed[i]
+            yield self._parse(i) if line is None else line
 
     def _parse(self, i: int) -> Line:
         """Parse line `i` and the unparsed continuation lines it inherits its context from.
