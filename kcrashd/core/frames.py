@@ -39,6 +39,11 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(rf"^\s*(?P<q>\?\s+)?(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}(?:\s|$)"),
 )
 
+# What every match of each _FRAME_PATTERNS entry holds (a cheap test before its regex): the arm32
+# shapes their ` from `, the address shape the `>]` closing its address, ppc64 the `]` closing its
+# first bracket; the last shape needs nothing parse_frames has not tested (`+0x`).
+_FRAME_NEEDS: tuple[str, ...] = (") from [<", " from ", ">]", "]", "+0x")
+
 # The faulting-PC line of each architecture: x86 RIP/EIP (2.6-3.x show_regs: `EIP is at %pS`), arm64/riscv
 # pc/epc, arm PC is at, ppc NIP, s390 PSW.
 FAULT_PC = re.compile(
@@ -115,12 +120,12 @@ def parse_frames(text: str) -> tuple[FrameLine, ...]:
     marker = _STACK_MARKER.match(text) if "<" in text else _DECIMAL_PREFIX.match(text)
     if marker is not None:
         text = text[marker.end() :]
-    for pat in _FRAME_PATTERNS:
-        m = pat.match(text)
+    for needs, pat in zip(_FRAME_NEEDS, _FRAME_PATTERNS, strict=True):
+        m = pat.match(text) if needs in text else None
         if m is None:
             continue
         groups = m.groupdict()
-        questionable = any(groups.get(k) for k in ("q", "q2", "unrel")) and not eoi
+        questionable = bool(groups.get("q") or groups.get("q2") or groups.get("unrel")) and not eoi
         rest = text[m.start("fn") :]
         off = rest.split("+", 1)[1].split()[0].rstrip(")") if "+" in rest else None
         out = [FrameLine(clean_function(m.group("fn")), off, groups.get("mod"), not questionable)]
@@ -148,7 +153,9 @@ def arm_unread_before_v4(text: str) -> bool:
 @lru_cache(maxsize=8192)
 def fault_pc(text: str) -> str | None:
     """The function of a faulting-PC line (x86 RIP, arm64 pc, ppc NIP, s390 PSW), else None."""
-    if "+0x" not in text:
+    # Every FAULT_PC match holds `IP` (RIP, EIP, IP, NIP, `[ER]IP is at`), `pc` (pc, epc), `PC is at`
+    # or `Krnl PSW`, and `+0x`: a frame line without them is no PC line.
+    if "+0x" not in text or not ("IP" in text or "pc" in text or "PC is at" in text or "Krnl PSW" in text):
         return None
     m = FAULT_PC.search(text)
     return clean_function(m.group("fn")) if m else None
