@@ -7,8 +7,8 @@ shared infrastructure (allocator, locking, string and list helpers) whose caller
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from kcrashd.core import rust_symbols
 
@@ -63,9 +63,9 @@ STACK_START = re.compile(
 _SUFFIX = re.compile(r"(?:\.(?:isra|constprop|cold|part|llvm|lto_priv|localalias|ipa|specialized)(?:\.\d++)*+)++$|\.\d++$")
 
 
-@dataclass(slots=True, frozen=True)
-class FrameLine:
-    """A frame found on one line: cleaned name, offset, module, reliability."""
+class FrameLine(NamedTuple):
+    """A frame found on one line: cleaned name, offset, module, reliability (a named tuple: built
+    for every frame line, it costs half of a frozen dataclass)."""
 
     function: str
     offset: str | None

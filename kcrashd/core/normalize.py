@@ -218,9 +218,10 @@ class LogLines:
 
         A continuation line takes the context of the line before it, which may be one too: the
         run is walked back first and parsed forwards (no recursion, whatever the run's length)."""
-        line = Line(*parse_line(self.raw[i]))
-        if not _continues(line):
-            self._parsed[i] = line  # the common case: the line inherits nothing
+        text, context, stamped = parse_line(self.raw[i])
+        line = Line(text, context, stamped)
+        if stamped or text[:1] not in (" ", "\t") or not text.strip():
+            self._parsed[i] = line  # the common case: the line inherits nothing (not _continues)
             return line
         pending = [(i, line)]
         j = i
