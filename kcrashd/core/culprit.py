@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kcrashd.core import frames
@@ -343,7 +344,7 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
         return Culprit(None)
     if strategy is Strategy.HANG:
         hung = _hang(_candidates(sig.stack, texts))
-        if hung.function is not None and any(frames.arm_unwound(t) for t in texts[1:]):
+        if hung.function is not None and _below_header(texts, _ARM_FROM, frames.arm_unwound):
             blind = _hang(_candidates(sig.stack, _arm_as_v3(texts), headerless=False))
             hung.earlier = blind.function or "" if blind.function != hung.function else None
         return hung
@@ -366,17 +367,30 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
             return Culprit(polled, earlier=walked if walked != polled else None)
         return Culprit(_stalled_at_pc(texts, cands, extra) or walked)
     found = _first_culprit(sig, texts, extra)
-    if found.function is not None and any(frames.LOST_COLUMN.match(t) for t in texts[1:]):
+    if found.function is not None and _below_header(texts, _LOST_COLUMN_END, frames.LOST_COLUMN.match):
         # Version 3 could not read a frame line that lost its first column: what it chose continues.
         blind = _first_culprit(sig, ["" if frames.LOST_COLUMN.match(t) else t for t in texts], extra, ended=False)
         if blind.function != found.function:
             found.earlier = blind.function or ""
-    elif found.function is not None and any(frames.arm_unwound(t) for t in texts[1:]):
+    elif found.function is not None and _below_header(texts, _ARM_FROM, frames.arm_unwound):
         # Version 3 read an arm32 trace only after a header, and no line with a module inside it.
         blind = _first_culprit(sig, _arm_as_v3(texts), extra, headerless=False, ended=False)
         if blind.function != found.function:
             found.earlier = blind.function or ""
     return found
+
+
+# What every line these tests hold for contains: an arm32 `callee from caller` line its ` from `
+# (frames.arm_unwound), a frame line that lost its first column the `>]` after its address (LOST_COLUMN).
+_ARM_FROM = " from "
+_LOST_COLUMN_END = ">]"
+
+
+def _below_header(texts: list[str], needs: str, test: Callable[[str], object]) -> bool:
+    """Whether `test` holds for a line below the header; only when one of them holds `needs`, which
+    every line `test` holds for contains (one search of the joined lines, not one call per line)."""
+    below = texts[1:]
+    return needs in "\n".join(below) and any(test(t) for t in below)
 
 
 def _arm_as_v3(texts: list[str]) -> list[str]:
