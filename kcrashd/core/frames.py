@@ -39,9 +39,10 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(rf"^\s*(?P<q>\?\s+)?(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}(?:\s|$)"),
 )
 
-# What every match of each _FRAME_PATTERNS entry holds (a cheap test before its regex): the arm32
-# shapes their ` from `, the address shape the `>]` closing its address, ppc64 the `]` closing its
-# first bracket; the last shape needs nothing parse_frames has not tested (`+0x`).
+# What every match of each _FRAME_PATTERNS entry holds (a cheap test before its regex, so a skipped
+# regex could not have matched): the first arm32 shape its `) from [<`, the second its ` from `, the
+# address shape the `>]` closing its address, ppc64 the `]` closing its first bracket; the last shape
+# its `+0x` (_OFF), which parse_frames has already tested.
 _FRAME_NEEDS: tuple[str, ...] = (") from [<", " from ", ">]", "]", "+0x")
 
 # The faulting-PC line of each architecture: x86 RIP/EIP (2.6-3.x show_regs: `EIP is at %pS`), arm64/riscv
