@@ -51,6 +51,9 @@ _QUESTIONED_PC = re.compile(
     r"([A-Za-z_$][A-Za-z0-9_$.]*)"
 )
 # A kernel-mode PC that is no symbol: `RIP: 0010:0xffff8bbfafef2e80` (user mode is 0033).
+# lib/smp_processor_id.c check_preemption_disabled prints `caller is %pS` right below its header.
+_CALLER_IS = re.compile(r"^\s*caller is ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
+_CALLER_LINES = 3
 _RAW_PC = re.compile(r"\b[ER]?IP: 0010:(?:0x)?[0-9a-fA-F]{6,16}\s*$")
 # arm64 `pc : 0x0` / `lr : f+0x..` (arch/arm64/kernel/process.c __show_regs), powerpc `NIP [0000000000000000] 0x0`
 # / `LR [c000000000123456] f+0x..` (arch/powerpc/kernel/process.c show_regs prints both with %pS), s390
@@ -416,7 +419,7 @@ def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | No
             if cand != helper:
                 return Culprit(cand, earlier=passed)
             passed = helper
-    recovered = _without_reliable_frame(texts, extra, ended)
+    recovered = _without_reliable_frame(texts, extra, ended) or _named_caller(texts)
     if recovered is not None and ended:
         before = _without_reliable_frame(texts, extra, ended=False)
         if before != recovered:
@@ -482,6 +485,15 @@ def _link_register_caller(texts: list[str], extra: re.Pattern[str] | None) -> st
             return None if frames.is_skipped(fn, extra) else fn
     return None
 
+
+def _named_caller(texts: list[str]) -> str | None:
+    """The function a report names as its caller on the line below its header, when no frame does
+    (lib/smp_processor_id.c check_preemption_disabled: `caller is %pS`, its own return address)."""
+    for text in texts[1:_CALLER_LINES]:
+        m = _CALLER_IS.match(text)
+        if m is not None:
+            return frames.clean_function(m.group(1))
+    return None
 
 def _without_reliable_frame(texts: list[str], extra: re.Pattern[str] | None, ended: bool) -> str | None:
     """The culprit when no reliable frame names one, from what the kernel printed anyway.

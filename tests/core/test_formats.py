@@ -865,3 +865,27 @@ def test_fatal_exception_panic_past_the_end_marker_reads_the_i386_summary_line()
     report = analyze(log)
     assert report.title == "kernel panic: Fatal exception"
     assert report.function == "breakme_write"
+
+
+# --- lib/smp_processor_id.c check_preemption_disabled: `caller is %pS` below its header ---------------
+
+_PREEMPTIBLE = (
+    "[   84.600934] BUG: using __this_cpu_read() in preemptible [00000000] code: trinity-c4/1161\n"
+    "[   84.603374] caller is lockdep_hardirqs_on_prepare+0x2f/0x1c0\n"
+    "[   84.605478] CPU: 1 PID: 1161 Comm: trinity-c4 Not tainted 5.9.0-rc8 #1\n"
+    "[   84.610030] Call Trace:\n"
+    "[   84.611839]  dump_stack+0x8d/0xb5\n"
+    "[   84.613695]  check_preemption_disabled+0xc3/0xe0\n"
+    "[   84.615623]  lockdep_hardirqs_on_prepare+0x2f/0x1c0\n"
+    "[   84.617562]  trace_hardirqs_on+0x40/0x100\n"
+)
+
+
+def test_preemptible_report_whose_frames_are_all_generic_names_its_caller_line() -> None:
+    report = analyze(_PREEMPTIBLE)
+    assert report.title == "BUG: using __this_cpu_read() in preemptible code in lockdep_hardirqs_on_prepare"
+
+
+def test_preemptible_report_without_a_caller_line_or_frame_stays_corrupted() -> None:
+    report = analyze(_PREEMPTIBLE.replace("caller is", "callers:"))
+    assert report.title.endswith("in corrupted")
