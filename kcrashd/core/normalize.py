@@ -89,6 +89,8 @@ def decode_log(data: bytes | str) -> str:
 # become empty lines, so that line numbers stay those of the file.
 _LAVA_RECORD = '- {"dt": "'
 _LAVA_TARGET = '"lvl": "target"'
+# The record's `msg` when it is a JSON string (escapes kept for json.loads to decode).
+_LAVA_MSG = re.compile(r'"msg": ("(?:[^"\\]|\\.)*+")')
 
 
 def unwrap_lava(raw_lines: list[str]) -> list[str]:
@@ -97,9 +99,11 @@ def unwrap_lava(raw_lines: list[str]) -> list[str]:
     for raw in raw_lines:
         text = ""
         if raw.startswith(_LAVA_RECORD) and _LAVA_TARGET in raw[:80]:
+            m = _LAVA_MSG.search(raw)
+            # Only the JSON string is decoded (no depth to recurse into, whatever the record holds).
             try:
-                msg = json.loads(raw[2:]).get("msg")
-            except (ValueError, AttributeError):
+                msg = json.loads(m.group(1)) if m is not None else None
+            except ValueError:  # a bad escape: the record is not LAVA's
                 msg = None
             if isinstance(msg, str):
                 text = msg.replace("\n", " ")

@@ -61,6 +61,18 @@ def test_a_lava_log_keeps_one_line_per_record() -> None:
     assert text.split("\n") == ["", "[    1.0] a b", ""]
 
 
+def test_a_lava_record_nested_past_any_parser_depth_hides_no_crash() -> None:
+    # Hostile input: a target record whose msg is 100,000 nested lists (a JSON parser recurses on it),
+    # then the warning: the record is skipped, the warning found.
+    deep = '- {"dt": "2022-06-09T11:13:04.000000", "lvl": "target", "msg": ' + "[" * 100_000 + "]" * 100_000 + "}\n"
+    report = analyze(deep + _lava([("target", line) for line in _WARN]))
+    assert report.title == "WARNING in panel_simple_parse_panel_timing_node"
+
+
+def test_a_lava_msg_with_a_bad_escape_is_an_empty_line() -> None:
+    bad = '- {"dt": "2022-06-09T11:13:04.000000", "lvl": "target", "msg": "[    1.0] \\x41"}\n'
+    assert decode_log(bad + _lava([("target", "[    1.0] a")])).split("\n") == ["", "[    1.0] a", ""]
+
 def test_a_line_that_only_looks_like_lava_is_kept() -> None:
     assert decode_log("- {not lava}\nBUG: x\n") == "- {not lava}\nBUG: x\n"
 
