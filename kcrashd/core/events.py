@@ -49,7 +49,7 @@ _NOT_PRINTK = frozenset({"SYZFAIL:", "fatal error:", "Booting the kernel.", "unr
 # mm/slub.c); another `INFO: ...` line is a driver's or a program's notice.
 _NEEDS_SIGNATURE = frozenset({
     "INFO:", "Kernel panic", "fatal error:", "Booting the kernel.", "VFS: ", "Oops: ", "unregister_netdevice: waiting for",
-    " ilc:", "Kernel stack overflow.", "double fault: ", "unreferenced object 0x", *SLUB_HEADERS,
+    " ilc:", "Kernel stack overflow.", "double fault: ", "unreferenced object 0x", "divide_error:", *SLUB_HEADERS,
 })
 _REPLAY = "** replaying previous printk message **"
 # The row of a panic that only says an earlier report was fatal (signatures.CONSEQUENCE_PANIC).

@@ -450,7 +450,11 @@ SIGNATURES: tuple[Signature, ...] = (
               why="mm/usercopy.c usercopy_abort `Kernel memory %s attempt detected %s%s%s%s %s (offset %lu, size %lu)!` "
                   "then BUG()"),
     Signature("kernel-bug", "bug", "kernel BUG", r"kernel BUG at ", "kernel BUG in {F}", skip=r"^skb_", die=True),
-    Signature("divide-error", "divide-error", "divide error:", r"divide error:", "divide error in {F}", die=True),
+    # The IDTENTRY conversion of the divide error (kernel commit 9d06c4027f21, Linux 5.8) spelt the trap's
+    # name with an underscore until it was corrected: arch/x86/kernel/traps.c exc_divide_error
+    # `do_error_trap(regs, 0, "divide_error", ...)` -> die() -> __die `"%s: %04lx [#%d]"`.
+    Signature("divide-error", "divide-error", ("divide error:", "divide_error:"), r"divide error:|divide_error: [0-9a-f]{4} \[#\d{1,6}\]", "divide error in {F}",
+              die=True),
     Signature("int3", "invalid-opcode", "int3: ", r"int3: ", "int3 in {F}", die=True),
     Signature("invalid-opcode", "invalid-opcode", "invalid opcode:", r"invalid opcode:", "invalid opcode in {F}", die=True),
     Signature("ubsan", "ubsan", "UBSAN:", r"UBSAN: (Undefined behaviour|[a-z\-]+) in ", "UBSAN: {C} in {F}", TRACE,

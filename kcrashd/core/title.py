@@ -26,7 +26,11 @@ _SUBS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![A-Za-z0-9_])([A-Za-z0-9_]++)\+0x[0-9a-fA-F]+(?:/0x[0-9a-fA-F]+)?"), r"\1"),
     (re.compile(r"CPU#\d+"), "CPU"),
 )
-_NUM = re.compile(r"(?<![A-Za-z0-9_])(?:0x)?\d+(?![A-Za-z_])")
+# A decimal number standing alone (syzkaller's rule: between non-word characters): a short hex value
+# (`align=0x1000`, which the ADDR rule leaves under 6 digits) and a number glued to a word (`32bit`) stay.
+_NUM = re.compile(r"(?<![A-Za-z0-9_])\d++(?![A-Za-z_])")
+# Fingerprint version 3 replaced those too (and cut a glued number's last digit off: `32bit` -> `NUM2bit`).
+_NUM_V3 = re.compile(r"(?<![A-Za-z0-9_])(?:0x)?\d+(?![A-Za-z_])")
 _LONG_NUM = re.compile(r"\d{7,}")
 _NON_PRINT = re.compile(r"[^\x20-\x7e]")
 _SPACES = re.compile(r" {2,}")
@@ -102,6 +106,14 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
                  adjust: CulpritAdjust | None = None, *, cut: bool = False) -> Titled:  # fmt: skip
     """Title a report: `texts` are its message lines (header first), `pos` where the header starts;
     `cut`: another report's lines came before this one's end (events.Event.cut)."""
+    out = _titled(sig, match, texts, pos, adjust, cut=cut)
+    _keep_v3_numbers(out)
+    return out
+
+
+def _titled(sig: Signature | None, match: re.Match[str] | None, texts: list[str], pos: int,
+            adjust: CulpritAdjust | None, *, cut: bool) -> Titled:  # fmt: skip
+    """The report's title, culprit and corruption verdict (title_report)."""
     out = Titled()
     if sig is None or match is None:
         out.title = normalize_title(texts[0][pos:])
@@ -136,6 +148,32 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
         # Title and culprit stay the first report's; its own trace cannot be told from the other's.
         out.corrupted_reason = "another report cuts into this one before a frame of its trace"
     return out
+
+
+def _v3_numbers(title: str) -> str:
+    prev = None
+    while prev != title:
+        prev = title
+        title = _NUM_V3.sub("NUM", title)
+    return title
+
+
+def _keep_v3_numbers(out: Titled) -> None:
+    """Add the titles version 3 gave where it also replaced a short hex value or a glued number
+    (`_NUM_V3`), so that their keys continue in `fingerprint_aliases`.  (Version 3 normalised the raw
+    title; normalising the version-4 title again gives the same text unless the title was cut at
+    MAX_TITLE.)"""
+    if not out.title:
+        return
+    known = [(out.title, out.alts), *out.before_v4, *out.previous]
+    for title, alts in list(known):
+        old = (_v3_numbers(title), [_v3_numbers(a) for a in alts])
+        if old not in known:
+            if (title, alts) in out.previous:
+                out.previous += (old,)
+            else:
+                out.before_v4 += (old,)
+            known.append(old)
 
 
 _NO_TRACE = frozenset({"extracted no frames", "no stack trace in report"})

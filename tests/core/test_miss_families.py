@@ -1,0 +1,83 @@
+"""Families of misses found on the production corpus's development part (issue 13, "Families of
+misses"): each rule reads what the kernel prints (the code is named) or follows syzkaller's
+documented title rules; negatives sit beside the positives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from kcrashd.core import analyze, frames
+from kcrashd.core.title import normalize_title
+from tests.core.golden import CORPUS
+
+PRODUCTION = CORPUS / "production"
+
+# --- lib/vsprintf.c: a bad `%s` argument faults in the formatting helpers, for their caller ---------
+
+
+@pytest.mark.parametrize("name", ["string_nocheck", "string", "check_pointer", "check_pointer_msg", "error_string",
+                                  "widen_string", "vsnprintf"])
+def test_vsprintf_helpers_are_skipped(name: str) -> None:
+    assert frames.is_skipped(name)
+
+
+@pytest.mark.parametrize("name", ["mydrv_string", "string_table_lookup", "check_pointer_table", "acpi_tb_create_local_fadt"])
+def test_functions_named_like_vsprintf_helpers_are_kept(name: str) -> None:
+    assert not frames.is_skipped(name)
+
+
+def test_fault_in_string_formatting_names_the_code_that_printed() -> None:
+    # EIP: string_nocheck; the trace runs string, vsnprintf, printk, the UBSAN reporter, then the
+    # instrumented function whose report was being printed.
+    report = analyze((PRODUCTION / "lkp-tests" / "stats-dmesg-boot-stage-02.txt").read_bytes())
+    assert report.title == "BUG: unable to handle kernel paging request in acpi_tb_create_local_fadt"
+
+
+# --- arch/x86/kernel/traps.c: `divide_error: 0000 [#1]` after the IDTENTRY conversion ---------------
+
+
+def test_misspelt_divide_error_header_is_a_divide_error() -> None:
+    report = analyze((PRODUCTION / "lkp-tests" / "stats-dmesg-70.txt").read_bytes())
+    assert (report.title, report.kind, report.function) == ("divide error in main_func", "divide-error", "main_func")
+
+
+def test_divide_error_word_outside_die_format_is_no_crash() -> None:
+    log = (
+        "[   16.396361] mydrv: divide_error: 3 counted, resetting\n"
+        "[   16.397014] mydrv: RIP: 0010:mydrv_poll+0x29/0x69 recorded\n"
+    )
+    assert analyze(log).title == ""
+
+
+# --- title normalisation: syzkaller replaces decimal numbers standing alone -----------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "title"),
+    [
+        ("kernel panic: f: Failed to allocate 5242880 bytes align=0x1000 nid=0 from=0x0000000001000000",
+         "kernel panic: f: Failed to allocate ADDR bytes align=0x1000 nid=NUM from=ADDR"),
+        ("WARNING: 32bit mode on cpu 0,1,2", "WARNING: 32bit mode on cpu NUM,NUM,NUM"),
+        ("BUG: bad value 0x12 in f", "BUG: bad value 0x12 in f"),
+        ("INFO: task hung in cfg80211_wq", "INFO: task hung in cfg80211_wq"),
+    ],
+)
+def test_only_standalone_decimal_numbers_become_num(raw: str, title: str) -> None:
+    assert normalize_title(raw) == title
+
+
+def test_panic_message_keeps_its_short_hex_value() -> None:
+    report = analyze((PRODUCTION / "lkp-tests" / "stats-dmesg-71.txt").read_bytes())
+    assert report.title == (
+        "kernel panic: __populate_section_memmap: Failed to allocate ADDR bytes align=0x1000 nid=NUM from=ADDR"
+    )
+
+
+def test_the_version_3_key_of_a_title_with_a_short_hex_value_continues() -> None:
+    # Version 3 titled the same log `... align=NUM ...`: its key is an alias.
+    report = analyze((PRODUCTION / "lkp-tests" / "stats-dmesg-71.txt").read_bytes())
+    v3_title = "kernel panic: __populate_section_memmap: Failed to allocate ADDR bytes align=NUM nid=NUM from=ADDR"
+    assert "kc3-" + hashlib.sha256(v3_title.encode()).hexdigest()[:16] in report.fingerprint_aliases
