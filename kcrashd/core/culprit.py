@@ -325,6 +325,34 @@ def _recursing(cands: list[str], extra: re.Pattern[str] | None) -> str | None:
     return None
 
 
+# An x86 frame line of 2.6-4.8 that the unwinder could not vouch for: `[<ffffffff814175bc>] ? copy_net_ns+0x6c/0x130`.
+_GUESSED_FRAME = re.compile(r"^\s*\[<[0-9a-fA-F]{6,16}>\]\s+\?\s")
+
+
+def _guess_only_trace(texts: list[str]) -> list[str]:
+    """The functions of a trace whose every frame is a `?` frame of the 2.6-4.8 x86 format, else [].
+
+    Such a trace comes from a kernel built without frame pointers: arch/x86/kernel/dumpstack.c
+    print_context_stack calls the printer with `reliable` set only for the return address the frame
+    pointer points at, so with none every kernel-text word found on the stack prints as `? f`, in
+    stack order (the callee first).  It is the task's real call chain, stale words mixed in; a trace
+    in which some frame is reliable had an unwinder, and its `?` frames are the stale words alone."""
+    start = next((n for n, t in enumerate(texts) if frames.STACK_START.match(t)), None)
+    if start is None:
+        return []
+    out: list[str] = []
+    for text in texts[start + 1 :]:
+        found = frames.parse_frames(text)
+        if not found:
+            if out:
+                break
+            continue
+        if found[0].reliable or not _GUESSED_FRAME.match(text):
+            return []
+        out.append(found[0].function)
+    return out
+
+
 def _hang(cands: list[str]) -> Culprit:
     for n in cands:
         if frames.HANG_SYNC.match(n):
@@ -347,6 +375,10 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
         return Culprit(None)
     if strategy is Strategy.HANG:
         hung = _hang(_candidates(sig.stack, texts))
+        if hung.function is None:
+            guessed = _hang(_guess_only_trace(texts))
+            if guessed.function is not None:
+                return Culprit(guessed.function, guessed.alternatives, recovered=True, earlier="")
         if hung.function is not None and _below_header(texts, _ARM_FROM, frames.arm_unwound):
             blind = _hang(_candidates(sig.stack, _arm_as_v3(texts), headerless=False))
             hung.earlier = blind.function or "" if blind.function != hung.function else None

@@ -81,3 +81,40 @@ def test_the_version_3_key_of_a_title_with_a_short_hex_value_continues() -> None
     report = analyze((PRODUCTION / "lkp-tests" / "stats-dmesg-71.txt").read_bytes())
     v3_title = "kernel panic: __populate_section_memmap: Failed to allocate ADDR bytes align=NUM nid=NUM from=ADDR"
     assert "kc3-" + hashlib.sha256(v3_title.encode()).hexdigest()[:16] in report.fingerprint_aliases
+
+
+# --- arch/x86/kernel/dumpstack.c (2.6-4.8): a kernel without frame pointers prints every frame `? f` --
+
+
+def test_hung_task_with_a_guess_only_trace_names_the_first_frame_outside_the_waits() -> None:
+    # Debian 3.16: `? schedule_preempt_disabled`, `? __mutex_lock_slowpath`, `? mutex_lock`, `? copy_net_ns`.
+    report = analyze((PRODUCTION / "node-problem-detector" / "docker_hung.txt").read_bytes())
+    assert (report.title, report.corrupted) == ("INFO: task hung in copy_net_ns", False)
+    # Version 3 gave `in corrupted`: that key continues.
+    v3 = "kc3-" + hashlib.sha256(b"hang in corrupted").hexdigest()[:16]
+    assert v3 in report.fingerprint_aliases
+
+
+_HUNG = (
+    "[  240.100000] INFO: task mydrv:20744 blocked for more than 120 seconds.\n"
+    "[  240.100001]       Not tainted 4.15.0 #1\n"
+    "[  240.100002] mydrv           D    0 20744      1 0x00000000\n"
+    "[  240.100003] Call Trace:\n"
+)
+
+
+@pytest.mark.parametrize(
+    "trace",
+    [
+        # An unwinder ran (`__schedule` is reliable): the `?` words are stale.
+        "[  240.100004]  [<ffffffff81510915>] __schedule+0x8eb/0x2060\n"
+        "[  240.100005]  [<ffffffff815123c3>] ? insert_work+0x5d0/0x5d0\n"
+        "[  240.100006]  [<ffffffff814175bc>] ? mydrv_reset+0x6c/0x130\n",
+        # 4.9+ prints no addresses: an all-`?` trace there means the unwinder found nothing.
+        "[  240.100004]  ? __sched_text_start+0x8/0x8\n"
+        "[  240.100005]  ? insert_work+0x5d0/0x5d0\n"
+        "[  240.100006]  ? mydrv_reset+0x6c/0x130\n",
+    ],
+)
+def test_hung_task_question_frames_of_an_unwound_trace_stay_unread(trace: str) -> None:
+    assert analyze(_HUNG + trace).title == "INFO: task hung in corrupted"
