@@ -442,14 +442,17 @@ def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | No
         return Culprit(caller, recovered=True)
     helper = _out_of_line_helper(texts)
     passed: str | None = None
+    v3_stop: str | None = None  # version 3's culprit, where a skip rule of version 4 passed it
     for parts in sig.stack:
         for cand in run_spec(parts, texts, headerless)[0]:
             if _FAULT_INJECTION.match(cand):
                 return Culprit(None, fault_injection=True)
             if frames.is_skipped(cand, extra):
+                if v3_stop is None and passed is None and not _skipped_in_v3(cand, sig):
+                    v3_stop = cand
                 continue
             if cand != helper:
-                return Culprit(cand, earlier=passed)
+                return Culprit(cand, earlier=v3_stop or passed)
             passed = helper
     recovered = _without_reliable_frame(texts, extra, ended) or _named_caller(texts)
     if recovered is not None and ended:
@@ -457,6 +460,15 @@ def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | No
         if before != recovered:
             return Culprit(recovered, recovered=True, earlier=before or "")
     return Culprit(recovered, recovered=recovered is not None)
+
+
+def _skipped_in_v3(name: str, sig: Signature) -> bool:
+    """Whether fingerprint version 3 skipped the frame too (version 4 extended its skip lists:
+    frames.SKIPPED_SINCE_V4 and the rows' `v3_skip`)."""
+    v3_extra = sig.v3_skip_regex
+    if frames.SKIPPED_SINCE_V4.match(name):
+        return bool(v3_extra is not None and v3_extra.search(name))
+    return frames.is_skipped(name, v3_extra)
 
 
 def _out_of_line_helper(texts: list[str]) -> str | None:

@@ -281,6 +281,10 @@ SKIP_LOCKING = (
 # MMIO and port I/O accessors: a CPU stuck in one is polling a device for its caller.
 DEVICE_ACCESSOR_RULE = r"^(?:read[bwlq]$|write[bwlq]$|__raw_read|__raw_write|io(?:read|write)\d|(?:logic_)?(?:in|out)[bwl]$)"
 DEVICE_ACCESSOR = re.compile(DEVICE_ACCESSOR_RULE)
+# Skip rules fingerprint version 4 added to version 3's lists: a frame only they skip was version 3's
+# culprit, whose key culprit._first_culprit keeps (`Culprit.earlier`).
+_VSPRINTF_SINCE_V4 = r"string_nocheck|check_pointer(?:_msg)?|error_string"
+SKIPPED_SINCE_V4 = re.compile(rf"^(?:{_VSPRINTF_SINCE_V4})$")
 SKIP_HELPERS = (
     # memory and string functions, MMIO and port I/O accessors: primitive data access
     r"(?:^_*mem(?:cpy|move|set|cmp|chr|scan|dup)|^__str|"
@@ -290,8 +294,8 @@ SKIP_HELPERS = (
     # formatting: vsnprintf and the lib/vsprintf.c helpers it formats one argument with (`%s` goes through
     # string -> string_nocheck since 5.2, check_pointer vets the pointer first); a bad argument faults there,
     # and the caller that passed it is the culprit
-    r"^(?:v?sc?n?printf|string(?:_nocheck)?$|pointer$|format_decode|hex_string|number$|widen_string|special_hex_number|"
-    r"va_format|check_pointer(?:_msg)?$|error_string$)",
+    r"^(?:v?sc?n?printf|string$|pointer$|format_decode|hex_string|number$|widen_string|special_hex_number|va_format|"
+    r"(?:" + _VSPRINTF_SINCE_V4 + r")$)",
     # user-memory and iterator copies
     r"(?:^(?:_*copy_(?:to|from)_(?:user|iter)|__copy_|copy_user|raw_copy|copy_page_(?:to|from)_iter|_*(?:get|put)_user|"
     r"strncpy_from_user|check_copy_size|_*check_object_size|_*check_heap_object|_*usercopy_)|copy_(?:to|from)_user$)",

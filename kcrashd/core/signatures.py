@@ -148,6 +148,9 @@ class Signature:
     line_start: bool = False
     # Lines below the header that narrow the report (the first that matches wins).
     below: tuple[Below, ...] = ()
+    # The row's `skip` as fingerprint version 3 read it, where version 4 extended it: a frame only the
+    # extension skips was version 3's culprit, whose key continues (culprit._first_culprit).
+    v3_skip: str | None = None
 
     # The patterns are compiled when a log first needs them, not when the table is built: a run
     # meets a few rows, and compiling all of them was a fifth of `kcrashd analyze`'s start-up.
@@ -158,6 +161,12 @@ class Signature:
     @cached_property
     def skip_regex(self) -> re.Pattern[str] | None:
         return re.compile(self.skip) if self.skip else None
+
+    @cached_property
+    def v3_skip_regex(self) -> re.Pattern[str] | None:
+        if self.v3_skip is None:
+            return self.skip_regex
+        return re.compile(self.v3_skip) if self.v3_skip else None
 
     @cached_property
     def requires_regex(self) -> re.Pattern[str] | None:
@@ -213,8 +222,13 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("kasan-address", "kasan", "BUG:", r"BUG: (KASAN: ([a-z\-]+) on address.*)", "KASAN: {2} {RW}",
               NO_STACK, S.NONE, fallback="{1}"),
     Signature("kasan-other", "kasan", "BUG:", r"BUG: (KASAN: .*)", "{1}", NO_STACK, S.NONE, corrupted=True),
+    # KMSAN finds an uninitialised value where it is used, often deep in generic code fed by the caller: the
+    # copy and scatterlist helpers, netlink attribute parsing, and the crypto API's dispatch and algorithms
+    # (crypto/cipher.c cipher_crypt_one, crypto/drbg.c, crypto/rng.c, a cipher's `*_encrypt`), whose key or
+    # data the caller set (syzkaller's KMSAN skip list: `_encrypt$`, `^(?:crypto|cipher|drbg|rng)_`).
     Signature("kmsan", "kmsan", "BUG:", r"BUG: KMSAN: ([a-z\-]+)", "KMSAN: {1} in {F}", SANITIZER, alts=BAD,
-              skip=r"(?:^|_)copy_|^(?:usb_submit_urb|sg_|crypto_|aes|netlink_|nla_)"),
+              skip=r"(?:^|_)copy_|^(?:usb_submit_urb|sg_|crypto_|cipher_|drbg_|rng_|aes|netlink_|nla_)|_encrypt$",
+              v3_skip=r"(?:^|_)copy_|^(?:usb_submit_urb|sg_|crypto_|aes|netlink_|nla_)"),
     Signature("kcsan", "kcsan", "BUG:", r"BUG: KCSAN: (.*)", "KCSAN: {1}", NO_STACK, S.NONE, severity=W),
     Signature("kfence", "kfence", "BUG:", r"BUG: KFENCE: (use-after-free|out-of-bounds|invalid) (read|write)",
               "KFENCE: {1} {2} in {F}", SANITIZER, alts=BAD),

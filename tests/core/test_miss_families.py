@@ -11,6 +11,7 @@ import pytest
 
 from kcrashd.core import analyze, frames
 from kcrashd.core.title import normalize_title
+from tests.core.corpus_score import case_log, load_cases
 from tests.core.golden import CORPUS
 
 PRODUCTION = CORPUS / "production"
@@ -29,11 +30,41 @@ def test_functions_named_like_vsprintf_helpers_are_kept(name: str) -> None:
     assert not frames.is_skipped(name)
 
 
+def _v3_key(text: str) -> str:
+    return "kc3-" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def test_fault_in_string_formatting_names_the_code_that_printed() -> None:
     # EIP: string_nocheck; the trace runs string, vsnprintf, printk, the UBSAN reporter, then the
     # instrumented function whose report was being printed.
     report = analyze((PRODUCTION / "lkp-tests" / "stats-dmesg-boot-stage-02.txt").read_bytes())
     assert report.title == "BUG: unable to handle kernel paging request in acpi_tb_create_local_fadt"
+    # Version 3 named string_nocheck: its key continues.
+    assert _v3_key("bad-access in string_nocheck") in report.fingerprint_aliases
+
+
+# --- KMSAN in the crypto API (crypto/cipher.c cipher_crypt_one dispatches to the algorithm) -----------
+
+
+def _syzkaller(case_id: str) -> bytes:
+    return case_log(next(c for c in load_cases() if c["id"] == case_id))
+
+
+def test_kmsan_in_the_crypto_api_names_the_caller_that_set_the_key() -> None:
+    # aes_encrypt, aesti_encrypt, cipher_crypt_one, crypto_cipher_encrypt_one, drbg_*, crypto_rng_reset,
+    # rng_setkey, then alg_setkey (syzkaller's own title).
+    report = analyze(_syzkaller("report-751"))
+    assert report.title == "KMSAN: uninit-value in alg_setkey"
+    assert _v3_key("bad-access in cipher_crypt_one") in report.fingerprint_aliases
+
+
+def test_kmsan_in_a_driver_named_like_a_cipher_keeps_it() -> None:
+    log = (
+        "BUG: KMSAN: uninit-value in mydrv_cipher_setup+0x12/0x40\n"
+        " mydrv_cipher_setup+0x12/0x40\n"
+        " mydrv_probe+0x33/0x90\n"
+    )
+    assert analyze(log).title == "KMSAN: uninit-value in mydrv_cipher_setup"
 
 
 # --- arch/x86/kernel/traps.c: `divide_error: 0000 [#1]` after the IDTENTRY conversion ---------------
@@ -80,7 +111,7 @@ def test_the_version_3_key_of_a_title_with_a_short_hex_value_continues() -> None
     # Version 3 titled the same log `... align=NUM ...`: its key is an alias.
     report = analyze((PRODUCTION / "lkp-tests" / "stats-dmesg-71.txt").read_bytes())
     v3_title = "kernel panic: __populate_section_memmap: Failed to allocate ADDR bytes align=NUM nid=NUM from=ADDR"
-    assert "kc3-" + hashlib.sha256(v3_title.encode()).hexdigest()[:16] in report.fingerprint_aliases
+    assert _v3_key(v3_title) in report.fingerprint_aliases
 
 
 # --- arch/x86/kernel/dumpstack.c (2.6-4.8): a kernel without frame pointers prints every frame `? f` --
@@ -91,8 +122,7 @@ def test_hung_task_with_a_guess_only_trace_names_the_first_frame_outside_the_wai
     report = analyze((PRODUCTION / "node-problem-detector" / "docker_hung.txt").read_bytes())
     assert (report.title, report.corrupted) == ("INFO: task hung in copy_net_ns", False)
     # Version 3 gave `in corrupted`: that key continues.
-    v3 = "kc3-" + hashlib.sha256(b"hang in corrupted").hexdigest()[:16]
-    assert v3 in report.fingerprint_aliases
+    assert _v3_key("hang in corrupted") in report.fingerprint_aliases
 
 
 _HUNG = (
