@@ -353,6 +353,34 @@ def _guess_only_trace(texts: list[str]) -> list[str]:
     return out
 
 
+# kernel/rcu/tree_stall.h rcu_check_gp_kthread_starvation prints the grace-period kthread's own stack
+# (`RCU grace-period kthread stack dump:`, sched_show_task) and the CPU it last ran on (`Stack dump where RCU
+# GP kthread last ran:`, dump_cpu_task): neither is a stalled CPU.
+_GP_KTHREAD_DUMP = re.compile(r"RCU grace-period kthread stack dump:|Stack dump where RCU GP kthread last ran:")
+# The start of one CPU's dump (kernel/sched/core.c dump_cpu_task: show_regs' `CPU: %d PID: %d`, an NMI
+# backtrace, or `Task dump for CPU %d:`): the next one after a GP kthread's dump is another CPU's.
+_CPU_DUMP = re.compile(r"^\s*(?:Task dump for CPU \d+:|NMI backtrace for cpu \d+|CPU: \d+ (?:UID: \d+ )?PID: \d+)")
+# How far below `... last ran:` the dump of that CPU starts.
+_LAST_RAN_DUMP_LINES = 2
+
+
+def _without_gp_kthread_dumps(texts: list[str]) -> list[str]:
+    """An RCU stall's lines with the grace-period kthread's dumps blanked out (_GP_KTHREAD_DUMP), each up to
+    the next CPU's dump; the dump right below `... last ran:` is the kthread's CPU's own."""
+    if not any("GP kthread" in t or "grace-period kthread" in t for t in texts):
+        return texts
+    out: list[str] = []
+    block = -1  # index of the GP kthread dump's header line, -1 outside one
+    for n, text in enumerate(texts):
+        if _GP_KTHREAD_DUMP.search(text):
+            block = n
+        elif block >= 0 and _CPU_DUMP.match(text):
+            owned = "last ran" in texts[block] and n - block <= _LAST_RAN_DUMP_LINES
+            block = block if owned else -1
+        out.append("" if block >= 0 else text)
+    return out
+
+
 def _hang(cands: list[str]) -> Culprit:
     for n in cands:
         if frames.HANG_SYNC.match(n):
@@ -384,16 +412,11 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
             hung.earlier = blind.function or "" if blind.function != hung.function else None
         return hung
     if strategy is Strategy.RCU_STALL:
-        # The stalled code is what the timer interrupt interrupted: without the interrupt entry
-        # the report shows only the detector's own stack.
-        start = next((i for i, t in enumerate(texts) if _IRQ_ENTRY.search(t)), None)
-        if start is None:
-            # A self-detected stall dumps the registers the timer interrupt saved (print_cpu_stall
-            # -> dump_cpu_task -> nmi_cpu_backtrace -> show_regs): its PC is the stalled code.
-            pc_cands = _candidates(((Part.PC, Part.STACK),), texts)
-            return Culprit(_stalled_at_pc(texts, pc_cands, extra) or _stall(pc_cands, extra))
-        cands = _candidates(((Part.PC, Part.STACK), (Part.STACK,)), texts[start:])
-        return Culprit(_stall(cands, extra))
+        stalled = _without_gp_kthread_dumps(texts)
+        stuck = _rcu_stall(stalled, extra)
+        # Version 3 read the grace-period kthread's dumps too: what it named continues.
+        before = _rcu_stall(texts, extra) if stalled is not texts else stuck
+        return Culprit(stuck, earlier=(before or "") if before != stuck else None)
     if strategy is Strategy.STALL:
         cands = _candidates(sig.stack, texts)
         walked = _recursing(cands, extra) or _stall(cands, extra)
@@ -413,6 +436,20 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
         if blind.function != found.function:
             found.earlier = blind.function or ""
     return found
+
+
+def _rcu_stall(texts: list[str], extra: re.Pattern[str] | None) -> str | None:
+    """The culprit of an RCU stall report."""
+    # The stalled code is what the timer interrupt interrupted: without the interrupt entry
+    # the report shows only the detector's own stack.
+    start = next((i for i, t in enumerate(texts) if _IRQ_ENTRY.search(t)), None)
+    if start is None:
+        # A self-detected stall dumps the registers the timer interrupt saved (print_cpu_stall
+        # -> dump_cpu_task -> nmi_cpu_backtrace -> show_regs): its PC is the stalled code.
+        pc_cands = _candidates(((Part.PC, Part.STACK),), texts)
+        return _stalled_at_pc(texts, pc_cands, extra) or _stall(pc_cands, extra)
+    cands = _candidates(((Part.PC, Part.STACK), (Part.STACK,)), texts[start:])
+    return _stall(cands, extra)
 
 
 # What every line these tests hold for contains: an arm32 `callee from caller` line its ` from `

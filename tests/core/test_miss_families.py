@@ -148,3 +148,28 @@ _HUNG = (
 )
 def test_hung_task_question_frames_of_an_unwound_trace_stay_unread(trace: str) -> None:
     assert analyze(_HUNG + trace).title == "INFO: task hung in corrupted"
+
+
+# --- kernel/rcu/tree_stall.h rcu_check_gp_kthread_starvation: the GP kthread's dumps are no stalled CPU --
+
+
+def test_rcu_stall_does_not_name_the_cpu_the_grace_period_kthread_last_ran_on() -> None:
+    # Only preempted readers are reported (`Tasks blocked on level-0 rcu_node`, their task stacks); the
+    # one interrupted stack is the dump below `Stack dump where RCU GP kthread last ran:` (syzkaller:
+    # `in corrupted`).
+    report = analyze(_syzkaller("report-719"))
+    assert report.title == "INFO: rcu detected stall in corrupted"
+    assert _v3_key("stall in syscall_exit_to_user_mode") in report.fingerprint_aliases
+
+
+@pytest.mark.parametrize(
+    ("case_id", "title"),
+    [
+        # The stalled CPU's own dump follows the kthread's CPU's (`Task dump for CPU 1:`).
+        ("report-688", "INFO: rcu detected stall in sys_recvmmsg"),
+        # 4.19: the kthread's stack, then the stalled CPU's NMI backtrace.
+        ("report-268", "INFO: rcu detected stall in kvm_vcpu_ioctl"),
+    ],
+)
+def test_rcu_stall_keeps_the_stalled_cpu_dump_after_the_kthread_dumps(case_id: str, title: str) -> None:
+    assert analyze(_syzkaller(case_id)).title == title
