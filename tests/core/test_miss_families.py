@@ -1,4 +1,4 @@
-"""Families of misses found on the production corpus's development part (issue 13, "Families of
+"""Families of misses found on the development parts of the production and syzkaller corpora (issue 13, "Families of
 misses"): each rule reads what the kernel prints (the code is named) or follows syzkaller's
 documented title rules; negatives sit beside the positives.
 """
