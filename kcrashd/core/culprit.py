@@ -492,6 +492,11 @@ def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | No
                 return Culprit(cand, earlier=v3_stop or passed)
             passed = helper
     recovered = _without_reliable_frame(texts, extra, ended) or _named_caller(texts)
+    if recovered is None:
+        guessed = _locker_on_guessed_chain(texts, extra)
+        if guessed is not None:
+            # Version 3 left such a fault `in corrupted`: its key continues.
+            return Culprit(guessed, recovered=True, earlier="")
     if recovered is not None and ended:
         before = _without_reliable_frame(texts, extra, ended=False)
         if before != recovered:
@@ -522,6 +527,18 @@ def _out_of_line_helper(texts: list[str]) -> str | None:
             m = _CLONE_PC.search(text)
             return fn if m is not None and frames.clean_function(m.group(1)) == fn else None
     return None
+
+
+def _locker_on_guessed_chain(texts: list[str], extra: re.Pattern[str] | None) -> str | None:
+    """A fault inside a lock primitive (the PC in kernel/locking: the lock's own memory was bad, a
+    lock of a NULL or freed object) in a trace whose every frame is a guess (_guess_only_trace: the
+    2.6-4.8 x86 trace of a kernel without frame pointers, arch/x86/kernel/dumpstack.c): the guessed
+    frames are the task's chain, and the first outside the primitives took the lock, as for a CPU
+    spinning in one (_stalled_at_pc: a subsystem's own lock function included)."""
+    pc = _first_pc(texts)
+    if pc is None or not frames.LOCK_PRIMITIVE.search(pc):
+        return None
+    return next((c for c in _guess_only_trace(texts) if not _skipped_but_lock_wrapper(c, extra)), None)
 
 
 def _s390_breaking_event(texts: list[str], extra: re.Pattern[str] | None) -> str | None:
