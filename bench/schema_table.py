@@ -25,9 +25,11 @@ def table() -> str:
         title = sig.title
         if sig.classes:
             title += " (`{C}`: " + ", ".join(f"{k} → {v}" for k, v in sig.classes) + ")"
-        how = sig.strategy.value if sig.strategy is not Strategy.PARTS else " / ".join(
+        how = sig.strategy.value if sig.strategy not in (Strategy.PARTS, Strategy.LOCKED_CPU) else " / ".join(
             " → ".join(p.value for p in parts) for parts in sig.stack
         )
+        if sig.strategy is Strategy.LOCKED_CPU:
+            how = f"{sig.strategy.value}: {how}"
         headers = " ".join(f"`{h}`" for h in headers_of(sig))
         rows.append(f"| `{sig.name}` | `{sig.kind}` | {headers} | `{title}` | {how} | {sig.severity.value} |")
     return "\n".join(rows) + "\n"

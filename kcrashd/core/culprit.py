@@ -203,8 +203,41 @@ def run_spec(parts: tuple[Part, ...], texts: list[str], headerless: bool = True)
     return groups
 
 
+# kernel/watchdog.c watchdog_hardlockup_check (kernel/watchdog_hld.c watchdog_overflow_callback before 6.6):
+# `Watchdog detected hard LOCKUP on cpu %d` (6.6+ `CPU%u: ... on cpu %u`), then the locked CPU's own registers
+# (show_regs, when the detector runs on it) or an NMI asking it for them (trigger_single_cpu_backtrace);
+# with hardlockup_all_cpu_backtrace, every other CPU's backtrace too.  lib/nmi_backtrace.c prints `Sending NMI
+# from CPU %d to CPUs %*pbl:` (nmi_trigger_cpumask_backtrace) and each answer under `NMI backtrace for cpu %d`
+# (nmi_cpu_backtrace).
+_LOCKED_CPU = re.compile(r"hard LOCKUP on cpu (\d{1,5})")
+_NMI_SENT = "Sending NMI from CPU"
+_NMI_ANSWER = re.compile(r"NMI backtrace for cpu (\d{1,5})")
+
+
+def locked_cpu_lines(texts: list[str]) -> list[str]:
+    """A hard lockup's lines with every other CPU's NMI backtrace blanked out: only the locked CPU's own
+    dump (below the header until an NMI is sent, or under `NMI backtrace for cpu N` with N the locked CPU)
+    shows what it was stuck in; another CPU's is a bystander's (an idle CPU's cpuidle loop).  When the
+    locked CPU never answered the NMI (arm64 without pseudo-NMI), nothing names a culprit."""
+    m = _LOCKED_CPU.search(texts[0]) if texts else None
+    if m is None or not any(_NMI_SENT in t for t in texts[1:]):
+        return texts
+    locked = m.group(1)
+    own = True
+    out = [texts[0]]
+    for text in texts[1:]:
+        if _NMI_SENT in text:
+            own = False
+        elif "NMI backtrace" in text and (answer := _NMI_ANSWER.search(text)) is not None:
+            own = answer.group(1) == locked
+        out.append(text if own else "")
+    return out
+
+
 def walked_candidates(sig: Signature, texts: list[str]) -> list[str]:
     """The stack candidates of every stack spec of `sig`, in the order the culprit rule sees them."""
+    if sig.strategy is Strategy.LOCKED_CPU:
+        texts = locked_cpu_lines(texts)
     out: list[str] = []
     for parts in sig.stack:
         out.extend(name for name in run_spec(parts, texts)[0] if name not in out)
@@ -424,6 +457,14 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
         if polled is not None:
             return Culprit(polled, earlier=walked if walked != polled else None)
         return Culprit(_stalled_at_pc(texts, cands, extra) or walked)
+    if strategy is Strategy.LOCKED_CPU:
+        locked = locked_cpu_lines(texts)
+        if locked is not texts:
+            found = _first_culprit(sig, locked, extra)
+            # Version 3 read every CPU's backtrace: what it named continues.
+            before = _first_culprit(sig, texts, extra).function
+            found.earlier = (before or "") if before != found.function else found.earlier
+            return found
     found = _first_culprit(sig, texts, extra)
     if found.function is not None and _below_header(texts, _LOST_COLUMN_END, frames.LOST_COLUMN.match):
         # Version 3 could not read a frame line that lost its first column: what it chose continues.

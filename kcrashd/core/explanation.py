@@ -42,6 +42,7 @@ STRATEGY_RULES = {
     Strategy.STALL: "a looping function of a module, a recursion, else the frame above the first dispatcher",
     Strategy.RCU_STALL: "what the timer interrupt interrupted: the frame above the first dispatcher",
     Strategy.HANG: "the first frame that is not a wait or lock primitive (synchronize_rcu, rtnl_lock named)",
+    Strategy.LOCKED_CPU: "the first frame that is not generic in the locked CPU's own dump (no other CPU's backtrace)",
     Strategy.NONE: "none: this kind of report names no function",
 }
 

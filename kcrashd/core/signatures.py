@@ -24,6 +24,7 @@ class Strategy(StrEnum):
     STALL = "stall"  # walk to the first dispatcher anchor, take the frame above it
     RCU_STALL = "rcu-stall"  # as STALL, after the timer-interrupt entry
     HANG = "hang"  # hung task: first frame that is not a wait primitive
+    LOCKED_CPU = "locked-cpu"  # as PARTS, on the locked CPU's own dump only (a hard lockup)
     NONE = "none"  # fixed title, no function
 
 
@@ -477,8 +478,8 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("arm-unhandled", "paging-fault", "Unhandled fault:", r"Unhandled fault:", "Unhandled fault in {F}",
               alts=BAD, die=True),
     Signature("hard-lockup", "hard-lockup", "Watchdog detected hard LOCKUP",
-              r"Watchdog detected hard LOCKUP on cpu", "BUG: hard lockup in {F}", NMI_PC, alts=("stall in {F}",),
-              skip=_NMI_SKIP),
+              r"Watchdog detected hard LOCKUP on cpu", "BUG: hard lockup in {F}", NMI_PC, S.LOCKED_CPU,
+              alts=("stall in {F}",), skip=_NMI_SKIP, stackless_title="BUG: hard lockup"),
     # powerpc die() (arch/powerpc/kernel/traps.c __die: `Oops: %s, sig: %ld [#%d]`) without a fault or BUG
     # line before it (those it continues, CONTINUES_REPORT): the reason die() was given is the report.
     Signature("ppc-oops", "bug", "Oops: ", r"^Oops: ([A-Z][A-Za-z ]{2,60}), sig: \d+", "Oops: {1} in {F}", die=True,
@@ -534,7 +535,7 @@ SIGNATURES: tuple[Signature, ...] = (
     # (`panic("Watchdog detected hard LOCKUP on cpu %d", this_cpu)` when hardlockup_panic is set).
     Signature("hard-lockup-panic", "hard-lockup", "Kernel panic",
               r"Kernel panic - not syncing: (?:Hard LOCKUP|Watchdog detected hard LOCKUP on cpu)",
-              "kernel panic: Hard LOCKUP", NMI_PC, skip=_NMI_SKIP),
+              "kernel panic: Hard LOCKUP", NMI_PC, S.LOCKED_CPU, skip=_NMI_SKIP),
     Signature("mce-panic", "machine-check", "Kernel panic",
               r"Kernel panic - not syncing: (?:Fatal machine check|Machine check|Fatal hardware error|Fatal local machine check|Timeout: Not all CPUs entered)",
               "kernel panic: fatal machine check", NO_STACK, S.NONE),

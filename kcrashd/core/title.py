@@ -205,6 +205,9 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
     culprit = find_culprit(sig, texts)
     if adjust is not None:
         culprit = adjust(sig, texts, culprit)
+    if culprit.function is None and sig.strategy is Strategy.LOCKED_CPU and sig.stackless_title:
+        _unanswered_lockup(out, sig, filler, culprit)
+        return
     short: str | None = None
     others: list[str] = []
     if culprit.function is not None:
@@ -234,6 +237,17 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
     override = KIND_BY_FUNCTION.get(out.function or "")
     if override is not None:
         out.kind = override
+
+
+def _unanswered_lockup(out: Titled, sig: Signature, filler: _Fill, culprit: Culprit) -> None:
+    """A hard lockup whose locked CPU printed no dump (it never answered the NMI: culprit.locked_cpu_lines)
+    names no function, and no `stall in` bucket either: a bystander CPU's stack is no culprit, and
+    `stall in corrupted` would merge it with every stack-less stall.  The kernel printed what it could:
+    the report is whole."""
+    out.title = filler.title(sig.stackless_title, None)
+    if culprit.earlier is not None:
+        old = culprit_forms(culprit.earlier)[0] if culprit.earlier else None
+        out.before_v4 = ((filler.title(sig.title, old), [filler.title(t, old) for t in sig.alts]),)
 
 
 def _corruption(sig: Signature, culprit: Culprit, raw_title: str, *, incomplete: bool, no_culprit: bool,

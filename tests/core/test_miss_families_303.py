@@ -4,16 +4,11 @@ each rule reads what the kernel prints (the code is named); negatives sit beside
 
 from __future__ import annotations
 
-import hashlib
-
 from kcrashd.core import analyze
 from tests.core.golden import CORPUS
+from tests.core.test_miss_families import _v3_key
 
 PRODUCTION = CORPUS / "production"
-
-
-def _v3_key(text: str) -> str:
-    return "kc3-" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 # --- a fault inside a lock primitive, in a trace of guesses (arch/x86/kernel/dumpstack.c, 2.6-4.8) ---------
@@ -57,3 +52,66 @@ def test_fault_outside_the_lock_primitives_with_a_guess_only_trace_stays_corrupt
 def test_fault_in_a_lock_primitive_with_a_guess_only_trace_synthetic() -> None:
     log = _MUTEX_FAULT.format(pc="__mutex_lock_slowpath", mark="? ")
     assert analyze(log).function == "mydrv_release"
+
+
+# --- kernel/watchdog.c, lib/nmi_backtrace.c: only the locked CPU's own dump names a hard lockup's culprit ----
+
+
+def test_hard_lockup_whose_cpu_never_answered_names_no_bystander() -> None:
+    # arm64 5.15 without pseudo-NMI: `Sending NMI from CPU 1 to CPUs 2:` gets no answer; the NMI backtraces
+    # that follow are of idle CPUs 0 and 3-7 (`pc : cpuidle_enter_state`).
+    report = analyze((PRODUCTION / "chromiumos" / "TEST_ARM64_PROVOKE_KERNEL_HARDLOCKUP_NO_NMI.txt").read_bytes())
+    assert (report.title, report.function, report.kind) == ("BUG: hard lockup", None, "hard-lockup")
+    assert report.alt_titles == []
+    # Version 3 named the first bystander: that key continues.
+    assert _v3_key("stall in cpuidle_enter_state") in report.fingerprint_aliases
+
+
+_LOCKUP = (
+    "<0>[  254.539424] Watchdog detected hard LOCKUP on cpu 2\n"
+    "<4>[  254.544376] Modules linked in: mydrv\n"
+    "{own}"
+    "<6>[  254.617801] Sending NMI from CPU {sender} to CPUs {targets}:\n"
+    "<4>[  264.628120] NMI backtrace for cpu 0\n"
+    "<4>[  264.631723] CPU: 0 PID: 0 Comm: swapper/0 Not tainted 5.15.138 #1\n"
+    "<4>[  264.654971] pc : cpuidle_enter_state+0xb4/0x314\n"
+    "<4>[  264.659650] lr : cpuidle_enter_state+0xa8/0x314\n"
+    "<4>[  264.741066] Call trace:\n"
+    "<4>[  264.743583]  cpuidle_enter_state+0xb4/0x314\n"
+    "<4>[  264.747887]  cpuidle_enter+0x40/0x58\n"
+    "<4>[  264.751570]  do_idle+0x134/0x288\n"
+    "{answer}"
+)
+_ANSWER = (
+    "<4>[  264.767900] NMI backtrace for cpu 2\n"
+    "<4>[  264.771494] CPU: 2 PID: 77 Comm: sh Not tainted 5.15.138 #1\n"
+    "<4>[  264.794723] pc : mydrv_spin+0x1c/0x28 [mydrv]\n"
+    "<4>[  264.799388] lr : mydrv_write+0x30/0x60 [mydrv]\n"
+    "<4>[  264.880876] Call trace:\n"
+    "<4>[  264.883395]  mydrv_spin+0x1c/0x28 [mydrv]\n"
+    "<4>[  264.887696]  mydrv_write+0x30/0x60 [mydrv]\n"
+)
+
+
+def test_hard_lockup_names_the_locked_cpus_answer_after_a_bystanders() -> None:
+    log = _LOCKUP.format(own="", sender=1, targets="0,2", answer=_ANSWER)
+    report = analyze(log)
+    assert (report.title, report.function) == ("BUG: hard lockup in mydrv_spin", "mydrv_spin")
+
+
+def test_hard_lockup_detected_on_its_own_cpu_names_its_own_registers() -> None:
+    # Negative: the detector ran on the locked CPU (show_regs below the header), then asked the others.
+    own = (
+        "<4>[  254.544380] CPU: 2 PID: 77 Comm: sh Not tainted 5.15.138 #1\n"
+        "<4>[  254.544390] pc : mydrv_spin+0x1c/0x28 [mydrv]\n"
+        "<4>[  254.544400] Call trace:\n"
+        "<4>[  254.544410]  mydrv_spin+0x1c/0x28 [mydrv]\n"
+    )
+    log = _LOCKUP.format(own=own, sender=2, targets="0-1,3", answer="")
+    assert analyze(log).function == "mydrv_spin"
+
+
+def test_hard_lockup_without_nmi_backtraces_reads_the_report_as_before() -> None:
+    # Negative: a 3.x report carried by the NMI handler's WARN on the locked CPU itself, no NMI sent.
+    report = analyze((PRODUCTION / "abrt" / "nmi_oops_hash.txt").read_bytes())
+    assert (report.title, report.function) == ("BUG: hard lockup in account_idle_ticks", "account_idle_ticks")
