@@ -17,6 +17,7 @@ from kcrashd.core.signatures import (
     CONSEQUENCE_PANIC,
     CONTINUES_REPORT,
     ENDS_REPORT,
+    FOLLOWS_HEADER,
     HEADERS,
     MESSAGE_ONLY,
     PANIC_NAMES_REPORT,
@@ -49,7 +50,7 @@ _NOT_PRINTK = frozenset({"SYZFAIL:", "fatal error:", "Booting the kernel.", "unr
 # mm/slub.c); another `INFO: ...` line is a driver's or a program's notice.
 _NEEDS_SIGNATURE = frozenset({
     "INFO:", "Kernel panic", "fatal error:", "Booting the kernel.", "VFS: ", "Oops: ", "unregister_netdevice: waiting for",
-    " ilc:", "Kernel stack overflow.", "double fault: ", "unreferenced object 0x", "divide_error:", *SLUB_HEADERS,
+    " ilc:", "Kernel stack overflow.", "double fault: ", "#PF: ", "unreferenced object 0x", "divide_error:", *SLUB_HEADERS,
 })
 _REPLAY = "** replaying previous printk message **"
 # The row of a panic that only says an earlier report was fatal (signatures.CONSEQUENCE_PANIC).
@@ -289,9 +290,12 @@ def _slub_detail(prev: Event, hit: Hit, lines: LogLines) -> bool:
 
 
 def _die_line_of(prev: Event, hit: Hit) -> bool:
-    """die()'s `double fault: 0000 [#1]` line after the `PANIC: double fault, error_code:` line that
-    exc_double_fault prints first (arch/x86/kernel/traps.c): one report, not two."""
-    return hit.header == "double fault: " and prev.hit.header == "PANIC: double fault" and hit.index - prev.start <= 2
+    """A header line the kernel prints right below `prev`'s header as part of its report (signatures.FOLLOWS_HEADER:
+    die()'s `double fault: 0000 [#1]`, a page fault's `#PF:` lines): one report, not two."""
+    return any(
+        hit.header == header and prev.hit.header == above and hit.index - prev.start <= lines
+        for header, above, lines in FOLLOWS_HEADER
+    )
 
 
 def _same_stop(prev: Event, hit: Hit, lines: LogLines) -> bool:

@@ -284,7 +284,11 @@ DEVICE_ACCESSOR = re.compile(DEVICE_ACCESSOR_RULE)
 # Skip rules fingerprint version 4 added to version 3's lists: a frame only they skip was version 3's
 # culprit, whose key culprit._first_culprit keeps (`Culprit.earlier`).
 _VSPRINTF_SINCE_V4 = r"string_nocheck|check_pointer(?:_msg)?|error_string"
-SKIPPED_SINCE_V4 = re.compile(rf"^(?:{_VSPRINTF_SINCE_V4})$")
+# lib/kasprintf.c kasprintf / kvasprintf format into memory they allocate for the caller, drivers/base/devres.c
+# devm_kasprintf / devm_kvasprintf likewise for a driver; lib/devres.c __devm_ioremap_resource maps a resource the
+# driver passed (and names the region with devm_kasprintf from it).
+_DEVRES_SINCE_V4 = r"(?:devm_)?kv?asprintf|_*devm_(?:platform_)?ioremap(?:_resource)?(?:_wc)?"
+SKIPPED_SINCE_V4 = re.compile(rf"^(?:{_VSPRINTF_SINCE_V4}|{_DEVRES_SINCE_V4})$")
 SKIP_HELPERS = (
     # memory and string functions, MMIO and port I/O accessors: primitive data access
     r"(?:^_*mem(?:cpy|move|set|cmp|chr|scan|dup)|^__str|"
@@ -296,6 +300,8 @@ SKIP_HELPERS = (
     # and the caller that passed it is the culprit
     r"^(?:v?sc?n?printf|string$|pointer$|format_decode|hex_string|number$|widen_string|special_hex_number|va_format|"
     r"(?:" + _VSPRINTF_SINCE_V4 + r")$)",
+    # allocating formatters and device-managed mapping (_DEVRES_SINCE_V4): the driver passed what they fault on
+    r"^(?:" + _DEVRES_SINCE_V4 + r")$",
     # user-memory and iterator copies
     r"(?:^(?:_*copy_(?:to|from)_(?:user|iter)|__copy_|copy_user|raw_copy|copy_page_(?:to|from)_iter|_*(?:get|put)_user|"
     r"strncpy_from_user|check_copy_size|_*check_object_size|_*check_heap_object|_*usercopy_)|copy_(?:to|from)_user$)",

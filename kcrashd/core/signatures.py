@@ -254,6 +254,20 @@ SIGNATURES: tuple[Signature, ...] = (
               NO_STACK, S.NONE, corrupted=True, die=True,
               below=(Below(r"^NULL pointer dereference at ", "null-deref", "BUG: unable to handle kernel",
                            why="arch/x86/mm/fault.c show_fault_oops `printk(KERN_CONT \"NULL pointer dereference\")`"),)),
+    # arch/x86/mm/fault.c show_fault_oops (4.20+) prints the fault's header, `BUG: kernel NULL pointer dereference,
+    # address: %px` for an address below PAGE_SIZE in kernel mode, else `BUG: unable to handle page fault for
+    # address: %px`, then `#PF: %s %s in %s mode` and `#PF: error_code(0x%04lx) - %s`; __die's `Oops: %04lx [#%d]`
+    # and __show_regs's `CR2: %016lx` (i386 `CR0: %08lx CR2: %08lx ...`) follow.  A log that lost the header line
+    # still shows the fault from its `#PF:` lines, and CR2 says which header it was (events.FOLLOWS_HEADER: below
+    # its header, the `#PF:` line only continues it).
+    Signature("fault-headless", "paging-fault", "#PF: ",
+              r"#PF: (?:supervisor|user) (?:read access|write access|instruction fetch) in kernel mode",
+              "BUG: unable to handle kernel paging request in {F}", alts=BAD, corrupted=True, die=True,
+              requires=r"^Oops: [0-9a-f]{4} \[#\d{1,6}\]",
+              below=(Below(r"\bCR2: (?:0{13}|0{5})[0-9a-f]{3}\b", "null-deref",
+                           "BUG: unable to handle kernel NULL pointer dereference in {F}", BAD, lines=40,
+                           why="arch/x86/mm/fault.c show_fault_oops: `address < PAGE_SIZE && !user_mode(regs)`"),),
+              why="arch/x86/mm/fault.c show_fault_oops `#PF: %s %s in %s mode`, then __die `Oops: %04lx [#%d]`"),
     Signature("soft-lockup", "soft-lockup", "BUG:", r"BUG: soft lockup", "BUG: soft lockup in {F}",
               FAULT, S.STALL, alts=("stall in {F}",)),
     # Stack overflows: the guard page, the corrupted end marker, the double-fault overflow panic.
@@ -579,6 +593,15 @@ WARN_CARRIED_KINDS = frozenset({"hard-lockup"})
 # `unregister_netdevice: waiting for` repeats every 10 s and never ends: a state, which a real report
 # after it outranks.
 MESSAGE_ONLY = frozenset({"warning-text", "netdev-refcount"})
+
+# Header lines that the kernel prints right below another report's header, as part of its report: (the line's
+# header, the header above it, how many lines below it at most).  arch/x86/kernel/traps.c exc_double_fault prints
+# `PANIC: double fault, error_code:` and then die()'s `double fault: 0000 [#1]`; arch/x86/mm/fault.c
+# show_fault_oops prints the fault's `BUG:` header and then its `#PF:` lines.
+FOLLOWS_HEADER: tuple[tuple[str, str, int], ...] = (
+    ("double fault: ", "PANIC: double fault", 2),
+    ("#PF: ", "BUG:", 2),
+)
 
 # Header lines that continue the report before them instead of starting a new one.
 CONTINUES_REPORT = re.compile(

@@ -4,7 +4,9 @@ each rule reads what the kernel prints (the code is named); negatives sit beside
 
 from __future__ import annotations
 
-from kcrashd.core import analyze
+import pytest
+
+from kcrashd.core import analyze, frames
 from tests.core.golden import CORPUS
 from tests.core.test_miss_families import _v3_key
 
@@ -115,3 +117,47 @@ def test_hard_lockup_without_nmi_backtraces_reads_the_report_as_before() -> None
     # Negative: a 3.x report carried by the NMI handler's WARN on the locked CPU itself, no NMI sent.
     report = analyze((PRODUCTION / "abrt" / "nmi_oops_hash.txt").read_bytes())
     assert (report.title, report.function) == ("BUG: hard lockup in account_idle_ticks", "account_idle_ticks")
+
+
+# --- arch/x86/mm/fault.c show_fault_oops: the `#PF:` lines of a fault whose header line was lost -----------
+
+
+def test_fault_whose_header_was_lost_is_read_from_its_pf_lines() -> None:
+    # 5.10: `#PF: supervisor read access in kernel mode`, `Oops: 0000 [#1]`, `CR2: 0000000000200286` (not NULL);
+    # the RIP is in lib/vsprintf.c and lib/devres.c formats the region name for the driver's bad resource.
+    report = analyze((PRODUCTION / "logspec" / "linux-boot-005-coral-pmc-oops-no-header.txt").read_bytes())
+    assert (report.title, report.kind, report.corrupted) == (
+        "BUG: unable to handle kernel paging request in intel_pmc_get_resources", "paging-fault", True)
+    assert report.alt_titles == ["bad-access in intel_pmc_get_resources"]
+
+
+def test_fault_whose_header_was_lost_below_page_size_is_a_null_dereference() -> None:
+    # show_fault_oops: `address < PAGE_SIZE && !user_mode(regs)` printed `BUG: kernel NULL pointer dereference`.
+    report = analyze((CORPUS / "edge" / "fault-headless.log").read_bytes())
+    assert (report.title, report.kind) == ("BUG: unable to handle kernel NULL pointer dereference in mydrv_probe",
+                                           "null-deref")
+
+
+def test_pf_lines_below_their_header_continue_its_report() -> None:
+    # Negative: with the header (`BUG: kernel NULL pointer dereference, address:`) the `#PF:` lines are its own.
+    report = analyze((PRODUCTION / "drgn" / "blk-rq-qos-crash.txt").read_bytes())
+    assert report.signature == "null-deref"
+    assert (report.corrupted, report.preceding) == (False, [])
+
+
+def test_pf_line_without_an_oops_is_no_crash() -> None:
+    # Negative: a `#PF:` line that no `Oops:` follows is no report.
+    log = "[    5.1] #PF: supervisor read access in kernel mode\n[    5.2] mydrv: retrying\n"
+    assert analyze(log).title == ""
+
+
+@pytest.mark.parametrize("name", ["devm_kasprintf", "devm_kvasprintf", "kasprintf", "kvasprintf",
+                                  "__devm_ioremap_resource", "devm_ioremap_resource", "devm_platform_ioremap_resource"])
+def test_allocating_formatters_and_devres_mapping_are_skipped(name: str) -> None:
+    assert frames.is_skipped(name)
+
+
+@pytest.mark.parametrize("name", ["devm_thermal_of_zone_register", "devm_regulator_release", "mydrv_kasprintf_name",
+                                  "devm_input_allocate_device"])
+def test_other_devres_users_are_kept(name: str) -> None:
+    assert not frames.is_skipped(name)
