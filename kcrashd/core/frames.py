@@ -288,7 +288,15 @@ _VSPRINTF_SINCE_V4 = r"string_nocheck|check_pointer(?:_msg)?|error_string"
 # devm_kasprintf / devm_kvasprintf likewise for a driver; lib/devres.c __devm_ioremap_resource maps a resource the
 # driver passed (and names the region with devm_kasprintf from it).
 _DEVRES_SINCE_V4 = r"(?:devm_)?kv?asprintf|_*devm_(?:platform_)?ioremap(?:_resource)?(?:_wc)?"
-SKIPPED_SINCE_V4 = re.compile(rf"^(?:{_VSPRINTF_SINCE_V4}|{_DEVRES_SINCE_V4})$")
+# The integer helpers of include/linux/log2.h (`__roundup_pow_of_two(n)`: `1UL << fls_long(n - 1)`), bitops.h and
+# math64.h compute on their caller's value: a shift or a divide they trip on (UBSAN: shift-out-of-bounds in
+# ./include/linux/log2.h, a divide error) is the caller's; the compiler may emit them out of line.
+_ARITHMETIC_SINCE_V4 = (
+    r"_*ilog2(?:_u32|_u64)?|_*(?:roundup|rounddown)_pow_of_two|_*order_base_2|is_power_of_2|bits_per|"
+    r"_*fls(?:64|_long)?|_*ffs(?:64)?|ffz|ro[lr](?:8|16|32|64)|_*(?:sw_)?hweight(?:8|16|32|64|_long)|"
+    r"sign_extend(?:32|64)|get_count_order(?:_long)?|div(?:64)?_[us]64(?:_rem)?|mul_u64_u32_shr"
+)
+SKIPPED_SINCE_V4 = re.compile(rf"^(?:{_VSPRINTF_SINCE_V4}|{_DEVRES_SINCE_V4}|{_ARITHMETIC_SINCE_V4})$")
 SKIP_HELPERS = (
     # memory and string functions, MMIO and port I/O accessors: primitive data access
     r"(?:^_*mem(?:cpy|move|set|cmp|chr|scan|dup)|^__str|"
@@ -302,6 +310,8 @@ SKIP_HELPERS = (
     r"(?:" + _VSPRINTF_SINCE_V4 + r")$)",
     # allocating formatters and device-managed mapping (_DEVRES_SINCE_V4): the driver passed what they fault on
     r"^(?:" + _DEVRES_SINCE_V4 + r")$",
+    # integer arithmetic helpers of include/linux/log2.h, bitops.h and math64.h (_ARITHMETIC_SINCE_V4)
+    r"^(?:" + _ARITHMETIC_SINCE_V4 + r")$",
     # user-memory and iterator copies
     r"(?:^(?:_*copy_(?:to|from)_(?:user|iter)|__copy_|copy_user|raw_copy|copy_page_(?:to|from)_iter|_*(?:get|put)_user|"
     r"strncpy_from_user|check_copy_size|_*check_object_size|_*check_heap_object|_*usercopy_)|copy_(?:to|from)_user$)",

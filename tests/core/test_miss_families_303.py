@@ -161,3 +161,36 @@ def test_allocating_formatters_and_devres_mapping_are_skipped(name: str) -> None
                                   "devm_input_allocate_device"])
 def test_other_devres_users_are_kept(name: str) -> None:
     assert not frames.is_skipped(name)
+
+
+# --- include/linux/log2.h, bitops.h, math64.h: integer helpers compute on their caller's value -------------
+
+
+def test_ubsan_in_an_out_of_line_arithmetic_helper_names_its_caller() -> None:
+    # 6.1: `UBSAN: shift-out-of-bounds in ./include/linux/log2.h:57:13`, the first frame past the sanitizer is the
+    # helper the compiler emitted out of line, `__roundup_pow_of_two+0x26/0x3a`; its caller passed the value.
+    report = analyze((PRODUCTION / "logspec" / "linux-boot-006-shuboz-ubsan-shift.txt").read_bytes())
+    assert report.title == "UBSAN: shift-out-of-bounds in amdgpu_vm_adjust_size"
+    # Version 3 named the helper: that key continues.
+    assert _v3_key("UBSAN: shift-out-of-bounds in __roundup_pow_of_two") in report.fingerprint_aliases
+
+
+def test_ubsan_in_an_inlined_header_helper_keeps_the_first_frame() -> None:
+    # Negative: `UBSAN: Undefined behaviour in ../include/linux/bitops.h:110:33` inlined into its caller: the first
+    # frame past the sanitizer is the caller itself.
+    report = analyze((PRODUCTION / "kernel-docs" / "ubsan-shift.txt").read_bytes())
+    assert report.function == "_mix_pool_bytes"
+
+
+@pytest.mark.parametrize("name", ["__roundup_pow_of_two", "roundup_pow_of_two", "__rounddown_pow_of_two", "__ilog2_u64",
+                                  "ilog2", "order_base_2", "fls_long", "__fls", "__ffs", "ffs", "rol32", "ror64",
+                                  "__sw_hweight32", "hweight_long", "sign_extend64", "div_u64", "div64_u64_rem",
+                                  "div_s64_rem", "get_count_order"])
+def test_arithmetic_helpers_are_skipped(name: str) -> None:
+    assert frames.is_skipped(name)
+
+
+@pytest.mark.parametrize("name", ["mydrv_roundup_size", "ffs_sb_fill", "fls_table_lookup", "rolling_hash", "div_round_mode",
+                                  "ilog2_table_init", "amdgpu_vm_adjust_size"])
+def test_functions_named_like_arithmetic_helpers_are_kept(name: str) -> None:
+    assert not frames.is_skipped(name)
