@@ -63,8 +63,11 @@ FLOOR = {
 # 0.915 before).  Four of the ten are misses (a hard lockup named after an idle CPU's NMI
 # backtrace; an oops whose header line was not printed, titled by its panic line and merged with
 # two other "Fatal exception" panics; a UBSAN report naming the log2.h helper; an oops whose frames
-# are all "?" entries titled "in corrupted"); only the F1 floor has to move, same rounding.
-PRODUCTION_FLOOR = {"title": 0.88, "function": 0.88, "kind": 0.97, "f1": 0.85}
+# are all "?" entries titled "in corrupted"); only the F1 floor has to move, same rounding.  Re-measured
+# after the four families were fixed (the locked CPU's own dump, the `#PF:` lines of a lost header, the
+# integer helpers of log2.h, a fault in a lock primitive on a guess-only trace): 209 logs, title 0.915,
+# function 0.926, kind 0.994, no-crash 30/31, pair F1 0.915 (P 0.931, R 0.900); the F1 floor goes back up.
+PRODUCTION_FLOOR = {"title": 0.88, "function": 0.88, "kind": 0.97, "f1": 0.89}
 # Logs with no crash that may still get a title (23/23 measured).
 PRODUCTION_NOCRASH_SLACK = 1
 LICENSES = {"GPL-2.0-only", "GPL-2.0-or-later", "LGPL-2.1-or-later", "BSD-3-Clause", "MIT", "Apache-2.0"}
