@@ -214,7 +214,7 @@ _NMI_SENT = "Sending NMI from CPU"
 _NMI_ANSWER = re.compile(r"NMI backtrace for cpu (\d{1,5})")
 
 
-def locked_cpu_lines(texts: list[str]) -> list[str]:
+def _locked_cpu_lines(texts: list[str]) -> list[str]:
     """A hard lockup's lines with every other CPU's NMI backtrace blanked out: only the locked CPU's own
     dump (below the header until an NMI is sent, or under `NMI backtrace for cpu N` with N the locked CPU)
     shows what it was stuck in; another CPU's is a bystander's (an idle CPU's cpuidle loop).  When the
@@ -237,7 +237,7 @@ def locked_cpu_lines(texts: list[str]) -> list[str]:
 def walked_candidates(sig: Signature, texts: list[str]) -> list[str]:
     """The stack candidates of every stack spec of `sig`, in the order the culprit rule sees them."""
     if sig.strategy is Strategy.LOCKED_CPU:
-        texts = locked_cpu_lines(texts)
+        texts = _locked_cpu_lines(texts)
     out: list[str] = []
     for parts in sig.stack:
         out.extend(name for name in run_spec(parts, texts)[0] if name not in out)
@@ -458,7 +458,7 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
             return Culprit(polled, earlier=walked if walked != polled else None)
         return Culprit(_stalled_at_pc(texts, cands, extra) or walked)
     if strategy is Strategy.LOCKED_CPU:
-        locked = locked_cpu_lines(texts)
+        locked = _locked_cpu_lines(texts)
         if locked is not texts:
             found = _first_culprit(sig, locked, extra)
             # Version 3 read every CPU's backtrace: what it named continues.

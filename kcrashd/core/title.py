@@ -240,7 +240,7 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
 
 
 def _unanswered_lockup(out: Titled, sig: Signature, filler: _Fill, culprit: Culprit) -> None:
-    """A hard lockup whose locked CPU printed no dump (it never answered the NMI: culprit.locked_cpu_lines)
+    """A hard lockup whose locked CPU printed no dump (it never answered the NMI: culprit._locked_cpu_lines)
     names no function, and no `stall in` bucket either: a bystander CPU's stack is no culprit, and
     `stall in corrupted` would merge it with every stack-less stall.  The kernel printed what it could:
     the report is whole."""
