@@ -47,6 +47,10 @@ def cmd_crash(args: argparse.Namespace) -> int:
         _log(f"error: {kind.name} cannot happen on {spec.arch}: {reason}")
         return 2
     ing = prepare(spec, log=_log)
+    reason = kind.unsupported_by(ing.config.read_text())
+    if reason:
+        _log(f"error: {kind.name} cannot happen on {spec.id}: {reason}")
+        return 2
     out = Path(args.out or f"lab-out/{kind.name}-{time.strftime('%Y%m%d-%H%M%S')}").resolve()
     settings = RunSettings(mem=args.mem, cpus=args.cpus, delay=args.delay)
     result = run_crash(

@@ -124,6 +124,11 @@ def _run_case(
     return _entry(case, result, attempts)
 
 
+def _unsupported(ing: Ingredients, kind: Kind) -> str | None:
+    """Why a kind cannot happen on a kernel: its architecture, or the kernel's build options."""
+    return kind.unsupported_on(ing.spec.arch) or kind.unsupported_by(ing.config.read_text())
+
+
 def regenerate(
     dest: Path,
     kernels: list[KernelSpec],
@@ -145,13 +150,13 @@ def regenerate(
         for ing in ingredients
         for kind in kinds
         for index, settings in enumerate(VARIANTS[:variants])
-        if not kind.unsupported_on(ing.spec.arch)
+        if not _unsupported(ing, kind)
     ]
     skipped = [
         {"kernel": ing.spec.id, "kind": kind.name, "arch": ing.spec.arch, "reason": reason}
         for ing in ingredients
         for kind in kinds
-        if (reason := kind.unsupported_on(ing.spec.arch))
+        if (reason := _unsupported(ing, kind))
     ]
     with ThreadPoolExecutor(max_workers=max(1, min(jobs, MAX_GUESTS))) as pool:
         entries = list(pool.map(lambda job: _run_case(job[0], job[1], job[2], job[3], dest, log), plan))

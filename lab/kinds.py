@@ -42,6 +42,8 @@ class Kind:
     headline_on: tuple[tuple[str, str], ...] = field(default=())
     cmdline_before: tuple[tuple[tuple[int, int], str], ...] = field(default=())
     not_on: tuple[tuple[str, str], ...] = field(default=())
+    # (kernel config line that must be present, why): "CONFIG_KFENCE=y" for a KFENCE report.
+    needs_config: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def trigger(self) -> str:
@@ -60,6 +62,11 @@ class Kind:
     def unsupported_on(self, arch: str) -> str | None:
         """Why this kind cannot happen on an architecture, or None."""
         return dict(self.not_on).get(arch)
+
+    def unsupported_by(self, config: str) -> str | None:
+        """Why this kind cannot happen on a kernel built with this .config text, or None."""
+        lines = set(config.splitlines())
+        return next((why for needed, why in self.needs_config if needed not in lines), None)
 
     def cmdline_for(self, release: str) -> str:
         """Kernel parameters the kind needs on this release (older kernels need more)."""
@@ -88,15 +95,23 @@ def release_version(release: str) -> tuple[int, int]:
 PPC_DATA_ACCESS = r"Unable to handle kernel data access on (?:read|write) at"
 S390_KERNEL_DEREF = r"Unable to handle kernel pointer dereference in virtual kernel address space"
 
+# What a NULL data access prints off x86 (a store to s390's first 512 bytes trips its low-address protection).
+NULL_DEREF_ON: tuple[tuple[str, str], ...] = (
+    ("arm64", r"Unable to handle kernel NULL pointer dereference at virtual address"),
+    ("ppc64el", r"Kernel NULL pointer dereference on (?:read|write) at"),
+    ("s390x", S390_KERNEL_DEREF),
+)
+
 # lib/Kconfig.debug: SOFTLOCKUP_DETECTOR depends on !S390 (no kernel.softlockup_panic in the guest).
 NO_S390_SOFTLOCKUP = "s390 kernels have no soft-lockup detector (SOFTLOCKUP_DETECTOR depends on !S390)"
 
 
-def _module(name: str, cls: str, trigger: str, headline: str, **kw: object) -> Kind:
+def _module(name: str, cls: str, trigger: str, headline: str, culprit: str = "", **kw: object) -> Kind:
+    """A kind the crash module starts; the culprit is its trigger, or the callback it hands the crash to."""
     return Kind(
         name=name,
         cls=cls,
-        culprit=f"lab_trigger_{trigger}",
+        culprit=culprit or f"lab_trigger_{trigger}",
         action=f"module:{trigger}",
         headline=headline,
         module=True,
@@ -117,12 +132,7 @@ KINDS: tuple[Kind, ...] = (
         "null-deref",
         "null_deref",
         r"BUG: kernel NULL pointer dereference",
-        headline_on=(
-            ("arm64", r"Unable to handle kernel NULL pointer dereference at virtual address"),
-            ("ppc64el", r"Kernel NULL pointer dereference on (?:read|write) at"),
-            # a store to the first 512 bytes trips s390's low-address protection
-            ("s390x", S390_KERNEL_DEREF),
-        ),
+        headline_on=NULL_DEREF_ON,
     ),
     _module(
         "paging-fault",
@@ -315,13 +325,12 @@ KINDS: tuple[Kind, ...] = (
         ),
         notes="a write to the module's read-only data (STRICT_MODULE_RWX)",
     ),
-    Kind(
-        name="timer-bug",
-        cls="bug",
+    _module(
+        "timer-bug",
+        "bug",
+        "timer_bug",
+        r"kernel BUG at kcrashd_lab_main\.c",
         culprit="lab_timer_bug_fire",
-        action="module:timer_bug",
-        headline=r"kernel BUG at kcrashd_lab_main\.c",
-        module=True,
         notes="BUG() in a timer callback: softirq context, 'Fatal exception in interrupt'",
     ),
     _module(
@@ -338,6 +347,89 @@ KINDS: tuple[Kind, ...] = (
         not_on=(("s390x", NO_S390_SOFTLOCKUP),),
         notes="RCU's stall detector (5 s) reports before the soft-lockup panic (13 s); a second CPU "
         "runs the grace-period kthread that waits for the spinning one",
+    ),
+    _module(
+        "sched-atomic",
+        "atomic-sleep",
+        "sched_atomic",
+        r"BUG: scheduling while atomic: ",
+        sysctls=("kernel.panic_on_warn=1",),
+        notes="msleep() under spin_lock_bh() (a raw spinlock on PREEMPT_RT): kernel/sched/core.c "
+        "__schedule_bug prints 'BUG: scheduling while atomic: %s/%d/0x%08x' and, with panic_on_warn, "
+        "panics 'scheduling while atomic' before its own dump_stack(): the trace is panic()'s",
+    ),
+    _module(
+        "usercopy",
+        "bug",
+        "usercopy",
+        r"usercopy: Kernel memory exposure attempt detected from SLUB object",
+        notes="copy_to_user() of 256 bytes from a 64-byte kmalloc object, the size known only at run "
+        "time: mm/usercopy.c usercopy_abort prints 'Kernel memory exposure attempt detected from "
+        "SLUB object ...' (its caller __check_heap_object in mm/slub.c), then BUG() at mm/usercopy.c",
+    ),
+    _module(
+        "fortify",
+        "bug",
+        "fortify",
+        r"detected buffer overflow in memcpy|memcpy: detected buffer overflow: \d+ byte \w+ of buffer size",
+        notes="memcpy() of a run-time 32 bytes into a 16-byte stack buffer: before 6.9 lib/string_helpers.c "
+        "fortify_panic prints 'detected buffer overflow in memcpy' and BUG()s; since then __fortify_report "
+        "WARNs 'memcpy: detected buffer overflow: 32 byte write of buffer size 16' and __fortify_panic "
+        "BUG()s: both at lib/string_helpers.c, called from the fortified memcpy inlined in its caller",
+    ),
+    _module(
+        "hrtimer-bug",
+        "bug",
+        "hrtimer_bug",
+        r"kernel BUG at kcrashd_lab_main\.c",
+        culprit="lab_hrtimer_bug_fire",
+        notes="BUG() in an HRTIMER_MODE_REL_HARD callback: hard-irq context (__hrtimer_run_queues from "
+        "hrtimer_interrupt), 'Fatal exception in interrupt' (kernel/panic.c via oops_end/die)",
+    ),
+    _module(
+        "work-null-deref",
+        "null-deref",
+        "work_null_deref",
+        r"BUG: kernel NULL pointer dereference",
+        culprit="lab_work_null_deref",
+        headline_on=NULL_DEREF_ON,
+        notes="a NULL dereference in a work item: the oops is a kworker's (kernel/workqueue.c "
+        "process_one_work), the writer only waits in flush_work()",
+    ),
+    _module(
+        "slub-redzone",
+        "bug",
+        "slub_redzone",
+        # 6.12 prints '[Right Redzone overwritten] 0x..-0x.. @offset=..', then 'BUG kmalloc-64 (...): Object corrupt'
+        r"BUG kmalloc-\d+ \([^)]*\): (?:Right )?Redzone overwritten|\[Right Redzone overwritten\] 0x",
+        extra_cmdline="slub_debug=FZ panic_on_taint=0x20",
+        notes="four bytes written past a 64-byte kmalloc object; with slub_debug=FZ kfree()'s "
+        "free_debug_processing -> check_object -> check_bytes_and_report (mm/slub.c) prints "
+        "'BUG kmalloc-64 (...): Right Redzone overwritten' (6.12: '[Right Redzone overwritten] 0x..' and "
+        "object_err's 'BUG kmalloc-64 (...): Object corrupt') and taints TAINT_BAD_PAGE, which "
+        "panic_on_taint=0x20 makes a panic (kernel/panic.c add_taint)",
+    ),
+    _module(
+        "kfence-oob",
+        "kfence",
+        "kfence_oob",
+        r"BUG: KFENCE: out-of-bounds read in",
+        extra_cmdline="kfence.sample_interval=1 panic_on_taint=0x20",
+        needs_config=(("CONFIG_KFENCE=y", "the kernel is built without KFENCE (CONFIG_KFENCE is not set)"),),
+        notes="a read one byte past a KFENCE-sampled kmalloc object, into its guard page: "
+        "mm/kfence/report.c kfence_report_error prints 'BUG: KFENCE: out-of-bounds read in %pS' and "
+        "taints TAINT_BAD_PAGE (panic_on_taint=0x20); Debian's 6.12 has KFENCE with a sample interval "
+        "of 0 (off) unless kfence.sample_interval= is given",
+    ),
+    _module(
+        "bad-page",
+        "bug",
+        "bad_page",
+        r"BUG: Bad page state in process",
+        extra_cmdline="panic_on_taint=0x20",
+        notes="an order-4 page freed while still PG_reserved: mm/page_alloc.c free_pages_prepare -> "
+        "bad_page prints 'BUG: Bad page state in process %s  pfn:%05lx', dumps the stack and taints "
+        "TAINT_BAD_PAGE (panic_on_taint=0x20); orders above the per-CPU lists' are checked at once",
     ),
     Kind(
         name="oom",

@@ -197,8 +197,9 @@ SKIP_REPORTING = (
     r"^_*v?printk",
     # panic() and the kernel's own panic helpers (nmi_panic, __reiserfs_panic, check_panic_on_warn, mm/oom_kill.c
     # check_panic_on_oom, ...), not a driver function that merely ends in `_panic`; Rust's panic path (rust/kernel/lib.rs panic handler ->
-    # BUG()) and the `core` library's panicking, unwrap-failure and formatting code that reports for its caller
-    r"(?:^_*v?panic$|^__\w+_panic$|^nmi_panic|^panic_|panic_on_warn|^check_panic_on_oom$|^rust_helper_BUG$|^rust_begin_unwind$|"
+    # BUG()) and the `core` library's panicking, unwrap-failure and formatting code that reports for its caller;
+    # kernel/panic.c add_taint, which panics when panic_on_taint names the taint its caller reported
+    r"(?:^_*v?panic$|^__\w+_panic$|^nmi_panic|^panic_|panic_on_warn|^check_panic_on_oom$|^add_taint$|^rust_helper_BUG$|^rust_begin_unwind$|"
     r"^__rustc::|^core::|^<&?core::|^<[^<>]{1,200} as core::fmt::)",
     # lockdep internals
     r"^(?:lockdep_|debug_lockdep|_*lock_acquire|_*lock_release|lock_(?:acquired|contended)$|mark_lock|mark_irqflags|mark_usage|valid_state$|"
@@ -416,9 +417,10 @@ STALL_EXTRA_SKIP_RULES = (
 )
 STALL_EXTRA_SKIP = re.compile("|".join(STALL_EXTRA_SKIP_RULES))
 
-# A hung task sleeps in the kernel's own wait and lock primitives: the culprit is the first frame
-# outside them (a driver function whose name merely contains `wait` is not skipped).
-HANG_SKIP_RULES = (
+# The kernel's own sleeping and waiting primitives: a task that sleeps (or hangs) went through them,
+# so the code that chose to sleep is the first frame outside them (a driver function whose name
+# merely contains `wait` is not skipped).
+SLEEP_RULES = (
     # the scheduler and sleeping
     r"^(?:_*schedule|schedule_timeout|schedule_preempt_disabled|io_schedule|context_switch|_*switch_to|"
     r"finish_task_switch|schedule_hrtimeout|do_nanosleep|hrtimer_nanosleep|freezable_schedule|__refrigerator|"
@@ -433,6 +435,10 @@ HANG_SKIP_RULES = (
     r"down_interruptible|down_killable|down_timeout|__down|_*rwsem_|_*rt_mutex|_*percpu_down|percpu_rwsem_wait|"
     r"__percpu_rwsem|_raw_spin|_*lock_acquire|ldsem_down|console_lock|_*tty_(?:ldisc_)?lock|rtlock_|"
     r"rt_(?:spin|read|write)_lock)",
+)
+# A hung task sleeps in them: the culprit is the first frame outside them and the kthread plumbing.
+HANG_SKIP_RULES = (
+    *SLEEP_RULES,
     # RCU waits and kthread plumbing
     r"^(?:rcu_barrier|kthread$|ret_from_fork)",
 )

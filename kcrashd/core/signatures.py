@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
+from kcrashd.core.frames import SLEEP_RULES
 from kcrashd.core.model import Severity
 
 
@@ -284,9 +285,13 @@ SIGNATURES: tuple[Signature, ...] = (
               classes=(("stack guard page was hit", "BUG: stack guard page was hit"),)),
     Signature("sleep-atomic", "atomic-sleep", "BUG:", r"BUG: sleeping function called from invalid context",
               "BUG: sleeping function called from invalid context in {F}", TRACE, severity=W),
+    # kernel/sched/core.c schedule_debug -> __schedule_bug: the task entered __schedule() holding an
+    # atomic context, through the sleep or wait it called (msleep -> schedule_timeout -> schedule, a
+    # mutex's slow path, a completion, ...); with panic_on_warn the trace is panic()'s, above them.
+    # The code that chose to sleep is the first frame outside the sleeping primitives.
     Signature("sched-atomic", "atomic-sleep", "BUG:", r"BUG: scheduling while atomic",
               "BUG: scheduling while atomic in {F}", TRACE, severity=W,
-              skip=r"^(?:schedule|__schedule|preempt_schedule|do_task_dead|__cond_resched)"),
+              skip="|".join((r"^(?:schedule|__schedule|preempt_schedule|do_task_dead|__cond_resched)", *SLEEP_RULES))),
     Signature("smp-processor-id", "warning", "BUG:", r"BUG: using ([a-z_]+\(\)) in preemptible",
               "BUG: using {1} in preemptible code in {F}", TRACE, severity=W,
               skip=r"(?:preempt|this_cpu|processor_id)"),
@@ -314,8 +319,10 @@ SIGNATURES: tuple[Signature, ...] = (
               why="mm/kmemleak.c print_unreferenced `unreferenced object 0x%08lx (size %zu):`, then "
                   "`  comm \"%s\", pid %d, jiffies %lu`, the hex dump and `  backtrace (crc %x):` (`backtrace:` before 6.6)"),
     # SLUB debugging (SLUB_HEADERS): the message follows `BUG <cache>: ` or `BUG <cache> (<taint>): `.
+    # Since 6.11 mm/slub.c check_bytes_and_report prints `[%s overwritten] 0x%p-0x%p @offset=%tu. First
+    # byte 0x%x instead of 0x%x` first, and object_err's `BUG <cache> (<taint>): Object corrupt` after it.
     Signature("slub-debug", "bug", SLUB_HEADERS,
-              r"(?:(?<=\): )|(?<=[\w.]: ))((?:Left |Right )?Redzone overwritten|Poison overwritten|Object padding overwritten|"
+              r"(?:(?<=\): )|(?<=[\w.]: )|(?<=^\[)(?=[A-Za-z ]{6,30}\] 0x))((?:Left |Right )?Redzone overwritten|Poison overwritten|Object padding overwritten|"
               r"Objects remaining (?:in [\w.:\-]{1,64} )?on [\w.]{1,64}\(\))",
               "BUG: {1} in {F}", SLAB_DEBUG, skip=_SLUB_CHECK_SKIP),
     Signature("bad-page-state", "bug", "BUG:", r"BUG: Bad page state", "BUG: Bad page state in {F}", BAD_PAGE,

@@ -17,8 +17,14 @@
 #include <linux/sched/task_stack.h>
 #include <linux/delay.h>
 #include <linux/timer.h>
+#include <linux/hrtimer.h>
+#include <linux/kfence.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #include "kcrashd_lab.h"
 
@@ -219,6 +225,172 @@ static noinline void lab_trigger_rcu_stall_lockup(void)
 	preempt_enable();
 }
 
+static DEFINE_SPINLOCK(lab_bh_lock);
+static DEFINE_RAW_SPINLOCK(lab_raw_lock);
+
+static noinline void lab_trigger_sched_atomic(void)
+{
+	/* Sleep with a lock held: schedule() finds a non-zero preempt count
+	 * and __schedule_bug() reports (and with panic_on_warn panics).
+	 * spin_lock_bh() counts in preempt_count even where PREEMPT_COUNT is
+	 * off (arm64, ppc64el, s390x); PREEMPT_RT's spinlock_t sleeps, so a
+	 * raw spinlock is the atomic one there. */
+#ifdef CONFIG_PREEMPT_RT
+	raw_spin_lock(&lab_raw_lock);
+	msleep(10);
+	raw_spin_unlock(&lab_raw_lock);
+#else
+	spin_lock_bh(&lab_bh_lock);
+	msleep(10);
+	spin_unlock_bh(&lab_bh_lock);
+#endif
+	lab_zero = 0;
+}
+
+/* The user buffer of the write() that started the trigger. */
+static const char __user *lab_user_buf;
+static volatile unsigned long lab_copy_len = 256;
+
+static noinline void lab_trigger_usercopy(void)
+{
+	char *buf = kmalloc(64, GFP_KERNEL);
+
+	if (!buf)
+		return;
+	/* Hide the object's size from the compiler: only the run-time
+	 * check (hardened usercopy) sees the copy run past the object. */
+	OPTIMIZER_HIDE_VAR(buf);
+	if (copy_to_user((char __user *)lab_user_buf, buf, lab_copy_len))
+		lab_zero = 0;
+	kfree(buf);
+}
+
+static const char lab_fortify_src[64] = "0123456789abcdef0123456789abcdef";
+static volatile size_t lab_fortify_len = 32;
+
+static noinline void lab_trigger_fortify(void)
+{
+	char dst[16];
+
+	/* A run-time length into a fixed-size buffer: the fortified
+	 * memcpy() checks it against the buffer's size. */
+	memcpy(dst, lab_fortify_src, lab_fortify_len);
+	barrier_data(dst);
+	lab_zero = dst[0] - '0';
+}
+
+static struct hrtimer lab_hrtimer;
+
+static noinline enum hrtimer_restart lab_hrtimer_bug_fire(struct hrtimer *timer)
+{
+	BUG_ON(lab_one);
+	return HRTIMER_NORESTART;
+}
+
+static noinline void lab_trigger_hrtimer_bug(void)
+{
+	/* A HARD hrtimer expires in hard-irq context, on PREEMPT_RT too. */
+	hrtimer_init(&lab_hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	lab_hrtimer.function = lab_hrtimer_bug_fire;
+	hrtimer_start(&lab_hrtimer, ms_to_ktime(2), HRTIMER_MODE_REL_HARD);
+	msleep(1000);
+}
+
+struct lab_work_item {
+	struct work_struct work;
+	struct lab_obj *obj;
+};
+
+static struct lab_work_item lab_work;
+
+static noinline void lab_work_null_deref(struct work_struct *work)
+{
+	struct lab_work_item *item = container_of(work, struct lab_work_item, work);
+
+	item->obj->value = lab_one;
+}
+
+static noinline void lab_trigger_work_null_deref(void)
+{
+	/* The work item runs in a kworker thread, not in the writer's task. */
+	lab_work.obj = (struct lab_obj *)lab_zero;
+	INIT_WORK(&lab_work.work, lab_work_null_deref);
+	schedule_work(&lab_work.work);
+	flush_work(&lab_work.work);
+}
+
+static volatile unsigned long lab_redzone_len = 68;
+
+static noinline void lab_trigger_slub_redzone(void)
+{
+	char *buf = kmalloc(64, GFP_KERNEL);
+
+	if (!buf)
+		return;
+	OPTIMIZER_HIDE_VAR(buf);
+	/* Four bytes past the 64-byte object: with slub_debug=Z they land in
+	 * its right red zone, which the free path's check_object() reads. */
+	memset(buf, 0x41, lab_redzone_len);
+	kfree(buf);
+	lab_zero = 0;	/* no tail call: keep this frame in the trace */
+}
+
+#define LAB_KFENCE_TRIES 20000
+
+static noinline void lab_trigger_kfence_oob(void)
+{
+#ifdef CONFIG_KFENCE
+	char **held = kcalloc(LAB_KFENCE_TRIES, sizeof(*held), GFP_KERNEL);
+	char *guarded = NULL;
+	unsigned int i, n = 0;
+
+	if (!held)
+		return;
+	/* KFENCE hands out one sampled allocation per interval: allocate
+	 * until one comes from its pool. */
+	for (i = 0; i < LAB_KFENCE_TRIES && !guarded; i++) {
+		char *buf = kmalloc(32, GFP_KERNEL);
+
+		if (!buf)
+			break;
+		if (is_kfence_address(buf))
+			guarded = buf;
+		else
+			held[n++] = buf;
+		if (i % 64 == 63)
+			msleep(1);
+	}
+	while (n)
+		kfree(held[--n]);
+	kfree(held);
+	if (!guarded)
+		return;
+	OPTIMIZER_HIDE_VAR(guarded);
+	/* The object sits at one end of its page, a guard page at that end:
+	 * read one byte past it on the guarded side. */
+	if (offset_in_page(guarded) == 0)
+		lab_zero = READ_ONCE(guarded[-1]);
+	else
+		lab_zero = READ_ONCE(guarded[32]);
+	kfree(guarded);
+#endif
+}
+
+#define LAB_BAD_PAGE_ORDER 4
+
+static noinline void lab_trigger_bad_page(void)
+{
+	/* An order above the per-CPU lists' is checked when it is freed:
+	 * a page still marked reserved (as for a driver's mmap) is bad. */
+	struct page *page = alloc_pages(GFP_KERNEL, LAB_BAD_PAGE_ORDER);
+
+	if (!page)
+		return;
+	SetPageReserved(page);
+	__free_pages(page, LAB_BAD_PAGE_ORDER);
+	lab_zero = 0;
+}
+
 #define LAB_TRIGGER(code, name) [code] = lab_trigger_##name,
 static void (*const lab_triggers[])(void) = {
 #include "triggers.def"
@@ -236,6 +408,7 @@ static ssize_t lab_write(struct file *file, const char __user *ubuf,
 		return err;
 	if (code >= ARRAY_SIZE(lab_triggers) || !lab_triggers[code])
 		return -ENOENT;
+	lab_user_buf = ubuf;
 	lab_triggers[code]();
 	return len;
 }

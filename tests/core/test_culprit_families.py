@@ -239,3 +239,101 @@ def test_arm64_bare_pc_names_the_link_register_function() -> None:
     # `pc : 0x0` (a call through a NULL pointer): `lr :` is the return address into the caller.
     log = CORPUS / "lab" / "deb12-6.1-arm64_null-fn-call_run1" / "console.log"
     assert analyze(log.read_bytes()).function == "lab_trigger_null_fn_call"
+
+
+# --- Sleeping in atomic context (kernel/sched/core.c schedule_debug -> __schedule_bug) --------------
+# With panic_on_warn the report is `BUG: scheduling while atomic: %s/%d/0x%08x`, then panic()'s own
+# trace, which runs up through the sleep primitive the task called (here msleep -> schedule_timeout).
+_SCHED_ATOMIC = (
+    "[    5.903306] BUG: scheduling while atomic: init/1/0x00000202\n"
+    "[    5.909515] Modules linked in: mydrv(OE) 9p 9pnet_virtio 9pnet netfs\n"
+    "[    5.909970] Kernel panic - not syncing: scheduling while atomic: panic_on_warn set ...\n"
+    "[    5.910360] CPU: 0 UID: 0 PID: 1 Comm: init Tainted: G           OE      6.12.118+deb13-amd64 #1\n"
+    "[    5.910790] Call Trace:\n"
+    "[    5.911308]  <TASK>\n"
+    "[    5.911432]  dump_stack_lvl+0x5d/0x80\n"
+    "[    5.911693]  vpanic+0xc5/0x283\n"
+    "[    5.911726]  panic+0x6c/0x6c\n"
+    "[    5.911757]  check_panic_on_warn.cold+0xf/0x1e\n"
+    "[    5.911804]  __schedule_bug.cold+0x3d/0x4e\n"
+    "[    5.911837]  __schedule+0x999/0xbe0\n"
+    "[    5.911873]  schedule+0x27/0xc0\n"
+    "[    5.911900]  schedule_timeout+0x9e/0x160\n"
+    "[    5.911937]  ? __pfx_process_timeout+0x10/0x10\n"
+    "[    5.911978]  msleep+0x2b/0x40\n"
+    "[    5.912011]  mydrv_reset_hw+0x1f/0x40 [mydrv]\n"
+    "[    5.912129]  mydrv_write+0x68/0xa0 [mydrv]\n"
+    "[    5.912168]  proc_reg_write+0x5a/0xa0\n"
+    "[    5.912201]  vfs_write+0xf8/0x440\n"
+    "[    5.912237]  ksys_write+0x6d/0xf0\n"
+    "[    5.912265]  do_syscall_64+0x87/0x1b0\n"
+    "[    5.912373]  entry_SYSCALL_64_after_hwframe+0x76/0x7e\n"
+)
+
+
+def test_scheduling_while_atomic_names_the_code_that_chose_to_sleep() -> None:
+    report = analyze(_SCHED_ATOMIC)
+    assert report.kind == "atomic-sleep"
+    assert report.title == "BUG: scheduling while atomic in mydrv_reset_hw"
+
+
+def test_scheduling_while_atomic_through_a_mutex_or_a_completion_too() -> None:
+    for sleep in ("mutex_lock+0x1f/0x30", "wait_for_completion+0x8c/0x100", "usleep_range_state+0x60/0x90"):
+        report = analyze(_SCHED_ATOMIC.replace("msleep+0x2b/0x40", sleep))
+        assert report.function == "mydrv_reset_hw", sleep
+
+
+def test_scheduling_while_atomic_keeps_a_direct_caller_of_schedule() -> None:
+    # Negative sample: code that calls schedule() itself (the return-to-user path) is the culprit.
+    log = _SCHED_ATOMIC.replace("  schedule_timeout+0x9e/0x160\n", "  exit_to_user_mode_prepare+0x9e/0x160\n")
+    log = log.replace("  msleep+0x2b/0x40\n", "")
+    assert analyze(log).function == "exit_to_user_mode_prepare"
+
+
+# --- SLUB debugging, 6.11+ (mm/slub.c check_bytes_and_report `[%s overwritten] 0x%p-0x%p @offset=%tu.
+# First byte 0x%x instead of 0x%x`, then object_err's `BUG <cache> (<taint>): Object corrupt`); with
+# panic_on_taint the only trace is panic()'s, called by kernel/panic.c add_taint for the SLUB check.
+_SLUB_BRACKET = (
+    "[    5.577691] [Right Redzone overwritten] 0xffff8e32381af080-0xffff8e32381af083 @offset=128. First byte 0x41 instead of 0xcc\n"
+    "[    5.578550] =============================================================================\n"
+    "[    5.579031] BUG kmalloc-64 (Tainted: G           OE     ): Object corrupt\n"
+    "[    5.579288] -----------------------------------------------------------------------------\n"
+    "[    5.579776] Slab 0xfffff39940e06bc0 objects=21 used=9 fp=0xffff8e32381af880 flags=0xfffffc0000200(workingset|node=0|zone=1)\n"
+    "[    5.580424] Object 0xffff8e32381af040 @offset=64 fp=0x0f96033f438a5e91\n"
+    "[    5.583848] Redzone  ffff8e32381af080: 41 41 41 41 cc cc cc cc                          AAAA....\n"
+    "[    5.584635] Disabling lock debugging due to kernel taint\n"
+    "[    5.584831] Kernel panic - not syncing: panic_on_taint set ...\n"
+    "[    5.585067] CPU: 0 UID: 0 PID: 1 Comm: init Tainted: G    B      OE      6.12.118+deb13-amd64 #1\n"
+    "[    5.585486] Call Trace:\n"
+    "[    5.586179]  <TASK>\n"
+    "[    5.586427]  dump_stack_lvl+0x5d/0x80\n"
+    "[    5.586790]  vpanic+0xc5/0x283\n"
+    "[    5.586921]  panic+0x6c/0x6c\n"
+    "[    5.587041]  add_taint.cold+0x26/0x26\n"
+    "[    5.587214]  object_err+0x1d2/0x1df\n"
+    "[    5.587358]  check_bytes_and_report.cold+0x66/0x84\n"
+    "[    5.587540]  check_object+0x1a4/0x310\n"
+    "[    5.587688]  free_to_partial_list+0x1cd/0x490\n"
+    "[    5.588397]  kfree+0x2ea/0x350\n"
+    "[    5.588521]  mydrv_fill_ring+0x40/0x50 [mydrv]\n"
+    "[    5.588766]  mydrv_write+0x68/0xa0 [mydrv]\n"
+    "[    5.589080]  vfs_write+0xf8/0x440\n"
+    "[    5.589544]  do_syscall_64+0x87/0x1b0\n"
+)
+
+
+def test_a_bracketed_slub_redzone_line_starts_the_slub_report() -> None:
+    report = analyze(_SLUB_BRACKET)
+    assert report.signature == "slub-debug"
+    assert report.title == "BUG: Right Redzone overwritten in mydrv_fill_ring"
+
+
+def test_a_bracketed_phrase_without_the_address_range_is_no_slub_report() -> None:
+    # Negative sample: a driver's own `[... overwritten]` notice has no `0x..-0x..` range after it.
+    assert analyze("[    3.1] [Right Redzone overwritten] by firmware update, retrying\n").kind == "none"
+
+
+def test_panic_on_taint_blames_the_caller_of_add_taint() -> None:
+    # Without the SLUB lines only the panic remains: add_taint reported for its caller, it is no culprit.
+    panic_only = _SLUB_BRACKET.split("[    5.584831] ")[1]
+    assert analyze("[    5.584831] " + panic_only).function != "add_taint"

@@ -17,7 +17,7 @@ REQUIRED_CLASSES = {
     "sysrq", "null-deref", "paging-fault", "bug", "gpf", "divide-error", "warning",
     "soft-lockup", "hung-task", "stack-protector", "stack-overflow", "list-corruption",
     "use-after-free", "double-free", "refcount", "panic", "oom", "init-exit",
-    "init-signal", "no-root-fs",
+    "init-signal", "no-root-fs", "atomic-sleep", "kfence",
 }  # fmt: skip
 
 
@@ -34,8 +34,8 @@ def test_module_kinds_match_trigger_table_and_sources() -> None:
         if kind.module:
             assert kind.trigger in codes, kind.name
             # The culprit is the trigger itself, or a function it hands the crash to (a timer
-            # callback); either way one the module defines.
-            assert re.search(rf"\bvoid {kind.culprit}\(", sources), kind.name
+            # callback, a work item); either way one the module defines.
+            assert re.search(rf"\b(?:void|enum hrtimer_restart) {kind.culprit}\(", sources), kind.name
     for name in codes:
         assert re.search(rf"\bvoid lab_trigger_{name}\(void\)", sources), name
 
@@ -125,6 +125,16 @@ def test_not_applicable_kinds_name_known_arches_and_a_reason() -> None:
             assert len(reason) > 20, (kind.name, arch)
         for arch, _ in kind.headline_on:
             assert arch in ARCHES, (kind.name, arch)
+
+
+def test_kinds_needing_a_build_option_say_why_without_it() -> None:
+    kfence = kind_named("kfence-oob")
+    assert kfence.unsupported_by("CONFIG_SLUB=y\n# CONFIG_KFENCE is not set\n")
+    assert kfence.unsupported_by("CONFIG_KFENCE=y\nCONFIG_KFENCE_SAMPLE_INTERVAL=0\n") is None
+    assert all(kind.unsupported_by("") is None for kind in KINDS if not kind.needs_config)
+    for kind in KINDS:
+        for needed, why in kind.needs_config:
+            assert re.fullmatch(r"CONFIG_\w+=[ym]", needed) and len(why) > 20, kind.name
 
 
 def test_kernel_flavours_pick_their_image_and_dump_mode() -> None:
