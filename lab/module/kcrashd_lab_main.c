@@ -18,13 +18,16 @@
 #include <linux/delay.h>
 #include <linux/timer.h>
 #include <linux/hrtimer.h>
-#include <linux/kfence.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
+
+#ifdef CONFIG_KFENCE
+#include <linux/kfence.h>	/* since 5.12 */
+#endif
 
 #include "kcrashd_lab.h"
 
