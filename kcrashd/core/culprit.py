@@ -129,8 +129,12 @@ def _line_part(part: Part, text: str) -> tuple[bool, str | None]:
 
 
 # Functions that never return: the return address a frame below one of them shows may lie past
-# the end of its caller.
-_NORETURN = frozenset({"panic", "nmi_panic", "do_exit", "make_task_dead", "__stack_chk_fail", "arm64_serror_panic"})
+# the end of its caller.  The hardening reports are declared __noreturn too: fortify_panic
+# (include/linux/fortify-string.h before 6.9), __fortify_panic (since), usercopy_abort (mm/usercopy.c).
+_NORETURN = frozenset({
+    "panic", "nmi_panic", "do_exit", "make_task_dead", "__stack_chk_fail", "arm64_serror_panic",
+    "fortify_panic", "__fortify_panic", "usercopy_abort",
+})
 
 
 def _past_noreturn(frame: frames.FrameLine, before: list[str]) -> bool:

@@ -337,3 +337,37 @@ def test_panic_on_taint_blames_the_caller_of_add_taint() -> None:
     # Without the SLUB lines only the panic remains: add_taint reported for its caller, it is no culprit.
     panic_only = _SLUB_BRACKET.split("[    5.584831] ")[1]
     assert analyze("[    5.584831] " + panic_only).function != "add_taint"
+
+
+# --- A call to a __noreturn hardening report that ends its caller (arm64 lays the fortify check's
+# cold path out last): the return address is the next function's start, `f+0x0/`, never the culprit.
+_ARM64_FORTIFY = (
+    "[    3.256747] detected buffer overflow in memcpy\n"
+    "[    3.258439] ------------[ cut here ]------------\n"
+    "[    3.258511] kernel BUG at lib/string_helpers.c:1027!\n"
+    "[    3.258763] Internal error: Oops - BUG: 00000000f2000800 [#1] SMP\n"
+    "[    3.258964] Modules linked in: mydrv(OE) 9p fscache netfs\n"
+    "[    3.262064] CPU: 0 PID: 1 Comm: init Tainted: G           OE      6.1.0-57-arm64 #1  Debian 6.1.192-3\n"
+    "[    3.262619] pc : fortify_panic+0x1c/0x20\n"
+    "[    3.262742] lr : fortify_panic+0x1c/0x20\n"
+    "[    3.262789] sp : ffff80000800ba80\n"
+    "[    3.264023] Call trace:\n"
+    "[    3.264272]  fortify_panic+0x1c/0x20\n"
+    "[    3.264598]  mydrv_reset_ring+0x0/0x60 [mydrv]\n"
+    "[    3.265164]  mydrv_ioctl+0x78/0xbc [mydrv]\n"
+    "[    3.265287]  vfs_ioctl+0xdc/0x3a0\n"
+    "[    3.265415]  __arm64_sys_ioctl+0x24/0x30\n"
+    "[    3.265459]  invoke_syscall+0x68/0xe0\n"
+)
+
+
+def test_a_fortify_panic_ending_its_caller_does_not_blame_the_next_function() -> None:
+    report = analyze(_ARM64_FORTIFY)
+    assert report.kind == "bug"
+    assert report.function == "mydrv_ioctl"
+
+
+def test_a_frame_inside_its_function_below_fortify_panic_is_the_culprit() -> None:
+    # Negative sample: the return address lies inside the caller (x86, or a check mid-function).
+    log = _ARM64_FORTIFY.replace("mydrv_reset_ring+0x0/0x60", "mydrv_fill_ring.cold+0xf/0xf")
+    assert analyze(log).function == "mydrv_fill_ring"
