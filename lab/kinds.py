@@ -403,7 +403,7 @@ KINDS: tuple[Kind, ...] = (
         # 6.12 prints '[Right Redzone overwritten] 0x..-0x.. @offset=..', then 'BUG kmalloc-64 (...): Object corrupt'
         r"BUG kmalloc-\d+ \([^)]*\): (?:Right )?Redzone overwritten|\[Right Redzone overwritten\] 0x",
         extra_cmdline="slub_debug=FZ panic_on_taint=0x20",
-        notes="four bytes written past a 64-byte kmalloc object; with slub_debug=FZ kfree()'s "
+        notes="four bytes written past a kmalloc(64) object (ksize: kmalloc-128 on arm64 6.1); with slub_debug=FZ kfree()'s "
         "free_debug_processing -> check_object -> check_bytes_and_report (mm/slub.c) prints "
         "'BUG kmalloc-64 (...): Right Redzone overwritten' (6.12: '[Right Redzone overwritten] 0x..' and "
         "object_err's 'BUG kmalloc-64 (...): Object corrupt') and taints TAINT_BAD_PAGE, which "
@@ -420,6 +420,36 @@ KINDS: tuple[Kind, ...] = (
         "mm/kfence/report.c kfence_report_error prints 'BUG: KFENCE: out-of-bounds read in %pS' and "
         "taints TAINT_BAD_PAGE (panic_on_taint=0x20); Debian's 6.12 has KFENCE with a sample interval "
         "of 0 (off) unless kfence.sample_interval= is given",
+    ),
+    _module(
+        "kfence-uaf",
+        "kfence",
+        "kfence_uaf",
+        r"BUG: KFENCE: use-after-free read in",
+        extra_cmdline="kfence.sample_interval=1 panic_on_taint=0x20",
+        needs_config=(("CONFIG_KFENCE=y", "the kernel is built without KFENCE (CONFIG_KFENCE is not set)"),),
+        notes="a read of a KFENCE-sampled kmalloc object after kfree(): its page is protected, the fault "
+        "is mm/kfence/report.c kfence_report_error's 'BUG: KFENCE: use-after-free read in %pS'",
+    ),
+    _module(
+        "kfence-double-free",
+        "kfence",
+        "kfence_double_free",
+        r"BUG: KFENCE: invalid free in",
+        extra_cmdline="kfence.sample_interval=1 panic_on_taint=0x20",
+        needs_config=(("CONFIG_KFENCE=y", "the kernel is built without KFENCE (CONFIG_KFENCE is not set)"),),
+        notes="a KFENCE-sampled kmalloc object freed twice: mm/kfence/core.c kfence_guarded_free finds it "
+        "no longer allocated and reports KFENCE_ERROR_INVALID_FREE, 'BUG: KFENCE: invalid free in %pS'",
+    ),
+    _module(
+        "warn-then-oops",
+        "null-deref",
+        "warn_then_oops",
+        r"BUG: kernel NULL pointer dereference",
+        culprit="lab_oops_after_warn",
+        headline_on=NULL_DEREF_ON,
+        notes="a WARNING the system survives (panic_on_warn off), 200 ms later a NULL dereference that "
+        "kills it: the fatal report is the oops, not the earlier WARNING",
     ),
     _module(
         "bad-page",

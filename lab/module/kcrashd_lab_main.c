@@ -322,7 +322,7 @@ static noinline void lab_trigger_work_null_deref(void)
 	flush_work(&lab_work.work);
 }
 
-static volatile unsigned long lab_redzone_len = 68;
+static volatile unsigned long lab_redzone_over = 4;
 
 static noinline void lab_trigger_slub_redzone(void)
 {
@@ -331,28 +331,30 @@ static noinline void lab_trigger_slub_redzone(void)
 	if (!buf)
 		return;
 	OPTIMIZER_HIDE_VAR(buf);
-	/* Four bytes past the 64-byte object: with slub_debug=Z they land in
-	 * its right red zone, which the free path's check_object() reads. */
-	memset(buf, 0x41, lab_redzone_len);
+	/* Four bytes past the object (64 bytes, or the architecture's smallest
+	 * kmalloc size: 128 on arm64 before 6.5): with slub_debug=Z they land
+	 * in its right red zone, which the free path's check_object() reads. */
+	memset(buf, 0x41, ksize(buf) + lab_redzone_over);
 	kfree(buf);
 	lab_zero = 0;	/* no tail call: keep this frame in the trace */
 }
 
 #define LAB_KFENCE_TRIES 20000
+#define LAB_KFENCE_SIZE 32
 
-static noinline void lab_trigger_kfence_oob(void)
-{
 #ifdef CONFIG_KFENCE
+/* KFENCE hands out one sampled allocation per interval: allocate until one
+ * comes from its pool, free the others. */
+static noinline char *lab_kfence_alloc(void)
+{
 	char **held = kcalloc(LAB_KFENCE_TRIES, sizeof(*held), GFP_KERNEL);
 	char *guarded = NULL;
 	unsigned int i, n = 0;
 
 	if (!held)
-		return;
-	/* KFENCE hands out one sampled allocation per interval: allocate
-	 * until one comes from its pool. */
+		return NULL;
 	for (i = 0; i < LAB_KFENCE_TRIES && !guarded; i++) {
-		char *buf = kmalloc(32, GFP_KERNEL);
+		char *buf = kmalloc(LAB_KFENCE_SIZE, GFP_KERNEL);
 
 		if (!buf)
 			break;
@@ -366,17 +368,74 @@ static noinline void lab_trigger_kfence_oob(void)
 	while (n)
 		kfree(held[--n]);
 	kfree(held);
+	OPTIMIZER_HIDE_VAR(guarded);
+	return guarded;
+}
+#endif
+
+static noinline void lab_trigger_kfence_oob(void)
+{
+#ifdef CONFIG_KFENCE
+	char *guarded = lab_kfence_alloc();
+
 	if (!guarded)
 		return;
-	OPTIMIZER_HIDE_VAR(guarded);
 	/* The object sits at one end of its page, a guard page at that end:
 	 * read one byte past it on the guarded side. */
 	if (offset_in_page(guarded) == 0)
 		lab_zero = READ_ONCE(guarded[-1]);
 	else
-		lab_zero = READ_ONCE(guarded[32]);
+		lab_zero = READ_ONCE(guarded[LAB_KFENCE_SIZE]);
 	kfree(guarded);
 #endif
+}
+
+static noinline void lab_trigger_kfence_uaf(void)
+{
+#ifdef CONFIG_KFENCE
+	char *guarded = lab_kfence_alloc();
+
+	if (!guarded)
+		return;
+	kfree(guarded);
+	/* KFENCE protects a freed object's page: the read faults. */
+	lab_zero = READ_ONCE(guarded[8]);
+#endif
+}
+
+static noinline void lab_trigger_kfence_double_free(void)
+{
+#ifdef CONFIG_KFENCE
+	char *guarded = lab_kfence_alloc();
+
+	if (!guarded)
+		return;
+	kfree(guarded);
+	kfree(guarded);
+	lab_zero = 0;	/* no tail call: keep this frame in the trace */
+#endif
+}
+
+static noinline void lab_warn_harmless(void)
+{
+	WARN_ON(lab_one);
+}
+
+static noinline void lab_oops_after_warn(void)
+{
+	struct lab_obj *obj = (struct lab_obj *)lab_zero;
+
+	obj->peer = obj;
+}
+
+static noinline void lab_trigger_warn_then_oops(void)
+{
+	/* A WARNING the system survives (panic_on_warn is off), then, a
+	 * moment later, the oops that kills it. */
+	lab_warn_harmless();
+	msleep(200);
+	lab_oops_after_warn();
+	lab_zero = 0;
 }
 
 #define LAB_BAD_PAGE_ORDER 4
