@@ -452,6 +452,21 @@ KINDS: tuple[Kind, ...] = (
         "kills it: the fatal report is the oops, not the earlier WARNING",
     ),
     _module(
+        "invalid-opcode",
+        "invalid-opcode",
+        "invalid_opcode",
+        r"invalid opcode: 0000 \[#1\]",
+        not_on=tuple(
+            (arch, "the trigger is x86's ud2; an undefined instruction there is another report "
+             "(arm64 'Internal error: Oops - Undefined instruction', powerpc 'Exception in kernel mode, sig: 4', "
+             "s390 'illegal operation'), not generated")
+            for arch in ("arm64", "ppc64el", "s390x")
+        ),
+        notes="a ud2 with no BUG() table entry (as __builtin_trap() leaves): arch/x86/kernel/traps.c "
+        "handle_invalid_op -> do_error_trap -> die('invalid opcode'), 'invalid opcode: 0000 [#1]' "
+        "(6.12: 'Oops: invalid opcode: 0000 [#1]'), RIP at the trigger",
+    ),
+    _module(
         "bad-page",
         "bug",
         "bad_page",

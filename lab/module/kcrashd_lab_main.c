@@ -438,6 +438,18 @@ static noinline void lab_trigger_warn_then_oops(void)
 	lab_zero = 0;
 }
 
+static noinline void lab_trigger_invalid_opcode(void)
+{
+	/* An undefined instruction with no BUG() table entry, as
+	 * __builtin_trap() or a trapping sanitizer leaves: x86's ud2 is
+	 * "invalid opcode" (arch/x86/kernel/traps.c handle_invalid_op). */
+#ifdef CONFIG_X86
+	if (lab_one)
+		asm volatile("ud2");
+#endif
+	lab_zero = 0;
+}
+
 #define LAB_BAD_PAGE_ORDER 4
 
 static noinline void lab_trigger_bad_page(void)

@@ -17,7 +17,7 @@ REQUIRED_CLASSES = {
     "sysrq", "null-deref", "paging-fault", "bug", "gpf", "divide-error", "warning",
     "soft-lockup", "hung-task", "stack-protector", "stack-overflow", "list-corruption",
     "use-after-free", "double-free", "refcount", "panic", "oom", "init-exit",
-    "init-signal", "no-root-fs", "atomic-sleep", "kfence",
+    "init-signal", "no-root-fs", "atomic-sleep", "kfence", "invalid-opcode",
 }  # fmt: skip
 
 
