@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from kcrashd.core.model import Report
     from kcrashd.core.operator_rules import OperatorRules
-    from kcrashd.triage.worker import Analyze, Answer
+    from kcrashd.triage.worker import AnalyzeToJson, Answer
 
 EPILOG = """\
 PATH is a kernel log (vmcore-dmesg.txt, dmesg.<STAMP>, a serial console log, a pstore dmesg.txt)
@@ -80,10 +80,10 @@ def _analysed(
             return
     for path in paths:
         data, error = _read(path)
-        yield path, None if data is None else Answer(made=analyze(data, source=path)), error
+        yield path, None if data is None else Answer(payload=analyze(data, source=path)), error
 
 
-def _in_workers(paths: list[str], jobs: int, analyze: Analyze) -> Iterator[tuple[str, Answer | None, str | None]]:
+def _in_workers(paths: list[str], jobs: int, analyze: AnalyzeToJson) -> Iterator[tuple[str, Answer | None, str | None]]:
     """`_analysed` by `jobs` workers forked from this process (it has one thread)."""
     from kcrashd.triage.pool import analyze_in_order
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
-from kcrashd.core.model import Severity
+from kcrashd.core.report_parts import Severity
 
 
 class Strategy(StrEnum):

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from kcrashd.triage.worker import (
     RESPONSE,
     RULES_FLAG,
-    Analyze,
+    AnalyzeToJson,
     Answer,
     ChildProcess,
     ForkedChild,
@@ -240,7 +240,7 @@ class TriagePool:
         size: int,
         *,
         command: Sequence[str] | None = None,
-        fork: Analyze | None = None,
+        fork: AnalyzeToJson | None = None,
         rules: OperatorRules | None = None,
         idle_exit: float = IDLE_EXIT,
         clock: Callable[[], float] = time.monotonic,
@@ -441,7 +441,7 @@ class DeadlineAnalyzer:
 
 
 def analyze_in_order(
-    logs: Iterable[tuple[str, bytes | None]], jobs: int, *, fork: Analyze | None = None
+    logs: Iterable[tuple[str, bytes | None]], jobs: int, *, fork: AnalyzeToJson | None = None
 ) -> Iterator[tuple[str, Answer | None]]:
     """(source, answer) for each (source, data) in input order, `jobs` logs analysed at a time
     (by workers forked from this process with `fork`, else spawned); an entry without data passes

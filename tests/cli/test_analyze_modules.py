@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "127.0.0.1-2020-04-28-01:31:54"
 
@@ -63,3 +65,25 @@ def test_one_job_over_many_logs_loads_no_pool(tmp_path: Path) -> None:
     assert code == 0
     assert "kcrashd.triage.pool" not in modules
     assert "kcrashd.core.triage" in modules  # the analysis ran here
+
+
+# Module -> why `kcrashd analyze --format json` does without it, with one job or with workers.
+NOT_FOR_JSON = {
+    "pydantic": "the report's JSON is written by the core (core/report_record.py), not by the model",
+    "kcrashd.core.model": "the report model: only to read a report back (text output, --config)",
+}
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_json_output_loads_no_report_model(tmp_path: Path, jobs: str) -> None:
+    log = (EXAMPLE / "vmcore-dmesg.txt").read_bytes()
+    paths = []
+    for n in range(3):
+        path = tmp_path / f"{n}.log"
+        path.write_bytes(log)
+        paths.append(str(path))
+    code, modules, output = loaded_by("--format", "json", "-j", jobs, *paths)
+    assert code == 0 and output.count("sysrq_handle_crash") >= 3, output
+    loaded = {name: why for name, why in NOT_FOR_JSON.items() if name in modules}
+    assert not loaded, loaded
+    assert ("kcrashd.triage.pool" in modules) == (jobs == "2")
