@@ -47,6 +47,14 @@ def loaded_by(*args: str) -> tuple[int, set[str], str]:
     return result["code"], set(result["modules"]), done.stderr
 
 
+def three_logs(folder: Path) -> list[str]:
+    """Three copies of the example's log."""
+    log = (EXAMPLE / "vmcore-dmesg.txt").read_bytes()
+    for n in range(3):
+        (folder / f"{n}.log").write_bytes(log)
+    return [str(folder / f"{n}.log") for n in range(3)]
+
+
 def test_one_log_loads_no_pool_no_rules_no_config() -> None:
     code, modules, output = loaded_by(str(EXAMPLE))
     assert code == 0 and "sysrq_handle_crash" in output, output
@@ -55,13 +63,7 @@ def test_one_log_loads_no_pool_no_rules_no_config() -> None:
 
 
 def test_one_job_over_many_logs_loads_no_pool(tmp_path: Path) -> None:
-    log = (EXAMPLE / "vmcore-dmesg.txt").read_bytes()
-    paths = []
-    for n in range(3):
-        path = tmp_path / f"{n}.log"
-        path.write_bytes(log)
-        paths.append(str(path))
-    code, modules, _ = loaded_by("--format", "json", "-j", "1", *paths)
+    code, modules, _ = loaded_by("--format", "json", "-j", "1", *three_logs(tmp_path))
     assert code == 0
     assert "kcrashd.triage.pool" not in modules
     assert "kcrashd.core.triage" in modules  # the analysis ran here
@@ -76,13 +78,7 @@ NOT_FOR_JSON = {
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_json_output_loads_no_report_model(tmp_path: Path, jobs: str) -> None:
-    log = (EXAMPLE / "vmcore-dmesg.txt").read_bytes()
-    paths = []
-    for n in range(3):
-        path = tmp_path / f"{n}.log"
-        path.write_bytes(log)
-        paths.append(str(path))
-    code, modules, output = loaded_by("--format", "json", "-j", jobs, *paths)
+    code, modules, output = loaded_by("--format", "json", "-j", jobs, *three_logs(tmp_path))
     assert code == 0 and output.count("sysrq_handle_crash") >= 3, output
     loaded = {name: why for name, why in NOT_FOR_JSON.items() if name in modules}
     assert not loaded, loaded
