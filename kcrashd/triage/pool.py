@@ -50,6 +50,10 @@ START_GRACE = 2.0  # added to the deadline of a worker's first log: its start-up
 DEPTH = 4
 PIPE_ROOM = 60 * 1024
 KEEP_RESULTS = 256  # finished reports waiting for their caller to ask again (bounded)
+# analyze_in_order reads up to AHEAD logs per job (and AHEAD_BYTES of them) ahead of the one it
+# hands out next, so that a slow log at the head of the line holds no other worker idle.
+AHEAD = 16
+AHEAD_BYTES = 64 * 1024 * 1024
 HEADLINE_CHARS = 200
 WORKER = ("-m", "kcrashd.triage.worker")
 
@@ -445,22 +449,25 @@ def analyze_in_order(
 ) -> Iterator[tuple[str, Answer | None]]:
     """(source, answer) for each (source, data) in input order, `jobs` logs analysed at a time
     (by workers forked from this process with `fork`, else spawned); an entry without data passes
-    through as (source, None). At most 4 x `jobs` logs are held."""
+    through as (source, None). At most AHEAD x `jobs` logs, and about AHEAD_BYTES of them, are held."""
     if fork is not None:  # what the core builds on first use is built once here, not in each worker
         from kcrashd.core.triage import prepare
 
         prepare()
     pool = TriagePool(None, jobs, fork=fork)
-    ahead: deque[tuple[str, Key | None]] = deque()
-    window = min(4 * max(1, jobs), KEEP_RESULTS // 2)
+    ahead: deque[tuple[str, Key | None, int]] = deque()
+    window = min(AHEAD * max(1, jobs), KEEP_RESULTS // 2)
+    held = 0  # bytes of the logs in `ahead`
     try:
         for n, (source, data) in enumerate(logs):
             key = None
             if data is not None:
                 key = (f"{n}\0{source}", b"")
                 pool.submit(key, data, source)
-            ahead.append((source, key))
-            while len(ahead) >= window or (ahead and ahead[0][1] is None):
+            ahead.append((source, key, len(data or b"")))
+            held += len(data or b"")
+            while len(ahead) >= window or held > AHEAD_BYTES or (ahead and ahead[0][1] is None):
+                held -= ahead[0][2]
                 yield _next_in_order(pool, ahead)
         while ahead:
             yield _next_in_order(pool, ahead)
@@ -468,8 +475,8 @@ def analyze_in_order(
         pool.close()
 
 
-def _next_in_order(pool: TriagePool, ahead: deque[tuple[str, Key | None]]) -> tuple[str, Answer | None]:
-    source, key = ahead.popleft()
+def _next_in_order(pool: TriagePool, ahead: deque[tuple[str, Key | None, int]]) -> tuple[str, Answer | None]:
+    source, key, _ = ahead.popleft()
     if key is None:
         return source, None
     answer = pool.take_answer(key)
