@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
-import logging
 import os
 import select
 import signal
@@ -38,10 +36,11 @@ from kcrashd.triage.worker import (
 )
 
 if TYPE_CHECKING:
+    import logging
+
     from kcrashd.core.model import Report
     from kcrashd.core.operator_rules import OperatorRules
 
-log = logging.getLogger(__name__)
 
 IDLE_EXIT = 10.0  # seconds a worker waits for the next log before it is stopped
 START_GRACE = 2.0  # added to the deadline of a worker's first log: its start-up is not the log's cost
@@ -60,6 +59,14 @@ WORKER = ("-m", "kcrashd.triage.worker")
 Key = tuple[str, bytes]
 
 
+def _log() -> logging.Logger:
+    """This module's logger; logging is imported only when a log times out or kills its worker
+    (`kcrashd analyze -j` starts without it)."""
+    import logging
+
+    return logging.getLogger(__name__)
+
+
 class TriagePending(Exception):
     """The log is being analysed by a worker; the caller asks again later (`service()` counts
     finished logs in `completed`) or after `wait` seconds at the latest."""
@@ -71,6 +78,8 @@ class TriagePending(Exception):
 
 def key_of(data: bytes, source: str) -> Key:
     """The identity of one analysis: the log's name and content."""
+    import hashlib  # here: `kcrashd analyze -j` keys its logs by their place, not their hash
+
     return source, hashlib.sha256(data).digest()
 
 
@@ -346,7 +355,7 @@ class TriagePool:
             self.finish(job, Answer(payload))
         if job is not None and self.timeout is not None and now >= job.due:
             self.drop(worker, job, kill=True)
-            log.warning(
+            _log().warning(
                 "triage of %s timed out after %g s (report headline: %r); recorded unclassified, never retried",
                 job.source, self.timeout, headline(job.data),
             )  # fmt: skip
@@ -356,10 +365,10 @@ class TriagePool:
         """The report of a log whose worker ended without answering (SIGXCPU: its CPU limit)."""
         status = self.drop(worker, job, kill=False)
         if status == -signal.SIGXCPU and self.timeout is not None:
-            log.warning("triage of %s used its CPU time limit (report headline: %r)", job.source, headline(job.data))
+            _log().warning("triage of %s used its CPU time limit (report headline: %r)", job.source, headline(job.data))
             return timed_out_report(job.data, job.source, self.timeout)
         reason = f"triage worker died ({f'signal {-status}' if status < 0 else f'exit status {status}'})"
-        log.error("triage of %s failed: %s", job.source, reason)
+        _log().error("triage of %s failed: %s", job.source, reason)
         return failed_report(job.source, reason)
 
     def drop(self, worker: Worker, job: Job, *, kill: bool) -> int:
