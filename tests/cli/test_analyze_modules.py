@@ -18,6 +18,7 @@ EXAMPLE = REPO / "examples" / "127.0.0.1-2020-04-28-01:31:54"
 
 # Module -> why `kcrashd analyze FILE` does without it.
 NOT_FOR_ONE_LOG = {
+    "pydantic": "the report model: its text is printed from the JSON the core writes (core/report_record.py)",
     "kcrashd.triage.pool": "the worker pool: only with more than one PATH and more than one job",
     "kcrashd.core.operator_rules": "the grouping rules' models: only with --config",
     "kcrashd.core.rule_application": "applying grouping rules: only with --config",
