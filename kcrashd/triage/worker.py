@@ -101,10 +101,12 @@ class ForkedChild:
         if timeout is None and self.returncode is None:
             self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
         deadline = time.monotonic() + (timeout or 0.0)
+        delay = 0.0005  # a worker whose input just closed is gone within a millisecond or two
         while self.poll() is None:
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"worker {self.pid} still running")
-            time.sleep(0.005)
+            time.sleep(delay)
+            delay = min(2 * delay, 0.005)
         assert self.returncode is not None
         return self.returncode
 
