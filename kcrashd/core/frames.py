@@ -255,7 +255,7 @@ SKIP_LOCKING = (
     # rwlocks
     r"^(?:_raw_read|_raw_write|queued?_read|queued?_write|do_raw_read|do_raw_write|read_lock|write_lock|"
     r"read_unlock|write_unlock)",
-    # subsystems' own `*_read_lock`/`*_write_lock` wrappers (kept apart: SKIP_BUT_LOCK_WRAPPERS)
+    # subsystems' own `*_read_lock`/`*_write_lock` wrappers (kept apart: skipped_but_lock_wrappers)
     LOCK_WRAPPER_RULE,
     # mutexes
     r"(?:^(?:_*mutex_|_*ww_mutex|rtlock|osq_)|rt_mutex)",

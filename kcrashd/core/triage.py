@@ -109,7 +109,7 @@ def prepare() -> None:
     """Build now what `analyze` builds on first use: the signature rows' patterns (a process
     about to fork workers builds them once for all)."""
     for sig in SIGNATURES:
-        _ = (sig.regex, sig.skip_regex, sig.requires_regex)
+        _ = (sig.regex, sig.skip_regex, sig.v3_skip_regex, sig.requires_regex)
 
 
 def has_crash(data: bytes | str) -> bool:
