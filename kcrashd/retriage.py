@@ -144,10 +144,14 @@ def reports(
         for crash in crashes:
             yield crash, None if crash.log is None else NewReport(made=analyze(crash.log, source=crash.crash_id))
         return
+    from kcrashd.core.model import Report
     from kcrashd.triage.pool import analyze_in_order
+    from kcrashd.triage.worker import as_json
 
     def run(data: bytes, *, source: str = "") -> Report:
         return analyze(data, source=source)
+
+    Report.model_rebuild()  # the report model's validator, built once here rather than by each worker
 
     held: dict[str, StoredCrash] = {}
 
@@ -156,7 +160,7 @@ def reports(
             held[crash.crash_id] = crash
             yield crash.crash_id, crash.log
 
-    for crash_id, answer in analyze_in_order(logs(), jobs, fork=run):
+    for crash_id, answer in analyze_in_order(logs(), jobs, fork=as_json(run)):
         crash = held.pop(crash_id)
         if answer is None:
             yield crash, None

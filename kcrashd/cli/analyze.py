@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kcrashd.core.model import Report
     from kcrashd.core.operator_rules import OperatorRules
-    from kcrashd.triage.worker import Analyze, Answer
+    from kcrashd.triage.worker import AnalyzeToJson, Answer
 
 EPILOG = """\
 PATH is a kernel log (vmcore-dmesg.txt, dmesg.<STAMP>, a serial console log, a pstore dmesg.txt)
@@ -80,10 +79,10 @@ def _analysed(
             return
     for path in paths:
         data, error = _read(path)
-        yield path, None if data is None else Answer(made=analyze(data, source=path)), error
+        yield path, None if data is None else Answer(payload=analyze(data, source=path)), error
 
 
-def _in_workers(paths: list[str], jobs: int, analyze: Analyze) -> Iterator[tuple[str, Answer | None, str | None]]:
+def _in_workers(paths: list[str], jobs: int, analyze: AnalyzeToJson) -> Iterator[tuple[str, Answer | None, str | None]]:
     """`_analysed` by `jobs` workers forked from this process (it has one thread)."""
     from kcrashd.triage.pool import analyze_in_order
 
@@ -171,8 +170,16 @@ def _read_vmcore(folder: Path) -> tuple[bytes | None, str | None]:
 
 def run(args: argparse.Namespace) -> int:
     """Analyse each PATH in order; one JSON object per line or a text block per PATH."""
+    import atexit
+    import gc
+
     from kcrashd.cli import EXIT_FAILURE, EXIT_OK
 
+    # The interpreter's last collection, at exit, would walk every object the core built (its
+    # tables and patterns, the analyses' memo tables): 8-14 ms of each `kcrashd analyze`. Frozen
+    # objects are skipped; nothing is left to collect by then (a caller in-process is frozen only
+    # when it exits).
+    atexit.register(gc.freeze)
     rules = _rules(args.config)
     if isinstance(rules, int):
         return rules
@@ -191,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             if n:
                 out.write("\n")
-            out.write(render_text(answer.report()))
+            out.write(render_text(json.loads(answer.json())))
     out.flush()
     return EXIT_FAILURE if failed else EXIT_OK
 
@@ -216,44 +223,57 @@ def escape(text: str) -> str:
     return text.translate(_CONTROL)
 
 
-def render_text(report: Report) -> str:
-    """A short human summary of a report."""
-    rows: list[tuple[str, str]] = [("source", report.source)]
-    if not report.has_crash:
+Fields = Mapping[str, object]  # a report as its JSON's fields (docs/report-schema.md)
+
+
+def _text(fields: Fields, name: str) -> str:
+    """A field as text ("" for null)."""
+    value = fields.get(name)
+    return "" if value is None else str(value)
+
+
+def _items(fields: Fields, name: str) -> list[Fields]:
+    """A field holding a list of objects (frames, preceding events, unread ranges, rules)."""
+    value = fields.get(name)
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
+def render_text(report: Fields) -> str:
+    """A short human summary of a report, given as its JSON's fields: printing it needs no report
+    model (`kcrashd analyze`'s start-up, docs/performance.md)."""
+    rows: list[tuple[str, str]] = [("source", _text(report, "source"))]
+    if report.get("kind") == "none" or report.get("error") is not None:
         rows.append(("result", "no crash found"))
-        if report.kernel_release:
-            rows.append(("kernel", report.kernel_release))
+        if report.get("kernel_release"):
+            rows.append(("kernel", _text(report, "kernel_release")))
     else:
-        rows.append(("title", report.title + (f"  [corrupted: {report.corrupted_reason}]" if report.corrupted else "")))
-        rows.append(("kind", f"{report.kind} ({report.severity})"))
-        rows.append(("function", report.function or "-"))
-        rows.append(("fingerprint", report.fingerprint))
-        rows += [("rule", f"{note.origin} {note.rule}: {note.effect}") for note in report.operator_rules]
-        if report.panicked:
-            rows.append(("panic", report.panic_message or ""))
-        rows.append(("kernel", " ".join(x for x in (report.kernel_release, report.arch) if x) or "-"))
-        if report.hardware:
-            rows.append(("hardware", report.hardware))
-        task = []
-        if report.comm is not None:
-            task.append(f"comm {report.comm}")
-        if report.pid is not None:
-            task.append(f"pid {report.pid}")
-        if report.cpu is not None:
-            task.append(f"cpu {report.cpu}")
+        corrupted = f"  [corrupted: {_text(report, 'corrupted_reason')}]" if report.get("corrupted") else ""
+        rows.append(("title", _text(report, "title") + corrupted))
+        rows.append(("kind", f"{_text(report, 'kind')} ({_text(report, 'severity')})"))
+        rows.append(("function", _text(report, "function") or "-"))
+        rows.append(("fingerprint", _text(report, "fingerprint")))
+        rows += [("rule", f"{_text(n, 'origin')} {_text(n, 'rule')}: {_text(n, 'effect')}") for n in _items(report, "operator_rules")]
+        if report.get("panicked"):
+            rows.append(("panic", _text(report, "panic_message")))
+        rows.append(("kernel", " ".join(x for x in (_text(report, "kernel_release"), _text(report, "arch")) if x) or "-"))
+        if report.get("hardware"):
+            rows.append(("hardware", _text(report, "hardware")))
+        task = [f"{name} {_text(report, name)}" for name in ("comm", "pid", "cpu") if report.get(name) is not None]
         if task:
             rows.append(("task", ", ".join(task)))
-        if report.taint.letters:
-            rows.append(("taint", f"{report.taint.letters}: " + "; ".join(report.taint.flags)))
-        if report.ip:
-            rows.append(("ip", report.ip))
-        top = [f.function for f in report.frames if f.reliable][:8]
+        taint = report.get("taint")
+        if isinstance(taint, Mapping) and taint.get("letters"):
+            flags = taint.get("flags")
+            rows.append(("taint", f"{_text(taint, 'letters')}: " + "; ".join(map(str, flags if isinstance(flags, list) else []))))
+        if report.get("ip"):
+            rows.append(("ip", _text(report, "ip")))
+        top = [_text(f, "function") for f in _items(report, "frames") if f.get("reliable")][:8]
         if top:
             rows.append(("frames", " < ".join(top)))
-        for ev in report.preceding[:5]:
-            rows.append(("preceding", f"line {ev.line}: {ev.title}"))
-    for gap in report.unread[:5]:
-        where = f"bytes {gap.start}-{gap.end}" if gap.start is not None else f"lines {gap.first_line}-{gap.last_line}"
-        rows.append(("not analysed", f"{where}: {gap.reason}"))
+        rows += [("preceding", f"line {ev.get('line')}: {_text(ev, 'title')}") for ev in _items(report, "preceding")[:5]]
+    for gap in _items(report, "unread")[:5]:
+        start, end, first, last = (gap.get(name) for name in ("start", "end", "first_line", "last_line"))
+        where = f"bytes {start}-{end}" if start is not None else f"lines {first}-{last}"
+        rows.append(("not analysed", f"{where}: {_text(gap, 'reason')}"))
     width = max(len(k) for k, _ in rows)
     return "".join(f"{k:<{width}}  {escape(v)}\n" for k, v in rows)

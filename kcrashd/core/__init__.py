@@ -1,8 +1,9 @@
 """Pure triage core: kernel log bytes in, a classified, fingerprinted report out.
 
 No file, network or journal I/O happens here; only the standard library and pydantic are imported.
-The analyser is loaded on first use: the daemon only needs the report model (its triage runs in
-worker processes), and its idle memory should not hold the signature tables.
+The analyser and the report model are loaded on first use: the daemon only needs the report model
+(its triage runs in worker processes), and its idle memory should not hold the signature tables;
+`analyze_json` (kcrashd analyze) needs no report model, so no pydantic.
 """
 
 from __future__ import annotations
@@ -10,15 +11,20 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from kcrashd.core.model import Report
-
 if TYPE_CHECKING:
     from kcrashd.core.frames import clear_caches
-    from kcrashd.core.triage import analyze, has_crash
+    from kcrashd.core.model import Report
+    from kcrashd.core.triage import analyze, analyze_json, has_crash
 
-_LAZY = {"analyze": "kcrashd.core.triage", "has_crash": "kcrashd.core.triage", "clear_caches": "kcrashd.core.frames"}
+_LAZY = {
+    "Report": "kcrashd.core.model",
+    "analyze": "kcrashd.core.triage",
+    "analyze_json": "kcrashd.core.triage",
+    "has_crash": "kcrashd.core.triage",
+    "clear_caches": "kcrashd.core.frames",
+}
 
-__all__ = ["Report", "analyze", "clear_caches", "has_crash"]
+__all__ = ["Report", "analyze", "analyze_json", "clear_caches", "has_crash"]
 
 
 def __getattr__(name: str) -> object:

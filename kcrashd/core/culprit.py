@@ -285,7 +285,7 @@ def _stalled_at_pc(texts: list[str], cands: list[str], extra: re.Pattern[str] | 
 def _skipped_but_lock_wrapper(name: str, extra: re.Pattern[str] | None) -> bool:
     """Skipped, but not for being a subsystem's lock wrapper: the first frame outside the kernel's lock
     primitives (kernel/locking: the spinlock and rwlock slow paths a CPU spins in) takes the lock."""
-    return frames.SKIP_BUT_LOCK_WRAPPERS.search(name) is not None or bool(extra is not None and extra.search(name))
+    return frames.skipped_but_lock_wrappers(name) or bool(extra is not None and extra.search(name))
 
 
 def _polled_device(texts: list[str], extra: re.Pattern[str] | None) -> str | None:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from kcrashd.core import frames
-from kcrashd.core.model import Module, Taint
+from kcrashd.core.report_parts import Module, Taint
 
 _LINUX_VERSION = re.compile(r"Linux version (\S+)")
 # `Not tainted` / `Tainted: G   W  OE`, then the first `N.N...` that starts a run of digits (the
@@ -144,7 +144,7 @@ def extract_facts(log: str, report: list[str]) -> Facts:
         if len(facts.frames) < MAX_FRAMES and "+0x" in text:
             for fr in frames.parse_frames(text):
                 facts.frames.append(
-                    {"function": fr.function, "offset": fr.offset, "module": fr.module, "reliable": fr.reliable}
+                    {"function": fr.function, "offset": fr.offset, "module": fr.module, "reliable": fr.reliable, "context": None}
                 )
     if facts.release is None:
         facts.release = extract_release(log)

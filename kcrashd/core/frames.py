@@ -256,7 +256,7 @@ SKIP_LOCKING = (
     # rwlocks
     r"^(?:_raw_read|_raw_write|queued?_read|queued?_write|do_raw_read|do_raw_write|read_lock|write_lock|"
     r"read_unlock|write_unlock)",
-    # subsystems' own `*_read_lock`/`*_write_lock` wrappers (kept apart: SKIP_BUT_LOCK_WRAPPERS)
+    # subsystems' own `*_read_lock`/`*_write_lock` wrappers (kept apart: skipped_but_lock_wrappers)
     LOCK_WRAPPER_RULE,
     # mutexes
     r"(?:^(?:_*mutex_|_*ww_mutex|rtlock|osq_)|rt_mutex)",
@@ -361,8 +361,7 @@ SKIP_ENTRY = (
 )
 _SKIP_RULES = SKIP_REPORTING + SKIP_ALLOCATOR + SKIP_LOCKING + SKIP_HELPERS + SKIP_INFRA + SKIP_ENTRY
 GLOBAL_SKIP = re.compile("|".join(_SKIP_RULES))
-# The skip list but for subsystems' lock wrappers: who takes a lock a CPU spins on (culprit._stalled_at_pc).
-SKIP_BUT_LOCK_WRAPPERS = re.compile("|".join(rule for rule in _SKIP_RULES if rule != LOCK_WRAPPER_RULE))
+LOCK_WRAPPER = re.compile(LOCK_WRAPPER_RULE)
 
 # Frames where a stall's walk down the stack stops; the culprit is the frame just above: generic
 # dispatchers and highly multiplexed entry points.  One rule per family.
@@ -473,6 +472,20 @@ def is_skipped(name: str, extra: re.Pattern[str] | None = None) -> bool:
     if _globally_skipped(name):
         return True
     return bool(extra is not None and extra.search(name))
+
+
+def skipped_but_lock_wrappers(name: str) -> bool:
+    """Whether a frame is on the skip lists by a rule other than the subsystems' lock wrappers:
+    who takes a lock a CPU spins on (culprit._stalled_at_pc). The lists without that rule (6 KB of
+    pattern, milliseconds to compile: start-up) are compiled only for a name that rule fits."""
+    if not _globally_skipped(name):
+        return False
+    return LOCK_WRAPPER.search(name) is None or _skip_but_lock_wrappers().search(name) is not None
+
+
+@lru_cache(maxsize=1)
+def _skip_but_lock_wrappers() -> re.Pattern[str]:
+    return re.compile("|".join(rule for rule in _SKIP_RULES if rule != LOCK_WRAPPER_RULE))
 
 
 def clear_caches() -> None:

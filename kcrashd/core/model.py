@@ -5,18 +5,11 @@ Fields are only ever appended, never renamed: journal entries, alerts and ticket
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from kcrashd.core.report_parts import Module, Severity, Taint, Unread
 
-class Severity(StrEnum):
-    """How loud a crash is; the journal priority and alert filters follow it."""
-
-    CRITICAL = "critical"
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
+__all__ = ["AppliedRule", "Event", "Frame", "Module", "Report", "Severity", "Taint", "Unread"]
 
 
 class Frame(BaseModel):
@@ -31,24 +24,6 @@ class Frame(BaseModel):
     context: str | None = None
 
 
-class Module(BaseModel):
-    """An entry of `Modules linked in:` with its taint flags, e.g. `(OE)`."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
-    name: str
-    flags: str = ""
-
-
-class Taint(BaseModel):
-    """The `Tainted:` letters and what each means."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
-    letters: str = ""
-    flags: list[str] = Field(default_factory=list)
-
-
 class Event(BaseModel):
     """A crash event found in the log other than the fatal one (a survived WARNING, a stall)."""
 
@@ -58,19 +33,6 @@ class Event(BaseModel):
     kind: str
     function: str | None = None
     line: int | None = None
-
-
-class Unread(BaseModel):
-    """A part of the log that triage did not analyse, and why.  Byte offsets (`start`, `end`, end
-    exclusive) when the reader of the file skipped it, line numbers (1-based) when triage did."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
-    start: int | None = None
-    end: int | None = None
-    first_line: int | None = None
-    last_line: int | None = None
-    reason: str
 
 
 class AppliedRule(BaseModel):

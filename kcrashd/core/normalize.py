@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from kcrashd.core.headers import MAX_LINE, HeaderScan
-from kcrashd.core.model import Unread
+from kcrashd.core.report_parts import Unread
 from kcrashd.core.windows import MARK, spans, split_marked
 
 # Bigger texts are compacted to windows around the header lines.

@@ -15,7 +15,7 @@ from enum import StrEnum
 from functools import cached_property
 
 from kcrashd.core.frames import SLEEP_RULES
-from kcrashd.core.model import Severity
+from kcrashd.core.report_parts import Severity
 
 
 class Strategy(StrEnum):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from kcrashd.core.culprit import Culprit, find_culprit
 from kcrashd.core.frames import fault_pc, parse_frames, strip_syscall
-from kcrashd.core.model import Severity
+from kcrashd.core.report_parts import Severity
 from kcrashd.core.signatures import KIND_BY_FUNCTION, Signature, Strategy
 
 MAX_TITLE = 120

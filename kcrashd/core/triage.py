@@ -14,12 +14,14 @@ from kcrashd.core.fingerprint import (
     strict_fingerprint,
 )
 from kcrashd.core.headers import Flood, HeaderScan
-from kcrashd.core.model import Report, Severity, Unread
 from kcrashd.core.normalize import LogLines, load_lines
+from kcrashd.core.report_parts import Severity, Unread
+from kcrashd.core.report_record import Record, record_json, report_record
 from kcrashd.core.signatures import SIGNATURES
 from kcrashd.core.title import CulpritAdjust, Titled, title_report, title_type
 
 if TYPE_CHECKING:
+    from kcrashd.core.model import Report
     from kcrashd.core.operator_rules import OperatorRules
 
 MAX_EXCERPT = 40
@@ -69,30 +71,51 @@ def analyze(data: bytes | str, *, source: str = "", rules: OperatorRules | None 
 
     `rules`: the operator's grouping rules (docs/grouping-rules.md); without them, or when none
     applies, the report is exactly the one triage gives alone."""
+    from kcrashd.core.model import Report
+
     try:
-        report = _analyze(data, source)
+        report = Report.model_validate(_analyze(data, source))
         return report if rules is None or rules.empty or not report.fingerprint else _ruled(data, source, report, rules)
     except Exception as exc:  # the daemon must keep going whatever the input
-        return Report(
-            source=source,
-            kind="unknown",
-            severity=Severity.ERROR,
-            corrupted=True,
-            corrupted_reason=f"internal error while parsing: {type(exc).__name__}",
-        )
+        return Report.model_validate(_failed(source, exc))
+
+
+def analyze_json(data: bytes | str, *, source: str = "") -> str:
+    """The JSON of `analyze(data, source=source)` (docs/report-schema.md), written without the
+    report model: no pydantic is imported, no report validated (kcrashd analyze --format json)."""
+    return record_json(_record(data, source))
+
+
+def _record(data: bytes | str, source: str) -> Record:
+    """The report's record.  Never raises: internal failures give a corrupted `unknown` report."""
+    try:
+        return _analyze(data, source)
+    except Exception as exc:  # the daemon must keep going whatever the input
+        return _failed(source, exc)
+
+
+def _failed(source: str, exc: Exception) -> Record:
+    """The report of a log whose analysis failed."""
+    return report_record(
+        source=source,
+        kind="unknown",
+        severity=Severity.ERROR,
+        corrupted=True,
+        corrupted_reason=f"internal error while parsing: {type(exc).__name__}",
+    )
 
 
 def prepare() -> None:
-    """Build now what `analyze` builds on first use: the report model's validator and the
-    signature rows' patterns (a process about to fork workers builds them once for all)."""
-    Report.model_rebuild()
+    """Build now what `analyze` builds on first use: the signature rows' patterns (a process
+    about to fork workers builds them once for all)."""
     for sig in SIGNATURES:
-        _ = (sig.regex, sig.skip_regex, sig.requires_regex)
+        _ = (sig.regex, sig.skip_regex, sig.v3_skip_regex, sig.requires_regex)
 
 
 def has_crash(data: bytes | str) -> bool:
     """Whether the log holds a crash report (exactly when `analyze` finds one)."""
-    return analyze(data).has_crash
+    record = _record(data, "")
+    return record["kind"] != "none" and record["error"] is None
 
 
 def _ruled(data: bytes | str, source: str, report: Report, rules: OperatorRules) -> Report:
@@ -102,18 +125,20 @@ def _ruled(data: bytes | str, source: str, report: Report, rules: OperatorRules)
     from kcrashd.core.rule_application import CulpritWalk, apply_overrides, with_frame_rules
 
     if rules.frames:
+        from kcrashd.core.model import Report
+
         walk = CulpritWalk(rules)
-        report = with_frame_rules(report, _analyze(data, source, walk), walk)
+        report = with_frame_rules(report, Report.model_validate(_analyze(data, source, walk)), walk)
     return apply_overrides(rules, report)
 
 
-def _analyze(data: bytes | str, source: str, adjust: CulpritAdjust | None = None) -> Report:
+def _analyze(data: bytes | str, source: str, adjust: CulpritAdjust | None = None) -> Record:
     lines, hits, unread = _headers(data)
     text = lines.text
     events = ev_mod.build_events(lines, hits)
     fatal = ev_mod.choose_fatal(lines, events)
     if fatal is None:
-        return Report(source=source, kind="none", kernel_release=extract_release(text), unread=unread)
+        return report_record(source=source, kind="none", kernel_release=extract_release(text), unread=unread)
     event = events[fatal]
     titled = _title_event(lines, event, adjust)
     report_texts = [lines[i].text for i in event.lines]
@@ -129,36 +154,34 @@ def _analyze(data: bytes | str, source: str, adjust: CulpritAdjust | None = None
             {"title": t.title, "kind": t.kind, "function": t.function, "line": lines.number(other.start)}
         )
     fn_names = [str(f["function"]) for f in facts.frames if f["reliable"]]
-    return Report.model_validate(
-        dict(
-            source=source,
-            title=titled.title,
-            alt_titles=titled.alts,
-            kind=titled.kind,
-            severity=titled.severity,
-            function=titled.function,
-            fingerprint=fingerprint_title(titled.title, titled.alts),
-            fingerprint_version=FINGERPRINT_VERSION,
-            fingerprint_aliases=fingerprint_aliases(titled.title, titled.alts, titled.previous, titled.before_v4),
-            strict_fingerprint=strict_fingerprint(titled.title, fn_names),
-            corrupted=titled.corrupted_reason is not None,
-            corrupted_reason=titled.corrupted_reason,
-            panicked=panicked,
-            panic_message=panic_message,
-            kernel_release=facts.release,
-            arch=facts.arch,
-            hardware=facts.hardware,
-            comm=facts.comm,
-            pid=facts.pid,
-            cpu=facts.cpu,
-            taint=facts.taint,
-            modules=facts.modules,
-            ip=facts.ip,
-            frames=facts.frames,
-            preceding=preceding,
-            excerpt=[t[:300] for t in report_texts[:MAX_EXCERPT]],
-            signature=titled.signature,
-            crash_type=title_type(titled.title),
-            unread=unread,
-        )
+    return report_record(
+        source=source,
+        title=titled.title,
+        alt_titles=titled.alts,
+        kind=titled.kind,
+        severity=titled.severity,
+        function=titled.function,
+        fingerprint=fingerprint_title(titled.title, titled.alts),
+        fingerprint_version=FINGERPRINT_VERSION,
+        fingerprint_aliases=fingerprint_aliases(titled.title, titled.alts, titled.previous, titled.before_v4),
+        strict_fingerprint=strict_fingerprint(titled.title, fn_names),
+        corrupted=titled.corrupted_reason is not None,
+        corrupted_reason=titled.corrupted_reason,
+        panicked=panicked,
+        panic_message=panic_message,
+        kernel_release=facts.release,
+        arch=facts.arch,
+        hardware=facts.hardware,
+        comm=facts.comm,
+        pid=facts.pid,
+        cpu=facts.cpu,
+        taint=facts.taint,
+        modules=facts.modules,
+        ip=facts.ip,
+        frames=facts.frames,
+        preceding=preceding,
+        excerpt=[t[:300] for t in report_texts[:MAX_EXCERPT]],
+        signature=titled.signature,
+        crash_type=title_type(titled.title),
+        unread=unread,
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from kcrashd.core.headers import Candidate
-from kcrashd.core.model import Unread
+from kcrashd.core.report_parts import Unread
 
 HEAD_BYTES = 64 * 1024
 WINDOW_BEFORE = 8 * 1024

@@ -15,7 +15,7 @@ import stat
 from pathlib import Path
 
 from kcrashd.core.headers import HeaderScan
-from kcrashd.core.model import Unread
+from kcrashd.core.report_parts import Unread
 from kcrashd.core.windows import at_mark, spans, unread_mark, whole_lines
 
 # Files up to this size are returned whole; bigger ones as windows.

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
-import logging
 import os
 import select
 import signal
@@ -29,7 +27,7 @@ from typing import TYPE_CHECKING
 from kcrashd.triage.worker import (
     RESPONSE,
     RULES_FLAG,
-    Analyze,
+    AnalyzeToJson,
     Answer,
     ChildProcess,
     ForkedChild,
@@ -38,10 +36,11 @@ from kcrashd.triage.worker import (
 )
 
 if TYPE_CHECKING:
+    import logging
+
     from kcrashd.core.model import Report
     from kcrashd.core.operator_rules import OperatorRules
 
-log = logging.getLogger(__name__)
 
 IDLE_EXIT = 10.0  # seconds a worker waits for the next log before it is stopped
 START_GRACE = 2.0  # added to the deadline of a worker's first log: its start-up is not the log's cost
@@ -50,10 +49,22 @@ START_GRACE = 2.0  # added to the deadline of a worker's first log: its start-up
 DEPTH = 4
 PIPE_ROOM = 60 * 1024
 KEEP_RESULTS = 256  # finished reports waiting for their caller to ask again (bounded)
+# analyze_in_order reads up to AHEAD logs per job (and AHEAD_BYTES of them) ahead of the one it
+# hands out next, so that a slow log at the head of the line holds no other worker idle.
+AHEAD = 16
+AHEAD_BYTES = 64 * 1024 * 1024
 HEADLINE_CHARS = 200
 WORKER = ("-m", "kcrashd.triage.worker")
 
 Key = tuple[str, bytes]
+
+
+def _log() -> logging.Logger:
+    """This module's logger; logging is imported only when a log times out or kills its worker
+    (`kcrashd analyze -j` starts without it)."""
+    import logging
+
+    return logging.getLogger(__name__)
 
 
 class TriagePending(Exception):
@@ -67,6 +78,8 @@ class TriagePending(Exception):
 
 def key_of(data: bytes, source: str) -> Key:
     """The identity of one analysis: the log's name and content."""
+    import hashlib  # here: `kcrashd analyze -j` keys its logs by their place, not their hash
+
     return source, hashlib.sha256(data).digest()
 
 
@@ -240,7 +253,7 @@ class TriagePool:
         size: int,
         *,
         command: Sequence[str] | None = None,
-        fork: Analyze | None = None,
+        fork: AnalyzeToJson | None = None,
         rules: OperatorRules | None = None,
         idle_exit: float = IDLE_EXIT,
         clock: Callable[[], float] = time.monotonic,
@@ -342,7 +355,7 @@ class TriagePool:
             self.finish(job, Answer(payload))
         if job is not None and self.timeout is not None and now >= job.due:
             self.drop(worker, job, kill=True)
-            log.warning(
+            _log().warning(
                 "triage of %s timed out after %g s (report headline: %r); recorded unclassified, never retried",
                 job.source, self.timeout, headline(job.data),
             )  # fmt: skip
@@ -352,10 +365,10 @@ class TriagePool:
         """The report of a log whose worker ended without answering (SIGXCPU: its CPU limit)."""
         status = self.drop(worker, job, kill=False)
         if status == -signal.SIGXCPU and self.timeout is not None:
-            log.warning("triage of %s used its CPU time limit (report headline: %r)", job.source, headline(job.data))
+            _log().warning("triage of %s used its CPU time limit (report headline: %r)", job.source, headline(job.data))
             return timed_out_report(job.data, job.source, self.timeout)
         reason = f"triage worker died ({f'signal {-status}' if status < 0 else f'exit status {status}'})"
-        log.error("triage of %s failed: %s", job.source, reason)
+        _log().error("triage of %s failed: %s", job.source, reason)
         return failed_report(job.source, reason)
 
     def drop(self, worker: Worker, job: Job, *, kill: bool) -> int:
@@ -441,26 +454,29 @@ class DeadlineAnalyzer:
 
 
 def analyze_in_order(
-    logs: Iterable[tuple[str, bytes | None]], jobs: int, *, fork: Analyze | None = None
+    logs: Iterable[tuple[str, bytes | None]], jobs: int, *, fork: AnalyzeToJson | None = None
 ) -> Iterator[tuple[str, Answer | None]]:
     """(source, answer) for each (source, data) in input order, `jobs` logs analysed at a time
     (by workers forked from this process with `fork`, else spawned); an entry without data passes
-    through as (source, None). At most 4 x `jobs` logs are held."""
+    through as (source, None). At most AHEAD x `jobs` logs, and about AHEAD_BYTES of them, are held."""
     if fork is not None:  # what the core builds on first use is built once here, not in each worker
         from kcrashd.core.triage import prepare
 
         prepare()
     pool = TriagePool(None, jobs, fork=fork)
-    ahead: deque[tuple[str, Key | None]] = deque()
-    window = min(4 * max(1, jobs), KEEP_RESULTS // 2)
+    ahead: deque[tuple[str, Key | None, int]] = deque()
+    window = min(AHEAD * max(1, jobs), KEEP_RESULTS // 2)
+    held = 0  # bytes of the logs in `ahead`
     try:
         for n, (source, data) in enumerate(logs):
             key = None
             if data is not None:
                 key = (f"{n}\0{source}", b"")
                 pool.submit(key, data, source)
-            ahead.append((source, key))
-            while len(ahead) >= window or (ahead and ahead[0][1] is None):
+            ahead.append((source, key, len(data or b"")))
+            held += len(data or b"")
+            while len(ahead) >= window or held > AHEAD_BYTES or (ahead and ahead[0][1] is None):
+                held -= ahead[0][2]
                 yield _next_in_order(pool, ahead)
         while ahead:
             yield _next_in_order(pool, ahead)
@@ -468,8 +484,8 @@ def analyze_in_order(
         pool.close()
 
 
-def _next_in_order(pool: TriagePool, ahead: deque[tuple[str, Key | None]]) -> tuple[str, Answer | None]:
-    source, key = ahead.popleft()
+def _next_in_order(pool: TriagePool, ahead: deque[tuple[str, Key | None, int]]) -> tuple[str, Answer | None]:
+    source, key, _ = ahead.popleft()
     if key is None:
         return source, None
     answer = pool.take_answer(key)

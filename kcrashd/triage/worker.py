@@ -40,9 +40,16 @@ PR_SET_PDEATHSIG = 1
 
 
 class Analyze(Protocol):
-    """The analysis a worker runs (kcrashd.core.analyze; tests pass slower ones from tests/)."""
+    """An analysis giving a report (kcrashd.core.analyze; tests pass slower ones from tests/)."""
 
     def __call__(self, data: bytes, *, source: str = "") -> Report: ...
+
+
+class AnalyzeToJson(Protocol):
+    """The analysis a worker runs, giving the report's JSON (docs/report-schema.md): the core's
+    `analyze_json` needs no report model (`as_json` makes one of an `Analyze`)."""
+
+    def __call__(self, data: bytes, *, source: str = "") -> bytes: ...
 
 
 class ChildProcess(Protocol):
@@ -64,7 +71,7 @@ class ForkedChild:
     """A worker forked from this process, wired like `subprocess.Popen(stdin=PIPE, stdout=PIPE)`.
     Only for single-threaded parents: a fork copies no other thread, nor the locks they hold."""
 
-    def __init__(self, analyze: Analyze) -> None:
+    def __init__(self, analyze: AnalyzeToJson) -> None:
         to_child, from_parent = os.pipe()
         from_child, to_parent = os.pipe()
         self.pid = os.fork()
@@ -94,10 +101,12 @@ class ForkedChild:
         if timeout is None and self.returncode is None:
             self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
         deadline = time.monotonic() + (timeout or 0.0)
+        delay = 0.0005  # a worker whose input just closed is gone within a millisecond or two
         while self.poll() is None:
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"worker {self.pid} still running")
-            time.sleep(0.005)
+            time.sleep(delay)
+            delay = min(2 * delay, 0.005)
         assert self.returncode is not None
         return self.returncode
 
@@ -174,12 +183,29 @@ def read_rules(fd: int) -> OperatorRules | None:
     return None if body is None else OperatorRules.model_validate_json(body)
 
 
-def ruled_analyze(rules: OperatorRules | None) -> Analyze:
-    """The core's analysis with the operator's rules."""
+def ruled_analyze(rules: OperatorRules | None) -> AnalyzeToJson:
+    """The core's analysis with the operator's rules; without rules, written by the core itself
+    (`analyze_json`: no report model is built, so no pydantic is loaded)."""
+    if rules is None or rules.empty:
+        from kcrashd.core import analyze_json
+
+        def plain(data: bytes, *, source: str = "") -> bytes:
+            return analyze_json(data, source=source).encode()
+
+        return plain
     from kcrashd.core import analyze
 
-    def run(data: bytes, *, source: str = "") -> Report:
+    def ruled(data: bytes, *, source: str = "") -> Report:
         return analyze(data, source=source, rules=rules)
+
+    return as_json(ruled)
+
+
+def as_json(analyze: Analyze) -> AnalyzeToJson:
+    """An analysis giving the JSON of the report `analyze` gives."""
+
+    def run(data: bytes, *, source: str = "") -> bytes:
+        return analyze(data, source=source).model_dump_json().encode()
 
     return run
 
@@ -208,7 +234,7 @@ def die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def serve(analyze: Analyze | None = None, *, with_rules: bool = False) -> int:
+def serve(analyze: AnalyzeToJson | None = None, *, with_rules: bool = False) -> int:
     """Answer requests from stdin on stdout until stdin closes. Anything else written to stdout
     (a stray print) goes to stderr instead, so it can never corrupt a frame. `with_rules`: the
     first frame holds the operator's rules, used with the core's analysis."""
@@ -231,7 +257,7 @@ def serve(analyze: Analyze | None = None, *, with_rules: bool = False) -> int:
         data, source, timeout = request
         if timeout > 0:
             limit_cpu(timeout)
-        payload = analyze(data, source=source).model_dump_json().encode()
+        payload = analyze(data, source=source)
         write_all(out, RESPONSE.pack(len(payload)) + payload)
 
 

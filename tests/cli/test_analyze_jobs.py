@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "tests" / "corpus" / "syzkaller"
@@ -44,3 +47,35 @@ def test_text_output_in_order_and_bad_job_counts_refused() -> None:
     for bad in ("0", "-1", "two"):
         refused = analyze("-j", bad, *paths)
         assert refused.returncode == 2 and "-j" in refused.stderr
+
+
+def test_logs_are_read_ahead_of_the_one_printed_next(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slow log at the head of the line holds no worker idle: the logs after it are already
+    being read (AHEAD per job), up to AHEAD_BYTES of them."""
+    from kcrashd.triage import pool
+    from kcrashd.triage.pool import AHEAD, analyze_in_order
+    from kcrashd.triage.worker import ruled_analyze
+
+    log = (REPO / "examples" / "127.0.0.1-2020-04-28-01:31:54" / "vmcore-dmesg.txt").read_bytes()
+
+    def reads() -> int:
+        """How many logs were read when the first report came out."""
+        taken = []
+
+        def logs() -> Iterator[tuple[str, bytes]]:
+            for n in range(4 * AHEAD):
+                taken.append(n)
+                yield f"{n}.log", log
+
+        answers = analyze_in_order(logs(), 2, fork=ruled_analyze(None))
+        try:
+            source, answer = next(answers)
+            assert source == "0.log" and answer is not None and b"sysrq_handle_crash" in (answer.payload or b"")
+            return len(taken)
+        finally:
+            answers.close()
+
+    assert AHEAD >= 16
+    assert reads() == 2 * AHEAD
+    monkeypatch.setattr(pool, "AHEAD_BYTES", 4 * len(log))
+    assert reads() == 5  # past AHEAD_BYTES: no more read ahead

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from kcrashd.core import frames
@@ -59,3 +62,35 @@ def test_clear_caches_forgets_every_memo_table() -> None:
     clear_caches()
     memos = (frame_module.parse_frames, frame_module.fault_pc, frame_module._globally_skipped)
     assert all(memo.cache_info().currsize == 0 for memo in memos)
+
+
+# Names of each kind: lock wrappers alone, lock wrappers another rule also fits, skipped, kept.
+LOCK_WRAPPER_CASES = [
+    ("btrfs_tree_read_lock", False),
+    ("ocfs2_inode_write_lock", False),
+    ("_raw_read_lock", True),  # a kernel rwlock: the rwlock rule fits too
+    ("rt_write_lock", True),
+    ("read_lock", True),
+    ("__kmalloc", True),
+    ("printk", True),
+    ("ext4_fill_super", False),
+]
+
+
+@pytest.mark.parametrize(("name", "skipped"), LOCK_WRAPPER_CASES)
+def test_skipped_but_lock_wrappers_is_every_other_rule(name: str, skipped: bool) -> None:
+    others = re.compile("|".join(rule for rule in frames._SKIP_RULES if rule != frames.LOCK_WRAPPER_RULE))
+    assert frames.skipped_but_lock_wrappers(name) is skipped
+    assert (others.search(name) is not None) is skipped
+
+
+def test_the_list_without_lock_wrappers_is_compiled_only_for_a_lock_wrapper() -> None:
+    """6 KB of pattern: a log whose frames hold no `*_read_lock`/`*_write_lock` does not compile it."""
+    from kcrashd.core import analyze_json
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "127.0.0.1-2020-04-28-01:31:54" / "vmcore-dmesg.txt"
+    frames._skip_but_lock_wrappers.cache_clear()
+    assert "sysrq_handle_crash" in analyze_json(example.read_bytes())
+    assert frames._skip_but_lock_wrappers.cache_info().currsize == 0
+    assert frames.skipped_but_lock_wrappers("btrfs_tree_read_lock") is False
+    assert frames._skip_but_lock_wrappers.cache_info().currsize == 1

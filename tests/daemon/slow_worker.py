@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 
 from kcrashd.core import Report, analyze
-from kcrashd.triage.worker import serve
+from kcrashd.triage.worker import as_json, serve
 
 SLOW_MARK = b"kcrashd-test: analyse me forever"
 
@@ -25,4 +25,4 @@ def command() -> list[str]:
 
 
 if __name__ == "__main__":
-    sys.exit(serve(slow_analyze))
+    sys.exit(serve(as_json(slow_analyze)))

@@ -20,6 +20,7 @@ from kcrashd.daemon.notify import Notifier
 from kcrashd.daemon.service import Daemon
 from kcrashd.sinks.journal import MESSAGE_ID
 from kcrashd.triage.pool import TriagePool, Worker, headline, key_of, spawn
+from kcrashd.triage.worker import as_json
 from tests.daemon.conftest import NotifySocket
 from tests.daemon.dumps import log_bytes, write_rhel
 from tests.daemon.seccomp_worker import libseccomp
@@ -63,7 +64,7 @@ def finish(pool: TriagePool, key: tuple[str, bytes], timeout: float) -> object:
 
 @pytest.mark.parametrize("started", ["spawned", "forked"])
 def test_a_log_past_its_deadline_costs_its_worker_and_others_go_on(started: str) -> None:
-    pool = TriagePool(1.5, 2, command=command()) if started == "spawned" else TriagePool(1.5, 2, fork=slow_analyze)
+    pool = TriagePool(1.5, 2, command=command()) if started == "spawned" else TriagePool(1.5, 2, fork=as_json(slow_analyze))
     try:
         slow, normal = key_of(SLOW_LOG, "slow"), key_of(log_bytes(), "normal")
         pool.submit(slow, SLOW_LOG, "slow")
