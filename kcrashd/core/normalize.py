@@ -41,14 +41,17 @@ _PSTORE_HEADER = re.compile(r"^(Panic|Oops|Emergency|Shutdown|Restart|Halt|Power
 _LOGIN = " login: "
 # A syslog file's kernel lines (rsyslog's traditional format `Oct 11 10:57:36 host kernel: `, journalctl's
 # `-o short-iso` `2024-05-01T10:00:00+0200 host kernel: `): the prefix goes, the kernel's own line stays.
+# journalctl's other short forms (systemd's output-mode.c): `short-precise` `Oct 11 10:57:36.123456`,
+# `short-full` `Thu 2024-05-01 10:00:00 CEST`, `short-unix` `1714550400.123456`.
 _SYSLOG_KERNEL = " kernel: "
+_SYSLOG_TIME = (
+    r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,9})?"
+    r"|(?:[A-Z][a-z]{2} )?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?: ?(?:Z|[+-]\d\d:?\d\d|[A-Z]{2,5}))?"
+    r"|\d{9,11}\.\d{6}"
+)
 # journalctl's `-o short-monotonic` puts the printk time there instead (`[  123.456789] host kernel: `):
 # such a line is stamped (group 1).
-_SYSLOG = re.compile(
-    r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?"
-    r"|(\[ {0,12}\d{1,10}\.\d{1,9}\]))"
-    r" [^\s]{1,255} kernel: "
-)
+_SYSLOG = re.compile(rf"(?:{_SYSLOG_TIME}|(\[ {{0,12}}\d{{1,10}}\.\d{{1,9}}\])) [^\s]{{1,255}} kernel: ")
 # util-linux dmesg's own prefixes (sys-utils/dmesg.c): `-x` (--decode) names the facility and level,
 # `kern  :warn  : `, before the time; `-T` (--ctime) prints the time as a wall clock,
 # `[Thu Dec  3 15:31:35 2026] ` (its `%a %b %e %H:%M:%S %Y`): a stamped line.
@@ -57,13 +60,13 @@ _DECODED = re.compile(
     r"(?:emerg|alert|crit|err|warn|notice|info|debug) {0,6}: "
 )
 _CTIME = re.compile(r"\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ?")
+# The SGR escapes of a terminal capture (util-linux `dmesg --color=always` colours the time, the
+# subsystem and the message by level: `ESC[32m[  12.345678]ESC[0m `): dropped with the log's NULs.
+_SGR = re.compile(r"\x1b\[[0-9;]{0,32}m")
 
 # Any program's line in such a file: the timestamp, the host, then the tag (`gnome-session[1443]: `, RFC 3164).
-_SYSLOG_OTHER = re.compile(
-    r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?)"
-    r" [^\s]{1,255} [\w.\-/]{1,64}(?:\[\d{1,10}\])?: "
-)
-_SYSLOG_FIRST = frozenset("JFMASOND0123456789")
+_SYSLOG_OTHER = re.compile(rf"(?:{_SYSLOG_TIME}) [^\s]{{1,255}} [\w.\-/]{{1,64}}(?:\[\d{{1,10}}\])?: ")
+_SYSLOG_FIRST = frozenset("JFMASONDTW0123456789")
 
 
 @dataclass(slots=True)
@@ -87,6 +90,8 @@ def decode_log(data: bytes | str) -> str:
         text = text.replace("\x00", "")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x1b" in text:
+        text = _SGR.sub("", text)
     if " Part" in text and any(p in text for p in _PSTORE_PREFIXES) and _PSTORE_HEADER.search(text):
         text = "\n".join(reorder_pstore(text.split("\n")))
     if text.startswith(_LAVA_RECORD):

@@ -163,6 +163,28 @@ def iso(p: Prefix, i: int) -> Prefix:
     return Prefix("", f"2026-12-{clock[4:6]}T{clock[7:]}+0000 {HOST} kernel: ", "", "", "", p.body)
 
 
+def precise(p: Prefix, i: int) -> Prefix:
+    """`journalctl -k -o short-precise`: `Dec 03 15:31:35.123456 host kernel: ` + MESSAGE."""
+    usec = round(_seconds(p, i) * 1_000_000) % 1_000_000
+    return Prefix("", f"{_wall(_seconds(p, i), '0')}.{usec:06d} {HOST} kernel: ", "", "", "", p.body)
+
+
+def full(p: Prefix, i: int) -> Prefix:
+    """`journalctl -k -o short-full`: `Thu 2026-12-03 15:31:35 UTC host kernel: ` + MESSAGE."""
+    clock = _wall(_seconds(p, i), "0")
+    return Prefix("", f"Thu 2026-12-{clock[4:6]} {clock[7:]} UTC {HOST} kernel: ", "", "", "", p.body)
+
+
+def unix(p: Prefix, i: int) -> Prefix:
+    """`journalctl -k -o short-unix`: `1764776095.123456 host kernel: ` + MESSAGE."""
+    return Prefix("", f"{1_764_775_895 + _seconds(p, i):.6f} {HOST} kernel: ", "", "", "", p.body)
+
+
+def color(p: Prefix, i: int) -> Prefix:
+    """util-linux `dmesg --color=always`: the time in green (`ESC[32m...ESC[0m`)."""
+    return Prefix(p.tty, p.syslog, p.level, f"\x1b[32m{p.time.rstrip()}\x1b[0m " if p.time else "", p.caller, p.body)
+
+
 def level(p: Prefix, i: int) -> Prefix:
     n = zlib.crc32(p.body.encode("utf-8", "surrogateescape")) % 8  # a level 0-7, whatever the line's
     return Prefix(p.tty, p.syslog, f"<{n}>", p.time, p.caller, p.body)
@@ -346,6 +368,14 @@ TRANSFORMS: tuple[Transform, ...] = (
               _NO_PREFIX, kernel_only(_per_line(monotonic))),
     Transform("iso", Family.CAPTURE, "`journalctl -k -o short-iso`: `2026-12-03T15:31:35+0000 host kernel: ` + MESSAGE",
               _NO_PREFIX, kernel_only(_per_line(iso))),
+    Transform("precise", Family.CAPTURE, "`journalctl -k -o short-precise`: `Dec 03 15:31:35.123456 host kernel: ` + MESSAGE",
+              _NO_PREFIX, kernel_only(_per_line(precise))),
+    Transform("full", Family.CAPTURE, "`journalctl -k -o short-full`: `Thu 2026-12-03 15:31:35 UTC host kernel: ` + MESSAGE",
+              _NO_PREFIX, kernel_only(_per_line(full))),
+    Transform("unix", Family.CAPTURE, "`journalctl -k -o short-unix`: `1764776095.123456 host kernel: ` + MESSAGE",
+              _NO_PREFIX, kernel_only(_per_line(unix))),
+    Transform("color", Family.CAPTURE, "util-linux `dmesg --color=always` saved to a file: the time between SGR escapes",
+              _both(_has("time"), _NO_PREFIX), kernel_only(_per_line(color))),
     Transform("journal", Family.CAPTURE, "`journalctl -k` (-o short): `Dec 03 15:31:35 host kernel: ` + MESSAGE, no printk time",
               _NO_PREFIX, kernel_only(_per_line(journal))),
     Transform("rsyslog", Family.CAPTURE, "rsyslog imklog, RFC 3164 file format `Dec  3 15:31:35 host kernel: [ time] text`",
