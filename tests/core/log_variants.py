@@ -204,6 +204,23 @@ def shift_time(p: Prefix, i: int) -> Prefix:
     return Prefix(p.tty, syslog, p.level, _stamp(seconds + 5025.123456) if p.time else "", p.caller, p.body)
 
 
+def dropped(text: str) -> str:
+    """The console's `** 3 printk messages dropped **` notice (kernel/printk/printk.c) as a line of its
+    own after every 40th line, the lines themselves kept."""
+    out = []
+    for i, line in enumerate(text.split("\n")):
+        out.append(line)
+        if i % 40 == 39:
+            out.append("** 3 printk messages dropped **")
+    return "\n".join(out)
+
+
+def pstore(text: str) -> str:
+    """systemd-pstore's dmesg-ramoops file: a `Panic#1 Part1` header (fs/pstore/platform.c
+    pstore_dump), then the record's lines with `<N>` levels (kmsg_dump_get_buffer, syslog=true)."""
+    return "Panic#1 Part1\n" + _per_line(level)(text)
+
+
 _USERSPACE = (
     "[  OK  ] Started Journal Service.",
     "         Starting Load Kernel Modules...",
@@ -229,6 +246,8 @@ _PID = re.compile(
     r"(?P<n>\d{1,7})\b"
 )
 _TASK_CALLER = re.compile(r"\[ {0,10}T(\d{1,7})\]")
+# the watchdog's `stuck for 22s! [comm:pid]` (kernel/watchdog.c)
+_LOCKUP_TASK = re.compile(r"(s! \[[^\]:\n]{1,64}:)(\d{1,7})\]")
 
 
 def _new_pid(n: int) -> int:
@@ -239,7 +258,32 @@ def _new_pid(n: int) -> int:
 def pids(text: str) -> str:
     """Every PID field and task caller id mapped to another PID, the same one wherever it recurs."""
     text = _PID.sub(lambda m: m.group("lead") + str(_new_pid(int(m.group("n")))), text)
+    text = _LOCKUP_TASK.sub(lambda m: f"{m.group(1)}{_new_pid(int(m.group(2)))}]", text)
     return _TASK_CALLER.sub(lambda m: f"[{'T' + str(_new_pid(int(m.group(1)))):>6}]", text)
+
+
+_DURATION = re.compile(
+    r"(\bstuck for |\bblocked for more than |\bt=|\bstall on CPU [^\n]{0,60}?|\bin )(\d{1,9})( ?s\b|s!| seconds| jiffies| ms\b)"
+)
+
+
+def durations(text: str) -> str:
+    """How long a lockup, hang or stall lasted when reported: the watchdog's and RCU's thresholds
+    and the timer ticks differ per host (`stuck for 22s!`, `blocked for more than 120 seconds`, `t=10502 jiffies`)."""
+    return _DURATION.sub(lambda m: f"{m.group(1)}{int(m.group(2)) * 3 // 2 + 1}{m.group(3)}", text)
+
+
+_COMM = re.compile(r"\b(kworker/u?)(\d{1,4}):(\d{1,4})(H?)\b|\b(syz-executor)\.?(\d{1,3})?(?=[\s/:\]])")
+
+
+def comms(text: str) -> str:
+    """Per-boot task names: kworker's pool and worker ids (`kworker/0:1` -> `kworker/1:3`, kernel/
+    workqueue.c) and syzkaller's executor instance (`syz-executor.3` -> `syz-executor.5`)."""
+    def sub(m: re.Match[str]) -> str:
+        if m.group(1):
+            return f"{m.group(1)}{int(m.group(2)) ^ 1}:{int(m.group(3)) + 2}{m.group(4)}"
+        return f"syz-executor.{(int(m.group(6) or 0) + 2) % 8}"
+    return _COMM.sub(sub, text)
 
 
 _CPU = re.compile(r"(?P<lead>\bCPU: |\bCPU#|\bon CPU |\[ {0,10}C)(?P<n>\d{1,4})\b")
@@ -254,12 +298,19 @@ _ADDR = re.compile(r"\bffff[0-9a-f]{12}\b")
 _SHIFT = 0x2A00000  # 2 MiB-aligned, as KASLR moves the kernel image
 
 
+_ADDR32 = re.compile(r"(?<=\[<)[c-f][0-9a-f]{7}(?=>\])")  # i386/arm32 `[<c0123456>]` frames and EIP
+
+
 def addresses(text: str) -> str:
-    """Every 64-bit kernel address moved by one 2 MiB-aligned shift (page offsets kept)."""
+    """Every 64-bit kernel address (and 32-bit `[<c0123456>]` one) moved by one 2 MiB-aligned shift."""
     def sub(m: re.Match[str]) -> str:
         new = (int(m.group(0), 16) + _SHIFT) & 0xFFFF_FFFF_FFFF_FFFF
         return f"{new:016x}" if new >> 48 == 0xFFFF else m.group(0)
-    return _ADDR.sub(sub, text)
+
+    def sub32(m: re.Match[str]) -> str:
+        new = int(m.group(0), 16) + _SHIFT // 16
+        return f"{new:08x}" if new <= 0xFFFF_FFFF else m.group(0)
+    return _ADDR32.sub(sub32, _ADDR.sub(sub, text))
 
 
 _OFFSET = re.compile(r"\b([A-Za-z_][\w.]{0,127})\+0x([0-9a-f]{1,8})/0x([0-9a-f]{1,8})\b")
@@ -384,6 +435,12 @@ TRANSFORMS: tuple[Transform, ...] = (
               _both(_has("time"), _lacks("caller"), one_task), _per_line(add_caller)),
     Transform("no-caller", Family.CAPTURE, "the same kernel without CONFIG_PRINTK_CALLER: no `[ T123]`/`[  C1]`",
               _has("caller"), _per_line(lambda p, i: Prefix(p.tty, p.syslog, p.level, p.time, "", p.body))),
+    Transform("pstore", Family.CAPTURE, "systemd-pstore's dmesg-ramoops: `Panic#1 Part1`, then `<N>[ time] text` lines",
+              _both(_has("time"), _lacks("level", "syslog")), kernel_only(pstore)),
+    Transform("dropped", Family.CAPTURE, "a slow console: printk's `** N printk messages dropped **` notice between lines",
+              _has("time"), dropped),
+    Transform("rstrip", Family.CAPTURE, "a log pasted through an editor or a tracker that strips trailing whitespace",
+              _ALWAYS, lambda text: "\n".join(line.rstrip() for line in text.split("\n"))),
     Transform("crlf", Family.CAPTURE, "a serial console through a tty with ONLCR: every `\\n` written as `\\r\\n`",
               _ALWAYS, lambda text: text.replace("\n", "\r\n")),
     Transform("userspace", Family.CAPTURE, "systemd and getty writing to /dev/console between stamped kernel lines",
@@ -395,13 +452,17 @@ TRANSFORMS: tuple[Transform, ...] = (
     Transform("cpus", Family.BOOT, "another boot: the same code on another CPU (dump_stack_print_info `CPU: N`, caller `[ C1]`)",
               _contains(_CPU), cpus),
     Transform("addresses", Family.BOOT, "another boot: KASLR and the heap move every kernel address (%px, %016lx registers)",
-              _contains(_ADDR), addresses),
+              lambda text: _ADDR.search(text) is not None or _ADDR32.search(text) is not None, addresses),
     Transform("offsets", Family.BOOT, "another build of the same code: %pS's `sym+off/size` with other sizes and offsets",
               _contains(_OFFSET), offsets),
     Transform("clones", Family.BOOT, "another compiler run: GCC numbers its clones (`.isra.N`, `.constprop.N`) otherwise",
               _contains(_CLONE), clones),
     Transform("source-lines", Family.BOOT, "another build with a patch above: __WARN/BUG()'s `at file.c:N` (lib/bug.c, panic.c)",
               _contains(_SOURCE_LINE), source_lines),
+    Transform("durations", Family.BOOT, "another host's thresholds and ticks: `stuck for Ns!`, `blocked for more than N seconds`, `t=N jiffies`",
+              _contains(_DURATION), durations),
+    Transform("comms", Family.BOOT, "another boot's task names: kworker pool/worker ids, syzkaller's executor instance",
+              _contains(_COMM), comms),
     Transform("modules", Family.BOOT, "another boot: modules loaded in another order (print_modules walks the load list)",
               _contains(_MODULES), modules),
     Transform("taint", Family.BOOT, "another host: other taint flags (kernel/panic.c print_tainted)",
