@@ -32,7 +32,7 @@ class Change:
 
     def line(self) -> str:
         diffs = [f"{f}: {b!r} -> {a!r}" for f, b, a in zip(FIELDS, self.before, self.after, strict=True) if f in self.fields]
-        return f"{self.transform:11} {self.corpus}/{self.case}: " + "; ".join(diffs)
+        return f"{self.transform:19} {self.corpus}/{self.case}: " + "; ".join(diffs)
 
 
 def facts(data: bytes) -> tuple[str, ...]:
@@ -81,7 +81,7 @@ def summary(applied: collections.Counter[str], changes: list[Change]) -> list[st
         mine = [c for c in changes if c.transform == t.name]
         by_field = collections.Counter(f for c in mine for f in c.fields)
         fields = ", ".join(f"{f} {by_field[f]}" for f in FIELDS if by_field[f])
-        lines.append(f"{t.name:11} {t.family:8} applied {applied[t.name]:4}  changed {len(mine):3}" + (f"  ({fields})" if fields else ""))
+        lines.append(f"{t.name:19} {t.family:8} applied {applied[t.name]:4}  changed {len(mine):3}" + (f"  ({fields})" if fields else ""))
     return lines
 
 

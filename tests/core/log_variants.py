@@ -195,7 +195,12 @@ def add_time(p: Prefix, i: int) -> Prefix:
 
 
 def add_caller(p: Prefix, i: int) -> Prefix:
-    return Prefix(p.tty, p.syslog, p.level, p.time, "[ T4242] ", p.body)  # one task for the whole log
+    # One task for the whole log; a line without a printk time is not the kernel's: it gets none.
+    return Prefix(p.tty, p.syslog, p.level, p.time, "[ T4242] " if p.time else "", p.body)
+
+
+def makedumpfile_caller(p: Prefix, i: int) -> Prefix:
+    return Prefix(p.tty, p.syslog, p.level, p.time.rstrip() + " ", "[    T4242] ", p.body) if p.time else p
 
 
 def shift_time(p: Prefix, i: int) -> Prefix:
@@ -433,6 +438,9 @@ TRANSFORMS: tuple[Transform, ...] = (
               _NO_PREFIX, kernel_only(_per_line(rsyslog))),
     Transform("add-caller", Family.CAPTURE, "CONFIG_PRINTK_CALLER: `[%6s]` task id after the time (info_print_prefix)",
               _both(_has("time"), _lacks("caller"), one_task), _per_line(add_caller)),
+    Transform("makedumpfile-caller", Family.CAPTURE, "makedumpfile --dump-dmesg (1.7.5+): the caller id after a space, `[  1.0] [    T123] `",
+              _both(_has("time"), _lacks("caller"), one_task),
+              _per_line(makedumpfile_caller)),
     Transform("no-caller", Family.CAPTURE, "the same kernel without CONFIG_PRINTK_CALLER: no `[ T123]`/`[  C1]`",
               _has("caller"), _per_line(lambda p, i: Prefix(p.tty, p.syslog, p.level, p.time, "", p.body))),
     Transform("pstore", Family.CAPTURE, "systemd-pstore's dmesg-ramoops: `Panic#1 Part1`, then `<N>[ time] text` lines",
