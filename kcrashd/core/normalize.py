@@ -41,18 +41,32 @@ _PSTORE_HEADER = re.compile(r"^(Panic|Oops|Emergency|Shutdown|Restart|Halt|Power
 _LOGIN = " login: "
 # A syslog file's kernel lines (rsyslog's traditional format `Oct 11 10:57:36 host kernel: `, journalctl's
 # `-o short-iso` `2024-05-01T10:00:00+0200 host kernel: `): the prefix goes, the kernel's own line stays.
+# journalctl's other short forms (systemd's output-mode.c): `short-precise` `Oct 11 10:57:36.123456`,
+# `short-full` `Thu 2024-05-01 10:00:00 CEST`, `short-unix` `1714550400.123456`.
 _SYSLOG_KERNEL = " kernel: "
-_SYSLOG = re.compile(
-    r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?)"
-    r" [^\s]{1,255} kernel: "
+_SYSLOG_TIME = (
+    r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,9})?"
+    r"|(?:[A-Z][a-z]{2} )?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?: ?(?:Z|[+-]\d\d:?\d\d|[A-Z]{2,5}))?"
+    r"|\d{9,11}\.\d{6}"
 )
+# journalctl's `-o short-monotonic` puts the printk time there instead (`[  123.456789] host kernel: `):
+# such a line is stamped (group 1).
+_SYSLOG = re.compile(rf"(?:{_SYSLOG_TIME}|(\[ {{0,12}}\d{{1,10}}\.\d{{1,9}}\])) [^\s]{{1,255}} kernel: ")
+# util-linux dmesg's own prefixes (sys-utils/dmesg.c): `-x` (--decode) names the facility and level,
+# `kern  :warn  : `, before the time; `-T` (--ctime) prints the time as a wall clock,
+# `[Thu Dec  3 15:31:35 2026] ` (its `%a %b %e %H:%M:%S %Y`): a stamped line.
+_DECODED = re.compile(
+    r"(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7]) {0,6}:"
+    r"(?:emerg|alert|crit|err|warn|notice|info|debug) {0,6}: "
+)
+_CTIME = re.compile(r"\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ?")
+# The SGR escapes of a terminal capture (util-linux `dmesg --color=always` colours the time, the
+# subsystem and the message by level: `ESC[32m[  12.345678]ESC[0m `): dropped with the log's NULs.
+_SGR = re.compile(r"\x1b\[[0-9;]{0,32}m")
 
 # Any program's line in such a file: the timestamp, the host, then the tag (`gnome-session[1443]: `, RFC 3164).
-_SYSLOG_OTHER = re.compile(
-    r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?)"
-    r" [^\s]{1,255} [\w.\-/]{1,64}(?:\[\d{1,10}\])?: "
-)
-_SYSLOG_FIRST = frozenset("JFMASOND0123456789")
+_SYSLOG_OTHER = re.compile(rf"(?:{_SYSLOG_TIME}) [^\s]{{1,255}} [\w.\-/]{{1,64}}(?:\[\d{{1,10}}\])?: ")
+_SYSLOG_FIRST = frozenset("JFMASONDTW0123456789")
 
 
 @dataclass(slots=True)
@@ -76,6 +90,8 @@ def decode_log(data: bytes | str) -> str:
         text = text.replace("\x00", "")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x1b" in text:
+        text = _SGR.sub("", text)
     if " Part" in text and any(p in text for p in _PSTORE_PREFIXES) and _PSTORE_HEADER.search(text):
         text = "\n".join(reorder_pstore(text.split("\n")))
     if text.startswith(_LAVA_RECORD):
@@ -142,28 +158,31 @@ def parse_line(raw: str) -> tuple[str, str, bool]:
     if raw[:1] == "[":
         # Fast path for the common `[  123.456789] text` (no level, no caller id).
         end = raw.find("] ", 1, 24)
-        if end > 0 and raw[end + 2 : end + 3] != "[" and _is_time(raw[1:end]):
+        if end > 0 and raw[end + 2 : end + 3] != "[" and _is_time(raw[1:end]) and _SYSLOG_KERNEL not in raw:
             return raw[end + 2 :], "console", True
         # The general path gives the same for this shape when no ` login: ` is there to cut at and
         # no second caller id follows (_CALLER needs a `[` in the next two characters).
         m = _STAMP_CALLER.match(raw)
         if m is not None and "[" not in raw[m.end() : m.end() + 2] and _LOGIN not in raw:
             return raw[m.end() :], m.group(1), True
+    tool_stamp = False
     if _SYSLOG_KERNEL in raw:
         m = _SYSLOG.match(raw)
         if m is not None:
-            raw = raw[m.end() :]
+            raw, tool_stamp = raw[m.end() :], m.group(1) is not None
     elif raw[:1] in _SYSLOG_FIRST and _SYSLOG_OTHER.match(raw) is not None:
         return "", "", False  # another program's line in a syslog file (its tag is not `kernel`)
+    if raw[:1] in _DMESG_FIRST:
+        raw, tool_stamp = _dmesg_prefix(raw, tool_stamp)
     if _LOGIN in raw:
         pos = raw.find(_LOGIN, 0, 200)
         if pos >= 0 and "[" in raw[pos:]:
             raw = raw[pos + len(_LOGIN) :]
     if not raw or raw[0] not in "[<*":
-        return raw, "", False
+        return (raw, "console", True) if tool_stamp else (raw, "", False)
     m = _PREFIX.match(raw)
     end = m.end() if m else 0
-    stamped = bool(m and m.group(2))
+    stamped = bool(m and m.group(2)) or tool_stamp
     context = ""
     if "[" in raw[end : end + 2]:
         while True:
@@ -177,6 +196,21 @@ def parse_line(raw: str) -> tuple[str, str, bool]:
     if stamped and not context:
         context = "console"
     return raw[end:], context, stamped
+
+
+_DMESG_FIRST = frozenset("[kumdalnucf")
+
+
+def _dmesg_prefix(raw: str, stamped: bool) -> tuple[str, bool]:
+    """`raw` without util-linux dmesg's `-x` and `-T` prefixes, and whether it is stamped."""
+    m = _DECODED.match(raw)
+    if m is not None:
+        raw = raw[m.end() :]
+    if raw[1:2].isalpha():
+        m = _CTIME.match(raw)
+        if m is not None:
+            return raw[m.end() :], True
+    return raw, stamped
 
 
 def _is_time(s: str) -> bool:
@@ -259,7 +293,10 @@ def _continues(line: Line) -> bool:
     return not line.stamped and line.text[:1] in (" ", "\t") and bool(line.text.strip())
 
 
-_STAMP = re.compile(r"(?:\*\* \d+ printk messages dropped \*\* )?(?:<\d{1,3}>)?\[[ \t]{0,12}\d{1,10}\.\d{1,9}\]")
+_STAMP = re.compile(
+    r"(?:\*\* \d+ printk messages dropped \*\* )?(?:<\d{1,3}>)?(?:[a-z]{3,8}[0-7]? {0,6}:[a-z]{3,6} {0,6}: )?"
+    r"\[(?:[ \t]{0,12}\d{1,10}\.\d{1,9}|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4})\]"
+)
 
 
 def _stamped_kernel_lines(raw: list[str]) -> bool:

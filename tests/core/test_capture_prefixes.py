@@ -1,0 +1,94 @@
+"""Line prefixes of the tools that capture kernel logs (normalize.parse_line): util-linux dmesg's `-T`
+(--ctime), `-x` (--decode) and `--color=always`, and journalctl's `-o short-monotonic`, `short-precise`,
+`short-full` and `short-unix`.  Each is read off like the
+kernel's own `[ sec.usec]`, and a line with such a time is a stamped kernel line.  Negatives beside."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from kcrashd.core import analyze
+from kcrashd.core.normalize import decode_log, parse_line
+from tests.core.corpus_score import syzkaller_cases
+from tests.core.log_variants import variants
+
+TEXT = "BUG: unable to handle page fault for address: 0000000000001234"
+
+
+@pytest.mark.parametrize("raw", [
+    # util-linux sys-utils/dmesg.c --ctime: `[%a %b %e %H:%M:%S %Y] ` (day padded with a space)
+    f"[Thu Dec  3 15:31:35 2026] {TEXT}",
+    f"[Mon Jan 12 01:02:03 2015] {TEXT}",
+    # --decode: `%-6s:%-6s: ` facility and level, then the printk time
+    f"kern  :warn  : [  123.456789] {TEXT}",
+    f"kern  :emerg : [    0.000001] {TEXT}",
+    # both: `dmesg -x -T`
+    f"kern  :err   : [Thu Dec  3 15:31:35 2026] {TEXT}",
+    # journalctl -k -o short-monotonic: `[%5llu.%06llu] host kernel: ` + MESSAGE
+    f"[  123.456789] buildhost-07 kernel: {TEXT}",
+    # dmesg --color=always saved to a file: the time between SGR escapes (dropped when decoding)
+    f"\x1b[32m[  123.456789]\x1b[0m {TEXT}",
+])
+def test_capture_tool_prefix_is_read_off_and_the_line_is_stamped(raw: str) -> None:
+    assert parse_line(decode_log(raw)) == (TEXT, "console", True)
+
+
+@pytest.mark.parametrize("raw", [
+    # systemd's output-mode.c short forms: -o short-precise, short-full, short-unix
+    f"Dec 03 15:31:35.123456 buildhost-07 kernel: {TEXT}",
+    f"Thu 2026-12-03 15:31:35 UTC buildhost-07 kernel: {TEXT}",
+    f"Thu 2026-12-03 15:31:35 CEST buildhost-07 kernel: {TEXT}",
+    f"1764776095.123456 buildhost-07 kernel: {TEXT}",
+])
+def test_journalctl_short_forms_lose_their_prefix(raw: str) -> None:
+    assert parse_line(raw)[0] == TEXT
+
+
+@pytest.mark.parametrize("raw", [
+    f"Thu 2026-12-03 15:31:35 UTC buildhost-07 systemd[1]: {TEXT}",
+    f"1764776095.123456 buildhost-07 sshd[42]: {TEXT}",
+])
+def test_another_programs_line_in_a_journal_short_form_is_no_kernel_line(raw: str) -> None:
+    assert parse_line(raw)[0] == ""
+
+
+@pytest.mark.parametrize(("raw", "text"), [
+    # a driver's bracketed tag is text, not a time (`[drm:...]`, `[Firmware Bug]:`)
+    ("[drm:intel_cpu_fifo_underrun_irq_handler [i915]] *ERROR* underrun", None),
+    ("[Firmware Bug]: TSC_DEADLINE disabled", None),
+    # a date inside the text is no prefix; a level name without dmesg's colons neither
+    ("Thu Dec  3 15:31:35 2026 something happened", None),
+    ("kernel: warn: not dmesg's shape", None),
+    # a number that is no Unix time (too short, no microseconds) before a `kernel:` word
+    ("12345.678 host kernel: text", None),
+    ("Tainted: G W 6.1.0 #1 kernel: text", None),
+    # the kernel's own stamp is still read as before
+    ("[  123.456789] kernel: text after the stamp", "kernel: text after the stamp"),
+])
+def test_lookalikes_are_not_capture_prefixes(raw: str, text: str | None) -> None:
+    got_text, _context, stamped = parse_line(raw)
+    assert got_text == (raw if text is None else text)
+    assert stamped == (text is not None)
+
+
+# Development logs of the syzkaller corpus (sealed ones are never used) whose reports lose their
+# title, culprit or kind when these prefixes are left on the lines: an old-format KASAN report, an
+# RCU stall, a lockdep bug report.
+CASES = ("report-8", "report-145", "report-161")
+
+
+@cache
+def _logs() -> dict[str, bytes]:
+    return {c.id: c.log() for c in syzkaller_cases() if c.id in CASES and not c.sealed}
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("tool", ["dmesg-T", "dmesg-x", "monotonic", "precise", "full", "unix", "color"])
+def test_a_development_log_captured_by_each_tool_keeps_its_report(case: str, tool: str) -> None:
+    data = _logs()[case]
+    new = next(v for t, v in variants(data) if t.name == tool)
+    want, got = analyze(data), analyze(new)
+    assert want.title
+    assert (got.title, got.function, got.kind, got.fingerprint) == (want.title, want.function, want.kind, want.fingerprint)

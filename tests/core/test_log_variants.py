@@ -1,0 +1,76 @@
+"""The same crash captured by another tool, or printed by another boot, host or build, gets the same
+title, culprit, kind and fingerprint (issue 13): tests/core/log_variants.py's transforms over the
+development logs of the three corpora (sealed logs are never read).
+
+A quarter of the development logs (by the SHA-256 of the case id, fixed) keeps the run to seconds;
+tests/core/invariance.py runs them all by hand.  The variants known to change are listed with why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+
+import pytest
+
+from tests.core.invariance import development_logs, run
+from tests.core.log_variants import TRANSFORMS, Family, split_prefix, variants
+
+# (case, transforms) whose report legitimately changes, and why.  Everything else must hold.
+_JOURNAL = frozenset({"monotonic", "iso", "precise", "full", "unix", "journal"})  # no caller ids kept
+_NO_KERNEL_CLOCK = _JOURNAL | {"no-time", "level", "level-bare", "dmesg-T", "dmesg-x", "color", "rsyslog", "pstore"}
+KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
+    # The boot loader's `Booting the kernel.` is a reboot only after a stamped kernel line: a
+    # capture of the kernel's buffer alone (dmesg, journal) has no boot loader line, and a console
+    # without printk times cannot tell the kernel's earlier lines from the firmware's.
+    "syzkaller/report-317": (_NO_KERNEL_CLOCK, "a reboot is seen only on a console with printk times"),
+    # Two reports interleaved (two tasks' oopses, or a fault inside a lockdep report): only the printk
+    # caller ids, which the journal drops, tell whose line is whose.
+    "syzkaller/report-657": (_JOURNAL | {"no-caller"}, "nested report, one task"),
+    "syzkaller/report-680": (_JOURNAL | {"no-caller"}, "two tasks interleaved"),
+}
+
+
+def _sampled(case: str) -> bool:
+    return hashlib.sha256(case.encode()).digest()[0] % 4 == 0
+
+
+@cache
+def _changes() -> tuple[dict[str, int], list[tuple[str, str, str]]]:
+    logs = [(corpus, case, data) for corpus, case, data in development_logs(("syzkaller", "lab", "production"))
+            if _sampled(f"{corpus}/{case}") or f"{corpus}/{case}" in KNOWN_VARIANT]
+    applied, changes = run(logs)
+    return dict(applied), [(f"{c.corpus}/{c.case}", c.transform, c.line()) for c in changes]
+
+
+@pytest.mark.parametrize("transform", [t.name for t in TRANSFORMS])
+def test_variant_keeps_title_culprit_kind_and_fingerprint(transform: str) -> None:
+    applied, changes = _changes()
+    assert applied.get(transform, 0) > 0, f"{transform} applied to no development log"
+    unexpected = [line for case, name, line in changes
+                  if name == transform and transform not in KNOWN_VARIANT.get(case, (frozenset(), ""))[0]]
+    assert not unexpected, "\n".join(unexpected)
+
+
+def test_every_transform_says_what_it_reproduces() -> None:
+    names = [t.name for t in TRANSFORMS]
+    assert len(names) == len(set(names))
+    assert all(t.why and t.family in Family for t in TRANSFORMS)
+    assert {t.family for t in TRANSFORMS} == set(Family)
+
+
+def test_prefix_split_reads_each_capture_field() -> None:
+    p = split_prefix("host login: <4>[  12.345678][ T123] WARNING: CPU: 0 PID: 1 at x.c:1 f+0x1/0x2")
+    assert (p.tty, p.level, p.time, p.caller) == ("host login: ", "<4>", "[  12.345678]", "[ T123] ")
+    assert split_prefix("Dec  3 15:31:35 host kernel: text").syslog == "Dec  3 15:31:35 host kernel: "
+    bare = split_prefix("[drm:intel_cpu_fifo_underrun_irq_handler [i915]] *ERROR* underrun")
+    assert (bare.level, bare.time, bare.caller) == ("", "", "")
+
+
+def test_transforms_apply_only_where_they_make_sense() -> None:
+    stamped = b"<4>[   1.000000] BUG: unable to handle page fault\n<4>[   1.000001] RIP: 0010:f+0x1/0x2\n"
+    names = {t.name for t, _ in variants(stamped)}
+    assert {"level", "level-bare", "dmesg-x", "add-time"}.isdisjoint(names)  # levels and times are there
+    assert {"no-time", "dmesg-T", "add-caller", "offsets"} <= names
+    lava = b'- {"dt": "2024-01-01T00:00:00", "lvl": "target", "msg": "BUG: x"}\n'
+    assert all(t.family is Family.BOOT for t, _ in variants(lava))  # a CI's job record is no capture
