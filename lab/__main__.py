@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .build import prepare
-from .crash import LAYOUTS, VARIANTS, RunSettings, run_crash
+from .crash import LAYOUTS, PAIR, VARIANTS, RunSettings, run_crash
 from .errors import LabUnavailable
 from .kernels import DEFAULT_KERNEL, KERNELS, kernel_named
 from .kinds import KINDS, kind_named
@@ -78,7 +78,13 @@ def cmd_corpus(args: argparse.Namespace) -> int:
     kernels = [kernel_named(k) for k in (args.kernel or [k.id for k in KERNELS[:1]])]
     kinds = [kind_named(k) for k in args.kind] if args.kind else list(KINDS)
     failed = regenerate(
-        Path(args.dest).resolve(), kernels, kinds, jobs=args.jobs, log=_log, variants=args.runs
+        Path(args.dest).resolve(),
+        kernels,
+        kinds,
+        jobs=args.jobs,
+        log=_log,
+        variants=args.runs,
+        only=tuple(args.run or ()),
     )
     return 1 if failed else 0
 
@@ -145,9 +151,16 @@ def main(argv: list[str] | None = None) -> int:
     corpus.add_argument(
         "--runs",
         type=int,
+        choices=range(1, PAIR + 1),
+        default=PAIR,
+        help="only the first N runs of the pair (default both)",
+    )
+    corpus.add_argument(
+        "--run",
+        type=int,
+        action="append",
         choices=range(1, len(VARIANTS) + 1),
-        default=len(VARIANTS),
-        help="only the first N run variants (default all)",
+        help="only this run (repeatable; 3: the smp profile, 4 vCPUs and all-CPU backtraces)",
     )
     corpus.set_defaults(func=cmd_corpus)
 

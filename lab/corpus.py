@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .build import Ingredients, Log, cache_root, prepare
-from .crash import VARIANTS, CrashResult, RunSettings, run_crash
+from .crash import PAIR, VARIANTS, CrashResult, RunSettings, run_crash
 from .errors import LabUnavailable
 from .kernels import KernelSpec
 from .kinds import Kind
@@ -29,6 +29,15 @@ ATTEMPTS = 2
 def case_name(spec: KernelSpec, kind: Kind, run: int) -> str:
     """One flat folder per case, e.g. deb12-6.1_null-deref_run1."""
     return f"{spec.id}_{kind.name}_run{run}"
+
+
+def _settings(settings: RunSettings) -> dict[str, Any]:
+    """The run's settings as the manifest records them; a named profile adds its boot setup."""
+    entry: dict[str, Any] = {"mem": settings.mem, "cpus": settings.cpus, "delay_s": settings.delay}
+    if settings.profile != RunSettings.profile:
+        entry |= {"profile": settings.profile, "sysctls": list(settings.sysctls),
+                  "cmdline": settings.cmdline}  # fmt: skip
+    return entry
 
 
 def _entry(case: str, result: CrashResult, attempts: int) -> dict[str, Any]:
@@ -45,11 +54,7 @@ def _entry(case: str, result: CrashResult, attempts: int) -> dict[str, Any]:
         "package_version": result.package_version,
         "arch": result.arch,
         "accel": result.accel,
-        "settings": {
-            "mem": result.settings.mem,
-            "cpus": result.settings.cpus,
-            "delay_s": result.settings.delay,
-        },
+        "settings": _settings(result.settings),
         "layout": result.layout,
         "kdump": result.kdump,
         "files": files,
@@ -105,7 +110,7 @@ def _run_case(
             "expected_function": kind.culprit_for(ing.release),
             "kernel": ing.spec.id,
             "release": ing.release,
-            "settings": {"mem": settings.mem, "cpus": settings.cpus, "delay_s": settings.delay},
+            "settings": _settings(settings),
             "files": {},
             "reproduced": False,
             "attempts": attempts,
@@ -135,12 +140,15 @@ def regenerate(
     kinds: list[Kind],
     jobs: int = 2,
     log: Log = print,
-    variants: int = len(VARIANTS),
+    variants: int = PAIR,
+    only: tuple[int, ...] = (),
 ) -> list[str]:
     """Rebuild the given cases in dest and merge them into the manifest; return failures.
 
-    variants < len(VARIANTS) makes only the first ones (run1, ...): slow emulated guests.
+    variants < PAIR makes only the first ones (run1, ...): slow emulated guests; ``only``
+    names the runs to make instead (3: the smp profile).
     """
+    wanted = set(only) or set(range(1, min(variants, PAIR) + 1))
     start = time.monotonic()
     dest.mkdir(parents=True, exist_ok=True)
     ingredients = [prepare(spec, log=log) for spec in kernels]
@@ -149,8 +157,8 @@ def regenerate(
         (ing, kind, index + 1, settings)
         for ing in ingredients
         for kind in kinds
-        for index, settings in enumerate(VARIANTS[:variants])
-        if not _unsupported(ing, kind)
+        for index, settings in enumerate(VARIANTS)
+        if index + 1 in wanted and not _unsupported(ing, kind)
     ]
     skipped = [
         {"kernel": ing.spec.id, "kind": kind.name, "arch": ing.spec.arch, "reason": reason}
@@ -172,17 +180,19 @@ def regenerate(
     runs = [
         r
         for r in old.get("regenerations", [])
-        if (r.get("kernels"), r.get("kinds")) != ([k.id for k in kernels], len(kinds))
+        if (r.get("kernels"), r.get("kinds"), r.get("runs"))
+        != ([k.id for k in kernels], len(kinds), sorted(wanted) if only else None)
     ]
-    runs.append({
+    record: dict[str, Any] = {
         "kernels": [k.id for k in kernels],
         "kinds": len(kinds),
         "cases": len(entries),
         "not_reproduced": sum(1 for e in entries if not e["reproduced"]),
         "seconds": elapsed,
         "accel": next((e["accel"] for e in entries if "accel" in e), None),
-        "variants": min(variants, len(VARIANTS)),
-    })  # fmt: skip
+    }
+    record |= {"runs": sorted(wanted)} if only else {"variants": min(variants, PAIR)}
+    runs.append(record)
     redone = {(k.id, kind.name) for k in kernels for kind in kinds}
     not_applicable = [n for n in old.get("not_applicable", []) if (n["kernel"], n["kind"]) not in redone]
     manifest = {

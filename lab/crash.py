@@ -23,7 +23,7 @@ from .kinds import Kind, trigger_codes
 from .vm import Accel, Share, VmConfig, VmRun, run_vm, select_accel
 
 LAYOUTS = ("rhel", "debian")
-BASE_CMDLINE = "console={console},115200 loglevel=8 printk.time=1 panic=-1 oops=panic"
+BASE_CMDLINE = "console={console},115200 printk.time=1 panic=-1 oops=panic"
 CAPTURE_CMDLINE = (
     "console={console},115200 loglevel=7 printk.time=1 panic=-1 oops=panic "
     "irqpoll nr_cpus=1 reset_devices lab_capture"
@@ -42,17 +42,45 @@ PRINTK_TIME = re.compile(rb"^\[\s*(\d+\.\d+)\]")
 
 @dataclass(frozen=True)
 class RunSettings:
-    """Guest size and timing; two runs differing here must share a fingerprint."""
+    """Guest size, timing and boot profile; runs of one kind differing here must share a fingerprint.
+
+    ``profile`` names a boot setup other than the lab's plain one: its ``sysctls`` are set by
+    /init before the kind's own, its ``cmdline`` goes to the crashing kernel only.
+    """
 
     mem: str = "1G"
     cpus: int = 1
     delay: float = 1.0
+    profile: str = "plain"
+    sysctls: tuple[str, ...] = ()
+    cmdline: str = "loglevel=8"
 
+
+# run3 ("smp") boots the way a production fleet or another team's lab commonly does: 4 vCPUs,
+# every CPU's backtrace on a soft lockup or hung task (kernel/watchdog.c, kernel/hung_task.c,
+# lib/nmi_backtrace.c), task and memory info after the panic (kernel/panic.c
+# panic_print_sys_info: 0x1 show_state(), 0x2 show_mem()), the panic notifiers run before
+# kdump (crash_kexec_post_notifiers, so that dump is in the saved log), and the console log
+# level left at the kernel's default (Debian's CONFIG_CONSOLE_LOGLEVEL_DEFAULT=7).
+SMP_PROFILE = RunSettings(
+    mem="1G",
+    cpus=4,
+    delay=2.0,
+    profile="smp",
+    sysctls=(
+        "kernel.softlockup_all_cpu_backtrace=1",
+        "kernel.hung_task_all_cpu_backtrace=1",
+        "kernel.panic_print=0x3",
+    ),
+    cmdline="crash_kexec_post_notifiers",
+)
 
 VARIANTS: tuple[RunSettings, ...] = (
     RunSettings(mem="768M", cpus=1, delay=1.0),
     RunSettings(mem="1G", cpus=2, delay=3.0),
+    SMP_PROFILE,
 )
+PAIR = 2  # run1 and run2: the pair every kind of every kernel has; run3 is made on request
 
 
 @dataclass
@@ -183,7 +211,7 @@ def run_crash(
         settings_conf = {
             "LAB_ACTION": "module" if kind.module else kind.action,
             "LAB_TRIGGER": trigger_codes()[kind.trigger] if kind.module else "",
-            "LAB_SYSCTLS": " ".join(kind.sysctls),
+            "LAB_SYSCTLS": " ".join((*settings.sysctls, *kind.sysctls)),
             "LAB_MODULE": int(kind.module),
             "LAB_BACKGROUND": int(kind.background),
             "LAB_EXIT_CODE": kind.exit_code,
@@ -197,6 +225,8 @@ def run_crash(
         }
         (share_in / "lab.conf").write_text(_conf(settings_conf))
         cmdline = BASE_CMDLINE.format(console=profile.console)
+        if settings.cmdline:
+            cmdline += f" {settings.cmdline}"
         if kdump:
             cmdline += f" crashkernel={ing.spec.crashkernel}"
         if extra := kind.cmdline_for(ing.release):

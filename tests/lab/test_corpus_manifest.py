@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.crash import VARIANTS
+from lab.crash import PAIR, SMP_PROFILE, VARIANTS
 from lab.kinds import KINDS_BY_NAME, kind_named
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "lab"
@@ -44,19 +44,39 @@ def test_case_matches_its_kind_and_files(case: dict) -> None:
 
 def test_each_kind_has_the_run_variants_of_its_kernel() -> None:
     """Every kind of a kernel has the same runs: both variants, or run1 alone where the kernel's
-    regeneration asked for one run (`lab corpus --runs 1`, for slow emulated guests)."""
+    regeneration asked for one run (`lab corpus --runs 1`, for slow emulated guests); a run of a
+    named profile (run3, `lab corpus --run 3`) comes on top of them."""
     runs: dict[tuple[str, str], set[str]] = {}
     for case in _cases():
+        if case["settings"].get("profile"):
+            continue
         settings = case["settings"]
         runs.setdefault((case["kernel"], case["kind"]), set()).add(f"{settings['mem']}/{settings['cpus']}")
     single = {k for r in _regenerations() if r.get("variants") == 1 for k in r["kernels"]}
 
     def wanted(kernel: str, kind: str) -> set[str]:
         least = kind_named(kind).min_cpus  # a kind may need a second CPU in every run
-        variants = VARIANTS[:1] if kernel in single else VARIANTS
+        variants = VARIANTS[:1] if kernel in single else VARIANTS[:PAIR]
         return {f"{v.mem}/{max(v.cpus, least)}" for v in variants}
 
     assert all(seen == wanted(kernel, kind) for (kernel, kind), seen in runs.items()), runs
+
+
+def test_profile_runs_record_their_boot_setup() -> None:
+    """A run3 case was booted with the smp profile, says so in full, and its kind has the pair too
+    (the scorer pairs it with run1 and run2 as one bug)."""
+    pairs = {(c["kernel"], c["kind"]) for c in _cases() if not c["settings"].get("profile")}
+    for case in _cases():
+        settings = case["settings"]
+        assert case["case"].endswith("_run3") == (settings.get("profile") == SMP_PROFILE.profile), case["case"]
+        if not case["case"].endswith("_run3"):
+            continue
+        assert settings["cpus"] == SMP_PROFILE.cpus and settings["mem"] == SMP_PROFILE.mem
+        assert settings["sysctls"] == list(SMP_PROFILE.sysctls) and settings["cmdline"] == SMP_PROFILE.cmdline
+        assert (case["kernel"], case["kind"]) in pairs, case["case"]
+        if case["reproduced"]:
+            log = CORPUS / case["files"]["console_log"]
+            assert SMP_PROFILE.cmdline in log.read_text(errors="replace").split("Command line:", 1)[1].split("\n", 1)[0]
 
 
 def _regenerations() -> list[dict]:
