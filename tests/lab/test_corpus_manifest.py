@@ -67,16 +67,17 @@ def test_profile_runs_record_their_boot_setup() -> None:
     (the scorer pairs it with run1 and run2 as one bug)."""
     pairs = {(c["kernel"], c["kind"]) for c in _cases() if not c["settings"].get("profile")}
     for case in _cases():
-        settings = case["settings"]
-        assert case["case"].endswith("_run3") == (settings.get("profile") == SMP_PROFILE.profile), case["case"]
-        if not case["case"].endswith("_run3"):
+        settings, run3 = case["settings"], case["case"].endswith("_run3")
+        assert run3 == (settings.get("profile") == SMP_PROFILE.profile), case["case"]
+        if not run3:
             continue
         assert settings["cpus"] == SMP_PROFILE.cpus and settings["mem"] == SMP_PROFILE.mem
         assert settings["sysctls"] == list(SMP_PROFILE.sysctls) and settings["cmdline"] == SMP_PROFILE.cmdline
         assert (case["kernel"], case["kind"]) in pairs, case["case"]
         if case["reproduced"]:
-            log = CORPUS / case["files"]["console_log"]
-            assert SMP_PROFILE.cmdline in log.read_text(errors="replace").split("Command line:", 1)[1].split("\n", 1)[0]
+            text = (CORPUS / case["files"]["console_log"]).read_text(errors="replace")
+            booted = text.split("Command line:", 1)[1].split("\n", 1)[0]
+            assert SMP_PROFILE.cmdline in booted.split() and "loglevel=8" not in booted, case["case"]
 
 
 def _regenerations() -> list[dict]:
