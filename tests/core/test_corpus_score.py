@@ -67,7 +67,7 @@ FLOOR = {
 # after the four families were fixed (the locked CPU's own dump, the `#PF:` lines of a lost header, the
 # integer helpers of log2.h, a fault in a lock primitive on a guess-only trace): 209 logs, title 0.915,
 # function 0.926, kind 0.994, no-crash 30/31, pair F1 0.915 (P 0.931, R 0.900); the F1 floor goes back up.
-# Then 36 logs quoted in kernel patches of distribution packaging (Debian's PREEMPT_RT queue and bugfix
+# Then 38 logs quoted in kernel patches of distribution packaging (Debian's PREEMPT_RT queue and bugfix
 # patches, OpenWrt), 22 of them in the development part: 274 logs, title 0.877, function 0.890,
 # kind 0.991, pair F1 0.913 (252 logs on main: 0.899 / 0.915 / 0.990 / 0.923).  Seven of the 22 are misses
 # (three with -rt lock primitives `__rt_spin_lock`/`rt_write_lock` named as culprits, an allocator frame, UBSAN's
