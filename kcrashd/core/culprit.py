@@ -378,16 +378,34 @@ def _guess_only_trace(texts: list[str]) -> list[str]:
     if start is None:
         return []
     out: list[str] = []
+    seen = False
     for text in texts[start + 1 :]:
         found = frames.parse_frames(text)
         if not found:
-            if out:
+            if seen:
                 break
             continue
         if found[0].reliable or not _GUESSED_FRAME.match(text):
             return []
-        out.append(found[0].function)
+        seen = True
+        if not _code_pointer(found[0].offset):
+            out.append(found[0].function)
     return out
+
+
+def _code_pointer(offset: str | None) -> bool:
+    """Whether a `?` word of a trace is a function's start address (a function pointer left on the
+    stack: a wait queue's wake function, a bit-wait action), never a return address, which a call
+    instruction always precedes.  Before 2.6.38 x86 printed the words with `%pS`: such a word is
+    `f+0x0/0x..`; since, with `%pB` (lib/vsprintf.c sprint_backtrace looks up the address minus one,
+    for a return address past a noreturn call), it is the function before it, `g+0x60/0x60`."""
+    if offset is None:
+        return False
+    off, _, size = offset.partition("/")
+    try:
+        return int(off, 16) == 0 or (bool(size) and int(off, 16) == int(size, 16))
+    except ValueError:
+        return False
 
 
 # kernel/rcu/tree_stall.h rcu_check_gp_kthread_starvation prints the grace-period kthread's own stack
@@ -418,7 +436,7 @@ def _without_gp_kthread_dumps(texts: list[str]) -> list[str]:
     return out
 
 
-def _hang(cands: list[str]) -> Culprit:
+def _hang(cands: list[str], skip: re.Pattern[str] = frames.HANG_SKIP) -> Culprit:
     for n in cands:
         if frames.HANG_SYNC.match(n):
             alts = [n] if n != "synchronize_rcu" else []
@@ -427,9 +445,37 @@ def _hang(cands: list[str]) -> Culprit:
         if frames.HANG_RTNL.match(n):
             return Culprit("rtnl_lock")
     for n in cands:
-        if not frames.HANG_SKIP.match(n) and not frames.is_skipped(n):
+        if not skip.match(n) and not frames.is_skipped(n):
             return Culprit(n)
     return Culprit(None)
+
+
+def _hung(sig: Signature, texts: list[str]) -> Culprit:
+    """The culprit of a hung task (or of a task that scheduled with its stack end overwritten): the
+    first frame outside the sleeping primitives; version 3's choice (frames.HANG_SKIP_V3) continues."""
+    cands = _candidates(sig.stack, texts)
+    hung = _hang(cands)
+    if hung.function is None:
+        guessed = _hang_guessed(_guess_only_trace(texts))
+        if guessed.function is not None:
+            return Culprit(guessed.function, guessed.alternatives, recovered=True, earlier="")
+    if hung.function is not None and _below_header(texts, _ARM_FROM, frames.arm_unwound):
+        blind = _hang(_candidates(sig.stack, _arm_as_v3(texts), headerless=False), frames.HANG_SKIP_V3)
+        hung.earlier = blind.function or "" if blind.function != hung.function else None
+    elif hung.function is not None:
+        before = _hang(cands, frames.HANG_SKIP_V3).function
+        hung.earlier = before or "" if before != hung.function else None
+    return hung
+
+
+def _hang_guessed(cands: list[str]) -> Culprit:
+    """A hung task's culprit on a trace of guesses (_guess_only_trace): the stack words above the
+    task's real chain are its sleep and wait primitives, and stale words from earlier calls lie
+    among them (a `ktime_get` between `schedule_timeout` and `io_schedule_timeout`): the first frame
+    outside the primitives below the last of them, else the first outside them."""
+    last = max((n for n, c in enumerate(cands) if frames.SLEEPING.match(c)), default=-1)
+    below = _hang(cands[last + 1 :])
+    return below if below.function is not None else _hang(cands)
 
 
 def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
@@ -439,15 +485,7 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
     if strategy is Strategy.NONE:
         return Culprit(None)
     if strategy is Strategy.HANG:
-        hung = _hang(_candidates(sig.stack, texts))
-        if hung.function is None:
-            guessed = _hang(_guess_only_trace(texts))
-            if guessed.function is not None:
-                return Culprit(guessed.function, guessed.alternatives, recovered=True, earlier="")
-        if hung.function is not None and _below_header(texts, _ARM_FROM, frames.arm_unwound):
-            blind = _hang(_candidates(sig.stack, _arm_as_v3(texts), headerless=False))
-            hung.earlier = blind.function or "" if blind.function != hung.function else None
-        return hung
+        return _hung(sig, texts)
     if strategy is Strategy.RCU_STALL:
         stalled = _without_gp_kthread_dumps(texts)
         stuck = _rcu_stall(stalled, extra)
@@ -538,7 +576,7 @@ def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | No
             passed = helper
     recovered = _without_reliable_frame(texts, extra, ended) or _named_caller(texts)
     if recovered is None:
-        guessed = _locker_on_guessed_chain(texts, extra)
+        guessed = _locker_on_guessed_chain(texts, extra) or _first_guessed(texts, extra)
         if guessed is not None:
             # Version 3 left such a fault `in corrupted`: its key continues.
             return Culprit(guessed, recovered=True, earlier="")
@@ -584,6 +622,17 @@ def _locker_on_guessed_chain(texts: list[str], extra: re.Pattern[str] | None) ->
     if pc is None or not frames.LOCK_PRIMITIVE.search(pc):
         return None
     return next((c for c in _guess_only_trace(texts) if not _skipped_but_lock_wrapper(c, extra)), None)
+
+
+def _first_guessed(texts: list[str], extra: re.Pattern[str] | None) -> str | None:
+    """The first frame outside the skip lists of a trace whose every frame is a guess (_guess_only_trace:
+    an x86 kernel of 2.6-4.8 built without frame pointers) in a report that prints no PC (a sleep in atomic
+    context, a panic): no frame is reliable, and the guessed words in stack order, function pointers left
+    out, are the task's chain.  A report with a PC line names its function there; past a skipped PC the
+    guesses are not read (_locker_on_guessed_chain reads them for a lock primitive's PC only)."""
+    if _first_pc(texts) is not None:
+        return None
+    return next((c for c in _guess_only_trace(texts) if not frames.is_skipped(c, extra)), None)
 
 
 def _s390_breaking_event(texts: list[str], extra: re.Pattern[str] | None) -> str | None:

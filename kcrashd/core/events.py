@@ -50,7 +50,8 @@ _NOT_PRINTK = frozenset({"SYZFAIL:", "fatal error:", "Booting the kernel.", "unr
 # mm/slub.c); another `INFO: ...` line is a driver's or a program's notice.
 _NEEDS_SIGNATURE = frozenset({
     "INFO:", "Kernel panic", "fatal error:", "Booting the kernel.", "VFS: ", "Oops: ", "unregister_netdevice: waiting for",
-    " ilc:", "Kernel stack overflow.", "double fault: ", "#PF: ", "unreferenced object 0x", "divide_error:", *SLUB_HEADERS,
+    " ilc:", "Kernel stack overflow.", "double fault: ", "#PF: ", "unreferenced object 0x", "divide_error:", "Badness in ",
+    *SLUB_HEADERS,
 })
 _REPLAY = "** replaying previous printk message **"
 # The row of a panic that only says an earlier report was fatal (signatures.CONSEQUENCE_PANIC).
@@ -378,7 +379,11 @@ def _collect(lines: LogLines, ev: Event, starts: set[int]) -> int:
 
 # The register dump of arch/*/kernel/process.c __show_regs (x86 `RIP: 0010:%pS`, `RSP:`, `RAX:`, `FS:`,
 # `CR2:`, `PKRU:`, `Code:`; arm64 `pc : %pS`, `lr :`, `sp :`, `x29:`; powerpc `NIP`, `LR`, `GPR00:`).
-_REGISTER_LINE = re.compile(r"^\s*(?:[A-Z][A-Z0-9 ]{1,5}: ?|Code: |pc : |lr : |sp : |x\d{1,2} ?: |NIP |LR )")
+# The 2.6-3.x x86_64 oops closes with a summary (arch/x86/kernel/dumpstack_64.c __die: `printk(KERN_ALERT "RIP ");
+# printk_address(regs->ip, 1); printk(" RSP <%016lx>\n", regs->sp);`): `RIP  [<addr>] f+0x1/0x2` and ` RSP <addr>`.
+_REGISTER_LINE = re.compile(
+    r"^\s*(?:[A-Z][A-Z0-9 ]{1,5}: ?|Code: |pc : |lr : |sp : |x\d{1,2} ?: |NIP |LR |RIP {1,4}\[<[0-9a-fA-F]|RSP <[0-9a-fA-F])"
+)
 _REGISTER_LINES = 24
 
 

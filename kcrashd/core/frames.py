@@ -17,6 +17,9 @@ _OFF = r"\+0x[0-9a-fA-F]+(?:/0x[0-9a-fA-F]+)?"
 _MOD = r"(?:\s+\[(?P<mod>[A-Za-z0-9_\-]+)(?:\s+[0-9a-f]+)?\])?"
 _RUST = r"<[^>]{1,200}>::[A-Za-z0-9_]+"
 _ARM_MOD = r"(?:\s\[[A-Za-z0-9_\-]{1,64}\])?"  # the caller's module on an arm32 line (not reported)
+# x86_64 before 2.6.24 printed a module's symbol as `:mod:f+0x1/0x2` (arch/x86_64/kernel/traps.c printk_address:
+# `" [<%016lx>] %s%s%s%s+0x%lx/0x%lx\n", address, delim, modname, delim, symname, ...` with delim ":").
+_MOD_BEFORE = r"(?::(?P<pmod>[A-Za-z0-9_\-]{1,64}):)?"
 
 # One entry per frame shape: arm32, x86 (old and new), arm64, riscv, s390x, ppc64.
 _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
@@ -32,7 +35,7 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
     # x86 <= 4.8, s390x, riscv, arm64 with addresses: `[<ffffffff81167230>] ? func+0x60/0x70 [mod]`; a log
     # that lost its first column still shows `<ffffffff81167230>] func+0x60/0x70`.  s390 puts an entry the
     # unwinder cannot vouch for in parentheses (arch/s390/kernel/dumpstack.c show_trace: `([<%016lx>] %pSR)`).
-    re.compile(rf"^\s*(?P<q>\()?\[?<[0-9a-fA-F]{{6,16}}>\]\s+(?P<q2>\?\s+)?(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}"),
+    re.compile(rf"^\s*(?P<q>\()?\[?<[0-9a-fA-F]{{6,16}}>\]\s+(?P<q2>\?\s+)?{_MOD_BEFORE}(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}"),
     # ppc64: `[c000...] [c000...] func+0x1/0x2 (unreliable)`
     re.compile(rf"^\s*\[[0-9a-fA-F]+\]\s+\[[0-9a-fA-F]+\]\s+\.?(?P<fn>{_SYM}){_OFF}{_MOD}(?P<unrel>\s+\(unreliable\))?"),
     # new x86 / arm64 / riscv: ` func+0x1/0x2 [mod]`, `? func+...`, Rust `<T as Tr>::f+0x`
@@ -46,11 +49,11 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
 _FRAME_NEEDS: tuple[str, ...] = (") from [<", " from ", ">]", "]", "+0x")
 
 # The faulting-PC line of each architecture: x86 RIP/EIP (2.6-3.x show_regs: `EIP is at %pS`), arm64/riscv
-# pc/epc, arm PC is at, ppc NIP, s390 PSW.
+# pc/epc (mips __show_regs: `epc   : %0*lx %pS`, the address before the symbol), arm PC is at, ppc NIP, s390 PSW.
 FAULT_PC = re.compile(
     rf"(?:\b(?:RIP|EIP|IP): (?:[0-9a-fA-F]{{4}}:)?(?:\[<[0-9a-fA-F]+>\]\s+){{0,2}}|^\s*RIP\s+\[<[0-9a-fA-F]+>\]\s+|"
-    rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+)?|^PC is at |^\s*[ER]IP is at |^\s*NIP(?:\s*+:)?\s*+\[[0-9a-fA-F]+\]\s+\.?|"
-    rf"Krnl PSW\s*:\s*[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\()(?P<fn>{_SYM}){_OFF}"
+    rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+|[0-9a-fA-F]{{8,16}}\s+)?|^PC is at |^\s*[ER]IP is at |^\s*NIP(?:\s*+:)?\s*+\[[0-9a-fA-F]+\]\s+\.?|"
+    rf"Krnl PSW\s*:\s*[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\()(?::[A-Za-z0-9_\-]{{1,64}}:)?(?P<fn>{_SYM}){_OFF}"
 )
 # A frame line whose first column was lost (`<ffffffff81329372>] blk_queue_bio+0x2a2/0x380`).
 LOST_COLUMN = re.compile(r"^\s*<[0-9a-fA-F]{6,16}>\]")
@@ -129,7 +132,7 @@ def parse_frames(text: str) -> tuple[FrameLine, ...]:
         questionable = bool(groups.get("q") or groups.get("q2") or groups.get("unrel")) and not eoi
         rest = text[m.start("fn") :]
         off = rest.split("+", 1)[1].split()[0].rstrip(")") if "+" in rest else None
-        out = [FrameLine(clean_function(m.group("fn")), off, groups.get("mod"), not questionable)]
+        out = [FrameLine(clean_function(m.group("fn")), off, groups.get("mod") or groups.get("pmod"), not questionable)]
         if groups.get("fn2"):
             out.append(FrameLine(clean_function(groups["fn2"]), None, None, not questionable))
         return tuple(out)
@@ -165,6 +168,9 @@ def fault_pc(text: str) -> str | None:
 # --- skip lists (data) ----------------------------------------------------------------------
 # Regexps searched in the cleaned function name; one rule per family of functions, grouped by why
 # such a frame is not the culprit.  bench/rule_support.py counts the corpus files each rule fits.
+# mm/slub.c object_err / slab_err / slab_bug print an object's or a slab's description for a checker (SLUB
+# debugging, and mm/kasan/report.c print_address_description of 4.0-4.5): the checker's caller is the culprit.
+_SLUB_REPORT_SINCE_V4 = r"object_err|slab_err|slab_bug"
 SKIP_REPORTING = (
     # sanitizer and coverage runtimes
     r"(?:^(?:__)?(?:kasan|kfence|ubsan)|^_*asan_|^__msan|kmsan|hwasan|^kcsan_setup_watchpoint|^check_memory_region|"
@@ -172,9 +178,10 @@ SKIP_REPORTING = (
     # stack and register dumpers
     r"^_*(?:dump_stack|show_stack|dump_backtrace|dump_trace|show_trace|walk_stack|arch_stack_walk|stack_trace_|save_stack|show_regs|hex_dump|"
     r"unwind_(?:next_frame|backtrace)|read_once_word)",
-    # report printers (print_address_description, print_usage_bug, print_tainted, get_taint, ...), and
-    # mm/page_alloc.c warn_alloc, which reports an allocation failure for the caller that asked
-    r"^(?:print_|get_taint$|warn_alloc$)",
+    # report printers (print_address_description, print_usage_bug, print_tainted, get_taint, ...),
+    # mm/page_alloc.c warn_alloc, which reports an allocation failure for the caller that asked, and SLUB's
+    # object printers, which KASAN of 4.0-4.5 called too (_SLUB_REPORT_SINCE_V4)
+    r"^(?:print_|get_taint$|warn_alloc$|(?:" + _SLUB_REPORT_SINCE_V4 + r")$)",
     # WARN()/BUG() machinery
     r"^(?:__warn|warn_slowpath|warn_bogus|report_bug|fixup_bug|handle_bug|__bug_on|bug_handler|call_break_hook|brk_handler)",
     # trap and exception entry (x86, powerpc), and the oops path itself
@@ -218,6 +225,16 @@ SKIP_REPORTING = (
     # tracepoints and irq-flag tracing
     r"^(?:trace_hardirqs|perf_trace|__traceiter|__bpf_trace)",
 )
+# The SLAB allocator's internals (mm/slab.c, the allocator of RHEL 5-6 and many 2.6-4.x kernels):
+# kmem_cache_alloc -> __cache_alloc -> ____cache_alloc -> cache_alloc_refill -> cache_grow -> kmem_getpages ->
+# the page allocator, and the free side's cache_flusharray -> free_block -> kmem_freepages.
+_SLAB_SINCE_V4 = (
+    r"_{0,4}cache_alloc(?:_node|_refill)?|cache_grow(?:_begin|_end)?|kmem_(?:get|free)pages|fallback_alloc|"
+    r"alloc_slabmgmt|cache_flusharray|free_block|cache_alloc_debugcheck_(?:before|after)"
+)
+# The x86 rwsem slow-path thunks of 2.6-5.x (arch/x86/lib/rwsem.S call_rwsem_down_read_failed /
+# call_rwsem_down_write_failed: save the registers and call rwsem_down_*_failed for down_read/down_write).
+_RWSEM_THUNK_SINCE_V4 = r"call_rwsem_down_(?:read|write)_failed(?:_killable)?"
 SKIP_ALLOCATOR = (
     # kmalloc and slab caches
     r"(?:kmalloc|kzalloc|kvmalloc|kcalloc|krealloc|kmem_cache|^__kmem)",
@@ -225,7 +242,8 @@ SKIP_ALLOCATOR = (
     r"^(?:kv?free|__kfree_skb)",
     # slab internals
     r"^(?:_{0,3}slab_|slub_|alloc_slab|new_slab|allocate_slab|setup_object|do_slab_free|_*set_freepointer|"
-    r"_{2,3}cache_free|cache_free_debugcheck|free_debug_processing|__free_slab|discard_slab|free_to_partial_list)",
+    r"_{2,3}cache_free|cache_free_debugcheck|free_debug_processing|__free_slab|discard_slab|free_to_partial_list|"
+    r"(?:" + _SLAB_SINCE_V4 + r")$)",
     # page allocator
     r"^(?:_*alloc_pages|alloc_page|__get_free_pages|get_zeroed_page|page_alloc|_*free_pages|free_page|_*folio_alloc|"
     r"__free_one_page|free_unref_page|free_pcp|free_pages_prepare|__free_pages_ok|page_frag_alloc|__alloc_frozen_pages)",
@@ -262,7 +280,7 @@ SKIP_LOCKING = (
     r"(?:^(?:_*mutex_|_*ww_mutex|rtlock|osq_)|rt_mutex)",
     # semaphores and rwsems
     r"^(?:down_read|down_write|down$|down_(?:interruptible|killable|timeout|trylock)|__down|up_read|up_write|up$|"
-    r"_*rwsem_|_*percpu_down|percpu_up)",
+    r"_*rwsem_|_*percpu_down|percpu_up|" + _RWSEM_THUNK_SINCE_V4 + r"$)",
     # atomics and bit operations
     r"^(?:atomic_|arch_atomic|raw_atomic|__atomic|test_and_|_*set_bit|_*clear_bit|_atomic_dec_and_lock)",
     # reference counts, per-cpu counters (lib/percpu_counter.c takes its own lock for the caller) and the
@@ -297,7 +315,9 @@ _ARITHMETIC_SINCE_V4 = (
     r"_*fls(?:64|_long)?|_*ffs(?:64)?|ffz|ro[lr](?:8|16|32|64)|_*(?:sw_)?hweight(?:8|16|32|64|_long)|"
     r"sign_extend(?:32|64)|get_count_order(?:_long)?|div(?:64)?_[us]64(?:_rem)?|mul_u64_u32_shr"
 )
-SKIPPED_SINCE_V4 = re.compile(rf"^(?:{_VSPRINTF_SINCE_V4}|{_DEVRES_SINCE_V4}|{_ARITHMETIC_SINCE_V4})$")
+SKIPPED_SINCE_V4 = re.compile(
+    rf"^(?:{_VSPRINTF_SINCE_V4}|{_DEVRES_SINCE_V4}|{_ARITHMETIC_SINCE_V4}|{_RWSEM_THUNK_SINCE_V4}|{_SLAB_SINCE_V4}|{_SLUB_REPORT_SINCE_V4})$"
+)
 SKIP_HELPERS = (
     # memory and string functions, MMIO and port I/O accessors: primitive data access
     r"(?:^_*mem(?:cpy|move|set|cmp|chr|scan|dup)|^__str|"
@@ -435,13 +455,31 @@ SLEEP_RULES = (
     r"__percpu_rwsem|_raw_spin|_*lock_acquire|ldsem_down|console_lock|_*tty_(?:ldisc_)?lock|rtlock_|"
     r"rt_(?:spin|read|write)_lock)",
 )
+# Sleeping primitives of 2.6-4.x kernels that version 4 added (SLEEP_RULES as version 3 read them stay apart:
+# culprit._hang keeps version 3's culprit as an alias):
+SLEEP_SINCE_V4_RULES = (
+    # schedule() under another name: the x86_64 switch_to() asm of 2.6.24-4.8 (include/asm-x86_64/system.h,
+    # arch/x86/include/asm/switch_to.h) puts the global label `thread_return` inside schedule(), and kallsyms
+    # names every address past it so; `__sched_text_start` is the linker's symbol at the start of
+    # .sched.text, where schedule() was first (2.6.1x)
+    r"^(?:thread_return|__sched_text_start)$",
+    # the wait-on-bit actions that only call io_schedule() (fs/buffer.c sync_buffer, 3.x sleep_on_buffer;
+    # mm/filemap.c sync_page / sync_page_killable, 3.x sleep_on_page / sleep_on_page_killable), and the x86
+    # rwsem thunks (_RWSEM_THUNK_SINCE_V4)
+    r"^(?:sync_buffer|sleep_on_buffer|sync_page|sync_page_killable|sleep_on_page|sleep_on_page_killable|"
+    + _RWSEM_THUNK_SINCE_V4 + r")$",
+)
 # A hung task sleeps in them: the culprit is the first frame outside them and the kthread plumbing.
 HANG_SKIP_RULES = (
     *SLEEP_RULES,
+    *SLEEP_SINCE_V4_RULES,
     # RCU waits and kthread plumbing
     r"^(?:rcu_barrier|kthread$|ret_from_fork)",
 )
 HANG_SKIP = re.compile("|".join(HANG_SKIP_RULES))
+SLEEPING = re.compile("|".join((*SLEEP_RULES, *SLEEP_SINCE_V4_RULES)))
+HANG_SKIP_V3 = re.compile("|".join(rule for rule in HANG_SKIP_RULES if rule not in SLEEP_SINCE_V4_RULES))
+SLEEP_SINCE_V4 = re.compile("|".join(SLEEP_SINCE_V4_RULES))
 HANG_RTNL = re.compile(r"^rtnl_lock$|^rtnl_lock_killable$|^__rtnl_lock$")
 HANG_SYNC = re.compile(
     r"^(?:synchronize_(?:rcu|srcu|net|sched)|__synchronize_srcu|synchronize_rcu_expedited|"

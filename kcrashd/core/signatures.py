@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
-from kcrashd.core.frames import SLEEP_RULES
+from kcrashd.core.frames import SLEEP_RULES, SLEEP_SINCE_V4_RULES
 from kcrashd.core.report_parts import Severity
 
 
@@ -53,6 +53,11 @@ FAULT: Spec = ((P.PC, P.TRACE, P.STACK), (P.TRACE, P.STACK))
 WARN: Spec = ((P.WARN_PC, P.STACK), (P.TRACE, P.STACK))
 # Sanitizers name the bad access in the header; its callers follow (after `Call Trace:` or not).
 SANITIZER: Spec = ((P.HEADER, P.STACK),)
+# KASAN's header names the function that made the bad access; its callers are the stack of the report's own
+# dump_stack (`Call Trace:`), which 4.0-4.5 printed after SLUB's description of the object (mm/kasan/report.c
+# print_address_description -> mm/slub.c object_err -> print_trailer: `INFO: Allocated in %pS ...` and
+# `INFO: Freed in %pS ...`, each with the allocation's or the free's stack, then dump_stack).
+KASAN_ACCESS: Spec = ((P.HEADER, P.TRACE, P.STACK), (P.HEADER, P.STACK))
 TRACE: Spec = ((P.TRACE, P.STACK),)
 # lockdep: the lock being taken (first `at:`), the lock held (second), then the stack.
 LOCKDEP: Spec = ((P.AT, P.AT, P.TRACE, P.STACK),)
@@ -153,6 +158,9 @@ class Signature:
     # The row's `skip` as fingerprint version 3 read it, where version 4 extended it: a frame only the
     # extension skips was version 3's culprit, whose key continues (culprit._first_culprit).
     v3_skip: str | None = None
+    # What the kernel's `pr_fmt` puts before every line of the report (the module's name): taken off the
+    # lines below the header before they are read (version 3 read them with it: title._titled).
+    line_prefix: str = ""
 
     # The patterns are compiled when a log first needs them, not when the table is built: a run
     # meets a few rows, and compiling all of them was a fifth of `kcrashd analyze`'s start-up.
@@ -203,6 +211,9 @@ _LEAK_SKIP = (
 )
 _ALLOC_SKIP = r"^(?:slab_|kfree|vfree|kvfree|free_|__free|kmem_cache_free|__kmem_cache_free|do_slab_free|___cache_free)"
 
+# The scheduler's entry points a task that sleeps in an atomic context goes through (kernel/sched/core.c).
+_SCHED_ENTRY = r"^(?:schedule|__schedule|preempt_schedule|do_task_dead|__cond_resched)"
+
 # SLUB debugging's checks on the free path (mm/slub.c free_debug_processing -> check_object -> object_err)
 # found the damage: the code that freed the object is below them.
 _SLUB_CHECK_SKIP = _ALLOC_SKIP + r"|^_*(?:object_err|check_object|check_bytes_and_report|print_trailer|free_debug_processing|on_freelist)"
@@ -214,11 +225,11 @@ SIGNATURES: tuple[Signature, ...] = (
               "{1}: {2} in {F}", SANITIZER, alts=("invalid-free in {F}",), skip=_ALLOC_SKIP,
               kinds=(("KFENCE", "kfence"),)),
     Signature("kasan-access", "kasan", "BUG:", r"BUG: (KASAN: ([a-z\-]++) in \S.*)", "KASAN: {2} {RW} in {F}",
-              SANITIZER, alts=BAD, fallback="{1}"),
+              KASAN_ACCESS, alts=BAD, fallback="{1}"),
     # 4.0-4.3 spelled the detector `KASan` and its bug types in words (mm/kasan/report.c kasan_report_error
     # `"BUG: KASan: %s in %pS at addr %p"`, bug_type "out of bounds access", "use after free", ...).
     Signature("kasan-access-old", "kasan", "BUG:", r"BUG: (KASan: ([a-z][a-z \-]{1,40}?) in \S.*)",
-              "KASAN: {2} {RW} in {F}", SANITIZER, alts=BAD, fallback="{1}",
+              "KASAN: {2} {RW} in {F}", KASAN_ACCESS, alts=BAD, fallback="{1}",
               why="mm/kasan/report.c (4.0-4.3) kasan_report_error `BUG: KASan: %s in %pS at addr %p`, "
                   "then print_address_description's `%s of size %zu by task %s/%d`"),
     Signature("kasan-address", "kasan", "BUG:", r"BUG: (KASAN: ([a-z\-]+) on address.*)", "KASAN: {2} {RW}",
@@ -283,15 +294,20 @@ SIGNATURES: tuple[Signature, ...] = (
               r"(?:BUG: (?:TASK |IRQ )?|Kernel panic - not syncing: )(stack guard page was hit|kernel stack overflow)",
               "{C} in {F}", TRACE, S.STALL, alts=("stack-overflow in {F}",), die=True,
               classes=(("stack guard page was hit", "BUG: stack guard page was hit"),)),
+    # kernel/sched/core.c __might_sleep (___might_sleep 3.19-5.x): might_sleep() at the entry of a sleeping
+    # primitive (a mutex, a wait, an allocation that may reclaim, lock_page, console_lock) found an atomic
+    # context; the code that called the primitive there is the first frame outside them, as for sched-atomic.
     Signature("sleep-atomic", "atomic-sleep", "BUG:", r"BUG: sleeping function called from invalid context",
-              "BUG: sleeping function called from invalid context in {F}", TRACE, severity=W),
+              "BUG: sleeping function called from invalid context in {F}", TRACE, severity=W,
+              skip="|".join((*SLEEP_RULES, *SLEEP_SINCE_V4_RULES)), v3_skip=""),
     # kernel/sched/core.c schedule_debug -> __schedule_bug: the task entered __schedule() holding an
     # atomic context, through the sleep or wait it called (msleep -> schedule_timeout -> schedule, a
     # mutex's slow path, a completion, ...); with panic_on_warn the trace is panic()'s, above them.
     # The code that chose to sleep is the first frame outside the sleeping primitives.
     Signature("sched-atomic", "atomic-sleep", "BUG:", r"BUG: scheduling while atomic",
               "BUG: scheduling while atomic in {F}", TRACE, severity=W,
-              skip="|".join((r"^(?:schedule|__schedule|preempt_schedule|do_task_dead|__cond_resched)", *SLEEP_RULES))),
+              skip="|".join((_SCHED_ENTRY, *SLEEP_RULES, *SLEEP_SINCE_V4_RULES)),
+              v3_skip="|".join((_SCHED_ENTRY, *SLEEP_RULES))),
     Signature("smp-processor-id", "warning", "BUG:", r"BUG: using ([a-z_]+\(\)) in preemptible",
               "BUG: using {1} in preemptible code in {F}", TRACE, severity=W,
               skip=r"(?:preempt|this_cpu|processor_id)"),
@@ -315,9 +331,11 @@ SIGNATURES: tuple[Signature, ...] = (
     # logged with kmemleak.verbose.
     Signature("kmemleak", "memory-leak", "unreferenced object 0x",
               r"unreferenced object 0x[0-9a-f]{1,16} \(size \d{1,12}\):", "memory leak in {F}", LEAK, severity=W,
-              skip=_LEAK_SKIP,
+              skip=_LEAK_SKIP, line_prefix="kmemleak: ",
               why="mm/kmemleak.c print_unreferenced `unreferenced object 0x%08lx (size %zu):`, then "
-                  "`  comm \"%s\", pid %d, jiffies %lu`, the hex dump and `  backtrace (crc %x):` (`backtrace:` before 6.6)"),
+                  "`  comm \"%s\", pid %d, jiffies %lu`, the hex dump and `  backtrace (crc %x):` (`backtrace:` before 6.6); "
+                  "in the kernel log (kmemleak.verbose, warn_or_seq_printf -> pr_warn) every line starts with pr_fmt's "
+                  "`kmemleak: `"),
     # SLUB debugging (SLUB_HEADERS): the message follows `BUG <cache>: ` or `BUG <cache> (<taint>): `.
     # Since 6.11 mm/slub.c check_bytes_and_report prints `[%s overwritten] 0x%p-0x%p @offset=%tu. First
     # byte 0x%x instead of 0x%x` first, and object_err's `BUG <cache> (<taint>): Object corrupt` after it.
@@ -402,6 +420,12 @@ SIGNATURES: tuple[Signature, ...] = (
               "WARNING in {F}", WARN, severity=W),
     # kmemcheck (2.6.31-4.14) trapped a read of memory not yet written: the registers of the read, then
     # its stack, with no `Call Trace:` line.
+    # WARN_ON() of 2.6.0-2.6.18 (include/asm-generic/bug.h and the arch bug.h files: `printk("Badness in %s at
+    # %s:%d\n", __FUNCTION__, __FILE__, __LINE__); dump_stack();`; powerpc's trap handler printed the same from
+    # its bug table): the function is in the message, as a later WARNING's site is.
+    Signature("badness", "warning", "Badness in ", r"Badness in [A-Za-z_$][\w$.]{0,200} at \S{1,200}:\d{1,7}",
+              "WARNING in {F}", ((P.HEADER,), (P.TRACE, P.STACK)), severity=W,
+              why="include/asm-generic/bug.h (2.6.0-2.6.18) WARN_ON `Badness in %s at %s:%d`, then dump_stack()"),
     Signature("kmemcheck", "warning", "WARNING:",
               r"WARNING: kmemcheck: Caught (\d{1,3})-bit read from ([a-z]{1,20}|\(invalid shadow state\)) memory",
               "WARNING: kmemcheck: Caught {1}-bit read from {2} memory in {F}", ((P.PC, P.STACK), (P.STACK,)), severity=W,
@@ -475,9 +499,10 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("gpf", "gpf", ("general protection fault", "stack segment: "), r"(general protection fault|stack segment)(?::|,|\s|$)",
               "{C} in {F}", alts=BAD, die=True, classes=(("stack segment", "stack segment fault"),)),
     # 2.6-3.x printed only die()'s header (arch/x86/kernel/traps.c do_double_fault: die("double fault", ..),
-    # __die: "%s: %04lx [#%d]"); later kernels print `PANIC: double fault, error_code:` before it.
+    # __die: "%s: %04lx [#%d]"; arch/x86_64/kernel/traps.c __die before 2.6.24: "%s: %04lx [%u] ", no `#`);
+    # later kernels print `PANIC: double fault, error_code:` before it.
     Signature("double-fault", "double-fault", ("PANIC: double fault", "double fault: "),
-              r"PANIC: double fault|^double fault: [0-9a-f]{4} \[#\d+\]", "PANIC: double fault in {F}", die=True),
+              r"PANIC: double fault|^double fault: [0-9a-f]{4} \[#?\d{1,6}\]", "PANIC: double fault in {F}", die=True),
     Signature("kernel-bug-list", "list-corruption", "kernel BUG", r"kernel BUG at lib/list_debug\.c",
               "BUG: corrupted list in {F}", alts=BAD, die=True),
     # Hardened usercopy refused a copy to or from user memory: the caller copied out of bounds.
@@ -496,6 +521,13 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("ubsan", "ubsan", "UBSAN:", r"UBSAN: (Undefined behaviour|[a-z\-]+) in ", "UBSAN: {C} in {F}", TRACE,
               severity=W, skip=r"(?:ubsan|overflow)", classes=(("Undefined behaviour", "undefined-behaviour"),)),
     Signature("arm-internal", "paging-fault", "Internal error:", r"Internal error: ", "Internal error in {F}", alts=BAD, die=True),
+    # mips BUG() is a `break` with code BRK_BUG and no bug table (arch/mips/include/asm/bug.h HAVE_ARCH_BUG):
+    # arch/mips/kernel/traps.c do_trap_or_bp `die_if_kernel("Kernel bug detected", regs)` -> die
+    # `printk("%s[#%d]:\n", str, ++die_counter)`, then show_registers (`epc   : %0*lx %pS`) and the trace.
+    Signature("mips-bug", "bug", "Kernel bug detected[#", r"Kernel bug detected\[#\d{1,6}\]:", "kernel BUG in {F}",
+              die=True,
+              why="arch/mips/kernel/traps.c do_trap_or_bp `die_if_kernel(\"Kernel bug detected\", regs)`, "
+                  "die `\"%s[#%d]:\\n\"`"),
     Signature("arm-unhandled", "paging-fault", "Unhandled fault:", r"Unhandled fault:", "Unhandled fault in {F}",
               alts=BAD, die=True),
     Signature("hard-lockup", "hard-lockup", "Watchdog detected hard LOCKUP",
@@ -607,6 +639,7 @@ MESSAGE_ONLY = frozenset({"warning-text", "netdev-refcount"})
 # show_fault_oops prints the fault's `BUG:` header and then its `#PF:` lines.
 FOLLOWS_HEADER: tuple[tuple[str, str, int], ...] = (
     ("double fault: ", "PANIC: double fault", 2),
+    ("Kernel bug detected[#", "kernel BUG", 3),
     ("#PF: ", "BUG:", 2),
 )
 

@@ -122,6 +122,10 @@ def _titled(sig: Signature | None, match: re.Match[str] | None, texts: list[str]
     out.severity = sig.severity
     out.signature = sig.name
     sig = _narrowed(sig, texts)
+    v3_texts: list[str] | None = None
+    if sig.line_prefix and any(t.startswith(sig.line_prefix) for t in texts[1:]):
+        v3_texts = texts
+        texts = [texts[0], *(t.removeprefix(sig.line_prefix) for t in texts[1:])]
     groups = match.groups()
     if sig.message_below and groups and not groups[0]:
         groups = (texts[1].strip() if len(texts) > 1 else "", *groups[1:])
@@ -143,7 +147,7 @@ def _titled(sig: Signature | None, match: re.Match[str] | None, texts: list[str]
         out.corrupted_reason = "the report is cut short"
         return out
     _title_with_culprit(out, sig, _Fill(groups, rw, cls), texts, incomplete=incomplete, has_stack=has_stack,
-                        adjust=adjust)  # fmt: skip
+                        adjust=adjust, v3_texts=v3_texts)  # fmt: skip
     if cut and out.corrupted_reason in _NO_TRACE:
         # Title and culprit stay the first report's; its own trace cannot be told from the other's.
         out.corrupted_reason = "another report cuts into this one before a frame of its trace"
@@ -200,9 +204,15 @@ class _Fill:
 
 
 def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[str], *, incomplete: bool,
-                        has_stack: bool, adjust: CulpritAdjust | None) -> None:  # fmt: skip
-    """Title, alternatives, culprit and corruption verdict of a report whose signature wants a stack."""
+                        has_stack: bool, adjust: CulpritAdjust | None, v3_texts: list[str] | None = None) -> None:  # fmt: skip
+    """Title, alternatives, culprit and corruption verdict of a report whose signature wants a stack;
+    `v3_texts`: the lines as version 3 read them, where they differ (Signature.line_prefix)."""
     culprit = find_culprit(sig, texts)
+    if v3_texts is not None:
+        before = find_culprit(sig, v3_texts).function
+        if before != culprit.function:
+            culprit.earlier = before or ""
+            culprit.recovered = culprit.recovered or before is None
     if adjust is not None:
         culprit = adjust(sig, texts, culprit)
     if culprit.function is None and sig.strategy is Strategy.LOCKED_CPU and sig.stackless_title:
