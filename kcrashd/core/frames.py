@@ -168,6 +168,9 @@ def fault_pc(text: str) -> str | None:
 # --- skip lists (data) ----------------------------------------------------------------------
 # Regexps searched in the cleaned function name; one rule per family of functions, grouped by why
 # such a frame is not the culprit.  bench/rule_support.py counts the corpus files each rule fits.
+# arm's BUG() before GENERIC_BUG called arch/arm/kernel/traps.c __bug, which prints `kernel BUG at` and writes to
+# NULL: the fault's PC is __bug, its caller the BUG's site.
+_ARM_BUG_SINCE_V4 = r"__bug"
 # mm/slub.c object_err / slab_err / slab_bug print an object's or a slab's description for a checker (SLUB
 # debugging, and mm/kasan/report.c print_address_description of 4.0-4.5): the checker's caller is the culprit.
 _SLUB_REPORT_SINCE_V4 = r"object_err|slab_err|slab_bug"
@@ -183,7 +186,8 @@ SKIP_REPORTING = (
     # object printers, which KASAN of 4.0-4.5 called too (_SLUB_REPORT_SINCE_V4)
     r"^(?:print_|get_taint$|warn_alloc$|(?:" + _SLUB_REPORT_SINCE_V4 + r")$)",
     # WARN()/BUG() machinery
-    r"^(?:__warn|warn_slowpath|warn_bogus|report_bug|fixup_bug|handle_bug|__bug_on|bug_handler|call_break_hook|brk_handler)",
+    r"^(?:__warn|warn_slowpath|warn_bogus|report_bug|fixup_bug|handle_bug|__bug_on|bug_handler|call_break_hook|brk_handler|"
+    + _ARM_BUG_SINCE_V4 + r"$)",
     # trap and exception entry (x86, powerpc), and the oops path itself
     r"^(?:do_trap|do_error|do_invalid_op|invalid_op|exc_|asm_exc_|program_check|do_general_protection|"
     r"general_protection|do_divide_error|divide_error|do_undefinstr|__und_svc|die$|__die|oops_|die_kernel_fault|"
@@ -316,7 +320,7 @@ _ARITHMETIC_SINCE_V4 = (
     r"sign_extend(?:32|64)|get_count_order(?:_long)?|div(?:64)?_[us]64(?:_rem)?|mul_u64_u32_shr"
 )
 SKIPPED_SINCE_V4 = re.compile(
-    rf"^(?:{_VSPRINTF_SINCE_V4}|{_DEVRES_SINCE_V4}|{_ARITHMETIC_SINCE_V4}|{_RWSEM_THUNK_SINCE_V4}|{_SLAB_SINCE_V4}|{_SLUB_REPORT_SINCE_V4})$"
+    rf"^(?:{_VSPRINTF_SINCE_V4}|{_DEVRES_SINCE_V4}|{_ARITHMETIC_SINCE_V4}|{_RWSEM_THUNK_SINCE_V4}|{_SLAB_SINCE_V4}|{_SLUB_REPORT_SINCE_V4}|{_ARM_BUG_SINCE_V4})$"
 )
 SKIP_HELPERS = (
     # memory and string functions, MMIO and port I/O accessors: primitive data access

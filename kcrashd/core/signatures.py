@@ -294,12 +294,8 @@ SIGNATURES: tuple[Signature, ...] = (
               r"(?:BUG: (?:TASK |IRQ )?|Kernel panic - not syncing: )(stack guard page was hit|kernel stack overflow)",
               "{C} in {F}", TRACE, S.STALL, alts=("stack-overflow in {F}",), die=True,
               classes=(("stack guard page was hit", "BUG: stack guard page was hit"),)),
-    # kernel/sched/core.c __might_sleep (___might_sleep 3.19-5.x): might_sleep() at the entry of a sleeping
-    # primitive (a mutex, a wait, an allocation that may reclaim, lock_page, console_lock) found an atomic
-    # context; the code that called the primitive there is the first frame outside them, as for sched-atomic.
     Signature("sleep-atomic", "atomic-sleep", "BUG:", r"BUG: sleeping function called from invalid context",
-              "BUG: sleeping function called from invalid context in {F}", TRACE, severity=W,
-              skip="|".join((*SLEEP_RULES, *SLEEP_SINCE_V4_RULES)), v3_skip=""),
+              "BUG: sleeping function called from invalid context in {F}", TRACE, severity=W),
     # kernel/sched/core.c schedule_debug -> __schedule_bug: the task entered __schedule() holding an
     # atomic context, through the sleep or wait it called (msleep -> schedule_timeout -> schedule, a
     # mutex's slow path, a completion, ...); with panic_on_warn the trace is panic()'s, above them.
@@ -640,6 +636,9 @@ MESSAGE_ONLY = frozenset({"warning-text", "netdev-refcount"})
 FOLLOWS_HEADER: tuple[tuple[str, str, int], ...] = (
     ("double fault: ", "PANIC: double fault", 2),
     ("Kernel bug detected[#", "kernel BUG", 3),
+    # arm's BUG() before GENERIC_BUG (arch/arm/kernel/traps.c __bug: `printk(KERN_CRIT"kernel BUG at %s:%d!\n",
+    # file, line); *(int *)0 = 0;`): the NULL write it makes on purpose reports the BUG's registers and trace.
+    ("Unable to handle kernel", "kernel BUG", 2),
     ("#PF: ", "BUG:", 2),
 )
 

@@ -176,10 +176,12 @@ def test_scheduling_while_atomic_on_guesses_passes_the_sleep() -> None:
     assert analyze(log).function == "mydrv_reset_hw"
 
 
-# --- might_sleep() at the entry of a sleeping primitive (kernel/sched/core.c __might_sleep) ----------
+# --- might_sleep() at the entry of a subsystem's sleeping lock (kernel/sched/core.c __might_sleep) -----
 
 
-def test_sleeping_function_names_the_caller_of_the_sleeping_primitive() -> None:
+def test_sleeping_function_keeps_a_subsystem_lock_as_syzkaller_does() -> None:
+    # Negative: syzkaller's `sleeping function called` format adds no skip to its global list (only the
+    # kernel's lock primitives and might_sleep itself): console_lock is its culprit, and kcrashd's title too.
     log = (
         "BUG: sleeping function called from invalid context at kernel/printk/printk.c:2037\n"
         "in_atomic(): 1, irqs_disabled(): 1, pid: 77, name: kworker/0:1\n"
@@ -190,9 +192,8 @@ def test_sleeping_function_names_the_caller_of_the_sleeping_primitive() -> None:
         " [<ffffffff810a8dd9>] __might_sleep+0x49/0x80\n"
         " [<ffffffff810cb2e3>] console_lock+0x23/0x60\n"
         " [<ffffffffa0152a77>] mydrv_show_status+0x37/0x90 [mydrv]\n"
-        " [<ffffffff8109a2b5>] process_one_work+0x165/0x480\n"
     )
-    assert analyze(log).title == "BUG: sleeping function called from invalid context in mydrv_show_status"
+    assert analyze(log).title == "BUG: sleeping function called from invalid context in console_lock"
 
 
 # --- kmemleak in the kernel log: pr_fmt's `kmemleak: ` before every line (mm/kmemleak.c) --------------
@@ -356,3 +357,33 @@ def test_module_symbols_of_x86_64_before_2_6_24(line: str, function: str, module
 
 def test_module_prefix_without_offset_is_no_frame() -> None:
     assert frames.parse_frames(" [<ffffffff880a0189>] :saa7146:") == ()
+
+
+# --- arm's BUG() before GENERIC_BUG: arch/arm/kernel/traps.c __bug prints `kernel BUG at` and writes to NULL ---
+
+ARM_BUG = """\
+<2>kernel BUG at drivers/mydrv/mydrv.c:412!
+<1>Unable to handle kernel NULL pointer dereference at virtual address 00000000
+<1>pgd = c7a34000
+<0>Internal error: Oops: 817 [#1] PREEMPT
+CPU: 0    Not tainted  (2.6.32 #1)
+PC is at __bug+0x20/0x2c
+LR is at __bug+0x1c/0x2c
+Backtrace:
+[<c002e8a4>] (__bug+0x0/0x2c) from [<bf012344>] (mydrv_start+0x44/0x80 [mydrv])
+[<bf012300>] (mydrv_start+0x0/0x80 [mydrv]) from [<bf0124f0>] (mydrv_ioctl+0xb0/0x140 [mydrv])
+Code: e1a01000 e59f000c eb00e2e8 e3a03000 (e5833000)
+---[ end trace 1b75b31a2719ed1c ]---
+"""
+
+
+def test_arm_bug_and_its_null_write_are_one_report() -> None:
+    report = analyze(ARM_BUG)
+    assert (report.title, report.kind) == ("kernel BUG in mydrv_start", "bug")
+    assert report.corrupted_reason is None
+
+
+def test_a_null_dereference_far_below_a_bug_is_its_own_report() -> None:
+    # Negative: only the fault printed right below the BUG line is __bug's.
+    log = ARM_BUG.replace("<1>Unable to handle", "<4>mydrv: resetting\n<4>mydrv: retry 1\n<4>mydrv: retry 2\n<1>Unable to handle")
+    assert analyze(log).title != "kernel BUG in mydrv_start"
