@@ -472,6 +472,10 @@ SLEEP_SINCE_V4_RULES = (
     # rwsem thunks (_RWSEM_THUNK_SINCE_V4)
     r"^(?:sync_buffer|sleep_on_buffer|sync_page|sync_page_killable|sleep_on_page|sleep_on_page_killable|"
     + _RWSEM_THUNK_SINCE_V4 + r")$",
+    # a subsystem's own wait-on-bit action (the `action` of include/linux/wait.h wait_on_bit before 3.17, which
+    # only schedules: net/sunrpc/sched.c rpc_wait_bit_killable, fs/nfs nfs_wait_bit_killable and
+    # nfs_wait_bit_uninterruptible, fs/fscache fscache_wait_bit_interruptible)
+    r"^[a-z0-9]{1,24}_wait_bit_(?:killable|interruptible|uninterruptible)$",
 )
 # A hung task sleeps in them: the culprit is the first frame outside them and the kthread plumbing.
 HANG_SKIP_RULES = (

@@ -50,12 +50,14 @@ def test_thread_return_is_the_scheduler() -> None:
 
 
 @pytest.mark.parametrize("name", ["thread_return", "__sched_text_start", "sync_buffer", "sleep_on_page",
-                                  "sleep_on_page_killable", "call_rwsem_down_write_failed"])
+                                  "sleep_on_page_killable", "call_rwsem_down_write_failed", "rpc_wait_bit_killable",
+                                  "nfs_wait_bit_uninterruptible", "fscache_wait_bit_interruptible"])
 def test_old_sleeping_primitives_are_sleeping(name: str) -> None:
     assert frames.HANG_SKIP.match(name) and frames.SLEEPING.match(name)
 
 
-@pytest.mark.parametrize("name", ["mydrv_thread_return", "thread_return_code", "sync_buffers_to_disk", "nfs_sync_page_io"])
+@pytest.mark.parametrize("name", ["mydrv_thread_return", "thread_return_code", "sync_buffers_to_disk", "nfs_sync_page_io",
+                                  "mydrv_wait_bit_killable_timeout", "rpc_wait_bit"])
 def test_functions_named_like_old_sleeping_primitives_are_not(name: str) -> None:
     assert not frames.HANG_SKIP.match(name) and not frames.is_skipped(name)
 
