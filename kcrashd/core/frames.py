@@ -171,6 +171,10 @@ def fault_pc(text: str) -> str | None:
 # arm's BUG() before GENERIC_BUG called arch/arm/kernel/traps.c __bug, which prints `kernel BUG at` and writes to
 # NULL: the fault's PC is __bug, its caller the BUG's site.
 _ARM_BUG_SINCE_V4 = r"__bug"
+# The spinlock and rwlock API before 2.6.33 renamed it _raw_* (kernel/spinlock.c `void __lockfunc _spin_lock(spinlock_t
+# *lock)`, `_spin_lock_irqsave`, `_spin_unlock_irqrestore`, `_read_lock_bh`, `_write_lock_irq`, ...), and the x86 rwlock
+# slow paths (arch/x86/lib/rwlock_64.S __read_lock_failed / __write_lock_failed).
+_LOCK_26_SINCE_V4 = r"_{1,2}spin_(?:lock|unlock|trylock)\w{0,20}|_(?:read|write)_(?:lock|unlock|trylock)\w{0,20}|__(?:read|write)_lock_failed"
 # mm/slub.c object_err / slab_err / slab_bug print an object's or a slab's description for a checker (SLUB
 # debugging, and mm/kasan/report.c print_address_description of 4.0-4.5): the checker's caller is the culprit.
 _SLUB_REPORT_SINCE_V4 = r"object_err|slab_err|slab_bug"
@@ -272,6 +276,8 @@ SKIP_ALLOCATOR = (
 # for its callers, so a frame to skip past, but the code that takes the lock when a CPU spins in it.
 LOCK_WRAPPER_RULE = r"_(?:read|write)_lock$"
 SKIP_LOCKING = (
+    # the spinlock and rwlock API of 2.6.x (_LOCK_26_SINCE_V4)
+    r"^(?:" + _LOCK_26_SINCE_V4 + r")",
     # spinlocks, and PREEMPT_RT's sleeping spinlocks and rwlocks (kernel/locking/spinlock_rt.c rt_spin_lock ...)
     r"^(?:_raw_spin|raw_spin|spin_(?:lock|unlock|trylock|is_locked)|do_raw_spin|__raw_spin|queued?_spin|_*pv_queued|"
     r"rt_(?:spin|read|write)_(?:lock|unlock|trylock))",
@@ -320,7 +326,7 @@ _ARITHMETIC_SINCE_V4 = (
     r"sign_extend(?:32|64)|get_count_order(?:_long)?|div(?:64)?_[us]64(?:_rem)?|mul_u64_u32_shr"
 )
 SKIPPED_SINCE_V4 = re.compile(
-    rf"^(?:{_VSPRINTF_SINCE_V4}|{_DEVRES_SINCE_V4}|{_ARITHMETIC_SINCE_V4}|{_RWSEM_THUNK_SINCE_V4}|{_SLAB_SINCE_V4}|{_SLUB_REPORT_SINCE_V4}|{_ARM_BUG_SINCE_V4})$"
+    rf"^(?:{_VSPRINTF_SINCE_V4}|{_DEVRES_SINCE_V4}|{_ARITHMETIC_SINCE_V4}|{_RWSEM_THUNK_SINCE_V4}|{_SLAB_SINCE_V4}|{_SLUB_REPORT_SINCE_V4}|{_ARM_BUG_SINCE_V4}|{_LOCK_26_SINCE_V4})$"
 )
 SKIP_HELPERS = (
     # memory and string functions, MMIO and port I/O accessors: primitive data access

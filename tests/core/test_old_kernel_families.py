@@ -389,3 +389,55 @@ def test_a_null_dereference_far_below_a_bug_is_its_own_report() -> None:
     # Negative: only the fault printed right below the BUG line is __bug's.
     log = ARM_BUG.replace("<1>Unable to handle", "<4>mydrv: resetting\n<4>mydrv: retry 1\n<4>mydrv: retry 2\n<1>Unable to handle")
     assert analyze(log).title != "kernel BUG in mydrv_start"
+
+
+# --- the spinlock and rwlock API before 2.6.33 (kernel/spinlock.c _spin_lock, _spin_lock_irqsave, _read_lock ...) ---
+
+SOFT_LOCKUP_26 = """\
+BUG: soft lockup - CPU#1 stuck for 67s! [mytool:2211]
+Modules linked in: mydrv(U) ext4 jbd2
+CPU 1
+Pid: 2211, comm: mytool Not tainted 2.6.32-431.el6.x86_64 #1 Red Hat KVM
+RIP: 0010:[<ffffffff8152a3be>]  [<ffffffff8152a3be>] _spin_lock+0x1e/0x30
+RSP: 0018:ffff88003a201e48  EFLAGS: 00000297
+Call Trace:
+ [<ffffffffa0152b6d>] ? mydrv_update+0x2d/0x90 [mydrv]
+ [<ffffffffa0152b6d>] mydrv_update+0x2d/0x90 [mydrv]
+ [<ffffffffa0152c9e>] mydrv_ioctl+0xfe/0x1a0 [mydrv]
+ [<ffffffff8119e872>] vfs_ioctl+0x22/0xa0
+ [<ffffffff8119ea14>] do_vfs_ioctl+0x84/0x580
+ [<ffffffff8119ef91>] sys_ioctl+0x81/0xa0
+ [<ffffffff8100b072>] system_call_fastpath+0x16/0x1b
+"""
+
+
+def test_soft_lockup_spinning_in_a_2_6_spinlock_names_the_locker() -> None:
+    assert analyze(SOFT_LOCKUP_26).title == "BUG: soft lockup in mydrv_update"
+
+
+def test_null_dereference_in_a_2_6_spinlock_names_the_locker() -> None:
+    log = (
+        "BUG: unable to handle kernel NULL pointer dereference at 0000000000000010\n"
+        "IP: [<ffffffff8152a4e5>] _spin_lock_irqsave+0x25/0x40\n"
+        "Oops: 0002 [#1] SMP\n"
+        "Pid: 2211, comm: mytool Not tainted 2.6.32-431.el6.x86_64 #1\n"
+        "RIP: 0010:[<ffffffff8152a4e5>]  [<ffffffff8152a4e5>] _spin_lock_irqsave+0x25/0x40\n"
+        "Call Trace:\n"
+        " [<ffffffffa0152b6d>] mydrv_update+0x2d/0x90 [mydrv]\n"
+        " [<ffffffffa0152c9e>] mydrv_ioctl+0xfe/0x1a0 [mydrv]\n"
+    )
+    report = analyze(log)
+    assert report.function == "mydrv_update"
+    assert _v3_key("bad-access in _spin_lock_irqsave") in report.fingerprint_aliases
+
+
+@pytest.mark.parametrize("name", ["_spin_lock", "_spin_lock_irqsave", "__spin_lock", "_spin_unlock_irqrestore",
+                                  "_spin_trylock_bh", "_read_lock_bh", "_write_lock_irq", "_write_unlock",
+                                  "__read_lock_failed", "__write_lock_failed"])
+def test_the_2_6_lock_api_is_a_lock_primitive(name: str) -> None:
+    assert frames.is_skipped(name) and frames.LOCK_PRIMITIVE.search(name)
+
+
+@pytest.mark.parametrize("name", ["mydrv_spin_lock_all", "btrfs_tree_read_lock_done", "my_read_lock_table"])
+def test_functions_named_like_the_2_6_lock_api_are_kept(name: str) -> None:
+    assert not frames.is_skipped(name)
