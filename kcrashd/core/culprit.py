@@ -191,6 +191,8 @@ def run_spec(parts: tuple[Part, ...], texts: list[str], headerless: bool = True)
             if part is Part.TRACE and headerless and frames.arm_unwound(texts[i]):
                 break  # an arm32 unwinder's trace has no header: its first frame line starts it
             ok, fn = _line_part(part, texts[i])
+            if ok and part is Part.TRACE and ">{" in texts[i]:
+                i -= 1  # x86_64 2.6.0-2.6.17 printed the first frames on the `Call Trace:` line (frames._BRACE_FRAME)
             if not ok and part is Part.AT and _AT_EOL.search(texts[i]) and i + 1 < n:
                 # `... is trying to release lock (x) at:` with the frame on the next line
                 found = frames.parse_frames(texts[i + 1])
@@ -516,6 +518,11 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
     elif found.function is not None and _below_header(texts, _ARM_FROM, frames.arm_unwound):
         # Version 3 read an arm32 trace only after a header, and no line with a module inside it.
         blind = _first_culprit(sig, _arm_as_v3(texts), extra, headerless=False, ended=False)
+        if blind.function != found.function:
+            found.earlier = blind.function or ""
+    elif found.function is not None and any(frames.old_x86_64_symbols(t) for t in texts[1:]):
+        # Version 3 read neither `<addr>{f+30}` (x86_64 2.6.0-2.6.17) nor `:mod:f+0x1/0x2` (2.6.18-2.6.23).
+        blind = _first_culprit(sig, [texts[0], *("" if frames.old_x86_64_symbols(t) else t for t in texts[1:])], extra)
         if blind.function != found.function:
             found.earlier = blind.function or ""
     return found

@@ -113,13 +113,40 @@ _STACK_MARKER = re.compile(r"^\s*<{1,2}(?:IRQ|EOE|NMI)>{1,2}[ \t]+(?=[\[?A-Za-z_
 _DECIMAL_PREFIX = re.compile(r"^\s*\[[A-Za-z_$][A-Za-z0-9_$.]{0,127}\+\d{1,9}/\d{1,9}\][ \t]+(?=[?A-Za-z_$])")
 
 
+# x86_64 of 2.6.0-2.6.17 printed an address as `<addr>{[:mod:]sym+offset}`, the offset in decimal, several frames
+# on a line and the first on the `Call Trace:` line itself (arch/x86_64/kernel/traps.c printk_address:
+# `printk("<%016lx>{%s%s%s%s%+ld}", address, delim, modname, delim, symname, offset)`; show_trace).
+_BRACE_FRAME = re.compile(r"<[0-9a-fA-F]{8,16}>\{(?::([A-Za-z0-9_\-]{1,64}):)?([A-Za-z_$][A-Za-z0-9_$.]{0,200})\+(\d{1,9})\}")
+# Its PC lines: `RIP: 0010:[<addr>] <addr>{f+30}`, the oops summary `RIP <addr>{f+30} RSP <addr>`, and the line
+# below a fault's header (arch/x86_64/mm/fault.c: `Unable to handle kernel ... at %016lx RIP: `, then the address).
+_BRACE_PC = re.compile(r"(?:\bRIP: [0-9a-fA-F]{4}:\[<[0-9a-fA-F]{8,16}>\] |^\s*RIP |^\s*(?=<))<[0-9a-fA-F]{8,16}>\{(?::[A-Za-z0-9_\-]{1,64}:)?([A-Za-z_$][A-Za-z0-9_$.]{0,200})\+\d{1,9}\}")
+
+
+_MOD_BEFORE_SYMBOL = re.compile(r">\]\s+(?:\?\s+)?:[A-Za-z0-9_\-]{1,64}:[A-Za-z_$]")
+
+
+def old_x86_64_symbols(text: str) -> bool:
+    """A line with x86_64's symbols of 2.6.0-2.6.23 (`<addr>{f+30}`, `[<addr>] :mod:f+0x1/0x2`), which fingerprint
+    version 3 could not read."""
+    if ">{" in text and _BRACE_FRAME.search(text) is not None:
+        return True
+    return ">] " in text and _MOD_BEFORE_SYMBOL.search(text) is not None
+
+
+def _brace_frames(text: str) -> tuple[FrameLine, ...]:
+    """The `<addr>{sym+offset}` frames of an x86_64 2.6.0-2.6.17 trace line (_BRACE_FRAME), in its order."""
+    return tuple(
+        FrameLine(clean_function(m.group(2)), hex(int(m.group(3))), m.group(1), True) for m in _BRACE_FRAME.finditer(text)
+    )
+
+
 @lru_cache(maxsize=16384)
 def parse_frames(text: str) -> tuple[FrameLine, ...]:
     """The frames on one call-trace line (two for arm32 `x from y`), empty if it is no frame line."""
     if "+0x" not in text:
         if "(stack is not available)" in text:
             return (FrameLine("(stack is not available)", None, None, True),)
-        return ()
+        return _brace_frames(text) if ">{" in text else ()
     eoi = "<EOI>" in text
     marker = _STACK_MARKER.match(text) if "<" in text else _DECIMAL_PREFIX.match(text)
     if marker is not None:
@@ -159,7 +186,10 @@ def fault_pc(text: str) -> str | None:
     """The function of a faulting-PC line (x86 RIP, arm64 pc, ppc NIP, s390 PSW), else None."""
     # Every FAULT_PC match holds `IP` (RIP, EIP, IP, NIP, `[ER]IP is at`), `pc` (pc, epc), `PC is at`
     # or `Krnl PSW`, and `+0x`: a frame line without them is no PC line.
-    if "+0x" not in text or not ("IP" in text or "pc" in text or "PC is at" in text or "Krnl PSW" in text):
+    if "+0x" not in text:
+        brace = _BRACE_PC.search(text) if ">{" in text else None
+        return clean_function(brace.group(1)) if brace is not None else None
+    if not ("IP" in text or "pc" in text or "PC is at" in text or "Krnl PSW" in text):
         return None
     m = FAULT_PC.search(text)
     return clean_function(m.group("fn")) if m else None

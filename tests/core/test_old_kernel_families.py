@@ -441,3 +441,38 @@ def test_the_2_6_lock_api_is_a_lock_primitive(name: str) -> None:
 @pytest.mark.parametrize("name", ["mydrv_spin_lock_all", "btrfs_tree_read_lock_done", "my_read_lock_table"])
 def test_functions_named_like_the_2_6_lock_api_are_kept(name: str) -> None:
     assert not frames.is_skipped(name)
+
+
+# --- x86_64 of 2.6.0-2.6.17: `<addr>{[:mod:]sym+offset}` (arch/x86_64/kernel/traps.c printk_address) -------------
+
+
+def test_x86_64_2_6_9_fault_reads_its_brace_symbols() -> None:
+    # arch/x86_64/mm/fault.c: `Unable to handle kernel NULL pointer dereference at %016lx RIP: ` and the address
+    # below it; the trace's first frames on the `Call Trace:` line.
+    report = analyze((EDGE / "x86-64-2.6.9-null-deref.log").read_bytes())
+    assert (report.title, report.kind) == ("BUG: unable to handle kernel NULL pointer dereference in mydrv_poll",
+                                           "null-deref")
+    assert _v3_key("bad-access in corrupted") in report.fingerprint_aliases
+
+
+def test_x86_64_2_6_9_trace_on_the_call_trace_line() -> None:
+    log = (EDGE / "x86-64-2.6.9-null-deref.log").read_text().replace(":mydrv:mydrv_poll+30", "strlen+30")
+    assert analyze(log).function == "mydrv_ioctl"
+
+
+@pytest.mark.parametrize(("line", "found"), [
+    ("Call Trace:<ffffffffa01d3c9e>{:mydrv:mydrv_ioctl+254} <ffffffff8017a1b2>{sys_ioctl+878}",
+     [("mydrv_ioctl", "mydrv"), ("sys_ioctl", None)]),
+    ("       <ffffffff80110236>{system_call+126}", [("system_call", None)]),
+    ("mydrv: table <ffff>{size+12}", []),
+    ("json: {\"a\": 1} <b>{c}", []),
+])
+def test_brace_frames(line: str, found: list[tuple[str, str | None]]) -> None:
+    assert [(fr.function, fr.module) for fr in frames.parse_frames(line)] == found
+
+
+def test_module_prefix_frames_keep_version_3_key() -> None:
+    # 2.6.18's `[#1]` header version 3 read, with a `:mod:f` RIP it could not.
+    report = analyze(DOUBLE_FAULT_26.replace("[1]", "[#1]"))
+    assert report.title == "PANIC: double fault in mydrv_walk_tree"
+    assert _v3_key("PANIC: double fault in corrupted") in report.fingerprint_aliases
