@@ -482,6 +482,17 @@ def _hang_guessed(cands: list[str]) -> Culprit:
 
 def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
     """The culprit of a report; `texts` are the report's message lines, the header first."""
+    found = _strategy_culprit(sig, texts)
+    if found.function is not None and found.earlier is None and any(frames.old_x86_64_symbols(t) for t in texts[1:]):
+        # Version 3 read neither `<addr>{f+30}` (x86_64 2.6.0-2.6.17) nor `:mod:f+0x1/0x2` (2.6.18-2.6.23).
+        blind = _strategy_culprit(sig, [texts[0], *("" if frames.old_x86_64_symbols(t) else t for t in texts[1:])])
+        if blind.function != found.function:
+            found.earlier = blind.function or ""
+    return found
+
+
+def _strategy_culprit(sig: Signature, texts: list[str]) -> Culprit:
+    """The culprit by the signature's strategy (find_culprit)."""
     extra = sig.skip_regex
     strategy = sig.strategy
     if strategy is Strategy.NONE:
@@ -518,11 +529,6 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
     elif found.function is not None and _below_header(texts, _ARM_FROM, frames.arm_unwound):
         # Version 3 read an arm32 trace only after a header, and no line with a module inside it.
         blind = _first_culprit(sig, _arm_as_v3(texts), extra, headerless=False, ended=False)
-        if blind.function != found.function:
-            found.earlier = blind.function or ""
-    elif found.function is not None and any(frames.old_x86_64_symbols(t) for t in texts[1:]):
-        # Version 3 read neither `<addr>{f+30}` (x86_64 2.6.0-2.6.17) nor `:mod:f+0x1/0x2` (2.6.18-2.6.23).
-        blind = _first_culprit(sig, [texts[0], *("" if frames.old_x86_64_symbols(t) else t for t in texts[1:])], extra)
         if blind.function != found.function:
             found.earlier = blind.function or ""
     return found

@@ -476,3 +476,16 @@ def test_module_prefix_frames_keep_version_3_key() -> None:
     report = analyze(DOUBLE_FAULT_26.replace("[1]", "[#1]"))
     assert report.title == "PANIC: double fault in mydrv_walk_tree"
     assert _v3_key("PANIC: double fault in corrupted") in report.fingerprint_aliases
+
+
+def test_soft_lockup_of_2_6_18_reads_module_frames() -> None:
+    log = SOFT_LOCKUP_26.replace(
+        " [<ffffffffa0152b6d>] ? mydrv_update+0x2d/0x90 [mydrv]\n [<ffffffffa0152b6d>] mydrv_update+0x2d/0x90 [mydrv]\n"
+        " [<ffffffffa0152c9e>] mydrv_ioctl+0xfe/0x1a0 [mydrv]\n",
+        " [<ffffffff8843cb6d>] :mydrv:mydrv_update+0x2d/0x90\n [<ffffffff8843cc9e>] :mydrv:mydrv_ioctl+0xfe/0x1a0\n",
+    )
+    assert analyze(log).title == "BUG: soft lockup in mydrv_update"
+    # Version 3 could not read the `:mod:` frames: the frame it walked to (the PC, spinning in no lock) continues.
+    report = analyze(log.replace("_spin_lock+0x1e/0x30", "__const_udelay+0x1e/0x30"))
+    assert report.title == "BUG: soft lockup in mydrv_ioctl"
+    assert _v3_key("stall in __const_udelay") in report.fingerprint_aliases
