@@ -483,9 +483,10 @@ def _hang_guessed(cands: list[str]) -> Culprit:
 def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
     """The culprit of a report; `texts` are the report's message lines, the header first."""
     found = _strategy_culprit(sig, texts)
-    if found.function is not None and found.earlier is None and any(frames.old_x86_64_symbols(t) for t in texts[1:]):
-        # Version 3 read neither `<addr>{f+30}` (x86_64 2.6.0-2.6.17) nor `:mod:f+0x1/0x2` (2.6.18-2.6.23).
-        blind = _strategy_culprit(sig, [texts[0], *("" if frames.old_x86_64_symbols(t) else t for t in texts[1:])])
+    if found.function is not None and found.earlier is None and any(frames.frame_unread_in_v3(t) for t in texts[1:]):
+        # Version 3 read neither `<addr>{f+30}` (x86_64 2.6.0-2.6.17), `:mod:f+0x1/0x2` (2.6.18-2.6.23) nor
+        # `[<(____ptrval____)>] f+0x1/0x2`: what it chose without them continues.
+        blind = _strategy_culprit(sig, [texts[0], *("" if frames.frame_unread_in_v3(t) else t for t in texts[1:])])
         if blind.function != found.function:
             found.earlier = blind.function or ""
     return found

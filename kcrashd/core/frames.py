@@ -35,7 +35,12 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
     # x86 <= 4.8, s390x, riscv, arm64 with addresses: `[<ffffffff81167230>] ? func+0x60/0x70 [mod]`; a log
     # that lost its first column still shows `<ffffffff81167230>] func+0x60/0x70`.  s390 puts an entry the
     # unwinder cannot vouch for in parentheses (arch/s390/kernel/dumpstack.c show_trace: `([<%016lx>] %pSR)`).
-    re.compile(rf"^\s*(?P<q>\()?\[?<[0-9a-fA-F]{{6,16}}>\]\s+(?P<q2>\?\s+)?{_MOD_BEFORE}(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}"),
+    # A `%p` printed before the pointer-hashing key is ready (lib/vsprintf.c ptr_to_id, 4.15+) is `(____ptrval____)`
+    # (`(ptrval)` on 32-bit): kmemleak's `[<%p>] %pS` lines of an early-boot scan.
+    re.compile(
+        rf"^\s*(?P<q>\()?\[?<(?:[0-9a-fA-F]{{6,16}}|\((?:____)?ptrval(?:____)?\))>\]\s+(?P<q2>\?\s+)?{_MOD_BEFORE}"
+        rf"(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}"
+    ),
     # ppc64: `[c000...] [c000...] func+0x1/0x2 (unreliable)`
     re.compile(rf"^\s*\[[0-9a-fA-F]+\]\s+\[[0-9a-fA-F]+\]\s+\.?(?P<fn>{_SYM}){_OFF}{_MOD}(?P<unrel>\s+\(unreliable\))?"),
     # new x86 / arm64 / riscv: ` func+0x1/0x2 [mod]`, `? func+...`, Rust `<T as Tr>::f+0x`
@@ -125,10 +130,12 @@ _BRACE_PC = re.compile(r"(?:\bRIP: [0-9a-fA-F]{4}:\[<[0-9a-fA-F]{8,16}>\] |^\s*R
 _MOD_BEFORE_SYMBOL = re.compile(r">\]\s+(?:\?\s+)?:[A-Za-z0-9_\-]{1,64}:[A-Za-z_$]")
 
 
-def old_x86_64_symbols(text: str) -> bool:
-    """A line with x86_64's symbols of 2.6.0-2.6.23 (`<addr>{f+30}`, `[<addr>] :mod:f+0x1/0x2`), which fingerprint
-    version 3 could not read."""
+def frame_unread_in_v3(text: str) -> bool:
+    """A frame line fingerprint version 3 could not read: x86_64's symbols of 2.6.0-2.6.23 (`<addr>{f+30}`,
+    `[<addr>] :mod:f+0x1/0x2`) or an address `%p` printed unhashed-yet (`[<(____ptrval____)>] f+0x1/0x2`)."""
     if ">{" in text and _BRACE_FRAME.search(text) is not None:
+        return True
+    if "ptrval" in text and parse_frames(text):
         return True
     return ">] " in text and _MOD_BEFORE_SYMBOL.search(text) is not None
 

@@ -358,6 +358,13 @@ SIGNATURES: tuple[Signature, ...] = (
               "BUG: {1}", NO_STACK, S.NONE,
               why="mm/memory.c print_bad_pte `BUG: Bad page map in process %s  pte:%08llx pmd:%08llx`; kernel/fork.c "
                   "check_mm `BUG: Bad rss-counter state mm:%p type:%s val:%ld`, `BUG: non-zero pgtables_bytes on freeing mm`"),
+    # The page cache's check of a page it deletes (mm/filemap.c unaccount_page_cache_page, 5.16+
+    # filemap_unaccount_folio: `pr_alert("BUG: Bad page cache in process %s  pfn:%05lx\n", current->comm, ...)`,
+    # dump_page, dump_stack): the task's name is no part of the bug, the checker's caller deleted the page.
+    Signature("bad-page-cache", "bug", "BUG:", r"BUG: Bad page cache in process", "BUG: Bad page cache in {F}", TRACE,
+              skip=r"^(?:unaccount_page_cache_page|filemap_unaccount_folio)$",
+              why="mm/filemap.c unaccount_page_cache_page `BUG: Bad page cache in process %s  pfn:%05lx`, then "
+                  "dump_page and dump_stack"),
     Signature("bug-generic", "bug", "BUG:", _BUG_TEXT, "BUG: {1} in {F}",
               TRACE, stackless_title="BUG: {1}"),
     # --- WARNING: ------------------------------------------------------------------------------

@@ -489,3 +489,45 @@ def test_soft_lockup_of_2_6_18_reads_module_frames() -> None:
     report = analyze(log.replace("_spin_lock+0x1e/0x30", "__const_udelay+0x1e/0x30"))
     assert report.title == "BUG: soft lockup in mydrv_ioctl"
     assert _v3_key("stall in __const_udelay") in report.fingerprint_aliases
+
+
+# --- lib/vsprintf.c ptr_to_id (4.15+): a `%p` printed before the hashing key is ready ----------------------
+
+
+@pytest.mark.parametrize("line", ["    [<(____ptrval____)>] unpack_to_rootfs+0x3d/0x304", "    [<(ptrval)>] unpack_to_rootfs+0x3d/0x304"])
+def test_unhashed_pointer_frames(line: str) -> None:
+    assert [fr.function for fr in frames.parse_frames(line)] == ["unpack_to_rootfs"]
+
+
+def test_kmemleak_of_an_early_boot_scan_names_the_leaker() -> None:
+    log = (
+        "unreferenced object 0xffff8df92908ff80 (size 128):\n"
+        '  comm "swapper/0", pid 1, jiffies 4294668105 (age 37.813s)\n'
+        "  backtrace:\n"
+        "    [<(____ptrval____)>] kmem_cache_alloc_trace+0x12f/0x250\n"
+        "    [<(____ptrval____)>] mydrv_init_table+0x3d/0x304\n"
+        "    [<(____ptrval____)>] do_one_initcall+0x46/0x220\n"
+    )
+    report = analyze(log)
+    assert report.title == "memory leak in mydrv_init_table"
+    assert _v3_key("memory leak in corrupted") in report.fingerprint_aliases
+
+
+def test_ptrval_outside_a_frame_is_no_frame() -> None:
+    assert frames.parse_frames("mydrv: table at [<(____ptrval____)>] ready") == ()
+
+
+# --- mm/filemap.c unaccount_page_cache_page: `BUG: Bad page cache in process %s  pfn:%05lx` ---------------------
+
+
+def test_bad_page_cache_names_the_checker_s_caller_not_the_task() -> None:
+    report = analyze((EDGE / "bad-page-cache.log").read_bytes())
+    assert (report.title, report.kind) == ("BUG: Bad page cache in __delete_from_page_cache", "bug")
+    other = analyze((EDGE / "bad-page-cache.log").read_text().replace("process mytool", "process systemd-journal"))
+    assert other.fingerprint == report.fingerprint
+
+
+def test_another_bad_page_message_keeps_its_text() -> None:
+    # Negative: a `BUG: Bad page ...` message that is not the page cache's check stays with the generic row.
+    log = "BUG: Bad page cachet state\nCall Trace:\n dump_stack+0x6b/0x83\n mydrv_free+0x1e/0x40\n"
+    assert analyze(log).title == "BUG: Bad page cachet state in mydrv_free"
