@@ -585,8 +585,16 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("no-root-fs", "no-root-fs", "Kernel panic",
               r"Kernel panic - not syncing: (?:VFS: )?Unable to mount root fs", "kernel panic: VFS: Unable to mount root fs",
               TRACE),
-    Signature("oom-panic", "oom", "Kernel panic", r"Kernel panic - not syncing: (?:Out of memory|System is deadlocked on memory)",
-              "kernel panic: Out of memory", TRACE),
+    # The OOM killer's panics (mm/oom_kill.c: check_panic_on_oom `Out of memory: %s panic_on_oom is enabled`, 2.6.x
+    # `out of memory. panic_on_oom is selected`, out_of_memory `Out of memory and no killable processes...`, `System
+    # is deadlocked on memory`); a bare `panic("Out of memory")` is a caller giving up on an allocation of its own
+    # (mm/page_ext.c at boot), a panic like any other.
+    Signature("oom-panic", "oom", "Kernel panic",
+              r"Kernel panic - not syncing: (?:Out of memory(?::| and no killable)|out of memory\. panic_on_oom|"
+              r"System is deadlocked on memory)",
+              "kernel panic: Out of memory", TRACE,
+              why="mm/oom_kill.c check_panic_on_oom `Out of memory: %s panic_on_oom is enabled`, out_of_memory "
+                  "`Out of memory and no killable processes...`"),
     # 3.x kernel/watchdog.c watchdog_overflow_callback panicked with its report's own words
     # (`panic("Watchdog detected hard LOCKUP on cpu %d", this_cpu)` when hardlockup_panic is set).
     Signature("hard-lockup-panic", "hard-lockup", "Kernel panic",

@@ -531,3 +531,19 @@ def test_another_bad_page_message_keeps_its_text() -> None:
     # Negative: a `BUG: Bad page ...` message that is not the page cache's check stays with the generic row.
     log = "BUG: Bad page cachet state\nCall Trace:\n dump_stack+0x6b/0x83\n mydrv_free+0x1e/0x40\n"
     assert analyze(log).title == "BUG: Bad page cachet state in mydrv_free"
+
+
+# --- mm/oom_kill.c's panics are the OOM killer's; a caller's bare panic("Out of memory") is not -----------------
+
+
+@pytest.mark.parametrize(("line", "kind"), [
+    ("Kernel panic - not syncing: Out of memory: system-wide panic_on_oom is enabled", "oom"),
+    ("Kernel panic - not syncing: Out of memory and no killable processes...", "oom"),
+    ("Kernel panic - not syncing: out of memory. panic_on_oom is selected", "oom"),
+    ("Kernel panic - not syncing: System is deadlocked on memory", "oom"),
+    ("Kernel panic - not syncing: Out of memory", "panic"),
+])
+def test_oom_panics(line: str, kind: str) -> None:
+    log = f"{line}\nCall Trace:\n dump_stack+0x6b/0x83\n panic+0x101/0x2e3\n mydrv_init+0x1e/0x40\n"
+    report = analyze(log)
+    assert (report.kind, report.title) == (kind, "kernel panic: Out of memory")
