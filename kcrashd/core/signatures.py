@@ -158,6 +158,9 @@ class Signature:
     # The row's `skip` as fingerprint version 3 read it, where version 4 extended it: a frame only the
     # extension skips was version 3's culprit, whose key continues (culprit._first_culprit).
     v3_skip: str | None = None
+    # The report ends in its own panic() with a reason (`Kernel panic - not syncing: %s`, before 2.6.10 `Kernel
+    # panic: %s`) within a few lines: the title is that panic's (`kernel panic: <reason>`), the kind the row's.
+    panic_title: bool = False
     # What the kernel's `pr_fmt` puts before every line of the report (the module's name): taken off the
     # lines below the header before they are read (version 3 read them with it: title._titled).
     line_prefix: str = ""
@@ -553,8 +556,12 @@ SIGNATURES: tuple[Signature, ...] = (
               NO_STACK, S.NONE, severity=E,
               why="net/core/dev.c netdev_wait_allrefs_any `unregister_netdevice: waiting for %s to become free. "
                   "Usage count = %d`"),
+    # A fatal machine check panics with its own reason right below its banks (arch/x86_64/kernel/mce.c mce_panic:
+    # print_mce `CPU %d: Machine Check Exception: %16Lx`, then panic(msg); arch/i386/kernel/cpu/mcheck/p4.c, k7.c
+    # `panic("CPU context corrupt")`, `panic("Unable to continue")`): that panic titles it, as a panic with a reason does.
     Signature("mce", "machine-check", "Machine Check Exception", r"Machine Check Exception",
-              "machine check exception", NO_STACK, S.NONE),
+              "machine check exception", NO_STACK, S.NONE, panic_title=True,
+              why="arch/x86_64/kernel/mce.c print_mce `CPU %d: Machine Check Exception: %16Lx`, mce_panic -> panic(msg)"),
     Signature("vfs", "bug", "VFS: ", r"VFS: (Close: file count is 0|Busy inodes after unmount)", "{C}", NO_STACK, S.NONE,
               classes=(("Close: file count is 0", "VFS: Close: file count is zero (use-after-free)"),
                        ("Busy inodes after unmount", "VFS: Busy inodes after unmount (use-after-free)"))),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from kcrashd.core.culprit import Culprit, find_culprit
 from kcrashd.core.frames import fault_pc, parse_frames, strip_syscall
 from kcrashd.core.report_parts import Severity
-from kcrashd.core.signatures import KIND_BY_FUNCTION, Signature, Strategy
+from kcrashd.core.signatures import BY_HEADER, KIND_BY_FUNCTION, Signature, Strategy
 
 MAX_TITLE = 120
 
@@ -133,6 +133,8 @@ def _titled(sig: Signature | None, match: re.Match[str] | None, texts: list[str]
     cls = dict(sig.classes).get(key, key)
     out.kind = dict(sig.kinds).get(key, sig.kind)
     has_stack = any(_STACK_START.match(t) or fault_pc(t) or parse_frames(t) for t in texts[1:])
+    if sig.panic_title and _own_panic(out, sig, texts):
+        return out
     if sig.stackless_title and not has_stack:
         out.title = normalize_title(fill(sig.stackless_title, groups, None, cls=cls))
         return out
@@ -152,6 +154,26 @@ def _titled(sig: Signature | None, match: re.Match[str] | None, texts: list[str]
         # Title and culprit stay the first report's; its own trace cannot be told from the other's.
         out.corrupted_reason = "another report cuts into this one before a frame of its trace"
     return out
+
+
+# A report's own panic line (Signature.panic_title): kernel/panic.c `Kernel panic - not syncing: %s` (2.6.10+),
+# `Kernel panic: %s` before; how far below the header it may be.
+_OWN_PANIC = re.compile(r"^Kernel panic(?: - not syncing)?: (\S.{0,200})")
+_OWN_PANIC_LINES = 12
+
+
+def _own_panic(out: Titled, sig: Signature, texts: list[str]) -> bool:
+    """Title the report by the panic it ends in, if it does (Signature.panic_title); version 3's fixed title stays
+    an alias."""
+    line = next((t for t in texts[1:_OWN_PANIC_LINES] if _OWN_PANIC.match(t)), None)
+    if line is None:
+        return False
+    # A reason a panic row of the same kind knows (`Fatal machine check`) takes that row's title.
+    row = next((r for r in BY_HEADER["Kernel panic"] if r.kind == sig.kind and r.regex.search(line)), None)
+    reason = _OWN_PANIC.match(line)
+    out.title = normalize_title(row.title if row is not None else f"kernel panic: {reason.group(1) if reason else ''}")
+    out.before_v4 = ((normalize_title(sig.title), []),)
+    return True
 
 
 def _v3_numbers(title: str) -> str:

@@ -547,3 +547,23 @@ def test_oom_panics(line: str, kind: str) -> None:
     log = f"{line}\nCall Trace:\n dump_stack+0x6b/0x83\n panic+0x101/0x2e3\n mydrv_init+0x1e/0x40\n"
     report = analyze(log)
     assert (report.kind, report.title) == (kind, "kernel panic: Out of memory")
+
+
+# --- a fatal machine check ends in its own panic (arch/x86_64/kernel/mce.c mce_panic, i386 mcheck/p4.c) ---------
+
+
+@pytest.mark.parametrize(("panic", "title"), [
+    ("Kernel panic - not syncing: Unable to continue", "kernel panic: Unable to continue"),
+    ("Kernel panic: CPU context corrupt", "kernel panic: CPU context corrupt"),
+    ("Kernel panic - not syncing: Fatal machine check", "kernel panic: fatal machine check"),
+])
+def test_fatal_machine_check_is_titled_by_its_panic(panic: str, title: str) -> None:
+    log = f"CPU 0: Machine Check Exception: 0000000000000007\nBank 3: b40000000000083b at 000000fdfc000cfc\n{panic}\n"
+    report = analyze(log)
+    assert (report.title, report.kind) == (title, "machine-check")
+    assert _v3_key("machine check exception") in report.fingerprint_aliases
+
+
+def test_machine_check_without_its_panic_keeps_the_fixed_title() -> None:
+    log = "CPU 0: Machine Check Exception: 0000000000000007\nBank 3: b40000000000083b at 000000fdfc000cfc\n"
+    assert analyze(log).title == "machine check exception"
