@@ -34,7 +34,7 @@ INIT_CHATTER = b"lab-init: "
 LINUX_VERSION = re.compile(rb"\] Linux version \d")
 GENERIC_CRASH = re.compile(
     rb"Kernel panic - not syncing|\] BUG: |\] Oops|\] general protection fault|"
-    rb"\] divide error|\] WARNING: CPU|soft lockup - CPU|\] INFO: task .* blocked|"
+    rb"\] divide error|\] WARNING: CPU|\] WARNING: [\w.-]+:\d+ at |soft lockup - CPU|\] INFO: task .* blocked|"
     rb"stack guard page was hit|list_(?:add|del) corruption|refcount_t: |kernel BUG at"
 )
 PRINTK_TIME = re.compile(rb"^\[\s*(\d+\.\d+)\]")
