@@ -51,7 +51,7 @@ lab-build:
 
 lab-corpus:
 	python3 -m lab corpus --kernel deb12-6.1 --kernel deb13-6.12 --kernel deb11-5.10 --kernel deb12-6.1-arm64 \
-		--kernel deb12-6.1-rt --kernel deb12-6.1-ppc64el --kernel deb12-6.1-s390x
+		--kernel deb12-6.1-rt --kernel deb12-6.1-ppc64el --kernel deb12-6.1-s390x --kernel sid-7.2
 
 test-lab:
 	@scripts/bootstrap.sh test

@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         action="append",
         choices=range(1, len(VARIANTS) + 1),
-        help="only this run (repeatable; 3: the smp profile, 4 vCPUs and all-CPU backtraces)",
+        help="only this run (repeatable; 3: the smp profile, 4 vCPUs and all-CPU backtraces; 4: smp with every CPU busy)",
     )
     corpus.set_defaults(func=cmd_corpus)
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
+# Suites with no -security archive (unstable is not security-supported).
+UNSECURED_SUITES = frozenset({"sid", "unstable", "experimental"})
 
 
 class AptError(RuntimeError):
@@ -67,6 +69,13 @@ class AptSource:
             "-o", "Acquire::Languages=none",
         ]  # fmt: skip
 
+    def sources_list(self, mirror: str) -> str:
+        """The private sources.list: the suite, and its -security archive where it has one."""
+        text = f"deb [signed-by={KEYRING}] {mirror} {self.suite} main\n"
+        if self.suite not in UNSECURED_SUITES:
+            text += f"deb [signed-by={KEYRING}] {mirror}-security {self.suite}-security main\n"
+        return text
+
     def prepare(self, max_age_s: float = 86400.0) -> None:
         """Write the private sources file and refresh its lists when stale."""
         if self.private_root is None:
@@ -77,10 +86,7 @@ class AptSource:
         (root / "lists" / "partial").mkdir(parents=True, exist_ok=True)
         (root / "cache" / "archives" / "partial").mkdir(parents=True, exist_ok=True)
         (root / "status").touch()
-        sources = (
-            f"deb [signed-by={KEYRING}] {host_mirror()} {self.suite} main\n"
-            f"deb [signed-by={KEYRING}] {host_mirror()}-security {self.suite}-security main\n"
-        )
+        sources = self.sources_list(host_mirror())
         src_file = root / "sources.list"
         fresh = src_file.exists() and src_file.read_text() == sources
         stamp = root / "updated"

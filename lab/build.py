@@ -39,6 +39,8 @@ GUEST_TOOLS: dict[str, str] = {
     "makedumpfile": "/usr/bin/makedumpfile",
 }
 HOST_PACKAGES_FILE = LAB_DIR / "apt-packages.txt"
+HEADER_PACKAGES = ("linux-headers-", "linux-kbuild-")
+IMAGE_PARTS = ("linux-binary-", "linux-modules-", "linux-base-")
 
 Log = Callable[[str], None]
 
@@ -136,9 +138,16 @@ def resolve_packages(spec: KernelSpec, source: AptSource) -> tuple[str, str, lis
     image = image_deps[0]
     release = image.removeprefix("linux-image-").removesuffix("-unsigned")
     version = source.candidate(image)
+    if spec.series and not release.startswith(f"{spec.series}."):
+        raise AptError(f"{spec.suite} now has {release}, not {spec.series}: {spec.id} needs a new kernel id")
+    # Since 6.17 (sid) linux-image-RELEASE only depends on linux-binary-, linux-modules- and
+    # linux-base-RELEASE, which hold the kernel, its modules and its config.
+    image_parts = [
+        d for d in source.depends(image) if d.endswith(f"-{release}") and d.startswith(IMAGE_PARTS)
+    ]
     headers = f"linux-headers-{release}"
-    header_deps = [d for d in source.depends(headers) if d.startswith(("linux-headers-", "linux-kbuild-"))]
-    return release, version, [image, headers, *header_deps]
+    header_deps = [d for d in source.depends(headers) if d.startswith(HEADER_PACKAGES)]
+    return release, version, [image, *image_parts, headers, *header_deps]
 
 
 def prepare(spec: KernelSpec, log: Log = print, offline_ok: bool = True) -> Ingredients:
@@ -201,8 +210,9 @@ def _prepare_locked(
         for sub in ("image", "headers", "foreign"):
             shutil.rmtree(root / sub, ignore_errors=True)
         for deb in debs:
-            extract_deb(deb, root / ("image" if deb.name.startswith("linux-image-") else "headers"))
+            extract_deb(deb, root / ("headers" if deb.name.startswith(HEADER_PACKAGES) else "image"))
         _fix_headers(root / "headers", release)
+        _link_boot_files(root / "image", release)
         _unpack_kernel_image(vmlinuz)
         stamp = {"release": release, "version": version, "packages": packages, "spec": spec.id}
         _write_stamp(stamp_path, stamp)
@@ -254,6 +264,17 @@ def _build_module(spec: KernelSpec, source: AptSource, root: Path, release: str)
     _run(make, env=env)
     if not (build / "kcrashd_lab.ko").exists():
         raise LabUnavailable("module build produced no kcrashd_lab.ko")
+
+
+def _link_boot_files(image: Path, release: str) -> None:
+    """Move a kernel's files that ship under /usr/lib/modules/RELEASE (sid, 6.17+) to /boot/."""
+    moddir = image / "usr" / "lib" / "modules" / release
+    boot = image / "boot"
+    for name in ("vmlinuz", "vmlinux", "config", "System.map"):
+        target = boot / f"{name}-{release}"
+        if (moddir / name).is_file() and not target.exists():
+            boot.mkdir(exist_ok=True)
+            (moddir / name).rename(target)  # QEMU, kexec and the 9p share want a plain file
 
 
 def _unpack_kernel_image(vmlinuz: Path) -> None:

@@ -37,6 +37,8 @@ def _settings(settings: RunSettings) -> dict[str, Any]:
     if settings.profile != RunSettings.profile:
         entry |= {"profile": settings.profile, "sysctls": list(settings.sysctls),
                   "cmdline": settings.cmdline}  # fmt: skip
+    if settings.busy:
+        entry["busy_loops"] = settings.busy
     return entry
 
 

@@ -34,7 +34,7 @@ INIT_CHATTER = b"lab-init: "
 LINUX_VERSION = re.compile(rb"\] Linux version \d")
 GENERIC_CRASH = re.compile(
     rb"Kernel panic - not syncing|\] BUG: |\] Oops|\] general protection fault|"
-    rb"\] divide error|\] WARNING: CPU|soft lockup - CPU|\] INFO: task .* blocked|"
+    rb"\] divide error|\] WARNING: CPU|\] WARNING: [\w.-]+:\d+ at |soft lockup - CPU|\] INFO: task .* blocked|"
     rb"stack guard page was hit|list_(?:add|del) corruption|refcount_t: |kernel BUG at"
 )
 PRINTK_TIME = re.compile(rb"^\[\s*(\d+\.\d+)\]")
@@ -54,6 +54,7 @@ class RunSettings:
     profile: str = "plain"
     sysctls: tuple[str, ...] = ()
     cmdline: str = "loglevel=8"
+    busy: int = 0  # busy loops /init starts before the trigger, one per CPU
 
 
 # run3 ("smp") boots the way a production fleet or another team's lab commonly does: 4 vCPUs,
@@ -75,12 +76,19 @@ SMP_PROFILE = RunSettings(
     cmdline="crash_kexec_post_notifiers",
 )
 
+# run4 ("busy") is the smp profile on a loaded machine: before the trigger /init starts one busy
+# loop per CPU, alternately a shell loop (user mode) and dd from /dev/zero to /dev/null (mostly in
+# the kernel: read_iter_zero, clear_user), so that the other CPUs' backtraces (NMI backtraces,
+# show_state()) show running tasks instead of idle CPUs.
+BUSY_PROFILE = dataclasses.replace(SMP_PROFILE, profile="busy", busy=SMP_PROFILE.cpus)
+
 VARIANTS: tuple[RunSettings, ...] = (
     RunSettings(mem="768M", cpus=1, delay=1.0),
     RunSettings(mem="1G", cpus=2, delay=3.0),
     SMP_PROFILE,
+    BUSY_PROFILE,
 )
-PAIR = 2  # run1 and run2: the pair every kind of every kernel has; run3 is made on request
+PAIR = 2  # run1 and run2: the pair every kind of every kernel has; run3 and run4 on request
 
 
 @dataclass
@@ -216,6 +224,7 @@ def run_crash(
             "LAB_BACKGROUND": int(kind.background),
             "LAB_EXIT_CODE": kind.exit_code,
             "LAB_DELAY": f"{settings.delay:g}",
+            "LAB_BUSY": settings.busy,
             "LAB_KDUMP": int(kdump),
             "LAB_LAYOUT": layout,
             "LAB_VMCORE": int(vmcore),

@@ -89,6 +89,7 @@ class KernelSpec:
     console_only: str = ""  # why this kernel gets no kdump in the lab (besides its arch's reason)
     crashkernel: str = "256M"
     modules: tuple[str, ...] = ("virtio_pci", "9pnet_virtio", "9p")
+    series: str = ""  # a moving suite's (sid's) kernel series this id stands for, e.g. 7.2
 
     @property
     def image_meta(self) -> str:
@@ -112,6 +113,7 @@ KERNELS: tuple[KernelSpec, ...] = (
     KernelSpec(id="deb12-6.1", suite="bookworm"),
     KernelSpec(id="deb13-6.12", suite="trixie"),
     KernelSpec(id="deb11-5.10", suite="bullseye"),
+    KernelSpec(id="sid-7.2", suite="sid", series="7.2"),
     KernelSpec(id="deb12-6.1-arm64", suite="bookworm", arch="arm64"),
     KernelSpec(
         id="deb12-6.1-rt",

@@ -184,7 +184,9 @@ KINDS: tuple[Kind, ...] = (
         "warning",
         "warning",
         "warning",
-        r"WARNING: CPU: \d+ PID: \d+ at kcrashd_lab_main\.c",
+        # 7.2 (sid) prints "WARNING: kcrashd_lab_main.c:92 at lab_trigger_warning+0x1a/0x30
+        # [kcrashd_lab], CPU#0: init/1"; 6.12 and before "WARNING: CPU: 0 PID: 1 at kcrashd_lab_main.c:92 ..."
+        r"WARNING: (?:CPU: \d+ PID: \d+ at kcrashd_lab_main\.c|kcrashd_lab_main\.c:\d+ at )",
         sysctls=("kernel.panic_on_warn=1",),
     ),
     _module(

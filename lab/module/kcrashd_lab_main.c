@@ -23,6 +23,7 @@
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <linux/version.h>
 #include <linux/workqueue.h>
 
 #ifdef CONFIG_KFENCE
@@ -293,8 +294,13 @@ static noinline enum hrtimer_restart lab_hrtimer_bug_fire(struct hrtimer *timer)
 static noinline void lab_trigger_hrtimer_bug(void)
 {
 	/* A HARD hrtimer expires in hard-irq context, on PREEMPT_RT too. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+	/* hrtimer_init() was removed in 6.15 */
+	hrtimer_setup(&lab_hrtimer, lab_hrtimer_bug_fire, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+#else
 	hrtimer_init(&lab_hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	lab_hrtimer.function = lab_hrtimer_bug_fire;
+#endif
 	hrtimer_start(&lab_hrtimer, ms_to_ktime(2), HRTIMER_MODE_REL_HARD);
 	msleep(1000);
 }

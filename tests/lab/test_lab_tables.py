@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 from pathlib import Path
 
-from lab.build import read_apt_packages
-from lab.crash import _conf, _mentions, _split_boots
+import pytest
+
+from lab.apt import KEYRING, AptError, AptSource
+from lab.build import _link_boot_files, read_apt_packages, resolve_packages
+from lab.crash import BUSY_PROFILE, SMP_PROFILE, VARIANTS, _conf, _mentions, _split_boots
 from lab.guest_tools import _in_tree
 from lab.kernels import ARCHES, HOST_ARCH, kernel_named
 from lab.kinds import CLASS_NAMES, KINDS, kind_named, trigger_codes
@@ -105,6 +109,12 @@ HEADLINE_SAMPLES: tuple[tuple[str, str, str, str], ...] = (
     ("null-deref", "s390x",
      "[    9.411108] Unable to handle kernel pointer dereference in virtual kernel address space",
      "[    4.117022] Unable to handle kernel paging request in virtual user address space"),
+    ("warning", "amd64",
+     "[   10.913421] WARNING: kcrashd_lab_main.c:92 at lab_trigger_warning+0x1a/0x30 [kcrashd_lab], CPU#0: init/1",
+     "[   10.913421] WARNING: mm/slub.c:92 at kfree+0x1a/0x30, CPU#0: init/1"),
+    ("warning", "amd64",
+     "[    3.1] WARNING: CPU: 0 PID: 1 at kcrashd_lab_main.c:92 lab_trigger_warning+0x1a/0x30 [kcrashd_lab]",
+     "[    3.1] WARNING: CPU: 0 PID: 1 at mm/slub.c:92 kfree+0x1a/0x30"),
     ("divide-error", "s390x",
      "[    9.056182] fixpoint divide exception: 0009 ilc:2 [#1] SMP ",
      "[    3.522611] divide error: 0000 [#1] PREEMPT SMP NOPTI"),
@@ -167,3 +177,73 @@ def test_guest_tools_follow_absolute_symlinks_inside_the_unpacked_tree(tmp_path:
     assert relative is not None and relative.resolve() == real.resolve()
     assert _in_tree(tmp_path, "lib64/loop.so") is None
     assert _in_tree(tmp_path, "lib64/absent.so") is None
+
+
+def test_unstable_suites_get_no_security_archive() -> None:
+    mirror = "http://deb.debian.org/debian"
+    assert "trixie-security" in AptSource("trixie").sources_list(mirror)
+    sid = AptSource("sid").sources_list(mirror)
+    assert sid.splitlines() == [f"deb [signed-by={KEYRING}] {mirror} sid main"]
+
+
+class SuiteIndex:
+    """A test double of AptSource's metadata queries: sid's 6.17+ split image packages."""
+
+    def __init__(self, release: str) -> None:
+        self.release = release
+
+    def depends(self, package: str) -> list[str]:
+        r = self.release
+        return {
+            "linux-image-amd64": ["linux-base-amd64", f"linux-image-{r}"],
+            f"linux-image-{r}": ["dracut", f"linux-base-{r}", f"linux-binary-{r}", f"linux-modules-{r}"],
+            f"linux-headers-{r}": ["gcc-16-for-host", "linux-base", "linux-headers-7.2.13+deb14-common",
+                                   "linux-kbuild-7.2.13+deb14"],
+        }.get(package, [])  # fmt: skip
+
+    def candidate(self, package: str) -> str:
+        return "7.2.13-1"
+
+
+def test_split_image_packages_are_fetched_and_a_moved_series_is_refused() -> None:
+    r = "7.2.13+deb14-amd64"
+    release, version, packages = resolve_packages(kernel_named("sid-7.2"), SuiteIndex(r))  # type: ignore[arg-type]
+    assert (release, version) == (r, "7.2.13-1")
+    assert packages == [f"linux-image-{r}", f"linux-base-{r}", f"linux-binary-{r}", f"linux-modules-{r}",
+                        f"linux-headers-{r}", "linux-headers-7.2.13+deb14-common", "linux-kbuild-7.2.13+deb14"]  # fmt: skip
+    with pytest.raises(AptError, match=r"7\.3\.1"):
+        resolve_packages(kernel_named("sid-7.2"), SuiteIndex("7.3.1+deb14-amd64"))  # type: ignore[arg-type]
+
+
+def test_boot_files_under_usr_lib_modules_move_to_boot(tmp_path: Path) -> None:
+    moddir = tmp_path / "usr" / "lib" / "modules" / "7.2.13+deb14-amd64"
+    moddir.mkdir(parents=True)
+    for name in ("vmlinuz", "config", "System.map"):
+        (moddir / name).write_text(name)
+    _link_boot_files(tmp_path, "7.2.13+deb14-amd64")
+    boot = tmp_path / "boot"
+    assert sorted(p.name for p in boot.iterdir()) == [
+        "System.map-7.2.13+deb14-amd64", "config-7.2.13+deb14-amd64", "vmlinuz-7.2.13+deb14-amd64"]  # fmt: skip
+    assert not (boot / "vmlinuz-7.2.13+deb14-amd64").is_symlink()
+    assert (boot / "config-7.2.13+deb14-amd64").read_text() == "config"
+
+
+def test_busy_profile_is_smp_with_a_loop_per_cpu() -> None:
+    assert VARIANTS[3] is BUSY_PROFILE
+    assert dataclasses.replace(BUSY_PROFILE, profile=SMP_PROFILE.profile, busy=0) == SMP_PROFILE
+    assert BUSY_PROFILE.busy == BUSY_PROFILE.cpus
+
+
+def test_guest_init_starts_the_busy_loops(tmp_path: Path) -> None:
+    """The busy-loop block of /init, run with a stub dd: LAB_BUSY loops, half of them dd."""
+    init = (LAB / "guest" / "init").read_text()
+    block = init[init.index("# The busy profile") : init.index('sleep "$LAB_DELAY"')]
+    assert block.count("&\n") == 2
+    script = block.replace("(while :; do :; done) &", "echo loop >> $OUT").replace(
+        "dd if=/dev/zero of=/dev/null bs=64k 2>/dev/null &", "echo dd >> $OUT"
+    )
+    out = tmp_path / "started"
+    subprocess.run(["sh", "-c", f"LAB_BUSY=4\n{script}"], env={"OUT": str(out)}, check=True)
+    assert out.read_text().split() == ["loop", "dd", "loop", "dd"]
+    subprocess.run(["sh", "-c", script], env={"OUT": str(out) + ".none"}, check=True)
+    assert not Path(str(out) + ".none").exists()
