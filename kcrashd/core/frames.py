@@ -461,7 +461,25 @@ STALL_ANCHOR_RULES = (
     # cross-CPU calls (kept themselves), module init
     r"^(?:smp_call_function|do_one_initcall$|do_init_module$|load_module$)",
 )
-STALL_ANCHORS = re.compile("|".join(STALL_ANCHOR_RULES))
+# Test harnesses that run a test case through a pointer: the case they call is the culprit, never the
+# harness.  lib/kunit/test.c kunit_try_run_case calls `test_case->run_case(test)` (through
+# kunit_run_case_internal, usually inlined into it) in the `kunit_try_catch` kthread that lib/kunit/try-catch.c
+# kunit_generic_run_threadfn_adapter runs it in (kunit_try_catch_run, which starts that thread and waits for it,
+# calls no test: it is no harness frame here); drivers/misc/lkdtm/core.c lkdtm_do_action calls `crashtype->func()`
+# for the name written to debugfs (direct_entry, lkdtm's debugfs write handler, or lkdtm_debugfs_entry).
+TEST_HARNESS_RULES = (
+    r"^(?:kunit_try_run_case|kunit_run_case_internal|kunit_generic_run_threadfn_adapter)$",
+    r"^(?:lkdtm_do_action|lkdtm_debugfs_entry|direct_entry)$",
+)
+TEST_HARNESS = re.compile("|".join(TEST_HARNESS_RULES))
+# Anchors version 4 added: debugfs's proxies of a file's own operations, VFS plumbing like vfs_write
+# (fs/debugfs/file.c FULL_PROXY_FUNC: full_proxy_write & co. call the file's `fops->write` under a
+# removal guard), and the test harnesses.  culprit.find_culprit lists the key version 3 gave without them.
+STALL_ANCHOR_RULES_SINCE_V4 = (r"^full_proxy_(?:read|write|unlocked_ioctl|poll|llseek)$", *TEST_HARNESS_RULES)
+STALL_ANCHORS_V3 = re.compile("|".join(STALL_ANCHOR_RULES))
+STALL_ANCHORS = re.compile("|".join((*STALL_ANCHOR_RULES, *STALL_ANCHOR_RULES_SINCE_V4)))
+# The reporting machinery alone: a harness frame right below it reported by itself.
+REPORTING = re.compile("|".join(SKIP_REPORTING))
 
 # Page-fault entry inside a stall: the frames above it handled the fault, not the looping code.
 FAULT_ENTRY_RULES = (

@@ -1,0 +1,100 @@
+"""Test harnesses and debugfs plumbing are never the culprit (issue 13, families of misses).
+
+KUnit (lib/kunit/test.c kunit_try_run_case -> `test_case->run_case(test)`, in the kthread of
+lib/kunit/try-catch.c kunit_generic_run_threadfn_adapter) and lkdtm (drivers/misc/lkdtm/core.c
+direct_entry -> lkdtm_do_action -> `crashtype->func()`) call a test case through a pointer: the case is
+the culprit, even when its name fits a skip rule (`kmalloc_oob_right` looks like an allocator).
+debugfs's full_proxy_write (fs/debugfs/file.c FULL_PROXY_FUNC) only forwards a write to the file's own
+handler, like vfs_write: a stall's walk stops at it.
+"""
+
+from __future__ import annotations
+
+from kcrashd.core import analyze
+from kcrashd.core.fingerprint import fingerprint_title
+from tests.core.golden import CORPUS
+
+PRODUCTION = CORPUS / "production"
+
+
+def _key(version: int, title: str, alts: list[str]) -> str:
+    return f"kc{version}-" + fingerprint_title(title, alts).split("-", 1)[1]
+
+
+def test_kunit_kasan_test_named_like_an_allocator_is_the_culprit() -> None:
+    # x86 4-era trace (lkp-tests) and arm32 `callee from caller` trace (lava): the same test case.
+    for name in ("lkp-tests/stats-kunit-2.txt", "lava/kernel-kasan-and-reset-overlap.txt"):
+        report = analyze((PRODUCTION / name).read_bytes())
+        assert report.title == "KASAN: slab-out-of-bounds Write in kmalloc_oob_right", name
+        old = "KASAN: slab-out-of-bounds Write in kunit_try_run_case"
+        assert _key(3, old, ["bad-access in kunit_try_run_case"]) in report.fingerprint_aliases
+
+
+def test_kunit_kfence_test_is_the_culprit() -> None:
+    # Documentation/dev-tools/kfence.rst: the test case right above kunit_try_run_case.
+    report = analyze((PRODUCTION / "kernel-docs" / "kfence-memory-corruption.txt").read_bytes())
+    assert report.function == "test_kmalloc_aligned_oob_write"
+    assert _key(3, "KFENCE: memory corruption in kunit_try_run_case", []) in report.fingerprint_aliases
+
+
+def test_lkdtm_soft_lockup_names_the_looping_test_on_x86_and_arm64() -> None:
+    # x86 walks past `lkdtm_do_action` (the PC is the loop); arm64's trace shows direct_entry instead.
+    for name in ("TEST_X86_64_PROVOKE_KERNEL_SOFTLOCKUP.txt", "TEST_ARM64_PROVOKE_KERNEL_SOFTLOCKUP.txt"):
+        report = analyze((PRODUCTION / "chromiumos" / name).read_bytes())
+        assert report.function == "lkdtm_SOFTLOCKUP", name
+        old = "BUG: soft lockup in full_proxy_write"
+        assert _key(3, old, ["stall in full_proxy_write"]) in report.fingerprint_aliases
+
+
+_DEBUGFS_LOCKUP = """\
+watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [sh:5431]
+CPU: 1 PID: 5431 Comm: sh Not tainted 6.1.73 #1
+RIP: 0010:mydbg_write+0x12/0x40
+RSP: 0018:ffffac09c791fda8 EFLAGS: 00000282
+Call Trace:
+ <IRQ>
+ ? watchdog_timer_fn+0x238/0x29f
+ ? __hrtimer_run_queues+0xcd/0x247
+ ? hrtimer_interrupt+0xf7/0x202
+ ? sysvec_apic_timer_interrupt+0x70/0x80
+ </IRQ>
+ <TASK>
+ ? asm_sysvec_apic_timer_interrupt+0x16/0x20
+ ? mydbg_write+0x12/0x40
+ full_proxy_write+0x56/0x7b
+ vfs_write+0x10b/0x31d
+ ksys_write+0x71/0xd6
+ do_syscall_64+0x4e/0x9b
+ entry_SYSCALL_64_after_hwframe+0x5e/0xc8
+ </TASK>
+"""
+
+
+def test_debugfs_proxy_ends_a_stall_walk_like_vfs_write() -> None:
+    report = analyze(_DEBUGFS_LOCKUP)
+    assert report.title == "BUG: soft lockup in mydbg_write"
+
+
+def test_a_harness_frame_below_the_reporter_is_kept() -> None:
+    # Negative: a WARN raised by kunit_try_run_case itself (the frame above it is the WARN machinery).
+    log = (
+        "------------[ cut here ]------------\n"
+        "WARNING: CPU: 0 PID: 120 at lib/kunit/test.c:410 kunit_try_run_case+0x14c/0x3d0\n"
+        "Modules linked in:\n"
+        "CPU: 0 PID: 120 Comm: kunit_try_catch Not tainted 6.9.9 #1\n"
+        "Call Trace:\n"
+        " __warn+0x8a/0x100\n"
+        " kunit_try_run_case+0x14c/0x3d0\n"
+        " kunit_generic_run_threadfn_adapter+0x88/0x100\n"
+        " kthread+0x10/0x20\n"
+        " ret_from_fork+0x10/0x20\n"
+        "---[ end trace 0000000000000000 ]---\n"
+    )
+    assert analyze(log).function == "kunit_try_run_case"
+
+
+def test_the_thread_that_waits_for_a_test_is_no_harness_frame() -> None:
+    # Negative: kunit_try_catch_run only starts the test's kthread and waits for it; a NULL
+    # dereference in its wait (tuxparse's kernelpanic-multiline, the oops that killed init) is its own.
+    report = analyze((PRODUCTION / "tuxparse" / "kernelpanic-multiline.txt").read_bytes())
+    assert report.function == "kunit_try_catch_run"
