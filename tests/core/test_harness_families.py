@@ -98,3 +98,27 @@ def test_the_thread_that_waits_for_a_test_is_no_harness_frame() -> None:
     # dereference in its wait (tuxparse's kernelpanic-multiline, the oops that killed init) is its own.
     report = analyze((PRODUCTION / "tuxparse" / "kernelpanic-multiline.txt").read_bytes())
     assert report.function == "kunit_try_catch_run"
+
+
+def test_kmemleak_trace_with_ptrval_addresses_names_the_allocating_code() -> None:
+    # lib/vsprintf.c ptr_to_id prints `%p` as `(____ptrval____)` (`(ptrval)` on 32-bit) before the hashing
+    # key is ready; mm/kmemleak.c prints each backtrace entry as `[<%p>] %pS`.
+    report = analyze((PRODUCTION / "lkp-tests" / "stats-kmemleak-01.txt").read_bytes())
+    assert report.title == "memory leak in unpack_to_rootfs"
+    assert _key(3, "memory leak in corrupted", []) in report.fingerprint_aliases
+    short = (
+        "unreferenced object 0xc5a85500 (size 64):\n"
+        '  comm "swapper/0", pid 1, jiffies 4294668105 (age 37.813s)\n'
+        "  backtrace:\n"
+        "    [<(ptrval)>] mydrv_probe+0x3d/0x304\n"
+        "    [<(ptrval)>] platform_probe+0x19/0x106\n"
+    )
+    assert analyze(short).function == "mydrv_probe"
+
+
+def test_a_word_in_parentheses_is_no_frame_address() -> None:
+    # Negative: only the two spellings ptr_to_id prints stand for an address.
+    from kcrashd.core import frames
+
+    assert frames.parse_frames("    [<(____ptrval____)>] unpack_to_rootfs+0x3d/0x304")
+    assert not frames.parse_frames("    [<(pointer)>] unpack_to_rootfs+0x3d/0x304")
