@@ -122,3 +122,19 @@ def test_a_word_in_parentheses_is_no_frame_address() -> None:
 
     assert frames.parse_frames("    [<(____ptrval____)>] unpack_to_rootfs+0x3d/0x304")
     assert not frames.parse_frames("    [<(pointer)>] unpack_to_rootfs+0x3d/0x304")
+
+
+def test_bad_page_cache_title_holds_no_task_name_and_names_the_checkers_caller() -> None:
+    # mm/filemap.c unaccount_page_cache_page (filemap_unaccount_folio since 5.16): `BUG: Bad page cache in
+    # process %s  pfn:%05lx` names the current task; the checker only vets the page its caller drops.
+    report = analyze((PRODUCTION / "lkp-tests" / "stats-dmesg-73.txt").read_bytes())
+    assert (report.title, report.kind) == ("BUG: Bad page cache in __delete_from_page_cache", "bug")
+    text = (CORPUS / "edge" / "bad-page-cache.log").read_text()
+    renamed = analyze(text.replace("memfd-test", "kworker/u8:3"))
+    assert renamed.title == analyze(text).title == "BUG: Bad page cache in __filemap_remove_folio"
+
+
+def test_bad_page_state_keeps_its_own_row() -> None:
+    # Negative: mm/page_alloc.c bad_page `BUG: Bad page state in process %s  pfn:%05lx` is another row.
+    report = analyze((CORPUS / "edge" / "bad-page-cache.log").read_text().replace("Bad page cache", "Bad page state"))
+    assert report.signature == "bad-page-state"
