@@ -130,11 +130,24 @@ def test_bad_page_cache_title_holds_no_task_name_and_names_the_checkers_caller()
     report = analyze((PRODUCTION / "lkp-tests" / "stats-dmesg-73.txt").read_bytes())
     assert (report.title, report.kind) == ("BUG: Bad page cache in __delete_from_page_cache", "bug")
     text = (CORPUS / "edge" / "bad-page-cache.log").read_text()
-    renamed = analyze(text.replace("memfd-test", "kworker/u8:3"))
-    assert renamed.title == analyze(text).title == "BUG: Bad page cache in __filemap_remove_folio"
+    renamed = analyze(text.replace("in process mytool ", "in process kworker/u8:3 "))
+    assert renamed.title == analyze(text).title == "BUG: Bad page cache in __delete_from_page_cache"
 
 
 def test_bad_page_state_keeps_its_own_row() -> None:
     # Negative: mm/page_alloc.c bad_page `BUG: Bad page state in process %s  pfn:%05lx` is another row.
     report = analyze((CORPUS / "edge" / "bad-page-cache.log").read_text().replace("Bad page cache", "Bad page state"))
     assert report.signature == "bad-page-state"
+
+
+def test_a_bare_out_of_memory_panic_at_boot_is_no_oom_kill() -> None:
+    # mm/page_ext.c page_ext_init_flatmem `panic("Out of memory")`: no OOM killer ran.
+    report = analyze((PRODUCTION / "lkp-tests" / "stats-dmesg-boot-stage-03.txt").read_bytes())
+    assert (report.title, report.kind, report.function) == ("kernel panic: Out of memory", "panic", "page_ext_init_flatmem")
+
+
+def test_the_oom_killers_panics_stay_oom() -> None:
+    # Negative: mm/oom_kill.c check_panic_on_oom and out_of_memory give a reason after the words.
+    for reason in ("Out of memory: system-wide panic_on_oom is enabled", "Out of memory and no killable processes...",
+                   "System is deadlocked on memory"):
+        assert analyze(f"[    5.000000] Kernel panic - not syncing: {reason}\n").kind == "oom", reason
