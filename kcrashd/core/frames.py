@@ -212,6 +212,18 @@ _ARM_BUG_SINCE_V4 = r"__bug"
 # *lock)`, `_spin_lock_irqsave`, `_spin_unlock_irqrestore`, `_read_lock_bh`, `_write_lock_irq`, ...), and the x86 rwlock
 # slow paths (arch/x86/lib/rwlock_64.S __read_lock_failed / __write_lock_failed).
 _LOCK_26_SINCE_V4 = r"_{1,2}spin_(?:lock|unlock|trylock)\w{0,20}|_(?:read|write)_(?:lock|unlock|trylock)\w{0,20}|__(?:read|write)_lock_failed"
+# PREEMPT_RT's sleeping spinlock_t and rwlock_t (rtmutex-based): the entry points other than rt_spin_lock and
+# rt_read_lock / rt_write_lock themselves.  kernel/locking/spinlock_rt.c __rt_spin_lock (5.15+), the RT patch queue's
+# kernel/locking/rtmutex.c __rt_spin_lock, rt_spin_lock_slowlock (3.x-5.x) and kernel/locking/rt.c (3.x);
+# the 4.1x-5.x RT queue's kernel/locking/rwlock-rt.c __read_rt_lock / __write_rt_lock, and 5.15's
+# kernel/locking/rwbase_rt.c rwbase_read_lock / rwbase_write_lock that rwlock_t and rw_semaphore share.
+_RT_LOCK_SINCE_V4 = r"__rt_(?:spin|read|write)_(?:lock|unlock|trylock)\w{0,24}|__(?:read|write)_rt_(?:lock|unlock|trylock)\w{0,12}|_{0,2}rwbase_\w{1,32}"
+# mm/page_alloc.c's allocation path below alloc_pages: get_page_from_freelist takes a free page for the
+# caller (rmqueue / buffered_rmqueue before 4.13 and their helpers, then prep_new_page -> post_alloc_hook).
+_PAGE_ALLOC_SINCE_V4 = r"get_page_from_freelist|_{0,2}rmqueue(?:_(?:bulk|pcplist|buddy|smallest|fallback|cma_fallback|claim|steal))?|buffered_rmqueue|prep_new_page|post_alloc_hook"
+# lib/cpumask.c alloc_cpumask_var_node / zalloc_cpumask_var_node (and the _var forms): with CPUMASK_OFFSTACK
+# they kmalloc a cpumask for the caller, like the duplicating helpers of mm/util.c.
+_CPUMASK_ALLOC_SINCE_V4 = r"z?alloc_cpumask_var(?:_node)?|free_cpumask_var"
 # mm/slub.c object_err / slab_err / slab_bug print an object's or a slab's description for a checker (SLUB
 # debugging, and mm/kasan/report.c print_address_description of 4.0-4.5): the checker's caller is the culprit.
 _SLUB_REPORT_SINCE_V4 = r"object_err|slab_err|slab_bug"
@@ -292,10 +304,14 @@ SKIP_ALLOCATOR = (
     # page allocator
     r"^(?:_*alloc_pages|alloc_page|__get_free_pages|get_zeroed_page|page_alloc|_*free_pages|free_page|_*folio_alloc|"
     r"__free_one_page|free_unref_page|free_pcp|free_pages_prepare|__free_pages_ok|page_frag_alloc|__alloc_frozen_pages)",
+    # the page allocator's own path below alloc_pages (_PAGE_ALLOC_SINCE_V4)
+    r"^(?:" + _PAGE_ALLOC_SINCE_V4 + r")$",
     # vmalloc
     r"^(?:_*vmalloc|vfree|vzalloc|__kvmalloc|kvrealloc)",
     # duplicating helpers (mm/util.c: allocate and copy on the caller's behalf)
     r"^(?:kmemdup|kstrn?dup|memdup_user|vmemdup_user|strndup_user)",
+    # off-stack cpumask allocation (_CPUMASK_ALLOC_SINCE_V4)
+    r"^(?:" + _CPUMASK_ALLOC_SINCE_V4 + r")$",
     # page-cache lookups
     r"^(?:pagecache_get_page|_*filemap_get_folio|filemap_alloc_folio|read_cache_page|do_read_cache|folio_unlock|"
     r"unlock_page|_*set_page_owner|_*reset_page_owner)",
@@ -318,6 +334,8 @@ SKIP_LOCKING = (
     # spinlocks, and PREEMPT_RT's sleeping spinlocks and rwlocks (kernel/locking/spinlock_rt.c rt_spin_lock ...)
     r"^(?:_raw_spin|raw_spin|spin_(?:lock|unlock|trylock|is_locked)|do_raw_spin|__raw_spin|queued?_spin|_*pv_queued|"
     r"rt_(?:spin|read|write)_(?:lock|unlock|trylock))",
+    # their PREEMPT_RT implementation's inner entry points (_RT_LOCK_SINCE_V4)
+    r"^(?:" + _RT_LOCK_SINCE_V4 + r")$",
     # rwlocks
     r"^(?:_raw_read|_raw_write|queued?_read|queued?_write|do_raw_read|do_raw_write|read_lock|write_lock|"
     r"read_unlock|write_unlock)",
@@ -363,7 +381,8 @@ _ARITHMETIC_SINCE_V4 = (
     r"sign_extend(?:32|64)|get_count_order(?:_long)?|div(?:64)?_[us]64(?:_rem)?|mul_u64_u32_shr"
 )
 SKIPPED_SINCE_V4 = re.compile(
-    rf"^(?:{_VSPRINTF_SINCE_V4}|{_DEVRES_SINCE_V4}|{_ARITHMETIC_SINCE_V4}|{_RWSEM_THUNK_SINCE_V4}|{_SLAB_SINCE_V4}|{_SLUB_REPORT_SINCE_V4}|{_ARM_BUG_SINCE_V4}|{_LOCK_26_SINCE_V4})$"
+    rf"^(?:{_VSPRINTF_SINCE_V4}|{_DEVRES_SINCE_V4}|{_ARITHMETIC_SINCE_V4}|{_RWSEM_THUNK_SINCE_V4}|{_SLAB_SINCE_V4}|{_SLUB_REPORT_SINCE_V4}|{_ARM_BUG_SINCE_V4}|{_LOCK_26_SINCE_V4}|"
+    rf"{_RT_LOCK_SINCE_V4}|{_PAGE_ALLOC_SINCE_V4}|{_CPUMASK_ALLOC_SINCE_V4})$"
 )
 SKIP_HELPERS = (
     # memory and string functions, MMIO and port I/O accessors: primitive data access

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from kcrashd.core import analyze
+from kcrashd.core.fingerprint import fingerprint_aliases
 from kcrashd.core.frames import parse_frames
 from kcrashd.core.headers import HeaderScan
 from kcrashd.core.rust_symbols import readable
@@ -295,6 +296,91 @@ def test_preempt_rt_sleeping_spinlock_is_a_lock_primitive_in_a_hung_task() -> No
         "[  245.100021]  </TASK>\n"
     )
     assert analyze(log).function == "mydrv_reset_work"
+
+
+# The PREEMPT_RT queue's rtmutex.c (3.x-5.x): rt_read_lock -> __rt_spin_lock -> might_sleep; a dedented trace
+# of the shape Debian's and deepin's RT patch messages quote (mydrv in place of the driver).
+RT_SLEEPING = """\
+BUG: sleeping function called from invalid context at kernel/locking/rtmutex.c:931
+in_atomic(): 1, irqs_disabled(): 0, pid: 3107, name: mytool
+CPU: 4 PID: 3107 Comm: mytool Tainted: G        W   E   4.8.0-rt11-rt #106
+Call Trace:
+ [<ffffffff813436cd>] dump_stack+0x65/0x88
+ [<ffffffff8109c425>] ___might_sleep+0xf5/0x180
+ [<ffffffff816406b0>] __rt_spin_lock+0x20/0x50
+ [<ffffffff81640978>] rt_read_lock+0x28/0x30
+ [<ffffffffa03a2979>] mydrv_table_lookup+0x49/0x3f0 [mydrv]
+ [<ffffffffa03a355d>] mydrv_ioctl+0x5d/0x120 [mydrv]
+ [<ffffffff811937a2>] do_vfs_ioctl+0x322/0x5b0
+"""
+
+
+def test_preempt_rt_inner_lock_entry_is_a_lock_primitive_when_sleeping_in_atomic() -> None:
+    # On PREEMPT_RT spinlock_t and rwlock_t sleep: might_sleep() in the rtmutex-based lock reports the
+    # lock's caller, as _raw_spin_lock's caller is named elsewhere (syzkaller's own skip list holds
+    # `spin_lock` and `read_lock` as substrings, so it names the same frame).
+    report = analyze(RT_SLEEPING)
+    assert report.title == "BUG: sleeping function called from invalid context in mydrv_table_lookup"
+    # Version 3 named __rt_spin_lock: its key continues as an alias.
+    v3 = fingerprint_aliases("BUG: sleeping function called from invalid context in __rt_spin_lock")[0]
+    assert v3.startswith("kc3-") and v3 in report.fingerprint_aliases
+
+
+def test_preempt_rt_rwlock_slow_path_is_a_lock_primitive_when_scheduling_while_atomic() -> None:
+    # The 4.1x RT queue's kernel/locking/rwlock-rt.c: rt_write_lock -> __write_rt_lock -> __rt_spin_lock -> schedule.
+    log = (
+        "BUG: scheduling while atomic: migration/15/132/0x00000002\n"
+        "CPU: 15 PID: 132 Comm: migration/15 Not tainted 4.19.0-rt1-preempt-rt #1\n"
+        "Call Trace:\n"
+        " schedule+0x3d/0xe0\n"
+        " __rt_spin_lock+0x26/0x30\n"
+        " __write_rt_lock+0x23/0x1a0\n"
+        " rt_write_lock+0x2a/0x30\n"
+        " mydrv_forget_object+0x1e/0x80 [mydrv]\n"
+        " mydrv_release+0x10/0x20 [mydrv]\n"
+    )
+    assert analyze(log).function == "mydrv_forget_object"
+
+
+def test_sleeping_in_the_page_allocator_names_the_code_that_allocated() -> None:
+    # mm/page_alloc.c get_page_from_freelist takes the zone lock (a sleeping lock on PREEMPT_RT) for the
+    # caller of alloc_pages; lib/cpumask.c alloc_cpumask_var_node kmallocs a cpumask for its caller.
+    log = (
+        "BUG: sleeping function called from invalid context at kernel/locking/rtmutex.c:931\n"
+        "in_atomic(): 1, irqs_disabled(): 0, pid: 2130, name: tar\n"
+        "Call Trace:\n"
+        " [<ffffffff814d52dc>] dump_stack+0x86/0xca\n"
+        " [<ffffffff810a26fb>] ___might_sleep+0x14b/0x240\n"
+        " [<ffffffff819bc1d4>] rt_spin_lock+0x24/0x60\n"
+        " [<ffffffff81194fba>] get_page_from_freelist+0x83a/0x11b0\n"
+        " [<ffffffff81195e8b>] __alloc_pages_nodemask+0x15b/0x1190\n"
+        " [<ffffffff811fb447>] __kmalloc_node+0xe7/0x240\n"
+        " [<ffffffff814d4ee0>] alloc_cpumask_var_node+0x20/0x50\n"
+        " [<ffffffff814d4f3e>] alloc_cpumask_var+0xe/0x10\n"
+        " [<ffffffffa00430c1>] mydrv_send_ipi+0x21/0x130 [mydrv]\n"
+    )
+    assert analyze(log).function == "mydrv_send_ipi"
+
+
+@pytest.mark.parametrize(
+    ("name", "skipped"),
+    [
+        # kernel/locking/spinlock_rt.c and the RT queue's rtmutex.c / rwlock-rt.c, 5.15's rwbase_rt.c
+        ("__rt_spin_lock", True), ("__rt_spin_lock_slowlock", True), ("rt_spin_lock_slowlock_locked", True),
+        ("__write_rt_lock", True), ("__read_rt_unlock", True), ("rwbase_read_lock", True), ("__rwbase_read_lock", True),
+        ("mydrv_write_rt_locked", False), ("__rt_spinner", False), ("rwbased_probe", False),
+        # mm/page_alloc.c below alloc_pages; lib/cpumask.c
+        ("get_page_from_freelist", True), ("rmqueue", True), ("__rmqueue_smallest", True), ("rmqueue_bulk", True),
+        ("buffered_rmqueue", True), ("prep_new_page", True), ("post_alloc_hook", True),
+        ("mydrv_get_page_from_freelist", False), ("rmqueue_stats_show", False),
+        ("alloc_cpumask_var_node", True), ("zalloc_cpumask_var", True), ("free_cpumask_var", True),
+        ("mydrv_alloc_cpumask_var", False), ("alloc_cpumask_vars", False),
+    ],
+)
+def test_preempt_rt_lock_and_page_allocator_families(name: str, skipped: bool) -> None:
+    from kcrashd.core.frames import is_skipped
+
+    assert is_skipped(name) is skipped
 
 
 def test_soft_lockup_in_a_threaded_irq_handler_names_the_handler() -> None:
