@@ -17,6 +17,9 @@ from kcrashd.core import frames
 from kcrashd.core.signatures import S390_TRAP, Part, Signature, Spec, Strategy
 
 _HEADER_FN = re.compile(r"\b(?:in|at):? ([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x[0-9a-fA-F]+(?:/0x[0-9a-fA-F]+)?)?(?:\s|$|\[)")
+# A bare code address where a header names its function: `%pB` / `%pS` print the address itself when no symbol
+# covers it (lib/vsprintf.c symbol_string without a kallsyms match): no function, the trace names it.
+_BARE_ADDRESS = re.compile(r"(?:0x)?[0-9a-f]{8,16}")
 _TRACE = re.compile(r"^\s*(?:Call Trace|Call trace|Backtrace)\b")
 _AT_LINE = re.compile(r"(?:, at:|\bat:) (?:\[<[0-9a-fA-F]+>\]\s+)?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
 _AT_EOL = re.compile(r"\bat:\s*$")
@@ -166,7 +169,7 @@ def run_spec(parts: tuple[Part, ...], texts: list[str], headerless: bool = True)
     for k, part in enumerate(parts):
         if part is Part.HEADER:
             m = _HEADER_FN.search(texts[0]) if texts else None
-            if m is not None:
+            if m is not None and _BARE_ADDRESS.fullmatch(m.group(1)) is None:
                 groups[-1].append(frames.clean_function(m.group(1)))
             continue
         if part is Part.STACK:

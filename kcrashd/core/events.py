@@ -40,6 +40,7 @@ PANIC = "Kernel panic - not syncing"
 _NMI_BACKTRACE = "Sending NMI from CPU"
 _NOISE = "Disabling lock debugging due to kernel taint"
 _END_TRACE = "---[ end trace"
+_END_PANIC = "---[ end Kernel panic"
 # Sanitizer reports (and only they) close with a row of `=`; lockdep opens with one.
 _END_RULE = re.compile(r"^={20,}\s*$")
 _RULED_KINDS = frozenset({"kasan", "kmsan", "kcsan", "kfence", "ubsan"})
@@ -253,7 +254,7 @@ def build_events(lines: LogLines, hits: list[Hit]) -> list[Event]:
             events[-1].followers.append(hit)
             details.add(hit.index)
             continue
-        if events and CONTINUES_REPORT.search(lines[hit.index].text):
+        if events and _continues(hit, lines):
             ctx = lines[hit.index].context
             owner = next((ev for ev in reversed(events[-8:]) if ev.context == ctx), events[-1])
             owner.followers.append(hit)
@@ -265,12 +266,22 @@ def build_events(lines: LogLines, hits: list[Hit]) -> list[Event]:
         # The first and last reports, and every panic or oops whatever flood surrounds it.
         tail = len(events) - MAX_EVENTS_TAIL
         events = [ev for n, ev in enumerate(events) if n < MAX_EVENTS_HEAD or n >= tail or _fatal(ev)]
-    starts = {h.index for h in hits if h.index not in details and not CONTINUES_REPORT.search(lines[h.index].text)}
+    starts = {h.index for h in hits if h.index not in details and not _continues(h, lines)}
     for n, ev in enumerate(events):
         end_marker = _collect(lines, ev, starts)
         nxt = events[n + 1].start if n + 1 < len(events) else len(lines)
         ev.closed = end_marker < nxt
     return events
+
+
+def _continues(hit: Hit, lines: LogLines) -> bool:
+    """Whether the header line `hit` continues the report before it (signatures.CONTINUES_REPORT), unless its
+    row is a report of its own (Signature.own_report: a stack-protector panic) and the line is not the
+    panic's closing line (kernel/panic.c `---[ end Kernel panic - not syncing: %s ]---`)."""
+    text = lines[hit.index].text
+    if hit.signature is not None and hit.signature.own_report and _END_PANIC not in text:
+        return False
+    return CONTINUES_REPORT.search(text) is not None
 
 
 def _fatal(ev: Event) -> bool:

@@ -161,6 +161,11 @@ class Signature:
     # The report ends in its own panic() with a reason (`Kernel panic - not syncing: %s`, before 2.6.10 `Kernel
     # panic: %s`) within a few lines: the title is that panic's (`kernel panic: <reason>`), the kind the row's.
     panic_title: bool = False
+    # A panic whose panic() call is the report itself: the detector prints nothing before it (kernel/panic.c
+    # __stack_chk_fail `panic("stack-protector: Kernel stack is corrupted in: %pB")`, called from the epilogue
+    # of the function whose canary is gone), so its line starts a report of its own instead of continuing the
+    # one above it (CONTINUES_REPORT), which it did not interrupt when that one had finished.
+    own_report: bool = False
     # What the kernel's `pr_fmt` puts before every line of the report (the module's name): taken off the
     # lines below the header before they are read (version 3 read them with it: title._titled).
     line_prefix: str = ""
@@ -580,18 +585,18 @@ SIGNATURES: tuple[Signature, ...] = (
     # --- panic() ----------------------------------------------------------------------------------
     Signature("stack-protector", "stack-protector", "Kernel panic",
               r"Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: " + _F,
-              "kernel panic: stack is corrupted in {F}", ((P.HEADER,),)),
+              "kernel panic: stack is corrupted in {F}", ((P.HEADER,), (P.TRACE, P.STACK)), own_report=True),
     Signature("sysrq-panic", "sysrq", "Kernel panic", r"Kernel panic - not syncing: sysrq triggered crash",
-              "kernel panic: sysrq triggered crash", TRACE),
+              "kernel panic: sysrq triggered crash", TRACE, own_report=True),
     Signature("init-signal", "init-signal", "Kernel panic",
               r"Kernel panic - not syncing: Attempted to kill init!(?: exitcode=0x0*(?:[1-7][0-9a-f]|[1-9a-f]))?\s*$",
               "kernel panic: Attempted to kill init!", TRACE),
     Signature("init-exit", "init-exit", "Kernel panic",
               r"Kernel panic - not syncing: Attempted to kill init! exitcode=0x[0-9a-f]*+(?<=00)\s*+$",
-              "kernel panic: Attempted to kill init! (init exited)", TRACE),
+              "kernel panic: Attempted to kill init! (init exited)", TRACE, own_report=True),
     Signature("no-root-fs", "no-root-fs", "Kernel panic",
               r"Kernel panic - not syncing: (?:VFS: )?Unable to mount root fs", "kernel panic: VFS: Unable to mount root fs",
-              TRACE),
+              TRACE, own_report=True),
     # The OOM killer's panics (mm/oom_kill.c: check_panic_on_oom `Out of memory: %s panic_on_oom is enabled`, 2.6.x
     # `out of memory. panic_on_oom is selected`, out_of_memory `Out of memory and no killable processes...`, `System
     # is deadlocked on memory`); a bare `panic("Out of memory")` is a caller giving up on an allocation of its own

@@ -46,3 +46,58 @@ def test_only_survived_reports_give_the_first() -> None:
     report = analyze(WARNING + WARNING.replace("kobject_add_internal", "kobject_del"))
     assert report.title == analyze(WARNING).title
     assert len(report.preceding) == 1
+
+
+# --- A panic whose panic() call is the report (signatures: Signature.own_report) -----------------------
+# kernel/panic.c __stack_chk_fail panics from the epilogue of the function whose canary is gone, printing
+# nothing before; drivers/tty/sysrq.c sysrq_handle_crash panics on the admin's request.  A report that had
+# finished before (its `---[ end trace` printed) was survived: the panic is the crash.
+SYSRQ_PANIC = (CORPUS / "edge" / "sysrq-6.1-panic.log").read_text().replace("[   14.", "[  214.")
+
+
+def test_a_stack_protector_panic_after_a_survived_ubsan_report_is_the_crash() -> None:
+    # Debian sid 7.2 builds modules with UBSAN_BOUNDS: the overrun is first reported by lib/ubsan.c (which
+    # ends with `---[ end trace ]---`), then the canary check panics.
+    log = CORPUS / "lab" / "sid-7.2_stack-protector_run1" / "console.log"
+    report = analyze(log.read_bytes())
+    assert (report.kind, report.function) == ("stack-protector", "lab_trigger_stack_protector")
+    assert [e.title for e in report.preceding] == ["UBSAN: array-index-out-of-bounds in lab_trigger_stack_protector"]
+
+
+def test_a_sysrq_panic_after_a_survived_warning_is_the_crash() -> None:
+    report = analyze(WARNING + SYSRQ_PANIC)
+    assert (report.kind, report.function) == ("sysrq", "sysrq_handle_crash")
+    assert [e.function for e in report.preceding] == ["mydrv_register_node"]
+
+
+def test_a_panic_of_its_own_still_ends_a_cascade_it_interrupted() -> None:
+    # The WARNING never printed its end marker: the panic interrupted it, the cascade starts there.
+    unfinished = "".join(line for line in WARNING.splitlines(keepends=True) if "end trace" not in line)
+    assert analyze(unfinished + SYSRQ_PANIC).function == "mydrv_register_node"
+
+
+def test_a_panic_about_an_earlier_report_still_continues_it() -> None:
+    # Negative: init killed by the oops's signal (kernel/exit.c `Attempted to kill init! exitcode=0x%08x`)
+    # and panic_on_warn's panic (kernel/panic.c check_panic_on_warn) are that report's consequence.
+    killed = "[  568.000000] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000009\n"
+    assert analyze(WARNING + OOPS + killed).function == "sysrq_handle_crash"
+    on_warn = WARNING.replace("[  120.331360] ---[ end trace 0000000000000000 ]---\n", "")
+    on_warn += "[  120.331370] Kernel panic - not syncing: kernel: panic_on_warn set ...\n"
+    assert analyze(on_warn + SYSRQ_PANIC).function == "mydrv_register_node"
+
+
+def test_a_stack_protector_panic_naming_a_bare_address_takes_the_trace() -> None:
+    # lib/vsprintf.c prints `%pB` as the bare address when no symbol covers it: the caller of
+    # __stack_chk_fail in the trace is the function whose canary is gone.
+    log = (
+        "[   80.766408] Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ffffffffc0c88942\n"
+        "[   80.766428] CPU: 1 PID: 1594 Comm: modprobe Not tainted 4.11.3+ #2\n"
+        "[   80.766434] Call Trace:\n"
+        "[   80.766445]  dump_stack+0x63/0x90\n"
+        "[   80.766451]  panic+0xe8/0x236\n"
+        "[   80.766526]  ? mydrv_powergate_init+0x52/0x60 [mydrv]\n"
+        "[   80.766537]  __stack_chk_fail+0x1b/0x20\n"
+        "[   80.766571]  mydrv_powergate_init+0x52/0x60 [mydrv]\n"
+        "[   80.766610]  mydrv_hw_init+0x3e/0x2d0 [mydrv]\n"
+    )
+    assert analyze(log).title == "kernel panic: stack is corrupted in mydrv_powergate_init"

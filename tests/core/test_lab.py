@@ -88,16 +88,6 @@ UNNAMED_APART = {
     *(f"deb12-6.1-{arch}_fortify_run{n}" for arch in ("arm64", "s390x") for n in (1, 2)),
 }
 
-# Development misses of kcrashd on lab logs, waiting for a fix in kcrashd/core (the helper that owns
-# the rules): kept out of test_lab_grouping, and test_pending_misses_still_miss (strict xfail) fails
-# as soon as they group with their kind, so that the entry is removed then.
-# 7.2 builds modules with UBSAN_BOUNDS: the stack overrun is first reported as a survived
-# `UBSAN: array-index-out-of-bounds in lab_stackprot.c:19:6`, then the canary check panics
-# (`Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ...`): the report
-# the panic line names must win, kcrashd takes the UBSAN report.
-PENDING_MISSES = {f"sid-7.2_stack-protector_run{n}" for n in (1, 2)}
-
-
 pytestmark = pytest.mark.skipif(not CASES, reason="no crash-lab manifest in tests/corpus/lab yet")
 
 
@@ -112,8 +102,6 @@ def test_lab_grouping() -> None:
     for case in CASES:
         if _name(case) in UNNAMED_APART:
             continue  # test_lab_function still asks for its culprit
-        if _name(case) in PENDING_MISSES:
-            continue  # test_pending_misses_still_miss
         for log in _logs(case):
             fp = analyze(log.read_bytes()).fingerprint
             by_bug.setdefault(_bug(case), set()).add(fp)
@@ -122,17 +110,6 @@ def test_lab_grouping() -> None:
     merged = {k: v for k, v in fp_bug.items() if len(v) > 1}
     assert not split, f"one bug, several fingerprints: {split}"
     assert not merged, f"different bugs, one fingerprint: {merged}"
-
-
-@pytest.mark.xfail(strict=True, reason="development misses reported to kcrashd/core's owner")
-def test_pending_misses_still_miss() -> None:
-    pending = [case for case in CASES if _name(case) in PENDING_MISSES]
-    assert pending
-    keys = {analyze(log.read_bytes()).fingerprint for case in CASES for log in _logs(case)
-            if _bug(case) in {_bug(p) for p in pending} and _name(case) not in PENDING_MISSES}  # fmt: skip
-    for case in pending:
-        for log in _logs(case):
-            assert analyze(log.read_bytes()).fingerprint in keys, log
 
 
 @pytest.mark.parametrize("case", CASES, ids=[_name(c) for c in CASES])
