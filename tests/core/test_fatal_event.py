@@ -7,6 +7,8 @@ unfinished reports: the first one is the crash.
 
 from __future__ import annotations
 
+import pytest
+
 from kcrashd.core import analyze
 from tests.core.golden import CORPUS
 
@@ -67,6 +69,22 @@ def test_a_stack_protector_panic_after_a_survived_ubsan_report_is_the_crash() ->
 def test_a_sysrq_panic_after_a_survived_warning_is_the_crash() -> None:
     report = analyze(WARNING + SYSRQ_PANIC)
     assert (report.kind, report.function) == ("sysrq", "sysrq_handle_crash")
+    assert [e.function for e in report.preceding] == ["mydrv_register_node"]
+
+
+@pytest.mark.parametrize(
+    ("reason", "kind"),
+    [
+        # init/do_mounts.c mount_root / mount_block_root; kernel/exit.c when init exits on its own (status 0)
+        ("VFS: Unable to mount root fs on unknown-block(0,0)", "no-root-fs"),
+        ("Attempted to kill init! exitcode=0x00000000", "init-exit"),
+        ("sysrq triggered crash", "sysrq"),
+    ],
+)
+def test_a_panic_that_is_its_own_report_outranks_a_finished_warning(reason: str, kind: str) -> None:
+    panic = f"[  300.000000] Kernel panic - not syncing: {reason}\n[  300.000010] Call Trace:\n[  300.000011]  panic+0x118/0x2ed\n"
+    report = analyze(WARNING + panic)
+    assert report.kind == kind
     assert [e.function for e in report.preceding] == ["mydrv_register_node"]
 
 
