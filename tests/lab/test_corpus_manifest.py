@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from lab.crash import PAIR, SMP_PROFILE, VARIANTS
+from lab.crash import BUSY_PROFILE, PAIR, SMP_PROFILE, VARIANTS
 from lab.kinds import KINDS_BY_NAME, kind_named
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "lab"
@@ -63,21 +64,27 @@ def test_each_kind_has_the_run_variants_of_its_kernel() -> None:
 
 
 def test_profile_runs_record_their_boot_setup() -> None:
-    """A run3 case was booted with the smp profile, says so in full, and its kind has the pair too
-    (the scorer pairs it with run1 and run2 as one bug)."""
+    """A run3 case was booted with the smp profile, a run4 case with the busy one; each says so in
+    full, and its kind has the pair too (the scorer pairs it with run1 and run2 as one bug)."""
     pairs = {(c["kernel"], c["kind"]) for c in _cases() if not c["settings"].get("profile")}
+    profiles = {"_run3": SMP_PROFILE, "_run4": BUSY_PROFILE}
     for case in _cases():
-        settings, run3 = case["settings"], case["case"].endswith("_run3")
-        assert run3 == (settings.get("profile") == SMP_PROFILE.profile), case["case"]
-        if not run3:
+        settings = case["settings"]
+        profile = next((p for end, p in profiles.items() if case["case"].endswith(end)), None)
+        assert settings.get("profile") == (profile.profile if profile else None), case["case"]
+        if profile is None:
             continue
-        assert settings["cpus"] == SMP_PROFILE.cpus and settings["mem"] == SMP_PROFILE.mem
-        assert settings["sysctls"] == list(SMP_PROFILE.sysctls) and settings["cmdline"] == SMP_PROFILE.cmdline
+        assert settings["cpus"] == profile.cpus and settings["mem"] == profile.mem
+        assert settings["sysctls"] == list(profile.sysctls) and settings["cmdline"] == profile.cmdline
+        assert settings.get("busy_loops", 0) == profile.busy, case["case"]
         assert (case["kernel"], case["kind"]) in pairs, case["case"]
         if case["reproduced"]:
             text = (CORPUS / case["files"]["console_log"]).read_text(errors="replace")
             booted = text.split("Command line:", 1)[1].split("\n", 1)[0]
-            assert SMP_PROFILE.cmdline in booted.split() and "loglevel=8" not in booted, case["case"]
+            assert profile.cmdline in booted.split() and "loglevel=8" not in booted, case["case"]
+            if profile.busy:  # the other CPUs' backtraces or the task dump show a busy loop running
+                logs = "".join((CORPUS / f).read_text(errors="replace") for f in case["files"].values())
+                assert re.search(r"Comm: dd |task:dd ", logs), case["case"]
 
 
 def _regenerations() -> list[dict]:
