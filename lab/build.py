@@ -140,7 +140,7 @@ def resolve_packages(spec: KernelSpec, source: AptSource) -> tuple[str, str, lis
     version = source.candidate(image)
     if spec.series and not release.startswith(f"{spec.series}."):
         raise AptError(f"{spec.suite} now has {release}, not {spec.series}: {spec.id} needs a new kernel id")
-    # Since 6.17 (sid) linux-image-RELEASE only depends on linux-binary-, linux-modules- and
+    # In sid (7.2; not in trixie) linux-image-RELEASE only depends on linux-binary-, linux-modules- and
     # linux-base-RELEASE, which hold the kernel, its modules and its config.
     image_parts = [
         d for d in source.depends(image) if d.endswith(f"-{release}") and d.startswith(IMAGE_PARTS)
@@ -267,7 +267,7 @@ def _build_module(spec: KernelSpec, source: AptSource, root: Path, release: str)
 
 
 def _link_boot_files(image: Path, release: str) -> None:
-    """Move a kernel's files that ship under /usr/lib/modules/RELEASE (sid, 6.17+) to /boot/."""
+    """Move a kernel's files that ship under /usr/lib/modules/RELEASE (sid 7.2) to /boot/."""
     moddir = image / "usr" / "lib" / "modules" / release
     boot = image / "boot"
     for name in ("vmlinuz", "vmlinux", "config", "System.map"):

@@ -38,6 +38,7 @@ GENERIC_CRASH = re.compile(
     rb"stack guard page was hit|list_(?:add|del) corruption|refcount_t: |kernel BUG at"
 )
 PRINTK_TIME = re.compile(rb"^\[\s*(\d+\.\d+)\]")
+NEVER_CAPTURED = "kdump was armed but the crashed kernel never started the capture kernel: console log only"
 
 
 @dataclass(frozen=True)
@@ -331,6 +332,8 @@ def _collect(
     }
     if run.timed_out:
         result.notes.append(f"guest killed after the {kind.timeout:.0f}s timeout")
+    if kdump and capture is None:
+        result.notes.append(NEVER_CAPTURED)
     if vmcore_file is not None:
         with vmcore_file.open("rb") as handle:
             magic = handle.read(16)

@@ -187,7 +187,7 @@ def test_unstable_suites_get_no_security_archive() -> None:
 
 
 class SuiteIndex:
-    """A test double of AptSource's metadata queries: sid's 6.17+ split image packages."""
+    """A test double of AptSource's metadata queries: sid 7.2's split image packages."""
 
     def __init__(self, release: str) -> None:
         self.release = release
