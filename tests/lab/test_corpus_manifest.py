@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lab.crash import BUSY_PROFILE, NEVER_CAPTURED, PAIR, SMP_PROFILE, VARIANTS
-from lab.kinds import KINDS_BY_NAME, kind_named
+from lab.kinds import KINDS_BY_NAME, kind_named, release_version
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "lab"
 MANIFEST = CORPUS / "manifest.json"
@@ -85,7 +85,9 @@ def test_profile_runs_record_their_boot_setup() -> None:
             text = (CORPUS / case["files"]["console_log"]).read_text(errors="replace")
             booted = text.split("Command line:", 1)[1].split("\n", 1)[0]
             assert profile.cmdline in booted.split() and "loglevel=8" not in booted, case["case"]
-            if profile.busy:  # the other CPUs' backtraces or the task dump show a busy loop running
+            # The other CPUs' backtraces or the task dump show a busy loop running (before 5.18 the
+            # task dump comes after kdump: a 5.10 oops shows no other task).
+            if profile.busy and release_version(case["release"]) >= (5, 18):
                 logs = "".join((CORPUS / f).read_text(errors="replace") for f in case["files"].values())
                 assert re.search(r"Comm: dd |task:dd ", logs), case["case"]
 
