@@ -158,6 +158,15 @@ def _ppc_link_register(texts: list[str], start: int) -> list[str]:
     return []
 
 
+def _headerless_trace(texts: list[str], start: int) -> int | None:
+    """Where a trace with no `Call Trace:` line starts: a report quoted into a commit message or a
+    tracker often leaves the header line out, the frames right below the PC line or the registers.
+    None when a header line follows `start` (it is searched for as ever) or no frame line does."""
+    if any(_TRACE.match(t) for t in texts[start:]):
+        return None
+    return next((j for j in range(start, len(texts)) if any(fr.reliable for fr in frames.parse_frames(texts[j]))), None)
+
+
 def run_spec(parts: tuple[Part, ...], texts: list[str], headerless: bool = True) -> list[list[str]]:
     """Candidate lists (one per STACK part after the first) from walking `parts` over `texts`.
 
@@ -189,6 +198,10 @@ def run_spec(parts: tuple[Part, ...], texts: list[str], headerless: bool = True)
                     seen_frame = True
                     groups[-1].extend(fr.function for fr in found if fr.reliable and not _past_noreturn(fr, groups[-1]))
                 i += 1
+            continue
+        first = _headerless_trace(texts, i) if part is Part.TRACE and headerless else None
+        if first is not None:
+            i = first
             continue
         while i < n:
             if part is Part.TRACE and headerless and frames.arm_unwound(texts[i]):

@@ -96,7 +96,34 @@ def decode_log(data: bytes | str) -> str:
         text = "\n".join(reorder_pstore(text.split("\n")))
     if text.startswith(_LAVA_RECORD):
         text = "\n".join(unwrap_lava(text.split("\n")))
+    if text[:1] in _QUOTE_STARTS:
+        text = unquote(text)
     return text
+
+
+# A report quoted whole by a person: a commit message's or a doc's literal block (indented by spaces
+# or a tab), a mail or tracker reply (`> `, nested `> > `), a wiki's `| ` block.
+_QUOTE_STARTS = frozenset(" \t>|")
+_QUOTE_LEAD = re.compile(r">[ \t]?|\|[ \t]|[ \t]{1,16}")
+_QUOTE_DEPTH = 4
+
+
+def unquote(text: str) -> str:
+    """`text` without the quoting lead that every non-blank line shares (a lone `>` or `|` counts as
+    blank), peeled one level at a time; a log whose lines do not all share one is returned as is."""
+    lines = text.split("\n")
+    for _ in range(_QUOTE_DEPTH):
+        filled = [ln for ln in lines if ln.strip() and ln.strip() not in (">", "|")]
+        if not filled:
+            return text
+        first = _QUOTE_LEAD.match(filled[0])
+        lead = first.group(0) if first else ""
+        if lead.strip() == "" and lead:
+            lead = min((ln[: len(ln) - len(ln.lstrip(" \t"))] for ln in filled), key=len)
+        if not lead or not all(ln.startswith(lead) for ln in filled):
+            break
+        lines = [ln[len(lead):] if ln.startswith(lead) else "" for ln in lines]
+    return "\n".join(lines)
 
 
 # A LAVA job log (KernelCI's and Linaro's CI) in YAML: one flow mapping a line, `- {"dt": ..., "lvl": ...,

@@ -384,6 +384,51 @@ def hostnames(text: str) -> str:
 _SYSLOG_HOST = re.compile(r"^([A-Z][a-z]{2} [ 0-3]\d \d\d:\d\d:\d\d )[^\s]{1,64} kernel: ", re.M)
 
 
+# -- a report quoted by a person: pasted into a commit message, a bug tracker, a doc or a chat ------
+
+def indent(lead: str) -> Callable[[str], str]:
+    """Every non-blank line behind `lead`: a commit message's or a doc's literal block."""
+    return lambda text: "\n".join(lead + line if line.strip() else line for line in text.split("\n"))
+
+
+def quoted(text: str) -> str:
+    """A mail or tracker reply's `> ` before every line (`>` alone before a blank one)."""
+    return "\n".join("> " + line if line.strip() else ">" for line in text.split("\n"))
+
+
+# a `? sym+off/size` frame, the unwinder's unreliable guess (arch/x86/kernel/dumpstack.c printk_stack_address)
+_UNRELIABLE = re.compile(r"\s{0,8}(?:\[<[0-9a-f]{8,16}>\] {0,2})?\? [A-Za-z_]")
+# x86 (__show_regs), i386, arm/arm64 (__show_regs) and powerpc (GPRnn) register lines; RIP/EIP/pc/lr kept
+_REGISTERS = re.compile(
+    r"\s{0,8}(?:R[ABCD]X|R[SD]I|R[BS]P|R\d{1,2}|E[ABCD]X|E[SD]I|E[BS]P|[CDEFGS]S|CR\d|DR\d|GPR\d\d"
+    r"|x\d{1,2}|r\d{1,2}|sp|ip|fp) {0,2}: {0,4}[0-9a-f]"
+)
+_MODULES_LINE = re.compile(r"\s{0,8}Modules linked in:")
+_CALL_TRACE = re.compile(r"\s{0,8}Call [Tt]race:\s{0,4}$")
+_FRAME = re.compile(r"\s{0,8}(?:\[<[0-9a-f]{8,16}>\] {0,2})?(?:\? )?[A-Za-z_][\w.]{0,127}\+0x[0-9a-f]{1,8}/0x[0-9a-f]{1,8}")
+
+
+def drop(rx: re.Pattern[str]) -> Callable[[str], str]:
+    """The log without the lines whose kernel text (after the capture prefix) `rx` matches."""
+    return lambda text: "\n".join(line for line in text.split("\n") if not rx.match(split_prefix(line).body))
+
+
+def elide(text: str) -> str:
+    """A long trace cut for a message: of every run of 24 or more frame lines the first 16 and the
+    last 2 kept, the rest one `...` line."""
+    out: list[str] = []
+    run: list[str] = []
+    for line in [*text.split("\n"), None]:
+        if line is not None and _FRAME.match(split_prefix(line).body):
+            run.append(line)
+            continue
+        out.extend([*run[:16], " ...", *run[-2:]] if len(run) >= 24 else run)
+        run = []
+        if line is not None:
+            out.append(line)
+    return "\n".join(out)
+
+
 def _contains(rx: re.Pattern[str]) -> Callable[[str], bool]:
     return lambda text: rx.search(text) is not None
 
@@ -391,6 +436,7 @@ def _contains(rx: re.Pattern[str]) -> Callable[[str], bool]:
 class Family(StrEnum):
     CAPTURE = "capture"  # how the log was captured
     BOOT = "boot"  # another boot, host or build of the same kernel code
+    QUOTE = "quote"  # a report pasted by a person into a commit message, a tracker, a doc or a chat
 
 
 @dataclass(frozen=True)
@@ -479,6 +525,24 @@ TRANSFORMS: tuple[Transform, ...] = (
               _contains(_HARDWARE), hardware),
     Transform("version", Family.BOOT, "another build: UTS_RELEASE and the build number `#N` (init/version.c, dump_stack)",
               _contains(_RELEASE), version),
+    Transform("indent-2", Family.QUOTE, "a commit message's or a doc's literal block (the production patches/ splats, stored dedented)",
+              _ALWAYS, indent("  ")),
+    Transform("indent-4", Family.QUOTE, "a commit message's splat indented by 4 (git log shows it so; production patches/, kernel-docs/)",
+              _ALWAYS, indent("    ")),
+    Transform("indent-tab", Family.QUOTE, "a commit message's splat indented by a tab (production patches/ debian-rt-*, deepin-rt-*)",
+              _ALWAYS, indent("\t")),
+    Transform("quote", Family.QUOTE, "a mail or bug tracker reply quoting the report: `> ` before every line",
+              _ALWAYS, quoted),
+    Transform("no-unreliable", Family.QUOTE, "`? sym` frames dropped as noise (production patches/ debian-rt-aio, deepin-arm-ixp4xx)",
+              _ALWAYS, drop(_UNRELIABLE)),
+    Transform("no-registers", Family.QUOTE, "the register dump cut from a pasted report (production web/ and patches/ splats keep RIP alone)",
+              _ALWAYS, drop(_REGISTERS)),
+    Transform("no-modules", Family.QUOTE, "the `Modules linked in:` line cut from a pasted report (production patches/, kernel-docs/)",
+              _ALWAYS, drop(_MODULES_LINE)),
+    Transform("no-call-trace", Family.QUOTE, "the `Call Trace:` line left out, frames right after the RIP/PC line (production patches/ splats)",
+              _ALWAYS, drop(_CALL_TRACE)),
+    Transform("elided", Family.QUOTE, "a long trace cut to its head and tail with `...` (commit messages, kernel-docs/)",
+              _ALWAYS, elide),
     Transform("hostname", Family.BOOT, "another host: the syslog and journal host field (RFC 3164 HOSTNAME)",
               _has("syslog"), hostnames),
 )
