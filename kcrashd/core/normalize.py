@@ -96,7 +96,7 @@ def decode_log(data: bytes | str) -> str:
         text = "\n".join(reorder_pstore(text.split("\n")))
     if text.startswith(_LAVA_RECORD):
         text = "\n".join(unwrap_lava(text.split("\n")))
-    if text[:1] in _QUOTE_STARTS:
+    if text.lstrip("\n")[:1] in _QUOTE_STARTS:
         text = unquote(text)
     return text
 
