@@ -28,6 +28,21 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # caller ids, which the journal drops, tell whose line is whose.
     "syzkaller/report-657": (_JOURNAL | {"no-caller"}, "nested report, one task"),
     "syzkaller/report-680": (_JOURNAL | {"no-caller"}, "two tasks interleaved"),
+    # Quoting that takes away what named the culprit.  Jumping to non-executable memory leaves the
+    # caller only as `? frame` entries: without them nothing names it.
+    "lab/deb12-6.1_exec-nx_run2/console.log": (frozenset({"no-unreliable"}), "the culprit is only a ? frame"),
+    "lab/deb12-6.1_exec-nx_run3/vmcore-dmesg.txt": (frozenset({"no-unreliable"}), "the culprit is only a ? frame"),
+    "lab/sid-7.2_exec-nx_run2/console.log": (frozenset({"no-unreliable"}), "the culprit is only a ? frame"),
+    # Several stacks in one report (a stall's or hang's own and its callers', `Preemption disabled at:`
+    # above the trace): the `Call Trace:` lines are what tells one from the next.
+    "production/abrt/oops1-module-nouveau.txt": (frozenset({"no-call-trace", "no-unreliable"}), "two stacks; ? frames name it"),
+    "production/node-problem-detector/docker_hung.txt": (frozenset({"no-call-trace", "no-unreliable"}), "two stacks; ? frames"),
+    "syzkaller/report-642": (frozenset({"no-call-trace"}), "`Preemption disabled at:` frame above the trace"),
+    "syzkaller/report-645": (frozenset({"no-call-trace"}), "`Preemption disabled at:` frame above the trace"),
+    # A trace cut after its 16th frame when the culprit is deeper (syzkaller's KASAN and lockdep
+    # reports: allocator, sanitizer and lock frames first): the cut took it.
+    **{f"syzkaller/report-{n}": (frozenset({"elided"}), "the culprit frame was cut")
+       for n in (394, 412, 419, 422, 615, 663, 688)},
 }
 
 
