@@ -239,7 +239,7 @@ SKIP_REPORTING = (
     # object printers, which KASAN of 4.0-4.5 called too (_SLUB_REPORT_SINCE_V4)
     r"^(?:print_|get_taint$|warn_alloc$|(?:" + _SLUB_REPORT_SINCE_V4 + r")$)",
     # WARN()/BUG() machinery
-    r"^(?:__warn|warn_slowpath|warn_bogus|report_bug|fixup_bug|handle_bug|__bug_on|bug_handler|call_break_hook|brk_handler|"
+    r"^(?:__warn|warn_slowpath|warn_on_slowpath$|warn_bogus|report_bug|fixup_bug|handle_bug|__bug_on|bug_handler|call_break_hook|brk_handler|"
     + _ARM_BUG_SINCE_V4 + r"$)",
     # trap and exception entry (x86, powerpc), and the oops path itself
     r"^(?:do_trap|do_error|do_invalid_op|invalid_op|exc_|asm_exc_|program_check|do_general_protection|"

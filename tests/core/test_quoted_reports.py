@@ -68,3 +68,17 @@ def test_a_stamped_report_indented_whole_reads_as_the_report(lead: str) -> None:
     stamped = "\n".join(f"[   12.{i:06d}] {line}" for i, line in enumerate(OOPS.split("\n")) if line)
     indented = "\n".join(lead + line for line in stamped.split("\n"))
     assert _facts(indented) == _facts(stamped)
+
+
+def test_a_headerless_trace_skips_the_warn_reporter_of_2_6_25() -> None:
+    # 2.6.25-2.6.26 kernel/panic.c warn_on_slowpath printed `WARNING: at %s:%d %s()` and the i386 trace
+    # with no `Call Trace:` line; the reporter's own frame comes first and names nothing.
+    old = """WARNING: at arch/x86/kernel/cpu/mtrr/main.c:696 mtrr_trim_uncached_memory+0x190/0x195
+Modules linked in:
+Pid: 0, comm: swapper Not tainted 2.6.25-14.fc9.i686 #1
+ [warn_on_slowpath+71/115] warn_on_slowpath+0x47/0x73
+ [vprintk+769/816] ? vprintk+0x301/0x330
+ [mtrr_trim_uncached_memory+400/405] mtrr_trim_uncached_memory+0x190/0x195
+ [setup_arch+801/1109] setup_arch+0x321/0x455
+"""
+    assert analyze(old.encode()).function == "mtrr_trim_uncached_memory"
