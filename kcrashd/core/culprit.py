@@ -539,7 +539,8 @@ def _strategy_culprit(sig: Signature, texts: list[str]) -> Culprit:
     found = _first_culprit(sig, texts, extra)
     if found.function is not None and _below_header(texts, _LOST_COLUMN_END, frames.LOST_COLUMN.match):
         # Version 3 could not read a frame line that lost its first column: what it chose continues.
-        blind = _first_culprit(sig, ["" if frames.LOST_COLUMN.match(t) else t for t in texts], extra, ended=False)
+        # Nor a trace without its header line (`all Trace:` is one it lost).
+        blind = _first_culprit(sig, ["" if frames.LOST_COLUMN.match(t) else t for t in texts], extra, headerless=False, ended=False)
         if blind.function != found.function:
             found.earlier = blind.function or ""
     elif found.function is not None and _below_header(texts, _ARM_FROM, frames.arm_unwound):
