@@ -96,14 +96,14 @@ def decode_log(data: bytes | str) -> str:
         text = "\n".join(reorder_pstore(text.split("\n")))
     if text.startswith(_LAVA_RECORD):
         text = "\n".join(unwrap_lava(text.split("\n")))
-    if text.lstrip("\n")[:1] in _QUOTE_STARTS:
+    if _QUOTE_START.match(text):
         text = unquote(text)
     return text
 
 
 # A report quoted whole by a person: a commit message's or a doc's literal block (indented by spaces
 # or a tab), a mail or tracker reply (`> `, nested `> > `), a wiki's `| ` block.
-_QUOTE_STARTS = frozenset(" \t>|")
+_QUOTE_START = re.compile(r"\n{0,256}[ \t>|]")  # the first non-blank line's first character
 _QUOTE_LEAD = re.compile(r">[ \t]?|\|[ \t]|[ \t]{1,16}")
 _QUOTE_DEPTH = 4
 
