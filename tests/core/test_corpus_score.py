@@ -72,8 +72,11 @@ FLOOR = {
 # kind 0.991, pair F1 0.913 (252 logs on main: 0.899 / 0.915 / 0.990 / 0.923).  Seven of the 22 are misses
 # (three with -rt lock primitives `__rt_spin_lock`/`rt_write_lock` named as culprits, an allocator frame, UBSAN's
 # reporting helper, an RCU stall's softirq frame, OpenWrt's `[ seconds ]` timestamps): the title floor
-# moves to just below the measurement.
-PRODUCTION_FLOOR = {"title": 0.87, "function": 0.88, "kind": 0.97, "f1": 0.89}
+# moves to just below the measurement.  Re-measured after the families that followed (2.6-4.x formats, test
+# harnesses, PREEMPT_RT locks and the page allocator, the report a panic names, quoted reports): 274 logs,
+# title 0.934, function 0.943, kind 0.991, no-crash 45/46, pair F1 0.933 (P 0.955, R 0.913); every floor
+# goes back up to just below its measurement.
+PRODUCTION_FLOOR = {"title": 0.92, "function": 0.93, "kind": 0.98, "f1": 0.92}
 # Logs with no crash that may still get a title (23/23 measured).
 PRODUCTION_NOCRASH_SLACK = 1
 # Web pages (repo web/HOST) keep their site's content license: Creative Commons BY-SA or GNU FDL.
