@@ -75,10 +75,10 @@ FLOOR = {
 # moves to just below the measurement.  Re-measured after the families that followed (2.6-4.x formats, test
 # harnesses, PREEMPT_RT locks and the page allocator, the report a panic names, quoted reports): 274 logs,
 # title 0.934, function 0.943, kind 0.991, no-crash 45/46, pair F1 0.933 (P 0.955, R 0.913); every floor
-# goes back up to just below its measurement.  Then 20 logs quoted in kernel patches of other distributions'
-# packaging (Raspbian, Parrot, Gooroom, DANOS, Clear Linux, OpenWrt, Armbian, Arch Linux ARM), 12 of them in
-# the development part: 286 logs, title 0.924, function 0.932, kind 0.992, no-crash 46/47, pair F1 0.884
-# (P 0.857, R 0.913).  Three of the 12 are misses (a soft lockup whose frames are `[<0>]` entries without
+# goes back up to just below its measurement.  Then 21 logs quoted in kernel patches of other distributions'
+# packaging (Raspbian, Parrot, Gooroom, DANOS, an older Debian copy, Clear Linux, OpenWrt, Armbian, Arch Linux
+# ARM), 13 of them in the development part: 287 logs, title 0.925, function 0.932, kind 0.992, no-crash 46/47,
+# pair F1 0.884 (P 0.857, R 0.913).  Three of the 13 are misses (a soft lockup whose frames are `[<0>]` entries without
 # addresses, titled "in corrupted" although its RIP line names the function; an RCU stall with blank `[ ]`
 # timestamps, also "in corrupted"; a PREEMPT_RT lockdep report naming `__local_lock`); the two "in corrupted"
 # titles merge with older stalls, so only the F1 floor moves to just below its measurement.
