@@ -85,7 +85,9 @@ FLOOR = {
 # addresses, titled "in corrupted" although its RIP line names the function; an RCU stall with blank `[ ]`
 # timestamps, also "in corrupted"; a PREEMPT_RT lockdep report naming `__local_lock`); the two "in corrupted"
 # titles merge with older stalls, so only the F1 floor moves to just below its measurement.
-PRODUCTION_FLOOR = {"title": 0.90, "function": 0.91, "kind": 0.98, "f1": 0.88}
+# With all three additions (330 development logs): title 0.890, function 0.898, kind 0.989, pair F1 0.869 (P 0.843,
+# R 0.896); the floors move to just below that until the families the new logs show are fixed.
+PRODUCTION_FLOOR = {"title": 0.88, "function": 0.89, "kind": 0.98, "f1": 0.86}
 # Logs with no crash that may still get a title (23/23 measured).
 PRODUCTION_NOCRASH_SLACK = 1
 # Web pages (repo web/HOST) keep their site's content license: Creative Commons BY-SA or GNU FDL.
