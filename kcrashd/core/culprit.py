@@ -99,6 +99,9 @@ class Culprit:
     # header helper, a polled device accessor's caller, a frame line that lost its first column), `""`
     # when version 3 chose none: its key continues in `fingerprint_aliases`.
     earlier: str | None = None
+    # A stall whose stack shows only the watchdog's own reporting path: no function to name, and the report
+    # is whole (culprit._stalled).
+    messenger_only: bool = False
 
 
 def _line_part(part: Part, text: str) -> tuple[bool, str | None]:
@@ -333,7 +336,8 @@ def _first_pc(texts: list[str]) -> str | None:
     return next((fn for fn in map(frames.fault_pc, texts) if fn is not None), None)
 
 
-def _stall(cands: list[str], extra: re.Pattern[str] | None, anchors: re.Pattern[str] = frames.STALL_ANCHORS) -> str | None:
+def _stall(cands: list[str], extra: re.Pattern[str] | None, anchors: re.Pattern[str] = frames.STALL_ANCHORS,
+           messengers: re.Pattern[str] = frames.STALL_EXTRA_SKIP) -> str | None:  # fmt: skip
     """Walk down to the first dispatcher anchor (`anchors`) and take the nearest useful frame above it.
 
     A page fault inside the stall hides the frames above it (they handled the fault); if the
@@ -355,14 +359,14 @@ def _stall(cands: list[str], extra: re.Pattern[str] | None, anchors: re.Pattern[
             if last_good is not None:
                 return last_good
             continue
-        if not frames.is_skipped(name, extra) and not frames.STALL_EXTRA_SKIP.match(name):
+        if not frames.is_skipped(name, extra) and not messengers.match(name):
             last_good = name
     # No anchor: the deepest useful frame is the most stable guess.
     if last_good is not None:
         return last_good
     if above_fault is not None:
         return above_fault
-    return next((c for c in cands if not frames.is_skipped(c, extra) and not frames.STALL_EXTRA_SKIP.match(c)), None)
+    return next((c for c in cands if not frames.is_skipped(c, extra) and not messengers.match(c)), None)
 
 
 # Consecutive frames of one function that make it a recursion rather than a loop's callee.
@@ -520,11 +524,11 @@ def _strategy_culprit(sig: Signature, texts: list[str]) -> Culprit:
         stalled = _without_gp_kthread_dumps(texts)
         stuck = _rcu_stall(stalled, extra)
         # Version 3 read the grace-period kthread's dumps too, and stopped at fewer anchors: what it named continues.
-        before = _rcu_stall(texts, extra, frames.STALL_ANCHORS_V3)
+        before = _rcu_stall(texts, extra, frames.STALL_ANCHORS_V3, frames.STALL_EXTRA_SKIP_V3)
         return Culprit(stuck, earlier=(before or "") if before != stuck else None)
     if strategy is Strategy.STALL:
         found = _stalled(sig.stack, texts, extra, frames.STALL_ANCHORS)
-        v3 = _stalled(sig.stack, texts, extra, frames.STALL_ANCHORS_V3)
+        v3 = _stalled(sig.stack, texts, extra, frames.STALL_ANCHORS_V3, frames.STALL_EXTRA_SKIP_V3)
         v3_choice = v3.earlier if v3.earlier is not None else v3.function
         found.earlier = (v3_choice or "") if v3_choice != found.function else None
         return found
@@ -548,21 +552,43 @@ def _strategy_culprit(sig: Signature, texts: list[str]) -> Culprit:
         blind = _first_culprit(sig, _arm_as_v3(texts), extra, headerless=False, ended=False)
         if blind.function != found.function:
             found.earlier = blind.function or ""
-    return found
+    return _over_thread_plumbing(sig, texts, extra, found)
 
 
-def _stalled(spec: Spec, texts: list[str], extra: re.Pattern[str] | None, anchors: re.Pattern[str]) -> Culprit:
+def _over_thread_plumbing(sig: Signature, texts: list[str], extra: re.Pattern[str] | None, found: Culprit) -> Culprit:
+    """A fragment with no PC line whose trace holds only the plumbing that ran a work item or a kthread
+    (frames.THREAD_PLUMBING): arm64's `lr : %pS` (arch/arm64/kernel/process.c __show_regs) is the return
+    address into the function that called the faulting code, the work function the plumbing ran, which
+    the unwinder did not show.  Version 3 named the plumbing: its key continues."""
+    if found.function is None or not frames.THREAD_PLUMBING.match(found.function) or _first_pc(texts) is not None:
+        return found
+    if any(not frames.THREAD_PLUMBING.match(c) and not frames.is_skipped(c, extra) for c in walked_candidates(sig, texts)):
+        return found
+    m = next((m for t in texts[1:] if t.lstrip().startswith("lr : ") and (m := _LINK_REGISTER.match(t))), None)
+    fn = frames.clean_function(m.group(1)) if m is not None else None
+    if fn is None or frames.is_skipped(fn, extra) or frames.THREAD_PLUMBING.match(fn):
+        return found
+    return Culprit(fn, earlier=found.earlier if found.earlier is not None else found.function)
+
+
+def _stalled(spec: Spec, texts: list[str], extra: re.Pattern[str] | None, anchors: re.Pattern[str],
+             messengers: re.Pattern[str] = frames.STALL_EXTRA_SKIP) -> Culprit:  # fmt: skip
     """The culprit of a soft lockup (or another stall row), the walk stopping at `anchors`; a polled device
-    accessor's caller keeps the walk's answer as the key version 3 gave."""
+    accessor's caller keeps the walk's answer as the key version 3 gave.  A stack of nothing but the
+    watchdog's reporting path (frames.WATCHDOG_REPORTER and the tick and interrupt below it) names no
+    function, and is whole: the kernel printed no other stack (Culprit.messenger_only)."""
     cands = _candidates(spec, texts)
-    walked = _recursing(cands, extra) or _stall(cands, extra, anchors)
+    walked = _recursing(cands, extra) or _stall(cands, extra, anchors, messengers)
     polled = _polled_device(texts, extra)
     if polled is not None:
         return Culprit(polled, earlier=walked if walked != polled else None)
-    return Culprit(_stalled_at_pc(texts, cands, extra) or walked)
+    found = _stalled_at_pc(texts, cands, extra) or walked
+    reporter_only = found is None and any(frames.WATCHDOG_REPORTER.match(c) for c in cands)
+    return Culprit(found, messenger_only=reporter_only)
 
 
-def _rcu_stall(texts: list[str], extra: re.Pattern[str] | None, anchors: re.Pattern[str] = frames.STALL_ANCHORS) -> str | None:
+def _rcu_stall(texts: list[str], extra: re.Pattern[str] | None, anchors: re.Pattern[str] = frames.STALL_ANCHORS,
+               messengers: re.Pattern[str] = frames.STALL_EXTRA_SKIP) -> str | None:  # fmt: skip
     """The culprit of an RCU stall report."""
     # The stalled code is what the timer interrupt interrupted: without the interrupt entry
     # the report shows only the detector's own stack.
@@ -571,9 +597,9 @@ def _rcu_stall(texts: list[str], extra: re.Pattern[str] | None, anchors: re.Patt
         # A self-detected stall dumps the registers the timer interrupt saved (print_cpu_stall
         # -> dump_cpu_task -> nmi_cpu_backtrace -> show_regs): its PC is the stalled code.
         pc_cands = _candidates(((Part.PC, Part.STACK),), texts)
-        return _stalled_at_pc(texts, pc_cands, extra) or _stall(pc_cands, extra, anchors)
+        return _stalled_at_pc(texts, pc_cands, extra) or _stall(pc_cands, extra, anchors, messengers)
     cands = _candidates(((Part.PC, Part.STACK), (Part.STACK,)), texts[start:])
-    return _stall(cands, extra, anchors)
+    return _stall(cands, extra, anchors, messengers)
 
 
 # What every line these tests hold for contains: an arm32 `callee from caller` line its ` from `

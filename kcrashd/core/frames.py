@@ -227,6 +227,24 @@ _CPUMASK_ALLOC_SINCE_V4 = r"z?alloc_cpumask_var(?:_node)?|free_cpumask_var"
 # mm/slub.c object_err / slab_err / slab_bug print an object's or a slab's description for a checker (SLUB
 # debugging, and mm/kasan/report.c print_address_description of 4.0-4.5): the checker's caller is the culprit.
 _SLUB_REPORT_SINCE_V4 = r"object_err|slab_err|slab_bug"
+# mm/vmalloc.c below vmalloc / __vmalloc_node_range: __get_vm_area_node (and the __get_vm_area, get_vm_area and
+# *_caller entry points over it) reserves the virtual range through alloc_vmap_area (__alloc_vmap_area since 5.2,
+# insert_vmap_area / __insert_vmap_area before it), __vmalloc_area_node backs it with pages; vmap and vm_map_ram
+# map the caller's pages; the free side is remove_vm_area / __vunmap / vunmap -> free_vmap_area (free_unmap_vmap_area,
+# __free_vmap_area).  They work on the caller's behalf like the slab and page allocators.
+_VMALLOC_SINCE_V4 = (
+    r"_{0,2}alloc_vmap_area|_{0,2}insert_vmap_area|_{0,2}get_vm_area(?:_node|_caller)?|__vmalloc_area_node|vmap|"
+    r"vm_map_ram|vm_unmap_ram|remove_vm_area|_{0,2}vunmap|_{0,2}free_vmap_area|free_unmap_vmap_area"
+)
+# PREEMPT_RT's per-CPU local locks: the RT patch queue's include/linux/locallock.h (3.0-rt to 5.x-rt: __local_lock,
+# __local_lock_irq, __local_lock_irqsave, __local_unlock*, local_lock_cpu, ...) takes a spinlock_t for the caller
+# (local_bh_disable took `local_softirq_lock` through it), as include/linux/local_lock_internal.h's __local_lock*
+# (5.8+: local_lock, local_lock_irqsave, local_lock_nested_bh, local_trylock) do on PREEMPT_RT.
+_LOCAL_LOCK_SINCE_V4 = r"_{0,2}local_(?:try|un)?lock\w{0,20}"
+# The socket lock: net/core/sock.c lock_sock_nested (include/net/sock.h lock_sock calls it) takes sk_lock.slock and
+# sleeps in __lock_sock until no other owner holds the socket, lock_sock_fast likewise, release_sock gives it back:
+# the protocol code that calls them (tcp_close) takes the lock.
+_SOCK_LOCK_SINCE_V4 = r"lock_sock(?:_nested|_fast)?|__lock_sock|release_sock"
 SKIP_REPORTING = (
     # sanitizer and coverage runtimes
     r"(?:^(?:__)?(?:kasan|kfence|ubsan)|^_*asan_|^__msan|kmsan|hwasan|^kcsan_setup_watchpoint|^check_memory_region|"
@@ -308,6 +326,8 @@ SKIP_ALLOCATOR = (
     r"^(?:" + _PAGE_ALLOC_SINCE_V4 + r")$",
     # vmalloc
     r"^(?:_*vmalloc|vfree|vzalloc|__kvmalloc|kvrealloc)",
+    # vmalloc's internals (_VMALLOC_SINCE_V4)
+    r"^(?:" + _VMALLOC_SINCE_V4 + r")$",
     # duplicating helpers (mm/util.c: allocate and copy on the caller's behalf)
     r"^(?:kmemdup|kstrn?dup|memdup_user|vmemdup_user|strndup_user)",
     # off-stack cpumask allocation (_CPUMASK_ALLOC_SINCE_V4)
@@ -355,8 +375,11 @@ SKIP_LOCKING = (
     r"^(?:complete(?:_all|_on_|_and_exit)?$|wait_for_completion|_*wait_for_common|do_wait_for_common|__wake_up)",
     # wait-queue and wait-on-bit primitives
     r"^(?:bit_wait|out_of_line_wait|_*wait_on_bit|finish_wait|prepare_to_wait)",
-    # bottom-half disabling
+    # bottom-half disabling, and PREEMPT_RT's local locks (_LOCAL_LOCK_SINCE_V4)
     r"^_*local_bh",
+    r"^(?:" + _LOCAL_LOCK_SINCE_V4 + r")$",
+    # the socket lock (_SOCK_LOCK_SINCE_V4)
+    r"^(?:" + _SOCK_LOCK_SINCE_V4 + r")$",
     # seqlocks
     r"^(?:seqcount|write_seqcount|read_seqcount|__seqprop)",
     # RCU read-side locks
@@ -382,7 +405,8 @@ _ARITHMETIC_SINCE_V4 = (
 )
 SKIPPED_SINCE_V4 = re.compile(
     rf"^(?:{_VSPRINTF_SINCE_V4}|{_DEVRES_SINCE_V4}|{_ARITHMETIC_SINCE_V4}|{_RWSEM_THUNK_SINCE_V4}|{_SLAB_SINCE_V4}|{_SLUB_REPORT_SINCE_V4}|{_ARM_BUG_SINCE_V4}|{_LOCK_26_SINCE_V4}|"
-    rf"{_RT_LOCK_SINCE_V4}|{_PAGE_ALLOC_SINCE_V4}|{_CPUMASK_ALLOC_SINCE_V4})$"
+    rf"{_RT_LOCK_SINCE_V4}|{_PAGE_ALLOC_SINCE_V4}|{_CPUMASK_ALLOC_SINCE_V4}|{_VMALLOC_SINCE_V4}|{_LOCAL_LOCK_SINCE_V4}|"
+    rf"{_SOCK_LOCK_SINCE_V4})$"
 )
 SKIP_HELPERS = (
     # memory and string functions, MMIO and port I/O accessors: primitive data access
@@ -495,6 +519,10 @@ TEST_HARNESS = re.compile("|".join(TEST_HARNESS_RULES))
 # (fs/debugfs/file.c FULL_PROXY_FUNC: full_proxy_write & co. call the file's `fops->write` under a
 # removal guard), and the test harnesses.  culprit.find_culprit lists the key version 3 gave without them.
 STALL_ANCHOR_RULES_SINCE_V4 = (r"^full_proxy_(?:read|write|unlocked_ioctl|poll|llseek)$", *TEST_HARNESS_RULES)
+# The plumbing that runs a kernel thread's or a work item's function through a pointer (kernel/workqueue.c
+# worker_thread -> process_one_work calls `worker->current_func(work)`; kernel/kthread.c kthread calls
+# `threadfn(data)`, entered from ret_from_fork): below it, the function it ran is the code that failed.
+THREAD_PLUMBING = re.compile(r"^(?:process_one_work|worker_thread|kthread|ret_from_fork)$")
 STALL_ANCHORS_V3 = re.compile("|".join(STALL_ANCHOR_RULES))
 STALL_ANCHORS = re.compile("|".join((*STALL_ANCHOR_RULES, *STALL_ANCHOR_RULES_SINCE_V4)))
 # The reporting machinery alone: a harness frame right below it reported by itself.
@@ -518,7 +546,19 @@ STALL_EXTRA_SKIP_RULES = (
     # the scheduler, when the stall preempted a task
     r"^(?:preempt_schedule|finish_task_switch|__schedule|schedule)",
 )
-STALL_EXTRA_SKIP = re.compile("|".join(STALL_EXTRA_SKIP_RULES))
+# The soft-lockup detector's own reporting path of 2.6.x, added in version 4 (STALL_EXTRA_SKIP_V3 is the list without
+# it): kernel/softlockup.c softlockup_tick, called on every tick by kernel/timer.c update_process_times /
+# run_local_timers, prints `BUG: soft lockup` and dumps its own stack (dump_stack), which shows only the tick and
+# the interrupt that ran it: kernel/irq/handle.c handle_IRQ_event (handle_irq_event_percpu since 2.6.38), the flow
+# handlers of kernel/irq/chip.c (handle_edge_irq, handle_level_irq, ...), arch/x86 do_IRQ / common_interrupt and the
+# i386 timer_interrupt.  They are the messenger: the looping code is not on that stack.
+WATCHDOG_REPORTER = re.compile(r"^(?:softlockup_tick|watchdog_timer_fn)$")
+STALL_EXTRA_SKIP_SINCE_V4_RULES = (
+    r"^(?:softlockup_tick|run_local_timers|timer_interrupt|handle_IRQ_event|_*handle_irq_event(?:_percpu)?|"
+    r"handle_(?:edge|level|fasteoi|simple|percpu|percpu_devid)_irq|do_IRQ|common_interrupt)$",
+)
+STALL_EXTRA_SKIP_V3 = re.compile("|".join(STALL_EXTRA_SKIP_RULES))
+STALL_EXTRA_SKIP = re.compile("|".join((*STALL_EXTRA_SKIP_RULES, *STALL_EXTRA_SKIP_SINCE_V4_RULES)))
 
 # The kernel's own sleeping and waiting primitives: a task that sleeps (or hangs) went through them,
 # so the code that chose to sleep is the first frame outside them (a driver function whose name
@@ -556,6 +596,15 @@ SLEEP_SINCE_V4_RULES = (
     # only schedules: net/sunrpc/sched.c rpc_wait_bit_killable, fs/nfs nfs_wait_bit_killable and
     # nfs_wait_bit_uninterruptible, fs/fscache fscache_wait_bit_interruptible)
     r"^[a-z0-9]{1,24}_wait_bit_(?:killable|interruptible|uninterruptible)$",
+    # cond_resched() under its names of 2.6-6.x: kernel/sched/core.c `int __sched _cond_resched(void)` (3.x-6.2, which
+    # schedules when asked: preempt_schedule_common / __cond_resched before it), renamed __cond_resched in 6.3, 2.6's
+    # kernel/sched.c `int __sched cond_resched(void)`, and the lock-dropping forms (__cond_resched_lock,
+    # __cond_resched_softirq, __cond_resched_rwlock_read / _write)
+    r"^_{0,2}cond_resched(?:_lock|_softirq|_rcu|_rwlock_read|_rwlock_write)?$",
+    # bcache's (and bcachefs's lib/closure.c) closure_sync: drivers/md/bcache/closure.c __closure_sync (closure_sync
+    # before 4.16) loops on set_current_state(TASK_UNINTERRUPTIBLE) and schedule() until the closure's last
+    # reference is put; closure_return_sync does the same for closure_return
+    r"^_{0,2}closure_(?:sync|return_sync)$",
 )
 # A hung task sleeps in them: the culprit is the first frame outside them and the kthread plumbing.
 HANG_SKIP_RULES = (

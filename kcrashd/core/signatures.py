@@ -141,6 +141,8 @@ class Signature:
     kinds: tuple[tuple[str, str], ...] = ()
     # The title when the report holds no stack at all (a state check, not a code path).
     stackless_title: str = ""
+    # The title when the stack shows only the detector's own reporting path (culprit.Culprit.messenger_only).
+    messenger_title: str = ""
     # Group 1, when the header line leaves it empty, is the next line of the report (rust/kernel/lib.rs's
     # panic handler prints `panicked at file:line:col:` and, since Rust 1.73, the message below it).
     message_below: bool = False
@@ -289,7 +291,7 @@ SIGNATURES: tuple[Signature, ...] = (
                            why="arch/x86/mm/fault.c show_fault_oops: `address < PAGE_SIZE && !user_mode(regs)`"),),
               why="arch/x86/mm/fault.c show_fault_oops `#PF: %s %s in %s mode`, then __die `Oops: %04lx [#%d]`"),
     Signature("soft-lockup", "soft-lockup", "BUG:", r"BUG: soft lockup", "BUG: soft lockup in {F}",
-              FAULT, S.STALL, alts=("stall in {F}",)),
+              FAULT, S.STALL, alts=("stall in {F}",), messenger_title="BUG: soft lockup"),
     # Stack overflows: the guard page, the corrupted end marker, the double-fault overflow panic.
     # schedule_debug (kernel/sched/core.c) panics when the task that calls schedule() has overwritten
     # its stack-end marker: the culprit is that task's code, the first frame below the panic, the

@@ -238,7 +238,10 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
     if adjust is not None:
         culprit = adjust(sig, texts, culprit)
     if culprit.function is None and sig.strategy is Strategy.LOCKED_CPU and sig.stackless_title:
-        _unanswered_lockup(out, sig, filler, culprit)
+        _unanswered_lockup(out, sig, filler, culprit, sig.stackless_title)
+        return
+    if culprit.function is None and culprit.messenger_only and sig.messenger_title:
+        _unanswered_lockup(out, sig, filler, culprit, sig.messenger_title)
         return
     short: str | None = None
     others: list[str] = []
@@ -271,12 +274,13 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
         out.kind = override
 
 
-def _unanswered_lockup(out: Titled, sig: Signature, filler: _Fill, culprit: Culprit) -> None:
-    """A hard lockup whose locked CPU printed no dump (it never answered the NMI: culprit._locked_cpu_lines)
-    names no function, and no `stall in` bucket either: a bystander CPU's stack is no culprit, and
+def _unanswered_lockup(out: Titled, sig: Signature, filler: _Fill, culprit: Culprit, template: str) -> None:
+    """A hard lockup whose locked CPU printed no dump (it never answered the NMI: culprit._locked_cpu_lines),
+    or a soft lockup whose stack is the watchdog's own reporting path (culprit._stalled), names no function,
+    and no `stall in` bucket either: a bystander CPU's or the messenger's stack is no culprit, and
     `stall in corrupted` would merge it with every stack-less stall.  The kernel printed what it could:
     the report is whole."""
-    out.title = filler.title(sig.stackless_title, None)
+    out.title = filler.title(template, None)
     if culprit.earlier is not None:
         old = culprit_forms(culprit.earlier)[0] if culprit.earlier else None
         out.before_v4 = ((filler.title(sig.title, old), [filler.title(t, old) for t in sig.alts]),)
