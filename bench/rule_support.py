@@ -96,7 +96,7 @@ def rules() -> Iterator[tuple[str, str, str]]:
         for rule in getattr(frames, table):
             for alt in split_alternatives(rule):
                 yield table, alt, "name"
-    for name in ("STALL_ANCHOR_RULES", "FAULT_ENTRY_RULES", "STALL_EXTRA_SKIP_RULES", "HANG_SKIP_RULES"):
+    for name in ("STALL_ANCHOR_RULES", "FAULT_ENTRY_RULES", "STALL_EXTRA_SKIP_RULES", "STALL_EXTRA_SKIP_SINCE_V4_RULES", "HANG_SKIP_RULES"):
         for rule in getattr(frames, name):
             for alt in split_alternatives(rule):
                 yield name, alt, "name"
