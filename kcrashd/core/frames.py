@@ -236,6 +236,9 @@ _VMALLOC_SINCE_V4 = (
     r"_{0,2}alloc_vmap_area|_{0,2}insert_vmap_area|_{0,2}get_vm_area(?:_node|_caller)?|__vmalloc_area_node|vmap|"
     r"vm_map_ram|vm_unmap_ram|remove_vm_area|_{0,2}vunmap|_{0,2}free_vmap_area|free_unmap_vmap_area"
 )
+# block/bio.c bio_put drops the caller's reference to a bio and, at zero, bio_free gives it back to its bio_set's
+# mempool (mempool_free): the free side of bio_alloc_bioset, like kfree for kmalloc.
+_BIO_FREE_SINCE_V4 = r"bio_put|bio_free"
 # PREEMPT_RT's per-CPU local locks: the RT patch queue's include/linux/locallock.h (3.0-rt to 5.x-rt: __local_lock,
 # __local_lock_irq, __local_lock_irqsave, __local_unlock*, local_lock_cpu, ...) takes a spinlock_t for the caller
 # (local_bh_disable took `local_softirq_lock` through it), as include/linux/local_lock_internal.h's __local_lock*
@@ -326,6 +329,8 @@ SKIP_ALLOCATOR = (
     r"^(?:" + _PAGE_ALLOC_SINCE_V4 + r")$",
     # vmalloc
     r"^(?:_*vmalloc|vfree|vzalloc|__kvmalloc|kvrealloc)",
+    # the bio's free side (_BIO_FREE_SINCE_V4)
+    r"^(?:" + _BIO_FREE_SINCE_V4 + r")$",
     # vmalloc's internals (_VMALLOC_SINCE_V4)
     r"^(?:" + _VMALLOC_SINCE_V4 + r")$",
     # duplicating helpers (mm/util.c: allocate and copy on the caller's behalf)
@@ -406,7 +411,7 @@ _ARITHMETIC_SINCE_V4 = (
 SKIPPED_SINCE_V4 = re.compile(
     rf"^(?:{_VSPRINTF_SINCE_V4}|{_DEVRES_SINCE_V4}|{_ARITHMETIC_SINCE_V4}|{_RWSEM_THUNK_SINCE_V4}|{_SLAB_SINCE_V4}|{_SLUB_REPORT_SINCE_V4}|{_ARM_BUG_SINCE_V4}|{_LOCK_26_SINCE_V4}|"
     rf"{_RT_LOCK_SINCE_V4}|{_PAGE_ALLOC_SINCE_V4}|{_CPUMASK_ALLOC_SINCE_V4}|{_VMALLOC_SINCE_V4}|{_LOCAL_LOCK_SINCE_V4}|"
-    rf"{_SOCK_LOCK_SINCE_V4})$"
+    rf"{_SOCK_LOCK_SINCE_V4}|{_BIO_FREE_SINCE_V4})$"
 )
 SKIP_HELPERS = (
     # memory and string functions, MMIO and port I/O accessors: primitive data access

@@ -210,3 +210,29 @@ def test_a_reliable_frame_above_the_plumbing_wins_over_the_link_register() -> No
     # Negative: the unwinder showed the work function.
     log = _ARM64_FRAGMENT.format(pc="", lr="mydrv_helper", frames="  mydrv_io_work+0x6ac/0x718 [mydrv]\n")
     assert analyze(log).function == "mydrv_io_work"
+
+
+# --- block/bio.c bio_put -> bio_free -> mempool_free: the bio's free side ------------------------------------------
+
+_BIO_FAULT = (
+    "Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000\n"
+    "pc : mempool_free+0x70/0xa0\n"
+    "lr : mempool_free+0x4c/0xa0\n"
+    "Call trace:\n"
+    " mempool_free+0x70/0xa0\n"
+    " {put}+0xf8/0x110\n"
+    " mydrv_end_io+0x13c/0x230 [mydrv]\n"
+    " bio_endio+0x198/0x1b8\n"
+)
+
+
+def test_fault_freeing_a_bio_names_the_code_that_put_it() -> None:
+    report = analyze((PRODUCTION / "patches" / "suse-dm-mempool-arm64-null-deref.txt").read_bytes())
+    assert report.function == "dec_pending"
+    assert _v3_key("bad-access in bio_put") in report.fingerprint_aliases
+
+
+@pytest.mark.parametrize(("put", "want"), [("bio_put", "mydrv_end_io"), ("bio_free", "mydrv_end_io"),
+                                           ("bio_put_pages", "bio_put_pages"), ("mydrv_bio_put", "mydrv_bio_put")])
+def test_only_the_bio_free_side_is_skipped(put: str, want: str) -> None:
+    assert analyze(_BIO_FAULT.format(put=put)).function == want
