@@ -228,8 +228,8 @@ _CPUMASK_ALLOC_SINCE_V4 = r"z?alloc_cpumask_var(?:_node)?|free_cpumask_var"
 # debugging, and mm/kasan/report.c print_address_description of 4.0-4.5): the checker's caller is the culprit.
 _SLUB_REPORT_SINCE_V4 = r"object_err|slab_err|slab_bug"
 # mm/vmalloc.c below vmalloc / __vmalloc_node_range: __get_vm_area_node (and the __get_vm_area, get_vm_area and
-# *_caller entry points over it) reserves the virtual range through alloc_vmap_area (__alloc_vmap_area since 5.2,
-# insert_vmap_area / __insert_vmap_area before it), __vmalloc_area_node backs it with pages; vmap and vm_map_ram
+# *_caller entry points over it) reserves the virtual range through alloc_vmap_area (with __alloc_vmap_area or
+# insert_vmap_area / __insert_vmap_area under it, by release), __vmalloc_area_node backs it with pages; vmap and vm_map_ram
 # map the caller's pages; the free side is remove_vm_area / __vunmap / vunmap -> free_vmap_area (free_unmap_vmap_area,
 # __free_vmap_area).  They work on the caller's behalf like the slab and page allocators.
 _VMALLOC_SINCE_V4 = (
@@ -601,11 +601,11 @@ SLEEP_SINCE_V4_RULES = (
     # only schedules: net/sunrpc/sched.c rpc_wait_bit_killable, fs/nfs nfs_wait_bit_killable and
     # nfs_wait_bit_uninterruptible, fs/fscache fscache_wait_bit_interruptible)
     r"^[a-z0-9]{1,24}_wait_bit_(?:killable|interruptible|uninterruptible)$",
-    # cond_resched() under its names of 2.6-6.x: kernel/sched/core.c `int __sched _cond_resched(void)` (3.x-6.2, which
-    # schedules when asked: preempt_schedule_common / __cond_resched before it), renamed __cond_resched in 6.3, 2.6's
-    # kernel/sched.c `int __sched cond_resched(void)`, and the lock-dropping forms (__cond_resched_lock,
-    # __cond_resched_softirq, __cond_resched_rwlock_read / _write)
-    r"^_{0,2}cond_resched(?:_lock|_softirq|_rcu|_rwlock_read|_rwlock_write)?$",
+    # cond_resched() under its names across releases: kernel/sched/core.c `int __sched _cond_resched(void)` (3.x-5.x,
+    # which schedules when asked through a static __cond_resched, later preempt_schedule_common), renamed
+    # `__cond_resched` with PREEMPT_DYNAMIC, 2.6's kernel/sched.c `int __sched cond_resched(void)`, and the
+    # lock-dropping forms (__cond_resched_lock, __cond_resched_softirq, __cond_resched_rwlock_read / _write)
+    r"^_{0,2}cond_resched(?:_lock|_softirq|_rwlock_read|_rwlock_write)?$",
     # bcache's (and bcachefs's lib/closure.c) closure_sync: drivers/md/bcache/closure.c __closure_sync (closure_sync
     # before 4.16) loops on set_current_state(TASK_UNINTERRUPTIBLE) and schedule() until the closure's last
     # reference is put; closure_return_sync does the same for closure_return
