@@ -21,7 +21,13 @@ _HEADER_FN = re.compile(r"\b(?:in|at):? ([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x[0-9a-
 # covers it (lib/vsprintf.c symbol_string without a kallsyms match): no function, the trace names it.
 _BARE_ADDRESS = re.compile(r"(?:0x)?[0-9a-f]{8,16}")
 _TRACE = re.compile(r"^\s*(?:Call Trace|Call trace|Backtrace)\b")
-_AT_LINE = re.compile(r"(?:, at:|\bat:) (?:\[<[0-9a-fA-F]+>\]\s+)?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
+# A lockdep lock line (kernel/locking/lockdep.c print_lock: `, at: %pS` of the acquire ip; before 4.x
+# `, at: ` and print_ip_sym's `[<%p>] %pS`), also as a quote leaves it with the address and the offset
+# cut: `(&h->lock#2){+.+.-.}, at: mb_cache_shrink_scan` (group 2).
+_AT_LINE = re.compile(
+    r"(?:, at:|\bat:) (?:\[<[0-9a-fA-F]+>\]\s+)?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x|"
+    r"[})], at: {1,4}([A-Za-z_$][A-Za-z0-9_$.]{0,200}) {0,8}$"
+)
 _AT_EOL = re.compile(r"\bat:\s*$")
 _INTERRUPT = re.compile(r"^--- interrupt: [0-9a-f]+ at \.?([A-Za-z_$][A-Za-z0-9_$]*)")
 _LEAK_START = re.compile(r"^\s*backtrace(?: \(crc [0-9a-f]+\))?:")
@@ -118,7 +124,7 @@ def _line_part(part: Part, text: str) -> tuple[bool, str | None]:
         return _TRACE.match(text) is not None, None
     if part is Part.AT:
         m = _AT_LINE.search(text) if "at:" in text else None
-        return m is not None, frames.clean_function(m.group(1)) if m else None
+        return m is not None, frames.clean_function(m.group(1) or m.group(2)) if m else None
     if part is Part.LEAK:
         return _LEAK_START.match(text) is not None, None
     if part is Part.IRQ:
@@ -587,6 +593,12 @@ def _stalled(spec: Spec, texts: list[str], extra: re.Pattern[str] | None, anchor
     return Culprit(found, messenger_only=reporter_only)
 
 
+# kernel/rcu/tree_stall.h print_cpu_stall: `INFO: %s self-detected stall on CPU`.
+_SELF_DETECTED = "self-detected stall"
+_PC_SPECS: Spec = ((Part.PC, Part.STACK),)
+_SELF_DETECTED_SPECS: Spec = ((Part.PC, Part.STACK), (Part.TRACE, Part.STACK))
+
+
 def _rcu_stall(texts: list[str], extra: re.Pattern[str] | None, anchors: re.Pattern[str] = frames.STALL_ANCHORS,
                messengers: re.Pattern[str] = frames.STALL_EXTRA_SKIP) -> str | None:  # fmt: skip
     """The culprit of an RCU stall report."""
@@ -595,8 +607,11 @@ def _rcu_stall(texts: list[str], extra: re.Pattern[str] | None, anchors: re.Patt
     start = next((i for i, t in enumerate(texts) if _IRQ_ENTRY.search(t)), None)
     if start is None:
         # A self-detected stall dumps the registers the timer interrupt saved (print_cpu_stall
-        # -> dump_cpu_task -> nmi_cpu_backtrace -> show_regs): its PC is the stalled code.
-        pc_cands = _candidates(((Part.PC, Part.STACK),), texts)
+        # -> dump_cpu_task -> nmi_cpu_backtrace -> show_regs): its PC is the stalled code.  It dumps
+        # only its own CPU's stack (3.x: dump_stack() from the interrupt, later rcu_dump_cpu_stacks):
+        # a quote that cut the registers (`...`) keeps the stalled code's trace.
+        specs = _SELF_DETECTED_SPECS if texts and _SELF_DETECTED in texts[0] else _PC_SPECS
+        pc_cands = _candidates(specs, texts)
         return _stalled_at_pc(texts, pc_cands, extra) or _stall(pc_cands, extra, anchors, messengers)
     cands = _candidates(((Part.PC, Part.STACK), (Part.STACK,)), texts[start:])
     return _stall(cands, extra, anchors, messengers)

@@ -77,6 +77,8 @@ _REPORT_BODY = re.compile(
     r"Oops: [0-9a-f]{4} \[#\d+\])"
 )
 _BODY_LINES = 8
+# A header line that ends here was wrapped before its site (_join_wrapped_site).
+_AT_END = " at"
 _ARM_UNHANDLED = "Unhandled fault:"
 _ARM_DIE = "Internal error:"
 
@@ -166,6 +168,7 @@ def find_hits(lines: LogLines, candidates: list[int]) -> list[Hit]:
         if found is None:
             continue
         header, pos = found
+        text = _join_wrapped_site(lines, i)
         if lines.stamped_log and not lines[i].stamped and header not in _NOT_PRINTK and not _adopt_body(lines, i):
             # A log whose kernel lines carry timestamps: an unstamped line is user space's, unless the
             # kernel's report body follows it (then it is a kernel header that lost its stamp).
@@ -185,6 +188,23 @@ def find_hits(lines: LogLines, candidates: list[int]) -> list[Hit]:
             continue
         hits.append(Hit(i, header, pos, sig, m))
     return hits
+
+
+def _join_wrapped_site(lines: LogLines, i: int) -> str:
+    """The header line `i`, joined with the next line when it ends right after ` at`: kernel/panic.c
+    __warn prints `at %pS` (3.x warn_slowpath_common `at %s:%d %pS()`, lib/bug.c `kernel BUG at %s:%d!`)
+    in one line, so a line that ends in ` at` was wrapped by whoever quoted it and the site is below.
+    The joined text replaces the header's own; the next line is left empty."""
+    line = lines[i]
+    text = line.text.rstrip()
+    if not text.endswith(_AT_END) or i + 1 >= len(lines):
+        return line.text
+    below = lines[i + 1].text.strip()
+    if not below or _header_in(below) is not None:
+        return line.text
+    line.text = f"{text} {below}"
+    lines[i + 1].text = ""
+    return line.text
 
 
 def _required_below(lines: LogLines, i: int, sig: Signature) -> bool:

@@ -38,7 +38,7 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
     # A `%p` printed before the pointer-hashing key is ready (lib/vsprintf.c ptr_to_id, 4.15+) is `(____ptrval____)`
     # (`(ptrval)` on 32-bit): kmemleak's `[<%p>] %pS` lines of an early-boot scan.
     re.compile(
-        rf"^\s*(?P<q>\()?\[?<(?:[0-9a-fA-F]{{6,16}}|\((?:____)?ptrval(?:____)?\))>\]\s+(?P<q2>\?\s+)?{_MOD_BEFORE}"
+        rf"^\s*(?P<q>\()?\[?<(?:[0-9a-fA-F]{{6,16}}|0|\((?:____)?ptrval(?:____)?\))>\]\s+(?P<q2>\?\s+)?{_MOD_BEFORE}"
         rf"(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}"
     ),
     # ppc64: `[c000...] [c000...] func+0x1/0x2 (unreliable)`

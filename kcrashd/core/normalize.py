@@ -29,14 +29,16 @@ COMPACT_OVER = 2 * 1024 * 1024
 _PREFIX = re.compile(
     r"(?:\*\* \d{1,9} printk messages dropped \*\* )?"
     r"(?:<(\d{1,3})>)?"
-    # the timestamp's padding: spaces, or a tab where a log was re-indented
-    r"(?:\[[ \t]{0,12}(\d{1,10}\.\d{1,9})\] ?)?"
+    # the timestamp's padding: spaces, or a tab where a log was re-indented; a space before the `]`
+    # (`[   72.835674 ]`), and a time its author blanked (`[ ] `, group 3): both as kernel commit
+    # messages quote a report (docs/dump-layouts.md §10)
+    r"(?:\[[ \t]{0,12}(\d{1,10}\.\d{1,9}) {0,4}\] ?|\[( {1,12})\] )?"
 )
 # printk caller ids: `[T123]`, `[ C0]`, makedumpfile's ` [    T123] `, and both `[  T1][ C1]`.
 _CALLER = re.compile(r" ?\[ {0,10}([TC])(\d{1,7})\] ?")
 # The commonest stamped line with a caller id, `[  123.456789][ T123] text` (syzkaller, CONFIG_PRINTK_CALLER),
 # read in one match: the timestamp of _PREFIX then one _CALLER, as the general path reads it.
-_STAMP_CALLER = re.compile(r"\[[ \t]{0,12}\d{1,10}\.\d{1,9}\] ?\[ {0,10}([TC]\d{1,7})\] ?")
+_STAMP_CALLER = re.compile(r"\[[ \t]{0,12}\d{1,10}\.\d{1,9} {0,4}\] ?\[ {0,10}([TC]\d{1,7})\] ?")
 _PSTORE_HEADER = re.compile(r"^(Panic|Oops|Emergency|Shutdown|Restart|Halt|Poweroff)#(\d+) Part(\d+)$", re.M)
 _LOGIN = " login: "
 # A syslog file's kernel lines (rsyslog's traditional format `Oct 11 10:57:36 host kernel: `, journalctl's
@@ -44,6 +46,8 @@ _LOGIN = " login: "
 # journalctl's other short forms (systemd's output-mode.c): `short-precise` `Oct 11 10:57:36.123456`,
 # `short-full` `Thu 2024-05-01 10:00:00 CEST`, `short-unix` `1714550400.123456`.
 _SYSLOG_KERNEL = " kernel: "
+# The same line with its time and host cut, as a quote leaves it (`kernel: Call Trace:`): the tag goes too.
+_BARE_KERNEL_TAG = "kernel: "
 _SYSLOG_TIME = (
     r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,9})?"
     r"|(?:[A-Z][a-z]{2} )?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?: ?(?:Z|[+-]\d\d:?\d\d|[A-Z]{2,5}))?"
@@ -193,6 +197,8 @@ def parse_line(raw: str) -> tuple[str, str, bool]:
         if m is not None and "[" not in raw[m.end() : m.end() + 2] and _LOGIN not in raw:
             return raw[m.end() :], m.group(1), True
     tool_stamp = False
+    if raw.startswith(_BARE_KERNEL_TAG):
+        raw = raw[len(_BARE_KERNEL_TAG) :]
     if _SYSLOG_KERNEL in raw:
         m = _SYSLOG.match(raw)
         if m is not None:
@@ -209,7 +215,7 @@ def parse_line(raw: str) -> tuple[str, str, bool]:
         return (raw, "console", True) if tool_stamp else (raw, "", False)
     m = _PREFIX.match(raw)
     end = m.end() if m else 0
-    stamped = bool(m and m.group(2)) or tool_stamp
+    stamped = bool(m and (m.group(2) or m.group(3))) or tool_stamp
     context = ""
     if "[" in raw[end : end + 2]:
         while True:
@@ -240,9 +246,19 @@ def _dmesg_prefix(raw: str, stamped: bool) -> tuple[str, bool]:
     return raw, stamped
 
 
+# Spaces _PREFIX takes before a timestamp's `]`.
+_CLOSING_PAD = 4
+
+
 def _is_time(s: str) -> bool:
-    """`  123.456789`: spaces, digits, one dot."""
-    whole, _, fraction = s.lstrip(" \t").partition(".")
+    """`  123.456789`: spaces, digits, one dot (and spaces before the `]`, _PREFIX)."""
+    s = s.lstrip(" \t")
+    if s.endswith(" "):
+        padded = len(s)
+        s = s.rstrip(" ")
+        if padded - len(s) > _CLOSING_PAD:
+            return False
+    whole, _, fraction = s.partition(".")
     return whole.isdigit() and fraction.isdigit()
 
 
@@ -322,7 +338,7 @@ def _continues(line: Line) -> bool:
 
 _STAMP = re.compile(
     r"(?:\*\* \d+ printk messages dropped \*\* )?(?:<\d{1,3}>)?(?:[a-z]{3,8}[0-7]? {0,6}:[a-z]{3,6} {0,6}: )?"
-    r"\[(?:[ \t]{0,12}\d{1,10}\.\d{1,9}|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4})\]"
+    r"\[(?:[ \t]{0,12}\d{1,10}\.\d{1,9} {0,4}| {1,12}(?=\] )|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4})\]"
 )
 
 

@@ -422,6 +422,16 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("warn-urb", "warning", "WARNING:", _WARN_AT + r" usb_submit_urb", "WARNING in {F}/usb_submit_urb",
               WARN, severity=W,
               skip=r"^(?:usb_submit_urb|usb_start_wait_urb|usb_bulk_msg|usb_interrupt_msg|usb_control_msg)"),
+    # kernel/workqueue.c check_flush_dependency WARNs that %current flushes a !WQ_MEM_RECLAIM workqueue from
+    # memory reclaim or a WQ_MEM_RECLAIM worker; only the flush API calls it (__flush_workqueue / flush_workqueue,
+    # start_flush_work under __flush_work / flush_work / flush_delayed_work): the flusher is the culprit.
+    # Version 3 named the checker itself (the generic row): its key continues.
+    Signature("warn-flush-dependency", "warning", "WARNING:", _WARN_AT + r"kernel/workqueue\.c:\d+ check_flush_dependency\b",
+              "WARNING in {F}", WARN, severity=W, v3_skip="",
+              skip=r"^(?:check_flush_dependency|_*flush_workqueue|_*flush_work|start_flush_work|flush_delayed_work|"
+                   r"flush_rcu_work|drain_workqueue)$",
+              why="kernel/workqueue.c check_flush_dependency `WARN_ONCE(..., \"workqueue: WQ_MEM_RECLAIM %s:%ps is "
+                  "flushing !WQ_MEM_RECLAIM %s:%ps\", ...)`"),
     # 3.x warn_slowpath_common printed `WARNING: at %s:%d %pS()`; a syslog relay may squeeze the
     # space out (`WARNING: atarch/x86/xen/mmu.c:475 f+0x32/0x8e()`): the site still follows `at`.
     # (Version 3 took such a line for a message: its title continues as an alias.)
