@@ -509,13 +509,22 @@ def _hang_guessed(cands: list[str]) -> Culprit:
 def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
     """The culprit of a report; `texts` are the report's message lines, the header first."""
     found = _strategy_culprit(sig, texts)
-    if found.function is not None and found.earlier is None and any(frames.frame_unread_in_v3(t) for t in texts[1:]):
-        # Version 3 read neither `<addr>{f+30}` (x86_64 2.6.0-2.6.17), `:mod:f+0x1/0x2` (2.6.18-2.6.23) nor
-        # `[<(____ptrval____)>] f+0x1/0x2`: what it chose without them continues.
-        blind = _strategy_culprit(sig, [texts[0], *("" if frames.frame_unread_in_v3(t) else t for t in texts[1:])])
+    if found.function is not None and found.earlier is None and any(_unread_in_v3(t) for t in texts[1:]):
+        # Version 3 read neither `<addr>{f+30}` (x86_64 2.6.0-2.6.17), `:mod:f+0x1/0x2` (2.6.18-2.6.23),
+        # `[<(____ptrval____)>] f+0x1/0x2`, `[<0>] f+0x1/0x2` nor a lock line without its offset: what it
+        # chose without them continues.
+        blind = _strategy_culprit(sig, [texts[0], *("" if _unread_in_v3(t) else t for t in texts[1:])])
         if blind.function != found.function:
             found.earlier = blind.function or ""
     return found
+
+
+def _unread_in_v3(text: str) -> bool:
+    """A frame line (frames.frame_unread_in_v3) or a bare lock line (_AT_LINE group 2) version 3 could not read."""
+    if frames.frame_unread_in_v3(text):
+        return True
+    m = _AT_LINE.search(text) if "at:" in text else None
+    return m is not None and m.group(2) is not None
 
 
 def _strategy_culprit(sig: Signature, texts: list[str]) -> Culprit:
@@ -529,8 +538,9 @@ def _strategy_culprit(sig: Signature, texts: list[str]) -> Culprit:
     if strategy is Strategy.RCU_STALL:
         stalled = _without_gp_kthread_dumps(texts)
         stuck = _rcu_stall(stalled, extra)
-        # Version 3 read the grace-period kthread's dumps too, and stopped at fewer anchors: what it named continues.
-        before = _rcu_stall(texts, extra, frames.STALL_ANCHORS_V3, frames.STALL_EXTRA_SKIP_V3)
+        # Version 3 read the grace-period kthread's dumps too, stopped at fewer anchors, and read no trace of a
+        # self-detected stall without its registers: what it named continues.
+        before = _rcu_stall(texts, extra, frames.STALL_ANCHORS_V3, frames.STALL_EXTRA_SKIP_V3, _PC_SPECS)
         return Culprit(stuck, earlier=(before or "") if before != stuck else None)
     if strategy is Strategy.STALL:
         found = _stalled(sig.stack, texts, extra, frames.STALL_ANCHORS)
@@ -600,8 +610,9 @@ _SELF_DETECTED_SPECS: Spec = ((Part.PC, Part.STACK), (Part.TRACE, Part.STACK))
 
 
 def _rcu_stall(texts: list[str], extra: re.Pattern[str] | None, anchors: re.Pattern[str] = frames.STALL_ANCHORS,
-               messengers: re.Pattern[str] = frames.STALL_EXTRA_SKIP) -> str | None:  # fmt: skip
-    """The culprit of an RCU stall report."""
+               messengers: re.Pattern[str] = frames.STALL_EXTRA_SKIP,
+               self_detected: Spec = _SELF_DETECTED_SPECS) -> str | None:  # fmt: skip
+    """The culprit of an RCU stall report (`self_detected`: the specs read for a self-detected stall)."""
     # The stalled code is what the timer interrupt interrupted: without the interrupt entry
     # the report shows only the detector's own stack.
     start = next((i for i, t in enumerate(texts) if _IRQ_ENTRY.search(t)), None)
@@ -610,7 +621,7 @@ def _rcu_stall(texts: list[str], extra: re.Pattern[str] | None, anchors: re.Patt
         # -> dump_cpu_task -> nmi_cpu_backtrace -> show_regs): its PC is the stalled code.  It dumps
         # only its own CPU's stack (3.x: dump_stack() from the interrupt, later rcu_dump_cpu_stacks):
         # a quote that cut the registers (`...`) keeps the stalled code's trace.
-        specs = _SELF_DETECTED_SPECS if texts and _SELF_DETECTED in texts[0] else _PC_SPECS
+        specs = self_detected if texts and _SELF_DETECTED in texts[0] else _PC_SPECS
         pc_cands = _candidates(specs, texts)
         return _stalled_at_pc(texts, pc_cands, extra) or _stall(pc_cands, extra, anchors, messengers)
     cands = _candidates(((Part.PC, Part.STACK), (Part.STACK,)), texts[start:])

@@ -21,6 +21,10 @@ _ARM_MOD = r"(?:\s\[[A-Za-z0-9_\-]{1,64}\])?"  # the caller's module on an arm32
 # `" [<%016lx>] %s%s%s%s+0x%lx/0x%lx\n", address, delim, modname, delim, symname, ...` with delim ":").
 _MOD_BEFORE = r"(?::(?P<pmod>[A-Za-z0-9_\-]{1,64}):)?"
 
+# /proc/PID/stack prints every frame as `[<0>] %pB` (fs/proc/base.c proc_pid_stack: the address hidden since 4.15),
+# and so do the hung-task and sysrq dumps pasted from it.
+_HIDDEN_ADDRESS = "[<0>]"
+
 # One entry per frame shape: arm32, x86 (old and new), arm64, riscv, s390x, ppc64.
 _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
     # arm32 `[<c0>] (callee+0x1/0x2) from [<c0>] (caller+0x1/0x2)` yields two functions; a module's
@@ -36,7 +40,8 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
     # that lost its first column still shows `<ffffffff81167230>] func+0x60/0x70`.  s390 puts an entry the
     # unwinder cannot vouch for in parentheses (arch/s390/kernel/dumpstack.c show_trace: `([<%016lx>] %pSR)`).
     # A `%p` printed before the pointer-hashing key is ready (lib/vsprintf.c ptr_to_id, 4.15+) is `(____ptrval____)`
-    # (`(ptrval)` on 32-bit): kmemleak's `[<%p>] %pS` lines of an early-boot scan.
+    # (`(ptrval)` on 32-bit): kmemleak's `[<%p>] %pS` lines of an early-boot scan.  A hidden address is `0`
+    # (_HIDDEN_ADDRESS).
     re.compile(
         rf"^\s*(?P<q>\()?\[?<(?:[0-9a-fA-F]{{6,16}}|0|\((?:____)?ptrval(?:____)?\))>\]\s+(?P<q2>\?\s+)?{_MOD_BEFORE}"
         rf"(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}"
@@ -132,10 +137,11 @@ _MOD_BEFORE_SYMBOL = re.compile(r">\]\s+(?:\?\s+)?:[A-Za-z0-9_\-]{1,64}:[A-Za-z_
 
 def frame_unread_in_v3(text: str) -> bool:
     """A frame line fingerprint version 3 could not read: x86_64's symbols of 2.6.0-2.6.23 (`<addr>{f+30}`,
-    `[<addr>] :mod:f+0x1/0x2`) or an address `%p` printed unhashed-yet (`[<(____ptrval____)>] f+0x1/0x2`)."""
+    `[<addr>] :mod:f+0x1/0x2`), an address `%p` printed unhashed-yet (`[<(____ptrval____)>] f+0x1/0x2`) or
+    hidden (`[<0>] f+0x1/0x2`, fs/proc/base.c proc_pid_stack)."""
     if ">{" in text and _BRACE_FRAME.search(text) is not None:
         return True
-    if "ptrval" in text and parse_frames(text):
+    if ("ptrval" in text or _HIDDEN_ADDRESS in text) and parse_frames(text):
         return True
     return ">] " in text and _MOD_BEFORE_SYMBOL.search(text) is not None
 
