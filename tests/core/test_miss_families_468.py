@@ -1,0 +1,230 @@
+"""Report forms the 468-log production corpus's development part ended `in corrupted` on (issue 13, "No
+culprit"): each rule reads what the kernel or a quoting convention prints (named); negatives beside them.
+"""
+
+from __future__ import annotations
+
+from kcrashd.core import analyze, frames
+from kcrashd.core.events import find_hits
+from kcrashd.core.normalize import load_lines, parse_line
+from tests.core.golden import CORPUS
+from tests.core.test_miss_families import _v3_key
+
+PATCHES = CORPUS / "production" / "patches"
+
+
+# --- fs/proc/base.c proc_pid_stack: `[<0>] %pB`, the address hidden -------------------------------------------
+
+
+def test_a_hidden_address_frame_is_a_frame() -> None:
+    assert frames.parse_frames("[<0>] release_pages+0x159/0x3d0") == (
+        frames.FrameLine("release_pages", "0x159/0x3d0", None, True),
+    )
+    found = frames.parse_frames(" [<0>] sev_unpin_memory+0x2c/0x50 [kvm_amd]")
+    assert [(f.function, f.module) for f in found] == [("sev_unpin_memory", "kvm_amd")]
+
+
+def test_other_short_addresses_are_no_frames() -> None:
+    # Negative: only the literal zero the format prints; a printk level `<0>` is no frame either.
+    assert frames.parse_frames("[<1>] release_pages+0x159/0x3d0") == ()
+    assert frames.parse_frames("[<00>] release_pages+0x159/0x3d0") == ()
+    assert frames.parse_frames("<0>release_pages+0x159/0x3d0") == ()
+
+
+_PROC_STACK_OOPS = (
+    "BUG: unable to handle kernel NULL pointer dereference at 0000000000000008\n"
+    "Oops: 0000 [#1] SMP\n"
+    "Call Trace:\n"
+    "{frame} mydrv_release+0x23/0x70 [mydrv]\n"
+    "{frame} __fput+0xdf/0x1f0\n"
+    "{frame} task_work_run+0x8a/0xb0\n"
+)
+
+
+def test_a_trace_pasted_from_proc_names_its_culprit() -> None:
+    report = analyze(_PROC_STACK_OOPS.format(frame="[<0>]"))
+    assert report.function == "mydrv_release"
+    # Version 3 read no such frame (`in corrupted`): that key continues.
+    assert _v3_key("bad-access in corrupted") in report.fingerprint_aliases
+
+
+def test_a_proc_like_trace_with_another_bracket_stays_unread() -> None:
+    # Negative: `[<1>]` is no format the kernel prints.
+    report = analyze(_PROC_STACK_OOPS.format(frame="[<1>]"))
+    assert report.function is None
+
+
+# --- printk times as kernel commit messages quote them: `[ ]` blanked, `[   72.835674 ]` spaced -----------------
+# Upstream commit messages blank the times (7d54c15cb89a ftrace, 25016bd7f4ca lockdep, 459777724d30 drm/xe) or
+# space them (942bd1070c3a mac80211, the mwl8k and ksmbd fixes): the line is still the kernel's.
+
+
+def test_a_spaced_timestamp_is_a_timestamp() -> None:
+    assert parse_line("[   72.835674 ] WARNING: CPU: 0 PID: 1193 at f+0x1/0x2") == (
+        "WARNING: CPU: 0 PID: 1193 at f+0x1/0x2", "console", True,
+    )
+    assert parse_line("[   72.835674 ][  T1193] Call trace:") == ("Call trace:", "T1193", True)
+    assert parse_line("<4>[   72.835674 ]  __skb_get_hash+0x7c/0x228") == (" __skb_get_hash+0x7c/0x228", "console", True)
+
+
+def test_a_blanked_timestamp_is_a_timestamp() -> None:
+    assert parse_line("[ ]  ? bit_wait_io+0x50/0x50") == (" ? bit_wait_io+0x50/0x50", "console", True)
+    assert parse_line("[ ] rcu: INFO: rcu_sched self-detected stall on CPU")[0] == "rcu: INFO: rcu_sched self-detected stall on CPU"
+
+
+def test_other_brackets_are_no_timestamps() -> None:
+    # Negatives: a boot status, a bracket with no text after it, a time padded past any quote's habit.
+    assert parse_line("[  OK  ] Started Journal Service.") == ("[  OK  ] Started Journal Service.", "", False)
+    assert parse_line("[ ]") == ("[ ]", "", False)
+    assert parse_line("[   72.835674      ] x")[2] is False
+
+
+def test_a_warning_quoted_with_spaced_times_names_its_site() -> None:
+    report = analyze((PATCHES / "openwrt-mac80211-mesh-fwd-warning.txt").read_bytes())
+    assert report.title == "WARNING in __skb_flow_dissect"
+
+
+# --- kernel/rcu/tree_stall.h print_cpu_stall: a self-detected stall dumps its own CPU's stack --------------------
+
+
+def test_a_self_detected_stall_quoted_without_registers_reads_the_trace() -> None:
+    report = analyze((PATCHES / "parrot-fuse-iget-rcu-stall.txt").read_bytes())
+    assert report.title == "INFO: rcu detected stall in fuse_iget"
+    assert _v3_key("stall in corrupted") in report.fingerprint_aliases
+
+
+_STALL = (
+    "rcu: INFO: rcu_sched {how}\n"
+    "rcu: \t3-....: (5249 ticks this GP) idle=51e4/1/0x4000000000000000 softirq=309/309 fqs=2563\n"
+    "...\n"
+    "Call Trace:\n"
+    " mydrv_poll_loop+0x2e/0x80 [mydrv]\n"
+    " mydrv_ioctl+0x96/0x1b0 [mydrv]\n"
+    " __x64_sys_ioctl+0x8b/0xb0\n"
+    " do_syscall_64+0x5b/0x160\n"
+)
+
+
+def test_a_self_detected_stall_without_registers_synthetic() -> None:
+    assert analyze(_STALL.format(how="self-detected stall on CPU")).function == "mydrv_ioctl"
+
+
+def test_a_stall_detected_on_other_cpus_without_registers_stays_corrupted() -> None:
+    # Negative: `detected stalls on CPUs/tasks` dumps other tasks (a preempted reader's stack is no stalled code).
+    report = analyze(_STALL.format(how="detected stalls on CPUs/tasks:"))
+    assert (report.function, report.corrupted) == (None, True)
+
+
+# --- kernel/locking/lockdep.c print_lock: `, at: %pS`, quoted without address and offset --------------------
+
+
+def test_a_lock_line_without_offset_names_the_lock_taker() -> None:
+    report = analyze((PATCHES / "suse-rt-list-bl-recursive.txt").read_bytes())
+    assert report.title == "possible deadlock in mb_cache_shrink_scan"
+    assert _v3_key("possible deadlock in corrupted") in report.fingerprint_aliases
+
+
+_RECURSIVE = (
+    "============================================\n"
+    "WARNING: possible recursive locking detected\n"
+    "--------------------------------------------\n"
+    "kswapd0/59 is trying to acquire lock:\n"
+    " (&h->lock){+.+.-.}, at: {at}\n"
+    "\n"
+    "but task is already holding lock:\n"
+    " (&h->lock){+.+.-.}, at: {at}\n"
+)
+
+
+def test_a_bare_lock_line_synthetic() -> None:
+    assert analyze(_RECURSIVE.replace("{at}", "mydrv_shrink_scan")).function == "mydrv_shrink_scan"
+    assert analyze(_RECURSIVE.replace("{at}", "mydrv_shrink_scan+0x2e/0x80 [mydrv]")).function == "mydrv_shrink_scan"
+
+
+def test_a_lock_line_with_words_after_the_name_is_not_read() -> None:
+    # Negative: a bare name must end the line (the `%pS` ends print_lock's line); prose after `at:` is no site.
+    assert analyze(_RECURSIVE.replace("{at}", "mydrv_shrink_scan and then more")).function is None
+
+
+# --- kernel/panic.c __warn: `WARNING: CPU: %d PID: %d at %pS`, wrapped after `at` by its quoter ------------------
+
+
+def test_a_warning_header_wrapped_after_at_is_joined() -> None:
+    report = analyze((PATCHES / "suse-qla2xxx-rhel8-flush-dependency-warning.txt").read_bytes())
+    # kernel/workqueue.c check_flush_dependency's flusher: flush_workqueue's caller.
+    assert report.title == "WARNING in qla2x00_wait_for_sess_deletion"
+
+
+_WRAPPED = (
+    "WARNING: CPU: 0 PID: 2475 at\n"
+    "{below}\n"
+    "CPU: 0 PID: 2475 Comm: kworker/0:1H\n"
+    "RIP: 0010:mydrv_probe+0x110/0x130 [mydrv]\n"
+    "Call Trace:\n"
+    " really_probe+0x1db/0x380\n"
+    "---[ end trace 1a2b3c4d5e6f7a8b ]---\n"
+)
+
+
+def test_a_wrapped_warning_header_synthetic() -> None:
+    report = analyze(_WRAPPED.format(below="drivers/mydrv/core.c:120 mydrv_probe+0x110/0x130 [mydrv]"))
+    assert report.title == "WARNING in mydrv_probe"
+
+
+def _header_texts(log: str) -> list[str]:
+    lines, _ = load_lines(log)
+    find_hits(lines, list(range(len(lines))))
+    return [lines[i].text for i in range(2)]
+
+
+def test_a_header_ending_in_at_is_joined_with_the_line_below() -> None:
+    below = "drivers/mydrv/core.c:120 mydrv_probe+0x110/0x130 [mydrv]"
+    assert _header_texts(_WRAPPED.format(below=below)) == [f"WARNING: CPU: 0 PID: 2475 at {below}", ""]
+
+
+def test_a_header_ending_in_at_above_another_header_is_not_joined() -> None:
+    # Negative: the next line starts its own report; both keep their text (and the BUG is the report).
+    below = "BUG: unable to handle kernel NULL pointer dereference at 0000000000000008"
+    log = _WRAPPED.format(below=below)
+    assert _header_texts(log) == ["WARNING: CPU: 0 PID: 2475 at", below]
+    assert analyze(log).title == "BUG: unable to handle kernel NULL pointer dereference in mydrv_probe"
+
+
+def test_a_header_ending_in_another_word_is_not_joined() -> None:
+    # Negative: only ` at` leaves a site to come (`... at` + `ta` is no wrap).
+    log = _WRAPPED.replace("PID: 2475 at\n", "PID: 2475 at drivers/mydrv/core.c:120 mydrv_probe+0x110/0x130 [mydrv] data\n")
+    assert _header_texts(log.format(below="Modules linked in: mydrv"))[1] == "Modules linked in: mydrv"
+
+
+def test_a_bare_kernel_tag_is_dropped() -> None:
+    # A syslog line (`Oct 11 10:57:36 host kernel: `) with its time and host cut.
+    assert parse_line("kernel: Call Trace:") == ("Call Trace:", "", False)
+    assert parse_line("kernel:  flush_workqueue+0x13a/0x440") == (" flush_workqueue+0x13a/0x440", "", False)
+    # Negative: another program's tag stays, and so does the word inside a line.
+    assert parse_line("mykernel: Call Trace:") == ("mykernel: Call Trace:", "", False)
+    assert parse_line("the kernel: panicked") == ("the kernel: panicked", "", False)
+
+
+_FLUSH = (
+    "workqueue: WQ_MEM_RECLAIM kblockd:blk_mq_run_work_fn is flushing !WQ_MEM_RECLAIM mydrv_wq:0x0\n"
+    "WARNING: CPU: 0 PID: 2475 at kernel/workqueue.c:2593 {site}+0x110/0x130\n"
+    "RIP: 0010:{site}+0x110/0x130\n"
+    "Call Trace:\n"
+    " flush_workqueue+0x13a/0x440\n"
+    " mydrv_wait_for_deletion+0x1d6/0x200 [mydrv]\n"
+    " mydrv_disable_port+0x2b/0x30 [mydrv]\n"
+    "---[ end trace 1a2b3c4d5e6f7a8b ]---\n"
+)
+
+
+def test_a_flush_dependency_warning_names_the_flusher() -> None:
+    report = analyze(_FLUSH.format(site="check_flush_dependency"))
+    assert report.title == "WARNING in mydrv_wait_for_deletion"
+    # Version 3 named the checker: its key continues.
+    assert _v3_key("WARNING in check_flush_dependency") in report.fingerprint_aliases
+
+
+def test_another_workqueue_warning_names_its_site() -> None:
+    # Negative: a WARN elsewhere in kernel/workqueue.c is the generic row's.
+    report = analyze(_FLUSH.format(site="workqueue_set_max_active"))
+    assert report.title == "WARNING in workqueue_set_max_active"
