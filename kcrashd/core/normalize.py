@@ -46,7 +46,8 @@ _LOGIN = " login: "
 # journalctl's other short forms (systemd's output-mode.c): `short-precise` `Oct 11 10:57:36.123456`,
 # `short-full` `Thu 2024-05-01 10:00:00 CEST`, `short-unix` `1714550400.123456`.
 _SYSLOG_KERNEL = " kernel: "
-# The same line with its time and host cut, as a quote leaves it (`kernel: Call Trace:`): the tag goes too.
+# The same lines with their time and host cut, as a quote leaves them (`kernel: Call Trace:`): in a log
+# whose lines mostly start so (LogLines.tagged), the tag goes too.
 _BARE_KERNEL_TAG = "kernel: "
 _SYSLOG_TIME = (
     r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,9})?"
@@ -197,8 +198,6 @@ def parse_line(raw: str) -> tuple[str, str, bool]:
         if m is not None and "[" not in raw[m.end() : m.end() + 2] and _LOGIN not in raw:
             return raw[m.end() :], m.group(1), True
     tool_stamp = False
-    if raw.startswith(_BARE_KERNEL_TAG):
-        raw = raw[len(_BARE_KERNEL_TAG) :]
     if _SYSLOG_KERNEL in raw:
         m = _SYSLOG.match(raw)
         if m is not None:
@@ -265,7 +264,7 @@ def _is_time(s: str) -> bool:
 class LogLines:
     """The lines of one log, parsed on first access; `number(i)` is the 1-based line in the file."""
 
-    __slots__ = ("_numbers", "_parsed", "raw", "stamped_log", "text")
+    __slots__ = ("_numbers", "_parsed", "raw", "stamped_log", "tagged", "text")
 
     def __init__(self, text: str, raw: list[str], numbers: list[tuple[int, int]] | None = None) -> None:
         self.text = text
@@ -273,6 +272,7 @@ class LogLines:
         self._parsed: list[Line | None] = [None] * len(raw)
         # (index in raw, line number in the file) at the start of each window of a compacted log
         self._numbers = numbers or [(0, 1)]
+        self.tagged = _bare_tagged(raw)
         self.stamped_log = _stamped_kernel_lines(raw)
         if len(raw) > 2 and self.stamped_log and not self[0].stamped and self[1].stamped:
             # A wrapped ring buffer starts mid-record: drop an unstamped first fragment.
@@ -299,7 +299,7 @@ class LogLines:
 
         A continuation line takes the context of the line before it, which may be one too: the
         run is walked back first and parsed forwards (no recursion, whatever the run's length)."""
-        text, context, stamped = parse_line(self.raw[i])
+        text, context, stamped = self._parse_raw(i)
         line = Line(text, context, stamped)
         if stamped or text[:1] not in (" ", "\t") or not text.strip():
             self._parsed[i] = line  # the common case: the line inherits nothing (not _continues)
@@ -308,7 +308,7 @@ class LogLines:
         j = i
         while j > 0 and self._parsed[j - 1] is None:
             j -= 1
-            pending.append((j, Line(*parse_line(self.raw[j]))))
+            pending.append((j, Line(*self._parse_raw(j))))
             if not _continues(pending[-1][1]):
                 break
         for j, line in reversed(pending):
@@ -320,6 +320,13 @@ class LogLines:
                 line.stamped = True
             self._parsed[j] = line
         return pending[0][1]
+
+    def _parse_raw(self, i: int) -> tuple[str, str, bool]:
+        """parse_line of line `i`, its bare `kernel: ` tag dropped first in a tagged log."""
+        raw = self.raw[i]
+        if self.tagged and raw.startswith(_BARE_KERNEL_TAG):
+            raw = raw[len(_BARE_KERNEL_TAG) :]
+        return parse_line(raw)
 
     def number(self, i: int) -> int:
         """The 1-based line number in the original log of line `i`."""
@@ -340,6 +347,12 @@ _STAMP = re.compile(
     r"(?:\*\* \d+ printk messages dropped \*\* )?(?:<\d{1,3}>)?(?:[a-z]{3,8}[0-7]? {0,6}:[a-z]{3,6} {0,6}: )?"
     r"\[(?:[ \t]{0,12}\d{1,10}\.\d{1,9} {0,4}| {1,12}(?=\] )|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4})\]"
 )
+
+
+def _bare_tagged(raw: list[str]) -> bool:
+    """Whether most of the (sampled, non-empty) lines start with a bare `kernel: ` tag (_BARE_KERNEL_TAG)."""
+    sample = [r for r in raw[:: max(1, len(raw) // 64)][:64] if r.strip()]
+    return sum(1 for r in sample if r.startswith(_BARE_KERNEL_TAG)) * 2 > len(sample)
 
 
 def _stamped_kernel_lines(raw: list[str]) -> bool:

@@ -196,13 +196,22 @@ def test_a_header_ending_in_another_word_is_not_joined() -> None:
     assert _header_texts(log.format(below="Modules linked in: mydrv"))[1] == "Modules linked in: mydrv"
 
 
-def test_a_bare_kernel_tag_is_dropped() -> None:
-    # A syslog line (`Oct 11 10:57:36 host kernel: `) with its time and host cut.
-    assert parse_line("kernel: Call Trace:") == ("Call Trace:", "", False)
-    assert parse_line("kernel:  flush_workqueue+0x13a/0x440") == (" flush_workqueue+0x13a/0x440", "", False)
-    # Negative: another program's tag stays, and so does the word inside a line.
-    assert parse_line("mykernel: Call Trace:") == ("mykernel: Call Trace:", "", False)
-    assert parse_line("the kernel: panicked") == ("the kernel: panicked", "", False)
+def _texts(log: str) -> list[str]:
+    lines, _ = load_lines(log)
+    return [line.text for line in lines.span(0, len(lines))]
+
+
+def test_a_bare_kernel_tag_is_dropped_in_a_log_of_such_lines() -> None:
+    # Syslog lines (`Oct 11 10:57:36 host kernel: `) with their time and host cut.
+    log = "kernel: Call Trace:\nkernel:  flush_workqueue+0x13a/0x440\nkernel/workqueue.c:2593 wrapped\n"
+    assert _texts(log) == ["Call Trace:", " flush_workqueue+0x13a/0x440", "kernel/workqueue.c:2593 wrapped"]
+
+
+def test_a_lone_kernel_tag_and_other_tags_stay() -> None:
+    # Negatives: one such line among others keeps its text; another program's tag is no kernel tag.
+    log = "[    1.000000] Booting\n[    1.100000] Call Trace:\nkernel: x\n[    1.200000] done\n"
+    assert _texts(log)[2] == "kernel: x"
+    assert _texts("mykernel: Call Trace:\nmykernel: x\n") == ["mykernel: Call Trace:", "mykernel: x"]
 
 
 _FLUSH = (
