@@ -168,11 +168,11 @@ def find_hits(lines: LogLines, candidates: list[int]) -> list[Hit]:
         if found is None:
             continue
         header, pos = found
-        text = _join_wrapped_site(lines, i)
         if lines.stamped_log and not lines[i].stamped and header not in _NOT_PRINTK and not _adopt_body(lines, i):
             # A log whose kernel lines carry timestamps: an unstamped line is user space's, unless the
             # kernel's report body follows it (then it is a kernel header that lost its stamp).
             continue
+        text = _join_wrapped_site(lines, i)
         sup = SUPPRESSIONS.get(header)
         if sup is not None and sup.search(text):
             continue
