@@ -87,7 +87,9 @@ FLOOR = {
 # titles merge with older stalls, so only the F1 floor moves to just below its measurement.
 # With all three additions (330 development logs): title 0.890, function 0.898, kind 0.989, pair F1 0.869 (P 0.843,
 # R 0.896); the floors move to just below that until the families the new logs show are fixed.
-PRODUCTION_FLOOR = {"title": 0.88, "function": 0.89, "kind": 0.98, "f1": 0.86}
+# After the two family branches that followed (culprit walks; quoted report forms): 330 logs, title 0.930,
+# function 0.937, kind 0.989, pair F1 0.925 (P 0.956, R 0.896); every floor goes back up to just below that.
+PRODUCTION_FLOOR = {"title": 0.92, "function": 0.93, "kind": 0.98, "f1": 0.92}
 # Logs with no crash that may still get a title (23/23 measured).
 PRODUCTION_NOCRASH_SLACK = 1
 # Web pages (repo web/HOST) keep their site's content license: Creative Commons BY-SA or GNU FDL.
