@@ -1,4 +1,4 @@
-"""Report forms the 468-log production corpus's development part ended `in corrupted` on (issue 13, "No
+"""Report forms quoted in commit messages and pasted logs that version 4 before this change left `in corrupted` (issue 13, "No
 culprit"): each rule reads what the kernel or a quoting convention prints (named); negatives beside them.
 """
 
