@@ -2,7 +2,8 @@
 
 A report starts at a header line (signatures.HEADERS) and keeps the lines of the same printk
 context.  Header lines are found with plain substring search over the whole text first (kcrashd.core.headers),
-so a log of millions of ordinary lines costs a few `str.find` passes and no per-line regex work.
+so a log of millions of ordinary lines costs a few `str.find` passes and no per-line regex work, and are
+normalised (kcrashd.core.normalize.header_lines) before `find_hits` reads them.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ import re
 from dataclasses import dataclass, field
 
 from kcrashd.core.frames import STACK_START, fault_pc, parse_frames
-from kcrashd.core.normalize import LogLines
+from kcrashd.core.normalize import BODY_LINES, HeaderLine, LogLines
 from kcrashd.core.signatures import (
     BY_HEADER,
     CONSEQUENCE_PANIC,
     CONTINUES_REPORT,
     ENDS_REPORT,
     FOLLOWS_HEADER,
-    HEADERS,
     MESSAGE_ONLY,
     PANIC_NAMES_REPORT,
     SLUB_DETAIL,
@@ -44,8 +44,6 @@ _END_PANIC = "---[ end Kernel panic"
 # Sanitizer reports (and only they) close with a row of `=`; lockdep opens with one.
 _END_RULE = re.compile(r"^={20,}\s*$")
 _RULED_KINDS = frozenset({"kasan", "kmsan", "kcsan", "kfence", "ubsan"})
-# Headers printed by user space or the boot loader, not printk: they carry no timestamp.
-_NOT_PRINTK = frozenset({"SYZFAIL:", "fatal error:", "Booting the kernel.", "unreferenced object 0x"})
 # Headers too common in ordinary text to count without a matching signature.
 # `INFO:`: the kernel's INFO reports all have rows (kernel/hung_task.c, kernel/rcu/tree_stall.h, lockdep,
 # mm/slub.c); another `INFO: ...` line is a driver's or a program's notice.
@@ -65,20 +63,6 @@ _WARN_MESSAGE_LINES = 3
 # second report's PC line may be (a report's header, modules, task and registers).
 _SAME_STOP_LINES = 40
 _PRINTK_REPORT_HEADERS = frozenset({"BUG:", "WARNING:", "INFO:"})
-# The lines a kernel report prints below its header: lib/dump_stack.c dump_stack_print_info (`CPU: %d
-# PID: %d Comm:`, 2.6-3.x `Pid: %d, comm:`, `Hardware name:`), kernel/module print_modules (`Modules
-# linked in:`), the register dumps of arch/*/kernel/process.c __show_regs / show_regs (x86 `RIP:`,
-# `EIP:`, `IP:`, arm64 `pc :`, arm `PC is at`, powerpc `NIP`, s390 `Krnl PSW`), the traces' own
-# headers (`Call Trace:`, arm64 `Call trace:`), x86 __die `Oops: %04lx [#%d]`.  Below an unstamped
-# header in a stamped log, within _BODY_LINES, they make it a kernel report.
-_REPORT_BODY = re.compile(
-    r"^\s*(?:CPU: \d+ (?:UID: \d+ )?PID: \d+|Pid: \d+, comm:|Hardware name:|Modules linked in:|"
-    r"[ER]?IP: (?:[0-9a-fA-F]{4}:|\[<)|[ER]?IP is at |pc : |PC is at |NIP[ :\[]|Krnl PSW|Call [Tt]race:|"
-    r"Oops: [0-9a-f]{4} \[#\d+\])"
-)
-_BODY_LINES = 8
-# A header line that ends here was wrapped before its site (_join_wrapped_site).
-_AT_END = " at"
 _ARM_UNHANDLED = "Unhandled fault:"
 _ARM_DIE = "Internal error:"
 
@@ -124,15 +108,6 @@ class Event:
         return self.title_end < len(self.lines)
 
 
-def _header_in(text: str) -> tuple[str, int] | None:
-    """The first header (in table order) that occurs in `text`, or None."""
-    for header in HEADERS:
-        pos = text.find(header)
-        if pos >= 0:
-            return header, pos
-    return None
-
-
 def match_signature(text: str, header: str, pos: int) -> tuple[Signature | None, re.Match[str] | None]:
     """The first signature of `header` whose pattern matches the line from the header on."""
     merged = _MERGED_STAMP.search(text, pos + len(header)) if header in _PRINTK_REPORT_HEADERS else None
@@ -158,21 +133,13 @@ def hit_lines(lines: LogLines, positions: list[int]) -> list[int]:
     return [i for i in out if i < len(lines)]
 
 
-def find_hits(lines: LogLines, candidates: list[int]) -> list[Hit]:
-    """The candidate lines that really start or continue a crash report."""
+def find_hits(lines: LogLines, heads: list[HeaderLine]) -> list[Hit]:
+    """The header lines (normalize.header_lines) that really start or continue a crash report."""
     hits: list[Hit] = []
     kernel_ran_before = _KernelRanBefore(lines)
-    for i in candidates:
+    for head in heads:
+        i, header, pos = head.index, head.header, head.pos
         text = lines[i].text
-        found = _header_in(text)
-        if found is None:
-            continue
-        header, pos = found
-        if lines.stamped_log and not lines[i].stamped and header not in _NOT_PRINTK and not _adopt_body(lines, i):
-            # A log whose kernel lines carry timestamps: an unstamped line is user space's, unless the
-            # kernel's report body follows it (then it is a kernel header that lost its stamp).
-            continue
-        text = _join_wrapped_site(lines, i)
         sup = SUPPRESSIONS.get(header)
         if sup is not None and sup.search(text):
             continue
@@ -190,28 +157,11 @@ def find_hits(lines: LogLines, candidates: list[int]) -> list[Hit]:
     return hits
 
 
-def _join_wrapped_site(lines: LogLines, i: int) -> str:
-    """The header line `i`, joined with the next line when it ends right after ` at`: kernel/panic.c
-    __warn prints `at %pS` (3.x warn_slowpath_common `at %s:%d %pS()`, lib/bug.c `kernel BUG at %s:%d!`)
-    in one line, so a line that ends in ` at` was wrapped by whoever quoted it and the site is below.
-    The joined text replaces the header's own; the next line is left empty."""
-    line = lines[i]
-    text = line.text.rstrip()
-    if not text.endswith(_AT_END) or i + 1 >= len(lines):
-        return line.text
-    below = lines[i + 1].text.strip()
-    if not below or _header_in(below) is not None:
-        return line.text
-    line.text = f"{text} {below}"
-    lines[i + 1].text = ""
-    return line.text
-
-
 def _required_below(lines: LogLines, i: int, sig: Signature) -> bool:
     """Whether the lines just below a header common in other text hold what its row requires."""
     if sig.requires_regex is None:
         return True
-    below = range(i + 1, min(len(lines), i + 1 + _BODY_LINES))
+    below = range(i + 1, min(len(lines), i + 1 + BODY_LINES))
     return any(sig.requires_regex.search(lines[j].text) for j in below)
 
 
@@ -220,30 +170,13 @@ def _signal_only(lines: LogLines, i: int) -> bool:
     do_DataAbort prints it and the page table (show_pte), then arm_notify_die only signals a user-mode
     task, where a kernel-mode fault goes on to die()'s `Internal error:`.  So another `Unhandled
     fault:` before any `Internal error:` ends a fault the kernel survived."""
-    for j in range(i + 1, min(len(lines), i + 1 + _BODY_LINES)):
+    for j in range(i + 1, min(len(lines), i + 1 + BODY_LINES)):
         text = lines[j].text
         if _ARM_DIE in text:
             return False
         if _ARM_UNHANDLED in text:
             return True
     return False
-
-
-def _adopt_body(lines: LogLines, i: int) -> bool:
-    """Whether a kernel report's body (_REPORT_BODY) is just below the unstamped header line `i`;
-    if so, the header takes the context of the first stamped body line (as a continuation line
-    takes its record's), so that the report collects the body."""
-    found = False
-    for j in range(i + 1, min(len(lines), i + 1 + _BODY_LINES)):
-        line = lines[j]
-        if _REPORT_BODY.match(line.text) is None:
-            continue
-        found = True
-        if line.stamped:
-            header = lines[i]
-            header.context, header.stamped = line.context, True
-            break
-    return found
 
 
 class _KernelRanBefore:

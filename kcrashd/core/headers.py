@@ -41,6 +41,15 @@ class Pass(Generic[AnyStr]):
     alone: bool  # the key is the one anchor: where the key is found, the anchor is
 
 
+def header_in(text: str) -> tuple[str, int] | None:
+    """The first header (in table order) that occurs in the line `text`, and where, or None."""
+    for header in HEADERS:
+        pos = text.find(header)
+        if pos >= 0:
+            return header, pos
+    return None
+
+
 def _groups() -> dict[str, list[str]]:
     """Each anchor under the first shared key it holds, else under itself (table order)."""
     groups: dict[str, list[str]] = {}

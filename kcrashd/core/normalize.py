@@ -9,7 +9,10 @@ read as its console's lines (`unwrap_lava`).  In a syslog file only the lines ta
 
 Lines are parsed lazily: a log of millions of lines only pays for the lines near crash reports.
 Logs larger than `COMPACT_OVER` are cut down to windows around the header lines found by a cheap
-literal search (kcrashd.core.headers, kcrashd.core.windows; see `load_lines`).
+literal search (kcrashd.core.headers, kcrashd.core.windows; see `load_lines`).  The header lines that
+search finds are normalised last (`header_lines`): an unstamped one in a stamped log is a kernel line
+only with a kernel report's body below it, whose context it takes; one wrapped after ` at` is joined
+with its site.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from kcrashd.core.headers import MAX_LINE, HeaderScan
+from kcrashd.core.headers import MAX_LINE, HeaderScan, header_in
 from kcrashd.core.report_parts import Unread
 from kcrashd.core.windows import MARK, spans, split_marked
 
@@ -415,3 +418,84 @@ def _join(windows: Sequence[tuple[int, bytes | str]]) -> LogLines:
         text = decode_log(chunk)
         kept.extend(text[:-1].split("\n") if text.endswith("\n") else text.split("\n"))
     return LogLines("\n".join(kept), kept, numbers or [(0, 1)])
+
+
+# Headers printed by user space or the boot loader, not printk: they carry no timestamp.
+_NOT_PRINTK = frozenset({"SYZFAIL:", "fatal error:", "Booting the kernel.", "unreferenced object 0x"})
+# The lines a kernel report prints below its header: lib/dump_stack.c dump_stack_print_info (`CPU: %d
+# PID: %d Comm:`, 2.6-3.x `Pid: %d, comm:`, `Hardware name:`), kernel/module print_modules (`Modules
+# linked in:`), the register dumps of arch/*/kernel/process.c __show_regs / show_regs (x86 `RIP:`,
+# `EIP:`, `IP:`, arm64 `pc :`, arm `PC is at`, powerpc `NIP`, s390 `Krnl PSW`), the traces' own
+# headers (`Call Trace:`, arm64 `Call trace:`), x86 __die `Oops: %04lx [#%d]`.  Below an unstamped
+# header in a stamped log, within BODY_LINES, they make it a kernel report.
+_REPORT_BODY = re.compile(
+    r"^\s*(?:CPU: \d+ (?:UID: \d+ )?PID: \d+|Pid: \d+, comm:|Hardware name:|Modules linked in:|"
+    r"[ER]?IP: (?:[0-9a-fA-F]{4}:|\[<)|[ER]?IP is at |pc : |PC is at |NIP[ :\[]|Krnl PSW|Call [Tt]race:|"
+    r"Oops: [0-9a-f]{4} \[#\d+\])"
+)
+# How far below its header a report's body lines are looked for.
+BODY_LINES = 8
+# A header line that ends here was wrapped before its site (_join_wrapped_site).
+_AT_END = " at"
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderLine:
+    """A line holding a report header (headers.header_in) that counts as a kernel line: its index,
+    the header and where in the line it is."""
+
+    index: int
+    header: str
+    pos: int
+
+
+def header_lines(lines: LogLines, candidates: list[int]) -> list[HeaderLine]:
+    """The `candidates` (line indices, in order) that hold a header and count as kernel lines,
+    each normalised when found.  In a log whose kernel lines carry timestamps, an unstamped line is
+    user space's, unless the kernel's report body follows it: then it is a kernel header that lost
+    its stamp and takes the body's context (_adopt_body).  A kernel header wrapped after ` at` is
+    joined with its site (_join_wrapped_site)."""
+    out: list[HeaderLine] = []
+    for i in candidates:
+        found = header_in(lines[i].text)
+        if found is None:
+            continue
+        header, pos = found
+        if lines.stamped_log and not lines[i].stamped and header not in _NOT_PRINTK and not _adopt_body(lines, i):
+            continue
+        _join_wrapped_site(lines, i)
+        out.append(HeaderLine(i, header, pos))
+    return out
+
+
+def _adopt_body(lines: LogLines, i: int) -> bool:
+    """Whether a kernel report's body (_REPORT_BODY) is just below the unstamped header line `i`;
+    if so, the header takes the context of the first stamped body line (as a continuation line
+    takes its record's), so that the report collects the body."""
+    found = False
+    for j in range(i + 1, min(len(lines), i + 1 + BODY_LINES)):
+        line = lines[j]
+        if _REPORT_BODY.match(line.text) is None:
+            continue
+        found = True
+        if line.stamped:
+            header = lines[i]
+            header.context, header.stamped = line.context, True
+            break
+    return found
+
+
+def _join_wrapped_site(lines: LogLines, i: int) -> None:
+    """The header line `i`, joined with the next line when it ends right after ` at`: kernel/panic.c
+    __warn prints `at %pS` (3.x warn_slowpath_common `at %s:%d %pS()`, lib/bug.c `kernel BUG at %s:%d!`)
+    in one line, so a line that ends in ` at` was wrapped by whoever quoted it and the site is below.
+    The joined text replaces the header's own; the next line is left empty."""
+    line = lines[i]
+    text = line.text.rstrip()
+    if not text.endswith(_AT_END) or i + 1 >= len(lines):
+        return
+    below = lines[i + 1].text.strip()
+    if not below or header_in(below) is not None:
+        return
+    line.text = f"{text} {below}"
+    lines[i + 1].text = ""

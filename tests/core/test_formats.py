@@ -756,7 +756,7 @@ def test_double_fault_words_in_a_driver_line_are_no_header() -> None:
     assert report.kind != "double-fault"
 
 
-# --- unstamped headers in stamped logs (events.find_hits) ----------------------------------------------
+# --- unstamped headers in stamped logs (normalize.header_lines) ----------------------------------------
 
 
 def _unstamp(text: str, header: str) -> str:

@@ -5,8 +5,7 @@ culprit"): each rule reads what the kernel or a quoting convention prints (named
 from __future__ import annotations
 
 from kcrashd.core import analyze, frames
-from kcrashd.core.events import find_hits
-from kcrashd.core.normalize import load_lines, parse_line
+from kcrashd.core.normalize import header_lines, load_lines, parse_line
 from tests.core.golden import CORPUS
 from tests.core.test_miss_families import _v3_key
 
@@ -173,7 +172,7 @@ def test_a_wrapped_warning_header_synthetic() -> None:
 
 def _header_texts(log: str) -> list[str]:
     lines, _ = load_lines(log)
-    find_hits(lines, list(range(len(lines))))
+    header_lines(lines, list(range(len(lines))))
     return [lines[i].text for i in range(2)]
 
 
