@@ -342,9 +342,8 @@ def _first_pc(texts: list[str]) -> str | None:
     return next((fn for fn in map(frames.fault_pc, texts) if fn is not None), None)
 
 
-def _stall(cands: list[str], extra: re.Pattern[str] | None, anchors: re.Pattern[str] = frames.STALL_ANCHORS,
-           messengers: re.Pattern[str] = frames.STALL_EXTRA_SKIP) -> str | None:  # fmt: skip
-    """Walk down to the first dispatcher anchor (`anchors`) and take the nearest useful frame above it.
+def _stall(cands: list[str], extra: re.Pattern[str] | None, rules: StallRules) -> str | None:
+    """Walk down to the first dispatcher anchor (`rules.anchors`) and take the nearest useful frame above it.
 
     A page fault inside the stall hides the frames above it (they handled the fault); if the
     walk then finds no dispatcher (a user-space fault), the frame above the fault is the answer.
@@ -359,20 +358,20 @@ def _stall(cands: list[str], extra: re.Pattern[str] | None, anchors: re.Pattern[
         short = frames.strip_syscall(name)
         if _COMPAT_IOCTL.search(name) and last_good is not None:
             return last_good
-        if anchors.match(short) or anchors.match(name) or short in _MULTIPLEXED_SYSCALLS:
+        if rules.anchors.match(short) or rules.anchors.match(name) or short in _MULTIPLEXED_SYSCALLS:
             if name.startswith("smp_call_function"):
                 return name
             if last_good is not None:
                 return last_good
             continue
-        if not frames.is_skipped(name, extra) and not messengers.match(name):
+        if not frames.is_skipped(name, extra) and not rules.messengers.match(name):
             last_good = name
     # No anchor: the deepest useful frame is the most stable guess.
     if last_good is not None:
         return last_good
     if above_fault is not None:
         return above_fault
-    return next((c for c in cands if not frames.is_skipped(c, extra) and not messengers.match(c)), None)
+    return next((c for c in cands if not frames.is_skipped(c, extra) and not rules.messengers.match(c)), None)
 
 
 # Consecutive frames of one function that make it a recursion rather than a loop's callee.
@@ -537,14 +536,14 @@ def _strategy_culprit(sig: Signature, texts: list[str]) -> Culprit:
         return _hung(sig, texts)
     if strategy is Strategy.RCU_STALL:
         stalled = _without_gp_kthread_dumps(texts)
-        stuck = _rcu_stall(stalled, extra)
+        stuck = _rcu_stall(stalled, extra, STALL_RULES)
         # Version 3 read the grace-period kthread's dumps too, stopped at fewer anchors, and read no trace of a
-        # self-detected stall without its registers: what it named continues.
-        before = _rcu_stall(texts, extra, frames.STALL_ANCHORS_V3, frames.STALL_EXTRA_SKIP_V3, _PC_SPECS)
+        # self-detected stall without its registers (STALL_RULES_V3): what it named continues.
+        before = _rcu_stall(texts, extra, STALL_RULES_V3)
         return Culprit(stuck, earlier=(before or "") if before != stuck else None)
     if strategy is Strategy.STALL:
-        found = _stalled(sig.stack, texts, extra, frames.STALL_ANCHORS)
-        v3 = _stalled(sig.stack, texts, extra, frames.STALL_ANCHORS_V3, frames.STALL_EXTRA_SKIP_V3)
+        found = _stalled(sig.stack, texts, extra, STALL_RULES)
+        v3 = _stalled(sig.stack, texts, extra, STALL_RULES_V3)
         v3_choice = v3.earlier if v3.earlier is not None else v3.function
         found.earlier = (v3_choice or "") if v3_choice != found.function else None
         return found
@@ -587,14 +586,13 @@ def _over_thread_plumbing(sig: Signature, texts: list[str], extra: re.Pattern[st
     return Culprit(fn, earlier=found.earlier if found.earlier is not None else found.function)
 
 
-def _stalled(spec: Spec, texts: list[str], extra: re.Pattern[str] | None, anchors: re.Pattern[str],
-             messengers: re.Pattern[str] = frames.STALL_EXTRA_SKIP) -> Culprit:  # fmt: skip
-    """The culprit of a soft lockup (or another stall row), the walk stopping at `anchors`; a polled device
+def _stalled(spec: Spec, texts: list[str], extra: re.Pattern[str] | None, rules: StallRules) -> Culprit:
+    """The culprit of a soft lockup (or another stall row), the walk going by `rules`; a polled device
     accessor's caller keeps the walk's answer as the key version 3 gave.  A stack of nothing but the
     watchdog's reporting path (frames.WATCHDOG_REPORTER and the tick and interrupt below it) names no
     function, and is whole: the kernel printed no other stack (Culprit.messenger_only)."""
     cands = _candidates(spec, texts)
-    walked = _recursing(cands, extra) or _stall(cands, extra, anchors, messengers)
+    walked = _recursing(cands, extra) or _stall(cands, extra, rules)
     polled = _polled_device(texts, extra)
     if polled is not None:
         return Culprit(polled, earlier=walked if walked != polled else None)
@@ -609,10 +607,25 @@ _PC_SPECS: Spec = ((Part.PC, Part.STACK),)
 _SELF_DETECTED_SPECS: Spec = ((Part.PC, Part.STACK), (Part.TRACE, Part.STACK))
 
 
-def _rcu_stall(texts: list[str], extra: re.Pattern[str] | None, anchors: re.Pattern[str] = frames.STALL_ANCHORS,
-               messengers: re.Pattern[str] = frames.STALL_EXTRA_SKIP,
-               self_detected: Spec = _SELF_DETECTED_SPECS) -> str | None:  # fmt: skip
-    """The culprit of an RCU stall report (`self_detected`: the specs read for a self-detected stall)."""
+@dataclass(frozen=True, slots=True)
+class StallRules:
+    """What the stall walks (_stall, _stalled, _rcu_stall) go by: the dispatchers the walk stops at
+    (`anchors`), the detector's, timer's and scheduler's frames it passes over (`messengers`), and the
+    specs read for a self-detected RCU stall without an interrupt entry (`self_detected`)."""
+
+    anchors: re.Pattern[str]
+    messengers: re.Pattern[str]
+    self_detected: Spec
+
+
+STALL_RULES = StallRules(frames.STALL_ANCHORS, frames.STALL_EXTRA_SKIP, _SELF_DETECTED_SPECS)
+# Version 3's, for the key it gave: fewer anchors and messengers (frames' *_V3 lists), and no trace of a
+# self-detected stall read without its registers.
+STALL_RULES_V3 = StallRules(frames.STALL_ANCHORS_V3, frames.STALL_EXTRA_SKIP_V3, _PC_SPECS)
+
+
+def _rcu_stall(texts: list[str], extra: re.Pattern[str] | None, rules: StallRules) -> str | None:
+    """The culprit of an RCU stall report, by `rules` (STALL_RULES, or STALL_RULES_V3 for version 3's key)."""
     # The stalled code is what the timer interrupt interrupted: without the interrupt entry
     # the report shows only the detector's own stack.
     start = next((i for i, t in enumerate(texts) if _IRQ_ENTRY.search(t)), None)
@@ -621,11 +634,11 @@ def _rcu_stall(texts: list[str], extra: re.Pattern[str] | None, anchors: re.Patt
         # -> dump_cpu_task -> nmi_cpu_backtrace -> show_regs): its PC is the stalled code.  It dumps
         # only its own CPU's stack (3.x: dump_stack() from the interrupt, later rcu_dump_cpu_stacks):
         # a quote that cut the registers (`...`) keeps the stalled code's trace.
-        specs = self_detected if texts and _SELF_DETECTED in texts[0] else _PC_SPECS
+        specs = rules.self_detected if texts and _SELF_DETECTED in texts[0] else _PC_SPECS
         pc_cands = _candidates(specs, texts)
-        return _stalled_at_pc(texts, pc_cands, extra) or _stall(pc_cands, extra, anchors, messengers)
+        return _stalled_at_pc(texts, pc_cands, extra) or _stall(pc_cands, extra, rules)
     cands = _candidates(((Part.PC, Part.STACK), (Part.STACK,)), texts[start:])
-    return _stall(cands, extra, anchors, messengers)
+    return _stall(cands, extra, rules)
 
 
 # What every line these tests hold for contains: an arm32 `callee from caller` line its ` from `

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kcrashd.core import events as ev_mod
 from kcrashd.core import frames
-from kcrashd.core.culprit import walked_candidates
+from kcrashd.core.culprit import STALL_RULES, walked_candidates
 from kcrashd.core.fingerprint import BUCKETS, STRICT_FRAMES, fingerprint_key
 from kcrashd.core.model import AppliedRule, Report
 from kcrashd.core.operator_rules import FrameAction, OperatorRules
@@ -100,8 +100,8 @@ STRATEGY_SKIPS: dict[Strategy, tuple[tuple[re.Pattern[str], str], ...]] = {
     Strategy.HANG: ((frames.HANG_SKIP, "a wait or lock primitive the hung task sleeps in"),),
     Strategy.STALL: (
         (frames.FAULT_ENTRY, "page-fault entry: the frames above it handled the fault"),
-        (frames.STALL_ANCHORS, "a dispatcher: the walk takes the useful frame above it"),
-        (frames.STALL_EXTRA_SKIP, "the stall detector, the timer interrupt or the scheduler"),
+        (STALL_RULES.anchors, "a dispatcher: the walk takes the useful frame above it"),
+        (STALL_RULES.messengers, "the stall detector, the timer interrupt or the scheduler"),
     ),
 }
 STRATEGY_SKIPS[Strategy.RCU_STALL] = STRATEGY_SKIPS[Strategy.STALL]
