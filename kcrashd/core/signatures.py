@@ -324,8 +324,19 @@ SIGNATURES: tuple[Signature, ...] = (
               "BUG: {1} in {F}", HELD_LOCK, severity=W),
     Signature("workqueue-leak", "lockdep", "BUG:", r"BUG: workqueue leaked lock or atomic",
               "BUG: workqueue leaked lock or atomic in {F}", ((P.LAST_FUNCTION,), (P.TRACE, P.STACK)), severity=W),
-    Signature("lockdep-bug", "lockdep", "BUG:", r"BUG: (bad unlock balance|still has locks held)",
-              "BUG: {1} in {F}", UNLOCK, severity=W),
+    # kernel/lockdep.c (2.6.18-3.15, kernel/locking/lockdep.c to 4.14) print_held_locks_bug: the task exits
+    # (debug_check_no_locks_held) holding a lock, `[ BUG: lock held at task exit time! ]` until 2.6.3x, then
+    # `[ BUG: %s/%d still has locks held! ]`; 4.15+ prints `WARNING: %s/%d still has locks held!` (lockdep-held
+    # below): the lock's `at:` line names who took it, as there.
+    Signature("lockdep-exit-held", "lockdep", "BUG:",
+              r"BUG: (?:(?=lock held at)|\S{1,64}/\d{1,7} (?=still))(lock held at task exit time|still has locks held)!",
+              "BUG: {1} in {F}", HELD_LOCK, severity=W,
+              why="kernel/lockdep.c print_held_locks_bug `[ BUG: lock held at task exit time! ]` (2.6), "
+                  "`[ BUG: %s/%d still has locks held! ]` (3.x-4.14)"),
+    # kernel/lockdep.c print_lock_contention_bug `[ BUG: bad contention detected! ]` and (3.x-4.14)
+    # print_lock_nested_lock_not_held `[ BUG: Nested lock was not taken ]`: `WARNING: ...` since 4.15.
+    Signature("lockdep-bug", "lockdep", "BUG:", r"BUG: (bad unlock balance|still has locks held|bad contention detected|[Nn]ested lock was not taken)",
+              "BUG: {C} in {F}", UNLOCK, severity=W, classes=(("Nested lock was not taken", "nested lock was not taken"),)),
     # lockdep's wait-context check (a sleeping lock taken where only spinning is allowed)
     Signature("invalid-wait-context", "lockdep", "BUG:", r"BUG: Invalid wait context", "WARNING: locking bug in {F}",
               TRACE, severity=W),
@@ -375,6 +386,12 @@ SIGNATURES: tuple[Signature, ...] = (
               skip=r"^(?:unaccount_page_cache_page|filemap_unaccount_folio)$",
               why="mm/filemap.c unaccount_page_cache_page `BUG: Bad page cache in process %s  pfn:%05lx`, then "
                   "dump_page and dump_stack"),
+    # WARN_ON() of 2.6.18-2.6.24 (include/asm-generic/bug.h: `printk("BUG: warning at %s:%d/%s()\n", __FILE__,
+    # __LINE__, __FUNCTION__); dump_stack();`, RHEL 5 adds ` (%s)` with print_tainted()): a warning, read as the
+    # later `WARNING: at %s:%d %s()` of the same macro is.
+    Signature("bug-warning", "warning", "BUG:", r"BUG: (warning at [^\s:]{1,200}):\d{1,7}/[A-Za-z_$][\w$.]{0,200}\(\)",
+              "WARNING in {F}", WARN, severity=W, v3_title="BUG: {1} in {F}",
+              why="include/asm-generic/bug.h (2.6.18-2.6.24) WARN_ON `BUG: warning at %s:%d/%s()`, then dump_stack()"),
     Signature("bug-generic", "bug", "BUG:", _BUG_TEXT, "BUG: {1} in {F}",
               TRACE, stackless_title="BUG: {1}"),
     # --- WARNING: ------------------------------------------------------------------------------
@@ -389,7 +406,8 @@ SIGNATURES: tuple[Signature, ...] = (
               "WARNING: suspicious RCU usage in {F}", TRACE, severity=W, skip=r"^(?:rcu_|lockdep_rcu)",
               requires=_LOCKDEP_REQ, fallback="WARNING: suspicious RCU usage"),
     Signature("lockdep-warning", "lockdep", "WARNING:",
-              r"WARNING: (bad unlock balance|[Nn]ested lock was not taken)", "WARNING: {C} in {F}", UNLOCK, severity=W,
+              r"WARNING: (bad unlock balance|[Nn]ested lock was not taken|bad contention detected)", "WARNING: {C} in {F}", UNLOCK,
+              severity=W,
               classes=(("Nested lock was not taken", "nested lock was not taken"),)),
     # a lock still held where none may be: the culprit took the lock (its `at:` line)
     Signature("lockdep-held", "lockdep", "WARNING:",
@@ -449,6 +467,13 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("badness", "warning", "Badness in ", r"Badness in [A-Za-z_$][\w$.]{0,200} at \S{1,200}:\d{1,7}",
               "WARNING in {F}", ((P.HEADER,), (P.TRACE, P.STACK)), severity=W,
               why="include/asm-generic/bug.h (2.6.0-2.6.18) WARN_ON `Badness in %s at %s:%d`, then dump_stack()"),
+    # WARN_ON() through the generic bug table (lib/bug.c report_bug, 2.6.19 until it printed `WARNING: at %s:%u`):
+    # `Badness at %s:%u` (`Badness at %p [verbose debug info unavailable]` without the file), then show_regs():
+    # the trapping PC names the function (powerpc `NIP [..] f+0x..`, s390 `Krnl PSW`, sh `PC is at`).
+    Signature("badness-at", "warning", "Badness at ",
+              r"^Badness at (?:[^\s:]{1,200}:\d{1,7}|(?:0x)?[0-9a-f]{8,16} \[verbose debug info unavailable\])\s*$",
+              "WARNING in {F}", WARN, severity=W,
+              why="lib/bug.c (2.6.19-2.6.3x) report_bug `Badness at %s:%u`, then show_regs(regs)"),
     Signature("kmemcheck", "warning", "WARNING:",
               r"WARNING: kmemcheck: Caught (\d{1,3})-bit read from ([a-z]{1,20}|\(invalid shadow state\)) memory",
               "WARNING: kmemcheck: Caught {1}-bit read from {2} memory in {F}", ((P.PC, P.STACK), (P.STACK,)), severity=W,
@@ -465,7 +490,11 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("rcu-usage-info", "lockdep", "INFO:", r"INFO: suspicious (?:RCU|rcu_dereference_check\(\)) usage",
               "INFO: suspicious RCU usage in {F}", TRACE, severity=W, skip=r"^(?:rcu_|lockdep_rcu)"),
     Signature("info-lockdep", "lockdep", "INFO:",
-              r"INFO: (possible circular locking dependency detected|possible recursive locking detected)",
+              # kernel/lockdep.c (2.6.18-4.14) print_irq_inversion_bug `[ INFO: possible irq lock inversion dependency
+              # detected ]`, print_bad_irq_dependency `[ INFO: %s-safe -> %s-unsafe lock order detected ]` (irqclass
+              # `hard`, `soft`, `hard-read` in 2.6.2x, then the state's name: `HARDIRQ`, `SOFTIRQ-READ`, `RECLAIM_FS`)
+              r"INFO: (possible circular locking dependency detected|possible recursive locking detected|"
+              r"possible irq lock inversion dependency detected|[A-Za-z_\-]{2,24}-safe -> [A-Za-z_\-]{2,24}-unsafe lock order detected)",
               "possible deadlock in {F}", LOCKDEP, severity=W, requires=_LOCKDEP_REQ, fallback="INFO: {1}"),
     Signature("info-inconsistent", "lockdep", "INFO:", r"INFO: (inconsistent lock state)",
               "inconsistent lock state in {F}", LOCKDEP, severity=W, requires=_LOCKDEP_REQ, fallback="INFO: {1}"),
@@ -534,6 +563,12 @@ SIGNATURES: tuple[Signature, ...] = (
               why="mm/usercopy.c usercopy_abort `Kernel memory %s attempt detected %s%s%s%s %s (offset %lu, size %lu)!` "
                   "then BUG()"),
     Signature("kernel-bug", "bug", "kernel BUG", r"kernel BUG at ", "kernel BUG in {F}", skip=r"^skb_", die=True),
+    # x86_64 before the i386 merge (arch/x86_64/kernel/traps.c handle_BUG, 2.6.0-2.6.23: `printk(KERN_ALERT
+    # "Kernel BUG at %.50s:%d\n", f.filename, f.line)`, then die("invalid opcode", ..)).  lib/bug.c report_bug's
+    # `Kernel BUG at %p [verbose debug info unavailable]` is a trap no BUG() left in the table (no file): not this.
+    Signature("kernel-bug-x86-64", "bug", "Kernel BUG at ", r"Kernel BUG at [^\s:]{1,60}:\d{1,7}\s*$", "kernel BUG in {F}",
+              skip=r"^skb_", die=True, v3_title="invalid opcode in {F}",
+              why="arch/x86_64/kernel/traps.c (2.6.0-2.6.23) handle_BUG `Kernel BUG at %.50s:%d`, then die()"),
     # The IDTENTRY conversion of the divide error (kernel commit 9d06c4027f21, Linux 5.8) spelt the trap's
     # name with an underscore until it was corrected: arch/x86/kernel/traps.c exc_divide_error
     # `do_error_trap(regs, 0, "divide_error", ...)` -> die() -> __die `"%s: %04lx [#%d]"`.
