@@ -314,6 +314,19 @@ SIGNATURES: tuple[Signature, ...] = (
               "BUG: scheduling while atomic in {F}", TRACE, severity=W,
               skip="|".join((_SCHED_ENTRY, *SLEEP_RULES, *SLEEP_SINCE_V4_RULES)),
               v3_skip="|".join((_SCHED_ENTRY, *SLEEP_RULES))),
+    # Before 2.6.18 neither printed `BUG: `: kernel/sched.c __might_sleep (2.6.0-2.6.17) `Debug: sleeping function called
+    # from invalid context at %s:%d` and schedule() (2.6.10-2.6.17) `scheduling while atomic: %s/0x%08x/%d`, each
+    # then dump_stack(): the same reports under the titles the later kernels give them.
+    Signature("sleep-atomic-debug", "atomic-sleep", "Debug: sleeping function called from invalid context",
+              r"^Debug: sleeping function called from invalid context at \S{1,200}:\d{1,7}",
+              "BUG: sleeping function called from invalid context in {F}", TRACE, severity=W, line_start=True,
+              why="kernel/sched.c (2.6.0-2.6.17) __might_sleep `Debug: sleeping function called from invalid context at "
+                  "%s:%d`, `in_atomic():%d, irqs_disabled():%d`, dump_stack()"),
+    Signature("sched-atomic-old", "atomic-sleep", "scheduling while atomic: ",
+              r"^scheduling while atomic: \S{1,64}/0x[0-9a-f]{8}/\d{1,7}\s*$",
+              "BUG: scheduling while atomic in {F}", TRACE, severity=W, line_start=True,
+              skip="|".join((_SCHED_ENTRY, *SLEEP_RULES, *SLEEP_SINCE_V4_RULES)),
+              why="kernel/sched.c (2.6.10-2.6.17) schedule() `scheduling while atomic: %s/0x%08x/%d`, dump_stack()"),
     Signature("smp-processor-id", "warning", "BUG:", r"BUG: using ([a-z_]+\(\)) in preemptible",
               "BUG: using {1} in preemptible code in {F}", TRACE, severity=W,
               skip=r"(?:preempt|this_cpu|processor_id)"),

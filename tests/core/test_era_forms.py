@@ -853,3 +853,59 @@ def test_kernel_bug_at_an_address_is_not_a_bug() -> None:
     title, function, kind = _read(S390_TRAP_AFTER_UNVERBOSE_BUG)
     assert (title, function, kind) == ("invalid opcode in mydrv_probe", "mydrv_probe", "invalid-opcode")
     assert analyze("mydrv: Kernel BUG at line 12 of the firmware script\n").kind == "none"
+
+
+# --- fixed: 2.6.0-2.6.17's atomic-sleep reports without `BUG: ` ----------------------------------------------
+
+# constructed from kernel/sched.c __might_sleep (2.6.9: `Debug: sleeping function called from invalid context at
+# %s:%d`, `in_atomic():%d, irqs_disabled():%d`, dump_stack) with arch/i386/kernel/traps.c show_trace (no
+# `Call Trace:` line from dump_stack)
+DEBUG_SLEEP_269_I386 = """\
+Debug: sleeping function called from invalid context at mm/slab.c:2063
+in_atomic():1, irqs_disabled():0
+ [<c011bc81>] __might_sleep+0x61/0x80
+ [<c0149d5a>] kmem_cache_alloc+0x5a/0x70
+ [<f8a1c0b1>] mydrv_rx+0x41/0x90 [mydrv]
+ [<c02a3e8f>] net_rx_action+0x9f/0x190
+"""
+
+# constructed from kernel/sched.c __might_sleep (2.6.9) with arch/x86_64/kernel/traps.c show_trace (2.6.9:
+# `Call Trace:` then `<%016lx>{%s%s%s%s%+ld}` entries several to a line, `<IRQ>` where the irq stack starts)
+DEBUG_SLEEP_269_X86_64 = """\
+Debug: sleeping function called from invalid context at mm/slab.c:2063
+in_atomic():1, irqs_disabled():0
+
+Call Trace: <IRQ> <ffffffff80133de1>{__might_sleep+173} <ffffffff80161c5b>{kmem_cache_alloc+39}
+       <ffffffffa00a1b41>{:mydrv:mydrv_rx+65} <ffffffff802a3e8f>{net_rx_action+159}
+       <ffffffff8013a1c4>{__do_softirq+68}
+"""
+
+# constructed from kernel/sched.c schedule() (2.6.10-2.6.17: `scheduling while atomic: %s/0x%08x/%d`, dump_stack)
+SCHED_ATOMIC_2611 = """\
+scheduling while atomic: mytool/0x00000001/2290
+ [<c02f1a2b>] schedule+0x5eb/0x610
+ [<c0125a1e>] schedule_timeout+0x5e/0xa0
+ [<c0125b3e>] msleep+0x2e/0x40
+ [<f8a1c0b1>] mydrv_reset_hw+0x41/0x90 [mydrv]
+ [<f8a1c1b1>] mydrv_ioctl+0x41/0x90 [mydrv]
+"""
+
+
+@pytest.mark.parametrize(("text", "title", "function"), [
+    (DEBUG_SLEEP_269_I386, "BUG: sleeping function called from invalid context in mydrv_rx", "mydrv_rx"),
+    (DEBUG_SLEEP_269_X86_64, "BUG: sleeping function called from invalid context in mydrv_rx", "mydrv_rx"),
+    (SCHED_ATOMIC_2611, "BUG: scheduling while atomic in mydrv_reset_hw", "mydrv_reset_hw"),
+], ids=["might_sleep-i386", "might_sleep-x86_64", "schedule"])
+def test_atomic_sleep_reports_before_2_6_18(text: str, title: str, function: str) -> None:
+    for capture in CAPTURES.values():
+        assert _read(capture(text)) == (title, function, "atomic-sleep")
+
+
+@pytest.mark.parametrize("line", [
+    "mydrv: scheduling while atomic: retrying later\n",
+    "scheduling while atomic: mytool/0x00000001/2290 (seen before)\n",
+    "Debug: sleeping function called from invalid context was reported earlier\n",
+    "myapp: Debug: sleeping function called from invalid context at foo.c:12\n",
+])
+def test_atomic_sleep_lookalikes_are_no_crash(line: str) -> None:
+    assert analyze(line).kind == "none"
