@@ -57,6 +57,8 @@ _NEEDS_SIGNATURE = frozenset({
     "Badness at ", "Kernel BUG at ",
     # kernel/sched.c (2.6.x before 2.6.18) __might_sleep and schedule() printed their reports without `BUG: `
     "Debug: sleeping function called from invalid context", "scheduling while atomic: ",
+    # mm/page_alloc.c bad_page (2.6.0-2.6.28) without `BUG: `
+    "Bad page state in process ",
     *SLUB_HEADERS,
 })
 _REPLAY = "** replaying previous printk message **"

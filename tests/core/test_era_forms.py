@@ -909,3 +909,35 @@ def test_atomic_sleep_reports_before_2_6_18(text: str, title: str, function: str
 ])
 def test_atomic_sleep_lookalikes_are_no_crash(line: str) -> None:
     assert analyze(line).kind == "none"
+
+
+# --- fixed: the page allocator's bad page before `BUG: ` ------------------------------------------------------
+
+# constructed from mm/page_alloc.c bad_page (2.6.18: `Bad page state in process '%s'`, `page:%p flags:0x%0*lx
+# mapping:%p mapcount:%d count:%d`, `Trying to fix it up, but a reboot is needed`, `Backtrace:`, dump_stack)
+BAD_PAGE_2618 = """\
+Bad page state in process 'mytool'
+page:c1a2b3c0 flags:0x40000004 mapping:00000000 mapcount:0 count:0
+Trying to fix it up, but a reboot is needed
+Backtrace:
+ [<c0105351>] show_trace_log_lvl+0x58/0x16a
+ [<c0105478>] show_trace+0xd/0x10
+ [<c01054a3>] dump_stack+0x19/0x1b
+ [<c014a1b1>] bad_page+0x61/0x90
+ [<c014a8f1>] free_hot_cold_page+0x71/0x150
+ [<c014a9f1>] __free_pages+0x21/0x30
+ [<f8a1c0b1>] mydrv_free_ring+0x41/0x90 [mydrv]
+ [<f8a1c1b1>] mydrv_close+0x41/0x90 [mydrv]
+"""
+
+
+@pytest.mark.parametrize("header", ["Bad page state in process 'mytool'", "Bad page state in process mytool  pfn:1a2b3"])
+def test_bad_page_before_2_6_29_names_the_freer(header: str) -> None:
+    text = BAD_PAGE_2618.replace("Bad page state in process 'mytool'", header)
+    for capture in CAPTURES.values():
+        assert _read(capture(text)) == ("BUG: Bad page state in mydrv_free_ring", "mydrv_free_ring", "bug")
+
+
+@pytest.mark.parametrize("line", ["mydrv: Bad page state in process foo, ignoring\n", "Bad page state in process mytool\n"])
+def test_bad_page_lookalikes_are_no_crash(line: str) -> None:
+    assert analyze(line).kind == "none"
