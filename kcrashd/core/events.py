@@ -50,6 +50,13 @@ _RULED_KINDS = frozenset({"kasan", "kmsan", "kcsan", "kfence", "ubsan"})
 _NEEDS_SIGNATURE = frozenset({
     "INFO:", "Kernel panic", "fatal error:", "Booting the kernel.", "VFS: ", "Oops: ", "unregister_netdevice: waiting for",
     " ilc:", "Kernel stack overflow.", "double fault: ", "#PF: ", "unreferenced object 0x", "divide_error:", "Badness in ",
+    # lib/bug.c report_bug `Badness at %s:%u` (2.6.19-2.6.3x); x86_64 handle_BUG `Kernel BUG at %.50s:%d` (2.6.0-2.6.23),
+    # where report_bug's `Kernel BUG at %p [verbose debug info unavailable]` is no BUG() (signatures.py)
+    "Badness at ", "Kernel BUG at ",
+    # kernel/sched.c (2.6.x before 2.6.18) __might_sleep and schedule() printed their reports without `BUG: `
+    "Debug: sleeping function called from invalid context", "scheduling while atomic: ",
+    # mm/page_alloc.c bad_page (2.6.0-2.6.28) without `BUG: `
+    "Bad page state in process ",
     *SLUB_HEADERS,
 })
 _REPLAY = "** replaying previous printk message **"

@@ -56,10 +56,19 @@ _SYSLOG_TIME = (
     r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,9})?"
     r"|(?:[A-Z][a-z]{2} )?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?: ?(?:Z|[+-]\d\d:?\d\d|[A-Z]{2,5}))?"
     r"|\d{9,11}\.\d{6}"
+    # OpenWrt's logread (ubox log/logread.c: ctime() without its newline, `%s %s.%s%s %s`)
+    r"|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}"
 )
+# BusyBox syslogd (sysklogd/syslogd.c timestamp_and_log) writes `%s %.64s %s %s`: the time, the host, the facility
+# and level (parse_fac_prio_20: `kern.warn`), then klogd's `kernel: ` message; with -S (OPT_small) `%s %s`, the time
+# and the message alone.  OpenWrt's logread prints the facility and level without a host.
+_FAC_PRIO = r"kern\.(?:emerg|alert|crit|err|warn|warning|notice|info|debug) "
 # journalctl's `-o short-monotonic` puts the printk time there instead (`[  123.456789] host kernel: `):
 # such a line is stamped (group 1).
-_SYSLOG = re.compile(rf"(?:{_SYSLOG_TIME}|(\[ {{0,12}}\d{{1,10}}\.\d{{1,9}}\])) [^\s]{{1,255}} kernel: ")
+_SYSLOG = re.compile(
+    rf"(?:(?:{_SYSLOG_TIME}) (?:(?!{_FAC_PRIO})[^\s]{{1,255}} )?|(\[ {{0,12}}\d{{1,10}}\.\d{{1,9}}\]) [^\s]{{1,255}} )"
+    rf"(?:{_FAC_PRIO})?kernel: "
+)
 # util-linux dmesg's own prefixes (sys-utils/dmesg.c): `-x` (--decode) names the facility and level,
 # `kern  :warn  : `, before the time; `-T` (--ctime) prints the time as a wall clock,
 # `[Thu Dec  3 15:31:35 2026] ` (its `%a %b %e %H:%M:%S %Y`): a stamped line.
@@ -73,7 +82,12 @@ _CTIME = re.compile(r"\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d
 _SGR = re.compile(r"\x1b\[[0-9;]{0,32}m")
 
 # Any program's line in such a file: the timestamp, the host, then the tag (`gnome-session[1443]: `, RFC 3164).
-_SYSLOG_OTHER = re.compile(rf"(?:{_SYSLOG_TIME}) [^\s]{{1,255}} [\w.\-/]{{1,64}}(?:\[\d{{1,10}}\])?: ")
+# (BusyBox's syslogd puts the facility and level before it: `daemon.info dnsmasq[123]: `.)
+_SYSLOG_OTHER = re.compile(
+    rf"(?:{_SYSLOG_TIME}) [^\s]{{1,255}} "
+    r"(?:(?:user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.[a-z]{3,7} )?"
+    r"[\w.\-/]{1,64}(?:\[\d{1,10}\])?: "
+)
 _SYSLOG_FIRST = frozenset("JFMASONDTW0123456789")
 
 

@@ -221,6 +221,12 @@ _LEAK_SKIP = (
 )
 _ALLOC_SKIP = r"^(?:slab_|kfree|vfree|kvfree|free_|__free|kmem_cache_free|__kmem_cache_free|do_slab_free|___cache_free)"
 
+# The page allocator's own checks and free paths found the bad page: the code that freed or allocated it is below them.
+_BAD_PAGE_SKIP = (
+    r"^(?:bad_page|free_|__free|page_|put_page|__put_page|release_pages|folio_|__folio|check_new_page|rmqueue|get_page_from|"
+    r"__page_pool|page_pool|post_alloc_hook|prep_new_page)"
+)
+
 # The scheduler's entry points a task that sleeps in an atomic context goes through (kernel/sched/core.c).
 _SCHED_ENTRY = r"^(?:schedule|__schedule|preempt_schedule|do_task_dead|__cond_resched)"
 
@@ -314,6 +320,19 @@ SIGNATURES: tuple[Signature, ...] = (
               "BUG: scheduling while atomic in {F}", TRACE, severity=W,
               skip="|".join((_SCHED_ENTRY, *SLEEP_RULES, *SLEEP_SINCE_V4_RULES)),
               v3_skip="|".join((_SCHED_ENTRY, *SLEEP_RULES))),
+    # Before 2.6.18 neither printed `BUG: `: kernel/sched.c __might_sleep (2.6.0-2.6.17) `Debug: sleeping function called
+    # from invalid context at %s:%d` and schedule() (2.6.10-2.6.17) `scheduling while atomic: %s/0x%08x/%d`, each
+    # then dump_stack(): the same reports under the titles the later kernels give them.
+    Signature("sleep-atomic-debug", "atomic-sleep", "Debug: sleeping function called from invalid context",
+              r"^Debug: sleeping function called from invalid context at \S{1,200}:\d{1,7}",
+              "BUG: sleeping function called from invalid context in {F}", TRACE, severity=W, line_start=True,
+              why="kernel/sched.c (2.6.0-2.6.17) __might_sleep `Debug: sleeping function called from invalid context at "
+                  "%s:%d`, `in_atomic():%d, irqs_disabled():%d`, dump_stack()"),
+    Signature("sched-atomic-old", "atomic-sleep", "scheduling while atomic: ",
+              r"^scheduling while atomic: \S{1,64}/0x[0-9a-f]{8}/\d{1,7}\s*$",
+              "BUG: scheduling while atomic in {F}", TRACE, severity=W, line_start=True,
+              skip="|".join((_SCHED_ENTRY, *SLEEP_RULES, *SLEEP_SINCE_V4_RULES)),
+              why="kernel/sched.c (2.6.10-2.6.17) schedule() `scheduling while atomic: %s/0x%08x/%d`, dump_stack()"),
     Signature("smp-processor-id", "warning", "BUG:", r"BUG: using ([a-z_]+\(\)) in preemptible",
               "BUG: using {1} in preemptible code in {F}", TRACE, severity=W,
               skip=r"(?:preempt|this_cpu|processor_id)"),
@@ -324,8 +343,19 @@ SIGNATURES: tuple[Signature, ...] = (
               "BUG: {1} in {F}", HELD_LOCK, severity=W),
     Signature("workqueue-leak", "lockdep", "BUG:", r"BUG: workqueue leaked lock or atomic",
               "BUG: workqueue leaked lock or atomic in {F}", ((P.LAST_FUNCTION,), (P.TRACE, P.STACK)), severity=W),
-    Signature("lockdep-bug", "lockdep", "BUG:", r"BUG: (bad unlock balance|still has locks held)",
-              "BUG: {1} in {F}", UNLOCK, severity=W),
+    # kernel/lockdep.c (2.6.18-3.15, kernel/locking/lockdep.c to 4.14) print_held_locks_bug: the task exits
+    # (debug_check_no_locks_held) holding a lock, `[ BUG: lock held at task exit time! ]` until 2.6.3x, then
+    # `[ BUG: %s/%d still has locks held! ]`; 4.15+ prints `WARNING: %s/%d still has locks held!` (lockdep-held
+    # below): the lock's `at:` line names who took it, as there.
+    Signature("lockdep-exit-held", "lockdep", "BUG:",
+              r"BUG: (?:(?=lock held at)|\S{1,64}/\d{1,7} (?=still))(lock held at task exit time|still has locks held)!",
+              "BUG: {1} in {F}", HELD_LOCK, severity=W,
+              why="kernel/lockdep.c print_held_locks_bug `[ BUG: lock held at task exit time! ]` (2.6), "
+                  "`[ BUG: %s/%d still has locks held! ]` (3.x-4.14)"),
+    # kernel/lockdep.c print_lock_contention_bug `[ BUG: bad contention detected! ]` and (3.x-4.14)
+    # print_lock_nested_lock_not_held `[ BUG: Nested lock was not taken ]`: `WARNING: ...` since 4.15.
+    Signature("lockdep-bug", "lockdep", "BUG:", r"BUG: (bad unlock balance|still has locks held|bad contention detected|[Nn]ested lock was not taken)",
+              "BUG: {C} in {F}", UNLOCK, severity=W, classes=(("Nested lock was not taken", "nested lock was not taken"),)),
     # lockdep's wait-context check (a sleeping lock taken where only spinning is allowed)
     Signature("invalid-wait-context", "lockdep", "BUG:", r"BUG: Invalid wait context", "WARNING: locking bug in {F}",
               TRACE, severity=W),
@@ -350,7 +380,14 @@ SIGNATURES: tuple[Signature, ...] = (
               r"Objects remaining (?:in [\w.:\-]{1,64} )?on [\w.]{1,64}\(\))",
               "BUG: {1} in {F}", SLAB_DEBUG, skip=_SLUB_CHECK_SKIP),
     Signature("bad-page-state", "bug", "BUG:", r"BUG: Bad page state", "BUG: Bad page state in {F}", BAD_PAGE,
-              skip=r"^(?:bad_page|free_|__free|page_|put_page|__put_page|release_pages|folio_|__folio|check_new_page|rmqueue|get_page_from|__page_pool|page_pool|post_alloc_hook|prep_new_page)"),
+              skip=_BAD_PAGE_SKIP),
+    # mm/page_alloc.c bad_page before it printed `BUG: ` (2.6.0-2.6.28: `Bad page state in process '%s'`, the page,
+    # `Trying to fix it up, but a reboot is needed`, `Backtrace:`, dump_stack; then briefly `Bad page state in process
+    # %s  pfn:%05lx`): the same report under the later title.
+    Signature("bad-page-state-old", "bug", "Bad page state in process ",
+              r"^Bad page state in process (?:'[^'\n]{1,64}'|\S{1,64}  pfn:[0-9a-f]{1,16})", "BUG: Bad page state in {F}",
+              BAD_PAGE, skip=_BAD_PAGE_SKIP, line_start=True,
+              why="mm/page_alloc.c (2.6.0-2.6.28) bad_page `Bad page state in process '%s'` ... `Backtrace:`, dump_stack()"),
     # kernel/workqueue.c wq_watchdog_timer_fn: a worker pool made no progress; like a hung task, work
     # is stuck, and the report shows pools, not a stack.
     # lockdep ran out of a fixed table and turns itself off: a limit of the debugging build, found wherever
@@ -375,6 +412,12 @@ SIGNATURES: tuple[Signature, ...] = (
               skip=r"^(?:unaccount_page_cache_page|filemap_unaccount_folio)$",
               why="mm/filemap.c unaccount_page_cache_page `BUG: Bad page cache in process %s  pfn:%05lx`, then "
                   "dump_page and dump_stack"),
+    # WARN_ON() of 2.6.18-2.6.24 (include/asm-generic/bug.h: `printk("BUG: warning at %s:%d/%s()\n", __FILE__,
+    # __LINE__, __FUNCTION__); dump_stack();`, RHEL 5 adds ` (%s)` with print_tainted()): a warning, read as the
+    # later `WARNING: at %s:%d %s()` of the same macro is.
+    Signature("bug-warning", "warning", "BUG:", r"BUG: (warning at [^\s:]{1,200}):\d{1,7}/[A-Za-z_$][\w$.]{0,200}\(\)",
+              "WARNING in {F}", WARN, severity=W, v3_title="BUG: {1} in {F}",
+              why="include/asm-generic/bug.h (2.6.18-2.6.24) WARN_ON `BUG: warning at %s:%d/%s()`, then dump_stack()"),
     Signature("bug-generic", "bug", "BUG:", _BUG_TEXT, "BUG: {1} in {F}",
               TRACE, stackless_title="BUG: {1}"),
     # --- WARNING: ------------------------------------------------------------------------------
@@ -389,7 +432,8 @@ SIGNATURES: tuple[Signature, ...] = (
               "WARNING: suspicious RCU usage in {F}", TRACE, severity=W, skip=r"^(?:rcu_|lockdep_rcu)",
               requires=_LOCKDEP_REQ, fallback="WARNING: suspicious RCU usage"),
     Signature("lockdep-warning", "lockdep", "WARNING:",
-              r"WARNING: (bad unlock balance|[Nn]ested lock was not taken)", "WARNING: {C} in {F}", UNLOCK, severity=W,
+              r"WARNING: (bad unlock balance|[Nn]ested lock was not taken|bad contention detected)", "WARNING: {C} in {F}", UNLOCK,
+              severity=W,
               classes=(("Nested lock was not taken", "nested lock was not taken"),)),
     # a lock still held where none may be: the culprit took the lock (its `at:` line)
     Signature("lockdep-held", "lockdep", "WARNING:",
@@ -449,6 +493,13 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("badness", "warning", "Badness in ", r"Badness in [A-Za-z_$][\w$.]{0,200} at \S{1,200}:\d{1,7}",
               "WARNING in {F}", ((P.HEADER,), (P.TRACE, P.STACK)), severity=W,
               why="include/asm-generic/bug.h (2.6.0-2.6.18) WARN_ON `Badness in %s at %s:%d`, then dump_stack()"),
+    # WARN_ON() through the generic bug table (lib/bug.c report_bug, 2.6.19 until it printed `WARNING: at %s:%u`):
+    # `Badness at %s:%u` (`Badness at %p [verbose debug info unavailable]` without the file), then show_regs():
+    # the trapping PC names the function (powerpc `NIP [..] f+0x..`, s390 `Krnl PSW`, sh `PC is at`).
+    Signature("badness-at", "warning", "Badness at ",
+              r"^Badness at (?:[^\s:]{1,200}:\d{1,7}|(?:0x)?[0-9a-f]{8,16} \[verbose debug info unavailable\])\s*$",
+              "WARNING in {F}", WARN, severity=W,
+              why="lib/bug.c (2.6.19-2.6.3x) report_bug `Badness at %s:%u`, then show_regs(regs)"),
     Signature("kmemcheck", "warning", "WARNING:",
               r"WARNING: kmemcheck: Caught (\d{1,3})-bit read from ([a-z]{1,20}|\(invalid shadow state\)) memory",
               "WARNING: kmemcheck: Caught {1}-bit read from {2} memory in {F}", ((P.PC, P.STACK), (P.STACK,)), severity=W,
@@ -465,7 +516,11 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("rcu-usage-info", "lockdep", "INFO:", r"INFO: suspicious (?:RCU|rcu_dereference_check\(\)) usage",
               "INFO: suspicious RCU usage in {F}", TRACE, severity=W, skip=r"^(?:rcu_|lockdep_rcu)"),
     Signature("info-lockdep", "lockdep", "INFO:",
-              r"INFO: (possible circular locking dependency detected|possible recursive locking detected)",
+              # kernel/lockdep.c (2.6.18-4.14) print_irq_inversion_bug `[ INFO: possible irq lock inversion dependency
+              # detected ]`, print_bad_irq_dependency `[ INFO: %s-safe -> %s-unsafe lock order detected ]` (irqclass
+              # `hard`, `soft`, `hard-read` in 2.6.2x, then the state's name: `HARDIRQ`, `SOFTIRQ-READ`, `RECLAIM_FS`)
+              r"INFO: (possible circular locking dependency detected|possible recursive locking detected|"
+              r"possible irq lock inversion dependency detected|[A-Za-z_\-]{2,24}-safe -> [A-Za-z_\-]{2,24}-unsafe lock order detected)",
               "possible deadlock in {F}", LOCKDEP, severity=W, requires=_LOCKDEP_REQ, fallback="INFO: {1}"),
     Signature("info-inconsistent", "lockdep", "INFO:", r"INFO: (inconsistent lock state)",
               "inconsistent lock state in {F}", LOCKDEP, severity=W, requires=_LOCKDEP_REQ, fallback="INFO: {1}"),
@@ -534,6 +589,12 @@ SIGNATURES: tuple[Signature, ...] = (
               why="mm/usercopy.c usercopy_abort `Kernel memory %s attempt detected %s%s%s%s %s (offset %lu, size %lu)!` "
                   "then BUG()"),
     Signature("kernel-bug", "bug", "kernel BUG", r"kernel BUG at ", "kernel BUG in {F}", skip=r"^skb_", die=True),
+    # x86_64 before the i386 merge (arch/x86_64/kernel/traps.c handle_BUG, 2.6.0-2.6.23: `printk(KERN_ALERT
+    # "Kernel BUG at %.50s:%d\n", f.filename, f.line)`, then die("invalid opcode", ..)).  lib/bug.c report_bug's
+    # `Kernel BUG at %p [verbose debug info unavailable]` is a trap no BUG() left in the table (no file): not this.
+    Signature("kernel-bug-x86-64", "bug", "Kernel BUG at ", r"Kernel BUG at [^\s:]{1,60}:\d{1,7}\s*$", "kernel BUG in {F}",
+              skip=r"^skb_", die=True, v3_title="invalid opcode in {F}",
+              why="arch/x86_64/kernel/traps.c (2.6.0-2.6.23) handle_BUG `Kernel BUG at %.50s:%d`, then die()"),
     # The IDTENTRY conversion of the divide error (kernel commit 9d06c4027f21, Linux 5.8) spelt the trap's
     # name with an underscore until it was corrected: arch/x86/kernel/traps.c exc_divide_error
     # `do_error_trap(regs, 0, "divide_error", ...)` -> die() -> __die `"%s: %04lx [#%d]"`.
