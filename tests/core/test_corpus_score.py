@@ -89,7 +89,11 @@ FLOOR = {
 # R 0.896); the floors move to just below that until the families the new logs show are fixed.
 # After the two family branches that followed (culprit walks; quoted report forms): 330 logs, title 0.930,
 # function 0.937, kind 0.989, pair F1 0.925 (P 0.956, R 0.896); every floor goes back up to just below that.
-PRODUCTION_FLOOR = {"title": 0.92, "function": 0.93, "kind": 0.98, "f1": 0.91}
+# With 19 more development logs quoted in distribution kernel patches (354 development logs): title 0.898,
+# function 0.905, kind 0.970, pair F1 0.925; eleven of the 19 are misses (SUSE's capitalised line leaders "Bug:",
+# "Info:", "Kasan:", "Rip:"; an ODEBUG message without its WARNING line; redacted "[<....>]" and offset-less frames;
+# an old KASAN header with no access line), so the floors move to just below that until those families are fixed.
+PRODUCTION_FLOOR = {"title": 0.89, "function": 0.90, "kind": 0.96, "f1": 0.92}
 # Logs with no crash that may still get a title (23/23 measured).
 PRODUCTION_NOCRASH_SLACK = 1
 # Web pages (repo web/HOST) keep their site's content license: Creative Commons BY-SA or GNU FDL.
