@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kcrashd.core import frames
@@ -269,32 +269,10 @@ def walked_candidates(sig: Signature, texts: list[str]) -> list[str]:
     """The stack candidates of every stack spec of `sig`, in the order the culprit rule sees them."""
     if sig.strategy is Strategy.LOCKED_CPU:
         texts = _locked_cpu_lines(texts)
-    return _SpecWalks(sig.stack, texts).names()
-
-
-class _SpecWalks:
-    """The candidates of each stack spec over one report's lines (run_spec's first list), each spec
-    walked once, when first asked for: the culprit rule stops at its answer (_first_culprit), and a
-    look at every candidate after it (_over_thread_plumbing) reuses what it walked."""
-
-    __slots__ = ("_done", "_headerless", "_specs", "_texts")
-
-    def __init__(self, specs: Spec, texts: list[str], headerless: bool = True) -> None:
-        self._specs, self._texts, self._headerless = specs, texts, headerless
-        self._done: list[list[str]] = []
-
-    def __iter__(self) -> Iterator[list[str]]:
-        for k, parts in enumerate(self._specs):
-            if k == len(self._done):
-                self._done.append(run_spec(parts, self._texts, self._headerless)[0])
-            yield self._done[k]
-
-    def names(self) -> list[str]:
-        """Every spec's candidates, each name once, in the order the culprit rule sees them."""
-        out: list[str] = []
-        for cands in self:
-            out.extend(name for name in cands if name not in out)
-        return out
+    out: list[str] = []
+    for parts in sig.stack:
+        out.extend(name for name in run_spec(parts, texts)[0] if name not in out)
+    return out
 
 
 def _candidates(spec: Spec, texts: list[str], headerless: bool = True) -> list[str]:
@@ -577,8 +555,7 @@ def _strategy_culprit(sig: Signature, texts: list[str]) -> Culprit:
             before = _first_culprit(sig, texts, extra).function
             found.earlier = (before or "") if before != found.function else found.earlier
             return found
-    walks = _SpecWalks(sig.stack, texts)
-    found = _first_culprit(sig, texts, extra, walks=walks)
+    found = _first_culprit(sig, texts, extra)
     if found.function is not None and _below_header(texts, _LOST_COLUMN_END, frames.LOST_COLUMN.match):
         # Version 3 could not read a frame line that lost its first column: what it chose continues.
         # Nor a trace without its header line (`all Trace:` is one it lost).
@@ -590,18 +567,18 @@ def _strategy_culprit(sig: Signature, texts: list[str]) -> Culprit:
         blind = _first_culprit(sig, _arm_as_v3(texts), extra, headerless=False, ended=False)
         if blind.function != found.function:
             found.earlier = blind.function or ""
-    return _over_thread_plumbing(texts, extra, found, walks)
+    return _over_thread_plumbing(sig, texts, extra, found)
 
 
-def _over_thread_plumbing(texts: list[str], extra: re.Pattern[str] | None, found: Culprit, walks: _SpecWalks) -> Culprit:
+def _over_thread_plumbing(sig: Signature, texts: list[str], extra: re.Pattern[str] | None, found: Culprit) -> Culprit:
     """A fragment with no PC line whose trace holds only the plumbing that ran a work item or a kthread
     (frames.THREAD_PLUMBING): arm64's `lr : %pS` (arch/arm64/kernel/process.c __show_regs) is the return
     address into the function that called the faulting code, the work function the plumbing ran, which
-    the unwinder did not show.  Version 3 named the plumbing: its key continues.  `walks`: the culprit
-    rule's walk of `texts`, every candidate of which is looked at."""
+    the unwinder did not show.  Version 3 named the plumbing: its key continues.  It walks the candidates
+    again only in that rare case (plumbing named, no PC line)."""
     if found.function is None or not frames.THREAD_PLUMBING.match(found.function) or _first_pc(texts) is not None:
         return found
-    if any(not frames.THREAD_PLUMBING.match(c) and not frames.is_skipped(c, extra) for c in walks.names()):
+    if any(not frames.THREAD_PLUMBING.match(c) and not frames.is_skipped(c, extra) for c in walked_candidates(sig, texts)):
         return found
     m = next((m for t in texts[1:] if t.lstrip().startswith("lr : ") and (m := _LINK_REGISTER.match(t))), None)
     fn = frames.clean_function(m.group(1)) if m is not None else None
@@ -683,20 +660,19 @@ def _arm_as_v3(texts: list[str]) -> list[str]:
 
 
 def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | None, headerless: bool = True,
-                   ended: bool = True, walks: _SpecWalks | None = None) -> Culprit:  # fmt: skip
+                   ended: bool = True) -> Culprit:  # fmt: skip
     """The first candidate of the stack spec that is not generic, else what the kernel printed anyway.
 
-    `ended`: a report printed to its end names its WARN site (False: as version 3 read); `walks`: the
-    walk of `texts` to use (the caller keeps it), else one of its own."""
+    `ended`: a report printed to its end names its WARN site (False: as version 3 read)."""
     caller = _s390_breaking_event(texts, extra) or _link_register_caller(texts, extra)
     if caller is not None:
         return Culprit(caller, recovered=True)
     helper = _out_of_line_helper(texts)
     passed: str | None = None
     v3_stop: str | None = None  # version 3's culprit, where a skip rule of version 4 passed it
-    for cands in walks if walks is not None else _SpecWalks(sig.stack, texts, headerless):
+    for parts in sig.stack:
         above: str | None = None  # the candidate before this one: what it called
-        for cand in cands:
+        for cand in run_spec(parts, texts, headerless)[0]:
             if _FAULT_INJECTION.match(cand):
                 return Culprit(None, fault_injection=True)
             if frames.TEST_HARNESS.match(cand) and above is not None and not frames.REPORTING.search(above):

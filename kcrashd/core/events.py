@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kcrashd.core.frames import STACK_START, fault_pc, parse_frames
-from kcrashd.core.normalize import BODY_LINES, HeaderLine, LogLines
+from kcrashd.core.normalize import BODY_LINES, HeaderLine, LogLines, header_lines
 from kcrashd.core.signatures import (
     BY_HEADER,
     CONSEQUENCE_PANIC,
@@ -27,6 +28,9 @@ from kcrashd.core.signatures import (
     WARN_CARRIED_KINDS,
     Signature,
 )
+
+if TYPE_CHECKING:
+    from kcrashd.core.headers import HeaderScan
 
 MAX_REPORT_LINES = 1000
 # How far (in raw lines) a report may reach while skipping other contexts' lines.
@@ -138,6 +142,11 @@ def hit_lines(lines: LogLines, positions: list[int]) -> list[int]:
         if not out or out[-1] != idx:
             out.append(idx)
     return [i for i in out if i < len(lines)]
+
+
+def scanned_hits(lines: LogLines, scan: HeaderScan) -> list[Hit]:
+    """The hits of the lines the header pre-filter `scan` (fed `lines.text`) found, once normalised."""
+    return find_hits(lines, header_lines(lines, hit_lines(lines, [c.start for c in scan.candidates()])))
 
 
 def find_hits(lines: LogLines, heads: list[HeaderLine]) -> list[Hit]:

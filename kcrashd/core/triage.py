@@ -14,7 +14,7 @@ from kcrashd.core.fingerprint import (
     strict_fingerprint,
 )
 from kcrashd.core.headers import Flood, HeaderScan
-from kcrashd.core.normalize import LogLines, header_lines, load_lines
+from kcrashd.core.normalize import LogLines, load_lines
 from kcrashd.core.report_parts import Severity, Unread
 from kcrashd.core.report_record import Record, record_json, report_record
 from kcrashd.core.signatures import SIGNATURES
@@ -55,8 +55,7 @@ def _headers(data: bytes | str) -> tuple[LogLines, list[ev_mod.Hit], list[Unread
     scan = HeaderScan()
     scan.feed(lines.text)
     unread += [_flood_lines(lines, flood) for flood in scan.floods()]
-    heads = header_lines(lines, ev_mod.hit_lines(lines, [c.start for c in scan.candidates()]))
-    hits = ev_mod.find_hits(lines, heads)
+    hits = ev_mod.scanned_hits(lines, scan)
     return lines, hits, unread
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from kcrashd.core import events
 from kcrashd.core.headers import HeaderScan
-from kcrashd.core.normalize import header_lines, load_lines
+from kcrashd.core.normalize import load_lines
 from kcrashd.sources.kernel_journal import KernelLine
 
 # A report begun this close to the end of a stretch that is not finished yet may still be growing:
@@ -45,8 +45,7 @@ def split_reports(lines: list[KernelLine], *, finished: bool) -> Split:
     log, _unread = load_lines(text)
     scan = HeaderScan()  # the core's header pre-filter, as kcrashd.core.triage uses it
     scan.feed(log.text)
-    heads = header_lines(log, events.hit_lines(log, [c.start for c in scan.candidates()]))
-    hits = events.find_hits(log, heads)
+    hits = events.scanned_hits(log, scan)
     found = events.build_events(log, hits)
     keep_from = len(lines)
     reports: list[ReportText] = []

@@ -53,6 +53,11 @@ def _read(text: str) -> tuple[str, str | None, str]:
     return report.title, report.function, report.kind
 
 
+def _read_in_every_capture(text: str) -> set[tuple[str, str | None, str]]:
+    """What `_read` gives for the report in each of CAPTURES: one element when all agree."""
+    return {_read(capture(text)) for capture in CAPTURES.values()}
+
+
 # --- audited: already read right ---------------------------------------------------------------------------
 
 # constructed from kernel/lockdep.c print_deadlock_bug (2.6.32): `[ INFO: possible recursive locking detected ]`,
@@ -623,9 +628,7 @@ Call Trace:
 
 
 def test_irq_lock_inversion_of_the_bracketed_era_is_a_deadlock() -> None:
-    for capture in CAPTURES.values():
-        assert _read(capture(LOCKDEP_IRQ_INVERSION_2632)) == ("possible deadlock in mydrv_timer_fn", "mydrv_timer_fn",
-                                                              "lockdep")
+    assert _read_in_every_capture(LOCKDEP_IRQ_INVERSION_2632) == {("possible deadlock in mydrv_timer_fn", "mydrv_timer_fn", "lockdep")}
 
 
 @pytest.mark.parametrize("irqclass", ["HARDIRQ", "SOFTIRQ", "HARDIRQ-READ", "RECLAIM_FS", "hard", "soft", "hard-read"])
@@ -689,8 +692,7 @@ Call Trace:
     (LOCKDEP_EXIT_HELD_310.replace("{task}", "kworker/0:1/17"), "BUG: still has locks held in mydrv_ioctl"),
 ], ids=["2.6.24", "3.10", "3.10-kworker"])
 def test_locks_held_at_exit_name_the_locker(text: str, title: str) -> None:
-    for capture in CAPTURES.values():
-        assert _read(capture(text)) == (title, "mydrv_ioctl", "lockdep")
+    assert _read_in_every_capture(text) == {(title, "mydrv_ioctl", "lockdep")}
 
 
 # constructed from kernel/lockdep.c print_lock_contention_bug (2.6.24-4.14) `[ BUG: bad contention detected! ]`,
@@ -754,8 +756,7 @@ Call Trace:
 
 @pytest.mark.parametrize("text", [BUG_WARNING_2618_I386, BUG_WARNING_2618_X86_64], ids=["i386", "x86_64"])
 def test_warn_on_of_2_6_18_is_a_warning(text: str) -> None:
-    for capture in CAPTURES.values():
-        assert _read(capture(text)) == ("WARNING in mydrv_xmit", "mydrv_xmit", "warning")
+    assert _read_in_every_capture(text) == {("WARNING in mydrv_xmit", "mydrv_xmit", "warning")}
     # Version 3 titled it as a BUG: its key continues.
     assert analyze(text).fingerprint_aliases
 
@@ -786,8 +787,7 @@ eb41ffd0 eb61ffd8 eb81ffe0 7c0803a6 eba1ffe8 ebc1fff0 ebe1fff8 4e800020
 
 
 def test_badness_at_of_the_generic_bug_table_is_a_warning() -> None:
-    for capture in CAPTURES.values():
-        assert _read(capture(BADNESS_PPC64_2632)) == ("WARNING in mydrv_xmit", "mydrv_xmit", "warning")
+    assert _read_in_every_capture(BADNESS_PPC64_2632) == {("WARNING in mydrv_xmit", "mydrv_xmit", "warning")}
     unverbose = BADNESS_PPC64_2632.replace("drivers/net/mydrv/core.c:127",
                                            "d0000000008cb4dc [verbose debug info unavailable]")
     assert _read(unverbose) == ("WARNING in mydrv_xmit", "mydrv_xmit", "warning")
@@ -831,8 +831,7 @@ RIP  [<ffffffff8845ab41>] :mydrv:mydrv_xmit+0x41/0x90
 
 
 def test_kernel_bug_of_x86_64_before_2_6_24_is_a_bug() -> None:
-    for capture in CAPTURES.values():
-        assert _read(capture(KERNEL_BUG_2618_X86_64)) == ("kernel BUG in mydrv_xmit", "mydrv_xmit", "bug")
+    assert _read_in_every_capture(KERNEL_BUG_2618_X86_64) == {("kernel BUG in mydrv_xmit", "mydrv_xmit", "bug")}
     # Version 3 titled it by die()'s invalid opcode: its key continues.
     assert analyze(KERNEL_BUG_2618_X86_64).fingerprint_aliases
 
@@ -897,8 +896,7 @@ scheduling while atomic: mytool/0x00000001/2290
     (SCHED_ATOMIC_2611, "BUG: scheduling while atomic in mydrv_reset_hw", "mydrv_reset_hw"),
 ], ids=["might_sleep-i386", "might_sleep-x86_64", "schedule"])
 def test_atomic_sleep_reports_before_2_6_18(text: str, title: str, function: str) -> None:
-    for capture in CAPTURES.values():
-        assert _read(capture(text)) == (title, function, "atomic-sleep")
+    assert _read_in_every_capture(text) == {(title, function, "atomic-sleep")}
 
 
 @pytest.mark.parametrize("line", [
@@ -934,8 +932,7 @@ Backtrace:
 @pytest.mark.parametrize("header", ["Bad page state in process 'mytool'", "Bad page state in process mytool  pfn:1a2b3"])
 def test_bad_page_before_2_6_29_names_the_freer(header: str) -> None:
     text = BAD_PAGE_2618.replace("Bad page state in process 'mytool'", header)
-    for capture in CAPTURES.values():
-        assert _read(capture(text)) == ("BUG: Bad page state in mydrv_free_ring", "mydrv_free_ring", "bug")
+    assert _read_in_every_capture(text) == {("BUG: Bad page state in mydrv_free_ring", "mydrv_free_ring", "bug")}
 
 
 @pytest.mark.parametrize("line", ["mydrv: Bad page state in process foo, ignoring\n", "Bad page state in process mytool\n"])
