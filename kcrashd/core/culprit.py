@@ -463,13 +463,13 @@ def _without_gp_kthread_dumps(texts: list[str]) -> list[str]:
     return out
 
 
-def _hang(cands: list[str], skip: re.Pattern[str] = frames.HANG_SKIP) -> Culprit:
+def _hang(cands: list[str], skip: re.Pattern[str] = frames.HANG_SKIP, rtnl: re.Pattern[str] = frames.HANG_RTNL) -> Culprit:
     for n in cands:
         if frames.HANG_SYNC.match(n):
             alts = [n] if n != "synchronize_rcu" else []
             return Culprit("synchronize_rcu", alts)
     for n in cands:
-        if frames.HANG_RTNL.match(n):
+        if rtnl.match(n):
             return Culprit("rtnl_lock")
     for n in cands:
         if not skip.match(n) and not frames.is_skipped(n):
@@ -487,10 +487,10 @@ def _hung(sig: Signature, texts: list[str]) -> Culprit:
         if guessed.function is not None:
             return Culprit(guessed.function, guessed.alternatives, recovered=True, earlier="")
     if hung.function is not None and _below_header(texts, _ARM_FROM, frames.arm_unwound):
-        blind = _hang(_candidates(sig.stack, _arm_as_v3(texts), headerless=False), frames.HANG_SKIP_V3)
+        blind = _hang(_candidates(sig.stack, _arm_as_v3(texts), headerless=False), frames.HANG_SKIP_V3, frames.HANG_RTNL_V3)
         hung.earlier = blind.function or "" if blind.function != hung.function else None
     elif hung.function is not None:
-        before = _hang(cands, frames.HANG_SKIP_V3).function
+        before = _hang(cands, frames.HANG_SKIP_V3, frames.HANG_RTNL_V3).function
         hung.earlier = before or "" if before != hung.function else None
     return hung
 

@@ -254,6 +254,46 @@ _LOCAL_LOCK_SINCE_V4 = r"_{0,2}local_(?:try|un)?lock\w{0,20}"
 # sleeps in __lock_sock until no other owner holds the socket, lock_sock_fast likewise, release_sock gives it back:
 # the protocol code that calls them (tcp_close) takes the lock.
 _SOCK_LOCK_SINCE_V4 = r"lock_sock(?:_nested|_fast)?|__lock_sock|release_sock"
+# The generic out-of-line atomic64_t of lib/atomic64.c (32-bit kernels without native 64-bit atomics: atomic64_read,
+# atomic64_add_return, ..., renamed generic_atomic64_* in 5.x) and the x86-32 cmpxchg8b / 386 forms of
+# arch/x86/lib/atomic64_cx8_32.S and atomic64_386_32.S (atomic64_add_return_cx8, atomic64_inc_386): they update the
+# caller's counter, as the atomic_* helpers do.
+_ATOMIC64_SINCE_V4 = r"(?:generic_)?atomic64_[a-z0-9_]{1,32}"
+# Bit operations the atomics rule did not name: include/asm-generic/bitops (instrumented-atomic.h change_bit,
+# instrumented-non-atomic.h test_bit / _test_bit / test_bit_acquire) and their arch_* and generic_* / const_* forms
+# (arch_test_bit, generic_test_bit, arch_set_bit, arch___clear_bit): they read or flip a bit of the caller's word.
+_BITOPS_SINCE_V4 = r"_{0,3}(?:change|test)_bit(?:_acquire)?|(?:arch|generic|const)_{1,4}(?:change|test|set|clear)_bit(?:_acquire|_unlock)?"
+# The optimistic-spinning helper of mutexes and rwsems (include/linux/sched.h owner_on_cpu, called by
+# kernel/locking/mutex.c mutex_spin_on_owner and rwsem.c rwsem_spin_on_owner) asks whether the lock's owner runs.
+_OWNER_SPIN_SINCE_V4 = r"owner_on_cpu"
+# The user-memory copies below copy_to_iter / copy_page_to_iter: lib/iov_iter.c copyin / copyout / copyout_mc and
+# _copy_mc_to_iter, copy_folio_from_iter_atomic, include/linux/uio.h copy_folio_to_iter; and lib/scatterlist.c
+# extract_iter_to_sg / extract_user_to_sg (6.3+), which pin or copy an iterator's pages into the caller's sg table.
+_USER_ITER_SINCE_V4 = (
+    r"copyin|copyout(?:_mc)?|_?copy_mc_to_iter|copy_folio_(?:to_iter|from_iter_atomic)|extract_(?:user|iter)_to_sg"
+)
+# Page-cache helpers that find, create or lock a page for the caller: mm/filemap.c find_or_create_page,
+# grab_cache_page / grab_cache_page_write_begin / grab_cache_page_nowait, read_cache_folio, the page lock
+# (__lock_page, __lock_page_killable, __lock_page_or_retry; 5.16+ __folio_lock, __folio_lock_killable,
+# __folio_lock_or_retry; include/linux/pagemap.h lock_page / folio_lock when emitted out of line), and the truncation
+# walk of mm/truncate.c (truncate_inode_pages / _range / _final over find_lock_entries / find_get_entries), which
+# drops the pages of the mapping its filesystem hands it.
+_PAGECACHE_SINCE_V4 = (
+    r"find_or_create_page|grab_cache_page(?:_write_begin|_nowait)?|read_cache_folio|"
+    r"_{0,2}(?:lock_page|folio_lock)(?:_killable|_or_retry)?|truncate_inode_pages(?:_range|_final)?|find_(?:lock|get)_entries"
+)
+# The dentry and inode reference helpers around dput and iput: fs/dcache.c fast_dput (dput's lockless drop), fs/inode.c
+# iput_final (the last iput evicts the inode) and ihold (WARN_ON when the caller holds no reference).
+_VFS_REF_SINCE_V4 = r"fast_dput|iput_final|ihold"
+# Irq-flag tracing of softirqs before 5.9 (kernel/locking/lockdep.c trace_softirqs_on / trace_softirqs_off, renamed
+# lockdep_softirqs_on / _off): local_bh_enable's bookkeeping, like trace_hardirqs_on.
+_SOFTIRQ_TRACE_SINCE_V4 = r"trace_softirqs_o(?:n|ff)"
+# arm64's MTE tag-check fault path (arch/arm64/mm/fault.c do_tag_check_fault -> __do_kernel_fault -> do_tag_recovery
+# -> report_tag_fault -> kasan_report): the exception entry that reports the faulting access of KASAN_HW_TAGS.
+_MTE_REPORT_SINCE_V4 = r"do_tag_recovery|report_tag_fault"
+# lockdep's entry points that re-validate the held locks for their caller (kernel/locking/lockdep.c lock_set_class /
+# __lock_set_class, lock_downgrade / __lock_downgrade, lock_sync, and reacquire_held_locks under them and __lock_release).
+_LOCKDEP_SINCE_V4 = r"reacquire_held_locks|_{0,2}lock_(?:set_class|downgrade|sync)"
 SKIP_REPORTING = (
     # sanitizer and coverage runtimes
     r"(?:^(?:__)?(?:kasan|kfence|ubsan)|^_*asan_|^__msan|kmsan|hwasan|^kcsan_setup_watchpoint|^check_memory_region|"
@@ -280,6 +320,8 @@ SKIP_REPORTING = (
     r"arm64_serror_panic|do_serror|"
     r"arm64_notify_die|__arm64_notify|do_debug_exception|el1_dbg|do_alignment|do_DataAbort|do_PrefetchAbort|__dabt_svc|"
     r"do_tag_check_fault|do_el1_)",
+    # arm64's MTE tag-fault reporting (_MTE_REPORT_SINCE_V4)
+    r"^(?:" + _MTE_REPORT_SINCE_V4 + r")$",
     # sleep-in-atomic checks
     r"^_*might_(?:sleep|fault|resched)",
     # hardening checks that report someone else's overflow
@@ -296,6 +338,7 @@ SKIP_REPORTING = (
     r"^(?:lockdep_|debug_lockdep|_*lock_acquire|_*lock_release|lock_(?:acquired|contended)$|mark_lock|mark_irqflags|mark_usage|valid_state$|"
     r"mark_held_locks|debug_check_no_|check_noncircular|check_prevs?_add|validate_chain|register_lock_class|"
     r"look_up_lock_class|hlock_class|lockdep_)",
+    r"^(?:" + _LOCKDEP_SINCE_V4 + r")$",
     # debugobjects
     r"(?:^_*debug_(?:object|print_object)|_is_static_object$)",
     # DMA-API debugging (kernel/dma/debug.c): the checkers WARN about the driver's call
@@ -308,6 +351,7 @@ SKIP_REPORTING = (
     r"^(?:should_fail|kmemleak)",
     # tracepoints and irq-flag tracing
     r"^(?:trace_hardirqs|perf_trace|__traceiter|__bpf_trace)",
+    r"^(?:" + _SOFTIRQ_TRACE_SINCE_V4 + r")$",
 )
 # The SLAB allocator's internals (mm/slab.c, the allocator of RHEL 5-6 and many 2.6-4.x kernels):
 # kmem_cache_alloc -> __cache_alloc -> ____cache_alloc -> cache_alloc_refill -> cache_grow -> kmem_getpages ->
@@ -348,8 +392,11 @@ SKIP_ALLOCATOR = (
     r"unlock_page|_*set_page_owner|_*reset_page_owner)",
     # xarray, IDR and IDA walkers
     r"^(?:xas_|xa_|ida_|idr_)",
-    # dentry and inode puts
+    # page-cache find, create, lock and truncate helpers (_PAGECACHE_SINCE_V4)
+    r"^(?:" + _PAGECACHE_SINCE_V4 + r")$",
+    # dentry and inode puts, and their reference helpers (_VFS_REF_SINCE_V4)
     r"^(?:dput|iput)$",
+    r"^(?:" + _VFS_REF_SINCE_V4 + r")$",
     # mempools, per-cpu chunks and the per-cpu allocator (mm/percpu.c)
     r"^(?:mempool_|pcpu_|_*alloc_percpu|free_percpu$)",
     # the DMA API's allocation and mapping entry points (include/linux/dma-mapping.h), which call the
@@ -379,6 +426,9 @@ SKIP_LOCKING = (
     r"_*rwsem_|_*percpu_down|percpu_up|" + _RWSEM_THUNK_SINCE_V4 + r"$)",
     # atomics and bit operations
     r"^(?:atomic_|arch_atomic|raw_atomic|__atomic|test_and_|_*set_bit|_*clear_bit|_atomic_dec_and_lock)",
+    # 64-bit atomics of lib/atomic64.c and arch/x86/lib (_ATOMIC64_SINCE_V4), the other bit operations
+    # (_BITOPS_SINCE_V4) and the spinning helper of sleeping locks (_OWNER_SPIN_SINCE_V4)
+    r"^(?:" + _ATOMIC64_SINCE_V4 + "|" + _BITOPS_SINCE_V4 + "|" + _OWNER_SPIN_SINCE_V4 + r")$",
     # reference counts, per-cpu counters (lib/percpu_counter.c takes its own lock for the caller) and the
     # reference tracker (lib/ref_tracker.c checks and reports its user's get/put pairs)
     r"^(?:_*refcount_|kref_|_*percpu_counter_|ref_tracker_)",
@@ -414,10 +464,26 @@ _ARITHMETIC_SINCE_V4 = (
     r"_*fls(?:64|_long)?|_*ffs(?:64)?|ffz|ro[lr](?:8|16|32|64)|_*(?:sw_)?hweight(?:8|16|32|64|_long)|"
     r"sign_extend(?:32|64)|get_count_order(?:_long)?|div(?:64)?_[us]64(?:_rem)?|mul_u64_u32_shr"
 )
+# lib/string.c strnstr and strnchrnul, string searches the other str* helpers' rule did not name.
+_STRING_SINCE_V4 = r"strnstr|strnchrnul"
+# The address-conversion checks of CONFIG_DEBUG_VIRTUAL: arch/x86/mm/physaddr.c __phys_addr / __phys_addr_symbol and
+# arm64's arch/arm64/mm/physaddr.c __virt_to_phys / __phys_addr_symbol BUG (VIRTUAL_BUG_ON) on the address their
+# caller passed to __pa() or virt_to_page().
+_PHYS_ADDR_SINCE_V4 = r"__phys_addr(?:_symbol)?|__virt_to_phys"
+# kernel/workqueue.c insert_work links a work item onto its pool for __queue_work (and insert_wq_barrier a flush
+# barrier for __flush_work): ODEBUG or list debugging that fires there checks the caller's work item.
+_WORK_INSERT_SINCE_V4 = r"insert_work|insert_wq_barrier"
+# drivers/usb/core/urb.c usb_kill_anchored_urbs / usb_poison_anchored_urbs / usb_unlink_anchored_urbs (usb_kill_urb
+# for every URB of the driver's anchor), usb_poison_urb and usb_unlink_urb, and drivers/usb/core/hcd.c
+# usb_hcd_submit_urb / usb_hcd_unlink_urb, the hand-off of usb_submit_urb / usb_unlink_urb to the host controller.
+_USB_URB_SINCE_V4 = r"usb_(?:kill|poison|unlink)_anchored_urbs|usb_(?:poison|unlink)_urb|usb_hcd_(?:submit|unlink)_urb"
 SKIPPED_SINCE_V4 = re.compile(
     rf"^(?:{_VSPRINTF_SINCE_V4}|{_DEVRES_SINCE_V4}|{_ARITHMETIC_SINCE_V4}|{_RWSEM_THUNK_SINCE_V4}|{_SLAB_SINCE_V4}|{_SLUB_REPORT_SINCE_V4}|{_ARM_BUG_SINCE_V4}|{_LOCK_26_SINCE_V4}|"
     rf"{_RT_LOCK_SINCE_V4}|{_PAGE_ALLOC_SINCE_V4}|{_CPUMASK_ALLOC_SINCE_V4}|{_VMALLOC_SINCE_V4}|{_LOCAL_LOCK_SINCE_V4}|"
-    rf"{_SOCK_LOCK_SINCE_V4}|{_BIO_FREE_SINCE_V4})$"
+    rf"{_SOCK_LOCK_SINCE_V4}|{_BIO_FREE_SINCE_V4}|{_ATOMIC64_SINCE_V4}|{_BITOPS_SINCE_V4}|{_OWNER_SPIN_SINCE_V4}|"
+    rf"{_USER_ITER_SINCE_V4}|{_PAGECACHE_SINCE_V4}|{_VFS_REF_SINCE_V4}|{_SOFTIRQ_TRACE_SINCE_V4}|{_MTE_REPORT_SINCE_V4}|"
+    rf"{_STRING_SINCE_V4}|{_PHYS_ADDR_SINCE_V4}|{_WORK_INSERT_SINCE_V4}|{_USB_URB_SINCE_V4}|"
+    rf"{_LOCKDEP_SINCE_V4})$"
 )
 SKIP_HELPERS = (
     # memory and string functions, MMIO and port I/O accessors: primitive data access
@@ -425,6 +491,10 @@ SKIP_HELPERS = (
     r"^str(?:cpy|ncpy|lcpy|scpy|cmp|ncmp|len|nlen|cat|ncat|chr|rchr|str|dup|sep|lcat|casecmp|ncasecmp|spn|cspn|pbrk)\b|"
     r"^(?:sized_strscpy|strscpy_pad|strnchr|strchrnul|strim|strreplace|skip_spaces)$|"
     r"^read_word_at_a_time|" + DEVICE_ACCESSOR_RULE + ")",
+    # string searches (_STRING_SINCE_V4)
+    r"^(?:" + _STRING_SINCE_V4 + r")$",
+    # address-conversion checks on the caller's address (_PHYS_ADDR_SINCE_V4)
+    r"^(?:" + _PHYS_ADDR_SINCE_V4 + r")$",
     # formatting: vsnprintf and the lib/vsprintf.c helpers it formats one argument with (`%s` goes through
     # string -> string_nocheck since 5.2, check_pointer vets the pointer first); a bad argument faults there,
     # and the caller that passed it is the culprit
@@ -436,7 +506,8 @@ SKIP_HELPERS = (
     r"^(?:" + _ARITHMETIC_SINCE_V4 + r")$",
     # user-memory and iterator copies
     r"(?:^(?:_*copy_(?:to|from)_(?:user|iter)|__copy_|copy_user|raw_copy|copy_page_(?:to|from)_iter|_*(?:get|put)_user|"
-    r"strncpy_from_user|check_copy_size|_*check_object_size|_*check_heap_object|_*usercopy_)|copy_(?:to|from)_user$)",
+    r"strncpy_from_user|check_copy_size|_*check_object_size|_*check_heap_object|_*usercopy_)|copy_(?:to|from)_user$|"
+    r"^(?:" + _USER_ITER_SINCE_V4 + r")$)",  # and the iterator copies below them (_USER_ITER_SINCE_V4)
     # trees, lists and lookups
     r"^(?:rb_(?:insert|erase|next|prev|first|last|replace)|__rb_|__list_|list_|__hlist_|hlist_|rhashtable_lookup|"
     r"sort$|bsearch$)",
@@ -454,6 +525,8 @@ SKIP_INFRA = (
     # workqueue flush, cancel, queue
     r"^(?:__flush_workqueue|drain_workqueue|destroy_workqueue|flush_work$|__flush_work|_*cancel_work|"
     r"cancel_delayed_work|_*queue_work|_*queue_delayed_work|mod_delayed_work|kthread_stop|try_to_grab_pending)",
+    # the work item's insertion under them (_WORK_INSERT_SINCE_V4)
+    r"^(?:" + _WORK_INSERT_SINCE_V4 + r")$",
     # timers
     r"^(?:_*del_timer|_*try_to_del_timer|_*timer_delete|_*mod_timer|add_timer|hrtimer_cancel|hrtimer_try_to_cancel|"
     r"lock_timer_base|sk_stop_timer|sk_reset_timer)",
@@ -465,8 +538,8 @@ SKIP_INFRA = (
     r"notifier_call_chain",
     # network device unregistration
     r"^(?:unregister_netdev|rollback_registered)",
-    # USB URB submission and kill helpers
-    r"^usb_(?:submit_urb|kill_urb|start_wait_urb|bulk_msg|control_msg|interrupt_msg)",
+    # USB URB submission and kill helpers, and their anchored, poisoning and host-controller forms (_USB_URB_SINCE_V4)
+    r"(?:^usb_(?:submit_urb|kill_urb|start_wait_urb|bulk_msg|control_msg|interrupt_msg)|^(?:" + _USB_URB_SINCE_V4 + r")$)",
     # SRCU teardown
     r"^_?cleanup_srcu_struct",
     # inode and buffer-head state helpers WARN when a filesystem hands them an inconsistent
@@ -529,7 +602,26 @@ TEST_HARNESS = re.compile("|".join(TEST_HARNESS_RULES))
 # Anchors version 4 added: debugfs's proxies of a file's own operations, VFS plumbing like vfs_write
 # (fs/debugfs/file.c FULL_PROXY_FUNC: full_proxy_write & co. call the file's `fops->write` under a
 # removal guard), and the test harnesses.  culprit.find_culprit lists the key version 3 gave without them.
-STALL_ANCHOR_RULES_SINCE_V4 = (r"^full_proxy_(?:read|write|unlocked_ioctl|poll|llseek)$", *TEST_HARNESS_RULES)
+STALL_ANCHOR_RULES_SINCE_V4 = (
+    r"^full_proxy_(?:read|write|unlocked_ioctl|poll|llseek)$",
+    *TEST_HARNESS_RULES,
+    # the other callers of a file's own read_iter / write_iter / mmap / ioctl: fs/read_write.c vfs_iter_read /
+    # vfs_iter_write (in-kernel users: loop, nfsd, overlayfs) and do_iter_readv_writev, include/linux/fs.h
+    # call_read_iter / call_write_iter / call_mmap, block/ioctl.c blkdev_ioctl -> blkdev_driver_ioctl (the disk's
+    # fops->ioctl)
+    r"^(?:vfs_iter_(?:read|write)|call_(?:read|write)_iter|do_iter_readv_writev|call_mmap|blkdev_(?:driver_)?ioctl)$",
+    # net/socket.c's calls of the protocol's proto_ops: release (__sock_release), mmap, ioctl (sock_do_ioctl under
+    # sock_ioctl / compat_sock_ioctl), listen, accept, connect and socketpair (__sys_*, kernel_*), and
+    # net/core/sock.c sk_common_release (sk_prot->destroy)
+    r"^(?:_{0,2}sock_release|sock_mmap|sock_do_ioctl|sock_ioctl|compat_sock_ioctl|kernel_(?:setsockopt|listen|accept|connect)|"
+    r"__sys_(?:listen|accept4?|connect|socketpair)(?:_file)?|sk_common_release)$",
+    # kernel/smpboot.c smpboot_thread_fn runs a per-CPU thread's function (ksoftirqd, cpu stopper, cpuhp) like kthread;
+    # the idle loop's entry (kernel/sched/idle.c cpu_startup_entry, arch smpboot start_secondary) runs do_idle;
+    # kernel/softirq.c tasklet_hi_action runs HI_SOFTIRQ's tasklets like tasklet_action; the return to user space
+    # (kernel/entry/common.c exit_to_user_mode_loop, 4.x-5.x arch/x86/entry/common.c exit_to_usermode_loop) runs task
+    # work and delivers signals; x86's 3.x-4.x traced-syscall entry (arch/x86/kernel/entry_64.S tracesys_phase2)
+    r"^(?:smpboot_thread_fn|cpu_startup_entry|start_secondary|tasklet_hi_action|exit_to_user_?mode_loop|tracesys_phase2)$",
+)
 # The plumbing that runs a kernel thread's or a work item's function through a pointer (kernel/workqueue.c
 # worker_thread -> process_one_work calls `worker->current_func(work)`; kernel/kthread.c kthread calls
 # `threadfn(data)`, entered from ret_from_fork): below it, the function it ran is the code that failed.
@@ -616,6 +708,12 @@ SLEEP_SINCE_V4_RULES = (
     # before 4.16) loops on set_current_state(TASK_UNINTERRUPTIBLE) and schedule() until the closure's last
     # reference is put; closure_return_sync does the same for closure_return
     r"^_{0,2}closure_(?:sync|return_sync)$",
+    # the page and writeback waits over folio_wait_bit / wait_on_page_bit: mm/page-writeback.c folio_wait_writeback
+    # (_killable) and folio_wait_stable, mm/filemap.c folio_wait_locked (_killable) and their 4.x-5.x page forms
+    # (wait_on_page_writeback, wait_on_page_locked), and fs/fs-writeback.c wb_wait_for_completion (a sync waiting for
+    # the flusher's work) and __inode_wait_for_writeback / inode_wait_for_writeback (waiting for I_SYNC to clear)
+    r"^(?:folio_wait_(?:writeback|stable|locked)(?:_killable)?|wait_on_page_(?:writeback|locked)(?:_killable)?|"
+    r"wb_wait_for_completion|_{0,2}inode_wait_for_writeback)$",
 )
 # A hung task sleeps in them: the culprit is the first frame outside them and the kthread plumbing.
 HANG_SKIP_RULES = (
@@ -628,7 +726,11 @@ HANG_SKIP = re.compile("|".join(HANG_SKIP_RULES))
 SLEEPING = re.compile("|".join((*SLEEP_RULES, *SLEEP_SINCE_V4_RULES)))
 HANG_SKIP_V3 = re.compile("|".join(rule for rule in HANG_SKIP_RULES if rule not in SLEEP_SINCE_V4_RULES))
 SLEEP_SINCE_V4 = re.compile("|".join(SLEEP_SINCE_V4_RULES))
-HANG_RTNL = re.compile(r"^rtnl_lock$|^rtnl_lock_killable$|^__rtnl_lock$")
+HANG_RTNL_V3 = re.compile(r"^rtnl_lock$|^rtnl_lock_killable$|^__rtnl_lock$")
+# Every way to take the rtnl mutex (net/core/rtnetlink.c rtnl_lock, __rtnl_lock, rtnl_lock_killable and, 6.x,
+# rtnl_lock_interruptible): a task hung in any of them waits for whoever holds rtnl, one bucket (version 3 read
+# HANG_RTNL_V3: culprit._hung keeps its key).
+HANG_RTNL = re.compile(r"^rtnl_lock$|^rtnl_lock_(?:killable|interruptible)$|^__rtnl_lock$")
 HANG_SYNC = re.compile(
     r"^(?:synchronize_(?:rcu|srcu|net|sched)|__synchronize_srcu|synchronize_rcu_expedited|"
     r"synchronize_sched_expedited|_synchronize_rcu)"

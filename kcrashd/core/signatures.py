@@ -234,6 +234,14 @@ _SCHED_ENTRY = r"^(?:schedule|__schedule|preempt_schedule|do_task_dead|__cond_re
 # found the damage: the code that freed the object is below them.
 _SLUB_CHECK_SKIP = _ALLOC_SKIP + r"|^_*(?:object_err|check_object|check_bytes_and_report|print_trailer|free_debug_processing|on_freelist)"
 
+# lockdep's suspicious-RCU report (kernel/locking/lockdep.c lockdep_rcu_suspicious) is called by RCU_LOCKDEP_WARN in the
+# RCU code that checks its caller's context: the RCU API itself (rcu_*), and the grace-period waits that refuse a caller
+# inside a read-side critical section (kernel/rcu/tree.c synchronize_rcu, tree_exp.h synchronize_rcu_expedited,
+# srcutree.c __synchronize_srcu `Illegal synchronize_srcu() in same-type SRCU (or in RCU) read-side critical section`,
+# 4.x synchronize_sched / synchronize_rcu_bh).  Version 3 skipped only the first (its key continues).
+_RCU_USAGE_SKIP_V3 = r"^(?:rcu_|lockdep_rcu)"
+_RCU_USAGE_SKIP = _RCU_USAGE_SKIP_V3 + r"|^_{0,2}synchronize_(?:s?rcu|sched|rcu_bh)(?:_expedited)?$"
+
 SIGNATURES: tuple[Signature, ...] = (
     # --- BUG: ---------------------------------------------------------------------------------
     # The detector is the kind: mm/kfence/report.c prints `BUG: KFENCE: invalid free in %pS`.
@@ -429,7 +437,7 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("lockdep-inconsistent", "lockdep", "WARNING:", r"WARNING: (inconsistent lock state)",
               "inconsistent lock state in {F}", LOCKDEP, severity=W, requires=_LOCKDEP_REQ, fallback="WARNING: {1}"),
     Signature("rcu-usage", "lockdep", "WARNING:", r"WARNING: suspicious RCU usage",
-              "WARNING: suspicious RCU usage in {F}", TRACE, severity=W, skip=r"^(?:rcu_|lockdep_rcu)",
+              "WARNING: suspicious RCU usage in {F}", TRACE, severity=W, skip=_RCU_USAGE_SKIP, v3_skip=_RCU_USAGE_SKIP_V3,
               requires=_LOCKDEP_REQ, fallback="WARNING: suspicious RCU usage"),
     Signature("lockdep-warning", "lockdep", "WARNING:",
               r"WARNING: (bad unlock balance|[Nn]ested lock was not taken|bad contention detected)", "WARNING: {C} in {F}", UNLOCK,
@@ -514,7 +522,7 @@ SIGNATURES: tuple[Signature, ...] = (
               "INFO: task {C} in {F}", TRACE, S.HANG, alts=("hang in {F}",), severity=E,
               classes=(("blocked for more than", "hung"), ("can't die for more than", "can't die"))),
     Signature("rcu-usage-info", "lockdep", "INFO:", r"INFO: suspicious (?:RCU|rcu_dereference_check\(\)) usage",
-              "INFO: suspicious RCU usage in {F}", TRACE, severity=W, skip=r"^(?:rcu_|lockdep_rcu)"),
+              "INFO: suspicious RCU usage in {F}", TRACE, severity=W, skip=_RCU_USAGE_SKIP, v3_skip=_RCU_USAGE_SKIP_V3),
     Signature("info-lockdep", "lockdep", "INFO:",
               # kernel/lockdep.c (2.6.18-4.14) print_irq_inversion_bug `[ INFO: possible irq lock inversion dependency
               # detected ]`, print_bad_irq_dependency `[ INFO: %s-safe -> %s-unsafe lock order detected ]` (irqclass

@@ -1,0 +1,206 @@
+"""Skip, hang and stall-anchor families of the culprit walk that syzkaller's report parser skips too
+(pkg/report/linux.go learned as families, never copied): each rule names the kernel code it reads.
+
+Every family added in fingerprint version 4 keeps version 3's key as an alias (frames.SKIPPED_SINCE_V4,
+HANG_RTNL_V3, STALL_ANCHOR_RULES_SINCE_V4, a row's `v3_skip`).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kcrashd.core import analyze, frames
+
+
+def _trace(head: str, *called: str) -> str:
+    """A report: its header lines, `Call Trace:`, then a frame line per function (`f [mod]` for a module's)."""
+    lines = [f" {name}+0x2a/0x90{' ' + mod if mod else ''}" for name, _, mod in (f.partition(" ") for f in called)]
+    return "\n".join((head, "Call Trace:", *lines)) + "\n"
+
+
+# --- the global skip lists -----------------------------------------------------------------------------------------
+
+SKIPPED_SINCE_V4 = [
+    # lib/atomic64.c and arch/x86/lib/atomic64_{cx8,386}_32.S
+    "atomic64_read", "atomic64_add_return", "generic_atomic64_add", "atomic64_add_return_cx8", "atomic64_inc_386",
+    # include/asm-generic/bitops
+    "change_bit", "__change_bit", "test_bit", "_test_bit", "test_bit_acquire", "arch_test_bit", "generic_test_bit",
+    "arch_set_bit", "arch___clear_bit",
+    # include/linux/sched.h owner_on_cpu
+    "owner_on_cpu",
+    # lib/iov_iter.c, include/linux/uio.h, lib/scatterlist.c
+    "copyin", "copyout", "copyout_mc", "_copy_mc_to_iter", "copy_folio_to_iter", "copy_folio_from_iter_atomic",
+    "extract_iter_to_sg", "extract_user_to_sg",
+    # mm/filemap.c, mm/truncate.c
+    "find_or_create_page", "grab_cache_page", "grab_cache_page_write_begin", "grab_cache_page_nowait", "read_cache_folio",
+    "lock_page", "__lock_page", "__lock_page_killable", "__lock_page_or_retry", "folio_lock", "__folio_lock",
+    "__folio_lock_killable", "truncate_inode_pages", "truncate_inode_pages_range", "truncate_inode_pages_final",
+    "find_lock_entries", "find_get_entries",
+    # fs/dcache.c, fs/inode.c
+    "fast_dput", "iput_final", "ihold",
+    # kernel/locking/lockdep.c
+    "trace_softirqs_on", "trace_softirqs_off", "reacquire_held_locks", "lock_set_class", "__lock_downgrade", "lock_sync",
+    # arch/arm64/mm/fault.c
+    "do_tag_recovery", "report_tag_fault",
+    # lib/string.c, arch/x86/mm/physaddr.c, arch/arm64/mm/physaddr.c
+    "strnstr", "strnchrnul", "__phys_addr", "__phys_addr_symbol", "__virt_to_phys",
+    # kernel/workqueue.c
+    "insert_work", "insert_wq_barrier",
+    # drivers/usb/core/urb.c, hcd.c
+    "usb_kill_anchored_urbs", "usb_poison_anchored_urbs", "usb_unlink_anchored_urbs", "usb_poison_urb", "usb_unlink_urb",
+    "usb_hcd_submit_urb", "usb_hcd_unlink_urb",
+]
+
+
+@pytest.mark.parametrize("name", SKIPPED_SINCE_V4)
+def test_helpers_that_work_for_their_caller_are_skipped_since_version_4(name: str) -> None:
+    assert frames.is_skipped(name)
+    assert frames.SKIPPED_SINCE_V4.match(name)  # version 3's culprit stays an alias
+
+
+@pytest.mark.parametrize("name", [
+    "mydrv_atomic64_read", "atomic64", "ext4_test_bit_range", "bitmap_test_bit_set", "mydrv_copyin", "copyin_table",
+    "ext4_lock_page_range", "folio_lock_anon_vma_read", "lock_page_memcg", "truncate_mydrv_pages", "ihold_ref",
+    "mydrv_fast_dput", "my_insert_work", "insert_work_item", "usb_hcd_giveback_urb", "dummy_urb_enqueue",
+    "xhci_urb_enqueue", "strnstr_user", "phys_addr_valid", "lock_sync_state", "i2c_del_adapter", "tty_unregister_device",
+    "hwrng_unregister", "device_for_each_child",
+])  # fmt: skip
+def test_functions_named_like_those_helpers_are_kept(name: str) -> None:
+    assert not frames.is_skipped(name)
+
+
+@pytest.mark.parametrize("name", ["atomic_long_add", "atomic_long_read", "set_bit", "__clear_bit", "copy_to_iter",
+                                  "copy_page_to_iter", "unlock_page", "folio_unlock", "dput", "iput", "usb_kill_urb",
+                                  "__queue_work", "strstr", "trace_hardirqs_on"])  # fmt: skip
+def test_what_version_3_skipped_already_is_no_version_4_addition(name: str) -> None:
+    # A name both versions skip must not be taken for a version-4 addition: its key would gain a false alias.
+    assert frames.is_skipped(name) and not frames.SKIPPED_SINCE_V4.match(name)
+
+
+_WARN_IN_HELPER = _trace(
+    "WARNING: CPU: 1 PID: 3120 at lib/debugobjects.c:505 debug_print_object+0x16e/0x250\n"
+    "RIP: 0010:debug_print_object+0x16e/0x250",
+    "debug_object_activate", "{helper}", "__queue_work", "queue_work_on", "mydrv_kick [mydrv]", "mydrv_ioctl [mydrv]",
+)
+
+
+def test_odebug_warning_through_insert_work_names_the_queuer() -> None:
+    # kernel/workqueue.c __queue_work -> insert_work -> debug_work_activate: the work item is the caller's.
+    report = analyze(_WARN_IN_HELPER.format(helper="insert_work"))
+    assert (report.title, report.function) == ("WARNING: ODEBUG bug in mydrv_kick", "mydrv_kick")
+
+
+_FAULT_IN_HELPER = _trace(
+    "BUG: kernel NULL pointer dereference, address: 0000000000000008\nOops: 0000 [#1] PREEMPT SMP NOPTI\n"
+    "RIP: 0010:{helper}+0x1c/0x40",
+    "mydrv_fill [mydrv]", "mydrv_read [mydrv]", "vfs_read",
+)
+
+
+@pytest.mark.parametrize("helper", ["atomic64_read", "test_bit", "copyout", "find_lock_entries", "iput_final", "__phys_addr"])
+def test_fault_in_a_helper_names_its_caller(helper: str) -> None:
+    report = analyze(_FAULT_IN_HELPER.format(helper=helper))
+    assert report.function == "mydrv_fill"
+    assert report.fingerprint_aliases  # version 3 named the helper: its key continues
+
+
+@pytest.mark.parametrize("helper", ["mydrv_test_bit", "atomic64"])
+def test_fault_in_a_function_named_like_a_helper_names_it(helper: str) -> None:
+    assert analyze(_FAULT_IN_HELPER.format(helper=helper)).function == helper
+
+
+# --- the hung-task walk ---------------------------------------------------------------------------------------------
+
+_HUNG = _trace(
+    "INFO: task mytool:2290 blocked for more than 122 seconds.",
+    "__schedule", "schedule", "{wait}", "mydrv_sync [mydrv]", "mydrv_ioctl [mydrv]",
+)
+
+
+def test_hung_task_in_rtnl_lock_interruptible_is_the_rtnl_bucket() -> None:
+    # net/core/rtnetlink.c rtnl_lock_interruptible (6.x) takes rtnl_mutex like rtnl_lock.
+    report = analyze(_HUNG.format(wait="mutex_lock_interruptible+0x20/0x40\n rtnl_lock_interruptible"))
+    assert (report.title, report.function) == ("INFO: task hung in rtnl_lock", "rtnl_lock")
+    assert report.fingerprint_aliases  # version 3 named rtnl_lock_interruptible: its key continues
+
+
+def test_hung_task_in_another_subsystems_lock_is_no_rtnl_bucket() -> None:
+    report = analyze(_HUNG.format(wait="mutex_lock+0x20/0x40\n mydrv_rtnl_lock_interruptible"))
+    assert report.function == "mydrv_rtnl_lock_interruptible"
+
+
+@pytest.mark.parametrize("wait", ["folio_wait_writeback", "folio_wait_stable", "wait_on_page_writeback",
+                                  "wait_on_page_locked_killable", "wb_wait_for_completion", "__inode_wait_for_writeback"])
+def test_hung_task_in_a_page_or_writeback_wait_names_the_code_that_waits(wait: str) -> None:
+    # mm/page-writeback.c folio_wait_writeback -> folio_wait_bit, fs/fs-writeback.c wb_wait_for_completion
+    # -> wait_event: the primitives sleep for their caller.
+    report = analyze(_HUNG.format(wait=f"io_schedule+0x12/0x40\n {wait}"))
+    assert report.function == "mydrv_sync"
+    assert report.fingerprint_aliases
+
+
+@pytest.mark.parametrize("wait", ["mydrv_wait_writeback", "folio_wait_writeback_mydrv"])
+def test_hung_task_in_a_driver_wait_names_it(wait: str) -> None:
+    assert analyze(_HUNG.format(wait=f"io_schedule+0x12/0x40\n {wait}")).function == wait
+
+
+def test_hung_task_in_synchronize_rcu_and_srcu_is_one_bucket() -> None:
+    for wait in ("synchronize_rcu", "synchronize_srcu", "synchronize_net", "synchronize_rcu_expedited"):
+        report = analyze(_HUNG.format(wait=f"wait_for_completion+0x1a/0x30\n {wait}"))
+        assert report.function == "synchronize_rcu", wait
+
+
+# --- the stall walk's anchors ---------------------------------------------------------------------------------------
+
+_SOFT_LOCKUP = _trace(
+    "watchdog: BUG: soft lockup - CPU#2 stuck for 23s! [mytool:2290]\nRIP: 0010:proto_spin+0x2c/0x60",
+    "proto_poll_once", "{handler}", "{anchor}", "{below}", "do_syscall_64", "entry_SYSCALL_64_after_hwframe",
+)
+
+
+@pytest.mark.parametrize(("anchor", "below"), [
+    ("sock_do_ioctl", "sock_ioctl"), ("__sock_release", "sock_close"), ("__sys_connect_file", "__sys_connect"),
+    ("vfs_iter_read", "lo_read_simple"), ("blkdev_ioctl", "__x64_sys_ioctl"), ("do_iter_readv_writev", "vfs_writev"),
+])  # fmt: skip
+def test_soft_lockup_below_a_dispatcher_names_the_handler_it_called(anchor: str, below: str) -> None:
+    # net/socket.c sock_do_ioctl calls sock->ops->ioctl, fs/read_write.c vfs_iter_read the file's read_iter, ...
+    report = analyze(_SOFT_LOCKUP.format(handler="proto_op", anchor=anchor, below=below))
+    assert report.function == "proto_op"
+    assert report.fingerprint_aliases  # version 3 walked on to the syscall entry: its key continues
+
+
+_KTHREAD_LOCKUP = _trace(
+    "watchdog: BUG: soft lockup - CPU#2 stuck for 23s! [cpuhp/2:24]\nRIP: 0010:hotplug_spin+0x2c/0x60",
+    "hotplug_cpu_online", "cpuhp_invoke_callback", "cpuhp_thread_fun", "{plumbing}", "kthread", "ret_from_fork",
+)
+
+
+def test_soft_lockup_in_a_per_cpu_thread_names_the_thread_function() -> None:
+    # kernel/smpboot.c smpboot_thread_fn calls ht->thread_fn (cpuhp_thread_fun) like kthread calls threadfn.
+    assert analyze(_KTHREAD_LOCKUP.format(plumbing="smpboot_thread_fn")).function == "cpuhp_thread_fun"
+
+
+def test_soft_lockup_in_another_thread_function_walks_on_to_kthread() -> None:
+    assert analyze(_KTHREAD_LOCKUP.format(plumbing="mydrv_thread_fn")).function == "mydrv_thread_fn"
+
+
+# --- the suspicious-RCU-usage rows ----------------------------------------------------------------------------------
+
+_RCU_USAGE = _trace(
+    "WARNING: suspicious RCU usage\n6.1.0 #1 Not tainted\n-----------------------------\n"
+    "kernel/rcu/tree.c:3560 Illegal synchronize_rcu() in RCU read-side critical section!",
+    "dump_stack_lvl", "lockdep_rcu_suspicious", "{checker}", "mydrv_teardown [mydrv]", "mydrv_release [mydrv]",
+)
+
+
+@pytest.mark.parametrize("checker", ["synchronize_rcu", "__synchronize_srcu", "synchronize_rcu_expedited"])
+def test_illegal_grace_period_wait_names_its_caller(checker: str) -> None:
+    # kernel/rcu/tree.c synchronize_rcu: RCU_LOCKDEP_WARN(lock_is_held(&rcu_lock_map) ..., "Illegal synchronize_rcu()
+    # in RCU read-side critical section"): the caller waits inside a read-side section.
+    report = analyze(_RCU_USAGE.format(checker=checker))
+    assert (report.title, report.function) == ("WARNING: suspicious RCU usage in mydrv_teardown", "mydrv_teardown")
+    assert report.fingerprint_aliases
+
+
+def test_suspicious_rcu_usage_in_a_driver_function_names_it() -> None:
+    assert analyze(_RCU_USAGE.format(checker="mydrv_synchronize_rcu_list")).function == "mydrv_synchronize_rcu_list"
