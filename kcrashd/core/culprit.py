@@ -68,12 +68,13 @@ _RAW_PC = re.compile(r"\b[ER]?IP: 0010:(?:0x)?[0-9a-fA-F]{6,16}\s*$")
 # / `LR [c000000000123456] f+0x..` (arch/powerpc/kernel/process.c show_regs prints both with %pS), s390
 # `Krnl PSW : 0704c00180000000 0000000000000000 (0x0)` / the first trace entry, the return address in r14
 # that show_trace prints in parentheses (`([<000003ff80193b76>] f+0x3c6/0x4b0)`, arch/s390/kernel/dumpstack.c).
+# A quote may strip powerpc's bracketed address (`NIP 0x0`, `LR  f+0x..`): %pS of no symbol prints `0x%lx`.
 _RAW_ARM_PC = re.compile(
-    r"^\s*(?:pc : |NIP \[[0-9a-fA-F]{1,16}\] )(?:0x)?[0-9a-fA-F]{1,16}\s*$|"
+    r"^\s*(?:pc : |NIP \[[0-9a-fA-F]{1,16}\] )(?:0x)?[0-9a-fA-F]{1,16}\s*$|^\s*NIP\s++0x[0-9a-fA-F]{1,16}\s*$|"
     r"Krnl PSW\s*:\s*[0-9a-fA-F]{1,16}\s+[0-9a-fA-F]{1,16}\s+\((?:0x)?[0-9a-fA-F]{1,16}\)\s*$"
 )
 _LINK_REGISTER = re.compile(
-    r"^\s*(?:lr : |LR \[[0-9a-fA-F]{1,16}\] |\(\[<[0-9a-fA-F]{1,16}>\] )\.?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x"
+    r"^\s*(?:lr : |LR(?: \[[0-9a-fA-F]{1,16}\])?\s++|\(\[<[0-9a-fA-F]{1,16}>\] )\.?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x"
 )
 # s390 show_regs (arch/s390/kernel/dumpstack.c): `Krnl PSW : <mask> <addr> (%pSR)`, at the start of a
 # function (`f+0x0/`), and show_last_breaking_event's `Last Breaking-Event-Address:` with the branch below it.
@@ -84,7 +85,7 @@ _S390_TRAP = re.compile(S390_TRAP)
 # A BUG/WARN site in a header file (`at include/linux/skbuff.h:2301`), and a PC that names a compiler clone.
 _HEADER_FILE_SITE = re.compile(r"\bat \S{1,200}\.h:\d+")
 _CLONE_PC = re.compile(r"(?:IP|pc|is at|NIP)\b[^+]{0,80}?\b([A-Za-z_$][A-Za-z0-9_$]*\.(?:part|isra|constprop)\.\d+)\+0x")
-_PPC_LR = re.compile(r"^\s*LR \[[0-9a-fA-F]{1,16}\] \.?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
+_PPC_LR = re.compile(r"^\s*LR(?: \[[0-9a-fA-F]{1,16}\])?\s++\.?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
 # kernel/panic.c print_oops_end_marker (`---[ end trace %016llx ]---`): the report was printed to its end.
 _END_MARKER = "---[ end trace"
 # Module-annotated frame: `func+0x12/0x34 [mod]`.
@@ -510,8 +511,8 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
     found = _strategy_culprit(sig, texts)
     if found.function is not None and found.earlier is None and any(_unread_in_v3(t) for t in texts[1:]):
         # Version 3 read neither `<addr>{f+30}` (x86_64 2.6.0-2.6.17), `:mod:f+0x1/0x2` (2.6.18-2.6.23),
-        # `[<(____ptrval____)>] f+0x1/0x2`, `[<0>] f+0x1/0x2` nor a lock line without its offset: what it
-        # chose without them continues.
+        # `[<(____ptrval____)>] f+0x1/0x2`, `[<0>] f+0x1/0x2`, a powerpc `NIP f+0x10/0x60` without its address nor
+        # a lock line without its offset: what it chose without them continues.
         blind = _strategy_culprit(sig, [texts[0], *("" if _unread_in_v3(t) else t for t in texts[1:])])
         if blind.function != found.function:
             found.earlier = blind.function or ""
@@ -519,8 +520,9 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
 
 
 def _unread_in_v3(text: str) -> bool:
-    """A frame line (frames.frame_unread_in_v3) or a bare lock line (_AT_LINE group 2) version 3 could not read."""
-    if frames.frame_unread_in_v3(text):
+    """A frame line (frames.frame_unread_in_v3), a powerpc NIP or LR line without its address
+    (frames.ppc_register_unread_in_v3) or a bare lock line (_AT_LINE group 2) version 3 could not read."""
+    if frames.frame_unread_in_v3(text) or frames.ppc_register_unread_in_v3(text):
         return True
     m = _AT_LINE.search(text) if "at:" in text else None
     return m is not None and m.group(2) is not None

@@ -60,9 +60,11 @@ _FRAME_NEEDS: tuple[str, ...] = (") from [<", " from ", ">]", "]", "+0x")
 
 # The faulting-PC line of each architecture: x86 RIP/EIP (2.6-3.x show_regs: `EIP is at %pS`), arm64/riscv
 # pc/epc (mips __show_regs: `epc   : %0*lx %pS`, the address before the symbol), arm PC is at, ppc NIP, s390 PSW.
+# powerpc show_regs prints `NIP [%016lx] %pS`; a quote often strips the bracketed address (`NIP f+0x10/0x60`):
+# zero to two bracketed addresses before the symbol, as syzkaller's RIP-frame pattern accepts after `NIP`.
 FAULT_PC = re.compile(
     rf"(?:\b(?:RIP|EIP|IP): (?:[0-9a-fA-F]{{4}}:)?(?:\[<[0-9a-fA-F]+>\]\s+){{0,2}}|^\s*RIP\s+\[<[0-9a-fA-F]+>\]\s+|"
-    rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+|[0-9a-fA-F]{{8,16}}\s+)?|^PC is at |^\s*[ER]IP is at |^\s*NIP(?:\s*+:)?\s*+\[[0-9a-fA-F]+\]\s+\.?|"
+    rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+|[0-9a-fA-F]{{8,16}}\s+)?|^PC is at |^\s*[ER]IP is at |^\s*NIP(?:\s*+:)?(?:\s*+\[[0-9a-fA-F]+\]){{0,2}}\s++\.?|"
     rf"Krnl PSW\s*:\s*[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\()(?::[A-Za-z0-9_\-]{{1,64}}:)?(?P<fn>{_SYM}){_OFF}"
 )
 # A frame line whose first column was lost (`<ffffffff81329372>] blk_queue_bio+0x2a2/0x380`).
@@ -144,6 +146,16 @@ def frame_unread_in_v3(text: str) -> bool:
     if ("ptrval" in text or _HIDDEN_ADDRESS in text) and parse_frames(text):
         return True
     return ">] " in text and _MOD_BEFORE_SYMBOL.search(text) is not None
+
+
+# powerpc's `NIP [%016lx] %pS` and `LR [%016lx] %pS` (arch/powerpc/kernel/process.c show_regs) as a quote leaves
+# them with the bracketed address stripped (`NIP f+0x10/0x60`, `LR  g+0x344/0x674`): version 3 read neither.
+_PPC_REGISTER_UNBRACKETED = re.compile(r"^\s*(?:NIP|LR)\s++\.?[A-Za-z_$][A-Za-z0-9_$.]{0,200}\+0x")
+
+
+def ppc_register_unread_in_v3(text: str) -> bool:
+    """A powerpc NIP or LR line without its bracketed address, which fingerprint version 3 could not read."""
+    return ("NIP" in text or "LR" in text) and _PPC_REGISTER_UNBRACKETED.match(text) is not None
 
 
 def _brace_frames(text: str) -> tuple[FrameLine, ...]:
