@@ -62,3 +62,54 @@ def test_a_nip_without_0x_is_no_raw_pc() -> None:
     # link register is not read for it, and the trace names the culprit.
     assert frames.fault_pc("NIP 00000000") is None
     assert analyze(_PPC_NULL_CALL.format(nip="00000000")).function == "mydrv_remove"
+
+
+# --- mm/kasan/report.c of 4.0-4.x: `BUG: KASan: %s in %pS at addr %p`, later `BUG: KASAN: ... at addr` ------------
+# With the access line (`Read of size N by task`) syzkaller titles `KASAN: <class> <Read|Write> in <func>`; without it
+# the report is corrupted and titled by its header, `KASAN: <class> in <func> at addr ADDR`.  %pS of a module's
+# function appends ` [mod]` (kernel/kallsyms.c __sprint_symbol): no title carries it, as none carries the offset.
+
+_OLD_KASAN = (
+    "BUG: KASAN: use-after-free in mydrv_ioctl+0x504/0x630{mod} at addr ffff8801f2241cb1\n"
+    "{access}"
+    "Call Trace:\n"
+    " [<ffffffff81b03781>] dump_stack+0x63/0x82\n"
+    " [<ffffffff815395fe>] __asan_report_load1_noabort+0x2e/0x30\n"
+    " [<ffffffffa07aadf4>] mydrv_ioctl+0x504/0x630{mod}\n"
+    " [<ffffffff815b515b>] do_vfs_ioctl+0x54b/0xda0\n"
+)
+_ACCESS = "Read of size 1 by task a.out/4711\n"
+
+
+def test_an_old_kasan_header_without_its_access_line_drops_the_module() -> None:
+    report = analyze(_OLD_KASAN.format(mod=" [mydrv]", access=""))
+    assert report.title == "KASAN: use-after-free in mydrv_ioctl at addr ADDR"
+    assert report.function == "mydrv_ioctl"
+    assert report.corrupted
+    # Version 3 kept the module in the title: its key continues.
+    assert _v3_key("KASAN: use-after-free in mydrv_ioctl [mydrv] at addr ADDR") in report.fingerprint_aliases
+
+
+def test_the_quoted_alsa_kasan_report_is_titled_by_its_header() -> None:
+    report = analyze((PATCHES / "deepin-alsa-seq-create-port-kasan.txt").read_bytes())
+    assert report.title == "KASAN: use-after-free in snd_seq_ioctl_create_port at addr ADDR"
+
+
+def test_an_old_kasan_header_without_a_module_keeps_its_title() -> None:
+    # Negative: a built-in function's header titles as before.
+    report = analyze(_OLD_KASAN.format(mod="", access=""))
+    assert report.title == "KASAN: use-after-free in mydrv_ioctl at addr ADDR"
+
+
+def test_an_old_kasan_header_with_its_access_line_names_the_access() -> None:
+    # Negative: with the access line the title is syzkaller's access title, with or without a module.
+    for mod in ("", " [mydrv]"):
+        report = analyze(_OLD_KASAN.format(mod=mod, access=_ACCESS))
+        assert report.title == "KASAN: use-after-free Read in mydrv_ioctl"
+        assert not report.corrupted
+
+
+def test_a_bracket_after_a_name_without_offset_is_no_module() -> None:
+    # Negative: ` [x]` only follows `+0x1/0x2` in %pS output; elsewhere it stays.
+    report = analyze("BUG: KASAN: use-after-free in mydrv_ioctl [mydrv] at addr ffff8801f2241cb1\n")
+    assert "[mydrv]" in report.title
