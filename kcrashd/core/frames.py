@@ -52,6 +52,10 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(rf"^\s*(?P<q>\?\s+)?(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}(?:\s|$)"),
 )
 
+# scripts/decode_stacktrace.sh replaces a frame's `f+0x1/0x2` with `f (file.c:123)` (an inlined chain lists more
+# `file:line` pairs inside the parentheses): ` futex_lock_pi (kernel/futex.c:2740)`, `? f (file.c:1)`.
+_DECODED_FRAME = re.compile(rf"^\s*(?P<q>\?\s)?(?P<fn>{_SYM}) \([A-Za-z0-9_./\-]{{1,200}}\.[chS]:\d{{1,7}}[ )]")
+
 # What every match of each _FRAME_PATTERNS entry holds (a cheap test before its regex, so a skipped
 # regex could not have matched): the first arm32 shape its `) from [<`, the second its ` from `, the
 # address shape the `>]` closing its address, ppc64 the `]` closing its first bracket; the last shape
@@ -138,10 +142,12 @@ _MOD_BEFORE_SYMBOL = re.compile(r">\]\s+(?:\?\s+)?:[A-Za-z0-9_\-]{1,64}:[A-Za-z_
 
 
 def frame_unread_in_v3(text: str) -> bool:
-    """A frame line fingerprint version 3 could not read: x86_64's symbols of 2.6.0-2.6.23 (`<addr>{f+30}`,
-    `[<addr>] :mod:f+0x1/0x2`), an address `%p` printed unhashed-yet (`[<(____ptrval____)>] f+0x1/0x2`) or
-    hidden (`[<0>] f+0x1/0x2`, fs/proc/base.c proc_pid_stack)."""
+    """A frame line fingerprint version 3 could not read: a decoded `f (file.c:123)` (_DECODED_FRAME), x86_64's
+    symbols of 2.6.0-2.6.23 (`<addr>{f+30}`, `[<addr>] :mod:f+0x1/0x2`), an address `%p` printed unhashed-yet
+    (`[<(____ptrval____)>] f+0x1/0x2`) or hidden (`[<0>] f+0x1/0x2`, fs/proc/base.c proc_pid_stack)."""
     if ">{" in text and _BRACE_FRAME.search(text) is not None:
+        return True
+    if " (" in text and "+0x" not in text and _DECODED_FRAME.match(text) is not None:
         return True
     if ("ptrval" in text or _HIDDEN_ADDRESS in text) and parse_frames(text):
         return True
@@ -171,6 +177,9 @@ def parse_frames(text: str) -> tuple[FrameLine, ...]:
     if "+0x" not in text:
         if "(stack is not available)" in text:
             return (FrameLine("(stack is not available)", None, None, True),)
+        decoded = _DECODED_FRAME.match(text) if " (" in text else None
+        if decoded is not None:
+            return (FrameLine(clean_function(decoded.group("fn")), None, None, decoded.group("q") is None),)
         return _brace_frames(text) if ">{" in text else ()
     eoi = "<EOI>" in text
     marker = _STACK_MARKER.match(text) if "<" in text else _DECIMAL_PREFIX.match(text)

@@ -113,3 +113,66 @@ def test_a_bracket_after_a_name_without_offset_is_no_module() -> None:
     # Negative: ` [x]` only follows `+0x1/0x2` in %pS output; elsewhere it stays.
     report = analyze("BUG: KASAN: use-after-free in mydrv_ioctl [mydrv] at addr ffff8801f2241cb1\n")
     assert "[mydrv]" in report.title
+
+
+# --- lib/debugobjects.c debug_print_object: `ODEBUG: ...` always through WARN(1, ...) -------------------------------
+
+_ODEBUG = "ODEBUG: free active (active state 0) object type: timer_list hint: mydrv_timer_fn+0x0/0x90\n"
+_ODEBUG_WARNING = (
+    "------------[ cut here ]------------\n"
+    + _ODEBUG
+    + "{warning}"
+    "Modules linked in: mydrv\n"
+    "CPU: 0 PID: 4711 Comm: kworker/u4:4 Not tainted 5.3.0 #1\n"
+    "RIP: 0010:debug_print_object+0x166/0x220\n"
+    "Call Trace:\n"
+    " debug_check_no_obj_freed+0x464/0x5b0\n"
+    " kfree+0xf6/0x2b0\n"
+    " mydrv_release+0x62/0xa0 [mydrv]\n"
+    " __fput+0x2f9/0x7a0\n"
+    "---[ end trace 8d3a5b1e0b39a5f6 ]---\n"
+)
+_WARNING_LINE = "WARNING: CPU: 0 PID: 4711 at lib/debugobjects.c:484 debug_print_object+0x166/0x220\n"
+
+
+def test_an_odebug_message_without_its_warning_line_is_the_warning() -> None:
+    whole = analyze(_ODEBUG_WARNING.format(warning=_WARNING_LINE))
+    quoted = analyze(_ODEBUG_WARNING.format(warning=""))
+    assert whole.title == "WARNING: ODEBUG bug in mydrv_release"
+    assert (quoted.title, quoted.kind, quoted.function) == (whole.title, whole.kind, whole.function)
+
+
+def test_a_decoded_odebug_quote_names_the_freeing_function() -> None:
+    # scripts/decode_stacktrace.sh's `f (file.c:123)` frames, past the debug-objects and hrtimer helpers.
+    report = analyze((PATCHES / "deepin-rt-futex-odebug-hrtimer.txt").read_bytes())
+    assert (report.title, report.kind) == ("WARNING: ODEBUG bug in futex_lock_pi", "warning")
+
+
+def test_a_decoded_frame_is_a_frame() -> None:
+    assert frames.parse_frames("futex_lock_pi (kernel/futex.c:2740)") == (frames.FrameLine("futex_lock_pi", None, None, True),)
+    found = frames.parse_frames(" SyS_futex (kernel/futex.c:3447 kernel/futex.c:3415)")
+    assert [f.function for f in found] == ["SyS_futex"]
+    # Negative: words in parentheses that are no `file:line`.
+    assert frames.parse_frames("Hardware name: QEMU Standard PC (i440FX + PIIX, 1996)") == ()
+    assert frames.parse_frames("mydrv (O) loaded") == ()
+
+
+def test_a_lone_odebug_message_is_no_report() -> None:
+    # Negative: with no trace below it (a flood of messages, one dropped from a log) it stays as it was.
+    flood = _ODEBUG * 20 + "mydrv: device removed\n"
+    assert analyze(flood).title == ""
+    assert analyze(_ODEBUG + "\nsome other line\n").title == ""
+
+
+def test_other_odebug_notices_are_no_reports() -> None:
+    # Negative: debugobjects' notices that are no WARN(), a trace below or not.
+    for notice in ("ODEBUG: Out of memory. ODEBUG disabled\n", "ODEBUG: 213 of 213 active objects replaced\n"):
+        assert analyze(notice + " mydrv_release+0x62/0xa0 [mydrv]\n").title == ""
+
+
+def test_an_odebug_message_next_to_its_warning_line_is_one_report() -> None:
+    # Negative: the `WARNING:` line (below the message since 4.1x, above it before) carries it: one report.
+    for log in (_ODEBUG_WARNING.format(warning=_WARNING_LINE), _WARNING_LINE + _ODEBUG_WARNING.format(warning="")):
+        report = analyze(log)
+        assert report.signature == "warn-odebug"
+        assert report.preceding == []
