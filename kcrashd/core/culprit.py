@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kcrashd.core import frames
-from kcrashd.core.signatures import S390_TRAP, Part, Signature, Spec, Strategy
+from kcrashd.core.signatures import S390_TRAP, WARN, Part, Signature, Spec, Strategy
 
 _HEADER_FN = re.compile(r"\b(?:in|at):? ([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x[0-9a-fA-F]+(?:/0x[0-9a-fA-F]+)?)?(?:\s|$|\[)")
 # A bare code address where a header names its function: `%pB` / `%pS` print the address itself when no symbol
@@ -557,7 +557,12 @@ def _strategy_culprit(sig: Signature, texts: list[str]) -> Culprit:
             before = _first_culprit(sig, texts, extra).function
             found.earlier = (before or "") if before != found.function else found.earlier
             return found
+    site = _quoted_warn_site(sig, texts, extra)
     found = _first_culprit(sig, texts, extra)
+    if site is not None and found.function is not None and not found.recovered:
+        # The walk named a caller from the frames the quote kept: the site above them warned.
+        before = found.earlier if found.earlier is not None else found.function
+        return Culprit(site, earlier=before if before != site else None)
     if found.function is not None and _below_header(texts, _LOST_COLUMN_END, frames.LOST_COLUMN.match):
         # Version 3 could not read a frame line that lost its first column: what it chose continues.
         # Nor a trace without its header line (`all Trace:` is one it lost).
@@ -570,6 +575,31 @@ def _strategy_culprit(sig: Signature, texts: list[str]) -> Culprit:
         if blind.function != found.function:
             found.earlier = blind.function or ""
     return _over_thread_plumbing(sig, texts, extra, found)
+
+
+def _quoted_warn_site(sig: Signature, texts: list[str], extra: re.Pattern[str] | None) -> str | None:
+    """The WARN site of a WARNING quoted with neither its PC line nor a trace header: kernel/panic.c __warn prints
+    `WARNING: CPU: %d PID: %d at %pS`, the WARN's own address, so the header names the function that warned, where
+    the frames a quote kept below it (no `Call Trace:` line) are its callers; syzkaller takes the header's function
+    when no stack part matches.  None when the quote kept a PC or trace line (the walk reads them; an arm32
+    unwinder's trace has no header), or when a skip rule fits the site (a helper that warns for its caller: the
+    walk goes past it).  A WARNING with no frame at all stays `in corrupted`, as syzkaller titles it."""
+    if sig.stack != WARN or not texts:
+        return None
+    m = _WARN_SITE.search(texts[0])
+    if m is None or any(_pc_or_trace_line(t) for t in texts[1:]):
+        return None
+    fn = frames.clean_function(m.group(1))
+    return None if frames.is_skipped(fn, extra) else fn
+
+
+def _pc_or_trace_line(text: str) -> bool:
+    """A PC line of any form the walk or _without_reliable_frame reads, or a line that starts a trace."""
+    if frames.STACK_START.match(text) or text.startswith("--- interrupt:") or frames.fault_pc(text) is not None:
+        return True
+    if frames.arm_unwound(text):
+        return True
+    return bool(_RAW_ARM_PC.match(text) or _PC_IS_AT.match(text) or ("IP" in text and (_RAW_PC.search(text) or _QUESTIONED_PC.search(text))))
 
 
 def _over_thread_plumbing(sig: Signature, texts: list[str], extra: re.Pattern[str] | None, found: Culprit) -> Culprit:

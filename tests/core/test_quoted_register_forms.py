@@ -176,3 +176,46 @@ def test_an_odebug_message_next_to_its_warning_line_is_one_report() -> None:
         report = analyze(log)
         assert report.signature == "warn-odebug"
         assert report.preceding == []
+
+
+# --- kernel/panic.c __warn: `WARNING: CPU: %d PID: %d at %pS`, quoted without its RIP line and trace header -------
+
+_QUOTED_WARNING = (
+    "WARNING: CPU: 1 PID: 3539 at {site}\n"
+    "{more}"
+    " mydrv_xmit+0x209/0x1b20 drivers/net/mydrv.c:774\n"
+    " dev_hard_start_xmit+0x261/0x8c0 net/core/dev.c:3611\n"
+    " __dev_queue_xmit+0x1b97/0x3c90 net/core/dev.c:4261\n"
+)
+_SITE = "net/core/dev.c:3284 skb_checksum_help+0x3d0/0x5b0"
+
+
+def test_a_warning_quoted_without_rip_and_trace_header_names_its_site() -> None:
+    report = analyze(_QUOTED_WARNING.format(site=_SITE, more=""))
+    assert report.title == "WARNING in skb_checksum_help"
+    # Version 3 named the first frame the quote kept: its key continues.
+    assert _v3_key("WARNING in mydrv_xmit") in report.fingerprint_aliases
+
+
+def test_the_quoted_flatcar_warning_names_its_site() -> None:
+    report = analyze((PATCHES / "flatcar-skb-checksum-help-warning.txt").read_bytes())
+    assert report.function == "skb_checksum_help"
+
+
+def test_a_warning_with_its_trace_header_or_rip_keeps_the_walk() -> None:
+    # Negative: what the quote kept is read as ever (a `Call Trace:` line, a RIP line).
+    assert analyze(_QUOTED_WARNING.format(site=_SITE, more="Call Trace:\n")).function == "mydrv_xmit"
+    rip = "RIP: 0010:mydrv_csum+0x3d0/0x5b0 drivers/net/mydrv.c:3284\n"
+    assert analyze(_QUOTED_WARNING.format(site=_SITE, more=rip)).function == "mydrv_csum"
+
+
+def test_a_skipped_site_keeps_the_walk() -> None:
+    # Negative: a helper the skip lists pass over (a timer's) warned for its caller.
+    report = analyze(_QUOTED_WARNING.format(site="kernel/time/timer.c:1003 __mod_timer+0x4e/0x60", more=""))
+    assert report.function == "mydrv_xmit"
+
+
+def test_a_warning_without_frames_stays_corrupted() -> None:
+    # Negative: syzkaller titles a WARNING with no stack at all `WARNING in corrupted`.
+    report = analyze("WARNING: CPU: 2 PID: 2636 at ipc/shm.c:162 shm_open+0x74/0x80\nModules linked in:\n")
+    assert report.title == "WARNING in corrupted"
