@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kcrashd.core import frames
-from kcrashd.core.signatures import S390_TRAP, Part, Signature, Spec, Strategy
+from kcrashd.core.signatures import S390_TRAP, WARN, Part, Signature, Spec, Strategy
 
 _HEADER_FN = re.compile(r"\b(?:in|at):? ([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x[0-9a-fA-F]+(?:/0x[0-9a-fA-F]+)?)?(?:\s|$|\[)")
 # A bare code address where a header names its function: `%pB` / `%pS` print the address itself when no symbol
@@ -68,12 +68,13 @@ _RAW_PC = re.compile(r"\b[ER]?IP: 0010:(?:0x)?[0-9a-fA-F]{6,16}\s*$")
 # / `LR [c000000000123456] f+0x..` (arch/powerpc/kernel/process.c show_regs prints both with %pS), s390
 # `Krnl PSW : 0704c00180000000 0000000000000000 (0x0)` / the first trace entry, the return address in r14
 # that show_trace prints in parentheses (`([<000003ff80193b76>] f+0x3c6/0x4b0)`, arch/s390/kernel/dumpstack.c).
+# A quote may strip powerpc's bracketed address (`NIP 0x0`, `LR  f+0x..`): %pS of no symbol prints `0x%lx`.
 _RAW_ARM_PC = re.compile(
-    r"^\s*(?:pc : |NIP \[[0-9a-fA-F]{1,16}\] )(?:0x)?[0-9a-fA-F]{1,16}\s*$|"
+    r"^\s*(?:pc : |NIP \[[0-9a-fA-F]{1,16}\] )(?:0x)?[0-9a-fA-F]{1,16}\s*$|^\s*NIP\s++0x[0-9a-fA-F]{1,16}\s*$|"
     r"Krnl PSW\s*:\s*[0-9a-fA-F]{1,16}\s+[0-9a-fA-F]{1,16}\s+\((?:0x)?[0-9a-fA-F]{1,16}\)\s*$"
 )
 _LINK_REGISTER = re.compile(
-    r"^\s*(?:lr : |LR \[[0-9a-fA-F]{1,16}\] |\(\[<[0-9a-fA-F]{1,16}>\] )\.?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x"
+    r"^\s*(?:lr : |LR(?: \[[0-9a-fA-F]{1,16}\])?\s++|\(\[<[0-9a-fA-F]{1,16}>\] )\.?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x"
 )
 # s390 show_regs (arch/s390/kernel/dumpstack.c): `Krnl PSW : <mask> <addr> (%pSR)`, at the start of a
 # function (`f+0x0/`), and show_last_breaking_event's `Last Breaking-Event-Address:` with the branch below it.
@@ -84,7 +85,7 @@ _S390_TRAP = re.compile(S390_TRAP)
 # A BUG/WARN site in a header file (`at include/linux/skbuff.h:2301`), and a PC that names a compiler clone.
 _HEADER_FILE_SITE = re.compile(r"\bat \S{1,200}\.h:\d+")
 _CLONE_PC = re.compile(r"(?:IP|pc|is at|NIP)\b[^+]{0,80}?\b([A-Za-z_$][A-Za-z0-9_$]*\.(?:part|isra|constprop)\.\d+)\+0x")
-_PPC_LR = re.compile(r"^\s*LR \[[0-9a-fA-F]{1,16}\] \.?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
+_PPC_LR = re.compile(r"^\s*LR(?: \[[0-9a-fA-F]{1,16}\])?\s++\.?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
 # kernel/panic.c print_oops_end_marker (`---[ end trace %016llx ]---`): the report was printed to its end.
 _END_MARKER = "---[ end trace"
 # Module-annotated frame: `func+0x12/0x34 [mod]`.
@@ -510,8 +511,8 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
     found = _strategy_culprit(sig, texts)
     if found.function is not None and found.earlier is None and any(_unread_in_v3(t) for t in texts[1:]):
         # Version 3 read neither `<addr>{f+30}` (x86_64 2.6.0-2.6.17), `:mod:f+0x1/0x2` (2.6.18-2.6.23),
-        # `[<(____ptrval____)>] f+0x1/0x2`, `[<0>] f+0x1/0x2` nor a lock line without its offset: what it
-        # chose without them continues.
+        # `[<(____ptrval____)>] f+0x1/0x2`, `[<0>] f+0x1/0x2`, a powerpc `NIP f+0x10/0x60` without its address nor
+        # a lock line without its offset: what it chose without them continues.
         blind = _strategy_culprit(sig, [texts[0], *("" if _unread_in_v3(t) else t for t in texts[1:])])
         if blind.function != found.function:
             found.earlier = blind.function or ""
@@ -519,8 +520,9 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
 
 
 def _unread_in_v3(text: str) -> bool:
-    """A frame line (frames.frame_unread_in_v3) or a bare lock line (_AT_LINE group 2) version 3 could not read."""
-    if frames.frame_unread_in_v3(text):
+    """A frame line (frames.frame_unread_in_v3), a powerpc NIP or LR line without its address
+    (frames.ppc_register_unread_in_v3) or a bare lock line (_AT_LINE group 2) version 3 could not read."""
+    if frames.frame_unread_in_v3(text) or frames.ppc_register_unread_in_v3(text):
         return True
     m = _AT_LINE.search(text) if "at:" in text else None
     return m is not None and m.group(2) is not None
@@ -555,7 +557,12 @@ def _strategy_culprit(sig: Signature, texts: list[str]) -> Culprit:
             before = _first_culprit(sig, texts, extra).function
             found.earlier = (before or "") if before != found.function else found.earlier
             return found
+    site = _quoted_warn_site(sig, texts, extra)
     found = _first_culprit(sig, texts, extra)
+    if site is not None and found.function is not None and not found.recovered:
+        # The walk named a caller from the frames the quote kept: the site above them warned.
+        before = found.earlier if found.earlier is not None else found.function
+        return Culprit(site, earlier=before if before != site else None)
     if found.function is not None and _below_header(texts, _LOST_COLUMN_END, frames.LOST_COLUMN.match):
         # Version 3 could not read a frame line that lost its first column: what it chose continues.
         # Nor a trace without its header line (`all Trace:` is one it lost).
@@ -568,6 +575,31 @@ def _strategy_culprit(sig: Signature, texts: list[str]) -> Culprit:
         if blind.function != found.function:
             found.earlier = blind.function or ""
     return _over_thread_plumbing(sig, texts, extra, found)
+
+
+def _quoted_warn_site(sig: Signature, texts: list[str], extra: re.Pattern[str] | None) -> str | None:
+    """The WARN site of a WARNING quoted with neither its PC line nor a trace header: kernel/panic.c __warn prints
+    `WARNING: CPU: %d PID: %d at %pS`, the WARN's own address, so the header names the function that warned, where
+    the frames a quote kept below it (no `Call Trace:` line) are its callers; syzkaller takes the header's function
+    when no stack part matches.  None when the quote kept a PC or trace line (the walk reads them; an arm32
+    unwinder's trace has no header), or when a skip rule fits the site (a helper that warns for its caller: the
+    walk goes past it).  A WARNING with no frame at all stays `in corrupted`, as syzkaller titles it."""
+    if sig.stack != WARN or not texts:
+        return None
+    m = _WARN_SITE.search(texts[0])
+    if m is None or any(_pc_or_trace_line(t) for t in texts[1:]):
+        return None
+    fn = frames.clean_function(m.group(1))
+    return None if frames.is_skipped(fn, extra) else fn
+
+
+def _pc_or_trace_line(text: str) -> bool:
+    """A PC line of any form the walk or _without_reliable_frame reads, or a line that starts a trace."""
+    if frames.STACK_START.match(text) or text.startswith("--- interrupt:") or frames.fault_pc(text) is not None:
+        return True
+    if frames.arm_unwound(text):
+        return True
+    return bool(_RAW_ARM_PC.match(text) or _PC_IS_AT.match(text) or ("IP" in text and (_RAW_PC.search(text) or _QUESTIONED_PC.search(text))))
 
 
 def _over_thread_plumbing(sig: Signature, texts: list[str], extra: re.Pattern[str] | None, found: Culprit) -> Culprit:

@@ -26,6 +26,7 @@ from kcrashd.core.signatures import (
     SLUB_HEADERS,
     SUPPRESSIONS,
     WARN_CARRIED_KINDS,
+    WARN_MESSAGES,
     Signature,
 )
 
@@ -61,6 +62,9 @@ _NEEDS_SIGNATURE = frozenset({
     "Debug: sleeping function called from invalid context", "scheduling while atomic: ",
     # mm/page_alloc.c bad_page (2.6.0-2.6.28) without `BUG: `
     "Bad page state in process ",
+    # lib/debugobjects.c prints other `ODEBUG:` notices (`Out of memory. ODEBUG disabled`, `%d of %d active objects
+    # replaced`) that are no WARN()
+    "ODEBUG:",
     *SLUB_HEADERS,
 })
 _REPLAY = "** replaying previous printk message **"
@@ -169,6 +173,8 @@ def find_hits(lines: LogLines, heads: list[HeaderLine]) -> list[Hit]:
             continue
         if header == _ARM_UNHANDLED and _signal_only(lines, i):
             continue
+        if sig is not None and sig.name in WARN_MESSAGES and _warning_near(lines, i):
+            continue
         hits.append(Hit(i, header, pos, sig, m))
     return hits
 
@@ -179,6 +185,13 @@ def _required_below(lines: LogLines, i: int, sig: Signature) -> bool:
         return True
     below = range(i + 1, min(len(lines), i + 1 + BODY_LINES))
     return any(sig.requires_regex.search(lines[j].text) for j in below)
+
+
+def _warning_near(lines: LogLines, i: int) -> bool:
+    """Whether a `WARNING:` line of a WARN() lies within _WARN_MESSAGE_LINES of its message at line `i`
+    (signatures.WARN_MESSAGES): that line's report carries the message."""
+    near = range(max(0, i - _WARN_MESSAGE_LINES), min(len(lines), i + 1 + _WARN_MESSAGE_LINES))
+    return any("WARNING:" in lines[j].text for j in near if j != i)
 
 
 def _signal_only(lines: LogLines, i: int) -> bool:

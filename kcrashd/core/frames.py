@@ -52,6 +52,10 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(rf"^\s*(?P<q>\?\s+)?(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}(?:\s|$)"),
 )
 
+# scripts/decode_stacktrace.sh replaces a frame's `f+0x1/0x2` with `f (file.c:123)` (an inlined chain lists more
+# `file:line` pairs inside the parentheses): ` futex_lock_pi (kernel/futex.c:2740)`, `? f (file.c:1)`.
+_DECODED_FRAME = re.compile(rf"^\s*(?P<q>\?\s)?(?P<fn>{_SYM}) \([A-Za-z0-9_./\-]{{1,200}}\.[chS]:\d{{1,7}}[ )]")
+
 # What every match of each _FRAME_PATTERNS entry holds (a cheap test before its regex, so a skipped
 # regex could not have matched): the first arm32 shape its `) from [<`, the second its ` from `, the
 # address shape the `>]` closing its address, ppc64 the `]` closing its first bracket; the last shape
@@ -60,9 +64,11 @@ _FRAME_NEEDS: tuple[str, ...] = (") from [<", " from ", ">]", "]", "+0x")
 
 # The faulting-PC line of each architecture: x86 RIP/EIP (2.6-3.x show_regs: `EIP is at %pS`), arm64/riscv
 # pc/epc (mips __show_regs: `epc   : %0*lx %pS`, the address before the symbol), arm PC is at, ppc NIP, s390 PSW.
+# powerpc show_regs prints `NIP [%016lx] %pS`; a quote often strips the bracketed address (`NIP f+0x10/0x60`):
+# zero to two bracketed addresses before the symbol, as syzkaller's RIP-frame pattern accepts after `NIP`.
 FAULT_PC = re.compile(
     rf"(?:\b(?:RIP|EIP|IP): (?:[0-9a-fA-F]{{4}}:)?(?:\[<[0-9a-fA-F]+>\]\s+){{0,2}}|^\s*RIP\s+\[<[0-9a-fA-F]+>\]\s+|"
-    rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+|[0-9a-fA-F]{{8,16}}\s+)?|^PC is at |^\s*[ER]IP is at |^\s*NIP(?:\s*+:)?\s*+\[[0-9a-fA-F]+\]\s+\.?|"
+    rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+|[0-9a-fA-F]{{8,16}}\s+)?|^PC is at |^\s*[ER]IP is at |^\s*NIP(?:\s*+:)?(?:\s*+\[[0-9a-fA-F]+\]){{0,2}}\s++\.?|"
     rf"Krnl PSW\s*:\s*[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\()(?::[A-Za-z0-9_\-]{{1,64}}:)?(?P<fn>{_SYM}){_OFF}"
 )
 # A frame line whose first column was lost (`<ffffffff81329372>] blk_queue_bio+0x2a2/0x380`).
@@ -136,14 +142,26 @@ _MOD_BEFORE_SYMBOL = re.compile(r">\]\s+(?:\?\s+)?:[A-Za-z0-9_\-]{1,64}:[A-Za-z_
 
 
 def frame_unread_in_v3(text: str) -> bool:
-    """A frame line fingerprint version 3 could not read: x86_64's symbols of 2.6.0-2.6.23 (`<addr>{f+30}`,
-    `[<addr>] :mod:f+0x1/0x2`), an address `%p` printed unhashed-yet (`[<(____ptrval____)>] f+0x1/0x2`) or
-    hidden (`[<0>] f+0x1/0x2`, fs/proc/base.c proc_pid_stack)."""
+    """A frame line fingerprint version 3 could not read: a decoded `f (file.c:123)` (_DECODED_FRAME), x86_64's
+    symbols of 2.6.0-2.6.23 (`<addr>{f+30}`, `[<addr>] :mod:f+0x1/0x2`), an address `%p` printed unhashed-yet
+    (`[<(____ptrval____)>] f+0x1/0x2`) or hidden (`[<0>] f+0x1/0x2`, fs/proc/base.c proc_pid_stack)."""
     if ">{" in text and _BRACE_FRAME.search(text) is not None:
+        return True
+    if " (" in text and "+0x" not in text and _DECODED_FRAME.match(text) is not None:
         return True
     if ("ptrval" in text or _HIDDEN_ADDRESS in text) and parse_frames(text):
         return True
     return ">] " in text and _MOD_BEFORE_SYMBOL.search(text) is not None
+
+
+# powerpc's `NIP [%016lx] %pS` and `LR [%016lx] %pS` (arch/powerpc/kernel/process.c show_regs) as a quote leaves
+# them with the bracketed address stripped (`NIP f+0x10/0x60`, `LR  g+0x344/0x674`): version 3 read neither.
+_PPC_REGISTER_UNBRACKETED = re.compile(r"^\s*(?:NIP|LR)\s++\.?[A-Za-z_$][A-Za-z0-9_$.]{0,200}\+0x")
+
+
+def ppc_register_unread_in_v3(text: str) -> bool:
+    """A powerpc NIP or LR line without its bracketed address, which fingerprint version 3 could not read."""
+    return ("NIP" in text or "LR" in text) and _PPC_REGISTER_UNBRACKETED.match(text) is not None
 
 
 def _brace_frames(text: str) -> tuple[FrameLine, ...]:
@@ -159,6 +177,9 @@ def parse_frames(text: str) -> tuple[FrameLine, ...]:
     if "+0x" not in text:
         if "(stack is not available)" in text:
             return (FrameLine("(stack is not available)", None, None, True),)
+        decoded = _DECODED_FRAME.match(text) if " (" in text else None
+        if decoded is not None:
+            return (FrameLine(clean_function(decoded.group("fn")), None, None, decoded.group("q") is None),)
         return _brace_frames(text) if ">{" in text else ()
     eoi = "<EOI>" in text
     marker = _STACK_MARKER.match(text) if "<" in text else _DECIMAL_PREFIX.match(text)

@@ -241,8 +241,22 @@ _SLUB_CHECK_SKIP = _ALLOC_SKIP + r"|^_*(?:object_err|check_object|check_bytes_an
 # 4.x synchronize_sched / synchronize_rcu_bh).  Version 3 skipped only the first (its key continues).
 _RCU_USAGE_SKIP_V3 = r"^(?:rcu_|lockdep_rcu)"
 _RCU_USAGE_SKIP = _RCU_USAGE_SKIP_V3 + r"|^_{0,2}synchronize_(?:s?rcu|sched|rcu_bh)(?:_expedited)?$"
+# The debug-objects calls that find the object in a bad state (debug_object_free, debug_check_no_obj_freed) and the
+# timer, work and RCU teardown and free paths that call them: the caller that freed or reused the object is the bug.
+_ODEBUG_SKIP = r"(?:debug_|timer|work_|^__flush|^flush_|rcu|vfree|^kv?free|^_*free_|^destroy_)"
 
 SIGNATURES: tuple[Signature, ...] = (
+    # --- ODEBUG: (first: its literal holds `BUG:`, and the first header a line holds is its header) ---------------
+    # lib/debugobjects.c debug_print_object prints `ODEBUG: %s %s (active state %u) object type: %s hint: %pS` (since
+    # 6.x with `object: %p` before the type) always through WARN(1, ...): with a trace below it, the message is a
+    # WARNING report even where a quote dropped the `WARNING:` line, titled as warn-odebug titles it.  A `WARNING:`
+    # line next to it carries it instead (WARN_MESSAGES); a lone message (a flood's) stays no report (`requires`).
+    Signature("odebug-message", "warning", "ODEBUG:", r"ODEBUG: [a-z_]{1,24} [a-z ]{1,24} \(active state \d{1,10}\)",
+              "WARNING: ODEBUG bug in {F}", WARN, severity=W,
+              skip=_ODEBUG_SKIP,
+              requires=r"^\s*(?:Call [Tt]race|(?:\[<[0-9a-fA-F]{1,16}>\]\s{1,4})?(?:\?\s)?[A-Za-z_$][\w$.]{0,200}"
+                       r"(?:\+0x[0-9a-fA-F]{1,16}/0x|\s\([\w./\-]{1,200}\.[chS]:\d))",
+              why="lib/debugobjects.c debug_print_object `WARN(1, KERN_ERR \"ODEBUG: %s %s (active state %u) ...\")`"),
     # --- BUG: ---------------------------------------------------------------------------------
     # The detector is the kind: mm/kfence/report.c prints `BUG: KFENCE: invalid free in %pS`.
     Signature("invalid-free", "kasan", "BUG:", r"BUG: (KASAN|KFENCE): (?:double-free or )?(invalid[- ]free|double-free)",
@@ -452,7 +466,7 @@ SIGNATURES: tuple[Signature, ...] = (
               "WARNING: {1} has bad {2} value", NO_STACK, S.NONE, severity=W),
     Signature("warn-odebug", "warning", "WARNING:", _WARN_AT + r"lib/debugobjects\.c:", "WARNING: ODEBUG bug in {F}",
               WARN, severity=W,
-              skip=r"(?:debug_|timer|work_|^__flush|^flush_|rcu|vfree|^kv?free|^_*free_|^destroy_)"),
+              skip=_ODEBUG_SKIP),
     Signature("warn-kobject", "warning", "WARNING:", _WARN_AT + r"lib/kobject\.c:", "WARNING: kobject bug in {F}",
               WARN, severity=W, skip=r"^kobject_"),
     Signature("warn-proc", "warning", "WARNING:", _WARN_AT + r"fs/proc/generic\.c:",
@@ -736,6 +750,11 @@ WARN_CARRIED_KINDS = frozenset({"hard-lockup"})
 # `unregister_netdevice: waiting for` repeats every 10 s and never ends: a state, which a real report
 # after it outranks.
 MESSAGE_ONLY = frozenset({"warning-text", "netdev-refcount"})
+
+# Rows that match a WARN()'s message (lib/debugobjects.c debug_print_object's `ODEBUG:` line): the `WARNING:` line
+# of the same WARN() prints next to it (since 4.1x the message first, before it the site first, 3.x with `Hardware
+# name:` between), and that line's report is the one; the message alone reports only where a quote dropped it.
+WARN_MESSAGES = frozenset({"odebug-message"})
 
 # Header lines that the kernel prints right below another report's header, as part of its report: (the line's
 # header, the header above it, how many lines below it at most).  arch/x86/kernel/traps.c exc_double_fault prints

@@ -38,6 +38,10 @@ _RW = re.compile(r"^\s*(Read|Write) (?:of size|at addr)")
 _TIMESTAMP_IN_TITLE = re.compile(r"\[\s*\d+\.\d+\]")
 _STACK_START = re.compile(r"^\s*(?:Call Trace|Call trace|Backtrace|backtrace|Allocated by task|Freed by task)")
 _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+# `%pS` of a module's function appends its module (kernel/kallsyms.c __sprint_symbol: `" [%s]"` after `+0x1/0x2`): a
+# fallback title made of the header line (`KASAN: use-after-free in f+0x504/0x630 [snd_seq] at addr ...`) names the
+# function without it, as without the offset.
+_PS_MODULE = re.compile(r"(\+0x[0-9a-fA-F]{1,16}/0x[0-9a-fA-F]{1,16}) \[[A-Za-z0-9_\-]{1,64}\]")
 
 
 def named_function(title: str) -> str | None:
@@ -144,7 +148,10 @@ def _titled(sig: Signature | None, match: re.Match[str] | None, texts: list[str]
         rw = next((m.group(1) for t in texts[1:6] if (m := _RW.match(t))), "")
         incomplete = incomplete or not rw
     if incomplete and sig.fallback:
-        out.title = normalize_title(fill(sig.fallback, groups, None, cls=cls))
+        whole = normalize_title(fill(sig.fallback, groups, None, cls=cls))
+        out.title = normalize_title(_PS_MODULE.sub(r"\1", fill(sig.fallback, groups, None, cls=cls)))
+        if out.title != whole:
+            out.before_v4 = ((whole, []),)  # version 3 kept the module's name: its key continues
         out.function = named_function(out.title)
         out.corrupted_reason = "the report is cut short"
         return out
