@@ -17,7 +17,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -197,6 +197,22 @@ class KernelJournalSource:
     def close(self) -> None:
         self.reader.close()
 
+    @contextlib.contextmanager
+    def pass_reader(self) -> Iterator[Reader]:
+        """A reader of its own for one pass over a previous boot. sd-journal leaves a journal file
+        out of a reader for good once an iteration reaches an entry it cannot read (a reset tears
+        the file journald was writing: tests/kernel_journal/torn_journal.py); a pass that reached
+        the tear must not hide the rest of the boot from the next pass. An injected reader is used
+        as it is."""
+        if not self.own_reader:
+            yield self.reader
+            return
+        reader = open_reader(self.settings.path)
+        try:
+            yield reader
+        finally:
+            reader.close()
+
     def reopen(self) -> None:
         """A fresh reader after reading old boots: the old one keeps their journal files mapped
         (resident pages an idle daemon need not hold). This boot goes on from its cursor."""
@@ -222,12 +238,13 @@ class KernelJournalSource:
         """A previous boot's kernel lines from its cursor to its end, once."""
         mark = self.ledger.get(span.boot_id)
         lines: list[KernelLine] = []
-        for line in kernel_lines(self.reader, span.boot_id, mark.cursor if mark else None):
-            if not lines:
-                load_cutter()
-            lines.append(line)
-            if len(lines) > STRETCH:
-                lines = self.flush(span.boot_id, lines, finished=False, went_on=went_on)
+        with self.pass_reader() as reader:
+            for line in kernel_lines(reader, span.boot_id, mark.cursor if mark else None):
+                if not lines:
+                    load_cutter()
+                lines.append(line)
+                if len(lines) > STRETCH:
+                    lines = self.flush(span.boot_id, lines, finished=False, went_on=went_on)
         self.flush(span.boot_id, lines, finished=True, went_on=went_on)
         if mark is None and not self.ledger.get(span.boot_id):
             self.ledger.advance(span.boot_id, None, 0)  # known, even without kernel lines
@@ -262,7 +279,8 @@ class KernelJournalSource:
 
     def went_on(self, span: BootSpan) -> int | None:
         """None when the boot ended cleanly, else when its user space last wrote (reboot.went_on_until)."""
-        tail = last_entries(self.reader, span.boot_id, TAIL_FIELDS)
+        with self.pass_reader() as reader:
+            tail = last_entries(reader, span.boot_id, TAIL_FIELDS)
         return None if judge_tail(span.boot_id, tail).clean_by is not None else went_on_until(tail)
 
     # --- one report -------------------------------------------------------------------------------
@@ -327,7 +345,8 @@ class KernelJournalSource:
     # --- the previous boot's end ------------------------------------------------------------------------
 
     def arm_verdict(self, span: BootSpan) -> None:
-        end = judge_tail(span.boot_id, last_entries(self.reader, span.boot_id, TAIL_FIELDS))
+        with self.pass_reader() as reader:
+            end = judge_tail(span.boot_id, last_entries(reader, span.boot_id, TAIL_FIELDS))
         if end.clean_by is not None:
             log.info("previous boot %s ended cleanly (%s)", span.boot_id, end.clean_by)
             self.ledger.decide(span.boot_id, Verdict.CLEAN, None)
@@ -373,18 +392,20 @@ class KernelJournalSource:
         """Last kernel lines, uptime at the end, and the hints that are facts."""
         last: list[str] = []
         hints: dict[str, None] = {}
-        for line in kernel_lines(self.reader, span.boot_id, None):
-            last.append(line.dmesg())
-            if len(last) > 2 * LAST_LINES:
-                del last[:LAST_LINES]
-            fact = hint_of(line.text)
-            if fact is not None:
-                hints[fact] = None
+        with self.pass_reader() as reader:
+            for line in kernel_lines(reader, span.boot_id, None):
+                last.append(line.dmesg())
+                if len(last) > 2 * LAST_LINES:
+                    del last[:LAST_LINES]
+                fact = hint_of(line.text)
+                if fact is not None:
+                    hints[fact] = None
         started: list[dict[str, str]] = []
         for unit in KDUMP_UNITS:
-            started += matching_entries(
-                self.reader, span.boot_id, ("UNIT", "INVOCATION_ID", "JOB_RESULT"), MESSAGE_ID=UNIT_STARTED, UNIT=unit
-            )
+            with self.pass_reader() as reader:
+                started += matching_entries(
+                    reader, span.boot_id, ("UNIT", "INVOCATION_ID", "JOB_RESULT"), MESSAGE_ID=UNIT_STARTED, UNIT=unit
+                )
         facts = [*hints, kdump_fact(started), self.pstore_hint()]
         return BootFacts(
             boot_id=span.boot_id, started=datetime.fromtimestamp(span.first_usec / 1e6, UTC),
