@@ -34,7 +34,13 @@ _NUM_V3 = re.compile(r"(?<![A-Za-z0-9_])(?:0x)?\d+(?![A-Za-z_])")
 _LONG_NUM = re.compile(r"\d{7,}")
 _NON_PRINT = re.compile(r"[^\x20-\x7e]")
 _SPACES = re.compile(r" {2,}")
-_RW = re.compile(r"^\s*(Read|Write) (?:of size|at addr)")
+# mm/kasan/report.c's access line, `%s of size %zu at addr %px by task` (`%s at addr` without a size;
+# 4.x `%s of size %zu by task`): syzkaller looks for it on any line below the header and anywhere in the
+# line (pkg/report/linux.go KASAN format: `(?:.*\n)+?.*(Read|Write) (?:of size|at addr) [0-9a-f]+`).
+_RW = re.compile(r"(?<![\w-])(Read|Write) (?:of size|at addr) [0-9a-fA-F]")
+# Version 3 looked for it at the start of the header's next five lines only (else: the fallback title).
+_RW_V3 = re.compile(r"^\s*(?:Read|Write) (?:of size|at addr)")
+_RW_V3_LINES = 5
 _TIMESTAMP_IN_TITLE = re.compile(r"\[\s*\d+\.\d+\]")
 _STACK_START = re.compile(r"^\s*(?:Call Trace|Call trace|Backtrace|backtrace|Allocated by task|Freed by task)")
 _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
@@ -145,7 +151,7 @@ def _titled(sig: Signature | None, match: re.Match[str] | None, texts: list[str]
     rw = ""
     incomplete = sig.requires_regex is not None and not sig.requires_regex.search("\n".join(texts[1:]))
     if "{RW}" in sig.title:
-        rw = next((m.group(1) for t in texts[1:6] if (m := _RW.match(t))), "")
+        rw = next((m.group(1) for t in texts[1:] if (m := _RW.search(t))), "")
         incomplete = incomplete or not rw
     if incomplete and sig.fallback:
         whole = normalize_title(fill(sig.fallback, groups, None, cls=cls))
@@ -157,6 +163,9 @@ def _titled(sig: Signature | None, match: re.Match[str] | None, texts: list[str]
         return out
     _title_with_culprit(out, sig, _Fill(groups, rw, cls), texts, incomplete=incomplete, has_stack=has_stack,
                         adjust=adjust, v3_texts=v3_texts)  # fmt: skip
+    if rw and sig.fallback and not any(_RW_V3.match(t) for t in texts[1 : 1 + _RW_V3_LINES]):
+        # Version 3 did not see this access line and gave the fallback title: its key continues.
+        out.before_v4 = ((normalize_title(fill(sig.fallback, groups, None, cls=cls)), []),)
     if cut and out.corrupted_reason in _NO_TRACE:
         # Title and culprit stay the first report's; its own trace cannot be told from the other's.
         out.corrupted_reason = "another report cuts into this one before a frame of its trace"
