@@ -58,6 +58,13 @@ def culprit(title: str) -> str:
     return title.rsplit(" in ", 1)[1].strip() if " in " in title else ""
 
 
+def bug_of(title: str, alts: list[str]) -> frozenset[str]:
+    """The expected titles that name a bug, for pair scoring.  A title whose culprit is `corrupted` names
+    none: syzkaller gives it to every report of a kind whose frame it could not extract, different
+    bugs alike, so two such cases are not known to be one bug (nor two), and are not paired."""
+    return frozenset(t for t in (title, *alts) if culprit(t) != "corrupted")
+
+
 def clean(fn: str) -> str:
     fn = re.sub(r"\+0x[0-9a-f]+(/0x[0-9a-f]+)?$", "", fn.strip())
     return re.sub(r"\.(isra|constprop|cold|part|llvm)(\.\d+)*$", "", fn)
@@ -94,7 +101,7 @@ def syzkaller_cases(cases: list[dict[str, Any]] | None = None) -> list[Case]:
             has_crash=c["has_crash"], titles=frozenset({c["title"], *c["alt_titles"]}) if c["has_crash"] else frozenset(),
             type=c["type"] if c["has_crash"] else None,
             function=want if want != "corrupted" else "",
-            bug=frozenset({c["title"], *c["alt_titles"]}) if c["has_crash"] else frozenset(), source=c["id"],
+            bug=bug_of(c["title"], c["alt_titles"]) if c["has_crash"] else frozenset(), source=c["id"],
             project="syzkaller",
         ))
     return out
@@ -170,7 +177,7 @@ def production_cases() -> list[Case]:
             id=row["file"], log=path.read_bytes, content=path.read_bytes(), has_crash=crash,
             titles=frozenset({title}) if title else frozenset(), type=title_type(title) if title else None,
             kind=row["kind"] if crash else None, function=row["function"],
-            bug=frozenset({title}) if title else frozenset(), source=row["repo"],
+            bug=bug_of(title, []) if title else frozenset(), source=row["repo"],
             arch=row["arch"], project=row["repo"],
         ))
     return out
