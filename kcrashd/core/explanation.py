@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kcrashd.core import events as ev_mod
 from kcrashd.core import frames
 from kcrashd.core.culprit import STALL_RULES, walked_candidates
-from kcrashd.core.fingerprint import BUCKETS, STRICT_FRAMES, fingerprint_key
+from kcrashd.core.fingerprint import BUCKETS, STRICT_FRAMES, fingerprint_key, keyed_alternative
 from kcrashd.core.model import AppliedRule, Report
 from kcrashd.core.operator_rules import FrameAction, OperatorRules
 from kcrashd.core.rule_application import JOINER, CulpritWalk
@@ -130,8 +130,9 @@ def explain_report(report: Report) -> Explanation:
     if not report.title:
         return Explanation(report=report)
     key = fingerprint_key(report.title, report.alt_titles)
-    bucket = next((alt for alt in report.alt_titles if alt.startswith(BUCKETS)), None)
-    origin = f"bucket alternative {bucket!r}" if bucket else "title"
+    bucket = keyed_alternative(report.title, report.alt_titles)
+    kind = "bucket alternative" if bucket and bucket.startswith(BUCKETS) else "the header's site"
+    origin = f"{kind} {bucket!r}" if bucket else "title"
     if key != (bucket or report.title):
         origin += ", its syscall culprit in one spelling"
     functions = [f.function for f in report.frames if f.reliable]

@@ -3,7 +3,9 @@
 The key is the normalised title, or, when the title has a cross-architecture bucket alternative
 (`bad-access in F`, `stall in F`, `hang in F`, `stack-overflow in F`, `invalid-free in F`), that
 bucket: a use-after-free seen as a KASAN report on one kernel and as a general protection fault
-on another is one bug.  The title already has addresses, numbers, PIDs and CPU numbers normalised
+on another is one bug.  A title that names no culprit (`X in corrupted`, syzkaller's title) is keyed
+on the function its header line names, where it names one (a WARNING's `at %pS`): two bugs quoted
+without a trace do not share one key.  The title already has addresses, numbers, PIDs and CPU numbers normalised
 away, so the same bug on another host, boot or build gets the same key.  When the algorithm
 changes, FINGERPRINT_VERSION goes up and the keys earlier versions would have produced are listed
 in `fingerprint_aliases`, so a store can match history across the upgrade.  Version 3 (culprits that
@@ -25,6 +27,8 @@ from kcrashd.core.frames import strip_syscall
 FINGERPRINT_VERSION = 4
 PREFIX = f"kc{FINGERPRINT_VERSION}-"
 STRICT_FRAMES = 3
+# The culprit of a title that names none (syzkaller's `in corrupted`).
+CORRUPTED_CULPRIT = " in corrupted"
 BUCKETS = ("bad-access in ", "stall in ", "hang in ", "stack-overflow in ", "invalid-free in ")
 
 
@@ -33,14 +37,26 @@ def _digest(text: str) -> str:
 
 
 def fingerprint_key(title: str, alt_titles: list[str]) -> str:
-    """The text that is hashed: the first bucket alternative of the title, else the title, with a
+    """The text that is hashed: the keyed alternative of the title, else the title, with a
     syscall culprit in one spelling (`__x64_sys_foo`, `sys_foo`, `__se_sys_foo` -> `foo`)."""
-    key = next((alt for alt in alt_titles if alt.startswith(BUCKETS)), title)
+    key = keyed_alternative(title, alt_titles) or title
     head, sep, fn = key.rpartition(" in ")
     if sep and fn.isidentifier():
         fn = strip_syscall(fn)
         key = head + sep + (fn[4:] if fn.startswith("sys_") and len(fn) > 4 else fn)
     return key
+
+
+def keyed_alternative(title: str, alt_titles: list[str]) -> str | None:
+    """The alternative title the key is made of, if any: for a title that names no culprit (`X in
+    corrupted`), the alternative naming its header's site (title._header_site); else the first bucket
+    alternative."""
+    if title.endswith(CORRUPTED_CULPRIT):
+        head = title.removesuffix("corrupted")
+        site = next((a for a in alt_titles if a.startswith(head) and not a.endswith(CORRUPTED_CULPRIT)), None)
+        if site is not None:
+            return site
+    return next((alt for alt in alt_titles if alt.startswith(BUCKETS)), None)
 
 
 def fingerprint_title(title: str, alt_titles: list[str] | None = None) -> str:

@@ -1,0 +1,84 @@
+"""A report that names no culprit keeps syzkaller's title (`X in corrupted`), but when its header line
+names a function (kernel/panic.c __warn prints `at %pS`: the WARN site, what the RIP line would have
+named; sanitizers print `in %pS`), that function keys its fingerprint: different bugs quoted without a
+trace no longer share the key of every stack-less report of their kind (kcrashd.core.title._header_site,
+kcrashd.core.fingerprint.fingerprint_key)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kcrashd.core import analyze
+from kcrashd.core.fingerprint import fingerprint_title
+from kcrashd.core.title import _HEADER_SYMBOL
+
+_LONE_WARNING = "WARNING: CPU: 15 PID: 1 at drivers/dma/dmaengine.c:1110 {site}+0xb7/0xc0\n"
+_WHOLE_WARNING = (
+    "WARNING: CPU: 2 PID: 0 at kernel/sched/sched.h:1730 {site}+0x1130/0x1c90\n"
+    "Modules linked in: nvme\n"
+    "CPU: 2 PID: 0 Comm: swapper/2 Not tainted 6.12.0 #1\n"
+    "RIP: 0010:{site}+0x1130/0x1c90\n"
+    "Call Trace:\n"
+    " <TASK>\n"
+    " schedule_idle+0x22/0x40\n"
+    " do_idle+0x19c/0x250\n"
+    " cpu_startup_entry+0x29/0x30\n"
+    " </TASK>\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ("WARNING: CPU: 2 PID: 2636 at ipc/shm.c:162 shm_open.isra.5.part.6+0x74/0x80", "shm_open.isra.5.part.6"),
+        ("WARNING: CPU: 3 PID: 1 at net/netlink/genetlink.c:1037 genl_unbind+0x110/0x130()", "genl_unbind"),
+        ("BUG: KASAN: slab-out-of-bounds in memcpy+0x1d/0x40 at addr ffff88003a6bd110", "memcpy"),
+    ],
+)
+def test_header_symbol_samples(line: str, name: str) -> None:
+    match = _HEADER_SYMBOL.search(line)
+    assert match is not None and match.group(1) == name
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "WARNING: CPU: 0 PID: 1 at kernel/sched/core.c:1234",  # no symbol
+        "kernel BUG at fs/ext4/inode.c:2345!",
+        "BUG: unable to handle kernel NULL pointer dereference at 0000000000000360",
+        "WARNING: CPU: 0 PID: 1 at lib/foo.c:12 0xffffffffc0a01234",  # an address, no name
+    ],
+)
+def test_header_symbol_negative_samples(line: str) -> None:
+    assert _HEADER_SYMBOL.search(line) is None
+
+
+def test_two_lone_warnings_keep_the_title_and_get_two_keys() -> None:
+    one = analyze(_LONE_WARNING.format(site="__dma_async_device_channel_unregister"))
+    two = analyze(_LONE_WARNING.format(site="ccp_dmaengine_unregister"))
+    assert one.title == two.title == "WARNING in corrupted"  # syzkaller's title
+    assert one.fingerprint != two.fingerprint
+    assert one.fingerprint == fingerprint_title("WARNING in __dma_async_device_channel_unregister")
+    # version 3 keyed both on the title: that key continues as an alias
+    assert fingerprint_title("WARNING in corrupted").replace("kc4-", "kc3-") in one.fingerprint_aliases
+
+
+def test_a_lone_warning_keys_as_its_whole_report() -> None:
+    lone = analyze(_LONE_WARNING.format(site="__schedule"))
+    whole = analyze(_WHOLE_WARNING.format(site="__schedule"))
+    assert whole.title == "WARNING in __schedule"
+    assert lone.fingerprint == whole.fingerprint
+
+
+def test_a_header_without_a_symbol_keeps_the_title_key() -> None:
+    # Negative: nothing on the header line to tell the bug by: the key stays the title's.
+    report = analyze("WARNING: CPU: 0 PID: 1 at kernel/sched/core.c:1234\n")
+    assert report.title == "WARNING in corrupted" and report.alt_titles == []
+    assert report.fingerprint == fingerprint_title(report.title)
+
+
+def test_a_named_culprit_is_not_touched() -> None:
+    # Negative: a report with its culprit keys on its title as before.
+    report = analyze(_WHOLE_WARNING.format(site="__schedule"))
+    assert report.fingerprint == fingerprint_title(report.title, report.alt_titles)
+    assert not any(alt.endswith(" in corrupted") for alt in report.alt_titles[:1])
