@@ -29,6 +29,13 @@ _AT_LINE = re.compile(
     r"[})], at: {1,4}([A-Za-z_$][A-Za-z0-9_$.]{0,200}) {0,8}$"
 )
 _AT_EOL = re.compile(r"\bat:\s*$")
+# A line whose address is printed on the next line, above the trace: kernel/sched/core.c print_preempt_disable_ip
+# (`Preemption disabled at:`, then print_ip_sym's `[<addr>] %pS`), lockdep's `is trying to release lock (x) at:`
+# (print_unlock_imbalance_bug), and a 3.x held-lock line (print_lock: `, at: [<addr>] %pS`) wrapped before its symbol.
+_LABEL_EOL = re.compile(r"\bat:(?: {0,4}\[<[0-9a-fA-F]{1,16}>\])?\s*$")
+# lockdep's header of its own trace (kernel/locking/lockdep.c: `pr_warn("\nstack backtrace:\n")`, then
+# dump_stack(), whose `Call Trace:` line a quote may leave out).
+_LOCKDEP_BACKTRACE = re.compile(r"^\s*stack backtrace:\s*$")
 _INTERRUPT = re.compile(r"^--- interrupt: [0-9a-f]+ at \.?([A-Za-z_$][A-Za-z0-9_$]*)")
 _LEAK_START = re.compile(r"^\s*backtrace(?: \(crc [0-9a-f]+\))?:")
 _LAST_FUNCTION = re.compile(r"^\s*last function: ([A-Za-z_$][A-Za-z0-9_$]*)")
@@ -171,10 +178,43 @@ def _ppc_link_register(texts: list[str], start: int) -> list[str]:
 def _headerless_trace(texts: list[str], start: int) -> int | None:
     """Where a trace with no `Call Trace:` line starts: a report quoted into a commit message or a
     tracker often leaves the header line out, the frames right below the PC line or the registers.
-    None when a header line follows `start` (it is searched for as ever) or no frame line does."""
+    None when a header line follows `start` (it is searched for as ever) or no frame line does.
+    Below lockdep's `stack backtrace:` (_LOCKDEP_BACKTRACE) when the report has one: the held locks'
+    `at:` lines above it are no trace."""
     if any(_TRACE.match(t) for t in texts[start:]):
         return None
-    return next((j for j in range(start, len(texts)) if any(fr.reliable for fr in frames.parse_frames(texts[j]))), None)
+    below = _below_lockdep_backtrace(texts, start)
+    return next((j for j in range(below, len(texts)) if _trace_frame(texts, j, reliable=True)), None)
+
+
+def _below_lockdep_backtrace(texts: list[str], start: int) -> int:
+    """The line below lockdep's `stack backtrace:` after `start`, else `start`.  Not past a fault injection's
+    frame (_FAULT_INJECTION): lib/fault-inject.c fail_dump's own dump_stack interleaved with the report above
+    it, which the walk reads to leave the report corrupted."""
+    mark = next((n for n in range(start, len(texts)) if _LOCKDEP_BACKTRACE.match(texts[n])), None)
+    if mark is None:
+        return start
+    skipped = (fr.function for t in texts[start:mark] for fr in frames.parse_frames(t))
+    return start if any(_FAULT_INJECTION.match(fn) for fn in skipped) else mark + 1
+
+
+def _trace_frame(texts: list[str], j: int, reliable: bool) -> bool:
+    """A frame line (with a reliable frame, `reliable`) that is no labelled address (_LABEL_EOL) above
+    the trace (samples: tests/core/test_quote_invariance.py)."""
+    found = frames.parse_frames(texts[j])
+    if not found or (reliable and not any(fr.reliable for fr in found)):
+        return False
+    return j == 0 or _LABEL_EOL.search(texts[j - 1]) is None
+
+
+def _trace_start(texts: list[str]) -> int | None:
+    """The line above a report's trace: its header (frames.STACK_START), or, where a quote left that
+    out, the line above its first frame line (_headerless_trace's rules, `?` frames included)."""
+    start = next((n for n, t in enumerate(texts) if frames.STACK_START.match(t)), None)
+    if start is not None:
+        return start
+    below = _below_lockdep_backtrace(texts, 1)
+    return next((j - 1 for j in range(max(below, 1), len(texts)) if _trace_frame(texts, j, reliable=False)), None)
 
 
 def run_spec(parts: tuple[Part, ...], texts: list[str], headerless: bool = True) -> list[list[str]]:
@@ -329,7 +369,7 @@ def _accessor_caller(texts: list[str], extra: re.Pattern[str] | None) -> str | N
     accessor is a leaf that sets up no frame, so its return address is the first word of the stack,
     which x86 prints as a `?` frame (arch/x86/kernel/dumpstack.c printk_stack_address: no frame
     pointer vouches for it) though it is the real caller."""
-    start = next((n for n, t in enumerate(texts) if frames.STACK_START.match(t)), None)
+    start = _trace_start(texts)
     if start is None:
         return None
     for text in texts[start + 1 :]:
@@ -394,6 +434,10 @@ def _recursing(cands: list[str], extra: re.Pattern[str] | None) -> str | None:
 _GUESSED_FRAME = re.compile(r"^\s*\[<[0-9a-fA-F]{6,16}>\]\s+\?\s")
 
 
+# A quote's mark where it cut frames out of a trace (`...`, `[...]`, `<snip>`, `[ snip ]`): the trace goes on below it.
+_ELISION = re.compile(r"^\s*(?:\.{3}|\[ ?(?:\.{3}|snip) ?\]|<(?:\.{3}|snip)>)\s*$")
+
+
 def _guess_only_trace(texts: list[str]) -> list[str]:
     """The functions of a trace whose every frame is a `?` frame of the 2.6-4.8 x86 format, else [].
 
@@ -401,8 +445,9 @@ def _guess_only_trace(texts: list[str]) -> list[str]:
     print_context_stack calls the printer with `reliable` set only for the return address the frame
     pointer points at, so with none every kernel-text word found on the stack prints as `? f`, in
     stack order (the callee first).  It is the task's real call chain, stale words mixed in; a trace
-    in which some frame is reliable had an unwinder, and its `?` frames are the stale words alone."""
-    start = next((n for n, t in enumerate(texts) if frames.STACK_START.match(t)), None)
+    in which some frame is reliable had an unwinder, and its `?` frames are the stale words alone.  A quote's
+    elision mark (_ELISION) between frames does not end the trace."""
+    start = _trace_start(texts)
     if start is None:
         return []
     out: list[str] = []
@@ -410,7 +455,7 @@ def _guess_only_trace(texts: list[str]) -> list[str]:
     for text in texts[start + 1 :]:
         found = frames.parse_frames(text)
         if not found:
-            if seen:
+            if seen and _ELISION.match(text) is None:
                 break
             continue
         if found[0].reliable or not _GUESSED_FRAME.match(text):
