@@ -98,7 +98,10 @@ FLOOR = {
 # With 8 more development logs quoted in hhoffstaette/kernel-patches (371 development logs) and the skip-family and
 # quoted-form branches: title 0.897, function 0.907, kind 0.974, pair F1 0.898 (the new logs alone took F1 from 0.907 to
 # 0.898: two btrfs assertion BUGs that syzkaller titles `kernel BUG in assertfail` and one new recall miss).
-PRODUCTION_FLOOR = {"title": 0.89, "function": 0.90, "kind": 0.97, "f1": 0.89}
+# With 27 more development logs quoted in kernel patches (Photon OS, the stable kernel queue: 398 development logs),
+# the header-site key of culprit-less titles and pair scoring that no longer pairs `in corrupted` expectations:
+# title 0.902, function 0.911, kind 0.976, pair F1 0.900 (P 0.918, R 0.882).
+PRODUCTION_FLOOR = {"title": 0.90, "function": 0.91, "kind": 0.97, "f1": 0.89}
 # Logs with no crash that may still get a title (23/23 measured).
 PRODUCTION_NOCRASH_SLACK = 1
 # Web pages (repo web/HOST) keep their site's content license: Creative Commons BY-SA or GNU FDL.
