@@ -622,6 +622,17 @@ def _strategy_culprit(sig: Signature, texts: list[str]) -> Culprit:
     return _over_thread_plumbing(sig, texts, extra, found)
 
 
+def header_function(header: str) -> str | None:
+    """The function a report's header line names with its `%pS`, if any: a WARNING's site (kernel/panic.c __warn
+    `at %pS`, _WARN_SITE), else a sanitizer's `in %pS` (_HEADER_FN, with its offset)."""
+    m = _WARN_SITE.search(header)
+    if m is None:
+        m = _HEADER_FN.search(header)
+        if m is None or "+0x" not in m.group(0):
+            return None
+    return frames.clean_function(m.group(1))
+
+
 def _quoted_warn_site(sig: Signature, texts: list[str], extra: re.Pattern[str] | None) -> str | None:
     """The WARN site of a WARNING quoted with neither its PC line nor a trace header: kernel/panic.c __warn prints
     `WARNING: CPU: %d PID: %d at %pS`, the WARN's own address, so the header names the function that warned, where

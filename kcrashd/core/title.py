@@ -10,9 +10,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from kcrashd.core.culprit import Culprit, find_culprit
+from kcrashd.core.culprit import Culprit, find_culprit, header_function
 from kcrashd.core.fingerprint import CORRUPTED_CULPRIT
-from kcrashd.core.frames import clean_function, fault_pc, parse_frames, strip_syscall
+from kcrashd.core.frames import fault_pc, parse_frames, strip_syscall
 from kcrashd.core.report_parts import Severity
 from kcrashd.core.signatures import BY_HEADER, KIND_BY_FUNCTION, Signature, Strategy
 
@@ -43,8 +43,6 @@ _RW = re.compile(r"(?<![\w-])(Read|Write) (?:of size|at addr) [0-9a-fA-F]")
 _RW_V3 = re.compile(r"^\s*(?:Read|Write) (?:of size|at addr)")
 _RW_V3_LINES = 5
 _TIMESTAMP_IN_TITLE = re.compile(r"\[\s*\d+\.\d+\]")
-# A `%pS` symbol on the header line itself (kernel/panic.c __warn `at %pS`, sanitizers' `in %pS`).
-_HEADER_SYMBOL = re.compile(r"(?<![\w.])([A-Za-z_][\w.]{0,200}?)\+0x[0-9a-fA-F]{1,16}(?:/0x[0-9a-fA-F]{1,16})?")
 _STACK_START = re.compile(r"^\s*(?:Call Trace|Call trace|Backtrace|backtrace|Allocated by task|Freed by task)")
 _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 # `%pS` of a module's function appends its module (kernel/kallsyms.c __sprint_symbol: `" [%s]"` after `+0x1/0x2`): a
@@ -302,10 +300,10 @@ def _header_site(out: Titled, sig: Signature, filler: _Fill, header: str) -> Non
     bugs quoted without a trace do not share the key of every stack-less report of their kind, and a
     quote of a bug keys as its whole report does.  The title stays syzkaller's.  Version 3 keyed such a
     report on its title: that key continues."""
-    match = _HEADER_SYMBOL.search(header)
-    if match is None or not out.title.endswith(CORRUPTED_CULPRIT):
+    function = header_function(header)
+    if function is None or not out.title.endswith(CORRUPTED_CULPRIT):
         return
-    site = filler.title(sig.title, culprit_forms(clean_function(match.group(1)))[0])
+    site = filler.title(sig.title, culprit_forms(function)[0])
     if site == out.title or site.endswith(CORRUPTED_CULPRIT):
         return
     out.before_v4 += ((out.title, list(out.alts)),)

@@ -1,7 +1,7 @@
 """A report that names no culprit keeps syzkaller's title (`X in corrupted`), but when its header line
 names a function (kernel/panic.c __warn prints `at %pS`: the WARN site, what the RIP line would have
 named; sanitizers print `in %pS`), that function keys its fingerprint: different bugs quoted without a
-trace no longer share the key of every stack-less report of their kind (kcrashd.core.title._header_site,
+trace no longer share the key of every stack-less report of their kind (kcrashd.core.culprit.header_function, kcrashd.core.title._header_site,
 kcrashd.core.fingerprint.fingerprint_key)."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from kcrashd.core import analyze
+from kcrashd.core.culprit import header_function
 from kcrashd.core.fingerprint import fingerprint_title
-from kcrashd.core.title import _HEADER_SYMBOL
 
 _LONE_WARNING = "WARNING: CPU: 15 PID: 1 at drivers/dma/dmaengine.c:1110 {site}+0xb7/0xc0\n"
 _WHOLE_WARNING = (
@@ -30,14 +30,13 @@ _WHOLE_WARNING = (
 @pytest.mark.parametrize(
     ("line", "name"),
     [
-        ("WARNING: CPU: 2 PID: 2636 at ipc/shm.c:162 shm_open.isra.5.part.6+0x74/0x80", "shm_open.isra.5.part.6"),
+        ("WARNING: CPU: 2 PID: 2636 at ipc/shm.c:162 shm_open.isra.5.part.6+0x74/0x80", "shm_open"),
         ("WARNING: CPU: 3 PID: 1 at net/netlink/genetlink.c:1037 genl_unbind+0x110/0x130()", "genl_unbind"),
         ("BUG: KASAN: slab-out-of-bounds in memcpy+0x1d/0x40 at addr ffff88003a6bd110", "memcpy"),
     ],
 )
 def test_header_symbol_samples(line: str, name: str) -> None:
-    match = _HEADER_SYMBOL.search(line)
-    assert match is not None and match.group(1) == name
+    assert header_function(line) == name
 
 
 @pytest.mark.parametrize(
@@ -50,7 +49,7 @@ def test_header_symbol_samples(line: str, name: str) -> None:
     ],
 )
 def test_header_symbol_negative_samples(line: str) -> None:
-    assert _HEADER_SYMBOL.search(line) is None
+    assert header_function(line) is None
 
 
 def test_two_lone_warnings_keep_the_title_and_get_two_keys() -> None:
