@@ -231,7 +231,10 @@ def build_events(lines: LogLines, hits: list[Hit]) -> list[Event]:
     details: set[int] = set()
     for hit in hits:
         if events and (
-            _slub_detail(events[-1], hit, lines) or _die_line_of(events[-1], hit) or _same_stop(events[-1], hit, lines)
+            _slub_detail(events[-1], hit, lines)
+            or _die_line_of(events[-1], hit)
+            or _same_stop(events[-1], hit, lines)
+            or _inline_expansion(hit, lines)
         ):
             events[-1].followers.append(hit)
             details.add(hit.index)
@@ -280,6 +283,28 @@ def _slub_detail(prev: Event, hit: Hit, lines: LogLines) -> bool:
         and sig.name == "slub-debug"
         and lines[hit.index].context == prev.context
         and SLUB_DETAIL.search(lines[hit.index].text) is not None
+    )
+
+
+# A symbolized line's inlined frame, as syzkaller's symbolizer writes it: `f fs/x.c:12 [inline]`.
+_INLINE_END = " [inline]"
+
+
+def _inline_expansion(hit: Hit, lines: LogLines) -> bool:
+    """Whether the header line `hit` is the next inline level of the header right above it: a symbolizer
+    (syzkaller's, which the reports of syzbot quote) prints a line holding a PC once per inlined frame,
+    innermost first, each but the last ending `file:line [inline]`, its prefix repeated (`BUG: KASAN:
+    use-after-free in ext4_search_dir fs/ext4/namei.c:1394 [inline]`, then `... in search_dirblock ...`):
+    one report, whose header the first line is."""
+    if hit.index == 0:
+        return False
+    above, text = lines[hit.index - 1].text, lines[hit.index].text
+    prefix = text.partition(" in ")[0]
+    return (
+        above.endswith(_INLINE_END)
+        and " in " in text
+        and above.startswith(prefix + " in ")
+        and lines[hit.index - 1].context == lines[hit.index].context
     )
 
 

@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from kcrashd.core.headers import MAX_LINE, HeaderScan, header_in
+from kcrashd.core.leader_case import restore_leaders
 from kcrashd.core.report_parts import Unread
 from kcrashd.core.windows import MARK, spans, split_marked
 
@@ -106,7 +107,8 @@ class Line:
 
 
 def decode_log(data: bytes | str) -> str:
-    """Bytes to text: invalid UTF-8 replaced, NULs and carriage returns dropped."""
+    """Bytes to text: invalid UTF-8 replaced, NULs and carriage returns dropped; a quote's line
+    leaders that a patch tool re-cased put back in the kernel's case (kcrashd.core.leader_case)."""
     text = data if isinstance(data, str) else data.decode("utf-8", errors="replace")
     if "\x00" in text:
         text = text.replace("\x00", "")
@@ -120,7 +122,7 @@ def decode_log(data: bytes | str) -> str:
         text = "\n".join(unwrap_lava(text.split("\n")))
     if _QUOTE_START.match(text):
         text = unquote(text)
-    return text
+    return restore_leaders(text)
 
 
 # A report quoted whole by a person: a commit message's or a doc's literal block (indented by spaces

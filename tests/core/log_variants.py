@@ -408,6 +408,17 @@ _CALL_TRACE = re.compile(r"\s{0,8}Call [Tt]race:\s{0,4}$")
 _FRAME = re.compile(r"\s{0,8}(?:\[<[0-9a-f]{8,16}>\] {0,2})?(?:\? )?[A-Za-z_][\w.]{0,127}\+0x[0-9a-f]{1,8}/0x[0-9a-f]{1,8}")
 
 
+# A line's first word before `: ` (or `:` ending the line), as a patch tool reads a `Tag: value` line.
+_TAG_WORD = re.compile(r"^([A-Za-z][A-Za-z0-9]{0,15}):(?= |$)", re.M)
+
+
+def tag_cased(text: str) -> str:
+    """Every line's first word read as a tag and re-cased, a capital then lower case (`BUG:` -> `Bug:`,
+    `CPU: 1` -> `Cpu: 1`, `loop0:` -> `Loop0:`): how the production patches/suse-*-mangled* quotes were
+    stored by the patch tool of their source tree."""
+    return _TAG_WORD.sub(lambda m: m.group(1).capitalize() + ":", text)
+
+
 def drop(rx: re.Pattern[str]) -> Callable[[str], str]:
     """The log without the lines whose kernel text (after the capture prefix) `rx` matches."""
     return lambda text: "\n".join(line for line in text.split("\n") if not rx.match(split_prefix(line).body))
@@ -541,6 +552,8 @@ TRANSFORMS: tuple[Transform, ...] = (
               _ALWAYS, drop(_MODULES_LINE)),
     Transform("no-call-trace", Family.QUOTE, "the `Call Trace:` line left out, frames right after the RIP/PC line (production patches/ splats)",
               _ALWAYS, drop(_CALL_TRACE)),
+    Transform("tag-cased", Family.QUOTE, "a patch tool re-casing each line's first word as a tag: `Bug:`, `Cpu:`, `Rip:` "
+              "(production patches/suse-*-mangled*)", _ALWAYS, tag_cased),
     Transform("elided", Family.QUOTE, "a long trace cut to its head and tail with `...` (commit messages, kernel-docs/)",
               _ALWAYS, elide),
     Transform("hostname", Family.BOOT, "another host: the syslog and journal host field (RFC 3164 HOSTNAME)",
