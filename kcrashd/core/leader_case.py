@@ -6,8 +6,9 @@ as tags rewrites each such leader with a capital and lower-case letters: `BUG: K
 `Rip: 0010:...`, `INFO: task` becomes `Info: task`.  Only a line's first word is touched, and only
 when a blank follows its colon (`task:syz state:D` stays as it is).  The kernel never prints these
 leaders so: each is a literal in its printing code (`LEADERS`).  A quote is taken as so rewritten when
-it shows at least two of them and one is a body leader (`CPU`, `RIP`, `IP`, `EIP`), which only a
-report prints at a line's start; then every re-cased kernel leader is restored.  A quote cut to its
+a body leader (`CPU`, `RIP`, `IP`, `EIP`, `RSP`) is followed by what its printing code prints after it
+(`Leader.shape`: `Cpu: 1 PID: 2`, `Rip: 0010:`), which only a report prints at a line's start; then
+every re-cased kernel leader is restored.  A quote cut to its
 header and trace shows one leader only: a re-cased header leader (`Bug:`, `Warning:`, `Info:`) is
 restored where a stack trace starts within `BODY_LINES` below it, as every report that prints one
 does, or below a rule of `=` (`_RULE`), which lockdep, KASAN, KCSAN, KFENCE and UBSAN print above
@@ -29,7 +30,7 @@ class Leader:
 
     word: str
     printed_by: str
-    body: bool = False  # printed in a report's body, never as a header of its own
+    shape: str = ""  # a body leader's: the start of what its printing code prints after it
     header: bool = False  # opens a report: the first word of a header line
 
 
@@ -42,11 +43,15 @@ LEADERS: tuple[Leader, ...] = (
     Leader("ODEBUG", "lib/debugobjects.c debug_print_object: `ODEBUG: %s %s (active state %u) object type: %s`",
            header=True),
     Leader("VFS", "fs/super.c generic_shutdown_super: `VFS: Busy inodes after unmount of %s`", header=True),
-    Leader("CPU", "lib/dump_stack.c dump_stack_print_info: `CPU: %d PID: %d Comm: %.20s`", body=True),
-    Leader("RIP", "arch/x86/kernel/dumpstack.c show_ip: `RIP: %04x:%pS`", body=True),
-    Leader("IP", "arch/x86/mm/fault.c no_context (3.x-4.x): `IP: [<%p>] %pS`", body=True),
-    Leader("EIP", "arch/x86/kernel/process_32.c __show_regs: `EIP: %pS`", body=True),
-    Leader("RSP", "arch/x86/kernel/process_64.c __show_regs: `RSP: %04lx:%016lx EFLAGS: %08lx`"),
+    Leader("CPU", "lib/dump_stack.c dump_stack_print_info: `CPU: %d PID: %d Comm: %.20s`",
+           shape=r"\d{1,5} PID: \d"),
+    Leader("RIP", "arch/x86/kernel/dumpstack.c show_ip: `RIP: %04x:%pS`", shape=r"[0-9a-f]{4}:"),
+    Leader("IP", "arch/x86/mm/fault.c no_context (3.x-4.x): `IP: [<%p>] %pS`",
+           shape=r"\[<[0-9a-f]{8,16}>\] "),
+    Leader("EIP", "arch/x86/kernel/process_32.c __show_regs: `EIP: %pS`; 2.6-4.x `EIP: %04x:[<%08lx>]`",
+           shape=r"(?:[0-9a-f]{4}:)?\[<[0-9a-f]{8}>\]|[A-Za-z_][\w.]{0,127}\+0x"),
+    Leader("RSP", "arch/x86/kernel/process_64.c __show_regs: `RSP: %04lx:%016lx EFLAGS: %08lx`",
+           shape=r"[0-9a-f]{4}:[0-9a-f]{16} "),
     Leader("RAX", "arch/x86/kernel/process_64.c __show_regs: `RAX: %016lx RBX: ...`"),
     Leader("RDX", "arch/x86/kernel/process_64.c __show_regs: `RDX: %016lx RSI: ...`"),
     Leader("RBP", "arch/x86/kernel/process_64.c __show_regs: `RBP: %016lx R08: ...`"),
@@ -63,7 +68,8 @@ LEADERS: tuple[Leader, ...] = (
 
 # The re-cased spelling of each leader (`Bug`, `Cpu`, `Cr2`) to the kernel's.
 _RESTORED = {leader.word.capitalize(): leader.word for leader in LEADERS}
-_BODY = frozenset(leader.word.capitalize() for leader in LEADERS if leader.body)
+# A re-cased body leader and what its printing code prints after it.
+_BODY = {leader.word.capitalize(): re.compile(leader.shape) for leader in LEADERS if leader.shape}
 _HEADERS = frozenset(leader.word.capitalize() for leader in LEADERS if leader.header)
 # How far below a lone re-cased header its report's stack trace may start (a lockdep report's first
 # chain, a KASAN report's access and CPU lines come first).
@@ -77,11 +83,14 @@ _RECASED = re.compile(r"^([A-Z][a-z0-9]{1,7}):(?=[ \t]|$)", re.M)
 
 
 def recased(text: str) -> bool:
-    """Whether `text` shows two or more re-cased kernel leaders, one of them a body leader."""
+    """Whether `text` shows a re-cased body leader followed by what the kernel prints after it."""
     if not any(f"\n{word}: " in text or text.startswith(f"{word}: ") for word in _BODY):
         return False  # the common case, read without the pattern
-    seen = {m.group(1) for m in _RECASED.finditer(text) if m.group(1) in _RESTORED}
-    return len(seen) >= 2 and bool(seen & _BODY)
+    for m in _RECASED.finditer(text):
+        shape = _BODY.get(m.group(1))
+        if shape is not None and shape.match(text, m.end() + 1):
+            return True
+    return False
 
 
 def restore_leaders(text: str) -> str:

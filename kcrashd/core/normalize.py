@@ -78,6 +78,9 @@ _DECODED = re.compile(
     r"(?:emerg|alert|crit|err|warn|notice|info|debug) {0,6}: "
 )
 _CTIME = re.compile(r"\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ?")
+# util-linux `dmesg -H` (--human, its relative time): a minute's first record `[Dec17 17:14] `, each later
+# one its delta to the record before, `[  +0.004646] ` (sys-utils/dmesg.c, DMESG_TIMEFTM_RELTIME).
+_HUMAN = re.compile(r"\[(?:[A-Z][a-z]{2}[ \d]?\d \d\d:\d\d| {0,8}\+\d{1,9}\.\d{6})\] ?")
 # The SGR escapes of a terminal capture (util-linux `dmesg --color=always` colours the time, the
 # subsystem and the message by level: `ESC[32m[  12.345678]ESC[0m `): dropped with the log's NULs.
 _SGR = re.compile(r"\x1b\[[0-9;]{0,32}m")
@@ -253,12 +256,12 @@ _DMESG_FIRST = frozenset("[kumdalnucf")
 
 
 def _dmesg_prefix(raw: str, stamped: bool) -> tuple[str, bool]:
-    """`raw` without util-linux dmesg's `-x` and `-T` prefixes, and whether it is stamped."""
+    """`raw` without util-linux dmesg's `-x`, `-T` and `-H` prefixes, and whether it is stamped."""
     m = _DECODED.match(raw)
     if m is not None:
         raw = raw[m.end() :]
-    if raw[1:2].isalpha():
-        m = _CTIME.match(raw)
+    if raw[:1] == "[" and (raw[1:2].isalpha() or "+" in raw[1:11]):
+        m = _CTIME.match(raw) or _HUMAN.match(raw)
         if m is not None:
             return raw[m.end() :], True
     return raw, stamped
@@ -364,7 +367,8 @@ def _continues(line: Line) -> bool:
 
 _STAMP = re.compile(
     r"(?:\*\* \d+ printk messages dropped \*\* )?(?:<\d{1,3}>)?(?:[a-z]{3,8}[0-7]? {0,6}:[a-z]{3,6} {0,6}: )?"
-    r"\[(?:[ \t]{0,12}\d{1,10}\.\d{1,9} {0,4}| {1,12}(?=\] )|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4})\]"
+    r"\[(?:[ \t]{0,12}\d{1,10}\.\d{1,9} {0,4}| {1,12}(?=\] )|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}"
+    r"| {0,8}\+\d{1,9}\.\d{6}|[A-Z][a-z]{2}[ \d]?\d \d\d:\d\d)\]"
 )
 
 

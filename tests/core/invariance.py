@@ -3,7 +3,7 @@
 For each (log, transform) the variant's title, culprit function, kind and fingerprint are compared
 with the untransformed log's.  Only development logs are read: a sealed log (corpus_score.sealed)
 is skipped before its content is loaded as a log.  Runnable by hand:
-    .venv/bin/python tests/core/invariance.py [--fails] [--transform NAME] [--corpus NAME]
+    .venv/bin/python tests/core/invariance.py [--fails] [--transform NAME[,NAME...]] [--corpus NAME]
 
 It prints, per transform, how many logs it applied to and how many changed (and in which field);
 `--fails` lists the changed development logs.
@@ -89,7 +89,7 @@ def main(argv: list[str]) -> int:
     from tests.core.corpus_score import CORPORA
 
     corpora = (argv[argv.index("--corpus") + 1],) if "--corpus" in argv else CORPORA
-    names = frozenset({argv[argv.index("--transform") + 1]}) if "--transform" in argv else None
+    names = frozenset(argv[argv.index("--transform") + 1].split(",")) if "--transform" in argv else None
     applied, changes = run(development_logs(corpora), names)
     print("\n".join(summary(applied, changes)))
     if "--fails" in argv:

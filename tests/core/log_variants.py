@@ -143,6 +143,26 @@ def ctime(p: Prefix, i: int) -> Prefix:
     return Prefix(p.tty, "", "", f"[Thu {_wall(_seconds(p, i), ' ')} 2026] ", p.caller, p.body)
 
 
+def human(text: str) -> str:
+    """util-linux `dmesg -H` (--human, its --reltime): a minute's first record stamped `[Dec03 15:31] `,
+    each later one with its delta to the record before, `[  +0.004646] ` (production patches/
+    stable-i40e-xdp-unload-warning, stable-meson-find-components-uaf, stable-amdgpu-*)."""
+    out, last, minute = [], None, None
+    for i, p in enumerate(_lines(text)):
+        if not (p.body.strip() or p.time):
+            out.append(join(p))
+            continue
+        now = _seconds(p, i)
+        wall = _wall(now, "0")
+        if wall[:12] != minute or last is None:
+            stamp, minute = f"[{wall[:3]}{wall[4:12]}] ", wall[:12]
+        else:
+            stamp = f"[  +{now - last:.6f}] "
+        last = now
+        out.append(join(Prefix(p.tty, "", "", stamp, p.caller, p.body)))
+    return "\n".join(out)
+
+
 _LEVEL_NAMES = ("emerg", "alert", "crit", "err", "warn", "notice", "info", "debug")
 
 
@@ -475,6 +495,8 @@ TRANSFORMS: tuple[Transform, ...] = (
               _lacks("level", "syslog"), kernel_only(_per_line(lambda p, i: level(Prefix(p.tty, p.syslog, p.level, "", p.caller, p.body), i)))),
     Transform("dmesg-T", Family.CAPTURE, "util-linux `dmesg -T` (--ctime): `[Thu Dec  3 15:31:35 2026] ` for the printk time",
               _both(_has("time"), _NO_PREFIX), kernel_only(_per_line(ctime))),
+    Transform("dmesg-H", Family.CAPTURE, "util-linux `dmesg -H`: `[Dec03 15:31] ` for a minute's first record, then `[  +0.004646] ` deltas",
+              _both(_has("time"), _NO_PREFIX), kernel_only(human)),
     Transform("dmesg-x", Family.CAPTURE, "util-linux `dmesg -x` (--decode): `kern  :warn  : ` before the time",
               _lacks("level", "syslog"), kernel_only(_per_line(decode))),
     Transform("monotonic", Family.CAPTURE, "`journalctl -k -o short-monotonic`: `[  12.345678] host kernel: ` + MESSAGE",

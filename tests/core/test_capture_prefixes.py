@@ -1,5 +1,5 @@
 """Line prefixes of the tools that capture kernel logs (normalize.parse_line): util-linux dmesg's `-T`
-(--ctime), `-x` (--decode) and `--color=always`, and journalctl's `-o short-monotonic`, `short-precise`,
+(--ctime), `-H` (--human), `-x` (--decode) and `--color=always`, and journalctl's `-o short-monotonic`, `short-precise`,
 `short-full` and `short-unix`.  Each is read off like the
 kernel's own `[ sec.usec]`, and a line with such a time is a stamped kernel line.  Negatives beside."""
 
@@ -30,6 +30,11 @@ TEXT = "BUG: unable to handle page fault for address: 0000000000001234"
     f"[  123.456789] buildhost-07 kernel: {TEXT}",
     # dmesg --color=always saved to a file: the time between SGR escapes (dropped when decoding)
     f"\x1b[32m[  123.456789]\x1b[0m {TEXT}",
+    # -H (--human): a minute's first record `[%b%d %H:%M]`, then each record's delta `[  +%ld.%06ld]`
+    f"[Dec17 17:14] {TEXT}",
+    f"[Nov 2 01:02] {TEXT}",
+    f"[  +0.004646] {TEXT}",
+    f"[ +12.000001] {TEXT}",
 ])
 def test_capture_tool_prefix_is_read_off_and_the_line_is_stamped(raw: str) -> None:
     assert parse_line(decode_log(raw)) == (TEXT, "console", True)
@@ -60,6 +65,9 @@ def test_another_programs_line_in_a_journal_short_form_is_no_kernel_line(raw: st
     ("[Firmware Bug]: TSC_DEADLINE disabled", None),
     # a date inside the text is no prefix; a level name without dmesg's colons neither
     ("Thu Dec  3 15:31:35 2026 something happened", None),
+    # a bracketed sum or date in a driver's text: no microseconds, no minute
+    ("[ +5] offset", None),
+    ("[Dec17] text", None),
     ("kernel: warn: not dmesg's shape", None),
     # a number that is no Unix time (too short, no microseconds) before a `kernel:` word
     ("12345.678 host kernel: text", None),
@@ -85,7 +93,7 @@ def _logs() -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("case", CASES)
-@pytest.mark.parametrize("tool", ["dmesg-T", "dmesg-x", "monotonic", "precise", "full", "unix", "color"])
+@pytest.mark.parametrize("tool", ["dmesg-T", "dmesg-H", "dmesg-x", "monotonic", "precise", "full", "unix", "color"])
 def test_a_development_log_captured_by_each_tool_keeps_its_report(case: str, tool: str) -> None:
     data = _logs()[case]
     new = next(v for t, v in variants(data) if t.name == tool)

@@ -74,8 +74,9 @@ def test_a_recased_quote_reads_as_the_kernel_printed_it(log: str, title: str) ->
 
 
 def test_every_leader_of_the_table_is_restored_in_a_recased_quote() -> None:
+    proof = "Cpu: 0 PID: 1 Comm: init\n"
     block = "\n".join(f"{leader.word.capitalize()}: x" for leader in LEADERS)
-    assert restore_leaders(block) == "\n".join(f"{leader.word}: x" for leader in LEADERS)
+    assert restore_leaders(proof + block) == "CPU: 0 PID: 1 Comm: init\n" + "\n".join(f"{leader.word}: x" for leader in LEADERS)
 
 
 def test_a_lone_recased_header_is_restored_above_its_trace() -> None:
@@ -101,9 +102,25 @@ def test_text_that_is_no_recased_report_stays_as_it_is(text: str) -> None:
     assert restore_leaders(text) == text
 
 
-def test_two_body_leaders_without_a_header_leader_still_count() -> None:
-    assert recased("Cpu: 0 PID: 1 Comm: init\nRip: 0010:f+0x1/0x2\n")
-    assert not recased("Cpu: 0 PID: 1 Comm: init\n")
+@pytest.mark.parametrize("line", [
+    "Cpu: 0 PID: 1 Comm: init Not tainted",
+    "Rip: 0010:ext4_mb_mark_diskspace_used.cold+0x85/0x136f",
+    "Rip: 0010:[<ffffffff81196aab>]  [<ffffffff81196aab>] f+0x2b/0x60",
+    "Ip: [<ffffffff81196aab>] get_mem_cgroup_from_mm.isra.42+0x2b/0x60",
+    "Eip: 0060:[<c04a5b6c>] EFLAGS: 00010246 CPU: 0",
+    "Eip: ioread32+0x2a/0x40",
+    "Rsp: 0018:ffff880038effa40  EFLAGS: 00010246",
+])
+def test_one_body_leader_in_its_kernel_shape_is_a_recased_quote(line: str) -> None:
+    assert recased(f"kernel BUG at fs/x.c:1!\n{line}\n")
+
+
+@pytest.mark.parametrize("line", [
+    "Cpu: 0", "Cpu: 4 cores", "Rip: ok", "Ip: 10.0.0.1", "Eip: none", "Rsp: 12 ms",
+    "Bug: KASAN: use-after-free in f+0x1/0x2",  # a header alone is no proof of the whole quote
+])
+def test_a_leader_out_of_its_kernel_shape_is_no_recased_quote(line: str) -> None:
+    assert not recased(f"{line}\nsomething\n")
 
 
 @pytest.mark.parametrize("log", [_SCHED, _FAULT, _LOCKDEP])

@@ -18,7 +18,7 @@ from tests.core.log_variants import TRANSFORMS, Family, split_prefix, variants
 
 # (case, transforms) whose report legitimately changes, and why.  Everything else must hold.
 _JOURNAL = frozenset({"monotonic", "iso", "precise", "full", "unix", "journal"})  # no caller ids kept
-_NO_KERNEL_CLOCK = _JOURNAL | {"no-time", "level", "level-bare", "dmesg-T", "dmesg-x", "color", "rsyslog", "pstore"}
+_NO_KERNEL_CLOCK = _JOURNAL | {"no-time", "level", "level-bare", "dmesg-T", "dmesg-H", "dmesg-x", "color", "rsyslog", "pstore"}
 # The captures that put a prefix before every kernel line, a line without a printk time included.
 _PREFIXED = _JOURNAL | {"add-time", "level", "level-bare", "dmesg-x", "rsyslog"}
 KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
@@ -43,6 +43,10 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # to a re-cased quote models no real log (a stamped line was never re-cased).
     **{f"production/patches/{name}.txt": (_PREFIXED, "re-cased leaders behind a capture prefix")
        for name in ("suse-ext4-xattr-delete-inode-hung-mangled", "suse-memcg-swapin-null-deref-3.15")},
+    # util-linux `dmesg -H` times: its raw mode (`-r`, the `<N>` levels) prints no -H time, so a level before
+    # one models no real log.
+    "production/patches/stable-amdgpu-dm-plane-scale-divide-error.txt": (frozenset({"level", "level-bare"}),
+                                                                           "a dmesg -H capture given levels"),
     # A trace cut after its 16th frame when the culprit is deeper (syzkaller's KASAN and lockdep
     # reports: allocator, sanitizer and lock frames first): the cut took it.
     **{f"syzkaller/report-{n}": (frozenset({"elided"}), "the culprit frame was cut")
