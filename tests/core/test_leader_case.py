@@ -104,6 +104,7 @@ def test_text_that_is_no_recased_report_stays_as_it_is(text: str) -> None:
 
 @pytest.mark.parametrize("line", [
     "Cpu: 0 PID: 1 Comm: init Not tainted",
+    "Cpu: 0 UID: 0 PID: 176 Comm: mptcp_connect Not tainted 6.12.0-rc2+ #11",
     "Rip: 0010:ext4_mb_mark_diskspace_used.cold+0x85/0x136f",
     "Rip: 0010:[<ffffffff81196aab>]  [<ffffffff81196aab>] f+0x2b/0x60",
     "Ip: [<ffffffff81196aab>] get_mem_cgroup_from_mm.isra.42+0x2b/0x60",
