@@ -20,6 +20,7 @@ from kcrashd.core.signatures import (
     CONTINUES_REPORT,
     ENDS_REPORT,
     FOLLOWS_HEADER,
+    KASAN_RANGE,
     MESSAGE_ONLY,
     PANIC_NAMES_REPORT,
     SLUB_DETAIL,
@@ -66,6 +67,8 @@ _NEEDS_SIGNATURE = frozenset({
     # replaced`) that are no WARN()
     "ODEBUG:",
     *SLUB_HEADERS,
+    # mm/kasan/report.c kasan_non_canonical_hook: a GPF's report only with its RIP line below (signatures.py)
+    *KASAN_RANGE,
 })
 _REPLAY = "** replaying previous printk message **"
 # The row of a panic that only says an earlier report was fatal (signatures.CONSEQUENCE_PANIC).

@@ -204,6 +204,9 @@ _NMI_SKIP = (
     r"intel_pmu_handle_irq|amd_pmu_handle_irq|x86_pmu_handle_irq|perf_event_nmi_handler|nmi_handle|"
     r"nmi_panic|default_do_nmi|do_nmi|exc_nmi|end_repeat_nmi|nmi$|watchdog_hardlockup_check|watchdog_check_hardlockup)"
 )
+# The lines KASAN prints about a non-canonical address (mm/kasan/report.c kasan_non_canonical_hook).
+KASAN_RANGE = ("KASAN: null-ptr-deref in range", "KASAN: maybe wild-memory-access in range",
+                "KASAN: probably user-memory-access in range")
 _WARN_AT = r"WARNING: (?:CPU: \d+ PID: \d+ at |at )?\S*?"
 _LOCKDEP_REQ = r"(?:\bat: |Call Trace|Call trace|stack backtrace)"
 # `BUG: <text>`: the shortest text holding a letter and no bracket that ends before `(`, `!`, `:`,
@@ -598,6 +601,14 @@ SIGNATURES: tuple[Signature, ...] = (
               "BUG: unable to handle kernel {1} in {F}", alts=BAD, die=True),
     Signature("gpf", "gpf", ("general protection fault", "stack segment: "), r"(general protection fault|stack segment)(?::|,|\s|$)",
               "{C} in {F}", alts=BAD, die=True, classes=(("stack segment", "stack segment fault"),)),
+    # A GPF quoted without its header: KASAN's note on the faulting address (mm/kasan/report.c
+    # kasan_non_canonical_hook `KASAN: %s in range [0x%016lx-0x%016lx]`), which x86's die_addr prints between
+    # __die_header's `general protection fault, ...: 0000 [#1]` and the registers (events.FOLLOWS_HEADER: below
+    # the header it only continues it), still says the report is a GPF; the RIP line names where.
+    Signature("gpf-kasan-range", "gpf", KASAN_RANGE,
+              r"KASAN: (?:null-ptr-deref|maybe wild-memory-access|probably user-memory-access) in range \[",
+              "general protection fault in {F}", alts=BAD, corrupted=True, die=True, requires=r"^\s*RIP: [0-9a-f]{4}:",
+              why="mm/kasan/report.c kasan_non_canonical_hook, from arch/x86/kernel/traps.c die_addr"),
     # 2.6-3.x printed only die()'s header (arch/x86/kernel/traps.c do_double_fault: die("double fault", ..),
     # __die: "%s: %04lx [#%d]"; arch/x86_64/kernel/traps.c __die before 2.6.24: "%s: %04lx [%u] ", no `#`);
     # later kernels print `PANIC: double fault, error_code:` before it.
@@ -761,6 +772,7 @@ WARN_MESSAGES = frozenset({"odebug-message"})
 # `PANIC: double fault, error_code:` and then die()'s `double fault: 0000 [#1]`; arch/x86/mm/fault.c
 # show_fault_oops prints the fault's `BUG:` header and then its `#PF:` lines.
 FOLLOWS_HEADER: tuple[tuple[str, str, int], ...] = (
+    *((header, "general protection fault", 2) for header in KASAN_RANGE),
     ("double fault: ", "PANIC: double fault", 2),
     ("Kernel bug detected[#", "kernel BUG", 3),
     # arm's BUG() before GENERIC_BUG (arch/arm/kernel/traps.c __bug: `printk(KERN_CRIT"kernel BUG at %s:%d!\n",
