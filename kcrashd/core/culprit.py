@@ -23,9 +23,10 @@ _BARE_ADDRESS = re.compile(r"(?:0x)?[0-9a-f]{8,16}")
 _TRACE = re.compile(r"^\s*(?:Call Trace|Call trace|Backtrace)\b")
 # A lockdep lock line (kernel/locking/lockdep.c print_lock: `, at: %pS` of the acquire ip; before 4.x
 # `, at: ` and print_ip_sym's `[<%p>] %pS`), also as a quote leaves it with the address and the offset
-# cut: `(&h->lock#2){+.+.-.}, at: mb_cache_shrink_scan` (group 2).
+# cut: `(&h->lock#2){+.+.-.}, at: mb_cache_shrink_scan` (group 2), or decoded (scripts/decode_stacktrace.sh:
+# `at: genl_rcv (net/netlink/genetlink.c:1210)`).
 _AT_LINE = re.compile(
-    r"(?:, at:|\bat:) (?:\[<[0-9a-fA-F]+>\]\s+)?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x|"
+    r"(?:, at:|\bat:) (?:\[<[0-9a-fA-F]+>\]\s+)?([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x| \([A-Za-z0-9_./\-]{1,200}\.[chS]:\d)|"
     r"[})], at: {1,4}([A-Za-z_$][A-Za-z0-9_$.]{0,200}) {0,8}$"
 )
 _AT_EOL = re.compile(r"\bat:\s*$")

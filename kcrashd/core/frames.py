@@ -54,7 +54,12 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
 
 # scripts/decode_stacktrace.sh replaces a frame's `f+0x1/0x2` with `f (file.c:123)` (an inlined chain lists more
 # `file:line` pairs inside the parentheses): ` futex_lock_pi (kernel/futex.c:2740)`, `? f (file.c:1)`.
-_DECODED_FRAME = re.compile(rf"^\s*(?P<q>\?\s)?(?P<fn>{_SYM}) \([A-Za-z0-9_./\-]{{1,200}}\.[chS]:\d{{1,7}}[ )]")
+# 2.6-4.x traces keep their address column before it (` [<ffffffff8108a6d5>] ? __lock_acquire (kernel/locking/
+# lockdep.c:3123)`, as decoded reports of those years show it).
+_DECODED_POSITION = r" \([A-Za-z0-9_./\-]{1,200}\.[chS]:\d{1,7}[ )]"
+_DECODED_FRAME = re.compile(
+    rf"^\s*(?:\[<[0-9a-fA-F]{{6,16}}>\]\s+)?(?P<q>\?\s)?(?P<fn>{_SYM}){_DECODED_POSITION}"
+)
 
 # What every match of each _FRAME_PATTERNS entry holds (a cheap test before its regex, so a skipped
 # regex could not have matched): the first arm32 shape its `) from [<`, the second its ` from `, the
@@ -69,7 +74,7 @@ _FRAME_NEEDS: tuple[str, ...] = (") from [<", " from ", ">]", "]", "+0x")
 FAULT_PC = re.compile(
     rf"(?:\b(?:RIP|EIP|IP): (?:[0-9a-fA-F]{{4}}:)?(?:\[<[0-9a-fA-F]+>\]\s+){{0,2}}|^\s*RIP\s+\[<[0-9a-fA-F]+>\]\s+|"
     rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+|[0-9a-fA-F]{{8,16}}\s+)?|^PC is at |^\s*[ER]IP is at |^\s*NIP(?:\s*+:)?(?:\s*+\[[0-9a-fA-F]+\]){{0,2}}\s++\.?|"
-    rf"Krnl PSW\s*:\s*[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\()(?::[A-Za-z0-9_\-]{{1,64}}:)?(?P<fn>{_SYM}){_OFF}"
+    rf"Krnl PSW\s*:\s*[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\()(?::[A-Za-z0-9_\-]{{1,64}}:)?(?P<fn>{_SYM})(?:{_OFF}|{_DECODED_POSITION})"
 )
 # A frame line whose first column was lost (`<ffffffff81329372>] blk_queue_bio+0x2a2/0x380`).
 LOST_COLUMN = re.compile(r"^\s*<[0-9a-fA-F]{6,16}>\]")
@@ -219,10 +224,13 @@ def arm_unread_before_v4(text: str) -> bool:
 def fault_pc(text: str) -> str | None:
     """The function of a faulting-PC line (x86 RIP, arm64 pc, ppc NIP, s390 PSW), else None."""
     # Every FAULT_PC match holds `IP` (RIP, EIP, IP, NIP, `[ER]IP is at`), `pc` (pc, epc), `PC is at`
-    # or `Krnl PSW`, and `+0x`: a frame line without them is no PC line.
+    # or `Krnl PSW`, and `+0x` or a decoded position: a frame line without them is no PC line.
     if "+0x" not in text:
         brace = _BRACE_PC.search(text) if ">{" in text else None
-        return clean_function(brace.group(1)) if brace is not None else None
+        if brace is not None:
+            return clean_function(brace.group(1))
+        if " (" not in text:  # nor decoded (scripts/decode_stacktrace.sh: `RIP: 0010:f (file.c:12)`)
+            return None
     if not ("IP" in text or "pc" in text or "PC is at" in text or "Krnl PSW" in text):
         return None
     m = FAULT_PC.search(text)

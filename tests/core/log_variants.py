@@ -460,6 +460,20 @@ def elide(text: str) -> str:
     return "\n".join(out)
 
 
+# A symbol with its offset as %pS prints it, where scripts/decode_stacktrace.sh reads it.
+_SYM_OFFSET = re.compile(r"\b([A-Za-z_][\w.]{0,127})\+0x[0-9a-f]{1,8}/0x[0-9a-f]{1,8}")
+
+
+def decoded(text: str) -> str:
+    """scripts/decode_stacktrace.sh's output: every `sym+0x1/0x2` (frames, RIP, a header's `%pS`) as
+    `sym (path/file.c:N)`, with a source position made up from the name (production patches/
+    rpi-bluetooth-hci-init-kasan-decoded, deepin-rt-futex-odebug-hrtimer, stable-mptcp-*)."""
+    def position(m: re.Match[str]) -> str:
+        n = zlib.crc32(m.group(1).encode())
+        return f"{m.group(1)} (kernel/unit{n % 97}.c:{n % 4000 + 1})"
+    return _SYM_OFFSET.sub(position, text)
+
+
 def _contains(rx: re.Pattern[str]) -> Callable[[str], bool]:
     return lambda text: rx.search(text) is not None
 
@@ -576,6 +590,8 @@ TRANSFORMS: tuple[Transform, ...] = (
               _ALWAYS, drop(_CALL_TRACE)),
     Transform("tag-cased", Family.QUOTE, "a patch tool re-casing each line's first word as a tag: `Bug:`, `Cpu:`, `Rip:` "
               "(production patches/suse-*-mangled*)", _ALWAYS, tag_cased),
+    Transform("decoded", Family.QUOTE, "scripts/decode_stacktrace.sh: `sym (file.c:N)` for every `sym+0x1/0x2` "
+              "(production patches/ rpi-*-decoded, deepin-rt-futex-odebug-hrtimer)", _contains(_SYM_OFFSET), decoded),
     Transform("elided", Family.QUOTE, "a long trace cut to its head and tail with `...` (commit messages, kernel-docs/)",
               _ALWAYS, elide),
     Transform("hostname", Family.BOOT, "another host: the syslog and journal host field (RFC 3164 HOSTNAME)",
