@@ -45,8 +45,8 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
        for name in ("suse-ext4-xattr-delete-inode-hung-mangled", "suse-memcg-swapin-null-deref-3.15")},
     # util-linux `dmesg -H` times: its raw mode (`-r`, the `<N>` levels) prints no -H time, so a level before
     # one models no real log.
-    "production/patches/stable-amdgpu-dm-plane-scale-divide-error.txt": (frozenset({"level", "level-bare"}),
-                                                                           "a dmesg -H capture given levels"),
+    **{f"production/patches/{name}.txt": (frozenset({"level", "level-bare"}), "a dmesg -H capture given levels")
+       for name in ("stable-amdgpu-dm-plane-scale-divide-error", "stable-amdgpu-userq-mgr-fini-kasan-uaf")},
     # A trace cut after its 16th frame when the culprit is deeper (syzkaller's KASAN and lockdep
     # reports: allocator, sanitizer and lock frames first): the cut took it.
     **{f"syzkaller/report-{n}": (frozenset({"elided"}), "the culprit frame was cut")
