@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from kcrashd.core import wrapped
 from kcrashd.core.frames import STACK_START, fault_pc, parse_frames
 from kcrashd.core.normalize import BODY_LINES, HeaderLine, LogLines, header_lines
 from kcrashd.core.signatures import (
@@ -171,6 +172,7 @@ def find_hits(lines: LogLines, heads: list[HeaderLine]) -> list[Hit]:
         if header == "Booting the kernel." and not kernel_ran_before(i):
             # The boot loader's line at the start of a console log is the first boot, not a reboot.
             continue
+        text = _complete_wrapped(lines, i, header, pos)
         sig, m = match_signature(text, header, pos)
         if header in _NEEDS_SIGNATURE and (sig is None or not _required_below(lines, i, sig)):
             continue
@@ -180,6 +182,34 @@ def find_hits(lines: LogLines, heads: list[HeaderLine]) -> list[Hit]:
             continue
         hits.append(Hit(i, header, pos, sig, m))
     return hits
+
+
+def _complete_wrapped(lines: LogLines, i: int, header: str, pos: int) -> str:
+    """The header line `i`, joined with the line below when a quote's wrap cut its fixed text: in a log
+    whose kernel lines carry printk times, the line below has none (wrapped.rest_of: and no header),
+    and a signature row (the kernel's own format, e.g. kernel/panic.c __stack_chk_fail's
+    `stack-protector: Kernel stack is corrupted in: %pB`, kernel/hung_task.c `blocked for more than`)
+    matches the joined line into the rest, a row before the one the line alone matches (the table
+    puts a format before the broader rows that would also read it)."""
+    text = lines[i].text
+    if not lines.stamped_log or i + 1 >= len(lines) or lines[i + 1].stamped:
+        return text
+    rest = wrapped.rest_of(lines[i + 1].text)
+    if rest is None:
+        return text
+    whole = wrapped.joined(text, rest)
+    sig, m = match_signature(whole, header, pos)
+    alone = match_signature(text, header, pos)[0]
+    if sig is None or m is None or m.end() <= len(text.rstrip()) + 1 or not _before(header, sig, alone):
+        return text
+    lines[i].text, lines[i + 1].text = whole, ""
+    return whole
+
+
+def _before(header: str, sig: Signature, other: Signature | None) -> bool:
+    """Whether the row `sig` comes before the row `other` (None: after all) among `header`'s rows."""
+    rows = BY_HEADER[header]
+    return other is None or rows.index(sig) < rows.index(other)
 
 
 def _required_below(lines: LogLines, i: int, sig: Signature) -> bool:

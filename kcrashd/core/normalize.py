@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from kcrashd.core import wrapped
 from kcrashd.core.headers import MAX_LINE, HeaderScan, header_in
 from kcrashd.core.leader_case import restore_leaders
 from kcrashd.core.report_parts import Unread
@@ -344,7 +345,21 @@ class LogLines:
         return pending[0][1]
 
     def _parse_raw(self, i: int) -> tuple[str, str, bool]:
-        """parse_line of line `i`, its bare `kernel: ` tag dropped first in a tagged log."""
+        """parse_line of line `i`, its bare `kernel: ` tag dropped first in a tagged log; a line that
+        a quote's wrap cut (kcrashd.core.wrapped) gets its rest from the next line, left empty."""
+        text, context, stamped = self._parse_one(i)
+        if i + 1 < len(self.raw) and self.raw[i + 1] and wrapped.may_continue(text):
+            below, _, below_stamped = self._parse_one(i + 1)
+            rest = wrapped.rest_of(below) if not (below_stamped and self.stamped_log) else None
+            if rest is not None and wrapped.continues(text, rest, self.stamped_log):
+                text = wrapped.joined(text, rest)
+                self.raw[i + 1] = ""
+                later = self._parsed[i + 1]
+                if later is not None:
+                    later.text = ""
+        return text, context, stamped
+
+    def _parse_one(self, i: int) -> tuple[str, str, bool]:
         raw = self.raw[i]
         if self.tagged and raw.startswith(_BARE_KERNEL_TAG):
             raw = raw[len(_BARE_KERNEL_TAG) :]
@@ -480,12 +495,28 @@ def header_lines(lines: LogLines, candidates: list[int]) -> list[HeaderLine]:
         found = header_in(lines[i].text)
         if found is None:
             continue
+        if lines.stamped_log and not lines[i].stamped and i > 0:
+            i, found = _join_split_header(lines, i, found)
         header, pos = found
         if lines.stamped_log and not lines[i].stamped and header not in _NOT_PRINTK and not _adopt_body(lines, i):
             continue
         _join_wrapped_site(lines, i)
         out.append(HeaderLine(i, header, pos))
     return out
+
+
+def _join_split_header(lines: LogLines, i: int, found: tuple[str, int]) -> tuple[int, tuple[str, int]]:
+    """The unstamped line `i` joined to the stamped line above it when the header's signature row
+    matches across the two (wrapped.splits_header: `BUG kmalloc-64 (Tainted: G B): Right` /
+    `Redzone overwritten`, mm/slub.c slab_bug prints it in one line); the line and header to read then."""
+    above = lines[i - 1]
+    rest = lines[i].text.strip()  # the header's own line: rest_of would refuse it
+    if not above.stamped or not above.text.strip() or not wrapped.splits_header(above.text, rest, found[0]):
+        return i, found
+    above.text = wrapped.joined(above.text, rest)
+    lines[i].text = ""
+    joined = header_in(above.text)
+    return (i - 1, joined) if joined is not None else (i, found)
 
 
 def _adopt_body(lines: LogLines, i: int) -> bool:

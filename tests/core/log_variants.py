@@ -474,6 +474,35 @@ def decoded(text: str) -> str:
     return _SYM_OFFSET.sub(position, text)
 
 
+# git's commit message convention (72 columns) and an editor's fill (Emacs fill-column, vim textwidth)
+WRAP_COLUMNS = 72
+
+
+def _fill(line: str, lead: str) -> list[str]:
+    """`line` broken as a fill does it: at the last blank at or before column WRAP_COLUMNS (the blank
+    dropped), the rest on the next line behind `lead`, repeatedly; no blank there: left long."""
+    out = []
+    while len(line) > WRAP_COLUMNS:
+        start = len(line) - len(line.lstrip(" \t")) if not out else len(lead)
+        cut = max(line.rfind(" ", start + 1, WRAP_COLUMNS), line.rfind("\t", start + 1, WRAP_COLUMNS))
+        if cut < 0:
+            break
+        out.append(line[:cut].rstrip(" \t"))
+        line = lead + line[cut + 1 :].lstrip(" \t")
+    return [*out, line]
+
+
+def wrap(keep_indent: bool) -> Callable[[str], str]:
+    """Every line filled to WRAP_COLUMNS (_fill), its continuation lines flush left or, with
+    `keep_indent`, behind the line's own indentation."""
+    def run(text: str) -> str:
+        out: list[str] = []
+        for line in text.split("\n"):
+            out.extend(_fill(line, line[: len(line) - len(line.lstrip(" \t"))] if keep_indent else ""))
+        return "\n".join(out)
+    return run
+
+
 def _contains(rx: re.Pattern[str]) -> Callable[[str], bool]:
     return lambda text: rx.search(text) is not None
 
@@ -594,6 +623,10 @@ TRANSFORMS: tuple[Transform, ...] = (
               "(production patches/ rpi-*-decoded, deepin-rt-futex-odebug-hrtimer)", _contains(_SYM_OFFSET), decoded),
     Transform("elided", Family.QUOTE, "a long trace cut to its head and tail with `...` (commit messages, kernel-docs/)",
               _ALWAYS, elide),
+    Transform("wrapped", Family.QUOTE, "a splat hard-wrapped at 72 columns by the author's editor or mailer, the rest "
+              "flush left (production patches/ suse-qla2xxx-ppc64-adisc-warning, suse-nvme-tcp-delete-hung-task, "
+              "suse-slub-show-slab-objects-circular-arm64, raspbian-ipw2100-wiphy-register-warning)",
+              _ALWAYS, wrap(keep_indent=False)),
     Transform("hostname", Family.BOOT, "another host: the syslog and journal host field (RFC 3164 HOSTNAME)",
               _has("syslog"), hostnames),
 )

@@ -1,0 +1,104 @@
+"""Kernel lines that a person's editor or mailer hard-wrapped, joined again.
+
+A report quoted in a commit message or a bug report is often filled to 72 columns: a line breaks at
+a blank and its rest goes to the next line, without the printk time in a stamped log.  A break is
+undone only where the kernel's own line grammar says the line cannot end there (`incomplete`), never
+by a line's length:
+
+- a header whose culprit follows a preposition that ends the line: mm/kasan/report.c
+  print_error_description `BUG: KASAN: %s in %pS`, lib/ubsan.c ubsan_prologue `UBSAN: %s in %s:%d:%d`,
+  kernel/kcsan/report.c print_report `BUG: KCSAN: %s in %pS / %pS`, kernel/panic.c __warn `at %pS`
+  (lib/bug.c `kernel BUG at %s:%d!`), lib/smp_processor_id.c `BUG: using %s%s() in preemptible`;
+- a held lock's acquire site: kernel/locking/lockdep.c print_lock `, at: %pS` in one printk;
+- in a stamped log, an address without the symbol printed after it in the same printk: x86's
+  print_ip_sym / __show_regs `[<%px>] %pS`, arch/powerpc/kernel/process.c show_stack `[%p] [%p] %pS`;
+- a hung task's header before its unit: kernel/hung_task.c check_hung_task
+  `INFO: task %s:%d blocked for more than %ld seconds.`.
+
+The line below must be the rest: not blank, no header of its own, and in a log whose kernel lines
+carry printk times, none of its own (normalize.LogLines joins it).
+"""
+
+from __future__ import annotations
+
+import re
+
+from kcrashd.core.headers import MAX_LINE, header_in
+from kcrashd.core.signatures import BY_HEADER
+
+# What a kernel line cannot end with (see the module's docstring), matched at the line's end.
+_INCOMPLETE = re.compile(r"(?:\S (?:in|at)|\S /|, at:|blocked for more than \d{1,12})$")
+# An address whose symbol the same printk prints after it.  Without CONFIG_KALLSYMS old kernels printed
+# none (include/linux/kallsyms.h: print_symbol a no-op), so such a line ends there: it is cut only where
+# the line below is demonstrably no kernel line of its own (unstamped in a stamped log).
+_ADDRESS_END = re.compile(r"(?:\[<[0-9a-f]{8,16}>\]|\[[0-9a-f]{8,16}\] \[[0-9a-f]{8,16}\])$")
+# The word-final characters _INCOMPLETE can end on: a cheap test before the pattern.
+_LAST = frozenset("nt/:]0123456789")
+# Endings that a header alone makes incomplete (a body line may end with a plain word `in`/`at`).
+_HEADER_ONLY = (" in", " at", " /")
+
+
+def incomplete(text: str) -> bool:
+    """Whether the kernel line `text` (prefix parsed off) was cut by a wrap: it ends where its
+    printk format does not (the module's docstring lists them)."""
+    text = text.rstrip()
+    if not text or text[-1] not in _LAST or _INCOMPLETE.search(text[-80:]) is None:
+        return False
+    return not text.endswith(_HEADER_ONLY) or header_in(text) is not None
+
+
+# A symbol's `+off/size` (%pS) at a line's end, and what %pS and the stack printers put after it on the
+# same line: the module (kernel/kallsyms.c __sprint_symbol ` [%s]`), powerpc show_stack's ` (unreliable)`,
+# a symbolizer's source position `file.c:123` and ` [inline]` (syzkaller's and decode_stacktrace.sh's).
+_SYMBOL_END = re.compile(r"\+0x[0-9a-f]{1,16}/0x[0-9a-f]{1,16}$")
+# (A bracketed address, powerpc's next frame `[c000000000f2fa30] [...]`, is no module.)
+_SYMBOL_TAIL = re.compile(
+    r"\[(?![0-9a-f]{8,16}\])[\w\-]{1,64}\](?: \(unreliable\))?$|\(unreliable\)$|(?:[\w/\-]{0,64}\.){1,8}[chS]:\d{1,6}(?: \[inline\])?$"
+)
+
+
+def may_continue(text: str) -> bool:
+    """A cheap test before `continues`: whether the kernel line `text` can be cut by a wrap at all."""
+    return text.rstrip()[-1:] in _MAY_END
+
+
+# A hex digit ends a symbol's `+off/size` (continues).
+_MAY_END = _LAST | frozenset("abcdef")
+
+
+def continues(text: str, rest: str, stamped_log: bool) -> bool:
+    """Whether `rest` (rest_of the line below) is what the wrap cut from the kernel line `text`: the
+    line is incomplete, it ends with an address and the log is stamped (_ADDRESS_END), or it ends with
+    a symbol and `rest` is what %pS prints after one."""
+    if incomplete(text) or (stamped_log and _ADDRESS_END.search(text.rstrip()[-40:]) is not None):
+        return True
+    return _SYMBOL_TAIL.match(rest) is not None and _SYMBOL_END.search(text.rstrip()[-40:]) is not None
+
+
+def splits_header(text: str, rest: str, header: str) -> bool:
+    """Whether a signature row of `header` (the header literal `rest` holds) matches the joined line
+    across the break: the kernel printed that format in one line (mm/slub.c slab_bug `BUG %s (%s): %pV`
+    with check_bytes_and_report's `Right Redzone overwritten`), so the break is a wrap."""
+    if header_in(text) is not None:
+        return False  # the line above is a report's own header: the one below starts another
+    whole = joined(text, rest)
+    cut = len(text.rstrip())
+    for sig in BY_HEADER.get(header, ()):
+        m = sig.regex.search(whole)
+        if m is not None and m.start() < cut < m.end():
+            return True
+    return False
+
+
+def rest_of(below: str) -> str | None:
+    """The text of the line `below` (prefix parsed off) as the rest of a wrapped line, or None when it
+    cannot be one: blank, or a header of its own."""
+    rest = below.strip()
+    if not rest or header_in(rest) is not None:
+        return None
+    return rest
+
+
+def joined(text: str, rest: str) -> str:
+    """The wrapped line `text` with its `rest`, as the kernel printed it (within MAX_LINE)."""
+    return f"{text.rstrip()} {rest}"[:MAX_LINE]

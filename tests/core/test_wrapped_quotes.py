@@ -1,0 +1,146 @@
+"""A report hard-wrapped at 72 columns by its quoter's editor or mailer (tests/core/log_variants.py
+`wrapped`) gives the unwrapped report's title, culprit, kind and fingerprint: kcrashd.core.wrapped
+joins a line whose printk format cannot end where it breaks, normalize and events the header forms.
+
+Every rule has positive and negative samples; the end-to-end cases are development logs, one per
+family (sealed logs are never read)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from kcrashd.core import analyze, wrapped
+from tests.core.corpus_score import LOADERS
+from tests.core.log_variants import WRAP_COLUMNS, wrap
+
+
+def test_the_transform_fills_as_an_editor_does() -> None:
+    line = "WARNING: CPU: 2 PID: 1131623 at drivers/scsi/qla2xxx/qla_init.c:498 qla2x00_async_adisc_sp_done+0x294/0x2b0 [qla2xxx]"
+    # production patches/suse-qla2xxx-ppc64-adisc-warning.txt quotes it so
+    assert wrap(False)(line).split("\n") == [
+        "WARNING: CPU: 2 PID: 1131623 at drivers/scsi/qla2xxx/qla_init.c:498",
+        "qla2x00_async_adisc_sp_done+0x294/0x2b0 [qla2xxx]",
+    ]
+    assert wrap(True)("  " + line).split("\n")[1].startswith("  qla2x00")
+    long_word = "x" * 100
+    assert wrap(False)(long_word) == long_word  # no blank before column 72: left long
+    assert all(len(ln) <= WRAP_COLUMNS for ln in wrap(False)(" ".join([line] * 3)).split("\n"))
+
+
+@pytest.mark.parametrize("text", [
+    "BUG: KASAN: use-after-free in",  # mm/kasan/report.c `%s in %pS`
+    "UBSAN: Undefined behaviour in",  # lib/ubsan.c ubsan_prologue
+    "BUG: KCSAN: data-race in find_next_bit /",  # kernel/kcsan/report.c `%pS / %pS`
+    "WARNING: CPU: 0 PID: 1 at",  # kernel/panic.c __warn
+    "ffff88801d6e0a30 (&mm->mmap_lock){++++}-{3:3}, at:",  # lockdep print_lock
+    "INFO: task kworker/u4:5:9381 blocked for more than 143",  # kernel/hung_task.c
+])
+def test_a_line_its_format_cannot_end_is_incomplete(text: str) -> None:
+    assert wrapped.incomplete(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Modules linked in: kcrashd_lab(OE) 9p fscache",  # a body line
+    "usb 1-1: new device found, please plug it in",  # a body line may end with `in`: no header
+    "WARNING: CPU: 0 PID: 1 at kernel/sched/core.c:123 f+0x1/0x2",
+    "CPU: 1 PID: 1 Comm: init Kdump: loaded Tainted: G",  # ends where the editor cut, not the format
+    "Call Trace:",
+    "",
+])
+def test_a_line_its_format_may_end_is_not(text: str) -> None:
+    assert not wrapped.incomplete(text)
+
+
+def test_an_address_without_its_symbol_is_cut_only_in_a_stamped_log() -> None:
+    # old __show_regs + print_ip_sym, powerpc show_stack; without CONFIG_KALLSYMS old kernels printed no symbol
+    for text in ("RIP: 0010:[<ffffffff8213c531>]  [<ffffffff8213c531>]", "[c00000001cdc3b30] [c0080000070704d0]"):
+        assert wrapped.continues(text, "logfs_init_inode.isra.6+0x111/0x470", stamped_log=True)
+        assert not wrapped.continues(text, "logfs_init_inode.isra.6+0x111/0x470", stamped_log=False)
+    assert not wrapped.continues("Code: 48 8b 05 e3 19 00 00", "logfs_init_inode+0x1/0x2", stamped_log=True)
+
+
+def test_a_symbol_takes_what_percent_ps_prints_after_it() -> None:
+    rip = "RIP: 0010:lab_trigger_rcu_stall_lockup+0x26/0x40"
+    assert wrapped.continues(rip, "[kcrashd_lab]", stamped_log=True)
+    assert wrapped.continues(" kmem_cache_free+0x1c/0x40", "mm/slub.c:3510 [inline]", stamped_log=False)
+    assert wrapped.continues("[c0000] [c0080] qla2x00_abort_all_cmds+0x34/0xd0", "(unreliable)", stamped_log=False)
+    # powerpc's next frame, a sentence, another line of the trace: not the rest of this one
+    assert not wrapped.continues(rip, "[c00000001cdc3c20] [c00000000055df10] kernfs_fop_write_iter+0x1a0/0x290", stamped_log=False)
+    assert not wrapped.continues(rip, "Code: 48 8b 05 e3 19 00 00", stamped_log=True)
+    assert not wrapped.continues(rip, "[kcrashd_lab] loaded", stamped_log=True)
+    assert not wrapped.continues("CPU: 1 PID: 1 Comm: init", "[kcrashd_lab]", stamped_log=True)
+
+
+def test_a_header_split_by_the_wrap_is_read_whole() -> None:
+    above = "BUG kmalloc-64 (Tainted: G           OE    ): Right"  # mm/slub.c slab_bug
+    assert wrapped.splits_header(above, "Redzone overwritten", "Redzone overwritten")
+    assert not wrapped.splits_header("WARNING: lkp next initrd broken!", "WARNING: lkp next initrd broken!", "WARNING:")
+    assert not wrapped.splits_header("random text:", "Redzone overwritten", "Redzone overwritten")
+
+
+def test_the_rest_is_no_header_nor_blank() -> None:
+    assert wrapped.rest_of("  snd_seq_queue_alloc+0x1c/0x40 ") == "snd_seq_queue_alloc+0x1c/0x40"
+    assert wrapped.rest_of("   ") is None
+    assert wrapped.rest_of("Kernel panic - not syncing: Fatal exception") is None
+
+
+# Stamped kernel lines that end at column 72 as printed, each followed by a line user space wrote
+# to the same console: complete formats, so nothing is joined.
+_STAMPED = (
+    "[   21.100000] RIP: 0010:lab_trigger_soft_lockup_for_a_while+0x26/0x4000\n"
+    "Debian GNU/Linux 12 buildhost-07 ttyS0\n"
+    "[   21.100001] usb 1-1: new high-speed USB device number 2 using ehci-pci\n"
+    "[kcrashd_lab] loaded\n"
+)
+
+
+def test_a_stamped_line_that_merely_ends_at_column_72_is_not_joined() -> None:
+    from kcrashd.core.normalize import load_lines
+
+    lines, _ = load_lines(_STAMPED * 3)
+    assert len(_STAMPED.split("\n")[0]) == 72
+    assert [lines[i].text for i in range(4)] == [
+        "RIP: 0010:lab_trigger_soft_lockup_for_a_while+0x26/0x4000", "Debian GNU/Linux 12 buildhost-07 ttyS0",
+        "usb 1-1: new high-speed USB device number 2 using ehci-pci", "[kcrashd_lab] loaded"]
+
+
+def test_a_stamped_kasan_header_wrapped_before_its_function_is_joined() -> None:
+    from kcrashd.core.normalize import load_lines
+
+    log = ("[   10.000000][ T100] BUG: KASAN: use-after-free in\n"
+           "snd_seq_queue_alloc+0x1c/0x40\n"
+           "[   10.000001][ T100] Read of size 8 at addr ffff88801d6e0a30 by task a/100\n")
+    lines, _ = load_lines(log)
+    assert lines[0].text == "BUG: KASAN: use-after-free in snd_seq_queue_alloc+0x1c/0x40"
+    assert lines[1].text == ""
+
+
+# One development log per family: (corpus, case) whose wrapped quote the old code read otherwise.
+FAMILIES = {
+    "KASAN header cut before its function (` in`)": ("syzkaller", "report-8"),
+    "old RIP `[<addr>]` with the symbol on the next line": ("syzkaller", "report-13"),
+    "lockdep `, at:` with the acquire site below": ("syzkaller", "report-31"),
+    "hung task header cut before `seconds.`, panic literal cut": ("syzkaller", "report-419"),
+    "panic literal `stack-protector: Kernel` cut (signature row)": ("lab", "deb11-5.10_stack-protector_run1/console.log"),
+    "slab_bug header literal split (`Right` / `Redzone overwritten`)": ("lab", "deb11-5.10_slub-redzone_run1/console.log"),
+    "RIP's `[module]` on the next line": ("lab", "deb11-5.10_rcu-stall-lockup_run1/console.log"),
+    "powerpc frame's symbol below its two addresses": ("lab", "deb12-6.1-ppc64el_double-free_run1/console.log"),
+}
+
+
+@cache
+def _dev_log(corpus: str, case_id: str) -> bytes:
+    for case in LOADERS[corpus]():
+        if case.id == case_id and not case.sealed:
+            return case.log()
+    pytest.skip(f"{corpus}/{case_id} is not a development log")
+
+
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_a_wrapped_quote_gives_the_report_of_the_log(family: str) -> None:
+    data = _dev_log(*FAMILIES[family])
+    quoted = wrap(False)(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+    want, got = analyze(data), analyze(quoted)
+    assert (got.title, got.function, got.kind, got.fingerprint) == (want.title, want.function, want.kind, want.fingerprint)
