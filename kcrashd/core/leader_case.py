@@ -71,6 +71,16 @@ _RESTORED = {leader.word.capitalize(): leader.word for leader in LEADERS}
 # A re-cased body leader and what its printing code prints after it.
 _BODY = {leader.word.capitalize(): re.compile(leader.shape) for leader in LEADERS if leader.shape}
 _HEADERS = frozenset(leader.word.capitalize() for leader in LEADERS if leader.header)
+
+
+def _line_start(words: list[str]) -> tuple[tuple[str, ...], re.Pattern[str]]:
+    """The re-cased `words` as a line starts with them: at the text's start, and after a newline (a search
+    whose literal first character the regex engine skips to, far cheaper than a search per word)."""
+    return tuple(f"{w}: " for w in words), re.compile("\n(?:" + "|".join(sorted(words)) + "): ")
+
+
+_BODY_START = _line_start(list(_BODY))
+_ANY_START = _line_start([*_BODY, *_HEADERS])
 # How far below a lone re-cased header its report's stack trace may start (a lockdep report's first
 # chain, a KASAN report's access and CPU lines come first).
 BODY_LINES = 12
@@ -84,7 +94,7 @@ _RECASED = re.compile(r"^([A-Z][a-z0-9]{1,7}):(?=[ \t]|$)", re.M)
 
 def recased(text: str) -> bool:
     """Whether `text` shows a re-cased body leader followed by what the kernel prints after it."""
-    if not any(f"\n{word}: " in text or text.startswith(f"{word}: ") for word in _BODY):
+    if not _starts_a_line(text, _BODY_START):
         return False  # the common case, read without the pattern
     for m in _RECASED.finditer(text):
         shape = _BODY.get(m.group(1))
@@ -96,11 +106,17 @@ def recased(text: str) -> bool:
 def restore_leaders(text: str) -> str:
     """`text` with the kernel's leaders in the kernel's case: all of them when it was re-cased
     (`recased`), else each lone header leader with a stack trace below it (`_lone_headers`)."""
+    if not _starts_a_line(text, _ANY_START):
+        return text  # the common case: one search of the text
     if recased(text):
         return _RECASED.sub(lambda m: _RESTORED.get(m.group(1), m.group(1)) + ":", text)
-    if not any(f"{word}: " in text for word in _HEADERS):
-        return text
     return _lone_headers(text)
+
+
+def _starts_a_line(text: str, start: tuple[tuple[str, ...], re.Pattern[str]]) -> bool:
+    """Whether a line of `text` starts with one of the re-cased leaders of `start` (_line_start)."""
+    words, after_newline = start
+    return text.startswith(words) or after_newline.search(text) is not None
 
 
 def _lone_headers(text: str) -> str:
