@@ -26,7 +26,8 @@ _TRACE = re.compile(r"^\s*(?:Call Trace|Call trace|Backtrace)\b")
 # cut: `(&h->lock#2){+.+.-.}, at: mb_cache_shrink_scan` (group 2), or decoded (scripts/decode_stacktrace.sh:
 # `at: genl_rcv (net/netlink/genetlink.c:1210)`).
 _AT_LINE = re.compile(
-    r"(?:, at:|\bat:) (?:\[<[0-9a-fA-F]+>\]\s+)?([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x| \([A-Za-z0-9_./\-]{1,200}\.[chS]:\d)|"
+    r"(?:, at:|\bat:) (?:\[<[0-9a-fA-F]+>\]\s+)?([A-Za-z_$][A-Za-z0-9_$.]*)"
+    rf"(?:\+0x|{frames.DECODED_POSITION})|"
     r"[})], at: {1,4}([A-Za-z_$][A-Za-z0-9_$.]{0,200}) {0,8}$"
 )
 _AT_EOL = re.compile(r"\bat:\s*$")

@@ -56,9 +56,9 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
 # `file:line` pairs inside the parentheses): ` futex_lock_pi (kernel/futex.c:2740)`, `? f (file.c:1)`.
 # 2.6-4.x traces keep their address column before it (` [<ffffffff8108a6d5>] ? __lock_acquire (kernel/locking/
 # lockdep.c:3123)`, as decoded reports of those years show it).
-_DECODED_POSITION = r" \([A-Za-z0-9_./\-]{1,200}\.[chS]:\d{1,7}[ )]"
+DECODED_POSITION = r" \([A-Za-z0-9_./\-]{1,200}\.[chS]:\d{1,7}[ )]"
 _DECODED_FRAME = re.compile(
-    rf"^\s*(?:\[<[0-9a-fA-F]{{6,16}}>\]\s+)?(?P<q>\?\s)?(?P<fn>{_SYM}){_DECODED_POSITION}"
+    rf"^\s*(?:\[<[0-9a-fA-F]{{6,16}}>\]\s+)?(?P<q>\?\s)?(?P<fn>{_SYM}){DECODED_POSITION}"
 )
 
 # What every match of each _FRAME_PATTERNS entry holds (a cheap test before its regex, so a skipped
@@ -74,7 +74,7 @@ _FRAME_NEEDS: tuple[str, ...] = (") from [<", " from ", ">]", "]", "+0x")
 FAULT_PC = re.compile(
     rf"(?:\b(?:RIP|EIP|IP): (?:[0-9a-fA-F]{{4}}:)?(?:\[<[0-9a-fA-F]+>\]\s+){{0,2}}|^\s*RIP\s+\[<[0-9a-fA-F]+>\]\s+|"
     rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+|[0-9a-fA-F]{{8,16}}\s+)?|^PC is at |^\s*[ER]IP is at |^\s*NIP(?:\s*+:)?(?:\s*+\[[0-9a-fA-F]+\]){{0,2}}\s++\.?|"
-    rf"Krnl PSW\s*:\s*[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\()(?::[A-Za-z0-9_\-]{{1,64}}:)?(?P<fn>{_SYM})(?:{_OFF}|{_DECODED_POSITION})"
+    rf"Krnl PSW\s*:\s*[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\()(?::[A-Za-z0-9_\-]{{1,64}}:)?(?P<fn>{_SYM})(?:{_OFF}|{DECODED_POSITION})"
 )
 # A frame line whose first column was lost (`<ffffffff81329372>] blk_queue_bio+0x2a2/0x380`).
 LOST_COLUMN = re.compile(r"^\s*<[0-9a-fA-F]{6,16}>\]")

@@ -81,7 +81,8 @@ _DECODED = re.compile(
 _CTIME = re.compile(r"\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ?")
 # util-linux `dmesg -H` (--human, its relative time): a minute's first record `[Dec17 17:14] `, each later
 # one its delta to the record before, `[  +0.004646] ` (sys-utils/dmesg.c, DMESG_TIMEFTM_RELTIME).
-_HUMAN = re.compile(r"\[(?:[A-Z][a-z]{2}[ \d]?\d \d\d:\d\d| {0,8}\+\d{1,9}\.\d{6})\] ?")
+_HUMAN_TIME = r"[A-Z][a-z]{2}[ \d]?\d \d\d:\d\d| {0,8}\+\d{1,9}\.\d{6}"
+_HUMAN = re.compile(rf"\[(?:{_HUMAN_TIME})\] ?")
 # The SGR escapes of a terminal capture (util-linux `dmesg --color=always` colours the time, the
 # subsystem and the message by level: `ESC[32m[  12.345678]ESC[0m `): dropped with the log's NULs.
 _SGR = re.compile(r"\x1b\[[0-9;]{0,32}m")
@@ -383,7 +384,7 @@ def _continues(line: Line) -> bool:
 _STAMP = re.compile(
     r"(?:\*\* \d+ printk messages dropped \*\* )?(?:<\d{1,3}>)?(?:[a-z]{3,8}[0-7]? {0,6}:[a-z]{3,6} {0,6}: )?"
     r"\[(?:[ \t]{0,12}\d{1,10}\.\d{1,9} {0,4}| {1,12}(?=\] )|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}"
-    r"| {0,8}\+\d{1,9}\.\d{6}|[A-Z][a-z]{2}[ \d]?\d \d\d:\d\d)\]"
+    rf"|{_HUMAN_TIME})\]"
 )
 
 
