@@ -119,7 +119,7 @@ def _first_line_after(log: str, marker: str) -> str | None:
 def extract_facts(log: str, report: list[str]) -> Facts:
     """Facts from the fatal report (task, IP, frames) and the whole log (release, hardware)."""
     facts = Facts()
-    for text in report:
+    for text in frames.mark_trimmed_frames(report):
         if facts.pid is None and text.startswith(("CPU:", "Pid:")):
             m = _CPU_LINE.match(text) or _OLD_PID_LINE.match(text)
             if m is not None:
@@ -141,7 +141,7 @@ def extract_facts(log: str, report: list[str]) -> Facts:
                 if im:
                     facts.ip = im.group(1)
                     break
-        if len(facts.frames) < MAX_FRAMES and "+0x" in text:
+        if len(facts.frames) < MAX_FRAMES and ("+0x" in text or text.endswith(frames.TRIMMED_MARK)):
             for fr in frames.parse_frames(text):
                 facts.frames.append(
                     {"function": fr.function, "offset": fr.offset, "module": fr.module, "reliable": fr.reliable, "context": None}

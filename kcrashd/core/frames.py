@@ -148,9 +148,9 @@ _MOD_BEFORE_SYMBOL = re.compile(r">\]\s+(?:\?\s+)?:[A-Za-z0-9_\-]{1,64}:[A-Za-z_
 
 def frame_unread_in_v3(text: str) -> bool:
     """A frame line fingerprint version 3 could not read: a decoded `f (file.c:123)` (_DECODED_FRAME), x86_64's
-    symbols of 2.6.0-2.6.23 (`<addr>{f+30}`, `[<addr>] :mod:f+0x1/0x2`), an address `%p` printed unhashed-yet
+    symbols of 2.6.0-2.6.23 (`<addr>{f+30}`, `[<addr>] :mod:f+0x1/0x2`), a trimmed frame (mark_trimmed_frames), an address `%p` printed unhashed-yet
     (`[<(____ptrval____)>] f+0x1/0x2`) or hidden (`[<0>] f+0x1/0x2`, fs/proc/base.c proc_pid_stack)."""
-    if ">{" in text and _BRACE_FRAME.search(text) is not None:
+    if text.endswith(TRIMMED_MARK) or (">{" in text and _BRACE_FRAME.search(text) is not None):
         return True
     if " (" in text and "+0x" not in text and _DECODED_FRAME.match(text) is not None:
         return True
@@ -176,6 +176,46 @@ def _brace_frames(text: str) -> tuple[FrameLine, ...]:
     )
 
 
+# A frame a quote trimmed to its function's name, as Documentation/process/submitting-patches.rst ("Backtraces in
+# commit messages") asks of a trace: `mba_wrmsr`, `? f`, `g [mod]` alone on its line.  Such a line is a frame only
+# inside a trace (mark_trimmed_frames): elsewhere a lone word is prose, a test's name or a shell's output.
+_BARE_FRAME = re.compile(
+    r"^ {0,8}(?P<q>\? )?(?P<fn>[A-Za-z_][A-Za-z0-9_]{2,127}(?:\.[a-z]{3,12}(?:\.\d{1,4})?)?)(?: \[(?P<mod>[a-z0-9_\-]{1,64})\])?$"
+)
+_HEX_WORD = re.compile(r"^ {0,8}[0-9a-f]{8,16}$")
+# The entry and exit marks of a trace's stack sections (arch/x86/kernel/dumpstack.c show_trace_log_lvl: `<TASK>`,
+# `<IRQ>`, `</IRQ>`, `<NMI>`, `</NMI>`; 4.x `<EOI>`, `<<EOE>>`).
+_SECTION_MARK = re.compile(r"^\s*<{1,2}/?(?:TASK|IRQ|NMI|SOFTIRQ|EOI|EOE)>{1,2}\s*$")
+# KFENCE's lines above a stack it prints (mm/kfence/report.c kfence_report_error: `%s at 0x%p [ ... ] (in kfence-#%td):`,
+# kfence_print_object: `allocated by task %d on cpu %d at %lu.%06lus (%lu.%06lus ago):`, `freed by task ...`).
+_KFENCE_STACK = re.compile(r"\(in kfence-#\d{1,9}\):\s*$|^\s*(?:allocated|freed) by task \d{1,9} on cpu \d{1,5} at ")
+# The mark mark_trimmed_frames puts behind a trimmed frame's line: a NUL, which decode_log drops from every log,
+# so no input can forge it.
+TRIMMED_MARK = "\x00"
+
+
+def mark_trimmed_frames(texts: list[str]) -> list[str]:
+    """`texts` with each trimmed frame line (_BARE_FRAME) that follows a trace's start, a section mark or
+    another frame marked (TRIMMED_MARK) so that parse_frames reads it; a blank line ends a trace."""
+    out = list(texts)
+    in_trace = False
+    for i, text in enumerate(texts):
+        if STACK_START.match(text) or _SECTION_MARK.match(text) or _KFENCE_STACK.search(text):
+            in_trace = True
+        elif in_trace and _BARE_FRAME.match(text) and not _HEX_WORD.match(text):
+            out[i] = text + TRIMMED_MARK
+        else:
+            in_trace = bool(text.strip()) and bool(parse_frames(text))
+    return out
+
+
+def _trimmed_frame(text: str) -> tuple[FrameLine, ...]:
+    m = _BARE_FRAME.match(text[:-1])
+    if m is None:
+        return ()
+    return (FrameLine(clean_function(m.group("fn")), None, m.group("mod"), m.group("q") is None),)
+
+
 @lru_cache(maxsize=16384)
 def parse_frames(text: str) -> tuple[FrameLine, ...]:
     """The frames on one call-trace line (two for arm32 `x from y`), empty if it is no frame line."""
@@ -185,6 +225,8 @@ def parse_frames(text: str) -> tuple[FrameLine, ...]:
         decoded = _DECODED_FRAME.match(text) if " (" in text else None
         if decoded is not None:
             return (FrameLine(clean_function(decoded.group("fn")), None, None, decoded.group("q") is None),)
+        if text.endswith(TRIMMED_MARK):
+            return _trimmed_frame(text)
         return _brace_frames(text) if ">{" in text else ()
     eoi = "<EOI>" in text
     marker = _STACK_MARKER.match(text) if "<" in text else _DECIMAL_PREFIX.match(text)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from kcrashd.core.culprit import Culprit, find_culprit, header_function
 from kcrashd.core.fingerprint import CORRUPTED_CULPRIT
-from kcrashd.core.frames import fault_pc, parse_frames, strip_syscall
+from kcrashd.core.frames import fault_pc, mark_trimmed_frames, parse_frames, strip_syscall
 from kcrashd.core.report_parts import Severity
 from kcrashd.core.signatures import BY_HEADER, KIND_BY_FUNCTION, Signature, Strategy
 
@@ -132,6 +132,7 @@ def _titled(sig: Signature | None, match: re.Match[str] | None, texts: list[str]
         return out
     out.severity = sig.severity
     out.signature = sig.name
+    texts = mark_trimmed_frames(texts)
     sig = _narrowed(sig, texts)
     v3_texts: list[str] | None = None
     if sig.line_prefix and any(t.startswith(sig.line_prefix) for t in texts[1:]):

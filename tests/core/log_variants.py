@@ -444,6 +444,25 @@ def drop(rx: re.Pattern[str]) -> Callable[[str], str]:
     return lambda text: "\n".join(line for line in text.split("\n") if not rx.match(split_prefix(line).body))
 
 
+# A trace frame's `[<addr>]` column and `+off/size` (what Documentation/process/submitting-patches.rst,
+# "Backtraces in commit messages", trims from a quoted trace: its example lists `mba_wrmsr` alone).
+_FRAME_PARTS = re.compile(
+    r"(?P<lead>\s{0,8})(?:\[<[0-9a-f]{8,16}>\] {0,2})?(?P<q>\? )?(?P<sym>[A-Za-z_][\w.]{0,127})"
+    r"\+0x[0-9a-f]{1,8}/0x[0-9a-f]{1,8}(?P<tail>.*)"
+)
+
+
+def bare_frames(text: str) -> str:
+    """Every trace frame as its function's name alone (`mba_wrmsr`, `? f`, `g [mod]`): the address
+    column and the offsets gone, the line's capture prefix and a module tail kept."""
+    out = []
+    for line in text.split("\n"):
+        p = split_prefix(line)
+        m = _FRAME_PARTS.fullmatch(p.body)
+        out.append(join(replace(p, body=f"{m['lead']}{m['q'] or ''}{m['sym']}{m['tail']}")) if m else line)
+    return "\n".join(out)
+
+
 def elide(text: str) -> str:
     """A long trace cut for a message: of every run of 24 or more frame lines the first 16 and the
     last 2 kept, the rest one `...` line."""
@@ -621,6 +640,8 @@ TRANSFORMS: tuple[Transform, ...] = (
               "(production patches/suse-*-mangled*)", _ALWAYS, tag_cased),
     Transform("decoded", Family.QUOTE, "scripts/decode_stacktrace.sh: `sym (file.c:N)` for every `sym+0x1/0x2` "
               "(production patches/ rpi-*-decoded, deepin-rt-futex-odebug-hrtimer)", _contains(_SYM_OFFSET), decoded),
+    Transform("bare-frames", Family.QUOTE, "a trace trimmed as Documentation/process/submitting-patches.rst asks: "
+              "each frame its function's name alone, no address, no `+off/size`", _contains(_FRAME), bare_frames),
     Transform("elided", Family.QUOTE, "a long trace cut to its head and tail with `...` (commit messages, kernel-docs/)",
               _ALWAYS, elide),
     Transform("wrapped", Family.QUOTE, "a splat hard-wrapped at 72 columns by the author's editor or mailer, the rest "
