@@ -177,10 +177,13 @@ def _brace_frames(text: str) -> tuple[FrameLine, ...]:
 
 
 # A frame a quote trimmed to its function's name, as Documentation/process/submitting-patches.rst ("Backtraces in
-# commit messages") asks of a trace: `mba_wrmsr`, `? f`, `g [mod]` alone on its line.  Such a line is a frame only
+# commit messages") asks of a trace: `mba_wrmsr`, `? f`, `g [mod]` alone on its line, or with the source position a
+# symbolizer printed after it (`sk_alloc net/core/sock.c:1419`).  An inlined callee's `f file.c:12 [inline]` line, which
+# the symbolizer prints without an offset in a whole report too, stays no frame.  Such a line is a frame only
 # inside a trace (mark_trimmed_frames): elsewhere a lone word is prose, a test's name or a shell's output.
 _BARE_FRAME = re.compile(
-    r"^ {0,8}(?P<q>\? )?(?P<fn>[A-Za-z_][A-Za-z0-9_]{2,127}(?:\.[a-z]{3,12}(?:\.\d{1,4})?)?)(?: \[(?P<mod>[a-z0-9_\-]{1,64})\])?$"
+    r"^ {0,8}(?P<q>\? )?(?P<fn>[A-Za-z_][A-Za-z0-9_]{2,127}(?:\.[a-z]{3,12}(?:\.\d{1,4})?)?)(?: \[(?P<mod>[a-z0-9_\-]{1,64})\])?"
+    r"(?P<pos> [A-Za-z0-9_./\-]{1,200}\.[chS]:\d{1,7})? {0,4}$"
 )
 _HEX_WORD = re.compile(r"^ {0,8}[0-9a-f]{8,16}$")
 # The entry and exit marks of a trace's stack sections (arch/x86/kernel/dumpstack.c show_trace_log_lvl: `<TASK>`,
@@ -189,6 +192,9 @@ _SECTION_MARK = re.compile(r"^\s*<{1,2}/?(?:TASK|IRQ|NMI|SOFTIRQ|EOI|EOE)>{1,2}\
 # KFENCE's lines above a stack it prints (mm/kfence/report.c kfence_report_error: `%s at 0x%p [ ... ] (in kfence-#%td):`,
 # kfence_print_object: `allocated by task %d on cpu %d at %lu.%06lus (%lu.%06lus ago):`, `freed by task ...`).
 _KFENCE_STACK = re.compile(r"\(in kfence-#\d{1,9}\):\s*$|^\s*(?:allocated|freed) by task \d{1,9} on cpu \d{1,5} at ")
+# The registers an exception frame prints inside a trace, its frames going on below (arch/x86/kernel/dumpstack.c
+# show_trace_log_lvl calls show_regs_if_on_stack: `RIP: 0010:f+0x1/0x2`, `RSP: 0018:...`, `RAX: ...`, `Code: ...`).
+_TRACE_REGISTERS = re.compile(r"^\s*(?:[A-Z][A-Z0-9_]{1,7}: {0,2}[0-9a-fA-F]|(?:RIP|EIP|Code): )")
 # The mark mark_trimmed_frames puts behind a trimmed frame's line: a NUL, which decode_log drops from every log,
 # so no input can forge it.
 TRIMMED_MARK = "\x00"
@@ -196,14 +202,21 @@ TRIMMED_MARK = "\x00"
 
 def mark_trimmed_frames(texts: list[str]) -> list[str]:
     """`texts` with each trimmed frame line (_BARE_FRAME) that follows a trace's start, a section mark or
-    another frame marked (TRIMMED_MARK) so that parse_frames reads it; a blank line ends a trace."""
+    another frame marked (TRIMMED_MARK) so that parse_frames reads it; an exception frame's registers
+    within the trace keep it going, a blank line ends it."""
     out = list(texts)
     in_trace = False
+    # A symbolizer prints an inlined callee's line with its position and no offset; in a trace whose frames
+    # keep their offsets, such a line is that, not a trimmed frame.
+    untrimmed = any("+0x" in t and parse_frames(t) for t in texts)
     for i, text in enumerate(texts):
         if STACK_START.match(text) or _SECTION_MARK.match(text) or _KFENCE_STACK.search(text):
             in_trace = True
-        elif in_trace and _BARE_FRAME.match(text) and not _HEX_WORD.match(text):
-            out[i] = text + TRIMMED_MARK
+        elif in_trace and (m := _BARE_FRAME.match(text)) and not _HEX_WORD.match(text):
+            if not (untrimmed and m.group("pos")):
+                out[i] = text + TRIMMED_MARK
+        elif in_trace and _TRACE_REGISTERS.match(text):
+            continue
         else:
             in_trace = bool(text.strip()) and bool(parse_frames(text))
     return out

@@ -77,3 +77,25 @@ def test_a_trimmed_report_is_titled_as_its_whole_report() -> None:
     assert trimmed.title == whole.title == "BUG: unable to handle kernel NULL pointer dereference in mydrv_probe"
     assert trimmed.fingerprint == whole.fingerprint
 
+
+
+def test_an_exception_frames_registers_inside_a_trace_keep_it_going() -> None:
+    texts = ["Call Trace:", " __warn", " invalid_op", "RIP: 0010:lock_release+0x6e6/0xa40",
+             "RSP: 0018:ffff8801c829f780 EFLAGS: 00010086", " destroy_unused_super"]
+    assert parse_frames(mark_trimmed_frames(texts)[-1])[0].function == "destroy_unused_super"
+
+
+def test_a_symbolizers_source_position_may_follow_a_trimmed_frame() -> None:
+    texts = ["  backtrace:", "    sk_alloc net/core/sock.c:1419", "    inet_csk_accept net/ipv4/x.c:12"]
+    assert [parse_frames(t)[0].function for t in mark_trimmed_frames(texts)[1:]] == ["sk_alloc", "inet_csk_accept"]
+
+
+def test_an_inlined_callees_line_stays_no_frame() -> None:
+    texts = ["Call Trace:", " <TASK>", " context_switch kernel/sched/core.c:5244 [inline]", " schedule+0xcb/0x190"]
+    assert parse_frames(mark_trimmed_frames(texts)[2]) == ()
+
+
+def test_a_positioned_line_without_offset_among_offset_frames_is_an_inlined_callee() -> None:
+    texts = ["Call Trace:", " f+0x1be/0x380 mm/x.c:273", " kunit_run_case_internal lib/kunit/test.c:333",
+             " kunit_try_run_case+0x206/0x420 lib/kunit/test.c:374"]
+    assert parse_frames(mark_trimmed_frames(texts)[2]) == ()
