@@ -201,16 +201,19 @@ TRIMMED_MARK = "\x00"
 
 
 def mark_trimmed_frames(texts: list[str]) -> list[str]:
-    """`texts` with each trimmed frame line (_BARE_FRAME) that follows a trace's start, a section mark or
-    another frame marked (TRIMMED_MARK) so that parse_frames reads it; an exception frame's registers
-    within the trace keep it going, a blank line ends it."""
+    """`texts` (a report's lines, its header first) with each trimmed frame line (_BARE_FRAME) that follows
+    the header, a trace's start, a section mark, a line whose address is printed below it (lockdep's and
+    print_preempt_disable_ip's `... at:`) or another frame marked (TRIMMED_MARK) so that parse_frames reads
+    it; an exception frame's registers within the trace keep it going, a blank line ends it."""
     out = list(texts)
     in_trace = False
     # A symbolizer prints an inlined callee's line with its position and no offset; in a trace whose frames
     # keep their offsets, such a line is that, not a trimmed frame.
     untrimmed = any("+0x" in t and parse_frames(t) for t in texts)
     for i, text in enumerate(texts):
-        if STACK_START.match(text) or _SECTION_MARK.match(text) or _KFENCE_STACK.search(text):
+        if i == 0 or STACK_START.match(text) or _SECTION_MARK.match(text) or _KFENCE_STACK.search(text):
+            in_trace = True
+        elif text.endswith(" at:"):
             in_trace = True
         elif in_trace and (m := _BARE_FRAME.match(text)) and not _HEX_WORD.match(text):
             if not (untrimmed and m.group("pos")):

@@ -463,6 +463,22 @@ def bare_frames(text: str) -> str:
     return "\n".join(out)
 
 
+# The lines Documentation/process/submitting-patches.rst calls distracting in a quoted trace: the module list, the
+# register and stack dumps (`Code:` bytes among them) and the unwinder's `?` guesses.
+_DISTRACTING = (_MODULES_LINE, _REGISTERS, re.compile(r"\s{0,8}Code: "), _UNRELIABLE)
+
+
+def trimmed(text: str) -> str:
+    """A report trimmed as Documentation/process/submitting-patches.rst ("Backtraces in commit messages") asks:
+    no capture prefix (timestamps), no module list, registers, `Code:` or `?` frames, each frame its name alone."""
+    kept = []
+    for line in text.split("\n"):
+        body = split_prefix(line).body
+        if not any(rx.match(body) for rx in _DISTRACTING):
+            kept.append(body)
+    return bare_frames("\n".join(kept))
+
+
 def elide(text: str) -> str:
     """A long trace cut for a message: of every run of 24 or more frame lines the first 16 and the
     last 2 kept, the rest one `...` line."""
@@ -642,6 +658,8 @@ TRANSFORMS: tuple[Transform, ...] = (
               "(production patches/ rpi-*-decoded, deepin-rt-futex-odebug-hrtimer)", _contains(_SYM_OFFSET), decoded),
     Transform("bare-frames", Family.QUOTE, "a trace trimmed as Documentation/process/submitting-patches.rst asks: "
               "each frame its function's name alone, no address, no `+off/size`", _contains(_FRAME), bare_frames),
+    Transform("trimmed", Family.QUOTE, "a report trimmed as Documentation/process/submitting-patches.rst asks: no "
+              "timestamps, module list, registers, `Code:` or `?` frames; each frame its name alone", _contains(_FRAME), trimmed),
     Transform("elided", Family.QUOTE, "a long trace cut to its head and tail with `...` (commit messages, kernel-docs/)",
               _ALWAYS, elide),
     Transform("wrapped", Family.QUOTE, "a splat hard-wrapped at 72 columns by the author's editor or mailer, the rest "

@@ -103,7 +103,7 @@ def _changes() -> tuple[dict[str, int], list[tuple[str, str, str]]]:
 # NIP, a soft lockup's decoded RIP with its module, an arm64 SError's decoded pc (session 10's note on issue 13).
 # Traces trimmed to bare function names (`bare-frames`) still lose a 2.6-4.8 trace of `?` guesses alone, a
 # SLUB dump's trace with no `Call Trace:` line above it, a lockdep report's trimmed stacks and RCU stall dumps.
-MEASURED_ONLY = frozenset({"decoded", "bare-frames"})
+MEASURED_ONLY = frozenset({"decoded", "bare-frames", "trimmed"})
 
 
 @pytest.mark.parametrize("transform", [t.name for t in TRANSFORMS if t.name not in MEASURED_ONLY])

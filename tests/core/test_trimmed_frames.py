@@ -99,3 +99,13 @@ def test_a_positioned_line_without_offset_among_offset_frames_is_an_inlined_call
     texts = ["Call Trace:", " f+0x1be/0x380 mm/x.c:273", " kunit_run_case_internal lib/kunit/test.c:333",
              " kunit_try_run_case+0x206/0x420 lib/kunit/test.c:374"]
     assert parse_frames(mark_trimmed_frames(texts)[2]) == ()
+
+
+def test_frames_right_below_the_header_and_below_an_at_line_are_read() -> None:
+    header = ["WARNING: CPU: 1 PID: 3539 at net/core/dev.c:3284 skb_checksum_help+0x3d0/0x5b0", " ip_do_fragment"]
+    lock = ["=====================================", "x/2499 is trying to release lock (&wb->list_lock) at:",
+            "writeback_sb_inodes", "but there are no more locks to release!"]
+    assert parse_frames(mark_trimmed_frames(header)[1])[0].function == "ip_do_fragment"
+    marked = mark_trimmed_frames(lock)
+    assert parse_frames(marked[2])[0].function == "writeback_sb_inodes"
+    assert parse_frames(marked[3]) == ()
