@@ -211,9 +211,7 @@ def mark_trimmed_frames(texts: list[str]) -> list[str]:
     # keep their offsets, such a line is that, not a trimmed frame.
     untrimmed = any("+0x" in t and parse_frames(t) for t in texts)
     for i, text in enumerate(texts):
-        if i == 0 or STACK_START.match(text) or _SECTION_MARK.match(text) or _KFENCE_STACK.search(text):
-            in_trace = True
-        elif text.endswith(" at:"):
+        if i == 0 or text.endswith(" at:") or STACK_START.match(text) or _SECTION_MARK.match(text) or _KFENCE_STACK.search(text):
             in_trace = True
         elif in_trace and (m := _BARE_FRAME.match(text)) and not _HEX_WORD.match(text):
             if not (untrimmed and m.group("pos")):

@@ -60,7 +60,7 @@ def test_a_trimmed_frame_below_a_trace_start_is_a_frame(line: str, fn: str, modu
     ["root@host:~# poweroff", "poweroff"],  # a shell's output
 ])
 def test_a_lone_word_outside_a_trace_is_no_frame(texts: list[str]) -> None:
-    marked = mark_trimmed_frames(texts)
+    marked = mark_trimmed_frames(["BUG: soft lockup - CPU#0 stuck for 22s! [a:1]", "CPU: 0 PID: 1 Comm: a", *texts])
     assert not any(t.endswith(TRIMMED_MARK) for t in marked)
     assert all(parse_frames(t) == () for t in marked if "+0x" not in t)
 
