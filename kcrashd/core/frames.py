@@ -182,7 +182,7 @@ def _brace_frames(text: str) -> tuple[FrameLine, ...]:
 # the symbolizer prints without an offset in a whole report too, stays no frame.  Such a line is a frame only
 # inside a trace (mark_trimmed_frames): elsewhere a lone word is prose, a test's name or a shell's output.
 _BARE_FRAME = re.compile(
-    r"^ {0,8}(?P<q>\? )?(?P<fn>[A-Za-z_][A-Za-z0-9_]{2,127}(?:\.[a-z]{3,12}(?:\.\d{1,4})?)?)(?: \[(?P<mod>[a-z0-9_\-]{1,64})\])?"
+    r"^ {0,8}(?P<q>\? )?(?P<fn>[A-Za-z_][A-Za-z0-9_]{2,127}(?:\.[a-z]{3,12}(?:\.\d{1,4})?){0,3})(?: \[(?P<mod>[a-z0-9_\-]{1,64})\])?"
     r"(?P<pos> [A-Za-z0-9_./\-]{1,200}\.[chS]:\d{1,7})? {0,4}$"
 )
 _HEX_WORD = re.compile(r"^ {0,8}[0-9a-f]{8,16}$")
@@ -204,7 +204,8 @@ def mark_trimmed_frames(texts: list[str]) -> list[str]:
     """`texts` (a report's lines, its header first) with each trimmed frame line (_BARE_FRAME) that follows
     the header, a trace's start, a section mark, a line whose address is printed below it (lockdep's and
     print_preempt_disable_ip's `... at:`) or another frame marked (TRIMMED_MARK) so that parse_frames reads
-    it; an exception frame's registers within the trace keep it going, a blank line ends it."""
+    it; an exception frame's registers and a symbolizer's inlined-callee lines within the trace keep it
+    going, a blank line ends it."""
     out = list(texts)
     in_trace = False
     # A symbolizer prints an inlined callee's line with its position and no offset; in a trace whose frames
@@ -216,7 +217,7 @@ def mark_trimmed_frames(texts: list[str]) -> list[str]:
         elif in_trace and (m := _BARE_FRAME.match(text)) and not _HEX_WORD.match(text):
             if not (untrimmed and m.group("pos")):
                 out[i] = text + TRIMMED_MARK
-        elif in_trace and _TRACE_REGISTERS.match(text):
+        elif in_trace and (_TRACE_REGISTERS.match(text) or text.rstrip().endswith(" [inline]")):
             continue
         else:
             in_trace = bool(text.strip()) and bool(parse_frames(text))

@@ -109,3 +109,12 @@ def test_frames_right_below_the_header_and_below_an_at_line_are_read() -> None:
     marked = mark_trimmed_frames(lock)
     assert parse_frames(marked[2])[0].function == "writeback_sb_inodes"
     assert parse_frames(marked[3]) == ()
+
+
+def test_inlined_callee_lines_and_clone_suffixes_keep_a_trimmed_trace_going() -> None:
+    texts = ["BUG: memory leak", "  backtrace (crc c9a1c131):", "    slab_alloc_node mm/slub.c:5245 [inline]",
+             "    __kmalloc_cache_noprof mm/slub.c:5719", "    kzalloc_noprof include/linux/slab.h:1094 [inline]",
+             "    lookup_or_create_module_kobject kernel/params.c:764",
+             "    print_address_description.constprop.0.cold"]
+    assert [fr.function for t in mark_trimmed_frames(texts) for fr in parse_frames(t)] == [
+        "__kmalloc_cache_noprof", "lookup_or_create_module_kobject", "print_address_description"]
