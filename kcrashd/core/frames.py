@@ -177,13 +177,14 @@ def _brace_frames(text: str) -> tuple[FrameLine, ...]:
 
 
 # A frame a quote trimmed to its function's name, as Documentation/process/submitting-patches.rst ("Backtraces in
-# commit messages") asks of a trace: `mba_wrmsr`, `? f`, `g [mod]` alone on its line, or with the source position a
-# symbolizer printed after it (`sk_alloc net/core/sock.c:1419`).  An inlined callee's `f file.c:12 [inline]` line, which
-# the symbolizer prints without an offset in a whole report too, stays no frame.  Such a line is a frame only
-# inside a trace (mark_trimmed_frames): elsewhere a lone word is prose, a test's name or a shell's output.
+# commit messages") asks of a trace: `mba_wrmsr`, `? f`, `g [mod]`, powerpc's `f (unreliable)` alone on its line,
+# or with the source position a symbolizer printed after it (`sk_alloc net/core/sock.c:1419`).  An inlined callee's
+# `f file.c:12 [inline]` line, which the symbolizer prints without an offset in a whole report too, stays no frame.
+# Such a line is a frame only inside a trace (mark_trimmed_frames): elsewhere a lone word is prose, a test's name or
+# a shell's output.
 _BARE_FRAME = re.compile(
     r"^ {0,8}(?P<q>\? )?(?P<fn>[A-Za-z_][A-Za-z0-9_]{2,127}(?:\.[a-z]{3,12}(?:\.\d{1,4})?){0,3})(?: \[(?P<mod>[a-z0-9_\-]{1,64})\])?"
-    r"(?P<pos> [A-Za-z0-9_./\-]{1,200}\.[chS]:\d{1,7})? {0,4}$"
+    r"(?P<pos> [A-Za-z0-9_./\-]{1,200}\.[chS]:\d{1,7})?(?P<unrel> \(unreliable\))? {0,4}$"
 )
 _HEX_WORD = re.compile(r"^ {0,8}[0-9a-f]{8,16}$")
 # The entry and exit marks of a trace's stack sections (arch/x86/kernel/dumpstack.c show_trace_log_lvl: `<TASK>`,
@@ -195,6 +196,8 @@ _KFENCE_STACK = re.compile(r"\(in kfence-#\d{1,9}\):\s*$|^\s*(?:allocated|freed)
 # The registers an exception frame prints inside a trace, its frames going on below (arch/x86/kernel/dumpstack.c
 # show_trace_log_lvl calls show_regs_if_on_stack: `RIP: 0010:f+0x1/0x2`, `RSP: 0018:...`, `RAX: ...`, `Code: ...`).
 _TRACE_REGISTERS = re.compile(r"^\s*(?:[A-Z][A-Z0-9_]{1,7}: {0,2}[0-9a-fA-F]|(?:RIP|EIP|Code): )")
+# A frame whose address %pS found no symbol for (`[<00000000e0a73ec7>] 0xffffffffc01d2036`: a freed module's text).
+_NO_SYMBOL = re.compile(r"^\s*(?:\[<[0-9a-fA-F]{1,16}>\]\s{1,4})?(?:\? )?0x[0-9a-fA-F]{1,16}\s*$")
 # The mark mark_trimmed_frames puts behind a trimmed frame's line: a NUL, which decode_log drops from every log,
 # so no input can forge it.
 TRIMMED_MARK = "\x00"
@@ -217,7 +220,7 @@ def mark_trimmed_frames(texts: list[str]) -> list[str]:
         elif in_trace and (m := _BARE_FRAME.match(text)) and not _HEX_WORD.match(text):
             if not (untrimmed and m.group("pos")):
                 out[i] = text + TRIMMED_MARK
-        elif in_trace and (_TRACE_REGISTERS.match(text) or text.rstrip().endswith(" [inline]")):
+        elif in_trace and (_TRACE_REGISTERS.match(text) or _NO_SYMBOL.match(text) or text.rstrip().endswith(" [inline]")):
             continue
         else:
             in_trace = bool(text.strip()) and bool(parse_frames(text))
@@ -228,7 +231,8 @@ def _trimmed_frame(text: str) -> tuple[FrameLine, ...]:
     m = _BARE_FRAME.match(text[:-1])
     if m is None:
         return ()
-    return (FrameLine(clean_function(m.group("fn")), None, m.group("mod"), m.group("q") is None),)
+    reliable = m.group("q") is None and m.group("unrel") is None
+    return (FrameLine(clean_function(m.group("fn")), None, m.group("mod"), reliable),)
 
 
 @lru_cache(maxsize=16384)

@@ -118,3 +118,10 @@ def test_inlined_callee_lines_and_clone_suffixes_keep_a_trimmed_trace_going() ->
              "    print_address_description.constprop.0.cold"]
     assert [fr.function for t in mark_trimmed_frames(texts) for fr in parse_frames(t)] == [
         "__kmalloc_cache_noprof", "lookup_or_create_module_kobject", "print_address_description"]
+
+
+def test_a_powerpc_unreliable_frame_and_a_symbol_less_frame_in_a_trimmed_trace() -> None:
+    texts = ["kernel BUG at lib/list_debug.c:56!", "Call Trace:", "  __list_del_entry_valid (unreliable)",
+             "  [<00000000e0a73ec7>] 0xffffffffc01d2036", "  free_pcppages_bulk"]
+    found = [fr for t in mark_trimmed_frames(texts) for fr in parse_frames(t)]
+    assert [(fr.function, fr.reliable) for fr in found] == [("__list_del_entry_valid", False), ("free_pcppages_bulk", True)]
