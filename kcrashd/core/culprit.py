@@ -101,7 +101,9 @@ _PPC_LR = re.compile(rf"^\s*LR(?: \[[0-9a-fA-F]{{1,16}}\])?\s++\.?([A-Za-z_$][A-
 # kernel/panic.c print_oops_end_marker (`---[ end trace %016llx ]---`): the report was printed to its end.
 _END_MARKER = "---[ end trace"
 # Module-annotated frame: `func+0x12/0x34 [mod]`.
-_IN_MODULE = re.compile(r"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+ \[[A-Za-z0-9_\-]+")
+# Decoded (scripts/decode_stacktrace.sh handle_line prints the module after the position, its brackets
+# stripped): `f (drivers/x.c:12) mod`.
+_IN_MODULE = re.compile(r"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+ \[[A-Za-z0-9_\-]+|\.[chS]:\d{1,7}\) \[?[A-Za-z0-9_\-]{1,64}\]?\s*$")
 
 
 @dataclass(slots=True)

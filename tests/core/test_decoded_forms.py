@@ -175,6 +175,9 @@ def test_a_decoded_caller_line_names_the_caller() -> None:
     ("_LINK_REGISTER", "lr : __gsi_channel_start (drivers/net/ipa/gsi.c:707)", True),
     ("_PC_IS_AT", "EIP is at do_page_fault (arch/x86/mm/fault.c:1200)", True),
     ("_IRQ_ENTRY", " apic_timer_interrupt (arch/x86/entry/entry_64.S:795)", True),
+    ("_IN_MODULE", "RIP: 0010:lab_trigger_soft_lockup (drivers/misc/lab.c:40) kcrashd_lab", True),
+    ("_IN_MODULE", "RIP: 0010:lab_trigger_soft_lockup (drivers/misc/lab.c:40) [kcrashd_lab]", True),
+    ("_IN_MODULE", "RIP: 0010:native_safe_halt (arch/x86/include/asm/irqflags.h:48)", False),
     ("_PPC_LR", "LR [c008000001b00c18] ibmvnic_reset_crq and more", False),
     ("_IRQ_ENTRY", " apic_timer_interrupt handled (late)", False),
 ])
