@@ -25,9 +25,12 @@ _TRACE = re.compile(r"^\s*(?:Call Trace|Call trace|Backtrace)\b")
 # `, at: ` and print_ip_sym's `[<%p>] %pS`), also as a quote leaves it with the address and the offset
 # cut: `(&h->lock#2){+.+.-.}, at: mb_cache_shrink_scan` (group 2), or decoded (scripts/decode_stacktrace.sh:
 # `at: genl_rcv (net/netlink/genetlink.c:1210)`).
+# The end of a `%pS` (`f+0x1/0x2`) where scripts/decode_stacktrace.sh may have decoded it: parse_symbol rewrites a
+# line's last word `f+0x1/0x2` (or the one before a `[mod]`) as `f (file.c:N)`.
+_PS_END = rf"(?:\+0x|{frames.DECODED_POSITION})"
 _AT_LINE = re.compile(
     r"(?:, at:|\bat:) (?:\[<[0-9a-fA-F]+>\]\s+)?([A-Za-z_$][A-Za-z0-9_$.]*)"
-    rf"(?:\+0x|{frames.DECODED_POSITION})|"
+    rf"{_PS_END}|"
     r"[})], at: {1,4}([A-Za-z_$][A-Za-z0-9_$.]{0,200}) {0,8}$"
 )
 _AT_EOL = re.compile(r"\bat:\s*$")
@@ -44,8 +47,8 @@ _LAST_FUNCTION = re.compile(r"^\s*last function: ([A-Za-z_$][A-Za-z0-9_$]*)")
 _PAGE_OWNER = re.compile(r"^page last allocated via")
 _FREED_IN = re.compile(r"^INFO: Freed in ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
 _IRQ_ENTRY = re.compile(
-    r"(?:^\s*(?:\w*apic_timer_interrupt\w*|el1h_64_irq|el1_irq|__irq_svc|gic_handle_irq)\+0x|"
-    r"\](?:\s+\?)?\s+\w*apic_timer_interrupt\w*\+0x|Exception stack\(|"
+    rf"(?:^\s*(?:\w*apic_timer_interrupt\w*|el1h_64_irq|el1_irq|__irq_svc|gic_handle_irq){_PS_END}|"
+    rf"\](?:\s+\?)?\s+\w*apic_timer_interrupt\w*{_PS_END}|Exception stack\(|"
     r"^\s*</IRQ>|^\s*<EOI>)"
 )
 # Fault injection prints its own stack; one of its frames inside ours means two dumps interleaved.
@@ -62,7 +65,7 @@ _WARN_SITE = re.compile(r"\bat ?[^\s:]{1,200}:\d+ ([A-Za-z_$][A-Za-z0-9_$.]*)(?:
 # PC lines no frame parser reads: old x86 show_regs (`EIP is at f+0x1/0x2`), the closing
 # `EIP: [<addr>] ? f+0x1/0x2 SS:ESP` line, a decoded `RIP: 0010:f (file.c:123)`, and klogd's
 # translation `EIP: 0010:[mod:f+16/3868]` (Documentation/admin-guide/bug-hunting.rst).
-_PC_IS_AT = re.compile(r"^\s*[ER]?IP is at ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
+_PC_IS_AT = re.compile(rf"^\s*[ER]?IP is at ([A-Za-z_$][A-Za-z0-9_$.]*){_PS_END}")
 _QUESTIONED_PC = re.compile(
     r"\b[ER]?IP: (?:\[<[0-9a-fA-F]+>\] \? |(?:[0-9a-fA-F]{4}:)?(?=[A-Za-z_$][A-Za-z0-9_$.]* \()|"
     r"\s*[0-9a-fA-F]{4}:\[(?:[A-Za-z0-9_\-]{1,64}:)?(?=[A-Za-z_$][A-Za-z0-9_$.]*\+\d+/\d+\]))"
@@ -70,7 +73,7 @@ _QUESTIONED_PC = re.compile(
 )
 # A kernel-mode PC that is no symbol: `RIP: 0010:0xffff8bbfafef2e80` (user mode is 0033).
 # lib/smp_processor_id.c check_preemption_disabled prints `caller is %pS` right below its header.
-_CALLER_IS = re.compile(r"^\s*caller is ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
+_CALLER_IS = re.compile(rf"^\s*caller is ([A-Za-z_$][A-Za-z0-9_$.]*){_PS_END}")
 _CALLER_LINES = 3
 _RAW_PC = re.compile(r"\b[ER]?IP: 0010:(?:0x)?[0-9a-fA-F]{6,16}\s*$")
 # arm64 `pc : 0x0` / `lr : f+0x..` (arch/arm64/kernel/process.c __show_regs), powerpc `NIP [0000000000000000] 0x0`
@@ -83,7 +86,7 @@ _RAW_ARM_PC = re.compile(
     r"Krnl PSW\s*:\s*[0-9a-fA-F]{1,16}\s+[0-9a-fA-F]{1,16}\s+\((?:0x)?[0-9a-fA-F]{1,16}\)\s*$"
 )
 _LINK_REGISTER = re.compile(
-    r"^\s*(?:lr : |LR(?: \[[0-9a-fA-F]{1,16}\])?\s++|\(\[<[0-9a-fA-F]{1,16}>\] )\.?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x"
+    rf"^\s*(?:lr : |LR(?: \[[0-9a-fA-F]{{1,16}}\])?\s++|\(\[<[0-9a-fA-F]{{1,16}}>\] )\.?([A-Za-z_$][A-Za-z0-9_$.]*){_PS_END}"
 )
 # s390 show_regs (arch/s390/kernel/dumpstack.c): `Krnl PSW : <mask> <addr> (%pSR)`, at the start of a
 # function (`f+0x0/`), and show_last_breaking_event's `Last Breaking-Event-Address:` with the branch below it.
@@ -93,12 +96,14 @@ _S390_BREAKING_EVENT = re.compile(r"^\s*Last Breaking-Event-Address:\s*$")
 _S390_TRAP = re.compile(S390_TRAP)
 # A BUG/WARN site in a header file (`at include/linux/skbuff.h:2301`), and a PC that names a compiler clone.
 _HEADER_FILE_SITE = re.compile(r"\bat \S{1,200}\.h:\d+")
-_CLONE_PC = re.compile(r"(?:IP|pc|is at|NIP)\b[^+]{0,80}?\b([A-Za-z_$][A-Za-z0-9_$]*\.(?:part|isra|constprop)\.\d+)\+0x")
-_PPC_LR = re.compile(r"^\s*LR(?: \[[0-9a-fA-F]{1,16}\])?\s++\.?([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
+_CLONE_PC = re.compile(rf"(?:IP|pc|is at|NIP)\b[^+]{{0,80}}?\b([A-Za-z_$][A-Za-z0-9_$]*\.(?:part|isra|constprop)\.\d+){_PS_END}")
+_PPC_LR = re.compile(rf"^\s*LR(?: \[[0-9a-fA-F]{{1,16}}\])?\s++\.?([A-Za-z_$][A-Za-z0-9_$.]*){_PS_END}")
 # kernel/panic.c print_oops_end_marker (`---[ end trace %016llx ]---`): the report was printed to its end.
 _END_MARKER = "---[ end trace"
 # Module-annotated frame: `func+0x12/0x34 [mod]`.
-_IN_MODULE = re.compile(r"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+ \[[A-Za-z0-9_\-]+")
+# Decoded (scripts/decode_stacktrace.sh handle_line prints the module after the position, its brackets
+# stripped): `f (drivers/x.c:12) mod`.
+_IN_MODULE = re.compile(r"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+ \[[A-Za-z0-9_\-]+|\.[chS]:\d{1,7}\) \[?[A-Za-z0-9_\-]{1,64}\]?\s*$")
 
 
 @dataclass(slots=True)

@@ -57,9 +57,33 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
 # 2.6-4.x traces keep their address column before it (` [<ffffffff8108a6d5>] ? __lock_acquire (kernel/locking/
 # lockdep.c:3123)`, as decoded reports of those years show it).
 DECODED_POSITION = r" \([A-Za-z0-9_./\-]{1,200}\.[chS]:\d{1,7}[ )]"
-_DECODED_FRAME = re.compile(
-    rf"^\s*(?:\[<[0-9a-fA-F]{{6,16}}>\]\s+)?(?P<q>\?\s)?(?P<fn>{_SYM}){DECODED_POSITION}"
+# The address columns kept before it: x86's `[<addr>]` (hidden `[<0>]` of /proc/PID/stack, kmemleak's early
+# `[<(____ptrval____)>]`, s390's `([<addr>]`) and ppc64's `[sp] [pc]` (arch/powerpc/kernel/process.c show_stack).
+_DECODED_ADDRESS = (
+    r"(?:\(?\[<(?:[0-9a-fA-F]{6,16}|0|\((?:____)?ptrval(?:____)?\))>\]\s+|\[[0-9a-fA-F]{8,16}\]\s+\[[0-9a-fA-F]{8,16}\]\s+)?"
 )
+_DECODED_FRAME = re.compile(rf"^\s*{_DECODED_ADDRESS}(?P<q>\?\s)?(?P<fn>{_SYM}){DECODED_POSITION}")
+# decode_stacktrace.sh decodes a line's last word only (handle_line) and parse_symbol drops the parentheses
+# around it: arm32's `[<c0>] (f) from [<c0>] (g+0x1/0x2)` (arch/arm/kernel/traps.c dump_backtrace_entry)
+# becomes `[<c0>] (f) from [<c0>] g (file.c:N)`, the 5.17 ` f from g+0x1/0x2` ` f from g (file.c:N)`.
+_DECODED_ARM = re.compile(
+    rf"^\s*(?:\[<[0-9a-fA-F]{{6,16}}>\]\s+)?\(?(?P<fn>{_SYM})(?:{_OFF})?{_ARM_MOD}\)? from "
+    rf"(?:\[<[0-9a-fA-F]{{6,16}}>\]\s+)?(?P<fn2>{_SYM}){DECODED_POSITION}"
+)
+
+
+def _decoded_frames(text: str) -> tuple[FrameLine, ...]:
+    """The frames of a line scripts/decode_stacktrace.sh rewrote (_DECODED_FRAME, _DECODED_ARM), else none;
+    behind an old x86 stack marker too (`<<EOE>>  [<addr>] f (file.c:N)`, _STACK_MARKER)."""
+    marker = _STACK_MARKER.match(text) if "<" in text else None
+    if marker is not None:
+        text = text[marker.end() :]
+    arm = _DECODED_ARM.match(text) if " from " in text else None
+    if arm is not None:
+        return (FrameLine(clean_function(arm.group("fn")), None, None, True),
+                FrameLine(clean_function(arm.group("fn2")), None, None, True))
+    m = _DECODED_FRAME.match(text)
+    return (FrameLine(clean_function(m.group("fn")), None, None, m.group("q") is None),) if m is not None else ()
 
 # What every match of each _FRAME_PATTERNS entry holds (a cheap test before its regex, so a skipped
 # regex could not have matched): the first arm32 shape its `) from [<`, the second its ` from `, the
@@ -74,7 +98,7 @@ _FRAME_NEEDS: tuple[str, ...] = (") from [<", " from ", ">]", "]", "+0x")
 FAULT_PC = re.compile(
     rf"(?:\b(?:RIP|EIP|IP): (?:[0-9a-fA-F]{{4}}:)?(?:\[<[0-9a-fA-F]+>\]\s+){{0,2}}|^\s*RIP\s+\[<[0-9a-fA-F]+>\]\s+|"
     rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+|[0-9a-fA-F]{{8,16}}\s+)?|^PC is at |^\s*[ER]IP is at |^\s*NIP(?:\s*+:)?(?:\s*+\[[0-9a-fA-F]+\]){{0,2}}\s++\.?|"
-    rf"Krnl PSW\s*:\s*[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\()(?::[A-Za-z0-9_\-]{{1,64}}:)?(?P<fn>{_SYM})(?:{_OFF}|{DECODED_POSITION})"
+    rf"Krnl PSW\s*:\s*[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\(?)(?::[A-Za-z0-9_\-]{{1,64}}:)?(?P<fn>{_SYM})(?:{_OFF}|{DECODED_POSITION})"
 )
 # A frame line whose first column was lost (`<ffffffff81329372>] blk_queue_bio+0x2a2/0x380`).
 LOST_COLUMN = re.compile(r"^\s*<[0-9a-fA-F]{6,16}>\]")
@@ -152,7 +176,7 @@ def frame_unread_in_v3(text: str) -> bool:
     (`[<(____ptrval____)>] f+0x1/0x2`) or hidden (`[<0>] f+0x1/0x2`, fs/proc/base.c proc_pid_stack)."""
     if text.endswith(TRIMMED_MARK) or (">{" in text and _BRACE_FRAME.search(text) is not None):
         return True
-    if " (" in text and "+0x" not in text and _DECODED_FRAME.match(text) is not None:
+    if " (" in text and _decoded_frames(text):
         return True
     if ("ptrval" in text or _HIDDEN_ADDRESS in text) and parse_frames(text):
         return True
@@ -241,9 +265,9 @@ def parse_frames(text: str) -> tuple[FrameLine, ...]:
     if "+0x" not in text:
         if "(stack is not available)" in text:
             return (FrameLine("(stack is not available)", None, None, True),)
-        decoded = _DECODED_FRAME.match(text) if " (" in text else None
-        if decoded is not None:
-            return (FrameLine(clean_function(decoded.group("fn")), None, None, decoded.group("q") is None),)
+        decoded = _decoded_frames(text) if " (" in text else ()
+        if decoded:
+            return decoded
         if text.endswith(TRIMMED_MARK):
             return _trimmed_frame(text)
         return _brace_frames(text) if ">{" in text else ()
@@ -263,7 +287,8 @@ def parse_frames(text: str) -> tuple[FrameLine, ...]:
         if groups.get("fn2"):
             out.append(FrameLine(clean_function(groups["fn2"]), None, None, not questionable))
         return tuple(out)
-    return ()
+    # A decoded line keeping an offset before its last word (`(f+0x1/0x2) from g (file.c:N)`).
+    return _decoded_frames(text) if " (" in text else ()
 
 
 def arm_unwound(text: str) -> bool:

@@ -18,7 +18,14 @@ from kcrashd.core.signatures import BY_HEADER, KIND_BY_FUNCTION, Signature, Stra
 
 MAX_TITLE = 120
 
+# A header's `%pS` that scripts/decode_stacktrace.sh decoded (parse_symbol: `f (file.c:N)`, an inlined chain's
+# positions in the same parentheses, addr2line's `(discriminator N)`): the title keeps the function alone, as it
+# drops `+0x1/0x2` (`BUG: KASAN: slab-use-after-free in f (mm/x.c:12)`, `BUG: KCSAN: data-race in f (x.c:3)`).
+_DECODED_SYMBOL = re.compile(
+    r"(?<=[A-Za-z0-9_$]) \([\w./\-]{1,200}\.[chS]:\d{1,7}(?: (?:\(discriminator \d{1,9}\)|[\w./\-]{1,200}\.[chS]:\d{1,7})){0,8}\)"
+)
 _SUBS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (_DECODED_SYMBOL, ""),
     (re.compile(r"syz-executor\.?\d+/\d+|syz-executor\.?\d+"), "syz-executor"),
     (re.compile(r"syzkaller\d+"), "syzkaller"),
     (re.compile(r"(?<![A-Za-z0-9])(?:0x)?[0-9a-fA-F]{6,}(?![A-Za-z0-9])"), "ADDR"),

@@ -497,16 +497,43 @@ def elide(text: str) -> str:
 
 # A symbol with its offset as %pS prints it, where scripts/decode_stacktrace.sh reads it.
 _SYM_OFFSET = re.compile(r"\b([A-Za-z_][\w.]{0,127})\+0x[0-9a-f]{1,8}/0x[0-9a-f]{1,8}")
+# The one word scripts/decode_stacktrace.sh decodes (handle_line passes parse_symbol the line's last word):
+# parse_symbol strips one `(` before it and one `)` after it, keeps a `segment:` (`0010:` of x86's RIP) and
+# reads `name+offset/size`; a `()` after the size (2.6's `WARNING: at file.c:N f+0x1/0x2()`) goes with the `)`.
+_LAST_WORD = re.compile(
+    r"\(?(?P<seg>[^\s:()]{1,32}:)?(?P<name>[A-Za-z_][\w.]{0,127})\+0x[0-9a-f]{1,8}/0x[0-9a-f]{1,8}\(?\)?"
+)
+
+
+def _last_word(text: str) -> int:
+    """Where the last blank-separated word of `text` (right-stripped) starts."""
+    return max(text.rfind(" "), text.rfind("\t")) + 1
+
+
+def _decode_line(line: str) -> str:
+    """One line as handle_line prints it: its last word decoded, or the word before a last word in brackets,
+    which handle_line takes for a module and prints after the position without its brackets
+    (`f+0x1/0x2 [mod]` -> `f (file.c:N) mod`).  A line whose word does not parse is left as it is."""
+    body = line.rstrip()
+    cut = _last_word(body)
+    module = ""
+    if cut > 0 and body[cut:].startswith("[") and body[cut:].rstrip(")").endswith("]"):
+        module = " " + body[cut:].rstrip(")")[1:-1]
+        body = body[:cut].rstrip()
+        cut = _last_word(body)
+    m = _LAST_WORD.fullmatch(body, cut)
+    if m is None:
+        return line
+    n = zlib.crc32(m.group("name").encode())
+    return f"{body[:cut]}{m.group('seg') or ''}{m.group('name')} (kernel/unit{n % 97}.c:{n % 4000 + 1}){module}"
 
 
 def decoded(text: str) -> str:
-    """scripts/decode_stacktrace.sh's output: every `sym+0x1/0x2` (frames, RIP, a header's `%pS`) as
-    `sym (path/file.c:N)`, with a source position made up from the name (production patches/
-    rpi-bluetooth-hci-init-kasan-decoded, deepin-rt-futex-odebug-hrtimer, stable-mptcp-*)."""
-    def position(m: re.Match[str]) -> str:
-        n = zlib.crc32(m.group(1).encode())
-        return f"{m.group(1)} (kernel/unit{n % 97}.c:{n % 4000 + 1})"
-    return _SYM_OFFSET.sub(position, text)
+    """scripts/decode_stacktrace.sh's output: the `sym+0x1/0x2` ending a line (frames, RIP, a header's `%pS`)
+    as `sym (path/file.c:N)` (_decode_line), with a source position made up from the name (production
+    patches/ rpi-bluetooth-hci-init-kasan-decoded, deepin-rt-futex-odebug-hrtimer, stable-mptcp-*).  The
+    address column is kept, as the 2.6-4.x decoded reports quoted in commits show it."""
+    return "\n".join(_decode_line(line) if "+0x" in line else line for line in text.split("\n"))
 
 
 # git's commit message convention (72 columns) and an editor's fill (Emacs fill-column, vim textwidth)
