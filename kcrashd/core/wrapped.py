@@ -13,7 +13,11 @@ by a line's length:
 - in a stamped log, an address without the symbol printed after it in the same printk: x86's
   print_ip_sym / __show_regs `[<%px>] %pS`, arch/powerpc/kernel/process.c show_stack `[%p] [%p] %pS`;
 - a hung task's header before its unit: kernel/hung_task.c check_hung_task
-  `INFO: task %s:%d blocked for more than %ld seconds.`.
+  `INFO: task %s:%d blocked for more than %ld seconds.`;
+- slub's corruption line since 6.11: mm/slub.c check_bytes_and_report
+  `[%s overwritten] 0x%p-0x%p @offset=%tu. First byte 0x%x instead of 0x%x` (one printk);
+- panic()'s free-text message (kernel/panic.c `Kernel panic - not syncing: %s`, one line), whose rest
+  has none of the shapes the kernel prints after it (`message_continues`, read by events).
 
 The line below must be the rest: not blank, no header of its own, and in a log whose kernel lines
 carry printk times, none of its own (normalize.LogLines joins it).
@@ -27,7 +31,7 @@ from kcrashd.core.headers import MAX_LINE, header_in
 from kcrashd.core.signatures import BY_HEADER
 
 # What a kernel line cannot end with (see the module's docstring), matched at the line's end.
-_INCOMPLETE = re.compile(r"(?:\S (?:in|at)|\S /|, at:|blocked for more than \d{1,12})$")
+_INCOMPLETE = re.compile(r"(?:\S (?:in|at)|\S /|, at:|blocked for more than \d{1,12}|^\[[A-Z][A-Za-z ]{0,30} overwritten\])$")
 # An address whose symbol the same printk prints after it.  Without CONFIG_KALLSYMS old kernels printed
 # none (include/linux/kallsyms.h: print_symbol a no-op), so such a line ends there: it is cut only where
 # the line below is demonstrably no kernel line of its own (unstamped in a stamped log).
@@ -102,3 +106,17 @@ def rest_of(below: str) -> str | None:
 def joined(text: str, rest: str) -> str:
     """The wrapped line `text` with its `rest`, as the kernel printed it (within MAX_LINE)."""
     return f"{text.rstrip()} {rest}"[:MAX_LINE]
+
+
+# The lines the kernel prints after panic()'s message (kernel/panic.c panic): dump_stack's `CPU: %d PID: %d
+# Comm:` (lib/dump_stack.c dump_stack_print_info; `Pid: %d, comm:` before 3.x), `Call Trace:`, x86
+# dump_kernel_offset's `Kernel Offset:`, arm64 smp_send_stop's `SMP: stopping secondary CPUs`, arm's
+# `CPU%u: stopping`, ftrace_dump's `Dumping ftrace buffer:`: a leader ending in `:`; x86's `Shutting down
+# cpus with NMI`, panic's `Rebooting in %d seconds..` and `---[ end Kernel panic`; a frame `[<addr>]`, `? f`.
+_AFTER_PANIC = re.compile(r"[\w/ .-]{1,32}:(?:\s|$)|---\[|\[<|\? |<\d>|Rebooting in |Shutting down cpus")
+
+
+def message_continues(rest: str) -> bool:
+    """Whether `rest` (rest_of the line below panic()'s message) can be the message's rest cut by a
+    wrap: no line shape the kernel prints after the message (_AFTER_PANIC), no symbol `+0x`."""
+    return _AFTER_PANIC.match(rest) is None and "+0x" not in rest
