@@ -9,7 +9,10 @@ by a line's length:
   print_error_description `BUG: KASAN: %s in %pS`, lib/ubsan.c ubsan_prologue `UBSAN: %s in %s:%d:%d`,
   kernel/kcsan/report.c print_report `BUG: KCSAN: %s in %pS / %pS`, kernel/panic.c __warn `at %pS`
   (lib/bug.c `kernel BUG at %s:%d!`), lib/smp_processor_id.c `BUG: using %s%s() in preemptible`;
-- a held lock's acquire site: kernel/locking/lockdep.c print_lock `, at: %pS` in one printk;
+- a held lock's acquire site: kernel/locking/lockdep.c print_lock `, at: %pS` in one printk; before 4.x
+  `, at: ` and print_ip_sym's `[<%p>] %pS`, whose symbol is always printed: CONFIG_LOCKDEP selects KALLSYMS
+  (lib/Kconfig.debug), so `, at: [<addr>]` is cut in any log; print_lock's lock `%px (%s){%s}` (with
+  `-{%d:%d}` since 5.x) before `, at:` and lockdep_print_held_locks' ` #%d: ` before it, one line each;
 - in a stamped log, an address without the symbol printed after it in the same printk: x86's
   print_ip_sym / __show_regs `[<%px>] %pS`, arch/powerpc/kernel/process.c show_stack `[%p] [%p] %pS`;
 - a hung task's header before its unit: kernel/hung_task.c check_hung_task
@@ -31,13 +34,13 @@ from kcrashd.core.headers import MAX_LINE, header_in
 from kcrashd.core.signatures import BY_HEADER
 
 # What a kernel line cannot end with (see the module's docstring), matched at the line's end.
-_INCOMPLETE = re.compile(r"(?:\S (?:in|at)|\S /|, at:|blocked for more than \d{1,12}|^\[[A-Z][A-Za-z ]{0,30} overwritten\])$")
+_INCOMPLETE = re.compile(r"(?:\S (?:in|at)|\S /|, at:|blocked for more than \d{1,12}|^\[[A-Z][A-Za-z ]{0,30} overwritten\]|, at: \[<[0-9a-f]{8,16}>\]|\{[+.?\-]{1,16}\}(?:-\{\d{1,2}:\d{1,2}\})?,|^\s{0,2}#\d{1,4}: [0-9a-f]{8,16}|^-> #\d{1,4})$")
 # An address whose symbol the same printk prints after it.  Without CONFIG_KALLSYMS old kernels printed
 # none (include/linux/kallsyms.h: print_symbol a no-op), so such a line ends there: it is cut only where
 # the line below is demonstrably no kernel line of its own (unstamped in a stamped log).
 _ADDRESS_END = re.compile(r"(?:\[<[0-9a-f]{8,16}>\]|\[[0-9a-f]{8,16}\] \[[0-9a-f]{8,16}\])$")
 # The word-final characters _INCOMPLETE can end on: a cheap test before the pattern.
-_LAST = frozenset("nt/:]0123456789")
+_LAST = frozenset("nt/:],0123456789abcdef")
 # Endings that a header alone makes incomplete (a body line may end with a plain word `in`/`at`).
 _HEADER_ONLY = (" in", " at", " /")
 
@@ -49,6 +52,10 @@ def incomplete(text: str) -> bool:
     if not text or text[-1] not in _LAST or _INCOMPLETE.search(text[-80:]) is None:
         return False
     return not text.endswith(_HEADER_ONLY) or header_in(text) is not None
+
+
+# A held lock's instance, printed alone only by a wrap: lockdep's print_lock puts its name on the same line.
+_LOCK_INSTANCE = re.compile(r"[0-9a-f]{8,16}")
 
 
 # A symbol's `+off/size` (%pS) at a line's end, and what %pS and the stack printers put after it on the
@@ -66,16 +73,19 @@ def may_continue(text: str) -> bool:
     return text.rstrip()[-1:] in _MAY_END
 
 
-# A hex digit ends a symbol's `+off/size` (continues).
-_MAY_END = _LAST | frozenset("abcdef")
+# A hex digit also ends a symbol's `+off/size` (continues).
+_MAY_END = _LAST
 
 
 def continues(text: str, rest: str, stamped_log: bool) -> bool:
     """Whether `rest` (rest_of the line below) is what the wrap cut from the kernel line `text`: the
-    line is incomplete, it ends with an address and the log is stamped (_ADDRESS_END), or it ends with
-    a symbol and `rest` is what %pS prints after one."""
+    line is incomplete, it ends with an address and the log is stamped (_ADDRESS_END), it is a held
+    lock's instance and `rest` the lock's name, or it ends with a symbol and `rest` is what %pS prints
+    after one."""
     if incomplete(text) or (stamped_log and _ADDRESS_END.search(text.rstrip()[-40:]) is not None):
         return True
+    if rest[:1] == "(" and _LOCK_INSTANCE.fullmatch(text.strip()) is not None:
+        return "){" in rest  # kernel/locking/lockdep.c print_lock: `%px` then print_lock_name's ` (%s){%s}`
     return _SYMBOL_TAIL.match(rest) is not None and _SYMBOL_END.search(text.rstrip()[-40:]) is not None
 
 

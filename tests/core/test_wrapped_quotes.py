@@ -37,6 +37,11 @@ def test_the_transform_fills_as_an_editor_does() -> None:
     "ffff88801d6e0a30 (&mm->mmap_lock){++++}-{3:3}, at:",  # lockdep print_lock
     "INFO: task kworker/u4:5:9381 blocked for more than 143",  # kernel/hung_task.c
     "[Right Redzone overwritten]",  # mm/slub.c check_bytes_and_report since 6.11: the range follows
+    " (pcpu_alloc_mutex){+.+.?.}, at: [<ffffffff810d6684>]",  # old lockdep: LOCKDEP selects KALLSYMS
+    "ffff8801e85ebf20 (&(&fs->lock)->rlock){?.+.},",  # lockdep print_lock before `, at: %pS`
+    "(sync_timeline_list_lock){?...}-{2:2},",  # the same with the wait types (5.x)
+    " #3: ffff88805ffdd0a0",  # lockdep_print_held_locks before print_lock's name
+    "-> #1",  # lockdep print_circular_bug_entry before the class's name
 ])
 def test_a_line_its_format_cannot_end_is_incomplete(text: str) -> None:
     assert wrapped.incomplete(text)
@@ -50,6 +55,10 @@ def test_a_line_its_format_cannot_end_is_incomplete(text: str) -> None:
     "Call Trace:",
     "[drm] Redzone overwritten]",  # no slub line: it starts with its own bracketed word
     "Poison overwritten",  # slab_bug's header before 6.11: the line may end here
+    "Code: 48 8b 05 e3 19 00 00 [<ffffffff810d6684>]",  # an address not after lockdep's `, at: `
+    "sda: sdb1, sdb2,",  # a list's comma, no lock usage `{...}` before it
+    "Message #3: ffff88805ffdd0a0",  # `#N: addr` inside a word-led line
+    "--> #1",
     "",
 ])
 def test_a_line_its_format_may_end_is_not(text: str) -> None:
@@ -62,6 +71,24 @@ def test_an_address_without_its_symbol_is_cut_only_in_a_stamped_log() -> None:
         assert wrapped.continues(text, "logfs_init_inode.isra.6+0x111/0x470", stamped_log=True)
         assert not wrapped.continues(text, "logfs_init_inode.isra.6+0x111/0x470", stamped_log=False)
     assert not wrapped.continues("Code: 48 8b 05 e3 19 00 00", "logfs_init_inode+0x1/0x2", stamped_log=True)
+
+
+def test_a_held_locks_instance_takes_the_locks_name() -> None:
+    # kernel/locking/lockdep.c print_lock: `%px`, print_lock_name's ` (%s){%s}`, `, at: %pS` in one line
+    assert wrapped.continues("ffffffff8cb82a18", "(sync_timeline_list_lock){?...}-{2:2}, at:", stamped_log=True)
+    assert not wrapped.continues("ffffffff8cb82a18", "(unreliable)", stamped_log=True)
+    assert not wrapped.continues("ffffffff8cb82a18", "Code: 48 8b 05 e3 19 00 00", stamped_log=False)
+    assert not wrapped.continues("R13: ffffffff8cb82a18", "(name){+.+.}, at: f+0x1/0x2", stamped_log=False)
+
+
+def test_a_line_cut_twice_takes_both_rests() -> None:
+    from kcrashd.core.normalize import load_lines
+
+    log = ("[  952.359158][T12429] ffffffff8cb82a18\n(sync_timeline_list_lock){?...}-{2:2}, at:\n"
+           "sync_info_debugfs_show+0x2d/0x200\n[  952.359159][T12429] {IN-HARDIRQ-W} state was registered at:\n")
+    lines, _ = load_lines(log)
+    assert lines[0].text == "ffffffff8cb82a18 (sync_timeline_list_lock){?...}-{2:2}, at: sync_info_debugfs_show+0x2d/0x200"
+    assert (lines[1].text, lines[2].text) == ("", "")
 
 
 def test_a_symbol_takes_what_percent_ps_prints_after_it() -> None:
@@ -187,6 +214,10 @@ FAMILIES = {
     "a module's free-text panic message cut": ("lab", "deb11-5.10_panic_run4/console.log"),
     "init's exit code moved below (`exitcode=`)": ("lab", "deb12-6.1-rt_init-exit_run2/console.log"),
     "slub's `[Right Redzone overwritten]` cut before its range (6.11+)": ("lab", "deb13-6.12_slub-redzone_run1/console.log"),
+    "old lockdep `, at: [<addr>]` with the symbol below, unstamped": ("production", "satyr/gitlog-27.txt"),
+    "lockdep lock usage `{?.+.},` with `at:` below": ("syzkaller", "report-666"),
+    "lockdep instance alone, name and site on two lines below": ("syzkaller", "report-678"),
+    "lockdep held lock ` #3: addr` and chain `-> #1` cut": ("syzkaller", "report-466"),
 }
 
 
