@@ -9,6 +9,7 @@ by a line's length:
   print_error_description `BUG: KASAN: %s in %pS`, lib/ubsan.c ubsan_prologue `UBSAN: %s in %s:%d:%d`,
   kernel/kcsan/report.c print_report `BUG: KCSAN: %s in %pS / %pS`, kernel/panic.c __warn `at %pS`
   (lib/bug.c `kernel BUG at %s:%d!`), lib/smp_processor_id.c `BUG: using %s%s() in preemptible`;
+  the sanitizers' header alone (`BUG: KASAN:`, `BUG: KCSAN:`, `BUG: KMSAN:`), whose `%s in %pS` follows;
 - a held lock's acquire site: kernel/locking/lockdep.c print_lock `, at: %pS` in one printk; before 4.x
   `, at: ` and print_ip_sym's `[<%p>] %pS`, whose symbol is always printed: CONFIG_LOCKDEP selects KALLSYMS
   (lib/Kconfig.debug), so `, at: [<addr>]` is cut in any log; print_lock's lock `%px (%s){%s}` (with
@@ -34,7 +35,7 @@ from kcrashd.core.headers import MAX_LINE, header_in
 from kcrashd.core.signatures import BY_HEADER
 
 # What a kernel line cannot end with (see the module's docstring), matched at the line's end.
-_INCOMPLETE = re.compile(r"(?:\S (?:in|at)|\S /|, at:|blocked for more than \d{1,12}|^\[[A-Z][A-Za-z ]{0,30} overwritten\]|, at: \[<[0-9a-f]{8,16}>\]|\{[+.?\-]{1,16}\}(?:-\{\d{1,2}:\d{1,2}\})?,|^\s{0,2}#\d{1,4}: [0-9a-f]{8,16}|^-> #\d{1,4})$")
+_INCOMPLETE = re.compile(r"(?:\S (?:in|at)|\S /|, at:|blocked for more than \d{1,12}|^\[[A-Z][A-Za-z ]{0,30} overwritten\]|, at: \[<[0-9a-f]{8,16}>\]|\{[+.?\-]{1,16}\}(?:-\{\d{1,2}:\d{1,2}\})?,|^\s{0,2}#\d{1,4}: [0-9a-f]{8,16}|^-> #\d{1,4}|^BUG: K[ACM]SAN:)$")
 # An address whose symbol the same printk prints after it.  Without CONFIG_KALLSYMS old kernels printed
 # none (include/linux/kallsyms.h: print_symbol a no-op), so such a line ends there: it is cut only where
 # the line below is demonstrably no kernel line of its own (unstamped in a stamped log).
@@ -60,11 +61,12 @@ _LOCK_INSTANCE = re.compile(r"[0-9a-f]{8,16}")
 
 # A symbol's `+off/size` (%pS) at a line's end, and what %pS and the stack printers put after it on the
 # same line: the module (kernel/kallsyms.c __sprint_symbol ` [%s]`), powerpc show_stack's ` (unreliable)`,
-# a symbolizer's source position `file.c:123` and ` [inline]` (syzkaller's and decode_stacktrace.sh's).
+# a symbolizer's source position `file.c:123` and ` [inline]` (syzkaller's and decode_stacktrace.sh's);
+# before 4.13 mm/kasan/report.c print_error_description went on with ` at addr %p` after the module.
 _SYMBOL_END = re.compile(r"\+0x[0-9a-f]{1,16}/0x[0-9a-f]{1,16}$")
 # (A bracketed address, powerpc's next frame `[c000000000f2fa30] [...]`, is no module.)
 _SYMBOL_TAIL = re.compile(
-    r"\[(?![0-9a-f]{8,16}\])[\w\-]{1,64}\](?: \(unreliable\))?$|\(unreliable\)$|(?:[\w/\-]{0,64}\.){1,8}[chS]:\d{1,6}(?: \[inline\])?$"
+    r"\[(?![0-9a-f]{8,16}\])[\w\-]{1,64}\](?: \(unreliable\)| at addr [0-9a-f]{8,16})?$|\(unreliable\)$|(?:[\w/\-]{0,64}\.){1,8}[chS]:\d{1,6}(?: \[inline\])?$"
 )
 
 

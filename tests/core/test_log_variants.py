@@ -54,7 +54,7 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # Wraps not undone yet (each still to be read against the kernel's format; listed so that the
     # transform guards the families already fixed).
     **{case: (frozenset({"wrapped"}), "a wrap the core does not undo yet")
-       for case in ("syzkaller/report-164", "syzkaller/report-354", "syzkaller/report-589", "syzkaller/report-668",
+       for case in ("syzkaller/report-354", "syzkaller/report-589", "syzkaller/report-668",
                     "syzkaller/report-722", "lab/deb12-6.1-ppc64el_paging-fault_run2/console.log",
                     "lab/deb12-6.1-ppc64el_rcu-stall-lockup_run1/console.log",
                     "lab/deb12-6.1-s390x_stack-overflow_run2/console.log", "production/satyr/gitlog-30.txt",

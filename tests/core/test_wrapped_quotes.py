@@ -42,6 +42,7 @@ def test_the_transform_fills_as_an_editor_does() -> None:
     "(sync_timeline_list_lock){?...}-{2:2},",  # the same with the wait types (5.x)
     " #3: ffff88805ffdd0a0",  # lockdep_print_held_locks before print_lock's name
     "-> #1",  # lockdep print_circular_bug_entry before the class's name
+    "BUG: KASAN:",  # mm/kasan/report.c `BUG: KASAN: %s in %pS`: the header alone
 ])
 def test_a_line_its_format_cannot_end_is_incomplete(text: str) -> None:
     assert wrapped.incomplete(text)
@@ -59,6 +60,7 @@ def test_a_line_its_format_cannot_end_is_incomplete(text: str) -> None:
     "sda: sdb1, sdb2,",  # a list's comma, no lock usage `{...}` before it
     "Message #3: ffff88805ffdd0a0",  # `#N: addr` inside a word-led line
     "--> #1",
+    "BUG: KASAN: use-after-free in f+0x1/0x2",
     "",
 ])
 def test_a_line_its_format_may_end_is_not(text: str) -> None:
@@ -96,6 +98,10 @@ def test_a_symbol_takes_what_percent_ps_prints_after_it() -> None:
     assert wrapped.continues(rip, "[kcrashd_lab]", stamped_log=True)
     assert wrapped.continues(" kmem_cache_free+0x1c/0x40", "mm/slub.c:3510 [inline]", stamped_log=False)
     assert wrapped.continues("[c0000] [c0080] qla2x00_abort_all_cmds+0x34/0xd0", "(unreliable)", stamped_log=False)
+    # before 4.13 mm/kasan/report.c: `BUG: KASAN: %s in %pS at addr %p`
+    kasan = "BUG: KASAN: use-after-free in snd_seq_ioctl_create_port+0x504/0x630"
+    assert wrapped.continues(kasan, "[snd_seq] at addr ffff8801f2241cb1", stamped_log=False)
+    assert not wrapped.continues(kasan, "[snd_seq] at addr of the port", stamped_log=False)
     # powerpc's next frame, a sentence, another line of the trace: not the rest of this one
     assert not wrapped.continues(rip, "[c00000001cdc3c20] [c00000000055df10] kernfs_fop_write_iter+0x1a0/0x290", stamped_log=False)
     assert not wrapped.continues(rip, "Code: 48 8b 05 e3 19 00 00", stamped_log=True)
@@ -218,6 +224,8 @@ FAMILIES = {
     "lockdep lock usage `{?.+.},` with `at:` below": ("syzkaller", "report-666"),
     "lockdep instance alone, name and site on two lines below": ("syzkaller", "report-678"),
     "lockdep held lock ` #3: addr` and chain `-> #1` cut": ("syzkaller", "report-466"),
+    "old KASAN `[module] at addr %p` below its function": ("production", "patches/deepin-alsa-seq-create-port-kasan.txt"),
+    "`BUG: KASAN:` alone, its bug type and ` at` / `addr` below": ("syzkaller", "report-164"),
 }
 
 
