@@ -193,7 +193,8 @@ def _complete_wrapped(lines: LogLines, i: int, header: str, pos: int) -> str:
     puts a format before the broader rows that would also read it).  panic()'s message is free text
     printed in one line (kernel/panic.c `Kernel panic - not syncing: %s`, kernel/exit.c do_exit's
     `Attempted to kill init! exitcode=0x%08x`): a line below of no shape the kernel prints after it
-    is its rest (wrapped.message_continues), in a log with printk times or without."""
+    is its rest (wrapped.message_continues); in a log with printk times only where the log reads as
+    a filled quote (wrapped.filled), for elsewhere an unstamped line there is user space's."""
     text = lines[i].text
     if i + 1 >= len(lines) or (lines.stamped_log and lines[i + 1].stamped):
         return text
@@ -201,7 +202,8 @@ def _complete_wrapped(lines: LogLines, i: int, header: str, pos: int) -> str:
     if rest is None:
         return text
     whole = wrapped.joined(text, rest)
-    if not (PANIC in text and wrapped.message_continues(rest)):
+    free_text = PANIC in text and wrapped.message_continues(rest)
+    if not (free_text and (not lines.stamped_log or wrapped.filled(lines.raw))):
         if not lines.stamped_log:
             return text
         sig, m = match_signature(whole, header, pos)

@@ -63,7 +63,7 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # An old x86 `[<addr>]` whose symbol the wrap moved, in a log without printk times: kernels without
     # CONFIG_KALLSYMS printed no symbol there, so the line may end so (kcrashd/core/wrapped.py _ADDRESS_END).
     **{f"production/{case}": (frozenset({"wrapped"}), "an address's symbol below it in an unstamped log")
-       for case in ("satyr/rhbz-1235021.txt",)},
+       for case in ("abrt/oops2.txt", "satyr/rhbz-1235021.txt")},
     # Header rows read joined only in a log with printk times (events._complete_wrapped).
     **{f"production/{case}": (frozenset({"wrapped"}), "a header's fixed text cut in a log without printk times")
        for case in ("abrt/koops-tainted-insane.txt", "abrt/koops-tainted-spaces.txt", "lava/kernel-panic-excerpt.txt")},
