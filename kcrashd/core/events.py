@@ -190,18 +190,26 @@ def _complete_wrapped(lines: LogLines, i: int, header: str, pos: int) -> str:
     and a signature row (the kernel's own format, e.g. kernel/panic.c __stack_chk_fail's
     `stack-protector: Kernel stack is corrupted in: %pB`, kernel/hung_task.c `blocked for more than`)
     matches the joined line into the rest, a row before the one the line alone matches (the table
-    puts a format before the broader rows that would also read it)."""
+    puts a format before the broader rows that would also read it).  panic()'s message is free text
+    printed in one line (kernel/panic.c `Kernel panic - not syncing: %s`, kernel/exit.c do_exit's
+    `Attempted to kill init! exitcode=0x%08x`): a line below of no shape the kernel prints after it
+    is its rest (wrapped.message_continues); in a log with printk times only where the log reads as
+    a filled quote (wrapped.filled), for elsewhere an unstamped line there is user space's."""
     text = lines[i].text
-    if not lines.stamped_log or i + 1 >= len(lines) or lines[i + 1].stamped:
+    if i + 1 >= len(lines) or (lines.stamped_log and lines[i + 1].stamped):
         return text
     rest = wrapped.rest_of(lines[i + 1].text)
     if rest is None:
         return text
     whole = wrapped.joined(text, rest)
-    sig, m = match_signature(whole, header, pos)
-    alone = match_signature(text, header, pos)[0]
-    if sig is None or m is None or m.end() <= len(text.rstrip()) + 1 or not _before(header, sig, alone):
-        return text
+    free_text = PANIC in text and wrapped.message_continues(rest)
+    if not (free_text and (not lines.stamped_log or wrapped.filled(lines.raw))):
+        if not lines.stamped_log:
+            return text
+        sig, m = match_signature(whole, header, pos)
+        alone = match_signature(text, header, pos)[0]
+        if sig is None or m is None or m.end() <= len(text.rstrip()) + 1 or not _before(header, sig, alone):
+            return text
     lines[i].text, lines[i + 1].text = whole, ""
     return whole
 

@@ -349,15 +349,18 @@ class LogLines:
         """parse_line of line `i`, its bare `kernel: ` tag dropped first in a tagged log; a line that
         a quote's wrap cut (kcrashd.core.wrapped) gets its rest from the next line, left empty."""
         text, context, stamped = self._parse_one(i)
-        if i + 1 < len(self.raw) and self.raw[i + 1] and wrapped.may_continue(text):
-            below, _, below_stamped = self._parse_one(i + 1)
+        k = i + 1  # a line cut twice (lockdep's `%px` / ` (%s){%s}, at:` / `%pS`) takes two rests
+        while k <= i + 2 and k < len(self.raw) and self.raw[k] and wrapped.may_continue(text):
+            below, _, below_stamped = self._parse_one(k)
             rest = wrapped.rest_of(below) if not (below_stamped and self.stamped_log) else None
-            if rest is not None and wrapped.continues(text, rest, self.stamped_log):
-                text = wrapped.joined(text, rest)
-                self.raw[i + 1] = ""
-                later = self._parsed[i + 1]
-                if later is not None:
-                    later.text = ""
+            if rest is None or not wrapped.continues(text, rest, self.stamped_log):
+                break
+            text = wrapped.joined(text, rest)
+            self.raw[k] = ""
+            later = self._parsed[k]
+            if later is not None:
+                later.text = ""
+            k += 1
         return text, context, stamped
 
     def _parse_one(self, i: int) -> tuple[str, str, bool]:

@@ -9,11 +9,20 @@ by a line's length:
   print_error_description `BUG: KASAN: %s in %pS`, lib/ubsan.c ubsan_prologue `UBSAN: %s in %s:%d:%d`,
   kernel/kcsan/report.c print_report `BUG: KCSAN: %s in %pS / %pS`, kernel/panic.c __warn `at %pS`
   (lib/bug.c `kernel BUG at %s:%d!`), lib/smp_processor_id.c `BUG: using %s%s() in preemptible`;
-- a held lock's acquire site: kernel/locking/lockdep.c print_lock `, at: %pS` in one printk;
+  the sanitizers' header alone (`BUG: KASAN:`, `BUG: KCSAN:`, `BUG: KMSAN:`), whose `%s in %pS` follows;
+- a held lock's acquire site: kernel/locking/lockdep.c print_lock `, at: %pS` in one printk; print_lock's
+  lock `%px (%s){%s}` (with `-{%d:%d}` since 5.x) before `, at:` and lockdep_print_held_locks' ` #%d: `
+  before it, one line each.  (Before 4.x `, at: [<%p>]` took print_ip_sym's symbol, always printed as
+  CONFIG_LOCKDEP selects KALLSYMS; a log that lost its first column so (production satyr/14.txt) keeps
+  the version-3 key it was given unjoined, so such a line is left to culprit._AT_LINE's wrapped form.)
 - in a stamped log, an address without the symbol printed after it in the same printk: x86's
   print_ip_sym / __show_regs `[<%px>] %pS`, arch/powerpc/kernel/process.c show_stack `[%p] [%p] %pS`;
 - a hung task's header before its unit: kernel/hung_task.c check_hung_task
-  `INFO: task %s:%d blocked for more than %ld seconds.`.
+  `INFO: task %s:%d blocked for more than %ld seconds.`;
+- slub's corruption line since 6.11: mm/slub.c check_bytes_and_report
+  `[%s overwritten] 0x%p-0x%p @offset=%tu. First byte 0x%x instead of 0x%x` (one printk);
+- panic()'s free-text message (kernel/panic.c `Kernel panic - not syncing: %s`, one line), whose rest
+  has none of the shapes the kernel prints after it (`message_continues`, read by events).
 
 The line below must be the rest: not blank, no header of its own, and in a log whose kernel lines
 carry printk times, none of its own (normalize.LogLines joins it).
@@ -27,13 +36,13 @@ from kcrashd.core.headers import MAX_LINE, header_in
 from kcrashd.core.signatures import BY_HEADER
 
 # What a kernel line cannot end with (see the module's docstring), matched at the line's end.
-_INCOMPLETE = re.compile(r"(?:\S (?:in|at)|\S /|, at:|blocked for more than \d{1,12})$")
+_INCOMPLETE = re.compile(r"(?:\S (?:in|at)|\S /|, at:|blocked for more than \d{1,12}|^\[[A-Z][A-Za-z ]{0,30} overwritten\]|\{[+.?\-]{1,16}\}(?:-\{\d{1,2}:\d{1,2}\})?,|^\s{0,2}#\d{1,4}: [0-9a-f]{8,16}|^-> #\d{1,4}|^BUG: K[ACM]SAN:)$")
 # An address whose symbol the same printk prints after it.  Without CONFIG_KALLSYMS old kernels printed
 # none (include/linux/kallsyms.h: print_symbol a no-op), so such a line ends there: it is cut only where
 # the line below is demonstrably no kernel line of its own (unstamped in a stamped log).
 _ADDRESS_END = re.compile(r"(?:\[<[0-9a-f]{8,16}>\]|\[[0-9a-f]{8,16}\] \[[0-9a-f]{8,16}\])$")
 # The word-final characters _INCOMPLETE can end on: a cheap test before the pattern.
-_LAST = frozenset("nt/:]0123456789")
+_LAST = frozenset("nt/:],0123456789abcdef")
 # Endings that a header alone makes incomplete (a body line may end with a plain word `in`/`at`).
 _HEADER_ONLY = (" in", " at", " /")
 
@@ -47,13 +56,18 @@ def incomplete(text: str) -> bool:
     return not text.endswith(_HEADER_ONLY) or header_in(text) is not None
 
 
+# A held lock's instance, printed alone only by a wrap: lockdep's print_lock puts its name on the same line.
+_LOCK_INSTANCE = re.compile(r"[0-9a-f]{8,16}")
+
+
 # A symbol's `+off/size` (%pS) at a line's end, and what %pS and the stack printers put after it on the
 # same line: the module (kernel/kallsyms.c __sprint_symbol ` [%s]`), powerpc show_stack's ` (unreliable)`,
-# a symbolizer's source position `file.c:123` and ` [inline]` (syzkaller's and decode_stacktrace.sh's).
+# a symbolizer's source position `file.c:123` and ` [inline]` (syzkaller's and decode_stacktrace.sh's);
+# before 4.13 mm/kasan/report.c print_error_description went on with ` at addr %p` after the module.
 _SYMBOL_END = re.compile(r"\+0x[0-9a-f]{1,16}/0x[0-9a-f]{1,16}$")
 # (A bracketed address, powerpc's next frame `[c000000000f2fa30] [...]`, is no module.)
 _SYMBOL_TAIL = re.compile(
-    r"\[(?![0-9a-f]{8,16}\])[\w\-]{1,64}\](?: \(unreliable\))?$|\(unreliable\)$|(?:[\w/\-]{0,64}\.){1,8}[chS]:\d{1,6}(?: \[inline\])?$"
+    r"\[(?![0-9a-f]{8,16}\])[\w\-]{1,64}\](?: \(unreliable\)| at addr [0-9a-f]{8,16})?$|\(unreliable\)$|(?:[\w/\-]{0,64}\.){1,8}[chS]:\d{1,6}(?: \[inline\])?$"
 )
 
 
@@ -62,16 +76,19 @@ def may_continue(text: str) -> bool:
     return text.rstrip()[-1:] in _MAY_END
 
 
-# A hex digit ends a symbol's `+off/size` (continues).
-_MAY_END = _LAST | frozenset("abcdef")
+# A hex digit also ends a symbol's `+off/size` (continues).
+_MAY_END = _LAST
 
 
 def continues(text: str, rest: str, stamped_log: bool) -> bool:
     """Whether `rest` (rest_of the line below) is what the wrap cut from the kernel line `text`: the
-    line is incomplete, it ends with an address and the log is stamped (_ADDRESS_END), or it ends with
-    a symbol and `rest` is what %pS prints after one."""
+    line is incomplete, it ends with an address and the log is stamped (_ADDRESS_END), it is a held
+    lock's instance and `rest` the lock's name, or it ends with a symbol and `rest` is what %pS prints
+    after one."""
     if incomplete(text) or (stamped_log and _ADDRESS_END.search(text.rstrip()[-40:]) is not None):
         return True
+    if rest[:1] == "(" and _LOCK_INSTANCE.fullmatch(text.strip()) is not None:
+        return "){" in rest  # kernel/locking/lockdep.c print_lock: `%px` then print_lock_name's ` (%s){%s}`
     return _SYMBOL_TAIL.match(rest) is not None and _SYMBOL_END.search(text.rstrip()[-40:]) is not None
 
 
@@ -102,3 +119,28 @@ def rest_of(below: str) -> str | None:
 def joined(text: str, rest: str) -> str:
     """The wrapped line `text` with its `rest`, as the kernel printed it (within MAX_LINE)."""
     return f"{text.rstrip()} {rest}"[:MAX_LINE]
+
+
+# The lines the kernel prints after panic()'s message (kernel/panic.c panic): dump_stack's `CPU: %d PID: %d
+# Comm:` (lib/dump_stack.c dump_stack_print_info; `Pid: %d, comm:` before 3.x), `Call Trace:`, x86
+# dump_kernel_offset's `Kernel Offset:`, arm64 smp_send_stop's `SMP: stopping secondary CPUs`, arm's
+# `CPU%u: stopping`, ftrace_dump's `Dumping ftrace buffer:`: a leader ending in `:`; x86's `Shutting down
+# cpus with NMI`, panic's `Rebooting in %d seconds..` and `---[ end Kernel panic`; a frame `[<addr>]`, `? f`.
+_AFTER_PANIC = re.compile(r"[\w/ .-]{1,32}:(?:\s|$)|---\[|\[<|\? |<\d>|Rebooting in |Shutting down cpus")
+
+
+def message_continues(rest: str) -> bool:
+    """Whether `rest` (rest_of the line below panic()'s message) can be the message's rest cut by a
+    wrap: no line shape the kernel prints after the message (_AFTER_PANIC), no symbol `+0x`."""
+    return _AFTER_PANIC.match(rest) is None and "+0x" not in rest
+
+
+# An editor or mailer fills a quote to 72 columns, some to 76 or 80: past that only a word without a blank.
+_FILL_COLUMNS = 80
+
+
+def filled(raw: list[str]) -> bool:
+    """Whether the log reads as a quote an editor filled: no line with a blank inside runs past
+    _FILL_COLUMNS.  A console or dmesg capture has longer lines (dump_stack's `CPU: ... Comm: ...
+    Tainted:` line, `Hardware name:`), so there an unstamped line below a stamped one is user space's."""
+    return not any(len(line) > _FILL_COLUMNS and " " in line.strip() for line in raw)

@@ -51,21 +51,10 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # reports: allocator, sanitizer and lock frames first): the cut took it.
     **{f"syzkaller/report-{n}": (frozenset({"elided"}), "the culprit frame was cut")
        for n in (394, 412, 419, 422, 615, 663, 688)},
-    # A quote hard-wrapped at 72 columns (`wrapped`) where the kernel's own format does not show the
-    # cut (kcrashd/core/wrapped.py joins only where it does).  A module's panic() message is free text
-    # (kernel/panic.c `Kernel panic - not syncing: %s`): nothing says where it ends.
-    **{f"lab/{case}": (frozenset({"wrapped"}), "a free-text panic message cut by the wrap")
-       for case in ("deb11-5.10_panic_run4/console.log", "deb12-6.1-arm64_panic_run1/console.log",
-                    "deb13-6.12_panic_run1/console.log", "sid-7.2_panic_run2/console.log",
-                    "sid-7.2_panic_run3/vmcore-dmesg.txt")},
-    # The header scan's anchor itself cut (`... Right Redzone` / `overwritten`): no line holds a header.
-    **{f"lab/{case}": (frozenset({"wrapped"}), "the slab_bug anchor `Redzone overwritten` split by the wrap")
-       for case in ("deb13-6.12_slub-redzone_run1/console.log", "deb13-6.12_slub-redzone_run3/console.log",
-                    "sid-7.2_slub-redzone_run1/console.log", "sid-7.2_slub-redzone_run2/vmcore-dmesg.txt")},
     # Wraps not undone yet (each still to be read against the kernel's format; listed so that the
     # transform guards the families already fixed).
     **{case: (frozenset({"wrapped"}), "a wrap the core does not undo yet")
-       for case in ("syzkaller/report-164", "syzkaller/report-354", "syzkaller/report-589", "syzkaller/report-668",
+       for case in ("syzkaller/report-354", "syzkaller/report-589", "syzkaller/report-668",
                     "syzkaller/report-722", "lab/deb12-6.1-ppc64el_paging-fault_run2/console.log",
                     "lab/deb12-6.1-ppc64el_rcu-stall-lockup_run1/console.log",
                     "lab/deb12-6.1-s390x_stack-overflow_run2/console.log", "production/satyr/gitlog-30.txt",
@@ -75,11 +64,6 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # CONFIG_KALLSYMS printed no symbol there, so the line may end so (kcrashd/core/wrapped.py _ADDRESS_END).
     **{f"production/{case}": (frozenset({"wrapped"}), "an address's symbol below it in an unstamped log")
        for case in ("abrt/oops2.txt", "satyr/rhbz-1235021.txt")},
-    # do_exit's `Attempted to kill init! exitcode=` cut before `exitcode=`: the row that reads the cut
-    # line comes first in the table, so the joined line is not read as a narrower format (events._before).
-    **{f"lab/{case}": (frozenset({"wrapped"}), "init's exit code moved below by the wrap")
-       for case in ("deb12-6.1-rt_init-exit_run2/console.log", "deb12-6.1_init-exit_run2/console.log",
-                    "deb13-6.12_init-exit_run1/vmcore-dmesg.txt", "deb13-6.12_init-exit_run2/console.log")},
     # Header rows read joined only in a log with printk times (events._complete_wrapped).
     **{f"production/{case}": (frozenset({"wrapped"}), "a header's fixed text cut in a log without printk times")
        for case in ("abrt/koops-tainted-insane.txt", "abrt/koops-tainted-spaces.txt", "lava/kernel-panic-excerpt.txt")},

@@ -36,6 +36,12 @@ def test_the_transform_fills_as_an_editor_does() -> None:
     "WARNING: CPU: 0 PID: 1 at",  # kernel/panic.c __warn
     "ffff88801d6e0a30 (&mm->mmap_lock){++++}-{3:3}, at:",  # lockdep print_lock
     "INFO: task kworker/u4:5:9381 blocked for more than 143",  # kernel/hung_task.c
+    "[Right Redzone overwritten]",  # mm/slub.c check_bytes_and_report since 6.11: the range follows
+    "ffff8801e85ebf20 (&(&fs->lock)->rlock){?.+.},",  # lockdep print_lock before `, at: %pS`
+    "(sync_timeline_list_lock){?...}-{2:2},",  # the same with the wait types (5.x)
+    " #3: ffff88805ffdd0a0",  # lockdep_print_held_locks before print_lock's name
+    "-> #1",  # lockdep print_circular_bug_entry before the class's name
+    "BUG: KASAN:",  # mm/kasan/report.c `BUG: KASAN: %s in %pS`: the header alone
 ])
 def test_a_line_its_format_cannot_end_is_incomplete(text: str) -> None:
     assert wrapped.incomplete(text)
@@ -47,6 +53,13 @@ def test_a_line_its_format_cannot_end_is_incomplete(text: str) -> None:
     "WARNING: CPU: 0 PID: 1 at kernel/sched/core.c:123 f+0x1/0x2",
     "CPU: 1 PID: 1 Comm: init Kdump: loaded Tainted: G",  # ends where the editor cut, not the format
     "Call Trace:",
+    "[drm] Redzone overwritten]",  # no slub line: it starts with its own bracketed word
+    "Poison overwritten",  # slab_bug's header before 6.11: the line may end here
+    "Code: 48 8b 05 e3 19 00 00 [<ffffffff810d6684>]",  # an address not after lockdep's `, at: `
+    "sda: sdb1, sdb2,",  # a list's comma, no lock usage `{...}` before it
+    "Message #3: ffff88805ffdd0a0",  # `#N: addr` inside a word-led line
+    "--> #1",
+    "BUG: KASAN: use-after-free in f+0x1/0x2",
     "",
 ])
 def test_a_line_its_format_may_end_is_not(text: str) -> None:
@@ -61,11 +74,33 @@ def test_an_address_without_its_symbol_is_cut_only_in_a_stamped_log() -> None:
     assert not wrapped.continues("Code: 48 8b 05 e3 19 00 00", "logfs_init_inode+0x1/0x2", stamped_log=True)
 
 
+def test_a_held_locks_instance_takes_the_locks_name() -> None:
+    # kernel/locking/lockdep.c print_lock: `%px`, print_lock_name's ` (%s){%s}`, `, at: %pS` in one line
+    assert wrapped.continues("ffffffff8cb82a18", "(sync_timeline_list_lock){?...}-{2:2}, at:", stamped_log=True)
+    assert not wrapped.continues("ffffffff8cb82a18", "(unreliable)", stamped_log=True)
+    assert not wrapped.continues("ffffffff8cb82a18", "Code: 48 8b 05 e3 19 00 00", stamped_log=False)
+    assert not wrapped.continues("R13: ffffffff8cb82a18", "(name){+.+.}, at: f+0x1/0x2", stamped_log=False)
+
+
+def test_a_line_cut_twice_takes_both_rests() -> None:
+    from kcrashd.core.normalize import load_lines
+
+    log = ("[  952.359158][T12429] ffffffff8cb82a18\n(sync_timeline_list_lock){?...}-{2:2}, at:\n"
+           "sync_info_debugfs_show+0x2d/0x200\n[  952.359159][T12429] {IN-HARDIRQ-W} state was registered at:\n")
+    lines, _ = load_lines(log)
+    assert lines[0].text == "ffffffff8cb82a18 (sync_timeline_list_lock){?...}-{2:2}, at: sync_info_debugfs_show+0x2d/0x200"
+    assert (lines[1].text, lines[2].text) == ("", "")
+
+
 def test_a_symbol_takes_what_percent_ps_prints_after_it() -> None:
     rip = "RIP: 0010:lab_trigger_rcu_stall_lockup+0x26/0x40"
     assert wrapped.continues(rip, "[kcrashd_lab]", stamped_log=True)
     assert wrapped.continues(" kmem_cache_free+0x1c/0x40", "mm/slub.c:3510 [inline]", stamped_log=False)
     assert wrapped.continues("[c0000] [c0080] qla2x00_abort_all_cmds+0x34/0xd0", "(unreliable)", stamped_log=False)
+    # before 4.13 mm/kasan/report.c: `BUG: KASAN: %s in %pS at addr %p`
+    kasan = "BUG: KASAN: use-after-free in snd_seq_ioctl_create_port+0x504/0x630"
+    assert wrapped.continues(kasan, "[snd_seq] at addr ffff8801f2241cb1", stamped_log=False)
+    assert not wrapped.continues(kasan, "[snd_seq] at addr of the port", stamped_log=False)
     # powerpc's next frame, a sentence, another line of the trace: not the rest of this one
     assert not wrapped.continues(rip, "[c00000001cdc3c20] [c00000000055df10] kernfs_fop_write_iter+0x1a0/0x290", stamped_log=False)
     assert not wrapped.continues(rip, "Code: 48 8b 05 e3 19 00 00", stamped_log=True)
@@ -84,6 +119,69 @@ def test_the_rest_is_no_header_nor_blank() -> None:
     assert wrapped.rest_of("  snd_seq_queue_alloc+0x1c/0x40 ") == "snd_seq_queue_alloc+0x1c/0x40"
     assert wrapped.rest_of("   ") is None
     assert wrapped.rest_of("Kernel panic - not syncing: Fatal exception") is None
+
+
+@pytest.mark.parametrize("rest", [
+    "firmware stopped responding (status 0xc0de0001)",  # a module's panic("%s") message, cut
+    "exitcode=0x00000009",  # kernel/exit.c do_exit `Attempted to kill init! exitcode=0x%08x`
+    "on unknown-block(0,0)",
+])
+def test_a_panic_message_takes_a_rest_of_no_kernel_shape(rest: str) -> None:
+    assert wrapped.message_continues(rest)
+
+
+@pytest.mark.parametrize("rest", [
+    "CPU: 1 PID: 1 Comm: init Kdump: loaded Tainted: G           OE",  # lib/dump_stack.c
+    "Pid: 1, comm: swapper Not tainted 2.6.32",  # the same before 3.x
+    "Kernel Offset: 0x2e000000 from 0xffffffff81000000",  # arch/x86 dump_kernel_offset
+    "SMP: stopping secondary CPUs",  # arm64 smp_send_stop
+    "CPU1: stopping",  # arm ipi_cpu_stop
+    "Call Trace:",
+    "Rebooting in 86400 seconds..",  # kernel/panic.c panic
+    "Shutting down cpus with NMI",  # arch/x86 nmi_shootdown_cpus
+    "---[ end Kernel panic - not syncing: Fatal exception ]---",
+    " [<ffffffff8100a1b2>] dump_stack+0x19/0x1b",
+    "dump_stack_lvl+0x48/0x70",
+])
+def test_a_panic_message_takes_no_line_the_kernel_prints_after_it(rest: str) -> None:
+    assert not wrapped.message_continues(rest.strip())
+
+
+def _panic_log(stamp: str, below: str) -> str:
+    return (f"{stamp}Kernel panic - not syncing: kcrashd_lab: adapter\n{below}\n"
+            f"{stamp}CPU: 1 PID: 1 Comm: init Tainted: G OE 5.10.0-46-amd64 #1\n"
+            f"{stamp}Call Trace:\n{stamp} dump_stack+0x6b/0x83\n{stamp} panic+0x101/0x2d7\n"
+            f"{stamp} lab_trigger_panic+0x1a/0x20 [kcrashd_lab]\n")
+
+
+@pytest.mark.parametrize("stamp", ["[   12.668105] ", ""])
+def test_a_panic_message_cut_by_the_wrap_is_titled_whole(stamp: str) -> None:
+    rep = analyze(_panic_log(stamp, "firmware stopped responding (status 0xc0de0001)").encode())
+    assert rep.title == "kernel panic: kcrashd_lab: adapter firmware stopped responding (status ADDR)"
+
+
+def test_a_panic_message_is_not_joined_with_the_next_kernel_line() -> None:
+    below = "[   12.669107] Kernel Offset: 0x2e000000 from 0xffffffff81000000"
+    assert analyze(_panic_log("[   12.668105] ", below).encode()).title == "kernel panic: kcrashd_lab: adapter"
+    # a stamped line below is the kernel's own, whatever its text
+    below = "[   12.669107] firmware stopped responding"
+    assert analyze(_panic_log("[   12.668105] ", below).encode()).title == "kernel panic: kcrashd_lab: adapter"
+
+
+def test_a_stamped_panic_line_takes_no_user_space_line_in_a_console_log() -> None:
+    # a console capture (lines past 80 columns): the line below the panic is user space's
+    log = _panic_log("[   12.668105] ", "[  OK  ] Reached target Multi-User System.").replace(
+        "#1\n", "#1 Debian 5.10.262-1 (2025-01-01) Hardware name: QEMU Standard PC\n")
+    assert analyze(log.encode()).title == "kernel panic: kcrashd_lab: adapter"
+    assert not wrapped.filled(log.split("\n"))
+    assert wrapped.filled(_panic_log("[   12.668105] ", "firmware").split("\n"))
+
+
+def test_init_killed_with_its_exit_code_below_is_init_exited() -> None:
+    log = ("[    4.000000] Kernel panic - not syncing: Attempted to kill init!\nexitcode=0x00000000\n"
+           "[    4.000001] CPU: 0 PID: 1 Comm: init Not tainted 6.1.0-56-amd64 #1\n[    4.000002] Call Trace:\n"
+           "[    4.000003]  dump_stack_lvl+0x44/0x5c\n[    4.000004]  panic+0x10c/0x2ee\n[    4.000005]  do_exit.cold+0x15/0x15\n")
+    assert analyze(log.encode()).kind == "init-exit"
 
 
 # Stamped kernel lines that end at column 72 as printed, each followed by a line user space wrote
@@ -127,6 +225,14 @@ FAMILIES = {
     "slab_bug header literal split (`Right` / `Redzone overwritten`)": ("lab", "deb11-5.10_slub-redzone_run1/console.log"),
     "RIP's `[module]` on the next line": ("lab", "deb11-5.10_rcu-stall-lockup_run1/console.log"),
     "powerpc frame's symbol below its two addresses": ("lab", "deb12-6.1-ppc64el_double-free_run1/console.log"),
+    "a module's free-text panic message cut": ("lab", "deb11-5.10_panic_run4/console.log"),
+    "init's exit code moved below (`exitcode=`)": ("lab", "deb12-6.1-rt_init-exit_run2/console.log"),
+    "slub's `[Right Redzone overwritten]` cut before its range (6.11+)": ("lab", "deb13-6.12_slub-redzone_run1/console.log"),
+    "lockdep lock usage `{?.+.},` with `at:` below": ("syzkaller", "report-666"),
+    "lockdep instance alone, name and site on two lines below": ("syzkaller", "report-678"),
+    "lockdep held lock ` #3: addr` and chain `-> #1` cut": ("syzkaller", "report-466"),
+    "old KASAN `[module] at addr %p` below its function": ("production", "patches/deepin-alsa-seq-create-port-kasan.txt"),
+    "`BUG: KASAN:` alone, its bug type and ` at` / `addr` below": ("syzkaller", "report-164"),
 }
 
 
