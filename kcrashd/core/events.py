@@ -273,7 +273,7 @@ def build_events(lines: LogLines, hits: list[Hit]) -> list[Event]:
     for hit in hits:
         if events and (
             _slub_detail(events[-1], hit, lines)
-            or _die_line_of(events[-1], hit)
+            or _die_line_of(events[-1], hit, lines)
             or _same_stop(events[-1], hit, lines)
             or _inline_expansion(hit, lines)
         ):
@@ -349,13 +349,15 @@ def _inline_expansion(hit: Hit, lines: LogLines) -> bool:
     )
 
 
-def _die_line_of(prev: Event, hit: Hit) -> bool:
+def _die_line_of(prev: Event, hit: Hit, lines: LogLines) -> bool:
     """A header line the kernel prints right below `prev`'s header as part of its report (signatures.FOLLOWS_HEADER:
-    die()'s `double fault: 0000 [#1]`, a page fault's `#PF:` lines): one report, not two."""
-    return any(
-        hit.header == header and prev.hit.header == above and hit.index - prev.start <= lines
-        for header, above, lines in FOLLOWS_HEADER
-    )
+    die()'s `double fault: 0000 [#1]`, a page fault's `#PF:` lines): one report, not two.  Lines a wrap's rest
+    left empty (joined into the line above, normalize.LogLines) are not counted."""
+    rows = [(header, most) for header, above, most in FOLLOWS_HEADER if hit.header == header and prev.hit.header == above]
+    if not rows or hit.index - prev.start > 8:
+        return False
+    below = sum(1 for i in range(prev.start + 1, hit.index + 1) if lines[i].text)
+    return any(below <= most for _, most in rows)
 
 
 def _same_stop(prev: Event, hit: Hit, lines: LogLines) -> bool:

@@ -21,6 +21,8 @@ by a line's length:
   `INFO: task %s:%d blocked for more than %ld seconds.`;
 - slub's corruption line since 6.11: mm/slub.c check_bytes_and_report
   `[%s overwritten] 0x%p-0x%p @offset=%tu. First byte 0x%x instead of 0x%x` (one printk);
+- x86's fault header without its `[#N]` (arch/x86/kernel/dumpstack.c __die_header `%s: %04lx [#%d]`), and
+  the KASAN note below it without its range (mm/kasan/report.c kasan_non_canonical_hook);
 - panic()'s free-text message (kernel/panic.c `Kernel panic - not syncing: %s`, one line), whose rest
   has none of the shapes the kernel prints after it (`message_continues`, read by events).
 
@@ -47,10 +49,31 @@ _LAST = frozenset("nt/:],0123456789abcdef")
 _HEADER_ONLY = (" in", " at", " /")
 
 
+# x86's fault header, which __die_header prints in one printk with its error code and count (arch/x86/kernel/
+# dumpstack.c `%s: %04lx [#%d]`, the string from arch/x86/kernel/traps.c `general protection fault, probably for
+# non-canonical address 0x%lx`): a line of it without its `[#N]` was cut; so was the KASAN note printed below it
+# without its range (mm/kasan/report.c kasan_non_canonical_hook `KASAN: %s in range [0x%016lx-0x%016lx]`).
+_DIE_HEADER = "general protection fault"
+
+
+# __die_header's flags after the count (` PREEMPT`, ` SMP`, ` DEBUG_PAGEALLOC`, ` KASAN`, ` PTI`/` NOPTI`; ` PREEMPT_RT`
+# and ` PREEMPT_LAZY` since 6.x), the rest of the same printk when a wrap moved them below.
+_DIE_COUNT = re.compile(r": [0-9a-f]{4} \[#\d{1,4}\]")
+_DIE_FLAGS = re.compile(r"(?:(?:PREEMPT(?:_RT|_LAZY)?|SMP|DEBUG_PAGEALLOC|KASAN|PTI|NOPTI) ?){1,6}")
+
+
+def _cut_die_header(text: str) -> bool:
+    if text.startswith(_DIE_HEADER):
+        return "[#" not in text
+    return text.startswith("KASAN: ") and text.endswith(" in range")
+
+
 def incomplete(text: str) -> bool:
     """Whether the kernel line `text` (prefix parsed off) was cut by a wrap: it ends where its
     printk format does not (the module's docstring lists them)."""
     text = text.rstrip()
+    if _cut_die_header(text):
+        return True
     if not text or text[-1] not in _LAST or _INCOMPLETE.search(text[-80:]) is None:
         return False
     return not text.endswith(_HEADER_ONLY) or header_in(text) is not None
@@ -73,7 +96,7 @@ _SYMBOL_TAIL = re.compile(
 
 def may_continue(text: str) -> bool:
     """A cheap test before `continues`: whether the kernel line `text` can be cut by a wrap at all."""
-    return text.rstrip()[-1:] in _MAY_END
+    return text.rstrip()[-1:] in _MAY_END or "[#" in text or _cut_die_header(text)
 
 
 # A hex digit also ends a symbol's `+off/size` (continues).
@@ -86,6 +109,8 @@ def continues(text: str, rest: str, stamped_log: bool) -> bool:
     lock's instance and `rest` the lock's name, or it ends with a symbol and `rest` is what %pS prints
     after one."""
     if incomplete(text) or (stamped_log and _ADDRESS_END.search(text.rstrip()[-40:]) is not None):
+        return True
+    if "[#" in text and _DIE_FLAGS.fullmatch(rest) is not None and _DIE_COUNT.search(text) is not None:
         return True
     if rest[:1] == "(" and _LOCK_INSTANCE.fullmatch(text.strip()) is not None:
         return "){" in rest  # kernel/locking/lockdep.c print_lock: `%px` then print_lock_name's ` (%s){%s}`

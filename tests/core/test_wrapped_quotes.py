@@ -250,3 +250,27 @@ def test_a_wrapped_quote_gives_the_report_of_the_log(family: str) -> None:
     quoted = wrap(False)(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
     want, got = analyze(data), analyze(quoted)
     assert (got.title, got.function, got.kind, got.fingerprint) == (want.title, want.function, want.kind, want.fingerprint)
+
+
+def test_a_gpf_header_cut_before_its_count_is_joined() -> None:
+    from kcrashd.core.wrapped import continues, incomplete
+    assert incomplete("general protection fault, probably for non-canonical")
+    assert continues("general protection fault, probably for non-canonical",
+                     "address 0xdffffc0000000000: 0000 [#1] PREEMPT SMP KASAN NOPTI", stamped_log=False)
+    assert not incomplete("general protection fault, probably for non-canonical address 0xdffffc0000000000: 0000 [#1] SMP")
+    assert not incomplete("traps: a.out[123] general protection fault ip:7f00 sp:7ffd error:0 in libc.so.6")
+
+
+def test_a_kasan_range_note_cut_before_its_range_is_joined() -> None:
+    from kcrashd.core.wrapped import continues, incomplete
+    assert continues("KASAN: null-ptr-deref in range", "[0x00000000000000f0-0x00000000000000f7]", stamped_log=True)
+    assert not incomplete("KASAN: null-ptr-deref in range [0x00000000000000f0-0x00000000000000f7]")
+    assert not incomplete("mydrv: value out of range")
+
+
+def test_a_die_headers_flags_wrapped_below_it_are_its_rest() -> None:
+    from kcrashd.core.wrapped import continues, may_continue
+    head = "general protection fault, probably for non-canonical address 0xdffffc000000001e: 0000 [#1] PREEMPT SMP KASAN"
+    assert may_continue(head) and continues(head, "NOPTI", stamped_log=True)
+    assert not continues(head, "NOPTI is the default", stamped_log=True)
+    assert not continues("mydrv: flags [#1] set", "NOPTI", stamped_log=True)
