@@ -56,7 +56,9 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
 # `file:line` pairs inside the parentheses): ` futex_lock_pi (kernel/futex.c:2740)`, `? f (file.c:1)`.
 # 2.6-4.x traces keep their address column before it (` [<ffffffff8108a6d5>] ? __lock_acquire (kernel/locking/
 # lockdep.c:3123)`, as decoded reports of those years show it).
-DECODED_POSITION = r" \([A-Za-z0-9_./\-]{1,200}\.[chS]:\d{1,7}[ )]"
+# A source position as a symbolizer prints it (`net/core/sock.c:1419`).
+SOURCE_POSITION = r"[A-Za-z0-9_./\-]{1,200}\.[chS]:\d{1,7}"
+DECODED_POSITION = rf" \({SOURCE_POSITION}[ )]"
 # The address columns kept before it: x86's `[<addr>]` (hidden `[<0>]` of /proc/PID/stack, kmemleak's early
 # `[<(____ptrval____)>]`, s390's `([<addr>]`) and ppc64's `[sp] [pc]` (arch/powerpc/kernel/process.c show_stack).
 _DECODED_ADDRESS = (
@@ -208,7 +210,7 @@ def _brace_frames(text: str) -> tuple[FrameLine, ...]:
 # a shell's output.
 _BARE_FRAME = re.compile(
     r"^ {0,8}(?P<q>\? )?(?P<fn>[A-Za-z_][A-Za-z0-9_]{2,127}(?:\.[a-z]{3,12}(?:\.\d{1,4})?){0,3})(?: \[(?P<mod>[a-z0-9_\-]{1,64})\])?"
-    r"(?P<pos> [A-Za-z0-9_./\-]{1,200}\.[chS]:\d{1,7})?(?P<unrel> \(unreliable\))? {0,4}$"
+    rf"(?P<pos> {SOURCE_POSITION})?(?P<unrel> \(unreliable\))? {{0,4}}$"
 )
 _HEX_WORD = re.compile(r"^ {0,8}[0-9a-f]{8,16}$")
 # The entry and exit marks of a trace's stack sections (arch/x86/kernel/dumpstack.c show_trace_log_lvl: `<TASK>`,

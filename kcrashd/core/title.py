@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from kcrashd.core.culprit import Culprit, find_culprit, header_function
 from kcrashd.core.fingerprint import CORRUPTED_CULPRIT
-from kcrashd.core.frames import fault_pc, mark_trimmed_frames, parse_frames, strip_syscall
+from kcrashd.core.frames import SOURCE_POSITION, fault_pc, mark_trimmed_frames, parse_frames, strip_syscall
 from kcrashd.core.report_parts import Severity
 from kcrashd.core.signatures import BY_HEADER, KIND_BY_FUNCTION, Signature, Strategy
 
@@ -22,7 +22,7 @@ MAX_TITLE = 120
 # positions in the same parentheses, addr2line's `(discriminator N)`): the title keeps the function alone, as it
 # drops `+0x1/0x2` (`BUG: KASAN: slab-use-after-free in f (mm/x.c:12)`, `BUG: KCSAN: data-race in f (x.c:3)`).
 _DECODED_SYMBOL = re.compile(
-    r"(?<=[A-Za-z0-9_$]) \([\w./\-]{1,200}\.[chS]:\d{1,7}(?: (?:\(discriminator \d{1,9}\)|[\w./\-]{1,200}\.[chS]:\d{1,7})){0,8}\)"
+    rf"(?<=[A-Za-z0-9_$]) \({SOURCE_POSITION}(?: (?:\(discriminator \d{{1,9}}\)|{SOURCE_POSITION})){{0,8}}\)"
 )
 _SUBS: tuple[tuple[re.Pattern[str], str], ...] = (
     (_DECODED_SYMBOL, ""),
