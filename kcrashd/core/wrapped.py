@@ -43,7 +43,8 @@ _INCOMPLETE = re.compile(r"(?:\S (?:in|at)|\S /|, at:|blocked for more than \d{1
 # none (include/linux/kallsyms.h: print_symbol a no-op), so such a line ends there: it is cut only where
 # the line below is demonstrably no kernel line of its own (unstamped in a stamped log).
 _ADDRESS_END = re.compile(r"(?:\[<[0-9a-f]{8,16}>\]|\[[0-9a-f]{8,16}\] \[[0-9a-f]{8,16}\])$")
-# The word-final characters _INCOMPLETE can end on: a cheap test before the pattern.
+# The word-final characters _INCOMPLETE can end on (a hex digit also ends a symbol's `+off/size`, continues):
+# a cheap test before the patterns.
 _LAST = frozenset("nt/:],0123456789abcdef")
 # Endings that a header alone makes incomplete (a body line may end with a plain word `in`/`at`).
 _HEADER_ONLY = (" in", " at", " /")
@@ -62,7 +63,7 @@ _DIE_COUNT = re.compile(r": [0-9a-f]{4} \[#\d{1,4}\]")
 _DIE_FLAGS = re.compile(r"(?:(?:PREEMPT(?:_RT|_LAZY)?|SMP|DEBUG_PAGEALLOC|KASAN|PTI|NOPTI) ?){1,6}")
 
 
-def _cut_die_header(text: str) -> bool:
+def _cut_in_one_printk(text: str) -> bool:
     if text.startswith(_DIE_HEADER):
         return "[#" not in text
     return text.startswith("KASAN: ") and text.endswith(" in range")
@@ -72,7 +73,7 @@ def incomplete(text: str) -> bool:
     """Whether the kernel line `text` (prefix parsed off) was cut by a wrap: it ends where its
     printk format does not (the module's docstring lists them)."""
     text = text.rstrip()
-    if _cut_die_header(text):
+    if _cut_in_one_printk(text):
         return True
     if not text or text[-1] not in _LAST or _INCOMPLETE.search(text[-80:]) is None:
         return False
@@ -96,11 +97,8 @@ _SYMBOL_TAIL = re.compile(
 
 def may_continue(text: str) -> bool:
     """A cheap test before `continues`: whether the kernel line `text` can be cut by a wrap at all."""
-    return text.rstrip()[-1:] in _MAY_END or "[#" in text or _cut_die_header(text)
+    return text.rstrip()[-1:] in _LAST or "[#" in text or _cut_in_one_printk(text)
 
-
-# A hex digit also ends a symbol's `+off/size` (continues).
-_MAY_END = _LAST
 
 
 def continues(text: str, rest: str, stamped_log: bool) -> bool:
