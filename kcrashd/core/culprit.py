@@ -33,13 +33,15 @@ _AT_LINE = re.compile(
     rf"{_PS_END}|"
     r"[})], at: {1,4}([A-Za-z_$][A-Za-z0-9_$.]{0,200}) {0,8}$"
 )
-_AT_EOL = re.compile(r"\bat:\s*$")
 # A line whose address is printed on the next line, above the trace: kernel/sched/core.c print_preempt_disable_ip
 # (`Preemption disabled at:`, then print_ip_sym's `[<addr>] %pS`), lockdep's `is trying to release lock (x) at:`
 # (print_unlock_imbalance_bug), and a 3.x held-lock line (print_lock: `, at: [<addr>] %pS`) wrapped before its symbol.
 _LABEL_EOL = re.compile(r"\bat:(?: {0,4}\[<[0-9a-fA-F]{1,16}>\])?\s*$")
 # lockdep's header of its own trace (kernel/locking/lockdep.c: `pr_warn("\nstack backtrace:\n")`, then
 # dump_stack(), whose `Call Trace:` line a quote may leave out).
+# A held-lock line (`, at: [<addr>]`) cut before its `%pS`: what every such line contains, and the line.
+_WRAPPED_AT = "at: [<"
+_AT_ADDRESS_EOL = re.compile(r"\bat: {1,4}\[<[0-9a-fA-F]{1,16}>\]\s*$")
 _LOCKDEP_BACKTRACE = re.compile(r"^\s*stack backtrace:\s*$")
 _INTERRUPT = re.compile(r"^--- interrupt: [0-9a-f]+ at \.?([A-Za-z_$][A-Za-z0-9_$]*)")
 _LEAK_START = re.compile(r"^\s*backtrace(?: \(crc [0-9a-f]+\))?:")
@@ -266,8 +268,9 @@ def run_spec(parts: tuple[Part, ...], texts: list[str], headerless: bool = True)
             ok, fn = _line_part(part, texts[i])
             if ok and part is Part.TRACE and ">{" in texts[i]:
                 i -= 1  # x86_64 2.6.0-2.6.17 printed the first frames on the `Call Trace:` line (frames._BRACE_FRAME)
-            if not ok and part is Part.AT and _AT_EOL.search(texts[i]) and i + 1 < n:
-                # `... is trying to release lock (x) at:` with the frame on the next line
+            if not ok and part is Part.AT and (_LABEL_EOL if headerless else frames.AT_EOL).search(texts[i]) and i + 1 < n:
+                # `... is trying to release lock (x) at:` with the frame on the next line; also a held-lock
+                # line `, at: [<addr>]` a quote wrapped before its symbol (not read by version 3)
                 found = frames.parse_frames(texts[i + 1])
                 ok, fn = bool(found), found[0].function if found else None
             i += 1
@@ -619,6 +622,11 @@ def _strategy_culprit(sig: Signature, texts: list[str]) -> Culprit:
         # Version 3 could not read a frame line that lost its first column: what it chose continues.
         # Nor a trace without its header line (`all Trace:` is one it lost).
         blind = _first_culprit(sig, ["" if frames.LOST_COLUMN.match(t) else t for t in texts], extra, headerless=False, ended=False)
+        if blind.function != found.function:
+            found.earlier = blind.function or ""
+    elif found.function is not None and _below_header(texts, _WRAPPED_AT, _AT_ADDRESS_EOL.search):
+        # Version 3 read no held-lock line wrapped between its address and its symbol: what it chose continues.
+        blind = _first_culprit(sig, texts, extra, headerless=False, ended=False)
         if blind.function != found.function:
             found.earlier = blind.function or ""
     elif found.function is not None and _below_header(texts, _ARM_FROM, frames.arm_unwound):

@@ -227,6 +227,9 @@ _NO_SYMBOL = re.compile(r"^\s*(?:\[<[0-9a-fA-F]{1,16}>\]\s{1,4})?(?:\? )?0x[0-9a
 # The mark mark_trimmed_frames puts behind a trimmed frame's line: a NUL, which decode_log drops from every log,
 # so no input can forge it.
 TRIMMED_MARK = "\x00"
+# A line whose address is printed on the next one: lockdep's `is trying to release lock (x) at:`
+# (print_unlock_imbalance_bug), kernel/sched/core.c print_preempt_disable_ip's `Preemption disabled at:`.
+AT_EOL = re.compile(r"\bat:\s*$")
 
 
 def mark_trimmed_frames(texts: list[str]) -> list[str]:
@@ -241,7 +244,7 @@ def mark_trimmed_frames(texts: list[str]) -> list[str]:
     # keep their offsets, such a line is that, not a trimmed frame.
     untrimmed = any("+0x" in t and parse_frames(t) for t in texts)
     for i, text in enumerate(texts):
-        if i == 0 or text.endswith(" at:") or STACK_START.match(text) or _SECTION_MARK.match(text) or _KFENCE_STACK.search(text):
+        if i == 0 or AT_EOL.search(text) or STACK_START.match(text) or _SECTION_MARK.match(text) or _KFENCE_STACK.search(text):
             in_trace = True
         elif in_trace and (m := _BARE_FRAME.match(text)) and not _HEX_WORD.match(text):
             if not (untrimmed and m.group("pos")):

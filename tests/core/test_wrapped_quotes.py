@@ -233,6 +233,7 @@ FAMILIES = {
     "lockdep held lock ` #3: addr` and chain `-> #1` cut": ("syzkaller", "report-466"),
     "old KASAN `[module] at addr %p` below its function": ("production", "patches/deepin-alsa-seq-create-port-kasan.txt"),
     "`BUG: KASAN:` alone, its bug type and ` at` / `addr` below": ("syzkaller", "report-164"),
+    "2.6-4.x held lock `, at: [<addr>]` with its symbol below (unstamped)": ("production", "abrt/oops2.txt"),
 }
 
 
@@ -274,3 +275,25 @@ def test_a_die_headers_flags_wrapped_below_it_are_its_rest() -> None:
     assert may_continue(head) and continues(head, "NOPTI", stamped_log=True)
     assert not continues(head, "NOPTI is the default", stamped_log=True)
     assert not continues("mydrv: flags [#1] set", "NOPTI", stamped_log=True)
+
+
+def test_a_held_lock_line_cut_after_its_address_is_read_from_the_next_line() -> None:
+    from kcrashd.core import culprit
+    # kernel/lockdep.c print_lock (2.6-4.x): ` (name){....}, at: [<%p>] %pS`, the symbol past column 72
+    assert culprit._AT_ADDRESS_EOL.search(" (s_active){++++.+}, at: [<ffffffff81177332>]")
+    assert culprit._AT_ADDRESS_EOL.search(" #3:  (dbs_mutex){+.+.+.}, at: [<ffffffffa012cda2>] ")
+    # Negatives: the symbol kept on the line, lockdep's `at:` alone (read as ever), another address.
+    assert not culprit._AT_ADDRESS_EOL.search(" (s_active){++++.+}, at: [<ffffffff81177332>] sysfs_addrm_finish+0x36/0x55")
+    assert not culprit._AT_ADDRESS_EOL.search("fio/17706 is trying to release lock (&q->lock) at:")
+    assert not culprit._AT_ADDRESS_EOL.search("RIP: 0010:[<ffffffff8213c531>]  [<ffffffff8213c531>]")
+
+
+def test_a_held_lock_line_cut_after_its_address_keeps_version_3s_key() -> None:
+    from kcrashd.core.fingerprint import fingerprint_title
+    data = _dev_log("production", "abrt/oops2.txt")
+    quoted = wrap(False)(data.decode("utf-8", "surrogateescape"))
+    got = analyze(quoted.encode("utf-8", "surrogateescape"))
+    assert got.function == "cpufreq_governor_dbs"
+    # Version 3 read none of the cut held-lock lines: it titled the quote `in corrupted`.
+    v3 = "kc3-" + fingerprint_title("possible deadlock in corrupted").split("-", 1)[1]
+    assert v3 in got.fingerprint_aliases
