@@ -14,9 +14,11 @@ by a line's length:
   lock `%px (%s){%s}` (with `-{%d:%d}` since 5.x) before `, at:` and lockdep_print_held_locks' ` #%d: `
   before it, one line each.  (Before 4.x `, at: [<%p>]` took print_ip_sym's symbol, always printed as
   CONFIG_LOCKDEP selects KALLSYMS; a log that lost its first column so (production satyr/14.txt) keeps
-  the version-3 key it was given unjoined, so such a line is left to culprit._AT_LINE's wrapped form.)
+  the version-3 key it was given unjoined, so such a line is read from the next one by culprit's `at:` parts.)
 - in a stamped log, an address without the symbol printed after it in the same printk: x86's
   print_ip_sym / __show_regs `[<%px>] %pS`, arch/powerpc/kernel/process.c show_stack `[%p] [%p] %pS`;
+  s390's PSW (arch/s390/kernel/dumpstack.c show_registers `%s PSW : %px %px` then ` (%pSR)`; 3.x print_symbol),
+  whose rest, the symbol in parentheses, no other kernel line is (in any log);
 - a hung task's header before its unit: kernel/hung_task.c check_hung_task
   `INFO: task %s:%d blocked for more than %ld seconds.`;
 - slub's corruption line since 6.11: mm/slub.c check_bytes_and_report
@@ -43,6 +45,11 @@ _INCOMPLETE = re.compile(r"(?:\S (?:in|at)|\S /|, at:|blocked for more than \d{1
 # none (include/linux/kallsyms.h: print_symbol a no-op), so such a line ends there: it is cut only where
 # the line below is demonstrably no kernel line of its own (unstamped in a stamped log).
 _ADDRESS_END = re.compile(r"(?:\[<[0-9a-f]{8,16}>\]|\[[0-9a-f]{8,16}\] \[[0-9a-f]{8,16}\])$")
+# s390's PSW line and its ` (%pSR)` (arch/s390/kernel/dumpstack.c show_registers): a line of the symbol alone in
+# parentheses is printed by no other kernel code (s390's first trace frame `([<%px>] %pSR)` has its address), so
+# it is the PSW's rest in an unstamped log too.
+_PSW_END = re.compile(r"PSW : [0-9a-f]{16} [0-9a-f]{8,16}$")
+_PSW_SYMBOL = re.compile(r"\([A-Za-z_.$][\w.$]{0,127}\+0x[0-9a-f]{1,16}/0x[0-9a-f]{1,16}(?: \[[\w\-]{1,64}\])?\)")
 # The word-final characters _INCOMPLETE can end on (a hex digit also ends a symbol's `+off/size`, continues):
 # a cheap test before the patterns.
 _LAST = frozenset("nt/:],0123456789abcdef")
@@ -107,6 +114,8 @@ def continues(text: str, rest: str, stamped_log: bool) -> bool:
     lock's instance and `rest` the lock's name, or it ends with a symbol and `rest` is what %pS prints
     after one."""
     if incomplete(text) or (stamped_log and _ADDRESS_END.search(text.rstrip()[-40:]) is not None):
+        return True
+    if rest[:1] == "(" and _PSW_SYMBOL.fullmatch(rest) is not None and _PSW_END.search(text.rstrip()[-40:]) is not None:
         return True
     if "[#" in text and _DIE_FLAGS.fullmatch(rest) is not None and _DIE_COUNT.search(text) is not None:
         return True

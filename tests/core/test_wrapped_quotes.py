@@ -72,6 +72,16 @@ def test_an_address_without_its_symbol_is_cut_only_in_a_stamped_log() -> None:
         assert wrapped.continues(text, "logfs_init_inode.isra.6+0x111/0x470", stamped_log=True)
         assert not wrapped.continues(text, "logfs_init_inode.isra.6+0x111/0x470", stamped_log=False)
     assert not wrapped.continues("Code: 48 8b 05 e3 19 00 00", "logfs_init_inode+0x1/0x2", stamped_log=True)
+    # s390's PSW: its symbol in parentheses is its rest in any log; with the symbol on the line, and its
+    # register rows, it is whole
+    psw = "Krnl PSW : 0404c00180000000 0000000000431f8e"
+    for stamped in (True, False):
+        assert wrapped.continues(psw, "(scsi_alloc_sgtable+0x62/0x7c)", stamped_log=stamped)
+    assert not wrapped.continues(psw, "R:0 T:1 IO:0 EX:0 Key:0 M:1 W:0 P:0 AS:3 CC:0", stamped_log=False)
+    assert not wrapped.continues(psw, "([<00000000027f8000>] 0x27f8000)", stamped_log=False)
+    assert not wrapped.continues("Krnl PSW : 0404c00180000000 0000000000431f8e (scsi_alloc_sgtable+0x62/0x7c)",
+                                 "R:0 T:1 IO:0 EX:0 Key:0 M:1 W:0 P:0 AS:3 CC:0", stamped_log=True)
+    assert not wrapped.continues("Krnl GPRS: 000000000c7fff88 000000006ad08600", "000000006e8e2078", stamped_log=True)
 
 
 def test_a_held_locks_instance_takes_the_locks_name() -> None:
@@ -233,6 +243,8 @@ FAMILIES = {
     "lockdep held lock ` #3: addr` and chain `-> #1` cut": ("syzkaller", "report-466"),
     "old KASAN `[module] at addr %p` below its function": ("production", "patches/deepin-alsa-seq-create-port-kasan.txt"),
     "`BUG: KASAN:` alone, its bug type and ` at` / `addr` below": ("syzkaller", "report-164"),
+    "s390 PSW's ` (%pSR)` below its two words (stamped)": ("production", "abrt/oops10_s390x.txt"),
+    "s390 PSW's ` (%pSR)` below its two words (unstamped)": ("production", "satyr/rhbz-1040900-s390x-2.txt"),
     "2.6-4.x held lock `, at: [<addr>]` with its symbol below (unstamped)": ("production", "abrt/oops2.txt"),
 }
 
