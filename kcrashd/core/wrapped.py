@@ -9,7 +9,9 @@ by a line's length:
   print_error_description `BUG: KASAN: %s in %pS`, lib/ubsan.c ubsan_prologue `UBSAN: %s in %s:%d:%d`,
   kernel/kcsan/report.c print_report `BUG: KCSAN: %s in %pS / %pS`, kernel/panic.c __warn `at %pS`
   (lib/bug.c `kernel BUG at %s:%d!`), lib/smp_processor_id.c `BUG: using %s%s() in preemptible`;
-  the sanitizers' header alone (`BUG: KASAN:`, `BUG: KCSAN:`, `BUG: KMSAN:`), whose `%s in %pS` follows;
+  the sanitizers' header alone (`BUG: KASAN:`, `BUG: KCSAN:`, `BUG: KMSAN:`), whose `%s in %pS` follows, and
+  __warn's (`WARNING:`), whose `CPU: %d PID: %d at` or 2.6.x `at %s:%d` follows (a header cut after its `%s:%d`
+  is left unjoined: tests/core/test_wrapped_quotes.py says why);
 - a held lock's acquire site: kernel/locking/lockdep.c print_lock `, at: %pS` in one printk; print_lock's
   lock `%px (%s){%s}` (with `-{%d:%d}` since 5.x) before `, at:` and lockdep_print_held_locks' ` #%d: `
   before it, one line each.  (Before 4.x `, at: [<%p>]` took print_ip_sym's symbol, always printed as
@@ -40,7 +42,7 @@ from kcrashd.core.headers import MAX_LINE, header_in
 from kcrashd.core.signatures import BY_HEADER
 
 # What a kernel line cannot end with (see the module's docstring), matched at the line's end.
-_INCOMPLETE = re.compile(r"(?:\S (?:in|at)|\S /|, at:|blocked for more than \d{1,12}|^\[[A-Z][A-Za-z ]{0,30} overwritten\]|\{[+.?\-]{1,16}\}(?:-\{\d{1,2}:\d{1,2}\})?,|^\s{0,2}#\d{1,4}: [0-9a-f]{8,16}|^-> #\d{1,4}|^BUG: K[ACM]SAN:)$")
+_INCOMPLETE = re.compile(r"(?:\S (?:in|at)|\S /|, at:|blocked for more than \d{1,12}|^\[[A-Z][A-Za-z ]{0,30} overwritten\]|\{[+.?\-]{1,16}\}(?:-\{\d{1,2}:\d{1,2}\})?,|^\s{0,2}#\d{1,4}: [0-9a-f]{8,16}|^-> #\d{1,4}|^BUG: K[ACM]SAN:|^WARNING:)$")
 # An address whose symbol the same printk prints after it.  Without CONFIG_KALLSYMS old kernels printed
 # none (include/linux/kallsyms.h: print_symbol a no-op), so such a line ends there: it is cut only where
 # the line below is demonstrably no kernel line of its own (unstamped in a stamped log).

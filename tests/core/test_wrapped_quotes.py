@@ -42,6 +42,7 @@ def test_the_transform_fills_as_an_editor_does() -> None:
     " #3: ffff88805ffdd0a0",  # lockdep_print_held_locks before print_lock's name
     "-> #1",  # lockdep print_circular_bug_entry before the class's name
     "BUG: KASAN:",  # mm/kasan/report.c `BUG: KASAN: %s in %pS`: the header alone
+    "WARNING:",  # kernel/panic.c __warn's header alone
 ])
 def test_a_line_its_format_cannot_end_is_incomplete(text: str) -> None:
     assert wrapped.incomplete(text)
@@ -58,6 +59,12 @@ def test_a_line_its_format_cannot_end_is_incomplete(text: str) -> None:
     "Code: 48 8b 05 e3 19 00 00 [<ffffffff810d6684>]",  # an address not after lockdep's `, at: `
     "sda: sdb1, sdb2,",  # a list's comma, no lock usage `{...}` before it
     "Message #3: ffff88805ffdd0a0",  # `#N: addr` inside a word-led line
+    "WARNING: CPU: 0 PID: 13 at kernel/sched/core.c:7244 balance_push+0x1/0x2",  # the whole header
+    "mydrv: WARNING:",  # a driver's line that merely ends with the word
+    # Cut after its `%s:%d`, the header is left unjoined: a quote with no trace then names the site on the line
+    # below, as the corpus's labels of real wrapped quotes do (patches/suse-nvmet-wq-flush-dependency-warning),
+    # where the joined header alone would be `WARNING in corrupted`.
+    "WARNING: CPU: 3 PID: 1086 at kernel/workqueue.c:2628",
     "--> #1",
     "BUG: KASAN: use-after-free in f+0x1/0x2",
     "",
