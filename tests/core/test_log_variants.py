@@ -59,11 +59,16 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
                     "lab/deb12-6.1-ppc64el_rcu-stall-lockup_run1/console.log",
                     "lab/deb12-6.1-s390x_stack-overflow_run2/console.log", "production/satyr/gitlog-30.txt",
                     "production/telemetrics-client/two_warnings.txt", "production/lkp-tests/dmesg-020.txt",
-                    "production/abrt/examples-not_oops2.txt")},
+                    "production/abrt/examples-not_oops2.txt",
+                    "production/patches/stable-4.4.20-arc-lockdep-irqs-disabled-warning.txt")},
     # An old x86 `[<addr>]` whose symbol the wrap moved, in a log without printk times: kernels without
     # CONFIG_KALLSYMS printed no symbol there, so the line may end so (kcrashd/core/wrapped.py _ADDRESS_END).
     **{f"production/{case}": (frozenset({"wrapped"}), "an address's symbol below it in an unstamped log")
        for case in ("abrt/oops2.txt", "satyr/rhbz-1235021.txt")},
+    # An ARM oops quoted with the author's own wraps (its header and every `from` frame split in two): the
+    # continuation lines are told from kernel lines only by the printk times the other lines carry.
+    "production/patches/stable-4.4.2-wlcore-spi-power-on-null.txt": (_NO_KERNEL_CLOCK | {"userspace"},
+                                                                      "author-wrapped lines told apart by printk times"),
     # Header rows read joined only in a log with printk times (events._complete_wrapped).
     **{f"production/{case}": (frozenset({"wrapped"}), "a header's fixed text cut in a log without printk times")
        for case in ("abrt/koops-tainted-insane.txt", "abrt/koops-tainted-spaces.txt", "lava/kernel-panic-excerpt.txt")},
