@@ -20,7 +20,9 @@ by a line's length:
 - in a stamped log, an address without the symbol printed after it in the same printk: x86's
   print_ip_sym / __show_regs `[<%px>] %pS`, arch/powerpc/kernel/process.c show_stack `[%p] [%p] %pS`;
   s390's PSW (arch/s390/kernel/dumpstack.c show_registers `%s PSW : %px %px` then ` (%pSR)`; 3.x print_symbol),
-  whose rest, the symbol in parentheses, no other kernel line is (in any log);
+  whose rest, the symbol in parentheses, no other kernel line is (in any log), and arm32's unwound frame
+  (arch/arm/kernel/traps.c dump_backtrace_entry `[<%08lx>] (%ps) from [<%08lx>] (%pS)`) cut after its `from`
+  or its caller's address (in any log);
 - a hung task's header before its unit: kernel/hung_task.c check_hung_task
   `INFO: task %s:%d blocked for more than %ld seconds.`;
 - slub's corruption line since 6.11: mm/slub.c check_bytes_and_report
@@ -42,19 +44,20 @@ from kcrashd.core.headers import MAX_LINE, header_in
 from kcrashd.core.signatures import BY_HEADER
 
 # What a kernel line cannot end with (see the module's docstring), matched at the line's end.
-_INCOMPLETE = re.compile(r"(?:\S (?:in|at)|\S /|, at:|blocked for more than \d{1,12}|^\[[A-Z][A-Za-z ]{0,30} overwritten\]|\{[+.?\-]{1,16}\}(?:-\{\d{1,2}:\d{1,2}\})?,|^\s{0,2}#\d{1,4}: [0-9a-f]{8,16}|^-> #\d{1,4}|^BUG: K[ACM]SAN:|^WARNING:)$")
+_INCOMPLETE = re.compile(r"(?:\S (?:in|at)|\S /|, at:|blocked for more than \d{1,12}|^\[[A-Z][A-Za-z ]{0,30} overwritten\]|\{[+.?\-]{1,16}\}(?:-\{\d{1,2}:\d{1,2}\})?,|^\s{0,2}#\d{1,4}: [0-9a-f]{8,16}|^-> #\d{1,4}|^BUG: K[ACM]SAN:|^WARNING:|>\] \([^()]{1,200}\) from)$")
 # An address whose symbol the same printk prints after it.  Without CONFIG_KALLSYMS old kernels printed
 # none (include/linux/kallsyms.h: print_symbol a no-op), so such a line ends there: it is cut only where
 # the line below is demonstrably no kernel line of its own (unstamped in a stamped log).
 _ADDRESS_END = re.compile(r"(?:\[<[0-9a-f]{8,16}>\]|\[[0-9a-f]{8,16}\] \[[0-9a-f]{8,16}\])$")
-# s390's PSW line and its ` (%pSR)` (arch/s390/kernel/dumpstack.c show_registers): a line of the symbol alone in
-# parentheses is printed by no other kernel code (s390's first trace frame `([<%px>] %pSR)` has its address), so
-# it is the PSW's rest in an unstamped log too.
-_PSW_END = re.compile(r"PSW : [0-9a-f]{16} [0-9a-f]{8,16}$")
-_PSW_SYMBOL = re.compile(r"\([A-Za-z_.$][\w.$]{0,127}\+0x[0-9a-f]{1,16}/0x[0-9a-f]{1,16}(?: \[[\w\-]{1,64}\])?\)")
+# s390's PSW line and its ` (%pSR)` (arch/s390/kernel/dumpstack.c show_registers), and arm32's unwound frame
+# and its caller's ` (%pS)` (arch/arm/kernel/traps.c dump_backtrace_entry `[<%08lx>] (%ps) from [<%08lx>] (%pS)`,
+# one printk): a line of the symbol alone in parentheses is printed by no other kernel code (s390's first trace
+# frame `([<%px>] %pSR)` has its address), so it is the rest in an unstamped log too.
+_SYMBOL_BELOW_END = re.compile(r"(?:PSW : [0-9a-f]{16} [0-9a-f]{8,16}|\) from \[<[0-9a-f]{8,16}>\])$")
+_PARENTHESIZED_SYMBOL = re.compile(r"\([A-Za-z_.$][\w.$]{0,127}\+0x[0-9a-f]{1,16}/0x[0-9a-f]{1,16}(?: \[[\w\-]{1,64}\])?\)")
 # The word-final characters _INCOMPLETE can end on (a hex digit also ends a symbol's `+off/size`, continues):
 # a cheap test before the patterns.
-_LAST = frozenset("nt/:],0123456789abcdef")
+_LAST = frozenset("nmt/:],0123456789abcdef")
 # Endings that a header alone makes incomplete (a body line may end with a plain word `in`/`at`).
 _HEADER_ONLY = (" in", " at", " /")
 
@@ -117,7 +120,7 @@ def continues(text: str, rest: str, stamped_log: bool) -> bool:
     after one."""
     if incomplete(text) or (stamped_log and _ADDRESS_END.search(text.rstrip()[-40:]) is not None):
         return True
-    if rest[:1] == "(" and _PSW_SYMBOL.fullmatch(rest) is not None and _PSW_END.search(text.rstrip()[-40:]) is not None:
+    if rest[:1] == "(" and _PARENTHESIZED_SYMBOL.fullmatch(rest) is not None and _SYMBOL_BELOW_END.search(text.rstrip()[-40:]) is not None:
         return True
     if "[#" in text and _DIE_FLAGS.fullmatch(rest) is not None and _DIE_COUNT.search(text) is not None:
         return True

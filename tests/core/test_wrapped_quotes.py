@@ -86,6 +86,21 @@ def test_an_address_without_its_symbol_is_cut_only_in_a_stamped_log() -> None:
         assert wrapped.continues(psw, "(scsi_alloc_sgtable+0x62/0x7c)", stamped_log=stamped)
     assert not wrapped.continues(psw, "R:0 T:1 IO:0 EX:0 Key:0 M:1 W:0 P:0 AS:3 CC:0", stamped_log=False)
     assert not wrapped.continues(psw, "([<00000000027f8000>] 0x27f8000)", stamped_log=False)
+
+
+def test_an_arm32_frame_cut_after_its_from_or_its_callers_address_is_joined_in_any_log() -> None:
+    # arch/arm/kernel/traps.c dump_backtrace_entry: `[<%08lx>] (%ps) from [<%08lx>] (%pS)` in one printk
+    head = "[<bf2581f0>] (wl12xx_set_power_on [wlcore]) from"
+    assert wrapped.incomplete(head)
+    assert wrapped.continues(head, "[<bf25f7ac>] (wlcore_nvs_cb+0x118/0xa4c [wlcore])", stamped_log=False)
+    caller_cut = "[<bf25f7ac>] (wlcore_nvs_cb [wlcore]) from [<c04387ec>]"
+    for stamped in (True, False):
+        assert wrapped.continues(caller_cut, "(request_firmware_work_func+0x30/0x58)", stamped_log=stamped)
+    # Negatives: a whole frame line; prose ending in `from`; a caller's address followed by another frame line.
+    assert not wrapped.incomplete("[<c04387ec>] (request_firmware_work_func) from [<c0058e2c>] (process_one_work+0x1b4/0x4b4)")
+    assert not wrapped.incomplete("usb 1-1: device descriptor read/64, error -71, retrying from")
+    assert not wrapped.continues(caller_cut, "[<c0058e2c>] (process_one_work) from [<c0059168>] (worker_thread+0x3c/0x4a4)",
+                                 stamped_log=False)
     assert not wrapped.continues("Krnl PSW : 0404c00180000000 0000000000431f8e (scsi_alloc_sgtable+0x62/0x7c)",
                                  "R:0 T:1 IO:0 EX:0 Key:0 M:1 W:0 P:0 AS:3 CC:0", stamped_log=True)
     assert not wrapped.continues("Krnl GPRS: 000000000c7fff88 000000006ad08600", "000000006e8e2078", stamped_log=True)
