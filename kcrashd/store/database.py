@@ -96,11 +96,31 @@ def connect(path: Path, durability: Durability = Durability.FULL) -> sqlite3.Con
     """A read-write connection to the state database: the only place its PRAGMAs are set."""
     conn = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
+    _enter_wal(conn)
     conn.execute(f"PRAGMA synchronous={durability}")
     conn.execute(f"PRAGMA busy_timeout={BUSY_MS}")
     conn.execute(f"PRAGMA cache_size={CACHE_KIB}")
     return conn
+
+
+# How long to wait between tries of the switch to WAL that another opener's lock refused.
+_WAL_RETRY_S = 0.02
+
+
+def _enter_wal(conn: sqlite3.Connection) -> None:
+    """`PRAGMA journal_mode=WAL`, tried again while another process's lock refuses it.  Two processes that open
+    a new database at once (the daemon and `kcrashd scan` on a first boot) each hold a shared lock on it and
+    want it exclusive to switch: SQLite refuses one at once, without its busy handler, as a deadlock (the
+    busy handler waits only where waiting can end).  Once the other has switched, the switch is a read."""
+    deadline = time.monotonic() + BUSY_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+        time.sleep(_WAL_RETRY_S)
 
 
 def connect_readonly(path: Path) -> sqlite3.Connection:

@@ -180,7 +180,7 @@ def test_scan_and_run_together(journald: Journald, tmp_path: Path, start_daemon,
     scans = [subprocess.Popen([str(KCRASHD), "scan", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
     proc: DaemonProcess = start_daemon(*args, env={"NOTIFY_SOCKET": str(notify_socket.path)})
     for scan in scans:
-        assert scan.wait(timeout=60) == 0
+        assert scan.wait(timeout=60) == 0, scan.stdout.read().decode(errors="replace") if scan.stdout else ""
     assert notify_socket.wait_for("READY=1")
     found = wait_entries(journald, root, 15)
     time.sleep(0.5)
