@@ -288,7 +288,7 @@ def _is_time(s: str) -> bool:
 class LogLines:
     """The lines of one log, parsed on first access; `number(i)` is the 1-based line in the file."""
 
-    __slots__ = ("_numbers", "_parsed", "raw", "stamped_log", "tagged", "text")
+    __slots__ = ("_numbers", "_parsed", "raw", "stamped_log", "syslogged", "tagged", "text")
 
     def __init__(self, text: str, raw: list[str], numbers: list[tuple[int, int]] | None = None) -> None:
         self.text = text
@@ -298,6 +298,7 @@ class LogLines:
         self._numbers = numbers or [(0, 1)]
         self.tagged = _bare_tagged(raw)
         self.stamped_log = _stamped_kernel_lines(raw)
+        self.syslogged = _syslogged(raw)
         if len(raw) > 2 and self.stamped_log and not self[0].stamped and self[1].stamped:
             # A wrapped ring buffer starts mid-record: drop an unstamped first fragment.
             self._parsed[0] = Line("", "", False)
@@ -349,6 +350,8 @@ class LogLines:
         """parse_line of line `i`, its bare `kernel: ` tag dropped first in a tagged log; a line that
         a quote's wrap cut (kcrashd.core.wrapped) gets its rest from the next line, left empty."""
         text, context, stamped = self._parse_one(i)
+        if not text and self.syslogged and _SYSLOG_KERNEL in self.raw[i]:
+            text = self._syslog_message_below(i)
         k = i + 1  # a line cut twice (lockdep's `%px` / ` (%s){%s}, at:` / `%pS`) takes two rests
         while k <= i + 2 and k < len(self.raw) and self.raw[k] and wrapped.may_continue(text):
             below, _, below_stamped = self._parse_one(k)
@@ -362,6 +365,20 @@ class LogLines:
                 later.text = ""
             k += 1
         return text, context, stamped
+
+    def _syslog_message_below(self, i: int) -> str:
+        """The message of the syslog kernel line `i` that a quote's wrap left only its prefix and printk time
+        (`Feb  4 15:40:27 host kernel: [ 1920.261752]`): the line below, which carries no syslog prefix (every
+        line a syslog daemon writes has one), taken from there; "" when there is none such."""
+        k = i + 1
+        if k >= len(self.raw) or not self.raw[k].strip() or _has_syslog_prefix(self.raw[k]):
+            return ""
+        text = self.raw[k].strip()[:MAX_LINE]
+        self.raw[k] = ""
+        later = self._parsed[k]
+        if later is not None:
+            later.text = ""
+        return text
 
     def _parse_one(self, i: int) -> tuple[str, str, bool]:
         raw = self.raw[i]
@@ -395,6 +412,20 @@ def _bare_tagged(raw: list[str]) -> bool:
     """Whether most of the (sampled, non-empty) lines start with a bare `kernel: ` tag (_BARE_KERNEL_TAG)."""
     sample = [r for r in raw[:: max(1, len(raw) // 64)][:64] if r.strip()]
     return sum(1 for r in sample if r.startswith(_BARE_KERNEL_TAG)) * 2 > len(sample)
+
+
+def _has_syslog_prefix(raw: str) -> bool:
+    """Whether a raw line starts with a syslog file's prefix: the kernel's (_SYSLOG) or another program's."""
+    if raw[:1] not in _SYSLOG_FIRST and raw[:1] != "[":
+        return False
+    return _SYSLOG.match(raw) is not None or _SYSLOG_OTHER.match(raw) is not None
+
+
+def _syslogged(raw: list[str]) -> bool:
+    """Whether the log is a syslog file: over a third of its (sampled, non-empty) lines carry a syslog
+    prefix (a quote wrapped at 72 columns leaves about half of them so)."""
+    sample = [r for r in raw[:: max(1, len(raw) // 64)][:64] if r.strip()]
+    return sum(1 for r in sample if _has_syslog_prefix(r)) * 3 > len(sample)
 
 
 def _stamped_kernel_lines(raw: list[str]) -> bool:

@@ -23,8 +23,8 @@ by a line's length:
   whose rest, the symbol in parentheses, no other kernel line is (in any log), and arm32's unwound frame
   (arch/arm/kernel/traps.c dump_backtrace_entry `[<%08lx>] (%ps) from [<%08lx>] (%pS)`) cut after its `from`
   or its caller's address (in any log);
-- a hung task's header before its unit: kernel/hung_task.c check_hung_task
-  `INFO: task %s:%d blocked for more than %ld seconds.`;
+- a hung task's header before its unit, or after its first words: kernel/hung_task.c check_hung_task
+  `INFO: task %s:%d blocked for more than %ld seconds.` (one printk: `INFO: task` alone is never a line);
 - slub's corruption line since 6.11: mm/slub.c check_bytes_and_report
   `[%s overwritten] 0x%p-0x%p @offset=%tu. First byte 0x%x instead of 0x%x` (one printk);
 - x86's fault header without its `[#N]` (arch/x86/kernel/dumpstack.c __die_header `%s: %04lx [#%d]`), and
@@ -44,7 +44,7 @@ from kcrashd.core.headers import MAX_LINE, header_in
 from kcrashd.core.signatures import BY_HEADER
 
 # What a kernel line cannot end with (see the module's docstring), matched at the line's end.
-_INCOMPLETE = re.compile(r"(?:\S (?:in|at)|\S /|, at:|blocked for more than \d{1,12}|^\[[A-Z][A-Za-z ]{0,30} overwritten\]|\{[+.?\-]{1,16}\}(?:-\{\d{1,2}:\d{1,2}\})?,|^\s{0,2}#\d{1,4}: [0-9a-f]{8,16}|^-> #\d{1,4}|^BUG: K[ACM]SAN:|^WARNING:|>\] \([^()]{1,200}\) from)$")
+_INCOMPLETE = re.compile(r"(?:\S (?:in|at)|\S /|, at:|blocked for more than \d{1,12}|^\[[A-Z][A-Za-z ]{0,30} overwritten\]|\{[+.?\-]{1,16}\}(?:-\{\d{1,2}:\d{1,2}\})?,|^\s{0,2}#\d{1,4}: [0-9a-f]{8,16}|^-> #\d{1,4}|^BUG: K[ACM]SAN:|^WARNING:|^INFO: task|>\] \([^()]{1,200}\) from)$")
 # An address whose symbol the same printk prints after it.  Without CONFIG_KALLSYMS old kernels printed
 # none (include/linux/kallsyms.h: print_symbol a no-op), so such a line ends there: it is cut only where
 # the line below is demonstrably no kernel line of its own (unstamped in a stamped log).
@@ -57,7 +57,7 @@ _SYMBOL_BELOW_END = re.compile(r"(?:PSW : [0-9a-f]{16} [0-9a-f]{8,16}|\) from \[
 _PARENTHESIZED_SYMBOL = re.compile(r"\([A-Za-z_.$][\w.$]{0,127}\+0x[0-9a-f]{1,16}/0x[0-9a-f]{1,16}(?: \[[\w\-]{1,64}\])?\)")
 # The word-final characters _INCOMPLETE can end on (a hex digit also ends a symbol's `+off/size`, continues):
 # a cheap test before the patterns.
-_LAST = frozenset("nmt/:],0123456789abcdef")
+_LAST = frozenset("kmnt/:],0123456789abcdef")
 # Endings that a header alone makes incomplete (a body line may end with a plain word `in`/`at`).
 _HEADER_ONLY = (" in", " at", " /")
 

@@ -43,6 +43,7 @@ def test_the_transform_fills_as_an_editor_does() -> None:
     "-> #1",  # lockdep print_circular_bug_entry before the class's name
     "BUG: KASAN:",  # mm/kasan/report.c `BUG: KASAN: %s in %pS`: the header alone
     "WARNING:",  # kernel/panic.c __warn's header alone
+    "INFO: task",  # kernel/hung_task.c `INFO: task %s:%d blocked for more than %ld seconds.` cut after its words
 ])
 def test_a_line_its_format_cannot_end_is_incomplete(text: str) -> None:
     assert wrapped.incomplete(text)
@@ -61,6 +62,8 @@ def test_a_line_its_format_cannot_end_is_incomplete(text: str) -> None:
     "Message #3: ffff88805ffdd0a0",  # `#N: addr` inside a word-led line
     "WARNING: CPU: 0 PID: 13 at kernel/sched/core.c:7244 balance_push+0x1/0x2",  # the whole header
     "mydrv: WARNING:",  # a driver's line that merely ends with the word
+    "INFO: task kworker/0:1:12 blocked for more than 120 seconds.",  # the whole header
+    "sched: INFO: task",  # not at the line's start
     # Cut after its `%s:%d`, the header is left unjoined: a quote with no trace then names the site on the line
     # below, as the corpus's labels of real wrapped quotes do (patches/suse-nvmet-wq-flush-dependency-warning),
     # where the joined header alone would be `WARNING in corrupted`.
@@ -267,6 +270,7 @@ FAMILIES = {
     "`BUG: KASAN:` alone, its bug type and ` at` / `addr` below": ("syzkaller", "report-164"),
     "s390 PSW's ` (%pSR)` below its two words (stamped)": ("production", "abrt/oops10_s390x.txt"),
     "s390 PSW's ` (%pSR)` below its two words (unstamped)": ("production", "satyr/rhbz-1040900-s390x-2.txt"),
+    "syslog line left only its prefix and printk time, its message below": ("production", "hotsos/kernlog-calltrace-fanotify.txt"),
     "2.6-4.x held lock `, at: [<addr>]` with its symbol below (unstamped)": ("production", "abrt/oops2.txt"),
 }
 
@@ -331,3 +335,23 @@ def test_a_held_lock_line_cut_after_its_address_keeps_version_3s_key() -> None:
     # Version 3 read none of the cut held-lock lines: it titled the quote `in corrupted`.
     v3 = "kc3-" + fingerprint_title("possible deadlock in corrupted").split("-", 1)[1]
     assert v3 in got.fingerprint_aliases
+
+
+def test_a_syslog_line_left_only_its_prefix_takes_the_prefixless_line_below() -> None:
+    from kcrashd.core.normalize import load_lines
+
+    prefix = "Feb  4 15:40:27 host kernel: [ 1920.26175{}]"
+    log = "\n".join([
+        prefix.format(1) + " Call Trace:", prefix.format(2), "[<ffffffff8185cb45>] schedule+0x35/0x80",
+        prefix.format(3) + " wait_for_completion+0x1/0x2", "a prefix-less line below a whole one",
+        prefix.format(4), prefix.format(5) + " after an empty record",
+        "Feb  4 15:40:28 host systemd[1]: Started foo.", prefix.format(6), "",
+    ])
+    lines = load_lines(log)[0]
+    texts = [lines[i].text for i in range(len(lines))]
+    assert texts[1] == "[<ffffffff8185cb45>] schedule+0x35/0x80" and texts[2] == ""
+    # Negatives: a line below a kernel line with a message of its own stays a line; a record that is empty
+    # with a prefixed line below stays empty; so does one at a blank line.
+    assert texts[4] == "a prefix-less line below a whole one"
+    assert texts[5] == "" and texts[6] == "after an empty record"
+    assert texts[8] == ""
