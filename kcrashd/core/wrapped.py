@@ -18,7 +18,8 @@ by a line's length:
   CONFIG_LOCKDEP selects KALLSYMS; a log that lost its first column so (production satyr/14.txt) keeps
   the version-3 key it was given unjoined, so such a line is read from the next one by culprit's `at:` parts.)
 - in a stamped log, an address without the symbol printed after it in the same printk: x86's
-  print_ip_sym / __show_regs `[<%px>] %pS`, arch/powerpc/kernel/process.c show_stack `[%p] [%p] %pS`;
+  print_ip_sym / __show_regs `[<%px>] %pS`, arch/powerpc/kernel/process.c show_stack `[%p] [%p] %pS` and
+  show_regs `NIP [%px] %pS`, `LR [%px] %pS`;
   s390's PSW (arch/s390/kernel/dumpstack.c show_registers `%s PSW : %px %px` then ` (%pSR)`; 3.x print_symbol),
   whose rest, the symbol in parentheses, no other kernel line is (in any log), and arm32's unwound frame
   (arch/arm/kernel/traps.c dump_backtrace_entry `[<%08lx>] (%ps) from [<%08lx>] (%pS)`) cut after its `from`
@@ -48,7 +49,7 @@ _INCOMPLETE = re.compile(r"(?:\S (?:in|at)|\S /|, at:|blocked for more than \d{1
 # An address whose symbol the same printk prints after it.  Without CONFIG_KALLSYMS old kernels printed
 # none (include/linux/kallsyms.h: print_symbol a no-op), so such a line ends there: it is cut only where
 # the line below is demonstrably no kernel line of its own (unstamped in a stamped log).
-_ADDRESS_END = re.compile(r"(?:\[<[0-9a-f]{8,16}>\]|\[[0-9a-f]{8,16}\] \[[0-9a-f]{8,16}\])$")
+_ADDRESS_END = re.compile(r"(?:\[<[0-9a-f]{8,16}>\]|\[[0-9a-f]{8,16}\] \[[0-9a-f]{8,16}\]|\b(?:NIP|LR) \[[0-9a-f]{8,16}\])$")
 # s390's PSW line and its ` (%pSR)` (arch/s390/kernel/dumpstack.c show_registers), and arm32's unwound frame
 # and its caller's ` (%pS)` (arch/arm/kernel/traps.c dump_backtrace_entry `[<%08lx>] (%ps) from [<%08lx>] (%pS)`,
 # one printk): a line of the symbol alone in parentheses is printed by no other kernel code (s390's first trace

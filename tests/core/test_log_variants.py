@@ -54,8 +54,7 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # Wraps not undone yet (each still to be read against the kernel's format; listed so that the
     # transform guards the families already fixed).
     **{case: (frozenset({"wrapped"}), "a wrap the core does not undo yet")
-       for case in ("syzkaller/report-354", "syzkaller/report-722", "lab/deb12-6.1-ppc64el_paging-fault_run2/console.log",
-                    "lab/deb12-6.1-ppc64el_rcu-stall-lockup_run1/console.log", "production/satyr/gitlog-30.txt",
+       for case in ("syzkaller/report-354", "syzkaller/report-722", "production/satyr/gitlog-30.txt",
                     "production/telemetrics-client/two_warnings.txt", "production/lkp-tests/dmesg-020.txt",
                     "production/abrt/examples-not_oops2.txt",
                     "production/patches/stable-4.4.20-arc-lockdep-irqs-disabled-warning.txt")},

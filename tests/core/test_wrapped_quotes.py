@@ -78,10 +78,13 @@ def test_a_line_its_format_may_end_is_not(text: str) -> None:
 
 def test_an_address_without_its_symbol_is_cut_only_in_a_stamped_log() -> None:
     # old __show_regs + print_ip_sym, powerpc show_stack; without CONFIG_KALLSYMS old kernels printed no symbol
-    for text in ("RIP: 0010:[<ffffffff8213c531>]  [<ffffffff8213c531>]", "[c00000001cdc3b30] [c0080000070704d0]"):
+    for text in ("RIP: 0010:[<ffffffff8213c531>]  [<ffffffff8213c531>]", "[c00000001cdc3b30] [c0080000070704d0]",
+                 "NIP [d0000000008cb4dc]", "LR [d0000000008cb4d8]"):
         assert wrapped.continues(text, "logfs_init_inode.isra.6+0x111/0x470", stamped_log=True)
         assert not wrapped.continues(text, "logfs_init_inode.isra.6+0x111/0x470", stamped_log=False)
     assert not wrapped.continues("Code: 48 8b 05 e3 19 00 00", "logfs_init_inode+0x1/0x2", stamped_log=True)
+    # powerpc's register dump line `NIP: %016lx LR: %016lx CTR: %016lx` (numbers, no brackets) is no symbol's address
+    assert not wrapped.continues("NIP: d0000000008cb4dc LR: d0000000008cb4d8 CTR:", "c0000000084af4e0", stamped_log=True)
     # s390's PSW: its symbol in parentheses is its rest in any log; with the symbol on the line, and its
     # register rows, it is whole
     psw = "Krnl PSW : 0404c00180000000 0000000000431f8e"
@@ -270,6 +273,7 @@ FAMILIES = {
     "`BUG: KASAN:` alone, its bug type and ` at` / `addr` below": ("syzkaller", "report-164"),
     "s390 PSW's ` (%pSR)` below its two words (stamped)": ("production", "abrt/oops10_s390x.txt"),
     "s390 PSW's ` (%pSR)` below its two words (unstamped)": ("production", "satyr/rhbz-1040900-s390x-2.txt"),
+    "powerpc `NIP [%px]` with its symbol below (stamped)": ("production", "abrt/oops9_ppc64.txt"),
     "syslog line left only its prefix and printk time, its message below": ("production", "hotsos/kernlog-calltrace-fanotify.txt"),
     "2.6-4.x held lock `, at: [<addr>]` with its symbol below (unstamped)": ("production", "abrt/oops2.txt"),
 }
