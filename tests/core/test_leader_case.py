@@ -108,6 +108,7 @@ def test_text_that_is_no_recased_report_stays_as_it_is(text: str) -> None:
     "Rip: 0010:ext4_mb_mark_diskspace_used.cold+0x85/0x136f",
     "Rip: 0010:[<ffffffff81196aab>]  [<ffffffff81196aab>] f+0x2b/0x60",
     "Ip: [<ffffffff81196aab>] get_mem_cgroup_from_mm.isra.42+0x2b/0x60",
+    "Ip: holder_class_store+0x253/0x2b0 [libnvdimm]",  # later 4.x no_context: `IP: %pS`
     "Eip: 0060:[<c04a5b6c>] EFLAGS: 00010246 CPU: 0",
     "Eip: ioread32+0x2a/0x40",
     "Rsp: 0018:ffff880038effa40  EFLAGS: 00010246",
@@ -117,7 +118,7 @@ def test_one_body_leader_in_its_kernel_shape_is_a_recased_quote(line: str) -> No
 
 
 @pytest.mark.parametrize("line", [
-    "Cpu: 0", "Cpu: 4 cores", "Rip: ok", "Ip: 10.0.0.1", "Eip: none", "Rsp: 12 ms",
+    "Cpu: 0", "Cpu: 4 cores", "Rip: ok", "Ip: 10.0.0.1", "Ip: eth0 up", "Eip: none", "Rsp: 12 ms",
     "Bug: KASAN: use-after-free in f+0x1/0x2",  # a header alone is no proof of the whole quote
 ])
 def test_a_leader_out_of_its_kernel_shape_is_no_recased_quote(line: str) -> None:

@@ -66,11 +66,6 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # author's wraps), and the rests read as another source's lines.
     "production/patches/stable-4.4.2-wlcore-spi-power-on-null.txt": (_NO_KERNEL_CLOCK - {"no-time"},
                                                                       "a capture's prefix on an author-wrapped quote"),
-    # A quote of a fault header and its `IP: %pS` line only (the later 4.x arch/x86/mm/fault.c printed no `[<%p>]`
-    # there, as this 4.13 quote shows): leader_case's IP shape reads the older `IP: [<` form, so the re-cased quote shows no body leader it
-    # knows and no trace below its header.  A gap the core does not close yet, listed so the transform guards the rest.
-    "production/patches/stable-4.13.5-libnvdimm-null-deref-no-trace.txt": (frozenset({"tag-cased"}),
-                                                                          "a re-cased `Ip: f+0x..` the IP shape does not read"),
 }
 # scripts/decode_stacktrace.sh prints `f (file.c:N)` for `f+0x0/0x18`: the offset 0 that shows a return address right
 # below a noreturn call to lie past its caller's end (culprit._past_noreturn: `panic+0x184/0x364`, then
