@@ -126,7 +126,8 @@ def check_unexplained(results: Path, boot: str, host_seconds: float, uptime_afte
     assert f"Boot: {boot}" in info and "Last kernel lines:" in info, info
     assert f"Subject: Unexplained reboot of {HOST}" in (results / "explain.txt").read_text()
     assert read_json(results / "reports-boot.json") == []  # boot 1's reports were not journaled again
-    assert (results / "prev-boot.export").stat().st_size > 0  # the reset boot as export data
+    exported = (results / "prev-boot.export").stat().st_size  # the reset boot as export data
+    assert exported > 0, (results / "prev-boot.err").read_text()
     from_boot = int(reboot["__MONOTONIC_TIMESTAMP"]) / 1e6
     TIMINGS.add("reboot", f"{results.name}: boot to unexplained-reboot entry (capture window 30 s)", from_boot)
     print(f"\nreboot guest: {results.name}: boot -> unexplained-reboot entry {from_boot:.1f} s (host run {host_seconds:.1f} s)")
