@@ -33,18 +33,14 @@ _AT_LINE = re.compile(
     rf"{_PS_END}|"
     r"[})], at: {1,4}([A-Za-z_$][A-Za-z0-9_$.]{0,200}) {0,8}$"
 )
-# A line whose address is printed on the next line, above the trace: kernel/sched/core.c print_preempt_disable_ip
-# (`Preemption disabled at:`, then print_ip_sym's `[<addr>] %pS`), lockdep's `is trying to release lock (x) at:`
-# (print_unlock_imbalance_bug), and a 3.x held-lock line (print_lock: `, at: [<addr>] %pS`) wrapped before its symbol.
-_LABEL_EOL = re.compile(r"\bat:(?: {0,4}\[<[0-9a-fA-F]{1,16}>\])?\s*$")
-# lockdep's header of its own trace (kernel/locking/lockdep.c: `pr_warn("\nstack backtrace:\n")`, then
-# dump_stack(), whose `Call Trace:` line a quote may leave out).
 # A held-lock line (`, at: [<addr>]`) cut before its `%pS`: what every such line contains, and the line.
 _WRAPPED_AT = "at: [<"
 _AT_ADDRESS_EOL = re.compile(r"\bat: {1,4}\[<[0-9a-fA-F]{1,16}>\]\s*$")
+# lockdep's header of its own trace (kernel/locking/lockdep.c: `pr_warn("\nstack backtrace:\n")`, then
+# dump_stack(), whose `Call Trace:` line a quote may leave out).
 _LOCKDEP_BACKTRACE = re.compile(r"^\s*stack backtrace:\s*$")
 _INTERRUPT = re.compile(r"^--- interrupt: [0-9a-f]+ at \.?([A-Za-z_$][A-Za-z0-9_$]*)")
-_LEAK_START = re.compile(r"^\s*backtrace(?: \(crc [0-9a-f]+\))?:")
+_LEAK_START = re.compile(rf"^{frames.LEAK_TRACE}")
 _LAST_FUNCTION = re.compile(r"^\s*last function: ([A-Za-z_$][A-Za-z0-9_$]*)")
 _PAGE_OWNER = re.compile(r"^page last allocated via")
 _FREED_IN = re.compile(r"^INFO: Freed in ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
@@ -207,13 +203,21 @@ def _below_lockdep_backtrace(texts: list[str], start: int) -> int:
     return start if any(_FAULT_INJECTION.match(fn) for fn in skipped) else mark + 1
 
 
+def _label_eol(text: str) -> bool:
+    """A line whose address is printed on the next line, above the trace: kernel/sched/core.c
+    print_preempt_disable_ip (`Preemption disabled at:`, then print_ip_sym's `[<addr>] %pS`),
+    lockdep's `is trying to release lock (x) at:` (print_unlock_imbalance_bug), both frames.AT_EOL,
+    and a 3.x held-lock line cut before its symbol (_AT_ADDRESS_EOL)."""
+    return frames.AT_EOL.search(text) is not None or _AT_ADDRESS_EOL.search(text) is not None
+
+
 def _trace_frame(texts: list[str], j: int, reliable: bool) -> bool:
-    """A frame line (with a reliable frame, `reliable`) that is no labelled address (_LABEL_EOL) above
+    """A frame line (with a reliable frame, `reliable`) that is no labelled address (_label_eol) above
     the trace (samples: tests/core/test_quote_invariance.py)."""
     found = frames.parse_frames(texts[j])
     if not found or (reliable and not any(fr.reliable for fr in found)):
         return False
-    return j == 0 or _LABEL_EOL.search(texts[j - 1]) is None
+    return j == 0 or not _label_eol(texts[j - 1])
 
 
 def _trace_start(texts: list[str]) -> int | None:
@@ -268,7 +272,7 @@ def run_spec(parts: tuple[Part, ...], texts: list[str], headerless: bool = True)
             ok, fn = _line_part(part, texts[i])
             if ok and part is Part.TRACE and ">{" in texts[i]:
                 i -= 1  # x86_64 2.6.0-2.6.17 printed the first frames on the `Call Trace:` line (frames._BRACE_FRAME)
-            if not ok and part is Part.AT and (_LABEL_EOL if headerless else frames.AT_EOL).search(texts[i]) and i + 1 < n:
+            if not ok and part is Part.AT and (_label_eol(texts[i]) if headerless else frames.AT_EOL.search(texts[i])) and i + 1 < n:
                 # `... is trying to release lock (x) at:` with the frame on the next line; also a held-lock
                 # line `, at: [<addr>]` a quote wrapped before its symbol (not read by version 3)
                 found = frames.parse_frames(texts[i + 1])

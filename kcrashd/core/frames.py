@@ -104,10 +104,13 @@ FAULT_PC = re.compile(
 )
 # A frame line whose first column was lost (`<ffffffff81329372>] blk_queue_bio+0x2a2/0x380`).
 LOST_COLUMN = re.compile(r"^\s*<[0-9a-fA-F]{6,16}>\]")
+# kmemleak's header of a leaked object's trace (mm/kmemleak.c print_unreferenced: `backtrace:`, later
+# `backtrace (crc %x):`).
+LEAK_TRACE = r"\s*backtrace(?: \(crc [0-9a-f]+\))?:"
 # Lines after which a new stack starts (one culprit list per stack).
 STACK_START = re.compile(
     r"^(?:\s*Call Trace:?|\s*Call trace:|\s*Backtrace:|Allocated by task \d+|Freed by task \d+|"
-    r"\s*backtrace(?: \(crc [0-9a-f]+\))?:|Uninit was (?:stored to memory|created) at:|"
+    rf"{LEAK_TRACE}|Uninit was (?:stored to memory|created) at:|"
     r"\s*status: [0-9a-f]+ badaddr: [0-9a-f]+ cause: |Last Breaking-Event-Address:)"
 )
 

@@ -222,12 +222,11 @@ def parse_line(raw: str) -> tuple[str, str, bool]:
         if m is not None and "[" not in raw[m.end() : m.end() + 2] and _LOGIN not in raw:
             return raw[m.end() :], m.group(1), True
     tool_stamp = False
-    if _SYSLOG_KERNEL in raw:
-        m = _SYSLOG.match(raw)
-        if m is not None:
-            raw, tool_stamp = raw[m.end() :], m.group(1) is not None
-    elif raw[:1] in _SYSLOG_FIRST and _SYSLOG_OTHER.match(raw) is not None:
-        return "", "", False  # another program's line in a syslog file (its tag is not `kernel`)
+    m = _syslog_prefix(raw)
+    if m is not None:
+        if m.re is _SYSLOG_OTHER:
+            return "", "", False  # another program's line in a syslog file (its tag is not `kernel`)
+        raw, tool_stamp = raw[m.end() :], m.group(1) is not None
     if raw[:1] in _DMESG_FIRST:
         raw, tool_stamp = _dmesg_prefix(raw, tool_stamp)
     if _LOGIN in raw:
@@ -371,7 +370,7 @@ class LogLines:
         (`Feb  4 15:40:27 host kernel: [ 1920.261752]`): the line below, which carries no syslog prefix (every
         line a syslog daemon writes has one), taken from there; "" when there is none such."""
         k = i + 1
-        if k >= len(self.raw) or not self.raw[k].strip() or _has_syslog_prefix(self.raw[k]):
+        if k >= len(self.raw) or not self.raw[k].strip() or _syslog_prefix(self.raw[k]) is not None:
             return ""
         text = self.raw[k].strip()[:MAX_LINE]
         self.raw[k] = ""
@@ -414,18 +413,21 @@ def _bare_tagged(raw: list[str]) -> bool:
     return sum(1 for r in sample if r.startswith(_BARE_KERNEL_TAG)) * 2 > len(sample)
 
 
-def _has_syslog_prefix(raw: str) -> bool:
-    """Whether a raw line starts with a syslog file's prefix: the kernel's (_SYSLOG) or another program's."""
-    if raw[:1] not in _SYSLOG_FIRST and raw[:1] != "[":
-        return False
-    return _SYSLOG.match(raw) is not None or _SYSLOG_OTHER.match(raw) is not None
+def _syslog_prefix(raw: str) -> re.Match[str] | None:
+    """The syslog file's prefix a raw line starts with: the kernel's (_SYSLOG, whose tag is tested
+    first) or another program's (_SYSLOG_OTHER, whose time is tested first)."""
+    if _SYSLOG_KERNEL in raw:
+        m = _SYSLOG.match(raw)
+        if m is not None:
+            return m
+    return _SYSLOG_OTHER.match(raw) if raw[:1] in _SYSLOG_FIRST else None
 
 
 def _syslogged(raw: list[str]) -> bool:
     """Whether the log is a syslog file: over a third of its (sampled, non-empty) lines carry a syslog
     prefix (a quote wrapped at 72 columns leaves about half of them so)."""
     sample = [r for r in raw[:: max(1, len(raw) // 64)][:64] if r.strip()]
-    return sum(1 for r in sample if _has_syslog_prefix(r)) * 3 > len(sample)
+    return sum(1 for r in sample if _syslog_prefix(r) is not None) * 3 > len(sample)
 
 
 def _stamped_kernel_lines(raw: list[str]) -> bool:

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import re
 
+from kcrashd.core.frames import SOURCE_POSITION
 from kcrashd.core.headers import MAX_LINE, header_in
 from kcrashd.core.signatures import BY_HEADER
 
@@ -55,7 +56,10 @@ _ADDRESS_END = re.compile(r"(?:\[<[0-9a-f]{8,16}>\]|\[[0-9a-f]{8,16}\] \[[0-9a-f
 # one printk): a line of the symbol alone in parentheses is printed by no other kernel code (s390's first trace
 # frame `([<%px>] %pSR)` has its address), so it is the rest in an unstamped log too.
 _SYMBOL_BELOW_END = re.compile(r"(?:PSW : [0-9a-f]{16} [0-9a-f]{8,16}|\) from \[<[0-9a-f]{8,16}>\])$")
-_PARENTHESIZED_SYMBOL = re.compile(r"\([A-Za-z_.$][\w.$]{0,127}\+0x[0-9a-f]{1,16}/0x[0-9a-f]{1,16}(?: \[[\w\-]{1,64}\])?\)")
+# A symbol's `+off/size` as %pS prints it, and the module's name kernel/kallsyms.c __sprint_symbol puts after it.
+_OFFSET_SIZE = r"\+0x[0-9a-f]{1,16}/0x[0-9a-f]{1,16}"
+_MODULE_NAME = r"[\w\-]{1,64}"
+_PARENTHESIZED_SYMBOL = re.compile(rf"\([A-Za-z_.$][\w.$]{{0,127}}{_OFFSET_SIZE}(?: \[{_MODULE_NAME}\])?\)")
 # The word-final characters _INCOMPLETE can end on (a hex digit also ends a symbol's `+off/size`, continues):
 # a cheap test before the patterns.
 _LAST = frozenset("kmnt/:],0123456789abcdef")
@@ -101,10 +105,11 @@ _LOCK_INSTANCE = re.compile(r"[0-9a-f]{8,16}")
 # same line: the module (kernel/kallsyms.c __sprint_symbol ` [%s]`), powerpc show_stack's ` (unreliable)`,
 # a symbolizer's source position `file.c:123` and ` [inline]` (syzkaller's and decode_stacktrace.sh's);
 # before 4.13 mm/kasan/report.c print_error_description went on with ` at addr %p` after the module.
-_SYMBOL_END = re.compile(r"\+0x[0-9a-f]{1,16}/0x[0-9a-f]{1,16}$")
+_SYMBOL_END = re.compile(rf"{_OFFSET_SIZE}$")
 # (A bracketed address, powerpc's next frame `[c000000000f2fa30] [...]`, is no module.)
 _SYMBOL_TAIL = re.compile(
-    r"\[(?![0-9a-f]{8,16}\])[\w\-]{1,64}\](?: \(unreliable\)| at addr [0-9a-f]{8,16})?$|\(unreliable\)$|(?:[\w/\-]{0,64}\.){1,8}[chS]:\d{1,6}(?: \[inline\])?$"
+    rf"\[(?![0-9a-f]{{8,16}}\]){_MODULE_NAME}\](?: \(unreliable\)| at addr [0-9a-f]{{8,16}})?$|\(unreliable\)$|"
+    rf"{SOURCE_POSITION}(?: \[inline\])?$"
 )
 
 

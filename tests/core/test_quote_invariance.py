@@ -98,13 +98,14 @@ def test_the_preemption_site_above_a_quoted_trace_is_no_trace() -> None:
 
 
 def test_labelled_address_lines() -> None:
-    assert culprit._LABEL_EOL.search("Preemption disabled at:")
-    assert culprit._LABEL_EOL.search("fio/17706 is trying to release lock (&q->lock) at:")
-    assert culprit._LABEL_EOL.search(" #0:  (&(&vblk->lock)->rlock){......}, at: [<ffffffff81327f1a>]")
+    # The held-lock line cut before its symbol (culprit._AT_ADDRESS_EOL) has its samples in test_wrapped_quotes.
+    assert culprit._label_eol("Preemption disabled at:")
+    assert culprit._label_eol("fio/17706 is trying to release lock (&q->lock) at:")
+    assert culprit._label_eol(" #0:  (&(&vblk->lock)->rlock){......}, at: [<ffffffff81327f1a>]")
     # Negatives: an address with its symbol on the line, a header, a line that merely ends in `at`.
-    assert not culprit._LABEL_EOL.search(" #0:  (&q->lock){+.+.}, at: [<ffffffff81327f1a>] queue_setup+0x58/0x89")
-    assert not culprit._LABEL_EOL.search("CPU: 14 PID: 181 Comm: kswapd1 Not tainted 5.0.14-rt9 #1")
-    assert not culprit._LABEL_EOL.search("the task was blocked at")
+    assert not culprit._label_eol(" #0:  (&q->lock){+.+.}, at: [<ffffffff81327f1a>] queue_setup+0x58/0x89")
+    assert not culprit._label_eol("CPU: 14 PID: 181 Comm: kswapd1 Not tainted 5.0.14-rt9 #1")
+    assert not culprit._label_eol("the task was blocked at")
 
 
 def test_a_frame_line_below_any_other_line_starts_a_quoted_trace() -> None:
