@@ -245,9 +245,12 @@ def mark_trimmed_frames(texts: list[str]) -> list[str]:
     in_trace = False
     # A symbolizer prints an inlined callee's line with its position and no offset; in a trace whose frames
     # keep their offsets, such a line is that, not a trimmed frame.
-    untrimmed = any("+0x" in t and parse_frames(t) for t in texts)
+    offsets = ["+0x" in t and bool(parse_frames(t)) for t in texts]  # a frame line with its offset
+    untrimmed = any(offsets)
     for i, text in enumerate(texts):
-        if i == 0 or AT_EOL.search(text) or STACK_START.match(text) or _SECTION_MARK.match(text) or _KFENCE_STACK.search(text):
+        if offsets[i]:
+            in_trace = True  # what every branch below leaves for such a line: no trimmed frame (no `+`)
+        elif i == 0 or AT_EOL.search(text) or STACK_START.match(text) or _SECTION_MARK.match(text) or _KFENCE_STACK.search(text):
             in_trace = True
         elif in_trace and (m := _BARE_FRAME.match(text)) and not _HEX_WORD.match(text):
             if not (untrimmed and m.group("pos")):

@@ -287,12 +287,14 @@ def _is_time(s: str) -> bool:
 class LogLines:
     """The lines of one log, parsed on first access; `number(i)` is the 1-based line in the file."""
 
-    __slots__ = ("_numbers", "_parsed", "raw", "stamped_log", "syslogged", "tagged", "text")
+    __slots__ = ("_below", "_numbers", "_parsed", "raw", "stamped_log", "syslogged", "tagged", "text")
 
     def __init__(self, text: str, raw: list[str], numbers: list[tuple[int, int]] | None = None) -> None:
         self.text = text
         self.raw = raw
         self._parsed: list[Line | None] = [None] * len(raw)
+        # The last line _parse_one read ahead of the walk (index, result): the walk reads it next.
+        self._below: tuple[int, tuple[str, str, bool]] | None = None
         # (index in raw, line number in the file) at the start of each window of a compacted log
         self._numbers = numbers or [(0, 1)]
         self.tagged = _bare_tagged(raw)
@@ -359,6 +361,7 @@ class LogLines:
                 break
             text = wrapped.joined(text, rest)
             self.raw[k] = ""
+            self._below = None
             later = self._parsed[k]
             if later is not None:
                 later.text = ""
@@ -374,16 +377,22 @@ class LogLines:
             return ""
         text = self.raw[k].strip()[:MAX_LINE]
         self.raw[k] = ""
+        self._below = None
         later = self._parsed[k]
         if later is not None:
             later.text = ""
         return text
 
     def _parse_one(self, i: int) -> tuple[str, str, bool]:
+        below = self._below
+        if below is not None and below[0] == i:
+            return below[1]  # read ahead as the line below the one before (_parse_raw)
         raw = self.raw[i]
         if self.tagged and raw.startswith(_BARE_KERNEL_TAG):
             raw = raw[len(_BARE_KERNEL_TAG) :]
-        return parse_line(raw)
+        parsed = parse_line(raw)
+        self._below = (i, parsed)
+        return parsed
 
     def number(self, i: int) -> int:
         """The 1-based line number in the original log of line `i`."""

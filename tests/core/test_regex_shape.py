@@ -143,7 +143,9 @@ def test_the_growth_meter_tells_quadratic_from_linear() -> None:
     quadratic = re.compile(r" *x")
     linear = re.compile(r"^ *x")
     family: shape.Family = ("", " ", " ", "")
-    assert _growth(quadratic, family) > _LINEAR_LIMIT
+    # The meter leans to "linear" (the least of its tries, the first linear one ends them), so that a
+    # busy machine raises no false alarm; the quadratic pattern gets three readings, one must tell it.
+    assert max(_growth(quadratic, family) for _ in range(3)) > _LINEAR_LIMIT
     assert _growth(linear, family) <= _LINEAR_LIMIT
 
 
