@@ -97,9 +97,11 @@ _FRAME_NEEDS: tuple[str, ...] = (") from [<", " from ", ">]", "]", "+0x")
 # pc/epc (mips __show_regs: `epc   : %0*lx %pS`, the address before the symbol), arm PC is at, ppc NIP, s390 PSW.
 # powerpc show_regs prints `NIP [%016lx] %pS`; a quote often strips the bracketed address (`NIP f+0x10/0x60`):
 # zero to two bracketed addresses before the symbol, as syzkaller's RIP-frame pattern accepts after `NIP`.
+# powerpc's xmon prints the PC as `    pc: %lx: %pS` (arch/powerpc/xmon/xmon.c excprint: xmon_print_symbol(nip, ": ",
+# "\n")), a ppc64 ELFv1 symbol with its dot.  A quote may put a space after x86's segment (`RIP: 0010: f+0x1/0x2`).
 FAULT_PC = re.compile(
-    rf"(?:\b(?:RIP|EIP|IP): (?:[0-9a-fA-F]{{4}}:)?(?:\[<[0-9a-fA-F]+>\]\s+){{0,2}}|^\s*RIP\s+\[<[0-9a-fA-F]+>\]\s+|"
-    rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+|[0-9a-fA-F]{{8,16}}\s+)?|^PC is at |^\s*[ER]IP is at |^\s*NIP(?:\s*+:)?(?:\s*+\[[0-9a-fA-F]+\]){{0,2}}\s++\.?|"
+    rf"(?:\b(?:RIP|EIP|IP): (?:[0-9a-fA-F]{{4}}: ?)?(?:\[<[0-9a-fA-F]+>\]\s+){{0,2}}|^\s*RIP\s+\[<[0-9a-fA-F]+>\]\s+|"
+    rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+|[0-9a-fA-F]{{8,16}}:?\s+\.?)?|^PC is at |^\s*[ER]IP is at |^\s*NIP(?:\s*+:)?(?:\s*+\[[0-9a-fA-F]+\]){{0,2}}\s++\.?|"
     rf"Krnl PSW\s*:\s*[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\(?)(?::[A-Za-z0-9_\-]{{1,64}}:)?(?P<fn>{_SYM})(?:{_OFF}|{DECODED_POSITION})"
 )
 # A frame line whose first column was lost (`<ffffffff81329372>] blk_queue_bio+0x2a2/0x380`).

@@ -219,3 +219,32 @@ def test_a_warning_without_frames_stays_corrupted() -> None:
     # Negative: syzkaller titles a WARNING with no stack at all `WARNING in corrupted`.
     report = analyze("WARNING: CPU: 2 PID: 2636 at ipc/shm.c:162 shm_open+0x74/0x80\nModules linked in:\n")
     assert report.title == "WARNING in corrupted"
+
+
+# --- arch/powerpc/xmon/xmon.c excprint: `    pc: %lx: %pS` (xmon_print_symbol(nip, ": ", "\n")) --------------------
+
+def test_an_xmon_pc_line_names_the_faulting_function() -> None:
+    assert frames.fault_pc("    pc: c0000000004b9728: memunmap_pages+0x238/0x340") == "memunmap_pages"
+    assert frames.fault_pc("    pc: c0000000003cb50c: .gen_pool_destroy+0xac/0x110") == "gen_pool_destroy"
+    # Negatives: xmon's link register line, and its stack pointer line (no symbol).
+    assert frames.fault_pc("    lr: c0000000004b9724: memunmap_pages+0x234/0x340") is None
+    assert frames.fault_pc("    sp: c0000000bb0e7be0") is None
+
+
+def test_an_xmon_kernel_bug_names_the_pc_function() -> None:
+    for name, function in (("stable-3.6.5-genalloc-ppc64-kernel-bug.txt", "gen_pool_destroy"),
+                           ("stable-4.19.100-memunmap-pages-kernel-bug.txt", "memunmap_pages")):  # fmt: skip
+        report = analyze((PATCHES / name).read_bytes())
+        assert (report.title, report.function) == (f"kernel BUG in {function}", function)
+
+
+# --- x86 show_regs `RIP: %04x:%pS` (3.x `RIP: %04lx:[<%016lx>] `), a space put after the segment by a quote -------
+
+def test_a_rip_line_with_a_space_after_its_segment_names_the_function() -> None:
+    assert frames.fault_pc("RIP: 0010: [<ffffffffc020ac69>] hfi1_dev_affinity_init+0x129/0x6a0 [hfi1]") == (
+        "hfi1_dev_affinity_init"
+    )
+    assert frames.fault_pc("RIP: 0010: kthread_stop+0x52/0x300") == "kthread_stop"
+    # Negatives: a segment alone, and a `(null)` PC, name no function.
+    assert frames.fault_pc("RIP: 0010: [<0000000000000000>]") is None
+    assert frames.fault_pc("RIP: 0010:          (null)") is None
