@@ -476,7 +476,8 @@ SIGNATURES: tuple[Signature, ...] = (
               "WARNING: proc registration bug in {F}", WARN, severity=W, skip=r"^(?:proc_|__proc|remove_proc)"),
     Signature("warn-refcount", "refcount", "WARNING:", _WARN_AT + r"lib/refcount\.c:", "WARNING: refcount bug in {F}",
               WARN, severity=W, skip=r"^(?:refcount|__refcount|kref_)"),
-    Signature("warn-lockdep", "lockdep", "WARNING:", _WARN_AT + r"kernel/locking/lockdep\.c:",
+    # lockdep lived in kernel/lockdep.c until 3.15 moved it to kernel/locking/.
+    Signature("warn-lockdep", "lockdep", "WARNING:", _WARN_AT + r"kernel/(?:locking/)?lockdep\.c:",
               "WARNING: locking bug in {F}", WARN, severity=W,
               skip=r"^(?:lock_|__lock|lockdep|register_lock_class|look_up_lock_class|__bfs|check_|validate_|mark_|_raw_|debug_)"),
     # WARNINGs in allocator and usercopy code name a class of caller bug by the file they are in.

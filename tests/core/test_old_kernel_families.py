@@ -567,3 +567,31 @@ def test_fatal_machine_check_is_titled_by_its_panic(panic: str, title: str) -> N
 def test_machine_check_without_its_panic_keeps_the_fixed_title() -> None:
     log = "CPU 0: Machine Check Exception: 0000000000000007\nBank 3: b40000000000083b at 000000fdfc000cfc\n"
     assert analyze(log).title == "machine check exception"
+
+
+# --- kernel/lockdep.c (before 3.15 moved it to kernel/locking/): a WARN in lockdep is a locking bug -------------
+# kernel/panic.c warn_slowpath_common: `WARNING: CPU: %d PID: %d at %s:%d %pS()`, then lockdep's DEBUG_LOCKS_WARN_ON.
+
+_LOCKDEP_WARN_3X = """\
+------------[ cut here ]------------
+WARNING: CPU: 1 PID: 1 at kernel/{file}:2740 lockdep_trace_alloc+0x104/0x110()
+DEBUG_LOCKS_WARN_ON(irqs_disabled_flags(flags))
+Modules linked in:
+CPU: 1 PID: 1 Comm: mytool Not tainted 3.11.0 #2
+Call Trace:
+ [<ffffffff816614a5>] dump_stack+0x54/0x74
+ [<ffffffff8105510d>] warn_slowpath_common+0x7d/0xa0
+ [<ffffffff8105517c>] warn_slowpath_fmt+0x4c/0x50
+ [<ffffffff810bbd74>] lockdep_trace_alloc+0x104/0x110
+ [<ffffffff81192da0>] __kmalloc+0x50/0x280
+ [<ffffffff815147bb>] mydrv_read_records+0x12b/0x170
+ [<ffffffff8128d7ba>] mydrv_fill_super+0x9a/0x150
+---[ end trace 1d5a4ff4f2f2a3c1 ]---
+"""
+
+
+def test_a_warning_in_the_old_lockdep_file_is_a_locking_bug() -> None:
+    report = analyze(_LOCKDEP_WARN_3X.format(file="lockdep.c"))
+    assert (report.title, report.kind) == ("WARNING: locking bug in mydrv_read_records", "lockdep")
+    # Negative: another file of kernel/ named like it (kernel/lockdep_proc.c) is a plain WARNING.
+    assert analyze(_LOCKDEP_WARN_3X.format(file="lockdep_proc.c")).title == "WARNING in mydrv_read_records"
