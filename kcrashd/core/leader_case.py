@@ -13,7 +13,8 @@ header and trace shows one leader only: a re-cased header leader (`Bug:`, `Warni
 restored where a stack trace starts within `BODY_LINES` below it, as every report that prints one
 does, or below a rule of `=` (`_RULE`), which lockdep, KASAN, KCSAN, KFENCE and UBSAN print above
 their header (kernel/locking/lockdep.c print_circular_bug_header, mm/kasan/report.c start_report,
-lib/ubsan.c ubsan_prologue).  A user-space line `Warning: ...` with no trace below stays as it is.
+lib/ubsan.c ubsan_prologue), or above a rule of `-` within two lines below, which lockdep prints under its header
+and the kernel's ident line.  A user-space line `Warning: ...` with no trace below stays as it is.
 """
 
 from __future__ import annotations
@@ -88,6 +89,11 @@ _BELOW_CHARS = 64 * 1024  # what of the text below a header is read for them (li
 # The rule a sanitizer's or lockdep's report prints above its header: `====...` (lockdep 54 wide,
 # KASAN and UBSAN 66, KFENCE 65).
 _RULE = "=" * 40
+# The rule lockdep prints below its header and the kernel's ident line (kernel/locking/lockdep.c
+# print_circular_bug_header, lockdep_sys_exit, lockdep_rcu_suspicious, ...: the header, print_kernel_ident's
+# `%s %.*s %s`, then `----...`), which a quote keeps when it leaves out the `=` rule above.
+_DASHES = "-" * 20
+_DASHES_BELOW = 2
 # A line's first word as a patch tool re-cases it, and the blank (or the line's end) after its colon.
 _RECASED = re.compile(r"^([A-Z][a-z0-9]{1,7}):(?=[ \t]|$)", re.M)
 
@@ -137,4 +143,11 @@ def _report_at(text: str, start: int) -> bool:
     if start and above.strip().startswith(_RULE):
         return True
     below = text[start : start + _BELOW_CHARS].split("\n", BODY_LINES + 1)[1 : BODY_LINES + 1]
+    if any(_is_dashes(b) for b in below[:_DASHES_BELOW]):
+        return True
     return any(STACK_START.match(b) or parse_frames(b) for b in below)
+
+
+def _is_dashes(line: str) -> bool:
+    rule = line.strip()
+    return rule.startswith(_DASHES) and rule.strip("-") == ""

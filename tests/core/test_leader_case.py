@@ -87,8 +87,18 @@ def test_a_lone_recased_header_is_restored_above_its_trace() -> None:
     assert restore_leaders(decoded).startswith("ODEBUG: free active")
 
 
+def test_a_lone_recased_lockdep_header_is_restored_above_its_dashes() -> None:
+    # kernel/locking/lockdep.c lockdep_sys_exit: the header, print_kernel_ident, a `-` rule; no trace follows.
+    quote = ("Warning: lock held when returning to user space!\n6.6.0-rc3 #213 Not tainted\n"
+             "------------------------------------------------\nmytool/673 is leaving the kernel with locks still held!\n")
+    assert restore_leaders(quote).startswith("WARNING: lock held when returning")
+
+
 @pytest.mark.parametrize("text", [
     # a user-space line, no trace below: the kernel prints no such leader
+    # a tool's heading underlined three lines below, or by a short rule, is no lockdep header
+    "Warning: disk almost full\nused 95%\nfree 5%\n--------------------------\n",
+    "Warning: check config\n-----\n",
     "Warning: unable to resolve host\nsomething else\n",
     "Info: starting service\nBug: none found\n",
     # one body leader alone is no quote of a report: `Cpu:` a tool's output

@@ -66,11 +66,6 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # author's wraps), and the rests read as another source's lines.
     "production/patches/stable-4.4.2-wlcore-spi-power-on-null.txt": (_NO_KERNEL_CLOCK - {"no-time"},
                                                                       "a capture's prefix on an author-wrapped quote"),
-    # Re-cased leaders the core does not read back yet (kcrashd.core.leader_case): lockdep's `WARNING: lock held
-    # when returning to user space!` (kernel/locking/lockdep.c) re-cased to `Warning:` is read as no report.
-    # Listed by data15 (a data task, no core change) so that the transform guards the families already fixed.
-    "production/patches/stable-cxl-region-commit-lock-held-returning.txt": (
-        frozenset({"tag-cased"}), "a re-cased lockdep `Warning: lock held when returning` the core does not read yet"),
 }
 # scripts/decode_stacktrace.sh prints `f (file.c:N)` for `f+0x0/0x18`: the offset 0 that shows a return address right
 # below a noreturn call to lie past its caller's end (culprit._past_noreturn: `panic+0x184/0x364`, then
