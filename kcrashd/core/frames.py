@@ -364,11 +364,13 @@ _SLUB_REPORT_SINCE_V4 = r"object_err|slab_err|slab_bug"
 # mm/vmalloc.c below vmalloc / __vmalloc_node_range: __get_vm_area_node (and the __get_vm_area, get_vm_area and
 # *_caller entry points over it) reserves the virtual range through alloc_vmap_area (with __alloc_vmap_area or
 # insert_vmap_area / __insert_vmap_area under it, by release), __vmalloc_area_node backs it with pages; vmap and vm_map_ram
-# map the caller's pages; the free side is remove_vm_area / __vunmap / vunmap -> free_vmap_area (free_unmap_vmap_area,
-# __free_vmap_area).  They work on the caller's behalf like the slab and page allocators.
+# map the caller's pages; the free side is remove_vm_area / __vunmap -> free_vmap_area (free_unmap_vmap_area,
+# __free_vmap_area).  They work on the caller's behalf like the slab and page allocators.  vunmap and vm_unmap_ram
+# themselves stay: they check their caller's context (mm/vmalloc.c vunmap `BUG_ON(in_interrupt())`, might_sleep),
+# and syzkaller's titles, which kcrashd follows, name them (its skip list has no vmalloc entry).
 _VMALLOC_SINCE_V4 = (
     r"_{0,2}alloc_vmap_area|_{0,2}insert_vmap_area|_{0,2}get_vm_area(?:_node|_caller)?|__vmalloc_area_node|vmap|"
-    r"vm_map_ram|vm_unmap_ram|remove_vm_area|_{0,2}vunmap|_{0,2}free_vmap_area|free_unmap_vmap_area"
+    r"vm_map_ram|remove_vm_area|_{1,2}vunmap|_{0,2}free_vmap_area|free_unmap_vmap_area"
 )
 # block/bio.c bio_put drops the caller's reference to a bio and, at zero, bio_free gives it back to its bio_set's
 # mempool (mempool_free): the free side of bio_alloc_bioset, like kfree for kmalloc.

@@ -106,6 +106,28 @@ def test_functions_named_like_vmalloc_internals_are_the_culprit(pc: str) -> None
     assert analyze(_VMALLOC_FAULT.format(pc=pc)).function == pc
 
 
+# mm/vmalloc.c vunmap (`BUG_ON(in_interrupt()); might_sleep();`) and vm_unmap_ram check their caller's context
+# themselves; syzkaller's titles name them (its skip list has no vmalloc entry).  __vunmap, their worker, stays skipped.
+_VUNMAP_BUG = (
+    "kernel BUG at mm/vmalloc.c:1621!\n"
+    "invalid opcode: 0000 [#1] SMP\n"
+    "RIP: 0010:{pc}+0x3e/0x50\n"
+    "Call Trace:\n"
+    " {caller}+0x8e/0x120\n"
+    " mydrv_free_ring+0x31/0x80 [mydrv]\n"
+    " mydrv_irq+0x54/0x90 [mydrv]\n"
+)
+
+
+@pytest.mark.parametrize("pc", ["vunmap", "vm_unmap_ram"])
+def test_vunmap_checks_its_caller_and_is_named(pc: str) -> None:
+    assert analyze(_VUNMAP_BUG.format(pc=pc, caller="mydrv_unmap")).function == pc
+
+
+def test_vunmaps_worker_is_skipped() -> None:
+    assert analyze(_VUNMAP_BUG.format(pc="__vunmap", caller="vfree")).function == "mydrv_free_ring"
+
+
 # --- drivers/md/bcache/closure.c __closure_sync (closure_sync before 4.16): set_current_state + schedule() ---------
 
 _HUNG = (
