@@ -113,10 +113,25 @@ _SYMBOL_TAIL = re.compile(
 )
 
 
+# x86's fault header of 2.6.x-3.x in three printks (arch/x86/mm/fault.c show_fault_oops: `BUG: unable to handle
+# kernel `, then KERN_CONT `NULL pointer dereference` or `paging request`, then ` at %p`): a log that keeps each
+# printk on its own line, or a wrap, leaves the header cut before its second or third word.
+_FAULT_HEADS = ("BUG: unable to handle kernel", "BUG: unable to handle kernel NULL", "BUG: unable to handle kernel NULL pointer")
+_FAULT_HEADER = re.compile(r"BUG: unable to handle kernel (?:NULL pointer dereference|paging request)(?: at |$)")
+
+
 def may_continue(text: str) -> bool:
     """A cheap test before `continues`: whether the kernel line `text` can be cut by a wrap at all."""
-    return text.rstrip()[-1:] in _LAST or "[#" in text or _cut_in_one_printk(text)
+    end = text.rstrip()
+    return end[-1:] in _LAST or "[#" in text or _cut_in_one_printk(text) or end.endswith(_FAULT_HEADS)
 
+
+def _fault_header_cut(text: str, rest: str) -> bool:
+    """x86's fault header cut before `NULL pointer dereference` / `paging request` (_FAULT_HEADS), `rest` its rest."""
+    end = text.rstrip()
+    if not end.endswith(_FAULT_HEADS):
+        return False
+    return _FAULT_HEADER.search(joined(end[end.rfind("BUG: ") :], rest)) is not None
 
 
 def continues(text: str, rest: str, stamped_log: bool) -> bool:
@@ -125,6 +140,8 @@ def continues(text: str, rest: str, stamped_log: bool) -> bool:
     lock's instance and `rest` the lock's name, or it ends with a symbol and `rest` is what %pS prints
     after one."""
     if incomplete(text) or (stamped_log and _ADDRESS_END.search(text.rstrip()[-40:]) is not None):
+        return True
+    if _fault_header_cut(text, rest):
         return True
     if rest[:1] == "(" and _PARENTHESIZED_SYMBOL.fullmatch(rest) is not None and _SYMBOL_BELOW_END.search(text.rstrip()[-40:]) is not None:
         return True

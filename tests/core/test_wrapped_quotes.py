@@ -311,6 +311,28 @@ def test_a_kasan_range_note_cut_before_its_range_is_joined() -> None:
     assert not incomplete("mydrv: value out of range")
 
 
+@pytest.mark.parametrize("head, rest", [
+    ("BUG: unable to handle kernel", "NULL pointer dereference at 00000004"),
+    ("BUG: unable to handle kernel NULL", "pointer dereference at 00000000"),
+    ("BUG: unable to handle kernel NULL pointer", "dereference at 0000000000000008"),
+    ("BUG: unable to handle kernel", "paging request at ffffc90000a3c000"),
+])
+def test_an_x86_fault_header_cut_between_its_printks_is_joined(head: str, rest: str) -> None:
+    from kcrashd.core.wrapped import continues, may_continue
+    assert may_continue(head) and continues(head, rest, stamped_log=False)
+    log = f"{head}\n{rest}\nIP: [<f9987205>] mydrv_ioctl+0x8/0x13 [mydrv]\nOops: 0000 [#1] SMP\n"
+    assert analyze(log).title.startswith("BUG: unable to handle kernel ")
+    assert analyze(log).kind in ("null-deref", "paging-fault")
+
+
+def test_an_x86_fault_header_takes_no_other_line() -> None:
+    from kcrashd.core.wrapped import continues
+    # Negatives: the register line below a header cut short, another word, and a header already whole.
+    assert not continues("BUG: unable to handle kernel", "IP: [<f9987205>] mydrv_ioctl+0x8/0x13", stamped_log=False)
+    assert not continues("BUG: unable to handle kernel NULL", "mydrv: probe failed", stamped_log=False)
+    assert not continues("BUG: unable to handle kernel NULL pointer dereference at 00000004", "mydrv", stamped_log=False)
+
+
 def test_a_die_headers_flags_wrapped_below_it_are_its_rest() -> None:
     from kcrashd.core.wrapped import continues, may_continue
     head = "general protection fault, probably for non-canonical address 0xdffffc000000001e: 0000 [#1] PREEMPT SMP KASAN"
