@@ -39,6 +39,10 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # task's chain on a kernel without frame pointers.
     "production/abrt/oops1-module-nouveau.txt": (frozenset({"no-unreliable"}), "a ? frame names it"),
     "production/node-problem-detector/docker_hung.txt": (frozenset({"no-unreliable"}), "only ? frames"),
+    # A WARNING quoted with `...` for its RIP line and registers, its one frame alone under `Call Trace:`:
+    # without that line nothing says the frame is a trace, and the header's function is all that is left.
+    "production/patches/stable-dell-smbios-wmi-unexpected-driver-unregister-warning.txt": (
+        frozenset({"no-call-trace"}), "the only trace frame is marked by the Call Trace line alone"),
     # A patch tool re-cases a line's first word only (kcrashd.core.leader_case): a capture prefix added
     # to a re-cased quote models no real log (a stamped line was never re-cased).
     **{f"production/patches/{name}.txt": (_PREFIXED, "re-cased leaders behind a capture prefix")
