@@ -252,7 +252,7 @@ def mark_trimmed_frames(texts: list[str]) -> list[str]:
     for i, text in enumerate(texts):
         if offsets[i]:
             in_trace = True  # what every branch below leaves for such a line: no trimmed frame (no `+`)
-        elif i == 0 or AT_EOL.search(text) or STACK_START.match(text) or _SECTION_MARK.match(text) or _KFENCE_STACK.search(text):
+        elif i == 0 or _trace_opens(text):
             in_trace = True
         elif in_trace and (m := _BARE_FRAME.match(text)) and not _HEX_WORD.match(text):
             if not (untrimmed and m.group("pos")):
@@ -262,6 +262,16 @@ def mark_trimmed_frames(texts: list[str]) -> list[str]:
         else:
             in_trace = bool(text.strip()) and bool(parse_frames(text))
     return out
+
+
+def _trace_opens(text: str) -> bool:
+    """Whether a trace (or a frame printed on the next line) follows the line `text` (mark_trimmed_frames);
+    each search only where its literal is there."""
+    if text.rstrip().endswith("at:") and AT_EOL.search(text):
+        return True
+    if STACK_START.match(text) or _SECTION_MARK.match(text):
+        return True
+    return ("kfence-#" in text or " by task " in text) and _KFENCE_STACK.search(text) is not None
 
 
 def _trimmed_frame(text: str) -> tuple[FrameLine, ...]:
