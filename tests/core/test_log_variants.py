@@ -50,11 +50,16 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # util-linux `dmesg -H` times: its raw mode (`-r`, the `<N>` levels) prints no -H time, so a level before
     # one models no real log.
     **{f"production/patches/{name}.txt": (frozenset({"level", "level-bare"}), "a dmesg -H capture given levels")
-       for name in ("stable-amdgpu-dm-plane-scale-divide-error", "stable-amdgpu-userq-mgr-fini-kasan-uaf")},
+       for name in ("stable-amdgpu-dm-plane-scale-divide-error", "stable-amdgpu-userq-mgr-fini-kasan-uaf",
+                    "stable-amdgpu-sched-entity-flush-kasan-uaf")},
     # A trace cut after its 16th frame when the culprit is deeper (syzkaller's KASAN and lockdep
     # reports: allocator, sanitizer and lock frames first): the cut took it.
     **{f"syzkaller/report-{n}": (frozenset({"elided"}), "the culprit frame was cut")
        for n in (394, 412, 419, 422, 615, 663, 688)},
+    # An arm64 soft lockup whose stack runs 34 frames deep (14 timer-interrupt frames above the interrupted
+    # one): the cut takes the deep syscall frames the stall walk reads.
+    "production/patches/stable-audit-inode-child-soft-lockup-arm64.txt": (frozenset({"elided"}),
+                                                                          "the stall walk's frames were cut"),
     # Wraps not undone yet (each still to be read against the kernel's format; listed so that the
     # transform guards the families already fixed).
     **{case: (frozenset({"wrapped"}), "a wrap the core does not undo yet")
