@@ -209,14 +209,21 @@ def _brace_frames(text: str) -> tuple[FrameLine, ...]:
 
 # A frame a quote trimmed to its function's name, as Documentation/process/submitting-patches.rst ("Backtraces in
 # commit messages") asks of a trace: `mba_wrmsr`, `? f`, `g [mod]`, powerpc's `f (unreliable)` alone on its line,
-# or with the source position a symbolizer printed after it (`sk_alloc net/core/sock.c:1419`).  An inlined callee's
+# or with the source position a symbolizer printed after it (`sk_alloc net/core/sock.c:1419`).  The name keeps the
+# compiler's clone suffixes (`.isra.0`, `.constprop.0`, clang ThinLTO's `.llvm.` and a decimal hash of up to 20
+# digits), a module's build ID after its name (kernel/kallsyms.c with CONFIG_STACKTRACE_BUILD_ID: `[%s %20phN]`)
+# and arm64's unwind source mark after it (arch/arm64/kernel/stacktrace.c dump_backtrace_entry, 6.13 on:
+# `%pSb %s` with `(C)` caller, `(P)` PC, `(L)` LR, `(T)` task, ...).  An inlined callee's
 # `f file.c:12 [inline]` line, which the symbolizer prints without an offset in a whole report too, stays no frame.
 # Such a line is a frame only inside a trace (mark_trimmed_frames): elsewhere a lone word is prose, a test's name or
 # a shell's output.
 _BARE_FRAME = re.compile(
-    r"^ {0,8}(?P<q>\? )?(?P<fn>[A-Za-z_][A-Za-z0-9_]{2,127}(?:\.[a-z]{3,12}(?:\.\d{1,4})?){0,3})(?: \[(?P<mod>[a-z0-9_\-]{1,64})\])?"
-    rf"(?P<pos> {SOURCE_POSITION})?(?P<unrel> \(unreliable\))? {{0,4}}$"
+    r"^[ \t]{0,8}(?P<q>\? )?(?P<fn>[A-Za-z_][A-Za-z0-9_]{2,127}(?:\.[a-z]{3,12}(?:\.\d{1,20})?){0,3})"
+    r"(?: \[(?P<mod>[a-z0-9_\-]{1,64})(?: [0-9a-f]{40})?\])?"
+    rf"(?P<pos> {SOURCE_POSITION})?(?P<unrel> \(unreliable\))?(?: \([A-Z]\))? {{0,4}}$"
 )
+# A quote's mark where it cut lines out of a report (`...`, `[...]`, `<snip>`, `[ snip ]`): a trace goes on below it.
+ELISION = re.compile(r"^\s*(?:\.{3}|\[ ?(?:\.{3}|snip) ?\]|<(?:\.{3}|snip)>)\s*$")
 _HEX_WORD = re.compile(r"^ {0,8}[0-9a-f]{8,16}$")
 # The entry and exit marks of a trace's stack sections (arch/x86/kernel/dumpstack.c show_trace_log_lvl: `<TASK>`,
 # `<IRQ>`, `</IRQ>`, `<NMI>`, `</NMI>`; 4.x `<EOI>`, `<<EOE>>`).
@@ -270,6 +277,8 @@ def _trace_opens(text: str) -> bool:
     if text.rstrip().endswith("at:") and AT_EOL.search(text):
         return True
     if STACK_START.match(text) or _SECTION_MARK.match(text):
+        return True
+    if ("..." in text or "snip" in text) and ELISION.match(text):
         return True
     return ("kfence-#" in text or " by task " in text) and _KFENCE_STACK.search(text) is not None
 
