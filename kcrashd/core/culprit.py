@@ -448,8 +448,6 @@ def _recursing(cands: list[str], extra: re.Pattern[str] | None) -> str | None:
 _GUESSED_FRAME = re.compile(r"^\s*\[<[0-9a-fA-F]{6,16}>\]\s+\?\s")
 
 
-# A quote's mark where it cut frames out of a trace (`...`, `[...]`, `<snip>`, `[ snip ]`): the trace goes on below it.
-_ELISION = re.compile(r"^\s*(?:\.{3}|\[ ?(?:\.{3}|snip) ?\]|<(?:\.{3}|snip)>)\s*$")
 
 
 def _guess_only_trace(texts: list[str]) -> list[str]:
@@ -459,8 +457,9 @@ def _guess_only_trace(texts: list[str]) -> list[str]:
     print_context_stack calls the printer with `reliable` set only for the return address the frame
     pointer points at, so with none every kernel-text word found on the stack prints as `? f`, in
     stack order (the callee first).  It is the task's real call chain, stale words mixed in; a trace
-    in which some frame is reliable had an unwinder, and its `?` frames are the stale words alone.  A quote's
-    elision mark (_ELISION) between frames does not end the trace."""
+    in which some frame is reliable had an unwinder, and its `?` frames are the stale words alone.  A quote
+    that trimmed the addresses and offsets (frames.mark_trimmed_frames) but kept the `? ` marks is such a trace
+    too.  A quote's elision mark (frames.ELISION) between frames does not end the trace."""
     start = _trace_start(texts)
     if start is None:
         return []
@@ -469,10 +468,10 @@ def _guess_only_trace(texts: list[str]) -> list[str]:
     for text in texts[start + 1 :]:
         found = frames.parse_frames(text)
         if not found:
-            if seen and _ELISION.match(text) is None:
+            if seen and frames.ELISION.match(text) is None:
                 break
             continue
-        if found[0].reliable or not _GUESSED_FRAME.match(text):
+        if found[0].reliable or not (_GUESSED_FRAME.match(text) or text.endswith(frames.TRIMMED_MARK)):
             return []
         seen = True
         if not _code_pointer(found[0].offset):

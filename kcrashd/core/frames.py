@@ -209,14 +209,21 @@ def _brace_frames(text: str) -> tuple[FrameLine, ...]:
 
 # A frame a quote trimmed to its function's name, as Documentation/process/submitting-patches.rst ("Backtraces in
 # commit messages") asks of a trace: `mba_wrmsr`, `? f`, `g [mod]`, powerpc's `f (unreliable)` alone on its line,
-# or with the source position a symbolizer printed after it (`sk_alloc net/core/sock.c:1419`).  An inlined callee's
+# or with the source position a symbolizer printed after it (`sk_alloc net/core/sock.c:1419`).  The name keeps the
+# compiler's clone suffixes (`.isra.0`, `.constprop.0`, clang ThinLTO's `.llvm.` and a decimal hash of up to 20
+# digits), a module's build ID after its name (kernel/kallsyms.c with CONFIG_STACKTRACE_BUILD_ID: `[%s %20phN]`)
+# and arm64's unwind source mark after it (arch/arm64/kernel/stacktrace.c dump_backtrace_entry, 6.13 on:
+# `%pSb %s` with `(C)` caller, `(P)` PC, `(L)` LR, `(T)` task, ...).  An inlined callee's
 # `f file.c:12 [inline]` line, which the symbolizer prints without an offset in a whole report too, stays no frame.
 # Such a line is a frame only inside a trace (mark_trimmed_frames): elsewhere a lone word is prose, a test's name or
 # a shell's output.
 _BARE_FRAME = re.compile(
-    r"^ {0,8}(?P<q>\? )?(?P<fn>[A-Za-z_][A-Za-z0-9_]{2,127}(?:\.[a-z]{3,12}(?:\.\d{1,4})?){0,3})(?: \[(?P<mod>[a-z0-9_\-]{1,64})\])?"
-    rf"(?P<pos> {SOURCE_POSITION})?(?P<unrel> \(unreliable\))? {{0,4}}$"
+    r"^[ \t]{0,8}(?P<q>\? )?(?P<fn>[A-Za-z_][A-Za-z0-9_]{2,127}(?:\.[a-z]{3,12}(?:\.\d{1,20})?){0,3})"
+    r"(?: \[(?P<mod>[a-z0-9_\-]{1,64})(?: [0-9a-f]{40})?\])?"
+    rf"(?P<pos> {SOURCE_POSITION})?(?P<unrel> \(unreliable\))?(?: \([A-Z]\))? {{0,4}}$"
 )
+# A quote's mark where it cut lines out of a report (`...`, `[...]`, `<snip>`, `[ snip ]`): a trace goes on below it.
+ELISION = re.compile(r"^\s*(?:\.{3}|\[ ?(?:\.{3}|snip) ?\]|<(?:\.{3}|snip)>)\s*$")
 _HEX_WORD = re.compile(r"^ {0,8}[0-9a-f]{8,16}$")
 # The entry and exit marks of a trace's stack sections (arch/x86/kernel/dumpstack.c show_trace_log_lvl: `<TASK>`,
 # `<IRQ>`, `</IRQ>`, `<NMI>`, `</NMI>`; 4.x `<EOI>`, `<<EOE>>`).
@@ -270,6 +277,8 @@ def _trace_opens(text: str) -> bool:
     if text.rstrip().endswith("at:") and AT_EOL.search(text):
         return True
     if STACK_START.match(text) or _SECTION_MARK.match(text):
+        return True
+    if ("..." in text or "snip" in text) and ELISION.match(text):
         return True
     return ("kfence-#" in text or " by task " in text) and _KFENCE_STACK.search(text) is not None
 
@@ -617,12 +626,15 @@ _WORK_INSERT_SINCE_V4 = r"insert_work|insert_wq_barrier"
 # for every URB of the driver's anchor), usb_poison_urb and usb_unlink_urb, and drivers/usb/core/hcd.c
 # usb_hcd_submit_urb / usb_hcd_unlink_urb, the hand-off of usb_submit_urb / usb_unlink_urb to the host controller.
 _USB_URB_SINCE_V4 = r"usb_(?:kill|poison|unlink)_anchored_urbs|usb_(?:poison|unlink)_urb|usb_hcd_(?:submit|unlink)_urb"
+# lib/plist.c, the priority-sorted list (plist_add / plist_del / plist_requeue and CONFIG_DEBUG_PLIST's plist_check_*):
+# a list library like list.h's, whose list_add / list_del checks (lib/list_debug.c) fire on the caller's list.
+_PLIST_SINCE_V4 = r"plist_[a-z_]{1,32}"
 SKIPPED_SINCE_V4 = re.compile(
     rf"^(?:{_VSPRINTF_SINCE_V4}|{_DEVRES_SINCE_V4}|{_ARITHMETIC_SINCE_V4}|{_RWSEM_THUNK_SINCE_V4}|{_SLAB_SINCE_V4}|{_SLUB_REPORT_SINCE_V4}|{_ARM_BUG_SINCE_V4}|{_LOCK_26_SINCE_V4}|"
     rf"{_RT_LOCK_SINCE_V4}|{_PAGE_ALLOC_SINCE_V4}|{_CPUMASK_ALLOC_SINCE_V4}|{_VMALLOC_SINCE_V4}|{_LOCAL_LOCK_SINCE_V4}|"
     rf"{_SOCK_LOCK_SINCE_V4}|{_BIO_FREE_SINCE_V4}|{_ATOMIC64_SINCE_V4}|{_BITOPS_SINCE_V4}|{_OWNER_SPIN_SINCE_V4}|"
     rf"{_USER_ITER_SINCE_V4}|{_PAGECACHE_SINCE_V4}|{_VFS_REF_SINCE_V4}|{_SOFTIRQ_TRACE_SINCE_V4}|{_MTE_REPORT_SINCE_V4}|"
-    rf"{_STRING_SINCE_V4}|{_PHYS_ADDR_SINCE_V4}|{_WORK_INSERT_SINCE_V4}|{_USB_URB_SINCE_V4}|"
+    rf"{_STRING_SINCE_V4}|{_PHYS_ADDR_SINCE_V4}|{_WORK_INSERT_SINCE_V4}|{_USB_URB_SINCE_V4}|{_PLIST_SINCE_V4}|"
     rf"{_LOCKDEP_SINCE_V4})$"
 )
 SKIP_HELPERS = (
@@ -651,6 +663,7 @@ SKIP_HELPERS = (
     # trees, lists and lookups
     r"^(?:rb_(?:insert|erase|next|prev|first|last|replace)|__rb_|__list_|list_|__hlist_|hlist_|rhashtable_lookup|"
     r"sort$|bsearch$)",
+    r"^(?:" + _PLIST_SINCE_V4 + r")$",  # the priority-sorted list library (_PLIST_SINCE_V4)
     # checksums
     r"^_*crc",
     # device printk

@@ -6,7 +6,7 @@ Each full report and its quote are built here; negatives beside them.
 
 from __future__ import annotations
 
-from kcrashd.core import analyze, culprit
+from kcrashd.core import analyze, culprit, frames
 
 _HEADER = "Call Trace:\n"
 
@@ -178,6 +178,6 @@ def test_a_guessed_trace_goes_on_below_an_elision_mark() -> None:
 
 
 def test_elision_marks() -> None:
-    assert all(culprit._ELISION.match(t) for t in ("...", " ... ", "[...]", "[ ... ]", "<snip>", "[snip]", "<...>"))
+    assert all(frames.ELISION.match(t) for t in ("...", " ... ", "[...]", "[ ... ]", "<snip>", "[snip]", "<...>"))
     # Negatives: a line with text beside the dots, a `<EOI>` marker, a truncated frame.
-    assert not any(culprit._ELISION.match(t) for t in ("... and 3 more", "<EOI>", " mynet_setup+0x6c/...", "...."))
+    assert not any(frames.ELISION.match(t) for t in ("... and 3 more", "<EOI>", " mynet_setup+0x6c/...", "...."))

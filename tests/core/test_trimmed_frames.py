@@ -45,6 +45,11 @@ def test_the_documentation_example_reads_as_a_trace() -> None:
     (" mydrv_probe [mydrv]", "mydrv_probe", "mydrv", True),
     (" ? copy_process.part.25", "copy_process", None, False),
     ("lkdtm_SOFTLOCKUP", "lkdtm_SOFTLOCKUP", None, True),
+    ("   __flush_work.llvm.1643880146586177030", "__flush_work", None, True),  # clang ThinLTO's clone suffix
+    (" show_stack (C)", "show_stack", None, True),  # arm64's unwind source mark (6.13 on)
+    ("  f2fs_commit_atomic_write [f2fs a1b985b80f5babd6f3ea778384908880812bfa43]", "f2fs_commit_atomic_write",
+     "f2fs", True),  # a module's build ID (CONFIG_STACKTRACE_BUILD_ID)
+    ("\tdput", "dput", None, True),  # a quote's tab indent
 ])
 def test_a_trimmed_frame_below_a_trace_start_is_a_frame(line: str, fn: str, module: str | None, reliable: bool) -> None:
     (_, marked) = mark_trimmed_frames(["Call Trace:", line])
@@ -58,6 +63,9 @@ def test_a_trimmed_frame_below_a_trace_start_is_a_frame(line: str, fn: str, modu
     ["Call Trace:", " mba_wrmsr+0x41/0x80", "", "done"],  # a blank line ends the trace
     ["Call Trace:", "Fix it by taking the lock."],  # prose
     ["root@host:~# poweroff", "poweroff"],  # a shell's output
+    ["Call Trace:", " show_stack (CPU)"],  # only one capital letter is an unwind source mark
+    ["Call Trace:", " f [mod deadbeef]"],  # a build ID is 40 hex digits
+    ["Call Trace:", " done.", "Then ...", "and"],  # an elision mark stands alone on its line
 ])
 def test_a_lone_word_outside_a_trace_is_no_frame(texts: list[str]) -> None:
     marked = mark_trimmed_frames(["BUG: soft lockup - CPU#0 stuck for 22s! [a:1]", "CPU: 0 PID: 1 Comm: a", *texts])
@@ -125,3 +133,17 @@ def test_a_powerpc_unreliable_frame_and_a_symbol_less_frame_in_a_trimmed_trace()
              "  [<00000000e0a73ec7>] 0xffffffffc01d2036", "  free_pcppages_bulk"]
     found = [fr for t in mark_trimmed_frames(texts) for fr in parse_frames(t)]
     assert [(fr.function, fr.reliable) for fr in found] == [("__list_del_entry_valid", False), ("free_pcppages_bulk", True)]
+
+
+def test_an_elision_mark_continues_a_trimmed_trace() -> None:
+    texts = ["BUG: sleeping function called from invalid context at kernel/locking/spinlock_rt.c:48",
+             "    ...", "  __might_resched", "  bpf_selem_alloc", "[...]", "  tcp_set_state"]
+    marked = mark_trimmed_frames(texts)
+    assert [parse_frames(t)[0].function for t in marked if parse_frames(t)] == [
+        "__might_resched", "bpf_selem_alloc", "tcp_set_state"]
+
+
+def test_a_trimmed_trace_of_guesses_only_names_the_first_unskipped_guess() -> None:
+    report = ("INFO: task docker:3 blocked for more than 120 seconds.\nCall Trace:\n ? schedule_preempt_disabled\n"
+              " ? __mutex_lock_slowpath\n ? mutex_lock\n ? copy_net_ns\n ? create_new_namespaces\n")
+    assert analyze(report, source="t").function == "copy_net_ns"
