@@ -5,7 +5,8 @@ The key is the normalised title, or, when the title has a cross-architecture buc
 bucket: a use-after-free seen as a KASAN report on one kernel and as a general protection fault
 on another is one bug.  A title that names no culprit (`X in corrupted`, syzkaller's title) is keyed
 on the function its header line names, where it names one (a WARNING's `at %pS`): two bugs quoted
-without a trace do not share one key.  The title already has addresses, numbers, PIDs and CPU numbers normalised
+without a trace do not share one key.  A title that names the reporting site, as syzkaller's does, for a report
+whose culprit is another frame (SITE_TITLES: `WARNING in check_flush_dependency`) is keyed on the culprit.  The title already has addresses, numbers, PIDs and CPU numbers normalised
 away, so the same bug on another host, boot or build gets the same key.  When the algorithm
 changes, FINGERPRINT_VERSION goes up and the keys earlier versions would have produced are listed
 in `fingerprint_aliases`, so a store can match history across the upgrade.  Version 3 (culprits that
@@ -30,6 +31,11 @@ STRICT_FRAMES = 3
 # The culprit of a title that names none (syzkaller's `in corrupted`).
 CORRUPTED_CULPRIT = " in corrupted"
 BUCKETS = ("bad-access in ", "stall in ", "hang in ", "stack-overflow in ", "invalid-free in ")
+# Titles that name the reporting site, as syzkaller titles them, for a report whose culprit is another frame (the
+# signature's `WARNING in {F}` alternative): the key is that alternative, so that two culprits are two bugs.
+# kernel/workqueue.c check_flush_dependency WARNs about the flusher that called it (signatures.py
+# warn-flush-dependency).
+SITE_TITLES = frozenset({"WARNING in check_flush_dependency"})
 
 
 def _digest(text: str) -> str:
@@ -49,13 +55,13 @@ def fingerprint_key(title: str, alt_titles: list[str]) -> str:
 
 def keyed_alternative(title: str, alt_titles: list[str]) -> str | None:
     """The alternative title the key is made of, if any: for a title that names no culprit (`X in
-    corrupted`), the alternative naming its header's site (title._header_site); else the first bucket
-    alternative."""
-    if title.endswith(CORRUPTED_CULPRIT):
-        head = title.removesuffix("corrupted")
-        site = next((a for a in alt_titles if a.startswith(head) and not a.endswith(CORRUPTED_CULPRIT)), None)
-        if site is not None:
-            return site
+    corrupted`), the alternative naming its header's site (title._header_site); for a title that names the
+    reporting site (SITE_TITLES), the alternative naming the culprit; else the first bucket alternative."""
+    if title.endswith(CORRUPTED_CULPRIT) or title in SITE_TITLES:
+        head = title.removesuffix("corrupted") if title.endswith(CORRUPTED_CULPRIT) else title.rpartition(" in ")[0] + " in "
+        named = next((a for a in alt_titles if a.startswith(head) and a != title and not a.endswith(CORRUPTED_CULPRIT)), None)
+        if named is not None:
+            return named
     return next((alt for alt in alt_titles if alt.startswith(BUCKETS)), None)
 
 

@@ -494,10 +494,12 @@ SIGNATURES: tuple[Signature, ...] = (
               skip=r"^(?:usb_submit_urb|usb_start_wait_urb|usb_bulk_msg|usb_interrupt_msg|usb_control_msg)"),
     # kernel/workqueue.c check_flush_dependency WARNs that %current flushes a !WQ_MEM_RECLAIM workqueue from
     # memory reclaim or a WQ_MEM_RECLAIM worker; only the flush API calls it (__flush_workqueue / flush_workqueue,
-    # start_flush_work under __flush_work / flush_work / flush_delayed_work): the flusher is the culprit.
-    # Version 3 named the checker itself (the generic row): its key continues.
+    # start_flush_work under __flush_work / flush_work / flush_delayed_work): the flusher is the culprit.  The
+    # title is syzkaller's, the WARN site (so that people find it); the flusher names the function and keys the
+    # fingerprint (fingerprint.SITE_TITLES): two flushers are two bugs.  Version 3 named the checker itself (the
+    # generic row): its key continues.
     Signature("warn-flush-dependency", "warning", "WARNING:", _WARN_AT + r"kernel/workqueue\.c:\d+ check_flush_dependency\b",
-              "WARNING in {F}", WARN, severity=W, v3_skip="",
+              "WARNING in check_flush_dependency", WARN, severity=W, v3_skip="", alts=("WARNING in {F}",),
               skip=r"^(?:check_flush_dependency|_*flush_workqueue|_*flush_work|start_flush_work|flush_delayed_work|"
                    r"flush_rcu_work|drain_workqueue)$",
               why="kernel/workqueue.c check_flush_dependency `WARN_ONCE(..., \"workqueue: WQ_MEM_RECLAIM %s:%ps is "

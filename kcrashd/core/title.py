@@ -279,7 +279,7 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
     for template in sig.alts:
         alts.extend(filler.title(template, name) for name in (short, *others))
     out.alts = [a for a in dict.fromkeys(alts) if a != out.title]
-    if "{F}" in sig.title:
+    if "{F}" in sig.title or _names_site(sig):
         out.function = short
     if culprit.recovered:
         out.previous = ((filler.title(sig.title, None), [filler.title(t, None) for t in sig.alts]),)
@@ -299,6 +299,12 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
     override = KIND_BY_FUNCTION.get(out.function or "")
     if override is not None:
         out.kind = override
+
+
+def _names_site(sig: Signature) -> bool:
+    """A row whose title names the reporting site (syzkaller's) and whose alternative the culprit
+    (fingerprint.SITE_TITLES): the culprit is the report's function."""
+    return "{F}" not in sig.title and any("{F}" in alt for alt in sig.alts)
 
 
 def _header_site(out: Titled, sig: Signature, filler: _Fill, header: str) -> None:

@@ -5,6 +5,7 @@ culprit"): each rule reads what the kernel or a quoting convention prints (named
 from __future__ import annotations
 
 from kcrashd.core import analyze, frames
+from kcrashd.core.fingerprint import fingerprint_title
 from kcrashd.core.normalize import header_lines, load_lines, parse_line
 from tests.core.golden import CORPUS
 from tests.core.test_miss_families import _v3_key
@@ -150,8 +151,8 @@ def test_a_lock_line_with_words_after_the_name_is_not_read() -> None:
 
 def test_a_warning_header_wrapped_after_at_is_joined() -> None:
     report = analyze((PATCHES / "suse-qla2xxx-rhel8-flush-dependency-warning.txt").read_bytes())
-    # kernel/workqueue.c check_flush_dependency's flusher: flush_workqueue's caller.
-    assert report.title == "WARNING in qla2x00_wait_for_sess_deletion"
+    # kernel/workqueue.c check_flush_dependency's flusher: flush_workqueue's caller; the title is syzkaller's.
+    assert (report.title, report.function) == ("WARNING in check_flush_dependency", "qla2x00_wait_for_sess_deletion")
 
 
 _WRAPPED = (
@@ -227,7 +228,11 @@ _FLUSH = (
 
 def test_a_flush_dependency_warning_names_the_flusher() -> None:
     report = analyze(_FLUSH.format(site="check_flush_dependency"))
-    assert report.title == "WARNING in mydrv_wait_for_deletion"
+    # syzkaller's title names the WARN site; the flusher is the function and keys the fingerprint.
+    assert (report.title, report.function) == ("WARNING in check_flush_dependency", "mydrv_wait_for_deletion")
+    assert report.fingerprint == fingerprint_title("WARNING in mydrv_wait_for_deletion")
+    other = analyze(_FLUSH.format(site="check_flush_dependency").replace("mydrv_wait_for_deletion", "otherdrv_teardown"))
+    assert other.title == report.title and other.fingerprint != report.fingerprint
     # Version 3 named the checker: its key continues.
     assert _v3_key("WARNING in check_flush_dependency") in report.fingerprint_aliases
 
@@ -236,3 +241,13 @@ def test_another_workqueue_warning_names_its_site() -> None:
     # Negative: a WARN elsewhere in kernel/workqueue.c is the generic row's.
     report = analyze(_FLUSH.format(site="workqueue_set_max_active"))
     assert report.title == "WARNING in workqueue_set_max_active"
+
+
+def test_every_row_titled_by_its_site_is_keyed_by_its_culprit() -> None:
+    # A row whose title names no culprit while an alternative does must be in fingerprint.SITE_TITLES,
+    # or its key would be the site's and every culprit would share it.
+    from kcrashd.core.fingerprint import SITE_TITLES
+    from kcrashd.core.signatures import SIGNATURES
+
+    site_rows = [s for s in SIGNATURES if "{F}" not in s.title and any("{F}" in a for a in s.alts)]
+    assert site_rows and all(s.title in SITE_TITLES for s in site_rows)
