@@ -527,7 +527,7 @@ def choose_fatal(lines: LogLines, events: list[Event]) -> int | None:
         if sig is not None and sig.die and not last.closed:
             trigger = kept[-1]
         else:
-            return _first_unsurvived(events, kept)
+            return _first_unsurvived(lines, events, kept)
     while (
         trigger > 0
         and trigger - 1 not in flooded
@@ -538,18 +538,45 @@ def choose_fatal(lines: LogLines, events: list[Event]) -> int | None:
     return trigger
 
 
-def _first_unsurvived(events: list[Event], kept: list[int]) -> int:
+def _first_unsurvived(lines: LogLines, events: list[Event], kept: list[int]) -> int:
     """Without a panic line: the first report, unless every report before the first oops (the kernel
     called die(): a task was killed) was survived, a WARNING that printed its end marker, or only a
-    message; then that oops is the crash, the reports before it were noise the machine lived through."""
+    message; then that oops is the crash, the reports before it were noise the machine lived through,
+    unless one of them ran in the oops's own task (_same_task): then it began the oops's chain."""
     first = next((n for n in kept if not _message_only(events[n])), kept[0])
     for n in kept:
         sig = events[n].hit.signature
         if sig is not None and sig.die:
-            return n
+            return _same_task(lines, events, [k for k in kept if k < n and not _message_only(events[k])], n)
         if not (events[n].closed or _message_only(events[n])):
             return first
     return first
+
+
+# The task a report ran in: lib/dump_stack.c dump_stack_print_info `CPU: %d UID: %u PID: %d Comm: %.20s` (no UID
+# before 6.10), kernel/panic.c __warn `WARNING: CPU: %d PID: %d at %pS`.
+_TASK = re.compile(r"\bCPU: ?\d{1,5} (?:UID: \d{1,10} )?PID: (\d{1,10})\b")
+# How many lines of a report its task line is looked for in (the header, the module list, `CPU:`).
+_TASK_LINES = 12
+
+
+def _task(lines: LogLines, ev: Event) -> str | None:
+    """The PID of the task a report ran in, where its lines print it."""
+    for i in ev.lines[:_TASK_LINES]:
+        text = lines[i].text
+        if "PID: " in text and (m := _TASK.search(text)) is not None:
+            return m.group(1)
+    return None
+
+
+def _same_task(lines: LogLines, events: list[Event], survived: list[int], oops: int) -> int:
+    """The oops `oops`, or the first survived report before it that ran in the same task: a WARNING that task
+    survived just before it was killed (a too-large allocation warned about, then the NULL it returned written)
+    began one chain; a boot-time WARNING of another task did not."""
+    pid = _task(lines, events[oops])
+    if pid is None:
+        return oops
+    return next((k for k in survived if _task(lines, events[k]) == pid), oops)
 
 
 def _flooded(events: list[Event]) -> set[int]:

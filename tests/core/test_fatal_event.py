@@ -23,6 +23,19 @@ def test_kdump_log_ends_in_the_fatal_oops_after_a_survived_warning() -> None:
     assert [e.function for e in report.preceding] == ["mydrv_register_node"]
 
 
+def test_a_survived_warning_of_the_oopsing_task_began_its_chain() -> None:
+    # The same two reports, the WARNING printed by the task the oops then killed (PID 6631, as kAFL's DVKM logs
+    # show: a too-large kmalloc warned about, then the NULL it returned written): the WARNING is the crash.
+    # The oops printed its end marker (the task was killed, no kdump fired at it).
+    oops = OOPS + "[  566.700000] ---[ end trace 0123456789abcdef ]---\n"
+    same_task = WARNING.replace("PID: 901", "PID: 6631")
+    report = analyze(same_task + oops)
+    assert report.function == "mydrv_register_node"
+    assert [e.function for e in report.preceding] == ["sysrq_handle_crash"]
+    # Negative: another task's survived WARNING stays behind the oops.
+    assert analyze(WARNING + oops).function == "sysrq_handle_crash"
+
+
 def test_unfinished_first_report_starts_the_cascade() -> None:
     # The same two reports, but the WARNING never printed its end marker: the oops interrupted it
     # (a fuzzing console log), so the WARNING is where the crash began.
