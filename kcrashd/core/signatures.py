@@ -599,8 +599,11 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("arm-null-deref", "null-deref", "Unable to handle kernel",
               r"Unable to handle kernel NULL pointer dereference",
               "BUG: unable to handle kernel NULL pointer dereference in {F}", alts=BAD, die=True),
+    # arch/arm64/mm/fault.c __do_kernel_fault names a permission fault by what the access was: `write to read-only
+    # memory`, `execute from non-executable memory`, else `read from unreadable memory`.
     Signature("arm-fault", "paging-fault", "Unable to handle kernel",
-              r"Unable to handle kernel (paging request|access to user memory|execute from non-executable memory|write to read-only memory)",
+              r"Unable to handle kernel (paging request|access to user memory|execute from non-executable memory|"
+              r"write to read-only memory|read from unreadable memory)",
               "BUG: unable to handle kernel {1} in {F}", alts=BAD, die=True),
     Signature("gpf", "gpf", ("general protection fault", "stack segment: "), r"(general protection fault|stack segment)(?::|,|\s|$)",
               "{C} in {F}", alts=BAD, die=True, classes=(("stack segment", "stack segment fault"),)),

@@ -28,7 +28,9 @@ _SUBS: tuple[tuple[re.Pattern[str], str], ...] = (
     (_DECODED_SYMBOL, ""),
     (re.compile(r"syz-executor\.?\d+/\d+|syz-executor\.?\d+"), "syz-executor"),
     (re.compile(r"syzkaller\d+"), "syzkaller"),
-    (re.compile(r"(?<![A-Za-z0-9])(?:0x)?[0-9a-fA-F]{6,}(?![A-Za-z0-9])"), "ADDR"),
+    # An address: six or more hex digits standing alone; a run inside an identifier (`da7213_volsw_locked_get`,
+    # `mlx5_cmd_abcdef`: a chip's or a hash's name in a function) is part of its name.
+    (re.compile(r"(?<![A-Za-z0-9_])(?:0x)?[0-9a-fA-F]{6,}(?![A-Za-z0-9_])"), "ADDR"),
     (re.compile(r"(?<![0-9.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![0-9.])"), "IP"),
     (re.compile(r"(\.[a-z]{1,4}):\d+"), r"\1:LINE"),
     (re.compile(r"(?<![A-Za-z0-9_])([A-Za-z0-9_]++)\+0x[0-9a-fA-F]+(?:/0x[0-9a-fA-F]+)?"), r"\1"),

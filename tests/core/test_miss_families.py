@@ -100,6 +100,20 @@ def test_only_standalone_decimal_numbers_become_num(raw: str, title: str) -> Non
     assert normalize_title(raw) == title
 
 
+@pytest.mark.parametrize(
+    ("raw", "title"),
+    [
+        ("WARNING in da7213_volsw_locked_get", "WARNING in da7213_volsw_locked_get"),  # a codec chip's name
+        ("WARNING in mydrv_cmd_abcdef", "WARNING in mydrv_cmd_abcdef"),
+        ("BUG: unable to handle page fault for address: ffffc90000c2a000", "BUG: unable to handle page fault for address: ADDR"),
+        ("general protection fault, probably for non-canonical address 0xdffffc0000000001: 0000",
+         "general protection fault, probably for non-canonical address ADDR: NUM"),
+    ],
+)
+def test_hex_runs_inside_identifiers_are_no_address(raw: str, title: str) -> None:
+    assert normalize_title(raw) == title
+
+
 def test_panic_message_keeps_its_short_hex_value() -> None:
     report = analyze((PRODUCTION / "lkp-tests" / "stats-dmesg-71.txt").read_bytes())
     assert report.title == (
@@ -173,3 +187,30 @@ def test_rcu_stall_does_not_name_the_cpu_the_grace_period_kthread_last_ran_on() 
 )
 def test_rcu_stall_keeps_the_stalled_cpu_dump_after_the_kthread_dumps(case_id: str, title: str) -> None:
     assert analyze(_syzkaller(case_id)).title == title
+
+
+# --- arm64's kernel fault messages (arch/arm64/mm/fault.c __do_kernel_fault) ------------------------------------
+_ARM64_FAULT = (
+    "Unable to handle kernel {msg} at virtual address 0000000000000024\n"
+    "Mem abort info:\n"
+    "  ESR = 0x0000000096000005\n"
+    "Internal error: Oops: 0000000096000005 [#1] SMP\n"
+    "Modules linked in: mydrv\n"
+    "CPU: 2 PID: 1631 Comm: hostapd Not tainted 6.6.54 #0\n"
+    "pc : mydrv_cleanup+0x84/0x22c [mydrv]\n"
+    "lr : mydrv_cleanup+0x64/0x22c [mydrv]\n"
+    "Call trace:\n"
+    " mydrv_cleanup+0x84/0x22c [mydrv]\n"
+    " mydrv_remove+0x70/0xbc [mydrv]\n"
+)
+
+
+@pytest.mark.parametrize("msg", ["paging request", "write to read-only memory", "execute from non-executable memory",
+                                 "read from unreadable memory"])  # fmt: skip
+def test_every_arm64_kernel_fault_message_is_a_paging_fault(msg: str) -> None:
+    report = analyze(_ARM64_FAULT.format(msg=msg))
+    assert (report.title, report.kind) == (f"BUG: unable to handle kernel {msg} in mydrv_cleanup", "paging-fault")
+
+
+def test_an_unknown_arm64_fault_message_is_no_paging_fault() -> None:
+    assert analyze(_ARM64_FAULT.format(msg="frobnication of memory")).kind != "paging-fault"
