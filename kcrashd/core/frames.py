@@ -243,6 +243,15 @@ def mark_trimmed_frames(texts: list[str]) -> list[str]:
     print_preempt_disable_ip's `... at:`) or another frame marked (TRIMMED_MARK) so that parse_frames reads
     it; an exception frame's registers and a symbolizer's inlined-callee lines within the trace keep it
     going, a blank line ends it."""
+    # No character _BARE_FRAME takes is a `+`: a report none of whose other lines is such a frame (most
+    # reports: their frames keep their offsets) has nothing to mark, and the walk below is skipped.
+    if not any(_BARE_FRAME.match(t) for t in texts[1:] if "+" not in t):
+        return list(texts)
+    return _marked_in_traces(texts)
+
+
+def _marked_in_traces(texts: list[str]) -> list[str]:
+    """mark_trimmed_frames's walk: the trace each line is in, and the trimmed frames marked there."""
     out = list(texts)
     in_trace = False
     # A symbolizer prints an inlined callee's line with its position and no offset; in a trace whose frames
