@@ -443,8 +443,14 @@ def _stamped_kernel_lines(raw: list[str]) -> bool:
     """Whether the kernel's lines carry printk timestamps: over a tenth of the (sampled) lines do; the
     rest of such a log is user space, a boot loader or a fuzzer writing to the same console."""
     sample = raw[:: max(1, len(raw) // 64)][:64]
-    stamped = sum(1 for r in sample if _STAMP.match(r))
-    return stamped * 10 > len(sample)
+    needed = len(sample) // 10 + 1  # stamped * 10 > len(sample): counted only until it is reached
+    stamped = 0
+    for r in sample:
+        if _STAMP.match(r):
+            stamped += 1
+            if stamped == needed:
+                return True
+    return False
 
 
 def load_lines(data: bytes | str) -> tuple[LogLines, list[Unread]]:
