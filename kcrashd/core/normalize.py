@@ -214,7 +214,9 @@ def parse_line(raw: str) -> tuple[str, str, bool]:
     if raw[:1] == "[":
         # Fast path for the common `[  123.456789] text` (no level, no caller id).
         end = raw.find("] ", 1, 24)
-        if end > 0 and raw[end + 2 : end + 3] != "[" and _is_time(raw[1:end]) and _SYSLOG_KERNEL not in raw:
+        stamp = raw[1:end]
+        # A `]` in it (`[  1.2][ T1] `, the caller id's `] ` found first) is no time: the test is skipped.
+        if end > 0 and raw[end + 2 : end + 3] != "[" and "]" not in stamp and _is_time(stamp) and _SYSLOG_KERNEL not in raw:
             return raw[end + 2 :], "console", True
         # The general path gives the same for this shape when no ` login: ` is there to cut at and
         # no second caller id follows (_CALLER needs a `[` in the next two characters).
