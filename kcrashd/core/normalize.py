@@ -299,9 +299,11 @@ class LogLines:
         self._below: tuple[int, tuple[str, str, bool]] | None = None
         # (index in raw, line number in the file) at the start of each window of a compacted log
         self._numbers = numbers or [(0, 1)]
-        self.tagged = _bare_tagged(raw)
-        self.stamped_log = _stamped_kernel_lines(raw)
-        self.syslogged = _syslogged(raw)
+        sample = _sample(raw)
+        filled = [r for r in sample if r.strip()]
+        self.tagged = _bare_tagged(filled)
+        self.stamped_log = _stamped_kernel_lines(sample)
+        self.syslogged = _syslogged(filled)
         if len(raw) > 2 and self.stamped_log and not self[0].stamped and self[1].stamped:
             # A wrapped ring buffer starts mid-record: drop an unstamped first fragment.
             self._parsed[0] = Line("", "", False)
@@ -418,9 +420,13 @@ _STAMP = re.compile(
 )
 
 
-def _bare_tagged(raw: list[str]) -> bool:
+def _sample(raw: list[str]) -> list[str]:
+    """At most 64 lines spread over the log, from its first: what the tests of its kind below read."""
+    return raw[:: max(1, len(raw) // 64)][:64]
+
+
+def _bare_tagged(sample: list[str]) -> bool:
     """Whether most of the (sampled, non-empty) lines start with a bare `kernel: ` tag (_BARE_KERNEL_TAG)."""
-    sample = [r for r in raw[:: max(1, len(raw) // 64)][:64] if r.strip()]
     return sum(1 for r in sample if r.startswith(_BARE_KERNEL_TAG)) * 2 > len(sample)
 
 
@@ -434,17 +440,17 @@ def _syslog_prefix(raw: str) -> re.Match[str] | None:
     return _SYSLOG_OTHER.match(raw) if raw[:1] in _SYSLOG_FIRST else None
 
 
-def _syslogged(raw: list[str]) -> bool:
+def _syslogged(sample: list[str]) -> bool:
     """Whether the log is a syslog file: over a third of its (sampled, non-empty) lines carry a syslog
-    prefix (a quote wrapped at 72 columns leaves about half of them so)."""
-    sample = [r for r in raw[:: max(1, len(raw) // 64)][:64] if r.strip()]
-    return sum(1 for r in sample if _syslog_prefix(r) is not None) * 3 > len(sample)
+    prefix (a quote wrapped at 72 columns leaves about half of them so).  _syslog_prefix finds none in a
+    line without the kernel's tag nor a time's first character: such a line is not passed to it."""
+    prefixed = (r for r in sample if _SYSLOG_KERNEL in r or r[:1] in _SYSLOG_FIRST)
+    return sum(1 for r in prefixed if _syslog_prefix(r) is not None) * 3 > len(sample)
 
 
-def _stamped_kernel_lines(raw: list[str]) -> bool:
+def _stamped_kernel_lines(sample: list[str]) -> bool:
     """Whether the kernel's lines carry printk timestamps: over a tenth of the (sampled) lines do; the
     rest of such a log is user space, a boot loader or a fuzzer writing to the same console."""
-    sample = raw[:: max(1, len(raw) // 64)][:64]
     needed = len(sample) // 10 + 1  # stamped * 10 > len(sample): counted only until it is reached
     stamped = 0
     for r in sample:
