@@ -358,9 +358,14 @@ class LogLines:
         if not text and self.syslogged and _SYSLOG_KERNEL in self.raw[i]:
             text = self._syslog_message_below(i)
         k = i + 1  # a line cut twice (lockdep's `%px` / ` (%s){%s}, at:` / `%pS`) takes two rests
-        while k <= i + 2 and k < len(self.raw) and self.raw[k] and wrapped.may_continue(text):
-            below, _, below_stamped = self._parse_one(k)
-            rest = wrapped.rest_of(below) if not (below_stamped and self.stamped_log) else None
+        while k <= i + 2 and k < len(self.raw) and self.raw[k]:
+            # In a log whose kernel lines carry printk times, a stamped line below is no rest whatever `text`
+            # ends with: it is tested first (its parse is kept for the walk's next step, _parse_one).
+            if self.stamped_log and self._parse_one(k)[2]:
+                break
+            if not wrapped.may_continue(text):
+                break
+            rest = wrapped.rest_of(self._parse_one(k)[0])
             if rest is None or not wrapped.continues(text, rest, self.stamped_log):
                 break
             text = wrapped.joined(text, rest)
