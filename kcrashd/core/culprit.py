@@ -523,7 +523,7 @@ def _without_gp_kthread_dumps(texts: list[str]) -> list[str]:
     return out
 
 
-def _hang(cands: list[str], skip: re.Pattern[str] = frames.HANG_SKIP, rtnl: re.Pattern[str] = frames.HANG_RTNL) -> Culprit:
+def _hang(cands: list[str], skip: frames.Matcher = frames.HANG_SKIP, rtnl: re.Pattern[str] = frames.HANG_RTNL) -> Culprit:
     for n in cands:
         if frames.HANG_SYNC.match(n):
             alts = [n] if n != "synchronize_rcu" else []
@@ -728,8 +728,8 @@ class StallRules:
     (`anchors`), the detector's, timer's and scheduler's frames it passes over (`messengers`), and the
     specs read for a self-detected RCU stall without an interrupt entry (`self_detected`)."""
 
-    anchors: re.Pattern[str]
-    messengers: re.Pattern[str]
+    anchors: frames.Matcher
+    messengers: frames.Matcher
     self_detected: Spec
 
 
