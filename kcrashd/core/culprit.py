@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from kcrashd.core import frames
@@ -522,7 +522,7 @@ def _without_gp_kthread_dumps(texts: list[str]) -> list[str]:
     return out
 
 
-def _hang(cands: list[str], skip: re.Pattern[str] = frames.HANG_SKIP, rtnl: re.Pattern[str] = frames.HANG_RTNL) -> Culprit:
+def _hang(cands: list[str], skip: frames.Matcher = frames.HANG_SKIP, rtnl: re.Pattern[str] = frames.HANG_RTNL) -> Culprit:
     for n in cands:
         if frames.HANG_SYNC.match(n):
             alts = [n] if n != "synchronize_rcu" else []
@@ -567,7 +567,7 @@ def _hang_guessed(cands: list[str]) -> Culprit:
 def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
     """The culprit of a report; `texts` are the report's message lines, the header first."""
     found = _strategy_culprit(sig, texts)
-    if found.function is not None and found.earlier is None and any(_unread_in_v3(t) for t in texts[1:]):
+    if found.function is not None and found.earlier is None and any(_unread_in_v3(t) for t in _v3_unread_candidates(texts)):
         # Version 3 read neither `<addr>{f+30}` (x86_64 2.6.0-2.6.17), `:mod:f+0x1/0x2` (2.6.18-2.6.23),
         # `[<(____ptrval____)>] f+0x1/0x2`, `[<0>] f+0x1/0x2`, a powerpc `NIP f+0x10/0x60` without its address nor
         # a lock line without its offset: what it chose without them continues.
@@ -575,6 +575,13 @@ def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
         if blind.function != found.function:
             found.earlier = blind.function or ""
     return found
+
+
+def _v3_unread_candidates(texts: list[str]) -> Iterator[str]:
+    """The lines below the header that hold a literal one of _unread_in_v3's tests needs: a `>` (`<addr>{f+30}`,
+    `>] :mod:`, `[<0>]`), ` (` (a decoded frame), `at:`, `NIP`, `LR`, `ptrval` or the trimmed frame's mark."""
+    return (t for t in texts[1:] if ">" in t or " (" in t or "at:" in t or "NIP" in t or "LR" in t or "ptrval" in t
+            or frames.TRIMMED_MARK in t)
 
 
 def _unread_in_v3(text: str) -> bool:
@@ -720,8 +727,8 @@ class StallRules:
     (`anchors`), the detector's, timer's and scheduler's frames it passes over (`messengers`), and the
     specs read for a self-detected RCU stall without an interrupt entry (`self_detected`)."""
 
-    anchors: re.Pattern[str]
-    messengers: re.Pattern[str]
+    anchors: frames.Matcher
+    messengers: frames.Matcher
     self_detected: Spec
 
 

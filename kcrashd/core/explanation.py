@@ -96,7 +96,7 @@ def skip_reason(name: str, sig: Signature | None) -> str | None:
 
 
 # Frames the stall and hang rules pass over besides the skip lists: (pattern, why), first match wins.
-STRATEGY_SKIPS: dict[Strategy, tuple[tuple[re.Pattern[str], str], ...]] = {
+STRATEGY_SKIPS: dict[Strategy, tuple[tuple[frames.Matcher, str], ...]] = {
     Strategy.HANG: ((frames.HANG_SKIP, "a wait or lock primitive the hung task sleeps in"),),
     Strategy.STALL: (
         (frames.FAULT_ENTRY, "page-fault entry: the frames above it handled the fault"),

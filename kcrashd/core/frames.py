@@ -7,8 +7,9 @@ shared infrastructure (allocator, locking, string and list helpers) whose caller
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import NamedTuple
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from typing import NamedTuple, TypeAlias
 
 from kcrashd.core import rust_symbols
 
@@ -250,6 +251,15 @@ def mark_trimmed_frames(texts: list[str]) -> list[str]:
     print_preempt_disable_ip's `... at:`) or another frame marked (TRIMMED_MARK) so that parse_frames reads
     it; an exception frame's registers and a symbolizer's inlined-callee lines within the trace keep it
     going, a blank line ends it."""
+    # No character _BARE_FRAME takes is a `+`: a report none of whose other lines is such a frame (most
+    # reports: their frames keep their offsets) has nothing to mark, and the walk below is skipped.
+    if not any(_BARE_FRAME.match(t) for t in texts[1:] if "+" not in t):
+        return list(texts)
+    return _marked_in_traces(texts)
+
+
+def _marked_in_traces(texts: list[str]) -> list[str]:
+    """mark_trimmed_frames's walk: the trace each line is in, and the trimmed frames marked there."""
     out = list(texts)
     in_trace = False
     # A symbolizer prints an inlined callee's line with its position and no offset; in a trace whose frames
@@ -672,8 +682,30 @@ SKIP_HELPERS = (
     # skb helpers that BUG on their caller's bad length
     r"^skb_(?:put|push|pull|over_panic|under_panic|panic)$",
 )
+@dataclass(frozen=True)
+class LazyPattern:
+    """A walk's list compiled at its first use, not at import: the stall, hang and lock lists below are read
+    for few reports, and compiling them cost milliseconds of every start-up.  (kcrashd.core.triage.prepare
+    compiles them before workers fork; tests/core/regex_shape.py reads `compiled`.)"""
+
+    pattern: str
+
+    @cached_property
+    def compiled(self) -> re.Pattern[str]:
+        return re.compile(self.pattern)
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return self.compiled.match(text)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.compiled.search(text)
+
+
+# A compiled list, or one compiled at its first use.
+Matcher: TypeAlias = "re.Pattern[str] | LazyPattern"
+
 # The lock primitives alone: a CPU stuck in one of them waits for the lock its caller takes.
-LOCK_PRIMITIVE = re.compile("|".join(SKIP_LOCKING))
+LOCK_PRIMITIVE = LazyPattern("|".join(SKIP_LOCKING))
 SKIP_INFRA = (
     # workqueue flush, cancel, queue
     r"^(?:__flush_workqueue|drain_workqueue|destroy_workqueue|flush_work$|__flush_work|_*cancel_work|"
@@ -779,10 +811,10 @@ STALL_ANCHOR_RULES_SINCE_V4 = (
 # worker_thread -> process_one_work calls `worker->current_func(work)`; kernel/kthread.c kthread calls
 # `threadfn(data)`, entered from ret_from_fork): below it, the function it ran is the code that failed.
 THREAD_PLUMBING = re.compile(r"^(?:process_one_work|worker_thread|kthread|ret_from_fork)$")
-STALL_ANCHORS_V3 = re.compile("|".join(STALL_ANCHOR_RULES))
-STALL_ANCHORS = re.compile("|".join((*STALL_ANCHOR_RULES, *STALL_ANCHOR_RULES_SINCE_V4)))
+STALL_ANCHORS_V3 = LazyPattern("|".join(STALL_ANCHOR_RULES))
+STALL_ANCHORS = LazyPattern("|".join((*STALL_ANCHOR_RULES, *STALL_ANCHOR_RULES_SINCE_V4)))
 # The reporting machinery alone: a harness frame right below it reported by itself.
-REPORTING = re.compile("|".join(SKIP_REPORTING))
+REPORTING = LazyPattern("|".join(SKIP_REPORTING))
 
 # Page-fault entry inside a stall: the frames above it handled the fault, not the looping code.
 FAULT_ENTRY_RULES = (
@@ -813,8 +845,8 @@ STALL_EXTRA_SKIP_SINCE_V4_RULES = (
     r"^(?:softlockup_tick|run_local_timers|timer_interrupt|handle_IRQ_event|_*handle_irq_event(?:_percpu)?|"
     r"handle_(?:edge|level|fasteoi|simple|percpu|percpu_devid)_irq|do_IRQ|common_interrupt)$",
 )
-STALL_EXTRA_SKIP_V3 = re.compile("|".join(STALL_EXTRA_SKIP_RULES))
-STALL_EXTRA_SKIP = re.compile("|".join((*STALL_EXTRA_SKIP_RULES, *STALL_EXTRA_SKIP_SINCE_V4_RULES)))
+STALL_EXTRA_SKIP_V3 = LazyPattern("|".join(STALL_EXTRA_SKIP_RULES))
+STALL_EXTRA_SKIP = LazyPattern("|".join((*STALL_EXTRA_SKIP_RULES, *STALL_EXTRA_SKIP_SINCE_V4_RULES)))
 
 # The kernel's own sleeping and waiting primitives: a task that sleeps (or hangs) went through them,
 # so the code that chose to sleep is the first frame outside them (a driver function whose name
@@ -875,10 +907,10 @@ HANG_SKIP_RULES = (
     # RCU waits and kthread plumbing
     r"^(?:rcu_barrier|kthread$|ret_from_fork)",
 )
-HANG_SKIP = re.compile("|".join(HANG_SKIP_RULES))
-SLEEPING = re.compile("|".join((*SLEEP_RULES, *SLEEP_SINCE_V4_RULES)))
-HANG_SKIP_V3 = re.compile("|".join(rule for rule in HANG_SKIP_RULES if rule not in SLEEP_SINCE_V4_RULES))
-SLEEP_SINCE_V4 = re.compile("|".join(SLEEP_SINCE_V4_RULES))
+HANG_SKIP = LazyPattern("|".join(HANG_SKIP_RULES))
+SLEEPING = LazyPattern("|".join((*SLEEP_RULES, *SLEEP_SINCE_V4_RULES)))
+HANG_SKIP_V3 = LazyPattern("|".join(rule for rule in HANG_SKIP_RULES if rule not in SLEEP_SINCE_V4_RULES))
+SLEEP_SINCE_V4 = LazyPattern("|".join(SLEEP_SINCE_V4_RULES))
 HANG_RTNL_V3 = re.compile(r"^rtnl_lock$|^rtnl_lock_killable$|^__rtnl_lock$")
 # Every way to take the rtnl mutex (net/core/rtnetlink.c rtnl_lock, __rtnl_lock, rtnl_lock_killable and, 6.x,
 # rtnl_lock_interruptible): a task hung in any of them waits for whoever holds rtnl, one bucket (version 3 read
@@ -927,6 +959,10 @@ def skipped_but_lock_wrappers(name: str) -> bool:
 @lru_cache(maxsize=1)
 def _skip_but_lock_wrappers() -> re.Pattern[str]:
     return re.compile("|".join(rule for rule in _SKIP_RULES if rule != LOCK_WRAPPER_RULE))
+
+
+LAZY_PATTERNS = (LOCK_PRIMITIVE, STALL_ANCHORS_V3, STALL_ANCHORS, REPORTING, STALL_EXTRA_SKIP_V3, STALL_EXTRA_SKIP, HANG_SKIP,
+                 SLEEPING, HANG_SKIP_V3, SLEEP_SINCE_V4)
 
 
 def clear_caches() -> None:

@@ -214,7 +214,9 @@ def parse_line(raw: str) -> tuple[str, str, bool]:
     if raw[:1] == "[":
         # Fast path for the common `[  123.456789] text` (no level, no caller id).
         end = raw.find("] ", 1, 24)
-        if end > 0 and raw[end + 2 : end + 3] != "[" and _is_time(raw[1:end]) and _SYSLOG_KERNEL not in raw:
+        stamp = raw[1:end]
+        # A `]` in it (`[  1.2][ T1] `, the caller id's `] ` found first) is no time: the test is skipped.
+        if end > 0 and raw[end + 2 : end + 3] != "[" and "]" not in stamp and _is_time(stamp) and _SYSLOG_KERNEL not in raw:
             return raw[end + 2 :], "console", True
         # The general path gives the same for this shape when no ` login: ` is there to cut at and
         # no second caller id follows (_CALLER needs a `[` in the next two characters).
@@ -297,9 +299,11 @@ class LogLines:
         self._below: tuple[int, tuple[str, str, bool]] | None = None
         # (index in raw, line number in the file) at the start of each window of a compacted log
         self._numbers = numbers or [(0, 1)]
-        self.tagged = _bare_tagged(raw)
-        self.stamped_log = _stamped_kernel_lines(raw)
-        self.syslogged = _syslogged(raw)
+        sample = _sample(raw)
+        filled = [r for r in sample if r.strip()]
+        self.tagged = _bare_tagged(filled)
+        self.stamped_log = _stamped_kernel_lines(sample)
+        self.syslogged = _syslogged(filled)
         if len(raw) > 2 and self.stamped_log and not self[0].stamped and self[1].stamped:
             # A wrapped ring buffer starts mid-record: drop an unstamped first fragment.
             self._parsed[0] = Line("", "", False)
@@ -354,9 +358,14 @@ class LogLines:
         if not text and self.syslogged and _SYSLOG_KERNEL in self.raw[i]:
             text = self._syslog_message_below(i)
         k = i + 1  # a line cut twice (lockdep's `%px` / ` (%s){%s}, at:` / `%pS`) takes two rests
-        while k <= i + 2 and k < len(self.raw) and self.raw[k] and wrapped.may_continue(text):
-            below, _, below_stamped = self._parse_one(k)
-            rest = wrapped.rest_of(below) if not (below_stamped and self.stamped_log) else None
+        while k <= i + 2 and k < len(self.raw) and self.raw[k]:
+            # In a log whose kernel lines carry printk times, a stamped line below is no rest whatever `text`
+            # ends with: it is tested first (its parse is kept for the walk's next step, _parse_one).
+            if self.stamped_log and self._parse_one(k)[2]:
+                break
+            if not wrapped.may_continue(text):
+                break
+            rest = wrapped.rest_of(self._parse_one(k)[0])
             if rest is None or not wrapped.continues(text, rest, self.stamped_log):
                 break
             text = wrapped.joined(text, rest)
@@ -416,9 +425,13 @@ _STAMP = re.compile(
 )
 
 
-def _bare_tagged(raw: list[str]) -> bool:
+def _sample(raw: list[str]) -> list[str]:
+    """At most 64 lines spread over the log, from its first: what the tests of its kind below read."""
+    return raw[:: max(1, len(raw) // 64)][:64]
+
+
+def _bare_tagged(sample: list[str]) -> bool:
     """Whether most of the (sampled, non-empty) lines start with a bare `kernel: ` tag (_BARE_KERNEL_TAG)."""
-    sample = [r for r in raw[:: max(1, len(raw) // 64)][:64] if r.strip()]
     return sum(1 for r in sample if r.startswith(_BARE_KERNEL_TAG)) * 2 > len(sample)
 
 
@@ -432,19 +445,25 @@ def _syslog_prefix(raw: str) -> re.Match[str] | None:
     return _SYSLOG_OTHER.match(raw) if raw[:1] in _SYSLOG_FIRST else None
 
 
-def _syslogged(raw: list[str]) -> bool:
+def _syslogged(sample: list[str]) -> bool:
     """Whether the log is a syslog file: over a third of its (sampled, non-empty) lines carry a syslog
-    prefix (a quote wrapped at 72 columns leaves about half of them so)."""
-    sample = [r for r in raw[:: max(1, len(raw) // 64)][:64] if r.strip()]
-    return sum(1 for r in sample if _syslog_prefix(r) is not None) * 3 > len(sample)
+    prefix (a quote wrapped at 72 columns leaves about half of them so).  _syslog_prefix finds none in a
+    line without the kernel's tag nor a time's first character: such a line is not passed to it."""
+    prefixed = (r for r in sample if _SYSLOG_KERNEL in r or r[:1] in _SYSLOG_FIRST)
+    return sum(1 for r in prefixed if _syslog_prefix(r) is not None) * 3 > len(sample)
 
 
-def _stamped_kernel_lines(raw: list[str]) -> bool:
+def _stamped_kernel_lines(sample: list[str]) -> bool:
     """Whether the kernel's lines carry printk timestamps: over a tenth of the (sampled) lines do; the
     rest of such a log is user space, a boot loader or a fuzzer writing to the same console."""
-    sample = raw[:: max(1, len(raw) // 64)][:64]
-    stamped = sum(1 for r in sample if _STAMP.match(r))
-    return stamped * 10 > len(sample)
+    needed = len(sample) // 10 + 1  # stamped * 10 > len(sample): counted only until it is reached
+    stamped = 0
+    for r in sample:
+        if _STAMP.match(r):
+            stamped += 1
+            if stamped == needed:
+                return True
+    return False
 
 
 def load_lines(data: bytes | str) -> tuple[LogLines, list[Unread]]:

@@ -13,6 +13,7 @@ from kcrashd.core.fingerprint import (
     fingerprint_title,
     strict_fingerprint,
 )
+from kcrashd.core.frames import LAZY_PATTERNS
 from kcrashd.core.headers import Flood, HeaderScan
 from kcrashd.core.normalize import LogLines, load_lines
 from kcrashd.core.report_parts import Severity, Unread
@@ -106,10 +107,12 @@ def _failed(source: str, exc: Exception) -> Record:
 
 
 def prepare() -> None:
-    """Build now what `analyze` builds on first use: the signature rows' patterns (a process
-    about to fork workers builds them once for all)."""
+    """Build now what `analyze` builds on first use: the signature rows' patterns and the walks' lists
+    (frames.LAZY_PATTERNS; a process about to fork workers builds them once for all)."""
     for sig in SIGNATURES:
         _ = (sig.regex, sig.skip_regex, sig.v3_skip_regex, sig.requires_regex)
+    for lazy in LAZY_PATTERNS:
+        _ = lazy.compiled
 
 
 def has_crash(data: bytes | str) -> bool:

@@ -21,6 +21,10 @@ from kcrashd.core.windows import at_mark, spans, unread_mark, whole_lines
 # Files up to this size are returned whole; bigger ones as windows.
 WHOLE_LIMIT = 4 * 1024 * 1024 + 256 * 1024
 CHUNK = 1024 * 1024
+# A whole log is read in pieces of its size and a byte (the second read finds its end), at least this: os.pread
+# allocates the buffer it is asked for, and two 1 MiB buffers a file (fresh pages each, in a process whose
+# heap the analysis churns) cost more than reading and analysing a small log's lines.
+_SMALL_READ = 64 * 1024
 # A newline count is kept every STEP bytes, so a window's first line number costs one short read.
 STEP = 64 * 1024
 # A "line" longer than this is cut for the search (the core cuts lines at 2 KiB anyway).
@@ -85,7 +89,7 @@ def read_log_fd(fd: int, label: str) -> bytes:
         raise LogFileError(f"{label}: not a regular file")
     try:
         if st.st_size <= WHOLE_LIMIT:
-            data = _read_exact(fd, 0, WHOLE_LIMIT + 1)
+            data = _read_exact(fd, 0, WHOLE_LIMIT + 1, min(max(st.st_size + 1, _SMALL_READ), CHUNK))
             if len(data) <= WHOLE_LIMIT:
                 return data.replace(b"\0", b"") if b"\0" in data else data
         return _read_windows(fd)
@@ -159,11 +163,12 @@ def _count_newlines(chunk: bytes, offset: int, size: int, counts: list[int]) -> 
         pos = stop
 
 
-def _read_exact(fd: int, offset: int, count: int) -> bytes:
+def _read_exact(fd: int, offset: int, count: int, size: int = CHUNK) -> bytes:
+    """Up to `count` bytes from `offset`, fewer where the file ends, read `size` bytes at a time."""
     chunks: list[bytes] = []
     got = 0
     while got < count:
-        chunk = os.pread(fd, min(count - got, 1024 * 1024), offset + got)
+        chunk = os.pread(fd, min(count - got, size), offset + got)
         if not chunk:
             break
         chunks.append(chunk)
