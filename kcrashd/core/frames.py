@@ -639,12 +639,16 @@ _USB_URB_SINCE_V4 = r"usb_(?:kill|poison|unlink)_anchored_urbs|usb_(?:poison|unl
 # lib/plist.c, the priority-sorted list (plist_add / plist_del / plist_requeue and CONFIG_DEBUG_PLIST's plist_check_*):
 # a list library like list.h's, whose list_add / list_del checks (lib/list_debug.c) fire on the caller's list.
 _PLIST_SINCE_V4 = r"plist_[a-z_]{1,32}"
+# lib/ratelimit.c ___ratelimit (the __ratelimit macro's function; __ratelimit itself before 4.x) takes the lock of the
+# ratelimit_state its caller passes: lockdep's report on that lock (an uninitialised one: `trying to register
+# non-static key`) is the caller's.
+_RATELIMIT_SINCE_V4 = r"_{2,3}ratelimit"
 SKIPPED_SINCE_V4 = re.compile(
     rf"^(?:{_VSPRINTF_SINCE_V4}|{_DEVRES_SINCE_V4}|{_ARITHMETIC_SINCE_V4}|{_RWSEM_THUNK_SINCE_V4}|{_SLAB_SINCE_V4}|{_SLUB_REPORT_SINCE_V4}|{_ARM_BUG_SINCE_V4}|{_LOCK_26_SINCE_V4}|"
     rf"{_RT_LOCK_SINCE_V4}|{_PAGE_ALLOC_SINCE_V4}|{_CPUMASK_ALLOC_SINCE_V4}|{_VMALLOC_SINCE_V4}|{_LOCAL_LOCK_SINCE_V4}|"
     rf"{_SOCK_LOCK_SINCE_V4}|{_BIO_FREE_SINCE_V4}|{_ATOMIC64_SINCE_V4}|{_BITOPS_SINCE_V4}|{_OWNER_SPIN_SINCE_V4}|"
     rf"{_USER_ITER_SINCE_V4}|{_PAGECACHE_SINCE_V4}|{_VFS_REF_SINCE_V4}|{_SOFTIRQ_TRACE_SINCE_V4}|{_MTE_REPORT_SINCE_V4}|"
-    rf"{_STRING_SINCE_V4}|{_PHYS_ADDR_SINCE_V4}|{_WORK_INSERT_SINCE_V4}|{_USB_URB_SINCE_V4}|{_PLIST_SINCE_V4}|"
+    rf"{_STRING_SINCE_V4}|{_PHYS_ADDR_SINCE_V4}|{_WORK_INSERT_SINCE_V4}|{_USB_URB_SINCE_V4}|{_PLIST_SINCE_V4}|{_RATELIMIT_SINCE_V4}|"
     rf"{_LOCKDEP_SINCE_V4})$"
 )
 SKIP_HELPERS = (
@@ -674,6 +678,7 @@ SKIP_HELPERS = (
     r"^(?:rb_(?:insert|erase|next|prev|first|last|replace)|__rb_|__list_|list_|__hlist_|hlist_|rhashtable_lookup|"
     r"sort$|bsearch$)",
     r"^(?:" + _PLIST_SINCE_V4 + r")$",  # the priority-sorted list library (_PLIST_SINCE_V4)
+    r"^(?:" + _RATELIMIT_SINCE_V4 + r")$",  # the rate limiter's check on its caller's state (_RATELIMIT_SINCE_V4)
     # checksums
     r"^_*crc",
     # device printk

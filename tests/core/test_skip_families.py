@@ -51,6 +51,8 @@ SKIPPED_SINCE_V4 = [
     "usb_hcd_submit_urb", "usb_hcd_unlink_urb",
     # lib/plist.c
     "plist_add", "plist_del", "plist_requeue", "plist_check_head",
+    # lib/ratelimit.c
+    "___ratelimit", "__ratelimit",
 ]
 
 
@@ -65,7 +67,7 @@ def test_helpers_that_work_for_their_caller_are_skipped_since_version_4(name: st
     "ext4_lock_page_range", "folio_lock_anon_vma_read", "lock_page_memcg", "truncate_mydrv_pages", "ihold_ref",
     "mydrv_fast_dput", "my_insert_work", "insert_work_item", "usb_hcd_giveback_urb", "dummy_urb_enqueue",
     "xhci_urb_enqueue", "strnstr_user", "phys_addr_valid", "lock_sync_state", "i2c_del_adapter", "tty_unregister_device",
-    "hwrng_unregister", "device_for_each_child", "mydrv_plist_add", "plist",
+    "hwrng_unregister", "device_for_each_child", "mydrv_plist_add", "plist", "ratelimit_state_init", "mydrv_ratelimit",
 ])  # fmt: skip
 def test_functions_named_like_those_helpers_are_kept(name: str) -> None:
     assert not frames.is_skipped(name)
