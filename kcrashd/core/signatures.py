@@ -469,7 +469,7 @@ SIGNATURES: tuple[Signature, ...] = (
               "WARNING: {1} has bad {2} value", NO_STACK, S.NONE, severity=W),
     # Without CONFIG_DEBUG_BUGVERBOSE the WARNING line names no file, only the WARN site (kernel/panic.c __warn
     # `WARNING: CPU: %d PID: %d at %pS`): lib/debugobjects.c's site is debug_print_object.
-    Signature("warn-odebug", "warning", "WARNING:", _WARN_AT + r"(?:lib/debugobjects\.c:|debug_print_object\+0x)",
+    Signature("warn-odebug", "warning", "WARNING:", _WARN_AT + r"(?:lib/debugobjects\.c:|debug_print_object(?:\+0x| \(|\s*$))",
               "WARNING: ODEBUG bug in {F}",
               WARN, severity=W,
               skip=_ODEBUG_SKIP),
