@@ -42,10 +42,11 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def fingerprint_key(title: str, alt_titles: list[str]) -> str:
+def fingerprint_key(title: str, alt_titles: list[str], *, legacy: bool = False) -> str:
     """The text that is hashed: the keyed alternative of the title, else the title, with a
-    syscall culprit in one spelling (`__x64_sys_foo`, `sys_foo`, `__se_sys_foo` -> `foo`)."""
-    key = keyed_alternative(title, alt_titles) or title
+    syscall culprit in one spelling (`__x64_sys_foo`, `sys_foo`, `__se_sys_foo` -> `foo`); `legacy`:
+    as versions 2 and 3 chose the alternative (keyed_alternative)."""
+    key = keyed_alternative(title, alt_titles, legacy=legacy) or title
     head, sep, fn = key.rpartition(" in ")
     if sep and fn.isidentifier():
         fn = strip_syscall(fn)
@@ -53,16 +54,18 @@ def fingerprint_key(title: str, alt_titles: list[str]) -> str:
     return key
 
 
-def keyed_alternative(title: str, alt_titles: list[str]) -> str | None:
+def keyed_alternative(title: str, alt_titles: list[str], *, legacy: bool = False) -> str | None:
     """The alternative title the key is made of, if any: for a title that names no culprit (`X in
     corrupted`), the alternative naming its header's site (title._header_site); for a title that names the
-    reporting site (SITE_TITLES), the alternative naming the culprit; else the first bucket alternative."""
-    if title.endswith(CORRUPTED_CULPRIT) or title in SITE_TITLES:
+    reporting site (SITE_TITLES), the alternative naming the culprit; else the first bucket alternative that
+    names a culprit (`bad-access in corrupted` would join every stack-less fault of every kind).  `legacy`:
+    versions 2 and 3, which knew no site titles and keyed a culprit-less bucket too."""
+    if title.endswith(CORRUPTED_CULPRIT) or (title in SITE_TITLES and not legacy):
         head = title.removesuffix("corrupted") if title.endswith(CORRUPTED_CULPRIT) else title.rpartition(" in ")[0] + " in "
         named = next((a for a in alt_titles if a.startswith(head) and a != title and not a.endswith(CORRUPTED_CULPRIT)), None)
         if named is not None:
             return named
-    return next((alt for alt in alt_titles if alt.startswith(BUCKETS)), None)
+    return next((a for a in alt_titles if a.startswith(BUCKETS) and (legacy or not a.endswith(CORRUPTED_CULPRIT))), None)
 
 
 def fingerprint_title(title: str, alt_titles: list[str] | None = None) -> str:
@@ -94,7 +97,7 @@ def fingerprint_aliases(
         return []
     v3 = [(title, alt_titles or []), *before_v4]
     v2 = [*v3, *previous]
-    out = [f"kc3-{_digest(fingerprint_key(t, alts))}" for t, alts in v3]
-    out += [f"kc2-{_digest(fingerprint_key(t, alts))}" for t, alts in v2]
+    out = [f"kc3-{_digest(fingerprint_key(t, alts, legacy=True))}" for t, alts in v3]
+    out += [f"kc2-{_digest(fingerprint_key(t, alts, legacy=True))}" for t, alts in v2]
     out += [f"kc1-{_digest(t)}" for t, _ in v2]
     return list(dict.fromkeys(out))

@@ -103,7 +103,7 @@ _FRAME_NEEDS: tuple[str, ...] = (") from [<", " from ", ">]", "]", "+0x")
 FAULT_PC = re.compile(
     rf"(?:\b(?:RIP|EIP|IP): (?:[0-9a-fA-F]{{4}}: ?)?(?:\[<[0-9a-fA-F]+>\]\s+){{0,2}}|^\s*RIP\s+\[<[0-9a-fA-F]+>\]\s+|"
     rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+|[0-9a-fA-F]{{8,16}}:?\s+\.?)?|^PC is at |^\s*[ER]IP is at |^\s*NIP(?:\s*+:)?(?:\s*+\[[0-9a-fA-F]+\]){{0,2}}\s++\.?|"
-    rf"Krnl PSW\s*:\s*[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\(?)(?::[A-Za-z0-9_\-]{{1,64}}:)?(?P<fn>{_SYM})(?:{_OFF}|{DECODED_POSITION})"
+    rf"Krnl PSW\s*:\s*[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\(?|^\s*TPC: <)(?::[A-Za-z0-9_\-]{{1,64}}:)?(?P<fn>{_SYM})(?:{_OFF}|{DECODED_POSITION})"
 )
 # A frame line whose first column was lost (`<ffffffff81329372>] blk_queue_bio+0x2a2/0x380`).
 LOST_COLUMN = re.compile(r"^\s*<[0-9a-fA-F]{6,16}>\]")
@@ -351,15 +351,16 @@ def arm_unread_before_v4(text: str) -> bool:
 @lru_cache(maxsize=8192)
 def fault_pc(text: str) -> str | None:
     """The function of a faulting-PC line (x86 RIP, arm64 pc, ppc NIP, s390 PSW), else None."""
-    # Every FAULT_PC match holds `IP` (RIP, EIP, IP, NIP, `[ER]IP is at`), `pc` (pc, epc), `PC is at`
-    # or `Krnl PSW`, and `+0x` or a decoded position: a frame line without them is no PC line.
+    # Every FAULT_PC match holds `IP` (RIP, EIP, IP, NIP, `[ER]IP is at`), `pc` (pc, epc), `PC is at`,
+    # `Krnl PSW` or sparc64's `TPC: <` (arch/sparc/kernel/process_64.c show_regs `TPC: <%pS>`), and `+0x`
+    # or a decoded position: a frame line without them is no PC line.
     if "+0x" not in text:
         brace = _BRACE_PC.search(text) if ">{" in text else None
         if brace is not None:
             return clean_function(brace.group(1))
         if " (" not in text:  # nor decoded (scripts/decode_stacktrace.sh: `RIP: 0010:f (file.c:12)`)
             return None
-    if not ("IP" in text or "pc" in text or "PC is at" in text or "Krnl PSW" in text):
+    if not ("IP" in text or "pc" in text or "PC is at" in text or "Krnl PSW" in text or "TPC: <" in text):
         return None
     m = FAULT_PC.search(text)
     return clean_function(m.group("fn")) if m else None

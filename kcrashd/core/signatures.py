@@ -467,7 +467,10 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("warn-stack", "warning", "WARNING:",
               r"WARNING: (kernel stack regs|kernel stack frame pointer) (?:at [0-9a-f]+ )?in \S+ has bad ('[a-z]+' )?value",
               "WARNING: {1} has bad {2} value", NO_STACK, S.NONE, severity=W),
-    Signature("warn-odebug", "warning", "WARNING:", _WARN_AT + r"lib/debugobjects\.c:", "WARNING: ODEBUG bug in {F}",
+    # Without CONFIG_DEBUG_BUGVERBOSE the WARNING line names no file, only the WARN site (kernel/panic.c __warn
+    # `WARNING: CPU: %d PID: %d at %pS`): lib/debugobjects.c's site is debug_print_object.
+    Signature("warn-odebug", "warning", "WARNING:", _WARN_AT + r"(?:lib/debugobjects\.c:|debug_print_object(?:\+0x| \(|\s*$))",
+              "WARNING: ODEBUG bug in {F}",
               WARN, severity=W,
               skip=_ODEBUG_SKIP),
     Signature("warn-kobject", "warning", "WARNING:", _WARN_AT + r"lib/kobject\.c:", "WARNING: kobject bug in {F}",

@@ -110,7 +110,11 @@ FLOOR = {
 # 0.883 (P 0.925, R 0.845).  The new pairs split are title conventions, not code regressions: three WQ_MEM_RECLAIM
 # WARNINGs of three different flushers that syzkaller titles `WARNING in check_flush_dependency`, two kAFL WARNINGs
 # of two different handlers before their NULL writes; the floors move to just below that.
-PRODUCTION_FLOOR = {"title": 0.92, "function": 0.925, "kind": 0.985, "f1": 0.875}
+# With the session's second data rounds (649 development logs: stable-queue 2.6-6.x, openSUSE patches.suse, other
+# distributions' packaging; their misses are mostly the split title/function convention of docs/corpus.md and
+# sparc64/parisc formats) and the culprit-less bucket key fix: title 0.918, function 0.922, kind 0.993, pair F1
+# 0.885 (P 0.926, R 0.847).
+PRODUCTION_FLOOR = {"title": 0.91, "function": 0.915, "kind": 0.985, "f1": 0.875}
 # Logs with no crash that may still get a title (23/23 measured).
 PRODUCTION_NOCRASH_SLACK = 1
 # Web pages (repo web/HOST) keep their site's content license: Creative Commons BY-SA or GNU FDL.

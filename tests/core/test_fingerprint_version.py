@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from kcrashd.core import analyze
-from kcrashd.core.fingerprint import FINGERPRINT_VERSION, fingerprint_title
+from kcrashd.core.fingerprint import FINGERPRINT_VERSION, fingerprint_key, fingerprint_title
 from tests.core.golden import CORPUS
 
 
 def _key(version: int, title: str, alts: list[str]) -> str:
-    return f"kc{version}-" + fingerprint_title(title, alts).split("-", 1)[1]
+    # Versions 2 and 3 chose the keyed alternative by their own rules (fingerprint_key's `legacy`).
+    digest = hashlib.sha256(fingerprint_key(title, alts, legacy=version < 4).encode()).hexdigest()[:16]
+    return f"kc{version}-{digest}"
 
 
 def test_unchanged_title_keeps_its_version_3_and_2_keys() -> None:
@@ -57,3 +61,16 @@ def test_formats_version_3_read_otherwise_list_their_version_3_keys() -> None:
     assert _key(3, "BUG: bad unlock balance in corrupted", []) in lost_column.fingerprint_aliases
     rust = analyze((CORPUS / "edge" / "rust-panic-old.log").read_bytes())
     assert _key(3, "kernel BUG in rust_helper_BUG", []) in rust.fingerprint_aliases
+
+
+def test_a_bucket_that_names_no_culprit_is_no_key() -> None:
+    # `bad-access in corrupted` would join every stack-less NULL dereference, KFENCE report and paging fault:
+    # a report that names no culprit is keyed on its own title (or its header's site), not on the bucket.
+    null = fingerprint_title("BUG: unable to handle kernel NULL pointer dereference in corrupted",
+                             ["bad-access in corrupted"])
+    kfence = fingerprint_title("KFENCE: use-after-free read in corrupted", ["bad-access in corrupted"])
+    assert null != kfence
+    assert null == fingerprint_title("BUG: unable to handle kernel NULL pointer dereference in corrupted")
+    # Negative: a bucket that names its culprit stays the key.
+    assert fingerprint_title("KASAN: use-after-free Read in f", ["bad-access in f"]) == fingerprint_title(
+        "general protection fault in f", ["bad-access in f"])

@@ -214,3 +214,36 @@ def test_every_arm64_kernel_fault_message_is_a_paging_fault(msg: str) -> None:
 
 def test_an_unknown_arm64_fault_message_is_no_paging_fault() -> None:
     assert analyze(_ARM64_FAULT.format(msg="frobnication of memory")).kind != "paging-fault"
+
+
+def test_sparc64_names_the_faulting_function_on_its_tpc_line() -> None:
+    # arch/sparc/kernel/process_64.c show_regs prints `TPC: <%pS>`; the trace's `[%016lx] %pS` lines follow.
+    report = analyze(
+        "Unable to handle kernel NULL pointer dereference\n"
+        "swapper/0(0): Oops [#1]\n"
+        "CPU: 0 PID: 0 Comm: swapper/0 Not tainted 3.18.0 #24\n"
+        "TSTATE: 0000004480e01602 TPC: 00000000004455e4 TNPC: 00000000004455e8 Y: 00000000    Not tainted\n"
+        "TPC: <mydrv_intr+0x104/0x560>\n"
+        "RPC: <mydrv_intr+0xec/0x560>\n"
+        "Call Trace:\n"
+        " [00000000004a9920] handle_irq_event_percpu+0x40/0x140\n"
+        " [00000000004a9a58] handle_irq_event+0x38/0x80\n"
+    )
+    assert (report.title, report.kind) == ("BUG: unable to handle kernel NULL pointer dereference in mydrv_intr",
+                                           "null-deref")
+    assert frames.fault_pc("TSTATE: 0000004480e01602 TPC: 00000000004455e4 TNPC: 00000000004455e8 Y: 0") is None
+
+
+def test_an_odebug_warning_without_its_file_is_the_odebug_row() -> None:
+    # Without CONFIG_DEBUG_BUGVERBOSE, kernel/panic.c __warn prints `at %pS` alone.
+    report = analyze(
+        "ODEBUG: free active (active state 1) object type: rcu_head hint: (null)\n"
+        "------------[ cut here ]------------\n"
+        "WARNING: CPU: 1 PID: 2024 at debug_print_object+0xac/0xc8\n"
+        "Call trace:\n"
+        "[<ffffff80082e2c2c>] debug_print_object+0xac/0xc8\n"
+        "[<ffffff80082e40b0>] debug_check_no_obj_freed+0x1e8/0x228\n"
+        "[<ffffff8008191254>] kfree+0x1cc/0x250\n"
+        "[<ffffff80083cc03c>] mydrv_tty_close+0x54/0x108\n"
+    )
+    assert report.title == "WARNING: ODEBUG bug in mydrv_tty_close"
