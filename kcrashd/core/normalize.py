@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from kcrashd.core import wrapped
+from kcrashd.core import frames, wrapped
 from kcrashd.core.headers import MAX_LINE, HeaderScan, header_in
 from kcrashd.core.leader_case import restore_leaders
 from kcrashd.core.report_parts import Unread
@@ -289,7 +289,7 @@ def _is_time(s: str) -> bool:
 class LogLines:
     """The lines of one log, parsed on first access; `number(i)` is the 1-based line in the file."""
 
-    __slots__ = ("_below", "_numbers", "_parsed", "raw", "stamped_log", "syslogged", "tagged", "text")
+    __slots__ = ("_below", "_numbers", "_parsed", "filled_from", "raw", "stamped_log", "syslogged", "tagged", "text")
 
     def __init__(self, text: str, raw: list[str], numbers: list[tuple[int, int]] | None = None) -> None:
         self.text = text
@@ -304,6 +304,7 @@ class LogLines:
         self.tagged = _bare_tagged(filled)
         self.stamped_log = _stamped_kernel_lines(sample)
         self.syslogged = _syslogged(filled)
+        self.filled_from = _filled_from(filled) if self.syslogged else 0
         if len(raw) > 2 and self.stamped_log and not self[0].stamped and self[1].stamped:
             # A wrapped ring buffer starts mid-record: drop an unstamped first fragment.
             self._parsed[0] = Line("", "", False)
@@ -357,6 +358,8 @@ class LogLines:
         text, context, stamped = self._parse_one(i)
         if not text and self.syslogged and _SYSLOG_KERNEL in self.raw[i]:
             text = self._syslog_message_below(i)
+        elif self.filled_from and len(self.raw[i]) >= self.filled_from and _syslog_prefix(self.raw[i]) is not None:
+            text = self._syslog_rest_below(i, text)
         k = i + 1  # a line cut twice (lockdep's `%px` / ` (%s){%s}, at:` / `%pS`) takes two rests
         while k <= i + 2 and k < len(self.raw) and self.raw[k]:
             # In a log whose kernel lines carry printk times, a stamped line below is no rest whatever `text`
@@ -392,6 +395,27 @@ class LogLines:
             later.text = ""
         return text
 
+    def _syslog_rest_below(self, i: int, text: str) -> str:
+        """The message of the long syslog line `i` with the lines a quote's fill broke off it joined again: in a
+        syslog file every line carries its prefix, so the unprefixed, unstamped lines right below it (at most
+        _FILLED_RESTS; an elision mark `[...]` is the quoter's, not a rest) are its rest, cut at a blank."""
+        for k in range(i + 1, min(i + 1 + _FILLED_RESTS, len(self.raw))):
+            if _WHOLE_FRAME.search(text):
+                break  # a frame line that ends in its offset (and module) was whole: the fill did not break it
+            below = self.raw[k]
+            if not below.strip() or _syslog_prefix(below) is not None or frames.ELISION.match(below):
+                break
+            rest, _, stamped = parse_line(below)
+            if stamped:
+                break
+            text = f"{text} {rest.strip()}"[:MAX_LINE]
+            self.raw[k] = ""
+            self._below = None
+            later = self._parsed[k]
+            if later is not None:
+                later.text = ""
+        return text
+
     def _parse_one(self, i: int) -> tuple[str, str, bool]:
         below = self._below
         if below is not None and below[0] == i:
@@ -411,6 +435,23 @@ class LogLines:
                 break
             base_i, base_n = idx, num
         return base_n + (i - base_i)
+
+
+# A syslog quote filled to a column (git's 72, a mail's 76-80): no line is longer than _FILL_MAX, and a line was
+# broken only where the next word did not fit, so its first part reaches within _FILL_SLACK columns of the
+# longest line (a `[<%p>]` column and a long symbol); a shorter line was not broken, and unprefixed text below it
+# is the quoter's own (a command, a comment).  A kernel line is broken at most _FILLED_RESTS times.
+_FILL_MAX = 100
+# The end of a whole frame line: `f+0x1/0x2`, then its module (`[mod]`) or its source position, if any.
+_WHOLE_FRAME = re.compile(r"\+0x[0-9a-f]{1,16}/0x[0-9a-f]{1,16}(?: \[[\w-]{1,64}\]| \S{1,200}:\d{1,7})?\s*$")
+_FILL_SLACK = 32
+_FILLED_RESTS = 3
+
+
+def _filled_from(sample: list[str]) -> int:
+    """How long a line of a filled syslog quote is at least when the fill broke it (0: the log is not filled)."""
+    width = max((len(r.rstrip()) for r in sample), default=0)
+    return width - _FILL_SLACK if 0 < width <= _FILL_MAX else 0
 
 
 def _continues(line: Line) -> bool:

@@ -3,7 +3,10 @@
 For each (log, transform) the variant's title, culprit function, kind and fingerprint are compared
 with the untransformed log's.  Only development logs are read: a sealed log (corpus_score.sealed)
 is skipped before its content is loaded as a log.  Runnable by hand:
-    .venv/bin/python tests/core/invariance.py [--fails] [--transform NAME[,NAME...]] [--corpus NAME]
+    .venv/bin/python tests/core/invariance.py [--fails] [--transform NAME[,NAME...]] [--then NAME] [--corpus NAME]
+
+`--then NAME`: every variant is rewritten by the transform NAME as well (a journal capture a quoter then filled
+to 72 columns: `--transform journal,rsyslog --then wrapped`); the counts are the compound's.
 
 It prints, per transform, how many logs it applied to and how many changed (and in which field);
 `--fails` lists the changed development logs.
@@ -54,8 +57,20 @@ def development_logs(corpora: tuple[str, ...]) -> list[tuple[str, str, bytes]]:
     return out
 
 
-def run(logs: list[tuple[str, str, bytes]], names: frozenset[str] | None = None) -> tuple[collections.Counter[str], list[Change]]:
-    """How many logs each transform applied to, and every variant that changed a field."""
+def then(data: bytes, name: str) -> bytes:
+    """`data` rewritten by the transform `name` too, where it applies (`--then`: a syslog capture quoted and
+    then filled by the quoter's editor is two rewrites, in that order)."""
+    from tests.core.log_variants import TRANSFORMS
+
+    t = next(t for t in TRANSFORMS if t.name == name)
+    text = data.decode("utf-8", "surrogateescape")
+    return t.apply(text).encode("utf-8", "surrogateescape") if t.applies(text) else data
+
+
+def run(logs: list[tuple[str, str, bytes]], names: frozenset[str] | None = None,
+        second: str | None = None) -> tuple[collections.Counter[str], list[Change]]:  # fmt: skip
+    """How many logs each transform applied to, and every variant that changed a field; `second`: each variant
+    rewritten by that transform too (then()), the log's own facts the reference."""
     from tests.core.log_variants import variants
 
     applied: collections.Counter[str] = collections.Counter()
@@ -66,7 +81,7 @@ def run(logs: list[tuple[str, str, bytes]], names: frozenset[str] | None = None)
             if names is not None and t.name not in names:
                 continue
             applied[t.name] += 1
-            got = facts(new)
+            got = facts(then(new, second) if second else new)
             if got != base:
                 changed = tuple(f for f, b, a in zip(FIELDS, base, got, strict=True) if b != a)
                 changes.append(Change(corpus, case, t.name, changed, base, got))
@@ -90,7 +105,8 @@ def main(argv: list[str]) -> int:
 
     corpora = (argv[argv.index("--corpus") + 1],) if "--corpus" in argv else CORPORA
     names = frozenset(argv[argv.index("--transform") + 1].split(",")) if "--transform" in argv else None
-    applied, changes = run(development_logs(corpora), names)
+    second = argv[argv.index("--then") + 1] if "--then" in argv else None
+    applied, changes = run(development_logs(corpora), names, second)
     print("\n".join(summary(applied, changes)))
     if "--fails" in argv:
         print("\n".join(c.line() for c in changes))

@@ -66,7 +66,6 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     **{case: (frozenset({"wrapped"}), "a wrap the core does not undo yet")
        for case in ("syzkaller/report-354", "syzkaller/report-722", "production/satyr/gitlog-30.txt",
                     "production/telemetrics-client/two_warnings.txt", "production/lkp-tests/dmesg-020.txt",
-                    "production/abrt/examples-not_oops2.txt",
                     "production/patches/stable-4.4.20-arc-lockdep-irqs-disabled-warning.txt")},
     # Both of the above: a re-cased quote (`Bug: KASAN:`) whose long inline header line is also not unwrapped.
     "production/patches/suse-ext4-find-extent-bigalloc-kasan-mangled.txt": (

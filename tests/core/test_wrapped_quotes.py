@@ -12,6 +12,7 @@ from functools import cache
 import pytest
 
 from kcrashd.core import analyze, wrapped
+from kcrashd.core.normalize import load_lines
 from tests.core.corpus_score import LOADERS
 from tests.core.log_variants import WRAP_COLUMNS, wrap
 
@@ -381,3 +382,43 @@ def test_a_syslog_line_left_only_its_prefix_takes_the_prefixless_line_below() ->
     assert texts[4] == "a prefix-less line below a whole one"
     assert texts[5] == "" and texts[6] == "after an empty record"
     assert texts[8] == ""
+
+
+# --- a syslog quote filled to a column (normalize.LogLines._syslog_rest_below) ---------------------------------
+_JOURNAL = (
+    "Dec 03 15:31:00 host-07 kernel: BUG: unable to handle kernel NULL pointer dereference at 0000000000000008\n"
+    "Dec 03 15:31:00 host-07 kernel: Oops: 0000 [#1] SMP PTI\n"
+    "Dec 03 15:31:00 host-07 kernel: CPU: 3 PID: 4242 Comm: modprobe Tainted: G OE 5.14.0-70.el9.x86_64 #1\n"
+    "Dec 03 15:31:00 host-07 kernel: RIP: 0010:mydrv_probe_one_channel+0x2a/0x1c0 [mydrv]\n"
+    "Dec 03 15:31:00 host-07 kernel: Call Trace:\n"
+    "Dec 03 15:31:00 host-07 kernel:  mydrv_probe+0x42/0x80 [mydrv]\n"
+    "Dec 03 15:31:00 host-07 kernel:  local_pci_probe+0x42/0x80\n"
+    "Dec 03 15:31:00 host-07 kernel:  pci_device_probe+0xfd/0x1b0\n"
+)
+
+
+def test_a_filled_journal_quote_is_read_as_its_lines() -> None:
+    filled = wrap(False)(_JOURNAL)
+    assert max(len(line) for line in filled.splitlines()) <= WRAP_COLUMNS < len(_JOURNAL.splitlines()[0])
+    report = analyze(filled)
+    assert report.title == analyze(_JOURNAL).title == (
+        "BUG: unable to handle kernel NULL pointer dereference in mydrv_probe_one_channel")
+    assert report.kernel_release == "5.14.0-70.el9.x86_64"
+
+
+def test_the_quoters_own_line_below_a_short_syslog_line_is_not_joined() -> None:
+    # A line the fill broke reaches near the fill column (72 here): one 32 columns short of it was whole.
+    lines = load_lines(
+        "Dec 03 15:31:00 host-07 kernel: up\n"
+        "echo 1 > /sys/kernel/config/target/qla2xxx/enable\n"
+        "Dec 03 15:31:00 host-07 kernel: Call Trace:\n"
+        "Dec 03 15:31:00 host-07 kernel:  local_pci_probe+0x42/0x80 [mydrv_xyz]\n"
+    )[0]
+    assert lines.filled_from > len("Dec 03 15:31:00 host-07 kernel: up")
+    assert [lines[i].text for i in range(2)] == ["up", "echo 1 > /sys/kernel/config/target/qla2xxx/enable"]
+
+
+def test_a_syslog_file_of_long_lines_is_not_filled() -> None:
+    long_line = "Dec 03 15:31:00 host-07 kernel: " + "x" * 120
+    lines = load_lines(f"{long_line}\nDec 03 15:31:00 host-07 kernel: short\nnot a rest\n")[0]
+    assert lines.filled_from == 0 and lines[2].text == "not a rest"
