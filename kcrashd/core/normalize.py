@@ -372,11 +372,7 @@ class LogLines:
             if rest is None or not wrapped.continues(text, rest, self.stamped_log):
                 break
             text = wrapped.joined(text, rest)
-            self.raw[k] = ""
-            self._below = None
-            later = self._parsed[k]
-            if later is not None:
-                later.text = ""
+            self._taken(k)
             k += 1
         return text, context, stamped
 
@@ -388,12 +384,16 @@ class LogLines:
         if k >= len(self.raw) or not self.raw[k].strip() or _syslog_prefix(self.raw[k]) is not None:
             return ""
         text = self.raw[k].strip()[:MAX_LINE]
+        self._taken(k)
+        return text
+
+    def _taken(self, k: int) -> None:
+        """Line `k`, joined to the line above it, is left empty (and its parse, if made, too)."""
         self.raw[k] = ""
         self._below = None
         later = self._parsed[k]
         if later is not None:
             later.text = ""
-        return text
 
     def _syslog_rest_below(self, i: int, text: str) -> str:
         """The message of the long syslog line `i` with the lines a quote's fill broke off it joined again: in a
@@ -409,11 +409,7 @@ class LogLines:
             if stamped:
                 break
             text = f"{text} {rest.strip()}"[:MAX_LINE]
-            self.raw[k] = ""
-            self._below = None
-            later = self._parsed[k]
-            if later is not None:
-                later.text = ""
+            self._taken(k)
         return text
 
     def _parse_one(self, i: int) -> tuple[str, str, bool]:
