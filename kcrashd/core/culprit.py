@@ -448,8 +448,6 @@ def _recursing(cands: list[str], extra: re.Pattern[str] | None) -> str | None:
 _GUESSED_FRAME = re.compile(r"^\s*\[<[0-9a-fA-F]{6,16}>\]\s+\?\s")
 
 
-
-
 def _guess_only_trace(texts: list[str]) -> list[str]:
     """The functions of a trace whose every frame is a `?` frame of the 2.6-4.8 x86 format, else [].
 

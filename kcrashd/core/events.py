@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kcrashd.core import wrapped
+from kcrashd.core.extract import task_pid
 from kcrashd.core.frames import STACK_START, fault_pc, parse_frames
 from kcrashd.core.normalize import BODY_LINES, HeaderLine, LogLines, header_lines
 from kcrashd.core.signatures import (
@@ -553,20 +554,13 @@ def _first_unsurvived(lines: LogLines, events: list[Event], kept: list[int]) -> 
     return first
 
 
-# The task a report ran in: lib/dump_stack.c dump_stack_print_info `CPU: %d UID: %u PID: %d Comm: %.20s` (no UID
-# before 6.10), kernel/panic.c __warn `WARNING: CPU: %d PID: %d at %pS`.
-_TASK = re.compile(r"\bCPU: ?\d{1,5} (?:UID: \d{1,10} )?PID: (\d{1,10})\b")
 # How many lines of a report its task line is looked for in (the header, the module list, `CPU:`).
 _TASK_LINES = 12
 
 
 def _task(lines: LogLines, ev: Event) -> str | None:
     """The PID of the task a report ran in, where its lines print it."""
-    for i in ev.lines[:_TASK_LINES]:
-        text = lines[i].text
-        if "PID: " in text and (m := _TASK.search(text)) is not None:
-            return m.group(1)
-    return None
+    return next((pid for i in ev.lines[:_TASK_LINES] if (pid := task_pid(lines[i].text)) is not None), None)
 
 
 def _same_task(lines: LogLines, events: list[Event], survived: list[int], oops: int) -> int:

@@ -16,6 +16,9 @@ _CPU_LINE = re.compile(
     r"^CPU: (?P<cpu>\d+) (?:UID: \d+ )?PID: (?P<pid>\d+) Comm: (?P<comm>.{1,32}?) (?:Kdump: \S+ )?" + _TAINT_AND_RELEASE
 )
 _OLD_PID_LINE = re.compile(r"^Pid: (?P<pid>\d+), comm: (?P<comm>.{1,32}?) " + _TAINT_AND_RELEASE)
+# The task's PID anywhere a report prints it: the `CPU:` line above, and kernel/panic.c __warn's `WARNING: CPU: %d
+# PID: %d at %pS` header.
+_TASK_PID = re.compile(r"\bCPU: ?\d{1,5} (?:UID: \d{1,10} )?PID: (\d{1,10})\b")
 MAX_FRAMES = 64
 _HARDWARE = re.compile(r"^Hardware name: (.{1,200})")
 _MODULES = re.compile(r"^Modules linked in:(.*)")
@@ -106,6 +109,12 @@ def extract_release(log: str) -> str | None:
         return None
     m = _LINUX_VERSION.match(log, pos)
     return m.group(1) if m else None
+
+
+def task_pid(text: str) -> str | None:
+    """The PID of the task a report's line says it ran in (`CPU: 0 PID: 75 Comm:`, `WARNING: CPU: 0 PID: 75 at`)."""
+    m = _TASK_PID.search(text) if "PID: " in text else None
+    return m.group(1) if m is not None else None
 
 
 def _first_line_after(log: str, marker: str) -> str | None:

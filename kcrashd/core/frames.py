@@ -688,6 +688,8 @@ SKIP_HELPERS = (
     # skb helpers that BUG on their caller's bad length
     r"^skb_(?:put|push|pull|over_panic|under_panic|panic)$",
 )
+
+
 @dataclass(frozen=True)
 class LazyPattern:
     """A walk's list compiled at its first use, not at import: the stall, hang and lock lists below are read

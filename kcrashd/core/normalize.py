@@ -304,7 +304,7 @@ class LogLines:
         self.tagged = _bare_tagged(filled)
         self.stamped_log = _stamped_kernel_lines(sample)
         self.syslogged = _syslogged(filled)
-        self.filled_from = _filled_from(filled) if self.syslogged else 0
+        self.filled_from = wrapped.fill_breaks_from(filled) if self.syslogged else 0
         if len(raw) > 2 and self.stamped_log and not self[0].stamped and self[1].stamped:
             # A wrapped ring buffer starts mid-record: drop an unstamped first fragment.
             self._parsed[0] = Line("", "", False)
@@ -400,7 +400,7 @@ class LogLines:
         syslog file every line carries its prefix, so the unprefixed, unstamped lines right below it (at most
         _FILLED_RESTS; an elision mark `[...]` is the quoter's, not a rest) are its rest, cut at a blank."""
         for k in range(i + 1, min(i + 1 + _FILLED_RESTS, len(self.raw))):
-            if _WHOLE_FRAME.search(text):
+            if wrapped.ends_whole_symbol(text):
                 break  # a frame line that ends in its offset (and module) was whole: the fill did not break it
             below = self.raw[k]
             if not below.strip() or _syslog_prefix(below) is not None or frames.ELISION.match(below):
@@ -433,21 +433,8 @@ class LogLines:
         return base_n + (i - base_i)
 
 
-# A syslog quote filled to a column (git's 72, a mail's 76-80): no line is longer than _FILL_MAX, and a line was
-# broken only where the next word did not fit, so its first part reaches within _FILL_SLACK columns of the
-# longest line (a `[<%p>]` column and a long symbol); a shorter line was not broken, and unprefixed text below it
-# is the quoter's own (a command, a comment).  A kernel line is broken at most _FILLED_RESTS times.
-_FILL_MAX = 100
-# The end of a whole frame line: `f+0x1/0x2`, then its module (`[mod]`) or its source position, if any.
-_WHOLE_FRAME = re.compile(r"\+0x[0-9a-f]{1,16}/0x[0-9a-f]{1,16}(?: \[[\w-]{1,64}\]| \S{1,200}:\d{1,7})?\s*$")
-_FILL_SLACK = 32
+# A syslog line a quote's fill broke is broken at most this many times (wrapped.fill_breaks_from).
 _FILLED_RESTS = 3
-
-
-def _filled_from(sample: list[str]) -> int:
-    """How long a line of a filled syslog quote is at least when the fill broke it (0: the log is not filled)."""
-    width = max((len(r.rstrip()) for r in sample), default=0)
-    return width - _FILL_SLACK if 0 < width <= _FILL_MAX else 0
 
 
 def _continues(line: Line) -> bool:

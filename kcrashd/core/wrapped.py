@@ -107,10 +107,13 @@ _LOCK_INSTANCE = re.compile(r"[0-9a-f]{8,16}")
 # before 4.13 mm/kasan/report.c print_error_description went on with ` at addr %p` after the module.
 _SYMBOL_END = re.compile(rf"{_OFFSET_SIZE}$")
 # (A bracketed address, powerpc's next frame `[c000000000f2fa30] [...]`, is no module.)
-_SYMBOL_TAIL = re.compile(
-    rf"\[(?![0-9a-f]{{8,16}}\]){_MODULE_NAME}\](?: \(unreliable\)| at addr [0-9a-f]{{8,16}})?$|\(unreliable\)$|"
-    rf"{SOURCE_POSITION}(?: \[inline\])?$"
+_TAIL = (
+    rf"\[(?![0-9a-f]{{8,16}}\]){_MODULE_NAME}\](?: \(unreliable\)| at addr [0-9a-f]{{8,16}})?|\(unreliable\)|"
+    rf"{SOURCE_POSITION}(?: \[inline\])?"
 )
+_SYMBOL_TAIL = re.compile(rf"(?:{_TAIL})$")
+# A line that ends with a whole symbol: its `+off/size` and what may follow it on the line.
+_WHOLE_SYMBOL = re.compile(rf"{_OFFSET_SIZE}(?: (?:{_TAIL}))?\s*$")
 
 
 # x86's fault header of 2.6.x-3.x in three printks (arch/x86/mm/fault.c show_fault_oops: `BUG: unable to handle
@@ -197,6 +200,24 @@ def message_continues(rest: str) -> bool:
 
 # An editor or mailer fills a quote to 72 columns, some to 76 or 80: past that only a word without a blank.
 _FILL_COLUMNS = 80
+
+
+def ends_whole_symbol(text: str) -> bool:
+    """Whether `text` ends with a whole `%pS` (`f+0x1/0x2`, with its module or position): a line a fill broke
+    there was whole."""
+    return "+0x" in text and _WHOLE_SYMBOL.search(text) is not None
+
+
+# A fill broke a line only where the next word did not fit: the first part reaches within this many columns of
+# the quote's longest line (a `[<%p>]` column and a long symbol were the widest words seen).
+_FILL_SLACK = 32
+
+
+def fill_breaks_from(sample: list[str]) -> int:
+    """How long a line of a filled quote (filled()) is at least where the fill broke it; 0: the lines of
+    `sample` are not filled."""
+    width = max((len(line.rstrip()) for line in sample), default=0)
+    return width - _FILL_SLACK if width > _FILL_SLACK and filled(sample) else 0
 
 
 def filled(raw: list[str]) -> bool:

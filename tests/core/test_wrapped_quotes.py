@@ -422,3 +422,22 @@ def test_a_syslog_file_of_long_lines_is_not_filled() -> None:
     long_line = "Dec 03 15:31:00 host-07 kernel: " + "x" * 120
     lines = load_lines(f"{long_line}\nDec 03 15:31:00 host-07 kernel: short\nnot a rest\n")[0]
     assert lines.filled_from == 0 and lines[2].text == "not a rest"
+
+
+@pytest.mark.parametrize(("text", "whole"), [
+    ("kernel:  local_pci_probe+0x42/0x80", True),
+    ("kernel:  mydrv_probe+0x2a/0x1c0 [mydrv]", True),
+    ("kernel:  sk_alloc+0x1/0x2 net/core/sock.c:1419", True),
+    ("kernel:  #0:  (&buffer->mutex){+.+.+.}, at:", False),
+    ("kernel:  [<ffffffff81175edb>]", False),
+    ("kernel: BUG: unable to handle kernel NULL pointer", False),
+])  # fmt: skip
+def test_a_line_ending_in_a_whole_symbol_was_not_broken(text: str, whole: bool) -> None:
+    assert wrapped.ends_whole_symbol(text) is whole
+
+
+def test_fill_breaks_from_the_quotes_width_less_its_widest_word() -> None:
+    quote = ["Dec 03 15:31:00 host-07 kernel: " + "w " * 20, "Dec 03 15:31:00 host-07 kernel: up"]
+    assert wrapped.fill_breaks_from(quote) == len(quote[0].rstrip()) - 32
+    assert wrapped.fill_breaks_from([*quote, "Dec 03 15:31:00 host-07 kernel: " + "x " * 40]) == 0  # not filled
+    assert wrapped.fill_breaks_from(["short"]) == 0
