@@ -550,8 +550,33 @@ def _first_unsurvived(lines: LogLines, events: list[Event], kept: list[int]) -> 
         if sig is not None and sig.die:
             return _same_task(lines, events, [k for k in kept if k < n and not _message_only(events[k])], n)
         if not (events[n].closed or _message_only(events[n])):
-            return first
+            return _escalated_stall(lines, events, kept, first)
     return first
+
+
+def _escalated_stall(lines: LogLines, events: list[Event], kept: list[int], first: int) -> int:
+    """The first report, or the soft lockup that ends the log when the log is one task's stall seen by both
+    detectors: RCU's stall warning fires first (kernel/rcu/tree_stall.h, rcu_cpu_stall_timeout, 21 s by default),
+    the watchdog's soft lockup later on the same spinning task (kernel/watchdog.c, 2 * watchdog_thresh), and only
+    the watchdog ends the machine (`softlockup_panic`; an RCU stall panics only with `panic_on_rcu_stall`).  A log
+    cut before the panic line still ends in the lockup: that report is the crash, the stall warnings before it
+    the same bug's earlier sign."""
+    run = kept[kept.index(first) :]
+    kinds = [_kind(events[n]) for n in run]
+    if len(run) < 2 or kinds[0] != _RCU_STALL or kinds[-1] != _SOFT_LOCKUP:
+        return first
+    if any(k not in (_RCU_STALL, _SOFT_LOCKUP) for k in kinds):
+        return first
+    pid = _task(lines, events[run[-1]])
+    return run[-1] if pid is not None and pid == _task(lines, events[first]) else first
+
+
+_RCU_STALL = "rcu-stall"
+_SOFT_LOCKUP = "soft-lockup"
+
+
+def _kind(ev: Event) -> str | None:
+    return ev.hit.signature.kind if ev.hit.signature is not None else None
 
 
 # How many lines of a report its task line is looked for in (the header, the module list, `CPU:`).

@@ -132,3 +132,23 @@ def test_a_stack_protector_panic_naming_a_bare_address_takes_the_trace() -> None
         "[   80.766610]  mydrv_hw_init+0x3e/0x2d0 [mydrv]\n"
     )
     assert analyze(log).title == "kernel panic: stack is corrupted in mydrv_powergate_init"
+
+
+# A real lab console log (kcrashd's crash lab, Debian 12's 6.1 kernel): an RCU self-detected stall of init on CPU 1,
+# then the watchdog's soft lockup of the same task, the console cut at the lockup's all-CPU backtrace (no panic line).
+STALL_THEN_LOCKUP = (CORPUS / "lab" / "deb12-6.1_rcu-stall-lockup_run4" / "console.log").read_text()
+_LOCKUP_AT = STALL_THEN_LOCKUP.index("watchdog: BUG: soft lockup")
+
+
+def test_a_log_ending_in_the_lockup_of_the_stalled_task_is_the_lockup() -> None:
+    report = analyze(STALL_THEN_LOCKUP)
+    assert report.kind == "soft-lockup" and report.function == "lab_trigger_rcu_stall_lockup"
+    assert [e.kind for e in report.preceding] == ["rcu-stall"]
+
+
+def test_a_stall_and_another_tasks_lockup_keep_the_first_report() -> None:
+    # Negative: the lockup in another task (PID 77) is not the stall escalated: the first report is the crash.
+    other = STALL_THEN_LOCKUP[:_LOCKUP_AT] + STALL_THEN_LOCKUP[_LOCKUP_AT:].replace("PID: 1 Comm: init", "PID: 77 Comm: init")
+    assert analyze(other).kind == "rcu-stall"
+    # Negative: a WARNING after the lockup: the log does not end in it, the first report stays the crash.
+    assert analyze(STALL_THEN_LOCKUP + WARNING).kind == "rcu-stall"
