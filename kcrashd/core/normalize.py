@@ -255,21 +255,19 @@ def parse_line(raw: str) -> tuple[str, str, bool]:
     return raw[end:], context, stamped
 
 
-_DMESG_FIRST = frozenset("[kumdalnucf<")
-# `dmesg -r` (--raw) prints each record's `<level>` before the time in whatever format the other options ask for.
-_RAW_LEVEL = re.compile(r"<\d{1,3}>(?=\[)")
+_DMESG_FIRST = frozenset("[kumdalnucf")
 
 
 def _dmesg_prefix(raw: str, stamped: bool) -> tuple[str, bool]:
-    """`raw` without util-linux dmesg's `-x`, `-T` and `-H` prefixes (and `-r`'s level before the last two),
-    and whether it is stamped."""
-    m = _DECODED.match(raw) or _RAW_LEVEL.match(raw)
-    rest = raw[m.end() :] if m is not None else raw
-    if rest[:1] == "[" and (rest[1:2].isalpha() or "+" in rest[1:11]):
-        t = _CTIME.match(rest) or _HUMAN.match(rest)
-        if t is not None:
-            return rest[t.end() :], True
-    return (rest, stamped) if m is not None and m.re is _DECODED else (raw, stamped)
+    """`raw` without util-linux dmesg's `-x`, `-T` and `-H` prefixes, and whether it is stamped."""
+    m = _DECODED.match(raw)
+    if m is not None:
+        raw = raw[m.end() :]
+    if raw[:1] == "[" and (raw[1:2].isalpha() or "+" in raw[1:11]):
+        m = _CTIME.match(raw) or _HUMAN.match(raw)
+        if m is not None:
+            return raw[m.end() :], True
+    return raw, stamped
 
 
 # Spaces _PREFIX takes before a timestamp's `]`.

@@ -35,10 +35,6 @@ TEXT = "BUG: unable to handle page fault for address: 0000000000001234"
     f"[Nov 2 01:02] {TEXT}",
     f"[  +0.004646] {TEXT}",
     f"[ +12.000001] {TEXT}",
-    # -r (--raw) with -H or -T: the record's `<level>` first, then the time in the asked format
-    f"<4>[Dec17 17:14] {TEXT}",
-    f"<1>[  +0.004646] {TEXT}",
-    f"<3>[Thu Dec  3 15:31:35 2026] {TEXT}",
 ])
 def test_capture_tool_prefix_is_read_off_and_the_line_is_stamped(raw: str) -> None:
     assert parse_line(decode_log(raw)) == (TEXT, "console", True)
@@ -104,8 +100,3 @@ def test_a_development_log_captured_by_each_tool_keeps_its_report(case: str, too
     want, got = analyze(data), analyze(new)
     assert want.title
     assert (got.title, got.function, got.kind, got.fingerprint) == (want.title, want.function, want.kind, want.fingerprint)
-
-
-@pytest.mark.parametrize("raw", ["<4>[drm] *ERROR* underrun", "<4>[Dec17] text"])
-def test_a_raw_level_before_a_bracket_that_is_no_time_leaves_the_bracket(raw: str) -> None:
-    assert parse_line(raw) == (raw[3:], "", False)
