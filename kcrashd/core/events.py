@@ -556,9 +556,9 @@ def _first_unsurvived(lines: LogLines, events: list[Event], kept: list[int]) -> 
 
 def _escalated_stall(lines: LogLines, events: list[Event], kept: list[int], first: int) -> int:
     """The first report, or the soft lockup that ends the log when the log is one task's stall seen by both
-    detectors: RCU's stall warning fires first (kernel/rcu/tree_stall.h, rcu_cpu_stall_timeout, 21 s by default),
-    the watchdog's soft lockup later on the same spinning task (kernel/watchdog.c, 2 * watchdog_thresh), and only
-    the watchdog ends the machine (`softlockup_panic`; an RCU stall panics only with `panic_on_rcu_stall`).  A log
+    detectors: RCU's stall warning first (kernel/rcu/tree_stall.h, after rcu_cpu_stall_timeout: 21 s by default,
+    often booted shorter), the watchdog's soft lockup later on the same spinning task (kernel/watchdog.c, after
+    2 * watchdog_thresh: 20 s by default), and only the watchdog ends the machine (`softlockup_panic`; an RCU stall panics only with `panic_on_rcu_stall`).  A log
     cut before the panic line still ends in the lockup: that report is the crash, the stall warnings before it
     the same bug's earlier sign."""
     run = kept[kept.index(first) :]
