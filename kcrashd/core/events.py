@@ -558,9 +558,9 @@ def _escalated_stall(lines: LogLines, events: list[Event], kept: list[int], firs
     """The first report, or the soft lockup that ends the log when the log is one task's stall seen by both
     detectors: RCU's stall warning first (kernel/rcu/tree_stall.h, after rcu_cpu_stall_timeout: 21 s by default,
     often booted shorter), the watchdog's soft lockup later on the same spinning task (kernel/watchdog.c, after
-    2 * watchdog_thresh: 20 s by default), and only the watchdog ends the machine (`softlockup_panic`; an RCU stall panics only with `panic_on_rcu_stall`).  A log
-    cut before the panic line still ends in the lockup: that report is the crash, the stall warnings before it
-    the same bug's earlier sign."""
+    2 * watchdog_thresh: 20 s by default), and only the watchdog ends the machine (`softlockup_panic`; an RCU
+    stall panics only with `panic_on_rcu_stall`).  A log cut before the panic line still ends in the lockup: that
+    report is the crash, the stall warnings before it the same bug's earlier sign."""
     run = kept[kept.index(first) :]
     kinds = [_kind(events[n]) for n in run]
     if len(run) < 2 or kinds[0] != _RCU_STALL or kinds[-1] != _SOFT_LOCKUP:
