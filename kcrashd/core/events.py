@@ -27,6 +27,7 @@ from kcrashd.core.signatures import (
     PANIC_NAMES_REPORT,
     SLUB_DETAIL,
     SLUB_HEADERS,
+    STALL_ESCALATIONS,
     SUPPRESSIONS,
     WARN_CARRIED_KINDS,
     WARN_MESSAGES,
@@ -406,7 +407,7 @@ def _collect(lines: LogLines, ev: Event, starts: set[int]) -> int:
     `=====`), or the log's length when none is."""
     start, context = ev.start, ev.context
     real_context = context[:1] in ("T", "C")
-    ruled = ev.hit.signature is not None and ev.hit.signature.kind in _RULED_KINDS
+    ruled = _kind(ev) in _RULED_KINDS
     end_marker = size = len(lines)
     out = [start]
     title_end = 0
@@ -479,7 +480,7 @@ def _named_report(panic_text: str, before: list[Event]) -> int | None:
         return None
 
     def named(ev: Event) -> bool:
-        return ev.hit.signature is not None and ev.hit.signature.kind in kinds
+        return _kind(ev) in kinds
 
     last = next((n for n in range(len(before) - 1, -1, -1) if named(before[n])), None)
     while last is not None and last > 0 and named(before[last - 1]):
@@ -555,24 +556,16 @@ def _first_unsurvived(lines: LogLines, events: list[Event], kept: list[int]) -> 
 
 
 def _escalated_stall(lines: LogLines, events: list[Event], kept: list[int], first: int) -> int:
-    """The first report, or the soft lockup that ends the log when the log is one task's stall seen by both
-    detectors: RCU's stall warning first (kernel/rcu/tree_stall.h, after rcu_cpu_stall_timeout: 21 s by default,
-    often booted shorter), the watchdog's soft lockup later on the same spinning task (kernel/watchdog.c, after
-    2 * watchdog_thresh: 20 s by default), and only the watchdog ends the machine (`softlockup_panic`; an RCU
-    stall panics only with `panic_on_rcu_stall`).  A log cut before the panic line still ends in the lockup: that
-    report is the crash, the stall warnings before it the same bug's earlier sign."""
+    """The first report, or the report that ends the log when the log is one task's stall seen by two detectors
+    (signatures.STALL_ESCALATIONS: a stall warning, then the detector that ends the machine): a log cut before the
+    panic line still ends in that report, the crash, and the warnings before it are the same bug's earlier sign."""
     run = kept[kept.index(first) :]
     kinds = [_kind(events[n]) for n in run]
-    if len(run) < 2 or kinds[0] != _RCU_STALL or kinds[-1] != _SOFT_LOCKUP:
-        return first
-    if any(k not in (_RCU_STALL, _SOFT_LOCKUP) for k in kinds):
+    pair = (kinds[0], kinds[-1])
+    if len(run) < 2 or pair not in STALL_ESCALATIONS or not set(kinds) <= set(pair):
         return first
     pid = _task(lines, events[run[-1]])
     return run[-1] if pid is not None and pid == _task(lines, events[first]) else first
-
-
-_RCU_STALL = "rcu-stall"
-_SOFT_LOCKUP = "soft-lockup"
 
 
 def _kind(ev: Event) -> str | None:

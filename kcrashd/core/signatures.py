@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from typing import NamedTuple
 
 from kcrashd.core.frames import SLEEP_RULES, SLEEP_SINCE_V4_RULES
 from kcrashd.core.report_parts import Severity
@@ -758,6 +759,19 @@ PANIC_NAMES_REPORT: tuple[tuple[str, frozenset[str]], ...] = (
     ("rcu_stall", frozenset({"rcu-stall"})),
     ("Hard LOCKUP", frozenset({"hard-lockup"})),
 )
+
+
+class Escalation(NamedTuple):
+    """One task's stall seen by two detectors, the one that ends the machine reporting later."""
+
+    first: str  # the kind of the detector that reports first
+    fatal: str  # the kind of the detector that panics
+
+
+# RCU's stall warning (kernel/rcu/tree_stall.h, after rcu_cpu_stall_timeout: 21 s by default, often booted shorter)
+# and the watchdog's soft lockup (kernel/watchdog.c, after 2 * watchdog_thresh: 20 s by default) on the same spinning
+# task: only the watchdog ends the machine (`softlockup_panic`; an RCU stall panics only with `panic_on_rcu_stall`).
+STALL_ESCALATIONS: tuple[Escalation, ...] = (Escalation(first="rcu-stall", fatal="soft-lockup"),)
 
 # Reports that older kernels printed as a WARN() message: the `WARNING: at` line opens them and the
 # report's own header follows as the message (3.x kernel/watchdog.c watchdog_overflow_callback:
