@@ -8,7 +8,7 @@ Used by tests/core/test_corpus_score.py and runnable by hand:
     .venv/bin/python tests/core/corpus_score.py [--fails] [--by] [--half even|odd] [--corpus NAME]
 
 `--fails` lists the development part's misses; `--by` counts each part's misses by facet (kind,
-arch, source, kernel series, line style) and what went wrong, numbers only; `--half` keeps the older even/odd split of the
+arch, source, kernel series, line style, title type and header) and what went wrong, numbers only; `--half` keeps the older even/odd split of the
 syzkaller corpus (by case number) and scores that half alone.
 """
 
@@ -336,19 +336,37 @@ FACETS: dict[str, Callable[[Case], str]] = {
     "project": lambda c: c.project or "?",
     "release": lambda c: release_family(c.log()),
     "style": lambda c: log_style(c.log()),
+    "type": lambda c: c.type or ("none" if not c.has_crash else "?"),
+    "header": lambda c: min(c.titles).rsplit(" in ", 1)[0] if c.titles else ("none" if not c.has_crash else "?"),
 }
+# A facet value shared by fewer cases than this is counted under "other": a header seen once or twice would
+# all but name its case, and the sealed part is read in aggregate only.
+FINE_FACETS = frozenset({"header"})
+MIN_GROUP = 4
+
+
+def _merge_small(groups: dict[str, collections.Counter[str]]) -> dict[str, collections.Counter[str]]:
+    """The groups of fewer than MIN_GROUP cases counted together as "other"."""
+    out: dict[str, collections.Counter[str]] = {}
+    for value, counter in groups.items():
+        key = value if sum(counter.values()) >= MIN_GROUP else "other"
+        out.setdefault(key, collections.Counter()).update(counter)
+    return out
 
 
 def breakdown(part: str, s: Score) -> list[str]:
     """Counts only: misses of one part by facet and by what went wrong, and false merges by kind.
 
     Safe for the sealed part: no file name, title or function is printed, only facet values
-    (kind, arch, source repository, kernel series, line style) and numbers."""
+    (kind, arch, source repository, kernel series, line style, title type, and a title's header
+    without its culprit where at least MIN_GROUP cases share it) and numbers."""
     lines = []
     for facet, key in FACETS.items():
         groups: dict[str, collections.Counter[str]] = {}
         for c, what in s.outcomes:
             groups.setdefault(key(c), collections.Counter())[what] += 1
+        if facet in FINE_FACETS:
+            groups = _merge_small(groups)
         cells = []
         for value, counter in sorted(groups.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])):
             bad = {w: k for w, k in counter.items() if w != "ok"}
