@@ -783,7 +783,8 @@ def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | No
     v3_stop: str | None = None  # version 3's culprit, where a skip rule of version 4 passed it
     for parts in sig.stack:
         above: str | None = None  # the candidate before this one: what it called
-        for cand in run_spec(parts, texts, headerless)[0]:
+        cands = run_spec(parts, texts, headerless)[0]
+        for i, cand in enumerate(cands):
             if _FAULT_INJECTION.match(cand):
                 return Culprit(None, fault_injection=True)
             if frames.TEST_HARNESS.match(cand) and above is not None and not frames.REPORTING.search(above):
@@ -795,7 +796,7 @@ def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | No
                     v3_stop = cand
                 continue
             if cand != helper:
-                return Culprit(cand, earlier=v3_stop or passed)
+                return Culprit(cand, earlier=v3_stop or passed or _v3_beyond(cand, cands[i + 1 :], sig))
             passed = helper
     recovered = _without_reliable_frame(texts, extra, ended) or _named_caller(texts)
     if recovered is None:
@@ -810,9 +811,19 @@ def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | No
     return Culprit(recovered, recovered=recovered is not None)
 
 
+def _v3_beyond(chosen: str, rest: list[str], sig: Signature) -> str | None:
+    """Version 3's choice where version 4 chose a frame version 3 skipped (frames.UNSKIPPED_SINCE_V4): the next
+    candidate it did not skip, `""` when none is left; None when version 3 chose `chosen` too."""
+    if not frames.UNSKIPPED_SINCE_V4.match(chosen):
+        return None
+    return next((c for c in rest if not _skipped_in_v3(c, sig)), "")
+
+
 def _skipped_in_v3(name: str, sig: Signature) -> bool:
     """Whether fingerprint version 3 skipped the frame too (version 4 extended its skip lists:
-    frames.SKIPPED_SINCE_V4 and the rows' `v3_skip`)."""
+    frames.SKIPPED_SINCE_V4 and the rows' `v3_skip`, and narrowed them: frames.UNSKIPPED_SINCE_V4)."""
+    if frames.UNSKIPPED_SINCE_V4.match(name):
+        return True
     v3_extra = sig.v3_skip_regex
     if frames.SKIPPED_SINCE_V4.match(name):
         return bool(v3_extra is not None and v3_extra.search(name))

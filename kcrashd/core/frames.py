@@ -454,6 +454,12 @@ _MTE_REPORT_SINCE_V4 = r"do_tag_recovery|report_tag_fault"
 # lockdep's entry points that re-validate the held locks for their caller (kernel/locking/lockdep.c lock_set_class /
 # __lock_set_class, lock_downgrade / __lock_downgrade, lock_sync, and reacquire_held_locks under them and __lock_release).
 _LOCKDEP_SINCE_V4 = r"reacquire_held_locks|_{0,2}lock_(?:set_class|downgrade|sync)"
+# kmemleak's scanner (mm/kmemleak.c): the kmemleak thread's kmemleak_scan_thread -> kmemleak_scan, and the debugfs
+# file's kmemleak_write (`scan`, `clear`: kmemleak_scan, kmemleak_do_cleanup), kmemleak_open and kmemleak_seq_start /
+# next / stop / show (reading the leaks found).  It walks every object by itself and loops there (a soft lockup in
+# kmemleak_scan, a fault in scan_block below it): the code that ran, not a hook reporting for a caller.  Version 3
+# skipped it with the hooks (UNSKIPPED_SINCE_V4).
+_KMEMLEAK_SCANNER_SINCE_V4 = r"kmemleak_(?:scan|scan_thread|write|open|release|seq_(?:start|next|stop|show)|do_cleanup)"
 SKIP_REPORTING = (
     # sanitizer and coverage runtimes
     r"(?:^(?:__)?(?:kasan|kfence|ubsan)|^_*asan_|^__msan|kmsan|hwasan|^kcsan_setup_watchpoint|^check_memory_region|"
@@ -507,8 +513,9 @@ SKIP_REPORTING = (
     r"^(?:nmi_cpu_backtrace|nmi_trigger_cpumask_backtrace|arch_trigger_cpumask_backtrace)",
     # preemption debugging
     r"^(?:check_preemption_disabled|debug_smp_processor_id)",
-    # fault injection and kmemleak
-    r"^(?:should_fail|kmemleak)",
+    # fault injection, and kmemleak's hooks that slab, vmalloc and drivers call on an object's behalf (kmemleak_alloc,
+    # kmemleak_free, kmemleak_ignore, ...), not its scanner (_KMEMLEAK_SCANNER_SINCE_V4)
+    r"^(?:should_fail|(?!(?:" + _KMEMLEAK_SCANNER_SINCE_V4 + r")$)kmemleak)",
     # tracepoints and irq-flag tracing
     r"^(?:trace_hardirqs|perf_trace|__traceiter|__bpf_trace)",
     r"^(?:" + _SOFTIRQ_TRACE_SINCE_V4 + r")$",
@@ -652,6 +659,10 @@ SKIPPED_SINCE_V4 = re.compile(
     rf"{_STRING_SINCE_V4}|{_PHYS_ADDR_SINCE_V4}|{_WORK_INSERT_SINCE_V4}|{_USB_URB_SINCE_V4}|{_PLIST_SINCE_V4}|{_RATELIMIT_SINCE_V4}|"
     rf"{_LOCKDEP_SINCE_V4})$"
 )
+# Frames version 3 skipped that version 4 reads as a culprit (the opposite of SKIPPED_SINCE_V4): where one is chosen,
+# version 3's key names the next frame it did not skip (culprit._first_culprit, and the *_V3 stall and hang lists).
+UNSKIPPED_SINCE_V4_RULES = (rf"^(?:{_KMEMLEAK_SCANNER_SINCE_V4})$",)
+UNSKIPPED_SINCE_V4 = re.compile(UNSKIPPED_SINCE_V4_RULES[0])
 SKIP_HELPERS = (
     # memory and string functions, MMIO and port I/O accessors: primitive data access
     r"(?:^_*mem(?:cpy|move|set|cmp|chr|scan|dup)|^__str|"
@@ -853,7 +864,7 @@ STALL_EXTRA_SKIP_SINCE_V4_RULES = (
     r"^(?:softlockup_tick|run_local_timers|timer_interrupt|handle_IRQ_event|_*handle_irq_event(?:_percpu)?|"
     r"handle_(?:edge|level|fasteoi|simple|percpu|percpu_devid)_irq|do_IRQ|common_interrupt)$",
 )
-STALL_EXTRA_SKIP_V3 = LazyPattern("|".join(STALL_EXTRA_SKIP_RULES))
+STALL_EXTRA_SKIP_V3 = LazyPattern("|".join((*STALL_EXTRA_SKIP_RULES, *UNSKIPPED_SINCE_V4_RULES)))
 STALL_EXTRA_SKIP = LazyPattern("|".join((*STALL_EXTRA_SKIP_RULES, *STALL_EXTRA_SKIP_SINCE_V4_RULES)))
 
 # The kernel's own sleeping and waiting primitives: a task that sleeps (or hangs) went through them,
@@ -917,7 +928,7 @@ HANG_SKIP_RULES = (
 )
 HANG_SKIP = LazyPattern("|".join(HANG_SKIP_RULES))
 SLEEPING = LazyPattern("|".join((*SLEEP_RULES, *SLEEP_SINCE_V4_RULES)))
-HANG_SKIP_V3 = LazyPattern("|".join(rule for rule in HANG_SKIP_RULES if rule not in SLEEP_SINCE_V4_RULES))
+HANG_SKIP_V3 = LazyPattern("|".join((*(rule for rule in HANG_SKIP_RULES if rule not in SLEEP_SINCE_V4_RULES), *UNSKIPPED_SINCE_V4_RULES)))
 SLEEP_SINCE_V4 = LazyPattern("|".join(SLEEP_SINCE_V4_RULES))
 HANG_RTNL_V3 = re.compile(r"^rtnl_lock$|^rtnl_lock_killable$|^__rtnl_lock$")
 # Every way to take the rtnl mutex (net/core/rtnetlink.c rtnl_lock, __rtnl_lock, rtnl_lock_killable and, 6.x,

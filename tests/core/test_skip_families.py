@@ -7,9 +7,19 @@ HANG_RTNL_V3, STALL_ANCHOR_RULES_SINCE_V4, a row's `v3_skip`).
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from kcrashd.core import analyze, frames
+from kcrashd.core.fingerprint import fingerprint_key
+from tests.core.golden import CORPUS
+
+PRODUCTION = CORPUS / "production"
+
+
+def _v3_key(title: str, alts: list[str]) -> str:
+    return "kc3-" + hashlib.sha256(fingerprint_key(title, alts, legacy=True).encode()).hexdigest()[:16]
 
 
 def _trace(head: str, *called: str) -> str:
@@ -208,3 +218,54 @@ def test_illegal_grace_period_wait_names_its_caller(checker: str) -> None:
 
 def test_suspicious_rcu_usage_in_a_driver_function_names_it() -> None:
     assert analyze(_RCU_USAGE.format(checker="mydrv_synchronize_rcu_list")).function == "mydrv_synchronize_rcu_list"
+
+
+# --- kmemleak: its hooks are skipped, its scanner is not ------------------------------------------------------------
+
+# mm/kmemleak.c's scanner runs by itself (kmemleak_scan_thread -> kmemleak_scan; the debugfs file's kmemleak_write,
+# kmemleak_open, kmemleak_seq_*): a loop there is the scanner's.  Its hooks (kmemleak_alloc, kmemleak_free,
+# kmemleak_ignore, kmemleak_scan_area, ...) record an object for the slab or driver code that called them.
+KMEMLEAK_SCANNER = ["kmemleak_scan", "kmemleak_scan_thread", "kmemleak_write", "kmemleak_open", "kmemleak_seq_show",
+                    "kmemleak_seq_next", "kmemleak_do_cleanup"]  # fmt: skip
+KMEMLEAK_HOOKS = ["kmemleak_alloc", "kmemleak_alloc_percpu", "kmemleak_vmalloc", "kmemleak_free", "kmemleak_free_part",
+                  "kmemleak_ignore", "kmemleak_not_leak", "kmemleak_scan_area", "kmemleak_update_trace", "kmemleak"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", KMEMLEAK_SCANNER)
+def test_kmemleak_s_scanner_is_no_skipped_hook_since_version_4(name: str) -> None:
+    assert not frames.is_skipped(name)
+    assert frames.UNSKIPPED_SINCE_V4.match(name)  # version 3 skipped it: its culprit stays an alias
+
+
+@pytest.mark.parametrize("name", KMEMLEAK_HOOKS)
+def test_kmemleak_s_hooks_are_skipped_as_before(name: str) -> None:
+    assert frames.is_skipped(name) and not frames.UNSKIPPED_SINCE_V4.match(name)
+
+
+def test_soft_lockup_in_the_kmemleak_scan_names_the_scanner_not_the_syscall() -> None:
+    # stable 4.9.80 "kmemleak: add scheduling point to kmemleak_scan()": `echo scan > /sys/kernel/debug/kmemleak`
+    # looped in kmemleak_scan, called by kmemleak_write; full_proxy_write is debugfs's dispatcher (a stall anchor).
+    report = analyze((PRODUCTION / "patches" / "stable-4.9.80-kmemleak-scan-soft-lockup.txt").read_bytes())
+    assert (report.title, report.function) == ("BUG: soft lockup in kmemleak_write", "kmemleak_write")
+    assert _v3_key("BUG: soft lockup in full_proxy_write", ["stall in full_proxy_write"]) in report.fingerprint_aliases
+
+
+_WARN_IN_SCANNER = _trace(
+    "WARNING: CPU: 3 PID: 112 at mm/kmemleak.c:1530 {top}+0x3c/0x4f0\nRIP: 0010:{top}+0x3c/0x4f0",
+    "{top}", "kmemleak_scan_thread", "kthread", "ret_from_fork",
+)
+
+
+def test_warning_in_the_kmemleak_scan_names_it_and_keeps_version_3_s_key() -> None:
+    report = analyze(_WARN_IN_SCANNER.format(top="kmemleak_scan"))
+    assert (report.title, report.function) == ("WARNING in kmemleak_scan", "kmemleak_scan")
+    # Version 3 skipped both scanner frames and walked on to the thread plumbing: its key continues.
+    assert _v3_key("WARNING in kthread", []) in report.fingerprint_aliases
+
+
+def test_warning_in_a_kmemleak_hook_still_names_its_caller() -> None:
+    report = analyze(_trace(
+        "WARNING: CPU: 3 PID: 112 at mm/kmemleak.c:640 kmemleak_alloc+0x3c/0x90\nRIP: 0010:kmemleak_alloc+0x3c/0x90",
+        "kmemleak_alloc", "__kmalloc", "mydrv_probe [mydrv]", "platform_probe",
+    ))
+    assert report.function == "mydrv_probe"
