@@ -798,6 +798,15 @@ def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | No
             if cand != helper:
                 return Culprit(cand, earlier=v3_stop or passed or _v3_beyond(cand, cands[i + 1 :], sig))
             passed = helper
+    found = _no_walked_culprit(texts, extra, ended)
+    v3_named = v3_stop or passed  # version 3 stopped at it: it never got here
+    if v3_named is not None and v3_named != found.function:
+        found.earlier = v3_named
+    return found
+
+
+def _no_walked_culprit(texts: list[str], extra: re.Pattern[str] | None, ended: bool) -> Culprit:
+    """What a report names when the walk found no frame to blame: what the kernel printed anyway."""
     recovered = _without_reliable_frame(texts, extra, ended) or _named_caller(texts)
     if recovered is None:
         guessed = _locker_on_guessed_chain(texts, extra) or _first_guessed(texts, extra)

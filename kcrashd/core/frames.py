@@ -651,12 +651,29 @@ _PLIST_SINCE_V4 = r"plist_[a-z_]{1,32}"
 # ratelimit_state its caller passes: lockdep's report on that lock (an uninitialised one: `trying to register
 # non-static key`) is the caller's.
 _RATELIMIT_SINCE_V4 = r"_{2,3}ratelimit"
+# The entry code of the other architectures, skipped like x86_64's (SKIP_ENTRY): where a kernel thread starts
+# (ret_from_fork and its asm trampoline, powerpc's ret_from_kernel_thread, arm32's kernel_thread_helper of 2.6),
+# and where a syscall or an exception from user space comes in: arm64 arch/arm64/kernel/entry.S el0t_64_sync (el0_sync
+# before 5.12) -> entry-common.c el0t_64_sync_handler -> el0_svc -> syscall.c do_el0_svc -> el0_svc_common ->
+# invoke_syscall; arm32 entry-common.S vector_swi / ret_fast_syscall / __sys_trace; powerpc entry_64.S
+# system_call_common -> interrupt.c system_call_exception, ret_from_syscall; x86's 32-bit entry_INT80_32 /
+# entry_SYSENTER_32 -> do_int80_syscall_32 / do_fast_syscall_32; s390 __do_syscall.  None is a bug's own code: a
+# report whose frames above them were all skipped (or cut by a quote's `...`) is no bug of the entry code.  The way
+# back to user space is not among them: kernel/entry/common.c exit_to_user_mode_prepare schedules there, and a
+# preemption count leaked by a syscall is reported as `scheduling while atomic` in it (syzkaller's reports 642, 645).
+_ENTRY_SINCE_V4 = (
+    r"ret_from_fork(?:_asm)?|ret_from_kernel_thread|kernel_thread_helper|"
+    r"el0t_(?:64|32)_sync(?:_handler)?|el0_sync(?:_compat)?(?:_handler)?|el0_svc(?:_common|_handler|_compat)?|"
+    r"do_el0_svc(?:_compat)?|_{0,2}invoke_syscall|vector_swi|ret_fast_syscall|__sys_trace(?:_return)?|"
+    r"system_call_common|system_call_vectored_common|system_call_exception|ret_from_syscall|"
+    r"entry_INT80_(?:32|compat)|entry_SYSENTER_(?:32|compat)|do_int80_syscall_32|_{0,2}do_fast_syscall_32|__do_syscall"
+)
 SKIPPED_SINCE_V4 = re.compile(
     rf"^(?:{_VSPRINTF_SINCE_V4}|{_DEVRES_SINCE_V4}|{_ARITHMETIC_SINCE_V4}|{_RWSEM_THUNK_SINCE_V4}|{_SLAB_SINCE_V4}|{_SLUB_REPORT_SINCE_V4}|{_ARM_BUG_SINCE_V4}|{_LOCK_26_SINCE_V4}|"
     rf"{_RT_LOCK_SINCE_V4}|{_PAGE_ALLOC_SINCE_V4}|{_CPUMASK_ALLOC_SINCE_V4}|{_VMALLOC_SINCE_V4}|{_LOCAL_LOCK_SINCE_V4}|"
     rf"{_SOCK_LOCK_SINCE_V4}|{_BIO_FREE_SINCE_V4}|{_ATOMIC64_SINCE_V4}|{_BITOPS_SINCE_V4}|{_OWNER_SPIN_SINCE_V4}|"
     rf"{_USER_ITER_SINCE_V4}|{_PAGECACHE_SINCE_V4}|{_VFS_REF_SINCE_V4}|{_SOFTIRQ_TRACE_SINCE_V4}|{_MTE_REPORT_SINCE_V4}|"
-    rf"{_STRING_SINCE_V4}|{_PHYS_ADDR_SINCE_V4}|{_WORK_INSERT_SINCE_V4}|{_USB_URB_SINCE_V4}|{_PLIST_SINCE_V4}|{_RATELIMIT_SINCE_V4}|"
+    rf"{_STRING_SINCE_V4}|{_PHYS_ADDR_SINCE_V4}|{_WORK_INSERT_SINCE_V4}|{_USB_URB_SINCE_V4}|{_PLIST_SINCE_V4}|{_RATELIMIT_SINCE_V4}|{_ENTRY_SINCE_V4}|"
     rf"{_LOCKDEP_SINCE_V4})$"
 )
 # Frames version 3 skipped that version 4 reads as a culprit (the opposite of SKIPPED_SINCE_V4): where one is chosen,
@@ -756,6 +773,8 @@ SKIP_ENTRY = (
     r"^(?:__x86_indirect_thunk|__x86_return_thunk|__indirect_thunk|entry_SYSCALL|do_syscall_|system_call(?:_fastpath)?$|"
     r"sysenter_(?:do_call|past_esp|after_call)$|syscall_call$|ia32_(?:sysenter_target|syscall|cstar_target)$|tracesys$|"
     r"int_ret_from_sys_call$|stub_(?:execve|clone|fork|vfork|rt_sigreturn|sigreturn|iopl)$)",
+    # the other architectures' thread start and syscall entry (_ENTRY_SINCE_V4)
+    r"^(?:" + _ENTRY_SINCE_V4 + r")$",
 )
 _SKIP_RULES = SKIP_REPORTING + SKIP_ALLOCATOR + SKIP_LOCKING + SKIP_HELPERS + SKIP_INFRA + SKIP_ENTRY
 GLOBAL_SKIP = re.compile("|".join(_SKIP_RULES))

@@ -63,6 +63,13 @@ SKIPPED_SINCE_V4 = [
     "plist_add", "plist_del", "plist_requeue", "plist_check_head",
     # lib/ratelimit.c
     "___ratelimit", "__ratelimit",
+    # thread start and syscall entry: arch/x86/entry/entry_64.S, arch/powerpc/kernel/entry_64.S and interrupt.c,
+    # arch/arm64/kernel/entry.S, entry-common.c and syscall.c, arch/arm/kernel/entry-common.S, arch/x86/entry/common.c,
+    # arch/s390/kernel/syscall.c
+    "ret_from_fork", "ret_from_fork_asm", "ret_from_kernel_thread", "el0t_64_sync", "el0t_64_sync_handler", "el0_sync",
+    "el0_svc", "el0_svc_common", "do_el0_svc", "invoke_syscall", "el0t_32_sync", "vector_swi", "ret_fast_syscall",
+    "system_call_common", "system_call_exception", "do_fast_syscall_32", "do_int80_syscall_32", "entry_INT80_32",
+    "__do_syscall",
 ]
 
 
@@ -78,6 +85,8 @@ def test_helpers_that_work_for_their_caller_are_skipped_since_version_4(name: st
     "mydrv_fast_dput", "my_insert_work", "insert_work_item", "usb_hcd_giveback_urb", "dummy_urb_enqueue",
     "xhci_urb_enqueue", "strnstr_user", "phys_addr_valid", "lock_sync_state", "i2c_del_adapter", "tty_unregister_device",
     "hwrng_unregister", "device_for_each_child", "mydrv_plist_add", "plist", "ratelimit_state_init", "mydrv_ratelimit",
+    "mydrv_ret_from_fork", "el0_svc_mydrv", "invoke_syscall_hook", "kthread", "worker_thread", "el0_da",
+    "exit_to_user_mode_prepare",
 ])  # fmt: skip
 def test_functions_named_like_those_helpers_are_kept(name: str) -> None:
     assert not frames.is_skipped(name)
@@ -269,3 +278,29 @@ def test_warning_in_a_kmemleak_hook_still_names_its_caller() -> None:
         "kmemleak_alloc", "__kmalloc", "mydrv_probe [mydrv]", "platform_probe",
     ))
     assert report.function == "mydrv_probe"
+
+
+# --- entry code: no architecture's is a culprit -----------------------------------------------------------------------
+
+_ENTRY_ONLY_BELOW = (
+    "[  982.357308] BUG: scheduling while atomic: kworker/u64:0/9/0x00000002\n"
+    "[  982.437941] CPU: 25 PID: 9 Comm: kworker/u64:0 Tainted: G        W         4.18.0-348.el8.x86_64+debug #1\n"
+    "[  982.465622] Call Trace:\n"
+    "[  982.468355]  dump_stack+0x8e/0xd0\n"
+    "[  982.472056]  __schedule_bug.cold.60+0x3a/0x60\n"
+    "[  982.476919]  __schedule+0x147b/0x1bc0\n"
+    "[  982.490625]  schedule+0xd9/0x250\n"
+    "[  982.528355]  usleep_range+0xdd/0x130\n"
+    "[  982.537987]  ? mydrv_put_hw_semaphore+0x17/0x60 [mydrv]\n"
+    " ...\n"
+    "[  982.728975]  ret_from_fork+0x3a/0x50\n"
+)
+
+
+def test_a_quote_cut_above_the_thread_entry_names_no_entry_code() -> None:
+    # A commit message's `...` cut every frame between the sleeping primitive and the thread's start: what is left
+    # below is ret_from_fork (arch/x86/entry/entry_64.S), which runs no bug's code.
+    report = analyze(_ENTRY_ONLY_BELOW)
+    assert report.function != "ret_from_fork" and "ret_from_fork" not in report.title
+    # Version 3 named it; a walk that then found nothing to blame keeps that key too (culprit._first_culprit).
+    assert _v3_key("BUG: scheduling while atomic in ret_from_fork", []) in report.fingerprint_aliases
