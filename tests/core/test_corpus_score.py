@@ -118,8 +118,10 @@ PRODUCTION_FLOOR = {"title": 0.91, "function": 0.915, "kind": 0.985, "f1": 0.875
 # Logs with no crash that may still get a title (23/23 measured).
 PRODUCTION_NOCRASH_SLACK = 1
 # Web pages (repo web/HOST) keep their site's content license: Creative Commons BY-SA or GNU FDL.
+# Documentation repositories whose content is Creative Commons BY (MicrosoftDocs) keep CC-BY-4.0.
+# GPL-3.0 sources stay out (README: citellus, blktests, hotkdump, ABRT Analytics).
 LICENSES = {"GPL-2.0-only", "GPL-2.0-or-later", "LGPL-2.1-or-later", "BSD-3-Clause", "MIT", "Apache-2.0",
-            "CC-BY-SA-3.0", "CC-BY-SA-4.0", "GFDL-1.2"}
+            "CC-BY-4.0", "CC-BY-SA-3.0", "CC-BY-SA-4.0", "GFDL-1.2"}
 
 
 @pytest.fixture(scope="module")
