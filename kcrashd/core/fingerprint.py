@@ -30,7 +30,10 @@ PREFIX = f"kc{FINGERPRINT_VERSION}-"
 STRICT_FRAMES = 3
 # The culprit of a title that names none (syzkaller's `in corrupted`).
 CORRUPTED_CULPRIT = " in corrupted"
-BUCKETS = ("bad-access in ", "stall in ", "hang in ", "stack-overflow in ", "invalid-free in ")
+# Version 4's own buckets: the OOM killer's panics (signatures.py oom-panic), keyed apart from a caller's own
+# `panic("Out of memory")` with the same title.  Versions 2 and 3 keyed them on the title: that key stays an alias.
+BUCKETS_SINCE_V4 = ("oom in ",)
+BUCKETS = ("bad-access in ", "stall in ", "hang in ", "stack-overflow in ", "invalid-free in ", *BUCKETS_SINCE_V4)
 # Titles that name the reporting site, as syzkaller titles them, for a report whose culprit is another frame (the
 # signature's `WARNING in {F}` alternative): the key is that alternative, so that two culprits are two bugs.
 # kernel/workqueue.c check_flush_dependency WARNs about the flusher that called it (signatures.py
@@ -65,7 +68,8 @@ def keyed_alternative(title: str, alt_titles: list[str], *, legacy: bool = False
         named = next((a for a in alt_titles if a.startswith(head) and a != title and not a.endswith(CORRUPTED_CULPRIT)), None)
         if named is not None:
             return named
-    return next((a for a in alt_titles if a.startswith(BUCKETS) and (legacy or not a.endswith(CORRUPTED_CULPRIT))), None)
+    buckets = tuple(b for b in BUCKETS if b not in BUCKETS_SINCE_V4) if legacy else BUCKETS
+    return next((a for a in alt_titles if a.startswith(buckets) and (legacy or not a.endswith(CORRUPTED_CULPRIT))), None)
 
 
 def fingerprint_title(title: str, alt_titles: list[str] | None = None) -> str:

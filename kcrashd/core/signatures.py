@@ -720,9 +720,11 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("oom-panic", "oom", "Kernel panic",
               r"Kernel panic - not syncing: (?:Out of memory(?::| and no killable)|out of memory\. panic_on_oom|"
               r"System is deadlocked on memory)",
-              "kernel panic: Out of memory", TRACE,
+              "kernel panic: Out of memory", TRACE, alts=("oom in out_of_memory",),
               why="mm/oom_kill.c check_panic_on_oom `Out of memory: %s panic_on_oom is enabled`, out_of_memory "
-                  "`Out of memory and no killable processes...`"),
+                  "`Out of memory and no killable processes...`; both from out_of_memory, the OOM killer's entry: the "
+                  "key is the `oom in out_of_memory` bucket, so that a caller's own `panic(\"Out of memory\")` (the "
+                  "same title) is not the OOM killer's"),
     # 3.x kernel/watchdog.c watchdog_overflow_callback panicked with its report's own words
     # (`panic("Watchdog detected hard LOCKUP on cpu %d", this_cpu)` when hardlockup_panic is set).
     Signature("hard-lockup-panic", "hard-lockup", "Kernel panic",
