@@ -74,6 +74,20 @@ _QUESTIONED_PC = re.compile(
 _CALLER_IS = re.compile(rf"^\s*caller is ([A-Za-z_$][A-Za-z0-9_$.]*){_PS_END}")
 _CALLER_LINES = 3
 _RAW_PC = re.compile(r"\b[ER]?IP: 0010:(?:0x)?[0-9a-fA-F]{6,16}\s*$")
+# A fault on fetching an instruction: the kernel jumped to an address that holds no code it may run (data, a page
+# marked NX, a user page under SMEP), and the PC is that address, not code that ran: arch/x86/mm/fault.c
+# show_fault_oops prints `#PF: supervisor instruction fetch in kernel mode` (X86_PF_INSTR, 5.1+) and, before,
+# `kernel tried to execute NX-protected page - exploit attempt?` / `unable to execute userspace code (SMEP?)`.  The
+# PC then names whatever symbol precedes the address (LKDTM's EXEC_DATA: `RIP: 0010:data_area+0x0/...`), as a bare
+# address names none: the caller's return address is the culprit (_without_reliable_frame).
+_INSTRUCTION_FETCH = re.compile(
+    r"#PF: supervisor instruction fetch in kernel mode|kernel tried to execute NX-protected page|"
+    r"unable to execute userspace code"
+)
+# How far below the header the fault's own lines are looked for.
+_FAULT_LINES = 8
+# An x86 kernel-mode PC line: `RIP: 0010:`, i386's `EIP: 0060:`, and 2.6-4.x's `IP: [<addr>]` / `RIP: 0010:[<addr>]`.
+_X86_KERNEL_PC = re.compile(r"\b[ER]?IP: (?:00[16]0:|\[<)")
 # arm64 `pc : 0x0` / `lr : f+0x..` (arch/arm64/kernel/process.c __show_regs), powerpc `NIP [0000000000000000] 0x0`
 # / `LR [c000000000123456] f+0x..` (arch/powerpc/kernel/process.c show_regs prints both with %pS), s390
 # `Krnl PSW : 0704c00180000000 0000000000000000 (0x0)` / the first trace entry, the return address in r14
@@ -279,6 +293,8 @@ def run_spec(parts: tuple[Part, ...], texts: list[str], headerless: bool = True)
                 ok, fn = bool(found), found[0].function if found else None
             i += 1
             if ok:
+                if fn is not None and part is Part.PC and _fetched_pc_line(texts, texts[i - 1]):
+                    break  # the address jumped to, not code that ran (_INSTRUCTION_FETCH)
                 if fn is not None:
                     groups[-1].append(fn)
                     if part is Part.PC:
@@ -774,7 +790,18 @@ def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | No
                    ended: bool = True) -> Culprit:  # fmt: skip
     """The first candidate of the stack spec that is not generic, else what the kernel printed anyway.
 
-    `ended`: a report printed to its end names its WARN site (False: as version 3 read)."""
+    `ended`: a report printed to its end names its WARN site (False: as version 3 read).  An instruction fetch's
+    PC (_INSTRUCTION_FETCH) is no candidate; version 3 took it first, and its key continues."""
+    found = _walked_culprit(sig, texts, extra, headerless, ended)
+    fetched = _fetched_pc(texts)
+    if fetched is not None and fetched != found.function:
+        found.earlier = fetched
+    return found
+
+
+def _walked_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | None, headerless: bool,
+                    ended: bool) -> Culprit:  # fmt: skip
+    """_first_culprit's walk."""
     caller = _s390_breaking_event(texts, extra) or _link_register_caller(texts, extra)
     if caller is not None:
         return Culprit(caller, recovered=True)
@@ -956,6 +983,24 @@ def _without_reliable_frame(texts: list[str], extra: re.Pattern[str] | None, end
     return in_module or (unreliable[0].function if unreliable else None)
 
 
+def _fetched_pc_line(texts: list[str], text: str) -> bool:
+    """Whether `text` is the x86 kernel-mode PC line of a fault on fetching an instruction (_INSTRUCTION_FETCH)."""
+    return _X86_KERNEL_PC.search(text) is not None and any(_INSTRUCTION_FETCH.search(t) for t in texts[:_FAULT_LINES])
+
+
+def _fetched_pc(texts: list[str]) -> str | None:
+    """The symbol an instruction-fetch fault's PC line names (version 3 took it for the culprit), if any."""
+    if not any(_INSTRUCTION_FETCH.search(t) for t in texts[:_FAULT_LINES]):
+        return None
+    for text in texts:
+        if "IP" in text and _X86_KERNEL_PC.search(text):
+            m = _PC_IS_AT.match(text) or _QUESTIONED_PC.search(text)
+            fn = frames.clean_function(m.group(1)) if m else frames.fault_pc(text)
+            if fn is not None:
+                return fn
+    return None
+
+
 def _named_pcs(texts: list[str], with_site: bool) -> tuple[list[str], bool]:
     """Functions the report's PC lines (and WARN site, `with_site`) name, in order; and whether a
     kernel-mode PC line printed a bare address (`RIP: 0010:0xffff...`)."""
@@ -964,6 +1009,7 @@ def _named_pcs(texts: list[str], with_site: bool) -> tuple[list[str], bool]:
     if head is not None:
         out.append(frames.clean_function(head.group(1)))
     raw = False
+    fetch = any(_INSTRUCTION_FETCH.search(t) for t in texts[:_FAULT_LINES])
     for text in texts:
         if "IP" in text and _RAW_PC.search(text):
             raw = True
@@ -971,6 +1017,8 @@ def _named_pcs(texts: list[str], with_site: bool) -> tuple[list[str], bool]:
             continue
         m = _PC_IS_AT.match(text) or _QUESTIONED_PC.search(text)
         fn = frames.clean_function(m.group(1)) if m else frames.fault_pc(text)
-        if fn is not None:
+        if fn is not None and fetch and _X86_KERNEL_PC.search(text):
+            raw = True  # the address jumped to (_INSTRUCTION_FETCH), whatever symbol it falls in
+        elif fn is not None:
             out.append(fn)
     return out, raw

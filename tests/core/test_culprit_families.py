@@ -371,3 +371,43 @@ def test_a_frame_inside_its_function_below_fortify_panic_is_the_culprit() -> Non
     # Negative sample: the return address lies inside the caller (x86, or a check mid-function).
     log = _ARM64_FORTIFY.replace("mydrv_reset_ring+0x0/0x60", "mydrv_fill_ring.cold+0xf/0xf")
     assert analyze(log).function == "mydrv_fill_ring"
+
+
+# --- a fault on fetching an instruction: the PC is where the kernel jumped, not code that ran -----------------------
+
+_EXEC_DATA = (
+    "[    9.826429] lkdtm: attempting bad execution at ffffffffc04a3920\n"
+    "[    9.827257] kernel tried to execute NX-protected page - exploit attempt? (uid: 0)\n"
+    "[    9.827612] BUG: unable to handle page fault for address: ffffffffc04a3920\n"
+    "[    9.827930] #PF: supervisor instruction fetch in kernel mode\n"
+    "[    9.828241] #PF: error_code(0x0011) - permissions violation\n"
+    "[    9.834227] Oops: 0011 [#1] PREEMPT SMP NOPTI\n"
+    "[    9.834655] CPU: 0 PID: 1 Comm: init Tainted: G           OE      6.1.0-57-amd64 #1  Debian 6.1.192-3\n"
+    "[    9.835832] RIP: 0010:data_area+0x0/0xffffffffffff76e0 [lkdtm]\n"
+    "[    9.852865] RSP: 0018:ffffd08380013d70 EFLAGS: 00000246\n"
+    "[    9.859915] CR2: ffffffffc04a3920 CR3: 0000000001062000 CR4: 0000000000750ef0\n"
+    "[    9.860491] Call Trace:\n"
+    "[    9.861025]  <TASK>\n"
+    "[    9.861226]  ? execute_location+0x49/0x57 [lkdtm]\n"
+    "[    9.861450]  ? direct_entry.cold+0x18/0x24 [lkdtm]\n"
+    "[    9.865740]  ? full_proxy_write+0x53/0x80\n"
+    "[    9.865989]  ? vfs_write+0xc7/0x3f0\n"
+    "[    9.866411]  ? ksys_write+0x6b/0xf0\n"
+    "[    9.867100]  </TASK>\n"
+)
+
+
+def test_an_instruction_fetch_from_a_data_symbol_names_the_code_that_jumped_there() -> None:
+    # LKDTM's EXEC_DATA (drivers/misc/lkdtm/perms.c execute_location calls a copy of a function in data_area): the
+    # RIP names the data symbol the address falls in; the caller's return address is the `?` frame below.
+    report = analyze(_EXEC_DATA)
+    assert (report.title, report.function) == ("BUG: unable to handle kernel paging request in execute_location",
+                                               "execute_location")  # fmt: skip
+    assert report.fingerprint_aliases  # version 3 named data_area: its key continues
+
+
+def test_a_data_fault_at_a_symbol_still_names_the_pc() -> None:
+    # Negative sample: a read or write fault (not an instruction fetch) faulted in the code the RIP names.
+    log = _EXEC_DATA.replace("supervisor instruction fetch", "supervisor read access").replace(
+        "kernel tried to execute NX-protected page - exploit attempt? (uid: 0)", "mydrv: reading")
+    assert analyze(log).function == "data_area"
