@@ -247,3 +247,29 @@ def test_guest_init_starts_the_busy_loops(tmp_path: Path) -> None:
     assert out.read_text().split() == ["loop", "dd", "loop", "dd"]
     subprocess.run(["sh", "-c", script], env={"OUT": str(out) + ".none"}, check=True)
     assert not Path(str(out) + ".none").exists()
+
+
+def test_lkdtm_kinds_name_their_type_and_stay_off_the_lab_module() -> None:
+    from lab.kinds import LKDTM_KINDS
+
+    assert LKDTM_KINDS and all(kind in KINDS for kind in LKDTM_KINDS)
+    for kind in KINDS:
+        assert bool(kind.lkdtm_type) == (kind in LKDTM_KINDS), kind.name
+        if kind.lkdtm_type:
+            assert not kind.module and kind.trigger == ""
+            assert kind.name == "lkdtm-" + kind.lkdtm_type.lower().replace("_", "-")
+            assert re.fullmatch(r"[A-Z][A-Z_]+", kind.lkdtm_type)
+            assert kind.notes and kind.unsupported_on(HOST_ARCH) is None
+
+
+def test_lkdtm_source_patch_and_version_choice(tmp_path: Path) -> None:
+    from lab.lkdtm import SMEP_GUARD, patch_sources, pick_version, source_package
+
+    assert source_package("6.1.0-57-amd64") == "linux-source-6.1"
+    assert source_package("6.12.118+deb13-amd64") == "linux-source-6.12"
+    assert pick_version("6.1.192-3", ["6.1.192-3", "6.1.176-1"], "6.1.192-3") == "6.1.192-3"
+    assert pick_version("6.1.180-1", ["6.1.192-3", "6.1.176-1"], "6.1.192-3") == "6.1.192-3"
+    bugs = tmp_path / "bugs.c"
+    bugs.write_text(f"static void lkdtm_UNSET_SMEP(void)\n{{\n{SMEP_GUARD}\t64\n#else\n#endif\n}}\n")
+    assert patch_sources(tmp_path) and SMEP_GUARD not in bugs.read_text()
+    assert "#if 0" in bugs.read_text() and patch_sources(tmp_path) == []
