@@ -20,6 +20,7 @@ from typing import Any
 
 from .build import Ingredients, Log, cache_root
 from .kinds import Kind, trigger_codes
+from .lkdtm import prepare_lkdtm
 from .vm import Accel, Share, VmConfig, VmRun, run_vm, select_accel
 
 LAYOUTS = ("rhel", "debian")
@@ -217,8 +218,10 @@ def run_crash(
         share_in = Path(share_tmp)
         _link_or_copy(ing.vmlinuz, share_in / "vmlinuz")
         _link_or_copy(ing.initrd, share_in / "initrd.img")
-        settings_conf = {
-            "LAB_ACTION": "module" if kind.module else kind.action,
+        if kind.lkdtm_type:  # built (and cached) only when an LKDTM kind is crashed
+            _link_or_copy(prepare_lkdtm(ing, log), share_in / "lkdtm.ko")
+        settings_conf: dict[str, object] = {
+            "LAB_ACTION": "module" if kind.module else "lkdtm" if kind.lkdtm_type else kind.action,
             "LAB_TRIGGER": trigger_codes()[kind.trigger] if kind.module else "",
             "LAB_SYSCTLS": " ".join((*settings.sysctls, *kind.sysctls)),
             "LAB_MODULE": int(kind.module),
@@ -233,6 +236,8 @@ def run_crash(
             "LAB_DUMP_PATH": dump_path,
             "LAB_CAPTURE_CMDLINE": CAPTURE_CMDLINE.format(console=profile.console),
         }
+        if kind.lkdtm_type:
+            settings_conf["LAB_LKDTM_TYPE"] = kind.lkdtm_type
         (share_in / "lab.conf").write_text(_conf(settings_conf))
         cmdline = BASE_CMDLINE.format(console=profile.console)
         if settings.cmdline:

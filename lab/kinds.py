@@ -51,6 +51,11 @@ class Kind:
         return self.action.removeprefix("module:") if self.module else ""
 
     @property
+    def lkdtm_type(self) -> str:
+        """The LKDTM crash type written to provoke-crash/DIRECT, or "" for the lab's own kinds."""
+        return self.action.removeprefix("lkdtm:") if self.action.startswith("lkdtm:") else ""
+
+    @property
     def dump_possible(self) -> bool:
         """kexec -p needs userspace, so a crash before /init cannot be dumped."""
         return self.initramfs
@@ -118,6 +123,170 @@ def _module(name: str, cls: str, trigger: str, headline: str, culprit: str = "",
         **kw,  # type: ignore[arg-type]
     )
 
+
+# LKDTM, the kernel's own crash-test module (drivers/misc/lkdtm, built out of tree: lab/lkdtm.py), as
+# another lab would use it: `echo TYPE > /sys/kernel/debug/provoke-crash/DIRECT`. direct_entry calls
+# the noinline lkdtm_do_action, which ends in an indirect tail call of the type's lkdtm_TYPE: a trace
+# reads lkdtm_TYPE <- direct_entry <- full_proxy_write <- vfs_write. The culprit is where the crash is:
+# lkdtm_TYPE, or through a kernel helper it called (memcpy, __list_add_valid, kmem_cache_free,
+# refcount_warn_saturate, __stack_chk_fail) lkdtm_TYPE again; where lkdtm_TYPE hands the crash to
+# one of LKDTM's own functions (a tail call in the 6.1 build, so lkdtm_TYPE is in no trace, or a
+# recursion), that function: the LKDTM function whose code did the bad thing, never the harness
+# (direct_entry, lkdtm_do_action). Where that is lkdtm_TYPE but its last call is a tail call
+# (HUNG_TASK's schedule(), SLAB_FREE_DOUBLE's second kmem_cache_free()), the trace skips it and
+# only core.c's 'lkdtm: Performing direct entry TYPE' line names it.
+LKDTM_ARCHES = "the LKDTM kinds are built and made for the amd64 kernels only (their headlines are x86's)"
+
+
+def _lkdtm(crash_type: str, cls: str, headline: str, culprit: str = "", **kw: object) -> Kind:
+    """A kind LKDTM starts: name lkdtm-<type>, culprit lkdtm_<TYPE> unless the crash is elsewhere."""
+    return Kind(
+        name="lkdtm-" + crash_type.lower().replace("_", "-"),
+        cls=cls,
+        culprit=culprit or f"lkdtm_{crash_type}",
+        action=f"lkdtm:{crash_type}",
+        headline=headline,
+        not_on=tuple((arch, LKDTM_ARCHES) for arch in ("arm64", "ppc64el", "s390x")),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+LKDTM_KINDS: tuple[Kind, ...] = (
+    _lkdtm(
+        "EXCEPTION",
+        "null-deref",
+        r"BUG: kernel NULL pointer dereference, address: 0+\b",
+        notes="bugs.c lkdtm_EXCEPTION: *((volatile int *) 0) = 0, a write to NULL in the test itself",
+    ),
+    _lkdtm(
+        "EXEC_NULL",
+        "null-deref",
+        r"BUG: kernel NULL pointer dereference, address: 0+\b",
+        culprit="execute_location",
+        notes="perms.c lkdtm_EXEC_NULL tail-calls execute_location(NULL, CODE_AS_IS), which calls func(): "
+        "RIP 0, and the return address on the stack is execute_location's (lkdtm_EXEC_NULL is a jmp, in no "
+        "trace)",
+    ),
+    _lkdtm(
+        "BUG",
+        "bug",
+        r"kernel BUG at drivers/misc/lkdtm/bugs\.c",
+        notes="bugs.c lkdtm_BUG: BUG(), the ud2 in the test itself",
+    ),
+    _lkdtm(
+        "WARNING",
+        "warning",
+        r"WARNING: CPU: \d+ PID: \d+ at drivers/misc/lkdtm/bugs\.c",
+        sysctls=("kernel.panic_on_warn=1",),
+        notes="bugs.c lkdtm_WARNING: WARN_ON(++warn_counter) in the test itself; panic_on_warn makes it fatal",
+    ),
+    _lkdtm(
+        "PANIC",
+        "panic",
+        r"Kernel panic - not syncing: dumptest",
+        notes="bugs.c lkdtm_PANIC: panic(\"dumptest\"), its last instruction (the x86 trace prints the "
+        "return address less one, inside lkdtm_PANIC)",
+    ),
+    _lkdtm(
+        "CORRUPT_STACK",
+        "stack-protector",
+        r"stack-protector: Kernel stack is corrupted in",
+        notes="bugs.c lkdtm_CORRUPT_STACK: __lkdtm_CORRUPT_STACK memsets 64 bytes over lkdtm_CORRUPT_STACK's "
+        "8-byte array, its canary and return address; lkdtm_CORRUPT_STACK's epilogue calls __stack_chk_fail "
+        "(kernel/panic.c), which panics 'Kernel stack is corrupted in: lkdtm_CORRUPT_STACK+0x..'",
+    ),
+    _lkdtm(
+        "EXEC_DATA",
+        "paging-fault",
+        r"kernel tried to execute NX-protected page",
+        culprit="execute_location",
+        notes="perms.c lkdtm_EXEC_DATA tail-calls execute_location(data_area, CODE_WRITE), which copies "
+        "do_nothing() into the module's .data array and calls it: RIP data_area, the NX fault's caller "
+        "execute_location (as the lab's exec-nx names the function that made the call)",
+    ),
+    _lkdtm(
+        "WRITE_RO",
+        "paging-fault",
+        r"BUG: unable to handle page fault for address",
+        notes="perms.c lkdtm_WRITE_RO: *ptr ^= 0xabcd1234 on the module's const rodata (STRICT_MODULE_RWX), "
+        "in the test itself",
+    ),
+    _lkdtm(
+        "WRITE_KERN",
+        "paging-fault",
+        r"BUG: unable to handle page fault for address",
+        notes="perms.c lkdtm_WRITE_KERN: memcpy() over do_overwritten()'s read-only module text; the fault "
+        "is in the kernel's memcpy, a library helper, so its caller lkdtm_WRITE_KERN",
+    ),
+    _lkdtm(
+        "ACCESS_USERSPACE",
+        "paging-fault",
+        r"BUG: unable to handle page fault for address",
+        notes="perms.c lkdtm_ACCESS_USERSPACE: a plain read of a vm_mmap()ed user page, stopped by SMAP "
+        "(QEMU's -cpu max has it), in the test itself",
+    ),
+    _lkdtm(
+        "SOFTLOCKUP",
+        "soft-lockup",
+        r"soft lockup - CPU#\d+ stuck for",
+        sysctls=("kernel.softlockup_panic=1", "kernel.watchdog_thresh=1"),
+        timeout=240.0,
+        notes="bugs.c lkdtm_SOFTLOCKUP: preempt_disable(), then for (;;) cpu_relax(): the looping function",
+    ),
+    _lkdtm(
+        "HUNG_TASK",
+        "hung-task",
+        r"INFO: task \S+ blocked for more than \d+ seconds",
+        sysctls=("kernel.hung_task_panic=1", "kernel.hung_task_timeout_secs=4"),
+        background=True,
+        timeout=240.0,
+        notes="bugs.c lkdtm_HUNG_TASK: set_current_state(TASK_UNINTERRUPTIBLE), then schedule() forever; "
+        "the 6.1 build makes that call a tail call (jmp schedule), so the blocked task's trace goes from "
+        "schedule to direct_entry and only 'lkdtm: Performing direct entry HUNG_TASK' names the test",
+    ),
+    _lkdtm(
+        "REFCOUNT_INC_OVERFLOW",
+        "refcount",
+        r"refcount_t: saturated; leaking memory",
+        sysctls=("kernel.panic_on_warn=1",),
+        notes="refcount.c lkdtm_REFCOUNT_INC_OVERFLOW: refcount_inc() of REFCOUNT_MAX (inlined) calls "
+        "lib/refcount.c refcount_warn_saturate, whose WARN panics with panic_on_warn",
+    ),
+    _lkdtm(
+        "CORRUPT_LIST_ADD",
+        "list-corruption",
+        r"list_add corruption",
+        notes="bugs.c lkdtm_CORRUPT_LIST_ADD: list_add() after head.next is redirected; lib/list_debug.c "
+        "__list_add_valid prints 'list_add corruption' and BUG()s (BUG_ON_DATA_CORRUPTION)",
+    ),
+    _lkdtm(
+        "SLAB_FREE_DOUBLE",
+        "double-free",
+        r"kernel BUG at mm/slub\.c",
+        notes="heap.c lkdtm_SLAB_FREE_DOUBLE: kmem_cache_free() of one object twice; SLAB_FREELIST_HARDENED's "
+        "naive check in mm/slub.c set_freepointer() BUG()s in the allocator, the culprit its caller; the 6.1 "
+        "build makes the second free a tail call (jmp kmem_cache_free), so the trace goes from the allocator "
+        "to direct_entry and only 'lkdtm: Performing direct entry SLAB_FREE_DOUBLE' names the test",
+    ),
+    _lkdtm(
+        "USERCOPY_SLAB_SIZE_TO",
+        "bug",
+        r"usercopy: Kernel memory exposure attempt detected from SLUB object",
+        culprit="do_usercopy_slab_size",
+        notes="usercopy.c lkdtm_USERCOPY_SLAB_SIZE_TO tail-calls do_usercopy_slab_size(true), whose "
+        "copy_to_user() of 1024 bytes from 16 bytes into a kmalloc-1k object reaches mm/usercopy.c "
+        "__check_object_size -> usercopy_abort (BUG at mm/usercopy.c): the first frame after the "
+        "hardening check is do_usercopy_slab_size",
+    ),
+    _lkdtm(
+        "EXHAUST_STACK",
+        "stack-overflow",
+        r"stack guard page was hit|kernel stack overflow",
+        culprit="recursive_loop",
+        notes="bugs.c lkdtm_EXHAUST_STACK calls recursive_loop(), which recurses with a 1 KiB frame into "
+        "the VMAP_STACK guard page: the overflowing function is recursive_loop",
+    ),
+)
 
 KINDS: tuple[Kind, ...] = (
     Kind(
@@ -513,6 +682,7 @@ KINDS: tuple[Kind, ...] = (
         extra_cmdline="root=/dev/vda",
         notes="panics before any userspace runs, so kexec -p cannot be armed: console only",
     ),
+    *LKDTM_KINDS,
 )
 
 KINDS_BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}

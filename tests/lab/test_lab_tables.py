@@ -247,3 +247,79 @@ def test_guest_init_starts_the_busy_loops(tmp_path: Path) -> None:
     assert out.read_text().split() == ["loop", "dd", "loop", "dd"]
     subprocess.run(["sh", "-c", script], env={"OUT": str(out) + ".none"}, check=True)
     assert not Path(str(out) + ".none").exists()
+
+
+def test_lkdtm_kinds_name_their_type_and_stay_off_the_lab_module() -> None:
+    from lab.kinds import LKDTM_KINDS
+
+    assert LKDTM_KINDS and all(kind in KINDS for kind in LKDTM_KINDS)
+    for kind in KINDS:
+        assert bool(kind.lkdtm_type) == (kind in LKDTM_KINDS), kind.name
+        if kind.lkdtm_type:
+            assert not kind.module and kind.trigger == ""
+            assert kind.name == "lkdtm-" + kind.lkdtm_type.lower().replace("_", "-")
+            assert re.fullmatch(r"[A-Z][A-Z_]+", kind.lkdtm_type)
+            assert kind.notes and kind.unsupported_on(HOST_ARCH) is None
+
+
+def test_lkdtm_source_patch_and_version_choice(tmp_path: Path) -> None:
+    from lab.lkdtm import SMEP_GUARD, patch_sources, pick_version, source_package
+
+    assert source_package("6.1.0-57-amd64") == "linux-source-6.1"
+    assert source_package("6.12.118+deb13-amd64") == "linux-source-6.12"
+    assert pick_version("6.1.192-3", ["6.1.192-3", "6.1.176-1"], "6.1.192-3") == "6.1.192-3"
+    assert pick_version("6.1.180-1", ["6.1.192-3", "6.1.176-1"], "6.1.192-3") == "6.1.192-3"
+    bugs = tmp_path / "bugs.c"
+    bugs.write_text(f"static void lkdtm_UNSET_SMEP(void)\n{{\n{SMEP_GUARD}\t64\n#else\n#endif\n}}\n")
+    assert patch_sources(tmp_path) and SMEP_GUARD not in bugs.read_text()
+    assert "#if 0" in bugs.read_text() and patch_sources(tmp_path) == []
+
+
+def test_only_lkdtm_kinds_build_lkdtm_or_change_the_guest_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """run_crash up to the boot, with no guest: the lab's own kinds never reach lab/lkdtm.py and get
+    the share and lab.conf they always had; an LKDTM kind gets lkdtm.ko and its type besides."""
+    import lab.crash as crash
+    from lab.build import Ingredients
+    from lab.vm import Accel
+
+    built: list[str] = []
+    booted: dict[str, object] = {}
+
+    class Booted(Exception):
+        pass
+
+    def fake_lkdtm(ing: Ingredients, log: object) -> Path:
+        built.append(ing.release)
+        ko = tmp_path / "lkdtm.ko"
+        ko.write_bytes(b"ko")
+        return ko
+
+    def fake_vm(cfg: object, accel: object, cache: object) -> None:
+        share = next(s.path for s in cfg.shares if s.tag == "labin")  # type: ignore[attr-defined]
+        booted["files"] = sorted(p.name for p in share.iterdir())
+        booted["conf"] = (share / "lab.conf").read_text()
+        raise Booted
+
+    monkeypatch.setenv("KCRASHD_LAB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(crash, "prepare_lkdtm", fake_lkdtm)
+    monkeypatch.setattr(crash, "run_vm", fake_vm)
+    for name in ("vmlinuz", "initrd.img", "kcrashd_lab.ko"):
+        (tmp_path / name).write_bytes(b"x")
+    ing = Ingredients(kernel_named("deb12-6.1"), "6.1.0-57-amd64", "6.1.192-3", tmp_path,
+                      tmp_path / "vmlinuz", tmp_path / "initrd.img", tmp_path / "kcrashd_lab.ko")  # fmt: skip
+    accel = Accel("tcg", "max,-la57")
+    for kind in KINDS:
+        if not kind.initramfs:
+            continue
+        with pytest.raises(Booted):
+            crash.run_crash(ing, kind, tmp_path / "out", tmp_path / "logs", accel=accel, log=lambda _m: None)
+        conf = str(booted["conf"])
+        if kind.lkdtm_type:
+            assert booted["files"] == ["initrd.img", "lab.conf", "lkdtm.ko", "vmlinuz"], kind.name
+            assert f"LAB_LKDTM_TYPE={kind.lkdtm_type}\n" in conf and "LAB_ACTION=lkdtm\n" in conf
+        else:
+            assert booted["files"] == ["initrd.img", "lab.conf", "vmlinuz"], kind.name
+            assert "LKDTM" not in conf and "lkdtm" not in conf, kind.name
+    assert len(built) == sum(1 for kind in KINDS if kind.lkdtm_type)
