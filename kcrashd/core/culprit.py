@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from kcrashd.core import frames
@@ -578,9 +578,41 @@ def _hang_guessed(cands: list[str]) -> Culprit:
     return below if below.function is not None else _hang(cands)
 
 
-def find_culprit(sig: Signature, texts: list[str]) -> Culprit:
-    """The culprit of a report; `texts` are the report's message lines, the header first."""
-    found = _strategy_culprit(sig, texts)
+# drivers/misc/lkdtm/core.c direct_entry: `pr_info("Performing direct entry %s\n", crashtype->name)` before it calls
+# `crashtype->func()`, which CRASHTYPE(name) sets to lkdtm_<name>: the test case the harness ran, by name.
+_LKDTM_ENTRY = re.compile(r"lkdtm: Performing direct entry ([A-Z0-9_]{1,48})\s*$")
+# How many lines above a report's header its harness's line is looked for (a hung task is reported seconds later).
+HARNESS_LINES = 80
+
+
+def harness_ran(above: Iterable[str]) -> str | None:
+    """The test case a crash-test harness said it ran (_LKDTM_ENTRY), from the lines above a report, nearest last."""
+    found = None
+    for text in above:
+        if "lkdtm: " in text and (m := _LKDTM_ENTRY.search(text)):
+            found = "lkdtm_" + m.group(1)
+    return found
+
+
+def _harness_case(sig: Signature, texts: list[str], found: Culprit, ran: str | None) -> Culprit:
+    """The test case `ran` (harness_ran) where the walk named the harness, or kernel code a skip list fits right above
+    it: the case handed the crash to that code by a tail call and left no frame of its own (LKDTM's HUNG_TASK ends in
+    schedule(), SLAB_FREE_DOUBLE in kmem_cache_free()).  A walk that named nothing stays so.  Version 3's key stays."""
+    fn = found.function
+    if ran is None or fn is None or fn == ran:
+        return found  # no frame at all: the kernel printed none of the task that ran it (an unanswered lockup)
+    if not frames.TEST_HARNESS.match(fn) and not frames.is_skipped(fn, sig.skip_regex):
+        return found
+    top = _first_pc(texts) or next((fr.function for t in texts[1:] for fr in frames.parse_frames(t) if fr.reliable), None)
+    if top is not None and frames.TEST_HARNESS.match(top):
+        return found  # the harness itself crashed: LKDTM before 4.9 ran every type inline in lkdtm_do_action
+    return Culprit(ran, recovered=True, earlier=found.earlier if found.earlier is not None else fn)
+
+
+def find_culprit(sig: Signature, texts: list[str], ran: str | None = None) -> Culprit:
+    """The culprit of a report; `texts` are the report's message lines, the header first; `ran`: the test case a
+    harness said it ran just before (harness_ran)."""
+    found = _harness_case(sig, texts, _strategy_culprit(sig, texts), ran)
     if found.function is not None and found.earlier is None and any(_unread_in_v3(t) for t in _v3_unread_candidates(texts)):
         # Version 3 read neither `<addr>{f+30}` (x86_64 2.6.0-2.6.17), `:mod:f+0x1/0x2` (2.6.18-2.6.23),
         # `[<(____ptrval____)>] f+0x1/0x2`, `[<0>] f+0x1/0x2`, a powerpc `NIP f+0x10/0x60` without its address nor

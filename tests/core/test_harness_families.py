@@ -151,3 +151,47 @@ def test_the_oom_killers_panics_stay_oom() -> None:
     for reason in ("Out of memory: system-wide panic_on_oom is enabled", "Out of memory and no killable processes...",
                    "System is deadlocked on memory"):
         assert analyze(f"[    5.000000] Kernel panic - not syncing: {reason}\n").kind == "oom", reason
+
+
+# --- LKDTM's direct entry names the test case a tail call hid -------------------------------------------------------
+
+_LAB = CORPUS / "lab"
+
+
+def test_a_tail_called_sleep_hides_the_lkdtm_case_its_entry_line_names() -> None:
+    # drivers/misc/lkdtm/bugs.c lkdtm_HUNG_TASK ends in `schedule()`, compiled as a jump on Debian's 6.1: the trace
+    # goes from schedule to direct_entry.  direct_entry printed `Performing direct entry HUNG_TASK` before the call.
+    report = analyze((_LAB / "deb12-6.1_lkdtm-hung-task_run1" / "console.log").read_bytes())
+    assert (report.title, report.function) == ("INFO: task hung in lkdtm_HUNG_TASK", "lkdtm_HUNG_TASK")
+    # Debian 13's build kept the frame: the same case keys the same.
+    other = analyze((_LAB / "deb13-6.12_lkdtm-hung-task_run1" / "console.log").read_bytes())
+    assert other.fingerprint == report.fingerprint
+
+
+def test_a_tail_called_free_hides_the_lkdtm_case_its_entry_line_names() -> None:
+    report = analyze((_LAB / "deb12-6.1_lkdtm-slab-free-double_run2" / "vmcore-dmesg.txt").read_bytes())
+    assert report.function == "lkdtm_SLAB_FREE_DOUBLE"
+    assert report.fingerprint_aliases  # version 3 named kmem_cache_free: its key continues
+
+
+_OLD_LKDTM = (
+    "[   20.100000] lkdtm: Performing direct entry BUG\n"
+    "[   20.100100] ------------[ cut here ]------------\n"
+    "[   20.100200] kernel BUG at drivers/misc/lkdtm.c:371!\n"
+    "[   20.100300] invalid opcode: 0000 [#1] SMP\n"
+    "[   20.100400] RIP: 0010:[<ffffffffa0012345>]  [<ffffffffa0012345>] lkdtm_do_action+0x25/0x1f0 [lkdtm]\n"
+    "[   20.100500] Call Trace:\n"
+    "[   20.100600]  [<ffffffffa00125a1>] direct_entry+0xd1/0x110 [lkdtm]\n"
+    "[   20.100700]  [<ffffffff811c4a2b>] vfs_write+0xbb/0x1e0\n"
+)
+
+
+def test_old_lkdtm_that_crashed_in_its_harness_names_the_harness() -> None:
+    # Before 4.9 drivers/misc/lkdtm.c ran every type inline in lkdtm_do_action's switch: no lkdtm_BUG exists there.
+    assert analyze(_OLD_LKDTM).function == "lkdtm_do_action"
+
+
+def test_a_report_without_the_entry_line_keeps_the_walk_s_answer() -> None:
+    log = (_LAB / "deb12-6.1_lkdtm-slab-free-double_run2" / "vmcore-dmesg.txt").read_text()
+    without = "\n".join(line for line in log.splitlines() if "Performing direct entry" not in line)
+    assert analyze(without).function == "kmem_cache_free"
