@@ -44,6 +44,8 @@ class Kind:
     not_on: tuple[tuple[str, str], ...] = field(default=())
     # (kernel config line that must be present, why): "CONFIG_KFENCE=y" for a KFENCE report.
     needs_config: tuple[tuple[str, str], ...] = field(default=())
+    # (release, the LKDTM type's older name before it): LKDTM renames a test now and then.
+    lkdtm_type_before: tuple[tuple[tuple[int, int], str], ...] = field(default=())
 
     @property
     def trigger(self) -> str:
@@ -54,6 +56,12 @@ class Kind:
     def lkdtm_type(self) -> str:
         """The LKDTM crash type written to provoke-crash/DIRECT, or "" for the lab's own kinds."""
         return self.action.removeprefix("lkdtm:") if self.action.startswith("lkdtm:") else ""
+
+    def lkdtm_type_for(self, release: str) -> str:
+        """The LKDTM type as this release's LKDTM names it (older kernels, older names)."""
+        version = release_version(release)
+        older = [name for until, name in sorted(self.lkdtm_type_before) if version < until]
+        return older[0] if older else self.lkdtm_type
 
     @property
     def dump_possible(self) -> bool:
@@ -216,14 +224,16 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "paging-fault",
         r"BUG: unable to handle page fault for address",
         notes="perms.c lkdtm_WRITE_KERN: memcpy() over do_overwritten()'s read-only module text; the fault "
-        "is in the kernel's memcpy, a library helper, so its caller lkdtm_WRITE_KERN",
+        "is in the kernel's memcpy, a library helper, so its caller lkdtm_WRITE_KERN; "
+        "5.10's build inlines that memcpy (rep movsb in lkdtm_WRITE_KERN): the fault is in the test itself",
     ),
     _lkdtm(
         "ACCESS_USERSPACE",
         "paging-fault",
         r"BUG: unable to handle page fault for address",
         notes="perms.c lkdtm_ACCESS_USERSPACE: a plain read of a vm_mmap()ed user page, stopped by SMAP "
-        "(QEMU's -cpu max has it), in the test itself",
+        "(QEMU's -cpu max has it), in the test itself; "
+        "5.10's build puts the read in lkdtm_ACCESS_USERSPACE.cold, the same function",
     ),
     _lkdtm(
         "SOFTLOCKUP",
@@ -242,7 +252,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         timeout=240.0,
         notes="bugs.c lkdtm_HUNG_TASK: set_current_state(TASK_UNINTERRUPTIBLE), then schedule() forever; "
         "the 6.1 build makes that call a tail call (jmp schedule), so the blocked task's trace goes from "
-        "schedule to direct_entry and only 'lkdtm: Performing direct entry HUNG_TASK' names the test",
+        "schedule to direct_entry and only 'lkdtm: Performing direct entry HUNG_TASK' names the test; "
+        "5.10's LKDTM and build are the same (jmp schedule)",
     ),
     _lkdtm(
         "REFCOUNT_INC_OVERFLOW",
@@ -250,7 +261,9 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         r"refcount_t: saturated; leaking memory",
         sysctls=("kernel.panic_on_warn=1",),
         notes="refcount.c lkdtm_REFCOUNT_INC_OVERFLOW: refcount_inc() of REFCOUNT_MAX (inlined) calls "
-        "lib/refcount.c refcount_warn_saturate, whose WARN panics with panic_on_warn",
+        "lib/refcount.c refcount_warn_saturate, whose WARN panics with panic_on_warn; "
+        "5.10's build calls an out-of-line copy of refcount.h's __refcount_add (__refcount_add.constprop.0 in"
+        " the module), the kernel's header helper, so its caller lkdtm_REFCOUNT_INC_OVERFLOW again",
     ),
     _lkdtm(
         "CORRUPT_LIST_ADD",
@@ -266,17 +279,23 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         notes="heap.c lkdtm_SLAB_FREE_DOUBLE: kmem_cache_free() of one object twice; SLAB_FREELIST_HARDENED's "
         "naive check in mm/slub.c set_freepointer() BUG()s in the allocator, the culprit its caller; the 6.1 "
         "build makes the second free a tail call (jmp kmem_cache_free), so the trace goes from the allocator "
-        "to direct_entry and only 'lkdtm: Performing direct entry SLAB_FREE_DOUBLE' names the test",
+        "to direct_entry and only 'lkdtm: Performing direct entry SLAB_FREE_DOUBLE' names the test; "
+        "5.10's LKDTM and build are the same (the frees in lkdtm_SLAB_FREE_DOUBLE.cold, the second a jmp)",
     ),
     _lkdtm(
         "USERCOPY_SLAB_SIZE_TO",
         "bug",
         r"usercopy: Kernel memory exposure attempt detected from SLUB object",
-        culprit="do_usercopy_slab_size",
+        culprit="do_usercopy_heap_size",
+        culprit_since=(((6, 1), "do_usercopy_slab_size"),),
+        lkdtm_type_before=(((6, 1), "USERCOPY_HEAP_SIZE_TO"),),
         notes="usercopy.c lkdtm_USERCOPY_SLAB_SIZE_TO tail-calls do_usercopy_slab_size(true), whose "
         "copy_to_user() of 1024 bytes from 16 bytes into a kmalloc-1k object reaches mm/usercopy.c "
         "__check_object_size -> usercopy_abort (BUG at mm/usercopy.c): the first frame after the "
-        "hardening check is do_usercopy_slab_size",
+        "hardening check is do_usercopy_slab_size. 5.10's LKDTM has the same test under its older names "
+        "(renamed 'heap' to 'slab' upstream between 5.10 and 6.1): lkdtm_USERCOPY_HEAP_SIZE_TO tail-calls "
+        "do_usercopy_heap_size(true), whose copy_to_user() (in its .cold part in the 5.10 build) is the "
+        "same; the culprit is do_usercopy_heap_size there",
     ),
     _lkdtm(
         "EXHAUST_STACK",
@@ -284,7 +303,9 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         r"stack guard page was hit|kernel stack overflow",
         culprit="recursive_loop",
         notes="bugs.c lkdtm_EXHAUST_STACK calls recursive_loop(), which recurses with a 1 KiB frame into "
-        "the VMAP_STACK guard page: the overflowing function is recursive_loop",
+        "the VMAP_STACK guard page: the overflowing function is recursive_loop; "
+        "5.10's REC_STACK_SIZE is also 1 KiB (CONFIG_FRAME_WARN/2), 32 levels, and its build's clone "
+        "recursive_loop.isra.0 calls itself (no tail call): the same culprit",
     ),
 )
 
