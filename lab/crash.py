@@ -237,7 +237,7 @@ def run_crash(
             "LAB_CAPTURE_CMDLINE": CAPTURE_CMDLINE.format(console=profile.console),
         }
         if kind.lkdtm_type:
-            settings_conf["LAB_LKDTM_TYPE"] = kind.lkdtm_type_for(ing.release)
+            settings_conf["LAB_LKDTM_TYPE"] = kind.lkdtm_type
         (share_in / "lab.conf").write_text(_conf(settings_conf))
         cmdline = BASE_CMDLINE.format(console=profile.console)
         if settings.cmdline:

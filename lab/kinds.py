@@ -44,8 +44,10 @@ class Kind:
     not_on: tuple[tuple[str, str], ...] = field(default=())
     # (kernel config line that must be present, why): "CONFIG_KFENCE=y" for a KFENCE report.
     needs_config: tuple[tuple[str, str], ...] = field(default=())
-    # (release, the LKDTM type's older name before it): LKDTM renames a test now and then.
-    lkdtm_type_before: tuple[tuple[tuple[int, int], str], ...] = field(default=())
+    # (first release, first release without it) and why: a kind only some kernels have, as an LKDTM
+    # type that was renamed (the old and the new name are two kinds: their culprits differ).
+    releases: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (999, 0))
+    releases_why: str = ""
 
     @property
     def trigger(self) -> str:
@@ -57,11 +59,10 @@ class Kind:
         """The LKDTM crash type written to provoke-crash/DIRECT, or "" for the lab's own kinds."""
         return self.action.removeprefix("lkdtm:") if self.action.startswith("lkdtm:") else ""
 
-    def lkdtm_type_for(self, release: str) -> str:
-        """The LKDTM type as this release's LKDTM names it (older kernels, older names)."""
-        version = release_version(release)
-        older = [name for until, name in sorted(self.lkdtm_type_before) if version < until]
-        return older[0] if older else self.lkdtm_type
+    def unsupported_in(self, release: str) -> str | None:
+        """Why this kind cannot happen on a kernel release (outside `releases`), or None."""
+        first, gone = self.releases
+        return None if first <= release_version(release) < gone else self.releases_why
 
     @property
     def dump_possible(self) -> bool:
@@ -143,6 +144,13 @@ def _module(name: str, cls: str, trigger: str, headline: str, culprit: str = "",
 # (direct_entry, lkdtm_do_action). Where that is lkdtm_TYPE but its last call is a tail call
 # (HUNG_TASK's schedule(), SLAB_FREE_DOUBLE's second kmem_cache_free()), the trace skips it and
 # only core.c's 'lkdtm: Performing direct entry TYPE' line names it.
+# lkdtm/usercopy.c's 'heap' tests became 'slab' tests upstream between 5.10 and 6.1 (the lab's kernels:
+# 5.10 has USERCOPY_HEAP_SIZE_TO and do_usercopy_heap_size, 6.1 USERCOPY_SLAB_SIZE_TO and
+# do_usercopy_slab_size); a fingerprint that names the culprit cannot be one for both, so they are two kinds.
+USERCOPY_RENAMED = (
+    "LKDTM renamed this test ('heap' to 'slab', USERCOPY_HEAP_SIZE_TO to USERCOPY_SLAB_SIZE_TO and "
+    "do_usercopy_heap_size to do_usercopy_slab_size) between 5.10 and 6.1: the kernel's LKDTM has the other name"
+)
 LKDTM_ARCHES = (
     "the LKDTM kinds are built and made for the amd64 and arm64 kernels only (not attempted on powerpc and "
     "s390, whose fault headlines differ)"
@@ -312,16 +320,25 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "USERCOPY_SLAB_SIZE_TO",
         "bug",
         r"usercopy: Kernel memory exposure attempt detected from SLUB object",
-        culprit="do_usercopy_heap_size",
-        culprit_since=(((6, 1), "do_usercopy_slab_size"),),
-        lkdtm_type_before=(((6, 1), "USERCOPY_HEAP_SIZE_TO"),),
+        culprit="do_usercopy_slab_size",
+        releases=((6, 1), (999, 0)),
+        releases_why=USERCOPY_RENAMED,
         notes="usercopy.c lkdtm_USERCOPY_SLAB_SIZE_TO tail-calls do_usercopy_slab_size(true), whose "
         "copy_to_user() of 1024 bytes from 16 bytes into a kmalloc-1k object reaches mm/usercopy.c "
         "__check_object_size -> usercopy_abort (BUG at mm/usercopy.c): the first frame after the "
-        "hardening check is do_usercopy_slab_size. 5.10's LKDTM has the same test under its older names "
-        "(renamed 'heap' to 'slab' upstream between 5.10 and 6.1): lkdtm_USERCOPY_HEAP_SIZE_TO tail-calls "
-        "do_usercopy_heap_size(true), whose copy_to_user() (in its .cold part in the 5.10 build) is the "
-        "same; the culprit is do_usercopy_heap_size there",
+        "hardening check is do_usercopy_slab_size",
+    ),
+    _lkdtm(
+        "USERCOPY_HEAP_SIZE_TO",
+        "bug",
+        r"usercopy: Kernel memory exposure attempt detected from SLUB object",
+        culprit="do_usercopy_heap_size",
+        releases=((0, 0), (6, 1)),
+        releases_why=USERCOPY_RENAMED,
+        notes="5.10's usercopy.c: USERCOPY_SLAB_SIZE_TO's test under its older names; "
+        "lkdtm_USERCOPY_HEAP_SIZE_TO tail-calls do_usercopy_heap_size(true), whose copy_to_user() of 1024 "
+        "bytes from 16 bytes into a kmalloc-1k object (in its .cold part in the 5.10 build) reaches "
+        "mm/usercopy.c __check_object_size -> usercopy_abort: the culprit is do_usercopy_heap_size",
     ),
     _lkdtm(
         "EXHAUST_STACK",
