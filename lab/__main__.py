@@ -47,7 +47,7 @@ def cmd_crash(args: argparse.Namespace) -> int:
         _log(f"error: {kind.name} cannot happen on {spec.arch}: {reason}")
         return 2
     ing = prepare(spec, log=_log)
-    reason = kind.unsupported_by(ing.config.read_text())
+    reason = kind.unsupported_in(ing.release) or kind.unsupported_by(ing.config.read_text())
     if reason:
         _log(f"error: {kind.name} cannot happen on {spec.id}: {reason}")
         return 2

@@ -132,8 +132,12 @@ def _run_case(
 
 
 def _unsupported(ing: Ingredients, kind: Kind) -> str | None:
-    """Why a kind cannot happen on a kernel: its architecture, or the kernel's build options."""
-    return kind.unsupported_on(ing.spec.arch) or kind.unsupported_by(ing.config.read_text())
+    """Why a kind cannot happen on a kernel: its architecture, its release, or its build options."""
+    return (
+        kind.unsupported_on(ing.spec.arch)
+        or kind.unsupported_in(ing.release)
+        or kind.unsupported_by(ing.config.read_text())
+    )
 
 
 def regenerate(

@@ -44,6 +44,10 @@ class Kind:
     not_on: tuple[tuple[str, str], ...] = field(default=())
     # (kernel config line that must be present, why): "CONFIG_KFENCE=y" for a KFENCE report.
     needs_config: tuple[tuple[str, str], ...] = field(default=())
+    # (first release, first release without it) and why: a kind only some kernels have, as an LKDTM
+    # type that was renamed (the old and the new name are two kinds: their culprits differ).
+    releases: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (999, 0))
+    releases_why: str = ""
 
     @property
     def trigger(self) -> str:
@@ -54,6 +58,11 @@ class Kind:
     def lkdtm_type(self) -> str:
         """The LKDTM crash type written to provoke-crash/DIRECT, or "" for the lab's own kinds."""
         return self.action.removeprefix("lkdtm:") if self.action.startswith("lkdtm:") else ""
+
+    def unsupported_in(self, release: str) -> str | None:
+        """Why this kind cannot happen on a kernel release (outside `releases`), or None."""
+        first, gone = self.releases
+        return None if first <= release_version(release) < gone else self.releases_why
 
     @property
     def dump_possible(self) -> bool:
@@ -135,10 +144,30 @@ def _module(name: str, cls: str, trigger: str, headline: str, culprit: str = "",
 # (direct_entry, lkdtm_do_action). Where that is lkdtm_TYPE but its last call is a tail call
 # (HUNG_TASK's schedule(), SLAB_FREE_DOUBLE's second kmem_cache_free()), the trace skips it and
 # only core.c's 'lkdtm: Performing direct entry TYPE' line names it.
-LKDTM_ARCHES = "the LKDTM kinds are built and made for the amd64 kernels only (their headlines are x86's)"
+# lkdtm/usercopy.c's 'heap' tests became 'slab' tests upstream between 5.10 and 6.1 (the lab's kernels:
+# 5.10 has USERCOPY_HEAP_SIZE_TO and do_usercopy_heap_size, 6.1 USERCOPY_SLAB_SIZE_TO and
+# do_usercopy_slab_size); a fingerprint that names the culprit cannot be one for both, so they are two kinds.
+USERCOPY_RENAMED = (
+    "LKDTM renamed this test ('heap' to 'slab', USERCOPY_HEAP_SIZE_TO to USERCOPY_SLAB_SIZE_TO and "
+    "do_usercopy_heap_size to do_usercopy_slab_size) between 5.10 and 6.1: the kernel's LKDTM has the other name"
+)
+LKDTM_ARCHES = (
+    "the LKDTM kinds are built and made for the amd64 and arm64 kernels only (not attempted on powerpc and "
+    "s390, whose fault headlines differ)"
+)
+# arm64 (deb12-6.1-arm64, the same linux-source-6.1 cross-built): its build makes no tail calls (bl, and
+# blr in lkdtm_do_action), so lkdtm_EXEC_NULL, lkdtm_EXEC_DATA, lkdtm_USERCOPY_SLAB_SIZE_TO, HUNG_TASK's
+# and SLAB_FREE_DOUBLE's callers stay in the trace; the culprits stay the same. lkdtm_PANIC's bl panic is
+# its last instruction (the trace names the next function at +0x0, as for the lab's own panic on arm64);
+# refcount_inc() calls an out-of-line __refcount_add.constprop.0 (refcount.h's helper) in the module.
+# The arm64 kernel's fault reports (arch/arm64/mm/fault.c die_kernel_fault, entry-common.c handle_bad_stack).
+ARM64_NULL = ("arm64", r"Unable to handle kernel NULL pointer dereference at virtual address 0+\b")
+ARM64_READ_ONLY = ("arm64", r"Unable to handle kernel write to read-only memory")
 
 
-def _lkdtm(crash_type: str, cls: str, headline: str, culprit: str = "", **kw: object) -> Kind:
+def _lkdtm(
+    crash_type: str, cls: str, headline: str, culprit: str = "", not_on: tuple[tuple[str, str], ...] = (), **kw: object
+) -> Kind:
     """A kind LKDTM starts: name lkdtm-<type>, culprit lkdtm_<TYPE> unless the crash is elsewhere."""
     return Kind(
         name="lkdtm-" + crash_type.lower().replace("_", "-"),
@@ -146,7 +175,7 @@ def _lkdtm(crash_type: str, cls: str, headline: str, culprit: str = "", **kw: ob
         culprit=culprit or f"lkdtm_{crash_type}",
         action=f"lkdtm:{crash_type}",
         headline=headline,
-        not_on=tuple((arch, LKDTM_ARCHES) for arch in ("arm64", "ppc64el", "s390x")),
+        not_on=(*not_on, *((arch, LKDTM_ARCHES) for arch in ("ppc64el", "s390x"))),
         **kw,  # type: ignore[arg-type]
     )
 
@@ -156,6 +185,7 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "EXCEPTION",
         "null-deref",
         r"BUG: kernel NULL pointer dereference, address: 0+\b",
+        headline_on=(ARM64_NULL,),
         notes="bugs.c lkdtm_EXCEPTION: *((volatile int *) 0) = 0, a write to NULL in the test itself",
     ),
     _lkdtm(
@@ -163,6 +193,7 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "null-deref",
         r"BUG: kernel NULL pointer dereference, address: 0+\b",
         culprit="execute_location",
+        headline_on=(ARM64_NULL,),
         notes="perms.c lkdtm_EXEC_NULL tail-calls execute_location(NULL, CODE_AS_IS), which calls func(): "
         "RIP 0, and the return address on the stack is execute_location's (lkdtm_EXEC_NULL is a jmp, in no "
         "trace)",
@@ -200,6 +231,7 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "paging-fault",
         r"kernel tried to execute NX-protected page",
         culprit="execute_location",
+        headline_on=(("arm64", r"Unable to handle kernel execute from non-executable memory"),),
         notes="perms.c lkdtm_EXEC_DATA tail-calls execute_location(data_area, CODE_WRITE), which copies "
         "do_nothing() into the module's .data array and calls it: RIP data_area, the NX fault's caller "
         "execute_location (as the lab's exec-nx names the function that made the call)",
@@ -208,6 +240,7 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "WRITE_RO",
         "paging-fault",
         r"BUG: unable to handle page fault for address",
+        headline_on=(ARM64_READ_ONLY,),
         notes="perms.c lkdtm_WRITE_RO: *ptr ^= 0xabcd1234 on the module's const rodata (STRICT_MODULE_RWX), "
         "in the test itself",
     ),
@@ -215,15 +248,26 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "WRITE_KERN",
         "paging-fault",
         r"BUG: unable to handle page fault for address",
+        headline_on=(ARM64_READ_ONLY,),
         notes="perms.c lkdtm_WRITE_KERN: memcpy() over do_overwritten()'s read-only module text; the fault "
-        "is in the kernel's memcpy, a library helper, so its caller lkdtm_WRITE_KERN",
+        "is in the kernel's memcpy, a library helper, so its caller lkdtm_WRITE_KERN; "
+        "5.10's build inlines that memcpy (rep movsb in lkdtm_WRITE_KERN): the fault is in the test itself",
     ),
     _lkdtm(
         "ACCESS_USERSPACE",
         "paging-fault",
         r"BUG: unable to handle page fault for address",
+        not_on=(
+            (
+                "arm64",
+                "the lab's arm64 guest CPU (QEMU cortex-a57, ARMv8.0) has no PAN and Debian's arm64 config no "
+                "ARM64_SW_TTBR0_PAN: the kernel reads and writes the user page and LKDTM prints 'FAIL: survived "
+                "bad read'",
+            ),
+        ),
         notes="perms.c lkdtm_ACCESS_USERSPACE: a plain read of a vm_mmap()ed user page, stopped by SMAP "
-        "(QEMU's -cpu max has it), in the test itself",
+        "(QEMU's -cpu max has it), in the test itself; "
+        "5.10's build puts the read in lkdtm_ACCESS_USERSPACE.cold, the same function",
     ),
     _lkdtm(
         "SOFTLOCKUP",
@@ -242,7 +286,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         timeout=240.0,
         notes="bugs.c lkdtm_HUNG_TASK: set_current_state(TASK_UNINTERRUPTIBLE), then schedule() forever; "
         "the 6.1 build makes that call a tail call (jmp schedule), so the blocked task's trace goes from "
-        "schedule to direct_entry and only 'lkdtm: Performing direct entry HUNG_TASK' names the test",
+        "schedule to direct_entry and only 'lkdtm: Performing direct entry HUNG_TASK' names the test; "
+        "5.10's LKDTM and build are the same (jmp schedule)",
     ),
     _lkdtm(
         "REFCOUNT_INC_OVERFLOW",
@@ -250,7 +295,9 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         r"refcount_t: saturated; leaking memory",
         sysctls=("kernel.panic_on_warn=1",),
         notes="refcount.c lkdtm_REFCOUNT_INC_OVERFLOW: refcount_inc() of REFCOUNT_MAX (inlined) calls "
-        "lib/refcount.c refcount_warn_saturate, whose WARN panics with panic_on_warn",
+        "lib/refcount.c refcount_warn_saturate, whose WARN panics with panic_on_warn; "
+        "5.10's build calls an out-of-line copy of refcount.h's __refcount_add (__refcount_add.constprop.0 in"
+        " the module), the kernel's header helper, so its caller lkdtm_REFCOUNT_INC_OVERFLOW again",
     ),
     _lkdtm(
         "CORRUPT_LIST_ADD",
@@ -266,25 +313,43 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         notes="heap.c lkdtm_SLAB_FREE_DOUBLE: kmem_cache_free() of one object twice; SLAB_FREELIST_HARDENED's "
         "naive check in mm/slub.c set_freepointer() BUG()s in the allocator, the culprit its caller; the 6.1 "
         "build makes the second free a tail call (jmp kmem_cache_free), so the trace goes from the allocator "
-        "to direct_entry and only 'lkdtm: Performing direct entry SLAB_FREE_DOUBLE' names the test",
+        "to direct_entry and only 'lkdtm: Performing direct entry SLAB_FREE_DOUBLE' names the test; "
+        "5.10's LKDTM and build are the same (the frees in lkdtm_SLAB_FREE_DOUBLE.cold, the second a jmp)",
     ),
     _lkdtm(
         "USERCOPY_SLAB_SIZE_TO",
         "bug",
         r"usercopy: Kernel memory exposure attempt detected from SLUB object",
         culprit="do_usercopy_slab_size",
+        releases=((6, 1), (999, 0)),
+        releases_why=USERCOPY_RENAMED,
         notes="usercopy.c lkdtm_USERCOPY_SLAB_SIZE_TO tail-calls do_usercopy_slab_size(true), whose "
         "copy_to_user() of 1024 bytes from 16 bytes into a kmalloc-1k object reaches mm/usercopy.c "
         "__check_object_size -> usercopy_abort (BUG at mm/usercopy.c): the first frame after the "
         "hardening check is do_usercopy_slab_size",
     ),
     _lkdtm(
+        "USERCOPY_HEAP_SIZE_TO",
+        "bug",
+        r"usercopy: Kernel memory exposure attempt detected from SLUB object",
+        culprit="do_usercopy_heap_size",
+        releases=((0, 0), (6, 1)),
+        releases_why=USERCOPY_RENAMED,
+        notes="5.10's usercopy.c: USERCOPY_SLAB_SIZE_TO's test under its older names; "
+        "lkdtm_USERCOPY_HEAP_SIZE_TO tail-calls do_usercopy_heap_size(true), whose copy_to_user() of 1024 "
+        "bytes from 16 bytes into a kmalloc-1k object (in its .cold part in the 5.10 build) reaches "
+        "mm/usercopy.c __check_object_size -> usercopy_abort: the culprit is do_usercopy_heap_size",
+    ),
+    _lkdtm(
         "EXHAUST_STACK",
         "stack-overflow",
         r"stack guard page was hit|kernel stack overflow",
         culprit="recursive_loop",
+        headline_on=(("arm64", r"Insufficient stack space to handle exception|kernel stack overflow"),),
         notes="bugs.c lkdtm_EXHAUST_STACK calls recursive_loop(), which recurses with a 1 KiB frame into "
-        "the VMAP_STACK guard page: the overflowing function is recursive_loop",
+        "the VMAP_STACK guard page: the overflowing function is recursive_loop; "
+        "5.10's REC_STACK_SIZE is also 1 KiB (CONFIG_FRAME_WARN/2), 32 levels, and its build's clone "
+        "recursive_loop.isra.0 calls itself (no tail call): the same culprit",
     ),
 )
 
