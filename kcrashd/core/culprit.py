@@ -84,8 +84,15 @@ _INSTRUCTION_FETCH = re.compile(
     r"#PF: supervisor instruction fetch in kernel mode|kernel tried to execute NX-protected page|"
     r"unable to execute userspace code"
 )
-# How far below the header the fault's own lines are looked for.
+# arm64's: arch/arm64/mm/fault.c __do_kernel_fault `Unable to handle kernel execute from non-executable memory` (a
+# permission fault), and mem_abort_decode's `EC = 0x21: IABT (current EL)` for any kernel instruction abort.  The pc
+# then names the nearest text symbol below the address, even far past its size (`pc : f+0x7ea8/0x1298`); the `lr :`
+# the kernel prints next (process.c __show_regs) is the return address into the function whose branch jumped there.
+_ARM64_INSTRUCTION_ABORT = re.compile(r"Unable to handle kernel execute from non-executable memory|EC = 0x21: IABT \(current EL\)")
+_ARM64_PC = re.compile(rf"^\s*pc : \.?([A-Za-z_$][A-Za-z0-9_$.]*){_PS_END}")
+# How far below the header the fault's own lines are looked for (arm64's Mem abort info is longer).
 _FAULT_LINES = 8
+_ABORT_LINES = 16
 # An x86 kernel-mode PC line: `RIP: 0010:`, i386's `EIP: 0060:`, and 2.6-4.x's `IP: [<addr>]` / `RIP: 0010:[<addr>]`.
 _X86_KERNEL_PC = re.compile(r"\b[ER]?IP: (?:00[16]0:|\[<)")
 # arm64 `pc : 0x0` / `lr : f+0x..` (arch/arm64/kernel/process.c __show_regs), powerpc `NIP [0000000000000000] 0x0`
@@ -970,7 +977,7 @@ def _link_register_caller(texts: list[str], extra: re.Pattern[str] | None) -> st
     register holds the return address into the function that made the call
     (arch/arm64/kernel/process.c __show_regs prints `pc : %pS` and `lr : %pS`)."""
     raw = next((n for n, t in enumerate(texts[1:], 1) if _RAW_ARM_PC.match(t) or frames.fault_pc(t) is not None), None)
-    if raw is None or not _RAW_ARM_PC.match(texts[raw]):
+    if raw is None or not (_RAW_ARM_PC.match(texts[raw]) or _arm64_fetched(texts, texts[raw])):
         return None  # only the first PC is the fault's: later register dumps (a syscall's user PC) are not
     for text in texts[raw:]:
         m = _LINK_REGISTER.match(text)
@@ -1020,8 +1027,16 @@ def _fetched_pc_line(texts: list[str], text: str) -> bool:
     return _X86_KERNEL_PC.search(text) is not None and any(_INSTRUCTION_FETCH.search(t) for t in texts[:_FAULT_LINES])
 
 
+def _arm64_fetched(texts: list[str], text: str) -> bool:
+    """Whether `text` is the arm64 `pc :` line of a kernel instruction abort (_ARM64_INSTRUCTION_ABORT)."""
+    return _ARM64_PC.match(text) is not None and any(_ARM64_INSTRUCTION_ABORT.search(t) for t in texts[:_ABORT_LINES])
+
+
 def _fetched_pc(texts: list[str]) -> str | None:
     """The symbol an instruction-fetch fault's PC line names (version 3 took it for the culprit), if any."""
+    pc = next((m.group(1) for t in texts[1:] if (m := _ARM64_PC.match(t))), None)
+    if pc is not None and any(_ARM64_INSTRUCTION_ABORT.search(t) for t in texts[:_ABORT_LINES]):
+        return frames.clean_function(pc)
     if not any(_INSTRUCTION_FETCH.search(t) for t in texts[:_FAULT_LINES]):
         return None
     for text in texts:

@@ -411,3 +411,37 @@ def test_a_data_fault_at_a_symbol_still_names_the_pc() -> None:
     log = _EXEC_DATA.replace("supervisor instruction fetch", "supervisor read access").replace(
         "kernel tried to execute NX-protected page - exploit attempt? (uid: 0)", "mydrv: reading")
     assert analyze(log).function == "data_area"
+
+
+_ARM64_EXEC_DATA = (
+    "[    2.450425] Unable to handle kernel execute from non-executable memory at virtual address ffffb1aaf3b7bc10\n"
+    "[    2.450816] Mem abort info:\n"
+    "[    2.450878]   ESR = 0x000000008600000f\n"
+    "[    2.450965]   EC = 0x21: IABT (current EL), IL = 32 bits\n"
+    "[    2.451185]   FSC = 0x0f: level 3 permission fault\n"
+    "[    2.453319] Internal error: Oops: 000000008600000f [#1] SMP\n"
+    "[    2.454619] CPU: 0 PID: 1 Comm: init Tainted: G           OE      6.1.0-57-arm64 #1  Debian 6.1.192-3\n"
+    "[    2.455184] pc : lkdtm_FORTIFY_STR_OBJECT+0x7ea8/0x1298 [lkdtm]\n"
+    "[    2.456247] lr : execute_location+0x74/0x94 [lkdtm]\n"
+    "[    2.456720] sp : ffff80000800b860\n"
+    "[    2.460187] Call trace:\n"
+    "[    2.460397]  lkdtm_FORTIFY_STR_OBJECT+0x7ea8/0x1298 [lkdtm]\n"
+    "[    2.460679]  lkdtm_EXEC_DATA+0x24/0x30 [lkdtm]\n"
+    "[    2.460805]  lkdtm_do_action+0x24/0x40 [lkdtm]\n"
+    "[    2.460895]  direct_entry+0x158/0x170 [lkdtm]\n"
+)
+
+
+def test_an_arm64_instruction_abort_names_the_link_register_s_function() -> None:
+    # arch/arm64/mm/fault.c: the pc is the address the branch went to (named after the nearest text symbol, far past
+    # its size); `lr :` is the return address into the function that branched (the `blr` saved none on the stack).
+    report = analyze(_ARM64_EXEC_DATA)
+    assert report.function == "execute_location"
+    assert report.fingerprint_aliases  # version 3 named the pc's symbol: its key continues
+
+
+def test_an_arm64_data_abort_still_names_the_pc() -> None:
+    # Negative sample: a data abort (EC 0x25, DABT) faulted in the function its pc names.
+    log = _ARM64_EXEC_DATA.replace("execute from non-executable memory", "paging request").replace(
+        "EC = 0x21: IABT (current EL)", "EC = 0x25: DABT (current EL)").replace("+0x7ea8/0x1298", "+0x28/0x1298")
+    assert analyze(log).function == "lkdtm_FORTIFY_STR_OBJECT"
