@@ -588,8 +588,10 @@ def _hang_guessed(cands: list[str]) -> Culprit:
 # drivers/misc/lkdtm/core.c direct_entry: `pr_info("Performing direct entry %s\n", crashtype->name)` before it calls
 # `crashtype->func()`, which CRASHTYPE(name) sets to lkdtm_<name>: the test case the harness ran, by name.
 _LKDTM_ENTRY = re.compile(r"lkdtm: Performing direct entry ([A-Z0-9_]{1,48})\s*$")
-# How many lines above a report's header its harness's line is looked for (a hung task is reported seconds later).
+# How many lines above a report's header its harness's line is looked for (a hung task is reported seconds later),
+# and the words any such line holds (a log without them is not searched line by line).
 HARNESS_LINES = 80
+HARNESS_MARK = "lkdtm: Performing direct entry"
 
 
 def harness_ran(above: Iterable[str]) -> str | None:
@@ -1034,9 +1036,12 @@ def _arm64_fetched(texts: list[str], text: str) -> bool:
 
 def _fetched_pc(texts: list[str]) -> str | None:
     """The symbol an instruction-fetch fault's PC line names (version 3 took it for the culprit), if any."""
-    pc = next((m.group(1) for t in texts[1:] if (m := _ARM64_PC.match(t))), None)
-    if pc is not None and any(_ARM64_INSTRUCTION_ABORT.search(t) for t in texts[:_ABORT_LINES]):
-        return frames.clean_function(pc)
+    head = "\n".join(texts[:_ABORT_LINES])
+    if "fetch" not in head and "execute" not in head and "IABT" not in head:
+        return None  # none of _INSTRUCTION_FETCH's or _ARM64_INSTRUCTION_ABORT's words: the common case, cheaply
+    if any(_ARM64_INSTRUCTION_ABORT.search(t) for t in texts[:_ABORT_LINES]):
+        pc = next((m.group(1) for t in texts[1:] if (m := _ARM64_PC.match(t))), None)
+        return frames.clean_function(pc) if pc is not None else None
     if not any(_INSTRUCTION_FETCH.search(t) for t in texts[:_FAULT_LINES]):
         return None
     for text in texts:

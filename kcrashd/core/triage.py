@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from kcrashd.core import events as ev_mod
-from kcrashd.core.culprit import HARNESS_LINES, harness_ran
+from kcrashd.core.culprit import HARNESS_LINES, HARNESS_MARK, harness_ran
 from kcrashd.core.extract import extract_facts, extract_release
 from kcrashd.core.fingerprint import (
     FINGERPRINT_VERSION,
@@ -37,7 +37,8 @@ def _title_event(lines: LogLines, event: ev_mod.Event, adjust: CulpritAdjust | N
     if event.hit.signature is not None and event.hit.signature.name == ev_mod.HEADERLESS_PANIC:
         # A panic that only says an oops was fatal, with no oops left above it: its registers name the culprit.
         texts[1:1] = ev_mod.registers_above(lines, event.start)
-    ran = harness_ran(lines[i].text for i in range(max(0, event.start - HARNESS_LINES), event.start))
+    above = range(max(0, event.start - HARNESS_LINES), event.start)
+    ran = harness_ran(lines[i].text for i in above) if HARNESS_MARK in lines.text else None
     return title_report(event.hit.signature, event.hit.match, texts, event.hit.pos, adjust, cut=event.cut, ran=ran)
 
 
