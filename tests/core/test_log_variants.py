@@ -37,6 +37,7 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     "lab/sid-7.2_exec-nx_run2/console.log": (frozenset({"no-unreliable"}), "the culprit is only a ? frame"),
     "lab/deb12-6.1_lkdtm-exec-data_run1/console.log": (frozenset({"no-unreliable"}), "the culprit is only a ? frame"),
     "lab/deb13-6.12_lkdtm-exec-data_run1/console.log": (frozenset({"no-unreliable"}), "the culprit is only a ? frame"),
+    "lab/deb11-5.10_lkdtm-exec-data_run1/vmcore-dmesg.txt": (frozenset({"no-unreliable"}), "the culprit is only a ? frame"),
     # Only `?` frames name the culprit: a polled accessor's caller (the first word on the stack), a hung
     # task's chain on a kernel without frame pointers.
     "production/abrt/oops1-module-nouveau.txt": (frozenset({"no-unreliable"}), "a ? frame names it"),
