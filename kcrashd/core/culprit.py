@@ -1024,9 +1024,20 @@ def _without_reliable_frame(texts: list[str], extra: re.Pattern[str] | None, end
     return in_module or (unreliable[0].function if unreliable else None)
 
 
+def _fetch_fault(texts: list[str]) -> bool:
+    """Whether the report's fault lines say it faulted fetching an instruction (_INSTRUCTION_FETCH)."""
+    return any(_INSTRUCTION_FETCH.search(t) for t in texts[:_FAULT_LINES])
+
+
+def _pc_function(text: str) -> str | None:
+    """The function a PC line names: the old `EIP is at %pS`, a `?`-marked or 2.6 RIP, else frames.fault_pc."""
+    m = _PC_IS_AT.match(text) or _QUESTIONED_PC.search(text)
+    return frames.clean_function(m.group(1)) if m else frames.fault_pc(text)
+
+
 def _fetched_pc_line(texts: list[str], text: str) -> bool:
     """Whether `text` is the x86 kernel-mode PC line of a fault on fetching an instruction (_INSTRUCTION_FETCH)."""
-    return _X86_KERNEL_PC.search(text) is not None and any(_INSTRUCTION_FETCH.search(t) for t in texts[:_FAULT_LINES])
+    return _X86_KERNEL_PC.search(text) is not None and _fetch_fault(texts)
 
 
 def _arm64_fetched(texts: list[str], text: str) -> bool:
@@ -1042,12 +1053,11 @@ def _fetched_pc(texts: list[str]) -> str | None:
     if any(_ARM64_INSTRUCTION_ABORT.search(t) for t in texts[:_ABORT_LINES]):
         pc = next((m.group(1) for t in texts[1:] if (m := _ARM64_PC.match(t))), None)
         return frames.clean_function(pc) if pc is not None else None
-    if not any(_INSTRUCTION_FETCH.search(t) for t in texts[:_FAULT_LINES]):
+    if not _fetch_fault(texts):
         return None
     for text in texts:
         if "IP" in text and _X86_KERNEL_PC.search(text):
-            m = _PC_IS_AT.match(text) or _QUESTIONED_PC.search(text)
-            fn = frames.clean_function(m.group(1)) if m else frames.fault_pc(text)
+            fn = _pc_function(text)
             if fn is not None:
                 return fn
     return None
@@ -1061,14 +1071,13 @@ def _named_pcs(texts: list[str], with_site: bool) -> tuple[list[str], bool]:
     if head is not None:
         out.append(frames.clean_function(head.group(1)))
     raw = False
-    fetch = any(_INSTRUCTION_FETCH.search(t) for t in texts[:_FAULT_LINES])
+    fetch = _fetch_fault(texts)
     for text in texts:
         if "IP" in text and _RAW_PC.search(text):
             raw = True
         if "IP" not in text:
             continue
-        m = _PC_IS_AT.match(text) or _QUESTIONED_PC.search(text)
-        fn = frames.clean_function(m.group(1)) if m else frames.fault_pc(text)
+        fn = _pc_function(text)
         if fn is not None and fetch and _X86_KERNEL_PC.search(text):
             raw = True  # the address jumped to (_INSTRUCTION_FETCH), whatever symbol it falls in
         elif fn is not None:
