@@ -139,7 +139,8 @@ _QUOTE_DEPTH = 4
 
 def unquote(text: str) -> str:
     """`text` without the quoting lead that every non-blank line shares (a lone `>` or `|` counts as
-    blank), peeled one level at a time; a log whose lines do not all share one is returned as is."""
+    blank), peeled one level at a time; where the lines do not all share one, the blanks before a printk time
+    go (_QUOTED_STAMP) and the rest stays as it is."""
     lines = text.split("\n")
     for _ in range(_QUOTE_DEPTH):
         filled = [ln for ln in lines if ln.strip() and ln.strip() not in (">", "|")]
@@ -152,7 +153,14 @@ def unquote(text: str) -> str:
         if not lead or not all(ln.startswith(lead) for ln in filled):
             break
         lines = [ln[len(lead):] if ln.startswith(lead) else "" for ln in lines]
-    return "\n".join(lines)
+    else:
+        return "\n".join(lines)
+    return _QUOTED_STAMP.sub("", "\n".join(lines))
+
+
+# printk puts a record's time first (kernel/printk/printk.c info_print_prefix): blanks before it are a
+# quoter's, where a commit message indents the stamped lines of a splat but not the lines between them.
+_QUOTED_STAMP = re.compile(r"^[ \t]{1,16}(?=\[[ \t]{0,12}\d{1,10}\.\d{1,9} {0,4}\] )", re.M)
 
 
 # A LAVA job log (KernelCI's and Linaro's CI) in YAML: one flow mapping a line, `- {"dt": ..., "lvl": ...,

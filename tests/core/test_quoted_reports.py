@@ -61,6 +61,17 @@ def test_unquote_peels_only_a_lead_every_line_shares() -> None:
     assert unquote("> a\nb") == "> a\nb"
     assert unquote("\ta\n  b") == "\ta\n  b"
     assert unquote("a\n ? f+0x1/0x2") == "a\n ? f+0x1/0x2"
+    # where the lead is not shared, only the blanks before a printk time go (the kernel prints it first)
+    assert unquote("  [ 1.5] WARNING: x\nStack backtrace:\n  [ 1.6] Call Trace:") == (
+        "[ 1.5] WARNING: x\nStack backtrace:\n[ 1.6] Call Trace:"
+    )
+    assert unquote("  [<ffffffff8104d1e4>] f+0x1/0x2\nb") == "  [<ffffffff8104d1e4>] f+0x1/0x2\nb"  # no time
+
+
+def test_a_splat_with_indented_stamped_lines_and_prose_between_reads_as_the_splat() -> None:
+    stamped = [f"[   12.{i:06d}] {line}" for i, line in enumerate(OOPS.split("\n")) if line]
+    mixed = "\n".join(["  " + stamped[0], "", "Some prose of the commit message:", "", *("  " + s for s in stamped[1:])])
+    assert _facts(mixed) == _facts("\n".join(stamped))
 
 
 @pytest.mark.parametrize("lead", ["  ", "    ", "\t"])
