@@ -250,10 +250,16 @@ def _build_module(spec: KernelSpec, source: AptSource, root: Path, release: str)
     build = root / "module"
     shutil.rmtree(build, ignore_errors=True)
     shutil.copytree(MODULE_SRC, build)
+    module_make(spec, source, root, release, build, ko="kcrashd_lab.ko", kcflags=f"-ffile-prefix-map={root / 'headers'}/=/")
+
+
+def module_make(spec: KernelSpec, source: AptSource, root: Path, release: str, build: Path, *, ko: str, kcflags: str,
+                variables: tuple[str, ...] = ()) -> None:
+    """`make -C <the release's headers> M=<build> [variables] modules KCFLAGS=<kcflags>`, with the host's or a
+    foreign suite's toolchain and the cross compiler of a foreign architecture; LabUnavailable when no `ko` came."""
     kdir = root / "headers" / "usr" / "src" / f"linux-headers-{release}"
     env = dict(os.environ)
-    make = ["make", "-C", str(kdir), f"M={build}", "modules"]
-    kcflags = f"-ffile-prefix-map={root / 'headers'}/=/"
+    make = ["make", "-C", str(kdir), f"M={build}", *variables, "modules"]
     if spec.suite != host_suite():
         extra_env, extra_args = foreign_make_env(source, root, kdir)
         env.update(extra_env)
@@ -262,8 +268,8 @@ def _build_module(spec: KernelSpec, source: AptSource, root: Path, release: str)
         make += [f"ARCH={spec.profile.kernel_arch}", f"CROSS_COMPILE={spec.profile.triplet}-"]
     make.append(f"KCFLAGS={kcflags}")
     _run(make, env=env)
-    if not (build / "kcrashd_lab.ko").exists():
-        raise LabUnavailable("module build produced no kcrashd_lab.ko")
+    if not (build / ko).exists():
+        raise LabUnavailable(f"the module build produced no {ko}")
 
 
 def _link_boot_files(image: Path, release: str) -> None:

@@ -19,17 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
-from .apt import AptError, AptSource, host_suite
-from .build import Ingredients, Log, _exclusive, _run, _write_stamp, apt_source
+from .apt import AptError, AptSource
+from .build import Ingredients, Log, _exclusive, _run, _write_stamp, apt_source, module_make
 from .errors import LabUnavailable
 from .kinds import release_version
-from .toolchain import foreign_make_env
 
 LKDTM_DIR = "drivers/misc/lkdtm"
 KO_NAME = "lkdtm.ko"
@@ -124,21 +122,8 @@ def _build(ing: Ingredients, source: AptSource, src: Path, build: Path) -> list[
     shutil.rmtree(build, ignore_errors=True)
     shutil.copytree(src, build)
     patches = patch_sources(build)
-    spec = ing.spec
-    kdir = ing.root / "headers" / "usr" / "src" / f"linux-headers-{ing.release}"
-    env = dict(os.environ)
-    make = ["make", "-C", str(kdir), f"M={build}", "CONFIG_LKDTM=m", "modules"]
-    if spec.suite != host_suite():
-        extra_env, extra_args = foreign_make_env(source, ing.root, kdir)
-        env.update(extra_env)
-        make += extra_args
-    if spec.foreign_arch:
-        make += [f"ARCH={spec.profile.kernel_arch}", f"CROSS_COMPILE={spec.profile.triplet}-"]
     # In the tree `kernel BUG at drivers/misc/lkdtm/bugs.c:76!`; out of tree the file would be the
     # cache's absolute path.
     kcflags = f"-ffile-prefix-map={ing.root / 'headers'}/=/ -fmacro-prefix-map={build}/={LKDTM_DIR}/"
-    make.append(f"KCFLAGS={kcflags}")
-    _run(make, env=env)
-    if not (build / KO_NAME).exists():
-        raise LabUnavailable(f"the LKDTM build produced no {KO_NAME}")
+    module_make(ing.spec, source, ing.root, ing.release, build, ko=KO_NAME, kcflags=kcflags, variables=("CONFIG_LKDTM=m",))
     return patches

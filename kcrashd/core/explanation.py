@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kcrashd.core import events as ev_mod
 from kcrashd.core import frames
-from kcrashd.core.culprit import HARNESS_LINES, HARNESS_MARK, STALL_RULES, harness_ran, walked_candidates
+from kcrashd.core.culprit import STALL_RULES, walked_candidates
 from kcrashd.core.fingerprint import BUCKETS, STRICT_FRAMES, fingerprint_key, keyed_alternative
 from kcrashd.core.model import AppliedRule, Report
 from kcrashd.core.operator_rules import FrameAction, OperatorRules
@@ -26,7 +26,7 @@ from kcrashd.core.rule_application import JOINER, CulpritWalk
 from kcrashd.core.signatures import Signature, Strategy
 from kcrashd.core.title import title_report
 from kcrashd.core.triage import _headers as triage_headers
-from kcrashd.core.triage import analyze
+from kcrashd.core.triage import analyze, event_harness
 
 # The skip-list families of kcrashd.core.frames, named for why a frame there is not the culprit.
 SKIP_FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -162,9 +162,7 @@ def explain(data: bytes | str, *, source: str = "", rules: OperatorRules | None 
     texts = [lines[i].text for i in event.lines[: event.title_end]]
     framed = any(note.rule.startswith("frames") for note in base.report.operator_rules)
     walk = CulpritWalk(rules) if rules is not None and framed else None
-    above = range(max(0, event.start - HARNESS_LINES), event.start)
-    ran = harness_ran(lines[i].text for i in above) if HARNESS_MARK in lines.text else None
-    titled = title_report(sig, event.hit.match, texts, event.hit.pos, walk, cut=event.cut, ran=ran)
+    titled = title_report(sig, event.hit.match, texts, event.hit.pos, walk, cut=event.cut, ran=event_harness(lines, event))
     candidates = walked_candidates(sig, texts) if sig.strategy is not Strategy.NONE else []
     return base.model_copy(update=dict(
         signature=sig.name,

@@ -37,9 +37,15 @@ def _title_event(lines: LogLines, event: ev_mod.Event, adjust: CulpritAdjust | N
     if event.hit.signature is not None and event.hit.signature.name == ev_mod.HEADERLESS_PANIC:
         # A panic that only says an oops was fatal, with no oops left above it: its registers name the culprit.
         texts[1:1] = ev_mod.registers_above(lines, event.start)
-    above = range(max(0, event.start - HARNESS_LINES), event.start)
-    ran = harness_ran(lines[i].text for i in above) if HARNESS_MARK in lines.text else None
-    return title_report(event.hit.signature, event.hit.match, texts, event.hit.pos, adjust, cut=event.cut, ran=ran)
+    return title_report(event.hit.signature, event.hit.match, texts, event.hit.pos, adjust, cut=event.cut,
+                        ran=event_harness(lines, event))  # fmt: skip
+
+
+def event_harness(lines: LogLines, event: ev_mod.Event) -> str | None:
+    """The test harness that says it ran the crash's code in the lines above the event (culprit.harness_ran)."""
+    if HARNESS_MARK not in lines.text:
+        return None
+    return harness_ran(lines[i].text for i in range(max(0, event.start - HARNESS_LINES), event.start))
 
 
 def _panic(lines: LogLines, hits: list[ev_mod.Hit]) -> tuple[bool, str | None]:
