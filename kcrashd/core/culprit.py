@@ -44,9 +44,11 @@ _LEAK_START = re.compile(rf"^{frames.LEAK_TRACE}")
 _LAST_FUNCTION = re.compile(r"^\s*last function: ([A-Za-z_$][A-Za-z0-9_$]*)")
 _PAGE_OWNER = re.compile(r"^page last allocated via")
 _FREED_IN = re.compile(r"^INFO: Freed in ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
+# A trace trimmed of its offsets (frames.mark_trimmed_frames) ends such a frame in the mark.
+_IRQ_END = rf"(?:{_PS_END}|{frames.TRIMMED_MARK}$)"
 _IRQ_ENTRY = re.compile(
-    rf"(?:^\s*(?:\w*apic_timer_interrupt\w*|el1h_64_irq|el1_irq|__irq_svc|gic_handle_irq){_PS_END}|"
-    rf"\](?:\s+\?)?\s+\w*apic_timer_interrupt\w*{_PS_END}|Exception stack\(|"
+    rf"(?:^\s*(?:\w*apic_timer_interrupt\w*|el1h_64_irq|el1_irq|__irq_svc|gic_handle_irq){_IRQ_END}|"
+    rf"\](?:\s+\?)?\s+\w*apic_timer_interrupt\w*{_IRQ_END}|Exception stack\(|"
     r"^\s*</IRQ>|^\s*<EOI>)"
 )
 # Fault injection prints its own stack; one of its frames inside ours means two dumps interleaved.

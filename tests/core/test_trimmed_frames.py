@@ -5,6 +5,8 @@ Invariance transform `bare-frames` (tests/core/log_variants.py) measures it over
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kcrashd.core import analyze
@@ -147,3 +149,41 @@ def test_a_trimmed_trace_of_guesses_only_names_the_first_unskipped_guess() -> No
     report = ("INFO: task docker:3 blocked for more than 120 seconds.\nCall Trace:\n ? schedule_preempt_disabled\n"
               " ? __mutex_lock_slowpath\n ? mutex_lock\n ? copy_net_ns\n ? create_new_namespaces\n")
     assert analyze(report, source="t").function == "copy_net_ns"
+
+
+# An RCU self-detected stall on arm64 (kernel/rcu/tree_stall.h print_cpu_stall -> rcu_dump_cpu_stacks): the timer
+# interrupt's entry (`el1h_64_irq`) separates the detector's stack from the stalled code's.
+_RCU_STALL = """\
+rcu: INFO: rcu_sched self-detected stall on CPU
+rcu:    1-....: (5254 ticks this GP) idle=189/1/0x4000000000000002 softirq=8442983/8442984 fqs=2579
+Task dump for CPU 1:
+Call trace:
+ dump_backtrace+0x0/0x170
+ show_stack+0x1c/0x24
+ sched_show_task+0x140/0x170
+ dump_cpu_task+0x48/0x54
+ rcu_dump_cpu_stacks+0xf0/0x134
+ rcu_sched_clock_irq+0x8d8/0x9fc
+ update_process_times+0xa0/0xec
+ tick_sched_timer+0x5c/0xd0
+ __hrtimer_run_queues+0x154/0x320
+ hrtimer_interrupt+0x120/0x2f0
+ arch_timer_handler_virt+0x38/0x44
+ handle_percpu_devid_irq+0x9c/0x1e0
+ gic_handle_irq+0x78/0xb0
+ el1_interrupt+0x2c/0x4c
+ el1h_64_irq_handler+0x14/0x1c
+ el1h_64_irq+0x74/0x78
+ mydrv_poll+0x1bc/0x250 [mydrv]
+ mydrv_ioctl+0x1cc/0x3dc [mydrv]
+ __arm64_sys_ioctl+0xa8/0xf0
+ invoke_syscall+0x48/0x114
+ el0_svc+0x2c/0x84
+"""
+
+
+def test_a_trimmed_stall_is_read_past_its_interrupt_entry_as_the_whole_report() -> None:
+    whole = analyze(_RCU_STALL, source="whole")
+    trimmed = analyze(re.sub(r"\+0x[0-9a-f]+/0x[0-9a-f]+", "", _RCU_STALL), source="trimmed")
+    assert whole.function == "mydrv_ioctl"  # the stall rule: the handler the ioctl dispatcher called
+    assert (trimmed.title, trimmed.function) == (whole.title, whole.function)
