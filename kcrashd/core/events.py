@@ -351,12 +351,16 @@ def _inline_expansion(hit: Hit, lines: LogLines) -> bool:
     )
 
 
+# The raw lines _die_line_of looks down at most: its rows' counts of lines, and the empty ones a wrap's rests left.
+_DIE_LINE_SPAN = 16
+
+
 def _die_line_of(prev: Event, hit: Hit, lines: LogLines) -> bool:
     """A header line the kernel prints right below `prev`'s header as part of its report (signatures.FOLLOWS_HEADER:
     die()'s `double fault: 0000 [#1]`, a page fault's `#PF:` lines): one report, not two.  Lines a wrap's rest
     left empty (joined into the line above, normalize.LogLines) are not counted."""
     rows = [(header, most) for header, above, most in FOLLOWS_HEADER if hit.header == header and prev.hit.header == above]
-    if not rows or hit.index - prev.start > 8:
+    if not rows or hit.index - prev.start > _DIE_LINE_SPAN:
         return False
     below = sum(1 for i in range(prev.start + 1, hit.index + 1) if lines[i].text)
     return any(below <= most for _, most in rows)

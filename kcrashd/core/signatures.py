@@ -660,6 +660,17 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("hard-lockup", "hard-lockup", "Watchdog detected hard LOCKUP",
               r"Watchdog detected hard LOCKUP on cpu", "BUG: hard lockup in {F}", NMI_PC, S.LOCKED_CPU,
               alts=("stall in {F}",), skip=_NMI_SKIP, stackless_title="BUG: hard lockup"),
+    # A quote that starts at die()'s line (arch/x86/kernel/dumpstack.c __die_header `%s: %04lx [#%d]` with str
+    # "Oops", which only arch/x86/mm/fault.c page_fault_oops passes; 6.10 printed it as `Oops: Oops: 0000 [#1]`)
+    # lost both the fault's header and its `#PF:` lines: the fault it was is told by CR2 as above.  Below its
+    # header the line only continues the report (FOLLOWS_HEADER).
+    Signature("oops-headless", "paging-fault", "Oops: ", r"^Oops: (?:Oops: )?[0-9a-f]{4} \[#\d{1,6}\]",
+              "BUG: unable to handle kernel paging request in {F}", alts=BAD, corrupted=True, die=True,
+              requires=r"^\s*RIP: [0-9a-f]{4}:",
+              below=(Below(r"\bCR2: (?:0{13}|0{5})[0-9a-f]{3}\b", "null-deref",
+                           "BUG: unable to handle kernel NULL pointer dereference in {F}", BAD, lines=40,
+                           why="arch/x86/mm/fault.c show_fault_oops: `address < PAGE_SIZE && !user_mode(regs)`"),),
+              why="arch/x86/kernel/dumpstack.c __die_header `%s: %04lx [#%d]` of die(\"Oops\") (page_fault_oops)"),
     # powerpc die() (arch/powerpc/kernel/traps.c __die: `Oops: %s, sig: %ld [#%d]`) without a fault or BUG
     # line before it (those it continues, CONTINUES_REPORT): the reason die() was given is the report.
     Signature("ppc-oops", "bug", "Oops: ", r"^Oops: ([A-Z][A-Za-z ]{2,60}), sig: \d+", "Oops: {1} in {F}", die=True,
@@ -804,6 +815,10 @@ FOLLOWS_HEADER: tuple[tuple[str, str, int], ...] = (
     # file, line); *(int *)0 = 0;`): the NULL write it makes on purpose reports the BUG's registers and trace.
     ("Unable to handle kernel", "kernel BUG", 2),
     ("#PF: ", "BUG:", 2),
+    # arch/x86/mm/fault.c page_fault_oops: the header, its `#PF:` lines and the page-table dump, then die("Oops"),
+    # other messages of the boot maybe printed between.
+    ("Oops: ", "BUG:", 12),
+    ("Oops: ", "#PF: ", 11),
 )
 
 # Header lines that continue the report before them instead of starting a new one.

@@ -42,6 +42,10 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # task's chain on a kernel without frame pointers.
     "production/abrt/oops1-module-nouveau.txt": (frozenset({"no-unreliable"}), "a ? frame names it"),
     "production/node-problem-detector/docker_hung.txt": (frozenset({"no-unreliable"}), "only ? frames"),
+    # A page fault quoted from die()'s `Oops:` line on (signatures oops-headless): only CR2 tells a NULL pointer
+    # from a paging request; without the registers it is a paging request.
+    "production/testsuites/drm-ci/vkms-compose-active-planes-6.9-256x85.txt": (
+        frozenset({"no-registers"}), "a headless fault's CR2 is in its registers"),
     # A WARNING quoted with `...` for its RIP line and registers, its one frame alone under `Call Trace:`:
     # without that line nothing says the frame is a trace, and the header's function is all that is left.
     "production/patches/stable-dell-smbios-wmi-unexpected-driver-unregister-warning.txt": (
