@@ -249,6 +249,15 @@ _RCU_USAGE_SKIP = _RCU_USAGE_SKIP_V3 + r"|^_{0,2}synchronize_(?:s?rcu|sched|rcu_
 # timer, work and RCU teardown and free paths that call them: the caller that freed or reused the object is the bug.
 _ODEBUG_SKIP = r"(?:debug_|timer|work_|^__flush|^flush_|rcu|vfree|^kv?free|^_*free_|^destroy_)"
 
+# x86 die()'s line for a page fault (arch/x86/kernel/dumpstack.c __die_header `%s: %04lx [#%d]` with the str
+# "Oops" of arch/x86/mm/fault.c page_fault_oops; 6.10 printed `Oops: Oops: 0000 [#1]`).
+X86_DIE_OOPS = r"^Oops: (?:Oops: )?[0-9a-f]{4} \[#\d{1,6}\]"
+# Which x86 page fault a report is when its header was lost: CR2 (__show_regs `CR2: %016lx`, i386 `CR2: %08lx`)
+# below PAGE_SIZE in kernel mode is show_fault_oops's NULL pointer dereference.
+X86_CR2_NULL = Below(r"\bCR2: (?:0{13}|0{5})[0-9a-f]{3}\b", "null-deref",
+                     "BUG: unable to handle kernel NULL pointer dereference in {F}", BAD, lines=40,
+                     why="arch/x86/mm/fault.c show_fault_oops: `address < PAGE_SIZE && !user_mode(regs)`")
+
 SIGNATURES: tuple[Signature, ...] = (
     # --- ODEBUG: (first: its literal holds `BUG:`, and the first header a line holds is its header) ---------------
     # lib/debugobjects.c debug_print_object prints `ODEBUG: %s %s (active state %u) object type: %s hint: %pS` (since
@@ -317,10 +326,7 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("fault-headless", "paging-fault", "#PF: ",
               r"#PF: (?:supervisor|user) (?:read access|write access|instruction fetch) in kernel mode",
               "BUG: unable to handle kernel paging request in {F}", alts=BAD, corrupted=True, die=True,
-              requires=r"^Oops: [0-9a-f]{4} \[#\d{1,6}\]",
-              below=(Below(r"\bCR2: (?:0{13}|0{5})[0-9a-f]{3}\b", "null-deref",
-                           "BUG: unable to handle kernel NULL pointer dereference in {F}", BAD, lines=40,
-                           why="arch/x86/mm/fault.c show_fault_oops: `address < PAGE_SIZE && !user_mode(regs)`"),),
+              requires=X86_DIE_OOPS, below=(X86_CR2_NULL,),
               why="arch/x86/mm/fault.c show_fault_oops `#PF: %s %s in %s mode`, then __die `Oops: %04lx [#%d]`"),
     Signature("soft-lockup", "soft-lockup", "BUG:", r"BUG: soft lockup", "BUG: soft lockup in {F}",
               FAULT, S.STALL, alts=("stall in {F}",), messenger_title="BUG: soft lockup"),
@@ -664,12 +670,10 @@ SIGNATURES: tuple[Signature, ...] = (
     # "Oops", which only arch/x86/mm/fault.c page_fault_oops passes; 6.10 printed it as `Oops: Oops: 0000 [#1]`)
     # lost both the fault's header and its `#PF:` lines: the fault it was is told by CR2 as above.  Below its
     # header the line only continues the report (FOLLOWS_HEADER).
-    Signature("oops-headless", "paging-fault", "Oops: ", r"^Oops: (?:Oops: )?[0-9a-f]{4} \[#\d{1,6}\]",
+    Signature("oops-headless", "paging-fault", "Oops: ", X86_DIE_OOPS,
               "BUG: unable to handle kernel paging request in {F}", alts=BAD, corrupted=True, die=True,
               requires=r"^\s*RIP: [0-9a-f]{4}:",
-              below=(Below(r"\bCR2: (?:0{13}|0{5})[0-9a-f]{3}\b", "null-deref",
-                           "BUG: unable to handle kernel NULL pointer dereference in {F}", BAD, lines=40,
-                           why="arch/x86/mm/fault.c show_fault_oops: `address < PAGE_SIZE && !user_mode(regs)`"),),
+              below=(X86_CR2_NULL,),
               why="arch/x86/kernel/dumpstack.c __die_header `%s: %04lx [#%d]` of die(\"Oops\") (page_fault_oops)"),
     # powerpc die() (arch/powerpc/kernel/traps.c __die: `Oops: %s, sig: %ld [#%d]`) without a fault or BUG
     # line before it (those it continues, CONTINUES_REPORT): the reason die() was given is the report.
