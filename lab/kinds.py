@@ -152,8 +152,8 @@ USERCOPY_RENAMED = (
     "do_usercopy_heap_size to do_usercopy_slab_size) between 5.10 and 6.1: the kernel's LKDTM has the other name"
 )
 LKDTM_ARCHES = (
-    "the LKDTM kinds are built and made for the amd64 and arm64 kernels only (not attempted on powerpc and "
-    "s390, whose fault headlines differ)"
+    "the LKDTM kinds are built and made for the amd64, arm64 and ppc64el kernels only (not attempted on s390, "
+    "whose fault headlines differ)"
 )
 # arm64 (deb12-6.1-arm64, the same linux-source-6.1 cross-built): its build makes no tail calls (bl, and
 # blr in lkdtm_do_action), so lkdtm_EXEC_NULL, lkdtm_EXEC_DATA, lkdtm_USERCOPY_SLAB_SIZE_TO, HUNG_TASK's
@@ -162,6 +162,14 @@ LKDTM_ARCHES = (
 # refcount_inc() calls an out-of-line __refcount_add.constprop.0 (refcount.h's helper) in the module.
 # The arm64 kernel's fault reports (arch/arm64/mm/fault.c die_kernel_fault, entry-common.c handle_bad_stack).
 ARM64_NULL = ("arm64", r"Unable to handle kernel NULL pointer dereference at virtual address 0+\b")
+# ppc64el (deb12-6.1-ppc64el: linux-source-6.1 6.1.176-1, the kernel's own, cross-built with ARCH=powerpc;
+# its LKDTM is the same as 6.1.192-3's). ELFv2 makes local tail calls only (b execute_location in
+# lkdtm_EXEC_NULL and lkdtm_EXEC_DATA, b do_usercopy_slab_size): calls out of the module keep bl + nop for
+# the TOC, so lkdtm_do_action's bctrl, lkdtm_PANIC's bl panic, HUNG_TASK's bl schedule and SLAB_FREE_DOUBLE's
+# second bl kmem_cache_free leave their caller in the trace; the culprits stay the same. The fault reports are
+# arch/powerpc/mm/fault.c __bad_page_fault's and bad_kernel_fault's.
+PPC_NULL = ("ppc64el", r"Kernel NULL pointer dereference on (?:read|write) at")
+PPC_NULL_FETCH = ("ppc64el", r"Unable to handle kernel instruction fetch \(NULL pointer\?\)")
 ARM64_READ_ONLY = ("arm64", r"Unable to handle kernel write to read-only memory")
 
 
@@ -175,7 +183,7 @@ def _lkdtm(
         culprit=culprit or f"lkdtm_{crash_type}",
         action=f"lkdtm:{crash_type}",
         headline=headline,
-        not_on=(*not_on, *((arch, LKDTM_ARCHES) for arch in ("ppc64el", "s390x"))),
+        not_on=(*not_on, *((arch, LKDTM_ARCHES) for arch in ("s390x",))),
         **kw,  # type: ignore[arg-type]
     )
 
@@ -185,7 +193,7 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "EXCEPTION",
         "null-deref",
         r"BUG: kernel NULL pointer dereference, address: 0+\b",
-        headline_on=(ARM64_NULL,),
+        headline_on=(ARM64_NULL, PPC_NULL),
         notes="bugs.c lkdtm_EXCEPTION: *((volatile int *) 0) = 0, a write to NULL in the test itself",
     ),
     _lkdtm(
@@ -193,10 +201,11 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "null-deref",
         r"BUG: kernel NULL pointer dereference, address: 0+\b",
         culprit="execute_location",
-        headline_on=(ARM64_NULL,),
+        headline_on=(ARM64_NULL, PPC_NULL_FETCH),
         notes="perms.c lkdtm_EXEC_NULL tail-calls execute_location(NULL, CODE_AS_IS), which calls func(): "
         "RIP 0, and the return address on the stack is execute_location's (lkdtm_EXEC_NULL is a jmp, in no "
-        "trace)",
+        "trace); ppc64el: NIP 0, 'Unable to handle kernel instruction fetch (NULL pointer?)', the LR "
+        "execute_location's bctrl",
     ),
     _lkdtm(
         "BUG",
@@ -231,7 +240,10 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "paging-fault",
         r"kernel tried to execute NX-protected page",
         culprit="execute_location",
-        headline_on=(("arm64", r"Unable to handle kernel execute from non-executable memory"),),
+        headline_on=(
+            ("arm64", r"Unable to handle kernel execute from non-executable memory"),
+            ("ppc64el", r"kernel tried to execute exec-protected page|Unable to handle kernel instruction fetch"),
+        ),
         notes="perms.c lkdtm_EXEC_DATA tail-calls execute_location(data_area, CODE_WRITE), which copies "
         "do_nothing() into the module's .data array and calls it: RIP data_area, the NX fault's caller "
         "execute_location (as the lab's exec-nx names the function that made the call)",
@@ -240,7 +252,7 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "WRITE_RO",
         "paging-fault",
         r"BUG: unable to handle page fault for address",
-        headline_on=(ARM64_READ_ONLY,),
+        headline_on=(ARM64_READ_ONLY, ("ppc64el", PPC_DATA_ACCESS)),
         notes="perms.c lkdtm_WRITE_RO: *ptr ^= 0xabcd1234 on the module's const rodata (STRICT_MODULE_RWX), "
         "in the test itself",
     ),
@@ -248,15 +260,18 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "WRITE_KERN",
         "paging-fault",
         r"BUG: unable to handle page fault for address",
-        headline_on=(ARM64_READ_ONLY,),
+        headline_on=(ARM64_READ_ONLY, ("ppc64el", PPC_DATA_ACCESS)),
         notes="perms.c lkdtm_WRITE_KERN: memcpy() over do_overwritten()'s read-only module text; the fault "
         "is in the kernel's memcpy, a library helper, so its caller lkdtm_WRITE_KERN; "
-        "5.10's build inlines that memcpy (rep movsb in lkdtm_WRITE_KERN): the fault is in the test itself",
+        "5.10's build inlines that memcpy (rep movsb in lkdtm_WRITE_KERN): the fault is in the test itself; "
+        "ppc64el calls the kernel's memcpy (bl memcpy; nop): the fault is there, lkdtm_WRITE_KERN its caller",
     ),
     _lkdtm(
         "ACCESS_USERSPACE",
         "paging-fault",
         r"BUG: unable to handle page fault for address",
+        # KUAP (CONFIG_PPC_KUAP, radix AMR): 'Kernel attempted to read user page (..) - exploit attempt?'
+        headline_on=(("ppc64el", PPC_DATA_ACCESS),),
         not_on=(
             (
                 "arm64",
@@ -267,7 +282,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         ),
         notes="perms.c lkdtm_ACCESS_USERSPACE: a plain read of a vm_mmap()ed user page, stopped by SMAP "
         "(QEMU's -cpu max has it), in the test itself; "
-        "5.10's build puts the read in lkdtm_ACCESS_USERSPACE.cold, the same function",
+        "5.10's build puts the read in lkdtm_ACCESS_USERSPACE.cold, the same function; ppc64el: KUAP "
+        "(CONFIG_PPC_KUAP, the radix MMU's AMR) stops the read in the test itself",
     ),
     _lkdtm(
         "SOFTLOCKUP",
@@ -287,7 +303,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         notes="bugs.c lkdtm_HUNG_TASK: set_current_state(TASK_UNINTERRUPTIBLE), then schedule() forever; "
         "the 6.1 build makes that call a tail call (jmp schedule), so the blocked task's trace goes from "
         "schedule to direct_entry and only 'lkdtm: Performing direct entry HUNG_TASK' names the test; "
-        "5.10's LKDTM and build are the same (jmp schedule)",
+        "5.10's LKDTM and build are the same (jmp schedule); ppc64el calls schedule (bl; nop), so "
+        "lkdtm_HUNG_TASK is in its trace",
     ),
     _lkdtm(
         "REFCOUNT_INC_OVERFLOW",
@@ -297,7 +314,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         notes="refcount.c lkdtm_REFCOUNT_INC_OVERFLOW: refcount_inc() of REFCOUNT_MAX (inlined) calls "
         "lib/refcount.c refcount_warn_saturate, whose WARN panics with panic_on_warn; "
         "5.10's build calls an out-of-line copy of refcount.h's __refcount_add (__refcount_add.constprop.0 in"
-        " the module), the kernel's header helper, so its caller lkdtm_REFCOUNT_INC_OVERFLOW again",
+        " the module), the kernel's header helper, so its caller lkdtm_REFCOUNT_INC_OVERFLOW again; ppc64el's "
+        "build does the same (bl __refcount_add.constprop.0)",
     ),
     _lkdtm(
         "CORRUPT_LIST_ADD",
@@ -314,7 +332,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "naive check in mm/slub.c set_freepointer() BUG()s in the allocator, the culprit its caller; the 6.1 "
         "build makes the second free a tail call (jmp kmem_cache_free), so the trace goes from the allocator "
         "to direct_entry and only 'lkdtm: Performing direct entry SLAB_FREE_DOUBLE' names the test; "
-        "5.10's LKDTM and build are the same (the frees in lkdtm_SLAB_FREE_DOUBLE.cold, the second a jmp)",
+        "5.10's LKDTM and build are the same (the frees in lkdtm_SLAB_FREE_DOUBLE.cold, the second a jmp); "
+        "ppc64el calls kmem_cache_free twice (bl; nop): lkdtm_SLAB_FREE_DOUBLE is in its trace",
     ),
     _lkdtm(
         "USERCOPY_SLAB_SIZE_TO",
@@ -346,6 +365,14 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         r"stack guard page was hit|kernel stack overflow",
         culprit="recursive_loop",
         headline_on=(("arm64", r"Insufficient stack space to handle exception|kernel stack overflow"),),
+        not_on=(
+            (
+                "ppc64el",
+                "64-bit powerpc kernel stacks have no guard page (no VMAP_STACK on book3s64): 32 KiB of "
+                "recursion on a 16 KiB stack writes over the memory below it and whatever crashes next is "
+                "not the overflow (as the lab's stack-overflow)",
+            ),
+        ),
         notes="bugs.c lkdtm_EXHAUST_STACK calls recursive_loop(), which recurses with a 1 KiB frame into "
         "the VMAP_STACK guard page: the overflowing function is recursive_loop; "
         "5.10's REC_STACK_SIZE is also 1 KiB (CONFIG_FRAME_WARN/2), 32 levels, and its build's clone "
