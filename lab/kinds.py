@@ -169,8 +169,9 @@ PPC_NULL_FETCH = ("ppc64el", r"Unable to handle kernel instruction fetch \(NULL 
 # s390x (deb12-6.1-s390x: linux-source-6.1 6.1.176-1, the kernel's own, cross-built with ARCH=s390). Its build
 # makes tail calls as x86's does (jg; br %r1 in lkdtm_do_action): lkdtm_EXEC_NULL, lkdtm_EXEC_DATA,
 # lkdtm_USERCOPY_SLAB_SIZE_TO, HUNG_TASK's schedule and SLAB_FREE_DOUBLE's second kmem_cache_free; the culprits
-# stay the same. lkdtm_BUG's monitor call (mc) and lkdtm_PANIC's brasl panic are their function's last
-# instruction: the PSW or r14 is the next function at +0x0, as for the lab's own bug_run2 and panic there.
+# stay the same. lkdtm_PANIC's brasl panic is its last instruction: r14 is the next function at +0x0, as for the
+# lab's own panic there. lkdtm_BUG's monitor call (mc) is its last instruction too, but the symbol's padding
+# keeps the PSW after it inside lkdtm_BUG (the runs print lkdtm_BUG+0xa/0x10).
 # Its fault reports (arch/s390/mm/fault.c do_no_context, traps.c) are the lab's kinds' ones.
 S390_DEREF = ("s390x", S390_KERNEL_DEREF)
 # PREEMPT_RT (deb12-6.1-rt: linux-source-6.1 6.1.192-3 against the rt-amd64 headers): the build makes the calls
@@ -218,8 +219,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "BUG",
         "bug",
         r"kernel BUG at drivers/misc/lkdtm/bugs\.c",
-        notes="bugs.c lkdtm_BUG: BUG(), the ud2 in the test itself; s390x: the mc is lkdtm_BUG's only "
-        "instruction, the PSW after it the next function's +0x0",
+        notes="bugs.c lkdtm_BUG: BUG(), the ud2 in the test itself; s390x: the mc is lkdtm_BUG's last "
+        "instruction, the PSW after it lkdtm_BUG+0xa/0x10 (the symbol's padding)",
     ),
     _lkdtm(
         "WARNING",
