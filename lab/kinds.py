@@ -151,10 +151,6 @@ USERCOPY_RENAMED = (
     "LKDTM renamed this test ('heap' to 'slab', USERCOPY_HEAP_SIZE_TO to USERCOPY_SLAB_SIZE_TO and "
     "do_usercopy_heap_size to do_usercopy_slab_size) between 5.10 and 6.1: the kernel's LKDTM has the other name"
 )
-LKDTM_ARCHES = (
-    "the LKDTM kinds are built and made for the amd64 and arm64 kernels only (not attempted on powerpc and "
-    "s390, whose fault headlines differ)"
-)
 # arm64 (deb12-6.1-arm64, the same linux-source-6.1 cross-built): its build makes no tail calls (bl, and
 # blr in lkdtm_do_action), so lkdtm_EXEC_NULL, lkdtm_EXEC_DATA, lkdtm_USERCOPY_SLAB_SIZE_TO, HUNG_TASK's
 # and SLAB_FREE_DOUBLE's callers stay in the trace; the culprits stay the same. lkdtm_PANIC's bl panic is
@@ -162,6 +158,25 @@ LKDTM_ARCHES = (
 # refcount_inc() calls an out-of-line __refcount_add.constprop.0 (refcount.h's helper) in the module.
 # The arm64 kernel's fault reports (arch/arm64/mm/fault.c die_kernel_fault, entry-common.c handle_bad_stack).
 ARM64_NULL = ("arm64", r"Unable to handle kernel NULL pointer dereference at virtual address 0+\b")
+# ppc64el (deb12-6.1-ppc64el: linux-source-6.1 6.1.176-1, the kernel's own, cross-built with ARCH=powerpc;
+# its LKDTM is the same as 6.1.192-3's). ELFv2 makes local tail calls only (b execute_location in
+# lkdtm_EXEC_NULL and lkdtm_EXEC_DATA, b do_usercopy_slab_size): calls out of the module keep bl + nop for
+# the TOC, so lkdtm_do_action's bctrl, lkdtm_PANIC's bl panic, HUNG_TASK's bl schedule and SLAB_FREE_DOUBLE's
+# second bl kmem_cache_free leave their caller in the trace; the culprits stay the same. The fault reports are
+# arch/powerpc/mm/fault.c __bad_page_fault's and bad_kernel_fault's.
+PPC_NULL = ("ppc64el", r"Kernel NULL pointer dereference on (?:read|write) at")
+PPC_NULL_FETCH = ("ppc64el", r"Unable to handle kernel instruction fetch \(NULL pointer\?\)")
+# s390x (deb12-6.1-s390x: linux-source-6.1 6.1.176-1, the kernel's own, cross-built with ARCH=s390). Its build
+# makes tail calls as x86's does (jg; br %r1 in lkdtm_do_action): lkdtm_EXEC_NULL, lkdtm_EXEC_DATA,
+# lkdtm_USERCOPY_SLAB_SIZE_TO, HUNG_TASK's schedule and SLAB_FREE_DOUBLE's second kmem_cache_free; the culprits
+# stay the same. lkdtm_PANIC's brasl panic is its last instruction: r14 is the next function at +0x0, as for the
+# lab's own panic there. lkdtm_BUG's monitor call (mc) is its last instruction too, but the symbol's padding
+# keeps the PSW after it inside lkdtm_BUG (the runs print lkdtm_BUG+0xa/0x10).
+# Its fault reports (arch/s390/mm/fault.c do_no_context, traps.c) are the lab's kinds' ones.
+S390_DEREF = ("s390x", S390_KERNEL_DEREF)
+# PREEMPT_RT (deb12-6.1-rt: linux-source-6.1 6.1.192-3 against the rt-amd64 headers): the build makes the calls
+# and tail calls of deb12-6.1's (jmp execute_location, jmp schedule, jmp do_usercopy_slab_size, the second
+# kmem_cache_free a jmp, rep movsb in lkdtm_WRITE_KERN), so the x86 culprits and headlines hold unchanged.
 ARM64_READ_ONLY = ("arm64", r"Unable to handle kernel write to read-only memory")
 
 
@@ -175,7 +190,7 @@ def _lkdtm(
         culprit=culprit or f"lkdtm_{crash_type}",
         action=f"lkdtm:{crash_type}",
         headline=headline,
-        not_on=(*not_on, *((arch, LKDTM_ARCHES) for arch in ("ppc64el", "s390x"))),
+        not_on=not_on,
         **kw,  # type: ignore[arg-type]
     )
 
@@ -185,7 +200,7 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "EXCEPTION",
         "null-deref",
         r"BUG: kernel NULL pointer dereference, address: 0+\b",
-        headline_on=(ARM64_NULL,),
+        headline_on=(ARM64_NULL, PPC_NULL, S390_DEREF),
         notes="bugs.c lkdtm_EXCEPTION: *((volatile int *) 0) = 0, a write to NULL in the test itself",
     ),
     _lkdtm(
@@ -193,16 +208,19 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "null-deref",
         r"BUG: kernel NULL pointer dereference, address: 0+\b",
         culprit="execute_location",
-        headline_on=(ARM64_NULL,),
+        headline_on=(ARM64_NULL, PPC_NULL_FETCH, ("s390x", r"illegal operation: 0001 ilc:\d \[#1\]")),
         notes="perms.c lkdtm_EXEC_NULL tail-calls execute_location(NULL, CODE_AS_IS), which calls func(): "
         "RIP 0, and the return address on the stack is execute_location's (lkdtm_EXEC_NULL is a jmp, in no "
-        "trace)",
+        "trace); ppc64el: NIP 0, 'Unable to handle kernel instruction fetch (NULL pointer?)', the LR "
+        "execute_location's bctrl; s390x: the branch to 0 runs the zeroed lowcore ('illegal operation'), r14 "
+        "in execute_location",
     ),
     _lkdtm(
         "BUG",
         "bug",
         r"kernel BUG at drivers/misc/lkdtm/bugs\.c",
-        notes="bugs.c lkdtm_BUG: BUG(), the ud2 in the test itself",
+        notes="bugs.c lkdtm_BUG: BUG(), the ud2 in the test itself; s390x: the mc is lkdtm_BUG's last "
+        "instruction, the PSW after it lkdtm_BUG+0xa/0x10 (the symbol's padding)",
     ),
     _lkdtm(
         "WARNING",
@@ -222,6 +240,13 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "CORRUPT_STACK",
         "stack-protector",
         r"stack-protector: Kernel stack is corrupted in",
+        not_on=(
+            (
+                "s390x",
+                "s390 has no kernel stack protector (arch/s390 does not select HAVE_STACKPROTECTOR): no canary, "
+                "nothing checks the overwritten stack (as the lab's stack-protector)",
+            ),
+        ),
         notes="bugs.c lkdtm_CORRUPT_STACK: __lkdtm_CORRUPT_STACK memsets 64 bytes over lkdtm_CORRUPT_STACK's "
         "8-byte array, its canary and return address; lkdtm_CORRUPT_STACK's epilogue calls __stack_chk_fail "
         "(kernel/panic.c), which panics 'Kernel stack is corrupted in: lkdtm_CORRUPT_STACK+0x..'",
@@ -231,7 +256,11 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "paging-fault",
         r"kernel tried to execute NX-protected page",
         culprit="execute_location",
-        headline_on=(("arm64", r"Unable to handle kernel execute from non-executable memory"),),
+        headline_on=(
+            ("arm64", r"Unable to handle kernel execute from non-executable memory"),
+            ("ppc64el", r"kernel tried to execute exec-protected page|Unable to handle kernel instruction fetch"),
+            S390_DEREF,
+        ),
         notes="perms.c lkdtm_EXEC_DATA tail-calls execute_location(data_area, CODE_WRITE), which copies "
         "do_nothing() into the module's .data array and calls it: RIP data_area, the NX fault's caller "
         "execute_location (as the lab's exec-nx names the function that made the call)",
@@ -240,7 +269,7 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "WRITE_RO",
         "paging-fault",
         r"BUG: unable to handle page fault for address",
-        headline_on=(ARM64_READ_ONLY,),
+        headline_on=(ARM64_READ_ONLY, ("ppc64el", PPC_DATA_ACCESS), S390_DEREF),
         notes="perms.c lkdtm_WRITE_RO: *ptr ^= 0xabcd1234 on the module's const rodata (STRICT_MODULE_RWX), "
         "in the test itself",
     ),
@@ -248,15 +277,19 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "WRITE_KERN",
         "paging-fault",
         r"BUG: unable to handle page fault for address",
-        headline_on=(ARM64_READ_ONLY,),
+        headline_on=(ARM64_READ_ONLY, ("ppc64el", PPC_DATA_ACCESS), S390_DEREF),
         notes="perms.c lkdtm_WRITE_KERN: memcpy() over do_overwritten()'s read-only module text; the fault "
         "is in the kernel's memcpy, a library helper, so its caller lkdtm_WRITE_KERN; "
-        "5.10's build inlines that memcpy (rep movsb in lkdtm_WRITE_KERN): the fault is in the test itself",
+        "5.10's build inlines that memcpy (rep movsb in lkdtm_WRITE_KERN): the fault is in the test itself; "
+        "ppc64el and s390x call the kernel's memcpy (bl memcpy; nop, brasl memcpy): the fault is there, "
+        "lkdtm_WRITE_KERN its caller",
     ),
     _lkdtm(
         "ACCESS_USERSPACE",
         "paging-fault",
         r"BUG: unable to handle page fault for address",
+        # KUAP (CONFIG_PPC_KUAP, radix AMR): 'Kernel attempted to read user page (..) - exploit attempt?'
+        headline_on=(("ppc64el", PPC_DATA_ACCESS), S390_DEREF),
         not_on=(
             (
                 "arm64",
@@ -267,7 +300,10 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         ),
         notes="perms.c lkdtm_ACCESS_USERSPACE: a plain read of a vm_mmap()ed user page, stopped by SMAP "
         "(QEMU's -cpu max has it), in the test itself; "
-        "5.10's build puts the read in lkdtm_ACCESS_USERSPACE.cold, the same function",
+        "5.10's build puts the read in lkdtm_ACCESS_USERSPACE.cold, the same function; ppc64el: KUAP "
+        "(CONFIG_PPC_KUAP, the radix MMU's AMR) stops the read in the test itself; s390x: the kernel runs in "
+        "its own address space (user access goes through the secondary space), where the user address has no "
+        "mapping: a translation exception in the test itself (checked once by hand)",
     ),
     _lkdtm(
         "SOFTLOCKUP",
@@ -275,6 +311,7 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         r"soft lockup - CPU#\d+ stuck for",
         sysctls=("kernel.softlockup_panic=1", "kernel.watchdog_thresh=1"),
         timeout=240.0,
+        not_on=(("s390x", NO_S390_SOFTLOCKUP),),
         notes="bugs.c lkdtm_SOFTLOCKUP: preempt_disable(), then for (;;) cpu_relax(): the looping function",
     ),
     _lkdtm(
@@ -287,7 +324,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         notes="bugs.c lkdtm_HUNG_TASK: set_current_state(TASK_UNINTERRUPTIBLE), then schedule() forever; "
         "the 6.1 build makes that call a tail call (jmp schedule), so the blocked task's trace goes from "
         "schedule to direct_entry and only 'lkdtm: Performing direct entry HUNG_TASK' names the test; "
-        "5.10's LKDTM and build are the same (jmp schedule)",
+        "5.10's LKDTM and build are the same (jmp schedule); ppc64el calls schedule (bl; nop), so "
+        "lkdtm_HUNG_TASK is in its trace; s390x's build tail-calls it (jg schedule), as x86's",
     ),
     _lkdtm(
         "REFCOUNT_INC_OVERFLOW",
@@ -297,7 +335,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         notes="refcount.c lkdtm_REFCOUNT_INC_OVERFLOW: refcount_inc() of REFCOUNT_MAX (inlined) calls "
         "lib/refcount.c refcount_warn_saturate, whose WARN panics with panic_on_warn; "
         "5.10's build calls an out-of-line copy of refcount.h's __refcount_add (__refcount_add.constprop.0 in"
-        " the module), the kernel's header helper, so its caller lkdtm_REFCOUNT_INC_OVERFLOW again",
+        " the module), the kernel's header helper, so its caller lkdtm_REFCOUNT_INC_OVERFLOW again; ppc64el's "
+        "and s390x's builds do the same (bl, brasl __refcount_add.constprop.0)",
     ),
     _lkdtm(
         "CORRUPT_LIST_ADD",
@@ -314,7 +353,9 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "naive check in mm/slub.c set_freepointer() BUG()s in the allocator, the culprit its caller; the 6.1 "
         "build makes the second free a tail call (jmp kmem_cache_free), so the trace goes from the allocator "
         "to direct_entry and only 'lkdtm: Performing direct entry SLAB_FREE_DOUBLE' names the test; "
-        "5.10's LKDTM and build are the same (the frees in lkdtm_SLAB_FREE_DOUBLE.cold, the second a jmp)",
+        "5.10's LKDTM and build are the same (the frees in lkdtm_SLAB_FREE_DOUBLE.cold, the second a jmp); "
+        "ppc64el calls kmem_cache_free twice (bl; nop): lkdtm_SLAB_FREE_DOUBLE is in its trace; s390x's second "
+        "free is a tail call (jg kmem_cache_free), as x86's",
     ),
     _lkdtm(
         "USERCOPY_SLAB_SIZE_TO",
@@ -345,11 +386,24 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "stack-overflow",
         r"stack guard page was hit|kernel stack overflow",
         culprit="recursive_loop",
-        headline_on=(("arm64", r"Insufficient stack space to handle exception|kernel stack overflow"),),
+        headline_on=(
+            ("arm64", r"Insufficient stack space to handle exception|kernel stack overflow"),
+            # arch/s390/kernel/traps.c kernel_stack_overflow(), VMAP_STACK's guard page
+            ("s390x", r"Kernel stack overflow"),
+        ),
+        not_on=(
+            (
+                "ppc64el",
+                "64-bit powerpc kernel stacks have no guard page (no VMAP_STACK on book3s64): 32 KiB of "
+                "recursion on a 16 KiB stack writes over the memory below it and whatever crashes next is "
+                "not the overflow (as the lab's stack-overflow)",
+            ),
+        ),
         notes="bugs.c lkdtm_EXHAUST_STACK calls recursive_loop(), which recurses with a 1 KiB frame into "
         "the VMAP_STACK guard page: the overflowing function is recursive_loop; "
         "5.10's REC_STACK_SIZE is also 1 KiB (CONFIG_FRAME_WARN/2), 32 levels, and its build's clone "
-        "recursive_loop.isra.0 calls itself (no tail call): the same culprit",
+        "recursive_loop.isra.0 calls itself (no tail call): the same culprit; s390x (VMAP_STACK, 16 KiB stacks) "
+        "recurses with ~1.2 KiB frames (brasl recursive_loop)",
     ),
 )
 
