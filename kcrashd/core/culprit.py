@@ -847,7 +847,7 @@ def _walked_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | N
     """_first_culprit's walk."""
     caller = _s390_breaking_event(texts, extra) or _link_register_caller(texts, extra)
     if caller is not None:
-        return Culprit(caller, recovered=True)
+        return Culprit(caller, recovered=True, earlier=_outside_pc(texts))
     helper = _out_of_line_helper(texts)
     passed: str | None = None
     v3_stop: str | None = None  # version 3's culprit, where a skip rule of version 4 passed it
@@ -961,7 +961,7 @@ def _s390_breaking_event(texts: list[str], extra: re.Pattern[str] | None) -> str
     psw = next((t for t in texts[1:] if _S390_PSW.match(t)), None)
     if psw is None:
         return None
-    raw = _RAW_ARM_PC.match(psw) is not None
+    raw = _RAW_ARM_PC.match(psw) is not None or past_its_symbol(psw)
     past_end = not raw and _S390_PSW_AT_START.match(psw) is not None and any(_S390_TRAP.search(t) for t in texts[:3])
     if not (raw or past_end):
         return None
@@ -976,12 +976,32 @@ def _s390_breaking_event(texts: list[str], extra: re.Pattern[str] | None) -> str
     return None if fn is None or frames.is_skipped(fn, extra) else fn
 
 
+# A `%pS` of a PC: `f+0xOFF/0xSIZE` (kernel/kallsyms.c __sprint_symbol).
+_PC_SYMBOL = re.compile(r"\+0x([0-9a-f]{1,16})/0x([0-9a-f]{1,16})")
+
+
+def past_its_symbol(text: str) -> bool:
+    """Whether the PC line `text` names a symbol the address lies past the end of (offset >= size): kallsyms names
+    the nearest text symbol below an address (a module's lookup, kernel/module/kallsyms.c find_kallsyms_symbol, ends
+    the last one at the end of the module's text), so such an address is in no function, as a jump into data
+    leaves the PC (`NIP [..] f+0x2b80c/0x9604`): the caller is the link register's, as for a bare address."""
+    m = _PC_SYMBOL.search(text)
+    return m is not None and int(m.group(1), 16) >= int(m.group(2), 16) > 0
+
+
+def _outside_pc(texts: list[str]) -> str | None:
+    """The symbol the fault's PC line names when the address lies past it (past_its_symbol): what version 3 took
+    for the culprit (its key continues); None for another PC."""
+    pc = next((t for t in texts[1:] if _RAW_ARM_PC.match(t) or frames.fault_pc(t) is not None or _S390_PSW.match(t)), None)
+    return frames.fault_pc(pc) if pc is not None and past_its_symbol(pc) else None
+
+
 def _link_register_caller(texts: list[str], extra: re.Pattern[str] | None) -> str | None:
     """A PC that is no symbol (arm64 `pc : 0x0`, a call through a NULL or data pointer): the link
     register holds the return address into the function that made the call
     (arch/arm64/kernel/process.c __show_regs prints `pc : %pS` and `lr : %pS`)."""
     raw = next((n for n, t in enumerate(texts[1:], 1) if _RAW_ARM_PC.match(t) or frames.fault_pc(t) is not None), None)
-    if raw is None or not (_RAW_ARM_PC.match(texts[raw]) or _arm64_fetched(texts, texts[raw])):
+    if raw is None or not (_RAW_ARM_PC.match(texts[raw]) or _arm64_fetched(texts, texts[raw]) or past_its_symbol(texts[raw])):
         return None  # only the first PC is the fault's: later register dumps (a syscall's user PC) are not
     for text in texts[raw:]:
         m = _LINK_REGISTER.match(text)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from kcrashd.core import analyze
+from kcrashd.core.culprit import past_its_symbol
 from tests.core.golden import CORPUS
 
 EDGE = CORPUS / "edge"
@@ -445,3 +446,63 @@ def test_an_arm64_data_abort_still_names_the_pc() -> None:
     log = _ARM64_EXEC_DATA.replace("execute from non-executable memory", "paging request").replace(
         "EC = 0x21: IABT (current EL)", "EC = 0x25: DABT (current EL)").replace("+0x7ea8/0x1298", "+0x28/0x1298")
     assert analyze(log).function == "lkdtm_FORTIFY_STR_OBJECT"
+
+
+# powerpc's jump into module data (LKDTM's EXEC_DATA on deb12-6.1-ppc64el, lab corpus): the NIP names the nearest
+# text symbol below the address, far past its size; LR is the return address into the function that branched.
+_PPC_EXEC_DATA = (
+    "[    5.451084] kernel tried to execute exec-protected page (c0080000008e2208) - exploit attempt? (uid: 0)\n"
+    "[    5.451387] BUG: Unable to handle kernel instruction fetch\n"
+    "[    5.451425] Faulting instruction address: 0xc0080000008e2208\n"
+    "[    5.451672] Oops: Kernel access of bad area, sig: 11 [#1]\n"
+    "[    5.452524] NIP:  c0080000008e2208 LR: c0080000008b4ed0 CTR: c0080000008e2208\n"
+    "[    5.453086] NIP [c0080000008e2208] lkdtm_usercopy_exit+0x2b80c/0x9604 [lkdtm]\n"
+    "[    5.453530] LR [c0080000008b4ed0] execute_location+0xcc/0x104 [lkdtm]\n"
+    "[    5.453709] Call Trace:\n"
+    "[    5.453779] [c000000003a1b830] [c0080000008b4ebc] execute_location+0xb8/0x104 [lkdtm] (unreliable)\n"
+    "[    5.453954] [c000000003a1b8b0] [c0080000008b040c] lkdtm_do_action+0x44/0x80 [lkdtm]\n"
+    "[    5.454013] [c000000003a1b8d0] [c0080000008b06d4] direct_entry+0x14c/0x170 [lkdtm]\n"
+)
+# s390's (deb12-6.1-s390x): the PSW names such a symbol; the Last Breaking-Event-Address the branch that went there.
+_S390_EXEC_DATA = (
+    "[    4.818522] Unable to handle kernel pointer dereference in virtual kernel address space\n"
+    "[    4.818544] Failing address: 000003ff7fdcb000 TEID: 000003ff7fdcb887\n"
+    "[    4.818921] Oops: 0004 ilc:1 [#1] SMP \n"
+    "[    4.821864] Krnl PSW : 0704c00180000000 000003ff7fdcba78 (lkdtm_FORTIFY_STR_OBJECT+0x6e40/0x3c8 [lkdtm])\n"
+    "[    4.823040] Call Trace:\n"
+    "[    4.827342]  [<000003ff7fdcba78>] lkdtm_FORTIFY_STR_OBJECT+0x6e40/0x3c8 [lkdtm] \n"
+    "[    4.827500] ([<000003ff7fdc3d70>] execute_location+0x58/0x70 [lkdtm])\n"
+    "[    4.827537]  [<000003ff7fdc0972>] direct_entry+0x142/0x160 [lkdtm] \n"
+    "[    4.827692] Last Breaking-Event-Address:\n"
+    "[    4.827702]  [<000003ff7fdc3d70>] execute_location+0x58/0x70 [lkdtm]\n"
+)
+
+
+@pytest.mark.parametrize("log", [_PPC_EXEC_DATA, _S390_EXEC_DATA])
+def test_a_pc_past_its_symbol_names_the_code_that_branched_there(log: str) -> None:
+    report = analyze(log)
+    assert report.function == "execute_location"
+    assert report.fingerprint_aliases  # version 3 named the PC's symbol: its key continues
+
+
+@pytest.mark.parametrize("log", [_PPC_EXEC_DATA, _S390_EXEC_DATA])
+def test_a_pc_inside_its_symbol_still_names_it(log: str) -> None:
+    # Negative sample: an offset below the symbol's size is an address in that function.
+    inside = log.replace("+0x2b80c/0x9604", "+0x80c/0x9604").replace("+0x6e40/0x3c8", "+0x40/0x3c8")
+    assert analyze(inside).function in ("lkdtm_usercopy_exit", "lkdtm_FORTIFY_STR_OBJECT")
+
+
+@pytest.mark.parametrize(
+    ("line", "past"),
+    [
+        ("NIP [c0080000008e2208] lkdtm_usercopy_exit+0x2b80c/0x9604 [lkdtm]", True),
+        ("Krnl PSW : 0704c00180000000 000003ff7fdcba78 (f+0x3c8/0x3c8 [m])", True),  # one past the end
+        ("pc : lkdtm_FORTIFY_STR_OBJECT+0x7ea8/0x1298 [lkdtm]", True),
+        ("RIP: 0010:mydrv_probe+0x3a/0x120 [mydrv]", False),
+        ("NIP [c000000000639624] full_proxy_write+0x84/0xc0", False),
+        ("NIP [0000000000000000] 0x0", False),  # no symbol at all (a raw PC: _RAW_ARM_PC)
+        ("pc : f+0x10/0x0", False),  # no size to be past
+    ],
+)
+def test_past_its_symbol_samples(line: str, past: bool) -> None:
+    assert past_its_symbol(line) is past

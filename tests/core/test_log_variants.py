@@ -38,6 +38,9 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     "lab/deb12-6.1_lkdtm-exec-data_run1/console.log": (frozenset({"no-unreliable"}), "the culprit is only a ? frame"),
     "lab/deb13-6.12_lkdtm-exec-data_run1/console.log": (frozenset({"no-unreliable"}), "the culprit is only a ? frame"),
     "lab/deb11-5.10_lkdtm-exec-data_run1/vmcore-dmesg.txt": (frozenset({"no-unreliable"}), "the culprit is only a ? frame"),
+    "lab/deb12-6.1-rt_lkdtm-exec-data_run2/console.log": (frozenset({"no-unreliable"}), "the culprit is only a ? frame"),
+    # A PC past its symbol (culprit.past_its_symbol) is told by its offset and size: a decoded line has neither.
+    "lab/deb12-6.1-ppc64el_lkdtm-exec-data_run2/console.log": (frozenset({"decoded"}), "the decoded PC lost its size"),
     # Only `?` frames name the culprit: a polled accessor's caller (the first word on the stack), a hung
     # task's chain on a kernel without frame pointers.
     "production/abrt/oops1-module-nouveau.txt": (frozenset({"no-unreliable"}), "a ? frame names it"),
