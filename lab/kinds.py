@@ -405,6 +405,116 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "recursive_loop.isra.0 calls itself (no tail call): the same culprit; s390x (VMAP_STACK, 16 KiB stacks) "
         "recurses with ~1.2 KiB frames (brasl recursive_loop)",
     ),
+    # The fourth round (deb12-6.1 and deb13-6.12, x86_64; LKDTM from linux-source-6.1 6.1.192-3 and
+    # linux-source-6.12 6.12.118-1, whose functions below are the same but for a pr_expected_config line):
+    # types whose reports differ from the kinds above. Culprits from the source and both builds' code (objdump
+    # of lkdtm.ko): the refcount helpers are module-local out-of-line copies of refcount.h's
+    # (__refcount_dec.constprop.0, __refcount_sub_and_test.constprop.0), so lkdtm_TYPE calls them and stays in
+    # the trace; list_del() and copy_to_user() and the fortify check sit in lkdtm_TYPE.cold, the same function;
+    # execute_user_location() (static, not noinline) is inlined into lkdtm_EXEC_USERSPACE.cold;
+    # lkdtm_USERCOPY_FOLIO calls do_usercopy_page_span (a call: USERCOPY_VMALLOC shares it) and
+    # lkdtm_USERCOPY_STACK_BEYOND tail-calls do_usercopy_stack (jmp), so those two are the culprits.
+    _lkdtm(
+        "ACCESS_NULL",
+        "null-deref",
+        r"BUG: kernel NULL pointer dereference, address: 0+\b",
+        notes="perms.c lkdtm_ACCESS_NULL: tmp = *ptr with ptr NULL, a read (EXCEPTION writes) in the test "
+        "itself (mov 0x0,%rbx in both builds); '#PF: supervisor read access in kernel mode'",
+    ),
+    _lkdtm(
+        "EXEC_USERSPACE",
+        "paging-fault",
+        r"unable to execute userspace code \(SMEP\?\)",
+        notes="perms.c lkdtm_EXEC_USERSPACE: vm_mmap() a user page, execute_user_location() copies do_nothing() "
+        "into it (access_process_vm) and calls it; SMEP (QEMU's -cpu max; no PTI here, so the user page is not "
+        "NX in the kernel's tables) stops the fetch: arch/x86/mm/fault.c show_fault_oops 'unable to execute "
+        "userspace code (SMEP?)', RIP the user address. execute_user_location is static and inlined into "
+        "lkdtm_EXEC_USERSPACE.cold (call __x86_indirect_thunk_rbx there, the thunk jumps), so the return "
+        "address on the stack, the first trace line, is lkdtm_EXEC_USERSPACE's",
+    ),
+    _lkdtm(
+        "STACK_GUARD_PAGE_LEADING",
+        "stack-overflow",
+        r"stack guard page was hit",
+        notes="bugs.c lkdtm_STACK_GUARD_PAGE_LEADING: a read of the byte below task_stack_page(current), in the "
+        "VMAP_STACK guard page, in the test itself; arch/x86/mm/fault.c page_fault_oops sees a fault in the "
+        "current stack's guard (get_stack_guard_info) and calls traps.c handle_stack_overflow: 'BUG: TASK stack "
+        "guard page was hit at ...', die('stack guard page'), RIP lkdtm_STACK_GUARD_PAGE_LEADING (no recursion, "
+        "unlike EXHAUST_STACK's double fault)",
+    ),
+    _lkdtm(
+        "CORRUPT_LIST_DEL",
+        "list-corruption",
+        r"list_del corruption",
+        notes="bugs.c lkdtm_CORRUPT_LIST_DEL: list_del() of an entry whose next was redirected; lib/list_debug.c "
+        "(6.1 __list_del_entry_valid, 6.12 __list_del_entry_valid_or_report under LIST_HARDENED) prints "
+        "'list_del corruption. next->prev should be ...' and BUG()s (BUG_ON_DATA_CORRUPTION); the call is in "
+        "lkdtm_CORRUPT_LIST_DEL.cold, the test itself",
+    ),
+    _lkdtm(
+        "REFCOUNT_DEC_ZERO",
+        "refcount",
+        r"refcount_t: decrement hit 0; leaking memory",
+        sysctls=("kernel.panic_on_warn=1",),
+        notes="refcount.c lkdtm_REFCOUNT_DEC_ZERO: refcount_dec() from 2, then from 1; the second "
+        "__refcount_dec (a module-local __refcount_dec.constprop.0, refcount.h's helper) calls lib/refcount.c "
+        "refcount_warn_saturate(REFCOUNT_DEC_LEAK), whose WARN panics with panic_on_warn; the caller of the "
+        "header helper, lkdtm_REFCOUNT_DEC_ZERO (as REFCOUNT_INC_OVERFLOW on 5.10)",
+    ),
+    _lkdtm(
+        "REFCOUNT_DEC_AND_TEST_NEGATIVE",
+        "refcount",
+        r"refcount_t: underflow; use-after-free",
+        sysctls=("kernel.panic_on_warn=1",),
+        notes="refcount.c lkdtm_REFCOUNT_DEC_AND_TEST_NEGATIVE: refcount_dec_and_test() of 0; "
+        "__refcount_sub_and_test (module-local .constprop.0) sees old - 1 < 0 and calls refcount_warn_saturate"
+        "(REFCOUNT_SUB_UAF): 'refcount_t: underflow; use-after-free.', panic_on_warn; the caller of the header "
+        "helper. REFCOUNT_DEC_NEGATIVE is not a kind: refcount_dec() of 0 takes the same REFCOUNT_DEC_LEAK path "
+        "as DEC_ZERO and prints the same line",
+    ),
+    _lkdtm(
+        "USERCOPY_KERNEL",
+        "bug",
+        r"usercopy: Kernel memory exposure attempt detected from kernel text",
+        notes="usercopy.c lkdtm_USERCOPY_KERNEL: copy_to_user() of a page from vm_mmap's kernel text; "
+        "mm/usercopy.c __check_object_size -> check_kernel_text_object -> usercopy_abort('kernel text'), BUG at "
+        "mm/usercopy.c; the copy is in lkdtm_USERCOPY_KERNEL.cold, the test itself",
+    ),
+    _lkdtm(
+        "USERCOPY_FOLIO",
+        "bug",
+        r"usercopy: Kernel memory exposure attempt detected from page alloc",
+        culprit="do_usercopy_page_span",
+        notes="usercopy.c lkdtm_USERCOPY_FOLIO: folio_alloc(order 1), then do_usercopy_page_span('folio', its "
+        "second page) (a call in both builds, not inlined: USERCOPY_VMALLOC calls it too), whose copy_to_user() "
+        "of a page from half-way into that page runs past the folio's end: mm/usercopy.c check_heap_object, "
+        "a large non-slab folio, usercopy_abort('page alloc'), BUG at mm/usercopy.c; the first frame after the "
+        "hardening check is do_usercopy_page_span (its copy in its .cold part), lkdtm_USERCOPY_FOLIO below it. "
+        "Not USERCOPY_VMALLOC: check_heap_object bounds a vmalloc copy by the vmap area's va_end, which takes in "
+        "the area's guard page, so a copy one page long from half-way into a one-page vmalloc() may pass",
+    ),
+    _lkdtm(
+        "USERCOPY_STACK_BEYOND",
+        "bug",
+        r"usercopy: Kernel memory exposure attempt detected from process stack",
+        culprit="do_usercopy_stack",
+        notes="usercopy.c lkdtm_USERCOPY_STACK_BEYOND tail-calls do_usercopy_stack(true, false) (jmp in both "
+        "builds: lkdtm_USERCOPY_STACK_BEYOND is in no trace), whose copy_to_user() of 32 bytes from 8 bytes "
+        "below the stack's top runs past the stack's end: mm/usercopy.c check_stack_object BAD_STACK -> "
+        "usercopy_abort('process stack'); the culprit is do_usercopy_stack. Not STACK_FRAME_TO: its stale "
+        "callee frame counts as bad only while it lies below the checker's stack pointer, which depends on "
+        "the hardening code's frame sizes",
+    ),
+    _lkdtm(
+        "FORTIFY_STRSCPY",
+        "bug",
+        r"detected buffer overflow in strscpy|strscpy: detected buffer overflow",
+        notes="fortify.c lkdtm_FORTIFY_STRSCPY: strscpy(dst, src, strlen(src)) of 6 into a 5-byte dst; the "
+        "fortified strscpy's run-time check (include/linux/fortify-string.h) calls, in lkdtm_FORTIFY_STRSCPY.cold, "
+        "6.1 fortify_panic ('detected buffer overflow in strscpy', BUG at lib/string_helpers.c), 6.12 "
+        "__fortify_panic ('strscpy: detected buffer overflow: 6 byte write of buffer size 5', then BUG at "
+        "lib/string_helpers.c); noreturn, but x86 prints the return address less one, inside the test",
+    ),
 )
 
 KINDS: tuple[Kind, ...] = (
