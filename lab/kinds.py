@@ -513,8 +513,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "inlined), meant to end in strscpy(dst, src, strlen(src)) of 6 into a 5-byte dst; on 6.1 an earlier one "
         "stops it: strscpy(weird_dst, weird.src, 6) from a 5-byte union member runs the fortified strnlen(q, 6) "
         "against the member's size, 'detected buffer overflow in strnlen' (the deb12-6.1 runs and one by hand), "
-        "fortify_panic, BUG at lib/string_helpers.c; 6.12 prints __fortify_report's 'strscpy: detected buffer "
-        "overflow: ...' or 'strnlen: detected buffer over-read: ...' and BUGs in __fortify_panic. Either check is "
+        "fortify_panic, BUG at lib/string_helpers.c; 6.12 stops at the same call: __fortify_report's WARN "
+        "'strnlen: detected buffer overflow: 6 byte read of buffer size 5', then BUG in __fortify_panic. Either check is "
         "the test's own inlined code, its panic call in lkdtm_FORTIFY_STRSCPY.cold: noreturn, but x86 prints the "
         "return address less one, inside the test",
     ),
