@@ -992,17 +992,23 @@ def past_its_symbol(text: str) -> bool:
 def _outside_pc(texts: list[str]) -> str | None:
     """The symbol the fault's PC line names when the address lies past it (past_its_symbol): what version 3 took
     for the culprit (its key continues); None for another PC."""
-    pc = next((t for t in texts[1:] if _RAW_ARM_PC.match(t) or frames.fault_pc(t) is not None or _S390_PSW.match(t)), None)
-    return frames.fault_pc(pc) if pc is not None and past_its_symbol(pc) else None
+    at = _fault_pc_at(texts)
+    return frames.fault_pc(texts[at]) if at is not None and past_its_symbol(texts[at]) else None
+
+
+def _fault_pc_at(texts: list[str]) -> int | None:
+    """Where the report's first PC line is (a bare one, _RAW_ARM_PC, or one naming a symbol): the fault's; later
+    register dumps (a syscall's user PC) are not."""
+    return next((n for n, t in enumerate(texts[1:], 1) if _RAW_ARM_PC.match(t) or frames.fault_pc(t) is not None), None)
 
 
 def _link_register_caller(texts: list[str], extra: re.Pattern[str] | None) -> str | None:
     """A PC that is no symbol (arm64 `pc : 0x0`, a call through a NULL or data pointer): the link
     register holds the return address into the function that made the call
     (arch/arm64/kernel/process.c __show_regs prints `pc : %pS` and `lr : %pS`)."""
-    raw = next((n for n, t in enumerate(texts[1:], 1) if _RAW_ARM_PC.match(t) or frames.fault_pc(t) is not None), None)
+    raw = _fault_pc_at(texts)
     if raw is None or not (_RAW_ARM_PC.match(texts[raw]) or _arm64_fetched(texts, texts[raw]) or past_its_symbol(texts[raw])):
-        return None  # only the first PC is the fault's: later register dumps (a syscall's user PC) are not
+        return None
     for text in texts[raw:]:
         m = _LINK_REGISTER.match(text)
         if m is not None:
