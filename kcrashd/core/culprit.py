@@ -636,15 +636,16 @@ def find_culprit(sig: Signature, texts: list[str], ran: str | None = None) -> Cu
 
 def _v3_unread_candidates(texts: list[str]) -> Iterator[str]:
     """The lines below the header that hold a literal one of _unread_in_v3's tests needs: a `>` (`<addr>{f+30}`,
-    `>] :mod:`, `[<0>]`), ` (` (a decoded frame), `at:`, `NIP`, `LR`, `ptrval` or the trimmed frame's mark."""
+    `>] :mod:`, `[<0>]`), ` (` (a decoded frame), `at:`, `NIP`, `LR`, `IAOQ`, `ptrval` or the trimmed frame's mark."""
     return (t for t in texts[1:] if ">" in t or " (" in t or "at:" in t or "NIP" in t or "LR" in t or "ptrval" in t
-            or frames.TRIMMED_MARK in t)
+            or "IAOQ" in t or frames.TRIMMED_MARK in t)
 
 
 def _unread_in_v3(text: str) -> bool:
     """A frame line (frames.frame_unread_in_v3), a powerpc NIP or LR line without its address
-    (frames.ppc_register_unread_in_v3) or a bare lock line (_AT_LINE group 2) version 3 could not read."""
-    if frames.frame_unread_in_v3(text) or frames.ppc_register_unread_in_v3(text):
+    (frames.ppc_register_unread_in_v3), parisc's PC line (frames.parisc_pc_unread_in_v3) or a bare lock line
+    (_AT_LINE group 2) version 3 could not read."""
+    if frames.frame_unread_in_v3(text) or frames.ppc_register_unread_in_v3(text) or frames.parisc_pc_unread_in_v3(text):
         return True
     m = _AT_LINE.search(text) if "at:" in text else None
     return m is not None and m.group(2) is not None

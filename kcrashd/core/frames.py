@@ -100,10 +100,11 @@ _FRAME_NEEDS: tuple[str, ...] = (") from [<", " from ", ">]", "]", "+0x")
 # zero to two bracketed addresses before the symbol, as syzkaller's RIP-frame pattern accepts after `NIP`.
 # powerpc's xmon prints the PC as `    pc: %lx: %pS` (arch/powerpc/xmon/xmon.c excprint: xmon_print_symbol(nip, ": ",
 # "\n")), a ppc64 ELFv1 symbol with its dot.  A quote may put a space after x86's segment (`RIP: 0010: f+0x1/0x2`).
+# parisc's show_regs prints a kernel-mode PC as `IAOQ[0]: %pS` (arch/parisc/kernel/traps.c; IAOQ[1] is the next one).
 FAULT_PC = re.compile(
     rf"(?:\b(?:RIP|EIP|IP): (?:[0-9a-fA-F]{{4}}: ?)?(?:\[<[0-9a-fA-F]+>\]\s+){{0,2}}|^\s*RIP\s+\[<[0-9a-fA-F]+>\]\s+|"
     rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+|[0-9a-fA-F]{{8,16}}:?\s+\.?)?|^PC is at |^\s*[ER]IP is at |^\s*NIP(?:\s*+:)?(?:\s*+\[[0-9a-fA-F]+\]){{0,2}}\s++\.?|"
-    rf"Krnl PSW\s*:\s*[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\(?|^\s*TPC: <)(?::[A-Za-z0-9_\-]{{1,64}}:)?(?P<fn>{_SYM})(?:{_OFF}|{DECODED_POSITION})"
+    rf"Krnl PSW\s*:\s*[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\(?|^\s*TPC: <|^\s*IAOQ\[0\]: )(?::[A-Za-z0-9_\-]{{1,64}}:)?(?P<fn>{_SYM})(?:{_OFF}|{DECODED_POSITION})"
 )
 # A frame line whose first column was lost (`<ffffffff81329372>] blk_queue_bio+0x2a2/0x380`).
 LOST_COLUMN = re.compile(r"^\s*<[0-9a-fA-F]{6,16}>\]")
@@ -199,6 +200,11 @@ _PPC_REGISTER_UNBRACKETED = re.compile(r"^\s*(?:NIP|LR)\s++\.?[A-Za-z_$][A-Za-z0
 def ppc_register_unread_in_v3(text: str) -> bool:
     """A powerpc NIP or LR line without its bracketed address, which fingerprint version 3 could not read."""
     return ("NIP" in text or "LR" in text) and _PPC_REGISTER_UNBRACKETED.match(text) is not None
+
+
+def parisc_pc_unread_in_v3(text: str) -> bool:
+    """parisc's kernel-mode PC line `IAOQ[0]: f+0x1/0x2` (FAULT_PC), which fingerprint version 3 did not read."""
+    return "IAOQ[0]: " in text and fault_pc(text) is not None
 
 
 def _brace_frames(text: str) -> tuple[FrameLine, ...]:
@@ -353,14 +359,15 @@ def fault_pc(text: str) -> str | None:
     """The function of a faulting-PC line (x86 RIP, arm64 pc, ppc NIP, s390 PSW), else None."""
     # Every FAULT_PC match holds `IP` (RIP, EIP, IP, NIP, `[ER]IP is at`), `pc` (pc, epc), `PC is at`,
     # `Krnl PSW` or sparc64's `TPC: <` (arch/sparc/kernel/process_64.c show_regs `TPC: <%pS>`), and `+0x`
-    # or a decoded position: a frame line without them is no PC line.
+    # or a decoded position, or parisc's `IAOQ[0]: `: a frame line without them is no PC line.
     if "+0x" not in text:
         brace = _BRACE_PC.search(text) if ">{" in text else None
         if brace is not None:
             return clean_function(brace.group(1))
         if " (" not in text:  # nor decoded (scripts/decode_stacktrace.sh: `RIP: 0010:f (file.c:12)`)
             return None
-    if not ("IP" in text or "pc" in text or "PC is at" in text or "Krnl PSW" in text or "TPC: <" in text):
+    if not ("IP" in text or "pc" in text or "PC is at" in text or "Krnl PSW" in text or "TPC: <" in text
+            or "IAOQ[0]: " in text):
         return None
     m = FAULT_PC.search(text)
     return clean_function(m.group("fn")) if m else None
@@ -422,7 +429,12 @@ _ATOMIC64_SINCE_V4 = r"(?:generic_)?atomic64_[a-z0-9_]{1,32}"
 # Bit operations the atomics rule did not name: include/asm-generic/bitops (instrumented-atomic.h change_bit,
 # instrumented-non-atomic.h test_bit / _test_bit / test_bit_acquire) and their arch_* and generic_* / const_* forms
 # (arch_test_bit, generic_test_bit, arch_set_bit, arch___clear_bit): they read or flip a bit of the caller's word.
-_BITOPS_SINCE_V4 = r"_{0,3}(?:change|test)_bit(?:_acquire)?|(?:arch|generic|const)_{1,4}(?:change|test|set|clear)_bit(?:_acquire|_unlock)?"
+# The bitmap searches read the caller's bitmap the same way: lib/find_bit.c (find_first_bit, find_next_zero_bit,
+# _find_first_and_bit, find_nth_bit, ...) and arm's arch/arm/lib/findbit.S (_find_first_bit_le, _find_next_zero_bit_be).
+_BITOPS_SINCE_V4 = (
+    r"_{0,3}(?:change|test)_bit(?:_acquire)?|(?:arch|generic|const)_{1,4}(?:change|test|set|clear)_bit(?:_acquire|_unlock)?|"
+    r"_{0,2}find_(?:first|next|last|nth)_(?:and_|andnot_|or_|zero_)?bit(?:_le|_be)?"
+)
 # The optimistic-spinning helper of mutexes and rwsems (include/linux/sched.h owner_on_cpu, called by
 # kernel/locking/mutex.c mutex_spin_on_owner and rwsem.c rwsem_spin_on_owner) asks whether the lock's owner runs.
 _OWNER_SPIN_SINCE_V4 = r"owner_on_cpu"
@@ -644,6 +656,22 @@ _WORK_INSERT_SINCE_V4 = r"insert_work|insert_wq_barrier"
 # for every URB of the driver's anchor), usb_poison_urb and usb_unlink_urb, and drivers/usb/core/hcd.c
 # usb_hcd_submit_urb / usb_hcd_unlink_urb, the hand-off of usb_submit_urb / usb_unlink_urb to the host controller.
 _USB_URB_SINCE_V4 = r"usb_(?:kill|poison|unlink)_anchored_urbs|usb_(?:poison|unlink)_urb|usb_hcd_(?:submit|unlink)_urb"
+# A device class's unregistration that hands its device to the device core's teardown (device_unregister, device_del,
+# skipped already): drivers/tty/tty_io.c tty_unregister_device, drivers/char/hw_random/core.c hwrng_unregister,
+# drivers/i2c/i2c-core-base.c i2c_del_adapter and the __unregister_client it runs on each client through
+# drivers/base/core.c device_for_each_child.  A use-after-free found there is the disconnecting driver's, which
+# freed what it registered too early (syzkaller's reports 422 and 424, USB disconnects: `hso_probe`,
+# `chaoskey_disconnect`).
+_DEVICE_UNREGISTER_SINCE_V4 = r"tty_unregister_device|hwrng_unregister|i2c_del_adapter|__unregister_client|device_for_each_child"
+# Checks that report on what their caller hands them: include/linux/seqlock.h seqprop_assert (the seqcount
+# writer's preemption assertion), btrfs's assertion reporter (fs/btrfs/ctree.h assertfail, fs/btrfs/messages.c
+# btrfs_assertfail since 6.2: `assertion failed: %s, in %s:%d`, then BUG()), SLUB's object check (mm/slub.c
+# check_object) on the caller's object, and the dummy USB host controller's enqueue
+# (drivers/usb/gadget/udc/dummy_hcd.c dummy_urb_enqueue, the host-controller end of usb_hcd_submit_urb, which the
+# URB family skips).
+_CALLER_CHECK_SINCE_V4 = (
+    r"seqprop_assert|(?:btrfs_)?assertfail|check_object|dummy_urb_enqueue"
+)
 # lib/plist.c, the priority-sorted list (plist_add / plist_del / plist_requeue and CONFIG_DEBUG_PLIST's plist_check_*):
 # a list library like list.h's, whose list_add / list_del checks (lib/list_debug.c) fire on the caller's list.
 _PLIST_SINCE_V4 = r"plist_[a-z_]{1,32}"
@@ -673,7 +701,7 @@ SKIPPED_SINCE_V4 = re.compile(
     rf"{_RT_LOCK_SINCE_V4}|{_PAGE_ALLOC_SINCE_V4}|{_CPUMASK_ALLOC_SINCE_V4}|{_VMALLOC_SINCE_V4}|{_LOCAL_LOCK_SINCE_V4}|"
     rf"{_SOCK_LOCK_SINCE_V4}|{_BIO_FREE_SINCE_V4}|{_ATOMIC64_SINCE_V4}|{_BITOPS_SINCE_V4}|{_OWNER_SPIN_SINCE_V4}|"
     rf"{_USER_ITER_SINCE_V4}|{_PAGECACHE_SINCE_V4}|{_VFS_REF_SINCE_V4}|{_SOFTIRQ_TRACE_SINCE_V4}|{_MTE_REPORT_SINCE_V4}|"
-    rf"{_STRING_SINCE_V4}|{_PHYS_ADDR_SINCE_V4}|{_WORK_INSERT_SINCE_V4}|{_USB_URB_SINCE_V4}|{_PLIST_SINCE_V4}|{_RATELIMIT_SINCE_V4}|{_ENTRY_SINCE_V4}|"
+    rf"{_STRING_SINCE_V4}|{_PHYS_ADDR_SINCE_V4}|{_WORK_INSERT_SINCE_V4}|{_USB_URB_SINCE_V4}|{_DEVICE_UNREGISTER_SINCE_V4}|{_CALLER_CHECK_SINCE_V4}|{_PLIST_SINCE_V4}|{_RATELIMIT_SINCE_V4}|{_ENTRY_SINCE_V4}|"
     rf"{_LOCKDEP_SINCE_V4})$"
 )
 # Frames version 3 skipped that version 4 reads as a culprit (the opposite of SKIPPED_SINCE_V4): where one is chosen,
@@ -754,7 +782,9 @@ SKIP_INFRA = (
     # kobject, device core, sysfs and uevents
     r"(?:^(?:_*kobject_|kobj_|device_(?:add|del|destroy|release|unregister|register|create_file|remove_file)|"
     r"get_device_parent$|put_device$|"
-    r"devres_|klist_|sysfs_)|uevent)",
+    r"devres_|klist_|sysfs_)|uevent|^(?:" + _DEVICE_UNREGISTER_SINCE_V4 + r")$)",
+    # checks on what the caller hands them
+    r"^(?:" + _CALLER_CHECK_SINCE_V4 + r")$",
     # notifier chains call whatever registered
     r"notifier_call_chain",
     # network device unregistration

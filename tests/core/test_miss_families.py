@@ -234,6 +234,26 @@ def test_sparc64_names_the_faulting_function_on_its_tpc_line() -> None:
     assert frames.fault_pc("TSTATE: 0000004480e01602 TPC: 00000000004455e4 TNPC: 00000000004455e8 Y: 0") is None
 
 
+def test_parisc_names_the_warning_site_on_its_iaoq_line() -> None:
+    # arch/parisc/kernel/traps.c show_regs prints a kernel-mode PC as `IAOQ[0]: %pS`, the return pointer as
+    # `RP(r2): %pS`; the `Backtrace:` starts at the caller.
+    report = analyze(
+        "WARNING: CPU: 0 PID: 0 at drivers/mydrv/core.c:367 mydrv_enter+0xa0/0xd0\n"
+        "CPU: 0 PID: 0 Comm: swapper/0 Not tainted 6.7.0 #1\n"
+        " IAOQ[0]: mydrv_enter+0xa0/0xd0\n"
+        " IAOQ[1]: mydrv_enter+0xa4/0xd0\n"
+        " RP(r2): mydrv_irq+0x34/0x68\n"
+        "Backtrace:\n"
+        " [<000000004034a3ec>] mydrv_irq+0x34/0x68\n"
+        " [<000000004030dc48>] do_cpu_irq_mask+0xc0/0x450\n"
+    )
+    assert (report.title, report.function) == ("WARNING in mydrv_enter", "mydrv_enter")
+    assert frames.fault_pc(" IAOQ[0]: mydrv_enter+0xa0/0xd0") == "mydrv_enter"
+    assert frames.fault_pc(" IAOQ[1]: mydrv_enter+0xa4/0xd0") is None
+    assert frames.fault_pc(" IAOQ[0]: 00000000412cd758") is None  # user mode: the address alone
+    assert report.fingerprint_aliases  # version 3 named the caller: its key continues
+
+
 def test_an_odebug_warning_without_its_file_is_the_odebug_row() -> None:
     # Without CONFIG_DEBUG_BUGVERBOSE, kernel/panic.c __warn prints `at %pS` alone.
     report = analyze(

@@ -36,6 +36,9 @@ SKIPPED_SINCE_V4 = [
     # include/asm-generic/bitops
     "change_bit", "__change_bit", "test_bit", "_test_bit", "test_bit_acquire", "arch_test_bit", "generic_test_bit",
     "arch_set_bit", "arch___clear_bit",
+    # lib/find_bit.c and arch/arm/lib/findbit.S
+    "find_first_bit", "_find_first_bit", "find_next_zero_bit", "_find_next_and_bit", "find_nth_bit", "find_last_bit",
+    "_find_first_bit_le", "_find_next_zero_bit_be",
     # include/linux/sched.h owner_on_cpu
     "owner_on_cpu",
     # lib/iov_iter.c, include/linux/uio.h, lib/scatterlist.c
@@ -59,6 +62,10 @@ SKIPPED_SINCE_V4 = [
     # drivers/usb/core/urb.c, hcd.c
     "usb_kill_anchored_urbs", "usb_poison_anchored_urbs", "usb_unlink_anchored_urbs", "usb_poison_urb", "usb_unlink_urb",
     "usb_hcd_submit_urb", "usb_hcd_unlink_urb",
+    # drivers/tty/tty_io.c, drivers/char/hw_random/core.c, drivers/i2c/i2c-core-base.c, drivers/base/core.c
+    "tty_unregister_device", "hwrng_unregister", "i2c_del_adapter", "__unregister_client", "device_for_each_child",
+    # include/linux/seqlock.h, fs/btrfs/ctree.h and messages.c, mm/slub.c, drivers/usb/gadget/udc/dummy_hcd.c
+    "seqprop_assert", "assertfail", "btrfs_assertfail", "check_object", "dummy_urb_enqueue",
     # lib/plist.c
     "plist_add", "plist_del", "plist_requeue", "plist_check_head",
     # lib/ratelimit.c
@@ -82,11 +89,13 @@ def test_helpers_that_work_for_their_caller_are_skipped_since_version_4(name: st
 @pytest.mark.parametrize("name", [
     "mydrv_atomic64_read", "atomic64", "ext4_test_bit_range", "bitmap_test_bit_set", "mydrv_copyin", "copyin_table",
     "ext4_lock_page_range", "folio_lock_anon_vma_read", "lock_page_memcg", "truncate_mydrv_pages", "ihold_ref",
-    "mydrv_fast_dput", "my_insert_work", "insert_work_item", "usb_hcd_giveback_urb", "dummy_urb_enqueue",
-    "xhci_urb_enqueue", "strnstr_user", "phys_addr_valid", "lock_sync_state", "i2c_del_adapter", "tty_unregister_device",
-    "hwrng_unregister", "device_for_each_child", "mydrv_plist_add", "plist", "ratelimit_state_init", "mydrv_ratelimit",
+    "mydrv_fast_dput", "my_insert_work", "insert_work_item", "usb_hcd_giveback_urb",
+    "xhci_urb_enqueue", "strnstr_user", "phys_addr_valid", "lock_sync_state", "tty_unregister_driver", "hwrng_register",
+    "i2c_del_driver", "mydrv_unregister_client", "device_for_each_child_reverse_mydrv", "mydrv_assertfail_count",
+    "check_object_state", "xhci_urb_enqueue_dummy", "mydrv_plist_add", "plist", "ratelimit_state_init", "mydrv_ratelimit",
     "mydrv_ret_from_fork", "el0_svc_mydrv", "invoke_syscall_hook", "kthread", "worker_thread", "el0_da",
-    "exit_to_user_mode_prepare",
+    "exit_to_user_mode_prepare", "mydrv_find_first_bit", "find_first_bit_set_range", "ext4_find_next_zero_bit",
+    "find_bit_benchmark",
 ])  # fmt: skip
 def test_functions_named_like_those_helpers_are_kept(name: str) -> None:
     assert not frames.is_skipped(name)
@@ -120,7 +129,7 @@ _FAULT_IN_HELPER = _trace(
 )
 
 
-@pytest.mark.parametrize("helper", ["atomic64_read", "test_bit", "copyout", "find_lock_entries", "iput_final", "__phys_addr"])
+@pytest.mark.parametrize("helper", ["atomic64_read", "test_bit", "copyout", "find_lock_entries", "iput_final", "__phys_addr", "_find_first_bit_le"])
 def test_fault_in_a_helper_names_its_caller(helper: str) -> None:
     report = analyze(_FAULT_IN_HELPER.format(helper=helper))
     assert report.function == "mydrv_fill"
