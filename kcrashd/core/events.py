@@ -69,7 +69,7 @@ _NEEDS_SIGNATURE = frozenset({
     # lib/debugobjects.c prints other `ODEBUG:` notices (`Out of memory. ODEBUG disabled`, `%d of %d active objects
     # replaced`) that are no WARN()
     "ODEBUG:",
-    *SLUB_HEADERS,
+    *SLUB_HEADERS, "Object already free",
     # mm/kasan/report.c kasan_non_canonical_hook: a GPF's report only with its RIP line below (signatures.py)
     *KASAN_RANGE,
 })

@@ -404,6 +404,21 @@ SIGNATURES: tuple[Signature, ...] = (
                   "`  comm \"%s\", pid %d, jiffies %lu`, the hex dump and `  backtrace (crc %x):` (`backtrace:` before 6.6); "
                   "in the kernel log (kmemleak.verbose, warn_or_seq_printf -> pr_warn) every line starts with pr_fmt's "
                   "`kmemleak: `"),
+    # SLUB debugging's free-path check found the object free already (mm/slub.c free_consistency_checks:
+    # object_err(s, slab, object, "Object already free"), printed `BUG <cache> (<taint>): Object already free`, then
+    # print_trailer and the freeing task's trace): a double free.  Its title is syzkaller's; its key is the
+    # invalid-free bucket of the second free's caller, as KASAN's double-free report of the same bug is keyed.
+    Signature("slub-double-free", "bug", "Object already free", r"(?:(?<=\): )|(?<=[\w.]: ))Object already free",
+              "BUG: Object already free", TRACE, alts=("invalid-free in {F}",), skip=_SLUB_CHECK_SKIP,
+              why="mm/slub.c free_consistency_checks object_err(s, slab, object, \"Object already free\") -> slab_bug "
+                  "`BUG %s (%s): %pV`"),
+    # fs/dcache.c umount_check (`BUG: Dentry %p{i=%lx,n=%pd}  still in use (%d) [unmount of %s %s]`, then WARN_ON(1)
+    # from the unmount's dcache shrink): the dentry's address, inode number and name change from boot to boot; the
+    # title keeps what syzkaller's keeps, the operation (version 3 took it for a generic BUG, its text the title).
+    Signature("dentry-in-use", "bug", "BUG:",
+              r"BUG: (Dentry [^\n]{1,400}? still in use) \(-?\d{1,10}\) \[(unmount) of ",
+              "BUG: Dentry still in use in {2}", NO_STACK, S.NONE, severity=W, v3_title="BUG: {1}",
+              why="fs/dcache.c umount_check `BUG: Dentry %p{i=%lx,n=%pd}  still in use (%d) [unmount of %s %s]`"),
     # SLUB debugging (SLUB_HEADERS): the message follows `BUG <cache>: ` or `BUG <cache> (<taint>): `.
     # Since 6.11 mm/slub.c check_bytes_and_report prints `[%s overwritten] 0x%p-0x%p @offset=%tu. First
     # byte 0x%x instead of 0x%x` first, and object_err's `BUG <cache> (<taint>): Object corrupt` after it.

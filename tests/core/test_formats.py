@@ -975,3 +975,29 @@ def test_preemptible_report_whose_frames_are_all_generic_names_its_caller_line()
 def test_preemptible_report_without_a_caller_line_or_frame_stays_corrupted() -> None:
     report = analyze(_PREEMPTIBLE.replace("caller is", "callers:"))
     assert report.title.endswith("in corrupted")
+
+
+def test_slub_double_free_is_titled_as_syzkaller_and_keyed_on_the_invalid_free_bucket() -> None:
+    # mm/slub.c free_consistency_checks -> object_err(..., "Object already free") -> slab_bug `BUG %s (%s): %pV`.
+    report = analyze((EDGE / "slub-double-free.log").read_bytes())
+    assert (report.title, report.function, report.alt_titles) == (
+        "BUG: Object already free", "mydrv_ioctl", ["invalid-free in mydrv_ioctl"])
+
+
+def test_object_already_free_outside_slub_is_no_double_free() -> None:
+    # Negative: a driver's own message with the phrase is not SLUB's `BUG <cache> (<taint>): ` line.
+    log = "[    5.000000] mydrv 0000:00:03.0 Object already freed by firmware\n"
+    assert analyze(log).title == ""
+
+
+def test_dentry_in_use_title_drops_the_dentry_it_names() -> None:
+    # fs/dcache.c umount_check: the address, inode number and name change from boot to boot.
+    report = analyze((EDGE / "dentry-in-use.log").read_bytes())
+    assert (report.title, report.signature) == ("BUG: Dentry still in use in unmount", "dentry-in-use")
+    assert report.fingerprint_aliases  # version 3's title (the generic BUG row's) continues
+
+
+def test_a_dentry_bug_line_of_another_shape_stays_generic() -> None:
+    # Negative: no `still in use (N) [unmount of` tail, not umount_check's message.
+    log = "[    5.000000] BUG: Dentry cache corrupted\n[    5.000001] Call Trace:\n[    5.000002]  mydrv_probe+0x10/0x20\n"
+    assert analyze(log).signature == "bug-generic"
