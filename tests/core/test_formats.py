@@ -982,6 +982,9 @@ def test_slub_double_free_is_titled_as_syzkaller_and_keyed_on_the_invalid_free_b
     report = analyze((EDGE / "slub-double-free.log").read_bytes())
     assert (report.title, report.function, report.alt_titles) == (
         "BUG: Object already free", "mydrv_ioctl", ["invalid-free in mydrv_ioctl"])
+    # Keyed on the bucket, not the title every double free shares.
+    other = analyze((EDGE / "slub-double-free.log").read_bytes().replace(b"mydrv_ioctl", b"otherdrv_ioctl"))
+    assert other.title == report.title and other.fingerprint != report.fingerprint
 
 
 def test_object_already_free_outside_slub_is_no_double_free() -> None:
