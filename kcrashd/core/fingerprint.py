@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 
-from kcrashd.core.frames import strip_syscall
+from kcrashd.core.frames import DMA_DEBUG_SITES, strip_syscall
 
 FINGERPRINT_VERSION = 4
 PREFIX = f"kc{FINGERPRINT_VERSION}-"
@@ -38,7 +38,8 @@ BUCKETS = ("bad-access in ", "stall in ", "hang in ", "stack-overflow in ", "inv
 # signature's `WARNING in {F}` alternative): the key is that alternative, so that two culprits are two bugs.
 # kernel/workqueue.c check_flush_dependency WARNs about the flusher that called it (signatures.py
 # warn-flush-dependency).
-SITE_TITLES = frozenset({"WARNING in check_flush_dependency"})
+# kernel/dma/debug.c's checks WARN about the driver's DMA call (signatures.py warn-dma-debug).
+SITE_TITLES = frozenset({"WARNING in check_flush_dependency", *(f"WARNING in {site}" for site in DMA_DEBUG_SITES.split("|"))})
 
 
 def _digest(text: str) -> str:

@@ -426,6 +426,13 @@ _SOCK_LOCK_SINCE_V4 = r"lock_sock(?:_nested|_fast)?|__lock_sock|release_sock"
 # arch/x86/lib/atomic64_cx8_32.S and atomic64_386_32.S (atomic64_add_return_cx8, atomic64_inc_386): they update the
 # caller's counter, as the atomic_* helpers do.
 _ATOMIC64_SINCE_V4 = r"(?:generic_)?atomic64_[a-z0-9_]{1,32}"
+# The checks of DMA-API debugging that WARN about a driver's DMA call (kernel/dma/debug.c err_printk; lib/dma-debug.c
+# before 4.20).
+DMA_DEBUG_SITES = "check_unmap|check_sync|check_for_stack|check_for_illegal_area"
+# The DMA API's sync calls on a driver's streaming mapping (kernel/dma/mapping.c __dma_sync_single_for_cpu /
+# _for_device, __dma_sync_sg_*, and dma_sync_single_for_cpu / dma_sync_single_range_for_cpu ... before 6.x made them
+# inline wrappers): a DMA-API debugging report there is on the driver's call, as for dma_map / dma_unmap (SKIP_ALLOCATOR).
+_DMA_SYNC_SINCE_V4 = r"_{0,2}dma_sync_(?:single|sg)(?:_range)?_for_(?:cpu|device)"
 # Bit operations the atomics rule did not name: include/asm-generic/bitops (instrumented-atomic.h change_bit,
 # instrumented-non-atomic.h test_bit / _test_bit / test_bit_acquire) and their arch_* and generic_* / const_* forms
 # (arch_test_bit, generic_test_bit, arch_set_bit, arch___clear_bit): they read or flip a bit of the caller's word.
@@ -520,7 +527,8 @@ SKIP_REPORTING = (
     # debugobjects
     r"(?:^_*debug_(?:object|print_object)|_is_static_object$)",
     # DMA-API debugging (kernel/dma/debug.c): the checkers WARN about the driver's call
-    r"^(?:check_(?:unmap|sync|for_stack|for_illegal_area)$|debug_dma_)",
+    r"^(?:(?:" + DMA_DEBUG_SITES + r")$|debug_dma_)",
+    r"^(?:" + _DMA_SYNC_SINCE_V4 + r")$",
     # NMI backtrace of all CPUs
     r"^(?:nmi_cpu_backtrace|nmi_trigger_cpumask_backtrace|arch_trigger_cpumask_backtrace)",
     # preemption debugging
@@ -701,7 +709,7 @@ SKIPPED_SINCE_V4 = re.compile(
     rf"{_RT_LOCK_SINCE_V4}|{_PAGE_ALLOC_SINCE_V4}|{_CPUMASK_ALLOC_SINCE_V4}|{_VMALLOC_SINCE_V4}|{_LOCAL_LOCK_SINCE_V4}|"
     rf"{_SOCK_LOCK_SINCE_V4}|{_BIO_FREE_SINCE_V4}|{_ATOMIC64_SINCE_V4}|{_BITOPS_SINCE_V4}|{_OWNER_SPIN_SINCE_V4}|"
     rf"{_USER_ITER_SINCE_V4}|{_PAGECACHE_SINCE_V4}|{_VFS_REF_SINCE_V4}|{_SOFTIRQ_TRACE_SINCE_V4}|{_MTE_REPORT_SINCE_V4}|"
-    rf"{_STRING_SINCE_V4}|{_PHYS_ADDR_SINCE_V4}|{_WORK_INSERT_SINCE_V4}|{_USB_URB_SINCE_V4}|{_DEVICE_UNREGISTER_SINCE_V4}|{_CALLER_CHECK_SINCE_V4}|{_PLIST_SINCE_V4}|{_RATELIMIT_SINCE_V4}|{_ENTRY_SINCE_V4}|"
+    rf"{_STRING_SINCE_V4}|{_PHYS_ADDR_SINCE_V4}|{_WORK_INSERT_SINCE_V4}|{_USB_URB_SINCE_V4}|{_DEVICE_UNREGISTER_SINCE_V4}|{_CALLER_CHECK_SINCE_V4}|{_DMA_SYNC_SINCE_V4}|{_PLIST_SINCE_V4}|{_RATELIMIT_SINCE_V4}|{_ENTRY_SINCE_V4}|"
     rf"{_LOCKDEP_SINCE_V4})$"
 )
 # Frames version 3 skipped that version 4 reads as a culprit (the opposite of SKIPPED_SINCE_V4): where one is chosen,

@@ -15,7 +15,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import NamedTuple
 
-from kcrashd.core.frames import SLEEP_RULES, SLEEP_SINCE_V4_RULES
+from kcrashd.core.frames import DMA_DEBUG_SITES, SLEEP_RULES, SLEEP_SINCE_V4_RULES
 from kcrashd.core.report_parts import Severity
 
 
@@ -529,6 +529,16 @@ SIGNATURES: tuple[Signature, ...] = (
                    r"flush_rcu_work|drain_workqueue)$",
               why="kernel/workqueue.c check_flush_dependency `WARN_ONCE(..., \"workqueue: WQ_MEM_RECLAIM %s:%ps is "
                   "flushing !WQ_MEM_RECLAIM %s:%ps\", ...)`"),
+    # DMA-API debugging (kernel/dma/debug.c, lib/dma-debug.c before 4.20) checks a driver's DMA call in check_unmap,
+    # check_sync, check_for_stack and check_for_illegal_area and WARNs there (err_printk: `DMA-API: %s %s: device
+    # driver ...`): the title is syzkaller's, the WARN site; the driver that made the call (below the DMA API's
+    # entry points) names the function and keys the fingerprint (fingerprint.SITE_TITLES): two drivers are two bugs.
+    # Version 3 titled the driver (the generic row): the key, the driver's `WARNING in F`, is the same.
+    Signature("warn-dma-debug", "warning", "WARNING:",
+              _WARN_AT + r"(?:kernel/dma/debug|lib/dma-debug)\.c:\d{1,7}\s(?:at\s)?(" + DMA_DEBUG_SITES + r")\b",
+              "WARNING in {1}", WARN, severity=W, alts=("WARNING in {F}",), v3_title="WARNING in {F}",
+              why="kernel/dma/debug.c err_printk `WARN(1, pr_fmt(\"%s %s: \") format, ...)` in check_unmap, check_sync, "
+                  "check_for_stack, check_for_illegal_area"),
     # 3.x warn_slowpath_common printed `WARNING: at %s:%d %pS()`; a syslog relay may squeeze the
     # space out (`WARNING: atarch/x86/xen/mmu.c:475 f+0x32/0x8e()`): the site still follows `at`.
     # (Version 3 took such a line for a message: its title continues as an alias.)

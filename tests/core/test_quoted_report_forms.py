@@ -4,6 +4,8 @@ culprit"): each rule reads what the kernel or a quoting convention prints (named
 
 from __future__ import annotations
 
+import pytest
+
 from kcrashd.core import analyze, frames
 from kcrashd.core.fingerprint import fingerprint_title
 from kcrashd.core.normalize import header_lines, load_lines, parse_line
@@ -247,8 +249,56 @@ def test_every_row_titled_by_its_site_is_keyed_by_its_culprit() -> None:
     # A row whose title names no culprit while an alternative does must be in fingerprint.SITE_TITLES or
     # have a bucket alternative (`invalid-free in {F}`), or its key would be the site's and every culprit
     # would share it.
+    # A title made of the header's group (`WARNING in {1}`: DMA-API debugging's check) must be there for every site.
     from kcrashd.core.fingerprint import BUCKETS, SITE_TITLES
+    from kcrashd.core.frames import DMA_DEBUG_SITES
     from kcrashd.core.signatures import SIGNATURES
 
+    def titles(title: str) -> set[str]:
+        return {title.replace("{1}", site) for site in DMA_DEBUG_SITES.split("|")} if "{1}" in title else {title}
+
     site_rows = [s for s in SIGNATURES if "{F}" not in s.title and any("{F}" in a for a in s.alts)]
-    assert site_rows and all(s.title in SITE_TITLES or any(a.startswith(BUCKETS) for a in s.alts) for s in site_rows)
+    assert site_rows and all(titles(s.title) <= SITE_TITLES or any(a.startswith(BUCKETS) for a in s.alts)
+                             for s in site_rows)
+
+
+_DMA = (
+    "mydrv 0000:03:00.0: DMA-API: device driver tries to free an invalid DMA memory address\n"
+    "WARNING: CPU: 2 PID: 812 at {file}:{line} {site}+0x2c1/0x570\n"
+    "RIP: 0010:{site}+0x2c1/0x570\n"
+    "Call Trace:\n"
+    " debug_dma_unmap_page+0x79/0xa0\n"
+    " dma_unmap_page_attrs+0x4c/0x80\n"
+    " __dma_sync_single_for_cpu+0x44/0x90\n"
+    " mydrv_ring_free+0x91/0x150 [mydrv]\n"
+    " mydrv_close+0x2b/0x60 [mydrv]\n"
+)
+
+
+@pytest.mark.parametrize("site", ["check_unmap", "check_sync", "check_for_stack", "check_for_illegal_area"])
+def test_a_dma_api_debugging_warning_is_titled_by_its_check_and_keyed_by_the_driver(site: str) -> None:
+    # kernel/dma/debug.c err_printk WARNs in the check; the driver's call below the DMA API is the culprit.
+    report = analyze(_DMA.format(file="kernel/dma/debug.c", line=1061, site=site))
+    assert (report.title, report.function) == (f"WARNING in {site}", "mydrv_ring_free")
+    assert report.fingerprint == fingerprint_title("WARNING in mydrv_ring_free")
+    other = analyze(_DMA.format(file="kernel/dma/debug.c", line=1061, site=site).replace("mydrv_ring_free", "otherdrv_free"))
+    assert other.title == report.title and other.fingerprint != report.fingerprint
+    # Version 3 titled the driver: its key continues.
+    assert _v3_key("WARNING in mydrv_ring_free") in report.fingerprint_aliases
+
+
+def test_a_dma_api_warning_of_the_old_file_and_the_new_warning_form() -> None:
+    # lib/dma-debug.c before 4.20; the 2025 form `WARNING: file:line at f+0x.., CPU#n: comm/pid`.
+    old = analyze(_DMA.format(file="lib/dma-debug.c", line=448, site="check_unmap"))
+    assert (old.title, old.function) == ("WARNING in check_unmap", "mydrv_ring_free")
+    new = _DMA.format(file="kernel/dma/debug.c", line=1061, site="check_sync").replace(
+        "WARNING: CPU: 2 PID: 812 at kernel/dma/debug.c:1061 check_sync+0x2c1/0x570",
+        "WARNING: kernel/dma/debug.c:1061 at check_sync+0x2c1/0x570, CPU#2: mytask/812")
+    assert analyze(new).title == "WARNING in check_sync"
+
+
+def test_another_dma_warning_is_the_generic_rows() -> None:
+    # Negatives: a WARN elsewhere in kernel/dma/debug.c, and the DMA mapping code's own WARN.
+    other = analyze(_DMA.format(file="kernel/dma/debug.c", line=900, site="dma_debug_device_change"))
+    assert (other.title, other.function) == ("WARNING in dma_debug_device_change", "dma_debug_device_change")
+    assert analyze(_DMA.format(file="kernel/dma/mapping.c", line=152, site="check_unmap")).title != "WARNING in check_unmap"
