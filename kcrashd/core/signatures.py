@@ -506,11 +506,23 @@ SIGNATURES: tuple[Signature, ...] = (
               "WARNING: locking bug in {F}", WARN, severity=W,
               skip=r"^(?:lock_|__lock|lockdep|register_lock_class|look_up_lock_class|__bfs|check_|validate_|mark_|_raw_|debug_)"),
     # WARNINGs in allocator and usercopy code name a class of caller bug by the file they are in.
-    Signature("warn-class", "warning", "WARNING:", _WARN_AT + r"(mm/usercopy|mm/vmalloc|mm/slab_common|mm/util|mm/slab|mm/slub)\.c:",
+    # mm's WARNINGs with a class of their own, by the file and the function the WARNING line names: mm/usercopy.c's
+    # (usercopy_warn), a WARN in an allocator entry of any mm/ file (`kvmalloc_node`, `kmalloc_slab`, `__kmalloc`'s
+    # checks: the function's name starts with `malloc` after at most two letters, `k` first) and mm/vmalloc.c's
+    # zero-size check in `__vmalloc_node*`; another mm/ WARN is a generic WARNING (`__kmem_cache_create_args`,
+    # `vunmap`), as syzkaller classes them.  Version 4; version 3 classed every WARN of mm/slab_common, util, slab, slub
+    # and vmalloc by its file.
+    Signature("warn-class", "warning", "WARNING:",
+              _WARN_AT + r"(?:(?=mm/vmalloc\.c:\d{1,7}\s(?:at\s)?__vmalloc_node)|(?=mm/usercopy\.c:)|"
+              r"mm/[\w/\-]{1,100}?\.c:\d{1,7}\s(?:at\s)?k?\w?(?=malloc))(mm/usercopy|mm/vmalloc|malloc)",
               "WARNING: {C} in {F}", WARN, severity=W,
               skip=r"(?:usercopy|__check_object_size|check_object_size|check_heap_object|copy_to_user|copy_from_user|_copy_)",
-              classes=(("mm/usercopy", "bad usercopy"), ("mm/vmalloc", "zero-size vmalloc"), ("mm/slab_common", "kmalloc bug"),
-                       ("mm/util", "kmalloc bug"), ("mm/slab", "kmalloc bug"), ("mm/slub", "kmalloc bug"))),
+              classes=(("mm/usercopy", "bad usercopy"), ("mm/vmalloc", "zero-size vmalloc"), ("malloc", "kmalloc bug"))),
+    # The rest of those files' WARNINGs are the generic row's; version 3 classed them by the file: its key continues.
+    Signature("warn-mm-unclassed", "warning", "WARNING:", _WARN_AT + r"(mm/vmalloc|mm/slab_common|mm/util|mm/slab|mm/slub)\.c:",
+              "WARNING in {F}", WARN, severity=W, v3_title="WARNING: {C} in {F}",
+              classes=(("mm/vmalloc", "zero-size vmalloc"), ("mm/slab_common", "kmalloc bug"), ("mm/util", "kmalloc bug"),
+                       ("mm/slab", "kmalloc bug"), ("mm/slub", "kmalloc bug"))),
     # lib/list_debug.c's checks WARN (CONFIG_DEBUG_LIST before 4.10 BUGs were optional): list corruption.
     Signature("warn-list", "list-corruption", "WARNING:", _WARN_AT + r"lib/list_debug\.c:", "WARNING in {F}", WARN,
               alts=("bad-access in {F}",), severity=W),

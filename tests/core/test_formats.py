@@ -1004,3 +1004,36 @@ def test_a_dentry_bug_line_of_another_shape_stays_generic() -> None:
     # Negative: no `still in use (N) [unmount of` tail, not umount_check's message.
     log = "[    5.000000] BUG: Dentry cache corrupted\n[    5.000001] Call Trace:\n[    5.000002]  mydrv_probe+0x10/0x20\n"
     assert analyze(log).signature == "bug-generic"
+
+
+_MM_WARN = (
+    "WARNING: CPU: 0 PID: 1 at mm/{file}.c:{line} {site}+0xb8/0x3b0\n"
+    "RIP: 0010:{site}+0xb8/0x3b0\n"
+    "Call Trace:\n"
+    " mydrv_setup+0x5a/0xc0 [mydrv]\n"
+    " mydrv_probe+0x47/0x2f0 [mydrv]\n"
+)
+
+
+@pytest.mark.parametrize(("file", "site", "title"), [
+    ("util", "kvmalloc_node", "WARNING: kmalloc bug in mydrv_setup"),
+    ("slab_common", "kmalloc_slab", "WARNING: kmalloc bug in mydrv_setup"),
+    ("page_alloc", "kmalloc_large", "WARNING: kmalloc bug in mydrv_setup"),
+    ("vmalloc", "__vmalloc_node_range", "WARNING: zero-size vmalloc in mydrv_setup"),
+    ("usercopy", "usercopy_warn", "WARNING: bad usercopy in mydrv_setup"),
+])  # fmt: skip
+def test_mm_warnings_with_a_class_of_their_own(file: str, site: str, title: str) -> None:
+    # An allocator entry's WARN (its name starts with `malloc` after at most two letters) in any mm/ file, the
+    # zero-size check of __vmalloc_node*, and mm/usercopy.c's, as syzkaller classes them.
+    assert analyze(_MM_WARN.format(file=file, line=107, site=site)).title == title
+
+
+@pytest.mark.parametrize(("file", "site", "culprit"), [
+    ("slab_common", "__kmem_cache_create_args", "mydrv_setup"), ("vmalloc", "vunmap_range", "vunmap_range"),
+    ("slub", "free_debug_processing", "mydrv_setup"), ("page_alloc", "__alloc_pages", "mydrv_setup"),
+])  # fmt: skip
+def test_other_mm_warnings_are_generic_with_version_3s_class_key(file: str, site: str, culprit: str) -> None:
+    report = analyze(_MM_WARN.format(file=file, line=107, site=site))
+    assert report.title == f"WARNING in {culprit}"
+    if file != "page_alloc":  # version 3 classed the files it listed
+        assert report.signature == "warn-mm-unclassed" and report.fingerprint_aliases
