@@ -35,9 +35,9 @@ _PREFIX = re.compile(
     r"(?:\*\* \d{1,9} printk messages dropped \*\* )?"
     r"(?:<(\d{1,3})>)?"
     # the timestamp's padding: spaces, or a tab where a log was re-indented; a space before the `]`
-    # (`[   72.835674 ]`), and a time its author blanked (`[ ] `, group 3): both as kernel commit
+    # (`[   72.835674 ]`), and a time its author blanked (`[ ] `, `[] `, group 3): both as kernel commit
     # messages quote a report (docs/dump-layouts.md §10)
-    r"(?:\[[ \t]{0,12}(\d{1,10}\.\d{1,9}) {0,4}\] ?|\[( {1,12})\] )?"
+    r"(?:\[[ \t]{0,12}(\d{1,10}\.\d{1,9}) {0,4}\] ?|\[( {0,12})\] )?"
 )
 # printk caller ids: `[T123]`, `[ C0]`, makedumpfile's ` [    T123] `, and both `[  T1][ C1]`.
 _CALLER = re.compile(r" ?\[ {0,10}([TC])(\d{1,7})\] ?")
@@ -247,7 +247,7 @@ def parse_line(raw: str) -> tuple[str, str, bool]:
         return (raw, "console", True) if tool_stamp else (raw, "", False)
     m = _PREFIX.match(raw)
     end = m.end() if m else 0
-    stamped = bool(m and (m.group(2) or m.group(3))) or tool_stamp
+    stamped = bool(m and (m.group(2) or m.group(3) is not None)) or tool_stamp
     context = ""
     if "[" in raw[end : end + 2]:
         while True:

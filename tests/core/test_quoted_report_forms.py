@@ -72,12 +72,21 @@ def test_a_spaced_timestamp_is_a_timestamp() -> None:
 def test_a_blanked_timestamp_is_a_timestamp() -> None:
     assert parse_line("[ ]  ? bit_wait_io+0x50/0x50") == (" ? bit_wait_io+0x50/0x50", "console", True)
     assert parse_line("[ ] rcu: INFO: rcu_sched self-detected stall on CPU")[0] == "rcu: INFO: rcu_sched self-detected stall on CPU"
+    # Blanked to `[]` with no space left (the stable queue's blk-mq, tipc and perf/x86 LBR fixes quote so).
+    assert parse_line("[]  kmem_cache_alloc+0x36/0x250") == (" kmem_cache_alloc+0x36/0x250", "console", True)
+
+
+def test_a_report_quoted_with_empty_brackets_reads_its_trace() -> None:
+    report = analyze((PATCHES / "stable-5.12.14-perf-x86-lbr-add-xsave-alloc-sleeping.txt").read_bytes())
+    assert report.title == "BUG: sleeping function called from invalid context in intel_pmu_lbr_add"
 
 
 def test_other_brackets_are_no_timestamps() -> None:
     # Negatives: a boot status, a bracket with no text after it, a time padded past any quote's habit.
     assert parse_line("[  OK  ] Started Journal Service.") == ("[  OK  ] Started Journal Service.", "", False)
     assert parse_line("[ ]") == ("[ ]", "", False)
+    assert parse_line("[]") == ("[]", "", False)
+    assert parse_line("[]x") == ("[]x", "", False)
     assert parse_line("[   72.835674      ] x")[2] is False
 
 
