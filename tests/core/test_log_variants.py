@@ -53,6 +53,8 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # without that line nothing says the frame is a trace, and the header's function is all that is left.
     "production/patches/stable-dell-smbios-wmi-unexpected-driver-unregister-warning.txt": (
         frozenset({"no-call-trace"}), "the only trace frame is marked by the Call Trace line alone"),
+    "production/patches/suse-mana-remove-irqs-free-irq-warning.txt": (
+        frozenset({"no-call-trace"}), "the trace frames are marked by the Call Trace line alone"),
     # A patch tool re-cases a line's first word only (kcrashd.core.leader_case): a capture prefix added
     # to a re-cased quote models no real log (a stamped line was never re-cased).
     **{f"production/patches/{name}.txt": (_PREFIXED, "re-cased leaders behind a capture prefix")
