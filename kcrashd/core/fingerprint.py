@@ -39,7 +39,7 @@ BUCKETS = ("bad-access in ", "stall in ", "hang in ", "stack-overflow in ", "inv
 # kernel/workqueue.c check_flush_dependency WARNs about the flusher that called it (signatures.py
 # warn-flush-dependency).
 # kernel/dma/debug.c's checks WARN about the driver's DMA call (signatures.py warn-dma-debug).
-SITE_TITLES = frozenset({"WARNING in check_flush_dependency", *(f"WARNING in {site}" for site in DMA_DEBUG_SITES.split("|"))})
+SITE_TITLES = frozenset({"WARNING in check_flush_dependency", *(f"WARNING in {site}" for site in DMA_DEBUG_SITES)})
 
 
 def _digest(text: str) -> str:

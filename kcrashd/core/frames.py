@@ -428,7 +428,7 @@ _SOCK_LOCK_SINCE_V4 = r"lock_sock(?:_nested|_fast)?|__lock_sock|release_sock"
 _ATOMIC64_SINCE_V4 = r"(?:generic_)?atomic64_[a-z0-9_]{1,32}"
 # The checks of DMA-API debugging that WARN about a driver's DMA call (kernel/dma/debug.c err_printk; lib/dma-debug.c
 # before 4.20).
-DMA_DEBUG_SITES = "check_unmap|check_sync|check_for_stack|check_for_illegal_area"
+DMA_DEBUG_SITES = ("check_unmap", "check_sync", "check_for_stack", "check_for_illegal_area")
 # The DMA API's sync calls on a driver's streaming mapping (kernel/dma/mapping.c __dma_sync_single_for_cpu /
 # _for_device, __dma_sync_sg_*, and dma_sync_single_for_cpu / dma_sync_single_range_for_cpu ... before 6.x made them
 # inline wrappers): a DMA-API debugging report there is on the driver's call, as for dma_map / dma_unmap (SKIP_ALLOCATOR).
@@ -527,8 +527,7 @@ SKIP_REPORTING = (
     # debugobjects
     r"(?:^_*debug_(?:object|print_object)|_is_static_object$)",
     # DMA-API debugging (kernel/dma/debug.c): the checkers WARN about the driver's call
-    r"^(?:(?:" + DMA_DEBUG_SITES + r")$|debug_dma_)",
-    r"^(?:" + _DMA_SYNC_SINCE_V4 + r")$",
+    r"^(?:(?:" + "|".join(DMA_DEBUG_SITES) + r")$|debug_dma_)",
     # NMI backtrace of all CPUs
     r"^(?:nmi_cpu_backtrace|nmi_trigger_cpumask_backtrace|arch_trigger_cpumask_backtrace)",
     # preemption debugging
@@ -586,9 +585,10 @@ SKIP_ALLOCATOR = (
     r"^(?:" + _VFS_REF_SINCE_V4 + r")$",
     # mempools, per-cpu chunks and the per-cpu allocator (mm/percpu.c)
     r"^(?:mempool_|pcpu_|_*alloc_percpu|free_percpu$)",
-    # the DMA API's allocation and mapping entry points (include/linux/dma-mapping.h), which call the
+    # the DMA API's allocation, mapping and sync entry points (include/linux/dma-mapping.h), which call the
     # DMA-API debug checkers on the driver's behalf
     r"^(?:dma_(?:alloc|free)_(?:coherent|attrs|noncoherent)$|dma_(?:map|unmap)_(?:single|sg|page)|dma_pool_(?:alloc|free)$)",
+    r"^(?:" + _DMA_SYNC_SINCE_V4 + r")$",
 )
 # A subsystem's own lock function (fs/btrfs/locking.c btrfs_tree_read_lock): it takes the kernel's lock
 # for its callers, so a frame to skip past, but the code that takes the lock when a CPU spins in it.
@@ -677,9 +677,7 @@ _DEVICE_UNREGISTER_SINCE_V4 = r"tty_unregister_device|hwrng_unregister|i2c_del_a
 # check_object) on the caller's object, and the dummy USB host controller's enqueue
 # (drivers/usb/gadget/udc/dummy_hcd.c dummy_urb_enqueue, the host-controller end of usb_hcd_submit_urb, which the
 # URB family skips).
-_CALLER_CHECK_SINCE_V4 = (
-    r"seqprop_assert|(?:btrfs_)?assertfail|check_object|dummy_urb_enqueue"
-)
+_CALLER_CHECK_SINCE_V4 = r"seqprop_assert|(?:btrfs_)?assertfail|check_object|dummy_urb_enqueue"
 # lib/plist.c, the priority-sorted list (plist_add / plist_del / plist_requeue and CONFIG_DEBUG_PLIST's plist_check_*):
 # a list library like list.h's, whose list_add / list_del checks (lib/list_debug.c) fire on the caller's list.
 _PLIST_SINCE_V4 = r"plist_[a-z_]{1,32}"

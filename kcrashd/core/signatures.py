@@ -505,7 +505,6 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("warn-lockdep", "lockdep", "WARNING:", _WARN_AT + r"kernel/(?:locking/)?lockdep\.c:",
               "WARNING: locking bug in {F}", WARN, severity=W,
               skip=r"^(?:lock_|__lock|lockdep|register_lock_class|look_up_lock_class|__bfs|check_|validate_|mark_|_raw_|debug_)"),
-    # WARNINGs in allocator and usercopy code name a class of caller bug by the file they are in.
     # mm's WARNINGs with a class of their own, by the file and the function the WARNING line names: mm/usercopy.c's
     # (usercopy_warn), a WARN in an allocator entry of any mm/ file (`kvmalloc_node`, `kmalloc_slab`, `__kmalloc`'s
     # checks: the function's name starts with `malloc` after at most two letters, `k` first) and mm/vmalloc.c's
@@ -547,7 +546,7 @@ SIGNATURES: tuple[Signature, ...] = (
     # entry points) names the function and keys the fingerprint (fingerprint.SITE_TITLES): two drivers are two bugs.
     # Version 3 titled the driver (the generic row): the key, the driver's `WARNING in F`, is the same.
     Signature("warn-dma-debug", "warning", "WARNING:",
-              _WARN_AT + r"(?:kernel/dma/debug|lib/dma-debug)\.c:\d{1,7}\s(?:at\s)?(" + DMA_DEBUG_SITES + r")\b",
+              _WARN_AT + r"(?:kernel/dma/debug|lib/dma-debug)\.c:\d{1,7}\s(?:at\s)?(" + "|".join(DMA_DEBUG_SITES) + r")\b",
               "WARNING in {1}", WARN, severity=W, alts=("WARNING in {F}",), v3_title="WARNING in {F}",
               why="kernel/dma/debug.c err_printk `WARN(1, pr_fmt(\"%s %s: \") format, ...)` in check_unmap, check_sync, "
                   "check_for_stack, check_for_illegal_area"),

@@ -264,7 +264,7 @@ def test_every_row_titled_by_its_site_is_keyed_by_its_culprit() -> None:
     from kcrashd.core.signatures import SIGNATURES
 
     def titles(title: str) -> set[str]:
-        return {title.replace("{1}", site) for site in DMA_DEBUG_SITES.split("|")} if "{1}" in title else {title}
+        return {title.replace("{1}", site) for site in DMA_DEBUG_SITES} if "{1}" in title else {title}
 
     site_rows = [s for s in SIGNATURES if "{F}" not in s.title and any("{F}" in a for a in s.alts)]
     assert site_rows and all(titles(s.title) <= SITE_TITLES or any(a.startswith(BUCKETS) for a in s.alts)
