@@ -870,10 +870,29 @@ def _walked_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | N
                 return Culprit(cand, earlier=v3_stop or passed or _v3_beyond(cand, cands[i + 1 :], sig))
             passed = helper
     found = _no_walked_culprit(texts, extra, ended)
+    site = _lock_site(sig, texts, headerless) if found.function is None and ended else None
     v3_named = v3_stop or passed  # version 3 stopped at it: it never got here
+    if site is not None:
+        return Culprit(site, earlier=None if v3_named == site else v3_named or "")
     if v3_named is not None and v3_named != found.function:
         found.earlier = v3_named
     return found
+
+
+def _lock_site(sig: Signature, texts: list[str], headerless: bool) -> str | None:
+    """A lockdep report whose walk named nothing (no trace printed, or only generic frames): the first
+    `at:` line's function as printed (kernel/locking/lockdep.c print_lock: `, at: %pS` of the acquire
+    site), a skipped one included (`flush_workqueue`, whose lockdep map stands for the workqueue), rather
+    than no culprit.  Version 3 named none (`ended` False reads as it read); where it skipped fewer frames,
+    it may have stopped there too (_walked_culprit)."""
+    if sig.kind != "lockdep":
+        return None
+    for parts in sig.stack:
+        if parts[0] is Part.AT:
+            cands = run_spec(parts, texts, headerless)[0]
+            if cands:
+                return cands[0]
+    return None
 
 
 def _no_walked_culprit(texts: list[str], extra: re.Pattern[str] | None, ended: bool) -> Culprit:

@@ -658,8 +658,10 @@ _STRING_SINCE_V4 = r"strnstr|strnchrnul"
 # caller passed to __pa() or virt_to_page().
 _PHYS_ADDR_SINCE_V4 = r"__phys_addr(?:_symbol)?|__virt_to_phys"
 # kernel/workqueue.c insert_work links a work item onto its pool for __queue_work (and insert_wq_barrier a flush
-# barrier for __flush_work): ODEBUG or list debugging that fires there checks the caller's work item.
-_WORK_INSERT_SINCE_V4 = r"insert_work|insert_wq_barrier"
+# barrier for __flush_work): ODEBUG or list debugging that fires there checks the caller's work item.  And
+# flush_workqueue, the name __flush_workqueue (skipped since version 3) had as a function of kernel/workqueue.c
+# until 5.17 made flush_workqueue a macro over it: a fault in it is on the workqueue its caller handed it.
+_WORK_INSERT_SINCE_V4 = r"insert_work|insert_wq_barrier|flush_workqueue"
 # drivers/usb/core/urb.c usb_kill_anchored_urbs / usb_poison_anchored_urbs / usb_unlink_anchored_urbs (usb_kill_urb
 # for every URB of the driver's anchor), usb_poison_urb and usb_unlink_urb, and drivers/usb/core/hcd.c
 # usb_hcd_submit_urb / usb_hcd_unlink_urb, the hand-off of usb_submit_urb / usb_unlink_urb to the host controller.

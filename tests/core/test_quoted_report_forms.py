@@ -157,6 +157,19 @@ def test_a_lock_line_with_words_after_the_name_is_not_read() -> None:
     assert analyze(_RECURSIVE.replace("{at}", "mydrv_shrink_scan and then more")).function is None
 
 
+def test_a_lock_site_that_is_a_skipped_helper_is_named_when_nothing_else_is() -> None:
+    # lockdep's print_lock names the acquire site even where it is a helper the walk skips (flush_workqueue's
+    # lockdep map stands for the workqueue): with no trace below, that site, not `in corrupted`.
+    report = analyze(_RECURSIVE.replace("{at}", "flush_workqueue+0x8f/0x6b0"))
+    assert (report.title, report.function) == ("possible deadlock in flush_workqueue", "flush_workqueue")
+    # Negative: a trace naming the caller still wins over the skipped site.
+    traced = _RECURSIVE.replace("{at}", "flush_workqueue+0x8f/0x6b0") + (
+        "\nstack backtrace:\nCall Trace:\n dump_stack+0x1d/0x20\n __lock_acquire+0x5f0/0x1a90\n"
+        " lock_acquire+0x7a/0xb0\n flush_workqueue+0x8f/0x6b0\n mydrv_teardown+0x2e/0x80 [mydrv]\n"
+    )
+    assert analyze(traced).function == "mydrv_teardown"
+
+
 # --- kernel/panic.c __warn: `WARNING: CPU: %d PID: %d at %pS`, wrapped after `at` by its quoter ------------------
 
 
