@@ -1,8 +1,8 @@
 """Fingerprints: a short, versioned hash of the crash's bucket key, the key alerts are deduplicated on.
 
 The key is the normalised title, or, when the title has a cross-architecture bucket alternative
-(`bad-access in F`, `stall in F`, `hang in F`, `stack-overflow in F`, `invalid-free in F`), that
-bucket: a use-after-free seen as a KASAN report on one kernel and as a general protection fault
+(`bad-access in F`, `stall in F`, `hang in F`, `stack-overflow in F`, `invalid-free in F`, version 4's
+`oom in F` and `null-call in F`), that bucket: a use-after-free seen as a KASAN report on one kernel and as a general protection fault
 on another is one bug.  A title that names no culprit (`X in corrupted`, syzkaller's title) is keyed
 on the function its header line names, where it names one (a WARNING's `at %pS`): two bugs quoted
 without a trace do not share one key.  A title that names the reporting site, as syzkaller's does, for a report
@@ -32,7 +32,10 @@ STRICT_FRAMES = 3
 CORRUPTED_CULPRIT = " in corrupted"
 # Version 4's own buckets: the OOM killer's panics (signatures.py oom-panic), keyed apart from a caller's own
 # `panic("Out of memory")` with the same title.  Versions 2 and 3 keyed them on the title: that key stays an alias.
-BUCKETS_SINCE_V4 = ("oom in ",)
+# And a call through a NULL function pointer (null_call.py), keyed apart from a bad access or a jump into data by
+# the same caller: version 3 keyed it on `bad-access in F`, that key stays an alias.
+NULL_CALL_BUCKET = "null-call in "
+BUCKETS_SINCE_V4 = ("oom in ", NULL_CALL_BUCKET)
 BUCKETS = ("bad-access in ", "stall in ", "hang in ", "stack-overflow in ", "invalid-free in ", *BUCKETS_SINCE_V4)
 # Titles that name the reporting site, as syzkaller titles them, for a report whose culprit is another frame (the
 # signature's `WARNING in {F}` alternative): the key is that alternative, so that two culprits are two bugs.

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from kcrashd.core.culprit import Culprit, find_culprit, header_function
-from kcrashd.core.fingerprint import CORRUPTED_CULPRIT
+from kcrashd.core.fingerprint import CORRUPTED_CULPRIT, NULL_CALL_BUCKET
 from kcrashd.core.frames import SOURCE_POSITION, fault_pc, mark_trimmed_frames, parse_frames, strip_syscall
+from kcrashd.core.null_call import null_call
 from kcrashd.core.report_parts import Severity
 from kcrashd.core.signatures import BY_HEADER, KIND_BY_FUNCTION, Signature, Strategy
 
@@ -288,6 +289,8 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
     alts = [filler.title(sig.title, other) for other in others]
     for template in sig.alts:
         alts.extend(filler.title(template, name) for name in (short, *others))
+    if short is not None and sig.kind == "null-deref" and null_call(texts):
+        alts.insert(0, f"{NULL_CALL_BUCKET}{short}")  # the key (null_call.py), before `bad-access in F`
     out.alts = [a for a in dict.fromkeys(alts) if a != out.title]
     if "{F}" in sig.title or _names_site(sig):
         out.function = short
