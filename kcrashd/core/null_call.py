@@ -42,8 +42,9 @@ NULL_PC_FORMS = (
                rf"\bEIP(?: is at|:) (?:{_PS}|\(null\))\s*$", "EIP: 0x0"),
     NullPcForm("arm64", "arch/arm64/kernel/process.c __show_regs: `pc : %pS`",
                rf"^\s*pc : (?:{_PS}|{_HEX16})\s*$", "pc : 0x0"),
-    NullPcForm("arm", "arch/arm/kernel/process.c __show_regs: `PC is at %pS` (and arm64 before 4.16)",
-               rf"\bPC is at (?:{_PS}|\(null\))\s*$", "PC is at 0x0"),
+    NullPcForm("arm", "arch/arm/kernel/process.c __show_regs: `PC is at %pS`, then `pc : [<%08lx>]    lr : [<%08lx>]` "
+               "(arm64 before 4.16 too, with 16 digits)",
+               rf"\bPC is at (?:{_PS}|\(null\))\s*$|^\s*pc : \[<(?:{_HEX16}|{_HEX8})>\]", "PC is at 0x0"),
     NullPcForm("powerpc", "arch/powerpc/kernel/process.c show_regs: `NIP:  %016lx` and `NIP [%016lx] %pS`",
                rf"^\s*NIP(?::\s+(?:{_HEX16}|{_HEX8})\s| \[(?:{_HEX16}|{_HEX8})\])", "NIP:  0000000000000000 LR: c008000000ab0124 CTR: 0000000000000000"),
     NullPcForm("s390", "arch/s390/kernel/dumpstack.c show_regs: `Krnl PSW : %px %px (%pSR)`",

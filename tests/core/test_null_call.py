@@ -21,7 +21,7 @@ def test_every_form_reads_its_own_sample(form: object) -> None:
 @pytest.mark.parametrize("line", [
     "RIP: 0010:0x0", "RIP: 0010:          (null)", "IP: [<          (null)>]           (null)",
     "RIP: 0010:[<0000000000000000>]  [<          (null)>]           (null)", "EIP: 0060:[<00000000>] EFLAGS: 00010246 CPU: 0",
-    "EIP is at 0x0", "pc : 0x0", "pc : 0000000000000000", "PC is at 0x0", "NIP [0000000000000000] 0x0",
+    "EIP is at 0x0", "pc : 0x0", "pc : 0000000000000000", "PC is at 0x0", "pc : [<00000000>]    lr : [<c05e8a2c>]    psr: 60000013", "NIP [0000000000000000] 0x0",
     "NIP:  0000000000000000 LR: c0000000001d4f18 CTR: 0000000000000000",
     "Krnl PSW : 0704e00180000000 0000000000000002 (0x2)", "epc : 0x0",
 ])  # fmt: skip
@@ -36,7 +36,7 @@ def test_a_pc_in_the_page_at_zero_is_a_null_call(line: str) -> None:
     "Krnl PSW : 0704c00180000000 000003ff7fdc1234 (0x3ff7fdc1234)",
     # a NULL data access: the PC names the function that made it
     "RIP: 0010:lab_trigger_null_deref+0x12/0x20 [lab_crash]", "pc : lkdtm_ACCESS_NULL+0x14/0x30 [lkdtm]",
-    "PC is at musb_gadget_wakeup+0x10/0x80", "NIP [c000000000a3b9d4] t_probe_next+0x60/0x180",
+    "PC is at musb_gadget_wakeup+0x10/0x80", "pc : [<c05e8a10>]    lr : [<00000000>]    psr: 60000013", "NIP [c000000000a3b9d4] t_probe_next+0x60/0x180",
     # past the page at zero, and a register that is not the PC
     "RIP: 0010:0x1000", "pc : 0x10000", "NIP:  c000000000a3b9d4 LR: 0000000000000000 CTR: 0000000000000000",
     "lr : 0x0",
