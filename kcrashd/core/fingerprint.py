@@ -1,9 +1,9 @@
 """Fingerprints: a short, versioned hash of the crash's bucket key, the key alerts are deduplicated on.
 
 The key is the normalised title, or, when the title has a cross-architecture bucket alternative
-(`bad-access in F`, `stall in F`, `hang in F`, `stack-overflow in F`, `invalid-free in F`, version 4's
-`oom in F` and `null-call in F`), that bucket: a use-after-free seen as a KASAN report on one kernel and as a general protection fault
-on another is one bug.  A title that names no culprit (`X in corrupted`, syzkaller's title) is keyed
+(`bad-access in F`, `stall in F`, `hang in F`, `stack-overflow in F`, `invalid-free in F`, version
+4's `oom in F` and `null-call in F`), that bucket: a use-after-free seen as a KASAN report on one
+kernel and as a general protection fault on another is one bug.  A title that names no culprit (`X in corrupted`, syzkaller's title) is keyed
 on the function its header line names, where it names one (a WARNING's `at %pS`): two bugs quoted
 without a trace do not share one key.  A title that names the reporting site, as syzkaller's does, for a report
 whose culprit is another frame (SITE_TITLES: `WARNING in check_flush_dependency`) is keyed on the culprit.  The title already has addresses, numbers, PIDs and CPU numbers normalised
