@@ -657,11 +657,17 @@ _STRING_SINCE_V4 = r"strnstr|strnchrnul"
 # arm64's arch/arm64/mm/physaddr.c __virt_to_phys / __phys_addr_symbol BUG (VIRTUAL_BUG_ON) on the address their
 # caller passed to __pa() or virt_to_page().
 _PHYS_ADDR_SINCE_V4 = r"__phys_addr(?:_symbol)?|__virt_to_phys"
-# kernel/workqueue.c insert_work links a work item onto its pool for __queue_work (and insert_wq_barrier a flush
-# barrier for __flush_work): ODEBUG or list debugging that fires there checks the caller's work item.  And
-# flush_workqueue, the name __flush_workqueue (skipped since version 3) had as a function of kernel/workqueue.c
-# until 5.17 made flush_workqueue a macro over it: a fault in it is on the workqueue its caller handed it.
-_WORK_INSERT_SINCE_V4 = r"insert_work|insert_wq_barrier|flush_workqueue"
+# kernel/workqueue.c's queue, flush and cancel API past what version 3 skipped (__flush_workqueue, __flush_work,
+# flush_work, the cancel and queue calls): insert_work links a work item onto its pool for __queue_work (and
+# insert_wq_barrier a flush barrier for __flush_work), so ODEBUG or list debugging that fires there checks the
+# caller's work item; flush_workqueue is the name __flush_workqueue had as a function until 5.17 made it a macro
+# over it; start_flush_work is __flush_work's first half (it queues the barrier, and might_sleep()s for it),
+# flush_delayed_work, flush_rcu_work and flush_scheduled_work (before 6.x a function over flush_workqueue) and 3.x's
+# flush_work_sync flush the work their caller hands them; work_grab_pending is try_to_grab_pending's 6.10 name.
+_WORK_INSERT_SINCE_V4 = (
+    r"insert_work|insert_wq_barrier|flush_workqueue|start_flush_work|flush_delayed_work|flush_rcu_work|"
+    r"flush_scheduled_work|flush_work_sync|work_grab_pending"
+)
 # drivers/usb/core/urb.c usb_kill_anchored_urbs / usb_poison_anchored_urbs / usb_unlink_anchored_urbs (usb_kill_urb
 # for every URB of the driver's anchor), usb_poison_urb and usb_unlink_urb, and drivers/usb/core/hcd.c
 # usb_hcd_submit_urb / usb_hcd_unlink_urb, the hand-off of usb_submit_urb / usb_unlink_urb to the host controller.

@@ -58,7 +58,8 @@ SKIPPED_SINCE_V4 = [
     # lib/string.c, arch/x86/mm/physaddr.c, arch/arm64/mm/physaddr.c
     "strnstr", "strnchrnul", "__phys_addr", "__phys_addr_symbol", "__virt_to_phys",
     # kernel/workqueue.c
-    "insert_work", "insert_wq_barrier", "flush_workqueue",
+    "insert_work", "insert_wq_barrier", "flush_workqueue", "start_flush_work", "flush_delayed_work", "flush_rcu_work",
+    "flush_scheduled_work", "flush_work_sync", "work_grab_pending",
     # drivers/usb/core/urb.c, hcd.c
     "usb_kill_anchored_urbs", "usb_poison_anchored_urbs", "usb_unlink_anchored_urbs", "usb_poison_urb", "usb_unlink_urb",
     "usb_hcd_submit_urb", "usb_hcd_unlink_urb",
@@ -91,7 +92,7 @@ def test_helpers_that_work_for_their_caller_are_skipped_since_version_4(name: st
 @pytest.mark.parametrize("name", [
     "mydrv_atomic64_read", "atomic64", "ext4_test_bit_range", "bitmap_test_bit_set", "mydrv_copyin", "copyin_table",
     "ext4_lock_page_range", "folio_lock_anon_vma_read", "lock_page_memcg", "truncate_mydrv_pages", "ihold_ref",
-    "mydrv_fast_dput", "my_insert_work", "insert_work_item", "mydrv_flush_workqueue", "flush_workqueue_prep_pwqs", "usb_hcd_giveback_urb",
+    "mydrv_fast_dput", "my_insert_work", "insert_work_item", "mydrv_flush_workqueue", "flush_workqueue_prep_pwqs", "mydrv_start_flush_work", "flush_delayed_work_fn", "usb_hcd_giveback_urb",
     "xhci_urb_enqueue", "strnstr_user", "phys_addr_valid", "lock_sync_state", "tty_unregister_driver", "hwrng_register",
     "i2c_del_driver", "mydrv_unregister_client", "device_for_each_child_reverse_mydrv", "mydrv_assertfail_count", "mydrv_dma_sync_for_cpu",
     "check_object_state", "xhci_urb_enqueue_dummy", "mydrv_plist_add", "plist", "ratelimit_state_init", "mydrv_ratelimit",
