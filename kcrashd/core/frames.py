@@ -681,11 +681,13 @@ _USB_URB_SINCE_V4 = r"usb_(?:kill|poison|unlink)_anchored_urbs|usb_(?:poison|unl
 _DEVICE_UNREGISTER_SINCE_V4 = r"tty_unregister_device|hwrng_unregister|i2c_del_adapter|__unregister_client|device_for_each_child"
 # Checks that report on what their caller hands them: include/linux/seqlock.h seqprop_assert (the seqcount
 # writer's preemption assertion), btrfs's assertion reporter (fs/btrfs/ctree.h assertfail, fs/btrfs/messages.c
-# btrfs_assertfail since 6.2: `assertion failed: %s, in %s:%d`, then BUG()), SLUB's object check (mm/slub.c
+# btrfs_assertfail since 6.2: `assertion failed: %s, in %s:%d`, then BUG()) and XFS's (fs/xfs/xfs_message.c assfail:
+# `Assertion failed: %s, file: %s, line: %d`, then BUG() when bug_on_assert is set, else WARN() as asswarn does,
+# for the ASSERT() of its caller), SLUB's object check (mm/slub.c
 # check_object) on the caller's object, and the dummy USB host controller's enqueue
 # (drivers/usb/gadget/udc/dummy_hcd.c dummy_urb_enqueue, the host-controller end of usb_hcd_submit_urb, which the
 # URB family skips).
-_CALLER_CHECK_SINCE_V4 = r"seqprop_assert|(?:btrfs_)?assertfail|check_object|dummy_urb_enqueue"
+_CALLER_CHECK_SINCE_V4 = r"seqprop_assert|(?:btrfs_)?assertfail|ass(?:fail|warn)|check_object|dummy_urb_enqueue"
 # lib/plist.c, the priority-sorted list (plist_add / plist_del / plist_requeue and CONFIG_DEBUG_PLIST's plist_check_*):
 # a list library like list.h's, whose list_add / list_del checks (lib/list_debug.c) fire on the caller's list.
 _PLIST_SINCE_V4 = r"plist_[a-z_]{1,32}"
