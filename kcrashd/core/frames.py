@@ -390,8 +390,15 @@ _LOCK_26_SINCE_V4 = r"_{1,2}spin_(?:lock|unlock|trylock)\w{0,20}|_(?:read|write)
 # kernel/locking/rwbase_rt.c rwbase_read_lock / rwbase_write_lock that rwlock_t and rw_semaphore share.
 _RT_LOCK_SINCE_V4 = r"__rt_(?:spin|read|write)_(?:lock|unlock|trylock)\w{0,24}|__(?:read|write)_rt_(?:lock|unlock|trylock)\w{0,12}|_{0,2}rwbase_\w{1,32}"
 # mm/page_alloc.c's allocation path below alloc_pages: get_page_from_freelist takes a free page for the
-# caller (rmqueue / buffered_rmqueue before 4.13 and their helpers, then prep_new_page -> post_alloc_hook).
-_PAGE_ALLOC_SINCE_V4 = r"get_page_from_freelist|_{0,2}rmqueue(?:_(?:bulk|pcplist|buddy|smallest|fallback|cma_fallback|claim|steal))?|buffered_rmqueue|prep_new_page|post_alloc_hook"
+# caller (rmqueue / buffered_rmqueue before 4.13 and their helpers, then prep_new_page -> post_alloc_hook).  And
+# the page allocator's entry points of 6.10+ that the allocation-profiling rename (`_noprof`) and 6.14's frozen
+# pages gave names the page-allocator rule's prefixes miss: get_free_pages_noprof (__get_free_pages),
+# mm/mempolicy.c alloc_frozen_pages_noprof (alloc_pages' body) and free_frozen_pages.
+_PAGE_ALLOC_SINCE_V4 = (
+    r"get_page_from_freelist|_{0,2}rmqueue(?:_(?:bulk|pcplist|buddy|smallest|fallback|cma_fallback|claim|steal))?|"
+    r"buffered_rmqueue|prep_new_page|post_alloc_hook|get_free_pages_noprof|alloc_frozen_pages(?:_nolock)?(?:_noprof)?|"
+    r"free_frozen_pages"
+)
 # lib/cpumask.c alloc_cpumask_var_node / zalloc_cpumask_var_node (and the _var forms): with CPUMASK_OFFSTACK
 # they kmalloc a cpumask for the caller, like the duplicating helpers of mm/util.c.
 _CPUMASK_ALLOC_SINCE_V4 = r"z?alloc_cpumask_var(?:_node)?|free_cpumask_var"

@@ -373,6 +373,9 @@ def test_sleeping_in_the_page_allocator_names_the_code_that_allocated() -> None:
         ("get_page_from_freelist", True), ("rmqueue", True), ("__rmqueue_smallest", True), ("rmqueue_bulk", True),
         ("buffered_rmqueue", True), ("prep_new_page", True), ("post_alloc_hook", True),
         ("mydrv_get_page_from_freelist", False), ("rmqueue_stats_show", False),
+        # 6.10+ names: the `_noprof` rename, 6.14's frozen pages
+        ("get_free_pages_noprof", True), ("alloc_frozen_pages_noprof", True), ("alloc_frozen_pages_nolock_noprof", True),
+        ("free_frozen_pages", True), ("mydrv_get_free_pages_noprof", False), ("free_frozen_pages_count", False),
         ("alloc_cpumask_var_node", True), ("zalloc_cpumask_var", True), ("free_cpumask_var", True),
         ("mydrv_alloc_cpumask_var", False), ("alloc_cpumask_vars", False),
     ],
