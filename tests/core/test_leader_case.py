@@ -94,6 +94,16 @@ def test_a_lone_recased_lockdep_header_is_restored_above_its_dashes() -> None:
     assert restore_leaders(quote).startswith("WARNING: lock held when returning")
 
 
+def test_a_lone_recased_lockdep_header_is_restored_above_its_first_body_line() -> None:
+    # A quote that dropped lockdep's rules and ident line: print_deadlock_bug's `%s/%d is trying to acquire lock:`.
+    quote = ("Warning: possible recursive locking detected\ntest_progs/1393 is trying to acquire lock:\n"
+             "ffff88811ec25f58 (slock-AF_UNIX){+...}-{3:3}, at: sock_map_update_elem+0xdb/0x1f0\n")
+    assert restore_leaders(quote).startswith("WARNING: possible recursive locking detected")
+    # Negative: prose below a user-space warning is no lockdep body line.
+    prose = "Warning: the lock is stale\nthe tool is trying to acquire lock again\n"
+    assert restore_leaders(prose) == prose
+
+
 @pytest.mark.parametrize("text", [
     # a user-space line, no trace below: the kernel prints no such leader
     # a tool's heading underlined three lines below, or by a short rule, is no lockdep header
