@@ -236,6 +236,13 @@ def test_production_index_is_complete_and_valid() -> None:
         assert "syzkaller" not in r["repo"] and "mailing" not in r["repo"], where
 
 
+def test_the_sources_table_counts_every_log() -> None:
+    """The corpus README's sources table (one row per source, its file count last) adds up to the index."""
+    readme = (PRODUCTION / "README.md").read_text()
+    counts = [int(line.rstrip(" |").rsplit("|", 1)[1]) for line in readme.splitlines() if line.startswith("| `")]
+    assert counts and sum(counts) == len(production_index())
+
+
 def test_production_corpus_floor() -> None:
     """A measurement, not a target: the development part must not fall below today's level."""
     dev, _ = split(production_cases())
