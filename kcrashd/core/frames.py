@@ -671,7 +671,7 @@ _PHYS_ADDR_SINCE_V4 = r"__phys_addr(?:_symbol)?|__virt_to_phys"
 # over it; start_flush_work is __flush_work's first half (it queues the barrier, and might_sleep()s for it),
 # flush_delayed_work, flush_rcu_work and flush_scheduled_work (before 6.x a function over flush_workqueue) and 3.x's
 # flush_work_sync flush the work their caller hands them; work_grab_pending is try_to_grab_pending's 6.10 name.
-_WORK_INSERT_SINCE_V4 = (
+_WORKQUEUE_SINCE_V4 = (
     r"insert_work|insert_wq_barrier|flush_workqueue|start_flush_work|flush_delayed_work|flush_rcu_work|"
     r"flush_scheduled_work|flush_work_sync|work_grab_pending"
 )
@@ -724,7 +724,7 @@ SKIPPED_SINCE_V4 = re.compile(
     rf"{_RT_LOCK_SINCE_V4}|{_PAGE_ALLOC_SINCE_V4}|{_CPUMASK_ALLOC_SINCE_V4}|{_VMALLOC_SINCE_V4}|{_LOCAL_LOCK_SINCE_V4}|"
     rf"{_SOCK_LOCK_SINCE_V4}|{_BIO_FREE_SINCE_V4}|{_ATOMIC64_SINCE_V4}|{_BITOPS_SINCE_V4}|{_OWNER_SPIN_SINCE_V4}|"
     rf"{_USER_ITER_SINCE_V4}|{_PAGECACHE_SINCE_V4}|{_VFS_REF_SINCE_V4}|{_SOFTIRQ_TRACE_SINCE_V4}|{_MTE_REPORT_SINCE_V4}|"
-    rf"{_STRING_SINCE_V4}|{_PHYS_ADDR_SINCE_V4}|{_WORK_INSERT_SINCE_V4}|{_USB_URB_SINCE_V4}|{_DEVICE_UNREGISTER_SINCE_V4}|{_CALLER_CHECK_SINCE_V4}|{_DMA_SYNC_SINCE_V4}|{_PLIST_SINCE_V4}|{_RATELIMIT_SINCE_V4}|{_ENTRY_SINCE_V4}|"
+    rf"{_STRING_SINCE_V4}|{_PHYS_ADDR_SINCE_V4}|{_WORKQUEUE_SINCE_V4}|{_USB_URB_SINCE_V4}|{_DEVICE_UNREGISTER_SINCE_V4}|{_CALLER_CHECK_SINCE_V4}|{_DMA_SYNC_SINCE_V4}|{_PLIST_SINCE_V4}|{_RATELIMIT_SINCE_V4}|{_ENTRY_SINCE_V4}|"
     rf"{_LOCKDEP_SINCE_V4})$"
 )
 # Frames version 3 skipped that version 4 reads as a culprit (the opposite of SKIPPED_SINCE_V4): where one is chosen,
@@ -797,8 +797,8 @@ SKIP_INFRA = (
     # workqueue flush, cancel, queue
     r"^(?:__flush_workqueue|drain_workqueue|destroy_workqueue|flush_work$|__flush_work|_*cancel_work|"
     r"cancel_delayed_work|_*queue_work|_*queue_delayed_work|mod_delayed_work|kthread_stop|try_to_grab_pending)",
-    # the work item's insertion under them (_WORK_INSERT_SINCE_V4)
-    r"^(?:" + _WORK_INSERT_SINCE_V4 + r")$",
+    # the rest of the API and the work item's insertion under them (_WORKQUEUE_SINCE_V4)
+    r"^(?:" + _WORKQUEUE_SINCE_V4 + r")$",
     # timers
     r"^(?:_*del_timer|_*try_to_del_timer|_*timer_delete|_*mod_timer|add_timer|hrtimer_cancel|hrtimer_try_to_cancel|"
     r"lock_timer_base|sk_stop_timer|sk_reset_timer)",

@@ -14,7 +14,8 @@ restored where a stack trace starts within `BODY_LINES` below it, as every repor
 does, or below a rule of `=` (`_RULE`), which lockdep, KASAN, KCSAN, KFENCE and UBSAN print above
 their header (kernel/locking/lockdep.c print_circular_bug_header, mm/kasan/report.c start_report,
 lib/ubsan.c ubsan_prologue), or above a rule of `-` within two lines below, which lockdep prints under its header
-and the kernel's ident line, or above the first line of lockdep's body (`%s/%d is trying to acquire lock:`).  A user-space line `Warning: ...` with no trace below stays as it is.
+and the kernel's ident line, or above the first line of lockdep's body (`%s/%d is trying to acquire lock:`).
+A user-space line `Warning: ...` with no trace below stays as it is.
 """
 
 from __future__ import annotations
@@ -97,8 +98,8 @@ _DASHES_BELOW = 2
 # The line lockdep prints first below its header block (kernel/locking/lockdep.c print_deadlock_bug and
 # print_circular_bug_header `%s/%d is trying to acquire lock:`, print_unlock_imbalance_bug `... is trying to release
 # lock (%s) at:`, print_irq_inversion_bug `... just changed the state of lock:`), which a quote that dropped both
-# rules and the ident line keeps right below the header.
-_LOCKDEP_FIRST = re.compile(r"\S{1,64}/\d{1,10} (?:is trying to (?:acquire|release) lock|just changed the state of lock)")
+# rules and the ident line keeps right below the header (a task name may hold blanks: searched, not matched).
+_LOCKDEP_FIRST = re.compile(r"/\d{1,10} (?:is trying to (?:acquire|release) lock|just changed the state of lock)")
 # A line's first word as a patch tool re-cases it, and the blank (or the line's end) after its colon.
 _RECASED = re.compile(r"^([A-Z][a-z0-9]{1,7}):(?=[ \t]|$)", re.M)
 
@@ -148,7 +149,7 @@ def _report_at(text: str, start: int) -> bool:
     if start and above.strip().startswith(_RULE):
         return True
     below = text[start : start + _BELOW_CHARS].split("\n", BODY_LINES + 1)[1 : BODY_LINES + 1]
-    if any(_is_dashes(b) or _LOCKDEP_FIRST.match(b) for b in below[:_DASHES_BELOW]):
+    if any(_is_dashes(b) or _LOCKDEP_FIRST.search(b) for b in below[:_DASHES_BELOW]):
         return True
     return any(STACK_START.match(b) or parse_frames(b) for b in below)
 

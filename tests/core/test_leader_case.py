@@ -99,6 +99,8 @@ def test_a_lone_recased_lockdep_header_is_restored_above_its_first_body_line() -
     quote = ("Warning: possible recursive locking detected\ntest_progs/1393 is trying to acquire lock:\n"
              "ffff88811ec25f58 (slock-AF_UNIX){+...}-{3:3}, at: sock_map_update_elem+0xdb/0x1f0\n")
     assert restore_leaders(quote).startswith("WARNING: possible recursive locking detected")
+    spaced = "Warning: possible circular locking dependency detected\nWeb Content/4242 is trying to acquire lock:\n"
+    assert restore_leaders(spaced).startswith("WARNING: possible circular")
     # Negative: prose below a user-space warning is no lockdep body line.
     prose = "Warning: the lock is stale\nthe tool is trying to acquire lock again\n"
     assert restore_leaders(prose) == prose
