@@ -852,9 +852,12 @@ def _walked_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | N
     helper = _out_of_line_helper(texts)
     passed: str | None = None
     v3_stop: str | None = None  # version 3's culprit, where a skip rule of version 4 passed it
+    lock_site: str | None = None  # the first `at:` line's function, skipped or not
     for parts in sig.stack:
         above: str | None = None  # the candidate before this one: what it called
         cands = run_spec(parts, texts, headerless)[0]
+        if lock_site is None and cands and parts[0] is Part.AT:
+            lock_site = cands[0]
         for i, cand in enumerate(cands):
             if _FAULT_INJECTION.match(cand):
                 return Culprit(None, fault_injection=True)
@@ -870,29 +873,16 @@ def _walked_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | N
                 return Culprit(cand, earlier=v3_stop or passed or _v3_beyond(cand, cands[i + 1 :], sig))
             passed = helper
     found = _no_walked_culprit(texts, extra, ended)
-    site = _lock_site(sig, texts, headerless) if found.function is None and ended else None
     v3_named = v3_stop or passed  # version 3 stopped at it: it never got here
-    if site is not None:
-        return Culprit(site, earlier=None if v3_named == site else v3_named or "")
+    # A lockdep report whose walk named nothing (no trace printed, or only generic frames) names its first `at:`
+    # line's function as printed (kernel/locking/lockdep.c print_lock: `, at: %pS` of the acquire site), a skipped one
+    # included (`flush_workqueue`, whose lockdep map stands for the workqueue), rather than no culprit.  Version 3
+    # named none (`ended` False reads as it read); where it skipped fewer frames, it may have stopped there too.
+    if found.function is None and ended and lock_site is not None and sig.kind == "lockdep":
+        return Culprit(lock_site, earlier=None if v3_named == lock_site else v3_named or "")
     if v3_named is not None and v3_named != found.function:
         found.earlier = v3_named
     return found
-
-
-def _lock_site(sig: Signature, texts: list[str], headerless: bool) -> str | None:
-    """A lockdep report whose walk named nothing (no trace printed, or only generic frames): the first
-    `at:` line's function as printed (kernel/locking/lockdep.c print_lock: `, at: %pS` of the acquire
-    site), a skipped one included (`flush_workqueue`, whose lockdep map stands for the workqueue), rather
-    than no culprit.  Version 3 named none (`ended` False reads as it read); where it skipped fewer frames,
-    it may have stopped there too (_walked_culprit)."""
-    if sig.kind != "lockdep":
-        return None
-    for parts in sig.stack:
-        if parts[0] is Part.AT:
-            cands = run_spec(parts, texts, headerless)[0]
-            if cands:
-                return cands[0]
-    return None
 
 
 def _no_walked_culprit(texts: list[str], extra: re.Pattern[str] | None, ended: bool) -> Culprit:
