@@ -2,7 +2,7 @@
 
 The key is the normalised title, or, when the title has a cross-architecture bucket alternative
 (`bad-access in F`, `stall in F`, `hang in F`, `stack-overflow in F`, `invalid-free in F`, version
-4's `oom in F` and `null-call in F`), that bucket: a use-after-free seen as a KASAN report on one
+4's `oom in F`, `null-call in F` and `sysrq in F`), that bucket: a use-after-free seen as a KASAN report on one
 kernel and as a general protection fault on another is one bug.  A title that names no culprit (`X in corrupted`, syzkaller's title) is keyed
 on the function its header line names, where it names one (a WARNING's `at %pS`): two bugs quoted
 without a trace do not share one key.  A title that names the reporting site, as syzkaller's does, for a report
@@ -35,7 +35,14 @@ CORRUPTED_CULPRIT = " in corrupted"
 # And a call through a NULL function pointer (null_call.py), keyed apart from a bad access or a jump into data by
 # the same caller: version 3 keyed it on `bad-access in F`, that key stays an alias.
 NULL_CALL_BUCKET = "null-call in "
-BUCKETS_SINCE_V4 = ("oom in ", NULL_CALL_BUCKET)
+# And the deliberate sysrq-c crash (drivers/tty/sysrq.c sysrq_handle_crash), which the kernel printed as a NULL
+# write up to 5.5 (`*killer = 1`: RHEL 7 and 8, arm64's `Unable to handle kernel NULL pointer dereference`) and as
+# `panic("sysrq triggered crash")` since: one request, one key across the kernels of a fleet, whichever frame the
+# trace shows (panic() is a tail call on some builds: the handler's frame is gone, its caller __handle_sysrq named).
+# Version 3 keyed the two forms apart (`bad-access in sysrq_handle_crash` and the panic's title): those keys stay aliases.
+SYSRQ_BUCKET = "sysrq in "
+SYSRQ_KEY = f"{SYSRQ_BUCKET}sysrq_handle_crash"
+BUCKETS_SINCE_V4 = ("oom in ", NULL_CALL_BUCKET, SYSRQ_BUCKET)
 BUCKETS = ("bad-access in ", "stall in ", "hang in ", "stack-overflow in ", "invalid-free in ", *BUCKETS_SINCE_V4)
 # Titles that name the reporting site, as syzkaller titles them, for a report whose culprit is another frame (the
 # signature's `WARNING in {F}` alternative): the key is that alternative, so that two culprits are two bugs.

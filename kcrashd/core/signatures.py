@@ -781,6 +781,16 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("hard-lockup-panic", "hard-lockup", "Kernel panic",
               r"Kernel panic - not syncing: (?:Hard LOCKUP|Watchdog detected hard LOCKUP on cpu)",
               "kernel panic: Hard LOCKUP", NMI_PC, S.LOCKED_CPU, skip=_NMI_SKIP),
+    # drivers/watchdog/hpwdt.c hpwdt_pretimeout, HPE iLO's NMI (its watchdog's pretimeout, iLO's `Generate NMI`, a
+    # hardware error logged in the IML): `panic("An NMI occurred, please see the Integrated Management Log for
+    # details.\n")` (2.6.x-3.x), `"An NMI occurred, but unable to determine source.\n"`, `"An NMI occurred. Depending on
+    # your system the reason for the NMI is logged in any one of the following resources:\n1. Integrated Management
+    # Log (IML)\n..."` (3.x-4.15), and since 4.16 the same after the NMI status byte (`hex_byte_pack(panic_msg, mynmi)`:
+    # `00: An NMI occurred. ...`).  One event on every kernel: one title, so that a fleet's iLO NMIs stay one history.
+    Signature("hpwdt-nmi-panic", "panic", "Kernel panic",
+              r"Kernel panic - not syncing: ((?:[0-9a-f]{2}: )?An NMI occurred[,.]" + _TEXT_TO_EOL[1:],
+              "kernel panic: An NMI occurred", TRACE, v3_title="kernel panic: {1}",
+              why="drivers/watchdog/hpwdt.c hpwdt_pretimeout: panic()/nmi_panic() with the four messages above"),
     Signature("mce-panic", "machine-check", "Kernel panic",
               r"Kernel panic - not syncing: (?:Fatal machine check|Machine check|Fatal hardware error|Fatal local machine check|Timeout: Not all CPUs entered)",
               "kernel panic: fatal machine check", NO_STACK, S.NONE),

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from kcrashd.core.culprit import Culprit, find_culprit, header_function
-from kcrashd.core.fingerprint import CORRUPTED_CULPRIT, NULL_CALL_BUCKET
+from kcrashd.core.fingerprint import CORRUPTED_CULPRIT, NULL_CALL_BUCKET, SYSRQ_KEY
 from kcrashd.core.frames import SOURCE_POSITION, fault_pc, mark_trimmed_frames, parse_frames, strip_syscall
 from kcrashd.core.null_call import null_call
 from kcrashd.core.report_parts import Severity
@@ -312,6 +312,9 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
     override = KIND_BY_FUNCTION.get(out.function or "")
     if override is not None:
         out.kind = override
+    if out.kind == "sysrq":
+        # The key (fingerprint.SYSRQ_KEY): the sysrq-c crash as a NULL write and as a panic is one request.
+        out.alts = [SYSRQ_KEY, *(a for a in out.alts if a != SYSRQ_KEY)]
 
 
 def _names_site(sig: Signature) -> bool:
