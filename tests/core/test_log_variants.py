@@ -55,6 +55,9 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
         frozenset({"no-call-trace"}), "the only trace frame is marked by the Call Trace line alone"),
     "production/patches/suse-mana-remove-irqs-free-irq-warning.txt": (
         frozenset({"no-call-trace"}), "the trace frames are marked by the Call Trace line alone"),
+    # The same with no RIP line at all: the WARNING header, then `Call Trace:` and the frames.
+    "production/patches/stable-6.11.9-siw-skb-splice-from-iter-slab-page-warning.txt": (
+        frozenset({"no-call-trace"}), "the trace frames are marked by the Call Trace line alone"),
     # A patch tool re-cases a line's first word only (kcrashd.core.leader_case): a capture prefix added
     # to a re-cased quote models no real log (a stamped line was never re-cased).
     **{f"production/patches/{name}.txt": (_PREFIXED, "re-cased leaders behind a capture prefix")
