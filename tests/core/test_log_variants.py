@@ -98,10 +98,12 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
 # below a noreturn call to lie past its caller's end (culprit._past_noreturn: `panic+0x184/0x364`, then
 # `lab_exit+0x0/0x99c`) or s390's PSW at a function's start (culprit._S390_PSW_AT_START) is gone, and the decoded
 # line names that function like any other.  tests/core/invariance.py finds 13 development logs of this family
-# (production/chromiumos/TEST_ARM64_SERROR.txt, lab/deb12-6.1-{arm64,s390x}_{fortify,panic,sysrq,bug,no-root-fs}_run*);
+# (production/chromiumos/TEST_ARM64_SERROR.txt, lab/deb12-6.1-{arm64,s390x}_{fortify,panic,sysrq,bug,no-root-fs}_run*),
+# and the OpenHarmony arm64 sysrq panic (`panic+0x168/0x3e0`, then `sysrq_handle_term+0x0/0x38`);
 # only the sampled ones are listed, as a listed log joins the sampled run (and its other variants' checks).
-for _case in ("arm64_panic_run1", "arm64_sysrq_run1", "s390x_fortify_run1", "s390x_no-root-fs_run1"):
-    _key = f"lab/deb12-6.1-{_case}/console.log"
+for _key in (*(f"lab/deb12-6.1-{_case}/console.log"
+               for _case in ("arm64_panic_run1", "arm64_sysrq_run1", "s390x_fortify_run1", "s390x_no-root-fs_run1")),
+             "production/openharmony/smartparser-008-rk3568-sysrq-panic-excerpt.txt"):
     _names, _why = KNOWN_VARIANT.get(_key, (frozenset(), ""))
     KNOWN_VARIANT[_key] = (_names | {"decoded"}, "; ".join(filter(None, (_why, "a decoded trace loses a +0x0 offset"))))
 
