@@ -225,8 +225,17 @@ _LEAK_SKIP = (
 )
 _ALLOC_SKIP = r"^(?:slab_|kfree|vfree|kvfree|free_|__free|kmem_cache_free|__kmem_cache_free|do_slab_free|___cache_free)"
 
-# The page allocator's own checks and free paths found the bad page: the code that freed or allocated it is below them.
+# The page allocator's own checks and free paths found the bad page: the code that freed or allocated it is below them
+# (mm/page_alloc.c: free_pages_prepare -> free_page_is_bad, 5.x check_free_page -> check_free_page_bad, -> bad_page).
+# The DMA API's free path frees a driver's pages for it (kernel/dma/mapping.c dma_free_attrs -> kernel/dma/direct.c
+# dma_direct_free -> kernel/dma/contiguous.c dma_free_contiguous -> __free_pages; drivers/iommu/dma-iommu.c
+# iommu_dma_free): the driver below it freed them.
 _BAD_PAGE_SKIP = (
+    r"^(?:bad_page|free_|__free|page_|put_page|__put_page|release_pages|folio_|__folio|check_new_page|check_free_page|rmqueue|"
+    r"get_page_from|__page_pool|page_pool|post_alloc_hook|prep_new_page|dma_direct_free|dma_free_contiguous|_{0,2}iommu_dma_free)"
+)
+# What version 3 skipped there (before check_free_page and the DMA API's free path): its key continues.
+_BAD_PAGE_SKIP_V3 = (
     r"^(?:bad_page|free_|__free|page_|put_page|__put_page|release_pages|folio_|__folio|check_new_page|rmqueue|get_page_from|"
     r"__page_pool|page_pool|post_alloc_hook|prep_new_page)"
 )
@@ -427,13 +436,13 @@ SIGNATURES: tuple[Signature, ...] = (
               r"Objects remaining (?:in [\w.:\-]{1,64} )?on [\w.]{1,64}\(\))",
               "BUG: {1} in {F}", SLAB_DEBUG, skip=_SLUB_CHECK_SKIP),
     Signature("bad-page-state", "bug", "BUG:", r"BUG: Bad page state", "BUG: Bad page state in {F}", BAD_PAGE,
-              skip=_BAD_PAGE_SKIP),
+              skip=_BAD_PAGE_SKIP, v3_skip=_BAD_PAGE_SKIP_V3),
     # mm/page_alloc.c bad_page before it printed `BUG: ` (2.6.0-2.6.28: `Bad page state in process '%s'`, the page,
     # `Trying to fix it up, but a reboot is needed`, `Backtrace:`, dump_stack; then briefly `Bad page state in process
     # %s  pfn:%05lx`): the same report under the later title.
     Signature("bad-page-state-old", "bug", "Bad page state in process ",
               r"^Bad page state in process (?:'[^'\n]{1,64}'|\S{1,64}  pfn:[0-9a-f]{1,16})", "BUG: Bad page state in {F}",
-              BAD_PAGE, skip=_BAD_PAGE_SKIP, line_start=True,
+              BAD_PAGE, skip=_BAD_PAGE_SKIP, v3_skip=_BAD_PAGE_SKIP_V3, line_start=True,
               why="mm/page_alloc.c (2.6.0-2.6.28) bad_page `Bad page state in process '%s'` ... `Backtrace:`, dump_stack()"),
     # kernel/workqueue.c wq_watchdog_timer_fn: a worker pool made no progress; like a hung task, work
     # is stuck, and the report shows pools, not a stack.

@@ -10,6 +10,8 @@ handler, like vfs_write: a stall's walk stops at it.
 
 from __future__ import annotations
 
+import hashlib
+
 from kcrashd.core import analyze
 from kcrashd.core.fingerprint import fingerprint_title
 from tests.core.golden import CORPUS
@@ -138,6 +140,21 @@ def test_bad_page_state_keeps_its_own_row() -> None:
     # Negative: mm/page_alloc.c bad_page `BUG: Bad page state in process %s  pfn:%05lx` is another row.
     report = analyze((CORPUS / "edge" / "bad-page-cache.log").read_text().replace("Bad page cache", "Bad page state"))
     assert report.signature == "bad-page-state"
+
+
+def test_bad_page_state_names_the_driver_below_the_dma_apis_free_path() -> None:
+    # mm/page_alloc.c __free_pages_ok -> 5.x check_free_page -> check_free_page_bad -> bad_page; the pages were freed
+    # for the driver by kernel/dma/direct.c dma_direct_free -> kernel/dma/contiguous.c dma_free_contiguous.
+    path = PRODUCTION / "patches" / "stable-6.1.14-ath11k-qmi-mem-chunk-bad-page-state.txt"
+    report = analyze(path.read_bytes())
+    assert (report.title, report.function) == ("BUG: Bad page state in ath11k_qmi_msg_mem_request_cb",
+                                                "ath11k_qmi_msg_mem_request_cb")
+    # Version 3 named the checker: its key continues.
+    v3 = "kc3-" + hashlib.sha256(b"BUG: Bad page state in check_free_page_bad").hexdigest()[:16]
+    assert v3 in report.fingerprint_aliases
+    # Negative: a driver's own function named like a DMA helper is no part of the DMA API's free path.
+    renamed = analyze(path.read_text().replace("ath11k_qmi_msg_mem_request_cb", "mydrv_dma_free_chunks"))
+    assert renamed.function == "mydrv_dma_free_chunks"
 
 
 def test_a_bare_out_of_memory_panic_at_boot_is_no_oom_kill() -> None:
