@@ -59,9 +59,12 @@ _MULTIPLEXED_SYSCALLS = frozenset({"ioctl", "sys_ioctl"})
 # A driver's compat_ioctl only converts arguments for its native ioctl handler: the handler above
 # it is the culprit, or the compat handler itself when it loops on its own.
 _COMPAT_IOCTL = re.compile(r"_compat_ioctl$")
-# The WARN site of kernel/panic.c __warn: `WARNING: CPU: 1 PID: 2 at kernel/module.c:1108 module_put+0x57/0x70`.
-# scripts/decode_stacktrace.sh replaces `f+0x1/0x2` with `f (file.c:123)`.
-_WARN_SITE = re.compile(r"\bat ?[^\s:]{1,200}:\d+ ([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x| \()")
+# The WARN site of kernel/panic.c __warn: `WARNING: CPU: 1 PID: 2 at kernel/module.c:1108 module_put+0x57/0x70`,
+# and since 6.18 `WARNING: kernel/module.c:1108 at module_put+0x57/0x70, CPU#1: insmod/2` (`%s:%d at %pS, CPU#%d:
+# %s/%d`).  scripts/decode_stacktrace.sh replaces `f+0x1/0x2` with `f (file.c:123)`.
+_WARN_SITE = re.compile(
+    r"(?:\bat ?[^\s:]{1,200}:\d+ |\bWARNING: [^\s:]{1,200}:\d+ at )([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x| \()"
+)
 # PC lines no frame parser reads: old x86 show_regs (`EIP is at f+0x1/0x2`), the closing
 # `EIP: [<addr>] ? f+0x1/0x2 SS:ESP` line, a decoded `RIP: 0010:f (file.c:123)`, and klogd's
 # translation `EIP: 0010:[mod:f+16/3868]` (Documentation/admin-guide/bug-hunting.rst).
@@ -717,26 +720,36 @@ def header_function(header: str) -> str | None:
 
 
 def _quoted_warn_site(sig: Signature, texts: list[str], extra: re.Pattern[str] | None) -> str | None:
-    """The WARN site of a WARNING quoted with neither its PC line nor a trace header: kernel/panic.c __warn prints
-    `WARNING: CPU: %d PID: %d at %pS`, the WARN's own address, so the header names the function that warned, where
-    the frames a quote kept below it (no `Call Trace:` line) are its callers; syzkaller takes the header's function
-    when no stack part matches.  None when the quote kept a PC or trace line (the walk reads them; an arm32
-    unwinder's trace has no header), or when a skip rule fits the site (a helper that warns for its caller: the
-    walk goes past it).  A WARNING with no frame at all stays `in corrupted`, as syzkaller titles it."""
+    """The WARN site of a WARNING quoted without its PC line: kernel/panic.c __warn prints `WARNING: CPU: %d PID: %d
+    at %pS`, the WARN's own address, the function its RIP line (__show_regs) names too.  A trap-based WARN (x86
+    since 4.x: do_error_trap -> report_bug -> __warn) prints the trace of the trapped frame, which starts at the
+    site's caller, so a quote that cut the register dump, RIP line included (Documentation/process/
+    submitting-patches.rst asks for registers to be left out), keeps the site in its header alone; the frames a
+    quote kept with no `Call Trace:` line are the callers too, and syzkaller takes the header's function when no
+    stack part matches.  The same WARNING with and without its RIP line gets one culprit.  None when the quote kept a
+    PC line, when its trace (a trace header, or an arm32 unwinder's frames) shows the site (a warn_slowpath WARN's
+    dump_stack: the walk reaches it), or when a skip
+    rule fits the site (a helper that warns for its caller: the walk goes past it, as past the RIP).  A WARNING
+    with no frame at all stays `in corrupted`, as syzkaller titles it."""
     if sig.stack != WARN or not texts:
         return None
     m = _WARN_SITE.search(texts[0])
-    if m is None or any(_pc_or_trace_line(t) for t in texts[1:]):
+    if m is None:
         return None
     fn = frames.clean_function(m.group(1))
-    return None if frames.is_skipped(fn, extra) else fn
+    if frames.is_skipped(fn, extra) or any(_pc_line(t) for t in texts[1:]):
+        return None
+    if not any(frames.STACK_START.match(t) or frames.arm_unwound(t) for t in texts[1:]):
+        return fn  # frames with no trace header above them (an arm32 unwinder's have none: its trace)
+    # The site as a reliable frame: the walk reaches it.  As a `?` frame it is the trap's stale return address (6.x
+    # prints `? __warn`, `? site`, `? report_bug` above the caller): the walk would pass it.
+    shown = (fr.function for t in texts[1:] for fr in frames.parse_frames(t) if fr.reliable)
+    return None if any(name == fn for name in shown) else fn
 
 
-def _pc_or_trace_line(text: str) -> bool:
-    """A PC line of any form the walk or _without_reliable_frame reads, or a line that starts a trace."""
-    if frames.STACK_START.match(text) or text.startswith("--- interrupt:") or frames.fault_pc(text) is not None:
-        return True
-    if frames.arm_unwound(text):
+def _pc_line(text: str) -> bool:
+    """A PC line of any form the walk or _without_reliable_frame reads (powerpc's `--- interrupt:` included)."""
+    if text.startswith("--- interrupt:") or frames.fault_pc(text) is not None:
         return True
     return bool(_RAW_ARM_PC.match(text) or _PC_IS_AT.match(text) or ("IP" in text and (_RAW_PC.search(text) or _QUESTIONED_PC.search(text))))
 
