@@ -11,7 +11,8 @@ by a line's length:
   (lib/bug.c `kernel BUG at %s:%d!`), lib/smp_processor_id.c `BUG: using %s%s() in preemptible`;
   the sanitizers' header alone (`BUG: KASAN:`, `BUG: KCSAN:`, `BUG: KMSAN:`), whose `%s in %pS` follows, and
   __warn's (`WARNING:`), whose `CPU: %d PID: %d at` or 2.6.x `at %s:%d` follows (a header cut after its `%s:%d`
-  is left unjoined: tests/core/test_wrapped_quotes.py says why);
+  is left unjoined, tests/core/test_wrapped_quotes.py says why, but in a stamped log, where the unstamped `%pS`
+  below it would otherwise be lost to the report);
 - a held lock's acquire site: kernel/locking/lockdep.c print_lock `, at: %pS` in one printk; print_lock's
   lock `%px (%s){%s}` (with `-{%d:%d}` since 5.x) before `, at:` and lockdep_print_held_locks' ` #%d: `
   before it, one line each.  (Before 4.x `, at: [<%p>]` took print_ip_sym's symbol, always printed as
@@ -123,6 +124,13 @@ _FAULT_HEADS = ("BUG: unable to handle kernel", "BUG: unable to handle kernel NU
 _FAULT_HEADER = re.compile(r"BUG: unable to handle kernel (?:NULL pointer dereference|paging request)(?: at |$)")
 
 
+# kernel/panic.c __warn's `WARNING: CPU: %d PID: %d at %s:%d %pS` cut by a wrap after its `%s:%d`: in a stamped log the
+# unstamped `%pS` below (a symbol with its offset, and its module) is that rest.  Elsewhere the header stays cut (a
+# quote without a trace then reads the site as the line below: tests/core/test_wrapped_quotes.py).
+_WARN_CUT_AT_SITE = re.compile(r"^WARNING: CPU: \d{1,5} PID: \d{1,9} at [^\s:]{1,200}:\d{1,7}$")
+_SITE_LINE = re.compile(rf"[A-Za-z_$][A-Za-z0-9_$.]{{0,200}}{_OFFSET_SIZE}(?: \[{_MODULE_NAME}\])?")
+
+
 def may_continue(text: str) -> bool:
     """A cheap test before `continues`: whether the kernel line `text` can be cut by a wrap at all."""
     end = text.rstrip()
@@ -146,6 +154,8 @@ def continues(text: str, rest: str, stamped_log: bool) -> bool:
         return True
     if _fault_header_cut(text, rest):
         return True
+    if stamped_log and _WARN_CUT_AT_SITE.search(text[-120:]) and _SITE_LINE.fullmatch(rest) is not None:
+        return True  # __warn's header cut before its `%pS` (see _WARN_CUT_AT_SITE)
     if rest[:1] == "(" and _PARENTHESIZED_SYMBOL.fullmatch(rest) is not None and _SYMBOL_BELOW_END.search(text.rstrip()[-40:]) is not None:
         return True
     if "[#" in text and _DIE_FLAGS.fullmatch(rest) is not None and _DIE_COUNT.search(text) is not None:

@@ -49,15 +49,6 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # from a paging request; without the registers it is a paging request.
     "production/testsuites/drm-ci/vkms-compose-active-planes-6.9-256x85.txt": (
         frozenset({"no-registers"}), "a headless fault's CR2 is in its registers"),
-    # A WARNING quoted with `...` for its RIP line and registers, its one frame alone under `Call Trace:`:
-    # without that line nothing says the frame is a trace, and the header's function is all that is left.
-    "production/patches/stable-dell-smbios-wmi-unexpected-driver-unregister-warning.txt": (
-        frozenset({"no-call-trace"}), "the only trace frame is marked by the Call Trace line alone"),
-    "production/patches/suse-mana-remove-irqs-free-irq-warning.txt": (
-        frozenset({"no-call-trace"}), "the trace frames are marked by the Call Trace line alone"),
-    # The same with no RIP line at all: the WARNING header, then `Call Trace:` and the frames.
-    "production/patches/stable-6.11.9-siw-skb-splice-from-iter-slab-page-warning.txt": (
-        frozenset({"no-call-trace"}), "the trace frames are marked by the Call Trace line alone"),
     # A patch tool re-cases a line's first word only (kcrashd.core.leader_case): a capture prefix added
     # to a re-cased quote models no real log (a stamped line was never re-cased).
     **{f"production/patches/{name}.txt": (_PREFIXED, "re-cased leaders behind a capture prefix")
@@ -80,8 +71,11 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # transform guards the families already fixed).
     **{case: (frozenset({"wrapped"}), "a wrap the core does not undo yet")
        for case in ("syzkaller/report-354", "syzkaller/report-722", "production/satyr/gitlog-30.txt",
-                    "production/telemetrics-client/two_warnings.txt", "production/lkp-tests/dmesg-020.txt",
-                    "production/patches/stable-4.4.20-arc-lockdep-irqs-disabled-warning.txt")},
+                    "production/telemetrics-client/two_warnings.txt", "production/lkp-tests/dmesg-020.txt")},
+    # A stamped quote whose wrap put the WARNING header's `%pS` on an unstamped line of its own (wrapped.continues joins
+    # it back): a capture transform takes that line for no kernel line and drops it, and the site with it.
+    "production/patches/stable-brcmfmac-fweh-detach-dongle-setup-warning.txt": (
+        _NO_KERNEL_CLOCK | {"decoded"}, "the header's site is on an unstamped wrapped line a capture drops"),
     # Both of the above: a re-cased quote (`Bug: KASAN:`) whose long inline header line is also not unwrapped.
     "production/patches/suse-ext4-find-extent-bigalloc-kasan-mangled.txt": (
         _PREFIXED | {"wrapped"}, "re-cased leaders behind a capture prefix; a wrap the core does not undo yet"),

@@ -211,7 +211,7 @@ def test_kmemleak_report_in_the_kernel_log_names_the_allocator_s_caller() -> Non
 def test_prefix_is_taken_off_only_the_kmemleak_report() -> None:
     # Another message's `kmemleak: ` line is not part of a WARNING's trace.
     log = (
-        "[ 10.000000] WARNING: CPU: 0 PID: 1 at mm/kmemleak.c:600 create_object+0x1d0/0x2b0\n"
+        "[ 10.000000] WARNING: CPU: 0 PID: 1 at mm/slub.c:600 kmem_cache_alloc+0x1d0/0x2b0\n"
         "[ 10.000001] Call Trace:\n"
         "[ 10.000002] kmemleak:     [<ffffffff81234567>] mydrv_probe+0x45/0x1a0\n"
         "[ 10.000003]  kmemleak_alloc+0x4e/0xb0\n"

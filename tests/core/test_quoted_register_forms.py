@@ -202,11 +202,17 @@ def test_the_quoted_flatcar_warning_names_its_site() -> None:
     assert report.function == "skb_checksum_help"
 
 
-def test_a_warning_with_its_trace_header_or_rip_keeps_the_walk() -> None:
-    # Negative: what the quote kept is read as ever (a `Call Trace:` line, a RIP line).
-    assert analyze(_QUOTED_WARNING.format(site=_SITE, more="Call Trace:\n")).function == "mydrv_xmit"
+def test_a_warning_with_its_trace_header_names_its_site_and_with_its_rip_reads_the_rip() -> None:
+    # A `Call Trace:` line without the RIP line: a trap-based WARN's trace starts at the site's caller, so the
+    # header's site is the culprit, as the RIP line would name it (tests/core/test_warn_site.py).
+    assert analyze(_QUOTED_WARNING.format(site=_SITE, more="Call Trace:\n")).function == "skb_checksum_help"
+    # Negative: a RIP line is read as ever, and a trace that shows the site as a frame is walked.
     rip = "RIP: 0010:mydrv_csum+0x3d0/0x5b0 drivers/net/mydrv.c:3284\n"
     assert analyze(_QUOTED_WARNING.format(site=_SITE, more=rip)).function == "mydrv_csum"
+    # An arch unwinder that shows a frame above the site (arc's arc_unwind_core, not skipped): the site shown as a
+    # reliable frame keeps the walk, which names that frame.
+    shown = "Call Trace:\n arc_unwind_core+0xa4/0x118\n warn_slowpath_fmt+0x72/0x158\n skb_checksum_help+0x3d0/0x5b0\n"
+    assert analyze(_QUOTED_WARNING.format(site=_SITE, more=shown)).function == "arc_unwind_core"
 
 
 def test_a_skipped_site_keeps_the_walk() -> None:

@@ -441,3 +441,16 @@ def test_fill_breaks_from_the_quotes_width_less_its_widest_word() -> None:
     assert wrapped.fill_breaks_from(quote) == len(quote[0].rstrip()) - 32
     assert wrapped.fill_breaks_from([*quote, "Dec 03 15:31:00 host-07 kernel: " + "x " * 40]) == 0  # not filled
     assert wrapped.fill_breaks_from(["short"]) == 0
+
+
+def test_a_warn_header_cut_before_its_site_takes_the_symbol_below_only_in_a_stamped_log() -> None:
+    # kernel/panic.c __warn `WARNING: CPU: %d PID: %d at %s:%d %pS`: in a stamped log the unstamped `%pS` below is the
+    # rest a quote's wrap cut, or the report would lose its site (tests/core/test_warn_site.py).
+    cut = "WARNING: CPU: 10 PID: 1589 at kernel/irq/manage.c:1913"
+    assert wrapped.continues(cut, "free_irq+0x318/0x360", stamped_log=True)
+    assert wrapped.continues(cut, "mydrv_stop+0x18/0x60 [mydrv]", stamped_log=True)
+    # Negative: unstamped, the line below stays a line of its own; a rest that is no symbol is not the site.
+    assert not wrapped.continues(cut, "free_irq+0x318/0x360", stamped_log=False)
+    assert not wrapped.continues(cut, "Modules linked in: mydrv", stamped_log=True)
+    assert not wrapped.continues("WARNING: CPU: 10 PID: 1589 at kernel/irq/manage.c:1913 free_irq+0x318/0x360",
+                                 "mydrv_stop+0x18/0x60", stamped_log=True)
