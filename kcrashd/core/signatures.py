@@ -656,6 +656,15 @@ SIGNATURES: tuple[Signature, ...] = (
               "BUG: unable to handle kernel NULL pointer dereference in {F}", alts=BAD, die=True),
     # arch/arm64/mm/fault.c __do_kernel_fault names a permission fault by what the access was: `write to read-only
     # memory`, `execute from non-executable memory`, else `read from unreadable memory`.
+    # arch/powerpc/mm/fault.c bad_page_fault before 4.20 printed every kernel data fault as `Unable to handle kernel paging
+    # request for data at address 0x%08lx`; since, `BUG: Kernel NULL pointer dereference on read at 0x%08lx` when the
+    # address is below PAGE_SIZE (`regs->dar < PAGE_SIZE`), as x86, arm and arm64 always did.  An address in the first
+    # 4 KiB (the smallest page) is that NULL dereference on every kernel: the same title and kind on RHEL 7 and 9.
+    Signature("ppc-null-deref-old", "null-deref", "Unable to handle kernel",
+              r"Unable to handle kernel paging request for data at address 0x0{0,13}[0-9a-f]{1,3}\s*$",
+              "BUG: unable to handle kernel NULL pointer dereference in {F}", alts=BAD, die=True,
+              why="arch/powerpc/mm/fault.c bad_page_fault (2.6-4.19) `Unable to handle kernel paging request for data at "
+                  "address 0x%08lx`; 4.20+ names an address below PAGE_SIZE a NULL pointer dereference"),
     Signature("arm-fault", "paging-fault", "Unable to handle kernel",
               r"Unable to handle kernel (paging request|access to user memory|execute from non-executable memory|"
               r"write to read-only memory|read from unreadable memory)",

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from kcrashd.core import analyze
+from tests.core.golden import CORPUS
 
 
 def _syslog(text: str) -> str:
@@ -537,8 +538,9 @@ AUDITED_OK = {
                         "mydrv_xmit", "null-deref"),
     "arm BUG 2.6.28": (ARM_BUG_2628, "kernel BUG in mydrv_xmit", "mydrv_xmit", "bug"),
     # the kernel said `paging request` whatever the address (5.2+ says `Kernel NULL pointer dereference`)
-    "ppc64 fault 2.6.32": (PPC64_FAULT_2632, "BUG: unable to handle kernel paging request in mydrv_xmit", "mydrv_xmit",
-                           "paging-fault"),
+    # Address 0x8, in the first page: the NULL dereference 4.20+ names so (test_an_old_powerpc_fault_in_the_first_page...).
+    "ppc64 fault 2.6.32": (PPC64_FAULT_2632, "BUG: unable to handle kernel NULL pointer dereference in mydrv_xmit",
+                           "mydrv_xmit", "null-deref"),
 }
 
 
@@ -938,3 +940,39 @@ def test_bad_page_before_2_6_29_names_the_freer(header: str) -> None:
 @pytest.mark.parametrize("line", ["mydrv: Bad page state in process foo, ignoring\n", "Bad page state in process mytool\n"])
 def test_bad_page_lookalikes_are_no_crash(line: str) -> None:
     assert analyze(line).kind == "none"
+
+
+# --- powerpc before 4.20: every kernel data fault was a `paging request` (arch/powerpc/mm/fault.c bad_page_fault) ---
+
+_PPC_OLD_FAULT = (
+    "Unable to handle kernel paging request for data at address 0x{address}\n"
+    "Faulting instruction address: 0xc00000000029d800\n"
+    "Oops: Kernel access of bad area, sig: 11 [#1]\n"
+    "NIP [c00000000029d800] mydrv_read+0x60/0x180 [mydrv]\n"
+    "LR [c00000000029dac4] mydrv_ioctl+0x1a4/0x1f0 [mydrv]\n"
+    "Call Trace:\n"
+    "[c0000000fe93fc80] [c00000000029dac4] mydrv_ioctl+0x1a4/0x1f0 [mydrv] (unreliable)\n"
+)
+
+
+@pytest.mark.parametrize("address", ["00000000", "00000068", "0000000000000ff8"])
+def test_an_old_powerpc_fault_in_the_first_page_is_a_null_dereference(address: str) -> None:
+    # 4.20+ prints `BUG: Kernel NULL pointer dereference on read at 0x%08lx` for an address below PAGE_SIZE.
+    report = analyze(_PPC_OLD_FAULT.format(address=address))
+    assert (report.title, report.kind) == ("BUG: unable to handle kernel NULL pointer dereference in mydrv_read", "null-deref")
+    assert report.alt_titles[0] == "bad-access in mydrv_read"  # the key, unchanged from version 3
+
+
+@pytest.mark.parametrize("address", ["00001000", "000012e0", "d000000c250c00f8", "f0000100"])
+def test_an_old_powerpc_fault_past_the_first_page_stays_a_paging_request(address: str) -> None:
+    report = analyze(_PPC_OLD_FAULT.format(address=address))
+    assert (report.title, report.kind) == ("BUG: unable to handle kernel paging request in mydrv_read", "paging-fault")
+
+
+def test_old_and_new_powerpc_null_dereferences_agree() -> None:
+    old = analyze((CORPUS / "production" / "patches" / "stable-ftrace-t-probe-next-ppc64-null-deref.txt").read_bytes())
+    assert (old.title, old.kind) == ("BUG: unable to handle kernel NULL pointer dereference in t_probe_next", "null-deref")
+    new = analyze(_PPC_OLD_FAULT.format(address="00000068").replace(
+        "Unable to handle kernel paging request for data at address", "BUG: Kernel NULL pointer dereference on read at"))
+    assert (new.title, new.fingerprint) == (analyze(_PPC_OLD_FAULT.format(address="00000068")).title,
+                                            analyze(_PPC_OLD_FAULT.format(address="00000068")).fingerprint)
