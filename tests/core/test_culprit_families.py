@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from kcrashd.core import analyze
+from kcrashd.core import analyze, frames
 from kcrashd.core.culprit import past_its_symbol
 from tests.core.golden import CORPUS
 
@@ -507,3 +507,13 @@ def test_a_pc_inside_its_symbol_still_names_it(log: str) -> None:
 )
 def test_past_its_symbol_samples(line: str, past: bool) -> None:
     assert past_its_symbol(line) is past
+
+
+def test_the_sanitizer_runtime_under_more_underscores_is_passed() -> None:
+    # mm/kasan/common.c ____kasan_slab_free (5.12-6.7) reports a double free for kfree's caller, as __kasan_slab_free.
+    path = CORPUS / "production" / "patches" / "stable-6.3.7-mailbox-test-message-write-kasan-double-free.txt"
+    report = analyze(path.read_bytes())
+    assert (report.title, report.function) == ("KASAN: double-free in mbox_test_message_write", "mbox_test_message_write")
+    assert frames.is_skipped("____kasan_slab_free") and frames.is_skipped("___kasan_kmalloc")
+    # Negative: a function that only contains the word is no sanitizer runtime.
+    assert not frames.is_skipped("mydrv_kasan_selftest") and not frames.is_skipped("_kasan_like_helper")

@@ -72,6 +72,11 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     **{case: (frozenset({"wrapped"}), "a wrap the core does not undo yet")
        for case in ("syzkaller/report-354", "syzkaller/report-722", "production/satyr/gitlog-30.txt",
                     "production/telemetrics-client/two_warnings.txt", "production/lkp-tests/dmesg-020.txt")},
+    # powerpc's KUAP WARN message is spelled `Bug: %s fault blocked by KUAP!` (arch/powerpc/mm/fault.c bad_kernel_fault),
+    # printed between `cut here` and the WARNING header: a variant that cuts lines lets the re-cased-leader reading
+    # (kcrashd.core.leader_case) take it for a `BUG:` header ahead of the WARNING.
+    "production/patches/stable-5.13-ppc32-pmac-kuap-write-fault-warning.txt": (
+        frozenset({"no-registers", "tag-cased", "trimmed", "wrapped"}), "the WARN message `Bug:` read as a re-cased header"),
     # A stamped quote whose wrap put the WARNING header's `%pS` on an unstamped line of its own (wrapped.continues joins
     # it back): a capture transform takes that line for no kernel line and drops it, and the site with it.
     "production/patches/stable-brcmfmac-fweh-detach-dongle-setup-warning.txt": (
