@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from kcrashd.core import frames
+from kcrashd.core import frames, wrapped
 from kcrashd.core.signatures import S390_TRAP, WARN, Part, Signature, Spec, Strategy
 
 _HEADER_FN = re.compile(r"\b(?:in|at):? ([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x[0-9a-fA-F]+(?:/0x[0-9a-fA-F]+)?)?(?:\s|$|\[)")
@@ -62,8 +62,6 @@ _COMPAT_IOCTL = re.compile(r"_compat_ioctl$")
 # The WARN site of kernel/panic.c __warn: `WARNING: CPU: 1 PID: 2 at kernel/module.c:1108 module_put+0x57/0x70`,
 # and since 6.18 `WARNING: kernel/module.c:1108 at module_put+0x57/0x70, CPU#1: insmod/2` (`%s:%d at %pS, CPU#%d:
 # %s/%d`).  scripts/decode_stacktrace.sh replaces `f+0x1/0x2` with `f (file.c:123)`.
-# The header cut by a quote's wrap after its `at %s:%d`.
-_WARN_SITE_CUT = re.compile(r"\bat ?[^\s:]{1,200}:\d+\s*$")
 _WARN_SITE = re.compile(
     r"(?:\bat ?[^\s:]{1,200}:\d+ |\bWARNING: [^\s:]{1,200}:\d+ at )([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x| \()"
 )
@@ -730,9 +728,8 @@ def _quoted_warn_site(sig: Signature, texts: list[str], extra: re.Pattern[str] |
     quote kept with no `Call Trace:` line are the callers too, and syzkaller takes the header's function when no
     stack part matches.  The same WARNING with and without its RIP line gets one culprit.  None when the quote kept a
     PC line, when its trace (a trace header, or an arm32 unwinder's frames) shows the site (a warn_slowpath WARN's
-    dump_stack: the walk reaches it), or when a skip
-    rule fits the site (a helper that warns for its caller: the walk goes past it, as past the RIP).  A WARNING
-    with no frame at all stays `in corrupted`, as syzkaller titles it."""
+    dump_stack: the walk reaches it), or when a skip rule fits the site (a helper that warns for its caller: the walk
+    goes past it, as past the RIP).  A WARNING with no frame at all stays `in corrupted`, as syzkaller titles it."""
     if sig.stack != WARN or not texts:
         return None
     fn, below = _header_site_of(texts)
@@ -742,17 +739,18 @@ def _quoted_warn_site(sig: Signature, texts: list[str], extra: re.Pattern[str] |
         return fn  # frames with no trace header above them (an arm32 unwinder's have none: its trace)
     # The site as a reliable frame: the walk reaches it.  As a `?` frame it is the trap's stale return address (6.x
     # prints `? __warn`, `? site`, `? report_bug` above the caller): the walk would pass it.
-    shown = (fr.function for t in texts[below:] for fr in frames.parse_frames(t) if fr.reliable)
-    return None if any(name == fn for name in shown) else fn
+    shown = any(fr.reliable and fr.function == fn for t in texts[below:] for fr in frames.parse_frames(t))
+    return None if shown else fn
 
 
 def _header_site_of(texts: list[str]) -> tuple[str | None, int]:
     """The WARN site the header names, and the index of the first line below it: a quote's wrap that cut the header
-    after its `at %s:%d` (wrapped.py leaves such a line unjoined) put the site's `%pS` first on the next line."""
+    after its `at %s:%d` (wrapped.WARN_CUT_AT_SITE, left unjoined outside a stamped log) put the site's `%pS` first on
+    the next line."""
     m = _WARN_SITE.search(texts[0])
     if m is not None:
         return frames.clean_function(m.group(1)), 1
-    if len(texts) > 1 and _WARN_SITE_CUT.search(texts[0]):
+    if len(texts) > 1 and wrapped.WARN_CUT_AT_SITE.search(texts[0]):
         found = frames.parse_frames(texts[1])
         if found and found[0].reliable and texts[1].lstrip() == texts[1]:
             return found[0].function, 2

@@ -230,15 +230,13 @@ _ALLOC_SKIP = r"^(?:slab_|kfree|vfree|kvfree|free_|__free|kmem_cache_free|__kmem
 # The DMA API's free path frees a driver's pages for it (kernel/dma/mapping.c dma_free_attrs -> kernel/dma/direct.c
 # dma_direct_free -> kernel/dma/contiguous.c dma_free_contiguous -> __free_pages; drivers/iommu/dma-iommu.c
 # iommu_dma_free): the driver below it freed them.
-_BAD_PAGE_SKIP = (
-    r"^(?:bad_page|free_|__free|page_|put_page|__put_page|release_pages|folio_|__folio|check_new_page|check_free_page|rmqueue|"
-    r"get_page_from|__page_pool|page_pool|post_alloc_hook|prep_new_page|dma_direct_free|dma_free_contiguous|_{0,2}iommu_dma_free)"
+_BAD_PAGE_FREE_V3 = (
+    r"bad_page|free_|__free|page_|put_page|__put_page|release_pages|folio_|__folio|check_new_page|rmqueue|get_page_from|"
+    r"__page_pool|page_pool|post_alloc_hook|prep_new_page"
 )
+_BAD_PAGE_SKIP = rf"^(?:{_BAD_PAGE_FREE_V3}|check_free_page|dma_direct_free|dma_free_contiguous|_{{0,2}}iommu_dma_free)"
 # What version 3 skipped there (before check_free_page and the DMA API's free path): its key continues.
-_BAD_PAGE_SKIP_V3 = (
-    r"^(?:bad_page|free_|__free|page_|put_page|__put_page|release_pages|folio_|__folio|check_new_page|rmqueue|get_page_from|"
-    r"__page_pool|page_pool|post_alloc_hook|prep_new_page)"
-)
+_BAD_PAGE_SKIP_V3 = rf"^(?:{_BAD_PAGE_FREE_V3})"
 
 # The scheduler's entry points a task that sleeps in an atomic context goes through (kernel/sched/core.c).
 _SCHED_ENTRY = r"^(?:schedule|__schedule|preempt_schedule|do_task_dead|__cond_resched)"
@@ -654,8 +652,6 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("arm-null-deref", "null-deref", "Unable to handle kernel",
               r"Unable to handle kernel NULL pointer dereference",
               "BUG: unable to handle kernel NULL pointer dereference in {F}", alts=BAD, die=True),
-    # arch/arm64/mm/fault.c __do_kernel_fault names a permission fault by what the access was: `write to read-only
-    # memory`, `execute from non-executable memory`, else `read from unreadable memory`.
     # arch/powerpc/mm/fault.c bad_page_fault before 4.20 printed every kernel data fault as `Unable to handle kernel paging
     # request for data at address 0x%08lx`; since, `BUG: Kernel NULL pointer dereference on read at 0x%08lx` when the
     # address is below PAGE_SIZE (`regs->dar < PAGE_SIZE`), as x86, arm and arm64 always did.  An address in the first
@@ -665,6 +661,8 @@ SIGNATURES: tuple[Signature, ...] = (
               "BUG: unable to handle kernel NULL pointer dereference in {F}", alts=BAD, die=True,
               why="arch/powerpc/mm/fault.c bad_page_fault (2.6-4.19) `Unable to handle kernel paging request for data at "
                   "address 0x%08lx`; 4.20+ names an address below PAGE_SIZE a NULL pointer dereference"),
+    # arch/arm64/mm/fault.c __do_kernel_fault names a permission fault by what the access was: `write to read-only
+    # memory`, `execute from non-executable memory`, else `read from unreadable memory`.
     Signature("arm-fault", "paging-fault", "Unable to handle kernel",
               r"Unable to handle kernel (paging request|access to user memory|execute from non-executable memory|"
               r"write to read-only memory|read from unreadable memory)",
@@ -806,7 +804,7 @@ SIGNATURES: tuple[Signature, ...] = (
     # Log (IML)\n..."` (3.x-4.15), and since 4.16 the same after the NMI status byte (`hex_byte_pack(panic_msg, mynmi)`:
     # `00: An NMI occurred. ...`).  One event on every kernel: one title, so that a fleet's iLO NMIs stay one history.
     Signature("hpwdt-nmi-panic", "panic", "Kernel panic",
-              r"Kernel panic - not syncing: ((?:[0-9a-f]{2}: )?An NMI occurred[,.]" + _TEXT_TO_EOL[1:],
+              r"Kernel panic - not syncing: ((?:[0-9a-f]{2}: )?An NMI occurred[,.](?:\s*+\S)*+)\s*+$",
               "kernel panic: An NMI occurred", TRACE, v3_title="kernel panic: {1}",
               why="drivers/watchdog/hpwdt.c hpwdt_pretimeout: panic()/nmi_panic() with the four messages above"),
     Signature("mce-panic", "machine-check", "Kernel panic",

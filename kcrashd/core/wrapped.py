@@ -124,10 +124,10 @@ _FAULT_HEADS = ("BUG: unable to handle kernel", "BUG: unable to handle kernel NU
 _FAULT_HEADER = re.compile(r"BUG: unable to handle kernel (?:NULL pointer dereference|paging request)(?: at |$)")
 
 
-# kernel/panic.c __warn's `WARNING: CPU: %d PID: %d at %s:%d %pS` cut by a wrap after its `%s:%d`: in a stamped log the
-# unstamped `%pS` below (a symbol with its offset, and its module) is that rest.  Elsewhere the header stays cut (a
-# quote without a trace then reads the site as the line below: tests/core/test_wrapped_quotes.py).
-_WARN_CUT_AT_SITE = re.compile(r"^WARNING: CPU: \d{1,5} PID: \d{1,9} at [^\s:]{1,200}:\d{1,7}$")
+# kernel/panic.c __warn's `WARNING: CPU: %d PID: %d at %s:%d %pS` (2.6.x `WARNING: at %s:%d %pS()`) cut by a wrap after
+# its `%s:%d`: in a stamped log the unstamped `%pS` below (a symbol with its offset, and its module) is that rest.
+# Elsewhere the header stays cut, and culprit.py reads the site as the line below (tests/core/test_wrapped_quotes.py).
+WARN_CUT_AT_SITE = re.compile(r"\bWARNING: (?:CPU: \d{1,5} PID: \d{1,9} )?at ?[^\s:]{1,200}:\d{1,7}\s*$")
 _SITE_LINE = re.compile(rf"[A-Za-z_$][A-Za-z0-9_$.]{{0,200}}{_OFFSET_SIZE}(?: \[{_MODULE_NAME}\])?")
 
 
@@ -154,8 +154,8 @@ def continues(text: str, rest: str, stamped_log: bool) -> bool:
         return True
     if _fault_header_cut(text, rest):
         return True
-    if stamped_log and _WARN_CUT_AT_SITE.search(text[-120:]) and _SITE_LINE.fullmatch(rest) is not None:
-        return True  # __warn's header cut before its `%pS` (see _WARN_CUT_AT_SITE)
+    if stamped_log and _SITE_LINE.fullmatch(rest) is not None and WARN_CUT_AT_SITE.search(text) is not None:
+        return True  # __warn's header cut before its `%pS` (see WARN_CUT_AT_SITE)
     if rest[:1] == "(" and _PARENTHESIZED_SYMBOL.fullmatch(rest) is not None and _SYMBOL_BELOW_END.search(text.rstrip()[-40:]) is not None:
         return True
     if "[#" in text and _DIE_FLAGS.fullmatch(rest) is not None and _DIE_COUNT.search(text) is not None:

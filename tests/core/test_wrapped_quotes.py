@@ -449,6 +449,9 @@ def test_a_warn_header_cut_before_its_site_takes_the_symbol_below_only_in_a_stam
     cut = "WARNING: CPU: 10 PID: 1589 at kernel/irq/manage.c:1913"
     assert wrapped.continues(cut, "free_irq+0x318/0x360", stamped_log=True)
     assert wrapped.continues(cut, "mydrv_stop+0x18/0x60 [mydrv]", stamped_log=True)
+    # A header longer than the end the other joins look at (a deep driver path) is read whole.
+    deep = "WARNING: CPU: 10 PID: 1589 at drivers/net/wireless/broadcom/brcm80211/brcmfmac/" + "sub/" * 12 + "fweh.c:312"
+    assert len(deep) > 120 and wrapped.continues(deep, "brcmf_fweh_detach+0xbc/0xd0 [brcmfmac]", stamped_log=True)
     # Negative: unstamped, the line below stays a line of its own; a rest that is no symbol is not the site.
     assert not wrapped.continues(cut, "free_irq+0x318/0x360", stamped_log=False)
     assert not wrapped.continues(cut, "Modules linked in: mydrv", stamped_log=True)
