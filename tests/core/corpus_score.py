@@ -95,7 +95,10 @@ class Case:
 def syzkaller_cases(cases: list[dict[str, Any]] | None = None) -> list[Case]:
     out = []
     for c in load_cases() if cases is None else cases:
-        want = culprit(c["title"])
+        # The index's `frame` is the culprit syzkaller names (the README: "the culprit function,
+        # `corrupted` if none"); it differs from the title's tail where the title adds to the frame
+        # (`... at addr ADDR`, `F/usb_submit_urb`, a KCSAN race's second function).
+        want = str(c.get("frame") or "")
         out.append(Case(
             id=c["id"], log=lambda c=c: case_log(c), content=(CORPUS / c["file"]).read_bytes(),
             has_crash=c["has_crash"], titles=frozenset({c["title"], *c["alt_titles"]}) if c["has_crash"] else frozenset(),
