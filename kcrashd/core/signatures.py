@@ -672,10 +672,14 @@ SIGNATURES: tuple[Signature, ...] = (
     # A GPF quoted without its header: KASAN's note on the faulting address (mm/kasan/report.c
     # kasan_non_canonical_hook `KASAN: %s in range [0x%016lx-0x%016lx]`), which x86's die_addr prints between
     # __die_header's `general protection fault, ...: 0000 [#1]` and the registers (events.FOLLOWS_HEADER: below
-    # the header it only continues it), still says the report is a GPF; the RIP line names where.
+    # the header it only continues it), still says the report is a GPF; the RIP line names where, or, where the
+    # quote cut the registers too (as Documentation/process/submitting-patches.rst lets it), x86's `Call Trace:`
+    # (arch/x86/kernel/dumpstack.c show_trace_log_lvl; arm64, whose die_kernel_fault also calls the hook below its
+    # own header, prints `Call trace:`).
     Signature("gpf-kasan-range", "gpf", KASAN_RANGE,
               r"KASAN: (?:null-ptr-deref|maybe wild-memory-access|probably user-memory-access) in range \[",
-              "general protection fault in {F}", alts=BAD, corrupted=True, die=True, requires=r"^\s*RIP: [0-9a-f]{4}:",
+              "general protection fault in {F}", alts=BAD, corrupted=True, die=True,
+              requires=r"^\s*(?:RIP: [0-9a-f]{4}:|Call Trace:)",
               why="mm/kasan/report.c kasan_non_canonical_hook, from arch/x86/kernel/traps.c die_addr"),
     # 2.6-3.x printed only die()'s header (arch/x86/kernel/traps.c do_double_fault: die("double fault", ..),
     # __die: "%s: %04lx [#%d]"; arch/x86_64/kernel/traps.c __die before 2.6.24: "%s: %04lx [%u] ", no `#`);

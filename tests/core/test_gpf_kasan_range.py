@@ -50,5 +50,29 @@ def test_an_arm64_fault_with_the_note_stays_an_arm64_fault() -> None:
     assert rep.signature != "gpf-kasan-range"
 
 
-def test_the_note_without_a_rip_line_is_no_report() -> None:
+# A quote that cut the registers as well (Documentation/process/submitting-patches.rst lets it): x86's trace alone.
+_NO_REGISTERS = """\
+KASAN: null-ptr-deref in range [0x00000000000003c0-0x00000000000003c7]
+CPU: 2 PID: 422 Comm: ip Not tainted 5.8.0 #12
+Call Trace:
+ foo_init_net+0x4ab/0x580
+ ? foo_tunnel_uninit+0x3f0/0x3f0
+ ops_init+0xa8/0x3c0
+ setup_net+0x2de/0x7e0
+"""
+
+
+def test_a_headless_gpf_without_registers_is_named_by_its_trace() -> None:
+    rep = analyze(_NO_REGISTERS.encode())
+    assert (rep.title, rep.kind, rep.function) == ("general protection fault in foo_init_net", "gpf", "foo_init_net")
+    assert rep.corrupted
+
+
+def test_the_note_with_an_arm64_trace_only_is_no_gpf() -> None:
+    # arm64 prints `Call trace:`; its own fault header, here cut, is what says what the report is.
+    rep = analyze(_NO_REGISTERS.replace("Call Trace:", "Call trace:").encode())
+    assert rep.signature != "gpf-kasan-range"
+
+
+def test_the_note_without_a_rip_line_or_trace_is_no_report() -> None:
     assert analyze(b"[    1.0] KASAN: null-ptr-deref in range [0x0-0x7]\n[    1.1] something else\n").title == ""
