@@ -278,6 +278,7 @@ def build_events(lines: LogLines, hits: list[Hit]) -> list[Event]:
             or _die_line_of(events[-1], hit, lines)
             or _same_stop(events[-1], hit, lines)
             or _inline_expansion(hit, lines)
+            or _repeated_header(events[-1], hit, lines)
         ):
             events[-1].followers.append(hit)
             details.add(hit.index)
@@ -390,6 +391,20 @@ def _same_stop(prev: Event, hit: Hit, lines: LogLines) -> bool:
     end = min(len(lines), hit.index + 1 + _SAME_STOP_LINES)
     later = (fault_pc(lines[i].text) for i in range(hit.index + 1, end) if lines[i].context == context)
     return next((fn for fn in later if fn is not None), None) == pc
+
+
+# How far below a header its repetition may be: the line right below (a line between, such as KASAN's `Read of size`
+# under one `BUG: KASAN:` and `Write of size` under the next, makes two reports of it).
+_REPEAT_LINES = 1
+
+
+def _repeated_header(prev: Event, hit: Hit, lines: LogLines) -> bool:
+    """Whether `hit` repeats `prev`'s header line word for word right below it: one record printed twice
+    (two consoles, netconsole and serial, writing to one capture; a second CPU entering the same fault path,
+    whose header printk() interleaves before either body), not a report of its own with an empty body."""
+    if hit.index - prev.start > _REPEAT_LINES or hit.signature is not prev.hit.signature:
+        return False
+    return lines[hit.index].text.strip() == lines[prev.start].text.strip() and lines[hit.index].context == prev.context
 
 
 def _carried_by_warn(prev: Event, hit: Hit, lines: LogLines) -> bool:

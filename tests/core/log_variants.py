@@ -439,6 +439,22 @@ def tag_cased(text: str) -> str:
     return _TAG_WORD.sub(lambda m: m.group(1).capitalize() + ":", text)
 
 
+# arm64's fault header as arch/arm64/mm/fault.c die_kernel_fault prints it, whole on its line.
+_ARM64_FAULT_HEADER = re.compile(r"Unable to handle kernel [a-zA-Z \-]{4,60} at virtual address [0-9a-f]{8,16}$")
+
+
+def second_cpu_fault(text: str) -> str:
+    """A second CPU that faults in the same code at the same time: arm64's die_kernel_fault prints its header
+    (`Unable to handle kernel %s at virtual address %016lx`) before die() takes die_lock, so that CPU's header
+    lands right below the first CPU's, whose report then follows (the second waits for the lock)."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        p = split_prefix(line)
+        if _ARM64_FAULT_HEADER.match(p.body):
+            return "\n".join([*lines[: i + 1], line, *lines[i + 1 :]])
+    return text
+
+
 def drop(rx: re.Pattern[str]) -> Callable[[str], str]:
     """The log without the lines whose kernel text (after the capture prefix) `rx` matches."""
     return lambda text: "\n".join(line for line in text.split("\n") if not rx.match(split_prefix(line).body))
@@ -637,6 +653,10 @@ TRANSFORMS: tuple[Transform, ...] = (
               _ALWAYS, lambda text: text.replace("\n", "\r\n")),
     Transform("userspace", Family.CAPTURE, "systemd and getty writing to /dev/console between stamped kernel lines",
               _has("time"), userspace),
+    Transform("second-cpu-fault", Family.BOOT, "another run: a second CPU faulting in the same code, its arm64 header "
+              "(arch/arm64/mm/fault.c die_kernel_fault, printed before die_lock) right below the first's",
+              _contains(re.compile(r"Unable to handle kernel [a-zA-Z \-]{4,60} at virtual address [0-9a-f]{8,16}$", re.M)),
+              second_cpu_fault),
     Transform("time-shift", Family.BOOT, "another boot: the printk clock (local_clock) and the wall clock read other values",
               lambda text: _share(text, "time") > 0.3 or _share(text, "syslog") > 0.3, _per_line(shift_time)),
     Transform("pids", Family.BOOT, "another boot: other PIDs for the same tasks (PID 0-2 kept: idle, init, kthreadd)",
