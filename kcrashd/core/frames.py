@@ -486,6 +486,12 @@ _LOCKDEP_SINCE_V4 = r"reacquire_held_locks|_{0,2}lock_(?:set_class|downgrade|syn
 # kmemleak_scan, a fault in scan_block below it): the code that ran, not a hook reporting for a caller.  Version 3
 # skipped it with the hooks (UNSKIPPED_SINCE_V4).
 _KMEMLEAK_SCANNER_SINCE_V4 = r"kmemleak_(?:scan|scan_thread|write|open|release|seq_(?:start|next|stop|show)|do_cleanup)"
+# A subsystem's own uevent callback (struct bus_type / class / device_type `.uevent`: usb_udc_uevent, dmi_dev_uevent,
+# pci_uevent), which drivers/base/core.c dev_uevent calls to add the device's variables: that subsystem's code, which
+# takes its locks and reads its state, not the uevent plumbing (lib/kobject_uevent.c kobject_uevent_env, add_uevent_var,
+# uevent_net_*, dev_uevent itself, drivers/base/core.c uevent_show / uevent_store), which stays skipped as syzkaller's
+# list skips add_uevent_var.  Version 3 skipped every name holding `uevent` (UNSKIPPED_SINCE_V4).
+_UEVENT_CALLBACK_SINCE_V4 = r"(?!dev_uevent$)(?!_{0,2}kobject_)[\w.]{1,120}_uevent"
 # The sanitizers' runtimes under more underscores (mm/kasan/common.c ____kasan_slab_free / ____kasan_kmalloc of
 # 5.12-6.7, the wrappers ___kasan_*): the same runtime as __kasan_slab_free.
 _SANITIZER_RUNTIME_SINCE_V4 = r"_{3,6}(?:kasan|kfence|ubsan)\w{0,48}"
@@ -732,7 +738,7 @@ SKIPPED_SINCE_V4 = re.compile(
 )
 # Frames version 3 skipped that version 4 reads as a culprit (the opposite of SKIPPED_SINCE_V4): where one is chosen,
 # version 3's key names the next frame it did not skip (culprit._first_culprit, and the *_V3 stall and hang lists).
-UNSKIPPED_SINCE_V4_RULES = (rf"^(?:{_KMEMLEAK_SCANNER_SINCE_V4})$",)
+UNSKIPPED_SINCE_V4_RULES = (rf"^(?:{_KMEMLEAK_SCANNER_SINCE_V4}|{_UEVENT_CALLBACK_SINCE_V4})$",)
 UNSKIPPED_SINCE_V4 = re.compile(UNSKIPPED_SINCE_V4_RULES[0])
 SKIP_HELPERS = (
     # memory and string functions, MMIO and port I/O accessors: primitive data access
@@ -808,7 +814,7 @@ SKIP_INFRA = (
     # kobject, device core, sysfs and uevents
     r"(?:^(?:_*kobject_|kobj_|device_(?:add|del|destroy|release|unregister|register|create_file|remove_file)|"
     r"get_device_parent$|put_device$|"
-    r"devres_|klist_|sysfs_)|uevent|^(?:" + _DEVICE_UNREGISTER_SINCE_V4 + r")$)",
+    r"devres_|klist_|sysfs_)|uevent_|^dev_uevent$|^(?:" + _DEVICE_UNREGISTER_SINCE_V4 + r")$)",
     # checks on what the caller hands them
     r"^(?:" + _CALLER_CHECK_SINCE_V4 + r")$",
     # notifier chains call whatever registered

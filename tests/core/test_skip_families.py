@@ -293,6 +293,35 @@ def test_warning_in_a_kmemleak_hook_still_names_its_caller() -> None:
     assert report.function == "mydrv_probe"
 
 
+# --- uevents: the plumbing is skipped, a subsystem's own callback is not ----------------------------------------------
+
+# drivers/base/core.c dev_uevent calls the bus's, class's and device type's `.uevent` callback (usb_udc_uevent,
+# dmi_dev_uevent, pci_uevent): that subsystem's code, taking its own locks.  lib/kobject_uevent.c (kobject_uevent_env,
+# add_uevent_var, uevent_net_*) and drivers/base/core.c's dev_uevent and uevent_show are the plumbing around it.
+UEVENT_CALLBACKS = ["usb_udc_uevent", "dmi_dev_uevent", "pci_uevent", "input_dev_uevent", "mydrv_uevent"]
+UEVENT_PLUMBING = ["kobject_uevent", "kobject_uevent_env", "add_uevent_var", "dev_uevent", "uevent_show",
+                   "uevent_store", "uevent_net_broadcast"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", UEVENT_CALLBACKS)
+def test_a_subsystem_s_uevent_callback_is_no_skipped_plumbing_since_version_4(name: str) -> None:
+    assert not frames.is_skipped(name)
+    assert frames.UNSKIPPED_SINCE_V4.match(name)  # version 3 skipped every `uevent` name: its culprit stays an alias
+
+
+@pytest.mark.parametrize("name", UEVENT_PLUMBING)
+def test_the_uevent_plumbing_is_skipped_as_before(name: str) -> None:
+    assert frames.is_skipped(name) and not frames.UNSKIPPED_SINCE_V4.match(name)
+
+
+def test_a_deadlock_taken_in_a_uevent_callback_names_it_and_keeps_version_3_s_key() -> None:
+    # stable 5.19.8 "usb: gadget: udc: core: fix deadlock in usb_udc_uevent": `udc_lock` taken under kernfs's
+    # kn->active (reading the uevent file) in the udc class's uevent callback.
+    report = analyze((PRODUCTION / "patches" / "stable-5.19.8-udc-uevent-kn-active-circular-locking.txt").read_bytes())
+    assert (report.title, report.function) == ("possible deadlock in usb_udc_uevent", "usb_udc_uevent")
+    assert _v3_key("possible deadlock in kernfs_seq_start", []) in report.fingerprint_aliases
+
+
 # --- entry code: no architecture's is a culprit -----------------------------------------------------------------------
 
 _ENTRY_ONLY_BELOW = (
