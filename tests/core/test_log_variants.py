@@ -53,7 +53,8 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # to a re-cased quote models no real log (a stamped line was never re-cased).
     **{f"production/patches/{name}.txt": (_PREFIXED, "re-cased leaders behind a capture prefix")
        for name in ("suse-ext4-xattr-delete-inode-hung-mangled", "suse-memcg-swapin-null-deref-3.15",
-                    "suse-ext4-shift-extents-kasan-mangled")},
+                    "suse-ext4-shift-extents-kasan-mangled",
+                    "suse-ath11k-pci-probe-free-irq-affinity-warning-mangled")},
     # util-linux `dmesg -H` times: its raw mode (`-r`, the `<N>` levels) prints no -H time, so a level before
     # one models no real log.
     **{f"production/patches/{name}.txt": (frozenset({"level", "level-bare"}), "a dmesg -H capture given levels")
