@@ -72,7 +72,9 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # transform guards the families already fixed).
     **{case: (frozenset({"wrapped"}), "a wrap the core does not undo yet")
        for case in ("syzkaller/report-354", "syzkaller/report-722", "production/satyr/gitlog-30.txt",
-                    "production/lkp-tests/dmesg-020.txt")},
+                    "production/lkp-tests/dmesg-020.txt",
+                    # a symbolized KASAN header whose `file:line [inline]` the wrap puts on a line of its own
+                    "production/patches/stable-tipc-mon-reinit-self-kasan-uaf-rt.txt")},
     # powerpc's KUAP WARN message is spelled `Bug: %s fault blocked by KUAP!` (arch/powerpc/mm/fault.c bad_kernel_fault),
     # printed between `cut here` and the WARNING header: a variant that cuts lines lets the re-cased-leader reading
     # (kcrashd.core.leader_case) take it for a `BUG:` header ahead of the WARNING.
