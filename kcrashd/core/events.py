@@ -62,6 +62,8 @@ _NEEDS_SIGNATURE = frozenset({
     # lib/bug.c report_bug `Badness at %s:%u` (2.6.19-2.6.3x); x86_64 handle_BUG `Kernel BUG at %.50s:%d` (2.6.0-2.6.23),
     # where report_bug's `Kernel BUG at %p [verbose debug info unavailable]` is no BUG() (signatures.py)
     "Badness at ", "Kernel BUG at ",
+    # lockdep's body lines, which start a report only where its banner was quoted away (signatures.py lockdep-*-body)
+    "is trying to acquire lock:", "inconsistent {",
     # kernel/sched.c (2.6.x before 2.6.18) __might_sleep and schedule() printed their reports without `BUG: `
     "Debug: sleeping function called from invalid context", "scheduling while atomic: ",
     # mm/page_alloc.c bad_page (2.6.0-2.6.28) without `BUG: `

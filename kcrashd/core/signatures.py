@@ -605,6 +605,19 @@ SIGNATURES: tuple[Signature, ...] = (
               "possible deadlock in {F}", LOCKDEP, severity=W, requires=_LOCKDEP_REQ, fallback="INFO: {1}"),
     Signature("info-inconsistent", "lockdep", "INFO:", r"INFO: (inconsistent lock state)",
               "inconsistent lock state in {F}", LOCKDEP, severity=W, requires=_LOCKDEP_REQ, fallback="INFO: {1}"),
+    # A lockdep report quoted without its banner (`WARNING: possible circular locking dependency detected`, 3.x
+    # `[ INFO: ... ]`, and the rules and ident line around it): the first line of its body says which report it is.
+    # kernel/locking/lockdep.c print_circular_bug_header and print_deadlock_bug print `%s/%d is trying to acquire
+    # lock:` (a circular or a recursive locking report, both `possible deadlock`); print_usage_bug prints
+    # `inconsistent {%s} -> {%s} usage.` (an inconsistent lock state).  Below a banner they continue its report
+    # (FOLLOWS_HEADER).
+    Signature("lockdep-acquire-body", "lockdep", "is trying to acquire lock:", r"/\d{1,10} is trying to acquire lock:\s*$",
+              "possible deadlock in {F}", LOCKDEP, severity=W, skip=r"^(?:__)?flush_(?:work|workqueue)$", corrupted=True,
+              requires=_LOCKDEP_REQ, line_start=True,
+              why="kernel/locking/lockdep.c print_circular_bug_header / print_deadlock_bug `%s/%d is trying to acquire lock:`"),
+    Signature("lockdep-usage-body", "lockdep", "inconsistent {", r"inconsistent \{[A-Z][A-Z_\-]{2,24}\} -> \{[A-Z][A-Z_\-]{2,24}\} usage\.",
+              "inconsistent lock state in {F}", LOCKDEP, severity=W, corrupted=True, requires=_LOCKDEP_REQ,
+              why="kernel/locking/lockdep.c print_usage_bug `inconsistent {%s} -> {%s} usage.`"),
     Signature("info-static-key", "lockdep", "INFO:", r"INFO: trying to register non-static key",
               "INFO: trying to register non-static key in {F}", TRACE, severity=W,
               skip=r"^(?:register_lock_class|__lock_acquire|lock_acquire|_raw_|lockdep)"),
@@ -880,6 +893,9 @@ WARN_MESSAGES = frozenset({"odebug-message"})
 FOLLOWS_HEADER: tuple[tuple[str, str, int], ...] = (
     *((header, "general protection fault", 2) for header in KASAN_RANGE),
     ("double fault: ", "PANIC: double fault", 2),
+    # lockdep's banner, its ident line and rule, then the body's first line (kernel/locking/lockdep.c print_circular_bug_header,
+    # print_usage_bug: the `-----` rule and print_kernel_ident's line between), other CPUs' lines maybe printed between
+    *((body, banner, 12) for body in ("is trying to acquire lock:", "inconsistent {") for banner in ("WARNING:", "INFO:")),
     ("Kernel bug detected[#", "kernel BUG", 3),
     # arm's BUG() before GENERIC_BUG (arch/arm/kernel/traps.c __bug: `printk(KERN_CRIT"kernel BUG at %s:%d!\n",
     # file, line); *(int *)0 = 0;`): the NULL write it makes on purpose reports the BUG's registers and trace.
