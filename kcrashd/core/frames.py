@@ -889,6 +889,11 @@ TEST_HARNESS = re.compile("|".join(TEST_HARNESS_RULES))
 # removal guard), and the test harnesses.  culprit.find_culprit lists the key version 3 gave without them.
 STALL_ANCHOR_RULES_SINCE_V4 = (
     r"^full_proxy_(?:read|write|unlocked_ioctl|poll|llseek)$",
+    # kernel/workqueue.c process_scheduled_works, the loop of worker_thread and rescuer_thread that calls
+    # process_one_work for each work item (2.6.36's concurrency-managed workqueues on): where the compiler inlined
+    # process_one_work into it (arm64 and x86 6.x builds print it right below the work function), it is that
+    # dispatcher, and the work function above it is the stall's culprit
+    r"^process_scheduled_works$",
     *TEST_HARNESS_RULES,
     # the other callers of a file's own read_iter / write_iter / mmap / ioctl: fs/read_write.c vfs_iter_read /
     # vfs_iter_write (in-kernel users: loop, nfsd, overlayfs) and do_iter_readv_writev, include/linux/fs.h

@@ -346,3 +346,21 @@ def test_a_quote_cut_above_the_thread_entry_names_no_entry_code() -> None:
     assert report.function != "ret_from_fork" and "ret_from_fork" not in report.title
     # Version 3 named it; a walk that then found nothing to blame keeps that key too (culprit._first_culprit).
     assert _v3_key("BUG: scheduling while atomic in ret_from_fork", []) in report.fingerprint_aliases
+
+
+# --- workqueue dispatch: process_scheduled_works with process_one_work inlined into it ----------------------------
+
+
+def test_a_stall_in_a_work_item_names_the_work_function_above_process_scheduled_works() -> None:
+    # kernel/workqueue.c worker_thread -> process_scheduled_works -> process_one_work (inlined on this arm64 6.6
+    # build) -> the work function: process_scheduled_works is the dispatcher, as process_one_work is when printed.
+    # stable 6.6.102 "net: usbnet: Avoid potential RCU stall on LINK_CHANGE event": the expedited stall's walk past
+    # the timer interrupt reaches the interrupted work.
+    log = (PRODUCTION / "patches" / "stable-usbnet-link-change-rx-submit-arm64-expedited-rcu-stall.txt").read_text()
+    inlined = analyze(log)
+    printed = analyze(log.replace("process_scheduled_works+", "process_one_work+"))
+    assert (inlined.title, inlined.function) == ("INFO: rcu detected stall in usbnet_deferred_kevent", "usbnet_deferred_kevent")
+    assert (inlined.title, inlined.fingerprint) == (printed.title, printed.fingerprint)
+    # Version 3 walked on to worker_thread and named the frame above it: its key continues.
+    assert _v3_key("INFO: rcu detected stall in process_scheduled_works", ["stall in process_scheduled_works"]) in (
+        inlined.fingerprint_aliases)
