@@ -59,7 +59,8 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # one models no real log.
     **{f"production/patches/{name}.txt": (frozenset({"level", "level-bare"}), "a dmesg -H capture given levels")
        for name in ("stable-amdgpu-dm-plane-scale-divide-error", "stable-amdgpu-userq-mgr-fini-kasan-uaf",
-                    "stable-amdgpu-sched-entity-flush-kasan-uaf")},
+                    "stable-amdgpu-sched-entity-flush-kasan-uaf",
+                    "suse-amdgpu-bo-release-notify-recursive-lockdep-wrapped")},
     # A trace cut after its 16th frame when the culprit is deeper (syzkaller's KASAN and lockdep
     # reports: allocator, sanitizer and lock frames first): the cut took it.
     **{f"syzkaller/report-{n}": (frozenset({"elided"}), "the culprit frame was cut")
