@@ -64,6 +64,8 @@ _NEEDS_SIGNATURE = frozenset({
     "Badness at ", "Kernel BUG at ",
     # lockdep's body lines, which start a report only where its banner was quoted away (signatures.py lockdep-*-body)
     "is trying to acquire lock:", "inconsistent {",
+    # lib/refcount.c's WARN message (signatures.py refcount-message)
+    "refcount_t: ",
     # kernel/sched.c (2.6.x before 2.6.18) __might_sleep and schedule() printed their reports without `BUG: `
     "Debug: sleeping function called from invalid context", "scheduling while atomic: ",
     # mm/page_alloc.c bad_page (2.6.0-2.6.28) without `BUG: `

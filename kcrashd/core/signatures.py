@@ -277,6 +277,16 @@ SIGNATURES: tuple[Signature, ...] = (
               requires=r"^\s*(?:Call [Tt]race|(?:\[<[0-9a-fA-F]{1,16}>\]\s{1,4})?(?:\?\s)?[A-Za-z_$][\w$.]{0,200}"
                        r"(?:\+0x[0-9a-fA-F]{1,16}/0x|\s\([\w./\-]{1,200}\.[chS]:\d))",
               why="lib/debugobjects.c debug_print_object `WARN(1, KERN_ERR \"ODEBUG: %s %s (active state %u) ...\")`"),
+    # lib/refcount.c refcount_warn_saturate prints its verdict through `WARN_ONCE(1, "refcount_t: " str ".\n")`
+    # (REFCOUNT_WARN; 4.11-4.x lib/refcount.c's WARN_ONCE calls `refcount_t: increment on 0; use-after-free.` and
+    # the like): as with ODEBUG's, the message with a trace below it is the WARNING report where a quote dropped the
+    # `WARNING:` line, titled as warn-refcount titles it; a `WARNING:` line next to it carries it (WARN_MESSAGES).
+    Signature("refcount-message", "refcount", "refcount_t: ",
+              r"refcount_t: (?:addition|increment|decrement|underflow|saturated)[a-z0-9 ]{0,24}; (?:use-after-free|leaking memory)\.",
+              "WARNING: refcount bug in {F}", WARN, severity=W, skip=r"^(?:refcount|__refcount|kref_)",
+              requires=r"^\s*(?:Call [Tt]race|(?:\[<[0-9a-fA-F]{1,16}>\]\s{1,4})?(?:\?\s)?[A-Za-z_$][\w$.]{0,200}"
+                       r"(?:\+0x[0-9a-fA-F]{1,16}/0x|\s\([\w./\-]{1,200}\.[chS]:\d))",
+              why="lib/refcount.c refcount_warn_saturate `WARN_ONCE(1, \"refcount_t: \" str \".\\n\")`"),
     # --- BUG: ---------------------------------------------------------------------------------
     # The detector is the kind: mm/kfence/report.c prints `BUG: KFENCE: invalid free in %pS`.
     Signature("invalid-free", "kasan", "BUG:", r"BUG: (KASAN|KFENCE): (?:double-free or )?(invalid[- ]free|double-free)",
@@ -884,7 +894,7 @@ MESSAGE_ONLY = frozenset({"warning-text", "netdev-refcount"})
 # Rows that match a WARN()'s message (lib/debugobjects.c debug_print_object's `ODEBUG:` line): the `WARNING:` line
 # of the same WARN() prints next to it (since 4.1x the message first, before it the site first, 3.x with `Hardware
 # name:` between), and that line's report is the one; the message alone reports only where a quote dropped it.
-WARN_MESSAGES = frozenset({"odebug-message"})
+WARN_MESSAGES = frozenset({"odebug-message", "refcount-message"})
 
 # Header lines that the kernel prints right below another report's header, as part of its report: (the line's
 # header, the header above it, how many lines below it at most).  arch/x86/kernel/traps.c exc_double_fault prints

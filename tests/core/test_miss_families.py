@@ -267,3 +267,22 @@ def test_an_odebug_warning_without_its_file_is_the_odebug_row() -> None:
         "[<ffffff80083cc03c>] mydrv_tty_close+0x54/0x108\n"
     )
     assert report.title == "WARNING: ODEBUG bug in mydrv_tty_close"
+
+
+# --- lib/refcount.c's WARN message without its `WARNING:` line ------------------------------------------------------
+
+def test_a_refcount_message_quoted_without_its_warning_line_is_the_refcount_warning() -> None:
+    # lib/refcount.c refcount_warn_saturate: `WARN_ONCE(1, "refcount_t: " str ".\n")`, as ODEBUG's message is read.
+    log = (CORPUS / "edge" / "refcount-message-without-warning-line.log").read_text()
+    rep = analyze(log)
+    assert (rep.title, rep.kind, rep.function) == ("WARNING: refcount bug in mydrv_node_lookup", "refcount", "mydrv_node_lookup")
+    # With its `WARNING:` line the report is that line's, with the same title and key.
+    whole = analyze(log.replace(
+        "[   54.846981] Modules linked in:",
+        "[   54.846000] WARNING: CPU: 0 PID: 6519 at lib/refcount.c:25 refcount_warn_saturate+0x17c/0x1f0\n"
+        "[   54.846981] Modules linked in:"))
+    assert (whole.title, whole.fingerprint, whole.signature) == (rep.title, rep.fingerprint, "warn-refcount")
+
+
+def test_a_refcount_message_alone_is_no_report() -> None:
+    assert analyze(b"[    1.0] refcount_t: underflow; use-after-free.\n[    1.1] something else\n").title == ""
