@@ -265,6 +265,13 @@ X86_CR2_NULL = Below(r"\bCR2: (?:0{13}|0{5})[0-9a-f]{3}\b", "null-deref",
                      "BUG: unable to handle kernel NULL pointer dereference in {F}", BAD, lines=40,
                      why="arch/x86/mm/fault.c show_fault_oops: `address < PAGE_SIZE && !user_mode(regs)`")
 
+# A WARN() message's row (WARN_MESSAGES) reports only with a trace below it: a `Call Trace:` line or a frame line
+# (`f+0x1/0x2`, `[<addr>] f+0x1/0x2`, a `? ` frame, a decoded `f (file.c:N)`).
+_TRACE_BELOW = (r"^\s*(?:Call [Tt]race|(?:\[<[0-9a-fA-F]{1,16}>\]\s{1,4})?(?:\?\s)?[A-Za-z_$][\w$.]{0,200}"
+                r"(?:\+0x[0-9a-fA-F]{1,16}/0x|\s\([\w./\-]{1,200}\.[chS]:\d))")
+# lockdep models a workqueue flush as taking the workqueue: the flusher's caller holds the lock.
+_FLUSH_AS_LOCK = r"^(?:__)?flush_(?:work|workqueue)$"
+
 SIGNATURES: tuple[Signature, ...] = (
     # --- ODEBUG: (first: its literal holds `BUG:`, and the first header a line holds is its header) ---------------
     # lib/debugobjects.c debug_print_object prints `ODEBUG: %s %s (active state %u) object type: %s hint: %pS` (since
@@ -274,8 +281,7 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("odebug-message", "warning", "ODEBUG:", r"ODEBUG: [a-z_]{1,24} [a-z ]{1,24} \(active state \d{1,10}\)",
               "WARNING: ODEBUG bug in {F}", WARN, severity=W,
               skip=_ODEBUG_SKIP,
-              requires=r"^\s*(?:Call [Tt]race|(?:\[<[0-9a-fA-F]{1,16}>\]\s{1,4})?(?:\?\s)?[A-Za-z_$][\w$.]{0,200}"
-                       r"(?:\+0x[0-9a-fA-F]{1,16}/0x|\s\([\w./\-]{1,200}\.[chS]:\d))",
+              requires=_TRACE_BELOW,
               why="lib/debugobjects.c debug_print_object `WARN(1, KERN_ERR \"ODEBUG: %s %s (active state %u) ...\")`"),
     # lib/refcount.c refcount_warn_saturate prints its verdict through `WARN_ONCE(1, "refcount_t: " str ".\n")`
     # (REFCOUNT_WARN; 4.11-4.x lib/refcount.c's WARN_ONCE calls `refcount_t: increment on 0; use-after-free.` and
@@ -284,8 +290,7 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("refcount-message", "refcount", "refcount_t: ",
               r"refcount_t: (?:addition|increment|decrement|underflow|saturated)[a-z0-9 ]{0,24}; (?:use-after-free|leaking memory)\.",
               "WARNING: refcount bug in {F}", WARN, severity=W, skip=r"^(?:refcount|__refcount|kref_)",
-              requires=r"^\s*(?:Call [Tt]race|(?:\[<[0-9a-fA-F]{1,16}>\]\s{1,4})?(?:\?\s)?[A-Za-z_$][\w$.]{0,200}"
-                       r"(?:\+0x[0-9a-fA-F]{1,16}/0x|\s\([\w./\-]{1,200}\.[chS]:\d))",
+              requires=_TRACE_BELOW,
               why="lib/refcount.c refcount_warn_saturate `WARN_ONCE(1, \"refcount_t: \" str \".\\n\")`"),
     # --- BUG: ---------------------------------------------------------------------------------
     # The detector is the kind: mm/kfence/report.c prints `BUG: KFENCE: invalid free in %pS`.
@@ -485,10 +490,9 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("bug-generic", "bug", "BUG:", _BUG_TEXT, "BUG: {1} in {F}",
               TRACE, stackless_title="BUG: {1}"),
     # --- WARNING: ------------------------------------------------------------------------------
-    # lockdep models a workqueue flush as taking the workqueue: the flusher's caller holds the lock.
     Signature("lockdep-circular", "lockdep", "WARNING:",
               r"WARNING: (possible circular locking dependency detected|possible recursive locking detected|possible irq lock inversion dependency detected|[A-Z\-]+-safe -> [A-Z\-]+-unsafe lock order detected|SOFTIRQ-safe -> SOFTIRQ-unsafe)",
-              "possible deadlock in {F}", LOCKDEP, severity=W, skip=r"^(?:__)?flush_(?:work|workqueue)$",
+              "possible deadlock in {F}", LOCKDEP, severity=W, skip=_FLUSH_AS_LOCK,
               requires=_LOCKDEP_REQ, fallback="WARNING: {1}"),
     Signature("lockdep-inconsistent", "lockdep", "WARNING:", r"WARNING: (inconsistent lock state)",
               "inconsistent lock state in {F}", LOCKDEP, severity=W, requires=_LOCKDEP_REQ, fallback="WARNING: {1}"),
@@ -622,7 +626,7 @@ SIGNATURES: tuple[Signature, ...] = (
     # `inconsistent {%s} -> {%s} usage.` (an inconsistent lock state).  Below a banner they continue its report
     # (FOLLOWS_HEADER).
     Signature("lockdep-acquire-body", "lockdep", "is trying to acquire lock:", r"/\d{1,10} is trying to acquire lock:\s*$",
-              "possible deadlock in {F}", LOCKDEP, severity=W, skip=r"^(?:__)?flush_(?:work|workqueue)$", corrupted=True,
+              "possible deadlock in {F}", LOCKDEP, severity=W, skip=_FLUSH_AS_LOCK, corrupted=True,
               requires=_LOCKDEP_REQ, line_start=True,
               why="kernel/locking/lockdep.c print_circular_bug_header / print_deadlock_bug `%s/%d is trying to acquire lock:`"),
     Signature("lockdep-usage-body", "lockdep", "inconsistent {", r"inconsistent \{[A-Z][A-Z_\-]{2,24}\} -> \{[A-Z][A-Z_\-]{2,24}\} usage\.",
