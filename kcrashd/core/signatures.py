@@ -266,9 +266,10 @@ X86_CR2_NULL = Below(r"\bCR2: (?:0{13}|0{5})[0-9a-f]{3}\b", "null-deref",
                      why="arch/x86/mm/fault.c show_fault_oops: `address < PAGE_SIZE && !user_mode(regs)`")
 
 # A WARN() message's row (WARN_MESSAGES) reports only with a trace below it: a `Call Trace:` line or a frame line
-# (`f+0x1/0x2`, `[<addr>] f+0x1/0x2`, a `? ` frame, a decoded `f (file.c:N)`).
+# (`f+0x1/0x2`, `[<addr>] f+0x1/0x2`, a `? ` frame, a decoded `f (file.c:N)`, a symbolizer's inlined callee
+# `f file.c:N [inline]`, which stands first in a syzbot report's trace).
 _TRACE_BELOW = (r"^\s*(?:Call [Tt]race|(?:\[<[0-9a-fA-F]{1,16}>\]\s{1,4})?(?:\?\s)?[A-Za-z_$][\w$.]{0,200}"
-                r"(?:\+0x[0-9a-fA-F]{1,16}/0x|\s\([\w./\-]{1,200}\.[chS]:\d))")
+                r"(?:\+0x[0-9a-fA-F]{1,16}/0x|\s\([\w./\-]{1,200}\.[chS]:\d|\s[\w./\-]{1,200}\.[chS]:\d{1,7} \[inline\]))")
 # lockdep models a workqueue flush as taking the workqueue: the flusher's caller holds the lock.
 _FLUSH_AS_LOCK = r"^(?:__)?flush_(?:work|workqueue)$"
 
