@@ -272,6 +272,8 @@ _TRACE_BELOW = (r"^\s*(?:Call [Tt]race|(?:\[<[0-9a-fA-F]{1,16}>\]\s{1,4})?(?:\?\
                 r"(?:\+0x[0-9a-fA-F]{1,16}/0x|\s\([\w./\-]{1,200}\.[chS]:\d|\s[\w./\-]{1,200}\.[chS]:\d{1,7} \[inline\]))")
 # lockdep models a workqueue flush as taking the workqueue: the flusher's caller holds the lock.
 _FLUSH_AS_LOCK = r"^(?:__)?flush_(?:work|workqueue)$"
+# lib/refcount.c's checkers and the kref wrappers over them: the caller's reference is the bug.
+_REFCOUNT_SKIP = r"^(?:refcount|__refcount|kref_)"
 
 SIGNATURES: tuple[Signature, ...] = (
     # --- ODEBUG: (first: its literal holds `BUG:`, and the first header a line holds is its header) ---------------
@@ -290,7 +292,7 @@ SIGNATURES: tuple[Signature, ...] = (
     # `WARNING:` line, titled as warn-refcount titles it; a `WARNING:` line next to it carries it (WARN_MESSAGES).
     Signature("refcount-message", "refcount", "refcount_t: ",
               r"refcount_t: (?:addition|increment|decrement|underflow|saturated)[a-z0-9 ]{0,24}; (?:use-after-free|leaking memory)\.",
-              "WARNING: refcount bug in {F}", WARN, severity=W, skip=r"^(?:refcount|__refcount|kref_)",
+              "WARNING: refcount bug in {F}", WARN, severity=W, skip=_REFCOUNT_SKIP,
               requires=_TRACE_BELOW,
               why="lib/refcount.c refcount_warn_saturate `WARN_ONCE(1, \"refcount_t: \" str \".\\n\")`"),
     # --- BUG: ---------------------------------------------------------------------------------
@@ -522,7 +524,7 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("warn-proc", "warning", "WARNING:", _WARN_AT + r"fs/proc/generic\.c:",
               "WARNING: proc registration bug in {F}", WARN, severity=W, skip=r"^(?:proc_|__proc|remove_proc)"),
     Signature("warn-refcount", "refcount", "WARNING:", _WARN_AT + r"lib/refcount\.c:", "WARNING: refcount bug in {F}",
-              WARN, severity=W, skip=r"^(?:refcount|__refcount|kref_)"),
+              WARN, severity=W, skip=_REFCOUNT_SKIP),
     # lockdep lived in kernel/lockdep.c until 3.15 moved it to kernel/locking/.
     Signature("warn-lockdep", "lockdep", "WARNING:", _WARN_AT + r"kernel/(?:locking/)?lockdep\.c:",
               "WARNING: locking bug in {F}", WARN, severity=W,

@@ -6,6 +6,7 @@ circular or recursive locking report (print_circular_bug_header, print_deadlock_
 from __future__ import annotations
 
 from kcrashd.core import analyze
+from tests.core.golden import CORPUS
 
 _BANNER = """\
 ======================================================
@@ -14,40 +15,9 @@ WARNING: possible circular locking dependency detected
 ------------------------------------------------------
 """
 
-_CIRCULAR_BODY = """\
-kworker/u16:3/127 is trying to acquire lock:
-ffff00008021fb20 (&foo->mutex){+.+.}-{4:4}, at: foo_vdd_notify+0x30/0x94
+_CIRCULAR_BODY = (CORPUS / "edge" / "lockdep-circular-headless.log").read_text()
 
-but task is already holding lock:
-ffff0000835c60c0 (&(&rdev->notifier)->rwsem){++++}-{4:4}, at: blocking_notifier_call_chain+0x30/0x70
-
-which lock already depends on the new lock.
-
-stack backtrace:
-Call trace:
- dump_backtrace+0x0/0x1e0
- __lock_acquire+0xd24/0xfe8
- lock_acquire+0x288/0x2f4
- __mutex_lock+0xa0/0x338
- mutex_lock_nested+0x3c/0x5c
- foo_vdd_notify+0x30/0x94
-"""
-
-_USAGE_BODY = """\
-inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage.
-irq_work/0/27 [HC0[0]:SC0[0]:HE1:SE1] takes:
-(&rq->__lock){?...}-{2:2}, at: raw_spin_rq_lock_nested+0x2b/0x40
-{IN-HARDIRQ-W} state was registered at:
-   lock_acquire+0x1e1/0x510
-   _raw_spin_lock_nested+0x42/0x80
-stack backtrace:
-Call Trace:
- dump_stack_lvl+0x1/0x2
- lock_acquire+0x1e1/0x510
- _raw_spin_lock_nested+0x42/0x80
- raw_spin_rq_lock_nested+0x2b/0x40
- foo_dump_state+0x1b2/0x4a0
-"""
+_USAGE_BODY = (CORPUS / "edge" / "lockdep-usage-headless.log").read_text()
 
 
 def test_a_circular_report_without_its_banner_is_a_possible_deadlock() -> None:

@@ -242,7 +242,7 @@ def test_suspicious_rcu_usage_in_a_driver_function_names_it() -> None:
     assert analyze(_RCU_USAGE.format(checker="mydrv_synchronize_rcu_list")).function == "mydrv_synchronize_rcu_list"
 
 
-# --- kmemleak: its hooks are skipped, its scanner is not ------------------------------------------------------------
+# --- kmemleak and uevents: the hooks and plumbing are skipped, the scanner and a subsystem's callback are not -----
 
 # mm/kmemleak.c's scanner runs by itself (kmemleak_scan_thread -> kmemleak_scan; the debugfs file's kmemleak_write,
 # kmemleak_open, kmemleak_seq_*): a loop there is the scanner's.  Its hooks (kmemleak_alloc, kmemleak_free,
@@ -253,14 +253,22 @@ KMEMLEAK_HOOKS = ["kmemleak_alloc", "kmemleak_alloc_percpu", "kmemleak_vmalloc",
                   "kmemleak_ignore", "kmemleak_not_leak", "kmemleak_scan_area", "kmemleak_update_trace", "kmemleak"]  # fmt: skip
 
 
-@pytest.mark.parametrize("name", KMEMLEAK_SCANNER)
-def test_kmemleak_s_scanner_is_no_skipped_hook_since_version_4(name: str) -> None:
+# drivers/base/core.c dev_uevent calls the bus's, class's and device type's `.uevent` callback (usb_udc_uevent,
+# dmi_dev_uevent, pci_uevent): that subsystem's code, taking its own locks.  lib/kobject_uevent.c (kobject_uevent_env,
+# add_uevent_var, uevent_net_*) and drivers/base/core.c's dev_uevent and uevent_show are the plumbing around it.
+UEVENT_CALLBACKS = ["usb_udc_uevent", "dmi_dev_uevent", "pci_uevent", "input_dev_uevent", "mydrv_uevent"]
+UEVENT_PLUMBING = ["kobject_uevent", "kobject_uevent_env", "add_uevent_var", "dev_uevent", "uevent_show",
+                   "uevent_store", "uevent_net_broadcast"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", KMEMLEAK_SCANNER + UEVENT_CALLBACKS)
+def test_a_frame_unskipped_since_version_4_keeps_version_3_s_key(name: str) -> None:
     assert not frames.is_skipped(name)
     assert frames.UNSKIPPED_SINCE_V4.match(name)  # version 3 skipped it: its culprit stays an alias
 
 
-@pytest.mark.parametrize("name", KMEMLEAK_HOOKS)
-def test_kmemleak_s_hooks_are_skipped_as_before(name: str) -> None:
+@pytest.mark.parametrize("name", KMEMLEAK_HOOKS + UEVENT_PLUMBING)
+def test_the_hooks_and_plumbing_beside_them_are_skipped_as_before(name: str) -> None:
     assert frames.is_skipped(name) and not frames.UNSKIPPED_SINCE_V4.match(name)
 
 
@@ -291,27 +299,6 @@ def test_warning_in_a_kmemleak_hook_still_names_its_caller() -> None:
         "kmemleak_alloc", "__kmalloc", "mydrv_probe [mydrv]", "platform_probe",
     ))
     assert report.function == "mydrv_probe"
-
-
-# --- uevents: the plumbing is skipped, a subsystem's own callback is not ----------------------------------------------
-
-# drivers/base/core.c dev_uevent calls the bus's, class's and device type's `.uevent` callback (usb_udc_uevent,
-# dmi_dev_uevent, pci_uevent): that subsystem's code, taking its own locks.  lib/kobject_uevent.c (kobject_uevent_env,
-# add_uevent_var, uevent_net_*) and drivers/base/core.c's dev_uevent and uevent_show are the plumbing around it.
-UEVENT_CALLBACKS = ["usb_udc_uevent", "dmi_dev_uevent", "pci_uevent", "input_dev_uevent", "mydrv_uevent"]
-UEVENT_PLUMBING = ["kobject_uevent", "kobject_uevent_env", "add_uevent_var", "dev_uevent", "uevent_show",
-                   "uevent_store", "uevent_net_broadcast"]  # fmt: skip
-
-
-@pytest.mark.parametrize("name", UEVENT_CALLBACKS)
-def test_a_subsystem_s_uevent_callback_is_no_skipped_plumbing_since_version_4(name: str) -> None:
-    assert not frames.is_skipped(name)
-    assert frames.UNSKIPPED_SINCE_V4.match(name)  # version 3 skipped every `uevent` name: its culprit stays an alias
-
-
-@pytest.mark.parametrize("name", UEVENT_PLUMBING)
-def test_the_uevent_plumbing_is_skipped_as_before(name: str) -> None:
-    assert frames.is_skipped(name) and not frames.UNSKIPPED_SINCE_V4.match(name)
 
 
 def test_a_deadlock_taken_in_a_uevent_callback_names_it_and_keeps_version_3_s_key() -> None:
