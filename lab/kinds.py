@@ -526,7 +526,7 @@ LKDTM_KINDS: tuple[Kind, ...] = (
     # Culprits from the source and both builds' lkdtm.ko (objdump -dr): WARNING_MESSAGE's WARN (call
     # __warn_printk, ud2) is in the test; SLAB_FREE_CROSS's only kmem_cache_free() is its last statement, a
     # tail call in both builds (jmp kmem_cache_free in lkdtm_SLAB_FREE_CROSS.cold), so the allocator's WARN
-    # has direct_entry below it, as SLAB_FREE_DOUBLE's BUG; SLAB_FREE_PAGE calls kmem_cache_free (call, then
+    # has the harness below it (direct_entry; 6.12's traces show lkdtm_do_action too), as SLAB_FREE_DOUBLE's BUG; SLAB_FREE_PAGE calls kmem_cache_free (call, then
     # a tail call of free_pages) and stays in its trace; LOOP is a bare jmp to itself; SPINLOCKUP tail-calls
     # _raw_spin_lock (jmp); CORRUPT_STACK_STRONG has a canary at 8(%rsp) over its 8-byte union (Debian's
     # STACKPROTECTOR_STRONG) and calls __stack_chk_fail itself. Both kernels run Debian's 'Dynamic Preempt:
@@ -547,12 +547,15 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         r"Wrong slab cache\. lkdtm-heap-b but object is from lkdtm-heap-a",
         sysctls=("kernel.panic_on_warn=1",),
         notes="heap.c lkdtm_SLAB_FREE_CROSS: an object of cache lkdtm-heap-a freed with kmem_cache_free(b_cache, "
-        "...); SLAB_FREELIST_HARDENED's cache_from_obj() (6.1 mm/slab.h, 6.12 mm/slub.c; inlined into "
-        "kmem_cache_free) WARNs 'cache_from_obj: Wrong slab cache. lkdtm-heap-b but object is from lkdtm-heap-a', "
-        "panic_on_warn makes it fatal. The culprit is the allocator's caller, as SLAB_FREE_DOUBLE's: the free is "
+        "...); SLAB_FREELIST_HARDENED's cache_from_obj() WARNs 'cache_from_obj: Wrong slab cache. lkdtm-heap-b but "
+        "object is from lkdtm-heap-a', panic_on_warn makes it fatal (the runs' lines: 6.1's cache_from_obj is out "
+        "of line, 'WARNING: ... at mm/slab.h:665 cache_from_obj+0xa1', kmem_cache_free below it; 6.12 inlines it, "
+        "'at mm/slub.c:4770 kmem_cache_free+0x378'). The culprit is the allocator's caller, as SLAB_FREE_DOUBLE's: the free is "
         "the test's last statement, a tail call in both builds (jmp kmem_cache_free in "
         "lkdtm_SLAB_FREE_CROSS.cold), so the trace goes from kmem_cache_free to direct_entry and only 'lkdtm: "
-        "Performing direct entry SLAB_FREE_CROSS' and 'Attempting cross-cache slab free ...' name the test",
+        "Performing direct entry SLAB_FREE_CROSS' and 'Attempting cross-cache slab free ...' name the test; "
+        "6.12's traces also list '? lkdtm_SLAB_FREE_CROSS+0x1b/0x30', an unreliable frame: the stale return "
+        "address of its kmem_cache_alloc_noprof call (the manifest's culprit_in_trace is true there)",
     ),
     _lkdtm(
         "SLAB_FREE_PAGE",
@@ -560,8 +563,9 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         r"Object is not a Slab page!",
         sysctls=("kernel.panic_on_warn=1",),
         notes="heap.c lkdtm_SLAB_FREE_PAGE: kmem_cache_free(NULL, p) of a __get_free_page() page; "
-        "SLAB_FREELIST_HARDENED's cache_from_obj() calls virt_to_cache() (both inlined into kmem_cache_free), "
-        "whose WARN_ONCE prints 'virt_to_cache: Object is not a Slab page!', fatal with panic_on_warn; the "
+        "SLAB_FREELIST_HARDENED's cache_from_obj() calls virt_to_cache(), whose WARN_ONCE prints 'virt_to_cache: "
+        "Object is not a Slab page!', fatal with panic_on_warn (6.1: at mm/slab.h:630 in the out-of-line "
+        "cache_from_obj; 6.12: at mm/slub.c:4756 in kmem_cache_free, both inlined); the "
         "culprit is the allocator's caller, lkdtm_SLAB_FREE_PAGE, which calls kmem_cache_free (call, then "
         "free_pages as a tail call) and stays in the trace below it",
     ),
@@ -585,8 +589,10 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         timeout=240.0,
         lkdtm_writes=2,
         notes="bugs.c lkdtm_SPINLOCKUP: spin_lock(&lock_me_up) and return holding it ('Must be called twice'); "
-        "/init writes the type twice from the same shell, one write right after the other (a holder that "
-        "scheduled in between would first print sched/core.c's 'BUG: scheduling while atomic'): the second "
+        "/init writes the type twice from the same shell, one write right after the other; a holder that "
+        "schedules in between (need_resched on its way back to user space) prints sched/core.c's 'BUG: "
+        "scheduling while atomic: init/1/0x00000002' first, a report the system survives (of the four runs "
+        "only deb12-6.1's run1, schedule from exit_to_user_mode_prepare after an fcntl): the second "
         "spin_lock() spins on the lock its own task holds, preemption disabled, a soft lockup whose RIP is the "
         "lock's slowpath (native_queued_spin_lock_slowpath). The culprit is the LKDTM function that took the "
         "lock, lkdtm_SPINLOCKUP; it tail-calls _raw_spin_lock in both builds (jmp), so the trace goes from "
