@@ -238,6 +238,7 @@ def run_crash(
         }
         if kind.lkdtm_type:
             settings_conf["LAB_LKDTM_TYPE"] = kind.lkdtm_type
+            settings_conf["LAB_LKDTM_WRITES"] = kind.lkdtm_writes
         (share_in / "lab.conf").write_text(_conf(settings_conf))
         cmdline = BASE_CMDLINE.format(console=profile.console)
         if settings.cmdline:

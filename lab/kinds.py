@@ -48,6 +48,9 @@ class Kind:
     # type that was renamed (the old and the new name are two kinds: their culprits differ).
     releases: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (999, 0))
     releases_why: str = ""
+    # How many times /init writes an LKDTM type: SPINLOCKUP's first write returns holding the lock,
+    # the second (from the same shell, right after it) spins on it.
+    lkdtm_writes: int = 1
 
     @property
     def trigger(self) -> str:
@@ -517,6 +520,93 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "'strnlen: detected buffer overflow: 6 byte read of buffer size 5', then BUG in __fortify_panic. Either check is "
         "the test's own inlined code, its panic call in lkdtm_FORTIFY_STRSCPY.cold: noreturn, but x86 prints the "
         "return address less one, inside the test",
+    ),
+    # The fifth round (deb12-6.1 and deb13-6.12, x86_64; the same sources and builds as the fourth round's,
+    # heap.c's three tests the same in both, bugs.c's but for line numbers): report shapes the table lacked.
+    # Culprits from the source and both builds' lkdtm.ko (objdump -dr): WARNING_MESSAGE's WARN (call
+    # __warn_printk, ud2) is in the test; SLAB_FREE_CROSS's only kmem_cache_free() is its last statement, a
+    # tail call in both builds (jmp kmem_cache_free in lkdtm_SLAB_FREE_CROSS.cold), so the allocator's WARN
+    # has the harness below it (direct_entry; 6.12's traces show lkdtm_do_action too), as SLAB_FREE_DOUBLE's BUG; SLAB_FREE_PAGE calls kmem_cache_free (call, then
+    # a tail call of free_pages) and stays in its trace; LOOP is a bare jmp to itself; SPINLOCKUP tail-calls
+    # _raw_spin_lock (jmp); CORRUPT_STACK_STRONG has a canary at 8(%rsp) over its 8-byte union (Debian's
+    # STACKPROTECTOR_STRONG) and calls __stack_chk_fail itself. Both kernels run Debian's 'Dynamic Preempt:
+    # voluntary' (PREEMPT_DYNAMIC, PREEMPT_VOLUNTARY=y; the lab passes no preempt=): an interrupt never
+    # preempts kernel code, so LOOP's loop without preempt_disable() is a soft lockup on both.
+    _lkdtm(
+        "WARNING_MESSAGE",
+        "warning",
+        r"Warning message trigger count: \d+",
+        sysctls=("kernel.panic_on_warn=1",),
+        notes="bugs.c lkdtm_WARNING_MESSAGE: WARN(1, 'Warning message trigger count: %d', ...): __warn_printk "
+        "prints the message line, then the ud2 in the test itself traps into report_bug's 'WARNING: CPU: .. "
+        "at drivers/misc/lkdtm/bugs.c:..' with RIP lkdtm_WARNING_MESSAGE; panic_on_warn makes it fatal",
+    ),
+    _lkdtm(
+        "SLAB_FREE_CROSS",
+        "warning",
+        r"Wrong slab cache\. lkdtm-heap-b but object is from lkdtm-heap-a",
+        sysctls=("kernel.panic_on_warn=1",),
+        notes="heap.c lkdtm_SLAB_FREE_CROSS: an object of cache lkdtm-heap-a freed with kmem_cache_free(b_cache, "
+        "...); SLAB_FREELIST_HARDENED's cache_from_obj() WARNs 'cache_from_obj: Wrong slab cache. lkdtm-heap-b but "
+        "object is from lkdtm-heap-a', panic_on_warn makes it fatal (the runs' lines: 6.1's cache_from_obj is out "
+        "of line, 'WARNING: ... at mm/slab.h:665 cache_from_obj+0xa1', kmem_cache_free below it; 6.12 inlines it, "
+        "'at mm/slub.c:4770 kmem_cache_free+0x378'). The culprit is the allocator's caller, as SLAB_FREE_DOUBLE's: the free is "
+        "the test's last statement, a tail call in both builds (jmp kmem_cache_free in "
+        "lkdtm_SLAB_FREE_CROSS.cold), so the trace goes from kmem_cache_free to direct_entry and only 'lkdtm: "
+        "Performing direct entry SLAB_FREE_CROSS' and 'Attempting cross-cache slab free ...' name the test; "
+        "6.12's traces also list '? lkdtm_SLAB_FREE_CROSS+0x1b/0x30', an unreliable frame: the stale return "
+        "address of its kmem_cache_alloc_noprof call (the manifest's culprit_in_trace is true there)",
+    ),
+    _lkdtm(
+        "SLAB_FREE_PAGE",
+        "warning",
+        r"Object is not a Slab page!",
+        sysctls=("kernel.panic_on_warn=1",),
+        notes="heap.c lkdtm_SLAB_FREE_PAGE: kmem_cache_free(NULL, p) of a __get_free_page() page; "
+        "SLAB_FREELIST_HARDENED's cache_from_obj() calls virt_to_cache(), whose WARN_ONCE prints 'virt_to_cache: "
+        "Object is not a Slab page!', fatal with panic_on_warn (6.1: at mm/slab.h:630 in the out-of-line "
+        "cache_from_obj; 6.12: at mm/slub.c:4756 in kmem_cache_free, both inlined); the "
+        "culprit is the allocator's caller, lkdtm_SLAB_FREE_PAGE, which calls kmem_cache_free (call, then "
+        "free_pages as a tail call) and stays in the trace below it",
+    ),
+    _lkdtm(
+        "LOOP",
+        "soft-lockup",
+        r"soft lockup - CPU#\d+ stuck for",
+        sysctls=("kernel.softlockup_panic=1", "kernel.watchdog_thresh=1"),
+        timeout=240.0,
+        notes="bugs.c lkdtm_LOOP: for (;;); without preempt_disable() (SOFTLOCKUP's loop has it), a jmp to "
+        "itself in both builds; under Debian's voluntary preemption (PREEMPT_DYNAMIC, 'Dynamic Preempt: "
+        "voluntary' on both kernels) the timer interrupt returns into the loop, the watchdog's stopper work "
+        "never runs and kernel/watchdog.c reports the soft lockup with RIP lkdtm_LOOP (under preempt=full the "
+        "loop would be preempted and nothing reported)",
+    ),
+    _lkdtm(
+        "SPINLOCKUP",
+        "soft-lockup",
+        r"soft lockup - CPU#\d+ stuck for",
+        sysctls=("kernel.softlockup_panic=1", "kernel.watchdog_thresh=1"),
+        timeout=240.0,
+        lkdtm_writes=2,
+        notes="bugs.c lkdtm_SPINLOCKUP: spin_lock(&lock_me_up) and return holding it ('Must be called twice'); "
+        "/init writes the type twice from the same shell, one write right after the other; a holder that "
+        "schedules in between (need_resched on its way back to user space) prints sched/core.c's 'BUG: "
+        "scheduling while atomic: init/1/0x00000002' first, a report the system survives (of the four runs "
+        "only deb12-6.1's run1, schedule from exit_to_user_mode_prepare after an fcntl): the second "
+        "spin_lock() spins on the lock its own task holds, preemption disabled, a soft lockup whose RIP is the "
+        "lock's slowpath (native_queued_spin_lock_slowpath). The culprit is the LKDTM function that took the "
+        "lock, lkdtm_SPINLOCKUP; it tail-calls _raw_spin_lock in both builds (jmp), so the trace goes from "
+        "the lock code to direct_entry and only 'lkdtm: Performing direct entry SPINLOCKUP' names it",
+    ),
+    _lkdtm(
+        "CORRUPT_STACK_STRONG",
+        "stack-protector",
+        r"stack-protector: Kernel stack is corrupted in",
+        notes="bugs.c lkdtm_CORRUPT_STACK_STRONG: __lkdtm_CORRUPT_STACK memsets 64 bytes over an 8-byte union "
+        "(unsigned short[4] and a pointer), which gets a canary only with -fstack-protector-strong (Debian's "
+        "STACKPROTECTOR_STRONG: the canary at 8(%rsp) in both builds); the test's own epilogue calls "
+        "__stack_chk_fail, which panics 'stack-protector: Kernel stack is corrupted in: "
+        "lkdtm_CORRUPT_STACK_STRONG+0x..'",
     ),
 )
 
