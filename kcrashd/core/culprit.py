@@ -376,7 +376,9 @@ def _module_pc(texts: list[str]) -> str | None:
     return None
 
 
-def _stalled_at_pc(texts: list[str], cands: list[str], extra: re.Pattern[str] | None) -> str | None:
+def _stalled_at_pc(
+    texts: list[str], cands: list[str], extra: re.Pattern[str] | None, spinning: frames.Matcher
+) -> str | None:
     """A stall whose report shows the interrupted registers (kernel/watchdog.c watchdog_timer_fn
     -> show_regs; a self-detected RCU stall likewise): a driver looping in its own code is the bug,
     whatever called it; a CPU spinning inside a lock primitive (cands[0], the PC) is stuck on the
@@ -385,8 +387,8 @@ def _stalled_at_pc(texts: list[str], cands: list[str], extra: re.Pattern[str] | 
     in_module = _module_pc(texts)
     if in_module is not None and not frames.is_skipped(in_module, extra):
         return in_module
-    if cands and frames.LOCK_PRIMITIVE.search(cands[0]) and cands[0] == _first_pc(texts):
-        caller = next((c for c in cands if not _skipped_but_lock_wrapper(c, extra)), None)
+    if cands and spinning.search(cands[0]) and cands[0] == _first_pc(texts):
+        caller = next((c for c in cands if not _skipped_but_lock_wrapper(c, extra) and not frames.NATIVE_SPIN_SLOWPATH.match(c)), None)
         if caller is not None and not frames.STALL_ANCHORS.match(caller):
             return caller
     return None
@@ -611,11 +613,13 @@ def harness_ran(above: Iterable[str]) -> str | None:
 def _harness_case(sig: Signature, texts: list[str], found: Culprit, ran: str | None) -> Culprit:
     """The test case `ran` (harness_ran) where the walk named the harness, or kernel code a skip list fits right above
     it: the case handed the crash to that code by a tail call and left no frame of its own (LKDTM's HUNG_TASK ends in
-    schedule(), SLAB_FREE_DOUBLE in kmem_cache_free()).  A walk that named nothing stays so.  Version 3's key stays."""
+    schedule(), SLAB_FREE_DOUBLE in kmem_cache_free(), SPINLOCKUP in spin_lock(), whose slow path a stall's walk
+    names when nothing but the harness called it).  A walk that named nothing stays so.  Version 3's key stays."""
     fn = found.function
     if ran is None or fn is None or fn == ran:
         return found  # no frame at all: the kernel printed none of the task that ran it (an unanswered lockup)
-    if not frames.TEST_HARNESS.match(fn) and not frames.is_skipped(fn, sig.skip_regex):
+    kernel_code = frames.is_skipped(fn, sig.skip_regex) or frames.SPINNING.search(fn) is not None
+    if not frames.TEST_HARNESS.match(fn) and not kernel_code:
         return found
     top = _first_pc(texts) or next((fr.function for t in texts[1:] for fr in frames.parse_frames(t) if fr.reliable), None)
     if top is not None and frames.TEST_HARNESS.match(top):
@@ -791,7 +795,7 @@ def _stalled(spec: Spec, texts: list[str], extra: re.Pattern[str] | None, rules:
     polled = _polled_device(texts, extra)
     if polled is not None:
         return Culprit(polled, earlier=walked if walked != polled else None)
-    found = _stalled_at_pc(texts, cands, extra) or walked
+    found = _stalled_at_pc(texts, cands, extra, rules.spinning) or walked
     reporter_only = found is None and any(frames.WATCHDOG_REPORTER.match(c) for c in cands)
     return Culprit(found, messenger_only=reporter_only)
 
@@ -806,17 +810,19 @@ _SELF_DETECTED_SPECS: Spec = ((Part.PC, Part.STACK), (Part.TRACE, Part.STACK))
 class StallRules:
     """What the stall walks (_stall, _stalled, _rcu_stall) go by: the dispatchers the walk stops at
     (`anchors`), the detector's, timer's and scheduler's frames it passes over (`messengers`), and the
-    specs read for a self-detected RCU stall without an interrupt entry (`self_detected`)."""
+    specs read for a self-detected RCU stall without an interrupt entry (`self_detected`), and the lock primitives a
+    PC spins in (`spinning`, _stalled_at_pc)."""
 
     anchors: frames.Matcher
     messengers: frames.Matcher
     self_detected: Spec
+    spinning: frames.Matcher
 
 
-STALL_RULES = StallRules(frames.STALL_ANCHORS, frames.STALL_EXTRA_SKIP, _SELF_DETECTED_SPECS)
-# Version 3's, for the key it gave: fewer anchors and messengers (frames' *_V3 lists), and no trace of a
-# self-detected stall read without its registers.
-STALL_RULES_V3 = StallRules(frames.STALL_ANCHORS_V3, frames.STALL_EXTRA_SKIP_V3, _PC_SPECS)
+STALL_RULES = StallRules(frames.STALL_ANCHORS, frames.STALL_EXTRA_SKIP, _SELF_DETECTED_SPECS, frames.SPINNING)
+# Version 3's, for the key it gave: fewer anchors and messengers (frames' *_V3 lists), no trace of a
+# self-detected stall read without its registers, and x86's paravirt slow path not read as spinning.
+STALL_RULES_V3 = StallRules(frames.STALL_ANCHORS_V3, frames.STALL_EXTRA_SKIP_V3, _PC_SPECS, frames.LOCK_PRIMITIVE)
 
 
 def _rcu_stall(texts: list[str], extra: re.Pattern[str] | None, rules: StallRules) -> str | None:
@@ -831,7 +837,7 @@ def _rcu_stall(texts: list[str], extra: re.Pattern[str] | None, rules: StallRule
         # a quote that cut the registers (`...`) keeps the stalled code's trace.
         specs = rules.self_detected if texts and _SELF_DETECTED in texts[0] else _PC_SPECS
         pc_cands = _candidates(specs, texts)
-        return _stalled_at_pc(texts, pc_cands, extra) or _stall(pc_cands, extra, rules)
+        return _stalled_at_pc(texts, pc_cands, extra, rules.spinning) or _stall(pc_cands, extra, rules)
     cands = _candidates(((Part.PC, Part.STACK), (Part.STACK,)), texts[start:])
     return _stall(cands, extra, rules)
 

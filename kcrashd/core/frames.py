@@ -562,6 +562,12 @@ _SLAB_SINCE_V4 = (
     r"_{0,4}cache_alloc(?:_node|_refill)?|cache_grow(?:_begin|_end)?|kmem_(?:get|free)pages|fallback_alloc|"
     r"alloc_slabmgmt|cache_flusharray|free_block|cache_alloc_debugcheck_(?:before|after)"
 )
+# The slab free path's lookup of an object's cache (mm/slab.h cache_from_obj, 3.x-6.x; virt_to_cache, 3.x-6.x, mm/slab.c
+# before 3.x): `WARN_ONCE(..., "%s: Wrong slab cache. %s but object is from %s\n", ...)` and `WARN_ONCE(...,
+# "%s: Object is not a Slab page!\n", __func__)` check the caller's object; inlined into kmem_cache_free / kfree
+# where the build inlines it (syzkaller titles such a WARN by the caller of kfree), out of line elsewhere (Debian's
+# 6.1 amd64 build): the caller of the free is the culprit either way.
+_SLAB_CACHE_LOOKUP_SINCE_V4 = r"cache_from_obj|virt_to_cache"
 # The x86 rwsem slow-path thunks of 2.6-5.x (arch/x86/lib/rwsem.S call_rwsem_down_read_failed /
 # call_rwsem_down_write_failed: save the registers and call rwsem_down_*_failed for down_read/down_write).
 _RWSEM_THUNK_SINCE_V4 = r"call_rwsem_down_(?:read|write)_failed(?:_killable)?"
@@ -573,7 +579,7 @@ SKIP_ALLOCATOR = (
     # slab internals
     r"^(?:_{0,3}slab_|slub_|alloc_slab|new_slab|allocate_slab|setup_object|do_slab_free|_*set_freepointer|"
     r"_{2,3}cache_free|cache_free_debugcheck|free_debug_processing|__free_slab|discard_slab|free_to_partial_list|"
-    r"(?:" + _SLAB_SINCE_V4 + r")$)",
+    r"(?:" + _SLAB_SINCE_V4 + r"|" + _SLAB_CACHE_LOOKUP_SINCE_V4 + r")$)",
     # page allocator
     r"^(?:_*alloc_pages|alloc_page|__get_free_pages|get_zeroed_page|page_alloc|_*free_pages|free_page|_*folio_alloc|"
     r"__free_one_page|free_unref_page|free_pcp|free_pages_prepare|__free_pages_ok|page_frag_alloc|__alloc_frozen_pages)",
@@ -729,7 +735,7 @@ _ENTRY_SINCE_V4 = (
     r"entry_INT80_(?:32|compat)|entry_SYSENTER_(?:32|compat)|do_int80_syscall_32|_{0,2}do_fast_syscall_32|__do_syscall"
 )
 SKIPPED_SINCE_V4 = re.compile(
-    rf"^(?:{_VSPRINTF_SINCE_V4}|{_DEVRES_SINCE_V4}|{_ARITHMETIC_SINCE_V4}|{_RWSEM_THUNK_SINCE_V4}|{_SLAB_SINCE_V4}|{_SLUB_REPORT_SINCE_V4}|{_ARM_BUG_SINCE_V4}|{_LOCK_26_SINCE_V4}|"
+    rf"^(?:{_VSPRINTF_SINCE_V4}|{_DEVRES_SINCE_V4}|{_ARITHMETIC_SINCE_V4}|{_RWSEM_THUNK_SINCE_V4}|{_SLAB_SINCE_V4}|{_SLAB_CACHE_LOOKUP_SINCE_V4}|{_SLUB_REPORT_SINCE_V4}|{_ARM_BUG_SINCE_V4}|{_LOCK_26_SINCE_V4}|"
     rf"{_RT_LOCK_SINCE_V4}|{_PAGE_ALLOC_SINCE_V4}|{_CPUMASK_ALLOC_SINCE_V4}|{_VMALLOC_SINCE_V4}|{_LOCAL_LOCK_SINCE_V4}|"
     rf"{_SOCK_LOCK_SINCE_V4}|{_BIO_FREE_SINCE_V4}|{_ATOMIC64_SINCE_V4}|{_BITOPS_SINCE_V4}|{_OWNER_SPIN_SINCE_V4}|"
     rf"{_USER_ITER_SINCE_V4}|{_PAGECACHE_SINCE_V4}|{_VFS_REF_SINCE_V4}|{_SOFTIRQ_TRACE_SINCE_V4}|{_MTE_REPORT_SINCE_V4}|"
@@ -802,6 +808,14 @@ Matcher: TypeAlias = "re.Pattern[str] | LazyPattern"
 
 # The lock primitives alone: a CPU stuck in one of them waits for the lock its caller takes.
 LOCK_PRIMITIVE = LazyPattern("|".join(SKIP_LOCKING))
+# x86's name for the queued spinlock's slow path on a kernel built with PARAVIRT_SPINLOCKS (every distribution build:
+# arch/x86/include/asm/qspinlock.h `#define queued_spin_lock_slowpath native_queued_spin_lock_slowpath`, the
+# paravirt ops pointing at it on bare metal), what `queued_spin_lock_slowpath` is on other builds.  Not skipped in
+# a fault's walk (syzkaller titles a KASAN report in it by it), but a stall's PC in it spins on the lock its caller
+# takes, as in the slow path's other names (culprit._stalled_at_pc).
+_NATIVE_SPIN_SLOWPATH_SINCE_V4 = r"native_queued_spin_lock_slowpath"
+NATIVE_SPIN_SLOWPATH = re.compile(rf"^(?:{_NATIVE_SPIN_SLOWPATH_SINCE_V4})$")
+SPINNING = LazyPattern("|".join((*SKIP_LOCKING, NATIVE_SPIN_SLOWPATH.pattern)))
 SKIP_INFRA = (
     # workqueue flush, cancel, queue
     r"^(?:__flush_workqueue|drain_workqueue|destroy_workqueue|flush_work$|__flush_work|_*cancel_work|"

@@ -212,3 +212,52 @@ def test_a_report_without_the_entry_line_keeps_the_walk_s_answer() -> None:
     log = (_LAB / "deb12-6.1_lkdtm-slab-free-double_run2" / "vmcore-dmesg.txt").read_text()
     without = "\n".join(line for line in log.splitlines() if "Performing direct entry" not in line)
     assert analyze(without).function == "kmem_cache_free"
+
+
+LAB = CORPUS / "lab"
+
+
+def test_lkdtm_spinlockup_names_the_test_that_tail_called_spin_lock() -> None:
+    # drivers/misc/lkdtm/bugs.c lkdtm_SPINLOCKUP ends in `spin_lock(&lock_me_up)`, a tail call (jmp _raw_spin_lock in
+    # Debian's 6.12 build): the lockup's PC is x86's paravirt slow path, below it only _raw_spin_lock and the harness.
+    report = analyze((LAB / "deb13-6.12_lkdtm-spinlockup_run1" / "vmcore-dmesg.txt").read_bytes())
+    assert (report.title, report.function) == ("BUG: soft lockup in lkdtm_SPINLOCKUP", "lkdtm_SPINLOCKUP")
+    # Version 3 stopped at no debugfs proxy and named it: its key continues.
+    assert _key(3, "BUG: soft lockup in full_proxy_write", ["stall in full_proxy_write"]) in report.fingerprint_aliases
+
+
+_SPIN_LOCKUP = """\
+watchdog: BUG: soft lockup - CPU#3 stuck for 23s! [kworker/3:1:214]
+CPU: 3 PID: 214 Comm: kworker/3:1 Tainted: G           OE    --------- -  - 4.18.0-513.el8.x86_64 #1
+RIP: 0010:{pc}+0x1d1/0x2e0
+RSP: 0018:ffffac09c791fda8 EFLAGS: 00000246
+Call Trace:
+ _raw_spin_lock+0x1e/0x30
+ mydrv_poll_status+0x44/0x1a0 [mydrv]
+ mydrv_watch_work+0x2b/0x90 [mydrv]
+ process_one_work+0x1d3/0x390
+ worker_thread+0x30/0x390
+ kthread+0x10a/0x120
+ ret_from_fork+0x1f/0x40
+"""
+
+
+def test_a_lockup_spinning_in_either_name_of_the_spinlock_slow_path_names_the_lock_taker() -> None:
+    # arch/x86/include/asm/qspinlock.h: with PARAVIRT_SPINLOCKS (RHEL's, Debian's, Fedora's builds) the slow path
+    # is native_queued_spin_lock_slowpath, elsewhere queued_spin_lock_slowpath: one bug, one key.
+    native, plain = (analyze(_SPIN_LOCKUP.format(pc=pc)) for pc in ("native_queued_spin_lock_slowpath",
+                                                                     "queued_spin_lock_slowpath"))
+    assert native.function == plain.function == "mydrv_poll_status"
+    assert native.fingerprint == plain.fingerprint
+    # Version 3 walked past the paravirt slow path to the work dispatcher: the work function's key continues.
+    assert _key(3, "BUG: soft lockup in mydrv_watch_work", ["stall in mydrv_watch_work"]) in native.fingerprint_aliases
+
+
+def test_a_fault_in_the_paravirt_slow_path_still_names_it() -> None:
+    # Only a stall's spinning PC passes to the lock's taker: syzkaller titles a KASAN report in the slow path by it.
+    report = analyze(
+        "BUG: unable to handle page fault for address: ffffed1015ce45c9\nOops: 0000 [#1] SMP NOPTI\n"
+        "RIP: 0010:native_queued_spin_lock_slowpath+0x1d1/0x2e0\nCall Trace:\n _raw_spin_lock+0x1e/0x30\n"
+        " mydrv_poll_status+0x44/0x1a0 [mydrv]\n"
+    )
+    assert report.function == "native_queued_spin_lock_slowpath"
