@@ -621,7 +621,10 @@ def _harness_case(sig: Signature, texts: list[str], found: Culprit, ran: str | N
     kernel_code = frames.is_skipped(fn, sig.skip_regex) or frames.SPINNING.search(fn) is not None
     if not frames.TEST_HARNESS.match(fn) and not kernel_code:
         return found
-    top = _first_pc(texts) or next((fr.function for t in texts[1:] for fr in frames.parse_frames(t) if fr.reliable), None)
+    # Where the crash was: the PC, else the site a header names (a WARNING quoted without its RIP line: __warn's
+    # `at %pS`), else the first reliable frame.
+    top = (_first_pc(texts) or (header_function(texts[0]) if texts else None)
+           or next((fr.function for t in texts[1:] for fr in frames.parse_frames(t) if fr.reliable), None))
     if top is not None and frames.TEST_HARNESS.match(top):
         return found  # the harness itself crashed: LKDTM before 4.9 ran every type inline in lkdtm_do_action
     return Culprit(ran, recovered=True, earlier=found.earlier if found.earlier is not None else fn)

@@ -6,7 +6,10 @@ The key is the normalised title, or, when the title has a cross-architecture buc
 kernel and as a general protection fault on another is one bug.  A title that names no culprit (`X in corrupted`, syzkaller's title) is keyed
 on the function its header line names, where it names one (a WARNING's `at %pS`): two bugs quoted
 without a trace do not share one key.  A title that names the reporting site, as syzkaller's does, for a report
-whose culprit is another frame (SITE_TITLES: `WARNING in check_flush_dependency`) is keyed on the culprit.  The title already has addresses, numbers, PIDs and CPU numbers normalised
+whose culprit is another frame (SITE_TITLES: `WARNING in check_flush_dependency`) is keyed on the culprit, and so
+is a title that names no bug at all (a panic that only says an earlier report was fatal, `kernel panic: Fatal
+exception`, whose signature adds the alternative `kernel panic: Fatal exception in F` where it read a culprit;
+version 3 keyed it on the title, which stays an alias).  The title already has addresses, numbers, PIDs and CPU numbers normalised
 away, so the same bug on another host, boot or build gets the same key.  When the algorithm
 changes, FINGERPRINT_VERSION goes up and the keys earlier versions would have produced are listed
 in `fingerprint_aliases`, so a store can match history across the upgrade.  Version 3 (culprits that
@@ -79,6 +82,10 @@ def keyed_alternative(title: str, alt_titles: list[str], *, legacy: bool = False
         named = next((a for a in alt_titles if a.startswith(head) and a != title and not a.endswith(CORRUPTED_CULPRIT)), None)
         if named is not None:
             return named
+    if not legacy:
+        culprit = next((a for a in alt_titles if a.startswith(title + " in ") and not a.endswith(CORRUPTED_CULPRIT)), None)
+        if culprit is not None:
+            return culprit  # a title that names no bug, with its culprit (the module's docstring)
     buckets = tuple(b for b in BUCKETS if b not in BUCKETS_SINCE_V4) if legacy else BUCKETS
     return next((a for a in alt_titles if a.startswith(buckets) and (legacy or not a.endswith(CORRUPTED_CULPRIT))), None)
 

@@ -847,7 +847,7 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("panic-consequence", "panic", "Kernel panic",
               r"Kernel panic - not syncing: (Fatal exception|panic_on_warn set|hung_task: blocked tasks|softlockup: hung tasks|rcu_stall|Oops - BUG|BUG!|Oops|"
               r"Aiee, killing interrupt handler!|Attempted to kill the idle task!)",
-              "kernel panic: {1}", TRACE, corrupted=True),
+              "kernel panic: {1}", TRACE, corrupted=True, alts=("kernel panic: {1} in {F}",)),
     Signature("panic", "panic", "Kernel panic", r"Kernel panic - not syncing: " + _TEXT_TO_EOL, "kernel panic: {1}", TRACE),
 )
 

@@ -58,11 +58,22 @@ def culprit(title: str) -> str:
     return title.rsplit(" in ", 1)[1].strip() if " in " in title else ""
 
 
+# The panics that only say an earlier report was fatal (arch die/oops_end `panic("Fatal exception")` and `"Fatal
+# exception in interrupt"`, kernel/panic.c's panic_on_warn and `Oops`/`BUG!` callers, kernel/hung_task.c,
+# kernel/watchdog.c, kernel/rcu/tree_stall.h, kernel/exit.c): the message is the same for every bug, and syzkaller
+# marks a report titled by one alone corrupted (its reports 48 and 96, `kernel panic: Fatal exception`).
+CONSEQUENCE_TITLE = re.compile(
+    r"kernel panic: (?:Fatal exception(?: in interrupt)?|Oops(?: - BUG)?|BUG!|panic_on_warn set|hung_task: blocked tasks|"
+    r"softlockup: hung tasks|rcu_stall|Aiee, killing interrupt handler!|Attempted to kill the idle task!)"
+)
+
+
 def bug_of(title: str, alts: list[str]) -> frozenset[str]:
     """The expected titles that name a bug, for pair scoring.  A title whose culprit is `corrupted` names
     none: syzkaller gives it to every report of a kind whose frame it could not extract, different
-    bugs alike, so two such cases are not known to be one bug (nor two), and are not paired."""
-    return frozenset(t for t in (title, *alts) if culprit(t) != "corrupted")
+    bugs alike, so two such cases are not known to be one bug (nor two), and are not paired.  Nor does a
+    panic that only says an earlier report was fatal (CONSEQUENCE_TITLE)."""
+    return frozenset(t for t in (title, *alts) if culprit(t) != "corrupted" and not CONSEQUENCE_TITLE.match(t))
 
 
 def clean(fn: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from kcrashd.core import analyze
-from kcrashd.core.fingerprint import fingerprint_aliases
+from kcrashd.core.fingerprint import fingerprint_aliases, fingerprint_title
 from kcrashd.core.frames import parse_frames
 from kcrashd.core.headers import HeaderScan
 from kcrashd.core.rust_symbols import readable
@@ -941,6 +941,22 @@ def test_fatal_exception_panic_with_other_lines_above_names_no_function() -> Non
     report = analyze(log)
     assert report.title == "kernel panic: Fatal exception"
     assert report.function is None
+
+
+def test_fatal_exception_panics_of_two_culprits_are_two_keys() -> None:
+    # The message names no bug (syzkaller marks a report titled by it alone corrupted): the key names the culprit
+    # where one was read (the signature's `kernel panic: {1} in {F}` alternative), so that two oopses whose headers
+    # were lost do not share one ticket; version 3 keyed on the title alone, and that key stays an alias.
+    first = analyze(_FATAL_AFTER_REGISTERS)
+    other = analyze(_FATAL_AFTER_REGISTERS.replace("ec_probe_features", "mydrv_probe"))
+    assert first.title == other.title == "kernel panic: Fatal exception"
+    assert first.fingerprint != other.fingerprint
+    assert first.fingerprint == fingerprint_title("kernel panic: Fatal exception in ec_probe_features")
+    title_key = "kc3-" + fingerprint_title("kernel panic: Fatal exception").split("-", 1)[1]
+    assert title_key in first.fingerprint_aliases and title_key in other.fingerprint_aliases
+    # Negative: without a culprit the title is the key, as before.
+    lone = analyze(_FATAL_AFTER_REGISTERS.replace("[    5.864254] PKRU: 55555554\n", "[    5.864254] usb 1-1: new device\n"))
+    assert lone.function is None and lone.fingerprint == fingerprint_title("kernel panic: Fatal exception")
 
 
 def test_fatal_exception_panic_past_the_end_marker_reads_the_i386_summary_line() -> None:
