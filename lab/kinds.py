@@ -577,7 +577,10 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "address of its kmem_cache_alloc_noprof call (the manifest's culprit_in_trace is true there); "
         "arm64 calls it (bl kmem_cache_free, then b to the epilogue) and ppc64el too (bl kmem_cache_free; nop): "
         "lkdtm_SLAB_FREE_CROSS is in their traces below the allocator; s390x tail-calls it (jg kmem_cache_free), "
-        "as x86's, the trace going from kmem_cache_free to direct_entry; PREEMPT_RT's build is deb12-6.1's",
+        "as x86's, the trace going from kmem_cache_free to direct_entry; PREEMPT_RT's build is deb12-6.1's (the runs' "
+        "lines: RT prints 6.1's out-of-line 'at mm/slab.h:665 cache_from_obj+0xa1', ppc64el 'at mm/slab.h:660 "
+        "cache_from_obj+0x90' (6.1.176's line), arm64 and s390x inline it, 'at mm/slab.h:665 kmem_cache_free+0x318' "
+        "and 'at mm/slab.h:660 kmem_cache_free+0x8e')",
     ),
     _lkdtm(
         "SLAB_FREE_PAGE",
@@ -590,7 +593,9 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "cache_from_obj; 6.12: at mm/slub.c:4756 in kmem_cache_free, both inlined); the "
         "culprit is the allocator's caller, lkdtm_SLAB_FREE_PAGE, which calls kmem_cache_free (call, then "
         "free_pages as a tail call) and stays in the trace below it; arm64 (bl), ppc64el (bl; nop) and s390x "
-        "(brasl, then jg free_pages) call it the same way; PREEMPT_RT's build is deb12-6.1's",
+        "(brasl, then jg free_pages) call it the same way; PREEMPT_RT's build is deb12-6.1's (the runs' lines: RT "
+        "'at mm/slab.h:630 cache_from_obj+0xe0', ppc64el 'at mm/slab.h:625 cache_from_obj+0x12c', arm64 'at "
+        "mm/slab.h:630 kmem_cache_free+0x2ec', s390x 'at mm/slab.h:625 kmem_cache_free+0x3ce')",
     ),
     _lkdtm(
         "LOOP",
@@ -603,7 +608,9 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "voluntary' on both kernels) the timer interrupt returns into the loop, the watchdog's stopper work "
         "never runs and kernel/watchdog.c reports the soft lockup with RIP lkdtm_LOOP (under preempt=full the "
         "loop would be preempted and nothing reported); arm64 (b .) and ppc64el (b . at +0x10) loop in the test "
-        "the same way, their kernels PREEMPT_VOLUNTARY without PREEMPT_DYNAMIC",
+        "the same way, their kernels PREEMPT_VOLUNTARY without PREEMPT_DYNAMIC (the runs' lines: arm64 'pc : "
+        "lkdtm_LOOP+0x8/0x10', 'lr : lkdtm_do_action+0x24'; ppc64el 'NIP [..] lkdtm_LOOP+0x10/0x20', its Call Trace "
+        "without lkdtm_LOOP, a leaf with no stack frame: a stale '_printk+0x40/0x54 (unreliable)', then direct_entry)",
         not_on=(("s390x", NO_S390_SOFTLOCKUP),),
         conflicts_config=(
             (
@@ -637,7 +644,9 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "inlines spin_lock() (ARCH_INLINE_SPIN_LOCK without PREEMPTION) and calls the slow path (bl "
         "queued_spin_lock_slowpath), ppc64el calls _raw_spin_lock (bl; nop): on both lkdtm_SPINLOCKUP is in the "
         "trace below the spinning lock code; neither kernel counts preemption (no PREEMPT_COUNT), so no "
-        "'scheduling while atomic' can come first",
+        "'scheduling while atomic' can come first (the runs' lines: arm64 'pc : queued_spin_lock_slowpath+0x68', 'lr : "
+        "lkdtm_SPINLOCKUP+0x7c'; ppc64el spins in pseries's paravirt slow path, 'NIP [..] "
+        "__pv_queued_spin_lock_slowpath+0x204', 'LR [..] _raw_spin_lock+0x98', lkdtm_SPINLOCKUP+0x2c below it)",
         not_on=(("s390x", NO_S390_SOFTLOCKUP),),
         conflicts_config=(
             (
