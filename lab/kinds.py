@@ -44,6 +44,9 @@ class Kind:
     not_on: tuple[tuple[str, str], ...] = field(default=())
     # (kernel config line that must be present, why): "CONFIG_KFENCE=y" for a KFENCE report.
     needs_config: tuple[tuple[str, str], ...] = field(default=())
+    # (kernel config line under which the kind cannot happen, why): "CONFIG_PREEMPT_RT=y" for a kind that
+    # needs a spinning spinlock_t or a kernel that does not preempt a loop.
+    conflicts_config: tuple[tuple[str, str], ...] = field(default=())
     # (first release, first release without it) and why: a kind only some kernels have, as an LKDTM
     # type that was renamed (the old and the new name are two kinds: their culprits differ).
     releases: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (999, 0))
@@ -83,7 +86,9 @@ class Kind:
     def unsupported_by(self, config: str) -> str | None:
         """Why this kind cannot happen on a kernel built with this .config text, or None."""
         lines = set(config.splitlines())
-        return next((why for needed, why in self.needs_config if needed not in lines), None)
+        missing = (why for needed, why in self.needs_config if needed not in lines)
+        conflicting = (why for line, why in self.conflicts_config if line in lines)
+        return next(missing, None) or next(conflicting, None)
 
     def cmdline_for(self, release: str) -> str:
         """Kernel parameters the kind needs on this release (older kernels need more)."""
@@ -532,6 +537,18 @@ LKDTM_KINDS: tuple[Kind, ...] = (
     # STACKPROTECTOR_STRONG) and calls __stack_chk_fail itself. Both kernels run Debian's 'Dynamic Preempt:
     # voluntary' (PREEMPT_DYNAMIC, PREEMPT_VOLUNTARY=y; the lab passes no preempt=): an interrupt never
     # preempts kernel code, so LOOP's loop without preempt_disable() is a soft lockup on both.
+    # The sixth round: the same six on deb12-6.1-arm64, deb12-6.1-rt, deb12-6.1-ppc64el and deb12-6.1-s390x (the
+    # LKDTM sources and cross-builds of the earlier rounds there; objdump -dr of each lkdtm.ko). arm64 makes no
+    # tail calls (bl kmem_cache_free, then b to the epilogue, in SLAB_FREE_CROSS), and without PREEMPTION it
+    # selects ARCH_INLINE_SPIN_LOCK: SPINLOCKUP's spin_lock() is inlined (LL/SC on QEMU's cortex-a57, no LSE) and
+    # its slow path is a call, bl queued_spin_lock_slowpath, so lkdtm_SPINLOCKUP stays below the spinning slowpath.
+    # ppc64el calls out of the module with bl + nop (kmem_cache_free, _raw_spin_lock, __stack_chk_fail): every
+    # test stays in its trace. s390x tail-calls kmem_cache_free in SLAB_FREE_CROSS (jg), as x86's; it has neither a
+    # soft-lockup detector (no LOOP, no SPINLOCKUP) nor a stack protector (no CORRUPT_STACK_STRONG). The RT build's
+    # code is deb12-6.1's but for SPINLOCKUP, which tail-calls rt_spin_lock, a sleeping lock. The WARN traps (brk
+    # #0x800, twui, mc) and __stack_chk_fail calls are never their function's last instruction; LOOP is a branch to
+    # itself on arm64 (b .) and ppc64el (b . at +0x10). Both arm64 and ppc64el kernels run PREEMPT_VOLUNTARY
+    # without PREEMPT_DYNAMIC or PREEMPT_COUNT: nothing preempts kernel code, LOOP is a soft lockup there.
     _lkdtm(
         "WARNING_MESSAGE",
         "warning",
@@ -539,7 +556,9 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         sysctls=("kernel.panic_on_warn=1",),
         notes="bugs.c lkdtm_WARNING_MESSAGE: WARN(1, 'Warning message trigger count: %d', ...): __warn_printk "
         "prints the message line, then the ud2 in the test itself traps into report_bug's 'WARNING: CPU: .. "
-        "at drivers/misc/lkdtm/bugs.c:..' with RIP lkdtm_WARNING_MESSAGE; panic_on_warn makes it fatal",
+        "at drivers/misc/lkdtm/bugs.c:..' with RIP lkdtm_WARNING_MESSAGE; panic_on_warn makes it fatal; arm64 "
+        "(bl __warn_printk, brk #0x800), ppc64el (bl __warn_printk; nop, twui) and s390x (brasl __warn_printk, mc, "
+        "not the last instruction) trap in the test the same way; PREEMPT_RT's build is deb12-6.1's",
     ),
     _lkdtm(
         "SLAB_FREE_CROSS",
@@ -555,7 +574,13 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "lkdtm_SLAB_FREE_CROSS.cold), so the trace goes from kmem_cache_free to direct_entry and only 'lkdtm: "
         "Performing direct entry SLAB_FREE_CROSS' and 'Attempting cross-cache slab free ...' name the test; "
         "6.12's traces also list '? lkdtm_SLAB_FREE_CROSS+0x1b/0x30', an unreliable frame: the stale return "
-        "address of its kmem_cache_alloc_noprof call (the manifest's culprit_in_trace is true there)",
+        "address of its kmem_cache_alloc_noprof call (the manifest's culprit_in_trace is true there); "
+        "arm64 calls it (bl kmem_cache_free, then b to the epilogue) and ppc64el too (bl kmem_cache_free; nop): "
+        "lkdtm_SLAB_FREE_CROSS is in their traces below the allocator; s390x tail-calls it (jg kmem_cache_free), "
+        "as x86's, the trace going from kmem_cache_free to direct_entry; PREEMPT_RT's build is deb12-6.1's (the runs' "
+        "lines: RT prints 6.1's out-of-line 'at mm/slab.h:665 cache_from_obj+0xa1', ppc64el 'at mm/slab.h:660 "
+        "cache_from_obj+0x90' (6.1.176's line), arm64 and s390x inline it, 'at mm/slab.h:665 kmem_cache_free+0x318' "
+        "and 'at mm/slab.h:660 kmem_cache_free+0x8e')",
     ),
     _lkdtm(
         "SLAB_FREE_PAGE",
@@ -567,7 +592,10 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "Object is not a Slab page!', fatal with panic_on_warn (6.1: at mm/slab.h:630 in the out-of-line "
         "cache_from_obj; 6.12: at mm/slub.c:4756 in kmem_cache_free, both inlined); the "
         "culprit is the allocator's caller, lkdtm_SLAB_FREE_PAGE, which calls kmem_cache_free (call, then "
-        "free_pages as a tail call) and stays in the trace below it",
+        "free_pages as a tail call) and stays in the trace below it; arm64 (bl), ppc64el (bl; nop) and s390x "
+        "(brasl, then jg free_pages) call it the same way; PREEMPT_RT's build is deb12-6.1's (the runs' lines: RT "
+        "'at mm/slab.h:630 cache_from_obj+0xe0', ppc64el 'at mm/slab.h:625 cache_from_obj+0x12c', arm64 'at "
+        "mm/slab.h:630 kmem_cache_free+0x2ec', s390x 'at mm/slab.h:625 kmem_cache_free+0x3ce')",
     ),
     _lkdtm(
         "LOOP",
@@ -579,7 +607,23 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "itself in both builds; under Debian's voluntary preemption (PREEMPT_DYNAMIC, 'Dynamic Preempt: "
         "voluntary' on both kernels) the timer interrupt returns into the loop, the watchdog's stopper work "
         "never runs and kernel/watchdog.c reports the soft lockup with RIP lkdtm_LOOP (under preempt=full the "
-        "loop would be preempted and nothing reported)",
+        "loop would be preempted and nothing reported); arm64 (b .) and ppc64el (b . at +0x10) loop in the test "
+        "the same way, their kernels PREEMPT_VOLUNTARY without PREEMPT_DYNAMIC (the runs' lines: arm64 'pc : "
+        "lkdtm_LOOP+0x8/0x10', 'lr : lkdtm_do_action+0x24'; ppc64el 'NIP [..] lkdtm_LOOP+0x10/0x20', its Call Trace "
+        "without lkdtm_LOOP, a leaf with no stack frame: a stale '_printk+0x40/0x54 (unreliable)', then direct_entry)",
+        not_on=(("s390x", NO_S390_SOFTLOCKUP),),
+        conflicts_config=(
+            (
+                "CONFIG_PREEMPT_RT=y",
+                "PREEMPT_RT preempts kernel code: the loop has no preempt_disable(), so the timer interrupt's "
+                "need_resched preempts it, the watchdog's stopper thread runs and no soft lockup is reported",
+            ),
+            (
+                "CONFIG_PREEMPT=y",
+                "a fully preemptible kernel (PREEMPT) preempts the loop, which has no preempt_disable(): the "
+                "watchdog's stopper thread runs and no soft lockup is reported",
+            ),
+        ),
     ),
     _lkdtm(
         "SPINLOCKUP",
@@ -596,7 +640,22 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "spin_lock() spins on the lock its own task holds, preemption disabled, a soft lockup whose RIP is the "
         "lock's slowpath (native_queued_spin_lock_slowpath). The culprit is the LKDTM function that took the "
         "lock, lkdtm_SPINLOCKUP; it tail-calls _raw_spin_lock in both builds (jmp), so the trace goes from "
-        "the lock code to direct_entry and only 'lkdtm: Performing direct entry SPINLOCKUP' names it",
+        "the lock code to direct_entry and only 'lkdtm: Performing direct entry SPINLOCKUP' names it; arm64 "
+        "inlines spin_lock() (ARCH_INLINE_SPIN_LOCK without PREEMPTION) and calls the slow path (bl "
+        "queued_spin_lock_slowpath), ppc64el calls _raw_spin_lock (bl; nop): on both lkdtm_SPINLOCKUP is in the "
+        "trace below the spinning lock code; neither kernel counts preemption (no PREEMPT_COUNT), so no "
+        "'scheduling while atomic' can come first (the runs' lines: arm64 'pc : queued_spin_lock_slowpath+0x68', 'lr : "
+        "lkdtm_SPINLOCKUP+0x7c'; ppc64el spins in pseries's paravirt slow path, 'NIP [..] "
+        "__pv_queued_spin_lock_slowpath+0x204', 'LR [..] _raw_spin_lock+0x98', lkdtm_SPINLOCKUP+0x2c below it)",
+        not_on=(("s390x", NO_S390_SOFTLOCKUP),),
+        conflicts_config=(
+            (
+                "CONFIG_PREEMPT_RT=y",
+                "PREEMPT_RT makes spinlock_t a sleeping rt_mutex (the RT build's lkdtm_SPINLOCKUP tail-calls "
+                "rt_spin_lock): the second write sleeps on the lock its own task holds, nothing spins and no soft "
+                "lockup is reported",
+            ),
+        ),
     ),
     _lkdtm(
         "CORRUPT_STACK_STRONG",
@@ -606,7 +665,17 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "(unsigned short[4] and a pointer), which gets a canary only with -fstack-protector-strong (Debian's "
         "STACKPROTECTOR_STRONG: the canary at 8(%rsp) in both builds); the test's own epilogue calls "
         "__stack_chk_fail, which panics 'stack-protector: Kernel stack is corrupted in: "
-        "lkdtm_CORRUPT_STACK_STRONG+0x..'",
+        "lkdtm_CORRUPT_STACK_STRONG+0x..'; arm64 (canary from sp_el0's task at [sp,#24] over the union at "
+        "sp+16) and ppc64el (canary from the paca, 3192(r13), at 104(r1) over the union at 96(r1)) check it in the "
+        "test and call __stack_chk_fail (bl; ppc64el bl; nop), not their last instruction; PREEMPT_RT's build is "
+        "deb12-6.1's",
+        not_on=(
+            (
+                "s390x",
+                "s390 has no kernel stack protector (arch/s390 does not select HAVE_STACKPROTECTOR): no canary, "
+                "nothing checks the overwritten stack (as CORRUPT_STACK)",
+            ),
+        ),
     ),
 )
 

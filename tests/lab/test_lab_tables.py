@@ -145,6 +145,12 @@ def test_kinds_needing_a_build_option_say_why_without_it() -> None:
     for kind in KINDS:
         for needed, why in kind.needs_config:
             assert re.fullmatch(r"CONFIG_\w+=[ym]", needed) and len(why) > 20, kind.name
+        for line, why in kind.conflicts_config:
+            assert re.fullmatch(r"CONFIG_\w+=[ym]", line) and len(why) > 20, kind.name
+    loop = kind_named("lkdtm-loop")
+    assert loop.unsupported_by("CONFIG_PREEMPT_VOLUNTARY=y\nCONFIG_PREEMPT_DYNAMIC=y\n") is None
+    assert loop.unsupported_by("CONFIG_PREEMPT_RT=y\n")
+    assert kind_named("lkdtm-spinlockup").unsupported_by("CONFIG_PREEMPT_RT=y\n")
 
 
 def test_kernel_flavours_pick_their_image_and_dump_mode() -> None:
