@@ -140,6 +140,19 @@ def _unsupported(ing: Ingredients, kind: Kind) -> str | None:
     )
 
 
+def kept_regenerations(
+    old: list[dict[str, Any]], kernels: list[str], kind_names: list[str], runs: list[int] | None
+) -> list[dict[str, Any]]:
+    """The earlier regeneration records a new one leaves in place: all but the one for the same kernels, kinds (by
+    name) and runs, which it replaces.  A record written before names were kept says only how many kinds it made:
+    it stays, since another set of as many kinds would otherwise take its place."""
+    return [
+        r
+        for r in old
+        if "kind_names" not in r or (r.get("kernels"), r["kind_names"], r.get("runs")) != (kernels, kind_names, runs)
+    ]
+
+
 def regenerate(
     dest: Path,
     kernels: list[KernelSpec],
@@ -183,15 +196,14 @@ def regenerate(
     fresh = {e["case"] for e in entries}
     cases = [c for c in old.get("cases", []) if c["case"] not in fresh] + entries
     cases.sort(key=lambda c: c["case"])
-    runs = [
-        r
-        for r in old.get("regenerations", [])
-        if (r.get("kernels"), r.get("kinds"), r.get("runs"))
-        != ([k.id for k in kernels], len(kinds), sorted(wanted) if only else None)
-    ]
+    kind_names = sorted(kind.name for kind in kinds)
+    runs = kept_regenerations(
+        old.get("regenerations", []), [k.id for k in kernels], kind_names, sorted(wanted) if only else None
+    )
     record: dict[str, Any] = {
         "kernels": [k.id for k in kernels],
         "kinds": len(kinds),
+        "kind_names": kind_names,
         "cases": len(entries),
         "not_reproduced": sum(1 for e in entries if not e["reproduced"]),
         "seconds": elapsed,

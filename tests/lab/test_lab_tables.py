@@ -11,6 +11,7 @@ import pytest
 
 from lab.apt import KEYRING, AptError, AptSource
 from lab.build import _link_boot_files, read_apt_packages, resolve_packages
+from lab.corpus import kept_regenerations
 from lab.crash import BUSY_PROFILE, SMP_PROFILE, VARIANTS, _conf, _mentions, _split_boots
 from lab.guest_tools import _in_tree
 from lab.kernels import ARCHES, HOST_ARCH, kernel_named
@@ -339,3 +340,16 @@ def test_only_lkdtm_kinds_build_lkdtm_or_change_the_guest_share(
             assert booted["files"] == ["initrd.img", "lab.conf", "vmlinuz"], kind.name
             assert "LKDTM" not in conf and "lkdtm" not in conf, kind.name
     assert len(built) == sum(1 for kind in KINDS if kind.lkdtm_type)
+
+
+def test_a_regeneration_replaces_only_its_own_record() -> None:
+    # lab/corpus.py: the record of the same kernels, kinds by name and runs is replaced; another set of as many kinds
+    # on the same kernels (two LKDTM rounds of six kinds each) and a record that predates kind names both stay.
+    old = [
+        {"kernels": ["deb12-6.1"], "kinds": 2, "kind_names": ["a", "b"], "runs": None},
+        {"kernels": ["deb12-6.1"], "kinds": 2, "kind_names": ["c", "d"], "runs": None},
+        {"kernels": ["deb12-6.1"], "kinds": 2, "runs": None},
+        {"kernels": ["deb12-6.1"], "kinds": 2, "kind_names": ["a", "b"], "runs": [3]},
+    ]
+    kept = kept_regenerations(old, ["deb12-6.1"], ["a", "b"], None)
+    assert kept == old[1:]
