@@ -74,7 +74,8 @@ def fingerprint_key(title: str, alt_titles: list[str], *, legacy: bool = False) 
 def keyed_alternative(title: str, alt_titles: list[str], *, legacy: bool = False) -> str | None:
     """The alternative title the key is made of, if any: for a title that names no culprit (`X in
     corrupted`), the alternative naming its header's site (title._header_site); for a title that names the
-    reporting site (SITE_TITLES), the alternative naming the culprit; else the first bucket alternative that
+    reporting site (SITE_TITLES), the alternative naming the culprit; for a title that names no bug, the alternative
+    that is the title naming its culprit (`kernel panic: Fatal exception in F`); else the first bucket alternative that
     names a culprit (`bad-access in corrupted` would join every stack-less fault of every kind).  `legacy`:
     versions 2 and 3, which knew no site titles and keyed a culprit-less bucket too."""
     if title.endswith(CORRUPTED_CULPRIT) or (title in SITE_TITLES and not legacy):
