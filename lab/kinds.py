@@ -549,6 +549,21 @@ LKDTM_KINDS: tuple[Kind, ...] = (
     # #0x800, twui, mc) and __stack_chk_fail calls are never their function's last instruction; LOOP is a branch to
     # itself on arm64 (b .) and ppc64el (b . at +0x10). Both arm64 and ppc64el kernels run PREEMPT_VOLUNTARY
     # without PREEMPT_DYNAMIC or PREEMPT_COUNT: nothing preempts kernel code, LOOP is a soft lockup there.
+    # The seventh round: the same six on deb11-5.10 (linux-source-5.10 5.10.262-1's drivers/misc/lkdtm, the build of
+    # the earlier 5.10 round; objdump -dr of its lkdtm.ko). 5.10's LKDTM has all six under the same names, their
+    # bodies as 6.1's and the same messages (bugs.c WARN(1, 'Warning message trigger count: %d'), heap.c's
+    # 'lkdtm-heap-a'/'lkdtm-heap-b' caches, mm/slab.h's cache_from_obj 'Wrong slab cache' WARN and virt_to_cache's
+    # 'Object is not a Slab page!' WARN_ONCE, reached because Debian's 5.10 has SLAB_FREELIST_HARDENED). The build
+    # makes 6.1's calls and tail calls: WARNING_MESSAGE calls __warn_printk, then ud2 in the test; SLAB_FREE_CROSS's
+    # free is a jmp kmem_cache_free in lkdtm_SLAB_FREE_CROSS.cold (culprit_in_trace false, as on 6.1);
+    # SLAB_FREE_PAGE calls kmem_cache_free (then jmp free_pages); LOOP is a jmp to itself at +0x5; SPINLOCKUP
+    # tail-calls _raw_spin_lock (jmp), only 'Performing direct entry SPINLOCKUP' names it; CORRUPT_STACK_STRONG
+    # keeps its canary at 8(%rsp) and calls __stack_chk_fail at +0x3d, not its last instruction (%pB names
+    # lkdtm_CORRUPT_STACK_STRONG+0x42). The culprits and headlines are unchanged. Whether 5.10's kernel keeps
+    # cache_from_obj out of line (a static inline in mm/slab.h, as in 6.1) cannot be read here (Debian ships no
+    # System.map; the runs' 'WARNING: ... at mm/slab.h:..' line will tell); the culprit does not depend on it.
+    # 5.10 has no PREEMPT_DYNAMIC: PREEMPT_VOLUNTARY=y and no PREEMPT_COUNT, so nothing preempts LOOP (a soft
+    # lockup) and no 'scheduling while atomic' can come before SPINLOCKUP's lockup (deb12-6.1's run1 had one).
     _lkdtm(
         "WARNING_MESSAGE",
         "warning",
