@@ -422,12 +422,34 @@ LKDTM_KINDS: tuple[Kind, ...] = (
     # execute_user_location() (static, not noinline) is inlined into lkdtm_EXEC_USERSPACE.cold;
     # lkdtm_USERCOPY_FOLIO calls do_usercopy_page_span (a call: USERCOPY_VMALLOC shares it) and
     # lkdtm_USERCOPY_STACK_BEYOND tail-calls do_usercopy_stack (jmp), so those two are the culprits.
+    # The seventh round: the same ten on deb12-6.1-arm64 (linux-source-6.1 6.1.192-3 cross-built, the earlier
+    # arm64 rounds' lkdtm.ko; aarch64-linux-gnu-objdump -dr). All ten apply there; the culprits are unchanged, but
+    # three headlines and two traces differ from x86's. The build makes no tail calls and no .cold parts for these:
+    # refcount.h's helpers are module-local __refcount_dec.constprop.0 and __refcount_sub_and_test.constprop.0
+    # (bl, each calling refcount_warn_saturate with bl, not its last instruction); list_del()'s
+    # __list_del_entry_valid, copy_to_user()'s __check_object_size are bl in the tests; lkdtm_USERCOPY_FOLIO calls
+    # do_usercopy_page_span and lkdtm_USERCOPY_STACK_BEYOND calls do_usercopy_stack (bl, then its epilogue: the test
+    # stays in the trace below the culprit). EXEC_USERSPACE: arm64 has no SMEP but ARMv8's PXN, set in every user
+    # PTE, which stops the kernel's blr x19 into the user page (execute_user_location inlined into
+    # lkdtm_EXEC_USERSPACE): arch/arm64/mm/fault.c do_page_fault 'Unable to handle kernel execution of user memory
+    # at virtual address ...'; pc is the user address and the test is in the 'lr :' line only (as EXEC_DATA's
+    # execute_location on arm64). STACK_GUARD_PAGE_LEADING: arm64 has no counterpart of x86's stack-guard report
+    # for a stray access (its handle_bad_stack sees only sp overflowing): the ldurb of the byte below the 16 KiB
+    # VMAP_STACK (THREAD_ALIGN 32 KiB, the area below a vmalloc guard or unmapped) is a translation fault, 'Unable to
+    # handle kernel paging request at virtual address ...fff', pc in the test; the class stays stack-overflow (what
+    # the test does; the fault address is one byte below the stack that the 'sp :' line lies in). FORTIFY_STRSCPY:
+    # as on x86 the union member's fortified strnlen() trips first (x21 = .rodata+0xb8, +0x10 'strnlen'), and its
+    # bl fortify_panic is lkdtm_FORTIFY_STRSCPY's last instruction (+0x2ac): the return address is the next
+    # function's first, so the trace names lkdtm_FORTIFY_MEM_MEMBER+0x0 and only 'Performing direct entry
+    # FORTIFY_STRSCPY' names the test (culprit_in_trace false, as lkdtm_PANIC on arm64).
     _lkdtm(
         "ACCESS_NULL",
         "null-deref",
         r"BUG: kernel NULL pointer dereference, address: 0+\b",
+        headline_on=(ARM64_NULL,),
         notes="perms.c lkdtm_ACCESS_NULL: tmp = *ptr with ptr NULL, a read (EXCEPTION writes) in the test "
-        "itself (mov 0x0,%rbx in both builds); '#PF: supervisor read access in kernel mode'",
+        "itself (mov 0x0,%rbx in both builds); '#PF: supervisor read access in kernel mode'; arm64: ldr x19, [x20] "
+        "with x20 0 in the test, 'Unable to handle kernel NULL pointer dereference at virtual address 0...'",
     ),
     _lkdtm(
         "EXEC_USERSPACE",
@@ -438,7 +460,11 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "NX in the kernel's tables) stops the fetch: arch/x86/mm/fault.c show_fault_oops 'unable to execute "
         "userspace code (SMEP?)', RIP the user address. execute_user_location is static and inlined into "
         "lkdtm_EXEC_USERSPACE.cold (call __x86_indirect_thunk_rbx there, the thunk jumps), so the return "
-        "address on the stack, the first trace line, is lkdtm_EXEC_USERSPACE's",
+        "address on the stack, the first trace line, is lkdtm_EXEC_USERSPACE's; arm64 has PXN instead of SMEP "
+        "(every user PTE is privileged-execute-never): the inlined blr x19 faults, arch/arm64/mm/fault.c 'Unable "
+        "to handle kernel execution of user memory at virtual address', pc the user address, "
+        "lkdtm_EXEC_USERSPACE in the 'lr :' line only (the unwinder starts from the test's frame record)",
+        headline_on=(("arm64", r"Unable to handle kernel execution of user memory at virtual address"),),
     ),
     _lkdtm(
         "STACK_GUARD_PAGE_LEADING",
@@ -448,7 +474,10 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "VMAP_STACK guard page, in the test itself; arch/x86/mm/fault.c page_fault_oops sees a fault in the "
         "current stack's guard (get_stack_guard_info) and calls traps.c handle_stack_overflow: 'BUG: TASK stack "
         "guard page was hit at ...', die('stack guard page'), RIP lkdtm_STACK_GUARD_PAGE_LEADING (no recursion, "
-        "unlike EXHAUST_STACK's double fault)",
+        "unlike EXHAUST_STACK's double fault); arm64 has no stack-guard report for a stray access: the ldurb "
+        "below the VMAP_STACK is a translation fault, 'Unable to handle kernel paging request at virtual address "
+        "...fff', pc in the test (the class is still what the test does)",
+        headline_on=(("arm64", r"Unable to handle kernel paging request at virtual address [0-9a-f]*fff\b"),),
     ),
     _lkdtm(
         "CORRUPT_LIST_DEL",
@@ -457,7 +486,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         notes="bugs.c lkdtm_CORRUPT_LIST_DEL: list_del() of an entry whose next was redirected; lib/list_debug.c "
         "(6.1 __list_del_entry_valid, 6.12 __list_del_entry_valid_or_report under LIST_HARDENED) prints "
         "'list_del corruption. next->prev should be ...' and BUG()s (BUG_ON_DATA_CORRUPTION); the call is in "
-        "lkdtm_CORRUPT_LIST_DEL.cold, the test itself",
+        "lkdtm_CORRUPT_LIST_DEL.cold, the test itself; arm64 calls __list_del_entry_valid (bl) in "
+        "lkdtm_CORRUPT_LIST_DEL, 'kernel BUG at lib/list_debug.c'",
     ),
     _lkdtm(
         "REFCOUNT_DEC_ZERO",
@@ -467,7 +497,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         notes="refcount.c lkdtm_REFCOUNT_DEC_ZERO: refcount_dec() from 2, then from 1; the second "
         "__refcount_dec (a module-local __refcount_dec.constprop.0, refcount.h's helper) calls lib/refcount.c "
         "refcount_warn_saturate(REFCOUNT_DEC_LEAK), whose WARN panics with panic_on_warn; the caller of the "
-        "header helper, lkdtm_REFCOUNT_DEC_ZERO (as REFCOUNT_INC_OVERFLOW on 5.10)",
+        "header helper, lkdtm_REFCOUNT_DEC_ZERO (as REFCOUNT_INC_OVERFLOW on 5.10); arm64 the same (bl "
+        "__refcount_dec.constprop.0, which calls refcount_warn_saturate with bl)",
     ),
     _lkdtm(
         "REFCOUNT_DEC_AND_TEST_NEGATIVE",
@@ -478,7 +509,7 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "__refcount_sub_and_test (module-local .constprop.0) sees old - 1 < 0 and calls refcount_warn_saturate"
         "(REFCOUNT_SUB_UAF): 'refcount_t: underflow; use-after-free.', panic_on_warn; the caller of the header "
         "helper. REFCOUNT_DEC_NEGATIVE is not a kind: refcount_dec() of 0 takes the same REFCOUNT_DEC_LEAK path "
-        "as DEC_ZERO and prints the same line",
+        "as DEC_ZERO and prints the same line; arm64 the same (bl __refcount_sub_and_test.constprop.0)",
     ),
     _lkdtm(
         "USERCOPY_KERNEL",
@@ -486,7 +517,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         r"usercopy: Kernel memory exposure attempt detected from kernel text",
         notes="usercopy.c lkdtm_USERCOPY_KERNEL: copy_to_user() of a page from vm_mmap's kernel text; "
         "mm/usercopy.c __check_object_size -> check_kernel_text_object -> usercopy_abort('kernel text'), BUG at "
-        "mm/usercopy.c; the copy is in lkdtm_USERCOPY_KERNEL.cold, the test itself",
+        "mm/usercopy.c; the copy is in lkdtm_USERCOPY_KERNEL.cold, the test itself; arm64: bl "
+        "__check_object_size in lkdtm_USERCOPY_KERNEL",
     ),
     _lkdtm(
         "USERCOPY_FOLIO",
@@ -497,7 +529,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "second page) (a call in both builds, not inlined: USERCOPY_VMALLOC calls it too), whose copy_to_user() "
         "of a page from half-way into that page runs past the folio's end: mm/usercopy.c check_heap_object, "
         "a large non-slab folio, usercopy_abort('page alloc'), BUG at mm/usercopy.c; the first frame after the "
-        "hardening check is do_usercopy_page_span (its copy in its .cold part), lkdtm_USERCOPY_FOLIO below it. "
+        "hardening check is do_usercopy_page_span (its copy in its .cold part), lkdtm_USERCOPY_FOLIO below it "
+        "(arm64: bl do_usercopy_page_span too). "
         "Not USERCOPY_VMALLOC: check_heap_object bounds a vmalloc copy by the vmap area's va_end, which takes in "
         "the area's guard page, so a copy one page long from half-way into a one-page vmalloc() may pass",
     ),
@@ -509,7 +542,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         notes="usercopy.c lkdtm_USERCOPY_STACK_BEYOND tail-calls do_usercopy_stack(true, false) (jmp in both "
         "builds: lkdtm_USERCOPY_STACK_BEYOND is in no trace), whose copy_to_user() of 32 bytes from 8 bytes "
         "below the stack's top runs past the stack's end: mm/usercopy.c check_stack_object BAD_STACK -> "
-        "usercopy_abort('process stack'); the culprit is do_usercopy_stack. Not STACK_FRAME_TO: its stale "
+        "usercopy_abort('process stack'); the culprit is do_usercopy_stack (arm64 calls it, bl, and "
+        "lkdtm_USERCOPY_STACK_BEYOND is in the trace below it). Not STACK_FRAME_TO: its stale "
         "callee frame counts as bad only while it lies below the checker's stack pointer, which depends on "
         "the hardening code's frame sizes",
     ),
@@ -524,7 +558,9 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "fortify_panic, BUG at lib/string_helpers.c; 6.12 stops at the same call: __fortify_report's WARN "
         "'strnlen: detected buffer overflow: 6 byte read of buffer size 5', then BUG in __fortify_panic. Either check is "
         "the test's own inlined code, its panic call in lkdtm_FORTIFY_STRSCPY.cold: noreturn, but x86 prints the "
-        "return address less one, inside the test",
+        "return address less one, inside the test; arm64's strnlen check ends the test itself (bl fortify_panic "
+        "at +0x2ac, its last instruction, no .cold part): the trace names the next function, "
+        "lkdtm_FORTIFY_MEM_MEMBER+0x0, and only 'Performing direct entry FORTIFY_STRSCPY' names the test",
     ),
     # The fifth round (deb12-6.1 and deb13-6.12, x86_64; the same sources and builds as the fourth round's,
     # heap.c's three tests the same in both, bugs.c's but for line numbers): report shapes the table lacked.
