@@ -591,13 +591,16 @@ LKDTM_KINDS: tuple[Kind, ...] = (
     # 'lkdtm-heap-a'/'lkdtm-heap-b' caches, mm/slab.h's cache_from_obj 'Wrong slab cache' WARN and virt_to_cache's
     # 'Object is not a Slab page!' WARN_ONCE, reached because Debian's 5.10 has SLAB_FREELIST_HARDENED). The build
     # makes 6.1's calls and tail calls: WARNING_MESSAGE calls __warn_printk, then ud2 in the test; SLAB_FREE_CROSS's
-    # free is a jmp kmem_cache_free in lkdtm_SLAB_FREE_CROSS.cold (culprit_in_trace false, as on 6.1);
+    # free is a jmp kmem_cache_free in lkdtm_SLAB_FREE_CROSS.cold (the runs' traces still list '?
+    # lkdtm_SLAB_FREE_CROSS+0x17/0x30', the stale return address of its kmem_cache_alloc call, as 6.12's do: the
+    # manifest's culprit_in_trace is true, not false as first written here);
     # SLAB_FREE_PAGE calls kmem_cache_free (then jmp free_pages); LOOP is a jmp to itself at +0x5; SPINLOCKUP
     # tail-calls _raw_spin_lock (jmp), only 'Performing direct entry SPINLOCKUP' names it; CORRUPT_STACK_STRONG
     # keeps its canary at 8(%rsp) and calls __stack_chk_fail at +0x3d, not its last instruction (%pB names
     # lkdtm_CORRUPT_STACK_STRONG+0x42). The culprits and headlines are unchanged. Whether 5.10's kernel keeps
-    # cache_from_obj out of line (a static inline in mm/slab.h, as in 6.1) cannot be read here (Debian ships no
-    # System.map; the runs' 'WARNING: ... at mm/slab.h:..' line will tell); the culprit does not depend on it.
+    # cache_from_obj out of line could not be read beforehand (Debian ships no System.map); the runs' lines say it
+    # is inlined into kmem_cache_free, as on 6.12: 'WARNING: ... at mm/slab.h:467 kmem_cache_free+0x1e5/0x420'
+    # (SLAB_FREE_CROSS) and 'at mm/slab.h:435 kmem_cache_free+0x225/0x420' (SLAB_FREE_PAGE's virt_to_cache).
     # 5.10 has no PREEMPT_DYNAMIC: PREEMPT_VOLUNTARY=y and no PREEMPT_COUNT, so nothing preempts LOOP (a soft
     # lockup) and no 'scheduling while atomic' can come before SPINLOCKUP's lockup (deb12-6.1's run1 had one).
     _lkdtm(
