@@ -46,7 +46,9 @@ NULL_CALL_BUCKET = "null-call in "
 SYSRQ_BUCKET = "sysrq in "
 SYSRQ_KEY = f"{SYSRQ_BUCKET}sysrq_handle_crash"
 BUCKETS_SINCE_V4 = ("oom in ", NULL_CALL_BUCKET, SYSRQ_BUCKET)
-BUCKETS = ("bad-access in ", "stall in ", "hang in ", "stack-overflow in ", "invalid-free in ", *BUCKETS_SINCE_V4)
+# A stack overflow's bucket, where arm64 printed it as a paging request too (stack_guard.py).
+STACK_OVERFLOW_BUCKET = "stack-overflow in "
+BUCKETS = ("bad-access in ", "stall in ", "hang in ", STACK_OVERFLOW_BUCKET, "invalid-free in ", *BUCKETS_SINCE_V4)
 # Titles that name the reporting site, as syzkaller titles them, for a report whose culprit is another frame (the
 # signature's `WARNING in {F}` alternative): the key is that alternative, so that two culprits are two bugs.
 # kernel/workqueue.c check_flush_dependency WARNs about the flusher that called it (signatures.py

@@ -692,10 +692,12 @@ SIGNATURES: tuple[Signature, ...] = (
               why="arch/powerpc/mm/fault.c bad_page_fault (2.6-4.19) `Unable to handle kernel paging request for data at "
                   "address 0x%08lx`; 4.20+ names an address below PAGE_SIZE a NULL pointer dereference"),
     # arch/arm64/mm/fault.c __do_kernel_fault names a permission fault by what the access was: `write to read-only
-    # memory`, `execute from non-executable memory`, else `read from unreadable memory`.
+    # memory`, `execute from non-executable memory`, else `read from unreadable memory`; do_page_fault names a kernel
+    # fetch from a user page `execution of user memory` (die_kernel_fault, PXN: arm64's SMEP) and a kernel access to
+    # one outside the uaccess routines `access to user memory outside uaccess routines`.
     Signature("arm-fault", "paging-fault", "Unable to handle kernel",
               r"Unable to handle kernel (paging request|access to user memory|execute from non-executable memory|"
-              r"write to read-only memory|read from unreadable memory)",
+              r"write to read-only memory|read from unreadable memory|execution of user memory)",
               "BUG: unable to handle kernel {1} in {F}", alts=BAD, die=True),
     Signature("gpf", "gpf", ("general protection fault", "stack segment: "), r"(general protection fault|stack segment)(?::|,|\s|$)",
               "{C} in {F}", alts=BAD, die=True, classes=(("stack segment", "stack segment fault"),)),

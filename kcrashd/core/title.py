@@ -11,11 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from kcrashd.core.culprit import Culprit, find_culprit, header_function
-from kcrashd.core.fingerprint import CORRUPTED_CULPRIT, NULL_CALL_BUCKET, SYSRQ_KEY
+from kcrashd.core.fingerprint import CORRUPTED_CULPRIT, NULL_CALL_BUCKET, STACK_OVERFLOW_BUCKET, SYSRQ_KEY
 from kcrashd.core.frames import SOURCE_POSITION, fault_pc, mark_trimmed_frames, parse_frames, strip_syscall
 from kcrashd.core.null_call import null_call
 from kcrashd.core.report_parts import Severity
 from kcrashd.core.signatures import BY_HEADER, KIND_BY_FUNCTION, Signature, Strategy
+from kcrashd.core.stack_guard import guard_page_hit
 
 MAX_TITLE = 120
 
@@ -291,6 +292,12 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
         alts.extend(filler.title(template, name) for name in (short, *others))
     if short is not None and sig.kind == "null-deref" and null_call(texts):
         alts.insert(0, f"{NULL_CALL_BUCKET}{short}")  # the key (null_call.py), before `bad-access in F`
+    guard_hit = short is not None and sig.kind == "paging-fault" and guard_page_hit(texts)
+    if guard_hit:
+        # A stack overflow arm64 printed as a paging request (stack_guard.py): x86's report's key, before
+        # `bad-access in F`.  Version 3 keyed it on `bad-access in F`: that key continues.
+        out.before_v4 += ((out.title, [a for a in dict.fromkeys(alts) if a != out.title]),)
+        alts.insert(0, f"{STACK_OVERFLOW_BUCKET}{short}")
     out.alts = [a for a in dict.fromkeys(alts) if a != out.title]
     if "{F}" in sig.title or _names_site(sig):
         out.function = short
@@ -309,7 +316,7 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
         out.function = culprit.function
     if out.function is None and "{F}" not in sig.title:
         out.function = named_function(out.title)
-    override = KIND_BY_FUNCTION.get(out.function or "")
+    override = "stack-overflow" if guard_hit else KIND_BY_FUNCTION.get(out.function or "")
     if override is not None:
         out.kind = override
     if out.kind == "sysrq":

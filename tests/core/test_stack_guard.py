@@ -1,0 +1,71 @@
+"""arm64's kernel faults that x86 names: a stack guard page's paging request (kcrashd/core/stack_guard.py) and a
+kernel fetch from a user page (`execution of user memory`, arm64's SMEP), each keyed as x86's report of the same bug."""
+
+from __future__ import annotations
+
+import pytest
+
+from kcrashd.core import analyze
+from kcrashd.core.stack_guard import guard_page_hit
+from tests.core.golden import CORPUS
+
+LAB = CORPUS / "lab"
+
+
+def _log(case: str, name: str = "console.log") -> bytes:
+    return (LAB / case / name).read_bytes()
+
+
+def test_an_arm64_stack_guard_paging_request_is_x86_s_stack_overflow() -> None:
+    # LKDTM STACK_GUARD_PAGE_LEADING reads the byte below its task's stack: x86 names the guard page, arm64 prints a
+    # paging request at ffff800008027fff with `sp : ffff80000802bb90` (a 16 KiB stack from ffff800008028000).
+    arm64 = analyze(_log("deb12-6.1-arm64_lkdtm-stack-guard-page-leading_run2"))
+    x86 = analyze(_log("deb12-6.1_lkdtm-stack-guard-page-leading_run1"))
+    assert arm64.title == "BUG: unable to handle kernel paging request in lkdtm_STACK_GUARD_PAGE_LEADING"
+    assert (arm64.kind, x86.kind) == ("stack-overflow", "stack-overflow")
+    assert arm64.fingerprint == x86.fingerprint
+    # Version 3 keyed it on `bad-access in F`: that key continues.
+    assert any(a.startswith("kc3-") for a in arm64.fingerprint_aliases)
+
+
+def test_an_arm64_fetch_from_user_memory_is_keyed_as_x86_s() -> None:
+    # arch/arm64/mm/fault.c do_page_fault: die_kernel_fault("execution of user memory"); the PC is the user address,
+    # `lr :` names the test that jumped there (LKDTM EXEC_USERSPACE); x86 stops it with SMEP.
+    arm64 = analyze(_log("deb12-6.1-arm64_lkdtm-exec-userspace_run1"))
+    x86 = analyze(_log("deb13-6.12_lkdtm-exec-userspace_run2"))
+    assert arm64.title == "BUG: unable to handle kernel execution of user memory in lkdtm_EXEC_USERSPACE"
+    assert (arm64.kind, arm64.function) == ("paging-fault", "lkdtm_EXEC_USERSPACE")
+    assert arm64.fingerprint == x86.fingerprint
+
+
+def _fault(address: str, sp: str, what: str = "paging request") -> list[str]:
+    return [
+        f"Unable to handle kernel {what} at virtual address {address}",
+        "Mem abort info:",
+        "  ESR = 0x0000000096000007",
+        "pc : mydrv_read+0x14/0x40 [mydrv]",
+        "lr : mydrv_ioctl+0x2c/0x90 [mydrv]",
+        f"sp : {sp}",
+    ]
+
+
+@pytest.mark.parametrize(("address", "sp"), [
+    ("ffff800008027fff", "ffff80000802bb90"),  # the byte below a 16 KiB stack
+    ("ffff800008027000", "ffff800008028010"),  # the guard page's first byte
+    ("ffff80000802c000", "ffff80000802bb90"),  # the first byte above a 16 KiB stack
+    ("ffff80000801ffff", "ffff800008027b90"),  # below a 32 KiB (KASAN) stack
+])  # fmt: skip
+def test_a_fault_in_a_page_beside_the_stack_is_a_guard_page_hit(address: str, sp: str) -> None:
+    assert guard_page_hit(_fault(address, sp))
+
+
+@pytest.mark.parametrize(("texts"), [
+    _fault("ffff800008028010", "ffff80000802bb90"),  # inside the stack
+    _fault("ffff800008026fff", "ffff80000802bb90"),  # two pages below
+    _fault("ffff000012345678", "ffff80000802bb90"),  # elsewhere
+    _fault("ffff800008027fff", "ffff80000802bb90", "write to read-only memory"),  # a permission fault: mapped
+    _fault("0000000000000010", "ffff80000802bb90", "NULL pointer dereference"),
+    _fault("ffff800008027fff", "ffff80000802bb90")[:5],  # no `sp :` line
+])  # fmt: skip
+def test_other_faults_are_no_guard_page_hit(texts: list[str]) -> None:
+    assert not guard_page_hit(texts)
