@@ -75,7 +75,10 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
        for case in ("syzkaller/report-354", "syzkaller/report-722", "production/satyr/gitlog-30.txt",
                     "production/lkp-tests/dmesg-020.txt",
                     # a symbolized KASAN header whose `file:line [inline]` the wrap puts on a line of its own
-                    "production/patches/stable-tipc-mon-reinit-self-kasan-uaf-rt.txt")},
+                    "production/patches/stable-tipc-mon-reinit-self-kasan-uaf-rt.txt",
+                    # an unstamped stack-protector panic line (kernel/panic.c __stack_chk_fail's `Kernel stack is
+                    # corrupted in: %pS`) whose `%pS` the wrap puts on a line of its own
+                    "production/patches/suse-ethtool-cmis-stack-protector-panic.txt")},
     # powerpc's KUAP WARN message is spelled `Bug: %s fault blocked by KUAP!` (arch/powerpc/mm/fault.c bad_kernel_fault),
     # printed between `cut here` and the WARNING header: a variant that cuts lines lets the re-cased-leader reading
     # (kcrashd.core.leader_case) take it for a `BUG:` header ahead of the WARNING.
