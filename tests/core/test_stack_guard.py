@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kcrashd.core import analyze
+from kcrashd.core.fingerprint import fingerprint_title
 from kcrashd.core.stack_guard import guard_page_hit
 from tests.core.golden import CORPUS
 
@@ -16,26 +17,25 @@ def _log(case: str, name: str = "console.log") -> bytes:
     return (LAB / case / name).read_bytes()
 
 
-def test_an_arm64_stack_guard_paging_request_is_x86_s_stack_overflow() -> None:
-    # LKDTM STACK_GUARD_PAGE_LEADING reads the byte below its task's stack: x86 names the guard page, arm64 prints a
-    # paging request at ffff800008027fff with `sp : ffff80000802bb90` (a 16 KiB stack from ffff800008028000).
-    arm64 = analyze(_log("deb12-6.1-arm64_lkdtm-stack-guard-page-leading_run2"))
-    x86 = analyze(_log("deb12-6.1_lkdtm-stack-guard-page-leading_run1"))
-    assert arm64.title == "BUG: unable to handle kernel paging request in lkdtm_STACK_GUARD_PAGE_LEADING"
-    assert (arm64.kind, x86.kind) == ("stack-overflow", "stack-overflow")
+# LKDTM STACK_GUARD_PAGE_LEADING reads the byte below its task's stack: x86 names the guard page, arm64 prints a paging
+# request at ffff800008027fff with `sp : ffff80000802bb90` (a 16 KiB stack from ffff800008028000).  EXEC_USERSPACE
+# jumps to a user page: x86 stops it with SMEP, arm64's do_page_fault says `execution of user memory` (PXN), its PC
+# the user address and `lr :` the test that jumped there.  Version 3 keyed the guard page's paging request on
+# `bad-access in F`, and that key continues; the fetch it did not read as a fault starts a new history there.
+@pytest.mark.parametrize(("arm64_case", "x86_case", "title", "kind"), [
+    ("deb12-6.1-arm64_lkdtm-stack-guard-page-leading_run2", "deb12-6.1_lkdtm-stack-guard-page-leading_run1",
+     "BUG: unable to handle kernel paging request in lkdtm_STACK_GUARD_PAGE_LEADING", "stack-overflow"),
+    ("deb12-6.1-arm64_lkdtm-exec-userspace_run1", "deb13-6.12_lkdtm-exec-userspace_run2",
+     "BUG: unable to handle kernel execution of user memory in lkdtm_EXEC_USERSPACE", "paging-fault"),
+])  # fmt: skip
+def test_an_arm64_fault_x86_names_otherwise_is_keyed_as_x86_s(arm64_case: str, x86_case: str, title: str,
+                                                               kind: str) -> None:  # fmt: skip
+    arm64, x86 = analyze(_log(arm64_case)), analyze(_log(x86_case))
+    function = title.rsplit(" in ", 1)[1]
+    assert (arm64.title, arm64.kind, arm64.function) == (title, kind, function)
     assert arm64.fingerprint == x86.fingerprint
-    # Version 3 keyed it on `bad-access in F`: that key continues.
-    assert any(a.startswith("kc3-") for a in arm64.fingerprint_aliases)
-
-
-def test_an_arm64_fetch_from_user_memory_is_keyed_as_x86_s() -> None:
-    # arch/arm64/mm/fault.c do_page_fault: die_kernel_fault("execution of user memory"); the PC is the user address,
-    # `lr :` names the test that jumped there (LKDTM EXEC_USERSPACE); x86 stops it with SMEP.
-    arm64 = analyze(_log("deb12-6.1-arm64_lkdtm-exec-userspace_run1"))
-    x86 = analyze(_log("deb13-6.12_lkdtm-exec-userspace_run2"))
-    assert arm64.title == "BUG: unable to handle kernel execution of user memory in lkdtm_EXEC_USERSPACE"
-    assert (arm64.kind, arm64.function) == ("paging-fault", "lkdtm_EXEC_USERSPACE")
-    assert arm64.fingerprint == x86.fingerprint
+    v3 = "kc3-" + fingerprint_title(f"bad-access in {function}").split("-", 1)[1]
+    assert v3 in arm64.fingerprint_aliases
 
 
 def _fault(address: str, sp: str, what: str = "paging request") -> list[str]:
