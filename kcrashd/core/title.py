@@ -292,12 +292,7 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
         alts.extend(filler.title(template, name) for name in (short, *others))
     if short is not None and sig.kind == "null-deref" and null_call(texts):
         alts.insert(0, f"{NULL_CALL_BUCKET}{short}")  # the key (null_call.py), before `bad-access in F`
-    guard_hit = short is not None and sig.kind == "paging-fault" and guard_page_hit(texts)
-    if guard_hit:
-        # A stack overflow arm64 printed as a paging request (stack_guard.py): x86's report's key, before
-        # `bad-access in F`.  Version 3 keyed it on `bad-access in F`: that key continues.
-        out.before_v4 += ((out.title, [a for a in dict.fromkeys(alts) if a != out.title]),)
-        alts.insert(0, f"{STACK_OVERFLOW_BUCKET}{short}")
+    guard_hit = _stack_guard_key(out, sig, texts, short, alts)
     out.alts = [a for a in dict.fromkeys(alts) if a != out.title]
     if "{F}" in sig.title or _names_site(sig):
         out.function = short
@@ -322,6 +317,16 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
     if out.kind == "sysrq":
         # The key (fingerprint.SYSRQ_KEY): the sysrq-c crash as a NULL write and as a panic is one request.
         out.alts = [SYSRQ_KEY, *(a for a in out.alts if a != SYSRQ_KEY)]
+
+
+def _stack_guard_key(out: Titled, sig: Signature, texts: list[str], short: str | None, alts: list[str]) -> bool:
+    """A stack overflow arm64 printed as a paging request (stack_guard.py) gets x86's report's key, before `bad-access
+    in F` in `alts`; version 3 keyed it on `bad-access in F`, and that key continues.  Whether it was one."""
+    if short is None or sig.kind != "paging-fault" or not guard_page_hit(texts):
+        return False
+    out.before_v4 += ((out.title, [a for a in dict.fromkeys(alts) if a != out.title]),)
+    alts.insert(0, f"{STACK_OVERFLOW_BUCKET}{short}")
+    return True
 
 
 def _names_site(sig: Signature) -> bool:

@@ -137,6 +137,10 @@ def test_metrics_thread_sleeps_until_a_scrape_and_stops(tmp_path: Path) -> None:
     time.sleep(1.5)
     assert voluntary_switches(thread.native_id) == idle
     assert requests.get(f"http://127.0.0.1:{port}/other", timeout=5).status_code == 404
+    # The reply reaches the client before the thread blocks in accept() again (the switch counted): wait for it.
+    deadline = time.monotonic() + 5
+    while voluntary_switches(thread.native_id) == idle and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert voluntary_switches(thread.native_id) > idle
     server.stop()
     assert not thread.is_alive()
