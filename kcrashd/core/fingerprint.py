@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 
-from kcrashd.core.frames import DMA_DEBUG_SITES, strip_syscall
+from kcrashd.core.frames import DMA_DEBUG_SITES, IRQ_FREE_SITES, strip_syscall
 
 FINGERPRINT_VERSION = 4
 PREFIX = f"kc{FINGERPRINT_VERSION}-"
@@ -54,7 +54,10 @@ BUCKETS = ("bad-access in ", "stall in ", "hang in ", STACK_OVERFLOW_BUCKET, "in
 # kernel/workqueue.c check_flush_dependency WARNs about the flusher that called it (signatures.py
 # warn-flush-dependency).
 # kernel/dma/debug.c's checks WARN about the driver's DMA call (signatures.py warn-dma-debug).
-SITE_TITLES = frozenset({"WARNING in check_flush_dependency", *(f"WARNING in {site}" for site in DMA_DEBUG_SITES)})
+# The irq core's free paths WARN about the IRQ the driver frees (signatures.py warn-irq-free).
+SITE_TITLES = frozenset({
+    "WARNING in check_flush_dependency", *(f"WARNING in {site}" for site in (*DMA_DEBUG_SITES, *IRQ_FREE_SITES)),
+})
 
 
 def _digest(text: str) -> str:

@@ -436,6 +436,16 @@ _ATOMIC64_SINCE_V4 = r"(?:generic_)?atomic64_[a-z0-9_]{1,32}"
 # The checks of DMA-API debugging that WARN about a driver's DMA call (kernel/dma/debug.c err_printk; lib/dma-debug.c
 # before 4.20).
 DMA_DEBUG_SITES = ("check_unmap", "check_sync", "check_for_stack", "check_for_illegal_area")
+# The irq core's free paths that WARN about the IRQ their caller hands them (kernel/irq/manage.c __free_irq
+# `Trying to free already-free IRQ %d` and `... from IRQ context!`, free_irq `WARN_ON(desc->affinity_notify)`,
+# __free_percpu_irq `Trying to free already-free IRQ %d`, free_nmi `WARN_ON(!irq_is_nmi(desc))`; kernel/irq/devres.c
+# devm_free_irq `WARN_ON(devres_destroy(...))`: an IRQ the driver never requested with devm_request_irq).
+IRQ_FREE_SITES = ("__free_irq", "free_irq", "__free_percpu_irq", "free_nmi", "devm_free_irq")
+# Their entry points and wrappers, the driver below them the culprit (include/linux/pci.h pci_free_irq and
+# drivers/pci/irq.c; remove_percpu_irq, free_percpu_irq and free_percpu_nmi call the __ forms; devm_irq_release is
+# the devres callback that calls free_irq).
+IRQ_FREE_API = (*IRQ_FREE_SITES, "free_percpu_irq", "remove_percpu_irq", "free_percpu_nmi", "devm_irq_release",
+                "pci_free_irq")
 # The DMA API's sync calls on a driver's streaming mapping (kernel/dma/mapping.c __dma_sync_single_for_cpu /
 # _for_device, __dma_sync_sg_*, and dma_sync_single_for_cpu / dma_sync_single_range_for_cpu ... before 6.x made them
 # inline wrappers): a DMA-API debugging report there is on the driver's call, as for dma_map / dma_unmap (SKIP_ALLOCATOR).

@@ -15,7 +15,13 @@ from enum import StrEnum
 from functools import cached_property
 from typing import NamedTuple
 
-from kcrashd.core.frames import DMA_DEBUG_SITES, SLEEP_RULES, SLEEP_SINCE_V4_RULES
+from kcrashd.core.frames import (
+    DMA_DEBUG_SITES,
+    IRQ_FREE_API,
+    IRQ_FREE_SITES,
+    SLEEP_RULES,
+    SLEEP_SINCE_V4_RULES,
+)
 from kcrashd.core.report_parts import Severity
 
 
@@ -574,6 +580,17 @@ SIGNATURES: tuple[Signature, ...] = (
               "WARNING in {1}", WARN, severity=W, alts=("WARNING in {F}",), v3_title="WARNING in {F}",
               why="kernel/dma/debug.c err_printk `WARN(1, pr_fmt(\"%s %s: \") format, ...)` in check_unmap, check_sync, "
                   "check_for_stack, check_for_illegal_area"),
+    # The irq core's free paths WARN about the IRQ the caller frees (an already-free IRQ, one freed from interrupt
+    # context or with its affinity notifier still set, a devm_free_irq of an IRQ devm_request_irq never gave:
+    # frames.IRQ_FREE_SITES): the title is syzkaller's, the WARN site; the driver below the irq API (frames.IRQ_FREE_API)
+    # names the function and keys the fingerprint (fingerprint.SITE_TITLES): two drivers are two bugs.  Version 3 named
+    # the site itself (the generic row): its key, the title, continues.
+    Signature("warn-irq-free", "warning", "WARNING:",
+              _WARN_AT + r"kernel/irq/(?:manage|devres)\.c:\d{1,7}\s(?:at\s)?(" + "|".join(IRQ_FREE_SITES) + r")\b",
+              "WARNING in {1}", WARN, severity=W, v3_skip="", alts=("WARNING in {F}",),
+              skip=r"^(?:" + "|".join(IRQ_FREE_API) + r")$",
+              why="kernel/irq/manage.c __free_irq `WARN(1, \"Trying to free already-free IRQ %d\\n\", irq)`, free_irq "
+                  "`WARN_ON(desc->affinity_notify)`; kernel/irq/devres.c devm_free_irq `WARN_ON(devres_destroy(...))`"),
     # 3.x warn_slowpath_common printed `WARNING: at %s:%d %pS()`; a syslog relay may squeeze the
     # space out (`WARNING: atarch/x86/xen/mmu.c:475 f+0x32/0x8e()`): the site still follows `at`.
     # (Version 3 took such a line for a message: its title continues as an alias.)

@@ -76,6 +76,16 @@ def bug_of(title: str, alts: list[str]) -> frozenset[str]:
     return frozenset(t for t in (title, *alts) if culprit(t) != "corrupted" and not CONSEQUENCE_TITLE.match(t))
 
 
+def site_bug(bug: frozenset[str], function: str) -> frozenset[str]:
+    """A production row whose title names another function than its culprit names the reporting site
+    (`WARNING in free_irq` raised about the driver that freed; a sleeping API's title with the caller that
+    slept in atomic context): the bug is the site reached from that culprit, so two such rows of one title
+    and two culprits are two bugs.  Where the title names the culprit, or no function, the title alone."""
+    if not function:
+        return bug
+    return frozenset(t if clean(culprit(t)) in ("", clean(function)) else f"{t} | {clean(function)}" for t in bug)
+
+
 def clean(fn: str) -> str:
     fn = re.sub(r"\+0x[0-9a-f]+(/0x[0-9a-f]+)?$", "", fn.strip())
     return re.sub(r"\.(isra|constprop|cold|part|llvm)(\.\d+)*$", "", fn)
@@ -191,7 +201,7 @@ def production_cases() -> list[Case]:
             id=row["file"], log=path.read_bytes, content=path.read_bytes(), has_crash=crash,
             titles=frozenset({title}) if title else frozenset(), type=title_type(title) if title else None,
             kind=row["kind"] if crash else None, function=row["function"],
-            bug=bug_of(title, []) if title else frozenset(), source=row["repo"],
+            bug=site_bug(bug_of(title, []), row["function"]) if title else frozenset(), source=row["repo"],
             arch=row["arch"], project=row["repo"],
         ))
     return out

@@ -336,3 +336,16 @@ def test_breakdown_tells_a_bucket_merge_from_a_culprit_miss() -> None:
     line = corpus_score.breakdown("sealed", s)[-1]
     assert line == ("  sealed false merges: kasan + kfence by bucket culprits right 1, "
                     "warning + warning by title a culprit wrong 1"), line
+
+
+def test_a_site_title_pairs_by_its_culprit() -> None:
+    # A title naming another function than the row's culprit names the reporting site: two culprits are two bugs.
+    irq = corpus_score.bug_of("WARNING in free_irq", [])
+    assert corpus_score.site_bug(irq, "mana_gd_remove_irqs") != corpus_score.site_bug(irq, "adf_vf_isr_resource_free")
+    assert corpus_score.site_bug(irq, "mana_gd_remove_irqs") == corpus_score.site_bug(irq, "mana_gd_remove_irqs+0x78")
+    # Negatives: a title that names its culprit, a title that names no function, a row without a culprit: the title.
+    own = corpus_score.bug_of("WARNING in mlx5_unload_one", [])
+    assert corpus_score.site_bug(own, "mlx5_unload_one") == own
+    root = corpus_score.bug_of("VFS: Unable to mount root fs on unknown-block(0,0)", [])
+    assert corpus_score.site_bug(root, "mount_block_root") == root
+    assert corpus_score.site_bug(irq, "") == irq

@@ -91,6 +91,10 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # Both of the above: a re-cased quote (`Bug: KASAN:`) whose long inline header line is also not unwrapped.
     "production/patches/suse-ext4-find-extent-bigalloc-kasan-mangled.txt": (
         _PREFIXED | {"wrapped"}, "re-cased leaders behind a capture prefix; a wrap the core does not undo yet"),
+    # A re-cased quote (`Warning:`) whose header the wrap cuts before its `file:line %pS`, so the irq core's free site
+    # (signatures.py warn-irq-free) is not read from it; and re-cased leaders behind a capture prefix, as above.
+    "production/patches/suse-ath11k-pci-probe-free-irq-affinity-warning-mangled.txt": (
+        _PREFIXED | {"wrapped"}, "re-cased leaders behind a capture prefix; a wrap that cuts the irq free site"),
     # An old x86 `[<addr>]` whose symbol the wrap moved, in a log without printk times: kernels without
     # CONFIG_KALLSYMS printed no symbol there, so the line may end so (kcrashd/core/wrapped.py _ADDRESS_END).
     "production/satyr/rhbz-1235021.txt": (frozenset({"wrapped"}), "an address's symbol below it in an unstamped log"),

@@ -267,6 +267,44 @@ def test_another_workqueue_warning_names_its_site() -> None:
     assert report.title == "WARNING in workqueue_set_max_active"
 
 
+_IRQ_FREE = (
+    "------------[ cut here ]------------\n"
+    "Trying to free already-free IRQ 35\n"
+    "WARNING: CPU: 3 PID: 812 at kernel/irq/{file}.c:1913 {site}+0x318/0x360\n"
+    "RIP: 0010:{site}+0x318/0x360\n"
+    "Call Trace:\n"
+    " <TASK>\n"
+    " ? __warn+0x7c/0x130\n"
+    " ? {site}+0x318/0x360\n"
+    " free_irq+0x32/0x70\n"
+    " pci_free_irq+0x1b/0x30\n"
+    " mydrv_remove_irqs+0x78/0xc0 [mydrv]\n"
+    " mydrv_remove+0x3e/0x80 [mydrv]\n"
+    " pci_device_remove+0x3d/0xb0\n"
+    "---[ end trace 1a2b3c4d5e6f7a8b ]---\n"
+)
+
+
+@pytest.mark.parametrize(("file", "site"), [("manage", "__free_irq"), ("manage", "free_irq"), ("devres", "devm_free_irq")])
+def test_an_irq_free_warning_names_the_driver_that_freed(file: str, site: str) -> None:
+    # kernel/irq/manage.c __free_irq `Trying to free already-free IRQ %d`, free_irq's affinity-notifier WARN_ON,
+    # kernel/irq/devres.c devm_free_irq: the irq core WARNs about the IRQ its caller frees.  The title is syzkaller's
+    # (the WARN site); the driver below the irq API (free_irq, pci_free_irq) is the function and keys the fingerprint.
+    report = analyze(_IRQ_FREE.format(file=file, site=site))
+    assert (report.title, report.function) == (f"WARNING in {site}", "mydrv_remove_irqs")
+    assert report.fingerprint == fingerprint_title("WARNING in mydrv_remove_irqs")
+    other = analyze(_IRQ_FREE.format(file=file, site=site).replace("mydrv_remove_irqs", "otherdrv_teardown"))
+    assert other.title == report.title and other.fingerprint != report.fingerprint
+    # Version 3 keyed the site's title: its key continues.
+    assert _v3_key(f"WARNING in {site}") in report.fingerprint_aliases
+
+
+def test_another_irq_core_warning_names_its_site() -> None:
+    # Negative: a WARN elsewhere in the irq core (__enable_irq's `Unbalanced enable for IRQ %d`) is the generic row's.
+    report = analyze(_IRQ_FREE.format(file="manage", site="__enable_irq").replace("free_irq+", "enable_irq+"))
+    assert report.title == "WARNING in __enable_irq"
+
+
 def test_every_row_titled_by_its_site_is_keyed_by_its_culprit() -> None:
     # A row whose title names no culprit while an alternative does must be in fingerprint.SITE_TITLES or
     # have a bucket alternative (`invalid-free in {F}`), or its key would be the site's and every culprit
