@@ -446,7 +446,7 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "ACCESS_NULL",
         "null-deref",
         r"BUG: kernel NULL pointer dereference, address: 0+\b",
-        headline_on=(ARM64_NULL,),
+        headline_on=(ARM64_NULL, PPC_NULL, S390_DEREF),
         notes="perms.c lkdtm_ACCESS_NULL: tmp = *ptr with ptr NULL, a read (EXCEPTION writes) in the test "
         "itself (mov 0x0,%rbx in both builds); '#PF: supervisor read access in kernel mode'; arm64: ldr x19, [x20] "
         "with x20 0 in the test, 'Unable to handle kernel NULL pointer dereference at virtual address 0...'",
@@ -464,7 +464,12 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "(every user PTE is privileged-execute-never): the inlined blr x19 faults, arch/arm64/mm/fault.c 'Unable "
         "to handle kernel execution of user memory at virtual address', pc the user address, "
         "lkdtm_EXEC_USERSPACE in the 'lr :' line only (the unwinder starts from the test's frame record)",
-        headline_on=(("arm64", r"Unable to handle kernel execution of user memory at virtual address"),),
+        headline_on=(
+            ("arm64", r"Unable to handle kernel execution of user memory at virtual address"),
+            # arch/powerpc/mm/fault.c bad_kernel_fault (KUEP), arch/s390/mm/fault.c do_no_context
+            ("ppc64el", r"kernel tried to execute user page"),
+            S390_DEREF,
+        ),
     ),
     _lkdtm(
         "STACK_GUARD_PAGE_LEADING",
@@ -477,7 +482,18 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "unlike EXHAUST_STACK's double fault); arm64 has no stack-guard report for a stray access: the ldurb "
         "below the VMAP_STACK is a translation fault, 'Unable to handle kernel paging request at virtual address "
         "...fff', pc in the test (the class is still what the test does)",
-        headline_on=(("arm64", r"Unable to handle kernel paging request at virtual address [0-9a-f]*fff\b"),),
+        headline_on=(
+            ("arm64", r"Unable to handle kernel paging request at virtual address [0-9a-f]*fff\b"),
+            S390_DEREF,
+        ),
+        not_on=(
+            (
+                "ppc64el",
+                "64-bit powerpc kernel stacks have no guard page (no VMAP_STACK on book3s64): the page below "
+                "the stack is mapped memory of the linear map, and the read succeeds ('FAIL: accessed page "
+                "before stack!')",
+            ),
+        ),
     ),
     _lkdtm(
         "CORRUPT_LIST_DEL",
