@@ -155,6 +155,9 @@ def _module(name: str, cls: str, trigger: str, headline: str, culprit: str = "",
 # lkdtm/usercopy.c's 'heap' tests became 'slab' tests upstream between 5.10 and 6.1 (the lab's kernels:
 # 5.10 has USERCOPY_HEAP_SIZE_TO and do_usercopy_heap_size, 6.1 USERCOPY_SLAB_SIZE_TO and
 # do_usercopy_slab_size); a fingerprint that names the culprit cannot be one for both, so they are two kinds.
+# Two fourth-round types came to LKDTM after 5.10: its usercopy.c has no USERCOPY_FOLIO (nor folio_alloc()) and it has
+# no fortify.c, so no FORTIFY_STRSCPY. The bound is the lab's first kernel that has them (6.1), not upstream's release.
+NOT_IN_510_LKDTM = "not in 5.10's LKDTM (linux-source-5.10 5.10.262-1's drivers/misc/lkdtm has no such test: core.c lists no %s)"
 USERCOPY_RENAMED = (
     "LKDTM renamed this test ('heap' to 'slab', USERCOPY_HEAP_SIZE_TO to USERCOPY_SLAB_SIZE_TO and "
     "do_usercopy_heap_size to do_usercopy_slab_size) between 5.10 and 6.1: the kernel's LKDTM has the other name"
@@ -541,6 +544,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "bug",
         r"usercopy: Kernel memory exposure attempt detected from page alloc",
         culprit="do_usercopy_page_span",
+        releases=((6, 1), (999, 0)),
+        releases_why=NOT_IN_510_LKDTM % "USERCOPY_FOLIO; usercopy.c has no folio test",
         notes="usercopy.c lkdtm_USERCOPY_FOLIO: folio_alloc(order 1), then do_usercopy_page_span('folio', its "
         "second page) (a call in both builds, not inlined: USERCOPY_VMALLOC calls it too), whose copy_to_user() "
         "of a page from half-way into that page runs past the folio's end: mm/usercopy.c check_heap_object, "
@@ -567,6 +572,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "FORTIFY_STRSCPY",
         "bug",
         r"detected buffer overflow in str(?:scpy|nlen)|str(?:scpy|nlen): detected buffer (?:overflow|over-read)",
+        releases=((6, 1), (999, 0)),
+        releases_why=NOT_IN_510_LKDTM % "FORTIFY_STRSCPY; there is no fortify.c",
         notes="fortify.c lkdtm_FORTIFY_STRSCPY: a series of fortified strscpy() calls (include/linux/fortify-string.h, "
         "inlined), meant to end in strscpy(dst, src, strlen(src)) of 6 into a 5-byte dst; on 6.1 an earlier one "
         "stops it: strscpy(weird_dst, weird.src, 6) from a 5-byte union member runs the fortified strnlen(q, 6) "
