@@ -155,6 +155,9 @@ def _module(name: str, cls: str, trigger: str, headline: str, culprit: str = "",
 # lkdtm/usercopy.c's 'heap' tests became 'slab' tests upstream between 5.10 and 6.1 (the lab's kernels:
 # 5.10 has USERCOPY_HEAP_SIZE_TO and do_usercopy_heap_size, 6.1 USERCOPY_SLAB_SIZE_TO and
 # do_usercopy_slab_size); a fingerprint that names the culprit cannot be one for both, so they are two kinds.
+# Two fourth-round types came to LKDTM after 5.10: its usercopy.c has no USERCOPY_FOLIO (nor folio_alloc()) and it has
+# no fortify.c, so no FORTIFY_STRSCPY. The bound is the lab's first kernel that has them (6.1), not upstream's release.
+NOT_IN_510_LKDTM = "not in 5.10's LKDTM (linux-source-5.10 5.10.262-1's drivers/misc/lkdtm has no such test: core.c lists no %s)"
 USERCOPY_RENAMED = (
     "LKDTM renamed this test ('heap' to 'slab', USERCOPY_HEAP_SIZE_TO to USERCOPY_SLAB_SIZE_TO and "
     "do_usercopy_heap_size to do_usercopy_slab_size) between 5.10 and 6.1: the kernel's LKDTM has the other name"
@@ -442,14 +445,34 @@ LKDTM_KINDS: tuple[Kind, ...] = (
     # bl fortify_panic is lkdtm_FORTIFY_STRSCPY's last instruction (+0x2ac): the return address is the next
     # function's first, so the trace names lkdtm_FORTIFY_MEM_MEMBER+0x0 and only 'Performing direct entry
     # FORTIFY_STRSCPY' names the test (culprit_in_trace false, as lkdtm_PANIC on arm64).
+    # The eighth round: the same ten on deb12-6.1-ppc64el and deb12-6.1-s390x (linux-source-6.1 6.1.176-1, the kernels'
+    # own, cross-built; powerpc64le- and s390x-linux-gnu-objdump -dr of each lkdtm.ko), deb12-6.1-rt (6.1.192-3 against
+    # the rt-amd64 headers, objdump -dr) and deb11-5.10 (linux-source-5.10 5.10.262-1). The culprits are unchanged.
+    # ppc64el calls out of the module with bl + nop (__list_del_entry_valid, __check_object_size, the refcount helpers'
+    # refcount_warn_saturate, fortify_panic, not the test's last instruction) and makes only local tail calls: b
+    # do_usercopy_stack in USERCOPY_STACK_BEYOND, as x86's jmp; USERCOPY_FOLIO calls do_usercopy_page_span (bl).
+    # s390x calls them with brasl, tail-calls do_usercopy_stack (jg) as x86 does, and its __refcount_dec.constprop.0
+    # tail-calls refcount_warn_saturate (jg, as x86's jmp), so REFCOUNT_DEC_ZERO's trace goes from refcount_warn_saturate
+    # to the test; its fortify_panic brasl (+0x1c0) is not the test's last instruction. ACCESS_NULL, EXEC_USERSPACE and
+    # STACK_GUARD_PAGE_LEADING print each architecture's own report (their notes); STACK_GUARD_PAGE_LEADING is not
+    # applicable on ppc64el (no VMAP_STACK). The RT build's code for the ten is deb12-6.1's (.cold parts, jmp
+    # do_usercopy_stack, the helpers' jmp refcount_warn_saturate). 5.10's LKDTM has eight of the ten, their bodies as
+    # 6.1's (global, not static, functions), and its build makes 6.1's calls and tail calls (mov 0x0,%rbx in ACCESS_NULL,
+    # execute_user_location and list_del and copy_to_user in .cold parts, jmp do_usercopy_stack); USERCOPY_FOLIO and
+    # FORTIFY_STRSCPY are not in it (releases).
     _lkdtm(
         "ACCESS_NULL",
         "null-deref",
         r"BUG: kernel NULL pointer dereference, address: 0+\b",
-        headline_on=(ARM64_NULL,),
+        headline_on=(ARM64_NULL, PPC_NULL, S390_DEREF),
         notes="perms.c lkdtm_ACCESS_NULL: tmp = *ptr with ptr NULL, a read (EXCEPTION writes) in the test "
         "itself (mov 0x0,%rbx in both builds); '#PF: supervisor read access in kernel mode'; arm64: ldr x19, [x20] "
-        "with x20 0 in the test, 'Unable to handle kernel NULL pointer dereference at virtual address 0...'",
+        "with x20 0 in the test, 'Unable to handle kernel NULL pointer dereference at virtual address 0...'; ppc64el: ld "
+        "r31,0(r30) with r30 0 in the test, KUAP's 'Kernel attempted to read user page (0) - exploit attempt?' first, "
+        "then arch/powerpc/mm/fault.c 'Kernel NULL pointer dereference on read at 0x00000000', NIP in the test; s390x: "
+        "the read of the lowcore at 0 succeeds (lg %r11,0: 'lkdtm: FAIL: survived bad read'), the write (stg %r11,0) "
+        "trips low-address protection, 'Unable to handle kernel pointer dereference in virtual kernel address space', "
+        "PSW in the test (as EXCEPTION there)",
     ),
     _lkdtm(
         "EXEC_USERSPACE",
@@ -463,8 +486,19 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "address on the stack, the first trace line, is lkdtm_EXEC_USERSPACE's; arm64 has PXN instead of SMEP "
         "(every user PTE is privileged-execute-never): the inlined blr x19 faults, arch/arm64/mm/fault.c 'Unable "
         "to handle kernel execution of user memory at virtual address', pc the user address, "
-        "lkdtm_EXEC_USERSPACE in the 'lr :' line only (the unwinder starts from the test's frame record)",
-        headline_on=(("arm64", r"Unable to handle kernel execution of user memory at virtual address"),),
+        "lkdtm_EXEC_USERSPACE in the 'lr :' line only (the unwinder starts from the test's frame record); ppc64el: "
+        "KUEP stops the inlined bctrl, arch/powerpc/mm/fault.c bad_kernel_fault 'kernel tried to execute user page "
+        "(...) - exploit attempt?', then 'BUG: Unable to handle kernel instruction fetch', NIP the user address, the "
+        "test in the LR line and the first trace line; s390x: the kernel runs in home space with the kernel ASCE, in "
+        "which the user address is not mapped: the inlined basr %r14,%r11 is a translation exception, do_no_context "
+        "'Unable to handle kernel pointer dereference in virtual kernel address space', PSW the user address, the test "
+        "in the '([<...>] ...)' r14 line and 'Last Breaking-Event-Address'",
+        headline_on=(
+            ("arm64", r"Unable to handle kernel execution of user memory at virtual address"),
+            # arch/powerpc/mm/fault.c bad_kernel_fault (KUEP), arch/s390/mm/fault.c do_no_context
+            ("ppc64el", r"kernel tried to execute user page"),
+            S390_DEREF,
+        ),
     ),
     _lkdtm(
         "STACK_GUARD_PAGE_LEADING",
@@ -476,8 +510,23 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "guard page was hit at ...', die('stack guard page'), RIP lkdtm_STACK_GUARD_PAGE_LEADING (no recursion, "
         "unlike EXHAUST_STACK's double fault); arm64 has no stack-guard report for a stray access: the ldurb "
         "below the VMAP_STACK is a translation fault, 'Unable to handle kernel paging request at virtual address "
-        "...fff', pc in the test (the class is still what the test does)",
-        headline_on=(("arm64", r"Unable to handle kernel paging request at virtual address [0-9a-f]*fff\b"),),
+        "...fff', pc in the test (the class is still what the test does); s390x (VMAP_STACK, 16 KiB stacks): the "
+        "llgc %r1,-1(%r11) below the stack is a translation exception, do_no_context 'Unable to handle kernel pointer "
+        "dereference in virtual kernel address space', 'Failing address' the page below the stack (the TEID is "
+        "page-granular; %r11 holds the stack's base), PSW in the test, the class still stack-overflow; 5.10 prints "
+        "'BUG: stack guard page was hit at' (no 'TASK'), die('kernel stack overflow (page fault)')",
+        headline_on=(
+            ("arm64", r"Unable to handle kernel paging request at virtual address [0-9a-f]*fff\b"),
+            S390_DEREF,
+        ),
+        not_on=(
+            (
+                "ppc64el",
+                "64-bit powerpc kernel stacks have no guard page (no VMAP_STACK on book3s64): the page below "
+                "the stack is mapped memory of the linear map, and the read succeeds ('FAIL: accessed page "
+                "before stack! (byte: 0)', checked once by hand)",
+            ),
+        ),
     ),
     _lkdtm(
         "CORRUPT_LIST_DEL",
@@ -487,7 +536,7 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "(6.1 __list_del_entry_valid, 6.12 __list_del_entry_valid_or_report under LIST_HARDENED) prints "
         "'list_del corruption. next->prev should be ...' and BUG()s (BUG_ON_DATA_CORRUPTION); the call is in "
         "lkdtm_CORRUPT_LIST_DEL.cold, the test itself; arm64 calls __list_del_entry_valid (bl) in "
-        "lkdtm_CORRUPT_LIST_DEL, 'kernel BUG at lib/list_debug.c'",
+        "lkdtm_CORRUPT_LIST_DEL, 'kernel BUG at lib/list_debug.c'; ppc64el (bl) and s390x (brasl) call it in the test too",
     ),
     _lkdtm(
         "REFCOUNT_DEC_ZERO",
@@ -498,7 +547,9 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "__refcount_dec (a module-local __refcount_dec.constprop.0, refcount.h's helper) calls lib/refcount.c "
         "refcount_warn_saturate(REFCOUNT_DEC_LEAK), whose WARN panics with panic_on_warn; the caller of the "
         "header helper, lkdtm_REFCOUNT_DEC_ZERO (as REFCOUNT_INC_OVERFLOW on 5.10); arm64 the same (bl "
-        "__refcount_dec.constprop.0, which calls refcount_warn_saturate with bl)",
+        "__refcount_dec.constprop.0, which calls refcount_warn_saturate with bl); ppc64el the same (bl; both in the "
+        "trace); x86 and s390x tail-call refcount_warn_saturate from the helper (jmp, jg): the trace goes from "
+        "refcount_warn_saturate to the test",
     ),
     _lkdtm(
         "REFCOUNT_DEC_AND_TEST_NEGATIVE",
@@ -509,7 +560,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "__refcount_sub_and_test (module-local .constprop.0) sees old - 1 < 0 and calls refcount_warn_saturate"
         "(REFCOUNT_SUB_UAF): 'refcount_t: underflow; use-after-free.', panic_on_warn; the caller of the header "
         "helper. REFCOUNT_DEC_NEGATIVE is not a kind: refcount_dec() of 0 takes the same REFCOUNT_DEC_LEAK path "
-        "as DEC_ZERO and prints the same line; arm64 the same (bl __refcount_sub_and_test.constprop.0)",
+        "as DEC_ZERO and prints the same line; arm64, ppc64el and s390x the same (a call of the helper, which calls "
+        "refcount_warn_saturate)",
     ),
     _lkdtm(
         "USERCOPY_KERNEL",
@@ -518,19 +570,21 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         notes="usercopy.c lkdtm_USERCOPY_KERNEL: copy_to_user() of a page from vm_mmap's kernel text; "
         "mm/usercopy.c __check_object_size -> check_kernel_text_object -> usercopy_abort('kernel text'), BUG at "
         "mm/usercopy.c; the copy is in lkdtm_USERCOPY_KERNEL.cold, the test itself; arm64: bl "
-        "__check_object_size in lkdtm_USERCOPY_KERNEL",
+        "__check_object_size in lkdtm_USERCOPY_KERNEL; ppc64el (bl) and s390x (brasl) the same",
     ),
     _lkdtm(
         "USERCOPY_FOLIO",
         "bug",
         r"usercopy: Kernel memory exposure attempt detected from page alloc",
         culprit="do_usercopy_page_span",
+        releases=((6, 1), (999, 0)),
+        releases_why=NOT_IN_510_LKDTM % "USERCOPY_FOLIO; usercopy.c has no folio test",
         notes="usercopy.c lkdtm_USERCOPY_FOLIO: folio_alloc(order 1), then do_usercopy_page_span('folio', its "
         "second page) (a call in both builds, not inlined: USERCOPY_VMALLOC calls it too), whose copy_to_user() "
         "of a page from half-way into that page runs past the folio's end: mm/usercopy.c check_heap_object, "
         "a large non-slab folio, usercopy_abort('page alloc'), BUG at mm/usercopy.c; the first frame after the "
         "hardening check is do_usercopy_page_span (its copy in its .cold part), lkdtm_USERCOPY_FOLIO below it "
-        "(arm64: bl do_usercopy_page_span too). "
+        "(arm64, ppc64el, s390x: a call too). "
         "Not USERCOPY_VMALLOC: check_heap_object bounds a vmalloc copy by the vmap area's va_end, which takes in "
         "the area's guard page, so a copy one page long from half-way into a one-page vmalloc() may pass",
     ),
@@ -543,7 +597,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "builds: lkdtm_USERCOPY_STACK_BEYOND is in no trace), whose copy_to_user() of 32 bytes from 8 bytes "
         "below the stack's top runs past the stack's end: mm/usercopy.c check_stack_object BAD_STACK -> "
         "usercopy_abort('process stack'); the culprit is do_usercopy_stack (arm64 calls it, bl, and "
-        "lkdtm_USERCOPY_STACK_BEYOND is in the trace below it). Not STACK_FRAME_TO: its stale "
+        "lkdtm_USERCOPY_STACK_BEYOND is in the trace below it; ppc64el's b do_usercopy_stack, a local tail call, and s390x's "
+        "jg are x86's jmp: the test is in no trace). Not STACK_FRAME_TO: its stale "
         "callee frame counts as bad only while it lies below the checker's stack pointer, which depends on "
         "the hardening code's frame sizes",
     ),
@@ -551,6 +606,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "FORTIFY_STRSCPY",
         "bug",
         r"detected buffer overflow in str(?:scpy|nlen)|str(?:scpy|nlen): detected buffer (?:overflow|over-read)",
+        releases=((6, 1), (999, 0)),
+        releases_why=NOT_IN_510_LKDTM % "FORTIFY_STRSCPY; there is no fortify.c",
         notes="fortify.c lkdtm_FORTIFY_STRSCPY: a series of fortified strscpy() calls (include/linux/fortify-string.h, "
         "inlined), meant to end in strscpy(dst, src, strlen(src)) of 6 into a 5-byte dst; on 6.1 an earlier one "
         "stops it: strscpy(weird_dst, weird.src, 6) from a 5-byte union member runs the fortified strnlen(q, 6) "
@@ -560,7 +617,9 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "the test's own inlined code, its panic call in lkdtm_FORTIFY_STRSCPY.cold: noreturn, but x86 prints the "
         "return address less one, inside the test; arm64's strnlen check ends the test itself (bl fortify_panic "
         "at +0x2ac, its last instruction, no .cold part): the trace names the next function, "
-        "lkdtm_FORTIFY_MEM_MEMBER+0x0, and only 'Performing direct entry FORTIFY_STRSCPY' names the test",
+        "lkdtm_FORTIFY_MEM_MEMBER+0x0, and only 'Performing direct entry FORTIFY_STRSCPY' names the test; ppc64el and "
+        "s390x stop at the same strnlen check ('detected buffer overflow in strnlen'), their fortify_panic calls (bl "
+        "at +0x538, brasl at +0x1c0) not the test's last instruction: the return address is in the test",
     ),
     # The fifth round (deb12-6.1 and deb13-6.12, x86_64; the same sources and builds as the fourth round's,
     # heap.c's three tests the same in both, bugs.c's but for line numbers): report shapes the table lacked.
