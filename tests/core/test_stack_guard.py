@@ -1,5 +1,5 @@
-"""arm64's kernel faults that x86 names: a stack guard page's paging request (kcrashd/core/stack_guard.py) and a
-kernel fetch from a user page (`execution of user memory`, arm64's SMEP), each keyed as x86's report of the same bug."""
+"""arm64's and s390's kernel faults that x86 names: a stack guard page's paging request (kcrashd/core/stack_guard.py)
+and arm64's kernel fetch from a user page (`execution of user memory`, arm64's SMEP), each keyed as x86's report of the same bug."""
 
 from __future__ import annotations
 
@@ -27,6 +27,10 @@ def _log(case: str, name: str = "console.log") -> bytes:
      "BUG: unable to handle kernel paging request in lkdtm_STACK_GUARD_PAGE_LEADING", "stack-overflow"),
     ("deb12-6.1-arm64_lkdtm-exec-userspace_run1", "deb13-6.12_lkdtm-exec-userspace_run2",
      "BUG: unable to handle kernel execution of user memory in lkdtm_EXEC_USERSPACE", "paging-fault"),
+    # s390's do_no_context: `Failing address: 0000037fffd17000`, r15 0000037fffd1b978 (a 16 KiB stack from
+    # 0000037fffd18000): the page below the stack.
+    ("deb12-6.1-s390x_lkdtm-stack-guard-page-leading_run1", "deb12-6.1_lkdtm-stack-guard-page-leading_run1",
+     "BUG: unable to handle kernel paging request in lkdtm_STACK_GUARD_PAGE_LEADING", "stack-overflow"),
 ])  # fmt: skip
 def test_an_arm64_fault_x86_names_otherwise_is_keyed_as_x86_s(arm64_case: str, x86_case: str, title: str,
                                                                kind: str) -> None:  # fmt: skip
@@ -69,3 +73,29 @@ def test_a_fault_in_a_page_beside_the_stack_is_a_guard_page_hit(address: str, sp
 ])  # fmt: skip
 def test_other_faults_are_no_guard_page_hit(texts: list[str]) -> None:
     assert not guard_page_hit(texts)
+
+
+def _s390_fault(failing: str, r15: str, header: str = "pointer dereference in virtual kernel address space") -> list[str]:
+    return [
+        f"Unable to handle kernel {header}",
+        f"Failing address: {failing} TEID: {failing[:-3]}803",
+        "Fault in home space mode while using kernel ASCE.",
+        "Oops: 0011 ilc:3 [#1] SMP",
+        "Krnl PSW : 0704c00180000000 000003ff7fdbc6d8 (mydrv_read+0x38/0x60 [mydrv])",
+        "Krnl GPRS: 0000000000057fa8 0000000000e63e38 0000000000000038 0000000000e63e38",
+        "           000003ff7fdbc6d8 0000037fffd1b7d0 0000000002b6c9c0 0000037fffd1bbb0",
+        "           0000037fffd1bbb0 000003ff7fdc3f80 0000000002e0f000 0000037fffd18000",
+        f"           0000000001e19200 000003ffe3a78f68 000003ff7fdbc6d8 {r15}",
+    ]
+
+
+@pytest.mark.parametrize(("texts", "hit"), [
+    (_s390_fault("0000037fffd17000", "0000037fffd1b978"), True),  # the page below a 16 KiB stack
+    (_s390_fault("0000037fffd1c000", "0000037fffd1b978"), True),  # the page above it
+    (_s390_fault("0000037fffd18000", "0000037fffd1b978"), False),  # inside the stack
+    (_s390_fault("000003ff7fdc3000", "0000037fffd1b978"), False),  # the module's read-only data
+    (_s390_fault("0000037fffd17000", "0000037fffd1b978", "paging request in virtual user address space"), False),
+    (_s390_fault("0000037fffd17000", "0000037fffd1b978")[:6], False),  # the register dump cut before r15
+])  # fmt: skip
+def test_an_s390_kernel_fault_beside_the_stack_is_a_guard_page_hit(texts: list[str], hit: bool) -> None:
+    assert guard_page_hit(texts) is hit
