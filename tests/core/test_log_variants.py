@@ -95,6 +95,20 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # (signatures.py warn-irq-free) is not read from it; and re-cased leaders behind a capture prefix, as above.
     "production/patches/suse-ath11k-pci-probe-free-irq-affinity-warning-mangled.txt": (
         _PREFIXED | {"wrapped"}, "re-cased leaders behind a capture prefix; a wrap that cuts the irq free site"),
+    # Round data77's SUSE case-mangled copies (`Bug:`, `In_atomic():`): re-cased leaders behind a capture prefix, as
+    # above; and a stack-less sleeping report whose re-cased header, with no trace to confirm it, is not read as one.
+    "production/patches/suse-dm-verity-tasklet-hash-sleeping-mangled.txt": (
+        _PREFIXED, "re-cased leaders behind a capture prefix"),
+    "production/patches/suse-rt5640-irq-jack-work-sleeping-no-stack.txt": (
+        frozenset({"tag-cased"}), "a re-cased stack-less header"),
+    # 5.10's LKDTM EXEC_USERSPACE trace is all `? ` entries (the jump left no reliable frame): dropping them drops the
+    # culprit.  s390's EXEC_USERSPACE names the test only in the r14 line `([<...>] lkdtm_EXEC_USERSPACE+0x..)`, which
+    # the wrap moves.
+    **{f"lab/deb11-5.10_lkdtm-exec-userspace_run{n}/console.log": (frozenset({"no-unreliable"}),
+                                                                    "the culprit is named only by `? ` frames")
+       for n in (1, 2)},
+    "lab/deb12-6.1-s390x_lkdtm-exec-userspace_run1/console.log": (frozenset({"wrapped"}),
+                                                                   "a wrap the core does not undo yet"),
     # An old x86 `[<addr>]` whose symbol the wrap moved, in a log without printk times: kernels without
     # CONFIG_KALLSYMS printed no symbol there, so the line may end so (kcrashd/core/wrapped.py _ADDRESS_END).
     "production/satyr/rhbz-1235021.txt": (frozenset({"wrapped"}), "an address's symbol below it in an unstamped log"),
