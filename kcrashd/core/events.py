@@ -25,6 +25,7 @@ from kcrashd.core.signatures import (
     KASAN_RANGE,
     MESSAGE_ONLY,
     PANIC_NAMES_REPORT,
+    RCU_USAGE_BODY,
     SLUB_DETAIL,
     SLUB_HEADERS,
     STALL_ESCALATIONS,
@@ -63,7 +64,7 @@ _NEEDS_SIGNATURE = frozenset({
     # where report_bug's `Kernel BUG at %p [verbose debug info unavailable]` is no BUG() (signatures.py)
     "Badness at ", "Kernel BUG at ",
     # lockdep's body lines, which start a report only where its banner was quoted away (signatures.py lockdep-*-body)
-    "is trying to acquire lock:", "inconsistent {",
+    "is trying to acquire lock:", "inconsistent {", *RCU_USAGE_BODY,
     # lib/refcount.c's WARN message (signatures.py refcount-message)
     "refcount_t: ",
     # kernel/sched.c (2.6.x before 2.6.18) __might_sleep and schedule() printed their reports without `BUG: `

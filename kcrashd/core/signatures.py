@@ -257,6 +257,8 @@ _SLUB_CHECK_SKIP = _ALLOC_SKIP + r"|^_*(?:object_err|check_object|check_bytes_an
 # srcutree.c __synchronize_srcu `Illegal synchronize_srcu() in same-type SRCU (or in RCU) read-side critical section`,
 # 4.x synchronize_sched / synchronize_rcu_bh).  Version 3 skipped only the first (its key continues).
 _RCU_USAGE_SKIP_V3 = r"^(?:rcu_|lockdep_rcu)"
+# The messages of RCU_LOCKDEP_WARN that lockdep_rcu_suspicious prints below its banner (signatures.py rcu-usage-body).
+RCU_USAGE_BODY = ("RCU-list traversed", "suspicious rcu_dereference_")
 _RCU_USAGE_SKIP = _RCU_USAGE_SKIP_V3 + r"|^_{0,2}synchronize_(?:s?rcu|sched|rcu_bh)(?:_expedited)?$"
 # The debug-objects calls that find the object in a bad state (debug_object_free, debug_check_no_obj_freed) and the
 # timer, work and RCU teardown and free paths that call them: the caller that freed or reused the object is the bug.
@@ -652,6 +654,19 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("lockdep-usage-body", "lockdep", "inconsistent {", r"inconsistent \{[A-Z][A-Z_\-]{2,24}\} -> \{[A-Z][A-Z_\-]{2,24}\} usage\.",
               "inconsistent lock state in {F}", LOCKDEP, severity=W, corrupted=True, requires=_LOCKDEP_REQ,
               why="kernel/locking/lockdep.c print_usage_bug `inconsistent {%s} -> {%s} usage.`"),
+    # kernel/locking/lockdep.c lockdep_rcu_suspicious prints its banner (`WARNING: suspicious RCU usage`), then the
+    # check's `%s:%d %s!` (file, line and the message of RCU_LOCKDEP_WARN: include/linux/rculist.h __list_check_rcu
+    # `RCU-list traversed in non-reader section!` and `... without holding the required lock!`, include/linux/rcupdate.h
+    # `suspicious rcu_dereference_check() usage` and `... _protected() usage`), then `rcu_scheduler_active = %d,
+    # debug_locks = %d`: a quote without the banner starts at the check's line.  Below a banner it continues its report
+    # (FOLLOWS_HEADER).
+    Signature("rcu-usage-body", "lockdep", RCU_USAGE_BODY,
+              r"^[\w/.\-]{1,200}\.[ch]:\d{1,7} (?:RCU-list traversed (?:in non-reader section|without holding the required "
+              r"lock)|suspicious rcu_dereference_(?:check|protected)\(\) usage)!",
+              "WARNING: suspicious RCU usage in {F}", TRACE, severity=W, skip=_RCU_USAGE_SKIP, v3_skip=_RCU_USAGE_SKIP_V3,
+              corrupted=True, requires=r"rcu_scheduler_active = \d", line_start=True,
+              why="kernel/locking/lockdep.c lockdep_rcu_suspicious `%s:%d %s!` after its banner, then "
+                  "`rcu_scheduler_active = %d, debug_locks = %d`"),
     Signature("info-static-key", "lockdep", "INFO:", r"INFO: trying to register non-static key",
               "INFO: trying to register non-static key in {F}", TRACE, severity=W,
               skip=r"^(?:register_lock_class|__lock_acquire|lock_acquire|_raw_|lockdep)"),
@@ -932,6 +947,8 @@ FOLLOWS_HEADER: tuple[tuple[str, str, int], ...] = (
     # lockdep's banner, its ident line and rule, then the body's first line (kernel/locking/lockdep.c print_circular_bug_header,
     # print_usage_bug: the `-----` rule and print_kernel_ident's line between), other CPUs' lines maybe printed between
     *((body, banner, 12) for body in ("is trying to acquire lock:", "inconsistent {") for banner in ("WARNING:", "INFO:")),
+    # lockdep_rcu_suspicious: its banner, the rule, then the check's line
+    *((body, banner, 4) for body in RCU_USAGE_BODY for banner in ("WARNING:", "INFO:")),
     ("Kernel bug detected[#", "kernel BUG", 3),
     # arm's BUG() before GENERIC_BUG (arch/arm/kernel/traps.c __bug: `printk(KERN_CRIT"kernel BUG at %s:%d!\n",
     # file, line); *(int *)0 = 0;`): the NULL write it makes on purpose reports the BUG's registers and trace.

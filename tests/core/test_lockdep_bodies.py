@@ -1,7 +1,8 @@
 """A lockdep report quoted without its banner is still read (signatures rows `lockdep-acquire-body`,
-`lockdep-usage-body`): kernel/locking/lockdep.c prints `%s/%d is trying to acquire lock:` first in the body of a
+`lockdep-usage-body`, `rcu-usage-body`): kernel/locking/lockdep.c prints `%s/%d is trying to acquire lock:` first in the body of a
 circular or recursive locking report (print_circular_bug_header, print_deadlock_bug) and `inconsistent {%s} ->
-{%s} usage.` in an inconsistent lock state (print_usage_bug).  Below the banner, those lines continue its report."""
+{%s} usage.` in an inconsistent lock state (print_usage_bug), and lockdep_rcu_suspicious the RCU check's `%s:%d %s!`
+line.  Below the banner, those lines continue its report."""
 
 from __future__ import annotations
 
@@ -47,3 +48,25 @@ def test_the_body_line_alone_or_in_other_words_is_no_report() -> None:
     assert analyze(b"kworker/0:1/12 is trying to acquire lock:\nsomething else\n").title == ""
     assert analyze(b"  the driver is trying to acquire lock: retrying\n").title == ""
     assert analyze(b"inconsistent {config} -> {state} usage. see the manual\n").title == ""
+
+
+_RCU_BANNER = "".join(f"[  231.408100] {line}\n" for line in (
+    "=============================", "WARNING: suspicious RCU usage", "6.1.0 #1 Not tainted", "-----------------------------",
+))
+
+_RCU_BODY = (CORPUS / "edge" / "rcu-usage-headless.log").read_text()
+
+
+def test_an_rcu_usage_report_without_its_banner_is_read() -> None:
+    rep = analyze(_RCU_BODY.encode())
+    assert (rep.title, rep.function, rep.kind) == ("WARNING: suspicious RCU usage in foo_stats_show", "foo_stats_show", "lockdep")
+    assert rep.corrupted  # the banner was cut
+    whole = analyze((_RCU_BANNER + _RCU_BODY).encode())
+    assert whole.title == rep.title and not whole.corrupted and not whole.preceding
+    assert whole.fingerprint == rep.fingerprint
+
+
+def test_the_rcu_check_line_without_lockdep_s_lines_is_no_report() -> None:
+    # Negative: the check's words without `rcu_scheduler_active = N` below, or in other words.
+    assert analyze(b"fs/foo.c:12 RCU-list traversed in non-reader section!!\nsomething else\n").title == ""
+    assert analyze(b"note: suspicious rcu_dereference_check() usage is documented in rcu.rst\n").title == ""
