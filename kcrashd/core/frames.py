@@ -817,7 +817,8 @@ class LazyPattern:
 Matcher: TypeAlias = "re.Pattern[str] | LazyPattern"
 
 # The lock primitives alone: a CPU stuck in one of them waits for the lock its caller takes.
-LOCK_PRIMITIVE = LazyPattern("|".join(SKIP_LOCKING))
+_LOCK_PRIMITIVES = "|".join(SKIP_LOCKING)
+LOCK_PRIMITIVE = LazyPattern(_LOCK_PRIMITIVES)
 # x86's name for the queued spinlock's slow path on a kernel built with PARAVIRT_SPINLOCKS (every distribution build:
 # arch/x86/include/asm/qspinlock.h `#define queued_spin_lock_slowpath native_queued_spin_lock_slowpath`, the
 # paravirt ops pointing at it on bare metal), what `queued_spin_lock_slowpath` is on other builds.  Not skipped in
@@ -825,7 +826,8 @@ LOCK_PRIMITIVE = LazyPattern("|".join(SKIP_LOCKING))
 # takes, as in the slow path's other names (culprit._stalled_at_pc).
 _NATIVE_SPIN_SLOWPATH_SINCE_V4 = r"native_queued_spin_lock_slowpath"
 NATIVE_SPIN_SLOWPATH = re.compile(rf"^(?:{_NATIVE_SPIN_SLOWPATH_SINCE_V4})$")
-SPINNING = LazyPattern("|".join((*SKIP_LOCKING, NATIVE_SPIN_SLOWPATH.pattern)))
+# What a stall's PC spins in: the lock primitives and that slow path.
+SPINNING = LazyPattern(f"{_LOCK_PRIMITIVES}|{NATIVE_SPIN_SLOWPATH.pattern}")
 SKIP_INFRA = (
     # workqueue flush, cancel, queue
     r"^(?:__flush_workqueue|drain_workqueue|destroy_workqueue|flush_work$|__flush_work|_*cancel_work|"
