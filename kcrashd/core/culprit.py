@@ -147,6 +147,10 @@ class Culprit:
     # A stall whose stack shows only the watchdog's own reporting path: no function to name, and the report
     # is whole (culprit._stalled).
     messenger_only: bool = False
+    # A function read where the title's convention reads none (an RCU stall quoted with its stalled task's trace but
+    # neither the interrupted registers nor the interrupt entry: _stack_only_stall): it keys the report, as an
+    # alternative title, while the title stays `in corrupted`.
+    key_only: str | None = None
 
 
 def _line_part(part: Part, text: str) -> tuple[bool, str | None]:
@@ -675,7 +679,8 @@ def _strategy_culprit(sig: Signature, texts: list[str]) -> Culprit:
         # Version 3 read the grace-period kthread's dumps too, stopped at fewer anchors, and read no trace of a
         # self-detected stall without its registers (STALL_RULES_V3): what it named continues.
         before = _rcu_stall(texts, extra, STALL_RULES_V3)
-        return Culprit(stuck, earlier=(before or "") if before != stuck else None)
+        found = Culprit(stuck, earlier=(before or "") if before != stuck else None)
+        return found if stuck is not None else _stack_only_stall(stalled, extra, found)
     if strategy is Strategy.STALL:
         found = _stalled(sig.stack, texts, extra, STALL_RULES)
         v3 = _stalled(sig.stack, texts, extra, STALL_RULES_V3)
@@ -826,6 +831,20 @@ STALL_RULES = StallRules(frames.STALL_ANCHORS, frames.STALL_EXTRA_SKIP, _SELF_DE
 # Version 3's, for the key it gave: fewer anchors and messengers (frames' *_V3 lists), no trace of a
 # self-detected stall read without its registers, and x86's paravirt slow path not read as spinning.
 STALL_RULES_V3 = StallRules(frames.STALL_ANCHORS_V3, frames.STALL_EXTRA_SKIP_V3, _PC_SPECS, frames.LOCK_PRIMITIVE)
+
+
+def _stack_only_stall(texts: list[str], extra: re.Pattern[str] | None, found: Culprit) -> Culprit:
+    """An RCU stall on another CPU whose stalled task's stack was quoted without its registers or interrupt entry
+    (kernel/rcu/tree_stall.h rcu_dump_cpu_stacks -> dump_cpu_task, which falls back to sched_show_task's stack where no
+    NMI backtrace is taken; or a quote cut to the trace): syzkaller titles it `in corrupted`, and so does kcrashd, but
+    the trace's walk keys it (Culprit.key_only), so that two such stalls of two code paths do not share the key of
+    every culprit-less stall.  Version 3 keyed the title: its key continues."""
+    if texts and _SELF_DETECTED in texts[0]:
+        return found
+    walked = _stall(_candidates(((Part.TRACE, Part.STACK),), texts), extra, STALL_RULES)
+    if walked is None:
+        return found
+    return Culprit(None, earlier=found.earlier if found.earlier is not None else "", key_only=walked)
 
 
 def _rcu_stall(texts: list[str], extra: re.Pattern[str] | None, rules: StallRules) -> str | None:

@@ -288,6 +288,8 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
     raw_title = fill(sig.title, filler.groups, short, filler.rw, filler.cls)
     out.title = normalize_title(raw_title)
     alts = [filler.title(sig.title, other) for other in others]
+    if culprit.key_only is not None:
+        alts.append(filler.title(sig.title, culprit_forms(culprit.key_only)[0]))  # the key (Culprit.key_only)
     for template in sig.alts:
         alts.extend(filler.title(template, name) for name in (short, *others))
     if short is not None and sig.kind == "null-deref" and null_call(texts):

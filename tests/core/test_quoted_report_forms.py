@@ -121,9 +121,19 @@ def test_a_self_detected_stall_without_registers_synthetic() -> None:
 
 
 def test_a_stall_detected_on_other_cpus_without_registers_stays_corrupted() -> None:
-    # Negative: `detected stalls on CPUs/tasks` dumps other tasks (a preempted reader's stack is no stalled code).
+    # Negative: `detected stalls on CPUs/tasks` dumps other tasks (a preempted reader's stack is no stalled code):
+    # the title stays syzkaller's `in corrupted`, no function is named.
     report = analyze(_STALL.format(how="detected stalls on CPUs/tasks:"))
-    assert (report.function, report.corrupted) == (None, True)
+    assert (report.title, report.function, report.corrupted) == ("INFO: rcu detected stall in corrupted", None, True)
+    # But the trace's walk keys it (culprit._stack_only_stall): two code paths are two keys, not the key of every
+    # culprit-less stall; version 3's key (the title's) continues.
+    assert report.fingerprint == fingerprint_title("INFO: rcu detected stall in mydrv_ioctl")
+    other = analyze(_STALL.format(how="detected stalls on CPUs/tasks:").replace("mydrv_ioctl", "otherdrv_ioctl"))
+    assert other.title == report.title and other.fingerprint != report.fingerprint
+    assert _v3_key("stall in corrupted") in report.fingerprint_aliases
+    # Negative: without a trace the title is the key, as before.
+    bare = analyze("rcu: INFO: rcu_sched detected stalls on CPUs/tasks:\nrcu: \t3-....: (5249 ticks this GP)\n")
+    assert bare.fingerprint == fingerprint_title(bare.title)
 
 
 # --- kernel/locking/lockdep.c print_lock: `, at: %pS`, quoted without address and offset --------------------
