@@ -95,10 +95,10 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # (signatures.py warn-irq-free) is not read from it; and re-cased leaders behind a capture prefix, as above.
     "production/patches/suse-ath11k-pci-probe-free-irq-affinity-warning-mangled.txt": (
         _PREFIXED | {"wrapped"}, "re-cased leaders behind a capture prefix; a wrap that cuts the irq free site"),
-    # Round data77's SUSE case-mangled copies (`Bug:`, `In_atomic():`): re-cased leaders behind a capture prefix, as
+    # Rounds data77's and data79's SUSE case-mangled copies (`Bug:`, `In_atomic():`): re-cased leaders behind a capture prefix, as
     # above; and a stack-less sleeping report whose re-cased header, with no trace to confirm it, is not read as one.
-    "production/patches/suse-dm-verity-tasklet-hash-sleeping-mangled.txt": (
-        _PREFIXED, "re-cased leaders behind a capture prefix"),
+    **{f"production/patches/{name}.txt": (_PREFIXED, "re-cased leaders behind a capture prefix")
+       for name in ("suse-dm-verity-tasklet-hash-sleeping-mangled", "suse-ath9k-hif-usb-rx-stream-kasan-stack-oob-mangled")},
     "production/patches/suse-rt5640-irq-jack-work-sleeping-no-stack.txt": (
         frozenset({"tag-cased"}), "a re-cased stack-less header"),
     # 5.10's LKDTM EXEC_USERSPACE trace is all `? ` entries (the jump left no reliable frame): dropping them drops the
