@@ -138,7 +138,14 @@ FLOOR = {
 # title 0.883, function 0.876, kind 0.994, pair F1 0.871 (R 0.845): a second `WARNING in __flush_work` of another
 # flusher, one bug with the first by the same-title pair rule, two keys in kcrashd (it keys a workqueue API's WARN on
 # the caller, docs/corpus.md); the F1 floor moves to just below again.
-PRODUCTION_FLOOR = {"title": 0.88, "function": 0.87, "kind": 0.985, "f1": 0.87}
+# The 23rd session scores pairs by the culprit too where a title names a reporting site (corpus_score.site_bug; on
+# the same 998 logs the start of that session's code gives pair F1 0.849 by it: P 0.785, R 0.925) and keys the irq
+# core's free-path WARNINGs by their driver (F1 0.905).  Its four data rounds (48 logs, 36 of them in the development
+# part: 1,034 logs): title 0.879, function 0.875, kind 0.994, pair F1 0.906 (P 0.887, R 0.926); the start code gives
+# 0.877 / 0.868 / 0.993 / 0.834 on them.  The new title misses are the documented conventions (the stall rule, a
+# WARNING quoted without its RIP line, SUSE's case-mangled KASAN headers split over lines), so the title floor moves
+# to just below, the F1 floor up to just below its measurement by the new rule.
+PRODUCTION_FLOOR = {"title": 0.875, "function": 0.87, "kind": 0.985, "f1": 0.90}
 # Logs with no crash that may still get a title (23/23 measured).
 PRODUCTION_NOCRASH_SLACK = 1
 # Web pages (repo web/HOST) keep their site's content license: Creative Commons BY-SA or GNU FDL.
