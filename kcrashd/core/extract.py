@@ -125,9 +125,23 @@ def _first_line_after(log: str, marker: str) -> str | None:
     return log[pos + len(marker) : end if end >= 0 else len(log)][:200].strip() or None
 
 
+def _add_frames(out: list[dict[str, str | bool | None]], found: tuple[frames.FrameLine, ...], caller_half: bool) -> bool:
+    """Append one trace line's frames to `out`; whether the last one appended is an arm32 line's caller half.
+
+    arm32 prints a frame as `callee from caller` (arch/arm/kernel/traps.c dump_backtrace_entry), so each
+    caller is named twice: as one line's second half and as the next line's first.  The two are one frame: the
+    next line's mention, which names its module, stands for it."""
+    if caller_half and len(found) == 2 and out and out[-1]["function"] == found[0].function:
+        out.pop()
+    for fr in found:
+        out.append({"function": fr.function, "offset": fr.offset, "module": fr.module, "reliable": fr.reliable, "context": None})
+    return len(found) == 2
+
+
 def extract_facts(log: str, report: list[str]) -> Facts:
     """Facts from the fatal report (task, IP, frames) and the whole log (release, hardware)."""
     facts = Facts()
+    caller_half = False
     for text in frames.mark_trimmed_frames(report):
         if facts.pid is None and text.startswith(("CPU:", "Pid:")):
             m = _CPU_LINE.match(text) or _OLD_PID_LINE.match(text)
@@ -151,10 +165,7 @@ def extract_facts(log: str, report: list[str]) -> Facts:
                     facts.ip = im.group(1)
                     break
         if len(facts.frames) < MAX_FRAMES and ("+0x" in text or text.endswith(frames.TRIMMED_MARK)):
-            for fr in frames.parse_frames(text):
-                facts.frames.append(
-                    {"function": fr.function, "offset": fr.offset, "module": fr.module, "reliable": fr.reliable, "context": None}
-                )
+            caller_half = _add_frames(facts.frames, frames.parse_frames(text), caller_half)
     if facts.release is None:
         facts.release = extract_release(log)
     if facts.hardware is None:

@@ -94,3 +94,37 @@ def test_the_list_without_lock_wrappers_is_compiled_only_for_a_lock_wrapper() ->
     assert frames._skip_but_lock_wrappers.cache_info().currsize == 0
     assert frames.skipped_but_lock_wrappers("btrfs_tree_read_lock") is False
     assert frames._skip_but_lock_wrappers.cache_info().currsize == 1
+
+
+# arm32 names each caller twice (arch/arm/kernel/traps.c dump_backtrace_entry: `callee from caller`): the
+# report lists it once.  Both formats: `[<addr>] (callee) from [<addr>] (caller+0x1/0x2)` (before 5.17,
+# or with CONFIG_BACKTRACE_VERBOSE) and ` callee from caller+0x1/0x2` (since).
+_ARM_OLD = """Internal error: Oops: 5 [#1] SMP ARM
+[<c04f1a10>] (strlen) from [<bf0012a4>] (foo_probe+0x24/0x90 [foo])
+[<bf0012a4>] (foo_probe [foo]) from [<c05a3b10>] (platform_probe+0x5c/0xb8)
+[<c05a3b10>] (platform_probe) from [<c05a1f00>] (really_probe+0xe4/0x2f0)
+"""
+_ARM_NEW = """Internal error: Oops: 5 [#1] SMP ARM
+ strlen from foo_probe+0x24/0x90 [foo]
+ foo_probe [foo] from platform_probe+0x5c/0xb8
+ platform_probe from really_probe+0xe4/0x2f0
+"""
+
+
+@pytest.mark.parametrize("log", [_ARM_OLD, _ARM_NEW], ids=["verbose", "since-5.17"])
+def test_arm32_callers_are_listed_once(log: str) -> None:
+    from kcrashd.core.extract import extract_facts
+
+    texts = log.splitlines()
+    names = [f["function"] for f in extract_facts(log, texts).frames]
+    assert names == ["strlen", "foo_probe", "platform_probe", "really_probe"]
+
+
+def test_a_recursive_arm32_caller_stays_twice() -> None:
+    """Only a line's caller half and the next line's callee are one frame: a function that calls itself
+    shows as two lines, each naming it."""
+    from kcrashd.core.extract import extract_facts
+
+    log = " walk from walk+0x10/0x40\n walk from do_walk+0x8/0x20\n"
+    names = [f["function"] for f in extract_facts(log, log.splitlines()).frames]
+    assert names == ["walk", "walk", "do_walk"]
