@@ -125,7 +125,7 @@ def _first_line_after(log: str, marker: str) -> str | None:
     return log[pos + len(marker) : end if end >= 0 else len(log)][:200].strip() or None
 
 
-def _add_frames(out: list[dict[str, str | bool | None]], found: tuple[frames.FrameLine, ...], caller_half: bool) -> bool:
+def _add_frames(out: list[dict[str, object]], found: tuple[frames.FrameLine, ...], caller_half: bool) -> bool:
     """Append one trace line's frames to `out`; whether the last one appended is an arm32 line's caller half.
 
     arm32 prints a frame as `callee from caller` (arch/arm/kernel/traps.c dump_backtrace_entry), so each
