@@ -810,6 +810,9 @@ LKDTM_KINDS: tuple[Kind, ...] = (
     # REFCOUNT_DEC_AND_TEST_NEGATIVE's saturation types and lines), USERCOPY_STACK_FRAME_TO (do_usercopy_stack, as
     # STACK_BEYOND), USERCOPY_HEAP_SIZE_FROM (no such test after 5.10; 6.1's USERCOPY_SLAB_SIZE_FROM is
     # do_usercopy_slab_size, as SLAB_SIZE_TO's 'bad usercopy' title).
+    # deb12-6.1-arm64 (linux-source-6.1 6.1.192-3 cross-built; aarch64-linux-gnu-objdump -dr) makes all eight, every
+    # culprit in its trace: no tail calls (bl do_usercopy_slab_whitelist, bl kfree in SLAB_LINEAR_OVERFLOW), the refcount
+    # helpers call refcount_warn_saturate with bl, and neither fortify_panic bl is its test's last instruction.
     _lkdtm(
         "STACK_GUARD_PAGE_TRAILING",
         "paging-fault",
@@ -821,7 +824,9 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "so this is an ordinary kernel paging fault, 'BUG: unable to handle page fault for address: ...', '#PF: "
         "supervisor read access in kernel mode', '#PF: error_code(0x0000) - not-present page', RIP in the test, and "
         "nothing says stack: the class is paging-fault (LEADING's stack-overflow comes from the kernel's own guard "
-        "report)",
+        "report); arm64: ldrb w1, [x19] in the test, x19 the stack's top, 'Unable to handle kernel paging request at "
+        "virtual address ...c000', one byte above the 16 KiB stack the 'sp :' line lies in, pc in the test (the class "
+        "stays paging-fault: nothing in the kernel's report names a stack)",
         # arch/arm64/mm/fault.c die_kernel_fault: a translation fault in the unmapped page above the VMAP_STACK
         headline_on=(("arm64", r"Unable to handle kernel paging request at virtual address"),),
         not_on=(
@@ -842,7 +847,7 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "refcount_warn_saturate(REFCOUNT_ADD_UAF), 'refcount_t: addition on 0; use-after-free.', fatal with "
         "panic_on_warn; both builds call a module-local __refcount_add.constprop.0, refcount.h's helper, which "
         "tail-calls refcount_warn_saturate (jmp): the trace goes from refcount_warn_saturate to the test, the "
-        "helper's caller (as REFCOUNT_DEC_ZERO's)",
+        "helper's caller (as REFCOUNT_DEC_ZERO's); arm64's helper calls it (bl): helper, then test",
     ),
     _lkdtm(
         "REFCOUNT_INC_NOT_ZERO_OVERFLOW",
@@ -867,7 +872,7 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "to user space, then 64 bytes from one byte before it: mm/usercopy.c __check_object_size -> "
         "check_heap_object -> mm/slub.c __check_heap_object finds the range outside the whitelist, "
         "usercopy_abort('SLUB object', 'lkdtm-usercopy', offset 255, size 64), BUG at mm/usercopy.c; the first "
-        "frame after the hardening check is do_usercopy_slab_whitelist",
+        "frame after the hardening check is do_usercopy_slab_whitelist (arm64 calls it, bl: the test is below it)",
     ),
     _lkdtm(
         "FORTIFY_MEM_OBJECT",
@@ -903,7 +908,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "the lab's slub-redzone). The write and the free are in lkdtm_SLAB_LINEAR_OVERFLOW.cold, the free a tail "
         "call in both builds (jmp kfree): the trace goes from kfree to the harness and only 'lkdtm: Performing "
         "direct entry SLAB_LINEAR_OVERFLOW' and 'Attempting slab linear overflow ...' name the test, the culprit "
-        "(the allocator's caller, as SLAB_FREE_DOUBLE's)",
+        "(the allocator's caller, as SLAB_FREE_DOUBLE's); 6.12's trace reads kfree, lkdtm_do_action, direct_entry; arm64 "
+        "calls kfree (bl, then b to the epilogue): lkdtm_SLAB_LINEAR_OVERFLOW is in its trace",
     ),
     _lkdtm(
         "WRITE_AFTER_FREE",
@@ -918,7 +924,9 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "TAINT_BAD_PAGE and panic_on_taint=0x20's panic. Without slub_debug nothing reports it (the earlier rounds' "
         "reason for not making it). The culprit is the test, the writer and the allocator's caller: its calls are "
         "calls (lkdtm_WRITE_AFTER_FREE.cold), so it is in the trace below the allocation path; the report needs the "
-        "same object back (LKDTM prints 'Hmm, didn't get the same memory range.' otherwise)",
+        "same object back (LKDTM prints 'Hmm, didn't get the same memory range.' otherwise; every run got it back); "
+        "6.12's object_err panics in add_taint before any trace of its own, so the panic's is the only one; arm64 makes "
+        "the same calls (bl)",
     ),
 )
 
