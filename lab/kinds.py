@@ -790,6 +790,144 @@ LKDTM_KINDS: tuple[Kind, ...] = (
             ),
         ),
     ),
+    # The tenth round (deb12-6.1 and deb13-6.12, x86_64; the LKDTM sources and builds above, from linux-source-6.1
+    # 6.1.192-3 and linux-source-6.12 6.12.118-1, whose eight functions below are the same in both): report paths the
+    # table lacked. Culprits from the source and both builds' lkdtm.ko (objdump -dr). STACK_GUARD_PAGE_TRAILING's read
+    # (mov 0x4000(%rbx),%al) is in the test. REFCOUNT_INC_ZERO calls the module-local __refcount_add_not_zero.constprop.0
+    # (the safe refcount_inc_not_zero(), no WARN) and then __refcount_add.constprop.0, which tail-calls
+    # refcount_warn_saturate (jmp): the trace goes from refcount_warn_saturate to the test. REFCOUNT_INC_NOT_ZERO_OVERFLOW
+    # calls __refcount_add_not_zero.constprop.0, which calls refcount_warn_saturate (call): helper, then test.
+    # USERCOPY_SLAB_WHITELIST_TO tail-calls do_usercopy_slab_whitelist (jmp), whose copy_to_user() calls
+    # __check_object_size. FORTIFY_MEM_OBJECT's and FORTIFY_STR_OBJECT's checks are inlined in the tests, their
+    # fortify_panic (6.12 __fortify_panic) calls not the last instruction. SLAB_LINEAR_OVERFLOW's write and kfree are in
+    # lkdtm_SLAB_LINEAR_OVERFLOW.cold, the kfree a tail call (jmp kfree): the trace goes from kfree to the harness.
+    # WRITE_AFTER_FREE's kfree, write, second kmalloc (kmalloc_trace, 6.12 __kmalloc_cache_noprof) and kfree are calls
+    # in lkdtm_WRITE_AFTER_FREE.cold: the test stays in the trace below the allocator. The two slab kinds need SLUB
+    # debugging, which Debian builds in (SLUB_DEBUG=y) and leaves off (SLUB_DEBUG_ON unset): their extra_cmdline turns
+    # it on for kmalloc-1k alone, on the crashing kernel only, as slub-redzone's does for every cache. Not made: the
+    # other EXEC_* (STACK, KMALLOC, VMALLOC, RODATA: execute_location's call into NX memory, EXEC_DATA's report and
+    # culprit), REFCOUNT_ADD_OVERFLOW and REFCOUNT_SUB_AND_TEST_NEGATIVE (REFCOUNT_INC_OVERFLOW's and
+    # REFCOUNT_DEC_AND_TEST_NEGATIVE's saturation types and lines), USERCOPY_STACK_FRAME_TO (do_usercopy_stack, as
+    # STACK_BEYOND), USERCOPY_HEAP_SIZE_FROM (no such test after 5.10; 6.1's USERCOPY_SLAB_SIZE_FROM is
+    # do_usercopy_slab_size, as SLAB_SIZE_TO's 'bad usercopy' title).
+    # deb12-6.1-arm64 (linux-source-6.1 6.1.192-3 cross-built; aarch64-linux-gnu-objdump -dr) makes all eight, every
+    # culprit in its trace: no tail calls (bl do_usercopy_slab_whitelist, bl kfree in SLAB_LINEAR_OVERFLOW), the refcount
+    # helpers call refcount_warn_saturate with bl, and neither fortify_panic bl is its test's last instruction.
+    _lkdtm(
+        "STACK_GUARD_PAGE_TRAILING",
+        "paging-fault",
+        r"BUG: unable to handle page fault for address",
+        notes="bugs.c lkdtm_STACK_GUARD_PAGE_TRAILING: a read of the byte at task_stack_page(current) + THREAD_SIZE, "
+        "the first byte above the stack, in the test itself (mov 0x4000(%rbx),%al in both builds). VMAP_STACK leaves "
+        "vmalloc's guard page after the 16 KiB area, so the page is not mapped; but arch/x86/mm/fault.c page_fault_oops "
+        "names only the page below the stack a guard (get_stack_guard_info: the address plus PAGE_SIZE in the stack), "
+        "so this is an ordinary kernel paging fault, 'BUG: unable to handle page fault for address: ...', '#PF: "
+        "supervisor read access in kernel mode', '#PF: error_code(0x0000) - not-present page', RIP in the test, and "
+        "nothing says stack: the class is paging-fault (LEADING's stack-overflow comes from the kernel's own guard "
+        "report); arm64: ldrb w1, [x19] in the test, x19 the stack's top, 'Unable to handle kernel paging request at "
+        "virtual address ...c000', one byte above the 16 KiB stack the 'sp :' line lies in, pc in the test (the class "
+        "stays paging-fault: nothing in the kernel's report names a stack)",
+        # arch/arm64/mm/fault.c die_kernel_fault: a translation fault in the unmapped page above the VMAP_STACK
+        headline_on=(("arm64", r"Unable to handle kernel paging request at virtual address"),),
+        not_on=(
+            (
+                "ppc64el",
+                "64-bit powerpc kernel stacks have no guard page (no VMAP_STACK on book3s64): the page above the "
+                "stack is mapped memory of the linear map and the read succeeds (from the source, as LEADING, untried)",
+            ),
+        ),
+    ),
+    _lkdtm(
+        "REFCOUNT_INC_ZERO",
+        "refcount",
+        r"refcount_t: addition on 0; use-after-free",
+        sysctls=("kernel.panic_on_warn=1",),
+        notes="refcount.c lkdtm_REFCOUNT_INC_ZERO: refcount_inc_not_zero() of 0 (correctly refused, no WARN), then "
+        "refcount_inc() of 0: refcount.h __refcount_add sees old == 0 and calls lib/refcount.c "
+        "refcount_warn_saturate(REFCOUNT_ADD_UAF), 'refcount_t: addition on 0; use-after-free.', fatal with "
+        "panic_on_warn; both builds call a module-local __refcount_add.constprop.0, refcount.h's helper, which "
+        "tail-calls refcount_warn_saturate (jmp): the trace goes from refcount_warn_saturate to the test, the "
+        "helper's caller (as REFCOUNT_DEC_ZERO's); arm64's helper calls it (bl): helper, then test",
+    ),
+    _lkdtm(
+        "REFCOUNT_INC_NOT_ZERO_OVERFLOW",
+        "refcount",
+        r"refcount_t: saturated; leaking memory",
+        sysctls=("kernel.panic_on_warn=1",),
+        notes="refcount.c lkdtm_REFCOUNT_INC_NOT_ZERO_OVERFLOW: refcount_inc_not_zero() of REFCOUNT_MAX: refcount.h "
+        "__refcount_add_not_zero's cmpxchg loop (not INC_OVERFLOW's fetch-add) finds old + 1 negative and calls "
+        "refcount_warn_saturate(REFCOUNT_ADD_NOT_ZERO_OVF), its own case of the switch, whose line is "
+        "'refcount_t: saturated; leaking memory.' as REFCOUNT_ADD_OVF's; panic_on_warn. Both builds call a "
+        "module-local __refcount_add_not_zero.constprop.0, which calls refcount_warn_saturate (call): the trace "
+        "reads refcount_warn_saturate, the helper, then the test, the helper's caller",
+    ),
+    _lkdtm(
+        "USERCOPY_SLAB_WHITELIST_TO",
+        "bug",
+        r"usercopy: Kernel memory exposure attempt detected from SLUB object 'lkdtm-usercopy'",
+        culprit="do_usercopy_slab_whitelist",
+        notes="usercopy.c lkdtm_USERCOPY_SLAB_WHITELIST_TO tail-calls do_usercopy_slab_whitelist(true) (jmp in both "
+        "builds: the test is in no trace), which allocates from LKDTM's own cache 'lkdtm-usercopy' (1 KiB objects, "
+        "the usercopy window from 256 for 64 bytes: kmem_cache_create_usercopy, never merged), copies the window "
+        "to user space, then 64 bytes from one byte before it: mm/usercopy.c __check_object_size -> "
+        "check_heap_object -> mm/slub.c __check_heap_object finds the range outside the whitelist, "
+        "usercopy_abort('SLUB object', 'lkdtm-usercopy', offset 255, size 64), BUG at mm/usercopy.c; the first "
+        "frame after the hardening check is do_usercopy_slab_whitelist (arm64 calls it, bl: the test is below it)",
+    ),
+    _lkdtm(
+        "FORTIFY_MEM_OBJECT",
+        "bug",
+        r"detected buffer overflow in memcpy|memcpy: detected buffer overflow",
+        notes="fortify.c lkdtm_FORTIFY_MEM_OBJECT: memcpy(&target, &before, size) of a volatile 20 bytes into a "
+        "16-byte struct; include/linux/fortify-string.h fortify_memcpy_chk (inlined) finds the write larger than "
+        "the object: 6.1 fortify_panic('memcpy'), 'detected buffer overflow in memcpy', BUG at "
+        "lib/string_helpers.c; 6.12 __fortify_report's WARN 'memcpy: detected buffer overflow: 20 byte write of "
+        "buffer size 16' (survived: no panic_on_warn), then BUG in __fortify_panic. The check is the test's own "
+        "inlined code; its fortify_panic call is not its last instruction (the return address is in the test)",
+    ),
+    _lkdtm(
+        "FORTIFY_STR_OBJECT",
+        "bug",
+        r"detected buffer overflow in strncpy|strncpy: detected buffer overflow",
+        notes="fortify.c lkdtm_FORTIFY_STR_OBJECT: strncpy(target[0].a, target[1].a, size) of a volatile 20 bytes "
+        "into a 10-byte member (the test's pr_info says strcmp); the fortified strncpy (inlined) checks the "
+        "member's size: 6.1 'detected buffer overflow in strncpy' (fortify_panic), 6.12 __fortify_report's WARN "
+        "'strncpy: detected buffer overflow: 20 byte write of buffer size 10', then BUG in __fortify_panic; the "
+        "check is in the test, its panic call not the test's last instruction",
+    ),
+    _lkdtm(
+        "SLAB_LINEAR_OVERFLOW",
+        "bug",
+        r"BUG kmalloc-1k \([^)]*\): Right Redzone overwritten|\[Right Redzone overwritten\] 0x",
+        extra_cmdline="slub_debug=FZ,kmalloc-1k panic_on_taint=0x20",
+        notes="heap.c lkdtm_SLAB_LINEAR_OVERFLOW: kmalloc(1020) (kmalloc-1k), then a u32 written at offset 1024, "
+        "just past the object, and kfree(); with slub_debug=FZ on kmalloc-1k the free's free_debug_processing -> "
+        "check_object -> check_bytes_and_report (mm/slub.c) finds the right redzone overwritten: 6.1 'BUG "
+        "kmalloc-1k (...): Right Redzone overwritten', 6.12 '[Right Redzone overwritten] 0x..' and object_err's "
+        "'BUG kmalloc-1k (...): Object corrupt', and taints TAINT_BAD_PAGE, a panic with panic_on_taint=0x20 (as "
+        "the lab's slub-redzone). The write and the free are in lkdtm_SLAB_LINEAR_OVERFLOW.cold, the free a tail "
+        "call in both builds (jmp kfree): the trace goes from kfree to the harness and only 'lkdtm: Performing "
+        "direct entry SLAB_LINEAR_OVERFLOW' and 'Attempting slab linear overflow ...' name the test, the culprit "
+        "(the allocator's caller, as SLAB_FREE_DOUBLE's); 6.12's trace reads kfree, lkdtm_do_action, direct_entry; arm64 "
+        "calls kfree (bl, then b to the epilogue): lkdtm_SLAB_LINEAR_OVERFLOW is in its trace",
+    ),
+    _lkdtm(
+        "WRITE_AFTER_FREE",
+        "bug",
+        r"BUG kmalloc-1k \([^)]*\): Poison overwritten|\[Poison overwritten\] 0x",
+        extra_cmdline="slub_debug=FP,kmalloc-1k panic_on_taint=0x20",
+        notes="heap.c lkdtm_WRITE_AFTER_FREE: kmalloc(1024), kfree(), a write 512 bytes into the freed object, "
+        "then kmalloc(1024) again; with slub_debug=FP on kmalloc-1k the free poisons the object (0x6b) and puts it "
+        "first on its slab's freelist, and the next allocation's alloc_debug_processing -> check_object (consistency "
+        "checks, F) -> check_bytes_and_report (mm/slub.c) finds the poison overwritten: 6.1 'BUG kmalloc-1k (...): "
+        "Poison overwritten', 6.12 '[Poison overwritten] 0x..' and 'BUG kmalloc-1k (...): Object corrupt', then "
+        "TAINT_BAD_PAGE and panic_on_taint=0x20's panic. Without slub_debug nothing reports it (the earlier rounds' "
+        "reason for not making it). The culprit is the test, the writer and the allocator's caller: its calls are "
+        "calls (lkdtm_WRITE_AFTER_FREE.cold), so it is in the trace below the allocation path; the report needs the "
+        "same object back (LKDTM prints 'Hmm, didn't get the same memory range.' otherwise; every run got it back); "
+        "6.12's object_err panics in add_taint before any trace of its own, so the panic's is the only one; arm64 makes "
+        "the same calls (bl)",
+    ),
 )
 
 KINDS: tuple[Kind, ...] = (
