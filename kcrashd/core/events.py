@@ -425,6 +425,19 @@ def _carried_by_warn(prev: Event, hit: Hit, lines: LogLines) -> bool:
     )
 
 
+_CIRCULAR = "possible circular locking dependency"
+# Panics raised inside a reporter: kernel/panic.c add_taint `panic("panic_on_taint set ...")` (a reporter adds its
+# taint: mm/slub.c object_err's TAINT_BAD_PAGE, which 6.12 adds before the stack dump) and check_panic_on_warn
+# `panic("%s: panic_on_warn set ...")` (kernel/panic.c __warn, before dump_stack when the WARN has no registers).
+_REPORTER_PANICS = ("panic_on_taint set", "panic_on_warn set")
+
+
+def _reporter_panic(text: str) -> bool:
+    """A panic line raised inside the report above it (_REPORTER_PANICS): when that report has printed no trace
+    yet (a SLUB object's hex dump can run 300 lines first), the panic's trace is the report's own."""
+    return any(p in text for p in _REPORTER_PANICS)
+
+
 def _collect(lines: LogLines, ev: Event, starts: set[int]) -> int:
     """The report's lines: same context, bounded, cut at the panic epilogue.  Returns the first
     of them after the header that is an end marker (`---[ end trace`, a sanitizer's closing
@@ -435,7 +448,7 @@ def _collect(lines: LogLines, ev: Event, starts: set[int]) -> int:
     end_marker = size = len(lines)
     out = [start]
     title_end = 0
-    nmi = False
+    nmi = traced = False
     end = min(size, start + MAX_SCAN_LINES)
     for i, line in enumerate(lines.span(start + 1, end), start + 1):
         if line.context != context and not (nmi and line.context.startswith("C")):
@@ -445,7 +458,8 @@ def _collect(lines: LogLines, ev: Event, starts: set[int]) -> int:
             continue
         if _NMI_BACKTRACE in text:
             nmi = True
-        if len(out) > 22 and (PANIC in text or "possible circular locking dependency" in text):
+        traced = traced or "+0x" in text
+        if len(out) > 22 and ((PANIC in text and (traced or not _reporter_panic(text))) or _CIRCULAR in text):
             break
         if (
             not title_end

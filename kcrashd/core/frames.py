@@ -47,6 +47,10 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
         rf"^\s*(?P<q>\()?\[?<(?:[0-9a-fA-F]{{6,16}}|0|\((?:____)?ptrval(?:____)?\))>\]\s+(?P<q2>\?\s+)?{_MOD_BEFORE}"
         rf"(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}"
     ),
+    # The same with its address's brackets lost, as an s390 console copied through a mismatched EBCDIC code page
+    # shows it (`[` and `]` are the characters the 037 and 1047 pages place apart): ` <00000000001f5886> f+0x5a6/0x7e0`,
+    # `(<00000000003cabcc> f+0x49c/0x6b0)`.
+    re.compile(rf"^\s*(?P<q>\()?<[0-9a-fA-F]{{6,16}}> (?P<q2>\?\s+)?(?P<fn>{_SYM}){_OFF}{_MOD}"),
     # ppc64: `[c000...] [c000...] func+0x1/0x2 (unreliable)`
     re.compile(rf"^\s*\[[0-9a-fA-F]+\]\s+\[[0-9a-fA-F]+\]\s+\.?(?P<fn>{_SYM}){_OFF}{_MOD}(?P<unrel>\s+\(unreliable\))?"),
     # new x86 / arm64 / riscv: ` func+0x1/0x2 [mod]`, `? func+...`, Rust `<T as Tr>::f+0x`
@@ -90,9 +94,10 @@ def _decoded_frames(text: str) -> tuple[FrameLine, ...]:
 
 # What every match of each _FRAME_PATTERNS entry holds (a cheap test before its regex, so a skipped
 # regex could not have matched): the first arm32 shape its `) from [<`, the second its ` from `, the
-# address shape the `>]` closing its address, ppc64 the `]` closing its first bracket; the last shape
+# address shape the `>]` closing its address, the bracketless one the `> ` after it, ppc64 the `]` closing its first
+# bracket; the last shape
 # its `+0x` (_OFF), which parse_frames has already tested.
-_FRAME_NEEDS: tuple[str, ...] = (") from [<", " from ", ">]", "]", "+0x")
+_FRAME_NEEDS: tuple[str, ...] = (") from [<", " from ", ">]", "> ", "]", "+0x")
 
 # The faulting-PC line of each architecture: x86 RIP/EIP (2.6-3.x show_regs: `EIP is at %pS`), arm64/riscv
 # pc/epc (mips __show_regs: `epc   : %0*lx %pS`, the address before the symbol), arm PC is at, ppc NIP, s390 PSW.

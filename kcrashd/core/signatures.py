@@ -178,6 +178,10 @@ class Signature:
     # What the kernel's `pr_fmt` puts before every line of the report (the module's name): taken off the
     # lines below the header before they are read (version 3 read them with it: title._titled).
     line_prefix: str = ""
+    # The header's groups name functions as `%ps` prints them (lib/vsprintf.c symbol_string: a module's symbol
+    # followed by ` [module]`): the tag is the build's (the same code built in prints none), not the bug's, and
+    # is left out of the title; version 3 kept it (its key continues).
+    symbol_groups: bool = False
 
     # The patterns are compiled when a log first needs them, not when the table is built: a run
     # meets a few rows, and compiling all of them was a fifth of `kcrashd analyze`'s start-up.
@@ -249,7 +253,15 @@ _SCHED_ENTRY = r"^(?:schedule|__schedule|preempt_schedule|do_task_dead|__cond_re
 
 # SLUB debugging's checks on the free path (mm/slub.c free_debug_processing -> check_object -> object_err)
 # found the damage: the code that freed the object is below them.
-_SLUB_CHECK_SKIP = _ALLOC_SKIP + r"|^_*(?:object_err|check_object|check_bytes_and_report|print_trailer|free_debug_processing|on_freelist)"
+_SLUB_CHECK_SKIP_V3 = _ALLOC_SKIP + r"|^_*(?:object_err|check_object|check_bytes_and_report|print_trailer|free_debug_processing|on_freelist)"
+# And on the allocation path, where a free object's poison is checked as it is handed out again (mm/slub.c
+# alloc_debug_processing -> alloc_consistency_checks -> check_object, called from get_partial_node, since 6.2 also
+# alloc_single_from_partial and alloc_single_from_new_slab; ___slab_alloc and the kmalloc entry points are allocator
+# frames already): the code that allocates is below them.  Version 3 stopped at alloc_debug_processing.
+_SLUB_CHECK_SKIP = _SLUB_CHECK_SKIP_V3 + (
+    r"|^(?:alloc_debug_processing|alloc_consistency_checks|get_partial_node|get_any_partial|alloc_single_from_partial|"
+    r"alloc_single_from_new_slab)$"
+)
 
 # lockdep's suspicious-RCU report (kernel/locking/lockdep.c lockdep_rcu_suspicious) is called by RCU_LOCKDEP_WARN in the
 # RCU code that checks its caller's context: the RCU API itself (rcu_*), and the grace-period waits that refuse a caller
@@ -326,7 +338,9 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("kmsan", "kmsan", "BUG:", r"BUG: KMSAN: ([a-z\-]+)", "KMSAN: {1} in {F}", SANITIZER, alts=BAD,
               skip=r"(?:^|_)copy_|^(?:usb_submit_urb|sg_|crypto_|cipher_|drbg_|rng_|aes|netlink_|nla_)|_encrypt$",
               v3_skip=r"(?:^|_)copy_|^(?:usb_submit_urb|sg_|crypto_|aes|netlink_|nla_)"),
-    Signature("kcsan", "kcsan", "BUG:", r"BUG: KCSAN: (.*)", "KCSAN: {1}", NO_STACK, S.NONE, severity=W),
+    Signature("kcsan", "kcsan", "BUG:", r"BUG: KCSAN: (.*)", "KCSAN: {1}", NO_STACK, S.NONE, severity=W, symbol_groups=True,
+              why="kernel/kcsan/report.c print_report `BUG: KCSAN: %s in %pS / %pS` (the two functions as `%ps` "
+                  "strings since 5.8: `data-race in f [mod] / g`)"),
     Signature("kfence", "kfence", "BUG:", r"BUG: KFENCE: (use-after-free|out-of-bounds|invalid) (read|write)",
               "KFENCE: {1} {2} in {F}", SANITIZER, alts=BAD),
     Signature("kfence-corruption", "kfence", "BUG:", r"BUG: KFENCE: memory corruption",
@@ -458,7 +472,7 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("slub-debug", "bug", SLUB_HEADERS,
               r"(?:(?<=\): )|(?<=[\w.]: )|(?<=^\[)(?=[A-Za-z ]{6,30}\] 0x))((?:Left |Right )?Redzone overwritten|Poison overwritten|Object padding overwritten|"
               r"Objects remaining (?:in [\w.:\-]{1,64} )?on [\w.]{1,64}\(\))",
-              "BUG: {1} in {F}", SLAB_DEBUG, skip=_SLUB_CHECK_SKIP),
+              "BUG: {1} in {F}", SLAB_DEBUG, skip=_SLUB_CHECK_SKIP, v3_skip=_SLUB_CHECK_SKIP_V3),
     Signature("bad-page-state", "bug", "BUG:", r"BUG: Bad page state", "BUG: Bad page state in {F}", BAD_PAGE,
               skip=_BAD_PAGE_SKIP, v3_skip=_BAD_PAGE_SKIP_V3),
     # mm/page_alloc.c bad_page before it printed `BUG: ` (2.6.0-2.6.28: `Bad page state in process '%s'`, the page,

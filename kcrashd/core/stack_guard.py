@@ -6,8 +6,11 @@ a stack overflow.  arm64's does not: an access just below or above a VMAP_STACK 
 vmalloc leaves around it, is an `Unable to handle kernel paging request at virtual address %016lx` like any other
 (arch/arm64/mm/fault.c __do_kernel_fault).  Its register dump prints the stack pointer (__show_regs `sp : %016llx`),
 and a task stack is THREAD_SIZE long (16 KiB, 32 KiB with KASAN) and aligned to it (arch/arm64/include/asm/memory.h
-THREAD_ALIGN, twice THREAD_SIZE with VMAP_STACK): a faulting address within a page of the stack's ends, outside it,
-is the guard page x86 would have named.  LKDTM's STACK_GUARD_PAGE_LEADING on arm64 is such a crash.
+THREAD_ALIGN, twice THREAD_SIZE with VMAP_STACK): a faulting address in the page below the stack is the guard page
+x86 would have named.  LKDTM's STACK_GUARD_PAGE_LEADING on arm64 is such a crash.  The page above the stack is not:
+x86 names only the page below (arch/x86/include/asm/stacktrace.h in_task_stack_guard: `addr >= stack - PAGE_SIZE &&
+addr < stack`) and reports a fault above it as a plain page fault, so LKDTM's STACK_GUARD_PAGE_TRAILING is a paging
+request on every architecture (before the lab's tenth round the page above counted too).
 
 s390 likewise: a kernel access to an unmapped page is `Unable to handle kernel pointer dereference in virtual kernel
 address space` whatever the page (arch/s390/mm/fault.c do_no_context -> report_user_fault's dump_fault_info prints
@@ -39,14 +42,14 @@ _SP_LINES = 40
 
 def guard_page_hit(texts: list[str]) -> bool:
     """Whether an arm64 kernel paging request or an s390 kernel-space fault (texts[0], the header) faulted in the guard
-    page of the stack its register dump's stack pointer points into."""
+    page below the stack its register dump's stack pointer points into."""
     fault = _arm64_fault(texts) or _s390_fault(texts)
     if fault is None:
         return False
     address, sp = fault
     for size in _THREAD_SIZES:
         base = sp & ~(size - 1)
-        if base - _PAGE <= address < base or base + size <= address < base + size + _PAGE:
+        if base - _PAGE <= address < base:
             return True
     return False
 

@@ -61,6 +61,9 @@ _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 # `%pS` of a module's function appends its module (kernel/kallsyms.c __sprint_symbol: `" [%s]"` after `+0x1/0x2`): a
 # fallback title made of the header line (`KASAN: use-after-free in f+0x504/0x630 [snd_seq] at addr ...`) names the
 # function without it, as without the offset.
+# A `%ps` symbol's module tag (lib/vsprintf.c symbol_string -> sprint_symbol_no_offset: `f [mod]`), before the next
+# word's separator or the line's end.
+_PS_TAG = re.compile(r" \[[A-Za-z0-9_\-]{1,64}\](?= |$)")
 _PS_MODULE = re.compile(r"(\+0x[0-9a-fA-F]{1,16}/0x[0-9a-fA-F]{1,16}) \[[A-Za-z0-9_\-]{1,64}\]")
 
 
@@ -157,6 +160,9 @@ def _titled(sig: Signature | None, match: re.Match[str] | None, texts: list[str]
         v3_texts = texts
         texts = [texts[0], *(t.removeprefix(sig.line_prefix) for t in texts[1:])]
     groups = match.groups()
+    tagged = groups
+    if sig.symbol_groups:
+        groups = tuple(_PS_TAG.sub("", g) if g else g for g in groups)
     if sig.message_below and groups and not groups[0]:
         groups = (texts[1].strip() if len(texts) > 1 else "", *groups[1:])
     key = (groups[0] or "").strip() if groups else ""
@@ -186,6 +192,9 @@ def _titled(sig: Signature | None, match: re.Match[str] | None, texts: list[str]
     if rw and sig.fallback and not any(_RW_V3.match(t) for t in texts[1 : 1 + _RW_V3_LINES]):
         # Version 3 did not see this access line and gave the fallback title: its key continues.
         out.before_v4 = ((normalize_title(fill(sig.fallback, groups, None, cls=cls)), []),)
+    if tagged != groups:
+        # Version 3 kept the `%ps` module tags (Signature.symbol_groups): its key continues.
+        out.before_v4 += ((normalize_title(fill(sig.title, tagged, out.function, rw, cls=cls)), []),)
     if cut and out.corrupted_reason in _NO_TRACE:
         # Title and culprit stay the first report's; its own trace cannot be told from the other's.
         out.corrupted_reason = "another report cuts into this one before a frame of its trace"

@@ -5,6 +5,8 @@ Each test names the kernel code that prints the lines the rule reads.
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from kcrashd.core import analyze, frames
@@ -517,3 +519,54 @@ def test_the_sanitizer_runtime_under_more_underscores_is_passed() -> None:
     assert frames.is_skipped("____kasan_slab_free") and frames.is_skipped("___kasan_kmalloc")
     # Negative: a function that only contains the word is no sanitizer runtime.
     assert not frames.is_skipped("mydrv_kasan_selftest") and not frames.is_skipped("_kasan_like_helper")
+
+
+def _slub_poison_log(trace: list[str], dump_lines: int, own_trace: bool) -> str:
+    """A SLUB poison report found as the object is allocated again (mm/slub.c alloc_debug_processing ->
+    check_object -> check_bytes_and_report, then object_err's header and print_trailer's hex dump), with
+    panic_on_taint: add_taint panics inside object_err, before (6.12) or after (6.1) the stack dump."""
+    head = [
+        "[Poison overwritten] 0xffff8962c2642a00-0xffff8962c2642a03 @offset=10752. First byte 0xf0 instead of 0x6b",
+        "=============================================================================",
+        "BUG kmalloc-1k (Tainted: G           OE     ): Object corrupt",
+        "-----------------------------------------------------------------------------",
+        "Slab 0xffffee6340099000 objects=8 used=3 fp=0xffff8962c2641000 flags=0xfffffc0000240(workingset|head|node=0)",
+        "Object 0xffff8962c2642800 @offset=10240 fp=0xffff8962c2641000",
+    ]
+    dump = [f"Object   ffff8962c26428{i:02x}: 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b  kkkkkkkkkkkkkkkk"
+            for i in range(dump_lines)]
+    stack = ["CPU: 0 PID: 1 Comm: init Tainted: G    B      OE      6.12.118+deb13-amd64 #1", "Call Trace:", " <TASK>",
+             " dump_stack_lvl+0x5d/0x80", *trace, " </TASK>"]
+    panic = ["Disabling lock debugging due to kernel taint", "Kernel panic - not syncing: panic_on_taint set ..."]
+    if own_trace:
+        return "\n".join([*head, *dump, *stack, *panic, *stack]) + "\n"
+    return "\n".join([*head, *dump, *panic, stack[0], stack[1], stack[2], " vpanic+0xc5/0x283", " panic+0x6c/0x6c",
+                      " add_taint.cold+0x26/0x26", " object_err+0x1d2/0x1df", *trace[0:], " </TASK>"]) + "\n"
+
+
+_ALLOC_PATH = [" check_bytes_and_report.cold+0x66/0x84", " check_object+0x24a/0x310",
+               " alloc_debug_processing+0xa6/0x110", " get_partial_node.part.0+0x14e/0x2c0", " ___slab_alloc+0x409/0xc80",
+               " __kmalloc_cache_noprof+0x2b4/0x310", " mydrv_reopen+0x54/0x76 [mydrv]", " mydrv_ioctl+0x18/0x30 [mydrv]"]
+
+
+@pytest.mark.parametrize("own_trace", [True, False], ids=["trace-then-panic", "panic-inside-the-reporter"])
+@pytest.mark.parametrize("dump_lines", [4, 64, 256])
+def test_slub_poison_found_at_allocation_names_the_allocating_caller(dump_lines: int, own_trace: bool) -> None:
+    # The allocator's checkers and partial-list pickers (alloc_debug_processing, get_partial_node) check for their
+    # caller; add_taint's panic_on_taint panic runs inside object_err, so when the report printed no trace of its own
+    # (however long its object's hex dump), the panic's trace is its own.
+    report = analyze(_slub_poison_log(_ALLOC_PATH, dump_lines, own_trace))
+    assert (report.title, report.function) == ("BUG: Poison overwritten in mydrv_reopen", "mydrv_reopen")
+
+
+
+def test_a_kcsan_title_leaves_out_the_module_tags_of_its_functions() -> None:
+    # kernel/kcsan/report.c prints the two functions as `%ps` strings: a module's carries ` [mod]`, which the same
+    # code built into the kernel prints without.  One race, one title and key; version 3's tagged key continues.
+    log = ("BUG: KCSAN: data-race in ext4_do_update_inode [ext4] / inode_add_bytes\n\n"
+           "write to 0xffff9a00a4f7c9b8 of 8 bytes by task 4131 on cpu 3:\n inode_add_bytes+0x65/0xf0\n")
+    module, built_in = analyze(log), analyze(log.replace(" [ext4]", ""))
+    assert module.title == built_in.title == "KCSAN: data-race in ext4_do_update_inode / inode_add_bytes"
+    assert module.fingerprint == built_in.fingerprint
+    tagged = "kc3-" + hashlib.sha256(b"KCSAN: data-race in ext4_do_update_inode [ext4] / inode_add_bytes").hexdigest()[:16]
+    assert tagged in module.fingerprint_aliases

@@ -128,3 +128,25 @@ def test_a_recursive_arm32_caller_stays_twice() -> None:
     log = " walk from walk+0x10/0x40\n walk from do_walk+0x8/0x20\n"
     names = [f["function"] for f in extract_facts(log, log.splitlines()).frames]
     assert names == ["walk", "walk", "do_walk"]
+
+
+# An s390 trace copied through a mismatched EBCDIC code page loses its address brackets (`Ý#1¨` for `[#1]` in the
+# same paste): the address, then the symbol.
+@pytest.mark.parametrize(("line", "function", "reliable"), [
+    (" <00000000001f5886> rcu_core+0x5a6/0x7e0", "rcu_core", True),
+    ("(<00000000003cabcc> __free_slab+0x49c/0x6b0)", "__free_slab", False),
+    (" <0000000000ca2dea> __do_softirq+0xf2/0x5c0 [mod]", "__do_softirq", True),
+])  # fmt: skip
+def test_a_frame_whose_address_lost_its_brackets(line: str, function: str, reliable: bool) -> None:
+    (frame,) = frames.parse_frames(line)
+    assert (frame.function, frame.reliable) == (function, reliable)
+
+
+@pytest.mark.parametrize("line", [
+    "<4>rcu_core+0x5a6/0x7e0",  # a raw printk level, no address
+    " <00000000001f5886>rcu_core+0x5a6/0x7e0",  # no space after the address
+    " <0000000000000000> 0x0",  # no symbol
+    "Oops: 0004 ilc:3 <000000> PREEMPT SMP",
+])  # fmt: skip
+def test_other_angle_bracketed_lines_are_no_frames(line: str) -> None:
+    assert frames.parse_frames(line) == ()
