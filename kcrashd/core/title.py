@@ -346,17 +346,33 @@ def _names_site(sig: Signature) -> bool:
     return "{F}" not in sig.title and any("{F}" in alt for alt in sig.alts)
 
 
+# The source file a header names with no function (kernel/sched/core.c __might_resched `BUG: sleeping function called
+# from invalid context at %s:%d`, kernel/panic.c __warn `WARNING: CPU: %d PID: %d at %s:%d`, lib/bug.c report_bug's
+# BUG `kernel BUG at %s:%d!`), from the kernel tree's top-level directory on: a build directory before it (`/build/
+# linux-5.15.0/sound/...`, `./arch/...`) is the build's.
+_SOURCE_SITE = re.compile(
+    r"\bat /?(?:[\w.+\-]{1,64}/){0,8}?((?:arch|block|crypto|drivers|fs|include|init|io_uring|ipc|kernel|lib|mm|net|rust|"
+    r"security|sound|virt)/[\w/.+\-]{1,200}?\.[ch]):\d{1,7}\b"
+)
+
+
 def _header_site(out: Titled, sig: Signature, filler: _Fill, header: str) -> None:
     """A report that names no culprit (`X in corrupted`) but whose header line names a function (a
     WARNING's `at %pS`: the WARN site, what its RIP line would have named) gets the title with that
     function as an alternative: its fingerprint key (fingerprint.fingerprint_key), so that two different
     bugs quoted without a trace do not share the key of every stack-less report of their kind, and a
-    quote of a bug keys as its whole report does.  The title stays syzkaller's.  Version 3 keyed such a
-    report on its title: that key continues."""
-    function = header_function(header)
-    if function is None or not out.title.endswith(CORRUPTED_CULPRIT):
+    quote of a bug keys as its whole report does.  A header that names only the source file of its check
+    (_SOURCE_SITE) gets `X in corrupted at FILE`: two checks in two files are two bugs.  The title stays
+    syzkaller's.  Version 3 keyed such a report on its title: that key continues."""
+    if not out.title.endswith(CORRUPTED_CULPRIT):
         return
-    site = filler.title(sig.title, culprit_forms(function)[0])
+    function = header_function(header)
+    if function is not None:
+        site = filler.title(sig.title, culprit_forms(function)[0])
+    elif (source := _SOURCE_SITE.search(header)) is not None:
+        site = f"{out.title} at {source.group(1)}"  # the file the header names: its line moves with every build
+    else:
+        return
     if site == out.title or site.endswith(CORRUPTED_CULPRIT):
         return
     out.before_v4 += ((out.title, list(out.alts)),)

@@ -69,10 +69,17 @@ def test_a_lone_warning_keys_as_its_whole_report() -> None:
     assert lone.fingerprint == whole.fingerprint
 
 
-def test_a_header_without_a_symbol_keeps_the_title_key() -> None:
-    # Negative: nothing on the header line to tell the bug by: the key stays the title's.
+def test_a_header_without_a_symbol_keys_on_its_file() -> None:
     report = analyze("WARNING: CPU: 0 PID: 1 at kernel/sched/core.c:1234\n")
-    assert report.title == "WARNING in corrupted" and report.alt_titles == []
+    assert report.title == "WARNING in corrupted"
+    assert report.alt_titles == ["WARNING in corrupted at kernel/sched/core.c"]
+    assert report.fingerprint == fingerprint_title(report.title, report.alt_titles) != fingerprint_title(report.title)
+
+
+def test_a_header_without_a_symbol_or_a_file_keeps_the_title_key() -> None:
+    # Negative: nothing on the header line to tell the bug by: the key stays the title's.
+    report = analyze("BUG: sleeping function called from invalid context\nin_atomic(): 1, irqs_disabled(): 0, pid: 1\n")
+    assert report.title.endswith(" in corrupted") and report.alt_titles == []
     assert report.fingerprint == fingerprint_title(report.title)
 
 
@@ -81,3 +88,42 @@ def test_a_named_culprit_is_not_touched() -> None:
     report = analyze(_WHOLE_WARNING.format(site="__schedule"))
     assert report.fingerprint == fingerprint_title(report.title, report.alt_titles)
     assert not any(alt.endswith(" in corrupted") for alt in report.alt_titles[:1])
+
+
+# A header that names only its check's source file (kernel/sched/core.c __might_resched `... at %s:%d`, lib/bug.c
+# `kernel BUG at %s:%d!`, a WARNING whose `%pS` was cut): two stack-less reports of two files are two bugs, and the
+# line, which moves with every build, is left out.
+_SLEEPING = "BUG: sleeping function called from invalid context at {path}:{line}\nin_atomic(): 1, irqs_disabled(): 128, pid: 1\n"
+
+
+def test_a_file_only_header_keys_a_culpritless_report_on_its_file() -> None:
+    ti = analyze(_SLEEPING.format(path="drivers/bus/ti-sysc.c", line=242))
+    mutex = analyze(_SLEEPING.format(path="kernel/locking/mutex.c", line=283))
+    moved = analyze(_SLEEPING.format(path="drivers/bus/ti-sysc.c", line=250))
+    assert ti.title == mutex.title == "BUG: sleeping function called from invalid context in corrupted"
+    assert ti.fingerprint != mutex.fingerprint
+    assert ti.fingerprint == moved.fingerprint
+    assert fingerprint_title(ti.title).replace("kc4-", "kc3-") in ti.fingerprint_aliases  # version 3 keyed the title
+
+
+@pytest.mark.parametrize(("header", "path"), [
+    ("WARNING: CPU: 35 PID: 911 at ./arch/x86/include/asm/tlbflush.h:460", "arch/x86/include/asm/tlbflush.h"),
+    ("kernel BUG at /build/linux-aa0B4d/linux-5.15.0/mm/slub.c:3346!", "mm/slub.c"),
+    ("BUG: sleeping function called from invalid context at kernel/locking/mutex.c:283", "kernel/locking/mutex.c"),
+])  # fmt: skip
+def test_the_source_file_samples(header: str, path: str) -> None:
+    from kcrashd.core.title import _SOURCE_SITE
+
+    m = _SOURCE_SITE.search(header)
+    assert m is not None and m.group(1) == path
+
+
+@pytest.mark.parametrize("header", [
+    "WARNING: at foo.c:3 bar",  # no kernel-tree directory
+    "UBSAN: invalid-load in sound/firewire/fcp.c:363:9",  # `in`, not `at`
+    "BUG: unable to handle kernel NULL pointer dereference at 0000000000000360",
+])  # fmt: skip
+def test_other_headers_name_no_source_file(header: str) -> None:
+    from kcrashd.core.title import _SOURCE_SITE
+
+    assert _SOURCE_SITE.search(header) is None
