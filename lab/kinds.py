@@ -965,8 +965,10 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "kmalloc(1020), a u32 at offset 1024 and kfree(), found by kfree's free_debug_processing -> check_object "
         "(slub_debug=FZ on kmalloc-1k): 'BUG kmalloc-1k (...): Right Redzone overwritten', TAINT_BAD_PAGE and "
         "panic_on_taint's panic; the 5.10 build writes and tail-calls kfree in the test itself (jmp kfree, no .cold "
-        "part): the trace goes from kfree to the harness, only 'lkdtm: Performing direct entry OVERWRITE_ALLOCATION' "
-        "names the test, the culprit",
+        "part): the trace goes from kfree to the harness, but 5.10's lists '? lkdtm_OVERWRITE_ALLOCATION+0x1b/0x40', "
+        "the stale return address of its kmalloc call (as SLAB_FREE_CROSS's on 5.10; the manifest's culprit_in_trace "
+        "is true), and 'lkdtm: Performing direct entry OVERWRITE_ALLOCATION' names it; 5.10's slab_bug taints and "
+        "panics (panic_on_taint) before the report's own trace, so the panic's trace is the only one",
     ),
     _lkdtm(
         "WRITE_AFTER_FREE",
