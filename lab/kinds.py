@@ -158,6 +158,17 @@ def _module(name: str, cls: str, trigger: str, headline: str, culprit: str = "",
 # Two fourth-round types came to LKDTM after 5.10: its usercopy.c has no USERCOPY_FOLIO (nor folio_alloc()) and it has
 # no fortify.c, so no FORTIFY_STRSCPY. The bound is the lab's first kernel that has them (6.1), not upstream's release.
 NOT_IN_510_LKDTM = "not in 5.10's LKDTM (linux-source-5.10 5.10.262-1's drivers/misc/lkdtm has no such test: core.c lists no %s)"
+# The eleventh round: two tenth-round types have other names in 5.10's LKDTM: USERCOPY_SLAB_WHITELIST_TO was
+# USERCOPY_HEAP_WHITELIST_TO (do_usercopy_heap_whitelist), the same 'heap' to 'slab' rename, and SLAB_LINEAR_OVERFLOW
+# was OVERWRITE_ALLOCATION (heap.c, the same body); each old name is a kind of its own, made before 6.1 only.
+WHITELIST_RENAMED = (
+    "LKDTM renamed this test ('heap' to 'slab', USERCOPY_HEAP_WHITELIST_TO to USERCOPY_SLAB_WHITELIST_TO and "
+    "do_usercopy_heap_whitelist to do_usercopy_slab_whitelist) between 5.10 and 6.1: the kernel's LKDTM has the other name"
+)
+LINEAR_RENAMED = (
+    "LKDTM renamed this test (OVERWRITE_ALLOCATION to SLAB_LINEAR_OVERFLOW, heap.c, the same body) between 5.10 "
+    "and 6.1: the kernel's LKDTM has the other name"
+)
 USERCOPY_RENAMED = (
     "LKDTM renamed this test ('heap' to 'slab', USERCOPY_HEAP_SIZE_TO to USERCOPY_SLAB_SIZE_TO and "
     "do_usercopy_heap_size to do_usercopy_slab_size) between 5.10 and 6.1: the kernel's LKDTM has the other name"
@@ -816,7 +827,7 @@ LKDTM_KINDS: tuple[Kind, ...] = (
     _lkdtm(
         "STACK_GUARD_PAGE_TRAILING",
         "paging-fault",
-        r"BUG: unable to handle page fault for address",
+        r"BUG: unable to handle page fault for address|BUG: stack guard page was hit at",
         notes="bugs.c lkdtm_STACK_GUARD_PAGE_TRAILING: a read of the byte at task_stack_page(current) + THREAD_SIZE, "
         "the first byte above the stack, in the test itself (mov 0x4000(%rbx),%al in both builds). VMAP_STACK leaves "
         "vmalloc's guard page after the 16 KiB area, so the page is not mapped; but arch/x86/mm/fault.c page_fault_oops "
@@ -826,9 +837,15 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "nothing says stack: the class is paging-fault (LEADING's stack-overflow comes from the kernel's own guard "
         "report); arm64: ldrb w1, [x19] in the test, x19 the stack's top, 'Unable to handle kernel paging request at "
         "virtual address ...c000', one byte above the 16 KiB stack the 'sp :' line lies in, pc in the test (the class "
-        "stays paging-fault: nothing in the kernel's report names a stack)",
-        # arch/arm64/mm/fault.c die_kernel_fault: a translation fault in the unmapped page above the VMAP_STACK
-        headline_on=(("arm64", r"Unable to handle kernel paging request at virtual address"),),
+        "stays paging-fault: nothing in the kernel's report names a stack); s390x: llgc %r1,16384(%r11) in the test, "
+        "%r11 the stack's base, a translation exception in vmalloc's guard page, do_no_context 'Unable to handle "
+        "kernel pointer dereference in virtual kernel address space', PSW in the test; 5.10's arch/x86/mm/fault.c "
+        "no_context calls a fault within a page of either end of the VMAP_STACK a guard-page hit (LEADING's "
+        "'BUG: stack guard page was hit at ... (stack is ...)', handle_stack_overflow), so there the report names "
+        "the stack (mov 0x4000(%rbx),%al in the test as in 6.1)",
+        # arch/arm64/mm/fault.c die_kernel_fault: a translation fault in the unmapped page above the VMAP_STACK;
+        # arch/s390/mm/fault.c do_no_context: a translation exception in the page above the 16 KiB VMAP_STACK
+        headline_on=(("arm64", r"Unable to handle kernel paging request at virtual address"), S390_DEREF),
         not_on=(
             (
                 "ppc64el",
@@ -866,29 +883,52 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "bug",
         r"usercopy: Kernel memory exposure attempt detected from SLUB object 'lkdtm-usercopy'",
         culprit="do_usercopy_slab_whitelist",
+        releases=((6, 1), (999, 0)),
+        releases_why=WHITELIST_RENAMED,
         notes="usercopy.c lkdtm_USERCOPY_SLAB_WHITELIST_TO tail-calls do_usercopy_slab_whitelist(true) (jmp in both "
         "builds: the test is in no trace), which allocates from LKDTM's own cache 'lkdtm-usercopy' (1 KiB objects, "
         "the usercopy window from 256 for 64 bytes: kmem_cache_create_usercopy, never merged), copies the window "
         "to user space, then 64 bytes from one byte before it: mm/usercopy.c __check_object_size -> "
         "check_heap_object -> mm/slub.c __check_heap_object finds the range outside the whitelist, "
         "usercopy_abort('SLUB object', 'lkdtm-usercopy', offset 255, size 64), BUG at mm/usercopy.c; the first "
-        "frame after the hardening check is do_usercopy_slab_whitelist (arm64 calls it, bl: the test is below it)",
+        "frame after the hardening check is do_usercopy_slab_whitelist (arm64 calls it, bl: the test is below it; "
+        "ppc64el's b and s390x's jg are x86's jmp: the test is in no trace)",
+    ),
+    _lkdtm(
+        "USERCOPY_HEAP_WHITELIST_TO",
+        "bug",
+        r"usercopy: Kernel memory exposure attempt detected from SLUB object 'lkdtm-usercopy'",
+        culprit="do_usercopy_heap_whitelist",
+        releases=((0, 0), (6, 1)),
+        releases_why=WHITELIST_RENAMED,
+        notes="5.10's usercopy.c: USERCOPY_SLAB_WHITELIST_TO's test under its older names, the same cache "
+        "('lkdtm-usercopy', the window from 256 for 64 bytes) and copies; lkdtm_USERCOPY_HEAP_WHITELIST_TO tail-calls "
+        "do_usercopy_heap_whitelist(true) (jmp), whose copies are in its .cold part in the 5.10 build (call "
+        "__check_object_size, call _copy_to_user in do_usercopy_heap_whitelist.cold): the culprit is "
+        "do_usercopy_heap_whitelist",
     ),
     _lkdtm(
         "FORTIFY_MEM_OBJECT",
         "bug",
         r"detected buffer overflow in memcpy|memcpy: detected buffer overflow",
+        releases=((6, 1), (999, 0)),
+        releases_why=NOT_IN_510_LKDTM % "FORTIFY_MEM_OBJECT; there is no fortify.c",
         notes="fortify.c lkdtm_FORTIFY_MEM_OBJECT: memcpy(&target, &before, size) of a volatile 20 bytes into a "
         "16-byte struct; include/linux/fortify-string.h fortify_memcpy_chk (inlined) finds the write larger than "
         "the object: 6.1 fortify_panic('memcpy'), 'detected buffer overflow in memcpy', BUG at "
         "lib/string_helpers.c; 6.12 __fortify_report's WARN 'memcpy: detected buffer overflow: 20 byte write of "
         "buffer size 16' (survived: no panic_on_warn), then BUG in __fortify_panic. The check is the test's own "
-        "inlined code; its fortify_panic call is not its last instruction (the return address is in the test)",
+        "inlined code; its fortify_panic call is not its last instruction (the return address is in the test; "
+        "ppc64el's bl fortify_panic at +0x138 neither), but on s390x it is (brasl fortify_panic at +0xea, then "
+        "lkdtm_FORTIFY_STR_OBJECT): the trace names the next function at +0x0 and only 'Performing direct entry "
+        "FORTIFY_MEM_OBJECT' names the test, as arm64's FORTIFY_STRSCPY",
     ),
     _lkdtm(
         "FORTIFY_STR_OBJECT",
         "bug",
         r"detected buffer overflow in strncpy|strncpy: detected buffer overflow",
+        releases=((6, 1), (999, 0)),
+        releases_why=NOT_IN_510_LKDTM % "FORTIFY_STR_OBJECT; there is no fortify.c",
         notes="fortify.c lkdtm_FORTIFY_STR_OBJECT: strncpy(target[0].a, target[1].a, size) of a volatile 20 bytes "
         "into a 10-byte member (the test's pr_info says strcmp); the fortified strncpy (inlined) checks the "
         "member's size: 6.1 'detected buffer overflow in strncpy' (fortify_panic), 6.12 __fortify_report's WARN "
@@ -900,6 +940,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "bug",
         r"BUG kmalloc-1k \([^)]*\): Right Redzone overwritten|\[Right Redzone overwritten\] 0x",
         extra_cmdline="slub_debug=FZ,kmalloc-1k panic_on_taint=0x20",
+        releases=((6, 1), (999, 0)),
+        releases_why=LINEAR_RENAMED,
         notes="heap.c lkdtm_SLAB_LINEAR_OVERFLOW: kmalloc(1020) (kmalloc-1k), then a u32 written at offset 1024, "
         "just past the object, and kfree(); with slub_debug=FZ on kmalloc-1k the free's free_debug_processing -> "
         "check_object -> check_bytes_and_report (mm/slub.c) finds the right redzone overwritten: 6.1 'BUG "
@@ -909,7 +951,24 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "call in both builds (jmp kfree): the trace goes from kfree to the harness and only 'lkdtm: Performing "
         "direct entry SLAB_LINEAR_OVERFLOW' and 'Attempting slab linear overflow ...' name the test, the culprit "
         "(the allocator's caller, as SLAB_FREE_DOUBLE's); 6.12's trace reads kfree, lkdtm_do_action, direct_entry; arm64 "
-        "calls kfree (bl, then b to the epilogue): lkdtm_SLAB_LINEAR_OVERFLOW is in its trace",
+        "calls kfree (bl, then b to the epilogue): lkdtm_SLAB_LINEAR_OVERFLOW is in its trace, and so does ppc64el "
+        "(bl kfree; nop); s390x's kfree is a tail call (jg kfree), as x86's",
+    ),
+    _lkdtm(
+        "OVERWRITE_ALLOCATION",
+        "bug",
+        r"BUG kmalloc-1k \([^)]*\): Right Redzone overwritten",
+        extra_cmdline="slub_debug=FZ,kmalloc-1k panic_on_taint=0x20",
+        releases=((0, 0), (6, 1)),
+        releases_why=LINEAR_RENAMED,
+        notes="5.10's heap.c lkdtm_OVERWRITE_ALLOCATION: SLAB_LINEAR_OVERFLOW's body under its older name, "
+        "kmalloc(1020), a u32 at offset 1024 and kfree(), found by kfree's free_debug_processing -> check_object "
+        "(slub_debug=FZ on kmalloc-1k): 'BUG kmalloc-1k (...): Right Redzone overwritten', TAINT_BAD_PAGE and "
+        "panic_on_taint's panic; the 5.10 build writes and tail-calls kfree in the test itself (jmp kfree, no .cold "
+        "part): the trace goes from kfree to the harness, but 5.10's lists '? lkdtm_OVERWRITE_ALLOCATION+0x1b/0x40', "
+        "the stale return address of its kmalloc call (as SLAB_FREE_CROSS's on 5.10; the manifest's culprit_in_trace "
+        "is true), and 'lkdtm: Performing direct entry OVERWRITE_ALLOCATION' names it; 5.10's slab_bug taints and "
+        "panics (panic_on_taint) before the report's own trace, so the panic's trace is the only one",
     ),
     _lkdtm(
         "WRITE_AFTER_FREE",

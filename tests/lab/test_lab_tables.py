@@ -269,14 +269,27 @@ def test_lkdtm_kinds_name_their_type_and_stay_off_the_lab_module() -> None:
             assert kind.notes and kind.unsupported_on(HOST_ARCH) is None
 
 
+RENAMED_LKDTM = (
+    # (5.10's kind, its culprit, 6.1's kind, its culprit)
+    ("lkdtm-usercopy-heap-size-to", "do_usercopy_heap_size", "lkdtm-usercopy-slab-size-to", "do_usercopy_slab_size"),
+    ("lkdtm-usercopy-heap-whitelist-to", "do_usercopy_heap_whitelist",
+     "lkdtm-usercopy-slab-whitelist-to", "do_usercopy_slab_whitelist"),
+    ("lkdtm-overwrite-allocation", "lkdtm_OVERWRITE_ALLOCATION", "lkdtm-slab-linear-overflow", "lkdtm_SLAB_LINEAR_OVERFLOW"),
+)  # fmt: skip
+
+
 def test_lkdtm_renamed_types_are_two_kinds_each_on_its_kernels() -> None:
-    """5.10's LKDTM calls USERCOPY_SLAB_SIZE_TO USERCOPY_HEAP_SIZE_TO (usercopy.c, do_usercopy_heap_size)."""
-    old, new = (next(k for k in KINDS if k.name == n) for n in ("lkdtm-usercopy-heap-size-to", "lkdtm-usercopy-slab-size-to"))
-    assert old.culprit == "do_usercopy_heap_size" and new.culprit == "do_usercopy_slab_size"
-    assert old.unsupported_in("5.10.0-46-amd64") is None and new.unsupported_in("5.10.0-46-amd64")
-    for release in ("6.1.0-57-amd64", "6.12.118+deb13-amd64"):
-        assert old.unsupported_in(release) and new.unsupported_in(release) is None
-    assert all(k.unsupported_in("6.1.0-57-amd64") is None for k in KINDS if k not in (old, new))
+    """5.10's LKDTM calls USERCOPY_SLAB_SIZE_TO USERCOPY_HEAP_SIZE_TO (usercopy.c, do_usercopy_heap_size),
+    USERCOPY_SLAB_WHITELIST_TO USERCOPY_HEAP_WHITELIST_TO and SLAB_LINEAR_OVERFLOW OVERWRITE_ALLOCATION (heap.c)."""
+    olds = []
+    for old_name, old_culprit, new_name, new_culprit in RENAMED_LKDTM:
+        old, new = kind_named(old_name), kind_named(new_name)
+        olds.append(old)
+        assert old.culprit == old_culprit and new.culprit == new_culprit
+        assert old.unsupported_in("5.10.0-46-amd64") is None and new.unsupported_in("5.10.0-46-amd64")
+        for release in ("6.1.0-57-amd64", "6.12.118+deb13-amd64"):
+            assert old.unsupported_in(release) and new.unsupported_in(release) is None
+    assert all(k.unsupported_in("6.1.0-57-amd64") is None for k in KINDS if k not in olds)
 
 
 def test_lkdtm_source_patch_and_version_choice(tmp_path: Path) -> None:
