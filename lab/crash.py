@@ -294,7 +294,7 @@ def _collect(
 
     result = CrashResult(
         kind=kind.name,
-        expected_class=kind.cls,
+        expected_class=kind.cls_for(ing.release),
         expected_function=kind.culprit_for(ing.release),
         kernel=ing.spec.id,
         release=ing.release,

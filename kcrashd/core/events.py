@@ -77,6 +77,8 @@ _NEEDS_SIGNATURE = frozenset({
     *SLUB_HEADERS, "Object already free",
     # mm/kasan/report.c kasan_non_canonical_hook: a GPF's report only with its RIP line below (signatures.py)
     *KASAN_RANGE,
+    # arch/arm/kernel/traps.c __div0's line, only where it is the whole line (signatures.py arm-div0)
+    "Division by zero in kernel.",
 })
 _REPLAY = "** replaying previous printk message **"
 # The row of a panic that only says an earlier report was fatal (signatures.CONSEQUENCE_PANIC).

@@ -783,6 +783,15 @@ SIGNATURES: tuple[Signature, ...] = (
     # `do_error_trap(regs, 0, "divide_error", ...)` -> die() -> __die `"%s: %04lx [#%d]"`.
     Signature("divide-error", "divide-error", ("divide error:", "divide_error:"), r"divide error:|divide_error: [0-9a-f]{4} \[#\d{1,6}\]", "divide error in {F}",
               die=True),
+    # arm32 has no divide trap: the EABI division helpers of arch/arm/lib/lib1funcs.S and div64.S branch to Ldiv0 /
+    # Ldiv0_64 on a zero divisor, which calls arch/arm/kernel/traps.c __div0 `pr_err("Division by zero in kernel.\n");
+    # dump_stack();` and returns: a survived report, whose dump (ARM_UNWIND: frames with no header line) starts in
+    # the helpers; the caller that divided is the culprit, titled as x86's divide error.
+    Signature("arm-div0", "divide-error", "Division by zero in kernel.", r"^Division by zero in kernel\.$", "divide error in {F}",
+              ((P.TRACE, P.STACK), (P.STACK,)), severity=W, line_start=True,
+              skip=r"^(?:__div0|Ldiv0(?:_64)?|__aeabi_u?(?:idiv|ldiv)(?:mod)?|__u?(?:div|mod)si3|__do_div64|__div64_32)$",
+              why="arch/arm/kernel/traps.c __div0 `pr_err(\"Division by zero in kernel.\\n\"); dump_stack();`, from "
+                  "arch/arm/lib/lib1funcs.S Ldiv0"),
     Signature("int3", "invalid-opcode", "int3: ", r"int3: ", "int3 in {F}", die=True),
     Signature("invalid-opcode", "invalid-opcode", "invalid opcode:", r"invalid opcode:", "invalid opcode in {F}", die=True),
     Signature("ubsan", "ubsan", "UBSAN:", r"UBSAN: (Undefined behaviour|[a-z\-]+) in ", "UBSAN: {C} in {F}", TRACE,

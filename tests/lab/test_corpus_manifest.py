@@ -30,7 +30,7 @@ def test_every_case_folder_is_in_the_manifest() -> None:
 @pytest.mark.parametrize("case", _cases(), ids=lambda c: c["case"])
 def test_case_matches_its_kind_and_files(case: dict) -> None:
     kind = KINDS_BY_NAME[case["kind"]]
-    assert case["expected_class"] == kind.cls
+    assert case["expected_class"] == kind.cls_for(case.get("release", ""))
     assert case["expected_function"] == kind.culprit_for(case.get("release", ""))
     for name in case["files"].values():
         path = CORPUS / name
