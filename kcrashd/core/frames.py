@@ -714,8 +714,13 @@ _USB_URB_SINCE_V4 = r"usb_(?:kill|poison|unlink)_anchored_urbs|usb_(?:poison|unl
 # drivers/i2c/i2c-core-base.c i2c_del_adapter and the __unregister_client it runs on each client through
 # drivers/base/core.c device_for_each_child.  A use-after-free found there is the disconnecting driver's, which
 # freed what it registered too early (syzkaller's reports 422 and 424, USB disconnects: `hso_probe`,
-# `chaoskey_disconnect`).
-_DEVICE_UNREGISTER_SINCE_V4 = r"tty_unregister_device|hwrng_unregister|i2c_del_adapter|__unregister_client|device_for_each_child"
+# `chaoskey_disconnect`).  And the device core's creation wrappers over device_add (skipped already): drivers/base/
+# core.c device_create, device_create_with_groups and device_create_groups_vargs allocate, name and add a device for
+# their caller.
+_DEVICE_UNREGISTER_SINCE_V4 = (
+    r"tty_unregister_device|hwrng_unregister|i2c_del_adapter|__unregister_client|device_for_each_child|"
+    r"device_create(?:_with_groups|_groups_vargs)?"
+)
 # Checks that report on what their caller hands them: include/linux/seqlock.h seqprop_assert (the seqcount
 # writer's preemption assertion), btrfs's assertion reporter (fs/btrfs/ctree.h assertfail, fs/btrfs/messages.c
 # btrfs_assertfail since 6.2: `assertion failed: %s, in %s:%d`, then BUG()) and XFS's (fs/xfs/xfs_message.c assfail:

@@ -65,6 +65,7 @@ SKIPPED_SINCE_V4 = [
     "usb_hcd_submit_urb", "usb_hcd_unlink_urb",
     # drivers/tty/tty_io.c, drivers/char/hw_random/core.c, drivers/i2c/i2c-core-base.c, drivers/base/core.c
     "tty_unregister_device", "hwrng_unregister", "i2c_del_adapter", "__unregister_client", "device_for_each_child",
+    "device_create", "device_create_with_groups", "device_create_groups_vargs",
     # include/linux/seqlock.h, fs/btrfs/ctree.h and messages.c, fs/xfs/xfs_message.c, mm/slub.c,
     # drivers/usb/gadget/udc/dummy_hcd.c
     "seqprop_assert", "assertfail", "btrfs_assertfail", "assfail", "asswarn", "check_object", "dummy_urb_enqueue",
