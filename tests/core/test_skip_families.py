@@ -98,7 +98,7 @@ def test_helpers_that_work_for_their_caller_are_skipped_since_version_4(name: st
     "ext4_lock_page_range", "folio_lock_anon_vma_read", "lock_page_memcg", "truncate_mydrv_pages", "ihold_ref",
     "mydrv_fast_dput", "my_insert_work", "insert_work_item", "mydrv_flush_workqueue", "flush_workqueue_prep_pwqs", "mydrv_start_flush_work", "flush_delayed_work_fn", "usb_hcd_giveback_urb",
     "xhci_urb_enqueue", "strnstr_user", "phys_addr_valid", "lock_sync_state", "tty_unregister_driver", "hwrng_register",
-    "i2c_del_driver", "mydrv_unregister_client", "device_for_each_child_reverse_mydrv", "mydrv_assertfail_count", "xfs_assfail_tag", "mydrv_asswarn", "mydrv_dma_sync_for_cpu",
+    "i2c_del_driver", "mydrv_unregister_client", "device_for_each_child_reverse_mydrv", "mydrv_device_create", "device_create_mydrv_node", "mydrv_assertfail_count", "xfs_assfail_tag", "mydrv_asswarn", "mydrv_dma_sync_for_cpu",
     "check_object_state", "xhci_urb_enqueue_dummy", "mydrv_plist_add", "plist", "ratelimit_state_init", "mydrv_ratelimit",
     "mydrv_ret_from_fork", "el0_svc_mydrv", "invoke_syscall_hook", "kthread", "worker_thread", "el0_da",
     "exit_to_user_mode_prepare", "mydrv_find_first_bit", "find_first_bit_set_range", "ext4_find_next_zero_bit",
