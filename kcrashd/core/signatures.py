@@ -244,8 +244,16 @@ _BAD_PAGE_FREE_V3 = (
     r"bad_page|free_|__free|page_|put_page|__put_page|release_pages|folio_|__folio|check_new_page|rmqueue|get_page_from|"
     r"__page_pool|page_pool|post_alloc_hook|prep_new_page"
 )
-_BAD_PAGE_SKIP = rf"^(?:{_BAD_PAGE_FREE_V3}|check_free_page|dma_direct_free|dma_free_contiguous|_{{0,2}}iommu_dma_free)"
-# What version 3 skipped there (before check_free_page and the DMA API's free path): its key continues.
+# The socket buffer's free path frees its head and fragment pages for the driver (net/core/skbuff.c skb_free_head ->
+# skb_free_frag / page_frag_free, skb_release_data, skb_release_all, __kfree_skb, consume_skb, kfree_skb and its
+# _reason form, napi_consume_skb, and net/core/dev.c __dev_kfree_skb_any / __dev_kfree_skb_irq).
+_SKB_FREE = r"skb_free_head|skb_free_frag|skb_release_data|skb_release_all|__kfree_skb|consume_skb|kfree_skb\w{0,16}|" \
+    r"napi_consume_skb|__dev_kfree_skb_(?:any|irq)|dev_kfree_skb_(?:any|irq)"
+_BAD_PAGE_SKIP = (
+    rf"^(?:{_BAD_PAGE_FREE_V3}|check_free_page|dma_direct_free|dma_free_contiguous|_{{0,2}}iommu_dma_free|(?:{_SKB_FREE})$)"
+)
+# What version 3 skipped there (before check_free_page, the DMA API's and the socket buffer's free paths): its key
+# continues.
 _BAD_PAGE_SKIP_V3 = rf"^(?:{_BAD_PAGE_FREE_V3})"
 
 # The scheduler's entry points a task that sleeps in an atomic context goes through (kernel/sched/core.c).

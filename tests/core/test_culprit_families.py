@@ -570,3 +570,16 @@ def test_a_kcsan_title_leaves_out_the_module_tags_of_its_functions() -> None:
     assert module.fingerprint == built_in.fingerprint
     tagged = "kc3-" + hashlib.sha256(b"KCSAN: data-race in ext4_do_update_inode [ext4] / inode_add_bytes").hexdigest()[:16]
     assert tagged in module.fingerprint_aliases
+
+
+def test_a_bad_page_freed_through_the_skb_free_path_names_the_driver() -> None:
+    # mm/page_alloc.c bad_page on the free path; net/core/skbuff.c frees the skb's head page for the driver, which
+    # freed it twice (the skb helpers are the free path, as page_frag_free and __free_pages_ok are).
+    log = ("BUG: Bad page state in process ethtool  pfn:2047f8\n"
+           "page:ffff7fe00811fe00 refcount:-1 mapcount:0 mapping:0000000000000000 index:0x0\n"
+           "Call trace:\n dump_backtrace+0x0/0x1e0\n show_stack+0x24/0x30\n dump_stack+0xac/0xe8\n bad_page+0xe4/0x110\n"
+           " free_pages_check_bad+0x6c/0x88\n __free_pages_ok+0x2d8/0x300\n page_frag_free+0x60/0x78\n"
+           " skb_free_head+0x34/0x40\n skb_release_data+0x12c/0x158\n skb_release_all+0x30/0x40\n consume_skb+0x4c/0x100\n"
+           " __dev_kfree_skb_any+0x54/0x60\n mydrv_fini_ring+0x48/0x58 [mydrv]\n mydrv_set_ringparam+0x1a4/0x2b0 [mydrv]\n")
+    report = analyze(log)
+    assert (report.title, report.function) == ("BUG: Bad page state in mydrv_fini_ring", "mydrv_fini_ring")
