@@ -434,10 +434,10 @@ _CIRCULAR = "possible circular locking dependency"
 _REPORTER_PANICS = ("panic_on_taint set", "panic_on_warn set")
 
 
-def _reporter_panic(text: str) -> bool:
-    """A panic line raised inside the report above it (_REPORTER_PANICS): when that report has printed no trace
-    yet (a SLUB object's hex dump can run 300 lines first), the panic's trace is the report's own."""
-    return any(p in text for p in _REPORTER_PANICS)
+def _untraced_reporter_panic(lines: LogLines, report: list[int], text: str) -> bool:
+    """A panic line raised inside the report above it (_REPORTER_PANICS) before that report printed a trace (a SLUB
+    object's hex dump can run 300 lines first): the panic's trace is the report's own.  Read only at a panic line."""
+    return any(p in text for p in _REPORTER_PANICS) and not any("+0x" in lines[j].text for j in report[1:])
 
 
 def _collect(lines: LogLines, ev: Event, starts: set[int]) -> int:
@@ -450,7 +450,7 @@ def _collect(lines: LogLines, ev: Event, starts: set[int]) -> int:
     end_marker = size = len(lines)
     out = [start]
     title_end = 0
-    nmi = traced = False
+    nmi = False
     end = min(size, start + MAX_SCAN_LINES)
     for i, line in enumerate(lines.span(start + 1, end), start + 1):
         if line.context != context and not (nmi and line.context.startswith("C")):
@@ -460,8 +460,7 @@ def _collect(lines: LogLines, ev: Event, starts: set[int]) -> int:
             continue
         if _NMI_BACKTRACE in text:
             nmi = True
-        traced = traced or "+0x" in text
-        if len(out) > 22 and ((PANIC in text and (traced or not _reporter_panic(text))) or _CIRCULAR in text):
+        if len(out) > 22 and ((PANIC in text and not _untraced_reporter_panic(lines, out, text)) or _CIRCULAR in text):
             break
         if (
             not title_end

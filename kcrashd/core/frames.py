@@ -94,9 +94,8 @@ def _decoded_frames(text: str) -> tuple[FrameLine, ...]:
 
 # What every match of each _FRAME_PATTERNS entry holds (a cheap test before its regex, so a skipped
 # regex could not have matched): the first arm32 shape its `) from [<`, the second its ` from `, the
-# address shape the `>]` closing its address, the bracketless one the `> ` after it, ppc64 the `]` closing its first
-# bracket; the last shape
-# its `+0x` (_OFF), which parse_frames has already tested.
+# address shape the `>]` closing its address, the bracketless one the `> ` after it, ppc64 the `]`
+# closing its first bracket; the last shape its `+0x` (_OFF), which parse_frames has already tested.
 _FRAME_NEEDS: tuple[str, ...] = (") from [<", " from ", ">]", "> ", "]", "+0x")
 
 # The faulting-PC line of each architecture: x86 RIP/EIP (2.6-3.x show_regs: `EIP is at %pS`), arm64/riscv

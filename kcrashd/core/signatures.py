@@ -247,8 +247,10 @@ _BAD_PAGE_FREE_V3 = (
 # The socket buffer's free path frees its head and fragment pages for the driver (net/core/skbuff.c skb_free_head ->
 # skb_free_frag / page_frag_free, skb_release_data, skb_release_all, __kfree_skb, consume_skb, kfree_skb and its
 # _reason form, napi_consume_skb, and net/core/dev.c __dev_kfree_skb_any / __dev_kfree_skb_irq).
-_SKB_FREE = r"skb_free_head|skb_free_frag|skb_release_data|skb_release_all|__kfree_skb|consume_skb|kfree_skb\w{0,16}|" \
+_SKB_FREE = (
+    r"skb_free_head|skb_free_frag|skb_release_data|skb_release_all|__kfree_skb|consume_skb|kfree_skb\w{0,16}|"
     r"napi_consume_skb|__dev_kfree_skb_(?:any|irq)|dev_kfree_skb_(?:any|irq)"
+)
 _BAD_PAGE_SKIP = (
     rf"^(?:{_BAD_PAGE_FREE_V3}|check_free_page|dma_direct_free|dma_free_contiguous|_{{0,2}}iommu_dma_free|(?:{_SKB_FREE})$)"
 )

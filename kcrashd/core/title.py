@@ -63,8 +63,9 @@ _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 # function without it, as without the offset.
 # A `%ps` symbol's module tag (lib/vsprintf.c symbol_string -> sprint_symbol_no_offset: `f [mod]`), before the next
 # word's separator or the line's end.
-_PS_TAG = re.compile(r" \[[A-Za-z0-9_\-]{1,64}\](?= |$)")
-_PS_MODULE = re.compile(r"(\+0x[0-9a-fA-F]{1,16}/0x[0-9a-fA-F]{1,16}) \[[A-Za-z0-9_\-]{1,64}\]")
+_MODULE_TAG = r" \[[A-Za-z0-9_\-]{1,64}\]"
+_PS_TAG = re.compile(_MODULE_TAG + r"(?= |$)")
+_PS_MODULE = re.compile(r"(\+0x[0-9a-fA-F]{1,16}/0x[0-9a-fA-F]{1,16})" + _MODULE_TAG)
 
 
 def named_function(title: str) -> str | None:
