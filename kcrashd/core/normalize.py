@@ -54,9 +54,15 @@ _SYSLOG_KERNEL = " kernel: "
 # The same lines with their time and host cut, as a quote leaves them (`kernel: Call Trace:`): in a log
 # whose lines mostly start so (LogLines.tagged), the tag goes too.
 _BARE_KERNEL_TAG = "kernel: "
+# journalctl (systemd's logs-show.c output_timestamp_realtime: `strftime("%b %d %H:%M:%S")`, short-full's `%a`) and
+# util-linux dmesg's -T and -H (`%a %b %e`, `%b%d`) print the month and weekday in the reader's LC_TIME: glibc's
+# abbreviations are letters of any script with dots, hyphens or an apostrophe (`Dez`, `déc.`, `дек`, `Ağu`, `de des.`,
+# `كانون الأول`), or a number and 月 or 월 (`12月`, ` 7월`).  RFC 3164 (rsyslog, BusyBox) prints C's English ones.
+_MONTH = r"(?:[^\W\d_]{1,6} )?[^\W\d_][^\s\d]{0,11}|[ \d]?\d[月월]"
+_WEEKDAY = r"[^\W\d_][^\s\d]{0,7}"
 _SYSLOG_TIME = (
-    r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,9})?"
-    r"|(?:[A-Z][a-z]{2} )?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?: ?(?:Z|[+-]\d\d:?\d\d|[A-Z]{2,5}))?"
+    rf"(?:{_MONTH}) {{1,3}}[ \d]\d \d\d:\d\d:\d\d(?:\.\d{{1,9}})?"
+    rf"|(?:{_WEEKDAY} )?\d{{4}}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{{1,9}})?(?: ?(?:Z|[+-]\d\d(?::?\d\d)?|[A-Z]{{2,5}}))?"
     r"|\d{9,11}\.\d{6}"
     # OpenWrt's logread (ubox log/logread.c: ctime() without its newline, `%s %s.%s%s %s`)
     r"|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}"
@@ -78,10 +84,10 @@ _DECODED = re.compile(
     r"(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7]) {0,6}:"
     r"(?:emerg|alert|crit|err|warn|notice|info|debug) {0,6}: "
 )
-_CTIME = re.compile(r"\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ?")
+_CTIME = re.compile(rf"\[{_WEEKDAY} (?:{_MONTH}) {{1,3}}[ \d]\d \d\d:\d\d:\d\d \d{{4}}\] ?")
 # util-linux `dmesg -H` (--human, its relative time): a minute's first record `[Dec17 17:14] `, each later
 # one its delta to the record before, `[  +0.004646] ` (sys-utils/dmesg.c, DMESG_TIMEFTM_RELTIME).
-_HUMAN_TIME = r"[A-Z][a-z]{2}[ \d]?\d \d\d:\d\d| {0,8}\+\d{1,9}\.\d{6}"
+_HUMAN_TIME = rf"(?:{_MONTH})[ \d]?\d \d\d:\d\d| {{0,8}}\+\d{{1,9}}\.\d{{6}}"
 _HUMAN = re.compile(rf"\[(?:{_HUMAN_TIME})\] ?")
 # The SGR escapes of a terminal capture (util-linux `dmesg --color=always` colours the time, the
 # subsystem and the message by level: `ESC[32m[  12.345678]ESC[0m `): dropped with the log's NULs.
@@ -94,7 +100,13 @@ _SYSLOG_OTHER = re.compile(
     r"(?:(?:user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\.[a-z]{3,7} )?"
     r"[\w.\-/]{1,64}(?:\[\d{1,10}\])?: "
 )
-_SYSLOG_FIRST = frozenset("JFMASONDTW0123456789")
+
+
+def _may_start_syslog_time(raw: str) -> bool:
+    """Whether `raw` may start with a _SYSLOG_TIME: a letter (a month or weekday, in any language) or a digit (an
+    ISO date, a Unix time, `12月`), or a blank before a digit (glibc's ja_JP and ko_KR ` 7月`, ` 7월`)."""
+    c = raw[:1]
+    return c.isalnum() or (c == " " and raw[1:2].isdigit())
 
 
 @dataclass(slots=True)
@@ -271,7 +283,7 @@ def _dmesg_prefix(raw: str, stamped: bool) -> tuple[str, bool]:
     m = _DECODED.match(raw)
     if m is not None:
         raw = raw[m.end() :]
-    if raw[:1] == "[" and (raw[1:2].isalpha() or "+" in raw[1:11]):
+    if raw[:1] == "[" and (raw[1:2].isalnum() or "+" in raw[1:11]):
         m = _CTIME.match(raw) or _HUMAN.match(raw)
         if m is not None:
             return raw[m.end() :], True
@@ -452,7 +464,7 @@ def _continues(line: Line) -> bool:
 
 _STAMP = re.compile(
     r"(?:\*\* \d+ printk messages dropped \*\* )?(?:<\d{1,3}>)?(?:[a-z]{3,8}[0-7]? {0,6}:[a-z]{3,6} {0,6}: )?"
-    r"\[(?:[ \t]{0,12}\d{1,10}\.\d{1,9} {0,4}| {1,12}(?=\] )|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}"
+    rf"\[(?:[ \t]{{0,12}}\d{{1,10}}\.\d{{1,9}} {{0,4}}| {{1,12}}(?=\] )|{_WEEKDAY} (?:{_MONTH}) {{1,3}}[ \d]\d \d\d:\d\d:\d\d \d{{4}}"
     rf"|{_HUMAN_TIME})\]"
 )
 
@@ -474,14 +486,14 @@ def _syslog_prefix(raw: str) -> re.Match[str] | None:
         m = _SYSLOG.match(raw)
         if m is not None:
             return m
-    return _SYSLOG_OTHER.match(raw) if raw[:1] in _SYSLOG_FIRST else None
+    return _SYSLOG_OTHER.match(raw) if _may_start_syslog_time(raw) else None
 
 
 def _syslogged(sample: list[str]) -> bool:
     """Whether the log is a syslog file: over a third of its (sampled, non-empty) lines carry a syslog
     prefix (a quote wrapped at 72 columns leaves about half of them so).  _syslog_prefix finds none in a
     line without the kernel's tag nor a time's first character: such a line is not passed to it."""
-    prefixed = (r for r in sample if _SYSLOG_KERNEL in r or r[:1] in _SYSLOG_FIRST)
+    prefixed = (r for r in sample if _SYSLOG_KERNEL in r or _may_start_syslog_time(r))
     return sum(1 for r in prefixed if _syslog_prefix(r) is not None) * 3 > len(sample)
 
 

@@ -13,6 +13,7 @@ kcrashd.core.normalize, so that a parser bug cannot hide in its own test.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zlib
 from collections.abc import Callable
@@ -136,6 +137,25 @@ def journal(p: Prefix, i: int) -> Prefix:
 
 def rsyslog(p: Prefix, i: int) -> Prefix:
     return Prefix("", f"{_wall(_seconds(p, i), ' ')} {HOST} kernel: ", "", p.time, p.caller, p.body)
+
+
+# glibc 2.36's LC_TIME abbreviations of Thursday and December (`%a`, `%b`): journalctl and util-linux dmesg print
+# the reader's (systemd's logs-show.c output_timestamp_realtime, dmesg.c's strftime), RFC 3164 syslog C's English.
+_LOCALES = (("ru_RU", "Чт", "дек"), ("de_DE", "Do", "Dez"), ("fr_FR", "jeu.", "déc."), ("ja_JP", "木", "12月"),
+            ("ca_ES", "dj.", "de des."), ("ar_SY", "خ", "كانون الأول"), ("tr_TR", "Prş", "Ara"), ("ko_KR", "목", "12월"))
+
+
+def _locale_of(text: str) -> tuple[str, str, str]:
+    """One of _LOCALES for the log, the same every run."""
+    return _LOCALES[int(hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest(), 16) % len(_LOCALES)]
+
+
+def localized(rewrite: Callable[[str], str], english: str, local: Callable[[tuple[str, str, str]], str]) -> Callable[[str], str]:
+    """`rewrite`, then each line's leading English `english` time words put in a reader's locale."""
+    def run(text: str) -> str:
+        words = local(_locale_of(text))
+        return "\n".join(words + line[len(english):] if line.startswith(english) else line for line in rewrite(text).split("\n"))
+    return run
 
 
 def ctime(p: Prefix, i: int) -> Prefix:
@@ -634,6 +654,10 @@ TRANSFORMS: tuple[Transform, ...] = (
               _both(_has("time"), _NO_PREFIX), kernel_only(_per_line(color))),
     Transform("journal", Family.CAPTURE, "`journalctl -k` (-o short): `Dec 03 15:31:35 host kernel: ` + MESSAGE, no printk time",
               _NO_PREFIX, kernel_only(_per_line(journal))),
+    Transform("journal-locale", Family.CAPTURE, "`journalctl -k` under a non-English LC_TIME: `дек 03 15:31:35 host kernel: `, `12月 03 ...`",
+              _NO_PREFIX, localized(kernel_only(_per_line(journal)), "Dec ", lambda loc: f"{loc[2]} ")),
+    Transform("dmesg-T-locale", Family.CAPTURE, "util-linux `dmesg -T` under a non-English LC_TIME: `[Чт дек  3 15:31:35 2026] `",
+              _both(_has("time"), _NO_PREFIX), localized(kernel_only(_per_line(ctime)), "[Thu Dec ", lambda loc: f"[{loc[1]} {loc[2]} ")),
     Transform("rsyslog", Family.CAPTURE, "rsyslog imklog, RFC 3164 file format `Dec  3 15:31:35 host kernel: [ time] text`",
               _NO_PREFIX, kernel_only(_per_line(rsyslog))),
     Transform("add-caller", Family.CAPTURE, "CONFIG_PRINTK_CALLER: `[%6s]` task id after the time (info_print_prefix)",

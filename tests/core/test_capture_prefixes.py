@@ -21,6 +21,10 @@ TEXT = "BUG: unable to handle page fault for address: 0000000000001234"
     # util-linux sys-utils/dmesg.c --ctime: `[%a %b %e %H:%M:%S %Y] ` (day padded with a space)
     f"[Thu Dec  3 15:31:35 2026] {TEXT}",
     f"[Mon Jan 12 01:02:03 2015] {TEXT}",
+    # the same in a reader's LC_TIME (util-linux calls setlocale; glibc 2.36's ru_RU, fr_FR, ja_JP)
+    f"[Чт дек  3 15:31:35 2026] {TEXT}",
+    f"[jeu. déc.  3 15:31:35 2026] {TEXT}",
+    f"[木 12月  3 15:31:35 2026] {TEXT}",
     # --decode: `%-6s:%-6s: ` facility and level, then the printk time
     f"kern  :warn  : [  123.456789] {TEXT}",
     f"kern  :emerg : [    0.000001] {TEXT}",
@@ -33,6 +37,8 @@ TEXT = "BUG: unable to handle page fault for address: 0000000000001234"
     # -H (--human): a minute's first record `[%b%d %H:%M]`, then each record's delta `[  +%ld.%06ld]`
     f"[Dec17 17:14] {TEXT}",
     f"[Nov 2 01:02] {TEXT}",
+    f"[дек03 15:31] {TEXT}",
+    f"[12月03 15:31] {TEXT}",
     f"[  +0.004646] {TEXT}",
     f"[ +12.000001] {TEXT}",
 ])
@@ -46,6 +52,18 @@ def test_capture_tool_prefix_is_read_off_and_the_line_is_stamped(raw: str) -> No
     f"Thu 2026-12-03 15:31:35 UTC buildhost-07 kernel: {TEXT}",
     f"Thu 2026-12-03 15:31:35 CEST buildhost-07 kernel: {TEXT}",
     f"1764776095.123456 buildhost-07 kernel: {TEXT}",
+    # the same under a reader's LC_TIME (glibc 2.36's `%b` and `%a`: logs-show.c's strftime): ru_RU, de_DE, fr_FR,
+    # ja_JP and ko_KR (a blank before a one-digit month), ca_ES (two words), ar_SY (two words), cs_CZ, tr_TR
+    f"дек 03 15:31:35 buildhost-07 kernel: {TEXT}",
+    f"Dez 03 15:31:35.123456 buildhost-07 kernel: {TEXT}",
+    f"juil. 03 15:31:35 buildhost-07 kernel: {TEXT}",
+    f" 7月 03 15:31:35 buildhost-07 kernel: {TEXT}",
+    f"12월 03 15:31:35 buildhost-07 kernel: {TEXT}",
+    f"de des. 03 15:31:35 buildhost-07 kernel: {TEXT}",
+    f"كانون الأول 03 15:31:35 buildhost-07 kernel: {TEXT}",
+    f"čec 03 15:31:35 buildhost-07 kernel: {TEXT}",
+    f"Чт 2026-12-03 15:31:35 MSK buildhost-07 kernel: {TEXT}",
+    f"Prş 2026-12-03 15:31:35 +03 buildhost-07 kernel: {TEXT}",
 ])
 def test_journalctl_short_forms_lose_their_prefix(raw: str) -> None:
     assert parse_line(raw)[0] == TEXT
@@ -54,6 +72,9 @@ def test_journalctl_short_forms_lose_their_prefix(raw: str) -> None:
 @pytest.mark.parametrize("raw", [
     f"Thu 2026-12-03 15:31:35 UTC buildhost-07 systemd[1]: {TEXT}",
     f"1764776095.123456 buildhost-07 sshd[42]: {TEXT}",
+    f"дек 03 15:31:35 buildhost-07 systemd[1]: {TEXT}",
+    f" 7월 03 15:31:35 buildhost-07 sshd[42]: {TEXT}",
+    f"jeu. 2026-12-03 15:31:35 CET buildhost-07 NetworkManager[812]: {TEXT}",
 ])
 def test_another_programs_line_in_a_journal_short_form_is_no_kernel_line(raw: str) -> None:
     assert parse_line(raw)[0] == ""
@@ -65,6 +86,11 @@ def test_another_programs_line_in_a_journal_short_form_is_no_kernel_line(raw: st
     ("[Firmware Bug]: TSC_DEADLINE disabled", None),
     # a date inside the text is no prefix; a level name without dmesg's colons neither
     ("Thu Dec  3 15:31:35 2026 something happened", None),
+    # kernel lines that start with a word or a number and a blank, as a localised month does
+    ("usb 1-1: new high-speed USB device number 2 using xhci_hcd", None),
+    (" 1 lock held by swapper/0/1:", None),
+    ("ata1 00:05 link up", None),
+    ("[12 01:02] bracketed numbers", None),
     # a bracketed sum or date in a driver's text: no microseconds, no minute
     ("[ +5] offset", None),
     ("[Dec17] text", None),
@@ -93,7 +119,7 @@ def _logs() -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("case", CASES)
-@pytest.mark.parametrize("tool", ["dmesg-T", "dmesg-H", "dmesg-x", "monotonic", "precise", "full", "unix", "color"])
+@pytest.mark.parametrize("tool", ["dmesg-T", "dmesg-T-locale", "dmesg-H", "dmesg-x", "monotonic", "precise", "full", "unix", "color"])
 def test_a_development_log_captured_by_each_tool_keeps_its_report(case: str, tool: str) -> None:
     data = _logs()[case]
     new = next(v for t, v in variants(data) if t.name == tool)

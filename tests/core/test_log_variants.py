@@ -17,8 +17,8 @@ from tests.core.invariance import development_logs, run
 from tests.core.log_variants import TRANSFORMS, Family, split_prefix, variants
 
 # (case, transforms) whose report legitimately changes, and why.  Everything else must hold.
-_JOURNAL = frozenset({"monotonic", "iso", "precise", "full", "unix", "journal"})  # no caller ids kept
-_NO_KERNEL_CLOCK = _JOURNAL | {"no-time", "level", "level-bare", "dmesg-T", "dmesg-H", "dmesg-x", "color", "rsyslog", "pstore"}
+_JOURNAL = frozenset({"monotonic", "iso", "precise", "full", "unix", "journal", "journal-locale"})  # no caller ids kept
+_NO_KERNEL_CLOCK = _JOURNAL | {"no-time", "level", "level-bare", "dmesg-T", "dmesg-T-locale", "dmesg-H", "dmesg-x", "color", "rsyslog", "pstore"}
 # The captures that put a prefix before every kernel line, a line without a printk time included.
 _PREFIXED = _JOURNAL | {"add-time", "level", "level-bare", "dmesg-x", "rsyslog"}
 KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
