@@ -350,13 +350,26 @@ def _inline_expansion(hit: Hit, lines: LogLines) -> bool:
     if hit.index == 0:
         return False
     above, text = lines[hit.index - 1].text, lines[hit.index].text
-    prefix = text.partition(" in ")[0]
     return (
         above.endswith(_INLINE_END)
-        and " in " in text
-        and above.startswith(prefix + " in ")
+        and above.startswith(_inline_prefix(text))
         and lines[hit.index - 1].context == lines[hit.index].context
     )
+
+
+# kernel/panic.c __warn's `WARNING: CPU: %d PID: %d at %s:%d %pS`: the part before the PC's symbol.
+_WARN_AT = re.compile(r"WARNING: CPU: ?\d{1,5} PID: \d{1,10} at \S{1,256}:\d{1,6} ")
+
+
+def _inline_prefix(text: str) -> str:
+    """What every inline level of the header line `text` repeats: up to its ` in ` (`BUG: KASAN: ... in `), or
+    __warn's part before the symbol (`WARNING: CPU: 2 PID: 9004 at fs/sysfs/group.c:279 `); a line of neither
+    shape has no inline levels (a prefix no line starts with)."""
+    head, sep, _ = text.partition(" in ")
+    if sep:
+        return head + sep
+    m = _WARN_AT.match(text)
+    return m.group(0) if m else "\n"
 
 
 # The raw lines _die_line_of looks down at most: its rows' counts of lines, and the empty ones a wrap's rests left.

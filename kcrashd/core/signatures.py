@@ -87,7 +87,7 @@ SLAB_DEBUG: Spec = ((P.FREED_IN, P.STACK), (P.TRACE, P.STACK), (P.STACK,))
 # Its detail lines (print_track `INFO: %s in %pS`, check_bytes_and_report `INFO: 0x%p-0x%p`) continue
 # the report (alone, after dropped messages, `INFO: Allocated in` is a report of its own).
 SLUB_DETAIL = re.compile(r"INFO: (?:Allocated in|0x[0-9a-fA-F]{1,16}-0x)")
-SLUB_HEADERS = ("Poison overwritten", "Left Redzone overwritten", "Right Redzone overwritten", "Redzone overwritten", "Object padding overwritten", "Objects remaining")
+SLUB_HEADERS = ("Poison overwritten", "Left Redzone overwritten", "Right Redzone overwritten", "kmalloc Redzone overwritten", "Redzone overwritten", "Object padding overwritten", "Alignment padding overwritten", "Objects remaining")
 NO_STACK: Spec = ()
 # s390 die() of a program check (arch/s390/kernel/dumpstack.c die `"%s: %04x ilc:%d [#%d] "`), but the fault
 # path's own `Oops` (arch/s390/mm/fault.c do_no_context): group 1 is the trap's name, which starts the
@@ -480,7 +480,8 @@ SIGNATURES: tuple[Signature, ...] = (
     # Since 6.11 mm/slub.c check_bytes_and_report prints `[%s overwritten] 0x%p-0x%p @offset=%tu. First
     # byte 0x%x instead of 0x%x` first, and object_err's `BUG <cache> (<taint>): Object corrupt` after it.
     Signature("slub-debug", "bug", SLUB_HEADERS,
-              r"(?:(?<=\): )|(?<=[\w.]: )|(?<=^\[)(?=[A-Za-z ]{6,30}\] 0x))((?:Left |Right )?Redzone overwritten|Poison overwritten|Object padding overwritten|"
+              r"(?:(?<=\): )|(?<=[\w.]: )|(?<=^\[)(?=[A-Za-z ]{6,30}\] 0x))((?:Left |Right |kmalloc )?Redzone overwritten|Poison overwritten|Object padding overwritten|"
+              r"Alignment padding overwritten|"
               r"Objects remaining (?:in [\w.:\-]{1,64} )?on [\w.]{1,64}\(\))",
               "BUG: {1} in {F}", SLAB_DEBUG, skip=_SLUB_CHECK_SKIP, v3_skip=_SLUB_CHECK_SKIP_V3),
     Signature("bad-page-state", "bug", "BUG:", r"BUG: Bad page state", "BUG: Bad page state in {F}", BAD_PAGE,
