@@ -55,8 +55,10 @@ BUCKETS = ("bad-access in ", "stall in ", "hang in ", STACK_OVERFLOW_BUCKET, "in
 # warn-flush-dependency).
 # kernel/dma/debug.c's checks WARN about the driver's DMA call (signatures.py warn-dma-debug).
 # The irq core's free paths WARN about the IRQ the driver frees (signatures.py warn-irq-free).
+# PREEMPT_RCU's scheduler hook WARNs about the task that slept under rcu_read_lock (signatures.py warn-rcu-context-switch).
 SITE_TITLES = frozenset({
-    "WARNING in check_flush_dependency", *(f"WARNING in {site}" for site in (*DMA_DEBUG_SITES, *IRQ_FREE_SITES)),
+    "WARNING in check_flush_dependency", "WARNING in rcu_note_context_switch",
+    *(f"WARNING in {site}" for site in (*DMA_DEBUG_SITES, *IRQ_FREE_SITES)),
 })
 
 

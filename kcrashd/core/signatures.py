@@ -618,6 +618,18 @@ SIGNATURES: tuple[Signature, ...] = (
               skip=r"^(?:" + "|".join(IRQ_FREE_API) + r")$",
               why="kernel/irq/manage.c __free_irq `WARN(1, \"Trying to free already-free IRQ %d\\n\", irq)`, free_irq "
                   "`WARN_ON(desc->affinity_notify)`; kernel/irq/devres.c devm_free_irq `WARN_ON(devres_destroy(...))`"),
+    # PREEMPT_RCU's scheduler hook WARNs about the task that slept inside an RCU read-side critical section
+    # (kernel/rcu/tree_plugin.h rcu_note_context_switch, `Voluntary context switch within RCU read-side critical
+    # section!`): the title is syzkaller's, the WARN site; the code that chose to sleep, the first frame past the
+    # scheduler and the sleeping primitives (as for `scheduling while atomic`), names the function and keys the
+    # fingerprint (fingerprint.SITE_TITLES): two sleepers are two bugs.  Version 3 named the site (the generic row):
+    # its key, the title, continues.
+    Signature("warn-rcu-context-switch", "warning", "WARNING:",
+              _WARN_AT + r"kernel/rcu/tree_plugin\.h:\d{1,7}\s(?:at\s)?rcu_note_context_switch\b",
+              "WARNING in rcu_note_context_switch", WARN, severity=W, v3_skip="", alts=("WARNING in {F}",),
+              skip="|".join((r"^rcu_note_context_switch$", _SCHED_ENTRY, *SLEEP_RULES, *SLEEP_SINCE_V4_RULES)),
+              why="kernel/rcu/tree_plugin.h rcu_note_context_switch `WARN_ONCE(!preempt && rcu_preempt_depth() > 0, "
+                  "\"Voluntary context switch within RCU read-side critical section!\")`"),
     # 3.x warn_slowpath_common printed `WARNING: at %s:%d %pS()`; a syslog relay may squeeze the
     # space out (`WARNING: atarch/x86/xen/mmu.c:475 f+0x32/0x8e()`): the site still follows `at`.
     # (Version 3 took such a line for a message: its title continues as an alias.)
