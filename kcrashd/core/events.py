@@ -79,6 +79,8 @@ _NEEDS_SIGNATURE = frozenset({
     *KASAN_RANGE,
     # arch/arm/kernel/traps.c __div0's line, only where it is the whole line (signatures.py arm-div0)
     "Division by zero in kernel.",
+    # die_if_kernel's `do_fpu invoked from kernel context![#%d]:`, only at a line's start (signatures.py die-kernel-context)
+    "invoked from kernel context![#",
 })
 _REPLAY = "** replaying previous printk message **"
 # The row of a panic that only says an earlier report was fatal (signatures.CONSEQUENCE_PANIC).

@@ -827,6 +827,14 @@ SIGNATURES: tuple[Signature, ...] = (
               die=True,
               why="arch/mips/kernel/traps.c do_trap_or_bp `die_if_kernel(\"Kernel bug detected\", regs)`, "
                   "die `\"%s[#%d]:\\n\"`"),
+    # A unit's disabled-trap handler entered from the kernel (the kernel touched the FPU or a vector unit it had not
+    # enabled): arch/loongarch/kernel/traps.c do_fpu, do_lsx, do_lasx, do_lbt and arch/mips/kernel/traps.c do_cpu
+    # `die_if_kernel("do_fpu invoked from kernel context!", regs)` -> die `printk("%s[#%d]:\n", str, ++die_counter)`,
+    # then the registers (LoongArch `ERA: %lx %pS`, MIPS `epc   : %0*lx %pS`) and the stack.
+    Signature("die-kernel-context", "invalid-opcode", "invoked from kernel context![#",
+              r"^(do_[a-z]{2,6} invoked from kernel context)!\[#\d{1,6}\]:", "{1} in {F}", die=True, line_start=True,
+              why="arch/loongarch/kernel/traps.c do_fpu/do_lsx/do_lasx/do_lbt, arch/mips/kernel/traps.c do_cpu "
+                  "`die_if_kernel(\"do_fpu invoked from kernel context!\", regs)`, die `\"%s[#%d]:\\n\"`"),
     Signature("arm-unhandled", "paging-fault", "Unhandled fault:", r"Unhandled fault:", "Unhandled fault in {F}",
               alts=BAD, die=True),
     Signature("hard-lockup", "hard-lockup", "Watchdog detected hard LOCKUP",

@@ -262,3 +262,25 @@ def test_another_kmemcheck_message_stays_a_message() -> None:
     # Negative: kmemcheck's other notices are not its error report.
     report = analyze("[    0.000000] WARNING: kmemcheck: page fault handler not installed\n")
     assert report.signature != "kmemcheck"
+
+
+# --- a disabled unit's trap entered from the kernel (arch/loongarch/kernel/traps.c do_fpu, do_lsx, do_lasx, do_lbt;
+# arch/mips/kernel/traps.c do_cpu: `die_if_kernel("do_fpu invoked from kernel context!", regs)` -> die `%s[#%d]:`) ---
+
+
+@pytest.mark.parametrize("unit", ["do_fpu", "do_lsx", "do_lasx", "do_lbt", "do_cpu"])
+def test_a_unit_trap_from_the_kernel_is_a_die_report(unit: str) -> None:
+    log = (f"{unit} invoked from kernel context![#1]:\n"
+           "CPU: 0 UID: 0 PID: 240 Comm: kworker/0:5 Not tainted 6.14.0-rc6+ #1\n"
+           "  ERA: ffff80000318bd2c mydrv_build_table+0x14c/0x600 [mydrv]\n"
+           "Call Trace:\n"
+           "[<ffff80000318bd2c>] mydrv_build_table+0x14c/0x600 [mydrv]\n"
+           "[<ffff80000315750c>] mydrv_init_instance+0x20c/0x300 [mydrv]\n")
+    report = analyze(log)
+    assert (report.signature, report.title, report.kind) == (
+        "die-kernel-context", f"{unit} invoked from kernel context in mydrv_build_table", "invalid-opcode")
+
+
+def test_the_words_in_a_message_are_no_die_report() -> None:
+    assert analyze("[    3.1] mydrv: do_fpu invoked from kernel context! (ignored)\n").kind == "none"
+    assert analyze("[    3.1] trace: do_fpu invoked from kernel context![#1]: seen earlier\n").kind == "none"
