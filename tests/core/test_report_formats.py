@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from kcrashd.core import analyze
 from kcrashd.core.normalize import decode_log
 from tests.core.golden import CORPUS
@@ -146,6 +148,21 @@ def test_a_right_redzone_is_a_slub_report_with_the_freeing_caller() -> None:
 
 def test_a_left_redzone_too() -> None:
     assert analyze(_SLUB.replace("Right", "Left")).title == "BUG: Left Redzone overwritten in get_modalias"
+
+
+@pytest.mark.parametrize("what", [
+    # mm/slub.c check_object since 6.2: the bytes past a kmalloc()'s requested size (slub_debug_orig_size)
+    "kmalloc Redzone",
+    # and the padding of a poisoned cache without a red zone
+    "Alignment padding",
+])
+def test_the_other_checks_of_check_object_too(what: str) -> None:
+    report = analyze(_SLUB.replace("BUG kmalloc-8: Right Redzone", f"BUG kmalloc-8 (Not tainted): {what}"))
+    assert report.title == f"BUG: {what} overwritten in get_modalias"
+
+
+def test_a_redzone_word_in_a_driver_line_is_no_slub_report() -> None:
+    assert analyze("[    3.1] mydrv saw no kmalloc Redzone overwritten\n").kind == "none"
 
 
 # --- KASan 4.0-4.3 (mm/kasan/report.c kasan_report_error "BUG: KASan: %s in %pS at addr %p") ------------
