@@ -674,7 +674,10 @@ DEVICE_ACCESSOR_RULE = r"^(?:read[bwlq]$|write[bwlq]$|__raw_read|__raw_write|io(
 DEVICE_ACCESSOR = re.compile(DEVICE_ACCESSOR_RULE)
 # Skip rules fingerprint version 4 added to version 3's lists: a frame only they skip was version 3's
 # culprit, whose key culprit._first_culprit keeps (`Culprit.earlier`).
-_VSPRINTF_SINCE_V4 = r"string_nocheck|check_pointer(?:_msg)?|error_string"
+# fs/seq_file.c's printers format or copy their caller's arguments into the seq_file buffer (seq_printf -> seq_vprintf ->
+# vsnprintf, seq_puts and seq_write copy the caller's string or bytes, seq_escape_mem escapes them): a bad argument
+# faults below them, the show() function that passed it is the culprit.
+_VSPRINTF_SINCE_V4 = r"string_nocheck|check_pointer(?:_msg)?|error_string|seq_v?printf|seq_puts|seq_write|seq_escape(?:_mem|_str)?"
 # lib/kasprintf.c kasprintf / kvasprintf format into memory they allocate for the caller, drivers/base/devres.c
 # devm_kasprintf / devm_kvasprintf likewise for a driver; lib/devres.c __devm_ioremap_resource maps a resource the
 # driver passed (and names the region with devm_kasprintf from it).

@@ -219,6 +219,8 @@ _NMI_SKIP = (
 KASAN_RANGE = ("KASAN: null-ptr-deref in range", "KASAN: maybe wild-memory-access in range",
                 "KASAN: probably user-memory-access in range")
 _WARN_AT = r"WARNING: (?:CPU: \d+ PID: \d+ at |at )?\S*?"
+# The directories a build put before a source file's path in __FILE__ (an out-of-tree or vendor build).
+_BUILD_PREFIX = r"(?:[^\s:!]{1,200}/)?"
 _LOCKDEP_REQ = r"(?:\bat: |Call Trace|Call trace|stack backtrace)"
 # `BUG: <text>`: the shortest text holding a letter and no bracket that ends before `(`, `!`, `:`,
 # ` - `, ` key:`/` key=` or the line's end.  Only a text that follows a non-space can end (a space
@@ -787,10 +789,13 @@ SIGNATURES: tuple[Signature, ...] = (
     # later kernels print `PANIC: double fault, error_code:` before it.
     Signature("double-fault", "double-fault", ("PANIC: double fault", "double fault: "),
               r"PANIC: double fault|^double fault: [0-9a-f]{4} \[#?\d{1,6}\]", "PANIC: double fault in {F}", die=True),
-    Signature("kernel-bug-list", "list-corruption", "kernel BUG", r"kernel BUG at lib/list_debug\.c",
+    # BUG()'s file is __FILE__ as the compiler was given it: a vendor tree or a build outside the source directory
+    # prefixes it (`kernel BUG at kernel/msm-4.14/lib/list_debug.c:53!`, Ubuntu's `/build/linux-aa0B4d/linux-5.15.0/...`),
+    # as _WARN_AT allows for a WARNING's.
+    Signature("kernel-bug-list", "list-corruption", "kernel BUG", r"kernel BUG at " + _BUILD_PREFIX + r"lib/list_debug\.c",
               "BUG: corrupted list in {F}", alts=BAD, die=True),
     # Hardened usercopy refused a copy to or from user memory: the caller copied out of bounds.
-    Signature("kernel-bug-usercopy", "bug", "kernel BUG", r"kernel BUG at mm/usercopy\.c", "BUG: bad usercopy in {F}",
+    Signature("kernel-bug-usercopy", "bug", "kernel BUG", r"kernel BUG at " + _BUILD_PREFIX + r"mm/usercopy\.c", "BUG: bad usercopy in {F}",
               die=True, v3_title="kernel BUG in {F}",
               why="mm/usercopy.c usercopy_abort `Kernel memory %s attempt detected %s%s%s%s %s (offset %lu, size %lu)!` "
                   "then BUG()"),

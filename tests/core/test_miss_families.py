@@ -20,12 +20,15 @@ PRODUCTION = CORPUS / "production"
 
 
 @pytest.mark.parametrize("name", ["string_nocheck", "string", "check_pointer", "check_pointer_msg", "error_string",
-                                  "widen_string", "vsnprintf"])
+                                  "widen_string", "vsnprintf",
+                                  # fs/seq_file.c's printers, for the show() function that passed the argument
+                                  "seq_printf", "seq_vprintf", "seq_puts", "seq_write", "seq_escape_mem"])
 def test_vsprintf_helpers_are_skipped(name: str) -> None:
     assert frames.is_skipped(name)
 
 
-@pytest.mark.parametrize("name", ["mydrv_string", "string_table_lookup", "check_pointer_table", "acpi_tb_create_local_fadt"])
+@pytest.mark.parametrize("name", ["mydrv_string", "string_table_lookup", "check_pointer_table", "acpi_tb_create_local_fadt",
+                                  "seq_read", "seq_read_iter", "seq_printf_stats", "r_show"])
 def test_functions_named_like_vsprintf_helpers_are_kept(name: str) -> None:
     assert not frames.is_skipped(name)
 

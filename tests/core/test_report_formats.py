@@ -284,3 +284,30 @@ def test_a_unit_trap_from_the_kernel_is_a_die_report(unit: str) -> None:
 def test_the_words_in_a_message_are_no_die_report() -> None:
     assert analyze("[    3.1] mydrv: do_fpu invoked from kernel context! (ignored)\n").kind == "none"
     assert analyze("[    3.1] trace: do_fpu invoked from kernel context![#1]: seen earlier\n").kind == "none"
+
+
+# --- BUG()'s file as a vendor tree or an out-of-tree build prefixes __FILE__ (signatures.py _BUILD_PREFIX) ---
+
+_LIST_BUG = (
+    "list_del corruption. prev->next should be ffffffc0a1b2c3d0, but was dead000000000100\n"
+    "------------[ cut here ]------------\n"
+    "kernel BUG at {path}:53!\n"
+    "Internal error: Oops - BUG: 0 [#1] PREEMPT SMP\n"
+    "pc : __list_del_entry_valid+0x90/0xb0\n"
+    "lr : __list_del_entry_valid+0x90/0xb0\n"
+    "Call trace:\n"
+    " __list_del_entry_valid+0x90/0xb0\n"
+    " __release_extent_node+0x4c/0x1a8\n"
+    " f2fs_shrink_extent_tree+0x2bc/0x4a0\n"
+)
+
+
+@pytest.mark.parametrize("path", ["lib/list_debug.c", "kernel/msm-4.14/lib/list_debug.c",
+                                  "/build/linux-aa0B4d/linux-5.15.0/lib/list_debug.c"])
+def test_list_debug_bug_whatever_the_build_prefix(path: str) -> None:
+    report = analyze(_LIST_BUG.format(path=path))
+    assert (report.signature, report.title) == ("kernel-bug-list", "BUG: corrupted list in __release_extent_node")
+
+
+def test_another_file_named_alike_is_a_plain_kernel_bug() -> None:
+    assert analyze(_LIST_BUG.format(path="drivers/foo/mylib/list_debug_helpers.c")).signature == "kernel-bug"
