@@ -117,6 +117,13 @@ _SYMBOL_TAIL = re.compile(rf"(?:{_TAIL})$")
 _WHOLE_SYMBOL = re.compile(rf"{_OFFSET_SIZE}(?: (?:{_TAIL}))?\s*$")
 
 
+# x86's PC line of 2.6.x-4.x (arch/x86/kernel/process_64.c __show_regs `RIP: %04lx:[<%016lx>] ` then printk_address's
+# ` [<%p>] %pS`; process_32.c `EIP: %04x:[<%08lx>] EFLAGS...` before 4.x kept the symbol elsewhere) cut by a wrap after
+# its second address, and the `%pS` it lost: one printed line in an unstamped quote too.
+_OLD_PC_LINE = re.compile(r"\s{0,8}(?:RIP|EIP): (?:[0-9a-f]{4}:)?\[<[0-9a-f]{8,16}>\]\s{1,4}\[<[0-9a-f]{8,16}>\]")
+_PC_SYMBOL = re.compile(rf"[A-Za-z_.$][\w.$]{{0,127}}{_OFFSET_SIZE}(?: (?:{_TAIL}))?")
+
+
 # x86's fault header of 2.6.x-3.x in three printks (arch/x86/mm/fault.c show_fault_oops: `BUG: unable to handle
 # kernel `, then KERN_CONT `NULL pointer dereference` or `paging request`, then ` at %p`): a log that keeps each
 # printk on its own line, or a wrap, leaves the header cut before its second or third word.
@@ -154,6 +161,8 @@ def continues(text: str, rest: str, stamped_log: bool) -> bool:
         return True
     if _fault_header_cut(text, rest):
         return True
+    if _OLD_PC_LINE.fullmatch(text.rstrip()) is not None and _PC_SYMBOL.fullmatch(rest) is not None:
+        return True  # the old RIP line cut before its `%pS` (_OLD_PC_LINE)
     if stamped_log and _SITE_LINE.fullmatch(rest) is not None and WARN_CUT_AT_SITE.search(text) is not None:
         return True  # __warn's header cut before its `%pS` (see WARN_CUT_AT_SITE)
     if rest[:1] == "(" and _PARENTHESIZED_SYMBOL.fullmatch(rest) is not None and _SYMBOL_BELOW_END.search(text.rstrip()[-40:]) is not None:

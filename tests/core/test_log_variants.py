@@ -118,9 +118,6 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
        for n in (1, 2)},
     "lab/deb12-6.1-s390x_lkdtm-exec-userspace_run1/console.log": (frozenset({"wrapped"}),
                                                                    "a wrap the core does not undo yet"),
-    # An old x86 `[<addr>]` whose symbol the wrap moved, in a log without printk times: kernels without
-    # CONFIG_KALLSYMS printed no symbol there, so the line may end so (kcrashd/core/wrapped.py _ADDRESS_END).
-    "production/satyr/rhbz-1235021.txt": (frozenset({"wrapped"}), "an address's symbol below it in an unstamped log"),
     # An ARM oops quoted with the author's own wraps (its header and every `from` frame split in two), given a
     # capture's prefix on its kernel lines and not on the wrapped rests: models no real log (a capture has no
     # author's wraps), and the rests read as another source's lines.

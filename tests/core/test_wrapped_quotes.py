@@ -79,10 +79,12 @@ def test_a_line_its_format_may_end_is_not(text: str) -> None:
 
 def test_an_address_without_its_symbol_is_cut_only_in_a_stamped_log() -> None:
     # old __show_regs + print_ip_sym, powerpc show_stack; without CONFIG_KALLSYMS old kernels printed no symbol
-    for text in ("RIP: 0010:[<ffffffff8213c531>]  [<ffffffff8213c531>]", "[c00000001cdc3b30] [c0080000070704d0]",
-                 "NIP [d0000000008cb4dc]", "LR [d0000000008cb4d8]"):
+    for text in ("[c00000001cdc3b30] [c0080000070704d0]", "NIP [d0000000008cb4dc]", "LR [d0000000008cb4d8]"):
         assert wrapped.continues(text, "logfs_init_inode.isra.6+0x111/0x470", stamped_log=True)
         assert not wrapped.continues(text, "logfs_init_inode.isra.6+0x111/0x470", stamped_log=False)
+    # (x86's old RIP line is followed by `RSP:`, never by a bare symbol: that is its cut `%pS` in any log, below)
+    assert wrapped.continues("RIP: 0010:[<ffffffff8213c531>]  [<ffffffff8213c531>]",
+                             "logfs_init_inode.isra.6+0x111/0x470", stamped_log=True)
     assert not wrapped.continues("Code: 48 8b 05 e3 19 00 00", "logfs_init_inode+0x1/0x2", stamped_log=True)
     # powerpc's register dump line `NIP: %016lx LR: %016lx CTR: %016lx` (numbers, no brackets) is no symbol's address
     assert not wrapped.continues("NIP: d0000000008cb4dc LR: d0000000008cb4d8 CTR:", "c0000000084af4e0", stamped_log=True)
@@ -111,6 +113,19 @@ def test_an_arm32_frame_cut_after_its_from_or_its_callers_address_is_joined_in_a
     assert not wrapped.continues("Krnl PSW : 0404c00180000000 0000000000431f8e (scsi_alloc_sgtable+0x62/0x7c)",
                                  "R:0 T:1 IO:0 EX:0 Key:0 M:1 W:0 P:0 AS:3 CC:0", stamped_log=True)
     assert not wrapped.continues("Krnl GPRS: 000000000c7fff88 000000006ad08600", "000000006e8e2078", stamped_log=True)
+
+
+def test_the_old_rip_line_cut_before_its_symbol_is_joined_in_any_log() -> None:
+    # arch/x86/kernel/process_64.c __show_regs (2.6.x-4.x) `RIP: %04lx:[<%016lx>] ` + printk_address ` [<%p>] %pS`
+    rip = "RIP: 0010:[<ffffffffa0467199>]  [<ffffffffa0467199>]"
+    for stamped in (False, True):
+        assert wrapped.continues(rip, "srp_map_idb+0x199/0x1a0 [ib_srp]", stamped_log=stamped)
+        assert wrapped.continues("EIP: 0060:[<c10e2a3b>] [<c10e2a3b>]", "kfree+0x4b/0x90", stamped_log=stamped)
+    # what follows the line is no symbol: the line stands
+    assert not wrapped.continues(rip, "RSP: 0018:ffff88003a8d3b48  EFLAGS: 00010002", stamped_log=False)
+    assert not wrapped.continues(rip, "Call Trace:", stamped_log=False)
+    # a frame line ending with an address is no RIP line: unstamped, it stands (the rule above)
+    assert not wrapped.continues(" [<ffffffffa04685fa>]", "srp_map_data+0x84a/0x890 [ib_srp]", stamped_log=False)
 
 
 def test_a_held_locks_instance_takes_the_locks_name() -> None:
