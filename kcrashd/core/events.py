@@ -360,7 +360,7 @@ def _inline_expansion(hit: Hit, lines: LogLines) -> bool:
 
 
 # kernel/panic.c __warn's `WARNING: CPU: %d PID: %d at %s:%d %pS`: the part before the PC's symbol.
-_WARN_AT = re.compile(r"WARNING: CPU: ?\d{1,5} PID: \d{1,10} at \S{1,256}:\d{1,6} ")
+_WARN_HEAD = re.compile(wrapped.WARN_SITE_HEAD + " ")
 
 
 def _inline_prefix(text: str) -> str:
@@ -370,7 +370,7 @@ def _inline_prefix(text: str) -> str:
     head, sep, _ = text.partition(" in ")
     if sep:
         return head + sep
-    m = _WARN_AT.match(text)
+    m = _WARN_HEAD.match(text)
     return m.group(0) if m else "\n"
 
 

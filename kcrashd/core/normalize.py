@@ -60,8 +60,11 @@ _BARE_KERNEL_TAG = "kernel: "
 # `كانون الأول`), or a number and 月 or 월 (`12月`, ` 7월`).  RFC 3164 (rsyslog, BusyBox) prints C's English ones.
 _MONTH = r"(?:[^\W\d_]{1,6} )?[^\W\d_][^\s\d]{0,11}|[ \d]?\d[月월]"
 _WEEKDAY = r"[^\W\d_][^\s\d]{0,7}"
+# `%b %d %H:%M:%S` (journalctl, RFC 3164) and dmesg -T's `%a %b %e %H:%M:%S %Y`.
+_MONTH_DAY_TIME = rf"(?:{_MONTH}) {{1,3}}[ \d]\d \d\d:\d\d:\d\d"
+_CTIME_TIME = rf"{_WEEKDAY} {_MONTH_DAY_TIME} \d{{4}}"
 _SYSLOG_TIME = (
-    rf"(?:{_MONTH}) {{1,3}}[ \d]\d \d\d:\d\d:\d\d(?:\.\d{{1,9}})?"
+    rf"{_MONTH_DAY_TIME}(?:\.\d{{1,9}})?"
     rf"|(?:{_WEEKDAY} )?\d{{4}}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{{1,9}})?(?: ?(?:Z|[+-]\d\d(?::?\d\d)?|[A-Z]{{2,5}}))?"
     r"|\d{9,11}\.\d{6}"
     # OpenWrt's logread (ubox log/logread.c: ctime() without its newline, `%s %s.%s%s %s`)
@@ -84,7 +87,7 @@ _DECODED = re.compile(
     r"(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7]) {0,6}:"
     r"(?:emerg|alert|crit|err|warn|notice|info|debug) {0,6}: "
 )
-_CTIME = re.compile(rf"\[{_WEEKDAY} (?:{_MONTH}) {{1,3}}[ \d]\d \d\d:\d\d:\d\d \d{{4}}\] ?")
+_CTIME = re.compile(rf"\[{_CTIME_TIME}\] ?")
 # util-linux `dmesg -H` (--human, its relative time): a minute's first record `[Dec17 17:14] `, each later
 # one its delta to the record before, `[  +0.004646] ` (sys-utils/dmesg.c, DMESG_TIMEFTM_RELTIME).
 _HUMAN_TIME = rf"(?:{_MONTH})[ \d]?\d \d\d:\d\d| {{0,8}}\+\d{{1,9}}\.\d{{6}}"
@@ -464,7 +467,7 @@ def _continues(line: Line) -> bool:
 
 _STAMP = re.compile(
     r"(?:\*\* \d+ printk messages dropped \*\* )?(?:<\d{1,3}>)?(?:[a-z]{3,8}[0-7]? {0,6}:[a-z]{3,6} {0,6}: )?"
-    rf"\[(?:[ \t]{{0,12}}\d{{1,10}}\.\d{{1,9}} {{0,4}}| {{1,12}}(?=\] )|{_WEEKDAY} (?:{_MONTH}) {{1,3}}[ \d]\d \d\d:\d\d:\d\d \d{{4}}"
+    rf"\[(?:[ \t]{{0,12}}\d{{1,10}}\.\d{{1,9}} {{0,4}}| {{1,12}}(?=\] )|{_CTIME_TIME}"
     rf"|{_HUMAN_TIME})\]"
 )
 

@@ -87,7 +87,10 @@ SLAB_DEBUG: Spec = ((P.FREED_IN, P.STACK), (P.TRACE, P.STACK), (P.STACK,))
 # Its detail lines (print_track `INFO: %s in %pS`, check_bytes_and_report `INFO: 0x%p-0x%p`) continue
 # the report (alone, after dropped messages, `INFO: Allocated in` is a report of its own).
 SLUB_DETAIL = re.compile(r"INFO: (?:Allocated in|0x[0-9a-fA-F]{1,16}-0x)")
-SLUB_HEADERS = ("Poison overwritten", "Left Redzone overwritten", "Right Redzone overwritten", "kmalloc Redzone overwritten", "Redzone overwritten", "Object padding overwritten", "Alignment padding overwritten", "Objects remaining")
+# mm/slub.c check_bytes_and_report's `%s overwritten`: the checks of check_object and check_pad_bytes (`kmalloc
+# Redzone` since 6.2: the bytes past a kmalloc()'s requested size).
+SLUB_CHECKS = ("Poison", "Left Redzone", "Right Redzone", "kmalloc Redzone", "Redzone", "Object padding", "Alignment padding")
+SLUB_HEADERS = (*(f"{check} overwritten" for check in SLUB_CHECKS), "Objects remaining")
 NO_STACK: Spec = ()
 # s390 die() of a program check (arch/s390/kernel/dumpstack.c die `"%s: %04x ilc:%d [#%d] "`), but the fault
 # path's own `Oops` (arch/s390/mm/fault.c do_no_context): group 1 is the trap's name, which starts the
@@ -262,6 +265,8 @@ _BAD_PAGE_SKIP_V3 = rf"^(?:{_BAD_PAGE_FREE_V3})"
 
 # The scheduler's entry points a task that sleeps in an atomic context goes through (kernel/sched/core.c).
 _SCHED_ENTRY = r"^(?:schedule|__schedule|preempt_schedule|do_task_dead|__cond_resched)"
+# Past them and the sleeping primitives: the code that chose to sleep (scheduling while atomic, the RCU context-switch WARN).
+_SLEEPER_SKIP = "|".join((_SCHED_ENTRY, *SLEEP_RULES, *SLEEP_SINCE_V4_RULES))
 
 # SLUB debugging's checks on the free path (mm/slub.c free_debug_processing -> check_object -> object_err)
 # found the damage: the code that freed the object is below them.
@@ -409,7 +414,7 @@ SIGNATURES: tuple[Signature, ...] = (
     # The code that chose to sleep is the first frame outside the sleeping primitives.
     Signature("sched-atomic", "atomic-sleep", "BUG:", r"BUG: scheduling while atomic",
               "BUG: scheduling while atomic in {F}", TRACE, severity=W,
-              skip="|".join((_SCHED_ENTRY, *SLEEP_RULES, *SLEEP_SINCE_V4_RULES)),
+              skip=_SLEEPER_SKIP,
               v3_skip="|".join((_SCHED_ENTRY, *SLEEP_RULES))),
     # Before 2.6.18 neither printed `BUG: `: kernel/sched.c __might_sleep (2.6.0-2.6.17) `Debug: sleeping function called
     # from invalid context at %s:%d` and schedule() (2.6.10-2.6.17) `scheduling while atomic: %s/0x%08x/%d`, each
@@ -422,7 +427,7 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("sched-atomic-old", "atomic-sleep", "scheduling while atomic: ",
               r"^scheduling while atomic: \S{1,64}/0x[0-9a-f]{8}/\d{1,7}\s*$",
               "BUG: scheduling while atomic in {F}", TRACE, severity=W, line_start=True,
-              skip="|".join((_SCHED_ENTRY, *SLEEP_RULES, *SLEEP_SINCE_V4_RULES)),
+              skip=_SLEEPER_SKIP,
               why="kernel/sched.c (2.6.10-2.6.17) schedule() `scheduling while atomic: %s/0x%08x/%d`, dump_stack()"),
     Signature("smp-processor-id", "warning", "BUG:", r"BUG: using ([a-z_]+\(\)) in preemptible",
               "BUG: using {1} in preemptible code in {F}", TRACE, severity=W,
@@ -482,8 +487,7 @@ SIGNATURES: tuple[Signature, ...] = (
     # Since 6.11 mm/slub.c check_bytes_and_report prints `[%s overwritten] 0x%p-0x%p @offset=%tu. First
     # byte 0x%x instead of 0x%x` first, and object_err's `BUG <cache> (<taint>): Object corrupt` after it.
     Signature("slub-debug", "bug", SLUB_HEADERS,
-              r"(?:(?<=\): )|(?<=[\w.]: )|(?<=^\[)(?=[A-Za-z ]{6,30}\] 0x))((?:Left |Right |kmalloc )?Redzone overwritten|Poison overwritten|Object padding overwritten|"
-              r"Alignment padding overwritten|"
+              r"(?:(?<=\): )|(?<=[\w.]: )|(?<=^\[)(?=[A-Za-z ]{6,30}\] 0x))((?:" + "|".join(SLUB_CHECKS) + r") overwritten|"
               r"Objects remaining (?:in [\w.:\-]{1,64} )?on [\w.]{1,64}\(\))",
               "BUG: {1} in {F}", SLAB_DEBUG, skip=_SLUB_CHECK_SKIP, v3_skip=_SLUB_CHECK_SKIP_V3),
     Signature("bad-page-state", "bug", "BUG:", r"BUG: Bad page state", "BUG: Bad page state in {F}", BAD_PAGE,
@@ -629,7 +633,7 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("warn-rcu-context-switch", "warning", "WARNING:",
               _WARN_AT + r"kernel/rcu/tree_plugin\.h:\d{1,7}\s(?:at\s)?rcu_note_context_switch\b",
               "WARNING in rcu_note_context_switch", WARN, severity=W, v3_skip="", alts=("WARNING in {F}",),
-              skip="|".join((r"^rcu_note_context_switch$", _SCHED_ENTRY, *SLEEP_RULES, *SLEEP_SINCE_V4_RULES)),
+              skip=r"^rcu_note_context_switch$|" + _SLEEPER_SKIP,
               why="kernel/rcu/tree_plugin.h rcu_note_context_switch `WARN_ONCE(!preempt && rcu_preempt_depth() > 0, "
                   "\"Voluntary context switch within RCU read-side critical section!\")`"),
     # 3.x warn_slowpath_common printed `WARNING: at %s:%d %pS()`; a syslog relay may squeeze the

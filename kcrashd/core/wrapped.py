@@ -121,7 +121,6 @@ _WHOLE_SYMBOL = re.compile(rf"{_OFFSET_SIZE}(?: (?:{_TAIL}))?\s*$")
 # ` [<%p>] %pS`; process_32.c `EIP: %04x:[<%08lx>] EFLAGS...` before 4.x kept the symbol elsewhere) cut by a wrap after
 # its second address, and the `%pS` it lost: one printed line in an unstamped quote too.
 _OLD_PC_LINE = re.compile(r"\s{0,8}(?:RIP|EIP): (?:[0-9a-f]{4}:)?\[<[0-9a-f]{8,16}>\]\s{1,4}\[<[0-9a-f]{8,16}>\]")
-_PC_SYMBOL = re.compile(rf"[A-Za-z_.$][\w.$]{{0,127}}{_OFFSET_SIZE}(?: (?:{_TAIL}))?")
 
 
 # x86's fault header of 2.6.x-3.x in three printks (arch/x86/mm/fault.c show_fault_oops: `BUG: unable to handle
@@ -134,8 +133,12 @@ _FAULT_HEADER = re.compile(r"BUG: unable to handle kernel (?:NULL pointer derefe
 # kernel/panic.c __warn's `WARNING: CPU: %d PID: %d at %s:%d %pS` (2.6.x `WARNING: at %s:%d %pS()`) cut by a wrap after
 # its `%s:%d`: in a stamped log the unstamped `%pS` below (a symbol with its offset, and its module) is that rest.
 # Elsewhere the header stays cut, and culprit.py reads the site as the line below (tests/core/test_wrapped_quotes.py).
-WARN_CUT_AT_SITE = re.compile(r"\bWARNING: (?:CPU: \d{1,5} PID: \d{1,9} )?at ?[^\s:]{1,200}:\d{1,7}\s*$")
-_SITE_LINE = re.compile(rf"[A-Za-z_$][A-Za-z0-9_$.]{{0,200}}{_OFFSET_SIZE}(?: \[{_MODULE_NAME}\])?")
+# WARN_SITE_HEAD is the header up to its site's `%s:%d` (events._inline_prefix reads it too).
+WARN_SITE_HEAD = r"\bWARNING: (?:CPU: \d{1,5} PID: \d{1,9} )?at ?[^\s:]{1,200}:\d{1,7}"
+WARN_CUT_AT_SITE = re.compile(WARN_SITE_HEAD + r"\s*$")
+# A line that is one `%pS` alone (a symbol, its offset and size, its module): what a wrap cut from __warn's header
+# or from the old RIP line (_OLD_PC_LINE).
+_SYMBOL_LINE = re.compile(rf"[A-Za-z_$][A-Za-z0-9_$.]{{0,200}}{_OFFSET_SIZE}(?: \[{_MODULE_NAME}\])?")
 
 
 def may_continue(text: str) -> bool:
@@ -161,9 +164,9 @@ def continues(text: str, rest: str, stamped_log: bool) -> bool:
         return True
     if _fault_header_cut(text, rest):
         return True
-    if _OLD_PC_LINE.fullmatch(text.rstrip()) is not None and _PC_SYMBOL.fullmatch(rest) is not None:
+    if _OLD_PC_LINE.fullmatch(text.rstrip()) is not None and _SYMBOL_LINE.fullmatch(rest) is not None:
         return True  # the old RIP line cut before its `%pS` (_OLD_PC_LINE)
-    if stamped_log and _SITE_LINE.fullmatch(rest) is not None and WARN_CUT_AT_SITE.search(text) is not None:
+    if stamped_log and _SYMBOL_LINE.fullmatch(rest) is not None and WARN_CUT_AT_SITE.search(text) is not None:
         return True  # __warn's header cut before its `%pS` (see WARN_CUT_AT_SITE)
     if rest[:1] == "(" and _PARENTHESIZED_SYMBOL.fullmatch(rest) is not None and _SYMBOL_BELOW_END.search(text.rstrip()[-40:]) is not None:
         return True
