@@ -940,7 +940,7 @@ def _no_walked_culprit(texts: list[str], extra: re.Pattern[str] | None, ended: b
     """What a report names when the walk found no frame to blame: what the kernel printed anyway."""
     recovered = _without_reliable_frame(texts, extra, ended) or _named_caller(texts)
     if recovered is None:
-        guessed = _locker_on_guessed_chain(texts, extra) or _first_guessed(texts, extra)
+        guessed = _locker_on_guessed_chain(texts, extra) or _first_guessed(texts, extra) or _module_past_helper(texts, extra)
         if guessed is not None:
             # Version 3 left such a fault `in corrupted`: its key continues.
             return Culprit(guessed, recovered=True, earlier="")
@@ -984,6 +984,18 @@ def _out_of_line_helper(texts: list[str]) -> str | None:
             m = _CLONE_PC.search(text)
             return fn if m is not None and frames.clean_function(m.group(1)) == fn else None
     return None
+
+
+def _module_past_helper(texts: list[str], extra: re.Pattern[str] | None) -> str | None:
+    """A fault whose PC lines name only skipped helpers (`_find_first_bit`, `memcpy`: they ran on what their
+    caller handed them) and whose trace names no frame to blame: the first module frame of the trace, a `?` one
+    included, is the driver whose call the helper ran (its return address was on the stack: the unwinder only
+    could not vouch for it, arch/x86/kernel/dumpstack.c printk_stack_address).  Other `?` frames stay guesses."""
+    pcs, raw_pc = _named_pcs(texts, with_site=False)
+    if raw_pc or not pcs or any(not frames.is_skipped(fn, extra) for fn in pcs):
+        return None
+    return next((fr.function for text in texts[1:] for fr in frames.parse_frames(text)
+                 if fr.module and not frames.is_skipped(fr.function, extra)), None)
 
 
 def _locker_on_guessed_chain(texts: list[str], extra: re.Pattern[str] | None) -> str | None:

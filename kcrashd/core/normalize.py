@@ -39,11 +39,13 @@ _PREFIX = re.compile(
     # messages quote a report (docs/dump-layouts.md §10)
     r"(?:\[[ \t]{0,12}(\d{1,10}\.\d{1,9}) {0,4}\] ?|\[( {0,12})\] )?"
 )
-# printk caller ids: `[T123]`, `[ C0]`, makedumpfile's ` [    T123] `, and both `[  T1][ C1]`.
-_CALLER = re.compile(r" ?\[ {0,10}([TC])(\d{1,7})\] ?")
+# printk caller ids: `[T123]`, `[ C0]`, makedumpfile's ` [    T123] `, and both `[  T1][ C1]`; Android vendor
+# kernels' `[T329@C6]` (a printk vendor hook decodes the caller id as `snprintf(caller, size, "T%u@C%u", pid, cpu)`).
+_CPU_SUFFIX = r"(?:@C\d{1,5})?"
+_CALLER = re.compile(rf" ?\[ {{0,10}}([TC])(\d{{1,7}}){_CPU_SUFFIX}\] ?")
 # The commonest stamped line with a caller id, `[  123.456789][ T123] text` (syzkaller, CONFIG_PRINTK_CALLER),
 # read in one match: the timestamp of _PREFIX then one _CALLER, as the general path reads it.
-_STAMP_CALLER = re.compile(r"\[[ \t]{0,12}\d{1,10}\.\d{1,9} {0,4}\] ?\[ {0,10}([TC]\d{1,7})\] ?")
+_STAMP_CALLER = re.compile(rf"\[[ \t]{{0,12}}\d{{1,10}}\.\d{{1,9}} {{0,4}}\] ?\[ {{0,10}}([TC]\d{{1,7}}){_CPU_SUFFIX}\] ?")
 _PSTORE_HEADER = re.compile(r"^(Panic|Oops|Emergency|Shutdown|Restart|Halt|Poweroff)#(\d+) Part(\d+)$", re.M)
 _LOGIN = " login: "
 # A syslog file's kernel lines (rsyslog's traditional format `Oct 11 10:57:36 host kernel: `, journalctl's

@@ -126,3 +126,17 @@ def test_a_development_log_captured_by_each_tool_keeps_its_report(case: str, too
     want, got = analyze(data), analyze(new)
     assert want.title
     assert (got.title, got.function, got.kind, got.fingerprint) == (want.title, want.function, want.kind, want.fingerprint)
+
+
+@pytest.mark.parametrize(("raw", "text", "context"), [
+    # CONFIG_PRINTK_CALLER's task or CPU id after the time, and an Android vendor hook's `T<pid>@C<cpu>`
+    ("[    6.258269][T329@C6] [ BUG: Invalid wait context ]", "[ BUG: Invalid wait context ]", "T329"),
+    ("[  123.456789][ T1234] text", "text", "T1234"),
+    ("[  123.456789][  C3] text", "text", "C3"),
+    ("<4>[  123.456789][T12@C0] text", "text", "T12"),
+    # an `@` without the CPU's number is no caller id: the bracket stays in the text
+    ("[  123.456789][T1@] text", "[T1@] text", "console"),
+    ("[  123.456789][T1@C] text", "[T1@C] text", "console"),
+])
+def test_printk_caller_ids_are_read_off(raw: str, text: str, context: str) -> None:
+    assert parse_line(raw) == (text, context, True)

@@ -289,3 +289,36 @@ def test_a_refcount_message_quoted_without_its_warning_line_is_the_refcount_warn
 
 def test_a_refcount_message_alone_is_no_report() -> None:
     assert analyze(b"[    1.0] refcount_t: underflow; use-after-free.\n[    1.1] something else\n").title == ""
+
+
+# --- a fault in a skipped helper whose trace kept only `?` frames: the module's frame is the caller -----------------
+
+_HELPER_FAULT = """\
+[  100.000001] BUG: kernel NULL pointer dereference, address: 0000000000000000
+[  100.000002] #PF: supervisor read access in kernel mode
+[  100.000003] RIP: 0010:_find_first_bit+0x19/0x40
+[  100.000004] Call Trace:
+[  100.000005]  <IRQ>
+[  100.000006]  ? __die+0x20/0x70
+[  100.000007]  ? {caller}+0x364/0x380{mod}
+[  100.000008]  ? handle_irq_event+0x38/0x60
+[  100.000009]  </IRQ>
+"""
+
+
+def test_fault_in_a_helper_with_only_guessed_frames_names_the_module_frame() -> None:
+    rep = analyze(_HELPER_FAULT.format(caller="ice_misc_intr", mod=" [ice]").encode())
+    assert (rep.title, rep.function) == ("BUG: unable to handle kernel NULL pointer dereference in ice_misc_intr", "ice_misc_intr")
+
+
+@pytest.mark.parametrize(("pc", "caller", "mod"), [
+    ("_find_first_bit+0x19/0x40", "handle_misc_intr", ""),   # no module frame: the `?` frames stay guesses
+    ("0xffffffffc0a01234", "ice_misc_intr", " [ice]"),        # a bare PC is the other rule's (the first `?` frame)
+])
+def test_guessed_frames_outside_a_module_name_no_helper_caller(pc: str, caller: str, mod: str) -> None:
+    log = _HELPER_FAULT.replace("_find_first_bit+0x19/0x40", pc).format(caller=caller, mod=mod)
+    rep = analyze(log.encode())
+    if pc.startswith("_find"):
+        assert rep.title.endswith(" in corrupted") and rep.function is None
+    else:
+        assert rep.function == "ice_misc_intr"
