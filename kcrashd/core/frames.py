@@ -53,9 +53,8 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(rf"^\s*(?P<q>\()?<[0-9a-fA-F]{{6,16}}> (?P<q2>\?\s+)?(?P<fn>{_SYM}){_OFF}{_MOD}"),
     # ppc64: `[c000...] [c000...] func+0x1/0x2 (unreliable)`
     re.compile(rf"^\s*\[[0-9a-fA-F]+\]\s+\[[0-9a-fA-F]+\]\s+\.?(?P<fn>{_SYM}){_OFF}{_MOD}(?P<unrel>\s+\(unreliable\))?"),
-    # new x86 / arm64 / riscv: ` func+0x1/0x2 [mod]`, `? func+...`, Rust `<T as Tr>::f+0x`; a ppc64 ELFv1 frame
-    # whose two address columns a quote cut keeps its text symbol's dot (` .func+0x1/0x2`, as the line above).
-    re.compile(rf"^\s*(?P<q>\?\s+)?\.?(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}(?P<unrel>\s+\(unreliable\))?(?:\s|$)"),
+    # new x86 / arm64 / riscv: ` func+0x1/0x2 [mod]`, `? func+...`, Rust `<T as Tr>::f+0x`
+    re.compile(rf"^\s*(?P<q>\?\s+)?(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}(?:\s|$)"),
 )
 
 # scripts/decode_stacktrace.sh replaces a frame's `f+0x1/0x2` with `f (file.c:123)` (an inlined chain lists more

@@ -150,19 +150,3 @@ def test_a_frame_whose_address_lost_its_brackets(line: str, function: str, relia
 ])  # fmt: skip
 def test_other_angle_bracketed_lines_are_no_frames(line: str) -> None:
     assert frames.parse_frames(line) == ()
-
-
-# A ppc64 ELFv1 trace whose two address columns a quote cut keeps each text symbol's dot (`.sata_fsl_remove`).
-@pytest.mark.parametrize(("line", "function", "module", "reliable"), [
-    (" .remove_proc_entry+0x208/0x220 (unreliable)", "remove_proc_entry", None, False),
-    (" .sata_fsl_remove+0x58/0xa0 [sata_fsl]", "sata_fsl_remove", "sata_fsl", True),
-    ("[c0000000fd6d3a50] [c0000000003382b4] .unregister_irq_proc+0x104/0x140", "unregister_irq_proc", None, True),
-])  # fmt: skip
-def test_a_ppc64_dot_symbol_frame(line: str, function: str, module: str | None, reliable: bool) -> None:
-    (frame,) = frames.parse_frames(line)
-    assert (frame.function, frame.module, frame.reliable) == (function, module, reliable)
-
-
-@pytest.mark.parametrize("line", [" ..remove_proc_entry+0x208/0x220", " . remove_proc_entry+0x208/0x220", "...+0x208/0x220"])
-def test_dots_that_are_no_ppc64_symbol_are_no_frames(line: str) -> None:
-    assert frames.parse_frames(line) == ()
