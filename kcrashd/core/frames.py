@@ -29,9 +29,10 @@ _HIDDEN_ADDRESS = "[<0>]"
 # One entry per frame shape: arm32, x86 (old and new), arm64, riscv, s390x, ppc64.
 _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
     # arm32 `[<c0>] (callee+0x1/0x2) from [<c0>] (caller+0x1/0x2)` yields two functions; a module's
-    # symbol carries its name inside the parentheses (`%pS`/`%ps`: `(f+0x40/0x80 [mod])`).
+    # symbol carries its name inside the parentheses (`%pS`/`%ps`: `(f+0x40/0x80 [mod])`).  A quote may cut the
+    # first address column (`(callee) from [<c0>] (caller+0x1/0x2)`), as x86 quotes lose theirs (below).
     re.compile(
-        rf"^\s*\[<[0-9a-fA-F]+>\]\s+\((?P<fn>{_SYM}|{_RUST})(?:{_OFF})?{_MOD}\) from \[<[0-9a-fA-F]+>\]\s+"
+        rf"^\s*(?:\[<[0-9a-fA-F]+>\]\s+)?\((?P<fn>{_SYM}|{_RUST})(?:{_OFF})?{_MOD}\) from \[<[0-9a-fA-F]+>\]\s+"
         rf"\((?P<fn2>{_SYM}){_OFF}{_ARM_MOD}\)"
     ),
     # arm32 since 5.17 without CONFIG_BACKTRACE_VERBOSE (arch/arm/kernel/traps.c dump_backtrace_entry:

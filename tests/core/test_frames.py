@@ -150,3 +150,23 @@ def test_a_frame_whose_address_lost_its_brackets(line: str, function: str, relia
 ])  # fmt: skip
 def test_other_angle_bracketed_lines_are_no_frames(line: str) -> None:
     assert frames.parse_frames(line) == ()
+
+
+# A 32-bit ARM trace quoted without its first address column (arch/arm/kernel/traps.c dump_backtrace_entry prints
+# `[<%08lx>] (%ps) from [<%08lx>] (%pS)`): the callee and the caller are read as from the whole line.
+@pytest.mark.parametrize(("line", "functions"), [
+    ("(sysc_wait_softreset) from [<c0606894>] (sysc_enable_module+0x48/0x274)", ["sysc_wait_softreset", "sysc_enable_module"]),
+    (" (dump_stack) from [<8016e164>] (do_raw_spin_lock+0x124/0x128)", ["dump_stack", "do_raw_spin_lock"]),
+    ("[<c0772060>] (input_unregister_device) from [<c0772060>] (exynos_adc_remove+0x20/0x80)",
+     ["input_unregister_device", "exynos_adc_remove"]),
+])  # fmt: skip
+def test_an_arm32_frame_line_without_its_first_address(line: str, functions: list[str]) -> None:
+    assert [f.function for f in frames.parse_frames(line)] == functions
+
+
+@pytest.mark.parametrize("line", [
+    "(see the log) from [<c0606894>] (sysc_enable_module+0x48/0x274)",  # words, not a symbol
+    "(sysc_wait_softreset) from (sysc_enable_module+0x48/0x274)",  # no caller address
+])  # fmt: skip
+def test_parenthesised_words_are_no_arm32_frame(line: str) -> None:
+    assert frames.parse_frames(line) == ()
