@@ -52,8 +52,9 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
     # shows it (`[` and `]` are the characters the 037 and 1047 pages place apart): ` <00000000001f5886> f+0x5a6/0x7e0`,
     # `(<00000000003cabcc> f+0x49c/0x6b0)`.
     re.compile(rf"^\s*(?P<q>\()?<[0-9a-fA-F]{{6,16}}> (?P<q2>\?\s+)?(?P<fn>{_SYM}){_OFF}{_MOD}"),
-    # ppc64: `[c000...] [c000...] func+0x1/0x2 (unreliable)`
-    re.compile(rf"^\s*\[[0-9a-fA-F]+\]\s+\[[0-9a-fA-F]+\]\s+\.?(?P<fn>{_SYM}){_OFF}{_MOD}(?P<unrel>\s+\(unreliable\))?"),
+    # ppc64: `[c000...] [c000...] func+0x1/0x2 (unreliable)`; a quote may cut one of the two address columns or put
+    # `[...]` for an address, as it does for the NIP line's (FAULT_PC).
+    re.compile(rf"^\s*(?:\[(?:[0-9a-fA-F]{{6,16}}|\.{{3}})\]\s+){{1,2}}\.?(?P<fn>{_SYM}){_OFF}{_MOD}(?P<unrel>\s+\(unreliable\))?"),
     # new x86 / arm64 / riscv: ` func+0x1/0x2 [mod]`, `? func+...`, Rust `<T as Tr>::f+0x`
     re.compile(rf"^\s*(?P<q>\?\s+)?(?P<fn>{_SYM}|{_RUST}){_OFF}{_MOD}(?:\s|$)"),
 )
@@ -102,13 +103,14 @@ _FRAME_NEEDS: tuple[str, ...] = (") from [<", " from ", ">]", "> ", "]", "+0x")
 # The faulting-PC line of each architecture: x86 RIP/EIP (2.6-3.x show_regs: `EIP is at %pS`), arm64/riscv
 # pc/epc (mips __show_regs: `epc   : %0*lx %pS`, the address before the symbol), arm PC is at, ppc NIP, s390 PSW.
 # powerpc show_regs prints `NIP [%016lx] %pS`; a quote often strips the bracketed address (`NIP f+0x10/0x60`):
-# zero to two bracketed addresses before the symbol, as syzkaller's RIP-frame pattern accepts after `NIP`.
+# zero to two bracketed addresses before the symbol, as syzkaller's RIP-frame pattern accepts after `NIP`, or a
+# quote's `[...]` for one.
 # powerpc's xmon prints the PC as `    pc: %lx: %pS` (arch/powerpc/xmon/xmon.c excprint: xmon_print_symbol(nip, ": ",
 # "\n")), a ppc64 ELFv1 symbol with its dot.  A quote may put a space after x86's segment (`RIP: 0010: f+0x1/0x2`).
 # parisc's show_regs prints a kernel-mode PC as `IAOQ[0]: %pS` (arch/parisc/kernel/traps.c; IAOQ[1] is the next one).
 FAULT_PC = re.compile(
     rf"(?:\b(?:RIP|EIP|IP): (?:[0-9a-fA-F]{{4}}: ?)?(?:\[<[0-9a-fA-F]+>\]\s+){{0,2}}|^\s*RIP\s+\[<[0-9a-fA-F]+>\]\s+|"
-    rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+|[0-9a-fA-F]{{8,16}}:?\s+\.?)?|^PC is at |^\s*[ER]IP is at |^\s*NIP(?:\s*+:)?(?:\s*+\[[0-9a-fA-F]+\]){{0,2}}\s++\.?|"
+    rf"^\s*(?:pc|epc)\s*:\s*(?:\[<[0-9a-fA-F]+>\]\s+|[0-9a-fA-F]{{8,16}}:?\s+\.?)?|^PC is at |^\s*[ER]IP is at |^\s*NIP(?:\s*+:)?(?:\s*+\[(?:[0-9a-fA-F]+|\.{{3}})\]){{0,2}}\s++\.?|"
     rf"Krnl PSW\s*:\s*[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\(?|^\s*TPC: <|^\s*IAOQ\[0\]: )(?::[A-Za-z0-9_\-]{{1,64}}:)?(?P<fn>{_SYM})(?:{_OFF}|{DECODED_POSITION})"
 )
 # A frame line whose first column was lost (`<ffffffff81329372>] blk_queue_bio+0x2a2/0x380`).

@@ -170,3 +170,26 @@ def test_an_arm32_frame_line_without_its_first_address(line: str, functions: lis
 ])  # fmt: skip
 def test_parenthesised_words_are_no_arm32_frame(line: str) -> None:
     assert frames.parse_frames(line) == ()
+
+
+# A ppc64 trace line (arch/powerpc/kernel/process.c show_stack: `[%lx] [%lx] %pS`) and NIP line (show_regs:
+# `NIP [%016lx] %pS`) as quotes leave them: one address column cut, or `[...]` for an address.
+@pytest.mark.parametrize(("line", "function", "reliable"), [
+    ("[c0000022d77836e0] [c00000000077dacc] fortify_panic+0x24/0x38 (unreliable)", "fortify_panic", False),
+    ("[c00800000deb2660] papr_scm_pmu_check_events.constprop.0+0x118/0x220 [papr_scm]", "papr_scm_pmu_check_events", True),
+    ("[...] proc_keys_show+0x308/0x4c0", "proc_keys_show", True),
+    ("[...] [...] request_key_auth_describe+0x54/0xd0 (unreliable)", "request_key_auth_describe", False),
+])  # fmt: skip
+def test_a_ppc64_frame_with_a_cut_or_elided_address(line: str, function: str, reliable: bool) -> None:
+    (frame,) = frames.parse_frames(line)
+    assert (frame.function, frame.reliable) == (function, reliable)
+
+
+@pytest.mark.parametrize("line", ["[drm] intel_fbc_enable+0x10/0x20", "[..] f+0x1/0x2", "[c0000] f+0x1/0x2", "[....] f+0x1/0x2"])
+def test_bracketed_words_are_no_ppc64_address(line: str) -> None:
+    assert frames.parse_frames(line) == ()
+
+
+def test_a_ppc64_nip_line_with_an_elided_address_names_the_pc() -> None:
+    assert frames.fault_pc("NIP [...] request_key_auth_describe+0x90/0xd0") == "request_key_auth_describe"
+    assert frames.fault_pc("NIP [..] request_key_auth_describe+0x90/0xd0") is None
