@@ -940,7 +940,8 @@ def _no_walked_culprit(texts: list[str], extra: re.Pattern[str] | None, ended: b
     """What a report names when the walk found no frame to blame: what the kernel printed anyway."""
     recovered = _without_reliable_frame(texts, extra, ended) or _named_caller(texts)
     if recovered is None:
-        guessed = _locker_on_guessed_chain(texts, extra) or _first_guessed(texts, extra) or _module_past_helper(texts, extra)
+        guessed = (_locker_on_guessed_chain(texts, extra) or _first_guessed(texts, extra) or _module_past_helper(texts, extra)
+                   or _fragment_pc(texts))
         if guessed is not None:
             # Version 3 left such a fault `in corrupted`: its key continues.
             return Culprit(guessed, recovered=True, earlier="")
@@ -986,6 +987,10 @@ def _out_of_line_helper(texts: list[str]) -> str | None:
     return None
 
 
+# lib/bug.c report_bug's BUG() header (`kernel BUG at %s:%u!`; 2.6.0-2.6.23 x86_64 `Kernel BUG at %.50s:%d`).
+_BUG_AT = re.compile(r"\b[Kk]ernel BUG at \S{1,200}:\d{1,7}")
+
+
 def _module_past_helper(texts: list[str], extra: re.Pattern[str] | None) -> str | None:
     """A fault whose PC lines name only skipped helpers (`_find_first_bit`, `memcpy`: they ran on what their
     caller handed them) and whose trace names no frame to blame: the first module frame of the trace, a `?` one
@@ -996,6 +1001,20 @@ def _module_past_helper(texts: list[str], extra: re.Pattern[str] | None) -> str 
         return None
     return next((fr.function for text in texts[1:] for fr in frames.parse_frames(text)
                  if fr.module and not frames.is_skipped(fr.function, extra)), None)
+
+
+def _fragment_pc(texts: list[str]) -> str | None:
+    """A pasted BUG() fragment, its header and PC line and no frame at all (`kernel BUG at mm/vmalloc.c:512!` and
+    `RIP: 0010:alloc_vmap_area+0x36f/0x390`): the PC's function, though a skip rule fits it, as issue 13 asks ("a
+    pasted fragment still names the RIP's function").  lib/bug.c report_bug prints the file of the BUG_ON the PC
+    trapped in: the function holding the failed assertion is named, the only code the report names.  A fault's PC
+    in a skipped helper says nothing of who called it: such a fragment stays `in corrupted`, as syzkaller has it."""
+    if not texts or "BUG at " not in texts[0] or _BUG_AT.search(texts[0]) is None:
+        return None
+    if any(frames.parse_frames(t) for t in texts[1:]):
+        return None
+    pcs, raw_pc = _named_pcs(texts, with_site=False)
+    return pcs[0] if pcs and not raw_pc else None
 
 
 def _locker_on_guessed_chain(texts: list[str], extra: re.Pattern[str] | None) -> str | None:

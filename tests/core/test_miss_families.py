@@ -322,3 +322,29 @@ def test_guessed_frames_outside_a_module_name_no_helper_caller(pc: str, caller: 
         assert rep.title.endswith(" in corrupted") and rep.function is None
     else:
         assert rep.function == "ice_misc_intr"
+
+
+# --- a pasted BUG() fragment, header and PC line and no trace: the function holding the assertion ---------------
+
+_BUG_FRAGMENT = """\
+[   60.562154] {header}
+[   60.562206] invalid opcode: 0000 [#1] PREEMPT SMP PTI
+[   60.562247] CPU: 0 PID: 430 Comm: vmalloc_test/0 Not tainted 4.20.0+ #161
+[   60.562351] RIP: 0010:alloc_vmap_area+0x36f/0x390
+"""
+
+
+def test_a_bug_fragment_names_its_pc_though_a_skip_rule_fits_it() -> None:
+    rep = analyze(_BUG_FRAGMENT.format(header="kernel BUG at mm/vmalloc.c:512!").encode())
+    assert (rep.title, rep.function) == ("kernel BUG in alloc_vmap_area", "alloc_vmap_area")
+
+
+@pytest.mark.parametrize("log", [
+    # a fault whose PC is a skipped helper, no trace: nothing says who called it
+    _BUG_FRAGMENT.format(header="BUG: kernel NULL pointer dereference, address: 0000000000000000").replace(
+        "invalid opcode: 0000", "Oops: 0000").replace("alloc_vmap_area+0x36f/0x390", "memcpy+0x12/0x20"),
+    # a BUG() whose trace is there: the walk passes the allocator to its caller, or names none
+    _BUG_FRAGMENT.format(header="kernel BUG at mm/vmalloc.c:512!") + "[   60.562400] Call Trace:\n[   60.562401]  __get_vm_area_node+0x7f/0x160\n",
+])  # fmt: skip
+def test_other_fragments_keep_the_walk(log: str) -> None:
+    assert analyze(log.encode()).function != "alloc_vmap_area"
