@@ -121,7 +121,9 @@ _S390_TRAP = re.compile(S390_TRAP)
 # A BUG/WARN site in a header file (`at include/linux/skbuff.h:2301`), and a PC that names a compiler clone.
 _HEADER_FILE_SITE = re.compile(r"\bat \S{1,200}\.h:\d+")
 _CLONE_PC = re.compile(rf"(?:IP|pc|is at|NIP)\b[^+]{{0,80}}?\b([A-Za-z_$][A-Za-z0-9_$]*\.(?:part|isra|constprop)\.\d+){_PS_END}")
-_PPC_LR = re.compile(rf"^\s*LR(?: \[[0-9a-fA-F]{{1,16}}\])?\s++\.?([A-Za-z_$][A-Za-z0-9_$.]*){_PS_END}")
+# powerpc `LR [%016lx] %pS` below `NIP` (arch/powerpc/kernel/process.c show_regs) and 32-bit ARM's `LR is at %pS` below
+# `PC is at %pS` (arch/arm/kernel/process.c __show_regs; arm64 before 4.x the same words): a leaf helper's caller.
+_PPC_LR = re.compile(rf"^\s*(?:LR(?: \[[0-9a-fA-F]{{1,16}}\])?\s++|LR is at )\.?([A-Za-z_$][A-Za-z0-9_$.]*){_PS_END}")
 # kernel/panic.c print_oops_end_marker (`---[ end trace %016llx ]---`): the report was printed to its end.
 _END_MARKER = "---[ end trace"
 # Module-annotated frame: `func+0x12/0x34 [mod]`.

@@ -348,3 +348,26 @@ def test_a_bug_fragment_names_its_pc_though_a_skip_rule_fits_it() -> None:
 ])  # fmt: skip
 def test_other_fragments_keep_the_walk(log: str) -> None:
     assert analyze(log.encode()).function != "alloc_vmap_area"
+
+
+# --- 32-bit ARM (and arm64 before 4.x): `PC is at` a leaf helper, `LR is at` its caller -------------------------
+# arch/arm/kernel/process.c __show_regs prints `PC is at %pS` and `LR is at %pS`; a leaf helper (memcpy) saves no
+# frame and returns through LR, so LR names the function that called it, as powerpc's `LR [..] %pS` below `NIP`.
+
+_ARM_LEAF = """\
+[   12.000001] Unable to handle kernel NULL pointer dereference at virtual address 0000003b
+[   12.000002] Internal error: Oops: 5 [#1] SMP ARM
+[   12.000003] PC is at {pc}
+[   12.000004] LR is at uart_write+0x74/0x120
+[   12.000005] pc : [<c02e6808>]    lr : [<c03747cc>]    psr: 200001d3
+"""
+
+
+def test_an_arm_leaf_helper_pc_names_the_link_register() -> None:
+    rep = analyze(_ARM_LEAF.format(pc="memcpy+0x48/0x180").encode())
+    assert rep.function == "uart_write"
+
+
+def test_an_arm_pc_outside_the_skip_lists_is_the_culprit() -> None:
+    rep = analyze(_ARM_LEAF.format(pc="serial_xmit+0x48/0x180").encode())
+    assert rep.function == "serial_xmit"
