@@ -45,10 +45,16 @@ def test_fault_in_a_lock_primitive_with_a_reliable_frame_reads_the_reliable_fram
 
 
 def test_fault_outside_the_lock_primitives_with_a_guess_only_trace_stays_corrupted() -> None:
-    # Negative: the PC is a string helper, not a lock primitive: the guessed words are not read.
-    log = _MUTEX_FAULT.format(pc="strlen", mark="? ")
+    # Negative: the PC is a string helper, not a lock primitive: the guessed words outside a module are not read.
+    log = _MUTEX_FAULT.format(pc="strlen", mark="? ").replace(" [mydrv]", "")
     report = analyze(log)
     assert (report.function, report.corrupted) == (None, True)
+
+
+def test_fault_in_a_skipped_helper_with_a_guessed_module_frame_names_it() -> None:
+    # A module's `?` frame past a skipped helper's PC is the driver whose call the helper ran (culprit._module_past_helper).
+    log = _MUTEX_FAULT.format(pc="strlen", mark="? ")
+    assert analyze(log).function == "mydrv_release"
 
 
 def test_fault_in_a_lock_primitive_with_a_guess_only_trace_synthetic() -> None:
