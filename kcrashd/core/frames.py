@@ -1045,6 +1045,12 @@ SLEEP_SINCE_V4_RULES = (
     # the flusher's work) and __inode_wait_for_writeback / inode_wait_for_writeback (waiting for I_SYNC to clear)
     r"^(?:folio_wait_(?:writeback|stable|locked)(?:_killable)?|wait_on_page_(?:writeback|locked)(?:_killable)?|"
     r"wb_wait_for_completion|_{0,2}inode_wait_for_writeback)$",
+    # the RCU grace-period waits: kernel/rcu/update.c __wait_rcu_gp (wait_rcu_gp's body) queues a callback and
+    # wait_for_completion()s it for synchronize_rcu / synchronize_sched / synchronize_rcu_bh (and their _expedited and,
+    # 6.x, _normal forms) and the SRCU, tasks-RCU and net forms; a hung task's walk names them one bucket first
+    # (HANG_SYNC), a sleep in atomic context names their caller
+    r"^(?:_{0,2}wait_rcu_gp|synchronize_(?:rcu|sched|srcu|net|rcu_bh)(?:_expedited|_normal)?|__synchronize_srcu|"
+    r"_synchronize_rcu|synchronize_rcu_tasks(?:_generic|_rude|_trace)?)$",
 )
 # A hung task sleeps in them: the culprit is the first frame outside them and the kthread plumbing.
 HANG_SKIP_RULES = (

@@ -371,3 +371,32 @@ def test_an_arm_leaf_helper_pc_names_the_link_register() -> None:
 def test_an_arm_pc_outside_the_skip_lists_is_the_culprit() -> None:
     rep = analyze(_ARM_LEAF.format(pc="serial_xmit+0x48/0x180").encode())
     assert rep.function == "serial_xmit"
+
+
+# --- kernel/rcu/update.c: a sleep in atomic context through an RCU grace-period wait names the caller ---------
+
+_RCU_GP_SLEEP = """\
+[  100.000001] BUG: scheduling while atomic: kworker/0:1/42/0x00000202
+[  100.000002] Call Trace:
+[  100.000003]  dump_stack_lvl+0x4a/0x80
+[  100.000004]  __schedule_bug+0x54/0x70
+[  100.000005]  __schedule+0x9c6/0xc40
+[  100.000006]  schedule+0x5e/0xd0
+[  100.000007]  schedule_timeout+0x12c/0x160
+[  100.000008]  wait_for_completion+0x8a/0x160
+[  100.000009]  __wait_rcu_gp+0x12c/0x160
+[  100.000010]  {sync}+0x6c/0x80
+[  100.000011]  mydrv_del_entry+0x55/0x90 [mydrv]
+[  100.000012]  mydrv_timer_fn+0x20/0x40 [mydrv]
+"""
+
+
+@pytest.mark.parametrize("sync", ["synchronize_rcu", "synchronize_sched", "synchronize_rcu_expedited", "synchronize_srcu"])
+def test_a_sleep_in_an_rcu_grace_period_wait_names_its_caller(sync: str) -> None:
+    rep = analyze(_RCU_GP_SLEEP.format(sync=sync).encode())
+    assert (rep.title, rep.function) == ("BUG: scheduling while atomic in mydrv_del_entry", "mydrv_del_entry")
+
+
+@pytest.mark.parametrize("name", ["synchronize_rcu_bh_table", "mydrv_synchronize_rcu", "wait_rcu_gp_state"])
+def test_functions_named_like_rcu_waits_are_no_sleeping_primitive(name: str) -> None:
+    assert not frames.SLEEPING.match(name)
