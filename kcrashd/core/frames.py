@@ -65,7 +65,7 @@ _FRAME_PATTERNS: tuple[re.Pattern[str], ...] = (
 # lockdep.c:3123)`, as decoded reports of those years show it).
 # A source position as a symbolizer prints it (`net/core/sock.c:1419`).
 SOURCE_POSITION = r"[A-Za-z0-9_./\-]{1,200}\.[chS]:\d{1,7}"
-DECODED_POSITION = rf" \({SOURCE_POSITION}[ )]"
+DECODED_POSITION = rf" \({SOURCE_POSITION}(?:[ )]|$)"
 # The address columns kept before it: x86's `[<addr>]` (hidden `[<0>]` of /proc/PID/stack, kmemleak's early
 # `[<(____ptrval____)>]`, s390's `([<addr>]`) and ppc64's `[sp] [pc]` (arch/powerpc/kernel/process.c show_stack).
 _DECODED_ADDRESS = (

@@ -52,6 +52,7 @@ LEADERS: tuple[Leader, ...] = (
            shape=r"\[<[0-9a-f]{8,16}>\] |[A-Za-z_][\w.]{0,127}\+0x"),
     Leader("EIP", "arch/x86/kernel/process_32.c __show_regs: `EIP: %pS`; 2.6-4.x `EIP: %04x:[<%08lx>]`",
            shape=r"(?:[0-9a-f]{4}:)?\[<[0-9a-f]{8}>\]|[A-Za-z_][\w.]{0,127}\+0x"),
+    Leader("TPC", "arch/sparc/kernel/traps_64.c show_regs: `TPC: <%pS>`", shape=r"<[A-Za-z_]"),
     Leader("RSP", "arch/x86/kernel/process_64.c __show_regs: `RSP: %04lx:%016lx EFLAGS: %08lx`",
            shape=r"[0-9a-f]{4}:[0-9a-f]{16} "),
     Leader("RAX", "arch/x86/kernel/process_64.c __show_regs: `RAX: %016lx RBX: ...`"),

@@ -560,8 +560,16 @@ SIGNATURES: tuple[Signature, ...] = (
               skip=_ODEBUG_SKIP),
     Signature("warn-kobject", "warning", "WARNING:", _WARN_AT + r"lib/kobject\.c:", "WARNING: kobject bug in {F}",
               WARN, severity=W, skip=r"^kobject_"),
-    Signature("warn-proc", "warning", "WARNING:", _WARN_AT + r"fs/proc/generic\.c:",
+    # fs/proc/generic.c proc_register's `proc_dir_entry '%s/%s' already registered` WARNING is syzkaller's `proc
+    # registration bug` (its rule: `WARNING: .*fs/proc/generic\.c.* proc_register`); the file's other WARNINGs (a bad
+    # name in __xlate_proc_name, a non-empty directory in remove_proc_entry) are plain WARNINGs, as there.  Version 3
+    # titled every fs/proc/generic.c WARNING a registration bug: that key continues.
+    Signature("warn-proc", "warning", "WARNING:", _WARN_AT + r"fs/proc/generic\.c:[^\n]{0,40}? \.?proc_register",
               "WARNING: proc registration bug in {F}", WARN, severity=W, skip=r"^(?:proc_|__proc|remove_proc)"),
+    Signature("warn-proc-other", "warning", "WARNING:", _WARN_AT + r"fs/proc/generic\.c:", "WARNING in {F}", WARN,
+              severity=W, v3_title="WARNING: proc registration bug in {F}", v3_skip=r"^(?:proc_|__proc|remove_proc)",
+              why="fs/proc/generic.c __xlate_proc_name `WARN(1, \"name '%s'\\n\", name)`, remove_proc_entry "
+                  "`WARN(1, \"%s: removing non-empty directory ...\")`"),
     Signature("warn-refcount", "refcount", "WARNING:", _WARN_AT + r"lib/refcount\.c:", "WARNING: refcount bug in {F}",
               WARN, severity=W, skip=_REFCOUNT_SKIP),
     # lockdep lived in kernel/lockdep.c until 3.15 moved it to kernel/locking/.

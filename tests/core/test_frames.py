@@ -193,3 +193,17 @@ def test_bracketed_words_are_no_ppc64_address(line: str) -> None:
 def test_a_ppc64_nip_line_with_an_elided_address_names_the_pc() -> None:
     assert frames.fault_pc("NIP [...] request_key_auth_describe+0x90/0xd0") == "request_key_auth_describe"
     assert frames.fault_pc("NIP [..] request_key_auth_describe+0x90/0xd0") is None
+
+
+# A decoded PC or frame line (scripts/decode_stacktrace.sh: `f (file.c:N)`) that a quote wrapped inside its parentheses.
+@pytest.mark.parametrize(("line", "function"), [
+    ("RIP: 0010:iptunnel_xmit (./include/net/ip_tunnels.h:664", "iptunnel_xmit"),
+    ("RIP: 0010:iptunnel_xmit (./include/net/ip_tunnels.h:664 net/ipv4/ip_tunnel_core.c:89)", "iptunnel_xmit"),
+])  # fmt: skip
+def test_a_decoded_pc_wrapped_inside_its_position(line: str, function: str) -> None:
+    assert frames.fault_pc(line) == function
+
+
+@pytest.mark.parametrize("line", ["RIP: 0010:iptunnel_xmit (./include/net/ip_tunnels.h", "RIP: 0010:iptunnel_xmit (see ip_tunnels.h:664"])
+def test_a_decoded_pc_needs_its_line_number(line: str) -> None:
+    assert frames.fault_pc(line) is None

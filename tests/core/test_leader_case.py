@@ -134,13 +134,14 @@ def test_text_that_is_no_recased_report_stays_as_it_is(text: str) -> None:
     "Eip: 0060:[<c04a5b6c>] EFLAGS: 00010246 CPU: 0",
     "Eip: ioread32+0x2a/0x40",
     "Rsp: 0018:ffff880038effa40  EFLAGS: 00010246",
+    "Tpc: <dma_supported+0x20/0x80>",  # sparc64 show_regs
 ])
 def test_one_body_leader_in_its_kernel_shape_is_a_recased_quote(line: str) -> None:
     assert recased(f"kernel BUG at fs/x.c:1!\n{line}\n")
 
 
 @pytest.mark.parametrize("line", [
-    "Cpu: 0", "Cpu: 4 cores", "Rip: ok", "Ip: 10.0.0.1", "Ip: eth0 up", "Eip: none", "Rsp: 12 ms",
+    "Cpu: 0", "Cpu: 4 cores", "Rip: ok", "Ip: 10.0.0.1", "Ip: eth0 up", "Eip: none", "Rsp: 12 ms", "Tpc: <5ms>",
     "Bug: KASAN: use-after-free in f+0x1/0x2",  # a header alone is no proof of the whole quote
 ])
 def test_a_leader_out_of_its_kernel_shape_is_no_recased_quote(line: str) -> None:

@@ -123,6 +123,10 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # author's wraps), and the rests read as another source's lines.
     "production/patches/stable-4.4.2-wlcore-spi-power-on-null.txt": (_NO_KERNEL_CLOCK - {"no-time"},
                                                                       "a capture's prefix on an author-wrapped quote"),
+    # The same for a lockdep report whose author wrapped each held-lock line after its `at:` (the function at column
+    # 0 below): a capture's prefix on the wrapped rests reads them as kernel lines of their own.
+    "production/patches/stable-6.18.16-mlx5-dr-dump-start-circular-locking.txt": (
+        (_NO_KERNEL_CLOCK - {"no-time"}) | {"add-time"}, "a capture's prefix on an author-wrapped quote"),
 }
 # scripts/decode_stacktrace.sh prints `f (file.c:N)` for `f+0x0/0x18`: the offset 0 that shows a return address right
 # below a noreturn call to lie past its caller's end (culprit._past_noreturn: `panic+0x184/0x364`, then
