@@ -890,6 +890,10 @@ def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | No
     `ended`: a report printed to its end names its WARN site (False: as version 3 read).  An instruction fetch's
     PC (_INSTRUCTION_FETCH) is no candidate; version 3 took it first, and its key continues."""
     found = _walked_culprit(sig, texts, extra, headerless, ended)
+    faulted = _frame_holding_fault_address(texts)
+    if faulted is not None and faulted != found.function and not frames.is_skipped(faulted, extra):
+        before = found.earlier if found.earlier is not None else found.function
+        return Culprit(faulted, earlier=before or "")
     fetched = _fetched_pc(texts)
     if fetched is not None and fetched != found.function:
         found.earlier = fetched
@@ -986,6 +990,33 @@ def _out_of_line_helper(texts: list[str]) -> str | None:
         if fn is not None:
             m = _CLONE_PC.search(text)
             return fn if m is not None and frames.clean_function(m.group(1)) == fn else None
+    return None
+
+
+# powerpc's `Faulting instruction address: 0x%08lx` (arch/powerpc/mm/fault.c, kernel/traps.c: regs->nip) and its
+# stack lines `[%lx] [%lx] %pS` (kernel/process.c show_stack: the frame, the return address, its symbol+off/size).
+_PPC_FAULT_ADDRESS = re.compile(r"^\s*Faulting instruction address: 0x([0-9a-fA-F]{1,16})\s*$")
+_PPC_ADDRESSED_FRAME = re.compile(
+    r"^\s*\[[0-9a-fA-F]{1,16}\]\s+\[([0-9a-fA-F]{1,16})\]\s+\.?([A-Za-z_$][A-Za-z0-9_$.]{0,200})\+0x([0-9a-fA-F]{1,8})/0x([0-9a-fA-F]{1,8})\b"
+)
+
+
+def _frame_holding_fault_address(texts: list[str]) -> str | None:
+    """A powerpc report quoted without its NIP line: the function of a stack line whose symbol's extent
+    (the return address less its offset, plus its size) holds the faulting instruction's address is the function
+    that faulted (the first, `(unreliable)`, line is often it: the saved LR of a function that had not yet
+    stored its own frame).  None when a PC line is there (it names the function) or no extent holds the address."""
+    if _first_pc(texts) is not None:
+        return None
+    fault = next((int(m.group(1), 16) for t in texts[:_FAULT_LINES] if (m := _PPC_FAULT_ADDRESS.match(t))), None)
+    if fault is None:
+        return None
+    for text in texts:
+        m = _PPC_ADDRESSED_FRAME.match(text) if "] [" in text else None
+        if m is not None:
+            start = int(m.group(1), 16) - int(m.group(3), 16)
+            if start <= fault < start + int(m.group(4), 16):
+                return frames.clean_function(m.group(2))
     return None
 
 

@@ -400,3 +400,31 @@ def test_a_sleep_in_an_rcu_grace_period_wait_names_its_caller(sync: str) -> None
 @pytest.mark.parametrize("name", ["synchronize_rcu_bh_table", "mydrv_synchronize_rcu", "wait_rcu_gp_state"])
 def test_functions_named_like_rcu_waits_are_no_sleeping_primitive(name: str) -> None:
     assert not frames.SLEEPING.match(name)
+
+
+# --- powerpc quoted without its NIP line: the stack line whose symbol's extent holds the faulting address ---------
+
+_PPC_NO_NIP = """\
+[26215.051950] BUG: Kernel NULL pointer dereference on read at 0x00000588
+[26215.051952] Faulting instruction address: 0x{fault}
+[26215.051957] Oops: Kernel access of bad area, sig: 11 [#1]
+[26215.052049] Call Trace:
+[26215.052050] [c000000061da6d30] [c00000000020fc10] mydrv_walk_64+0x2d0/0x490 [mydrv] (unreliable)
+[26215.052054] [c000000061da6dc0] [c00000000020f92c] mydrv_walk+0x1c/0x30 [mydrv]
+[26215.052057] [c000000061da6de0] [c0000000005ab2a0] get_perf_callchain+0x100/0x360
+"""
+
+
+def test_a_ppc_fault_without_nip_names_the_frame_holding_its_address() -> None:
+    # mydrv_walk_64 spans c00000000020f940 .. c00000000020fdd0 (c00000000020fc10 - 0x2d0, size 0x490)
+    rep = analyze(_PPC_NO_NIP.format(fault="c00000000020fac0").encode())
+    assert rep.function == "mydrv_walk_64"
+
+
+@pytest.mark.parametrize("log", [
+    _PPC_NO_NIP.format(fault="c000000000400000"),  # no extent holds the address: the walk's choice
+    _PPC_NO_NIP.format(fault="c00000000020fac0").replace(
+        "Oops: Kernel", "NIP [c00000000020f920] mydrv_walk+0xc/0x30 [mydrv]\nOops: Kernel"),  # the NIP line names it
+])  # fmt: skip
+def test_a_ppc_fault_address_outside_the_extents_or_with_a_nip_line_is_not_read(log: str) -> None:
+    assert analyze(log.encode()).function == "mydrv_walk"
