@@ -659,10 +659,12 @@ def _v3_unread_candidates(texts: list[str]) -> Iterator[str]:
 
 def _unread_in_v3(text: str) -> bool:
     """A frame line (frames.frame_unread_in_v3), a powerpc NIP or LR line without its address
-    (frames.ppc_register_unread_in_v3), parisc's PC line (frames.parisc_pc_unread_in_v3) or a bare lock line
-    (_AT_LINE group 2) version 3 could not read."""
+    (frames.ppc_register_unread_in_v3), parisc's PC line (frames.parisc_pc_unread_in_v3), ARM's `LR is at` line or a
+    bare lock line (_AT_LINE group 2) version 3 could not read."""
     if frames.frame_unread_in_v3(text) or frames.ppc_register_unread_in_v3(text) or frames.parisc_pc_unread_in_v3(text):
         return True
+    if text.lstrip().startswith("LR is at "):
+        return True  # ARM's link register (_PPC_LR): version 3 read powerpc's alone
     m = _AT_LINE.search(text) if "at:" in text else None
     return m is not None and m.group(2) is not None
 
@@ -880,7 +882,8 @@ def _below_header(texts: list[str], needs: str, test: Callable[[str], object]) -
 
 
 def _arm_as_v3(texts: list[str]) -> list[str]:
-    return ["" if frames.arm_unread_before_v4(t) else t for t in texts]
+    """The lines as version 3 read an arm32 report: no trace it could not read, no `LR is at` line (_unread_in_v3)."""
+    return ["" if frames.arm_unread_before_v4(t) or t.lstrip().startswith("LR is at ") else t for t in texts]
 
 
 def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | None, headerless: bool = True,
