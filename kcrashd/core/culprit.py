@@ -100,17 +100,19 @@ _FAULT_LINES = 8
 _ABORT_LINES = 16
 # An x86 kernel-mode PC line: `RIP: 0010:`, i386's `EIP: 0060:`, and 2.6-4.x's `IP: [<addr>]` / `RIP: 0010:[<addr>]`.
 _X86_KERNEL_PC = re.compile(r"\b[ER]?IP: (?:00[16]0:|\[<)")
-# arm64 `pc : 0x0` / `lr : f+0x..` (arch/arm64/kernel/process.c __show_regs), powerpc `NIP [0000000000000000] 0x0`
+# arm64 `pc : 0x0` / `lr : f+0x..` (arch/arm64/kernel/process.c __show_regs; arm and arm64 before 4.x `PC is at %pS` /
+# `LR is at %pS`, read for a PC in the first page only: a call through a NULL function pointer), powerpc `NIP [0000000000000000] 0x0`
 # / `LR [c000000000123456] f+0x..` (arch/powerpc/kernel/process.c show_regs prints both with %pS), s390
 # `Krnl PSW : 0704c00180000000 0000000000000000 (0x0)` / the first trace entry, the return address in r14
 # that show_trace prints in parentheses (`([<000003ff80193b76>] f+0x3c6/0x4b0)`, arch/s390/kernel/dumpstack.c).
 # A quote may strip powerpc's bracketed address (`NIP 0x0`, `LR  f+0x..`): %pS of no symbol prints `0x%lx`.
 _RAW_ARM_PC = re.compile(
     r"^\s*(?:pc : |NIP \[[0-9a-fA-F]{1,16}\] )(?:0x)?[0-9a-fA-F]{1,16}\s*$|^\s*NIP\s++0x[0-9a-fA-F]{1,16}\s*$|"
+    r"^\s*PC is at 0x0{0,13}[0-9a-fA-F]{1,3}\s*$|"
     r"Krnl PSW\s*:\s*[0-9a-fA-F]{1,16}\s+[0-9a-fA-F]{1,16}\s+\((?:0x)?[0-9a-fA-F]{1,16}\)\s*$"
 )
 _LINK_REGISTER = re.compile(
-    rf"^\s*(?:lr : |LR(?: \[[0-9a-fA-F]{{1,16}}\])?\s++|\(\[<[0-9a-fA-F]{{1,16}}>\] )\.?([A-Za-z_$][A-Za-z0-9_$.]*){_PS_END}"
+    rf"^\s*(?:lr : |LR is at |LR(?: \[[0-9a-fA-F]{{1,16}}\])?\s++|\(\[<[0-9a-fA-F]{{1,16}}>\] )\.?([A-Za-z_$][A-Za-z0-9_$.]*){_PS_END}"
 )
 # s390 show_regs (arch/s390/kernel/dumpstack.c): `Krnl PSW : <mask> <addr> (%pSR)`, at the start of a
 # function (`f+0x0/`), and show_last_breaking_event's `Last Breaking-Event-Address:` with the branch below it.

@@ -428,3 +428,29 @@ def test_a_ppc_fault_without_nip_names_the_frame_holding_its_address() -> None:
 ])  # fmt: skip
 def test_a_ppc_fault_address_outside_the_extents_or_with_a_nip_line_is_not_read(log: str) -> None:
     assert analyze(log.encode()).function == "mydrv_walk"
+
+
+# --- arm/arm64 before 4.x: `PC is at 0x0` (a call through a NULL function pointer), `LR is at` the caller ----------
+
+_ARM_NULL_PC = """\
+[   58.001234] Unable to handle kernel NULL pointer dereference at virtual address 00000000
+[   58.002345] Internal error: Oops: 86000005 [#1] PREEMPT SMP
+[   58.006653] PC is at {pc}
+[   58.009202] LR is at call_timer_fn+0xec/0x1b4
+[   58.010000] pc : [<0000000000000000>] lr : [<ffffff80080f0a3c>] pstate: 60000145
+[   58.020000] Call trace:
+[   58.020100] [<          (null)>]           (null)
+[   58.020200] [<ffffff80080f0be8>] expire_timers+0xa0/0x14c
+[   58.020300] [<ffffff80080f0d48>] run_timer_softirq+0xe0/0x188
+"""
+
+
+def test_an_arm_null_pc_names_the_link_register_function() -> None:
+    rep = analyze(_ARM_NULL_PC.format(pc="0x0").encode())
+    assert (rep.function, "null-call in call_timer_fn" in rep.alt_titles) == ("call_timer_fn", True)
+
+
+def test_an_arm_pc_past_the_first_page_keeps_the_trace() -> None:
+    # a wild PC (syzkaller's `PC is at 0x80b0f484`) is no call through NULL: the LR is not read for it
+    rep = analyze(_ARM_NULL_PC.format(pc="0x80b0f484").encode())
+    assert rep.function != "call_timer_fn"
