@@ -118,13 +118,10 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
        for n in (1, 2)},
     "lab/deb12-6.1-s390x_lkdtm-exec-userspace_run1/console.log": (frozenset({"wrapped"}),
                                                                    "a wrap the core does not undo yet"),
-    # An ARM oops quoted with the author's own wraps (its header and every `from` frame split in two), given a
-    # capture's prefix on its kernel lines and not on the wrapped rests: models no real log (a capture has no
-    # author's wraps), and the rests read as another source's lines.
-    "production/patches/stable-4.4.2-wlcore-spi-power-on-null.txt": (_NO_KERNEL_CLOCK - {"no-time"},
-                                                                      "a capture's prefix on an author-wrapped quote"),
-    # The same for a lockdep report whose author wrapped each held-lock line after its `at:` (the function at column
-    # 0 below): a capture's prefix on the wrapped rests reads them as kernel lines of their own.
+    # A lockdep report whose author wrapped each held-lock line after its `at:` (the function at column 0 below),
+    # given a capture's prefix on every line: models no real log (a capture has no author's wraps), and the wrapped
+    # rests read as kernel lines of their own.  (The ARM wlcore quote listed so before reads alike since its `from`
+    # frames cut of their first address are read: frames._FRAME_PATTERNS.)
     "production/patches/stable-6.18.16-mlx5-dr-dump-start-circular-locking.txt": (
         (_NO_KERNEL_CLOCK - {"no-time"}) | {"add-time"}, "a capture's prefix on an author-wrapped quote"),
 }
