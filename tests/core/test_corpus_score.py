@@ -155,7 +155,10 @@ FLOOR = {
 # culprits, header-only WARNINGs, a stack-less stall and a stack-less NULL dereference joining the shared `in corrupted`
 # keys); the development part gives title 0.876, function 0.866, kind 0.995, pair F1 0.894 (P 0.857, R 0.935) with the
 # session's rules.  The function and F1 floors move to just below.
-PRODUCTION_FLOOR = {"title": 0.87, "function": 0.86, "kind": 0.985, "f1": 0.89}
+# The 26th session's twelve stable-queue rounds and one SUSE round (138 logs, 94 in the development part: 1,280 logs),
+# written against by nobody before, with seven rows relabelled to the documented conventions (reasons in the rows):
+# title 0.886, function 0.867, kind 0.995, pair F1 0.900 (P 0.867, R 0.935).  The title floor moves to just below.
+PRODUCTION_FLOOR = {"title": 0.88, "function": 0.86, "kind": 0.985, "f1": 0.89}
 # Logs with no crash that may still get a title (23/23 measured).
 PRODUCTION_NOCRASH_SLACK = 1
 # Web pages (repo web/HOST) keep their site's content license: Creative Commons BY-SA or GNU FDL.
