@@ -12,7 +12,14 @@ from dataclasses import dataclass, field, replace
 
 from kcrashd.core.culprit import Culprit, find_culprit, header_function
 from kcrashd.core.fingerprint import CORRUPTED_CULPRIT, NULL_CALL_BUCKET, STACK_OVERFLOW_BUCKET, SYSRQ_KEY
-from kcrashd.core.frames import SOURCE_POSITION, fault_pc, mark_trimmed_frames, parse_frames, strip_syscall
+from kcrashd.core.frames import (
+    SOURCE_POSITION,
+    fault_pc,
+    is_skipped,
+    mark_trimmed_frames,
+    parse_frames,
+    strip_syscall,
+)
 from kcrashd.core.null_call import null_call
 from kcrashd.core.report_parts import Severity
 from kcrashd.core.signatures import BY_HEADER, KIND_BY_FUNCTION, Signature, Strategy
@@ -378,6 +385,10 @@ def _header_site(out: Titled, sig: Signature, filler: _Fill, header: str) -> Non
         return
     out.before_v4 += ((out.title, list(out.alts)),)
     out.alts = [site, *out.alts]
+    if function is not None and out.function is None and not is_skipped(function, sig.skip_regex):
+        # The only code the report names, and the key's: the culprit, unless it is a reporter or a helper a skip rule
+        # fits (`__might_sleep`, `memcpy`), whose caller the quote cut.
+        out.function = culprit_forms(function)[0]
 
 
 def _unanswered_lockup(out: Titled, sig: Signature, filler: _Fill, culprit: Culprit, template: str) -> None:

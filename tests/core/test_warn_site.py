@@ -88,3 +88,14 @@ def test_the_header_forms_name_the_site() -> None:
     # Negative: a message that only mentions a file and a line names no site.
     assert header_function("WARNING: CPU: 3 PID: 9 at kernel/module.c:1108") is None
     assert header_function("WARNING: see fs/inode.c:417 at boot") is None
+
+
+@pytest.mark.parametrize(("header", "function"), [
+    ("WARNING: CPU: 0 PID: 1 at fs/btrfs/inode.c:3274 btrfs_orphan_commit_root+0x1de/0x290 [btrfs]", "btrfs_orphan_commit_root"),
+    # a site a skip rule fits (the kobject row's `kobject_`, a sleeping check) names no function: its caller was cut
+    ("WARNING: CPU: 14 PID: 3336 at lib/kobject.c:219 kobject_add_internal+0x2eb/0x310", None),
+    ("WARNING: CPU: 1 PID: 12 at kernel/sched/core.c:8721 __might_sleep+0x71/0x80", None),
+])  # fmt: skip
+def test_a_header_only_warning_names_its_site_as_function(header: str, function: str | None) -> None:
+    report = analyze(f"------------[ cut here ]------------\n{header}\n")
+    assert report.title.endswith(" in corrupted") and report.function == function
