@@ -111,9 +111,12 @@ _RAW_ARM_PC = re.compile(
     r"^\s*PC is at 0x0{0,13}[0-9a-fA-F]{1,3}\s*$|"
     r"Krnl PSW\s*:\s*[0-9a-fA-F]{1,16}\s+[0-9a-fA-F]{1,16}\s+\((?:0x)?[0-9a-fA-F]{1,16}\)\s*$"
 )
-_LINK_REGISTER = re.compile(
-    rf"^\s*(?:lr : |LR is at |LR(?: \[[0-9a-fA-F]{{1,16}}\])?\s++|\(\[<[0-9a-fA-F]{{1,16}}>\] )\.?([A-Za-z_$][A-Za-z0-9_$.]*){_PS_END}"
-)
+# The link register's leader on its own line: powerpc's `LR [%016lx] ` (its address a quote may strip) and ARM's
+# `LR is at ` (_ARM_LR_AT); _LINK_REGISTER adds arm64's `lr : ` and s390's r14 entry, _PPC_LR reads them below a PC.
+_ARM_LR_AT = "LR is at "
+_LR_HEAD = rf"LR(?: \[[0-9a-fA-F]{{1,16}}\])?\s++|{_ARM_LR_AT}"
+_LR_SYMBOL = rf"\.?([A-Za-z_$][A-Za-z0-9_$.]*){_PS_END}"
+_LINK_REGISTER = re.compile(rf"^\s*(?:lr : |{_LR_HEAD}|\(\[<[0-9a-fA-F]{{1,16}}>\] ){_LR_SYMBOL}")
 # s390 show_regs (arch/s390/kernel/dumpstack.c): `Krnl PSW : <mask> <addr> (%pSR)`, at the start of a
 # function (`f+0x0/`), and show_last_breaking_event's `Last Breaking-Event-Address:` with the branch below it.
 _S390_PSW = re.compile(r"^\s*Krnl PSW\s*:")
@@ -125,7 +128,7 @@ _HEADER_FILE_SITE = re.compile(r"\bat \S{1,200}\.h:\d+")
 _CLONE_PC = re.compile(rf"(?:IP|pc|is at|NIP)\b[^+]{{0,80}}?\b([A-Za-z_$][A-Za-z0-9_$]*\.(?:part|isra|constprop)\.\d+){_PS_END}")
 # powerpc `LR [%016lx] %pS` below `NIP` (arch/powerpc/kernel/process.c show_regs) and 32-bit ARM's `LR is at %pS` below
 # `PC is at %pS` (arch/arm/kernel/process.c __show_regs; arm64 before 4.x the same words): a leaf helper's caller.
-_PPC_LR = re.compile(rf"^\s*(?:LR(?: \[[0-9a-fA-F]{{1,16}}\])?\s++|LR is at )\.?([A-Za-z_$][A-Za-z0-9_$.]*){_PS_END}")
+_PPC_LR = re.compile(rf"^\s*(?:{_LR_HEAD}){_LR_SYMBOL}")
 # kernel/panic.c print_oops_end_marker (`---[ end trace %016llx ]---`): the report was printed to its end.
 _END_MARKER = "---[ end trace"
 # Module-annotated frame: `func+0x12/0x34 [mod]`.
@@ -665,8 +668,8 @@ def _unread_in_v3(text: str) -> bool:
     bare lock line (_AT_LINE group 2) version 3 could not read."""
     if frames.frame_unread_in_v3(text) or frames.ppc_register_unread_in_v3(text) or frames.parisc_pc_unread_in_v3(text):
         return True
-    if text.lstrip().startswith("LR is at "):
-        return True  # ARM's link register (_PPC_LR): version 3 read powerpc's alone
+    if _arm_link_register(text):
+        return True  # version 3 read powerpc's link register line alone (_PPC_LR)
     m = _AT_LINE.search(text) if "at:" in text else None
     return m is not None and m.group(2) is not None
 
@@ -883,9 +886,14 @@ def _below_header(texts: list[str], needs: str, test: Callable[[str], object]) -
     return needs in "\n".join(below) and any(test(t) for t in below)
 
 
+def _arm_link_register(text: str) -> bool:
+    """Whether `text` is ARM's `LR is at %pS` line (arch/arm/kernel/process.c __show_regs)."""
+    return text.lstrip().startswith(_ARM_LR_AT)
+
+
 def _arm_as_v3(texts: list[str]) -> list[str]:
     """The lines as version 3 read an arm32 report: no trace it could not read, no `LR is at` line (_unread_in_v3)."""
-    return ["" if frames.arm_unread_before_v4(t) or t.lstrip().startswith("LR is at ") else t for t in texts]
+    return ["" if frames.arm_unread_before_v4(t) or _arm_link_register(t) else t for t in texts]
 
 
 def _first_culprit(sig: Signature, texts: list[str], extra: re.Pattern[str] | None, headerless: bool = True,
@@ -1000,7 +1008,8 @@ def _out_of_line_helper(texts: list[str]) -> str | None:
 
 # powerpc's `Faulting instruction address: 0x%08lx` (arch/powerpc/mm/fault.c, kernel/traps.c: regs->nip) and its
 # stack lines `[%lx] [%lx] %pS` (kernel/process.c show_stack: the frame, the return address, its symbol+off/size).
-_PPC_FAULT_ADDRESS = re.compile(r"^\s*Faulting instruction address: 0x([0-9a-fA-F]{1,16})\s*$")
+_FAULT_ADDRESS_TEXT = "Faulting instruction address: "
+_PPC_FAULT_ADDRESS = re.compile(rf"^\s*{_FAULT_ADDRESS_TEXT}0x([0-9a-fA-F]{{1,16}})\s*$")
 _PPC_ADDRESSED_FRAME = re.compile(
     r"^\s*\[[0-9a-fA-F]{1,16}\]\s+\[([0-9a-fA-F]{1,16})\]\s+\.?([A-Za-z_$][A-Za-z0-9_$.]{0,200})\+0x([0-9a-fA-F]{1,8})/0x([0-9a-fA-F]{1,8})\b"
 )
@@ -1011,10 +1020,9 @@ def _frame_holding_fault_address(texts: list[str]) -> str | None:
     (the return address less its offset, plus its size) holds the faulting instruction's address is the function
     that faulted (the first, `(unreliable)`, line is often it: the saved LR of a function that had not yet
     stored its own frame).  None when a PC line is there (it names the function) or no extent holds the address."""
-    if _first_pc(texts) is not None:
-        return None
-    fault = next((int(m.group(1), 16) for t in texts[:_FAULT_LINES] if (m := _PPC_FAULT_ADDRESS.match(t))), None)
-    if fault is None:
+    fault = next((int(m.group(1), 16) for t in texts[:_FAULT_LINES]
+                  if _FAULT_ADDRESS_TEXT in t and (m := _PPC_FAULT_ADDRESS.match(t))), None)
+    if fault is None or _first_pc(texts) is not None:
         return None
     for text in texts:
         m = _PPC_ADDRESSED_FRAME.match(text) if "] [" in text else None
