@@ -452,6 +452,16 @@ SIGNATURES: tuple[Signature, ...] = (
     # print_lock_nested_lock_not_held `[ BUG: Nested lock was not taken ]`: `WARNING: ...` since 4.15.
     Signature("lockdep-bug", "lockdep", "BUG:", r"BUG: (bad unlock balance|still has locks held|bad contention detected|[Nn]ested lock was not taken)",
               "BUG: {C} in {F}", UNLOCK, severity=W, classes=(("Nested lock was not taken", "nested lock was not taken"),)),
+    # lockdep's class lookup (kernel/locking/lockdep.c look_up_lock_class: `BUG: looking up invalid subclass: %u`,
+    # then `turning off the locking correctness validator.` and dump_stack()): a caller handed a subclass of
+    # MAX_LOCKDEP_SUBCLASSES or more to a `*_nested()` lock call or lockdep_set_subclass(); below the lock API and
+    # lockdep's own frames, the trace names it.  bug-generic cut this title before its `subclass:` (`BUG: looking up
+    # invalid in F`), the key version 3 gave (v3_title).
+    Signature("lockdep-subclass", "lockdep", "BUG:", r"BUG: looking up invalid subclass: \d+",
+              "BUG: looking up invalid subclass in {F}", TRACE, severity=W,
+              skip=r"^(?:look_up_lock_class|register_lock_class|__lock_acquire|lock_acquire|lock_set_class|lockdep_|_raw_)",
+              v3_title="BUG: looking up invalid in {F}",
+              why="kernel/locking/lockdep.c look_up_lock_class `BUG: looking up invalid subclass: %u`, then dump_stack()"),
     # lockdep's wait-context check (a sleeping lock taken where only spinning is allowed)
     Signature("invalid-wait-context", "lockdep", "BUG:", r"BUG: Invalid wait context", "WARNING: locking bug in {F}",
               TRACE, severity=W),
