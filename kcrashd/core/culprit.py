@@ -621,6 +621,20 @@ def harness_ran(above: Iterable[str]) -> str | None:
     return found
 
 
+# How many lines around a header the report's own message may take (a quote wraps one printk line onto a few).
+MESSAGE_LINES = 6
+
+
+def message_named(sig: Signature, around: Iterable[str]) -> str | None:
+    """The function the report's own message names (Signature.message_culprit), read in `around` (the lines above
+    the header and below it) run together, so a message a quote wrapped is read whole."""
+    pattern = sig.message_regex
+    if pattern is None:
+        return None
+    m = pattern.search(" ".join(t.strip() for t in around))
+    return frames.clean_function(m.group(1)) if m is not None else None
+
+
 def _harness_case(sig: Signature, texts: list[str], found: Culprit, ran: str | None) -> Culprit:
     """The test case `ran` (harness_ran) where the walk named the harness, or kernel code a skip list fits right above
     it: the case handed the crash to that code by a tail call and left no frame of its own (LKDTM's HUNG_TASK ends in
@@ -641,10 +655,13 @@ def _harness_case(sig: Signature, texts: list[str], found: Culprit, ran: str | N
     return Culprit(ran, recovered=True, earlier=found.earlier if found.earlier is not None else fn)
 
 
-def find_culprit(sig: Signature, texts: list[str], ran: str | None = None) -> Culprit:
+def find_culprit(sig: Signature, texts: list[str], ran: str | None = None, said: str | None = None) -> Culprit:
     """The culprit of a report; `texts` are the report's message lines, the header first; `ran`: the test case a
-    harness said it ran just before (harness_ran)."""
+    harness said it ran just before (harness_ran); `said`: the function the report's message names (message_named),
+    the culprit where the stack names none (version 3 named none: its key continues)."""
     found = _harness_case(sig, texts, _strategy_culprit(sig, texts), ran)
+    if found.function is None and said is not None:
+        return Culprit(said, earlier=found.earlier if found.earlier is not None else "")
     if found.function is not None and found.earlier is None and any(_unread_in_v3(t) for t in _v3_unread_candidates(texts)):
         # Version 3 read neither `<addr>{f+30}` (x86_64 2.6.0-2.6.17), `:mod:f+0x1/0x2` (2.6.18-2.6.23),
         # `[<(____ptrval____)>] f+0x1/0x2`, `[<0>] f+0x1/0x2`, a powerpc `NIP f+0x10/0x60` without its address nor

@@ -185,12 +185,20 @@ class Signature:
     # followed by ` [module]`): the tag is the build's (the same code built in prints none), not the bug's, and
     # is left out of the title; version 3 kept it (its key continues).
     symbol_groups: bool = False
+    # The function the report's own message names (group 1), above its header or below it (a WARN()'s message goes
+    # before its `WARNING:` line since 4.11's __warn_printk, after it before then): the culprit where the stack
+    # names none (a quote that kept the message and the WARNING line alone).
+    message_culprit: str = ""
 
     # The patterns are compiled when a log first needs them, not when the table is built: a run
     # meets a few rows, and compiling all of them was a fifth of `kcrashd analyze`'s start-up.
     @cached_property
     def regex(self) -> re.Pattern[str]:
         return re.compile(self.pattern)
+
+    @cached_property
+    def message_regex(self) -> re.Pattern[str] | None:
+        return re.compile(self.message_culprit) if self.message_culprit else None
 
     @cached_property
     def skip_regex(self) -> re.Pattern[str] | None:
@@ -230,6 +238,9 @@ _LOCKDEP_REQ = r"(?:\bat: |Call Trace|Call trace|stack backtrace)"
 # run is one unit), so every space run is looked at once: linear whatever the line.
 _BUG_TEXT = r"BUG: ([^\[\]A-Za-z]*+[A-Za-z][^\[\]]*?)(?<!\s)(?:\s*+(?:[(!:]|$)|\s++(?:-\s|[\w.]++[:=]))"
 # The rest of the line without its trailing spaces (possessive pieces: linear on a run of spaces).
+# kernel/workqueue.c check_flush_dependency's message names the flusher, a WQ_MEM_RECLAIM worker's current work function
+# (`WQ_MEM_RECLAIM %s:%ps is flushing`, worker->current_func; a reclaiming task is `PF_MEMALLOC task %d(%s)`, no code).
+_FLUSHER = r"WQ_MEM_RECLAIM [^\s:]{1,64}:([A-Za-z_][\w.]{0,200})(?: \[[\w\-]{1,64}\])? is flushing"
 _TEXT_TO_EOL = r"((?:\s*+\S)*+)\s*+$"
 # kmemleak's stack starts in the allocator and its wrappers (`kmalloc`, `__kmalloc_node_track_caller`,
 # `kmem_cache_alloc_noprof`, `alloc_skb`, `sock_kzalloc`): the allocator is in the name's head or tail; a
@@ -619,6 +630,7 @@ SIGNATURES: tuple[Signature, ...] = (
               "WARNING in check_flush_dependency", WARN, severity=W, v3_skip="", alts=("WARNING in {F}",),
               skip=r"^(?:check_flush_dependency|_*flush_workqueue|_*flush_work|start_flush_work|flush_delayed_work|"
                    r"flush_rcu_work|drain_workqueue)$",
+              message_culprit=_FLUSHER,
               why="kernel/workqueue.c check_flush_dependency `WARN_ONCE(..., \"workqueue: WQ_MEM_RECLAIM %s:%ps is "
                   "flushing !WQ_MEM_RECLAIM %s:%ps\", ...)`"),
     # DMA-API debugging (kernel/dma/debug.c, lib/dma-debug.c before 4.20) checks a driver's DMA call in check_unmap,

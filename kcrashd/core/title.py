@@ -142,17 +142,19 @@ CulpritAdjust = Callable[[Signature, list[str], Culprit], Culprit]
 
 
 def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list[str], pos: int,
-                 adjust: CulpritAdjust | None = None, *, cut: bool = False, ran: str | None = None) -> Titled:  # fmt: skip
+                 adjust: CulpritAdjust | None = None, *, cut: bool = False, ran: str | None = None,
+                 said: str | None = None) -> Titled:  # fmt: skip
     """Title a report: `texts` are its message lines (header first), `pos` where the header starts;
     `cut`: another report's lines came before this one's end (events.Event.cut); `ran`: the test case a harness
-    said it ran just above (culprit.harness_ran)."""
-    out = _titled(sig, match, texts, pos, adjust, cut=cut, ran=ran)
+    said it ran just above (culprit.harness_ran); `said`: the function the report's message names
+    (culprit.message_named)."""
+    out = _titled(sig, match, texts, pos, adjust, cut=cut, ran=ran, said=said)
     _keep_v3_numbers(out)
     return out
 
 
 def _titled(sig: Signature | None, match: re.Match[str] | None, texts: list[str], pos: int,
-            adjust: CulpritAdjust | None, *, cut: bool, ran: str | None) -> Titled:  # fmt: skip
+            adjust: CulpritAdjust | None, *, cut: bool, ran: str | None, said: str | None = None) -> Titled:  # fmt: skip
     """The report's title, culprit and corruption verdict (title_report)."""
     out = Titled()
     if sig is None or match is None:
@@ -196,7 +198,7 @@ def _titled(sig: Signature | None, match: re.Match[str] | None, texts: list[str]
         out.corrupted_reason = "the report is cut short"
         return out
     _title_with_culprit(out, sig, _Fill(groups, rw, cls), texts, incomplete=incomplete, has_stack=has_stack,
-                        adjust=adjust, v3_texts=v3_texts, ran=ran)  # fmt: skip
+                        adjust=adjust, v3_texts=v3_texts, ran=ran, said=said)  # fmt: skip
     if rw and sig.fallback and not any(_RW_V3.match(t) for t in texts[1 : 1 + _RW_V3_LINES]):
         # Version 3 did not see this access line and gave the fallback title: its key continues.
         out.before_v4 = ((normalize_title(fill(sig.fallback, groups, None, cls=cls)), []),)
@@ -280,12 +282,12 @@ class _Fill:
 
 def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[str], *, incomplete: bool,
                         has_stack: bool, adjust: CulpritAdjust | None, v3_texts: list[str] | None = None,
-                        ran: str | None = None) -> None:  # fmt: skip
+                        ran: str | None = None, said: str | None = None) -> None:  # fmt: skip
     """Title, alternatives, culprit and corruption verdict of a report whose signature wants a stack;
     `v3_texts`: the lines as version 3 read them, where they differ (Signature.line_prefix)."""
-    culprit = find_culprit(sig, texts, ran)
+    culprit = find_culprit(sig, texts, ran, said)
     if v3_texts is not None:
-        before = find_culprit(sig, v3_texts, ran).function
+        before = find_culprit(sig, v3_texts, ran, said).function
         if before != culprit.function:
             culprit.earlier = before or ""
             culprit.recovered = culprit.recovered or before is None

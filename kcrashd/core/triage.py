@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from kcrashd.core import events as ev_mod
-from kcrashd.core.culprit import HARNESS_LINES, HARNESS_MARK, harness_ran
+from kcrashd.core.culprit import HARNESS_LINES, HARNESS_MARK, MESSAGE_LINES, harness_ran, message_named
 from kcrashd.core.extract import extract_facts, extract_release
 from kcrashd.core.fingerprint import (
     FINGERPRINT_VERSION,
@@ -38,7 +38,17 @@ def _title_event(lines: LogLines, event: ev_mod.Event, adjust: CulpritAdjust | N
         # A panic that only says an oops was fatal, with no oops left above it: its registers name the culprit.
         texts[1:1] = ev_mod.registers_above(lines, event.start)
     return title_report(event.hit.signature, event.hit.match, texts, event.hit.pos, adjust, cut=event.cut,
-                        ran=event_harness(lines, event))  # fmt: skip
+                        ran=event_harness(lines, event), said=event_message(lines, event, texts))  # fmt: skip
+
+
+def event_message(lines: LogLines, event: ev_mod.Event, texts: list[str]) -> str | None:
+    """The function the report's own message names (culprit.message_named), in the lines just above its header
+    (whatever their capture prefix: a quote's wrapped lines have none) and just below it."""
+    sig = event.hit.signature
+    if sig is None or not sig.message_culprit:
+        return None
+    above = (lines[i].text for i in range(max(0, event.start - MESSAGE_LINES), event.start))
+    return message_named(sig, [*above, *texts[: MESSAGE_LINES + 1]])
 
 
 def event_harness(lines: LogLines, event: ev_mod.Event) -> str | None:

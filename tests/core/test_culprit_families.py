@@ -583,3 +583,38 @@ def test_a_bad_page_freed_through_the_skb_free_path_names_the_driver() -> None:
            " __dev_kfree_skb_any+0x54/0x60\n mydrv_fini_ring+0x48/0x58 [mydrv]\n mydrv_set_ringparam+0x1a4/0x2b0 [mydrv]\n")
     report = analyze(log)
     assert (report.title, report.function) == ("BUG: Bad page state in mydrv_fini_ring", "mydrv_fini_ring")
+
+
+_FLUSH_WARNING = (
+    "[ 6174.010216] WARNING: CPU: 20 PID: 14456 at kernel/workqueue.c:2628 check_flush_dependency+0x110/0x14c\n"
+    "[ 6174.010220] Modules linked in: nvmet_tcp nvmet\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("message", "culprit"),
+    [
+        # kernel/workqueue.c check_flush_dependency: `WQ_MEM_RECLAIM %s:%ps is flushing !WQ_MEM_RECLAIM %s:%ps`, the
+        # first %ps the flushing worker's work function (a module's with its ` [mod]`), on one line or wrapped
+        ("workqueue: WQ_MEM_RECLAIM nvmet-wq:nvmet_tcp_release_queue_work [nvmet_tcp] is flushing "
+         "!WQ_MEM_RECLAIM nvmet_tcp_wq:nvmet_tcp_io_work [nvmet_tcp]", "nvmet_tcp_release_queue_work"),
+        ("workqueue: WQ_MEM_RECLAIM\nnvme-wq:nvme_scan_work is flushing\n!WQ_MEM_RECLAIM events_unbound:kfree_rcu_work",
+         "nvme_scan_work"),
+        # a reclaiming task that is no worker names a task, no code: the site stays
+        ("workqueue: PF_MEMALLOC task 231(kswapd0) is flushing !WQ_MEM_RECLAIM events:foo_work [foo]",
+         "check_flush_dependency"),
+    ],
+)
+def test_a_flush_dependency_warning_without_a_stack_names_the_flusher_its_message_names(
+    message: str, culprit: str
+) -> None:
+    report = analyze("[ 6174.010200] ------------[ cut here ]------------\n[ 6174.010201] " + message + "\n" + _FLUSH_WARNING)
+    assert report.title == "WARNING in check_flush_dependency"
+    assert report.function == culprit
+
+
+def test_a_flush_dependency_warning_with_a_stack_keeps_the_flusher_its_stack_names() -> None:
+    # The walk past the flush API names the code that flushed; the message's work function only runs it.
+    report = analyze((EDGE / "warn-flush-dependency.log").read_bytes())
+    assert report.function == "mydrv_reclaim_stats"
+    assert "mydrv_reclaim_work" in (EDGE / "warn-flush-dependency.log").read_text()
