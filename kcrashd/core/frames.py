@@ -453,6 +453,21 @@ IRQ_FREE_SITES = ("__free_irq", "free_irq", "__free_percpu_irq", "free_nmi", "de
 # the devres callback that calls free_irq).
 IRQ_FREE_API = (*IRQ_FREE_SITES, "free_percpu_irq", "remove_percpu_irq", "free_percpu_nmi", "devm_irq_release",
                 "pci_free_irq")
+# fs/proc/generic.c's WARNINGs about what its caller hands it: __xlate_proc_name a name holding a `/` (`WARN(1, "name
+# '%s'\n", name)`), remove_proc_entry and remove_proc_subtree a directory that still holds another owner's entries
+# (`removing non-empty directory '%s/%s', leaking at least '%s'`).
+PROC_CALLER_SITES = ("__xlate_proc_name", "remove_proc_entry", "remove_proc_subtree")
+# The code between them and the driver whose entry it is: procfs itself, the irq core's /proc/irq/N plumbing
+# (kernel/irq/proc.c register_irq_proc / register_handler_proc under __setup_irq, unregister_irq_proc under free_desc)
+# with the IRQ request and free API that reaches it and the descriptor teardown (irq_free_descs, irq_domain_free_irqs,
+# irq_dispose_mapping), and a PCI device's interrupt teardown under pci_disable_device (do_pci_disable_device,
+# pcibios_disable_device, ACPI's acpi_pci_irq_disable -> acpi_unregister_gsi(_ioapic) -> x86's mp_unmap_irq).
+PROC_CALLER_API = (
+    r"_*proc_\w+|_*xlate_proc_name|remove_proc_\w+|(?:un)?register_(?:irq|handler)_proc|free_desc|"
+    r"irq_free_descs?|irq_domain_free_irqs\w*|irq_dispose_mapping|__setup_irq|request_threaded_irq|request_irq|"
+    r"request_any_context_irq|devm_request_threaded_irq|devm_request_irq|mp_unmap_irq|acpi_unregister_gsi\w*|"
+    r"acpi_pci_irq_disable|pcibios_disable_device|do_pci_disable_device|pci_disable_device|" + "|".join(IRQ_FREE_API)
+)
 # The DMA API's sync calls on a driver's streaming mapping (kernel/dma/mapping.c __dma_sync_single_for_cpu /
 # _for_device, __dma_sync_sg_*, and dma_sync_single_for_cpu / dma_sync_single_range_for_cpu ... before 6.x made them
 # inline wrappers): a DMA-API debugging report there is on the driver's call, as for dma_map / dma_unmap (SKIP_ALLOCATOR).

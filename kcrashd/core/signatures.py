@@ -19,6 +19,8 @@ from kcrashd.core.frames import (
     DMA_DEBUG_SITES,
     IRQ_FREE_API,
     IRQ_FREE_SITES,
+    PROC_CALLER_API,
+    PROC_CALLER_SITES,
     SLEEP_RULES,
     SLEEP_SINCE_V4_RULES,
 )
@@ -587,6 +589,16 @@ SIGNATURES: tuple[Signature, ...] = (
     # titled every fs/proc/generic.c WARNING a registration bug: that key continues.
     Signature("warn-proc", "warning", "WARNING:", _WARN_AT + r"fs/proc/generic\.c:[^\n]{0,40}? \.?proc_register",
               "WARNING: proc registration bug in {F}", WARN, severity=W, skip=r"^(?:proc_|__proc|remove_proc)"),
+    # procfs's WARNINGs about what its caller handed it (frames.PROC_CALLER_SITES: a bad name, a non-empty directory
+    # removed): the title is syzkaller's, the WARN site; the driver past procfs and the irq and PCI plumbing that reach
+    # it for the driver's IRQ (frames.PROC_CALLER_API) names the function and keys the fingerprint
+    # (fingerprint.SITE_TITLES): two drivers are two bugs.  Version 3 titled them registration bugs (warn-proc).
+    Signature("warn-proc-caller", "warning", "WARNING:",
+              _WARN_AT + r"fs/proc/generic\.c:\d{1,7}\s(?:at\s)?\.?(" + "|".join(PROC_CALLER_SITES) + r")\b",
+              "WARNING in {1}", WARN, severity=W, alts=("WARNING in {F}",), skip=r"^\.?(?:" + PROC_CALLER_API + r")$",
+              v3_title="WARNING: proc registration bug in {F}", v3_skip=r"^(?:proc_|__proc|remove_proc)",
+              why="fs/proc/generic.c __xlate_proc_name `WARN(1, \"name '%s'\\n\", name)`, remove_proc_entry and "
+                  "remove_proc_subtree `WARN(1, \"%s: removing non-empty directory '%s/%s', leaking at least '%s'\\n\", ...)`"),
     Signature("warn-proc-other", "warning", "WARNING:", _WARN_AT + r"fs/proc/generic\.c:", "WARNING in {F}", WARN,
               severity=W, v3_title="WARNING: proc registration bug in {F}", v3_skip=r"^(?:proc_|__proc|remove_proc)",
               why="fs/proc/generic.c __xlate_proc_name `WARN(1, \"name '%s'\\n\", name)`, remove_proc_entry "
