@@ -101,6 +101,14 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
        for name in ("suse-dm-verity-tasklet-hash-sleeping-mangled", "suse-ath9k-hif-usb-rx-stream-kasan-stack-oob-mangled")},
     "production/patches/suse-rt5640-irq-jack-work-sleeping-no-stack.txt": (
         frozenset({"tag-cased"}), "a re-cased stack-less header"),
+    # A WARNING quoted as its message and header line alone (data118): re-cased, a stack-less header is not read as one
+    # (as above); wrapped, the header's `%pS` on a line of its own reads as the trace syzkaller's `in corrupted` lacks.
+    "production/patches/stable-6.1.93-sungem-netpoll-enabled-interrupts-warning.txt": (
+        frozenset({"tag-cased", "wrapped"}), "a stack-less WARNING: re-cased, or its site wrapped into a frame line"),
+    # An author-wrapped WARNING header whose `%pS` sits on the line below it (data119): decoded, that line is a
+    # symbolizer's `f (file.c:N)` no header join reads, so the site is lost.
+    "production/patches/stable-4.4.38-sparc64-find-node-numa-warning-wrapped.txt": (
+        frozenset({"decoded"}), "an author-wrapped header's site decoded on its own line"),
     # An s390 trace whose addresses lost their brackets (frames.py): a symbolizer's `f (file.c:N)` behind such an
     # address models no real log, and the wrap cuts its long kernel-space fault header before `space`.
     "production/patches/suse-s390x-memcg-free-slab-ebcdic-oops.txt": (

@@ -25,7 +25,9 @@ _WRAPPED_HEADER = {"production/patches/suse-ext4-evict-inode-warning-wrapped.txt
                    "production/patches/stable-4.19.14-x86-flush-tlb-all-preemptible-warning.txt",
                    # its header's `%pS` indented below `at file:line` in an unstamped quote (joining such a line there
                    # was measured in the 26th issue-13 session: no development gain, one sealed log worse)
-                   "production/patches/stable-4.9.32-drm-usb-unplug-mode-config-cleanup-warning.txt"}
+                   "production/patches/stable-4.9.32-drm-usb-unplug-mode-config-cleanup-warning.txt",
+                   # its header's `%pS` on a mailer's `+` continuation line of its own (data116)
+                   "production/patches/stable-5.10.194-rcu-exp-wait-wake-irq-work-queue-on-offline-warning.txt"}
 # A WARN in an exception handler's own check (arch/x86/kernel/traps.c exc_debug_kernel): its site is trap code a
 # skip rule fits, so the culprit is the code the exception interrupted, which only the second RIP line (inside the
 # `<#DB>` section) names; with every RIP line cut, no frame is left.
