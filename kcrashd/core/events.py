@@ -18,6 +18,7 @@ from kcrashd.core.frames import STACK_START, fault_pc, parse_frames
 from kcrashd.core.normalize import BODY_LINES, HeaderLine, LogLines, header_lines
 from kcrashd.core.signatures import (
     BY_HEADER,
+    CHAIN_BODY,
     CONSEQUENCE_PANIC,
     CONTINUES_REPORT,
     ENDS_REPORT,
@@ -64,7 +65,7 @@ _NEEDS_SIGNATURE = frozenset({
     # where report_bug's `Kernel BUG at %p [verbose debug info unavailable]` is no BUG() (signatures.py)
     "Badness at ", "Kernel BUG at ",
     # lockdep's body lines, which start a report only where its banner was quoted away (signatures.py lockdep-*-body)
-    "is trying to acquire lock:", "inconsistent {", *RCU_USAGE_BODY,
+    "is trying to acquire lock:", "inconsistent {", CHAIN_BODY, *RCU_USAGE_BODY,
     # lib/refcount.c's WARN message (signatures.py refcount-message)
     "refcount_t: ",
     # kernel/sched.c (2.6.x before 2.6.18) __might_sleep and schedule() printed their reports without `BUG: `
@@ -189,10 +190,25 @@ def find_hits(lines: LogLines, heads: list[HeaderLine]) -> list[Hit]:
             continue
         if header == _ARM_UNHANDLED and _signal_only(lines, i):
             continue
+        if header == CHAIN_BODY and _chain_heading_above(lines, i):
+            continue
         if sig is not None and sig.name in WARN_MESSAGES and _warning_near(lines, i):
             continue
         hits.append(Hit(i, header, pos, sig, m))
     return hits
+
+
+# What a circular-locking report prints above its chain (kernel/locking/lockdep.c print_circular_bug_header and
+# print_circular_bug): its banner and body lines, and the chain's heading; and the other lockdep reports' banners.
+_CHAIN_HEADINGS = ("existing dependency chain", "circular locking dependency", "is trying to acquire", "lock order detected",
+                   "lock inversion dependency")
+_CHAIN_LOOKBACK = 1000
+
+
+def _chain_heading_above(lines: LogLines, i: int) -> bool:
+    """Whether `-> #0 (` (signatures.CHAIN_BODY) continues a report whose heading is quoted above it: the chain's
+    links print a stack of up to a few dozen lines each, so the heading is looked for up to _CHAIN_LOOKBACK lines up."""
+    return any(h in lines[j].text for j in range(max(0, i - _CHAIN_LOOKBACK), i) for h in _CHAIN_HEADINGS)
 
 
 def _complete_wrapped(lines: LogLines, i: int, header: str, pos: int) -> str:

@@ -243,6 +243,8 @@ _BUG_TEXT = r"BUG: ([^\[\]A-Za-z]*+[A-Za-z][^\[\]]*?)(?<!\s)(?:\s*+(?:[(!:]|$)|\
 # kernel/workqueue.c check_flush_dependency's message names the flusher, a WQ_MEM_RECLAIM worker's current work function
 # (`WQ_MEM_RECLAIM %s:%ps is flushing`, worker->current_func; a reclaiming task is `PF_MEMALLOC task %d(%s)`, no code).
 _FLUSHER = r"WQ_MEM_RECLAIM [^\s:]{1,64}:([A-Za-z_][\w.]{0,200})(?: \[[\w\-]{1,64}\])? is flushing"
+# The first line of the dependency chain a circular-locking report prints (print_circular_bug_entry for depth 0).
+CHAIN_BODY = "-> #0 ("
 _TEXT_TO_EOL = r"((?:\s*+\S)*+)\s*+$"
 # kmemleak's stack starts in the allocator and its wrappers (`kmalloc`, `__kmalloc_node_track_caller`,
 # `kmem_cache_alloc_noprof`, `alloc_skb`, `sock_kzalloc`): the allocator is in the name's head or tail; a
@@ -736,6 +738,14 @@ SIGNATURES: tuple[Signature, ...] = (
               "possible deadlock in {F}", LOCKDEP, severity=W, skip=_FLUSH_AS_LOCK, corrupted=True,
               requires=_LOCKDEP_REQ, line_start=True,
               why="kernel/locking/lockdep.c print_circular_bug_header / print_deadlock_bug `%s/%d is trying to acquire lock:`"),
+    # A circular-locking report quoted as its dependency chain alone (kernel/locking/lockdep.c print_circular_bug_entry:
+    # `\n-> #%u`, the lock's name, `:` and the stack that took it; print_circular_bug prints the chain from `#0`, the
+    # lock being taken, back to the one held): `-> #0`'s stack, past lockdep and the lock API, names the code taking
+    # the lock, what syzkaller's title reads in the report's `at:` line.  Below the chain's own heading (`the existing
+    # dependency chain (in reverse order) is:`) or a banner it only continues that report (events.CHAIN_BODY).
+    Signature("lockdep-chain-body", "lockdep", CHAIN_BODY, r"-> #0 \(", "possible deadlock in {F}", ((P.STACK,),),
+              severity=W, corrupted=True, line_start=True,
+              why="kernel/locking/lockdep.c print_circular_bug_entry `-> #%u`, the lock, `:` and its acquire trace"),
     Signature("lockdep-usage-body", "lockdep", "inconsistent {", r"inconsistent \{[A-Z][A-Z_\-]{2,24}\} -> \{[A-Z][A-Z_\-]{2,24}\} usage\.",
               "inconsistent lock state in {F}", LOCKDEP, severity=W, corrupted=True, requires=_LOCKDEP_REQ,
               why="kernel/locking/lockdep.c print_usage_bug `inconsistent {%s} -> {%s} usage.`"),
