@@ -231,7 +231,7 @@ def _complete_wrapped(lines: LogLines, i: int, header: str, pos: int) -> str:
     whole = wrapped.joined(text, rest)
     free_text = PANIC in text and wrapped.message_continues(rest)
     if not (free_text and (not lines.stamped_log or wrapped.filled(lines.raw))):
-        if not lines.stamped_log:
+        if not lines.stamped_log and not wrapped.warn_site_below(text, rest):
             return text
         sig, m = match_signature(whole, header, pos)
         alone = match_signature(text, header, pos)[0]

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 
-from kcrashd.core.frames import DMA_DEBUG_SITES, IRQ_FREE_SITES, PROC_CALLER_SITES, strip_syscall
+from kcrashd.core.frames import DMA_DEBUG_WARN_SITES, IRQ_FREE_SITES, PROC_CALLER_SITES, strip_syscall
 
 FINGERPRINT_VERSION = 4
 PREFIX = f"kc{FINGERPRINT_VERSION}-"
@@ -59,7 +59,7 @@ BUCKETS = ("bad-access in ", "stall in ", "hang in ", STACK_OVERFLOW_BUCKET, "in
 # PREEMPT_RCU's scheduler hook WARNs about the task that slept under rcu_read_lock (signatures.py warn-rcu-context-switch).
 SITE_TITLES = frozenset({
     "WARNING in check_flush_dependency", "WARNING in rcu_note_context_switch",
-    *(f"WARNING in {site}" for site in (*DMA_DEBUG_SITES, *IRQ_FREE_SITES, *PROC_CALLER_SITES)),
+    *(f"WARNING in {site}" for site in (*DMA_DEBUG_WARN_SITES, *IRQ_FREE_SITES, *PROC_CALLER_SITES)),
 })
 
 

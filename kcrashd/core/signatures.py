@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from kcrashd.core.frames import (
-    DMA_DEBUG_SITES,
+    DMA_DEBUG_WARN_SITES,
     IRQ_FREE_API,
     IRQ_FREE_SITES,
     PROC_CALLER_API,
@@ -653,8 +653,9 @@ SIGNATURES: tuple[Signature, ...] = (
     # entry points) names the function and keys the fingerprint (fingerprint.SITE_TITLES): two drivers are two bugs.
     # Version 3 titled the driver (the generic row): the key, the driver's `WARNING in F`, is the same.
     Signature("warn-dma-debug", "warning", "WARNING:",
-              _WARN_AT + r"(?:kernel/dma/debug|lib/dma-debug)\.c:\d{1,7}\s(?:at\s)?(" + "|".join(DMA_DEBUG_SITES) + r")\b",
-              "WARNING in {1}", WARN, severity=W, alts=("WARNING in {F}",), v3_title="WARNING in {F}",
+              _WARN_AT + r"(?:kernel/dma/debug|lib/dma-debug)\.c:\d{1,7}\s(?:at\s)?(" + "|".join(DMA_DEBUG_WARN_SITES) + r")\b",
+              "WARNING in {1}", WARN, severity=W, alts=("WARNING in {F}",), v3_title="WARNING in {F}", v3_skip="",
+              skip=r"^(?:add_dma_entry|_{0,2}dma_(?:map|unmap)_\w+)$",
               why="kernel/dma/debug.c err_printk `WARN(1, pr_fmt(\"%s %s: \") format, ...)` in check_unmap, check_sync, "
                   "check_for_stack, check_for_illegal_area"),
     # The irq core's free paths WARN about the IRQ the caller frees (an already-free IRQ, one freed from interrupt

@@ -131,8 +131,10 @@ _FAULT_HEADER = re.compile(r"BUG: unable to handle kernel (?:NULL pointer derefe
 
 
 # kernel/panic.c __warn's `WARNING: CPU: %d PID: %d at %s:%d %pS` (2.6.x `WARNING: at %s:%d %pS()`) cut by a wrap after
-# its `%s:%d`: in a stamped log the unstamped `%pS` below (a symbol with its offset, and its module) is that rest.
-# Elsewhere the header stays cut, and culprit.py reads the site as the line below (tests/core/test_wrapped_quotes.py).
+# its `%s:%d`: in a stamped log the unstamped `%pS` below (a symbol with its offset, and its module) is that rest; in an
+# unstamped quote too, where the line below is that `%pS` alone (warn_site_below: events._complete_wrapped joins it, so
+# the rows that read the site match).  Elsewhere the header stays cut, and culprit.py reads the site as the line below
+# (tests/core/test_wrapped_quotes.py).
 # WARN_SITE_HEAD is the header up to its site's `%s:%d` (events._inline_prefix reads it too).
 WARN_SITE_HEAD = r"\bWARNING: (?:CPU: \d{1,5} PID: \d{1,9} )?at ?[^\s:]{1,200}:\d{1,7}"
 WARN_CUT_AT_SITE = re.compile(WARN_SITE_HEAD + r"\s*$")
@@ -175,6 +177,13 @@ def continues(text: str, rest: str, stamped_log: bool) -> bool:
     if rest[:1] == "(" and _LOCK_INSTANCE.fullmatch(text.strip()) is not None:
         return "){" in rest  # kernel/locking/lockdep.c print_lock: `%px` then print_lock_name's ` (%s){%s}`
     return _SYMBOL_TAIL.match(rest) is not None and _SYMBOL_END.search(text.rstrip()[-40:]) is not None
+
+
+def warn_site_below(text: str, rest: str) -> bool:
+    """Whether `rest` is the `%pS` a wrap cut from __warn's header `text` (WARN_CUT_AT_SITE): a symbol with its offset
+    and size alone on its line.  __warn prints `at %s:%d %pS` on one line, so a header that ends at its `%s:%d` was cut
+    there, in an unstamped quote too."""
+    return _SYMBOL_LINE.fullmatch(rest.lstrip(".")) is not None and WARN_CUT_AT_SITE.search(text) is not None
 
 
 def splits_header(text: str, rest: str, header: str) -> bool:

@@ -23,8 +23,8 @@ _RIP = re.compile(r"^(?:\[[^\]]{1,40}\] )?\s{0,8}RIP: 0010:")
 # A quote that hard-wrapped the header line before its site, or cut it there: the header names no function.
 _WRAPPED_HEADER = {"production/patches/suse-ext4-evict-inode-warning-wrapped.txt",
                    "production/patches/stable-4.19.14-x86-flush-tlb-all-preemptible-warning.txt",
-                   # its header's `%pS` indented below `at file:line` in an unstamped quote (joining such a line there
-                   # was measured in the 26th issue-13 session: no development gain, one sealed log worse)
+                   # its header's `%pS` indented below `at file:line` in an unstamped quote (joined since the 27th
+                   # issue-13 session, wrapped.warn_site_below: cut with the RIP line, the walk reads on from the join)
                    "production/patches/stable-4.9.32-drm-usb-unplug-mode-config-cleanup-warning.txt",
                    # its header's `%pS` on a mailer's `+` continuation line of its own (data116)
                    "production/patches/stable-5.10.194-rcu-exp-wait-wake-irq-work-queue-on-offline-warning.txt"}

@@ -472,3 +472,20 @@ def test_a_warn_header_cut_before_its_site_takes_the_symbol_below_only_in_a_stam
     assert not wrapped.continues(cut, "Modules linked in: mydrv", stamped_log=True)
     assert not wrapped.continues("WARNING: CPU: 10 PID: 1589 at kernel/irq/manage.c:1913 free_irq+0x318/0x360",
                                  "mydrv_stop+0x18/0x60", stamped_log=True)
+
+
+@pytest.mark.parametrize(
+    ("header", "below", "joined"),
+    [
+        # kernel/panic.c __warn prints `at %s:%d %pS` on one line: a header ending at `%s:%d` over a `%pS` alone was cut
+        ("WARNING: CPU: 1 PID: 51 at kernel/dma/debug.c:568", "add_dma_entry+0x234/0x2f4", True),
+        ("WARNING: CPU: 3 PID: 1048 at fs/proc/generic.c:722", "  .remove_proc_entry+0x20c/0x220", True),
+        ("WARNING: CPU: 3 PID: 1048 at fs/proc/generic.c:722", "remove_proc_entry+0x20c/0x220 [mod]", True),
+        # a header that kept its site, a line below that is more than a symbol, or no symbol at all
+        ("WARNING: CPU: 1 PID: 51 at kernel/dma/debug.c:568 add_dma_entry+0x234/0x2f4", "debug_dma_map_sg+0x1/0x2", False),
+        ("WARNING: CPU: 1 PID: 51 at kernel/dma/debug.c:568", "Modules linked in: mmci", False),
+        ("WARNING: CPU: 1 PID: 51 at kernel/dma/debug.c:568", "add_dma_entry+0x234/0x2f4 debug_dma_map_sg+0x1/0x2", False),
+    ],
+)
+def test_an_unstamped_warning_header_cut_before_its_site_is_joined(header: str, below: str, joined: bool) -> None:
+    assert wrapped.warn_site_below(header, below.strip()) is joined
