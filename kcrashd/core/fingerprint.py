@@ -26,7 +26,13 @@ from __future__ import annotations
 
 import hashlib
 
-from kcrashd.core.frames import DMA_DEBUG_WARN_SITES, IRQ_FREE_SITES, PROC_CALLER_SITES, strip_syscall
+from kcrashd.core.frames import (
+    CLK_CALLER_SITES,
+    DMA_DEBUG_WARN_SITES,
+    IRQ_FREE_SITES,
+    PROC_CALLER_SITES,
+    strip_syscall,
+)
 
 FINGERPRINT_VERSION = 4
 PREFIX = f"kc{FINGERPRINT_VERSION}-"
@@ -56,10 +62,11 @@ BUCKETS = ("bad-access in ", "stall in ", "hang in ", STACK_OVERFLOW_BUCKET, "in
 # kernel/dma/debug.c's checks WARN about the driver's DMA call (signatures.py warn-dma-debug).
 # The irq core's free paths WARN about the IRQ the driver frees (signatures.py warn-irq-free).
 # procfs WARNs about the name or the directory its caller hands it (signatures.py warn-proc-caller).
+# The clock framework WARNs about the consumer that disabled a clock once too often (signatures.py warn-clk-caller).
 # PREEMPT_RCU's scheduler hook WARNs about the task that slept under rcu_read_lock (signatures.py warn-rcu-context-switch).
 SITE_TITLES = frozenset({
     "WARNING in check_flush_dependency", "WARNING in rcu_note_context_switch",
-    *(f"WARNING in {site}" for site in (*DMA_DEBUG_WARN_SITES, *IRQ_FREE_SITES, *PROC_CALLER_SITES)),
+    *(f"WARNING in {site}" for site in (*DMA_DEBUG_WARN_SITES, *IRQ_FREE_SITES, *PROC_CALLER_SITES, *CLK_CALLER_SITES)),
 })
 
 

@@ -472,6 +472,13 @@ PROC_CALLER_API = (
     r"request_any_context_irq|devm_request_threaded_irq|devm_request_irq|mp_unmap_irq|acpi_unregister_gsi\w*|"
     r"acpi_pci_irq_disable|pcibios_disable_device|do_pci_disable_device|pci_disable_device|" + "|".join(IRQ_FREE_API)
 )
+# The common clock framework's checks on the count a consumer drops (drivers/clk/clk.c clk_core_disable `WARN(core->
+# enable_count == 0, "%s already disabled\n", ...)` and `Disabling critical %s`, clk_core_unprepare `%s already
+# unprepared` and `Unpreparing critical %s`): the consumer that disabled or unprepared once too often is the culprit.
+CLK_CALLER_SITES = ("clk_core_disable", "clk_core_unprepare")
+# The consumer API down to them (clk_disable, clk_unprepare, clk_disable_unprepare, the clk_bulk_* forms, devm's
+# release) and the framework's locked wrappers (clk_core_disable_lock, clk_core_disable_unprepare).
+CLK_CALLER_API = r"clk_core_\w+|clk_(?:bulk_)?(?:disable|unprepare)(?:_unprepare)?|devm_clk_release|clk_gate_\w+"
 # The DMA API's sync calls on a driver's streaming mapping (kernel/dma/mapping.c __dma_sync_single_for_cpu /
 # _for_device, __dma_sync_sg_*, and dma_sync_single_for_cpu / dma_sync_single_range_for_cpu ... before 6.x made them
 # inline wrappers): a DMA-API debugging report there is on the driver's call, as for dma_map / dma_unmap (SKIP_ALLOCATOR).

@@ -16,6 +16,8 @@ from functools import cached_property
 from typing import NamedTuple
 
 from kcrashd.core.frames import (
+    CLK_CALLER_API,
+    CLK_CALLER_SITES,
     DMA_DEBUG_WARN_SITES,
     IRQ_FREE_API,
     IRQ_FREE_SITES,
@@ -601,6 +603,16 @@ SIGNATURES: tuple[Signature, ...] = (
               v3_title="WARNING: proc registration bug in {F}", v3_skip=r"^(?:proc_|__proc|remove_proc)",
               why="fs/proc/generic.c __xlate_proc_name `WARN(1, \"name '%s'\\n\", name)`, remove_proc_entry and "
                   "remove_proc_subtree `WARN(1, \"%s: removing non-empty directory '%s/%s', leaking at least '%s'\\n\", ...)`"),
+    # The clock framework's checks on a consumer's unbalanced disable or unprepare (frames.CLK_CALLER_SITES): the title
+    # is syzkaller's, the WARN site; the consumer past the clock API (frames.CLK_CALLER_API) names the function and keys
+    # the fingerprint (fingerprint.SITE_TITLES): two drivers are two bugs.  Version 3 named the site (the generic row):
+    # its key, the title, continues.
+    Signature("warn-clk-caller", "warning", "WARNING:",
+              _WARN_AT + r"drivers/clk/clk\.c:\d{1,7}\s(?:at\s)?(" + "|".join(CLK_CALLER_SITES) + r")\b",
+              "WARNING in {1}", WARN, severity=W, alts=("WARNING in {F}",), v3_skip="",
+              skip=r"^(?:" + CLK_CALLER_API + r")$",
+              why="drivers/clk/clk.c clk_core_disable `WARN(core->enable_count == 0, \"%s already disabled\\n\", ...)`, "
+                  "clk_core_unprepare `WARN(core->prepare_count == 0, \"%s already unprepared\\n\", ...)`"),
     Signature("warn-proc-other", "warning", "WARNING:", _WARN_AT + r"fs/proc/generic\.c:", "WARNING in {F}", WARN,
               severity=W, v3_title="WARNING: proc registration bug in {F}", v3_skip=r"^(?:proc_|__proc|remove_proc)",
               why="fs/proc/generic.c __xlate_proc_name `WARN(1, \"name '%s'\\n\", name)`, remove_proc_entry "
