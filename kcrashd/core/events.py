@@ -208,7 +208,8 @@ _CHAIN_LOOKBACK = 1000
 def _chain_heading_above(lines: LogLines, i: int) -> bool:
     """Whether `-> #0 (` (signatures.CHAIN_BODY) continues a report whose heading is quoted above it: the chain's
     links print a stack of up to a few dozen lines each, so the heading is looked for up to _CHAIN_LOOKBACK lines up."""
-    return any(h in lines[j].text for j in range(max(0, i - _CHAIN_LOOKBACK), i) for h in _CHAIN_HEADINGS)
+    raw = lines.raw
+    return any(h in raw[j] for j in range(i - 1, max(-1, i - 1 - _CHAIN_LOOKBACK), -1) for h in _CHAIN_HEADINGS)
 
 
 def _complete_wrapped(lines: LogLines, i: int, header: str, pos: int) -> str:
