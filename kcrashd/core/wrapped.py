@@ -168,7 +168,7 @@ def continues(text: str, rest: str, stamped_log: bool) -> bool:
         return True
     if _OLD_PC_LINE.fullmatch(text.rstrip()) is not None and _SYMBOL_LINE.fullmatch(rest) is not None:
         return True  # the old RIP line cut before its `%pS` (_OLD_PC_LINE)
-    if stamped_log and _SYMBOL_LINE.fullmatch(rest) is not None and WARN_CUT_AT_SITE.search(text) is not None:
+    if stamped_log and warn_site_below(text, rest):
         return True  # __warn's header cut before its `%pS` (see WARN_CUT_AT_SITE)
     if rest[:1] == "(" and _PARENTHESIZED_SYMBOL.fullmatch(rest) is not None and _SYMBOL_BELOW_END.search(text.rstrip()[-40:]) is not None:
         return True
