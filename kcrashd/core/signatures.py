@@ -472,12 +472,11 @@ SIGNATURES: tuple[Signature, ...] = (
     # lockdep's class lookup (kernel/locking/lockdep.c look_up_lock_class: `BUG: looking up invalid subclass: %u`,
     # then `turning off the locking correctness validator.` and dump_stack()): a caller handed a subclass of
     # MAX_LOCKDEP_SUBCLASSES or more to a `*_nested()` lock call or lockdep_set_subclass(); below the lock API and
-    # lockdep's own frames, the trace names it.  bug-generic cut this title before its `subclass:` (`BUG: looking up
-    # invalid in F`), the key version 3 gave (v3_title).
+    # lockdep's own frames (skipped everywhere: frames.SKIP_LOCKING and the lockdep internals), the trace names it.
+    # bug-generic cut this title before its `subclass:` (`BUG: looking up invalid in F`), the key version 3 gave
+    # (v3_title).
     Signature("lockdep-subclass", "lockdep", "BUG:", r"BUG: looking up invalid subclass: \d+",
-              "BUG: looking up invalid subclass in {F}", TRACE, severity=W,
-              skip=r"^(?:look_up_lock_class|register_lock_class|__lock_acquire|lock_acquire|lock_set_class|lockdep_|_raw_)",
-              v3_title="BUG: looking up invalid in {F}",
+              "BUG: looking up invalid subclass in {F}", TRACE, severity=W, v3_title="BUG: looking up invalid in {F}",
               why="kernel/locking/lockdep.c look_up_lock_class `BUG: looking up invalid subclass: %u`, then dump_stack()"),
     # lockdep's wait-context check (a sleeping lock taken where only spinning is allowed)
     Signature("invalid-wait-context", "lockdep", "BUG:", r"BUG: Invalid wait context", "WARNING: locking bug in {F}",
@@ -599,7 +598,7 @@ SIGNATURES: tuple[Signature, ...] = (
     # (fingerprint.SITE_TITLES): two drivers are two bugs.  Version 3 titled them registration bugs (warn-proc).
     Signature("warn-proc-caller", "warning", "WARNING:",
               _WARN_AT + r"fs/proc/generic\.c:\d{1,7}\s(?:at\s)?\.?(" + "|".join(PROC_CALLER_SITES) + r")\b",
-              "WARNING in {1}", WARN, severity=W, alts=("WARNING in {F}",), skip=r"^\.?(?:" + PROC_CALLER_API + r")$",
+              "WARNING in {1}", WARN, severity=W, alts=("WARNING in {F}",), skip=r"^(?:" + PROC_CALLER_API + r")$",
               v3_title="WARNING: proc registration bug in {F}", v3_skip=r"^(?:proc_|__proc|remove_proc)",
               why="fs/proc/generic.c __xlate_proc_name `WARN(1, \"name '%s'\\n\", name)`, remove_proc_entry and "
                   "remove_proc_subtree `WARN(1, \"%s: removing non-empty directory '%s/%s', leaking at least '%s'\\n\", ...)`"),
@@ -667,7 +666,7 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("warn-dma-debug", "warning", "WARNING:",
               _WARN_AT + r"(?:kernel/dma/debug|lib/dma-debug)\.c:\d{1,7}\s(?:at\s)?(" + "|".join(DMA_DEBUG_WARN_SITES) + r")\b",
               "WARNING in {1}", WARN, severity=W, alts=("WARNING in {F}",), v3_title="WARNING in {F}", v3_skip="",
-              skip=r"^(?:add_dma_entry|_{0,2}dma_(?:map|unmap)_\w+)$",
+              skip=r"^(?:" + "|".join(DMA_DEBUG_WARN_SITES) + r"|_{0,2}dma_(?:map|unmap)_\w+)$",
               why="kernel/dma/debug.c err_printk `WARN(1, pr_fmt(\"%s %s: \") format, ...)` in check_unmap, check_sync, "
                   "check_for_stack, check_for_illegal_area"),
     # The irq core's free paths WARN about the IRQ the caller frees (an already-free IRQ, one freed from interrupt
