@@ -25,6 +25,7 @@ from kcrashd.core.signatures import (
     FOLLOWS_HEADER,
     KASAN_RANGE,
     MESSAGE_ONLY,
+    NESTING_NOTE,
     PANIC_NAMES_REPORT,
     RCU_USAGE_BODY,
     SLUB_DETAIL,
@@ -65,7 +66,7 @@ _NEEDS_SIGNATURE = frozenset({
     # where report_bug's `Kernel BUG at %p [verbose debug info unavailable]` is no BUG() (signatures.py)
     "Badness at ", "Kernel BUG at ",
     # lockdep's body lines, which start a report only where its banner was quoted away (signatures.py lockdep-*-body)
-    "is trying to acquire lock:", "inconsistent {", CHAIN_BODY, *RCU_USAGE_BODY,
+    "is trying to acquire lock:", "inconsistent {", CHAIN_BODY, NESTING_NOTE, *RCU_USAGE_BODY,
     # lib/refcount.c's WARN message (signatures.py refcount-message)
     "refcount_t: ",
     # kernel/sched.c (2.6.x before 2.6.18) __might_sleep and schedule() printed their reports without `BUG: `
@@ -190,7 +191,7 @@ def find_hits(lines: LogLines, heads: list[HeaderLine]) -> list[Hit]:
             continue
         if header == _ARM_UNHANDLED and _signal_only(lines, i):
             continue
-        if header == CHAIN_BODY and _chain_heading_above(lines, i):
+        if header in (CHAIN_BODY, NESTING_NOTE) and _chain_heading_above(lines, i):
             continue
         if sig is not None and sig.name in WARN_MESSAGES and _warning_near(lines, i):
             continue
@@ -199,15 +200,17 @@ def find_hits(lines: LogLines, heads: list[HeaderLine]) -> list[Hit]:
 
 
 # What a circular-locking report prints above its chain (kernel/locking/lockdep.c print_circular_bug_header and
-# print_circular_bug): its banner and body lines, and the chain's heading; and the other lockdep reports' banners.
+# print_circular_bug): its banner and body lines, and the chain's heading; and the other lockdep reports' banners and
+# body lines (print_deadlock_bug's above its scenario's nesting note).
 _CHAIN_HEADINGS = ("existing dependency chain", "circular locking dependency", "is trying to acquire", "lock order detected",
-                   "lock inversion dependency")
+                   "lock inversion dependency", "recursive locking detected", "already holding lock")
 _CHAIN_LOOKBACK = 1000
 
 
 def _chain_heading_above(lines: LogLines, i: int) -> bool:
-    """Whether `-> #0 (` (signatures.CHAIN_BODY) continues a report whose heading is quoted above it: the chain's
-    links print a stack of up to a few dozen lines each, so the heading is looked for up to _CHAIN_LOOKBACK lines up."""
+    """Whether `-> #0 (` (signatures.CHAIN_BODY) or a recursive-locking scenario's note (signatures.NESTING_NOTE)
+    continues a report whose heading is quoted above it: the chain's links print a stack of up to a few dozen lines
+    each, so the heading is looked for up to _CHAIN_LOOKBACK lines up."""
     raw = lines.raw
     return any(h in raw[j] for j in range(i - 1, max(-1, i - 1 - _CHAIN_LOOKBACK), -1) for h in _CHAIN_HEADINGS)
 

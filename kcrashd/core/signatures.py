@@ -247,6 +247,8 @@ _BUG_TEXT = r"BUG: ([^\[\]A-Za-z]*+[A-Za-z][^\[\]]*?)(?<!\s)(?:\s*+(?:[(!:]|$)|\
 _FLUSHER = r"WQ_MEM_RECLAIM [^\s:]{1,64}:([A-Za-z_][\w.]{0,200})(?: \[[\w\-]{1,64}\])? is flushing"
 # The first line of the dependency chain a circular-locking report prints (print_circular_bug_entry for depth 0).
 CHAIN_BODY = "-> #0 ("
+# The line a recursive-locking report prints below its scenario (print_deadlock_scenario, only there).
+NESTING_NOTE = "May be due to missing lock nesting notation"
 _TEXT_TO_EOL = r"((?:\s*+\S)*+)\s*+$"
 # kmemleak's stack starts in the allocator and its wrappers (`kmalloc`, `__kmalloc_node_track_caller`,
 # `kmem_cache_alloc_noprof`, `alloc_skb`, `sock_kzalloc`): the allocator is in the name's head or tail; a
@@ -758,6 +760,15 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("lockdep-chain-body", "lockdep", CHAIN_BODY, r"-> #0 \(", "possible deadlock in {F}", ((P.STACK,),),
               severity=W, corrupted=True, line_start=True,
               why="kernel/locking/lockdep.c print_circular_bug_entry `-> #%u`, the lock, `:` and its acquire trace"),
+    # A recursive-locking report quoted from its scenario down (kernel/locking/lockdep.c print_deadlock_bug: the banner,
+    # `%s/%d is trying to acquire lock:` and `but task is already holding lock:` cut): print_deadlock_scenario ends with
+    # ` *** DEADLOCK ***` and ` May be due to missing lock nesting notation`, which no other report prints, then come the
+    # held locks and `stack backtrace:`, dump_stack's trace, whose first frame past lockdep and the lock API takes the
+    # lock again.  Below a lockdep banner or body line it only continues that report (events._chain_heading_above).
+    Signature("lockdep-nesting-body", "lockdep", NESTING_NOTE, r"May be due to missing lock nesting notation",
+              "possible deadlock in {F}", TRACE, severity=W, corrupted=True,
+              why="kernel/locking/lockdep.c print_deadlock_scenario ` May be due to missing lock nesting notation`, then "
+                  "the held locks and dump_stack"),
     Signature("lockdep-usage-body", "lockdep", "inconsistent {", r"inconsistent \{[A-Z][A-Z_\-]{2,24}\} -> \{[A-Z][A-Z_\-]{2,24}\} usage\.",
               "inconsistent lock state in {F}", LOCKDEP, severity=W, corrupted=True, requires=_LOCKDEP_REQ,
               why="kernel/locking/lockdep.c print_usage_bug `inconsistent {%s} -> {%s} usage.`"),
