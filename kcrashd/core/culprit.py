@@ -43,7 +43,9 @@ _INTERRUPT = re.compile(r"^--- interrupt: [0-9a-f]+ at \.?([A-Za-z_$][A-Za-z0-9_
 _LEAK_START = re.compile(rf"^{frames.LEAK_TRACE}")
 _LAST_FUNCTION = re.compile(r"^\s*last function: ([A-Za-z_$][A-Za-z0-9_$]*)")
 _PAGE_OWNER = re.compile(r"^page last allocated via")
-_FREED_IN = re.compile(r"^INFO: Freed in ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
+# mm/slub.c print_track: `INFO: %s in %pS age=%lu cpu=%u pid=%d`, and `%s in %pS ...` since 2021's "mm, slub:
+# don't combine pr_err with INFO" dropped the prefix from SLUB's detail lines (print_page_info's `Slab 0x%p` too).
+_FREED_IN = re.compile(r"^(?:INFO: )?Freed in ([A-Za-z_$][A-Za-z0-9_$.]*)\+0x")
 # A trace trimmed of its offsets (frames.mark_trimmed_frames) ends such a frame in the mark.
 _IRQ_END = rf"(?:{_PS_END}|{frames.TRIMMED_MARK}$)"
 _IRQ_ENTRY = re.compile(

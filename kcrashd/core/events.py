@@ -353,7 +353,7 @@ def _slub_detail(prev: Event, hit: Hit, lines: LogLines) -> bool:
     sig = prev.hit.signature
     return (
         sig is not None
-        and sig.name == "slub-debug"
+        and sig.name in ("slub-poison", "slub-debug")
         and lines[hit.index].context == prev.context
         and SLUB_DETAIL.search(lines[hit.index].text) is not None
     )

@@ -80,10 +80,12 @@ UNLOCK: Spec = ((P.TRACE, P.STACK), (P.AT,))
 # An NMI watchdog interrupts the spinning code: the interrupted PC is the culprit.
 NMI_PC: Spec = ((P.PC,), (P.TRACE, P.STACK))
 BAD_PAGE: Spec = ((P.PAGE_OWNER, P.STACK), (P.TRACE, P.STACK))
-# A SLUB object overwritten after its free: who freed it; objects left at cache destruction: the
-# caller of kmem_cache_destroy (the trace).
+# A SLUB object overwritten after its free (`Poison overwritten`): who freed it.  A redzone or padding
+# overwritten, or objects left at cache destruction: the trace of the check (who freed or allocated the object,
+# the caller of kmem_cache_destroy); the object's `Freed in` there tells of an earlier lifetime.
 # 2.6 i386 dump_stack (arch/i386/kernel/traps.c show_trace_log_lvl) printed the frames with no `Call Trace:`.
 SLAB_DEBUG: Spec = ((P.FREED_IN, P.STACK), (P.TRACE, P.STACK), (P.STACK,))
+SLAB_CHECK: Spec = ((P.TRACE, P.STACK), (P.STACK,))
 # SLUB debugging's messages (mm/slub.c slab_bug: `BUG <cache> (<taint>): <message>`, 3.x without the
 # taint; check_bytes_and_report `%s overwritten`, with check_object's `Left Redzone` / `Right Redzone` since
 # 4.6 and `Redzone` before; kmem_cache_close / __kmem_cache_shutdown `Objects
@@ -514,10 +516,14 @@ SIGNATURES: tuple[Signature, ...] = (
     # SLUB debugging (SLUB_HEADERS): the message follows `BUG <cache>: ` or `BUG <cache> (<taint>): `.
     # Since 6.11 mm/slub.c check_bytes_and_report prints `[%s overwritten] 0x%p-0x%p @offset=%tu. First
     # byte 0x%x instead of 0x%x` first, and object_err's `BUG <cache> (<taint>): Object corrupt` after it.
+    Signature("slub-poison", "bug", SLUB_HEADERS[0],
+              r"(?:(?<=\): )|(?<=[\w.]: )|(?<=^\[)(?=[A-Za-z ]{6,30}\] 0x))(Poison overwritten)",
+              "BUG: {1} in {F}", SLAB_DEBUG, skip=_SLUB_CHECK_SKIP, v3_skip=_SLUB_CHECK_SKIP_V3,
+              why="mm/slub.c check_bytes_and_report `%s overwritten` for check_object's `Poison` (a write after free)"),
     Signature("slub-debug", "bug", SLUB_HEADERS,
               r"(?:(?<=\): )|(?<=[\w.]: )|(?<=^\[)(?=[A-Za-z ]{6,30}\] 0x))((?:" + "|".join(SLUB_CHECKS) + r") overwritten|"
               r"Objects remaining (?:in [\w.:\-]{1,64} )?on [\w.]{1,64}\(\))",
-              "BUG: {1} in {F}", SLAB_DEBUG, skip=_SLUB_CHECK_SKIP, v3_skip=_SLUB_CHECK_SKIP_V3),
+              "BUG: {1} in {F}", SLAB_CHECK, skip=_SLUB_CHECK_SKIP, v3_skip=_SLUB_CHECK_SKIP_V3),
     Signature("bad-page-state", "bug", "BUG:", r"BUG: Bad page state", "BUG: Bad page state in {F}", BAD_PAGE,
               skip=_BAD_PAGE_SKIP, v3_skip=_BAD_PAGE_SKIP_V3),
     # mm/page_alloc.c bad_page before it printed `BUG: ` (2.6.0-2.6.28: `Bad page state in process '%s'`, the page,

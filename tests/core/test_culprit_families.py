@@ -162,6 +162,9 @@ def test_hard_lockup_carried_by_an_old_warn_is_the_hard_lockup() -> None:
         ("satyr/gitlog-30.txt", "BUG: Poison overwritten in scsi_host_dev_release"),
         # kmem_cache_close: the caller of kmem_cache_destroy left objects behind.
         ("satyr/gitlog-29.txt", "BUG: Objects remaining on kmem_cache_close() in sas_class_exit"),
+        # A redzone checked when the object is freed: the freeing trace, not the `Freed in` of the object's earlier
+        # lifetime (mm/slub.c print_track without `INFO: ` since 2021).
+        ("patches/stable-6.1.21-s390-iucv-cpu-dead-kmalloc-redzone.txt", "BUG: kmalloc Redzone overwritten in iucv_cpu_dead"),
     ],
 )
 def test_slub_debug_reports(path: str, title: str) -> None:
