@@ -68,12 +68,28 @@ CONSEQUENCE_TITLE = re.compile(
 )
 
 
+def _culpritless_titles() -> frozenset[str]:
+    """The titles of kinds that name a culprit (`BUG: soft lockup in {F}`) written without it: the production
+    rows' spelling of syzkaller's `... in corrupted` for a report quoted with no stack (docs/corpus.md)."""
+    from kcrashd.core.signatures import SIGNATURES
+
+    heads = (sig.title.removesuffix(" in {F}") for sig in SIGNATURES if sig.title.endswith(" in {F}"))
+    return frozenset(head for head in heads if "{" not in head)
+
+
+CULPRITLESS = _culpritless_titles()
+
+
 def bug_of(title: str, alts: list[str]) -> frozenset[str]:
     """The expected titles that name a bug, for pair scoring.  A title whose culprit is `corrupted` names
     none: syzkaller gives it to every report of a kind whose frame it could not extract, different
-    bugs alike, so two such cases are not known to be one bug (nor two), and are not paired.  Nor does a
-    panic that only says an earlier report was fatal (CONSEQUENCE_TITLE)."""
-    return frozenset(t for t in (title, *alts) if culprit(t) != "corrupted" and not CONSEQUENCE_TITLE.match(t))
+    bugs alike, so two such cases are not known to be one bug (nor two), and are not paired; nor does its
+    production spelling, the kind's title without ` in F` (CULPRITLESS).  Nor does a panic that only says an
+    earlier report was fatal (CONSEQUENCE_TITLE)."""
+    return frozenset(
+        t for t in (title, *alts)
+        if culprit(t) != "corrupted" and t not in CULPRITLESS and not CONSEQUENCE_TITLE.match(t)
+    )
 
 
 def site_bug(bug: frozenset[str], function: str) -> frozenset[str]:

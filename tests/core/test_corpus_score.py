@@ -158,7 +158,12 @@ FLOOR = {
 # The 26th session's twelve stable-queue rounds and one SUSE round (138 logs, 94 in the development part: 1,280 logs),
 # written against by nobody before, with seven rows relabelled to the documented conventions (reasons in the rows):
 # title 0.886, function 0.867, kind 0.995, pair F1 0.900 (P 0.867, R 0.935).  The title floor moves to just below.
-PRODUCTION_FLOOR = {"title": 0.88, "function": 0.86, "kind": 0.985, "f1": 0.89}
+# The 28th session scores a production row's stack-less title (`BUG: sleeping function called from invalid context`,
+# syzkaller's `... in corrupted`) as naming no bug, as `in corrupted` is (corpus_score.CULPRITLESS: its data126 round
+# brought two more, three different bugs that counted as one); with its three rounds (28 logs, 15 in the development
+# part: 1,382 logs) the development part gives title 0.881, function 0.861, kind 0.995, pair F1 0.879 (P 0.831, R 0.932;
+# the new KASAN Read/Write pair in blkcg_unpin_online is one bucket by design).  The F1 floor moves to just below.
+PRODUCTION_FLOOR = {"title": 0.88, "function": 0.86, "kind": 0.985, "f1": 0.87}
 # Logs with no crash that may still get a title (23/23 measured).
 PRODUCTION_NOCRASH_SLACK = 1
 # Web pages (repo web/HOST) keep their site's content license: Creative Commons BY-SA or GNU FDL.
@@ -369,3 +374,14 @@ def test_a_site_title_pairs_by_its_culprit() -> None:
     root = corpus_score.bug_of("VFS: Unable to mount root fs on unknown-block(0,0)", [])
     assert corpus_score.site_bug(root, "mount_block_root") == root
     assert corpus_score.site_bug(irq, "") == irq
+
+
+def test_a_stackless_title_is_paired_with_none() -> None:
+    # The production spelling of syzkaller's `... in corrupted` (a kind that names a culprit, quoted with no stack)
+    # names no bug, as `in corrupted` does; a title with its culprit, and a title of a kind that names none, do.
+    assert corpus_score.bug_of("BUG: sleeping function called from invalid context", []) == frozenset()
+    assert corpus_score.bug_of("INFO: rcu detected stall", []) == frozenset()
+    assert corpus_score.bug_of("INFO: rcu detected stall in corrupted", []) == frozenset()
+    assert corpus_score.bug_of("INFO: rcu detected stall in rx_submit", []) == {"INFO: rcu detected stall in rx_submit"}
+    assert corpus_score.bug_of("BUG: workqueue lockup", []) == {"BUG: workqueue lockup"}
+    assert corpus_score.bug_of("kernel panic: VFS: Unable to mount root fs", []) == {"kernel panic: VFS: Unable to mount root fs"}
