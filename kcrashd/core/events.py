@@ -199,11 +199,13 @@ def find_hits(lines: LogLines, heads: list[HeaderLine]) -> list[Hit]:
     return hits
 
 
-# What a circular-locking report prints above its chain (kernel/locking/lockdep.c print_circular_bug_header and
-# print_circular_bug): its banner and body lines, and the chain's heading; and the other lockdep reports' banners and
-# body lines (print_deadlock_bug's above its scenario's nesting note).
-_CHAIN_HEADINGS = ("existing dependency chain", "circular locking dependency", "is trying to acquire", "lock order detected",
-                   "lock inversion dependency", "recursive locking detected", "already holding lock")
+# The lines above a chain or a scenario that start a lockdep report themselves (kernel/locking/lockdep.c: the banners of
+# print_circular_bug_header, print_deadlock_bug and the irq-inversion and lock-order reports, and their body's first
+# line `%s/%d is trying to acquire lock:`).  The lines between them and the chain (`but task is already holding lock:`,
+# `the existing dependency chain (in reverse order) is:`) start none: a quote cut below the banner and the first line
+# starts at the chain.
+_CHAIN_HEADINGS = ("circular locking dependency", "is trying to acquire", "lock order detected", "lock inversion dependency",
+                   "recursive locking detected")
 _CHAIN_LOOKBACK = 1000
 
 
