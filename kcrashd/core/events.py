@@ -69,6 +69,8 @@ _NEEDS_SIGNATURE = frozenset({
     "is trying to acquire lock:", "inconsistent {", CHAIN_BODY, NESTING_NOTE, *RCU_USAGE_BODY,
     # lib/refcount.c's WARN message (signatures.py refcount-message)
     "refcount_t: ",
+    # a vendor watchdog's `WARN:` soft lockup line (signatures.py soft-lockup-warn)
+    "WARN: soft lockup",
     # kernel/sched.c (2.6.x before 2.6.18) __might_sleep and schedule() printed their reports without `BUG: `
     "Debug: sleeping function called from invalid context", "scheduling while atomic: ",
     # mm/page_alloc.c bad_page (2.6.0-2.6.28) without `BUG: `

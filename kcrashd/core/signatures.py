@@ -415,6 +415,13 @@ SIGNATURES: tuple[Signature, ...] = (
               why="arch/x86/mm/fault.c show_fault_oops `#PF: %s %s in %s mode`, then __die `Oops: %04lx [#%d]`"),
     Signature("soft-lockup", "soft-lockup", "BUG:", r"BUG: soft lockup", "BUG: soft lockup in {F}",
               FAULT, S.STALL, alts=("stall in {F}",), messenger_title="BUG: soft lockup"),
+    # Some vendor kernels' watchdog (arm64 openEuler and HiSilicon builds, whose traces run through their
+    # watchdog_print_info) print kernel/watchdog.c watchdog_timer_fn's line with `WARN:` for `BUG:` (`WARN: soft lockup -
+    # CPU#%d stuck for %us! [%s:%d]`, quoted by several upstream fixes: jbd2's commit 6c02757c9360, the 4.4 stable dcache
+    # fix): the same report, the same title.
+    Signature("soft-lockup-warn", "soft-lockup", "WARN: soft lockup", r"WARN: soft lockup - CPU#\d{1,5} stuck for ",
+              "BUG: soft lockup in {F}", FAULT, S.STALL, alts=("stall in {F}",), messenger_title="BUG: soft lockup",
+              why="kernel/watchdog.c watchdog_timer_fn `soft lockup - CPU#%d stuck for %us! [%s:%d]`, `WARN:` for `BUG:`"),
     # Stack overflows: the guard page, the corrupted end marker, the double-fault overflow panic.
     # schedule_debug (kernel/sched/core.c) panics when the task that calls schedule() has overwritten
     # its stack-end marker: the culprit is that task's code, the first frame below the panic, the

@@ -621,3 +621,13 @@ def test_a_flush_dependency_warning_with_a_stack_keeps_the_flusher_its_stack_nam
     report = analyze((EDGE / "warn-flush-dependency.log").read_bytes())
     assert report.function == "mydrv_reclaim_stats"
     assert "mydrv_reclaim_work" in (EDGE / "warn-flush-dependency.log").read_text()
+
+
+def test_a_vendor_warn_soft_lockup_is_the_soft_lockup() -> None:
+    # kernel/watchdog.c watchdog_timer_fn's line as some vendor kernels print it (`WARN:` for `BUG:`): the same
+    # report, title and key; a `WARN: soft lockup` notice that is not the watchdog's line is no crash.
+    log = (EDGE / "soft-lockup-warn-arm64.log").read_bytes()
+    vendor, mainline = analyze(log), analyze(log.replace(b"WARN: soft lockup", b"BUG: soft lockup"))
+    assert (vendor.kind, vendor.title) == ("soft-lockup", "BUG: soft lockup in rcache_scan_bucket")
+    assert vendor.fingerprint == mainline.fingerprint
+    assert analyze("[    1.000000] watchdog: WARN: soft lockup detector reset on CPU#1\n").kind == "none"
