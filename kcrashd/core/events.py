@@ -21,6 +21,7 @@ from kcrashd.core.signatures import (
     CHAIN_BODY,
     CONSEQUENCE_PANIC,
     CONTINUES_REPORT,
+    CUT_HERE,
     ENDS_REPORT,
     FOLLOWS_HEADER,
     KASAN_RANGE,
@@ -71,6 +72,8 @@ _NEEDS_SIGNATURE = frozenset({
     "refcount_t: ",
     # a vendor watchdog's `WARN:` soft lockup line (signatures.py soft-lockup-warn)
     "WARN: soft lockup",
+    # the rule above a WARN() (signatures.py warn-cut-headless)
+    CUT_HERE,
     # kernel/sched.c (2.6.x before 2.6.18) __might_sleep and schedule() printed their reports without `BUG: `
     "Debug: sleeping function called from invalid context", "scheduling while atomic: ",
     # mm/page_alloc.c bad_page (2.6.0-2.6.28) without `BUG: `
@@ -176,7 +179,7 @@ def find_hits(lines: LogLines, heads: list[HeaderLine]) -> list[Hit]:
     """The header lines (normalize.header_lines) that really start or continue a crash report."""
     hits: list[Hit] = []
     kernel_ran_before = _KernelRanBefore(lines)
-    for head in heads:
+    for n, head in enumerate(heads):
         i, header, pos = head.index, head.header, head.pos
         text = lines[i].text
         sup = SUPPRESSIONS.get(header)
@@ -194,6 +197,8 @@ def find_hits(lines: LogLines, heads: list[HeaderLine]) -> list[Hit]:
         if header == _ARM_UNHANDLED and _signal_only(lines, i):
             continue
         if header in (CHAIN_BODY, NESTING_NOTE) and _chain_heading_above(lines, i):
+            continue
+        if header == CUT_HERE and _header_below(heads, n):
             continue
         if sig is not None and sig.name in WARN_MESSAGES and _warning_near(lines, i):
             continue
@@ -217,6 +222,17 @@ def _chain_heading_above(lines: LogLines, i: int) -> bool:
     each, so the heading is looked for up to _CHAIN_LOOKBACK lines up."""
     raw = lines.raw
     return any(h in raw[j] for j in range(i - 1, max(-1, i - 1 - _CHAIN_LOOKBACK), -1) for h in _CHAIN_HEADINGS)
+
+
+# How far below the rule above a WARN() its header line is looked for: the message (a few lines) comes between.
+_CUT_HERE_REACH = 12
+
+
+def _header_below(heads: list[HeaderLine], n: int) -> bool:
+    """Whether another header line follows the rule `heads[n]` (signatures.CUT_HERE) within _CUT_HERE_REACH lines:
+    the rule then heads that report (its `WARNING:` line, `kernel BUG at`, a WARN message's row)."""
+    i = heads[n].index
+    return n + 1 < len(heads) and heads[n + 1].index - i <= _CUT_HERE_REACH
 
 
 def _complete_wrapped(lines: LogLines, i: int, header: str, pos: int) -> str:

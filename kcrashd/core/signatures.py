@@ -249,6 +249,11 @@ _BUG_TEXT = r"BUG: ([^\[\]A-Za-z]*+[A-Za-z][^\[\]]*?)(?<!\s)(?:\s*+(?:[(!:]|$)|\
 _FLUSHER = r"WQ_MEM_RECLAIM [^\s:]{1,64}:([A-Za-z_][\w.]{0,200})(?: \[[\w\-]{1,64}\])? is flushing"
 # The first line of the dependency chain a circular-locking report prints (print_circular_bug_entry for depth 0).
 CHAIN_BODY = "-> #0 ("
+# The rule lib/bug.c report_bug and kernel/panic.c __warn_printk print above a WARN()'s message and header (CUT_HERE).
+CUT_HERE = "[ cut here ]"
+# A faulting-PC line of the register dump that follows (x86 `RIP: 0010:`, i386/2.6 `EIP:`/`IP:`, arm64 `pc : `,
+# powerpc `NIP `, arm `PC is at `, MIPS `epc   :`, s390 `Krnl PSW`).
+PC_LINE = r"^\s{0,8}(?:RIP: [0-9a-f]{4}:|EIP: |IP: |pc : |NIP[: ] |PC is at |epc\s{0,8}: |Krnl PSW )"
 # The line a recursive-locking report prints below its scenario (print_deadlock_scenario, only there).
 NESTING_NOTE = "May be due to missing lock nesting notation"
 _TEXT_TO_EOL = r"((?:\s*+\S)*+)\s*+$"
@@ -716,6 +721,15 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("warning", "warning", "WARNING:",
               r"WARNING: (?:CPU: \d+ PID: \d+ at |at |[^ ]+:\d+ at )(\S+)?",
               "WARNING in {F}", WARN, severity=W),
+    # A WARN() quoted with its `WARNING: CPU: %d PID: %d at %pS` line cut (kernel/panic.c __warn_printk prints CUT_HERE
+    # and the message, __warn the WARNING line, then the registers and trace; lib/bug.c report_bug prints CUT_HERE first
+    # for a WARN without a message): the rule, then no report's header before the register dump's PC line, whose
+    # function is the WARN's site, as the WARNING line's `%pS` would have named it.  Below the rule, another report's
+    # header (`WARNING:`, `kernel BUG at`, a message row's line) starts that report instead (events._header_below).
+    Signature("warn-cut-headless", "warning", CUT_HERE, r"(?<=---)\[ cut here \]-{3,}", "WARNING in {F}", WARN, severity=W,
+              corrupted=True, requires=PC_LINE,
+              why="kernel/panic.c __warn_printk `pr_warn(CUT_HERE)` and __warn `WARNING: CPU: %d PID: %d at %pS`; "
+                  "lib/bug.c report_bug `printk(KERN_DEFAULT CUT_HERE)`"),
     # kmemcheck (2.6.31-4.14) trapped a read of memory not yet written: the registers of the read, then
     # its stack, with no `Call Trace:` line.
     # WARN_ON() of 2.6.0-2.6.18 (include/asm-generic/bug.h and the arch bug.h files: `printk("Badness in %s at

@@ -631,3 +631,20 @@ def test_a_vendor_warn_soft_lockup_is_the_soft_lockup() -> None:
     assert (vendor.kind, vendor.title) == ("soft-lockup", "BUG: soft lockup in rcache_scan_bucket")
     assert vendor.fingerprint == mainline.fingerprint
     assert analyze("[    1.000000] watchdog: WARN: soft lockup detector reset on CPU#1\n").kind == "none"
+
+
+def test_a_warn_quoted_without_its_warning_line_is_the_warning() -> None:
+    # kernel/panic.c __warn_printk prints the rule and the message, __warn the `WARNING: ... at %pS` line: with that
+    # line cut, the register dump's PC names the site, and the key is the whole report's.
+    log = (EDGE / "warn-cut-headless.log").read_bytes()
+    whole = log.replace(
+        b"[ 3301.118211] mydrv",
+        b"[ 3301.118209] WARNING: CPU: 2 PID: 911 at drivers/net/mydrv/ring.c:212 mydrv_ring_stop+0x9e/0xc0 [mydrv]\n"
+        b"[ 3301.118211] mydrv",
+    )
+    cut, full = analyze(log), analyze(whole)
+    assert (cut.title, cut.signature, cut.corrupted) == ("WARNING in mydrv_ring_stop", "warn-cut-headless", True)
+    assert (full.signature, full.fingerprint) == ("warning", cut.fingerprint)
+    # Negatives: the rule with no register dump below, and the rule inside other text, start no report.
+    assert analyze("[    3.1] ------------[ cut here ]------------\n[    3.2] mydrv: odd state\n").kind == "none"
+    assert analyze('- {"msg": "Setting prompt string to [\'-+\\\\[ cut here \\\\]-+\\\\s+(.*)\']"}\n').kind == "none"
