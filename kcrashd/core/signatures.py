@@ -333,8 +333,11 @@ X86_CR2_NULL = Below(r"\bCR2: (?:0{13}|0{5})[0-9a-f]{3}\b", "null-deref",
 # `f file.c:N [inline]`, which stands first in a syzbot report's trace).
 _TRACE_BELOW = (r"^\s*(?:Call [Tt]race|(?:\[<[0-9a-fA-F]{1,16}>\]\s{1,4})?(?:\?\s)?[A-Za-z_$][\w$.]{0,200}"
                 r"(?:\+0x[0-9a-fA-F]{1,16}/0x|\s\([\w./\-]{1,200}\.[chS]:\d|\s[\w./\-]{1,200}\.[chS]:\d{1,7} \[inline\]))")
-# lockdep models a workqueue flush as taking the workqueue: the flusher's caller holds the lock.
-_FLUSH_AS_LOCK = r"^(?:__)?flush_(?:work|workqueue)$"
+# lockdep models a workqueue flush as taking the workqueue: the flusher's caller holds the lock.  Since 6.10
+# kernel/workqueue.c takes the flush's lockdep map in touch_wq_lockdep_map / touch_work_lockdep_map, which
+# __flush_work and __flush_workqueue call: the `at:` line names them.  The lock held then is the running work's
+# workqueue or work map, which process_one_work takes around the work function: the held lock's `at:` names it.
+_FLUSH_AS_LOCK = r"^(?:__)?flush_(?:work|workqueue)$|^touch_(?:wq|work)_lockdep_map$|^process_one_work$"
 # lib/refcount.c's checkers and the kref wrappers over them: the caller's reference is the bug.
 _REFCOUNT_SKIP = r"^(?:refcount|__refcount|kref_)"
 

@@ -648,3 +648,10 @@ def test_a_warn_quoted_without_its_warning_line_is_the_warning() -> None:
     # Negatives: the rule with no register dump below, and the rule inside other text, start no report.
     assert analyze("[    3.1] ------------[ cut here ]------------\n[    3.2] mydrv: odd state\n").kind == "none"
     assert analyze('- {"msg": "Setting prompt string to [\'-+\\\\[ cut here \\\\]-+\\\\s+(.*)\']"}\n').kind == "none"
+
+
+def test_a_flush_taken_through_its_lockdep_helper_names_the_flusher() -> None:
+    # kernel/workqueue.c (6.10+) takes a flush's lockdep map in touch_wq_lockdep_map, and the lock held is the running
+    # work's, taken by process_one_work: past both, and __flush_work, the code that flushed its own workqueue.
+    report = analyze((PRODUCTION / "patches" / "stable-6.12.88-nvmet-ctrl-free-flush-work-recursive-locking.txt").read_bytes())
+    assert (report.title, report.function) == ("possible deadlock in nvmet_ctrl_free", "nvmet_ctrl_free")
