@@ -538,10 +538,14 @@ _UEVENT_CALLBACK_SINCE_V4 = r"(?!dev_uevent$)(?!_{0,2}kobject_)[\w.]{1,120}_ueve
 # The sanitizers' runtimes under more underscores (mm/kasan/common.c ____kasan_slab_free / ____kasan_kmalloc of
 # 5.12-6.7, the wrappers ___kasan_*): the same runtime as __kasan_slab_free.
 _SANITIZER_RUNTIME_SINCE_V4 = r"_{3,6}(?:kasan|kfence|ubsan)\w{0,48}"
+# KASAN's free-time check of a slab object (mm/kasan/common.c check_slab_allocation, 6.11+: __kasan_slab_pre_free and
+# __kasan_mempool_poison_object call it, and it reports a double or invalid free through kasan_report_invalid_free):
+# the runtime under a name without `kasan`, as ____kasan_slab_free was before it.
+_KASAN_CHECK_SINCE_V4 = r"check_slab_allocation"
 SKIP_REPORTING = (
     # sanitizer and coverage runtimes
     r"(?:^(?:__)?(?:kasan|kfence|ubsan)|^_*asan_|^__msan|kmsan|hwasan|^kcsan_setup_watchpoint|^check_memory_region|"
-    r"^__sanitizer_|^write_comp_data|^__tsan|^(?:" + _SANITIZER_RUNTIME_SINCE_V4 + r")$)",
+    r"^__sanitizer_|^write_comp_data|^__tsan|^(?:" + _SANITIZER_RUNTIME_SINCE_V4 + r"|" + _KASAN_CHECK_SINCE_V4 + r")$)",
     # stack and register dumpers
     r"^_*(?:dump_stack|show_stack|dump_backtrace|dump_trace|show_trace|walk_stack|arch_stack_walk|stack_trace_|save_stack|show_regs|hex_dump|"
     r"unwind_(?:next_frame|backtrace)|read_once_word)",
@@ -791,7 +795,7 @@ SKIPPED_SINCE_V4 = re.compile(
     rf"{_SOCK_LOCK_SINCE_V4}|{_BIO_FREE_SINCE_V4}|{_ATOMIC64_SINCE_V4}|{_BITOPS_SINCE_V4}|{_OWNER_SPIN_SINCE_V4}|"
     rf"{_USER_ITER_SINCE_V4}|{_PAGECACHE_SINCE_V4}|{_VFS_REF_SINCE_V4}|{_SOFTIRQ_TRACE_SINCE_V4}|{_MTE_REPORT_SINCE_V4}|"
     rf"{_STRING_SINCE_V4}|{_PHYS_ADDR_SINCE_V4}|{_WORKQUEUE_SINCE_V4}|{_USB_URB_SINCE_V4}|{_DEVICE_UNREGISTER_SINCE_V4}|{_CALLER_CHECK_SINCE_V4}|{_DMA_SYNC_SINCE_V4}|{_PLIST_SINCE_V4}|{_RATELIMIT_SINCE_V4}|{_ENTRY_SINCE_V4}|"
-    rf"{_LOCKDEP_SINCE_V4}|{_SANITIZER_RUNTIME_SINCE_V4})$"
+    rf"{_LOCKDEP_SINCE_V4}|{_SANITIZER_RUNTIME_SINCE_V4}|{_KASAN_CHECK_SINCE_V4})$"
 )
 # Frames version 3 skipped that version 4 reads as a culprit (the opposite of SKIPPED_SINCE_V4): where one is chosen,
 # version 3's key names the next frame it did not skip (culprit._first_culprit, and the *_V3 stall and hang lists).
