@@ -618,6 +618,19 @@ _SLAB_CACHE_LOOKUP_SINCE_V4 = r"cache_from_obj|virt_to_cache"
 # The x86 rwsem slow-path thunks of 2.6-5.x (arch/x86/lib/rwsem.S call_rwsem_down_read_failed /
 # call_rwsem_down_write_failed: save the registers and call rwsem_down_*_failed for down_read/down_write).
 _RWSEM_THUNK_SINCE_V4 = r"call_rwsem_down_(?:read|write)_failed(?:_killable)?"
+# The socket buffer's free path frees the skb, its head and its fragment pages for the caller (net/core/skbuff.c
+# skb_free_head -> skb_free_frag / page_frag_free, skb_release_data, skb_release_all, __kfree_skb, consume_skb, kfree_skb
+# and its _reason form, napi_consume_skb, skb_attempt_defer_free, and net/core/dev.c __dev_kfree_skb_any /
+# __dev_kfree_skb_irq): a bad page it frees is the caller's (signatures._BAD_PAGE_SKIP).
+SKB_FREE = (
+    r"skb_free_head|skb_free_frag|skb_release_data|skb_release_all|__kfree_skb|consume_skb|kfree_skb\w{0,16}|"
+    r"napi_consume_skb|skb_attempt_defer_free|__dev_kfree_skb_(?:any|irq)|dev_kfree_skb_(?:any|irq)"
+)
+# Its entry points, what code calls to free an skb (consume_skb, napi_consume_skb, skb_attempt_defer_free,
+# dev_kfree_skb_any / _irq and their __ forms; kfree_skb and __kfree_skb are frees already): as with kfree, a report
+# raised inside them (a WARN of the softirq core's local_bh_enable when the caller freed with interrupts off) is the
+# caller's.  A fault inside the release internals (skb_release_data on a corrupted skb) stays where it is.
+_SKB_FREE_API_SINCE_V4 = r"consume_skb|napi_consume_skb|skb_attempt_defer_free|_{0,2}dev_kfree_skb_(?:any|irq)"
 SKIP_ALLOCATOR = (
     # kmalloc and slab caches
     r"(?:kmalloc|kzalloc|kvmalloc|kcalloc|krealloc|kmem_cache|^__kmem)",
@@ -636,6 +649,8 @@ SKIP_ALLOCATOR = (
     r"^(?:_*vmalloc|vfree|vzalloc|__kvmalloc|kvrealloc)",
     # the bio's free side (_BIO_FREE_SINCE_V4)
     r"^(?:" + _BIO_FREE_SINCE_V4 + r")$",
+    # the socket buffer's free entry points (_SKB_FREE_API_SINCE_V4)
+    r"^(?:" + _SKB_FREE_API_SINCE_V4 + r")$",
     # vmalloc's internals (_VMALLOC_SINCE_V4)
     r"^(?:" + _VMALLOC_SINCE_V4 + r")$",
     # duplicating helpers (mm/util.c: allocate and copy on the caller's behalf)
@@ -795,7 +810,7 @@ SKIPPED_SINCE_V4 = re.compile(
     rf"{_SOCK_LOCK_SINCE_V4}|{_BIO_FREE_SINCE_V4}|{_ATOMIC64_SINCE_V4}|{_BITOPS_SINCE_V4}|{_OWNER_SPIN_SINCE_V4}|"
     rf"{_USER_ITER_SINCE_V4}|{_PAGECACHE_SINCE_V4}|{_VFS_REF_SINCE_V4}|{_SOFTIRQ_TRACE_SINCE_V4}|{_MTE_REPORT_SINCE_V4}|"
     rf"{_STRING_SINCE_V4}|{_PHYS_ADDR_SINCE_V4}|{_WORKQUEUE_SINCE_V4}|{_USB_URB_SINCE_V4}|{_DEVICE_UNREGISTER_SINCE_V4}|{_CALLER_CHECK_SINCE_V4}|{_DMA_SYNC_SINCE_V4}|{_PLIST_SINCE_V4}|{_RATELIMIT_SINCE_V4}|{_ENTRY_SINCE_V4}|"
-    rf"{_LOCKDEP_SINCE_V4}|{_SANITIZER_RUNTIME_SINCE_V4}|{_KASAN_CHECK_SINCE_V4})$"
+    rf"{_LOCKDEP_SINCE_V4}|{_SANITIZER_RUNTIME_SINCE_V4}|{_KASAN_CHECK_SINCE_V4}|{_SKB_FREE_API_SINCE_V4})$"
 )
 # Frames version 3 skipped that version 4 reads as a culprit (the opposite of SKIPPED_SINCE_V4): where one is chosen,
 # version 3's key names the next frame it did not skip (culprit._first_culprit, and the *_V3 stall and hang lists).

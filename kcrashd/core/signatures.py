@@ -23,6 +23,7 @@ from kcrashd.core.frames import (
     IRQ_FREE_SITES,
     PROC_CALLER_API,
     PROC_CALLER_SITES,
+    SKB_FREE,
     SLEEP_RULES,
     SLEEP_SINCE_V4_RULES,
 )
@@ -275,15 +276,9 @@ _BAD_PAGE_FREE_V3 = (
     r"bad_page|free_|__free|page_|put_page|__put_page|release_pages|folio_|__folio|check_new_page|rmqueue|get_page_from|"
     r"__page_pool|page_pool|post_alloc_hook|prep_new_page"
 )
-# The socket buffer's free path frees its head and fragment pages for the driver (net/core/skbuff.c skb_free_head ->
-# skb_free_frag / page_frag_free, skb_release_data, skb_release_all, __kfree_skb, consume_skb, kfree_skb and its
-# _reason form, napi_consume_skb, and net/core/dev.c __dev_kfree_skb_any / __dev_kfree_skb_irq).
-_SKB_FREE = (
-    r"skb_free_head|skb_free_frag|skb_release_data|skb_release_all|__kfree_skb|consume_skb|kfree_skb\w{0,16}|"
-    r"napi_consume_skb|__dev_kfree_skb_(?:any|irq)|dev_kfree_skb_(?:any|irq)"
-)
+# The socket buffer's free path frees its head and fragment pages for the driver (frames.SKB_FREE).
 _BAD_PAGE_SKIP = (
-    rf"^(?:{_BAD_PAGE_FREE_V3}|check_free_page|dma_direct_free|dma_free_contiguous|_{{0,2}}iommu_dma_free|(?:{_SKB_FREE})$)"
+    rf"^(?:{_BAD_PAGE_FREE_V3}|check_free_page|dma_direct_free|dma_free_contiguous|_{{0,2}}iommu_dma_free|(?:{SKB_FREE})$)"
 )
 # What version 3 skipped there (before check_free_page, the DMA API's and the socket buffer's free paths): its key
 # continues.

@@ -657,3 +657,16 @@ def test_a_flush_taken_through_its_lockdep_helper_names_the_flusher() -> None:
     # work's, taken by process_one_work: past both, and __flush_work, the code that flushed its own workqueue.
     report = analyze((PRODUCTION / "patches" / "stable-6.12.88-nvmet-ctrl-free-flush-work-recursive-locking.txt").read_bytes())
     assert (report.title, report.function) == ("possible deadlock in nvmet_ctrl_free", "nvmet_ctrl_free")
+
+
+def test_the_skb_free_entry_points_are_frees() -> None:
+    # consume_skb and its NAPI and deferred forms free an skb for their caller, as kfree_skb does: a WARN raised under
+    # them (kernel/softirq.c __local_bh_enable_ip with interrupts off) is the freeing driver's.
+    path = PRODUCTION / "patches" / "stable-6.18.21-macb-tx-poll-napi-consume-skb-local-bh-enable-warning-arm64.txt"
+    report = analyze(path.read_bytes())
+    assert (report.title, report.function) == ("WARNING in macb_tx_poll", "macb_tx_poll")
+    assert frames.is_skipped("napi_consume_skb") and frames.is_skipped("skb_attempt_defer_free")
+    assert frames.is_skipped("__dev_kfree_skb_any") and frames.is_skipped("consume_skb")
+    # Negatives: a fault inside the release internals stays there (syzkaller's report 21: skb_release_data), and a
+    # function that only holds the words is no free.
+    assert not frames.is_skipped("skb_release_data") and not frames.is_skipped("mydrv_consume_skb_ring")
