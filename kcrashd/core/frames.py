@@ -441,12 +441,14 @@ _SOCK_LOCK_SINCE_V4 = r"lock_sock(?:_nested|_fast)?|__lock_sock|release_sock"
 # caller's counter, as the atomic_* helpers do.
 _ATOMIC64_SINCE_V4 = r"(?:generic_)?atomic64_[a-z0-9_]{1,32}"
 # The checks of DMA-API debugging that WARN about a driver's DMA call (kernel/dma/debug.c err_printk; lib/dma-debug.c
-# before 4.20).
-DMA_DEBUG_SITES = ("check_unmap", "check_sync", "check_for_stack", "check_for_illegal_area")
+# before 4.20; check_sg_segment's `mapping sg segment longer than device claims to support` and `... across boundary`).
+DMA_DEBUG_SITES = ("check_unmap", "check_sync", "check_for_stack", "check_for_illegal_area", "check_sg_segment")
 # And add_dma_entry's, on the mapping a driver makes (`cacheline tracking EEXIST, overlapping mappings aren't supported`,
 # err_printk since 5.x; before, active_cacheline_inc_overlap's `exceeded %d overlapping mappings of cacheline %pa`
-# inlined into it): a WARN site the signature row reads (signatures.py warn-dma-debug), not skipped everywhere.
-DMA_DEBUG_WARN_SITES = (*DMA_DEBUG_SITES, "add_dma_entry")
+# inlined into it), and the mapping hooks the static checks are inlined into (debug_dma_map_page calls check_for_stack
+# and check_for_illegal_area, debug_dma_map_sg those and check_sg_segment): WARN sites the signature row reads
+# (signatures.py warn-dma-debug), not skipped everywhere.
+DMA_DEBUG_WARN_SITES = (*DMA_DEBUG_SITES, "add_dma_entry", "debug_dma_map_page", "debug_dma_map_sg")
 # The irq core's free paths that WARN about the IRQ their caller hands them (kernel/irq/manage.c __free_irq
 # `Trying to free already-free IRQ %d` and `... from IRQ context!`, free_irq `WARN_ON(desc->affinity_notify)`,
 # __free_percpu_irq `Trying to free already-free IRQ %d`, free_nmi `WARN_ON(!irq_is_nmi(desc))`; kernel/irq/devres.c

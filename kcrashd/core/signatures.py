@@ -686,7 +686,7 @@ SIGNATURES: tuple[Signature, ...] = (
               "WARNING in {1}", WARN, severity=W, alts=("WARNING in {F}",), v3_title="WARNING in {F}", v3_skip="",
               skip=r"^(?:" + "|".join(DMA_DEBUG_WARN_SITES) + r"|_{0,2}dma_(?:map|unmap)_\w+)$",
               why="kernel/dma/debug.c err_printk `WARN(1, pr_fmt(\"%s %s: \") format, ...)` in check_unmap, check_sync, "
-                  "check_for_stack, check_for_illegal_area"),
+                  "check_for_stack, check_for_illegal_area, check_sg_segment"),
     # The irq core's free paths WARN about the IRQ the caller frees (an already-free IRQ, one freed from interrupt
     # context or with its affinity notifier still set, a devm_free_irq of an IRQ devm_request_irq never gave:
     # frames.IRQ_FREE_SITES): the title is syzkaller's, the WARN site; the driver below the irq API (frames.IRQ_FREE_API)

@@ -670,3 +670,16 @@ def test_the_skb_free_entry_points_are_frees() -> None:
     # Negatives: a fault inside the release internals stays there (syzkaller's report 21: skb_release_data), and a
     # function that only holds the words is no free.
     assert not frames.is_skipped("skb_release_data") and not frames.is_skipped("mydrv_consume_skb_ring")
+
+
+def test_a_dma_debug_check_inlined_into_its_mapping_hook_is_the_site() -> None:
+    # kernel/dma/debug.c check_sg_segment's err_printk WARN, inlined into debug_dma_map_sg: the WARNING line names the
+    # hook, which the title keeps as it keeps check_unmap; past the DMA API the mapping's caller is the function.
+    path = PRODUCTION / "patches" / "stable-6.1.165-v3d-bo-create-dma-api-map-sg-segment-warning-arm64.txt"
+    report = analyze(path.read_bytes())
+    assert (report.title, report.signature) == ("WARNING in debug_dma_map_sg", "warn-dma-debug")
+    assert report.function not in ("debug_dma_map_sg", "__dma_map_sg_attrs", "dma_map_sgtable")
+    # Negative: a WARNING elsewhere in a function of that name's file prefix is no DMA-debug site.
+    other = analyze("WARNING: CPU: 0 PID: 1 at kernel/dma/mapping.c:200 __dma_map_sg_attrs+0x1/0x2\n"
+                    "Call trace:\n __dma_map_sg_attrs+0x1/0x2\n mydrv_map+0x10/0x40\n")
+    assert other.signature != "warn-dma-debug"
