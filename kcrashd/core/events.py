@@ -24,6 +24,7 @@ from kcrashd.core.signatures import (
     CUT_HERE,
     ENDS_REPORT,
     FOLLOWS_HEADER,
+    HUNG_NOTE,
     KASAN_RANGE,
     MESSAGE_ONLY,
     NESTING_NOTE,
@@ -74,6 +75,8 @@ _NEEDS_SIGNATURE = frozenset({
     "WARN: soft lockup",
     # the rule above a WARN() (signatures.py warn-cut-headless)
     CUT_HERE,
+    # kernel/hung_task.c's note below its header (signatures.py hung-task-body)
+    HUNG_NOTE,
     # kernel/sched.c (2.6.x before 2.6.18) __might_sleep and schedule() printed their reports without `BUG: `
     "Debug: sleeping function called from invalid context", "scheduling while atomic: ",
     # mm/page_alloc.c bad_page (2.6.0-2.6.28) without `BUG: `
@@ -200,6 +203,8 @@ def find_hits(lines: LogLines, heads: list[HeaderLine]) -> list[Hit]:
             continue
         if header == CUT_HERE and _header_below(heads, n):
             continue
+        if header == HUNG_NOTE and _hung_header_above(lines, i):
+            continue
         if sig is not None and sig.name in WARN_MESSAGES and _warning_near(lines, i):
             continue
         hits.append(Hit(i, header, pos, sig, m))
@@ -222,6 +227,18 @@ def _chain_heading_above(lines: LogLines, i: int) -> bool:
     each, so the heading is looked for up to _CHAIN_LOOKBACK lines up."""
     raw = lines.raw
     return any(h in raw[j] for j in range(i - 1, max(-1, i - 1 - _CHAIN_LOOKBACK), -1) for h in _CHAIN_HEADINGS)
+
+
+# kernel/hung_task.c check_hung_task's header, which its note (signatures.HUNG_NOTE) follows: other CPUs' and tasks'
+# lines may come between in a console log, so it is looked for up to _HUNG_LOOKBACK raw lines up.
+_HUNG_HEADINGS = ("blocked for more than", "can't die for more than")
+_HUNG_LOOKBACK = 50
+
+
+def _hung_header_above(lines: LogLines, i: int) -> bool:
+    """Whether the hung-task note at line `i` continues a report whose header is quoted above it."""
+    raw = lines.raw
+    return any(h in raw[j] for j in range(i - 1, max(-1, i - 1 - _HUNG_LOOKBACK), -1) for h in _HUNG_HEADINGS)
 
 
 # How far below the rule above a WARN() its header line is looked for: the message (a few lines) comes between.

@@ -255,6 +255,9 @@ CUT_HERE = "[ cut here ]"
 # A faulting-PC line of the register dump that follows (x86 `RIP: 0010:`, i386/2.6 `EIP:`/`IP:`, arm64 `pc : `,
 # powerpc `NIP `, arm `PC is at `, MIPS `epc   :`, s390 `Krnl PSW`).
 PC_LINE = r"^\s{0,8}(?:RIP: [0-9a-f]{4}:|EIP: |IP: |pc : |NIP[: ] |PC is at |epc\s{0,8}: |Krnl PSW )"
+# The line kernel/hung_task.c check_hung_task prints below its `INFO: task %s:%d blocked for more than %ld seconds.`
+# header and the taint line (hung_task_timeout_secs's knob), in no other report.
+HUNG_NOTE = 'hung_task_timeout_secs" disables this message'
 # The line a recursive-locking report prints below its scenario (print_deadlock_scenario, only there).
 NESTING_NOTE = "May be due to missing lock nesting notation"
 _TEXT_TO_EOL = r"((?:\s*+\S)*+)\s*+$"
@@ -756,6 +759,14 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("hung-task", "hung-task", "INFO:", r"INFO: task .{1,64}?:\d+ (blocked for more than|can't die for more than)",
               "INFO: task {C} in {F}", TRACE, S.HANG, alts=("hang in {F}",), severity=E,
               classes=(("blocked for more than", "hung"), ("can't die for more than", "can't die"))),
+    # A hung-task report quoted without its header (kernel/hung_task.c check_hung_task: `INFO: task %s:%d blocked for more
+    # than %ld seconds.`, the taint line, then `"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.`
+    # and sched_show_task's task line and stack): the note starts it, with a trace below.  Below the header it continues
+    # that report (events._hung_header_above).
+    Signature("hung-task-body", "hung-task", HUNG_NOTE, r'hung_task_timeout_secs" disables this message',
+              "INFO: task hung in {F}", TRACE, S.HANG, alts=("hang in {F}",), severity=E, corrupted=True, requires=_TRACE_BELOW,
+              why='kernel/hung_task.c check_hung_task `"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this '
+                  'message.`'),
     Signature("rcu-usage-info", "lockdep", "INFO:", r"INFO: suspicious (?:RCU|rcu_dereference_check\(\)) usage",
               "INFO: suspicious RCU usage in {F}", TRACE, severity=W, skip=_RCU_USAGE_SKIP, v3_skip=_RCU_USAGE_SKIP_V3),
     Signature("info-lockdep", "lockdep", "INFO:",

@@ -683,3 +683,17 @@ def test_a_dma_debug_check_inlined_into_its_mapping_hook_is_the_site() -> None:
     other = analyze("WARNING: CPU: 0 PID: 1 at kernel/dma/mapping.c:200 __dma_map_sg_attrs+0x1/0x2\n"
                     "Call trace:\n __dma_map_sg_attrs+0x1/0x2\n mydrv_map+0x10/0x40\n")
     assert other.signature != "warn-dma-debug"
+
+
+def test_a_hung_task_quoted_from_its_note_is_the_hung_task() -> None:
+    # kernel/hung_task.c check_hung_task prints the header, the taint line, then the timeout knob's note, which no
+    # other report prints: quoted from the note down, it is the same report and key; below the header, one report.
+    log = (EDGE / "hung-task-headless.log").read_bytes()
+    header = (b"[ 2417.337201] INFO: task kworker/u8:3:1187 blocked for more than 122 seconds.\n"
+              b"[ 2417.337811]       Not tainted 6.1.0-21-amd64 #1 Debian 6.1.90-1\n")
+    cut, whole = analyze(log), analyze(header + log)
+    assert (cut.title, cut.signature, cut.corrupted) == ("INFO: task hung in mydev_flush_queue", "hung-task-body", True)
+    assert (whole.signature, whole.fingerprint, whole.preceding, whole.corrupted) == ("hung-task", cut.fingerprint, [], False)
+    # Negative: the note with no trace below starts no report.
+    note = b'[    1.0] "echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.\n'
+    assert analyze(note).kind == "none"
