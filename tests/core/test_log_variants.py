@@ -105,6 +105,11 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # (as above); wrapped, the header's `%pS` on a line of its own reads as the trace syzkaller's `in corrupted` lacks.
     "production/patches/stable-6.1.93-sungem-netpoll-enabled-interrupts-warning.txt": (
         frozenset({"tag-cased", "wrapped"}), "a stack-less WARNING: re-cased, or its site wrapped into a frame line"),
+    # A suspicious-RCU report quoted with blank lines between all its lines and no `stack backtrace:` (data127): the RCU
+    # rows read their frames below `Call Trace:` (kernel/locking/lockdep.c lockdep_rcu_suspicious -> dump_stack), so
+    # without that line no frame is read.
+    "production/patches/stable-6.12.80-ext4-group-desc-free-kvfree-rcu-might-sleep.txt": (
+        frozenset({"no-call-trace"}), "a suspicious-RCU report's frames read below its `Call Trace:` line only"),
     # An author-wrapped WARNING header whose `%pS` sits on the line below it (data119): decoded, that line is a
     # symbolizer's `f (file.c:N)` no header join reads, so the site is lost.
     "production/patches/stable-4.4.38-sparc64-find-node-numa-warning-wrapped.txt": (
