@@ -225,8 +225,13 @@ def _chain_heading_above(lines: LogLines, i: int) -> bool:
     """Whether `-> #0 (` (signatures.CHAIN_BODY) or a recursive-locking scenario's note (signatures.NESTING_NOTE)
     continues a report whose heading is quoted above it: the chain's links print a stack of up to a few dozen lines
     each, so the heading is looked for up to _CHAIN_LOOKBACK lines up."""
+    return _quoted_above(lines, i, _CHAIN_HEADINGS, _CHAIN_LOOKBACK)
+
+
+def _quoted_above(lines: LogLines, i: int, headings: tuple[str, ...], lookback: int) -> bool:
+    """Whether one of `headings` is in the `lookback` raw lines above line `i` (nearest first)."""
     raw = lines.raw
-    return any(h in raw[j] for j in range(i - 1, max(-1, i - 1 - _CHAIN_LOOKBACK), -1) for h in _CHAIN_HEADINGS)
+    return any(h in raw[j] for j in range(i - 1, max(-1, i - 1 - lookback), -1) for h in headings)
 
 
 # kernel/hung_task.c check_hung_task's header, which its note (signatures.HUNG_NOTE) follows: other CPUs' and tasks'
@@ -237,8 +242,7 @@ _HUNG_LOOKBACK = 50
 
 def _hung_header_above(lines: LogLines, i: int) -> bool:
     """Whether the hung-task note at line `i` continues a report whose header is quoted above it."""
-    raw = lines.raw
-    return any(h in raw[j] for j in range(i - 1, max(-1, i - 1 - _HUNG_LOOKBACK), -1) for h in _HUNG_HEADINGS)
+    return _quoted_above(lines, i, _HUNG_HEADINGS, _HUNG_LOOKBACK)
 
 
 # How far below the rule above a WARN() its header line is looked for: the message (a few lines) comes between.

@@ -19,6 +19,7 @@ from kcrashd.core.frames import (
     CLK_CALLER_API,
     CLK_CALLER_SITES,
     DMA_DEBUG_WARN_SITES,
+    FAULT_PC,
     IRQ_FREE_API,
     IRQ_FREE_SITES,
     PROC_CALLER_API,
@@ -252,9 +253,6 @@ _FLUSHER = r"WQ_MEM_RECLAIM [^\s:]{1,64}:([A-Za-z_][\w.]{0,200})(?: \[[\w\-]{1,6
 CHAIN_BODY = "-> #0 ("
 # The rule lib/bug.c report_bug and kernel/panic.c __warn_printk print above a WARN()'s message and header (CUT_HERE).
 CUT_HERE = "[ cut here ]"
-# A faulting-PC line of the register dump that follows (x86 `RIP: 0010:`, i386/2.6 `EIP:`/`IP:`, arm64 `pc : `,
-# powerpc `NIP `, arm `PC is at `, MIPS `epc   :`, s390 `Krnl PSW`).
-PC_LINE = r"^\s{0,8}(?:RIP: [0-9a-f]{4}:|EIP: |IP: |pc : |NIP[: ] |PC is at |epc\s{0,8}: |Krnl PSW )"
 # The line kernel/hung_task.c check_hung_task prints below its `INFO: task %s:%d blocked for more than %ld seconds.`
 # header and the taint line (hung_task_timeout_secs's knob), in no other report.
 HUNG_NOTE = 'hung_task_timeout_secs" disables this message'
@@ -724,11 +722,12 @@ SIGNATURES: tuple[Signature, ...] = (
               "WARNING in {F}", WARN, severity=W),
     # A WARN() quoted with its `WARNING: CPU: %d PID: %d at %pS` line cut (kernel/panic.c __warn_printk prints CUT_HERE
     # and the message, __warn the WARNING line, then the registers and trace; lib/bug.c report_bug prints CUT_HERE first
-    # for a WARN without a message): the rule, then no report's header before the register dump's PC line, whose
+    # for a WARN without a message): the rule, then no report's header before the register dump's PC line
+    # (frames.FAULT_PC), whose
     # function is the WARN's site, as the WARNING line's `%pS` would have named it.  Below the rule, another report's
     # header (`WARNING:`, `kernel BUG at`, a message row's line) starts that report instead (events._header_below).
     Signature("warn-cut-headless", "warning", CUT_HERE, r"(?<=---)\[ cut here \]-{3,}", "WARNING in {F}", WARN, severity=W,
-              corrupted=True, requires=PC_LINE,
+              corrupted=True, requires=FAULT_PC.pattern,
               why="kernel/panic.c __warn_printk `pr_warn(CUT_HERE)` and __warn `WARNING: CPU: %d PID: %d at %pS`; "
                   "lib/bug.c report_bug `printk(KERN_DEFAULT CUT_HERE)`"),
     # kmemcheck (2.6.31-4.14) trapped a read of memory not yet written: the registers of the read, then
