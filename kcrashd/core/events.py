@@ -71,6 +71,9 @@ _NEEDS_SIGNATURE = frozenset({
     "is trying to acquire lock:", "inconsistent {", CHAIN_BODY, NESTING_NOTE, *RCU_USAGE_BODY,
     # lib/refcount.c's WARN message (signatures.py refcount-message)
     "refcount_t: ",
+    # lib/ubsan.c's reports, handler mode (ubsan_prologue `UBSAN: %s in %s:%d:%d`) and trap mode (report_ubsan_failure's
+    # checks, signatures.py ubsan-trap): another `UBSAN:` line is a test's or a tool's notice
+    "UBSAN:",
     # a vendor watchdog's `WARN:` soft lockup line (signatures.py soft-lockup-warn)
     "WARN: soft lockup",
     # the rule above a WARN() (signatures.py warn-cut-headless)

@@ -337,6 +337,26 @@ _FLUSH_AS_LOCK = r"^(?:__)?flush_(?:work|workqueue)$|^touch_(?:wq|work)_lockdep_
 # lib/refcount.c's checkers and the kref wrappers over them: the caller's reference is the bug.
 _REFCOUNT_SKIP = r"^(?:refcount|__refcount|kref_)"
 
+# lib/ubsan.c report_ubsan_failure's checks (UBSAN's trap mode) and the class its handler mode prints for each.
+UBSAN_TRAP_CLASSES = (
+    ("array index out of bounds", "array-index-out-of-bounds"),
+    ("shift out of bounds", "shift-out-of-bounds"),
+    ("divide/remainder overflow", "division-overflow"),
+    ("unreachable code", "unreachable"),
+    ("loading invalid value", "invalid-load"),
+    ("alignment assumption", "alignment-assumption"),
+    ("type mismatch", "type-mismatch"),
+    ("integer addition overflow", "integer-addition-overflow"),
+    ("integer subtraction overflow", "integer-subtraction-overflow"),
+    ("integer multiplication overflow", "integer-multiplication-overflow"),
+    ("unrecognized failure code", "unrecognized-failure-code"),
+)
+# The check, then what follows it: arm64's `: %016lx [#%d]`, riscv's ` [#%d]`, x86's ` at %pS`.
+UBSAN_TRAP = (
+    "UBSAN: (" + "|".join(re.escape(check) for check, _ in UBSAN_TRAP_CLASSES) + r")(?:: [0-9a-f]{1,16} \[#| \[#| at )"
+)
+
+
 SIGNATURES: tuple[Signature, ...] = (
     # --- ODEBUG: (first: its literal holds `BUG:`, and the first header a line holds is its header) ---------------
     # lib/debugobjects.c debug_print_object prints `ODEBUG: %s %s (active state %u) object type: %s hint: %pS` (since
@@ -936,6 +956,14 @@ SIGNATURES: tuple[Signature, ...] = (
                   "arch/arm/lib/lib1funcs.S Ldiv0"),
     Signature("int3", "invalid-opcode", "int3: ", r"int3: ", "int3 in {F}", die=True),
     Signature("invalid-opcode", "invalid-opcode", "invalid opcode:", r"invalid opcode:", "invalid opcode in {F}", die=True),
+    # UBSAN's trap mode (CONFIG_UBSAN_TRAP): the compiler emits a trap with the check's code instead of a call to a
+    # lib/ubsan.c handler, and the trap handler prints the check report_ubsan_failure names (`UBSAN: array index out
+    # of bounds`): arm64's brk handler through die() `Internal error: %s: %016lx [#%d]`, riscv's die() `%s [#%d]`,
+    # x86's handle_bug `%s at %pS` before the invalid-opcode oops.  The title takes the class the handler mode prints
+    # for the same check (ubsan_prologue `UBSAN: %s in %s:%d:%d`), so a bug keys the same in both builds.
+    Signature("ubsan-trap", "ubsan", "UBSAN:", UBSAN_TRAP, "UBSAN: {C} in {F}", die=True, classes=UBSAN_TRAP_CLASSES,
+              why="lib/ubsan.c report_ubsan_failure `UBSAN: array index out of bounds`, arch/arm64/kernel/traps.c die "
+                  "`Internal error: %s: %016lx [#%d]`, arch/x86/kernel/traps.c handle_bug `%s at %pS`"),
     Signature("ubsan", "ubsan", "UBSAN:", r"UBSAN: (Undefined behaviour|[a-z\-]+) in ", "UBSAN: {C} in {F}", TRACE,
               severity=W, skip=r"(?:ubsan|overflow)", classes=(("Undefined behaviour", "undefined-behaviour"),)),
     Signature("arm-internal", "paging-fault", "Internal error:", r"Internal error: ", "Internal error in {F}", alts=BAD, die=True),

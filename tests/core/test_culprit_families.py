@@ -697,3 +697,27 @@ def test_a_hung_task_quoted_from_its_note_is_the_hung_task() -> None:
     # Negative: the note with no trace below starts no report.
     note = b'[    1.0] "echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.\n'
     assert analyze(note).kind == "none"
+
+
+def test_a_ubsan_trap_is_titled_as_the_handler_mode_titles_the_same_check() -> None:
+    # lib/ubsan.c report_ubsan_failure names the trapped check (`UBSAN: array index out of bounds`); arm64's die()
+    # prints it as `Internal error: %s: %016lx [#%d]`, x86's handle_bug as `%s at %pS` above the invalid-opcode oops.
+    # The title takes ubsan_prologue's class for the same check, so the two builds of one bug share a key.
+    log = (EDGE / "ubsan-trap-arm64.log").read_text()
+    trap = analyze(log)
+    assert (trap.kind, trap.title) == ("ubsan", "UBSAN: array-index-out-of-bounds in tas2562_set_bias_level")
+    handler = log.replace(
+        "Internal error: UBSAN: array index out of bounds: 00000000f2005512 [#1] PREEMPT SMP",
+        "UBSAN: array-index-out-of-bounds in sound/soc/codecs/tas2562.c:172:24",
+    ).replace("pc : ", "").replace("lr : ", "")
+    assert analyze(handler).fingerprint == trap.fingerprint
+    x86 = "\n".join([
+        "[    9.101] UBSAN: shift out of bounds at tas2562_set_bias_level+0x94/0xb0 [snd_soc_tas2562]",
+        "[    9.102] Oops: invalid opcode: 0000 [#1] PREEMPT SMP NOPTI",
+        "[    9.103] RIP: 0010:tas2562_set_bias_level+0x94/0xb0 [snd_soc_tas2562]",
+        "[    9.104] Call Trace:",
+        "[    9.105]  snd_soc_component_set_bias_level+0x2c/0x80",
+    ])
+    assert analyze(x86).title == "UBSAN: shift-out-of-bounds in tas2562_set_bias_level"
+    # A line that names a UBSAN check in other words is no trap report.
+    assert analyze("[    1.0] test_ubsan: UBSAN: array index out of bounds test skipped\n").kind == "none"
