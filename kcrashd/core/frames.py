@@ -314,6 +314,12 @@ def _trimmed_frame(text: str) -> tuple[FrameLine, ...]:
     return (FrameLine(clean_function(m.group("fn")), None, m.group("mod"), reliable),)
 
 
+# The symbol x86's function padding carries before each function (CONFIG_CALL_PADDING, 6.2+: `__pfx_f`, the 16 bytes of
+# int3/nop ahead of `f`).  Padding holds no call, so no return address points into it: a `__pfx_f+0x10/0x10` word
+# (f's entry, as kallsyms names it) is a function pointer left on the stack, a `?` frame however a quote printed it.
+PADDING_PREFIX = "__pfx_"
+
+
 @lru_cache(maxsize=16384)
 def parse_frames(text: str) -> tuple[FrameLine, ...]:
     """The frames on one call-trace line (two for arm32 `x from y`), empty if it is no frame line."""
@@ -336,6 +342,7 @@ def parse_frames(text: str) -> tuple[FrameLine, ...]:
             continue
         groups = m.groupdict()
         questionable = bool(groups.get("q") or groups.get("q2") or groups.get("unrel")) and not eoi
+        questionable = questionable or m.group("fn").startswith(PADDING_PREFIX)
         rest = text[m.start("fn") :]
         off = rest.split("+", 1)[1].split()[0].rstrip(")") if "+" in rest else None
         out = [FrameLine(clean_function(m.group("fn")), off, groups.get("mod") or groups.get("pmod"), not questionable)]

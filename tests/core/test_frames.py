@@ -207,3 +207,17 @@ def test_a_decoded_pc_wrapped_inside_its_position(line: str, function: str) -> N
 @pytest.mark.parametrize("line", ["RIP: 0010:iptunnel_xmit (./include/net/ip_tunnels.h", "RIP: 0010:iptunnel_xmit (see ip_tunnels.h:664"])
 def test_a_decoded_pc_needs_its_line_number(line: str) -> None:
     assert frames.fault_pc(line) is None
+
+
+@pytest.mark.parametrize(("line", "reliable"), [
+    # x86's function padding (CONFIG_CALL_PADDING): `__pfx_f+0x10/0x10` is f's entry, a pointer left on the stack,
+    # never a return address, however the quote printed it
+    ("  __pfx_kvm_nx_huge_page_recovery_worker+0x10/0x10 [kvm]", False),
+    (" ? __pfx_worker_thread+0x10/0x10", False),
+    # a function whose name merely holds the letters stays a frame
+    ("  kvm_vm_worker_thread+0x106/0x1c0 [kvm]", True),
+    ("  pfx_table_lookup+0x10/0x40", True),
+])
+def test_a_padding_symbol_is_never_a_reliable_frame(line: str, reliable: bool) -> None:
+    (frame,) = frames.parse_frames(line)
+    assert frame.reliable is reliable

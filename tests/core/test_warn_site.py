@@ -26,6 +26,7 @@ _WRAPPED_HEADER = {"production/patches/suse-ext4-evict-inode-warning-wrapped.txt
                    # its header's `%pS` indented below `at file:line` in an unstamped quote (joined since the 27th
                    # issue-13 session, wrapped.warn_site_below: cut with the RIP line, the walk reads on from the join)
                    "production/patches/stable-4.9.32-drm-usb-unplug-mode-config-cleanup-warning.txt",
+                   "production/patches/pve-kvm-nx-recovery-smm-memslot-warning.txt",  # (data140)
                    # its header's `%pS` on a mailer's `+` continuation line of its own (data116)
                    "production/patches/stable-5.10.194-rcu-exp-wait-wake-irq-work-queue-on-offline-warning.txt"}
 # A WARN in an exception handler's own check (arch/x86/kernel/traps.c exc_debug_kernel): its site is trap code a
