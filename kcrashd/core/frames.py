@@ -845,7 +845,7 @@ SKIP_HELPERS = (
     # integer arithmetic helpers of include/linux/log2.h, bitops.h and math64.h (_ARITHMETIC_SINCE_V4)
     r"^(?:" + _ARITHMETIC_SINCE_V4 + r")$",
     # user-memory and iterator copies
-    r"(?:^(?:_*copy_(?:to|from)_(?:user|iter)|__copy_|copy_user|raw_copy|copy_page_(?:to|from)_iter|_*(?:get|put)_user|"
+    r"(?:^(?:_*copy_(?:to|from)_(?:user|iter)|__copy_(?:to|from|tofrom|in|user|msghdr)|copy_user|raw_copy|copy_page_(?:to|from)_iter|_*(?:get|put)_user|"
     r"strncpy_from_user|check_copy_size|_*check_object_size|_*check_heap_object|_*usercopy_)|copy_(?:to|from)_user$|"
     r"^(?:" + _USER_ITER_SINCE_V4 + r")$)",  # and the iterator copies below them (_USER_ITER_SINCE_V4)
     # trees, lists and lookups

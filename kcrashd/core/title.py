@@ -195,6 +195,7 @@ def _titled(sig: Signature | None, match: re.Match[str] | None, texts: list[str]
         if out.title != whole:
             out.before_v4 = ((whole, []),)  # version 3 kept the module's name: its key continues
         out.function = named_function(out.title)
+        _past_skipped_header(out, sig, texts, ran, said)
         out.corrupted_reason = "the report is cut short"
         return out
     _title_with_culprit(out, sig, _Fill(groups, rw, cls), texts, incomplete=incomplete, has_stack=has_stack,
@@ -278,6 +279,25 @@ class _Fill:
 
     def title(self, template: str, function: str | None) -> str:
         return normalize_title(fill(template, self.groups, function, self.rw, self.cls))
+
+
+def _past_skipped_header(out: Titled, sig: Signature, texts: list[str], ran: str | None, said: str | None) -> None:
+    """A report cut before the line its title needs (KASAN's `%s of size %zu at addr %px`), whose header names a helper
+    a skip rule fits (`memcmp`, lockdep's `__lock_acquire`): the whole report's walk passes that helper to its caller,
+    and so does the cut one, so that one bug keeps one culprit however much of it was quoted.  A title that names the
+    function elsewhere than at its end (4.x's `in f at addr ADDR`) is left as syzkaller titles it."""
+    fn = out.function
+    if fn is None or not out.title.endswith(f" in {fn}") or not is_skipped(fn, sig.skip_regex):
+        return
+    found = find_culprit(sig, texts, ran, said).function
+    if found is None:
+        return
+    short = culprit_forms(found)[0]
+    if short == fn:
+        return
+    out.before_v4 = out.before_v4 or ((out.title, []),)  # version 3 named the helper: its key continues
+    out.title = out.title.removesuffix(fn) + short
+    out.function = short
 
 
 def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[str], *, incomplete: bool,

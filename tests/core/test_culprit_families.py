@@ -721,3 +721,24 @@ def test_a_ubsan_trap_is_titled_as_the_handler_mode_titles_the_same_check() -> N
     assert analyze(x86).title == "UBSAN: shift-out-of-bounds in tas2562_set_bias_level"
     # A line that names a UBSAN check in other words is no trap report.
     assert analyze("[    1.0] test_ubsan: UBSAN: array index out of bounds test skipped\n").kind == "none"
+
+
+def test_a_kasan_report_cut_before_its_access_line_walks_past_a_skipped_helper() -> None:
+    # mm/kasan/report.c prints `BUG: KASAN: %s in %pS`, then `%s of size %zu at addr %px by task %s/%d`, then the
+    # trace.  A quote that cut the access line keeps the header's type; its culprit is the whole report's: the walk
+    # passes the string helper the header names (memcmp) to the caller that handed it the buffer.
+    trace = [
+        "Call trace:", " kasan_check_range+0xe8/0x190", " __asan_loadN+0x1c/0x28", " memcmp+0x98/0xd0",
+        " efivarfs_d_compare+0x68/0xd8", " __d_lookup_rcu_op_compare+0x178/0x218", " __d_lookup_rcu+0x1f8/0x228",
+    ]
+    cut = "\n".join(["BUG: KASAN: slab-out-of-bounds in memcmp+0x98/0xd0", *trace])
+    whole = "\n".join(["BUG: KASAN: slab-out-of-bounds in memcmp+0x98/0xd0",
+                       "Read of size 8 at addr ffff0000c5a3b6f8 by task systemd/1", *trace])
+    assert (analyze(cut).title, analyze(cut).function) == (
+        "KASAN: slab-out-of-bounds in efivarfs_d_compare", "efivarfs_d_compare")
+    assert analyze(whole).function == "efivarfs_d_compare"
+    # A header naming no skipped helper keeps it; 4.x's `in f at addr ADDR` keeps syzkaller's spelling.
+    own = cut.replace("memcmp+0x98/0xd0", "efivarfs_hash+0x10/0x40")
+    assert analyze(own).title == "KASAN: slab-out-of-bounds in efivarfs_hash"
+    old = cut.replace("memcmp+0x98/0xd0", "memcmp+0x98/0xd0 at addr ffff0000c5a3b6f8")
+    assert analyze(old).title == "KASAN: slab-out-of-bounds in memcmp at addr ADDR"
