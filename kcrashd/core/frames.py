@@ -667,7 +667,7 @@ SKIP_ALLOCATOR = (
     # off-stack cpumask allocation (_CPUMASK_ALLOC_SINCE_V4)
     r"^(?:" + _CPUMASK_ALLOC_SINCE_V4 + r")$",
     # page-cache lookups
-    r"^(?:pagecache_get_page|_*filemap_get_folio|filemap_alloc_folio|read_cache_page|do_read_cache|folio_unlock|"
+    r"^(?:pagecache_get_page|_*filemap_get_folio(?!s)|filemap_alloc_folio|read_cache_page|do_read_cache|folio_unlock|"
     r"unlock_page|_*set_page_owner|_*reset_page_owner)",
     # xarray, IDR and IDA walkers
     r"^(?:xas_|xa_|ida_|idr_)",

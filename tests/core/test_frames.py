@@ -15,7 +15,7 @@ from kcrashd.core import frames
     ["panic", "nmi_panic", "__reiserfs_panic", "check_panic_on_warn", "dump_stack_lvl", "__warn", "kfree",
      "kmem_cache_free", "set_freepointer", "__list_del_entry_valid_or_report", "_raw_spin_lock_irqsave",
      "mutex_lock_nested", "memcpy", "copy_to_user", "klist_next", "device_del", "refcount_warn_saturate",
-     "__copy_from_user_inatomic", "__copy_tofrom_user", "__copy_msghdr_from_user"],
+     "__copy_from_user_inatomic", "__copy_tofrom_user", "__copy_msghdr_from_user", "__filemap_get_folio"],
 )
 def test_generic_frames_are_skipped(name: str) -> None:
     assert frames.is_skipped(name)
@@ -26,7 +26,9 @@ def test_generic_frames_are_skipped(name: str) -> None:
     ["lab_trigger_panic", "mydrv_wait_for_fw", "mydrv_lock_stats", "input_register_device", "mydrv_flush_workqueue",
      "device_find_child", "skb_release_data", "__alloc_skb", "kernfs_add_one", "wake_up_new_task", "__call_rcu",
      # an skb helper that copies one buffer's header into its clone is no user-memory copy
-     "__copy_skb_header"],
+     "__copy_skb_header",
+     # a batch walk of the page cache's xarray for its caller's range, where a walk over a torn mapping faults
+     "filemap_get_folios_tag", "filemap_get_folios_contig"],
 )
 def test_culprits_are_not_skipped(name: str) -> None:
     assert not frames.is_skipped(name)
