@@ -255,7 +255,8 @@ CHAIN_BODY = "-> #0 ("
 CUT_HERE = "[ cut here ]"
 # The line kernel/hung_task.c check_hung_task prints below its `INFO: task %s:%d blocked for more than %ld seconds.`
 # header and the taint line (hung_task_timeout_secs's knob), in no other report.
-HUNG_NOTE = 'hung_task_timeout_secs" disables this message'
+# (the literal stops at `disables`: a quote may wrap the line there, `this message.` alone on the next line)
+HUNG_NOTE = 'hung_task_timeout_secs" disables'
 # The line a recursive-locking report prints below its scenario (print_deadlock_scenario, only there).
 NESTING_NOTE = "May be due to missing lock nesting notation"
 _TEXT_TO_EOL = r"((?:\s*+\S)*+)\s*+$"
@@ -782,7 +783,7 @@ SIGNATURES: tuple[Signature, ...] = (
     # than %ld seconds.`, the taint line, then `"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.`
     # and sched_show_task's task line and stack): the note starts it, with a trace below.  Below the header it continues
     # that report (events._hung_header_above).
-    Signature("hung-task-body", "hung-task", HUNG_NOTE, r'hung_task_timeout_secs" disables this message',
+    Signature("hung-task-body", "hung-task", HUNG_NOTE, r'hung_task_timeout_secs" disables(?: this message|\s*+$)',
               "INFO: task hung in {F}", TRACE, S.HANG, alts=("hang in {F}",), severity=E, corrupted=True, requires=_TRACE_BELOW,
               why='kernel/hung_task.c check_hung_task `"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this '
                   'message.`'),

@@ -697,6 +697,11 @@ def test_a_hung_task_quoted_from_its_note_is_the_hung_task() -> None:
     # Negative: the note with no trace below starts no report.
     note = b'[    1.0] "echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.\n'
     assert analyze(note).kind == "none"
+    # A quote that wrapped the note after `disables` (`this message.` alone below) is the same report.
+    wrapped = log.replace(b" disables this message.", b" disables\n this message.")
+    assert wrapped != log and analyze(wrapped).title == cut.title
+    # A line that merely ends in the words is no note.
+    assert analyze(b"[    1.0] setting hung_task_timeout_secs disables\n").kind == "none"
 
 
 def test_a_ubsan_trap_is_titled_as_the_handler_mode_titles_the_same_check() -> None:
