@@ -66,6 +66,8 @@ BUCKETS = ("bad-access in ", "stall in ", "hang in ", STACK_OVERFLOW_BUCKET, "in
 # PREEMPT_RCU's scheduler hook WARNs about the task that slept under rcu_read_lock (signatures.py warn-rcu-context-switch).
 SITE_TITLES = frozenset({
     "WARNING in check_flush_dependency", "WARNING in rcu_note_context_switch",
+    # btrfs's assertion reporter BUGs for the ASSERT() of its caller (title.ASSERTION_SITE).
+    "kernel BUG in assertfail", "kernel BUG in btrfs_assertfail",
     *(f"WARNING in {site}" for site in (*DMA_DEBUG_WARN_SITES, *IRQ_FREE_SITES, *PROC_CALLER_SITES, *CLK_CALLER_SITES)),
 })
 

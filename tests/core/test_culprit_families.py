@@ -11,6 +11,7 @@ import pytest
 
 from kcrashd.core import analyze, frames
 from kcrashd.core.culprit import past_its_symbol
+from kcrashd.core.fingerprint import fingerprint_title
 from tests.core.golden import CORPUS
 
 EDGE = CORPUS / "edge"
@@ -747,3 +748,26 @@ def test_a_kasan_report_cut_before_its_access_line_walks_past_a_skipped_helper()
     assert analyze(own).title == "KASAN: slab-out-of-bounds in efivarfs_hash"
     old = cut.replace("memcmp+0x98/0xd0", "memcmp+0x98/0xd0 at addr ffff0000c5a3b6f8")
     assert analyze(old).title == "KASAN: slab-out-of-bounds in memcmp at addr ADDR"
+
+
+def test_a_btrfs_assertion_bug_names_the_reporter_and_keys_on_the_caller() -> None:
+    # fs/btrfs/ctree.h assertfail (fs/btrfs/messages.c btrfs_assertfail since 6.2) prints `assertion failed: %s, in
+    # %s:%d` and BUG()s for its caller's ASSERT(): syzkaller titles the BUG by the reporter, the caller is the bug.
+    lines = [
+        "[  198.980839] assertion failed: ret != -EEXIST, in fs/btrfs/tree-log.c:3857",
+        "[  198.981666] kernel BUG at fs/btrfs/ctree.h:3617!",
+        "[  198.983141] invalid opcode: 0000 [#1] PREEMPT SMP KASAN PTI",
+        "[  198.988600] RIP: 0010:assertfail.constprop.0+0x1c/0x1e [btrfs]",
+        "[  199.015239] Call Trace:",
+        "[  199.016313]  log_dir_items.cold+0x16/0x2c [btrfs]",
+        "[  199.018858]  log_directory_changes+0x1b0/0x2c0 [btrfs]",
+    ]
+    report = analyze("\n".join(lines))
+    assert (report.title, report.function) == ("kernel BUG in assertfail", "log_dir_items")
+    # keyed on the caller: another caller's failed assertion is another bug
+    other = analyze("\n".join(lines).replace("log_dir_items.cold", "btrfs_reserve_data_bytes"))
+    assert other.title == report.title and other.fingerprint != report.fingerprint
+    assert report.fingerprint == fingerprint_title("kernel BUG in log_dir_items")
+    # A BUG() of btrfs's own code is titled by it, as before.
+    own = analyze("\n".join(lines).replace("assertfail.constprop.0+0x1c/0x1e", "btrfs_set_item_key_safe+0x1e/0x30"))
+    assert own.title == "kernel BUG in btrfs_set_item_key_safe"
