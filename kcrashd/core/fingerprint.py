@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 
 from kcrashd.core.frames import (
+    ASSERT_REPORTER_SITES,
     CLK_CALLER_SITES,
     DMA_DEBUG_WARN_SITES,
     IRQ_FREE_SITES,
@@ -66,8 +67,8 @@ BUCKETS = ("bad-access in ", "stall in ", "hang in ", STACK_OVERFLOW_BUCKET, "in
 # PREEMPT_RCU's scheduler hook WARNs about the task that slept under rcu_read_lock (signatures.py warn-rcu-context-switch).
 SITE_TITLES = frozenset({
     "WARNING in check_flush_dependency", "WARNING in rcu_note_context_switch",
-    # btrfs's assertion reporter BUGs for the ASSERT() of its caller (title.ASSERTION_SITE).
-    "kernel BUG in assertfail", "kernel BUG in btrfs_assertfail",
+    # btrfs's assertion reporter BUGs for the ASSERT() of its caller (signatures.ASSERT_REPORTER_BUGS).
+    *(f"kernel BUG in {site}" for site in ASSERT_REPORTER_SITES),
     *(f"WARNING in {site}" for site in (*DMA_DEBUG_WARN_SITES, *IRQ_FREE_SITES, *PROC_CALLER_SITES, *CLK_CALLER_SITES)),
 })
 

@@ -788,7 +788,9 @@ _DEVICE_UNREGISTER_SINCE_V4 = (
 # check_object) on the caller's object, and the dummy USB host controller's enqueue
 # (drivers/usb/gadget/udc/dummy_hcd.c dummy_urb_enqueue, the host-controller end of usb_hcd_submit_urb, which the
 # URB family skips).
-_CALLER_CHECK_SINCE_V4 = r"seqprop_assert|(?:btrfs_)?assertfail|ass(?:fail|warn)|check_object|dummy_urb_enqueue"
+# btrfs's assertion reporters (the BUG's title names them, as syzkaller's does: signatures.ASSERT_REPORTER_BUGS, fingerprint.SITE_TITLES).
+ASSERT_REPORTER_SITES = ("btrfs_assertfail", "assertfail")
+_CALLER_CHECK_SINCE_V4 = "|".join(("seqprop_assert", *ASSERT_REPORTER_SITES, r"ass(?:fail|warn)", "check_object", "dummy_urb_enqueue"))
 # lib/plist.c, the priority-sorted list (plist_add / plist_del / plist_requeue and CONFIG_DEBUG_PLIST's plist_check_*):
 # a list library like list.h's, whose list_add / list_del checks (lib/list_debug.c) fire on the caller's list.
 _PLIST_SINCE_V4 = r"plist_[a-z_]{1,32}"

@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from kcrashd.core.frames import (
+    ASSERT_REPORTER_SITES,
     CLK_CALLER_API,
     CLK_CALLER_SITES,
     DMA_DEBUG_WARN_SITES,
@@ -355,6 +356,20 @@ UBSAN_TRAP_CLASSES = (
 # The check, then what follows it: arm64's `: %016lx [#%d]`, riscv's ` [#%d]`, x86's ` at %pS`.
 UBSAN_TRAP = (
     "UBSAN: (" + "|".join(re.escape(check) for check, _ in UBSAN_TRAP_CLASSES) + r")(?:: [0-9a-f]{1,16} \[#| \[#| at )"
+)
+
+
+# btrfs's assertion reporter (fs/btrfs/ctree.h assertfail, fs/btrfs/messages.c btrfs_assertfail since 6.2: `assertion
+# failed: %s, in %s:%d`, then BUG()) BUGs for its caller's ASSERT(): syzkaller titles the BUG by the reporter (`kernel BUG
+# in assertfail`), its PC or first frame (`+0x`, or decode_stacktrace.sh's `(file.c:N)`); the caller the walk reaches past it (frames._CALLER_CHECK_SINCE_V4) names the
+# function and keys the report (fingerprint.SITE_TITLES).
+_FIRST_FUNCTION_AT = r"(?:^\s*(?:\[<[0-9a-f]{1,16}>\]\s{0,4})?|\bRIP: [0-9a-f]{4}:|\bpc : )"  # a frame, x86's RIP, arm64's pc
+_FUNCTION_ENDS = r"(?:\.[a-z]{1,12}\.\d{1,4})*(?:\+0x| \([\w./\-]{1,200}\.[chS]:\d)"  # suffixes, then `+0x` or `(f.c:N)`
+ASSERT_REPORTER_BUGS = tuple(
+    Below(_FIRST_FUNCTION_AT + site + _FUNCTION_ENDS,
+          "bug", f"kernel BUG in {site}", alts=("kernel BUG in {F}",),
+          why="fs/btrfs/ctree.h assertfail, fs/btrfs/messages.c btrfs_assertfail: `assertion failed: %s, in %s:%d`, BUG()")
+    for site in ASSERT_REPORTER_SITES
 )
 
 
@@ -934,7 +949,8 @@ SIGNATURES: tuple[Signature, ...] = (
               die=True, v3_title="kernel BUG in {F}",
               why="mm/usercopy.c usercopy_abort `Kernel memory %s attempt detected %s%s%s%s %s (offset %lu, size %lu)!` "
                   "then BUG()"),
-    Signature("kernel-bug", "bug", "kernel BUG", r"kernel BUG at ", "kernel BUG in {F}", skip=r"^skb_", die=True),
+    Signature("kernel-bug", "bug", "kernel BUG", r"kernel BUG at ", "kernel BUG in {F}", skip=r"^skb_", die=True,
+              below=ASSERT_REPORTER_BUGS),
     # x86_64 before the i386 merge (arch/x86_64/kernel/traps.c handle_BUG, 2.6.0-2.6.23: `printk(KERN_ALERT
     # "Kernel BUG at %.50s:%d\n", f.filename, f.line)`, then die("invalid opcode", ..)).  lib/bug.c report_bug's
     # `Kernel BUG at %p [verbose debug info unavailable]` is a trap no BUG() left in the table (no file): not this.

@@ -348,7 +348,6 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
                                        no_culprit=short is None, has_stack=has_stack)  # fmt: skip
     if short is None and "{F}" in sig.title:
         _header_site(out, sig, filler, texts[0])
-    _assertion_site(out, sig, filler, texts, short)
     if sig.header == "Kernel panic" and out.function is None:
         out.function = culprit.function
     if out.function is None and "{F}" not in sig.title:
@@ -359,34 +358,6 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
     if out.kind == "sysrq":
         # The key (fingerprint.SYSRQ_KEY): the sysrq-c crash as a NULL write and as a panic is one request.
         out.alts = [SYSRQ_KEY, *(a for a in out.alts if a != SYSRQ_KEY)]
-
-
-# btrfs's assertion reporter (fs/btrfs/ctree.h assertfail, fs/btrfs/messages.c btrfs_assertfail since 6.2: `assertion
-# failed: %s, in %s:%d`, then BUG()): syzkaller titles its BUG by it (`kernel BUG in assertfail`), while the ASSERT() that
-# failed is its caller's (frames._CALLER_CHECK_SINCE_V4 walks past it).
-ASSERTION_SITE = re.compile(r"^(?:btrfs_)?assertfail$")
-
-
-def _assertion_site(out: Titled, sig: Signature, filler: _Fill, texts: list[str], short: str | None) -> None:
-    """A BUG() raised by an assertion reporter for its caller: the title names the reporter, as syzkaller's does, and
-    the caller the walk found names the function and keys the report (fingerprint.SITE_TITLES), as it did before."""
-    if short is None or sig.kind != "bug" or sig.title != "kernel BUG in {F}":
-        return
-    first = next((fn for t in texts[1:] if (fn := _first_function(t)) is not None), None)
-    if first is None or ASSERTION_SITE.match(first) is None or first == short:
-        return
-    culprit_title = out.title
-    out.title = filler.title(sig.title, first)
-    out.alts = [culprit_title, *(a for a in out.alts if a != culprit_title)]
-    out.function = short
-
-
-def _first_function(text: str) -> str | None:
-    """The function a PC line or a reliable frame line names."""
-    pc = fault_pc(text)
-    if pc is not None:
-        return pc
-    return next((fr.function for fr in parse_frames(text) if fr.reliable), None)
 
 
 def _stack_guard_key(out: Titled, sig: Signature, texts: list[str], short: str | None, alts: list[str]) -> bool:
