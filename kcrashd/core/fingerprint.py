@@ -41,7 +41,8 @@ STRICT_FRAMES = 3
 # The culprit of a title that names none (syzkaller's `in corrupted`).
 CORRUPTED_CULPRIT = " in corrupted"
 # Version 4's own buckets: the OOM killer's panics (signatures.py oom-panic), keyed apart from a caller's own
-# `panic("Out of memory")` with the same title.  Versions 2 and 3 keyed them on the title: that key stays an alias.
+# `panic("Out of memory")`.  Versions 2 and 3 titled them all `kernel panic: Out of memory` and keyed them on that
+# title: that key stays an alias.
 # And a call through a NULL function pointer (null_call.py), keyed apart from a bad access or a jump into data by
 # the same caller: version 3 keyed it on `bad-access in F`, that key stays an alias.
 NULL_CALL_BUCKET = "null-call in "

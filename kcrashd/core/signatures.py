@@ -1071,13 +1071,13 @@ SIGNATURES: tuple[Signature, ...] = (
     # is deadlocked on memory`); a bare `panic("Out of memory")` is a caller giving up on an allocation of its own
     # (mm/page_ext.c at boot), a panic like any other.
     Signature("oom-panic", "oom", "Kernel panic",
-              r"Kernel panic - not syncing: (?:Out of memory(?::| and no killable)|out of memory\. panic_on_oom|"
-              r"System is deadlocked on memory)",
-              "kernel panic: Out of memory", TRACE, alts=("oom in out_of_memory",),
+              r"Kernel panic - not syncing: (?=Out of memory(?::| and no killable)|out of memory\. panic_on_oom|"
+              r"System is deadlocked on memory)" + _TEXT_TO_EOL,
+              "kernel panic: {1}", TRACE, alts=("oom in out_of_memory",), v3_title="kernel panic: Out of memory",
               why="mm/oom_kill.c check_panic_on_oom `Out of memory: %s panic_on_oom is enabled`, out_of_memory "
                   "`Out of memory and no killable processes...`; both from out_of_memory, the OOM killer's entry: the "
-                  "key is the `oom in out_of_memory` bucket, so that a caller's own `panic(\"Out of memory\")` (the "
-                  "same title) is not the OOM killer's"),
+                  "key is the `oom in out_of_memory` bucket, so that a caller's own `panic(\"Out of memory\")` is not "
+                  "the OOM killer's; titled by the panic's own words, as syzkaller titles a panic"),
     # 3.x kernel/watchdog.c watchdog_overflow_callback panicked with its report's own words
     # (`panic("Watchdog detected hard LOCKUP on cpu %d", this_cpu)` when hardlockup_panic is set).
     Signature("hard-lockup-panic", "hard-lockup", "Kernel panic",
