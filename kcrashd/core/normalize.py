@@ -54,8 +54,10 @@ _LOGIN = " login: "
 # `short-full` `Thu 2024-05-01 10:00:00 CEST`, `short-unix` `1714550400.123456`.
 _SYSLOG_KERNEL = " kernel: "
 # The same lines with their time and host cut, as a quote leaves them (`kernel: Call Trace:`): in a log
-# whose lines mostly start so (LogLines.tagged), the tag goes too.
+# whose lines mostly start so (LogLines.tagged), the tag goes too; so does its re-cased form `Kernel: `, which a
+# patch tool that re-cases each line's first word as a tag leaves (kcrashd.core.leader_case).
 _BARE_KERNEL_TAG = "kernel: "
+_BARE_KERNEL_TAGS = (_BARE_KERNEL_TAG, "Kernel: ")
 # journalctl (systemd's logs-show.c output_timestamp_realtime: `strftime("%b %d %H:%M:%S")`, short-full's `%a`) and
 # util-linux dmesg's -T and -H (`%a %b %e`, `%b%d`) print the month and weekday in the reader's LC_TIME: glibc's
 # abbreviations are letters of any script with dots, hyphens or an apostrophe (`Dez`, `déc.`, `дек`, `Ağu`, `de des.`,
@@ -442,7 +444,7 @@ class LogLines:
         if below is not None and below[0] == i:
             return below[1]  # read ahead as the line below the one before (_parse_raw)
         raw = self.raw[i]
-        if self.tagged and raw.startswith(_BARE_KERNEL_TAG):
+        if self.tagged and raw.startswith(_BARE_KERNEL_TAGS):
             raw = raw[len(_BARE_KERNEL_TAG) :]
         parsed = parse_line(raw)
         self._below = (i, parsed)
@@ -480,8 +482,8 @@ def _sample(raw: list[str]) -> list[str]:
 
 
 def _bare_tagged(sample: list[str]) -> bool:
-    """Whether most of the (sampled, non-empty) lines start with a bare `kernel: ` tag (_BARE_KERNEL_TAG)."""
-    return sum(1 for r in sample if r.startswith(_BARE_KERNEL_TAG)) * 2 > len(sample)
+    """Whether most of the (sampled, non-empty) lines start with a bare `kernel: ` tag (_BARE_KERNEL_TAGS)."""
+    return sum(1 for r in sample if r.startswith(_BARE_KERNEL_TAGS)) * 2 > len(sample)
 
 
 def _syslog_prefix(raw: str) -> re.Match[str] | None:

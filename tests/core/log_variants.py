@@ -24,7 +24,10 @@ from enum import StrEnum
 # before the kernel's line began (a getty prompt `host login: `), a syslog prefix (`Dec  3 15:31:35 host kernel: `),
 # a level (`<4>`), the printk time (`[  12.345678] `), a caller id (`[ T123] `/`[  C1] `).
 _TTY = re.compile(r"[\w.\-]{1,64} login: (?=[<\[])")
-_SYSLOG = re.compile(r"[A-Z][a-z]{2} [ 0-3]\d \d\d:\d\d:\d\d [^\s]{1,64} kernel: ")
+# A bare `kernel: ` is that prefix with its date and host cut off by the person who pasted it (production
+# patches/ splats quoted from /var/log/messages): still syslog's tag, never the kernel's text.
+_SYSLOG = re.compile(r"(?:[A-Z][a-z]{2} [ 0-3]\d \d\d:\d\d:\d\d [^\s]{1,64} )?kernel: ")
+_SYSLOG_DATE = re.compile(r"[A-Z][a-z]{2} [ 0-3]\d \d\d:\d\d:\d\d ")
 _LEVEL = re.compile(r"<\d{1,3}>")
 _TIME = re.compile(r"\[[ \t]{0,12}(\d{1,10})\.(\d{1,9})\] ?")
 _CALLER = re.compile(r"\[ {0,10}([TC])(\d{1,7})\] ?")
@@ -245,7 +248,7 @@ def makedumpfile_caller(p: Prefix, i: int) -> Prefix:
 
 def shift_time(p: Prefix, i: int) -> Prefix:
     seconds = _seconds(p, i)
-    syslog = f"{_wall(seconds + 5025, ' ')}{p.syslog[15:]}" if p.syslog else ""
+    syslog = f"{_wall(seconds + 5025, ' ')}{p.syslog[15:]}" if _SYSLOG_DATE.match(p.syslog) else p.syslog
     return Prefix(p.tty, syslog, p.level, _stamp(seconds + 5025.123456) if p.time else "", p.caller, p.body)
 
 

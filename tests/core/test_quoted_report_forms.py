@@ -241,6 +241,17 @@ def test_a_bare_kernel_tag_is_dropped_in_a_log_of_such_lines() -> None:
     assert _texts(log) == ["Call Trace:", " flush_workqueue+0x13a/0x440", "kernel/workqueue.c:2593 wrapped"]
 
 
+def test_a_re_cased_kernel_tag_is_dropped_too() -> None:
+    # A patch tool that re-cases each line's first word as a tag (kcrashd.core.leader_case) leaves `Kernel: `.
+    log = "Kernel: INFO: task kworker/u65:9:494 blocked for more than 241 seconds.\nKernel: Call Trace:\n" \
+          "Kernel:  __schedule+0x2b9/0x6c0\nKernel:  mutex_lock+0x2e/0x40\nKernel:  revalidate_disk+0x63/0xa0\n"
+    assert _texts(log)[:2] == ["INFO: task kworker/u65:9:494 blocked for more than 241 seconds.", "Call Trace:"]
+    assert analyze(log).title == "INFO: task hung in revalidate_disk"
+    # Negative: the kernel's own `Kernel panic - not syncing:` and `Kernel Offset:` lines are no tag.
+    tagged = "Kernel: a\nKernel: b\nKernel Offset: 0x1f000000 from 0xffffffff81000000\n"
+    assert _texts(tagged) == ["a", "b", "Kernel Offset: 0x1f000000 from 0xffffffff81000000"]
+
+
 def test_a_lone_kernel_tag_and_other_tags_stay() -> None:
     # Negatives: one such line among others keeps its text; another program's tag is no kernel tag.
     log = "[    1.000000] Booting\n[    1.100000] Call Trace:\nkernel: x\n[    1.200000] done\n"
