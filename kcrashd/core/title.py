@@ -72,7 +72,8 @@ _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 # word's separator or the line's end.
 _MODULE_TAG = r" \[[A-Za-z0-9_\-]{1,64}\]"
 _PS_TAG = re.compile(_MODULE_TAG + r"(?= |$)")
-_PS_MODULE = re.compile(r"(\+0x[0-9a-fA-F]{1,16}/0x[0-9a-fA-F]{1,16})" + _MODULE_TAG)
+# A quote that lost that blank (`f+0x708/0xa18[hns_enet_drv]`) still names the module right after the size.
+_PS_MODULE = re.compile(r"(\+0x[0-9a-fA-F]{1,16}/0x[0-9a-fA-F]{1,16}) ?\[[A-Za-z0-9_\-]{1,64}\]")
 
 
 def named_function(title: str) -> str | None:

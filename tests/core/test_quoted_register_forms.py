@@ -90,6 +90,17 @@ def test_an_old_kasan_header_without_its_access_line_drops_the_module() -> None:
     assert _v3_key("KASAN: use-after-free in mydrv_ioctl [mydrv] at addr ADDR") in report.fingerprint_aliases
 
 
+def test_a_module_tag_glued_to_the_offset_is_no_part_of_the_title() -> None:
+    # kernel/kallsyms.c __sprint_symbol prints ` [%s]` after `+0x1/0x2`; a quote that lost the blank keeps the tag
+    # right after the size (production patches/stable-4.14.117-hns-nic-net-xmit-hw-kasan-uaf-line).
+    glued = analyze("BUG: KASAN: use-after-free in hns_nic_net_xmit_hw+0x708/0xa18[hns_enet_drv]\n")
+    spaced = analyze("BUG: KASAN: use-after-free in hns_nic_net_xmit_hw+0x708/0xa18 [hns_enet_drv]\n")
+    assert glued.title == spaced.title == "KASAN: use-after-free in hns_nic_net_xmit_hw"
+    assert glued.fingerprint == spaced.fingerprint
+    # Negative: a bracket that follows no offset (a `%ps` name alone, then other words) is left to the other rules.
+    assert "[" not in analyze(_OLD_KASAN.format(mod=" [mydrv]", access="")).title
+
+
 def test_the_quoted_alsa_kasan_report_is_titled_by_its_header() -> None:
     report = analyze((PATCHES / "deepin-alsa-seq-create-port-kasan.txt").read_bytes())
     assert report.title == "KASAN: use-after-free in snd_seq_ioctl_create_port at addr ADDR"
