@@ -22,7 +22,7 @@ from kcrashd.core.frames import (
 )
 from kcrashd.core.null_call import null_call
 from kcrashd.core.report_parts import Severity
-from kcrashd.core.signatures import BY_HEADER, KIND_BY_FUNCTION, Signature, Strategy
+from kcrashd.core.signatures import BY_HEADER, KIND_BY_FUNCTION, Part, Signature, Strategy
 from kcrashd.core.stack_guard import guard_page_hit
 
 MAX_TITLE = 120
@@ -199,7 +199,9 @@ def _titled(sig: Signature | None, match: re.Match[str] | None, texts: list[str]
         _past_skipped_header(out, sig, texts, ran, said)
         out.corrupted_reason = "the report is cut short"
         return out
-    _title_with_culprit(out, sig, _Fill(groups, rw, cls), texts, incomplete=incomplete, has_stack=has_stack,
+    # A trace, for the corruption check: its header or a frame, not the faulting PC's line alone.
+    has_trace = any(_STACK_START.match(t) or (not fault_pc(t) and parse_frames(t)) for t in texts[1:])
+    _title_with_culprit(out, sig, _Fill(groups, rw, cls), texts, incomplete=incomplete, has_stack=has_trace,
                         adjust=adjust, v3_texts=v3_texts, ran=ran, said=said)  # fmt: skip
     if rw and sig.fallback and not any(_RW_V3.match(t) for t in texts[1 : 1 + _RW_V3_LINES]):
         # Version 3 did not see this access line and gave the fallback title: its key continues.
@@ -346,7 +348,7 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
     if sig.v3_title:
         out.before_v4 += ((filler.title(sig.v3_title, short), []),)
     out.corrupted_reason = _corruption(sig, culprit, raw_title, incomplete=incomplete,
-                                       no_culprit=short is None, has_stack=has_stack)  # fmt: skip
+                                       no_culprit=short is None, has_stack=has_stack, texts=texts)  # fmt: skip
     if short is None and "{F}" in sig.title:
         _header_site(out, sig, filler, texts[0])
     if sig.header == "Kernel panic" and out.function is None:
@@ -426,8 +428,40 @@ def _unanswered_lockup(out: Titled, sig: Signature, filler: _Fill, culprit: Culp
         out.before_v4 = ((filler.title(sig.title, old), [filler.title(t, old) for t in sig.alts]),)
 
 
+# How many lines below a trace's header its first frame may come (the `<IRQ>`/`<TASK>` markers, an `Exception stack`
+# dump's lines): syzkaller's corruption check reads as many.
+_FRAME_WITHIN = 15
+# The trace headers that check reads, each at its first line: a task's stack, KASAN's allocation and free stacks.
+_TRACE_KEYS = (re.compile(r"^\s*Call [Tt]race"), re.compile(r"^\s*Allocated by task"), re.compile(r"^\s*Freed by task"))
+# A line that shows a frame in any form a quote leaves it (`f+0x1/0x2`, `? f+0x..`, ppc64's `.f+0x..`, faddr2line's
+# `f+0x1/0x2:`): a symbol and its offset.
+_SYMBOL_OFFSET = re.compile(r"[A-Za-z_.$][\w.$]{0,127}\+0x[0-9a-fA-F]{1,16}")
+
+
+def _trace_without_frames(texts: list[str]) -> bool:
+    """Whether the first `Call Trace:` (or KASAN's first `Allocated by task N:` / `Freed by task N:`) shows no frame
+    at all within _FRAME_WITHIN lines below it before the next trace header or the report's end: a trace the log lost
+    or another report cut off, as syzkaller's corruption check finds it.  Unlike that check, a trace of `?` guesses
+    counts (kernels before 4.x without frame pointers print every frame so: a whole report, not a corrupted one)."""
+    for key in _TRACE_KEYS:
+        start = next((i for i, t in enumerate(texts[1:], 1) if key.match(t)), None)
+        if start is not None and not _frame_below(texts, start):
+            return True
+    return False
+
+
+def _frame_below(texts: list[str], start: int) -> bool:
+    """Whether a frame comes within _FRAME_WITHIN lines below texts[start], before another trace header."""
+    for below in texts[start + 1 : start + 1 + _FRAME_WITHIN]:
+        if _STACK_START.match(below):
+            return False
+        if "(stack is not available)" in below or _SYMBOL_OFFSET.search(below) or parse_frames(below):
+            return True
+    return False
+
+
 def _corruption(sig: Signature, culprit: Culprit, raw_title: str, *, incomplete: bool, no_culprit: bool,
-                has_stack: bool) -> str | None:  # fmt: skip
+                has_stack: bool, texts: list[str] | None = None) -> str | None:  # fmt: skip
     """Why a titled report cannot be trusted whole, or None."""
     if culprit.fault_injection:
         return "another task's fault-injection stack is mixed in"
@@ -441,6 +475,8 @@ def _corruption(sig: Signature, culprit: Culprit, raw_title: str, *, incomplete:
         return "title contains a timestamp: lines were merged"
     if sig.strategy is not Strategy.NONE and not has_stack:
         return "no stack trace in report"
+    if sig.strategy is not Strategy.NONE and (Part.HEADER,) not in sig.stack and texts and _trace_without_frames(texts):
+        return "no frames in a stack trace"
     return None
 
 

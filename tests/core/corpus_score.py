@@ -123,6 +123,7 @@ class Case:
     source: str = ""
     arch: str = ""  # the log's architecture, where the corpus records it
     project: str = ""  # where the log comes from (production: the source repository)
+    corrupted: bool | None = None  # whether the report is corrupted, where the corpus says (syzkaller's CORRUPTED)
 
     @property
     def sealed(self) -> bool:
@@ -142,7 +143,7 @@ def syzkaller_cases(cases: list[dict[str, Any]] | None = None) -> list[Case]:
             type=c["type"] if c["has_crash"] else None,
             function=want if want != "corrupted" else "",
             bug=bug_of(c["title"], c["alt_titles"]) if c["has_crash"] else frozenset(), source=c["id"],
-            project="syzkaller",
+            project="syzkaller", corrupted=bool(c.get("corrupted")) if c["has_crash"] else None,
         ))
     return out
 
@@ -248,6 +249,7 @@ class Score:
     f1: float
     fails: list[str]
     kind: float | None = None
+    corrupted: float | None = None  # agreement with the corpus's corrupted flag (syzkaller's), where it has one
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
     # Per case, what went wrong ("ok" when nothing did; see `outcome`), and the pairs of different
     # bugs that got one fingerprint: read only in aggregate for the sealed part (`breakdown`).
@@ -259,7 +261,7 @@ class Score:
         return (
             f"n={self.n} {_fmt('title', self.title)} {_fmt('function', self.function)} {_fmt('type', self.type)} "
             f"{_fmt('kind', self.kind)} no-crash {self.nocrash} pairs P {self.precision:.3f} R {self.recall:.3f} "
-            f"F1 {self.f1:.3f}"
+            f"F1 {self.f1:.3f}" + (f" {_fmt('corrupted', self.corrupted)}" if self.corrupted is not None else "")
         )
 
 
@@ -268,7 +270,7 @@ def score_cases(cases: list[Case]) -> Score:
     from kcrashd.core.fingerprint import BUCKETS
     from kcrashd.core.title import title_type
 
-    n = {"title": 0, "function": 0, "type": 0, "kind": 0}
+    n = {"title": 0, "function": 0, "type": 0, "kind": 0, "corrupted": 0}
     ok = dict.fromkeys(n, 0)
     nocrash_ok = nocrash_n = 0
     fails: list[str] = []
@@ -291,6 +293,7 @@ def score_cases(cases: list[Case]) -> Score:
             "type": (c.type is not None, title_type(rep.title) == c.type),
             "kind": (c.kind is not None, rep.kind == c.kind),
             "function": (bool(c.function), clean(rep.function or "") == clean(c.function)),
+            "corrupted": (c.corrupted is not None, rep.corrupted == c.corrupted),
         }
         for key, (scored, good) in checks.items():
             if scored:
@@ -325,7 +328,8 @@ def score_cases(cases: list[Case]) -> Score:
     return Score(
         len(cases), _ratio(ok["title"], n["title"]), _ratio(ok["function"], n["function"]),
         _ratio(ok["type"], n["type"]), f"{nocrash_ok}/{nocrash_n}", p, r, f1, fails,
-        kind=_ratio(ok["kind"], n["kind"]), counts={k: (ok[k], n[k]) for k in n},
+        kind=_ratio(ok["kind"], n["kind"]), corrupted=_ratio(ok["corrupted"], n["corrupted"]),
+        counts={k: (ok[k], n[k]) for k in n},
         outcomes=outcomes, false_merges=false_merges, bucketed=bucketed,
     )
 
@@ -342,6 +346,8 @@ def outcome(rep: Any, miss: list[str]) -> str:
         return "wrong kind"
     if "function" in miss:
         return "no function" if not rep.function else "wrong function"
+    if miss == ["corrupted"]:
+        return "corrupted flag"
     return "wrong title"
 
 

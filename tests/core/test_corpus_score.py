@@ -34,10 +34,12 @@ from tests.core.corpus_score import (
 )
 
 TARGET = {"title": 0.90, "function": 0.95, "f1": 0.95}
+# `corrupted`: agreement with syzkaller's CORRUPTED flag (0.978 in each half when it was first scored, the 30th
+# issue-13 session; 0.955 before that session's two checks of a lost trace).
 FLOOR = {
-    "all": {"title": 0.96, "function": 0.98, "f1": 0.97},
-    "even": {"title": 0.96, "function": 0.98, "f1": 0.99},
-    "odd": {"title": 0.96, "function": 0.98, "f1": 0.95},
+    "all": {"title": 0.96, "function": 0.98, "f1": 0.97, "corrupted": 0.97},
+    "even": {"title": 0.96, "function": 0.98, "f1": 0.99, "corrupted": 0.97},
+    "odd": {"title": 0.96, "function": 0.98, "f1": 0.95, "corrupted": 0.97},
 }
 # Measured on the production corpus's development part after the issue-13 families (113 logs: title
 # 0.932, function 0.929, kind 0.990, no-crash 9/9, pair F1 0.971; 0.707 / 0.688 / 0.870 / 0.722 when
@@ -246,7 +248,7 @@ def test_sealed_part_is_reported_in_aggregate_only(name: str) -> None:
     sealed_lines = [line for line in lines if line.startswith(f"{name} sealed ")]
     assert len(sealed_lines) == 1
     assert re.fullmatch(rf"{name} sealed n=\d+ title \S+ function \S+ type \S+ kind \S+ no-crash \d+/\d+ "
-                        r"pairs P \S+ R \S+ F1 \S+", sealed_lines[0])
+                        r"pairs P \S+ R \S+ F1 \S+(?: corrupted \S+)?", sealed_lines[0])
     text = "\n".join(lines)
     for c in split(cases)[1]:
         assert f"{c.id}:" not in text, f"sealed case {c.id} is named in the output"

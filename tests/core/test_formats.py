@@ -1056,3 +1056,43 @@ def test_other_mm_warnings_are_generic_with_version_3s_class_key(file: str, site
     assert report.title == f"WARNING in {culprit}"
     if file != "page_alloc":  # version 3 classed the files it listed
         assert report.signature == "warn-mm-unclassed" and report.fingerprint_aliases
+
+
+# --- a report whose trace the log lost is corrupted, as syzkaller's check finds it (its pkg/report isCorrupted) -------
+
+_FAULT_HEADER = (
+    "[   55.112844] BUG: unable to handle kernel NULL pointer dereference at 000000000000001a\n"
+    "[   55.113569] IP: skb_release_data+0x258/0x470\n"
+)
+
+
+def test_a_fault_quoted_as_its_header_and_pc_line_is_corrupted() -> None:
+    # The PC line names the culprit, but no trace follows it: a fragment.
+    report = analyze(_FAULT_HEADER)
+    assert (report.title, report.corrupted) == ("BUG: unable to handle kernel NULL pointer dereference in skb_release_data", True)
+    assert report.corrupted_reason == "no stack trace in report"
+    # Negative: the same fault with its trace is whole.
+    whole = analyze(_FAULT_HEADER + "[   55.113600] Call Trace:\n[   55.113601]  skb_release_all+0x46/0x60\n"
+                    "[   55.113602]  consume_skb+0x9b/0x1a0\n")
+    assert not whole.corrupted
+
+
+def test_a_call_trace_header_with_no_frame_below_it_is_corrupted() -> None:
+    # x86's double fault: die() prints `Call Trace:` and then nothing the unwinder found before the panic's own dump.
+    log = (
+        "[   10.584905] PANIC: double fault, error_code: 0x0\n"
+        "[   10.587519] RIP: 0010:compat_sock_ioctl+0xfea/0x103e\n"
+        "[   10.593623] Call Trace:\n"
+        "[   10.593858] Code: 02 0f ff 65 48 8b 04 25 80 d1 00 00\n"
+        "[   10.595705] Kernel panic - not syncing: Machine halted.\n"
+        "[   10.597786] Call Trace:\n"
+        "[   10.598216]  dump_stack+0x8f/0xc4\n"
+        "[   10.598527]  panic+0xda/0x22f\n"
+    )
+    report = analyze(log)
+    assert report.title == "PANIC: double fault in compat_sock_ioctl"
+    assert report.corrupted_reason == "no frames in a stack trace"
+    # Negatives: a trace of `?` guesses (kernels without frame pointers) and one in a quote's other forms are frames.
+    for frame in ("[   10.593900]  [<ffffffff81473d28>] ? compat_sock_ioctl+0xfea/0x103e\n",
+                  "[   10.593900]  .compat_sock_ioctl+0xfea/0x103e (unreliable)\n"):
+        assert not analyze(log.replace("[   10.593858] Code:", frame + "[   10.593858] Code:")).corrupted, frame
