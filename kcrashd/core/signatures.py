@@ -1010,9 +1010,11 @@ SIGNATURES: tuple[Signature, ...] = (
     # header the line only continues the report (FOLLOWS_HEADER).
     Signature("oops-headless", "paging-fault", "Oops: ", X86_DIE_OOPS,
               "BUG: unable to handle kernel paging request in {F}", alts=BAD, corrupted=True, die=True,
-              requires=r"^\s*RIP: [0-9a-f]{4}:",
+              requires=r"^\s*(?:RIP: [0-9a-f]{4}:|EIP: (?:[0-9a-f]{4}:\[<[0-9a-f]{8}>\]|[A-Za-z_.$][\w.$]{0,127}\+0x))",
               below=(X86_CR2_NULL,),
-              why="arch/x86/kernel/dumpstack.c __die_header `%s: %04lx [#%d]` of die(\"Oops\") (page_fault_oops)"),
+              why="arch/x86/kernel/dumpstack.c __die_header `%s: %04lx [#%d]` of die(\"Oops\") (page_fault_oops); its "
+                  "register dump names the PC as x86_64's `RIP: %04x:` or i386's `EIP: %04x:[<%08lx>]` (2.6-4.x "
+                  "arch/x86/kernel/process_32.c __show_regs) or `EIP: %pS` (since 4.x)"),
     # powerpc die() (arch/powerpc/kernel/traps.c __die: `Oops: %s, sig: %ld [#%d]`) without a fault or BUG
     # line before it (those it continues, CONTINUES_REPORT): the reason die() was given is the report.
     Signature("ppc-oops", "bug", "Oops: ", r"^Oops: ([A-Z][A-Za-z ]{2,60}), sig: \d+", "Oops: {1} in {F}", die=True,

@@ -51,3 +51,30 @@ def test_the_oops_line_below_its_fault_header_continues_the_report() -> None:
 def test_other_oops_lines_keep_their_rows(line: str, signature: str) -> None:
     report = analyze(_FROM_OOPS.replace("Oops: 0002 [#1] PREEMPT SMP PTI", line))
     assert report.signature == signature
+
+
+_I386 = (
+    "[  199.698286] IP: [<f811a089>] mydrv_open+0x59/0xe0 [mydrv]\n"
+    "[  199.698297] *pde = 00000000\n"
+    "[  199.698303] Oops: 0000 [#1] PREEMPT SMP\n"
+    "[  199.698313] Modules linked in: mydrv\n"
+    "[  199.698339] EIP: 0060:[<f811a089>] EFLAGS: 00010286 CPU: 0\n"
+    "[  199.698344] EIP is at mydrv_open+0x59/0xe0 [mydrv]\n"
+    "[  199.698348] EAX: 0000003e EBX: f5067000 ECX: 00000000 EDX: 80000600\n"
+    "[  199.698350] CR0: 8005003b CR2: 00000078 CR3: 34a4c000 CR4: 000007d0\n"
+    "[  199.698496] Call Trace:\n"
+    "[  199.698511]  [<f806e6ab>] serial_activate+0x4b/0x70 [usbserial]\n"
+    "[  199.698521]  [<c126380c>] tty_port_open+0x7c/0xd0\n"
+)
+
+
+@pytest.mark.parametrize("pc", ["EIP: 0060:[<f811a089>] EFLAGS: 00010286 CPU: 0", "EIP: mydrv_open+0x59/0xe0 [mydrv]"])
+def test_an_i386_quote_from_the_oops_line_is_the_page_fault(pc: str) -> None:
+    # i386's register dump names the PC `EIP: %04x:[<%08lx>]` (2.6-4.x __show_regs) or `EIP: %pS` (4.x on), not `RIP:`
+    # (production patches/yocto-ti-ftdi-open-null-deref-i386, a 3.2.11 oops quoted from its IP: line).
+    report = analyze(_I386.replace("EIP: 0060:[<f811a089>] EFLAGS: 00010286 CPU: 0", pc))
+    assert report.signature == "oops-headless"
+    assert (report.title, report.kind) == ("BUG: unable to handle kernel NULL pointer dereference in mydrv_open", "null-deref")
+    # Negative: without any register dump the `Oops:` line alone reports nothing.
+    bare = "\n".join(line for line in _I386.splitlines() if "EIP" not in line and "IP:" not in line) + "\n"
+    assert analyze(bare).signature != "oops-headless"
