@@ -174,7 +174,7 @@ FLOOR = {
 # dereference and a paging request in `filemap_get_folios_tag`, one fault bucket by design; and two devres
 # double-free-IRQ WARNINGs of two drivers whose rows name no culprit and so pair on the title).  The title, function
 # and F1 floors move to just below.
-# The 30th session's twelve rounds (121 logs, 74 of them in the development part: 1,582 logs, one dropped as a byte
+# The 30th session's twelve rounds (101 logs, 74 of them in the development part: 1,582 logs, one dropped as a byte
 # copy of another round's): title 0.877, function 0.847, kind 0.996, pair F1 0.837 (P 0.766, R 0.923; among the new
 # pairs two page_poison KASAN reports of one fix in one function, one bucket by design and two bugs by the rows' titles,
 # and an arm64 paging request whose lines carry a `<2>` level after a `seconds:` prefix, read with no culprit and keyed
