@@ -44,6 +44,9 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # Only `?` frames name the culprit: a polled accessor's caller (the first word on the stack), a hung
     # task's chain on a kernel without frame pointers.
     "production/abrt/oops1-module-nouveau.txt": (frozenset({"no-unreliable"}), "a ? frame names it"),
+    # A 3.4 WARNING whose every frame is a `?` guess: without them the header is quoted alone (`in corrupted`).
+    "production/patches/yocto-ti-microcode-mc-device-remove-sysfs-warning.txt": (
+        frozenset({"no-unreliable"}), "only ? frames"),
     "production/node-problem-detector/docker_hung.txt": (frozenset({"no-unreliable"}), "only ? frames"),
     # A page fault quoted from die()'s `Oops:` line on (signatures oops-headless): only CR2 tells a NULL pointer
     # from a paging request; without the registers it is a paging request.
@@ -55,6 +58,10 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
        for name in ("suse-ext4-xattr-delete-inode-hung-mangled", "suse-memcg-swapin-null-deref-3.15",
                     "suse-ext4-shift-extents-kasan-mangled",
                     "suse-ath11k-pci-probe-free-irq-affinity-warning-mangled")},
+    # A WARNING quoted as its header and message alone: re-cased to `Warning:` with no trace below it, it reads as a
+    # user-space line (kcrashd.core.leader_case restores a header leader only above a trace or under a rule).
+    "production/patches/t2linux-t2bce-core-client-put-managed-link-warning.txt": (
+        frozenset({"tag-cased"}), "a re-cased header with no trace below"),
     # util-linux `dmesg -H` times: its raw mode (`-r`, the `<N>` levels) prints no -H time, so a level before
     # one models no real log.
     **{f"production/patches/{name}.txt": (frozenset({"level", "level-bare"}), "a dmesg -H capture given levels")
