@@ -199,9 +199,7 @@ def _titled(sig: Signature | None, match: re.Match[str] | None, texts: list[str]
         _past_skipped_header(out, sig, texts, ran, said)
         out.corrupted_reason = "the report is cut short"
         return out
-    # A trace, for the corruption check: its header or a frame, not the faulting PC's line alone.
-    has_trace = any(_STACK_START.match(t) or (not fault_pc(t) and parse_frames(t)) for t in texts[1:])
-    _title_with_culprit(out, sig, _Fill(groups, rw, cls), texts, incomplete=incomplete, has_stack=has_trace,
+    _title_with_culprit(out, sig, _Fill(groups, rw, cls), texts, incomplete=incomplete,
                         adjust=adjust, v3_texts=v3_texts, ran=ran, said=said)  # fmt: skip
     if rw and sig.fallback and not any(_RW_V3.match(t) for t in texts[1 : 1 + _RW_V3_LINES]):
         # Version 3 did not see this access line and gave the fallback title: its key continues.
@@ -304,7 +302,7 @@ def _past_skipped_header(out: Titled, sig: Signature, texts: list[str], ran: str
 
 
 def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[str], *, incomplete: bool,
-                        has_stack: bool, adjust: CulpritAdjust | None, v3_texts: list[str] | None = None,
+                        adjust: CulpritAdjust | None, v3_texts: list[str] | None = None,
                         ran: str | None = None, said: str | None = None) -> None:  # fmt: skip
     """Title, alternatives, culprit and corruption verdict of a report whose signature wants a stack;
     `v3_texts`: the lines as version 3 read them, where they differ (Signature.line_prefix)."""
@@ -348,7 +346,7 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
     if sig.v3_title:
         out.before_v4 += ((filler.title(sig.v3_title, short), []),)
     out.corrupted_reason = _corruption(sig, culprit, raw_title, incomplete=incomplete,
-                                       no_culprit=short is None, has_stack=has_stack, texts=texts)  # fmt: skip
+                                       no_culprit=short is None, texts=texts)  # fmt: skip
     if short is None and "{F}" in sig.title:
         _header_site(out, sig, filler, texts[0])
     if sig.header == "Kernel panic" and out.function is None:
@@ -460,8 +458,13 @@ def _frame_below(texts: list[str], start: int) -> bool:
     return False
 
 
+def _has_trace(texts: list[str]) -> bool:
+    """Whether a report shows a trace: its header or a frame line, not the faulting PC's line alone."""
+    return any(_STACK_START.match(t) or (not fault_pc(t) and parse_frames(t)) for t in texts[1:])
+
+
 def _corruption(sig: Signature, culprit: Culprit, raw_title: str, *, incomplete: bool, no_culprit: bool,
-                has_stack: bool, texts: list[str] | None = None) -> str | None:  # fmt: skip
+                texts: list[str]) -> str | None:  # fmt: skip
     """Why a titled report cannot be trusted whole, or None."""
     if culprit.fault_injection:
         return "another task's fault-injection stack is mixed in"
@@ -473,9 +476,9 @@ def _corruption(sig: Signature, culprit: Culprit, raw_title: str, *, incomplete:
         return "extracted no frames"
     if _TIMESTAMP_IN_TITLE.search(raw_title):
         return "title contains a timestamp: lines were merged"
-    if sig.strategy is not Strategy.NONE and not has_stack:
+    if sig.strategy is not Strategy.NONE and not _has_trace(texts):
         return "no stack trace in report"
-    if sig.strategy is not Strategy.NONE and (Part.HEADER,) not in sig.stack and texts and _trace_without_frames(texts):
+    if sig.strategy is not Strategy.NONE and (Part.HEADER,) not in sig.stack and _trace_without_frames(texts):
         return "no frames in a stack trace"
     return None
 
