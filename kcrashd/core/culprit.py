@@ -29,9 +29,9 @@ _TRACE = re.compile(r"^\s*(?:Call Trace|Call trace|Backtrace)\b")
 # line's last word `f+0x1/0x2` (or the one before a `[mod]`) as `f (file.c:N)`.
 _PS_END = rf"(?:\+0x|{frames.DECODED_POSITION})"
 _AT_LINE = re.compile(
-    r"(?:, at:|\bat:) (?:\[<[0-9a-fA-F]+>\]\s+)?([A-Za-z_$][A-Za-z0-9_$.]*)"
+    r"(?:, at:|\bat:) (?:\[<[0-9a-fA-F]+>\]\s+)?\.?([A-Za-z_$][A-Za-z0-9_$.]*)"
     rf"{_PS_END}|"
-    r"[})], at: {1,4}([A-Za-z_$][A-Za-z0-9_$.]{0,200}) {0,8}$"
+    r"[})], at: {1,4}\.?([A-Za-z_$][A-Za-z0-9_$.]{0,200}) {0,8}$"
 )
 # A held-lock line (`, at: [<addr>]`) cut before its `%pS`: what every such line contains, and the line.
 _WRAPPED_AT = "at: [<"
@@ -65,7 +65,7 @@ _COMPAT_IOCTL = re.compile(r"_compat_ioctl$")
 # and since 6.18 `WARNING: kernel/module.c:1108 at module_put+0x57/0x70, CPU#1: insmod/2` (`%s:%d at %pS, CPU#%d:
 # %s/%d`).  scripts/decode_stacktrace.sh replaces `f+0x1/0x2` with `f (file.c:123)`.
 _WARN_SITE = re.compile(
-    r"(?:\bat ?[^\s:]{1,200}:\d+ |\bWARNING: [^\s:]{1,200}:\d+ at )([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x| \()"
+    r"(?:\bat ?[^\s:]{1,200}:\d+ |\bWARNING: [^\s:]{1,200}:\d+ at )\.?([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x| \()"
 )
 # PC lines no frame parser reads: old x86 show_regs (`EIP is at f+0x1/0x2`), the closing
 # `EIP: [<addr>] ? f+0x1/0x2 SS:ESP` line, a decoded `RIP: 0010:f (file.c:123)`, and klogd's

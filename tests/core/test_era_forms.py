@@ -976,3 +976,75 @@ def test_old_and_new_powerpc_null_dereferences_agree() -> None:
         "Unable to handle kernel paging request for data at address", "BUG: Kernel NULL pointer dereference on read at"))
     assert (new.title, new.fingerprint) == (analyze(_PPC_OLD_FAULT.format(address="00000068")).title,
                                             analyze(_PPC_OLD_FAULT.format(address="00000068")).fingerprint)
+
+
+# constructed from kernel/locking/lockdep.c print_usage_bug (5.1): the `inconsistent lock state` banner, print_lock's
+# `, at: %pS` of the acquire ip, stack_trace_print's `%*c%pS` entries, then dump_stack; on a big-endian ppc64
+# (ELFv1) kernel every `%pS` prints the function's `.`-prefixed text symbol.  The same report's x86 shape is the
+# control: one title, one culprit on both.
+LOCKDEP_INCONSISTENT_PPC64_ELFV1 = """\
+================================
+WARNING: inconsistent lock state
+5.1.0 #1 Not tainted
+--------------------------------
+inconsistent {SOFTIRQ-ON-W} -> {IN-SOFTIRQ-W} usage.
+swapper/5/0 [HC0[0]:SC1[1]:HE1:SE0] takes:
+0000000080d1120c (&(&priv->lock)->rlock){+.?.}, at: .mydrv_timer_fn+0x40/0x230 [mydrv]
+{SOFTIRQ-ON-W} state was registered at:
+  .lock_acquire+0xd0/0x240
+  ._raw_spin_lock+0x34/0x60
+  .mydrv_get_buffer+0xd0/0x360 [mydrv]
+irq event stamp: 2629216
+
+other info that might help us debug this:
+ Possible unsafe locking scenario:
+
+       CPU0
+       ----
+  lock(&(&priv->lock)->rlock);
+  <Interrupt>
+    lock(&(&priv->lock)->rlock);
+
+ *** DEADLOCK ***
+
+1 lock held by swapper/5/0:
+ #0: 000000004b612042 ((&priv->timer)){+.-.}, at: .call_timer_fn+0x0/0x3c0
+
+stack backtrace:
+CPU: 5 PID: 0 Comm: swapper/5 Not tainted 5.1.0 #1
+Call Trace:
+"""
+
+
+@pytest.mark.parametrize("dotted", [True, False])
+def test_elfv1_dotted_symbols_of_a_lockdep_report_name_the_locker(dotted: bool) -> None:
+    text = LOCKDEP_INCONSISTENT_PPC64_ELFV1 if dotted else LOCKDEP_INCONSISTENT_PPC64_ELFV1.replace(" .", " ")
+    assert _read(text) == ("inconsistent lock state in mydrv_timer_fn", "mydrv_timer_fn", "lockdep")
+
+
+@pytest.mark.parametrize("line, want", [
+    ("(&(&priv->lock)->rlock){+.?.}, at: .mydrv_timer_fn+0x40/0x230", "mydrv_timer_fn"),
+    ("(&priv->lock){+.+.}, at: [<d0000000008cb4dc>] .mydrv_timer_fn+0x40/0x230 [mydrv]", "mydrv_timer_fn"),
+    ("(&priv->lock){+.+.}, at: .mydrv_timer_fn", "mydrv_timer_fn"),
+    # negatives: a path, two dots, a dot before a digit are no ELFv1 symbol
+    ("(&priv->lock){+.+.}, at: ./drivers/net/mydrv.c:12", None),
+    ("(&priv->lock){+.+.}, at: ..mydrv_timer_fn+0x40/0x230", None),
+    ("(&priv->lock){+.+.}, at: .5+0x40/0x230", None),
+])
+def test_a_lock_line_drops_only_an_elfv1_dot(line: str, want: str | None) -> None:
+    from kcrashd.core.culprit import _AT_LINE
+
+    m = _AT_LINE.search(line)
+    assert (m and (m.group(1) or m.group(2))) == want
+
+
+@pytest.mark.parametrize("header, want", [
+    ("WARNING: CPU: 3 PID: 1048 at drivers/net/mydrv.c:722 .mydrv_remove+0x20c/0x220 [mydrv]", "mydrv_remove"),
+    ("WARNING: CPU: 3 PID: 1048 at ./arch/x86/include/asm/fpu/internal.h:340 __switch_to+0x10bd/0x13c0", "__switch_to"),
+    ("WARNING: CPU: 3 PID: 1048 at drivers/net/mydrv.c:722 ..mydrv_remove+0x20c/0x220", None),
+])
+def test_a_warn_site_drops_only_an_elfv1_dot(header: str, want: str | None) -> None:
+    from kcrashd.core.culprit import _WARN_SITE
+
+    m = _WARN_SITE.search(header)
+    assert (m and m.group(1)) == want

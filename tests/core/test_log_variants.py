@@ -52,6 +52,11 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # from a paging request; without the registers it is a paging request.
     "production/testsuites/drm-ci/vkms-compose-active-planes-6.9-256x85.txt": (
         frozenset({"no-registers"}), "a headless fault's CR2 is in its registers"),
+    # An author's wrap inside print_ip_sym's `[<%p>] %pS` (the symbol on a tab-indented line of its own):
+    # `dmesg -H` stamps every record, and a stamp before the wrapped half models no capture (the wrap is the
+    # mail's, not the kernel's record).
+    "production/patches/stable-3.18.60-ffs-data-clear-udc-lock-circular-lockdep-arm64.txt": (
+        frozenset({"dmesg-H"}), "a mail's wrap of an `at:` line stamped as a record"),
     # A patch tool re-cases a line's first word only (kcrashd.core.leader_case): a capture prefix added
     # to a re-cased quote models no real log (a stamped line was never re-cased).
     **{f"production/patches/{name}.txt": (_PREFIXED, "re-cased leaders behind a capture prefix")
