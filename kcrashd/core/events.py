@@ -29,6 +29,7 @@ from kcrashd.core.signatures import (
     MESSAGE_ONLY,
     NESTING_NOTE,
     PANIC_NAMES_REPORT,
+    RCU_EQS_BODY,
     RCU_USAGE_BODY,
     SLUB_DETAIL,
     SLUB_HEADERS,
@@ -68,7 +69,7 @@ _NEEDS_SIGNATURE = frozenset({
     # where report_bug's `Kernel BUG at %p [verbose debug info unavailable]` is no BUG() (signatures.py)
     "Badness at ", "Kernel BUG at ",
     # lockdep's body lines, which start a report only where its banner was quoted away (signatures.py lockdep-*-body)
-    "is trying to acquire lock:", "inconsistent {", CHAIN_BODY, NESTING_NOTE, *RCU_USAGE_BODY,
+    "is trying to acquire lock:", "inconsistent {", CHAIN_BODY, NESTING_NOTE, *RCU_USAGE_BODY, RCU_EQS_BODY,
     # lib/refcount.c's WARN message (signatures.py refcount-message)
     "refcount_t: ",
     # lib/ubsan.c's reports, handler mode (ubsan_prologue `UBSAN: %s in %s:%d:%d`) and trap mode (report_ubsan_failure's
@@ -392,12 +393,19 @@ def _fatal(ev: Event) -> bool:
     return ev.hit.is_panic or (sig is not None and sig.die) or any(h.is_panic for h in ev.followers)
 
 
+# Reports whose body holds SLUB's object trailer: SLUB's own checks, and a KASAN report of a SLUB_DEBUG kernel
+# before 4.16 (mm/kasan/report.c print_address_description -> mm/slub.c object_err -> print_trailer ->
+# print_tracking: `INFO: Allocated in %pS age=%lu cpu=%u pid=%d`, then `INFO: Freed in ...`).
+_SLUB_TRAILER_REPORTS = frozenset({"slub-poison", "slub-debug", "kasan-access", "kasan-access-old"})
+
+
 def _slub_detail(prev: Event, hit: Hit, lines: LogLines) -> bool:
-    """Whether `hit` is a detail line (signatures.SLUB_DETAIL) of the SLUB report `prev`."""
+    """Whether `hit` is a detail line (signatures.SLUB_DETAIL) of the SLUB report, or the SLUB-backed KASAN
+    report, `prev`."""
     sig = prev.hit.signature
     return (
         sig is not None
-        and sig.name in ("slub-poison", "slub-debug")
+        and sig.name in _SLUB_TRAILER_REPORTS
         and lines[hit.index].context == prev.context
         and SLUB_DETAIL.search(lines[hit.index].text) is not None
     )

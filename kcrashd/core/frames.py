@@ -530,8 +530,10 @@ _SOFTIRQ_TRACE_SINCE_V4 = r"trace_softirqs_o(?:n|ff)"
 # -> report_tag_fault -> kasan_report): the exception entry that reports the faulting access of KASAN_HW_TAGS.
 _MTE_REPORT_SINCE_V4 = r"do_tag_recovery|report_tag_fault"
 # lockdep's entry points that re-validate the held locks for their caller (kernel/locking/lockdep.c lock_set_class /
-# __lock_set_class, lock_downgrade / __lock_downgrade, lock_sync, and reacquire_held_locks under them and __lock_release).
-_LOCKDEP_SINCE_V4 = r"reacquire_held_locks|_{0,2}lock_(?:set_class|downgrade|sync)"
+# __lock_set_class, lock_downgrade / __lock_downgrade, lock_sync, and reacquire_held_locks under them and __lock_release),
+# and the tracepoints lock_acquire / lock_release call (include/trace/events/lock.h: trace_lock_acquire, trace_lock_release,
+# trace_lock_contended, trace_lock_acquired, out of line where the compiler did not inline them).
+_LOCKDEP_SINCE_V4 = r"reacquire_held_locks|_{0,2}lock_(?:set_class|downgrade|sync)|trace_lock_(?:acquired?|release|contended)"
 # kmemleak's scanner (mm/kmemleak.c): the kmemleak thread's kmemleak_scan_thread -> kmemleak_scan, and the debugfs
 # file's kmemleak_write (`scan`, `clear`: kmemleak_scan, kmemleak_do_cleanup), kmemleak_open and kmemleak_seq_start /
 # next / stop / show (reading the leaks found).  It walks every object by itself and loops there (a soft lockup in

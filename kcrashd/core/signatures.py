@@ -312,6 +312,10 @@ _SLUB_CHECK_SKIP = _SLUB_CHECK_SKIP_V3 + (
 _RCU_USAGE_SKIP_V3 = r"^(?:rcu_|lockdep_rcu)"
 # The messages of RCU_LOCKDEP_WARN that lockdep_rcu_suspicious prints below its banner (signatures.py rcu-usage-body).
 RCU_USAGE_BODY = ("RCU-list traversed", "suspicious rcu_dereference_")
+# lockdep_rcu_suspicious's lines when RCU was not watching the CPU (kernel/locking/lockdep.c, 3.3+: `RCU used illegally
+# from extended quiescent state!` when !rcu_is_watching(); 3.3-3.x also `... from idle CPU!` and `... from offline
+# CPU!`), printed below the banner and the check's line (signatures.py rcu-usage-eqs-body).
+RCU_EQS_BODY = "RCU used illegally from "
 _RCU_USAGE_SKIP = _RCU_USAGE_SKIP_V3 + r"|^_{0,2}synchronize_(?:s?rcu|sched|rcu_bh)(?:_expedited)?$"
 # The debug-objects calls that find the object in a bad state (debug_object_free, debug_check_no_obj_freed) and the
 # timer, work and RCU teardown and free paths that call them: the caller that freed or reused the object is the bug.
@@ -856,6 +860,15 @@ SIGNATURES: tuple[Signature, ...] = (
               corrupted=True, requires=r"rcu_scheduler_active = \d", line_start=True,
               why="kernel/locking/lockdep.c lockdep_rcu_suspicious `%s:%d %s!` after its banner, then "
                   "`rcu_scheduler_active = %d, debug_locks = %d`"),
+    # The same report quoted from below its check's line: lockdep_rcu_suspicious's `RCU used illegally from ...!` line
+    # (RCU_EQS_BODY), then the held locks and dump_stack's trace (one of them required).  Below a banner or a check's line it continues that
+    # report (FOLLOWS_HEADER).
+    Signature("rcu-usage-eqs-body", "lockdep", RCU_EQS_BODY,
+              r"^RCU used illegally from (?:extended quiescent state|idle CPU|offline CPU)!",
+              "WARNING: suspicious RCU usage in {F}", TRACE, severity=W, skip=_RCU_USAGE_SKIP, v3_skip=_RCU_USAGE_SKIP_V3,
+              corrupted=True, line_start=True, requires=_LOCKDEP_REQ,
+              why="kernel/locking/lockdep.c lockdep_rcu_suspicious `RCU used illegally from extended quiescent state!`, "
+                  "then the held locks (`, at: %pS`) and `stack backtrace:`"),
     Signature("info-static-key", "lockdep", "INFO:", r"INFO: trying to register non-static key",
               "INFO: trying to register non-static key in {F}", TRACE, severity=W,
               skip=r"^(?:register_lock_class|__lock_acquire|lock_acquire|_raw_|lockdep)"),
@@ -1169,6 +1182,8 @@ FOLLOWS_HEADER: tuple[tuple[str, str, int], ...] = (
     *((body, banner, 12) for body in ("is trying to acquire lock:", "inconsistent {") for banner in ("WARNING:", "INFO:")),
     # lockdep_rcu_suspicious: its banner, the rule, then the check's line
     *((body, banner, 4) for body in RCU_USAGE_BODY for banner in ("WARNING:", "INFO:")),
+    # ... and its `RCU used illegally from ...!` lines, below the check's line, `other info ...` and `rcu_scheduler_active`
+    *((RCU_EQS_BODY, above, 10) for above in ("WARNING:", "INFO:", *RCU_USAGE_BODY, RCU_EQS_BODY)),
     ("Kernel bug detected[#", "kernel BUG", 3),
     # arm's BUG() before GENERIC_BUG (arch/arm/kernel/traps.c __bug: `printk(KERN_CRIT"kernel BUG at %s:%d!\n",
     # file, line); *(int *)0 = 0;`): the NULL write it makes on purpose reports the BUG's registers and trace.

@@ -6,6 +6,8 @@ line.  Below the banner, those lines continue its report."""
 
 from __future__ import annotations
 
+import pytest
+
 from kcrashd.core import analyze
 from tests.core.golden import CORPUS
 
@@ -70,3 +72,33 @@ def test_the_rcu_check_line_without_lockdep_s_lines_is_no_report() -> None:
     # Negative: the check's words without `rcu_scheduler_active = N` below, or in other words.
     assert analyze(b"fs/foo.c:12 RCU-list traversed in non-reader section!!\nsomething else\n").title == ""
     assert analyze(b"note: suspicious rcu_dereference_check() usage is documented in rcu.rst\n").title == ""
+
+
+_RCU_EQS_BODY = (CORPUS / "edge" / "rcu-usage-eqs-headless.log").read_text()
+# The lines lockdep_rcu_suspicious prints between its banner and `RCU used illegally from ...!`.
+_RCU_EQS_ABOVE = "".join(f"[  412.220860] {line}\n" for line in (
+    "include/trace/events/lock.h:13 suspicious rcu_dereference_check() usage!", "", "other info that might help us debug this:",
+    "", "", "rcu_scheduler_active = 2, debug_locks = 1",
+))
+
+
+def test_an_rcu_usage_report_quoted_from_its_not_watching_line_is_read() -> None:
+    # The lock tracepoint (trace_lock_acquire) and the lock API are skipped: the culprit takes the lock.
+    rep = analyze(_RCU_EQS_BODY.encode())
+    assert (rep.title, rep.function, rep.kind) == ("WARNING: suspicious RCU usage in foo_idle_enter", "foo_idle_enter", "lockdep")
+    assert rep.corrupted
+    whole = analyze((_RCU_BANNER + _RCU_EQS_ABOVE + _RCU_EQS_BODY).encode())
+    assert (whole.title, whole.corrupted, whole.preceding) == (rep.title, False, [])
+    assert whole.fingerprint == rep.fingerprint
+
+
+@pytest.mark.parametrize("text", [
+    # the line without lockdep's held locks or trace below it
+    b"RCU used illegally from extended quiescent state!\nsomething else\n",
+    # other words after the same start
+    b"RCU used illegally from my_driver, see the docs\n1 lock held by foo/1:\n #0: (&l){....}, at: foo+0x1/0x2\n",
+    # mid-line, in a program's message
+    b"audit: RCU used illegally from extended quiescent state! (quoted)\nCall Trace:\n foo+0x1/0x2\n",
+])
+def test_the_not_watching_line_alone_or_in_other_words_is_no_report(text: bytes) -> None:
+    assert analyze(text).title == ""

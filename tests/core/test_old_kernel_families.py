@@ -310,6 +310,28 @@ def test_kasan_with_slub_object_description_reads_its_own_call_trace() -> None:
     assert report.title == "KASAN: use-after-free Read in mydrv_read_status"
 
 
+def test_kasan_with_slub_object_description_of_a_built_in_allocator_reads_its_own_call_trace() -> None:
+    # The same report where the allocating and freeing callers are built in (no `[mydrv]` tag between the
+    # offset and `age=`): print_tracking's `INFO: Allocated in` line is the KASAN report's trailer, not a
+    # report of its own that would cut the access's stack off (data162's 4.15 f_fs report).
+    text = KASAN_44.replace(" [mydrv] age=", " age=")
+    assert "INFO: Allocated in mydrv_open+0x3d/0xbc age=" in text
+    report = analyze(text)
+    assert (report.title, report.function, report.corrupted) == (
+        "KASAN: use-after-free Read in mydrv_read_status", "mydrv_read_status", False)
+
+
+def test_a_slub_tracking_line_after_another_kind_of_report_stays_a_report() -> None:
+    # Only SLUB's checks and a SLUB-backed KASAN report print the object trailer: after a WARNING the
+    # `INFO: Allocated in` line is still a report of its own (info-allocated), listed beside the WARNING.
+    warning = ("WARNING: CPU: 0 PID: 1 at drivers/net/mydrv.c:12 mydrv_open+0x3d/0xbc\n"
+               "Call Trace:\n mydrv_open+0x3d/0xbc\n chrdev_open+0x10c/0x2d0\n")
+    text = warning + "INFO: Allocated in fasync_helper+0x29/0x90 age=1 cpu=1 pid=6024\n"
+    report = analyze(text)
+    assert report.title == "WARNING in mydrv_open"
+    assert [p.title for p in report.preceding] == ["INFO: Allocated in fasync_helper age=NUM cpu=NUM pid=NUM"]
+
+
 @pytest.mark.parametrize("name", ["cache_alloc_refill", "____cache_alloc", "__cache_alloc", "cache_grow",
                                   "kmem_getpages", "kmem_freepages", "fallback_alloc", "cache_flusharray",
                                   "free_block", "object_err", "slab_err"])
