@@ -52,6 +52,11 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # from a paging request; without the registers it is a paging request.
     "production/testsuites/drm-ci/vkms-compose-active-planes-6.9-256x85.txt": (
         frozenset({"no-registers"}), "a headless fault's CR2 is in its registers"),
+    # The same kind of quote (data170's 4.4 scsi_target_reap oops), whose `RIP:` line is the eighth below the `Oops:`
+    # line: wrapped at 72 columns, the long lines above it push it past the lines the headless row reads
+    # (normalize.BODY_LINES) -- the row requires the PC's line so near that a lone `Oops: 0000 [#1]` is no report.
+    "production/patches/stable-4.4.163-scsi-target-reap-kernfs-find-ns-null-deref.txt": (
+        frozenset({"no-registers", "wrapped"}), "a headless fault's CR2 is in its registers; wrapping pushes its RIP line out"),
     # An author's wrap inside print_ip_sym's `[<%p>] %pS` (the symbol on a tab-indented line of its own):
     # `dmesg -H` stamps every record, and a stamp before the wrapped half models no capture (the wrap is the
     # mail's, not the kernel's record).
