@@ -861,8 +861,8 @@ SIGNATURES: tuple[Signature, ...] = (
               why="kernel/locking/lockdep.c lockdep_rcu_suspicious `%s:%d %s!` after its banner, then "
                   "`rcu_scheduler_active = %d, debug_locks = %d`"),
     # The same report quoted from below its check's line: lockdep_rcu_suspicious's `RCU used illegally from ...!` line
-    # (RCU_EQS_BODY), then the held locks and dump_stack's trace (one of them required).  Below a banner or a check's line it continues that
-    # report (FOLLOWS_HEADER).
+    # (RCU_EQS_BODY), then the held locks and dump_stack's trace (one of them required).  Below a banner or a check's
+    # line it continues that report (FOLLOWS_HEADER).
     Signature("rcu-usage-eqs-body", "lockdep", RCU_EQS_BODY,
               r"^RCU used illegally from (?:extended quiescent state|idle CPU|offline CPU)!",
               "WARNING: suspicious RCU usage in {F}", TRACE, severity=W, skip=_RCU_USAGE_SKIP, v3_skip=_RCU_USAGE_SKIP_V3,
