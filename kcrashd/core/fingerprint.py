@@ -19,7 +19,9 @@ the version-2 key of `X in corrupted` for a crash whose culprit only version 3 f
 prefixes, culprits past out-of-line helpers and polled device registers) keys a crash as version 3
 did when its title is unchanged, and lists the version-3 key of the title version 3 gave where
 only the culprit changed; a log version 3 titled under another signature (a format it did not know)
-starts a new history.
+starts a new history.  Version 5 (rows that skip more frames: `Signature.v4_skip`) hashes the same bucket key as
+version 4, and lists the version-4 key of the title version 4 gave where that differs (title._keep_v4_key), with the
+version-3, -2 and -1 keys of both.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from kcrashd.core.frames import (
     strip_syscall,
 )
 
-FINGERPRINT_VERSION = 4
+FINGERPRINT_VERSION = 5
 PREFIX = f"kc{FINGERPRINT_VERSION}-"
 STRICT_FRAMES = 3
 # The culprit of a title that names none (syzkaller's `in corrupted`).
@@ -111,7 +113,7 @@ def keyed_alternative(title: str, alt_titles: list[str], *, legacy: bool = False
 
 
 def fingerprint_title(title: str, alt_titles: list[str] | None = None) -> str:
-    """`kc4-` + 16 hex digits of sha256(bucket key); empty for no title."""
+    """`kc5-` + 16 hex digits of sha256(bucket key); empty for no title."""
     return PREFIX + _digest(fingerprint_key(title, alt_titles or [])) if title else ""
 
 
@@ -127,19 +129,25 @@ def fingerprint_aliases(
     alt_titles: list[str] | None = None,
     previous: tuple[tuple[str, list[str]], ...] = (),
     before_v4: tuple[tuple[str, list[str]], ...] = (),
+    before_v5: tuple[tuple[str, list[str]], ...] = (),
 ) -> list[str]:
     """Keys earlier algorithm versions gave the same crash.
 
-    Versions 2 and 3 hashed the same bucket key; version 4 names culprits version 3 did not (an
-    out-of-line header helper's caller, a polled device accessor's caller): `before_v4` holds the
-    title and alternatives version 3 gave such a crash.  Version 3 names culprits version 2 could not
-    (`X in corrupted` then): `previous` holds what version 2 gave.  Version 1 hashed the title alone.
+    Version 4 hashed the same bucket key as version 5; version 5 skips more frames in some reports
+    (Signature.v4_skip): `before_v5` holds the title and alternatives version 4 gave such a crash.
+    Versions 2 and 3 hashed the same bucket key by their own rules (fingerprint_key's `legacy`); version 4
+    names culprits version 3 did not (an out-of-line header helper's caller, a polled device accessor's
+    caller): `before_v4` holds the title and alternatives version 3 gave such a crash.  Version 3 names
+    culprits version 2 could not (`X in corrupted` then): `previous` holds what version 2 gave.  Version 1
+    hashed the title alone.
     """
     if not title:
         return []
-    v3 = [(title, alt_titles or []), *before_v4]
+    v4 = [(title, alt_titles or []), *before_v5]
+    v3 = [*v4, *before_v4]
     v2 = [*v3, *previous]
-    out = [f"kc3-{_digest(fingerprint_key(t, alts, legacy=True))}" for t, alts in v3]
+    out = [f"kc4-{_digest(fingerprint_key(t, alts))}" for t, alts in v4]
+    out += [f"kc3-{_digest(fingerprint_key(t, alts, legacy=True))}" for t, alts in v3]
     out += [f"kc2-{_digest(fingerprint_key(t, alts, legacy=True))}" for t, alts in v2]
     out += [f"kc1-{_digest(t)}" for t, _ in v2]
     return list(dict.fromkeys(out))

@@ -179,6 +179,9 @@ class Signature:
     # The row's `skip` as fingerprint version 3 read it, where version 4 extended it: a frame only the
     # extension skips was version 3's culprit, whose key continues (culprit._first_culprit).
     v3_skip: str | None = None
+    # The row's `skip` as fingerprint version 4 read it, where version 5 extended it: the report is titled again with
+    # it, and where version 4's culprit differs, its key continues (title._keep_v4_key).
+    v4_skip: str | None = None
     # The report ends in its own panic() with a reason (`Kernel panic - not syncing: %s`, before 2.6.10 `Kernel
     # panic: %s`) within a few lines: the title is that panic's (`kernel panic: <reason>`), the kind the row's.
     panic_title: bool = False
@@ -316,7 +319,19 @@ RCU_USAGE_BODY = ("RCU-list traversed", "suspicious rcu_dereference_")
 # from extended quiescent state!` when !rcu_is_watching(); 3.3-3.x also `... from idle CPU!` and `... from offline
 # CPU!`), printed below the banner and the check's line (signatures.py rcu-usage-eqs-body).
 RCU_EQS_BODY = "RCU used illegally from "
-_RCU_USAGE_SKIP = _RCU_USAGE_SKIP_V3 + r"|^_{0,2}synchronize_(?:s?rcu|sched|rcu_bh)(?:_expedited)?$"
+_RCU_USAGE_SKIP_V4 = _RCU_USAGE_SKIP_V3 + r"|^_{0,2}synchronize_(?:s?rcu|sched|rcu_bh)(?:_expedited)?$"
+# Version 5 also skips, as syzkaller's rule for this report does (frames naming `rcu`, `kmem`, `slab`), but by the
+# kernel's naming families rather than by any name holding those letters: the read-side accessors whose name ends in
+# `_rcu` (include/linux/inetdevice.h __in_dev_get_rcu, net/core/dev.c dev_get_by_index_rcu, rculist.h list_del_rcu:
+# their rcu_dereference checks the caller's read-side section, "the caller must hold the RCU read lock"), RCU's own
+# `__rcu_*` / `__srcu_*` / `srcu_*` / call_srcu / kfree_rcu* entry points, and the slab allocator's API and internals
+# (kmem_cache_*, kmalloc*, slab_*, memcg_kmem_*: the memcg cache lookup runs RCU_LOCKDEP_WARN for the allocating
+# caller).  A driver's own function with `rcu` inside its name stays a culprit.  Version 4's key continues
+# (Signature.v4_skip).
+_RCU_USAGE_SKIP = _RCU_USAGE_SKIP_V4 + (
+    r"|_rcu(?:_bh|_sched)?$|^_{1,3}s?rcu_|^(?:call_srcu|srcu_|kv?free_rcu)"
+    r"|^_{0,3}(?:kmem_cache_|slab_|kmalloc)|^memcg_kmem_"
+)
 # The debug-objects calls that find the object in a bad state (debug_object_free, debug_check_no_obj_freed) and the
 # timer, work and RCU teardown and free paths that call them: the caller that freed or reused the object is the bug.
 _ODEBUG_SKIP = r"(?:debug_|timer|work_|^__flush|^flush_|rcu|vfree|^kv?free|^_*free_|^destroy_)"
@@ -625,6 +640,7 @@ SIGNATURES: tuple[Signature, ...] = (
               "inconsistent lock state in {F}", LOCKDEP, severity=W, requires=_LOCKDEP_REQ, fallback="WARNING: {1}"),
     Signature("rcu-usage", "lockdep", "WARNING:", r"WARNING: suspicious RCU usage",
               "WARNING: suspicious RCU usage in {F}", TRACE, severity=W, skip=_RCU_USAGE_SKIP, v3_skip=_RCU_USAGE_SKIP_V3,
+              v4_skip=_RCU_USAGE_SKIP_V4,
               requires=_LOCKDEP_REQ, fallback="WARNING: suspicious RCU usage"),
     Signature("lockdep-warning", "lockdep", "WARNING:",
               r"WARNING: (bad unlock balance|[Nn]ested lock was not taken|bad contention detected)", "WARNING: {C} in {F}", UNLOCK,
@@ -807,7 +823,8 @@ SIGNATURES: tuple[Signature, ...] = (
               why='kernel/hung_task.c check_hung_task `"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this '
                   'message.`'),
     Signature("rcu-usage-info", "lockdep", "INFO:", r"INFO: suspicious (?:RCU|rcu_dereference_check\(\)) usage",
-              "INFO: suspicious RCU usage in {F}", TRACE, severity=W, skip=_RCU_USAGE_SKIP, v3_skip=_RCU_USAGE_SKIP_V3),
+              "INFO: suspicious RCU usage in {F}", TRACE, severity=W, skip=_RCU_USAGE_SKIP, v3_skip=_RCU_USAGE_SKIP_V3,
+              v4_skip=_RCU_USAGE_SKIP_V4),
     Signature("info-lockdep", "lockdep", "INFO:",
               # kernel/lockdep.c (2.6.18-4.14) print_irq_inversion_bug `[ INFO: possible irq lock inversion dependency
               # detected ]`, print_bad_irq_dependency `[ INFO: %s-safe -> %s-unsafe lock order detected ]` (irqclass
@@ -857,6 +874,7 @@ SIGNATURES: tuple[Signature, ...] = (
               r"^[\w/.\-]{1,200}\.[ch]:\d{1,7} (?:RCU-list traversed (?:in non-reader section|without holding the required "
               r"lock)|suspicious rcu_dereference_(?:check|protected)\(\) usage)!",
               "WARNING: suspicious RCU usage in {F}", TRACE, severity=W, skip=_RCU_USAGE_SKIP, v3_skip=_RCU_USAGE_SKIP_V3,
+              v4_skip=_RCU_USAGE_SKIP_V4,
               corrupted=True, requires=r"rcu_scheduler_active = \d", line_start=True,
               why="kernel/locking/lockdep.c lockdep_rcu_suspicious `%s:%d %s!` after its banner, then "
                   "`rcu_scheduler_active = %d, debug_locks = %d`"),
@@ -866,6 +884,7 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("rcu-usage-eqs-body", "lockdep", RCU_EQS_BODY,
               r"^RCU used illegally from (?:extended quiescent state|idle CPU|offline CPU)!",
               "WARNING: suspicious RCU usage in {F}", TRACE, severity=W, skip=_RCU_USAGE_SKIP, v3_skip=_RCU_USAGE_SKIP_V3,
+              v4_skip=_RCU_USAGE_SKIP_V4,
               corrupted=True, line_start=True, requires=_LOCKDEP_REQ,
               why="kernel/locking/lockdep.c lockdep_rcu_suspicious `RCU used illegally from extended quiescent state!`, "
                   "then the held locks (`, at: %pS`) and `stack backtrace:`"),

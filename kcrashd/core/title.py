@@ -136,6 +136,8 @@ class Titled:
     previous: tuple[tuple[str, list[str]], ...] = ()
     # The title and alternatives version 3 gave, where its culprit differs.
     before_v4: tuple[tuple[str, list[str]], ...] = ()
+    # The title and alternatives version 4 gave, where they differ (_keep_v4_key).
+    before_v5: tuple[tuple[str, list[str]], ...] = ()
 
 
 # Changes the culprit triage chose (the operator's frame rules: kcrashd.core.rule_application).
@@ -151,7 +153,27 @@ def title_report(sig: Signature | None, match: re.Match[str] | None, texts: list
     (culprit.message_named)."""
     out = _titled(sig, match, texts, pos, adjust, cut=cut, ran=ran, said=said)
     _keep_v3_numbers(out)
+    if sig is not None and sig.v4_skip is not None:
+        v4 = _titled(replace(sig, skip=sig.v4_skip, v4_skip=None), match, texts, pos, adjust, cut=cut, ran=ran, said=said)
+        _keep_v3_numbers(v4)
+        _keep_v4_key(out, v4)
     return out
+
+
+def _keep_v4_key(out: Titled, v4: Titled) -> None:
+    """Version 5's rules are rows read with more than version 4 read (Signature.v4_skip); `v4` is the report titled as
+    version 4 titled it.  Where its title or alternatives differ, they are kept (`before_v5`), and so are the titles
+    versions 3 and 2 gave it, so that the keys of each earlier version continue in `fingerprint_aliases`."""
+    if (v4.title, v4.alts) == (out.title, out.alts):
+        return
+    out.before_v5 = ((v4.title, list(v4.alts)),)
+    out.before_v4 = _union(out.before_v4, v4.before_v4)
+    out.previous = _union(out.previous, v4.previous)
+
+
+def _union(a: tuple[tuple[str, list[str]], ...], b: tuple[tuple[str, list[str]], ...]) -> tuple[tuple[str, list[str]], ...]:
+    """`a` and the entries of `b` it lacks, in order."""
+    return a + tuple(entry for entry in b if entry not in a)
 
 
 def _titled(sig: Signature | None, match: re.Match[str] | None, texts: list[str], pos: int,

@@ -245,6 +245,28 @@ def test_suspicious_rcu_usage_in_a_driver_function_names_it() -> None:
     assert analyze(_RCU_USAGE.format(checker="mydrv_synchronize_rcu_list")).function == "mydrv_synchronize_rcu_list"
 
 
+# Version 5's families (signatures._RCU_USAGE_SKIP): RCU's read-side accessors and entry points, the slab allocator.
+RCU_USAGE_SKIPPED_SINCE_V5 = [
+    "__in_dev_get_rcu", "dev_get_by_index_rcu", "list_del_rcu", "hlist_add_head_rcu", "__dev_get_by_name_rcu_bh",
+    "__rcu_read_lock", "__srcu_read_lock", "srcu_read_lock_held", "call_rcu", "call_srcu", "kfree_rcu_work",
+    "kmem_cache_alloc", "kmem_cache_free", "__kmalloc", "kmalloc_trace", "___slab_alloc", "slab_free", "memcg_kmem_get_cache",
+]
+# A function of other code whose name holds those letters stays a culprit (syzkaller's rule, which skips any name
+# holding `rcu`, `kmem` or `slab`, would pass them).
+RCU_USAGE_NAMED = ["mydrv_rcu_lookup", "rcutorture_fakewriter", "kmemleak_scan", "mem_cgroup_slab_stats", "mydrv_srcu_sync"]
+
+
+@pytest.mark.parametrize("checker", RCU_USAGE_SKIPPED_SINCE_V5)
+def test_suspicious_rcu_usage_passes_rcu_accessors_and_the_slab_api(checker: str) -> None:
+    report = analyze(_RCU_USAGE.format(checker=checker))
+    assert (report.title, report.function) == ("WARNING: suspicious RCU usage in mydrv_teardown", "mydrv_teardown")
+
+
+@pytest.mark.parametrize("checker", RCU_USAGE_NAMED)
+def test_suspicious_rcu_usage_names_other_code_holding_those_letters(checker: str) -> None:
+    assert analyze(_RCU_USAGE.format(checker=checker)).function == checker
+
+
 # --- kmemleak and uevents: the hooks and plumbing are skipped, the scanner and a subsystem's callback are not -----
 
 # mm/kmemleak.c's scanner runs by itself (kmemleak_scan_thread -> kmemleak_scan; the debugfs file's kmemleak_write,

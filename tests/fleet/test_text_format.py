@@ -31,7 +31,7 @@ class Families(Collector):
         yield crashes
         seen = GaugeMetricFamily("kcrashd_fingerprint_last_seen_timestamp_seconds", "Last seen.", labels=["fingerprint"])
         for n, value in enumerate(self.values):
-            seen.add_metric([f"kc4-{n:016x}"], value)
+            seen.add_metric([f"kc5-{n:016x}"], value)
         yield seen
         yield GaugeMetricFamily("kcrashd_last_crash_timestamp_seconds", "Latest.", value=1764758400.0)
         yield CounterMetricFamily("kcrashd_unexplained_reboots", "Reboots.", value=0)
