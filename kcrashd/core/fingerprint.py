@@ -68,6 +68,11 @@ BUCKETS = ("bad-access in ", "stall in ", "hang in ", STACK_OVERFLOW_BUCKET, "in
 # procfs WARNs about the name or the directory its caller hands it (signatures.py warn-proc-caller).
 # The clock framework WARNs about the consumer that disabled a clock once too often (signatures.py warn-clk-caller).
 # PREEMPT_RCU's scheduler hook WARNs about the task that slept under rcu_read_lock (signatures.py warn-rcu-context-switch).
+# Titles that name the function that checked, not the code that broke its rule (signatures.Signature.caller_keyed:
+# kernel/sched/core.c __might_resched's `BUG: sleeping function called from invalid context`, whose title names the
+# sleeping API): since version 5 the key is the alternative naming the caller (title._caller_alt), so that two callers
+# of one API are two bugs.  Version 4 keyed the title (its key is listed: fingerprint_aliases).
+CALLER_KEYED = ("BUG: sleeping function called from invalid context in ",)
 SITE_TITLES = frozenset({
     "WARNING in check_flush_dependency", "WARNING in rcu_note_context_switch",
     # btrfs's assertion reporter BUGs for the ASSERT() of its caller (signatures.ASSERT_REPORTER_BUGS).
@@ -80,11 +85,11 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def fingerprint_key(title: str, alt_titles: list[str], *, legacy: bool = False) -> str:
+def fingerprint_key(title: str, alt_titles: list[str], *, legacy: bool = False, v4: bool = False) -> str:
     """The text that is hashed: the keyed alternative of the title, else the title, with a
     syscall culprit in one spelling (`__x64_sys_foo`, `sys_foo`, `__se_sys_foo` -> `foo`); `legacy`:
-    as versions 2 and 3 chose the alternative (keyed_alternative)."""
-    key = keyed_alternative(title, alt_titles, legacy=legacy) or title
+    as versions 2 and 3 chose the alternative (keyed_alternative); `v4`: as version 4 chose it."""
+    key = keyed_alternative(title, alt_titles, legacy=legacy, v4=v4) or title
     head, sep, fn = key.rpartition(" in ")
     if sep and fn.isidentifier():
         fn = strip_syscall(fn)
@@ -92,13 +97,19 @@ def fingerprint_key(title: str, alt_titles: list[str], *, legacy: bool = False) 
     return key
 
 
-def keyed_alternative(title: str, alt_titles: list[str], *, legacy: bool = False) -> str | None:
+def keyed_alternative(title: str, alt_titles: list[str], *, legacy: bool = False, v4: bool = False) -> str | None:
     """The alternative title the key is made of, if any: for a title that names no culprit (`X in
     corrupted`), the alternative naming its header's site (title._header_site); for a title that names the
     reporting site (SITE_TITLES), the alternative naming the culprit; for a title that names no bug, the alternative
     that is the title naming its culprit (`kernel panic: Fatal exception in F`); else the first bucket alternative that
     names a culprit (`bad-access in corrupted` would join every stack-less fault of every kind).  `legacy`:
-    versions 2 and 3, which knew no site titles and keyed a culprit-less bucket too."""
+    versions 2 and 3, which knew no site titles and keyed a culprit-less bucket too; `v4`: version 4, which keyed a
+    CALLER_KEYED title on itself.  Since version 5 such a title is keyed on the alternative naming another function
+    (its caller)."""
+    if not (legacy or v4) and title.startswith(CALLER_KEYED) and not title.endswith(CORRUPTED_CULPRIT):
+        caller = _caller_alternative(title, alt_titles)
+        if caller is not None:
+            return caller
     if title.endswith(CORRUPTED_CULPRIT) or (title in SITE_TITLES and not legacy):
         head = title.removesuffix("corrupted") if title.endswith(CORRUPTED_CULPRIT) else title.rpartition(" in ")[0] + " in "
         named = next((a for a in alt_titles if a.startswith(head) and a != title and not a.endswith(CORRUPTED_CULPRIT)), None)
@@ -110,6 +121,17 @@ def keyed_alternative(title: str, alt_titles: list[str], *, legacy: bool = False
             return culprit  # a title that names no bug, with its culprit (the module's docstring)
     buckets = tuple(b for b in BUCKETS if b not in BUCKETS_SINCE_V4) if legacy else BUCKETS
     return next((a for a in alt_titles if a.startswith(buckets) and (legacy or not a.endswith(CORRUPTED_CULPRIT))), None)
+
+
+def _caller_alternative(title: str, alt_titles: list[str]) -> str | None:
+    """The alternative of a CALLER_KEYED title that names another function than the title (not another spelling of the
+    same one: a syscall wrapper's)."""
+    head, _, fn = title.rpartition(" in ")
+    for alt in alt_titles:
+        alt_head, _, alt_fn = alt.rpartition(" in ")
+        if alt_head == head and alt_fn != "corrupted" and strip_syscall(alt_fn) != strip_syscall(fn):
+            return alt
+    return None
 
 
 def fingerprint_title(title: str, alt_titles: list[str] | None = None) -> str:
@@ -146,7 +168,7 @@ def fingerprint_aliases(
     v4 = [(title, alt_titles or []), *before_v5]
     v3 = [*v4, *before_v4]
     v2 = [*v3, *previous]
-    out = [f"kc4-{_digest(fingerprint_key(t, alts))}" for t, alts in v4]
+    out = [f"kc4-{_digest(fingerprint_key(t, alts, v4=True))}" for t, alts in v4]
     out += [f"kc3-{_digest(fingerprint_key(t, alts, legacy=True))}" for t, alts in v3]
     out += [f"kc2-{_digest(fingerprint_key(t, alts, legacy=True))}" for t, alts in v2]
     out += [f"kc1-{_digest(t)}" for t, _ in v2]

@@ -182,6 +182,10 @@ class Signature:
     # The row's `skip` as fingerprint version 4 read it, where version 5 extended it: the report is titled again with
     # it, and where version 4's culprit differs, its key continues (title._keep_v4_key).
     v4_skip: str | None = None
+    # The title names the function that checked (a sleeping API's might_sleep()), not the code that broke the rule: the
+    # caller past it (the next candidate no skip rule fits) is an alternative title and, since fingerprint version 5,
+    # the key (fingerprint.CALLER_KEYED); version 4 keyed the title, and its key continues.
+    caller_keyed: bool = False
     # The report ends in its own panic() with a reason (`Kernel panic - not syncing: %s`, before 2.6.10 `Kernel
     # panic: %s`) within a few lines: the title is that panic's (`kernel panic: <reason>`), the kind the row's.
     panic_title: bool = False
@@ -493,8 +497,12 @@ SIGNATURES: tuple[Signature, ...] = (
               r"(?:BUG: (?:TASK |IRQ )?|Kernel panic - not syncing: )(stack guard page was hit|kernel stack overflow)",
               "{C} in {F}", TRACE, S.STALL, alts=("stack-overflow in {F}",), die=True,
               classes=(("stack guard page was hit", "BUG: stack guard page was hit"),)),
+    # kernel/sched/core.c __might_resched (__might_sleep before 5.15) prints `at %s:%d`, the might_sleep() inside the
+    # sleeping API the title names (syzkaller's frame: `mutex_lock`, `kmalloc` and the like skipped, `vfree`'s or
+    # `__pm_runtime_resume`'s caller's callee); the atomic context is its caller's, and two callers are two bugs: the key
+    # names the caller (Signature.caller_keyed).
     Signature("sleep-atomic", "atomic-sleep", "BUG:", r"BUG: sleeping function called from invalid context",
-              "BUG: sleeping function called from invalid context in {F}", TRACE, severity=W),
+              "BUG: sleeping function called from invalid context in {F}", TRACE, severity=W, caller_keyed=True),
     # kernel/sched/core.c schedule_debug -> __schedule_bug: the task entered __schedule() holding an
     # atomic context, through the sleep or wait it called (msleep -> schedule_timeout -> schedule, a
     # mutex's slow path, a completion, ...); with panic_on_warn the trace is panic()'s, above them.
@@ -509,6 +517,7 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("sleep-atomic-debug", "atomic-sleep", "Debug: sleeping function called from invalid context",
               r"^Debug: sleeping function called from invalid context at \S{1,200}:\d{1,7}",
               "BUG: sleeping function called from invalid context in {F}", TRACE, severity=W, line_start=True,
+              caller_keyed=True,
               why="kernel/sched.c (2.6.0-2.6.17) __might_sleep `Debug: sleeping function called from invalid context at "
                   "%s:%d`, `in_atomic():%d, irqs_disabled():%d`, dump_stack()"),
     Signature("sched-atomic-old", "atomic-sleep", "scheduling while atomic: ",

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from kcrashd.core.culprit import Culprit, find_culprit, header_function
+from kcrashd.core.culprit import Culprit, caller_past, find_culprit, header_function
 from kcrashd.core.fingerprint import CORRUPTED_CULPRIT, NULL_CALL_BUCKET, STACK_OVERFLOW_BUCKET, SYSRQ_KEY
 from kcrashd.core.frames import (
     SOURCE_POSITION,
@@ -358,6 +358,8 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
         alts.insert(0, f"{NULL_CALL_BUCKET}{short}")  # the key (null_call.py), before `bad-access in F`
     guard_hit = _stack_guard_key(out, sig, texts, short, alts)
     out.alts = [a for a in dict.fromkeys(alts) if a != out.title]
+    if sig.caller_keyed and culprit.function is not None:
+        _caller_alt(out, sig, filler, texts, culprit.function)
     if "{F}" in sig.title or _names_site(sig):
         out.function = short
     if culprit.recovered:
@@ -381,6 +383,17 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
     if out.kind == "sysrq":
         # The key (fingerprint.SYSRQ_KEY): the sysrq-c crash as a NULL write and as a panic is one request.
         out.alts = [SYSRQ_KEY, *(a for a in out.alts if a != SYSRQ_KEY)]
+
+
+def _caller_alt(out: Titled, sig: Signature, filler: _Fill, texts: list[str], function: str) -> None:
+    """A row whose title names the function that checked (Signature.caller_keyed) gets the title naming its caller
+    (culprit.caller_past) as its first alternative: the key since fingerprint version 5 (fingerprint.CALLER_KEYED)."""
+    caller = caller_past(sig, texts, function)
+    if caller is None:
+        return
+    alt = filler.title(sig.title, culprit_forms(caller)[0])
+    if alt != out.title:
+        out.alts = [alt, *(a for a in out.alts if a != alt)]
 
 
 def _stack_guard_key(out: Titled, sig: Signature, texts: list[str], short: str | None, alts: list[str]) -> bool:
