@@ -31,6 +31,7 @@ from kcrashd.core.signatures import (
     PANIC_NAMES_REPORT,
     RCU_EQS_BODY,
     RCU_USAGE_BODY,
+    SLAB_ERROR,
     SLUB_DETAIL,
     SLUB_HEADERS,
     STALL_ESCALATIONS,
@@ -89,6 +90,8 @@ _NEEDS_SIGNATURE = frozenset({
     # replaced`) that are no WARN()
     "ODEBUG:",
     *SLUB_HEADERS, "Object already free",
+    # mm/slab.c __slab_error, only at a line's start (signatures.py slab-error)
+    SLAB_ERROR,
     # mm/kasan/report.c kasan_non_canonical_hook: a GPF's report only with its RIP line below (signatures.py)
     *KASAN_RANGE,
     # arch/arm/kernel/traps.c __div0's line, only where it is the whole line (signatures.py arm-div0)

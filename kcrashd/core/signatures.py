@@ -311,6 +311,15 @@ _SLUB_CHECK_SKIP = _SLUB_CHECK_SKIP_V3 + (
     r"alloc_single_from_new_slab)$"
 )
 
+# SLAB's (mm/slab.c) report header (signatures slab-error, slab-double-free) and its checks and free path: __slab_error,
+# cache_free_debugcheck -> verify_redzone_free, __cache_free, and kmem_cache_destroy for a cache destroyed with objects
+# in use: the caller past them freed the object or destroyed the cache.
+SLAB_ERROR = "slab error in "
+_SLAB_ERROR_SKIP = _SLUB_CHECK_SKIP + (
+    r"|^(?:_*slab_error|cache_free_debugcheck|verify_redzone_free|_*cache_free|slab_destroy_debugcheck|"
+    r"kmem_cache_destroy|cache_init_objs|cache_grow)$"
+)
+
 # lockdep's suspicious-RCU report (kernel/locking/lockdep.c lockdep_rcu_suspicious) is called by RCU_LOCKDEP_WARN in the
 # RCU code that checks its caller's context: the RCU API itself (rcu_*), and the grace-period waits that refuse a caller
 # inside a read-side critical section (kernel/rcu/tree.c synchronize_rcu, tree_exp.h synchronize_rcu_expedited,
@@ -599,6 +608,22 @@ SIGNATURES: tuple[Signature, ...] = (
               r"(?:(?<=\): )|(?<=[\w.]: )|(?<=^\[)(?=[A-Za-z ]{6,30}\] 0x))((?:" + "|".join(SLUB_CHECKS) + r") overwritten|"
               r"Objects remaining (?:in [\w.:\-]{1,64} )?on [\w.]{1,64}\(\))",
               "BUG: {1} in {F}", SLAB_CHECK, skip=_SLUB_CHECK_SKIP, v3_skip=_SLUB_CHECK_SKIP_V3),
+    # SLAB debugging (mm/slab.c, CONFIG_DEBUG_SLAB, 2.6 to 6.7; SLUB's reports are above): the slab_error() macro's
+    # __slab_error prints `slab error in %s(): cache `%s': %s` (the checking function, the cache, a fixed message) and
+    # dump_stack()s: verify_redzone_free's double free and overrun past the object, cache_free_debugcheck's and
+    # slab_destroy_debugcheck's overwritten redzones, cache_init_objs' constructor overruns, kmem_cache_destroy's
+    # `Can't free all objects`.  The trace runs through the allocator's free path to the code that freed (or destroyed
+    # the cache); a double free has the invalid-free bucket of KASAN's and SLUB's reports of the same bug.
+    Signature("slab-double-free", "bug", SLAB_ERROR,
+              r"^slab error in \w{1,64}\(\): cache `[^'\n]{1,64}': (double free(?: detected|, or memory outside object was overwritten))",
+              "BUG: slab error: {1} in {F}", SLAB_CHECK, alts=("invalid-free in {F}",), skip=_SLAB_ERROR_SKIP, line_start=True,
+              why="mm/slab.c __slab_error `slab error in %s(): cache `%s': %s` from verify_redzone_free, then dump_stack"),
+    Signature("slab-error", "bug", SLAB_ERROR,
+              r"^slab error in \w{1,64}\(\): cache `[^'\n]{1,64}': (memory outside object was overwritten|"
+              r"(?:start|end) of a freed object was overwritten|constructor overwrote the (?:start|end) of an object|"
+              r"Can't free all objects|object was modified after freeing)",
+              "BUG: slab error: {1} in {F}", SLAB_CHECK, skip=_SLAB_ERROR_SKIP, line_start=True,
+              why="mm/slab.c __slab_error `slab error in %s(): cache `%s': %s`, then dump_stack"),
     Signature("bad-page-state", "bug", "BUG:", r"BUG: Bad page state", "BUG: Bad page state in {F}", BAD_PAGE,
               skip=_BAD_PAGE_SKIP, v3_skip=_BAD_PAGE_SKIP_V3),
     # mm/page_alloc.c bad_page before it printed `BUG: ` (2.6.0-2.6.28: `Bad page state in process '%s'`, the page,

@@ -620,3 +620,32 @@ def test_a_warning_in_the_old_lockdep_file_is_a_locking_bug() -> None:
     assert (report.title, report.kind) == ("WARNING: locking bug in mydrv_read_records", "lockdep")
     # Negative: another file of kernel/ named like it (kernel/lockdep_proc.c) is a plain WARNING.
     assert analyze(_LOCKDEP_WARN_3X.format(file="lockdep_proc.c")).title == "WARNING in mydrv_read_records"
+
+
+# --- SLAB debugging (mm/slab.c __slab_error `slab error in %s(): cache `%s': %s`, then dump_stack) -----------------------
+
+
+def test_slab_error_names_the_code_past_the_allocator_free_path() -> None:
+    real = analyze((CORPUS / "production" / "kernel-labs" / "slab-error-redzone-buffer-overflow.txt").read_bytes())
+    assert (real.title, real.function, real.kind) == (
+        "BUG: slab error: memory outside object was overwritten in buffer_overflow", "buffer_overflow", "bug")
+    old = analyze((CORPUS / "edge" / "slab-error-redzone.log").read_bytes())  # 2.6 i386: no `Call Trace:` line
+    assert (old.title, old.function) == ("BUG: slab error: memory outside object was overwritten in mydrv_close", "mydrv_close")
+
+
+def test_slab_double_free_has_the_invalid_free_bucket() -> None:
+    report = analyze((CORPUS / "edge" / "slab-double-free.log").read_bytes())
+    assert (report.title, report.function) == ("BUG: slab error: double free detected in mydrv_release", "mydrv_release")
+    assert report.alt_titles == ["invalid-free in mydrv_release"]
+    # KASAN's report of the same double free is one key with it (fingerprint.BUCKETS).
+    kasan = analyze("BUG: KASAN: double-free in mydrv_release+0x61/0x90 [mydrv]\nCall Trace:\n mydrv_release+0x61/0x90 [mydrv]\n")
+    assert kasan.fingerprint == report.fingerprint
+
+
+@pytest.mark.parametrize("line", [
+    "mydrv: reported slab error in verify_redzone_free(): cache `size-512': double free detected",  # not at a line's start
+    "slab error in verify_redzone_free(): cache `size-512': some message no kernel prints",
+    "slab error in verify_redzone_free()",  # cut before its cache and message
+])
+def test_slab_error_lookalikes_are_no_report(line: str) -> None:
+    assert analyze(line + "\n [<c016b610>] kfree+0x50/0xa0\n [<e0b348d3>] mydrv_close+0xf3/0x160 [mydrv]\n").kind == "none"
