@@ -29,6 +29,7 @@ from kcrashd.core.signatures import (
     MESSAGE_ONLY,
     NESTING_NOTE,
     PANIC_NAMES_REPORT,
+    PARISC_FAULTS,
     RCU_EQS_BODY,
     RCU_USAGE_BODY,
     SLAB_ERROR,
@@ -92,6 +93,8 @@ _NEEDS_SIGNATURE = frozenset({
     *SLUB_HEADERS, "Object already free",
     # mm/slab.c __slab_error, only at a line's start (signatures.py slab-error)
     SLAB_ERROR,
+    # arch/parisc parisc_terminate's report line, only at a line's start (signatures.py parisc-fault)
+    *PARISC_FAULTS,
     # mm/kasan/report.c kasan_non_canonical_hook: a GPF's report only with its RIP line below (signatures.py)
     *KASAN_RANGE,
     # arch/arm/kernel/traps.c __div0's line, only where it is the whole line (signatures.py arm-div0)

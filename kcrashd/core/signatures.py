@@ -311,6 +311,13 @@ _SLUB_CHECK_SKIP = _SLUB_CHECK_SKIP_V3 + (
     r"alloc_single_from_new_slab)$"
 )
 
+# The messages arch/parisc hands parisc_terminate for a kernel fault (mm/fault.c do_page_fault: `Bad Address (null
+# pointer deref?)` up to 5.x, `Page fault: bad address` / `Page fault: no context` since; kernel/traps.c
+# handle_interruption: `Kernel Fault`), and the header literals of its report line (signatures parisc-fault).
+PARISC_MESSAGES = r"Bad Address \(null pointer deref\?\)|Page fault: (?:bad address|no context)|Kernel Fault"
+PARISC_FAULTS = ("Bad Address (null pointer deref?): Code=", "Page fault: bad address: Code=", "Page fault: no context: Code=",
+                 "Kernel Fault: Code=")
+
 # SLAB's (mm/slab.c) report header (signatures slab-error, slab-double-free) and its checks and free path: __slab_error,
 # cache_free_debugcheck -> verify_redzone_free, __cache_free, and kmem_cache_destroy for a cache destroyed with objects
 # in use: the caller past them freed the object or destroyed the cache.
@@ -986,6 +993,19 @@ SIGNATURES: tuple[Signature, ...] = (
               r"Unable to handle kernel (paging request|access to user memory|execute from non-executable memory|"
               r"write to read-only memory|read from unreadable memory|execution of user memory)",
               "BUG: unable to handle kernel {1} in {F}", alts=BAD, die=True),
+    # arch/parisc/mm/fault.c do_page_fault's no_context, and kernel/traps.c handle_interruption for a kernel-space fault,
+    # call parisc_terminate: `%s: Code=%d (%s) at addr %016lx` (2.6: `%s: Code=%d regs=%p (Addr=%08lx)`) with the message
+    # it was given, show_regs (`IAOQ[0]: %pS`, the faulting PC), the backtrace, then panic(msg) (CONSEQUENCE_PANIC):
+    # parisc's kernel fault report.  An address in the first 4 KiB is a NULL dereference, as ppc-null-deref-old reads it.
+    Signature("parisc-null-deref", "null-deref", PARISC_FAULTS,
+              rf"^(?:{PARISC_MESSAGES}): Code=\d{{1,3}} (?:\([^)\n]{{1,64}}\) at addr |regs=\S{{1,18}} \(Addr=)"
+              r"(?:0x)?0{0,13}[0-9a-f]{1,3}\b",
+              "BUG: unable to handle kernel NULL pointer dereference in {F}", alts=BAD, die=True, line_start=True,
+              why="arch/parisc/kernel/traps.c parisc_terminate `%s: Code=%d (%s) at addr ` RFMT, an address below 4 KiB"),
+    Signature("parisc-fault", "paging-fault", PARISC_FAULTS,
+              rf"^(?:{PARISC_MESSAGES}): Code=\d{{1,3}} (?:\(|regs=)",
+              "BUG: unable to handle kernel paging request in {F}", alts=BAD, die=True, line_start=True,
+              why="arch/parisc/kernel/traps.c parisc_terminate `%s: Code=%d (%s) at addr ` RFMT, then show_regs"),
     Signature("gpf", "gpf", ("general protection fault", "stack segment: "), r"(general protection fault|stack segment)(?::|,|\s|$)",
               "{C} in {F}", alts=BAD, die=True, classes=(("stack segment", "stack segment fault"),)),
     # A GPF quoted without its header: KASAN's note on the faulting address (mm/kasan/report.c
@@ -1171,9 +1191,10 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("panic", "panic", "Kernel panic", r"Kernel panic - not syncing: " + _TEXT_TO_EOL, "kernel panic: {1}", TRACE),
 )
 
-# A panic whose reason only says "an earlier report was fatal": the cause is that report.
+# A panic whose reason only says "an earlier report was fatal": the cause is that report.  parisc_terminate panics with
+# the message of the fault report it printed (PARISC_MESSAGES).
 CONSEQUENCE_PANIC = re.compile(
-    r"Kernel panic - not syncing: (?:[a-z]+: )?(?:Fatal exception|panic_on_warn set|hung_task: blocked tasks|"
+    rf"Kernel panic - not syncing: (?:[a-z]+: )?(?:{PARISC_MESSAGES}|Fatal exception|panic_on_warn set|hung_task: blocked tasks|"
     r"softlockup: hung tasks|rcu_stall|Oops - BUG|Oops|BUG!|Hard LOCKUP|Fatal hardware error|Fatal machine check|"
     r"kernel stack overflow|corrupted stack end|"
     # kernel/exit.c do_exit: a task the earlier oops killed could not exit (in an interrupt, or the idle task)

@@ -122,6 +122,9 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # (as above); wrapped, the header's `%pS` on a line of its own reads as the trace syzkaller's `in corrupted` lacks.
     "production/patches/stable-6.1.93-sungem-netpoll-enabled-interrupts-warning.txt": (
         frozenset({"tag-cased", "wrapped"}), "a stack-less WARNING: re-cased, or its site wrapped into a frame line"),
+    # The same as one 2025-format header line (data186: `WARNING: kernel/futex/core.c:825 at f+0x7a/0x80, CPU#11: comm/pid`).
+    "production/patches/stable-5.10.253-futex-wait-for-owner-exiting-warning-line.txt": (
+        frozenset({"tag-cased"}), "a re-cased stack-less header"),
     # A suspicious-RCU report quoted with blank lines between all its lines and no `stack backtrace:` (data127): the RCU
     # rows read their frames below `Call Trace:` (kernel/locking/lockdep.c lockdep_rcu_suspicious -> dump_stack), so
     # without that line no frame is read.

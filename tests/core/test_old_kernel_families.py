@@ -649,3 +649,34 @@ def test_slab_double_free_has_the_invalid_free_bucket() -> None:
 ])
 def test_slab_error_lookalikes_are_no_report(line: str) -> None:
     assert analyze(line + "\n [<c016b610>] kfree+0x50/0xa0\n [<e0b348d3>] mydrv_close+0xf3/0x160 [mydrv]\n").kind == "none"
+
+
+# --- parisc's kernel fault (arch/parisc/kernel/traps.c parisc_terminate `%s: Code=%d (%s) at addr ...`) ------------------
+
+
+def test_parisc_fault_is_a_paging_request_at_its_faulting_pc() -> None:
+    real = analyze((CORPUS / "production" / "patches" / "stable-4.19.231-parisc-sba-unmap-sg-data-tlb-miss-parisc.txt").read_bytes())
+    assert (real.title, real.function, real.kind) == (
+        "BUG: unable to handle kernel paging request in sba_unmap_sg", "sba_unmap_sg", "paging-fault")
+    old = analyze((EDGE / "parisc-fault-old.log").read_bytes())  # 2.6: `Kernel Fault: Code=15 regs=... (Addr=...)`
+    assert (old.title, old.kind) == ("BUG: unable to handle kernel paging request in mydrv_poll", "paging-fault")
+
+
+def test_parisc_fault_in_the_first_page_is_a_null_dereference() -> None:
+    report = analyze((EDGE / "parisc-null-deref.log").read_bytes())  # 6.x: `Page fault: bad address`, addr 0x10
+    assert (report.title, report.kind) == ("BUG: unable to handle kernel NULL pointer dereference in mydrv_read_reg", "null-deref")
+    assert report.alt_titles == ["bad-access in mydrv_read_reg"]
+
+
+def test_parisc_terminates_panic_repeats_the_fault_and_is_no_report_of_its_own() -> None:
+    # panic(msg) after the report: the panic's reason is the report's message (signatures.CONSEQUENCE_PANIC).
+    panic_first = analyze((CORPUS / "production" / "patches" / "stable-4.14.183-parisc-mem-init-bad-address-panic-parisc.txt").read_bytes())
+    assert panic_first.title == "kernel panic: Bad Address (null pointer deref?)"
+
+
+@pytest.mark.parametrize("line", [
+    "mydrv: firmware said: Kernel Fault: Code=15 seen on the previous boot",  # not at a line's start
+    "Kernel Fault: something else entirely",  # no `Code=`
+])
+def test_parisc_fault_lookalikes_are_no_report(line: str) -> None:
+    assert analyze(line + "\n IAOQ[0]: mydrv_poll+0x30/0x98 [mydrv]\n").kind == "none"
