@@ -910,13 +910,15 @@ SIGNATURES: tuple[Signature, ...] = (
     # `RCU-list traversed in non-reader section!` and `... without holding the required lock!`, include/linux/rcupdate.h
     # `suspicious rcu_dereference_check() usage` and `... _protected() usage`), then `rcu_scheduler_active = %d,
     # debug_locks = %d`: a quote without the banner starts at the check's line.  Below a banner it continues its report
-    # (FOLLOWS_HEADER).
+    # (FOLLOWS_HEADER).  That line, or (where the quote cut it too) lockdep_rcu_suspicious's own frame in dump_stack's trace,
+    # says the check's line is the report's and no message of another tool.
     Signature("rcu-usage-body", "lockdep", RCU_USAGE_BODY,
               r"^[\w/.\-]{1,200}\.[ch]:\d{1,7} (?:RCU-list traversed (?:in non-reader section|without holding the required "
               r"lock)|suspicious rcu_dereference_(?:check|protected)\(\) usage)!",
               "WARNING: suspicious RCU usage in {F}", TRACE, severity=W, skip=_RCU_USAGE_SKIP, v3_skip=_RCU_USAGE_SKIP_V3,
               v4_skip=_RCU_USAGE_SKIP_V4,
-              corrupted=True, requires=r"rcu_scheduler_active = \d", line_start=True,
+              corrupted=True, requires=r"rcu_scheduler_active = \d|^\s*(?:\[<[0-9a-f]{8,16}>\] )?lockdep_rcu_suspicious\+0x",
+              line_start=True,
               why="kernel/locking/lockdep.c lockdep_rcu_suspicious `%s:%d %s!` after its banner, then "
                   "`rcu_scheduler_active = %d, debug_locks = %d`"),
     # The same report quoted from below its check's line: lockdep_rcu_suspicious's `RCU used illegally from ...!` line

@@ -74,6 +74,19 @@ def test_the_rcu_check_line_without_lockdep_s_lines_is_no_report() -> None:
     assert analyze(b"note: suspicious rcu_dereference_check() usage is documented in rcu.rst\n").title == ""
 
 
+def test_an_rcu_usage_report_cut_to_its_check_and_trace_is_read_by_the_reporter_frame() -> None:
+    # The stable queue's 5.6.7 intel-iommu fix quotes the check's line, the held lock and dump_stack's trace: without
+    # `rcu_scheduler_active = N`, the trace's lockdep_rcu_suspicious frame says whose report it is.
+    rep = analyze((CORPUS / "production" / "patches" / "stable-5.6.7-intel-iommu-dmar-find-atsr-rcu-list-suspicious.txt").read_bytes())
+    assert (rep.title, rep.function, rep.kind) == ("WARNING: suspicious RCU usage in dmar_find_atsr", "dmar_find_atsr", "lockdep")
+
+
+def test_the_rcu_check_line_over_a_trace_of_no_rcu_report_is_no_report() -> None:
+    # Negative: the check's words over a trace that lockdep_rcu_suspicious did not print (a WARN's, a tool's).
+    log = b"fs/foo.c:12 RCU-list traversed in non-reader section!!\nCall Trace:\n dump_stack+0x10/0x20\n foo_show+0x1/0x2\n"
+    assert analyze(log).title == ""
+
+
 _RCU_EQS_BODY = (CORPUS / "edge" / "rcu-usage-eqs-headless.log").read_text()
 # The lines lockdep_rcu_suspicious prints between its banner and `RCU used illegally from ...!`.
 _RCU_EQS_ABOVE = "".join(f"[  412.220860] {line}\n" for line in (
