@@ -19,9 +19,9 @@ the version-2 key of `X in corrupted` for a crash whose culprit only version 3 f
 prefixes, culprits past out-of-line helpers and polled device registers) keys a crash as version 3
 did when its title is unchanged, and lists the version-3 key of the title version 3 gave where
 only the culprit changed; a log version 3 titled under another signature (a format it did not know)
-starts a new history.  Version 5 (rows that skip more frames: `Signature.v4_skip`) hashes the same bucket key as
-version 4, and lists the version-4 key of the title version 4 gave where that differs (title._keep_v4_key), with the
-version-3, -2 and -1 keys of both.
+starts a new history.  Version 5 hashes the bucket key version 4 hashed but for a title that names a sleeping API
+(CALLER_KEYED), which it keys on the API's caller; rows that skip more frames (`Signature.v4_skip`) list the version-4
+key of the title version 4 gave where that differs (title._keep_v4_key), with the version-3, -2 and -1 keys of both.
 """
 
 from __future__ import annotations
@@ -155,8 +155,9 @@ def fingerprint_aliases(
 ) -> list[str]:
     """Keys earlier algorithm versions gave the same crash.
 
-    Version 4 hashed the same bucket key as version 5; version 5 skips more frames in some reports
-    (Signature.v4_skip): `before_v5` holds the title and alternatives version 4 gave such a crash.
+    Version 4 hashed the bucket key version 5 hashes but for CALLER_KEYED titles, which it keyed on themselves
+    (fingerprint_key's `v4`); version 5 skips more frames in some reports (Signature.v4_skip): `before_v5` holds the
+    title and alternatives version 4 gave such a crash.
     Versions 2 and 3 hashed the same bucket key by their own rules (fingerprint_key's `legacy`); version 4
     names culprits version 3 did not (an out-of-line header helper's caller, a polled device accessor's
     caller): `before_v4` holds the title and alternatives version 3 gave such a crash.  Version 3 names
