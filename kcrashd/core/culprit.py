@@ -379,7 +379,7 @@ def caller_past(sig: Signature, texts: list[str], function: str) -> str | None:
     if function not in cands:
         return None
     rest = cands[cands.index(function) + 1 :]
-    caller = next((name for name in rest if name != function and not frames.is_skipped(name, sig.skip_regex)), None)
+    caller = next((name for name in rest if not frames.is_skipped(name, sig.skip_regex)), None)
     return None if caller is None or frames.STALL_ANCHORS.match(caller) else caller
 
 

@@ -85,11 +85,11 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def fingerprint_key(title: str, alt_titles: list[str], *, legacy: bool = False, v4: bool = False) -> str:
+def fingerprint_key(title: str, alt_titles: list[str], *, version: int = FINGERPRINT_VERSION) -> str:
     """The text that is hashed: the keyed alternative of the title, else the title, with a
-    syscall culprit in one spelling (`__x64_sys_foo`, `sys_foo`, `__se_sys_foo` -> `foo`); `legacy`:
-    as versions 2 and 3 chose the alternative (keyed_alternative); `v4`: as version 4 chose it."""
-    key = keyed_alternative(title, alt_titles, legacy=legacy, v4=v4) or title
+    syscall culprit in one spelling (`__x64_sys_foo`, `sys_foo`, `__se_sys_foo` -> `foo`); `version`:
+    the algorithm version whose choice of the alternative is made (keyed_alternative)."""
+    key = keyed_alternative(title, alt_titles, version=version) or title
     head, sep, fn = key.rpartition(" in ")
     if sep and fn.isidentifier():
         fn = strip_syscall(fn)
@@ -97,16 +97,16 @@ def fingerprint_key(title: str, alt_titles: list[str], *, legacy: bool = False, 
     return key
 
 
-def keyed_alternative(title: str, alt_titles: list[str], *, legacy: bool = False, v4: bool = False) -> str | None:
+def keyed_alternative(title: str, alt_titles: list[str], *, version: int = FINGERPRINT_VERSION) -> str | None:
     """The alternative title the key is made of, if any: for a title that names no culprit (`X in
     corrupted`), the alternative naming its header's site (title._header_site); for a title that names the
     reporting site (SITE_TITLES), the alternative naming the culprit; for a title that names no bug, the alternative
     that is the title naming its culprit (`kernel panic: Fatal exception in F`); else the first bucket alternative that
-    names a culprit (`bad-access in corrupted` would join every stack-less fault of every kind).  `legacy`:
-    versions 2 and 3, which knew no site titles and keyed a culprit-less bucket too; `v4`: version 4, which keyed a
-    CALLER_KEYED title on itself.  Since version 5 such a title is keyed on the alternative naming another function
-    (its caller)."""
-    if not (legacy or v4) and title.startswith(CALLER_KEYED) and not title.endswith(CORRUPTED_CULPRIT):
+    names a culprit (`bad-access in corrupted` would join every stack-less fault of every kind).  Versions 2 and 3
+    knew no site titles and keyed a culprit-less bucket too; version 4 keyed a CALLER_KEYED title on itself, which
+    version 5 keys on the alternative naming another function (its caller)."""
+    legacy = version < 4
+    if version >= 5 and title.startswith(CALLER_KEYED) and not title.endswith(CORRUPTED_CULPRIT):
         caller = _caller_alternative(title, alt_titles)
         if caller is not None:
             return caller
@@ -156,9 +156,9 @@ def fingerprint_aliases(
     """Keys earlier algorithm versions gave the same crash.
 
     Version 4 hashed the bucket key version 5 hashes but for CALLER_KEYED titles, which it keyed on themselves
-    (fingerprint_key's `v4`); version 5 skips more frames in some reports (Signature.v4_skip): `before_v5` holds the
+    (fingerprint_key's `version`); version 5 skips more frames in some reports (Signature.v4_skip): `before_v5` holds the
     title and alternatives version 4 gave such a crash.
-    Versions 2 and 3 hashed the same bucket key by their own rules (fingerprint_key's `legacy`); version 4
+    Versions 2 and 3 hashed the same bucket key by their own rules (fingerprint_key's `version`); version 4
     names culprits version 3 did not (an out-of-line header helper's caller, a polled device accessor's
     caller): `before_v4` holds the title and alternatives version 3 gave such a crash.  Version 3 names
     culprits version 2 could not (`X in corrupted` then): `previous` holds what version 2 gave.  Version 1
@@ -169,8 +169,8 @@ def fingerprint_aliases(
     v4 = [(title, alt_titles or []), *before_v5]
     v3 = [*v4, *before_v4]
     v2 = [*v3, *previous]
-    out = [f"kc4-{_digest(fingerprint_key(t, alts, v4=True))}" for t, alts in v4]
-    out += [f"kc3-{_digest(fingerprint_key(t, alts, legacy=True))}" for t, alts in v3]
-    out += [f"kc2-{_digest(fingerprint_key(t, alts, legacy=True))}" for t, alts in v2]
+    out = [f"kc4-{_digest(fingerprint_key(t, alts, version=4))}" for t, alts in v4]
+    out += [f"kc3-{_digest(fingerprint_key(t, alts, version=3))}" for t, alts in v3]
+    out += [f"kc2-{_digest(fingerprint_key(t, alts, version=2))}" for t, alts in v2]
     out += [f"kc1-{_digest(t)}" for t, _ in v2]
     return list(dict.fromkeys(out))

@@ -315,6 +315,8 @@ _SLUB_CHECK_SKIP = _SLUB_CHECK_SKIP_V3 + (
 # pointer deref?)` up to 5.x, `Page fault: bad address` / `Page fault: no context` since; kernel/traps.c
 # handle_interruption: `Kernel Fault`), and the header literals of its report line (signatures parisc-fault).
 PARISC_MESSAGES = r"Bad Address \(null pointer deref\?\)|Page fault: (?:bad address|no context)|Kernel Fault"
+# The report line up to what follows its code: the trap's name and address, or 2.6's registers.
+_PARISC_LINE = rf"^(?:{PARISC_MESSAGES}): Code=\d{{1,3}} "
 PARISC_FAULTS = ("Bad Address (null pointer deref?): Code=", "Page fault: bad address: Code=", "Page fault: no context: Code=",
                  "Kernel Fault: Code=")
 
@@ -322,6 +324,8 @@ PARISC_FAULTS = ("Bad Address (null pointer deref?): Code=", "Page fault: bad ad
 # cache_free_debugcheck -> verify_redzone_free, __cache_free, and kmem_cache_destroy for a cache destroyed with objects
 # in use: the caller past them freed the object or destroyed the cache.
 SLAB_ERROR = "slab error in "
+# The line up to its message: the checking function and the cache.
+_SLAB_ERROR_LINE = r"^slab error in \w{1,64}\(\): cache `[^'\n]{1,64}': "
 _SLAB_ERROR_SKIP = _SLUB_CHECK_SKIP + (
     r"|^(?:_*slab_error|cache_free_debugcheck|verify_redzone_free|_*cache_free|slab_destroy_debugcheck|"
     r"kmem_cache_destroy|cache_init_objs|cache_grow)$"
@@ -622,11 +626,11 @@ SIGNATURES: tuple[Signature, ...] = (
     # `Can't free all objects`.  The trace runs through the allocator's free path to the code that freed (or destroyed
     # the cache); a double free has the invalid-free bucket of KASAN's and SLUB's reports of the same bug.
     Signature("slab-double-free", "bug", SLAB_ERROR,
-              r"^slab error in \w{1,64}\(\): cache `[^'\n]{1,64}': (double free(?: detected|, or memory outside object was overwritten))",
+              rf"{_SLAB_ERROR_LINE}(double free(?: detected|, or memory outside object was overwritten))",
               "BUG: slab error: {1} in {F}", SLAB_CHECK, alts=("invalid-free in {F}",), skip=_SLAB_ERROR_SKIP, line_start=True,
               why="mm/slab.c __slab_error `slab error in %s(): cache `%s': %s` from verify_redzone_free, then dump_stack"),
     Signature("slab-error", "bug", SLAB_ERROR,
-              r"^slab error in \w{1,64}\(\): cache `[^'\n]{1,64}': (memory outside object was overwritten|"
+              rf"{_SLAB_ERROR_LINE}(memory outside object was overwritten|"
               r"(?:start|end) of a freed object was overwritten|constructor overwrote the (?:start|end) of an object|"
               r"Can't free all objects|object was modified after freeing)",
               "BUG: slab error: {1} in {F}", SLAB_CHECK, skip=_SLAB_ERROR_SKIP, line_start=True,
@@ -1000,12 +1004,12 @@ SIGNATURES: tuple[Signature, ...] = (
     # it was given, show_regs (`IAOQ[0]: %pS`, the faulting PC), the backtrace, then panic(msg) (CONSEQUENCE_PANIC):
     # parisc's kernel fault report.  An address in the first 4 KiB is a NULL dereference, as ppc-null-deref-old reads it.
     Signature("parisc-null-deref", "null-deref", PARISC_FAULTS,
-              rf"^(?:{PARISC_MESSAGES}): Code=\d{{1,3}} (?:\([^)\n]{{1,64}}\) at addr |regs=\S{{1,18}} \(Addr=)"
+              rf"{_PARISC_LINE}(?:\([^)\n]{{1,64}}\) at addr |regs=\S{{1,18}} \(Addr=)"
               r"(?:0x)?0{0,13}[0-9a-f]{1,3}\b",
               "BUG: unable to handle kernel NULL pointer dereference in {F}", alts=BAD, die=True, line_start=True,
               why="arch/parisc/kernel/traps.c parisc_terminate `%s: Code=%d (%s) at addr ` RFMT, an address below 4 KiB"),
     Signature("parisc-fault", "paging-fault", PARISC_FAULTS,
-              rf"^(?:{PARISC_MESSAGES}): Code=\d{{1,3}} (?:\(|regs=)",
+              rf"{_PARISC_LINE}(?:\(|regs=)",
               "BUG: unable to handle kernel paging request in {F}", alts=BAD, die=True, line_start=True,
               why="arch/parisc/kernel/traps.c parisc_terminate `%s: Code=%d (%s) at addr ` RFMT, then show_regs"),
     Signature("gpf", "gpf", ("general protection fault", "stack segment: "), r"(general protection fault|stack segment)(?::|,|\s|$)",

@@ -53,5 +53,16 @@ def test_the_caller_alternative_is_another_function_not_another_spelling() -> No
     title = SLEEP + "__do_sys_foo"
     assert fingerprint_key(title, [SLEEP + "__x64_sys_foo"]) == SLEEP + "foo"  # a wrapper's spelling: no caller
     assert fingerprint_key(title, [SLEEP + "corrupted", SLEEP + "bar"]) == SLEEP + "bar"
-    assert fingerprint_key(title, [SLEEP + "bar"], v4=True) == SLEEP + "foo"  # version 4: the title
-    assert fingerprint_key(title, [SLEEP + "bar"], legacy=True) == SLEEP + "foo"
+    assert fingerprint_key(title, [SLEEP + "bar"], version=4) == SLEEP + "foo"  # version 4: the title
+    assert fingerprint_key(title, [SLEEP + "bar"], version=3) == SLEEP + "foo"
+
+
+def test_every_caller_keyed_row_titles_a_caller_keyed_title() -> None:
+    # The rows declare it (Signature.caller_keyed); the key's choice reads the title (fingerprint.CALLER_KEYED): they agree.
+    from kcrashd.core.fingerprint import CALLER_KEYED
+    from kcrashd.core.signatures import SIGNATURES
+
+    rows = [sig for sig in SIGNATURES if sig.caller_keyed]
+    assert rows and all(sig.title.removesuffix("{F}").startswith(CALLER_KEYED) for sig in rows)
+    # Negative: no other row's title is keyed on its caller.
+    assert not [sig.name for sig in SIGNATURES if not sig.caller_keyed and sig.title.startswith(CALLER_KEYED)]

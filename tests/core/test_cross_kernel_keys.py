@@ -22,7 +22,7 @@ PANIC = (CORPUS / "edge" / "sysrq-6.1-panic.log").read_text()
 
 
 def _v3(title: str, alts: list[str]) -> str:
-    return "kc3-" + hashlib.sha256(fingerprint_key(title, alts, legacy=True).encode()).hexdigest()[:16]
+    return "kc3-" + hashlib.sha256(fingerprint_key(title, alts, version=3).encode()).hexdigest()[:16]
 
 
 def test_the_null_write_and_the_panic_share_one_key() -> None:

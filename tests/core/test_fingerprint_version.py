@@ -11,7 +11,7 @@ from tests.core.golden import CORPUS
 
 def _key(version: int, title: str, alts: list[str]) -> str:
     # Versions 2 and 3 chose the keyed alternative by their own rules (fingerprint_key's `legacy`).
-    digest = hashlib.sha256(fingerprint_key(title, alts, legacy=version < 4).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(fingerprint_key(title, alts, version=version).encode()).hexdigest()[:16]
     return f"kc{version}-{digest}"
 
 

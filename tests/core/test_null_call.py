@@ -61,7 +61,7 @@ def test_a_null_call_and_a_jump_into_data_from_one_caller_are_two_bugs() -> None
     assert null.alt_titles[0] == "null-call in execute_location"
     assert "bad-access in execute_location" in null.alt_titles  # syzkaller's alternative stays
     # Version 3 keyed both on `bad-access in execute_location`: that key continues as an alias.
-    assert fingerprint_key(null.title, null.alt_titles, legacy=True) == "bad-access in execute_location"
+    assert fingerprint_key(null.title, null.alt_titles, version=3) == "bad-access in execute_location"
     assert fingerprint_key(null.title, null.alt_titles) == "null-call in execute_location"
     assert set(null.fingerprint_aliases) & set(data.fingerprint_aliases)
 

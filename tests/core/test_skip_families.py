@@ -19,7 +19,7 @@ PRODUCTION = CORPUS / "production"
 
 
 def _v3_key(title: str, alts: list[str]) -> str:
-    return "kc3-" + hashlib.sha256(fingerprint_key(title, alts, legacy=True).encode()).hexdigest()[:16]
+    return "kc3-" + hashlib.sha256(fingerprint_key(title, alts, version=3).encode()).hexdigest()[:16]
 
 
 def _trace(head: str, *called: str) -> str:
