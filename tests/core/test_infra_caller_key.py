@@ -1,5 +1,5 @@
-"""Fingerprint version 6 keys a title that names registration plumbing (frames.CALLER_KEYED_INFRA: kernfs's node API,
-debugfs's and tracefs's start_creating, vunmap) on the plumbing's caller: two drivers that hand kernfs or debugfs a
+"""Fingerprint version 6 keys a title that names plumbing acting on what its caller hands it (frames.CALLER_KEYED_INFRA:
+kernfs's node API, debugfs's and tracefs's start_creating, vunmap, dql_completed) on the plumbing's caller: two drivers that hand kernfs or debugfs a
 dead node are two bugs.  The title and function stay syzkaller's."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def _digest(text: str) -> str:
     "name",
     ["kernfs_remove_by_name_ns", "__kernfs_remove", "kernfs_create_dir_ns", "kernfs_find_ns", "kernfs_find_and_get_ns",
      "kernfs_add_one", "kernfs_get", "kernfs_drain", "__kernfs_new_node", "start_creating", "debugfs_create_dir",
-     "__debugfs_create_file", "tracefs_create_file", "vunmap", "vm_unmap_ram"],
+     "__debugfs_create_file", "tracefs_create_file", "vunmap", "vm_unmap_ram", "dql_completed"],
 )  # fmt: skip
 def test_registration_plumbing_is_caller_keyed(name: str) -> None:
     assert CALLER_KEYED_INFRA.match(name)
@@ -38,7 +38,7 @@ def test_registration_plumbing_is_caller_keyed(name: str) -> None:
     # side, which the skip lists pass already; a driver's own names with the letters.
     ["kernfs_fop_write", "kernfs_fop_read_iter", "kernfs_seq_show", "kernfs_iop_permission", "kernfs_dop_revalidate",
      "kernfs_get_tree", "kernfs_fill_super", "debugfs_remove_recursive", "vfree", "vunmap_page_range", "mydrv_vunmap",
-     "start_creating_session", "kernfs_getx"],
+     "start_creating_session", "kernfs_getx", "dql_reset", "netdev_tx_completed_queue"],
 )  # fmt: skip
 def test_other_names_are_not(name: str) -> None:
     assert not CALLER_KEYED_INFRA.match(name)
@@ -65,6 +65,16 @@ def test_three_drivers_handing_debugfs_a_dead_parent_are_three_keys() -> None:
         assert report.fingerprint == "kc6-" + _digest(f"bad-access in {caller}")
         # Version 5 keyed all three on the plumbing: that key continues for each.
         assert "kc5-" + _digest("bad-access in start_creating") in report.fingerprint_aliases
+
+
+def test_two_drivers_miscounting_completed_bytes_are_two_keys() -> None:
+    # lib/dynamic_queue_limits.c dql_completed BUG_ON()s on the count the driver's TX completion hands it: 8139cp's
+    # interrupt handler (stable 3.10.23) and hip04's reclaim (stable 4.9.208) are two bugs.
+    cp = analyze((PATCHES / "stable-3.10.23-8139cp-interrupt-dql-completed-bug.txt").read_bytes())
+    hip = analyze((PATCHES / "stable-4.9.208-hip04-tx-reclaim-dql-completed-bug-arm.txt").read_bytes())
+    assert cp.title == hip.title == "kernel BUG in dql_completed"
+    assert cp.fingerprint != hip.fingerprint
+    assert "kc5-" + _digest(cp.title) in cp.fingerprint_aliases and "kc5-" + _digest(hip.title) in hip.fingerprint_aliases
 
 
 def test_a_lockdep_report_in_kernfs_is_keyed_on_the_held_lock_site() -> None:
