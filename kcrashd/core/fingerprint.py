@@ -22,6 +22,9 @@ only the culprit changed; a log version 3 titled under another signature (a form
 starts a new history.  Version 5 hashes the bucket key version 4 hashed but for a title that names a sleeping API
 (CALLER_KEYED), which it keys on the API's caller; rows that skip more frames (`Signature.v4_skip`) list the version-4
 key of the title version 4 gave where that differs (title._keep_v4_key), with the version-3, -2 and -1 keys of both.
+Version 6 hashes version 5's key but for a title naming plumbing that only acts on what its caller hands it
+(frames.CALLER_KEYED_INFRA: kernfs's node API, debugfs's start_creating, vunmap, dql_completed), whose key names the
+plumbing's caller (infra_caller_key); every report lists its version-5 key.
 """
 
 from __future__ import annotations
