@@ -371,15 +371,17 @@ def walked_candidates(sig: Signature, texts: list[str]) -> list[str]:
     return out
 
 
-def caller_past(sig: Signature, texts: list[str], function: str) -> str | None:
-    """The first candidate below `function` in the report's walk that no skip rule fits (its caller, past inlined
-    plumbing); None when the walk does not hold `function`, nothing past it is left, or what is left is a dispatcher
-    (frames.STALL_ANCHORS: a softirq, a work item's or a syscall's runner calls every handler, and names none)."""
+def caller_past(sig: Signature, texts: list[str], function: str, passing: re.Pattern[str] | None = None) -> str | None:
+    """The first candidate below `function` in the report's walk that no skip rule (nor `passing`) fits (its caller,
+    past inlined plumbing); None when the walk does not hold `function`, nothing past it is left, or what is left is a
+    dispatcher (frames.STALL_ANCHORS: a softirq, a work item's or a syscall's runner calls every handler, and names none)."""
     cands = walked_candidates(sig, texts)
     if function not in cands:
         return None
     rest = cands[cands.index(function) + 1 :]
-    caller = next((name for name in rest if not frames.is_skipped(name, sig.skip_regex)), None)
+    caller = next(
+        (name for name in rest if not frames.is_skipped(name, sig.skip_regex) and not (passing and passing.match(name))), None
+    )
     return None if caller is None or frames.STALL_ANCHORS.match(caller) else caller
 
 

@@ -22,6 +22,9 @@ only the culprit changed; a log version 3 titled under another signature (a form
 starts a new history.  Version 5 hashes the bucket key version 4 hashed but for a title that names a sleeping API
 (CALLER_KEYED), which it keys on the API's caller; rows that skip more frames (`Signature.v4_skip`) list the version-4
 key of the title version 4 gave where that differs (title._keep_v4_key), with the version-3, -2 and -1 keys of both.
+Version 6 hashes version 5's key but for a title naming plumbing that only acts on what its caller hands it
+(frames.CALLER_KEYED_INFRA: kernfs's node API, debugfs's start_creating, vunmap, dql_completed), whose key names the
+plumbing's caller (infra_caller_key); every report lists its version-5 key.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import hashlib
 
 from kcrashd.core.frames import (
     ASSERT_REPORTER_SITES,
+    CALLER_KEYED_INFRA,
     CLK_CALLER_SITES,
     DMA_DEBUG_WARN_SITES,
     IRQ_FREE_SITES,
@@ -37,7 +41,7 @@ from kcrashd.core.frames import (
     strip_syscall,
 )
 
-FINGERPRINT_VERSION = 5
+FINGERPRINT_VERSION = 6
 PREFIX = f"kc{FINGERPRINT_VERSION}-"
 STRICT_FRAMES = 3
 # The culprit of a title that names none (syzkaller's `in corrupted`).
@@ -90,6 +94,8 @@ def fingerprint_key(title: str, alt_titles: list[str], *, version: int = FINGERP
     syscall culprit in one spelling (`__x64_sys_foo`, `sys_foo`, `__se_sys_foo` -> `foo`); `version`:
     the algorithm version whose choice of the alternative is made (keyed_alternative)."""
     key = keyed_alternative(title, alt_titles, version=version) or title
+    if version >= 6:
+        key = infra_caller_key(title, alt_titles, key)
     head, sep, fn = key.rpartition(" in ")
     if sep and fn.isidentifier():
         fn = strip_syscall(fn)
@@ -123,6 +129,22 @@ def keyed_alternative(title: str, alt_titles: list[str], *, version: int = FINGE
     return next((a for a in alt_titles if a.startswith(buckets) and (legacy or not a.endswith(CORRUPTED_CULPRIT))), None)
 
 
+def infra_caller_key(title: str, alt_titles: list[str], key: str) -> str:
+    """Version 6: the key of a title naming registration plumbing (frames.CALLER_KEYED_INFRA: kernfs's node API,
+    debugfs's file creation, vunmap) names the plumbing's caller, the alternative title._infra_caller_alt adds last,
+    in place of the plumbing (`bad-access in start_creating` -> `bad-access in nbd_start_device`): two callers that
+    hand kernfs a dead node are two bugs.  A key naming another function already (a sleeping API's caller) stays."""
+    head, _, fn = title.rpartition(" in ")
+    if not CALLER_KEYED_INFRA.match(fn):
+        return key
+    callers = (a.rpartition(" in ")[2] for a in alt_titles if a.rpartition(" in ")[0] == head)
+    caller = next((c for c in reversed(list(callers)) if c != "corrupted" and not CALLER_KEYED_INFRA.match(c)), None)
+    key_head, sep, key_fn = key.rpartition(" in ")
+    if caller is None or not sep or key_fn != fn:
+        return key
+    return f"{key_head} in {caller}"
+
+
 def _caller_alternative(title: str, alt_titles: list[str]) -> str | None:
     """The alternative of a CALLER_KEYED title that names another function than the title (not another spelling of the
     same one: a syscall wrapper's)."""
@@ -135,7 +157,7 @@ def _caller_alternative(title: str, alt_titles: list[str]) -> str | None:
 
 
 def fingerprint_title(title: str, alt_titles: list[str] | None = None) -> str:
-    """`kc5-` + 16 hex digits of sha256(bucket key); empty for no title."""
+    """`kc6-` + 16 hex digits of sha256(bucket key); empty for no title."""
     return PREFIX + _digest(fingerprint_key(title, alt_titles or [])) if title else ""
 
 
@@ -169,7 +191,8 @@ def fingerprint_aliases(
     v4 = [(title, alt_titles or []), *before_v5]
     v3 = [*v4, *before_v4]
     v2 = [*v3, *previous]
-    out = [f"kc4-{_digest(fingerprint_key(t, alts, version=4))}" for t, alts in v4]
+    out = [f"kc5-{_digest(fingerprint_key(title, alt_titles or [], version=5))}"]
+    out += [f"kc4-{_digest(fingerprint_key(t, alts, version=4))}" for t, alts in v4]
     out += [f"kc3-{_digest(fingerprint_key(t, alts, version=3))}" for t, alts in v3]
     out += [f"kc2-{_digest(fingerprint_key(t, alts, version=2))}" for t, alts in v2]
     out += [f"kc1-{_digest(t)}" for t, _ in v2]

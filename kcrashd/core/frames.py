@@ -1150,6 +1150,35 @@ def _globally_skipped(name: str) -> bool:
     return GLOBAL_SKIP.search(name) is not None
 
 
+# Plumbing (registration, unmapping, byte accounting) that only acts on what its caller hands it, named by syzkaller's titles (its skip list has
+# `sysfs_` and `kobject_`, not these), whose caller is the code that broke the rule: kernfs's node API under sysfs and
+# cgroupfs (fs/kernfs/dir.c kernfs_create_dir_ns, kernfs_remove_by_name_ns, kernfs_find_ns, kernfs_drain ...: the
+# parent, name and node are the caller's; not its VFS operations, kernfs_fop_* and the like, which userspace
+# enters), debugfs's and tracefs's file creation (fs/debugfs/inode.c and fs/tracefs/inode.c start_creating take the
+# caller's parent directory's inode lock, under debugfs_create_* / tracefs_create_*), and vmalloc's unmap entry points
+# on the caller's address (mm/vmalloc.c vunmap `BUG_ON(in_interrupt())`, and __vunmap's `Trying to vfree()
+# nonexistent vm area` WARN under it), and the byte queue limits' completion check (lib/dynamic_queue_limits.c
+# dql_completed `BUG_ON(count > num_queued - dql->num_completed)`, on the count of bytes the driver's TX completion
+# hands it through netdev_tx_completed_queue).  Since fingerprint version 6 such a title is keyed on the caller
+# (fingerprint.infra_caller_key); the title and function stay syzkaller's.
+_CALLER_KEYED_INFRA_SINCE_V6 = (
+    r"_{0,2}kernfs_(?:create_\w{1,30}|remove\w{0,30}|find\w{0,30}|walk_and_get_ns|add_one|activate\w{0,10}|get|put|"
+    r"drain\w{0,10}|rename_ns|path_from_node\w{0,10}|new_node|link_sibling|unlink_sibling)|"
+    r"start_creating|_{0,2}debugfs_create_\w{1,30}|tracefs_create_\w{1,30}|vunmap|vm_unmap_ram|dql_completed"
+)
+CALLER_KEYED_INFRA = re.compile(rf"^(?:{_CALLER_KEYED_INFRA_SINCE_V6})$")
+# What the walk to that caller passes besides: the device core's sysfs helpers over kernfs (drivers/base/core.c
+# device_add_* / device_remove_*, drivers/base/power/sysfs.c dpm_sysfs_*, drivers/base/bus.c bus_add_device /
+# bus_remove_device, drivers/base/dd.c driver_sysfs_add / driver_sysfs_remove; kobject_, sysfs_ and device_add /
+# device_del are in every skip list already), and the DMA API's free path down to vunmap on the caller's buffer
+# (kernel/dma/mapping.c dma_free_attrs under dma_free_coherent, drivers/iommu/dma-iommu.c iommu_dma_free /
+# __iommu_dma_free, kernel/dma/direct.c dma_direct_free, kernel/dma/remap.c dma_common_free_remap).
+INFRA_CALLER_PASSES = re.compile(
+    rf"^(?:{_CALLER_KEYED_INFRA_SINCE_V6}|device_(?:add|remove)_\w{{1,30}}|dpm_sysfs_\w{{1,20}}|bus_(?:add|remove)_device|"
+    r"driver_sysfs_(?:add|remove)|dma_free_\w{1,20}|dma_direct_free\w{0,20}|_{0,2}iommu_dma_free\w{0,20}|dma_common_free_remap)$"
+)
+
+
 def is_skipped(name: str, extra: re.Pattern[str] | None = None) -> bool:
     """Whether a frame is generic (see the skip lists above) rather than a culprit."""
     if _globally_skipped(name):

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from kcrashd.core.culprit import Culprit, caller_past, find_culprit, header_function
 from kcrashd.core.fingerprint import CORRUPTED_CULPRIT, NULL_CALL_BUCKET, STACK_OVERFLOW_BUCKET, SYSRQ_KEY
 from kcrashd.core.frames import (
+    CALLER_KEYED_INFRA,
+    INFRA_CALLER_PASSES,
     SOURCE_POSITION,
     fault_pc,
     is_skipped,
@@ -360,6 +362,8 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
     out.alts = [a for a in dict.fromkeys(alts) if a != out.title]
     if sig.caller_keyed and culprit.function is not None:
         _caller_alt(out, sig, filler, texts, culprit.function)
+    elif short is not None and "{F}" in sig.title and CALLER_KEYED_INFRA.match(short):
+        _infra_caller_alt(out, sig, filler, texts, short)
     if "{F}" in sig.title or _names_site(sig):
         out.function = short
     if culprit.recovered:
@@ -394,6 +398,18 @@ def _caller_alt(out: Titled, sig: Signature, filler: _Fill, texts: list[str], fu
     alt = filler.title(sig.title, culprit_forms(caller)[0])
     if alt != out.title:
         out.alts = [alt, *(a for a in out.alts if a != alt)]
+
+
+def _infra_caller_alt(out: Titled, sig: Signature, filler: _Fill, texts: list[str], function: str) -> None:
+    """A title naming registration plumbing (frames.CALLER_KEYED_INFRA) gets the title naming the plumbing's caller as
+    its last alternative: the key since fingerprint version 6 (fingerprint.infra_caller_key); earlier versions' keys,
+    made of the alternatives before it, stay as they were."""
+    caller = caller_past(sig, texts, function, INFRA_CALLER_PASSES)
+    if caller is None:
+        return
+    alt = filler.title(sig.title, culprit_forms(caller)[0])
+    if alt != out.title and alt not in out.alts:
+        out.alts.append(alt)
 
 
 def _stack_guard_key(out: Titled, sig: Signature, texts: list[str], short: str | None, alts: list[str]) -> bool:
