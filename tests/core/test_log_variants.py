@@ -48,6 +48,7 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     "production/patches/yocto-ti-microcode-mc-device-remove-sysfs-warning.txt": (
         frozenset({"no-unreliable"}), "only ? frames"),
     "production/node-problem-detector/docker_hung.txt": (frozenset({"no-unreliable"}), "only ? frames"),
+    "production/patches/stable-3.7.4-usb-io-ti-chase-port-null-deref.txt": (frozenset({"no-unreliable"}), "only ? frames"),
     # A page fault quoted from die()'s `Oops:` line on (signatures oops-headless): only CR2 tells a NULL pointer
     # from a paging request; without the registers it is a paging request.
     "production/testsuites/drm-ci/vkms-compose-active-planes-6.9-256x85.txt": (
