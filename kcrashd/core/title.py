@@ -360,10 +360,7 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
         alts.insert(0, f"{NULL_CALL_BUCKET}{short}")  # the key (null_call.py), before `bad-access in F`
     guard_hit = _stack_guard_key(out, sig, texts, short, alts)
     out.alts = [a for a in dict.fromkeys(alts) if a != out.title]
-    if sig.caller_keyed and culprit.function is not None:
-        _caller_alt(out, sig, filler, texts, culprit.function)
-    elif short is not None and "{F}" in sig.title and CALLER_KEYED_INFRA.match(short):
-        _infra_caller_alt(out, sig, filler, texts, short)
+    _caller_keys(out, sig, filler, texts, culprit.function, short)
     if "{F}" in sig.title or _names_site(sig):
         out.function = short
     if culprit.recovered:
@@ -387,6 +384,15 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
     if out.kind == "sysrq":
         # The key (fingerprint.SYSRQ_KEY): the sysrq-c crash as a NULL write and as a panic is one request.
         out.alts = [SYSRQ_KEY, *(a for a in out.alts if a != SYSRQ_KEY)]
+
+
+def _caller_keys(out: Titled, sig: Signature, filler: _Fill, texts: list[str], function: str | None, short: str | None) -> None:
+    """The alternative naming the caller, for a row whose title names the function that checked (version 5) or a
+    title naming plumbing that acts on what its caller hands it (version 6)."""
+    if sig.caller_keyed and function is not None:
+        _caller_alt(out, sig, filler, texts, function)
+    elif short is not None and "{F}" in sig.title and CALLER_KEYED_INFRA.match(short):
+        _infra_caller_alt(out, sig, filler, texts, short)
 
 
 def _caller_alt(out: Titled, sig: Signature, filler: _Fill, texts: list[str], function: str) -> None:
