@@ -74,7 +74,7 @@ BUCKETS = ("bad-access in ", "stall in ", "hang in ", STACK_OVERFLOW_BUCKET, "in
 # PREEMPT_RCU's scheduler hook WARNs about the task that slept under rcu_read_lock (signatures.py warn-rcu-context-switch).
 # Titles that name the function that checked, not the code that broke its rule (signatures.Signature.caller_keyed:
 # kernel/sched/core.c __might_resched's `BUG: sleeping function called from invalid context`, whose title names the
-# sleeping API): since version 5 the key is the alternative naming the caller (title._caller_alt), so that two callers
+# sleeping API): since version 5 the key is the alternative naming the caller (title._caller_keys), so that two callers
 # of one API are two bugs.  Version 4 keyed the title (its key is listed: fingerprint_aliases).
 CALLER_KEYED = ("BUG: sleeping function called from invalid context in ",)
 SITE_TITLES = frozenset({
@@ -130,15 +130,15 @@ def keyed_alternative(title: str, alt_titles: list[str], *, version: int = FINGE
 
 
 def infra_caller_key(title: str, alt_titles: list[str], key: str) -> str:
-    """Version 6: the key of a title naming registration plumbing (frames.CALLER_KEYED_INFRA: kernfs's node API,
-    debugfs's file creation, vunmap) names the plumbing's caller, the alternative title._infra_caller_alt adds last,
-    in place of the plumbing (`bad-access in start_creating` -> `bad-access in nbd_start_device`): two callers that
-    hand kernfs a dead node are two bugs.  A key naming another function already (a sleeping API's caller) stays."""
-    head, _, fn = title.rpartition(" in ")
+    """Version 6: the key of a title naming plumbing that only acts on what its caller hands it (frames.CALLER_KEYED_INFRA:
+    kernfs's node API, debugfs's file creation, vunmap, dql_completed) names the plumbing's caller, the alternative
+    title._caller_keys adds last, in place of the plumbing (`bad-access in start_creating` -> `bad-access in
+    nbd_start_device`): two callers that hand kernfs a dead node are two bugs.  A key naming another function already
+    (a sleeping API's caller) stays."""
+    fn = title.rpartition(" in ")[2]
     if not CALLER_KEYED_INFRA.match(fn):
         return key
-    callers = (a.rpartition(" in ")[2] for a in alt_titles if a.rpartition(" in ")[0] == head)
-    caller = next((c for c in reversed(list(callers)) if c != "corrupted" and not CALLER_KEYED_INFRA.match(c)), None)
+    caller = next((c for c in reversed(_other_culprits(title, alt_titles)) if not CALLER_KEYED_INFRA.match(c)), None)
     key_head, sep, key_fn = key.rpartition(" in ")
     if caller is None or not sep or key_fn != fn:
         return key
@@ -149,11 +149,19 @@ def _caller_alternative(title: str, alt_titles: list[str]) -> str | None:
     """The alternative of a CALLER_KEYED title that names another function than the title (not another spelling of the
     same one: a syscall wrapper's)."""
     head, _, fn = title.rpartition(" in ")
+    return next((f"{head} in {c}" for c in _other_culprits(title, alt_titles) if strip_syscall(c) != strip_syscall(fn)), None)
+
+
+def _other_culprits(title: str, alt_titles: list[str]) -> list[str]:
+    """The functions the alternatives of the title's own form (`X in F`) name in place of the title's, in order
+    (`corrupted` is none)."""
+    head, _, fn = title.rpartition(" in ")
+    out = []
     for alt in alt_titles:
         alt_head, _, alt_fn = alt.rpartition(" in ")
-        if alt_head == head and alt_fn != "corrupted" and strip_syscall(alt_fn) != strip_syscall(fn):
-            return alt
-    return None
+        if alt_head == head and alt_fn not in (fn, "corrupted"):
+            out.append(alt_fn)
+    return out
 
 
 def fingerprint_title(title: str, alt_titles: list[str] | None = None) -> str:

@@ -1150,8 +1150,9 @@ def _globally_skipped(name: str) -> bool:
     return GLOBAL_SKIP.search(name) is not None
 
 
-# Plumbing (registration, unmapping, byte accounting) that only acts on what its caller hands it, named by syzkaller's titles (its skip list has
-# `sysfs_` and `kobject_`, not these), whose caller is the code that broke the rule: kernfs's node API under sysfs and
+# Plumbing (registration, unmapping, byte accounting) that only acts on what its caller hands it, named by
+# syzkaller's titles (its skip list has `sysfs_` and `kobject_`, not these), whose caller is the code that broke the
+# rule: kernfs's node API under sysfs and
 # cgroupfs (fs/kernfs/dir.c kernfs_create_dir_ns, kernfs_remove_by_name_ns, kernfs_find_ns, kernfs_drain ...: the
 # parent, name and node are the caller's; not its VFS operations, kernfs_fop_* and the like, which userspace
 # enters), debugfs's and tracefs's file creation (fs/debugfs/inode.c and fs/tracefs/inode.c start_creating take the

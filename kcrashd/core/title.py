@@ -387,35 +387,29 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
 
 
 def _caller_keys(out: Titled, sig: Signature, filler: _Fill, texts: list[str], function: str | None, short: str | None) -> None:
-    """The alternative naming the caller, for a row whose title names the function that checked (version 5) or a
-    title naming plumbing that acts on what its caller hands it (version 6)."""
+    """The title naming the caller (culprit.caller_past) as an alternative: first for a row whose title names the
+    function that checked (Signature.caller_keyed; the key since fingerprint version 5, fingerprint.CALLER_KEYED), last
+    for a title naming plumbing that acts on what its caller hands it (frames.CALLER_KEYED_INFRA; the key since version
+    6, fingerprint.infra_caller_key), so that earlier versions' keys, made of the alternatives before it, stay."""
     if sig.caller_keyed and function is not None:
-        _caller_alt(out, sig, filler, texts, function)
+        alt = _caller_title(out, sig, filler, texts, function)
+        if alt is not None:
+            out.alts = [alt, *(a for a in out.alts if a != alt)]
     elif short is not None and "{F}" in sig.title and CALLER_KEYED_INFRA.match(short):
-        _infra_caller_alt(out, sig, filler, texts, short)
+        alt = _caller_title(out, sig, filler, texts, short, INFRA_CALLER_PASSES)
+        if alt is not None and alt not in out.alts:
+            out.alts.append(alt)
 
 
-def _caller_alt(out: Titled, sig: Signature, filler: _Fill, texts: list[str], function: str) -> None:
-    """A row whose title names the function that checked (Signature.caller_keyed) gets the title naming its caller
-    (culprit.caller_past) as its first alternative: the key since fingerprint version 5 (fingerprint.CALLER_KEYED)."""
-    caller = caller_past(sig, texts, function)
+def _caller_title(
+    out: Titled, sig: Signature, filler: _Fill, texts: list[str], function: str, passing: re.Pattern[str] | None = None
+) -> str | None:
+    """The row's title naming the caller past `function` (and past `passing`), unless there is none or it is the title."""
+    caller = caller_past(sig, texts, function, passing)
     if caller is None:
-        return
+        return None
     alt = filler.title(sig.title, culprit_forms(caller)[0])
-    if alt != out.title:
-        out.alts = [alt, *(a for a in out.alts if a != alt)]
-
-
-def _infra_caller_alt(out: Titled, sig: Signature, filler: _Fill, texts: list[str], function: str) -> None:
-    """A title naming registration plumbing (frames.CALLER_KEYED_INFRA) gets the title naming the plumbing's caller as
-    its last alternative: the key since fingerprint version 6 (fingerprint.infra_caller_key); earlier versions' keys,
-    made of the alternatives before it, stay as they were."""
-    caller = caller_past(sig, texts, function, INFRA_CALLER_PASSES)
-    if caller is None:
-        return
-    alt = filler.title(sig.title, culprit_forms(caller)[0])
-    if alt != out.title and alt not in out.alts:
-        out.alts.append(alt)
+    return None if alt == out.title else alt
 
 
 def _stack_guard_key(out: Titled, sig: Signature, texts: list[str], short: str | None, alts: list[str]) -> bool:
