@@ -49,6 +49,10 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
         frozenset({"no-unreliable"}), "only ? frames"),
     "production/node-problem-detector/docker_hung.txt": (frozenset({"no-unreliable"}), "only ? frames"),
     "production/patches/stable-3.7.4-usb-io-ti-chase-port-null-deref.txt": (frozenset({"no-unreliable"}), "only ? frames"),
+    # A 4.x KASAN report on a SLUB object (mm/slub.c print_track) prints the object's allocation and free stacks
+    # above its own trace: without the `Call Trace:` line, the headless walk starts at the allocation stack.
+    "production/patches/stable-4.9.269-jffs2-scan-dirent-crc-kasan-oob.txt": (
+        frozenset({"no-call-trace"}), "the object's allocation stack comes first"),
     # A page fault quoted from die()'s `Oops:` line on (signatures oops-headless): only CR2 tells a NULL pointer
     # from a paging request; without the registers it is a paging request.
     "production/testsuites/drm-ci/vkms-compose-active-planes-6.9-256x85.txt": (
