@@ -110,6 +110,8 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # it back): a capture transform takes that line for no kernel line and drops it, and the site with it.
     "production/patches/stable-brcmfmac-fweh-detach-dongle-setup-warning.txt": (
         _NO_KERNEL_CLOCK | {"decoded"}, "the header's site is on an unstamped wrapped line a capture drops"),
+    "production/patches/stable-5.15.33-igc-ringparam-xdp-rxq-info-reg-warning.txt": (
+        _NO_KERNEL_CLOCK | {"decoded"}, "the header's site is on an unstamped wrapped line a capture drops"),
     # Both of the above: a re-cased quote (`Bug: KASAN:`) whose long inline header line is also not unwrapped.
     "production/patches/suse-ext4-find-extent-bigalloc-kasan-mangled.txt": (
         _PREFIXED | {"wrapped"}, "re-cased leaders behind a capture prefix; a wrap the core does not undo yet"),
