@@ -138,7 +138,8 @@ def reports(
     conn: sqlite3.Connection, analyze: Analyzer, jobs: int, since: float | None
 ) -> Iterator[tuple[StoredCrash, NewReport | None]]:
     """Each stored crash with its new report (None: no log kept), in order; with `jobs` > 1 the
-    logs go to worker processes forked from this one (kcrashd.triage.pool)."""
+    logs go to `jobs` - 1 worker processes forked from this one, and this process analyses
+    some itself (kcrashd.triage.pool.analyze_in_order)."""
     crashes = stored_crashes(conn, since)
     if jobs <= 1:
         for crash in crashes:

@@ -46,7 +46,7 @@ def register(verbs: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     p.add_argument(
         "-j", "--jobs", type=_jobs, default=None, metavar="N",
-        help="analyse N logs at once in worker processes (default: one per core; 1: in this process)",
+        help="analyse N logs at once: this process and N-1 worker processes (default: one per core; 1: in this process)",
     )  # fmt: skip
     p.add_argument(
         "--config", type=Path, default=None, metavar="FILE",
@@ -65,7 +65,7 @@ def _analysed(
     paths: list[str], jobs: int | None, rules: OperatorRules | None = None
 ) -> Iterator[tuple[str, Answer | None, str | None]]:
     """(path, answer, None) or (path, None, error) for each PATH, in the order given; with more
-    than one job the logs are analysed in worker processes (kcrashd/triage/pool.py), which is
+    than one job the logs are analysed in worker processes and this one (kcrashd/triage/pool.py), which is
     only imported then (one PATH, or -j 1: start-up)."""
     from kcrashd.triage.worker import Answer, ruled_analyze
 

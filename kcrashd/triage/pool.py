@@ -53,6 +53,9 @@ KEEP_RESULTS = 256  # finished reports waiting for their caller to ask again (bo
 # hands out next, so that a slow log at the head of the line holds no other worker idle.
 AHEAD = 16
 AHEAD_BYTES = 64 * 1024 * 1024
+# The largest log analyze_in_order's own process analyses itself (a few milliseconds: it hands out no log
+# meanwhile, and its workers have only what was sent ahead, at most DEPTH logs and PIPE_ROOM bytes each).
+HERE_BYTES = 256 * 1024
 HEADLINE_CHARS = 200
 WORKER = ("-m", "kcrashd.triage.worker")
 
@@ -458,25 +461,26 @@ def analyze_in_order(
 ) -> Iterator[tuple[str, Answer | None]]:
     """(source, answer) for each (source, data) in input order, `jobs` logs analysed at a time
     (by workers forked from this process with `fork`, else spawned); an entry without data passes
-    through as (source, None). At most AHEAD x `jobs` logs, and about AHEAD_BYTES of them, are held."""
+    through as (source, None). At most AHEAD x `jobs` logs, and about AHEAD_BYTES of them, are held.
+    With `fork` this process is one of the `jobs`: it forks `jobs` - 1 workers, and when none of them
+    can take the next log now (each has as many as may be sent ahead) and that log is at most
+    HERE_BYTES, it analyses the log itself, as `-j 1` does every log, instead of waiting for them."""
+    here = None
     if fork is not None:  # what the core builds on first use is built once here, not in each worker
         from kcrashd.core.triage import prepare
 
         prepare()
-    pool = TriagePool(None, jobs, fork=fork)
-    ahead: deque[tuple[str, Key | None, int]] = deque()
+        here = fork if jobs > 1 else None
+    pool = TriagePool(None, jobs - 1 if here is not None else jobs, fork=fork)
+    ahead: deque[_Ahead] = deque()
     window = min(AHEAD * max(1, jobs), KEEP_RESULTS // 2)
     held = 0  # bytes of the logs in `ahead`
     try:
         for n, (source, data) in enumerate(logs):
-            key = None
-            if data is not None:
-                key = (f"{n}\0{source}", b"")
-                pool.submit(key, data, source)
-            ahead.append((source, key, len(data or b"")))
+            ahead.append(_start(pool, here, n, source, data))
             held += len(data or b"")
-            while len(ahead) >= window or held > AHEAD_BYTES or (ahead and ahead[0][1] is None):
-                held -= ahead[0][2]
+            while len(ahead) >= window or held > AHEAD_BYTES or (ahead and ahead[0].key is None):
+                held -= ahead[0].size
                 yield _next_in_order(pool, ahead)
         while ahead:
             yield _next_in_order(pool, ahead)
@@ -484,12 +488,36 @@ def analyze_in_order(
         pool.close()
 
 
-def _next_in_order(pool: TriagePool, ahead: deque[tuple[str, Key | None, int]]) -> tuple[str, Answer | None]:
-    source, key, _ = ahead.popleft()
-    if key is None:
-        return source, None
-    answer = pool.take_answer(key)
+@dataclass
+class _Ahead:
+    """A log read ahead of the one handed out next: its key in the pool, or its answer made here."""
+
+    source: str
+    key: Key | None  # None: no data, or analysed here (`answer`)
+    size: int
+    answer: Answer | None = None
+
+
+def _start(pool: TriagePool, here: AnalyzeToJson | None, n: int, source: str, data: bytes | None) -> _Ahead:
+    """Hand log `n` to the pool, or analyse it with `here` when no worker can take it now (a log queued in
+    the pool waits for one) and it is small; answers that arrived are collected first."""
+    size = len(data or b"")
+    if data is None:
+        return _Ahead(source, None, 0)
+    pool.service()
+    if here is not None and pool.queue and size <= HERE_BYTES:
+        return _Ahead(source, None, size, Answer(payload=here(data, source=source)))
+    key = (f"{n}\0{source}", b"")
+    pool.submit(key, data, source)
+    return _Ahead(source, key, size)
+
+
+def _next_in_order(pool: TriagePool, ahead: deque[_Ahead]) -> tuple[str, Answer | None]:
+    entry = ahead.popleft()
+    if entry.key is None:
+        return entry.source, entry.answer
+    answer = pool.take_answer(entry.key)
     while answer is None:
         pool.service(wait=1.0)
-        answer = pool.take_answer(key)
-    return source, answer
+        answer = pool.take_answer(entry.key)
+    return entry.source, answer

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -79,3 +81,34 @@ def test_logs_are_read_ahead_of_the_one_printed_next(monkeypatch: pytest.MonkeyP
     assert reads() == 2 * AHEAD
     monkeypatch.setattr(pool, "AHEAD_BYTES", 4 * len(log))
     assert reads() == 5  # past AHEAD_BYTES: no more read ahead
+
+
+def _whose(data: bytes, *, source: str = "") -> bytes:
+    """An analysis that names the process it ran in (and takes a little time, as a real one does)."""
+    time.sleep(0.002)
+    return f"{os.getpid()} {source} {len(data)}".encode()
+
+
+def test_the_commands_own_process_is_one_of_the_jobs() -> None:
+    """With 2 jobs there is one worker: the command's own process analyses the logs the worker cannot
+    take yet, and the answers still come out in input order, each the one of its own log."""
+    from kcrashd.triage.pool import analyze_in_order
+
+    logs = [(f"{n}.log", b"x" * (100 + n)) for n in range(40)]
+    answers = list(analyze_in_order(iter(logs), 2, fork=_whose))
+    assert [source for source, _ in answers] == [source for source, _ in logs]
+    said = [(answer.payload or b"").decode().split() for _, answer in answers if answer is not None]
+    assert [(source, int(size)) for _, source, size in said] == [(source, len(data)) for source, data in logs]
+    pids = {pid for pid, _, _ in said}
+    assert str(os.getpid()) in pids and len(pids) == 2  # this process and its one worker
+
+
+def test_a_large_log_goes_to_a_worker() -> None:
+    """A log above HERE_BYTES is never analysed in the command's own process: the worker's queue
+    would run dry while it runs."""
+    from kcrashd.triage.pool import HERE_BYTES, analyze_in_order
+
+    logs = [(f"{n}.log", b"x" * (HERE_BYTES + 1)) for n in range(8)]
+    answers = list(analyze_in_order(iter(logs), 2, fork=_whose))
+    pids = {(answer.payload or b"").split()[0] for _, answer in answers if answer is not None}
+    assert len(answers) == 8 and str(os.getpid()).encode() not in pids and len(pids) == 1
