@@ -478,7 +478,7 @@ def analyze_in_order(
     try:
         for n, (source, data) in enumerate(logs):
             ahead.append(_start(pool, here, n, source, data))
-            held += len(data or b"")
+            held += ahead[-1].size
             while len(ahead) >= window or held > AHEAD_BYTES or (ahead and ahead[0].key is None):
                 held -= ahead[0].size
                 yield _next_in_order(pool, ahead)
@@ -500,13 +500,15 @@ class _Ahead:
 
 def _start(pool: TriagePool, here: AnalyzeToJson | None, n: int, source: str, data: bytes | None) -> _Ahead:
     """Hand log `n` to the pool, or analyse it with `here` when no worker can take it now (a log queued in
-    the pool waits for one) and it is small; answers that arrived are collected first."""
-    size = len(data or b"")
+    the pool waits for one) and it is small; with `here`, answers that arrived are collected first, so that
+    the queue is current."""
     if data is None:
         return _Ahead(source, None, 0)
-    pool.service()
-    if here is not None and pool.queue and size <= HERE_BYTES:
-        return _Ahead(source, None, size, Answer(payload=here(data, source=source)))
+    size = len(data)
+    if here is not None and size <= HERE_BYTES:
+        pool.service()
+        if pool.queue:
+            return _Ahead(source, None, size, Answer(payload=here(data, source=source)))
     key = (f"{n}\0{source}", b"")
     pool.submit(key, data, source)
     return _Ahead(source, key, size)
