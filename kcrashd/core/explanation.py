@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kcrashd.core import events as ev_mod
 from kcrashd.core import frames
 from kcrashd.core.culprit import STALL_RULES, walked_candidates
-from kcrashd.core.fingerprint import BUCKETS, STRICT_FRAMES, fingerprint_key, keyed_alternative
+from kcrashd.core.fingerprint import BUCKETS, REPORT_KEYED, STRICT_FRAMES, fingerprint_key, keyed_alternative
 from kcrashd.core.model import AppliedRule, Report
 from kcrashd.core.operator_rules import FrameAction, OperatorRules
 from kcrashd.core.rule_application import JOINER, CulpritWalk
@@ -132,6 +132,8 @@ def explain_report(report: Report) -> Explanation:
     key = fingerprint_key(report.title, report.alt_titles)
     bucket = keyed_alternative(report.title, report.alt_titles)
     kind = "bucket alternative" if bucket and bucket.startswith(BUCKETS) else "the header's site"
+    if bucket and bucket.startswith(REPORT_KEYED):
+        kind = "the header's words (the report names no culprit)"
     origin = f"{kind} {bucket!r}" if bucket else "title"
     if key != (bucket or report.title):
         origin += ", its syscall culprit in one spelling"

@@ -25,6 +25,13 @@ key of the title version 4 gave where that differs (title._keep_v4_key), with th
 Version 6 hashes version 5's key but for a title naming plumbing that only acts on what its caller hands it
 (frames.CALLER_KEYED_INFRA: kernfs's node API, debugfs's start_creating, vunmap, dql_completed), whose key names the
 plumbing's caller (infra_caller_key); every report lists its version-5 key.
+Version 7 hashes version 6's key but for a title that names no culprit and whose header names no site (`X in
+corrupted`, REPORT_KEYED): version 6 keyed every such report of a kind on its title, one key for all the culprit-less
+soft lockups or paging faults of a fleet, so that a second bug among them paged no one.  Version 7 keys it on the
+words of its header line (the alternative `report DIGEST of TITLE`, title.report_alternative: the task a lockup names,
+the lock, the access), numbers and addresses out: the same report on another host or boot shares the key, two headers
+that differ in a word do not.  That version-6 key was a false merge: it is not listed (listing it would
+merge them again through the store's re-keying, bugkey.keep_known_key); every other report lists its version-6 key.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ from kcrashd.core.frames import (
     strip_syscall,
 )
 
-FINGERPRINT_VERSION = 6
+FINGERPRINT_VERSION = 7
 PREFIX = f"kc{FINGERPRINT_VERSION}-"
 STRICT_FRAMES = 3
 # The culprit of a title that names none (syzkaller's `in corrupted`).
@@ -62,6 +69,11 @@ SYSRQ_KEY = f"{SYSRQ_BUCKET}sysrq_handle_crash"
 BUCKETS_SINCE_V4 = ("oom in ", NULL_CALL_BUCKET, SYSRQ_BUCKET)
 # A stack overflow's bucket, where arm64 printed it as a paging request too (stack_guard.py).
 STACK_OVERFLOW_BUCKET = "stack-overflow in "
+# Version 7's key of a title that names no culprit and no site: `report DIGEST of TITLE`, DIGEST hashing the words of
+# the report's header line (title.report_alternative).  No earlier version chooses it (it starts with no title's head and no
+# bucket), so the keys they gave such a report are computed as they were.
+REPORT_KEYED = "report "
+REPORT_OF = " of "
 BUCKETS = ("bad-access in ", "stall in ", "hang in ", STACK_OVERFLOW_BUCKET, "invalid-free in ", *BUCKETS_SINCE_V4)
 # Titles that name the reporting site, as syzkaller titles them, for a report whose culprit is another frame (the
 # signature's `WARNING in {F}` alternative): the key is that alternative, so that two culprits are two bugs.
@@ -121,12 +133,20 @@ def keyed_alternative(title: str, alt_titles: list[str], *, version: int = FINGE
         named = next((a for a in alt_titles if a.startswith(head) and a != title and not a.endswith(CORRUPTED_CULPRIT)), None)
         if named is not None:
             return named
+        own = report_key(title, alt_titles) if version >= 7 else None
+        if own is not None:
+            return own
     if not legacy:
         culprit = next((a for a in alt_titles if a.startswith(title + " in ") and not a.endswith(CORRUPTED_CULPRIT)), None)
         if culprit is not None:
             return culprit  # a title that names no bug, with its culprit (the module's docstring)
     buckets = tuple(b for b in BUCKETS if b not in BUCKETS_SINCE_V4) if legacy else BUCKETS
     return next((a for a in alt_titles if a.startswith(buckets) and (legacy or not a.endswith(CORRUPTED_CULPRIT))), None)
+
+
+def report_key(title: str, alt_titles: list[str]) -> str | None:
+    """Version 7: the alternative naming the report itself (`report DIGEST of TITLE`) of a title that names no culprit."""
+    return next((a for a in alt_titles if a.startswith(REPORT_KEYED) and a.endswith(REPORT_OF + title)), None)
 
 
 def infra_caller_key(title: str, alt_titles: list[str], key: str) -> str:
@@ -165,7 +185,7 @@ def _other_culprits(title: str, alt_titles: list[str]) -> list[str]:
 
 
 def fingerprint_title(title: str, alt_titles: list[str] | None = None) -> str:
-    """`kc6-` + 16 hex digits of sha256(bucket key); empty for no title."""
+    """`kc7-` + 16 hex digits of sha256(bucket key); empty for no title."""
     return PREFIX + _digest(fingerprint_key(title, alt_titles or [])) if title else ""
 
 
@@ -185,6 +205,8 @@ def fingerprint_aliases(
 ) -> list[str]:
     """Keys earlier algorithm versions gave the same crash.
 
+    Version 6 hashed the key version 7 hashes but for a title that names no culprit and no site (REPORT_KEYED): the keys
+    of such a report that name no culprit are not listed.
     Version 4 hashed the bucket key version 5 hashes but for CALLER_KEYED titles, which it keyed on themselves
     (fingerprint_key's `version`); version 5 skips more frames in some reports (Signature.v4_skip): `before_v5` holds the
     title and alternatives version 4 gave such a crash.
@@ -196,12 +218,16 @@ def fingerprint_aliases(
     """
     if not title:
         return []
-    v4 = [(title, alt_titles or []), *before_v5]
+    alts = alt_titles or []
+    v4 = [(title, alts), *before_v5]
     v3 = [*v4, *before_v4]
     v2 = [*v3, *previous]
-    out = [f"kc5-{_digest(fingerprint_key(title, alt_titles or [], version=5))}"]
-    out += [f"kc4-{_digest(fingerprint_key(t, alts, version=4))}" for t, alts in v4]
-    out += [f"kc3-{_digest(fingerprint_key(t, alts, version=3))}" for t, alts in v3]
-    out += [f"kc2-{_digest(fingerprint_key(t, alts, version=2))}" for t, alts in v2]
-    out += [f"kc1-{_digest(t)}" for t, _ in v2]
-    return list(dict.fromkeys(out))
+    keyed = [(6, fingerprint_key(title, alts, version=6)), (5, fingerprint_key(title, alts, version=5))]
+    keyed += [(4, fingerprint_key(t, a, version=4)) for t, a in v4]
+    keyed += [(3, fingerprint_key(t, a, version=3)) for t, a in v3]
+    keyed += [(2, fingerprint_key(t, a, version=2)) for t, a in v2]
+    keyed += [(1, t) for t, _ in v2]
+    if (keyed_alternative(title, alts) or "").startswith(REPORT_KEYED):
+        # The keys that named no culprit were shared by every such report of the kind (the module's docstring).
+        keyed = [(v, text) for v, text in keyed if not text.endswith(CORRUPTED_CULPRIT)]
+    return list(dict.fromkeys(f"kc{v}-{_digest(text)}" for v, text in keyed))

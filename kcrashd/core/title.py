@@ -6,12 +6,21 @@ numbers NUM, line numbers :LINE, and the title is cut at 120 printable ASCII cha
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from kcrashd.core.culprit import Culprit, caller_past, find_culprit, header_function
-from kcrashd.core.fingerprint import CORRUPTED_CULPRIT, NULL_CALL_BUCKET, STACK_OVERFLOW_BUCKET, SYSRQ_KEY
+from kcrashd.core.fingerprint import (
+    CORRUPTED_CULPRIT,
+    NULL_CALL_BUCKET,
+    REPORT_KEYED,
+    REPORT_OF,
+    STACK_OVERFLOW_BUCKET,
+    SYSRQ_KEY,
+    keyed_alternative,
+)
 from kcrashd.core.frames import (
     CALLER_KEYED_INFRA,
     INFRA_CALLER_PASSES,
@@ -55,6 +64,9 @@ _NUM = re.compile(r"(?<![A-Za-z0-9_])\d++(?![A-Za-z_])")
 # Fingerprint version 3 replaced those too (and cut a glued number's last digit off: `32bit` -> `NUM2bit`).
 _NUM_V3 = re.compile(r"(?<![A-Za-z0-9_])(?:0x)?\d+(?![A-Za-z_])")
 _LONG_NUM = re.compile(r"\d{7,}")
+# The words of a header line (report_alternative): its letters alone, what normalisation put in lower case.
+_WORD = re.compile(r"[a-z_]+")
+_PLACEHOLDERS = frozenset({"addr", "num", "ip", "line"})
 _NON_PRINT = re.compile(r"[^\x20-\x7e]")
 _SPACES = re.compile(r" {2,}")
 # mm/kasan/report.c's access line, `%s of size %zu at addr %px by task` (`%s at addr` without a size;
@@ -89,21 +101,37 @@ def named_function(title: str) -> str | None:
 
 def normalize_title(title: str) -> str:
     """Replace everything that varies between runs of the same bug."""
+    return _normalized(title)[:MAX_TITLE].rstrip()
+
+
+def _normalized(text: str) -> str:
+    """The text with what varies between runs of the same bug replaced (addresses, numbers, offsets), uncut."""
     for literal, pat, repl in _SUBS:
-        if literal in title:
-            title = pat.sub(repl, title)
-    title = _LONG_NUM.sub("NUM", title)
+        if literal in text:
+            text = pat.sub(repl, text)
+    text = _LONG_NUM.sub("NUM", text)
     prev = None
-    while prev != title:
-        prev = title
-        title = _NUM.sub("NUM", title)
-    title = title.replace("\t", " ")
-    if not (title.isascii() and title.isprintable()):  # else every character is in _NON_PRINT's \x20-\x7e
-        title = _NON_PRINT.sub("", title)
-    if "  " in title:
-        title = _SPACES.sub(" ", title)
-    title = title.strip()
-    return title[:MAX_TITLE].rstrip()
+    while prev != text:
+        prev = text
+        text = _NUM.sub("NUM", text)
+    text = text.replace("\t", " ")
+    if not (text.isascii() and text.isprintable()):  # else every character is in _NON_PRINT's \x20-\x7e
+        text = _NON_PRINT.sub("", text)
+    if "  " in text:
+        text = _SPACES.sub(" ", text)
+    return text.strip()
+
+
+def report_alternative(title: str, texts: list[str]) -> str:
+    """Fingerprint version 7's key of a title that names no culprit and whose header names no site (fingerprint.
+    REPORT_KEYED): `report DIGEST of TITLE`, DIGEST 16 hex digits of the SHA-256 of the words of the report's header
+    line, normalised as a title is and lower-cased, without the numbers, addresses and other digits in them (a soft
+    lockup's `CPU#2 stuck for 22s! [tmp:5149]` -> `cpu stuck for s tmp`).  The header is what the kernel says of this
+    crash (the kind of access, the lock, the task a lockup names); the lines below it are the host's (its modules,
+    taint, hardware, registers), which another host prints otherwise for the same bug.  So the same report on
+    another boot, host or build keeps its key, and two headers that differ in a word do not share it."""
+    words = " ".join(w for w in _WORD.findall(_normalized(texts[0]).lower()) if w not in _PLACEHOLDERS)
+    return f"{REPORT_KEYED}{hashlib.sha256(words.encode('utf-8', 'replace')).hexdigest()[:16]}{REPORT_OF}{title}"
 
 
 def fill(template: str, groups: tuple[str | None, ...], function: str | None, rw: str = "", cls: str = "") -> str:
@@ -373,7 +401,7 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
     out.corrupted_reason = _corruption(sig, culprit, raw_title, incomplete=incomplete,
                                        no_culprit=short is None, texts=texts)  # fmt: skip
     if short is None and "{F}" in sig.title:
-        _header_site(out, sig, filler, texts[0])
+        _header_site(out, sig, filler, texts)
     if sig.header == "Kernel panic" and out.function is None:
         out.function = culprit.function
     if out.function is None and "{F}" not in sig.title:
@@ -438,24 +466,27 @@ _SOURCE_SITE = re.compile(
 )
 
 
-def _header_site(out: Titled, sig: Signature, filler: _Fill, header: str) -> None:
+def _header_site(out: Titled, sig: Signature, filler: _Fill, texts: list[str]) -> None:
     """A report that names no culprit (`X in corrupted`) but whose header line names a function (a
     WARNING's `at %pS`: the WARN site, what its RIP line would have named) gets the title with that
     function as an alternative: its fingerprint key (fingerprint.fingerprint_key), so that two different
     bugs quoted without a trace do not share the key of every stack-less report of their kind, and a
     quote of a bug keys as its whole report does.  A header that names only the source file of its check
     (_SOURCE_SITE) gets `X in corrupted at FILE`: two checks in two files are two bugs.  The title stays
-    syzkaller's.  Version 3 keyed such a report on its title: that key continues."""
+    syzkaller's.  Version 3 keyed such a report on its title: that key continues.  A report whose header names neither
+    gets the alternative naming the report itself (report_alternative), its key since fingerprint version 7."""
     if not out.title.endswith(CORRUPTED_CULPRIT):
         return
+    header = texts[0]
     function = header_function(header)
+    site = None
     if function is not None:
         site = filler.title(sig.title, culprit_forms(function)[0])
     elif (source := _SOURCE_SITE.search(header)) is not None:
         site = f"{out.title} at {source.group(1)}"  # the file the header names: its line moves with every build
-    else:
-        return
-    if site == out.title or site.endswith(CORRUPTED_CULPRIT):
+    if site is None or site == out.title or site.endswith(CORRUPTED_CULPRIT):
+        if keyed_alternative(out.title, out.alts) is None:  # no alternative names the culprit (a stall's walk may)
+            out.alts = [*out.alts, report_alternative(out.title, texts)]  # fingerprint version 7's key
         return
     out.before_v4 += ((out.title, list(out.alts)),)
     out.alts = [site, *out.alts]

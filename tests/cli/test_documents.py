@@ -32,4 +32,4 @@ def test_webhook_schema_example_is_a_real_body() -> None:
     text = (REPO / "docs" / "webhook-schema.md").read_text()
     shown = json.loads(text.split("## Body\n\n```json\n", 1)[1].split("```", 1)[0])
     assert shown == example_body()
-    assert re.fullmatch(r"kc6-[0-9a-f]{16}", shown["data"]["fingerprint"])
+    assert re.fullmatch(r"kc7-[0-9a-f]{16}", shown["data"]["fingerprint"])

@@ -26,7 +26,7 @@ def test_two_callers_of_one_sleeping_api_are_two_keys() -> None:
     assert fill.function == blob.function == "ceph_buffer_release"  # syzkaller's frame
     assert fill.alt_titles[0] == SLEEP + "fill_inode" and blob.alt_titles[0] == SLEEP + "__ceph_build_xattrs_blob"
     assert fill.fingerprint != blob.fingerprint
-    assert fill.fingerprint == "kc6-" + _digest(SLEEP + "fill_inode")
+    assert fill.fingerprint == "kc7-" + _digest(SLEEP + "fill_inode")
     # Version 4 keyed both on the title: that key continues for each.
     old = "kc4-" + _digest(fill.title)
     assert old in fill.fingerprint_aliases and old in blob.fingerprint_aliases
@@ -37,7 +37,7 @@ def test_a_dispatcher_below_the_checking_function_is_no_caller() -> None:
     # on it would join them all; the title's key stays.
     report = analyze((CORPUS / "edge" / "sleep-atomic-debug.log").read_bytes())
     assert report.title == SLEEP + "mydrv_rx" and report.alt_titles == []
-    assert report.fingerprint == "kc6-" + _digest(report.title)
+    assert report.fingerprint == "kc7-" + _digest(report.title)
 
 
 def test_scheduling_while_atomic_names_the_code_that_slept_and_is_keyed_on_it() -> None:

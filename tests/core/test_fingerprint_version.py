@@ -1,4 +1,4 @@
-"""Fingerprint versions 4, 5 and 6: history under versions 5, 4, 3 and 2 continues through `fingerprint_aliases`."""
+"""Fingerprint versions 4 to 7: history under versions 6, 5, 4, 3 and 2 continues through `fingerprint_aliases`."""
 
 from __future__ import annotations
 
@@ -15,14 +15,15 @@ def _key(version: int, title: str, alts: list[str]) -> str:
     return f"kc{version}-{digest}"
 
 
-def test_unchanged_title_keeps_its_version_5_4_3_and_2_keys() -> None:
+def test_unchanged_title_keeps_its_version_6_5_4_3_and_2_keys() -> None:
     report = analyze((CORPUS / "seed" / "rhel8-sysrq.log").read_bytes())
-    assert FINGERPRINT_VERSION == 6 and report.fingerprint.startswith("kc6-")
-    # Versions 6 and 5 hash what version 4 hashed for a title that names no registration plumbing: the same digest
-    # under the old prefixes.
-    assert report.fingerprint_aliases[:2] == [f"kc{v}-" + report.fingerprint.removeprefix("kc6-") for v in (5, 4)]
-    assert _key(5, report.title, report.alt_titles) == report.fingerprint_aliases[0]
-    assert _key(4, report.title, report.alt_titles) == report.fingerprint_aliases[1]
+    assert FINGERPRINT_VERSION == 7 and report.fingerprint.startswith("kc7-")
+    # Versions 7, 6 and 5 hash what version 4 hashed for a title that names its culprit and no registration plumbing:
+    # the same digest under the old prefixes.
+    assert report.fingerprint_aliases[:3] == [f"kc{v}-" + report.fingerprint.removeprefix("kc7-") for v in (6, 5, 4)]
+    assert _key(6, report.title, report.alt_titles) == report.fingerprint_aliases[0]
+    assert _key(5, report.title, report.alt_titles) == report.fingerprint_aliases[1]
+    assert _key(4, report.title, report.alt_titles) == report.fingerprint_aliases[2]
     assert _key(3, report.title, report.alt_titles) in report.fingerprint_aliases
     assert _key(2, report.title, report.alt_titles) in report.fingerprint_aliases
 
@@ -32,14 +33,14 @@ def test_a_culprit_a_version_5_skip_rule_moved_lists_the_version_4_key() -> None
     report = analyze((CORPUS / "production" / "patches" / "stable-3.0.5-arp-process-parp-redo-suspicious-rcu.txt").read_bytes())
     assert (report.title, report.function) == ("INFO: suspicious RCU usage in arp_process", "arp_process")
     old = _key(4, "INFO: suspicious RCU usage in __in_dev_get_rcu", [])
-    assert old in report.fingerprint_aliases and report.fingerprint != "kc6-" + old.removeprefix("kc4-")
+    assert old in report.fingerprint_aliases and report.fingerprint != "kc7-" + old.removeprefix("kc4-")
     assert _key(3, "INFO: suspicious RCU usage in __in_dev_get_rcu", []) in report.fingerprint_aliases
 
 
 def test_a_report_version_5_reads_as_version_4_did_lists_no_other_version_4_key() -> None:
     # Negative: a suspicious-RCU report whose culprit no version-5 rule moved has one version-4 key, its own.
     report = analyze((CORPUS / "edge" / "rcu-usage-eqs-headless.log").read_bytes())
-    assert [a for a in report.fingerprint_aliases if a.startswith("kc4-")] == ["kc4-" + report.fingerprint.removeprefix("kc6-")]
+    assert [a for a in report.fingerprint_aliases if a.startswith("kc4-")] == ["kc4-" + report.fingerprint.removeprefix("kc7-")]
 
 
 def test_recovered_culprit_lists_the_version_2_key_of_its_corrupted_title() -> None:

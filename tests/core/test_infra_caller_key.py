@@ -62,7 +62,7 @@ def test_three_drivers_handing_debugfs_a_dead_parent_are_three_keys() -> None:
         report = analyze((PATCHES / name).read_bytes())
         assert (report.title, report.function) == (NULL + "start_creating", "start_creating")  # syzkaller's
         assert report.alt_titles[-1] == NULL + caller
-        assert report.fingerprint == "kc6-" + _digest(f"bad-access in {caller}")
+        assert report.fingerprint == "kc7-" + _digest(f"bad-access in {caller}")
         # Version 5 keyed all three on the plumbing: that key continues for each.
         assert "kc5-" + _digest("bad-access in start_creating") in report.fingerprint_aliases
 
@@ -92,7 +92,7 @@ def test_a_title_naming_a_kernfs_file_operation_keeps_its_key() -> None:
     # Negative: kernfs_fop_write is the VFS's way into a sysfs store handler, not plumbing acting on a caller's node.
     report = analyze((PATCHES / "stable-4.9.137-netclassid-update-classid-sock-soft-lockup.txt").read_bytes())
     assert report.title == "BUG: soft lockup in kernfs_fop_write"
-    assert report.fingerprint.removeprefix("kc6-") == report.fingerprint_aliases[0].removeprefix("kc5-")
+    assert report.fingerprint.removeprefix("kc7-") == report.fingerprint_aliases[1].removeprefix("kc5-")
 
 
 def test_the_key_replaces_the_plumbing_in_the_keyed_bucket() -> None:

@@ -30,6 +30,10 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # caller ids, which the journal drops, tell whose line is whose.
     "syzkaller/report-657": (_JOURNAL | {"no-caller"}, "nested report, one task"),
     "syzkaller/report-680": (_JOURNAL | {"no-caller"}, "two tasks interleaved"),
+    # A report that names no culprit and whose header names no site is keyed on its header line's words (fingerprint
+    # version 7, title.report_alternative): a header hard-wrapped by a quote's editor leaves words on the next line.
+    "syzkaller/report-64": (frozenset({"wrapped"}), "a culprit-less report's key is its header's words"),
+    "syzkaller/report-344": (frozenset({"wrapped"}), "a culprit-less report's key is its header's words"),
     # Quoting that takes away what named the culprit.  Jumping to non-executable memory leaves the
     # caller only as `? frame` entries: without them nothing names it.
     "lab/deb12-6.1_exec-nx_run2/console.log": (frozenset({"no-unreliable"}), "the culprit is only a ? frame"),

@@ -63,7 +63,7 @@ def test_list_columns(history: Path) -> None:
     assert lines[0].split() == ["TIME", "ID", "HOST", "KERNEL", "KIND", "FINGERPRINT", "COUNT", "TITLE"]
     assert len(lines) == 5
     assert "10.0.0.1" in lines[1] and "db3" in lines[4]  # by crash time: db3's vmcore says 2025
-    assert re.search(r" kc6-[0-9a-f]+ +2 +BUG", lines[2])  # the sysrq fingerprint was seen twice
+    assert re.search(r" kc7-[0-9a-f]+ +2 +BUG", lines[2])  # the sysrq fingerprint was seen twice
 
 
 def test_list_filters_and_json(history: Path) -> None:
