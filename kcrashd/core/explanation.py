@@ -131,9 +131,12 @@ def explain_report(report: Report) -> Explanation:
         return Explanation(report=report)
     key = fingerprint_key(report.title, report.alt_titles)
     bucket = keyed_alternative(report.title, report.alt_titles)
-    kind = "bucket alternative" if bucket and bucket.startswith(BUCKETS) else "the header's site"
-    if bucket and bucket.startswith(REPORT_KEYED):
+    if bucket and bucket.startswith(BUCKETS):
+        kind = "bucket alternative"
+    elif bucket and bucket.startswith(REPORT_KEYED):
         kind = "the header's words (the report names no culprit)"
+    else:
+        kind = "the header's site"
     origin = f"{kind} {bucket!r}" if bucket else "title"
     if key != (bucket or report.title):
         origin += ", its syscall culprit in one spelling"

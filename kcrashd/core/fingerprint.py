@@ -133,8 +133,7 @@ def keyed_alternative(title: str, alt_titles: list[str], *, version: int = FINGE
         named = next((a for a in alt_titles if a.startswith(head) and a != title and not a.endswith(CORRUPTED_CULPRIT)), None)
         if named is not None:
             return named
-        own = report_key(title, alt_titles) if version >= 7 else None
-        if own is not None:
+        if version >= 7 and (own := report_key(title, alt_titles)) is not None:
             return own
     if not legacy:
         culprit = next((a for a in alt_titles if a.startswith(title + " in ") and not a.endswith(CORRUPTED_CULPRIT)), None)

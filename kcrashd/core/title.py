@@ -122,7 +122,7 @@ def _normalized(text: str) -> str:
     return text.strip()
 
 
-def report_alternative(title: str, texts: list[str]) -> str:
+def report_alternative(title: str, header: str) -> str:
     """Fingerprint version 7's key of a title that names no culprit and whose header names no site (fingerprint.
     REPORT_KEYED): `report DIGEST of TITLE`, DIGEST 16 hex digits of the SHA-256 of the words of the report's header
     line, normalised as a title is and lower-cased, without the numbers, addresses and other digits in them (a soft
@@ -130,7 +130,7 @@ def report_alternative(title: str, texts: list[str]) -> str:
     crash (the kind of access, the lock, the task a lockup names); the lines below it are the host's (its modules,
     taint, hardware, registers), which another host prints otherwise for the same bug.  So the same report on
     another boot, host or build keeps its key, and two headers that differ in a word do not share it."""
-    words = " ".join(w for w in _WORD.findall(_normalized(texts[0]).lower()) if w not in _PLACEHOLDERS)
+    words = " ".join(w for w in _WORD.findall(_normalized(header).lower()) if w not in _PLACEHOLDERS)
     return f"{REPORT_KEYED}{hashlib.sha256(words.encode('utf-8', 'replace')).hexdigest()[:16]}{REPORT_OF}{title}"
 
 
@@ -401,7 +401,7 @@ def _title_with_culprit(out: Titled, sig: Signature, filler: _Fill, texts: list[
     out.corrupted_reason = _corruption(sig, culprit, raw_title, incomplete=incomplete,
                                        no_culprit=short is None, texts=texts)  # fmt: skip
     if short is None and "{F}" in sig.title:
-        _header_site(out, sig, filler, texts)
+        _header_site(out, sig, filler, texts[0])
     if sig.header == "Kernel panic" and out.function is None:
         out.function = culprit.function
     if out.function is None and "{F}" not in sig.title:
@@ -466,7 +466,7 @@ _SOURCE_SITE = re.compile(
 )
 
 
-def _header_site(out: Titled, sig: Signature, filler: _Fill, texts: list[str]) -> None:
+def _header_site(out: Titled, sig: Signature, filler: _Fill, header: str) -> None:
     """A report that names no culprit (`X in corrupted`) but whose header line names a function (a
     WARNING's `at %pS`: the WARN site, what its RIP line would have named) gets the title with that
     function as an alternative: its fingerprint key (fingerprint.fingerprint_key), so that two different
@@ -477,7 +477,6 @@ def _header_site(out: Titled, sig: Signature, filler: _Fill, texts: list[str]) -
     gets the alternative naming the report itself (report_alternative), its key since fingerprint version 7."""
     if not out.title.endswith(CORRUPTED_CULPRIT):
         return
-    header = texts[0]
     function = header_function(header)
     site = None
     if function is not None:
@@ -486,7 +485,7 @@ def _header_site(out: Titled, sig: Signature, filler: _Fill, texts: list[str]) -
         site = f"{out.title} at {source.group(1)}"  # the file the header names: its line moves with every build
     if site is None or site == out.title or site.endswith(CORRUPTED_CULPRIT):
         if keyed_alternative(out.title, out.alts) is None:  # no alternative names the culprit (a stall's walk may)
-            out.alts = [*out.alts, report_alternative(out.title, texts)]  # fingerprint version 7's key
+            out.alts = [*out.alts, report_alternative(out.title, header)]  # fingerprint version 7's key
         return
     out.before_v4 += ((out.title, list(out.alts)),)
     out.alts = [site, *out.alts]
