@@ -206,7 +206,9 @@ def _prepare_locked(
         kbuild = [p for p in packages if p.startswith("linux-kbuild-")] if spec.foreign_arch else []
         debs = source.download([p for p in packages if p not in kbuild], root / "debs")
         if kbuild:
-            debs += apt_source(spec.suite).download(kbuild, root / "debs-host")
+            host = apt_source(spec.suite)  # the host's architecture: kbuild's tools run here
+            host.prepare()
+            debs += host.download(kbuild, root / "debs-host")
         for sub in ("image", "headers", "foreign"):
             shutil.rmtree(root / sub, ignore_errors=True)
         for deb in debs:
@@ -261,7 +263,9 @@ def module_make(spec: KernelSpec, source: AptSource, root: Path, release: str, b
     env = dict(os.environ)
     make = ["make", "-C", str(kdir), f"M={build}", *variables, "modules"]
     if spec.suite != host_suite():
-        extra_env, extra_args = foreign_make_env(source, root, kdir)
+        host = apt_source(spec.suite) if spec.foreign_arch else source  # kbuild's tools run on the host
+        host.prepare()
+        extra_env, extra_args = foreign_make_env(host, root, kdir, spec.profile.triplet if spec.foreign_arch else None)
         env.update(extra_env)
         make += extra_args
     if spec.foreign_arch:

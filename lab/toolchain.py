@@ -45,8 +45,9 @@ def _is_elf(path: Path) -> bool:
         return False
 
 
-def _compiler_names(kdir: Path) -> list[str]:
-    """Names kbuild may run the compiler by, e.g. gcc-14 and x86_64-linux-gnu-gcc-14.
+def _compiler_names(kdir: Path, cross: str | None = None) -> dict[str, str]:
+    """Names kbuild may run the compiler by (gcc-14, x86_64-linux-gnu-gcc-14), each with the host's compiler
+    that stands in for it: the host's gcc, or for another architecture (`cross`, its triplet) its cross gcc.
 
     CROSS_COMPILE is set conditionally in some suites' .kernelvariables, so
     both the plain and the triplet-prefixed name get a stub.
@@ -54,10 +55,12 @@ def _compiler_names(kdir: Path) -> list[str]:
     text = (kdir / ".kernelvariables").read_text()
     match = re.search(r"^CC\s*=.*?(gcc[-\w.]*)\s*$", text, re.M)
     base = match.group(1) if match else "gcc"
-    return [base, f"x86_64-linux-gnu-{base}"]
+    if cross is not None:
+        return {f"{cross}-{base}": f"{cross}-{HOST_CC}"}
+    return {base: HOST_CC, f"x86_64-linux-gnu-{base}": HOST_CC}
 
 
-def _write_cc_stub(bindir: Path, name: str) -> None:
+def _write_cc_stub(bindir: Path, name: str, target: str = HOST_CC) -> None:
     cases = "\n".join(
         f'    {old}*) a="{new}${{a#{old}}}" ;;' if new else f"    {old}*) continue ;;"
         for old, new in FLAG_TRANSLATIONS.items()
@@ -73,7 +76,7 @@ def _write_cc_stub(bindir: Path, name: str) -> None:
         "    esac\n"
         '    set -- "$@" "$a"\n'
         "done\n"
-        f'exec {HOST_CC} "$@"\n'
+        f'exec {target} "$@"\n'
     )
     stub.chmod(0o755)
 
@@ -112,23 +115,28 @@ def _runs_natively(binary: Path) -> bool:
     return "GLIBC_" not in probe.stderr and probe.returncode != 127
 
 
-def foreign_make_env(source: AptSource, root: Path, kdir: Path) -> tuple[dict[str, str], list[str]]:
-    """Environment and make arguments that let the host build for another suite."""
+def foreign_make_env(source: AptSource, root: Path, kdir: Path, cross: str | None = None) -> tuple[dict[str, str], list[str]]:
+    """Environment and make arguments that let the host build for another suite; `source`: that suite's packages for
+    the host's architecture (kbuild's tools run here); `cross`: the triplet of a foreign architecture's compiler."""
     if not shutil.which(HOST_CC):
         raise LabUnavailable("gcc not found (apt-get install gcc)")
     bindir = root / "foreign" / "bin"
     bindir.mkdir(parents=True, exist_ok=True)
-    for compiler in _compiler_names(kdir):
-        if compiler != HOST_CC:
-            _write_cc_stub(bindir, compiler)
+    for compiler, target in _compiler_names(kdir, cross).items():
+        if compiler != target:
+            _write_cc_stub(bindir, compiler, target)
     env = {"PATH": f"{bindir}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
+    # The host's cross gcc (12) cannot honour a newer kernel's function alignment for cold functions (no
+    # -fmin-function-alignment: trixie's arm64 ftrace WARNs `Misaligned patch-site` and BUG()s loading the module), so a
+    # cross-built module gets no ftrace patch sites: it is never traced, and its code is otherwise the same.
+    args = ["CONFIG_DEBUG_INFO_BTF_MODULES=", *(["CC_FLAGS_FTRACE="] if cross is not None else [])]
     kbuild = (kdir / "scripts").resolve().parent
     fixdep = kbuild / "scripts" / "basic" / "fixdep"
     if any(kbuild.rglob(f"*{ORIGINAL_SUFFIX}")) or not _needs_newer_glibc(kbuild):
-        return env, ["CONFIG_DEBUG_INFO_BTF_MODULES="]
+        return env, args
     runtime = root / "foreign" / "runtime"
     if _loader(runtime) is None:
-        for deb in source.download(list(RUNTIME_PACKAGES), root / "debs"):
+        for deb in source.download(list(RUNTIME_PACKAGES), root / "debs-host"):  # the host architecture's
             extract_deb(deb, runtime)
     loader = _loader(runtime)
     if loader is None:
@@ -136,4 +144,4 @@ def foreign_make_env(source: AptSource, root: Path, kdir: Path) -> tuple[dict[st
     _wrap_kbuild_binaries(kbuild, runtime, loader)
     if not _runs_natively(fixdep):
         raise LabUnavailable(f"{source.suite} kbuild tools do not run here, even with its own loader")
-    return env, ["CONFIG_DEBUG_INFO_BTF_MODULES="]
+    return env, args

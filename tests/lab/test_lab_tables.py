@@ -366,3 +366,26 @@ def test_a_regeneration_replaces_only_its_own_record() -> None:
     ]
     kept = kept_regenerations(old, ["deb12-6.1"], ["a", "b"], None)
     assert kept == old[1:]
+
+
+def test_cross_build_for_another_suite_stubs_the_cross_compiler(tmp_path: Path) -> None:
+    """A foreign architecture's kernel of another suite (trixie arm64) names its own cross gcc; the stub runs the
+    host's cross gcc, and the module gets no ftrace patch sites (gcc 12 cannot align cold functions as gcc 14)."""
+    from lab.toolchain import _compiler_names, _write_cc_stub, foreign_make_env
+
+    kdir = tmp_path / "headers"
+    (kdir / "scripts" / "basic").mkdir(parents=True)
+    (kdir / ".kernelvariables").write_text(
+        "override ARCH = arm64\nCC = $(if $(DEBIAN_KERNEL_USE_CCACHE),$(CCACHE)) $(CROSS_COMPILE)gcc-14\n"
+    )
+    assert _compiler_names(kdir, "aarch64-linux-gnu") == {"aarch64-linux-gnu-gcc-14": "aarch64-linux-gnu-gcc"}
+    assert _compiler_names(kdir) == {"gcc-14": "gcc", "x86_64-linux-gnu-gcc-14": "gcc"}
+    _write_cc_stub(tmp_path, "aarch64-linux-gnu-gcc-14", "aarch64-linux-gnu-gcc")
+    stub = (tmp_path / "aarch64-linux-gnu-gcc-14").read_text()
+    assert stub.rstrip().endswith('exec aarch64-linux-gnu-gcc "$@"')
+    source = AptSource("trixie", private_root=tmp_path / "apt")
+    env, args = foreign_make_env(source, tmp_path, kdir, "aarch64-linux-gnu")
+    assert "CC_FLAGS_FTRACE=" in args and (tmp_path / "foreign" / "bin" / "aarch64-linux-gnu-gcc-14").exists()
+    assert env["PATH"].startswith(str(tmp_path / "foreign" / "bin"))
+    _, native = foreign_make_env(source, tmp_path, kdir)
+    assert "CC_FLAGS_FTRACE=" not in native
