@@ -195,9 +195,12 @@ def _line_part(part: Part, text: str) -> tuple[bool, str | None]:
 # Functions that never return: the return address a frame below one of them shows may lie past
 # the end of its caller.  The hardening reports are declared __noreturn too: fortify_panic
 # (include/linux/fortify-string.h before 6.9), __fortify_panic (since), usercopy_abort (mm/usercopy.c).
+# Since 6.7 panic() is a wrapper whose last instruction calls the __noreturn vpanic() (include/linux/panic.h), and
+# do_exit() ends in the __noreturn do_task_dead() (kernel/sched/core.c); kthread_exit() and do_group_exit() are
+# __noreturn as well (include/linux/kthread.h, include/linux/sched/task.h).
 _NORETURN = frozenset({
-    "panic", "nmi_panic", "do_exit", "make_task_dead", "__stack_chk_fail", "arm64_serror_panic",
-    "fortify_panic", "__fortify_panic", "usercopy_abort",
+    "panic", "vpanic", "nmi_panic", "do_exit", "do_group_exit", "do_task_dead", "kthread_exit", "make_task_dead",
+    "__stack_chk_fail", "arm64_serror_panic", "fortify_panic", "__fortify_panic", "usercopy_abort",
 })
 
 

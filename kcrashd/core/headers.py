@@ -41,12 +41,19 @@ class Pass(Generic[AnyStr]):
     alone: bool  # the key is the one anchor: where the key is found, the anchor is
 
 
+# kernel/panic.c vpanic prints `Kernel panic - not syncing: %s` whatever its message holds: arm64's die() panics with
+# `"%s: Fatal exception"` of the oops's own name (`Oops - BUG: Fatal exception`), which holds the `BUG:` anchor.
+PANIC_HEADER = "Kernel panic"
+
+
 def header_in(text: str) -> tuple[str, int] | None:
-    """The first header (in table order) that occurs in the line `text`, and where, or None."""
+    """The first header (in table order) that occurs in the line `text`, and where, or None; a panic line's
+    (PANIC_HEADER) before any header its message holds."""
     for header in HEADERS:
         pos = text.find(header)
         if pos >= 0:
-            return header, pos
+            panic = text.find(PANIC_HEADER, 0, pos) if header != PANIC_HEADER else -1
+            return (PANIC_HEADER, panic) if panic >= 0 else (header, pos)
     return None
 
 

@@ -30,6 +30,8 @@ MAX_EXCERPT = 40
 MAX_PRECEDING = 10
 PRECEDING_LINES = 80
 _PANIC_MSG = re.compile(r"Kernel panic - not syncing: ?(.*)")
+# kernel/panic.c ends a panic with `---[ end Kernel panic - not syncing: %s ]---`: the message without the marker's tail.
+_END_MARKER_TAIL = "]---"
 
 
 def _title_event(lines: LogLines, event: ev_mod.Event, adjust: CulpritAdjust | None = None) -> Titled:
@@ -65,7 +67,7 @@ def _panic(lines: LogLines, hits: list[ev_mod.Hit]) -> tuple[bool, str | None]:
         if hit.is_panic:
             m = _PANIC_MSG.search(lines[hit.index].text)
             if m:
-                panicked, message = True, m.group(1).strip()[:200]
+                panicked, message = True, m.group(1).strip().removesuffix(_END_MARKER_TAIL).rstrip()[:200]
     return panicked, message
 
 

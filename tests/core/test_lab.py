@@ -80,12 +80,13 @@ CASES = _cases()
 # the other run of the kind did: bug_run2's PSW is the start of the next function (the BUG()'s monitor
 # call was its function's last instruction) and its Last Breaking-Event-Address a lowcore address
 # (0x400), so only the caller in r14 is named; test_lab_function still asks for a culprit.
-# arm64's and s390's fortify checks call the noreturn fortify_panic() as their function's last
-# instruction, so the trace shows the next function at +0x0 (dropped) and then only lab_write, the
-# trigger's caller.
+# arm64's and s390's fortify checks call the noreturn fortify_panic() (6.12: __fortify_panic()) as their
+# function's last instruction, so the trace shows the next function at +0x0 (dropped) and then only
+# lab_write, the trigger's caller.
 UNNAMED_APART = {
     "deb12-6.1-s390x_bug_run2",
     *(f"deb12-6.1-{arch}_fortify_run{n}" for arch in ("arm64", "s390x") for n in (1, 2)),
+    *(f"deb13-6.12-arm64_fortify_run{n}" for n in (1, 2)),
 }
 
 pytestmark = pytest.mark.skipif(not CASES, reason="no crash-lab manifest in tests/corpus/lab yet")

@@ -168,16 +168,25 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     # frames cut of their first address are read: frames._FRAME_PATTERNS.)
     "production/patches/stable-6.18.16-mlx5-dr-dump-start-circular-locking.txt": (
         (_NO_KERNEL_CLOCK - {"no-time"}) | {"add-time"}, "a capture's prefix on an author-wrapped quote"),
+    # arm64 names no guard-page hit: kcrashd tells one by the fault address below the stack the `sp :` register is in
+    # (stack_guard.py).  Without the registers it is the paging request the kernel printed; the wrap moves the
+    # header's address to the next line.
+    "lab/deb13-6.12-arm64_lkdtm-stack-guard-page-leading_run1/console.log": (
+        frozenset({"no-registers", "wrapped"}), "a guard-page hit told by the `sp :` register and the header's address"),
 }
 # scripts/decode_stacktrace.sh prints `f (file.c:N)` for `f+0x0/0x18`: the offset 0 that shows a return address right
 # below a noreturn call to lie past its caller's end (culprit._past_noreturn: `panic+0x184/0x364`, then
 # `lab_exit+0x0/0x99c`) or s390's PSW at a function's start (culprit._S390_PSW_AT_START) is gone, and the decoded
 # line names that function like any other.  tests/core/invariance.py finds 13 development logs of this family
 # (production/chromiumos/TEST_ARM64_SERROR.txt, lab/deb12-6.1-{arm64,s390x}_{fortify,panic,sysrq,bug,no-root-fs}_run*),
-# and the OpenHarmony arm64 sysrq panic (`panic+0x168/0x3e0`, then `sysrq_handle_term+0x0/0x38`);
-# only the sampled ones are listed, as a listed log joins the sampled run (and its other variants' checks).
+# and the OpenHarmony arm64 sysrq panic (`panic+0x168/0x3e0`, then `sysrq_handle_term+0x0/0x38`); since 6.7 panic()
+# itself ends in a call to the noreturn vpanic() (lab/deb13-6.12-arm64_*: `vpanic+0x11c/0x338`, then
+# `trace_suspend_resume+0x0/0x70`); only the sampled ones are listed, as a listed log joins the sampled run (and its
+# other variants' checks).
 for _key in (*(f"lab/deb12-6.1-{_case}/console.log"
                for _case in ("arm64_panic_run1", "arm64_sysrq_run1", "s390x_fortify_run1", "s390x_no-root-fs_run1")),
+             *(f"lab/deb13-6.12-arm64_{_case}/console.log"
+               for _case in ("init-exit_run2", "lkdtm-write-after-free_run1", "slub-redzone_run1", "slub-redzone_run2")),
              "production/openharmony/smartparser-008-rk3568-sysrq-panic-excerpt.txt"):
     _names, _why = KNOWN_VARIANT.get(_key, (frozenset(), ""))
     KNOWN_VARIANT[_key] = (_names | {"decoded"}, "; ".join(filter(None, (_why, "a decoded trace loses a +0x0 offset"))))
