@@ -206,9 +206,7 @@ def _prepare_locked(
         kbuild = [p for p in packages if p.startswith("linux-kbuild-")] if spec.foreign_arch else []
         debs = source.download([p for p in packages if p not in kbuild], root / "debs")
         if kbuild:
-            host = apt_source(spec.suite)  # the host's architecture: kbuild's tools run here
-            host.prepare()
-            debs += host.download(kbuild, root / "debs-host")
+            debs += _tools_source(spec, source).download(kbuild, root / "debs-host")
         for sub in ("image", "headers", "foreign"):
             shutil.rmtree(root / sub, ignore_errors=True)
         for deb in debs:
@@ -263,9 +261,8 @@ def module_make(spec: KernelSpec, source: AptSource, root: Path, release: str, b
     env = dict(os.environ)
     make = ["make", "-C", str(kdir), f"M={build}", *variables, "modules"]
     if spec.suite != host_suite():
-        host = apt_source(spec.suite) if spec.foreign_arch else source  # kbuild's tools run on the host
-        host.prepare()
-        extra_env, extra_args = foreign_make_env(host, root, kdir, spec.profile.triplet if spec.foreign_arch else None)
+        cross = spec.profile.triplet if spec.foreign_arch else None
+        extra_env, extra_args = foreign_make_env(_tools_source(spec, source), root, kdir, cross)
         env.update(extra_env)
         make += extra_args
     if spec.foreign_arch:
@@ -274,6 +271,16 @@ def module_make(spec: KernelSpec, source: AptSource, root: Path, release: str, b
     _run(make, env=env)
     if not (build / ko).exists():
         raise LabUnavailable(f"the module build produced no {ko}")
+
+
+def _tools_source(spec: KernelSpec, source: AptSource) -> AptSource:
+    """The kernel's suite for the host's architecture, ready: kbuild's tools and their libraries run on the host
+    (`source` itself unless the kernel is a foreign architecture's)."""
+    if not spec.foreign_arch:
+        return source
+    host = apt_source(spec.suite)
+    host.prepare()
+    return host
 
 
 def _link_boot_files(image: Path, release: str) -> None:
