@@ -212,7 +212,7 @@ def _prepare_locked(
         for deb in debs:
             extract_deb(deb, root / ("headers" if deb.name.startswith(HEADER_PACKAGES) else "image"))
         _fix_headers(root / "headers", release)
-        _link_boot_files(root / "image", release)
+        _link_boot_files(root / "image", release, spec.profile.image)
         _unpack_kernel_image(vmlinuz)
         stamp = {"release": release, "version": version, "packages": packages, "spec": spec.id}
         _write_stamp(stamp_path, stamp)
@@ -283,12 +283,14 @@ def _tools_source(spec: KernelSpec, source: AptSource) -> AptSource:
     return host
 
 
-def _link_boot_files(image: Path, release: str) -> None:
-    """Move a kernel's files that ship under /usr/lib/modules/RELEASE (sid 7.2) to /boot/."""
+def _link_boot_files(image: Path, release: str, kernel: str = "vmlinuz") -> None:
+    """Move a kernel's files that ship under /usr/lib/modules/RELEASE (sid 7.2) to /boot/, the kernel under the name
+    the architecture boots (`kernel`: sid's ppc64el ships its ELF vmlinux as `vmlinuz` there, bookworm's as
+    /boot/vmlinux-RELEASE)."""
     moddir = image / "usr" / "lib" / "modules" / release
     boot = image / "boot"
     for name in ("vmlinuz", "vmlinux", "config", "System.map"):
-        target = boot / f"{name}-{release}"
+        target = boot / f"{kernel if name in ('vmlinuz', 'vmlinux') else name}-{release}"
         if (moddir / name).is_file() and not target.exists():
             boot.mkdir(exist_ok=True)
             (moddir / name).rename(target)  # QEMU, kexec and the 9p share want a plain file

@@ -127,6 +127,8 @@ KERNELS: tuple[KernelSpec, ...] = (
     KernelSpec(id="deb12-6.1-ppc64el", suite="bookworm", arch="ppc64el", flavour="powerpc64le"),
     KernelSpec(id="deb12-6.1-s390x", suite="bookworm", arch="s390x"),
     KernelSpec(id="deb13-6.12-arm64", suite="trixie", arch="arm64"),
+    KernelSpec(id="sid-7.2-arm64", suite="sid", arch="arm64", series="7.2"),
+    KernelSpec(id="sid-7.2-ppc64el", suite="sid", arch="ppc64el", flavour="powerpc64le", series="7.2"),
 )
 
 KERNELS_BY_ID: dict[str, KernelSpec] = {k.id: k for k in KERNELS}

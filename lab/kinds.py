@@ -255,7 +255,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
     _lkdtm(
         "WARNING",
         "warning",
-        r"WARNING: CPU: \d+ PID: \d+ at drivers/misc/lkdtm/bugs\.c",
+        # 6.19's kernel/panic.c __warn puts the file first: `WARNING: drivers/misc/lkdtm/bugs.c:148 at ...`.
+        r"WARNING: (?:CPU: \d+ PID: \d+ at )?drivers/misc/lkdtm/bugs\.c",
         sysctls=("kernel.panic_on_warn=1",),
         notes="bugs.c lkdtm_WARNING: WARN_ON(++warn_counter) in the test itself; panic_on_warn makes it fatal",
     ),
@@ -695,7 +696,8 @@ LKDTM_KINDS: tuple[Kind, ...] = (
     _lkdtm(
         "SLAB_FREE_CROSS",
         "warning",
-        r"Wrong slab cache\. lkdtm-heap-b but object is from lkdtm-heap-a",
+        r"Wrong slab cache\. lkdtm-heap-b but object is from lkdtm-heap-a|"
+        r"object belongs to different cache lkdtm-heap-a",
         sysctls=("kernel.panic_on_warn=1",),
         notes="heap.c lkdtm_SLAB_FREE_CROSS: an object of cache lkdtm-heap-a freed with kmem_cache_free(b_cache, "
         "...); SLAB_FREELIST_HARDENED's cache_from_obj() WARNs 'cache_from_obj: Wrong slab cache. lkdtm-heap-b but "
@@ -712,7 +714,10 @@ LKDTM_KINDS: tuple[Kind, ...] = (
         "as x86's, the trace going from kmem_cache_free to direct_entry; PREEMPT_RT's build is deb12-6.1's (the runs' "
         "lines: RT prints 6.1's out-of-line 'at mm/slab.h:665 cache_from_obj+0xa1', ppc64el 'at mm/slab.h:660 "
         "cache_from_obj+0x90' (6.1.176's line), arm64 and s390x inline it, 'at mm/slab.h:665 kmem_cache_free+0x318' "
-        "and 'at mm/slab.h:660 kmem_cache_free+0x8e')",
+        "and 'at mm/slab.h:660 kmem_cache_free+0x8e'); 7.2 moved the check's report into mm/slub.c "
+        "warn_free_bad_obj, out of line below kmem_cache_free, which says 'kmem_cache_free(lkdtm-heap-b, ...): "
+        "object belongs to different cache lkdtm-heap-a' (sid-7.2-arm64: 'WARNING: mm/slub.c:6500 at "
+        "warn_free_bad_obj+0xe0/0x108, CPU#0: init/1', 7.x's form of the WARNING line)",
     ),
     _lkdtm(
         "SLAB_FREE_PAGE",
@@ -754,6 +759,13 @@ LKDTM_KINDS: tuple[Kind, ...] = (
                 "CONFIG_PREEMPT=y",
                 "a fully preemptible kernel (PREEMPT) preempts the loop, which has no preempt_disable(): the "
                 "watchdog's stopper thread runs and no soft lockup is reported",
+            ),
+            (
+                "CONFIG_PREEMPT_LAZY=y",
+                "a lazily preemptible kernel (PREEMPT_LAZY, sid's 7.2: 'PREEMPTLAZY' in its oops lines) turns the "
+                "lazy reschedule into a preemption at the next tick: the loop, without preempt_disable(), is "
+                "preempted, the watchdog's stopper thread runs and no soft lockup is reported (sid-7.2-arm64's "
+                "guest ran out its 240 s timeout twice)",
             ),
         ),
     ),

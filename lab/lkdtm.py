@@ -117,13 +117,19 @@ def _fetch_source(source: AptSource, package: str, version: str, src: Path) -> N
         (tmp / package / LKDTM_DIR).rename(src)
 
 
+def _in_tree_file_names(build: Path) -> str:
+    """The compiler flags that make __FILE__ read as in the tree (`kernel BUG at drivers/misc/lkdtm/bugs.c:76!`).
+    Out of tree, kbuild names the file by the module folder's absolute path, or, since it builds external modules
+    from their own folder (7.x), by the bare file name (`kernel BUG at bugs.c:132!`): both are mapped."""
+    bare = " ".join(f"-fmacro-prefix-map={c.name}={LKDTM_DIR}/{c.name}" for c in sorted(build.glob("*.c")))
+    return f"-fmacro-prefix-map={build}/={LKDTM_DIR}/ {bare}"
+
+
 def _build(ing: Ingredients, source: AptSource, src: Path, build: Path) -> list[str]:
     """make -C <headers> M=<build> CONFIG_LKDTM=m modules; BUG()/WARN() files read as in the tree."""
     shutil.rmtree(build, ignore_errors=True)
     shutil.copytree(src, build)
     patches = patch_sources(build)
-    # In the tree `kernel BUG at drivers/misc/lkdtm/bugs.c:76!`; out of tree the file would be the
-    # cache's absolute path.
-    kcflags = f"-ffile-prefix-map={ing.root / 'headers'}/=/ -fmacro-prefix-map={build}/={LKDTM_DIR}/"
+    kcflags = f"-ffile-prefix-map={ing.root / 'headers'}/=/ {_in_tree_file_names(build)}"
     module_make(ing.spec, source, ing.root, ing.release, build, ko=KO_NAME, kcflags=kcflags, variables=("CONFIG_LKDTM=m",))
     return patches

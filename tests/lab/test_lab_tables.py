@@ -16,6 +16,7 @@ from lab.crash import BUSY_PROFILE, SMP_PROFILE, VARIANTS, _conf, _mentions, _sp
 from lab.guest_tools import _in_tree
 from lab.kernels import ARCHES, HOST_ARCH, kernel_named
 from lab.kinds import CLASS_NAMES, KINDS, kind_named, trigger_codes
+from lab.lkdtm import _in_tree_file_names
 
 LAB = Path(__file__).resolve().parents[2] / "lab"
 REQUIRED_CLASSES = {
@@ -116,6 +117,18 @@ HEADLINE_SAMPLES: tuple[tuple[str, str, str, str], ...] = (
     ("warning", "amd64",
      "[    3.1] WARNING: CPU: 0 PID: 1 at kcrashd_lab_main.c:92 lab_trigger_warning+0x1a/0x30 [kcrashd_lab]",
      "[    3.1] WARNING: CPU: 0 PID: 1 at mm/slub.c:92 kfree+0x1a/0x30"),
+    ("lkdtm-warning", "arm64",
+     "[    3.3] WARNING: drivers/misc/lkdtm/bugs.c:148 at lkdtm_WARNING+0x14/0x28 [lkdtm], CPU#0: init/1",
+     "[    3.3] WARNING: mm/slub.c:6500 at warn_free_bad_obj+0xe0/0x108, CPU#0: init/1"),
+    ("lkdtm-warning", "amd64",
+     "[    3.3] WARNING: CPU: 0 PID: 1 at drivers/misc/lkdtm/bugs.c:148 lkdtm_WARNING+0x14/0x28 [lkdtm]",
+     "[    3.3] WARNING: CPU: 0 PID: 1 at mm/slub.c:4770 kmem_cache_free+0x378/0x3d0"),
+    ("lkdtm-slab-free-cross", "arm64",
+     "[    3.374511] kmem_cache_free(lkdtm-heap-b, 00000000a2e41b95): object belongs to different cache lkdtm-heap-a",
+     "[    3.374511] kmem_cache_free(lkdtm-heap-a, 00000000a2e41b95): object belongs to different cache lkdtm-heap-b"),
+    ("lkdtm-slab-free-cross", "amd64",
+     "[    3.3] cache_from_obj: Wrong slab cache. lkdtm-heap-b but object is from lkdtm-heap-a",
+     "[    3.3] cache_from_obj: Wrong slab cache. lkdtm-heap-a but object is from lkdtm-heap-b"),
     ("divide-error", "s390x",
      "[    9.056182] fixpoint divide exception: 0009 ilc:2 [#1] SMP ",
      "[    3.522611] divide error: 0000 [#1] PREEMPT SMP NOPTI"),
@@ -136,6 +149,14 @@ def test_not_applicable_kinds_name_known_arches_and_a_reason() -> None:
             assert len(reason) > 20, (kind.name, arch)
         for arch, _ in kind.headline_on:
             assert arch in ARCHES, (kind.name, arch)
+
+
+def test_a_loop_without_preempt_disable_needs_a_kernel_that_does_not_preempt_it() -> None:
+    loop = kind_named("lkdtm-loop")
+    voluntary = "CONFIG_PREEMPT_VOLUNTARY=y\nCONFIG_PREEMPT_DYNAMIC=y\n"  # deb13-6.12's model
+    assert loop.unsupported_by(voluntary) is None
+    for preemptible in ("CONFIG_PREEMPT_LAZY=y", "CONFIG_PREEMPT=y", "CONFIG_PREEMPT_RT=y"):
+        assert loop.unsupported_by(f"{preemptible}\nCONFIG_PREEMPTION=y\n"), preemptible
 
 
 def test_kinds_needing_a_build_option_say_why_without_it() -> None:
@@ -233,6 +254,16 @@ def test_boot_files_under_usr_lib_modules_move_to_boot(tmp_path: Path) -> None:
         "System.map-7.2.13+deb14-amd64", "config-7.2.13+deb14-amd64", "vmlinuz-7.2.13+deb14-amd64"]  # fmt: skip
     assert not (boot / "vmlinuz-7.2.13+deb14-amd64").is_symlink()
     assert (boot / "config-7.2.13+deb14-amd64").read_text() == "config"
+
+
+def test_a_kernel_shipped_as_vmlinuz_moves_to_the_name_its_architecture_boots(tmp_path: Path) -> None:
+    # sid's ppc64el ships its ELF vmlinux as /usr/lib/modules/RELEASE/vmlinuz; the lab boots /boot/vmlinux-RELEASE.
+    release = "7.2.13+deb14-powerpc64le"
+    moddir = tmp_path / "usr" / "lib" / "modules" / release
+    moddir.mkdir(parents=True)
+    (moddir / "vmlinuz").write_text("elf")
+    _link_boot_files(tmp_path, release, kernel_named("sid-7.2-ppc64el").profile.image)
+    assert [p.name for p in (tmp_path / "boot").iterdir()] == [f"vmlinux-{release}"]
 
 
 def test_busy_profile_is_smp_with_a_loop_per_cpu() -> None:
@@ -389,3 +420,15 @@ def test_cross_build_for_another_suite_stubs_the_cross_compiler(tmp_path: Path) 
     assert env["PATH"].startswith(str(tmp_path / "foreign" / "bin"))
     _, native = foreign_make_env(source, tmp_path, kdir)
     assert "CC_FLAGS_FTRACE=" not in native
+
+
+@pytest.mark.parametrize("named", ["bare", "absolute"])
+def test_lkdtm_files_read_as_in_the_tree_however_kbuild_names_them(tmp_path: Path, named: str) -> None:
+    """6.x kbuild hands the compiler an external module's file by absolute path, 7.x by bare name
+    (sid-7.2-arm64 printed `kernel BUG at bugs.c:132!`): the preprocessor's __FILE__ reads as in the tree."""
+    (tmp_path / "bugs.c").write_text("const char *where = __FILE__;\n")
+    (tmp_path / "heap.c").write_text("")
+    source = "bugs.c" if named == "bare" else str(tmp_path / "bugs.c")
+    flags = _in_tree_file_names(tmp_path).split()
+    out = subprocess.run(["gcc", "-E", "-P", *flags, source], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert '"drivers/misc/lkdtm/bugs.c"' in out.stdout
