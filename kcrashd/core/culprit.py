@@ -63,9 +63,12 @@ _MULTIPLEXED_SYSCALLS = frozenset({"ioctl", "sys_ioctl"})
 _COMPAT_IOCTL = re.compile(r"_compat_ioctl$")
 # The WARN site of kernel/panic.c __warn: `WARNING: CPU: 1 PID: 2 at kernel/module.c:1108 module_put+0x57/0x70`,
 # and since 6.18 `WARNING: kernel/module.c:1108 at module_put+0x57/0x70, CPU#1: insmod/2` (`%s:%d at %pS, CPU#%d:
-# %s/%d`).  scripts/decode_stacktrace.sh replaces `f+0x1/0x2` with `f (file.c:123)`.
+# %s/%d`), or, for a WARN whose bug entry has no file, `WARNING: at %pS, CPU#%d: %s/%d` (the site's offset, then
+# `, CPU#`).  scripts/decode_stacktrace.sh replaces `f+0x1/0x2` with `f (file.c:123)`.
 _WARN_SITE = re.compile(
-    r"(?:\bat ?[^\s:]{1,200}:\d+ |\bWARNING: [^\s:]{1,200}:\d+ at )\.?([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x| \()"
+    r"(?:\bat ?[^\s:]{1,200}:\d+ |\bWARNING: [^\s:]{1,200}:\d+ at |"
+    r"\bWARNING: at (?=[A-Za-z_$][A-Za-z0-9_$.]{0,200}\+0x[0-9a-fA-F]{1,16}/0x[0-9a-fA-F]{1,16}(?: \[[\w-]{1,64}\])?, CPU#))"
+    r"\.?([A-Za-z_$][A-Za-z0-9_$.]*)(?:\+0x| \()"
 )
 # PC lines no frame parser reads: old x86 show_regs (`EIP is at f+0x1/0x2`), the closing
 # `EIP: [<addr>] ? f+0x1/0x2 SS:ESP` line, a decoded `RIP: 0010:f (file.c:123)`, and klogd's
@@ -97,6 +100,13 @@ _INSTRUCTION_FETCH = re.compile(
 # the kernel prints next (process.c __show_regs) is the return address into the function whose branch jumped there.
 _ARM64_INSTRUCTION_ABORT = re.compile(r"Unable to handle kernel execute from non-executable memory|EC = 0x21: IABT \(current EL\)")
 _ARM64_PC = re.compile(rf"^\s*pc : \.?([A-Za-z_$][A-Za-z0-9_$.]*){_PS_END}")
+# powerpc's: arch/powerpc/mm/fault.c __bad_page_fault `BUG: Unable to handle kernel instruction fetch%s` (the 0x400 and
+# 0x480 instruction storage interrupts), after bad_kernel_fault's `kernel tried to execute %s page (%lx) - exploit
+# attempt?`.  The NIP (process.c show_regs `NIP [%016lx] %pS`) is the address jumped to: since 7.x module data has
+# kallsyms names, so LKDTM's EXEC_DATA reads `NIP [..] data_area+0x0/0x40 [lkdtm]` (6.1: the last text symbol, far past
+# its size); the `LR [..] %pS` below it is the return address into the function whose branch jumped there.
+_PPC_INSTRUCTION_FETCH = re.compile(r"Unable to handle kernel instruction fetch")
+_PPC_NIP = re.compile(rf"^\s*NIP \[[0-9a-fA-F]{{1,16}}\] \.?([A-Za-z_$][A-Za-z0-9_$.]*){_PS_END}")
 # How far below the header the fault's own lines are looked for (arm64's Mem abort info is longer).
 _FAULT_LINES = 8
 _ABORT_LINES = 16
@@ -1243,8 +1253,11 @@ def _fetched_pc_line(texts: list[str], text: str) -> bool:
 
 
 def _arm64_fetched(texts: list[str], text: str) -> bool:
-    """Whether `text` is the arm64 `pc :` line of a kernel instruction abort (_ARM64_INSTRUCTION_ABORT)."""
-    return _ARM64_PC.match(text) is not None and any(_ARM64_INSTRUCTION_ABORT.search(t) for t in texts[:_ABORT_LINES])
+    """Whether `text` is the arm64 `pc :` line of a kernel instruction abort (_ARM64_INSTRUCTION_ABORT), or powerpc's
+    `NIP` line of an instruction fetch fault (_PPC_INSTRUCTION_FETCH)."""
+    if _ARM64_PC.match(text) is not None:
+        return any(_ARM64_INSTRUCTION_ABORT.search(t) for t in texts[:_ABORT_LINES])
+    return _PPC_NIP.match(text) is not None and any(_PPC_INSTRUCTION_FETCH.search(t) for t in texts[:_FAULT_LINES])
 
 
 def _fetched_pc(texts: list[str]) -> str | None:
@@ -1254,6 +1267,9 @@ def _fetched_pc(texts: list[str]) -> str | None:
         return None  # none of _INSTRUCTION_FETCH's or _ARM64_INSTRUCTION_ABORT's words: the common case, cheaply
     if any(_ARM64_INSTRUCTION_ABORT.search(t) for t in texts[:_ABORT_LINES]):
         pc = next((m.group(1) for t in texts[1:] if (m := _ARM64_PC.match(t))), None)
+        return frames.clean_function(pc) if pc is not None else None
+    if any(_PPC_INSTRUCTION_FETCH.search(t) for t in texts[:_FAULT_LINES]):
+        pc = next((m.group(1) for t in texts[1:] if (m := _PPC_NIP.match(t))), None)
         return frames.clean_function(pc) if pc is not None else None
     if not _fetch_fault(texts):
         return None

@@ -624,8 +624,10 @@ _SLAB_SINCE_V4 = (
 # before 3.x): `WARN_ONCE(..., "%s: Wrong slab cache. %s but object is from %s\n", ...)` and `WARN_ONCE(...,
 # "%s: Object is not a Slab page!\n", __func__)` check the caller's object; inlined into kmem_cache_free / kfree
 # where the build inlines it (syzkaller titles such a WARN by the caller of kfree), out of line elsewhere (Debian's
-# 6.1 amd64 build): the caller of the free is the culprit either way.
-_SLAB_CACHE_LOOKUP_SINCE_V4 = r"cache_from_obj|virt_to_cache"
+# 6.1 amd64 build): the caller of the free is the culprit either way.  7.x moved the report out of line into mm/slub.c
+# warn_free_bad_obj (`kmem_cache_free(%s, %p): object belongs to different cache %s`, below kmem_cache_free: the lab's
+# sid-7.2-arm64 SLAB_FREE_CROSS and SLAB_FREE_PAGE runs, `WARNING: mm/slub.c:6500 at warn_free_bad_obj+0xe0/0x108`).
+_SLAB_CACHE_LOOKUP_SINCE_V4 = r"cache_from_obj|virt_to_cache|warn_free_bad_obj"
 # The x86 rwsem slow-path thunks of 2.6-5.x (arch/x86/lib/rwsem.S call_rwsem_down_read_failed /
 # call_rwsem_down_write_failed: save the registers and call rwsem_down_*_failed for down_read/down_write).
 _RWSEM_THUNK_SINCE_V4 = r"call_rwsem_down_(?:read|write)_failed(?:_killable)?"
@@ -830,8 +832,10 @@ SKIPPED_SINCE_V4 = re.compile(
 UNSKIPPED_SINCE_V4_RULES = (rf"^(?:{_KMEMLEAK_SCANNER_SINCE_V4}|{_UEVENT_CALLBACK_SINCE_V4})$",)
 UNSKIPPED_SINCE_V4 = re.compile(UNSKIPPED_SINCE_V4_RULES[0])
 SKIP_HELPERS = (
-    # memory and string functions, MMIO and port I/O accessors: primitive data access
-    r"(?:^_*mem(?:cpy|move|set|cmp|chr|scan|dup)|^__str|"
+    # memory and string functions, MMIO and port I/O accessors: primitive data access; arm64 names its string routines
+    # by their position-independent alias (arch/arm64/lib/memcpy.S `SYM_FUNC_START(__pi_memcpy_generic)`, strnlen.S
+    # `__pi_strnlen`; 6.x-7.x arm64 traces: `pc : __pi_memcpy_generic+0x128/0x230`)
+    r"(?:^(?:__pi_)?_*mem(?:cpy|move|set|cmp|chr|scan|dup)|^(?:__pi_)?__str|^__pi_str|"
     r"^str(?:cpy|ncpy|lcpy|scpy|cmp|ncmp|len|nlen|cat|ncat|chr|rchr|str|dup|sep|lcat|casecmp|ncasecmp|spn|cspn|pbrk)\b|"
     r"^(?:sized_strscpy|strscpy_pad|strnchr|strchrnul|strim|strreplace|skip_spaces)$|"
     r"^read_word_at_a_time|" + DEVICE_ACCESSOR_RULE + ")",

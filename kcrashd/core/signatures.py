@@ -304,11 +304,12 @@ _SLEEPER_SKIP = "|".join((_SCHED_ENTRY, *SLEEP_RULES, *SLEEP_SINCE_V4_RULES))
 _SLUB_CHECK_SKIP_V3 = _ALLOC_SKIP + r"|^_*(?:object_err|check_object|check_bytes_and_report|print_trailer|free_debug_processing|on_freelist)"
 # And on the allocation path, where a free object's poison is checked as it is handed out again (mm/slub.c
 # alloc_debug_processing -> alloc_consistency_checks -> check_object, called from get_partial_node, since 6.2 also
-# alloc_single_from_partial and alloc_single_from_new_slab; ___slab_alloc and the kmalloc entry points are allocator
-# frames already): the code that allocates is below them.  Version 3 stopped at alloc_debug_processing.
+# alloc_single_from_partial and alloc_single_from_new_slab, and since 7.x's sheaves their renamed get_from_partial_node
+# and get_from_any_partial; ___slab_alloc and the kmalloc entry points are allocator frames already): the code that
+# allocates is below them.  Version 3 stopped at alloc_debug_processing.
 _SLUB_CHECK_SKIP = _SLUB_CHECK_SKIP_V3 + (
-    r"|^(?:alloc_debug_processing|alloc_consistency_checks|get_partial_node|get_any_partial|alloc_single_from_partial|"
-    r"alloc_single_from_new_slab)$"
+    r"|^(?:alloc_debug_processing|alloc_consistency_checks|get_(?:from_)?partial_node|get_(?:from_)?any_partial|"
+    r"alloc_single_from_partial|alloc_single_from_new_slab)$"
 )
 
 # The messages arch/parisc hands parisc_terminate for a kernel fault (mm/fault.c do_page_fault: `Bad Address (null

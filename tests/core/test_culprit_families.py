@@ -492,11 +492,27 @@ def test_a_pc_past_its_symbol_names_the_code_that_branched_there(log: str) -> No
     assert report.fingerprint_aliases  # version 3 named the PC's symbol: its key continues
 
 
-@pytest.mark.parametrize("log", [_PPC_EXEC_DATA, _S390_EXEC_DATA])
+# powerpc's data access fault (arch/powerpc/mm/fault.c __bad_page_fault `BUG: Unable to handle kernel data access on
+# read at 0x%08lx`): the NIP is code that ran.
+_PPC_DATA_ACCESS = _PPC_EXEC_DATA.replace(
+    "[    5.451084] kernel tried to execute exec-protected page (c0080000008e2208) - exploit attempt? (uid: 0)\n", ""
+).replace("instruction fetch", "data access on read at 0xc0080000008e2208")
+
+
+@pytest.mark.parametrize("log", [_PPC_DATA_ACCESS, _S390_EXEC_DATA])
 def test_a_pc_inside_its_symbol_still_names_it(log: str) -> None:
     # Negative sample: an offset below the symbol's size is an address in that function.
     inside = log.replace("+0x2b80c/0x9604", "+0x80c/0x9604").replace("+0x6e40/0x3c8", "+0x40/0x3c8")
     assert analyze(inside).function in ("lkdtm_usercopy_exit", "lkdtm_FORTIFY_STR_OBJECT")
+
+
+def test_a_powerpc_instruction_fetch_names_the_link_register_s_function_even_inside_a_symbol() -> None:
+    # Since 7.x module data has kallsyms names (sid-7.2-ppc64el's EXEC_DATA: `NIP [..] data_area+0x0/0x40 [lkdtm]`):
+    # an instruction fetch fault's NIP is the address jumped to whatever it is named, as x86's and arm64's PC.
+    report = analyze(_PPC_EXEC_DATA.replace("lkdtm_usercopy_exit+0x2b80c/0x9604", "data_area+0x0/0x40"))
+    assert (report.title, report.function) == ("BUG: unable to handle kernel paging request in execute_location",
+                                               "execute_location")
+
 
 
 @pytest.mark.parametrize(
@@ -563,6 +579,22 @@ def test_slub_poison_found_at_allocation_names_the_allocating_caller(dump_lines:
     # (however long its object's hex dump), the panic's trace is its own.
     report = analyze(_slub_poison_log(_ALLOC_PATH, dump_lines, own_trace))
     assert (report.title, report.function) == ("BUG: Poison overwritten in mydrv_reopen", "mydrv_reopen")
+
+
+@pytest.mark.parametrize("picker", ["get_from_partial_node+0x1b8/0x400", "get_from_any_partial+0x80/0x1c0"])
+def test_slub_poison_found_by_the_7x_partial_pickers_names_the_allocating_caller(picker: str) -> None:
+    # 7.x's sheaves renamed the partial-list pickers (mm/slub.c get_from_partial_node, get_from_any_partial; the lab's
+    # sid-7.2-arm64 WRITE_AFTER_FREE runs).
+    path = [*_ALLOC_PATH[:3], f" {picker}", *_ALLOC_PATH[4:]]
+    report = analyze(_slub_poison_log(path, 4, True))
+    assert (report.title, report.function) == ("BUG: Poison overwritten in mydrv_reopen", "mydrv_reopen")
+
+
+def test_slub_poison_found_in_a_driver_picker_named_like_them_names_the_driver() -> None:
+    # Negative: a driver's own `get_from_partial_node_cache` is no allocator frame.
+    path = [*_ALLOC_PATH[:3], " mydrv_get_from_partial_node+0x20/0x80 [mydrv]", *_ALLOC_PATH[4:]]
+    report = analyze(_slub_poison_log(path, 4, True))
+    assert report.function == "mydrv_get_from_partial_node"
 
 
 

@@ -33,6 +33,10 @@ _WHOLE_WARNING = (
         ("WARNING: CPU: 2 PID: 2636 at ipc/shm.c:162 shm_open.isra.5.part.6+0x74/0x80", "shm_open"),
         ("WARNING: CPU: 3 PID: 1 at net/netlink/genetlink.c:1037 genl_unbind+0x110/0x130()", "genl_unbind"),
         ("BUG: KASAN: slab-out-of-bounds in memcpy+0x1d/0x40 at addr ffff88003a6bd110", "memcpy"),
+        # 6.19's __warn: `%s:%d at %pS, CPU#%d: %s/%d`, and `at %pS, CPU#%d: %s/%d` for a bug entry with no file
+        ("WARNING: mm/slub.c:6500 at warn_free_bad_obj+0xe0/0x108, CPU#0: init/1", "warn_free_bad_obj"),
+        ("WARNING: at tpm_tis_status+0x86/0x8f, CPU#2: swapper/0/1", "tpm_tis_status"),
+        ("WARNING: at lab_trigger_warning+0x1a/0x30 [kcrashd_lab], CPU#0: init/1", "lab_trigger_warning"),
     ],
 )
 def test_header_symbol_samples(line: str, name: str) -> None:
@@ -46,6 +50,8 @@ def test_header_symbol_samples(line: str, name: str) -> None:
         "kernel BUG at fs/ext4/inode.c:2345!",
         "BUG: unable to handle kernel NULL pointer dereference at 0000000000000360",
         "WARNING: CPU: 0 PID: 1 at lib/foo.c:12 0xffffffffc0a01234",  # an address, no name
+        "WARNING: at 0xffffffffc0a01234, CPU#2: swapper/0/1",  # 6.19's form with an address
+        "WARNING: at boot time, CPU#2 raised it",  # words, no `%pS`
     ],
 )
 def test_header_symbol_negative_samples(line: str) -> None:
@@ -129,3 +135,14 @@ def test_other_headers_name_no_source_file(header: str) -> None:
     from kcrashd.core.title import _SOURCE_SITE
 
     assert _SOURCE_SITE.search(header) is None
+
+
+@pytest.mark.parametrize("header", [
+    "WARNING: CPU: 2 PID: 1 at drivers/char/tpm/tpm_tis_core.c:275 tpm_tis_status+0x86/0x8f",
+    "WARNING: drivers/char/tpm/tpm_tis_core.c:275 at tpm_tis_status+0x86/0x8f, CPU#2: swapper/0/1",
+    "WARNING: at tpm_tis_status+0x86/0x8f, CPU#2: swapper/0/1",
+])  # fmt: skip
+def test_a_lone_warning_keys_alike_in_every_spelling_of_the_kernels_warn_line(header: str) -> None:
+    report = analyze(f"[    4.324806] {header}\n")
+    assert (report.title, report.function) == ("WARNING in corrupted", "tpm_tis_status")
+    assert report.fingerprint == fingerprint_title("WARNING in tpm_tis_status")

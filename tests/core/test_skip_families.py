@@ -76,7 +76,7 @@ SKIPPED_SINCE_V4 = [
     # lib/ratelimit.c
     "___ratelimit", "__ratelimit",
     # mm/slab.h (and mm/slab.c before 3.x): the free path's lookup of the object's cache
-    "cache_from_obj", "virt_to_cache",
+    "cache_from_obj", "virt_to_cache", "warn_free_bad_obj",
     # thread start and syscall entry: arch/x86/entry/entry_64.S, arch/powerpc/kernel/entry_64.S and interrupt.c,
     # arch/arm64/kernel/entry.S, entry-common.c and syscall.c, arch/arm/kernel/entry-common.S, arch/x86/entry/common.c,
     # arch/s390/kernel/syscall.c
@@ -103,6 +103,7 @@ def test_helpers_that_work_for_their_caller_are_skipped_since_version_4(name: st
     "mydrv_ret_from_fork", "el0_svc_mydrv", "invoke_syscall_hook", "kthread", "worker_thread", "el0_da",
     "exit_to_user_mode_prepare", "mydrv_find_first_bit", "find_first_bit_set_range", "ext4_find_next_zero_bit",
     "find_bit_benchmark", "mydrv_cache_from_obj", "cache_from_obj_table", "virt_to_cache_line", "my_virt_to_cache",
+    "mydrv_warn_free_bad_obj", "warn_free_bad_obj_count", "__pi_mydrv_copy", "__pi_init", "mydrv__pi_memcpy",
 ])  # fmt: skip
 def test_functions_named_like_those_helpers_are_kept(name: str) -> None:
     assert not frames.is_skipped(name)
@@ -392,6 +393,7 @@ def _slab_lookup_warn(site: str, *called: str) -> str:
 
 @pytest.mark.parametrize(("site", "called"), [
     ("cache_from_obj", ("kmem_cache_free",)), ("virt_to_cache", ("kfree",)), ("kmem_cache_free", ()),
+    ("warn_free_bad_obj", ("kmem_cache_free",)),
 ])  # fmt: skip
 def test_a_warn_in_the_slab_free_lookup_names_the_code_that_freed(site: str, called: tuple[str, ...]) -> None:
     report = analyze(_slab_lookup_warn(site, *called))
@@ -403,3 +405,12 @@ def test_a_warn_in_the_slab_free_lookup_names_the_code_that_freed(site: str, cal
 def test_a_warn_in_a_driver_function_named_like_the_lookup_names_it() -> None:
     report = analyze(_slab_lookup_warn("mydrv_cache_from_obj"))
     assert report.function == "mydrv_cache_from_obj"
+
+
+# arm64 names its string routines by their position-independent alias (arch/arm64/lib/memcpy.S
+# `SYM_FUNC_START(__pi_memcpy_generic)`): a copy faulting there is its caller's (6.14+ traces: `pc :
+# __pi_memcpy_generic+0x110/0x22c`, `lr : rproc_start+0x88/0x1e0`; the lab's sid-7.2-arm64 WRITE_KERN runs).
+@pytest.mark.parametrize("name", ["__pi_memcpy_generic", "__pi_memset_generic", "__pi_memmove", "__pi_strnlen",
+                                  "__pi_strlen", "__pi___memcpy"])  # fmt: skip
+def test_arm64_position_independent_string_routines_are_skipped(name: str) -> None:
+    assert frames.is_skipped(name)
