@@ -43,8 +43,7 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
     "lab/deb13-6.12_lkdtm-exec-data_run1/console.log": (frozenset({"no-unreliable"}), "the culprit is only a ? frame"),
     "lab/deb11-5.10_lkdtm-exec-data_run1/vmcore-dmesg.txt": (frozenset({"no-unreliable"}), "the culprit is only a ? frame"),
     "lab/deb12-6.1-rt_lkdtm-exec-data_run2/console.log": (frozenset({"no-unreliable"}), "the culprit is only a ? frame"),
-    # A PC past its symbol (culprit.past_its_symbol) is told by its offset and size: a decoded line has neither.
-    "lab/deb12-6.1-ppc64el_lkdtm-exec-data_run2/console.log": (frozenset({"decoded"}), "the decoded PC lost its size"),
+    "lab/sid-7.2_lkdtm-exec-data_run2/vmcore-dmesg.txt": (frozenset({"no-unreliable"}), "the culprit is only a ? frame"),
     # Only `?` frames name the culprit: a polled accessor's caller (the first word on the stack), a hung
     # task's chain on a kernel without frame pointers.
     "production/abrt/oops1-module-nouveau.txt": (frozenset({"no-unreliable"}), "a ? frame names it"),
@@ -180,13 +179,17 @@ KNOWN_VARIANT: dict[str, tuple[frozenset[str], str]] = {
 # line names that function like any other.  tests/core/invariance.py finds 13 development logs of this family
 # (production/chromiumos/TEST_ARM64_SERROR.txt, lab/deb12-6.1-{arm64,s390x}_{fortify,panic,sysrq,bug,no-root-fs}_run*),
 # and the OpenHarmony arm64 sysrq panic (`panic+0x168/0x3e0`, then `sysrq_handle_term+0x0/0x38`); since 6.7 panic()
-# itself ends in a call to the noreturn vpanic() (lab/deb13-6.12-arm64_*: `vpanic+0x11c/0x338`, then
-# `trace_suspend_resume+0x0/0x70`); only the sampled ones are listed, as a listed log joins the sampled run (and its
+# itself ends in a call to the noreturn vpanic() (lab/deb13-6.12-arm64_* and sid-7.2-arm64_*: `vpanic+0x11c/0x338`,
+# then `trace_suspend_resume+0x0/0x70`; sid-7.2-ppc64el_*: `vpanic+0x360/0x614`, then `do_panic_on_target_cpu+0x0/0x2c`);
+# only the sampled ones are listed, as a listed log joins the sampled run (and its
 # other variants' checks).
 for _key in (*(f"lab/deb12-6.1-{_case}/console.log"
                for _case in ("arm64_panic_run1", "arm64_sysrq_run1", "s390x_fortify_run1", "s390x_no-root-fs_run1")),
              *(f"lab/deb13-6.12-arm64_{_case}/console.log"
                for _case in ("init-exit_run2", "lkdtm-write-after-free_run1", "slub-redzone_run1", "slub-redzone_run2")),
+             "lab/sid-7.2-arm64_panic_run1/console.log",
+             *(f"lab/sid-7.2-ppc64el_{_case}/console.log"
+               for _case in ("corrupted-stack-end_run1", "panic_run2", "sched-atomic_run2", "sysrq_run1")),
              "production/openharmony/smartparser-008-rk3568-sysrq-panic-excerpt.txt"):
     _names, _why = KNOWN_VARIANT.get(_key, (frozenset(), ""))
     KNOWN_VARIANT[_key] = (_names | {"decoded"}, "; ".join(filter(None, (_why, "a decoded trace loses a +0x0 offset"))))
