@@ -1191,7 +1191,7 @@ def _link_register_caller(texts: list[str], extra: re.Pattern[str] | None) -> st
     register holds the return address into the function that made the call
     (arch/arm64/kernel/process.c __show_regs prints `pc : %pS` and `lr : %pS`)."""
     raw = _fault_pc_at(texts)
-    if raw is None or not (_RAW_ARM_PC.match(texts[raw]) or _arm64_fetched(texts, texts[raw]) or past_its_symbol(texts[raw])):
+    if raw is None or not (_RAW_ARM_PC.match(texts[raw]) or _jumped_to_pc(texts, texts[raw]) or past_its_symbol(texts[raw])):
         return None
     for text in texts[raw:]:
         m = _LINK_REGISTER.match(text)
@@ -1252,9 +1252,10 @@ def _fetched_pc_line(texts: list[str], text: str) -> bool:
     return _X86_KERNEL_PC.search(text) is not None and _fetch_fault(texts)
 
 
-def _arm64_fetched(texts: list[str], text: str) -> bool:
-    """Whether `text` is the arm64 `pc :` line of a kernel instruction abort (_ARM64_INSTRUCTION_ABORT), or powerpc's
-    `NIP` line of an instruction fetch fault (_PPC_INSTRUCTION_FETCH)."""
+def _jumped_to_pc(texts: list[str], text: str) -> bool:
+    """Whether `text` is a PC line naming the address a branch jumped to, not code that ran: arm64's `pc :` line of a
+    kernel instruction abort (_ARM64_INSTRUCTION_ABORT), or powerpc's `NIP` line of an instruction fetch fault
+    (_PPC_INSTRUCTION_FETCH)."""
     if _ARM64_PC.match(text) is not None:
         return any(_ARM64_INSTRUCTION_ABORT.search(t) for t in texts[:_ABORT_LINES])
     return _PPC_NIP.match(text) is not None and any(_PPC_INSTRUCTION_FETCH.search(t) for t in texts[:_FAULT_LINES])
