@@ -159,6 +159,13 @@ def test_a_loop_without_preempt_disable_needs_a_kernel_that_does_not_preempt_it(
         assert loop.unsupported_by(f"{preemptible}\nCONFIG_PREEMPTION=y\n"), preemptible
 
 
+def test_an_lkdtm_test_gone_from_a_release_is_not_applicable_there() -> None:
+    kind = kind_named("lkdtm-fortify-str-object")
+    assert kind.unsupported_in("6.12.118+deb13-amd64") is None
+    assert "7.2" in (kind.unsupported_in("7.2.13+deb14-arm64") or "")
+    assert kind.unsupported_in("5.10.262-1-amd64")
+
+
 def test_kinds_needing_a_build_option_say_why_without_it() -> None:
     kfence = kind_named("kfence-oob")
     assert kfence.unsupported_by("CONFIG_SLUB=y\n# CONFIG_KFENCE is not set\n")
